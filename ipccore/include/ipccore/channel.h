@@ -1,0 +1,128 @@
+#pragma once
+
+// A channel is one IPC object of a scenario seen through a single interface, whatever the transport:
+//   ChannelObject     the runner's side: creates the OS objects (and owns/unlinks them), and reports depth and
+//                     semaphore values without taking part in the traffic.
+//   ProducerEndpoint  a worker's sending side.     ConsumerEndpoint  a worker's receiving side.
+// Endpoints move whole frames (see framing.h). They wait in slices of at most 100 ms, telling WaitHooks what they
+// wait for and asking it whether to stop, so a worker can always be stopped between messages.
+
+#include "ipccore/result.h"
+#include "ipccore/runner.h" // SemaphoreValue
+#include "ipccore/scenario.h"
+#include "ipccore/telemetry.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ipccore {
+
+struct ChannelAddress {
+    TransportKind transport = TransportKind::Mq;
+    std::string name; // OS name ("/ipclab-...-buffer") for mq and shm; filesystem path for fifo and socket
+    std::uint32_t capacity = 8; // messages (mq, shm-ring)
+    std::uint32_t messageSize = 64; // largest frame
+    int listenFd = -1; // socket consumers: the runner's listening descriptor, inherited
+};
+
+// Every OS name a channel uses, in creation order (recorded in the run manifest before creation).
+// Kinds: "mq", "shm", "sem", "path".
+struct OsName {
+    std::string kind;
+    std::string name;
+};
+std::vector<OsName> channelOsNames(const ChannelAddress& address);
+// Removes one recorded OS name; NotFound when it is already gone.
+Status removeOsName(const OsName& name);
+
+class WaitHooks {
+public:
+    virtual ~WaitHooks() = default;
+    // Called before waiting: BlockedFull, BlockedEmpty or WaitingLock.
+    virtual void enter(WorkerState state) = 0;
+    virtual bool stopRequested() = 0;
+};
+
+class ProducerEndpoint {
+public:
+    virtual ~ProducerEndpoint() = default;
+    // Sends one frame (priority: mq only). Interrupted when a stop was requested before the frame moved.
+    virtual Status send(std::span<const std::byte> frame, unsigned priority, WaitHooks& hooks) = 0;
+};
+
+class ConsumerEndpoint {
+public:
+    virtual ~ConsumerEndpoint() = default;
+    // Receives one frame into buffer (>= the channel's messageSize) and returns its size. Interrupted when a stop
+    // was requested while waiting; Corrupt when a frame's length is impossible (the stream cannot continue).
+    virtual Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
+    // Receives a frame only if one is available now; 0 means none.
+    virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer) = 0;
+};
+
+Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& address, WaitHooks& hooks);
+Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& address);
+
+class ChannelObject {
+public:
+    // Creates every OS object of the channel (O_EXCL, 0600). On error, whatever was made is removed again.
+    static Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& address);
+    virtual ~ChannelObject() = default; // unlinks everything it created
+
+    const ChannelAddress& address() const { return m_address; }
+    // Messages in the object now, or -1 when it cannot be seen without reading (sockets).
+    virtual std::int64_t depth() = 0;
+    virtual std::vector<SemaphoreValue> semaphores() { return {}; }
+    // FIFOs: bytes waiting in the pipe and the pipe's size; -1 and 0 elsewhere.
+    virtual std::int64_t bytesQueued() const { return -1; }
+    virtual std::int64_t byteCapacity() const { return 0; }
+    // After every worker has exited: takes out whatever frames are still inside and counts them. Only channels
+    // whose contents die with their last descriptor (fifo, socket) need this; others report depth().
+    virtual std::uint64_t drainLeftovers() { return 0; }
+    // Listening descriptor to hand to socket consumers; -1 otherwise.
+    virtual int listenFd() const { return -1; }
+
+protected:
+    explicit ChannelObject(ChannelAddress address)
+        : m_address(std::move(address))
+    { }
+    ChannelAddress m_address;
+};
+
+// Layout of the shm-ring and shm-value objects, shared by the endpoints, the runner and the fault tests.
+namespace shmlayout {
+constexpr std::uint32_t RingMagic = 0x49504c52; // "IPLR"
+constexpr std::uint32_t ValueMagic = 0x49504c56; // "IPLV"
+constexpr std::uint32_t LayoutVersion = 1;
+
+struct RingHeader {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t capacity;
+    std::uint32_t slotStride;
+    alignas(64) std::atomic<std::uint64_t> head; // slots written so far (producers, under the mutex)
+    alignas(64) std::atomic<std::uint64_t> tail; // slots read so far (consumers, under the mutex)
+};
+constexpr std::size_t RingHeaderBytes = 192;
+static_assert(sizeof(RingHeader) <= RingHeaderBytes);
+std::uint32_t ringSlotStride(std::uint32_t messageSize);
+std::size_t ringBytes(std::uint32_t capacity, std::uint32_t messageSize);
+
+struct ValueHeader {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t slotSize;
+    std::uint32_t reserved;
+    alignas(64) std::atomic<std::uint64_t> sequence; // seqlock: odd while a writer is inside
+    std::atomic<std::uint32_t> length;
+};
+constexpr std::size_t ValueHeaderBytes = 128;
+static_assert(sizeof(ValueHeader) <= ValueHeaderBytes);
+std::size_t valueBytes(std::uint32_t messageSize);
+} // namespace shmlayout
+
+} // namespace ipccore

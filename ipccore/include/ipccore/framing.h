@@ -1,0 +1,55 @@
+#pragma once
+
+// The frame every transport carries: a 32-byte header (producer id, sequence number, length, send time, checksum)
+// followed by a deterministic payload. Consumers verify each frame and keep the per-producer ledger.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace ipccore {
+
+constexpr std::uint32_t FrameMagic = 0x49504c46; // "IPLF"
+
+struct FrameHeader {
+    std::uint32_t magic;
+    std::uint32_t length; // whole frame including this header
+    std::uint32_t producer; // producer id (its telemetry slot)
+    std::uint32_t checksum; // CRC-32C over the frame with this field as 0
+    std::uint64_t seq; // 1, 2, 3, ... per producer
+    std::uint64_t sendNs; // CLOCK_MONOTONIC when the producer built it
+};
+static_assert(sizeof(FrameHeader) == 32);
+
+constexpr std::size_t FrameHeaderSize = sizeof(FrameHeader);
+// Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
+constexpr std::size_t MaxFrameSize = 1u << 20;
+
+// CRC-32C (Castagnoli); uses the SSE4.2 instruction when the CPU has it.
+std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t seed = 0);
+
+// Fills frame (size = its length, >= FrameHeaderSize) with header and payload for (producer, seq).
+void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs);
+
+enum class FrameCheck { Ok, BadMagic, BadLength, BadChecksum };
+
+// Checks magic, the length against the bytes actually received, and the checksum. Copies the header out first so
+// a concurrent writer cannot change it between the checks (no double fetch).
+FrameCheck checkFrame(std::span<const std::byte> frame, FrameHeader& header);
+
+// Per-consumer bookkeeping of what arrived from each producer.
+class SequenceTracker {
+public:
+    static constexpr std::size_t MaxProducers = 256;
+
+    enum class Outcome { InOrder, Gap, Duplicate, OutOfOrder };
+
+    // Records seq from producer and classifies it. For a Gap, skipped holds how many sequence numbers were jumped.
+    Outcome record(std::uint32_t producer, std::uint64_t seq, std::uint64_t& skipped);
+
+private:
+    std::array<std::uint64_t, MaxProducers> m_last {};
+};
+
+} // namespace ipccore

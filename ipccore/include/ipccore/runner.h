@@ -1,0 +1,188 @@
+#pragma once
+
+// The runner: turns a Scenario into a live experiment and back into a report.
+//
+//  start()  creates every object under a fresh prefix "/ipclab-<pid>-<random>-" (O_EXCL, mode 0600), records each
+//           name in a manifest before creating it, creates the telemetry board and spawns one ipclab-worker per
+//           worker (each dies with its controller: PR_SET_PDEATHSIG).
+//  sample() reads the board and each object's state (mq depth, semaphore values, ring occupancy), reaps workers
+//           that exited, and returns an immutable Snapshot. Never blocks.
+//  stop()   stops producers, then consumers (SIGTERM, SIGKILL after a grace period), measures what is left in each
+//           object, unlinks everything it created and returns the Report.
+//
+// Thread affinity: call start(), sample(), the controls and stop() from one thread. Workers are spawned from it, and
+// Linux delivers PR_SET_PDEATHSIG when the *spawning thread* exits, so that thread must outlive the run.
+
+#include "ipccore/result.h"
+#include "ipccore/scenario.h"
+#include "ipccore/telemetry.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace ipccore {
+
+struct RunOptions {
+    std::string workerPath; // the ipclab-worker executable; empty = next to the running executable
+    double sampleHz = 0; // 0 = the scenario's sampleHz
+    std::string csvPath; // when set, every sample is appended to this CSV file
+    bool telemetry = true; // false: workers publish counters only at exit (for measuring observation cost)
+};
+
+struct WorkerStatus {
+    std::string name;
+    Role role = Role::Producer;
+    std::string object; // ObjectSpec::name
+    TransportKind transport = TransportKind::Mq;
+    pid_t pid = 0;
+    WorkerState state = WorkerState::Starting;
+    double stateSeconds = 0; // time in the current state
+    std::string waitingOn; // what a blocked worker waits for, e.g. "buffer: empty slots (sem)"
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    double msgsPerS = 0; // over the last sample interval
+    double mbPerS = 0;
+    double blockedFraction = 0; // of its lifetime so far, 0..1
+    double cpuPercent = 0; // of one core, refreshed a few times per second
+    std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
+    double meanLatencyUs = 0; // consumers only
+    double rate = 0; // current rate control (0 = unlimited)
+    std::uint32_t messageSize = 0; // current size control
+    std::uint32_t workUs = 0;
+    bool alive = true;
+    int exitCode = -1; // when exited normally
+    int termSignal = 0; // when killed by a signal
+    std::string exitText; // "exited 0", "killed by SIGKILL", "stopped on error: ..."
+};
+
+struct SemaphoreValue {
+    std::string role; // "empty", "full", "mutex"
+    std::string osName;
+    int value = 0;
+};
+
+struct ObjectStatus {
+    std::string name; // ObjectSpec::name
+    std::string osName; // the name in the system
+    TransportKind transport = TransportKind::Mq;
+    std::uint32_t capacity = 0; // messages; 0 where the kernel buffer is counted in bytes (fifo, socket)
+    std::uint32_t messageSize = 0;
+    std::int64_t depth = -1; // messages in the object now; -1 when it cannot be seen (socket buffers)
+    std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
+    std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
+    std::vector<SemaphoreValue> semaphores;
+};
+
+struct Ledger {
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::uint64_t left = 0; // still in the object at stop
+    std::uint64_t lost = 0; // queues: sent - received - left when positive; shm-value: overwritten values
+    std::uint64_t duplicated = 0;
+    std::uint64_t corrupt = 0;
+    std::uint64_t outOfOrder = 0; // informational (several consumers, priorities)
+    bool exact = false;
+    std::int64_t inFlight() const { return std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost); }
+};
+
+struct RunEvent {
+    double t = 0; // seconds since start
+    enum class Kind { Info, Warning, Error } kind = Kind::Info;
+    std::string text;
+};
+
+struct Snapshot {
+    double t = 0; // seconds since start
+    std::vector<WorkerStatus> workers;
+    std::vector<ObjectStatus> objects;
+    Ledger ledger; // total over all objects, live (left = current depth)
+    std::vector<Ledger> objectLedgers; // same order as objects
+    double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
+    std::vector<RunEvent> events; // new since the previous sample
+};
+
+struct WorkerSummary {
+    std::string name;
+    Role role = Role::Producer;
+    std::string object;
+    pid_t pid = 0;
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    double msgsPerS = 0;
+    double mbPerS = 0;
+    double blockedFraction = 0;
+    std::string exitText;
+};
+
+struct ObjectSummary {
+    std::string name;
+    std::string osName;
+    TransportKind transport = TransportKind::Mq;
+    std::uint32_t capacity = 0;
+    std::int64_t depthMin = 0, depthMax = 0;
+    double depthMean = 0;
+    std::vector<std::string> semaphoreText; // "empty 0..8 (last 3)"
+    Ledger ledger;
+};
+
+struct Report {
+    std::string scenario;
+    double durationS = 0;
+    std::vector<WorkerSummary> workers;
+    std::vector<ObjectSummary> objects;
+    Ledger integrity; // totals
+    std::vector<RunEvent> events;
+    std::vector<std::string> cleanup; // what stop() removed
+};
+
+class Runner {
+public:
+    // Validates the scenario, creates the objects and spawns the workers. On error nothing is left behind.
+    static Result<std::unique_ptr<Runner>> start(const Scenario& scenario, const RunOptions& options = {});
+    ~Runner(); // stops the run if stop() was not called
+
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
+
+    Snapshot sample();
+    // True when every worker has exited (count-limited scenarios end by themselves).
+    bool allWorkersExited() const;
+    // Effective sampling rate.
+    double sampleHz() const;
+
+    // Live controls. `worker` is an index into Snapshot::workers. Values are validated as in the scenario.
+    Result<std::size_t> addWorker(const WorkerSpec& spec);
+    Status pauseWorker(std::size_t worker); // SIGSTOP
+    Status resumeWorker(std::size_t worker); // SIGCONT
+    Status terminateWorker(std::size_t worker); // SIGTERM: finishes the message in hand, then exits
+    Status killWorker(std::size_t worker); // SIGKILL
+    Status setRate(std::size_t worker, double messagesPerSecond);
+    Status setMessageSize(std::size_t worker, std::uint32_t bytes);
+    Status setWorkUs(std::size_t worker, std::uint32_t microseconds);
+
+    Report stop();
+
+    const Scenario& scenario() const;
+    const std::string& prefix() const;
+
+    struct Impl;
+
+private:
+    explicit Runner(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+// Removes the objects of earlier runs whose controller is dead (their run lock is free), and only those.
+// Returns one line per removed object; objects of live runs are never touched.
+std::vector<std::string> cleanupStaleRuns();
+
+// The directory holding run locks, manifests, FIFOs and sockets: $XDG_RUNTIME_DIR/ipclab or /tmp/ipclab-<uid>.
+std::string runtimeDirectory();
+
+std::string reportToText(const Report& report);
+std::string reportToJson(const Report& report);
+
+} // namespace ipccore

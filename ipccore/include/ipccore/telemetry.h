@@ -1,0 +1,92 @@
+#pragma once
+
+// The telemetry board: one shared-memory object per run with a slot per worker. A worker is the only writer of its
+// counters and state; the controller is the only writer of the controls. Every field is a lock-free atomic, so
+// publishing costs a plain store per message (no lock, no system call), and a reader sees each field untorn.
+
+#include "ipccore/result.h"
+#include "ipccore/shared_memory.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace ipccore {
+
+enum class Role : std::uint32_t { Producer = 0, Consumer = 1 };
+
+enum class WorkerState : std::uint32_t {
+    Starting = 0,
+    Running, // doing work or moving a message
+    BlockedFull, // waiting for room: the queue/buffer/pipe is full
+    BlockedEmpty, // waiting for data: the queue/buffer/pipe is empty
+    WaitingLock, // waiting for the buffer's mutex
+    Paused, // paused by the controller (control flag or SIGSTOP)
+    Finished, // exited normally
+    Dead, // killed by a signal or exited with an error
+};
+
+const char* workerStateName(WorkerState state);
+const char* roleName(Role role);
+
+struct alignas(64) WorkerSlot {
+    // Written by the worker.
+    std::atomic<std::int32_t> pid;
+    std::atomic<std::uint32_t> role;
+    std::atomic<std::uint32_t> state;
+    std::atomic<std::uint32_t> exitError; // ErrorCode + 1 when the worker stopped on an error, else 0
+    std::atomic<std::uint64_t> stateSinceNs; // CLOCK_MONOTONIC when `state` was entered
+    std::atomic<std::uint64_t> blockedNs; // total time in BlockedFull/BlockedEmpty/WaitingLock, finished spells
+    std::atomic<std::uint64_t> messages; // sent (producer) or received (consumer)
+    std::atomic<std::uint64_t> bytes;
+    std::atomic<std::uint64_t> lastSeq; // producer: last sequence number sent
+    std::atomic<std::uint64_t> gaps; // consumer: sequence numbers skipped (overwritten values on shm-value)
+    std::atomic<std::uint64_t> duplicated;
+    std::atomic<std::uint64_t> outOfOrder;
+    std::atomic<std::uint64_t> corrupt;
+    std::atomic<std::uint64_t> latencyNsSum; // consumer: sum of send-to-receive times, for the mean latency
+    std::atomic<std::uint64_t> heartbeatNs;
+    // Written by the controller, read by the worker before each message.
+    alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
+    std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
+    std::atomic<std::uint32_t> ctlPaused;
+    std::atomic<std::uint32_t> ctlStop;
+    std::atomic<std::uint32_t> ctlWorkUs;
+};
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic<std::int32_t>::is_always_lock_free);
+
+// Single-writer counter bump: a relaxed load and store, not a locked read-modify-write.
+inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
+{
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+}
+
+class TelemetryBoard {
+public:
+    static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
+    static constexpr std::uint32_t Version = 1;
+    static constexpr std::uint32_t MaxSlots = 256;
+
+    // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
+    static Result<TelemetryBoard> create(const std::string& name, std::uint32_t slots);
+    // Opens an existing board read-write (workers) and checks magic, version and size.
+    static Result<TelemetryBoard> open(const std::string& name);
+
+    std::uint32_t slotCount() const { return m_slots; }
+    // index < slotCount()
+    WorkerSlot& slot(std::uint32_t index) const;
+    const std::string& name() const { return m_shm.name(); }
+    void release() { m_shm.release(); }
+
+private:
+    TelemetryBoard(SharedMemory shm, std::uint32_t slots)
+        : m_shm(std::move(shm))
+        , m_slots(slots)
+    { }
+    SharedMemory m_shm;
+    std::uint32_t m_slots = 0; // copied at open: the shared header is not trusted after that
+};
+
+} // namespace ipccore

@@ -1,0 +1,37 @@
+#pragma once
+
+// ipclab-worker: one producer or consumer process. The runner starts it with the names of the objects and of the
+// telemetry board; see WorkerArgs for the command line. Runs until its count is done, a stop is requested
+// (SIGTERM or the board's stop control), or its controller dies (PR_SET_PDEATHSIG, set by the runner).
+//
+// Exit status: 0 after a normal stop, 2 for a bad command line, 3 when the IPC objects cannot be opened, 4 when a
+// transfer failed (the error is printed to stderr).
+
+#include "ipccore/scenario.h"
+
+#include <string>
+#include <vector>
+
+namespace ipccore {
+
+struct WorkerArgs {
+    std::string board; // telemetry board name
+    std::uint32_t slot = 0; // slot index in the board; also the producer id in frames
+    Role role = Role::Producer;
+    TransportKind transport = TransportKind::Mq;
+    std::string object; // OS name (mq, shm) or path (fifo, socket)
+    std::uint32_t objectMessageSize = 64; // the object's largest frame
+    std::uint32_t capacity = 0; // ring slots
+    int listenFd = -1; // socket consumers: inherited listening descriptor
+    WorkerSpec spec; // rate, size, work, count, priority
+    bool telemetry = true;
+};
+
+std::vector<std::string> workerCommandLine(const std::string& executable, const WorkerArgs& args);
+Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv);
+
+// Runs the worker loop in this process; returns the exit status.
+int runWorker(const WorkerArgs& args);
+int runWorkerMain(int argc, char** argv);
+
+} // namespace ipccore

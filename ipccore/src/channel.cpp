@@ -1,0 +1,863 @@
+#include "ipccore/channel.h"
+
+#include "ipccore/framing.h"
+#include "ipccore/message_queue.h"
+#include "ipccore/semaphore.h"
+#include "ipccore/shared_memory.h"
+#include "ipccore/stream.h"
+#include "sys_error.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <new>
+
+namespace ipccore {
+
+namespace {
+
+constexpr Duration Slice = std::chrono::milliseconds(100);
+constexpr Duration ConnectTimeout = std::chrono::seconds(5);
+
+// For waits that have no worker behind them (draining at stop): never asked to stop, reports nothing.
+class NoHooks final : public WaitHooks {
+public:
+    void enter(WorkerState) override { }
+    bool stopRequested() override { return false; }
+};
+
+Error stopped(const std::string& name)
+{
+    return detail::makeError(ErrorCode::Interrupted, "wait", name, "Stop requested");
+}
+
+bool isCode(const Status& st, ErrorCode code)
+{
+    return !st && st.error().code == code;
+}
+
+// ---- POSIX message queue -----------------------------------------------------------------------------------
+
+class MqProducer final : public ProducerEndpoint {
+public:
+    explicit MqProducer(MessageQueue q)
+        : m_queue(std::move(q))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned priority, WaitHooks& hooks) override
+    {
+        Status st = m_queue.trySend(frame, priority);
+        if (!isCode(st, ErrorCode::WouldBlock))
+            return st;
+        hooks.enter(WorkerState::BlockedFull);
+        for (;;) {
+            if (hooks.stopRequested())
+                return stopped(m_queue.name());
+            st = m_queue.sendFor(frame, priority, Slice);
+            if (!isCode(st, ErrorCode::TimedOut))
+                return st;
+        }
+    }
+
+private:
+    MessageQueue m_queue;
+};
+
+class MqConsumer final : public ConsumerEndpoint {
+public:
+    explicit MqConsumer(MessageQueue q)
+        : m_queue(std::move(q))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        auto r = m_queue.tryReceive(buffer);
+        if (r)
+            return r->size;
+        if (r.error().code != ErrorCode::WouldBlock)
+            return r.error();
+        hooks.enter(WorkerState::BlockedEmpty);
+        for (;;) {
+            if (hooks.stopRequested())
+                return stopped(m_queue.name());
+            r = m_queue.receiveFor(buffer, Slice);
+            if (r)
+                return r->size;
+            if (r.error().code != ErrorCode::TimedOut)
+                return r.error();
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    {
+        auto r = m_queue.tryReceive(buffer);
+        if (r)
+            return r->size;
+        if (r.error().code == ErrorCode::WouldBlock)
+            return std::size_t(0);
+        return r.error();
+    }
+
+private:
+    MessageQueue m_queue;
+};
+
+class MqObject final : public ChannelObject {
+public:
+    MqObject(ChannelAddress address, MessageQueue q)
+        : ChannelObject(std::move(address))
+        , m_queue(std::move(q))
+    { }
+    std::int64_t depth() override
+    {
+        auto attr = m_queue.attributes();
+        return attr ? attr->depth : -1;
+    }
+
+private:
+    MessageQueue m_queue;
+};
+
+// ---- Shared-memory ring guarded by three named semaphores ----------------------------------------------------
+
+std::string semName(const std::string& base, const char* role)
+{
+    return base + "." + role;
+}
+
+Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
+{
+    Status st = sem.tryWait();
+    if (!isCode(st, ErrorCode::WouldBlock))
+        return st;
+    hooks.enter(waitState);
+    for (;;) {
+        if (hooks.stopRequested())
+            return stopped(sem.name());
+        st = sem.waitFor(Slice);
+        if (!isCode(st, ErrorCode::TimedOut))
+            return st;
+    }
+}
+
+struct RingView {
+    shmlayout::RingHeader* header = nullptr;
+    std::byte* slots = nullptr;
+    std::uint32_t capacity = 0;
+    std::uint32_t stride = 0;
+};
+
+Result<RingView> viewRing(const SharedMemory& shm, const ChannelAddress& address)
+{
+    auto* header = static_cast<shmlayout::RingHeader*>(shm.data());
+    const std::uint32_t stride = shmlayout::ringSlotStride(address.messageSize);
+    if (header->magic != shmlayout::RingMagic || header->version != shmlayout::LayoutVersion
+        || header->capacity != address.capacity || header->slotStride != stride)
+        return detail::makeError(ErrorCode::Corrupt, "open ring", address.name,
+            "The ring's header (magic, version, capacity or slot size) does not match; the object was made by "
+            "another program or overwritten");
+    return RingView { header, static_cast<std::byte*>(shm.data()) + shmlayout::RingHeaderBytes, address.capacity,
+        stride };
+}
+
+struct RingParts {
+    SharedMemory shm;
+    NamedSemaphore empty, full, mutex;
+    RingView view;
+};
+
+Result<RingParts> openRing(const ChannelAddress& address)
+{
+    auto shm = SharedMemory::open(
+        address.name, Access::ReadWrite, shmlayout::ringBytes(address.capacity, address.messageSize));
+    if (!shm)
+        return shm.error();
+    auto view = viewRing(*shm, address);
+    if (!view)
+        return view.error();
+    auto empty = NamedSemaphore::open(semName(address.name, "empty"));
+    if (!empty)
+        return empty.error();
+    auto full = NamedSemaphore::open(semName(address.name, "full"));
+    if (!full)
+        return full.error();
+    auto mutex = NamedSemaphore::open(semName(address.name, "mutex"));
+    if (!mutex)
+        return mutex.error();
+    return RingParts { std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex), *view };
+}
+
+class RingProducer final : public ProducerEndpoint {
+public:
+    explicit RingProducer(RingParts parts)
+        : m_ring(std::move(parts))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        if (frame.size() > m_ring.view.stride)
+            return detail::makeError(ErrorCode::MessageTooLarge, "ring send", m_ring.shm.name(),
+                "The frame does not fit a slot of " + std::to_string(m_ring.view.stride) + " bytes");
+        // The textbook order: an empty slot first, then the lock. Taking them the other way round deadlocks.
+        if (Status st = acquire(m_ring.empty, WorkerState::BlockedFull, hooks); !st)
+            return st;
+        if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
+            (void)m_ring.empty.post(); // give the slot back
+            return st;
+        }
+        RingView& v = m_ring.view;
+        const std::uint64_t head = v.header->head.load(std::memory_order_relaxed);
+        const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        if (head < tail || head - tail >= v.capacity) {
+            (void)m_ring.mutex.post();
+            (void)m_ring.empty.post();
+            return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                    + ", capacity " + std::to_string(v.capacity) + ")");
+        }
+        std::memcpy(v.slots + (head % v.capacity) * v.stride, frame.data(), frame.size());
+        v.header->head.store(head + 1, std::memory_order_release);
+        (void)m_ring.mutex.post();
+        return m_ring.full.post();
+    }
+
+private:
+    RingParts m_ring;
+};
+
+class RingConsumer final : public ConsumerEndpoint {
+public:
+    explicit RingConsumer(RingParts parts)
+        : m_ring(std::move(parts))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        if (Status st = acquire(m_ring.full, WorkerState::BlockedEmpty, hooks); !st)
+            return st.error();
+        return takeLocked(buffer, hooks);
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    {
+        Status st = m_ring.full.tryWait();
+        if (isCode(st, ErrorCode::WouldBlock))
+            return std::size_t(0);
+        if (!st)
+            return st.error();
+        NoHooks none;
+        return takeLocked(buffer, none);
+    }
+
+private:
+    // Holds one "full" token; takes the lock and the slot.
+    Result<std::size_t> takeLocked(std::span<std::byte> buffer, WaitHooks& hooks)
+    {
+        if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
+            (void)m_ring.full.post();
+            return st.error();
+        }
+        RingView& v = m_ring.view;
+        const std::uint64_t head = v.header->head.load(std::memory_order_acquire);
+        const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        if (head <= tail || head - tail > v.capacity) {
+            (void)m_ring.mutex.post();
+            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                    + ", capacity " + std::to_string(v.capacity) + ")");
+        }
+        const std::byte* slot = v.slots + (tail % v.capacity) * v.stride;
+        FrameHeader header;
+        std::memcpy(&header, slot, sizeof header); // copy once: the length is checked on our copy
+        const std::size_t length = header.length;
+        Result<std::size_t> result = length;
+        if (length < FrameHeaderSize || length > v.stride || length > buffer.size())
+            result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
+                "Slot " + std::to_string(tail % v.capacity) + " holds an impossible length " + std::to_string(length)
+                    + " (slot size " + std::to_string(v.stride) + ")");
+        else {
+            std::memcpy(buffer.data(), slot, length);
+            // The copied header must be the one we checked.
+            std::memcpy(buffer.data(), &header, sizeof header);
+        }
+        v.header->tail.store(tail + 1, std::memory_order_release);
+        (void)m_ring.mutex.post();
+        (void)m_ring.empty.post();
+        return result;
+    }
+
+    RingParts m_ring;
+};
+
+class RingObject final : public ChannelObject {
+public:
+    RingObject(
+        ChannelAddress address, SharedMemory shm, NamedSemaphore empty, NamedSemaphore full, NamedSemaphore mutex)
+        : ChannelObject(std::move(address))
+        , m_shm(std::move(shm))
+        , m_empty(std::move(empty))
+        , m_full(std::move(full))
+        , m_mutex(std::move(mutex))
+    { }
+    std::int64_t depth() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        const std::uint64_t tail = header->tail.load(std::memory_order_acquire);
+        const std::uint64_t head = header->head.load(std::memory_order_acquire);
+        if (head < tail || head - tail > m_address.capacity)
+            return -1; // torn read between two updates, or a damaged header
+        return std::int64_t(head - tail);
+    }
+    std::vector<SemaphoreValue> semaphores() override
+    {
+        std::vector<SemaphoreValue> values;
+        for (auto* sem : { &m_empty, &m_full, &m_mutex }) {
+            auto v = sem->value();
+            const std::string& n = sem->name();
+            values.push_back({ n.substr(n.rfind('.') + 1), n, v ? *v : -1 });
+        }
+        return values;
+    }
+
+private:
+    SharedMemory m_shm;
+    NamedSemaphore m_empty, m_full, m_mutex;
+};
+
+// ---- Shared value (one slot, overwritten by each write; a seqlock keeps reads untorn) -------------------------
+
+struct ValueView {
+    shmlayout::ValueHeader* header = nullptr;
+    std::byte* data = nullptr;
+    std::uint32_t slotSize = 0;
+};
+
+Result<ValueView> viewValue(const SharedMemory& shm, const ChannelAddress& address)
+{
+    auto* header = static_cast<shmlayout::ValueHeader*>(shm.data());
+    if (header->magic != shmlayout::ValueMagic || header->version != shmlayout::LayoutVersion
+        || header->slotSize != address.messageSize)
+        return detail::makeError(ErrorCode::Corrupt, "open value", address.name,
+            "The shared value's header does not match; the object was made by another program or overwritten");
+    return ValueView { header, static_cast<std::byte*>(shm.data()) + shmlayout::ValueHeaderBytes, address.messageSize };
+}
+
+class ValueProducer final : public ProducerEndpoint {
+public:
+    ValueProducer(SharedMemory shm, ValueView view)
+        : m_shm(std::move(shm))
+        , m_view(view)
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        if (frame.size() > m_view.slotSize)
+            return detail::makeError(ErrorCode::MessageTooLarge, "value write", m_shm.name(),
+                "The frame is larger than the value's " + std::to_string(m_view.slotSize) + " bytes");
+        auto& seq = m_view.header->sequence;
+        std::uint64_t s = seq.load(std::memory_order_relaxed);
+        int spins = 0;
+        // Writers exclude each other by making the sequence odd.
+        while ((s & 1) || !seq.compare_exchange_weak(s, s + 1, std::memory_order_acquire)) {
+            if (++spins == 64)
+                hooks.enter(WorkerState::WaitingLock);
+            if (spins > 64) {
+                if (hooks.stopRequested())
+                    return stopped(m_shm.name());
+                sched_yield();
+            }
+            s = seq.load(std::memory_order_relaxed);
+        }
+        std::atomic_thread_fence(std::memory_order_release);
+        std::memcpy(m_view.data, frame.data(), frame.size());
+        m_view.header->length.store(std::uint32_t(frame.size()), std::memory_order_relaxed);
+        seq.store(s + 2, std::memory_order_release);
+        return {};
+    }
+
+private:
+    SharedMemory m_shm;
+    ValueView m_view;
+};
+
+class ValueConsumer final : public ConsumerEndpoint {
+public:
+    ValueConsumer(SharedMemory shm, ValueView view)
+        : m_shm(std::move(shm))
+        , m_view(view)
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        bool reported = false;
+        for (;;) {
+            auto r = tryReceive(buffer);
+            if (!r || *r > 0)
+                return r;
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedEmpty);
+                reported = true;
+            }
+            if (hooks.stopRequested())
+                return stopped(m_shm.name());
+            // No doorbell: a reader of multiprocessing.Value polls too. 50 us keeps latency low and CPU modest.
+            usleep(50);
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    {
+        auto& seq = m_view.header->sequence;
+        for (int attempt = 0; attempt < 1000; ++attempt) {
+            const std::uint64_t s1 = seq.load(std::memory_order_acquire);
+            if (s1 & 1) {
+                sched_yield();
+                continue;
+            }
+            if (s1 == m_lastSeen)
+                return std::size_t(0);
+            const std::uint32_t length = m_view.header->length.load(std::memory_order_relaxed);
+            const bool sane = length >= FrameHeaderSize && length <= m_view.slotSize && length <= buffer.size();
+            if (sane)
+                std::memcpy(buffer.data(), m_view.data, length);
+            std::atomic_thread_fence(std::memory_order_acquire);
+            if (seq.load(std::memory_order_relaxed) != s1)
+                continue; // a writer came in; read again
+            m_lastSeen = s1;
+            if (!sane)
+                return detail::makeError(ErrorCode::Corrupt, "value read", m_shm.name(),
+                    "The value holds an impossible length " + std::to_string(length));
+            return std::size_t(length);
+        }
+        return std::size_t(0);
+    }
+
+private:
+    SharedMemory m_shm;
+    ValueView m_view;
+    std::uint64_t m_lastSeen = 0;
+};
+
+class ValueObject final : public ChannelObject {
+public:
+    ValueObject(ChannelAddress address, SharedMemory shm)
+        : ChannelObject(std::move(address))
+        , m_shm(std::move(shm))
+    { }
+    std::int64_t depth() override
+    {
+        auto* header = static_cast<shmlayout::ValueHeader*>(m_shm.data());
+        return header->sequence.load(std::memory_order_relaxed) > 0 ? 1 : 0;
+    }
+
+private:
+    SharedMemory m_shm;
+};
+
+// ---- Streams: FIFO and Unix socket ---------------------------------------------------------------------------
+
+// Reads one frame. Waiting for the first byte is cancellable; once a frame has started it is read to the end.
+Result<std::size_t> readFrame(Stream& stream, std::span<std::byte> buffer, std::size_t maxFrame, WaitHooks& hooks)
+{
+    FrameHeader header;
+    auto headerBytes = std::as_writable_bytes(std::span(&header, 1));
+    Status st = stream.readExact(
+        headerBytes, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedEmpty); });
+    if (!st)
+        return st.error();
+    if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > maxFrame
+        || header.length > buffer.size())
+        return detail::makeError(ErrorCode::Corrupt, "read frame", stream.name(),
+            "A frame header is damaged (magic or length " + std::to_string(header.length)
+                + "); the byte stream cannot be resynchronised");
+    std::memcpy(buffer.data(), &header, sizeof header);
+    st = stream.readExact(buffer.subspan(FrameHeaderSize, header.length - FrameHeaderSize));
+    if (!st)
+        return st.error();
+    return std::size_t(header.length);
+}
+
+// Counts the complete frames in a byte stream read until it is empty or ends.
+std::uint64_t countFrames(int fd)
+{
+    std::uint64_t frames = 0;
+    std::vector<std::byte> pending;
+    std::byte chunk[65536];
+    for (;;) {
+        const ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            break;
+        }
+        pending.insert(pending.end(), chunk, chunk + n);
+    }
+    std::size_t pos = 0;
+    while (pending.size() - pos >= FrameHeaderSize) {
+        FrameHeader header;
+        std::memcpy(&header, pending.data() + pos, sizeof header);
+        if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > pending.size() - pos)
+            break;
+        pos += header.length;
+        ++frames;
+    }
+    return frames;
+}
+
+class StreamProducer final : public ProducerEndpoint {
+public:
+    explicit StreamProducer(Stream stream)
+        : m_stream(std::move(stream))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        return m_stream.writeAll(
+            frame, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedFull); });
+    }
+
+private:
+    Stream m_stream;
+};
+
+class FifoConsumer final : public ConsumerEndpoint {
+public:
+    FifoConsumer(Stream stream, std::size_t maxFrame)
+        : m_stream(std::move(stream))
+        , m_maxFrame(maxFrame)
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        return readFrame(m_stream, buffer, m_maxFrame, hooks);
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    {
+        if (!m_stream.waitReadable(Duration(0)))
+            return std::size_t(0);
+        NoHooks none;
+        return readFrame(m_stream, buffer, m_maxFrame, none);
+    }
+
+private:
+    Stream m_stream;
+    std::size_t m_maxFrame;
+};
+
+class FifoObject final : public ChannelObject {
+public:
+    FifoObject(ChannelAddress address, FileDescriptor holder)
+        : ChannelObject(std::move(address))
+        , m_holder(std::move(holder))
+    { }
+    ~FifoObject() override { (void)removePath(m_address.name); }
+    std::int64_t depth() override { return -1; }
+    std::int64_t bytesQueued() const override
+    {
+        int bytes = 0;
+        return ioctl(m_holder.get(), FIONREAD, &bytes) == 0 ? bytes : -1;
+    }
+    std::int64_t byteCapacity() const override { return fcntl(m_holder.get(), F_GETPIPE_SZ); }
+    std::uint64_t drainLeftovers() override { return countFrames(m_holder.get()); }
+
+private:
+    FileDescriptor m_holder; // a read end kept open so data survives the consumer and can be counted at stop
+};
+
+class SocketConsumer final : public ConsumerEndpoint {
+public:
+    SocketConsumer(int listenFd, std::string path, std::size_t maxFrame)
+        : m_listenFd(listenFd)
+        , m_path(std::move(path))
+        , m_maxFrame(maxFrame)
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        bool reported = false;
+        for (;;) {
+            auto r = receiveReady(buffer, hooks);
+            if (!r || *r > 0)
+                return r;
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedEmpty);
+                reported = true;
+            }
+            if (hooks.stopRequested())
+                return stopped(m_path);
+            waitAny(int(std::chrono::duration_cast<std::chrono::milliseconds>(Slice).count()));
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    {
+        NoHooks none;
+        for (;;) {
+            waitAny(0);
+            auto r = receiveReady(buffer, none);
+            // A connection that just ended returns 0 too; keep going while connections remain readable.
+            if (!r || *r > 0 || !m_anyEnded)
+                return r;
+        }
+    }
+
+private:
+    void acceptPending()
+    {
+        for (;;) {
+            auto fd = UnixSocket::tryAccept(m_listenFd);
+            if (!fd || !fd->valid())
+                return;
+            m_connections.emplace_back(std::move(*fd), m_path);
+            m_ready.push_back(false);
+        }
+    }
+    void waitAny(int timeoutMs)
+    {
+        std::vector<pollfd> fds;
+        fds.push_back({ m_listenFd, POLLIN, 0 });
+        for (auto& c : m_connections)
+            fds.push_back({ c.nativeHandle(), POLLIN, 0 });
+        poll(fds.data(), fds.size(), timeoutMs);
+        for (std::size_t i = 0; i < m_connections.size(); ++i)
+            m_ready[i] = (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+    }
+    // Reads one frame from the next ready connection (round robin); 0 when none is ready.
+    Result<std::size_t> receiveReady(std::span<std::byte> buffer, WaitHooks& hooks)
+    {
+        acceptPending();
+        m_anyEnded = false;
+        for (std::size_t k = 0; k < m_connections.size(); ++k) {
+            const std::size_t i = (m_next + k) % m_connections.size();
+            if (!m_ready[i])
+                continue;
+            m_ready[i] = false;
+            NoHooks none; // a ready connection has data or has ended: no waiting to report
+            auto r = readFrame(m_connections[i], buffer, m_maxFrame, none);
+            if (!r && r.error().code == ErrorCode::PeerGone) {
+                m_connections.erase(m_connections.begin() + long(i));
+                m_ready.erase(m_ready.begin() + long(i));
+                m_anyEnded = true;
+                return std::size_t(0);
+            }
+            m_next = i + 1;
+            (void)hooks;
+            return r;
+        }
+        return std::size_t(0);
+    }
+
+    int m_listenFd;
+    std::string m_path;
+    std::size_t m_maxFrame;
+    std::vector<Stream> m_connections;
+    std::vector<bool> m_ready;
+    std::size_t m_next = 0;
+    bool m_anyEnded = false;
+};
+
+class SocketObject final : public ChannelObject {
+public:
+    SocketObject(ChannelAddress address, FileDescriptor listener)
+        : ChannelObject(std::move(address))
+        , m_listener(std::move(listener))
+    { }
+    ~SocketObject() override { (void)removePath(m_address.name); }
+    std::int64_t depth() override { return -1; }
+    int listenFd() const override { return m_listener.get(); }
+    // Connections that no consumer accepted still hold their data in the listener's backlog.
+    std::uint64_t drainLeftovers() override
+    {
+        std::uint64_t frames = 0;
+        for (;;) {
+            auto fd = UnixSocket::tryAccept(m_listener.get());
+            if (!fd || !fd->valid())
+                return frames;
+            frames += countFrames(fd->get());
+        }
+    }
+
+private:
+    FileDescriptor m_listener;
+};
+
+} // namespace
+
+namespace shmlayout {
+std::uint32_t ringSlotStride(std::uint32_t messageSize)
+{
+    return (messageSize + 63u) & ~63u;
+}
+std::size_t ringBytes(std::uint32_t capacity, std::uint32_t messageSize)
+{
+    return RingHeaderBytes + std::size_t(capacity) * ringSlotStride(messageSize);
+}
+std::size_t valueBytes(std::uint32_t messageSize)
+{
+    return ValueHeaderBytes + messageSize;
+}
+} // namespace shmlayout
+
+std::vector<OsName> channelOsNames(const ChannelAddress& a)
+{
+    switch (a.transport) {
+    case TransportKind::Mq:
+        return { { "mq", a.name } };
+    case TransportKind::ShmRing:
+        return { { "shm", a.name }, { "sem", semName(a.name, "empty") }, { "sem", semName(a.name, "full") },
+            { "sem", semName(a.name, "mutex") } };
+    case TransportKind::ShmValue:
+        return { { "shm", a.name } };
+    case TransportKind::Fifo:
+    case TransportKind::Socket:
+        return { { "path", a.name } };
+    }
+    return {};
+}
+
+Status removeOsName(const OsName& n)
+{
+    if (n.kind == "mq")
+        return MessageQueue::unlink(n.name);
+    if (n.kind == "shm")
+        return SharedMemory::unlink(n.name);
+    if (n.kind == "sem")
+        return NamedSemaphore::unlink(n.name);
+    if (n.kind == "path")
+        return removePath(n.name);
+    return detail::makeError(ErrorCode::InvalidArgument, "remove", n.name, "Unknown object kind '" + n.kind + "'");
+}
+
+Result<std::unique_ptr<ChannelObject>> ChannelObject::create(const ChannelAddress& a)
+{
+    switch (a.transport) {
+    case TransportKind::Mq: {
+        auto q = MessageQueue::create(a.name, a.capacity, a.messageSize, Access::ReadOnly);
+        if (!q)
+            return q.error();
+        return std::unique_ptr<ChannelObject>(new MqObject(a, std::move(*q)));
+    }
+    case TransportKind::ShmRing: {
+        auto shm = SharedMemory::create(a.name, shmlayout::ringBytes(a.capacity, a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto* header = new (shm->data()) shmlayout::RingHeader {};
+        header->version = shmlayout::LayoutVersion;
+        header->capacity = a.capacity;
+        header->slotStride = shmlayout::ringSlotStride(a.messageSize);
+        std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::RingMagic, std::memory_order_release);
+        auto empty = NamedSemaphore::create(semName(a.name, "empty"), a.capacity);
+        if (!empty)
+            return empty.error();
+        auto full = NamedSemaphore::create(semName(a.name, "full"), 0);
+        if (!full)
+            return full.error();
+        auto mutex = NamedSemaphore::create(semName(a.name, "mutex"), 1);
+        if (!mutex)
+            return mutex.error();
+        return std::unique_ptr<ChannelObject>(
+            new RingObject(a, std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex)));
+    }
+    case TransportKind::ShmValue: {
+        auto shm = SharedMemory::create(a.name, shmlayout::valueBytes(a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto* header = new (shm->data()) shmlayout::ValueHeader {};
+        header->version = shmlayout::LayoutVersion;
+        header->slotSize = a.messageSize;
+        std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::ValueMagic, std::memory_order_release);
+        return std::unique_ptr<ChannelObject>(new ValueObject(a, std::move(*shm)));
+    }
+    case TransportKind::Fifo: {
+        if (Status st = Fifo::create(a.name); !st)
+            return st.error();
+        const int fd = ::open(a.name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            const int err = errno;
+            (void)removePath(a.name);
+            return detail::sysError("open", a.name, err);
+        }
+        return std::unique_ptr<ChannelObject>(new FifoObject(a, FileDescriptor(fd)));
+    }
+    case TransportKind::Socket: {
+        auto listener = UnixSocket::listen(a.name);
+        if (!listener)
+            return listener.error();
+        return std::unique_ptr<ChannelObject>(new SocketObject(a, std::move(*listener)));
+    }
+    }
+    return detail::makeError(ErrorCode::NotSupported, "create channel", a.name, "Unknown transport");
+}
+
+Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks& hooks)
+{
+    auto cancel = [&] { return hooks.stopRequested(); };
+    switch (a.transport) {
+    case TransportKind::Mq: {
+        auto q = MessageQueue::open(a.name, Access::WriteOnly);
+        if (!q)
+            return q.error();
+        return std::unique_ptr<ProducerEndpoint>(new MqProducer(std::move(*q)));
+    }
+    case TransportKind::ShmRing: {
+        auto parts = openRing(a);
+        if (!parts)
+            return parts.error();
+        return std::unique_ptr<ProducerEndpoint>(new RingProducer(std::move(*parts)));
+    }
+    case TransportKind::ShmValue: {
+        auto shm = SharedMemory::open(a.name, Access::ReadWrite, shmlayout::valueBytes(a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto view = viewValue(*shm, a);
+        if (!view)
+            return view.error();
+        return std::unique_ptr<ProducerEndpoint>(new ValueProducer(std::move(*shm), *view));
+    }
+    case TransportKind::Fifo: {
+        auto s = Fifo::openWriter(a.name, ConnectTimeout, cancel);
+        if (!s)
+            return s.error();
+        return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s)));
+    }
+    case TransportKind::Socket: {
+        auto s = UnixSocket::connect(a.name, ConnectTimeout, cancel);
+        if (!s)
+            return s.error();
+        return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s)));
+    }
+    }
+    return detail::makeError(ErrorCode::NotSupported, "open channel", a.name, "Unknown transport");
+}
+
+Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a)
+{
+    switch (a.transport) {
+    case TransportKind::Mq: {
+        auto q = MessageQueue::open(a.name, Access::ReadOnly);
+        if (!q)
+            return q.error();
+        return std::unique_ptr<ConsumerEndpoint>(new MqConsumer(std::move(*q)));
+    }
+    case TransportKind::ShmRing: {
+        auto parts = openRing(a);
+        if (!parts)
+            return parts.error();
+        return std::unique_ptr<ConsumerEndpoint>(new RingConsumer(std::move(*parts)));
+    }
+    case TransportKind::ShmValue: {
+        auto shm = SharedMemory::open(a.name, Access::ReadOnly, shmlayout::valueBytes(a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto view = viewValue(*shm, a);
+        if (!view)
+            return view.error();
+        return std::unique_ptr<ConsumerEndpoint>(new ValueConsumer(std::move(*shm), *view));
+    }
+    case TransportKind::Fifo: {
+        auto s = Fifo::openReader(a.name);
+        if (!s)
+            return s.error();
+        return std::unique_ptr<ConsumerEndpoint>(new FifoConsumer(std::move(*s), a.messageSize));
+    }
+    case TransportKind::Socket:
+        if (a.listenFd < 0)
+            return detail::makeError(ErrorCode::InvalidArgument, "open channel", a.name,
+                "A socket consumer needs the runner's listening descriptor (--listen-fd)");
+        return std::unique_ptr<ConsumerEndpoint>(new SocketConsumer(a.listenFd, a.name, a.messageSize));
+    }
+    return detail::makeError(ErrorCode::NotSupported, "open channel", a.name, "Unknown transport");
+}
+
+} // namespace ipccore

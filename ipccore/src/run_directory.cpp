@@ -1,0 +1,158 @@
+#include "run_directory.h"
+
+#include "ipccore/runner.h"
+#include "sys_error.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace ipccore {
+
+std::string runtimeDirectory()
+{
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    struct stat st { };
+    if (xdg && *xdg && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+        return std::string(xdg) + "/ipclab";
+    return "/tmp/ipclab-" + std::to_string(geteuid());
+}
+
+namespace {
+// The runtime directory must be ours and private: /tmp is shared, and a directory made by someone else there
+// could redirect our FIFOs and sockets.
+Status ensurePrivateDirectory(const std::string& path)
+{
+    if (mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+        return detail::sysError("mkdir", path, errno);
+    struct stat st { };
+    if (lstat(path.c_str(), &st) != 0)
+        return detail::sysError("lstat", path, errno);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+        return detail::makeError(ErrorCode::PermissionDenied, "use directory", path,
+            "This directory is not a private (0700) directory of this user; another user may have created it. "
+            "Remove it or set XDG_RUNTIME_DIR to a directory of your own");
+    return {};
+}
+} // namespace
+
+namespace detail {
+
+Result<RunDirectory> RunDirectory::create(const std::string& runId)
+{
+    const std::string root = runtimeDirectory();
+    if (Status st = ensurePrivateDirectory(root); !st)
+        return st.error();
+    const std::string path = root + "/" + runId;
+    if (mkdir(path.c_str(), 0700) != 0)
+        return sysError("mkdir", path, errno);
+    const int lockFd = ::open((path + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (lockFd < 0) {
+        const int err = errno;
+        rmdir(path.c_str());
+        return sysError("open", path + "/lock", err);
+    }
+    if (flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        close(lockFd);
+        unlink((path + "/lock").c_str());
+        rmdir(path.c_str());
+        return sysError("flock", path + "/lock", err);
+    }
+    const std::string pidText = std::to_string(getpid()) + "\n";
+    (void)!write(lockFd, pidText.data(), pidText.size());
+    const int manifestFd
+        = ::open((path + "/manifest").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    if (manifestFd < 0) {
+        const int err = errno;
+        close(lockFd);
+        unlink((path + "/lock").c_str());
+        rmdir(path.c_str());
+        return sysError("open", path + "/manifest", err);
+    }
+    return RunDirectory(path, lockFd, manifestFd);
+}
+
+RunDirectory::RunDirectory(RunDirectory&& other) noexcept
+    : m_path(std::move(other.m_path))
+    , m_lockFd(std::exchange(other.m_lockFd, -1))
+    , m_manifestFd(std::exchange(other.m_manifestFd, -1))
+{ }
+
+RunDirectory::~RunDirectory()
+{
+    if (m_manifestFd >= 0)
+        close(m_manifestFd);
+    if (m_lockFd >= 0)
+        close(m_lockFd);
+}
+
+Status RunDirectory::record(const OsName& name)
+{
+    const std::string line = name.kind + " " + name.name + "\n";
+    if (write(m_manifestFd, line.data(), line.size()) != ssize_t(line.size()))
+        return sysError("write", m_path + "/manifest", errno);
+    return {};
+}
+
+void RunDirectory::remove()
+{
+    unlink((m_path + "/manifest").c_str());
+    unlink((m_path + "/lock").c_str());
+    rmdir(m_path.c_str());
+}
+
+} // namespace detail
+
+std::vector<std::string> cleanupStaleRuns()
+{
+    std::vector<std::string> removed;
+    const std::string root = runtimeDirectory();
+    DIR* dir = opendir(root.c_str());
+    if (!dir)
+        return removed;
+    std::vector<std::string> runs;
+    while (dirent* entry = readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..")
+            runs.push_back(name);
+    }
+    closedir(dir);
+    for (const std::string& run : runs) {
+        const std::string path = root + "/" + run;
+        const int lockFd = ::open((path + "/lock").c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (lockFd < 0)
+            continue; // being created right now, or not ours
+        if (flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
+            close(lockFd); // a live controller holds it: hands off
+            continue;
+        }
+        std::ifstream manifest(path + "/manifest");
+        std::string line;
+        while (std::getline(manifest, line)) {
+            std::istringstream fields(line);
+            OsName n;
+            fields >> n.kind >> n.name;
+            // Only names this program makes are ever removed, whatever the manifest says.
+            const bool ours = (n.kind == "path" && n.name.rfind(path + "/", 0) == 0)
+                || (n.kind != "path" && n.name.rfind("/ipclab-", 0) == 0);
+            if (!ours)
+                continue;
+            if (removeOsName(n))
+                removed.push_back(n.kind + " " + n.name + " (left by dead run " + run + ")");
+        }
+        unlink((path + "/manifest").c_str());
+        unlink((path + "/lock").c_str());
+        rmdir(path.c_str());
+        close(lockFd);
+    }
+    return removed;
+}
+
+} // namespace ipccore

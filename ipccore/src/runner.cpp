@@ -1,0 +1,892 @@
+#include "ipccore/runner.h"
+
+#include "ipccore/channel.h"
+#include "ipccore/clock.h"
+#include "ipccore/framing.h"
+#include "ipccore/worker.h"
+#include "run_directory.h"
+#include "sys_error.h"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace ipccore {
+
+namespace {
+
+constexpr std::uint64_t StopGraceNs = 3'000'000'000ull;
+constexpr std::uint64_t RateWindowNs = 250'000'000ull;
+constexpr std::uint64_t CpuRefreshNs = 250'000'000ull;
+
+std::string signalName(int sig)
+{
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+std::string randomHex()
+{
+    std::uint32_t value = 0;
+    if (getrandom(&value, sizeof value, 0) != sizeof value)
+        value = std::uint32_t(monotonicNs() ^ std::uint64_t(getpid()) << 16);
+    char text[9];
+    std::snprintf(text, sizeof text, "%08x", value);
+    return text;
+}
+
+std::string findWorkerExecutable(const RunOptions& options)
+{
+    if (!options.workerPath.empty())
+        return options.workerPath;
+    if (const char* env = std::getenv("IPCLAB_WORKER"); env && *env)
+        return env;
+    char self[4096];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return "ipclab-worker";
+    std::string path(self, std::size_t(n));
+    return path.substr(0, path.rfind('/') + 1) + "ipclab-worker";
+}
+
+bool isBlocked(WorkerState s)
+{
+    return s == WorkerState::BlockedFull || s == WorkerState::BlockedEmpty || s == WorkerState::WaitingLock;
+}
+
+struct CpuSample {
+    std::uint64_t ticks = 0;
+    char state = '?';
+    bool ok = false;
+};
+
+CpuSample readProcStat(pid_t pid)
+{
+    CpuSample s;
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    if (!std::getline(in, text))
+        return s;
+    // The command name may hold spaces and parentheses; fields resume after the last ')'.
+    const auto close = text.rfind(')');
+    if (close == std::string::npos)
+        return s;
+    std::istringstream fields(text.substr(close + 2));
+    std::string field;
+    std::vector<std::string> f;
+    while (fields >> field && f.size() < 15)
+        f.push_back(field);
+    if (f.size() < 13)
+        return s;
+    s.state = f[0][0];
+    s.ticks = std::stoull(f[11]) + std::stoull(f[12]); // utime + stime
+    s.ok = true;
+    return s;
+}
+
+} // namespace
+
+struct Runner::Impl {
+    struct WorkerProc {
+        WorkerSpec spec;
+        std::size_t object = 0;
+        std::uint32_t slot = 0;
+        pid_t pid = 0;
+        bool alive = false;
+        bool stopping = false; // an exit now is expected
+        bool pausedBySignal = false;
+        int exitCode = -1;
+        int termSignal = 0;
+        std::string exitText;
+        std::uint64_t startNs = 0, endNs = 0;
+        std::uint64_t rateMessages = 0, rateBytes = 0, rateNs = 0; // checkpoint for rates
+        double msgsPerS = 0, mbPerS = 0;
+        std::uint64_t cpuTicks = 0, cpuNs = 0;
+        double cpuPercent = 0;
+        char procState = '?';
+    };
+
+    struct ObjectRuntime {
+        ObjectSpec spec;
+        ChannelAddress address;
+        std::unique_ptr<ChannelObject> channel;
+        std::int64_t depthMin = 0, depthMax = 0;
+        double depthSum = 0;
+        std::uint64_t depthSamples = 0;
+        std::vector<std::pair<int, int>> semRange; // min, max per semaphore
+        std::vector<int> semLast;
+        std::vector<std::string> semRoles;
+        std::uint64_t leftAtStop = 0;
+    };
+
+    Scenario scenario;
+    RunOptions options;
+    std::string runId;
+    std::string prefix;
+    std::string workerPath;
+    std::optional<detail::RunDirectory> directory;
+    std::vector<OsName> recorded;
+    std::vector<ObjectRuntime> objects;
+    std::optional<TelemetryBoard> board;
+    std::vector<WorkerProc> workers;
+    std::uint32_t nextSlot = 0;
+    std::uint64_t startNs = 0;
+    double hz = 50;
+    std::vector<RunEvent> pending;
+    std::vector<RunEvent> allEvents;
+    std::ofstream csv;
+    bool stopped = false;
+    Report finalReport;
+    std::thread::id owner = std::this_thread::get_id();
+
+    ~Impl() { teardown(); }
+
+    double secondsSinceStart(std::uint64_t now) const { return double(now - startNs) / 1e9; }
+
+    void event(RunEvent::Kind kind, std::string text)
+    {
+        RunEvent e { secondsSinceStart(monotonicNs()), kind, std::move(text) };
+        pending.push_back(e);
+        allEvents.push_back(std::move(e));
+    }
+
+    Status record(const OsName& n)
+    {
+        recorded.push_back(n);
+        return directory->record(n);
+    }
+
+    Status createObjects()
+    {
+        for (const ObjectSpec& spec : scenario.objects) {
+            ObjectRuntime rt;
+            rt.spec = spec;
+            rt.address.transport = spec.transport;
+            rt.address.capacity = spec.capacity;
+            rt.address.messageSize = spec.messageSize;
+            if (spec.transport == TransportKind::Fifo)
+                rt.address.name = directory->path() + "/" + spec.name + ".fifo";
+            else if (spec.transport == TransportKind::Socket)
+                rt.address.name = directory->path() + "/" + spec.name + ".sock";
+            else
+                rt.address.name = prefix + spec.name;
+            for (const OsName& n : channelOsNames(rt.address)) {
+                if (Status st = record(n); !st)
+                    return st;
+            }
+            auto channel = ChannelObject::create(rt.address);
+            if (!channel)
+                return channel.error();
+            rt.channel = std::move(*channel);
+            objects.push_back(std::move(rt));
+        }
+        return {};
+    }
+
+    std::size_t objectIndex(const std::string& name) const
+    {
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            if (objects[i].spec.name == name)
+                return i;
+        }
+        return objects.size();
+    }
+
+    Status spawn(const WorkerSpec& spec)
+    {
+        if (nextSlot >= board->slotCount())
+            return detail::makeError(ErrorCode::LimitReached, "spawn worker", spec.name,
+                "This run has used all " + std::to_string(board->slotCount())
+                    + " worker slots. Stop and start the run again");
+        WorkerProc w;
+        w.spec = spec;
+        w.object = objectIndex(spec.object);
+        w.slot = nextSlot++;
+        const ObjectRuntime& obj = objects[w.object];
+
+        WorkerSlot& slot = board->slot(w.slot);
+        slot.ctlRateMilli.store(std::uint64_t(spec.rate * 1000.0 + 0.5), std::memory_order_relaxed);
+        slot.ctlMessageSize.store(spec.messageSize, std::memory_order_relaxed);
+        slot.ctlWorkUs.store(spec.workUs, std::memory_order_relaxed);
+        slot.ctlPaused.store(0, std::memory_order_relaxed);
+        slot.ctlStop.store(0, std::memory_order_relaxed);
+        slot.role.store(std::uint32_t(spec.role), std::memory_order_relaxed);
+
+        WorkerArgs args;
+        args.board = board->name();
+        args.slot = w.slot;
+        args.role = spec.role;
+        args.transport = obj.spec.transport;
+        args.object = obj.address.name;
+        args.objectMessageSize = obj.spec.messageSize;
+        args.capacity = obj.spec.capacity;
+        args.spec = spec;
+        args.telemetry = options.telemetry;
+        const int inheritFd = (spec.role == Role::Consumer) ? obj.channel->listenFd() : -1;
+        constexpr int ChildListenFd = 3;
+        if (inheritFd >= 0)
+            args.listenFd = ChildListenFd;
+
+        // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are made.
+        const std::vector<std::string> argvStrings = workerCommandLine(workerPath, args);
+        std::vector<char*> argv;
+        for (const std::string& s : argvStrings)
+            argv.push_back(const_cast<char*>(s.c_str()));
+        argv.push_back(nullptr);
+        const pid_t parent = getpid();
+        sigset_t none;
+        sigemptyset(&none);
+
+        const pid_t pid = fork();
+        if (pid < 0)
+            return detail::sysError(
+                "fork", spec.name, errno, "The system refused a new process (too many processes?). Use fewer workers");
+        if (pid == 0) {
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            if (inheritFd >= 0) {
+                if (inheritFd == ChildListenFd)
+                    fcntl(ChildListenFd, F_SETFD, 0);
+                else
+                    dup2(inheritFd, ChildListenFd); // the copy has no close-on-exec flag
+            }
+            // Die with the controller, even when stopped (SIGKILL also ends a SIGSTOPped worker).
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent)
+                _exit(1); // the controller died before prctl took effect
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        w.pid = pid;
+        w.alive = true;
+        w.startNs = monotonicNs();
+        w.rateNs = w.startNs;
+        w.cpuNs = w.startNs;
+        workers.push_back(std::move(w));
+        return {};
+    }
+
+    void noteExit(WorkerProc& w, int status, std::uint64_t now)
+    {
+        w.alive = false;
+        w.endNs = now;
+        if (WIFSIGNALED(status)) {
+            w.termSignal = WTERMSIG(status);
+            w.exitText = "killed by " + signalName(w.termSignal);
+        } else if (WIFEXITED(status)) {
+            w.exitCode = WEXITSTATUS(status);
+            switch (w.exitCode) {
+            case 0:
+                w.exitText = "exited 0";
+                break;
+            case 127:
+                w.exitText = "could not start " + workerPath + " (exit 127)";
+                break;
+            default:
+                w.exitText = "exited " + std::to_string(w.exitCode) + " (error, see its stderr)";
+            }
+        }
+        const bool normal = w.exitCode == 0 && w.termSignal == 0;
+        if (!w.stopping || !normal)
+            event(normal ? RunEvent::Kind::Info : RunEvent::Kind::Warning,
+                std::string(roleName(w.spec.role)) + " " + w.spec.name + " (pid " + std::to_string(w.pid) + ") "
+                    + (normal ? std::string("finished") : w.exitText));
+    }
+
+    void reap(std::uint64_t now)
+    {
+        for (WorkerProc& w : workers) {
+            if (!w.alive)
+                continue;
+            int status = 0;
+            const pid_t r = waitpid(w.pid, &status, WNOHANG);
+            if (r == w.pid)
+                noteExit(w, status, now);
+        }
+    }
+
+    void stopRole(Role role)
+    {
+        bool any = false;
+        for (WorkerProc& w : workers) {
+            if (!w.alive || w.spec.role != role)
+                continue;
+            any = true;
+            w.stopping = true;
+            board->slot(w.slot).ctlStop.store(1, std::memory_order_relaxed);
+            kill(w.pid, SIGTERM);
+            kill(w.pid, SIGCONT); // a SIGSTOPped worker must run to see the SIGTERM
+            w.pausedBySignal = false;
+        }
+        if (!any)
+            return;
+        const std::uint64_t deadline = monotonicNs() + StopGraceNs;
+        for (;;) {
+            const std::uint64_t now = monotonicNs();
+            reap(now);
+            bool remaining = false;
+            for (const WorkerProc& w : workers)
+                remaining = remaining || (w.alive && w.spec.role == role);
+            if (!remaining)
+                return;
+            if (now >= deadline)
+                break;
+            sleepUntilNs(now + 2'000'000);
+        }
+        for (WorkerProc& w : workers) {
+            if (w.alive && w.spec.role == role) {
+                event(RunEvent::Kind::Warning,
+                    w.spec.name + " did not stop within " + std::to_string(StopGraceNs / 1'000'000'000ull)
+                        + " s of SIGTERM; sent SIGKILL");
+                kill(w.pid, SIGKILL);
+                int status = 0;
+                if (detail::retryOnEintr([&] { return waitpid(w.pid, &status, 0); }) == w.pid)
+                    noteExit(w, status, monotonicNs());
+            }
+        }
+    }
+
+    // Last resort for a destructor without stop(): no report, but no process or object left.
+    void teardown()
+    {
+        for (WorkerProc& w : workers) {
+            if (w.alive) {
+                kill(w.pid, SIGKILL);
+                int status = 0;
+                detail::retryOnEintr([&] { return waitpid(w.pid, &status, 0); });
+                w.alive = false;
+            }
+        }
+        objects.clear(); // channel destructors unlink
+        board.reset();
+        if (directory) {
+            directory->remove();
+            directory.reset();
+        }
+    }
+
+    WorkerStatus workerStatus(WorkerProc& w, std::uint64_t now)
+    {
+        const WorkerSlot& slot = board->slot(w.slot);
+        WorkerStatus s;
+        s.name = w.spec.name;
+        s.role = w.spec.role;
+        s.object = w.spec.object;
+        s.transport = objects[w.object].spec.transport;
+        s.pid = w.pid;
+        s.messages = slot.messages.load(std::memory_order_relaxed);
+        s.bytes = slot.bytes.load(std::memory_order_relaxed);
+        s.gaps = slot.gaps.load(std::memory_order_relaxed);
+        s.duplicated = slot.duplicated.load(std::memory_order_relaxed);
+        s.outOfOrder = slot.outOfOrder.load(std::memory_order_relaxed);
+        s.corrupt = slot.corrupt.load(std::memory_order_relaxed);
+        s.rate = double(slot.ctlRateMilli.load(std::memory_order_relaxed)) / 1000.0;
+        s.messageSize = slot.ctlMessageSize.load(std::memory_order_relaxed);
+        s.workUs = slot.ctlWorkUs.load(std::memory_order_relaxed);
+        if (w.spec.role == Role::Consumer && s.messages > 0)
+            s.meanLatencyUs = double(slot.latencyNsSum.load(std::memory_order_relaxed)) / double(s.messages) / 1e3;
+
+        const std::uint64_t end = w.alive ? now : w.endNs;
+        if (end - w.rateNs >= RateWindowNs || !w.alive) {
+            const double dt = double(end - w.rateNs) / 1e9;
+            if (dt > 0) {
+                w.msgsPerS = double(s.messages - std::min(s.messages, w.rateMessages)) / dt;
+                w.mbPerS = double(s.bytes - std::min(s.bytes, w.rateBytes)) / dt / 1e6;
+            }
+            if (!w.alive)
+                w.msgsPerS = w.mbPerS = 0;
+            w.rateMessages = s.messages;
+            w.rateBytes = s.bytes;
+            w.rateNs = end;
+        }
+        s.msgsPerS = w.msgsPerS;
+        s.mbPerS = w.mbPerS;
+
+        if (w.alive && now - w.cpuNs >= CpuRefreshNs) {
+            const CpuSample cpu = readProcStat(w.pid);
+            if (cpu.ok) {
+                const double ticksPerS = double(sysconf(_SC_CLK_TCK));
+                w.cpuPercent = 100.0 * double(cpu.ticks - std::min(cpu.ticks, w.cpuTicks)) / ticksPerS
+                    / (double(now - w.cpuNs) / 1e9);
+                w.cpuTicks = cpu.ticks;
+                w.procState = cpu.state;
+            }
+            w.cpuNs = now;
+        }
+        s.cpuPercent = w.alive ? w.cpuPercent : 0;
+
+        const auto boardState = WorkerState(slot.state.load(std::memory_order_acquire));
+        const std::uint64_t since = slot.stateSinceNs.load(std::memory_order_relaxed);
+        std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
+        if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
+            blocked += now - since;
+        const std::uint64_t lifetime = end - w.startNs;
+        s.blockedFraction = lifetime > 0 ? std::min(1.0, double(blocked) / double(lifetime)) : 0;
+
+        s.alive = w.alive;
+        s.exitCode = w.exitCode;
+        s.termSignal = w.termSignal;
+        s.exitText = w.exitText;
+        if (!w.alive)
+            s.state = (w.exitCode == 0 && w.termSignal == 0) ? WorkerState::Finished : WorkerState::Dead;
+        else if (w.pausedBySignal || w.procState == 'T' || w.procState == 't')
+            s.state = WorkerState::Paused;
+        else
+            s.state = boardState;
+        s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
+        s.waitingOn = waitingOn(s.state, objects[w.object]);
+        return s;
+    }
+
+    static std::string waitingOn(WorkerState state, const ObjectRuntime& o)
+    {
+        const std::string& n = o.spec.name;
+        const bool ring = o.spec.transport == TransportKind::ShmRing;
+        switch (state) {
+        case WorkerState::BlockedFull:
+            return ring ? n + ": no empty slot (sem_wait on " + o.address.name + ".empty)"
+                        : n + ": full (" + transportName(o.spec.transport) + ")";
+        case WorkerState::BlockedEmpty:
+            return ring ? n + ": no full slot (sem_wait on " + o.address.name + ".full)"
+                        : n + ": empty (" + transportName(o.spec.transport) + ")";
+        case WorkerState::WaitingLock:
+            return ring ? n + ": lock held by another worker (sem_wait on " + o.address.name + ".mutex)"
+                        : n + ": another writer is inside the value";
+        default:
+            return {};
+        }
+    }
+
+    Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final) const
+    {
+        const ObjectRuntime& o = objects[objectIndex];
+        Ledger l;
+        std::uint64_t gaps = 0;
+        int producers = 0;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            if (workers[i].object != objectIndex)
+                continue;
+            const WorkerStatus& s = statuses[i];
+            if (s.role == Role::Producer) {
+                l.sent += s.messages;
+                ++producers;
+            } else {
+                l.received += s.messages;
+                l.duplicated += s.duplicated;
+                l.corrupt += s.corrupt;
+                l.outOfOrder += s.outOfOrder;
+                gaps += s.gaps;
+            }
+        }
+        if (o.spec.transport == TransportKind::ShmValue) {
+            // Readers of a shared value do not consume: what they never saw was overwritten.
+            l.lost = l.sent > l.received ? l.sent - l.received : 0;
+            if (l.received > l.sent)
+                l.duplicated += l.received - l.sent;
+            // With one producer every overwritten value shows up as a gap in the sequence the reader saw.
+            const bool gapsAgree = producers == 1 ? gaps == l.lost : gaps <= l.lost;
+            l.exact = final && l.duplicated == 0 && l.corrupt == 0 && gapsAgree;
+            return l;
+        }
+        l.left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, o.channel ? o.channel->depth() : 0));
+        if (l.sent >= l.received + l.left)
+            l.lost = final ? l.sent - l.received - l.left : 0;
+        else
+            l.duplicated += l.received + l.left - l.sent;
+        l.exact = final && l.sent == l.received + l.left && l.duplicated == 0 && l.corrupt == 0;
+        return l;
+    }
+
+    void writeCsvHeader()
+    {
+        csv << "time_s";
+        for (const ObjectRuntime& o : objects) {
+            csv << "," << o.spec.name << ".depth";
+            for (const SemaphoreValue& v : o.channel->semaphores())
+                csv << "," << o.spec.name << ".sem." << v.role;
+        }
+        for (const WorkerProc& w : workers)
+            csv << "," << w.spec.name << ".msgs_per_s";
+        csv << "\n";
+    }
+
+    Snapshot sample()
+    {
+        const std::uint64_t now = monotonicNs();
+        reap(now);
+        Snapshot snap;
+        snap.t = secondsSinceStart(now);
+        snap.workers.reserve(workers.size());
+        for (WorkerProc& w : workers)
+            snap.workers.push_back(workerStatus(w, now));
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            ObjectRuntime& o = objects[i];
+            ObjectStatus s;
+            s.name = o.spec.name;
+            s.osName = o.address.name;
+            s.transport = o.spec.transport;
+            s.capacity = o.spec.transport == TransportKind::ShmValue ? 1
+                : (o.spec.transport == TransportKind::Mq || o.spec.transport == TransportKind::ShmRing)
+                ? o.spec.capacity
+                : 0;
+            s.messageSize = o.spec.messageSize;
+            if (o.channel) {
+                s.depth = o.channel->depth();
+                s.semaphores = o.channel->semaphores();
+                s.bytesQueued = o.channel->bytesQueued();
+                s.byteCapacity = o.channel->byteCapacity();
+            }
+            if (s.depth >= 0) {
+                if (o.depthSamples == 0)
+                    o.depthMin = o.depthMax = s.depth;
+                o.depthMin = std::min(o.depthMin, s.depth);
+                o.depthMax = std::max(o.depthMax, s.depth);
+                o.depthSum += double(s.depth);
+                ++o.depthSamples;
+            }
+            if (o.semRange.size() != s.semaphores.size()) {
+                o.semRange.assign(s.semaphores.size(), { INT32_MAX, INT32_MIN });
+                o.semLast.assign(s.semaphores.size(), 0);
+                o.semRoles.clear();
+                for (const SemaphoreValue& v : s.semaphores)
+                    o.semRoles.push_back(v.role);
+            }
+            for (std::size_t k = 0; k < s.semaphores.size(); ++k) {
+                o.semRange[k].first = std::min(o.semRange[k].first, s.semaphores[k].value);
+                o.semRange[k].second = std::max(o.semRange[k].second, s.semaphores[k].value);
+                o.semLast[k] = s.semaphores[k].value;
+            }
+            snap.objects.push_back(std::move(s));
+        }
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            snap.objectLedgers.push_back(ledgerFor(i, snap.workers, stopped));
+            const Ledger& l = snap.objectLedgers.back();
+            snap.ledger.sent += l.sent;
+            snap.ledger.received += l.received;
+            snap.ledger.left += l.left;
+            snap.ledger.lost += l.lost;
+            snap.ledger.duplicated += l.duplicated;
+            snap.ledger.corrupt += l.corrupt;
+            snap.ledger.outOfOrder += l.outOfOrder;
+        }
+        snap.ledger.exact = stopped;
+        for (const Ledger& l : snap.objectLedgers)
+            snap.ledger.exact = snap.ledger.exact && l.exact;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const bool counts = objects[workers[i].object].spec.transport == TransportKind::ShmValue
+                ? snap.workers[i].role == Role::Producer
+                : snap.workers[i].role == Role::Consumer;
+            if (counts)
+                snap.totalMsgsPerS += snap.workers[i].msgsPerS;
+        }
+        if (csv.is_open() && !stopped) {
+            csv << snap.t;
+            for (const ObjectStatus& o : snap.objects) {
+                csv << "," << o.depth;
+                for (const SemaphoreValue& v : o.semaphores)
+                    csv << "," << v.value;
+            }
+            for (const WorkerStatus& w : snap.workers)
+                csv << "," << w.msgsPerS;
+            csv << "\n";
+        }
+        snap.events = std::move(pending);
+        pending.clear();
+        return snap;
+    }
+
+    Report stop()
+    {
+        if (stopped)
+            return finalReport;
+        // Producers first, so consumers can take what is still coming; then consumers.
+        stopRole(Role::Producer);
+        stopRole(Role::Consumer);
+        for (ObjectRuntime& o : objects) {
+            if (o.spec.transport == TransportKind::Fifo || o.spec.transport == TransportKind::Socket)
+                o.leftAtStop = o.channel->drainLeftovers();
+            else if (o.spec.transport != TransportKind::ShmValue)
+                o.leftAtStop = std::uint64_t(std::max<std::int64_t>(0, o.channel->depth()));
+        }
+        stopped = true;
+        const std::uint64_t now = monotonicNs();
+        Snapshot last = sample();
+        Report r;
+        r.scenario = scenario.name;
+        r.durationS = secondsSinceStart(now);
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            const WorkerStatus& s = last.workers[i];
+            WorkerSummary ws;
+            ws.name = s.name;
+            ws.role = s.role;
+            ws.object = s.object;
+            ws.pid = s.pid;
+            ws.messages = s.messages;
+            ws.bytes = s.bytes;
+            const double life = double((w.endNs ? w.endNs : now) - w.startNs) / 1e9;
+            ws.msgsPerS = life > 0 ? double(s.messages) / life : 0;
+            ws.mbPerS = life > 0 ? double(s.bytes) / life / 1e6 : 0;
+            ws.blockedFraction = s.blockedFraction;
+            ws.exitText = s.exitText;
+            r.workers.push_back(ws);
+        }
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            const ObjectRuntime& o = objects[i];
+            ObjectSummary os;
+            os.name = o.spec.name;
+            os.osName = o.address.name;
+            os.transport = o.spec.transport;
+            os.capacity = last.objects[i].capacity;
+            os.depthMin = o.depthMin;
+            os.depthMax = o.depthMax;
+            os.depthMean = o.depthSamples ? o.depthSum / double(o.depthSamples) : 0;
+            for (std::size_t k = 0; k < o.semRange.size(); ++k)
+                os.semaphoreText.push_back(o.semRoles[k] + " " + std::to_string(o.semRange[k].first) + ".."
+                    + std::to_string(o.semRange[k].second) + " (at stop " + std::to_string(o.semLast[k]) + ")");
+            os.ledger = last.objectLedgers[i];
+            r.objects.push_back(os);
+        }
+        r.integrity = last.ledger;
+        for (const OsName& n : recorded)
+            r.cleanup.push_back("unlinked " + n.kind + " " + n.name);
+        teardown();
+        r.events = allEvents;
+        finalReport = r;
+        return r;
+    }
+
+    WorkerProc* workerAt(std::size_t index, Error& error)
+    {
+        if (index >= workers.size()) {
+            error = detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
+                "There is no worker with this index");
+            return nullptr;
+        }
+        if (stopped || !workers[index].alive) {
+            error = detail::makeError(
+                ErrorCode::NotFound, "control worker", workers[index].spec.name, "This worker is no longer running");
+            return nullptr;
+        }
+        return &workers[index];
+    }
+
+    Status signalWorker(std::size_t index, int sig)
+    {
+        Error error;
+        WorkerProc* w = workerAt(index, error);
+        if (!w)
+            return error;
+        if (sig == SIGTERM || sig == SIGKILL) {
+            w->stopping = sig == SIGTERM;
+            if (sig == SIGTERM)
+                board->slot(w->slot).ctlStop.store(1, std::memory_order_relaxed);
+        }
+        if (kill(w->pid, sig) != 0)
+            return detail::sysError("kill", w->spec.name, errno);
+        if (sig == SIGSTOP)
+            w->pausedBySignal = true;
+        if (sig == SIGCONT || sig == SIGTERM) {
+            if (sig == SIGTERM)
+                kill(w->pid, SIGCONT);
+            w->pausedBySignal = false;
+            w->procState = '?';
+        }
+        return {};
+    }
+};
+
+Runner::Runner(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{ }
+
+Runner::~Runner()
+{
+    if (m_impl && !m_impl->stopped)
+        m_impl->stop();
+}
+
+Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const RunOptions& options)
+{
+    if (Status st = validateScenario(scenario, readMqLimits()); !st)
+        return st.error();
+    auto impl = std::make_unique<Impl>();
+    impl->scenario = scenario;
+    impl->options = options;
+    impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
+    impl->workerPath = findWorkerExecutable(options);
+    if (access(impl->workerPath.c_str(), X_OK) != 0)
+        return detail::sysError("find worker", impl->workerPath, errno,
+            "The worker program ipclab-worker is not there or not executable. Build it (it is installed beside "
+            "ipclab and ipclab-cli in <build>/bin) or set IPCLAB_WORKER to its path");
+    for (const std::string& line : cleanupStaleRuns())
+        impl->event(RunEvent::Kind::Info, "removed " + line);
+
+    impl->runId = std::to_string(getpid()) + "-" + randomHex();
+    impl->prefix = "/ipclab-" + impl->runId + "-";
+    auto dir = detail::RunDirectory::create(impl->runId);
+    if (!dir)
+        return dir.error();
+    impl->directory.emplace(std::move(*dir));
+    // On any error below, impl's destructor removes what was made so far.
+    if (Status st = impl->createObjects(); !st)
+        return st.error();
+    const OsName boardName { "shm", impl->prefix + "board" };
+    if (Status st = impl->record(boardName); !st)
+        return st.error();
+    auto board = TelemetryBoard::create(boardName.name, TelemetryBoard::MaxSlots);
+    if (!board)
+        return board.error();
+    impl->board.emplace(std::move(*board));
+    if (!options.csvPath.empty()) {
+        impl->csv.open(options.csvPath, std::ios::trunc);
+        if (!impl->csv)
+            return detail::sysError("open", options.csvPath, errno ? errno : EACCES,
+                "The CSV file cannot be written. Check the directory exists and is writable");
+    }
+    impl->startNs = monotonicNs();
+    for (const WorkerSpec& w : scenario.workers) {
+        if (Status st = impl->spawn(w); !st)
+            return st.error();
+    }
+    if (impl->csv.is_open())
+        impl->writeCsvHeader();
+    return std::unique_ptr<Runner>(new Runner(std::move(impl)));
+}
+
+Snapshot Runner::sample()
+{
+    return m_impl->sample();
+}
+
+bool Runner::allWorkersExited() const
+{
+    for (const auto& w : m_impl->workers) {
+        if (w.alive)
+            return false;
+    }
+    return true;
+}
+
+double Runner::sampleHz() const
+{
+    return m_impl->hz;
+}
+
+Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
+{
+    Impl& d = *m_impl;
+    if (d.stopped)
+        return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name, "The run has stopped");
+    const std::size_t obj = d.objectIndex(spec.object);
+    if (obj == d.objects.size())
+        return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+            "worker.object: no object is named '" + spec.object + "'");
+    if (Status st = validateWorker(spec, d.objects[obj].spec); !st)
+        return st.error();
+    for (const auto& w : d.workers) {
+        if (w.spec.name == spec.name)
+            return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                "worker.name: '" + spec.name + "' is already used in this run");
+    }
+    const ObjectSpec& o = d.objects[obj].spec;
+    if (spec.role == Role::Consumer && (o.transport == TransportKind::Fifo || o.transport == TransportKind::ShmValue)) {
+        for (const auto& w : d.workers) {
+            if (w.object == obj && w.spec.role == Role::Consumer && w.alive)
+                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                    std::string("A ") + transportName(o.transport) + " object has one consumer, and '" + o.name
+                        + "' has one already");
+        }
+    }
+    if (Status st = d.spawn(spec); !st)
+        return st.error();
+    return d.workers.size() - 1;
+}
+
+Status Runner::pauseWorker(std::size_t worker)
+{
+    return m_impl->signalWorker(worker, SIGSTOP);
+}
+Status Runner::resumeWorker(std::size_t worker)
+{
+    return m_impl->signalWorker(worker, SIGCONT);
+}
+Status Runner::terminateWorker(std::size_t worker)
+{
+    return m_impl->signalWorker(worker, SIGTERM);
+}
+Status Runner::killWorker(std::size_t worker)
+{
+    return m_impl->signalWorker(worker, SIGKILL);
+}
+
+Status Runner::setRate(std::size_t worker, double messagesPerSecond)
+{
+    Error error;
+    auto* w = m_impl->workerAt(worker, error);
+    if (!w)
+        return error;
+    WorkerSpec spec = w->spec;
+    spec.rate = messagesPerSecond;
+    if (Status st = validateWorker(spec, m_impl->objects[w->object].spec); !st)
+        return st;
+    w->spec.rate = messagesPerSecond;
+    m_impl->board->slot(w->slot).ctlRateMilli.store(
+        std::uint64_t(messagesPerSecond * 1000.0 + 0.5), std::memory_order_relaxed);
+    return {};
+}
+
+Status Runner::setMessageSize(std::size_t worker, std::uint32_t bytes)
+{
+    Error error;
+    auto* w = m_impl->workerAt(worker, error);
+    if (!w)
+        return error;
+    WorkerSpec spec = w->spec;
+    spec.messageSize = bytes;
+    if (Status st = validateWorker(spec, m_impl->objects[w->object].spec); !st)
+        return st;
+    w->spec.messageSize = bytes;
+    m_impl->board->slot(w->slot).ctlMessageSize.store(bytes, std::memory_order_relaxed);
+    return {};
+}
+
+Status Runner::setWorkUs(std::size_t worker, std::uint32_t microseconds)
+{
+    Error error;
+    auto* w = m_impl->workerAt(worker, error);
+    if (!w)
+        return error;
+    WorkerSpec spec = w->spec;
+    spec.workUs = microseconds;
+    if (Status st = validateWorker(spec, m_impl->objects[w->object].spec); !st)
+        return st;
+    w->spec.workUs = microseconds;
+    m_impl->board->slot(w->slot).ctlWorkUs.store(microseconds, std::memory_order_relaxed);
+    return {};
+}
+
+Report Runner::stop()
+{
+    return m_impl->stop();
+}
+
+const Scenario& Runner::scenario() const
+{
+    return m_impl->scenario;
+}
+const std::string& Runner::prefix() const
+{
+    return m_impl->prefix;
+}
+
+} // namespace ipccore

@@ -1,0 +1,457 @@
+#include "ipccore/scenario.h"
+
+#include "ipccore/framing.h"
+#include "ipccore/names.h"
+#include "sys_error.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ipccore {
+
+namespace detail {
+const std::vector<std::pair<std::string_view, std::string_view>>& bundledScenarioTexts();
+}
+
+namespace {
+
+using nlohmann::json;
+
+Error fieldError(std::string_view source, const std::string& field, const std::string& why)
+{
+    return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source), field + ": " + why);
+}
+
+std::string str(double v)
+{
+    std::ostringstream out;
+    out << v;
+    return out.str();
+}
+
+} // namespace
+
+const char* transportName(TransportKind kind)
+{
+    switch (kind) {
+    case TransportKind::Mq:
+        return "mq";
+    case TransportKind::Fifo:
+        return "fifo";
+    case TransportKind::Socket:
+        return "socket";
+    case TransportKind::ShmRing:
+        return "shm-ring";
+    case TransportKind::ShmValue:
+        return "shm-value";
+    }
+    return "?";
+}
+
+std::optional<TransportKind> parseTransport(std::string_view text)
+{
+    for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
+             TransportKind::ShmValue }) {
+        if (text == transportName(k))
+            return k;
+    }
+    return std::nullopt;
+}
+
+bool transportConsumes(TransportKind kind)
+{
+    return kind != TransportKind::ShmValue;
+}
+
+Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_view field)
+{
+    const std::string f(field);
+    auto bad = [&](const std::string& sub, const std::string& why) {
+        return detail::makeError(ErrorCode::InvalidArgument, "validate", o.name, f + sub + ": " + why);
+    };
+    if (Status st = validateShortName(o.name, f + ".name"); !st)
+        return bad(".name", st.error().hint);
+    const std::uint32_t minSize = ScenarioLimits::MinMessageSize;
+    switch (o.transport) {
+    case TransportKind::Mq:
+        if (o.capacity < 1 || long(o.capacity) > limits.msgMax)
+            return detail::makeError(ErrorCode::LimitReached, "validate", o.name,
+                f + ".capacity: " + std::to_string(o.capacity) + " messages is outside 1.."
+                    + std::to_string(limits.msgMax)
+                    + " (the limit is /proc/sys/fs/mqueue/msg_max = " + std::to_string(limits.msgMax)
+                    + "). Use a smaller capacity, or raise it as root: sysctl fs.mqueue.msg_max="
+                    + std::to_string(std::max<std::uint32_t>(o.capacity, 1)));
+        if (o.messageSize < minSize || long(o.messageSize) > limits.msgsizeMax)
+            return detail::makeError(ErrorCode::LimitReached, "validate", o.name,
+                f + ".message_size: " + std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize)
+                    + ".." + std::to_string(limits.msgsizeMax) + " (the maximum is /proc/sys/fs/mqueue/msgsize_max = "
+                    + std::to_string(limits.msgsizeMax) + "; the minimum is the 32-byte frame header)");
+        if (auto st = checkMqAttributes(o.name, o.capacity, o.messageSize, limits); !st)
+            return bad(".capacity", st.error().hint);
+        break;
+    case TransportKind::Fifo:
+    case TransportKind::Socket:
+        if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxStreamMessageSize)
+            return bad(".message_size",
+                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(ScenarioLimits::MaxStreamMessageSize));
+        break;
+    case TransportKind::ShmRing:
+        if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)
+            return bad(".capacity",
+                std::to_string(o.capacity) + " slots is outside 1.." + std::to_string(ScenarioLimits::MaxRingCapacity));
+        [[fallthrough]];
+    case TransportKind::ShmValue:
+        if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxShmMessageSize)
+            return bad(".message_size",
+                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(ScenarioLimits::MaxShmMessageSize));
+        break;
+    }
+    return {};
+}
+
+Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view field)
+{
+    const std::string f(field);
+    auto bad = [&](const std::string& sub, const std::string& why) {
+        return detail::makeError(ErrorCode::InvalidArgument, "validate", w.name, f + sub + ": " + why);
+    };
+    if (Status st = validateShortName(w.name, f + ".name"); !st)
+        return bad(".name", st.error().hint);
+    if (!std::isfinite(w.rate) || w.rate < 0 || w.rate > ScenarioLimits::MaxRate)
+        return bad(".rate",
+            str(w.rate) + " messages/s is outside 0.." + str(ScenarioLimits::MaxRate)
+                + " (0 means as fast as possible)");
+    if (w.rate > 0 && w.rate < 0.001)
+        return bad(".rate", str(w.rate) + " messages/s is below the smallest rate 0.001 (use 0 for unlimited)");
+    if (w.messageSize < ScenarioLimits::MinMessageSize || w.messageSize > o.messageSize)
+        return bad(".message_size",
+            std::to_string(w.messageSize) + " bytes is outside " + std::to_string(ScenarioLimits::MinMessageSize) + ".."
+                + std::to_string(o.messageSize) + " (object '" + o.name + "' carries at most "
+                + std::to_string(o.messageSize) + " bytes per message)");
+    if (w.workUs > ScenarioLimits::MaxWorkUs)
+        return bad(".work_us",
+            std::to_string(w.workUs) + " us is above the maximum " + std::to_string(ScenarioLimits::MaxWorkUs));
+    if (w.priority > 32767)
+        return bad(".priority", std::to_string(w.priority) + " is outside 0..32767");
+    if (w.priority != 0 && o.transport != TransportKind::Mq)
+        return bad(".priority",
+            "only message queues (mq) have priorities; object '" + o.name + "' is " + transportName(o.transport));
+    return {};
+}
+
+Status validateScenario(const Scenario& s, const MqLimits& limits)
+{
+    auto bad = [&](const std::string& field, const std::string& why) {
+        return detail::makeError(ErrorCode::InvalidArgument, "validate scenario", s.name, field + ": " + why);
+    };
+    if (Status st = validateShortName(s.name, "name"); !st)
+        return bad("name", st.error().hint);
+    if (s.objects.empty())
+        return bad("objects", "a scenario needs at least one object");
+    if (s.objects.size() > ScenarioLimits::MaxObjects)
+        return bad("objects",
+            std::to_string(s.objects.size()) + " objects; at most " + std::to_string(ScenarioLimits::MaxObjects));
+    if (s.workers.size() > ScenarioLimits::MaxWorkers)
+        return bad("workers",
+            std::to_string(s.workers.size()) + " workers; at most " + std::to_string(ScenarioLimits::MaxWorkers));
+    if (!std::isfinite(s.durationS) || s.durationS <= 0 || s.durationS > ScenarioLimits::MaxDurationS)
+        return bad("duration_s", str(s.durationS) + " is outside (0, " + str(ScenarioLimits::MaxDurationS) + "]");
+    if (!std::isfinite(s.sampleHz) || s.sampleHz < 1 || s.sampleHz > ScenarioLimits::MaxSampleHz)
+        return bad("sample_hz", str(s.sampleHz) + " is outside 1.." + str(ScenarioLimits::MaxSampleHz));
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < s.objects.size(); ++i) {
+        const std::string f = "objects[" + std::to_string(i) + "]";
+        if (Status st = validateObject(s.objects[i], limits, f); !st)
+            return st;
+        if (!names.insert(s.objects[i].name).second)
+            return bad(f + ".name", "'" + s.objects[i].name + "' is used twice");
+    }
+    std::set<std::string> workerNames;
+    for (std::size_t i = 0; i < s.workers.size(); ++i) {
+        const WorkerSpec& w = s.workers[i];
+        const std::string f = "workers[" + std::to_string(i) + "]";
+        auto it
+            = std::find_if(s.objects.begin(), s.objects.end(), [&](const ObjectSpec& o) { return o.name == w.object; });
+        if (it == s.objects.end())
+            return bad(f + ".object", "no object is named '" + w.object + "'");
+        if (Status st = validateWorker(w, *it, f); !st)
+            return st;
+        if (!workerNames.insert(w.name).second)
+            return bad(f + ".name", "'" + w.name + "' is used twice");
+    }
+    for (std::size_t i = 0; i < s.objects.size(); ++i) {
+        const ObjectSpec& o = s.objects[i];
+        int producers = 0, consumers = 0;
+        for (const WorkerSpec& w : s.workers) {
+            if (w.object == o.name)
+                (w.role == Role::Producer ? producers : consumers)++;
+        }
+        const std::string f = "objects[" + std::to_string(i) + "]";
+        if (o.transport == TransportKind::Fifo && consumers > 1)
+            return bad(f,
+                "a FIFO ('" + o.name
+                    + "') can have only one consumer: several readers would split "
+                      "messages between them. Use mq or shm-ring for several consumers");
+        if (o.transport == TransportKind::Fifo && producers > 1 && o.messageSize > PipeAtomicBytes)
+            return bad(f + ".message_size",
+                "with several producers on a FIFO each message must fit in PIPE_BUF (" + std::to_string(PipeAtomicBytes)
+                    + " bytes) so writes do not interleave; it is " + std::to_string(o.messageSize));
+        if (o.transport == TransportKind::ShmValue && consumers > 1)
+            return bad(f,
+                "a shared value ('" + o.name
+                    + "') can have only one consumer in IPC Lab, so the missed "
+                      "values can be counted");
+    }
+    return {};
+}
+
+static Result<Scenario> fromJson(const json& j, std::string_view source)
+{
+    Scenario s;
+    auto err = [&](const std::string& field, const std::string& why) { return fieldError(source, field, why); };
+    if (!j.is_object())
+        return err("(top level)", "a scenario must be a JSON object {...}");
+
+    // Reads an optional field of the expected type; wrong types are reported with the field's path.
+    auto getString = [&](const json& obj, const char* key, const std::string& path, std::string& out,
+                         bool required) -> std::optional<Error> {
+        if (!obj.contains(key))
+            return required ? std::optional<Error>(err(path + key, "is missing (expected a string)")) : std::nullopt;
+        if (!obj[key].is_string())
+            return err(path + key, "expected a string, found " + std::string(obj[key].type_name()));
+        out = obj[key].get<std::string>();
+        return std::nullopt;
+    };
+    auto getNumber
+        = [&](const json& obj, const char* key, const std::string& path, double& out) -> std::optional<Error> {
+        if (!obj.contains(key))
+            return std::nullopt;
+        if (!obj[key].is_number())
+            return err(path + key, "expected a number, found " + std::string(obj[key].type_name()));
+        out = obj[key].get<double>();
+        return std::nullopt;
+    };
+    auto getUnsigned = [&](const json& obj, const char* key, const std::string& path, auto& out,
+                           double max) -> std::optional<Error> {
+        double v = double(out);
+        if (auto e = getNumber(obj, key, path, v))
+            return e;
+        if (v < 0 || v != std::floor(v) || v > max)
+            return err(path + key, "expected a whole number from 0 to " + str(max) + ", found " + str(v));
+        out = static_cast<std::remove_reference_t<decltype(out)>>(v);
+        return std::nullopt;
+    };
+    auto checkKeys = [&](const json& obj, const std::string& path,
+                         std::initializer_list<const char*> allowed) -> std::optional<Error> {
+        for (auto it = obj.begin(); it != obj.end(); ++it) {
+            bool known = false;
+            for (const char* a : allowed)
+                known = known || it.key() == a;
+            if (!known) {
+                std::string list;
+                for (const char* a : allowed)
+                    list += std::string(list.empty() ? "" : ", ") + a;
+                return err(path + it.key(), "unknown field (known fields: " + list + ")");
+            }
+        }
+        return std::nullopt;
+    };
+
+    if (auto e = checkKeys(j, "", { "name", "title", "description", "duration_s", "sample_hz", "objects", "workers" }))
+        return *e;
+    if (auto e = getString(j, "name", "", s.name, true))
+        return *e;
+    if (auto e = getString(j, "title", "", s.title, false))
+        return *e;
+    if (auto e = getString(j, "description", "", s.description, false))
+        return *e;
+    if (auto e = getNumber(j, "duration_s", "", s.durationS))
+        return *e;
+    if (auto e = getNumber(j, "sample_hz", "", s.sampleHz))
+        return *e;
+    if (!j.contains("objects") || !j["objects"].is_array())
+        return err("objects", "is missing or not a list [...] of objects");
+    if (j.contains("workers") && !j["workers"].is_array())
+        return err("workers", "expected a list [...] of workers");
+
+    std::size_t i = 0;
+    for (const json& jo : j["objects"]) {
+        const std::string path = "objects[" + std::to_string(i++) + "].";
+        if (!jo.is_object())
+            return err(path.substr(0, path.size() - 1), "expected an object {...}");
+        if (auto e = checkKeys(jo, path, { "name", "transport", "capacity", "message_size" }))
+            return *e;
+        ObjectSpec o;
+        std::string transport;
+        if (auto e = getString(jo, "name", path, o.name, true))
+            return *e;
+        if (auto e = getString(jo, "transport", path, transport, true))
+            return *e;
+        auto kind = parseTransport(transport);
+        if (!kind)
+            return err(path + "transport",
+                "'" + transport + "' is not a transport (use mq, fifo, socket, shm-ring or shm-value)");
+        o.transport = *kind;
+        if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
+            return *e;
+        if (auto e = getUnsigned(jo, "message_size", path, o.messageSize, 1e9))
+            return *e;
+        s.objects.push_back(o);
+    }
+    i = 0;
+    if (j.contains("workers")) {
+        for (const json& jw : j["workers"]) {
+            const std::string path = "workers[" + std::to_string(i++) + "].";
+            if (!jw.is_object())
+                return err(path.substr(0, path.size() - 1), "expected an object {...}");
+            if (auto e = checkKeys(
+                    jw, path, { "name", "role", "object", "rate", "message_size", "work_us", "count", "priority" }))
+                return *e;
+            WorkerSpec w;
+            std::string role;
+            if (auto e = getString(jw, "name", path, w.name, true))
+                return *e;
+            if (auto e = getString(jw, "role", path, role, true))
+                return *e;
+            if (role != "producer" && role != "consumer")
+                return err(path + "role", "'" + role + "' is not a role (use producer or consumer)");
+            w.role = role == "producer" ? Role::Producer : Role::Consumer;
+            if (auto e = getString(jw, "object", path, w.object, true))
+                return *e;
+            // A worker's message size defaults to its object's.
+            for (const ObjectSpec& o : s.objects) {
+                if (o.name == w.object)
+                    w.messageSize = o.messageSize;
+            }
+            if (auto e = getNumber(jw, "rate", path, w.rate))
+                return *e;
+            if (auto e = getUnsigned(jw, "message_size", path, w.messageSize, 1e9))
+                return *e;
+            if (auto e = getUnsigned(jw, "work_us", path, w.workUs, 1e9))
+                return *e;
+            if (auto e = getUnsigned(jw, "count", path, w.count, 1e15))
+                return *e;
+            if (auto e = getUnsigned(jw, "priority", path, w.priority, 1e9))
+                return *e;
+            s.workers.push_back(w);
+        }
+    }
+    if (Status st = validateScenario(s, readMqLimits()); !st) {
+        Error e = st.error();
+        e.operation = "load scenario";
+        e.object = std::string(source);
+        return e;
+    }
+    return s;
+}
+
+Result<Scenario> parseScenario(std::string_view jsonText, std::string_view source)
+{
+    json j;
+    try {
+        j = json::parse(jsonText.begin(), jsonText.end());
+    } catch (const json::parse_error& e) {
+        // Turn the byte offset into a line and column a person can find.
+        std::size_t line = 1, column = 1;
+        for (std::size_t k = 0; k + 1 < e.byte && k < jsonText.size(); ++k) {
+            if (jsonText[k] == '\n') {
+                ++line;
+                column = 1;
+            } else
+                ++column;
+        }
+        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
+            "Not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column)
+                + ". Fix the syntax there (a missing comma, quote or bracket is the usual cause)");
+    }
+    return fromJson(j, source);
+}
+
+Result<Scenario> loadScenarioFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return detail::sysError("open scenario", path, errno ? errno : ENOENT,
+            "The scenario file cannot be read. Check the path, or run 'ipclab-cli list' for the bundled scenarios");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (text.str().size() > (1u << 20))
+        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", path,
+            "The file is larger than 1 MiB; a scenario is a small JSON file");
+    return parseScenario(text.str(), path);
+}
+
+std::string scenarioToJson(const Scenario& s)
+{
+    json j;
+    j["name"] = s.name;
+    j["title"] = s.title;
+    j["description"] = s.description;
+    j["duration_s"] = s.durationS;
+    j["sample_hz"] = s.sampleHz;
+    j["objects"] = json::array();
+    for (const ObjectSpec& o : s.objects)
+        j["objects"].push_back({ { "name", o.name }, { "transport", transportName(o.transport) },
+            { "capacity", o.capacity }, { "message_size", o.messageSize } });
+    j["workers"] = json::array();
+    for (const WorkerSpec& w : s.workers)
+        j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
+            { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs }, { "count", w.count },
+            { "priority", w.priority } });
+    return j.dump(2) + "\n";
+}
+
+Status saveScenarioFile(const Scenario& s, const std::string& path)
+{
+    if (Status st = validateScenario(s, readMqLimits()); !st)
+        return st;
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out)
+        return detail::sysError("save scenario", path, errno ? errno : EACCES);
+    out << scenarioToJson(s);
+    if (!out)
+        return detail::sysError("save scenario", path, errno ? errno : EIO);
+    return {};
+}
+
+const std::vector<BundledScenario>& bundledScenarios()
+{
+    static const std::vector<BundledScenario> list = [] {
+        std::vector<BundledScenario> out;
+        for (const auto& [name, text] : detail::bundledScenarioTexts()) {
+            json j = json::parse(text, nullptr, false);
+            BundledScenario b;
+            b.name = std::string(name);
+            b.title = j.is_object() ? j.value("title", "") : "";
+            b.description = j.is_object() ? j.value("description", "") : "";
+            b.json = std::string(text);
+            out.push_back(std::move(b));
+        }
+        return out;
+    }();
+    return list;
+}
+
+Result<Scenario> resolveScenario(const std::string& nameOrPath)
+{
+    for (const BundledScenario& b : bundledScenarios()) {
+        if (b.name == nameOrPath)
+            return parseScenario(b.json, b.name);
+    }
+    if (nameOrPath.find('/') != std::string::npos || nameOrPath.ends_with(".json"))
+        return loadScenarioFile(nameOrPath);
+    std::string names;
+    for (const BundledScenario& b : bundledScenarios())
+        names += (names.empty() ? "" : ", ") + b.name;
+    return detail::makeError(ErrorCode::NotFound, "find scenario", nameOrPath,
+        "There is no bundled scenario of that name and no such .json file. Bundled scenarios: " + names);
+}
+
+} // namespace ipccore

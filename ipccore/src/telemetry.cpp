@@ -1,0 +1,94 @@
+#include "ipccore/telemetry.h"
+
+#include "sys_error.h"
+
+#include <new>
+
+namespace ipccore {
+
+namespace {
+struct BoardHeader {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t slotCount;
+    std::uint32_t slotSize;
+};
+constexpr std::size_t HeaderBytes = 64;
+static_assert(sizeof(BoardHeader) <= HeaderBytes);
+
+std::size_t boardBytes(std::uint32_t slots)
+{
+    return HeaderBytes + std::size_t(slots) * sizeof(WorkerSlot);
+}
+} // namespace
+
+const char* workerStateName(WorkerState state)
+{
+    switch (state) {
+    case WorkerState::Starting:
+        return "starting";
+    case WorkerState::Running:
+        return "running";
+    case WorkerState::BlockedFull:
+        return "blocked (full)";
+    case WorkerState::BlockedEmpty:
+        return "blocked (empty)";
+    case WorkerState::WaitingLock:
+        return "waiting for lock";
+    case WorkerState::Paused:
+        return "paused";
+    case WorkerState::Finished:
+        return "finished";
+    case WorkerState::Dead:
+        return "dead";
+    }
+    return "?";
+}
+
+const char* roleName(Role role)
+{
+    return role == Role::Producer ? "producer" : "consumer";
+}
+
+Result<TelemetryBoard> TelemetryBoard::create(const std::string& name, std::uint32_t slots)
+{
+    if (slots == 0 || slots > MaxSlots)
+        return detail::makeError(ErrorCode::InvalidArgument, "create board", name,
+            "A board holds 1 to " + std::to_string(MaxSlots) + " workers");
+    auto shm = SharedMemory::create(name, boardBytes(slots));
+    if (!shm)
+        return shm.error();
+    auto* base = static_cast<std::byte*>(shm->data());
+    for (std::uint32_t i = 0; i < slots; ++i)
+        new (base + HeaderBytes + i * sizeof(WorkerSlot)) WorkerSlot {};
+    auto* header = new (base) BoardHeader { 0, Version, slots, std::uint32_t(sizeof(WorkerSlot)) };
+    // The magic goes last: a reader that sees it sees an initialised board.
+    std::atomic_ref<std::uint32_t>(header->magic).store(Magic, std::memory_order_release);
+    return TelemetryBoard(std::move(*shm), slots);
+}
+
+Result<TelemetryBoard> TelemetryBoard::open(const std::string& name)
+{
+    auto shm = SharedMemory::open(name, Access::ReadWrite);
+    if (!shm)
+        return shm.error();
+    if (shm->size() < HeaderBytes)
+        return detail::makeError(ErrorCode::Corrupt, "open board", name, "The telemetry board is too small");
+    auto* header = static_cast<BoardHeader*>(shm->data());
+    const std::uint32_t magic = std::atomic_ref<std::uint32_t>(header->magic).load(std::memory_order_acquire);
+    if (magic != Magic || header->version != Version || header->slotSize != sizeof(WorkerSlot) || header->slotCount == 0
+        || header->slotCount > MaxSlots || shm->size() != boardBytes(header->slotCount))
+        return detail::makeError(ErrorCode::Corrupt, "open board", name,
+            "The telemetry board's header does not match this version of IPC Lab (magic, version or size); it was "
+            "made by another program or is damaged");
+    const std::uint32_t slots = header->slotCount;
+    return TelemetryBoard(std::move(*shm), slots);
+}
+
+WorkerSlot& TelemetryBoard::slot(std::uint32_t index) const
+{
+    auto* base = static_cast<std::byte*>(m_shm.data());
+    return *std::launder(reinterpret_cast<WorkerSlot*>(base + HeaderBytes + index * sizeof(WorkerSlot)));
+}
+
+} // namespace ipccore

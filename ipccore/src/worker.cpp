@@ -1,0 +1,385 @@
+#include "ipccore/worker.h"
+
+#include "ipccore/channel.h"
+#include "ipccore/framing.h"
+#include "ipccore/telemetry.h"
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace ipccore {
+
+namespace {
+
+volatile std::sig_atomic_t g_stopSignal = 0;
+
+void onStopSignal(int)
+{
+    g_stopSignal = 1;
+}
+
+// Counters live in the worker and are copied to its board slot after each message (or only at exit when
+// telemetry is off, to measure what publishing costs).
+struct Counters {
+    std::uint64_t messages = 0, bytes = 0, lastSeq = 0, gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0,
+                  latencyNsSum = 0;
+};
+
+class SlotHooks final : public WaitHooks {
+public:
+    explicit SlotHooks(WorkerSlot& slot)
+        : m_slot(slot)
+    { }
+    void enter(WorkerState state) override
+    {
+        if (state == m_state)
+            return;
+        const std::uint64_t now = monotonicNs();
+        if (isBlocked(m_state))
+            bump(m_slot.blockedNs, now - m_since);
+        m_state = state;
+        m_since = now;
+        m_slot.stateSinceNs.store(now, std::memory_order_relaxed);
+        m_slot.state.store(std::uint32_t(state), std::memory_order_release);
+    }
+    bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
+    WorkerState state() const { return m_state; }
+
+private:
+    static bool isBlocked(WorkerState s)
+    {
+        return s == WorkerState::BlockedFull || s == WorkerState::BlockedEmpty || s == WorkerState::WaitingLock;
+    }
+    WorkerSlot& m_slot;
+    WorkerState m_state = WorkerState::Starting;
+    std::uint64_t m_since = monotonicNs();
+};
+
+void publish(WorkerSlot& slot, const Counters& c)
+{
+    slot.messages.store(c.messages, std::memory_order_relaxed);
+    slot.bytes.store(c.bytes, std::memory_order_relaxed);
+    slot.lastSeq.store(c.lastSeq, std::memory_order_relaxed);
+    slot.gaps.store(c.gaps, std::memory_order_relaxed);
+    slot.duplicated.store(c.duplicated, std::memory_order_relaxed);
+    slot.outOfOrder.store(c.outOfOrder, std::memory_order_relaxed);
+    slot.corrupt.store(c.corrupt, std::memory_order_relaxed);
+    slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
+}
+
+// Simulated work: sleeping, so a slow consumer on a 2-core machine does not starve the others of CPU.
+void simulateWork(std::uint32_t us)
+{
+    if (us > 0)
+        sleepUntilNs(monotonicNs() + std::uint64_t(us) * 1000);
+}
+
+bool streamTransport(TransportKind k)
+{
+    return k == TransportKind::Fifo || k == TransportKind::Socket;
+}
+
+int fail(WorkerSlot& slot, SlotHooks& hooks, const Error& e, int status)
+{
+    std::fprintf(stderr, "ipclab-worker: %s\n", e.message().c_str());
+    slot.exitError.store(std::uint32_t(e.code) + 1, std::memory_order_relaxed);
+    hooks.enter(WorkerState::Dead);
+    return status;
+}
+
+int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
+{
+    auto endpoint = openProducer(
+        ChannelAddress { args.transport, args.object, args.capacity, args.objectMessageSize, -1 }, hooks);
+    if (!endpoint) {
+        if (endpoint.error().code == ErrorCode::Interrupted)
+            return 0;
+        return fail(slot, hooks, endpoint.error(), 3);
+    }
+    std::vector<std::byte> frame(args.objectMessageSize);
+    Counters c;
+    std::uint64_t nextDue = monotonicNs();
+    hooks.enter(WorkerState::Running);
+    while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
+        if (slot.ctlPaused.load(std::memory_order_relaxed)) {
+            hooks.enter(WorkerState::Paused);
+            sleepUntilNs(monotonicNs() + 10'000'000);
+            nextDue = monotonicNs();
+            continue;
+        }
+        std::uint64_t now = monotonicNs();
+        const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
+        if (rateMilli > 0) {
+            if (now < nextDue) {
+                if (hooks.state() != WorkerState::Running)
+                    hooks.enter(WorkerState::Running);
+                // Sleep at most 100 ms at a time so stop and rate changes are seen promptly.
+                sleepUntilNs(std::min(nextDue, now + 100'000'000));
+                continue;
+            }
+            const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
+            // After a long block, do not burst to catch up: the schedule restarts from now.
+            nextDue = (now - nextDue > 100'000'000) ? now + interval : nextDue + interval;
+        }
+        std::uint32_t size = slot.ctlMessageSize.load(std::memory_order_relaxed);
+        size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
+        const auto out = std::span(frame).first(size);
+        buildFrame(out, args.slot, c.lastSeq + 1, now);
+        Status st = (*endpoint)->send(out, args.spec.priority, hooks);
+        if (!st) {
+            if (st.error().code == ErrorCode::Interrupted)
+                break;
+            publish(slot, c);
+            return fail(slot, hooks, st.error(), 4);
+        }
+        ++c.messages;
+        c.bytes += size;
+        ++c.lastSeq;
+        if (args.telemetry) {
+            publish(slot, c);
+            slot.heartbeatNs.store(now, std::memory_order_relaxed);
+        }
+        if (hooks.state() != WorkerState::Running)
+            hooks.enter(WorkerState::Running);
+        simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
+    }
+    publish(slot, c);
+    hooks.enter(WorkerState::Finished);
+    return 0;
+}
+
+void account(Counters& c, SequenceTracker& tracker, std::span<const std::byte> frame)
+{
+    FrameHeader header;
+    if (checkFrame(frame, header) != FrameCheck::Ok) {
+        ++c.corrupt;
+        return;
+    }
+    std::uint64_t skipped = 0;
+    switch (tracker.record(header.producer, header.seq, skipped)) {
+    case SequenceTracker::Outcome::InOrder:
+        break;
+    case SequenceTracker::Outcome::Gap:
+        c.gaps += skipped;
+        break;
+    case SequenceTracker::Outcome::Duplicate:
+        ++c.duplicated;
+        return;
+    case SequenceTracker::Outcome::OutOfOrder:
+        ++c.outOfOrder;
+        break;
+    }
+    ++c.messages;
+    c.bytes += frame.size();
+    const std::uint64_t now = monotonicNs();
+    if (now > header.sendNs)
+        c.latencyNsSum += now - header.sendNs;
+}
+
+int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
+{
+    auto endpoint = openConsumer(
+        ChannelAddress { args.transport, args.object, args.capacity, args.objectMessageSize, args.listenFd });
+    if (!endpoint)
+        return fail(slot, hooks, endpoint.error(), 3);
+    std::vector<std::byte> buffer(std::max<std::size_t>(args.objectMessageSize, 8192));
+    Counters c;
+    SequenceTracker tracker;
+    hooks.enter(WorkerState::Running);
+    while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
+        if (slot.ctlPaused.load(std::memory_order_relaxed)) {
+            hooks.enter(WorkerState::Paused);
+            sleepUntilNs(monotonicNs() + 10'000'000);
+            continue;
+        }
+        auto r = (*endpoint)->receive(buffer, hooks);
+        if (!r) {
+            const ErrorCode code = r.error().code;
+            if (code == ErrorCode::Interrupted)
+                break;
+            if (code == ErrorCode::Corrupt && !streamTransport(args.transport)) {
+                ++c.corrupt; // message-based: the next message is intact
+                if (args.telemetry)
+                    publish(slot, c);
+                continue;
+            }
+            ++c.corrupt;
+            publish(slot, c);
+            return fail(slot, hooks, r.error(), 4);
+        }
+        if (hooks.state() != WorkerState::Running)
+            hooks.enter(WorkerState::Running);
+        account(c, tracker, std::span(buffer).first(*r));
+        if (args.telemetry) {
+            publish(slot, c);
+            slot.heartbeatNs.store(monotonicNs(), std::memory_order_relaxed);
+        }
+        simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
+    }
+    // At a stop, take what can only be counted here: socket connections this consumer accepted die with it,
+    // and the last value of a shared value has not been looked at yet. (Queues and rings keep their contents;
+    // the runner counts those as "left", and the FIFO's are counted by the runner's own read end.)
+    if (args.transport == TransportKind::Socket || args.transport == TransportKind::ShmValue) {
+        const std::uint64_t deadline = monotonicNs() + 2'000'000'000ull;
+        while (monotonicNs() < deadline && (args.spec.count == 0 || c.messages < args.spec.count)) {
+            auto r = (*endpoint)->tryReceive(buffer);
+            if (!r) {
+                ++c.corrupt;
+                if (streamTransport(args.transport))
+                    break;
+                continue;
+            }
+            if (*r == 0)
+                break;
+            account(c, tracker, std::span(buffer).first(*r));
+        }
+    }
+    publish(slot, c);
+    hooks.enter(WorkerState::Finished);
+    return 0;
+}
+
+template <typename T> bool parseNumber(std::string_view text, T& out)
+{
+    char* end = nullptr;
+    const std::string s(text);
+    errno = 0;
+    if constexpr (std::is_floating_point_v<T>) {
+        const double v = std::strtod(s.c_str(), &end);
+        out = T(v);
+    } else {
+        const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+        out = T(v);
+        if (s.empty() || s[0] == '-')
+            return false;
+    }
+    return errno == 0 && end && *end == '\0' && !s.empty();
+}
+
+} // namespace
+
+std::vector<std::string> workerCommandLine(const std::string& executable, const WorkerArgs& a)
+{
+    std::vector<std::string> argv { executable, "--board", a.board, "--slot", std::to_string(a.slot), "--role",
+        roleName(a.spec.role), "--transport", transportName(a.transport), "--object", a.object, "--object-size",
+        std::to_string(a.objectMessageSize), "--capacity", std::to_string(a.capacity), "--size",
+        std::to_string(a.spec.messageSize), "--rate", std::to_string(a.spec.rate), "--work-us",
+        std::to_string(a.spec.workUs), "--count", std::to_string(a.spec.count), "--priority",
+        std::to_string(a.spec.priority), "--name", a.spec.name };
+    if (a.listenFd >= 0) {
+        argv.push_back("--listen-fd");
+        argv.push_back(std::to_string(a.listenFd));
+    }
+    if (!a.telemetry)
+        argv.push_back("--no-telemetry");
+    return argv;
+}
+
+Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
+{
+    WorkerArgs a;
+    auto bad = [](const std::string& what) {
+        return Error { ErrorCode::InvalidArgument, 0, "ipclab-worker", "",
+            what + ". ipclab-worker is started by ipclab or ipclab-cli; run those instead" };
+    };
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view key = argv[i];
+        if (key == "--no-telemetry") {
+            a.telemetry = false;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return bad("Option " + std::string(key) + " needs a value");
+        const std::string_view value = argv[++i];
+        bool ok = true;
+        if (key == "--board")
+            a.board = value;
+        else if (key == "--slot")
+            ok = parseNumber(value, a.slot);
+        else if (key == "--role") {
+            ok = value == "producer" || value == "consumer";
+            a.spec.role = value == "consumer" ? Role::Consumer : Role::Producer;
+        } else if (key == "--transport") {
+            auto t = parseTransport(value);
+            ok = t.has_value();
+            if (t)
+                a.transport = *t;
+        } else if (key == "--object")
+            a.object = value;
+        else if (key == "--object-size")
+            ok = parseNumber(value, a.objectMessageSize);
+        else if (key == "--capacity")
+            ok = parseNumber(value, a.capacity);
+        else if (key == "--size")
+            ok = parseNumber(value, a.spec.messageSize);
+        else if (key == "--rate")
+            ok = parseNumber(value, a.spec.rate) && a.spec.rate >= 0;
+        else if (key == "--work-us")
+            ok = parseNumber(value, a.spec.workUs);
+        else if (key == "--count")
+            ok = parseNumber(value, a.spec.count);
+        else if (key == "--priority")
+            ok = parseNumber(value, a.spec.priority);
+        else if (key == "--name")
+            a.spec.name = value;
+        else if (key == "--listen-fd") {
+            unsigned fd = 0;
+            ok = parseNumber(value, fd);
+            a.listenFd = int(fd);
+        } else
+            return bad("Unknown option " + std::string(key));
+        if (!ok)
+            return bad("Bad value '" + std::string(value) + "' for " + std::string(key));
+    }
+    if (a.board.empty() || a.object.empty())
+        return bad("--board and --object are required");
+    if (a.objectMessageSize < FrameHeaderSize || a.objectMessageSize > MaxFrameSize)
+        return bad("--object-size must be 32.." + std::to_string(MaxFrameSize));
+    a.role = a.spec.role;
+    return a;
+}
+
+int runWorker(const WorkerArgs& args)
+{
+    // A write to a pipe whose reader is gone must be an EPIPE error, not a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa { };
+    sa.sa_handler = onStopSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: a stop interrupts sleeps at once
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGINT, &sa, nullptr);
+
+    auto board = TelemetryBoard::open(args.board);
+    if (!board) {
+        std::fprintf(stderr, "ipclab-worker: %s\n", board.error().message().c_str());
+        return 3;
+    }
+    if (args.slot >= board->slotCount()) {
+        std::fprintf(stderr, "ipclab-worker: slot %u is outside the board (%u slots)\n", args.slot, board->slotCount());
+        return 2;
+    }
+    WorkerSlot& slot = board->slot(args.slot);
+    slot.pid.store(getpid(), std::memory_order_relaxed);
+    slot.role.store(std::uint32_t(args.role), std::memory_order_relaxed);
+    SlotHooks hooks(slot);
+    return args.role == Role::Producer ? runProducer(args, slot, hooks) : runConsumer(args, slot, hooks);
+}
+
+int runWorkerMain(int argc, char** argv)
+{
+    auto args = parseWorkerCommandLine(argc, argv);
+    if (!args) {
+        std::fprintf(stderr, "%s\n", args.error().message().c_str());
+        return 2;
+    }
+    return runWorker(*args);
+}
+
+} // namespace ipccore
