@@ -1,0 +1,57 @@
+#include "test_support.h"
+
+#include <QDir>
+#include <QProcessEnvironment>
+
+#include <atomic>
+#include <unistd.h>
+
+namespace ipctest {
+
+std::string uniqueName(const std::string& tag)
+{
+    static std::atomic<int> counter { 0 };
+    return "/ipclab-t" + std::to_string(getpid()) + "-" + std::to_string(++counter) + "-" + tag;
+}
+
+std::string uniquePath(const std::string& tag)
+{
+    static const std::string dir = [] {
+        std::string d = QDir::tempPath().toStdString() + "/ipclab-test-" + std::to_string(getpid());
+        QDir().mkpath(QString::fromStdString(d));
+        return d;
+    }();
+    static std::atomic<int> counter { 0 };
+    return dir + "/" + std::to_string(++counter) + "-" + tag;
+}
+
+QString workerPath()
+{
+    return QProcessEnvironment::systemEnvironment().value("IPCLAB_WORKER");
+}
+QString cliPath()
+{
+    return QProcessEnvironment::systemEnvironment().value("IPCLAB_CLI");
+}
+
+QStringList leftoverObjects(const QString& needle)
+{
+    QStringList found;
+    for (const QString& dirPath : { QStringLiteral("/dev/shm"), QStringLiteral("/dev/mqueue") }) {
+        const QDir dir(dirPath);
+        if (!dir.exists())
+            continue;
+        for (const QString& entry : dir.entryList(QDir::Files | QDir::System | QDir::Hidden)) {
+            if (entry.contains(needle))
+                found << dirPath + "/" + entry;
+        }
+    }
+    return found;
+}
+
+QStringList leftoversOfThisProcess()
+{
+    return leftoverObjects(QStringLiteral("ipclab-t%1-").arg(getpid()));
+}
+
+} // namespace ipctest

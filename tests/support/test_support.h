@@ -1,0 +1,27 @@
+#pragma once
+
+// Helpers shared by the tests: unique object names per process (so ctest -j2 is safe), the path of the worker
+// and CLI executables, and a listing of leftover objects.
+
+#include <QString>
+#include <QStringList>
+
+#include <string>
+
+namespace ipctest {
+
+// "/ipclab-t<pid>-<n>-<tag>": unique per process and per call.
+std::string uniqueName(const std::string& tag);
+// A fresh path for FIFOs and sockets under a per-process temporary directory.
+std::string uniquePath(const std::string& tag);
+
+// The built executables (CTest passes their paths in IPCLAB_WORKER / IPCLAB_CLI).
+QString workerPath();
+QString cliPath();
+
+// Entries in /dev/shm and /dev/mqueue (if mounted) whose name contains `needle`.
+QStringList leftoverObjects(const QString& needle);
+// Objects created by this test process ("ipclab-t<pid>-").
+QStringList leftoversOfThisProcess();
+
+} // namespace ipctest
