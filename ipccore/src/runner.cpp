@@ -535,7 +535,8 @@ struct Runner::Impl {
             s.osName = o.address.name;
             s.transport = o.spec.transport;
             s.capacity = o.spec.transport == TransportKind::ShmValue ? 1
-                : (o.spec.transport == TransportKind::Mq || o.spec.transport == TransportKind::ShmRing)
+                : (o.spec.transport == TransportKind::Mq || o.spec.transport == TransportKind::ShmRing
+                      || o.spec.transport == TransportKind::ShmSpsc)
                 ? o.spec.capacity
                 : 0;
             s.messageSize = o.spec.messageSize;
@@ -803,8 +804,8 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
         for (const auto& w : d.workers) {
             if (w.object == obj && w.spec.role == Role::Consumer && w.alive)
                 return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
-                    std::string("A ") + transportName(o.transport) + " object has one consumer, and '" + o.name
-                        + "' has one already");
+                    std::string("A ") + transportName(o.transport) + " object has one " + roleName(spec.role)
+                        + ", and '" + o.name + "' has one already");
         }
     }
     if (Status st = d.spawn(spec); !st)

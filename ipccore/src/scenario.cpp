@@ -49,6 +49,8 @@ const char* transportName(TransportKind kind)
         return "shm-ring";
     case TransportKind::ShmValue:
         return "shm-value";
+    case TransportKind::ShmSpsc:
+        return "shm-spsc";
     }
     return "?";
 }
@@ -56,7 +58,7 @@ const char* transportName(TransportKind kind)
 std::optional<TransportKind> parseTransport(std::string_view text)
 {
     for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
-             TransportKind::ShmValue }) {
+             TransportKind::ShmValue, TransportKind::ShmSpsc }) {
         if (text == transportName(k))
             return k;
     }
@@ -102,6 +104,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                     + std::to_string(ScenarioLimits::MaxStreamMessageSize));
         break;
     case TransportKind::ShmRing:
+    case TransportKind::ShmSpsc:
         if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)
             return bad(".capacity",
                 std::to_string(o.capacity) + " slots is outside 1.." + std::to_string(ScenarioLimits::MaxRingCapacity));
@@ -203,6 +206,10 @@ Status validateScenario(const Scenario& s, const MqLimits& limits)
             return bad(f + ".message_size",
                 "with several producers on a FIFO each message must fit in PIPE_BUF (" + std::to_string(PipeAtomicBytes)
                     + " bytes) so writes do not interleave; it is " + std::to_string(o.messageSize));
+        if (o.transport == TransportKind::ShmSpsc && (producers > 1 || consumers > 1))
+            return bad(f,
+                "a single-producer single-consumer ring ('" + o.name
+                    + "') takes one producer and one consumer; use shm-ring or mq for more");
         if (o.transport == TransportKind::ShmValue && consumers > 1)
             return bad(f,
                 "a shared value ('" + o.name
@@ -297,7 +304,7 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         auto kind = parseTransport(transport);
         if (!kind)
             return err(path + "transport",
-                "'" + transport + "' is not a transport (use mq, fifo, socket, shm-ring or shm-value)");
+                "'" + transport + "' is not a transport (use mq, fifo, socket, shm-ring, shm-value or shm-spsc)");
         o.transport = *kind;
         if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
             return *e;

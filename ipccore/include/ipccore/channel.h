@@ -123,6 +123,24 @@ struct ValueHeader {
 constexpr std::size_t ValueHeaderBytes = 128;
 static_assert(sizeof(ValueHeader) <= ValueHeaderBytes);
 std::size_t valueBytes(std::uint32_t messageSize);
+
+constexpr std::uint32_t SpscMagic = 0x49504c53; // "IPLS"
+
+// Each index has its own cache line so producer and consumer do not invalidate each other's lines on every
+// message; the sleep flags are futex words, touched only when a side is about to sleep.
+struct SpscHeader {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t capacity;
+    std::uint32_t slotStride;
+    alignas(64) std::atomic<std::uint64_t> head; // written by the producer only
+    alignas(64) std::atomic<std::uint64_t> tail; // written by the consumer only
+    alignas(64) std::atomic<std::uint32_t> consumerSleeping;
+    alignas(64) std::atomic<std::uint32_t> producerSleeping;
+};
+constexpr std::size_t SpscHeaderBytes = 320;
+static_assert(sizeof(SpscHeader) <= SpscHeaderBytes);
+std::size_t spscBytes(std::uint32_t capacity, std::uint32_t messageSize);
 } // namespace shmlayout
 
 } // namespace ipccore

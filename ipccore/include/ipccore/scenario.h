@@ -22,9 +22,10 @@ enum class TransportKind : std::uint32_t {
     Socket, // Unix domain stream socket
     ShmRing, // bounded buffer in shared memory guarded by three named semaphores (empty, full, mutex)
     ShmValue, // one shared slot that each write overwrites (multiprocessing.Value)
+    ShmSpsc, // lock-free single-producer single-consumer ring in shared memory; sleeps on a futex only when idle
 };
 
-const char* transportName(TransportKind kind); // "mq", "fifo", "socket", "shm-ring", "shm-value"
+const char* transportName(TransportKind kind); // "mq", "fifo", "socket", "shm-ring", "shm-value", "shm-spsc"
 std::optional<TransportKind> parseTransport(std::string_view text);
 // True when consumers take messages out (everything but shm-value, whose readers only look).
 bool transportConsumes(TransportKind kind);
@@ -74,7 +75,8 @@ constexpr double MaxSampleHz = 1000;
 Status validateObject(const ObjectSpec& object, const MqLimits& limits, std::string_view field = "object");
 Status validateWorker(const WorkerSpec& worker, const ObjectSpec& object, std::string_view field = "worker");
 // Whole-scenario checks: unique names, references, and per-transport rules (a FIFO has one consumer; a FIFO with
-// several producers needs frames <= PIPE_BUF so writes stay atomic; shm-value has one consumer).
+// several producers needs frames <= PIPE_BUF so writes stay atomic; shm-value has one consumer; shm-spsc has at
+// most one producer and one consumer).
 Status validateScenario(const Scenario& scenario, const MqLimits& limits);
 
 // Parses and validates. `source` names the file in messages.
