@@ -201,26 +201,37 @@ public:
             return detail::makeError(ErrorCode::MessageTooLarge, "ring send", m_ring.shm.name(),
                 "The frame does not fit a slot of " + std::to_string(m_ring.view.stride) + " bytes");
         // The textbook order: an empty slot first, then the lock. Taking them the other way round deadlocks.
+        // The phase is published after each step so the runner can return the tokens of a worker killed mid-way.
         if (Status st = acquire(m_ring.empty, WorkerState::BlockedFull, hooks); !st)
             return st;
+        hooks.setPhase(RingPhase::HasSlot);
         if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
             (void)m_ring.empty.post(); // give the slot back
+            hooks.setPhase(0);
             return st;
         }
         RingView& v = m_ring.view;
         const std::uint64_t head = v.header->head.load(std::memory_order_relaxed);
         const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        hooks.setPhaseIndex(head);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
+        hooks.insideLock();
         if (head < tail || head - tail >= v.capacity) {
             (void)m_ring.mutex.post();
             (void)m_ring.empty.post();
+            hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
                 "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
                     + ", capacity " + std::to_string(v.capacity) + ")");
         }
         std::memcpy(v.slots + (head % v.capacity) * v.stride, frame.data(), frame.size());
         v.header->head.store(head + 1, std::memory_order_release);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
-        return m_ring.full.post();
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
+        Status st = m_ring.full.post();
+        hooks.setPhase(0);
+        return st;
     }
 
 private:
@@ -236,6 +247,7 @@ public:
     {
         if (Status st = acquire(m_ring.full, WorkerState::BlockedEmpty, hooks); !st)
             return st.error();
+        hooks.setPhase(RingPhase::HasSlot);
         return takeLocked(buffer, hooks);
     }
     Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
@@ -255,13 +267,19 @@ private:
     {
         if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
             (void)m_ring.full.post();
+            hooks.setPhase(0);
             return st.error();
         }
         RingView& v = m_ring.view;
         const std::uint64_t head = v.header->head.load(std::memory_order_acquire);
         const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        hooks.setPhaseIndex(tail);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
+        hooks.insideLock();
         if (head <= tail || head - tail > v.capacity) {
             (void)m_ring.mutex.post();
+            (void)m_ring.full.post();
+            hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
                 "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
                     + ", capacity " + std::to_string(v.capacity) + ")");
@@ -281,8 +299,11 @@ private:
             std::memcpy(buffer.data(), &header, sizeof header);
         }
         v.header->tail.store(tail + 1, std::memory_order_release);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         (void)m_ring.empty.post();
+        hooks.setPhase(0);
         return result;
     }
 
@@ -317,6 +338,54 @@ public:
             values.push_back({ n.substr(n.rfind('.') + 1), n, v ? *v : -1 });
         }
         return values;
+    }
+    int lockValue() override
+    {
+        auto v = m_mutex.value();
+        return v ? std::min(*v, 1) : -1;
+    }
+    std::string releaseDeadLock() override
+    {
+        (void)m_mutex.post();
+        return "posted " + m_mutex.name();
+    }
+    std::string returnTokens(const DeadHolder& dead) override
+    {
+        if (!(dead.phase & RingPhase::HasSlot))
+            return {};
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        bool moved = dead.phase & RingPhase::Moved;
+        if (!moved && (dead.phase & RingPhase::HasLock)) {
+            // Killed inside the lock: nobody has touched the indices since, so they tell whether it got as far
+            // as advancing its index.
+            const auto& index = dead.role == Role::Producer ? header->head : header->tail;
+            moved = index.load(std::memory_order_acquire) == dead.phaseIndex + 1;
+        }
+        NamedSemaphore& give = dead.role == Role::Producer ? (moved ? m_full : m_empty) : (moved ? m_empty : m_full);
+        (void)give.post();
+        return "posted " + give.name();
+    }
+    std::string checkAgainstRing() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        const std::uint64_t head = header->head.load(std::memory_order_acquire);
+        const std::uint64_t tail = header->tail.load(std::memory_order_acquire);
+        if (head < tail || head - tail > m_address.capacity)
+            return "ring indices inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                + "): not adjusted";
+        std::string done;
+        // A token can be given back twice if its holder died between its post and the phase update; take the
+        // surplus away again so the semaphores never promise more than the ring holds.
+        auto clamp = [&](NamedSemaphore& sem, std::uint64_t allowed) {
+            auto v = sem.value();
+            while (v && std::uint64_t(std::max(*v, 0)) > allowed && sem.tryWait()) {
+                done += (done.empty() ? "" : ", ") + std::string("took back a surplus token of ") + sem.name();
+                v = sem.value();
+            }
+        };
+        clamp(m_full, head - tail);
+        clamp(m_empty, m_address.capacity - (head - tail));
+        return done;
     }
 
 private:
@@ -367,10 +436,14 @@ public:
             }
             s = seq.load(std::memory_order_relaxed);
         }
+        hooks.setPhaseIndex(s + 1);
+        hooks.setPhase(RingPhase::HasLock);
+        hooks.insideLock();
         std::atomic_thread_fence(std::memory_order_release);
         std::memcpy(m_view.data, frame.data(), frame.size());
         m_view.header->length.store(std::uint32_t(frame.size()), std::memory_order_relaxed);
         seq.store(s + 2, std::memory_order_release);
+        hooks.setPhase(0);
         return {};
     }
 
@@ -414,6 +487,10 @@ public:
             if (s1 == m_lastSeen)
                 return std::size_t(0);
             const std::uint32_t length = m_view.header->length.load(std::memory_order_relaxed);
+            if (length == 0 && seq.load(std::memory_order_acquire) == s1) {
+                m_lastSeen = s1; // emptied by the runner after a writer died mid-write: no value to read
+                return std::size_t(0);
+            }
             const bool sane = length >= FrameHeaderSize && length <= m_view.slotSize && length <= buffer.size();
             if (sane)
                 std::memcpy(buffer.data(), m_view.data, length);
@@ -445,6 +522,21 @@ public:
     {
         auto* header = static_cast<shmlayout::ValueHeader*>(m_shm.data());
         return header->sequence.load(std::memory_order_relaxed) > 0 ? 1 : 0;
+    }
+    int lockValue() override
+    {
+        auto* header = static_cast<shmlayout::ValueHeader*>(m_shm.data());
+        return (header->sequence.load(std::memory_order_acquire) & 1) ? 0 : 1;
+    }
+    // The dead writer may have left half a value: mark the slot empty (length 0) so no reader takes the torn
+    // bytes for a message, then make the sequence even again.
+    std::string releaseDeadLock() override
+    {
+        auto* header = static_cast<shmlayout::ValueHeader*>(m_shm.data());
+        header->length.store(0, std::memory_order_relaxed);
+        const std::uint64_t s = header->sequence.load(std::memory_order_relaxed);
+        header->sequence.store((s | 1) + 1, std::memory_order_release);
+        return "cleared the half-written value and released the sequence lock";
     }
 
 private:

@@ -52,7 +52,8 @@ private:
 std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l)
 {
     return { name, std::to_string(l.sent), std::to_string(l.received), std::to_string(l.left), std::to_string(l.lost),
-        std::to_string(l.duplicated), std::to_string(l.corrupt), l.exact ? "yes" : "NO" };
+        std::to_string(l.lostWithDeadWorkers), std::to_string(l.duplicated), std::to_string(l.corrupt),
+        l.exact ? "yes" : "NO" };
 }
 
 } // namespace
@@ -81,11 +82,14 @@ std::string reportToText(const Report& r)
     out << objects.render({ false, false, true, true, true, true, false });
 
     out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before read)\n";
-    Table ledger({ "object", "sent", "received", "left", "lost", "duplicated", "corrupt", "exact" });
+    Table ledger(
+        { "object", "sent", "received", "left", "lost", "died with worker", "duplicated", "corrupt", "exact" });
     for (const ObjectSummary& o : r.objects)
         ledger.add(ledgerRow(o.name, o.ledger));
     ledger.add(ledgerRow("total", r.integrity));
-    out << ledger.render({ false, true, true, true, true, true, true, false });
+    out << ledger.render({ false, true, true, true, true, true, true, true, false });
+    for (const std::string& note : r.deadWorkers)
+        out << "  killed: " << note << "\n";
 
     if (!r.events.empty()) {
         out << "\nEvents\n";
@@ -102,6 +106,7 @@ std::string reportToJson(const Report& r)
     auto ledgerJson = [](const Ledger& l) {
         return json { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
             { "duplicated", l.duplicated }, { "corrupt", l.corrupt }, { "out_of_order", l.outOfOrder },
+            { "lost_with_dead_workers", l.lostWithDeadWorkers }, { "sent_by_dead_uncounted", l.sentByDeadUncounted },
             { "exact", l.exact } };
     };
     json j;
@@ -121,6 +126,7 @@ std::string reportToJson(const Report& r)
     j["events"] = json::array();
     for (const RunEvent& e : r.events)
         j["events"].push_back({ { "t", e.t }, { "text", e.text } });
+    j["dead_workers"] = r.deadWorkers;
     j["cleanup"] = r.cleanup;
     return j.dump(2) + "\n";
 }

@@ -114,6 +114,11 @@ struct Runner::Impl {
         std::uint64_t cpuTicks = 0, cpuNs = 0;
         double cpuPercent = 0;
         char procState = '?';
+        // What the worker held when it died (read from its slot after it was reaped).
+        bool killed = false; // ended by a signal, or by an error while holding something
+        bool heldMessage = false;
+        ChannelObject::DeadHolder holder;
+        bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
     };
 
     struct ObjectRuntime {
@@ -127,6 +132,8 @@ struct Runner::Impl {
         std::vector<int> semLast;
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
+        std::uint64_t lockTakenSinceNs = 0; // when the lock was first seen taken, continuously; 0 = free
+        bool frozenReported = false;
     };
 
     Scenario scenario;
@@ -279,6 +286,13 @@ struct Runner::Impl {
     {
         w.alive = false;
         w.endNs = now;
+        const WorkerSlot& slot = board->slot(w.slot);
+        w.heldMessage = slot.holding.load(std::memory_order_acquire) != 0;
+        w.holder.role = w.spec.role;
+        w.holder.phase = slot.phase.load(std::memory_order_acquire);
+        w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
+        w.killed = WIFSIGNALED(status);
+        w.tokensSettled = w.holder.phase == 0;
         if (WIFSIGNALED(status)) {
             w.termSignal = WTERMSIG(status);
             w.exitText = "killed by " + signalName(w.termSignal);
@@ -487,7 +501,18 @@ struct Runner::Impl {
                 gaps += s.gaps;
             }
         }
+        // What killed workers may have taken with them: at most one message each, and only if they had one in hand.
+        std::uint64_t deadConsumersHolding = 0, deadProducersHolding = 0;
+        for (const WorkerProc& w : workers) {
+            if (w.object == objectIndex && !w.alive && w.killed && w.heldMessage)
+                (w.spec.role == Role::Producer ? deadProducersHolding : deadConsumersHolding)++;
+        }
         if (o.spec.transport == TransportKind::ShmValue) {
+            // A writer killed after publishing but before counting: the value may have been read.
+            if (l.received > l.sent) {
+                l.sentByDeadUncounted = std::min(l.received - l.sent, deadProducersHolding);
+                l.sent += l.sentByDeadUncounted;
+            }
             // Readers of a shared value do not consume: what they never saw was overwritten.
             l.lost = l.sent > l.received ? l.sent - l.received : 0;
             if (l.received > l.sent)
@@ -498,11 +523,20 @@ struct Runner::Impl {
             return l;
         }
         l.left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, o.channel ? o.channel->depth() : 0));
-        if (l.sent >= l.received + l.left)
-            l.lost = final ? l.sent - l.received - l.left : 0;
-        else
-            l.duplicated += l.received + l.left - l.sent;
-        l.exact = final && l.sent == l.received + l.left && l.duplicated == 0 && l.corrupt == 0;
+        if (l.received + l.left > l.sent) {
+            // More arrived than was counted as sent: a producer killed between sending and counting accounts for
+            // at most one each; anything beyond that is a real duplicate.
+            const std::uint64_t extra = l.received + l.left - l.sent;
+            l.sentByDeadUncounted = std::min(extra, deadProducersHolding);
+            l.sent += l.sentByDeadUncounted;
+            l.duplicated += extra - l.sentByDeadUncounted;
+        } else if (final) {
+            const std::uint64_t missing = l.sent - l.received - l.left;
+            l.lostWithDeadWorkers = std::min(missing, deadConsumersHolding);
+            l.lost = missing - l.lostWithDeadWorkers;
+        }
+        l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
+            && l.corrupt == 0;
         return l;
     }
 
@@ -519,10 +553,81 @@ struct Runner::Impl {
         csv << "\n";
     }
 
+    // A worker killed while holding a ring's lock or slot token would freeze everyone else for ever (POSIX
+    // semaphores have no SEM_UNDO). Tokens outside the lock are given back at once. A lock is freed only when it
+    // has stayed taken for LockStuckNs while no live worker claims it and none is stopped (a paused holder is
+    // legitimate), so a live holder is never robbed; then the semaphores are checked against the ring's indices.
+    static constexpr std::uint64_t LockStuckNs = 500'000'000ull;
+
+    void repairDeadHolders(std::uint64_t now)
+    {
+        for (std::size_t oi = 0; oi < objects.size(); ++oi) {
+            ObjectRuntime& o = objects[oi];
+            if (!o.channel || o.channel->lockValue() < 0)
+                continue;
+            std::vector<WorkerProc*> dead;
+            bool liveHolder = false, liveStopped = false;
+            for (WorkerProc& w : workers) {
+                if (w.object != oi)
+                    continue;
+                if (!w.alive && !w.tokensSettled)
+                    dead.push_back(&w);
+                if (w.alive) {
+                    liveHolder = liveHolder
+                        || (board->slot(w.slot).phase.load(std::memory_order_acquire) & RingPhase::HasLock);
+                    liveStopped = liveStopped || w.pausedBySignal || w.procState == 'T' || w.procState == 't';
+                }
+            }
+            const bool taken = o.channel->lockValue() == 0;
+            o.lockTakenSinceNs = taken ? (o.lockTakenSinceNs ? o.lockTakenSinceNs : now) : 0;
+            if (dead.empty())
+                continue;
+            const bool deadHeldLock = std::any_of(
+                dead.begin(), dead.end(), [](const WorkerProc* w) { return w->holder.phase & RingPhase::HasLock; });
+            if (!o.spec.repair) {
+                if (deadHeldLock && taken && !o.frozenReported && now - o.lockTakenSinceNs >= LockStuckNs) {
+                    o.frozenReported = true;
+                    event(RunEvent::Kind::Error,
+                        o.spec.name + " is frozen: its lock was held by a worker that died, and POSIX semaphores "
+                            + "have no owner to give it back. Repair is off for this object (the naive design); "
+                            + "every worker that needs the lock now waits for ever");
+                }
+                continue;
+            }
+            std::string done;
+            auto add = [&](const std::string& what) {
+                if (!what.empty())
+                    done += (done.empty() ? "" : "; ") + what;
+            };
+            if (deadHeldLock) {
+                if (liveHolder || liveStopped)
+                    continue; // someone alive may hold it; wait until that is settled
+                if (taken && now - o.lockTakenSinceNs < LockStuckNs)
+                    continue; // not stuck long enough to be sure
+                if (taken)
+                    add(o.channel->releaseDeadLock());
+            }
+            for (WorkerProc* w : dead) {
+                add(o.channel->returnTokens(w->holder));
+                w->tokensSettled = true;
+            }
+            add(o.channel->checkAgainstRing());
+            o.lockTakenSinceNs = 0;
+            std::string who;
+            for (const WorkerProc* w : dead)
+                who += (who.empty() ? "" : ", ") + w->spec.name;
+            event(RunEvent::Kind::Warning,
+                "repaired " + o.spec.name + " after " + who + " died holding " + (deadHeldLock ? "its lock" : "a slot")
+                    + (done.empty() ? std::string() : ": " + done));
+        }
+    }
+
     Snapshot sample()
     {
         const std::uint64_t now = monotonicNs();
         reap(now);
+        if (!stopped)
+            repairDeadHolders(now);
         Snapshot snap;
         snap.t = secondsSinceStart(now);
         snap.workers.reserve(workers.size());
@@ -578,6 +683,8 @@ struct Runner::Impl {
             snap.ledger.duplicated += l.duplicated;
             snap.ledger.corrupt += l.corrupt;
             snap.ledger.outOfOrder += l.outOfOrder;
+            snap.ledger.lostWithDeadWorkers += l.lostWithDeadWorkers;
+            snap.ledger.sentByDeadUncounted += l.sentByDeadUncounted;
         }
         snap.ledger.exact = stopped;
         for (const Ledger& l : snap.objectLedgers)
@@ -658,6 +765,18 @@ struct Runner::Impl {
             r.objects.push_back(os);
         }
         r.integrity = last.ledger;
+        for (const WorkerProc& w : workers) {
+            if (w.alive || !w.killed)
+                continue;
+            std::string note = w.spec.name + " (" + roleName(w.spec.role) + ", " + w.exitText + "): ";
+            if (!w.heldMessage)
+                note += "had no message in hand";
+            else if (w.spec.role == Role::Consumer)
+                note += "had a message in hand; if it had taken it out, it is counted in lost_with_dead_workers";
+            else
+                note += "was sending a message; if it went out, it is counted in sent_by_dead_uncounted";
+            r.deadWorkers.push_back(note);
+        }
         for (const OsName& n : recorded)
             r.cleanup.push_back("unlinked " + n.kind + " " + n.name);
         teardown();

@@ -143,6 +143,11 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
             std::to_string(w.workUs) + " us is above the maximum " + std::to_string(ScenarioLimits::MaxWorkUs));
     if (w.priority > 32767)
         return bad(".priority", std::to_string(w.priority) + " is outside 0..32767");
+    if (w.crashInLockAfter != 0 && o.transport != TransportKind::ShmRing
+        && !(o.transport == TransportKind::ShmValue && w.role == Role::Producer))
+        return bad(".crash_in_lock_after",
+            "only shm-ring workers and shm-value writers take a lock; object '" + o.name + "' is "
+                + transportName(o.transport));
     if (w.priority != 0 && o.transport != TransportKind::Mq)
         return bad(".priority",
             "only message queues (mq) have priorities; object '" + o.name + "' is " + transportName(o.transport));
@@ -293,7 +298,7 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         const std::string path = "objects[" + std::to_string(i++) + "].";
         if (!jo.is_object())
             return err(path.substr(0, path.size() - 1), "expected an object {...}");
-        if (auto e = checkKeys(jo, path, { "name", "transport", "capacity", "message_size" }))
+        if (auto e = checkKeys(jo, path, { "name", "transport", "capacity", "message_size", "repair" }))
             return *e;
         ObjectSpec o;
         std::string transport;
@@ -310,6 +315,11 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
             return *e;
         if (auto e = getUnsigned(jo, "message_size", path, o.messageSize, 1e9))
             return *e;
+        if (jo.contains("repair")) {
+            if (!jo["repair"].is_boolean())
+                return err(path + "repair", "expected true or false, found " + std::string(jo["repair"].type_name()));
+            o.repair = jo["repair"].get<bool>();
+        }
         s.objects.push_back(o);
     }
     i = 0;
@@ -318,8 +328,9 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
             const std::string path = "workers[" + std::to_string(i++) + "].";
             if (!jw.is_object())
                 return err(path.substr(0, path.size() - 1), "expected an object {...}");
-            if (auto e = checkKeys(
-                    jw, path, { "name", "role", "object", "rate", "message_size", "work_us", "count", "priority" }))
+            if (auto e = checkKeys(jw, path,
+                    { "name", "role", "object", "rate", "message_size", "work_us", "count", "priority",
+                        "crash_in_lock_after" }))
                 return *e;
             WorkerSpec w;
             std::string role;
@@ -346,6 +357,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
             if (auto e = getUnsigned(jw, "count", path, w.count, 1e15))
                 return *e;
             if (auto e = getUnsigned(jw, "priority", path, w.priority, 1e9))
+                return *e;
+            if (auto e = getUnsigned(jw, "crash_in_lock_after", path, w.crashInLockAfter, 1e15))
                 return *e;
             s.workers.push_back(w);
         }
@@ -406,12 +419,12 @@ std::string scenarioToJson(const Scenario& s)
     j["objects"] = json::array();
     for (const ObjectSpec& o : s.objects)
         j["objects"].push_back({ { "name", o.name }, { "transport", transportName(o.transport) },
-            { "capacity", o.capacity }, { "message_size", o.messageSize } });
+            { "capacity", o.capacity }, { "message_size", o.messageSize }, { "repair", o.repair } });
     j["workers"] = json::array();
     for (const WorkerSpec& w : s.workers)
         j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
             { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs }, { "count", w.count },
-            { "priority", w.priority } });
+            { "priority", w.priority }, { "crash_in_lock_after", w.crashInLockAfter } });
     return j.dump(2) + "\n";
 }
 

@@ -49,6 +49,15 @@ public:
         m_slot.state.store(std::uint32_t(state), std::memory_order_release);
     }
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
+    void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
+    void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
+    void insideLock() override
+    {
+        // Fault injection for the dead-lock-holder lesson: die like a crashed program, holding the lock.
+        if (m_crashAfter > 0 && ++m_insideLockCount >= m_crashAfter)
+            raise(SIGKILL);
+    }
+    void crashInLockAfter(std::uint64_t count) { m_crashAfter = count; }
     WorkerState state() const { return m_state; }
 
 private:
@@ -59,6 +68,8 @@ private:
     WorkerSlot& m_slot;
     WorkerState m_state = WorkerState::Starting;
     std::uint64_t m_since = monotonicNs();
+    std::uint64_t m_crashAfter = 0;
+    std::uint64_t m_insideLockCount = 0;
 };
 
 void publish(WorkerSlot& slot, const Counters& c)
@@ -131,8 +142,11 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
         const auto out = std::span(frame).first(size);
         buildFrame(out, args.slot, c.lastSeq + 1, now);
+        // In doubt from here until counted: if this process is killed now, the message may or may not be out.
+        slot.holding.store(1, std::memory_order_release);
         Status st = (*endpoint)->send(out, args.spec.priority, hooks);
         if (!st) {
+            slot.holding.store(0, std::memory_order_release);
             if (st.error().code == ErrorCode::Interrupted)
                 break;
             publish(slot, c);
@@ -141,10 +155,13 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         ++c.messages;
         c.bytes += size;
         ++c.lastSeq;
+        // Counted before the in-doubt flag drops, so a kill between the two never hides a message.
         if (args.telemetry) {
             publish(slot, c);
             slot.heartbeatNs.store(now, std::memory_order_relaxed);
-        }
+        } else
+            slot.messages.store(c.messages, std::memory_order_relaxed);
+        slot.holding.store(0, std::memory_order_release);
         if (hooks.state() != WorkerState::Running)
             hooks.enter(WorkerState::Running);
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
@@ -198,13 +215,17 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             sleepUntilNs(monotonicNs() + 10'000'000);
             continue;
         }
+        slot.holding.store(1, std::memory_order_release);
         auto r = (*endpoint)->receive(buffer, hooks);
         if (!r) {
+            slot.holding.store(0, std::memory_order_release);
             const ErrorCode code = r.error().code;
             if (code == ErrorCode::Interrupted)
                 break;
-            if (code == ErrorCode::Corrupt && !streamTransport(args.transport)) {
-                ++c.corrupt; // message-based: the next message is intact
+            // Message-based transports go on with the next message; a socket consumer has dropped only the
+            // damaged connection. A FIFO's byte stream cannot be resynchronised.
+            if (code == ErrorCode::Corrupt && args.transport != TransportKind::Fifo) {
+                ++c.corrupt;
                 if (args.telemetry)
                     publish(slot, c);
                 continue;
@@ -219,7 +240,9 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         if (args.telemetry) {
             publish(slot, c);
             slot.heartbeatNs.store(monotonicNs(), std::memory_order_relaxed);
-        }
+        } else
+            slot.messages.store(c.messages, std::memory_order_relaxed);
+        slot.holding.store(0, std::memory_order_release);
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
     }
     // At a stop, take what can only be counted here: socket connections this consumer accepted die with it,
@@ -272,6 +295,10 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
         std::to_string(a.spec.messageSize), "--rate", std::to_string(a.spec.rate), "--work-us",
         std::to_string(a.spec.workUs), "--count", std::to_string(a.spec.count), "--priority",
         std::to_string(a.spec.priority), "--name", a.spec.name };
+    if (a.spec.crashInLockAfter > 0) {
+        argv.push_back("--crash-in-lock-after");
+        argv.push_back(std::to_string(a.spec.crashInLockAfter));
+    }
     if (a.listenFd >= 0) {
         argv.push_back("--listen-fd");
         argv.push_back(std::to_string(a.listenFd));
@@ -328,6 +355,8 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
             ok = parseNumber(value, a.spec.priority);
         else if (key == "--name")
             a.spec.name = value;
+        else if (key == "--crash-in-lock-after")
+            ok = parseNumber(value, a.spec.crashInLockAfter);
         else if (key == "--listen-fd") {
             unsigned fd = 0;
             ok = parseNumber(value, fd);
@@ -369,6 +398,7 @@ int runWorker(const WorkerArgs& args)
     slot.pid.store(getpid(), std::memory_order_relaxed);
     slot.role.store(std::uint32_t(args.role), std::memory_order_relaxed);
     SlotHooks hooks(slot);
+    hooks.crashInLockAfter(args.spec.crashInLockAfter);
     return args.role == Role::Producer ? runProducer(args, slot, hooks) : runConsumer(args, slot, hooks);
 }
 

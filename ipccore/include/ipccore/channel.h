@@ -45,6 +45,11 @@ public:
     // Called before waiting: BlockedFull, BlockedEmpty or WaitingLock.
     virtual void enter(WorkerState state) = 0;
     virtual bool stopRequested() = 0;
+    // Which RingPhase tokens are held now, and the index read inside the lock (shm-ring, shm-value writers).
+    virtual void setPhase(std::uint32_t /*phase*/) { }
+    virtual void setPhaseIndex(std::uint64_t /*index*/) { }
+    // Called while holding the ring's lock; fault injection (a worker that dies holding the lock) hooks in here.
+    virtual void insideLock() { }
 };
 
 class ProducerEndpoint {
@@ -85,6 +90,22 @@ public:
     virtual std::uint64_t drainLeftovers() { return 0; }
     // Listening descriptor to hand to socket consumers; -1 otherwise.
     virtual int listenFd() const { return -1; }
+
+    // Recovery after a worker died holding something (shm-ring, shm-value). The runner calls these only when the
+    // object's `repair` is on, and only after it has checked that no live worker holds the lock.
+    struct DeadHolder {
+        Role role = Role::Producer;
+        std::uint32_t phase = 0; // RingPhase bits at death
+        std::uint64_t phaseIndex = 0;
+    };
+    // 1 when the lock is free, 0 when taken, -1 when the object has no lock.
+    virtual int lockValue() { return -1; }
+    // Frees a lock whose holder is dead. Returns what was done, for the event log.
+    virtual std::string releaseDeadLock() { return {}; }
+    // Gives back the slot token a dead worker held, judging from its phase and the ring's indices.
+    virtual std::string returnTokens(const DeadHolder&) { return {}; }
+    // Brings the counting semaphores back within what the ring's indices allow (after a repair).
+    virtual std::string checkAgainstRing() { return {}; }
 
 protected:
     explicit ChannelObject(ChannelAddress address)

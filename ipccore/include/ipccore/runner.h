@@ -84,8 +84,17 @@ struct Ledger {
     std::uint64_t duplicated = 0;
     std::uint64_t corrupt = 0;
     std::uint64_t outOfOrder = 0; // informational (several consumers, priorities)
+    // Messages that died with killed workers: a consumer killed with a message in hand (at most one per kill).
+    std::uint64_t lostWithDeadWorkers = 0;
+    // Messages a producer sent but was killed before counting (at most one per kill); included in `sent`.
+    std::uint64_t sentByDeadUncounted = 0;
+    // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
+    // consumers can have held, nothing duplicated or corrupt.
     bool exact = false;
-    std::int64_t inFlight() const { return std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost); }
+    std::int64_t inFlight() const
+    {
+        return std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers);
+    }
 };
 
 struct RunEvent {
@@ -135,6 +144,7 @@ struct Report {
     std::vector<ObjectSummary> objects;
     Ledger integrity; // totals
     std::vector<RunEvent> events;
+    std::vector<std::string> deadWorkers; // which killed worker took what, e.g. "consumer-1 (killed by SIGKILL): ..."
     std::vector<std::string> cleanup; // what stop() removed
 };
 

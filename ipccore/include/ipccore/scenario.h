@@ -35,6 +35,9 @@ struct ObjectSpec {
     TransportKind transport = TransportKind::Mq;
     std::uint32_t capacity = 8; // messages (mq depth, ring slots); ignored by fifo/socket/shm-value
     std::uint32_t messageSize = 64; // largest frame in bytes, header included
+    // shm-ring / shm-value: when a worker dies holding the lock or a slot token, the runner gives them back after
+    // checking the ring. false shows the naive behaviour: everyone freezes (the dead-lock-holder lesson).
+    bool repair = true;
 };
 
 struct WorkerSpec {
@@ -46,6 +49,9 @@ struct WorkerSpec {
     std::uint32_t workUs = 0; // simulated work per message (sleeps), microseconds
     std::uint64_t count = 0; // messages to move, then finish; 0 = until stopped
     std::uint32_t priority = 0; // mq only, 0..32767
+    // Fault injection for teaching: the worker kills itself (SIGKILL) while holding the lock, the Nth time it
+    // takes it (shm-ring workers, shm-value writers). 0 = never.
+    std::uint64_t crashInLockAfter = 0;
 };
 
 struct Scenario {

@@ -27,6 +27,14 @@ enum class WorkerState : std::uint32_t {
 };
 
 const char* workerStateName(WorkerState state);
+
+// Tokens a worker holds on a shm-ring (and, for HasLock, a shm-value writer inside the seqlock), published before
+// and after each semaphore operation so the runner can give back what a killed worker took with it.
+namespace RingPhase {
+constexpr std::uint32_t HasSlot = 1; // producer: an "empty" token; consumer: a "full" token
+constexpr std::uint32_t HasLock = 2; // holds "mutex" (shm-value: sequence is odd because of this writer)
+constexpr std::uint32_t Moved = 4; // the index was advanced: the slot was published (producer) or taken
+} // namespace RingPhase
 const char* roleName(Role role);
 
 struct alignas(64) WorkerSlot {
@@ -46,6 +54,10 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> corrupt;
     std::atomic<std::uint64_t> latencyNsSum; // consumer: sum of send-to-receive times, for the mean latency
     std::atomic<std::uint64_t> heartbeatNs;
+    // What a worker holds at this instant, so the runner can tell what died with it (see RingPhase).
+    std::atomic<std::uint32_t> holding; // 1 while a message is in hand and not yet counted (in doubt if killed)
+    std::atomic<std::uint32_t> phase; // RingPhase bits on shm-ring / shm-value, 0 elsewhere
+    std::atomic<std::uint64_t> phaseIndex; // ring index (head or tail) read inside the lock
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame

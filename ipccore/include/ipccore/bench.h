@@ -1,0 +1,131 @@
+#pragma once
+
+// The bench: races every transport, through exactly the path the lab runs (runWorker: endpoints, framing, CRC-32C,
+// telemetry), against bare system-call loops, the machine's memcpy and Python multiprocessing, and measures what
+// observing costs. One producer process and one consumer process per measurement, both forked from the calling
+// thread and released together from a barrier, so process start-up is outside the timed window. Repeats are
+// interleaved across transports and sizes so that drift of the machine hits every transport alike.
+//
+// Blocking: runBench() blocks for the whole bench (seconds to minutes). Call it from a background thread in a GUI;
+// it reports progress through the callback (on the calling thread) and stops soon after *cancel becomes true.
+// It forks from the calling thread; the children use only malloc, IPC system calls and _exit, which glibc keeps
+// safe after fork in a multi-threaded process. The calling thread must outlive the call (PR_SET_PDEATHSIG).
+//
+// Ownership: every IPC object gets a unique "/ipclab-b<pid>-<n>-" name and is unlinked before the call returns, on
+// success, on error and on cancel. runBench installs no signal handlers; runBenchCommand installs SIGINT/SIGTERM
+// handlers that cancel the bench cleanly.
+
+#include "ipccore/result.h"
+#include "ipccore/scenario.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ipccore {
+
+struct BenchOptions {
+    std::vector<TransportKind> transports; // empty = every queueing transport (all but shm-value)
+    std::vector<std::uint32_t> sizes { 64, 4096, 65536 }; // frame bytes, 32..65536
+    std::uint64_t messages = 200'000; // per run at sizes <= 4096; larger sizes move the same bytes (fewer messages)
+    std::uint32_t repeat = 5; // runs per transport and size (median, min, max)
+    std::int64_t pings = -1; // ping-pong round trips per transport and size; -1 = min(messages / 10, 10000), 0 = off
+    bool baselines = true; // bare system-call loops and memcpy
+    bool python = true; // the Python multiprocessing reference (skipped with a note when python3 is absent)
+    bool observation = true; // telemetry on/off, sampler at 1 kHz on/off, sampler CPU with 32 workers
+    double samplerSeconds = 2.0; // how long the 32-worker sampler CPU measurement samples
+    std::string workerPath; // ipclab-worker for the runner-based observation parts; empty = as RunOptions
+    std::string python3 = "python3";
+};
+
+// Checks every field; the message names the field (as the command-line option).
+Status validateBenchOptions(const BenchOptions& options);
+
+struct BenchStats {
+    double median = 0;
+    double min = 0;
+    double max = 0;
+};
+
+// One transport at one message size.
+struct BenchResult {
+    TransportKind transport = TransportKind::Mq;
+    std::uint32_t size = 0;
+    bool applicable = true;
+    std::string note; // why not applicable, e.g. "not applicable (msgsize_max 8192)"
+    std::uint64_t messagesPerRun = 0;
+    BenchStats msgsPerS; // through ipccore
+    BenchStats mbPerS; // 1 MB = 1e6 bytes
+    double p50Us = -1; // one-way latency from the ping-pong; -1 when not measured
+    double p99Us = -1;
+    std::string baseline; // "bare mq_send/mq_receive", ... (empty when baselines are off)
+    BenchStats baselineMsgsPerS;
+    BenchStats baselineMbPerS;
+    double ratio = 0; // median msgs/s through ipccore / median of its baseline
+};
+
+struct BenchPython {
+    std::string name; // "multiprocessing.Queue", "multiprocessing.Pipe", "multiprocessing.Value+Lock"
+    double msgsPerS = 0;
+};
+
+struct BenchObservation {
+    bool telemetryMeasured = false;
+    double telemetryOnMsgsPerS = 0, telemetryOffMsgsPerS = 0;
+    double telemetryRatio = 0; // on / off, shm-spsc at 64 B
+    bool samplerMeasured = false;
+    double samplerOffMsgsPerS = 0, samplerOnMsgsPerS = 0;
+    double samplerRatio = 0; // sampled at 1 kHz / unsampled, shm-spsc at 64 B through a Runner
+    double samplerCpuFraction = -1; // of one core, sampling 32 workers at 1 kHz; -1 when not measured
+    double samplerUsPerSample = 0;
+    std::string note; // why a part was skipped
+};
+
+struct BenchGoal {
+    std::string text; // "shm-spsc >= 0.7x bare SPSC ring at 64 B"
+    double value = 0;
+    double target = 0;
+    bool atMost = false; // target is an upper bound
+    bool measured = false;
+    bool met = false;
+};
+
+struct BenchReport {
+    std::string machine; // CPU model, cores, kernel
+    std::string loadBefore, loadAfter; // /proc/loadavg
+    double durationS = 0;
+    std::uint32_t repeat = 0;
+    std::vector<BenchResult> results;
+    double memcpyMbPerS = 0; // 64 KiB blocks, one core; 0 when baselines are off
+    std::vector<BenchPython> python;
+    std::string pythonNote; // why Python was skipped, or how it ran
+    BenchObservation observation;
+    std::vector<BenchGoal> goals; // issue 4's goals, evaluated on this run
+};
+
+struct BenchProgress {
+    std::size_t step = 0; // 0-based index of the step starting now
+    std::size_t steps = 0;
+    std::string what; // "repeat 2/5: shm-spsc 4096 B (ipccore)"
+};
+
+using BenchProgressCallback = std::function<void(const BenchProgress&)>;
+
+// Runs the whole bench. Errors: InvalidArgument for bad options, Interrupted when cancelled, otherwise the first
+// failure of a transport (the run stops there). progress and cancel may be empty/null.
+Result<BenchReport> runBench(
+    const BenchOptions& options, const BenchProgressCallback& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+std::string benchReportToText(const BenchReport& report);
+std::string benchReportToJson(const BenchReport& report);
+
+// Parses the bench's command-line options (argv[first..]); messages name the option.
+Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std::string* jsonPath);
+
+// `ipclab-cli bench ...` (argv[1] == "bench"). Exit status: 0 done, 1 a measurement failed, 2 bad input,
+// 130 interrupted.
+int runBenchCommand(int argc, char** argv);
+
+} // namespace ipccore
