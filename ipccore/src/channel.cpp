@@ -763,12 +763,11 @@ Result<std::size_t> readFrame(Stream& stream, std::span<std::byte> buffer, std::
         headerBytes, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedEmpty); });
     if (!st)
         return st.error();
+    std::memcpy(buffer.data(), &header, sizeof header); // kept for a resynchronising caller
     if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > maxFrame
         || header.length > buffer.size())
         return detail::makeError(ErrorCode::Corrupt, "read frame", stream.name(),
-            "A frame header is damaged (magic or length " + std::to_string(header.length)
-                + "); the byte stream cannot be resynchronised");
-    std::memcpy(buffer.data(), &header, sizeof header);
+            "A frame header is damaged (magic or length " + std::to_string(header.length) + ")");
     st = stream.readExact(buffer.subspan(FrameHeaderSize, header.length - FrameHeaderSize));
     if (!st)
         return st.error();
@@ -804,17 +803,31 @@ std::uint64_t countFrames(int fd)
 
 class StreamProducer final : public ProducerEndpoint {
 public:
-    explicit StreamProducer(Stream stream)
+    // reconnectPath: for sockets, where to connect again when the consumer holding this connection dies.
+    StreamProducer(Stream stream, std::string reconnectPath = {})
         : m_stream(std::move(stream))
+        , m_reconnectPath(std::move(reconnectPath))
     { }
     Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
     {
-        return m_stream.writeAll(
-            frame, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedFull); });
+        for (;;) {
+            Status st = m_stream.writeAll(
+                frame, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedFull); });
+            if (st || st.error().code != ErrorCode::PeerGone || m_reconnectPath.empty())
+                return st;
+            // The consumer died with this connection (and whatever part of the frame it had read). The runner's
+            // listener is still there: connect again and send the whole frame on the new connection.
+            hooks.enter(WorkerState::BlockedFull);
+            auto again = UnixSocket::connect(m_reconnectPath, ConnectTimeout, [&] { return hooks.stopRequested(); });
+            if (!again)
+                return again.error();
+            m_stream = std::move(*again);
+        }
     }
 
 private:
     Stream m_stream;
+    std::string m_reconnectPath;
 };
 
 class FifoConsumer final : public ConsumerEndpoint {
@@ -825,19 +838,62 @@ public:
     { }
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
-        return readFrame(m_stream, buffer, m_maxFrame, hooks);
+        if (!m_stash.empty()) {
+            const std::size_t n = m_stash.size();
+            std::memcpy(buffer.data(), m_stash.data(), n);
+            m_stash.clear();
+            return n;
+        }
+        auto r = readFrame(m_stream, buffer, m_maxFrame, hooks);
+        if (!r && r.error().code == ErrorCode::Corrupt)
+            return resynchronise(buffer, r.error());
+        return r;
     }
     Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
     {
-        if (!m_stream.waitReadable(Duration(0)))
+        if (m_stash.empty() && !m_stream.waitReadable(Duration(0)))
             return std::size_t(0);
         NoHooks none;
-        return readFrame(m_stream, buffer, m_maxFrame, none);
+        return receive(buffer, none);
     }
 
 private:
+    // A consumer killed half-way through a frame leaves the next reader in the middle of it. Slide over the
+    // bytes until a plausible header appears, keep that frame for the next call, and report one corrupt frame.
+    Result<std::size_t> resynchronise(std::span<std::byte> buffer, Error error)
+    {
+        FrameHeader header;
+        std::memcpy(&header, buffer.data(), sizeof header);
+        auto* window = reinterpret_cast<std::byte*>(&header);
+        std::size_t skipped = 0;
+        constexpr std::size_t GiveUpAfter = 1u << 20;
+        while (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame
+            || header.length > buffer.size()) {
+            if (skipped >= GiveUpAfter) {
+                error.hint = "No frame boundary found in " + std::to_string(skipped) + " bytes; the stream is lost";
+                return error;
+            }
+            std::memmove(window, window + 1, sizeof header - 1);
+            Status st = m_stream.readExact(std::span(window + sizeof header - 1, 1));
+            if (!st)
+                return st.error();
+            ++skipped;
+        }
+        m_stash.resize(header.length);
+        std::memcpy(m_stash.data(), &header, sizeof header);
+        Status st = m_stream.readExact(std::span(m_stash).subspan(FrameHeaderSize));
+        if (!st) {
+            m_stash.clear();
+            return st.error();
+        }
+        error.hint = "Skipped " + std::to_string(skipped + 1)
+            + " bytes of a damaged or partial frame to find the next frame boundary";
+        return error;
+    }
+
     Stream m_stream;
     std::size_t m_maxFrame;
+    std::vector<std::byte> m_stash;
 };
 
 class FifoObject final : public ChannelObject {
@@ -928,6 +984,21 @@ private:
             m_ready[i] = false;
             NoHooks none; // a ready connection has data or has ended: no waiting to report
             auto r = readFrame(m_connections[i], buffer, m_maxFrame, none);
+            if (!r && r.error().code == ErrorCode::Corrupt && r.error().sysErrno == ENODATA) {
+                // Its producer was killed mid-frame: that frame was never sent (the producer had not counted it)
+                // and the connection is finished. Not damage, just the end of a dead writer's stream.
+                m_connections.erase(m_connections.begin() + long(i));
+                m_ready.erase(m_ready.begin() + long(i));
+                m_anyEnded = true;
+                return std::size_t(0);
+            }
+            if (!r && r.error().code != ErrorCode::PeerGone) {
+                // A truncated or damaged frame (its producer was killed mid-write): this connection cannot be
+                // trusted any more; drop it and report the frame as corrupt. The others go on.
+                m_connections.erase(m_connections.begin() + long(i));
+                m_ready.erase(m_ready.begin() + long(i));
+                return r;
+            }
             if (!r && r.error().code == ErrorCode::PeerGone) {
                 m_connections.erase(m_connections.begin() + long(i));
                 m_ready.erase(m_ready.begin() + long(i));
@@ -1143,7 +1214,7 @@ Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, 
         auto s = UnixSocket::connect(a.name, ConnectTimeout, cancel);
         if (!s)
             return s.error();
-        return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s)));
+        return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s), a.name));
     }
     }
     return detail::makeError(ErrorCode::NotSupported, "open channel", a.name, "Unknown transport");

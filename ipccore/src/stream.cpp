@@ -92,9 +92,11 @@ Status Stream::readExact(std::span<std::byte> buffer, const CancelCheck& cancel,
         if (n == 0) {
             if (done == 0)
                 return detail::makeError(ErrorCode::PeerGone, "read", m_name, "The writer has closed its end");
+            // ENODATA marks "the writer went away mid-message", which a reader handles unlike damaged bytes.
             return detail::makeError(ErrorCode::Corrupt, "read", m_name,
                 "Truncated message: the writer closed after " + std::to_string(done) + " of "
-                    + std::to_string(buffer.size()) + " bytes");
+                    + std::to_string(buffer.size()) + " bytes",
+                ENODATA);
         }
         if (errno == EINTR)
             continue;

@@ -222,9 +222,9 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             const ErrorCode code = r.error().code;
             if (code == ErrorCode::Interrupted)
                 break;
-            // Message-based transports go on with the next message; a socket consumer has dropped only the
-            // damaged connection. A FIFO's byte stream cannot be resynchronised.
-            if (code == ErrorCode::Corrupt && args.transport != TransportKind::Fifo) {
+            // Every transport can go on after a damaged frame: message-based ones with the next message, a socket
+            // consumer has dropped only the damaged connection, and a FIFO consumer has found the next frame.
+            if (code == ErrorCode::Corrupt) {
                 ++c.corrupt;
                 if (args.telemetry)
                     publish(slot, c);

@@ -52,8 +52,8 @@ public:
     // Writes every byte. Blocks while the pipe/socket is full; onBlocked() is called once before the first wait.
     Status writeAll(
         std::span<const std::byte> data, const CancelCheck& cancel = {}, const std::function<void()>& onBlocked = {});
-    // Reads exactly buffer.size() bytes. PeerGone on end of stream before the first byte; Corrupt ("truncated")
-    // on end of stream in the middle. Interrupted if cancel fired before the first byte.
+    // Reads exactly buffer.size() bytes. PeerGone on end of stream before the first byte; Corrupt with sysErrno
+    // ENODATA ("truncated") on end of stream in the middle. Interrupted if cancel fired before the first byte.
     Status readExact(
         std::span<std::byte> buffer, const CancelCheck& cancel = {}, const std::function<void()>& onBlocked = {});
     // Reads what is available now without waiting; 0 means nothing available, PeerGone means end of stream.
