@@ -222,7 +222,8 @@ public:
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
                 "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
-                    + ", capacity " + std::to_string(v.capacity) + ")");
+                    + ", capacity " + std::to_string(v.capacity) + ")",
+                EBADMSG);
         }
         std::memcpy(v.slots + (head % v.capacity) * v.stride, frame.data(), frame.size());
         v.header->head.store(head + 1, std::memory_order_release);
@@ -282,7 +283,8 @@ private:
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
                 "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
-                    + ", capacity " + std::to_string(v.capacity) + ")");
+                    + ", capacity " + std::to_string(v.capacity) + ")",
+                EBADMSG);
         }
         const std::byte* slot = v.slots + (tail % v.capacity) * v.stride;
         FrameHeader header;
@@ -604,6 +606,7 @@ public:
         , m_v(view)
         , m_head(view.header->head.load(std::memory_order_relaxed))
         , m_cachedTail(view.header->tail.load(std::memory_order_acquire))
+        , m_batch(std::getenv("IPCLAB_SPSC_NOBATCH") ? 1 : std::clamp<std::uint32_t>(view.capacity / 8, 1, 32))
     { }
     Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
     {
@@ -615,10 +618,13 @@ public:
             m_cachedTail = h->tail.load(std::memory_order_acquire);
             int spins = 0;
             bool reported = false;
-            while (m_head - m_cachedTail >= m_v.capacity) {
+            for (;;) {
+                const std::uint64_t used = m_head - m_cachedTail;
+                if (used < m_v.capacity && (m_v.capacity - used >= m_batch || spins >= SpinsBeforeSleep))
+                    break;
                 if (++spins < SpinsBeforeSleep) {
                     cpuRelax();
-                } else {
+                } else if (used >= m_v.capacity) {
                     if (!reported) {
                         hooks.enter(WorkerState::BlockedFull);
                         reported = true;
@@ -649,6 +655,7 @@ private:
     SpscView m_v;
     std::uint64_t m_head;
     std::uint64_t m_cachedTail;
+    std::uint32_t m_batch;
 };
 
 class SpscConsumer final : public ConsumerEndpoint {
@@ -703,7 +710,8 @@ private:
         if (m_cachedHead - m_tail > m_v.capacity)
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
                 "Ring indices are inconsistent (head " + std::to_string(m_cachedHead) + ", tail "
-                    + std::to_string(m_tail) + ", capacity " + std::to_string(m_v.capacity) + ")");
+                    + std::to_string(m_tail) + ", capacity " + std::to_string(m_v.capacity) + ")",
+                EBADMSG);
         const std::byte* slot = m_v.slots + (m_tail % m_v.capacity) * m_v.stride;
         FrameHeader header;
         std::memcpy(&header, slot, sizeof header);

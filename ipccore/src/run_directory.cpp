@@ -49,32 +49,40 @@ Result<RunDirectory> RunDirectory::create(const std::string& runId)
     const std::string root = runtimeDirectory();
     if (Status st = ensurePrivateDirectory(root); !st)
         return st.error();
+    // Built under a hidden name and renamed once locked, so a cleanup in another process never sees a run whose
+    // lock file exists but is not held yet (it would take the run for dead). Cleanups skip hidden names.
+    const std::string building = root + "/." + runId;
     const std::string path = root + "/" + runId;
-    if (mkdir(path.c_str(), 0700) != 0)
-        return sysError("mkdir", path, errno);
-    const int lockFd = ::open((path + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (lockFd < 0) {
-        const int err = errno;
-        rmdir(path.c_str());
-        return sysError("open", path + "/lock", err);
-    }
+    if (mkdir(building.c_str(), 0700) != 0)
+        return sysError("mkdir", building, errno);
+    auto undo = [&](const char* op, const std::string& what, int err) -> Result<RunDirectory> {
+        unlink((building + "/manifest").c_str());
+        unlink((building + "/lock").c_str());
+        rmdir(building.c_str());
+        return sysError(op, what, err);
+    };
+    const int lockFd = ::open((building + "/lock").c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (lockFd < 0)
+        return undo("open", building + "/lock", errno);
     if (flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
         close(lockFd);
-        unlink((path + "/lock").c_str());
-        rmdir(path.c_str());
-        return sysError("flock", path + "/lock", err);
+        return undo("flock", building + "/lock", err);
     }
     const std::string pidText = std::to_string(getpid()) + "\n";
     (void)!write(lockFd, pidText.data(), pidText.size());
     const int manifestFd
-        = ::open((path + "/manifest").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+        = ::open((building + "/manifest").c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (manifestFd < 0) {
         const int err = errno;
         close(lockFd);
-        unlink((path + "/lock").c_str());
-        rmdir(path.c_str());
-        return sysError("open", path + "/manifest", err);
+        return undo("open", building + "/manifest", err);
+    }
+    if (rename(building.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        close(manifestFd);
+        close(lockFd);
+        return undo("rename", path, err);
     }
     return RunDirectory(path, lockFd, manifestFd);
 }
@@ -120,7 +128,7 @@ std::vector<std::string> cleanupStaleRuns()
     std::vector<std::string> runs;
     while (dirent* entry = readdir(dir)) {
         const std::string name = entry->d_name;
-        if (name != "." && name != "..")
+        if (!name.empty() && name[0] != '.') // hidden: a run being set up right now
             runs.push_back(name);
     }
     closedir(dir);

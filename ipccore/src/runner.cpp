@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <optional>
+#include <pthread.h>
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/random.h>
@@ -119,6 +120,9 @@ struct Runner::Impl {
         bool heldMessage = false;
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
+        bool waitingKnown = false; // waitingText describes waitingState (sample path cache)
+        WorkerState waitingState = WorkerState::Starting;
+        std::string waitingText;
     };
 
     struct ObjectRuntime {
@@ -252,14 +256,21 @@ struct Runner::Impl {
             argv.push_back(const_cast<char*>(s.c_str()));
         argv.push_back(nullptr);
         const pid_t parent = getpid();
-        sigset_t none;
+        // Until execv the child runs this program's signal handlers: a SIGTERM from stop() landing there would be
+        // swallowed by our handler in the child's copy. So signals stay blocked across fork, the child resets
+        // every handler to the default, and only then unblocks (a pending SIGTERM then ends it at once).
+        sigset_t all, previous, none;
+        sigfillset(&all);
         sigemptyset(&none);
-
+        pthread_sigmask(SIG_SETMASK, &all, &previous);
         const pid_t pid = fork();
-        if (pid < 0)
-            return detail::sysError(
-                "fork", spec.name, errno, "The system refused a new process (too many processes?). Use fewer workers");
         if (pid == 0) {
+            struct sigaction dfl { };
+            dfl.sa_handler = SIG_DFL;
+            for (int sig = 1; sig < NSIG; ++sig) {
+                if (sig != SIGKILL && sig != SIGSTOP)
+                    sigaction(sig, &dfl, nullptr);
+            }
             sigprocmask(SIG_SETMASK, &none, nullptr);
             if (inheritFd >= 0) {
                 if (inheritFd == ChildListenFd)
@@ -274,6 +285,11 @@ struct Runner::Impl {
             execv(argv[0], argv.data());
             _exit(127);
         }
+        const int forkErrno = errno;
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        if (pid < 0)
+            return detail::sysError("fork", spec.name, forkErrno,
+                "The system refused a new process (too many processes?). Use fewer workers");
         w.pid = pid;
         w.alive = true;
         w.startNs = monotonicNs();
@@ -464,7 +480,14 @@ struct Runner::Impl {
         else
             s.state = boardState;
         s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
-        s.waitingOn = waitingOn(s.state, objects[w.object]);
+        // Built once per state change: rebuilding the sentence for every blocked worker at every sample was a
+        // tenth of the sampler's instructions.
+        if (s.state != w.waitingState || !w.waitingKnown) {
+            w.waitingText = waitingOn(s.state, objects[w.object]);
+            w.waitingState = s.state;
+            w.waitingKnown = true;
+        }
+        s.waitingOn = w.waitingText;
         return s;
     }
 

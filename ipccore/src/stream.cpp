@@ -179,7 +179,8 @@ Result<Stream> openWriter(const std::string& path, Duration timeout, const Cance
         if (errno != ENXIO && errno != EINTR)
             return detail::sysError("open", path, errno);
         if (monotonicNs() >= deadline)
-            return detail::sysError("open", path, ENXIO, "No reader opened the FIFO in time");
+            return detail::makeError(ErrorCode::TimedOut, "open", path,
+                "No reader opened the FIFO within the timeout; start a consumer for it", ENXIO);
         if (cancelled(cancel))
             return detail::makeError(ErrorCode::Interrupted, "open", path, "Stopped while waiting for a reader");
         usleep(2000);
@@ -254,7 +255,8 @@ Result<Stream> connect(const std::string& path, Duration timeout, const CancelCh
         if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN && err != EINTR)
             return detail::sysError("connect", path, err);
         if (monotonicNs() >= deadline)
-            return detail::sysError("connect", path, err, "No listener accepted the connection in time");
+            return detail::makeError(ErrorCode::TimedOut, "connect", path,
+                "No listener accepted the connection within the timeout; is the consumer side running?", err);
         if (cancelled(cancel))
             return detail::makeError(ErrorCode::Interrupted, "connect", path, "Stopped while connecting");
         usleep(2000);

@@ -224,7 +224,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 break;
             // Every transport can go on after a damaged frame: message-based ones with the next message, a socket
             // consumer has dropped only the damaged connection, and a FIFO consumer has found the next frame.
-            if (code == ErrorCode::Corrupt) {
+            // EBADMSG: the object's own structure (ring indices) is damaged, not one message: stop, say so.
+            if (code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG) {
                 ++c.corrupt;
                 if (args.telemetry)
                     publish(slot, c);

@@ -75,7 +75,8 @@ Status create(const std::string& path);
 // Opens the reading side. It also holds a write reference, so end of stream never happens by accident while
 // producers come and go; the reader stops on request instead.
 Result<Stream> openReader(const std::string& path);
-// Opens the writing side; waits (up to timeout) for a reader to exist (ENXIO is retried).
+// Opens the writing side; waits (up to timeout) for a reader to exist (ENXIO is retried). TimedOut when none
+// came, Interrupted when cancel fired.
 Result<Stream> openWriter(const std::string& path, Duration timeout, const CancelCheck& cancel = {});
 } // namespace Fifo
 
@@ -84,7 +85,8 @@ namespace UnixSocket {
 Result<FileDescriptor> listen(const std::string& path, int backlog = 64);
 // Accepts one pending connection without waiting; an invalid descriptor means none pending.
 Result<FileDescriptor> tryAccept(int listenFd);
-// Connects; waits (up to timeout) while the listener is not there yet.
+// Connects; waits (up to timeout) while the listener is not there yet. TimedOut when none came, Interrupted
+// when cancel fired.
 Result<Stream> connect(const std::string& path, Duration timeout, const CancelCheck& cancel = {});
 } // namespace UnixSocket
 

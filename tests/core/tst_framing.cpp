@@ -1,0 +1,223 @@
+// Framing: CRC-32C against the published check value and a bitwise reference, frames that survive a round trip and
+// frames that are damaged, and the sequence ledger a consumer keeps per producer.
+#include "test_support.h"
+
+#include "ipccore/framing.h"
+
+#include <QtTest>
+
+#include <cstring>
+#include <numeric>
+
+using namespace ipccore;
+
+Q_DECLARE_METATYPE(ipccore::FrameCheck)
+
+namespace {
+
+std::span<const std::byte> bytesOf(const char* text)
+{
+    return std::as_bytes(std::span(text, std::strlen(text)));
+}
+
+// Bit-at-a-time CRC-32C (reflected polynomial 0x82F63B78): slow and obviously right.
+std::uint32_t referenceCrc32c(std::span<const std::byte> data)
+{
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (std::byte b : data) {
+        crc ^= std::uint32_t(b);
+        for (int k = 0; k < 8; ++k)
+            crc = (crc & 1) ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+    }
+    return ~crc;
+}
+
+std::vector<std::byte> pattern(std::size_t n)
+{
+    std::vector<std::byte> v(n);
+    for (std::size_t i = 0; i < n; ++i)
+        v[i] = std::byte((i * 131 + 7) & 0xFF);
+    return v;
+}
+
+} // namespace
+
+class TestFraming : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cleanupTestCase()
+    {
+        const QStringList left = ipctest::leftoversOfThisProcess();
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+    }
+
+    void crc32cKnownVectors_data()
+    {
+        QTest::addColumn<QByteArray>("input");
+        QTest::addColumn<uint>("crc");
+        QTest::newRow("check value") << QByteArray("123456789") << 0xE3069283u;
+        QTest::newRow("empty") << QByteArray() << 0u;
+        // RFC 3720 B.4: 32 bytes of zeros and 32 bytes of 0xFF.
+        QTest::newRow("32 zeros") << QByteArray(32, '\0') << 0x8A9136AAu;
+        QTest::newRow("32 ones") << QByteArray(32, '\xff') << 0x62A8AB43u;
+    }
+
+    void crc32cKnownVectors()
+    {
+        QFETCH(QByteArray, input);
+        QFETCH(uint, crc);
+        const auto data = std::as_bytes(std::span(input.constData(), std::size_t(input.size())));
+        QCOMPARE(crc32c(data), std::uint32_t(crc));
+    }
+
+    // Lengths around the 8-byte steps of the hardware path.
+    void crc32cMatchesReference_data()
+    {
+        QTest::addColumn<int>("length");
+        for (int n : { 1, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 4096 })
+            QTest::newRow(qPrintable(QString::number(n))) << n;
+    }
+
+    void crc32cMatchesReference()
+    {
+        QFETCH(int, length);
+        const auto data = pattern(std::size_t(length));
+        QCOMPARE(crc32c(data), referenceCrc32c(data));
+        // Offset by one byte: the hardware path must not depend on alignment.
+        const auto shifted = std::span<const std::byte>(data).subspan(1);
+        QCOMPARE(crc32c(shifted), referenceCrc32c(shifted));
+    }
+
+    void crc32cChains()
+    {
+        const auto all = bytesOf("123456789");
+        QCOMPARE(crc32c(all.subspan(4), crc32c(all.first(4))), 0xE3069283u);
+    }
+
+    void roundTrip_data()
+    {
+        QTest::addColumn<qulonglong>("size");
+        QTest::newRow("header only") << qulonglong(FrameHeaderSize);
+        QTest::newRow("header+1") << qulonglong(FrameHeaderSize + 1);
+        QTest::newRow("64") << qulonglong(64);
+        QTest::newRow("odd 1001") << qulonglong(1001);
+        QTest::newRow("8192") << qulonglong(8192);
+        QTest::newRow("MaxFrameSize") << qulonglong(MaxFrameSize);
+    }
+
+    void roundTrip()
+    {
+        QFETCH(qulonglong, size);
+        std::vector<std::byte> f(size);
+        buildFrame(f, 17, 123456789012ull, 555);
+        FrameHeader header {};
+        QCOMPARE(checkFrame(f, header), FrameCheck::Ok);
+        QCOMPARE(header.magic, FrameMagic);
+        QCOMPARE(header.length, std::uint32_t(size));
+        QCOMPARE(header.producer, 17u);
+        QCOMPARE(header.seq, 123456789012ull);
+        QCOMPARE(header.sendNs, 555ull);
+        // The payload is deterministic in (producer, seq) and differs between sequence numbers.
+        std::vector<std::byte> again(size), next(size);
+        buildFrame(again, 17, 123456789012ull, 555);
+        buildFrame(next, 17, 123456789013ull, 555);
+        QVERIFY(again == f);
+        if (size > FrameHeaderSize)
+            QVERIFY(!std::equal(f.begin() + FrameHeaderSize, f.end(), next.begin() + FrameHeaderSize));
+    }
+
+    void damaged_data()
+    {
+        QTest::addColumn<int>("offset"); // byte to flip; -1: none
+        QTest::addColumn<int>("cut"); // bytes removed from the end of the received span
+        QTest::addColumn<FrameCheck>("expected");
+        QTest::newRow("intact") << -1 << 0 << FrameCheck::Ok;
+        QTest::newRow("magic") << 0 << 0 << FrameCheck::BadMagic;
+        QTest::newRow("length field") << 4 << 0 << FrameCheck::BadLength;
+        QTest::newRow("producer field") << 8 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("checksum field") << 12 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("seq field") << 16 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("send time field") << 31 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("first payload byte") << 32 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("last payload byte") << 99 << 0 << FrameCheck::BadChecksum;
+        QTest::newRow("one byte short") << -1 << 1 << FrameCheck::BadLength;
+        QTest::newRow("payload missing") << -1 << 68 << FrameCheck::BadLength;
+        QTest::newRow("shorter than a header") << -1 << 69 << FrameCheck::BadLength;
+        QTest::newRow("nothing") << -1 << 100 << FrameCheck::BadLength;
+    }
+
+    void damaged()
+    {
+        QFETCH(int, offset);
+        QFETCH(int, cut);
+        QFETCH(FrameCheck, expected);
+        std::vector<std::byte> f(100);
+        buildFrame(f, 2, 9, 0);
+        if (offset >= 0)
+            f[std::size_t(offset)] ^= std::byte { 0x01 };
+        FrameHeader header {};
+        QCOMPARE(checkFrame(std::span<const std::byte>(f).first(f.size() - std::size_t(cut)), header), expected);
+    }
+
+    void longerSpanThanLengthIsBadLength()
+    {
+        std::vector<std::byte> f(100);
+        buildFrame(std::span(f).first(64), 1, 1, 0);
+        FrameHeader header {};
+        QCOMPARE(checkFrame(f, header), FrameCheck::BadLength);
+        QCOMPARE(checkFrame(std::span<const std::byte>(f).first(64), header), FrameCheck::Ok);
+    }
+
+    // Each row is one producer's stream as a consumer sees it: "producer:seq" items and the expected outcomes.
+    void sequenceTracker_data()
+    {
+        QTest::addColumn<QStringList>("items");
+        QTest::addColumn<QStringList>("outcomes"); // InOrder, Gap<n>, Duplicate, OutOfOrder
+        QTest::newRow("in order") << QStringList { "0:1", "0:2", "0:3" }
+                                  << QStringList { "InOrder", "InOrder", "InOrder" };
+        QTest::newRow("first missing") << QStringList { "0:3", "0:4" } << QStringList { "Gap2", "InOrder" };
+        QTest::newRow("gap") << QStringList { "0:1", "0:2", "0:6", "0:7" }
+                             << QStringList { "InOrder", "InOrder", "Gap3", "InOrder" };
+        QTest::newRow("duplicate") << QStringList { "0:1", "0:2", "0:2", "0:3" }
+                                   << QStringList { "InOrder", "InOrder", "Duplicate", "InOrder" };
+        QTest::newRow("late arrival") << QStringList { "0:1", "0:4", "0:2", "0:5" }
+                                      << QStringList { "InOrder", "Gap2", "OutOfOrder", "InOrder" };
+        QTest::newRow("producers are independent") << QStringList { "0:1", "1:1", "0:2", "1:3", "255:1",
+            "0:3" } << QStringList { "InOrder", "InOrder", "InOrder", "Gap1", "InOrder", "InOrder" };
+    }
+
+    void sequenceTracker()
+    {
+        QFETCH(QStringList, items);
+        QFETCH(QStringList, outcomes);
+        QCOMPARE(items.size(), outcomes.size());
+        SequenceTracker tracker;
+        for (int i = 0; i < items.size(); ++i) {
+            const QStringList parts = items[i].split(':');
+            std::uint64_t skipped = 99;
+            const auto outcome = tracker.record(parts[0].toUInt(), parts[1].toULongLong(), skipped);
+            QString text;
+            switch (outcome) {
+            case SequenceTracker::Outcome::InOrder:
+                text = "InOrder";
+                break;
+            case SequenceTracker::Outcome::Gap:
+                text = "Gap" + QString::number(skipped);
+                break;
+            case SequenceTracker::Outcome::Duplicate:
+                text = "Duplicate";
+                break;
+            case SequenceTracker::Outcome::OutOfOrder:
+                text = "OutOfOrder";
+                break;
+            }
+            QCOMPARE(text, outcomes[i]);
+            if (outcome != SequenceTracker::Outcome::Gap)
+                QCOMPARE(skipped, 0ull);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFraming)
+#include "tst_framing.moc"

@@ -1,0 +1,382 @@
+// Scenario: every bundled scenario loads; every kind of bad input is rejected with the offending field named; and
+// what scenarioToJson writes reads back the same.
+#include "test_support.h"
+
+#include "ipccore/limits.h"
+#include "ipccore/scenario.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace ipccore;
+
+Q_DECLARE_METATYPE(ipccore::ErrorCode)
+
+namespace {
+
+// A valid scenario with one object and a producer/consumer pair; rows of the bad-input table change one thing.
+QString scenarioText(const QString& objects, const QString& workers, const QString& top = QString())
+{
+    return QStringLiteral(R"({ "name": "t", "title": "T", %1 "objects": [ %2 ], "workers": [ %3 ] })")
+        .arg(top.isEmpty() ? QString() : top + ",", objects, workers);
+}
+
+const QString MqObject = R"({ "name": "q", "transport": "mq", "capacity": 4, "message_size": 64 })";
+const QString PairOnQ = R"({ "name": "p", "role": "producer", "object": "q" },
+                           { "name": "c", "role": "consumer", "object": "q" })";
+
+void compareScenarios(const Scenario& a, const Scenario& b)
+{
+    QCOMPARE(a.name, b.name);
+    QCOMPARE(a.title, b.title);
+    QCOMPARE(a.description, b.description);
+    QCOMPARE(a.durationS, b.durationS);
+    QCOMPARE(a.sampleHz, b.sampleHz);
+    QCOMPARE(a.objects.size(), b.objects.size());
+    for (std::size_t i = 0; i < a.objects.size(); ++i) {
+        QCOMPARE(a.objects[i].name, b.objects[i].name);
+        QCOMPARE(a.objects[i].transport, b.objects[i].transport);
+        QCOMPARE(a.objects[i].capacity, b.objects[i].capacity);
+        QCOMPARE(a.objects[i].messageSize, b.objects[i].messageSize);
+    }
+    QCOMPARE(a.workers.size(), b.workers.size());
+    for (std::size_t i = 0; i < a.workers.size(); ++i) {
+        const WorkerSpec& x = a.workers[i];
+        const WorkerSpec& y = b.workers[i];
+        QCOMPARE(x.name, y.name);
+        QCOMPARE(x.role, y.role);
+        QCOMPARE(x.object, y.object);
+        QCOMPARE(x.rate, y.rate);
+        QCOMPARE(x.messageSize, y.messageSize);
+        QCOMPARE(x.workUs, y.workUs);
+        QCOMPARE(x.count, y.count);
+        QCOMPARE(x.priority, y.priority);
+    }
+}
+
+} // namespace
+
+class TestScenario : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cleanupTestCase()
+    {
+        const QStringList left = ipctest::leftoversOfThisProcess();
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+    }
+
+    void requiredScenariosAreBundled()
+    {
+        QStringList names;
+        for (const BundledScenario& b : bundledScenarios())
+            names << QString::fromStdString(b.name);
+        for (const char* required : { "producer-consumer-mq", "producer-consumer-fifo", "producer-consumer-socket",
+                 "producer-consumer-shm-ring", "producer-consumer-shm-value", "fast-producer-slow-consumer",
+                 "slow-producer-fast-consumer", "bounded-buffer-3x2", "shared-value-lost-updates" })
+            QVERIFY2(names.contains(required), required);
+        QVERIFY(names.contains(DefaultScenarioName));
+        QCOMPARE(names.removeDuplicates(), 0);
+    }
+
+    void bundledScenarioLoads_data()
+    {
+        QTest::addColumn<int>("index");
+        const auto& all = bundledScenarios();
+        for (std::size_t i = 0; i < all.size(); ++i)
+            QTest::newRow(all[i].name.c_str()) << int(i);
+    }
+
+    void bundledScenarioLoads()
+    {
+        QFETCH(int, index);
+        const BundledScenario& b = bundledScenarios()[std::size_t(index)];
+        QVERIFY(!b.title.empty());
+        QVERIFY2(b.description.size() > 80, "a paragraph for students");
+        auto s = parseScenario(b.json, b.name);
+        QVERIFY2(s, s ? "" : s.error().message().c_str());
+        QCOMPARE(s->name, b.name); // the file name and the scenario's own name agree
+        QVERIFY(!s->objects.empty());
+        QVERIFY(!s->workers.empty());
+        QVERIFY(validateScenario(*s, readMqLimits()));
+        auto resolved = resolveScenario(b.name);
+        QVERIFY(resolved);
+        compareScenarios(*resolved, *s);
+    }
+
+    void malformedJsonReportsLineAndColumn_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("where");
+        QTest::newRow("bare word") << "{\n  \"name\": \"x\",\n  oops\n}"
+                                   << "line 3, column 3";
+        QTest::newRow("missing comma") << "{\n \"name\": \"x\"\n \"title\": \"y\"\n}"
+                                       << "line 3, column"; // the column is where the unexpected token ends
+        QTest::newRow("first character") << "]"
+                                         << "line 1, column 1";
+        QTest::newRow("trailing comma") << "{ \"name\": \"x\", }"
+                                        << "line 1, column 16";
+    }
+
+    void malformedJsonReportsLineAndColumn()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, where);
+        auto s = parseScenario(text.toStdString(), "broken.json");
+        QVERIFY(!s);
+        QCOMPARE(s.error().code, ErrorCode::InvalidArgument);
+        const QString message = QString::fromStdString(s.error().message());
+        QVERIFY2(message.contains("broken.json"), qPrintable(message));
+        QVERIFY2(message.contains(where), qPrintable(message));
+    }
+
+    void truncatedJsonIsRejected()
+    {
+        for (const char* text : { "", "{", "{ \"name\": ", "{ \"name\": \"x\", \"objects\": [" }) {
+            auto s = parseScenario(text, "cut.json");
+            QVERIFY2(!s, text);
+            QVERIFY2(QString::fromStdString(s.error().hint).contains("line 1"), s.error().hint.c_str());
+        }
+    }
+
+    void badField_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QString>("explains");
+        QTest::addColumn<ErrorCode>("code");
+        const long msgMax = readMqLimits().msgMax;
+        const auto invalid = ErrorCode::InvalidArgument;
+
+        QTest::newRow("not an object") << "[1, 2]"
+                                       << "(top level)"
+                                       << "JSON object" << invalid;
+        QTest::newRow("unknown top-level field") << scenarioText(MqObject, PairOnQ, R"("colour": "red")") << "colour"
+                                                 << "unknown field" << invalid;
+        QTest::newRow("unknown object field")
+            << scenarioText(R"({ "name": "q", "transport": "mq", "size": 4 })", PairOnQ) << "objects[0].size"
+            << "unknown field" << invalid;
+        QTest::newRow("unknown worker field")
+            << scenarioText(MqObject, R"({ "name": "p", "role": "producer", "object": "q", "speed": 1 })")
+            << "workers[0].speed"
+            << "unknown field" << invalid;
+        QTest::newRow("missing name") << R"({ "objects": [ { "name": "q", "transport": "mq" } ] })"
+                                      << "name"
+                                      << "missing" << invalid;
+        QTest::newRow("name of wrong type") << R"({ "name": 5, "objects": [] })"
+                                            << "name"
+                                            << "expected a string" << invalid;
+        QTest::newRow("capacity of wrong type")
+            << scenarioText(R"({ "name": "q", "transport": "mq", "capacity": "ten" })", PairOnQ)
+            << "objects[0].capacity"
+            << "expected a number" << invalid;
+        QTest::newRow("fractional capacity")
+            << scenarioText(R"({ "name": "q", "transport": "mq", "capacity": 2.5 })", PairOnQ) << "objects[0].capacity"
+            << "whole number" << invalid;
+        QTest::newRow("objects not a list") << R"({ "name": "t", "objects": {} })"
+                                            << "objects"
+                                            << "list" << invalid;
+        QTest::newRow("no objects") << scenarioText("", "") << "objects"
+                                    << "at least one" << invalid;
+        QTest::newRow("unknown transport")
+            << scenarioText(R"({ "name": "q", "transport": "carrier-pigeon" })", PairOnQ) << "objects[0].transport"
+            << "carrier-pigeon" << invalid;
+        QTest::newRow("mq capacity msg_max+1") << scenarioText(
+            QStringLiteral(R"({ "name": "q", "transport": "mq", "capacity": %1 })").arg(msgMax + 1), PairOnQ)
+                                               << "objects[0].capacity"
+                                               << "/proc/sys/fs/mqueue/msg_max" << ErrorCode::LimitReached;
+        QTest::newRow("mq capacity 0") << scenarioText(R"({ "name": "q", "transport": "mq", "capacity": 0 })", PairOnQ)
+                                       << "objects[0].capacity"
+                                       << "msg_max" << ErrorCode::LimitReached;
+        QTest::newRow("mq message_size 31")
+            << scenarioText(R"({ "name": "q", "transport": "mq", "message_size": 31 })", PairOnQ)
+            << "objects[0].message_size"
+            << "32-byte frame header" << ErrorCode::LimitReached;
+        QTest::newRow("ring message_size 31")
+            << scenarioText(R"({ "name": "q", "transport": "shm-ring", "message_size": 31 })", PairOnQ)
+            << "objects[0].message_size"
+            << "31 bytes" << invalid;
+        QTest::newRow("ring capacity 0") << scenarioText(R"({ "name": "q", "transport": "shm-ring", "capacity": 0 })",
+            PairOnQ) << "objects[0].capacity"
+                                         << "0 slots" << invalid;
+        QTest::newRow("bad object name") << scenarioText(R"({ "name": "a/b", "transport": "mq" })", "")
+                                         << "objects[0].name"
+                                         << "'/'" << invalid;
+        QTest::newRow("duplicate object names") << scenarioText(MqObject + "," + MqObject, PairOnQ) << "objects[1].name"
+                                                << "used twice" << invalid;
+        QTest::newRow("worker references missing object") << scenarioText(MqObject,
+            R"({ "name": "p", "role": "producer", "object": "q" },
+                      { "name": "c", "role": "consumer", "object": "nowhere" })")
+                                                          << "workers[1].object"
+                                                          << "nowhere" << invalid;
+        QTest::newRow("duplicate worker names") << scenarioText(MqObject,
+            R"({ "name": "w", "role": "producer", "object": "q" },
+                      { "name": "w", "role": "consumer", "object": "q" })")
+                                                << "workers[1].name"
+                                                << "used twice" << invalid;
+        QTest::newRow("unknown role") << scenarioText(MqObject, R"({ "name": "p", "role": "boss", "object": "q" })")
+                                      << "workers[0].role"
+                                      << "boss" << invalid;
+        QTest::newRow("two consumers on a fifo") << scenarioText(R"({ "name": "f", "transport": "fifo" })",
+            R"({ "name": "p", "role": "producer", "object": "f" },
+                      { "name": "c1", "role": "consumer", "object": "f" },
+                      { "name": "c2", "role": "consumer", "object": "f" })")
+                                                 << "objects[0]"
+                                                 << "only one consumer" << invalid;
+        QTest::newRow("two consumers on a shared value") << scenarioText(R"({ "name": "v", "transport": "shm-value" })",
+            R"({ "name": "c1", "role": "consumer", "object": "v" },
+                      { "name": "c2", "role": "consumer", "object": "v" })")
+                                                         << "objects[0]"
+                                                         << "only one consumer" << invalid;
+        QTest::newRow("fifo producers with frames over PIPE_BUF")
+            << scenarioText(R"({ "name": "f", "transport": "fifo", "message_size": 4097 })",
+                   R"({ "name": "p1", "role": "producer", "object": "f" },
+                      { "name": "p2", "role": "producer", "object": "f" })")
+            << "objects[0].message_size"
+            << "PIPE_BUF" << invalid;
+        QTest::newRow("priority on a non-mq object") << scenarioText(R"({ "name": "r", "transport": "shm-ring" })",
+            R"({ "name": "p", "role": "producer", "object": "r", "priority": 3 })")
+                                                     << "workers[0].priority"
+                                                     << "shm-ring" << invalid;
+        QTest::newRow("priority 32768") << scenarioText(
+            MqObject, R"({ "name": "p", "role": "producer", "object": "q", "priority": 32768 })")
+                                        << "workers[0].priority"
+                                        << "0..32767" << invalid;
+        QTest::newRow("rate -1") << scenarioText(
+            MqObject, R"({ "name": "p", "role": "producer", "object": "q", "rate": -1 })")
+                                 << "workers[0].rate"
+                                 << "-1" << invalid;
+        QTest::newRow("rate of wrong type")
+            << scenarioText(MqObject, R"({ "name": "p", "role": "producer", "object": "q", "rate": "fast" })")
+            << "workers[0].rate"
+            << "expected a number" << invalid;
+        QTest::newRow("worker message_size above the object's")
+            << scenarioText(MqObject, R"({ "name": "p", "role": "producer", "object": "q", "message_size": 65 })")
+            << "workers[0].message_size"
+            << "at most 64" << invalid;
+        QTest::newRow("work_us too large")
+            << scenarioText(MqObject, R"({ "name": "p", "role": "producer", "object": "q", "work_us": 1000001 })")
+            << "workers[0].work_us"
+            << "1000001" << invalid;
+        QTest::newRow("count negative") << scenarioText(
+            MqObject, R"({ "name": "p", "role": "producer", "object": "q", "count": -3 })")
+                                        << "workers[0].count"
+                                        << "whole number" << invalid;
+        QTest::newRow("sample_hz 0") << scenarioText(MqObject, PairOnQ, R"("sample_hz": 0)") << "sample_hz"
+                                     << "1..1000" << invalid;
+        QTest::newRow("sample_hz 1001") << scenarioText(MqObject, PairOnQ, R"("sample_hz": 1001)") << "sample_hz"
+                                        << "1..1000" << invalid;
+        QTest::newRow("duration_s 0") << scenarioText(MqObject, PairOnQ, R"("duration_s": 0)") << "duration_s"
+                                      << "outside" << invalid;
+    }
+
+    void badField()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, field);
+        QFETCH(QString, explains);
+        QFETCH(ErrorCode, code);
+        auto s = parseScenario(text.toStdString(), "bad.json");
+        QVERIFY2(!s, qPrintable(text));
+        QCOMPARE(s.error().code, code);
+        const QString message = QString::fromStdString(s.error().message());
+        QVERIFY2(message.contains("bad.json"), qPrintable(message));
+        // The field path starts the explanation, so "objects[1].name" does not match inside "objects[10].name".
+        QVERIFY2(message.contains(field + ":"), qPrintable(message));
+        QVERIFY2(message.contains(explains), qPrintable(message));
+    }
+
+    void roundTripBundled_data() { bundledScenarioLoads_data(); }
+
+    void roundTripBundled()
+    {
+        QFETCH(int, index);
+        const BundledScenario& b = bundledScenarios()[std::size_t(index)];
+        auto original = parseScenario(b.json, b.name);
+        QVERIFY(original);
+        auto again = parseScenario(scenarioToJson(*original), "written");
+        QVERIFY2(again, again ? "" : again.error().message().c_str());
+        compareScenarios(*again, *original);
+    }
+
+    void roundTripEveryField()
+    {
+        Scenario s;
+        s.name = "every-field";
+        s.title = "Title with \"quotes\" and unicode \u00e9";
+        s.description = "Line one.\nLine two.";
+        s.durationS = 2.5;
+        s.sampleHz = 125;
+        s.objects = { { "q", TransportKind::Mq, 3, 128 }, { "ring", TransportKind::ShmRing, 16, 256 },
+            { "f", TransportKind::Fifo, 8, 512 }, { "s", TransportKind::Socket, 8, 1024 },
+            { "v", TransportKind::ShmValue, 8, 48 } };
+        s.workers = {
+            { "p", Role::Producer, "q", 12.5, 100, 10, 1000, 32767 },
+            { "c", Role::Consumer, "q", 0, 128, 250, 0, 0 },
+            { "rp", Role::Producer, "ring", 0.001, 32, 0, 7, 0 },
+            { "vc", Role::Consumer, "v", 9999999, 48, 1000000, 0, 0 },
+        };
+        QVERIFY(validateScenario(s, readMqLimits()));
+        auto again = parseScenario(scenarioToJson(s), "written");
+        QVERIFY2(again, again ? "" : again.error().message().c_str());
+        compareScenarios(*again, s);
+
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string path = dir.filePath("every-field.json").toStdString();
+        QVERIFY(saveScenarioFile(s, path));
+        auto loaded = loadScenarioFile(path);
+        QVERIFY(loaded);
+        compareScenarios(*loaded, s);
+        auto resolved = resolveScenario(path);
+        QVERIFY(resolved);
+        compareScenarios(*resolved, s);
+    }
+
+    void saveRefusesInvalidScenario()
+    {
+        Scenario s;
+        s.name = "no-objects";
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.json").toStdString();
+        QVERIFY(!saveScenarioFile(s, path));
+        QVERIFY(!QFile::exists(QString::fromStdString(path)));
+    }
+
+    void workerMessageSizeDefaultsToObjects()
+    {
+        auto s = parseScenario(
+            scenarioText(R"({ "name": "q", "transport": "mq", "message_size": 200 })", PairOnQ).toStdString());
+        QVERIFY(s);
+        QCOMPARE(s->workers[0].messageSize, 200u);
+    }
+
+    void unknownScenarioName()
+    {
+        auto s = resolveScenario("no-such-scenario");
+        QVERIFY(!s);
+        QCOMPARE(s.error().code, ErrorCode::NotFound);
+        // The remedy lists what does exist.
+        QVERIFY(QString::fromStdString(s.error().hint).contains("producer-consumer-mq"));
+        auto file = loadScenarioFile("/nonexistent/dir/x.json");
+        QVERIFY(!file);
+        QCOMPARE(file.error().code, ErrorCode::NotFound);
+    }
+
+    void transportNames()
+    {
+        for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
+                 TransportKind::ShmValue }) {
+            auto parsed = parseTransport(transportName(k));
+            QVERIFY(parsed);
+            QCOMPARE(*parsed, k);
+        }
+        QVERIFY(!parseTransport("MQ"));
+        QVERIFY(!parseTransport(""));
+        QVERIFY(!transportConsumes(TransportKind::ShmValue));
+        QVERIFY(transportConsumes(TransportKind::Mq));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestScenario)
+#include "tst_scenario.moc"

@@ -1,0 +1,220 @@
+// ipclab-cli as a user runs it: list, a real run with its JSON and CSV reports, and bad input rejected with exit
+// status 2, a message naming the problem, and no IPC object left behind.
+#include "test_support.h"
+
+#include "ipccore/scenario.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    qint64 pid = 0;
+    QString out;
+    QString err;
+};
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+    // Private run directories: the test can check that a failed run left none behind.
+    QTemporaryDir m_runtime;
+    QTemporaryDir m_files;
+
+    CliResult runCli(const QStringList& args, int timeoutMs = 60000)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_RUNTIME_DIR", m_runtime.path());
+        p.setProcessEnvironment(env);
+        p.start(ipctest::cliPath(), args);
+        CliResult r;
+        if (!p.waitForStarted(10000))
+            return r;
+        r.pid = p.processId();
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+            return r;
+        }
+        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+        r.err = QString::fromLocal8Bit(p.readAllStandardError());
+        return r;
+    }
+
+    // Nothing named after the CLI's pid in /dev/shm or the run directory.
+    void verifyNothingLeft(qint64 pid)
+    {
+        QVERIFY(pid > 0);
+        const QStringList left = ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(pid));
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+        const QStringList dirs = QDir(m_runtime.filePath("ipclab")).entryList({ QStringLiteral("%1-*").arg(pid) });
+        QVERIFY2(dirs.isEmpty(), qPrintable(dirs.join(", ")));
+    }
+
+    QString writeFile(const QString& name, const QByteArray& content)
+    {
+        QFile f(m_files.filePath(name));
+        if (!f.open(QIODevice::WriteOnly))
+            return {};
+        f.write(content);
+        return f.fileName();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        QVERIFY(m_files.isValid());
+        QVERIFY2(QFileInfo(ipctest::cliPath()).isExecutable(), qPrintable(ipctest::cliPath()));
+    }
+
+    void cleanupTestCase() { QVERIFY(ipctest::leftoversOfThisProcess().isEmpty()); }
+
+    void listNamesEveryBundledScenario()
+    {
+        const CliResult r = runCli({ "list" });
+        QCOMPARE(r.exitCode, 0);
+        const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), qsizetype(ipccore::bundledScenarios().size()));
+        for (const ipccore::BundledScenario& b : ipccore::bundledScenarios()) {
+            const QStringList matching = lines.filter(
+                QRegularExpression("^" + QRegularExpression::escape(QString::fromStdString(b.name)) + "\\s"));
+            QVERIFY2(matching.size() == 1, b.name.c_str());
+            QVERIFY(matching.first().contains(QString::fromStdString(b.title)));
+        }
+    }
+
+    void runWritesJsonReport()
+    {
+        const QString jsonPath = m_files.filePath("report.json");
+        const CliResult r = runCli({ "run", "producer-consumer-mq", "--duration", "1", "--json", jsonPath });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY(r.out.contains("Integrity: exact"));
+        verifyNothingLeft(r.pid);
+
+        QFile f(jsonPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QJsonParseError error;
+        const QJsonObject report = QJsonDocument::fromJson(f.readAll(), &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        QCOMPARE(report["scenario"].toString(), QString("producer-consumer-mq"));
+        QVERIFY(report["duration_s"].isDouble());
+        QVERIFY(report["duration_s"].toDouble() >= 0.9);
+        QVERIFY(report["duration_s"].toDouble() < 30);
+
+        const QJsonArray workers = report["workers"].toArray();
+        QCOMPARE(workers.size(), 2);
+        for (const QJsonValue& v : workers) {
+            const QJsonObject w = v.toObject();
+            for (const char* key : { "name", "role", "pid", "messages", "bytes", "msgs_per_s", "blocked_fraction" })
+                QVERIFY2(w.contains(key), key);
+            QVERIFY(w["role"].toString() == "producer" || w["role"].toString() == "consumer");
+            QVERIFY(w["pid"].toInteger() > 0);
+            QVERIFY(w["messages"].toInteger() > 0);
+            QVERIFY(w["bytes"].toInteger() >= 32 * w["messages"].toInteger());
+            QVERIFY(w["blocked_fraction"].toDouble() >= 0 && w["blocked_fraction"].toDouble() <= 1);
+        }
+
+        const QJsonArray objects = report["objects"].toArray();
+        QCOMPARE(objects.size(), 1);
+        const QJsonObject o = objects[0].toObject();
+        for (const char* key : { "name", "kind", "capacity", "depth_max" })
+            QVERIFY2(o.contains(key), key);
+        QCOMPARE(o["kind"].toString(), QString("mq"));
+        QCOMPARE(o["capacity"].toInt(), 10);
+        QVERIFY(o["depth_max"].toInt() >= 0 && o["depth_max"].toInt() <= 10);
+
+        const QJsonObject integrity = report["integrity"].toObject();
+        for (const char* key : { "sent", "received", "left", "lost", "duplicated", "corrupt", "exact" })
+            QVERIFY2(integrity.contains(key), key);
+        QCOMPARE(integrity["exact"].toBool(), true);
+        QVERIFY(integrity["sent"].toInteger() > 0);
+        QCOMPARE(integrity["sent"].toInteger(), integrity["received"].toInteger() + integrity["left"].toInteger());
+        QCOMPARE(integrity["duplicated"].toInteger(), 0);
+        QCOMPARE(integrity["corrupt"].toInteger(), 0);
+    }
+
+    void runWritesCsvTimeSeries()
+    {
+        const QString csvPath = m_files.filePath("series.csv");
+        const CliResult r = runCli({ "run", "producer-consumer-shm-ring", "--duration", "1", "--csv", csvPath });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        verifyNothingLeft(r.pid);
+        QFile f(csvPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(f.readAll()).split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 4, qPrintable(lines.join("\n")));
+        const QStringList header = lines.first().split(',');
+        QCOMPARE(header.first(), QString("time_s"));
+        for (int i = 1; i < lines.size(); ++i) {
+            const QStringList cells = lines[i].split(',');
+            QCOMPARE(cells.size(), header.size());
+            bool ok = false;
+            cells.first().toDouble(&ok);
+            QVERIFY2(ok, qPrintable(lines[i]));
+        }
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("names");
+        QTest::addColumn<QByteArray>("file"); // written to bad.json and passed as the scenario when not empty
+
+        QTest::newRow("unknown scenario")
+            << QStringList { "run", "no-such-scenario" } << "no-such-scenario" << QByteArray();
+        QTest::newRow("malformed JSON") << QStringList { "run" } << "line 2" << QByteArray("{\n  \"name\": ,\n}");
+        QTest::newRow("mq capacity 100")
+            << QStringList { "run" } << "msg_max"
+            << QByteArray(R"({ "name": "big", "objects": [ { "name": "q", "transport": "mq", "capacity": 100 } ],
+                               "workers": [ { "name": "p", "role": "producer", "object": "q" } ] })");
+        QTest::newRow("unknown option") << QStringList { "run", "producer-consumer-mq", "--frobnicate" }
+                                        << "--frobnicate" << QByteArray();
+        QTest::newRow("negative duration")
+            << QStringList { "run", "producer-consumer-mq", "--duration", "-1" } << "--duration" << QByteArray();
+        QTest::newRow("duration not a number")
+            << QStringList { "run", "producer-consumer-mq", "--duration", "soon" } << "--duration" << QByteArray();
+        QTest::newRow("missing option value")
+            << QStringList { "run", "producer-consumer-mq", "--duration" } << "--duration" << QByteArray();
+        QTest::newRow("json into missing directory")
+            << QStringList { "run", "producer-consumer-mq", "--json", "/nonexistent-ipclab-dir/r.json" } << "--json"
+            << QByteArray();
+        // Fails after the run's objects exist (the CSV file is opened by the runner): they must be removed again.
+        QTest::newRow("csv into missing directory")
+            << QStringList { "run", "producer-consumer-mq", "--csv", "/nonexistent-ipclab-dir/r.csv" }
+            << "/nonexistent-ipclab-dir/r.csv" << QByteArray();
+        QTest::newRow("unknown command") << QStringList { "frobnicate" } << "frobnicate" << QByteArray();
+        QTest::newRow("no command") << QStringList {} << "no command" << QByteArray();
+    }
+
+    void badInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, names);
+        QFETCH(QByteArray, file);
+        if (!file.isEmpty())
+            args << writeFile("bad.json", file);
+        const CliResult r = runCli(args);
+        QCOMPARE(r.exitCode, 2);
+        // The first line says what is wrong; a usage text may follow it.
+        const QString first = r.err.section('\n', 0, 0);
+        QVERIFY2(first.startsWith("ipclab-cli: "), qPrintable(r.err));
+        QVERIFY2(first.contains(names), qPrintable(r.err));
+        QVERIFY2(!r.out.contains("Integrity"), qPrintable(r.out));
+        verifyNothingLeft(r.pid);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,388 @@
+// Runner end to end: real ipclab-worker processes on every transport, the integrity ledger, a worker killed or
+// paused mid-run, runs that end by themselves, cleanup at stop, and removal of a dead controller's objects.
+#include "test_support.h"
+
+#include "ipccore/runner.h"
+#include "ipccore/scenario.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace ipccore;
+
+Q_DECLARE_METATYPE(ipccore::TransportKind)
+
+namespace {
+
+constexpr int FlowTimeoutMs = 30000; // liveness bound on a busy 2-core machine, not a performance goal
+
+Scenario pairScenario(TransportKind transport, double producerRate, std::uint32_t capacity = 8)
+{
+    Scenario s;
+    s.name = std::string("t-") + transportName(transport);
+    s.title = "test";
+    s.objects = { { "chan", transport, capacity, 64 } };
+    WorkerSpec producer { "producer", Role::Producer, "chan", producerRate, 64, 0, 0, 0 };
+    WorkerSpec consumer { "consumer", Role::Consumer, "chan", 0, 64, 0, 0, 0 };
+    s.workers = { producer, consumer };
+    s.sampleHz = 50;
+    return s;
+}
+
+std::size_t indexOf(const Snapshot& snap, const std::string& worker)
+{
+    for (std::size_t i = 0; i < snap.workers.size(); ++i) {
+        if (snap.workers[i].name == worker)
+            return i;
+    }
+    return snap.workers.size();
+}
+
+// "/ipclab-<runId>-" -> "<runId>"
+QString runIdOf(const std::string& prefix)
+{
+    return QString::fromStdString(prefix.substr(8, prefix.size() - 9));
+}
+
+QString describe(const Ledger& l)
+{
+    return QStringLiteral("sent %1 received %2 left %3 lost %4 duplicated %5 corrupt %6 exact %7")
+        .arg(l.sent)
+        .arg(l.received)
+        .arg(l.left)
+        .arg(l.lost)
+        .arg(l.duplicated)
+        .arg(l.corrupt)
+        .arg(l.exact);
+}
+
+} // namespace
+
+class TestRunner : public QObject {
+    Q_OBJECT
+
+    // The run directories (locks, manifests) go to a private XDG_RUNTIME_DIR, so cleanupStaleRuns() here only ever
+    // sees this test's runs and other tests running in parallel cannot remove this test's dead run first.
+    QTemporaryDir m_runtime;
+
+    // After stop: nothing with the run's prefix in /dev/shm (or /dev/mqueue), and no run directory.
+    void verifyNothingLeft(const std::string& prefix)
+    {
+        QVERIFY(prefix.rfind("/ipclab-", 0) == 0);
+        const QStringList left = ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1)));
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+        QVERIFY2(
+            !QDir(QString::fromStdString(runtimeDirectory())).exists(runIdOf(prefix)), qPrintable(runIdOf(prefix)));
+    }
+
+    void verifyReaped(const Report& report)
+    {
+        for (const WorkerSummary& w : report.workers) {
+            QVERIFY(w.pid > 0);
+            // Reaped: not even a zombie remains under this pid.
+            QVERIFY2(kill(w.pid, 0) != 0 && errno == ESRCH, w.name.c_str());
+        }
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        qputenv("XDG_RUNTIME_DIR", m_runtime.path().toLocal8Bit());
+        QCOMPARE(QString::fromStdString(runtimeDirectory()), m_runtime.filePath("ipclab"));
+        QVERIFY2(QFileInfo(ipctest::workerPath()).isExecutable(), qPrintable(ipctest::workerPath()));
+    }
+
+    void cleanupTestCase()
+    {
+        const QStringList left = ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(getpid()));
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+        QVERIFY(ipctest::leftoversOfThisProcess().isEmpty());
+    }
+
+    void transportEndToEnd_data()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
+                 TransportKind::ShmValue })
+            QTest::newRow(transportName(k)) << k;
+    }
+
+    void transportEndToEnd()
+    {
+        QFETCH(TransportKind, transport);
+        auto runner = Runner::start(pairScenario(transport, 2000));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QVERIFY(QDir(QString::fromStdString(runtimeDirectory())).exists(runIdOf(prefix)));
+        // About a second of traffic at 2000/s; the bound only guards against a hang.
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().ledger.received >= 1500, FlowTimeoutMs);
+        const Snapshot live = (*runner)->sample();
+        QCOMPARE(live.workers.size(), std::size_t(2));
+        for (const WorkerStatus& w : live.workers) {
+            QVERIFY2(w.alive, w.name.c_str());
+            QVERIFY(w.messages > 0);
+        }
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY(l.sent > 0);
+        QVERIFY(l.received > 0);
+        QCOMPARE(l.duplicated, 0ull);
+        QCOMPARE(l.corrupt, 0ull);
+        if (transport != TransportKind::ShmValue)
+            QCOMPARE(l.sent, l.received + l.left);
+        for (const WorkerSummary& w : report.workers)
+            QVERIFY2(w.exitText == "exited 0", qPrintable(QString::fromStdString(w.name + ": " + w.exitText)));
+        QVERIFY(!report.cleanup.empty());
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    void boundedBuffer3x2()
+    {
+        auto scenario = resolveScenario("bounded-buffer-3x2");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().t >= 2.0, FlowTimeoutMs);
+        const Snapshot live = (*runner)->sample();
+        QCOMPARE(live.objects.size(), std::size_t(1));
+        QCOMPARE(live.objects[0].semaphores.size(), std::size_t(3)); // empty, full, mutex
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY(l.received > 0);
+        QCOMPARE(l.sent, l.received + l.left);
+        QCOMPARE(l.lost, 0ull);
+        QCOMPARE(l.duplicated, 0ull);
+        QCOMPARE(l.corrupt, 0ull);
+        int producersThatSent = 0, consumersThatReceived = 0;
+        for (const WorkerSummary& w : report.workers)
+            (w.role == Role::Producer ? producersThatSent : consumersThatReceived) += w.messages > 0 ? 1 : 0;
+        QCOMPARE(producersThatSent, 3);
+        QCOMPARE(consumersThatReceived, 2);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    void sharedValueSlowReaderCountsMissedValues()
+    {
+        Scenario s = pairScenario(TransportKind::ShmValue, 2000);
+        s.workers[1].workUs = 2000; // reads at most ~500 values a second
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().ledger.sent >= 1500, FlowTimeoutMs);
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.lost > 0, qPrintable(describe(l)));
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY(l.received > 0);
+        QCOMPARE(l.sent, l.received + l.lost);
+        verifyNothingLeft(prefix);
+    }
+
+    void killedConsumerIsReportedDead()
+    {
+        auto runner = Runner::start(pairScenario(TransportKind::Mq, 2000, 4));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= 200, FlowTimeoutMs);
+        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        const pid_t pid = r.sample().workers[consumer].pid;
+        QVERIFY(r.killWorker(consumer));
+
+        std::vector<RunEvent> events;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                Snapshot snap = r.sample();
+                events.insert(events.end(), snap.events.begin(), snap.events.end());
+                const WorkerStatus& w = snap.workers[consumer];
+                return !w.alive && w.state == WorkerState::Dead && w.termSignal == SIGKILL;
+            }(),
+            5000);
+        const Snapshot snap = r.sample();
+        QCOMPARE(snap.workers[consumer].pid, pid);
+        QVERIFY(QString::fromStdString(snap.workers[consumer].exitText).contains("SIGKILL"));
+        const bool announced = std::any_of(events.begin(), events.end(), [](const RunEvent& e) {
+            return e.kind != RunEvent::Kind::Info && e.text.find("SIGKILL") != std::string::npos;
+        });
+        QVERIFY(announced);
+        // The producer goes on until the queue is full, then waits; the dead consumer is not controllable.
+        QVERIFY(snap.workers[indexOf(snap, "producer")].alive);
+        QCOMPARE(r.killWorker(consumer).error().code, ErrorCode::NotFound);
+
+        QElapsedTimer timer;
+        timer.start();
+        const Report report = r.stop();
+        QVERIFY2(timer.elapsed() < 20000, "stop() must not hang on a dead consumer");
+        const Ledger& l = report.integrity;
+        // A consumer killed between mq_receive and publishing its counter takes at most one message with it.
+        QVERIFY2(l.sent >= l.received + l.left && l.sent - l.received - l.left <= 1, qPrintable(describe(l)));
+        QCOMPARE(l.duplicated, 0ull);
+        QCOMPARE(l.corrupt, 0ull);
+        QCOMPARE(QString::fromStdString(report.workers[consumer].exitText), QString("killed by SIGKILL"));
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    void countLimitedRunEndsByItself()
+    {
+        Scenario s = pairScenario(TransportKind::Mq, 2000, 4);
+        s.workers[0].count = 300;
+        s.workers[1].count = 300;
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((r.sample(), r.allWorkersExited()), FlowTimeoutMs);
+        const Snapshot snap = r.sample();
+        for (const WorkerStatus& w : snap.workers) {
+            QCOMPARE(w.state, WorkerState::Finished);
+            QCOMPARE(w.exitCode, 0);
+            QCOMPARE(w.messages, 300ull);
+        }
+        const Report report = r.stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+        QCOMPARE(report.integrity.sent, 300ull);
+        QCOMPARE(report.integrity.received, 300ull);
+        QCOMPARE(report.integrity.left, 0ull);
+        verifyNothingLeft(prefix);
+    }
+
+    void pausedConsumerBlocksProducers()
+    {
+        Scenario s = pairScenario(TransportKind::Mq, 500, 4);
+        s.workers.insert(s.workers.begin() + 1, WorkerSpec { "producer-2", Role::Producer, "chan", 500, 64, 0, 0, 0 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= 100, FlowTimeoutMs);
+        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        QVERIFY(r.pauseWorker(consumer));
+
+        auto allProducersBlocked = [&](const Snapshot& snap) {
+            for (const WorkerStatus& w : snap.workers) {
+                if (w.role == Role::Producer && (w.state != WorkerState::BlockedFull || w.waitingOn.empty()))
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allProducersBlocked(r.sample()), FlowTimeoutMs);
+        Snapshot paused = r.sample();
+        QCOMPARE(paused.workers[consumer].state, WorkerState::Paused);
+        QCOMPARE(paused.objects[0].depth, 4); // the queue is full
+        const std::uint64_t receivedWhilePaused = paused.ledger.received;
+
+        QVERIFY(r.resumeWorker(consumer));
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= receivedWhilePaused + 200, FlowTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[consumer].state != WorkerState::Paused, FlowTimeoutMs);
+        const Report report = r.stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+        QCOMPARE(report.integrity.lost, 0ull);
+        verifyNothingLeft(prefix);
+    }
+
+    void liveControlsAreValidated()
+    {
+        auto runner = Runner::start(pairScenario(TransportKind::ShmRing, 1000));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        // Stopping a worker that has not reached exec() yet hits an ipccore race (see the report), so the controls
+        // are tried on running workers.
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received > 0, FlowTimeoutMs);
+        QCOMPARE(r.setRate(0, -1).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(r.setMessageSize(0, 31).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(r.setMessageSize(0, 65).error().code, ErrorCode::InvalidArgument);
+        QCOMPARE(r.pauseWorker(99).error().code, ErrorCode::InvalidArgument);
+        QVERIFY(r.setRate(0, 250));
+        QVERIFY(r.setMessageSize(0, 48));
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[0].rate == 250 && r.sample().workers[0].messageSize == 48, 5000);
+        const Report report = r.stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+    }
+
+    void invalidScenarioLeavesNothing()
+    {
+        Scenario s = pairScenario(TransportKind::Mq, 100);
+        s.objects[0].capacity = 11;
+        const auto before
+            = QDir(QString::fromStdString(runtimeDirectory())).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        auto runner = Runner::start(s);
+        QVERIFY(!runner);
+        QVERIFY(QString::fromStdString(runner.error().message()).contains("msg_max"));
+        QCOMPARE(QDir(QString::fromStdString(runtimeDirectory())).entryList(QDir::Dirs | QDir::NoDotAndDotDot), before);
+
+        RunOptions missingWorker;
+        missingWorker.workerPath = "/nonexistent/ipclab-worker";
+        auto noWorker = Runner::start(pairScenario(TransportKind::Mq, 100), missingWorker);
+        QVERIFY(!noWorker);
+        QVERIFY(QString::fromStdString(noWorker.error().message()).contains("ipclab-worker"));
+        QCOMPARE(QDir(QString::fromStdString(runtimeDirectory())).entryList(QDir::Dirs | QDir::NoDotAndDotDot), before);
+    }
+
+    void staleRunOfKilledControllerIsRemoved()
+    {
+        // A live run of this process, which cleanup must leave alone.
+        auto live = Runner::start(pairScenario(TransportKind::ShmRing, 1000));
+        QVERIFY2(live, live ? "" : live.error().message().c_str());
+        Runner& liveRunner = **live;
+        const std::string livePrefix = liveRunner.prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(liveRunner.sample().ledger.received > 0, FlowTimeoutMs);
+
+        // A controller that dies without cleaning up: ipclab-cli killed with SIGKILL mid-run.
+        QProcess cli;
+        cli.setProcessChannelMode(QProcess::MergedChannels);
+        cli.start(ipctest::cliPath(), { "run", "producer-consumer-mq", "--duration", "120" });
+        QVERIFY2(cli.waitForStarted(10000), qPrintable(cli.errorString()));
+        const QString deadRunPrefix = QStringLiteral("ipclab-%1-").arg(cli.processId());
+        const QDir runtime(QString::fromStdString(runtimeDirectory()));
+        auto deadRunDirs
+            = [&] { return runtime.entryList({ QStringLiteral("%1-*").arg(cli.processId()) }, QDir::Dirs); };
+        // Running means: its run directory, its board in /dev/shm and its workers' counters moving.
+        QTRY_VERIFY_WITH_TIMEOUT(deadRunDirs().size() == 1, FlowTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(ipctest::leftoverObjects(deadRunPrefix).size() >= 1, FlowTimeoutMs);
+        QByteArray output;
+        QTRY_VERIFY_WITH_TIMEOUT((output += cli.readAll()).contains("Running"), FlowTimeoutMs);
+        const QString deadRunId = deadRunDirs().first();
+        cli.kill();
+        QVERIFY(cli.waitForFinished(10000));
+        QCOMPARE(cli.exitStatus(), QProcess::CrashExit);
+        QVERIFY(!ipctest::leftoverObjects(deadRunPrefix).isEmpty()); // nobody cleaned up
+
+        const std::vector<std::string> removed = cleanupStaleRuns();
+        QStringList lines;
+        for (const std::string& line : removed)
+            lines << QString::fromStdString(line);
+        // The dead run's queue and board, each named in the report, and nothing of the live run.
+        const QString deadPrefix = "/ipclab-" + deadRunId + "-";
+        QVERIFY2(lines.filter("mq " + deadPrefix + "jobs").size() == 1, qPrintable(lines.join("\n")));
+        QVERIFY2(lines.filter("shm " + deadPrefix + "board").size() == 1, qPrintable(lines.join("\n")));
+        QVERIFY2(lines.filter(deadRunId).size() == lines.size(), qPrintable(lines.join("\n")));
+        QVERIFY(lines.filter(QString::fromStdString(livePrefix)).isEmpty());
+        QVERIFY(ipctest::leftoverObjects(deadRunPrefix).isEmpty());
+        QVERIFY(!runtime.exists(deadRunId));
+        QVERIFY(cleanupStaleRuns().empty()); // nothing twice
+
+        // The live run is untouched: its objects, its directory, and traffic still flowing.
+        QVERIFY(!ipctest::leftoverObjects(QString::fromStdString(livePrefix.substr(1))).isEmpty());
+        QVERIFY(runtime.exists(runIdOf(livePrefix)));
+        const std::uint64_t receivedBefore = liveRunner.sample().ledger.received;
+        QTRY_VERIFY_WITH_TIMEOUT(liveRunner.sample().ledger.received > receivedBefore + 100, FlowTimeoutMs);
+        const Report report = liveRunner.stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+        verifyNothingLeft(livePrefix);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunner)
+#include "tst_runner.moc"
