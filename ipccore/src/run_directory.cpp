@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -118,6 +119,30 @@ void RunDirectory::remove()
 
 } // namespace detail
 
+namespace {
+// True when the named object exists and belongs to this user. A manifest is only a list of names: someone else may
+// have taken a name after our run died, and their object must not be removed.
+bool ownedByMe(const OsName& n)
+{
+    struct stat st {};
+    if (n.kind == "path")
+        return lstat(n.name.c_str(), &st) == 0 && st.st_uid == geteuid();
+    if (n.kind == "shm")
+        return stat(("/dev/shm/" + n.name.substr(1)).c_str(), &st) == 0 && st.st_uid == geteuid();
+    if (n.kind == "sem")
+        return stat(("/dev/shm/sem." + n.name.substr(1)).c_str(), &st) == 0 && st.st_uid == geteuid();
+    if (n.kind == "mq") {
+        const mqd_t q = mq_open(n.name.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (q < 0)
+            return false;
+        const bool mine = fstat(q, &st) == 0 && st.st_uid == geteuid(); // an mqd is a descriptor on Linux
+        mq_close(q);
+        return mine;
+    }
+    return false;
+}
+} // namespace
+
 std::vector<std::string> cleanupStaleRuns()
 {
     std::vector<std::string> removed;
@@ -150,7 +175,7 @@ std::vector<std::string> cleanupStaleRuns()
             // Only names this program makes are ever removed, whatever the manifest says.
             const bool ours = (n.kind == "path" && n.name.rfind(path + "/", 0) == 0)
                 || (n.kind != "path" && n.name.rfind("/ipclab-", 0) == 0);
-            if (!ours)
+            if (!ours || !ownedByMe(n))
                 continue;
             if (removeOsName(n))
                 removed.push_back(n.kind + " " + n.name + " (left by dead run " + run + ")");
