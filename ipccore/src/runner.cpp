@@ -576,7 +576,7 @@ struct Runner::Impl {
             }
             // Readers of a shared value do not consume: what they never saw was overwritten.
             l.lost = l.sent > l.received ? l.sent - l.received : 0;
-            if (l.received > l.sent)
+            if (final && l.received > l.sent)
                 l.duplicated += l.received - l.sent;
             // With one producer and no deaths every overwritten value shows up as a gap in the sequence the reader
             // saw. A reader started after a kill begins counting from the value it first sees, so then only the
@@ -586,7 +586,9 @@ struct Runner::Impl {
             return l;
         }
         l.left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
-        if (l.received + l.left > l.sent) {
+        // While running, the counters and the depth are read at slightly different instants, so the balance is
+        // only judged at stop, when every worker has exited and published its last count.
+        if (final && l.received + l.left > l.sent) {
             // More arrived than was counted as sent: a producer killed between sending and counting accounts for
             // at most one each; anything beyond that is a real duplicate.
             const std::uint64_t extra = l.received + l.left - l.sent;
