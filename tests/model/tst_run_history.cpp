@@ -1,0 +1,130 @@
+// RunHistory stays bounded (record rate, retention), decimates without losing spikes and exports CSV.
+#include "model/run_history.h"
+
+#include <QBuffer>
+#include <QtTest>
+
+#include <cmath>
+
+using ipcui::RunHistory;
+using ipcui::SeriesKind;
+
+namespace {
+ipccore::Snapshot snapshot(double t, std::uint64_t messages, std::int64_t depth, ipccore::WorkerState state)
+{
+    ipccore::Snapshot s;
+    s.t = t;
+    ipccore::WorkerStatus producer;
+    producer.name = "p1";
+    producer.messages = messages;
+    producer.state = state;
+    s.workers.push_back(producer);
+    ipccore::ObjectStatus buffer;
+    buffer.name = "buffer";
+    buffer.transport = ipccore::TransportKind::ShmRing;
+    buffer.capacity = 8;
+    buffer.depth = depth;
+    buffer.semaphores = { { "empty", "", int(8 - depth) }, { "full", "", int(depth) }, { "mutex", "", 1 } };
+    s.objects.push_back(buffer);
+    s.totalMsgsPerS = 100;
+    return s;
+}
+} // namespace
+
+class TestRunHistory : public QObject {
+    Q_OBJECT
+private slots:
+    void createsOneSeriesPerWorkerObjectAndSemaphore()
+    {
+        RunHistory history;
+        history.append(snapshot(0, 0, 0, ipccore::WorkerState::Running));
+        QCOMPARE(history.seriesOfKind(SeriesKind::TotalThroughput).size(), 1);
+        QCOMPARE(history.seriesOfKind(SeriesKind::WorkerThroughput).size(), 1);
+        QCOMPARE(history.seriesOfKind(SeriesKind::Blocked).size(), 1);
+        QCOMPARE(history.seriesOfKind(SeriesKind::Depth).size(), 1);
+        QCOMPARE(history.seriesOfKind(SeriesKind::Semaphore).size(), 3);
+        QCOMPARE(
+            history.series(history.seriesOfKind(SeriesKind::Semaphore).at(0)).label, QStringLiteral("buffer.empty"));
+    }
+
+    void recordsAtMostRecordHz()
+    {
+        RunHistory history(20, 600);
+        // 1000 Hz sampling for 2 s.
+        for (int i = 0; i <= 2000; ++i)
+            history.append(snapshot(i / 1000.0, std::uint64_t(i), i % 9, ipccore::WorkerState::Running));
+        QVERIFY2(history.sampleCount() >= 38 && history.sampleCount() <= 42,
+            qPrintable(QString::number(history.sampleCount())));
+        // 1 message per ms = 1000 msgs/s, over the last second.
+        QCOMPARE(qRound(history.workerRate(0)), 1000);
+        QCOMPARE(qRound(history.totalRate()), 100);
+    }
+
+    void trimsToRetention()
+    {
+        RunHistory history(10, 5);
+        for (int i = 0; i <= 600; ++i)
+            history.append(snapshot(i / 10.0, std::uint64_t(i), 0, ipccore::WorkerState::Running));
+        QVERIFY(history.firstTime() >= 55.0 - 1e-9);
+        QCOMPARE(history.lastTime(), 60.0);
+        QVERIFY(history.sampleCount() <= 52);
+    }
+
+    void decimationKeepsSpikes()
+    {
+        RunHistory history(1000, 600);
+        for (int i = 0; i < 5000; ++i)
+            history.append(snapshot(i / 1000.0, 0, i == 3333 ? 8 : 1, ipccore::WorkerState::Running));
+        const int depth = history.seriesOfKind(SeriesKind::Depth).first();
+        const QList<QPointF> points = history.points(depth, 0, 5, 200);
+        QVERIFY(points.size() <= 200);
+        double top = 0;
+        for (const QPointF& p : points)
+            top = std::max(top, p.y());
+        QCOMPARE(top, 8.0);
+        QCOMPARE(history.maxValue(depth, 0, 5), 8.0);
+        // Points stay in time order.
+        for (int i = 1; i < points.size(); ++i)
+            QVERIFY(points[i].x() >= points[i - 1].x());
+    }
+
+    void blockedPercentFollowsSampledState()
+    {
+        RunHistory history(50, 600);
+        for (int i = 0; i <= 100; ++i)
+            history.append(snapshot(i / 50.0, 0, 8, ipccore::WorkerState::BlockedFull));
+        QCOMPARE(qRound(history.workerBlockedPercent(0)), 100);
+        for (int i = 101; i <= 200; ++i)
+            history.append(snapshot(i / 50.0, 0, 8, ipccore::WorkerState::Running));
+        QCOMPARE(qRound(history.workerBlockedPercent(0)), 0);
+    }
+
+    void csvHasAHeaderWithUnitsAndARowPerSample()
+    {
+        RunHistory history(10, 600);
+        for (int i = 0; i < 10; ++i)
+            history.append(snapshot(i / 10.0, std::uint64_t(i), 3, ipccore::WorkerState::Running));
+        QBuffer buffer;
+        QVERIFY(buffer.open(QIODevice::ReadWrite));
+        QVERIFY(history.writeCsv(buffer));
+        const QStringList lines = QString::fromUtf8(buffer.data()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 11);
+        QVERIFY(lines.first().startsWith(QStringLiteral("t_s,throughput:total (msgs/s)")));
+        QVERIFY(lines.first().contains(QStringLiteral("depth:buffer (messages)")));
+        QCOMPARE(lines.at(1).count(QLatin1Char(',')), lines.first().count(QLatin1Char(',')));
+    }
+
+    void clearStartsOver()
+    {
+        RunHistory history;
+        history.append(snapshot(0, 0, 0, ipccore::WorkerState::Running));
+        const auto revision = history.revision();
+        history.clear();
+        QCOMPARE(history.sampleCount(), std::size_t(0));
+        QCOMPARE(history.seriesCount(), 1); // the total
+        QVERIFY(history.revision() != revision);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunHistory)
+#include "tst_run_history.moc"

@@ -1,0 +1,128 @@
+// RunSession against real worker processes: snapshots flow from the controller thread, controls reach the workers,
+// and stopping unlinks every object of the run.
+#include "model/run_session.h"
+
+#include "test_support.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace ipcui;
+
+namespace {
+ipccore::Scenario defaultScenario()
+{
+    auto scenario = ipccore::resolveScenario(ipccore::DefaultScenarioName);
+    return scenario ? *scenario : ipccore::Scenario {};
+}
+
+QList<int> workersOfRole(const ipccore::Snapshot& snapshot, ipccore::Role role)
+{
+    QList<int> rows;
+    for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+        if (snapshot.workers[i].role == role)
+            rows.append(int(i));
+    }
+    return rows;
+}
+
+bool allBlockedFull(const RunSession& session)
+{
+    const SnapshotPtr snapshot = session.latest();
+    if (!snapshot)
+        return false;
+    for (const ipccore::WorkerStatus& worker : snapshot->workers) {
+        if (worker.role == ipccore::Role::Producer && worker.state != ipccore::WorkerState::BlockedFull)
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+class TestRunSession : public QObject {
+    Q_OBJECT
+private slots:
+    void runsPausesAndCleansUp()
+    {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QSignalSpy errors(&session, &RunSession::errorOccurred);
+        const ipccore::Scenario scenario = defaultScenario();
+        QVERIFY(!scenario.workers.empty());
+        QVERIFY(session.start(scenario));
+        QVERIFY(!session.start(scenario)); // one run at a time
+        QVERIFY(started.wait(10000));
+        QVERIFY2(session.prefix().startsWith(QStringLiteral("/ipclab-")), qPrintable(session.prefix()));
+        const QString needle = session.prefix().mid(1);
+
+        // Live data flows: messages move and the buffer holds some.
+        QTRY_VERIFY_WITH_TIMEOUT(session.latest() && session.latest()->ledger.received > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.history().totalRate() > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.latest()->objects.front().depth > 0, 10000);
+        QVERIFY(session.history().sampleCount() > 0);
+
+        // Pausing every consumer fills the buffer and blocks every producer on "full".
+        const QList<int> consumers = workersOfRole(*session.latest(), ipccore::Role::Consumer);
+        QVERIFY(!consumers.isEmpty());
+        session.pauseWorkers(consumers);
+        QTRY_VERIFY_WITH_TIMEOUT(allBlockedFull(session), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            session.latest()->objects.front().depth, std::int64_t(session.latest()->objects.front().capacity), 5000);
+        session.resumeWorkers(consumers);
+        QTRY_VERIFY_WITH_TIMEOUT(!allBlockedFull(session), 10000);
+
+        // A bad control value is refused by ipccore and reported, not applied.
+        session.setMessageSize({ 0 }, 1u << 30);
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 5000);
+
+        session.stop();
+        QVERIFY(stopped.wait(15000));
+        QCOMPARE(session.state(), RunState::Idle);
+        QVERIFY(!session.lastSummary().cleanup.isEmpty());
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+    }
+
+    void addedWorkersAppearAndDestructorStopsTheRun()
+    {
+        QString needle;
+        {
+            RunSession session;
+            session.setWorkerPath(ipctest::workerPath());
+            QSignalSpy started(&session, &RunSession::runStarted);
+            ipccore::Scenario scenario = defaultScenario();
+            QVERIFY(session.start(scenario));
+            QVERIFY(started.wait(10000));
+            needle = session.prefix().mid(1);
+            QTRY_VERIFY_WITH_TIMEOUT(session.latest() != nullptr, 5000);
+            const std::size_t before = session.latest()->workers.size();
+            ipccore::WorkerSpec extra = scenario.workers.back();
+            extra.name = "extra-consumer";
+            session.addWorker(extra);
+            QTRY_COMPARE_WITH_TIMEOUT(session.latest()->workers.size(), before + 1, 10000);
+            QCOMPARE(session.latest()->workers.back().name, std::string("extra-consumer"));
+            // Leaving the scope with the run going: the destructor stops it and unlinks everything.
+        }
+        QVERIFY(!needle.isEmpty());
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+    }
+
+    void aScenarioTheRunnerRefusesIsReported()
+    {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        QSignalSpy errors(&session, &RunSession::errorOccurred);
+        ipccore::Scenario scenario = defaultScenario();
+        scenario.workers.front().object = "no-such-object";
+        QVERIFY(session.start(scenario));
+        QVERIFY(errors.wait(10000));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), RunState::Idle, 5000);
+        QVERIFY(errors.first().first().toString().contains(QStringLiteral("no-such-object")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunSession)
+#include "tst_run_session.moc"

@@ -1,0 +1,117 @@
+// The window against real worker processes, offscreen: start the default scenario, see throughput and depth, pause
+// the consumers and see the producers block on a full buffer, close, and find nothing of the run left behind.
+#include "model/process_table_model.h"
+#include "model/run_session.h"
+#include "model/scenario_document.h"
+#include "widgets/chart_panel.h"
+#include "widgets/ledger_view.h"
+#include "widgets/main_window.h"
+#include "widgets/object_view.h"
+#include "widgets/process_panel.h"
+
+#include "test_support.h"
+
+#include <QAction>
+#include <QItemSelectionModel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QtTest>
+
+using namespace ipcui;
+
+namespace {
+bool producersBlockedFull(const ProcessTableModel& model)
+{
+    int producers = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.worker(row).role != ipccore::Role::Producer)
+            continue;
+        ++producers;
+        if (model.index(row, ProcessTableModel::StateColumn).data(ProcessTableModel::StateRole).toInt()
+            != int(ipccore::WorkerState::BlockedFull))
+            return false;
+    }
+    return producers > 0;
+}
+
+double totalRate(const ProcessTableModel& model, ipccore::Role role)
+{
+    double sum = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.worker(row).role == role)
+            sum += model.smoothedRate(row);
+    }
+    return sum;
+}
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void runPauseAndClose()
+    {
+        auto* window = new MainWindow(ipccore::readMqLimits());
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        QPointer<MainWindow> guard(window);
+        window->session()->setWorkerPath(ipctest::workerPath());
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QCOMPARE(QString::fromStdString(window->document()->scenario().name),
+            QString::fromLatin1(ipccore::DefaultScenarioName));
+
+        QSignalSpy started(window->session(), &RunSession::runStarted);
+        window->runAction()->trigger(); // the Start button / Ctrl+R
+        QVERIFY(started.wait(10000));
+        const QString needle = window->session()->prefix().mid(1);
+        QVERIFY(!needle.isEmpty());
+
+        ProcessTableModel* model = window->processModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), int(window->document()->scenario().workers.size()), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(totalRate(*model, ipccore::Role::Consumer) > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !window->objectView()->objects().empty() && window->objectView()->objects().front().depth > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window->charts()->visiblePointCount(ChartPanel::ThroughputChart) > 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(window->ledgerView()->figure(QStringLiteral("received")) != QStringLiteral("0"), 5000);
+
+        // Select every consumer and press Pause.
+        QTableView* table = window->processPanel()->table();
+        table->clearSelection();
+        for (int row = 0; row < model->rowCount(); ++row) {
+            if (model->worker(row).role == ipccore::Role::Consumer)
+                table->selectionModel()->select(
+                    model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        }
+        QVERIFY(!window->processPanel()->selectedWorkers().isEmpty());
+        auto* pause = window->findChild<QPushButton*>(QStringLiteral("pauseWorker"));
+        QVERIFY(pause && pause->isEnabled());
+        const QList<int> selectedBefore = window->processPanel()->selectedWorkers();
+        QTest::mouseClick(pause, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(producersBlockedFull(*model), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(window->objectView()->objects().front().depth
+                == std::int64_t(window->objectView()->objects().front().capacity),
+            5000);
+        // The table was updated by diffs: the selection survived every tick.
+        QCOMPARE(window->processPanel()->selectedWorkers(), selectedBefore);
+
+        // Closing stops the workers and unlinks every object of the run.
+        window->close();
+        QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), 15000);
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+    }
+
+    void chartWindowAndPause()
+    {
+        ChartPanel panel;
+        panel.setWindowSeconds(600);
+        QCOMPARE(panel.windowSeconds(), 600.0);
+        panel.setPaused(true);
+        QVERIFY(panel.isPaused());
+        panel.setPaused(false);
+        QVERIFY(!panel.isPaused());
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

@@ -1,0 +1,170 @@
+#include "model/run_controller.h"
+
+#include "model/error_text.h"
+
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ipcui {
+
+namespace {
+constexpr int MaxSnapshotsInFlight = 2;
+}
+
+RunController::RunController(QObject* parent)
+    : QObject(parent)
+{ }
+
+RunController::~RunController()
+{
+    if (m_runner)
+        m_runner->stop();
+}
+
+void RunController::assertThread() const
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+}
+
+void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunOptions& options)
+{
+    assertThread();
+    if (m_runner) {
+        emit startFailed(tr("A run is already going; stop it first."));
+        return;
+    }
+    // Objects of earlier runs whose controller died (crash, kill -9) are removed here, never those of live runs.
+    for (const std::string& line : ipccore::cleanupStaleRuns())
+        emit notice(tr("Removed a leftover of an earlier run: %1").arg(QString::fromStdString(line)));
+
+    auto runner = ipccore::Runner::start(scenario, options);
+    if (!runner) {
+        emit startFailed(
+            errorText(tr("Could not start \"%1\"").arg(QString::fromStdString(scenario.name)), runner.error()));
+        return;
+    }
+    m_runner = std::move(*runner);
+    m_inFlight.store(0);
+    m_heldEvents.clear();
+    m_exitReported = false;
+    if (!m_timer) {
+        // Created here, in the controller's thread, so its events are delivered to this thread.
+        m_timer = new QTimer(this);
+        m_timer->setTimerType(Qt::PreciseTimer);
+        connect(m_timer, &QTimer::timeout, this, &RunController::tick);
+    }
+    const double hz = std::clamp(m_runner->sampleHz(), 1.0, 1000.0);
+    m_timer->start(std::max(1, int(std::lround(1000.0 / hz))));
+    emit started(QString::fromStdString(m_runner->prefix()), hz);
+    tick();
+}
+
+void RunController::tick()
+{
+    assertThread();
+    if (!m_runner)
+        return;
+    ipccore::Snapshot snapshot = m_runner->sample();
+    if (m_inFlight.load(std::memory_order_relaxed) >= MaxSnapshotsInFlight) {
+        m_heldEvents.insert(m_heldEvents.end(), snapshot.events.begin(), snapshot.events.end());
+    } else {
+        if (!m_heldEvents.empty()) {
+            snapshot.events.insert(snapshot.events.begin(), m_heldEvents.begin(), m_heldEvents.end());
+            m_heldEvents.clear();
+        }
+        m_inFlight.fetch_add(1, std::memory_order_relaxed);
+        emit snapshotReady(std::make_shared<const ipccore::Snapshot>(std::move(snapshot)));
+    }
+    if (!m_exitReported && m_runner->allWorkersExited()) {
+        m_exitReported = true;
+        emit allWorkersExited();
+    }
+}
+
+void RunController::stop()
+{
+    assertThread();
+    if (!m_runner)
+        return;
+    if (m_timer)
+        m_timer->stop();
+    const ipccore::Report report = m_runner->stop();
+    RunSummary summary;
+    summary.scenario = QString::fromStdString(report.scenario);
+    summary.reportText = QString::fromStdString(ipccore::reportToText(report));
+    summary.durationS = report.durationS;
+    for (const std::string& line : report.cleanup)
+        summary.cleanup << QString::fromStdString(line);
+    m_runner.reset();
+    m_heldEvents.clear();
+    emit stopped(summary);
+}
+
+template <typename Control>
+void RunController::forEach(const QList<int>& workers, const QString& action, Control control)
+{
+    assertThread();
+    if (!m_runner) {
+        emit errorOccurred(tr("%1: no run is going.").arg(action));
+        return;
+    }
+    for (const int worker : workers) {
+        const ipccore::Status status = control(std::size_t(worker));
+        if (!status)
+            emit errorOccurred(errorText(tr("%1 (worker %2)").arg(action).arg(worker), status.error()));
+    }
+}
+
+void RunController::pauseWorkers(const QList<int>& workers)
+{
+    forEach(workers, tr("Pause"), [this](std::size_t w) { return m_runner->pauseWorker(w); });
+}
+
+void RunController::resumeWorkers(const QList<int>& workers)
+{
+    forEach(workers, tr("Resume"), [this](std::size_t w) { return m_runner->resumeWorker(w); });
+}
+
+void RunController::terminateWorkers(const QList<int>& workers)
+{
+    forEach(workers, tr("Terminate"), [this](std::size_t w) { return m_runner->terminateWorker(w); });
+}
+
+void RunController::killWorkers(const QList<int>& workers)
+{
+    forEach(workers, tr("Kill"), [this](std::size_t w) { return m_runner->killWorker(w); });
+}
+
+void RunController::setRate(const QList<int>& workers, double messagesPerSecond)
+{
+    forEach(workers, tr("Set rate"), [&](std::size_t w) { return m_runner->setRate(w, messagesPerSecond); });
+}
+
+void RunController::setMessageSize(const QList<int>& workers, quint32 bytes)
+{
+    forEach(workers, tr("Set message size"), [&](std::size_t w) { return m_runner->setMessageSize(w, bytes); });
+}
+
+void RunController::setWorkUs(const QList<int>& workers, quint32 microseconds)
+{
+    forEach(workers, tr("Set work time"), [&](std::size_t w) { return m_runner->setWorkUs(w, microseconds); });
+}
+
+void RunController::addWorker(const ipccore::WorkerSpec& spec)
+{
+    assertThread();
+    if (!m_runner) {
+        emit errorOccurred(tr("Add worker: no run is going."));
+        return;
+    }
+    auto added = m_runner->addWorker(spec);
+    if (!added)
+        emit errorOccurred(errorText(tr("Could not add %1").arg(QString::fromStdString(spec.name)), added.error()));
+    else
+        m_exitReported = false;
+}
+
+} // namespace ipcui

@@ -1,0 +1,68 @@
+#pragma once
+
+// The Runner's home thread. A RunController is moved to a dedicated QThread (Qt's Worker/Controller idiom) and every
+// call into ipccore::Runner happens there: start, the sampling timer, the live controls and stop. The runner needs
+// this (workers get PR_SET_PDEATHSIG tied to the spawning thread, so that thread must outlive the run), and it keeps
+// waitpid, mq_getattr, sem_getvalue and /proc reads off the GUI thread.
+//
+// Commands arrive as queued invocations from RunSession; results leave as signals over queued connections.
+
+#include "ipccore/runner.h"
+#include "model/run_types.h"
+
+#include <QList>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace ipcui {
+
+class RunController : public QObject {
+    Q_OBJECT
+public:
+    explicit RunController(QObject* parent = nullptr);
+    ~RunController() override; // stops a run still going (must be destroyed in its own thread)
+
+    // The methods below must be called in the controller's thread.
+    void start(const ipccore::Scenario& scenario, const ipccore::RunOptions& options);
+    void stop();
+    void pauseWorkers(const QList<int>& workers);
+    void resumeWorkers(const QList<int>& workers);
+    void terminateWorkers(const QList<int>& workers);
+    void killWorkers(const QList<int>& workers);
+    void setRate(const QList<int>& workers, double messagesPerSecond);
+    void setMessageSize(const QList<int>& workers, quint32 bytes);
+    void setWorkUs(const QList<int>& workers, quint32 microseconds);
+    void addWorker(const ipccore::WorkerSpec& spec);
+
+    // Thread-safe: the GUI acknowledges each snapshot it has handled. While two are unhandled the controller keeps
+    // sampling but holds back further snapshots (carrying their events over), so a busy GUI thread never builds a
+    // queue of stale samples.
+    void snapshotConsumed() { m_inFlight.fetch_sub(1, std::memory_order_relaxed); }
+
+signals:
+    void started(const QString& prefix, double sampleHz);
+    void startFailed(const QString& message);
+    void snapshotReady(const ipcui::SnapshotPtr& snapshot);
+    void allWorkersExited();
+    void stopped(const ipcui::RunSummary& summary);
+    void errorOccurred(const QString& message);
+    void notice(const QString& message); // informational, e.g. leftovers of a crashed run were removed
+
+private:
+    void tick();
+    void assertThread() const;
+    template <typename Control> void forEach(const QList<int>& workers, const QString& action, Control control);
+
+    std::unique_ptr<ipccore::Runner> m_runner;
+    QTimer* m_timer = nullptr;
+    std::atomic<int> m_inFlight { 0 };
+    std::vector<ipccore::RunEvent> m_heldEvents;
+    bool m_exitReported = false;
+};
+
+} // namespace ipcui

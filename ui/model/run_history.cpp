@@ -1,0 +1,271 @@
+#include "model/run_history.h"
+
+#include <QIODevice>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ipcui {
+
+namespace {
+constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
+
+bool isBlocked(ipccore::WorkerState state)
+{
+    return state == ipccore::WorkerState::BlockedFull || state == ipccore::WorkerState::BlockedEmpty
+        || state == ipccore::WorkerState::WaitingLock;
+}
+
+QString kindName(SeriesKind kind)
+{
+    switch (kind) {
+    case SeriesKind::TotalThroughput:
+        return QStringLiteral("throughput");
+    case SeriesKind::WorkerThroughput:
+        return QStringLiteral("throughput");
+    case SeriesKind::Depth:
+        return QStringLiteral("depth");
+    case SeriesKind::Semaphore:
+        return QStringLiteral("semaphore");
+    case SeriesKind::Blocked:
+        return QStringLiteral("blocked");
+    }
+    return {};
+}
+
+QString csvQuote(const QString& text)
+{
+    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')))
+        return text;
+    QString quoted = text;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+} // namespace
+
+RunHistory::RunHistory(double recordHz, double retentionS)
+    : m_recordIntervalS(recordHz > 0 ? 1.0 / recordHz : 0)
+    , m_retentionS(retentionS)
+{
+    clear();
+}
+
+void RunHistory::clear()
+{
+    m_series.clear();
+    m_values.clear();
+    m_times.clear();
+    m_workerMeters.clear();
+    m_workerThroughputSeries.clear();
+    m_workerBlockedSeries.clear();
+    m_depthSeries.clear();
+    m_semaphoreSeries.clear();
+    m_totalMeter.reset();
+    m_totalCounter = 0;
+    m_lastSampleT = -1;
+    ++m_revision;
+    addSeries({ SeriesKind::TotalThroughput, QStringLiteral("total"), QStringLiteral("msgs/s") });
+}
+
+int RunHistory::addSeries(SeriesInfo info)
+{
+    m_series.push_back(std::move(info));
+    m_values.emplace_back(m_times.size(), NaN);
+    return int(m_series.size()) - 1;
+}
+
+QList<int> RunHistory::seriesOfKind(SeriesKind kind) const
+{
+    QList<int> found;
+    for (std::size_t i = 0; i < m_series.size(); ++i) {
+        if (m_series[i].kind == kind)
+            found.append(int(i));
+    }
+    return found;
+}
+
+void RunHistory::append(const ipccore::Snapshot& snapshot)
+{
+    const double t = snapshot.t;
+    const double dt = m_lastSampleT < 0 ? 0 : std::max(0.0, t - m_lastSampleT);
+    const bool first = m_lastSampleT < 0;
+    m_lastSampleT = t;
+
+    // Meters: every snapshot, so short spells of blocking and bursts are counted.
+    m_totalCounter += snapshot.totalMsgsPerS * dt;
+    m_totalMeter.add(t, m_totalCounter);
+    for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+        const ipccore::WorkerStatus& worker = snapshot.workers[i];
+        if (i >= m_workerMeters.size()) {
+            m_workerMeters.emplace_back();
+            m_workerThroughputSeries.push_back(addSeries({ SeriesKind::WorkerThroughput,
+                QString::fromStdString(worker.name), QStringLiteral("msgs/s"), int(i), -1, -1, worker.role }));
+            m_workerBlockedSeries.push_back(addSeries({ SeriesKind::Blocked, QString::fromStdString(worker.name),
+                QStringLiteral("%"), int(i), -1, -1, worker.role }));
+        }
+        WorkerMeters& meters = m_workerMeters[i];
+        meters.messages.add(t, double(worker.messages));
+        if (worker.alive && isBlocked(worker.state))
+            meters.blockedSeconds += dt;
+        meters.blocked.add(t, meters.blockedSeconds);
+    }
+    for (std::size_t j = m_depthSeries.size(); j < snapshot.objects.size(); ++j) {
+        const ipccore::ObjectStatus& object = snapshot.objects[j];
+        m_depthSeries.push_back(addSeries(
+            { SeriesKind::Depth, QString::fromStdString(object.name), QStringLiteral("messages"), -1, int(j) }));
+        std::vector<int> semaphores;
+        for (std::size_t k = 0; k < object.semaphores.size(); ++k) {
+            semaphores.push_back(addSeries(
+                { SeriesKind::Semaphore, QString::fromStdString(object.name + "." + object.semaphores[k].role),
+                    QStringLiteral("value"), -1, int(j), int(k) }));
+        }
+        m_semaphoreSeries.push_back(std::move(semaphores));
+    }
+
+    // One point per 1/recordHz slot of time (not "interval since the last point"), so a 50 Hz sampler still
+    // yields 20 points a second instead of alternating 40 and 60 ms gaps.
+    const auto slot = [this](double at) { return std::floor(at / m_recordIntervalS + 1e-6); };
+    if (first || m_times.empty() || m_recordIntervalS <= 0 || slot(t) > slot(m_times.back()))
+        record(snapshot);
+}
+
+void RunHistory::record(const ipccore::Snapshot& snapshot)
+{
+    const double t = snapshot.t;
+    m_times.push_back(t);
+    for (auto& values : m_values)
+        values.push_back(NaN);
+    auto set = [this](int series, double value) { m_values[std::size_t(series)].back() = value; };
+
+    set(0, m_totalMeter.rate());
+    for (std::size_t i = 0; i < snapshot.workers.size() && i < m_workerMeters.size(); ++i) {
+        set(m_workerThroughputSeries[i], m_workerMeters[i].messages.rate());
+        set(m_workerBlockedSeries[i], 100.0 * std::clamp(m_workerMeters[i].blocked.rate(), 0.0, 1.0));
+    }
+    for (std::size_t j = 0; j < snapshot.objects.size() && j < m_depthSeries.size(); ++j) {
+        const ipccore::ObjectStatus& object = snapshot.objects[j];
+        if (object.depth >= 0)
+            set(m_depthSeries[j], double(object.depth));
+        for (std::size_t k = 0; k < object.semaphores.size() && k < m_semaphoreSeries[j].size(); ++k)
+            set(m_semaphoreSeries[j][k], double(object.semaphores[k].value));
+    }
+
+    while (!m_times.empty() && m_times.front() < t - m_retentionS) {
+        m_times.pop_front();
+        for (auto& values : m_values)
+            values.pop_front();
+    }
+    ++m_revision;
+}
+
+QList<QPointF> RunHistory::points(int series, double t0, double t1, int maxPoints) const
+{
+    QList<QPointF> result;
+    if (series < 0 || series >= seriesCount() || t1 < t0)
+        return result;
+    const auto& values = m_values[std::size_t(series)];
+    const auto begin = std::lower_bound(m_times.begin(), m_times.end(), t0);
+    const auto end = std::upper_bound(begin, m_times.end(), t1);
+    const std::size_t first = std::size_t(begin - m_times.begin());
+    const std::size_t last = std::size_t(end - m_times.begin());
+    const std::size_t count = last - first;
+    if (count == 0)
+        return result;
+
+    const std::size_t buckets = std::max<std::size_t>(1, std::size_t(std::max(2, maxPoints)) / 2);
+    if (count <= std::size_t(std::max(2, maxPoints))) {
+        result.reserve(qsizetype(count));
+        for (std::size_t i = first; i < last; ++i) {
+            if (!std::isnan(values[i]))
+                result.append(QPointF(m_times[i], values[i]));
+        }
+        return result;
+    }
+    result.reserve(qsizetype(buckets * 2));
+    for (std::size_t b = 0; b < buckets; ++b) {
+        const std::size_t from = first + count * b / buckets;
+        const std::size_t to = first + count * (b + 1) / buckets;
+        std::size_t minAt = to, maxAt = to;
+        for (std::size_t i = from; i < to; ++i) {
+            if (std::isnan(values[i]))
+                continue;
+            if (minAt == to || values[i] < values[minAt])
+                minAt = i;
+            if (maxAt == to || values[i] > values[maxAt])
+                maxAt = i;
+        }
+        if (minAt == to)
+            continue;
+        const std::size_t a = std::min(minAt, maxAt), c = std::max(minAt, maxAt);
+        result.append(QPointF(m_times[a], values[a]));
+        if (c != a)
+            result.append(QPointF(m_times[c], values[c]));
+    }
+    return result;
+}
+
+double RunHistory::maxValue(int series, double t0, double t1) const
+{
+    if (series < 0 || series >= seriesCount())
+        return 0;
+    const auto& values = m_values[std::size_t(series)];
+    const auto begin = std::lower_bound(m_times.begin(), m_times.end(), t0);
+    const auto end = std::upper_bound(begin, m_times.end(), t1);
+    double best = 0;
+    for (auto it = begin; it != end; ++it) {
+        const double v = values[std::size_t(it - m_times.begin())];
+        if (!std::isnan(v))
+            best = std::max(best, v);
+    }
+    return best;
+}
+
+double RunHistory::latest(int series) const
+{
+    if (series < 0 || series >= seriesCount() || m_times.empty())
+        return NaN;
+    return m_values[std::size_t(series)].back();
+}
+
+double RunHistory::workerRate(int worker) const
+{
+    if (worker < 0 || std::size_t(worker) >= m_workerMeters.size())
+        return 0;
+    return m_workerMeters[std::size_t(worker)].messages.rate();
+}
+
+double RunHistory::workerBlockedPercent(int worker) const
+{
+    if (worker < 0 || std::size_t(worker) >= m_workerMeters.size())
+        return 0;
+    return 100.0 * std::clamp(m_workerMeters[std::size_t(worker)].blocked.rate(), 0.0, 1.0);
+}
+
+QString RunHistory::csvHeader() const
+{
+    QStringList columns { QStringLiteral("t_s") };
+    for (const SeriesInfo& info : m_series)
+        columns << csvQuote(QStringLiteral("%1:%2 (%3)").arg(kindName(info.kind), info.label, info.unit));
+    return columns.join(QLatin1Char(','));
+}
+
+bool RunHistory::writeCsv(QIODevice& device) const
+{
+    QTextStream out(&device);
+    out << csvHeader() << '\n';
+    for (std::size_t row = 0; row < m_times.size(); ++row) {
+        out << QString::number(m_times[row], 'f', 3);
+        for (const auto& values : m_values) {
+            out << ',';
+            if (!std::isnan(values[row]))
+                out << QString::number(values[row], 'g', 10);
+        }
+        out << '\n';
+    }
+    out.flush();
+    return out.status() == QTextStream::Ok;
+}
+
+} // namespace ipcui

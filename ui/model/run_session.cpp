@@ -1,0 +1,153 @@
+#include "model/run_session.h"
+
+#include "model/run_controller.h"
+
+namespace ipcui {
+
+RunSession::RunSession(QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<SnapshotPtr>();
+    qRegisterMetaType<RunSummary>();
+    qRegisterMetaType<RunState>();
+
+    m_thread.setObjectName(QStringLiteral("ipclab-runner"));
+    m_controller = new RunController;
+    m_controller->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_controller, &QObject::deleteLater);
+
+    connect(m_controller, &RunController::started, this, [this](const QString& prefix, double hz) {
+        m_prefix = prefix;
+        m_sampleHz = hz;
+        setState(RunState::Running);
+        emit runStarted(prefix);
+    });
+    connect(m_controller, &RunController::startFailed, this, [this](const QString& message) {
+        setState(RunState::Idle);
+        emit errorOccurred(message);
+    });
+    connect(m_controller, &RunController::snapshotReady, this, &RunSession::onSnapshot);
+    connect(m_controller, &RunController::allWorkersExited, this, [this] {
+        emit notice(tr("Every worker has exited."));
+        if (m_stopWhenAllExited)
+            stop();
+    });
+    connect(m_controller, &RunController::stopped, this, [this](const RunSummary& summary) {
+        m_lastSummary = summary;
+        setState(RunState::Idle);
+        emit runStopped(summary);
+    });
+    connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
+    connect(m_controller, &RunController::notice, this, &RunSession::notice);
+    m_thread.start();
+}
+
+RunSession::~RunSession()
+{
+    // Blocking on purpose: the process may exit right after, and the run's workers and objects must be gone first.
+    RunController* controller = m_controller;
+    QMetaObject::invokeMethod(
+        controller, [controller] { controller->stop(); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+}
+
+template <typename Call> void RunSession::post(Call call)
+{
+    RunController* controller = m_controller;
+    QMetaObject::invokeMethod(
+        controller, [controller, call] { call(controller); }, Qt::QueuedConnection);
+}
+
+void RunSession::setState(RunState state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    emit stateChanged(state);
+}
+
+bool RunSession::start(const ipccore::Scenario& scenario)
+{
+    if (m_state != RunState::Idle) {
+        emit errorOccurred(tr("A run is already going; stop it first."));
+        return false;
+    }
+    m_scenario = scenario;
+    m_latest.reset();
+    m_snapshotCount = 0;
+    m_history.clear();
+    m_prefix.clear();
+    setState(RunState::Starting);
+    ipccore::RunOptions options;
+    options.workerPath = m_workerPath.toStdString();
+    post([scenario, options](RunController* c) { c->start(scenario, options); });
+    return true;
+}
+
+void RunSession::stop()
+{
+    if (m_state != RunState::Running && m_state != RunState::Starting)
+        return;
+    setState(RunState::Stopping);
+    post([](RunController* c) { c->stop(); });
+}
+
+void RunSession::onSnapshot(const SnapshotPtr& snapshot)
+{
+    m_controller->snapshotConsumed();
+    if (m_state != RunState::Running && m_state != RunState::Stopping)
+        return;
+    m_latest = snapshot;
+    ++m_snapshotCount;
+    m_history.append(*snapshot);
+    for (const ipccore::RunEvent& event : snapshot->events) {
+        const QString text = QString::fromStdString(event.text);
+        emit eventLogged(event.t, int(event.kind), text);
+        if (event.kind == ipccore::RunEvent::Kind::Error)
+            emit errorOccurred(text);
+    }
+    emit snapshotReceived(snapshot);
+}
+
+void RunSession::pauseWorkers(const QList<int>& workers)
+{
+    post([workers](RunController* c) { c->pauseWorkers(workers); });
+}
+
+void RunSession::resumeWorkers(const QList<int>& workers)
+{
+    post([workers](RunController* c) { c->resumeWorkers(workers); });
+}
+
+void RunSession::terminateWorkers(const QList<int>& workers)
+{
+    post([workers](RunController* c) { c->terminateWorkers(workers); });
+}
+
+void RunSession::killWorkers(const QList<int>& workers)
+{
+    post([workers](RunController* c) { c->killWorkers(workers); });
+}
+
+void RunSession::setRate(const QList<int>& workers, double messagesPerSecond)
+{
+    post([workers, messagesPerSecond](RunController* c) { c->setRate(workers, messagesPerSecond); });
+}
+
+void RunSession::setMessageSize(const QList<int>& workers, quint32 bytes)
+{
+    post([workers, bytes](RunController* c) { c->setMessageSize(workers, bytes); });
+}
+
+void RunSession::setWorkUs(const QList<int>& workers, quint32 microseconds)
+{
+    post([workers, microseconds](RunController* c) { c->setWorkUs(workers, microseconds); });
+}
+
+void RunSession::addWorker(const ipccore::WorkerSpec& spec)
+{
+    post([spec](RunController* c) { c->addWorker(spec); });
+}
+
+} // namespace ipcui

@@ -1,0 +1,86 @@
+#pragma once
+
+// The GUI-thread facade of a run: owns the controller thread, forwards commands to it as queued invocations and
+// turns its signals into state the widgets read (latest snapshot, bounded histories). Nothing here blocks, except
+// the destructor, which stops a run still going so closing the app never leaves workers or objects behind.
+
+#include "ipccore/runner.h"
+#include "model/run_history.h"
+#include "model/run_types.h"
+
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QThread>
+
+namespace ipcui {
+
+class RunController;
+
+class RunSession : public QObject {
+    Q_OBJECT
+public:
+    explicit RunSession(QObject* parent = nullptr);
+    ~RunSession() override;
+
+    // Empty (the default) lets the runner find ipclab-worker beside the running executable.
+    void setWorkerPath(const QString& path) { m_workerPath = path; }
+    QString workerPath() const { return m_workerPath; }
+    // Stop the run by itself once every worker has exited (count-limited scenarios). On by default.
+    void setStopWhenAllExited(bool on) { m_stopWhenAllExited = on; }
+
+    // Returns false (and emits errorOccurred) when a run is already going.
+    bool start(const ipccore::Scenario& scenario);
+    void stop();
+
+    // Worker indices are rows of Snapshot::workers.
+    void pauseWorkers(const QList<int>& workers);
+    void resumeWorkers(const QList<int>& workers);
+    void terminateWorkers(const QList<int>& workers);
+    void killWorkers(const QList<int>& workers);
+    void setRate(const QList<int>& workers, double messagesPerSecond);
+    void setMessageSize(const QList<int>& workers, quint32 bytes);
+    void setWorkUs(const QList<int>& workers, quint32 microseconds);
+    void addWorker(const ipccore::WorkerSpec& spec);
+
+    RunState state() const { return m_state; }
+    bool isActive() const { return m_state != RunState::Idle; }
+    QString prefix() const { return m_prefix; }
+    double sampleHz() const { return m_sampleHz; }
+    // The scenario of the current (or last) run, as started: live-added workers are in the snapshots.
+    const ipccore::Scenario& scenario() const { return m_scenario; }
+    SnapshotPtr latest() const { return m_latest; }
+    quint64 snapshotCount() const { return m_snapshotCount; }
+    const RunHistory& history() const { return m_history; }
+    const RunSummary& lastSummary() const { return m_lastSummary; }
+
+signals:
+    void stateChanged(ipcui::RunState state);
+    void runStarted(const QString& prefix);
+    void runStopped(const ipcui::RunSummary& summary);
+    // After the history has taken the snapshot in.
+    void snapshotReceived(const ipcui::SnapshotPtr& snapshot);
+    void eventLogged(double t, int kind, const QString& text); // kind: int(ipccore::RunEvent::Kind)
+    void errorOccurred(const QString& message);
+    void notice(const QString& message);
+
+private:
+    void setState(RunState state);
+    template <typename Call> void post(Call call);
+    void onSnapshot(const SnapshotPtr& snapshot);
+
+    QThread m_thread;
+    RunController* m_controller = nullptr;
+    QString m_workerPath;
+    bool m_stopWhenAllExited = true;
+    RunState m_state = RunState::Idle;
+    QString m_prefix;
+    double m_sampleHz = 0;
+    ipccore::Scenario m_scenario;
+    SnapshotPtr m_latest;
+    quint64 m_snapshotCount = 0;
+    RunHistory m_history;
+    RunSummary m_lastSummary;
+};
+
+} // namespace ipcui

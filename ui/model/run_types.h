@@ -1,0 +1,32 @@
+#pragma once
+
+// Values that cross from the sampler thread to the GUI thread. A snapshot is shared immutable data: the sampler
+// builds it once and every consumer on the GUI thread reads the same instance, so fan-out costs no copies.
+
+#include "ipccore/runner.h"
+
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+
+namespace ipcui {
+
+using SnapshotPtr = std::shared_ptr<const ipccore::Snapshot>;
+
+// What a finished run leaves for the user: the text report and the names that were removed.
+struct RunSummary {
+    QString scenario;
+    QString reportText;
+    QStringList cleanup;
+    double durationS = 0;
+};
+
+enum class RunState { Idle, Starting, Running, Stopping };
+
+} // namespace ipcui
+
+Q_DECLARE_METATYPE(ipcui::SnapshotPtr)
+Q_DECLARE_METATYPE(ipcui::RunSummary)
+Q_DECLARE_METATYPE(ipcui::RunState)

@@ -1,0 +1,397 @@
+#include "widgets/chart_panel.h"
+
+#include "widgets/state_colors.h"
+
+#include <QAction>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGraphicsLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QMenu>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <cmath>
+
+namespace ipcui {
+
+namespace {
+// Per-worker legend entries stop helping beyond this; the lines stay, the legend keeps the total.
+constexpr int MaxLegendWorkers = 12;
+constexpr int MaxPointsPerSeries = 1200; // about two per horizontal pixel of a chart
+constexpr int ScrollStepsPerSecond = 10;
+
+// The smallest 1/2/5 x 10^k at or above value, with a tick count that lands ticks on round numbers.
+std::pair<double, int> niceAxis(double value)
+{
+    if (value <= 0)
+        return { 1, 6 };
+    const double base = std::pow(10.0, std::floor(std::log10(value)));
+    for (const auto& [mantissa, intervals] :
+        { std::pair { 1.0, 5 }, { 2.0, 4 }, { 2.5, 5 }, { 5.0, 5 }, { 10.0, 5 } }) {
+        if (value <= mantissa * base + 1e-9)
+            return { mantissa * base, intervals + 1 };
+    }
+    return { 10 * base, 6 };
+}
+// A round tick interval giving 5 to 10 ticks across the time window.
+double timeTickInterval(double span)
+{
+    for (const double step : { 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0 }) {
+        if (span / step <= 10)
+            return step;
+    }
+    return 300;
+}
+} // namespace
+
+ChartPanel::ChartPanel(QWidget* parent)
+    : QWidget(parent)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Window:"), this));
+    m_windowBox = new QComboBox(this);
+    m_windowBox->setObjectName(QStringLiteral("chartWindow"));
+    const std::pair<QString, int> windows[] = { { tr("10 s"), 10 }, { tr("30 s"), 30 }, { tr("1 min"), 60 },
+        { tr("2 min"), 120 }, { tr("5 min"), 300 }, { tr("10 min"), 600 } };
+    for (const auto& [label, seconds] : windows)
+        m_windowBox->addItem(label, seconds);
+    m_windowBox->setCurrentIndex(1);
+    m_windowS = 30;
+    connect(m_windowBox, &QComboBox::currentIndexChanged, this,
+        [this](int) { setWindowSeconds(m_windowBox->currentData().toDouble()); });
+    controls->addWidget(m_windowBox);
+
+    m_pauseButton = new QPushButton(tr("Pause charts"), this);
+    m_pauseButton->setObjectName(QStringLiteral("pauseCharts"));
+    m_pauseButton->setCheckable(true);
+    m_pauseButton->setToolTip(tr("Freeze the charts (the run goes on) and scroll back in time"));
+    connect(m_pauseButton, &QPushButton::toggled, this, &ChartPanel::setPaused);
+    controls->addWidget(m_pauseButton);
+
+    m_scroll = new QScrollBar(Qt::Horizontal, this);
+    m_scroll->setObjectName(QStringLiteral("chartScroll"));
+    m_scroll->setEnabled(false);
+    m_scroll->setToolTip(tr("Pause the charts, then drag to look back"));
+    connect(m_scroll, &QScrollBar::valueChanged, this, [this](int value) {
+        if (m_scrollUpdating || !m_paused)
+            return;
+        m_pausedEnd = double(value) / ScrollStepsPerSecond;
+    });
+    controls->addWidget(m_scroll, 1);
+
+    auto* pngButton = new QPushButton(tr("Export PNG…"), this);
+    pngButton->setToolTip(tr("Save each chart as a PNG image (right-click a chart to save only that one)"));
+    connect(pngButton, &QPushButton::clicked, this, &ChartPanel::exportPng);
+    controls->addWidget(pngButton);
+    auto* csvButton = new QPushButton(tr("Export CSV…"), this);
+    csvButton->setToolTip(tr("Save the data of every series as CSV"));
+    connect(csvButton, &QPushButton::clicked, this, &ChartPanel::exportCsvRequested);
+    controls->addWidget(csvButton);
+    layout->addLayout(controls);
+
+    m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("messages / s"));
+    m_views[DepthChart] = makeChart(tr("Depth of each queue / buffer"), tr("messages in object"));
+    m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("value"));
+    m_views[BlockedChart] = makeChart(tr("Time blocked per worker"), tr("% of last second"));
+    m_views[BlockedChart].y->setRange(0, 100);
+
+    auto* grid = new QGridLayout;
+    grid->setSpacing(4);
+    for (int i = 0; i < ChartCount; ++i) {
+        grid->addWidget(m_views[i].view, i / 2, i % 2);
+        m_views[i].view->setContextMenuPolicy(Qt::CustomContextMenu);
+        connect(m_views[i].view, &QWidget::customContextMenuRequested, this,
+            [this, i](const QPoint& pos) { showChartMenu(ChartId(i), pos); });
+    }
+    layout->addLayout(grid, 1);
+}
+
+ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& yTitle)
+{
+    ChartBox box;
+    box.chart = new QChart;
+    box.chart->setTitle(title);
+    QFont titleFont = font();
+    titleFont.setBold(true);
+    titleFont.setPointSizeF(font().pointSizeF() * 1.1);
+    box.chart->setTitleFont(titleFont);
+    // Live data: animations would lag behind and cost CPU on every replace().
+    box.chart->setAnimationOptions(QChart::NoAnimation);
+    box.chart->setMargins(QMargins(4, 2, 4, 2));
+    box.chart->layout()->setContentsMargins(0, 0, 0, 0);
+    box.chart->setBackgroundRoundness(0);
+    box.chart->legend()->setAlignment(Qt::AlignRight);
+    box.chart->legend()->setShowToolTips(true);
+
+    box.x = new QValueAxis;
+    box.x->setTitleText(tr("time since start (s)"));
+    box.x->setLabelFormat(QStringLiteral("%.0f"));
+    box.x->setRange(0, m_windowS);
+    box.x->setTickType(QValueAxis::TicksDynamic);
+    box.x->setTickAnchor(0);
+    box.x->setTickInterval(timeTickInterval(m_windowS));
+    box.y = new QValueAxis;
+    box.y->setTitleText(yTitle);
+    box.y->setLabelFormat(QStringLiteral("%.0f"));
+    box.y->setRange(0, 1);
+    box.y->setTickCount(5);
+    box.chart->addAxis(box.x, Qt::AlignBottom);
+    box.chart->addAxis(box.y, Qt::AlignLeft);
+
+    box.view = new QChartView(box.chart, this);
+    box.view->setRenderHint(QPainter::Antialiasing);
+    box.view->setMinimumSize(280, 200);
+    return box;
+}
+
+ChartPanel::ChartId ChartPanel::chartFor(SeriesKind kind) const
+{
+    switch (kind) {
+    case SeriesKind::TotalThroughput:
+    case SeriesKind::WorkerThroughput:
+        return ThroughputChart;
+    case SeriesKind::Depth:
+        return DepthChart;
+    case SeriesKind::Semaphore:
+        return SemaphoreChart;
+    case SeriesKind::Blocked:
+        return BlockedChart;
+    }
+    return ThroughputChart;
+}
+
+void ChartPanel::reset()
+{
+    for (ChartBox& box : m_views) {
+        box.chart->removeAllSeries();
+        box.x->setRange(0, m_windowS);
+    }
+    m_series.clear();
+    m_drawnRevision = ~quint64(0);
+    m_lastKnownEnd = 0;
+    m_firstKnown = 0;
+    if (m_paused)
+        m_pauseButton->setChecked(false);
+}
+
+void ChartPanel::syncSeries(const RunHistory& history)
+{
+    int workerCount = 0;
+    for (int i = 0; i < history.seriesCount(); ++i)
+        workerCount += history.series(i).kind == SeriesKind::WorkerThroughput ? 1 : 0;
+
+    int objectSlot = 0;
+    for (int i = 0; i < history.seriesCount(); ++i) {
+        const SeriesInfo& info = history.series(i);
+        if (info.kind == SeriesKind::Depth || info.kind == SeriesKind::Semaphore)
+            ++objectSlot;
+        if (m_series.contains(i))
+            continue;
+        const ChartId id = chartFor(info.kind);
+        ChartBox& box = m_views[id];
+        auto* series = new QLineSeries;
+        series->setName(info.label);
+        QPen pen;
+        pen.setWidthF(2.0);
+        if (info.kind == SeriesKind::TotalThroughput) {
+            pen.setColor(Qt::black);
+            pen.setWidthF(3.5);
+            series->setName(tr("total"));
+        } else if (info.worker >= 0) {
+            pen.setColor(seriesColor(info.worker));
+            // Producers solid, consumers dashed: the role reads without the legend.
+            if (info.role == ipccore::Role::Consumer)
+                pen.setStyle(Qt::DashLine);
+        } else {
+            pen.setColor(seriesColor(objectSlot - 1));
+            pen.setWidthF(2.5);
+        }
+        series->setPen(pen);
+        box.chart->addSeries(series);
+        series->attachAxis(box.x);
+        series->attachAxis(box.y);
+        if (info.worker >= 0 && workerCount > MaxLegendWorkers) {
+            for (QLegendMarker* marker : box.chart->legend()->markers(series))
+                marker->setVisible(false);
+        }
+        m_series.insert(i, series);
+    }
+}
+
+void ChartPanel::refresh(const RunHistory& history, double capacity)
+{
+    m_firstKnown = history.firstTime();
+    m_lastKnownEnd = history.lastTime();
+    const double end = m_paused ? m_pausedEnd : history.lastTime();
+    if (history.revision() == m_drawnRevision && end == m_drawnEnd && m_windowS == m_drawnWindow)
+        return;
+    syncSeries(history);
+    updateScrollBar(history);
+
+    // Early in a run the axis spans at least 10 s and grows to the chosen window, so a young run fills the chart.
+    const double t1 = std::max(end, std::min(m_windowS, 10.0));
+    const double t0 = std::max(0.0, t1 - m_windowS);
+    double maxThroughput = 0, maxDepth = capacity, maxSemaphore = 1;
+    for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
+        const int index = it.key();
+        if (index >= history.seriesCount())
+            continue;
+        it.value()->replace(history.points(index, t0, t1, MaxPointsPerSeries));
+        const SeriesInfo& info = history.series(index);
+        const double top = history.maxValue(index, t0, t1);
+        if (info.kind == SeriesKind::TotalThroughput || info.kind == SeriesKind::WorkerThroughput)
+            maxThroughput = std::max(maxThroughput, top);
+        else if (info.kind == SeriesKind::Depth)
+            maxDepth = std::max(maxDepth, top);
+        else if (info.kind == SeriesKind::Semaphore)
+            maxSemaphore = std::max(maxSemaphore, top);
+    }
+    for (ChartBox& box : m_views) {
+        box.x->setRange(t0, t1);
+        box.x->setTickInterval(timeTickInterval(t1 - t0));
+    }
+    const auto [throughputTop, throughputTicks] = niceAxis(maxThroughput * 1.1);
+    m_views[ThroughputChart].y->setRange(0, throughputTop);
+    m_views[ThroughputChart].y->setTickCount(throughputTicks);
+    // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
+    // room for their labels.
+    const auto integerAxis = [](QValueAxis* axis, double top) {
+        const double rounded = std::max(1.0, std::ceil(top));
+        const double step = rounded <= 5 ? 1 : rounded <= 10 ? 2 : std::ceil(rounded / 5);
+        axis->setTickType(QValueAxis::TicksDynamic);
+        axis->setTickAnchor(0);
+        axis->setTickInterval(step);
+        axis->setRange(0, rounded);
+    };
+    integerAxis(m_views[DepthChart].y, maxDepth);
+    integerAxis(m_views[SemaphoreChart].y, maxSemaphore);
+    const bool noSemaphores = history.seriesOfKind(SeriesKind::Semaphore).isEmpty() && history.sampleCount() > 0;
+    m_views[SemaphoreChart].chart->setTitle(
+        noSemaphores ? tr("Semaphore values (this experiment has none)") : tr("Semaphore values"));
+
+    m_drawnRevision = history.revision();
+    m_drawnEnd = end;
+    m_drawnWindow = m_windowS;
+}
+
+void ChartPanel::updateScrollBar(const RunHistory& history)
+{
+    m_scrollUpdating = true;
+    const int first = int(std::floor((history.firstTime() + m_windowS) * ScrollStepsPerSecond));
+    const int last = int(std::ceil(history.lastTime() * ScrollStepsPerSecond));
+    m_scroll->setRange(std::min(first, last), last);
+    m_scroll->setPageStep(int(m_windowS * ScrollStepsPerSecond));
+    m_scroll->setSingleStep(ScrollStepsPerSecond);
+    if (!m_paused)
+        m_scroll->setValue(last);
+    m_scrollUpdating = false;
+}
+
+void ChartPanel::setWindowSeconds(double seconds)
+{
+    if (seconds <= 0 || seconds == m_windowS)
+        return;
+    m_windowS = seconds;
+    const int index = m_windowBox->findData(int(seconds));
+    if (index >= 0 && index != m_windowBox->currentIndex())
+        m_windowBox->setCurrentIndex(index);
+}
+
+void ChartPanel::setPaused(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    m_pausedEnd = m_lastKnownEnd;
+    m_scroll->setEnabled(paused);
+    m_pauseButton->setChecked(paused);
+    m_pauseButton->setText(paused ? tr("Resume charts") : tr("Pause charts"));
+}
+
+int ChartPanel::visiblePointCount(ChartId chart) const
+{
+    int count = 0;
+    for (QLineSeries* series : m_series) {
+        if (series->chart() == m_views[chart].chart)
+            count += int(series->count());
+    }
+    return count;
+}
+
+QString ChartPanel::chartFileTag(ChartId chart)
+{
+    switch (chart) {
+    case ThroughputChart:
+        return QStringLiteral("throughput");
+    case DepthChart:
+        return QStringLiteral("depth");
+    case SemaphoreChart:
+        return QStringLiteral("semaphores");
+    case BlockedChart:
+        return QStringLiteral("blocked");
+    default:
+        return QStringLiteral("chart");
+    }
+}
+
+bool ChartPanel::saveChartPng(ChartId chart, const QString& path) const
+{
+    return m_views[chart].view->grab().save(path, "PNG");
+}
+
+QStringList ChartPanel::saveAllPng(const QString& basePath) const
+{
+    QString base = basePath;
+    if (base.endsWith(QStringLiteral(".png"), Qt::CaseInsensitive))
+        base.chop(4);
+    QStringList written;
+    for (int i = 0; i < ChartCount; ++i) {
+        const QString path = QStringLiteral("%1-%2.png").arg(base, chartFileTag(ChartId(i)));
+        if (saveChartPng(ChartId(i), path))
+            written << path;
+    }
+    return written;
+}
+
+void ChartPanel::exportPng()
+{
+    const QString base = QFileDialog::getSaveFileName(this, tr("Export charts as PNG (one file per chart)"),
+        QStringLiteral("ipclab-charts.png"), tr("PNG images (*.png)"));
+    if (base.isEmpty())
+        return;
+    const QStringList written = saveAllPng(base);
+    if (written.size() != ChartCount)
+        emit errorOccurred(tr("Could not write every chart image next to %1.").arg(base));
+}
+
+void ChartPanel::showChartMenu(ChartId chart, const QPoint& pos)
+{
+    QMenu menu(this);
+    QAction* save = menu.addAction(tr("Save this chart as PNG…"));
+    QAction* csv = menu.addAction(tr("Export all data as CSV…"));
+    QAction* chosen = menu.exec(m_views[chart].view->mapToGlobal(pos));
+    if (chosen == save) {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save chart"), QStringLiteral("ipclab-%1.png").arg(chartFileTag(chart)), tr("PNG images (*.png)"));
+        if (!path.isEmpty() && !saveChartPng(chart, path))
+            emit errorOccurred(tr("Could not write %1.").arg(path));
+    } else if (chosen == csv) {
+        emit exportCsvRequested();
+    }
+}
+
+} // namespace ipcui

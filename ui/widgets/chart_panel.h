@@ -1,0 +1,83 @@
+#pragma once
+
+// Four live charts over a run's history: throughput (total and per worker), depth per object, semaphore values and
+// % time blocked per worker. The owner calls refresh() from its coalescing render timer (<= 30 Hz); each refresh
+// replaces the visible points of every series (QXYSeries::replace, no clear+append, no animation) and does nothing
+// when the history has not changed and the view has not moved.
+
+#include "model/run_history.h"
+
+#include <QHash>
+#include <QWidget>
+
+#include <vector>
+
+class QChart;
+class QChartView;
+class QComboBox;
+class QLineSeries;
+class QPushButton;
+class QScrollBar;
+class QValueAxis;
+
+namespace ipcui {
+
+class ChartPanel : public QWidget {
+    Q_OBJECT
+public:
+    enum ChartId { ThroughputChart, DepthChart, SemaphoreChart, BlockedChart, ChartCount };
+
+    explicit ChartPanel(QWidget* parent = nullptr);
+
+    // Forget every series (a new run starts).
+    void reset();
+    // Brings the charts up to date with the history. `capacity` is the largest object capacity, for the depth axis.
+    void refresh(const RunHistory& history, double capacity);
+
+    double windowSeconds() const { return m_windowS; }
+    void setWindowSeconds(double seconds);
+    bool isPaused() const { return m_paused; }
+    void setPaused(bool paused);
+
+    // Points shown now in a chart, summed over its series; for tests.
+    int visiblePointCount(ChartId chart) const;
+    QChartView* chartView(ChartId chart) const { return m_views[chart].view; }
+
+    bool saveChartPng(ChartId chart, const QString& path) const;
+    // Saves every chart as <base>-<chart>.png; returns the files written.
+    QStringList saveAllPng(const QString& basePath) const;
+    static QString chartFileTag(ChartId chart);
+
+signals:
+    void exportCsvRequested();
+    void errorOccurred(const QString& message);
+
+private:
+    struct ChartBox {
+        QChart* chart = nullptr;
+        QChartView* view = nullptr;
+        QValueAxis* x = nullptr;
+        QValueAxis* y = nullptr;
+    };
+    ChartBox makeChart(const QString& title, const QString& yTitle);
+    ChartId chartFor(SeriesKind kind) const;
+    void syncSeries(const RunHistory& history);
+    void exportPng();
+    void showChartMenu(ChartId chart, const QPoint& pos);
+    void updateScrollBar(const RunHistory& history);
+
+    ChartBox m_views[ChartCount];
+    QHash<int, QLineSeries*> m_series; // history series index -> chart series
+    QComboBox* m_windowBox = nullptr;
+    QPushButton* m_pauseButton = nullptr;
+    QScrollBar* m_scroll = nullptr;
+    double m_windowS = 60;
+    bool m_paused = false;
+    double m_pausedEnd = 0; // right edge of the view while paused
+    quint64 m_drawnRevision = ~quint64(0);
+    double m_drawnEnd = -1, m_drawnWindow = -1;
+    double m_lastKnownEnd = 0, m_firstKnown = 0;
+    bool m_scrollUpdating = false;
+};
+
+} // namespace ipcui

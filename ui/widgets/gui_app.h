@@ -1,0 +1,12 @@
+#pragma once
+
+// The whole of `ipclab`'s main(), in the library so tests could drive it:
+//   ipclab [--run <scenario name or file>] [--screenshot FILE --after SECONDS] [--worker PATH]
+// --screenshot grabs the main window SECONDS after the run has started, saves it as PNG, stops the run (every object
+// unlinked) and exits 0; it exits 1 when the run cannot start or the file cannot be written.
+
+namespace ipcui {
+
+int runGuiMain(int argc, char** argv);
+
+} // namespace ipcui

@@ -1,0 +1,502 @@
+#include "widgets/main_window.h"
+
+#include "model/process_table_model.h"
+#include "model/run_session.h"
+#include "model/scenario_catalog_model.h"
+#include "model/scenario_document.h"
+#include "widgets/chart_panel.h"
+#include "widgets/experiment_editor.h"
+#include "widgets/ledger_view.h"
+#include "widgets/object_view.h"
+#include "widgets/process_panel.h"
+
+#include <QAction>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include <set>
+
+namespace ipcui {
+
+MainWindow::MainWindow(const ipccore::MqLimits& limits, QWidget* parent)
+    : QMainWindow(parent)
+    , m_document(new ScenarioDocument(limits, this))
+    , m_catalog(new ScenarioCatalogModel(this))
+    , m_session(new RunSession(this))
+    , m_processModel(new ProcessTableModel(this))
+{
+    setWindowTitle(tr("IPC Lab"));
+    buildToolbar();
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(8, 4, 8, 4);
+    layout->setSpacing(4);
+    m_title = new QLabel(central);
+    m_title->setObjectName(QStringLiteral("scenarioTitle"));
+    QFont titleFont = font();
+    titleFont.setPointSizeF(font().pointSizeF() * 1.35);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_description = new QLabel(central);
+    m_description->setObjectName(QStringLiteral("scenarioDescription"));
+    m_description->setWordWrap(true);
+    m_description->setStyleSheet(QStringLiteral("color: #37474f;"));
+    layout->addWidget(m_title);
+    layout->addWidget(m_description);
+
+    m_tabs = new QTabWidget(central);
+    m_tabs->addTab(buildLiveView(), tr("Live"));
+    m_editor = new ExperimentEditor(m_document, m_tabs);
+    m_tabs->addTab(m_editor, tr("Experiment"));
+    layout->addWidget(m_tabs, 1);
+    setCentralWidget(central);
+
+    m_runStatus = new QLabel(tr("Idle"), this);
+    m_runStatus->setObjectName(QStringLiteral("runStatus"));
+    m_runStatus->setMinimumWidth(320);
+    m_errorLabel = new QLabel(this);
+    m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
+    m_errorLabel->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addWidget(m_errorLabel, 1);
+    statusBar()->addPermanentWidget(m_runStatus);
+
+    m_renderTimer.setSingleShot(true);
+    m_renderTimer.setInterval(RenderIntervalMs);
+    connect(&m_renderTimer, &QTimer::timeout, this, &MainWindow::renderNow);
+
+    connect(m_document, &ScenarioDocument::changed, this, &MainWindow::onScenarioChanged);
+    connect(m_session, &RunSession::stateChanged, this, &MainWindow::onStateChanged);
+    connect(m_session, &RunSession::snapshotReceived, this, &MainWindow::scheduleRender);
+    connect(m_session, &RunSession::errorOccurred, this, &MainWindow::showError);
+    connect(m_session, &RunSession::notice, this, &MainWindow::showNotice);
+    connect(m_session, &RunSession::eventLogged, this, &MainWindow::logEvent);
+    connect(m_session, &RunSession::runStarted, this, [this](const QString& prefix) {
+        logEvent(0, int(ipccore::RunEvent::Kind::Info), tr("Run started; objects are named %1*").arg(prefix));
+    });
+    connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
+        renderNow();
+        logEvent(summary.durationS, int(ipccore::RunEvent::Kind::Info),
+            tr("Run stopped after %1 s. Removed: %2")
+                .arg(summary.durationS, 0, 'f', 1)
+                .arg(summary.cleanup.isEmpty() ? tr("nothing") : summary.cleanup.join(QStringLiteral(", "))));
+        if (m_closeAfterStop)
+            close();
+    });
+
+    connect(m_processPanel, &ProcessPanel::addRequested, this, &MainWindow::addWorkerLike);
+    connect(m_processPanel, &ProcessPanel::pauseRequested, m_session, &RunSession::pauseWorkers);
+    connect(m_processPanel, &ProcessPanel::resumeRequested, m_session, &RunSession::resumeWorkers);
+    connect(m_processPanel, &ProcessPanel::terminateRequested, m_session, &RunSession::terminateWorkers);
+    connect(m_processPanel, &ProcessPanel::killRequested, m_session, &RunSession::killWorkers);
+    connect(m_processPanel, &ProcessPanel::rateRequested, m_session, &RunSession::setRate);
+    connect(m_processPanel, &ProcessPanel::messageSizeRequested, m_session, &RunSession::setMessageSize);
+    connect(m_charts, &ChartPanel::exportCsvRequested, this, &MainWindow::exportCsv);
+    connect(m_charts, &ChartPanel::errorOccurred, this, &MainWindow::showError);
+
+    const QString loaded = m_document->loadBundled(QString::fromLatin1(ipccore::DefaultScenarioName));
+    if (!loaded.isEmpty())
+        showError(loaded);
+    onStateChanged(RunState::Idle);
+    resize(1400, 900);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildToolbar()
+{
+    QToolBar* bar = addToolBar(tr("Run"));
+    bar->setObjectName(QStringLiteral("runToolbar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+
+    bar->addWidget(new QLabel(tr(" Scenario: "), bar));
+    m_scenarioBox = new QComboBox(bar);
+    m_scenarioBox->setObjectName(QStringLiteral("scenarioPicker"));
+    m_scenarioBox->setModel(m_catalog);
+    m_scenarioBox->setMinimumContentsLength(34);
+    m_scenarioBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_scenarioBox->setToolTip(tr("The bundled scenarios; each explains what to watch"));
+    connect(m_scenarioBox, &QComboBox::activated, this, [this](int row) {
+        const QString name = m_catalog->index(row).data(ScenarioCatalogModel::NameRole).toString();
+        loadScenario(name);
+    });
+    bar->addWidget(m_scenarioBox);
+
+    m_openAction = bar->addAction(tr("Open…"), this, &MainWindow::openScenario);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open a scenario JSON file (Ctrl+O)"));
+    m_saveAction = bar->addAction(tr("Save…"), this, &MainWindow::saveScenario);
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAction->setToolTip(tr("Save the experiment as a scenario JSON file (Ctrl+S)"));
+    bar->addSeparator();
+
+    m_runAction = bar->addAction(tr("Start"));
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(m_runAction, &QAction::triggered, this, [this] {
+        if (m_session->isActive())
+            stopRun();
+        else
+            startRun();
+    });
+    if (QWidget* button = bar->widgetForAction(m_runAction)) {
+        button->setObjectName(QStringLiteral("runButton"));
+        button->setMinimumWidth(120);
+    }
+}
+
+QWidget* MainWindow::buildLiveView()
+{
+    auto* live = new QWidget(this);
+    auto* layout = new QVBoxLayout(live);
+    layout->setContentsMargins(4, 4, 4, 4);
+
+    auto* vertical = new QSplitter(Qt::Vertical, live);
+    auto* horizontal = new QSplitter(Qt::Horizontal, vertical);
+
+    auto* left = new QWidget(horizontal);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* objectsBox = new QGroupBox(tr("IPC objects (slots filled = messages inside)"), left);
+    auto* objectsLayout = new QVBoxLayout(objectsBox);
+    objectsLayout->setContentsMargins(2, 2, 2, 2);
+    m_objectView = new ObjectView(objectsBox);
+    auto* scroll = new QScrollArea(objectsBox);
+    scroll->setWidget(m_objectView);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    objectsLayout->addWidget(scroll);
+    leftLayout->addWidget(objectsBox, 3);
+
+    auto* ledgerBox = new QGroupBox(tr("Integrity ledger (messages)"), left);
+    auto* ledgerLayout = new QVBoxLayout(ledgerBox);
+    ledgerLayout->setContentsMargins(4, 4, 4, 4);
+    m_ledger = new LedgerView(ledgerBox);
+    ledgerLayout->addWidget(m_ledger);
+    leftLayout->addWidget(ledgerBox, 0);
+
+    auto* eventsBox = new QGroupBox(tr("Events"), left);
+    auto* eventsLayout = new QVBoxLayout(eventsBox);
+    eventsLayout->setContentsMargins(4, 4, 4, 4);
+    m_events = new QPlainTextEdit(eventsBox);
+    m_events->setObjectName(QStringLiteral("eventLog"));
+    m_events->setReadOnly(true);
+    m_events->setMaximumBlockCount(1000);
+    m_events->setMinimumHeight(60);
+    eventsLayout->addWidget(m_events);
+    leftLayout->addWidget(eventsBox, 1);
+
+    m_charts = new ChartPanel(horizontal);
+    horizontal->addWidget(left);
+    horizontal->addWidget(m_charts);
+    horizontal->setStretchFactor(0, 0);
+    horizontal->setStretchFactor(1, 1);
+    horizontal->setSizes({ 470, 900 });
+
+    auto* processBox = new QGroupBox(tr("Processes (select rows to act on them)"), vertical);
+    auto* processLayout = new QVBoxLayout(processBox);
+    processLayout->setContentsMargins(4, 4, 4, 4);
+    m_processPanel = new ProcessPanel(m_processModel, processBox);
+    processLayout->addWidget(m_processPanel);
+
+    vertical->addWidget(horizontal);
+    vertical->addWidget(processBox);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 1);
+    vertical->setSizes({ 560, 240 });
+    layout->addWidget(vertical);
+    return live;
+}
+
+QString MainWindow::loadScenario(const QString& nameOrPath)
+{
+    if (m_session->isActive()) {
+        const QString reason = tr("Stop the run before loading another scenario.");
+        showError(reason);
+        return reason;
+    }
+    QString reason;
+    if (m_catalog->rowOf(nameOrPath) >= 0)
+        reason = m_document->loadBundled(nameOrPath);
+    else if (QFileInfo::exists(nameOrPath))
+        reason = m_document->loadFile(nameOrPath);
+    else
+        reason = tr("\"%1\" is neither a bundled scenario nor a file.").arg(nameOrPath);
+    if (!reason.isEmpty())
+        showError(reason);
+    else
+        m_errorLabel->clear();
+    return reason;
+}
+
+void MainWindow::onScenarioChanged()
+{
+    const ipccore::Scenario& scenario = m_document->scenario();
+    m_title->setText(QString::fromStdString(scenario.title.empty() ? scenario.name : scenario.title)
+        + (m_document->isModified() ? tr("  (edited)") : QString()));
+    m_description->setText(QString::fromStdString(scenario.description));
+    const int row = m_catalog->rowOf(m_document->source());
+    m_scenarioBox->setCurrentIndex(row);
+    if (row < 0)
+        m_scenarioBox->setPlaceholderText(QFileInfo(m_document->source()).fileName());
+    if (!m_session->isActive())
+        showIdleObjects();
+}
+
+void MainWindow::showIdleObjects()
+{
+    std::vector<ipccore::ObjectStatus> objects;
+    for (const ipccore::ObjectSpec& spec : m_document->scenario().objects) {
+        ipccore::ObjectStatus status;
+        status.name = spec.name;
+        status.transport = spec.transport;
+        const bool counted = spec.transport == ipccore::TransportKind::Mq
+            || spec.transport == ipccore::TransportKind::ShmRing || spec.transport == ipccore::TransportKind::ShmSpsc;
+        status.capacity = counted ? spec.capacity : 0;
+        status.messageSize = spec.messageSize;
+        if (spec.transport == ipccore::TransportKind::ShmRing) {
+            for (const char* role : { "empty", "full", "mutex" })
+                status.semaphores.push_back({ role, {}, 0 });
+        }
+        objects.push_back(std::move(status));
+    }
+    m_objectView->setObjects(objects, false);
+}
+
+void MainWindow::startRun()
+{
+    if (m_session->isActive())
+        return;
+    const QString problem = m_document->problem();
+    if (!problem.isEmpty()) {
+        showError(tr("Cannot start: %1").arg(problem));
+        return;
+    }
+    m_errorLabel->clear();
+    m_processModel->clear();
+    m_charts->reset();
+    m_ledger->clear();
+    m_events->clear();
+    m_rendered.reset();
+    m_tabs->setCurrentIndex(0);
+    m_session->start(m_document->scenario());
+}
+
+void MainWindow::stopRun()
+{
+    m_session->stop();
+}
+
+void MainWindow::onStateChanged(RunState state)
+{
+    const bool active = state != RunState::Idle;
+    m_runAction->setText(active ? tr("■  Stop  (Ctrl+R)") : tr("▶  Start  (Ctrl+R)"));
+    m_runAction->setToolTip(active ? tr("Stop the workers and unlink every object") : tr("Run the experiment"));
+    m_runAction->setEnabled(state != RunState::Stopping);
+    if (QWidget* button = qobject_cast<QToolBar*>(m_runAction->parent())
+            ? static_cast<QToolBar*>(m_runAction->parent())->widgetForAction(m_runAction)
+            : nullptr) {
+        button->setStyleSheet(active
+                ? QStringLiteral("QToolButton { background: #c62828; color: white; font-weight: bold; "
+                                 "padding: 4px 12px; border-radius: 4px; }")
+                : QStringLiteral("QToolButton { background: #2e7d32; color: white; font-weight: bold; "
+                                 "padding: 4px 12px; border-radius: 4px; }"));
+    }
+    m_scenarioBox->setEnabled(!active);
+    m_openAction->setEnabled(!active);
+    m_editor->setEnabled(!active);
+    m_processPanel->setRunActive(state == RunState::Running);
+    switch (state) {
+    case RunState::Idle:
+        m_runStatus->setText(tr("Idle"));
+        showIdleObjects();
+        break;
+    case RunState::Starting:
+        m_runStatus->setText(tr("Starting…"));
+        break;
+    case RunState::Running:
+        m_runStatus->setText(tr("Running"));
+        break;
+    case RunState::Stopping:
+        m_runStatus->setText(tr("Stopping workers, unlinking objects…"));
+        break;
+    }
+}
+
+void MainWindow::scheduleRender()
+{
+    if (!m_renderTimer.isActive())
+        m_renderTimer.start();
+}
+
+void MainWindow::renderNow()
+{
+    m_renderTimer.stop();
+    const SnapshotPtr snapshot = m_session->latest();
+    double capacity = 1;
+    if (snapshot && snapshot != m_rendered) {
+        m_rendered = snapshot;
+        m_processModel->apply(*snapshot);
+        if (m_session->isActive())
+            m_objectView->setObjects(snapshot->objects, true);
+        m_ledger->setLedger(snapshot->ledger);
+        if (m_session->state() == RunState::Running) {
+            m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 msgs/s  ·  %3 workers")
+                                     .arg(snapshot->t, 0, 'f', 1)
+                                     .arg(m_session->history().totalRate(), 0, 'f', 0)
+                                     .arg(snapshot->workers.size()));
+        }
+    }
+    if (snapshot) {
+        for (const ipccore::ObjectStatus& object : snapshot->objects)
+            capacity = std::max(capacity, double(object.capacity));
+    }
+    m_charts->refresh(m_session->history(), capacity);
+}
+
+void MainWindow::showError(const QString& message)
+{
+    m_lastError = message;
+    m_errorLabel->setText(message);
+    m_errorLabel->setToolTip(message);
+    emit errorShown(message);
+}
+
+void MainWindow::showNotice(const QString& message)
+{
+    statusBar()->showMessage(message, 8000);
+}
+
+void MainWindow::logEvent(double t, int kind, const QString& text)
+{
+    QString prefix;
+    if (kind == int(ipccore::RunEvent::Kind::Warning))
+        prefix = tr("warning: ");
+    else if (kind == int(ipccore::RunEvent::Kind::Error))
+        prefix = tr("error: ");
+    m_events->appendPlainText(QStringLiteral("%1 s  %2%3").arg(t, 6, 'f', 1).arg(prefix, text));
+}
+
+void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
+{
+    const SnapshotPtr snapshot = m_session->latest();
+    if (!snapshot)
+        return;
+    const ipccore::Scenario& scenario = m_session->scenario();
+    ipccore::WorkerSpec spec;
+    bool found = false;
+    // Like the selected worker of that role, else like the scenario's first one, else defaults on the first object.
+    for (const int row : selection) {
+        if (row < 0 || std::size_t(row) >= snapshot->workers.size())
+            continue;
+        const ipccore::WorkerStatus& w = snapshot->workers[std::size_t(row)];
+        if (w.role != role)
+            continue;
+        spec.object = w.object;
+        spec.rate = w.rate;
+        spec.messageSize = w.messageSize;
+        spec.workUs = w.workUs;
+        spec.name = w.name;
+        found = true;
+        break;
+    }
+    if (!found) {
+        for (const ipccore::WorkerSpec& w : scenario.workers) {
+            if (w.role == role) {
+                spec = w;
+                found = true;
+                break;
+            }
+        }
+    }
+    if (!found) {
+        if (scenario.objects.empty())
+            return;
+        spec.object = scenario.objects.front().name;
+        spec.messageSize = std::min<std::uint32_t>(spec.messageSize, scenario.objects.front().messageSize);
+        spec.name = role == ipccore::Role::Producer ? "producer" : "consumer";
+    }
+    spec.role = role;
+    spec.count = 0;
+    std::set<std::string> used;
+    for (const ipccore::WorkerStatus& w : snapshot->workers)
+        used.insert(w.name);
+    QString base = QString::fromStdString(spec.name);
+    base.remove(QRegularExpression(QStringLiteral("[-_]?\\d+$")));
+    if (base.isEmpty())
+        base = role == ipccore::Role::Producer ? QStringLiteral("producer") : QStringLiteral("consumer");
+    for (int n = 1;; ++n) {
+        const std::string candidate = QStringLiteral("%1-%2").arg(base).arg(n).toStdString();
+        if (!used.count(candidate)) {
+            spec.name = candidate;
+            break;
+        }
+    }
+    m_session->addWorker(spec);
+}
+
+void MainWindow::openScenario()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open scenario"), QString(), tr("Scenario files (*.json);;All files (*)"));
+    if (!path.isEmpty())
+        loadScenario(path);
+}
+
+void MainWindow::saveScenario()
+{
+    const QString suggested = QString::fromStdString(m_document->scenario().name) + QStringLiteral(".json");
+    const QString path
+        = QFileDialog::getSaveFileName(this, tr("Save scenario"), suggested, tr("Scenario files (*.json)"));
+    if (path.isEmpty())
+        return;
+    const QString reason = m_document->saveFile(path);
+    if (!reason.isEmpty())
+        showError(reason);
+    else
+        showNotice(tr("Saved %1").arg(path));
+}
+
+void MainWindow::exportCsv()
+{
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export chart data as CSV"), QStringLiteral("ipclab-data.csv"), tr("CSV files (*.csv)"));
+    if (path.isEmpty())
+        return;
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text) || !m_session->history().writeCsv(file) || !file.commit())
+        showError(tr("Could not write %1: %2").arg(path, file.errorString()));
+    else
+        showNotice(tr("Saved %1").arg(path));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    if (m_session->isActive()) {
+        // Close once the workers are stopped and every object is unlinked; the window stays responsive meanwhile.
+        m_closeAfterStop = true;
+        m_session->stop();
+        event->ignore();
+        return;
+    }
+    event->accept();
+}
+
+} // namespace ipcui

@@ -1,0 +1,108 @@
+#pragma once
+
+// The IPC Lab window. Layout, top to bottom: a toolbar (scenario picker, open/save, Start/Stop), the scenario's title
+// and explanation, then the live view (objects and ledger on the left, charts on the right, processes below) or the
+// experiment editor in a second tab. Snapshots arrive from RunSession at the sampling rate; the window repaints from
+// them with one coalescing timer at most 30 times a second.
+
+#include "ipccore/limits.h"
+#include "ipccore/telemetry.h"
+#include "model/run_types.h"
+
+#include <QMainWindow>
+#include <QTimer>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace ipcui {
+
+class ChartPanel;
+class ExperimentEditor;
+class LedgerView;
+class ObjectView;
+class ProcessPanel;
+class ProcessTableModel;
+class RunSession;
+class ScenarioCatalogModel;
+class ScenarioDocument;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    static constexpr int RenderIntervalMs = 33; // ~30 Hz: smooth for the eye, cheap for the GUI thread
+
+    explicit MainWindow(const ipccore::MqLimits& limits, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // A bundled scenario's name or a JSON file. On failure the reason is shown and returned.
+    QString loadScenario(const QString& nameOrPath);
+    void startRun();
+    void stopRun();
+    // Applies the latest snapshot to every view now instead of at the next render tick (screenshots, tests).
+    void renderNow();
+
+    RunSession* session() const { return m_session; }
+    ScenarioDocument* document() const { return m_document; }
+    ProcessTableModel* processModel() const { return m_processModel; }
+    ProcessPanel* processPanel() const { return m_processPanel; }
+    ChartPanel* charts() const { return m_charts; }
+    ObjectView* objectView() const { return m_objectView; }
+    LedgerView* ledgerView() const { return m_ledger; }
+    ExperimentEditor* editor() const { return m_editor; }
+    QAction* runAction() const { return m_runAction; }
+    QString lastError() const { return m_lastError; }
+
+signals:
+    // Every error shown to the user, as shown.
+    void errorShown(const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildToolbar();
+    QWidget* buildLiveView();
+    void showError(const QString& message);
+    void showNotice(const QString& message);
+    void onStateChanged(RunState state);
+    void onScenarioChanged();
+    void scheduleRender();
+    void logEvent(double t, int kind, const QString& text);
+    void addWorkerLike(ipccore::Role role, const QList<int>& selection);
+    void openScenario();
+    void saveScenario();
+    void exportCsv();
+    void showIdleObjects();
+
+    ScenarioDocument* m_document;
+    ScenarioCatalogModel* m_catalog;
+    RunSession* m_session;
+    ProcessTableModel* m_processModel;
+
+    QComboBox* m_scenarioBox = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_saveAction = nullptr;
+    QLabel* m_title = nullptr;
+    QLabel* m_description = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    ObjectView* m_objectView = nullptr;
+    LedgerView* m_ledger = nullptr;
+    ChartPanel* m_charts = nullptr;
+    ProcessPanel* m_processPanel = nullptr;
+    ExperimentEditor* m_editor = nullptr;
+    QPlainTextEdit* m_events = nullptr;
+    QLabel* m_runStatus = nullptr;
+    QLabel* m_errorLabel = nullptr;
+
+    QTimer m_renderTimer;
+    SnapshotPtr m_rendered;
+    QString m_lastError;
+    bool m_closeAfterStop = false;
+};
+
+} // namespace ipcui

@@ -1,0 +1,97 @@
+#include "widgets/object_dialog.h"
+
+#include "model/scenario_document.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace ipcui {
+
+ObjectDialog::ObjectDialog(
+    const ScenarioDocument& document, const ipccore::ObjectSpec& initial, int replacing, QWidget* parent)
+    : QDialog(parent)
+    , m_document(document)
+    , m_replacing(replacing)
+{
+    setWindowTitle(replacing < 0 ? tr("Add IPC object") : tr("Edit IPC object"));
+    auto* layout = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    m_name = new QLineEdit(QString::fromStdString(initial.name), this);
+    m_transport = new QComboBox(this);
+    using T = ipccore::TransportKind;
+    for (const T kind : { T::Mq, T::ShmRing, T::ShmSpsc, T::Fifo, T::Socket, T::ShmValue })
+        m_transport->addItem(QString::fromLatin1(ipccore::transportName(kind)), int(kind));
+    m_transport->setCurrentIndex(m_transport->findData(int(initial.transport)));
+    m_capacity = new QSpinBox(this);
+    m_capacity->setRange(0, std::numeric_limits<int>::max());
+    m_capacity->setValue(int(initial.capacity));
+    m_capacity->setSuffix(tr(" messages"));
+    m_messageSize = new QSpinBox(this);
+    m_messageSize->setRange(0, std::numeric_limits<int>::max());
+    m_messageSize->setValue(int(initial.messageSize));
+    m_messageSize->setSuffix(tr(" bytes"));
+    form->addRow(tr("Name:"), m_name);
+    form->addRow(tr("Transport:"), m_transport);
+    form->addRow(tr("Capacity:"), m_capacity);
+    form->addRow(tr("Largest message:"), m_messageSize);
+    layout->addLayout(form);
+
+    auto* limits = new QLabel(document.limitsText(), this);
+    limits->setWordWrap(true);
+    limits->setStyleSheet(QStringLiteral("color: #546e7a;"));
+    layout->addWidget(limits);
+    m_problem = new QLabel(this);
+    m_problem->setObjectName(QStringLiteral("problem"));
+    m_problem->setWordWrap(true);
+    m_problem->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    layout->addWidget(m_problem);
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    layout->addWidget(m_buttons);
+
+    connect(m_name, &QLineEdit::textChanged, this, &ObjectDialog::revalidate);
+    connect(m_transport, &QComboBox::currentIndexChanged, this, &ObjectDialog::revalidate);
+    connect(m_capacity, &QSpinBox::valueChanged, this, &ObjectDialog::revalidate);
+    connect(m_messageSize, &QSpinBox::valueChanged, this, &ObjectDialog::revalidate);
+    setMinimumWidth(480);
+    revalidate();
+}
+
+ipccore::ObjectSpec ObjectDialog::spec() const
+{
+    ipccore::ObjectSpec spec;
+    spec.name = m_name->text().trimmed().toStdString();
+    spec.transport = ipccore::TransportKind(m_transport->currentData().toInt());
+    spec.capacity = std::uint32_t(m_capacity->value());
+    spec.messageSize = std::uint32_t(m_messageSize->value());
+    return spec;
+}
+
+QString ObjectDialog::problem() const
+{
+    return m_problem->text();
+}
+
+void ObjectDialog::revalidate()
+{
+    const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
+    const bool counted = kind == ipccore::TransportKind::Mq || kind == ipccore::TransportKind::ShmRing
+        || kind == ipccore::TransportKind::ShmSpsc;
+    m_capacity->setEnabled(counted);
+    m_capacity->setToolTip(counted ? QString() : tr("This transport has no message slots; capacity is ignored."));
+    const QString reason = m_document.checkObject(spec(), m_replacing);
+    m_problem->setText(reason);
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(reason.isEmpty());
+}
+
+} // namespace ipcui

@@ -1,0 +1,200 @@
+#include "widgets/process_panel.h"
+
+#include "model/process_table_model.h"
+#include "widgets/state_delegate.h"
+
+#include <QDoubleSpinBox>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ipcui {
+
+namespace {
+// The rate slider is logarithmic: 1 msg/s at the left, 1,000,000 msgs/s at the right.
+constexpr int SliderStepsPerDecade = 20;
+constexpr int SliderDecades = 6;
+
+int sliderFromRate(double rate)
+{
+    if (rate <= 0)
+        return SliderDecades * SliderStepsPerDecade;
+    return std::clamp(
+        int(std::lround(std::log10(rate) * SliderStepsPerDecade)), 0, SliderDecades * SliderStepsPerDecade);
+}
+
+double rateFromSlider(int position)
+{
+    const double raw = std::pow(10.0, double(position) / SliderStepsPerDecade);
+    // Round to two significant digits so the spin box shows 250, not 251.188643.
+    const double scale = std::pow(10.0, std::floor(std::log10(raw)) - 1);
+    return std::round(raw / scale) * scale;
+}
+
+QFrame* separator(QWidget* parent)
+{
+    auto* line = new QFrame(parent);
+    line->setFrameShape(QFrame::VLine);
+    line->setFrameShadow(QFrame::Sunken);
+    return line;
+}
+} // namespace
+
+ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
+    : QWidget(parent)
+    , m_model(model)
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(4);
+
+    auto* actions = new QHBoxLayout;
+    auto button = [this, actions](const QString& text, const QString& name, const QString& tip) {
+        auto* b = new QPushButton(text, this);
+        b->setObjectName(name);
+        b->setToolTip(tip);
+        actions->addWidget(b);
+        return b;
+    };
+    m_addProducer = button(tr("+ Producer"), QStringLiteral("addProducer"),
+        tr("Start another producer like the selected one (or the scenario's first producer)"));
+    m_addConsumer = button(tr("+ Consumer"), QStringLiteral("addConsumer"),
+        tr("Start another consumer like the selected one (or the scenario's first consumer)"));
+    actions->addWidget(separator(this));
+    m_pause = button(tr("Pause"), QStringLiteral("pauseWorker"), tr("SIGSTOP the selected processes"));
+    m_resume = button(tr("Resume"), QStringLiteral("resumeWorker"), tr("SIGCONT the selected processes"));
+    m_terminate = button(tr("Terminate"), QStringLiteral("terminateWorker"),
+        tr("SIGTERM: the process finishes the message in hand, then exits"));
+    m_kill = button(tr("Kill -9"), QStringLiteral("killWorker"),
+        tr("SIGKILL: the process dies at once, possibly holding a lock or a message"));
+    m_kill->setStyleSheet(QStringLiteral("QPushButton:enabled { color: #b71c1c; font-weight: bold; }"));
+    actions->addWidget(separator(this));
+
+    actions->addWidget(new QLabel(tr("Rate:"), this));
+    m_rateSlider = new QSlider(Qt::Horizontal, this);
+    m_rateSlider->setRange(0, SliderDecades * SliderStepsPerDecade);
+    m_rateSlider->setMinimumWidth(140);
+    m_rateSlider->setToolTip(tr("Messages per second of the selected processes (logarithmic: 1 to 1,000,000)"));
+    actions->addWidget(m_rateSlider, 1);
+    m_rate = new QDoubleSpinBox(this);
+    m_rate->setObjectName(QStringLiteral("liveRate"));
+    // Wide range: ipccore validates and a refusal is shown, rather than the box clamping silently.
+    m_rate->setRange(0, 1e12);
+    m_rate->setDecimals(1);
+    m_rate->setSuffix(tr(" msgs/s"));
+    m_rate->setSpecialValueText(tr("unlimited"));
+    m_rate->setKeyboardTracking(false);
+    m_rate->setToolTip(tr("0 = as fast as possible"));
+    actions->addWidget(m_rate);
+    actions->addWidget(new QLabel(tr("Size:"), this));
+    m_size = new QSpinBox(this);
+    m_size->setObjectName(QStringLiteral("liveSize"));
+    m_size->setRange(0, std::numeric_limits<int>::max());
+    m_size->setSuffix(tr(" B"));
+    m_size->setKeyboardTracking(false);
+    m_size->setToolTip(tr("Frame size in bytes (header included) of the selected processes"));
+    actions->addWidget(m_size);
+    layout->addLayout(actions);
+
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("processTable"));
+    m_table->setModel(model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_table->setItemDelegateForColumn(ProcessTableModel::StateColumn, new StateDelegate(m_table));
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_table->setAlternatingRowColors(true);
+    const QFontMetrics fm = m_table->fontMetrics();
+    const int widths[] = { 14, 8, 11, 18, 20, 9, 11, 10, 8, 11, 9 };
+    for (int column = 0; column < int(std::size(widths)); ++column)
+        m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
+    layout->addWidget(m_table, 1);
+
+    connect(m_addProducer, &QPushButton::clicked, this,
+        [this] { emit addRequested(ipccore::Role::Producer, selectedWorkers()); });
+    connect(m_addConsumer, &QPushButton::clicked, this,
+        [this] { emit addRequested(ipccore::Role::Consumer, selectedWorkers()); });
+    connect(m_pause, &QPushButton::clicked, this, [this] { emit pauseRequested(selectedWorkers()); });
+    connect(m_resume, &QPushButton::clicked, this, [this] { emit resumeRequested(selectedWorkers()); });
+    connect(m_terminate, &QPushButton::clicked, this, [this] { emit terminateRequested(selectedWorkers()); });
+    connect(m_kill, &QPushButton::clicked, this, [this] { emit killRequested(selectedWorkers()); });
+    connect(m_rateSlider, &QSlider::valueChanged, this, [this](int position) {
+        if (!m_loading)
+            m_rate->setValue(rateFromSlider(position));
+    });
+    connect(m_rate, &QDoubleSpinBox::valueChanged, this, [this](double rate) {
+        if (m_loading)
+            return;
+        m_loading = true;
+        m_rateSlider->setValue(sliderFromRate(rate));
+        m_loading = false;
+        if (!selectedWorkers().isEmpty())
+            emit rateRequested(selectedWorkers(), rate);
+    });
+    connect(m_size, &QSpinBox::valueChanged, this, [this](int bytes) {
+        if (!m_loading && !selectedWorkers().isEmpty())
+            emit messageSizeRequested(selectedWorkers(), quint32(std::max(0, bytes)));
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        loadControlsFromSelection();
+        updateActions();
+    });
+    connect(model, &QAbstractItemModel::rowsInserted, this, &ProcessPanel::updateActions);
+    connect(model, &QAbstractItemModel::rowsRemoved, this, &ProcessPanel::updateActions);
+    updateActions();
+}
+
+QList<int> ProcessPanel::selectedWorkers() const
+{
+    QList<int> rows;
+    for (const QModelIndex& index : m_table->selectionModel()->selectedRows())
+        rows.append(index.row());
+    std::sort(rows.begin(), rows.end());
+    return rows;
+}
+
+void ProcessPanel::setRunActive(bool active)
+{
+    m_active = active;
+    updateActions();
+}
+
+void ProcessPanel::updateActions()
+{
+    const bool selected = !selectedWorkers().isEmpty();
+    m_addProducer->setEnabled(m_active);
+    m_addConsumer->setEnabled(m_active);
+    for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
+             static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
+             static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size) })
+        w->setEnabled(m_active && selected);
+}
+
+void ProcessPanel::loadControlsFromSelection()
+{
+    const QList<int> rows = selectedWorkers();
+    if (rows.isEmpty() || rows.first() >= m_model->rowCount())
+        return;
+    const ipccore::WorkerStatus& worker = m_model->worker(rows.first());
+    m_loading = true;
+    m_rate->setValue(worker.rate);
+    m_rateSlider->setValue(sliderFromRate(worker.rate));
+    m_size->setValue(int(worker.messageSize));
+    m_loading = false;
+}
+
+} // namespace ipcui

@@ -1,0 +1,63 @@
+#pragma once
+
+// The process table and what can be done to the selected processes: add a producer or consumer, pause (SIGSTOP),
+// resume (SIGCONT), terminate (SIGTERM), kill -9, and change rate and message size live. The panel only emits
+// requests; MainWindow forwards them to the run's controller thread.
+
+#include "ipccore/telemetry.h"
+
+#include <QList>
+#include <QWidget>
+
+class QDoubleSpinBox;
+class QPushButton;
+class QSlider;
+class QSpinBox;
+class QTableView;
+
+namespace ipcui {
+
+class ProcessTableModel;
+
+class ProcessPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ProcessPanel(ProcessTableModel* model, QWidget* parent = nullptr);
+
+    QTableView* table() const { return m_table; }
+    // Worker indices (rows) of the selection, ascending.
+    QList<int> selectedWorkers() const;
+    void setRunActive(bool active);
+
+    QDoubleSpinBox* rateBox() const { return m_rate; }
+    QSpinBox* sizeBox() const { return m_size; }
+
+signals:
+    void addRequested(ipccore::Role role, const QList<int>& selection);
+    void pauseRequested(const QList<int>& workers);
+    void resumeRequested(const QList<int>& workers);
+    void terminateRequested(const QList<int>& workers);
+    void killRequested(const QList<int>& workers);
+    void rateRequested(const QList<int>& workers, double messagesPerSecond);
+    void messageSizeRequested(const QList<int>& workers, quint32 bytes);
+
+private:
+    void updateActions();
+    void loadControlsFromSelection();
+
+    ProcessTableModel* m_model;
+    QTableView* m_table;
+    QPushButton* m_addProducer;
+    QPushButton* m_addConsumer;
+    QPushButton* m_pause;
+    QPushButton* m_resume;
+    QPushButton* m_terminate;
+    QPushButton* m_kill;
+    QSlider* m_rateSlider;
+    QDoubleSpinBox* m_rate;
+    QSpinBox* m_size;
+    bool m_active = false;
+    bool m_loading = false;
+};
+
+} // namespace ipcui
