@@ -24,7 +24,8 @@ LedgerView::LedgerView(QWidget* parent)
         { "sent", tr("sent"), tr("Messages the producers have sent"), false },
         { "received", tr("received"), tr("Messages the consumers have received"), false },
         { "inFlight", tr("in flight"), tr("Sent, not yet received and not lost: in the objects now"), false },
-        { "lost", tr("lost"), tr("Never received: overwritten (shared value) or gone with a killed worker"), true },
+        { "lost", tr("lost"), tr("Never received: overwritten (shared value), or taken along by a killed worker (counted when the run "
+              "stops; at most the message it had in hand)"), true },
         { "duplicated", tr("duplicated"), tr("Received more than once"), true },
         { "corrupt", tr("corrupt"), tr("Received with a bad checksum (torn or mixed writes)"), true },
     };
@@ -69,7 +70,7 @@ void LedgerView::setTile(Tile& tile, qint64 value)
 void LedgerView::setLedger(const ipccore::Ledger& ledger)
 {
     const qint64 values[] = { qint64(ledger.sent), qint64(ledger.received), qint64(ledger.inFlight()),
-        qint64(ledger.lost), qint64(ledger.duplicated), qint64(ledger.corrupt) };
+        qint64(ledger.lost + ledger.lostWithDeadWorkers), qint64(ledger.duplicated), qint64(ledger.corrupt) };
     for (std::size_t i = 0; i < m_tiles.size(); ++i)
         setTile(m_tiles[i], values[i]);
 }

@@ -17,6 +17,7 @@
 #include "ipccore/scenario.h"
 #include "ipccore/telemetry.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -91,9 +92,12 @@ struct Ledger {
     // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
     // consumers can have held, nothing duplicated or corrupt.
     bool exact = false;
+    // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
+    // seen counting a message before its producer has: never shown below zero.
     std::int64_t inFlight() const
     {
-        return std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers);
+        return std::max<std::int64_t>(0,
+            std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers));
     }
 };
 
