@@ -1,5 +1,6 @@
 #include "ipccore/cli.h"
 
+#include "ipccore/bench.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 
@@ -33,6 +34,8 @@ const char* Usage = "Usage:\n"
                     "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
                     "                 [--json FILE] [--csv FILE]\n"
                     "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
+                    "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
+                    "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
                     "\n"
                     "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input.\n";
 
@@ -201,6 +204,8 @@ int runCliMain(int argc, char** argv)
         return show(argc, argv);
     if (command == "run")
         return run(argc, argv);
+    if (command == "bench")
+        return runBenchCommand(argc, argv);
     if (command == "cleanup")
         return cleanup();
     if (command == "--help" || command == "-h" || command == "help") {

@@ -74,12 +74,15 @@ struct BenchPython {
 struct BenchObservation {
     bool telemetryMeasured = false;
     double telemetryOnMsgsPerS = 0, telemetryOffMsgsPerS = 0;
-    double telemetryRatio = 0; // on / off, shm-spsc at 64 B
+    double telemetryRatio = 0; // median of on/off over back-to-back run pairs, shm-spsc at 64 B
     bool samplerMeasured = false;
     double samplerOffMsgsPerS = 0, samplerOnMsgsPerS = 0;
-    double samplerRatio = 0; // sampled at 1 kHz / unsampled, shm-spsc at 64 B through a Runner
-    double samplerCpuFraction = -1; // of one core, sampling 32 workers at 1 kHz; -1 when not measured
+    double samplerRatio = 0; // median of sampled-at-1-kHz / unsampled over adjacent 0.25 s windows, via a Runner
+    // Of one core, sampling 32 workers at exactly 1 kHz: the CPU time of this thread per sample x 1000. (On a
+    // loaded machine the loop misses ticks; CPU time over wall time would then understate the cost.)
+    double samplerCpuFraction = -1; // -1 when not measured
     double samplerUsPerSample = 0;
+    double samplerHzAchieved = 0;
     std::string note; // why a part was skipped
 };
 

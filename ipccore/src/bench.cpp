@@ -1,0 +1,1027 @@
+#include "ipccore/bench.h"
+
+#include "bench_internal.h"
+#include "ipccore/clock.h"
+#include "ipccore/limits.h"
+#include "ipccore/runner.h"
+#include "sys_error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <poll.h>
+#include <spawn.h>
+#include <sstream>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace ipccore::detail {
+std::string_view benchPythonScript(); // generated from resources/bench/mp_reference.py
+} // namespace ipccore::detail
+
+namespace ipccore {
+
+namespace {
+
+constexpr std::uint32_t MaxBenchSize = ScenarioLimits::MaxStreamMessageSize;
+constexpr std::uint64_t MinMessages = 100;
+constexpr std::uint64_t MaxMessages = 1'000'000'000;
+constexpr std::uint32_t MaxRepeat = 100;
+constexpr std::uint32_t SamplerPairs = 16;
+constexpr double SamplerHz = 1000;
+
+const std::vector<TransportKind>& allTransports()
+{
+    static const std::vector<TransportKind> all { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket,
+        TransportKind::ShmRing, TransportKind::ShmSpsc };
+    return all;
+}
+
+Error badOption(const std::string& option, const std::string& text)
+{
+    return detail::makeError(ErrorCode::InvalidArgument, "bench", option, option + ": " + text);
+}
+
+// Sizes above 4 KiB move the bytes of `messages` 4 KiB messages, so a 64 KiB pipe run does not take 16x longer.
+std::uint64_t messagesFor(const BenchOptions& o, std::uint32_t size)
+{
+    if (size <= 4096)
+        return o.messages;
+    return std::max<std::uint64_t>(MinMessages, o.messages * 4096 / size);
+}
+
+std::uint64_t pingsFor(const BenchOptions& o)
+{
+    if (o.pings >= 0)
+        return std::uint64_t(o.pings);
+    return std::min<std::uint64_t>(o.messages / 10, 10'000);
+}
+
+BenchStats statsOf(std::vector<double> v)
+{
+    BenchStats s;
+    if (v.empty())
+        return s;
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    s.min = v.front();
+    s.max = v.back();
+    return s;
+}
+
+BenchStats scaled(const BenchStats& s, double by)
+{
+    return { s.median * by, s.min * by, s.max * by };
+}
+
+// Median of on[i] / off[i]: runs i were taken back to back, so each ratio sees one state of the machine.
+double pairRatio(const std::vector<double>& on, const std::vector<double>& off)
+{
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i < std::min(on.size(), off.size()); ++i) {
+        if (off[i] > 0)
+            ratios.push_back(on[i] / off[i]);
+    }
+    return statsOf(ratios).median;
+}
+
+std::string firstLine(const std::string& path, const std::string& prefix = {})
+{
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (prefix.empty())
+            return line;
+        if (line.rfind(prefix, 0) == 0) {
+            const auto colon = line.find(':');
+            return colon == std::string::npos ? line : line.substr(colon + 2);
+        }
+    }
+    return {};
+}
+
+std::string machineText()
+{
+    utsname u {};
+    uname(&u);
+    std::string cpu = firstLine("/proc/cpuinfo", "model name");
+    if (cpu.empty())
+        cpu = u.machine;
+    return cpu + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " + u.sysname + " " + u.release;
+}
+
+std::string loadText()
+{
+    const std::string line = firstLine("/proc/loadavg");
+    std::istringstream in(line);
+    std::string a, b, c;
+    in >> a >> b >> c;
+    return a + " " + b + " " + c;
+}
+
+bool cancelled(const std::atomic<bool>* cancel)
+{
+    return cancel && cancel->load();
+}
+
+Error interrupted()
+{
+    return detail::makeError(ErrorCode::Interrupted, "bench", "", "The bench was cancelled");
+}
+
+// ---- Python reference -------------------------------------------------------------------------------------------
+
+struct PythonOutcome {
+    std::vector<BenchPython> results;
+    std::string note;
+};
+
+Result<PythonOutcome> runPython(const BenchOptions& o, const std::atomic<bool>* cancel)
+{
+    PythonOutcome out;
+    const std::uint64_t n = std::min<std::uint64_t>(o.messages, 50'000);
+    int pipeFds[2];
+    if (pipe2(pipeFds, O_CLOEXEC) != 0)
+        return detail::sysError("pipe2", "python3", errno);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, pipeFds[1], STDERR_FILENO);
+    const std::string script(detail::benchPythonScript());
+    const std::string count = std::to_string(n);
+    std::vector<char*> argv { const_cast<char*>(o.python3.c_str()), const_cast<char*>("-c"),
+        const_cast<char*>(script.c_str()), const_cast<char*>(count.c_str()), nullptr };
+    pid_t pid = -1;
+    const int rc = posix_spawnp(&pid, o.python3.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipeFds[1]);
+    if (rc != 0) {
+        close(pipeFds[0]);
+        out.note = "skipped: " + o.python3 + " could not be started (" + std::strerror(rc)
+            + "); install python3 to compare with multiprocessing";
+        return out;
+    }
+    std::string text;
+    const std::uint64_t deadline = monotonicNs() + 180'000'000'000ull;
+    bool killed = false;
+    for (;;) {
+        pollfd fd { pipeFds[0], POLLIN, 0 };
+        if (poll(&fd, 1, 100) > 0) {
+            char chunk[4096];
+            const ssize_t got = read(pipeFds[0], chunk, sizeof chunk);
+            if (got == 0)
+                break;
+            if (got > 0)
+                text.append(chunk, std::size_t(got));
+            else if (errno != EINTR)
+                break;
+        }
+        if (cancelled(cancel) || monotonicNs() > deadline) {
+            kill(pid, SIGKILL);
+            killed = true;
+            break;
+        }
+    }
+    close(pipeFds[0]);
+    int status = 0;
+    detail::retryOnEintr([&] { return waitpid(pid, &status, 0); });
+    if (cancelled(cancel))
+        return interrupted();
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.empty() || line[0] != '{')
+            continue;
+        const auto j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("name") || !j.contains("msgs_per_s"))
+            continue;
+        out.results.push_back({ j["name"].get<std::string>(), j["msgs_per_s"].get<double>() });
+    }
+    if (killed)
+        out.note = "stopped after 180 s; ";
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::string tail = text.size() > 300 ? text.substr(text.size() - 300) : text;
+        out.note += o.python3 + " failed ("
+            + (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : std::string("killed"))
+            + "): " + tail;
+    } else
+        out.note += std::to_string(n) + " messages of 64 B per mechanism, one run";
+    return out;
+}
+
+// ---- Observation through a Runner ---------------------------------------------------------------------------------
+
+WorkerSpec workerSpec(const std::string& name, Role role, const std::string& object, double rate)
+{
+    WorkerSpec w;
+    w.name = name;
+    w.role = role;
+    w.object = object;
+    w.rate = rate;
+    w.messageSize = 64;
+    return w;
+}
+
+std::uint64_t consumerMessages(const Snapshot& s)
+{
+    std::uint64_t total = 0;
+    for (const WorkerStatus& w : s.workers) {
+        if (w.role == Role::Consumer)
+            total += w.messages;
+    }
+    return total;
+}
+
+// Samples at 1 kHz on an absolute schedule until `seconds` have passed; returns the samples taken.
+std::uint64_t sampleAt1kHz(Runner& runner, double seconds, Snapshot& last, const std::atomic<bool>* cancel)
+{
+    const std::uint64_t period = std::uint64_t(1e9 / SamplerHz);
+    const std::uint64_t start = monotonicNs();
+    const std::uint64_t end = start + std::uint64_t(seconds * 1e9);
+    std::uint64_t next = start;
+    std::uint64_t samples = 0;
+    while (monotonicNs() < end && !cancelled(cancel)) {
+        last = runner.sample();
+        ++samples;
+        next += period;
+        sleepUntilNs(next);
+    }
+    return samples;
+}
+
+// shm-spsc at 64 B, workers spawned by a Runner, rate over a window with the sampler at 1 kHz and without.
+Status measureSamplerRatio(const BenchOptions& o, BenchObservation& obs, const std::atomic<bool>* cancel)
+{
+    Scenario s;
+    s.name = "bench-sampler";
+    s.title = "bench: sampler cost";
+    s.objects.push_back({ "ring", TransportKind::ShmSpsc, bench::ringCapacity(64), 64 });
+    s.workers.push_back(workerSpec("producer", Role::Producer, "ring", 0));
+    s.workers.push_back(workerSpec("consumer", Role::Consumer, "ring", 0));
+    s.sampleHz = SamplerHz;
+    RunOptions ro;
+    ro.workerPath = o.workerPath;
+    ro.sampleHz = SamplerHz;
+    auto runner = Runner::start(s, ro);
+    if (!runner)
+        return runner.error();
+    sleepUntilNs(monotonicNs() + 300'000'000ull); // past the workers' start-up
+    // Short adjacent windows, compared pair by pair: the workers' rate jumps when the scheduler moves them between
+    // cores, and a pair of neighbouring windows usually sees the same placement.
+    constexpr double Window = 0.25;
+    const std::uint32_t pairs = std::max<std::uint32_t>(6, 2 * o.repeat);
+    std::vector<double> on, off;
+    for (std::uint32_t r = 0; r < pairs && !cancelled(cancel); ++r) {
+        for (int pass = 0; pass < 2; ++pass) {
+            const bool sampled = (pass == 0) == (r % 2 == 0);
+            const Snapshot first = (*runner)->sample();
+            Snapshot last = first;
+            if (sampled)
+                sampleAt1kHz(**runner, Window, last, cancel);
+            else {
+                sleepUntilNs(monotonicNs() + std::uint64_t(Window * 1e9));
+                last = (*runner)->sample();
+            }
+            const double dt = last.t - first.t;
+            if (dt > 0)
+                (sampled ? on : off).push_back(double(consumerMessages(last) - consumerMessages(first)) / dt);
+        }
+    }
+    (void)(*runner)->stop();
+    if (cancelled(cancel))
+        return interrupted();
+    obs.samplerOnMsgsPerS = statsOf(on).median;
+    obs.samplerOffMsgsPerS = statsOf(off).median;
+    obs.samplerRatio = pairRatio(on, off);
+    obs.samplerMeasured = true;
+    return {};
+}
+
+// 16 producer/consumer pairs over every transport at 1000 msgs/s each, sampled at 1 kHz in this thread.
+Status measureSamplerCpu(const BenchOptions& o, BenchObservation& obs, const std::atomic<bool>* cancel)
+{
+    Scenario s;
+    s.name = "bench-sampler-cpu";
+    s.title = "bench: sampler CPU";
+    for (std::uint32_t i = 0; i < SamplerPairs; ++i) {
+        const TransportKind t = allTransports()[i % allTransports().size()];
+        // append, not "o" + to_string: GCC 12 warns falsely (-Wrestrict) on that at -O3.
+        const std::string index = std::to_string(i);
+        const std::string object = std::string("o").append(index);
+        const std::uint32_t capacity = t == TransportKind::Mq ? bench::MqDepth : 64;
+        s.objects.push_back({ object, t, capacity, 64 });
+        s.workers.push_back(workerSpec(std::string("p").append(index), Role::Producer, object, 1000));
+        s.workers.push_back(workerSpec(std::string("c").append(index), Role::Consumer, object, 0));
+    }
+    s.sampleHz = SamplerHz;
+    RunOptions ro;
+    ro.workerPath = o.workerPath;
+    ro.sampleHz = SamplerHz;
+    auto runner = Runner::start(s, ro);
+    if (!runner)
+        return runner.error();
+    sleepUntilNs(monotonicNs() + 300'000'000ull);
+    timespec cpu0 {}, cpu1 {};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+    const std::uint64_t wall0 = monotonicNs();
+    Snapshot last;
+    const std::uint64_t samples = sampleAt1kHz(**runner, o.samplerSeconds, last, cancel);
+    const std::uint64_t wall1 = monotonicNs();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+    (void)(*runner)->stop();
+    if (cancelled(cancel))
+        return interrupted();
+    const double cpuNs = double(cpu1.tv_sec - cpu0.tv_sec) * 1e9 + double(cpu1.tv_nsec - cpu0.tv_nsec);
+    if (samples == 0)
+        return detail::makeError(ErrorCode::Unexpected, "bench", "sampler", "No sample was taken");
+    obs.samplerUsPerSample = cpuNs / double(samples) / 1e3;
+    obs.samplerCpuFraction = obs.samplerUsPerSample * SamplerHz / 1e6;
+    obs.samplerHzAchieved = double(samples) / (double(wall1 - wall0) / 1e9);
+    return {};
+}
+
+// ---- The schedule -------------------------------------------------------------------------------------------------
+
+enum class StepKind { Ipccore, Bare, Memcpy, TelemetryOn, TelemetryOff, PingPong, Python, SamplerRatio, SamplerCpu };
+
+struct Step {
+    StepKind kind;
+    std::size_t cell = 0; // index into results
+    std::uint32_t repeat = 0;
+};
+
+struct Samples {
+    std::vector<double> ipccore, bare;
+};
+
+void evaluateGoals(BenchReport& r)
+{
+    auto find = [&](TransportKind t, std::uint32_t size) -> const BenchResult* {
+        for (const BenchResult& x : r.results) {
+            if (x.transport == t && x.size == size && x.applicable && x.msgsPerS.median > 0)
+                return &x;
+        }
+        return nullptr;
+    };
+    auto add = [&](std::string text, bool measured, double value, double target, bool atMost = false) {
+        BenchGoal g { std::move(text), value, target, atMost, measured, false };
+        g.met = measured && (atMost ? value <= target : value >= target);
+        r.goals.push_back(std::move(g));
+    };
+    for (TransportKind t : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket }) {
+        for (std::uint32_t size : { 64u, 4096u }) {
+            const BenchResult* x = find(t, size);
+            add(std::string(transportName(t)) + " >= 0.9x " + bench::baselineName(t) + " at " + std::to_string(size)
+                    + " B",
+                x && x->ratio > 0, x ? x->ratio : 0, 0.9);
+        }
+    }
+    const BenchResult* spsc64 = find(TransportKind::ShmSpsc, 64);
+    const BenchResult* mq64 = find(TransportKind::Mq, 64);
+    const BenchResult* spsc64k = find(TransportKind::ShmSpsc, 65536);
+    const BenchResult* ring64 = find(TransportKind::ShmRing, 64);
+    add("shm-spsc >= 0.7x bare SPSC ring at 64 B", spsc64 && spsc64->ratio > 0, spsc64 ? spsc64->ratio : 0, 0.7);
+    add("shm-spsc >= 20x mq at 64 B", spsc64 && mq64,
+        spsc64 && mq64 ? spsc64->msgsPerS.median / mq64->msgsPerS.median : 0, 20);
+    add("shm-spsc >= 0.5x memcpy bandwidth at 64 KiB", spsc64k && r.memcpyMbPerS > 0,
+        spsc64k && r.memcpyMbPerS > 0 ? spsc64k->mbPerS.median / r.memcpyMbPerS : 0, 0.5);
+    add("shm-spsc one-way latency p50 <= 1 us at 64 B", spsc64 && spsc64->p50Us >= 0, spsc64 ? spsc64->p50Us : 0, 1.0,
+        true);
+    add("shm-ring >= 0.8x bare two-semaphore ring at 64 B", ring64 && ring64->ratio > 0, ring64 ? ring64->ratio : 0,
+        0.8);
+    const BenchPython* queue = nullptr;
+    for (const BenchPython& p : r.python) {
+        if (p.name == "multiprocessing.Queue" && p.msgsPerS > 0)
+            queue = &p;
+    }
+    add("shm-ring >= 30x multiprocessing.Queue at 64 B", ring64 && queue,
+        ring64 && queue ? ring64->msgsPerS.median / queue->msgsPerS : 0, 30);
+    add("shm-spsc >= 150x multiprocessing.Queue at 64 B", spsc64 && queue,
+        spsc64 && queue ? spsc64->msgsPerS.median / queue->msgsPerS : 0, 150);
+    const BenchObservation& ob = r.observation;
+    add("telemetry publishing costs <= 2% (ratio >= 0.98)", ob.telemetryMeasured, ob.telemetryRatio, 0.98);
+    add("sampler at 1 kHz with 32 workers <= 5% of one core", ob.samplerCpuFraction >= 0, ob.samplerCpuFraction, 0.05,
+        true);
+}
+
+} // namespace
+
+Status validateBenchOptions(const BenchOptions& o)
+{
+    for (std::size_t i = 0; i < o.transports.size(); ++i) {
+        const TransportKind t = o.transports[i];
+        if (t == TransportKind::ShmValue)
+            return badOption("--transports",
+                "shm-value overwrites one slot instead of queueing, so it has no throughput to race; choose from "
+                "mq, fifo, socket, shm-ring, shm-spsc");
+        if (std::find(o.transports.begin(), o.transports.begin() + std::ptrdiff_t(i), t)
+            != o.transports.begin() + std::ptrdiff_t(i))
+            return badOption("--transports", std::string(transportName(t)) + " is listed twice");
+        if (std::find(allTransports().begin(), allTransports().end(), t) == allTransports().end())
+            return badOption("--transports", "unknown transport");
+    }
+    if (o.sizes.empty())
+        return badOption("--sizes", "give at least one size, e.g. 64,4096,65536");
+    for (std::size_t i = 0; i < o.sizes.size(); ++i) {
+        const std::uint32_t s = o.sizes[i];
+        if (s < ScenarioLimits::MinMessageSize || s > MaxBenchSize)
+            return badOption("--sizes",
+                std::to_string(s) + " is outside " + std::to_string(ScenarioLimits::MinMessageSize) + ".."
+                    + std::to_string(MaxBenchSize)
+                    + " bytes (a frame holds a 32-byte header; 65536 is the stream "
+                      "transports' largest frame)");
+        if (std::find(o.sizes.begin(), o.sizes.begin() + std::ptrdiff_t(i), s) != o.sizes.begin() + std::ptrdiff_t(i))
+            return badOption("--sizes", std::to_string(s) + " is listed twice");
+    }
+    if (o.messages < MinMessages || o.messages > MaxMessages)
+        return badOption("--messages",
+            "must be " + std::to_string(MinMessages) + ".." + std::to_string(MaxMessages) + " (got "
+                + std::to_string(o.messages) + ")");
+    if (o.repeat < 1 || o.repeat > MaxRepeat)
+        return badOption("--repeat", "must be 1.." + std::to_string(MaxRepeat));
+    if (o.pings < -1 || o.pings > std::int64_t(MaxMessages))
+        return badOption("--pings", "must be 0.." + std::to_string(MaxMessages) + " (0 = no latency measurement)");
+    if (!(o.samplerSeconds >= 0.1 && o.samplerSeconds <= 600))
+        return badOption("samplerSeconds", "must be 0.1..600 seconds");
+    if (o.python && o.python3.empty())
+        return badOption("python3", "the Python interpreter's name is empty");
+    return {};
+}
+
+Result<BenchReport> runBench(
+    const BenchOptions& options, const BenchProgressCallback& progress, const std::atomic<bool>* cancel)
+{
+    BenchOptions o = options;
+    if (o.transports.empty())
+        o.transports = allTransports();
+    if (Status st = validateBenchOptions(o); !st)
+        return st.error();
+
+    const std::uint64_t startNs = monotonicNs();
+    BenchReport report;
+    report.machine = machineText();
+    report.loadBefore = loadText();
+    report.repeat = o.repeat;
+    const MqLimits mq = readMqLimits();
+
+    std::vector<Samples> samples;
+    for (std::uint32_t size : o.sizes) {
+        for (TransportKind t : o.transports) {
+            BenchResult r;
+            r.transport = t;
+            r.size = size;
+            r.messagesPerRun = messagesFor(o, size);
+            if (t == TransportKind::Mq && (long(size) > mq.msgsizeMax || mq.msgMax < long(bench::MqDepth))) {
+                r.applicable = false;
+                r.note = long(size) > mq.msgsizeMax
+                    ? "not applicable (msgsize_max " + std::to_string(mq.msgsizeMax) + ")"
+                    : "not applicable (msg_max " + std::to_string(mq.msgMax) + " < depth 10)";
+            }
+            if (o.baselines)
+                r.baseline = bench::baselineName(t);
+            report.results.push_back(r);
+            samples.emplace_back();
+        }
+    }
+
+    std::vector<Step> steps;
+    for (std::uint32_t rep = 0; rep < o.repeat; ++rep) {
+        for (std::size_t cell = 0; cell < report.results.size(); ++cell) {
+            if (!report.results[cell].applicable)
+                continue;
+            // Alternate which goes first, so warm-up and drift do not always favour the same one.
+            const bool bareFirst = o.baselines && rep % 2 == 1;
+            if (bareFirst)
+                steps.push_back({ StepKind::Bare, cell, rep });
+            steps.push_back({ StepKind::Ipccore, cell, rep });
+            if (o.baselines && !bareFirst)
+                steps.push_back({ StepKind::Bare, cell, rep });
+        }
+        if (o.baselines)
+            steps.push_back({ StepKind::Memcpy, 0, rep });
+        if (o.observation) {
+            steps.push_back({ rep % 2 ? StepKind::TelemetryOff : StepKind::TelemetryOn, 0, rep });
+            steps.push_back({ rep % 2 ? StepKind::TelemetryOn : StepKind::TelemetryOff, 0, rep });
+        }
+    }
+    if (pingsFor(o) > 0) {
+        for (std::size_t cell = 0; cell < report.results.size(); ++cell) {
+            if (report.results[cell].applicable)
+                steps.push_back({ StepKind::PingPong, cell, 0 });
+        }
+    }
+    if (o.python)
+        steps.push_back({ StepKind::Python, 0, 0 });
+    if (o.observation) {
+        steps.push_back({ StepKind::SamplerRatio, 0, 0 });
+        steps.push_back({ StepKind::SamplerCpu, 0, 0 });
+    }
+
+    std::vector<double> memcpyRates, telemetryOn, telemetryOff;
+    std::vector<std::string> observationNotes;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (cancelled(cancel))
+            return interrupted();
+        const Step& step = steps[i];
+        BenchResult& cell = report.results[step.cell];
+        const std::string rep = "repeat " + std::to_string(step.repeat + 1) + "/" + std::to_string(o.repeat) + ": ";
+        const std::string cellText
+            = std::string(transportName(cell.transport)) + " " + std::to_string(cell.size) + " B";
+        std::string what;
+        switch (step.kind) {
+        case StepKind::Ipccore:
+            what = rep + cellText + " through ipccore";
+            break;
+        case StepKind::Bare:
+            what = rep + cellText + " " + cell.baseline;
+            break;
+        case StepKind::Memcpy:
+            what = rep + "memcpy 64 KiB";
+            break;
+        case StepKind::TelemetryOn:
+        case StepKind::TelemetryOff:
+            what = rep + "shm-spsc 64 B, telemetry " + (step.kind == StepKind::TelemetryOn ? "on" : "off");
+            break;
+        case StepKind::PingPong:
+            what = "latency: " + cellText + " ping-pong";
+            break;
+        case StepKind::Python:
+            what = "Python multiprocessing reference";
+            break;
+        case StepKind::SamplerRatio:
+            what = "observation: sampler at 1 kHz vs off";
+            break;
+        case StepKind::SamplerCpu:
+            what = "observation: sampler CPU with 32 workers at 1 kHz";
+            break;
+        }
+        if (progress)
+            progress(BenchProgress { i, steps.size(), what });
+
+        switch (step.kind) {
+        case StepKind::Ipccore:
+        case StepKind::Bare: {
+            auto rate = step.kind == StepKind::Ipccore
+                ? bench::measureIpccore(cell.transport, cell.size, cell.messagesPerRun, true, cancel)
+                : bench::measureBare(cell.transport, cell.size, cell.messagesPerRun, cancel);
+            if (!rate)
+                return rate.error();
+            (step.kind == StepKind::Ipccore ? samples[step.cell].ipccore : samples[step.cell].bare).push_back(*rate);
+            break;
+        }
+        case StepKind::Memcpy:
+            memcpyRates.push_back(bench::measureMemcpy(65536));
+            break;
+        case StepKind::TelemetryOn:
+        case StepKind::TelemetryOff: {
+            auto rate = bench::measureIpccore(
+                TransportKind::ShmSpsc, 64, o.messages, step.kind == StepKind::TelemetryOn, cancel);
+            if (!rate)
+                return rate.error();
+            (step.kind == StepKind::TelemetryOn ? telemetryOn : telemetryOff).push_back(*rate);
+            break;
+        }
+        case StepKind::PingPong: {
+            auto lat = bench::measurePingPong(cell.transport, cell.size, pingsFor(o), cancel);
+            if (!lat)
+                return lat.error();
+            std::vector<std::uint64_t>& v = *lat;
+            std::sort(v.begin(), v.end());
+            if (!v.empty()) {
+                cell.p50Us = double(v[v.size() / 2]) / 1e3;
+                cell.p99Us = double(v[std::min(v.size() - 1, v.size() * 99 / 100)]) / 1e3;
+            }
+            break;
+        }
+        case StepKind::Python: {
+            auto py = runPython(o, cancel);
+            if (!py)
+                return py.error();
+            report.python = py->results;
+            report.pythonNote = py->note;
+            break;
+        }
+        case StepKind::SamplerRatio:
+            if (Status st = measureSamplerRatio(o, report.observation, cancel); !st) {
+                if (st.error().code == ErrorCode::Interrupted)
+                    return st.error();
+                observationNotes.push_back("sampler ratio skipped: " + st.error().message());
+            }
+            break;
+        case StepKind::SamplerCpu:
+            if (Status st = measureSamplerCpu(o, report.observation, cancel); !st) {
+                if (st.error().code == ErrorCode::Interrupted)
+                    return st.error();
+                observationNotes.push_back("sampler CPU skipped: " + st.error().message());
+            }
+            break;
+        }
+    }
+    if (cancelled(cancel))
+        return interrupted();
+
+    for (std::size_t c = 0; c < report.results.size(); ++c) {
+        BenchResult& r = report.results[c];
+        if (!r.applicable)
+            continue;
+        const double mb = double(r.size) / 1e6;
+        r.msgsPerS = statsOf(samples[c].ipccore);
+        r.mbPerS = scaled(r.msgsPerS, mb);
+        if (!samples[c].bare.empty()) {
+            r.baselineMsgsPerS = statsOf(samples[c].bare);
+            r.baselineMbPerS = scaled(r.baselineMsgsPerS, mb);
+            r.ratio = r.baselineMsgsPerS.median > 0 ? r.msgsPerS.median / r.baselineMsgsPerS.median : 0;
+        }
+    }
+    report.memcpyMbPerS = statsOf(memcpyRates).median / 1e6;
+    if (o.observation) {
+        BenchObservation& ob = report.observation;
+        ob.telemetryOnMsgsPerS = statsOf(telemetryOn).median;
+        ob.telemetryOffMsgsPerS = statsOf(telemetryOff).median;
+        ob.telemetryRatio = pairRatio(telemetryOn, telemetryOff);
+        ob.telemetryMeasured = ob.telemetryRatio > 0;
+        for (const std::string& n : observationNotes)
+            ob.note += (ob.note.empty() ? "" : "; ") + n;
+    } else
+        report.observation.note = "not measured (observation off)";
+    if (!o.python)
+        report.pythonNote = "not measured (python off)";
+    evaluateGoals(report);
+    report.loadAfter = loadText();
+    report.durationS = double(monotonicNs() - startNs) / 1e9;
+    return report;
+}
+
+// ---- Output -------------------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string fmt(const char* format, double v)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+// 1234567 -> "1.23 M", 45678 -> "45.7 k"
+std::string rateText(double v)
+{
+    if (v >= 1e6)
+        return fmt("%.2f M", v / 1e6);
+    if (v >= 1e3)
+        return fmt("%.1f k", v / 1e3);
+    return fmt("%.0f", v);
+}
+
+std::string pad(std::string s, std::size_t width, bool right = false)
+{
+    if (s.size() >= width)
+        return s + " ";
+    return right ? std::string(width - s.size(), ' ') + s + " " : s + std::string(width - s.size(), ' ') + " ";
+}
+
+nlohmann::json numberOrNull(double v, bool present)
+{
+    return present ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+std::string benchReportToText(const BenchReport& r)
+{
+    std::string out;
+    out += "IPC Lab bench: " + r.machine + "\n";
+    out += "load " + r.loadBefore + " before, " + r.loadAfter + " after; " + std::to_string(r.repeat)
+        + " interleaved repeats (median, min-max); " + fmt("%.1f", r.durationS) + " s\n\n";
+    out += pad("transport", 9) + pad("size", 6, true) + pad("msgs/s", 9, true) + pad("(min - max)", 21)
+        + pad("MB/s", 8, true) + pad("p50 us", 8, true) + pad("p99 us", 8, true) + pad("baseline msgs/s", 16, true)
+        + "ratio\n";
+    for (const BenchResult& x : r.results) {
+        out += pad(transportName(x.transport), 9) + pad(std::to_string(x.size), 6, true);
+        if (!x.applicable) {
+            out += x.note + "\n";
+            continue;
+        }
+        out += pad(rateText(x.msgsPerS.median), 9, true)
+            + pad("(" + rateText(x.msgsPerS.min) + " - " + rateText(x.msgsPerS.max) + ")", 21)
+            + pad(fmt("%.0f", x.mbPerS.median), 8, true) + pad(x.p50Us >= 0 ? fmt("%.1f", x.p50Us) : "-", 8, true)
+            + pad(x.p99Us >= 0 ? fmt("%.1f", x.p99Us) : "-", 8, true)
+            + pad(x.baseline.empty() ? "-" : rateText(x.baselineMsgsPerS.median), 16, true)
+            + (x.ratio > 0 ? fmt("%.2fx", x.ratio) : "-") + "\n";
+    }
+    out += "\nbaselines: ";
+    std::vector<TransportKind> seen;
+    for (const BenchResult& x : r.results) {
+        if (!x.baseline.empty() && std::find(seen.begin(), seen.end(), x.transport) == seen.end()) {
+            out += std::string(seen.empty() ? "" : "; ") + transportName(x.transport) + " <-> " + x.baseline;
+            seen.push_back(x.transport);
+        }
+    }
+    out += "\n";
+    if (r.memcpyMbPerS > 0) {
+        out += "memcpy 64 KiB blocks, one core: " + fmt("%.0f", r.memcpyMbPerS) + " MB/s";
+        for (const BenchResult& x : r.results) {
+            if (x.transport == TransportKind::ShmSpsc && x.size == 65536 && x.applicable)
+                out += "; shm-spsc at 64 KiB moves " + fmt("%.2f", x.mbPerS.median / r.memcpyMbPerS) + "x of it";
+        }
+        out += "\n";
+    }
+    out += "\nPython multiprocessing (64 B): ";
+    if (r.python.empty())
+        out += r.pythonNote + "\n";
+    else {
+        out += r.pythonNote + "\n";
+        for (const BenchPython& p : r.python) {
+            out += "  " + pad(p.name, 28) + pad(rateText(p.msgsPerS), 9, true) + "msgs/s";
+            for (const BenchResult& x : r.results) {
+                if (x.size == 64 && x.applicable && x.msgsPerS.median > 0)
+                    out += "  " + std::string(transportName(x.transport)) + " "
+                        + fmt("%.0fx", x.msgsPerS.median / p.msgsPerS);
+            }
+            out += "\n";
+        }
+    }
+    const BenchObservation& ob = r.observation;
+    out += "\nObservation cost (shm-spsc, 64 B):\n";
+    if (ob.telemetryMeasured)
+        out += "  telemetry publishing on/off: " + rateText(ob.telemetryOnMsgsPerS) + " / "
+            + rateText(ob.telemetryOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.telemetryRatio) + "\n";
+    if (ob.samplerMeasured)
+        out += "  runner sampler at 1 kHz on/off: " + rateText(ob.samplerOnMsgsPerS) + " / "
+            + rateText(ob.samplerOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.samplerRatio) + "\n";
+    if (ob.samplerCpuFraction >= 0)
+        out += "  sampler CPU, 32 workers at 1 kHz: " + fmt("%.1f", ob.samplerCpuFraction * 100) + "% of one core ("
+            + fmt("%.1f", ob.samplerUsPerSample) + " us CPU per sample x 1000/s; " + fmt("%.0f", ob.samplerHzAchieved)
+            + " samples/s achieved)\n";
+    if (!ob.note.empty())
+        out += "  " + ob.note + "\n";
+    out += "\nGoals (issue 4):\n";
+    for (const BenchGoal& g : r.goals) {
+        out += std::string("  ") + (!g.measured ? "n/a   " : g.met ? "met   " : "MISSED") + "  " + pad(g.text, 52);
+        if (g.measured)
+            out += fmt("%.3g", g.value) + (g.atMost ? " (<= " : " (>= ") + fmt("%.3g", g.target) + ")";
+        out += "\n";
+    }
+    return out;
+}
+
+std::string benchReportToJson(const BenchReport& r)
+{
+    using nlohmann::json;
+    json j;
+    j["machine"] = r.machine;
+    j["load_before"] = r.loadBefore;
+    j["load_after"] = r.loadAfter;
+    j["duration_s"] = r.durationS;
+    j["repeat"] = r.repeat;
+    json results = json::array();
+    for (const BenchResult& x : r.results) {
+        json e;
+        e["transport"] = transportName(x.transport);
+        e["size"] = x.size;
+        e["applicable"] = x.applicable;
+        if (!x.note.empty())
+            e["note"] = x.note;
+        e["messages_per_run"] = x.messagesPerRun;
+        const bool ok = x.applicable;
+        e["msgs_per_s"] = numberOrNull(x.msgsPerS.median, ok);
+        e["msgs_per_s_min"] = numberOrNull(x.msgsPerS.min, ok);
+        e["msgs_per_s_max"] = numberOrNull(x.msgsPerS.max, ok);
+        e["mb_per_s"] = numberOrNull(x.mbPerS.median, ok);
+        e["mb_per_s_min"] = numberOrNull(x.mbPerS.min, ok);
+        e["mb_per_s_max"] = numberOrNull(x.mbPerS.max, ok);
+        e["p50_us"] = numberOrNull(x.p50Us, ok && x.p50Us >= 0);
+        e["p99_us"] = numberOrNull(x.p99Us, ok && x.p99Us >= 0);
+        const bool base = ok && !x.baseline.empty();
+        e["baseline"] = base ? json { { "name", x.baseline }, { "msgs_per_s", x.baselineMsgsPerS.median },
+            { "msgs_per_s_min", x.baselineMsgsPerS.min }, { "msgs_per_s_max", x.baselineMsgsPerS.max },
+            { "mb_per_s", x.baselineMbPerS.median } }
+                             : json(nullptr);
+        e["ratio"] = numberOrNull(x.ratio, base && x.ratio > 0);
+        results.push_back(e);
+    }
+    j["results"] = results;
+    j["memcpy"] = { { "size", 65536 }, { "mb_per_s", numberOrNull(r.memcpyMbPerS, r.memcpyMbPerS > 0) } };
+    json python = json::array();
+    for (const BenchPython& p : r.python)
+        python.push_back({ { "name", p.name }, { "msgs_per_s", p.msgsPerS } });
+    j["python"] = python;
+    j["python_note"] = r.pythonNote;
+    const BenchObservation& ob = r.observation;
+    j["observation"] = { { "transport", "shm-spsc" }, { "size", 64 },
+        { "telemetry_ratio", numberOrNull(ob.telemetryRatio, ob.telemetryMeasured) },
+        { "telemetry_on_msgs_per_s", numberOrNull(ob.telemetryOnMsgsPerS, ob.telemetryMeasured) },
+        { "telemetry_off_msgs_per_s", numberOrNull(ob.telemetryOffMsgsPerS, ob.telemetryMeasured) },
+        { "sampler_1khz_ratio", numberOrNull(ob.samplerRatio, ob.samplerMeasured) },
+        { "sampler_on_msgs_per_s", numberOrNull(ob.samplerOnMsgsPerS, ob.samplerMeasured) },
+        { "sampler_off_msgs_per_s", numberOrNull(ob.samplerOffMsgsPerS, ob.samplerMeasured) },
+        { "sampler_cpu_fraction", numberOrNull(ob.samplerCpuFraction, ob.samplerCpuFraction >= 0) },
+        { "sampler_us_per_sample", numberOrNull(ob.samplerUsPerSample, ob.samplerCpuFraction >= 0) },
+        { "sampler_hz_achieved", numberOrNull(ob.samplerHzAchieved, ob.samplerCpuFraction >= 0) },
+        { "sampler_workers", 2 * SamplerPairs }, { "note", ob.note } };
+    json goals = json::array();
+    for (const BenchGoal& g : r.goals)
+        goals.push_back({ { "goal", g.text }, { "measured", g.measured },
+            { "value", numberOrNull(g.value, g.measured) }, { "target", g.target }, { "met", g.met } });
+    j["goals"] = goals;
+    return j.dump(2) + "\n";
+}
+
+// ---- Command line -------------------------------------------------------------------------------------------------
+
+namespace {
+
+const char* BenchUsage
+    = "Usage: ipclab-cli bench [--transports LIST] [--sizes LIST] [--messages N] [--repeat K] [--json FILE]\n"
+      "                        [--pings N] [--no-baselines] [--no-python] [--no-observation]\n"
+      "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc (default: all)\n"
+      "  --sizes       frame sizes in bytes, 32..65536 (default: 64,4096,65536)\n"
+      "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000)\n"
+      "  --repeat      interleaved runs per transport and size, 1..100 (default: 5)\n"
+      "  --pings       ping-pong round trips for latency, 0 = none (default: min(messages/10, 10000))\n"
+      "  --json        also write the report as JSON to FILE\n";
+
+bool parseUnsigned(const std::string& text, std::uint64_t& out)
+{
+    if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos)
+        return false;
+    out = std::stoull(text);
+    return true;
+}
+
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> items;
+    std::string item;
+    std::istringstream in(text);
+    while (std::getline(in, item, ','))
+        items.push_back(item);
+    if (!text.empty() && text.back() == ',')
+        items.push_back({});
+    return items;
+}
+
+std::atomic<bool> g_benchCancel { false };
+static_assert(std::atomic<bool>::is_always_lock_free); // stored from a signal handler
+
+void onBenchSignal(int)
+{
+    g_benchCancel.store(true);
+}
+
+} // namespace
+
+Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std::string* jsonPath)
+{
+    BenchOptions o;
+    for (int i = first; i < argc; ++i) {
+        const std::string opt = argv[i];
+        if (opt == "--no-python") {
+            o.python = false;
+            continue;
+        }
+        if (opt == "--no-baselines") {
+            o.baselines = false;
+            continue;
+        }
+        if (opt == "--no-observation") {
+            o.observation = false;
+            continue;
+        }
+        const bool known = opt == "--transports" || opt == "--sizes" || opt == "--messages" || opt == "--repeat"
+            || opt == "--json" || opt == "--pings";
+        if (!known)
+            return badOption(opt, "unknown option");
+        if (i + 1 >= argc)
+            return badOption(opt, "needs a value");
+        const std::string value = argv[++i];
+        std::uint64_t n = 0;
+        if (opt == "--transports") {
+            o.transports.clear();
+            if (value == "all")
+                continue;
+            for (const std::string& name : splitList(value)) {
+                auto t = parseTransport(name);
+                if (!t)
+                    return badOption(opt,
+                        "'" + name + "' is not a transport; choose from mq, fifo, socket, shm-ring, shm-spsc or all");
+                o.transports.push_back(*t);
+            }
+            if (o.transports.empty())
+                return badOption(opt, "the list is empty");
+        } else if (opt == "--sizes") {
+            o.sizes.clear();
+            for (const std::string& item : splitList(value)) {
+                if (!parseUnsigned(item, n) || n > MaxBenchSize)
+                    return badOption(opt,
+                        "'" + item + "' is not a size in bytes from " + std::to_string(ScenarioLimits::MinMessageSize)
+                            + " to " + std::to_string(MaxBenchSize));
+                o.sizes.push_back(std::uint32_t(n));
+            }
+        } else if (opt == "--messages") {
+            if (!parseUnsigned(value, n))
+                return badOption(opt, "'" + value + "' is not a whole number");
+            o.messages = n;
+        } else if (opt == "--repeat") {
+            if (!parseUnsigned(value, n) || n > MaxRepeat)
+                return badOption(opt, "'" + value + "' is not a whole number from 1 to " + std::to_string(MaxRepeat));
+            o.repeat = std::uint32_t(n);
+        } else if (opt == "--pings") {
+            if (!parseUnsigned(value, n) || n > MaxMessages)
+                return badOption(opt, "'" + value + "' is not a whole number from 0 to " + std::to_string(MaxMessages));
+            o.pings = std::int64_t(n);
+        } else if (opt == "--json") {
+            if (value.empty())
+                return badOption(opt, "needs a file name");
+            if (jsonPath)
+                *jsonPath = value;
+        }
+    }
+    if (Status st = validateBenchOptions(o); !st)
+        return st.error();
+    return o;
+}
+
+int runBenchCommand(int argc, char** argv)
+{
+    for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            std::fputs(BenchUsage, stdout);
+            return 0;
+        }
+    }
+    std::string jsonPath;
+    auto options = parseBenchCommandLine(argc, argv, 2, &jsonPath);
+    if (!options) {
+        std::fprintf(stderr, "ipclab-cli bench: %s\n%s", options.error().hint.c_str(), BenchUsage);
+        return 2;
+    }
+    if (!jsonPath.empty()) {
+        // Fail before minutes of measuring, not after: the file must be writable now.
+        const bool existed = access(jsonPath.c_str(), F_OK) == 0;
+        std::ofstream probe(jsonPath, std::ios::app);
+        if (!probe) {
+            std::fprintf(
+                stderr, "ipclab-cli bench: --json: cannot write '%s': %s\n", jsonPath.c_str(), std::strerror(errno));
+            return 2;
+        }
+        probe.close();
+        if (!existed)
+            std::remove(jsonPath.c_str());
+    }
+
+    g_benchCancel.store(false);
+    struct sigaction sa {
+    }, oldInt {}, oldTerm {};
+    sa.sa_handler = onBenchSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: waits return so the bench notices at once
+    sigaction(SIGINT, &sa, &oldInt);
+    sigaction(SIGTERM, &sa, &oldTerm);
+
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    auto progress = [tty](const BenchProgress& p) {
+        if (tty)
+            std::fprintf(stderr, "\r\033[K[%zu/%zu] %s", p.step + 1, p.steps, p.what.c_str());
+        else
+            std::fprintf(stderr, "[%zu/%zu] %s\n", p.step + 1, p.steps, p.what.c_str());
+        std::fflush(stderr);
+    };
+    auto report = runBench(*options, progress, &g_benchCancel);
+    if (tty)
+        std::fputs("\r\033[K", stderr);
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+
+    if (!report) {
+        if (report.error().code == ErrorCode::Interrupted) {
+            std::fputs("ipclab-cli bench: interrupted; every IPC object was removed\n", stderr);
+            return 130;
+        }
+        std::fprintf(stderr, "ipclab-cli bench: %s\n", report.error().message().c_str());
+        return 1;
+    }
+    std::fputs(benchReportToText(*report).c_str(), stdout);
+    if (!jsonPath.empty()) {
+        std::ofstream out(jsonPath, std::ios::trunc);
+        out << benchReportToJson(*report);
+        if (!out) {
+            std::fprintf(stderr, "ipclab-cli bench: --json: cannot write '%s'\n", jsonPath.c_str());
+            return 1;
+        }
+    }
+    return 0;
+}
+
+} // namespace ipccore

@@ -1,0 +1,41 @@
+#pragma once
+
+// Private to the bench: the measurement primitives. Each returns msgs/s (or latencies) of one run of one producer
+// process and one consumer process, forked and released together from a barrier; every object a run creates is
+// removed before it returns.
+
+#include "ipccore/result.h"
+#include "ipccore/scenario.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipccore::bench {
+
+// Unique per process and call: "/ipclab-b<pid>-<n>-<tag>" (POSIX names) or <runtime dir>/ipclab-b<pid>-<n>-<tag>.
+std::string objectName(const std::string& tag);
+Result<std::string> pathName(const std::string& tag);
+
+// Slots per ring for a message size: the same for shm-ring, shm-spsc and both bare rings, so they compare.
+std::uint32_t ringCapacity(std::uint32_t size);
+constexpr std::uint32_t MqDepth = 10;
+
+// Through ipccore: runWorker in both processes (framing, checksum, telemetry as set).
+Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
+    const std::atomic<bool>* cancel);
+
+// The bare loop a transport is compared with, and its name in the report.
+const char* baselineName(TransportKind transport);
+Result<double> measureBare(
+    TransportKind transport, std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel);
+
+// One-way latencies (ns) of a ping-pong through two channels of the transport, via ipccore's endpoints and frames.
+Result<std::vector<std::uint64_t>> measurePingPong(
+    TransportKind transport, std::uint32_t size, std::uint64_t pings, const std::atomic<bool>* cancel);
+
+// Bytes per second memcpy moves in blocks of `size` on one core.
+double measureMemcpy(std::uint32_t size);
+
+} // namespace ipccore::bench

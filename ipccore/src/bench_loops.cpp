@@ -1,0 +1,778 @@
+#include "bench_internal.h"
+
+#include "ipccore/channel.h"
+#include "ipccore/clock.h"
+#include "ipccore/framing.h"
+#include "ipccore/runner.h"
+#include "ipccore/telemetry.h"
+#include "ipccore/worker.h"
+#include "sys_error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <mqueue.h>
+#include <poll.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ipccore::bench {
+
+namespace {
+
+std::atomic<std::uint32_t> g_nameCounter { 0 };
+
+// Generous: the slowest run of the default bench takes about a second.
+constexpr std::uint64_t RunTimeoutNs = 120'000'000'000ull;
+
+// Shared between the bench process and its two children (anonymous shared memory: nothing to unlink).
+struct PairControl {
+    std::atomic<std::uint64_t> startNs; // producer, just after the barrier
+    std::atomic<std::uint64_t> endNs; // consumer, after its last message
+    std::atomic<std::uint32_t> stop;
+    std::atomic<std::uint32_t> errorSet;
+    char error[512];
+    std::uint64_t latencyCapacity;
+    std::uint64_t latencies[1]; // latencyCapacity entries (the mapping is sized for them)
+};
+
+class SharedBlock {
+public:
+    explicit SharedBlock(std::size_t bytes)
+        : m_bytes(bytes)
+    {
+        m_data = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (m_data == MAP_FAILED)
+            m_data = nullptr;
+    }
+    ~SharedBlock()
+    {
+        if (m_data)
+            munmap(m_data, m_bytes);
+    }
+    SharedBlock(const SharedBlock&) = delete;
+    SharedBlock& operator=(const SharedBlock&) = delete;
+    void* data() const { return m_data; }
+
+private:
+    void* m_data = nullptr;
+    std::size_t m_bytes;
+};
+
+struct ControlBlock {
+    explicit ControlBlock(std::uint64_t latencies)
+        : block(sizeof(PairControl) + latencies * sizeof(std::uint64_t))
+    {
+        if (block.data()) {
+            ctl = new (block.data()) PairControl {};
+            ctl->latencyCapacity = latencies;
+        }
+    }
+    SharedBlock block;
+    PairControl* ctl = nullptr;
+};
+
+void childError(PairControl& ctl, const std::string& text)
+{
+    if (ctl.errorSet.exchange(1) == 0) {
+        std::strncpy(ctl.error, text.c_str(), sizeof ctl.error - 1);
+        ctl.error[sizeof ctl.error - 1] = '\0';
+    }
+}
+
+int childFail(PairControl& ctl, const std::string& what, int err)
+{
+    childError(ctl, what + ": " + std::strerror(err));
+    return 4;
+}
+
+using ChildBody = std::function<int(PairControl&)>;
+
+[[noreturn]] void childMain(int barrierRead, int barrierWrite, pid_t parent, const ChildBody& body, PairControl& ctl)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    // Ctrl-C reaches the whole process group; the bench process decides how its children end.
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
+    close(barrierWrite);
+    char c = 0;
+    while (read(barrierRead, &c, 1) < 0 && errno == EINTR) { }
+    close(barrierRead);
+    _exit(body(ctl));
+}
+
+int pidfdOpen(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return int(syscall(SYS_pidfd_open, pid, 0));
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+// Forks the two sides, releases them together (closing the barrier pipe) and waits for both. Returns the seconds
+// between the producer's start and the consumer's end, as the children measured them.
+Result<double> runPair(const ChildBody& producer, const ChildBody& consumer, PairControl& ctl,
+    const std::atomic<bool>* cancel, const std::string& what)
+{
+    int barrier[2];
+    if (pipe2(barrier, O_CLOEXEC) != 0)
+        return detail::sysError("pipe2", what, errno);
+    const pid_t parent = getpid();
+    pid_t pids[2] = { -1, -1 };
+    int statuses[2] = { 0, 0 };
+    bool alive[2] = { false, false };
+    int pidfds[2] = { -1, -1 };
+    auto killAll = [&] {
+        for (int i = 0; i < 2; ++i) {
+            if (alive[i]) {
+                kill(pids[i], SIGKILL);
+                detail::retryOnEintr([&] { return waitpid(pids[i], &statuses[i], 0); });
+                alive[i] = false;
+            }
+            if (pidfds[i] >= 0)
+                close(pidfds[i]);
+            pidfds[i] = -1;
+        }
+    };
+    for (int i = 0; i < 2; ++i) {
+        const pid_t pid = fork();
+        if (pid < 0) {
+            const int err = errno;
+            close(barrier[0]);
+            close(barrier[1]);
+            killAll();
+            return detail::sysError("fork", what, err, "The system refused a new process (too many processes?)");
+        }
+        if (pid == 0)
+            childMain(barrier[0], barrier[1], parent, i == 0 ? producer : consumer, ctl);
+        pids[i] = pid;
+        alive[i] = true;
+        pidfds[i] = pidfdOpen(pid);
+    }
+    close(barrier[0]);
+    close(barrier[1]); // both children see end-of-file and start now
+
+    const std::uint64_t deadline = monotonicNs() + RunTimeoutNs;
+    while (alive[0] || alive[1]) {
+        pollfd fds[2];
+        nfds_t n = 0;
+        for (int i = 0; i < 2; ++i) {
+            if (alive[i] && pidfds[i] >= 0)
+                fds[n++] = { pidfds[i], POLLIN, 0 };
+        }
+        // Waking rarely keeps the bench process off the two cores the children measure on.
+        poll(fds, n, n > 0 ? 50 : 5);
+        for (int i = 0; i < 2; ++i) {
+            if (alive[i] && waitpid(pids[i], &statuses[i], WNOHANG) == pids[i])
+                alive[i] = false;
+        }
+        if (cancel && cancel->load()) {
+            killAll();
+            return detail::makeError(ErrorCode::Interrupted, "bench", what, "The bench was cancelled");
+        }
+        if (monotonicNs() > deadline) {
+            killAll();
+            return detail::makeError(ErrorCode::TimedOut, "bench", what,
+                "A run took longer than 120 s; the machine may be overloaded. Use fewer --messages");
+        }
+    }
+    killAll(); // closes the pidfds
+    for (int i = 0; i < 2; ++i) {
+        const int st = statuses[i];
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            std::string text = ctl.errorSet.load() ? std::string(ctl.error)
+                : WIFSIGNALED(st)                  ? "killed by signal " + std::to_string(WTERMSIG(st))
+                                                   : "exited " + std::to_string(WEXITSTATUS(st)) + " (see its stderr)";
+            return detail::makeError(ErrorCode::Unexpected, "bench", what,
+                std::string(i == 0 ? "the producer" : "the consumer") + " failed: " + text);
+        }
+    }
+    const std::uint64_t start = ctl.startNs.load();
+    const std::uint64_t end = ctl.endNs.load();
+    if (start == 0 || end <= start)
+        return detail::makeError(ErrorCode::Unexpected, "bench", what, "The run recorded no time window");
+    return double(end - start) / 1e9;
+}
+
+// Removes one OS name on every path out of a measurement.
+class Unlinker {
+public:
+    explicit Unlinker(std::function<void()> remove)
+        : m_remove(std::move(remove))
+    { }
+    ~Unlinker() { m_remove(); }
+    Unlinker(const Unlinker&) = delete;
+    Unlinker& operator=(const Unlinker&) = delete;
+
+private:
+    std::function<void()> m_remove;
+};
+
+class BenchHooks final : public WaitHooks {
+public:
+    explicit BenchHooks(PairControl& ctl)
+        : m_ctl(ctl)
+    { }
+    void enter(WorkerState) override { }
+    bool stopRequested() override { return m_ctl.stop.load(std::memory_order_relaxed) != 0; }
+
+private:
+    PairControl& m_ctl;
+};
+
+std::string sizeText(TransportKind t, std::uint32_t size)
+{
+    return std::string(transportName(t)) + " " + std::to_string(size) + " B";
+}
+
+bool writeAll(int fd, const std::byte* p, std::size_t n)
+{
+    while (n > 0) {
+        const ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        p += w;
+        n -= std::size_t(w);
+    }
+    return true;
+}
+
+bool readExact(int fd, std::byte* p, std::size_t n)
+{
+    while (n > 0) {
+        const ssize_t r = read(fd, p, n);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR)
+                continue;
+            return false;
+        }
+        p += r;
+        n -= std::size_t(r);
+    }
+    return true;
+}
+
+inline void cpuRelax()
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+// Spins while the other side is expected within a microsecond, then yields the core (as shm-spsc does), so a side
+// that shares a core with its peer on a busy 2-core machine does not hold it for a long spin.
+inline void backoff(int& spins)
+{
+    if (++spins < 64)
+        cpuRelax();
+    else
+        sched_yield();
+}
+
+std::uint32_t slotStride(std::uint32_t size)
+{
+    return (size + 63u) & ~63u;
+}
+
+struct BareRingHeader {
+    alignas(64) std::atomic<std::uint64_t> head;
+    alignas(64) std::atomic<std::uint64_t> tail;
+    alignas(64) sem_t empty;
+    alignas(64) sem_t full;
+};
+constexpr std::size_t BareRingHeaderBytes = 256;
+static_assert(sizeof(BareRingHeader) <= BareRingHeaderBytes);
+
+void fillMessage(std::vector<std::byte>& message)
+{
+    for (std::size_t i = 0; i < message.size(); ++i)
+        message[i] = std::byte(i * 131u);
+}
+
+Result<double> bareMq(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    const std::string name = objectName("bare-mq");
+    mq_attr attr {};
+    attr.mq_maxmsg = MqDepth;
+    attr.mq_msgsize = long(size);
+    const mqd_t q = mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
+    if (q == mqd_t(-1))
+        return detail::sysError("mq_open", name, errno);
+    mq_close(q);
+    Unlinker unlink([&] { mq_unlink(name.c_str()); });
+    ControlBlock cb(0);
+    if (!cb.ctl)
+        return detail::sysError("mmap", name, errno);
+    auto producer = [&](PairControl& ctl) {
+        ctl.startNs.store(monotonicNs());
+        const mqd_t w = mq_open(name.c_str(), O_WRONLY);
+        if (w == mqd_t(-1))
+            return childFail(ctl, "mq_open", errno);
+        std::vector<std::byte> msg(size);
+        fillMessage(msg);
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            std::memcpy(msg.data(), &i, sizeof i);
+            while (mq_send(w, reinterpret_cast<const char*>(msg.data()), size, 0) != 0) {
+                if (errno != EINTR)
+                    return childFail(ctl, "mq_send", errno);
+            }
+        }
+        return 0;
+    };
+    auto consumer = [&](PairControl& ctl) {
+        const mqd_t r = mq_open(name.c_str(), O_RDONLY);
+        if (r == mqd_t(-1))
+            return childFail(ctl, "mq_open", errno);
+        std::vector<std::byte> msg(size);
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            ssize_t n;
+            while ((n = mq_receive(r, reinterpret_cast<char*>(msg.data()), size, nullptr)) < 0) {
+                if (errno != EINTR)
+                    return childFail(ctl, "mq_receive", errno);
+            }
+            if (std::size_t(n) != size)
+                return childFail(ctl, "mq_receive (short message)", EIO);
+        }
+        ctl.endNs.store(monotonicNs());
+        return 0;
+    };
+    auto secs = runPair(producer, consumer, *cb.ctl, cancel, "bare mq");
+    if (!secs)
+        return secs.error();
+    return double(messages) / *secs;
+}
+
+// One writer and one reader on a byte stream (FIFO or socket); the descriptors are opened by `open`.
+Result<double> bareStream(std::uint32_t size, std::uint64_t messages, const std::function<int(bool writer)>& open,
+    const std::atomic<bool>* cancel, const std::string& what)
+{
+    ControlBlock cb(0);
+    if (!cb.ctl)
+        return detail::sysError("mmap", what, errno);
+    auto producer = [&](PairControl& ctl) {
+        ctl.startNs.store(monotonicNs());
+        const int fd = open(true);
+        if (fd < 0)
+            return childFail(ctl, what + " open", errno);
+        std::vector<std::byte> msg(size);
+        fillMessage(msg);
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            std::memcpy(msg.data(), &i, sizeof i);
+            if (!writeAll(fd, msg.data(), size))
+                return childFail(ctl, what + " write", errno);
+        }
+        return 0;
+    };
+    auto consumer = [&](PairControl& ctl) {
+        const int fd = open(false);
+        if (fd < 0)
+            return childFail(ctl, what + " open", errno);
+        std::vector<std::byte> msg(size);
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            if (!readExact(fd, msg.data(), size))
+                return childFail(ctl, what + " read", errno ? errno : EIO);
+        }
+        ctl.endNs.store(monotonicNs());
+        return 0;
+    };
+    auto secs = runPair(producer, consumer, *cb.ctl, cancel, what);
+    if (!secs)
+        return secs.error();
+    return double(messages) / *secs;
+}
+
+Result<double> bareFifo(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    auto path = pathName("bare.fifo");
+    if (!path)
+        return path.error();
+    if (mkfifo(path->c_str(), 0600) != 0)
+        return detail::sysError("mkfifo", *path, errno);
+    Unlinker unlink([&] { ::unlink(path->c_str()); });
+    return bareStream(
+        size, messages, [&](bool writer) { return ::open(path->c_str(), writer ? O_WRONLY : O_RDONLY); }, cancel,
+        "bare fifo");
+}
+
+Result<double> bareSocket(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+        return detail::sysError("socketpair", "bare socket", errno);
+    Unlinker closeBoth([&] {
+        close(sv[0]);
+        close(sv[1]);
+    });
+    return bareStream(
+        size, messages,
+        [&](bool writer) {
+            close(writer ? sv[1] : sv[0]);
+            return writer ? sv[0] : sv[1];
+        },
+        cancel, "bare socket");
+}
+
+// The rings live in anonymous shared memory: shared between the forked processes, nothing to unlink.
+Result<double> bareRing(bool semaphores, std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    const std::uint32_t capacity = ringCapacity(size);
+    const std::uint32_t stride = slotStride(size);
+    SharedBlock ring(BareRingHeaderBytes + std::size_t(capacity) * stride);
+    if (!ring.data())
+        return detail::sysError("mmap", "bare ring", errno);
+    auto* h = new (ring.data()) BareRingHeader {};
+    std::byte* slots = static_cast<std::byte*>(ring.data()) + BareRingHeaderBytes;
+    if (semaphores && (sem_init(&h->empty, 1, capacity) != 0 || sem_init(&h->full, 1, 0) != 0))
+        return detail::sysError("sem_init", "bare ring", errno);
+    ControlBlock cb(0);
+    if (!cb.ctl)
+        return detail::sysError("mmap", "bare ring", errno);
+    auto semWait = [](sem_t* s) {
+        while (sem_wait(s) != 0) {
+            if (errno != EINTR)
+                return false;
+        }
+        return true;
+    };
+    auto producer = [&](PairControl& ctl) {
+        ctl.startNs.store(monotonicNs());
+        std::vector<std::byte> msg(size);
+        fillMessage(msg);
+        std::uint64_t head = 0, cachedTail = 0;
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            std::memcpy(msg.data(), &i, sizeof i);
+            if (semaphores) {
+                if (!semWait(&h->empty))
+                    return childFail(ctl, "sem_wait", errno);
+                std::memcpy(slots + (head++ % capacity) * stride, msg.data(), size);
+                sem_post(&h->full);
+                continue;
+            }
+            int spins = 0;
+            while (head - cachedTail >= capacity) {
+                cachedTail = h->tail.load(std::memory_order_acquire);
+                if (head - cachedTail >= capacity)
+                    backoff(spins);
+            }
+            std::memcpy(slots + (head % capacity) * stride, msg.data(), size);
+            h->head.store(++head, std::memory_order_release);
+        }
+        return 0;
+    };
+    auto consumer = [&](PairControl& ctl) {
+        std::vector<std::byte> msg(size);
+        std::uint64_t tail = 0, cachedHead = 0, check = 0;
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            if (semaphores) {
+                if (!semWait(&h->full))
+                    return childFail(ctl, "sem_wait", errno);
+                std::memcpy(msg.data(), slots + (tail++ % capacity) * stride, size);
+                sem_post(&h->empty);
+            } else {
+                int spins = 0;
+                while (cachedHead == tail) {
+                    cachedHead = h->head.load(std::memory_order_acquire);
+                    if (cachedHead == tail)
+                        backoff(spins);
+                }
+                std::memcpy(msg.data(), slots + (tail % capacity) * stride, size);
+                h->tail.store(++tail, std::memory_order_release);
+            }
+            std::uint64_t seq = 0;
+            std::memcpy(&seq, msg.data(), sizeof seq);
+            check += seq;
+        }
+        ctl.endNs.store(monotonicNs());
+        // The sum of 0..n-1 proves every message arrived once (and keeps the copies from being optimised away).
+        if (messages > 0 && check != messages * (messages - 1) / 2)
+            return childFail(ctl, "bare ring: messages lost or duplicated", EIO);
+        return 0;
+    };
+    auto secs = runPair(producer, consumer, *cb.ctl, cancel, semaphores ? "bare semaphore ring" : "bare SPSC ring");
+    if (semaphores) {
+        sem_destroy(&h->empty);
+        sem_destroy(&h->full);
+    }
+    if (!secs)
+        return secs.error();
+    return double(messages) / *secs;
+}
+
+Result<std::unique_ptr<ChannelObject>> createChannel(ChannelAddress& address)
+{
+    auto object = ChannelObject::create(address);
+    if (object)
+        address.listenFd = (*object)->listenFd();
+    return object;
+}
+
+ChannelAddress addressFor(TransportKind transport, std::uint32_t size)
+{
+    ChannelAddress a;
+    a.transport = transport;
+    a.messageSize = size;
+    a.capacity = transport == TransportKind::Mq ? MqDepth : ringCapacity(size);
+    return a;
+}
+
+Status nameAddress(ChannelAddress& a, const std::string& tag)
+{
+    if (a.transport == TransportKind::Fifo || a.transport == TransportKind::Socket) {
+        auto path = pathName(tag + (a.transport == TransportKind::Fifo ? ".fifo" : ".sock"));
+        if (!path)
+            return path.error();
+        a.name = *path;
+    } else
+        a.name = objectName(tag);
+    return {};
+}
+
+} // namespace
+
+std::string objectName(const std::string& tag)
+{
+    return "/ipclab-b" + std::to_string(getpid()) + "-" + std::to_string(g_nameCounter.fetch_add(1)) + "-" + tag;
+}
+
+Result<std::string> pathName(const std::string& tag)
+{
+    const std::string dir = runtimeDirectory();
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        return detail::sysError("mkdir", dir, errno);
+    // /tmp is shared: a directory someone else made there could redirect our FIFOs and sockets.
+    struct stat st { };
+    if (lstat(dir.c_str(), &st) != 0)
+        return detail::sysError("lstat", dir, errno);
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+        return detail::makeError(ErrorCode::PermissionDenied, "use directory", dir,
+            "This directory is not a private (0700) directory of this user. Remove it or set XDG_RUNTIME_DIR");
+    return dir + objectName(tag); // objectName starts with '/'
+}
+
+std::uint32_t ringCapacity(std::uint32_t size)
+{
+    // About 1 MiB of slots: deep enough that neither side waits on the other at small sizes, small enough to stay
+    // in the caches at 64 KiB.
+    const std::uint32_t slots = (1u << 20) / slotStride(size);
+    return std::clamp<std::uint32_t>(slots, 8, 1024);
+}
+
+Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
+    const std::atomic<bool>* cancel)
+{
+    const std::string what = sizeText(transport, size) + " (ipccore)";
+    ChannelAddress address = addressFor(transport, size);
+    if (Status st = nameAddress(address, "q"); !st)
+        return st.error();
+    auto object = createChannel(address);
+    if (!object)
+        return object.error();
+    auto board = TelemetryBoard::create(objectName("board"), 2);
+    if (!board)
+        return board.error();
+    for (std::uint32_t i = 0; i < 2; ++i) {
+        WorkerSlot& slot = board->slot(i);
+        slot.ctlRateMilli.store(0);
+        slot.ctlMessageSize.store(size);
+        slot.ctlWorkUs.store(0);
+        slot.ctlPaused.store(0);
+        slot.ctlStop.store(0);
+        slot.role.store(i);
+    }
+    WorkerArgs p;
+    p.board = board->name();
+    p.slot = 0;
+    p.role = p.spec.role = Role::Producer;
+    p.transport = transport;
+    p.object = address.name;
+    p.objectMessageSize = size;
+    p.capacity = address.capacity;
+    p.spec.name = "bench-producer";
+    p.spec.object = "bench";
+    p.spec.messageSize = size;
+    p.spec.count = messages;
+    p.telemetry = telemetry;
+    WorkerArgs c = p;
+    c.slot = 1;
+    c.role = c.spec.role = Role::Consumer;
+    c.spec.name = "bench-consumer";
+    c.listenFd = address.listenFd;
+
+    ControlBlock cb(0);
+    if (!cb.ctl)
+        return detail::sysError("mmap", what, errno);
+    auto producer = [&](PairControl& ctl) {
+        ctl.startNs.store(monotonicNs());
+        return runWorker(p);
+    };
+    auto consumer = [&](PairControl& ctl) {
+        const int rc = runWorker(c);
+        ctl.endNs.store(monotonicNs());
+        return rc;
+    };
+    auto secs = runPair(producer, consumer, *cb.ctl, cancel, what);
+    if (!secs)
+        return secs.error();
+    const WorkerSlot& in = board->slot(1);
+    const std::uint64_t received = in.messages.load();
+    if (received != messages || in.corrupt.load() != 0 || in.gaps.load() != 0 || in.duplicated.load() != 0)
+        return detail::makeError(ErrorCode::Corrupt, "bench", what,
+            "The consumer counted " + std::to_string(received) + " of " + std::to_string(messages) + " messages, "
+                + std::to_string(in.corrupt.load()) + " corrupt, " + std::to_string(in.gaps.load()) + " missing");
+    return double(messages) / *secs;
+}
+
+const char* baselineName(TransportKind transport)
+{
+    switch (transport) {
+    case TransportKind::Mq:
+        return "bare mq_send/mq_receive";
+    case TransportKind::Fifo:
+        return "bare write/read on a FIFO";
+    case TransportKind::Socket:
+        return "bare send/recv on a Unix stream socket";
+    case TransportKind::ShmRing:
+        return "bare ring with two counting semaphores";
+    case TransportKind::ShmSpsc:
+        return "bare lock-free SPSC ring";
+    case TransportKind::ShmValue:
+        break;
+    }
+    return "";
+}
+
+Result<double> measureBare(
+    TransportKind transport, std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    switch (transport) {
+    case TransportKind::Mq:
+        return bareMq(size, messages, cancel);
+    case TransportKind::Fifo:
+        return bareFifo(size, messages, cancel);
+    case TransportKind::Socket:
+        return bareSocket(size, messages, cancel);
+    case TransportKind::ShmRing:
+        return bareRing(true, size, messages, cancel);
+    case TransportKind::ShmSpsc:
+        return bareRing(false, size, messages, cancel);
+    case TransportKind::ShmValue:
+        break;
+    }
+    return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");
+}
+
+Result<std::vector<std::uint64_t>> measurePingPong(
+    TransportKind transport, std::uint32_t size, std::uint64_t pings, const std::atomic<bool>* cancel)
+{
+    const std::string what = sizeText(transport, size) + " (ping-pong)";
+    ChannelAddress fwd = addressFor(transport, size);
+    ChannelAddress back = addressFor(transport, size);
+    if (Status st = nameAddress(fwd, "ping"); !st)
+        return st.error();
+    if (Status st = nameAddress(back, "pong"); !st)
+        return st.error();
+    auto fwdObject = createChannel(fwd);
+    if (!fwdObject)
+        return fwdObject.error();
+    auto backObject = createChannel(back);
+    if (!backObject)
+        return backObject.error();
+    ControlBlock cb(pings);
+    if (!cb.ctl)
+        return detail::sysError("mmap", what, errno);
+
+    auto pinger = [&](PairControl& ctl) {
+        BenchHooks hooks(ctl);
+        auto out = openProducer(fwd, hooks);
+        if (!out)
+            return (childError(ctl, out.error().message()), 4);
+        auto in = openConsumer(back);
+        if (!in)
+            return (childError(ctl, in.error().message()), 4);
+        std::vector<std::byte> frame(size);
+        std::vector<std::byte> buffer(std::max<std::size_t>(size, 8192));
+        ctl.startNs.store(monotonicNs());
+        for (std::uint64_t i = 1; i <= pings; ++i) {
+            buildFrame(frame, 0, i, monotonicNs());
+            if (Status st = (*out)->send(frame, 0, hooks); !st)
+                return (childError(ctl, st.error().message()), 4);
+            auto r = (*in)->receive(buffer, hooks);
+            if (!r)
+                return (childError(ctl, r.error().message()), 4);
+        }
+        return 0;
+    };
+    auto ponger = [&](PairControl& ctl) {
+        BenchHooks hooks(ctl);
+        auto in = openConsumer(fwd);
+        if (!in)
+            return (childError(ctl, in.error().message()), 4);
+        auto out = openProducer(back, hooks);
+        if (!out)
+            return (childError(ctl, out.error().message()), 4);
+        std::vector<std::byte> frame(size);
+        std::vector<std::byte> buffer(std::max<std::size_t>(size, 8192));
+        for (std::uint64_t i = 1; i <= pings; ++i) {
+            auto r = (*in)->receive(buffer, hooks);
+            if (!r)
+                return (childError(ctl, r.error().message()), 4);
+            const std::uint64_t now = monotonicNs();
+            FrameHeader header;
+            if (checkFrame(std::span(buffer).first(*r), header) != FrameCheck::Ok || header.seq != i)
+                return (childError(ctl, "ping-pong: a frame arrived corrupt or out of order"), 4);
+            ctl.latencies[i - 1] = now > header.sendNs ? now - header.sendNs : 0;
+            buildFrame(frame, 1, i, now);
+            if (Status st = (*out)->send(frame, 0, hooks); !st)
+                return (childError(ctl, st.error().message()), 4);
+        }
+        ctl.endNs.store(monotonicNs());
+        return 0;
+    };
+    auto secs = runPair(pinger, ponger, *cb.ctl, cancel, what);
+    if (!secs)
+        return secs.error();
+    // The first round trips pay for cold caches and page faults; the steady state is what a user sees.
+    const std::uint64_t skip = std::min<std::uint64_t>(pings / 10, 100);
+    return std::vector<std::uint64_t>(cb.ctl->latencies + skip, cb.ctl->latencies + pings);
+}
+
+double measureMemcpy(std::uint32_t size)
+{
+    // Source larger than the copy, like a ring of slots; destination reused, like a consumer's buffer.
+    const std::size_t blocks = std::max<std::size_t>(1, (std::size_t(1) << 20) / size);
+    std::vector<std::byte> src(blocks * size, std::byte { 1 });
+    std::vector<std::byte> dst(size);
+    std::uint64_t copied = 0;
+    const std::uint64_t start = monotonicNs();
+    std::uint64_t now = start;
+    for (std::size_t i = 0; now - start < 200'000'000ull; ++i) {
+        std::memcpy(dst.data(), src.data() + (i % blocks) * size, size);
+        asm volatile("" : : "r"(dst.data()) : "memory");
+        copied += size;
+        if ((i & 15) == 15)
+            now = monotonicNs();
+    }
+    return double(copied) / (double(now - start) / 1e9);
+}
+
+} // namespace ipccore::bench
