@@ -770,26 +770,6 @@ private:
 
 // ---- Streams: FIFO and Unix socket ---------------------------------------------------------------------------
 
-// Reads one frame. Waiting for the first byte is cancellable; once a frame has started it is read to the end.
-Result<std::size_t> readFrame(Stream& stream, std::span<std::byte> buffer, std::size_t maxFrame, WaitHooks& hooks)
-{
-    FrameHeader header;
-    auto headerBytes = std::as_writable_bytes(std::span(&header, 1));
-    Status st = stream.readExact(
-        headerBytes, [&] { return hooks.stopRequested(); }, [&] { hooks.enter(WorkerState::BlockedEmpty); });
-    if (!st)
-        return st.error();
-    std::memcpy(buffer.data(), &header, sizeof header); // kept for a resynchronising caller
-    if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > maxFrame
-        || header.length > buffer.size())
-        return detail::makeError(ErrorCode::Corrupt, "read frame", stream.name(),
-            "A frame header is damaged (magic or length " + std::to_string(header.length) + ")");
-    st = stream.readExact(buffer.subspan(FrameHeaderSize, header.length - FrameHeaderSize));
-    if (!st)
-        return st.error();
-    return std::size_t(header.length);
-}
-
 // Counts the complete frames in a byte stream read until it is empty or ends.
 std::uint64_t countFrames(int fd)
 {
@@ -846,70 +826,142 @@ private:
     std::string m_reconnectPath;
 };
 
-class FifoConsumer final : public ConsumerEndpoint {
+// Reads frames out of a byte stream through a user-space buffer: one read() brings in as many frames as the kernel
+// has (up to 64 KiB), so a busy consumer makes far fewer system calls than one read for the header and one for the
+// body of every frame. Waiting happens only between frames, never inside one (a started frame is finished).
+class FrameReader {
 public:
-    FifoConsumer(Stream stream, std::size_t maxFrame)
+    FrameReader(Stream stream, std::size_t maxFrame)
         : m_stream(std::move(stream))
         , m_maxFrame(maxFrame)
+        , m_buffer(std::max<std::size_t>(65536, 2 * maxFrame))
     { }
-    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+
+    enum class Fill { Data, Empty, Ended };
+
+    // Returns the next complete frame if the buffer holds one, after at most one non-blocking read(). 0 means no
+    // complete frame yet; PeerGone means the stream ended between frames; Corrupt with ENODATA means it ended
+    // inside a frame (its writer was killed); Corrupt otherwise means damaged bytes (once; the reader then slides
+    // to the next frame boundary by itself).
+    Result<std::size_t> tryNext(std::span<std::byte> out)
     {
-        if (!m_stash.empty()) {
-            const std::size_t n = m_stash.size();
-            std::memcpy(buffer.data(), m_stash.data(), n);
-            m_stash.clear();
-            return n;
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            auto framed = takeBuffered(out);
+            if (!framed || *framed > 0)
+                return framed;
+            if (attempt == 1)
+                break;
+            const Fill fill = fillOnce();
+            if (fill == Fill::Ended)
+                return ended();
+            if (fill == Fill::Empty)
+                break;
         }
-        auto r = readFrame(m_stream, buffer, m_maxFrame, hooks);
-        if (!r && r.error().code == ErrorCode::Corrupt)
-            return resynchronise(buffer, r.error());
-        return r;
-    }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
-    {
-        if (m_stash.empty() && !m_stream.waitReadable(Duration(0)))
-            return std::size_t(0);
-        NoHooks none;
-        return receive(buffer, none);
+        return std::size_t(0);
     }
 
+    // Waits until the stream may have more to read (or the timeout passes).
+    void waitReadable(Duration timeout) const { (void)m_stream.waitReadable(timeout); }
+    int nativeHandle() const { return m_stream.nativeHandle(); }
+    const std::string& name() const { return m_stream.name(); }
+
 private:
-    // A consumer killed half-way through a frame leaves the next reader in the middle of it. Slide over the
-    // bytes until a plausible header appears, keep that frame for the next call, and report one corrupt frame.
-    Result<std::size_t> resynchronise(std::span<std::byte> buffer, Error error)
+    std::size_t buffered() const { return m_end - m_begin; }
+
+    static bool plausible(const FrameHeader& h, std::size_t maxFrame, std::size_t outSize)
     {
-        FrameHeader header;
-        std::memcpy(&header, buffer.data(), sizeof header);
-        auto* window = reinterpret_cast<std::byte*>(&header);
-        std::size_t skipped = 0;
-        constexpr std::size_t GiveUpAfter = 1u << 20;
-        while (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame
-            || header.length > buffer.size()) {
-            if (skipped >= GiveUpAfter) {
-                error.hint = "No frame boundary found in " + std::to_string(skipped) + " bytes; the stream is lost";
-                return error;
+        return h.magic == FrameMagic && h.length >= FrameHeaderSize && h.length <= maxFrame && h.length <= outSize;
+    }
+
+    Result<std::size_t> takeBuffered(std::span<std::byte> out)
+    {
+        while (buffered() >= FrameHeaderSize) {
+            FrameHeader header;
+            std::memcpy(&header, m_buffer.data() + m_begin, sizeof header);
+            if (!plausible(header, m_maxFrame, out.size())) {
+                // Slide one byte at a time to the next plausible header; report the damage once per episode.
+                ++m_begin;
+                ++m_skipped;
+                if (!m_resyncing) {
+                    m_resyncing = true;
+                    return detail::makeError(ErrorCode::Corrupt, "read frame", name(),
+                        "A frame header is damaged (magic or length " + std::to_string(header.length)
+                            + "); skipping to the next frame boundary");
+                }
+                continue;
             }
-            std::memmove(window, window + 1, sizeof header - 1);
-            Status st = m_stream.readExact(std::span(window + sizeof header - 1, 1));
-            if (!st)
-                return st.error();
-            ++skipped;
+            if (buffered() < header.length)
+                return std::size_t(0);
+            m_resyncing = false;
+            std::memcpy(out.data(), m_buffer.data() + m_begin, header.length);
+            m_begin += header.length;
+            return std::size_t(header.length);
         }
-        m_stash.resize(header.length);
-        std::memcpy(m_stash.data(), &header, sizeof header);
-        Status st = m_stream.readExact(std::span(m_stash).subspan(FrameHeaderSize));
-        if (!st) {
-            m_stash.clear();
-            return st.error();
+        return std::size_t(0);
+    }
+
+    Fill fillOnce()
+    {
+        if (m_begin > 0 && (m_end == m_begin || m_buffer.size() - m_end < m_maxFrame)) {
+            std::memmove(m_buffer.data(), m_buffer.data() + m_begin, buffered());
+            m_end -= m_begin;
+            m_begin = 0;
         }
-        error.hint = "Skipped " + std::to_string(skipped + 1)
-            + " bytes of a damaged or partial frame to find the next frame boundary";
-        return error;
+        for (;;) {
+            const ssize_t n = read(m_stream.nativeHandle(), m_buffer.data() + m_end, m_buffer.size() - m_end);
+            if (n > 0) {
+                m_end += std::size_t(n);
+                return Fill::Data;
+            }
+            if (n == 0)
+                return Fill::Ended;
+            if (errno == EINTR)
+                continue;
+            return Fill::Empty; // EAGAIN, or an error that the next poll will show as hang-up
+        }
+    }
+
+    Result<std::size_t> ended()
+    {
+        if (buffered() == 0)
+            return detail::makeError(ErrorCode::PeerGone, "read", name(), "The writer has closed its end");
+        return detail::makeError(ErrorCode::Corrupt, "read", name(),
+            "Truncated message: the writer closed after " + std::to_string(buffered()) + " bytes of a frame", ENODATA);
     }
 
     Stream m_stream;
     std::size_t m_maxFrame;
-    std::vector<std::byte> m_stash;
+    std::vector<std::byte> m_buffer;
+    std::size_t m_begin = 0, m_end = 0;
+    bool m_resyncing = false;
+    std::uint64_t m_skipped = 0;
+};
+
+class FifoConsumer final : public ConsumerEndpoint {
+public:
+    FifoConsumer(Stream stream, std::size_t maxFrame)
+        : m_reader(std::move(stream), maxFrame)
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        bool reported = false;
+        for (;;) {
+            auto r = m_reader.tryNext(buffer);
+            if (!r || *r > 0)
+                return r;
+            if (hooks.stopRequested())
+                return stopped(m_reader.name());
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedEmpty);
+                reported = true;
+            }
+            m_reader.waitReadable(Slice);
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override { return m_reader.tryNext(buffer); }
+
+private:
+    FrameReader m_reader; // the descriptor is O_RDWR, so the stream never ends while this reader lives
 };
 
 class FifoObject final : public ChannelObject {
@@ -943,28 +995,29 @@ public:
     {
         bool reported = false;
         for (;;) {
-            auto r = receiveReady(buffer, hooks);
+            auto r = takeFromAny(buffer);
             if (!r || *r > 0)
                 return r;
+            if (hooks.stopRequested())
+                return stopped(m_path);
             if (!reported) {
                 hooks.enter(WorkerState::BlockedEmpty);
                 reported = true;
             }
-            if (hooks.stopRequested())
-                return stopped(m_path);
             waitAny(int(std::chrono::duration_cast<std::chrono::milliseconds>(Slice).count()));
         }
     }
+    // At a stop: producers have exited, so everything they sent is in the connections (or still queued at the
+    // listener). Take it all, connection by connection, until nothing is left.
     Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
     {
-        NoHooks none;
-        for (;;) {
-            waitAny(0);
-            auto r = receiveReady(buffer, none);
-            // A connection that just ended returns 0 too; keep going while connections remain readable.
-            if (!r || *r > 0 || !m_anyEnded)
+        acceptPending();
+        for (int round = 0; round < 4; ++round) {
+            auto r = takeFromAny(buffer);
+            if (!r || *r > 0)
                 return r;
         }
+        return std::size_t(0);
     }
 
 private:
@@ -974,55 +1027,36 @@ private:
             auto fd = UnixSocket::tryAccept(m_listenFd);
             if (!fd || !fd->valid())
                 return;
-            m_connections.emplace_back(std::move(*fd), m_path);
-            m_ready.push_back(false);
+            m_connections.emplace_back(Stream(std::move(*fd), m_path), m_maxFrame);
         }
     }
     void waitAny(int timeoutMs)
     {
         std::vector<pollfd> fds;
         fds.push_back({ m_listenFd, POLLIN, 0 });
-        for (auto& c : m_connections)
+        for (const FrameReader& c : m_connections)
             fds.push_back({ c.nativeHandle(), POLLIN, 0 });
-        poll(fds.data(), fds.size(), timeoutMs);
-        for (std::size_t i = 0; i < m_connections.size(); ++i)
-            m_ready[i] = (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+        if (poll(fds.data(), fds.size(), timeoutMs) > 0 && (fds[0].revents & POLLIN))
+            acceptPending();
     }
-    // Reads one frame from the next ready connection (round robin); 0 when none is ready.
-    Result<std::size_t> receiveReady(std::span<std::byte> buffer, WaitHooks& hooks)
+    // One frame from the connections in turn (round robin, so no producer is starved); 0 when none has one now.
+    Result<std::size_t> takeFromAny(std::span<std::byte> buffer)
     {
-        acceptPending();
-        m_anyEnded = false;
         for (std::size_t k = 0; k < m_connections.size(); ++k) {
             const std::size_t i = (m_next + k) % m_connections.size();
-            if (!m_ready[i])
+            auto r = m_connections[i].tryNext(buffer);
+            if (r && *r == 0)
                 continue;
-            m_ready[i] = false;
-            NoHooks none; // a ready connection has data or has ended: no waiting to report
-            auto r = readFrame(m_connections[i], buffer, m_maxFrame, none);
-            if (!r && r.error().code == ErrorCode::Corrupt && r.error().sysErrno == ENODATA) {
-                // Its producer was killed mid-frame: that frame was never sent (the producer had not counted it)
-                // and the connection is finished. Not damage, just the end of a dead writer's stream.
+            if (!r) {
+                // Ended (its producer exited or was killed mid-frame: that frame was never counted as sent), or
+                // damaged: either way this connection is finished. Only damage is reported.
+                const Error e = r.error();
                 m_connections.erase(m_connections.begin() + long(i));
-                m_ready.erase(m_ready.begin() + long(i));
-                m_anyEnded = true;
-                return std::size_t(0);
-            }
-            if (!r && r.error().code != ErrorCode::PeerGone) {
-                // A truncated or damaged frame (its producer was killed mid-write): this connection cannot be
-                // trusted any more; drop it and report the frame as corrupt. The others go on.
-                m_connections.erase(m_connections.begin() + long(i));
-                m_ready.erase(m_ready.begin() + long(i));
-                return r;
-            }
-            if (!r && r.error().code == ErrorCode::PeerGone) {
-                m_connections.erase(m_connections.begin() + long(i));
-                m_ready.erase(m_ready.begin() + long(i));
-                m_anyEnded = true;
-                return std::size_t(0);
+                if (e.code == ErrorCode::PeerGone || (e.code == ErrorCode::Corrupt && e.sysErrno == ENODATA))
+                    return takeFromAny(buffer);
+                return e;
             }
             m_next = i + 1;
-            (void)hooks;
             return r;
         }
         return std::size_t(0);
@@ -1031,10 +1065,8 @@ private:
     int m_listenFd;
     std::string m_path;
     std::size_t m_maxFrame;
-    std::vector<Stream> m_connections;
-    std::vector<bool> m_ready;
+    std::vector<FrameReader> m_connections;
     std::size_t m_next = 0;
-    bool m_anyEnded = false;
 };
 
 class SocketObject final : public ChannelObject {
