@@ -191,7 +191,10 @@ Status MessageQueue::sendImpl(std::span<const std::byte> data, unsigned priority
             "Priority " + std::to_string(priority) + " is out of range; use 0..32767", EINVAL);
     const std::uint64_t deadline = timeoutNs > 0 ? monotonicNs() + std::uint64_t(timeoutNs) : 0;
     for (;;) {
-        if (mq_send(m_mqd, reinterpret_cast<const char*>(data.data()), data.size(), priority) == 0)
+        // An empty span may carry a null pointer, which mq_send must not get even for 0 bytes.
+        static const char none = 0;
+        const char* bytes = data.empty() ? &none : reinterpret_cast<const char*>(data.data());
+        if (mq_send(m_mqd, bytes, data.size(), priority) == 0)
             return {};
         if (errno == EINTR)
             continue;

@@ -114,7 +114,8 @@ private slots:
         // The producer reads the indices at its next message and stops with an error; the consumer, with no
         // further "full" token coming, simply waits (it never gets to read the damaged indices).
         QTRY_VERIFY_WITH_TIMEOUT(!find(r.sample(), "ring-producer")->alive, 10000);
-        const WorkerStatus* producer = find(r.sample(), "ring-producer");
+        const Snapshot afterDamage = r.sample(); // keep it alive: find() points into it
+        const WorkerStatus* producer = find(afterDamage, "ring-producer");
         QCOMPARE(producer->state, WorkerState::Dead);
         QVERIFY2(producer->exitCode == 4, producer->exitText.c_str());
         QVERIFY(find(r.sample(), "spsc-consumer")->alive);
