@@ -124,7 +124,7 @@ namespace {
 // have taken a name after our run died, and their object must not be removed.
 bool ownedByMe(const OsName& n)
 {
-    struct stat st {};
+    struct stat st { };
     if (n.kind == "path")
         return lstat(n.name.c_str(), &st) == 0 && st.st_uid == geteuid();
     if (n.kind == "shm")

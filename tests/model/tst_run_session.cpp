@@ -110,6 +110,19 @@ private slots:
             qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
     }
 
+    void mqLimitsArriveFromTheControllerThread()
+    {
+        RunSession session;
+        QSignalSpy limits(&session, &RunSession::mqLimitsRead);
+        QVERIFY(!session.hasMqLimits()); // nothing is read on this thread
+        QVERIFY(limits.wait(5000));
+        QVERIFY(session.hasMqLimits());
+        const ipccore::MqLimits expected = ipccore::readMqLimits();
+        QCOMPARE(session.mqLimits().msgMax, expected.msgMax);
+        QCOMPARE(session.mqLimits().msgsizeMax, expected.msgsizeMax);
+        QCOMPARE(session.mqLimits().queuesMax, expected.queuesMax);
+    }
+
     void aScenarioTheRunnerRefusesIsReported()
     {
         RunSession session;

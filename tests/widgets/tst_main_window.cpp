@@ -1,5 +1,6 @@
 // The window against real worker processes, offscreen: start the default scenario, see throughput and depth, pause
 // the consumers and see the producers block on a full buffer, close, and find nothing of the run left behind.
+#include "model/bench_runner.h"
 #include "model/process_table_model.h"
 #include "model/run_session.h"
 #include "model/scenario_document.h"
@@ -8,6 +9,7 @@
 #include "widgets/main_window.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/race_view.h"
 
 #include "test_support.h"
 
@@ -16,6 +18,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QScopeGuard>
 #include <QtTest>
 
 using namespace ipcui;
@@ -51,9 +54,11 @@ class TestMainWindow : public QObject {
 private slots:
     void runPauseAndClose()
     {
-        auto* window = new MainWindow(ipccore::readMqLimits());
+        auto* window = new MainWindow();
         window->setAttribute(Qt::WA_DeleteOnClose);
         QPointer<MainWindow> guard(window);
+        // If a check fails half-way, the window must still go, so its run stops and its objects are unlinked.
+        const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
         window->session()->setWorkerPath(ipctest::workerPath());
         window->show();
         QVERIFY(QTest::qWaitForWindowExposed(window));
@@ -73,6 +78,13 @@ private slots:
             !window->objectView()->objects().empty() && window->objectView()->objects().front().depth > 0, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(window->charts()->visiblePointCount(ChartPanel::ThroughputChart) > 0, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(window->ledgerView()->figure(QStringLiteral("received")) != QStringLiteral("0"), 5000);
+        // A race now would disturb the run's numbers and the run the race's: the Race view says so.
+        QVERIFY(!window->raceView()->startButton()->isEnabled());
+        QVERIFY(!window->raceView()->start().isEmpty());
+        QVERIFY(!window->benchRunner()->isRunning());
+        // The machine's mq limits came from the controller thread.
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->hasMqLimits(), 5000);
+        QCOMPARE(window->document()->limits().msgMax, window->session()->mqLimits().msgMax);
 
         // Select every consumer and press Pause.
         QTableView* table = window->processPanel()->table();

@@ -29,6 +29,12 @@ void RunController::assertThread() const
     Q_ASSERT(QThread::currentThread() == thread());
 }
 
+void RunController::readLimits()
+{
+    assertThread();
+    emit mqLimitsRead(ipccore::readMqLimits());
+}
+
 void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunOptions& options)
 {
     assertThread();

@@ -28,6 +28,8 @@ public:
     ~RunController() override; // stops a run still going (must be destroyed in its own thread)
 
     // The methods below must be called in the controller's thread.
+    // Reads /proc/sys/fs/mqueue here rather than on the GUI thread; answers with mqLimitsRead.
+    void readLimits();
     void start(const ipccore::Scenario& scenario, const ipccore::RunOptions& options);
     void stop();
     void pauseWorkers(const QList<int>& workers);
@@ -52,6 +54,7 @@ signals:
     void stopped(const ipcui::RunSummary& summary);
     void errorOccurred(const QString& message);
     void notice(const QString& message); // informational, e.g. leftovers of a crashed run were removed
+    void mqLimitsRead(const ipccore::MqLimits& limits);
 
 private:
     void tick();

@@ -10,6 +10,7 @@ RunSession::RunSession(QObject* parent)
     qRegisterMetaType<SnapshotPtr>();
     qRegisterMetaType<RunSummary>();
     qRegisterMetaType<RunState>();
+    qRegisterMetaType<ipccore::MqLimits>();
 
     m_thread.setObjectName(QStringLiteral("ipclab-runner"));
     m_controller = new RunController;
@@ -39,7 +40,13 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
     connect(m_controller, &RunController::notice, this, &RunSession::notice);
+    connect(m_controller, &RunController::mqLimitsRead, this, [this](const ipccore::MqLimits& limits) {
+        m_mqLimits = limits;
+        m_hasMqLimits = true;
+        emit mqLimitsRead(limits);
+    });
     m_thread.start();
+    post([](RunController* c) { c->readLimits(); });
 }
 
 RunSession::~RunSession()

@@ -53,6 +53,10 @@ public:
     quint64 snapshotCount() const { return m_snapshotCount; }
     const RunHistory& history() const { return m_history; }
     const RunSummary& lastSummary() const { return m_lastSummary; }
+    // The machine's mq limits, read once on the controller thread when the session is created. Until they arrive
+    // (a few milliseconds), the Linux defaults stand in and hasMqLimits() is false.
+    const ipccore::MqLimits& mqLimits() const { return m_mqLimits; }
+    bool hasMqLimits() const { return m_hasMqLimits; }
 
 signals:
     void stateChanged(ipcui::RunState state);
@@ -63,6 +67,7 @@ signals:
     void eventLogged(double t, int kind, const QString& text); // kind: int(ipccore::RunEvent::Kind)
     void errorOccurred(const QString& message);
     void notice(const QString& message);
+    void mqLimitsRead(const ipccore::MqLimits& limits);
 
 private:
     void setState(RunState state);
@@ -81,6 +86,8 @@ private:
     quint64 m_snapshotCount = 0;
     RunHistory m_history;
     RunSummary m_lastSummary;
+    ipccore::MqLimits m_mqLimits;
+    bool m_hasMqLimits = false;
 };
 
 } // namespace ipcui

@@ -3,6 +3,7 @@
 // Values that cross from the sampler thread to the GUI thread. A snapshot is shared immutable data: the sampler
 // builds it once and every consumer on the GUI thread reads the same instance, so fan-out costs no copies.
 
+#include "ipccore/limits.h"
 #include "ipccore/runner.h"
 
 #include <QMetaType>
@@ -30,3 +31,4 @@ enum class RunState { Idle, Starting, Running, Stopping };
 Q_DECLARE_METATYPE(ipcui::SnapshotPtr)
 Q_DECLARE_METATYPE(ipcui::RunSummary)
 Q_DECLARE_METATYPE(ipcui::RunState)
+Q_DECLARE_METATYPE(ipccore::MqLimits)

@@ -12,6 +12,13 @@ ScenarioDocument::ScenarioDocument(const ipccore::MqLimits& limits, QObject* par
     m_scenario.title = "New experiment";
 }
 
+void ScenarioDocument::setLimits(const ipccore::MqLimits& limits)
+{
+    m_limits = limits;
+    emit limitsChanged();
+    emit changed(); // the verdict on the experiment may change with the limits
+}
+
 void ScenarioDocument::setScenario(const ipccore::Scenario& scenario, const QString& source)
 {
     m_scenario = scenario;

@@ -15,10 +15,12 @@ namespace ipcui {
 class ScenarioDocument : public QObject {
     Q_OBJECT
 public:
-    explicit ScenarioDocument(const ipccore::MqLimits& limits, QObject* parent = nullptr);
+    explicit ScenarioDocument(const ipccore::MqLimits& limits = {}, QObject* parent = nullptr);
 
     const ipccore::Scenario& scenario() const { return m_scenario; }
     const ipccore::MqLimits& limits() const { return m_limits; }
+    // The GUI learns the machine's limits from the controller thread after start-up; later checks use them.
+    void setLimits(const ipccore::MqLimits& limits);
     // A bundled scenario's name or a file path; empty for a new experiment.
     QString source() const { return m_source; }
     bool isModified() const { return m_modified; }
@@ -56,6 +58,7 @@ signals:
     void scenarioReplaced(); // a whole new scenario (bundled, file)
     void objectsChanged();
     void workersChanged();
+    void limitsChanged();
     void changed(); // after any of the above
 
 private:

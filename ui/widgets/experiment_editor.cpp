@@ -87,6 +87,8 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
     limits->setWordWrap(true);
     limits->setStyleSheet(QStringLiteral("color: #546e7a;"));
     layout->addWidget(limits);
+    connect(document, &ScenarioDocument::limitsChanged, limits,
+        [limits, document] { limits->setText(document->limitsText()); });
 
     connect(document, &ScenarioDocument::changed, this, &ExperimentEditor::refreshProblem);
     connect(document, &ScenarioDocument::scenarioReplaced, this, [this] { m_refusal->clear(); });

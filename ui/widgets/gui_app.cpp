@@ -1,8 +1,10 @@
 #include "widgets/gui_app.h"
 
+#include "model/bench_runner.h"
 #include "model/quit_on_signal.h"
 #include "model/run_session.h"
 #include "widgets/main_window.h"
+#include "widgets/race_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -19,6 +21,45 @@ void printError(const QString& message)
 {
     QTextStream err(stderr);
     err << "ipclab: " << message << Qt::endl;
+}
+
+// --race: start a race from the Race tab's defaults; with a screenshot path, grab the window when it has finished.
+int runRace(QApplication& app, MainWindow& window, const QString& shotPath)
+{
+    window.showRace();
+    RaceView* race = window.raceView();
+    BenchRunner* bench = window.benchRunner();
+    int exitCode = 0;
+    if (!shotPath.isEmpty()) {
+        QObject::connect(bench, &BenchRunner::finished, &app, [&] {
+            // Let the charts lay out their new bars before the grab.
+            QTimer::singleShot(300, &window, [&] {
+                const QPixmap shot = window.grab();
+                if (shot.isNull() || !shot.save(shotPath, "PNG")) {
+                    printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+                    exitCode = 1;
+                }
+                app.exit(exitCode);
+            });
+        });
+        QObject::connect(bench, &BenchRunner::failed, &app, [&](const QString& message) {
+            printError(message);
+            app.exit(1);
+        });
+        QObject::connect(bench, &BenchRunner::cancelled, &app, [&] {
+            printError(QStringLiteral("the race was cancelled"));
+            app.exit(1);
+        });
+    }
+    QTimer::singleShot(0, race, [&] {
+        const QString reason = race->start();
+        if (reason.isEmpty())
+            return;
+        printError(reason);
+        if (!shotPath.isEmpty())
+            app.exit(1);
+    });
+    return app.exec();
 }
 } // namespace
 
@@ -44,7 +85,10 @@ int runGuiMain(int argc, char** argv)
         QStringLiteral("3"));
     const QCommandLineOption workerOption(QStringLiteral("worker"),
         QStringLiteral("Path of ipclab-worker (default: beside this program)."), QStringLiteral("path"));
-    parser.addOptions({ runOption, shotOption, afterOption, workerOption });
+    const QCommandLineOption raceOption(QStringLiteral("race"),
+        QStringLiteral("Open the Race tab and start a race with its default options; with --screenshot, save a PNG "
+                       "of the window when the race has finished, then quit."));
+    parser.addOptions({ runOption, shotOption, afterOption, workerOption, raceOption });
     parser.process(app);
 
     bool afterOk = false;
@@ -56,12 +100,20 @@ int runGuiMain(int argc, char** argv)
     }
     const bool screenshot = parser.isSet(shotOption);
     const QString shotPath = parser.value(shotOption);
+    if (parser.isSet(raceOption) && parser.isSet(runOption)) {
+        printError(QStringLiteral("--race and --run exclude each other: a race and a live run would disturb each "
+                                  "other's numbers"));
+        return 2;
+    }
 
     quitOnTerminationSignals();
-    MainWindow window(ipccore::readMqLimits());
+    MainWindow window;
     if (parser.isSet(workerOption))
-        window.session()->setWorkerPath(parser.value(workerOption));
+        window.setWorkerPath(parser.value(workerOption));
     window.show();
+
+    if (parser.isSet(raceOption))
+        return runRace(app, window, screenshot ? shotPath : QString());
 
     if (parser.isSet(runOption)) {
         const QString reason = window.loadScenario(parser.value(runOption));

@@ -1,5 +1,6 @@
 #include "widgets/main_window.h"
 
+#include "model/bench_runner.h"
 #include "model/process_table_model.h"
 #include "model/run_session.h"
 #include "model/scenario_catalog_model.h"
@@ -9,6 +10,7 @@
 #include "widgets/ledger_view.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/race_view.h"
 
 #include <QAction>
 #include <QCloseEvent>
@@ -33,12 +35,13 @@
 
 namespace ipcui {
 
-MainWindow::MainWindow(const ipccore::MqLimits& limits, QWidget* parent)
+MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
-    , m_document(new ScenarioDocument(limits, this))
+    , m_document(new ScenarioDocument({}, this))
     , m_catalog(new ScenarioCatalogModel(this))
     , m_session(new RunSession(this))
     , m_processModel(new ProcessTableModel(this))
+    , m_bench(new BenchRunner(this))
 {
     setWindowTitle(tr("IPC Lab"));
     buildToolbar();
@@ -64,6 +67,15 @@ MainWindow::MainWindow(const ipccore::MqLimits& limits, QWidget* parent)
     m_tabs->addTab(buildLiveView(), tr("Live"));
     m_editor = new ExperimentEditor(m_document, m_tabs);
     m_tabs->addTab(m_editor, tr("Experiment"));
+    m_race = new RaceView(m_bench, m_tabs);
+    m_tabs->addTab(m_race, tr("Race"));
+    m_tabs->setTabToolTip(2, tr("Race every transport against bare system calls and Python, and see what it costs"));
+    // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
+        const bool race = m_tabs->currentWidget() == m_race;
+        m_title->setVisible(!race);
+        m_description->setVisible(!race);
+    });
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
@@ -82,6 +94,7 @@ MainWindow::MainWindow(const ipccore::MqLimits& limits, QWidget* parent)
     connect(&m_renderTimer, &QTimer::timeout, this, &MainWindow::renderNow);
 
     connect(m_document, &ScenarioDocument::changed, this, &MainWindow::onScenarioChanged);
+    connect(m_session, &RunSession::mqLimitsRead, m_document, &ScenarioDocument::setLimits);
     connect(m_session, &RunSession::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_session, &RunSession::snapshotReceived, this, &MainWindow::scheduleRender);
     connect(m_session, &RunSession::errorOccurred, this, &MainWindow::showError);
@@ -107,8 +120,15 @@ MainWindow::MainWindow(const ipccore::MqLimits& limits, QWidget* parent)
     connect(m_processPanel, &ProcessPanel::killRequested, m_session, &RunSession::killWorkers);
     connect(m_processPanel, &ProcessPanel::rateRequested, m_session, &RunSession::setRate);
     connect(m_processPanel, &ProcessPanel::messageSizeRequested, m_session, &RunSession::setMessageSize);
+    connect(m_processPanel, &ProcessPanel::workUsRequested, m_session, &RunSession::setWorkUs);
     connect(m_charts, &ChartPanel::exportCsvRequested, this, &MainWindow::exportCsv);
     connect(m_charts, &ChartPanel::errorOccurred, this, &MainWindow::showError);
+    connect(m_race, &RaceView::errorOccurred, this, &MainWindow::showError);
+    connect(m_race, &RaceView::notice, this, &MainWindow::showNotice);
+    connect(m_bench, &BenchRunner::runningChanged, this, [this](bool running) {
+        updateRunAction();
+        m_runStatus->setText(running ? tr("Racing (the Race tab shows progress)") : tr("Idle"));
+    });
 
     const QString loaded = m_document->loadBundled(QString::fromLatin1(ipccore::DefaultScenarioName));
     if (!loaded.isEmpty())
@@ -280,10 +300,25 @@ void MainWindow::showIdleObjects()
     m_objectView->setObjects(objects, false);
 }
 
+void MainWindow::showRace()
+{
+    m_tabs->setCurrentWidget(m_race);
+}
+
+void MainWindow::setWorkerPath(const QString& path)
+{
+    m_session->setWorkerPath(path);
+    m_race->setWorkerPath(path);
+}
+
 void MainWindow::startRun()
 {
     if (m_session->isActive())
         return;
+    if (m_bench->isRunning()) {
+        showError(tr("A race is running: wait for it or cancel it, so that neither disturbs the other's numbers."));
+        return;
+    }
     const QString problem = m_document->problem();
     if (!problem.isEmpty()) {
         showError(tr("Cannot start: %1").arg(problem));
@@ -308,8 +343,7 @@ void MainWindow::onStateChanged(RunState state)
 {
     const bool active = state != RunState::Idle;
     m_runAction->setText(active ? tr("■  Stop  (Ctrl+R)") : tr("▶  Start  (Ctrl+R)"));
-    m_runAction->setToolTip(active ? tr("Stop the workers and unlink every object") : tr("Run the experiment"));
-    m_runAction->setEnabled(state != RunState::Stopping);
+    updateRunAction();
     if (QWidget* button = qobject_cast<QToolBar*>(m_runAction->parent())
             ? static_cast<QToolBar*>(m_runAction->parent())->widgetForAction(m_runAction)
             : nullptr) {
@@ -323,6 +357,7 @@ void MainWindow::onStateChanged(RunState state)
     m_openAction->setEnabled(!active);
     m_editor->setEnabled(!active);
     m_processPanel->setRunActive(state == RunState::Running);
+    m_race->setLiveRunActive(active);
     switch (state) {
     case RunState::Idle:
         m_runStatus->setText(tr("Idle"));
@@ -338,6 +373,18 @@ void MainWindow::onStateChanged(RunState state)
         m_runStatus->setText(tr("Stopping workers, unlinking objects…"));
         break;
     }
+}
+
+void MainWindow::updateRunAction()
+{
+    const RunState state = m_session->state();
+    const bool racing = m_bench->isRunning() && state == RunState::Idle;
+    m_runAction->setEnabled(state != RunState::Stopping && !racing);
+    if (racing)
+        m_runAction->setToolTip(tr("A race is running (Race tab): a live run now would disturb its numbers"));
+    else
+        m_runAction->setToolTip(
+            state != RunState::Idle ? tr("Stop the workers and unlink every object") : tr("Run the experiment"));
 }
 
 void MainWindow::scheduleRender()
@@ -489,6 +536,8 @@ void MainWindow::exportCsv()
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    // The bench thread's destructor waits for the race to end; cancelling now makes that wait short.
+    m_bench->cancel();
     if (m_session->isActive()) {
         // Close once the workers are stopped and every object is unlinked; the window stays responsive meanwhile.
         m_closeAfterStop = true;

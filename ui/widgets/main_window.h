@@ -2,10 +2,9 @@
 
 // The IPC Lab window. Layout, top to bottom: a toolbar (scenario picker, open/save, Start/Stop), the scenario's title
 // and explanation, then the live view (objects and ledger on the left, charts on the right, processes below) or the
-// experiment editor in a second tab. Snapshots arrive from RunSession at the sampling rate; the window repaints from
-// them with one coalescing timer at most 30 times a second.
+// experiment editor in a second tab, and the Race (the bench) in a third. Snapshots arrive from RunSession at the
+// sampling rate; the window repaints from them with one coalescing timer at most 30 times a second.
 
-#include "ipccore/limits.h"
 #include "ipccore/telemetry.h"
 #include "model/run_types.h"
 
@@ -20,12 +19,14 @@ class QTabWidget;
 
 namespace ipcui {
 
+class BenchRunner;
 class ChartPanel;
 class ExperimentEditor;
 class LedgerView;
 class ObjectView;
 class ProcessPanel;
 class ProcessTableModel;
+class RaceView;
 class RunSession;
 class ScenarioCatalogModel;
 class ScenarioDocument;
@@ -35,7 +36,8 @@ class MainWindow : public QMainWindow {
 public:
     static constexpr int RenderIntervalMs = 33; // ~30 Hz: smooth for the eye, cheap for the GUI thread
 
-    explicit MainWindow(const ipccore::MqLimits& limits, QWidget* parent = nullptr);
+    // The machine's mq limits arrive from the run controller's thread shortly after construction (no /proc read here).
+    explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // A bundled scenario's name or a JSON file. On failure the reason is shown and returned.
@@ -44,6 +46,10 @@ public:
     void stopRun();
     // Applies the latest snapshot to every view now instead of at the next render tick (screenshots, tests).
     void renderNow();
+    // Shows the Race tab.
+    void showRace();
+    // Where ipclab-worker is, for live runs and for the race's observation part; empty = beside this program.
+    void setWorkerPath(const QString& path);
 
     RunSession* session() const { return m_session; }
     ScenarioDocument* document() const { return m_document; }
@@ -53,6 +59,9 @@ public:
     ObjectView* objectView() const { return m_objectView; }
     LedgerView* ledgerView() const { return m_ledger; }
     ExperimentEditor* editor() const { return m_editor; }
+    RaceView* raceView() const { return m_race; }
+    BenchRunner* benchRunner() const { return m_bench; }
+    QTabWidget* tabs() const { return m_tabs; }
     QAction* runAction() const { return m_runAction; }
     QString lastError() const { return m_lastError; }
 
@@ -77,11 +86,13 @@ private:
     void saveScenario();
     void exportCsv();
     void showIdleObjects();
+    void updateRunAction();
 
     ScenarioDocument* m_document;
     ScenarioCatalogModel* m_catalog;
     RunSession* m_session;
     ProcessTableModel* m_processModel;
+    BenchRunner* m_bench;
 
     QComboBox* m_scenarioBox = nullptr;
     QAction* m_runAction = nullptr;
@@ -95,6 +106,7 @@ private:
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;
     ExperimentEditor* m_editor = nullptr;
+    RaceView* m_race = nullptr;
     QPlainTextEdit* m_events = nullptr;
     QLabel* m_runStatus = nullptr;
     QLabel* m_errorLabel = nullptr;

@@ -105,6 +105,16 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_size->setKeyboardTracking(false);
     m_size->setToolTip(tr("Frame size in bytes (header included) of the selected processes"));
     actions->addWidget(m_size);
+    actions->addWidget(new QLabel(tr("Work:"), this));
+    m_work = new QSpinBox(this);
+    m_work->setObjectName(QStringLiteral("liveWork"));
+    // Like the others: ipccore validates (it knows the upper bound) and a refusal is shown, nothing is clamped.
+    m_work->setRange(0, std::numeric_limits<int>::max());
+    m_work->setSuffix(tr(" µs"));
+    m_work->setKeyboardTracking(false);
+    m_work->setToolTip(tr("Simulated work per message of the selected processes, in microseconds (0 to 1,000,000): "
+                          "slow consumers let the buffer fill"));
+    actions->addWidget(m_work);
     layout->addLayout(actions);
 
     m_table = new QTableView(this);
@@ -149,6 +159,10 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         if (!m_loading && !selectedWorkers().isEmpty())
             emit messageSizeRequested(selectedWorkers(), quint32(std::max(0, bytes)));
     });
+    connect(m_work, &QSpinBox::valueChanged, this, [this](int microseconds) {
+        if (!m_loading && !selectedWorkers().isEmpty())
+            emit workUsRequested(selectedWorkers(), quint32(std::max(0, microseconds)));
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         loadControlsFromSelection();
         updateActions();
@@ -180,7 +194,7 @@ void ProcessPanel::updateActions()
     m_addConsumer->setEnabled(m_active);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
-             static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size) })
+             static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size), static_cast<QWidget*>(m_work) })
         w->setEnabled(m_active && selected);
 }
 
@@ -194,6 +208,7 @@ void ProcessPanel::loadControlsFromSelection()
     m_rate->setValue(worker.rate);
     m_rateSlider->setValue(sliderFromRate(worker.rate));
     m_size->setValue(int(worker.messageSize));
+    m_work->setValue(int(std::min<std::uint64_t>(worker.workUs, std::uint64_t(std::numeric_limits<int>::max()))));
     m_loading = false;
 }
 

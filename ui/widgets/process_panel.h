@@ -1,8 +1,8 @@
 #pragma once
 
 // The process table and what can be done to the selected processes: add a producer or consumer, pause (SIGSTOP),
-// resume (SIGCONT), terminate (SIGTERM), kill -9, and change rate and message size live. The panel only emits
-// requests; MainWindow forwards them to the run's controller thread.
+// resume (SIGCONT), terminate (SIGTERM), kill -9, and change rate, message size and work time live. The panel only
+// emits requests; MainWindow forwards them to the run's controller thread.
 
 #include "ipccore/telemetry.h"
 
@@ -31,6 +31,7 @@ public:
 
     QDoubleSpinBox* rateBox() const { return m_rate; }
     QSpinBox* sizeBox() const { return m_size; }
+    QSpinBox* workBox() const { return m_work; }
 
 signals:
     void addRequested(ipccore::Role role, const QList<int>& selection);
@@ -40,6 +41,7 @@ signals:
     void killRequested(const QList<int>& workers);
     void rateRequested(const QList<int>& workers, double messagesPerSecond);
     void messageSizeRequested(const QList<int>& workers, quint32 bytes);
+    void workUsRequested(const QList<int>& workers, quint32 microseconds);
 
 private:
     void updateActions();
@@ -56,6 +58,7 @@ private:
     QSlider* m_rateSlider;
     QDoubleSpinBox* m_rate;
     QSpinBox* m_size;
+    QSpinBox* m_work;
     bool m_active = false;
     bool m_loading = false;
 };
