@@ -585,8 +585,11 @@ Result<BenchReport> runBench(
             break;
         case StepKind::TelemetryOn:
         case StepKind::TelemetryOff: {
-            auto rate = bench::measureIpccore(
-                TransportKind::ShmSpsc, 64, o.messages, step.kind == StepKind::TelemetryOn, cancel);
+            // At least a million messages (about 0.1-0.2 s on shm-spsc): with the few thousand a quick race uses, a
+            // run lasts milliseconds and the on/off ratio is scheduling noise (0.5x to 1.8x was seen).
+            constexpr std::uint64_t MinTelemetryMessages = 1'000'000;
+            auto rate = bench::measureIpccore(TransportKind::ShmSpsc, 64, std::max(o.messages, MinTelemetryMessages),
+                step.kind == StepKind::TelemetryOn, cancel);
             if (!rate)
                 return rate.error();
             (step.kind == StepKind::TelemetryOn ? telemetryOn : telemetryOff).push_back(*rate);
