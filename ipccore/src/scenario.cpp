@@ -390,8 +390,18 @@ Result<Scenario> parseScenario(std::string_view jsonText, std::string_view sourc
         return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
             "Not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column)
                 + ". Fix the syntax there (a missing comma, quote or bracket is the usual cause)");
+    } catch (const json::exception& e) {
+        // Valid syntax the parser still refuses, such as a number too large for a double (found by the fuzzer).
+        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
+            std::string("The JSON cannot be read: ") + e.what() + ". Check the numbers and strings in the file");
     }
-    return fromJson(j, source);
+    try {
+        return fromJson(j, source);
+    } catch (const json::exception& e) {
+        // ipccore throws nothing across its API, whatever the file holds.
+        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
+            std::string("A value cannot be read: ") + e.what());
+    }
 }
 
 Result<Scenario> loadScenarioFile(const std::string& path)
