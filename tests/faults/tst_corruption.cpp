@@ -69,7 +69,7 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;
         const std::string prefix = r.prefix();
-        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received > 100, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received > 100, 30000);
 
         std::mt19937 rng(12345);
         auto ring = SharedMemory::open(prefix + "ring", Access::ReadWrite);
@@ -90,9 +90,9 @@ private slots:
             (void)r.sample();
             QTest::qWait(2);
         }
-        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "ring-consumer")->corrupt > 0, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "spsc-consumer")->corrupt > 0, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "value-consumer")->corrupt > 0, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "ring-consumer")->corrupt > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "spsc-consumer")->corrupt > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(find(r.sample(), "value-consumer")->corrupt > 0, 30000);
 
         // 2. Garbage in a telemetry slot (the runner reads it): sampling must go on without crashing.
         // The value reader's slot (index 3): its garbage controls may well stop it, which is fine; the ring's
@@ -113,7 +113,7 @@ private slots:
         header->tail.store(0x1234'5678ull);
         // The producer reads the indices at its next message and stops with an error; the consumer, with no
         // further "full" token coming, simply waits (it never gets to read the damaged indices).
-        QTRY_VERIFY_WITH_TIMEOUT(!find(r.sample(), "ring-producer")->alive, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!find(r.sample(), "ring-producer")->alive, 30000);
         const Snapshot afterDamage = r.sample(); // keep it alive: find() points into it
         const WorkerStatus* producer = find(afterDamage, "ring-producer");
         QCOMPARE(producer->state, WorkerState::Dead);

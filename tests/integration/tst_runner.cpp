@@ -306,7 +306,7 @@ private slots:
         QCOMPARE(r.pauseWorker(99).error().code, ErrorCode::InvalidArgument);
         QVERIFY(r.setRate(0, 250));
         QVERIFY(r.setMessageSize(0, 48));
-        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[0].rate == 250 && r.sample().workers[0].messageSize == 48, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[0].rate == 250 && r.sample().workers[0].messageSize == 48, 30000);
         const Report report = r.stop();
         QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
     }

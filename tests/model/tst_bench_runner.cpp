@@ -133,7 +133,7 @@ private slots:
         QSignalSpy finished(&runner, &BenchRunner::finished);
         QSignalSpy failed(&runner, &BenchRunner::failed);
         QCOMPARE(runner.start(longOptions()), QString());
-        QVERIFY(progress.wait(10000));
+        QVERIFY(progress.wait(30000));
         QElapsedTimer clock;
         clock.start();
         runner.cancel();
@@ -158,7 +158,7 @@ private slots:
             BenchRunner runner;
             QSignalSpy progress(&runner, &BenchRunner::progress);
             QCOMPARE(runner.start(longOptions()), QString());
-            QVERIFY(progress.wait(10000));
+            QVERIFY(progress.wait(30000));
             clock.start();
         }
         QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));

@@ -53,32 +53,32 @@ private slots:
         QVERIFY(!scenario.workers.empty());
         QVERIFY(session.start(scenario));
         QVERIFY(!session.start(scenario)); // one run at a time
-        QVERIFY(started.wait(10000));
+        QVERIFY(started.wait(30000));
         QVERIFY2(session.prefix().startsWith(QStringLiteral("/ipclab-")), qPrintable(session.prefix()));
         const QString needle = session.prefix().mid(1);
 
         // Live data flows: messages move and the buffer holds some.
-        QTRY_VERIFY_WITH_TIMEOUT(session.latest() && session.latest()->ledger.received > 0, 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(session.history().totalRate() > 0, 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(session.latest()->objects.front().depth > 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.latest() && session.latest()->ledger.received > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.history().totalRate() > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.latest()->objects.front().depth > 0, 30000);
         QVERIFY(session.history().sampleCount() > 0);
 
         // Pausing every consumer fills the buffer and blocks every producer on "full".
         const QList<int> consumers = workersOfRole(*session.latest(), ipccore::Role::Consumer);
         QVERIFY(!consumers.isEmpty());
         session.pauseWorkers(consumers);
-        QTRY_VERIFY_WITH_TIMEOUT(allBlockedFull(session), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(allBlockedFull(session), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            session.latest()->objects.front().depth, std::int64_t(session.latest()->objects.front().capacity), 5000);
+            session.latest()->objects.front().depth, std::int64_t(session.latest()->objects.front().capacity), 30000);
         // Resuming lets messages flow again. (Not "no producer blocked": in this scenario the producers make more
         // than the consumers take, so they are blocked on "full" most of the time even while everything flows.)
         const std::uint64_t receivedWhilePaused = session.latest()->ledger.received;
         session.resumeWorkers(consumers);
-        QTRY_VERIFY_WITH_TIMEOUT(session.latest()->ledger.received > receivedWhilePaused + 10, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(session.latest()->ledger.received > receivedWhilePaused + 10, 30000);
 
         // A bad control value is refused by ipccore and reported, not applied.
         session.setMessageSize({ 0 }, 1u << 30);
-        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 30000);
 
         session.stop();
         QVERIFY(stopped.wait(15000));
@@ -97,14 +97,14 @@ private slots:
             QSignalSpy started(&session, &RunSession::runStarted);
             ipccore::Scenario scenario = defaultScenario();
             QVERIFY(session.start(scenario));
-            QVERIFY(started.wait(10000));
+            QVERIFY(started.wait(30000));
             needle = session.prefix().mid(1);
-            QTRY_VERIFY_WITH_TIMEOUT(session.latest() != nullptr, 5000);
+            QTRY_VERIFY_WITH_TIMEOUT(session.latest() != nullptr, 30000);
             const std::size_t before = session.latest()->workers.size();
             ipccore::WorkerSpec extra = scenario.workers.back();
             extra.name = "extra-consumer";
             session.addWorker(extra);
-            QTRY_COMPARE_WITH_TIMEOUT(session.latest()->workers.size(), before + 1, 10000);
+            QTRY_COMPARE_WITH_TIMEOUT(session.latest()->workers.size(), before + 1, 30000);
             QCOMPARE(session.latest()->workers.back().name, std::string("extra-consumer"));
             // Leaving the scope with the run going: the destructor stops it and unlinks everything.
         }
@@ -118,7 +118,7 @@ private slots:
         RunSession session;
         QSignalSpy limits(&session, &RunSession::mqLimitsRead);
         QVERIFY(!session.hasMqLimits()); // nothing is read on this thread
-        QVERIFY(limits.wait(5000));
+        QVERIFY(limits.wait(30000));
         QVERIFY(session.hasMqLimits());
         const ipccore::MqLimits expected = ipccore::readMqLimits();
         QCOMPARE(session.mqLimits().msgMax, expected.msgMax);
@@ -134,8 +134,8 @@ private slots:
         ipccore::Scenario scenario = defaultScenario();
         scenario.workers.front().object = "no-such-object";
         QVERIFY(session.start(scenario));
-        QVERIFY(errors.wait(10000));
-        QTRY_COMPARE_WITH_TIMEOUT(session.state(), RunState::Idle, 5000);
+        QVERIFY(errors.wait(30000));
+        QTRY_COMPARE_WITH_TIMEOUT(session.state(), RunState::Idle, 30000);
         QVERIFY(errors.first().first().toString().contains(QStringLiteral("no-such-object")));
     }
 };

@@ -16,9 +16,9 @@
 #include <QAction>
 #include <QItemSelectionModel>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTableView>
-#include <QScopeGuard>
 #include <QtTest>
 
 using namespace ipcui;
@@ -67,23 +67,24 @@ private slots:
 
         QSignalSpy started(window->session(), &RunSession::runStarted);
         window->runAction()->trigger(); // the Start button / Ctrl+R
-        QVERIFY(started.wait(10000));
+        QVERIFY(started.wait(30000));
         const QString needle = window->session()->prefix().mid(1);
         QVERIFY(!needle.isEmpty());
 
         ProcessTableModel* model = window->processModel();
-        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), int(window->document()->scenario().workers.size()), 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(totalRate(*model, ipccore::Role::Consumer) > 0, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), int(window->document()->scenario().workers.size()), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(totalRate(*model, ipccore::Role::Consumer) > 0, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(
-            !window->objectView()->objects().empty() && window->objectView()->objects().front().depth > 0, 10000);
-        QTRY_VERIFY_WITH_TIMEOUT(window->charts()->visiblePointCount(ChartPanel::ThroughputChart) > 0, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(window->ledgerView()->figure(QStringLiteral("received")) != QStringLiteral("0"), 5000);
+            !window->objectView()->objects().empty() && window->objectView()->objects().front().depth > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(window->charts()->visiblePointCount(ChartPanel::ThroughputChart) > 0, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window->ledgerView()->figure(QStringLiteral("received")) != QStringLiteral("0"), 30000);
         // A race now would disturb the run's numbers and the run the race's: the Race view says so.
         QVERIFY(!window->raceView()->startButton()->isEnabled());
         QVERIFY(!window->raceView()->start().isEmpty());
         QVERIFY(!window->benchRunner()->isRunning());
         // The machine's mq limits came from the controller thread.
-        QTRY_VERIFY_WITH_TIMEOUT(window->session()->hasMqLimits(), 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(window->session()->hasMqLimits(), 30000);
         QCOMPARE(window->document()->limits().msgMax, window->session()->mqLimits().msgMax);
 
         // Select every consumer and press Pause.
@@ -99,7 +100,7 @@ private slots:
         QVERIFY(pause && pause->isEnabled());
         const QList<int> selectedBefore = window->processPanel()->selectedWorkers();
         QTest::mouseClick(pause, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(producersBlockedFull(*model), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(producersBlockedFull(*model), 30000);
         QTRY_VERIFY_WITH_TIMEOUT(window->objectView()->objects().front().depth
                 == std::int64_t(window->objectView()->objects().front().capacity),
             5000);
