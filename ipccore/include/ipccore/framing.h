@@ -41,7 +41,7 @@ FrameCheck checkFrame(std::span<const std::byte> frame, FrameHeader& header);
 // Per-consumer bookkeeping of what arrived from each producer.
 class SequenceTracker {
 public:
-    static constexpr std::size_t MaxProducers = 256;
+    static constexpr std::size_t MaxProducers = 4096; // = TelemetryBoard::MaxSlots: producer ids are slot indices
 
     enum class Outcome { InOrder, Gap, Duplicate, OutOfOrder };
 

@@ -79,7 +79,7 @@ class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     static constexpr std::uint32_t Version = 1;
-    static constexpr std::uint32_t MaxSlots = 256;
+    static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
     static Result<TelemetryBoard> create(const std::string& name, std::uint32_t slots);
