@@ -341,6 +341,11 @@ public:
         }
         return values;
     }
+    std::uint64_t lockProgress() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        return header->head.load(std::memory_order_acquire) + header->tail.load(std::memory_order_acquire);
+    }
     int lockValue() override
     {
         auto v = m_mutex.value();
@@ -524,6 +529,10 @@ public:
     {
         auto* header = static_cast<shmlayout::ValueHeader*>(m_shm.data());
         return header->sequence.load(std::memory_order_relaxed) > 0 ? 1 : 0;
+    }
+    std::uint64_t lockProgress() override
+    {
+        return static_cast<shmlayout::ValueHeader*>(m_shm.data())->sequence.load(std::memory_order_acquire);
     }
     int lockValue() override
     {

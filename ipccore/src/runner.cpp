@@ -26,7 +26,8 @@ namespace ipccore {
 
 namespace {
 
-constexpr std::uint64_t StopGraceNs = 3'000'000'000ull;
+// Long enough for a consumer to drain its socket connections (up to 2 s) on a slow, sanitized build.
+constexpr std::uint64_t StopGraceNs = 5'000'000'000ull;
 constexpr std::uint64_t RateWindowNs = 250'000'000ull;
 constexpr std::uint64_t CpuRefreshNs = 250'000'000ull;
 
@@ -137,7 +138,8 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
-        std::uint64_t lockTakenSinceNs = 0; // when the lock was first seen taken, continuously; 0 = free
+        std::uint64_t lockTakenSinceNs = 0; // since when the lock has looked stuck (see repairDeadHolders); 0 = not
+        std::uint64_t lockProgressAtStart = 0;
         bool frozenReported = false;
     };
 
@@ -643,8 +645,16 @@ struct Runner::Impl {
                     liveStopped = liveStopped || w.pausedBySignal || w.procState == 'T' || w.procState == 't';
                 }
             }
+            // "Stuck" means: taken at every sample for LockStuckNs, while no live worker ever showed that it held
+            // it and nobody got through it (the indices did not move). Only then can the holder be the dead one; a
+            // busy lock that live workers take in turns is seen taken at many samples, but it makes progress.
             const bool taken = o.channel->lockValue() == 0;
-            o.lockTakenSinceNs = taken ? (o.lockTakenSinceNs ? o.lockTakenSinceNs : now) : 0;
+            const std::uint64_t progress = o.channel->lockProgress();
+            if (!taken || liveHolder || progress != o.lockProgressAtStart) {
+                o.lockTakenSinceNs = taken && !liveHolder ? now : 0;
+                o.lockProgressAtStart = progress;
+            } else if (o.lockTakenSinceNs == 0)
+                o.lockTakenSinceNs = now;
             if (dead.empty())
                 continue;
             const bool deadHeldLock = std::any_of(

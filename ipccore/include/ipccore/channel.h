@@ -100,6 +100,9 @@ public:
     };
     // 1 when the lock is free, 0 when taken, -1 when the object has no lock.
     virtual int lockValue() { return -1; }
+    // A number that changes whenever anyone gets through the lock (ring: head + tail; value: the sequence). While
+    // a lock is really held by a dead process, it cannot change.
+    virtual std::uint64_t lockProgress() { return 0; }
     // Frees a lock whose holder is dead. Returns what was done, for the event log.
     virtual std::string releaseDeadLock() { return {}; }
     // Gives back the slot token a dead worker held, judging from its phase and the ring's indices.
