@@ -202,13 +202,27 @@ public:
                 "The frame does not fit a slot of " + std::to_string(m_ring.view.stride) + " bytes");
         // The textbook order: an empty slot first, then the lock. Taking them the other way round deadlocks.
         // The phase is published after each step so the runner can return the tokens of a worker killed mid-way.
-        if (Status st = acquire(m_ring.empty, WorkerState::BlockedFull, hooks); !st)
-            return st;
-        hooks.setPhase(RingPhase::HasSlot);
+        for (;;) {
+            if (Status st = acquire(m_ring.empty, WorkerState::BlockedFull, hooks); !st)
+                return st;
+            hooks.setPhase(RingPhase::HasSlot);
+            auto done = publishLocked(frame, hooks);
+            if (!done || *done)
+                return done ? Status {} : Status(done.error());
+            // A surplus "empty" token: the ring was full after all. Drop the token and wait again.
+        }
+    }
+
+private:
+    // Holds one "empty" token. Returns true once the frame is in the ring, false when the token turned out to be
+    // surplus: a token handed back twice after a worker was killed between its post and its phase update. The
+    // semaphores are only hints here; the indices, read under the lock, are the truth (shared/RELIABILITY.md F4).
+    Result<bool> publishLocked(std::span<const std::byte> frame, WaitHooks& hooks)
+    {
         if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
             (void)m_ring.empty.post(); // give the slot back
             hooks.setPhase(0);
-            return st;
+            return st.error();
         }
         RingView& v = m_ring.view;
         const std::uint64_t head = v.header->head.load(std::memory_order_relaxed);
@@ -216,7 +230,12 @@ public:
         hooks.setPhaseIndex(head);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
         hooks.insideLock();
-        if (head < tail || head - tail >= v.capacity) {
+        if (head >= tail && head - tail == v.capacity) {
+            (void)m_ring.mutex.post();
+            hooks.setPhase(0);
+            return false;
+        }
+        if (head < tail || head - tail > v.capacity) {
             (void)m_ring.mutex.post();
             (void)m_ring.empty.post();
             hooks.setPhase(0);
@@ -232,10 +251,11 @@ public:
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         Status st = m_ring.full.post();
         hooks.setPhase(0);
-        return st;
+        if (!st)
+            return st.error();
+        return true;
     }
 
-private:
     RingParts m_ring;
 };
 
@@ -246,10 +266,15 @@ public:
     { }
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
-        if (Status st = acquire(m_ring.full, WorkerState::BlockedEmpty, hooks); !st)
-            return st.error();
-        hooks.setPhase(RingPhase::HasSlot);
-        return takeLocked(buffer, hooks);
+        for (;;) {
+            if (Status st = acquire(m_ring.full, WorkerState::BlockedEmpty, hooks); !st)
+                return st.error();
+            hooks.setPhase(RingPhase::HasSlot);
+            auto r = takeLocked(buffer, hooks);
+            if (!r || *r > 0)
+                return r;
+            // A surplus "full" token: the ring was empty after all (see takeLocked). Wait again.
+        }
     }
     Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
     {
@@ -263,7 +288,8 @@ public:
     }
 
 private:
-    // Holds one "full" token; takes the lock and the slot.
+    // Holds one "full" token; takes the lock and the slot. Returns 0 when the token turned out to be surplus (the
+    // ring is empty: a token handed back twice after a kill); the indices, not the semaphores, are the truth.
     Result<std::size_t> takeLocked(std::span<std::byte> buffer, WaitHooks& hooks)
     {
         if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
@@ -277,7 +303,12 @@ private:
         hooks.setPhaseIndex(tail);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
         hooks.insideLock();
-        if (head <= tail || head - tail > v.capacity) {
+        if (head == tail) {
+            (void)m_ring.mutex.post();
+            hooks.setPhase(0);
+            return std::size_t(0);
+        }
+        if (head < tail || head - tail > v.capacity) {
             (void)m_ring.mutex.post();
             (void)m_ring.full.post();
             hooks.setPhase(0);
