@@ -647,11 +647,6 @@ Result<SpscView> viewSpsc(const SharedMemory& shm, const ChannelAddress& address
         stride };
 }
 
-Result<SharedMemory> openSpscMemory(const ChannelAddress& a)
-{
-    return SharedMemory::open(a.name, Access::ReadWrite, shmlayout::spscBytes(a.capacity, a.messageSize));
-}
-
 class SpscProducer final : public ProducerEndpoint {
 public:
     SpscProducer(SharedMemory shm, SpscView view)
@@ -1258,6 +1253,21 @@ Result<std::unique_ptr<ChannelObject>> ChannelObject::create(const ChannelAddres
     return detail::makeError(ErrorCode::NotSupported, "create channel", a.name, "Unknown transport");
 }
 
+namespace {
+// Opens a channel's shared memory, checks its header with `view`, and builds the endpoint from the two.
+template <typename Endpoint, typename Base, typename ViewFn>
+Result<std::unique_ptr<Base>> openMapped(const ChannelAddress& a, Access access, std::size_t bytes, ViewFn view)
+{
+    auto shm = SharedMemory::open(a.name, access, bytes);
+    if (!shm)
+        return shm.error();
+    auto checked = view(*shm, a);
+    if (!checked)
+        return checked.error();
+    return std::unique_ptr<Base>(new Endpoint(std::move(*shm), *checked));
+}
+} // namespace
+
 Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks& hooks)
 {
     auto cancel = [&] { return hooks.stopRequested(); };
@@ -1274,24 +1284,12 @@ Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, 
             return parts.error();
         return std::unique_ptr<ProducerEndpoint>(new RingProducer(std::move(*parts)));
     }
-    case TransportKind::ShmValue: {
-        auto shm = SharedMemory::open(a.name, Access::ReadWrite, shmlayout::valueBytes(a.messageSize));
-        if (!shm)
-            return shm.error();
-        auto view = viewValue(*shm, a);
-        if (!view)
-            return view.error();
-        return std::unique_ptr<ProducerEndpoint>(new ValueProducer(std::move(*shm), *view));
-    }
-    case TransportKind::ShmSpsc: {
-        auto shm = openSpscMemory(a);
-        if (!shm)
-            return shm.error();
-        auto view = viewSpsc(*shm, a);
-        if (!view)
-            return view.error();
-        return std::unique_ptr<ProducerEndpoint>(new SpscProducer(std::move(*shm), *view));
-    }
+    case TransportKind::ShmValue:
+        return openMapped<ValueProducer, ProducerEndpoint>(
+            a, Access::ReadWrite, shmlayout::valueBytes(a.messageSize), viewValue);
+    case TransportKind::ShmSpsc:
+        return openMapped<SpscProducer, ProducerEndpoint>(
+            a, Access::ReadWrite, shmlayout::spscBytes(a.capacity, a.messageSize), viewSpsc);
     case TransportKind::Fifo: {
         auto s = Fifo::openWriter(a.name, ConnectTimeout, cancel);
         if (!s)
@@ -1323,24 +1321,12 @@ Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a)
             return parts.error();
         return std::unique_ptr<ConsumerEndpoint>(new RingConsumer(std::move(*parts)));
     }
-    case TransportKind::ShmValue: {
-        auto shm = SharedMemory::open(a.name, Access::ReadOnly, shmlayout::valueBytes(a.messageSize));
-        if (!shm)
-            return shm.error();
-        auto view = viewValue(*shm, a);
-        if (!view)
-            return view.error();
-        return std::unique_ptr<ConsumerEndpoint>(new ValueConsumer(std::move(*shm), *view));
-    }
-    case TransportKind::ShmSpsc: {
-        auto shm = openSpscMemory(a);
-        if (!shm)
-            return shm.error();
-        auto view = viewSpsc(*shm, a);
-        if (!view)
-            return view.error();
-        return std::unique_ptr<ConsumerEndpoint>(new SpscConsumer(std::move(*shm), *view));
-    }
+    case TransportKind::ShmValue:
+        return openMapped<ValueConsumer, ConsumerEndpoint>(
+            a, Access::ReadOnly, shmlayout::valueBytes(a.messageSize), viewValue);
+    case TransportKind::ShmSpsc:
+        return openMapped<SpscConsumer, ConsumerEndpoint>(
+            a, Access::ReadWrite, shmlayout::spscBytes(a.capacity, a.messageSize), viewSpsc);
     case TransportKind::Fifo: {
         auto s = Fifo::openReader(a.name);
         if (!s)
