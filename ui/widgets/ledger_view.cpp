@@ -24,8 +24,10 @@ LedgerView::LedgerView(QWidget* parent)
         { "sent", tr("sent"), tr("Messages the producers have sent"), false },
         { "received", tr("received"), tr("Messages the consumers have received"), false },
         { "inFlight", tr("in flight"), tr("Sent, not yet received and not lost: in the objects now"), false },
-        { "lost", tr("lost"), tr("Never received: overwritten (shared value), or taken along by a killed worker (counted when the run "
-              "stops; at most the message it had in hand)"), true },
+        { "lost", tr("lost"),
+            tr("Never received: overwritten (shared value), or taken along by a killed worker (counted when the run "
+               "stops; at most the message it had in hand)"),
+            true },
         { "duplicated", tr("duplicated"), tr("Received more than once"), true },
         { "corrupt", tr("corrupt"), tr("Received with a bad checksum (torn or mixed writes)"), true },
     };

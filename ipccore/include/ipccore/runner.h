@@ -96,8 +96,8 @@ struct Ledger {
     // seen counting a message before its producer has: never shown below zero.
     std::int64_t inFlight() const
     {
-        return std::max<std::int64_t>(0,
-            std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers));
+        return std::max<std::int64_t>(
+            0, std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers));
     }
 };
 
