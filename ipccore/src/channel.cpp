@@ -864,6 +864,7 @@ private:
 // Reads frames out of a byte stream through a user-space buffer: one read() brings in as many frames as the kernel
 // has (up to 64 KiB), so a busy consumer makes far fewer system calls than one read for the header and one for the
 // body of every frame. Waiting happens only between frames, never inside one (a started frame is finished).
+// What sits in that buffer is gone if the process is killed; given hooks, the reader keeps them told how much.
 class FrameReader {
 public:
     FrameReader(Stream stream, std::size_t maxFrame)
@@ -878,15 +879,17 @@ public:
     // complete frame yet; PeerGone means the stream ended between frames; Corrupt with ENODATA means it ended
     // inside a frame (its writer was killed); Corrupt otherwise means damaged bytes (once; the reader then slides
     // to the next frame boundary by itself).
-    Result<std::size_t> tryNext(std::span<std::byte> out)
+    Result<std::size_t> tryNext(std::span<std::byte> out, WaitHooks* hooks = nullptr)
     {
         for (int attempt = 0; attempt < 2; ++attempt) {
             auto framed = takeBuffered(out);
+            if (framed && *framed > 0 && hooks)
+                hooks->setReadAhead(m_ahead);
             if (!framed || *framed > 0)
                 return framed;
             if (attempt == 1)
                 break;
-            const Fill fill = fillOnce();
+            const Fill fill = fillOnce(hooks);
             if (fill == Fill::Ended)
                 return ended();
             if (fill == Fill::Empty)
@@ -930,30 +933,60 @@ private:
             m_resyncing = false;
             std::memcpy(out.data(), m_buffer.data() + m_begin, header.length);
             m_begin += header.length;
+            if (m_ahead > 0)
+                --m_ahead;
             return std::size_t(header.length);
         }
         return std::size_t(0);
     }
 
-    Fill fillOnce()
+    Fill fillOnce(WaitHooks* hooks)
     {
         if (m_begin > 0 && (m_end == m_begin || m_buffer.size() - m_end < m_maxFrame)) {
             std::memmove(m_buffer.data(), m_buffer.data() + m_begin, buffered());
             m_end -= m_begin;
             m_begin = 0;
         }
+        const std::size_t space = m_buffer.size() - m_end;
+        // Killed inside the read or just after it, the process takes at most this many frames with it.
+        if (hooks)
+            hooks->setReadAhead(std::uint32_t(m_ahead + 1 + space / FrameHeaderSize));
         for (;;) {
-            const ssize_t n = read(m_stream.nativeHandle(), m_buffer.data() + m_end, m_buffer.size() - m_end);
+            const ssize_t n = read(m_stream.nativeHandle(), m_buffer.data() + m_end, space);
             if (n > 0) {
                 m_end += std::size_t(n);
+                m_ahead = countAhead();
+                if (hooks)
+                    hooks->setReadAhead(m_ahead);
                 return Fill::Data;
             }
             if (n == 0)
                 return Fill::Ended;
             if (errno == EINTR)
                 continue;
+            if (hooks)
+                hooks->setReadAhead(m_ahead);
             return Fill::Empty; // EAGAIN, or an error that the next poll will show as hang-up
         }
+    }
+
+    // Frames whole or begun in the buffer. A fill starts only when no whole frame is buffered, so this walk is
+    // over new frames only. Past a damaged header nothing can be parsed: every 32 bytes may be a frame.
+    std::uint32_t countAhead() const
+    {
+        std::uint32_t frames = 0;
+        std::size_t at = m_begin;
+        while (at < m_end) {
+            FrameHeader header;
+            if (m_end - at < FrameHeaderSize)
+                return frames + 1;
+            std::memcpy(&header, m_buffer.data() + at, sizeof header);
+            if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame)
+                return frames + std::uint32_t((m_end - at + FrameHeaderSize - 1) / FrameHeaderSize);
+            ++frames;
+            at += header.length;
+        }
+        return frames;
     }
 
     Result<std::size_t> ended()
@@ -968,6 +1001,7 @@ private:
     std::size_t m_maxFrame;
     std::vector<std::byte> m_buffer;
     std::size_t m_begin = 0, m_end = 0;
+    std::uint32_t m_ahead = 0; // frames whole or begun between m_begin and m_end (an upper bound while resyncing)
     bool m_resyncing = false;
     std::uint64_t m_skipped = 0;
 };
@@ -981,7 +1015,7 @@ public:
     {
         bool reported = false;
         for (;;) {
-            auto r = m_reader.tryNext(buffer);
+            auto r = m_reader.tryNext(buffer, &hooks);
             if (!r || *r > 0)
                 return r;
             if (hooks.stopRequested())

@@ -118,7 +118,7 @@ struct Runner::Impl {
         char procState = '?';
         // What the worker held when it died (read from its slot after it was reaped).
         bool killed = false; // ended by a signal, or by an error while holding something
-        bool heldMessage = false;
+        std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
         bool waitingKnown = false; // waitingText describes waitingState (sample path cache)
@@ -306,7 +306,7 @@ struct Runner::Impl {
         w.alive = false;
         w.endNs = now;
         const WorkerSlot& slot = board->slot(w.slot);
-        w.heldMessage = slot.holding.load(std::memory_order_acquire) != 0;
+        w.heldMessages = slot.holding.load(std::memory_order_acquire);
         w.holder.role = w.spec.role;
         w.holder.phase = slot.phase.load(std::memory_order_acquire);
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
@@ -523,6 +523,11 @@ struct Runner::Impl {
         }();
         return frames;
     }
+    // A stream consumer's own read-ahead buffer (see FrameReader in channel.cpp), in smallest frames.
+    static std::uint64_t readerBufferFrames(std::uint64_t messageSize)
+    {
+        return std::max<std::uint64_t>(65536, 2 * messageSize) / FrameHeaderSize + 1;
+    }
 
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
     Ledger ledgerFor(
@@ -547,10 +552,11 @@ struct Runner::Impl {
                 gaps += s.gaps;
             }
         }
-        // What killed workers may have taken with them: a message in hand each (mq, rings, value, FIFO), or for
-        // a socket consumer whatever sat in the kernel buffers of the connections it had accepted, which die
-        // with it (each holds at most the writer's send buffer, /proc/sys/net/core/wmem_default bytes).
-        std::uint64_t deadConsumersHolding = 0, deadProducersHolding = 0, killedWorkers = 0;
+        // What killed workers may have taken with them: a message in hand each (mq, rings, value), plus for a FIFO
+        // consumer the frames it had read ahead into its own buffer (it publishes how many), or for a socket
+        // consumer whatever sat in the connections it had accepted, which die with it: each holds at most the
+        // writer's send buffer (/proc/sys/net/core/wmem_default bytes) in the kernel and the reader's buffer.
+        std::uint64_t deadConsumersHolding = 0, deadProducersHolding = 0, killedWorkers = 0, deadReadersMidFrame = 0;
         std::uint64_t producersOnObject = 0;
         for (const WorkerProc& w : workers) {
             if (w.object != objectIndex)
@@ -559,15 +565,20 @@ struct Runner::Impl {
             if (!w.alive && w.killed) {
                 ++killedWorkers;
                 if (w.spec.role == Role::Consumer && o.spec.transport == TransportKind::Socket)
-                    deadConsumersHolding += socketBufferFrames() * std::max<std::uint64_t>(producersOnObject, 1);
-                else if (w.heldMessage)
-                    (w.spec.role == Role::Producer ? deadProducersHolding : deadConsumersHolding)++;
+                    deadConsumersHolding += (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
+                        * std::max<std::uint64_t>(producersOnObject, 1);
+                else if (w.spec.role == Role::Producer)
+                    deadProducersHolding += std::min<std::uint32_t>(w.heldMessages, 1);
+                else {
+                    deadConsumersHolding += w.heldMessages;
+                    deadReadersMidFrame += w.heldMessages > 0;
+                }
             }
         }
         // A FIFO reader killed half-way through a frame leaves the rest of it in the pipe; the next reader skips
         // those bytes and reports one damaged frame. That frame is the one the dead reader held, not damage.
         if (o.spec.transport == TransportKind::Fifo) {
-            const std::uint64_t forgiven = std::min(l.corrupt, deadConsumersHolding);
+            const std::uint64_t forgiven = std::min(l.corrupt, deadReadersMidFrame);
             l.corrupt -= forgiven;
         }
         if (o.spec.transport == TransportKind::ShmValue) {
@@ -847,8 +858,12 @@ struct Runner::Impl {
             if (w.alive || !w.killed)
                 continue;
             std::string note = w.spec.name + " (" + roleName(w.spec.role) + ", " + w.exitText + "): ";
-            if (!w.heldMessage)
+            if (w.heldMessages == 0)
                 note += "had no message in hand";
+            else if (w.spec.role == Role::Consumer && w.heldMessages > 1)
+                note += "had up to " + std::to_string(w.heldMessages)
+                    + " messages in hand (read ahead into its buffer); those it had taken out are counted in"
+                      " lost_with_dead_workers";
             else if (w.spec.role == Role::Consumer)
                 note += "had a message in hand; if it had taken it out, it is counted in lost_with_dead_workers";
             else

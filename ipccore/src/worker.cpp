@@ -51,6 +51,13 @@ public:
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
+    // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
+    void setReadAhead(std::uint32_t frames) override
+    {
+        m_readAhead = frames;
+        m_slot.holding.store(1 + frames, std::memory_order_release);
+    }
+    std::uint32_t readAhead() const { return m_readAhead; }
     void insideLock() override
     {
         // Fault injection for the dead-lock-holder lesson: die like a crashed program, holding the lock.
@@ -70,6 +77,7 @@ private:
     std::uint64_t m_since = monotonicNs();
     std::uint64_t m_crashAfter = 0;
     std::uint64_t m_insideLockCount = 0;
+    std::uint32_t m_readAhead = 0;
 };
 
 void publish(WorkerSlot& slot, const Counters& c)
@@ -217,10 +225,10 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             sleepUntilNs(monotonicNs() + 10'000'000);
             continue;
         }
-        slot.holding.store(1, std::memory_order_release);
+        slot.holding.store(1 + hooks.readAhead(), std::memory_order_release);
         auto r = (*endpoint)->receive(buffer, hooks);
         if (!r) {
-            slot.holding.store(0, std::memory_order_release);
+            slot.holding.store(hooks.readAhead(), std::memory_order_release);
             const ErrorCode code = r.error().code;
             if (code == ErrorCode::Interrupted)
                 break;
@@ -245,7 +253,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             slot.heartbeatNs.store(now, std::memory_order_relaxed);
         } else
             slot.messages.store(c.messages, std::memory_order_relaxed);
-        slot.holding.store(0, std::memory_order_release);
+        slot.holding.store(hooks.readAhead(), std::memory_order_release);
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
     }
     // At a stop, take what can only be counted here: socket connections this consumer accepted die with it,

@@ -234,6 +234,33 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A FIFO consumer reads ahead: one read() takes everything in the pipe into its own buffer. Killed while working
+    // through that buffer, it takes hundreds of frames with it; the ledger must say so, not call them lost.
+    void killedFifoReaderTakesItsReadAheadAlong()
+    {
+        Scenario s = pairScenario(TransportKind::Fifo, 0);
+        s.workers[1].workUs = 2000; // at most 500 frames/s, so the 64 KiB pipe fills and a read brings ~1000 frames
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[consumer].messages >= 50, FlowTimeoutMs);
+        QVERIFY(r.killWorker(consumer));
+        QTRY_VERIFY_WITH_TIMEOUT(!r.sample().workers[consumer].alive, 5000);
+
+        const Report report = r.stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY2(
+            l.lostWithDeadWorkers > 1, qPrintable(QString("lost with the dead reader: %1").arg(l.lostWithDeadWorkers)));
+        QCOMPARE(l.sent, l.received + l.left + l.lostWithDeadWorkers);
+        QCOMPARE(report.deadWorkers.size(), std::size_t(1));
+        QVERIFY2(QString::fromStdString(report.deadWorkers[0]).contains("read ahead"), report.deadWorkers[0].c_str());
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     void countLimitedRunEndsByItself()
     {
         Scenario s = pairScenario(TransportKind::Mq, 2000, 4);

@@ -50,6 +50,10 @@ public:
     virtual void setPhaseIndex(std::uint64_t /*index*/) { }
     // Called while holding the ring's lock; fault injection (a worker that dies holding the lock) hooks in here.
     virtual void insideLock() { }
+    // FIFO consumers read ahead: one read() takes every frame the pipe holds into the process's own buffer, and
+    // those frames die with the process. Called with an upper bound just before such a read and with the exact
+    // number of frames (whole or begun) after it, and whenever a frame leaves the buffer.
+    virtual void setReadAhead(std::uint32_t /*frames*/) { }
 };
 
 class ProducerEndpoint {

@@ -55,7 +55,9 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> latencyNsSum; // consumer: sum of send-to-receive times, for the mean latency
     std::atomic<std::uint64_t> heartbeatNs;
     // What a worker holds at this instant, so the runner can tell what died with it (see RingPhase).
-    std::atomic<std::uint32_t> holding; // 1 while a message is in hand and not yet counted (in doubt if killed)
+    // Messages in hand and not yet counted (in doubt if killed): 1 around a send or receive, plus the frames a FIFO
+    // consumer has read ahead into its own buffer.
+    std::atomic<std::uint32_t> holding;
     std::atomic<std::uint32_t> phase; // RingPhase bits on shm-ring / shm-value, 0 elsewhere
     std::atomic<std::uint64_t> phaseIndex; // ring index (head or tail) read inside the lock
     // Written by the controller, read by the worker before each message.
