@@ -889,13 +889,35 @@ public:
                 return framed;
             if (attempt == 1)
                 break;
-            const Fill fill = fillOnce(hooks);
+            const Fill fill = fillOnce(hooks, readLimit(hooks ? hooks->framesWanted() : 0));
             if (fill == Fill::Ended)
                 return ended();
             if (fill == Fill::Empty)
                 break;
         }
         return std::size_t(0);
+    }
+
+    // At a stop: the frames already read ahead, one by one, finishing a begun frame from the stream (its writer
+    // wrote it whole, so the rest is there or comes at once). Reads nothing beyond that frame.
+    Result<std::size_t> takeReadAhead(std::span<std::byte> out, WaitHooks& hooks)
+    {
+        const std::uint64_t deadline = monotonicNs() + 1'000'000'000ull;
+        for (;;) {
+            auto framed = takeBuffered(out);
+            if (framed && *framed > 0)
+                hooks.setReadAhead(m_ahead);
+            if (!framed || *framed > 0)
+                return framed;
+            const std::size_t rest = restOfBegunFrame();
+            if (rest == 0 || monotonicNs() > deadline)
+                return std::size_t(0);
+            const Fill fill = fillOnce(&hooks, rest);
+            if (fill == Fill::Ended)
+                return ended();
+            if (fill == Fill::Empty)
+                waitReadable(std::chrono::milliseconds(10));
+        }
     }
 
     // Waits until the stream may have more to read (or the timeout passes).
@@ -940,14 +962,42 @@ private:
         return std::size_t(0);
     }
 
-    Fill fillOnce(WaitHooks* hooks)
+    // Bytes still missing from the frame begun at the front of the buffer (its header first); 0 when none is
+    // begun, or when its header is damaged (then nothing about it is known).
+    std::size_t restOfBegunFrame() const
+    {
+        if (buffered() == 0)
+            return 0;
+        if (buffered() < FrameHeaderSize)
+            return FrameHeaderSize - buffered();
+        FrameHeader header;
+        std::memcpy(&header, m_buffer.data() + m_begin, sizeof header);
+        if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame)
+            return 0;
+        return header.length > buffered() ? header.length - buffered() : 0;
+    }
+
+    // How much one read may take when the caller wants only `wanted` more frames (0: no limit): the rest of the
+    // begun frame, plus one smallest frame's worth per frame still wanted, so no more frames than that can begin.
+    std::size_t readLimit(std::uint64_t wanted) const
+    {
+        if (wanted == 0)
+            return SIZE_MAX;
+        const std::uint64_t more = wanted > m_ahead ? wanted - m_ahead : 0;
+        return restOfBegunFrame()
+            + std::size_t(std::min<std::uint64_t>(more, SIZE_MAX / 2 / FrameHeaderSize)) * FrameHeaderSize;
+    }
+
+    Fill fillOnce(WaitHooks* hooks, std::size_t limit)
     {
         if (m_begin > 0 && (m_end == m_begin || m_buffer.size() - m_end < m_maxFrame)) {
             std::memmove(m_buffer.data(), m_buffer.data() + m_begin, buffered());
             m_end -= m_begin;
             m_begin = 0;
         }
-        const std::size_t space = m_buffer.size() - m_end;
+        const std::size_t space = std::min(m_buffer.size() - m_end, limit);
+        if (space == 0)
+            return Fill::Empty;
         // Killed inside the read or just after it, the process takes at most this many frames with it.
         if (hooks)
             hooks->setReadAhead(std::uint32_t(m_ahead + 1 + space / FrameHeaderSize));
@@ -1028,6 +1078,10 @@ public:
         }
     }
     Result<std::size_t> tryReceive(std::span<std::byte> buffer) override { return m_reader.tryNext(buffer); }
+    Result<std::size_t> takeReadAhead(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        return m_reader.takeReadAhead(buffer, hooks);
+    }
 
 private:
     FrameReader m_reader; // the descriptor is O_RDWR, so the stream never ends while this reader lives

@@ -58,6 +58,8 @@ public:
         m_slot.holding.store(1 + frames, std::memory_order_release);
     }
     std::uint32_t readAhead() const { return m_readAhead; }
+    std::uint64_t framesWanted() override { return m_wanted; }
+    void setFramesWanted(std::uint64_t frames) { m_wanted = frames; }
     void insideLock() override
     {
         // Fault injection for the dead-lock-holder lesson: die like a crashed program, holding the lock.
@@ -78,6 +80,7 @@ private:
     std::uint64_t m_crashAfter = 0;
     std::uint64_t m_insideLockCount = 0;
     std::uint32_t m_readAhead = 0;
+    std::uint64_t m_wanted = 0;
 };
 
 void publish(WorkerSlot& slot, const Counters& c)
@@ -226,6 +229,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             continue;
         }
         slot.holding.store(1 + hooks.readAhead(), std::memory_order_release);
+        hooks.setFramesWanted(args.spec.count == 0 ? 0 : args.spec.count - c.messages);
         auto r = (*endpoint)->receive(buffer, hooks);
         if (!r) {
             slot.holding.store(hooks.readAhead(), std::memory_order_release);
@@ -256,9 +260,23 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         slot.holding.store(hooks.readAhead(), std::memory_order_release);
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
     }
-    // At a stop, take what can only be counted here: socket connections this consumer accepted die with it,
-    // and the last value of a shared value has not been looked at yet. (Queues and rings keep their contents;
-    // the runner counts those as "left", and the FIFO's are counted by the runner's own read end.)
+    // At a stop, take what can only be counted here: frames a FIFO consumer has already read out of the pipe into
+    // its own buffer, socket connections this consumer accepted (they die with it), and the last value of a shared
+    // value, not looked at yet. (Queues and rings keep their contents; the runner counts those as "left", and what
+    // is still in a FIFO is counted by the runner's own read end.)
+    while (args.transport == TransportKind::Fifo && (args.spec.count == 0 || c.messages < args.spec.count)) {
+        auto r = (*endpoint)->takeReadAhead(buffer, hooks);
+        if (!r) {
+            ++c.corrupt; // damaged bytes: reported once, then the reader slides past them
+            if (r.error().code != ErrorCode::Corrupt || r.error().sysErrno == ENODATA)
+                break;
+            continue;
+        }
+        if (*r == 0)
+            break;
+        (void)account(c, tracker, std::span(buffer).first(*r));
+    }
+    slot.holding.store(hooks.readAhead(), std::memory_order_release);
     if (args.transport == TransportKind::Socket || args.transport == TransportKind::ShmValue) {
         const std::uint64_t deadline = monotonicNs() + 2'000'000'000ull;
         while (monotonicNs() < deadline && (args.spec.count == 0 || c.messages < args.spec.count)) {

@@ -261,6 +261,39 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // What a FIFO consumer has read ahead is its own: at a stop it counts those frames before exiting, and a consumer
+    // told to move N messages takes no more than N out of the pipe. Both used to vanish from the ledger as "lost".
+    void fifoReadAheadIsCountedAtStopAndCapped_data()
+    {
+        QTest::addColumn<std::uint64_t>("count");
+        QTest::newRow("stopped") << std::uint64_t(0);
+        QTest::newRow("count 300") << std::uint64_t(300);
+    }
+    void fifoReadAheadIsCountedAtStopAndCapped()
+    {
+        QFETCH(std::uint64_t, count);
+        Scenario s = pairScenario(TransportKind::Fifo, 0);
+        s.workers[1].workUs = 500; // the 64 KiB pipe fills, so every read could bring hundreds of frames
+        s.workers[1].count = count;
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        if (count > 0)
+            QTRY_VERIFY_WITH_TIMEOUT((r.sample(), !r.sample().workers[consumer].alive), FlowTimeoutMs);
+        else
+            QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[consumer].messages >= 300, FlowTimeoutMs);
+        const Report report = r.stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY2(l.left > 0, qPrintable(describe(l))); // the pipe was full at the stop
+        if (count > 0)
+            QCOMPARE(l.received, count);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     void countLimitedRunEndsByItself()
     {
         Scenario s = pairScenario(TransportKind::Mq, 2000, 4);

@@ -54,6 +54,9 @@ public:
     // those frames die with the process. Called with an upper bound just before such a read and with the exact
     // number of frames (whole or begun) after it, and whenever a frame leaves the buffer.
     virtual void setReadAhead(std::uint32_t /*frames*/) { }
+    // How many more frames the caller will take (0: no limit). A reader that reads ahead takes no more than that
+    // out of the object, so a consumer told to move N messages leaves the rest where the next reader finds them.
+    virtual std::uint64_t framesWanted() { return 0; }
 };
 
 class ProducerEndpoint {
@@ -71,6 +74,12 @@ public:
     virtual Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // Receives a frame only if one is available now; 0 means none.
     virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer) = 0;
+    // At a stop: the next frame this process has already taken out of the object without returning it yet (a FIFO
+    // consumer's read-ahead; a frame begun is completed from the pipe). 0 when there is none.
+    virtual Result<std::size_t> takeReadAhead(std::span<std::byte> /*buffer*/, WaitHooks& /*hooks*/)
+    {
+        return std::size_t(0);
+    }
 };
 
 Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& address, WaitHooks& hooks);
