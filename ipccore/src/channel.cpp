@@ -942,6 +942,7 @@ private:
                 // Slide one byte at a time to the next plausible header; report the damage once per episode.
                 ++m_begin;
                 ++m_skipped;
+                clampAhead();
                 if (!m_resyncing) {
                     m_resyncing = true;
                     return detail::makeError(ErrorCode::Corrupt, "read frame", name(),
@@ -957,9 +958,16 @@ private:
             m_begin += header.length;
             if (m_ahead > 0)
                 --m_ahead;
+            clampAhead();
             return std::size_t(header.length);
         }
         return std::size_t(0);
+    }
+
+    // Past a damaged header m_ahead is a guess (a frame per 32 bytes); it can never exceed what is left.
+    void clampAhead()
+    {
+        m_ahead = std::min(m_ahead, std::uint32_t((buffered() + FrameHeaderSize - 1) / FrameHeaderSize));
     }
 
     // Bytes still missing from the frame begun at the front of the buffer (its header first); 0 when none is
@@ -1021,22 +1029,32 @@ private:
     }
 
     // Frames whole or begun in the buffer. A fill starts only when no whole frame is buffered, so this walk is
-    // over new frames only. Past a damaged header nothing can be parsed: every 32 bytes may be a frame.
+    // over new frames only. It parses as takeBuffered will: a damaged stretch (the rest of a frame a killed reader
+    // began) counts as one, and the walk goes on from the next plausible header.
     std::uint32_t countAhead() const
     {
         std::uint32_t frames = 0;
         std::size_t at = m_begin;
         while (at < m_end) {
-            FrameHeader header;
             if (m_end - at < FrameHeaderSize)
                 return frames + 1;
-            std::memcpy(&header, m_buffer.data() + at, sizeof header);
-            if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame)
-                return frames + std::uint32_t((m_end - at + FrameHeaderSize - 1) / FrameHeaderSize);
             ++frames;
-            at += header.length;
+            const FrameHeader header = headerAt(at);
+            if (plausible(header, m_maxFrame, m_maxFrame)) {
+                at += header.length;
+                continue;
+            }
+            do
+                ++at;
+            while (m_end - at >= FrameHeaderSize && !plausible(headerAt(at), m_maxFrame, m_maxFrame));
         }
         return frames;
+    }
+    FrameHeader headerAt(std::size_t at) const
+    {
+        FrameHeader header;
+        std::memcpy(&header, m_buffer.data() + at, sizeof header);
+        return header;
     }
 
     Result<std::size_t> ended()

@@ -275,6 +275,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         if (*r == 0)
             break;
         (void)account(c, tracker, std::span(buffer).first(*r));
+        // Counted in the slot before the next take lowers `holding`, so a kill during the drain hides nothing.
+        slot.messages.store(c.messages, std::memory_order_relaxed);
     }
     slot.holding.store(hooks.readAhead(), std::memory_order_release);
     if (args.transport == TransportKind::Socket || args.transport == TransportKind::ShmValue) {
