@@ -1,7 +1,7 @@
 #pragma once
 
 // Four live charts over a run's history: throughput (total and per worker), depth per object, semaphore values and
-// % time blocked per worker. The owner calls refresh() from its coalescing render timer (<= 30 Hz); each refresh
+// % time blocked per worker. The owner calls refresh() from its coalescing chart timer (<= 10 Hz); each refresh
 // replaces the visible points of every series (QXYSeries::replace, no clear+append, no animation) and does nothing
 // when the history has not changed and the view has not moved.
 

@@ -91,7 +91,10 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_renderTimer.setSingleShot(true);
     m_renderTimer.setInterval(RenderIntervalMs);
-    connect(&m_renderTimer, &QTimer::timeout, this, &MainWindow::renderNow);
+    connect(&m_renderTimer, &QTimer::timeout, this, &MainWindow::renderTick);
+    m_chartTimer.setSingleShot(true);
+    m_chartTimer.setInterval(ChartIntervalMs);
+    connect(&m_chartTimer, &QTimer::timeout, this, &MainWindow::refreshCharts);
 
     connect(m_document, &ScenarioDocument::changed, this, &MainWindow::onScenarioChanged);
     connect(m_session, &RunSession::mqLimitsRead, m_document, &ScenarioDocument::setLimits);
@@ -396,22 +399,41 @@ void MainWindow::scheduleRender()
 void MainWindow::renderNow()
 {
     m_renderTimer.stop();
+    m_chartTimer.stop();
+    renderViews();
+    refreshCharts();
+}
+
+// A snapshot arrived a moment ago: the views follow at once, the charts at their own slower pace.
+void MainWindow::renderTick()
+{
+    renderViews();
+    if (!m_chartTimer.isActive())
+        m_chartTimer.start();
+}
+
+void MainWindow::renderViews()
+{
     const SnapshotPtr snapshot = m_session->latest();
-    double capacity = 1;
-    if (snapshot && snapshot != m_rendered) {
-        m_rendered = snapshot;
-        m_processModel->apply(*snapshot);
-        if (m_session->isActive())
-            m_objectView->setObjects(snapshot->objects, true);
-        m_ledger->setLedger(snapshot->ledger);
-        if (m_session->state() == RunState::Running) {
-            m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 msgs/s  ·  %3 workers")
-                                     .arg(snapshot->t, 0, 'f', 1)
-                                     .arg(m_session->history().totalRate(), 0, 'f', 0)
-                                     .arg(snapshot->workers.size()));
-        }
+    if (!snapshot || snapshot == m_rendered)
+        return;
+    m_rendered = snapshot;
+    m_processModel->apply(*snapshot);
+    if (m_session->isActive())
+        m_objectView->setObjects(snapshot->objects, true);
+    m_ledger->setLedger(snapshot->ledger);
+    if (m_session->state() == RunState::Running) {
+        m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 msgs/s  ·  %3 workers")
+                                 .arg(snapshot->t, 0, 'f', 1)
+                                 .arg(m_session->history().totalRate(), 0, 'f', 0)
+                                 .arg(snapshot->workers.size()));
     }
-    if (snapshot) {
+}
+
+void MainWindow::refreshCharts()
+{
+    double capacity = 1;
+    if (const SnapshotPtr snapshot = m_session->latest()) {
         for (const ipccore::ObjectStatus& object : snapshot->objects)
             capacity = std::max(capacity, double(object.capacity));
     }

@@ -34,7 +34,10 @@ class ScenarioDocument;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    static constexpr int RenderIntervalMs = 33; // ~30 Hz: smooth for the eye, cheap for the GUI thread
+    static constexpr int RenderIntervalMs = 33; // ~30 Hz for the object view, table and ledger
+    // Charts redraw at most 10 times a second: their history has 20 points/s, a 60 s window moves by a pixel or two
+    // per redraw, and redrawing four charts is most of the GUI thread's work.
+    static constexpr int ChartIntervalMs = 100;
 
     // The machine's mq limits arrive from the run controller's thread shortly after construction (no /proc read here).
     explicit MainWindow(QWidget* parent = nullptr);
@@ -80,6 +83,9 @@ private:
     void onStateChanged(RunState state);
     void onScenarioChanged();
     void scheduleRender();
+    void renderTick();
+    void renderViews();
+    void refreshCharts();
     void logEvent(double t, int kind, const QString& text);
     void addWorkerLike(ipccore::Role role, const QList<int>& selection);
     void openScenario();
@@ -112,6 +118,7 @@ private:
     QLabel* m_errorLabel = nullptr;
 
     QTimer m_renderTimer;
+    QTimer m_chartTimer;
     SnapshotPtr m_rendered;
     QString m_lastError;
     bool m_closeAfterStop = false;
