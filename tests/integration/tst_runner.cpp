@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -292,6 +293,30 @@ private slots:
             QCOMPARE(l.received, count);
         verifyReaped(report);
         verifyNothingLeft(prefix);
+    }
+
+    // A worker sending 200 small messages a second uses a percent or so of a core. Clock ticks (10 ms) read every
+    // 250 ms would show it as 0 or 4 %, flickering; the scheduler's nanosecond account shows what it really uses.
+    void cpuShareOfALightWorkerIsSeen()
+    {
+        if (!QFile::exists(QStringLiteral("/proc/self/schedstat")))
+            QSKIP("this kernel keeps no /proc/<pid>/schedstat; CPU % falls back to 10 ms clock ticks");
+        auto runner = Runner::start(pairScenario(TransportKind::Mq, 200, 8));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::size_t producer = indexOf(r.sample(), "producer");
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[producer].messages >= 100, FlowTimeoutMs);
+        int nonZero = 0;
+        double highest = 0;
+        for (int i = 0; i < 8; ++i) {
+            QTest::qWait(300); // longer than the 250 ms between CPU readings
+            const double cpu = r.sample().workers[producer].cpuPercent;
+            nonZero += cpu > 0;
+            highest = std::max(highest, cpu);
+        }
+        (void)r.stop();
+        QVERIFY2(nonZero == 8, qPrintable(QString("%1 of 8 readings above 0").arg(nonZero)));
+        QVERIFY2(highest < 50, qPrintable(QString("highest reading %1 %").arg(highest)));
     }
 
     void countLimitedRunEndsByItself()
