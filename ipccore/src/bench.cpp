@@ -699,15 +699,23 @@ nlohmann::json numberOrNull(double v, bool present)
     return present ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+// "1.4x" below ten, "68x" above: two significant figures are all a noisy ratio deserves.
+std::string timesText(double ratio)
+{
+    return fmt(ratio < 10 ? "%.1fx" : "%.0fx", ratio);
+}
+
 } // namespace
 
 std::string benchReportToText(const BenchReport& r)
 {
     std::string out;
     out += "IPC Lab bench: " + r.machine + "\n";
-    out += "load " + r.loadBefore + " before, " + r.loadAfter + " after; " + std::to_string(r.repeat)
-        + " interleaved repeats (median, min-max); " + fmt("%.1f", r.durationS) + " s\n\n";
-    out += pad("transport", 9) + pad("size", 6, true) + pad("msgs/s", 9, true) + pad("(min - max)", 21)
+    const bool ranges = r.repeat > 1;
+    out += "load " + r.loadBefore + " before, " + r.loadAfter + " after; "
+        + (ranges ? std::to_string(r.repeat) + " interleaved repeats (median, min-max); " : "one run; ")
+        + fmt("%.1f", r.durationS) + " s\n\n";
+    out += pad("transport", 9) + pad("size", 6, true) + pad("msgs/s", 9, true) + pad(ranges ? "(min - max)" : "", 21)
         + pad("MB/s", 8, true) + pad("p50 us", 8, true) + pad("p99 us", 8, true) + pad("baseline msgs/s", 16, true)
         + "ratio\n";
     for (const BenchResult& x : r.results) {
@@ -717,7 +725,7 @@ std::string benchReportToText(const BenchReport& r)
             continue;
         }
         out += pad(rateText(x.msgsPerS.median), 9, true)
-            + pad("(" + rateText(x.msgsPerS.min) + " - " + rateText(x.msgsPerS.max) + ")", 21)
+            + pad(ranges ? "(" + rateText(x.msgsPerS.min) + " - " + rateText(x.msgsPerS.max) + ")" : "", 21)
             + pad(fmt("%.0f", x.mbPerS.median), 8, true) + pad(x.p50Us >= 0 ? fmt("%.1f", x.p50Us) : "-", 8, true)
             + pad(x.p99Us >= 0 ? fmt("%.1f", x.p99Us) : "-", 8, true)
             + pad(x.baseline.empty() ? "-" : rateText(x.baselineMsgsPerS.median), 16, true)
@@ -744,13 +752,13 @@ std::string benchReportToText(const BenchReport& r)
     if (r.python.empty())
         out += r.pythonNote + "\n";
     else {
-        out += r.pythonNote + "\n";
+        out += r.pythonNote + "\n  (how many times as many messages per second each transport moved)\n";
         for (const BenchPython& p : r.python) {
             out += "  " + pad(p.name, 28) + pad(rateText(p.msgsPerS), 9, true) + "msgs/s";
             for (const BenchResult& x : r.results) {
                 if (x.size == 64 && x.applicable && x.msgsPerS.median > 0)
                     out += "  " + std::string(transportName(x.transport)) + " "
-                        + fmt("%.0fx", x.msgsPerS.median / p.msgsPerS);
+                        + timesText(x.msgsPerS.median / p.msgsPerS);
             }
             out += "\n";
         }
@@ -769,9 +777,9 @@ std::string benchReportToText(const BenchReport& r)
             + " samples/s achieved)\n";
     if (!ob.note.empty())
         out += "  " + ob.note + "\n";
-    out += "\nGoals (issue 4):\n";
+    out += "\nSpeed goals of the project (see the README; 'not run': that transport was not in this run):\n";
     for (const BenchGoal& g : r.goals) {
-        out += std::string("  ") + (!g.measured ? "n/a   " : g.met ? "met   " : "MISSED") + "  " + pad(g.text, 52);
+        out += std::string("  ") + (!g.measured ? "not run" : g.met ? "met    " : "MISSED ") + "  " + pad(g.text, 52);
         if (g.measured)
             out += fmt("%.3g", g.value) + (g.atMost ? " (<= " : " (>= ") + fmt("%.3g", g.target) + ")";
         out += "\n";

@@ -159,7 +159,7 @@ private slots:
         QVERIFY(cli.waitForFinished(240000));
         QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
         QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
-        QVERIFY(cli.readAllStandardOutput().contains("Goals"));
+        QVERIFY(cli.readAllStandardOutput().contains("Speed goals"));
 
         QFile file(json);
         QVERIFY(file.open(QIODevice::ReadOnly));

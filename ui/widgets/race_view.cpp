@@ -521,7 +521,7 @@ void RaceView::showReport(const ipccore::BenchReport& report)
     QStringList goals;
     for (const ipccore::BenchGoal& g : report.goals) {
         if (!g.measured) {
-            goals << tr("n/a     %1").arg(QString::fromStdString(g.text));
+            goals << tr("not run  %1").arg(QString::fromStdString(g.text));
             continue;
         }
         ++measured;
