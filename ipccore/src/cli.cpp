@@ -113,6 +113,10 @@ int run(int argc, char** argv)
     auto scenario = resolveScenario(target);
     if (!scenario)
         return badInput(scenario.error().message());
+    // The GUI may start an experiment with no workers and add them live; here nothing would ever move.
+    if (scenario->workers.empty())
+        return badInput("scenario '" + scenario->name
+            + "' has no workers, so nothing would run. Add producers and consumers to its \"workers\" list");
     if (duration > 0)
         scenario->durationS = duration;
     // Check the report files can be written before any IPC object exists.

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 namespace ipccore {
 
@@ -187,8 +188,12 @@ Status validateScenario(const Scenario& s, const MqLimits& limits)
         const std::string f = "workers[" + std::to_string(i) + "]";
         auto it
             = std::find_if(s.objects.begin(), s.objects.end(), [&](const ObjectSpec& o) { return o.name == w.object; });
-        if (it == s.objects.end())
-            return bad(f + ".object", "no object is named '" + w.object + "'");
+        if (it == s.objects.end()) {
+            std::string known;
+            for (const ObjectSpec& o : s.objects)
+                known += (known.empty() ? "'" : ", '") + o.name + "'";
+            return bad(f + ".object", "no object is named '" + w.object + "'; the objects are " + known);
+        }
         if (Status st = validateWorker(w, *it, f); !st)
             return st;
         if (!workerNames.insert(w.name).second)
@@ -374,6 +379,10 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
 
 Result<Scenario> parseScenario(std::string_view jsonText, std::string_view source)
 {
+    if (jsonText.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
+            "The file is empty. A scenario is a JSON object with \"objects\" and \"workers\"; "
+            "`ipclab-cli show bounded-buffer-3x2` prints one to start from");
     json j;
     try {
         j = json::parse(jsonText.begin(), jsonText.end());
@@ -475,7 +484,9 @@ Result<Scenario> resolveScenario(const std::string& nameOrPath)
         if (b.name == nameOrPath)
             return parseScenario(b.json, b.name);
     }
-    if (nameOrPath.find('/') != std::string::npos || nameOrPath.ends_with(".json"))
+    // A path, a .json name, or any file that exists (whatever its name ends with) is read as a file.
+    if (nameOrPath.find('/') != std::string::npos || nameOrPath.ends_with(".json")
+        || access(nameOrPath.c_str(), F_OK) == 0)
         return loadScenarioFile(nameOrPath);
     std::string names;
     for (const BundledScenario& b : bundledScenarios())

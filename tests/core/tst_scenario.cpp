@@ -132,10 +132,20 @@ private slots:
 
     void truncatedJsonIsRejected()
     {
-        for (const char* text : { "", "{", "{ \"name\": ", "{ \"name\": \"x\", \"objects\": [" }) {
+        for (const char* text : { "{", "{ \"name\": ", "{ \"name\": \"x\", \"objects\": [" }) {
             auto s = parseScenario(text, "cut.json");
             QVERIFY2(!s, text);
             QVERIFY2(QString::fromStdString(s.error().hint).contains("line 1"), s.error().hint.c_str());
+        }
+    }
+
+    void emptyFileIsCalledEmpty()
+    {
+        for (const char* text : { "", " \n\t\n" }) {
+            auto s = parseScenario(text, "empty.json");
+            QVERIFY(!s);
+            QCOMPARE(s.error().code, ErrorCode::InvalidArgument);
+            QVERIFY2(QString::fromStdString(s.error().hint).contains("The file is empty"), s.error().hint.c_str());
         }
     }
 

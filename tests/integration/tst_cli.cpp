@@ -194,8 +194,34 @@ private slots:
         QTest::newRow("csv into missing directory")
             << QStringList { "run", "producer-consumer-mq", "--csv", "/nonexistent-ipclab-dir/r.csv" }
             << "/nonexistent-ipclab-dir/r.csv" << QByteArray();
+        QTest::newRow("no workers") << QStringList { "run" } << "has no workers"
+                                    << QByteArray(
+                                           R"({ "name": "idle", "objects": [ { "name": "q", "transport": "mq" } ],
+                                                       "workers": [] })");
+        QTest::newRow("worker on a missing object")
+            << QStringList { "run" } << "the objects are 'q'"
+            << QByteArray(R"({ "name": "lost", "objects": [ { "name": "q", "transport": "mq" } ],
+                               "workers": [ { "name": "p", "role": "producer", "object": "nosuch" } ] })");
+        QTest::newRow("empty file") << QStringList { "run" } << "The file is empty" << QByteArray("\n");
         QTest::newRow("unknown command") << QStringList { "frobnicate" } << "frobnicate" << QByteArray();
         QTest::newRow("no command") << QStringList {} << "no command" << QByteArray();
+    }
+
+    // A scenario file whose name does not end in .json is still read, not called missing.
+    void scenarioFileWithAnyNameIsRead()
+    {
+        const QString path = writeFile("experiment.txt", "not json at all");
+        const QString relative = QFileInfo(path).fileName();
+        QProcess cli;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_RUNTIME_DIR", m_runtime.path());
+        cli.setProcessEnvironment(env);
+        cli.setWorkingDirectory(QFileInfo(path).absolutePath());
+        cli.start(ipctest::cliPath(), { "run", relative, "--duration", "1" });
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 2);
+        const QString err = QString::fromLocal8Bit(cli.readAllStandardError());
+        QVERIFY2(err.contains("Not valid JSON at line 1"), qPrintable(err));
     }
 
     void badInput()
