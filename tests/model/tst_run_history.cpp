@@ -9,6 +9,8 @@
 using ipcui::RunHistory;
 using ipcui::SeriesKind;
 
+Q_DECLARE_METATYPE(ipccore::TransportKind)
+
 namespace {
 ipccore::Snapshot snapshot(double t, std::uint64_t messages, std::int64_t depth, ipccore::WorkerState state)
 {
@@ -57,7 +59,38 @@ private slots:
             qPrintable(QString::number(history.sampleCount())));
         // 1 message per ms = 1000 msgs/s, over the last second.
         QCOMPARE(qRound(history.workerRate(0)), 1000);
-        QCOMPARE(qRound(history.totalRate()), 100);
+        // Only a producer: nothing has got through.
+        QCOMPARE(qRound(history.totalRate()), 0);
+    }
+
+    // The total is what got through: what consumers received, or what was written to a shared value (where readers
+    // do not consume). It meters the same counters as the workers' lines, so from the first second they agree.
+    void totalCountsWhatGotThrough_data()
+    {
+        QTest::addColumn<ipccore::TransportKind>("transport");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("ring: received") << ipccore::TransportKind::ShmRing << 400;
+        QTest::newRow("shared value: written") << ipccore::TransportKind::ShmValue << 1000;
+    }
+    void totalCountsWhatGotThrough()
+    {
+        QFETCH(ipccore::TransportKind, transport);
+        QFETCH(int, expected);
+        RunHistory history(20, 600);
+        for (int i = 0; i <= 500; ++i) { // 50 Hz for 10 s: the producer sends 1000/s, the consumer takes 400/s
+            ipccore::Snapshot s = snapshot(i / 50.0, std::uint64_t(i) * 20, 0, ipccore::WorkerState::Running);
+            s.workers[0].transport = transport;
+            ipccore::WorkerStatus consumer;
+            consumer.name = "c1";
+            consumer.role = ipccore::Role::Consumer;
+            consumer.transport = transport;
+            consumer.messages = std::uint64_t(i) * 8;
+            s.workers.push_back(consumer);
+            history.append(s);
+            if (i == 60) // 1.2 s in: the total already matches what the worker lines say
+                QCOMPARE(qRound(history.totalRate()), expected);
+        }
+        QCOMPARE(qRound(history.totalRate()), expected);
     }
 
     void trimsToRetention()

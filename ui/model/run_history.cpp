@@ -63,7 +63,6 @@ void RunHistory::clear()
     m_depthSeries.clear();
     m_semaphoreSeries.clear();
     m_totalMeter.reset();
-    m_totalCounter = 0;
     m_lastSampleT = -1;
     ++m_revision;
     addSeries({ SeriesKind::TotalThroughput, QStringLiteral("total"), QStringLiteral("msgs/s") });
@@ -93,9 +92,18 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     const bool first = m_lastSampleT < 0;
     m_lastSampleT = t;
 
-    // Meters: every snapshot, so short spells of blocking and bursts are counted.
-    m_totalCounter += snapshot.totalMsgsPerS * dt;
-    m_totalMeter.add(t, m_totalCounter);
+    // Meters: every snapshot, so short spells of blocking and bursts are counted. The total meters the same counters
+    // as the workers' lines (what got through: messages received, or values written to a shared value, as
+    // Snapshot::totalMsgsPerS sums them), so it agrees with them from the first second.
+    double through = 0;
+    for (const ipccore::WorkerStatus& worker : snapshot.workers) {
+        const bool counts = worker.transport == ipccore::TransportKind::ShmValue
+            ? worker.role == ipccore::Role::Producer
+            : worker.role == ipccore::Role::Consumer;
+        if (counts)
+            through += double(worker.messages);
+    }
+    m_totalMeter.add(t, through);
     for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
         const ipccore::WorkerStatus& worker = snapshot.workers[i];
         if (i >= m_workerMeters.size()) {

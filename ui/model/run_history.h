@@ -91,7 +91,6 @@ private:
     double m_retentionS;
     quint64 m_revision = 0;
     double m_lastSampleT = -1;
-    double m_totalCounter = 0; // integral of Snapshot::totalMsgsPerS
     RateMeter m_totalMeter;
     std::vector<WorkerMeters> m_workerMeters;
     std::vector<int> m_workerThroughputSeries, m_workerBlockedSeries; // per worker index
