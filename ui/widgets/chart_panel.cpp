@@ -246,6 +246,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
     const double t1 = std::max(end, std::min(m_windowS, 10.0));
     const double t0 = std::max(0.0, t1 - m_windowS);
     double maxThroughput = 0, maxDepth = capacity, maxSemaphore = 1;
+    bool anyDepth = false;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         const int index = it.key();
         if (index >= history.seriesCount())
@@ -255,9 +256,10 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
         const double top = history.maxValue(index, t0, t1);
         if (info.kind == SeriesKind::TotalThroughput || info.kind == SeriesKind::WorkerThroughput)
             maxThroughput = std::max(maxThroughput, top);
-        else if (info.kind == SeriesKind::Depth)
+        else if (info.kind == SeriesKind::Depth) {
             maxDepth = std::max(maxDepth, top);
-        else if (info.kind == SeriesKind::Semaphore)
+            anyDepth = anyDepth || it.value()->count() > 0;
+        } else if (info.kind == SeriesKind::Semaphore)
             maxSemaphore = std::max(maxSemaphore, top);
     }
     for (ChartBox& box : m_views) {
@@ -279,6 +281,10 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
     };
     integerAxis(m_views[DepthChart].y, maxDepth);
     integerAxis(m_views[SemaphoreChart].y, maxSemaphore);
+    // A FIFO or a socket holds bytes, not messages, and a socket's cannot be counted without reading them.
+    const bool noDepth = !anyDepth && history.sampleCount() > 0;
+    m_views[DepthChart].chart->setTitle(
+        noDepth ? tr("Depth (FIFOs and sockets hold bytes: not shown)") : tr("Depth of each queue / buffer"));
     const bool noSemaphores = history.seriesOfKind(SeriesKind::Semaphore).isEmpty() && history.sampleCount() > 0;
     m_views[SemaphoreChart].chart->setTitle(
         noSemaphores ? tr("Semaphore values (this experiment has none)") : tr("Semaphore values"));
