@@ -978,9 +978,8 @@ private:
             return 0;
         if (buffered() < FrameHeaderSize)
             return FrameHeaderSize - buffered();
-        FrameHeader header;
-        std::memcpy(&header, m_buffer.data() + m_begin, sizeof header);
-        if (header.magic != FrameMagic || header.length < FrameHeaderSize || header.length > m_maxFrame)
+        const FrameHeader header = headerAt(m_begin);
+        if (!plausible(header, m_maxFrame, m_maxFrame))
             return 0;
         return header.length > buffered() ? header.length - buffered() : 0;
     }

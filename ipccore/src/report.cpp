@@ -70,16 +70,20 @@ std::string reportToText(const Report& r)
 
     out << "\nObjects (depth in messages, sampled)\n";
     Table objects({ "name", "kind", "capacity", "depth min", "mean", "max", "semaphores (min..max)" });
+    bool anyStream = false;
     for (const ObjectSummary& o : r.objects) {
         std::string sems;
         for (const std::string& s : o.semaphoreText)
             sems += (sems.empty() ? "" : "; ") + s;
         const bool streams = o.transport == TransportKind::Fifo || o.transport == TransportKind::Socket;
-        objects.add({ o.name, transportName(o.transport), streams ? "bytes" : std::to_string(o.capacity),
+        anyStream = anyStream || streams;
+        objects.add({ o.name, transportName(o.transport), streams ? "-" : std::to_string(o.capacity),
             streams ? "-" : std::to_string(o.depthMin), streams ? "-" : fmt("%.2f", o.depthMean),
             streams ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
     }
     out << objects.render({ false, false, true, true, true, true, false });
+    if (anyStream)
+        out << "  (a fifo or socket is a byte stream: it has no message slots, so no capacity or depth in messages)\n";
 
     out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before read)\n";
     Table ledger(
