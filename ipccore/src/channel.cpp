@@ -870,7 +870,7 @@ public:
     FrameReader(Stream stream, std::size_t maxFrame)
         : m_stream(std::move(stream))
         , m_maxFrame(maxFrame)
-        , m_buffer(std::max<std::size_t>(65536, 2 * maxFrame))
+        , m_buffer(streamReadAheadBytes(maxFrame))
     { }
 
     enum class Fill { Data, Empty, Ended };
@@ -1254,6 +1254,11 @@ std::size_t spscBytes(std::uint32_t capacity, std::uint32_t messageSize)
     return SpscHeaderBytes + std::size_t(capacity) * ringSlotStride(messageSize);
 }
 } // namespace shmlayout
+
+std::size_t streamReadAheadBytes(std::size_t messageSize)
+{
+    return std::max<std::size_t>(65536, 2 * messageSize);
+}
 
 std::vector<OsName> channelOsNames(const ChannelAddress& a)
 {

@@ -528,10 +528,10 @@ struct Runner::Impl {
         }();
         return frames;
     }
-    // A stream consumer's own read-ahead buffer (see FrameReader in channel.cpp), in smallest frames.
+    // A stream consumer's own read-ahead buffer, in smallest frames.
     static std::uint64_t readerBufferFrames(std::uint64_t messageSize)
     {
-        return std::max<std::uint64_t>(65536, 2 * messageSize) / FrameHeaderSize + 1;
+        return streamReadAheadBytes(messageSize) / FrameHeaderSize + 1;
     }
 
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).

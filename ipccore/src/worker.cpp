@@ -264,8 +264,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     // its own buffer, socket connections this consumer accepted (they die with it), and the last value of a shared
     // value, not looked at yet. (Queues and rings keep their contents; the runner counts those as "left", and what
     // is still in a FIFO is counted by the runner's own read end.)
-    while (args.transport == TransportKind::Fifo && (args.spec.count == 0 || c.messages < args.spec.count)) {
-        auto r = (*endpoint)->takeReadAhead(buffer, hooks);
+    while (args.spec.count == 0 || c.messages < args.spec.count) {
+        auto r = (*endpoint)->takeReadAhead(buffer, hooks); // 0 at once for endpoints that do not read ahead
         if (!r) {
             ++c.corrupt; // damaged bytes: reported once, then the reader slides past them
             if (r.error().code != ErrorCode::Corrupt || r.error().sysErrno == ENODATA)

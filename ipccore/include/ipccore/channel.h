@@ -84,6 +84,8 @@ public:
 
 Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& address, WaitHooks& hooks);
 Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& address);
+// Size of a FIFO or socket consumer's own read-ahead buffer (a killed consumer takes at most this much along).
+std::size_t streamReadAheadBytes(std::size_t messageSize);
 
 class ChannelObject {
 public:
