@@ -817,7 +817,8 @@ std::string benchReportToJson(const BenchReport& r)
         const bool base = ok && !x.baseline.empty();
         e["baseline"] = base ? json { { "name", x.baseline }, { "msgs_per_s", x.baselineMsgsPerS.median },
             { "msgs_per_s_min", x.baselineMsgsPerS.min }, { "msgs_per_s_max", x.baselineMsgsPerS.max },
-            { "mb_per_s", x.baselineMbPerS.median } }
+            { "mb_per_s", x.baselineMbPerS.median }, { "mb_per_s_min", x.baselineMbPerS.min },
+            { "mb_per_s_max", x.baselineMbPerS.max } }
                              : json(nullptr);
         e["ratio"] = numberOrNull(x.ratio, base && x.ratio > 0);
         results.push_back(e);
@@ -843,10 +844,121 @@ std::string benchReportToJson(const BenchReport& r)
         { "sampler_workers", 2 * SamplerPairs }, { "note", ob.note } };
     json goals = json::array();
     for (const BenchGoal& g : r.goals)
-        goals.push_back({ { "goal", g.text }, { "measured", g.measured },
-            { "value", numberOrNull(g.value, g.measured) }, { "target", g.target }, { "met", g.met } });
+        goals.push_back(
+            { { "goal", g.text }, { "measured", g.measured }, { "value", numberOrNull(g.value, g.measured) },
+                { "target", g.target }, { "at_most", g.atMost }, { "met", g.met } });
     j["goals"] = goals;
     return j.dump(2) + "\n";
+}
+
+namespace {
+
+// Readers for benchReportFromJson: a missing key or null gives the value the writer leaves out.
+double numberAt(const nlohmann::json& j, const char* key, double absent = 0)
+{
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : absent;
+}
+std::string textAt(const nlohmann::json& j, const char* key)
+{
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+bool flagAt(const nlohmann::json& j, const char* key, bool absent = false)
+{
+    const auto it = j.find(key);
+    return it != j.end() && it->is_boolean() ? it->get<bool>() : absent;
+}
+const nlohmann::json& objectAt(const nlohmann::json& j, const char* key)
+{
+    static const nlohmann::json empty = nlohmann::json::object();
+    const auto it = j.find(key);
+    return it != j.end() && it->is_object() ? *it : empty;
+}
+const nlohmann::json& arrayAt(const nlohmann::json& j, const char* key)
+{
+    static const nlohmann::json empty = nlohmann::json::array();
+    const auto it = j.find(key);
+    return it != j.end() && it->is_array() ? *it : empty;
+}
+bool isNumber(const nlohmann::json& j, const char* key)
+{
+    const auto it = j.find(key);
+    return it != j.end() && it->is_number();
+}
+BenchStats statsAt(const nlohmann::json& j, const char* key)
+{
+    const std::string k = key;
+    return { numberAt(j, key), numberAt(j, (k + "_min").c_str()), numberAt(j, (k + "_max").c_str()) };
+}
+Error badReport(const std::string& why)
+{
+    return detail::makeError(ErrorCode::Corrupt, "read bench report", "JSON", "The bench report " + why);
+}
+
+} // namespace
+
+Result<BenchReport> benchReportFromJson(std::string_view text)
+{
+    using nlohmann::json;
+    const json j = json::parse(text.begin(), text.end(), nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        return badReport("is not a JSON object");
+    BenchReport r;
+    r.machine = textAt(j, "machine");
+    r.loadBefore = textAt(j, "load_before");
+    r.loadAfter = textAt(j, "load_after");
+    r.durationS = numberAt(j, "duration_s");
+    r.repeat = std::uint32_t(numberAt(j, "repeat"));
+    for (const json& e : arrayAt(j, "results")) {
+        if (!e.is_object())
+            return badReport("has a result that is not an object");
+        BenchResult x;
+        const auto transport = parseTransport(textAt(e, "transport"));
+        if (!transport)
+            return badReport("names an unknown transport '" + textAt(e, "transport") + "'");
+        x.transport = *transport;
+        x.size = std::uint32_t(numberAt(e, "size"));
+        x.applicable = flagAt(e, "applicable", true);
+        x.note = textAt(e, "note");
+        x.messagesPerRun = std::uint64_t(numberAt(e, "messages_per_run"));
+        x.msgsPerS = statsAt(e, "msgs_per_s");
+        x.mbPerS = statsAt(e, "mb_per_s");
+        x.p50Us = numberAt(e, "p50_us", -1);
+        x.p99Us = numberAt(e, "p99_us", -1);
+        const json& base = objectAt(e, "baseline");
+        x.baseline = textAt(base, "name");
+        x.baselineMsgsPerS = statsAt(base, "msgs_per_s");
+        x.baselineMbPerS = statsAt(base, "mb_per_s");
+        x.ratio = numberAt(e, "ratio");
+        r.results.push_back(std::move(x));
+    }
+    r.memcpyMbPerS = numberAt(objectAt(j, "memcpy"), "mb_per_s");
+    for (const json& p : arrayAt(j, "python"))
+        if (p.is_object())
+            r.python.push_back({ textAt(p, "name"), numberAt(p, "msgs_per_s") });
+    r.pythonNote = textAt(j, "python_note");
+    const json& ob = objectAt(j, "observation");
+    BenchObservation& o = r.observation;
+    o.telemetryMeasured = isNumber(ob, "telemetry_ratio");
+    o.telemetryRatio = numberAt(ob, "telemetry_ratio");
+    o.telemetryOnMsgsPerS = numberAt(ob, "telemetry_on_msgs_per_s");
+    o.telemetryOffMsgsPerS = numberAt(ob, "telemetry_off_msgs_per_s");
+    o.samplerMeasured = isNumber(ob, "sampler_1khz_ratio");
+    o.samplerRatio = numberAt(ob, "sampler_1khz_ratio");
+    o.samplerOnMsgsPerS = numberAt(ob, "sampler_on_msgs_per_s");
+    o.samplerOffMsgsPerS = numberAt(ob, "sampler_off_msgs_per_s");
+    o.samplerCpuFraction = numberAt(ob, "sampler_cpu_fraction", -1);
+    o.samplerUsPerSample = numberAt(ob, "sampler_us_per_sample");
+    o.samplerHzAchieved = numberAt(ob, "sampler_hz_achieved");
+    o.note = textAt(ob, "note");
+    for (const json& g : arrayAt(j, "goals")) {
+        if (!g.is_object())
+            return badReport("has a goal that is not an object");
+        r.goals.push_back({ textAt(g, "goal"), numberAt(g, "value"), numberAt(g, "target"), flagAt(g, "at_most"),
+            flagAt(g, "measured"), flagAt(g, "met") });
+    }
+    return r;
 }
 
 // ---- Command line -------------------------------------------------------------------------------------------------
@@ -855,13 +967,14 @@ namespace {
 
 const char* BenchUsage
     = "Usage: ipclab-cli bench [--transports LIST] [--sizes LIST] [--messages N] [--repeat K] [--json FILE]\n"
-      "                        [--pings N] [--no-baselines] [--no-python] [--no-observation]\n"
+      "                        [--pings N] [--no-baselines] [--no-python] [--no-observation] [--worker PATH]\n"
       "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc (default: all)\n"
       "  --sizes       frame sizes in bytes, 32..65536 (default: 64,4096,65536)\n"
       "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000)\n"
       "  --repeat      interleaved runs per transport and size, 1..100 (default: 5)\n"
       "  --pings       ping-pong round trips for latency, 0 = none (default: min(messages/10, 10000))\n"
-      "  --json        also write the report as JSON to FILE\n";
+      "  --json        also write the report as JSON to FILE; - writes only the JSON, to standard output\n"
+      "  --worker      the ipclab-worker for the observation runs (default: next to ipclab-cli)\n";
 
 bool parseUnsigned(const std::string& text, std::uint64_t& out)
 {
@@ -911,7 +1024,7 @@ Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std
             continue;
         }
         const bool known = opt == "--transports" || opt == "--sizes" || opt == "--messages" || opt == "--repeat"
-            || opt == "--json" || opt == "--pings";
+            || opt == "--json" || opt == "--pings" || opt == "--worker";
         if (!known)
             return badOption(opt, "unknown option");
         if (i + 1 >= argc)
@@ -954,14 +1067,46 @@ Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std
             o.pings = std::int64_t(n);
         } else if (opt == "--json") {
             if (value.empty())
-                return badOption(opt, "needs a file name");
+                return badOption(opt, "needs a file name (or - for standard output)");
             if (jsonPath)
                 *jsonPath = value;
+        } else if (opt == "--worker") {
+            if (value.empty())
+                return badOption(opt, "needs the path of ipclab-worker");
+            o.workerPath = value;
         }
     }
     if (Status st = validateBenchOptions(o); !st)
         return st.error();
     return o;
+}
+
+std::vector<std::string> benchCommandLine(const BenchOptions& o)
+{
+    auto joined = [](const auto& items, auto text) {
+        std::string out;
+        for (const auto& item : items)
+            out += (out.empty() ? "" : ",") + text(item);
+        return out;
+    };
+    std::vector<std::string> args;
+    if (!o.transports.empty())
+        args.insert(args.end(),
+            { "--transports", joined(o.transports, [](TransportKind t) { return std::string(transportName(t)); }) });
+    args.insert(args.end(),
+        { "--sizes", joined(o.sizes, [](std::uint32_t n) { return std::to_string(n); }), "--messages",
+            std::to_string(o.messages), "--repeat", std::to_string(o.repeat) });
+    if (o.pings >= 0)
+        args.insert(args.end(), { "--pings", std::to_string(o.pings) });
+    if (!o.baselines)
+        args.push_back("--no-baselines");
+    if (!o.python)
+        args.push_back("--no-python");
+    if (!o.observation)
+        args.push_back("--no-observation");
+    if (!o.workerPath.empty())
+        args.insert(args.end(), { "--worker", o.workerPath });
+    return args;
 }
 
 int runBenchCommand(int argc, char** argv)
@@ -978,7 +1123,8 @@ int runBenchCommand(int argc, char** argv)
         std::fprintf(stderr, "ipclab-cli bench: %s\n%s", options.error().hint.c_str(), BenchUsage);
         return 2;
     }
-    if (!jsonPath.empty()) {
+    const bool jsonToStdout = jsonPath == "-";
+    if (!jsonPath.empty() && !jsonToStdout) {
         // Fail before minutes of measuring, not after: the file must be writable now.
         const bool existed = access(jsonPath.c_str(), F_OK) == 0;
         std::ofstream probe(jsonPath, std::ios::app);
@@ -991,6 +1137,10 @@ int runBenchCommand(int argc, char** argv)
         if (!existed)
             std::remove(jsonPath.c_str());
     }
+
+    // A bench killed before it could unlink (SIGKILL) left its objects; a dead run's likewise.
+    for (const std::string& line : cleanupStaleRuns())
+        std::fprintf(stderr, "removed %s\n", line.c_str());
 
     g_benchCancel.store(false);
     struct sigaction sa {
@@ -1022,6 +1172,10 @@ int runBenchCommand(int argc, char** argv)
         }
         std::fprintf(stderr, "ipclab-cli bench: %s\n", report.error().message().c_str());
         return 1;
+    }
+    if (jsonToStdout) {
+        std::fputs(benchReportToJson(*report).c_str(), stdout);
+        return std::fflush(stdout) == 0 ? 0 : 1;
     }
     std::fputs(benchReportToText(*report).c_str(), stdout);
     if (!jsonPath.empty()) {

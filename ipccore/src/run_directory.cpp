@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace ipccore {
 
@@ -141,11 +144,65 @@ bool ownedByMe(const OsName& n)
     }
     return false;
 }
+
+// The bench (bench_internal.h) names its short-lived objects "/ipclab-b<pid>-<n>-<tag>" after its own process and
+// keeps no manifest: one is alive exactly while that pid is. Returns the pid of such a name whose process is gone,
+// or 0 (not a bench name, or its bench still runs).
+pid_t deadBenchPid(std::string_view entry)
+{
+    constexpr std::string_view prefix = "ipclab-b";
+    if (entry.rfind(prefix, 0) != 0)
+        return 0;
+    const std::size_t dash = entry.find('-', prefix.size());
+    const std::string_view digits = entry.substr(prefix.size(), dash - prefix.size());
+    if (dash == std::string_view::npos || digits.empty() || digits.size() > 9
+        || digits.find_first_not_of("0123456789") != std::string_view::npos)
+        return 0;
+    const pid_t pid = pid_t(std::stol(std::string(digits)));
+    return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH ? pid : 0;
+}
+
+std::vector<std::string> entriesOf(const std::string& directory)
+{
+    std::vector<std::string> names;
+    if (DIR* dir = opendir(directory.c_str())) {
+        while (dirent* entry = readdir(dir))
+            names.emplace_back(entry->d_name);
+        closedir(dir);
+    }
+    return names;
+}
+
+// Objects of benches killed before they could unlink them (SIGKILL mid-measurement), if they are ours.
+void cleanupDeadBenches(std::vector<std::string>& removed)
+{
+    std::vector<OsName> names;
+    for (const std::string& e : entriesOf("/dev/shm")) {
+        if (e.rfind("sem.", 0) == 0) {
+            if (deadBenchPid(std::string_view(e).substr(4)))
+                names.push_back({ "sem", "/" + e.substr(4) });
+        } else if (deadBenchPid(e))
+            names.push_back({ "shm", "/" + e });
+    }
+    for (const std::string& e : entriesOf("/dev/mqueue")) // listed only where the mqueue filesystem is mounted
+        if (deadBenchPid(e))
+            names.push_back({ "mq", "/" + e });
+    const std::string runtime = runtimeDirectory();
+    for (const std::string& e : entriesOf(runtime))
+        if (deadBenchPid(e))
+            names.push_back({ "path", runtime + "/" + e });
+    for (const OsName& n : names) {
+        if (ownedByMe(n) && removeOsName(n))
+            removed.push_back(n.kind + " " + n.name + " (left by a killed bench)");
+    }
+}
+
 } // namespace
 
 std::vector<std::string> cleanupStaleRuns()
 {
     std::vector<std::string> removed;
+    cleanupDeadBenches(removed);
     const std::string root = runtimeDirectory();
     DIR* dir = opendir(root.c_str());
     if (!dir)

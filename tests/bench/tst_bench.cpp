@@ -14,6 +14,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ipccore;
@@ -197,6 +204,126 @@ private slots:
         QVERIFY(obs["sampler_cpu_fraction"].toDouble() > 0);
         QVERIFY(obs["sampler_1khz_ratio"].toDouble() > 0);
         QVERIFY2(benchLeftovers(pid).isEmpty(), qPrintable(benchLeftovers(pid).join(", ")));
+    }
+
+    void reportSurvivesJsonRoundTrip()
+    {
+        // The GUI reads `ipclab-cli bench --json -` back with benchReportFromJson: every field must survive.
+        auto report = runBench(tinyOptions());
+        QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
+        report->python = { { "multiprocessing.Queue", 123456.5 } };
+        report->pythonNote = "a note";
+        report->observation.telemetryMeasured = true;
+        report->observation.telemetryRatio = 0.97;
+        report->observation.note = "sampler skipped";
+        const std::string json = benchReportToJson(*report);
+        const auto back = benchReportFromJson(json);
+        QVERIFY2(back.has_value(), back.has_value() ? "" : back.error().message().c_str());
+        QCOMPARE(benchReportToJson(*back), json);
+        QCOMPARE(back->results.size(), report->results.size());
+        QCOMPARE(back->results[0].msgsPerS.median, report->results[0].msgsPerS.median);
+        QCOMPARE(back->results[0].transport, report->results[0].transport);
+        QCOMPARE(back->goals.size(), report->goals.size());
+        QCOMPARE(back->observation.samplerCpuFraction, -1.0);
+
+        for (const char* bad :
+            { "", "[1,2]", "{\"results\": [{\"transport\": \"carrier-pigeon\"}]}", "{\"results\": [3]}" }) {
+            const auto r = benchReportFromJson(bad);
+            QVERIFY2(!r.has_value(), bad);
+            QCOMPARE(r.error().code, ErrorCode::Corrupt);
+        }
+    }
+
+    void optionsSurviveTheCommandLine()
+    {
+        BenchOptions o;
+        o.transports = { TransportKind::Socket, TransportKind::ShmSpsc };
+        o.sizes = { 64, 65536 };
+        o.messages = 12345;
+        o.repeat = 2;
+        o.pings = 77;
+        o.baselines = false;
+        o.python = false;
+        o.observation = false;
+        o.workerPath = "/some/ipclab-worker";
+        for (const BenchOptions& options : { o, BenchOptions {} }) {
+            std::vector<std::string> words { "ipclab-cli", "bench" };
+            for (const std::string& a : benchCommandLine(options))
+                words.push_back(a);
+            std::vector<char*> argv;
+            for (std::string& w : words)
+                argv.push_back(w.data());
+            const auto parsed = parseBenchCommandLine(int(argv.size()), argv.data(), 2, nullptr);
+            QVERIFY2(parsed.has_value(), parsed.has_value() ? "" : parsed.error().message().c_str());
+            QVERIFY(parsed->transports == options.transports);
+            QVERIFY(parsed->sizes == options.sizes);
+            QCOMPARE(parsed->messages, options.messages);
+            QCOMPARE(parsed->repeat, options.repeat);
+            QCOMPARE(parsed->pings, options.pings);
+            QCOMPARE(parsed->baselines, options.baselines);
+            QCOMPARE(parsed->python, options.python);
+            QCOMPARE(parsed->observation, options.observation);
+            QCOMPARE(parsed->workerPath, options.workerPath);
+        }
+    }
+
+    void cliWritesOnlyJsonToStdoutWithJsonDash()
+    {
+        QProcess cli;
+        cli.start(ipctest::cliPath(),
+            { "bench", "--transports", "mq", "--sizes", "64", "--messages", "2000", "--repeat", "1", "--pings", "100",
+                "--no-python", "--no-observation", "--json", "-" });
+        QVERIFY(cli.waitForFinished(120000));
+        const QByteArray err = cli.readAllStandardError();
+        QVERIFY2(cli.exitCode() == 0, err.constData());
+        QVERIFY2(err.contains("[1/"), err.constData()); // progress goes to stderr, the JSON alone to stdout
+        const QByteArray out = cli.readAllStandardOutput();
+        const auto report = benchReportFromJson(std::string_view(out.constData(), std::size_t(out.size())));
+        QVERIFY2(report.has_value(), out.constData());
+        QCOMPARE(report->results.size(), std::size_t(1));
+        QVERIFY(report->results[0].msgsPerS.median > 0);
+    }
+
+    void cleanupRemovesTheObjectsOfADeadBenchOnly()
+    {
+        // A bench SIGKILLed mid-measurement leaves "/ipclab-b<pid>-..." objects; they are removed once that pid is
+        // gone, and a live bench's are left alone. A reaped child's pid stands for the dead bench.
+        const pid_t dead = fork();
+        if (dead == 0)
+            _exit(0);
+        QVERIFY(dead > 0);
+        QCOMPARE(waitpid(dead, nullptr, 0), dead);
+        const QString deadPrefix = QStringLiteral("ipclab-b%1-").arg(dead);
+        const QString livePrefix = QStringLiteral("ipclab-b%1-").arg(getpid());
+        const std::string runtime = runtimeDirectory();
+        QVERIFY(mkdir(runtime.c_str(), 0700) == 0 || errno == EEXIST);
+        for (const QString& prefix : { deadPrefix, livePrefix }) {
+            const std::string shm = "/" + prefix.toStdString() + "0-ring";
+            const int fd = shm_open(shm.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+            QVERIFY2(fd >= 0, std::strerror(errno));
+            close(fd);
+            sem_t* sem = sem_open(("/" + prefix.toStdString() + "0-ring.full").c_str(), O_CREAT | O_EXCL, 0600, 0);
+            QVERIFY(sem != SEM_FAILED);
+            sem_close(sem);
+            QCOMPARE(mkfifo((runtime + "/" + prefix.toStdString() + "1-pipe.fifo").c_str(), 0600), 0);
+        }
+
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "cleanup" });
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QString said = QString::fromLocal8Bit(cli.readAllStandardOutput());
+        QVERIFY2(
+            said.contains(deadPrefix + "0-ring.full") && said.contains(deadPrefix + "1-pipe.fifo"), qPrintable(said));
+        QVERIFY2(!said.contains(livePrefix), qPrintable(said));
+        QVERIFY2(benchLeftovers(dead).isEmpty(), qPrintable(benchLeftovers(dead).join(", ")));
+
+        const QStringList live = benchLeftovers(getpid());
+        QCOMPARE(live.size(), 3); // the shm, the semaphore and the FIFO of the live "bench" (this test) remain
+        shm_unlink(("/" + livePrefix.toStdString() + "0-ring").c_str());
+        sem_unlink(("/" + livePrefix.toStdString() + "0-ring.full").c_str());
+        unlink((runtime + "/" + livePrefix.toStdString() + "1-pipe.fifo").c_str());
+        QVERIFY(benchLeftovers(getpid()).isEmpty());
     }
 
     void cliRejectsBadOptions_data()

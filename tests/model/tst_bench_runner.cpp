@@ -1,5 +1,6 @@
-// BenchRunner runs the real bench on its own thread: a tiny race finishes with positive figures, bad options are
-// refused with the option named, and a cancel (or the destructor) stops a long race promptly, leaving nothing behind.
+// BenchRunner runs the real bench in an ipclab-cli child process: a tiny race finishes with positive figures read back
+// from the child's JSON, bad options are refused with the option named, a failing race says why, and a cancel (or the
+// destructor) stops a long race promptly, leaving nothing behind.
 #include "model/bench_runner.h"
 #include "model/bench_table_model.h"
 
@@ -10,6 +11,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <csignal>
 #include <unistd.h>
 
 using namespace ipcui;
@@ -40,10 +42,10 @@ ipccore::BenchOptions longOptions()
     return o;
 }
 
-// runBench names its objects "/ipclab-b<pid>-<n>-...", so this matches only this process's leftovers.
-QStringList benchLeftovers()
+// The bench names its objects "/ipclab-b<pid>-<n>-..." after the ipclab-cli process that runs it.
+QStringList benchLeftovers(const BenchRunner& runner)
 {
-    return ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-").arg(getpid()));
+    return ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-").arg(runner.lastProcessId()));
 }
 } // namespace
 
@@ -79,7 +81,7 @@ private slots:
         }
         QVERIFY(report.memcpyMbPerS > 0);
         QVERIFY(report.python.empty());
-        QVERIFY(benchLeftovers().isEmpty());
+        QVERIFY(benchLeftovers(runner).isEmpty());
 
         // The report as the Race view's table shows it: a row per result plus memcpy.
         BenchTableModel model;
@@ -143,9 +145,9 @@ private slots:
         QVERIFY(finished.isEmpty());
         QVERIFY(failed.isEmpty());
         QVERIFY(!runner.isRunning());
-        QVERIFY2(benchLeftovers().isEmpty(), qPrintable(benchLeftovers().join(QStringLiteral(", "))));
+        QVERIFY2(benchLeftovers(runner).isEmpty(), qPrintable(benchLeftovers(runner).join(QStringLiteral(", "))));
 
-        // The thread stays for the next race.
+        // The runner takes the next race.
         QCOMPARE(runner.start(tinyOptions()), QString());
         QSignalSpy second(&runner, &BenchRunner::finished);
         QVERIFY(second.wait(90000));
@@ -154,15 +156,54 @@ private slots:
     void theDestructorCancelsARaceStillGoing()
     {
         QElapsedTimer clock;
+        qint64 child = 0;
+        QStringList leftovers;
         {
             BenchRunner runner;
             QSignalSpy progress(&runner, &BenchRunner::progress);
             QCOMPARE(runner.start(longOptions()), QString());
             QVERIFY(progress.wait(30000));
+            child = runner.lastProcessId();
+            QVERIFY(child > 0);
             clock.start();
         }
         QVERIFY2(clock.elapsed() < 10000, qPrintable(QString::number(clock.elapsed())));
-        QVERIFY2(benchLeftovers().isEmpty(), qPrintable(benchLeftovers().join(QStringLiteral(", "))));
+        QVERIFY2(::kill(pid_t(child), 0) != 0, "ipclab-cli bench outlived its runner");
+        leftovers = ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-").arg(child));
+        QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join(QStringLiteral(", "))));
+    }
+
+    void aMissingCliIsNamedWithItsPath()
+    {
+        BenchRunner runner;
+        runner.setCliPath(QStringLiteral("/nonexistent/ipclab-cli"));
+        const QString reason = runner.start(tinyOptions());
+        QVERIFY2(reason.contains(QStringLiteral("/nonexistent/ipclab-cli")), qPrintable(reason));
+        QVERIFY(!runner.isRunning());
+    }
+
+    void aKilledBenchProcessIsReported()
+    {
+        BenchRunner runner;
+        QSignalSpy progress(&runner, &BenchRunner::progress);
+        QSignalSpy failed(&runner, &BenchRunner::failed);
+        QCOMPARE(runner.start(longOptions()), QString());
+        QVERIFY(progress.wait(30000));
+        const qint64 killed = runner.lastProcessId();
+        QVERIFY(killed > 0);
+        QCOMPARE(::kill(pid_t(killed), SIGKILL), 0);
+        QVERIFY(failed.wait(15000));
+        const QString message = failed.first().first().toString();
+        QVERIFY2(message.startsWith(QStringLiteral("The race stopped: ")), qPrintable(message));
+        QVERIFY(!runner.isRunning());
+
+        // Killed mid-measurement, it may have left the objects of that measurement; the next race removes them.
+        QSignalSpy finished(&runner, &BenchRunner::finished);
+        QCOMPARE(runner.start(tinyOptions()), QString());
+        QVERIFY(finished.wait(90000));
+        const QStringList leftovers = ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-").arg(killed));
+        QVERIFY2(leftovers.isEmpty(), qPrintable(leftovers.join(QStringLiteral(", "))));
+        QVERIFY(benchLeftovers(runner).isEmpty());
     }
 };
 

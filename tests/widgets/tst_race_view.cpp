@@ -133,13 +133,6 @@ private slots:
 
     void aTinyRaceRunsFromTheForm()
     {
-#if defined(__SANITIZE_ADDRESS__)
-        // Seen once in CI under the asan preset: the race never finished (90 s) though it takes 0.4 s, and it did not
-        // reproduce locally. The bench's children keep running (and allocating) after a fork() from one thread of
-        // this multi-threaded GUI process, which GCC 12's ASan allocator is not known to survive; plain builds use
-        // glibc's fork-safe malloc. The same facade is exercised under ASan by tst_bench_runner (no GUI threads).
-        QSKIP("fork + malloc in a multi-threaded GUI process under GCC 12's ASan: see the comment");
-#endif
         BenchRunner runner;
         RaceView view(&runner);
         view.setWorkerPath(ipctest::workerPath());

@@ -1,23 +1,29 @@
 #pragma once
 
-// The GUI-thread facade of the bench (ipccore/bench.h): owns the bench thread for the whole life of the app, starts
-// one race at a time there and cancels it on request. Nothing here blocks, except the destructor, which cancels a
-// race still going and waits until its processes are reaped and its objects unlinked (a fraction of a second).
+// The GUI-thread facade of the bench: runs `ipclab-cli bench --json -` as a child process, one race at a time, and
+// turns what it prints into signals: its progress lines ("[3/40] repeat 1/3: mq 64 B (ipccore)") on stderr into
+// progress(), the JSON report on stdout into finished(), its one-line error into failed().
+//
+// Why a child process and not a thread: the bench forks a producer and a consumer per measurement and lets them run
+// ipccore code without exec(). Forked from a multi-threaded process (this GUI has Qt's threads and the sampler),
+// a child may inherit a lock some other thread held, and AddressSanitizer's allocator was seen to hang there.
+// ipclab-cli is single-threaded while it measures, and the GUI stays a bystander.
+//
+// Nothing here blocks, except the destructor, which stops a race still going (SIGTERM: the bench cancels, reaps
+// its processes and unlinks its objects) and waits for that. If the GUI dies, the child gets SIGTERM
+// (PR_SET_PDEATHSIG) and cleans up the same way.
 
 #include "ipccore/bench.h"
 
+#include <QByteArray>
 #include <QMetaType>
 #include <QObject>
+#include <QProcess>
 #include <QString>
-#include <QThread>
-
-#include <atomic>
 
 Q_DECLARE_METATYPE(ipccore::BenchReport)
 
 namespace ipcui {
-
-class BenchWorker;
 
 class BenchRunner : public QObject {
     Q_OBJECT
@@ -28,12 +34,18 @@ public:
     // validateBenchOptions' verdict as the user reads it; empty when the options are valid.
     static QString check(const ipccore::BenchOptions& options);
 
+    // ipclab-cli, by default next to this executable (where the build puts every binary).
+    void setCliPath(const QString& path) { m_cliPath = path; }
+    QString cliPath() const { return m_cliPath; }
+
     // Returns the reason for refusing (bad options, a race already going), or an empty string when started.
     QString start(const ipccore::BenchOptions& options);
-    // The race stops soon after (runBench polls the flag between and inside measurements) with cancelled().
+    // The race stops soon after, with cancelled().
     void cancel();
     bool isRunning() const { return m_running; }
-    bool isCancelling() const { return m_running && m_cancel.load(); }
+    bool isCancelling() const { return m_running && m_cancelling; }
+    // The pid of the last race's ipclab-cli (0 before the first); its objects are named "/ipclab-b<pid>-...".
+    qint64 lastProcessId() const { return m_lastPid; }
 
 signals:
     void runningChanged(bool running);
@@ -43,12 +55,17 @@ signals:
     void failed(const QString& message);
 
 private:
+    void readProgress();
+    void onFinished(int exitCode, QProcess::ExitStatus status);
+    void onError(QProcess::ProcessError error);
     void setRunning(bool running);
 
-    QThread m_thread;
-    BenchWorker* m_worker = nullptr;
-    // Written here, read by runBench on the bench thread; lives as long as the thread (joined in the destructor).
-    std::atomic<bool> m_cancel { false };
+    QProcess m_process;
+    QString m_cliPath;
+    QByteArray m_stderr; // a progress line not yet complete
+    QString m_lastMessage; // the child's last non-progress line, for failed()
+    qint64 m_lastPid = 0;
+    bool m_cancelling = false;
     bool m_running = false;
 };
 

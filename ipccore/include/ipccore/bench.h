@@ -6,10 +6,11 @@
 // thread and released together from a barrier, so process start-up is outside the timed window. Repeats are
 // interleaved across transports and sizes so that drift of the machine hits every transport alike.
 //
-// Blocking: runBench() blocks for the whole bench (seconds to minutes). Call it from a background thread in a GUI;
-// it reports progress through the callback (on the calling thread) and stops soon after *cancel becomes true.
-// It forks from the calling thread; the children use only malloc, IPC system calls and _exit, which glibc keeps
-// safe after fork in a multi-threaded process. The calling thread must outlive the call (PR_SET_PDEATHSIG).
+// Blocking: runBench() blocks for the whole bench (seconds to minutes); it reports progress through the callback (on
+// the calling thread) and stops soon after *cancel becomes true. It forks from the calling thread, and the children
+// go on running ipccore code (allocating) without exec(); that is sound only in a single-threaded process. So the
+// GUI does not call it: it runs `ipclab-cli bench --json -` as a child process and reads the report back with
+// benchReportFromJson (ui/model/bench_runner.h). The calling thread must outlive the call (PR_SET_PDEATHSIG).
 //
 // Ownership: every IPC object gets a unique "/ipclab-b<pid>-<n>-" name and is unlinked before the call returns, on
 // success, on error and on cancel. runBench installs no signal handlers; runBenchCommand installs SIGINT/SIGTERM
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipccore {
@@ -123,6 +125,12 @@ Result<BenchReport> runBench(
 
 std::string benchReportToText(const BenchReport& report);
 std::string benchReportToJson(const BenchReport& report);
+// Reads what benchReportToJson wrote (the GUI reads `ipclab-cli bench --json -` this way); Corrupt if it is not a
+// report. benchReportToJson(*benchReportFromJson(benchReportToJson(r))) == benchReportToJson(r).
+Result<BenchReport> benchReportFromJson(std::string_view json);
+
+// The options as `ipclab-cli bench` arguments (after "bench"); parseBenchCommandLine reads them back unchanged.
+std::vector<std::string> benchCommandLine(const BenchOptions& options);
 
 // Parses the bench's command-line options (argv[first..]); messages name the option.
 Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std::string* jsonPath);

@@ -189,7 +189,8 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Removes the objects of earlier runs whose controller is dead (their run lock is free), and only those.
+// Removes the objects of earlier runs whose controller is dead (their run lock is free), and only those; likewise
+// the objects of a bench whose process is gone ("/ipclab-b<pid>-..."). Only objects owned by this user.
 // Returns one line per removed object; objects of live runs are never touched.
 std::vector<std::string> cleanupStaleRuns();
 
