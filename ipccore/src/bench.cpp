@@ -1144,12 +1144,14 @@ int runBenchCommand(int argc, char** argv)
 
     g_benchCancel.store(false);
     struct sigaction sa {
-    }, oldInt {}, oldTerm {};
+    }, oldInt {}, oldTerm {}, oldPipe {};
     sa.sa_handler = onBenchSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0; // no SA_RESTART: waits return so the bench notices at once
     sigaction(SIGINT, &sa, &oldInt);
     sigaction(SIGTERM, &sa, &oldTerm);
+    // Whoever read our output is gone (the GUI that ran us died): cancel cleanly rather than die mid-measurement.
+    sigaction(SIGPIPE, &sa, &oldPipe);
 
     const bool tty = isatty(STDERR_FILENO) != 0;
     auto progress = [tty](const BenchProgress& p) {
@@ -1164,6 +1166,7 @@ int runBenchCommand(int argc, char** argv)
         std::fputs("\r\033[K", stderr);
     sigaction(SIGINT, &oldInt, nullptr);
     sigaction(SIGTERM, &oldTerm, nullptr);
+    sigaction(SIGPIPE, &oldPipe, nullptr);
 
     if (!report) {
         if (report.error().code == ErrorCode::Interrupted) {

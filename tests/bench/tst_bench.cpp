@@ -313,8 +313,8 @@ private slots:
         QVERIFY(cli.waitForFinished(30000));
         QCOMPARE(cli.exitCode(), 0);
         const QString said = QString::fromLocal8Bit(cli.readAllStandardOutput());
-        QVERIFY2(
-            said.contains(deadPrefix + "0-ring.full") && said.contains(deadPrefix + "1-pipe.fifo"), qPrintable(said));
+        // Any run starting beside this test (ctest runs two at once) cleans up the same way and may have been first;
+        // so only "gone" is required of the dead bench's objects, and "kept" (never named) of the live one's.
         QVERIFY2(!said.contains(livePrefix), qPrintable(said));
         QVERIFY2(benchLeftovers(dead).isEmpty(), qPrintable(benchLeftovers(dead).join(", ")));
 

@@ -13,8 +13,9 @@
 // benchReportFromJson (ui/model/bench_runner.h). The calling thread must outlive the call (PR_SET_PDEATHSIG).
 //
 // Ownership: every IPC object gets a unique "/ipclab-b<pid>-<n>-" name and is unlinked before the call returns, on
-// success, on error and on cancel. runBench installs no signal handlers; runBenchCommand installs SIGINT/SIGTERM
-// handlers that cancel the bench cleanly.
+// success, on error and on cancel. runBench installs no signal handlers; runBenchCommand installs SIGINT, SIGTERM
+// and SIGPIPE handlers that cancel the bench cleanly. A bench killed outright (SIGKILL) leaves the objects of the
+// measurement in progress; cleanupStaleRuns() removes them once its pid is gone (ipclab-cli bench calls it at start).
 
 #include "ipccore/result.h"
 #include "ipccore/scenario.h"
