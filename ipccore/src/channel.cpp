@@ -224,6 +224,7 @@ private:
             hooks.setPhase(0);
             return st.error();
         }
+        hooks.lockTaken();
         RingView& v = m_ring.view;
         const std::uint64_t head = v.header->head.load(std::memory_order_relaxed);
         const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
@@ -297,6 +298,7 @@ private:
             hooks.setPhase(0);
             return st.error();
         }
+        hooks.lockTaken();
         RingView& v = m_ring.view;
         const std::uint64_t head = v.header->head.load(std::memory_order_acquire);
         const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
@@ -474,6 +476,7 @@ public:
             }
             s = seq.load(std::memory_order_relaxed);
         }
+        hooks.lockTaken();
         hooks.setPhaseIndex(s + 1);
         hooks.setPhase(RingPhase::HasLock);
         hooks.insideLock();

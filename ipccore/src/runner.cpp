@@ -148,6 +148,9 @@ struct Runner::Impl {
         std::uint64_t lockTakenSinceNs = 0; // since when the lock has looked stuck (see repairDeadHolders); 0 = not
         std::uint64_t lockProgressAtStart = 0;
         bool frozenReported = false;
+        // Workers that died on their way into the lock, where they may have taken it without their phase saying so
+        // (see mayHaveJustTakenLock); cleared as soon as the lock is seen free or someone gets through it.
+        std::string lockSuspects;
     };
 
     Scenario scenario;
@@ -318,7 +321,9 @@ struct Runner::Impl {
         w.holder.phase = slot.phase.load(std::memory_order_acquire);
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
         w.killed = WIFSIGNALED(status);
-        w.tokensSettled = w.holder.phase == 0;
+        // Nothing to give back, unless it was killed where its phase cannot tell (mayHaveJustTakenLock).
+        w.tokensSettled = w.holder.phase == 0
+            && !(w.killed && mayHaveJustTakenLock(objects[w.object].spec.transport, w.spec.role, 0));
         if (WIFSIGNALED(status)) {
             w.termSignal = WTERMSIG(status);
             w.exitText = "killed by " + signalName(w.termSignal);
@@ -642,6 +647,15 @@ struct Runner::Impl {
     // legitimate), so a live holder is never robbed; then the semaphores are checked against the ring's indices.
     static constexpr std::uint64_t LockStuckNs = 500'000'000ull;
 
+    // A worker killed in the instant between taking the lock and publishing HasLock holds the lock, but its phase
+    // only says it was on its way: a ring worker holding a slot token and nothing else, a value writer with no phase.
+    static bool mayHaveJustTakenLock(TransportKind transport, Role role, std::uint32_t phase)
+    {
+        if (transport == TransportKind::ShmRing)
+            return (phase & RingPhase::HasSlot) && !(phase & (RingPhase::HasLock | RingPhase::Moved));
+        return transport == TransportKind::ShmValue && role == Role::Producer && phase == 0;
+    }
+
     void repairDeadHolders(std::uint64_t now)
     {
         for (std::size_t oi = 0; oi < objects.size(); ++oi) {
@@ -669,8 +683,34 @@ struct Runner::Impl {
             if (!taken || liveHolder || progress != o.lockProgressAtStart) {
                 o.lockTakenSinceNs = taken && !liveHolder ? now : 0;
                 o.lockProgressAtStart = progress;
+                o.lockSuspects.clear(); // the lock was free, someone alive has it, or someone got through it
             } else if (o.lockTakenSinceNs == 0)
                 o.lockTakenSinceNs = now;
+            // Stuck with nobody alive holding it, after a worker died taking it: that worker has it. (Suspects are
+            // only noted where repair is on.)
+            bool released = false;
+            if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= LockStuckNs) {
+                std::string done = o.channel->releaseDeadLock();
+                released = true;
+                if (const std::string check = o.channel->checkAgainstRing(); !check.empty())
+                    done += "; " + check;
+                event(RunEvent::Kind::Warning,
+                    "repaired " + o.spec.name + ": its lock stayed taken with no live holder after " + o.lockSuspects
+                        + " died taking it: " + done);
+                o.lockSuspects.clear();
+                o.lockTakenSinceNs = 0;
+            }
+            // Dead with no phase at all (a value writer): nothing to give back, but it may have just taken the lock.
+            for (auto it = dead.begin(); it != dead.end();) {
+                if ((*it)->holder.phase != 0) {
+                    ++it;
+                    continue;
+                }
+                (*it)->tokensSettled = true;
+                if (taken && !released && o.spec.repair)
+                    o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + (*it)->spec.name;
+                it = dead.erase(it);
+            }
             if (dead.empty())
                 continue;
             const bool deadHeldLock = std::any_of(
@@ -695,12 +735,15 @@ struct Runner::Impl {
                     continue; // someone alive may hold it; wait until that is settled
                 if (taken && now - o.lockTakenSinceNs < LockStuckNs)
                     continue; // not stuck long enough to be sure
-                if (taken)
+                if (taken && !released) // one lock, one holder: never posted twice
                     add(o.channel->releaseDeadLock());
             }
             for (WorkerProc* w : dead) {
                 add(o.channel->returnTokens(w->holder));
                 w->tokensSettled = true;
+                if (taken && !deadHeldLock && !released
+                    && mayHaveJustTakenLock(o.spec.transport, w->spec.role, w->holder.phase))
+                    o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w->spec.name;
             }
             add(o.channel->checkAgainstRing());
             o.lockTakenSinceNs = 0;

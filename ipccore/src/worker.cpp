@@ -67,6 +67,13 @@ public:
             raise(SIGKILL);
     }
     void crashInLockAfter(std::uint64_t count) { m_crashAfter = count; }
+    void lockTaken() override
+    {
+        // Fault injection for tests: die in the instant between taking the lock and saying so.
+        if (m_dieTakingLock > 0 && ++m_lockTakenCount >= m_dieTakingLock)
+            raise(SIGKILL);
+    }
+    void dieTakingLockAt(std::uint64_t count) { m_dieTakingLock = count; }
     WorkerState state() const { return m_state; }
 
 private:
@@ -79,6 +86,8 @@ private:
     std::uint64_t m_since = monotonicNs();
     std::uint64_t m_crashAfter = 0;
     std::uint64_t m_insideLockCount = 0;
+    std::uint64_t m_dieTakingLock = 0;
+    std::uint64_t m_lockTakenCount = 0;
     std::uint32_t m_readAhead = 0;
     std::uint64_t m_wanted = 0;
 };
@@ -430,6 +439,9 @@ int runWorker(const WorkerArgs& args)
     slot.role.store(std::uint32_t(args.role), std::memory_order_relaxed);
     SlotHooks hooks(slot);
     hooks.crashInLockAfter(args.spec.crashInLockAfter);
+    // Tests only (tst_runner): a producer killed between taking a lock and publishing that it holds it.
+    if (const char* n = std::getenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK"); n && args.role == Role::Producer)
+        hooks.dieTakingLockAt(std::strtoull(n, nullptr, 10));
     return args.role == Role::Producer ? runProducer(args, slot, hooks) : runConsumer(args, slot, hooks);
 }
 

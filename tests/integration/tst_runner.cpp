@@ -235,6 +235,49 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A producer killed in the instant between taking the lock and publishing that it holds it: its phase says only
+    // that it was on its way in. The runner must still find the lock stuck with no live holder, free it, and let the
+    // consumer go on; before, the mutex stayed 0 for ever. The worker's fault injection does the killing.
+    void producerKilledTakingTheLockIsRepaired_data()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        QTest::newRow("shm-ring") << TransportKind::ShmRing;
+        QTest::newRow("shm-value") << TransportKind::ShmValue;
+    }
+    void producerKilledTakingTheLockIsRepaired()
+    {
+        QFETCH(TransportKind, transport);
+        qputenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK", "300"); // inherited by the workers spawned by start()
+        auto runner = Runner::start(pairScenario(transport, 0, 8));
+        qunsetenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK");
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        const std::size_t producer = indexOf(r.sample(), "producer");
+
+        std::vector<RunEvent> events;
+        auto repaired = [&] {
+            Snapshot snap = r.sample();
+            events.insert(events.end(), snap.events.begin(), snap.events.end());
+            return std::any_of(events.begin(), events.end(),
+                [](const RunEvent& e) { return e.text.find("died taking it") != std::string::npos; });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(repaired(), FlowTimeoutMs);
+        Snapshot snap = r.sample();
+        QVERIFY(!snap.workers[producer].alive);
+        QCOMPARE(snap.workers[producer].termSignal, SIGKILL);
+        // The consumer got through the freed lock to everything the producer left in the ring.
+        if (transport == TransportKind::ShmRing)
+            QTRY_COMPARE_WITH_TIMEOUT(r.sample().objects[0].depth, std::int64_t(0), FlowTimeoutMs); // drained
+
+        const Report report = r.stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY2(l.sent >= 299, qPrintable(describe(l)));
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     // A FIFO consumer reads ahead: one read() takes everything in the pipe into its own buffer. Killed while working
     // through that buffer, it takes hundreds of frames with it; the ledger must say so, not call them lost.
     void killedFifoReaderTakesItsReadAheadAlong()

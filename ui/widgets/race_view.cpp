@@ -291,7 +291,7 @@ QWidget* RaceView::buildResults()
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setSectionResizeMode(BenchTableModel::ReferenceColumn, QHeaderView::Stretch);
     const QFontMetrics fm = m_table->fontMetrics();
-    const int widths[] = { 21, 7, 7, 7, 6, 6, 30, 6 };
+    const int widths[] = { 21, 7, 7, 7, 6, 6, 30, 8 }; // the ratio column holds "0.92×" and "30.2 %"
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
     rightLayout->addWidget(m_table, 1);
