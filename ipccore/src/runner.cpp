@@ -646,6 +646,9 @@ struct Runner::Impl {
     // has stayed taken for LockStuckNs while no live worker claims it and none is stopped (a paused holder is
     // legitimate), so a live holder is never robbed; then the semaphores are checked against the ring's indices.
     static constexpr std::uint64_t LockStuckNs = 500'000'000ull;
+    // When only a suspect's death explains the stuck lock (its phase did not say it held it), wait longer: a live
+    // worker preempted between taking the lock and saying so must have had every chance to say so.
+    static constexpr std::uint64_t SuspectStuckNs = 2'000'000'000ull;
 
     // A worker killed in the instant between taking the lock and publishing HasLock holds the lock, but its phase
     // only says it was on its way: a ring worker holding a slot token and nothing else, a value writer with no phase.
@@ -686,10 +689,13 @@ struct Runner::Impl {
                 o.lockSuspects.clear(); // the lock was free, someone alive has it, or someone got through it
             } else if (o.lockTakenSinceNs == 0)
                 o.lockTakenSinceNs = now;
+            // A stopped worker may be the holder, caught before it could say so: the clock starts again once it runs.
+            if (liveStopped && o.lockTakenSinceNs != 0)
+                o.lockTakenSinceNs = now;
             // Stuck with nobody alive holding it, after a worker died taking it: that worker has it. (Suspects are
             // only noted where repair is on.)
             bool released = false;
-            if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= LockStuckNs) {
+            if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= SuspectStuckNs) {
                 std::string done = o.channel->releaseDeadLock();
                 released = true;
                 if (const std::string check = o.channel->checkAgainstRing(); !check.empty())
@@ -707,7 +713,7 @@ struct Runner::Impl {
                     continue;
                 }
                 (*it)->tokensSettled = true;
-                if (taken && !released && o.spec.repair)
+                if (taken && !liveHolder && !released && o.spec.repair)
                     o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + (*it)->spec.name;
                 it = dead.erase(it);
             }
@@ -741,7 +747,7 @@ struct Runner::Impl {
             for (WorkerProc* w : dead) {
                 add(o.channel->returnTokens(w->holder));
                 w->tokensSettled = true;
-                if (taken && !deadHeldLock && !released
+                if (taken && !liveHolder && !deadHeldLock && !released
                     && mayHaveJustTakenLock(o.spec.transport, w->spec.role, w->holder.phase))
                     o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w->spec.name;
             }

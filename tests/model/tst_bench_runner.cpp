@@ -9,6 +9,7 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <csignal>
@@ -180,6 +181,35 @@ private slots:
         const QString reason = runner.start(tinyOptions());
         QVERIFY2(reason.contains(QStringLiteral("/nonexistent/ipclab-cli")), qPrintable(reason));
         QVERIFY(!runner.isRunning());
+    }
+
+    void aCliThatCannotRunIsReported()
+    {
+        // Executable, but exec() fails (its interpreter does not exist): QProcess reports FailedToStart, inside
+        // start() or just after it. Either way the user is told once and nothing is left running.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString script = dir.filePath(QStringLiteral("ipclab-cli"));
+        QFile file(script);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("#!/nonexistent/interpreter\n");
+        file.close();
+        QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+
+        BenchRunner runner;
+        runner.setCliPath(script);
+        QSignalSpy failed(&runner, &BenchRunner::failed);
+        const QString reason = runner.start(tinyOptions());
+        if (reason.isEmpty()) {
+            QVERIFY(failed.wait(10000));
+            QVERIFY2(failed.first().first().toString().contains(script), qPrintable(failed.first().first().toString()));
+        } else {
+            QVERIFY2(reason.contains(script), qPrintable(reason));
+            QVERIFY(failed.isEmpty());
+        }
+        QVERIFY(!runner.isRunning());
+        QCOMPARE(runner.start(tinyOptions()).isEmpty() ? 1 : 0, reason.isEmpty() ? 1 : 0); // and again, the same way
+        QTRY_VERIFY_WITH_TIMEOUT(!runner.isRunning(), 10000);
     }
 
     void aKilledBenchProcessIsReported()

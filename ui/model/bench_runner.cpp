@@ -7,15 +7,31 @@
 #include <QRegularExpression>
 
 #include <csignal>
+#include <pthread.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ipcui {
 
 namespace {
-// How long the destructor waits for a cancelled race to reap its processes and unlink its objects.
+// How long a cancelled race may take to reap its processes and unlink its objects before it is killed, and how long
+// the destructor waits for that.
 constexpr int StopWaitMs = 10000;
 constexpr QLatin1StringView CliPrefix("ipclab-cli bench: ");
+// A line longer than this is not a progress line; the buffer is not allowed to grow without bound.
+constexpr qsizetype MaxLineBytes = 64 * 1024;
+
+// The signals this GUI handles (quit_on_signal.h). Blocked around the fork, so none can run this process's handler
+// in the child before exec (it would write to the self-pipe the child shares with the GUI, and the GUI would quit).
+sigset_t handledSignals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int s : { SIGINT, SIGTERM, SIGHUP })
+        sigaddset(&set, s);
+    return set;
+}
 } // namespace
 
 BenchRunner::BenchRunner(QObject* parent)
@@ -28,6 +44,12 @@ BenchRunner::BenchRunner(QObject* parent)
     connect(&m_process, &QProcess::finished, this, &BenchRunner::onFinished);
     connect(&m_process, &QProcess::errorOccurred, this, &BenchRunner::onError);
     connect(&m_process, &QProcess::started, this, [this] { m_lastPid = m_process.processId(); });
+    m_killTimer.setSingleShot(true);
+    m_killTimer.setInterval(StopWaitMs);
+    connect(&m_killTimer, &QTimer::timeout, this, [this] {
+        if (m_process.state() != QProcess::NotRunning)
+            m_process.kill(); // the next start removes what it left (ipccore::cleanupStaleRuns)
+    });
 }
 
 BenchRunner::~BenchRunner()
@@ -67,17 +89,31 @@ QString BenchRunner::start(const ipccore::BenchOptions& options)
     arguments << QStringLiteral("--json") << QStringLiteral("-");
 
     m_stderr.clear();
-    m_lastMessage.clear();
+    m_lastLine.clear();
+    m_cliError.clear();
     m_cancelling = false;
     const pid_t parent = getpid();
     m_process.setChildProcessModifier([parent] {
-        // Between fork and exec: only async-signal-safe calls. The bench cancels cleanly on SIGTERM.
+        // Between fork and exec: only async-signal-safe calls. Default dispositions first, then let the blocked
+        // signals in; the bench installs its own handlers and cancels cleanly on SIGTERM.
+        for (const int s : { SIGINT, SIGTERM, SIGHUP })
+            signal(s, SIG_DFL);
+        const sigset_t set = handledSignals();
+        sigprocmask(SIG_UNBLOCK, &set, nullptr); // the child has one thread
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1);
     });
-    setRunning(true);
+    const sigset_t set = handledSignals();
+    sigset_t previous;
+    pthread_sigmask(SIG_BLOCK, &set, &previous);
+    m_starting = true;
     m_process.start(m_cliPath, arguments, QIODevice::ReadOnly);
+    m_starting = false;
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (m_process.state() == QProcess::NotRunning) // failed inside start() (fork, pipes, exec)
+        return tr("The race could not start %1: %2").arg(m_cliPath, m_process.errorString());
+    setRunning(true);
     return {};
 }
 
@@ -87,46 +123,64 @@ void BenchRunner::cancel()
         return;
     m_cancelling = true;
     m_process.terminate();
+    m_killTimer.start();
 }
 
 void BenchRunner::readProgress()
 {
-    static const QRegularExpression step(QStringLiteral("^\\[(\\d+)/(\\d+)\\] (.*)$"));
     m_stderr += m_process.readAllStandardError();
     for (qsizetype end = m_stderr.indexOf('\n'); end >= 0; end = m_stderr.indexOf('\n')) {
-        const QString line = QString::fromLocal8Bit(m_stderr.left(end)).trimmed();
+        takeLine(m_stderr.left(end));
         m_stderr.remove(0, end + 1);
-        if (line.isEmpty())
-            continue;
-        const QRegularExpressionMatch m = step.match(line);
-        if (!m.hasMatch()) {
-            m_lastMessage = line.startsWith(CliPrefix) ? line.mid(CliPrefix.size()) : line;
-            continue;
-        }
-        // A late step of a cancelled race would overwrite "Cancelling…" for nothing.
-        if (!m_cancelling)
-            emit progress(m.captured(1).toInt() - 1, m.captured(2).toInt(), m.captured(3));
     }
+    if (m_stderr.size() > MaxLineBytes)
+        m_stderr.clear();
+}
+
+void BenchRunner::takeLine(const QByteArray& bytes)
+{
+    static const QRegularExpression step(QStringLiteral("^\\[(\\d+)/(\\d+)\\] (.*)$"));
+    const QString line = QString::fromLocal8Bit(bytes).trimmed();
+    if (line.isEmpty())
+        return;
+    const QRegularExpressionMatch m = step.match(line);
+    if (!m.hasMatch()) {
+        // The bench's own one-line error wins over whatever else was printed (usage text, worker messages).
+        if (line.startsWith(CliPrefix))
+            m_cliError = line.mid(CliPrefix.size());
+        m_lastLine = line;
+        return;
+    }
+    // A late step of a cancelled race would overwrite "Cancelling…" for nothing.
+    if (!m_cancelling)
+        emit progress(m.captured(1).toInt() - 1, m.captured(2).toInt(), m.captured(3));
 }
 
 void BenchRunner::onFinished(int exitCode, QProcess::ExitStatus status)
 {
     readProgress();
+    if (!m_stderr.isEmpty()) // a last line without its newline
+        takeLine(std::exchange(m_stderr, {}));
+    m_killTimer.stop();
     const QByteArray out = m_process.readAllStandardOutput();
     setRunning(false);
-    // A measurement torn down by the cancel may fail with its own error first; the user asked for the stop.
+    const QString why = !m_cliError.isEmpty() ? m_cliError : m_lastLine;
+    if (status == QProcess::CrashExit) {
+        // Killed before it could clean up (by someone, or by the cancel's deadline): its objects stay until the next
+        // start of ipclab, ipclab-cli or a race removes them.
+        emit failed(tr("The race stopped: ipclab-cli bench was killed before it could clean up; the next race (or "
+                       "ipclab-cli cleanup) removes what it left."));
+        return;
+    }
+    // Cancelled: it exits 130 after unlinking everything. A measurement torn down by the cancel may first fail with
+    // its own error; the user asked for the stop.
     if (m_cancelling) {
         emit cancelled();
         return;
     }
-    if (status == QProcess::CrashExit) {
-        emit failed(tr("The race stopped: ipclab-cli bench died (%1)").arg(m_process.errorString()));
-        return;
-    }
     if (exitCode != 0) {
         emit failed(tr("The race stopped: %1")
-                        .arg(m_lastMessage.isEmpty() ? tr("ipclab-cli bench exited with status %1").arg(exitCode)
-                                                     : m_lastMessage));
+                        .arg(why.isEmpty() ? tr("ipclab-cli bench exited with status %1").arg(exitCode) : why));
         return;
     }
     const auto report = ipccore::benchReportFromJson(std::string_view(out.constData(), std::size_t(out.size())));
@@ -139,8 +193,10 @@ void BenchRunner::onFinished(int exitCode, QProcess::ExitStatus status)
 
 void BenchRunner::onError(QProcess::ProcessError error)
 {
-    if (error != QProcess::FailedToStart)
-        return; // the others end in finished()
+    // FailedToStart inside start() is returned by start(); one found later (exec failed) ends the race here.
+    if (error != QProcess::FailedToStart || m_starting || !m_running)
+        return; // the other errors end in finished()
+    m_killTimer.stop();
     setRunning(false);
     emit failed(tr("The race could not start %1: %2").arg(m_cliPath, m_process.errorString()));
 }

@@ -20,6 +20,7 @@
 #include <QObject>
 #include <QProcess>
 #include <QString>
+#include <QTimer>
 
 Q_DECLARE_METATYPE(ipccore::BenchReport)
 
@@ -40,7 +41,7 @@ public:
 
     // Returns the reason for refusing (bad options, a race already going), or an empty string when started.
     QString start(const ipccore::BenchOptions& options);
-    // The race stops soon after, with cancelled().
+    // The race stops soon after, with cancelled() (SIGTERM; a child still there after 10 s is killed, failed()).
     void cancel();
     bool isRunning() const { return m_running; }
     bool isCancelling() const { return m_running && m_cancelling; }
@@ -56,15 +57,19 @@ signals:
 
 private:
     void readProgress();
+    void takeLine(const QByteArray& line);
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void onError(QProcess::ProcessError error);
     void setRunning(bool running);
 
     QProcess m_process;
+    QTimer m_killTimer; // a cancel that has not ended the child in time becomes a kill
     QString m_cliPath;
     QByteArray m_stderr; // a progress line not yet complete
-    QString m_lastMessage; // the child's last non-progress line, for failed()
+    QString m_cliError; // the child's last "ipclab-cli bench: ..." line, for failed()
+    QString m_lastLine; // its last other non-progress line, when there is no such line
     qint64 m_lastPid = 0;
+    bool m_starting = false; // inside QProcess::start(), which may fail synchronously
     bool m_cancelling = false;
     bool m_running = false;
 };
