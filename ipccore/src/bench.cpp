@@ -467,6 +467,9 @@ Result<BenchReport> runBench(
         o.transports = allTransports();
     if (Status st = validateBenchOptions(o); !st)
         return st.error();
+    struct ForgetQueues {
+        ~ForgetQueues() { bench::forgetQueueNames(); } // every queue is unlinked by then
+    } forgetQueues;
 
     const std::uint64_t startNs = monotonicNs();
     BenchReport report;
@@ -859,6 +862,15 @@ double numberAt(const nlohmann::json& j, const char* key, double absent = 0)
     const auto it = j.find(key);
     return it != j.end() && it->is_number() ? it->get<double>() : absent;
 }
+// A whole number as the writer wrote it; anything else (negative, fractional, too large) reads as 0.
+std::uint64_t countAt(const nlohmann::json& j, const char* key, std::uint64_t max)
+{
+    const auto it = j.find(key);
+    if (it == j.end() || !it->is_number_unsigned())
+        return 0;
+    const auto n = it->get<std::uint64_t>();
+    return n <= max ? n : 0;
+}
 std::string textAt(const nlohmann::json& j, const char* key)
 {
     const auto it = j.find(key);
@@ -904,12 +916,14 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
     const json j = json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return badReport("is not a JSON object");
+    if (!j.contains("results") || !j["results"].is_array())
+        return badReport("has no \"results\" list");
     BenchReport r;
     r.machine = textAt(j, "machine");
     r.loadBefore = textAt(j, "load_before");
     r.loadAfter = textAt(j, "load_after");
     r.durationS = numberAt(j, "duration_s");
-    r.repeat = std::uint32_t(numberAt(j, "repeat"));
+    r.repeat = std::uint32_t(countAt(j, "repeat", UINT32_MAX));
     for (const json& e : arrayAt(j, "results")) {
         if (!e.is_object())
             return badReport("has a result that is not an object");
@@ -918,10 +932,10 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
         if (!transport)
             return badReport("names an unknown transport '" + textAt(e, "transport") + "'");
         x.transport = *transport;
-        x.size = std::uint32_t(numberAt(e, "size"));
+        x.size = std::uint32_t(countAt(e, "size", UINT32_MAX));
         x.applicable = flagAt(e, "applicable", true);
         x.note = textAt(e, "note");
-        x.messagesPerRun = std::uint64_t(numberAt(e, "messages_per_run"));
+        x.messagesPerRun = countAt(e, "messages_per_run", UINT64_MAX);
         x.msgsPerS = statsAt(e, "msgs_per_s");
         x.mbPerS = statsAt(e, "mb_per_s");
         x.p50Us = numberAt(e, "p50_us", -1);

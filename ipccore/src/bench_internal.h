@@ -17,6 +17,11 @@ namespace ipccore::bench {
 // Unique per process and call: "/ipclab-b<pid>-<n>-<tag>" (POSIX names) or <runtime dir>/ipclab-b<pid>-<n>-<tag>.
 std::string objectName(const std::string& tag);
 Result<std::string> pathName(const std::string& tag);
+// objectName for a message queue, written first to <runtime dir>/ipclab-b<pid>.queues: where /dev/mqueue is not
+// mounted, queues cannot be listed, and cleanupStaleRuns() finds a killed bench's queues there. forgetQueueNames()
+// removes that list once every queue is gone (runBench calls it on every way out).
+std::string queueName(const std::string& tag);
+void forgetQueueNames();
 
 // Slots per ring for a message size: the same for shm-ring, shm-spsc and both bare rings, so they compare.
 std::uint32_t ringCapacity(std::uint32_t size);

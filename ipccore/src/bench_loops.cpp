@@ -311,7 +311,7 @@ void fillMessage(std::vector<std::byte>& message)
 
 Result<double> bareMq(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
-    const std::string name = objectName("bare-mq");
+    const std::string name = queueName("bare-mq");
     mq_attr attr {};
     attr.mq_maxmsg = MqDepth;
     attr.mq_msgsize = long(size);
@@ -543,7 +543,7 @@ Status nameAddress(ChannelAddress& a, const std::string& tag)
             return path.error();
         a.name = *path;
     } else
-        a.name = objectName(tag);
+        a.name = a.transport == TransportKind::Mq ? queueName(tag) : objectName(tag);
     return {};
 }
 
@@ -554,7 +554,9 @@ std::string objectName(const std::string& tag)
     return "/ipclab-b" + std::to_string(getpid()) + "-" + std::to_string(g_nameCounter.fetch_add(1)) + "-" + tag;
 }
 
-Result<std::string> pathName(const std::string& tag)
+namespace {
+// The runtime directory, made if missing, and only if it is this user's private (0700) directory.
+Result<std::string> privateRuntimeDirectory()
 {
     const std::string dir = runtimeDirectory();
     if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
@@ -566,7 +568,42 @@ Result<std::string> pathName(const std::string& tag)
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
         return detail::makeError(ErrorCode::PermissionDenied, "use directory", dir,
             "This directory is not a private (0700) directory of this user. Remove it or set XDG_RUNTIME_DIR");
-    return dir + objectName(tag); // objectName starts with '/'
+    return dir;
+}
+
+std::string queueListPath()
+{
+    return runtimeDirectory() + "/ipclab-b" + std::to_string(getpid()) + ".queues";
+}
+} // namespace
+
+std::string queueName(const std::string& tag)
+{
+    const std::string name = objectName(tag);
+    // Best effort: without the list, a queue of a bench killed mid-measurement stays until reboot where
+    // /dev/mqueue is not mounted (with it, cleanupStaleRuns lists the queues itself).
+    if (privateRuntimeDirectory()) {
+        const int fd = open(queueListPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            const std::string line = name + "\n";
+            (void)!write(fd, line.data(), line.size());
+            close(fd);
+        }
+    }
+    return name;
+}
+
+void forgetQueueNames()
+{
+    unlink(queueListPath().c_str());
+}
+
+Result<std::string> pathName(const std::string& tag)
+{
+    auto dir = privateRuntimeDirectory();
+    if (!dir)
+        return dir.error();
+    return *dir + objectName(tag); // objectName starts with '/'
 }
 
 std::uint32_t ringCapacity(std::uint32_t size)

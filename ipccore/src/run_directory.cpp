@@ -145,18 +145,18 @@ bool ownedByMe(const OsName& n)
     return false;
 }
 
-// The bench (bench_internal.h) names its short-lived objects "/ipclab-b<pid>-<n>-<tag>" after its own process and
-// keeps no manifest: one is alive exactly while that pid is. Returns the pid of such a name whose process is gone,
-// or 0 (not a bench name, or its bench still runs).
+// The bench (bench_internal.h) names its short-lived objects "/ipclab-b<pid>-<n>-<tag>" after its own process, and
+// lists its queues in "ipclab-b<pid>.queues": one is alive exactly while that pid is. Returns the pid of such a
+// name whose process is gone, or 0 (not a bench name, or its bench still runs).
 pid_t deadBenchPid(std::string_view entry)
 {
     constexpr std::string_view prefix = "ipclab-b";
     if (entry.rfind(prefix, 0) != 0)
         return 0;
-    const std::size_t dash = entry.find('-', prefix.size());
-    const std::string_view digits = entry.substr(prefix.size(), dash - prefix.size());
-    if (dash == std::string_view::npos || digits.empty() || digits.size() > 9
-        || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    const std::size_t end = entry.find_first_not_of("0123456789", prefix.size());
+    const std::string_view digits = entry.substr(prefix.size(), end - prefix.size());
+    if (end == std::string_view::npos || (entry[end] != '-' && entry[end] != '.') || digits.empty()
+        || digits.size() > 9)
         return 0;
     const pid_t pid = pid_t(std::stol(std::string(digits)));
     return pid > 0 && kill(pid, 0) != 0 && errno == ESRCH ? pid : 0;
@@ -188,12 +188,31 @@ void cleanupDeadBenches(std::vector<std::string>& removed)
         if (deadBenchPid(e))
             names.push_back({ "mq", "/" + e });
     const std::string runtime = runtimeDirectory();
-    for (const std::string& e : entriesOf(runtime))
-        if (deadBenchPid(e))
-            names.push_back({ "path", runtime + "/" + e });
+    std::vector<std::string> lists;
+    for (const std::string& e : entriesOf(runtime)) {
+        const pid_t pid = deadBenchPid(e);
+        if (!pid)
+            continue;
+        const std::string path = runtime + "/" + e;
+        if (e.size() > 7 && e.compare(e.size() - 7, 7, ".queues") == 0) {
+            // Its queues, one name per line; only names of that bench are taken from it.
+            const std::string own = "/ipclab-b" + std::to_string(pid) + "-";
+            std::ifstream list(path);
+            for (std::string line; std::getline(list, line);)
+                if (line.rfind(own, 0) == 0 && line.find('/', 1) == std::string::npos)
+                    names.push_back({ "mq", line });
+            lists.push_back(path);
+        } else
+            names.push_back({ "path", path });
+    }
     for (const OsName& n : names) {
         if (ownedByMe(n) && removeOsName(n))
             removed.push_back(n.kind + " " + n.name + " (left by a killed bench)");
+    }
+    for (const std::string& list : lists) {
+        struct stat st { };
+        if (lstat(list.c_str(), &st) == 0 && st.st_uid == geteuid())
+            unlink(list.c_str());
     }
 }
 

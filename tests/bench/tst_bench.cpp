@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -204,6 +205,9 @@ private slots:
         QVERIFY(obs["sampler_cpu_fraction"].toDouble() > 0);
         QVERIFY(obs["sampler_1khz_ratio"].toDouble() > 0);
         QVERIFY2(benchLeftovers(pid).isEmpty(), qPrintable(benchLeftovers(pid).join(", ")));
+        // Its list of queue names (for cleanup after a kill) is gone too.
+        QVERIFY(
+            !QFile::exists(QString::fromStdString(runtimeDirectory()) + QStringLiteral("/ipclab-b%1.queues").arg(pid)));
     }
 
     void reportSurvivesJsonRoundTrip()
@@ -227,7 +231,7 @@ private slots:
         QCOMPARE(back->observation.samplerCpuFraction, -1.0);
 
         for (const char* bad :
-            { "", "[1,2]", "{\"results\": [{\"transport\": \"carrier-pigeon\"}]}", "{\"results\": [3]}" }) {
+            { "", "[1,2]", "{\"results\": [{\"transport\": \"carrier-pigeon\"}]}", "{\"results\": [3]}", "{}" }) {
             const auto r = benchReportFromJson(bad);
             QVERIFY2(!r.has_value(), bad);
             QCOMPARE(r.error().code, ErrorCode::Corrupt);
@@ -307,6 +311,19 @@ private slots:
             sem_close(sem);
             QCOMPARE(mkfifo((runtime + "/" + prefix.toStdString() + "1-pipe.fifo").c_str(), 0600), 0);
         }
+        // A queue, named in the dead bench's list (the only way to find it where /dev/mqueue is not mounted).
+        const std::string queue = "/" + deadPrefix.toStdString() + "2-q";
+        mq_attr attr {};
+        attr.mq_maxmsg = 1;
+        attr.mq_msgsize = 64;
+        const mqd_t q = mq_open(queue.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+        QVERIFY2(q != mqd_t(-1), std::strerror(errno));
+        mq_close(q);
+        const QString list = QString::fromStdString(runtime) + QStringLiteral("/ipclab-b%1.queues").arg(dead);
+        QFile listFile(list);
+        QVERIFY(listFile.open(QIODevice::WriteOnly));
+        listFile.write(QByteArray::fromStdString(queue + "\n/ipclab-someone-else\n"));
+        listFile.close();
 
         QProcess cli;
         cli.start(ipctest::cliPath(), { "cleanup" });
@@ -317,6 +334,8 @@ private slots:
         // so only "gone" is required of the dead bench's objects, and "kept" (never named) of the live one's.
         QVERIFY2(!said.contains(livePrefix), qPrintable(said));
         QVERIFY2(benchLeftovers(dead).isEmpty(), qPrintable(benchLeftovers(dead).join(", ")));
+        QVERIFY(mq_open(queue.c_str(), O_RDONLY) == mqd_t(-1) && errno == ENOENT);
+        QVERIFY(!QFile::exists(list));
 
         const QStringList live = benchLeftovers(getpid());
         QCOMPARE(live.size(), 3); // the shm, the semaphore and the FIFO of the live "bench" (this test) remain

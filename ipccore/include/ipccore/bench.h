@@ -130,7 +130,8 @@ std::string benchReportToJson(const BenchReport& report);
 // report. benchReportToJson(*benchReportFromJson(benchReportToJson(r))) == benchReportToJson(r).
 Result<BenchReport> benchReportFromJson(std::string_view json);
 
-// The options as `ipclab-cli bench` arguments (after "bench"); parseBenchCommandLine reads them back unchanged.
+// The options as `ipclab-cli bench` arguments (after "bench"); parseBenchCommandLine reads them back unchanged,
+// except samplerSeconds and python3, which have no option (the command line keeps their defaults).
 std::vector<std::string> benchCommandLine(const BenchOptions& options);
 
 // Parses the bench's command-line options (argv[first..]); messages name the option.
