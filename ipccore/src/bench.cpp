@@ -456,6 +456,10 @@ Status validateBenchOptions(const BenchOptions& o)
         return badOption("samplerSeconds", "must be 0.1..600 seconds");
     if (o.python && o.python3.empty())
         return badOption("python3", "the Python interpreter's name is empty");
+    if (!o.workerPath.empty() && access(o.workerPath.c_str(), X_OK) != 0)
+        return badOption("--worker",
+            "'" + o.workerPath + "' is not an executable file (" + std::strerror(errno)
+                + "); give the path of ipclab-worker, or leave the option out to use the one next to ipclab-cli");
     return {};
 }
 
@@ -1192,7 +1196,12 @@ int runBenchCommand(int argc, char** argv)
     }
     if (jsonToStdout) {
         std::fputs(benchReportToJson(*report).c_str(), stdout);
-        return std::fflush(stdout) == 0 ? 0 : 1;
+        if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+            std::fprintf(stderr, "ipclab-cli bench: --json -: cannot write the report to standard output: %s\n",
+                std::strerror(errno));
+            return 1;
+        }
+        return 0;
     }
     std::fputs(benchReportToText(*report).c_str(), stdout);
     if (!jsonPath.empty()) {

@@ -249,7 +249,7 @@ private slots:
         o.baselines = false;
         o.python = false;
         o.observation = false;
-        o.workerPath = "/some/ipclab-worker";
+        o.workerPath = ipctest::workerPath().toStdString(); // must exist: the parser checks it
         for (const BenchOptions& options : { o, BenchOptions {} }) {
             std::vector<std::string> words { "ipclab-cli", "bench" };
             for (const std::string& a : benchCommandLine(options))
@@ -364,6 +364,7 @@ private slots:
         QTest::newRow("shm-value") << QStringList { "--transports", "shm-value" } << "--transports";
         QTest::newRow("transport twice") << QStringList { "--transports", "mq,mq" } << "--transports";
         QTest::newRow("json unwritable") << QStringList { "--json", "/nonexistent-dir/b.json" } << "--json";
+        QTest::newRow("worker missing") << QStringList { "--worker", "/nonexistent/ipclab-worker" } << "--worker";
     }
     void cliRejectsBadOptions()
     {

@@ -155,6 +155,20 @@ private slots:
         QCOMPARE(view.throughputChart()->barCount(), 2);
         QVERIFY(view.startButton()->isEnabled());
         QVERIFY(!view.cancelButton()->isEnabled());
+
+        // A new race clears the old numbers at once, so a cancelled race cannot be taken for the previous one.
+        QSignalSpy cancelled(&runner, &BenchRunner::cancelled);
+        QTest::mouseClick(view.startButton(), Qt::LeftButton);
+        QVERIFY(runner.isRunning());
+        QVERIFY(!view.hasReport());
+        QCOMPARE(view.throughputChart()->barCount(), 0);
+        QCOMPARE(view.tableModel()->rowCount(), 0);
+        QTest::mouseClick(view.cancelButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!runner.isRunning(), 30000);
+        // Cancelled (or, on a fast machine, finished before the click landed); never failed.
+        QCOMPARE(cancelled.count() + finished.count(), 2);
+        if (cancelled.count() == 1)
+            QVERIFY(!view.hasReport());
     }
 };
 

@@ -165,6 +165,12 @@ void BenchRunner::onFinished(int exitCode, QProcess::ExitStatus status)
     const QByteArray out = m_process.readAllStandardOutput();
     setRunning(false);
     const QString why = !m_cliError.isEmpty() ? m_cliError : m_lastLine;
+    // Our SIGTERM landed before the bench installed its handler: it died before creating anything (on Unix,
+    // QProcess gives the signal as the exit code of a crash).
+    if (m_cancelling && status == QProcess::CrashExit && exitCode == SIGTERM) {
+        emit cancelled();
+        return;
+    }
     if (status == QProcess::CrashExit) {
         // Killed before it could clean up (by someone, or by the cancel's deadline): its objects stay until the next
         // start of ipclab, ipclab-cli or a race removes them.

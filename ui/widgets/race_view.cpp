@@ -435,11 +435,22 @@ QString RaceView::start()
         m_problem->show();
         return refused;
     }
+    clearReport(); // a new race's numbers replace the old ones, and a cancelled race has none
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_status->setText(tr("Starting…"));
     updateControls();
     return {};
+}
+
+void RaceView::clearReport()
+{
+    m_report.reset();
+    m_model->clear();
+    m_throughput->clearBars();
+    showLatency();
+    m_summary->clear();
+    m_summary->setToolTip({});
 }
 
 void RaceView::cancel()
@@ -536,7 +547,7 @@ void RaceView::showReport(const ipccore::BenchReport& report)
                           .arg(report.durationS, 0, 'f', 1)
                           .arg(QString::fromStdString(report.loadBefore), QString::fromStdString(report.loadAfter));
     if (measured > 0)
-        summary += tr(" · goals of issue 4 met: %1 of %2 (hover for the list)").arg(met).arg(measured);
+        summary += tr(" · speed goals met: %1 of %2 (hover for the list)").arg(met).arg(measured);
     if (!report.pythonNote.empty() && report.python.empty())
         summary += tr("\nPython: %1").arg(QString::fromStdString(report.pythonNote));
     if (!report.observation.note.empty())

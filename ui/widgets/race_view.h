@@ -53,6 +53,7 @@ public:
     const ipccore::BenchReport* report() const { return m_report ? &*m_report : nullptr; }
     // Shows a report as if a race had just produced it (tests, README pictures).
     void showReport(const ipccore::BenchReport& report);
+    void clearReport();
 
     // Saves <base>-throughput.png and <base>-latency.png; returns the files written.
     QStringList saveChartsPng(const QString& basePath) const;
