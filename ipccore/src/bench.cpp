@@ -784,7 +784,8 @@ std::string benchReportToText(const BenchReport& r)
             + " samples/s achieved)\n";
     if (!ob.note.empty())
         out += "  " + ob.note + "\n";
-    out += "\nSpeed goals of the project (see the README; 'not run': that transport was not in this run):\n";
+    out += "\nSpeed goals of the project (see the README; 'not run': that transport, size or part was left out of "
+           "this run):\n";
     for (const BenchGoal& g : r.goals) {
         out += std::string("  ") + (!g.measured ? "not run" : g.met ? "met    " : "MISSED ") + "  " + pad(g.text, 52);
         if (g.measured)
@@ -988,10 +989,14 @@ const char* BenchUsage
       "                        [--pings N] [--no-baselines] [--no-python] [--no-observation] [--worker PATH]\n"
       "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc (default: all)\n"
       "  --sizes       frame sizes in bytes, 32..65536 (default: 64,4096,65536)\n"
-      "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000)\n"
+      "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000); larger sizes move\n"
+      "                the same bytes in fewer messages (at 65536: messages/16)\n"
       "  --repeat      interleaved runs per transport and size, 1..100 (default: 5)\n"
       "  --pings       ping-pong round trips for latency, 0 = none (default: min(messages/10, 10000))\n"
       "  --json        also write the report as JSON to FILE; - writes only the JSON, to standard output\n"
+      "  --no-baselines  skip the bare system-call loops and memcpy (no ratios then)\n"
+      "  --no-python     skip the Python multiprocessing reference\n"
+      "  --no-observation  skip what telemetry and the 1 kHz sampler cost (about 6 s)\n"
       "  --worker      the ipclab-worker for the observation runs (default: next to ipclab-cli)\n";
 
 bool parseUnsigned(const std::string& text, std::uint64_t& out)
