@@ -223,17 +223,9 @@ std::vector<std::string> cleanupStaleRuns()
     std::vector<std::string> removed;
     cleanupDeadBenches(removed);
     const std::string root = runtimeDirectory();
-    DIR* dir = opendir(root.c_str());
-    if (!dir)
-        return removed;
-    std::vector<std::string> runs;
-    while (dirent* entry = readdir(dir)) {
-        const std::string name = entry->d_name;
-        if (!name.empty() && name[0] != '.') // hidden: a run being set up right now
-            runs.push_back(name);
-    }
-    closedir(dir);
-    for (const std::string& run : runs) {
+    for (const std::string& run : entriesOf(root)) {
+        if (run.empty() || run[0] == '.')
+            continue; // hidden: a run being set up right now (and . and ..)
         const std::string path = root + "/" + run;
         const int lockFd = ::open((path + "/lock").c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
         if (lockFd < 0)

@@ -695,6 +695,12 @@ struct Runner::Impl {
             // Stuck with nobody alive holding it, after a worker died taking it: that worker has it. (Suspects are
             // only noted where repair is on.)
             bool released = false;
+            // A dead worker becomes a suspect only while the lock is taken with no live holder, and only once.
+            auto noteSuspect = [&](const WorkerProc& w) {
+                if (taken && !liveHolder && !released && o.spec.repair
+                    && mayHaveJustTakenLock(o.spec.transport, w.spec.role, w.holder.phase))
+                    o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w.spec.name;
+            };
             if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= SuspectStuckNs) {
                 std::string done = o.channel->releaseDeadLock();
                 released = true;
@@ -713,8 +719,7 @@ struct Runner::Impl {
                     continue;
                 }
                 (*it)->tokensSettled = true;
-                if (taken && !liveHolder && !released && o.spec.repair)
-                    o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + (*it)->spec.name;
+                noteSuspect(**it);
                 it = dead.erase(it);
             }
             if (dead.empty())
@@ -747,9 +752,8 @@ struct Runner::Impl {
             for (WorkerProc* w : dead) {
                 add(o.channel->returnTokens(w->holder));
                 w->tokensSettled = true;
-                if (taken && !liveHolder && !deadHeldLock && !released
-                    && mayHaveJustTakenLock(o.spec.transport, w->spec.role, w->holder.phase))
-                    o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w->spec.name;
+                if (!deadHeldLock) // a dead worker's phase says it held the lock: that one is the holder
+                    noteSuspect(*w);
             }
             add(o.channel->checkAgainstRing());
             o.lockTakenSinceNs = 0;

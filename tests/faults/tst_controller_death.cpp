@@ -25,14 +25,7 @@ QList<int> livePidsMentioning(const QByteArray& needle)
         if (!isPid)
             continue;
         QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
-        if (!cmdline.open(QIODevice::ReadOnly) || !cmdline.readAll().contains(needle))
-            continue;
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            continue;
-        const QByteArray text = stat.readAll();
-        const qsizetype close = text.lastIndexOf(')');
-        if (close > 0 && close + 2 < text.size() && text.at(close + 2) != 'Z')
+        if (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(needle) && ipctest::isRunning(pid))
             pids << pid;
     }
     return pids;

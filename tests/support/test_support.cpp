@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <QDir>
+#include <QFile>
 #include <QProcessEnvironment>
 
 #include <atomic>
@@ -52,6 +53,17 @@ QStringList leftoverObjects(const QString& needle)
 QStringList leftoversOfThisProcess()
 {
     return leftoverObjects(QStringLiteral("ipclab-t%1-").arg(getpid()));
+}
+
+bool isRunning(qint64 pid)
+{
+    // /proc/<pid>/stat: "pid (comm) state ..."; comm may hold spaces and parentheses, so look after the last ')'.
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return false;
+    const QByteArray text = stat.readAll();
+    const qsizetype close = text.lastIndexOf(')');
+    return close > 0 && close + 2 < text.size() && text.at(close + 2) != 'Z';
 }
 
 } // namespace ipctest

@@ -24,4 +24,7 @@ QStringList leftoverObjects(const QString& needle);
 // Objects created by this test process ("ipclab-t<pid>-").
 QStringList leftoversOfThisProcess();
 
+// The process exists and is not a zombie (an orphan's new parent may be slow to reap it, or never do so).
+bool isRunning(qint64 pid);
+
 } // namespace ipctest

@@ -99,23 +99,12 @@ private slots:
         QVERIFY(process.waitForFinished(10000));
         // A cancelled bench is gone in a second or two; the whole race would take 20 s or more (about 25 s on the
         // 2-core dev machine), so a bench that missed the news would still be running here.
-        QTRY_VERIFY_WITH_TIMEOUT(!running(bench), 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(!ipctest::isRunning(bench), 15000);
         const QStringList left = ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-").arg(bench));
         QVERIFY2(left.isEmpty(), qPrintable(left.join(QStringLiteral(", "))));
     }
 
 private:
-    // Still running: not gone and not a zombie (an orphan's new parent may be slow to reap it, or never do so).
-    static bool running(qint64 pid)
-    {
-        QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
-        if (!stat.open(QIODevice::ReadOnly))
-            return false;
-        const QByteArray text = stat.readAll();
-        const qsizetype close = text.lastIndexOf(')');
-        return close > 0 && close + 2 < text.size() && text.at(close + 2) != 'Z';
-    }
-
     // A child of `parent` whose command name is `comm`, or 0 (from /proc/<pid>/stat: "pid (comm) state ppid ...").
     static qint64 childNamed(qint64 parent, const QByteArray& comm)
     {
