@@ -1163,7 +1163,7 @@ int runBenchCommand(int argc, char** argv)
 
     // A bench killed before it could unlink (SIGKILL) left its objects; a dead run's likewise.
     for (const std::string& line : cleanupStaleRuns())
-        std::fprintf(stderr, "removed %s\n", line.c_str());
+        std::fprintf(stderr, "%s\n", line.c_str());
 
     g_benchCancel.store(false);
     struct sigaction sa {

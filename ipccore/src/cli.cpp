@@ -187,10 +187,10 @@ int run(int argc, char** argv)
 
 int cleanup()
 {
-    const auto removed = cleanupStaleRuns();
-    for (const std::string& line : removed)
-        std::printf("removed %s\n", line.c_str());
-    if (removed.empty())
+    const auto lines = cleanupStaleRuns();
+    for (const std::string& line : lines)
+        std::printf("%s\n", line.c_str());
+    if (lines.empty())
         std::printf("Nothing to remove: no objects of crashed runs in %s\n", runtimeDirectory().c_str());
     return ExitOk;
 }

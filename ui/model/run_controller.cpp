@@ -44,7 +44,7 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
     }
     // Objects of earlier runs whose controller died (crash, kill -9) are removed here, never those of live runs.
     for (const std::string& line : ipccore::cleanupStaleRuns())
-        emit notice(tr("Removed a leftover of an earlier run: %1").arg(QString::fromStdString(line)));
+        emit notice(tr("Cleanup of earlier runs: %1").arg(QString::fromStdString(line)));
 
     auto runner = ipccore::Runner::start(scenario, options);
     if (!runner) {
