@@ -6,13 +6,25 @@
 #include "widgets/main_window.h"
 #include "widgets/race_view.h"
 
+#include "ipccore/scenario.h"
+#include "ipccore/version.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QIcon>
 #include <QPixmap>
 #include <QTextStream>
 #include <QTimer>
 
 #include <cstdio>
+
+// At file scope: Q_INIT_RESOURCE declares the resource's init function where it is used, and rcc defines it outside
+// any namespace. Without the call the linker drops the resource from the static library, as nothing refers to it.
+static void initIconResource()
+{
+    Q_INIT_RESOURCE(ipclab_icons);
+}
 
 namespace ipcui {
 
@@ -61,22 +73,41 @@ int runRace(QApplication& app, MainWindow& window, const QString& shotPath)
     });
     return app.exec();
 }
+
+// The same PNGs that are installed into the hicolor theme, compiled in, so the window has its icon when run from
+// the build tree too.
+QIcon bundledIcon()
+{
+    initIconResource();
+    QIcon icon;
+    const QDir dir(QStringLiteral(":/icons"));
+    for (const QString& file : dir.entryList({ QStringLiteral("ipclab-*.png") }, QDir::Files))
+        icon.addFile(dir.filePath(file));
+    return icon;
+}
 } // namespace
 
 int runGuiMain(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("ipclab"));
-    QApplication::setApplicationDisplayName(QStringLiteral("IPC Lab"));
-    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("IPC Lab: spawn producer and consumer processes and watch POSIX IPC live."));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    // Qt's own options (-platform, -reverse, ...) are single-dash words: read them as long options, never as
+    // bundles of short ones, or "-reverse" would hold a -v and print the version.
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+    parser.setApplicationDescription(QStringLiteral(
+        "IPC Lab: spawn producer and consumer processes and watch POSIX IPC live.\n"
+        "Unless --race or --idle is given it starts a scenario at launch: the one given with --run, or the "
+        "default (%1).")
+                                         .arg(QString::fromLatin1(ipccore::DefaultScenarioName)));
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption runOption(QStringLiteral("run"),
         QStringLiteral("Start this scenario (a bundled name or a JSON file) at launch."), QStringLiteral("scenario"));
+    const QCommandLineOption idleOption(QStringLiteral("idle"),
+        QStringLiteral("Open on the default scenario without starting it (start it with Ctrl+R)."));
     const QCommandLineOption shotOption(QStringLiteral("screenshot"),
         QStringLiteral("Save a PNG of the window after --after seconds of running, then stop and quit."),
         QStringLiteral("file"));
@@ -88,8 +119,41 @@ int runGuiMain(int argc, char** argv)
     const QCommandLineOption raceOption(QStringLiteral("race"),
         QStringLiteral("Open the Race tab and start a race with its default options; with --screenshot, save a PNG "
                        "of the window when the race has finished, then quit."));
-    parser.addOptions({ runOption, shotOption, afterOption, workerOption, raceOption });
-    parser.process(app);
+    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption });
+
+    // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
+    // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
+    // own options out of argv.
+    (void)parser.parse(arguments);
+    if (parser.isSet(helpOption)) {
+        const QCoreApplication core(argc, argv); // names the program in the usage line; needs no display
+        QTextStream(stdout) << parser.helpText();
+        return 0;
+    }
+    if (parser.isSet(versionOption)) {
+        QTextStream(stdout) << "ipclab " << ipccore::versionString() << Qt::endl;
+        return 0;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("ipclab"));
+    QApplication::setApplicationDisplayName(QStringLiteral("IPC Lab"));
+    QApplication::setApplicationVersion(QString::fromLatin1(ipccore::versionString()));
+    // Ties the windows to the installed ipclab.desktop, so a Wayland shell shows its name and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("ipclab"));
+    QApplication::setWindowIcon(bundledIcon());
+
+    if (!parser.parse(QCoreApplication::arguments())) {
+        printError(QStringLiteral("%1 Run ipclab --help for the options.").arg(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(QStringLiteral("help-all")))
+        parser.process(app); // Qt's own options are only known to a QApplication; prints them and exits 0
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("unexpected argument \"%1\": give a scenario with --run %1")
+                       .arg(parser.positionalArguments().constFirst()));
+        return 2;
+    }
 
     bool afterOk = false;
     const double after = parser.value(afterOption).toDouble(&afterOk);
@@ -104,6 +168,17 @@ int runGuiMain(int argc, char** argv)
         printError(QStringLiteral("--race and --run exclude each other: a race and a live run would disturb each "
                                   "other's numbers"));
         return 2;
+    }
+    const bool idle = parser.isSet(idleOption);
+    if (idle) {
+        for (const QCommandLineOption* starting : { &runOption, &raceOption, &shotOption }) {
+            if (parser.isSet(*starting)) {
+                printError(QStringLiteral("--idle and --%1 exclude each other: --%1 starts something at launch, "
+                                          "--idle starts nothing. Drop one of them.")
+                               .arg(starting->names().constFirst()));
+                return 2;
+            }
+        }
     }
 
     quitOnTerminationSignals();
@@ -124,7 +199,8 @@ int runGuiMain(int argc, char** argv)
         }
     }
     if (!screenshot) {
-        if (parser.isSet(runOption) && window.lastError().isEmpty())
+        // Without --run the window holds the default scenario; a newcomer should see it move, not an idle screen.
+        if (!idle && window.lastError().isEmpty())
             QTimer::singleShot(0, &window, [&window] { window.startRun(); });
         return app.exec();
     }
