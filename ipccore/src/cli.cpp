@@ -3,14 +3,18 @@
 #include "ipccore/bench.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
+#include "ipccore/version.h"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
+#include <optional>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -28,16 +32,70 @@ constexpr int ExitOk = 0;
 constexpr int ExitIntegrity = 1;
 constexpr int ExitBadInput = 2;
 
-const char* Usage = "Usage:\n"
-                    "  ipclab-cli list                          bundled scenarios with their titles\n"
-                    "  ipclab-cli show <scenario>               print a scenario as JSON (a start for your own)\n"
-                    "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
-                    "                 [--json FILE] [--csv FILE]\n"
-                    "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
-                    "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
-                    "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
-                    "\n"
-                    "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input.\n";
+namespace limits = ScenarioLimits;
+
+// Built from the constants the validation enforces, so the text cannot drift from the code.
+const std::string Usage = "Usage:\n"
+                          "  ipclab-cli list                          bundled scenarios with their titles\n"
+                          "  ipclab-cli show <scenario>               print a scenario as JSON (a start for your own)\n"
+                          "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
+                          "                 [--json FILE] [--csv FILE]\n"
+                          "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
+                          "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
+                          "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
+                          "  ipclab-cli <command> --help              one command's options and limits\n"
+                          "  ipclab-cli --version                     the version\n"
+                          "\n"
+                          "A run has at most "
+    + std::to_string(limits::MaxWorkers) + " workers and " + std::to_string(limits::MaxObjects)
+    + " objects ('ipclab-cli run --help' lists every limit).\n"
+      "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input.\n";
+
+const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
+                             "                      [--json FILE] [--csv FILE]\n"
+                             "\n"
+                             "Runs a bundled scenario ('ipclab-cli list') or a scenario file, then prints the workers, "
+                             "objects and\nintegrity tables.\n"
+                             "  --duration SECONDS  run length, more than 0 and at most "
+    + std::to_string(int(limits::MaxDurationS))
+    + " (default: the scenario's duration_s)\n"
+      "  --sample-hz HZ      sampling rate, 1 to "
+    + std::to_string(int(limits::MaxSampleHz))
+    + " (default: the scenario's sample_hz)\n"
+      "  --json FILE         write the report as JSON, once the run has ended\n"
+      "  --csv FILE          write the sampled time series as CSV\n"
+      "A run that is refused creates neither FILE and leaves an existing one as it was.\n"
+      "\n"
+      "Limits (anything beyond is refused with exit status 2 and a message naming the field):\n"
+      "  a run has at most "
+    + std::to_string(limits::MaxWorkers) + " workers and " + std::to_string(limits::MaxObjects)
+    + " objects\n"
+      "  a scenario file is a regular file (not a FIFO, directory or device) of at most "
+    + std::to_string(limits::MaxFileBytes >> 20)
+    + " MiB\n"
+      "  one object's message slots (capacity x message_size) take at most "
+    + std::to_string(limits::MaxObjectBytes >> 20)
+    + " MiB, and all shared-memory\n"
+      "    objects together must fit in the free space of /dev/shm\n"
+      "  mq: capacity <= /proc/sys/fs/mqueue/msg_max, message_size <= msgsize_max, all queues <= 'ulimit -q'\n"
+      "  shm-ring, shm-spsc: capacity 1.."
+    + std::to_string(limits::MaxRingCapacity) + "; shm-*: message_size " + std::to_string(limits::MinMessageSize) + ".."
+    + std::to_string(limits::MaxShmMessageSize) + "; fifo, socket: message_size "
+    + std::to_string(limits::MinMessageSize) + ".." + std::to_string(limits::MaxStreamMessageSize)
+    + "\n"
+      "\n"
+      "Exit status: 0 integrity exact, 1 integrity failed, 2 bad input.\n";
+
+const char* ShowUsage = "Usage: ipclab-cli show <scenario|file.json>\n"
+                        "\n"
+                        "Prints a bundled scenario (or checks and prints a file) as JSON: a start for your own.\n";
+const char* ListUsage = "Usage: ipclab-cli list\n"
+                        "\n"
+                        "Lists the bundled scenarios with their titles.\n";
+const char* CleanupUsage = "Usage: ipclab-cli cleanup\n"
+                           "\n"
+                           "Removes the IPC objects and run folders left by runs whose process has died. Runs that "
+                           "are still\nalive, and anything another user owns, are never touched.\n";
 
 int badInput(const std::string& message)
 {
@@ -45,15 +103,104 @@ int badInput(const std::string& message)
     return ExitBadInput;
 }
 
-bool parseDouble(const char* text, double& out)
+bool isHelp(const char* arg)
 {
-    char* end = nullptr;
-    out = std::strtod(text, &end);
-    return end && *end == '\0' && end != text;
+    return std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0;
 }
 
-int list()
+int printUsage(const std::string& text)
 {
+    std::fputs(text.c_str(), stdout);
+    return ExitOk;
+}
+
+// strtod also reads "nan", "inf" and "1e999" (as inf): none of them is a duration or a rate.
+bool parseFinite(const char* text, double& out)
+{
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(text, &end);
+    return end && *end == '\0' && end != text && errno != ERANGE && std::isfinite(out);
+}
+
+// Why a report cannot be written to `path`, checked without creating or truncating anything: a refused run must
+// leave no empty file behind and an existing report as it was. Empty when it looks writable.
+std::optional<std::string> outputProblem(const std::string& option, const std::string& path)
+{
+    if (path.empty())
+        return option + ": the file name is empty. Example: " + option + " report." + option.substr(2);
+    const std::string what = option + ": cannot write '" + path + "': ";
+    struct stat st { };
+    if (stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return what + "it is a directory. Give a file name inside it, for example '" + path + "/report."
+                + option.substr(2) + "'";
+        if (access(path.c_str(), W_OK) != 0)
+            return what + std::strerror(errno) + ". Choose a file you may write";
+        return std::nullopt;
+    }
+    if (errno != ENOENT)
+        return what + std::strerror(errno) + ". Check each directory on the path";
+    const std::size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    if (stat(dir.c_str(), &st) != 0)
+        return what + "the directory '" + dir + "' " + (errno == ENOENT ? "does not exist" : std::strerror(errno))
+            + ". Create it or give another path";
+    if (!S_ISDIR(st.st_mode))
+        return what + "'" + dir + "' is not a directory. Give another path";
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        return what + "files cannot be created in '" + dir + "' (" + std::strerror(errno)
+            + "). Choose a directory you may write";
+    return std::nullopt;
+}
+
+// A regular file (or a name not taken yet) is written through a temporary file beside it and renamed over it, so
+// nobody ever sees it empty or half-written; a pipe or device such as /dev/stdout is written directly.
+bool writesThroughTemporary(const std::string& path)
+{
+    struct stat st { };
+    return lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+}
+
+// Creates ".<name>.XXXXXX" beside `path` with the mode a plain create would give; empty on failure.
+std::string createTemporaryBeside(const std::string& path)
+{
+    const std::size_t slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string name = dir + "." + base + ".XXXXXX";
+    const int fd = mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0)
+        return {};
+    const mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    close(fd);
+    return name;
+}
+
+bool writeWholeFile(const std::string& path, const std::string& text)
+{
+    const bool viaTemporary = writesThroughTemporary(path);
+    const std::string target = viaTemporary ? createTemporaryBeside(path) : path;
+    if (target.empty())
+        return false;
+    FILE* out = std::fopen(target.c_str(), "we");
+    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    if (out)
+        ok = std::fclose(out) == 0 && ok;
+    if (viaTemporary) {
+        ok = ok && std::rename(target.c_str(), path.c_str()) == 0;
+        if (!ok)
+            unlink(target.c_str());
+    }
+    return ok;
+}
+
+int list(int argc, char** argv)
+{
+    if (argc > 2 && isHelp(argv[2]))
+        return printUsage(ListUsage);
     std::size_t width = 0;
     for (const BundledScenario& b : bundledScenarios())
         width = std::max(width, b.name.size());
@@ -65,7 +212,9 @@ int list()
 int show(int argc, char** argv)
 {
     if (argc < 3)
-        return badInput("show needs a scenario name or .json file.\n" + std::string(Usage));
+        return badInput("show needs a scenario name or .json file.\n" + std::string(ShowUsage));
+    if (isHelp(argv[2]))
+        return printUsage(ShowUsage);
     auto scenario = resolveScenario(argv[2]);
     if (!scenario)
         return badInput(scenario.error().message());
@@ -88,27 +237,33 @@ std::string progressLine(const Snapshot& s)
 int run(int argc, char** argv)
 {
     if (argc < 3)
-        return badInput("run needs a scenario name or .json file.\n" + std::string(Usage));
+        return badInput("run needs a scenario name or .json file.\n" + RunUsage);
+    // --help anywhere wins, so 'run --help' is never taken for a scenario named "--help".
+    for (int i = 2; i < argc; ++i) {
+        if (isHelp(argv[i]))
+            return printUsage(RunUsage);
+    }
     std::string target = argv[2];
     double duration = -1;
     double sampleHz = 0;
-    std::string jsonPath, csvPath;
+    std::optional<std::string> jsonPath, csvPath;
     for (int i = 3; i < argc; ++i) {
         const std::string opt = argv[i];
         const bool hasValue = i + 1 < argc;
         if (opt == "--duration" && hasValue) {
-            if (!parseDouble(argv[++i], duration) || !(duration > 0) || duration > ScenarioLimits::MaxDurationS)
-                return badInput("--duration: '" + std::string(argv[i])
-                    + "' is not a number of seconds in (0, 86400]. Example: --duration 3");
+            if (!parseFinite(argv[++i], duration) || !(duration > 0) || duration > limits::MaxDurationS)
+                return badInput("--duration: '" + std::string(argv[i]) + "' is not a number of seconds in (0, "
+                    + std::to_string(int(limits::MaxDurationS)) + "]. Example: --duration 3");
         } else if (opt == "--sample-hz" && hasValue) {
-            if (!parseDouble(argv[++i], sampleHz) || sampleHz < 1 || sampleHz > ScenarioLimits::MaxSampleHz)
-                return badInput("--sample-hz: '" + std::string(argv[i]) + "' is not a rate from 1 to 1000 Hz");
+            if (!parseFinite(argv[++i], sampleHz) || !(sampleHz >= 1 && sampleHz <= limits::MaxSampleHz))
+                return badInput("--sample-hz: '" + std::string(argv[i]) + "' is not a rate from 1 to "
+                    + std::to_string(int(limits::MaxSampleHz)) + " Hz. Example: --sample-hz 50");
         } else if (opt == "--json" && hasValue)
             jsonPath = argv[++i];
         else if (opt == "--csv" && hasValue)
             csvPath = argv[++i];
         else
-            return badInput("unknown option or missing value: '" + opt + "'.\n" + std::string(Usage));
+            return badInput("unknown option or missing value: '" + opt + "'.\n" + RunUsage);
     }
     auto scenario = resolveScenario(target);
     if (!scenario)
@@ -119,22 +274,38 @@ int run(int argc, char** argv)
             + "' has no workers, so nothing would run. Add producers and consumers to its \"workers\" list");
     if (duration > 0)
         scenario->durationS = duration;
-    // Check the report files can be written before any IPC object exists.
-    for (const std::string& path : { jsonPath }) {
-        if (path.empty())
-            continue;
-        std::ofstream probe(path, std::ios::app);
-        if (!probe)
-            return badInput("--json: cannot write '" + path + "': " + std::strerror(errno)
-                + ". Check the directory exists and is writable");
-    }
+    // Check the report files can be written before any IPC object exists, creating nothing yet.
+    if (jsonPath)
+        if (auto problem = outputProblem("--json", *jsonPath))
+            return badInput(*problem);
+    if (csvPath)
+        if (auto problem = outputProblem("--csv", *csvPath))
+            return badInput(*problem);
 
     RunOptions options;
     options.sampleHz = sampleHz;
-    options.csvPath = csvPath;
+    // The runner writes the CSV while it runs; it goes to a temporary file renamed at the end, so a run refused
+    // after the file was opened leaves nothing behind.
+    std::string csvTemporary;
+    if (csvPath) {
+        csvTemporary = writesThroughTemporary(*csvPath) ? createTemporaryBeside(*csvPath) : *csvPath;
+        if (csvTemporary.empty())
+            return badInput("--csv: cannot create a file beside '" + *csvPath + "': " + std::strerror(errno)
+                + ". Choose a directory you may write");
+        options.csvPath = csvTemporary;
+    }
+    const bool csvIsTemporary = csvPath && csvTemporary != *csvPath;
     auto runner = Runner::start(*scenario, options);
-    if (!runner)
-        return badInput(runner.error().message());
+    if (!runner) {
+        if (csvIsTemporary)
+            unlink(csvTemporary.c_str());
+        // The runner names the file it opened; the user gave the other name.
+        std::string message = runner.error().message();
+        if (csvIsTemporary)
+            for (std::size_t at; (at = message.find(csvTemporary)) != std::string::npos;)
+                message.replace(at, csvTemporary.size(), *csvPath);
+        return badInput(message);
+    }
 
     struct sigaction sa { };
     sa.sa_handler = onInterrupt;
@@ -173,20 +344,22 @@ int run(int argc, char** argv)
     if (g_interrupted)
         std::printf("Interrupted: stopping workers and removing objects.\n");
     const Report report = (*runner)->stop();
+    runner->reset(); // closes the CSV file before it is renamed
     std::fputs(reportToText(report).c_str(), stdout);
-    if (!jsonPath.empty()) {
-        std::ofstream out(jsonPath, std::ios::trunc);
-        out << reportToJson(report);
-        if (!out)
-            std::fprintf(stderr, "ipclab-cli: could not write %s\n", jsonPath.c_str());
-    }
-    if (!csvPath.empty())
-        std::printf("Time series written to %s\n", csvPath.c_str());
+    if (jsonPath && !writeWholeFile(*jsonPath, reportToJson(report)))
+        std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", jsonPath->c_str(), std::strerror(errno));
+    if (csvIsTemporary && std::rename(csvTemporary.c_str(), csvPath->c_str()) != 0) {
+        std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", csvPath->c_str(), std::strerror(errno));
+        unlink(csvTemporary.c_str());
+    } else if (csvPath)
+        std::printf("Time series written to %s\n", csvPath->c_str());
     return report.integrity.exact ? ExitOk : ExitIntegrity;
 }
 
-int cleanup()
+int cleanup(int argc, char** argv)
 {
+    if (argc > 2 && isHelp(argv[2]))
+        return printUsage(CleanupUsage);
     const auto lines = cleanupStaleRuns();
     for (const std::string& line : lines)
         std::printf("%s\n", line.c_str());
@@ -200,10 +373,14 @@ int cleanup()
 int runCliMain(int argc, char** argv)
 {
     if (argc < 2)
-        return badInput("no command given.\n" + std::string(Usage));
+        return badInput("no command given.\n" + Usage);
     const std::string command = argv[1];
+    if (command == "--version" || command == "version") {
+        std::printf("ipclab-cli %s\n", versionString());
+        return ExitOk;
+    }
     if (command == "list")
-        return list();
+        return list(argc, argv);
     if (command == "show")
         return show(argc, argv);
     if (command == "run")
@@ -211,12 +388,10 @@ int runCliMain(int argc, char** argv)
     if (command == "bench")
         return runBenchCommand(argc, argv);
     if (command == "cleanup")
-        return cleanup();
-    if (command == "--help" || command == "-h" || command == "help") {
-        std::fputs(Usage, stdout);
-        return ExitOk;
-    }
-    return badInput("unknown command '" + command + "'.\n" + std::string(Usage));
+        return cleanup(argc, argv);
+    if (command == "--help" || command == "-h" || command == "help")
+        return printUsage(Usage);
+    return badInput("unknown command '" + command + "'.\n" + Usage);
 }
 
 } // namespace ipccore

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 
 namespace ipccore {
 
@@ -27,6 +28,14 @@ MqLimits readMqLimits()
     if (getrlimit(RLIMIT_MSGQUEUE, &rl) == 0)
         limits.rlimitMsgqueue = rl.rlim_cur == RLIM_INFINITY ? ~0ul : rl.rlim_cur;
     return limits;
+}
+
+std::optional<std::uint64_t> readShmFreeBytes()
+{
+    struct statvfs st { };
+    if (detail::retryOnEintr([&] { return statvfs("/dev/shm", &st); }) != 0)
+        return std::nullopt;
+    return std::uint64_t(st.f_bavail) * std::uint64_t(st.f_frsize);
 }
 
 unsigned long mqQueueCost(long depth, long messageSize)

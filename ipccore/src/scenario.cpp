@@ -1,5 +1,6 @@
 #include "ipccore/scenario.h"
 
+#include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/names.h"
 #include "sys_error.h"
@@ -8,9 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fcntl.h>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace ipccore {
@@ -35,7 +38,107 @@ std::string str(double v)
     return out.str();
 }
 
+// "4 GiB (4294967296 bytes)": the round figure to read, the exact one to compare with df or ulimit.
+std::string bytesText(std::uint64_t bytes)
+{
+    const char* units[] = { "KiB", "MiB", "GiB", "TiB" };
+    double value = double(bytes);
+    int unit = -1;
+    while (value >= 1024 && unit < 3) {
+        value /= 1024;
+        ++unit;
+    }
+    if (unit < 0)
+        return std::to_string(bytes) + " bytes";
+    return str(std::round(value * 10) / 10) + " " + units[unit] + " (" + std::to_string(bytes) + " bytes)";
+}
+
+std::uint64_t roundUpToPage(std::uint64_t bytes)
+{
+    const long page = sysconf(_SC_PAGESIZE);
+    const std::uint64_t p = page > 0 ? std::uint64_t(page) : 4096;
+    return (bytes + p - 1) / p * p;
+}
+
+// What a path is, for "… is a directory, not a regular file".
+std::string fileKind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO (named pipe)";
+    if (S_ISCHR(mode))
+        return "a character device (like /dev/zero or a terminal)";
+    if (S_ISBLK(mode))
+        return "a block device (a disk)";
+    if (S_ISSOCK(mode))
+        return "a Unix socket";
+    if (S_ISLNK(mode))
+        return "a symbolic link";
+    return "not a regular file";
+}
+
+Error notRegular(const std::string& path, mode_t mode)
+{
+    return detail::makeError(ErrorCode::InvalidArgument, "load scenario", path,
+        "The path is " + fileKind(mode)
+            + ", not a regular file, so it is not read. Give the path of a scenario .json file, or run "
+              "'ipclab-cli list' for the bundled scenarios");
+}
+
+Error tooLarge(const std::string& source, const std::string& size)
+{
+    return detail::makeError(ErrorCode::LimitReached, "load scenario", source,
+        "The file is " + size + "; a scenario is a small JSON file of at most "
+            + bytesText(ScenarioLimits::MaxFileBytes) + ". Check the path names your scenario");
+}
+
 } // namespace
+
+std::uint64_t objectSlotBytes(const ObjectSpec& o)
+{
+    switch (o.transport) {
+    case TransportKind::Mq:
+        return mqQueueCost(o.capacity, o.messageSize);
+    case TransportKind::ShmRing:
+    case TransportKind::ShmSpsc:
+        return std::uint64_t(o.capacity) * shmlayout::ringSlotStride(o.messageSize);
+    case TransportKind::ShmValue:
+        return o.messageSize;
+    case TransportKind::Fifo:
+    case TransportKind::Socket:
+        return 0;
+    }
+    return 0;
+}
+
+std::uint64_t objectShmBytes(const ObjectSpec& o)
+{
+    std::uint64_t region = 0;
+    switch (o.transport) {
+    case TransportKind::ShmRing:
+        region = shmlayout::ringBytes(o.capacity, o.messageSize);
+        break;
+    case TransportKind::ShmSpsc:
+        region = shmlayout::spscBytes(o.capacity, o.messageSize);
+        break;
+    case TransportKind::ShmValue:
+        region = shmlayout::valueBytes(o.messageSize);
+        break;
+    case TransportKind::Mq:
+    case TransportKind::Fifo:
+    case TransportKind::Socket:
+        return 0;
+    }
+    // Each named semaphore is a small file in /dev/shm, and tmpfs gives every file at least one page.
+    ChannelAddress address;
+    address.transport = o.transport;
+    address.name = "/x";
+    std::uint64_t semaphores = 0;
+    for (const OsName& name : channelOsNames(address))
+        semaphores += name.kind == "sem" ? 1 : 0;
+    return roundUpToPage(region) + semaphores * roundUpToPage(1);
+}
 
 const char* transportName(TransportKind kind)
 {
@@ -117,6 +220,19 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                     + std::to_string(ScenarioLimits::MaxShmMessageSize));
         break;
     }
+    // Each field may be in range while their product is not (4096 slots of 1 MiB): refuse it here, naming the
+    // field, rather than in shm_open with the OS name the user never wrote.
+    if (const std::uint64_t bytes = objectSlotBytes(o); bytes > ScenarioLimits::MaxObjectBytes) {
+        const bool queue = o.transport == TransportKind::Mq;
+        const std::uint64_t perSlot = (bytes + o.capacity - 1) / std::max<std::uint32_t>(o.capacity, 1);
+        return detail::makeError(ErrorCode::LimitReached, "validate", o.name,
+            f + ".capacity: " + std::to_string(o.capacity) + (queue ? " messages" : " slots") + " of "
+                + std::to_string(o.messageSize) + " bytes need " + bytesText(bytes)
+                + (queue ? " of kernel memory" : " of shared memory") + "; one object may take at most "
+                + bytesText(ScenarioLimits::MaxObjectBytes) + ". Use a capacity of at most "
+                + std::to_string(ScenarioLimits::MaxObjectBytes / std::max<std::uint64_t>(perSlot, 1))
+                + " at this size, or a smaller " + f + ".message_size");
+    }
     return {};
 }
 
@@ -157,6 +273,11 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
 
 Status validateScenario(const Scenario& s, const MqLimits& limits)
 {
+    return validateScenario(s, limits, readShmFreeBytes());
+}
+
+Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional<std::uint64_t> shmFreeBytes)
+{
     auto bad = [&](const std::string& field, const std::string& why) {
         return detail::makeError(ErrorCode::InvalidArgument, "validate scenario", s.name, field + ": " + why);
     };
@@ -175,12 +296,35 @@ Status validateScenario(const Scenario& s, const MqLimits& limits)
     if (!std::isfinite(s.sampleHz) || s.sampleHz < 1 || s.sampleHz > ScenarioLimits::MaxSampleHz)
         return bad("sample_hz", str(s.sampleHz) + " is outside 1.." + str(ScenarioLimits::MaxSampleHz));
     std::set<std::string> names;
+    // Running totals: the objects must fit together, and the one that tips the total over is the one named.
+    std::uint64_t shmTotal = 0;
+    std::uint64_t mqTotal = 0;
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
+        const ObjectSpec& o = s.objects[i];
         const std::string f = "objects[" + std::to_string(i) + "]";
-        if (Status st = validateObject(s.objects[i], limits, f); !st)
+        if (Status st = validateObject(o, limits, f); !st)
             return st;
-        if (!names.insert(s.objects[i].name).second)
-            return bad(f + ".name", "'" + s.objects[i].name + "' is used twice");
+        if (!names.insert(o.name).second)
+            return bad(f + ".name", "'" + o.name + "' is used twice");
+        const std::string sizeField = f + (o.transport == TransportKind::ShmValue ? ".message_size" : ".capacity");
+        const std::uint64_t shm = objectShmBytes(o);
+        shmTotal += shm;
+        if (shm > 0 && shmFreeBytes && shmTotal > *shmFreeBytes)
+            return detail::makeError(ErrorCode::LimitReached, "validate scenario", s.name,
+                sizeField + ": this " + transportName(o.transport) + " needs " + bytesText(shm) + " of /dev/shm"
+                    + (shmTotal > shm ? " (" + bytesText(shmTotal) + " with the objects before it)" : "")
+                    + ", but /dev/shm has only " + bytesText(*shmFreeBytes)
+                    + " free (df /dev/shm). Use a smaller capacity or message_size, or free space in /dev/shm "
+                      "('ipclab-cli cleanup' removes what crashed runs left)");
+        if (o.transport == TransportKind::Mq) {
+            const std::uint64_t cost = mqQueueCost(o.capacity, o.messageSize);
+            mqTotal += cost;
+            if (mqTotal > limits.rlimitMsgqueue)
+                return detail::makeError(ErrorCode::LimitReached, "validate scenario", s.name,
+                    sizeField + ": the message queues up to this one need " + bytesText(mqTotal)
+                        + " of the per-user RLIMIT_MSGQUEUE, which is " + bytesText(limits.rlimitMsgqueue)
+                        + " in all (ulimit -q). Use fewer or smaller queues, or raise 'ulimit -q'");
+        }
     }
     std::set<std::string> workerNames;
     for (std::size_t i = 0; i < s.workers.size(); ++i) {
@@ -379,6 +523,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
 
 Result<Scenario> parseScenario(std::string_view jsonText, std::string_view source)
 {
+    if (jsonText.size() > ScenarioLimits::MaxFileBytes)
+        return tooLarge(std::string(source), bytesText(jsonText.size()));
     if (jsonText.find_first_not_of(" \t\r\n") == std::string_view::npos)
         return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
             "The file is empty. A scenario is a JSON object with \"objects\" and \"workers\"; "
@@ -415,16 +561,48 @@ Result<Scenario> parseScenario(std::string_view jsonText, std::string_view sourc
 
 Result<Scenario> loadScenarioFile(const std::string& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return detail::sysError("open scenario", path, errno ? errno : ENOENT,
+    const auto cannotOpen = [&](int err) {
+        return detail::sysError("open scenario", path, err,
             "The scenario file cannot be read. Check the path, or run 'ipclab-cli list' for the bundled scenarios");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (text.str().size() > (1u << 20))
-        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", path,
-            "The file is larger than 1 MiB; a scenario is a small JSON file");
-    return parseScenario(text.str(), path);
+    };
+    // Look before opening: opening a device can have side effects, and a socket cannot be opened at all.
+    struct stat st { };
+    if (stat(path.c_str(), &st) != 0)
+        return cannotOpen(errno);
+    if (!S_ISREG(st.st_mode))
+        return notRegular(path, st.st_mode);
+    // O_NONBLOCK: if a FIFO was swapped in since stat, open returns at once instead of waiting for a writer, and
+    // fstat below refuses it. On a regular file the flag changes nothing.
+    const int fd
+        = detail::retryOnEintr([&] { return open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY); });
+    if (fd < 0)
+        return cannotOpen(errno);
+    struct Closer {
+        int fd;
+        ~Closer() { close(fd); }
+    } closer { fd };
+    if (fstat(fd, &st) != 0)
+        return cannotOpen(errno);
+    if (!S_ISREG(st.st_mode))
+        return notRegular(path, st.st_mode);
+    if (std::uint64_t(st.st_size) > ScenarioLimits::MaxFileBytes)
+        return tooLarge(path, bytesText(std::uint64_t(st.st_size)));
+    // The size may be wrong (a file in /proc says 0, a file may grow while read): read at most one byte more
+    // than the limit, which is enough to know the limit was passed.
+    std::string text(ScenarioLimits::MaxFileBytes + 1, '\0');
+    std::size_t got = 0;
+    while (got < text.size()) {
+        const ssize_t n = detail::retryOnEintr([&] { return read(fd, text.data() + got, text.size() - got); });
+        if (n < 0)
+            return cannotOpen(errno);
+        if (n == 0)
+            break;
+        got += std::size_t(n);
+    }
+    if (got > ScenarioLimits::MaxFileBytes)
+        return tooLarge(path, "larger than " + bytesText(ScenarioLimits::MaxFileBytes));
+    text.resize(got);
+    return parseScenario(text, path);
 }
 
 std::string scenarioToJson(const Scenario& s)

@@ -6,6 +6,8 @@
 #include "ipccore/result.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace ipccore {
@@ -26,6 +28,10 @@ unsigned long mqQueueCost(long depth, long messageSize);
 // Checks a queue's depth and message size against the limits before any mq_open, so the error names the limit,
 // its current value and the sysctl that raises it.
 Status checkMqAttributes(const std::string& name, long depth, long messageSize, const MqLimits& limits);
+
+// Bytes this process may still allocate in /dev/shm (statvfs: f_bavail x f_frsize), where POSIX shared memory and
+// named semaphores live; std::nullopt when /dev/shm cannot be examined. A snapshot: other programs change it.
+std::optional<std::uint64_t> readShmFreeBytes();
 
 // Largest single write the kernel keeps atomic on a pipe or FIFO (PIPE_BUF).
 constexpr std::size_t PipeAtomicBytes = 4096;

@@ -76,17 +76,39 @@ constexpr double MaxRate = 10'000'000;
 constexpr std::uint32_t MaxWorkUs = 1'000'000;
 constexpr double MaxDurationS = 24 * 3600;
 constexpr double MaxSampleHz = 1000;
+// The message slots of one object (capacity x message_size, each shared-memory slot rounded up to 64 bytes; for
+// mq the kernel's own accounting) may take at most this much; the header of a few hundred bytes comes on top.
+// Without it a typo such as 4096 x 1 MiB only fails when the object is created, named by its OS name.
+constexpr std::uint64_t MaxObjectBytes = std::uint64_t(256) << 20;
+// A scenario is a small JSON file; more than this is a mistake (or /dev/zero), refused before it fills memory.
+constexpr std::size_t MaxFileBytes = std::size_t(1) << 20;
 } // namespace ScenarioLimits
+
+// Bytes of message slots an object takes, as compared with ScenarioLimits::MaxObjectBytes (0 for fifo and socket,
+// whose buffers live in the kernel's pipe and socket memory).
+std::uint64_t objectSlotBytes(const ObjectSpec& object);
+// Bytes the object occupies in /dev/shm once created: the region with its header and each of its named semaphores,
+// rounded up to whole pages as tmpfs allocates them (0 for mq, fifo and socket).
+std::uint64_t objectShmBytes(const ObjectSpec& object);
 
 Status validateObject(const ObjectSpec& object, const MqLimits& limits, std::string_view field = "object");
 Status validateWorker(const WorkerSpec& worker, const ObjectSpec& object, std::string_view field = "worker");
 // Whole-scenario checks: unique names, references, and per-transport rules (a FIFO has one consumer; a FIFO with
 // several producers needs frames <= PIPE_BUF so writes stay atomic; shm-value has one consumer; shm-spsc has at
-// most one producer and one consumer).
+// most one producer and one consumer). The objects together must fit in the free space of /dev/shm (read now with
+// readShmFreeBytes) and their queues in RLIMIT_MSGQUEUE, so a run that cannot be created is refused naming the
+// object's capacity instead of failing half-way in shm_open or mq_open.
 Status validateScenario(const Scenario& scenario, const MqLimits& limits);
+// The same with the free bytes of /dev/shm given (std::nullopt skips that check): for tests and callers that
+// already read it.
+Status validateScenario(const Scenario& scenario, const MqLimits& limits, std::optional<std::uint64_t> shmFreeBytes);
 
-// Parses and validates. `source` names the file in messages.
+// Parses and validates. `source` names the file in messages. Text longer than ScenarioLimits::MaxFileBytes is
+// refused unread.
 Result<Scenario> parseScenario(std::string_view jsonText, std::string_view source = "scenario");
+// Reads only a regular file: a FIFO, directory, device (/dev/zero), socket... is refused with what the path is,
+// without blocking (the file is opened O_NONBLOCK) and without reading more than ScenarioLimits::MaxFileBytes + 1
+// bytes, so neither a pipe without writer nor an endless stream can hang the caller or fill its memory.
 Result<Scenario> loadScenarioFile(const std::string& path);
 std::string scenarioToJson(const Scenario& scenario);
 Status saveScenarioFile(const Scenario& scenario, const std::string& path);
