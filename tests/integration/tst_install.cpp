@@ -14,6 +14,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
+
 namespace {
 
 struct Outcome {
@@ -77,6 +79,26 @@ QSize pngSize(const QString& path)
             (uchar(head[at]) << 24) | (uchar(head[at + 1]) << 16) | (uchar(head[at + 2]) << 8) | uchar(head[at + 3]));
     };
     return { be32(16), be32(20) };
+}
+
+// The programs whose parent is `parent`, as the paths /proc/<pid>/exe points at.
+QStringList childExecutables(qint64 parent)
+{
+    QStringList paths;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString& entry : entries) {
+        bool isPid = false;
+        entry.toLongLong(&isPid);
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!isPid || !stat.open(QIODevice::ReadOnly))
+            continue;
+        // "pid (comm) state ppid ...": the command name may hold spaces, so fields resume after the last ')'.
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> rest = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (rest.size() > 1 && rest.at(1).toLongLong() == parent)
+            paths << QFileInfo(QStringLiteral("/proc/%1/exe").arg(entry)).symLinkTarget();
+    }
+    return paths;
 }
 
 } // namespace
@@ -188,10 +210,12 @@ private slots:
     {
         QTest::addColumn<QString>("program");
         QTest::addColumn<QString>("option");
-        QTest::newRow("ipclab-cli --version") << QStringLiteral("ipclab-cli") << QStringLiteral("--version");
-        if (m_withGui) {
-            QTest::newRow("ipclab --version") << QStringLiteral("ipclab") << QStringLiteral("--version");
-            QTest::newRow("ipclab --help") << QStringLiteral("ipclab") << QStringLiteral("--help");
+        QStringList programs { QStringLiteral("ipclab-cli"), QStringLiteral("ipclab-worker") };
+        if (m_withGui)
+            programs << QStringLiteral("ipclab");
+        for (const QString& program : programs) {
+            for (const QString& option : { QStringLiteral("--version"), QStringLiteral("--help") })
+                QTest::addRow("%s %s", qPrintable(program), qPrintable(option)) << program << option;
         }
     }
 
@@ -203,9 +227,9 @@ private slots:
             installed(QStringLiteral("bin/") + program), { option }, plainEnvironment(m_runtime.path()), 30000);
         QVERIFY2(result.exitCode == 0, qPrintable(describe(result)));
         if (option == QLatin1String("--version"))
-            QVERIFY2(result.out.contains(QString::fromLatin1(ipccore::versionString())), qPrintable(describe(result)));
+            QCOMPARE(result.out.trimmed(), program + QLatin1Char(' ') + QString::fromLatin1(ipccore::versionString()));
         else
-            QVERIFY2(result.out.contains(QLatin1String("--idle")), qPrintable(describe(result)));
+            QVERIFY2(result.out.contains(program), qPrintable(describe(result)));
     }
 
     void installedCliRunsAScenarioWithTheInstalledWorker()
@@ -218,6 +242,46 @@ private slots:
         QVERIFY2(result.out.contains(QLatin1String("exact")), qPrintable(describe(result)));
         const QStringList left = ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(result.pid));
         QVERIFY2(left.isEmpty(), qPrintable(left.join(QStringLiteral(", "))));
+    }
+
+    void installedGuiRunsTheDefaultScenarioAtLaunch()
+    {
+        // A newcomer's first minute: `ipclab` with no arguments opens on the default scenario and runs it, with
+        // workers started from the prefix; SIGTERM stops the run and removes its objects.
+        if (!m_withGui)
+            QSKIP("built without the GUI (IPCLAB_BUILD_UI=OFF)");
+        QProcess gui;
+        QProcessEnvironment env = plainEnvironment(m_runtime.path());
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        gui.setProcessEnvironment(env);
+        gui.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        gui.start(installed(QStringLiteral("bin/ipclab")), {});
+        QVERIFY2(gui.waitForStarted(10000), qPrintable(gui.errorString()));
+        const QString worker = QFileInfo(installed(QStringLiteral("bin/ipclab-worker"))).canonicalFilePath();
+        // bounded-buffer-3x2: three producers and two consumers.
+        QTRY_COMPARE_WITH_TIMEOUT(childExecutables(gui.processId()).count(worker), 5, 30000);
+        const QString needle = QStringLiteral("ipclab-%1-").arg(gui.processId());
+        QVERIFY(!ipctest::leftoverObjects(needle).isEmpty());
+
+        QCOMPARE(::kill(pid_t(gui.processId()), SIGTERM), 0);
+        QVERIFY(gui.waitForFinished(30000));
+        QCOMPARE(gui.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(gui.exitCode(), 0);
+        const QStringList left = ipctest::leftoverObjects(needle);
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(QStringLiteral(", "))));
+    }
+
+    void installedGuiRefusesIdleWithRun()
+    {
+        if (!m_withGui)
+            QSKIP("built without the GUI (IPCLAB_BUILD_UI=OFF)");
+        QProcessEnvironment env = plainEnvironment(m_runtime.path());
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        const Outcome result = runProgram(installed(QStringLiteral("bin/ipclab")),
+            { QStringLiteral("--idle"), QStringLiteral("--run"), QStringLiteral("producer-consumer-mq") }, env, 30000);
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(
+            result.err.contains(QLatin1String("--idle and --run exclude each other")), qPrintable(describe(result)));
     }
 
     void cliWithoutAWorkerBesideItSaysWhere()
