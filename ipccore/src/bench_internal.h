@@ -14,7 +14,9 @@
 
 namespace ipccore::bench {
 
-// Unique per process and call: "/ipclab-b<pid>-<n>-<tag>" (POSIX names) or <runtime dir>/ipclab-b<pid>-<n>-<tag>.
+// Unique per process and call, and unpredictable: "/ipclab-b<pid>-<random>-<n>-<tag>" (POSIX names) or
+// <runtime dir>/ipclab-b<pid>-<random>-<n>-<tag>. The random part (64 bits) keeps another user from taking the
+// names first; creation retries under a fresh one if a name is taken all the same.
 std::string objectName(const std::string& tag);
 Result<std::string> pathName(const std::string& tag);
 // objectName for a message queue, written first to <runtime dir>/ipclab-b<pid>.queues: where /dev/mqueue is not

@@ -6,11 +6,13 @@
 #include "ipccore/runner.h"
 #include "ipccore/telemetry.h"
 #include "ipccore/worker.h"
+#include "run_directory.h"
 #include "sys_error.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
@@ -20,6 +22,7 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,6 +34,49 @@ namespace ipccore::bench {
 namespace {
 
 std::atomic<std::uint32_t> g_nameCounter { 0 };
+std::atomic<std::uint64_t> g_nameToken { 0 }; // 0: not drawn yet
+
+// The unpredictable part of this process's bench names, drawn from getrandom once and again after a collision.
+std::uint64_t nameToken()
+{
+    std::uint64_t token = g_nameToken.load();
+    if (token == 0) {
+        if (getrandom(&token, sizeof token, 0) != ssize_t(sizeof token))
+            token = monotonicNs() * 0x9e3779b97f4a7c15ull ^ std::uint64_t(getpid());
+        token |= 1; // never 0
+        std::uint64_t expected = 0;
+        if (!g_nameToken.compare_exchange_strong(expected, token))
+            token = expected;
+    }
+    return token;
+}
+
+void renewNameToken()
+{
+    g_nameToken.store(0);
+}
+
+// Runs `make` (which names and creates an object) again under fresh names while the name is taken. The names are
+// unpredictable, so a collision means someone saw or guessed them; after the last try the error says so.
+template <typename Make> auto createUnderFreshName(Make make) -> decltype(make())
+{
+    constexpr int Tries = 4;
+    for (int attempt = 1;; ++attempt) {
+        auto made = make();
+        if (made || made.error().code != ErrorCode::AlreadyExists)
+            return made;
+        if (attempt == Tries) {
+            Error error = made.error();
+            error.hint = "Another process already holds this name, although every bench name carries a random "
+                         "part and "
+                + std::to_string(Tries)
+                + " fresh names were tried. Someone may be taking the "
+                  "names as they appear: look for their owner with ls -l /dev/shm (and /dev/mqueue)";
+            return error;
+        }
+        renewNameToken();
+    }
+}
 
 // Generous: the slowest run of the default bench takes about a second.
 constexpr std::uint64_t RunTimeoutNs = 120'000'000'000ull;
@@ -311,14 +357,20 @@ void fillMessage(std::vector<std::byte>& message)
 
 Result<double> bareMq(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
-    const std::string name = queueName("bare-mq");
-    mq_attr attr {};
-    attr.mq_maxmsg = MqDepth;
-    attr.mq_msgsize = long(size);
-    const mqd_t q = mq_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
-    if (q == mqd_t(-1))
-        return detail::sysError("mq_open", name, errno);
-    mq_close(q);
+    auto made = createUnderFreshName([&]() -> Result<std::string> {
+        const std::string queue = queueName("bare-mq");
+        mq_attr attr {};
+        attr.mq_maxmsg = MqDepth;
+        attr.mq_msgsize = long(size);
+        const mqd_t q = mq_open(queue.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600, &attr);
+        if (q == mqd_t(-1))
+            return detail::sysError("mq_open", queue, errno);
+        mq_close(q);
+        return queue;
+    });
+    if (!made)
+        return made.error();
+    const std::string name = *made;
     Unlinker unlink([&] { mq_unlink(name.c_str()); });
     ControlBlock cb(0);
     if (!cb.ctl)
@@ -403,11 +455,14 @@ Result<double> bareStream(std::uint32_t size, std::uint64_t messages, const std:
 
 Result<double> bareFifo(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
-    auto path = pathName("bare.fifo");
+    auto path = createUnderFreshName([&]() -> Result<std::string> {
+        auto made = pathName("bare.fifo");
+        if (made && mkfifo(made->c_str(), 0600) != 0)
+            return detail::sysError("mkfifo", *made, errno);
+        return made;
+    });
     if (!path)
         return path.error();
-    if (mkfifo(path->c_str(), 0600) != 0)
-        return detail::sysError("mkfifo", *path, errno);
     Unlinker unlink([&] { ::unlink(path->c_str()); });
     return bareStream(
         size, messages, [&](bool writer) { return ::open(path->c_str(), writer ? O_WRONLY : O_RDONLY); }, cancel,
@@ -518,12 +573,20 @@ Result<double> bareRing(bool semaphores, std::uint32_t size, std::uint64_t messa
     return double(messages) / *secs;
 }
 
-Result<std::unique_ptr<ChannelObject>> createChannel(ChannelAddress& address)
+ChannelAddress addressFor(TransportKind transport, std::uint32_t size);
+Status nameAddress(ChannelAddress& a, const std::string& tag);
+
+// Names the address after `tag` and creates its object, under a fresh name while the name is taken.
+Result<std::unique_ptr<ChannelObject>> createChannel(ChannelAddress& address, const std::string& tag)
 {
-    auto object = ChannelObject::create(address);
-    if (object)
-        address.listenFd = (*object)->listenFd();
-    return object;
+    return createUnderFreshName([&]() -> Result<std::unique_ptr<ChannelObject>> {
+        if (Status st = nameAddress(address, tag); !st)
+            return st.error();
+        auto object = ChannelObject::create(address);
+        if (object)
+            address.listenFd = (*object)->listenFd();
+        return object;
+    });
 }
 
 ChannelAddress addressFor(TransportKind transport, std::uint32_t size)
@@ -551,24 +614,21 @@ Status nameAddress(ChannelAddress& a, const std::string& tag)
 
 std::string objectName(const std::string& tag)
 {
-    return "/ipclab-b" + std::to_string(getpid()) + "-" + std::to_string(g_nameCounter.fetch_add(1)) + "-" + tag;
+    char token[17];
+    std::snprintf(token, sizeof token, "%016llx", static_cast<unsigned long long>(nameToken()));
+    return "/ipclab-b" + std::to_string(getpid()) + "-" + token + "-" + std::to_string(g_nameCounter.fetch_add(1)) + "-"
+        + tag;
 }
 
 namespace {
 // The runtime directory, made if missing, and only if it is this user's private (0700) directory.
 Result<std::string> privateRuntimeDirectory()
 {
-    const std::string dir = runtimeDirectory();
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-        return detail::sysError("mkdir", dir, errno);
     // /tmp is shared: a directory someone else made there could redirect our FIFOs and sockets.
-    struct stat st { };
-    if (lstat(dir.c_str(), &st) != 0)
-        return detail::sysError("lstat", dir, errno);
-    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-        return detail::makeError(ErrorCode::PermissionDenied, "use directory", dir,
-            "This directory is not a private (0700) directory of this user. Remove it or set XDG_RUNTIME_DIR");
-    return dir;
+    auto root = detail::openRuntimeRoot(true);
+    if (!root)
+        return root.error();
+    return runtimeDirectory();
 }
 
 std::string queueListPath()
@@ -619,12 +679,10 @@ Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::
 {
     const std::string what = sizeText(transport, size) + " (ipccore)";
     ChannelAddress address = addressFor(transport, size);
-    if (Status st = nameAddress(address, "q"); !st)
-        return st.error();
-    auto object = createChannel(address);
+    auto object = createChannel(address, "q");
     if (!object)
         return object.error();
-    auto board = TelemetryBoard::create(objectName("board"), 2);
+    auto board = createUnderFreshName([] { return TelemetryBoard::create(objectName("board"), 2); });
     if (!board)
         return board.error();
     for (std::uint32_t i = 0; i < 2; ++i) {
@@ -724,14 +782,10 @@ Result<std::vector<std::uint64_t>> measurePingPong(
     const std::string what = sizeText(transport, size) + " (ping-pong)";
     ChannelAddress fwd = addressFor(transport, size);
     ChannelAddress back = addressFor(transport, size);
-    if (Status st = nameAddress(fwd, "ping"); !st)
-        return st.error();
-    if (Status st = nameAddress(back, "pong"); !st)
-        return st.error();
-    auto fwdObject = createChannel(fwd);
+    auto fwdObject = createChannel(fwd, "ping");
     if (!fwdObject)
         return fwdObject.error();
-    auto backObject = createChannel(back);
+    auto backObject = createChannel(back, "pong");
     if (!backObject)
         return backObject.error();
     ControlBlock cb(pings);

@@ -78,6 +78,15 @@ class TestRuntimeTrust : public QObject {
         return { p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError()) };
     }
 
+    // The bench names planted by benchIgnoresSquattedPredictableNames, also when it failed half-way.
+    static void removeSquattedNames()
+    {
+        QProcess::execute(QStringLiteral("find"),
+            { QStringLiteral("/dev/shm"), QStringLiteral("-maxdepth"), QStringLiteral("1"), QStringLiteral("-user"),
+                QStringLiteral("nobody"), QStringLiteral("-name"), QStringLiteral("ipclab-b*"),
+                QStringLiteral("-delete") });
+    }
+
     void verifyVictimIntact()
     {
         const QStringList files = QDir(m_victim).entryList(QDir::Files | QDir::Hidden); // the FIFO is not read
@@ -126,6 +135,7 @@ private slots:
             QFile::remove(m_root);
         QDir(m_root).removeRecursively();
         QDir(m_victim).removeRecursively();
+        removeSquattedNames();
     }
 
     // Another user made the runtime directory before the victim's first run and filled it with a dead "run"
@@ -244,6 +254,47 @@ private slots:
         QVERIFY(!QFileInfo::exists(run + "/jobs.fifo"));
         QVERIFY(QFileInfo(run + "/link.fifo").isSymLink());
         verifyVictimIntact();
+    }
+
+    // The bench used to name its objects "/ipclab-b<pid>-<n>-<tag>": another user who made those names for the next
+    // pids in advance made every bench fail with EEXIST. Its names now carry a random part, so squatting the
+    // predictable names of the next few hundred pids changes nothing, and none of the squatter's files is removed.
+    void benchIgnoresSquattedPredictableNames()
+    {
+        QFile lastPid(QStringLiteral("/proc/sys/kernel/ns_last_pid"));
+        QVERIFY(lastPid.open(QIODevice::ReadOnly));
+        const int last = lastPid.readAll().trimmed().toInt();
+        QVERIFY(last > 0);
+        constexpr int Pids = 1000; // the bench's pid must fall among them, whatever else runs meanwhile
+        const QString squat = QStringLiteral("ipclab-b$p-$n-");
+        // Shell built-ins only (": >"), so the squatter uses up no pids itself.
+        asNobody(QStringLiteral("p=%1; while [ $p -le %2 ]; do for n in 0 1 2 3 4 5; do "
+                                ": > /dev/shm/%3q; : > /dev/shm/%3board; : > /dev/shm/%3ping; : > /dev/shm/%3pong; "
+                                "done; p=$((p+1)); done")
+                     .arg(last + 1)
+                     .arg(last + Pids)
+                     .arg(squat));
+        const QStringList planted = ipctest::leftoverObjects(QStringLiteral("ipclab-b%1-0-q").arg(last + 150));
+        QCOMPARE(planted.size(), 1);
+        QProcess bench;
+        bench.start(ipctest::cliPath(),
+            { QStringLiteral("bench"), QStringLiteral("--transports"), QStringLiteral("shm-spsc,shm-ring"),
+                QStringLiteral("--sizes"), QStringLiteral("64"), QStringLiteral("--messages"), QStringLiteral("2000"),
+                QStringLiteral("--repeat"), QStringLiteral("1"), QStringLiteral("--pings"), QStringLiteral("100"),
+                QStringLiteral("--no-python"), QStringLiteral("--no-observation") });
+        QVERIFY(bench.waitForStarted());
+        const qint64 benchPid = bench.processId();
+        QVERIFY(bench.waitForFinished(60000));
+        const int code = bench.exitCode();
+        const QString out = QString::fromLocal8Bit(bench.readAllStandardOutput() + bench.readAllStandardError());
+        int squatted = 0;
+        for (const QString& f : ipctest::leftoverObjects(QStringLiteral("ipclab-b")))
+            squatted += QFileInfo(f).ownerId() == m_nobody ? 1 : 0;
+        removeSquattedNames();
+        QVERIFY2(code == 0, qPrintable(out));
+        if (benchPid > last + Pids)
+            QSKIP("the bench's pid fell outside the squatted range (many processes started meanwhile)");
+        QCOMPARE(squatted, Pids * 6 * 4);
     }
 };
 
