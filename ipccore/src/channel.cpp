@@ -91,7 +91,7 @@ public:
                 return r.error();
         }
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
         auto r = m_queue.tryReceive(buffer);
         if (r)
@@ -277,7 +277,7 @@ public:
             // A surplus "full" token: the ring was empty after all (see takeLocked). Wait again.
         }
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
         Status st = m_ring.full.tryWait();
         if (isCode(st, ErrorCode::WouldBlock))
@@ -503,7 +503,7 @@ public:
     {
         bool reported = false;
         for (;;) {
-            auto r = tryReceive(buffer);
+            auto r = tryReceive(buffer, hooks);
             if (!r || *r > 0)
                 return r;
             if (!reported) {
@@ -516,7 +516,7 @@ public:
             usleep(50);
         }
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
         auto& seq = m_view.header->sequence;
         for (int attempt = 0; attempt < 1000; ++attempt) {
@@ -740,7 +740,7 @@ public:
         }
         return take(buffer);
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
         if (m_cachedHead == m_tail)
             m_cachedHead = m_v.header->head.load(std::memory_order_acquire);
@@ -1097,7 +1097,10 @@ public:
             m_reader.waitReadable(Slice);
         }
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override { return m_reader.tryNext(buffer); }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
+    {
+        return m_reader.tryNext(buffer);
+    }
     Result<std::size_t> takeReadAhead(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
         return m_reader.takeReadAhead(buffer, hooks);
@@ -1147,14 +1150,14 @@ public:
                 hooks.enter(WorkerState::BlockedEmpty);
                 reported = true;
             }
-            waitAny(int(std::chrono::duration_cast<std::chrono::milliseconds>(Slice).count()));
+            waitAny(int(std::chrono::duration_cast<std::chrono::milliseconds>(Slice).count()), hooks);
         }
     }
     // At a stop: producers have exited, so everything they sent is in the connections (or still queued at the
     // listener). Take it all, connection by connection, until nothing is left.
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
-        acceptPending();
+        acceptPending(hooks);
         for (int round = 0; round < 4; ++round) {
             auto r = takeFromAny(buffer);
             if (!r || *r > 0)
@@ -1164,23 +1167,45 @@ public:
     }
 
 private:
-    void acceptPending()
+    // A refused accept4 (EMFILE when this process has no descriptor left) leaves the connection in the listener's
+    // backlog, so the listener stays readable: polling it again at once spun a core at thousands of failures a
+    // second. Instead the listener is left out of the poll for a pause that doubles with each failure up to a
+    // second, while the connections already accepted are served; one of them closing frees a descriptor and ends
+    // the pause.
+    static constexpr std::uint64_t FirstAcceptPauseNs = 10'000'000ull;
+    static constexpr std::uint64_t MaxAcceptPauseNs = 1'000'000'000ull;
+
+    void acceptPending(WaitHooks& hooks)
     {
+        if (monotonicNs() < m_acceptResumeNs)
+            return;
         for (;;) {
             auto fd = UnixSocket::tryAccept(m_listenFd);
-            if (!fd || !fd->valid())
+            if (!fd) {
+                hooks.recoverableError(WorkerErrorOp::Accept, fd.error().sysErrno);
+                m_acceptResumeNs = monotonicNs() + m_acceptPauseNs;
+                m_acceptPauseNs = std::min(m_acceptPauseNs * 2, MaxAcceptPauseNs);
                 return;
+            }
+            if (!fd->valid())
+                return;
+            m_acceptPauseNs = FirstAcceptPauseNs;
             m_connections.emplace_back(Stream(std::move(*fd), m_path), m_maxFrame);
         }
     }
-    void waitAny(int timeoutMs)
+    void waitAny(int timeoutMs, WaitHooks& hooks)
     {
         std::vector<pollfd> fds;
-        fds.push_back({ m_listenFd, POLLIN, 0 });
+        const std::uint64_t now = monotonicNs();
+        const bool listening = now >= m_acceptResumeNs;
+        if (listening)
+            fds.push_back({ m_listenFd, POLLIN, 0 });
+        else
+            timeoutMs = std::min<int>(timeoutMs, int((m_acceptResumeNs - now + 999'999) / 1'000'000));
         for (const FrameReader& c : m_connections)
             fds.push_back({ c.nativeHandle(), POLLIN, 0 });
-        if (poll(fds.data(), fds.size(), timeoutMs) > 0 && (fds[0].revents & POLLIN))
-            acceptPending();
+        if (poll(fds.data(), fds.size(), timeoutMs) > 0 && listening && (fds[0].revents & POLLIN))
+            acceptPending(hooks);
     }
     // One frame from the connections in turn (round robin, so no producer is starved); 0 when none has one now.
     Result<std::size_t> takeFromAny(std::span<std::byte> buffer)
@@ -1195,6 +1220,7 @@ private:
                 // damaged: either way this connection is finished. Only damage is reported.
                 const Error e = r.error();
                 m_connections.erase(m_connections.begin() + long(i));
+                m_acceptResumeNs = 0; // a descriptor is free again: a waiting connection can be accepted now
                 if (e.code == ErrorCode::PeerGone || (e.code == ErrorCode::Corrupt && e.sysErrno == ENODATA))
                     return takeFromAny(buffer);
                 return e;
@@ -1210,6 +1236,8 @@ private:
     std::size_t m_maxFrame;
     std::vector<FrameReader> m_connections;
     std::size_t m_next = 0;
+    std::uint64_t m_acceptResumeNs = 0; // the listener is left alone until then (see acceptPending)
+    std::uint64_t m_acceptPauseNs = FirstAcceptPauseNs;
 };
 
 class SocketObject final : public ChannelObject {

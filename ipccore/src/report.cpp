@@ -49,11 +49,16 @@ private:
     std::vector<std::vector<std::string>> m_rows;
 };
 
-std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l)
+// The "worker errors" column appears only in runs that had some, so the usual table stays as narrow as it was.
+std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l, bool withErrors)
 {
-    return { name, std::to_string(l.sent), std::to_string(l.received), std::to_string(l.left), std::to_string(l.lost),
-        std::to_string(l.lostWithDeadWorkers), std::to_string(l.duplicated), std::to_string(l.corrupt),
-        l.exact ? "yes" : "NO" };
+    std::vector<std::string> row { name, std::to_string(l.sent), std::to_string(l.received), std::to_string(l.left),
+        std::to_string(l.lost), std::to_string(l.lostWithDeadWorkers), std::to_string(l.duplicated),
+        std::to_string(l.corrupt) };
+    if (withErrors)
+        row.push_back(std::to_string(l.workerErrors));
+    row.push_back(l.exact ? "yes" : "NO");
+    return row;
 }
 
 } // namespace
@@ -86,21 +91,41 @@ std::string reportToText(const Report& r)
         out << "  (a fifo or socket is a byte stream: it has no message slots, so no capacity or depth in messages)\n";
 
     out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before read)\n";
-    Table ledger(
-        { "object", "sent", "received", "left", "lost", "died with worker", "duplicated", "corrupt", "exact" });
+    const bool withErrors = r.integrity.workerErrors > 0;
+    std::vector<std::string> header { "object", "sent", "received", "left", "lost", "died with worker", "duplicated",
+        "corrupt" };
+    std::vector<bool> right { false, true, true, true, true, true, true, true };
+    if (withErrors) {
+        header.push_back("worker errors");
+        right.push_back(true);
+    }
+    header.push_back("exact");
+    right.push_back(false);
+    Table ledger(header);
     for (const ObjectSummary& o : r.objects)
-        ledger.add(ledgerRow(o.name, o.ledger));
-    ledger.add(ledgerRow("total", r.integrity));
-    out << ledger.render({ false, true, true, true, true, true, true, true, false });
+        ledger.add(ledgerRow(o.name, o.ledger, withErrors));
+    ledger.add(ledgerRow("total", r.integrity, withErrors));
+    out << ledger.render(right);
     for (const std::string& note : r.deadWorkers)
         out << "  killed: " << note << "\n";
+    if (withErrors) {
+        out << "\nWorker errors (a worker that fails and goes on does only part of its work: the run is not exact)\n";
+        for (const WorkerSummary& w : r.workers) {
+            if (w.errors > 0)
+                out << "  " << w.name << " (" << roleName(w.role) << ", pid " << w.pid << "): failed " << w.errors
+                    << (w.errors == 1 ? " time" : " times") << "; " << w.errorText << "\n";
+        }
+    }
 
     if (!r.events.empty()) {
         out << "\nEvents\n";
         for (const RunEvent& e : r.events)
             out << "  " << fmt("%7.2f s  ", e.t) << e.text << "\n";
     }
-    out << "\nIntegrity: " << (r.integrity.exact ? "exact" : "NOT exact") << "\n";
+    out << "\nIntegrity: " << (r.integrity.exact ? "exact" : "NOT exact");
+    if (withErrors)
+        out << " (workers hit " << r.integrity.workerErrors << " errors: see Worker errors)";
+    out << "\n";
     return out.str();
 }
 
@@ -111,7 +136,7 @@ std::string reportToJson(const Report& r)
         return json { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
             { "duplicated", l.duplicated }, { "corrupt", l.corrupt }, { "out_of_order", l.outOfOrder },
             { "lost_with_dead_workers", l.lostWithDeadWorkers }, { "sent_by_dead_uncounted", l.sentByDeadUncounted },
-            { "exact", l.exact } };
+            { "worker_errors", l.workerErrors }, { "exact", l.exact } };
     };
     json j;
     j["scenario"] = r.scenario;
@@ -120,7 +145,8 @@ std::string reportToJson(const Report& r)
     for (const WorkerSummary& w : r.workers)
         j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
             { "pid", w.pid }, { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS },
-            { "mb_per_s", w.mbPerS }, { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText } });
+            { "mb_per_s", w.mbPerS }, { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText },
+            { "errors", w.errors }, { "error", w.errorText } });
     j["objects"] = json::array();
     for (const ObjectSummary& o : r.objects)
         j["objects"].push_back({ { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },

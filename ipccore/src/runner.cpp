@@ -18,6 +18,7 @@
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -128,6 +129,9 @@ struct Runner::Impl {
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
+        std::uint64_t errorsSeen = 0; // the slot's errorCount at the last sample
+        int errorErrno = 0; // of the error errorText describes
+        std::string errorText;
         bool waitingKnown = false; // waitingText describes waitingState (sample path cache)
         WorkerState waitingState = WorkerState::Starting;
         std::string waitingText;
@@ -175,7 +179,11 @@ struct Runner::Impl {
 
     ~Impl() { teardown(); }
 
-    double secondsSinceStart(std::uint64_t now) const { return double(now - startNs) / 1e9; }
+    // Before startNs is set (the start-up cleanup runs first) there is no run time yet: such events are at 0.
+    double secondsSinceStart(std::uint64_t now) const
+    {
+        return startNs == 0 || now < startNs ? 0.0 : double(now - startNs) / 1e9;
+    }
 
     void event(RunEvent::Kind kind, std::string text)
     {
@@ -300,8 +308,7 @@ struct Runner::Impl {
         const int forkErrno = errno;
         pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         if (pid < 0)
-            return detail::sysError("fork", spec.name, forkErrno,
-                "The system refused a new process (too many processes?). Use fewer workers");
+            return forkError(spec.name, forkErrno);
         w.pid = pid;
         w.alive = true;
         w.startNs = monotonicNs();
@@ -309,6 +316,58 @@ struct Runner::Impl {
         w.cpuNs = w.startNs;
         workers.push_back(std::move(w));
         return {};
+    }
+
+    static Error forkError(const std::string& worker, int err)
+    {
+        if (err != EAGAIN)
+            return detail::sysError("fork", worker, err,
+                "The system refused a new process (out of memory?). Close other programs or use fewer workers");
+        // EAGAIN: this user's process limit (every process and thread of the user counts), or the system's.
+        rlimit nproc {};
+        std::string limit = "RLIMIT_NPROC (ulimit -u)";
+        if (getrlimit(RLIMIT_NPROC, &nproc) == 0)
+            limit += nproc.rlim_cur == RLIM_INFINITY ? " is unlimited" : " is " + std::to_string(nproc.rlim_cur);
+        return detail::makeError(ErrorCode::LimitReached, "fork", worker,
+            "The system refused a new process: this user's " + limit
+                + ", counting every process and thread the user runs, or the system's /proc/sys/kernel/threads-max"
+                  " was reached. Raise the limit in the shell that starts ipclab or ipclab-cli (ulimit -u 4096), end"
+                  " other processes of this user, or use fewer workers",
+            err);
+    }
+
+    // One sentence per kind of error a worker went on after: the errno, the limit with its value, and the remedy.
+    static std::string workerErrorText(const WorkerSlot& slot, const ObjectRuntime& o)
+    {
+        const int err = int(slot.errorErrno.load(std::memory_order_relaxed));
+        const auto op = WorkerErrorOp(slot.errorOperation.load(std::memory_order_relaxed));
+        const std::uint64_t limit = slot.errorLimit.load(std::memory_order_relaxed);
+        const char* errName = strerrorname_np(err);
+        std::string text
+            = std::string(workerErrorOpName(op)) + " failed with " + (errName ? errName : std::to_string(err));
+        std::string remedy;
+        if (err == EMFILE) {
+            text += ": the worker has no file descriptor left (its RLIMIT_NOFILE, ulimit -n, "
+                + (limit ? "is " + std::to_string(limit) : std::string("is reached"))
+                + ", and every connection takes one)";
+            remedy = "Raise the limit in the shell that starts ipclab or ipclab-cli (ulimit -n 1024)";
+        } else if (err == ENFILE) {
+            std::ifstream in("/proc/sys/fs/file-max");
+            std::string fileMax;
+            in >> fileMax;
+            text += ": the system's table of open files is full (/proc/sys/fs/file-max"
+                + (fileMax.empty() ? std::string() : " = " + fileMax) + ")";
+            remedy = "Close other programs, or raise fs.file-max as root";
+        } else {
+            text += std::string(" (") + std::strerror(err) + ")";
+        }
+        if (op == WorkerErrorOp::Accept) {
+            text += ". It goes on serving the connections it has and tries again after a pause growing to 1 s; the "
+                    "producers it cannot accept wait";
+            remedy += std::string(remedy.empty() ? "Put" : ", or put") + " fewer producers on " + o.spec.name
+                + " (one connection each)";
+        }
+        return text + (remedy.empty() ? std::string() : ". " + remedy);
     }
 
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
@@ -443,6 +502,22 @@ struct Runner::Impl {
         s.rate = double(slot.ctlRateMilli.load(std::memory_order_relaxed)) / 1000.0;
         s.messageSize = slot.ctlMessageSize.load(std::memory_order_relaxed);
         s.workUs = slot.ctlWorkUs.load(std::memory_order_relaxed);
+        // Acquire: the errno and limit stored before the count belong to it.
+        const std::uint64_t errors = slot.errorCount.load(std::memory_order_acquire);
+        if (errors != w.errorsSeen) {
+            const int err = int(slot.errorErrno.load(std::memory_order_relaxed));
+            // One event per kind of error, not one per failure (a spinning accept4 failed 2500 times a second).
+            if (w.errorsSeen == 0 || err != w.errorErrno) {
+                w.errorErrno = err;
+                w.errorText = workerErrorText(slot, objects[w.object]);
+                event(RunEvent::Kind::Error,
+                    std::string(roleName(w.spec.role)) + " " + w.spec.name + " (pid " + std::to_string(w.pid) + ") on "
+                        + objects[w.object].spec.name + ": " + w.errorText);
+            }
+            w.errorsSeen = errors;
+        }
+        s.errors = w.errorsSeen;
+        s.errorText = w.errorText;
         if (w.spec.role == Role::Consumer && s.messages > 0)
             s.meanLatencyUs = double(slot.latencyNsSum.load(std::memory_order_relaxed)) / double(s.messages) / 1e3;
 
@@ -551,6 +626,7 @@ struct Runner::Impl {
             if (workers[i].object != objectIndex)
                 continue;
             const WorkerStatus& s = statuses[i];
+            l.workerErrors += s.errors;
             if (s.role == Role::Producer) {
                 l.sent += s.messages;
                 ++producers;
@@ -605,7 +681,7 @@ struct Runner::Impl {
             // saw. A reader started after a kill begins counting from the value it first sees, so then only the
             // totals are checked.
             const bool gapsAgree = (producers == 1 && killedWorkers == 0) ? gaps == l.lost : true;
-            l.exact = final && l.duplicated == 0 && l.corrupt == 0 && gapsAgree;
+            l.exact = final && l.duplicated == 0 && l.corrupt == 0 && gapsAgree && l.workerErrors == 0;
             return l;
         }
         l.left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
@@ -624,7 +700,7 @@ struct Runner::Impl {
             l.lost = missing - l.lostWithDeadWorkers;
         }
         l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
-            && l.corrupt == 0;
+            && l.corrupt == 0 && l.workerErrors == 0;
         return l;
     }
 
@@ -832,6 +908,7 @@ struct Runner::Impl {
             snap.ledger.outOfOrder += l.outOfOrder;
             snap.ledger.lostWithDeadWorkers += l.lostWithDeadWorkers;
             snap.ledger.sentByDeadUncounted += l.sentByDeadUncounted;
+            snap.ledger.workerErrors += l.workerErrors;
         }
         snap.ledger.exact = stopped;
         for (const Ledger& l : snap.objectLedgers)
@@ -893,6 +970,8 @@ struct Runner::Impl {
             ws.mbPerS = life > 0 ? double(s.bytes) / life / 1e6 : 0;
             ws.blockedFraction = s.blockedFraction;
             ws.exitText = s.exitText;
+            ws.errors = s.errors;
+            ws.errorText = s.errorText;
             r.workers.push_back(ws);
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {

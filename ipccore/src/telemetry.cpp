@@ -50,6 +50,17 @@ const char* roleName(Role role)
     return role == Role::Producer ? "producer" : "consumer";
 }
 
+const char* workerErrorOpName(WorkerErrorOp op)
+{
+    switch (op) {
+    case WorkerErrorOp::None:
+        return "none";
+    case WorkerErrorOp::Accept:
+        return "accept4";
+    }
+    return "?";
+}
+
 Result<TelemetryBoard> TelemetryBoard::create(const std::string& name, std::uint32_t slots)
 {
     if (slots == 0 || slots > MaxSlots)

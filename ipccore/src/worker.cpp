@@ -3,6 +3,7 @@
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/telemetry.h"
+#include "ipccore/version.h"
 
 #include <algorithm>
 #include <csignal>
@@ -11,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace ipccore {
@@ -74,12 +76,32 @@ public:
             raise(SIGKILL);
     }
     void dieTakingLockAt(std::uint64_t count) { m_dieTakingLock = count; }
+    void recoverableError(WorkerErrorOp op, int sysErrno) override
+    {
+        // Published even with telemetry off: errors are rare (the endpoint backs off) and must never go unseen.
+        if (m_errors == 0 || sysErrno != m_errorErrno || op != m_errorOp) {
+            m_errorErrno = sysErrno;
+            m_errorOp = op;
+            m_slot.errorErrno.store(std::uint32_t(sysErrno), std::memory_order_relaxed);
+            m_slot.errorOperation.store(std::uint32_t(op), std::memory_order_relaxed);
+            m_slot.errorLimit.store(limitBehind(sysErrno), std::memory_order_relaxed);
+        }
+        m_slot.errorCount.store(++m_errors, std::memory_order_release);
+    }
     WorkerState state() const { return m_state; }
 
 private:
     static bool isBlocked(WorkerState s)
     {
         return s == WorkerState::BlockedFull || s == WorkerState::BlockedEmpty || s == WorkerState::WaitingLock;
+    }
+    // The limit an errno says was reached, as this process sees it, so the report can name its value.
+    static std::uint64_t limitBehind(int sysErrno)
+    {
+        rlimit limit {};
+        if (sysErrno == EMFILE && getrlimit(RLIMIT_NOFILE, &limit) == 0)
+            return limit.rlim_cur == RLIM_INFINITY ? 0 : std::uint64_t(limit.rlim_cur);
+        return 0;
     }
     WorkerSlot& m_slot;
     WorkerState m_state = WorkerState::Starting;
@@ -90,6 +112,9 @@ private:
     std::uint64_t m_lockTakenCount = 0;
     std::uint32_t m_readAhead = 0;
     std::uint64_t m_wanted = 0;
+    std::uint64_t m_errors = 0;
+    int m_errorErrno = 0;
+    WorkerErrorOp m_errorOp = WorkerErrorOp::None;
 };
 
 void publish(WorkerSlot& slot, const Counters& c)
@@ -291,7 +316,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     if (args.transport == TransportKind::Socket || args.transport == TransportKind::ShmValue) {
         const std::uint64_t deadline = monotonicNs() + 2'000'000'000ull;
         while (monotonicNs() < deadline && (args.spec.count == 0 || c.messages < args.spec.count)) {
-            auto r = (*endpoint)->tryReceive(buffer);
+            auto r = (*endpoint)->tryReceive(buffer, hooks);
             if (!r) {
                 ++c.corrupt;
                 if (streamTransport(args.transport))
@@ -445,8 +470,55 @@ int runWorker(const WorkerArgs& args)
     return args.role == Role::Producer ? runProducer(args, slot, hooks) : runConsumer(args, slot, hooks);
 }
 
+namespace {
+constexpr const char* WorkerUsage
+    = "ipclab-worker: one producer or consumer process of IPC Lab.\n"
+      "\n"
+      "ipclab and ipclab-cli start one for each worker of a scenario, with the names of the run's IPC object and\n"
+      "telemetry board; run those instead of starting it by hand. It moves checksummed frames through the object,\n"
+      "publishes its counters and state in its slot of the board, reads its live controls (rate, size, pause)\n"
+      "from there, and exits on SIGTERM, on the board's stop control, or when its controller dies.\n"
+      "\n"
+      "Usage: ipclab-worker --board NAME --object NAME [options]\n"
+      "  --board NAME            the run's telemetry board (a POSIX shared memory name)\n"
+      "  --slot N                its slot in the board, also the producer id in its frames (default 0)\n"
+      "  --role ROLE             producer (default) or consumer\n"
+      "  --transport KIND        mq (default), fifo, socket, shm-ring, shm-value or shm-spsc\n"
+      "  --object NAME           the object's POSIX name (mq, shm-*) or path (fifo, socket)\n"
+      "  --object-size BYTES     the object's largest frame, 32..1048576 (default 64)\n"
+      "  --capacity N            slots of a shm-ring or shm-spsc\n"
+      "  --size BYTES            size of the frames it sends\n"
+      "  --rate N                messages per second, 0 = as fast as it can (default)\n"
+      "  --work-us N             simulated work per message, in microseconds\n"
+      "  --count N               stop after N messages, 0 = no limit (default)\n"
+      "  --priority N            mq priority of what it sends\n"
+      "  --name NAME             the worker's name in the scenario\n"
+      "  --listen-fd FD          socket consumer: the inherited listening descriptor\n"
+      "  --crash-in-lock-after N fault injection: die holding a shm-ring's lock at its Nth entry\n"
+      "  --no-telemetry          publish counters only at exit (to measure what publishing costs)\n"
+      "  --help, --version       print this text or the version, and exit\n"
+      "\n"
+      "Exit status: 0 after a normal stop, 2 bad command line, 3 the objects cannot be opened, 4 a transfer "
+      "failed.\n";
+} // namespace
+
 int runWorkerMain(int argc, char** argv)
 {
+    // Looked for before parsing, where `--help` would be an option missing its value; walked as the parser walks,
+    // so a value that happens to read "--help" (a worker's --name) is still a value.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(WorkerUsage, stdout);
+            return 0;
+        }
+        if (arg == "--version") {
+            std::printf("ipclab-worker %s\n", versionString());
+            return 0;
+        }
+        if (arg != "--no-telemetry")
+            ++i;
+    }
     auto args = parseWorkerCommandLine(argc, argv);
     if (!args) {
         std::fprintf(stderr, "%s\n", args.error().message().c_str());

@@ -60,6 +60,10 @@ public:
     // How many more frames the caller will take (0: no limit). A reader that reads ahead takes no more than that
     // out of the object, so a consumer told to move N messages leaves the rest where the next reader finds them.
     virtual std::uint64_t framesWanted() { return 0; }
+    // An operation failed and the endpoint went on without it (a socket consumer's accept4 with EMFILE: it keeps
+    // the connections it has and tries again after a growing pause). Called once per failure, which the endpoint
+    // keeps rare by backing off, so the worker may publish each one.
+    virtual void recoverableError(WorkerErrorOp /*op*/, int /*sysErrno*/) { }
 };
 
 class ProducerEndpoint {
@@ -75,8 +79,8 @@ public:
     // Receives one frame into buffer (>= the channel's messageSize) and returns its size. Interrupted when a stop
     // was requested while waiting; Corrupt when a frame's length is impossible (the stream cannot continue).
     virtual Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
-    // Receives a frame only if one is available now; 0 means none.
-    virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer) = 0;
+    // Receives a frame only if one is available now; 0 means none. hooks hears only of recoverable errors.
+    virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // At a stop: the next frame this process has already taken out of the object without returning it yet (a FIFO
     // consumer's read-ahead; a frame begun is completed from the pipe). 0 when there is none.
     virtual Result<std::size_t> takeReadAhead(std::span<std::byte> /*buffer*/, WaitHooks& /*hooks*/)

@@ -57,6 +57,10 @@ struct WorkerStatus {
     int exitCode = -1; // when exited normally
     int termSignal = 0; // when killed by a signal
     std::string exitText; // "exited 0", "killed by SIGKILL", "stopped on error: ..."
+    // Errors the worker went on after (see WorkerSlot::errorCount), and the latest one as a sentence naming the
+    // errno, the limit and the remedy (empty when none).
+    std::uint64_t errors = 0;
+    std::string errorText;
 };
 
 struct SemaphoreValue {
@@ -89,8 +93,11 @@ struct Ledger {
     std::uint64_t lostWithDeadWorkers = 0;
     // Messages a producer sent but was killed before counting (at most one per kill); included in `sent`.
     std::uint64_t sentByDeadUncounted = 0;
+    // Errors the workers on the object went on after (a socket consumer's accept4 failing with EMFILE). The counts
+    // can balance while such a worker did only part of its work, so any error makes the ledger not exact.
+    std::uint64_t workerErrors = 0;
     // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
-    // consumers can have held, nothing duplicated or corrupt.
+    // consumers can have held, nothing duplicated or corrupt, and no worker error.
     bool exact = false;
     // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
     // seen counting a message before its producer has: never shown below zero.
@@ -102,7 +109,7 @@ struct Ledger {
 };
 
 struct RunEvent {
-    double t = 0; // seconds since start
+    double t = 0; // seconds since start; 0 for what was done before it (the start-up cleanup)
     enum class Kind { Info, Warning, Error } kind = Kind::Info;
     std::string text;
 };
@@ -128,6 +135,8 @@ struct WorkerSummary {
     double mbPerS = 0;
     double blockedFraction = 0;
     std::string exitText;
+    std::uint64_t errors = 0; // as WorkerStatus::errors and errorText
+    std::string errorText;
 };
 
 struct ObjectSummary {

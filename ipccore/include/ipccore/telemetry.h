@@ -37,6 +37,10 @@ constexpr std::uint32_t Moved = 4; // the index was advanced: the slot was publi
 } // namespace RingPhase
 const char* roleName(Role role);
 
+// An operation a worker failed at and went on after (see WorkerSlot::errorCount).
+enum class WorkerErrorOp : std::uint32_t { None = 0, Accept = 1 };
+const char* workerErrorOpName(WorkerErrorOp op); // the system call, e.g. "accept4"
+
 struct alignas(64) WorkerSlot {
     // Written by the worker.
     std::atomic<std::int32_t> pid;
@@ -60,6 +64,15 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> holding;
     std::atomic<std::uint32_t> phase; // RingPhase bits on shm-ring / shm-value, 0 elsewhere
     std::atomic<std::uint64_t> phaseIndex; // ring index (head or tail) read inside the lock
+    // Errors the worker survived and went on after (a socket consumer's accept4 failing with EMFILE): a run with
+    // them is not exact, even when its counts balance, because they hide work that was not done. Written once per
+    // error, never per message. errorErrno, errorOperation and errorLimit describe the latest one (errorLimit: the
+    // limit it ran into as the worker saw it, e.g. RLIMIT_NOFILE for EMFILE; 0 when none applies); errorCount is
+    // stored last with release order, so a reader that sees the count sees the rest.
+    std::atomic<std::uint32_t> errorErrno;
+    std::atomic<std::uint32_t> errorOperation; // WorkerErrorOp
+    std::atomic<std::uint64_t> errorLimit;
+    std::atomic<std::uint64_t> errorCount;
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -80,7 +93,7 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    static constexpr std::uint32_t Version = 1;
+    static constexpr std::uint32_t Version = 2; // 2: the error fields of WorkerSlot
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

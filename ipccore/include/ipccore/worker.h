@@ -5,7 +5,9 @@
 // (SIGTERM or the board's stop control), or its controller dies (PR_SET_PDEATHSIG, set by the runner).
 //
 // Exit status: 0 after a normal stop, 2 for a bad command line, 3 when the IPC objects cannot be opened, 4 when a
-// transfer failed (the error is printed to stderr).
+// transfer failed (the error is printed to stderr). `--help` and `--version` print the usage or the version and exit 0.
+// A failure the worker goes on after (a socket consumer's accept4 with EMFILE) is published in its board slot
+// (WorkerSlot::errorCount), so the runner can report it once and the run is not exact.
 
 #include "ipccore/scenario.h"
 
