@@ -43,8 +43,13 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
         return;
     }
     // Objects of earlier runs whose controller died (crash, kill -9) are removed here, never those of live runs.
+    // Here rather than inside Runner::start (which then finds nothing left), so the lines are told even when the
+    // start fails.
+    QStringList cleanup;
     for (const std::string& line : ipccore::cleanupStaleRuns())
-        emit notice(tr("Cleanup of earlier runs: %1").arg(QString::fromStdString(line)));
+        cleanup << QString::fromStdString(line);
+    if (!cleanup.isEmpty())
+        emit cleanedUp(cleanup);
 
     auto runner = ipccore::Runner::start(scenario, options);
     if (!runner) {

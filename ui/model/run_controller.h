@@ -12,6 +12,7 @@
 
 #include <QList>
 #include <QObject>
+#include <QStringList>
 
 #include <atomic>
 #include <memory>
@@ -53,7 +54,9 @@ signals:
     void allWorkersExited();
     void stopped(const ipcui::RunSummary& summary);
     void errorOccurred(const QString& message);
-    void notice(const QString& message); // informational, e.g. leftovers of a crashed run were removed
+    void notice(const QString& message); // informational, e.g. every worker has exited
+    // Before started/startFailed: one line per object of a dead run removed (or refused) by cleanupStaleRuns.
+    void cleanedUp(const QStringList& lines);
     void mqLimitsRead(const ipccore::MqLimits& limits);
 
 private:

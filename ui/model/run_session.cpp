@@ -40,6 +40,13 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
     connect(m_controller, &RunController::notice, this, &RunSession::notice);
+    // The cleanup happens before the run's clock starts: its lines are events at 0 s, each one kept in the log
+    // (the status bar showed only the last of them, for a few seconds), and the status bar says where they are.
+    connect(m_controller, &RunController::cleanedUp, this, [this](const QStringList& lines) {
+        for (const QString& line : lines)
+            emit eventLogged(0.0, int(ipccore::RunEvent::Kind::Info), tr("Cleanup of earlier runs: %1").arg(line));
+        emit notice(tr("Cleaned up after earlier runs: %n line(s) in Events", nullptr, int(lines.size())));
+    });
     connect(m_controller, &RunController::mqLimitsRead, this, [this](const ipccore::MqLimits& limits) {
         m_mqLimits = limits;
         m_hasMqLimits = true;

@@ -64,6 +64,7 @@ signals:
     void runStopped(const ipcui::RunSummary& summary);
     // After the history has taken the snapshot in.
     void snapshotReceived(const ipcui::SnapshotPtr& snapshot);
+    // The run's events, and before them (at 0 s) what the start-up cleanup removed of earlier runs.
     void eventLogged(double t, int kind, const QString& text); // kind: int(ipccore::RunEvent::Kind)
     void errorOccurred(const QString& message);
     void notice(const QString& message);

@@ -30,6 +30,10 @@ LedgerView::LedgerView(QWidget* parent)
             true },
         { "duplicated", tr("duplicated"), tr("Received more than once"), true },
         { "corrupt", tr("corrupt"), tr("Received with a bad checksum (torn or mixed writes)"), true },
+        { "workerErrors", tr("worker errors"),
+            tr("Failures a worker went on after, such as a socket consumer refused new connections by its open-file "
+               "limit (EMFILE): the counts may balance while work was left undone. Events names each one"),
+            true },
     };
     int i = 0;
     for (const Spec& spec : specs) {
@@ -72,7 +76,8 @@ void LedgerView::setTile(Tile& tile, qint64 value)
 void LedgerView::setLedger(const ipccore::Ledger& ledger)
 {
     const qint64 values[] = { qint64(ledger.sent), qint64(ledger.received), qint64(ledger.inFlight()),
-        qint64(ledger.lost + ledger.lostWithDeadWorkers), qint64(ledger.duplicated), qint64(ledger.corrupt) };
+        qint64(ledger.lost + ledger.lostWithDeadWorkers), qint64(ledger.duplicated), qint64(ledger.corrupt),
+        qint64(ledger.workerErrors) };
     for (std::size_t i = 0; i < m_tiles.size(); ++i)
         setTile(m_tiles[i], values[i]);
 }

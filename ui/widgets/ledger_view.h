@@ -1,7 +1,7 @@
 #pragma once
 
-// The integrity ledger as six big figures: sent, received, in flight, lost, duplicated, corrupt. The last three turn
-// red as soon as they are not zero, because each is a bug or a race the student should notice.
+// The integrity ledger as big figures: sent, received, in flight, lost, duplicated, corrupt, worker errors. The last
+// four turn red as soon as they are not zero, because each is a bug, a race or a limit the student should notice.
 
 #include "ipccore/runner.h"
 
@@ -17,7 +17,8 @@ public:
     explicit LedgerView(QWidget* parent = nullptr);
     void setLedger(const ipccore::Ledger& ledger);
     void clear();
-    // The figure shown for a field ("sent", "received", "inFlight", "lost", "duplicated", "corrupt"); for tests.
+    // The figure shown for a field ("sent", "received", "inFlight", "lost", "duplicated", "corrupt", "workerErrors");
+    // for tests.
     QString figure(const QString& field) const;
 
 private:

@@ -1,0 +1,100 @@
+// What the start-up cleanup removes of a dead run belongs in the run's Events, every line of it, at 0 s and before the
+// run starts (it used to be shown only in the status bar, each line replacing the one before). The dead run is real:
+// ipclab-cli killed with SIGKILL in the middle of a run leaves its objects behind.
+#include "model/run_session.h"
+
+#include "test_support.h"
+
+#include <QDir>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+using namespace ipcui;
+
+namespace {
+constexpr int TimeoutMs = 30000;
+}
+
+class TestCleanupEvents : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        // A private runtime directory, so no other test's cleanup removes the planted run before the session does.
+        qputenv("XDG_RUNTIME_DIR", m_runtime.path().toLocal8Bit());
+    }
+
+    void deadRunsCleanupLinesAreEvents()
+    {
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "run", "bounded-buffer-3x2", "--duration", "60" });
+        QVERIFY(cli.waitForStarted());
+        const QString deadPrefix = QStringLiteral("ipclab-%1-").arg(cli.processId());
+        const QDir runs(QString::fromStdString(ipccore::runtimeDirectory()));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            runs.entryList({ QStringLiteral("%1-*").arg(cli.processId()) }, QDir::Dirs).size() == 1, TimeoutMs);
+        // Every object of a shm-ring run (ring, its three semaphores, the board) shows in /dev/shm.
+        QTRY_COMPARE_WITH_TIMEOUT(ipctest::leftoverObjects(deadPrefix).size(), 5, TimeoutMs);
+        ::kill(pid_t(cli.processId()), SIGKILL);
+        QVERIFY(cli.waitForFinished(10000));
+        const QStringList left = ipctest::leftoverObjects(deadPrefix);
+
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        QStringList log; // events and the start, in the order the GUI thread gets them
+        QList<double> cleanupTimes;
+        connect(&session, &RunSession::eventLogged, this, [&](double t, int, const QString& text) {
+            log << text;
+            if (text.contains(deadPrefix))
+                cleanupTimes << t;
+        });
+        connect(&session, &RunSession::runStarted, this, [&] { log << QStringLiteral("<started>"); });
+        QSignalSpy notices(&session, &RunSession::notice);
+        QSignalSpy started(&session, &RunSession::runStarted);
+        auto scenario = ipccore::resolveScenario("producer-consumer-mq");
+        QVERIFY(scenario);
+        QVERIFY(session.start(*scenario));
+        QVERIFY(started.wait(TimeoutMs));
+
+        // One event per removed object, each naming it, all at 0 s and before the run started.
+        const QStringList lines = log.filter(deadPrefix);
+        qInfo("%s", qPrintable(log.join('\n')));
+        QVERIFY2(lines.size() >= left.size(), qPrintable(log.join('\n')));
+        for (const QString& path : left) {
+            // "/dev/shm/sem.ipclab-1-x-buffer.empty" is the semaphore "/ipclab-1-x-buffer.empty"
+            const QString name = path.section('/', -1).remove(QRegularExpression(QStringLiteral("^sem\\.")));
+            QVERIFY2(!lines.filter("/" + name).isEmpty(), qPrintable(name + " in:\n" + log.join('\n')));
+        }
+        for (const double t : cleanupTimes)
+            QCOMPARE(t, 0.0);
+        QVERIFY2(log.indexOf(QStringLiteral("<started>")) > log.lastIndexOf(lines.last()), qPrintable(log.join('\n')));
+        // The status bar only points there.
+        bool pointed = false;
+        for (const QList<QVariant>& notice : notices)
+            pointed = pointed || notice.at(0).toString().contains(QStringLiteral("Events"));
+        QVERIFY(pointed);
+        QVERIFY(ipctest::leftoverObjects(deadPrefix).isEmpty());
+
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        session.stop();
+        QVERIFY(stopped.wait(TimeoutMs));
+    }
+
+    void cleanupTestCase()
+    {
+        QVERIFY(QDir(m_runtime.path() + QStringLiteral("/ipclab"))
+                    .entryList(QDir::NoDotAndDotDot | QDir::AllEntries)
+                    .isEmpty());
+    }
+
+private:
+    QTemporaryDir m_runtime;
+};
+
+QTEST_GUILESS_MAIN(TestCleanupEvents)
+#include "tst_cleanup_events.moc"
