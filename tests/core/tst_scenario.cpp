@@ -8,9 +8,17 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <optional>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 using namespace ipccore;
 
 Q_DECLARE_METATYPE(ipccore::ErrorCode)
+Q_DECLARE_METATYPE(ipccore::TransportKind)
+Q_DECLARE_METATYPE(std::optional<std::uint64_t>)
 
 namespace {
 
@@ -24,6 +32,24 @@ QString scenarioText(const QString& objects, const QString& workers, const QStri
 const QString MqObject = R"({ "name": "q", "transport": "mq", "capacity": 4, "message_size": 64 })";
 const QString PairOnQ = R"({ "name": "p", "role": "producer", "object": "q" },
                            { "name": "c", "role": "consumer", "object": "q" })";
+
+// A scenario built in code, one producer and one consumer per object, for the size checks.
+Scenario withObjects(const std::vector<ObjectSpec>& objects)
+{
+    Scenario s;
+    s.name = "sizes";
+    s.objects = objects;
+    for (const ObjectSpec& o : objects) {
+        s.workers.push_back({ .name = o.name + "-p", .role = Role::Producer, .object = o.name, .messageSize = 32 });
+        s.workers.push_back({ .name = o.name + "-c", .role = Role::Consumer, .object = o.name, .messageSize = 32 });
+    }
+    return s;
+}
+
+ObjectSpec object(const std::string& name, TransportKind transport, std::uint32_t capacity, std::uint32_t size)
+{
+    return { .name = name, .transport = transport, .capacity = capacity, .messageSize = size };
+}
 
 void compareScenarios(const Scenario& a, const Scenario& b)
 {
@@ -278,6 +304,15 @@ private slots:
                                         << "1..1000" << invalid;
         QTest::newRow("duration_s 0") << scenarioText(MqObject, PairOnQ, R"("duration_s": 0)") << "duration_s"
                                       << "outside" << invalid;
+        // Each field in range, their product not: refused naming the field, not later by shm_open.
+        QTest::newRow("ring 4096 x 1 MiB") << scenarioText(
+            R"({ "name": "q", "transport": "shm-ring", "capacity": 4096, "message_size": 1048576 })", PairOnQ)
+                                           << "objects[0].capacity"
+                                           << "at most 256 MiB" << ErrorCode::LimitReached;
+        QTest::newRow("spsc 4096 x 65600") << scenarioText(
+            R"({ "name": "q", "transport": "shm-spsc", "capacity": 4096, "message_size": 65600 })", PairOnQ)
+                                           << "objects[0].capacity"
+                                           << "objects[0].message_size" << ErrorCode::LimitReached;
     }
 
     void badField()
@@ -294,6 +329,162 @@ private slots:
         // The field path starts the explanation, so "objects[1].name" does not match inside "objects[10].name".
         QVERIFY2(message.contains(field + ":"), qPrintable(message));
         QVERIFY2(message.contains(explains), qPrintable(message));
+    }
+
+    // The per-object cap counts the message slots (capacity x message_size rounded up to 64 bytes): 256 MiB
+    // exactly is accepted, one slot more is not. The free space of /dev/shm is left out (std::nullopt).
+    void objectSizeCap_data()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        QTest::addColumn<uint>("capacity");
+        QTest::addColumn<uint>("messageSize");
+        QTest::addColumn<bool>("accepted");
+        const auto ring = TransportKind::ShmRing;
+        const auto spsc = TransportKind::ShmSpsc;
+        QTest::newRow("ring 4096 x 64 KiB = max") << ring << 4096u << 65536u << true;
+        QTest::newRow("ring 4096 x (64 KiB + 1) = max + one stride") << ring << 4096u << 65537u << false;
+        QTest::newRow("ring 256 x 1 MiB = max") << ring << 256u << 1048576u << true;
+        QTest::newRow("ring 257 x 1 MiB") << ring << 257u << 1048576u << false;
+        QTest::newRow("spsc 4096 x 64 KiB = max") << spsc << 4096u << 65536u << true;
+        QTest::newRow("spsc 4096 x 1 MiB") << spsc << 4096u << 1048576u << false;
+        QTest::newRow("value 1 MiB") << TransportKind::ShmValue << 1u << 1048576u << true;
+    }
+
+    void objectSizeCap()
+    {
+        QFETCH(TransportKind, transport);
+        QFETCH(uint, capacity);
+        QFETCH(uint, messageSize);
+        QFETCH(bool, accepted);
+        const ObjectSpec o = object("o", transport, capacity, messageSize);
+        QCOMPARE(objectSlotBytes(o) <= ScenarioLimits::MaxObjectBytes, accepted);
+        const Status st = validateScenario(withObjects({ o }), readMqLimits(), std::nullopt);
+        QVERIFY2(bool(st) == accepted, st ? "accepted" : st.error().message().c_str());
+        if (!accepted) {
+            QCOMPARE(st.error().code, ErrorCode::LimitReached);
+            QVERIFY2(
+                QString::fromStdString(st.error().hint).startsWith("objects[0].capacity: "), st.error().hint.c_str());
+        }
+    }
+
+    // Every shared-memory object together must fit in the free space of /dev/shm; the object that tips the total
+    // over is named, and no free-space figure (std::nullopt) means no such check.
+    void sharedMemoryMustFitInFreeSpace_data()
+    {
+        QTest::addColumn<int>("objectCount"); // rings of 16 x 64 KiB plus one shm-value of 1 MiB last
+        QTest::addColumn<bool>("withValue");
+        QTest::addColumn<std::optional<std::uint64_t>>("free");
+        QTest::addColumn<QString>("field"); // empty when accepted
+        const std::uint64_t ring = objectShmBytes(object("r", TransportKind::ShmRing, 16, 65536));
+        const std::uint64_t value = objectShmBytes(object("v", TransportKind::ShmValue, 1, 1048576));
+        QTest::newRow("one ring, exactly enough") << 1 << false << std::optional(ring) << "";
+        QTest::newRow("one ring, a byte short") << 1 << false << std::optional(ring - 1) << "objects[0].capacity";
+        QTest::newRow("second ring tips over") << 2 << false << std::optional(2 * ring - 1) << "objects[1].capacity";
+        QTest::newRow("value tips over") << 2 << true << std::optional(2 * ring + value - 1)
+                                         << "objects[2].message_size";
+        QTest::newRow("no figure, no check") << 3 << true << std::optional<std::uint64_t>() << "";
+    }
+
+    void sharedMemoryMustFitInFreeSpace()
+    {
+        QFETCH(int, objectCount);
+        QFETCH(bool, withValue);
+        QFETCH(std::optional<std::uint64_t>, free);
+        QFETCH(QString, field);
+        std::vector<ObjectSpec> objects;
+        for (int i = 0; i < objectCount; ++i)
+            objects.push_back(object("r" + std::to_string(i), TransportKind::ShmRing, 16, 65536));
+        if (withValue)
+            objects.push_back(object("v", TransportKind::ShmValue, 1, 1048576));
+        const Status st = validateScenario(withObjects(objects), readMqLimits(), free);
+        QVERIFY2(bool(st) == field.isEmpty(), st ? "accepted" : st.error().message().c_str());
+        if (!st) {
+            const QString hint = QString::fromStdString(st.error().hint);
+            QCOMPARE(st.error().code, ErrorCode::LimitReached);
+            QVERIFY2(hint.startsWith(field + ": "), qPrintable(hint));
+            QVERIFY2(hint.contains("df /dev/shm"), qPrintable(hint));
+        }
+        // A region, its header and its semaphores take whole pages in tmpfs.
+        const ObjectSpec ring = object("r", TransportKind::ShmRing, 16, 65536);
+        QVERIFY(objectShmBytes(ring) >= objectSlotBytes(ring) + 4 * std::uint64_t(sysconf(_SC_PAGESIZE)));
+    }
+
+    // The queues of a run share the per-user RLIMIT_MSGQUEUE: the one that exceeds it is named.
+    void queuesMustFitInRlimitMsgqueue()
+    {
+        MqLimits limits = readMqLimits();
+        const ObjectSpec q = object("q", TransportKind::Mq, 4, 64);
+        limits.rlimitMsgqueue = 2 * mqQueueCost(4, 64);
+        QVERIFY(validateScenario(withObjects({ q, object("q2", TransportKind::Mq, 4, 64) }), limits, std::nullopt));
+        const Status st = validateScenario(
+            withObjects({ q, object("q2", TransportKind::Mq, 4, 64), object("q3", TransportKind::Mq, 4, 64) }), limits,
+            std::nullopt);
+        QVERIFY(!st);
+        QVERIFY2(st.error().hint.starts_with("objects[2].capacity: "), st.error().hint.c_str());
+        QVERIFY2(st.error().hint.find("ulimit -q") != std::string::npos, st.error().hint.c_str());
+    }
+
+    // Only a regular file is read; everything else is refused at once with what the path is.
+    void onlyRegularFilesAreRead_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("directory") << "directory"
+                                   << "is a directory";
+        QTest::newRow("FIFO without writer") << "fifo"
+                                             << "is a FIFO (named pipe)";
+        QTest::newRow("/dev/null") << "/dev/null"
+                                   << "is a character device";
+        QTest::newRow("Unix socket") << "socket"
+                                     << "is a Unix socket";
+        QTest::newRow("1 MiB + 1 byte") << "big"
+                                        << "at most 1 MiB";
+        QTest::newRow("1 MiB of whitespace: read, then called empty") << "max"
+                                                                      << "The file is empty";
+    }
+
+    void onlyRegularFilesAreRead()
+    {
+        QFETCH(QString, kind);
+        QFETCH(QString, says);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        std::string path = dir.filePath("x.json").toStdString();
+        if (kind == "directory") {
+            QVERIFY(mkdir(path.c_str(), 0700) == 0);
+        } else if (kind == "fifo") {
+            QVERIFY(mkfifo(path.c_str(), 0600) == 0);
+        } else if (kind == "socket") {
+            const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            sockaddr_un addr {};
+            addr.sun_family = AF_UNIX;
+            QVERIFY(fd >= 0 && path.size() < sizeof addr.sun_path);
+            path.copy(addr.sun_path, path.size());
+            QVERIFY(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+            close(fd);
+        } else if (kind == "big" || kind == "max") {
+            QFile f(QString::fromStdString(path));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray(qsizetype(ScenarioLimits::MaxFileBytes) + (kind == "big" ? 1 : 0), ' '));
+        } else {
+            path = kind.toStdString();
+        }
+        auto s = loadScenarioFile(path);
+        QVERIFY(!s);
+        const QString message = QString::fromStdString(s.error().message());
+        QVERIFY2(message.contains(says), qPrintable(message));
+        QVERIFY2(message.contains(QString::fromStdString(path)), qPrintable(message));
+        auto resolved = resolveScenario(path);
+        QVERIFY(!resolved);
+        QCOMPARE(resolved.error().message(), s.error().message());
+    }
+
+    void oversizedTextIsRefusedUnparsed()
+    {
+        const std::string text(ScenarioLimits::MaxFileBytes + 1, '{');
+        auto s = parseScenario(text, "pasted");
+        QVERIFY(!s);
+        QVERIFY2(s.error().hint.find("at most 1 MiB") != std::string::npos, s.error().hint.c_str());
     }
 
     void roundTripBundled_data() { bundledScenarioLoads_data(); }

@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include "ipccore/scenario.h"
+#include "ipccore/version.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -190,7 +191,7 @@ private slots:
         QTest::newRow("json into missing directory")
             << QStringList { "run", "producer-consumer-mq", "--json", "/nonexistent-ipclab-dir/r.json" } << "--json"
             << QByteArray();
-        // Fails after the run's objects exist (the CSV file is opened by the runner): they must be removed again.
+        // Refused before any object exists, naming the path the user gave.
         QTest::newRow("csv into missing directory")
             << QStringList { "run", "producer-consumer-mq", "--csv", "/nonexistent-ipclab-dir/r.csv" }
             << "/nonexistent-ipclab-dir/r.csv" << QByteArray();
@@ -205,6 +206,44 @@ private slots:
         QTest::newRow("empty file") << QStringList { "run" } << "The file is empty" << QByteArray("\n");
         QTest::newRow("unknown command") << QStringList { "frobnicate" } << "frobnicate" << QByteArray();
         QTest::newRow("no command") << QStringList {} << "no command" << QByteArray();
+    }
+
+    // Every way of asking for help answers on stdout with exit status 0 and does nothing else; the texts carry the
+    // limits a user meets.
+    void helpAndVersion_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("says");
+        const QString workers = QStringLiteral("at most %1 workers").arg(ipccore::ScenarioLimits::MaxWorkers);
+        QTest::newRow("--version") << QStringList { "--version" }
+                                   << QStringLiteral("ipclab-cli %1\n").arg(ipccore::versionString());
+        QTest::newRow("--help") << QStringList { "--help" } << workers;
+        QTest::newRow("-h") << QStringList { "-h" } << workers;
+        QTest::newRow("help") << QStringList { "help" } << workers;
+        QTest::newRow("run --help") << QStringList { "run", "--help" } << workers;
+        QTest::newRow("run -h") << QStringList { "run", "-h" } << "Usage: ipclab-cli run";
+        QTest::newRow("run <scenario> --help")
+            << QStringList { "run", "producer-consumer-mq", "--duration", "1", "--help" } << "Usage: ipclab-cli run";
+        QTest::newRow("run --help: object cap") << QStringList { "run", "--help" } << "at most 256 MiB";
+        QTest::newRow("run --help: file size") << QStringList { "run", "--help" } << "at most 1 MiB";
+        QTest::newRow("show --help") << QStringList { "show", "--help" } << "Usage: ipclab-cli show";
+        QTest::newRow("list --help") << QStringList { "list", "--help" } << "Usage: ipclab-cli list";
+        QTest::newRow("cleanup --help") << QStringList { "cleanup", "--help" } << "Usage: ipclab-cli cleanup";
+        QTest::newRow("bench --help") << QStringList { "bench", "--help" } << "Usage: ipclab-cli bench";
+    }
+
+    void helpAndVersion()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, says);
+        const CliResult r = runCli(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(QString::number(r.exitCode) + ": " + r.err));
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        QVERIFY2(r.out.contains(says), qPrintable(r.out));
+        // Help is not a run, a listing or a cleanup.
+        QVERIFY2(!r.out.contains("Running") && !r.out.contains("Nothing to remove"), qPrintable(r.out));
+        if (args.first() == "--version")
+            QCOMPARE(r.out, says);
     }
 
     // A scenario file whose name does not end in .json is still read, not called missing.
