@@ -108,8 +108,8 @@ static std::string genericHint(int err)
         return "No object has this name. Check the name, or create it first";
     case EEXIST:
     case EADDRINUSE:
-        return "An object with this name already exists. Pick another name, or remove the old one "
-               "(ipclab-cli cleans up objects of dead runs at start)";
+        return "An object with this name already exists. If it is yours, left by a run that died, ipclab-cli "
+               "cleanup removes it; if another user owns it (ls -l /dev/shm), it stays: pick another name";
     case EACCES:
     case EPERM:
         return "Another user owns this object or its mode forbids access. Use a name of your own";

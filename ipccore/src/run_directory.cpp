@@ -28,7 +28,10 @@ std::string runtimeDirectory()
 {
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
     struct stat st { };
-    if (xdg && *xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid())
+    // Ours, and nobody else may rename entries in it (not writable by others, or sticky like /tmp): the run's
+    // FIFOs and sockets are later made by path below it.
+    if (xdg && *xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid()
+        && ((st.st_mode & 022) == 0 || (st.st_mode & S_ISVTX) != 0))
         return std::string(xdg) + "/ipclab";
     return "/tmp/ipclab-" + std::to_string(geteuid());
 }
@@ -137,15 +140,19 @@ Result<DirFd> openRuntimeRoot(bool create)
         const int err = errno;
         if (err == ENOENT)
             return sysError("open runtime directory", root, err, "It does not exist yet");
-        if ((err != ELOOP && err != ENOTDIR) || lstat(root.c_str(), &st) != 0)
+        if (lstat(root.c_str(), &st) != 0)
             return sysError("open runtime directory", root, err);
-        why = std::string("it is ") + typeText(st.st_mode) + ", not a directory";
+        // Refused (ELOOP, ENOTDIR) or unreadable (EACCES: another user's 0700 directory): say whose it is.
+        why = S_ISDIR(st.st_mode) ? untrustedReason(st) : std::string("it is ") + typeText(st.st_mode);
         if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX] = {};
             if (readlink(root.c_str(), target, sizeof target - 1) > 0)
                 why += std::string(" (to ") + shown(target) + ")";
-            why += " owned by " + userName(st.st_uid);
         }
+        if (!S_ISDIR(st.st_mode))
+            why += ", not a directory, owned by " + userName(st.st_uid);
+        if (why.empty())
+            return sysError("open runtime directory", root, err);
     } else if (fstat(fd.get(), &st) != 0)
         return sysError("fstat", root, errno);
     else

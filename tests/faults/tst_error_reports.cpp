@@ -274,6 +274,15 @@ private slots:
         }
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_RUNTIME_DIR"), runtime.path());
+        // nobody may not be able to enter the build tree: run copies of the programs from a directory it can.
+        QTemporaryDir binaries;
+        QString cliProgram = ipctest::cliPath();
+        if (asNobody) {
+            cliProgram = ipctest::copyForOtherUsers(ipctest::cliPath(), binaries.path());
+            const QString worker = ipctest::copyForOtherUsers(ipctest::workerPath(), binaries.path());
+            QVERIFY(!cliProgram.isEmpty() && !worker.isEmpty());
+            env.insert(QStringLiteral("IPCLAB_WORKER"), worker);
+        }
         cli.setProcessEnvironment(env);
         // In the child, between fork and exec: only system calls.
         cli.setChildProcessModifier([asNobody, uid, gid] {
@@ -284,7 +293,7 @@ private slots:
             if (setrlimit(RLIMIT_NPROC, &one) != 0)
                 _exit(98);
         });
-        cli.start(ipctest::cliPath(), { "run", "producer-consumer-mq", "--duration", "5" });
+        cli.start(cliProgram, { "run", "producer-consumer-mq", "--duration", "5" });
         QVERIFY(cli.waitForFinished(30000));
         const QString err = QString::fromLocal8Bit(cli.readAllStandardError());
         const QString out = QString::fromLocal8Bit(cli.readAllStandardOutput());

@@ -87,13 +87,19 @@ class TestRuntimeTrust : public QObject {
                 QStringLiteral("-delete") });
     }
 
-    void verifyVictimIntact()
+    // Exactly the victim's files are there (none removed, none added) and each still holds its data.
+    void verifyVictimIntact(const QStringList& extra = {})
     {
-        const QStringList files = QDir(m_victim).entryList(QDir::Files | QDir::Hidden); // the FIFO is not read
-        QVERIFY2(files.size() >= 2, qPrintable(files.join(',')));
+        QStringList expected
+            = QStringList { QStringLiteral(".hidden"), QStringLiteral("important"), QStringLiteral("victim.fifo") }
+            + extra;
+        expected.sort();
+        QStringList files = QDir(m_victim).entryList(QDir::Files | QDir::System | QDir::Hidden);
+        files.sort();
+        QCOMPARE(files, expected);
         for (const QString& f : files)
-            QVERIFY2(readFile(m_victim + "/" + f) == Precious, qPrintable(m_victim + "/" + f + " was changed"));
-        QVERIFY(QFileInfo::exists(m_victim + "/victim.fifo"));
+            if (f != QStringLiteral("victim.fifo")) // reading a FIFO would block
+                QVERIFY2(readFile(m_victim + "/" + f) == Precious, qPrintable(m_victim + "/" + f + " was changed"));
     }
 
 private slots:
@@ -166,6 +172,52 @@ private slots:
         verifyVictimIntact();
     }
 
+    // The victim's own runtime directory, but with a mode that lets others write in it: refused too, naming the
+    // mode and the chmod that fixes it, and nothing in it is touched.
+    void ownRootOthersMayWrite()
+    {
+        QVERIFY(QDir().mkpath(m_root + "/5-ab"));
+        QVERIFY(chmod(QFile::encodeName(m_root).constData(), 0757) == 0);
+        QVERIFY(writeFile(m_root + "/5-ab/lock", "1\n"));
+        QVERIFY(writeFile(m_root + "/5-ab/manifest", "path important\n"));
+        QVERIFY(writeFile(m_root + "/5-ab/important", Precious));
+        const QStringList lines = cleanupLines();
+        QCOMPARE(lines.size(), 1);
+        QVERIFY2(lines[0].contains("0757") && lines[0].contains("chmod 700 " + m_root), qPrintable(lines[0]));
+        QCOMPARE(readFile(m_root + "/5-ab/important"), QByteArray(Precious));
+        QVERIFY(QFile::exists(m_root + "/5-ab/manifest"));
+        verifyVictimIntact();
+    }
+
+    // A victim who is not root cannot even open another user's 0700 directory under its name in /tmp (EACCES):
+    // the refusal still names the owner and mode and the remedy. Here the victim is nobody and root plants.
+    void foreignRootTheVictimCannotOpen()
+    {
+        const QString root = QStringLiteral("/tmp/ipclab-%1").arg(m_nobody);
+        if (QFileInfo::exists(root))
+            QSKIP("the user nobody has a runtime directory in /tmp already; not touching it");
+        QTemporaryDir binaries;
+        const QString cli = ipctest::copyForOtherUsers(ipctest::cliPath(), binaries.path());
+        QVERIFY(!cli.isEmpty());
+        QVERIFY(QDir().mkdir(root));
+        QVERIFY(chmod(QFile::encodeName(root).constData(), 0700) == 0);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("XDG_RUNTIME_DIR"));
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(QStringLiteral("/"));
+        p.start(QStringLiteral("setpriv"),
+            { QStringLiteral("--reuid=%1").arg(m_nobody), QStringLiteral("--regid=%1").arg(m_nobody),
+                QStringLiteral("--clear-groups"), cli, QStringLiteral("cleanup") });
+        const bool finished = p.waitForFinished(30000);
+        const QString out = QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError());
+        QDir().rmdir(root);
+        QVERIFY(finished);
+        QVERIFY2(out.contains(root) && out.contains("owned by uid 0") && out.contains("mode 0700")
+                && out.contains("XDG_RUNTIME_DIR"),
+            qPrintable(out));
+    }
+
     // The runtime directory is a symlink, planted by another user, to a directory of the victim that looks like
     // a dead run: following it would remove the victim's file.
     void symlinkedRoot()
@@ -224,7 +276,7 @@ private slots:
         QCOMPARE(lines.size(), 1);
         QVERIFY2(lines[0].contains(m_root + "/3-ef") && lines[0].contains("symbolic link"), qPrintable(lines[0]));
         QVERIFY(QFileInfo(m_root + "/3-ef").isSymLink());
-        verifyVictimIntact();
+        verifyVictimIntact({ QStringLiteral("lock"), QStringLiteral("manifest") });
     }
 
     // A dead run of the victim's own whose manifest was tampered with: absolute paths, '..', a symlink inside the

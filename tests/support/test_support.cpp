@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcessEnvironment>
 
 #include <atomic>
@@ -33,6 +34,19 @@ QString workerPath()
 QString cliPath()
 {
     return QProcessEnvironment::systemEnvironment().value("IPCLAB_CLI");
+}
+
+QString copyForOtherUsers(const QString& path, const QString& dir)
+{
+    const QString copy = dir + "/" + QFileInfo(path).fileName();
+    QFile::remove(copy);
+    if (!QFile::copy(path, copy))
+        return {};
+    const auto readExec = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+        | QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther | QFileDevice::ExeOther;
+    if (!QFile::setPermissions(copy, readExec) || !QFile::setPermissions(dir, readExec))
+        return {};
+    return copy;
 }
 
 QStringList leftoverObjects(const QString& needle)

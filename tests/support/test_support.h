@@ -19,6 +19,10 @@ std::string uniquePath(const std::string& tag);
 QString workerPath();
 QString cliPath();
 
+// A copy of the executable at `path` in `dir` (made traversable by everyone), for tests that run a program as
+// another user: the build tree itself may sit below a directory only its owner can enter. Empty on failure.
+QString copyForOtherUsers(const QString& path, const QString& dir);
+
 // Entries in /dev/shm and /dev/mqueue (if mounted) whose name contains `needle`.
 QStringList leftoverObjects(const QString& needle);
 // Objects created by this test process ("ipclab-t<pid>-").
