@@ -117,6 +117,9 @@ int printUsage(const std::string& text)
 // strtod also reads "nan", "inf" and "1e999" (as inf): none of them is a duration or a rate.
 bool parseFinite(const char* text, double& out)
 {
+    // Plain decimal only: strtod would also take "0x10" (16) and "infinity".
+    if (std::strspn(text, "0123456789.eE+-") != std::strlen(text))
+        return false;
     char* end = nullptr;
     errno = 0;
     out = std::strtod(text, &end);
@@ -312,6 +315,7 @@ int run(int argc, char** argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr); // a closed terminal or dropped ssh: stop and unlink like Ctrl-C
 
     const bool tty = isatty(STDOUT_FILENO);
     std::printf("Running %s: %s (%.1f s, sampling at %.0f Hz; Ctrl+C stops early)\n", scenario->name.c_str(),
@@ -346,13 +350,19 @@ int run(int argc, char** argv)
     const Report report = (*runner)->stop();
     runner->reset(); // closes the CSV file before it is renamed
     std::fputs(reportToText(report).c_str(), stdout);
-    if (jsonPath && !writeWholeFile(*jsonPath, reportToJson(report)))
+    bool written = true;
+    if (jsonPath && !writeWholeFile(*jsonPath, reportToJson(report))) {
         std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", jsonPath->c_str(), std::strerror(errno));
+        written = false;
+    }
     if (csvIsTemporary && std::rename(csvTemporary.c_str(), csvPath->c_str()) != 0) {
         std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", csvPath->c_str(), std::strerror(errno));
         unlink(csvTemporary.c_str());
+        written = false;
     } else if (csvPath)
         std::printf("Time series written to %s\n", csvPath->c_str());
+    if (!written)
+        return ExitBadInput; // the report the user asked for is missing: not a success
     return report.integrity.exact ? ExitOk : ExitIntegrity;
 }
 

@@ -77,7 +77,7 @@ std::string untrustedReason(const struct stat& st)
         return "it is owned by " + userName(st.st_uid) + ", not by you (" + userName(geteuid()) + "), mode "
             + modeText(st.st_mode);
     if ((st.st_mode & 077) != 0)
-        return "its mode is " + modeText(st.st_mode) + ", so other users may write in it (it must be 0700)";
+        return "its mode is " + modeText(st.st_mode) + ", which lets other users in (it must be 0700)";
     return {};
 }
 

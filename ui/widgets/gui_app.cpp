@@ -157,7 +157,7 @@ int runGuiMain(int argc, char** argv)
 
     bool afterOk = false;
     const double after = parser.value(afterOption).toDouble(&afterOk);
-    if (!afterOk || after < 0 || after > 3600) {
+    if (!afterOk || !(after >= 0 && after <= 3600)) { // written so that nan fails too
         printError(
             QStringLiteral("--after: expected seconds between 0 and 3600, got \"%1\"").arg(parser.value(afterOption)));
         return 2;
