@@ -12,6 +12,8 @@
 #include <QtTest>
 
 #include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace ipcui;
 
@@ -31,17 +33,25 @@ private slots:
 
     void deadRunsCleanupLinesAreEvents()
     {
-        QProcess cli;
-        cli.start(ipctest::cliPath(), { "run", "bounded-buffer-3x2", "--duration", "60" });
-        QVERIFY(cli.waitForStarted());
-        const QString deadPrefix = QStringLiteral("ipclab-%1-").arg(cli.processId());
+        // Plain fork and exec, not QProcess: Qt may start it with vfork, and ThreadSanitizer then marks this process
+        // as a child of a multi-threaded fork and kills it when the session below starts its threads.
+        const QByteArray cliPath = QFile::encodeName(ipctest::cliPath());
+        const pid_t cli = fork();
+        if (cli == 0) {
+            execl(cliPath.constData(), cliPath.constData(), "run", "bounded-buffer-3x2", "--duration", "60",
+                static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        QVERIFY(cli > 0);
+        const QString deadPrefix = QStringLiteral("ipclab-%1-").arg(cli);
         const QDir runs(QString::fromStdString(ipccore::runtimeDirectory()));
         QTRY_VERIFY_WITH_TIMEOUT(
-            runs.entryList({ QStringLiteral("%1-*").arg(cli.processId()) }, QDir::Dirs).size() == 1, TimeoutMs);
+            runs.entryList({ QStringLiteral("%1-*").arg(cli) }, QDir::Dirs).size() == 1, TimeoutMs);
         // Every object of a shm-ring run (ring, its three semaphores, the board) shows in /dev/shm.
         QTRY_COMPARE_WITH_TIMEOUT(ipctest::leftoverObjects(deadPrefix).size(), 5, TimeoutMs);
-        ::kill(pid_t(cli.processId()), SIGKILL);
-        QVERIFY(cli.waitForFinished(10000));
+        ::kill(cli, SIGKILL);
+        int status = 0;
+        QCOMPARE(waitpid(cli, &status, 0), cli);
         const QStringList left = ipctest::leftoverObjects(deadPrefix);
 
         RunSession session;
