@@ -1079,7 +1079,7 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
             "The worker program ipclab-worker is not there or not executable. Build it (it is installed beside "
             "ipclab and ipclab-cli in <build>/bin) or set IPCLAB_WORKER to its path");
     for (const std::string& line : cleanupStaleRuns())
-        impl->event(RunEvent::Kind::Info, line);
+        impl->event(line.rfind("removed ", 0) == 0 ? RunEvent::Kind::Info : RunEvent::Kind::Warning, line);
 
     impl->runId = std::to_string(getpid()) + "-" + randomHex();
     impl->prefix = "/ipclab-" + impl->runId + "-";

@@ -15,11 +15,16 @@
 
 #include <QAction>
 #include <QItemSelectionModel>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QtTest>
+
+#include <sys/stat.h>
 
 using namespace ipcui;
 
@@ -112,6 +117,35 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), 15000);
         QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
             qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+    }
+
+    // A runtime directory that others may write in is refused: the reason shows in the status bar at once (a
+    // notice just before it used to hide it) and whole in Events, and nothing is created.
+    void refusedRuntimeDirectoryIsShown()
+    {
+        QTemporaryDir base;
+        QVERIFY(base.isValid());
+        QVERIFY(QDir(base.path()).mkdir(QStringLiteral("ipclab")));
+        QVERIFY(::chmod(QFile::encodeName(base.path() + QStringLiteral("/ipclab")).constData(), 0777) == 0);
+        const QByteArray oldXdg = qgetenv("XDG_RUNTIME_DIR");
+        const auto restore = qScopeGuard([&] { qputenv("XDG_RUNTIME_DIR", oldXdg); });
+        qputenv("XDG_RUNTIME_DIR", base.path().toLocal8Bit());
+
+        MainWindow window;
+        window.session()->setWorkerPath(ipctest::workerPath());
+        QSignalSpy shown(&window, &MainWindow::errorShown);
+        window.runAction()->trigger();
+        QVERIFY(shown.wait(30000));
+        const QString error = shown.first().first().toString();
+        QVERIFY2(error.contains(QStringLiteral("mode is 0777")) && error.contains(QStringLiteral("chmod 700")),
+            qPrintable(error));
+        QVERIFY(window.statusBar()->currentMessage().isEmpty());
+        auto* events = window.findChild<QPlainTextEdit*>(QStringLiteral("eventLog"));
+        QVERIFY(events);
+        QTRY_VERIFY_WITH_TIMEOUT(events->toPlainText().contains(QStringLiteral("chmod 700")), 5000);
+        QCOMPARE(window.session()->state(), RunState::Idle);
+        QVERIFY(
+            ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(QCoreApplication::applicationPid())).isEmpty());
     }
 
     void chartWindowAndPause()

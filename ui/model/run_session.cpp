@@ -25,6 +25,9 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::startFailed, this, [this](const QString& message) {
         setState(RunState::Idle);
+        // Also in Events, whole: the status bar cuts a long refusal (an untrusted runtime directory names its
+        // owner, mode and remedy).
+        emit eventLogged(0.0, int(ipccore::RunEvent::Kind::Error), message);
         emit errorOccurred(message);
     });
     connect(m_controller, &RunController::snapshotReady, this, &RunSession::onSnapshot);
@@ -43,9 +46,13 @@ RunSession::RunSession(QObject* parent)
     // The cleanup happens before the run's clock starts: its lines are events at 0 s, each one kept in the log
     // (the status bar showed only the last of them, for a few seconds), and the status bar says where they are.
     connect(m_controller, &RunController::cleanedUp, this, [this](const QStringList& lines) {
+        // "removed ..." is what cleanup is for; "left alone ..." and "kept ..." mean something was planted or odd.
         for (const QString& line : lines)
-            emit eventLogged(0.0, int(ipccore::RunEvent::Kind::Info), tr("Cleanup of earlier runs: %1").arg(line));
-        emit notice(tr("Cleaned up after earlier runs: %n line(s) in Events", nullptr, int(lines.size())));
+            emit eventLogged(0.0,
+                int(line.startsWith(QStringLiteral("removed ")) ? ipccore::RunEvent::Kind::Info
+                                                                : ipccore::RunEvent::Kind::Warning),
+                tr("Cleanup of earlier runs: %1").arg(line));
+        emit notice(tr("Start-up cleanup of earlier runs: %n line(s) in Events", nullptr, int(lines.size())));
     });
     connect(m_controller, &RunController::mqLimitsRead, this, [this](const ipccore::MqLimits& limits) {
         m_mqLimits = limits;

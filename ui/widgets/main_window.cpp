@@ -445,6 +445,9 @@ void MainWindow::showError(const QString& message)
     m_lastError = message;
     m_errorLabel->setText(message);
     m_errorLabel->setToolTip(message);
+    // A temporary status-bar message hides the label (QStatusBar::showMessage): an error must not wait behind a
+    // notice that came just before it, such as the start-up cleanup's.
+    statusBar()->clearMessage();
     emit errorShown(message);
 }
 
