@@ -95,7 +95,10 @@ const char* ListUsage = "Usage: ipclab-cli list\n"
 const char* CleanupUsage = "Usage: ipclab-cli cleanup\n"
                            "\n"
                            "Removes the IPC objects and run folders left by runs whose process has died. Runs that "
-                           "are still\nalive, and anything another user owns, are never touched.\n";
+                           "are still\nalive, and anything another user owns, are never touched. Anything that does "
+                           "not look like\nIPC Lab's own (a folder or manifest line someone else may have planted) "
+                           "is reported as\n'left alone' and kept.\n\nExit status: 0 nothing was left alone, 1 "
+                           "something was (read the lines).\n";
 
 int badInput(const std::string& message)
 {
@@ -298,6 +301,14 @@ int run(int argc, char** argv)
         options.csvPath = csvTemporary;
     }
     const bool csvIsTemporary = csvPath && csvTemporary != *csvPath;
+    // Before the start, so a signal while objects are being made still ends in stop() and nothing is left; the
+    // handler only sets a flag, and exec resets it in the workers.
+    struct sigaction sa { };
+    sa.sa_handler = onInterrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr); // a closed terminal or dropped ssh: stop and unlink like Ctrl-C
     auto runner = Runner::start(*scenario, options);
     if (!runner) {
         if (csvIsTemporary)
@@ -309,13 +320,6 @@ int run(int argc, char** argv)
                 message.replace(at, csvTemporary.size(), *csvPath);
         return badInput(message);
     }
-
-    struct sigaction sa { };
-    sa.sa_handler = onInterrupt;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGHUP, &sa, nullptr); // a closed terminal or dropped ssh: stop and unlink like Ctrl-C
 
     const bool tty = isatty(STDOUT_FILENO);
     std::printf("Running %s: %s (%.1f s, sampling at %.0f Hz; Ctrl+C stops early)\n", scenario->name.c_str(),
@@ -375,7 +379,10 @@ int cleanup(int argc, char** argv)
         std::printf("%s\n", line.c_str());
     if (lines.empty())
         std::printf("Nothing to remove: no objects of crashed runs in %s\n", runtimeDirectory().c_str());
-    return ExitOk;
+    // Something planted or odd was kept: a script calling cleanup should notice.
+    const bool leftAlone = std::any_of(
+        lines.begin(), lines.end(), [](const std::string& line) { return line.rfind("removed ", 0) != 0; });
+    return leftAlone ? ExitIntegrity : ExitOk;
 }
 
 } // namespace

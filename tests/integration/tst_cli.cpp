@@ -10,8 +10,10 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+
 #include <QTemporaryDir>
 #include <QtTest>
+#include <csignal>
 
 namespace {
 
@@ -165,6 +167,39 @@ private slots:
             cells.first().toDouble(&ok);
             QVERIFY2(ok, qPrintable(lines[i]));
         }
+    }
+
+    // A closed terminal or a dropped ssh sends SIGHUP: the run stops like on Ctrl-C, prints its report and leaves
+    // nothing behind.
+    void hangUpStopsCleanly()
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_RUNTIME_DIR", m_runtime.path());
+        p.setProcessEnvironment(env);
+        p.start(ipctest::cliPath(), { "run", "bounded-buffer-3x2", "--duration", "60" });
+        QVERIFY(p.waitForStarted(10000));
+        const qint64 pid = p.processId();
+        const QString prefix = QStringLiteral("ipclab-%1-").arg(pid);
+        QTRY_COMPARE_WITH_TIMEOUT(ipctest::leftoverObjects(prefix).size(), 5, 30000);
+        ::kill(pid_t(pid), SIGHUP);
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const QString out = QString::fromLocal8Bit(p.readAllStandardOutput());
+        QVERIFY2(out.contains("Interrupted") && out.contains("Integrity: exact"), qPrintable(out));
+        verifyNothingLeft(pid);
+    }
+
+    // A report the user asked for that cannot be written is a failure, not a success with a line on stderr.
+    void unwritableReportFailsTheRun()
+    {
+        if (!QFileInfo::exists(QStringLiteral("/dev/full")))
+            QSKIP("no /dev/full here");
+        const CliResult r = runCli({ "run", "producer-consumer-mq", "--duration", "0.5", "--json", "/dev/full" });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("/dev/full") && r.err.contains("No space left"), qPrintable(r.err));
+        verifyNothingLeft(r.pid);
     }
 
     void badInput_data()
