@@ -600,8 +600,8 @@ ChannelAddress addressFor(TransportKind transport, std::uint32_t size)
 
 Status nameAddress(ChannelAddress& a, const std::string& tag)
 {
-    if (a.transport == TransportKind::Fifo || a.transport == TransportKind::Socket) {
-        auto path = pathName(tag + (a.transport == TransportKind::Fifo ? ".fifo" : ".sock"));
+    if (const char* suffix = traits(a.transport).pathSuffix) {
+        auto path = pathName(tag + suffix);
         if (!path)
             return path.error();
         a.name = *path;

@@ -80,7 +80,7 @@ std::string reportToText(const Report& r)
         std::string sems;
         for (const std::string& s : o.semaphoreText)
             sems += (sems.empty() ? "" : "; ") + s;
-        const bool streams = o.transport == TransportKind::Fifo || o.transport == TransportKind::Socket;
+        const bool streams = traits(o.transport).stream;
         anyStream = anyStream || streams;
         objects.add({ o.name, transportName(o.transport), streams ? "-" : std::to_string(o.capacity),
             streams ? "-" : std::to_string(o.depthMin), streams ? "-" : fmt("%.2f", o.depthMean),

@@ -62,11 +62,6 @@ std::string findWorkerExecutable(const RunOptions& options)
     return path.substr(0, path.rfind('/') + 1) + "ipclab-worker";
 }
 
-bool isBlocked(WorkerState s)
-{
-    return s == WorkerState::BlockedFull || s == WorkerState::BlockedEmpty || s == WorkerState::WaitingLock;
-}
-
 struct CpuSample {
     std::uint64_t usedNs = 0; // time on a CPU since the process started
     char state = '?';
@@ -206,10 +201,8 @@ struct Runner::Impl {
             rt.address.transport = spec.transport;
             rt.address.capacity = spec.capacity;
             rt.address.messageSize = spec.messageSize;
-            if (spec.transport == TransportKind::Fifo)
-                rt.address.name = directory->path() + "/" + spec.name + ".fifo";
-            else if (spec.transport == TransportKind::Socket)
-                rt.address.name = directory->path() + "/" + spec.name + ".sock";
+            if (const char* suffix = traits(spec.transport).pathSuffix)
+                rt.address.name = directory->path() + "/" + spec.name + suffix;
             else
                 rt.address.name = prefix + spec.name;
             for (const OsName& n : channelOsNames(rt.address)) {
@@ -667,7 +660,7 @@ struct Runner::Impl {
             const std::uint64_t forgiven = std::min(l.corrupt, deadReadersMidFrame);
             l.corrupt -= forgiven;
         }
-        if (o.spec.transport == TransportKind::ShmValue) {
+        if (!traits(o.spec.transport).consumingReads) {
             // A writer killed after publishing but before counting: the value may have been read.
             if (l.received > l.sent) {
                 l.sentByDeadUncounted = std::min(l.received - l.sent, deadProducersHolding);
@@ -859,11 +852,7 @@ struct Runner::Impl {
             s.name = o.spec.name;
             s.osName = o.address.name;
             s.transport = o.spec.transport;
-            s.capacity = o.spec.transport == TransportKind::ShmValue ? 1
-                : (o.spec.transport == TransportKind::Mq || o.spec.transport == TransportKind::ShmRing
-                      || o.spec.transport == TransportKind::ShmSpsc)
-                ? o.spec.capacity
-                : 0;
+            s.capacity = displayedCapacity(o.spec);
             s.messageSize = o.spec.messageSize;
             if (o.channel) {
                 s.depth = o.channel->depth();
@@ -914,10 +903,7 @@ struct Runner::Impl {
         for (const Ledger& l : snap.objectLedgers)
             snap.ledger.exact = snap.ledger.exact && l.exact;
         for (std::size_t i = 0; i < workers.size(); ++i) {
-            const bool counts = objects[workers[i].object].spec.transport == TransportKind::ShmValue
-                ? snap.workers[i].role == Role::Producer
-                : snap.workers[i].role == Role::Consumer;
-            if (counts)
+            if (countsThroughput(objects[workers[i].object].spec.transport, snap.workers[i].role))
                 snap.totalMsgsPerS += snap.workers[i].msgsPerS;
         }
         if (csv.is_open() && !stopped) {
@@ -944,9 +930,10 @@ struct Runner::Impl {
         stopRole(Role::Producer);
         stopRole(Role::Consumer);
         for (ObjectRuntime& o : objects) {
-            if (o.spec.transport == TransportKind::Fifo || o.spec.transport == TransportKind::Socket)
+            const TransportTraits& t = traits(o.spec.transport);
+            if (t.drainedAtStop)
                 o.leftAtStop = o.channel->drainLeftovers();
-            else if (o.spec.transport != TransportKind::ShmValue)
+            else if (t.consumingReads)
                 o.leftAtStop = std::uint64_t(std::max<std::int64_t>(0, o.channel->depth()));
         }
         stopped = true;
@@ -1149,13 +1136,12 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
                 "worker.name: '" + spec.name + "' is already used in this run");
     }
     const ObjectSpec& o = d.objects[obj].spec;
-    if (spec.role == Role::Consumer && (o.transport == TransportKind::Fifo || o.transport == TransportKind::ShmValue)) {
-        for (const auto& w : d.workers) {
-            if (w.object == obj && w.spec.role == Role::Consumer && w.alive)
-                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
-                    std::string("A ") + transportName(o.transport) + " object has one " + roleName(spec.role)
-                        + ", and '" + o.name + "' has one already");
-        }
+    if (maxWorkers(o.transport, spec.role) != 0) {
+        std::uint32_t alike = 1; // the one being added
+        for (const auto& w : d.workers)
+            alike += w.object == obj && w.spec.role == spec.role && w.alive;
+        if (std::string why = workerLimitProblem(o, spec.role, alike); !why.empty())
+            return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name, "worker.object: " + why);
     }
     if (Status st = d.spawn(spec); !st)
         return st.error();

@@ -140,38 +140,40 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     return roundUpToPage(region) + semaphores * roundUpToPage(1);
 }
 
-const char* transportName(TransportKind kind)
+bool countsThroughput(TransportKind transport, Role role)
 {
-    switch (kind) {
-    case TransportKind::Mq:
-        return "mq";
-    case TransportKind::Fifo:
-        return "fifo";
-    case TransportKind::Socket:
-        return "socket";
-    case TransportKind::ShmRing:
-        return "shm-ring";
-    case TransportKind::ShmValue:
-        return "shm-value";
-    case TransportKind::ShmSpsc:
-        return "shm-spsc";
-    }
-    return "?";
+    return role == (traits(transport).consumingReads ? Role::Consumer : Role::Producer);
 }
 
-std::optional<TransportKind> parseTransport(std::string_view text)
+std::uint32_t displayedCapacity(const ObjectSpec& o)
 {
-    for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
-             TransportKind::ShmValue, TransportKind::ShmSpsc }) {
-        if (text == transportName(k))
-            return k;
+    switch (traits(o.transport).capacity) {
+    case CapacityUnit::Messages:
+        return o.capacity;
+    case CapacityUnit::OneValue:
+        return 1;
+    case CapacityUnit::KernelBytes:
+        return 0;
     }
-    return std::nullopt;
+    return 0;
 }
 
-bool transportConsumes(TransportKind kind)
+std::uint32_t maxWorkers(TransportKind transport, Role role)
 {
-    return kind != TransportKind::ShmValue;
+    const TransportTraits& t = traits(transport);
+    return role == Role::Producer ? t.maxProducers : t.maxConsumers;
+}
+
+std::string workerLimitProblem(const ObjectSpec& o, Role role, std::uint32_t workers)
+{
+    const std::uint32_t most = maxWorkers(o.transport, role);
+    if (most == 0 || workers <= most)
+        return {};
+    const TransportTraits& t = traits(o.transport);
+    const std::string roles = most == 1 ? std::string("only one ") + roleName(role)
+                                        : "at most " + std::to_string(most) + " " + roleName(role) + "s";
+    return std::string("a ") + t.description + " ('" + o.name + "') can have " + roles + ": "
+        + (t.workerLimitWhy ? t.workerLimitWhy : "");
 }
 
 Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_view field)
@@ -260,12 +262,12 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
             std::to_string(w.workUs) + " us is above the maximum " + std::to_string(ScenarioLimits::MaxWorkUs));
     if (w.priority > 32767)
         return bad(".priority", std::to_string(w.priority) + " is outside 0..32767");
-    if (w.crashInLockAfter != 0 && o.transport != TransportKind::ShmRing
-        && !(o.transport == TransportKind::ShmValue && w.role == Role::Producer))
+    const TransportTraits& t = traits(o.transport);
+    if (w.crashInLockAfter != 0 && !(w.role == Role::Producer ? t.producersLock : t.consumersLock))
         return bad(".crash_in_lock_after",
             "only shm-ring workers and shm-value writers take a lock; object '" + o.name + "' is "
                 + transportName(o.transport));
-    if (w.priority != 0 && o.transport != TransportKind::Mq)
+    if (w.priority != 0 && !t.priorities)
         return bad(".priority",
             "only message queues (mq) have priorities; object '" + o.name + "' is " + transportName(o.transport));
     return {};
@@ -306,7 +308,8 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
             return st;
         if (!names.insert(o.name).second)
             return bad(f + ".name", "'" + o.name + "' is used twice");
-        const std::string sizeField = f + (o.transport == TransportKind::ShmValue ? ".message_size" : ".capacity");
+        const std::string sizeField
+            = f + (traits(o.transport).capacity == CapacityUnit::OneValue ? ".message_size" : ".capacity");
         const std::uint64_t shm = objectShmBytes(o);
         shmTotal += shm;
         if (shm > 0 && shmFreeBytes && shmTotal > *shmFreeBytes)
@@ -351,24 +354,16 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 (w.role == Role::Producer ? producers : consumers)++;
         }
         const std::string f = "objects[" + std::to_string(i) + "]";
-        if (o.transport == TransportKind::Fifo && consumers > 1)
-            return bad(f,
-                "a FIFO ('" + o.name
-                    + "') can have only one consumer: several readers would split "
-                      "messages between them. Use mq or shm-ring for several consumers");
-        if (o.transport == TransportKind::Fifo && producers > 1 && o.messageSize > PipeAtomicBytes)
+        for (const Role role : { Role::Producer, Role::Consumer }) {
+            const std::string why
+                = workerLimitProblem(o, role, std::uint32_t(role == Role::Producer ? producers : consumers));
+            if (!why.empty())
+                return bad(f, why);
+        }
+        if (traits(o.transport).severalProducersNeedAtomicWrites && producers > 1 && o.messageSize > PipeAtomicBytes)
             return bad(f + ".message_size",
                 "with several producers on a FIFO each message must fit in PIPE_BUF (" + std::to_string(PipeAtomicBytes)
                     + " bytes) so writes do not interleave; it is " + std::to_string(o.messageSize));
-        if (o.transport == TransportKind::ShmSpsc && (producers > 1 || consumers > 1))
-            return bad(f,
-                "a single-producer single-consumer ring ('" + o.name
-                    + "') takes one producer and one consumer; use shm-ring or mq for more");
-        if (o.transport == TransportKind::ShmValue && consumers > 1)
-            return bad(f,
-                "a shared value ('" + o.name
-                    + "') can have only one consumer in IPC Lab, so the missed "
-                      "values can be counted");
     }
     return {};
 }

@@ -45,6 +45,11 @@ const char* workerStateName(WorkerState state)
     return "?";
 }
 
+bool isBlocked(WorkerState state)
+{
+    return state == WorkerState::BlockedFull || state == WorkerState::BlockedEmpty || state == WorkerState::WaitingLock;
+}
+
 const char* roleName(Role role)
 {
     return role == Role::Producer ? "producer" : "consumer";

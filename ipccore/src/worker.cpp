@@ -91,10 +91,6 @@ public:
     WorkerState state() const { return m_state; }
 
 private:
-    static bool isBlocked(WorkerState s)
-    {
-        return s == WorkerState::BlockedFull || s == WorkerState::BlockedEmpty || s == WorkerState::WaitingLock;
-    }
     // The limit an errno says was reached, as this process sees it, so the report can name its value.
     static std::uint64_t limitBehind(int sysErrno)
     {
@@ -134,11 +130,6 @@ void simulateWork(std::uint32_t us)
 {
     if (us > 0)
         sleepUntilNs(monotonicNs() + std::uint64_t(us) * 1000);
-}
-
-bool streamTransport(TransportKind k)
-{
-    return k == TransportKind::Fifo || k == TransportKind::Socket;
 }
 
 int fail(WorkerSlot& slot, SlotHooks& hooks, const Error& e, int status)
@@ -319,7 +310,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             auto r = (*endpoint)->tryReceive(buffer, hooks);
             if (!r) {
                 ++c.corrupt;
-                if (streamTransport(args.transport))
+                if (traits(args.transport).stream)
                     break;
                 continue;
             }

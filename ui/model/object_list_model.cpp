@@ -29,8 +29,7 @@ QVariant ObjectListModel::data(const QModelIndex& index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ipccore::ObjectSpec& object = m_document->scenario().objects[std::size_t(index.row())];
-    const bool hasCapacity = object.transport == ipccore::TransportKind::Mq
-        || object.transport == ipccore::TransportKind::ShmRing || object.transport == ipccore::TransportKind::ShmSpsc;
+    const bool hasCapacity = ipccore::capacityInMessages(object.transport);
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case NameColumn:

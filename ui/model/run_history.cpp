@@ -12,12 +12,6 @@ namespace ipcui {
 namespace {
 constexpr double NaN = std::numeric_limits<double>::quiet_NaN();
 
-bool isBlocked(ipccore::WorkerState state)
-{
-    return state == ipccore::WorkerState::BlockedFull || state == ipccore::WorkerState::BlockedEmpty
-        || state == ipccore::WorkerState::WaitingLock;
-}
-
 QString kindName(SeriesKind kind)
 {
     switch (kind) {
@@ -97,10 +91,7 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     // Snapshot::totalMsgsPerS sums them), so it agrees with them from the first second.
     double through = 0;
     for (const ipccore::WorkerStatus& worker : snapshot.workers) {
-        const bool counts = worker.transport == ipccore::TransportKind::ShmValue
-            ? worker.role == ipccore::Role::Producer
-            : worker.role == ipccore::Role::Consumer;
-        if (counts)
+        if (ipccore::countsThroughput(worker.transport, worker.role))
             through += double(worker.messages);
     }
     m_totalMeter.add(t, through);
@@ -115,7 +106,7 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
         }
         WorkerMeters& meters = m_workerMeters[i];
         meters.messages.add(t, double(worker.messages));
-        if (worker.alive && isBlocked(worker.state))
+        if (worker.alive && ipccore::isBlocked(worker.state))
             meters.blockedSeconds += dt;
         meters.blocked.add(t, meters.blockedSeconds);
     }

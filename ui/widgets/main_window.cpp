@@ -290,9 +290,7 @@ void MainWindow::showIdleObjects()
         ipccore::ObjectStatus status;
         status.name = spec.name;
         status.transport = spec.transport;
-        const bool counted = spec.transport == ipccore::TransportKind::Mq
-            || spec.transport == ipccore::TransportKind::ShmRing || spec.transport == ipccore::TransportKind::ShmSpsc;
-        status.capacity = counted ? spec.capacity : 0;
+        status.capacity = ipccore::capacityInMessages(spec.transport) ? spec.capacity : 0;
         status.messageSize = spec.messageSize;
         if (spec.transport == ipccore::TransportKind::ShmRing) {
             for (const char* role : { "empty", "full", "mutex" })

@@ -85,8 +85,7 @@ QString ObjectDialog::problem() const
 void ObjectDialog::revalidate()
 {
     const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
-    const bool counted = kind == ipccore::TransportKind::Mq || kind == ipccore::TransportKind::ShmRing
-        || kind == ipccore::TransportKind::ShmSpsc;
+    const bool counted = ipccore::capacityInMessages(kind);
     m_capacity->setEnabled(counted);
     m_capacity->setToolTip(counted ? QString() : tr("This transport has no message slots; capacity is ignored."));
     const QString reason = m_document.checkObject(spec(), m_replacing);

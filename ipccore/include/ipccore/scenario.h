@@ -7,6 +7,7 @@
 #include "ipccore/limits.h"
 #include "ipccore/result.h"
 #include "ipccore/telemetry.h"
+#include "ipccore/transport.h"
 
 #include <cstdint>
 #include <optional>
@@ -15,20 +16,6 @@
 #include <vector>
 
 namespace ipccore {
-
-enum class TransportKind : std::uint32_t {
-    Mq = 0, // POSIX message queue
-    Fifo, // named pipe
-    Socket, // Unix domain stream socket
-    ShmRing, // bounded buffer in shared memory guarded by three named semaphores (empty, full, mutex)
-    ShmValue, // one shared slot that each write overwrites (multiprocessing.Value)
-    ShmSpsc, // lock-free single-producer single-consumer ring in shared memory; sleeps on a futex only when idle
-};
-
-const char* transportName(TransportKind kind); // "mq", "fifo", "socket", "shm-ring", "shm-value", "shm-spsc"
-std::optional<TransportKind> parseTransport(std::string_view text);
-// True when consumers take messages out (everything but shm-value, whose readers only look).
-bool transportConsumes(TransportKind kind);
 
 struct ObjectSpec {
     std::string name; // short name, [A-Za-z0-9_-]{1,48}; the OS name gets the run prefix
@@ -53,6 +40,17 @@ struct WorkerSpec {
     // takes it (shm-ring workers, shm-value writers). 0 = never.
     std::uint64_t crashInLockAfter = 0;
 };
+
+// Whose messages count as what got through an object: its consumers', or its producers' when readers only look.
+bool countsThroughput(TransportKind transport, Role role);
+// ObjectSpec::capacity as a person should see it: messages that fit, 1 for a shared value, 0 for a byte stream
+// whose kernel buffer is not counted in messages.
+std::uint32_t displayedCapacity(const ObjectSpec& o);
+
+// The most workers of a role the object's transport takes (0: no limit of its own), and the sentence refusing one
+// more ("a named pipe (FIFO) ('f') can have only one consumer: ..."); empty when `workers` of that role fit.
+std::uint32_t maxWorkers(TransportKind transport, Role role);
+std::string workerLimitProblem(const ObjectSpec& o, Role role, std::uint32_t workers);
 
 struct Scenario {
     std::string name;

@@ -27,6 +27,8 @@ enum class WorkerState : std::uint32_t {
 };
 
 const char* workerStateName(WorkerState state);
+// Waiting on the object: for room, for data or for its lock (not paused, which the controller chose).
+bool isBlocked(WorkerState state);
 
 // Tokens a worker holds on a shm-ring (and, for HasLock, a shm-value writer inside the seqlock), published before
 // and after each semaphore operation so the runner can give back what a killed worker took with it.

@@ -1,0 +1,79 @@
+#pragma once
+
+// What IPC Lab knows about each transport, in one row per TransportKind. The runner, the worker loop, scenario
+// validation, the reports and the UI ask the row instead of listing transports, so adding a transport means its
+// implementation (channel.cpp's factories), its row here and its tests. tst_transport_table checks every row
+// against the real transport.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace ipccore {
+
+enum class TransportKind : std::uint32_t {
+    Mq = 0, // POSIX message queue
+    Fifo, // named pipe
+    Socket, // Unix domain stream socket
+    ShmRing, // bounded buffer in shared memory guarded by three named semaphores (empty, full, mutex)
+    ShmValue, // one shared slot that each write overwrites (multiprocessing.Value)
+    ShmSpsc, // lock-free single-producer single-consumer ring in shared memory; sleeps on a futex only when idle
+};
+
+// What ObjectSpec::capacity means for a transport.
+enum class CapacityUnit : std::uint8_t {
+    Messages, // whole messages (mq depth, ring slots): a producer blocks when that many are inside
+    KernelBytes, // ignored: the kernel buffers a byte stream (pipe or socket buffer) of its own size
+    OneValue, // ignored: a single slot that each write replaces, so a writer never blocks for room
+};
+
+struct TransportTraits {
+    TransportKind kind;
+    const char* name; // as written in scenario JSON and on the command line
+    const char* description; // a few words for a person, e.g. "POSIX message queue"
+    CapacityUnit capacity;
+    // A byte stream: frames are found again by their headers, a damaged frame cannot be skipped over, and the
+    // object's depth in messages cannot be seen without reading it.
+    bool stream;
+    // Reading takes a message out. Otherwise readers only look (shm-value): what got through is what producers
+    // wrote, and what nobody read was overwritten, not left.
+    bool consumingReads;
+    // The most workers of each role one object takes; 0 means no limit of the transport's own.
+    std::uint32_t maxProducers;
+    std::uint32_t maxConsumers;
+    // Why a role is limited (maxProducers or maxConsumers is not 0): a clause that ends a refusal.
+    const char* workerLimitWhy;
+    // Several producers are allowed only with messages of at most PIPE_BUF bytes, which the kernel writes whole.
+    bool severalProducersNeedAtomicWrites;
+    // Which roles take a named lock (and may die holding it, so crash_in_lock_after applies and repair can act).
+    bool producersLock;
+    bool consumersLock;
+    bool priorities; // messages carry a priority (mq_send's msg_prio)
+    // Contents die with the last descriptor, so at stop the runner drains what is left and counts it; the other
+    // transports keep their contents and report them as depth.
+    bool drainedAtStop;
+    // Lives in the file system at "<run folder>/<object><pathSuffix>"; nullptr for an OS name ("/ipclab-...").
+    const char* pathSuffix;
+};
+
+// Every row, in TransportKind order.
+std::span<const TransportTraits> transportTable();
+// The row of a transport (kind must be a TransportKind value).
+const TransportTraits& traits(TransportKind kind);
+
+const char* transportName(TransportKind kind); // traits(kind).name
+std::optional<TransportKind> parseTransport(std::string_view text);
+// True when consumers take messages out (everything but shm-value, whose readers only look).
+bool transportConsumes(TransportKind kind);
+inline bool hasLock(const TransportTraits& t)
+{
+    return t.producersLock || t.consumersLock;
+}
+// ObjectSpec::capacity counts messages for this transport.
+inline bool capacityInMessages(TransportKind kind)
+{
+    return traits(kind).capacity == CapacityUnit::Messages;
+}
+
+} // namespace ipccore

@@ -1,0 +1,70 @@
+#include "ipccore/transport.h"
+
+#include <array>
+
+namespace ipccore {
+
+namespace {
+
+using enum CapacityUnit;
+
+constexpr const char* FifoLimit
+    = "several readers would split messages between them. Use mq or shm-ring for several consumers";
+constexpr const char* ValueLimit = "IPC Lab counts the values a single reader missed";
+constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
+                                  "consumer only; use shm-ring or mq for more";
+
+// clang-format off
+constexpr std::array<TransportTraits, 6> Table { {
+    // kind                   name         description                              capacity     stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix
+    { TransportKind::Mq,       "mq",        "POSIX message queue",                   Messages,    false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr },
+    { TransportKind::Fifo,     "fifo",      "named pipe (FIFO)",                     KernelBytes, true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo" },
+    { TransportKind::Socket,   "socket",    "Unix stream socket",                    KernelBytes, true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock" },
+    { TransportKind::ShmRing,  "shm-ring",  "shared-memory ring buffer",             Messages,    false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr },
+    { TransportKind::ShmValue, "shm-value", "shared value (each write overwrites)",  OneValue,    false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr },
+    { TransportKind::ShmSpsc,  "shm-spsc",  "lock-free SPSC ring in shared memory",  Messages,    false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr },
+} };
+// clang-format on
+
+constexpr bool rowsInKindOrder()
+{
+    for (std::size_t i = 0; i < Table.size(); ++i) {
+        if (std::size_t(Table[i].kind) != i)
+            return false;
+    }
+    return true;
+}
+static_assert(rowsInKindOrder(), "traits() indexes the table by TransportKind");
+
+} // namespace
+
+std::span<const TransportTraits> transportTable()
+{
+    return Table;
+}
+
+const TransportTraits& traits(TransportKind kind)
+{
+    return Table.at(std::size_t(kind));
+}
+
+const char* transportName(TransportKind kind)
+{
+    return std::size_t(kind) < Table.size() ? Table[std::size_t(kind)].name : "?";
+}
+
+std::optional<TransportKind> parseTransport(std::string_view text)
+{
+    for (const TransportTraits& t : Table) {
+        if (text == t.name)
+            return t.kind;
+    }
+    return std::nullopt;
+}
+
+bool transportConsumes(TransportKind kind)
+{
+    return traits(kind).consumingReads;
+}
+
+} // namespace ipccore
