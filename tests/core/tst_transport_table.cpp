@@ -1,0 +1,317 @@
+// The transport table's contract: every row says what its transport really does. Each row's object is made through
+// the same factories the runner uses, over real IPC, and the row is held against what happens: a capacity in
+// messages blocks the next producer, a byte stream ignores capacity, a shared value never blocks a writer, reads
+// that consume leave nothing behind, stream contents die with their descriptors and are drained, a lock shows as a
+// lock, priorities reorder. The scenario validation and parser must agree with the row as well.
+#include "test_support.h"
+
+#include "ipccore/channel.h"
+#include "ipccore/framing.h"
+#include "ipccore/transport.h"
+
+#include <QtTest>
+
+#include <chrono>
+#include <optional>
+
+using namespace ipccore;
+
+Q_DECLARE_METATYPE(ipccore::TransportKind)
+
+namespace {
+
+constexpr std::uint32_t FrameBytes = 64;
+constexpr std::uint32_t Capacity = 4; // within the default fs.mqueue.msg_max of 10
+
+// Lets a send or receive go on until it says it would wait, then asks it to stop: a blocking call comes back
+// Interrupted instead of hanging the test, and says what it waited for.
+class StopWhenBlocked final : public WaitHooks {
+public:
+    void enter(WorkerState state) override
+    {
+        if (isBlocked(state))
+            blocked = state;
+    }
+    bool stopRequested() override { return blocked.has_value(); }
+    std::optional<WorkerState> blocked;
+};
+
+// For a reader of data already sent: waits a while (a socket's connection is accepted first), then gives up.
+class GiveUpAfterASecond final : public WaitHooks {
+public:
+    void enter(WorkerState) override { }
+    bool stopRequested() override { return std::chrono::steady_clock::now() > m_deadline; }
+
+private:
+    std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+};
+
+std::vector<std::byte> frame(std::uint64_t seq)
+{
+    std::vector<std::byte> f(FrameBytes);
+    buildFrame(f, 1, seq, 0);
+    return f;
+}
+
+ChannelAddress addressFor(const TransportTraits& row, const std::string& tag)
+{
+    ChannelAddress a;
+    a.transport = row.kind;
+    a.capacity = Capacity;
+    a.messageSize = FrameBytes * 2;
+    a.name = row.pathSuffix ? ipctest::uniquePath(tag) + row.pathSuffix : ipctest::uniqueName(tag);
+    return a;
+}
+
+// The sequence number of the frame a receive returned; 0 when it returned none.
+std::uint64_t seqOf(const Result<std::size_t>& r, std::span<const std::byte> buffer)
+{
+    if (!r || *r == 0)
+        return 0;
+    FrameHeader header;
+    if (checkFrame(buffer.first(*r), header) != FrameCheck::Ok)
+        return 0;
+    return header.seq;
+}
+
+Scenario oneObject(const TransportTraits& row, std::uint32_t producers, std::uint32_t consumers)
+{
+    Scenario s;
+    s.name = "contract";
+    s.objects.push_back({ "o", row.kind, Capacity, FrameBytes });
+    for (std::uint32_t i = 0; i < producers; ++i)
+        s.workers.push_back({ "p" + std::to_string(i), Role::Producer, "o" });
+    for (std::uint32_t i = 0; i < consumers; ++i)
+        s.workers.push_back({ "c" + std::to_string(i), Role::Consumer, "o" });
+    return s;
+}
+
+// Enough workers of a role that a limit of the scenario's own would not be mistaken for the transport's.
+constexpr std::uint32_t Many = 3;
+
+} // namespace
+
+class TestTransportTable : public QObject {
+    Q_OBJECT
+
+    struct Channel {
+        ChannelAddress address;
+        std::unique_ptr<ChannelObject> object;
+    };
+    // Creates the row's object; the caller checks `object` (null on failure, with the reason logged).
+    static Channel create(TransportKind kind, const std::string& tag)
+    {
+        Channel c;
+        c.address = addressFor(traits(kind), tag);
+        auto object = ChannelObject::create(c.address);
+        if (!object) {
+            qWarning("%s", object.error().message().c_str());
+            return c;
+        }
+        c.object = std::move(*object);
+        c.address.listenFd = c.object->listenFd();
+        return c;
+    }
+
+    static void rows()
+    {
+        QTest::addColumn<TransportKind>("kind");
+        for (const TransportTraits& row : transportTable())
+            QTest::addRow("%s", row.name) << row.kind;
+    }
+
+private slots:
+    void cleanupTestCase() { QCOMPARE(ipctest::leftoversOfThisProcess(), QStringList()); }
+
+    void everyKindHasItsRow()
+    {
+        const auto table = transportTable();
+        QCOMPARE(table.size(), std::size_t(TransportKind::ShmSpsc) + 1);
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            QCOMPARE(std::size_t(table[i].kind), i);
+            QCOMPARE(&traits(table[i].kind), &table[i]);
+        }
+    }
+
+    void nameRoundTripsThroughTheScenarioParser_data() { rows(); }
+    void nameRoundTripsThroughTheScenarioParser()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        QCOMPARE(parseTransport(row.name), std::optional(kind));
+        QCOMPARE(std::string(transportName(kind)), std::string(row.name));
+        const Scenario written = oneObject(row, 1, 1);
+        auto read = parseScenario(scenarioToJson(written), "contract");
+        QVERIFY2(read, read ? "" : read.error().message().c_str());
+        QCOMPARE(read->objects.at(0).transport, kind);
+        QVERIFY(scenarioToJson(written).find(std::string("\"") + row.name + "\"") != std::string::npos);
+    }
+
+    void workerLimitsAgreeWithValidation_data() { rows(); }
+    void workerLimitsAgreeWithValidation()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        const MqLimits limits = readMqLimits();
+        for (const Role role : { Role::Producer, Role::Consumer }) {
+            const std::uint32_t most = role == Role::Producer ? row.maxProducers : row.maxConsumers;
+            QCOMPARE(maxWorkers(kind, role), most);
+            const std::uint32_t allowed = most == 0 ? Many : most;
+            const auto scenario
+                = [&](std::uint32_t n) { return role == Role::Producer ? oneObject(row, n, 1) : oneObject(row, 1, n); };
+            const Status fits = validateScenario(scenario(allowed), limits, std::nullopt);
+            QVERIFY2(fits, fits ? "" : fits.error().message().c_str());
+            const Status oneMore = validateScenario(scenario(allowed + 1), limits, std::nullopt);
+            QCOMPARE(bool(oneMore), most == 0);
+            if (!oneMore)
+                QVERIFY2(oneMore.error().hint.find("objects[0]: ") == 0, oneMore.error().hint.c_str());
+        }
+    }
+
+    void lockAndPriorityFieldsAgreeWithValidation_data() { rows(); }
+    void lockAndPriorityFieldsAgreeWithValidation()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        const ObjectSpec object { "o", kind, Capacity, FrameBytes };
+        for (const Role role : { Role::Producer, Role::Consumer }) {
+            WorkerSpec w { "w", role, "o" };
+            w.crashInLockAfter = 1;
+            QCOMPARE(bool(validateWorker(w, object)), role == Role::Producer ? row.producersLock : row.consumersLock);
+            w.crashInLockAfter = 0;
+            w.priority = 3;
+            QCOMPARE(bool(validateWorker(w, object)), row.priorities);
+        }
+    }
+
+    void osNamesLiveWhereTheRowSays_data() { rows(); }
+    void osNamesLiveWhereTheRowSays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        bool inFileSystem = false;
+        for (const OsName& name : channelOsNames(addressFor(row, "names")))
+            inFileSystem = inFileSystem || name.kind == "path";
+        QCOMPARE(inFileSystem, row.pathSuffix != nullptr);
+    }
+
+    void capacityMeansWhatTheRowSays_data() { rows(); }
+    void capacityMeansWhatTheRowSays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        Channel c = create(kind, "cap");
+        QVERIFY(c.object);
+        StopWhenBlocked hooks;
+        auto producer = openProducer(c.address, hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        // Twice the capacity, unless the transport blocks first.
+        std::uint32_t sent = 0;
+        Status last;
+        while (sent < 2 * Capacity) {
+            last = (*producer)->send(frame(sent + 1), 0, hooks);
+            if (!last)
+                break;
+            ++sent;
+        }
+        switch (row.capacity) {
+        case CapacityUnit::Messages:
+            QCOMPARE(sent, Capacity);
+            QCOMPARE(last.error().code, ErrorCode::Interrupted);
+            QCOMPARE(hooks.blocked, std::optional(WorkerState::BlockedFull));
+            QCOMPARE(c.object->depth(), std::int64_t(Capacity));
+            QCOMPARE(displayedCapacity({ "o", kind, Capacity, FrameBytes }), Capacity);
+            break;
+        case CapacityUnit::KernelBytes:
+        case CapacityUnit::OneValue:
+            QCOMPARE(sent, 2 * Capacity); // the capacity field did not stop it
+            QCOMPARE(hooks.blocked, std::nullopt);
+            break;
+        }
+        QCOMPARE(capacityInMessages(kind), row.capacity == CapacityUnit::Messages);
+    }
+
+    void readsConsumeWhenTheRowSays_data() { rows(); }
+    void readsConsumeWhenTheRowSays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        Channel c = create(kind, "read");
+        QVERIFY(c.object);
+        StopWhenBlocked hooks;
+        auto producer = openProducer(c.address, hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        auto first = openConsumer(c.address);
+        QVERIFY2(first, first ? "" : first.error().message().c_str());
+        QVERIFY((*producer)->send(frame(1), 0, hooks));
+        QCOMPARE(hooks.blocked, std::nullopt);
+        std::vector<std::byte> buffer(c.address.messageSize);
+        GiveUpAfterASecond reader;
+        QCOMPARE(seqOf((*first)->receive(buffer, reader), buffer), 1ull);
+        // A second reader opened now finds the value still there only if reads do not consume.
+        auto second = openConsumer(c.address);
+        QVERIFY2(second, second ? "" : second.error().message().c_str());
+        QCOMPARE(seqOf((*second)->tryReceive(buffer, reader), buffer), row.consumingReads ? 0ull : 1ull);
+        if (row.consumingReads && c.object->depth() >= 0)
+            QCOMPARE(c.object->depth(), 0);
+        QCOMPARE(transportConsumes(kind), row.consumingReads);
+        QCOMPARE(countsThroughput(kind, Role::Consumer), row.consumingReads);
+        QCOMPARE(countsThroughput(kind, Role::Producer), !row.consumingReads);
+    }
+
+    void leftoversAreDrainedAtStopWhenTheRowSays_data() { rows(); }
+    void leftoversAreDrainedAtStopWhenTheRowSays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        Channel c = create(kind, "drain");
+        QVERIFY(c.object);
+        {
+            StopWhenBlocked hooks;
+            auto producer = openProducer(c.address, hooks);
+            QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+            for (std::uint64_t seq = 1; seq <= 2; ++seq)
+                QVERIFY((*producer)->send(frame(seq), 0, hooks));
+        } // the producer exits, as every worker has when the runner stops
+        if (row.drainedAtStop) {
+            QCOMPARE(c.object->drainLeftovers(), 2ull);
+        } else {
+            QCOMPARE(c.object->drainLeftovers(), 0ull);
+            if (row.consumingReads)
+                QCOMPARE(c.object->depth(), 2); // kept, and seen without reading
+        }
+    }
+
+    void aLockShowsAsALock_data() { rows(); }
+    void aLockShowsAsALock()
+    {
+        QFETCH(TransportKind, kind);
+        Channel c = create(kind, "lock");
+        QVERIFY(c.object);
+        QCOMPARE(c.object->lockValue(), hasLock(traits(kind)) ? 1 : -1); // free, or no lock at all
+    }
+
+    void prioritiesReorderWhenTheRowSays_data() { rows(); }
+    void prioritiesReorderWhenTheRowSays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        if (!row.consumingReads)
+            QSKIP("a shared value holds one message; there is no order to change");
+        Channel c = create(kind, "prio");
+        QVERIFY(c.object);
+        StopWhenBlocked hooks;
+        auto producer = openProducer(c.address, hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        QVERIFY((*producer)->send(frame(1), 0, hooks));
+        QVERIFY((*producer)->send(frame(2), row.priorities ? 9 : 0, hooks));
+        auto consumer = openConsumer(c.address);
+        QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
+        std::vector<std::byte> buffer(c.address.messageSize);
+        GiveUpAfterASecond reader;
+        QCOMPARE(seqOf((*consumer)->receive(buffer, reader), buffer), row.priorities ? 2ull : 1ull);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransportTable)
+#include "tst_transport_table.moc"
