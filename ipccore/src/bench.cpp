@@ -42,8 +42,7 @@ constexpr double SamplerHz = 1000;
 
 const std::vector<TransportKind>& allTransports()
 {
-    static const std::vector<TransportKind> all { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket,
-        TransportKind::ShmRing, TransportKind::ShmSpsc };
+    static const std::vector<TransportKind> all = queueingTransports();
     return all;
 }
 
@@ -421,10 +420,15 @@ Status validateBenchOptions(const BenchOptions& o)
 {
     for (std::size_t i = 0; i < o.transports.size(); ++i) {
         const TransportKind t = o.transports[i];
-        if (t == TransportKind::ShmValue)
+        if (!traits(t).consumingReads) {
+            std::string choices;
+            for (TransportKind k : allTransports())
+                choices += (choices.empty() ? "" : ", ") + std::string(transportName(k));
             return badOption("--transports",
-                "shm-value overwrites one slot instead of queueing, so it has no throughput to race; choose from "
-                "mq, fifo, socket, shm-ring, shm-spsc");
+                std::string(transportName(t))
+                    + " overwrites one slot instead of queueing, so it has no throughput to race; choose from "
+                    + choices);
+        }
         if (std::find(o.transports.begin(), o.transports.begin() + std::ptrdiff_t(i), t)
             != o.transports.begin() + std::ptrdiff_t(i))
             return badOption("--transports", std::string(transportName(t)) + " is listed twice");

@@ -43,6 +43,16 @@ std::span<const TransportTraits> transportTable()
     return Table;
 }
 
+std::vector<TransportKind> queueingTransports()
+{
+    std::vector<TransportKind> kinds;
+    for (const TransportTraits& t : Table) {
+        if (t.consumingReads)
+            kinds.push_back(t.kind);
+    }
+    return kinds;
+}
+
 const TransportTraits& traits(TransportKind kind)
 {
     return Table.at(std::size_t(kind));

@@ -22,22 +22,7 @@ constexpr int MaxCells = 64; // above this a bar reads better than cells
 
 QString transportText(ipccore::TransportKind kind)
 {
-    using T = ipccore::TransportKind;
-    switch (kind) {
-    case T::Mq:
-        return ObjectView::tr("POSIX message queue");
-    case T::Fifo:
-        return ObjectView::tr("named pipe (FIFO)");
-    case T::Socket:
-        return ObjectView::tr("Unix stream socket");
-    case T::ShmRing:
-        return ObjectView::tr("shared-memory ring buffer");
-    case T::ShmValue:
-        return ObjectView::tr("shared value (each write overwrites)");
-    case T::ShmSpsc:
-        return ObjectView::tr("lock-free SPSC ring in shared memory");
-    }
-    return {};
+    return QString::fromUtf8(ipccore::traits(kind).description);
 }
 
 QString semaphoreMeaning(const std::string& role)
@@ -109,7 +94,7 @@ void ObjectView::paintEvent(QPaintEvent*)
 void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
 {
     // A shared value always holds exactly one value; "full" would be noise there, losing values is the point.
-    const bool isValue = object.transport == ipccore::TransportKind::ShmValue;
+    const bool isValue = ipccore::traits(object.transport).capacity == ipccore::CapacityUnit::OneValue;
     const bool hasSlots = object.capacity > 0;
     const bool full = m_live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
     const bool empty = m_live && object.depth == 0;
@@ -205,7 +190,7 @@ void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore
     if (!hasSlots || isValue) {
         painter.setPen(Colors::Muted);
         QString text;
-        if (object.transport == ipccore::TransportKind::ShmValue)
+        if (isValue)
             text = tr("One slot: each write replaces the value, read or not. Watch \"lost\" in the ledger.");
         else
             text = tr("The kernel buffers this stream in bytes; it has no message slots to draw.");

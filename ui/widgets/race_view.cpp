@@ -31,8 +31,6 @@
 namespace ipcui {
 
 namespace {
-constexpr ipccore::TransportKind RaceTransports[] = { ipccore::TransportKind::Mq, ipccore::TransportKind::Fifo,
-    ipccore::TransportKind::Socket, ipccore::TransportKind::ShmRing, ipccore::TransportKind::ShmSpsc };
 constexpr quint32 RaceSizes[] = { 64, 4096, 65536 };
 
 // One colour per size in both charts' legends would mislead on the latency chart, which shows one size: sizes get
@@ -151,7 +149,7 @@ QWidget* RaceView::buildOptions()
     grid->setVerticalSpacing(4);
 
     auto* transports = new QHBoxLayout;
-    for (const ipccore::TransportKind kind : RaceTransports) {
+    for (const ipccore::TransportKind kind : ipccore::queueingTransports()) {
         auto* check = new QCheckBox(QString::fromLatin1(ipccore::transportName(kind)), box);
         check->setObjectName(QStringLiteral("raceTransport-%1").arg(QString::fromLatin1(ipccore::transportName(kind))));
         check->setChecked(true);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace ipccore {
 
@@ -59,6 +60,8 @@ struct TransportTraits {
 
 // Every row, in TransportKind order.
 std::span<const TransportTraits> transportTable();
+// The transports whose reads consume, in table order: those with a throughput to race and a queue to watch.
+std::vector<TransportKind> queueingTransports();
 // The row of a transport (kind must be a TransportKind value).
 const TransportTraits& traits(TransportKind kind);
 
