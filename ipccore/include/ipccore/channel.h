@@ -8,8 +8,8 @@
 // wait for and asking it whether to stop, so a worker can always be stopped between messages.
 
 #include "ipccore/result.h"
-#include "ipccore/runner.h" // SemaphoreValue
 #include "ipccore/scenario.h"
+#include "ipccore/semaphore_value.h"
 #include "ipccore/telemetry.h"
 
 #include <cstddef>

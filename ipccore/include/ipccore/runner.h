@@ -15,6 +15,7 @@
 
 #include "ipccore/result.h"
 #include "ipccore/scenario.h"
+#include "ipccore/semaphore_value.h"
 #include "ipccore/telemetry.h"
 
 #include <algorithm>
@@ -61,12 +62,6 @@ struct WorkerStatus {
     // errno, the limit and the remedy (empty when none).
     std::uint64_t errors = 0;
     std::string errorText;
-};
-
-struct SemaphoreValue {
-    std::string role; // "empty", "full", "mutex"
-    std::string osName;
-    int value = 0;
 };
 
 struct ObjectStatus {
