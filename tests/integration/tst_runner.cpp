@@ -109,9 +109,8 @@ private slots:
     void transportEndToEnd_data()
     {
         QTest::addColumn<TransportKind>("transport");
-        for (auto k : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::ShmRing,
-                 TransportKind::ShmValue })
-            QTest::newRow(transportName(k)) << k;
+        for (const TransportTraits& t : transportTable())
+            QTest::newRow(t.name) << t.kind;
     }
 
     void transportEndToEnd()
@@ -136,11 +135,39 @@ private slots:
         QVERIFY(l.received > 0);
         QCOMPARE(l.duplicated, 0ull);
         QCOMPARE(l.corrupt, 0ull);
-        if (transport != TransportKind::ShmValue)
+        if (traits(transport).consumingReads)
             QCOMPARE(l.sent, l.received + l.left);
         for (const WorkerSummary& w : report.workers)
             QVERIFY2(w.exitText == "exited 0", qPrintable(QString::fromStdString(w.name + ": " + w.exitText)));
         QVERIFY(!report.cleanup.empty());
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    // A worker added to a running object meets the same limits as a scenario's workers, from the transport's row.
+    void addedWorkersMeetTheTransportsLimits_data()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        for (const TransportTraits& t : transportTable()) {
+            if (t.maxProducers != 0 || t.maxConsumers != 0)
+                QTest::newRow(t.name) << t.kind;
+        }
+    }
+    void addedWorkersMeetTheTransportsLimits()
+    {
+        QFETCH(TransportKind, transport);
+        auto runner = Runner::start(pairScenario(transport, 200));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        for (const Role role : { Role::Producer, Role::Consumer }) {
+            const WorkerSpec extra { std::string("extra-") + roleName(role), role, "chan", 200, 64, 0, 0, 0 };
+            auto added = (*runner)->addWorker(extra);
+            // The scenario has one of each, so a limit of one refuses the second.
+            QCOMPARE(bool(added), maxWorkers(transport, role) == 0);
+            if (!added)
+                QVERIFY2(added.error().hint.find("only one") != std::string::npos, added.error().hint.c_str());
+        }
+        const Report report = (*runner)->stop();
         verifyReaped(report);
         verifyNothingLeft(prefix);
     }
@@ -241,8 +268,10 @@ private slots:
     void producerKilledTakingTheLockIsRepaired_data()
     {
         QTest::addColumn<TransportKind>("transport");
-        QTest::newRow("shm-ring") << TransportKind::ShmRing;
-        QTest::newRow("shm-value") << TransportKind::ShmValue;
+        for (const TransportTraits& t : transportTable()) {
+            if (t.producersLock)
+                QTest::newRow(t.name) << t.kind;
+        }
     }
     void producerKilledTakingTheLockIsRepaired()
     {
