@@ -160,12 +160,20 @@ std::optional<std::string> outputProblem(const std::string& option, const std::s
     return std::nullopt;
 }
 
-// A regular file (or a name not taken yet) is written through a temporary file beside it and renamed over it, so
-// nobody ever sees it empty or half-written; a pipe or device such as /dev/stdout is written directly.
+// A pipe or a character device is written directly: a FIFO or /dev/null, or /dev/stdout, a symlink that root or
+// this user made. Anything else goes through a temporary file beside it renamed over the name, so nobody ever sees
+// it empty or half-written, and a symlink someone else planted in /tmp is replaced, never followed.
 bool writesThroughTemporary(const std::string& path)
 {
-    struct stat st { };
-    return lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+    struct stat link { };
+    if (lstat(path.c_str(), &link) != 0)
+        return true;
+    const auto isStream = [](const struct stat& st) { return S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode); };
+    if (!S_ISLNK(link.st_mode))
+        return !isStream(link);
+    struct stat target { };
+    const bool trustedLink = link.st_uid == geteuid() || link.st_uid == 0;
+    return !(trustedLink && stat(path.c_str(), &target) == 0 && isStream(target));
 }
 
 // Creates ".<name>.XXXXXX" beside `path` with the mode a plain create would give; empty on failure.

@@ -191,6 +191,24 @@ private slots:
         verifyNothingLeft(pid);
     }
 
+    // A report path that is a symlink (in /tmp someone else may have planted it) is replaced by the report, never
+    // followed: the file it pointed to keeps its content.
+    void reportReplacesASymlinkInsteadOfFollowingIt()
+    {
+        const QString precious = writeFile("precious.txt", "keep me\n");
+        const QString json = m_files.filePath("linked.json");
+        QVERIFY(QFile::link(precious, json));
+        const CliResult r = runCli({ "run", "producer-consumer-mq", "--duration", "0.5", "--json", json });
+        QCOMPARE(r.exitCode, 0);
+        QFile kept(precious);
+        QVERIFY(kept.open(QIODevice::ReadOnly));
+        QCOMPARE(kept.readAll(), QByteArray("keep me\n"));
+        QVERIFY(!QFileInfo(json).isSymLink());
+        QFile report(json);
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        QVERIFY(report.readAll().contains("\"integrity\""));
+    }
+
     // A report the user asked for that cannot be written is a failure, not a success with a line on stderr.
     void unwritableReportFailsTheRun()
     {
