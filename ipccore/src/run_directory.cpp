@@ -1,5 +1,6 @@
 #include "run_directory.h"
 
+#include "file_kind.h"
 #include "ipccore/names.h"
 #include "ipccore/runner.h"
 #include "sys_error.h"
@@ -53,26 +54,11 @@ std::string modeText(mode_t mode)
     return text;
 }
 
-const char* typeText(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISREG(mode))
-        return "a regular file";
-    if (S_ISLNK(mode))
-        return "a symbolic link";
-    if (S_ISFIFO(mode))
-        return "a named pipe";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "a device or special file";
-}
-
 // Why `st` is not a directory this user may trust, or "" when it is: a real directory, ours, nobody else may write.
 std::string untrustedReason(const struct stat& st)
 {
     if (!S_ISDIR(st.st_mode))
-        return std::string("it is ") + typeText(st.st_mode) + ", not a directory";
+        return std::string("it is ") + detail::fileKindText(st.st_mode) + ", not a directory";
     if (st.st_uid != geteuid())
         return "it is owned by " + userName(st.st_uid) + ", not by you (" + userName(geteuid()) + "), mode "
             + modeText(st.st_mode);
@@ -143,7 +129,7 @@ Result<DirFd> openRuntimeRoot(bool create)
         if (lstat(root.c_str(), &st) != 0)
             return sysError("open runtime directory", root, err);
         // Refused (ELOOP, ENOTDIR) or unreadable (EACCES: another user's 0700 directory): say whose it is.
-        why = S_ISDIR(st.st_mode) ? untrustedReason(st) : std::string("it is ") + typeText(st.st_mode);
+        why = S_ISDIR(st.st_mode) ? untrustedReason(st) : std::string("it is ") + detail::fileKindText(st.st_mode);
         if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX] = {};
             if (readlink(root.c_str(), target, sizeof target - 1) > 0)
@@ -263,7 +249,7 @@ std::string removeOwnFile(int dirFd, const std::string& name)
     if (fstatat(dirFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? std::string() : std::string("fstatat failed: ") + strerrorname_np(errno);
     if (S_ISLNK(st.st_mode) || S_ISDIR(st.st_mode))
-        return std::string("it is ") + typeText(st.st_mode) + ", which IPC Lab never makes there";
+        return std::string("it is ") + detail::fileKindText(st.st_mode) + ", which IPC Lab never makes there";
     if (st.st_uid != geteuid())
         return "it is owned by " + userName(st.st_uid);
     if (unlinkat(dirFd, name.c_str(), 0) != 0 && errno != ENOENT)
@@ -438,7 +424,7 @@ std::vector<std::string> cleanupStaleRuns()
         struct stat st { };
         if (runFd.get() < 0 || fstat(runFd.get(), &st) != 0) {
             if (fstatat(rootFd, run.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
-                lines.push_back("left alone " + runPath + ": it is " + typeText(st.st_mode) + " owned by "
+                lines.push_back("left alone " + runPath + ": it is " + detail::fileKindText(st.st_mode) + " owned by "
                     + userName(st.st_uid) + ", not a run folder IPC Lab made");
             continue;
         }

@@ -1,5 +1,6 @@
 #include "ipccore/scenario.h"
 
+#include "file_kind.h"
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/names.h"
@@ -60,28 +61,10 @@ std::uint64_t roundUpToPage(std::uint64_t bytes)
     return (bytes + p - 1) / p * p;
 }
 
-// What a path is, for "… is a directory, not a regular file".
-std::string fileKind(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO (named pipe)";
-    if (S_ISCHR(mode))
-        return "a character device (like /dev/zero or a terminal)";
-    if (S_ISBLK(mode))
-        return "a block device (a disk)";
-    if (S_ISSOCK(mode))
-        return "a Unix socket";
-    if (S_ISLNK(mode))
-        return "a symbolic link";
-    return "not a regular file";
-}
-
 Error notRegular(const std::string& path, mode_t mode)
 {
     return detail::makeError(ErrorCode::InvalidArgument, "load scenario", path,
-        "The path is " + fileKind(mode)
+        "The path is " + std::string(detail::fileKindText(mode))
             + ", not a regular file, so it is not read. Give the path of a scenario .json file, or run "
               "'ipclab-cli list' for the bundled scenarios");
 }
