@@ -54,15 +54,6 @@ Scenario socketScenario(int producers, double rate)
     return s;
 }
 
-std::size_t indexOf(const Snapshot& snap, const std::string& worker)
-{
-    for (std::size_t i = 0; i < snap.workers.size(); ++i) {
-        if (snap.workers[i].name == worker)
-            return i;
-    }
-    return snap.workers.size();
-}
-
 // CPU time the process has used, from the scheduler's nanosecond account.
 std::uint64_t cpuNs(pid_t pid)
 {
@@ -117,7 +108,7 @@ private slots:
         };
         // The consumer has accepted the first producer's connection once messages arrive.
         QTRY_VERIFY_WITH_TIMEOUT(sample().ledger.received > 0, TimeoutMs);
-        const std::size_t consumer = indexOf(sample(), "consumer");
+        const std::size_t consumer = ipctest::workerIndex(sample(), "consumer");
         const pid_t pid = sample().workers[consumer].pid;
 
         // Room for three more connections, then EMFILE, as under `ulimit -n` with many producers on one socket.

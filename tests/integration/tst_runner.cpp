@@ -35,15 +35,6 @@ Scenario pairScenario(TransportKind transport, double producerRate, std::uint32_
     return s;
 }
 
-std::size_t indexOf(const Snapshot& snap, const std::string& worker)
-{
-    for (std::size_t i = 0; i < snap.workers.size(); ++i) {
-        if (snap.workers[i].name == worker)
-            return i;
-    }
-    return snap.workers.size();
-}
-
 // "/ipclab-<runId>-" -> "<runId>"
 QString runIdOf(const std::string& prefix)
 {
@@ -224,7 +215,7 @@ private slots:
         Runner& r = **runner;
         const std::string prefix = r.prefix();
         QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= 200, FlowTimeoutMs);
-        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        const std::size_t consumer = ipctest::workerIndex(r.sample(), "consumer");
         const pid_t pid = r.sample().workers[consumer].pid;
         QVERIFY(r.killWorker(consumer));
 
@@ -245,7 +236,7 @@ private slots:
         });
         QVERIFY(announced);
         // The producer goes on until the queue is full, then waits; the dead consumer is not controllable.
-        QVERIFY(snap.workers[indexOf(snap, "producer")].alive);
+        QVERIFY(snap.workers[ipctest::workerIndex(snap, "producer")].alive);
         QCOMPARE(r.killWorker(consumer).error().code, ErrorCode::NotFound);
 
         QElapsedTimer timer;
@@ -282,7 +273,7 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;
         const std::string prefix = r.prefix();
-        const std::size_t producer = indexOf(r.sample(), "producer");
+        const std::size_t producer = ipctest::workerIndex(r.sample(), "producer");
 
         std::vector<RunEvent> events;
         auto repaired = [&] {
@@ -317,7 +308,7 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;
         const std::string prefix = r.prefix();
-        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        const std::size_t consumer = ipctest::workerIndex(r.sample(), "consumer");
         QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[consumer].messages >= 50, FlowTimeoutMs);
         QVERIFY(r.killWorker(consumer));
         QTRY_VERIFY_WITH_TIMEOUT(!r.sample().workers[consumer].alive, 5000);
@@ -352,7 +343,7 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;
         const std::string prefix = r.prefix();
-        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        const std::size_t consumer = ipctest::workerIndex(r.sample(), "consumer");
         if (count > 0)
             QTRY_VERIFY_WITH_TIMEOUT((r.sample(), !r.sample().workers[consumer].alive), FlowTimeoutMs);
         else
@@ -376,7 +367,7 @@ private slots:
         auto runner = Runner::start(pairScenario(TransportKind::Mq, 200, 8));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;
-        const std::size_t producer = indexOf(r.sample(), "producer");
+        const std::size_t producer = ipctest::workerIndex(r.sample(), "producer");
         QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[producer].messages >= 100, FlowTimeoutMs);
         int nonZero = 0;
         double highest = 0;
@@ -424,7 +415,7 @@ private slots:
         Runner& r = **runner;
         const std::string prefix = r.prefix();
         QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= 100, FlowTimeoutMs);
-        const std::size_t consumer = indexOf(r.sample(), "consumer");
+        const std::size_t consumer = ipctest::workerIndex(r.sample(), "consumer");
         QVERIFY(r.pauseWorker(consumer));
 
         auto allProducersBlocked = [&](const Snapshot& snap) {

@@ -27,6 +27,15 @@ std::string uniquePath(const std::string& tag)
     return dir + "/" + std::to_string(++counter) + "-" + tag;
 }
 
+std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker)
+{
+    for (std::size_t i = 0; i < snap.workers.size(); ++i) {
+        if (snap.workers[i].name == worker)
+            return i;
+    }
+    return snap.workers.size();
+}
+
 QString workerPath()
 {
     return QProcessEnvironment::systemEnvironment().value("IPCLAB_WORKER");

@@ -3,6 +3,8 @@
 // Helpers shared by the tests: unique object names per process (so ctest -j2 is safe), the path of the worker
 // and CLI executables, and a listing of leftover objects.
 
+#include "ipccore/runner.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -14,6 +16,9 @@ namespace ipctest {
 std::string uniqueName(const std::string& tag);
 // A fresh path for FIFOs and sockets under a per-process temporary directory.
 std::string uniquePath(const std::string& tag);
+
+// The position of the worker named `worker` in a snapshot, or snap.workers.size() when there is none.
+std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker);
 
 // The built executables (CTest passes their paths in IPCLAB_WORKER / IPCLAB_CLI).
 QString workerPath();
