@@ -288,6 +288,19 @@ private slots:
             result.err.contains(QLatin1String("--idle and --run exclude each other")), qPrintable(describe(result)));
     }
 
+    // Without any display the window cannot open: one line says so and what to do, instead of Qt's abort (134).
+    void installedGuiWithoutADisplaySaysSo()
+    {
+        if (!m_withGui)
+            QSKIP("built without the GUI (IPCLAB_BUILD_UI=OFF)");
+        const Outcome result
+            = runProgram(installed(QStringLiteral("bin/ipclab")), {}, plainEnvironment(m_runtime.path()), 30000);
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(result.err.contains(QLatin1String("no display")) && result.err.contains(QLatin1String("xvfb-run"))
+                && result.err.count(QLatin1Char('\n')) == 1,
+            qPrintable(describe(result)));
+    }
+
     void cliWithoutAWorkerBesideItSaysWhere()
     {
         // The control for the run above: the same installed CLI copied where no worker sits beside it refuses and

@@ -135,6 +135,16 @@ int runGuiMain(int argc, char** argv)
         return 0;
     }
 
+    // Without any display QApplication aborts (134) advising to reinstall the application, which is wrong: say what
+    // is missing instead. "-platform NAME" or QT_QPA_PLATFORM (offscreen, for example) choose a display of their own.
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")
+        && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && !arguments.contains(QStringLiteral("-platform"))) {
+        QTextStream(stderr) << "ipclab: there is no display to open the window on (DISPLAY and WAYLAND_DISPLAY "
+                               "are unset). Start it in a desktop session, or under a virtual one with "
+                               "'xvfb-run -a ipclab', or run scenarios headless with ipclab-cli\n";
+        return 2;
+    }
+
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ipclab"));
     QApplication::setApplicationDisplayName(QStringLiteral("IPC Lab"));
