@@ -751,6 +751,8 @@ const char* baselineName(TransportKind transport)
     case TransportKind::ShmSpsc:
         return "bare lock-free SPSC ring";
     case TransportKind::ShmValue:
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
         break;
     }
     return "";
@@ -771,6 +773,8 @@ Result<double> measureBare(
     case TransportKind::ShmSpsc:
         return bareRing(false, size, messages, cancel);
     case TransportKind::ShmValue:
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
         break;
     }
     return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");

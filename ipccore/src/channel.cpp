@@ -5,6 +5,7 @@
 #include "ipccore/semaphore.h"
 #include "ipccore/shared_memory.h"
 #include "ipccore/stream.h"
+#include "program_objects.h"
 #include "sys_error.h"
 
 #include <fcntl.h>
@@ -1305,6 +1306,9 @@ std::vector<OsName> channelOsNames(const ChannelAddress& a)
     case TransportKind::Fifo:
     case TransportKind::Socket:
         return { { "path", a.name } };
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
+        return detail::programObjectOsNames(a);
     }
     return {};
 }
@@ -1390,11 +1394,21 @@ Result<std::unique_ptr<ChannelObject>> ChannelObject::create(const ChannelAddres
             return listener.error();
         return std::unique_ptr<ChannelObject>(new SocketObject(a, std::move(*listener)));
     }
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
+        return detail::createProgramObject(a);
     }
     return detail::makeError(ErrorCode::NotSupported, "create channel", a.name, "Unknown transport");
 }
 
 namespace {
+Error noMessages(const ChannelAddress& a)
+{
+    return detail::makeError(ErrorCode::NotSupported, "open channel", a.name,
+        std::string("A ") + traits(a.transport).description
+            + " carries no messages; only a program's steps (read, write, acquire, release) use it");
+}
+
 // Opens a channel's shared memory, checks its header with `view`, and builds the endpoint from the two.
 template <typename Endpoint, typename Base, typename ViewFn>
 Result<std::unique_ptr<Base>> openMapped(const ChannelAddress& a, Access access, std::size_t bytes, ViewFn view)
@@ -1443,6 +1457,9 @@ Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, 
             return s.error();
         return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s), a.name));
     }
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
+        return noMessages(a);
     }
     return detail::makeError(ErrorCode::NotSupported, "open channel", a.name, "Unknown transport");
 }
@@ -1479,6 +1496,9 @@ Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a)
             return detail::makeError(ErrorCode::InvalidArgument, "open channel", a.name,
                 "A socket consumer needs the runner's listening descriptor (--listen-fd)");
         return std::unique_ptr<ConsumerEndpoint>(new SocketConsumer(a.listenFd, a.name, a.messageSize));
+    case TransportKind::ShmArray:
+    case TransportKind::Semaphore:
+        return noMessages(a);
     }
     return detail::makeError(ErrorCode::NotSupported, "open channel", a.name, "Unknown transport");
 }

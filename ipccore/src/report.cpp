@@ -67,13 +67,32 @@ std::string reportToText(const Report& r)
 {
     std::ostringstream out;
     out << "Scenario " << r.scenario << " ran " << fmt("%.2f", r.durationS) << " s\n\nWorkers\n";
-    Table workers({ "name", "role", "object", "pid", "messages", "msgs/s", "MB/s", "blocked", "exit" });
+    bool anyPrograms = false, anyMessages = false;
+    for (const WorkerSummary& w : r.workers)
+        (w.role == Role::Program ? anyPrograms : anyMessages) = true;
+    Table workers({ "name", "role", "object", "pid",
+        anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s", "MB/s", "blocked", "exit" });
     for (const WorkerSummary& w : r.workers)
         workers.add({ w.name, roleName(w.role), w.object, std::to_string(w.pid), std::to_string(w.messages),
             fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS), fmt("%.1f%%", 100.0 * w.blockedFraction), w.exitText });
     out << workers.render({ false, false, false, true, true, true, true, true, false });
+    if (anyPrograms) {
+        out << "\nPrograms (a pass is one time through every step; per step: done, and missed when a wait timed out)\n";
+        for (const WorkerSummary& w : r.workers) {
+            if (w.role != Role::Program)
+                continue;
+            out << "  " << w.name << ":";
+            for (std::size_t i = 0; i < w.steps.size(); ++i) {
+                out << (i ? "; " : " ") << w.steps[i] << " " << (i < w.stepDone.size() ? w.stepDone[i] : 0);
+                if (i < w.stepMissed.size() && w.stepMissed[i] > 0)
+                    out << " (missed " << w.stepMissed[i] << ")";
+            }
+            out << "\n";
+        }
+    }
 
-    out << "\nObjects (depth in messages, sampled)\n";
+    out << "\nObjects (capacity in messages, or cells of a shm-array, or permits of a semaphore; depth in messages, "
+           "sampled)\n";
     Table objects({ "name", "kind", "capacity", "depth min", "mean", "max", "semaphores (min..max)" });
     bool anyStream = false;
     for (const ObjectSummary& o : r.objects) {
@@ -81,17 +100,52 @@ std::string reportToText(const Report& r)
         for (const std::string& s : o.semaphoreText)
             sems += (sems.empty() ? "" : "; ") + s;
         const bool streams = traits(o.transport).stream;
+        const bool noDepth = streams || !traits(o.transport).carriesMessages;
         anyStream = anyStream || streams;
         objects.add({ o.name, transportName(o.transport), streams ? "-" : std::to_string(o.capacity),
-            streams ? "-" : std::to_string(o.depthMin), streams ? "-" : fmt("%.2f", o.depthMean),
-            streams ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
+            noDepth ? "-" : std::to_string(o.depthMin), noDepth ? "-" : fmt("%.2f", o.depthMean),
+            noDepth ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
     }
     out << objects.render({ false, false, true, true, true, true, false });
     if (anyStream)
         out << "  (a fifo or socket is a byte stream: it has no message slots, so no capacity or depth in messages)\n";
 
-    out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before read)\n";
     const bool withErrors = r.integrity.workerErrors > 0;
+    bool anyArrays = false, anySemaphores = false, anyQueues = false;
+    for (const ObjectSummary& o : r.objects) {
+        anyArrays = anyArrays || o.transport == TransportKind::ShmArray;
+        anySemaphores = anySemaphores || o.transport == TransportKind::Semaphore;
+        anyQueues = anyQueues || traits(o.transport).carriesMessages;
+    }
+    if (anyArrays) {
+        out << "\nShared arrays (increments = what the writes added; lost updates = increments - the sum of the "
+               "cells)\n";
+        Table arrays({ "object", "writes", "increments", "cells sum", "lost updates", "exact" });
+        for (const ObjectSummary& o : r.objects) {
+            if (o.transport == TransportKind::ShmArray)
+                arrays.add({ o.name, std::to_string(o.ledger.writes), std::to_string(o.ledger.increments),
+                    std::to_string(o.ledger.cellSum), std::to_string(o.ledger.lostUpdates),
+                    o.ledger.exact ? "yes" : "NO" });
+        }
+        out << arrays.render({ false, true, true, true, true, false });
+    }
+    if (anySemaphores) {
+        out << "\nSemaphores (timeouts = acquires that gave up, posix_ipc's BusyError; at stop the value must be the "
+               "initial permits minus what killed workers took with them)\n";
+        Table sems(
+            { "object", "initial", "acquires", "releases", "timeouts", "value at stop", "held by killed", "exact" });
+        for (const ObjectSummary& o : r.objects) {
+            if (o.transport == TransportKind::Semaphore)
+                sems.add({ o.name, std::to_string(o.capacity), std::to_string(o.ledger.acquires),
+                    std::to_string(o.ledger.releases), std::to_string(o.ledger.timeouts),
+                    std::to_string(o.ledger.permits), std::to_string(o.ledger.permitsHeldByDead),
+                    o.ledger.exact ? "yes" : "NO" });
+        }
+        out << sems.render({ false, true, true, true, true, true, true, false });
+    }
+    if (anyQueues)
+        out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before "
+               "read)\n";
     std::vector<std::string> header { "object", "sent", "received", "left", "lost", "died with worker", "duplicated",
         "corrupt" };
     std::vector<bool> right { false, true, true, true, true, true, true, true };
@@ -102,10 +156,13 @@ std::string reportToText(const Report& r)
     header.push_back("exact");
     right.push_back(false);
     Table ledger(header);
-    for (const ObjectSummary& o : r.objects)
-        ledger.add(ledgerRow(o.name, o.ledger, withErrors));
+    for (const ObjectSummary& o : r.objects) {
+        if (traits(o.transport).carriesMessages)
+            ledger.add(ledgerRow(o.name, o.ledger, withErrors));
+    }
     ledger.add(ledgerRow("total", r.integrity, withErrors));
-    out << ledger.render(right);
+    if (anyQueues)
+        out << ledger.render(right);
     for (const std::string& note : r.deadWorkers)
         out << "  killed: " << note << "\n";
     if (withErrors) {
@@ -136,22 +193,36 @@ std::string reportToJson(const Report& r)
         return json { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
             { "duplicated", l.duplicated }, { "corrupt", l.corrupt }, { "out_of_order", l.outOfOrder },
             { "lost_with_dead_workers", l.lostWithDeadWorkers }, { "sent_by_dead_uncounted", l.sentByDeadUncounted },
-            { "worker_errors", l.workerErrors }, { "exact", l.exact } };
+            { "worker_errors", l.workerErrors }, { "writes", l.writes }, { "increments", l.increments },
+            { "cell_sum", l.cellSum }, { "lost_updates", l.lostUpdates }, { "acquires", l.acquires },
+            { "releases", l.releases }, { "timeouts", l.timeouts }, { "permits", l.permits },
+            { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
     };
     json j;
     j["scenario"] = r.scenario;
     j["duration_s"] = r.durationS;
     j["workers"] = json::array();
-    for (const WorkerSummary& w : r.workers)
-        j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
-            { "pid", w.pid }, { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS },
-            { "mb_per_s", w.mbPerS }, { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText },
-            { "errors", w.errors }, { "error", w.errorText } });
+    for (const WorkerSummary& w : r.workers) {
+        json worker { { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
+            { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
+            { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText }, { "errors", w.errors },
+            { "error", w.errorText } };
+        if (w.role == Role::Program) {
+            worker["passes"] = w.messages;
+            worker["steps"] = json::array();
+            for (std::size_t i = 0; i < w.steps.size(); ++i)
+                worker["steps"].push_back(
+                    { { "step", w.steps[i] }, { "done", i < w.stepDone.size() ? w.stepDone[i] : 0 },
+                        { "missed", i < w.stepMissed.size() ? w.stepMissed[i] : 0 } });
+        }
+        j["workers"].push_back(worker);
+    }
     j["objects"] = json::array();
     for (const ObjectSummary& o : r.objects)
         j["objects"].push_back({ { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
             { "capacity", o.capacity }, { "depth_min", o.depthMin }, { "depth_mean", o.depthMean },
-            { "depth_max", o.depthMax }, { "semaphores", o.semaphoreText }, { "integrity", ledgerJson(o.ledger) } });
+            { "depth_max", o.depthMax }, { "semaphores", o.semaphoreText }, { "cells", o.cells },
+            { "integrity", ledgerJson(o.ledger) } });
     j["integrity"] = ledgerJson(r.integrity);
     j["events"] = json::array();
     for (const RunEvent& e : r.events)

@@ -110,6 +110,7 @@ struct Runner::Impl {
         bool alive = false;
         bool stopping = false; // an exit now is expected
         bool pausedBySignal = false;
+        bool terminated = false; // sent SIGTERM on its own (the Terminate control), not as part of stop()
         int exitCode = -1;
         int termSignal = 0;
         std::string exitText;
@@ -122,6 +123,7 @@ struct Runner::Impl {
         // What the worker held when it died (read from its slot after it was reaped).
         bool killed = false; // ended by a signal, or by an error while holding something
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
+        std::uint32_t stepAtDeath = 0; // programs: the step it was on when it exited
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
         std::uint64_t errorsSeen = 0; // the slot's errorCount at the last sample
@@ -235,7 +237,8 @@ struct Runner::Impl {
                     + " worker slots. Stop and start the run again");
         WorkerProc w;
         w.spec = spec;
-        w.object = objectIndex(spec.object);
+        // A program is listed under the first object its steps name.
+        w.object = objectIndex(spec.role == Role::Program ? programObjects(spec.program).front() : spec.object);
         w.slot = nextSlot++;
         const ObjectRuntime& obj = objects[w.object];
 
@@ -257,6 +260,10 @@ struct Runner::Impl {
         args.capacity = obj.spec.capacity;
         args.spec = spec;
         args.telemetry = options.telemetry;
+        if (spec.role == Role::Program) {
+            for (const std::string& name : programObjects(spec.program))
+                args.bindings.push_back({ name, objects[objectIndex(name)].address });
+        }
         const int inheritFd = (spec.role == Role::Consumer) ? obj.channel->listenFd() : -1;
         constexpr int ChildListenFd = 3;
         if (inheritFd >= 0)
@@ -369,6 +376,7 @@ struct Runner::Impl {
         w.endNs = now;
         const WorkerSlot& slot = board->slot(w.slot);
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
+        w.stepAtDeath = slot.step.load(std::memory_order_relaxed);
         w.holder.role = w.spec.role;
         w.holder.phase = slot.phase.load(std::memory_order_acquire);
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
@@ -383,7 +391,9 @@ struct Runner::Impl {
             w.exitCode = WEXITSTATUS(status);
             switch (w.exitCode) {
             case 0:
-                w.exitText = "exited 0";
+                // The worker catches SIGTERM to finish the step in hand; say so, since Python's terminate() would
+                // have shown exitcode -15 for the same request.
+                w.exitText = w.terminated ? "terminated by SIGTERM (finished its step, exited 0)" : "exited 0";
                 break;
             case 127:
                 w.exitText = "could not start " + workerPath + " (exit 127)";
@@ -484,6 +494,10 @@ struct Runner::Impl {
         s.name = w.spec.name;
         s.role = w.spec.role;
         s.object = w.spec.object;
+        if (w.spec.role == Role::Program) {
+            for (const std::string& name : programObjects(w.spec.program))
+                s.object += (s.object.empty() ? "" : ", ") + name;
+        }
         s.transport = objects[w.object].spec.transport;
         s.pid = w.pid;
         s.messages = slot.messages.load(std::memory_order_relaxed);
@@ -553,6 +567,11 @@ struct Runner::Impl {
         s.exitCode = w.exitCode;
         s.termSignal = w.termSignal;
         s.exitText = w.exitText;
+        s.ppid = getpid();
+        if (!w.alive)
+            s.exitcode = w.termSignal != 0          ? -w.termSignal
+                : (w.terminated && w.exitCode == 0) ? -SIGTERM
+                                                    : std::max(w.exitCode, 0);
         if (!w.alive)
             s.state = (w.exitCode == 0 && w.termSignal == 0) ? WorkerState::Finished : WorkerState::Dead;
         else if (w.pausedBySignal || w.procState == 'T' || w.procState == 't')
@@ -560,6 +579,30 @@ struct Runner::Impl {
         else
             s.state = boardState;
         s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
+        if (w.spec.role == Role::Program) {
+            const ProgramSteps& p = w.spec.program;
+            const std::uint32_t step
+                = std::min<std::uint32_t>(slot.step.load(std::memory_order_relaxed), std::uint32_t(p.size() - 1));
+            s.stepIndex = step;
+            s.step = stepText(p[step]);
+            const std::uint64_t stepSince = slot.stepSinceNs.load(std::memory_order_relaxed);
+            s.stepSeconds = (w.alive && stepSince > 0 && stepSince <= now) ? double(now - stepSince) / 1e9 : 0;
+            s.stepDone.resize(p.size());
+            s.stepMissed.resize(p.size());
+            for (std::size_t i = 0; i < p.size(); ++i) {
+                s.stepDone[i] = slot.stepDone[i].load(std::memory_order_relaxed);
+                s.stepMissed[i] = slot.stepMissed[i].load(std::memory_order_relaxed);
+            }
+            // What it waits for is the object of the step it is on, not the object it is listed under.
+            if (isBlocked(s.state) && !p[step].object.empty()) {
+                const ObjectRuntime& o = objects[objectIndex(p[step].object)];
+                s.waitingOn = o.spec.transport == TransportKind::Semaphore
+                    ? o.spec.name + ": no permit free (sem_wait on " + o.address.name + ")"
+                    : o.spec.name + ": lock held by another process (sem_wait on " + o.address.name + ".lock)";
+            } else
+                s.waitingOn.clear();
+            return s;
+        }
         // Built once per state change: rebuilding the sentence for every blocked worker at every sample was a
         // tenth of the sampler's instructions.
         if (s.state != w.waitingState || !w.waitingKnown) {
@@ -607,16 +650,46 @@ struct Runner::Impl {
         return streamReadAheadBytes(messageSize) / FrameHeaderSize + 1;
     }
 
+    // The ledger of an object programs use, from every program's counts (a program may use several objects).
+    Ledger programLedger(const ObjectRuntime& o, const std::vector<WorkerStatus>& statuses, bool final,
+        const std::vector<std::int64_t>& cells) const
+    {
+        std::vector<ProgramCounts> counts;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            if (w.spec.role != Role::Program)
+                continue;
+            const std::vector<std::string> used = programObjects(w.spec.program);
+            if (std::find(used.begin(), used.end(), o.spec.name) == used.end())
+                continue;
+            ProgramCounts c;
+            c.program = &w.spec.program;
+            c.done = statuses[i].stepDone;
+            c.missed = statuses[i].stepMissed;
+            c.killed = !w.alive && w.killed;
+            c.stepAtDeath = w.stepAtDeath;
+            c.inDoubtAtDeath = w.heldMessages > 0;
+            c.errors = statuses[i].errors;
+            counts.push_back(std::move(c));
+        }
+        std::int64_t value = -1;
+        if (o.spec.transport == TransportKind::Semaphore && !o.semLast.empty())
+            value = o.semLast.front();
+        return programObjectLedger(o.spec, counts, cells, value, final);
+    }
+
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
-    Ledger ledgerFor(
-        std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final, std::int64_t depthNow) const
+    Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
+        std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
     {
         const ObjectRuntime& o = objects[objectIndex];
+        if (!traits(o.spec.transport).carriesMessages)
+            return programLedger(o, statuses, final, cells);
         Ledger l;
         std::uint64_t gaps = 0;
         int producers = 0;
         for (std::size_t i = 0; i < workers.size(); ++i) {
-            if (workers[i].object != objectIndex)
+            if (workers[i].object != objectIndex || workers[i].spec.role == Role::Program)
                 continue;
             const WorkerStatus& s = statuses[i];
             l.workerErrors += s.errors;
@@ -857,6 +930,7 @@ struct Runner::Impl {
             if (o.channel) {
                 s.depth = o.channel->depth();
                 s.semaphores = o.channel->semaphores();
+                s.cells = o.channel->cells();
                 s.bytesQueued = o.channel->bytesQueued();
                 // The pipe's size never changes during a run: one fcntl per run, not one per sample.
                 if (o.byteCapacity < 0)
@@ -886,7 +960,8 @@ struct Runner::Impl {
             snap.objects.push_back(std::move(s));
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {
-            snap.objectLedgers.push_back(ledgerFor(i, snap.workers, stopped, snap.objects[i].depth));
+            snap.objectLedgers.push_back(
+                ledgerFor(i, snap.workers, stopped, snap.objects[i].depth, snap.objects[i].cells));
             const Ledger& l = snap.objectLedgers.back();
             snap.ledger.sent += l.sent;
             snap.ledger.received += l.received;
@@ -898,6 +973,14 @@ struct Runner::Impl {
             snap.ledger.lostWithDeadWorkers += l.lostWithDeadWorkers;
             snap.ledger.sentByDeadUncounted += l.sentByDeadUncounted;
             snap.ledger.workerErrors += l.workerErrors;
+            snap.ledger.writes += l.writes;
+            snap.ledger.increments += l.increments;
+            snap.ledger.cellSum += l.cellSum;
+            snap.ledger.lostUpdates += l.lostUpdates;
+            snap.ledger.acquires += l.acquires;
+            snap.ledger.releases += l.releases;
+            snap.ledger.timeouts += l.timeouts;
+            snap.ledger.permitsHeldByDead += l.permitsHeldByDead;
         }
         snap.ledger.exact = stopped;
         for (const Ledger& l : snap.objectLedgers)
@@ -926,7 +1009,9 @@ struct Runner::Impl {
     {
         if (stopped)
             return finalReport;
-        // Producers first, so consumers can take what is still coming; then consumers.
+        // Programs first (they may feed producers' objects in later steps), then producers, so consumers can take
+        // what is still coming; then consumers.
+        stopRole(Role::Program);
         stopRole(Role::Producer);
         stopRole(Role::Consumer);
         for (ObjectRuntime& o : objects) {
@@ -959,6 +1044,10 @@ struct Runner::Impl {
             ws.exitText = s.exitText;
             ws.errors = s.errors;
             ws.errorText = s.errorText;
+            for (const ProgramStep& step : w.spec.program)
+                ws.steps.push_back(stepText(step));
+            ws.stepDone = s.stepDone;
+            ws.stepMissed = s.stepMissed;
             r.workers.push_back(ws);
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -975,6 +1064,7 @@ struct Runner::Impl {
                 os.semaphoreText.push_back(o.semRoles[k] + " " + std::to_string(o.semRange[k].first) + ".."
                     + std::to_string(o.semRange[k].second) + " (at stop " + std::to_string(o.semLast[k]) + ")");
             os.ledger = last.objectLedgers[i];
+            os.cells = last.objects[i].cells;
             r.objects.push_back(os);
         }
         r.integrity = last.ledger;
@@ -982,6 +1072,16 @@ struct Runner::Impl {
             if (w.alive || !w.killed)
                 continue;
             std::string note = w.spec.name + " (" + roleName(w.spec.role) + ", " + w.exitText + "): ";
+            if (w.spec.role == Role::Program) {
+                const ProgramStep& at = w.spec.program[std::min<std::size_t>(w.stepAtDeath, w.spec.program.size() - 1)];
+                note += "died at step " + std::to_string(w.stepAtDeath) + " (" + stepText(at) + ")";
+                if (w.heldMessages > 0)
+                    note += at.op == StepOp::Write
+                        ? "; its write may have landed without being counted (sent_by_dead_uncounted)"
+                        : "; it may have taken the permit it was waiting for (permits_held_by_dead)";
+                r.deadWorkers.push_back(note);
+                continue;
+            }
             if (w.heldMessages == 0)
                 note += "had no message in hand";
             else if (w.spec.role == Role::Consumer && w.heldMessages > 1)
@@ -1025,6 +1125,7 @@ struct Runner::Impl {
             return error;
         if (sig == SIGTERM || sig == SIGKILL) {
             w->stopping = sig == SIGTERM;
+            w->terminated = sig == SIGTERM;
             if (sig == SIGTERM)
                 board->slot(w->slot).ctlStop.store(1, std::memory_order_relaxed);
         }
@@ -1124,6 +1225,23 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
     Impl& d = *m_impl;
     if (d.stopped)
         return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name, "The run has stopped");
+    if (spec.role == Role::Program) {
+        std::vector<ObjectSpec> specs;
+        for (const auto& o : d.objects)
+            specs.push_back(o.spec);
+        if (Status st = validateWorker(spec, specs.front()); !st)
+            return st.error();
+        if (Status st = validateProgram(spec, specs); !st)
+            return st.error();
+        for (const auto& w : d.workers) {
+            if (w.spec.name == spec.name)
+                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                    "worker.name: '" + spec.name + "' is already used in this run");
+        }
+        if (Status st = d.spawn(spec); !st)
+            return st.error();
+        return d.workers.size() - 1;
+    }
     const std::size_t obj = d.objectIndex(spec.object);
     if (obj == d.objects.size())
         return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,

@@ -88,8 +88,11 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
         return std::uint64_t(o.capacity) * shmlayout::ringSlotStride(o.messageSize);
     case TransportKind::ShmValue:
         return o.messageSize;
+    case TransportKind::ShmArray:
+        return std::uint64_t(o.capacity) * sizeof(std::int64_t);
     case TransportKind::Fifo:
     case TransportKind::Socket:
+    case TransportKind::Semaphore:
         return 0;
     }
     return 0;
@@ -108,6 +111,11 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     case TransportKind::ShmValue:
         region = shmlayout::valueBytes(o.messageSize);
         break;
+    case TransportKind::ShmArray:
+        region = shmlayout::arrayBytes(o.capacity);
+        break;
+    case TransportKind::Semaphore:
+        break; // only its semaphore, counted below
     case TransportKind::Mq:
     case TransportKind::Fifo:
     case TransportKind::Socket:
@@ -125,6 +133,8 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
 
 bool countsThroughput(TransportKind transport, Role role)
 {
+    if (role == Role::Program)
+        return true; // its passes
     return role == (traits(transport).consumingReads ? Role::Consumer : Role::Producer);
 }
 
@@ -132,6 +142,8 @@ std::uint32_t displayedCapacity(const ObjectSpec& o)
 {
     switch (traits(o.transport).capacity) {
     case CapacityUnit::Messages:
+    case CapacityUnit::Cells:
+    case CapacityUnit::Permits:
         return o.capacity;
     case CapacityUnit::OneValue:
         return 1;
@@ -204,6 +216,18 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                 std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxShmMessageSize));
         break;
+    case TransportKind::ShmArray:
+        if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxArrayCells)
+            return bad(".capacity",
+                std::to_string(o.capacity) + " cells is outside 1.." + std::to_string(ScenarioLimits::MaxArrayCells)
+                    + " (a shared Value is an array of 1 cell)");
+        break;
+    case TransportKind::Semaphore:
+        if (o.capacity > ScenarioLimits::MaxPermits)
+            return bad(".capacity",
+                std::to_string(o.capacity) + " permits is outside 0.." + std::to_string(ScenarioLimits::MaxPermits)
+                    + " (the semaphore's initial value)");
+        break;
     }
     // Each field may be in range while their product is not (4096 slots of 1 MiB): refuse it here, naming the
     // field, rather than in shm_open with the OS name the user never wrote.
@@ -229,23 +253,30 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
     };
     if (Status st = validateShortName(w.name, f + ".name"); !st)
         return bad(".name", st.error().hint);
+    const char* perSecond = w.role == Role::Program ? " passes/s" : " messages/s";
     if (!std::isfinite(w.rate) || w.rate < 0 || w.rate > ScenarioLimits::MaxRate)
         return bad(".rate",
-            str(w.rate) + " messages/s is outside 0.." + str(ScenarioLimits::MaxRate)
+            str(w.rate) + perSecond + " is outside 0.." + str(ScenarioLimits::MaxRate)
                 + " (0 means as fast as possible)");
     if (w.rate > 0 && w.rate < 0.001)
-        return bad(".rate", str(w.rate) + " messages/s is below the smallest rate 0.001 (use 0 for unlimited)");
+        return bad(".rate", str(w.rate) + perSecond + " is below the smallest rate 0.001 (use 0 for unlimited)");
+    if (w.workUs > ScenarioLimits::MaxWorkUs)
+        return bad(".work_us",
+            std::to_string(w.workUs) + " us is above the maximum " + std::to_string(ScenarioLimits::MaxWorkUs));
+    const TransportTraits& t = traits(o.transport);
+    if (w.role == Role::Program)
+        return {}; // its steps are checked against every object by validateProgram
+    if (!t.carriesMessages)
+        return bad(".role",
+            std::string("a ") + roleName(w.role) + " moves messages, but object '" + o.name + "' is a " + t.description
+                + ": " + t.workerLimitWhy);
     if (w.messageSize < ScenarioLimits::MinMessageSize || w.messageSize > o.messageSize)
         return bad(".message_size",
             std::to_string(w.messageSize) + " bytes is outside " + std::to_string(ScenarioLimits::MinMessageSize) + ".."
                 + std::to_string(o.messageSize) + " (object '" + o.name + "' carries at most "
                 + std::to_string(o.messageSize) + " bytes per message)");
-    if (w.workUs > ScenarioLimits::MaxWorkUs)
-        return bad(".work_us",
-            std::to_string(w.workUs) + " us is above the maximum " + std::to_string(ScenarioLimits::MaxWorkUs));
     if (w.priority > 32767)
         return bad(".priority", std::to_string(w.priority) + " is outside 0..32767");
-    const TransportTraits& t = traits(o.transport);
     if (w.crashInLockAfter != 0 && !(w.role == Role::Producer ? t.producersLock : t.consumersLock))
         return bad(".crash_in_lock_after",
             "only shm-ring workers and shm-value writers take a lock; object '" + o.name + "' is "
@@ -253,6 +284,91 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
     if (w.priority != 0 && !t.priorities)
         return bad(".priority",
             "only message queues (mq) have priorities; object '" + o.name + "' is " + transportName(o.transport));
+    return {};
+}
+
+Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objects, std::string_view field)
+{
+    const std::string f(field);
+    auto bad = [&](const std::string& sub, const std::string& why) {
+        return detail::makeError(ErrorCode::InvalidArgument, "validate", w.name, f + sub + ": " + why);
+    };
+    if (w.program.empty())
+        return bad(
+            ".program", "a program needs at least one step, e.g. [\"read counter[0]\", \"write counter[0] +1\"]");
+    if (w.program.size() > ProgramLimits::MaxSteps)
+        return bad(".program",
+            std::to_string(w.program.size()) + " steps; a program has at most "
+                + std::to_string(ProgramLimits::MaxSteps));
+    if (!w.object.empty())
+        return bad(".object", "a program names its objects in its steps; remove \"object\"");
+    if (w.priority != 0)
+        return bad(".priority", "only producers on a message queue send with a priority");
+    if (w.crashInLockAfter != 0)
+        return bad(".crash_in_lock_after", "only shm-ring workers and shm-value writers have this fault injection");
+    std::vector<std::string> held; // acquired and not yet released, in order
+    for (std::size_t i = 0; i < w.program.size(); ++i) {
+        const ProgramStep& step = w.program[i];
+        const std::string sf = ".program[" + std::to_string(i) + "]";
+        const std::string text = "'" + stepText(step) + "': ";
+        if (step.op == StepOp::Work) {
+            if (step.us > ProgramLimits::MaxWorkUs)
+                return bad(sf,
+                    text + std::to_string(step.us) + " us is above the maximum "
+                        + std::to_string(ProgramLimits::MaxWorkUs));
+            continue;
+        }
+        auto it
+            = std::find_if(objects.begin(), objects.end(), [&](const ObjectSpec& o) { return o.name == step.object; });
+        if (it == objects.end()) {
+            std::string known;
+            for (const ObjectSpec& o : objects)
+                known += (known.empty() ? "'" : ", '") + o.name + "'";
+            return bad(sf, text + "no object is named '" + step.object + "'; the objects are " + known);
+        }
+        const ObjectSpec& o = *it;
+        const bool array = o.transport == TransportKind::ShmArray;
+        const bool semaphore = o.transport == TransportKind::Semaphore;
+        switch (step.op) {
+        case StepOp::Read:
+        case StepOp::Write:
+            if (!array)
+                return bad(sf,
+                    text + "only a shared array (shm-array) has cells to " + stepOpName(step.op) + "; '" + o.name
+                        + "' is a " + traits(o.transport).description);
+            if (step.cell >= o.capacity)
+                return bad(sf,
+                    text + "cell " + std::to_string(step.cell) + " is outside 0.." + std::to_string(o.capacity - 1)
+                        + " ('" + o.name + "' has " + std::to_string(o.capacity) + " cells)");
+            break;
+        case StepOp::Acquire:
+            if (!array && !semaphore)
+                return bad(sf,
+                    text + "only a semaphore or a shared array's lock can be acquired; '" + o.name + "' is a "
+                        + traits(o.transport).description);
+            if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
+                return bad(sf,
+                    text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)
+                        + " ms (leave it out to wait for as long as it takes)");
+            held.push_back(o.name);
+            break;
+        case StepOp::Release: {
+            auto h = std::find(held.rbegin(), held.rend(), o.name);
+            if (h == held.rend())
+                return bad(sf,
+                    text + "nothing acquired '" + o.name
+                        + "' earlier in the program; a release gives back what an acquire took");
+            held.erase(std::next(h).base());
+            break;
+        }
+        case StepOp::Work:
+            break;
+        }
+    }
+    if (!held.empty())
+        return bad(".program",
+            "'" + held.front() + "' is acquired but never released; add \"release " + held.front()
+                + "\" after the steps it guards");
     return {};
 }
 
@@ -316,6 +432,15 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
     for (std::size_t i = 0; i < s.workers.size(); ++i) {
         const WorkerSpec& w = s.workers[i];
         const std::string f = "workers[" + std::to_string(i) + "]";
+        if (w.role == Role::Program) {
+            if (Status st = validateWorker(w, s.objects.front(), f); !st)
+                return st;
+            if (Status st = validateProgram(w, s.objects, f); !st)
+                return st;
+            if (!workerNames.insert(w.name).second)
+                return bad(f + ".name", "'" + w.name + "' is used twice");
+            continue;
+        }
         auto it
             = std::find_if(s.objects.begin(), s.objects.end(), [&](const ObjectSpec& o) { return o.name == w.object; });
         if (it == s.objects.end()) {
@@ -333,7 +458,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
         const ObjectSpec& o = s.objects[i];
         int producers = 0, consumers = 0;
         for (const WorkerSpec& w : s.workers) {
-            if (w.object == o.name)
+            if (w.object == o.name && w.role != Role::Program)
                 (w.role == Role::Producer ? producers : consumers)++;
         }
         const std::string f = "objects[" + std::to_string(i) + "]";
@@ -436,7 +561,9 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         auto kind = parseTransport(transport);
         if (!kind)
             return err(path + "transport",
-                "'" + transport + "' is not a transport (use mq, fifo, socket, shm-ring, shm-value or shm-spsc)");
+                "'" + transport
+                    + "' is not a transport (use mq, fifo, socket, shm-ring, shm-value, shm-spsc, shm-array or "
+                      "semaphore)");
         o.transport = *kind;
         if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
             return *e;
@@ -456,7 +583,7 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
             if (!jw.is_object())
                 return err(path.substr(0, path.size() - 1), "expected an object {...}");
             if (auto e = checkKeys(jw, path,
-                    { "name", "role", "object", "rate", "message_size", "work_us", "count", "priority",
+                    { "name", "role", "object", "program", "rate", "message_size", "work_us", "count", "priority",
                         "crash_in_lock_after" }))
                 return *e;
             WorkerSpec w;
@@ -465,11 +592,30 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
                 return *e;
             if (auto e = getString(jw, "role", path, role, true))
                 return *e;
-            if (role != "producer" && role != "consumer")
-                return err(path + "role", "'" + role + "' is not a role (use producer or consumer)");
-            w.role = role == "producer" ? Role::Producer : Role::Consumer;
-            if (auto e = getString(jw, "object", path, w.object, true))
+            if (role != "producer" && role != "consumer" && role != "program")
+                return err(path + "role", "'" + role + "' is not a role (use producer, consumer or program)");
+            w.role = role == "producer" ? Role::Producer : role == "consumer" ? Role::Consumer : Role::Program;
+            if (auto e = getString(jw, "object", path, w.object, w.role != Role::Program))
                 return *e;
+            if (jw.contains("program")) {
+                if (w.role != Role::Program)
+                    return err(path + "program", "only a worker with role \"program\" runs steps");
+                const json& jp = jw["program"];
+                if (!jp.is_array())
+                    return err(path + "program",
+                        "expected a list of steps, e.g. [\"read counter[0]\", \"write counter[0] +1\"]");
+                for (std::size_t k = 0; k < jp.size(); ++k) {
+                    const std::string sp = path + "program[" + std::to_string(k) + "]";
+                    if (!jp[k].is_string())
+                        return err(sp, "expected a step as a string, e.g. \"acquire pool 100ms\"");
+                    const std::string text = jp[k].get<std::string>();
+                    auto step = parseStepText(text);
+                    if (!step)
+                        return err(sp, "'" + text + "': " + step.error().hint);
+                    w.program.push_back(std::move(*step));
+                }
+            } else if (w.role == Role::Program)
+                return err(path + "program", "is missing (a program worker needs its list of steps)");
             // A worker's message size defaults to its object's.
             for (const ObjectSpec& o : s.objects) {
                 if (o.name == w.object)
@@ -596,10 +742,19 @@ std::string scenarioToJson(const Scenario& s)
         j["objects"].push_back({ { "name", o.name }, { "transport", transportName(o.transport) },
             { "capacity", o.capacity }, { "message_size", o.messageSize }, { "repair", o.repair } });
     j["workers"] = json::array();
-    for (const WorkerSpec& w : s.workers)
+    for (const WorkerSpec& w : s.workers) {
+        if (w.role == Role::Program) {
+            json steps = json::array();
+            for (const ProgramStep& step : w.program)
+                steps.push_back(stepText(step));
+            j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "program", steps },
+                { "rate", w.rate }, { "work_us", w.workUs }, { "count", w.count } });
+            continue;
+        }
         j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
             { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs }, { "count", w.count },
             { "priority", w.priority }, { "crash_in_lock_after", w.crashInLockAfter } });
+    }
     return j.dump(2) + "\n";
 }
 
@@ -636,8 +791,17 @@ const std::vector<BundledScenario>& bundledScenarios()
 
 Result<Scenario> resolveScenario(const std::string& nameOrPath)
 {
+    // Old names of renamed scenarios, so command lines and notes that use them keep working.
+    static const std::pair<std::string_view, std::string_view> aliases[] = {
+        { "shared-value-lost-updates", "shared-value-overwritten" }, // it shows overwritten values, not lost updates
+    };
+    std::string_view name = nameOrPath;
+    for (const auto& [old, current] : aliases) {
+        if (name == old)
+            name = current;
+    }
     for (const BundledScenario& b : bundledScenarios()) {
-        if (b.name == nameOrPath)
+        if (b.name == name)
             return parseScenario(b.json, b.name);
     }
     // A path, a .json name, or any file that exists (whatever its name ends with) is read as a file.

@@ -52,7 +52,15 @@ bool isBlocked(WorkerState state)
 
 const char* roleName(Role role)
 {
-    return role == Role::Producer ? "producer" : "consumer";
+    switch (role) {
+    case Role::Producer:
+        return "producer";
+    case Role::Consumer:
+        return "consumer";
+    case Role::Program:
+        return "program";
+    }
+    return "?";
 }
 
 const char* workerErrorOpName(WorkerErrorOp op)

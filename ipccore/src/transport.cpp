@@ -11,18 +11,22 @@ using enum CapacityUnit;
 constexpr const char* FifoLimit
     = "several readers would split messages between them. Use mq or shm-ring for several consumers";
 constexpr const char* ValueLimit = "IPC Lab counts the values a single reader missed";
+constexpr const char* NoMessages = "it carries no messages; give the worker role \"program\" and steps that use it "
+                                   "(read, write, acquire, release)";
 constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
                                   "consumer only; use shm-ring or mq for more";
 
 // clang-format off
-constexpr std::array<TransportTraits, 6> Table { {
-    // kind                   name         description                              capacity     stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix
-    { TransportKind::Mq,       "mq",        "POSIX message queue",                   Messages,    false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr },
-    { TransportKind::Fifo,     "fifo",      "named pipe (FIFO)",                     KernelBytes, true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo" },
-    { TransportKind::Socket,   "socket",    "Unix stream socket",                    KernelBytes, true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock" },
-    { TransportKind::ShmRing,  "shm-ring",  "shared-memory ring buffer",             Messages,    false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr },
-    { TransportKind::ShmValue, "shm-value", "shared value (each write overwrites)",  OneValue,    false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr },
-    { TransportKind::ShmSpsc,  "shm-spsc",  "lock-free SPSC ring in shared memory",  Messages,    false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr },
+constexpr std::array<TransportTraits, 8> Table { {
+    // kind                    name         description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix
+    { TransportKind::Mq,        "mq",        "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr },
+    { TransportKind::Fifo,      "fifo",      "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo" },
+    { TransportKind::Socket,    "socket",    "Unix stream socket",                             KernelBytes, true,  true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock" },
+    { TransportKind::ShmRing,   "shm-ring",  "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr },
+    { TransportKind::ShmValue,  "shm-value", "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr },
+    { TransportKind::ShmSpsc,   "shm-spsc",  "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr },
+    { TransportKind::ShmArray,  "shm-array", "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   NoMessages, false,  false, false, false, false, nullptr },
+    { TransportKind::Semaphore, "semaphore", "named counting semaphore",                       Permits,     false, false, false,   0,   0,   NoMessages, false,  false, false, false, false, nullptr },
 } };
 // clang-format on
 
@@ -47,7 +51,7 @@ std::vector<TransportKind> queueingTransports()
 {
     std::vector<TransportKind> kinds;
     for (const TransportTraits& t : Table) {
-        if (t.consumingReads)
+        if (t.carriesMessages && t.consumingReads)
             kinds.push_back(t.kind);
     }
     return kinds;

@@ -324,6 +324,174 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     return 0;
 }
 
+// A program's passes: each step is one real operation on its object (see program.h). The slot says which step
+// the worker is on, and counts per step what was done and what was missed (an acquire that timed out).
+int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
+{
+    const ProgramSteps& program = args.spec.program;
+    std::vector<std::unique_ptr<ProgramTarget>> targets;
+    std::vector<ProgramTarget*> stepTarget(program.size(), nullptr);
+    std::vector<std::string> targetNames;
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        const ProgramStep& step = program[i];
+        if (step.op == StepOp::Work)
+            continue;
+        const auto known = std::find(targetNames.begin(), targetNames.end(), step.object);
+        if (known != targetNames.end()) {
+            stepTarget[i] = targets[std::size_t(known - targetNames.begin())].get();
+            continue;
+        }
+        const auto binding = std::find_if(args.bindings.begin(), args.bindings.end(),
+            [&](const WorkerArgs::Binding& b) { return b.object == step.object; });
+        if (binding == args.bindings.end())
+            return fail(slot, hooks,
+                Error { ErrorCode::InvalidArgument, 0, "run program", step.object,
+                    "No --bind for this object; ipclab-worker is started by ipclab or ipclab-cli" },
+                2);
+        auto target = openProgramTarget(binding->address);
+        if (!target)
+            return fail(slot, hooks, target.error(), 3);
+        targetNames.push_back(step.object);
+        targets.push_back(std::move(*target));
+        stepTarget[i] = targets.back().get();
+    }
+    // The release that gives back what each acquire took (validation guarantees there is one), so a stop in the
+    // middle of a pass can let go of what is held, as leaving a `with` block does.
+    std::vector<std::size_t> releaseOf(program.size(), 0);
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        if (program[i].op != StepOp::Acquire)
+            continue;
+        for (std::size_t k = i + 1; k < program.size(); ++k) {
+            if (program[k].op == StepOp::Release && program[k].object == program[i].object) {
+                releaseOf[i] = k;
+                break;
+            }
+        }
+    }
+    std::vector<std::uint64_t> done(program.size(), 0), missed(program.size(), 0);
+    auto count = [&](std::size_t i, std::vector<std::uint64_t>& counter, std::atomic<std::uint64_t>* published) {
+        published[i].store(++counter[i], std::memory_order_relaxed);
+    };
+    std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
+    auto releaseHeld = [&]() -> Status {
+        while (!held.empty()) {
+            const std::size_t a = held.back();
+            held.pop_back();
+            if (Status st = stepTarget[a]->release(); !st)
+                return st;
+            count(releaseOf[a], done, slot.stepDone);
+        }
+        return {};
+    };
+    std::uint64_t passes = 0;
+    std::int64_t value = 0; // the register a read fills and a write adds to
+    std::uint64_t nextDue = monotonicNs();
+    hooks.enter(WorkerState::Running);
+    while (!hooks.stopRequested() && (args.spec.count == 0 || passes < args.spec.count)) {
+        if (slot.ctlPaused.load(std::memory_order_relaxed)) {
+            hooks.enter(WorkerState::Paused);
+            sleepUntilNs(monotonicNs() + 10'000'000);
+            nextDue = monotonicNs();
+            continue;
+        }
+        const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
+        if (rateMilli > 0) {
+            const std::uint64_t now = monotonicNs();
+            if (now < nextDue) {
+                if (hooks.state() != WorkerState::Running)
+                    hooks.enter(WorkerState::Running);
+                sleepUntilNs(std::min(nextDue, now + 100'000'000));
+                continue;
+            }
+            const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
+            nextDue = (now - nextDue > 100'000'000) ? now + interval : nextDue + interval;
+        }
+        bool completed = true;
+        for (std::size_t i = 0; i < program.size() && completed; ++i) {
+            if (hooks.stopRequested()) {
+                completed = false;
+                break;
+            }
+            const ProgramStep& step = program[i];
+            slot.step.store(std::uint32_t(i), std::memory_order_relaxed);
+            slot.stepSinceNs.store(monotonicNs(), std::memory_order_relaxed);
+            if (hooks.state() != WorkerState::Running)
+                hooks.enter(WorkerState::Running);
+            switch (step.op) {
+            case StepOp::Acquire: {
+                slot.holding.store(1, std::memory_order_release); // in doubt: killed now, it may hold it
+                std::optional<Duration> timeout;
+                if (step.timeoutMs)
+                    timeout = std::chrono::milliseconds(*step.timeoutMs);
+                auto got = stepTarget[i]->acquire(timeout, hooks);
+                if (!got) {
+                    slot.holding.store(0, std::memory_order_release);
+                    if (got.error().code == ErrorCode::Interrupted) {
+                        completed = false;
+                        break;
+                    }
+                    (void)releaseHeld();
+                    return fail(slot, hooks, got.error(), 4);
+                }
+                if (!*got) {
+                    slot.holding.store(0, std::memory_order_release);
+                    count(i, missed, slot.stepMissed);
+                    completed = false; // the rest of the pass is skipped, and the pass is not counted
+                    break;
+                }
+                held.push_back(i);
+                count(i, done, slot.stepDone);
+                slot.holding.store(0, std::memory_order_release);
+                break;
+            }
+            case StepOp::Release: {
+                const auto h = std::find_if(
+                    held.rbegin(), held.rend(), [&](std::size_t a) { return program[a].object == step.object; });
+                if (h != held.rend())
+                    held.erase(std::next(h).base());
+                if (Status st = stepTarget[i]->release(); !st) {
+                    (void)releaseHeld();
+                    return fail(slot, hooks, st.error(), 4);
+                }
+                count(i, done, slot.stepDone);
+                break;
+            }
+            case StepOp::Read:
+                value = stepTarget[i]->read(step.cell);
+                count(i, done, slot.stepDone);
+                break;
+            case StepOp::Write:
+                slot.holding.store(1, std::memory_order_release); // killed now, the store may or may not be in
+                stepTarget[i]->write(step.cell, value + step.add);
+                count(i, done, slot.stepDone);
+                slot.holding.store(0, std::memory_order_release);
+                break;
+            case StepOp::Work:
+                simulateWork(step.us);
+                count(i, done, slot.stepDone);
+                break;
+            }
+        }
+        if (!completed) {
+            // A timed-out acquire ends the pass (its later steps are skipped); a stop ends the loop. Either way
+            // what this pass holds is given back.
+            if (Status st = releaseHeld(); !st)
+                return fail(slot, hooks, st.error(), 4);
+            continue;
+        }
+        ++passes;
+        slot.messages.store(passes, std::memory_order_relaxed);
+        if (args.telemetry)
+            slot.heartbeatNs.store(monotonicNs(), std::memory_order_relaxed);
+        simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
+    }
+    if (Status st = releaseHeld(); !st)
+        return fail(slot, hooks, st.error(), 4);
+    slot.messages.store(passes, std::memory_order_relaxed);
+    hooks.enter(WorkerState::Finished);
+    return 0;
+}
+
 template <typename T> bool parseNumber(std::string_view text, T& out)
 {
     char* end = nullptr;
@@ -354,6 +522,15 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
     if (a.spec.crashInLockAfter > 0) {
         argv.push_back("--crash-in-lock-after");
         argv.push_back(std::to_string(a.spec.crashInLockAfter));
+    }
+    if (a.spec.role == Role::Program) {
+        argv.push_back("--program");
+        argv.push_back(programText(a.spec.program));
+        for (const WorkerArgs::Binding& b : a.bindings) {
+            argv.push_back("--bind");
+            argv.push_back(b.object + "=" + transportName(b.address.transport) + ":"
+                + std::to_string(b.address.capacity) + ":" + b.address.name);
+        }
     }
     if (a.listenFd >= 0) {
         argv.push_back("--listen-fd");
@@ -386,8 +563,29 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
         else if (key == "--slot")
             ok = parseNumber(value, a.slot);
         else if (key == "--role") {
-            ok = value == "producer" || value == "consumer";
-            a.spec.role = value == "consumer" ? Role::Consumer : Role::Producer;
+            ok = value == "producer" || value == "consumer" || value == "program";
+            a.spec.role = value == "consumer" ? Role::Consumer : value == "program" ? Role::Program : Role::Producer;
+        } else if (key == "--program") {
+            auto program = parseProgramText(value);
+            if (!program)
+                return bad("Bad --program: " + program.error().hint);
+            a.spec.program = std::move(*program);
+        } else if (key == "--bind") {
+            // NAME=TRANSPORT:CAPACITY:OSNAME (the OS name may itself hold ':' only after the second one)
+            const std::size_t eq = value.find('=');
+            const std::size_t c1 = eq == std::string_view::npos ? eq : value.find(':', eq + 1);
+            const std::size_t c2 = c1 == std::string_view::npos ? c1 : value.find(':', c1 + 1);
+            ok = c2 != std::string_view::npos;
+            if (ok) {
+                WorkerArgs::Binding b;
+                b.object = std::string(value.substr(0, eq));
+                auto t = parseTransport(value.substr(eq + 1, c1 - eq - 1));
+                ok = t.has_value() && parseNumber(value.substr(c1 + 1, c2 - c1 - 1), b.address.capacity);
+                if (t)
+                    b.address.transport = *t;
+                b.address.name = std::string(value.substr(c2 + 1));
+                a.bindings.push_back(std::move(b));
+            }
         } else if (key == "--transport") {
             auto t = parseTransport(value);
             ok = t.has_value();
@@ -421,6 +619,12 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
             return bad("Unknown option " + std::string(key));
         if (!ok)
             return bad("Bad value '" + std::string(value) + "' for " + std::string(key));
+    }
+    if (a.spec.role == Role::Program) {
+        if (a.board.empty() || a.spec.program.empty())
+            return bad("--board and --program are required for a program");
+        a.role = a.spec.role;
+        return a;
     }
     if (a.board.empty() || a.object.empty())
         return bad("--board and --object are required");
@@ -458,12 +662,20 @@ int runWorker(const WorkerArgs& args)
     // Tests only (tst_runner): a producer killed between taking a lock and publishing that it holds it.
     if (const char* n = std::getenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK"); n && args.role == Role::Producer)
         hooks.dieTakingLockAt(std::strtoull(n, nullptr, 10));
-    return args.role == Role::Producer ? runProducer(args, slot, hooks) : runConsumer(args, slot, hooks);
+    switch (args.role) {
+    case Role::Producer:
+        return runProducer(args, slot, hooks);
+    case Role::Consumer:
+        return runConsumer(args, slot, hooks);
+    case Role::Program:
+        return runProgram(args, slot, hooks);
+    }
+    return 2;
 }
 
 namespace {
 constexpr const char* WorkerUsage
-    = "ipclab-worker: one producer or consumer process of IPC Lab.\n"
+    = "ipclab-worker: one producer, consumer or program process of IPC Lab.\n"
       "\n"
       "ipclab and ipclab-cli start one for each worker of a scenario, with the names of the run's IPC object and\n"
       "telemetry board; run those instead of starting it by hand. It moves checksummed frames through the object,\n"
@@ -473,7 +685,9 @@ constexpr const char* WorkerUsage
       "Usage: ipclab-worker --board NAME --object NAME [options]\n"
       "  --board NAME            the run's telemetry board (a POSIX shared memory name)\n"
       "  --slot N                its slot in the board, also the producer id in its frames (default 0)\n"
-      "  --role ROLE             producer (default) or consumer\n"
+      "  --role ROLE             producer (default), consumer or program\n"
+      "  --program STEPS         a program's steps, e.g. \"read counter[0]; write counter[0] +1\"\n"
+      "  --bind NAME=KIND:N:OS   where a program's object NAME lives (kind, cells or permits, OS name)\n"
       "  --transport KIND        mq (default), fifo, socket, shm-ring, shm-value or shm-spsc\n"
       "  --object NAME           the object's POSIX name (mq, shm-*) or path (fifo, socket)\n"
       "  --object-size BYTES     the object's largest frame, 32..1048576 (default 64)\n"
@@ -481,7 +695,7 @@ constexpr const char* WorkerUsage
       "  --size BYTES            size of the frames it sends\n"
       "  --rate N                messages per second, 0 = as fast as it can (default)\n"
       "  --work-us N             simulated work per message, in microseconds\n"
-      "  --count N               stop after N messages, 0 = no limit (default)\n"
+      "  --count N               stop after N messages (programs: passes), 0 = no limit (default)\n"
       "  --priority N            mq priority of what it sends\n"
       "  --name NAME             the worker's name in the scenario\n"
       "  --listen-fd FD          socket consumer: the inherited listening descriptor\n"

@@ -99,10 +99,19 @@ private slots:
             names << QString::fromStdString(b.name);
         for (const char* required : { "producer-consumer-mq", "producer-consumer-fifo", "producer-consumer-socket",
                  "producer-consumer-shm-ring", "producer-consumer-shm-value", "fast-producer-slow-consumer",
-                 "slow-producer-fast-consumer", "bounded-buffer-3x2", "shared-value-lost-updates" })
+                 "slow-producer-fast-consumer", "bounded-buffer-3x2", "shared-value-overwritten", "counter-race",
+                 "counter-race-locked", "semaphore-pool" })
             QVERIFY2(names.contains(required), required);
         QVERIFY(names.contains(DefaultScenarioName));
         QCOMPARE(names.removeDuplicates(), 0);
+    }
+
+    // The scenario was renamed for what it shows (overwritten values, not lost updates); the old name still works.
+    void renamedScenarioKeepsItsOldName()
+    {
+        auto old = resolveScenario("shared-value-lost-updates");
+        QVERIFY2(old, old ? "" : old.error().message().c_str());
+        QCOMPARE(old->name, std::string("shared-value-overwritten"));
     }
 
     void bundledScenarioLoads_data()

@@ -7,10 +7,12 @@
 
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
+#include "ipccore/scenario.h"
 #include "ipccore/transport.h"
 
 #include <QtTest>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -33,6 +35,18 @@ public:
             blocked = state;
     }
     bool stopRequested() override { return blocked.has_value(); }
+    std::optional<WorkerState> blocked;
+};
+
+// Records what a wait was for, and never asks it to stop (for waits with a timeout of their own).
+class RecordWaits final : public WaitHooks {
+public:
+    void enter(WorkerState state) override
+    {
+        if (isBlocked(state))
+            blocked = state;
+    }
+    bool stopRequested() override { return false; }
     std::optional<WorkerState> blocked;
 };
 
@@ -113,11 +127,14 @@ class TestTransportTable : public QObject {
         return c;
     }
 
-    static void rows()
+    // The rows producers and consumers use, or the rows only programs use.
+    static void rows(bool messages = true)
     {
         QTest::addColumn<TransportKind>("kind");
-        for (const TransportTraits& row : transportTable())
-            QTest::addRow("%s", row.name) << row.kind;
+        for (const TransportTraits& row : transportTable()) {
+            if (row.carriesMessages == messages)
+                QTest::addRow("%s", row.name) << row.kind;
+        }
     }
 
 private slots:
@@ -126,7 +143,7 @@ private slots:
     void everyKindHasItsRow()
     {
         const auto table = transportTable();
-        QCOMPARE(table.size(), std::size_t(TransportKind::ShmSpsc) + 1);
+        QCOMPARE(table.size(), std::size_t(TransportKind::Semaphore) + 1);
         for (std::size_t i = 0; i < table.size(); ++i) {
             QCOMPARE(std::size_t(table[i].kind), i);
             QCOMPARE(&traits(table[i].kind), &table[i]);
@@ -227,6 +244,9 @@ private slots:
             QCOMPARE(sent, 2 * Capacity); // the capacity field did not stop it
             QCOMPARE(hooks.blocked, std::nullopt);
             break;
+        case CapacityUnit::Cells:
+        case CapacityUnit::Permits:
+            QFAIL("a row that carries messages counts its capacity in messages or bytes");
         }
         QCOMPARE(capacityInMessages(kind), row.capacity == CapacityUnit::Messages);
     }
@@ -289,6 +309,73 @@ private slots:
         Channel c = create(kind, "lock");
         QVERIFY(c.object);
         QCOMPARE(c.object->lockValue(), hasLock(traits(kind)) ? 1 : -1); // free, or no lock at all
+    }
+
+    // The rows only programs use: producers and consumers are refused with the row's reason, the endpoints refuse
+    // to open, and the program target does what the capacity says (cells to read and write; permits to take).
+    void programRowsRefuseMessages_data() { rows(false); }
+    void programRowsRefuseMessages()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        QCOMPARE(std::string(transportName(kind)), std::string(row.name));
+        QCOMPARE(parseTransport(row.name), std::optional(kind));
+        const std::vector<TransportKind> queueing = queueingTransports();
+        QVERIFY(std::find(queueing.begin(), queueing.end(), kind) == queueing.end());
+        const ObjectSpec object { "o", kind, Capacity, FrameBytes };
+        for (const Role role : { Role::Producer, Role::Consumer }) {
+            const Status st = validateWorker(WorkerSpec { "w", role, "o" }, object);
+            QVERIFY(!st);
+            QVERIFY2(st.error().hint.find(row.workerLimitWhy) != std::string::npos, st.error().hint.c_str());
+        }
+        Channel c = create(kind, "prog");
+        QVERIFY(c.object);
+        StopWhenBlocked hooks;
+        QCOMPARE(openProducer(c.address, hooks).error().code, ErrorCode::NotSupported);
+        QCOMPARE(openConsumer(c.address).error().code, ErrorCode::NotSupported);
+        QCOMPARE(displayedCapacity(object), Capacity);
+    }
+
+    void programRowsDoWhatTheCapacitySays_data() { rows(false); }
+    void programRowsDoWhatTheCapacitySays()
+    {
+        QFETCH(TransportKind, kind);
+        const TransportTraits& row = traits(kind);
+        Channel c = create(kind, "steps");
+        QVERIFY(c.object);
+        auto target = openProgramTarget(c.address);
+        QVERIFY2(target, target ? "" : target.error().message().c_str());
+        RecordWaits hooks;
+        switch (row.capacity) {
+        case CapacityUnit::Cells:
+            QCOMPARE(c.object->cells(), std::vector<std::int64_t>(Capacity, 0));
+            (*target)->write(Capacity - 1, 42);
+            QCOMPARE((*target)->read(Capacity - 1), 42);
+            QCOMPARE(c.object->cells().back(), 42); // the runner's mapping sees the worker's write
+            // The lock: free, taken once, then a try and a short timed wait both fail without blocking for ever.
+            QCOMPARE(c.object->semaphores().at(0).value, 1);
+            QCOMPARE(*(*target)->acquire(std::nullopt, hooks), true);
+            QCOMPARE(*(*target)->acquire(std::chrono::milliseconds(0), hooks), false);
+            QCOMPARE(*(*target)->acquire(std::chrono::milliseconds(20), hooks), false);
+            QVERIFY((*target)->release());
+            QCOMPARE(c.object->semaphores().at(0).value, 1);
+            break;
+        case CapacityUnit::Permits: {
+            QCOMPARE(c.object->semaphores().at(0).value, int(Capacity));
+            for (std::uint32_t i = 0; i < Capacity; ++i)
+                QCOMPARE(*(*target)->acquire(std::chrono::milliseconds(0), hooks), true);
+            QCOMPARE(c.object->semaphores().at(0).value, 0);
+            const std::uint64_t before = monotonicNs();
+            QCOMPARE(*(*target)->acquire(std::chrono::milliseconds(50), hooks), false);
+            QVERIFY(monotonicNs() - before >= 50'000'000ull); // it did wait the timeout
+            QCOMPARE(hooks.blocked, std::optional(WorkerState::WaitingLock));
+            QVERIFY((*target)->release());
+            QCOMPARE(c.object->semaphores().at(0).value, 1);
+            break;
+        }
+        default:
+            QFAIL("a row only programs use counts cells or permits");
+        }
     }
 
     void prioritiesReorderWhenTheRowSays_data() { rows(); }

@@ -187,7 +187,8 @@ private slots:
                 QVERIFY2(l.lostWithDeadWorkers <= std::uint64_t(kills), qPrintable(detail));
         }
         QVERIFY(report.integrity.exact);
-        QVERIFY(report.integrity.sent > 0);
+        // Something happened: messages for queues, writes to a shared array, permits taken from a semaphore.
+        QVERIFY(report.integrity.sent > 0 || report.integrity.writes > 0 || report.integrity.acquires > 0);
         runner->reset();
         const QStringList left = ipctest::leftoverObjects(QString::fromStdString(stripSlash(prefix)));
         QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));

@@ -7,6 +7,7 @@
 // Endpoints move whole frames (see framing.h). They wait in slices of at most 100 ms, telling WaitHooks what they
 // wait for and asking it whether to stop, so a worker can always be stopped between messages.
 
+#include "ipccore/clock.h"
 #include "ipccore/result.h"
 #include "ipccore/scenario.h"
 #include "ipccore/semaphore_value.h"
@@ -15,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -112,6 +114,8 @@ public:
     virtual std::uint64_t drainLeftovers() { return 0; }
     // Listening descriptor to hand to socket consumers; -1 otherwise.
     virtual int listenFd() const { return -1; }
+    // shm-array: the value of every cell now (read without the lock, as a reader in Python would); empty elsewhere.
+    virtual std::vector<std::int64_t> cells() { return {}; }
 
     // Recovery after a worker died holding something (shm-ring, shm-value). The runner calls these only when the
     // object's `repair` is on, and only after it has checked that no live worker holds the lock.
@@ -138,6 +142,22 @@ protected:
     { }
     ChannelAddress m_address;
 };
+
+// The objects programs use directly (shm-array, semaphore), as a worker's program step sees them. The waits are
+// cut into slices like the endpoints' waits, so a stop is seen within 100 ms.
+class ProgramTarget {
+public:
+    virtual ~ProgramTarget() = default;
+    // Takes the array's lock or one permit of the semaphore. No timeout: waits until it gets it (or a stop, then
+    // Interrupted). A timeout of 0 tries once; otherwise waits at most that long on CLOCK_MONOTONIC. Returns false
+    // when it did not get it in time.
+    virtual Result<bool> acquire(std::optional<Duration> timeout, WaitHooks& hooks) = 0;
+    virtual Status release() = 0;
+    // shm-array only (validation keeps other objects from these steps). cell < the array's cells.
+    virtual std::int64_t read(std::uint32_t /*cell*/) { return 0; }
+    virtual void write(std::uint32_t /*cell*/, std::int64_t /*value*/) { }
+};
+Result<std::unique_ptr<ProgramTarget>> openProgramTarget(const ChannelAddress& address);
 
 // Layout of the shm-ring and shm-value objects, shared by the endpoints, the runner and the fault tests.
 namespace shmlayout {
@@ -169,6 +189,19 @@ struct ValueHeader {
 constexpr std::size_t ValueHeaderBytes = 128;
 static_assert(sizeof(ValueHeader) <= ValueHeaderBytes);
 std::size_t valueBytes(std::uint32_t messageSize);
+
+// shm-array: the header, then one 64-bit integer per cell, each loaded and stored as a whole (an atomic without
+// read-modify-write, so an unlocked `x = a[0]; a[0] = x + 1` loses updates exactly as Python's does). The lock is
+// the named semaphore "<name>.lock".
+constexpr std::uint32_t ArrayMagic = 0x49504c41; // "IPLA"
+struct ArrayHeader {
+    std::uint32_t magic;
+    std::uint32_t version;
+    std::uint32_t cells;
+    std::uint32_t reserved;
+};
+constexpr std::size_t ArrayHeaderBytes = 64;
+std::size_t arrayBytes(std::uint32_t cells);
 
 constexpr std::uint32_t SpscMagic = 0x49504c53; // "IPLS"
 

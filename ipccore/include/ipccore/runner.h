@@ -13,6 +13,7 @@
 // Thread affinity: call start(), sample(), the controls and stop() from one thread. Workers are spawned from it, and
 // Linux delivers PR_SET_PDEATHSIG when the *spawning thread* exits, so that thread must outlive the run.
 
+#include "ipccore/ledger.h"
 #include "ipccore/result.h"
 #include "ipccore/scenario.h"
 #include "ipccore/semaphore_value.h"
@@ -40,9 +41,17 @@ struct WorkerStatus {
     std::string object; // ObjectSpec::name
     TransportKind transport = TransportKind::Mq;
     pid_t pid = 0;
+    pid_t ppid = 0; // its parent: the process that runs the runner (what os.getppid() returns in the worker)
     WorkerState state = WorkerState::Starting;
     double stateSeconds = 0; // time in the current state
     std::string waitingOn; // what a blocked worker waits for, e.g. "buffer: empty slots (sem)"
+    // Programs: the step it is on ("read counter[0]"), its index, for how long, and per step what was done and
+    // what was missed (an acquire that timed out). messages counts whole passes through the program.
+    std::string step;
+    std::uint32_t stepIndex = 0;
+    double stepSeconds = 0;
+    std::vector<std::uint64_t> stepDone;
+    std::vector<std::uint64_t> stepMissed;
     std::uint64_t messages = 0;
     std::uint64_t bytes = 0;
     double msgsPerS = 0; // over the last sample interval
@@ -58,6 +67,9 @@ struct WorkerStatus {
     int exitCode = -1; // when exited normally
     int termSignal = 0; // when killed by a signal
     std::string exitText; // "exited 0", "killed by SIGKILL", "stopped on error: ..."
+    // Python's Process.exitcode once it has ended: the exit status, or minus the signal that killed it (-15 after
+    // SIGTERM). 0 while alive (check `alive`).
+    int exitcode = 0;
     // Errors the worker went on after (see WorkerSlot::errorCount), and the latest one as a sentence naming the
     // errno, the limit and the remedy (empty when none).
     std::uint64_t errors = 0;
@@ -74,33 +86,7 @@ struct ObjectStatus {
     std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
     std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
     std::vector<SemaphoreValue> semaphores;
-};
-
-struct Ledger {
-    std::uint64_t sent = 0;
-    std::uint64_t received = 0;
-    std::uint64_t left = 0; // still in the object at stop
-    std::uint64_t lost = 0; // queues: sent - received - left when positive; shm-value: overwritten values
-    std::uint64_t duplicated = 0;
-    std::uint64_t corrupt = 0;
-    std::uint64_t outOfOrder = 0; // informational (several consumers, priorities)
-    // Messages that died with killed workers: a consumer killed with a message in hand (at most one per kill).
-    std::uint64_t lostWithDeadWorkers = 0;
-    // Messages a producer sent but was killed before counting (at most one per kill); included in `sent`.
-    std::uint64_t sentByDeadUncounted = 0;
-    // Errors the workers on the object went on after (a socket consumer's accept4 failing with EMFILE). The counts
-    // can balance while such a worker did only part of its work, so any error makes the ledger not exact.
-    std::uint64_t workerErrors = 0;
-    // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
-    // consumers can have held, nothing duplicated or corrupt, and no worker error.
-    bool exact = false;
-    // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
-    // seen counting a message before its producer has: never shown below zero.
-    std::int64_t inFlight() const
-    {
-        return std::max<std::int64_t>(
-            0, std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers));
-    }
+    std::vector<std::int64_t> cells; // shm-array: every cell's value
 };
 
 struct RunEvent {
@@ -132,6 +118,9 @@ struct WorkerSummary {
     std::string exitText;
     std::uint64_t errors = 0; // as WorkerStatus::errors and errorText
     std::string errorText;
+    // Programs: each step's text and what it did (messages counts passes).
+    std::vector<std::string> steps;
+    std::vector<std::uint64_t> stepDone, stepMissed;
 };
 
 struct ObjectSummary {
@@ -142,6 +131,7 @@ struct ObjectSummary {
     std::int64_t depthMin = 0, depthMax = 0;
     double depthMean = 0;
     std::vector<std::string> semaphoreText; // "empty 0..8 (last 3)"
+    std::vector<std::int64_t> cells; // shm-array: the cells at stop
     Ledger ledger;
 };
 

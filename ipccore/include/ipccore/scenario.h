@@ -1,10 +1,12 @@
 #pragma once
 
-// A scenario: the IPC objects of an experiment and the producer/consumer workers that use them, loaded from JSON.
+// A scenario: the IPC objects of an experiment and the workers that use them (producers, consumers, and programs
+// of steps), loaded from JSON.
 // Every value is validated once here, with the offending field named ("workers[2].rate: ..."), so the runner, the
 // CLI and the GUI can trust a Scenario they hold.
 
 #include "ipccore/limits.h"
+#include "ipccore/program.h"
 #include "ipccore/result.h"
 #include "ipccore/telemetry.h"
 #include "ipccore/transport.h"
@@ -20,7 +22,8 @@ namespace ipccore {
 struct ObjectSpec {
     std::string name; // short name, [A-Za-z0-9_-]{1,48}; the OS name gets the run prefix
     TransportKind transport = TransportKind::Mq;
-    std::uint32_t capacity = 8; // messages (mq depth, ring slots); ignored by fifo/socket/shm-value
+    // messages (mq depth, ring slots), cells (shm-array) or permits (semaphore); ignored by fifo/socket/shm-value
+    std::uint32_t capacity = 8;
     std::uint32_t messageSize = 64; // largest frame in bytes, header included
     // shm-ring / shm-value: when a worker dies holding the lock or a slot token, the runner gives them back after
     // checking the ring. false shows the naive behaviour: everyone freezes (the dead-lock-holder lesson).
@@ -30,18 +33,20 @@ struct ObjectSpec {
 struct WorkerSpec {
     std::string name; // short name, unique in the scenario
     Role role = Role::Producer;
-    std::string object; // ObjectSpec::name it uses
-    double rate = 0; // messages per second; 0 = as fast as possible
+    std::string object; // ObjectSpec::name it uses; empty for a program, whose steps name their objects
+    double rate = 0; // messages (programs: passes) per second; 0 = as fast as possible
     std::uint32_t messageSize = 64; // frame bytes (>= 32, <= the object's messageSize)
     std::uint32_t workUs = 0; // simulated work per message (sleeps), microseconds
-    std::uint64_t count = 0; // messages to move, then finish; 0 = until stopped
+    std::uint64_t count = 0; // messages to move (programs: passes), then finish; 0 = until stopped
     std::uint32_t priority = 0; // mq only, 0..32767
     // Fault injection for teaching: the worker kills itself (SIGKILL) while holding the lock, the Nth time it
     // takes it (shm-ring workers, shm-value writers). 0 = never.
     std::uint64_t crashInLockAfter = 0;
+    ProgramSteps program {}; // Role::Program: the steps it repeats (program.h)
 };
 
-// Whose messages count as what got through an object: its consumers', or its producers' when readers only look.
+// Whose messages count as what got through an object: its consumers', or its producers' when readers only look;
+// a program's passes always count.
 bool countsThroughput(TransportKind transport, Role role);
 // ObjectSpec::capacity as a person should see it: messages that fit, 1 for a shared value, 0 for a byte stream
 // whose kernel buffer is not counted in messages.
@@ -68,6 +73,8 @@ constexpr std::uint32_t MinMessageSize = 32; // the frame header
 constexpr std::uint32_t MaxStreamMessageSize = 65536; // fifo and socket
 constexpr std::uint32_t MaxShmMessageSize = 1u << 20;
 constexpr std::uint32_t MaxRingCapacity = 4096;
+constexpr std::uint32_t MaxArrayCells = 4096;
+constexpr std::uint32_t MaxPermits = 65535;
 constexpr std::size_t MaxObjects = 32;
 constexpr std::size_t MaxWorkers = 128;
 constexpr double MaxRate = 10'000'000;
@@ -90,7 +97,13 @@ std::uint64_t objectSlotBytes(const ObjectSpec& object);
 std::uint64_t objectShmBytes(const ObjectSpec& object);
 
 Status validateObject(const ObjectSpec& object, const MqLimits& limits, std::string_view field = "object");
+// A producer or consumer against its object; for a program only the fields that do not depend on objects (see
+// validateProgram).
 Status validateWorker(const WorkerSpec& worker, const ObjectSpec& object, std::string_view field = "worker");
+// A program's steps against the scenario's objects: each names an object that exists and can do that step, cells
+// are in range, and every acquire is given back by a release of the same object later in the program.
+Status validateProgram(
+    const WorkerSpec& worker, const std::vector<ObjectSpec>& objects, std::string_view field = "worker");
 // Whole-scenario checks: unique names, references, and per-transport rules (a FIFO has one consumer; a FIFO with
 // several producers needs frames <= PIPE_BUF so writes stay atomic; shm-value has one consumer; shm-spsc has at
 // most one producer and one consumer). The objects together must fit in the free space of /dev/shm (read now with

@@ -4,6 +4,7 @@
 // counters and state; the controller is the only writer of the controls. Every field is a lock-free atomic, so
 // publishing costs a plain store per message (no lock, no system call), and a reader sees each field untorn.
 
+#include "ipccore/program.h"
 #include "ipccore/result.h"
 #include "ipccore/shared_memory.h"
 
@@ -13,7 +14,8 @@
 
 namespace ipccore {
 
-enum class Role : std::uint32_t { Producer = 0, Consumer = 1 };
+// Producer and consumer move messages through one object; a program runs its own steps over several (program.h).
+enum class Role : std::uint32_t { Producer = 0, Consumer = 1, Program = 2 };
 
 enum class WorkerState : std::uint32_t {
     Starting = 0,
@@ -75,6 +77,14 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> errorOperation; // WorkerErrorOp
     std::atomic<std::uint64_t> errorLimit;
     std::atomic<std::uint64_t> errorCount;
+    // Programs (Role::Program): the step it is on and since when, and per step how often it was done and how often
+    // it ended without doing it (an acquire that timed out or found the semaphore taken). A pass through the whole
+    // program counts as one of `messages`. `holding` is 1 while a write or an acquire is in doubt: a worker killed
+    // then may or may not have done it.
+    std::atomic<std::uint32_t> step;
+    std::atomic<std::uint64_t> stepSinceNs;
+    std::atomic<std::uint64_t> stepDone[ProgramLimits::MaxSteps];
+    std::atomic<std::uint64_t> stepMissed[ProgramLimits::MaxSteps];
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -95,7 +105,7 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    static constexpr std::uint32_t Version = 2; // 2: the error fields of WorkerSlot
+    static constexpr std::uint32_t Version = 3; // 2: the error fields of WorkerSlot; 3: the program fields
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

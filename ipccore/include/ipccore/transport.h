@@ -20,6 +20,10 @@ enum class TransportKind : std::uint32_t {
     ShmRing, // bounded buffer in shared memory guarded by three named semaphores (empty, full, mutex)
     ShmValue, // one shared slot that each write overwrites (multiprocessing.Value)
     ShmSpsc, // lock-free single-producer single-consumer ring in shared memory; sleeps on a futex only when idle
+    // Objects that programs use directly (see program.h); they carry no messages, so producers and consumers
+    // cannot use them.
+    ShmArray, // integers in shared memory with a lock beside them (multiprocessing.Array / Value)
+    Semaphore, // a named counting semaphore on its own (posix_ipc.Semaphore)
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -27,6 +31,8 @@ enum class CapacityUnit : std::uint8_t {
     Messages, // whole messages (mq depth, ring slots): a producer blocks when that many are inside
     KernelBytes, // ignored: the kernel buffers a byte stream (pipe or socket buffer) of its own size
     OneValue, // ignored: a single slot that each write replaces, so a writer never blocks for room
+    Cells, // integers in a shared array (1 for a Value)
+    Permits, // the semaphore's initial value: how many processes may hold it at once
 };
 
 struct TransportTraits {
@@ -34,6 +40,9 @@ struct TransportTraits {
     const char* name; // as written in scenario JSON and on the command line
     const char* description; // a few words for a person, e.g. "POSIX message queue"
     CapacityUnit capacity;
+    // Producers and consumers move framed messages through it. Otherwise only programs use it, with their own
+    // steps (read/write a cell, acquire/release), and message_size means nothing.
+    bool carriesMessages;
     // A byte stream: frames are found again by their headers, a damaged frame cannot be skipped over, and the
     // object's depth in messages cannot be seen without reading it.
     bool stream;
@@ -60,14 +69,15 @@ struct TransportTraits {
 
 // Every row, in TransportKind order.
 std::span<const TransportTraits> transportTable();
-// The transports whose reads consume, in table order: those with a throughput to race and a queue to watch.
+// The transports that carry messages and whose reads consume, in table order: those with a throughput to race and
+// a queue to watch.
 std::vector<TransportKind> queueingTransports();
 // The row of a transport (kind must be a TransportKind value).
 const TransportTraits& traits(TransportKind kind);
 
 const char* transportName(TransportKind kind); // traits(kind).name
 std::optional<TransportKind> parseTransport(std::string_view text);
-// True when consumers take messages out (everything but shm-value, whose readers only look).
+// True when consumers take messages out (every message transport but shm-value, whose readers only look).
 bool transportConsumes(TransportKind kind);
 inline bool hasLock(const TransportTraits& t)
 {

@@ -1,14 +1,15 @@
 #pragma once
 
-// ipclab-worker: one producer or consumer process. The runner starts it with the names of the objects and of the
-// telemetry board; see WorkerArgs for the command line. Runs until its count is done, a stop is requested
-// (SIGTERM or the board's stop control), or its controller dies (PR_SET_PDEATHSIG, set by the runner).
+// ipclab-worker: one producer, consumer or program process. The runner starts it with the names of the objects and of
+// the telemetry board; see WorkerArgs for the command line. Runs until its count is done, a stop is requested (SIGTERM
+// or the board's stop control), or its controller dies (PR_SET_PDEATHSIG, set by the runner).
 //
 // Exit status: 0 after a normal stop, 2 for a bad command line, 3 when the IPC objects cannot be opened, 4 when a
 // transfer failed (the error is printed to stderr). `--help` and `--version` print the usage or the version and exit 0.
 // A failure the worker goes on after (a socket consumer's accept4 with EMFILE) is published in its board slot
 // (WorkerSlot::errorCount), so the runner can report it once and the run is not exact.
 
+#include "ipccore/channel.h"
 #include "ipccore/scenario.h"
 
 #include <string>
@@ -25,7 +26,13 @@ struct WorkerArgs {
     std::uint32_t objectMessageSize = 64; // the object's largest frame
     std::uint32_t capacity = 0; // ring slots
     int listenFd = -1; // socket consumers: inherited listening descriptor
-    WorkerSpec spec; // rate, size, work, count, priority
+    WorkerSpec spec; // rate, size, work, count, priority; the program's steps
+    // Programs: where each object their steps name lives (transport, OS name, capacity), by scenario name.
+    struct Binding {
+        std::string object;
+        ChannelAddress address;
+    };
+    std::vector<Binding> bindings;
     bool telemetry = true;
 };
 

@@ -1,0 +1,78 @@
+#pragma once
+
+// What went into an object and what came out, in the object's own terms: messages for queues and streams,
+// writes and lost updates for a shared array, acquires and releases for a semaphore. The runner fills one per
+// object while a run goes and a final one at stop; `exact` says the books balance.
+
+#include "ipccore/program.h"
+#include "ipccore/scenario.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ipccore {
+
+struct Ledger {
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::uint64_t left = 0; // still in the object at stop
+    std::uint64_t lost = 0; // queues: sent - received - left when positive; shm-value: overwritten values
+    std::uint64_t duplicated = 0;
+    std::uint64_t corrupt = 0;
+    std::uint64_t outOfOrder = 0; // informational (several consumers, priorities)
+    // Messages that died with killed workers: a consumer killed with a message in hand (at most one per kill).
+    std::uint64_t lostWithDeadWorkers = 0;
+    // Messages a producer sent but was killed before counting (at most one per kill); included in `sent`.
+    std::uint64_t sentByDeadUncounted = 0;
+    // Errors the workers on the object went on after (a socket consumer's accept4 failing with EMFILE). The counts
+    // can balance while such a worker did only part of its work, so any error makes the ledger not exact.
+    std::uint64_t workerErrors = 0;
+    // Programs' objects (see programObjectLedger). shm-array: the writes done, what they added up to (each write's
+    // +N), the sum of the cells, and the difference: updates lost because read-modify-writes overlapped.
+    // Semaphores: acquires, releases, acquires that timed out or found no permit, the value now, and the permits
+    // killed workers took with them (a POSIX semaphore has no undo).
+    std::uint64_t writes = 0;
+    std::int64_t increments = 0;
+    std::int64_t cellSum = 0;
+    std::int64_t lostUpdates = 0;
+    std::uint64_t acquires = 0;
+    std::uint64_t releases = 0;
+    std::uint64_t timeouts = 0;
+    std::int64_t permits = -1; // the semaphore's value now (at stop, final); -1 where there is none
+    std::uint64_t permitsHeldByDead = 0;
+    // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
+    // consumers can have held, nothing duplicated or corrupt, and no worker error.
+    bool exact = false;
+    // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
+    // seen counting a message before its producer has: never shown below zero.
+    std::int64_t inFlight() const
+    {
+        return std::max<std::int64_t>(
+            0, std::int64_t(sent) - std::int64_t(received) - std::int64_t(lost) - std::int64_t(lostWithDeadWorkers));
+    }
+};
+
+// One program worker as its object's ledger needs it: its steps, what its slot counted per step, and, if it was
+// killed, the step it died on and whether that step was in doubt (a write or an acquire that may have happened
+// without being counted).
+struct ProgramCounts {
+    const ProgramSteps* program = nullptr;
+    std::vector<std::uint64_t> done; // per step
+    std::vector<std::uint64_t> missed; // per step
+    bool killed = false;
+    std::uint32_t stepAtDeath = 0;
+    bool inDoubtAtDeath = false;
+    std::uint64_t errors = 0;
+};
+
+// The ledger of a shm-array or semaphore object, from the program workers' counts and the object as read now
+// (`cells` for an array, `semaphoreValue` for a semaphore). With final set (every worker has exited) the books
+// are judged: for an array, the cells may add up to less than the increments (lost updates), never to more than
+// what in-doubt writes of killed workers explain; for a semaphore, its value must equal the initial permits minus
+// what is still held, where only killed workers can still hold anything.
+Ledger programObjectLedger(const ObjectSpec& object, std::span<const ProgramCounts> workers,
+    std::span<const std::int64_t> cells, std::int64_t semaphoreValue, bool final);
+
+} // namespace ipccore

@@ -1,0 +1,67 @@
+#pragma once
+
+// A worker's program: the steps one process repeats, each one real IPC operation on a named object of the scenario
+// or a stretch of local work. Producer and consumer are the two simplest programs and keep their own fast loops
+// (worker.cpp); a worker with role "program" runs its steps in order, over and over, until its count of passes is
+// done or it is stopped.
+//
+//   acquire OBJ [timeout]  sem_wait on a semaphore object, or take a shared array's lock (Python: `with
+//                          v.get_lock():`). No timeout blocks; 0 tries once (sem_trywait, posix_ipc's BusyError);
+//                          N ms waits at most that long (sem_timedwait semantics, on CLOCK_MONOTONIC). A timed-out
+//                          acquire ends the pass: the steps after it are skipped, as code skips a `with` block.
+//   release OBJ            sem_post: gives back what an earlier acquire of OBJ in the same pass took.
+//   read OBJ[CELL]         loads one cell of a shared array into the worker's register (`x = v.value`).
+//   write OBJ[CELL] +N     stores register + N into the cell (`v.value = x + 1`). Between a read and its write
+//                          another process may write: that is the lost update of an unlocked `v.value += 1`.
+//   work US                local work of US microseconds (sleeping, so it does not steal CPU from the others).
+//
+// Every step is written as one line of text as well ("read counter[0]"), which is how the worker's command line
+// carries its program and how the window names the step a process is on.
+
+#include "ipccore/result.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ipccore {
+
+enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work };
+
+struct ProgramStep {
+    StepOp op = StepOp::Work;
+    std::string object; // scenario object name; empty for work
+    std::uint32_t cell = 0; // read / write: which cell of the array
+    std::int64_t add = 1; // write: the value stored is the register plus this
+    std::optional<std::uint32_t> timeoutMs; // acquire: none blocks, 0 tries once, N waits at most N ms
+    std::uint32_t us = 0; // work: microseconds
+};
+
+using ProgramSteps = std::vector<ProgramStep>;
+
+namespace ProgramLimits {
+constexpr std::size_t MaxSteps = 16; // the telemetry board keeps a counter per step
+constexpr std::uint32_t MaxTimeoutMs = 60'000;
+constexpr std::uint32_t MaxWorkUs = 1'000'000;
+} // namespace ProgramLimits
+
+const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work"
+std::optional<StepOp> parseStepOp(std::string_view text);
+
+// One line: "acquire pool 100ms", "acquire counter", "read counter[0]", "write counter[0] +1", "work 50us".
+std::string stepText(const ProgramStep& step);
+// The inverse of stepText; the error names the text and what is wrong with it.
+Result<ProgramStep> parseStepText(std::string_view text);
+// Steps joined by "; " and back (the worker's --program).
+std::string programText(const ProgramSteps& program);
+Result<ProgramSteps> parseProgramText(std::string_view text);
+
+// The same operation in the Python a student knows, e.g. "sem.acquire(timeout=0.1)", "x = counter[0]".
+std::string stepPython(const ProgramStep& step);
+
+// The objects a program names, each once, in order of first use.
+std::vector<std::string> programObjects(const ProgramSteps& program);
+
+} // namespace ipccore

@@ -1,0 +1,229 @@
+#include "ipccore/program.h"
+
+#include "sys_error.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace ipccore {
+
+namespace {
+
+constexpr std::pair<StepOp, const char*> OpNames[] = {
+    { StepOp::Acquire, "acquire" },
+    { StepOp::Release, "release" },
+    { StepOp::Read, "read" },
+    { StepOp::Write, "write" },
+    { StepOp::Work, "work" },
+};
+
+Error badStep(std::string_view text, const std::string& why)
+{
+    return detail::makeError(ErrorCode::InvalidArgument, "read program step", std::string(text), why);
+}
+
+// Seconds as Python writes them: 0.1, 2.5, 0 (no trailing zeros).
+std::string seconds(double s)
+{
+    std::string t = std::to_string(s);
+    while (t.ends_with('0'))
+        t.pop_back();
+    if (t.ends_with('.'))
+        t.pop_back();
+    return t;
+}
+
+template <typename T> bool parseInt(std::string_view s, T& out)
+{
+    if (s.empty())
+        return false;
+    if (s.front() == '+')
+        s.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && end == s.data() + s.size();
+}
+
+std::vector<std::string_view> words(std::string_view text)
+{
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ')
+            ++i;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] != ' ')
+            ++i;
+        if (i > start)
+            out.push_back(text.substr(start, i - start));
+    }
+    return out;
+}
+
+// "counter[3]" -> object "counter", cell 3.
+bool parseCellRef(std::string_view ref, std::string& object, std::uint32_t& cell)
+{
+    const std::size_t open = ref.find('[');
+    if (open == std::string_view::npos || ref.back() != ']' || open == 0)
+        return false;
+    object = std::string(ref.substr(0, open));
+    return parseInt(ref.substr(open + 1, ref.size() - open - 2), cell);
+}
+
+} // namespace
+
+const char* stepOpName(StepOp op)
+{
+    for (const auto& [o, name] : OpNames) {
+        if (o == op)
+            return name;
+    }
+    return "?";
+}
+
+std::optional<StepOp> parseStepOp(std::string_view text)
+{
+    for (const auto& [o, name] : OpNames) {
+        if (text == name)
+            return o;
+    }
+    return std::nullopt;
+}
+
+std::string stepText(const ProgramStep& s)
+{
+    const std::string op = stepOpName(s.op);
+    switch (s.op) {
+    case StepOp::Acquire:
+        return op + " " + s.object + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string());
+    case StepOp::Release:
+        return op + " " + s.object;
+    case StepOp::Read:
+        return op + " " + s.object + "[" + std::to_string(s.cell) + "]";
+    case StepOp::Write:
+        return op + " " + s.object + "[" + std::to_string(s.cell) + "] " + (s.add >= 0 ? "+" : "")
+            + std::to_string(s.add);
+    case StepOp::Work:
+        return op + " " + std::to_string(s.us) + "us";
+    }
+    return op;
+}
+
+Result<ProgramStep> parseStepText(std::string_view text)
+{
+    const std::vector<std::string_view> w = words(text);
+    if (w.empty())
+        return badStep(text, "An empty step; write e.g. 'read counter[0]'");
+    const auto op = parseStepOp(w[0]);
+    if (!op)
+        return badStep(text, "'" + std::string(w[0]) + "' is not a step (use acquire, release, read, write or work)");
+    ProgramStep s;
+    s.op = *op;
+    auto arity = [&](std::size_t lo, std::size_t hi, const char* form) -> std::optional<Error> {
+        if (w.size() < lo || w.size() > hi)
+            return badStep(text, std::string("Expected ") + form);
+        return std::nullopt;
+    };
+    switch (s.op) {
+    case StepOp::Acquire: {
+        if (auto e = arity(2, 3, "'acquire OBJECT' or 'acquire OBJECT 100ms'"))
+            return *e;
+        s.object = std::string(w[1]);
+        if (w.size() == 3) {
+            std::string_view t = w[2];
+            std::uint32_t ms = 0;
+            if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
+                return badStep(text, "The timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+            s.timeoutMs = ms;
+        }
+        break;
+    }
+    case StepOp::Release:
+        if (auto e = arity(2, 2, "'release OBJECT'"))
+            return *e;
+        s.object = std::string(w[1]);
+        break;
+    case StepOp::Read:
+        if (auto e = arity(2, 2, "'read OBJECT[CELL]'"))
+            return *e;
+        if (!parseCellRef(w[1], s.object, s.cell))
+            return badStep(text, "Expected OBJECT[CELL], e.g. counter[0]");
+        break;
+    case StepOp::Write:
+        if (auto e = arity(3, 3, "'write OBJECT[CELL] +N'"))
+            return *e;
+        if (!parseCellRef(w[1], s.object, s.cell))
+            return badStep(text, "Expected OBJECT[CELL], e.g. counter[0]");
+        if ((w[2].front() != '+' && w[2].front() != '-') || !parseInt(w[2], s.add))
+            return badStep(text, "Expected what to add to the value read, e.g. +1");
+        break;
+    case StepOp::Work: {
+        if (auto e = arity(2, 2, "'work 50us'"))
+            return *e;
+        std::string_view t = w[1];
+        if (!t.ends_with("us") || !parseInt(t.substr(0, t.size() - 2), s.us))
+            return badStep(text, "The work '" + std::string(t) + "' is not a whole number of us, e.g. 50us");
+        break;
+    }
+    }
+    return s;
+}
+
+std::string programText(const ProgramSteps& program)
+{
+    std::string out;
+    for (const ProgramStep& s : program)
+        out += (out.empty() ? "" : "; ") + stepText(s);
+    return out;
+}
+
+Result<ProgramSteps> parseProgramText(std::string_view text)
+{
+    ProgramSteps p;
+    while (!text.empty()) {
+        const std::size_t end = text.find(';');
+        auto step = parseStepText(text.substr(0, end));
+        if (!step)
+            return step.error();
+        p.push_back(std::move(*step));
+        if (end == std::string_view::npos)
+            break;
+        text.remove_prefix(end + 1);
+    }
+    if (p.empty())
+        return badStep(text, "A program needs at least one step");
+    return p;
+}
+
+std::string stepPython(const ProgramStep& s)
+{
+    switch (s.op) {
+    case StepOp::Acquire:
+        if (!s.timeoutMs)
+            return s.object + ".acquire()";
+        if (*s.timeoutMs == 0)
+            return s.object + ".acquire(timeout=0)";
+        return s.object + ".acquire(timeout=" + seconds(double(*s.timeoutMs) / 1000.0) + ")";
+    case StepOp::Release:
+        return s.object + ".release()";
+    case StepOp::Read:
+        return "x = " + s.object + "[" + std::to_string(s.cell) + "]";
+    case StepOp::Write:
+        return s.object + "[" + std::to_string(s.cell) + "] = x " + (s.add >= 0 ? "+ " : "- ")
+            + std::to_string(s.add >= 0 ? s.add : -s.add);
+    case StepOp::Work:
+        return "time.sleep(" + seconds(double(s.us) / 1e6) + ")";
+    }
+    return {};
+}
+
+std::vector<std::string> programObjects(const ProgramSteps& program)
+{
+    std::vector<std::string> out;
+    for (const ProgramStep& s : program) {
+        if (!s.object.empty() && std::find(out.begin(), out.end(), s.object) == out.end())
+            out.push_back(s.object);
+    }
+    return out;
+}
+
+} // namespace ipccore

@@ -1,0 +1,102 @@
+#include "ipccore/ledger.h"
+
+namespace ipccore {
+
+namespace {
+
+bool stepOn(const ProgramStep& step, StepOp op, const std::string& object)
+{
+    return step.op == op && step.object == object;
+}
+
+Ledger arrayLedger(
+    const ObjectSpec& o, std::span<const ProgramCounts> workers, std::span<const std::int64_t> cells, bool final)
+{
+    Ledger l;
+    std::int64_t doubtful = 0; // the most a killed worker's uncounted write can have added
+    for (const ProgramCounts& w : workers) {
+        l.workerErrors += w.errors;
+        const ProgramSteps& p = *w.program;
+        for (std::size_t i = 0; i < p.size() && i < w.done.size(); ++i) {
+            if (!stepOn(p[i], StepOp::Write, o.name))
+                continue;
+            l.writes += w.done[i];
+            l.increments += std::int64_t(w.done[i]) * p[i].add;
+        }
+        if (w.killed && w.inDoubtAtDeath && w.stepAtDeath < p.size() && stepOn(p[w.stepAtDeath], StepOp::Write, o.name))
+            doubtful += std::max<std::int64_t>(p[w.stepAtDeath].add, 0);
+    }
+    for (const std::int64_t c : cells)
+        l.cellSum += c;
+    // Each write stores what its worker read plus N, so with N >= 0 the cells can never hold more than the
+    // increments made; the only excess a correct run can show is a killed worker's write that landed uncounted.
+    std::int64_t extra = l.cellSum - l.increments;
+    if (extra > 0) {
+        const std::int64_t explained = std::min(extra, doubtful);
+        l.increments += explained;
+        l.writes += explained > 0 ? 1 : 0;
+        l.sentByDeadUncounted = std::uint64_t(explained);
+        extra -= explained;
+    }
+    l.lostUpdates = std::max<std::int64_t>(0, l.increments - l.cellSum);
+    bool negativeAdds = false;
+    for (const ProgramCounts& w : workers) {
+        for (const ProgramStep& s : *w.program)
+            negativeAdds = negativeAdds || (stepOn(s, StepOp::Write, o.name) && s.add < 0);
+    }
+    // With negative steps a lost update can raise the sum as well as lower it, so only the counts are judged.
+    l.exact = final && l.workerErrors == 0 && (negativeAdds || extra <= 0);
+    return l;
+}
+
+Ledger semaphoreLedger(const ObjectSpec& o, std::span<const ProgramCounts> workers, std::int64_t value, bool final)
+{
+    Ledger l;
+    std::uint64_t heldByKilled = 0, doubtful = 0;
+    for (const ProgramCounts& w : workers) {
+        l.workerErrors += w.errors;
+        const ProgramSteps& p = *w.program;
+        std::uint64_t acquired = 0, released = 0;
+        for (std::size_t i = 0; i < p.size() && i < w.done.size(); ++i) {
+            if (stepOn(p[i], StepOp::Acquire, o.name)) {
+                acquired += w.done[i];
+                l.timeouts += i < w.missed.size() ? w.missed[i] : 0;
+            } else if (stepOn(p[i], StepOp::Release, o.name))
+                released += w.done[i];
+        }
+        l.acquires += acquired;
+        l.releases += released;
+        if (w.killed) {
+            heldByKilled += acquired > released ? acquired - released : 0;
+            if (w.inDoubtAtDeath && w.stepAtDeath < p.size() && stepOn(p[w.stepAtDeath], StepOp::Acquire, o.name))
+                ++doubtful;
+        }
+    }
+    l.permits = value;
+    // A killed worker keeps what it acquired and did not release; one killed inside sem_wait may also hold the
+    // permit it was getting. The value tells which.
+    const std::int64_t expected = std::int64_t(o.capacity) - std::int64_t(l.acquires) + std::int64_t(l.releases);
+    const std::int64_t uncounted = expected - value; // permits taken without being counted
+    l.permitsHeldByDead = heldByKilled;
+    if (uncounted > 0 && std::uint64_t(uncounted) <= doubtful) {
+        l.permitsHeldByDead += std::uint64_t(uncounted);
+        l.acquires += std::uint64_t(uncounted);
+    }
+    const bool balanced = uncounted >= 0 && std::uint64_t(uncounted) <= doubtful;
+    // At stop only killed workers can still hold permits: every other worker let go of what it held as it left.
+    const bool onlyDeadHold = l.acquires - std::min(l.acquires, l.releases) == l.permitsHeldByDead;
+    l.exact = final && l.workerErrors == 0 && value >= 0 && balanced && onlyDeadHold;
+    return l;
+}
+
+} // namespace
+
+Ledger programObjectLedger(const ObjectSpec& object, std::span<const ProgramCounts> workers,
+    std::span<const std::int64_t> cells, std::int64_t semaphoreValue, bool final)
+{
+    if (object.transport == TransportKind::Semaphore)
+        return semaphoreLedger(object, workers, semaphoreValue, final);
+    return arrayLedger(object, workers, cells, final);
+}
+
+} // namespace ipccore

@@ -1,0 +1,217 @@
+// The objects programs use directly, with no messages in them:
+//   shm-array  integers in shared memory plus a lock, the named semaphore "<name>.lock" (multiprocessing.Array,
+//              and Value as an array of one; the lock is what `get_lock()` returns).
+//   semaphore  one named counting semaphore whose initial value is the object's capacity (posix_ipc.Semaphore).
+// The runner's side (ChannelObject) creates, samples and removes them; the worker's side (ProgramTarget) does the
+// program's steps on them.
+
+#include "program_objects.h"
+
+#include "ipccore/semaphore.h"
+#include "ipccore/shared_memory.h"
+#include "sys_error.h"
+
+#include <atomic>
+#include <new>
+
+namespace ipccore {
+
+namespace {
+
+constexpr Duration Slice = std::chrono::milliseconds(100);
+
+std::string lockName(const std::string& base)
+{
+    return base + ".lock";
+}
+
+bool isCode(const Status& st, ErrorCode code)
+{
+    return !st && st.error().code == code;
+}
+
+std::atomic_ref<std::int64_t> cellRef(const SharedMemory& shm, std::uint32_t cell)
+{
+    auto* cells = reinterpret_cast<std::int64_t*>(static_cast<std::byte*>(shm.data()) + shmlayout::ArrayHeaderBytes);
+    return std::atomic_ref<std::int64_t>(cells[cell]);
+}
+
+// sem_trywait first; then, unless told to try only once, sem_clockwait in slices of at most 100 ms until the
+// deadline, asking between slices whether to stop.
+Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeout, WaitHooks& hooks)
+{
+    Status st = sem.tryWait();
+    if (st)
+        return true;
+    if (!isCode(st, ErrorCode::WouldBlock))
+        return st.error();
+    if (timeout && timeout->count() == 0)
+        return false;
+    const std::uint64_t deadline = timeout ? monotonicNs() + std::uint64_t(timeout->count()) : 0;
+    hooks.enter(WorkerState::WaitingLock);
+    for (;;) {
+        if (hooks.stopRequested())
+            return detail::makeError(ErrorCode::Interrupted, "wait", sem.name(), "Stop requested");
+        Duration slice = Slice;
+        if (timeout) {
+            const std::uint64_t now = monotonicNs();
+            if (now >= deadline)
+                return false;
+            slice = std::min<Duration>(Slice, Duration(deadline - now));
+        }
+        st = sem.waitFor(slice);
+        if (st)
+            return true;
+        if (!isCode(st, ErrorCode::TimedOut))
+            return st.error();
+    }
+}
+
+class ArrayObject final : public ChannelObject {
+public:
+    ArrayObject(ChannelAddress address, SharedMemory shm, NamedSemaphore lock)
+        : ChannelObject(std::move(address))
+        , m_shm(std::move(shm))
+        , m_lock(std::move(lock))
+    { }
+    std::int64_t depth() override { return -1; }
+    std::vector<SemaphoreValue> semaphores() override
+    {
+        auto v = m_lock.value();
+        return { { "lock", m_lock.name(), v ? *v : -1 } };
+    }
+    std::vector<std::int64_t> cells() override
+    {
+        std::vector<std::int64_t> out(m_address.capacity);
+        for (std::uint32_t i = 0; i < m_address.capacity; ++i)
+            out[i] = cellRef(m_shm, i).load(std::memory_order_relaxed);
+        return out;
+    }
+
+private:
+    SharedMemory m_shm;
+    NamedSemaphore m_lock;
+};
+
+class SemaphoreObject final : public ChannelObject {
+public:
+    SemaphoreObject(ChannelAddress address, NamedSemaphore sem)
+        : ChannelObject(std::move(address))
+        , m_sem(std::move(sem))
+    { }
+    std::int64_t depth() override { return -1; }
+    std::vector<SemaphoreValue> semaphores() override
+    {
+        auto v = m_sem.value();
+        return { { "permits", m_sem.name(), v ? *v : -1 } };
+    }
+
+private:
+    NamedSemaphore m_sem;
+};
+
+class ArrayTarget final : public ProgramTarget {
+public:
+    ArrayTarget(SharedMemory shm, NamedSemaphore lock)
+        : m_shm(std::move(shm))
+        , m_lock(std::move(lock))
+    { }
+    Result<bool> acquire(std::optional<Duration> timeout, WaitHooks& hooks) override
+    {
+        return acquireSemaphore(m_lock, timeout, hooks);
+    }
+    Status release() override { return m_lock.post(); }
+    std::int64_t read(std::uint32_t cell) override { return cellRef(m_shm, cell).load(std::memory_order_relaxed); }
+    void write(std::uint32_t cell, std::int64_t value) override
+    {
+        cellRef(m_shm, cell).store(value, std::memory_order_relaxed);
+    }
+
+private:
+    SharedMemory m_shm;
+    NamedSemaphore m_lock;
+};
+
+class SemaphoreTarget final : public ProgramTarget {
+public:
+    explicit SemaphoreTarget(NamedSemaphore sem)
+        : m_sem(std::move(sem))
+    { }
+    Result<bool> acquire(std::optional<Duration> timeout, WaitHooks& hooks) override
+    {
+        return acquireSemaphore(m_sem, timeout, hooks);
+    }
+    Status release() override { return m_sem.post(); }
+
+private:
+    NamedSemaphore m_sem;
+};
+
+} // namespace
+
+std::size_t shmlayout::arrayBytes(std::uint32_t cells)
+{
+    return ArrayHeaderBytes + std::size_t(cells) * sizeof(std::int64_t);
+}
+
+namespace detail {
+
+std::vector<OsName> programObjectOsNames(const ChannelAddress& a)
+{
+    if (a.transport == TransportKind::ShmArray)
+        return { { "shm", a.name }, { "sem", lockName(a.name) } };
+    return { { "sem", a.name } };
+}
+
+Result<std::unique_ptr<ChannelObject>> createProgramObject(const ChannelAddress& a)
+{
+    if (a.transport == TransportKind::Semaphore) {
+        auto sem = NamedSemaphore::create(a.name, a.capacity);
+        if (!sem)
+            return sem.error();
+        return std::unique_ptr<ChannelObject>(new SemaphoreObject(a, std::move(*sem)));
+    }
+    auto shm = SharedMemory::create(a.name, shmlayout::arrayBytes(a.capacity));
+    if (!shm)
+        return shm.error();
+    auto* header = new (shm->data()) shmlayout::ArrayHeader {};
+    header->version = shmlayout::LayoutVersion;
+    header->cells = a.capacity;
+    std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::ArrayMagic, std::memory_order_release);
+    auto lock = NamedSemaphore::create(lockName(a.name), 1);
+    if (!lock)
+        return lock.error(); // the region is unlinked by its destructor
+    return std::unique_ptr<ChannelObject>(new ArrayObject(a, std::move(*shm), std::move(*lock)));
+}
+
+} // namespace detail
+
+Result<std::unique_ptr<ProgramTarget>> openProgramTarget(const ChannelAddress& a)
+{
+    if (a.transport == TransportKind::Semaphore) {
+        auto sem = NamedSemaphore::open(a.name);
+        if (!sem)
+            return sem.error();
+        return std::unique_ptr<ProgramTarget>(new SemaphoreTarget(std::move(*sem)));
+    }
+    if (a.transport != TransportKind::ShmArray)
+        return detail::makeError(ErrorCode::NotSupported, "open", a.name,
+            std::string("A ") + transportName(a.transport)
+                + " carries messages; program steps read, write, acquire and release only shm-array and semaphore "
+                  "objects");
+    auto shm = SharedMemory::open(a.name, Access::ReadWrite, shmlayout::arrayBytes(a.capacity));
+    if (!shm)
+        return shm.error();
+    auto* header = static_cast<shmlayout::ArrayHeader*>(shm->data());
+    if (std::atomic_ref<std::uint32_t>(header->magic).load(std::memory_order_acquire) != shmlayout::ArrayMagic
+        || header->version != shmlayout::LayoutVersion || header->cells != a.capacity)
+        return detail::makeError(ErrorCode::Corrupt, "open array", a.name,
+            "The array's header (magic, version or number of cells) does not match; the object was made by another "
+            "program or overwritten");
+    auto lock = NamedSemaphore::open(lockName(a.name));
+    if (!lock)
+        return lock.error();
+    return std::unique_ptr<ProgramTarget>(new ArrayTarget(std::move(*shm), std::move(*lock)));
+}
+
+} // namespace ipccore

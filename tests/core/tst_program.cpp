@@ -1,0 +1,288 @@
+// Programs without processes: the step text a worker's command line carries, the validation of a program against
+// the scenario's objects (the field is named in every refusal), and the ledger of a shared array or a semaphore
+// built from per-step counts (programObjectLedger is a pure function, so its cases are plain tables).
+#include "ipccore/ledger.h"
+#include "ipccore/program.h"
+#include "ipccore/scenario.h"
+
+#include <QtTest>
+
+using namespace ipccore;
+
+namespace {
+
+ProgramSteps steps(std::initializer_list<const char*> lines)
+{
+    ProgramSteps p;
+    for (const char* line : lines) {
+        auto s = parseStepText(line);
+        if (!s)
+            qFatal("bad step in the test itself: %s", line);
+        p.push_back(*s);
+    }
+    return p;
+}
+
+std::vector<ObjectSpec> objects()
+{
+    return { { "counter", TransportKind::ShmArray, 4, 64 }, { "pool", TransportKind::Semaphore, 2, 64 },
+        { "jobs", TransportKind::Mq, 8, 64 } };
+}
+
+WorkerSpec program(std::initializer_list<const char*> lines)
+{
+    WorkerSpec w;
+    w.name = "p";
+    w.role = Role::Program;
+    w.program = steps(lines);
+    return w;
+}
+
+const ProgramSteps RaceSteps = steps({ "read counter[0]", "work 20us", "write counter[0] +1" });
+const ProgramSteps PoolSteps = steps({ "acquire pool 100ms", "work 40000us", "release pool" });
+
+} // namespace
+
+Q_DECLARE_METATYPE(std::vector<ipccore::ProgramCounts>)
+Q_DECLARE_METATYPE(ipccore::WorkerSpec)
+
+class TestProgram : public QObject {
+    Q_OBJECT
+
+private slots:
+    void stepTextRoundTrips_data()
+    {
+        QTest::addColumn<QString>("text");
+        for (const char* t :
+            { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool", "read counter[0]",
+                "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us" })
+            QTest::newRow(t) << QString::fromLatin1(t);
+    }
+    void stepTextRoundTrips()
+    {
+        QFETCH(QString, text);
+        auto step = parseStepText(text.toStdString());
+        QVERIFY2(step, step ? "" : step.error().message().c_str());
+        QCOMPARE(QString::fromStdString(stepText(*step)), text);
+        auto whole = parseProgramText(programText({ *step, *step }));
+        QVERIFY(whole);
+        QCOMPARE(whole->size(), std::size_t(2));
+    }
+
+    void badStepTextIsNamed_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("empty") << ""
+                               << "empty step";
+        QTest::newRow("unknown op") << "reed counter[0]"
+                                    << "'reed' is not a step";
+        QTest::newRow("no cell") << "read counter"
+                                 << "OBJECT[CELL]";
+        QTest::newRow("bad cell") << "read counter[x]"
+                                  << "OBJECT[CELL]";
+        QTest::newRow("write without sign") << "write counter[0] 1"
+                                            << "e.g. +1";
+        QTest::newRow("timeout unit") << "acquire pool 100"
+                                      << "whole number of ms";
+        QTest::newRow("negative timeout") << "acquire pool -5ms"
+                                          << "whole number of ms";
+        QTest::newRow("work unit") << "work 5ms"
+                                   << "whole number of us";
+        QTest::newRow("extra word") << "release pool now"
+                                    << "release OBJECT";
+    }
+    void badStepTextIsNamed()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, says);
+        auto step = parseStepText(text.toStdString());
+        QVERIFY(!step);
+        QVERIFY2(QString::fromStdString(step.error().hint).contains(says), step.error().hint.c_str());
+    }
+
+    void pythonFormReadsLikePython()
+    {
+        QCOMPARE(stepPython(steps({ "acquire pool 100ms" })[0]), std::string("pool.acquire(timeout=0.1)"));
+        QCOMPARE(stepPython(steps({ "acquire pool 0ms" })[0]), std::string("pool.acquire(timeout=0)"));
+        QCOMPARE(stepPython(steps({ "acquire pool" })[0]), std::string("pool.acquire()"));
+        QCOMPARE(stepPython(steps({ "write counter[0] +1" })[0]), std::string("counter[0] = x + 1"));
+        QCOMPARE(stepPython(steps({ "work 20us" })[0]), std::string("time.sleep(0.00002)"));
+    }
+
+    void programRefusalsNameTheField_data()
+    {
+        QTest::addColumn<WorkerSpec>("worker");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("no steps") << program({}) << "program: a program needs at least one step";
+        QTest::newRow("unknown object") << program({ "read tally[0]" }) << "program[0]: 'read tally[0]': no object";
+        QTest::newRow("cell out of range") << program({ "read counter[4]" }) << "cell 4 is outside 0..3";
+        QTest::newRow("read a semaphore") << program({ "read pool[0]" }) << "only a shared array (shm-array)";
+        QTest::newRow("acquire a queue") << program({ "acquire jobs", "release jobs" })
+                                         << "only a semaphore or a shared array's lock";
+        QTest::newRow("release first") << program({ "release pool" }) << "nothing acquired 'pool'";
+        QTest::newRow("never released") << program({ "acquire pool" }) << "'pool' is acquired but never released";
+        QTest::newRow("long timeout") << program({ "acquire pool 60001ms", "release pool" }) << "above the maximum";
+        WorkerSpec withObject = program({ "read counter[0]" });
+        withObject.object = "counter";
+        QTest::newRow("object field") << withObject << "remove \"object\"";
+        WorkerSpec tooLong = program({});
+        for (int i = 0; i < 17; ++i)
+            tooLong.program.push_back(steps({ "work 1us" })[0]);
+        QTest::newRow("too many steps") << tooLong << "at most 16";
+    }
+    void programRefusalsNameTheField()
+    {
+        QFETCH(WorkerSpec, worker);
+        QFETCH(QString, says);
+        const Status st = validateProgram(worker, objects(), "workers[2]");
+        QVERIFY(!st);
+        QVERIFY2(QString::fromStdString(st.error().hint).startsWith("workers[2]."), st.error().hint.c_str());
+        QVERIFY2(QString::fromStdString(st.error().hint).contains(says), st.error().hint.c_str());
+    }
+
+    void goodProgramsPass()
+    {
+        QVERIFY(validateProgram(
+            program({ "acquire counter", "read counter[3]", "write counter[3] +1", "release counter" }), objects()));
+        QVERIFY(validateProgram(
+            program({ "acquire pool 0ms", "acquire counter", "release counter", "release pool" }), objects()));
+    }
+
+    // A producer or consumer cannot use an object that carries no messages, and says what to do instead.
+    void producersAreRefusedOnProgramObjects()
+    {
+        const Status st = validateWorker(WorkerSpec { "w", Role::Producer, "counter" }, objects()[0], "workers[0]");
+        QVERIFY(!st);
+        QVERIFY2(
+            st.error().hint.find("give the worker role \"program\"") != std::string::npos, st.error().hint.c_str());
+    }
+
+    void scenarioFileRoundTripsPrograms()
+    {
+        Scenario s;
+        s.name = "progs";
+        s.objects = objects();
+        s.workers = { program({ "acquire pool 100ms", "read counter[1]", "write counter[1] +3", "release pool" }) };
+        s.workers[0].rate = 50;
+        s.workers[0].count = 7;
+        auto again = parseScenario(scenarioToJson(s), "written");
+        QVERIFY2(again, again ? "" : again.error().message().c_str());
+        QCOMPARE(again->workers.at(0).role, Role::Program);
+        QCOMPARE(programText(again->workers[0].program), programText(s.workers[0].program));
+        QCOMPARE(again->workers[0].count, 7ull);
+    }
+
+    void scenarioFileRefusalsNameTheStep()
+    {
+        const char* json = R"({"name":"x","objects":[{"name":"counter","transport":"shm-array","capacity":1}],
+            "workers":[{"name":"a","role":"program","program":["read counter[0]","wrte counter[0] +1"]}]})";
+        auto s = parseScenario(json, "x.json");
+        QVERIFY(!s);
+        QVERIFY2(s.error().hint.find("workers[0].program[1]: 'wrte counter[0] +1'") != std::string::npos,
+            s.error().hint.c_str());
+        const char* noProgram = R"({"name":"x","objects":[{"name":"counter","transport":"shm-array","capacity":1}],
+            "workers":[{"name":"a","role":"program"}]})";
+        auto t = parseScenario(noProgram, "x.json");
+        QVERIFY(!t);
+        QVERIFY2(t.error().hint.find("workers[0].program: is missing") != std::string::npos, t.error().hint.c_str());
+    }
+
+    // The shared array's books: increments made against the sum of the cells.
+    void arrayLedger_data()
+    {
+        QTest::addColumn<std::vector<ProgramCounts>>("workers");
+        QTest::addColumn<qint64>("cellSum");
+        QTest::addColumn<qint64>("increments");
+        QTest::addColumn<qint64>("lost");
+        QTest::addColumn<bool>("exact");
+        auto w = [](std::uint64_t passes, bool killed = false, std::uint32_t at = 0, bool doubt = false) {
+            ProgramCounts c;
+            c.program = &RaceSteps;
+            c.done = { passes + (killed && at > 0 ? 1 : 0), passes + (killed && at > 1 ? 1 : 0), passes };
+            c.missed = { 0, 0, 0 };
+            c.killed = killed;
+            c.stepAtDeath = at;
+            c.inDoubtAtDeath = doubt;
+            return c;
+        };
+        QTest::newRow("no race") << std::vector { w(100) } << qint64(100) << qint64(100) << qint64(0) << true;
+        QTest::newRow("lost updates") << std::vector { w(100), w(100) } << qint64(150) << qint64(200) << qint64(50)
+                                      << true;
+        QTest::newRow("more than written is impossible")
+            << std::vector { w(100) } << qint64(101) << qint64(100) << qint64(0) << false;
+        QTest::newRow("killed inside its write: one uncounted write explains one more")
+            << std::vector { w(100, true, 2, true), w(50) } << qint64(151) << qint64(151) << qint64(0) << true;
+        QTest::newRow("killed inside its write that did not land")
+            << std::vector { w(100, true, 2, true), w(50) } << qint64(150) << qint64(150) << qint64(0) << true;
+        QTest::newRow("killed between read and write: nothing in doubt")
+            << std::vector { w(100, true, 1, false), w(50) } << qint64(151) << qint64(150) << qint64(0) << false;
+    }
+    void arrayLedger()
+    {
+        QFETCH(std::vector<ProgramCounts>, workers);
+        QFETCH(qint64, cellSum);
+        QFETCH(qint64, increments);
+        QFETCH(qint64, lost);
+        QFETCH(bool, exact);
+        const ObjectSpec counter { "counter", TransportKind::ShmArray, 2, 64 };
+        const std::vector<std::int64_t> cells { cellSum, 0 };
+        const Ledger l = programObjectLedger(counter, workers, cells, -1, true);
+        QCOMPARE(l.cellSum, cellSum);
+        QCOMPARE(l.increments, increments);
+        QCOMPARE(l.lostUpdates, lost);
+        QCOMPARE(l.exact, exact);
+        // While running nothing is judged.
+        QCOMPARE(programObjectLedger(counter, workers, cells, -1, false).exact, false);
+    }
+
+    // The semaphore's books: the value at stop against the permits minus what killed workers still hold.
+    void semaphoreLedger_data()
+    {
+        QTest::addColumn<std::vector<ProgramCounts>>("workers");
+        QTest::addColumn<qint64>("value");
+        QTest::addColumn<quint64>("heldByDead");
+        QTest::addColumn<quint64>("timeouts");
+        QTest::addColumn<bool>("exact");
+        auto w = [](std::uint64_t acquired, std::uint64_t released, std::uint64_t missed, bool killed = false,
+                     std::uint32_t at = 0, bool doubt = false) {
+            ProgramCounts c;
+            c.program = &PoolSteps;
+            c.done = { acquired, acquired, released };
+            c.missed = { missed, 0, 0 };
+            c.killed = killed;
+            c.stepAtDeath = at;
+            c.inDoubtAtDeath = doubt;
+            return c;
+        };
+        QTest::newRow("all given back") << std::vector { w(40, 40, 3), w(30, 30, 9) } << qint64(2) << quint64(0)
+                                        << quint64(12) << true;
+        QTest::newRow("killed holding one")
+            << std::vector { w(40, 39, 0, true, 1), w(30, 30, 0) } << qint64(1) << quint64(1) << quint64(0) << true;
+        QTest::newRow("killed inside sem_wait, got it")
+            << std::vector { w(40, 40, 0, true, 0, true) } << qint64(1) << quint64(1) << quint64(0) << true;
+        QTest::newRow("killed inside sem_wait, did not get it")
+            << std::vector { w(40, 40, 0, true, 0, true) } << qint64(2) << quint64(0) << quint64(0) << true;
+        QTest::newRow("a permit vanished")
+            << std::vector { w(40, 40, 0) } << qint64(1) << quint64(0) << quint64(0) << false;
+        QTest::newRow("a permit appeared")
+            << std::vector { w(40, 40, 0) } << qint64(3) << quint64(0) << quint64(0) << false;
+    }
+    void semaphoreLedger()
+    {
+        QFETCH(std::vector<ProgramCounts>, workers);
+        QFETCH(qint64, value);
+        QFETCH(quint64, heldByDead);
+        QFETCH(quint64, timeouts);
+        QFETCH(bool, exact);
+        const ObjectSpec pool { "pool", TransportKind::Semaphore, 2, 64 };
+        const Ledger l = programObjectLedger(pool, workers, {}, value, true);
+        QCOMPARE(l.permits, value);
+        QCOMPARE(l.permitsHeldByDead, heldByDead);
+        QCOMPARE(l.timeouts, timeouts);
+        QCOMPARE(l.exact, exact);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProgram)
+#include "tst_program.moc"

@@ -1,0 +1,252 @@
+// Program workers end to end: real ipclab-worker processes running steps on a real shared array and a real named
+// semaphore. The `+=` race loses updates without the lock and none with it; a semaphore pool counts its timeouts
+// and ends with every permit back; a worker killed holding a permit is accounted for; Terminate reads like
+// Python's exitcode -15; and the CLI's run of each bundled program scenario exits 0 with an exact ledger.
+#include "test_support.h"
+
+#include "ipccore/runner.h"
+#include "ipccore/scenario.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <thread>
+
+using namespace ipccore;
+
+namespace {
+
+constexpr int FlowTimeoutMs = 30000; // liveness bound on a busy 2-core machine, not a performance goal
+
+Scenario bundled(const char* name)
+{
+    auto s = resolveScenario(name);
+    if (!s)
+        qFatal("%s", s.error().message().c_str());
+    return *s;
+}
+
+const ObjectSummary& objectNamed(const Report& r, const std::string& name)
+{
+    for (const ObjectSummary& o : r.objects) {
+        if (o.name == name)
+            return o;
+    }
+    qFatal("no object %s", name.c_str());
+}
+
+QString describe(const Ledger& l)
+{
+    return QStringLiteral("writes %1 increments %2 cells %3 lost %4 acquires %5 releases %6 timeouts %7 permits %8 "
+                          "held by dead %9 exact %10")
+        .arg(l.writes)
+        .arg(l.increments)
+        .arg(l.cellSum)
+        .arg(l.lostUpdates)
+        .arg(l.acquires)
+        .arg(l.releases)
+        .arg(l.timeouts)
+        .arg(l.permits)
+        .arg(l.permitsHeldByDead)
+        .arg(l.exact);
+}
+
+} // namespace
+
+class TestPrograms : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_runtime;
+
+    void verifyNothingLeft(const std::string& prefix)
+    {
+        const QStringList left = ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1)));
+        QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+    }
+
+    // Runs until the runner has seen `enough` passes in total, then stops.
+    Report runFor(const Scenario& s, std::uint64_t enough, Snapshot* live = nullptr)
+    {
+        auto runner = Runner::start(s);
+        if (!runner)
+            qFatal("%s", runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        auto passes = [&] {
+            const Snapshot snap = (*runner)->sample();
+            std::uint64_t n = 0;
+            for (const WorkerStatus& w : snap.workers)
+                n += w.messages;
+            if (live)
+                *live = snap;
+            return n;
+        };
+        QElapsedTimer waited;
+        waited.start();
+        while (passes() < enough && waited.elapsed() < FlowTimeoutMs)
+            QTest::qWait(20);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        verifyNothingLeft(prefix);
+        return r;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        qputenv("XDG_RUNTIME_DIR", m_runtime.path().toLocal8Bit());
+        QVERIFY2(QFileInfo(ipctest::workerPath()).isExecutable(), qPrintable(ipctest::workerPath()));
+    }
+
+    void cleanupTestCase() { QCOMPARE(ipctest::leftoversOfThisProcess(), QStringList()); }
+
+    // The unlocked read-modify-write loses updates, and the ledger says exactly how many.
+    void counterRaceLosesUpdates()
+    {
+        Snapshot live;
+        const Report r = runFor(bundled("counter-race"), 4000, &live);
+        // Live, each process says which step it is on.
+        for (const WorkerStatus& w : live.workers) {
+            QCOMPARE(w.role, Role::Program);
+            QVERIFY2(!w.step.empty(), w.name.c_str());
+            QCOMPARE(w.stepDone.size(), std::size_t(3));
+        }
+        const Ledger& l = objectNamed(r, "counter").ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY2(l.lostUpdates > 0, qPrintable(describe(l)));
+        QCOMPARE(l.lostUpdates, l.increments - l.cellSum);
+        QCOMPARE(objectNamed(r, "counter").cells.at(0), l.cellSum);
+        // Every write of every worker is in the increments.
+        std::uint64_t writes = 0;
+        for (const WorkerSummary& w : r.workers)
+            writes += w.stepDone.at(2);
+        QCOMPARE(l.writes, writes);
+        QCOMPARE(std::uint64_t(l.increments), writes);
+    }
+
+    // With the lock around the whole read-modify-write, nothing is lost, and the processes do wait for it.
+    void lockedCounterLosesNothing()
+    {
+        const Report r = runFor(bundled("counter-race-locked"), 4000);
+        const Ledger& l = objectNamed(r, "counter").ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY(l.increments >= 4000);
+        QCOMPARE(l.lostUpdates, 0);
+        QCOMPARE(l.cellSum, l.increments);
+        double blocked = 0;
+        for (const WorkerSummary& w : r.workers)
+            blocked += w.blockedFraction;
+        QVERIFY2(blocked > 0, "no process ever waited for the lock");
+    }
+
+    // k permits for n > k processes: timeouts happen, and at stop every permit is back.
+    void semaphorePoolCountsTimeouts()
+    {
+        Snapshot live;
+        const Report r = runFor(bundled("semaphore-pool"), 60, &live);
+        const Ledger& l = objectNamed(r, "pool").ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QCOMPARE(l.permits, 2);
+        QCOMPARE(l.acquires, l.releases);
+        QVERIFY2(l.timeouts > 0, qPrintable(describe(l)));
+        std::uint64_t missed = 0;
+        for (const WorkerSummary& w : r.workers)
+            missed += w.stepMissed.at(0);
+        QCOMPARE(l.timeouts, missed);
+    }
+
+    // A process killed while holding a permit takes it along (POSIX semaphores have no undo): the value stays one
+    // short, and the ledger says the killed worker holds it. Terminate ends the other one like Python's terminate().
+    void killedHolderKeepsItsPermit()
+    {
+        Scenario s;
+        s.name = "holder";
+        s.objects = { { "pool", TransportKind::Semaphore, 2, 64 } };
+        WorkerSpec holder;
+        holder.name = "holder";
+        holder.role = Role::Program;
+        holder.program = *parseProgramText("acquire pool; work 1000000us; release pool");
+        WorkerSpec other = holder;
+        other.name = "other";
+        s.workers = { holder, other };
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        // Both hold a permit while they work.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                return snap.objects.at(0).semaphores.at(0).value == 0 && snap.workers.at(0).stepIndex == 1
+                    && snap.workers.at(1).stepIndex == 1;
+            }(),
+            FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(0));
+        QVERIFY((*runner)->terminateWorker(1));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                return !snap.workers.at(0).alive && !snap.workers.at(1).alive;
+            }(),
+            FlowTimeoutMs);
+        const Snapshot ended = (*runner)->sample();
+        QCOMPARE(ended.workers.at(0).exitcode, -SIGKILL);
+        QCOMPARE(ended.workers.at(1).exitcode, -SIGTERM);
+        QVERIFY2(ended.workers.at(1).exitText.find("terminated by SIGTERM") == 0, ended.workers[1].exitText.c_str());
+        QCOMPARE(ended.workers.at(0).ppid, getpid());
+        const Report r = (*runner)->stop();
+        runner->reset();
+        const Ledger& l = r.objects.at(0).ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QCOMPARE(l.permits, 1); // the terminated one gave its permit back as it left, the killed one did not
+        QCOMPARE(l.permitsHeldByDead, 1ull);
+        QCOMPARE(r.deadWorkers.size(), std::size_t(1));
+        QVERIFY2(
+            r.deadWorkers[0].find("died at step 1 (work 1000000us)") != std::string::npos, r.deadWorkers[0].c_str());
+        verifyNothingLeft(prefix);
+    }
+
+    // The acceptance command for every bundled program scenario: exit 0 and an exact ledger in the JSON.
+    void cliRunsEachProgramScenario_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool" })
+            QTest::newRow(name) << QString::fromLatin1(name);
+    }
+    void cliRunsEachProgramScenario()
+    {
+        QFETCH(QString, scenario);
+        QTemporaryDir dir;
+        const QString json = dir.filePath("r.json");
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "run", scenario, "--duration", "2", "--json", json });
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        QFile file(json);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+        QVERIFY(report["integrity"].toObject()["exact"].toBool());
+        const QJsonObject object = report["objects"].toArray().at(0).toObject()["integrity"].toObject();
+        if (scenario == "counter-race") {
+            QVERIFY(object["lost_updates"].toInteger() > 0);
+            QCOMPARE(
+                object["lost_updates"].toInteger(), object["increments"].toInteger() - object["cell_sum"].toInteger());
+        } else if (scenario == "counter-race-locked")
+            QCOMPARE(object["lost_updates"].toInteger(), 0);
+        else
+            QCOMPARE(object["acquires"].toInteger(), object["releases"].toInteger());
+        const QJsonArray workers = report["workers"].toArray();
+        QVERIFY(!workers.isEmpty());
+        QVERIFY(workers.at(0).toObject()["steps"].toArray().size() >= 3);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPrograms)
+#include "tst_programs.moc"
