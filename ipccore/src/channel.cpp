@@ -59,7 +59,7 @@ public:
         for (;;) {
             if (hooks.stopRequested())
                 return stopped(m_queue.name());
-            st = m_queue.sendFor(frame, priority, Slice);
+            st = m_queue.sendFor(frame, priority, hooks.slice(Slice));
             if (!isCode(st, ErrorCode::TimedOut))
                 return st;
         }
@@ -85,7 +85,7 @@ public:
         for (;;) {
             if (hooks.stopRequested())
                 return stopped(m_queue.name());
-            r = m_queue.receiveFor(buffer, Slice);
+            r = m_queue.receiveFor(buffer, hooks.slice(Slice));
             if (r)
                 return r->size;
             if (r.error().code != ErrorCode::TimedOut)
@@ -138,7 +138,7 @@ Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
     for (;;) {
         if (hooks.stopRequested())
             return stopped(sem.name());
-        st = sem.waitFor(Slice);
+        st = sem.waitFor(hooks.slice(Slice));
         if (!isCode(st, ErrorCode::TimedOut))
             return st;
     }
@@ -682,7 +682,7 @@ public:
                     h->producerSleeping.store(1, std::memory_order_relaxed);
                     std::atomic_thread_fence(std::memory_order_seq_cst);
                     if (m_head - h->tail.load(std::memory_order_acquire) >= m_v.capacity)
-                        futexWait(h->producerSleeping, 1, Slice);
+                        futexWait(h->producerSleeping, 1, hooks.slice(Slice));
                     h->producerSleeping.store(0, std::memory_order_relaxed);
                 }
                 m_cachedTail = h->tail.load(std::memory_order_acquire);
@@ -733,7 +733,7 @@ public:
                     h->consumerSleeping.store(1, std::memory_order_relaxed);
                     std::atomic_thread_fence(std::memory_order_seq_cst);
                     if (h->head.load(std::memory_order_acquire) == m_tail)
-                        futexWait(h->consumerSleeping, 1, Slice);
+                        futexWait(h->consumerSleeping, 1, hooks.slice(Slice));
                     h->consumerSleeping.store(0, std::memory_order_relaxed);
                 }
                 m_cachedHead = h->head.load(std::memory_order_acquire);

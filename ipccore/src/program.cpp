@@ -15,6 +15,8 @@ constexpr std::pair<StepOp, const char*> OpNames[] = {
     { StepOp::Read, "read" },
     { StepOp::Write, "write" },
     { StepOp::Work, "work" },
+    { StepOp::Put, "put" },
+    { StepOp::Get, "get" },
 };
 
 Error badStep(std::string_view text, const std::string& why)
@@ -80,6 +82,11 @@ const char* stepOpName(StepOp op)
     return "?";
 }
 
+bool stepCanTimeOut(StepOp op)
+{
+    return op == StepOp::Acquire || op == StepOp::Put || op == StepOp::Get;
+}
+
 std::optional<StepOp> parseStepOp(std::string_view text)
 {
     for (const auto& [o, name] : OpNames) {
@@ -104,6 +111,10 @@ std::string stepText(const ProgramStep& s)
             + std::to_string(s.add);
     case StepOp::Work:
         return op + " " + std::to_string(s.us) + "us";
+    case StepOp::Put:
+    case StepOp::Get:
+        return op + " " + s.object + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string())
+            + (s.priority ? " prio " + std::to_string(s.priority) : std::string());
     }
     return op;
 }
@@ -115,7 +126,8 @@ Result<ProgramStep> parseStepText(std::string_view text)
         return badStep(text, "An empty step; write e.g. 'read counter[0]'");
     const auto op = parseStepOp(w[0]);
     if (!op)
-        return badStep(text, "'" + std::string(w[0]) + "' is not a step (use acquire, release, read, write or work)");
+        return badStep(
+            text, "'" + std::string(w[0]) + "' is not a step (use acquire, release, read, write, put, get or work)");
     ProgramStep s;
     s.op = *op;
     auto arity = [&](std::size_t lo, std::size_t hi, const char* form) -> std::optional<Error> {
@@ -156,6 +168,26 @@ Result<ProgramStep> parseStepText(std::string_view text)
         if ((w[2].front() != '+' && w[2].front() != '-') || !parseInt(w[2], s.add))
             return badStep(text, "Expected what to add to the value read, e.g. +1");
         break;
+    case StepOp::Put:
+    case StepOp::Get: {
+        const bool put = s.op == StepOp::Put;
+        if (auto e = arity(2, put ? 5 : 3, put ? "'put OBJECT [100ms] [prio N]'" : "'get OBJECT [100ms]'"))
+            return *e;
+        s.object = std::string(w[1]);
+        std::size_t k = 2;
+        if (k < w.size() && w[k] != "prio") {
+            std::string_view t = w[k++];
+            std::uint32_t ms = 0;
+            if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
+                return badStep(text, "The timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+            s.timeoutMs = ms;
+        }
+        if (k < w.size()) {
+            if (!put || w[k] != "prio" || k + 2 != w.size() || !parseInt(w[k + 1], s.priority))
+                return badStep(text, put ? "Expected 'put OBJECT [100ms] [prio N]'" : "Expected 'get OBJECT [100ms]'");
+        }
+        break;
+    }
     case StepOp::Work: {
         if (auto e = arity(2, 2, "'work 50us'"))
             return *e;
@@ -212,6 +244,21 @@ std::string stepPython(const ProgramStep& s)
             + std::to_string(s.add >= 0 ? s.add : -s.add);
     case StepOp::Work:
         return "time.sleep(" + seconds(double(s.us) / 1e6) + ")";
+    case StepOp::Put:
+        if (s.priority)
+            return s.object + ".send(msg" + (s.timeoutMs ? ", timeout=" + seconds(double(*s.timeoutMs) / 1000.0) : "")
+                + ", priority=" + std::to_string(s.priority) + ")";
+        if (!s.timeoutMs)
+            return s.object + ".put(msg)";
+        if (*s.timeoutMs == 0)
+            return s.object + ".put_nowait(msg)";
+        return s.object + ".put(msg, timeout=" + seconds(double(*s.timeoutMs) / 1000.0) + ")";
+    case StepOp::Get:
+        if (!s.timeoutMs)
+            return "msg = " + s.object + ".get()";
+        if (*s.timeoutMs == 0)
+            return "msg = " + s.object + ".get_nowait()";
+        return "msg = " + s.object + ".get(timeout=" + seconds(double(*s.timeoutMs) / 1000.0) + ")";
     }
     return {};
 }

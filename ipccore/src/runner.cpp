@@ -378,12 +378,22 @@ struct Runner::Impl {
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
         w.stepAtDeath = slot.step.load(std::memory_order_relaxed);
         w.holder.role = w.spec.role;
+        if (w.spec.role == Role::Program) {
+            // What a program held, it held on the object of the step it died in, in the role of that step: that
+            // is where the lock repair looks (a program that dies inside a put on a ring holds what a producer
+            // would).
+            const ProgramStep& at = w.spec.program[std::min<std::size_t>(w.stepAtDeath, w.spec.program.size() - 1)];
+            if (at.op == StepOp::Put || at.op == StepOp::Get) {
+                w.object = objectIndex(at.object);
+                w.holder.role = at.op == StepOp::Put ? Role::Producer : Role::Consumer;
+            }
+        }
         w.holder.phase = slot.phase.load(std::memory_order_acquire);
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
         w.killed = WIFSIGNALED(status);
         // Nothing to give back, unless it was killed where its phase cannot tell (mayHaveJustTakenLock).
         w.tokensSettled = w.holder.phase == 0
-            && !(w.killed && mayHaveJustTakenLock(objects[w.object].spec.transport, w.spec.role, 0));
+            && !(w.killed && mayHaveJustTakenLock(objects[w.object].spec.transport, w.holder.role, 0));
         if (WIFSIGNALED(status)) {
             w.termSignal = WTERMSIG(status);
             w.exitText = "killed by " + signalName(w.termSignal);
@@ -594,7 +604,9 @@ struct Runner::Impl {
                 s.stepMissed[i] = slot.stepMissed[i].load(std::memory_order_relaxed);
             }
             // What it waits for is the object of the step it is on, not the object it is listed under.
-            if (isBlocked(s.state) && !p[step].object.empty()) {
+            if (isBlocked(s.state) && (p[step].op == StepOp::Put || p[step].op == StepOp::Get))
+                s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
+            else if (isBlocked(s.state) && !p[step].object.empty()) {
                 const ObjectRuntime& o = objects[objectIndex(p[step].object)];
                 s.waitingOn = o.spec.transport == TransportKind::Semaphore
                     ? o.spec.name + ": no permit free (sem_wait on " + o.address.name + ")"
@@ -704,6 +716,34 @@ struct Runner::Impl {
                 gaps += s.gaps;
             }
         }
+        // Programs that put into this object or get from it, step by step.
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            if (workers[i].spec.role != Role::Program)
+                continue;
+            const ProgramSteps& p = workers[i].spec.program;
+            const WorkerStatus& s = statuses[i];
+            bool gets = false, puts = false;
+            for (std::size_t k = 0; k < p.size() && k < s.stepDone.size(); ++k) {
+                if (p[k].object != o.spec.name)
+                    continue;
+                if (p[k].op == StepOp::Put) {
+                    l.sent += s.stepDone[k];
+                    puts = true;
+                } else if (p[k].op == StepOp::Get) {
+                    l.received += s.stepDone[k];
+                    gets = true;
+                }
+            }
+            producers += puts;
+            if (gets) {
+                // A program's frame checks are kept over all the objects it gets from; programs get from one.
+                l.duplicated += s.duplicated;
+                l.corrupt += s.corrupt;
+                l.outOfOrder += s.outOfOrder;
+            }
+            if (gets || puts)
+                l.workerErrors += s.errors;
+        }
         // What killed workers may have taken with them: a message in hand each (mq, rings, value), plus for a FIFO
         // consumer the frames it had read ahead into its own buffer (it publishes how many), or for a socket
         // consumer whatever sat in the connections it had accepted, which die with it: each holds at most the
@@ -711,6 +751,19 @@ struct Runner::Impl {
         std::uint64_t deadConsumersHolding = 0, deadProducersHolding = 0, killedWorkers = 0, deadReadersMidFrame = 0;
         std::uint64_t producersOnObject = 0;
         for (const WorkerProc& w : workers) {
+            if (w.spec.role == Role::Program) {
+                // In doubt only when it died inside a put or get on this object.
+                const ProgramSteps& p = w.spec.program;
+                if (w.alive || !w.killed || w.heldMessages == 0 || w.stepAtDeath >= p.size()
+                    || p[w.stepAtDeath].object != o.spec.name)
+                    continue;
+                ++killedWorkers;
+                if (p[w.stepAtDeath].op == StepOp::Put)
+                    ++deadProducersHolding;
+                else if (p[w.stepAtDeath].op == StepOp::Get)
+                    ++deadConsumersHolding;
+                continue;
+            }
             if (w.object != objectIndex)
                 continue;
             producersOnObject += w.spec.role == Role::Producer;
@@ -801,6 +854,16 @@ struct Runner::Impl {
         return transport == TransportKind::ShmValue && role == Role::Producer && phase == 0;
     }
 
+    // True for a program with a put or get step on the object.
+    static bool programMoves(const WorkerProc& w, const std::string& object)
+    {
+        if (w.spec.role != Role::Program)
+            return false;
+        return std::any_of(w.spec.program.begin(), w.spec.program.end(), [&](const ProgramStep& step) {
+            return (step.op == StepOp::Put || step.op == StepOp::Get) && step.object == object;
+        });
+    }
+
     void repairDeadHolders(std::uint64_t now)
     {
         for (std::size_t oi = 0; oi < objects.size(); ++oi) {
@@ -810,7 +873,9 @@ struct Runner::Impl {
             std::vector<WorkerProc*> dead;
             bool liveHolder = false, liveStopped = false;
             for (WorkerProc& w : workers) {
-                if (w.object != oi)
+                // A live program that puts into or gets from this object may hold its lock whatever object it is
+                // listed under; counting it as a possible holder only ever delays a repair, never steals a lock.
+                if (w.object != oi && !(w.alive && programMoves(w, o.spec.name)))
                     continue;
                 if (!w.alive && !w.tokensSettled)
                     dead.push_back(&w);
@@ -840,7 +905,7 @@ struct Runner::Impl {
             // A dead worker becomes a suspect only while the lock is taken with no live holder, and only once.
             auto noteSuspect = [&](const WorkerProc& w) {
                 if (taken && !liveHolder && !released && o.spec.repair
-                    && mayHaveJustTakenLock(o.spec.transport, w.spec.role, w.holder.phase))
+                    && mayHaveJustTakenLock(o.spec.transport, w.holder.role, w.holder.phase))
                     o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w.spec.name;
             };
             if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= SuspectStuckNs) {
@@ -1075,10 +1140,21 @@ struct Runner::Impl {
             if (w.spec.role == Role::Program) {
                 const ProgramStep& at = w.spec.program[std::min<std::size_t>(w.stepAtDeath, w.spec.program.size() - 1)];
                 note += "died at step " + std::to_string(w.stepAtDeath) + " (" + stepText(at) + ")";
-                if (w.heldMessages > 0)
-                    note += at.op == StepOp::Write
-                        ? "; its write may have landed without being counted (sent_by_dead_uncounted)"
-                        : "; it may have taken the permit it was waiting for (permits_held_by_dead)";
+                if (w.heldMessages > 0) {
+                    switch (at.op) {
+                    case StepOp::Write:
+                        note += "; its write may have landed without being counted (sent_by_dead_uncounted)";
+                        break;
+                    case StepOp::Put:
+                        note += "; if its message went out, it is counted in sent_by_dead_uncounted";
+                        break;
+                    case StepOp::Get:
+                        note += "; if it had taken its message out, it is counted in lost_with_dead_workers";
+                        break;
+                    default:
+                        note += "; it may have taken the permit it was waiting for (permits_held_by_dead)";
+                    }
+                }
                 r.deadWorkers.push_back(note);
                 continue;
             }

@@ -361,6 +361,28 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             held.erase(std::next(h).base());
             break;
         }
+        case StepOp::Put:
+        case StepOp::Get: {
+            // These transports keep whole messages and need nothing handed over at start (a socket consumer needs
+            // the runner's listening descriptor, a FIFO reader reads ahead), which is what program steps support.
+            const bool supported = o.transport == TransportKind::Mq || o.transport == TransportKind::ShmRing
+                || o.transport == TransportKind::ShmSpsc;
+            if (!supported)
+                return bad(sf,
+                    text + "a program can put into and get from an mq, shm-ring or shm-spsc; '" + o.name + "' is a "
+                        + traits(o.transport).description + " (use a producer or consumer worker for it)");
+            if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
+                return bad(sf,
+                    text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)
+                        + " ms (leave it out to wait for as long as it takes)");
+            if (step.priority > 32767)
+                return bad(sf, text + "the priority " + std::to_string(step.priority) + " is outside 0..32767");
+            if (step.priority != 0 && !traits(o.transport).priorities)
+                return bad(sf,
+                    text + "only message queues (mq) have priorities; '" + o.name + "' is "
+                        + transportName(o.transport));
+            break;
+        }
         case StepOp::Work:
             break;
         }
@@ -458,7 +480,16 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
         const ObjectSpec& o = s.objects[i];
         int producers = 0, consumers = 0;
         for (const WorkerSpec& w : s.workers) {
-            if (w.object == o.name && w.role != Role::Program)
+            if (w.role == Role::Program) {
+                // A program that puts into the object is one of its producers, one that gets from it a consumer.
+                bool puts = false, gets = false;
+                for (const ProgramStep& step : w.program) {
+                    puts = puts || (step.op == StepOp::Put && step.object == o.name);
+                    gets = gets || (step.op == StepOp::Get && step.object == o.name);
+                }
+                producers += puts;
+                consumers += gets;
+            } else if (w.object == o.name)
                 (w.role == Role::Producer ? producers : consumers)++;
         }
         const std::string f = "objects[" + std::to_string(i) + "]";

@@ -113,6 +113,38 @@ private:
     WorkerErrorOp m_errorOp = WorkerErrorOp::None;
 };
 
+// Lends a program step's timeout to an endpoint or semaphore: the wait ends at a stop request or at the deadline,
+// and the caller tells the two apart by asking the worker's own hooks. Everything else goes to those hooks.
+class DeadlineHooks final : public WaitHooks {
+public:
+    DeadlineHooks(SlotHooks& inner, std::optional<std::uint32_t> timeoutMs)
+        : m_inner(inner)
+        , m_deadline(timeoutMs ? monotonicNs() + std::uint64_t(*timeoutMs) * 1'000'000 : 0)
+        , m_timed(timeoutMs.has_value())
+    { }
+    void enter(WorkerState state) override { m_inner.enter(state); }
+    bool stopRequested() override { return m_inner.stopRequested() || (m_timed && monotonicNs() >= m_deadline); }
+    Duration slice(Duration longest) override
+    {
+        if (!m_timed)
+            return longest;
+        const std::uint64_t now = monotonicNs();
+        return std::min(longest, Duration(now >= m_deadline ? 0 : m_deadline - now));
+    }
+    void setPhase(std::uint32_t phase) override { m_inner.setPhase(phase); }
+    void setPhaseIndex(std::uint64_t index) override { m_inner.setPhaseIndex(index); }
+    void insideLock() override { m_inner.insideLock(); }
+    void lockTaken() override { m_inner.lockTaken(); }
+    void recoverableError(WorkerErrorOp op, int sysErrno) override { m_inner.recoverableError(op, sysErrno); }
+    // True when the wait ended because the step's time ran out, not because the worker is stopping.
+    bool timedOut() { return !m_inner.stopRequested(); }
+
+private:
+    SlotHooks& m_inner;
+    std::uint64_t m_deadline;
+    bool m_timed;
+};
+
 void publish(WorkerSlot& slot, const Counters& c)
 {
     slot.messages.store(c.messages, std::memory_order_relaxed);
@@ -334,7 +366,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::string> targetNames;
     for (std::size_t i = 0; i < program.size(); ++i) {
         const ProgramStep& step = program[i];
-        if (step.op == StepOp::Work)
+        if (step.op == StepOp::Work || step.op == StepOp::Put || step.op == StepOp::Get)
             continue;
         const auto known = std::find(targetNames.begin(), targetNames.end(), step.object);
         if (known != targetNames.end()) {
@@ -355,6 +387,81 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         targets.push_back(std::move(*target));
         stepTarget[i] = targets.back().get();
     }
+    // Messages: one sending and one receiving endpoint per object the steps put into or get from.
+    auto addressOf = [&](const std::string& object) -> const ChannelAddress* {
+        for (const WorkerArgs::Binding& b : args.bindings) {
+            if (b.object == object)
+                return &b.address;
+        }
+        return nullptr;
+    };
+    struct Sender {
+        std::string object;
+        std::unique_ptr<ProducerEndpoint> endpoint;
+        std::uint32_t frameBytes = 0;
+        std::uint64_t seq = 0;
+    };
+    struct Receiver {
+        std::string object;
+        std::unique_ptr<ConsumerEndpoint> endpoint;
+    };
+    std::vector<Sender> senders;
+    std::vector<Receiver> receivers;
+    std::vector<std::size_t> endpointOf(program.size(), 0);
+    std::size_t largestFrame = FrameHeaderSize;
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        const ProgramStep& step = program[i];
+        if (step.op != StepOp::Put && step.op != StepOp::Get)
+            continue;
+        const ChannelAddress* address = addressOf(step.object);
+        if (!address)
+            return fail(slot, hooks,
+                Error { ErrorCode::InvalidArgument, 0, "run program", step.object,
+                    "No --bind for this object; ipclab-worker is started by ipclab or ipclab-cli" },
+                2);
+        largestFrame = std::max<std::size_t>(largestFrame, address->messageSize);
+        if (step.op == StepOp::Put) {
+            auto known = std::find_if(
+                senders.begin(), senders.end(), [&](const Sender& e) { return e.object == step.object; });
+            if (known == senders.end()) {
+                auto endpoint = openProducer(*address, hooks);
+                if (!endpoint) {
+                    if (endpoint.error().code == ErrorCode::Interrupted)
+                        return 0;
+                    return fail(slot, hooks, endpoint.error(), 3);
+                }
+                const std::uint32_t bytes = std::clamp<std::uint32_t>(
+                    args.spec.messageSize, std::uint32_t(FrameHeaderSize), address->messageSize);
+                senders.push_back({ step.object, std::move(*endpoint), bytes, 0 });
+                known = senders.end() - 1;
+            }
+            endpointOf[i] = std::size_t(known - senders.begin());
+        } else {
+            auto known = std::find_if(
+                receivers.begin(), receivers.end(), [&](const Receiver& e) { return e.object == step.object; });
+            if (known == receivers.end()) {
+                auto endpoint = openConsumer(*address);
+                if (!endpoint)
+                    return fail(slot, hooks, endpoint.error(), 3);
+                receivers.push_back({ step.object, std::move(*endpoint) });
+                known = receivers.end() - 1;
+            }
+            endpointOf[i] = std::size_t(known - receivers.begin());
+        }
+    }
+    std::vector<std::byte> frame(largestFrame);
+    Counters c; // what the gets' frames said: duplicates, gaps, corrupt frames and latency, over every object
+    SequenceTracker tracker;
+    // Like publish(), but `messages` stays the count of passes.
+    auto publishFrames = [&] {
+        slot.bytes.store(c.bytes, std::memory_order_relaxed);
+        slot.gaps.store(c.gaps, std::memory_order_relaxed);
+        slot.duplicated.store(c.duplicated, std::memory_order_relaxed);
+        slot.outOfOrder.store(c.outOfOrder, std::memory_order_relaxed);
+        slot.corrupt.store(c.corrupt, std::memory_order_relaxed);
+        slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
+    };
+
     // The release that gives back what each acquire took (validation guarantees there is one), so a stop in the
     // middle of a pass can let go of what is held, as leaving a `with` block does.
     std::vector<std::size_t> releaseOf(program.size(), 0);
@@ -470,6 +577,57 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 simulateWork(step.us);
                 count(i, done, slot.stepDone);
                 break;
+            case StepOp::Put: {
+                Sender& out = senders[endpointOf[i]];
+                const auto bytes = std::span(frame).first(out.frameBytes);
+                buildFrame(bytes, args.slot, out.seq + 1, monotonicNs());
+                DeadlineHooks wait(hooks, step.timeoutMs);
+                slot.holding.store(1, std::memory_order_release); // killed now, the message may or may not be in
+                Status st = out.endpoint->send(bytes, step.priority, wait);
+                if (!st) {
+                    slot.holding.store(0, std::memory_order_release);
+                    if (st.error().code != ErrorCode::Interrupted) {
+                        (void)releaseHeld();
+                        return fail(slot, hooks, st.error(), 4);
+                    }
+                    if (wait.timedOut())
+                        count(i, missed, slot.stepMissed); // queue.Full
+                    completed = false;
+                    break;
+                }
+                ++out.seq;
+                count(i, done, slot.stepDone);
+                slot.holding.store(0, std::memory_order_release);
+                break;
+            }
+            case StepOp::Get: {
+                DeadlineHooks wait(hooks, step.timeoutMs);
+                slot.holding.store(1, std::memory_order_release);
+                auto r = receivers[endpointOf[i]].endpoint->receive(frame, wait);
+                if (!r) {
+                    slot.holding.store(0, std::memory_order_release);
+                    const ErrorCode code = r.error().code;
+                    if (code == ErrorCode::Interrupted) {
+                        if (wait.timedOut())
+                            count(i, missed, slot.stepMissed); // queue.Empty
+                        completed = false;
+                        break;
+                    }
+                    ++c.corrupt;
+                    publishFrames();
+                    if (code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG) {
+                        completed = false; // a damaged message: counted, and the pass starts again
+                        break;
+                    }
+                    (void)releaseHeld();
+                    return fail(slot, hooks, r.error(), 4);
+                }
+                (void)account(c, tracker, std::span(frame).first(*r));
+                count(i, done, slot.stepDone);
+                publishFrames();
+                slot.holding.store(0, std::memory_order_release);
+                break;
+            }
             }
         }
         if (!completed) {
@@ -529,7 +687,8 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
         for (const WorkerArgs::Binding& b : a.bindings) {
             argv.push_back("--bind");
             argv.push_back(b.object + "=" + transportName(b.address.transport) + ":"
-                + std::to_string(b.address.capacity) + ":" + b.address.name);
+                + std::to_string(b.address.capacity) + ":" + std::to_string(b.address.messageSize) + ":"
+                + b.address.name);
         }
     }
     if (a.listenFd >= 0) {
@@ -571,19 +730,22 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
                 return bad("Bad --program: " + program.error().hint);
             a.spec.program = std::move(*program);
         } else if (key == "--bind") {
-            // NAME=TRANSPORT:CAPACITY:OSNAME (the OS name may itself hold ':' only after the second one)
+            // NAME=TRANSPORT:CAPACITY:MESSAGE_SIZE:OSNAME (the OS name may hold ':', the fields before it do not)
             const std::size_t eq = value.find('=');
             const std::size_t c1 = eq == std::string_view::npos ? eq : value.find(':', eq + 1);
             const std::size_t c2 = c1 == std::string_view::npos ? c1 : value.find(':', c1 + 1);
-            ok = c2 != std::string_view::npos;
+            const std::size_t c3 = c2 == std::string_view::npos ? c2 : value.find(':', c2 + 1);
+            ok = c3 != std::string_view::npos;
             if (ok) {
                 WorkerArgs::Binding b;
                 b.object = std::string(value.substr(0, eq));
                 auto t = parseTransport(value.substr(eq + 1, c1 - eq - 1));
-                ok = t.has_value() && parseNumber(value.substr(c1 + 1, c2 - c1 - 1), b.address.capacity);
+                ok = t.has_value() && parseNumber(value.substr(c1 + 1, c2 - c1 - 1), b.address.capacity)
+                    && parseNumber(value.substr(c2 + 1, c3 - c2 - 1), b.address.messageSize)
+                    && b.address.messageSize >= FrameHeaderSize && b.address.messageSize <= MaxFrameSize;
                 if (t)
                     b.address.transport = *t;
-                b.address.name = std::string(value.substr(c2 + 1));
+                b.address.name = std::string(value.substr(c3 + 1));
                 a.bindings.push_back(std::move(b));
             }
         } else if (key == "--transport") {
@@ -687,7 +849,8 @@ constexpr const char* WorkerUsage
       "  --slot N                its slot in the board, also the producer id in its frames (default 0)\n"
       "  --role ROLE             producer (default), consumer or program\n"
       "  --program STEPS         a program's steps, e.g. \"read counter[0]; write counter[0] +1\"\n"
-      "  --bind NAME=KIND:N:OS   where a program's object NAME lives (kind, cells or permits, OS name)\n"
+      "  --bind NAME=KIND:N:SIZE:OS  where a program's object NAME lives (kind; capacity in messages, cells or\n"
+      "                          permits; largest message; OS name)\n"
       "  --transport KIND        mq (default), fifo, socket, shm-ring, shm-value or shm-spsc\n"
       "  --object NAME           the object's POSIX name (mq, shm-*) or path (fifo, socket)\n"
       "  --object-size BYTES     the object's largest frame, 32..1048576 (default 64)\n"

@@ -26,7 +26,8 @@ ProgramSteps steps(std::initializer_list<const char*> lines)
 std::vector<ObjectSpec> objects()
 {
     return { { "counter", TransportKind::ShmArray, 4, 64 }, { "pool", TransportKind::Semaphore, 2, 64 },
-        { "jobs", TransportKind::Mq, 8, 64 } };
+        { "jobs", TransportKind::Mq, 8, 64 }, { "ring", TransportKind::ShmRing, 8, 64 },
+        { "pipe", TransportKind::Fifo, 8, 64 } };
 }
 
 WorkerSpec program(std::initializer_list<const char*> lines)
@@ -55,7 +56,8 @@ private slots:
         QTest::addColumn<QString>("text");
         for (const char* t :
             { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool", "read counter[0]",
-                "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us" })
+                "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us",
+                "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs", "get jobs 20ms" })
             QTest::newRow(t) << QString::fromLatin1(t);
     }
     void stepTextRoundTrips()
@@ -91,6 +93,10 @@ private slots:
                                    << "whole number of us";
         QTest::newRow("extra word") << "release pool now"
                                     << "release OBJECT";
+        QTest::newRow("get with a priority") << "get jobs prio 9"
+                                             << "get OBJECT [100ms]";
+        QTest::newRow("put priority without number") << "put jobs prio"
+                                                     << "put OBJECT [100ms] [prio N]";
     }
     void badStepTextIsNamed()
     {
@@ -108,6 +114,11 @@ private slots:
         QCOMPARE(stepPython(steps({ "acquire pool" })[0]), std::string("pool.acquire()"));
         QCOMPARE(stepPython(steps({ "write counter[0] +1" })[0]), std::string("counter[0] = x + 1"));
         QCOMPARE(stepPython(steps({ "work 20us" })[0]), std::string("time.sleep(0.00002)"));
+        QCOMPARE(stepPython(steps({ "put jobs 0ms" })[0]), std::string("jobs.put_nowait(msg)"));
+        QCOMPARE(stepPython(steps({ "put jobs 250ms" })[0]), std::string("jobs.put(msg, timeout=0.25)"));
+        QCOMPARE(stepPython(steps({ "put jobs prio 9" })[0]), std::string("jobs.send(msg, priority=9)"));
+        QCOMPARE(stepPython(steps({ "get jobs" })[0]), std::string("msg = jobs.get()"));
+        QCOMPARE(stepPython(steps({ "get jobs 0ms" })[0]), std::string("msg = jobs.get_nowait()"));
     }
 
     void programRefusalsNameTheField_data()
@@ -123,6 +134,11 @@ private slots:
         QTest::newRow("release first") << program({ "release pool" }) << "nothing acquired 'pool'";
         QTest::newRow("never released") << program({ "acquire pool" }) << "'pool' is acquired but never released";
         QTest::newRow("long timeout") << program({ "acquire pool 60001ms", "release pool" }) << "above the maximum";
+        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring or shm-spsc";
+        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring or shm-spsc";
+        QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";
+        QTest::newRow("priority too high") << program({ "put jobs prio 40000" }) << "outside 0..32767";
+        QTest::newRow("read a queue") << program({ "read jobs[0]" }) << "only a shared array";
         WorkerSpec withObject = program({ "read counter[0]" });
         withObject.object = "counter";
         QTest::newRow("object field") << withObject << "remove \"object\"";
@@ -147,6 +163,22 @@ private slots:
             program({ "acquire counter", "read counter[3]", "write counter[3] +1", "release counter" }), objects()));
         QVERIFY(validateProgram(
             program({ "acquire pool 0ms", "acquire counter", "release counter", "release pool" }), objects()));
+    }
+
+    // A program that gets from a one-consumer object counts as its consumer, beside the consumer workers.
+    void programsCountTowardsWorkerLimits()
+    {
+        Scenario s;
+        s.name = "limits";
+        s.objects = { { "spsc", TransportKind::ShmSpsc, 8, 64 } };
+        WorkerSpec consumer { "c", Role::Consumer, "spsc" };
+        WorkerSpec getter = program({ "get spsc 10ms" });
+        s.workers = { consumer, getter };
+        const Status st = validateScenario(s, readMqLimits(), std::nullopt);
+        QVERIFY(!st);
+        QVERIFY2(st.error().hint.find("only one consumer") != std::string::npos, st.error().hint.c_str());
+        s.workers = { getter };
+        QVERIFY(validateScenario(s, readMqLimits(), std::nullopt));
     }
 
     // A producer or consumer cannot use an object that carries no messages, and says what to do instead.

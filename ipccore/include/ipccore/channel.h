@@ -47,6 +47,9 @@ public:
     // Called before waiting: BlockedFull, BlockedEmpty or WaitingLock.
     virtual void enter(WorkerState state) = 0;
     virtual bool stopRequested() = 0;
+    // How long the next wait may last, at most `longest`: a program step with a timeout shortens it to what is
+    // left, so a 20 ms timeout is not stretched to a whole slice.
+    virtual Duration slice(Duration longest) { return longest; }
     // Which RingPhase tokens are held now, and the index read inside the lock (shm-ring, shm-value writers).
     virtual void setPhase(std::uint32_t /*phase*/) { }
     virtual void setPhaseIndex(std::uint64_t /*index*/) { }

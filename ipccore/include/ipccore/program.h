@@ -13,6 +13,12 @@
 //   read OBJ[CELL]         loads one cell of a shared array into the worker's register (`x = v.value`).
 //   write OBJ[CELL] +N     stores register + N into the cell (`v.value = x + 1`). Between a read and its write
 //                          another process may write: that is the lost update of an unlocked `v.value += 1`.
+//   put OBJ [timeout] [prio N]  sends one checksummed message into a queue (Python: `q.put(msg)`); the timeout
+//                          works as acquire's: 0 is `put_nowait` (queue.Full when there is no room), N ms is
+//                          `put(msg, timeout=N/1000)`. A full queue that does not take it in time ends the pass.
+//                          prio: mq's message priority (posix_ipc's `send(msg, priority=N)`).
+//   get OBJ [timeout]      takes one message out (`q.get()`, `get_nowait()`, `get(timeout=...)`; queue.Empty when
+//                          nothing comes in time, which ends the pass).
 //   work US                local work of US microseconds (sleeping, so it does not steal CPU from the others).
 //
 // Every step is written as one line of text as well ("read counter[0]"), which is how the worker's command line
@@ -28,14 +34,15 @@
 
 namespace ipccore {
 
-enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work };
+enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work, Put, Get };
 
 struct ProgramStep {
     StepOp op = StepOp::Work;
     std::string object; // scenario object name; empty for work
     std::uint32_t cell = 0; // read / write: which cell of the array
     std::int64_t add = 1; // write: the value stored is the register plus this
-    std::optional<std::uint32_t> timeoutMs; // acquire: none blocks, 0 tries once, N waits at most N ms
+    std::optional<std::uint32_t> timeoutMs; // acquire, put, get: none blocks, 0 tries once, N waits at most N ms
+    std::uint32_t priority = 0; // put on an mq: the message's priority
     std::uint32_t us = 0; // work: microseconds
 };
 
@@ -47,10 +54,13 @@ constexpr std::uint32_t MaxTimeoutMs = 60'000;
 constexpr std::uint32_t MaxWorkUs = 1'000'000;
 } // namespace ProgramLimits
 
-const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work"
+const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work", "put", "get"
+// Steps that wait and may give up (acquire, put, get): their misses are timeouts.
+bool stepCanTimeOut(StepOp op);
 std::optional<StepOp> parseStepOp(std::string_view text);
 
-// One line: "acquire pool 100ms", "acquire counter", "read counter[0]", "write counter[0] +1", "work 50us".
+// One line: "acquire pool 100ms", "acquire counter", "read counter[0]", "write counter[0] +1", "work 50us",
+// "put jobs 0ms prio 9", "get jobs 20ms".
 std::string stepText(const ProgramStep& step);
 // The inverse of stepText; the error names the text and what is wrong with it.
 Result<ProgramStep> parseStepText(std::string_view text);
