@@ -87,6 +87,23 @@ public:
             out[i] = cellRef(m_shm, i).load(std::memory_order_relaxed);
         return out;
     }
+    // The lock repair of a run (see ChannelObject): a dead holder's lock is posted once it has stayed taken with
+    // no live holder and nobody got through it.
+    int lockValue() override
+    {
+        auto v = m_lock.value();
+        return v && *v > 0 ? 1 : 0;
+    }
+    std::uint64_t lockProgress() override
+    {
+        return static_cast<shmlayout::ArrayHeader*>(m_shm.data())->lockPasses.load(std::memory_order_acquire);
+    }
+    std::string releaseDeadLock() override
+    {
+        if (Status st = m_lock.post(); !st)
+            return "could not post the lock: " + st.error().message();
+        return "posted the array's lock (a write the dead process had not made yet is simply not there)";
+    }
 
 private:
     SharedMemory m_shm;
@@ -120,7 +137,12 @@ public:
     {
         return acquireSemaphore(m_lock, timeout, hooks);
     }
-    Status release() override { return m_lock.post(); }
+    Status release() override
+    {
+        static_cast<shmlayout::ArrayHeader*>(m_shm.data())->lockPasses.fetch_add(1, std::memory_order_release);
+        return m_lock.post();
+    }
+    bool isLock() const override { return true; }
     std::int64_t read(std::uint32_t cell) override { return cellRef(m_shm, cell).load(std::memory_order_relaxed); }
     void write(std::uint32_t cell, std::int64_t value) override
     {

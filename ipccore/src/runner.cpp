@@ -370,6 +370,24 @@ struct Runner::Impl {
         return text + (remedy.empty() ? std::string() : ". " + remedy);
     }
 
+    // The shared array whose lock a program may hold at `step`: the last array acquired at or before it (validation
+    // makes every acquire released later, so one held at `step` is the latest acquire not yet released).
+    std::size_t lockedArray(const ProgramSteps& program, std::uint32_t step) const
+    {
+        std::vector<std::string> held;
+        for (std::size_t i = 0; i <= step && i < program.size(); ++i) {
+            const ProgramStep& s = program[i];
+            const std::size_t o = objectIndex(s.object);
+            if (o >= objects.size() || objects[o].spec.transport != TransportKind::ShmArray)
+                continue;
+            if (s.op == StepOp::Acquire)
+                held.push_back(s.object);
+            else if (s.op == StepOp::Release && i < step && !held.empty())
+                held.pop_back();
+        }
+        return held.empty() ? objects.size() : objectIndex(held.back());
+    }
+
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
     {
         w.alive = false;
@@ -386,7 +404,8 @@ struct Runner::Impl {
             if (at.op == StepOp::Put || at.op == StepOp::Get) {
                 w.object = objectIndex(at.object);
                 w.holder.role = at.op == StepOp::Put ? Role::Producer : Role::Consumer;
-            }
+            } else if (const std::size_t array = lockedArray(w.spec.program, w.stepAtDeath); array < objects.size())
+                w.object = array;
         }
         w.holder.phase = slot.phase.load(std::memory_order_acquire);
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
@@ -849,19 +868,20 @@ struct Runner::Impl {
     // only says it was on its way: a ring worker holding a slot token and nothing else, a value writer with no phase.
     static bool mayHaveJustTakenLock(TransportKind transport, Role role, std::uint32_t phase)
     {
+        if (transport == TransportKind::ShmArray)
+            return phase == 0; // a program killed on its way into an array's lock (only programs use arrays)
         if (transport == TransportKind::ShmRing)
             return (phase & RingPhase::HasSlot) && !(phase & (RingPhase::HasLock | RingPhase::Moved));
         return transport == TransportKind::ShmValue && role == Role::Producer && phase == 0;
     }
 
-    // True for a program with a put or get step on the object.
-    static bool programMoves(const WorkerProc& w, const std::string& object)
+    // True for a program with a step on the object.
+    static bool programUses(const WorkerProc& w, const std::string& object)
     {
         if (w.spec.role != Role::Program)
             return false;
-        return std::any_of(w.spec.program.begin(), w.spec.program.end(), [&](const ProgramStep& step) {
-            return (step.op == StepOp::Put || step.op == StepOp::Get) && step.object == object;
-        });
+        return std::any_of(w.spec.program.begin(), w.spec.program.end(),
+            [&](const ProgramStep& step) { return step.object == object; });
     }
 
     void repairDeadHolders(std::uint64_t now)
@@ -873,9 +893,9 @@ struct Runner::Impl {
             std::vector<WorkerProc*> dead;
             bool liveHolder = false, liveStopped = false;
             for (WorkerProc& w : workers) {
-                // A live program that puts into or gets from this object may hold its lock whatever object it is
-                // listed under; counting it as a possible holder only ever delays a repair, never steals a lock.
-                if (w.object != oi && !(w.alive && programMoves(w, o.spec.name)))
+                // A live program that uses this object may hold its lock whatever object it is listed under;
+                // counting it as a possible holder only ever delays a repair, never steals a lock.
+                if (w.object != oi && !(w.alive && programUses(w, o.spec.name)))
                     continue;
                 if (!w.alive && !w.tokensSettled)
                     dead.push_back(&w);

@@ -480,12 +480,19 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         published[i].store(++counter[i], std::memory_order_relaxed);
     };
     std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
+    // After a release: the slot says HasLock while any array lock is still held.
+    auto updateLockPhase = [&] {
+        const bool locked
+            = std::any_of(held.begin(), held.end(), [&](std::size_t a) { return stepTarget[a]->isLock(); });
+        hooks.setPhase(locked ? RingPhase::HasLock : 0);
+    };
     auto releaseHeld = [&]() -> Status {
         while (!held.empty()) {
             const std::size_t a = held.back();
             held.pop_back();
             if (Status st = stepTarget[a]->release(); !st)
                 return st;
+            updateLockPhase();
             count(releaseOf[a], done, slot.stepDone);
         }
         return {};
@@ -547,6 +554,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     break;
                 }
                 held.push_back(i);
+                if (stepTarget[i]->isLock())
+                    hooks.setPhase(RingPhase::HasLock); // before `holding` drops: a kill between is still seen
                 count(i, done, slot.stepDone);
                 slot.holding.store(0, std::memory_order_release);
                 break;
@@ -560,6 +569,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     (void)releaseHeld();
                     return fail(slot, hooks, st.error(), 4);
                 }
+                updateLockPhase();
                 count(i, done, slot.stepDone);
                 break;
             }

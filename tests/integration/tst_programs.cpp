@@ -232,6 +232,60 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A process killed inside the array's lock would freeze every other process for ever (a POSIX semaphore has
+    // no owner); with repair on (the default) the runner posts the lock once it stays taken with nobody alive
+    // holding it, the others go on, and no update is lost: the dead one had not written yet.
+    void killedLockHolderIsRepaired()
+    {
+        Scenario s;
+        s.name = "locked";
+        s.objects = { { "counter", TransportKind::ShmArray, 1, 64 } };
+        WorkerSpec adder;
+        adder.name = "slow-adder";
+        adder.role = Role::Program;
+        adder.program = *parseProgramText(
+            "acquire counter; read counter[0]; work 300000us; write counter[0] +1; release counter");
+        WorkerSpec other = adder;
+        other.name = "other";
+        s.workers = { adder, other };
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        // Kill whichever process is inside the lock, working.
+        std::size_t victim = 2;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (std::size_t i = 0; i < 2; ++i) {
+                    if (snap.workers[i].stepIndex == 2 && snap.workers[i].stepSeconds > 0.05)
+                        victim = i;
+                }
+                return victim < 2;
+            }(),
+            FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(victim));
+        const std::size_t survivor = 1 - victim;
+        std::uint64_t passesAtKill = 0;
+        bool repaired = false;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (const RunEvent& e : snap.events)
+                    repaired = repaired || e.text.find("repaired counter") != std::string::npos;
+                if (passesAtKill == 0)
+                    passesAtKill = snap.workers[survivor].messages + 1;
+                return repaired && snap.workers[survivor].messages >= passesAtKill + 2;
+            }(),
+            FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        const Ledger& l = r.objects.at(0).ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QCOMPARE(l.lostUpdates, 0);
+        QCOMPARE(l.cellSum, l.increments);
+        verifyNothingLeft(prefix);
+    }
+
     // The acceptance command for every bundled program scenario: exit 0 and an exact ledger in the JSON.
     void cliRunsEachProgramScenario_data()
     {

@@ -156,6 +156,9 @@ public:
     // when it did not get it in time.
     virtual Result<bool> acquire(std::optional<Duration> timeout, WaitHooks& hooks) = 0;
     virtual Status release() = 0;
+    // True when acquire takes a lock that guards data (a shared array's), which the worker announces in its slot
+    // (RingPhase::HasLock) so the runner can give it back if the worker dies holding it.
+    virtual bool isLock() const { return false; }
     // shm-array only (validation keeps other objects from these steps). cell < the array's cells.
     virtual std::int64_t read(std::uint32_t /*cell*/) { return 0; }
     virtual void write(std::uint32_t /*cell*/, std::int64_t /*value*/) { }
@@ -202,6 +205,9 @@ struct ArrayHeader {
     std::uint32_t version;
     std::uint32_t cells;
     std::uint32_t reserved;
+    // Bumped by every holder of the lock just before it releases it, so the runner can tell a busy lock from one
+    // stuck with a dead holder (ChannelObject::lockProgress).
+    std::atomic<std::uint64_t> lockPasses;
 };
 constexpr std::size_t ArrayHeaderBytes = 64;
 std::size_t arrayBytes(std::uint32_t cells);
