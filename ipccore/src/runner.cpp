@@ -124,6 +124,7 @@ struct Runner::Impl {
         bool killed = false; // ended by a signal, or by an error while holding something
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         std::uint32_t stepAtDeath = 0; // programs: the step it was on when it exited
+        std::vector<std::string> stepTexts; // programs: each step as text, made once (the sampler shows them)
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
         std::uint64_t errorsSeen = 0; // the slot's errorCount at the last sample
@@ -237,6 +238,8 @@ struct Runner::Impl {
                     + " worker slots. Stop and start the run again");
         WorkerProc w;
         w.spec = spec;
+        for (const ProgramStep& step : spec.program)
+            w.stepTexts.push_back(stepText(step));
         // A program is listed under the first object its steps name.
         w.object = objectIndex(spec.role == Role::Program ? programObjects(spec.program).front() : spec.object);
         w.slot = nextSlot++;
@@ -613,7 +616,7 @@ struct Runner::Impl {
             const std::uint32_t step
                 = std::min<std::uint32_t>(slot.step.load(std::memory_order_relaxed), std::uint32_t(p.size() - 1));
             s.stepIndex = step;
-            s.step = stepText(p[step]);
+            s.step = w.stepTexts[step];
             const std::uint64_t stepSince = slot.stepSinceNs.load(std::memory_order_relaxed);
             s.stepSeconds = (w.alive && stepSince > 0 && stepSince <= now) ? double(now - stepSince) / 1e9 : 0;
             s.stepDone.resize(p.size());
