@@ -240,8 +240,13 @@ struct Runner::Impl {
         w.spec = spec;
         for (const ProgramStep& step : spec.program)
             w.stepTexts.push_back(stepText(step));
-        // A program is listed under the first object its steps name.
-        w.object = objectIndex(spec.role == Role::Program ? programObjects(spec.program).front() : spec.object);
+        // A program is listed under the first object its steps name (a program of work steps alone, under the
+        // scenario's first object).
+        if (spec.role == Role::Program) {
+            const std::vector<std::string> used = programObjects(spec.program);
+            w.object = used.empty() ? 0 : objectIndex(used.front());
+        } else
+            w.object = objectIndex(spec.object);
         w.slot = nextSlot++;
         const ObjectRuntime& obj = objects[w.object];
 

@@ -182,6 +182,24 @@ private slots:
         QCOMPARE(crowded.sent, crowded.received + crowded.left);
     }
 
+    // A program of local work alone is legal (it shows a process that shares nothing); it runs and ends cleanly.
+    void workOnlyProgramRuns()
+    {
+        Scenario s;
+        s.name = "alone";
+        s.objects = { { "pool", TransportKind::Semaphore, 1, 64 } };
+        WorkerSpec loner;
+        loner.name = "loner";
+        loner.role = Role::Program;
+        loner.program = *parseProgramText("work 100us");
+        loner.count = 50;
+        s.workers = { loner };
+        const Report r = runFor(s, 50);
+        QCOMPARE(r.workers.at(0).messages, 50ull);
+        QCOMPARE(r.workers.at(0).exitText, std::string("exited 0"));
+        QVERIFY(r.integrity.exact);
+    }
+
     // A process killed while holding a permit takes it along (POSIX semaphores have no undo): the value stays one
     // short, and the ledger says the killed worker holds it. Terminate ends the other one like Python's terminate().
     void killedHolderKeepsItsPermit()
