@@ -125,8 +125,11 @@ private slots:
         dead.alive = false;
         dead.termSignal = 9;
         dead.exitText = "killed by SIGKILL";
+        dead.exitcode = -9;
         model.apply(snapshot(0.1, { dead }));
-        QCOMPARE(model.index(0, ProcessTableModel::ExitColumn).data().toString(), QStringLiteral("killed by SIGKILL"));
+        // Beside the runner's words, the number Python's Process.exitcode gives.
+        QCOMPARE(model.index(0, ProcessTableModel::ExitColumn).data().toString(),
+            QStringLiteral("killed by SIGKILL (exitcode -9)"));
         QCOMPARE(model.index(0, 0).data(ProcessTableModel::AliveRole).toBool(), false);
         QVERIFY(model.index(0, ProcessTableModel::StateColumn)
                     .data(Qt::ToolTipRole)

@@ -3,9 +3,11 @@
 #include "widgets/object_dialog.h"
 #include "widgets/worker_dialog.h"
 
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QtTest>
@@ -68,6 +70,64 @@ private slots:
         QVERIFY(!dialog.problem().isEmpty());
         dialog.rateBox()->setValue(100);
         QVERIFY(okEnabled(dialog));
+    }
+
+    void workerDialogRoundTripsAProgram()
+    {
+        ScenarioDocument document(ipccore::readMqLimits());
+        QCOMPARE(document.loadBundled(QStringLiteral("counter-race-locked")), QString());
+        const ipccore::WorkerSpec original = document.scenario().workers.front();
+        QCOMPARE(original.role, ipccore::Role::Program);
+        WorkerDialog dialog(document, original, 0);
+        QVERIFY2(dialog.problem().isEmpty(), qPrintable(dialog.problem()));
+        QVERIFY(okEnabled(dialog));
+        // One step per line, and back to the same program.
+        QCOMPARE(dialog.programBox()->toPlainText().count(QLatin1Char('\n')) + 1, int(original.program.size()));
+        const ipccore::WorkerSpec edited = dialog.spec();
+        QCOMPARE(edited.role, ipccore::Role::Program);
+        QCOMPARE(edited.object, std::string());
+        QCOMPARE(ipccore::programText(edited.program), ipccore::programText(original.program));
+        QCOMPARE(document.replaceWorker(0, edited), QString());
+
+        // A line that does not parse is named, with its number, and OK stays disabled.
+        dialog.programBox()->setPlainText(QStringLiteral("read counter[0]\nfrobnicate counter"));
+        QVERIFY2(dialog.programProblem().startsWith(QStringLiteral("Line 2")), qPrintable(dialog.programProblem()));
+        QVERIFY(!okEnabled(dialog));
+        // A step on an object that does not exist is refused by ipccore's validation, naming the field.
+        dialog.programBox()->setPlainText(QStringLiteral("read nothing[0]\nwrite nothing[0] +1"));
+        QVERIFY(dialog.programProblem().isEmpty());
+        QVERIFY2(dialog.problem().contains(QStringLiteral("program")), qPrintable(dialog.problem()));
+        QVERIFY(!okEnabled(dialog));
+        // An acquire with no release is refused too.
+        dialog.programBox()->setPlainText(QStringLiteral("acquire counter\nread counter[0]"));
+        QVERIFY(!okEnabled(dialog));
+        dialog.programBox()->setPlainText(QStringLiteral("acquire counter\nread counter[0]\nwrite counter[0] "
+                                                         "+2\nrelease counter"));
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
+        QCOMPARE(dialog.spec().program.size(), std::size_t(4));
+        QCOMPARE(dialog.spec().program[2].add, std::int64_t(2));
+    }
+
+    void objectDialogCountsCellsAndPermits()
+    {
+        ScenarioDocument document(ipccore::readMqLimits());
+        ipccore::ObjectSpec spec;
+        spec.name = "pool";
+        spec.transport = ipccore::TransportKind::Semaphore;
+        spec.capacity = 3;
+        ObjectDialog dialog(document, spec, -1);
+        QVERIFY2(dialog.problem().isEmpty(), qPrintable(dialog.problem()));
+        QCOMPARE(dialog.capacityBox()->suffix(), QStringLiteral(" permits"));
+        QVERIFY(dialog.capacityBox()->isEnabled());
+        QVERIFY(!dialog.messageSizeBox()->isEnabled()); // a semaphore carries no messages
+        QCOMPARE(dialog.spec().transport, ipccore::TransportKind::Semaphore);
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::ShmArray)));
+        QCOMPARE(dialog.capacityBox()->suffix(), QStringLiteral(" cells"));
+        QCOMPARE(dialog.spec().capacity, 3u);
+        QVERIFY(okEnabled(dialog));
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Mq)));
+        QCOMPARE(dialog.capacityBox()->suffix(), QStringLiteral(" messages"));
+        QVERIFY(dialog.messageSizeBox()->isEnabled());
     }
 };
 

@@ -29,7 +29,6 @@ QVariant ObjectListModel::data(const QModelIndex& index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ipccore::ObjectSpec& object = m_document->scenario().objects[std::size_t(index.row())];
-    const bool hasCapacity = ipccore::capacityInMessages(object.transport);
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case NameColumn:
@@ -37,19 +36,36 @@ QVariant ObjectListModel::data(const QModelIndex& index, int role) const
         case TransportColumn:
             return QString::fromLatin1(ipccore::transportName(object.transport));
         case CapacityColumn:
-            return hasCapacity ? QVariant(uint(object.capacity)) : QVariant(tr("kernel buffer"));
+            return capacityText(object);
         case MessageSizeColumn:
-            return uint(object.messageSize);
-        case UsersColumn: {
-            int users = 0;
-            for (const ipccore::WorkerSpec& worker : m_document->scenario().workers)
-                users += worker.object == object.name ? 1 : 0;
-            return users;
-        }
+            // Arrays and semaphores hold no messages.
+            return ipccore::traits(object.transport).carriesMessages ? QVariant(uint(object.messageSize))
+                                                                     : QVariant(QStringLiteral("–"));
+        case UsersColumn:
+            return int(m_document->usersOf(object.name).size());
         }
     }
     if (role == Qt::TextAlignmentRole && index.column() >= CapacityColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+// The capacity with what it counts: "8 messages", "1 cell", "2 permits"; byte streams and shared values have none.
+QString ObjectListModel::capacityText(const ipccore::ObjectSpec& object)
+{
+    const uint n = object.capacity;
+    switch (ipccore::traits(object.transport).capacity) {
+    case ipccore::CapacityUnit::Messages:
+        return n == 1 ? tr("1 message") : tr("%1 messages").arg(n);
+    case ipccore::CapacityUnit::Cells:
+        return n == 1 ? tr("1 cell") : tr("%1 cells").arg(n);
+    case ipccore::CapacityUnit::Permits:
+        return n == 1 ? tr("1 permit") : tr("%1 permits").arg(n);
+    case ipccore::CapacityUnit::KernelBytes:
+        return tr("kernel buffer");
+    case ipccore::CapacityUnit::OneValue:
+        return tr("one value");
+    }
     return {};
 }
 
@@ -63,7 +79,7 @@ QVariant ObjectListModel::headerData(int section, Qt::Orientation orientation, i
     case TransportColumn:
         return tr("Transport");
     case CapacityColumn:
-        return tr("Capacity (msgs)");
+        return tr("Capacity");
     case MessageSizeColumn:
         return tr("Max message (B)");
     case UsersColumn:

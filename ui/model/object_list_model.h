@@ -3,6 +3,8 @@
 // The objects of the experiment being edited, one row each. Edits are rare and user-driven, so the model resets on
 // every document change; the live views use ProcessTableModel, which applies diffs.
 
+#include "ipccore/scenario.h"
+
 #include <QAbstractTableModel>
 
 namespace ipcui {
@@ -20,6 +22,8 @@ public:
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    static QString capacityText(const ipccore::ObjectSpec& object);
 
 private:
     ScenarioDocument* m_document;

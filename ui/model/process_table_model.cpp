@@ -1,6 +1,10 @@
 #include "model/process_table_model.h"
 
+#include "ipccore/program.h"
+
 #include <QLocale>
+
+#include <algorithm>
 
 namespace ipcui {
 
@@ -42,6 +46,83 @@ QString ProcessTableModel::stateText(ipccore::WorkerState state)
     return tr("unknown");
 }
 
+QString ProcessTableModel::roleText(ipccore::Role role)
+{
+    switch (role) {
+    case ipccore::Role::Producer:
+        return tr("producer");
+    case ipccore::Role::Consumer:
+        return tr("consumer");
+    case ipccore::Role::Program:
+        return tr("program");
+    }
+    return tr("unknown");
+}
+
+QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
+{
+    if (worker.role != ipccore::Role::Program || worker.step.empty())
+        return {};
+    QString text = QStringLiteral("%1/%2 %3")
+                       .arg(worker.stepIndex + 1)
+                       .arg(worker.stepDone.size())
+                       .arg(QString::fromStdString(worker.step));
+    // Steps of a fast program last microseconds; only a wait (or long work) is worth a duration.
+    if (worker.stepSeconds > 0.1)
+        text += tr("  (%1 s)").arg(worker.stepSeconds, 0, 'f', 1);
+    return text;
+}
+
+// A program waiting in an acquire on a semaphore object waits for a permit, not for a lock.
+QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
+{
+    if (worker.role == ipccore::Role::Program && worker.state == ipccore::WorkerState::WaitingLock) {
+        const auto program = m_programs.find(worker.name);
+        if (program != m_programs.end() && worker.stepIndex < program->second.size()
+            && m_semaphoreObjects.count(program->second[worker.stepIndex].object))
+            return tr("waiting for a permit");
+    }
+    return stateText(worker.state);
+}
+
+// The runner's words, plus the number a Python student reads from Process.exitcode once the process has ended.
+QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
+{
+    const QString text = QString::fromStdString(worker.exitText);
+    if (worker.alive || text.isEmpty())
+        return text;
+    return tr("%1 (exitcode %2)").arg(text).arg(worker.exitcode);
+}
+
+QString ProcessTableModel::programTooltip(const ipccore::WorkerStatus& worker) const
+{
+    const auto found = m_programs.find(worker.name);
+    if (found == m_programs.end())
+        return {};
+    const ipccore::ProgramSteps& program = found->second;
+    QStringList lines;
+    lines << tr("%1 repeats %2 steps (%3 passes so far):")
+                 .arg(QString::fromStdString(worker.name))
+                 .arg(program.size())
+                 .arg(QLocale().toString(qulonglong(worker.messages)));
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        const auto count = [](const std::vector<std::uint64_t>& counts, std::size_t at) {
+            return QLocale().toString(qulonglong(at < counts.size() ? counts[at] : 0));
+        };
+        QString line = QStringLiteral("%1%2. %3 — done %4")
+                           .arg(i == worker.stepIndex ? QStringLiteral("▶ ") : QStringLiteral("   "))
+                           .arg(i + 1)
+                           .arg(QString::fromStdString(ipccore::stepText(program[i])))
+                           .arg(count(worker.stepDone, i));
+        // Only an acquire can miss (its wait timed out); a miss count on the other steps would always read 0.
+        if (program[i].op == ipccore::StepOp::Acquire)
+            line += tr(", missed %1").arg(count(worker.stepMissed, i));
+        line += tr("   Python: %1").arg(QString::fromStdString(ipccore::stepPython(program[i])));
+        lines << line;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
 QVariant ProcessTableModel::display(const Row& row, int column) const
 {
     const ipccore::WorkerStatus& w = row.status;
@@ -51,13 +132,20 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
         return QString::fromStdString(w.name);
     case PidColumn:
         return w.pid > 0 ? QVariant(int(w.pid)) : QVariant(QStringLiteral("-"));
+    case PpidColumn:
+        return w.ppid > 0 ? QVariant(int(w.ppid)) : QVariant(QStringLiteral("-"));
     case RoleColumn:
-        return w.role == ipccore::Role::Producer ? tr("producer") : tr("consumer");
+        return roleText(w.role);
     case TransportColumn:
+        // A program may use several objects of different kinds ("counter, pool"): then only their names.
+        if (w.role == ipccore::Role::Program && w.object.find(',') != std::string::npos)
+            return QString::fromStdString(w.object);
         return QStringLiteral("%1 (%2)").arg(
             QString::fromLatin1(ipccore::transportName(w.transport)), QString::fromStdString(w.object));
     case StateColumn:
-        return stateText(w.state);
+        return workerStateText(w);
+    case StepColumn:
+        return stepText(w);
     case RateColumn:
         return locale.toString(row.rate, 'f', row.rate < 10 ? 1 : 0);
     case TotalColumn:
@@ -69,9 +157,10 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
     case RateControlColumn:
         return w.rate > 0 ? locale.toString(w.rate, 'f', w.rate < 10 ? 1 : 0) : tr("unlimited");
     case SizeColumn:
-        return locale.toString(uint(w.messageSize));
+        // A program moves no messages; a size there would suggest it does.
+        return w.role == ipccore::Role::Program ? QString() : locale.toString(uint(w.messageSize));
     case ExitColumn:
-        return QString::fromStdString(w.exitText);
+        return exitText(w);
     default:
         return {};
     }
@@ -83,6 +172,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
     switch (column) {
     case PidColumn:
         return int(w.pid);
+    case PpidColumn:
+        return int(w.ppid);
     case StateColumn:
         return int(w.state);
     case RateColumn:
@@ -112,8 +203,10 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
     case Qt::DisplayRole:
         return display(row, column);
     case Qt::ToolTipRole:
+        if (column == StepColumn || (column == NameColumn && row.status.role == ipccore::Role::Program))
+            return programTooltip(row.status);
         if (column == StateColumn) {
-            QString tip = stateText(row.status.state);
+            QString tip = workerStateText(row.status);
             if (!row.status.waitingOn.empty())
                 tip += tr(" — waiting on %1").arg(QString::fromStdString(row.status.waitingOn));
             tip += tr(" (for %1 s)").arg(row.status.stateSeconds, 0, 'f', 1);
@@ -122,11 +215,12 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
             return tip;
         }
         if (column == ExitColumn && !row.status.exitText.empty())
-            return QString::fromStdString(row.status.exitText);
+            return exitText(row.status);
         return {};
     case Qt::TextAlignmentRole:
         switch (column) {
         case PidColumn:
+        case PpidColumn:
         case RateColumn:
         case TotalColumn:
         case BlockedColumn:
@@ -160,16 +254,20 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Name");
         case PidColumn:
             return tr("PID");
+        case PpidColumn:
+            return tr("PPID");
         case RoleColumn:
             return tr("Role");
         case TransportColumn:
             return tr("Transport (object)");
         case StateColumn:
             return tr("State");
+        case StepColumn:
+            return tr("Step");
         case RateColumn:
-            return tr("msgs/s");
+            return m_programsOnly ? tr("passes/s") : tr("msgs/s");
         case TotalColumn:
-            return tr("Total");
+            return m_programsOnly ? tr("Passes") : tr("Total");
         case BlockedColumn:
             return tr("% blocked");
         case CpuColumn:
@@ -186,8 +284,15 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
     }
     if (role == Qt::ToolTipRole) {
         switch (section) {
+        case PpidColumn:
+            return tr("Parent process ID: the process that started this worker (os.getppid() in Python)");
+        case StepColumn:
+            return tr("Programs: the step the process is on, out of how many, and for how long once it is more "
+                      "than a moment (hover for every step)");
+        case TotalColumn:
+            return tr("Messages moved; for a program, passes through its steps");
         case RateColumn:
-            return tr("Messages per second over the last second");
+            return tr("Messages per second over the last second; for a program, passes per second");
         case BlockedColumn:
             return tr("Share of the worker's lifetime spent blocked (full, empty or waiting for the lock)");
         case CpuColumn:
@@ -196,6 +301,9 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("The worker's rate control in messages per second");
         case SizeColumn:
             return tr("Frame size in bytes, header included");
+        case ExitColumn:
+            return tr("How the process ended, and Python's Process.exitcode: the exit status, or minus the signal "
+                      "that killed it");
         default:
             return {};
         }
@@ -239,6 +347,32 @@ void ProcessTableModel::apply(const ipccore::Snapshot& snapshot)
         m_rows.resize(snapshot.workers.size());
         endRemoveRows();
     }
+    updateProgramsOnly();
+}
+
+void ProcessTableModel::updateProgramsOnly()
+{
+    const bool programsOnly = !m_rows.empty() && std::all_of(m_rows.begin(), m_rows.end(), [](const Row& row) {
+        return row.status.role == ipccore::Role::Program;
+    });
+    if (programsOnly == m_programsOnly)
+        return;
+    m_programsOnly = programsOnly;
+    emit headerDataChanged(Qt::Horizontal, RateColumn, TotalColumn);
+}
+
+void ProcessTableModel::setPrograms(const ipccore::Scenario& scenario)
+{
+    m_programs.clear();
+    m_semaphoreObjects.clear();
+    for (const ipccore::ObjectSpec& object : scenario.objects) {
+        if (object.transport == ipccore::TransportKind::Semaphore)
+            m_semaphoreObjects.insert(object.name);
+    }
+    for (const ipccore::WorkerSpec& worker : scenario.workers) {
+        if (worker.role == ipccore::Role::Program)
+            m_programs[worker.name] = worker.program;
+    }
 }
 
 void ProcessTableModel::clear()
@@ -248,6 +382,7 @@ void ProcessTableModel::clear()
     beginRemoveRows({}, 0, int(m_rows.size()) - 1);
     m_rows.clear();
     endRemoveRows();
+    updateProgramsOnly();
 }
 
 } // namespace ipcui

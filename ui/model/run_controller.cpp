@@ -107,6 +107,7 @@ void RunController::stop()
     summary.scenario = QString::fromStdString(report.scenario);
     summary.reportText = QString::fromStdString(ipccore::reportToText(report));
     summary.durationS = report.durationS;
+    summary.objects = report.objects;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);
     m_runner.reset();

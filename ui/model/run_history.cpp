@@ -25,6 +25,10 @@ QString kindName(SeriesKind kind)
         return QStringLiteral("semaphore");
     case SeriesKind::Blocked:
         return QStringLiteral("blocked");
+    case SeriesKind::Increments:
+        return QStringLiteral("increments");
+    case SeriesKind::CellSum:
+        return QStringLiteral("cell-sum");
     }
     return {};
 }
@@ -55,6 +59,8 @@ void RunHistory::clear()
     m_workerThroughputSeries.clear();
     m_workerBlockedSeries.clear();
     m_depthSeries.clear();
+    m_incrementSeries.clear();
+    m_cellSumSeries.clear();
     m_semaphoreSeries.clear();
     m_totalMeter.reset();
     m_lastSampleT = -1;
@@ -112,8 +118,22 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     }
     for (std::size_t j = m_depthSeries.size(); j < snapshot.objects.size(); ++j) {
         const ipccore::ObjectStatus& object = snapshot.objects[j];
-        m_depthSeries.push_back(addSeries(
-            { SeriesKind::Depth, QString::fromStdString(object.name), QStringLiteral("messages"), -1, int(j) }));
+        const QString name = QString::fromStdString(object.name);
+        // Only objects that carry messages have a depth; a semaphore's value is a Semaphore series below.
+        m_depthSeries.push_back(ipccore::traits(object.transport).carriesMessages
+                ? addSeries({ SeriesKind::Depth, name, QStringLiteral("messages"), -1, int(j) })
+                : -1);
+        // The value first, so that the dashed increments line is drawn over it and stays visible where the two
+        // are equal (no update lost).
+        const bool array = object.transport == ipccore::TransportKind::ShmArray;
+        m_cellSumSeries.push_back(array
+                ? addSeries({ SeriesKind::CellSum, name + QStringLiteral(": value (sum of cells)"),
+                    QStringLiteral("count"), -1, int(j) })
+                : -1);
+        m_incrementSeries.push_back(array
+                ? addSeries({ SeriesKind::Increments, name + QStringLiteral(": increments made"),
+                    QStringLiteral("count"), -1, int(j) })
+                : -1);
         std::vector<int> semaphores;
         for (std::size_t k = 0; k < object.semaphores.size(); ++k) {
             semaphores.push_back(addSeries(
@@ -145,8 +165,12 @@ void RunHistory::record(const ipccore::Snapshot& snapshot)
     }
     for (std::size_t j = 0; j < snapshot.objects.size() && j < m_depthSeries.size(); ++j) {
         const ipccore::ObjectStatus& object = snapshot.objects[j];
-        if (object.depth >= 0)
+        if (m_depthSeries[j] >= 0 && object.depth >= 0)
             set(m_depthSeries[j], double(object.depth));
+        if (m_incrementSeries[j] >= 0 && j < snapshot.objectLedgers.size()) {
+            set(m_incrementSeries[j], double(snapshot.objectLedgers[j].increments));
+            set(m_cellSumSeries[j], double(snapshot.objectLedgers[j].cellSum));
+        }
         for (std::size_t k = 0; k < object.semaphores.size() && k < m_semaphoreSeries[j].size(); ++k)
             set(m_semaphoreSeries[j][k], double(object.semaphores[k].value));
     }

@@ -22,15 +22,19 @@ namespace ipcui {
 enum class SeriesKind {
     TotalThroughput, // msgs/s, all consumers (or, for shm-value, producers)
     WorkerThroughput, // msgs/s of one worker
-    Depth, // messages in one object
-    Semaphore, // value of one semaphore
+    Depth, // messages in one object that carries messages
+    Semaphore, // value of one semaphore (a ring's, an array's lock, a semaphore object's permits)
     Blocked, // % of the last second a worker was seen blocked
+    // A shared array (shm-array), from its ledger: what the writes added up to, and what the cells hold. The gap
+    // between the two lines is the lost updates.
+    Increments,
+    CellSum,
 };
 
 struct SeriesInfo {
     SeriesKind kind = SeriesKind::TotalThroughput;
     QString label; // legend text: worker or object name, "buffer.empty"
-    QString unit; // "msgs/s", "messages", "value", "%"
+    QString unit; // "msgs/s", "messages", "value", "%", "count"
     int worker = -1; // index into Snapshot::workers
     int object = -1; // index into Snapshot::objects
     int semaphore = -1; // index into ObjectStatus::semaphores
@@ -94,7 +98,8 @@ private:
     RateMeter m_totalMeter;
     std::vector<WorkerMeters> m_workerMeters;
     std::vector<int> m_workerThroughputSeries, m_workerBlockedSeries; // per worker index
-    std::vector<int> m_depthSeries; // per object index
+    std::vector<int> m_depthSeries; // per object index; -1 for an object without messages
+    std::vector<int> m_incrementSeries, m_cellSumSeries; // per object index; -1 except for shared arrays
     std::vector<std::vector<int>> m_semaphoreSeries; // per object, per semaphore
 
     std::vector<SeriesInfo> m_series;

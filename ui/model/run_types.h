@@ -11,6 +11,7 @@
 #include <QStringList>
 
 #include <memory>
+#include <vector>
 
 namespace ipcui {
 
@@ -22,6 +23,9 @@ struct RunSummary {
     QString reportText;
     QStringList cleanup;
     double durationS = 0;
+    // Every object as the run left it, with its final ledger: the books of a shared array or a semaphore are only
+    // judged once every worker has exited, so the window shows these after stop rather than the last live sample.
+    std::vector<ipccore::ObjectSummary> objects;
 };
 
 enum class RunState { Idle, Starting, Running, Stopping };

@@ -2,7 +2,34 @@
 
 #include "model/error_text.h"
 
+#include "ipccore/program.h"
+
+#include <algorithm>
+
 namespace ipcui {
+
+namespace {
+// Whether a worker uses an object: a producer or consumer names it, a program's steps do.
+bool usesObject(const ipccore::WorkerSpec& worker, const std::string& object)
+{
+    if (worker.role != ipccore::Role::Program)
+        return worker.object == object;
+    const std::vector<std::string> used = ipccore::programObjects(worker.program);
+    return std::find(used.begin(), used.end(), object) != used.end();
+}
+
+// The worker with its references to object `from` renamed to `to`.
+ipccore::WorkerSpec renamed(ipccore::WorkerSpec worker, const std::string& from, const std::string& to)
+{
+    if (worker.object == from)
+        worker.object = to;
+    for (ipccore::ProgramStep& step : worker.program) {
+        if (step.object == from)
+            step.object = to;
+    }
+    return worker;
+}
+} // namespace
 
 ScenarioDocument::ScenarioDocument(const ipccore::MqLimits& limits, QObject* parent)
     : QObject(parent)
@@ -73,6 +100,16 @@ int ScenarioDocument::objectIndex(const std::string& name) const
     return -1;
 }
 
+QStringList ScenarioDocument::usersOf(const std::string& object) const
+{
+    QStringList users;
+    for (const ipccore::WorkerSpec& worker : m_scenario.workers) {
+        if (usesObject(worker, object))
+            users << QString::fromStdString(worker.name);
+    }
+    return users;
+}
+
 QString ScenarioDocument::checkObject(const ipccore::ObjectSpec& object, int replacing) const
 {
     const ipccore::Status valid = ipccore::validateObject(object, m_limits, "object");
@@ -85,14 +122,18 @@ QString ScenarioDocument::checkObject(const ipccore::ObjectSpec& object, int rep
     if (replacing < 0 && m_scenario.objects.size() >= ipccore::ScenarioLimits::MaxObjects)
         return tr("A scenario holds at most %1 objects.").arg(ipccore::ScenarioLimits::MaxObjects);
     if (replacing >= 0) {
-        // The workers using this object must still fit it (message size, transport rules).
+        // The workers using this object must still fit it (message size, transport rules, a program's steps).
         const std::string& oldName = m_scenario.objects[std::size_t(replacing)].name;
+        std::vector<ipccore::ObjectSpec> objects = m_scenario.objects;
+        objects[std::size_t(replacing)] = object;
         for (const ipccore::WorkerSpec& worker : m_scenario.workers) {
-            if (worker.object != oldName)
+            if (!usesObject(worker, oldName))
                 continue;
-            ipccore::WorkerSpec renamed = worker;
-            renamed.object = object.name;
-            const ipccore::Status fits = ipccore::validateWorker(renamed, object, "worker \"" + worker.name + "\"");
+            const ipccore::WorkerSpec updated = renamed(worker, oldName, object.name);
+            const std::string field = "worker \"" + worker.name + "\"";
+            const ipccore::Status fits = worker.role == ipccore::Role::Program
+                ? ipccore::validateProgram(updated, objects, field)
+                : ipccore::validateWorker(updated, object, field);
             if (!fits)
                 return errorText(fits.error());
         }
@@ -102,13 +143,23 @@ QString ScenarioDocument::checkObject(const ipccore::ObjectSpec& object, int rep
 
 QString ScenarioDocument::checkWorker(const ipccore::WorkerSpec& worker, int replacing) const
 {
-    const int object = objectIndex(worker.object);
-    if (object < 0)
-        return tr("worker.object: there is no object called \"%1\"; add the object first.")
-            .arg(QString::fromStdString(worker.object));
-    const ipccore::Status valid = ipccore::validateWorker(worker, m_scenario.objects[std::size_t(object)], "worker");
-    if (!valid)
-        return errorText(valid.error());
+    if (worker.role == ipccore::Role::Program) {
+        // A program has no object of its own: its fields alone, then its steps against every object.
+        ipccore::Status valid = ipccore::validateWorker(worker, ipccore::ObjectSpec {}, "worker");
+        if (valid)
+            valid = ipccore::validateProgram(worker, m_scenario.objects, "worker");
+        if (!valid)
+            return errorText(valid.error());
+    } else {
+        const int object = objectIndex(worker.object);
+        if (object < 0)
+            return tr("worker.object: there is no object called \"%1\"; add the object first.")
+                .arg(QString::fromStdString(worker.object));
+        const ipccore::Status valid
+            = ipccore::validateWorker(worker, m_scenario.objects[std::size_t(object)], "worker");
+        if (!valid)
+            return errorText(valid.error());
+    }
     for (std::size_t i = 0; i < m_scenario.workers.size(); ++i) {
         if (int(i) != replacing && m_scenario.workers[i].name == worker.name)
             return tr("A worker called \"%1\" exists already; pick another name.")
@@ -145,8 +196,8 @@ QString ScenarioDocument::replaceObject(int index, const ipccore::ObjectSpec& ob
     m_scenario.objects[std::size_t(index)] = object;
     bool workersRenamed = false;
     for (ipccore::WorkerSpec& worker : m_scenario.workers) {
-        if (worker.object == oldName && oldName != object.name) {
-            worker.object = object.name;
+        if (oldName != object.name && usesObject(worker, oldName)) {
+            worker = renamed(worker, oldName, object.name);
             workersRenamed = true;
         }
     }
@@ -162,11 +213,7 @@ QString ScenarioDocument::removeObject(int index)
     if (index < 0 || std::size_t(index) >= m_scenario.objects.size())
         return tr("No object at row %1.").arg(index + 1);
     const std::string& name = m_scenario.objects[std::size_t(index)].name;
-    QStringList users;
-    for (const ipccore::WorkerSpec& worker : m_scenario.workers) {
-        if (worker.object == name)
-            users << QString::fromStdString(worker.name);
-    }
+    const QStringList users = usersOf(name);
     if (!users.isEmpty())
         return tr("\"%1\" is used by %2; remove those workers first.")
             .arg(QString::fromStdString(name), users.join(QStringLiteral(", ")));

@@ -36,7 +36,7 @@ public:
     QString checkWorker(const ipccore::WorkerSpec& worker, int replacing = -1) const;
 
     QString addObject(const ipccore::ObjectSpec& object);
-    // Renaming an object renames the references of its workers.
+    // Renaming an object renames the references of its workers (a program's steps too).
     QString replaceObject(int index, const ipccore::ObjectSpec& object);
     // Refused while workers use the object.
     QString removeObject(int index);
@@ -50,6 +50,8 @@ public:
     QString uniqueWorkerName(const QString& base) const;
     QString uniqueObjectName(const QString& base) const;
     int objectIndex(const std::string& name) const;
+    // The workers that use an object: producers and consumers naming it, programs whose steps name it.
+    QStringList usersOf(const std::string& object) const;
 
     // A line a student can read: "mq limits on this machine: at most 10 messages of 8192 bytes ..."
     QString limitsText() const;

@@ -2,6 +2,8 @@
 
 #include "model/scenario_document.h"
 
+#include "ipccore/program.h"
+
 namespace ipcui {
 
 WorkerListModel::WorkerListModel(ScenarioDocument* document, QObject* parent)
@@ -29,29 +31,43 @@ QVariant WorkerListModel::data(const QModelIndex& index, int role) const
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const ipccore::WorkerSpec& worker = m_document->scenario().workers[std::size_t(index.row())];
+    const bool program = worker.role == ipccore::Role::Program;
+    // Message size, work per message and priority mean nothing to a program: a dash, not a misleading number.
+    const auto messageField
+        = [program](uint value) { return program ? QVariant(QStringLiteral("–")) : QVariant(value); };
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case NameColumn:
             return QString::fromStdString(worker.name);
         case RoleColumn:
-            return worker.role == ipccore::Role::Producer ? tr("producer") : tr("consumer");
+            return QString::fromLatin1(ipccore::roleName(worker.role));
         case ObjectColumn:
-            return QString::fromStdString(worker.object);
+            return program ? programObjectsText(worker) : QString::fromStdString(worker.object);
         case RateColumn:
             return worker.rate > 0 ? QVariant(worker.rate) : QVariant(tr("unlimited"));
         case SizeColumn:
-            return uint(worker.messageSize);
+            return messageField(worker.messageSize);
         case WorkColumn:
-            return uint(worker.workUs);
+            return messageField(worker.workUs);
         case CountColumn:
             return worker.count > 0 ? QVariant(qulonglong(worker.count)) : QVariant(tr("until stopped"));
         case PriorityColumn:
-            return uint(worker.priority);
+            return messageField(worker.priority);
+        case ProgramColumn:
+            return QString::fromStdString(ipccore::programText(worker.program));
         }
     }
-    if (role == Qt::TextAlignmentRole && index.column() >= RateColumn)
+    if (role == Qt::TextAlignmentRole && index.column() >= RateColumn && index.column() != ProgramColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
+}
+
+QString WorkerListModel::programObjectsText(const ipccore::WorkerSpec& worker)
+{
+    QStringList names;
+    for (const std::string& name : ipccore::programObjects(worker.program))
+        names << QString::fromStdString(name);
+    return names.join(QStringLiteral(", "));
 }
 
 QVariant WorkerListModel::headerData(int section, Qt::Orientation orientation, int role) const
@@ -66,7 +82,7 @@ QVariant WorkerListModel::headerData(int section, Qt::Orientation orientation, i
     case ObjectColumn:
         return tr("Object");
     case RateColumn:
-        return tr("Rate (msgs/s)");
+        return tr("Rate (per s)");
     case SizeColumn:
         return tr("Message (B)");
     case WorkColumn:
@@ -75,6 +91,8 @@ QVariant WorkerListModel::headerData(int section, Qt::Orientation orientation, i
         return tr("Count");
     case PriorityColumn:
         return tr("Priority");
+    case ProgramColumn:
+        return tr("Program steps");
     }
     return {};
 }

@@ -2,6 +2,8 @@
 
 // The workers of the experiment being edited, one row each (resets on document change, like ObjectListModel).
 
+#include "ipccore/scenario.h"
+
 #include <QAbstractTableModel>
 
 namespace ipcui {
@@ -20,6 +22,7 @@ public:
         WorkColumn,
         CountColumn,
         PriorityColumn,
+        ProgramColumn, // a program's steps, "read counter[0]; work 20us; write counter[0] +1"
         ColumnCount
     };
 
@@ -31,6 +34,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    // The objects a program's steps use, "counter, pool".
+    static QString programObjectsText(const ipccore::WorkerSpec& worker);
+
     ScenarioDocument* m_document;
 };
 

@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ipcui {
@@ -43,6 +44,21 @@ std::pair<double, int> niceAxis(double value)
     }
     return { 10 * base, 6 };
 }
+// Programs make passes through their steps, producers and consumers move messages: the throughput axis says
+// which of the two it counts.
+QString throughputUnit(const RunHistory& history)
+{
+    bool programs = false, messages = false;
+    for (const int i : history.seriesOfKind(SeriesKind::WorkerThroughput)) {
+        const bool program = history.series(i).role == ipccore::Role::Program;
+        programs = programs || program;
+        messages = messages || !program;
+    }
+    if (programs && messages)
+        return ChartPanel::tr("messages or passes / s");
+    return programs ? ChartPanel::tr("passes / s") : ChartPanel::tr("messages / s");
+}
+
 // A round tick interval giving 5 to 10 ticks across the time window.
 double timeTickInterval(double span)
 {
@@ -105,19 +121,56 @@ ChartPanel::ChartPanel(QWidget* parent)
 
     m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("messages / s"));
     m_views[DepthChart] = makeChart(tr("Depth of each queue / buffer"), tr("messages in object"));
-    m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("value"));
+    m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("semaphore value"));
     m_views[BlockedChart] = makeChart(tr("Time blocked per worker"), tr("% of last second"));
     m_views[BlockedChart].y->setRange(0, 100);
+    m_views[CounterChart] = makeChart(tr("Shared counter: increments made vs. its value"), tr("count"));
+    // Its two legend entries are long ("counter: increments made"): below the plot they need not be cut.
+    m_views[CounterChart].chart->legend()->setAlignment(Qt::AlignBottom);
 
-    auto* grid = new QGridLayout;
-    grid->setSpacing(4);
+    m_grid = new QGridLayout;
+    m_grid->setSpacing(4);
     for (int i = 0; i < ChartCount; ++i) {
-        grid->addWidget(m_views[i].view, i / 2, i % 2);
         m_views[i].view->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(m_views[i].view, &QWidget::customContextMenuRequested, this,
             [this, i](const QPoint& pos) { showChartMenu(ChartId(i), pos); });
     }
-    layout->addLayout(grid, 1);
+    layout->addLayout(m_grid, 1);
+    showCharts(RunHistory());
+}
+
+// Before a run the four classic charts; once the run's objects are known, only the charts it has data for. Two
+// columns; an odd last chart takes the whole row.
+void ChartPanel::showCharts(const RunHistory& history)
+{
+    const bool known = history.sampleCount() > 0;
+    const bool counters = !history.seriesOfKind(SeriesKind::CellSum).isEmpty();
+    bool shown[ChartCount] = {};
+    shown[ThroughputChart] = shown[SemaphoreChart] = shown[BlockedChart] = true;
+    shown[DepthChart] = !known || !history.seriesOfKind(SeriesKind::Depth).isEmpty();
+    shown[CounterChart] = counters;
+    if (std::equal(std::begin(shown), std::end(shown), std::begin(m_shown)))
+        return;
+    std::copy(std::begin(shown), std::end(shown), std::begin(m_shown));
+    for (ChartBox& box : m_views)
+        m_grid->removeWidget(box.view);
+    // The counter chart is the lesson of a counter race: first after throughput.
+    const ChartId order[] = { ThroughputChart, CounterChart, DepthChart, SemaphoreChart, BlockedChart };
+    std::vector<ChartId> visible;
+    for (const ChartId id : order) {
+        m_views[id].view->setVisible(shown[id]);
+        if (shown[id])
+            visible.push_back(id);
+    }
+    for (std::size_t i = 0; i < visible.size(); ++i) {
+        const bool lastAlone = i + 1 == visible.size() && i % 2 == 0;
+        m_grid->addWidget(m_views[visible[i]].view, int(i / 2), int(i % 2), 1, lastAlone ? 2 : 1);
+    }
+}
+
+bool ChartPanel::isChartShown(ChartId chart) const
+{
+    return m_shown[chart];
 }
 
 ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& yTitle)
@@ -170,6 +223,9 @@ ChartPanel::ChartId ChartPanel::chartFor(SeriesKind kind) const
         return SemaphoreChart;
     case SeriesKind::Blocked:
         return BlockedChart;
+    case SeriesKind::Increments:
+    case SeriesKind::CellSum:
+        return CounterChart;
     }
     return ThroughputChart;
 }
@@ -181,6 +237,7 @@ void ChartPanel::reset()
         box.x->setRange(0, m_windowS);
     }
     m_series.clear();
+    showCharts(RunHistory());
     m_drawnRevision = ~quint64(0);
     m_lastKnownEnd = 0;
     m_firstKnown = 0;
@@ -211,6 +268,14 @@ void ChartPanel::syncSeries(const RunHistory& history)
             pen.setColor(Qt::black);
             pen.setWidthF(3.5);
             series->setName(tr("total"));
+        } else if (info.kind == SeriesKind::Increments) {
+            // What the counter should read: a grey dashed reference line that the value falls away from.
+            pen.setColor(Colors::Muted);
+            pen.setStyle(Qt::DashLine);
+            pen.setWidthF(2.5);
+        } else if (info.kind == SeriesKind::CellSum) {
+            pen.setColor(seriesColor(info.object));
+            pen.setWidthF(3.0);
         } else if (info.worker >= 0) {
             pen.setColor(seriesColor(info.worker));
             // Producers solid, consumers dashed: the role reads without the legend.
@@ -232,7 +297,7 @@ void ChartPanel::syncSeries(const RunHistory& history)
     }
 }
 
-void ChartPanel::refresh(const RunHistory& history, double capacity)
+void ChartPanel::refresh(const RunHistory& history, double capacity, double permits)
 {
     m_firstKnown = history.firstTime();
     m_lastKnownEnd = history.lastTime();
@@ -240,12 +305,13 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
     if (history.revision() == m_drawnRevision && end == m_drawnEnd && m_windowS == m_drawnWindow)
         return;
     syncSeries(history);
+    showCharts(history);
     updateScrollBar(history);
 
     // Early in a run the axis spans at least 10 s and grows to the chosen window, so a young run fills the chart.
     const double t1 = std::max(end, std::min(m_windowS, 10.0));
     const double t0 = std::max(0.0, t1 - m_windowS);
-    double maxThroughput = 0, maxDepth = capacity, maxSemaphore = 1;
+    double maxThroughput = 0, maxDepth = capacity, maxSemaphore = std::max(1.0, permits), maxCount = 0;
     bool anyDepth = false;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         const int index = it.key();
@@ -261,6 +327,8 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
             anyDepth = anyDepth || it.value()->count() > 0;
         } else if (info.kind == SeriesKind::Semaphore)
             maxSemaphore = std::max(maxSemaphore, top);
+        else if (info.kind == SeriesKind::Increments || info.kind == SeriesKind::CellSum)
+            maxCount = std::max(maxCount, top);
     }
     for (ChartBox& box : m_views) {
         box.x->setRange(t0, t1);
@@ -269,6 +337,10 @@ void ChartPanel::refresh(const RunHistory& history, double capacity)
     const auto [throughputTop, throughputTicks] = niceAxis(maxThroughput * 1.1);
     m_views[ThroughputChart].y->setRange(0, throughputTop);
     m_views[ThroughputChart].y->setTickCount(throughputTicks);
+    m_views[ThroughputChart].y->setTitleText(throughputUnit(history));
+    const auto [countTop, countTicks] = niceAxis(maxCount * 1.1);
+    m_views[CounterChart].y->setRange(0, countTop);
+    m_views[CounterChart].y->setTickCount(countTicks);
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
     const auto integerAxis = [](QValueAxis* axis, double top) {
@@ -349,6 +421,8 @@ QString ChartPanel::chartFileTag(ChartId chart)
         return QStringLiteral("semaphores");
     case BlockedChart:
         return QStringLiteral("blocked");
+    case CounterChart:
+        return QStringLiteral("counter");
     default:
         return QStringLiteral("chart");
     }
@@ -366,6 +440,8 @@ QStringList ChartPanel::saveAllPng(const QString& basePath) const
         base.chop(4);
     QStringList written;
     for (int i = 0; i < ChartCount; ++i) {
+        if (!m_shown[i])
+            continue;
         const QString path = QStringLiteral("%1-%2.png").arg(base, chartFileTag(ChartId(i)));
         if (saveChartPng(ChartId(i), path))
             written << path;
@@ -380,7 +456,7 @@ void ChartPanel::exportPng()
     if (base.isEmpty())
         return;
     const QStringList written = saveAllPng(base);
-    if (written.size() != ChartCount)
+    if (written.size() != std::count(std::begin(m_shown), std::end(m_shown), true))
         emit errorOccurred(tr("Could not write every chart image next to %1.").arg(base));
 }
 

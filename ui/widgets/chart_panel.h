@@ -1,9 +1,11 @@
 #pragma once
 
-// Four live charts over a run's history: throughput (total and per worker), depth per object, semaphore values and
-// % time blocked per worker. The owner calls refresh() from its coalescing chart timer (<= 10 Hz); each refresh
-// replaces the visible points of every series (QXYSeries::replace, no clear+append, no animation) and does nothing
-// when the history has not changed and the view has not moved.
+// Live charts over a run's history: throughput (total and per worker), depth per message object, semaphore values,
+// % time blocked per worker, and for shared arrays the increments made against the counter's value (the gap is
+// the lost updates). Only the charts the run has something for are shown: a counter race has no depth, a run
+// without shared arrays no counter chart. The owner calls refresh() from its coalescing chart timer (<= 10 Hz); each
+// refresh replaces the visible points of every series (QXYSeries::replace, no clear+append, no animation) and does
+// nothing when the history has not changed and the view has not moved.
 
 #include "model/run_history.h"
 
@@ -15,6 +17,7 @@
 class QChart;
 class QChartView;
 class QComboBox;
+class QGridLayout;
 class QLineSeries;
 class QPushButton;
 class QScrollBar;
@@ -25,14 +28,15 @@ namespace ipcui {
 class ChartPanel : public QWidget {
     Q_OBJECT
 public:
-    enum ChartId { ThroughputChart, DepthChart, SemaphoreChart, BlockedChart, ChartCount };
+    enum ChartId { ThroughputChart, DepthChart, SemaphoreChart, BlockedChart, CounterChart, ChartCount };
 
     explicit ChartPanel(QWidget* parent = nullptr);
 
     // Forget every series (a new run starts).
     void reset();
-    // Brings the charts up to date with the history. `capacity` is the largest object capacity, for the depth axis.
-    void refresh(const RunHistory& history, double capacity);
+    // Brings the charts up to date with the history. `capacity` is the largest capacity in messages, for the depth
+    // axis; `permits` the largest initial value of a semaphore object, so its axis shows where the value starts.
+    void refresh(const RunHistory& history, double capacity, double permits = 1);
 
     double windowSeconds() const { return m_windowS; }
     void setWindowSeconds(double seconds);
@@ -44,7 +48,8 @@ public:
     QChartView* chartView(ChartId chart) const { return m_views[chart].view; }
 
     bool saveChartPng(ChartId chart, const QString& path) const;
-    // Saves every chart as <base>-<chart>.png; returns the files written.
+    bool isChartShown(ChartId chart) const;
+    // Saves every chart shown as <base>-<chart>.png; returns the files written.
     QStringList saveAllPng(const QString& basePath) const;
     static QString chartFileTag(ChartId chart);
 
@@ -65,8 +70,11 @@ private:
     void exportPng();
     void showChartMenu(ChartId chart, const QPoint& pos);
     void updateScrollBar(const RunHistory& history);
+    void showCharts(const RunHistory& history);
 
     ChartBox m_views[ChartCount];
+    QGridLayout* m_grid = nullptr;
+    bool m_shown[ChartCount] = {}; // as last arranged in m_grid
     QHash<int, QLineSeries*> m_series; // history series index -> chart series
     QComboBox* m_windowBox = nullptr;
     QPushButton* m_pauseButton = nullptr;

@@ -71,7 +71,7 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
     addSection(
         tr("IPC objects"), m_objects, [this] { addObject(); }, [this] { editObject(); }, [this] { removeObject(); });
     addSection(
-        tr("Producers and consumers"), m_workers, [this] { addWorker(); }, [this] { editWorker(); },
+        tr("Workers: producers, consumers and programs"), m_workers, [this] { addWorker(); }, [this] { editWorker(); },
         [this] { removeWorker(); });
 
     m_refusal = new QLabel(this);
@@ -152,13 +152,20 @@ void ExperimentEditor::removeObject()
 
 void ExperimentEditor::addWorker()
 {
+    // A producer on the first object that carries messages; with only arrays and semaphores, a program.
     ipccore::WorkerSpec spec;
-    spec.name = m_document->uniqueWorkerName(QStringLiteral("producer")).toStdString();
-    if (!m_document->scenario().objects.empty()) {
-        const ipccore::ObjectSpec& object = m_document->scenario().objects.front();
-        spec.object = object.name;
-        spec.messageSize = std::min<std::uint32_t>(spec.messageSize, object.messageSize);
+    spec.role = ipccore::Role::Program;
+    for (const ipccore::ObjectSpec& object : m_document->scenario().objects) {
+        if (ipccore::traits(object.transport).carriesMessages) {
+            spec.role = ipccore::Role::Producer;
+            spec.object = object.name;
+            spec.messageSize = std::min<std::uint32_t>(spec.messageSize, object.messageSize);
+            break;
+        }
     }
+    const bool program = spec.role == ipccore::Role::Program;
+    spec.name
+        = m_document->uniqueWorkerName(program ? QStringLiteral("program") : QStringLiteral("producer")).toStdString();
     WorkerDialog dialog(*m_document, spec, -1, this);
     if (dialog.exec() == QDialog::Accepted)
         showRefusal(m_document->addWorker(dialog.spec()));

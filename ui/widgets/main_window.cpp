@@ -31,9 +31,22 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <set>
 
 namespace ipcui {
+
+namespace {
+// Whether any object carries messages; programs' shared arrays and semaphores carry none.
+bool hasMessageObjects(const ipccore::Scenario& scenario)
+{
+    for (const ipccore::ObjectSpec& object : scenario.objects) {
+        if (ipccore::traits(object.transport).carriesMessages)
+            return true;
+    }
+    return false;
+}
+} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
@@ -108,6 +121,8 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
         renderNow();
+        // The final books: a shared array's lost updates and a semaphore's balance are judged once all have exited.
+        m_ledger->setObjectBooks(LedgerView::booksOf(summary.objects), hasMessageObjects(m_session->scenario()));
         logEvent(summary.durationS, int(ipccore::RunEvent::Kind::Info),
             tr("Run stopped after %1 s. Removed: %2")
                 .arg(summary.durationS, 0, 'f', 1)
@@ -197,7 +212,8 @@ QWidget* MainWindow::buildLiveView()
     auto* left = new QWidget(horizontal);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
-    auto* objectsBox = new QGroupBox(tr("IPC objects (slots filled = messages inside)"), left);
+    m_objectsBox = new QGroupBox(left);
+    QGroupBox* objectsBox = m_objectsBox;
     auto* objectsLayout = new QVBoxLayout(objectsBox);
     objectsLayout->setContentsMargins(2, 2, 2, 2);
     m_objectView = new ObjectView(objectsBox);
@@ -208,7 +224,7 @@ QWidget* MainWindow::buildLiveView()
     objectsLayout->addWidget(scroll);
     leftLayout->addWidget(objectsBox, 3);
 
-    auto* ledgerBox = new QGroupBox(tr("Integrity ledger (messages)"), left);
+    auto* ledgerBox = new QGroupBox(tr("Integrity ledger"), left);
     auto* ledgerLayout = new QVBoxLayout(ledgerBox);
     ledgerLayout->setContentsMargins(4, 4, 4, 4);
     m_ledger = new LedgerView(ledgerBox);
@@ -279,8 +295,22 @@ void MainWindow::onScenarioChanged()
     m_scenarioBox->setCurrentIndex(row);
     if (row < 0)
         m_scenarioBox->setPlaceholderText(QFileInfo(m_document->source()).fileName());
-    if (!m_session->isActive())
+    // "Slots filled = messages inside" explains queues; shared arrays and semaphores explain themselves.
+    m_objectsBox->setTitle(
+        hasMessageObjects(scenario) ? tr("IPC objects (slots filled = messages inside)") : tr("IPC objects"));
+    if (!m_session->isActive()) {
         showIdleObjects();
+        showIdleLedger();
+    }
+}
+
+void MainWindow::showIdleLedger()
+{
+    std::vector<LedgerView::ObjectBooks> books;
+    for (const ipccore::ObjectSpec& spec : m_document->scenario().objects)
+        books.push_back({ spec.name, spec.transport, spec.capacity, {} });
+    m_ledger->clear();
+    m_ledger->setObjectBooks(books, hasMessageObjects(m_document->scenario()));
 }
 
 void MainWindow::showIdleObjects()
@@ -290,12 +320,19 @@ void MainWindow::showIdleObjects()
         ipccore::ObjectStatus status;
         status.name = spec.name;
         status.transport = spec.transport;
-        status.capacity = ipccore::capacityInMessages(spec.transport) ? spec.capacity : 0;
+        // Slots, cells or permits to draw; a byte stream or a shared value has none.
+        status.capacity = ipccore::capacityInMessages(spec.transport)
+                || spec.transport == ipccore::TransportKind::ShmArray
+                || spec.transport == ipccore::TransportKind::Semaphore
+            ? spec.capacity
+            : 0;
         status.messageSize = spec.messageSize;
         if (spec.transport == ipccore::TransportKind::ShmRing) {
             for (const char* role : { "empty", "full", "mutex" })
                 status.semaphores.push_back({ role, {}, 0 });
         }
+        if (spec.transport == ipccore::TransportKind::ShmArray)
+            status.semaphores.push_back({ "lock", {}, 0 });
         objects.push_back(std::move(status));
     }
     m_objectView->setObjects(objects, false);
@@ -327,6 +364,7 @@ void MainWindow::startRun()
     }
     m_errorLabel->clear();
     m_processModel->clear();
+    m_processModel->setPrograms(m_document->scenario());
     m_charts->reset();
     m_ledger->clear();
     m_events->clear();
@@ -420,22 +458,31 @@ void MainWindow::renderViews()
     if (m_session->isActive())
         m_objectView->setObjects(snapshot->objects, true);
     m_ledger->setLedger(snapshot->ledger);
+    m_ledger->setObjectBooks(LedgerView::booksOf(*snapshot), hasMessageObjects(m_session->scenario()));
     if (m_session->state() == RunState::Running) {
-        m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 msgs/s  ·  %3 workers")
+        // Programs make passes, not messages: the status says which the rate counts.
+        const bool programsOnly = !hasMessageObjects(m_session->scenario());
+        m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 %3  ·  %4 workers")
                                  .arg(snapshot->t, 0, 'f', 1)
                                  .arg(m_session->history().totalRate(), 0, 'f', 0)
+                                 .arg(programsOnly ? tr("passes/s") : tr("msgs/s"))
                                  .arg(snapshot->workers.size()));
     }
 }
 
 void MainWindow::refreshCharts()
 {
-    double capacity = 1;
+    double capacity = 1, permits = 1;
     if (const SnapshotPtr snapshot = m_session->latest()) {
-        for (const ipccore::ObjectStatus& object : snapshot->objects)
-            capacity = std::max(capacity, double(object.capacity));
+        // The depth axis is in messages: cells and permits are no depth.
+        for (const ipccore::ObjectStatus& object : snapshot->objects) {
+            if (ipccore::capacityInMessages(object.transport))
+                capacity = std::max(capacity, double(object.capacity));
+            if (object.transport == ipccore::TransportKind::Semaphore)
+                permits = std::max(permits, double(object.capacity));
+        }
     }
-    m_charts->refresh(m_session->history(), capacity);
+    m_charts->refresh(m_session->history(), capacity, permits);
 }
 
 void MainWindow::showError(const QString& message)
@@ -497,10 +544,16 @@ void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
         }
     }
     if (!found) {
-        if (scenario.objects.empty())
+        // Producers and consumers need an object that carries messages; a shared array or semaphore will not do.
+        const auto object = std::find_if(scenario.objects.begin(), scenario.objects.end(),
+            [](const ipccore::ObjectSpec& o) { return ipccore::traits(o.transport).carriesMessages; });
+        if (object == scenario.objects.end()) {
+            showError(tr("This experiment has no queue, pipe or socket: a %1 needs one to move messages through.")
+                          .arg(QString::fromLatin1(ipccore::roleName(role))));
             return;
-        spec.object = scenario.objects.front().name;
-        spec.messageSize = std::min<std::uint32_t>(spec.messageSize, scenario.objects.front().messageSize);
+        }
+        spec.object = object->name;
+        spec.messageSize = std::min<std::uint32_t>(spec.messageSize, object->messageSize);
         spec.name = role == ipccore::Role::Producer ? "producer" : "consumer";
     }
     spec.role = role;

@@ -13,6 +13,7 @@
 
 class QAction;
 class QComboBox;
+class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
 class QTabWidget;
@@ -92,6 +93,7 @@ private:
     void saveScenario();
     void exportCsv();
     void showIdleObjects();
+    void showIdleLedger();
     void updateRunAction();
 
     ScenarioDocument* m_document;
@@ -107,6 +109,7 @@ private:
     QLabel* m_title = nullptr;
     QLabel* m_description = nullptr;
     QTabWidget* m_tabs = nullptr;
+    QGroupBox* m_objectsBox = nullptr;
     ObjectView* m_objectView = nullptr;
     LedgerView* m_ledger = nullptr;
     ChartPanel* m_charts = nullptr;

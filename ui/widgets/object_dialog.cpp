@@ -27,8 +27,11 @@ ObjectDialog::ObjectDialog(
     m_name = new QLineEdit(QString::fromStdString(initial.name), this);
     m_transport = new QComboBox(this);
     using T = ipccore::TransportKind;
-    for (const T kind : { T::Mq, T::ShmRing, T::ShmSpsc, T::Fifo, T::Socket, T::ShmValue })
-        m_transport->addItem(QString::fromLatin1(ipccore::transportName(kind)), int(kind));
+    // Message transports first, then the objects only programs use.
+    for (const T kind : { T::Mq, T::ShmRing, T::ShmSpsc, T::Fifo, T::Socket, T::ShmValue, T::ShmArray, T::Semaphore })
+        m_transport->addItem(QStringLiteral("%1 — %2").arg(QString::fromLatin1(ipccore::transportName(kind)),
+                                 QString::fromUtf8(ipccore::traits(kind).description)),
+            int(kind));
     m_transport->setCurrentIndex(m_transport->findData(int(initial.transport)));
     m_capacity = new QSpinBox(this);
     m_capacity->setRange(0, std::numeric_limits<int>::max());
@@ -82,12 +85,46 @@ QString ObjectDialog::problem() const
     return m_problem->text();
 }
 
+// What the capacity counts for a transport, as the spin box's suffix; empty when it is ignored.
+QString ObjectDialog::capacityUnit(ipccore::TransportKind kind)
+{
+    switch (ipccore::traits(kind).capacity) {
+    case ipccore::CapacityUnit::Messages:
+        return tr(" messages");
+    case ipccore::CapacityUnit::Cells:
+        return tr(" cells");
+    case ipccore::CapacityUnit::Permits:
+        return tr(" permits");
+    case ipccore::CapacityUnit::KernelBytes:
+    case ipccore::CapacityUnit::OneValue:
+        return {};
+    }
+    return {};
+}
+
 void ObjectDialog::revalidate()
 {
     const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
-    const bool counted = ipccore::capacityInMessages(kind);
-    m_capacity->setEnabled(counted);
-    m_capacity->setToolTip(counted ? QString() : tr("This transport has no message slots; capacity is ignored."));
+    const QString unit = capacityUnit(kind);
+    m_capacity->setEnabled(!unit.isEmpty());
+    m_capacity->setSuffix(unit);
+    switch (ipccore::traits(kind).capacity) {
+    case ipccore::CapacityUnit::Cells:
+        m_capacity->setToolTip(tr("How many integers the shared array holds (1 for a single counter)."));
+        break;
+    case ipccore::CapacityUnit::Permits:
+        m_capacity->setToolTip(tr("The semaphore's initial value: how many processes may hold it at once."));
+        break;
+    case ipccore::CapacityUnit::Messages:
+        m_capacity->setToolTip(QString());
+        break;
+    default:
+        m_capacity->setToolTip(tr("This transport has no message slots; capacity is ignored."));
+    }
+    // Arrays and semaphores hold no messages, so the message size means nothing there.
+    const bool messages = ipccore::traits(kind).carriesMessages;
+    m_messageSize->setEnabled(messages);
+    m_messageSize->setToolTip(messages ? QString() : tr("Only programs use this object; it carries no messages."));
     const QString reason = m_document.checkObject(spec(), m_replacing);
     m_problem->setText(reason);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(reason.isEmpty());

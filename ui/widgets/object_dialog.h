@@ -32,6 +32,10 @@ public:
     QLineEdit* nameEdit() const { return m_name; }
     QSpinBox* capacityBox() const { return m_capacity; }
     QSpinBox* messageSizeBox() const { return m_messageSize; }
+    QComboBox* transportBox() const { return m_transport; }
+
+    // " messages", " cells", " permits"; empty where the transport ignores capacity.
+    static QString capacityUnit(ipccore::TransportKind kind);
 
 private:
     void revalidate();

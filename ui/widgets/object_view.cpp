@@ -3,6 +3,7 @@
 #include "widgets/state_colors.h"
 
 #include <QHelpEvent>
+#include <QLocale>
 #include <QPainter>
 #include <QToolTip>
 
@@ -19,6 +20,7 @@ constexpr int SemRowHeight = 66;
 constexpr int SemTileWidth = 120;
 constexpr int SemTileGap = 8;
 constexpr int MaxCells = 64; // above this a bar reads better than cells
+constexpr int MaxArrayBoxes = 16; // cells of a shared array drawn as boxes with their values; more are listed
 
 QString transportText(ipccore::TransportKind kind)
 {
@@ -27,6 +29,12 @@ QString transportText(ipccore::TransportKind kind)
 
 QString semaphoreMeaning(const std::string& role)
 {
+    if (role == "lock")
+        return ObjectView::tr("lock: the array's lock (Python: with v.get_lock():). 1 = free, 0 = a process holds "
+                              "it and the others wait.");
+    if (role == "permits")
+        return ObjectView::tr("permits: how many more processes may acquire now. At 0, sem.acquire() waits (or "
+                              "times out).");
     if (role == "empty")
         return ObjectView::tr("empty: free slots. Producers wait on it; at 0 they block.");
     if (role == "full")
@@ -54,9 +62,16 @@ void ObjectView::setObjects(const std::vector<ipccore::ObjectStatus>& objects, b
     update();
 }
 
+// A semaphore object's value is its whole story and is drawn as permits; other objects' semaphores (a ring's
+// empty/full/mutex, an array's lock) get a row of tiles under the slots.
+bool ObjectView::hasSemaphoreTiles(const ipccore::ObjectStatus& object)
+{
+    return !object.semaphores.empty() && object.transport != ipccore::TransportKind::Semaphore;
+}
+
 int ObjectView::cardHeight(const ipccore::ObjectStatus& object) const
 {
-    const int semaphores = object.semaphores.empty() ? 0 : SemRowHeight + Margin;
+    const int semaphores = hasSemaphoreTiles(object) ? SemRowHeight + Margin : 0;
     return HeaderHeight + SlotAreaHeight + semaphores + 3 * Margin;
 }
 
@@ -91,7 +106,179 @@ void ObjectView::paintEvent(QPaintEvent*)
     }
 }
 
+QRect ObjectView::paintCard(
+    QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object, const QString& figure, bool alarm) const
+{
+    painter.setPen(QPen(alarm ? Colors::Full : QColor(0xcf, 0xd8, 0xdc), alarm ? 3 : 1));
+    painter.setBrush(QColor(0xfa, 0xfb, 0xfc));
+    painter.drawRoundedRect(card, 6, 6);
+
+    const QRect header(card.left() + Margin, card.top() + Margin, card.width() - 2 * Margin, HeaderHeight);
+    const QFont nameFont = bigFont(1.5);
+    painter.setFont(nameFont);
+    painter.setPen(Colors::Outline);
+    const QString name = QString::fromStdString(object.name);
+    painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, name);
+    const int nameWidth = QFontMetrics(nameFont).horizontalAdvance(name);
+    painter.setFont(font());
+    painter.setPen(Colors::Muted);
+    painter.drawText(
+        header.adjusted(nameWidth + 10, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, transportText(object.transport));
+    painter.setFont(nameFont);
+    painter.setPen(alarm ? Colors::Full : Colors::Outline);
+    painter.drawText(header, Qt::AlignRight | Qt::AlignVCenter, figure);
+    return header;
+}
+
+QFont ObjectView::bigFont(double scale) const
+{
+    QFont big = font();
+    big.setPointSizeF(font().pointSizeF() * scale);
+    big.setBold(true);
+    return big;
+}
+
+// The semaphores of an object as tiles in a row under its slots. A zero is red ("wait blocks"), except for an
+// array's lock, where 0 only means that someone holds it: that is what a lock is for.
+void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const ipccore::ObjectStatus& object) const
+{
+    const QFont roleFont = bigFont(1.0);
+    const QFont valueFont = bigFont(2.1);
+    const int count = int(object.semaphores.size());
+    const int tileWidth = std::min(SemTileWidth + 40, (row.width() - (count - 1) * SemTileGap) / count);
+    int x = row.left();
+    for (const ipccore::SemaphoreValue& sem : object.semaphores) {
+        const QRect tile(x, row.top(), tileWidth, SemRowHeight);
+        const bool lock = sem.role == "lock";
+        const bool zero = m_live && sem.value == 0;
+        const bool red = zero && !lock;
+        painter.setPen(QPen(red ? Colors::Full : Colors::Outline, 2));
+        painter.setBrush(red ? Colors::Full : QColor(Qt::white));
+        painter.drawRoundedRect(tile.adjusted(1, 1, -1, -1), 5, 5);
+        const QRect inner = tile.adjusted(10, 4, -10, -4);
+        painter.setPen(red ? QColor(Qt::white) : Colors::Muted);
+        painter.setFont(roleFont);
+        painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
+            lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role)));
+        if (m_live && (zero || lock)) {
+            painter.setFont(font());
+            const QString state = !lock ? tr("wait blocks") : zero ? tr("held") : tr("free");
+            painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom, state);
+        }
+        painter.setPen(red ? QColor(Qt::white) : Colors::Outline);
+        painter.setFont(valueFont);
+        painter.drawText(inner, Qt::AlignRight | Qt::AlignVCenter, m_live ? QString::number(sem.value) : "–");
+        x += tileWidth + SemTileGap;
+    }
+}
+
 void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+{
+    switch (object.transport) {
+    case ipccore::TransportKind::ShmArray:
+        paintArray(painter, card, object);
+        return;
+    case ipccore::TransportKind::Semaphore:
+        paintSemaphore(painter, card, object);
+        return;
+    default:
+        paintQueue(painter, card, object);
+        return;
+    }
+}
+
+// A shared array: its cells' values, big when it is a single counter ("counter[0] = 12105"), then its lock.
+void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+{
+    const bool live = m_live && !object.cells.empty();
+    std::int64_t sum = 0;
+    for (const std::int64_t cell : object.cells)
+        sum += cell;
+    const int n = int(object.capacity);
+    QString figure = n == 1 ? tr("1 cell") : tr("%1 cells").arg(n);
+    if (live && n > 1)
+        figure = tr("sum %1").arg(QLocale().toString(qlonglong(sum)));
+    const QRect header = paintCard(painter, card, object, figure, false);
+    const QRect area(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
+    const QString name = QString::fromStdString(object.name);
+    const auto valueText = [&](int i) {
+        return live && i < int(object.cells.size()) ? QLocale().toString(qlonglong(object.cells[std::size_t(i)]))
+                                                    : QStringLiteral("–");
+    };
+    if (n == 1) {
+        painter.setFont(bigFont(2.1));
+        painter.setPen(live ? Colors::Filled : Colors::Muted);
+        painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("%1[0] = %2").arg(name, valueText(0)));
+    } else if (n <= MaxArrayBoxes) {
+        // One box per cell, its index above its value.
+        const int gap = 4;
+        const int boxW = std::clamp((area.width() - (n - 1) * gap) / n, 24, 120);
+        for (int i = 0; i < n; ++i) {
+            const QRect box(area.left() + i * (boxW + gap), area.top() + 2, boxW, area.height() - 4);
+            painter.setPen(QPen(live ? Colors::Outline : Colors::Muted, 2));
+            painter.setBrush(Colors::EmptySlot);
+            painter.drawRoundedRect(box, 3, 3);
+            painter.setFont(font());
+            painter.setPen(Colors::Muted);
+            painter.drawText(box.adjusted(4, 2, -4, -2), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("[%1]").arg(i));
+            painter.setFont(bigFont(1.2));
+            painter.setPen(live ? Colors::Filled : Colors::Muted);
+            painter.drawText(box.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom, valueText(i));
+        }
+    } else {
+        QStringList values;
+        for (int i = 0; i < std::min<int>(n, MaxArrayBoxes); ++i)
+            values << valueText(i);
+        painter.setFont(font());
+        painter.setPen(live ? Colors::Outline : Colors::Muted);
+        painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
+            tr("%1[0..%2] = %3, … (hover for all)").arg(name).arg(n - 1).arg(values.join(QStringLiteral(", "))));
+    }
+    if (hasSemaphoreTiles(object))
+        paintSemaphoreTiles(painter, QRect(area.left(), area.bottom() + Margin, area.width(), SemRowHeight), object);
+}
+
+// A semaphore: "1 of 2 permits free" and one token per permit, filled while free. At 0 it is red: the next
+// acquire waits.
+void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+{
+    const bool live = m_live && !object.semaphores.empty();
+    const int value = live ? object.semaphores.front().value : 0;
+    const int n = int(object.capacity);
+    const bool zero = live && value == 0;
+    const QString figure
+        = live ? tr("%1 of %2 permits free").arg(value).arg(n) : (n == 1 ? tr("1 permit") : tr("%1 permits").arg(n));
+    const QRect header = paintCard(painter, card, object, figure, zero);
+    const QRect area(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
+    const QColor fill = Colors::Ok;
+    if (n <= MaxCells) {
+        const int gap = n > 24 ? 2 : 6;
+        const int tokenW = std::clamp((area.width() - (n - 1) * gap) / std::max(n, 1), 4, 72);
+        for (int i = 0; i < n; ++i) {
+            const QRect token(area.left() + i * (tokenW + gap), area.top() + 3, tokenW, area.height() - 6);
+            painter.setPen(QPen(zero ? Colors::Full : live ? Colors::Outline : Colors::Muted, tokenW > 12 ? 2 : 1));
+            painter.setBrush(i < value ? fill : Colors::EmptySlot);
+            painter.drawRoundedRect(token, 8, 8);
+            // Words in the tokens while they fit: a student reads "taken" faster than an empty box.
+            if (live && tokenW >= 56) {
+                painter.setFont(font());
+                painter.setPen(i < value ? QColor(Qt::white) : Colors::Muted);
+                painter.drawText(token, Qt::AlignCenter, i < value ? tr("free") : tr("taken"));
+            }
+        }
+    } else {
+        const QRect bar(area.left(), area.top() + 8, area.width(), area.height() - 16);
+        painter.setPen(QPen(zero ? Colors::Full : Colors::Outline, 2));
+        painter.setBrush(Colors::EmptySlot);
+        painter.drawRoundedRect(bar, 3, 3);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(fill);
+        painter.drawRect(
+            QRect(bar.left() + 2, bar.top() + 2, int(double(bar.width() - 4) * value / n), bar.height() - 3));
+    }
+}
+
+void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
 {
     // A shared value always holds exactly one value; "full" would be noise there, losing values is the point.
     const bool isValue = ipccore::traits(object.transport).capacity == ipccore::CapacityUnit::OneValue;
@@ -99,27 +286,7 @@ void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore
     const bool full = m_live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
     const bool empty = m_live && object.depth == 0;
 
-    painter.setPen(QPen(full ? Colors::Full : QColor(0xcf, 0xd8, 0xdc), full ? 3 : 1));
-    painter.setBrush(QColor(0xfa, 0xfb, 0xfc));
-    painter.drawRoundedRect(card, 6, 6);
-
     // Header: name, transport, depth figure and FULL/EMPTY badge.
-    const QRect header(card.left() + Margin, card.top() + Margin, card.width() - 2 * Margin, HeaderHeight);
-    QFont nameFont = font();
-    nameFont.setPointSizeF(font().pointSizeF() * 1.5);
-    nameFont.setBold(true);
-    painter.setFont(nameFont);
-    painter.setPen(Colors::Outline);
-    const QString name = QString::fromStdString(object.name);
-    painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, name);
-    const int nameWidth = QFontMetrics(nameFont).horizontalAdvance(name);
-
-    QFont smallFont = font();
-    painter.setFont(smallFont);
-    painter.setPen(Colors::Muted);
-    painter.drawText(
-        header.adjusted(nameWidth + 10, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, transportText(object.transport));
-
     QString figure;
     if (!m_live)
         figure = hasSlots ? tr("capacity %1").arg(object.capacity) : tr("not running");
@@ -131,11 +298,8 @@ void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore
         figure = tr("%1 / %2").arg(object.depth).arg(object.capacity);
     else
         figure = tr("%1 in flight").arg(object.depth);
-    QFont figureFont = nameFont;
-    painter.setFont(figureFont);
-    const int figureWidth = QFontMetrics(figureFont).horizontalAdvance(figure);
-    painter.setPen(full ? Colors::Full : Colors::Outline);
-    painter.drawText(header, Qt::AlignRight | Qt::AlignVCenter, figure);
+    const QRect header = paintCard(painter, card, object, figure, full);
+    const int figureWidth = QFontMetrics(bigFont(1.5)).horizontalAdvance(figure);
 
     if (full || empty) {
         const QString badge = full ? tr("FULL") : tr("EMPTY");
@@ -154,36 +318,9 @@ void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore
 
     // Semaphores get their own row under the slots, so the slots can use the whole width.
     const QRect slotArea(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
-    int x = slotArea.left();
-    const int semTop = slotArea.bottom() + Margin;
-    QFont semRoleFont = font();
-    semRoleFont.setBold(true);
-    QFont semValueFont = font();
-    semValueFont.setPointSizeF(font().pointSizeF() * 2.1);
-    semValueFont.setBold(true);
-    const int semCount = int(object.semaphores.size());
-    const int tileWidth = semCount > 0
-        ? std::min(SemTileWidth + 40, (slotArea.width() - (semCount - 1) * SemTileGap) / semCount)
-        : SemTileWidth;
-    for (const ipccore::SemaphoreValue& sem : object.semaphores) {
-        const QRect tile(x, semTop, tileWidth, SemRowHeight);
-        const bool zero = m_live && sem.value == 0;
-        painter.setPen(QPen(zero ? Colors::Full : Colors::Outline, 2));
-        painter.setBrush(zero ? Colors::Full : QColor(Qt::white));
-        painter.drawRoundedRect(tile.adjusted(1, 1, -1, -1), 5, 5);
-        const QRect inner = tile.adjusted(10, 4, -10, -4);
-        painter.setPen(zero ? QColor(Qt::white) : Colors::Muted);
-        painter.setFont(semRoleFont);
-        painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop, tr("sem %1").arg(QString::fromStdString(sem.role)));
-        if (zero) {
-            painter.setFont(font());
-            painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom, tr("wait blocks"));
-        }
-        painter.setPen(zero ? QColor(Qt::white) : Colors::Outline);
-        painter.setFont(semValueFont);
-        painter.drawText(inner, Qt::AlignRight | Qt::AlignVCenter, m_live ? QString::number(sem.value) : "–");
-        x += tileWidth + SemTileGap;
-    }
+    if (hasSemaphoreTiles(object))
+        paintSemaphoreTiles(
+            painter, QRect(slotArea.left(), slotArea.bottom() + Margin, slotArea.width(), SemRowHeight), object);
 
     // Slots.
     painter.setFont(font());
@@ -254,6 +391,12 @@ QString ObjectView::tooltipAt(const QPoint& pos) const
     QString tip = tr("<b>%1</b> (%2)<br>system name: %3")
                       .arg(QString::fromStdString(object.name), transportText(object.transport),
                           QString::fromStdString(object.osName));
+    if (!object.cells.empty()) {
+        QStringList values;
+        for (const std::int64_t cell : object.cells)
+            values << QLocale().toString(qlonglong(cell));
+        tip += QStringLiteral("<br>") + tr("cells: %1").arg(values.join(QStringLiteral(", ")));
+    }
     for (const ipccore::SemaphoreValue& sem : object.semaphores)
         tip += QStringLiteral("<br>") + semaphoreMeaning(sem.role).toHtmlEscaped();
     return tip;

@@ -129,7 +129,9 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->setAlternatingRowColors(true);
     const QFontMetrics fm = m_table->fontMetrics();
-    const int widths[] = { 14, 8, 11, 18, 20, 9, 11, 10, 8, 11, 9 };
+    // Characters per column, in ProcessTableModel::Column order; Exit takes the rest.
+    const int widths[] = { 12, 8, 8, 9, 22, 23, 25, 9, 10, 10, 7, 10, 8 };
+    static_assert(std::size(widths) == ProcessTableModel::ExitColumn);
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
     layout->addWidget(m_table, 1);

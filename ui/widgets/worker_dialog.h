@@ -1,6 +1,8 @@
 #pragma once
 
-// Add or edit one producer or consumer, validated live like ObjectDialog (validateWorker against its object).
+// Add or edit one worker, validated live like ObjectDialog (ScenarioDocument::checkWorker, which asks ipccore).
+// A producer or consumer uses one object; a program has no object field but a text box with one step per line
+// ("read counter[0]"), each line parsed with ipccore::parseStepText and a bad one named beside the box.
 
 #include "ipccore/scenario.h"
 
@@ -9,8 +11,10 @@
 class QComboBox;
 class QDialogButtonBox;
 class QDoubleSpinBox;
+class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QPlainTextEdit;
 class QSpinBox;
 
 namespace ipcui {
@@ -26,17 +30,28 @@ public:
     ipccore::WorkerSpec spec() const;
     QString problem() const;
 
+    QComboBox* roleBox() const { return m_role; }
     QDoubleSpinBox* rateBox() const { return m_rate; }
     QSpinBox* messageSizeBox() const { return m_messageSize; }
+    QPlainTextEdit* programBox() const { return m_program; }
+    // The first line of the program that does not parse, named by its number; empty when every line parses.
+    QString programProblem() const;
 
 private:
+    bool isProgram() const;
+    // The program box's lines as steps; a line that does not parse is skipped (programProblem names it).
+    ipccore::ProgramSteps parsedProgram() const;
+    void showFieldsForRole();
     void revalidate();
 
     const ScenarioDocument& m_document;
     int m_replacing;
+    QFormLayout* m_form;
     QLineEdit* m_name;
     QComboBox* m_role;
     QComboBox* m_object;
+    QPlainTextEdit* m_program;
+    QLabel* m_programProblem;
     QDoubleSpinBox* m_rate;
     QSpinBox* m_messageSize;
     QSpinBox* m_work;
