@@ -123,7 +123,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
 {
     const std::vector<std::string_view> w = words(text);
     if (w.empty())
-        return badStep(text, "An empty step; write e.g. 'read counter[0]'");
+        return badStep(text, "an empty step; write e.g. 'read counter[0]'");
     const auto op = parseStepOp(w[0]);
     if (!op)
         return badStep(
@@ -132,7 +132,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
     s.op = *op;
     auto arity = [&](std::size_t lo, std::size_t hi, const char* form) -> std::optional<Error> {
         if (w.size() < lo || w.size() > hi)
-            return badStep(text, std::string("Expected ") + form);
+            return badStep(text, std::string("expected ") + form);
         return std::nullopt;
     };
     switch (s.op) {
@@ -144,7 +144,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             std::string_view t = w[2];
             std::uint32_t ms = 0;
             if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
-                return badStep(text, "The timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
             s.timeoutMs = ms;
         }
         break;
@@ -158,15 +158,15 @@ Result<ProgramStep> parseStepText(std::string_view text)
         if (auto e = arity(2, 2, "'read OBJECT[CELL]'"))
             return *e;
         if (!parseCellRef(w[1], s.object, s.cell))
-            return badStep(text, "Expected OBJECT[CELL], e.g. counter[0]");
+            return badStep(text, "expected OBJECT[CELL] with a cell from 0, e.g. counter[0]");
         break;
     case StepOp::Write:
         if (auto e = arity(3, 3, "'write OBJECT[CELL] +N'"))
             return *e;
         if (!parseCellRef(w[1], s.object, s.cell))
-            return badStep(text, "Expected OBJECT[CELL], e.g. counter[0]");
+            return badStep(text, "expected OBJECT[CELL] with a cell from 0, e.g. counter[0]");
         if ((w[2].front() != '+' && w[2].front() != '-') || !parseInt(w[2], s.add))
-            return badStep(text, "Expected what to add to the value read, e.g. +1");
+            return badStep(text, "expected what to add to the value read, e.g. +1");
         break;
     case StepOp::Put:
     case StepOp::Get: {
@@ -179,12 +179,12 @@ Result<ProgramStep> parseStepText(std::string_view text)
             std::string_view t = w[k++];
             std::uint32_t ms = 0;
             if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
-                return badStep(text, "The timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
             s.timeoutMs = ms;
         }
         if (k < w.size()) {
             if (!put || w[k] != "prio" || k + 2 != w.size() || !parseInt(w[k + 1], s.priority))
-                return badStep(text, put ? "Expected 'put OBJECT [100ms] [prio N]'" : "Expected 'get OBJECT [100ms]'");
+                return badStep(text, put ? "expected 'put OBJECT [100ms] [prio N]'" : "expected 'get OBJECT [100ms]'");
         }
         break;
     }
@@ -193,7 +193,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             return *e;
         std::string_view t = w[1];
         if (!t.ends_with("us") || !parseInt(t.substr(0, t.size() - 2), s.us))
-            return badStep(text, "The work '" + std::string(t) + "' is not a whole number of us, e.g. 50us");
+            return badStep(text, "the work '" + std::string(t) + "' is not a whole number of us, e.g. 50us");
         break;
     }
     }
@@ -222,7 +222,7 @@ Result<ProgramSteps> parseProgramText(std::string_view text)
         text.remove_prefix(end + 1);
     }
     if (p.empty())
-        return badStep(text, "A program needs at least one step");
+        return badStep(text, "a program needs at least one step");
     return p;
 }
 

@@ -119,8 +119,8 @@ std::string reportToText(const Report& r)
     }
     if (anyArrays) {
         out << "\nShared arrays (increments = what the writes added; lost updates = increments - the sum of the "
-               "cells)\n";
-        Table arrays({ "object", "writes", "increments", "cells sum", "lost updates", "exact" });
+               "cells; balanced = every write is accounted for, which is not the same as none lost)\n";
+        Table arrays({ "object", "writes", "increments", "cells sum", "lost updates", "balanced" });
         for (const ObjectSummary& o : r.objects) {
             if (o.transport == TransportKind::ShmArray)
                 arrays.add({ o.name, std::to_string(o.ledger.writes), std::to_string(o.ledger.increments),
@@ -133,7 +133,7 @@ std::string reportToText(const Report& r)
         out << "\nSemaphores (timeouts = acquires that gave up, posix_ipc's BusyError; at stop the value must be the "
                "initial permits minus what killed workers took with them)\n";
         Table sems(
-            { "object", "initial", "acquires", "releases", "timeouts", "value at stop", "held by killed", "exact" });
+            { "object", "initial", "acquires", "releases", "timeouts", "value at stop", "held by killed", "balanced" });
         for (const ObjectSummary& o : r.objects) {
             if (o.transport == TransportKind::Semaphore)
                 sems.add({ o.name, std::to_string(o.capacity), std::to_string(o.ledger.acquires),
@@ -180,6 +180,10 @@ std::string reportToText(const Report& r)
             out << "  " << fmt("%7.2f s  ", e.t) << e.text << "\n";
     }
     out << "\nIntegrity: " << (r.integrity.exact ? "exact" : "NOT exact");
+    // "exact" is about the books, not about the program: a race that loses updates is counted exactly.
+    if (r.integrity.lostUpdates > 0)
+        out << " (the books balance: " << r.integrity.lostUpdates
+            << " updates were lost to the race, and each is counted)";
     if (withErrors)
         out << " (workers hit " << r.integrity.workerErrors << " errors: see Worker errors)";
     out << "\n";

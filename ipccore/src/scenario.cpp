@@ -340,6 +340,16 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 return bad(sf,
                     text + "cell " + std::to_string(step.cell) + " is outside 0.." + std::to_string(o.capacity - 1)
                         + " ('" + o.name + "' has " + std::to_string(o.capacity) + " cells)");
+            // A write stores the value read plus N: without a read of that cell before it in the program, it
+            // would store N into the cell for ever and the ledger would call every write but the first lost.
+            if (step.op == StepOp::Write
+                && std::none_of(w.program.begin(), w.program.begin() + std::ptrdiff_t(i), [&](const ProgramStep& r) {
+                       return r.op == StepOp::Read && r.object == step.object && r.cell == step.cell;
+                   }))
+                return bad(sf,
+                    text + "a write stores the value read plus " + std::to_string(step.add)
+                        + ", but no step before it reads " + step.object + "[" + std::to_string(step.cell)
+                        + "]; add \"read " + step.object + "[" + std::to_string(step.cell) + "]\" before it");
             break;
         case StepOp::Acquire:
             if (!array && !semaphore)
@@ -370,7 +380,11 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             if (!supported)
                 return bad(sf,
                     text + "a program can put into and get from an mq, shm-ring or shm-spsc; '" + o.name + "' is a "
-                        + traits(o.transport).description + " (use a producer or consumer worker for it)");
+                        + traits(o.transport).description
+                        + (traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
+                                : o.transport == TransportKind::ShmArray
+                                ? " (use read, write, acquire and release on it)"
+                                : " (use acquire and release on it)"));
             if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
                 return bad(sf,
                     text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)

@@ -11,8 +11,10 @@ using enum CapacityUnit;
 constexpr const char* FifoLimit
     = "several readers would split messages between them. Use mq or shm-ring for several consumers";
 constexpr const char* ValueLimit = "IPC Lab counts the values a single reader missed";
-constexpr const char* NoMessages = "it carries no messages; give the worker role \"program\" and steps that use it "
-                                   "(read, write, acquire, release)";
+constexpr const char* ArrayNoMessages = "it carries no messages; give the worker role \"program\" and steps "
+                                        "that use it (read, write, acquire, release)";
+constexpr const char* SemaphoreNoMessages = "it carries no messages; give the worker role \"program\" and steps "
+                                            "that use it (acquire, release)";
 constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
                                   "consumer only; use shm-ring or mq for more";
 
@@ -25,8 +27,8 @@ constexpr std::array<TransportTraits, 8> Table { {
     { TransportKind::ShmRing,   "shm-ring",  "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr },
     { TransportKind::ShmValue,  "shm-value", "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr },
     { TransportKind::ShmSpsc,   "shm-spsc",  "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr },
-    { TransportKind::ShmArray,  "shm-array", "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   NoMessages, false,  false, false, false, false, nullptr },
-    { TransportKind::Semaphore, "semaphore", "named counting semaphore",                       Permits,     false, false, false,   0,   0,   NoMessages, false,  false, false, false, false, nullptr },
+    { TransportKind::ShmArray,  "shm-array", "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr },
+    { TransportKind::Semaphore, "semaphore", "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr },
 } };
 // clang-format on
 

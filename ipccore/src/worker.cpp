@@ -606,6 +606,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     break;
                 }
                 ++out.seq;
+                c.bytes += bytes.size(); // bytes moved, out (puts) and in (gets)
+                publishFrames();
                 count(i, done, slot.stepDone);
                 slot.holding.store(0, std::memory_order_release);
                 break;

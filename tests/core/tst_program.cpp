@@ -134,6 +134,11 @@ private slots:
         QTest::newRow("release first") << program({ "release pool" }) << "nothing acquired 'pool'";
         QTest::newRow("never released") << program({ "acquire pool" }) << "'pool' is acquired but never released";
         QTest::newRow("long timeout") << program({ "acquire pool 60001ms", "release pool" }) << "above the maximum";
+        QTest::newRow("write without a read")
+            << program({ "write counter[0] +1" }) << "no step before it reads counter[0]";
+        QTest::newRow("write after a read of another cell")
+            << program({ "read counter[1]", "write counter[0] +1" }) << "add \"read counter[0]\" before it";
+        QTest::newRow("get from a semaphore") << program({ "get pool" }) << "(use acquire and release on it)";
         QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring or shm-spsc";
         QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring or shm-spsc";
         QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";

@@ -148,8 +148,17 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
         return stepText(w);
     case RateColumn:
         return locale.toString(row.rate, 'f', row.rate < 10 ? 1 : 0);
-    case TotalColumn:
+    case TotalColumn: {
+        // A program's steps that gave up (a timed-out acquire, put_nowait on a full queue) end their pass
+        // uncounted: say how many beside the passes, as Python would have raised BusyError, Full or Empty.
+        std::uint64_t missed = 0;
+        for (const std::uint64_t m : w.stepMissed)
+            missed += m;
+        if (missed > 0)
+            return tr("%1 (%2 missed)")
+                .arg(locale.toString(qulonglong(w.messages)), locale.toString(qulonglong(missed)));
         return locale.toString(qulonglong(w.messages));
+    }
     case BlockedColumn:
         return locale.toString(100.0 * w.blockedFraction, 'f', 1);
     case CpuColumn:

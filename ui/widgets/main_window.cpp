@@ -460,8 +460,11 @@ void MainWindow::renderViews()
     m_ledger->setLedger(snapshot->ledger);
     m_ledger->setObjectBooks(LedgerView::booksOf(*snapshot), hasMessageObjects(m_session->scenario()));
     if (m_session->state() == RunState::Running) {
-        // Programs make passes, not messages: the status says which the rate counts.
-        const bool programsOnly = !hasMessageObjects(m_session->scenario());
+        // Programs make passes, not messages: the status says which the rate counts (every worker a program:
+        // passes, even when they put and get messages).
+        const bool programsOnly = !snapshot->workers.empty()
+            && std::all_of(snapshot->workers.begin(), snapshot->workers.end(),
+                [](const ipccore::WorkerStatus& w) { return w.role == ipccore::Role::Program; });
         m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 %3  ·  %4 workers")
                                  .arg(snapshot->t, 0, 'f', 1)
                                  .arg(m_session->history().totalRate(), 0, 'f', 0)
