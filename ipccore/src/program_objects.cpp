@@ -5,7 +5,7 @@
 // The runner's side (ChannelObject) creates, samples and removes them; the worker's side (ProgramTarget) does the
 // program's steps on them.
 
-#include "program_objects.h"
+#include "channel_family.h"
 
 #include "ipccore/semaphore.h"
 #include "ipccore/shared_memory.h"
@@ -169,44 +169,65 @@ private:
     NamedSemaphore m_sem;
 };
 
+class ProgramObjectFamily final : public detail::ChannelFamily {
+public:
+    std::vector<OsName> osNames(const ChannelAddress& a) const override
+    {
+        if (a.transport == TransportKind::ShmArray)
+            return { { "shm", a.name }, { "sem", lockName(a.name) } };
+        return { { "sem", a.name } };
+    }
+    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
+    {
+        if (a.transport == TransportKind::Semaphore) {
+            auto sem = NamedSemaphore::create(a.name, a.capacity);
+            if (!sem)
+                return sem.error();
+            return std::unique_ptr<ChannelObject>(new SemaphoreObject(a, std::move(*sem)));
+        }
+        auto shm = SharedMemory::create(a.name, shmlayout::arrayBytes(a.capacity));
+        if (!shm)
+            return shm.error();
+        auto* header = new (shm->data()) shmlayout::ArrayHeader {};
+        header->version = shmlayout::LayoutVersion;
+        header->cells = a.capacity;
+        std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::ArrayMagic, std::memory_order_release);
+        auto lock = NamedSemaphore::create(lockName(a.name), 1);
+        if (!lock)
+            return lock.error(); // the region is unlinked by its destructor
+        return std::unique_ptr<ChannelObject>(new ArrayObject(a, std::move(*shm), std::move(*lock)));
+    }
+    // They carry no messages (validation keeps producers and consumers off them): only program steps use them.
+    Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
+    {
+        return noMessages(a);
+    }
+    Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
+    {
+        return noMessages(a);
+    }
+
+private:
+    static Error noMessages(const ChannelAddress& a)
+    {
+        return detail::makeError(ErrorCode::NotSupported, "open channel", a.name,
+            std::string("A ") + traits(a.transport).description
+                + " carries no messages; only a program's steps (read, write, acquire, release) use it");
+    }
+};
+
 } // namespace
+
+const detail::ChannelFamily& detail::programObjectFamily()
+{
+    static const ProgramObjectFamily family;
+    return family;
+}
 
 std::size_t shmlayout::arrayBytes(std::uint32_t cells)
 {
     return ArrayHeaderBytes + std::size_t(cells) * sizeof(std::int64_t);
 }
-
-namespace detail {
-
-std::vector<OsName> programObjectOsNames(const ChannelAddress& a)
-{
-    if (a.transport == TransportKind::ShmArray)
-        return { { "shm", a.name }, { "sem", lockName(a.name) } };
-    return { { "sem", a.name } };
-}
-
-Result<std::unique_ptr<ChannelObject>> createProgramObject(const ChannelAddress& a)
-{
-    if (a.transport == TransportKind::Semaphore) {
-        auto sem = NamedSemaphore::create(a.name, a.capacity);
-        if (!sem)
-            return sem.error();
-        return std::unique_ptr<ChannelObject>(new SemaphoreObject(a, std::move(*sem)));
-    }
-    auto shm = SharedMemory::create(a.name, shmlayout::arrayBytes(a.capacity));
-    if (!shm)
-        return shm.error();
-    auto* header = new (shm->data()) shmlayout::ArrayHeader {};
-    header->version = shmlayout::LayoutVersion;
-    header->cells = a.capacity;
-    std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::ArrayMagic, std::memory_order_release);
-    auto lock = NamedSemaphore::create(lockName(a.name), 1);
-    if (!lock)
-        return lock.error(); // the region is unlinked by its destructor
-    return std::unique_ptr<ChannelObject>(new ArrayObject(a, std::move(*shm), std::move(*lock)));
-}
-
-} // namespace detail
 
 Result<std::unique_ptr<ProgramTarget>> openProgramTarget(const ChannelAddress& a)
 {

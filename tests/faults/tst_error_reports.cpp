@@ -23,15 +23,28 @@
 #include <QtTest>
 
 #include <csignal>
+#include <fcntl.h>
 #include <fstream>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 using namespace ipccore;
 
 namespace {
+
+// True when nobody holds the run lock at `path` (the test takes and drops it at once).
+bool lockIsFree(const QString& path)
+{
+    const int fd = ::open(path.toLocal8Bit().constData(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return true; // already cleaned up
+    const bool free = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return free;
+}
 
 constexpr int TimeoutMs = 30000;
 
@@ -220,8 +233,13 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             runs.entryList({ QStringLiteral("%1-*").arg(cli.processId()) }, QDir::Dirs).size() == 1, TimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(!ipctest::leftoverObjects(deadPrefix).isEmpty(), TimeoutMs);
+        const QString runFolder
+            = runs.filePath(runs.entryList({ QStringLiteral("%1-*").arg(cli.processId()) }, QDir::Dirs).value(0));
         ::kill(pid_t(cli.processId()), SIGKILL);
         QVERIFY(cli.waitForFinished(10000));
+        // A worker the killed CLI had just forked shares its run lock until it execs or dies, a moment later (seen
+        // under ASan on a loaded machine); until then the next start rightly leaves the run alone.
+        QTRY_VERIFY_WITH_TIMEOUT(lockIsFree(runFolder + QStringLiteral("/lock")), TimeoutMs);
 
         auto started = Runner::start(socketScenario(1, 100), m_options);
         QVERIFY2(started, started ? "" : started.error().message().c_str());

@@ -1,0 +1,387 @@
+// The textbook bounded buffer: a ring of slots in shared memory guarded by three named semaphores (empty,
+// full, mutex), with the phases a killed worker leaves behind so the runner can repair it.
+
+#include "channel_family.h"
+
+#include "ipccore/framing.h"
+#include "ipccore/semaphore.h"
+#include "ipccore/shared_memory.h"
+
+#include <atomic>
+#include <cstring>
+#include <new>
+
+namespace ipccore {
+
+namespace {
+
+using detail::isCode;
+using detail::NoHooks;
+using detail::stopped;
+constexpr Duration Slice = detail::WaitSlice;
+
+// ---- Shared-memory ring guarded by three named semaphores ----------------------------------------------------
+
+std::string semName(const std::string& base, const char* role)
+{
+    return base + "." + role;
+}
+
+Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
+{
+    Status st = sem.tryWait();
+    if (!isCode(st, ErrorCode::WouldBlock))
+        return st;
+    hooks.enter(waitState);
+    for (;;) {
+        if (hooks.stopRequested())
+            return stopped(sem.name());
+        st = sem.waitFor(hooks.slice(Slice));
+        if (!isCode(st, ErrorCode::TimedOut))
+            return st;
+    }
+}
+
+struct RingView {
+    shmlayout::RingHeader* header = nullptr;
+    std::byte* slots = nullptr;
+    std::uint32_t capacity = 0;
+    std::uint32_t stride = 0;
+};
+
+Result<RingView> viewRing(const SharedMemory& shm, const ChannelAddress& address)
+{
+    auto* header = static_cast<shmlayout::RingHeader*>(shm.data());
+    const std::uint32_t stride = shmlayout::ringSlotStride(address.messageSize);
+    if (header->magic != shmlayout::RingMagic || header->version != shmlayout::LayoutVersion
+        || header->capacity != address.capacity || header->slotStride != stride)
+        return detail::makeError(ErrorCode::Corrupt, "open ring", address.name,
+            "The ring's header (magic, version, capacity or slot size) does not match; the object was made by "
+            "another program or overwritten");
+    return RingView { header, static_cast<std::byte*>(shm.data()) + shmlayout::RingHeaderBytes, address.capacity,
+        stride };
+}
+
+struct RingParts {
+    SharedMemory shm;
+    NamedSemaphore empty, full, mutex;
+    RingView view;
+};
+
+Result<RingParts> openRing(const ChannelAddress& address)
+{
+    auto shm = SharedMemory::open(
+        address.name, Access::ReadWrite, shmlayout::ringBytes(address.capacity, address.messageSize));
+    if (!shm)
+        return shm.error();
+    auto view = viewRing(*shm, address);
+    if (!view)
+        return view.error();
+    auto empty = NamedSemaphore::open(semName(address.name, "empty"));
+    if (!empty)
+        return empty.error();
+    auto full = NamedSemaphore::open(semName(address.name, "full"));
+    if (!full)
+        return full.error();
+    auto mutex = NamedSemaphore::open(semName(address.name, "mutex"));
+    if (!mutex)
+        return mutex.error();
+    return RingParts { std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex), *view };
+}
+
+class RingProducer final : public ProducerEndpoint {
+public:
+    explicit RingProducer(RingParts parts)
+        : m_ring(std::move(parts))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        if (frame.size() > m_ring.view.stride)
+            return detail::makeError(ErrorCode::MessageTooLarge, "ring send", m_ring.shm.name(),
+                "The frame does not fit a slot of " + std::to_string(m_ring.view.stride) + " bytes");
+        // The textbook order: an empty slot first, then the lock. Taking them the other way round deadlocks.
+        // The phase is published after each step so the runner can return the tokens of a worker killed mid-way.
+        for (;;) {
+            if (Status st = acquire(m_ring.empty, WorkerState::BlockedFull, hooks); !st)
+                return st;
+            hooks.setPhase(RingPhase::HasSlot);
+            auto done = publishLocked(frame, hooks);
+            if (!done || *done)
+                return done ? Status {} : Status(done.error());
+            // A surplus "empty" token: the ring was full after all. Drop the token and wait again.
+        }
+    }
+
+private:
+    // Holds one "empty" token. Returns true once the frame is in the ring, false when the token turned out to be
+    // surplus: a token handed back twice after a worker was killed between its post and its phase update. The
+    // semaphores are only hints here; the indices, read under the lock, are the truth (shared/RELIABILITY.md F4).
+    Result<bool> publishLocked(std::span<const std::byte> frame, WaitHooks& hooks)
+    {
+        if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
+            (void)m_ring.empty.post(); // give the slot back
+            hooks.setPhase(0);
+            return st.error();
+        }
+        hooks.lockTaken();
+        RingView& v = m_ring.view;
+        const std::uint64_t head = v.header->head.load(std::memory_order_relaxed);
+        const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        hooks.setPhaseIndex(head);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
+        hooks.insideLock();
+        if (head >= tail && head - tail == v.capacity) {
+            (void)m_ring.mutex.post();
+            hooks.setPhase(0);
+            return false;
+        }
+        if (head < tail || head - tail > v.capacity) {
+            (void)m_ring.mutex.post();
+            (void)m_ring.empty.post();
+            hooks.setPhase(0);
+            return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                    + ", capacity " + std::to_string(v.capacity) + ")",
+                EBADMSG);
+        }
+        std::memcpy(v.slots + (head % v.capacity) * v.stride, frame.data(), frame.size());
+        v.header->head.store(head + 1, std::memory_order_release);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
+        (void)m_ring.mutex.post();
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
+        Status st = m_ring.full.post();
+        hooks.setPhase(0);
+        if (!st)
+            return st.error();
+        return true;
+    }
+
+    RingParts m_ring;
+};
+
+class RingConsumer final : public ConsumerEndpoint {
+public:
+    explicit RingConsumer(RingParts parts)
+        : m_ring(std::move(parts))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        for (;;) {
+            if (Status st = acquire(m_ring.full, WorkerState::BlockedEmpty, hooks); !st)
+                return st.error();
+            hooks.setPhase(RingPhase::HasSlot);
+            auto r = takeLocked(buffer, hooks);
+            if (!r || *r > 0)
+                return r;
+            // A surplus "full" token: the ring was empty after all (see takeLocked). Wait again.
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
+    {
+        Status st = m_ring.full.tryWait();
+        if (isCode(st, ErrorCode::WouldBlock))
+            return std::size_t(0);
+        if (!st)
+            return st.error();
+        NoHooks none;
+        return takeLocked(buffer, none);
+    }
+
+private:
+    // Holds one "full" token; takes the lock and the slot. Returns 0 when the token turned out to be surplus (the
+    // ring is empty: a token handed back twice after a kill); the indices, not the semaphores, are the truth.
+    Result<std::size_t> takeLocked(std::span<std::byte> buffer, WaitHooks& hooks)
+    {
+        if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {
+            (void)m_ring.full.post();
+            hooks.setPhase(0);
+            return st.error();
+        }
+        hooks.lockTaken();
+        RingView& v = m_ring.view;
+        const std::uint64_t head = v.header->head.load(std::memory_order_acquire);
+        const std::uint64_t tail = v.header->tail.load(std::memory_order_relaxed);
+        hooks.setPhaseIndex(tail);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
+        hooks.insideLock();
+        if (head == tail) {
+            (void)m_ring.mutex.post();
+            hooks.setPhase(0);
+            return std::size_t(0);
+        }
+        if (head < tail || head - tail > v.capacity) {
+            (void)m_ring.mutex.post();
+            (void)m_ring.full.post();
+            hooks.setPhase(0);
+            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                    + ", capacity " + std::to_string(v.capacity) + ")",
+                EBADMSG);
+        }
+        const std::byte* slot = v.slots + (tail % v.capacity) * v.stride;
+        FrameHeader header;
+        std::memcpy(&header, slot, sizeof header); // copy once: the length is checked on our copy
+        const std::size_t length = header.length;
+        Result<std::size_t> result = length;
+        if (length < FrameHeaderSize || length > v.stride || length > buffer.size())
+            result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
+                "Slot " + std::to_string(tail % v.capacity) + " holds an impossible length " + std::to_string(length)
+                    + " (slot size " + std::to_string(v.stride) + ")");
+        else {
+            std::memcpy(buffer.data(), slot, length);
+            // The copied header must be the one we checked.
+            std::memcpy(buffer.data(), &header, sizeof header);
+        }
+        v.header->tail.store(tail + 1, std::memory_order_release);
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
+        (void)m_ring.mutex.post();
+        hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
+        (void)m_ring.empty.post();
+        hooks.setPhase(0);
+        return result;
+    }
+
+    RingParts m_ring;
+};
+
+class RingObject final : public ChannelObject {
+public:
+    RingObject(
+        ChannelAddress address, SharedMemory shm, NamedSemaphore empty, NamedSemaphore full, NamedSemaphore mutex)
+        : ChannelObject(std::move(address))
+        , m_shm(std::move(shm))
+        , m_empty(std::move(empty))
+        , m_full(std::move(full))
+        , m_mutex(std::move(mutex))
+    { }
+    std::int64_t depth() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        const std::uint64_t tail = header->tail.load(std::memory_order_acquire);
+        const std::uint64_t head = header->head.load(std::memory_order_acquire);
+        if (head < tail || head - tail > m_address.capacity)
+            return -1; // torn read between two updates, or a damaged header
+        return std::int64_t(head - tail);
+    }
+    std::vector<SemaphoreValue> semaphores() override
+    {
+        std::vector<SemaphoreValue> values;
+        for (auto* sem : { &m_empty, &m_full, &m_mutex }) {
+            auto v = sem->value();
+            const std::string& n = sem->name();
+            values.push_back({ n.substr(n.rfind('.') + 1), n, v ? *v : -1 });
+        }
+        return values;
+    }
+    std::uint64_t lockProgress() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        return header->head.load(std::memory_order_acquire) + header->tail.load(std::memory_order_acquire);
+    }
+    int lockValue() override
+    {
+        auto v = m_mutex.value();
+        return v ? std::min(*v, 1) : -1;
+    }
+    std::string releaseDeadLock() override
+    {
+        (void)m_mutex.post();
+        return "posted " + m_mutex.name();
+    }
+    std::string returnTokens(const DeadHolder& dead) override
+    {
+        if (!(dead.phase & RingPhase::HasSlot))
+            return {};
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        bool moved = dead.phase & RingPhase::Moved;
+        if (!moved && (dead.phase & RingPhase::HasLock)) {
+            // Killed inside the lock: nobody has touched the indices since, so they tell whether it got as far
+            // as advancing its index.
+            const auto& index = dead.role == Role::Producer ? header->head : header->tail;
+            moved = index.load(std::memory_order_acquire) == dead.phaseIndex + 1;
+        }
+        NamedSemaphore& give = dead.role == Role::Producer ? (moved ? m_full : m_empty) : (moved ? m_empty : m_full);
+        (void)give.post();
+        return "posted " + give.name();
+    }
+    std::string checkAgainstRing() override
+    {
+        auto* header = static_cast<shmlayout::RingHeader*>(m_shm.data());
+        const std::uint64_t head = header->head.load(std::memory_order_acquire);
+        const std::uint64_t tail = header->tail.load(std::memory_order_acquire);
+        if (head < tail || head - tail > m_address.capacity)
+            return "ring indices inconsistent (head " + std::to_string(head) + ", tail " + std::to_string(tail)
+                + "): not adjusted";
+        std::string done;
+        // A token can be given back twice if its holder died between its post and the phase update; take the
+        // surplus away again so the semaphores never promise more than the ring holds.
+        auto clamp = [&](NamedSemaphore& sem, std::uint64_t allowed) {
+            auto v = sem.value();
+            while (v && std::uint64_t(std::max(*v, 0)) > allowed && sem.tryWait()) {
+                done += (done.empty() ? "" : ", ") + std::string("took back a surplus token of ") + sem.name();
+                v = sem.value();
+            }
+        };
+        clamp(m_full, head - tail);
+        clamp(m_empty, m_address.capacity - (head - tail));
+        return done;
+    }
+
+private:
+    SharedMemory m_shm;
+    NamedSemaphore m_empty, m_full, m_mutex;
+};
+
+class RingFamily final : public detail::ChannelFamily {
+public:
+    std::vector<OsName> osNames(const ChannelAddress& a) const override
+    {
+        return { { "shm", a.name }, { "sem", semName(a.name, "empty") }, { "sem", semName(a.name, "full") },
+            { "sem", semName(a.name, "mutex") } };
+    }
+    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
+    {
+        auto shm = SharedMemory::create(a.name, shmlayout::ringBytes(a.capacity, a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto* header = new (shm->data()) shmlayout::RingHeader {};
+        header->version = shmlayout::LayoutVersion;
+        header->capacity = a.capacity;
+        header->slotStride = shmlayout::ringSlotStride(a.messageSize);
+        std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::RingMagic, std::memory_order_release);
+        auto empty = NamedSemaphore::create(semName(a.name, "empty"), a.capacity);
+        if (!empty)
+            return empty.error();
+        auto full = NamedSemaphore::create(semName(a.name, "full"), 0);
+        if (!full)
+            return full.error();
+        auto mutex = NamedSemaphore::create(semName(a.name, "mutex"), 1);
+        if (!mutex)
+            return mutex.error();
+        return std::unique_ptr<ChannelObject>(
+            new RingObject(a, std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex)));
+    }
+    Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
+    {
+        auto parts = openRing(a);
+        if (!parts)
+            return parts.error();
+        return std::unique_ptr<ProducerEndpoint>(new RingProducer(std::move(*parts)));
+    }
+    Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
+    {
+        auto parts = openRing(a);
+        if (!parts)
+            return parts.error();
+        return std::unique_ptr<ConsumerEndpoint>(new RingConsumer(std::move(*parts)));
+    }
+};
+
+} // namespace
+
+const detail::ChannelFamily& detail::ringFamily()
+{
+    static const RingFamily family;
+    return family;
+}
+} // namespace ipccore

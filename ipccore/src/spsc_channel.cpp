@@ -1,0 +1,275 @@
+// The lock-free single-producer single-consumer ring in shared memory; sides sleep on a futex only when idle.
+
+#include "channel_family.h"
+
+#include "ipccore/framing.h"
+#include "ipccore/shared_memory.h"
+
+#include <linux/futex.h>
+
+#include <atomic>
+#include <cstring>
+#include <new>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace ipccore {
+
+namespace {
+
+using detail::stopped;
+constexpr Duration Slice = detail::WaitSlice;
+
+// ---- Lock-free single-producer single-consumer ring ------------------------------------------------------------
+//
+// The producer owns head, the consumer owns tail; each keeps a cached copy of the other's index and reloads it
+// only when the ring looks full (or empty), so in steady state a message costs one store and no shared-line
+// read. A side that finds nothing to do spins briefly, then sleeps on a futex after announcing it in its
+// *Sleeping word; the other side wakes it after publishing. The seq_cst fences on both sides make the
+// announce/publish pair a Dekker handshake: at least one of them sees the other's store, so no wake-up is lost.
+// Sleeps are also bounded (100 ms) so a stop request is noticed.
+
+long futexWait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Duration timeout)
+{
+    const timespec ts = toTimespec(std::uint64_t(timeout.count()));
+    return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+}
+
+void futexWake(std::atomic<std::uint32_t>& word)
+{
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+}
+
+// A waiting side spins briefly (a hand-over between two cores takes well under a microsecond), then yields the core
+// for a while before it sleeps. Yielding matters when both sides share one core (a busy 2-core machine): a pure spin
+// holds the core the other side needs for the whole spin (2000 pauses were ~55 us on AMD Zen), so every message
+// waited that long (the bench measured p50 = 53 us one-way instead of 0.4 us).
+constexpr int PauseSpins = 64;
+constexpr int SpinsBeforeSleep = PauseSpins + 100;
+
+inline void cpuRelax()
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+inline void spinOnce(int spins)
+{
+    if (spins < PauseSpins)
+        cpuRelax();
+    else
+        sched_yield();
+}
+
+struct SpscView {
+    shmlayout::SpscHeader* header = nullptr;
+    std::byte* slots = nullptr;
+    std::uint32_t capacity = 0;
+    std::uint32_t stride = 0;
+};
+
+Result<SpscView> viewSpsc(const SharedMemory& shm, const ChannelAddress& address)
+{
+    auto* header = static_cast<shmlayout::SpscHeader*>(shm.data());
+    const std::uint32_t stride = shmlayout::ringSlotStride(address.messageSize);
+    if (header->magic != shmlayout::SpscMagic || header->version != shmlayout::LayoutVersion
+        || header->capacity != address.capacity || header->slotStride != stride)
+        return detail::makeError(ErrorCode::Corrupt, "open ring", address.name,
+            "The ring's header (magic, version, capacity or slot size) does not match; the object was made by "
+            "another program or overwritten");
+    return SpscView { header, static_cast<std::byte*>(shm.data()) + shmlayout::SpscHeaderBytes, address.capacity,
+        stride };
+}
+
+class SpscProducer final : public ProducerEndpoint {
+public:
+    SpscProducer(SharedMemory shm, SpscView view)
+        : m_shm(std::move(shm))
+        , m_v(view)
+        , m_head(view.header->head.load(std::memory_order_relaxed))
+        , m_cachedTail(view.header->tail.load(std::memory_order_acquire))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        if (frame.size() > m_v.stride)
+            return detail::makeError(ErrorCode::MessageTooLarge, "ring send", m_shm.name(),
+                "The frame does not fit a slot of " + std::to_string(m_v.stride) + " bytes");
+        auto* h = m_v.header;
+        if (m_head - m_cachedTail >= m_v.capacity) {
+            m_cachedTail = h->tail.load(std::memory_order_acquire);
+            int spins = 0;
+            bool reported = false;
+            while (m_head - m_cachedTail >= m_v.capacity) {
+                if (++spins < SpinsBeforeSleep) {
+                    spinOnce(spins);
+                } else {
+                    if (!reported) {
+                        hooks.enter(WorkerState::BlockedFull);
+                        reported = true;
+                    }
+                    if (hooks.stopRequested())
+                        return stopped(m_shm.name());
+                    h->producerSleeping.store(1, std::memory_order_relaxed);
+                    std::atomic_thread_fence(std::memory_order_seq_cst);
+                    if (m_head - h->tail.load(std::memory_order_acquire) >= m_v.capacity)
+                        futexWait(h->producerSleeping, 1, hooks.slice(Slice));
+                    h->producerSleeping.store(0, std::memory_order_relaxed);
+                }
+                m_cachedTail = h->tail.load(std::memory_order_acquire);
+            }
+        }
+        std::memcpy(m_v.slots + (m_head % m_v.capacity) * m_v.stride, frame.data(), frame.size());
+        h->head.store(++m_head, std::memory_order_release);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (h->consumerSleeping.load(std::memory_order_relaxed)) {
+            h->consumerSleeping.store(0, std::memory_order_relaxed);
+            futexWake(h->consumerSleeping);
+        }
+        return {};
+    }
+
+private:
+    SharedMemory m_shm;
+    SpscView m_v;
+    std::uint64_t m_head;
+    std::uint64_t m_cachedTail;
+};
+
+class SpscConsumer final : public ConsumerEndpoint {
+public:
+    SpscConsumer(SharedMemory shm, SpscView view)
+        : m_shm(std::move(shm))
+        , m_v(view)
+        , m_tail(view.header->tail.load(std::memory_order_relaxed))
+        , m_cachedHead(view.header->head.load(std::memory_order_acquire))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        auto* h = m_v.header;
+        if (m_cachedHead == m_tail) {
+            m_cachedHead = h->head.load(std::memory_order_acquire);
+            int spins = 0;
+            bool reported = false;
+            while (m_cachedHead == m_tail) {
+                if (++spins < SpinsBeforeSleep) {
+                    spinOnce(spins);
+                } else {
+                    if (!reported) {
+                        hooks.enter(WorkerState::BlockedEmpty);
+                        reported = true;
+                    }
+                    if (hooks.stopRequested())
+                        return stopped(m_shm.name());
+                    h->consumerSleeping.store(1, std::memory_order_relaxed);
+                    std::atomic_thread_fence(std::memory_order_seq_cst);
+                    if (h->head.load(std::memory_order_acquire) == m_tail)
+                        futexWait(h->consumerSleeping, 1, hooks.slice(Slice));
+                    h->consumerSleeping.store(0, std::memory_order_relaxed);
+                }
+                m_cachedHead = h->head.load(std::memory_order_acquire);
+            }
+        }
+        return take(buffer);
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
+    {
+        if (m_cachedHead == m_tail)
+            m_cachedHead = m_v.header->head.load(std::memory_order_acquire);
+        if (m_cachedHead == m_tail)
+            return std::size_t(0);
+        return take(buffer);
+    }
+
+private:
+    Result<std::size_t> take(std::span<std::byte> buffer)
+    {
+        auto* h = m_v.header;
+        if (m_cachedHead - m_tail > m_v.capacity)
+            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(m_cachedHead) + ", tail "
+                    + std::to_string(m_tail) + ", capacity " + std::to_string(m_v.capacity) + ")",
+                EBADMSG);
+        const std::byte* slot = m_v.slots + (m_tail % m_v.capacity) * m_v.stride;
+        FrameHeader header;
+        std::memcpy(&header, slot, sizeof header);
+        const std::size_t length = header.length;
+        Result<std::size_t> result = length;
+        if (length < FrameHeaderSize || length > m_v.stride || length > buffer.size())
+            result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
+                "Slot " + std::to_string(m_tail % m_v.capacity) + " holds an impossible length "
+                    + std::to_string(length) + " (slot size " + std::to_string(m_v.stride) + ")");
+        else {
+            std::memcpy(buffer.data(), slot, length);
+            std::memcpy(buffer.data(), &header, sizeof header);
+        }
+        h->tail.store(++m_tail, std::memory_order_release);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (h->producerSleeping.load(std::memory_order_relaxed)) {
+            h->producerSleeping.store(0, std::memory_order_relaxed);
+            futexWake(h->producerSleeping);
+        }
+        return result;
+    }
+
+    SharedMemory m_shm;
+    SpscView m_v;
+    std::uint64_t m_tail;
+    std::uint64_t m_cachedHead;
+};
+
+class SpscObject final : public ChannelObject {
+public:
+    SpscObject(ChannelAddress address, SharedMemory shm)
+        : ChannelObject(std::move(address))
+        , m_shm(std::move(shm))
+    { }
+    std::int64_t depth() override
+    {
+        auto* header = static_cast<shmlayout::SpscHeader*>(m_shm.data());
+        const std::uint64_t tail = header->tail.load(std::memory_order_acquire);
+        const std::uint64_t head = header->head.load(std::memory_order_acquire);
+        if (head < tail || head - tail > m_address.capacity)
+            return -1;
+        return std::int64_t(head - tail);
+    }
+
+private:
+    SharedMemory m_shm;
+};
+
+class SpscFamily final : public detail::ChannelFamily {
+public:
+    std::vector<OsName> osNames(const ChannelAddress& a) const override { return { { "shm", a.name } }; }
+    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
+    {
+        auto shm = SharedMemory::create(a.name, shmlayout::spscBytes(a.capacity, a.messageSize));
+        if (!shm)
+            return shm.error();
+        auto* header = new (shm->data()) shmlayout::SpscHeader {};
+        header->version = shmlayout::LayoutVersion;
+        header->capacity = a.capacity;
+        header->slotStride = shmlayout::ringSlotStride(a.messageSize);
+        std::atomic_ref<std::uint32_t>(header->magic).store(shmlayout::SpscMagic, std::memory_order_release);
+        return std::unique_ptr<ChannelObject>(new SpscObject(a, std::move(*shm)));
+    }
+    Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
+    {
+        return detail::openMapped<SpscProducer, ProducerEndpoint>(
+            a, Access::ReadWrite, shmlayout::spscBytes(a.capacity, a.messageSize), viewSpsc);
+    }
+    Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
+    {
+        return detail::openMapped<SpscConsumer, ConsumerEndpoint>(
+            a, Access::ReadWrite, shmlayout::spscBytes(a.capacity, a.messageSize), viewSpsc);
+    }
+};
+
+} // namespace
+
+const detail::ChannelFamily& detail::spscFamily()
+{
+    static const SpscFamily family;
+    return family;
+}
+} // namespace ipccore
