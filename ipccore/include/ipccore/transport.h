@@ -2,8 +2,8 @@
 
 // What IPC Lab knows about each transport, in one row per TransportKind. The runner, the worker loop, scenario
 // validation, the reports and the UI ask the row instead of listing transports, so adding a transport means its
-// implementation (channel.cpp's factories), its row here and its tests. tst_transport_table checks every row
-// against the real transport.
+// family (a file of its own, see src/channel_family.h), its row here and its tests. tst_transport_table checks every
+// row against the real transport.
 
 #include <cstdint>
 #include <optional>
