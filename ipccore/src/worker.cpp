@@ -145,6 +145,34 @@ private:
     bool m_timed;
 };
 
+// Keeps a loop to the slot's rate control (messages or passes per second; 0 = as fast as it can).
+class Pacer {
+public:
+    // True when the next message or pass is due at `now`. Otherwise it has slept towards it, at most 100 ms so a
+    // stop or a rate change is seen promptly, and the caller goes round its loop again.
+    bool due(const WorkerSlot& slot, SlotHooks& hooks, std::uint64_t now)
+    {
+        const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
+        if (rateMilli == 0)
+            return true;
+        if (now < m_nextDue) {
+            if (hooks.state() != WorkerState::Running)
+                hooks.enter(WorkerState::Running);
+            sleepUntilNs(std::min(m_nextDue, now + 100'000'000));
+            return false;
+        }
+        const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
+        // After a long block, do not burst to catch up: the schedule restarts from now.
+        m_nextDue = (now - m_nextDue > 100'000'000) ? now + interval : m_nextDue + interval;
+        return true;
+    }
+    // After a pause: the schedule starts again from now.
+    void restart() { m_nextDue = monotonicNs(); }
+
+private:
+    std::uint64_t m_nextDue = monotonicNs();
+};
+
 void publish(WorkerSlot& slot, const Counters& c)
 {
     slot.messages.store(c.messages, std::memory_order_relaxed);
@@ -183,29 +211,18 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     }
     std::vector<std::byte> frame(args.objectMessageSize);
     Counters c;
-    std::uint64_t nextDue = monotonicNs();
+    Pacer pacer;
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
             hooks.enter(WorkerState::Paused);
             sleepUntilNs(monotonicNs() + 10'000'000);
-            nextDue = monotonicNs();
+            pacer.restart();
             continue;
         }
-        std::uint64_t now = monotonicNs();
-        const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
-        if (rateMilli > 0) {
-            if (now < nextDue) {
-                if (hooks.state() != WorkerState::Running)
-                    hooks.enter(WorkerState::Running);
-                // Sleep at most 100 ms at a time so stop and rate changes are seen promptly.
-                sleepUntilNs(std::min(nextDue, now + 100'000'000));
-                continue;
-            }
-            const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
-            // After a long block, do not burst to catch up: the schedule restarts from now.
-            nextDue = (now - nextDue > 100'000'000) ? now + interval : nextDue + interval;
-        }
+        const std::uint64_t now = monotonicNs();
+        if (!pacer.due(slot, hooks, now))
+            continue;
         std::uint32_t size = slot.ctlMessageSize.load(std::memory_order_relaxed);
         size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
         const auto out = std::span(frame).first(size);
@@ -499,27 +516,17 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     };
     std::uint64_t passes = 0;
     std::int64_t value = 0; // the register a read fills and a write adds to
-    std::uint64_t nextDue = monotonicNs();
+    Pacer pacer;
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || passes < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
             hooks.enter(WorkerState::Paused);
             sleepUntilNs(monotonicNs() + 10'000'000);
-            nextDue = monotonicNs();
+            pacer.restart();
             continue;
         }
-        const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
-        if (rateMilli > 0) {
-            const std::uint64_t now = monotonicNs();
-            if (now < nextDue) {
-                if (hooks.state() != WorkerState::Running)
-                    hooks.enter(WorkerState::Running);
-                sleepUntilNs(std::min(nextDue, now + 100'000'000));
-                continue;
-            }
-            const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
-            nextDue = (now - nextDue > 100'000'000) ? now + interval : nextDue + interval;
-        }
+        if (!pacer.due(slot, hooks, monotonicNs()))
+            continue;
         bool completed = true;
         for (std::size_t i = 0; i < program.size() && completed; ++i) {
             if (hooks.stopRequested()) {
