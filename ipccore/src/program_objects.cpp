@@ -18,16 +18,13 @@ namespace ipccore {
 
 namespace {
 
-constexpr Duration Slice = std::chrono::milliseconds(100);
+using detail::isCode;
+using detail::stopped;
+constexpr Duration Slice = detail::WaitSlice;
 
 std::string lockName(const std::string& base)
 {
     return base + ".lock";
-}
-
-bool isCode(const Status& st, ErrorCode code)
-{
-    return !st && st.error().code == code;
 }
 
 std::atomic_ref<std::int64_t> cellRef(const SharedMemory& shm, std::uint32_t cell)
@@ -51,7 +48,7 @@ Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeo
     hooks.enter(WorkerState::WaitingLock);
     for (;;) {
         if (hooks.stopRequested())
-            return detail::makeError(ErrorCode::Interrupted, "wait", sem.name(), "Stop requested");
+            return stopped(sem.name());
         Duration slice = Slice;
         if (timeout) {
             const std::uint64_t now = monotonicNs();

@@ -125,6 +125,8 @@ struct Runner::Impl {
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         std::uint32_t stepAtDeath = 0; // programs: the step it was on when it exited
         std::vector<std::string> stepTexts; // programs: each step as text, made once (the sampler shows them)
+        std::vector<std::string> usedObjects; // programs: the objects their steps name, found once at spawn
+        std::string objectText; // what WorkerStatus::object shows: the object, or a program's objects joined
         ChannelObject::DeadHolder holder;
         bool tokensSettled = true; // false until the runner has given back what it held (or decided not to)
         std::uint64_t errorsSeen = 0; // the slot's errorCount at the last sample
@@ -242,9 +244,12 @@ struct Runner::Impl {
             w.stepTexts.push_back(stepText(step));
         // A program is listed under the first object its steps name (a program of work steps alone, under the
         // scenario's first object).
+        w.objectText = spec.object;
         if (spec.role == Role::Program) {
-            const std::vector<std::string> used = programObjects(spec.program);
-            w.object = used.empty() ? 0 : objectIndex(used.front());
+            w.usedObjects = programObjects(spec.program);
+            w.object = w.usedObjects.empty() ? 0 : objectIndex(w.usedObjects.front());
+            for (const std::string& name : w.usedObjects)
+                w.objectText += (w.objectText.empty() ? "" : ", ") + name;
         } else
             w.object = objectIndex(spec.object);
         w.slot = nextSlot++;
@@ -269,7 +274,7 @@ struct Runner::Impl {
         args.spec = spec;
         args.telemetry = options.telemetry;
         if (spec.role == Role::Program) {
-            for (const std::string& name : programObjects(spec.program))
+            for (const std::string& name : w.usedObjects)
                 args.bindings.push_back({ name, objects[objectIndex(name)].address });
         }
         const int inheritFd = (spec.role == Role::Consumer) ? obj.channel->listenFd() : -1;
@@ -530,11 +535,7 @@ struct Runner::Impl {
         WorkerStatus s;
         s.name = w.spec.name;
         s.role = w.spec.role;
-        s.object = w.spec.object;
-        if (w.spec.role == Role::Program) {
-            for (const std::string& name : programObjects(w.spec.program))
-                s.object += (s.object.empty() ? "" : ", ") + name;
-        }
+        s.object = w.objectText;
         s.transport = objects[w.object].spec.transport;
         s.pid = w.pid;
         s.messages = slot.messages.load(std::memory_order_relaxed);
@@ -698,8 +699,7 @@ struct Runner::Impl {
             const WorkerProc& w = workers[i];
             if (w.spec.role != Role::Program)
                 continue;
-            const std::vector<std::string> used = programObjects(w.spec.program);
-            if (std::find(used.begin(), used.end(), o.spec.name) == used.end())
+            if (std::find(w.usedObjects.begin(), w.usedObjects.end(), o.spec.name) == w.usedObjects.end())
                 continue;
             ProgramCounts c;
             c.program = &w.spec.program;
@@ -886,10 +886,7 @@ struct Runner::Impl {
     // True for a program with a step on the object.
     static bool programUses(const WorkerProc& w, const std::string& object)
     {
-        if (w.spec.role != Role::Program)
-            return false;
-        return std::any_of(w.spec.program.begin(), w.spec.program.end(),
-            [&](const ProgramStep& step) { return step.object == object; });
+        return std::find(w.usedObjects.begin(), w.usedObjects.end(), object) != w.usedObjects.end();
     }
 
     void repairDeadHolders(std::uint64_t now)
