@@ -82,9 +82,40 @@ void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_
 {
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
     fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    // A plain frame never reads as a task frame, whatever its pattern happens to be.
+    if (frame.size() >= FrameHeaderSize + sizeof(std::uint32_t)) {
+        std::uint32_t first = 0;
+        std::memcpy(&first, frame.data() + FrameHeaderSize, sizeof first);
+        if (first == TaskMagic) {
+            first = ~TaskMagic;
+            std::memcpy(frame.data() + FrameHeaderSize, &first, sizeof first);
+        }
+    }
     std::memcpy(frame.data(), &header, FrameHeaderSize);
     header.checksum = crc32c(frame);
     std::memcpy(frame.data(), &header, FrameHeaderSize);
+}
+
+void buildTaskFrame(
+    std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const TaskRef& tasks)
+{
+    FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
+    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    std::memcpy(frame.data() + FrameHeaderSize, &tasks, sizeof tasks);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+    header.checksum = crc32c(frame);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+}
+
+std::optional<TaskRef> frameTasks(std::span<const std::byte> frame)
+{
+    if (frame.size() < TaskFrameSize)
+        return std::nullopt;
+    TaskRef tasks;
+    std::memcpy(&tasks, frame.data() + FrameHeaderSize, sizeof tasks);
+    if (tasks.magic != TaskMagic)
+        return std::nullopt;
+    return tasks;
 }
 
 FrameCheck checkFrame(std::span<const std::byte> frame, FrameHeader& header)

@@ -17,6 +17,8 @@ constexpr std::pair<StepOp, const char*> OpNames[] = {
     { StepOp::Work, "work" },
     { StepOp::Put, "put" },
     { StepOp::Get, "get" },
+    { StepOp::Map, "map" },
+    { StepOp::Apply, "apply" },
 };
 
 Error badStep(std::string_view text, const std::string& why)
@@ -110,7 +112,12 @@ std::string stepText(const ProgramStep& s)
         return op + " " + s.object + "[" + std::to_string(s.cell) + "] " + (s.add >= 0 ? "+" : "")
             + std::to_string(s.add);
     case StepOp::Work:
-        return op + " " + std::to_string(s.us) + "us";
+        return op + " " + std::to_string(s.us) + "us" + (s.perTask ? " each" : "");
+    case StepOp::Map:
+        return op + " " + s.object + " " + s.results + " " + std::to_string(s.tasks)
+            + (s.chunk != 1 ? " chunk " + std::to_string(s.chunk) : std::string());
+    case StepOp::Apply:
+        return op + " " + s.object + " " + s.results + " " + std::to_string(s.tasks);
     case StepOp::Put:
     case StepOp::Get:
         return op + " " + s.object + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string())
@@ -126,8 +133,9 @@ Result<ProgramStep> parseStepText(std::string_view text)
         return badStep(text, "an empty step; write e.g. 'read counter[0]'");
     const auto op = parseStepOp(w[0]);
     if (!op)
-        return badStep(
-            text, "'" + std::string(w[0]) + "' is not a step (use acquire, release, read, write, put, get or work)");
+        return badStep(text,
+            "'" + std::string(w[0])
+                + "' is not a step (use acquire, release, read, write, put, get, work, map or apply)");
     ProgramStep s;
     s.op = *op;
     auto arity = [&](std::size_t lo, std::size_t hi, const char* form) -> std::optional<Error> {
@@ -189,11 +197,29 @@ Result<ProgramStep> parseStepText(std::string_view text)
         break;
     }
     case StepOp::Work: {
-        if (auto e = arity(2, 2, "'work 50us'"))
+        if (auto e = arity(2, 3, "'work 50us' or 'work 50us each'"))
             return *e;
         std::string_view t = w[1];
         if (!t.ends_with("us") || !parseInt(t.substr(0, t.size() - 2), s.us))
             return badStep(text, "the work '" + std::string(t) + "' is not a whole number of us, e.g. 50us");
+        if (w.size() == 3 && w[2] != "each")
+            return badStep(text, "expected 'each' after the work, or nothing");
+        s.perTask = w.size() == 3;
+        break;
+    }
+    case StepOp::Map:
+    case StepOp::Apply: {
+        const bool map = s.op == StepOp::Map;
+        if (auto e = arity(4, map ? 6 : 4, map ? "'map TASKS RESULTS N [chunk K]'" : "'apply TASKS RESULTS N'"))
+            return *e;
+        s.object = std::string(w[1]);
+        s.results = std::string(w[2]);
+        if (!parseInt(w[3], s.tasks) || s.tasks == 0)
+            return badStep(text, "the number of tasks '" + std::string(w[3]) + "' is not a whole number from 1");
+        if (w.size() > 4) {
+            if (w[4] != "chunk" || w.size() != 6 || !parseInt(w[5], s.chunk) || s.chunk == 0)
+                return badStep(text, "expected 'chunk K' with K from 1 after the number of tasks");
+        }
         break;
     }
     }
@@ -243,7 +269,14 @@ std::string stepPython(const ProgramStep& s)
         return s.object + "[" + std::to_string(s.cell) + "] = x " + (s.add >= 0 ? "+ " : "- ")
             + std::to_string(s.add >= 0 ? s.add : -s.add);
     case StepOp::Work:
+        if (s.perTask)
+            return "for task in chunk: time.sleep(" + seconds(double(s.us) / 1e6) + ")";
         return "time.sleep(" + seconds(double(s.us) / 1e6) + ")";
+    case StepOp::Map:
+        return "pool.map(f, range(" + std::to_string(s.tasks) + ")"
+            + (s.chunk != 1 ? ", chunksize=" + std::to_string(s.chunk) : std::string()) + ")";
+    case StepOp::Apply:
+        return "[r.get() for r in [pool.apply_async(f, (i,)) for i in range(" + std::to_string(s.tasks) + ")]]";
     case StepOp::Put:
         if (s.priority)
             return s.object + ".send(msg" + (s.timeoutMs ? ", timeout=" + seconds(double(*s.timeoutMs) / 1000.0) : "")
@@ -267,8 +300,10 @@ std::vector<std::string> programObjects(const ProgramSteps& program)
 {
     std::vector<std::string> out;
     for (const ProgramStep& s : program) {
-        if (!s.object.empty() && std::find(out.begin(), out.end(), s.object) == out.end())
-            out.push_back(s.object);
+        for (const std::string* name : { &s.object, &s.results }) {
+            if (!name->empty() && std::find(out.begin(), out.end(), *name) == out.end())
+                out.push_back(*name);
+        }
     }
     return out;
 }

@@ -99,4 +99,47 @@ Ledger programObjectLedger(const ObjectSpec& object, std::span<const ProgramCoun
     return arrayLedger(object, workers, cells, final);
 }
 
+PoolLedger poolLedger(std::span<const PoolMember> members, std::uint64_t taskFramesLeft, std::uint64_t resultFramesLeft,
+    std::uint32_t largestChunk, bool final)
+{
+    PoolLedger p;
+    p.present = true;
+    std::uint64_t doubt = 0; // tasks that may have moved uncounted: a chunk per member killed inside a put or get
+    for (const PoolMember& m : members) {
+        if (m.caller) {
+            p.submitted += m.tasks.out;
+            p.collected += m.tasks.in;
+            p.duplicated += m.tasks.duplicated;
+            p.stray += m.tasks.stray;
+            p.orphaned += m.tasks.orphaned;
+            p.outOfOrder += m.tasks.outOfOrder;
+        } else {
+            p.taken += m.tasks.in;
+            p.answered += m.tasks.out;
+            p.dropped += m.tasks.dropped;
+            (m.killed ? p.diedWithWorkers : p.heldAtStop) += m.tasks.inHand;
+        }
+        if (m.killed && m.inDoubtAtDeath)
+            doubt += std::max<std::uint32_t>(largestChunk, 1);
+    }
+    auto minus = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+    p.inTaskQueue = minus(p.submitted, p.taken);
+    // Duplicates and strays came out of the result queue too, though they answer no task of the call.
+    p.inResultQueue = minus(p.answered, p.collected + p.duplicated + p.stray + p.orphaned);
+    if (!final)
+        return p;
+    // The counts must fit the messages really left: each carries at least one task and at most a chunk.
+    const std::uint64_t chunk = std::max<std::uint32_t>(largestChunk, 1);
+    auto fits = [&](std::uint64_t tasks, std::uint64_t frames) {
+        return tasks + doubt >= frames && tasks <= frames * chunk + doubt;
+    };
+    // Taken beyond what was submitted, or collected beyond what was answered, is counting gone wrong, unless a
+    // member killed mid-transfer explains it.
+    const bool noExcess
+        = p.taken <= p.submitted + doubt && p.collected + p.duplicated + p.stray + p.orphaned <= p.answered + doubt;
+    p.exact = p.duplicated == 0 && p.stray == 0 && p.dropped == 0 && noExcess && fits(p.inTaskQueue, taskFramesLeft)
+        && fits(p.inResultQueue, resultFramesLeft);
+    return p;
+}
+
 } // namespace ipccore

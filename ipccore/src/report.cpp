@@ -143,6 +143,38 @@ std::string reportToText(const Report& r)
         }
         out << sems.render({ false, true, true, true, true, true, true, false });
     }
+    const bool anyPools
+        = std::any_of(r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return o.ledger.pool.present; });
+    if (anyPools) {
+        out << "\nPools, in tasks (submitted = collected + orphaned + in the task queue + in the result queue + held "
+               "by stopped workers + died with killed workers + dropped; orphaned = results of a killed or stopped "
+               "caller that its replacement took; every collected task had exactly one result when duplicated and "
+               "stray are 0)\n";
+        Table pools({ "tasks into", "submitted", "collected", "orphaned", "in task q", "in result q", "held at stop",
+            "died with worker", "dropped", "duplicated", "stray", "out of order", "exact" });
+        for (const ObjectSummary& o : r.objects) {
+            const PoolLedger& p = o.ledger.pool;
+            if (p.present)
+                pools.add(
+                    { o.name, std::to_string(p.submitted), std::to_string(p.collected), std::to_string(p.orphaned),
+                        std::to_string(p.inTaskQueue), std::to_string(p.inResultQueue), std::to_string(p.heldAtStop),
+                        std::to_string(p.diedWithWorkers), std::to_string(p.dropped), std::to_string(p.duplicated),
+                        std::to_string(p.stray), std::to_string(p.outOfOrder), p.exact ? "yes" : "NO" });
+        }
+        out << pools.render({ false, true, true, true, true, true, true, true, true, true, true, true, false });
+        // Load balance: the tasks each pool worker took.
+        std::uint64_t taken = 0;
+        for (const WorkerSummary& w : r.workers)
+            taken += w.tasks.framesOut == 0 ? w.tasks.in : 0; // callers put task messages
+        std::string balance;
+        for (const WorkerSummary& w : r.workers) {
+            if (w.tasks.framesOut == 0 && w.tasks.in > 0)
+                balance += (balance.empty() ? "" : ", ") + w.name + " " + std::to_string(w.tasks.in) + " ("
+                    + fmt("%.0f%%", taken ? 100.0 * double(w.tasks.in) / double(taken) : 0.0) + ")";
+        }
+        if (!balance.empty())
+            out << "  tasks taken per pool worker: " << balance << "\n";
+    }
     if (anyQueues)
         out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before "
                "read)\n";
@@ -202,6 +234,13 @@ std::string reportToJson(const Report& r)
             { "releases", l.releases }, { "timeouts", l.timeouts }, { "permits", l.permits },
             { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
     };
+    auto poolJson = [](const PoolLedger& p) {
+        return json { { "submitted", p.submitted }, { "collected", p.collected }, { "taken", p.taken },
+            { "answered", p.answered }, { "in_task_queue", p.inTaskQueue }, { "in_result_queue", p.inResultQueue },
+            { "held_at_stop", p.heldAtStop }, { "died_with_workers", p.diedWithWorkers }, { "dropped", p.dropped },
+            { "duplicated", p.duplicated }, { "stray", p.stray }, { "orphaned", p.orphaned },
+            { "out_of_order", p.outOfOrder }, { "exact", p.exact } };
+    };
     json j;
     j["scenario"] = r.scenario;
     j["duration_s"] = r.durationS;
@@ -218,15 +257,27 @@ std::string reportToJson(const Report& r)
                 worker["steps"].push_back(
                     { { "step", w.steps[i] }, { "done", i < w.stepDone.size() ? w.stepDone[i] : 0 },
                         { "missed", i < w.stepMissed.size() ? w.stepMissed[i] : 0 } });
+            if (w.tasks.in > 0 || w.tasks.out > 0) {
+                const bool caller = w.tasks.framesOut > 0;
+                worker["tasks"] = caller ? json { { "submitted", w.tasks.out }, { "collected", w.tasks.in },
+                    { "duplicated", w.tasks.duplicated }, { "stray", w.tasks.stray }, { "orphaned", w.tasks.orphaned },
+                    { "out_of_order", w.tasks.outOfOrder } }
+                                         : json { { "taken", w.tasks.in }, { "answered", w.tasks.out },
+                                               { "in_hand", w.tasks.inHand }, { "dropped", w.tasks.dropped } };
+            }
         }
         j["workers"].push_back(worker);
     }
     j["objects"] = json::array();
-    for (const ObjectSummary& o : r.objects)
-        j["objects"].push_back({ { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
+    for (const ObjectSummary& o : r.objects) {
+        json object { { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
             { "capacity", o.capacity }, { "depth_min", o.depthMin }, { "depth_mean", o.depthMean },
             { "depth_max", o.depthMax }, { "semaphores", o.semaphoreText }, { "cells", o.cells },
-            { "integrity", ledgerJson(o.ledger) } });
+            { "integrity", ledgerJson(o.ledger) } };
+        if (o.ledger.pool.present)
+            object["pool"] = poolJson(o.ledger.pool);
+        j["objects"].push_back(object);
+    }
     j["integrity"] = ledgerJson(r.integrity);
     j["events"] = json::array();
     for (const RunEvent& e : r.events)

@@ -449,6 +449,11 @@ struct Runner::Impl {
             event(normal ? RunEvent::Kind::Info : RunEvent::Kind::Warning,
                 std::string(roleName(w.spec.role)) + " " + w.spec.name + " (pid " + std::to_string(w.pid) + ") "
                     + (normal ? std::string("finished") : w.exitText));
+        if (const std::uint32_t inHand = slot.tasksInHand.load(std::memory_order_relaxed); w.killed && inHand > 0)
+            event(RunEvent::Kind::Warning,
+                w.spec.name + " died holding " + std::to_string(inHand) + (inHand == 1 ? " task" : " tasks")
+                    + ": their results never come, so the map or apply call waiting for them cannot finish. "
+                      "Python's Pool.map hangs the same way; concurrent.futures raises BrokenProcessPool instead");
     }
 
     void reap(std::uint64_t now)
@@ -631,9 +636,22 @@ struct Runner::Impl {
                 s.stepDone[i] = slot.stepDone[i].load(std::memory_order_relaxed);
                 s.stepMissed[i] = slot.stepMissed[i].load(std::memory_order_relaxed);
             }
+            s.tasks.out = slot.tasksOut.load(std::memory_order_relaxed);
+            s.tasks.in = slot.tasksIn.load(std::memory_order_relaxed);
+            s.tasks.duplicated = slot.tasksDuplicated.load(std::memory_order_relaxed);
+            s.tasks.stray = slot.tasksStray.load(std::memory_order_relaxed);
+            s.tasks.orphaned = slot.tasksOrphaned.load(std::memory_order_relaxed);
+            s.tasks.dropped = slot.tasksDropped.load(std::memory_order_relaxed);
+            s.tasks.outOfOrder = slot.tasksOutOfOrder.load(std::memory_order_relaxed);
+            s.tasks.framesOut = slot.poolFramesOut.load(std::memory_order_relaxed);
+            s.tasks.framesIn = slot.poolFramesIn.load(std::memory_order_relaxed);
+            s.tasks.inHand = slot.tasksInHand.load(std::memory_order_relaxed);
             // What it waits for is the object of the step it is on, not the object it is listed under.
             if (isBlocked(s.state) && (p[step].op == StepOp::Put || p[step].op == StepOp::Get))
                 s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
+            else if (isBlocked(s.state) && isPoolCall(p[step].op)) // waiting for results (or room for tasks)
+                s.waitingOn = waitingOn(s.state,
+                    objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
             else if (isBlocked(s.state) && !p[step].object.empty()) {
                 const ObjectRuntime& o = objects[objectIndex(p[step].object)];
                 s.waitingOn = o.spec.transport == TransportKind::Semaphore
@@ -717,6 +735,39 @@ struct Runner::Impl {
         return programObjectLedger(o.spec, counts, cells, value, final);
     }
 
+    // The books of the pool whose tasks go into this object, if one does: its caller (the program that calls map
+    // or apply into it) and the programs that get from it.
+    std::optional<PoolLedger> poolLedgerFor(std::size_t taskObject, const std::vector<WorkerStatus>& statuses,
+        bool final, std::uint64_t taskFramesLeft) const
+    {
+        const std::string& name = objects[taskObject].spec.name;
+        std::vector<PoolMember> members;
+        std::uint32_t largestChunk = 1;
+        std::string results;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            if (w.spec.role != Role::Program)
+                continue;
+            bool caller = false, member = false;
+            for (const ProgramStep& step : w.spec.program) {
+                if (isPoolCall(step.op) && step.object == name) {
+                    caller = member = true;
+                    results = step.results;
+                    largestChunk = std::max(largestChunk, step.op == StepOp::Map ? step.chunk : 1u);
+                }
+                member = member || (step.op == StepOp::Get && step.object == name);
+            }
+            if (!member)
+                continue;
+            const bool inDoubt = !w.alive && w.killed && w.heldMessages > 0;
+            members.push_back({ statuses[i].tasks, caller, !w.alive && w.killed, inDoubt });
+        }
+        if (results.empty())
+            return std::nullopt;
+        const ObjectRuntime& r = objects[objectIndex(results)];
+        return poolLedger(members, taskFramesLeft, final ? r.leftAtStop : 0, largestChunk, final);
+    }
+
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
     Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
@@ -759,6 +810,15 @@ struct Runner::Impl {
                 } else if (p[k].op == StepOp::Get) {
                     l.received += s.stepDone[k];
                     gets = true;
+                } else if (isPoolCall(p[k].op)) { // a program calls map or apply at most once
+                    l.sent += s.tasks.framesOut;
+                    puts = true;
+                }
+            }
+            for (std::size_t k = 0; k < p.size(); ++k) {
+                if (isPoolCall(p[k].op) && p[k].results == o.spec.name) {
+                    l.received += s.tasks.framesIn;
+                    gets = true;
                 }
             }
             producers += puts;
@@ -781,13 +841,21 @@ struct Runner::Impl {
             if (w.spec.role == Role::Program) {
                 // In doubt only when it died inside a put or get on this object.
                 const ProgramSteps& p = w.spec.program;
-                if (w.alive || !w.killed || w.heldMessages == 0 || w.stepAtDeath >= p.size()
-                    || p[w.stepAtDeath].object != o.spec.name)
+                if (w.alive || !w.killed || w.heldMessages == 0 || w.stepAtDeath >= p.size())
+                    continue;
+                const ProgramStep& at = p[w.stepAtDeath];
+                // A caller killed inside map or apply was putting a task or taking a result: either may be it.
+                if (isPoolCall(at.op) && (at.object == o.spec.name || at.results == o.spec.name)) {
+                    ++killedWorkers;
+                    ++(at.object == o.spec.name ? deadProducersHolding : deadConsumersHolding);
+                    continue;
+                }
+                if (at.object != o.spec.name)
                     continue;
                 ++killedWorkers;
-                if (p[w.stepAtDeath].op == StepOp::Put)
+                if (at.op == StepOp::Put)
                     ++deadProducersHolding;
-                else if (p[w.stepAtDeath].op == StepOp::Get)
+                else if (at.op == StepOp::Get)
                     ++deadConsumersHolding;
                 continue;
             }
@@ -847,6 +915,10 @@ struct Runner::Impl {
         }
         l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
             && l.corrupt == 0 && l.workerErrors == 0;
+        if (auto pool = poolLedgerFor(objectIndex, statuses, final, l.left)) {
+            l.pool = *pool;
+            l.exact = l.exact && (!final || l.pool.exact);
+        }
         return l;
     }
 
@@ -1138,6 +1210,7 @@ struct Runner::Impl {
                 ws.steps.push_back(stepText(step));
             ws.stepDone = s.stepDone;
             ws.stepMissed = s.stepMissed;
+            ws.tasks = s.tasks;
             r.workers.push_back(ws);
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {

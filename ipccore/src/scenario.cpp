@@ -318,14 +318,18 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + std::to_string(ProgramLimits::MaxWorkUs));
             continue;
         }
-        auto it
-            = std::find_if(objects.begin(), objects.end(), [&](const ObjectSpec& o) { return o.name == step.object; });
-        if (it == objects.end()) {
+        auto find = [&](const std::string& name) {
+            return std::find_if(objects.begin(), objects.end(), [&](const ObjectSpec& o) { return o.name == name; });
+        };
+        auto unknown = [&](const std::string& name) {
             std::string known;
             for (const ObjectSpec& o : objects)
                 known += (known.empty() ? "'" : ", '") + o.name + "'";
-            return bad(sf, text + "no object is named '" + step.object + "'; the objects are " + known);
-        }
+            return bad(sf, text + "no object is named '" + name + "'; the objects are " + known);
+        };
+        auto it = find(step.object);
+        if (it == objects.end())
+            return unknown(step.object);
         const ObjectSpec& o = *it;
         const bool array = o.transport == TransportKind::ShmArray;
         const bool semaphore = o.transport == TransportKind::Semaphore;
@@ -395,6 +399,39 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 return bad(sf,
                     text + "only message queues (mq) have priorities; '" + o.name + "' is "
                         + transportName(o.transport));
+            break;
+        }
+        case StepOp::Map:
+        case StepOp::Apply: {
+            auto r = find(step.results);
+            if (r == objects.end())
+                return unknown(step.results);
+            if (step.results == step.object)
+                return bad(sf, text + "the tasks and their results need two objects; name a second queue");
+            if (std::count_if(w.program.begin(), w.program.end(), [](const ProgramStep& p) { return isPoolCall(p.op); })
+                > 1)
+                return bad(sf, text + "a program calls map or apply once; give each call its own worker");
+            for (const ObjectSpec* q : { &o, &*r }) {
+                // The caller both puts and gets inside one step; on a message queue nothing it holds at a kill
+                // needs repair, which is what lets the ledger judge a killed caller.
+                if (q->transport != TransportKind::Mq)
+                    return bad(sf,
+                        text + "a pool's tasks and results travel through message queues (mq); '" + q->name + "' is a "
+                            + traits(q->transport).description);
+                if (q->messageSize < TaskFrameSize)
+                    return bad(sf,
+                        text + "'" + q->name + "' carries messages of at most " + std::to_string(q->messageSize)
+                            + " bytes; a task or result message needs " + std::to_string(TaskFrameSize)
+                            + " (give it a message_size of at least that)");
+            }
+            if (step.tasks > ProgramLimits::MaxPoolTasks)
+                return bad(sf,
+                    text + std::to_string(step.tasks) + " tasks; one call takes at most "
+                        + std::to_string(ProgramLimits::MaxPoolTasks));
+            if (step.chunk > step.tasks)
+                return bad(sf,
+                    text + "the chunk of " + std::to_string(step.chunk) + " is larger than the "
+                        + std::to_string(step.tasks) + " tasks; use a chunk from 1 to " + std::to_string(step.tasks));
             break;
         }
         case StepOp::Work:
@@ -493,13 +530,18 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];
         int producers = 0, consumers = 0;
+        bool poolResults = false; // a map or apply collects its results here
         for (const WorkerSpec& w : s.workers) {
             if (w.role == Role::Program) {
+                poolResults = poolResults
+                    || std::any_of(w.program.begin(), w.program.end(),
+                        [&](const ProgramStep& st) { return isPoolCall(st.op) && st.results == o.name; });
                 // A program that puts into the object is one of its producers, one that gets from it a consumer.
                 bool puts = false, gets = false;
                 for (const ProgramStep& step : w.program) {
-                    puts = puts || (step.op == StepOp::Put && step.object == o.name);
-                    gets = gets || (step.op == StepOp::Get && step.object == o.name);
+                    puts = puts || ((step.op == StepOp::Put || isPoolCall(step.op)) && step.object == o.name);
+                    gets = gets || (step.op == StepOp::Get && step.object == o.name)
+                        || (isPoolCall(step.op) && step.results == o.name);
                 }
                 producers += puts;
                 consumers += gets;
@@ -507,6 +549,14 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 (w.role == Role::Producer ? producers : consumers)++;
         }
         const std::string f = "objects[" + std::to_string(i) + "]";
+        if (poolResults && consumers > 1)
+            return bad(f,
+                "'" + o.name
+                    + "' brings a pool's results back to the process that called map or apply, so nothing "
+                      "else may get from it ("
+                    + std::to_string(consumers)
+                    + " workers do); give each caller its own "
+                      "results queue");
         for (const Role role : { Role::Producer, Role::Consumer }) {
             const std::string why
                 = workerLimitProblem(o, role, std::uint32_t(role == Role::Producer ? producers : consumers));

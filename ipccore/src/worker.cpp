@@ -375,6 +375,12 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 
 // A program's passes: each step is one real operation on its object (see program.h). The slot says which step
 // the worker is on, and counts per step what was done and what was missed (an acquire that timed out).
+// How one map or apply call ended: every result back, stopped on the way, or a transfer failed.
+struct PoolCall {
+    bool finished = false;
+    std::optional<Error> failed;
+};
+
 int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
     const ProgramSteps& program = args.spec.program;
@@ -383,7 +389,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::string> targetNames;
     for (std::size_t i = 0; i < program.size(); ++i) {
         const ProgramStep& step = program[i];
-        if (step.op == StepOp::Work || step.op == StepOp::Put || step.op == StepOp::Get)
+        if (step.op == StepOp::Work || step.op == StepOp::Put || step.op == StepOp::Get || isPoolCall(step.op))
             continue;
         const auto known = std::find(targetNames.begin(), targetNames.end(), step.object);
         if (known != targetNames.end()) {
@@ -424,46 +430,58 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     };
     std::vector<Sender> senders;
     std::vector<Receiver> receivers;
-    std::vector<std::size_t> endpointOf(program.size(), 0);
-    std::size_t largestFrame = FrameHeaderSize;
+    std::vector<std::size_t> endpointOf(program.size(), 0); // put, get, map/apply's tasks
+    std::vector<std::size_t> resultsOf(program.size(), 0); // map/apply's results
+    std::size_t largestFrame = TaskFrameSize;
+    // Index of the endpoint for (object, sending or receiving), opened on first use; SIZE_MAX when it failed.
+    std::optional<Error> openError;
+    auto endpointFor = [&](const std::string& object, bool sending) -> std::size_t {
+        const ChannelAddress* address = addressOf(object);
+        if (!address) {
+            openError = Error { ErrorCode::InvalidArgument, 0, "run program", object,
+                "No --bind for this object; ipclab-worker is started by ipclab or ipclab-cli" };
+            return SIZE_MAX;
+        }
+        largestFrame = std::max<std::size_t>(largestFrame, address->messageSize);
+        if (sending) {
+            auto known
+                = std::find_if(senders.begin(), senders.end(), [&](const Sender& e) { return e.object == object; });
+            if (known != senders.end())
+                return std::size_t(known - senders.begin());
+            auto endpoint = openProducer(*address, hooks);
+            if (!endpoint) {
+                openError = endpoint.error();
+                return SIZE_MAX;
+            }
+            // Task and result messages carry their task ids after the header (validation checked they fit).
+            const std::uint32_t bytes = std::clamp<std::uint32_t>(args.spec.messageSize,
+                std::min<std::uint32_t>(std::uint32_t(TaskFrameSize), address->messageSize), address->messageSize);
+            senders.push_back({ object, std::move(*endpoint), bytes, 0 });
+            return senders.size() - 1;
+        }
+        auto known
+            = std::find_if(receivers.begin(), receivers.end(), [&](const Receiver& e) { return e.object == object; });
+        if (known != receivers.end())
+            return std::size_t(known - receivers.begin());
+        auto endpoint = openConsumer(*address);
+        if (!endpoint) {
+            openError = endpoint.error();
+            return SIZE_MAX;
+        }
+        receivers.push_back({ object, std::move(*endpoint) });
+        return receivers.size() - 1;
+    };
     for (std::size_t i = 0; i < program.size(); ++i) {
         const ProgramStep& step = program[i];
-        if (step.op != StepOp::Put && step.op != StepOp::Get)
+        if (step.op != StepOp::Put && step.op != StepOp::Get && !isPoolCall(step.op))
             continue;
-        const ChannelAddress* address = addressOf(step.object);
-        if (!address)
-            return fail(slot, hooks,
-                Error { ErrorCode::InvalidArgument, 0, "run program", step.object,
-                    "No --bind for this object; ipclab-worker is started by ipclab or ipclab-cli" },
-                2);
-        largestFrame = std::max<std::size_t>(largestFrame, address->messageSize);
-        if (step.op == StepOp::Put) {
-            auto known = std::find_if(
-                senders.begin(), senders.end(), [&](const Sender& e) { return e.object == step.object; });
-            if (known == senders.end()) {
-                auto endpoint = openProducer(*address, hooks);
-                if (!endpoint) {
-                    if (endpoint.error().code == ErrorCode::Interrupted)
-                        return 0;
-                    return fail(slot, hooks, endpoint.error(), 3);
-                }
-                const std::uint32_t bytes = std::clamp<std::uint32_t>(
-                    args.spec.messageSize, std::uint32_t(FrameHeaderSize), address->messageSize);
-                senders.push_back({ step.object, std::move(*endpoint), bytes, 0 });
-                known = senders.end() - 1;
-            }
-            endpointOf[i] = std::size_t(known - senders.begin());
-        } else {
-            auto known = std::find_if(
-                receivers.begin(), receivers.end(), [&](const Receiver& e) { return e.object == step.object; });
-            if (known == receivers.end()) {
-                auto endpoint = openConsumer(*address);
-                if (!endpoint)
-                    return fail(slot, hooks, endpoint.error(), 3);
-                receivers.push_back({ step.object, std::move(*endpoint) });
-                known = receivers.end() - 1;
-            }
-            endpointOf[i] = std::size_t(known - receivers.begin());
+        endpointOf[i] = endpointFor(step.object, step.op != StepOp::Get);
+        if (endpointOf[i] != SIZE_MAX && isPoolCall(step.op))
+            resultsOf[i] = endpointFor(step.results, false);
+        if (openError) {
+            if (openError->code == ErrorCode::Interrupted)
+                return 0;
+            return fail(slot, hooks, *openError, openError->code == ErrorCode::InvalidArgument ? 2 : 3);
         }
     }
     std::vector<std::byte> frame(largestFrame);
@@ -516,6 +534,103 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     };
     std::uint64_t passes = 0;
     std::int64_t value = 0; // the register a read fills and a write adds to
+    // Pools. A worker's hand: the tasks its latest get took, answered by its next put. A caller's ids run on across
+    // its calls, so a late result of an abandoned call can never pass for one of the next.
+    std::optional<TaskRef> hand;
+    std::uint32_t nextTask = 1;
+    std::vector<bool> answered; // the current call's tasks whose result came back
+    // One map or apply call: put the call's tasks (chunk per message) into the tasks object while collecting
+    // results, until every task has its result. Puts never block, so a full task queue cannot keep the caller from
+    // taking the results the pool's workers wait to put (Python's Pool runs a thread for each side instead).
+    auto poolCall = [&](const ProgramStep& step, Sender& out, Receiver& in, std::uint32_t& next) {
+        PoolCall call;
+        const std::uint32_t n = step.tasks;
+        const std::uint32_t chunk = step.op == StepOp::Apply ? 1 : step.chunk;
+        const std::uint32_t first = next;
+        next += n; // even when stopped: ids are never reused
+        answered.assign(n, false);
+        std::uint32_t submitted = 0, collected = 0, latestFirst = 0;
+        const auto taskBytes = std::span(frame).first(out.frameBytes);
+        while (collected < n) {
+            if (hooks.stopRequested())
+                return call;
+            bool sent = false;
+            if (submitted < n) {
+                const TaskRef ref { TaskMagic, args.slot, first + submitted, std::min(chunk, n - submitted) };
+                buildTaskFrame(taskBytes, args.slot, out.seq + 1, monotonicNs(), ref);
+                DeadlineHooks once(hooks, 0u);
+                slot.holding.store(1, std::memory_order_release);
+                Status st = out.endpoint->send(taskBytes, 0, once);
+                if (st) {
+                    ++out.seq;
+                    submitted += ref.count;
+                    c.bytes += taskBytes.size();
+                    bump(slot.tasksOut, ref.count);
+                    bump(slot.poolFramesOut);
+                    sent = true;
+                } else if (st.error().code != ErrorCode::Interrupted) {
+                    slot.holding.store(0, std::memory_order_release);
+                    call.failed = st.error();
+                    return call;
+                }
+                slot.holding.store(0, std::memory_order_release);
+            }
+            // While tasks remain to be put: look for a result without waiting after a put, else for 1 ms (the
+            // task queue is full until a worker takes one). With every task out: wait for results.
+            std::optional<std::uint32_t> wait;
+            if (submitted < n)
+                wait = sent ? 0u : 1u;
+            DeadlineHooks waitHooks(hooks, wait);
+            slot.holding.store(1, std::memory_order_release);
+            auto r = in.endpoint->receive(frame, waitHooks);
+            if (!r) {
+                slot.holding.store(0, std::memory_order_release);
+                if (r.error().code == ErrorCode::Interrupted)
+                    continue; // nothing in time, or a stop (seen at the top)
+                ++c.corrupt;
+                publishFrames();
+                if (r.error().code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG)
+                    continue;
+                call.failed = r.error();
+                return call;
+            }
+            const auto got = std::span(frame).first(*r);
+            (void)account(c, tracker, got);
+            bump(slot.poolFramesIn);
+            const auto tasks = frameTasks(got);
+            if (tasks && tasks->caller != args.slot) {
+                bump(slot.tasksOrphaned, tasks->count); // a caller before this one asked for them
+            } else if (!tasks || tasks->first < first || tasks->count == 0
+                || std::uint64_t(tasks->first) + tasks->count > std::uint64_t(first) + n) {
+                bump(slot.tasksStray, tasks ? tasks->count : 1);
+            } else {
+                if (tasks->first < latestFirst)
+                    bump(slot.tasksOutOfOrder, tasks->count);
+                latestFirst = std::max(latestFirst, tasks->first);
+                std::uint32_t fresh = 0;
+                for (std::uint32_t t = tasks->first - first; t < tasks->first - first + tasks->count; ++t) {
+                    if (answered[t]) {
+                        bump(slot.tasksDuplicated);
+                        continue;
+                    }
+                    answered[t] = true;
+                    ++fresh;
+                }
+                collected += fresh;
+                bump(slot.tasksIn, fresh);
+            }
+            publishFrames();
+            slot.holding.store(0, std::memory_order_release);
+        }
+        call.finished = true;
+        return call;
+    };
+    auto setHand = [&](std::optional<TaskRef> tasks) {
+        if (hand && tasks)
+            bump(slot.tasksDropped, hand->count); // taken and never answered
+        hand = tasks;
+        slot.tasksInHand.store(hand ? hand->count : 0, std::memory_order_relaxed);
+    };
     Pacer pacer;
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || passes < args.spec.count)) {
@@ -591,13 +706,39 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 slot.holding.store(0, std::memory_order_release);
                 break;
             case StepOp::Work:
-                simulateWork(step.us);
+                if (step.perTask && hand) {
+                    // One stretch for the whole chunk (a sleep per task would add the kernel's timer slack, about
+                    // 50 us, to each), in slices of at most 100 ms so a stop is seen.
+                    std::uint64_t us = std::uint64_t(step.us) * hand->count;
+                    while (us > 0 && !hooks.stopRequested()) {
+                        const std::uint64_t slice = std::min<std::uint64_t>(us, 100'000);
+                        simulateWork(std::uint32_t(slice));
+                        us -= slice;
+                    }
+                } else
+                    simulateWork(step.us);
                 count(i, done, slot.stepDone);
                 break;
+            case StepOp::Map:
+            case StepOp::Apply: {
+                const PoolCall call = poolCall(step, senders[endpointOf[i]], receivers[resultsOf[i]], nextTask);
+                publishFrames();
+                if (call.failed)
+                    return fail(slot, hooks, *call.failed, 4);
+                if (!call.finished) {
+                    completed = false; // stopped in the middle of the call: its missing results never come
+                    break;
+                }
+                count(i, done, slot.stepDone);
+                break;
+            }
             case StepOp::Put: {
                 Sender& out = senders[endpointOf[i]];
                 const auto bytes = std::span(frame).first(out.frameBytes);
-                buildFrame(bytes, args.slot, out.seq + 1, monotonicNs());
+                if (hand && bytes.size() >= TaskFrameSize)
+                    buildTaskFrame(bytes, args.slot, out.seq + 1, monotonicNs(), *hand); // the answer to the tasks
+                else
+                    buildFrame(bytes, args.slot, out.seq + 1, monotonicNs());
                 DeadlineHooks wait(hooks, step.timeoutMs);
                 slot.holding.store(1, std::memory_order_release); // killed now, the message may or may not be in
                 Status st = out.endpoint->send(bytes, step.priority, wait);
@@ -615,6 +756,11 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 ++out.seq;
                 c.bytes += bytes.size(); // bytes moved, out (puts) and in (gets)
                 publishFrames();
+                if (hand) {
+                    bump(slot.tasksOut, hand->count);
+                    hand.reset();
+                    slot.tasksInHand.store(0, std::memory_order_relaxed);
+                }
                 count(i, done, slot.stepDone);
                 slot.holding.store(0, std::memory_order_release);
                 break;
@@ -642,6 +788,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     return fail(slot, hooks, r.error(), 4);
                 }
                 (void)account(c, tracker, std::span(frame).first(*r));
+                if (auto tasks = frameTasks(std::span(frame).first(*r))) {
+                    bump(slot.tasksIn, tasks->count);
+                    setHand(tasks);
+                }
                 count(i, done, slot.stepDone);
                 publishFrames();
                 slot.holding.store(0, std::memory_order_release);

@@ -27,7 +27,8 @@ std::vector<ObjectSpec> objects()
 {
     return { { "counter", TransportKind::ShmArray, 4, 64 }, { "pool", TransportKind::Semaphore, 2, 64 },
         { "jobs", TransportKind::Mq, 8, 64 }, { "ring", TransportKind::ShmRing, 8, 64 },
-        { "pipe", TransportKind::Fifo, 8, 64 } };
+        { "pipe", TransportKind::Fifo, 8, 64 }, { "done", TransportKind::Mq, 8, 64 },
+        { "tiny", TransportKind::Mq, 8, 40 } };
 }
 
 WorkerSpec program(std::initializer_list<const char*> lines)
@@ -45,6 +46,7 @@ const ProgramSteps PoolSteps = steps({ "acquire pool 100ms", "work 40000us", "re
 } // namespace
 
 Q_DECLARE_METATYPE(std::vector<ipccore::ProgramCounts>)
+Q_DECLARE_METATYPE(std::vector<ipccore::PoolMember>)
 Q_DECLARE_METATYPE(ipccore::WorkerSpec)
 
 class TestProgram : public QObject {
@@ -57,7 +59,8 @@ private slots:
         for (const char* t :
             { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool", "read counter[0]",
                 "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us",
-                "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs", "get jobs 20ms" })
+                "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs", "get jobs 20ms",
+                "work 50us each", "map tasks results 256", "map tasks results 256 chunk 32", "apply tasks results 64" })
             QTest::newRow(t) << QString::fromLatin1(t);
     }
     void stepTextRoundTrips()
@@ -97,6 +100,18 @@ private slots:
                                              << "get OBJECT [100ms]";
         QTest::newRow("put priority without number") << "put jobs prio"
                                                      << "put OBJECT [100ms] [prio N]";
+        QTest::newRow("work each misspelt") << "work 5us all"
+                                            << "expected 'each'";
+        QTest::newRow("map without results") << "map tasks 8"
+                                             << "map TASKS RESULTS N [chunk K]";
+        QTest::newRow("map of no tasks") << "map tasks results 0"
+                                         << "whole number from 1";
+        QTest::newRow("chunk without size") << "map tasks results 8 chunk"
+                                            << "expected 'chunk K'";
+        QTest::newRow("chunk of 0") << "map tasks results 8 chunk 0"
+                                    << "chunk K' with K from 1";
+        QTest::newRow("apply with a chunk") << "apply tasks results 8 chunk 2"
+                                            << "apply TASKS RESULTS N";
     }
     void badStepTextIsNamed()
     {
@@ -119,6 +134,12 @@ private slots:
         QCOMPARE(stepPython(steps({ "put jobs prio 9" })[0]), std::string("jobs.send(msg, priority=9)"));
         QCOMPARE(stepPython(steps({ "get jobs" })[0]), std::string("msg = jobs.get()"));
         QCOMPARE(stepPython(steps({ "get jobs 0ms" })[0]), std::string("msg = jobs.get_nowait()"));
+        QCOMPARE(stepPython(steps({ "map tasks results 256 chunk 32" })[0]),
+            std::string("pool.map(f, range(256), chunksize=32)"));
+        QCOMPARE(stepPython(steps({ "map tasks results 8" })[0]), std::string("pool.map(f, range(8))"));
+        QCOMPARE(stepPython(steps({ "work 10us each" })[0]), std::string("for task in chunk: time.sleep(0.00001)"));
+        QCOMPARE(programObjects(steps({ "map tasks results 8", "work 1us" })),
+            (std::vector<std::string> { "tasks", "results" }));
     }
 
     void programRefusalsNameTheField_data()
@@ -144,6 +165,15 @@ private slots:
         QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";
         QTest::newRow("priority too high") << program({ "put jobs prio 40000" }) << "outside 0..32767";
         QTest::newRow("read a queue") << program({ "read jobs[0]" }) << "only a shared array";
+        QTest::newRow("map onto a ring") << program({ "map ring done 8" }) << "through message queues (mq)";
+        QTest::newRow("map results to a ring") << program({ "map jobs ring 8" }) << "'ring' is a";
+        QTest::newRow("map into one queue") << program({ "map jobs jobs 8" }) << "need two objects";
+        QTest::newRow("map to an unknown object")
+            << program({ "map jobs nowhere 8" }) << "no object is named 'nowhere'";
+        QTest::newRow("chunk above the tasks") << program({ "map jobs done 8 chunk 9" }) << "larger than the 8 tasks";
+        QTest::newRow("messages too small for task ids") << program({ "map jobs tiny 8" }) << "needs 48";
+        QTest::newRow("two calls") << program({ "map jobs done 8", "apply jobs done 8" }) << "map or apply once";
+        QTest::newRow("too many tasks") << program({ "map jobs done 1000001" }) << "at most 1000000";
         WorkerSpec withObject = program({ "read counter[0]" });
         withObject.object = "counter";
         QTest::newRow("object field") << withObject << "remove \"object\"";
@@ -168,6 +198,30 @@ private slots:
             program({ "acquire counter", "read counter[3]", "write counter[3] +1", "release counter" }), objects()));
         QVERIFY(validateProgram(
             program({ "acquire pool 0ms", "acquire counter", "release counter", "release pool" }), objects()));
+        QVERIFY(validateProgram(program({ "map jobs done 64 chunk 8" }), objects()));
+        QVERIFY(validateProgram(program({ "get jobs", "work 10us each", "put done" }), objects()));
+    }
+
+    // Results come back to the caller of map or apply: a second reader of that queue would take them.
+    void poolResultsHaveOneReader()
+    {
+        Scenario s;
+        s.name = "pool";
+        s.objects = { { "tasks", TransportKind::Mq, 8, 64 }, { "results", TransportKind::Mq, 8, 64 } };
+        WorkerSpec caller = program({ "map tasks results 16" });
+        caller.name = "caller";
+        WorkerSpec worker = program({ "get tasks", "put results" });
+        worker.name = "pool-1";
+        s.workers = { caller, worker };
+        const Status ok = validateScenario(s, readMqLimits());
+        QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        WorkerSpec thief = program({ "get results" });
+        thief.name = "thief";
+        s.workers.push_back(thief);
+        const Status st = validateScenario(s, readMqLimits());
+        QVERIFY(!st);
+        QVERIFY2(QString::fromStdString(st.error().hint).contains("objects[1]: 'results' brings a pool's results"),
+            st.error().hint.c_str());
     }
 
     // A program that gets from a one-consumer object counts as its consumer, beside the consumer workers.
@@ -318,6 +372,91 @@ private slots:
         QCOMPARE(l.permitsHeldByDead, heldByDead);
         QCOMPARE(l.timeouts, timeouts);
         QCOMPARE(l.exact, exact);
+    }
+
+    // A pool's books in tasks (poolLedger is a pure function): what the caller and the workers counted against the
+    // messages left in the two queues at stop.
+    void poolLedgerJudgesTheTasks_data()
+    {
+        QTest::addColumn<std::vector<PoolMember>>("members");
+        QTest::addColumn<quint64>("taskFramesLeft");
+        QTest::addColumn<quint64>("resultFramesLeft");
+        QTest::addColumn<quint64>("heldAtStop");
+        QTest::addColumn<quint64>("died");
+        QTest::addColumn<bool>("exact");
+        auto caller = [](std::uint64_t submitted, std::uint64_t collected, std::uint64_t duplicated = 0,
+                          std::uint64_t stray = 0, bool killed = false, bool doubt = false) {
+            PoolMember m;
+            m.caller = true;
+            m.tasks.out = submitted;
+            m.tasks.in = collected;
+            m.tasks.duplicated = duplicated;
+            m.tasks.stray = stray;
+            m.killed = killed;
+            m.inDoubtAtDeath = doubt;
+            return m;
+        };
+        auto worker = [](std::uint64_t taken, std::uint64_t answered, std::uint32_t inHand, bool killed = false,
+                          std::uint64_t dropped = 0) {
+            PoolMember m;
+            m.tasks.in = taken;
+            m.tasks.out = answered;
+            m.tasks.inHand = inHand;
+            m.tasks.dropped = dropped;
+            m.killed = killed;
+            return m;
+        };
+        using M = std::vector<PoolMember>;
+        QTest::newRow("every task back") << M { caller(256, 256), worker(128, 128, 0), worker(128, 128, 0) }
+                                         << quint64(0) << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("stopped workers held chunks") << M { caller(256, 192), worker(128, 96, 32), worker(128, 96, 32) }
+                                                     << quint64(0) << quint64(0) << quint64(64) << quint64(0) << true;
+        QTest::newRow("tasks still queued") << M { caller(256, 128), worker(128, 128, 0) } << quint64(4) << quint64(0)
+                                            << quint64(0) << quint64(0) << true;
+        QTest::newRow("counted as queued, but no message is left")
+            << M { caller(256, 128), worker(128, 128, 0) } << quint64(0) << quint64(0) << quint64(0) << quint64(0)
+            << false;
+        QTest::newRow("more messages left than tasks") << M { caller(256, 224), worker(256, 256, 0) } << quint64(0)
+                                                       << quint64(33) << quint64(0) << quint64(0) << false;
+        QTest::newRow("died with a killed worker")
+            << M { caller(256, 224), worker(128, 96, 32, true), worker(128, 128, 0) } << quint64(0) << quint64(0)
+            << quint64(0) << quint64(32) << true;
+        QTest::newRow("a task answered twice") << M { caller(256, 256, 1), worker(256, 257, 0) } << quint64(0)
+                                               << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("a result for no task") << M { caller(256, 256, 0, 1), worker(256, 257, 0) } << quint64(0)
+                                              << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("a worker dropped a chunk") << M { caller(256, 224), worker(256, 224, 0, false, 32) }
+                                                  << quint64(0) << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("taken beyond submitted") << M { caller(256, 256), worker(288, 256, 32) } << quint64(0)
+                                                << quint64(0) << quint64(32) << quint64(0) << false;
+        PoolMember replaced = caller(128, 96, 0, 0, true); // killed with 32 of its results still to come
+        PoolMember successor = caller(128, 100);
+        successor.tasks.orphaned = 20; // it took 20 of them
+        QTest::newRow("a replaced caller's results are orphaned, not stray")
+            << M { replaced, successor, worker(256, 256, 0) } << quint64(0) << quint64(3) << quint64(0) << quint64(0)
+            << true;
+        QTest::newRow("caller killed inside a put explains it")
+            << M { caller(256, 256, 0, 0, true, true), worker(288, 256, 32) } << quint64(0) << quint64(0) << quint64(32)
+            << quint64(0) << true;
+    }
+    void poolLedgerJudgesTheTasks()
+    {
+        QFETCH(std::vector<PoolMember>, members);
+        QFETCH(quint64, taskFramesLeft);
+        QFETCH(quint64, resultFramesLeft);
+        QFETCH(quint64, heldAtStop);
+        QFETCH(quint64, died);
+        QFETCH(bool, exact);
+        const PoolLedger p = poolLedger(members, taskFramesLeft, resultFramesLeft, 32, true);
+        QCOMPARE(p.heldAtStop, heldAtStop);
+        QCOMPARE(p.diedWithWorkers, died);
+        QCOMPARE(p.exact, exact);
+        // The identity the report prints holds whenever nothing was duplicated or stray.
+        if (p.duplicated == 0 && p.stray == 0 && p.taken <= p.submitted)
+            QCOMPARE(p.submitted,
+                p.collected + p.orphaned + p.inTaskQueue + p.inResultQueue + p.heldAtStop + p.diedWithWorkers
+                    + p.dropped);
+        QCOMPARE(poolLedger(members, taskFramesLeft, resultFramesLeft, 32, false).exact, false);
     }
 };
 

@@ -304,12 +304,87 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // pool.map: every task submitted comes back once, through whichever worker, and every worker takes a share.
+    void poolMapAnswersEveryTaskOnce()
+    {
+        const Report r = runFor(bundled("pool-map"), 400);
+        const PoolLedger& p = objectNamed(r, "tasks").ledger.pool;
+        QVERIFY(p.present);
+        QVERIFY2(p.exact && r.integrity.exact, qPrintable(describe(objectNamed(r, "tasks").ledger)));
+        QVERIFY(p.collected >= 256); // at least one whole map
+        QCOMPARE(p.duplicated, 0ull);
+        QCOMPARE(p.stray, 0ull);
+        QCOMPARE(p.submitted, p.collected + p.inTaskQueue + p.inResultQueue + p.heldAtStop);
+        std::uint64_t taken = 0;
+        for (const WorkerSummary& w : r.workers) {
+            if (w.name == "caller") {
+                QCOMPARE(w.tasks.out, p.submitted);
+                QCOMPARE(w.tasks.in, p.collected);
+                QVERIFY(w.stepDone.at(0) >= 1); // whole map calls
+                QVERIFY(w.stepDone.at(0) * 256 <= p.collected && p.collected < (w.stepDone.at(0) + 1) * 256);
+                continue;
+            }
+            QVERIFY2(w.tasks.in > 0, w.name.c_str()); // each pool worker took a share
+            taken += w.tasks.in;
+        }
+        QCOMPARE(taken, p.taken);
+    }
+
+    // A pool worker killed while it holds a chunk takes those tasks along: they never come back, so the map that
+    // waits for them never finishes (Python's Pool.map hangs there). The ledger counts them as died with it, the
+    // run says why the caller is stuck, and the stop still ends everything.
+    void killedPoolWorkerTakesItsTasks()
+    {
+        Scenario s = bundled("pool-map");
+        for (WorkerSpec& w : s.workers) {
+            if (w.name == "caller")
+                w.program = *parseProgramText("map tasks results 64 chunk 4");
+            else
+                w.program = *parseProgramText("get tasks; work 50000us each; put results");
+        }
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        std::size_t victim = s.workers.size();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (std::size_t i = 1; i < snap.workers.size(); ++i) {
+                    if (snap.workers[i].tasks.inHand == 4 && snap.workers[i].stepIndex == 1)
+                        victim = i;
+                }
+                return victim < s.workers.size();
+            }(),
+            FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(victim));
+        // The caller's current map can never finish: it stays on its one step while the others drain the rest.
+        bool told = false;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (const RunEvent& e : snap.events)
+                    told = told || e.text.find("Python's Pool.map hangs") != std::string::npos;
+                return told && snap.workers[0].stepSeconds > 1.0;
+            }(),
+            FlowTimeoutMs);
+        const std::uint64_t mapsBefore = (*runner)->sample().workers[0].stepDone.at(0);
+        QTest::qWait(300);
+        QCOMPARE((*runner)->sample().workers[0].stepDone.at(0), mapsBefore);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        const PoolLedger& p = objectNamed(r, "tasks").ledger.pool;
+        QCOMPARE(p.diedWithWorkers, 4ull);
+        QVERIFY2(p.exact && r.integrity.exact, qPrintable(describe(objectNamed(r, "tasks").ledger)));
+        QCOMPARE(p.submitted, p.collected + p.inTaskQueue + p.inResultQueue + p.heldAtStop + p.diedWithWorkers);
+        verifyNothingLeft(prefix);
+    }
+
     // The acceptance command for every bundled program scenario: exit 0 and an exact ledger in the JSON.
     void cliRunsEachProgramScenario_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const char* name :
-            { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts", "shared-array" })
+        for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
+                 "shared-array", "pool-map", "pool-apply-async" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -333,6 +408,12 @@ private slots:
         } else if (scenario == "counter-race-locked" || scenario == "shared-array") {
             QCOMPARE(object["lost_updates"].toInteger(), 0);
             QVERIFY(object["cell_sum"].toInteger() > 0);
+        } else if (scenario.startsWith("pool-")) {
+            const QJsonObject pool = report["objects"].toArray().at(0).toObject()["pool"].toObject();
+            QVERIFY(pool["exact"].toBool());
+            QVERIFY(pool["collected"].toInteger() > 0);
+            QCOMPARE(pool["duplicated"].toInteger(), 0);
+            QCOMPARE(pool["stray"].toInteger(), 0);
         } else if (scenario == "semaphore-pool")
             QCOMPARE(object["acquires"].toInteger(), object["releases"].toInteger());
         else

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace ipccore {
@@ -23,6 +24,19 @@ struct FrameHeader {
 static_assert(sizeof(FrameHeader) == 32);
 
 constexpr std::size_t FrameHeaderSize = sizeof(FrameHeader);
+
+// A pool's task or result message carries, at the start of its payload, which tasks it is about: tasks
+// first..first+count-1 of the caller in slot `caller`. A pool worker's result carries the ids of the task it
+// answers, so the caller can check that every task got exactly one result.
+constexpr std::uint32_t TaskMagic = 0x5441534b; // "TASK"
+struct TaskRef {
+    std::uint32_t magic = TaskMagic;
+    std::uint32_t caller = 0; // the telemetry slot of the process that called map or apply
+    std::uint32_t first = 0; // task ids count from 1 per caller, across its calls
+    std::uint32_t count = 0;
+};
+static_assert(sizeof(TaskRef) == 16);
+constexpr std::size_t TaskFrameSize = FrameHeaderSize + sizeof(TaskRef);
 // Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
 constexpr std::size_t MaxFrameSize = 1u << 20;
 
@@ -31,6 +45,12 @@ std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t seed = 0);
 
 // Fills frame (size = its length, >= FrameHeaderSize) with header and payload for (producer, seq).
 void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs);
+
+// Fills a frame as buildFrame does, with `tasks` at the start of the payload (frame.size() >= TaskFrameSize).
+void buildTaskFrame(
+    std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const TaskRef& tasks);
+// The tasks a checked frame carries, if it carries any.
+std::optional<TaskRef> frameTasks(std::span<const std::byte> frame);
 
 enum class FrameCheck { Ok, BadMagic, BadLength, BadChecksum };
 

@@ -14,6 +14,35 @@
 
 namespace ipccore {
 
+// A pool's books, counted in tasks, kept on the object the tasks go into (see WorkerSlot's task counters).
+// submitted = collected + orphaned + inTaskQueue + inResultQueue + heldAtStop + diedWithWorkers + dropped, where
+//   orphaned      results of a caller that was killed or stopped, taken by the caller started in its place,
+//   inTaskQueue   tasks put and not taken (what the messages left in the task queue carry),
+//   inResultQueue results put and not collected,
+//   heldAtStop    tasks stopped pool workers held (Python's terminate() drops them the same way),
+//   diedWithWorkers tasks killed pool workers held: the call waiting for them never finishes (Python's Pool.map
+//                 hangs for ever there; concurrent.futures raises BrokenProcessPool instead),
+//   dropped       tasks a worker took and replaced with new ones before putting their result (a program bug).
+struct PoolLedger {
+    bool present = false; // some worker calls map or apply into this object
+    std::uint64_t submitted = 0;
+    std::uint64_t collected = 0; // distinct tasks whose result came back
+    std::uint64_t taken = 0; // by the pool's workers
+    std::uint64_t answered = 0; // results the pool's workers put
+    std::uint64_t inTaskQueue = 0;
+    std::uint64_t inResultQueue = 0;
+    std::uint64_t heldAtStop = 0;
+    std::uint64_t diedWithWorkers = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t duplicated = 0; // results for a task that already had one
+    std::uint64_t stray = 0; // results for no task of the caller's current call
+    std::uint64_t orphaned = 0;
+    std::uint64_t outOfOrder = 0; // results that came back before an earlier task's (informational)
+    // At stop: every task accounted for once, no duplicate, stray or dropped task, and the messages left in each
+    // queue can carry what the counts say is there (at least one task each, at most a chunk).
+    bool exact = false;
+};
+
 struct Ledger {
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
@@ -45,6 +74,7 @@ struct Ledger {
     // Queues: sent == received + left + lostWithDeadWorkers, with lostWithDeadWorkers within what the killed
     // consumers can have held, nothing duplicated or corrupt, and no worker error.
     bool exact = false;
+    PoolLedger pool; // the object a pool's tasks go into
     // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
     // seen counting a message before its producer has: never shown below zero.
     std::int64_t inFlight() const
@@ -66,6 +96,26 @@ struct ProgramCounts {
     bool inDoubtAtDeath = false;
     std::uint64_t errors = 0;
 };
+
+// One worker's task counters as the slot published them (see WorkerSlot).
+struct TaskCounts {
+    std::uint64_t out = 0, in = 0, duplicated = 0, stray = 0, orphaned = 0, dropped = 0, outOfOrder = 0;
+    std::uint64_t framesOut = 0, framesIn = 0;
+    std::uint32_t inHand = 0;
+};
+
+// A member of a pool: the caller of map/apply (caller) or one of the workers that get its tasks.
+struct PoolMember {
+    TaskCounts tasks;
+    bool caller = false;
+    bool killed = false;
+    bool inDoubtAtDeath = false; // killed inside a put or get: a message may have moved without being counted
+};
+
+// The pool's books from its members' counts and, at stop (final), the task and result messages left in the two
+// queues. largestChunk: the most tasks one message carries.
+PoolLedger poolLedger(std::span<const PoolMember> members, std::uint64_t taskFramesLeft, std::uint64_t resultFramesLeft,
+    std::uint32_t largestChunk, bool final);
 
 // The ledger of a shm-array or semaphore object, from the program workers' counts and the object as read now
 // (`cells` for an array, `semaphoreValue` for a semaphore). With final set (every worker has exited) the books

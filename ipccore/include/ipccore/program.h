@@ -19,7 +19,15 @@
 //                          prio: mq's message priority (posix_ipc's `send(msg, priority=N)`).
 //   get OBJ [timeout]      takes one message out (`q.get()`, `get_nowait()`, `get(timeout=...)`; queue.Empty when
 //                          nothing comes in time, which ends the pass).
-//   work US                local work of US microseconds (sleeping, so it does not steal CPU from the others).
+//   work US [each]         local work of US microseconds (sleeping, so it does not steal CPU from the others);
+//                          with `each`, US for every task the process holds (a pool worker's chunk).
+//   map TASKS RESULTS N [chunk K]  one `pool.map(f, range(N), chunksize=K)`: puts the N tasks into TASKS as
+//                          ceil(N/K) messages (each carries its task ids) while it collects their results from
+//                          RESULTS, until every task has its result. A pool worker is the program
+//                          `get TASKS; work 50us each; put RESULTS`: a put after a get carries the ids of the tasks
+//                          the get took, which is how each result finds its task.
+//   apply TASKS RESULTS N  N `pool.apply_async(f, (i,))` calls, one message each, then `.get()` on every result;
+//                          results arrive in whatever order the pool finishes them.
 //
 // Every step is written as one line of text as well ("read counter[0]"), which is how the worker's command line
 // carries its program and how the window names the step a process is on.
@@ -34,7 +42,7 @@
 
 namespace ipccore {
 
-enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work, Put, Get };
+enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work, Put, Get, Map, Apply };
 
 struct ProgramStep {
     StepOp op = StepOp::Work;
@@ -44,7 +52,17 @@ struct ProgramStep {
     std::optional<std::uint32_t> timeoutMs; // acquire, put, get: none blocks, 0 tries once, N waits at most N ms
     std::uint32_t priority = 0; // put on an mq: the message's priority
     std::uint32_t us = 0; // work: microseconds
+    bool perTask = false; // work: `each`, the microseconds are per task held
+    std::string results; // map, apply: where the results come back (`object` is where the tasks go)
+    std::uint32_t tasks = 0; // map, apply: tasks per call
+    std::uint32_t chunk = 1; // map: tasks per message
 };
+
+// Map and apply: a client that puts tasks and collects their results.
+inline bool isPoolCall(StepOp op)
+{
+    return op == StepOp::Map || op == StepOp::Apply;
+}
 
 using ProgramSteps = std::vector<ProgramStep>;
 
@@ -52,15 +70,16 @@ namespace ProgramLimits {
 constexpr std::size_t MaxSteps = 16; // the telemetry board keeps a counter per step
 constexpr std::uint32_t MaxTimeoutMs = 60'000;
 constexpr std::uint32_t MaxWorkUs = 1'000'000;
+constexpr std::uint32_t MaxPoolTasks = 1'000'000; // tasks in one map or apply call
 } // namespace ProgramLimits
 
-const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work", "put", "get"
+const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work", "put", "get", "map", "apply"
 // Steps that wait and may give up (acquire, put, get): their misses are timeouts.
 bool stepCanTimeOut(StepOp op);
 std::optional<StepOp> parseStepOp(std::string_view text);
 
 // One line: "acquire pool 100ms", "acquire counter", "read counter[0]", "write counter[0] +1", "work 50us",
-// "put jobs 0ms prio 9", "get jobs 20ms".
+// "put jobs 0ms prio 9", "get jobs 20ms", "map tasks results 100 chunk 8", "apply tasks results 50".
 std::string stepText(const ProgramStep& step);
 // The inverse of stepText; the error names the text and what is wrong with it.
 Result<ProgramStep> parseStepText(std::string_view text);

@@ -52,6 +52,7 @@ struct WorkerStatus {
     double stepSeconds = 0;
     std::vector<std::uint64_t> stepDone;
     std::vector<std::uint64_t> stepMissed;
+    TaskCounts tasks; // pools: a caller's or a pool worker's tasks (ledger.h)
     std::uint64_t messages = 0;
     std::uint64_t bytes = 0;
     double msgsPerS = 0; // over the last sample interval
@@ -121,6 +122,7 @@ struct WorkerSummary {
     // Programs: each step's text and what it did (messages counts passes).
     std::vector<std::string> steps;
     std::vector<std::uint64_t> stepDone, stepMissed;
+    TaskCounts tasks; // pools: tasks submitted and collected (caller), taken and answered (pool worker)
 };
 
 struct ObjectSummary {

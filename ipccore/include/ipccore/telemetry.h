@@ -85,6 +85,21 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> stepSinceNs;
     std::atomic<std::uint64_t> stepDone[ProgramLimits::MaxSteps];
     std::atomic<std::uint64_t> stepMissed[ProgramLimits::MaxSteps];
+    // Pools, counted in tasks (a message carries a chunk of them; framing.h's TaskRef). The caller of map or apply
+    // counts what it submitted and the distinct tasks whose result came back; a pool worker counts the tasks it
+    // took and those whose result it put, and holds tasksInHand in between (a worker stopped or killed then drops
+    // them). Results for a task already answered, for no task of the current call, and tasks a worker dropped by
+    // taking new ones before putting the old ones' result, are what an exact pool never has.
+    std::atomic<std::uint64_t> tasksOut; // caller: submitted; pool worker: answered
+    std::atomic<std::uint64_t> tasksIn; // caller: collected (distinct); pool worker: taken
+    std::atomic<std::uint64_t> tasksDuplicated;
+    std::atomic<std::uint64_t> tasksStray;
+    std::atomic<std::uint64_t> tasksOrphaned; // caller: results of an earlier caller, killed or stopped, it replaced
+    std::atomic<std::uint64_t> tasksDropped;
+    std::atomic<std::uint64_t> tasksOutOfOrder; // caller: results that came back before an earlier task's
+    std::atomic<std::uint64_t> poolFramesOut; // caller: task messages put
+    std::atomic<std::uint64_t> poolFramesIn; // caller: result messages taken
+    std::atomic<std::uint32_t> tasksInHand;
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -105,7 +120,7 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    static constexpr std::uint32_t Version = 3; // 2: the error fields of WorkerSlot; 3: the program fields
+    static constexpr std::uint32_t Version = 4; // 2: WorkerSlot's error fields; 3: program fields; 4: pool fields
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
