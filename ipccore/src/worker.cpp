@@ -537,26 +537,27 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     // Pools. A worker's hand: the tasks its latest get took, answered by its next put. A caller's ids run on across
     // its calls, so a late result of an abandoned call can never pass for one of the next.
     std::optional<TaskRef> hand;
-    std::uint32_t nextTask = 1;
+    std::uint64_t nextTask = 1;
     std::vector<bool> answered; // the current call's tasks whose result came back
     // One map or apply call: put the call's tasks (chunk per message) into the tasks object while collecting
     // results, until every task has its result. Puts never block, so a full task queue cannot keep the caller from
     // taking the results the pool's workers wait to put (Python's Pool runs a thread for each side instead).
-    auto poolCall = [&](const ProgramStep& step, Sender& out, Receiver& in, std::uint32_t& next) {
+    auto poolCall = [&](const ProgramStep& step, Sender& out, Receiver& in, std::uint64_t& next) {
         PoolCall call;
         const std::uint32_t n = step.tasks;
         const std::uint32_t chunk = step.op == StepOp::Apply ? 1 : step.chunk;
-        const std::uint32_t first = next;
+        const std::uint64_t first = next;
         next += n; // even when stopped: ids are never reused
         answered.assign(n, false);
-        std::uint32_t submitted = 0, collected = 0, latestFirst = 0;
+        std::uint32_t submitted = 0, collected = 0;
+        std::uint64_t latestFirst = 0;
         const auto taskBytes = std::span(frame).first(out.frameBytes);
         while (collected < n) {
             if (hooks.stopRequested())
                 return call;
             bool sent = false;
             if (submitted < n) {
-                const TaskRef ref { TaskMagic, args.slot, first + submitted, std::min(chunk, n - submitted) };
+                const TaskRef ref { TaskMagic, args.slot, std::min(chunk, n - submitted), 0, first + submitted };
                 buildTaskFrame(taskBytes, args.slot, out.seq + 1, monotonicNs(), ref);
                 DeadlineHooks once(hooks, 0u);
                 slot.holding.store(1, std::memory_order_release);
@@ -600,15 +601,16 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             const auto tasks = frameTasks(got);
             if (tasks && tasks->caller != args.slot) {
                 bump(slot.tasksOrphaned, tasks->count); // a caller before this one asked for them
-            } else if (!tasks || tasks->first < first || tasks->count == 0
-                || std::uint64_t(tasks->first) + tasks->count > std::uint64_t(first) + n) {
+            } else if (!tasks || tasks->first < first || tasks->count == 0 || tasks->count > n
+                || tasks->first - first > n - tasks->count) { // (written so that nothing can overflow)
                 bump(slot.tasksStray, tasks ? tasks->count : 1);
             } else {
                 if (tasks->first < latestFirst)
                     bump(slot.tasksOutOfOrder, tasks->count);
                 latestFirst = std::max(latestFirst, tasks->first);
                 std::uint32_t fresh = 0;
-                for (std::uint32_t t = tasks->first - first; t < tasks->first - first + tasks->count; ++t) {
+                const auto from = std::uint32_t(tasks->first - first); // < n, checked above
+                for (std::uint32_t t = from; t < from + tasks->count; ++t) {
                     if (answered[t]) {
                         bump(slot.tasksDuplicated);
                         continue;

@@ -127,6 +127,29 @@ private slots:
             QVERIFY(!std::equal(f.begin() + FrameHeaderSize, f.end(), next.begin() + FrameHeaderSize));
     }
 
+    // A pool's task message carries its task ids after the header, under the checksum; a plain frame never reads
+    // as one, whatever its payload pattern.
+    void taskFramesCarryTheirIds()
+    {
+        std::vector<std::byte> f(TaskFrameSize + 8);
+        const TaskRef ref { TaskMagic, 3, 32, 0, 0x1'0000'0001ull };
+        buildTaskFrame(f, 5, 9, 100, ref);
+        FrameHeader header {};
+        QCOMPARE(checkFrame(f, header), FrameCheck::Ok);
+        const auto got = frameTasks(f);
+        QVERIFY(got.has_value());
+        QCOMPARE(got->caller, 3u);
+        QCOMPARE(got->count, 32u);
+        QCOMPARE(got->first, 0x1'0000'0001ull);
+        f[FrameHeaderSize + 12] ^= std::byte { 1 }; // a damaged id is caught by the checksum
+        QCOMPARE(checkFrame(f, header), FrameCheck::BadChecksum);
+        QVERIFY(!frameTasks(std::span(f).first(TaskFrameSize - 1)).has_value()); // too short to carry ids
+        for (std::uint64_t seq = 1; seq < 100000; ++seq) {
+            buildFrame(f, 7, seq, 0);
+            QVERIFY(!frameTasks(f).has_value());
+        }
+    }
+
     void damaged_data()
     {
         QTest::addColumn<int>("offset"); // byte to flip; -1: none

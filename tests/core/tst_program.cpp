@@ -28,7 +28,7 @@ std::vector<ObjectSpec> objects()
     return { { "counter", TransportKind::ShmArray, 4, 64 }, { "pool", TransportKind::Semaphore, 2, 64 },
         { "jobs", TransportKind::Mq, 8, 64 }, { "ring", TransportKind::ShmRing, 8, 64 },
         { "pipe", TransportKind::Fifo, 8, 64 }, { "done", TransportKind::Mq, 8, 64 },
-        { "tiny", TransportKind::Mq, 8, 40 } };
+        { "tiny", TransportKind::Mq, 8, 48 } };
 }
 
 WorkerSpec program(std::initializer_list<const char*> lines)
@@ -171,7 +171,7 @@ private slots:
         QTest::newRow("map to an unknown object")
             << program({ "map jobs nowhere 8" }) << "no object is named 'nowhere'";
         QTest::newRow("chunk above the tasks") << program({ "map jobs done 8 chunk 9" }) << "larger than the 8 tasks";
-        QTest::newRow("messages too small for task ids") << program({ "map jobs tiny 8" }) << "needs 48";
+        QTest::newRow("messages too small for task ids") << program({ "map jobs tiny 8" }) << "needs 56";
         QTest::newRow("two calls") << program({ "map jobs done 8", "apply jobs done 8" }) << "map or apply once";
         QTest::newRow("too many tasks") << program({ "map jobs done 1000001" }) << "at most 1000000";
         WorkerSpec withObject = program({ "read counter[0]" });

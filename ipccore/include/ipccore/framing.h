@@ -32,10 +32,11 @@ constexpr std::uint32_t TaskMagic = 0x5441534b; // "TASK"
 struct TaskRef {
     std::uint32_t magic = TaskMagic;
     std::uint32_t caller = 0; // the telemetry slot of the process that called map or apply
-    std::uint32_t first = 0; // task ids count from 1 per caller, across its calls
     std::uint32_t count = 0;
+    std::uint32_t reserved = 0;
+    std::uint64_t first = 0; // task ids count from 1 per caller, across its calls
 };
-static_assert(sizeof(TaskRef) == 16);
+static_assert(sizeof(TaskRef) == 24);
 constexpr std::size_t TaskFrameSize = FrameHeaderSize + sizeof(TaskRef);
 // Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
 constexpr std::size_t MaxFrameSize = 1u << 20;
