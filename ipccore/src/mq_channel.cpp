@@ -47,7 +47,7 @@ public:
     {
         auto r = m_queue.tryReceive(buffer);
         if (r)
-            return r->size;
+            return took(*r);
         if (r.error().code != ErrorCode::WouldBlock)
             return r.error();
         hooks.enter(WorkerState::BlockedEmpty);
@@ -56,7 +56,7 @@ public:
                 return stopped(m_queue.name());
             r = m_queue.receiveFor(buffer, hooks.slice(Slice));
             if (r)
-                return r->size;
+                return took(*r);
             if (r.error().code != ErrorCode::TimedOut)
                 return r.error();
         }
@@ -65,14 +65,21 @@ public:
     {
         auto r = m_queue.tryReceive(buffer);
         if (r)
-            return r->size;
+            return took(*r);
         if (r.error().code == ErrorCode::WouldBlock)
             return std::size_t(0);
         return r.error();
     }
+    unsigned lastPriority() const override { return m_lastPriority; }
 
 private:
+    std::size_t took(const Received& r)
+    {
+        m_lastPriority = r.priority;
+        return r.size;
+    }
     MessageQueue m_queue;
+    unsigned m_lastPriority = 0;
 };
 
 class MqObject final : public ChannelObject {

@@ -175,6 +175,23 @@ std::string reportToText(const Report& r)
         if (!balance.empty())
             out << "  tasks taken per pool worker: " << balance << "\n";
     }
+    // Message queues whose traffic used more than one priority: who got through, and how long each waited.
+    for (const ObjectSummary& o : r.objects) {
+        const auto& ps = o.ledger.priorities;
+        if (ps.size() < 2)
+            continue;
+        std::uint64_t received = o.ledger.receivedOtherPriorities;
+        for (const PriorityShare& p : ps)
+            received += p.received;
+        out << "\nPriorities on " << o.name
+            << " (mq hands out the highest priority first; share = of all the messages taken)\n";
+        Table table({ "priority", "sent", "received", "share", "mean wait in queue" });
+        for (const PriorityShare& p : ps)
+            table.add({ std::to_string(p.priority), std::to_string(p.sent), std::to_string(p.received),
+                fmt("%.1f%%", received ? 100.0 * double(p.received) / double(received) : 0.0),
+                p.received ? fmt("%.2f ms", p.meanLatencyUs / 1e3) : "-" });
+        out << table.render({ true, true, true, true, true });
+    }
     if (anyQueues)
         out << "\nIntegrity ledger (left = still in the object at stop; on shm-value, lost = overwritten before "
                "read)\n";
@@ -276,6 +293,13 @@ std::string reportToJson(const Report& r)
             { "integrity", ledgerJson(o.ledger) } };
         if (o.ledger.pool.present)
             object["pool"] = poolJson(o.ledger.pool);
+        if (!o.ledger.priorities.empty()) {
+            object["priorities"] = json::array();
+            for (const PriorityShare& p : o.ledger.priorities)
+                object["priorities"].push_back({ { "priority", p.priority }, { "sent", p.sent },
+                    { "received", p.received }, { "mean_latency_us", p.meanLatencyUs } });
+            object["received_other_priorities"] = o.ledger.receivedOtherPriorities;
+        }
         j["objects"].push_back(object);
     }
     j["integrity"] = ledgerJson(r.integrity);

@@ -622,6 +622,18 @@ struct Runner::Impl {
         else
             s.state = boardState;
         s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
+        const std::uint32_t kinds = std::min<std::uint32_t>(
+            slot.priorityUsed.load(std::memory_order_acquire), std::uint32_t(WorkerSlot::PriorityKinds));
+        for (std::uint32_t k = 0; k < kinds; ++k) {
+            PriorityShare share;
+            share.priority = slot.priorityValue[k].load(std::memory_order_relaxed);
+            share.received = slot.priorityCount[k].load(std::memory_order_relaxed);
+            share.meanLatencyUs = share.received
+                ? double(slot.priorityLatencyNs[k].load(std::memory_order_relaxed)) / double(share.received) / 1e3
+                : 0;
+            s.byPriority.push_back(share);
+        }
+        s.otherPriorities = slot.priorityOther.load(std::memory_order_relaxed);
         if (w.spec.role == Role::Program) {
             const ProgramSteps& p = w.spec.program;
             const std::uint32_t step
@@ -733,6 +745,58 @@ struct Runner::Impl {
         if (o.spec.transport == TransportKind::Semaphore && !o.semLast.empty())
             value = o.semLast.front();
         return programObjectLedger(o.spec, counts, cells, value, final);
+    }
+
+    // An mq's traffic per priority: sent by the producers (each sends at its own priority; a program's put steps
+    // name theirs) and taken by the consumers, whose slots count per priority. A program that gets from several
+    // queues counts them together; it is attributed to the first it gets from.
+    void prioritiesFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, Ledger& l) const
+    {
+        const std::string& name = objects[objectIndex].spec.name;
+        auto entry = [&](std::uint32_t priority) -> PriorityShare& {
+            for (PriorityShare& p : l.priorities) {
+                if (p.priority == priority)
+                    return p;
+            }
+            l.priorities.push_back({ priority, 0, 0, 0 });
+            return l.priorities.back();
+        };
+        std::vector<double> latencySum; // per entry of l.priorities, microseconds x messages
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            const WorkerStatus& s = statuses[i];
+            bool takesHere = false;
+            if (w.spec.role == Role::Program) {
+                for (std::size_t k = 0; k < w.spec.program.size(); ++k) {
+                    const ProgramStep& step = w.spec.program[k];
+                    if (step.op == StepOp::Put && step.object == name && k < s.stepDone.size())
+                        entry(step.priority).sent += s.stepDone[k];
+                }
+                const auto firstGet = std::find_if(w.spec.program.begin(), w.spec.program.end(),
+                    [](const ProgramStep& step) { return step.op == StepOp::Get; });
+                takesHere = firstGet != w.spec.program.end() && firstGet->object == name;
+            } else if (w.object == objectIndex) {
+                if (w.spec.role == Role::Producer)
+                    entry(w.spec.priority).sent += s.messages;
+                takesHere = w.spec.role == Role::Consumer;
+            }
+            if (!takesHere)
+                continue;
+            for (const PriorityShare& taken : s.byPriority) {
+                PriorityShare& e = entry(taken.priority);
+                const std::size_t at = std::size_t(&e - l.priorities.data());
+                latencySum.resize(l.priorities.size(), 0.0);
+                latencySum[at] += taken.meanLatencyUs * double(taken.received);
+                e.received += taken.received;
+            }
+            l.receivedOtherPriorities += s.otherPriorities;
+        }
+        latencySum.resize(l.priorities.size(), 0.0);
+        for (std::size_t k = 0; k < l.priorities.size(); ++k)
+            l.priorities[k].meanLatencyUs
+                = l.priorities[k].received ? latencySum[k] / double(l.priorities[k].received) : 0;
+        std::sort(l.priorities.begin(), l.priorities.end(),
+            [](const PriorityShare& a, const PriorityShare& b) { return a.priority > b.priority; });
     }
 
     // The books of the pool whose tasks go into this object, if one does: its caller (the program that calls map
@@ -915,6 +979,8 @@ struct Runner::Impl {
         }
         l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
             && l.corrupt == 0 && l.workerErrors == 0;
+        if (traits(o.spec.transport).priorities)
+            prioritiesFor(objectIndex, statuses, l);
         if (auto pool = poolLedgerFor(objectIndex, statuses, final, l.left)) {
             l.pool = *pool;
             l.exact = l.exact && (!final || l.pool.exact);

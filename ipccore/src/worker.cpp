@@ -192,6 +192,28 @@ void simulateWork(std::uint32_t us)
         sleepUntilNs(monotonicNs() + std::uint64_t(us) * 1000);
 }
 
+// Counts a message taken at an mq priority into the slot's table (see WorkerSlot::priorityUsed). Only this worker
+// writes its slot, so plain loads and stores do.
+void tallyPriority(WorkerSlot& slot, unsigned priority, std::uint64_t latencyNs)
+{
+    const std::uint32_t used = slot.priorityUsed.load(std::memory_order_relaxed);
+    for (std::uint32_t i = 0; i < used; ++i) {
+        if (slot.priorityValue[i].load(std::memory_order_relaxed) == priority) {
+            bump(slot.priorityCount[i]);
+            bump(slot.priorityLatencyNs[i], latencyNs);
+            return;
+        }
+    }
+    if (used == WorkerSlot::PriorityKinds) {
+        bump(slot.priorityOther);
+        return;
+    }
+    slot.priorityValue[used].store(priority, std::memory_order_relaxed);
+    slot.priorityCount[used].store(1, std::memory_order_relaxed);
+    slot.priorityLatencyNs[used].store(latencyNs, std::memory_order_relaxed);
+    slot.priorityUsed.store(used + 1, std::memory_order_release);
+}
+
 int fail(WorkerSlot& slot, SlotHooks& hooks, const Error& e, int status)
 {
     std::fprintf(stderr, "ipclab-worker: %s\n", e.message().c_str());
@@ -293,6 +315,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     if (!endpoint)
         return fail(slot, hooks, endpoint.error(), 3);
     std::vector<std::byte> buffer(std::max<std::size_t>(args.objectMessageSize, 8192));
+    const bool tallyPriorities = traits(args.transport).priorities;
     Counters c;
     SequenceTracker tracker;
     hooks.enter(WorkerState::Running);
@@ -325,7 +348,10 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         if (hooks.state() != WorkerState::Running)
             hooks.enter(WorkerState::Running);
+        const std::uint64_t latencyBefore = c.latencyNsSum;
         const std::uint64_t now = account(c, tracker, std::span(buffer).first(*r));
+        if (tallyPriorities)
+            tallyPriority(slot, (*endpoint)->lastPriority(), c.latencyNsSum - latencyBefore);
         if (args.telemetry) {
             publish(slot, c);
             slot.heartbeatNs.store(now, std::memory_order_relaxed);
@@ -427,6 +453,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     struct Receiver {
         std::string object;
         std::unique_ptr<ConsumerEndpoint> endpoint;
+        bool priorities = false; // an mq: what it takes is counted per priority
     };
     std::vector<Sender> senders;
     std::vector<Receiver> receivers;
@@ -468,7 +495,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             openError = endpoint.error();
             return SIZE_MAX;
         }
-        receivers.push_back({ object, std::move(*endpoint) });
+        receivers.push_back({ object, std::move(*endpoint), traits(address->transport).priorities });
         return receivers.size() - 1;
     };
     for (std::size_t i = 0; i < program.size(); ++i) {
@@ -789,7 +816,11 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     (void)releaseHeld();
                     return fail(slot, hooks, r.error(), 4);
                 }
+                const std::uint64_t latencyBefore = c.latencyNsSum;
                 (void)account(c, tracker, std::span(frame).first(*r));
+                if (receivers[endpointOf[i]].priorities)
+                    tallyPriority(
+                        slot, receivers[endpointOf[i]].endpoint->lastPriority(), c.latencyNsSum - latencyBefore);
                 if (auto tasks = frameTasks(std::span(frame).first(*r))) {
                     bump(slot.tasksIn, tasks->count);
                     setHand(tasks);

@@ -379,6 +379,32 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // posix_ipc's priorities: the consumer counts what it took per priority, the producers' sends are attributed
+    // to theirs, and the urgent messages, always taken first, wait less in the queue than the routine ones.
+    void mqPriorityIsCountedPerPriority()
+    {
+        const Report r = runFor(bundled("mq-priority"), 600);
+        const ObjectSummary& jobs = objectNamed(r, "jobs");
+        QVERIFY2(jobs.ledger.exact, qPrintable(describe(jobs.ledger)));
+        const auto& ps = jobs.ledger.priorities;
+        QCOMPARE(ps.size(), std::size_t(2));
+        QCOMPARE(ps[0].priority, 9u); // highest first
+        QCOMPARE(ps[1].priority, 0u);
+        std::uint64_t sentUrgent = 0, sentRoutine = 0;
+        for (const WorkerSummary& w : r.workers) {
+            if (w.name == "urgent")
+                sentUrgent = w.messages;
+            if (w.name == "routine")
+                sentRoutine = w.messages;
+        }
+        QCOMPARE(ps[0].sent, sentUrgent);
+        QCOMPARE(ps[1].sent, sentRoutine);
+        QCOMPARE(ps[0].received + ps[1].received + jobs.ledger.receivedOtherPriorities, jobs.ledger.received);
+        QVERIFY(ps[0].received > 0 && ps[1].received > 0);
+        QVERIFY2(ps[1].meanLatencyUs > ps[0].meanLatencyUs,
+            qPrintable(QString("routine %1 us, urgent %2 us").arg(ps[1].meanLatencyUs).arg(ps[0].meanLatencyUs)));
+    }
+
     // The acceptance command for every bundled program scenario: exit 0 and an exact ledger in the JSON.
     void cliRunsEachProgramScenario_data()
     {

@@ -86,6 +86,8 @@ public:
     virtual Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // Receives a frame only if one is available now; 0 means none. hooks hears only of recoverable errors.
     virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
+    // The priority the last frame was sent with (mq); 0 where there are no priorities.
+    virtual unsigned lastPriority() const { return 0; }
     // At a stop: the next frame this process has already taken out of the object without returning it yet (a FIFO
     // consumer's read-ahead; a frame begun is completed from the pipe). 0 when there is none.
     virtual Result<std::size_t> takeReadAhead(std::span<std::byte> /*buffer*/, WaitHooks& /*hooks*/)

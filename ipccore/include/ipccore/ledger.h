@@ -43,6 +43,15 @@ struct PoolLedger {
     bool exact = false;
 };
 
+// A message queue's traffic at one mq priority: sent by the producers that use it, taken by the consumers, and how
+// long those waited in the queue on average (the consumer counts per priority; WorkerSlot::priorityCount).
+struct PriorityShare {
+    std::uint32_t priority = 0;
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    double meanLatencyUs = 0;
+};
+
 struct Ledger {
     std::uint64_t sent = 0;
     std::uint64_t received = 0;
@@ -75,6 +84,10 @@ struct Ledger {
     // consumers can have held, nothing duplicated or corrupt, and no worker error.
     bool exact = false;
     PoolLedger pool; // the object a pool's tasks go into
+    // mq: per priority, highest first; `receivedOtherPriorities` counts what consumers took at priorities beyond the
+    // first four each of them saw.
+    std::vector<PriorityShare> priorities;
+    std::uint64_t receivedOtherPriorities = 0;
     // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
     // seen counting a message before its producer has: never shown below zero.
     std::int64_t inFlight() const

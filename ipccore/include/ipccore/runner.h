@@ -53,6 +53,9 @@ struct WorkerStatus {
     std::vector<std::uint64_t> stepDone;
     std::vector<std::uint64_t> stepMissed;
     TaskCounts tasks; // pools: a caller's or a pool worker's tasks (ledger.h)
+    // What it took from an mq, per priority (sent stays 0 here); otherPriorities: beyond the first four it saw.
+    std::vector<PriorityShare> byPriority;
+    std::uint64_t otherPriorities = 0;
     std::uint64_t messages = 0;
     std::uint64_t bytes = 0;
     double msgsPerS = 0; // over the last sample interval

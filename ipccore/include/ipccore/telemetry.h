@@ -100,6 +100,15 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> poolFramesOut; // caller: task messages put
     std::atomic<std::uint64_t> poolFramesIn; // caller: result messages taken
     std::atomic<std::uint32_t> tasksInHand;
+    // Consumers (and programs' gets) on a message queue: messages taken per mq priority, for the first
+    // PriorityKinds priorities seen (later ones add up in priorityOther), with the sum of their latencies. An
+    // entry's value is stored before priorityUsed counts it (release), so a reader that sees the count sees it.
+    static constexpr std::size_t PriorityKinds = 4;
+    std::atomic<std::uint32_t> priorityUsed;
+    std::atomic<std::uint32_t> priorityValue[PriorityKinds];
+    std::atomic<std::uint64_t> priorityCount[PriorityKinds];
+    std::atomic<std::uint64_t> priorityLatencyNs[PriorityKinds];
+    std::atomic<std::uint64_t> priorityOther;
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -120,7 +129,7 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    static constexpr std::uint32_t Version = 4; // 2: WorkerSlot's error fields; 3: program fields; 4: pool fields
+    static constexpr std::uint32_t Version = 5; // 2: error fields; 3: program fields; 4: pool fields; 5: priorities
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
