@@ -839,152 +839,102 @@ struct Runner::Impl {
         const ObjectRuntime& o = objects[objectIndex];
         if (!traits(o.spec.transport).carriesMessages)
             return programLedger(o, statuses, final, cells);
-        Ledger l;
-        std::uint64_t gaps = 0;
-        int producers = 0;
+        const std::string& name = o.spec.name;
+        std::uint64_t producers = 0;
+        for (const WorkerProc& w : workers)
+            producers += w.spec.role == Role::Producer && w.object == objectIndex;
+        // Each worker that puts into or takes from the object, with what it counted and, if killed, what it may
+        // have had in hand uncounted. The arithmetic is messageLedger's (ledger.h).
+        std::vector<MessageParty> parties;
         for (std::size_t i = 0; i < workers.size(); ++i) {
-            if (workers[i].object != objectIndex || workers[i].spec.role == Role::Program)
-                continue;
+            const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
-            l.workerErrors += s.errors;
-            if (s.role == Role::Producer) {
-                l.sent += s.messages;
-                ++producers;
-            } else {
-                l.received += s.messages;
-                l.duplicated += s.duplicated;
-                l.corrupt += s.corrupt;
-                l.outOfOrder += s.outOfOrder;
-                gaps += s.gaps;
-            }
-        }
-        // Programs that put into this object or get from it, step by step.
-        for (std::size_t i = 0; i < workers.size(); ++i) {
-            if (workers[i].spec.role != Role::Program)
-                continue;
-            const ProgramSteps& p = workers[i].spec.program;
-            const WorkerStatus& s = statuses[i];
-            bool gets = false, puts = false;
-            for (std::size_t k = 0; k < p.size() && k < s.stepDone.size(); ++k) {
-                if (p[k].object != o.spec.name)
-                    continue;
-                if (p[k].op == StepOp::Put) {
-                    l.sent += s.stepDone[k];
-                    puts = true;
-                } else if (p[k].op == StepOp::Get) {
-                    l.received += s.stepDone[k];
-                    gets = true;
-                } else if (isPoolCall(p[k].op)) { // a program calls map or apply at most once
-                    l.sent += s.tasks.framesOut;
-                    puts = true;
-                }
-            }
-            for (std::size_t k = 0; k < p.size(); ++k) {
-                if (isPoolCall(p[k].op) && p[k].results == o.spec.name) {
-                    l.received += s.tasks.framesIn;
-                    gets = true;
-                }
-            }
-            producers += puts;
-            if (gets) {
-                // A program's frame checks are kept over all the objects it gets from; programs get from one.
-                l.duplicated += s.duplicated;
-                l.corrupt += s.corrupt;
-                l.outOfOrder += s.outOfOrder;
-            }
-            if (gets || puts)
-                l.workerErrors += s.errors;
-        }
-        // What killed workers may have taken with them: a message in hand each (mq, rings, value), plus for a FIFO
-        // consumer the frames it had read ahead into its own buffer (it publishes how many), or for a socket
-        // consumer whatever sat in the connections it had accepted, which die with it: each holds at most the
-        // writer's send buffer (/proc/sys/net/core/wmem_default bytes) in the kernel and the reader's buffer.
-        std::uint64_t deadConsumersHolding = 0, deadProducersHolding = 0, killedWorkers = 0, deadReadersMidFrame = 0;
-        std::uint64_t producersOnObject = 0;
-        for (const WorkerProc& w : workers) {
+            MessageParty p;
+            const bool dead = !w.alive && w.killed;
             if (w.spec.role == Role::Program) {
-                // In doubt only when it died inside a put or get on this object.
-                const ProgramSteps& p = w.spec.program;
-                if (w.alive || !w.killed || w.heldMessages == 0 || w.stepAtDeath >= p.size())
-                    continue;
-                const ProgramStep& at = p[w.stepAtDeath];
-                // A caller killed inside map or apply was putting a task or taking a result: either may be it.
-                if (isPoolCall(at.op) && (at.object == o.spec.name || at.results == o.spec.name)) {
-                    ++killedWorkers;
-                    ++(at.object == o.spec.name ? deadProducersHolding : deadConsumersHolding);
-                    continue;
+                const ProgramSteps& prog = w.spec.program;
+                bool gets = false, puts = false;
+                for (std::size_t k = 0; k < prog.size() && k < s.stepDone.size(); ++k) {
+                    if (prog[k].object == name && prog[k].op == StepOp::Put) {
+                        p.sent += s.stepDone[k];
+                        puts = true;
+                    } else if (prog[k].object == name && prog[k].op == StepOp::Get) {
+                        p.received += s.stepDone[k];
+                        gets = true;
+                    } else if (prog[k].object == name && isPoolCall(prog[k].op)) { // at most one call
+                        p.sent += s.tasks.framesOut;
+                        puts = true;
+                    } else if (isPoolCall(prog[k].op) && prog[k].results == name) {
+                        p.received += s.tasks.framesIn;
+                        gets = true;
+                    }
                 }
-                if (at.object != o.spec.name)
+                if (!gets && !puts)
                     continue;
-                ++killedWorkers;
-                if (at.op == StepOp::Put)
-                    ++deadProducersHolding;
-                else if (at.op == StepOp::Get)
-                    ++deadConsumersHolding;
-                continue;
-            }
-            if (w.object != objectIndex)
-                continue;
-            producersOnObject += w.spec.role == Role::Producer;
-            if (!w.alive && w.killed) {
-                ++killedWorkers;
-                if (w.spec.role == Role::Consumer && o.spec.transport == TransportKind::Socket)
-                    deadConsumersHolding += (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
-                        * std::max<std::uint64_t>(producersOnObject, 1);
-                else if (w.spec.role == Role::Producer)
-                    deadProducersHolding += std::min<std::uint32_t>(w.heldMessages, 1);
-                else {
-                    deadConsumersHolding += w.heldMessages;
-                    deadReadersMidFrame += w.heldMessages > 0;
+                p.producer = puts;
+                if (gets) {
+                    // A program's frame checks are kept over all the objects it gets from; programs get from one.
+                    p.duplicated = s.duplicated;
+                    p.corrupt = s.corrupt;
+                    p.outOfOrder = s.outOfOrder;
+                }
+                // In doubt only when it died inside a put or get on this object; a caller killed inside map or
+                // apply was putting a task or taking a result, either of which may be it.
+                if (dead && w.heldMessages > 0 && w.stepAtDeath < prog.size()) {
+                    const ProgramStep& at = prog[w.stepAtDeath];
+                    const bool here = at.object == name || (isPoolCall(at.op) && at.results == name);
+                    if (here) {
+                        p.killed = true;
+                        const bool sending = at.object == name && (at.op == StepOp::Put || isPoolCall(at.op));
+                        (sending ? p.mayHaveSentUncounted : p.mayHaveTakenUncounted) = 1;
+                    }
+                }
+            } else {
+                if (w.object != objectIndex)
+                    continue;
+                if (w.spec.role == Role::Producer) {
+                    p.producer = true;
+                    p.sent = s.messages;
+                } else {
+                    p.received = s.messages;
+                    p.duplicated = s.duplicated;
+                    p.corrupt = s.corrupt;
+                    p.outOfOrder = s.outOfOrder;
+                    p.gaps = s.gaps;
+                }
+                // What a killed worker may have taken with it: a message in hand (mq, rings, value), plus for a
+                // FIFO consumer the frames it had read ahead into its own buffer (it publishes how many), or for a
+                // socket consumer whatever sat in the connections it had accepted, which die with it: each holds
+                // at most the writer's send buffer (/proc/sys/net/core/wmem_default bytes) in the kernel and the
+                // reader's buffer.
+                if (dead) {
+                    p.killed = true;
+                    if (w.spec.role == Role::Consumer && o.spec.transport == TransportKind::Socket)
+                        p.mayHaveTakenUncounted = (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
+                            * std::max<std::uint64_t>(producers, 1);
+                    else if (w.spec.role == Role::Producer)
+                        p.mayHaveSentUncounted = std::min<std::uint32_t>(w.heldMessages, 1);
+                    else {
+                        p.mayHaveTakenUncounted = w.heldMessages;
+                        // The rest of the frame it was reading stays in the pipe; the next reader skips those
+                        // bytes and reports one damaged frame, which is the one the dead reader held.
+                        p.diedMidFrame = o.spec.transport == TransportKind::Fifo && w.heldMessages > 0;
+                    }
                 }
             }
+            p.errors = s.errors;
+            parties.push_back(p);
         }
-        // A FIFO reader killed half-way through a frame leaves the rest of it in the pipe; the next reader skips
-        // those bytes and reports one damaged frame. That frame is the one the dead reader held, not damage.
-        if (o.spec.transport == TransportKind::Fifo) {
-            const std::uint64_t forgiven = std::min(l.corrupt, deadReadersMidFrame);
-            l.corrupt -= forgiven;
-        }
-        if (!traits(o.spec.transport).consumingReads) {
-            // A writer killed after publishing but before counting: the value may have been read.
-            if (l.received > l.sent) {
-                l.sentByDeadUncounted = std::min(l.received - l.sent, deadProducersHolding);
-                l.sent += l.sentByDeadUncounted;
-            }
-            // Readers of a shared value do not consume: what they never saw was overwritten.
-            l.lost = l.sent > l.received ? l.sent - l.received : 0;
-            if (final && l.received > l.sent)
-                l.duplicated += l.received - l.sent;
-            // With one producer and no deaths every overwritten value shows up as a gap in the sequence the reader
-            // saw. A reader started after a kill begins counting from the value it first sees, so then only the
-            // totals are checked.
-            const bool gapsAgree = (producers == 1 && killedWorkers == 0) ? gaps == l.lost : true;
-            l.exact = final && l.duplicated == 0 && l.corrupt == 0 && gapsAgree && l.workerErrors == 0;
+        const std::uint64_t left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
+        Ledger l = messageLedger(traits(o.spec.transport), parties, left, final);
+        if (!traits(o.spec.transport).consumingReads)
             return l;
-        }
-        l.left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
-        // While running, the counters and the depth are read at slightly different instants, so the balance is
-        // only judged at stop, when every worker has exited and published its last count.
-        if (final && l.received + l.left > l.sent) {
-            // More arrived than was counted as sent: a producer killed between sending and counting accounts for
-            // at most one each; anything beyond that is a real duplicate.
-            const std::uint64_t extra = l.received + l.left - l.sent;
-            l.sentByDeadUncounted = std::min(extra, deadProducersHolding);
-            l.sent += l.sentByDeadUncounted;
-            l.duplicated += extra - l.sentByDeadUncounted;
-        } else if (final) {
-            const std::uint64_t missing = l.sent - l.received - l.left;
-            l.lostWithDeadWorkers = std::min(missing, deadConsumersHolding);
-            l.lost = missing - l.lostWithDeadWorkers;
-        }
-        l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
-            && l.corrupt == 0 && l.workerErrors == 0;
-        if (traits(o.spec.transport).priorities)
-            prioritiesFor(objectIndex, statuses, l);
         if (auto pool = poolLedgerFor(objectIndex, statuses, final, l.left)) {
             l.pool = *pool;
             l.exact = l.exact && (!final || l.pool.exact);
         }
+        if (traits(o.spec.transport).priorities)
+            prioritiesFor(objectIndex, statuses, l);
         return l;
     }
 

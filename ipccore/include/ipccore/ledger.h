@@ -110,6 +110,28 @@ struct ProgramCounts {
     std::uint64_t errors = 0;
 };
 
+// One worker that puts messages into an object or takes them out (a producer, a consumer, or a program's puts and
+// gets on it), with what it counted and, if it was killed, what it may have had in hand without counting it.
+struct MessageParty {
+    std::uint64_t sent = 0;
+    std::uint64_t received = 0;
+    std::uint64_t duplicated = 0, corrupt = 0, outOfOrder = 0, gaps = 0, errors = 0;
+    bool producer = false; // it sends into the object (shm-value's gap check needs to know there is one)
+    bool killed = false;
+    std::uint64_t mayHaveSentUncounted = 0; // killed inside a send: the message may be in the object
+    std::uint64_t mayHaveTakenUncounted = 0; // killed with messages taken out and not counted yet
+    // A FIFO reader killed inside a frame leaves the rest of it in the pipe; the next reader skips those bytes and
+    // reports one damaged frame, which is this reader's frame, not damage.
+    bool diedMidFrame = false;
+};
+
+// The books of an object that carries messages, from its parties' counts and what the object still held (`left`:
+// at stop counted by the runner; while running the sampled depth). Queues and streams balance when
+// sent == received + left + died with killed workers, within what the killed ones can have held; a shm-value,
+// whose readers only look, counts what nobody read as overwritten (lost). Only judged when final.
+Ledger messageLedger(
+    const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final);
+
 // One worker's task counters as the slot published them (see WorkerSlot).
 struct TaskCounts {
     std::uint64_t out = 0, in = 0, duplicated = 0, stray = 0, orphaned = 0, dropped = 0, outOfOrder = 0;

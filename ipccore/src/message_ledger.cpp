@@ -1,0 +1,63 @@
+#include "ipccore/ledger.h"
+
+namespace ipccore {
+
+Ledger messageLedger(
+    const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final)
+{
+    Ledger l;
+    std::uint64_t gaps = 0, producers = 0, killed = 0, midFrame = 0;
+    std::uint64_t deadProducersHolding = 0, deadConsumersHolding = 0;
+    for (const MessageParty& p : parties) {
+        l.sent += p.sent;
+        l.received += p.received;
+        l.duplicated += p.duplicated;
+        l.corrupt += p.corrupt;
+        l.outOfOrder += p.outOfOrder;
+        l.workerErrors += p.errors;
+        gaps += p.gaps;
+        producers += p.producer;
+        killed += p.killed;
+        midFrame += p.diedMidFrame;
+        deadProducersHolding += p.mayHaveSentUncounted;
+        deadConsumersHolding += p.mayHaveTakenUncounted;
+    }
+    l.corrupt -= std::min(l.corrupt, midFrame);
+    if (!transport.consumingReads) {
+        // A writer killed after publishing but before counting: the value may have been read.
+        if (l.received > l.sent) {
+            l.sentByDeadUncounted = std::min(l.received - l.sent, deadProducersHolding);
+            l.sent += l.sentByDeadUncounted;
+        }
+        // Readers of a shared value do not consume: what they never saw was overwritten.
+        l.lost = l.sent > l.received ? l.sent - l.received : 0;
+        if (final && l.received > l.sent)
+            l.duplicated += l.received - l.sent;
+        // With one producer and no deaths every overwritten value shows up as a gap in the sequence the reader
+        // saw. A reader started after a kill begins counting from the value it first sees, so then only the
+        // totals are checked.
+        const bool gapsAgree = (producers == 1 && killed == 0) ? gaps == l.lost : true;
+        l.exact = final && l.duplicated == 0 && l.corrupt == 0 && gapsAgree && l.workerErrors == 0;
+        return l;
+    }
+    l.left = left;
+    // While running, the counters and the depth are read at slightly different instants, so the balance is only
+    // judged at stop, when every worker has exited and published its last count.
+    if (final && l.received + l.left > l.sent) {
+        // More arrived than was counted as sent: a producer killed between sending and counting accounts for at
+        // most one each; anything beyond that is a real duplicate.
+        const std::uint64_t extra = l.received + l.left - l.sent;
+        l.sentByDeadUncounted = std::min(extra, deadProducersHolding);
+        l.sent += l.sentByDeadUncounted;
+        l.duplicated += extra - l.sentByDeadUncounted;
+    } else if (final) {
+        const std::uint64_t missing = l.sent - l.received - l.left;
+        l.lostWithDeadWorkers = std::min(missing, deadConsumersHolding);
+        l.lost = missing - l.lostWithDeadWorkers;
+    }
+    l.exact = final && l.sent == l.received + l.left + l.lostWithDeadWorkers && l.lost == 0 && l.duplicated == 0
+        && l.corrupt == 0 && l.workerErrors == 0;
+    return l;
+}
+
+} // namespace ipccore

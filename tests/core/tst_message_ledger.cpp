@@ -1,0 +1,152 @@
+// The books of an object that carries messages, without processes: messageLedger is a pure function of what each
+// producer and consumer counted, what a killed one may have held, and what the object still holds. The runner only
+// gathers those counts; every rule of the ledger is a row here.
+#include "ipccore/ledger.h"
+
+#include <QtTest>
+
+using namespace ipccore;
+
+namespace {
+
+MessageParty producer(std::uint64_t sent)
+{
+    MessageParty p;
+    p.producer = true;
+    p.sent = sent;
+    return p;
+}
+
+MessageParty consumer(std::uint64_t received, std::uint64_t gaps = 0)
+{
+    MessageParty p;
+    p.received = received;
+    p.gaps = gaps;
+    return p;
+}
+
+MessageParty killed(MessageParty p, std::uint64_t mayHaveSent, std::uint64_t mayHaveTaken, bool midFrame = false)
+{
+    p.killed = true;
+    p.mayHaveSentUncounted = mayHaveSent;
+    p.mayHaveTakenUncounted = mayHaveTaken;
+    p.diedMidFrame = midFrame;
+    return p;
+}
+
+MessageParty with(MessageParty p, std::uint64_t duplicated, std::uint64_t corrupt, std::uint64_t errors)
+{
+    p.duplicated = duplicated;
+    p.corrupt = corrupt;
+    p.errors = errors;
+    return p;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(std::vector<ipccore::MessageParty>)
+
+class TestMessageLedger : public QObject {
+    Q_OBJECT
+
+private slots:
+    // Queues and streams: sent == received + left + died with killed workers.
+    void queueBooks_data()
+    {
+        QTest::addColumn<std::vector<MessageParty>>("parties");
+        QTest::addColumn<quint64>("left");
+        QTest::addColumn<quint64>("died");
+        QTest::addColumn<quint64>("lost");
+        QTest::addColumn<quint64>("duplicated");
+        QTest::addColumn<quint64>("sentUncounted");
+        QTest::addColumn<quint64>("corrupt");
+        QTest::addColumn<bool>("exact");
+        using V = std::vector<MessageParty>;
+        QTest::newRow("all taken") << V { producer(100), consumer(100) } << quint64(0) << quint64(0) << quint64(0)
+                                   << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("some left") << V { producer(100), producer(50), consumer(140) } << quint64(10) << quint64(0)
+                                   << quint64(0) << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("one died with a killed consumer")
+            << V { producer(100), killed(consumer(60), 0, 1), consumer(38) } << quint64(1) << quint64(1) << quint64(0)
+            << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("more missing than the dead can hold")
+            << V { producer(100), killed(consumer(60), 0, 1), consumer(30) } << quint64(1) << quint64(1) << quint64(8)
+            << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("missing with nobody killed") << V { producer(100), consumer(99) } << quint64(0) << quint64(0)
+                                                    << quint64(1) << quint64(0) << quint64(0) << quint64(0) << false;
+        QTest::newRow("a killed producer's last send got through")
+            << V { killed(producer(99), 1, 0), consumer(100) } << quint64(0) << quint64(0) << quint64(0) << quint64(0)
+            << quint64(1) << quint64(0) << true;
+        QTest::newRow("more arrived than any producer can explain")
+            << V { killed(producer(99), 1, 0), consumer(102) } << quint64(0) << quint64(0) << quint64(0) << quint64(2)
+            << quint64(1) << quint64(0) << false;
+        QTest::newRow("a consumer saw a duplicate")
+            << V { producer(100), with(consumer(100), 1, 0, 0) } << quint64(0) << quint64(0) << quint64(0) << quint64(1)
+            << quint64(0) << quint64(0) << false;
+        QTest::newRow("a corrupt frame") << V { producer(100), with(consumer(99), 0, 1, 0) } << quint64(0) << quint64(0)
+                                         << quint64(1) << quint64(0) << quint64(0) << quint64(1) << false;
+        QTest::newRow("a FIFO reader killed mid-frame is not damage")
+            << V { producer(100), killed(consumer(50), 0, 3, true), with(consumer(47), 0, 1, 0) } << quint64(0)
+            << quint64(3) << quint64(0) << quint64(0) << quint64(0) << quint64(0) << true;
+        QTest::newRow("balanced but a worker hit errors")
+            << V { producer(100), with(consumer(100), 0, 0, 2) } << quint64(0) << quint64(0) << quint64(0) << quint64(0)
+            << quint64(0) << quint64(0) << false;
+    }
+    void queueBooks()
+    {
+        QFETCH(std::vector<MessageParty>, parties);
+        QFETCH(quint64, left);
+        QFETCH(quint64, died);
+        QFETCH(quint64, lost);
+        QFETCH(quint64, duplicated);
+        QFETCH(quint64, sentUncounted);
+        QFETCH(quint64, corrupt);
+        QFETCH(bool, exact);
+        const Ledger l = messageLedger(traits(TransportKind::Mq), parties, left, true);
+        QCOMPARE(l.left, left);
+        QCOMPARE(l.lostWithDeadWorkers, died);
+        QCOMPARE(l.lost, lost);
+        QCOMPARE(l.duplicated, duplicated);
+        QCOMPARE(l.sentByDeadUncounted, sentUncounted);
+        QCOMPARE(l.corrupt, corrupt);
+        QCOMPARE(l.exact, exact);
+        if (exact)
+            QCOMPARE(l.sent, l.received + l.left + l.lostWithDeadWorkers);
+        // While running nothing is judged, and the left count is the sampled depth.
+        const Ledger live = messageLedger(traits(TransportKind::Mq), parties, left, false);
+        QCOMPARE(live.exact, false);
+        QCOMPARE(live.lost, 0ull);
+    }
+
+    // A shm-value's readers only look: what nobody read was overwritten, and with one producer and no deaths the
+    // reader's gaps must be exactly those.
+    void sharedValueBooks_data()
+    {
+        QTest::addColumn<std::vector<MessageParty>>("parties");
+        QTest::addColumn<quint64>("lost");
+        QTest::addColumn<bool>("exact");
+        using V = std::vector<MessageParty>;
+        QTest::newRow("overwritten, gaps agree") << V { producer(100), consumer(60, 40) } << quint64(40) << true;
+        QTest::newRow("gaps disagree") << V { producer(100), consumer(60, 39) } << quint64(40) << false;
+        QTest::newRow("two writers: totals only")
+            << V { producer(50), producer(50), consumer(60, 3) } << quint64(40) << true;
+        QTest::newRow("after a kill: totals only")
+            << V { producer(100), killed(consumer(10), 0, 1), consumer(50, 7) } << quint64(40) << true;
+        QTest::newRow("read more than written") << V { producer(100), consumer(101) } << quint64(0) << false;
+        QTest::newRow("a killed writer's last value was read")
+            << V { killed(producer(100), 1, 0), consumer(101) } << quint64(0) << true;
+    }
+    void sharedValueBooks()
+    {
+        QFETCH(std::vector<MessageParty>, parties);
+        QFETCH(quint64, lost);
+        QFETCH(bool, exact);
+        const Ledger l = messageLedger(traits(TransportKind::ShmValue), parties, 0, true);
+        QCOMPARE(l.lost, lost);
+        QCOMPARE(l.exact, exact);
+        QCOMPARE(l.left, 0ull);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMessageLedger)
+#include "tst_message_ledger.moc"
