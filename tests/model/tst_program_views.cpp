@@ -1,6 +1,7 @@
 // Program workers as the models show them, against real worker processes: a counter-race run in the process table
 // (role "program", the step each one is on, its parent, Python's exitcode once ended), the run history's counter
-// series (increments made above the counter's value), and the editor models' view of programs and their objects.
+// series (increments made above the counter's value), a pool-map run's tasks per process (the caller's collected of
+// submitted, each pool worker's taken and share), and the editor models' view of programs and their objects.
 #include "model/object_list_model.h"
 #include "model/process_table_model.h"
 #include "model/run_history.h"
@@ -118,6 +119,10 @@ private slots:
             QStringLiteral("^[123]/3 (read counter\\[0\\]|work 20us|write counter\\[0\\] \\+1)"));
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 4, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(model.worker(0).messages > 100, 30000);
+        // No pool: no Tasks column; every row a program: no message size either.
+        QVERIFY(model.isColumnUnused(ProcessTableModel::TasksColumn));
+        QVERIFY(model.isColumnUnused(ProcessTableModel::SizeColumn));
+        QCOMPARE(model.index(0, ProcessTableModel::TasksColumn).data().toString(), QString());
         for (int row = 0; row < model.rowCount(); ++row) {
             QCOMPARE(model.index(row, ProcessTableModel::RoleColumn).data().toString(), QStringLiteral("program"));
             const QString text = model.index(row, ProcessTableModel::StepColumn).data().toString();
@@ -151,6 +156,151 @@ private slots:
         QCOMPARE(summary.objects.front().transport, ipccore::TransportKind::ShmArray);
     }
 
+    void tasksColumnWithoutPrograms()
+    {
+        // Rows of a run whose programs were not given: the caller is the one that put task messages.
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy unused(&model, &ProcessTableModel::unusedColumnsChanged);
+        ipccore::Snapshot snapshot;
+        ipccore::WorkerStatus caller = programWorker(), first = programWorker(), second = programWorker();
+        caller.name = "caller";
+        caller.tasks.out = 512;
+        caller.tasks.in = 480;
+        caller.tasks.framesOut = 16;
+        first.name = "pool-1";
+        first.tasks.in = 300;
+        first.tasks.out = 290;
+        first.tasks.inHand = 10;
+        second.name = "pool-2";
+        second.tasks.in = 100;
+        second.tasks.out = 100;
+        snapshot.workers = { caller, first, second };
+        model.apply(snapshot);
+        QVERIFY(!model.isColumnUnused(ProcessTableModel::TasksColumn));
+        QVERIFY(unused.count() >= 1);
+        const QLocale locale;
+        QCOMPARE(model.index(0, ProcessTableModel::TasksColumn).data().toString(),
+            QStringLiteral("%1 of %2").arg(locale.toString(480), locale.toString(512)));
+        QCOMPARE(model.index(1, ProcessTableModel::TasksColumn).data().toString(),
+            QStringLiteral("%1 (75%)").arg(locale.toString(300)));
+        QCOMPARE(model.index(2, ProcessTableModel::TasksColumn).data().toString(),
+            QStringLiteral("%1 (25%)").arg(locale.toString(100)));
+        QCOMPARE(
+            model.index(1, ProcessTableModel::TasksColumn).data(ProcessTableModel::SortRole).toULongLong(), 300ull);
+        // A share changes when another worker takes tasks: the row is announced though its own count did not move.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        snapshot.workers[2].tasks.in = 300;
+        model.apply(snapshot);
+        QCOMPARE(model.index(1, ProcessTableModel::TasksColumn).data().toString(),
+            QStringLiteral("%1 (50%)").arg(locale.toString(300)));
+        bool announced = false;
+        for (const QList<QVariant>& signal : changed) {
+            const auto topLeft = signal.at(0).value<QModelIndex>(), bottomRight = signal.at(1).value<QModelIndex>();
+            announced = announced
+                || (topLeft.row() == 1 && topLeft.column() <= ProcessTableModel::TasksColumn
+                    && bottomRight.column() >= ProcessTableModel::TasksColumn);
+        }
+        QVERIFY(announced);
+        const QString tip = model.index(1, ProcessTableModel::TasksColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("took")) && tip.contains(QStringLiteral("answered"))
+                && tip.contains(QStringLiteral("holds 10")),
+            qPrintable(tip));
+    }
+
+    void poolMapInTheProcessTable()
+    {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const ipccore::Scenario scenario = bundled("pool-map");
+        QCOMPARE(scenario.workers.size(), std::size_t(5));
+        model.setPrograms(scenario);
+        // The Tasks column is there from the start of a pool run, and the Step column knows its widest text.
+        QVERIFY(!model.isColumnUnused(ProcessTableModel::TasksColumn));
+        QCOMPARE(model.widestStepText(), QStringLiteral("1/1 map tasks results 256 chunk 32"));
+        connect(&session, &RunSession::snapshotReceived, &model, [&] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
+        const QString needle = session.prefix().mid(1);
+
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, 30000);
+        // Every pool worker has taken a few chunks (32 tasks each) and the caller has had whole maps back.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int row = 1; row < model.rowCount(); ++row) {
+                    if (model.worker(row).tasks.in < 4 * 32)
+                        return false;
+                }
+                return model.worker(0).tasks.in >= 4 * 256;
+            }(),
+            30000);
+        QCOMPARE(model.worker(0).name, std::string("caller"));
+        QVERIFY(model.isColumnUnused(ProcessTableModel::SizeColumn));
+
+        const auto number = [](QString text) {
+            text.remove(QLocale().groupSeparator());
+            return text.toLongLong();
+        };
+        // The caller: collected of submitted, at most one map (256 tasks) apart.
+        const QRegularExpression callerText(QStringLiteral("^(.+) of (.+)$"));
+        const QString callerTasks = model.index(0, ProcessTableModel::TasksColumn).data().toString();
+        const QRegularExpressionMatch callerMatch = callerText.match(callerTasks);
+        QVERIFY2(callerMatch.hasMatch(), qPrintable(callerTasks));
+        const qint64 collected = number(callerMatch.captured(1)), submitted = number(callerMatch.captured(2));
+        QVERIFY2(collected > 0 && collected <= submitted && submitted - collected <= 256, qPrintable(callerTasks));
+        QCOMPARE(model.index(0, ProcessTableModel::StepColumn).data().toString(),
+            QStringLiteral("1/1 map tasks results 256 chunk 32"));
+        const QString callerTip = model.index(0, ProcessTableModel::TasksColumn).data(Qt::ToolTipRole).toString();
+        for (const char* word : { "submitted", "collected", "Out of order" })
+            QVERIFY2(callerTip.contains(QLatin1String(word)), qPrintable(callerTip));
+        // The caller's program tooltip says it too.
+        QVERIFY(model.index(0, ProcessTableModel::NameColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("submitted")));
+
+        // Each pool worker: tasks taken and its share; the shares make the whole (give or take rounding).
+        const QRegularExpression workerText(QStringLiteral("^(.+) \\((\\d+)%\\)$"));
+        int shares = 0;
+        for (int row = 1; row < model.rowCount(); ++row) {
+            const QString text = model.index(row, ProcessTableModel::TasksColumn).data().toString();
+            const QRegularExpressionMatch match = workerText.match(text);
+            QVERIFY2(match.hasMatch(), qPrintable(text));
+            QVERIFY2(number(match.captured(1)) >= 4 * 32, qPrintable(text));
+            shares += match.captured(2).toInt();
+            const QString tip = model.index(row, ProcessTableModel::TasksColumn).data(Qt::ToolTipRole).toString();
+            for (const char* word : { "took", "answered", "holds" })
+                QVERIFY2(tip.contains(QLatin1String(word)), qPrintable(tip));
+            QCOMPARE(model.index(row, ProcessTableModel::TasksColumn).data(ProcessTableModel::SortRole).toULongLong(),
+                qulonglong(model.worker(row).tasks.in));
+        }
+        QVERIFY2(shares >= 98 && shares <= 102, qPrintable(QString::number(shares)));
+
+        session.stop();
+        QVERIFY(stopped.wait(30000));
+        if (const SnapshotPtr last = session.latest())
+            model.apply(*last);
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+        // The final books: the pool is kept on its task queue and balances.
+        const auto summary = stopped.first().at(0).value<RunSummary>();
+        QCOMPARE(summary.objects.size(), std::size_t(2));
+        const ipccore::PoolLedger& pool = summary.objects.front().ledger.pool;
+        QVERIFY(pool.present);
+        QVERIFY(!summary.objects.back().ledger.pool.present);
+        QVERIFY(pool.exact);
+        QCOMPARE(pool.submitted,
+            pool.collected + pool.inTaskQueue + pool.inResultQueue + pool.heldAtStop + pool.diedWithWorkers
+                + pool.dropped);
+    }
+
     void editorModelsShowProgramsAndTheirObjects()
     {
         ScenarioDocument document(ipccore::readMqLimits());
@@ -176,6 +326,20 @@ private slots:
         QCOMPARE(document.replaceObject(0, renamed), QString());
         QCOMPARE(QString::fromStdString(document.scenario().workers.front().program.front().object),
             QStringLiteral("connections"));
+        QCOMPARE(document.problem(), QString());
+
+        // A pool's caller names two objects in one step: both are its objects, and renaming the result queue
+        // renames it in the step.
+        QCOMPARE(document.loadBundled(QStringLiteral("pool-map")), QString());
+        QCOMPARE(workers.index(0, WorkerListModel::ObjectColumn).data().toString(), QStringLiteral("tasks, results"));
+        QCOMPARE(objects.index(1, ObjectListModel::UsersColumn).data().toInt(), 5);
+        ipccore::ObjectSpec answers = document.scenario().objects.back();
+        QCOMPARE(answers.name, std::string("results"));
+        answers.name = "answers";
+        QCOMPARE(document.replaceObject(1, answers), QString());
+        QCOMPARE(document.scenario().workers.front().program.front().results, std::string("answers"));
+        QCOMPARE(QString::fromStdString(ipccore::programText(document.scenario().workers.front().program)),
+            QStringLiteral("map tasks answers 256 chunk 32"));
         QCOMPARE(document.problem(), QString());
     }
 };

@@ -3,6 +3,8 @@
 #include "widgets/object_dialog.h"
 #include "widgets/worker_dialog.h"
 
+#include "ipccore/program.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
@@ -106,6 +108,50 @@ private slots:
         QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
         QCOMPARE(dialog.spec().program.size(), std::size_t(4));
         QCOMPARE(dialog.spec().program[2].add, std::int64_t(2));
+    }
+
+    void workerDialogTakesPoolPrograms()
+    {
+        ScenarioDocument document(ipccore::readMqLimits());
+        QCOMPARE(document.loadBundled(QStringLiteral("pool-map")), QString());
+        const ipccore::WorkerSpec caller = document.scenario().workers.front();
+        WorkerDialog dialog(document, caller, 0);
+        // The bundled caller and a pool worker read back as written, one step per line.
+        QCOMPARE(dialog.programBox()->toPlainText(), QStringLiteral("map tasks results 256 chunk 32"));
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
+        const struct {
+            const char* text;
+            std::size_t steps;
+        } accepted[] = {
+            { "map tasks results 256 chunk 32", 1 },
+            { "map tasks results 256 chunk 1", 1 },
+            { "apply tasks results 64", 1 },
+            { "get tasks\nwork 10us each\nput results", 3 },
+        };
+        for (const auto& program : accepted) {
+            dialog.programBox()->setPlainText(QString::fromLatin1(program.text));
+            QVERIFY2(dialog.programProblem().isEmpty(), qPrintable(dialog.programProblem()));
+            QVERIFY2(okEnabled(dialog), qPrintable(program.text + QStringLiteral(": ") + dialog.problem()));
+            QCOMPARE(dialog.spec().program.size(), program.steps);
+        }
+        dialog.programBox()->setPlainText(QStringLiteral("map tasks results 256 chunk 32"));
+        const ipccore::ProgramStep map = dialog.spec().program.front();
+        QCOMPARE(map.op, ipccore::StepOp::Map);
+        QCOMPARE(map.object, std::string("tasks"));
+        QCOMPARE(map.results, std::string("results"));
+        QCOMPARE(map.tasks, 256u);
+        QCOMPARE(map.chunk, 32u);
+        dialog.programBox()->setPlainText(QStringLiteral("get tasks\nwork 10us each\nput results"));
+        QVERIFY(dialog.spec().program[1].perTask);
+        QCOMPARE(dialog.spec().program[1].us, 10u);
+        // A map missing its result queue does not parse; one into an object that does not exist is refused.
+        dialog.programBox()->setPlainText(QStringLiteral("map tasks"));
+        QVERIFY2(dialog.programProblem().startsWith(QStringLiteral("Line 1")), qPrintable(dialog.programProblem()));
+        QVERIFY(!okEnabled(dialog));
+        dialog.programBox()->setPlainText(QStringLiteral("map tasks answers 256 chunk 32"));
+        QVERIFY(dialog.programProblem().isEmpty());
+        QVERIFY2(!dialog.problem().isEmpty(), "a map into an object that does not exist was accepted");
+        QVERIFY(!okEnabled(dialog));
     }
 
     void objectDialogCountsCellsAndPermits()

@@ -1,18 +1,24 @@
 // The window running programs against real worker processes, offscreen: counter-race shows its lost updates in the
 // ledger (red, not zero) and counter-race-locked shows none; the charts show the counter instead of a depth; the
-// semaphore's permits are drawn; nothing of the runs is left behind.
+// semaphore's permits are drawn; pool-map shows its books in tasks (the ledger's pool row, live and at stop) and
+// each process's tasks in the table, with both queues whole in the objects panel; nothing of the runs is left behind.
 #include "model/process_table_model.h"
 #include "model/run_session.h"
 #include "widgets/chart_panel.h"
 #include "widgets/ledger_view.h"
 #include "widgets/main_window.h"
 #include "widgets/object_view.h"
+#include "widgets/process_panel.h"
 
 #include "test_support.h"
 
 #include <QAction>
+#include <QHeaderView>
+#include <QLabel>
 #include <QScopeGuard>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QTableView>
 #include <QtTest>
 
 using namespace ipcui;
@@ -96,6 +102,140 @@ private slots:
         QVERIFY(!ledger.isAlarmed(QStringLiteral("counter.lostUpdates")));
         QCOMPARE(figureValue(ledger, QStringLiteral("counter.increments")),
             figureValue(ledger, QStringLiteral("counter.cellSum")));
+        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+    }
+
+    void poolMapShowsItsBooksInTasks()
+    {
+        auto* window = new MainWindow();
+        const auto cleanup = qScopeGuard([window] { delete window; });
+        window->session()->setWorkerPath(ipctest::workerPath());
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QCOMPARE(window->loadScenario(QStringLiteral("pool-map")), QString());
+        const LedgerView& ledger = *window->ledgerView();
+        const auto value = [&ledger](const char* field) { return figureValue(ledger, QString::fromLatin1(field)); };
+
+        // Before the run: the pool's row is there, small tiles beside the message totals, nothing judged yet.
+        QVERIFY(ledger.isCompact());
+        QVERIFY(ledger.messageTotalsShown());
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.submitted")), QStringLiteral("0"));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("results.pool.submitted")), QString()); // results is no task queue
+        const auto* equation = ledger.findChild<QLabel*>(QStringLiteral("poolEquation"));
+        QVERIFY(equation);
+        QVERIFY2(
+            equation->text().contains(QStringLiteral("submitted = collected + in the task queue + in the result "
+                                                     "queue + held by stopped workers + died with killed workers")),
+            qPrintable(equation->text()));
+        // Both queues show whole in the objects panel: no scrolling to find the result queue.
+        ObjectView* objects = window->objectView();
+        QCOMPARE(objects->objects().size(), std::size_t(2));
+        QVERIFY2(objects->parentWidget()->height() >= objects->sizeHint().height(),
+            qPrintable(
+                QStringLiteral("%1 < %2").arg(objects->parentWidget()->height()).arg(objects->sizeHint().height())));
+
+        QSignalSpy started(window->session(), &RunSession::runStarted);
+        QSignalSpy stopped(window->session(), &RunSession::runStopped);
+        window->runAction()->trigger();
+        QVERIFY(started.wait(30000));
+        m_needle = window->session()->prefix().mid(1);
+        QTRY_VERIFY_WITH_TIMEOUT(value("tasks.pool.collected") >= 4 * 256, 30000);
+
+        // Live: tasks in the workers' hands, exactness judged at stop.
+        QCOMPARE(ledger.caption(QStringLiteral("tasks.pool.held")), QStringLiteral("held by workers"));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("at stop"));
+        QVERIFY(value("tasks.pool.submitted") >= value("tasks.pool.collected"));
+
+        // The table: a Tasks column (no Size column: every process is a program), the caller's step whole, the
+        // role column wide enough for "consumer", and no scrolling sideways at the window's size.
+        auto* table = window->processPanel()->table();
+        QVERIFY(!table->isColumnHidden(ProcessTableModel::TasksColumn));
+        QVERIFY(table->isColumnHidden(ProcessTableModel::SizeColumn));
+        const QFontMetrics fm = table->fontMetrics();
+        QVERIFY(table->columnWidth(ProcessTableModel::StepColumn)
+            > fm.horizontalAdvance(QStringLiteral("1/1 map tasks results 256 chunk 32")));
+        QVERIFY(table->columnWidth(ProcessTableModel::RoleColumn) > fm.horizontalAdvance(QStringLiteral("consumer")));
+        QVERIFY(table->columnWidth(ProcessTableModel::TasksColumn)
+            > fm.horizontalAdvance(QStringLiteral("888,888 of 888,888")));
+        QVERIFY2(!table->horizontalScrollBar()->isVisible(), "the process table scrolls sideways");
+        ProcessTableModel* model = window->processModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 5, 30000);
+        QVERIFY2(model->index(0, ProcessTableModel::TasksColumn).data().toString().contains(QStringLiteral(" of ")),
+            qPrintable(model->index(0, ProcessTableModel::TasksColumn).data().toString()));
+        for (int row = 1; row < model->rowCount(); ++row)
+            QTRY_VERIFY_WITH_TIMEOUT(
+                model->index(row, ProcessTableModel::TasksColumn).data().toString().endsWith(QStringLiteral("%)")),
+                10000);
+
+        window->stopRun();
+        QVERIFY(stopped.wait(30000));
+        // At stop: the books balance in tasks, nothing duplicated, stray or dropped, and the pool is exact.
+        QCOMPARE(ledger.caption(QStringLiteral("tasks.pool.held")), QStringLiteral("held at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("yes"));
+        QVERIFY(!ledger.isAlarmed(QStringLiteral("tasks.pool.exact")));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.wrong")), QStringLiteral("0 · 0 · 0"));
+        QVERIFY(!ledger.isAlarmed(QStringLiteral("tasks.pool.wrong")));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.died")), QStringLiteral("0"));
+        QCOMPARE(ledger.figure(QStringLiteral("problems")), QStringLiteral("0 · 0 · 0 · 0"));
+        const qint64 submitted = value("tasks.pool.submitted");
+        QVERIFY(submitted >= 4 * 256);
+        QCOMPARE(submitted,
+            value("tasks.pool.collected") + value("tasks.pool.inTaskQueue") + value("tasks.pool.inResultQueue")
+                + value("tasks.pool.held") + value("tasks.pool.died"));
+        // The table shows the final counts too: the caller's collected of submitted are the ledger's.
+        QCOMPARE(model->index(0, ProcessTableModel::TasksColumn).data().toString(),
+            QStringLiteral("%1 of %2")
+                .arg(ledger.figure(QStringLiteral("tasks.pool.collected")),
+                    ledger.figure(QStringLiteral("tasks.pool.submitted"))));
+        // The message totals count the chunks: 32 tasks a message, so far fewer messages than tasks.
+        QVERIFY(value("sent") > 0 && value("sent") < submitted);
+        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+    }
+
+    void killedPoolWorkerTakesItsTasksAlong()
+    {
+        auto* window = new MainWindow();
+        const auto cleanup = qScopeGuard([window] { delete window; });
+        window->session()->setWorkerPath(ipctest::workerPath());
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        QCOMPARE(window->loadScenario(QStringLiteral("pool-map")), QString());
+        QSignalSpy started(window->session(), &RunSession::runStarted);
+        QSignalSpy stopped(window->session(), &RunSession::runStopped);
+        QSignalSpy events(window->session(), &RunSession::eventLogged);
+        window->runAction()->trigger();
+        QVERIFY(started.wait(30000));
+        m_needle = window->session()->prefix().mid(1);
+        ProcessTableModel* model = window->processModel();
+        // Kill pool-1 while the last sample saw it holding a chunk (it mostly does: 32 tasks of 10 us each).
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == 5 && model->worker(1).tasks.inHand > 0, 30000);
+        window->session()->killWorkers({ 1 });
+        QTRY_VERIFY_WITH_TIMEOUT(!model->worker(1).alive, 30000);
+        QTest::qWait(300); // the caller waits for ever now if pool-1 took tasks along; the others run dry
+        window->stopRun();
+        QVERIFY(stopped.wait(30000));
+
+        const LedgerView& ledger = *window->ledgerView();
+        const auto value = [&ledger](const char* field) { return figureValue(ledger, QString::fromLatin1(field)); };
+        const qint64 died = value("tasks.pool.died");
+        QVERIFY(died >= 0 && died <= 32);
+        bool warned = false;
+        for (const QList<QVariant>& event : events)
+            warned = warned || event.at(2).toString().contains(QStringLiteral("Pool.map hangs"));
+        if (died > 0) {
+            // The tasks that died are red in the ledger, and the Events said why the map hangs.
+            QVERIFY(ledger.isAlarmed(QStringLiteral("tasks.pool.died")));
+            QVERIFY(warned);
+        } else {
+            qWarning("pool-1 held no task when it died (it was between a put and a get): nothing to see");
+        }
+        // Whatever it held, the books still balance: what died is accounted for.
+        QCOMPARE(value("tasks.pool.submitted"),
+            value("tasks.pool.collected") + value("tasks.pool.inTaskQueue") + value("tasks.pool.inResultQueue")
+                + value("tasks.pool.held") + died);
         QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
             qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
     }

@@ -5,6 +5,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ipcui {
 
@@ -120,7 +121,130 @@ QString ProcessTableModel::programTooltip(const ipccore::WorkerStatus& worker) c
         line += tr("   Python: %1").arg(QString::fromStdString(ipccore::stepPython(program[i])));
         lines << line;
     }
+    const QString tasks = tasksTooltip(worker);
+    if (!tasks.isEmpty())
+        lines << QString() << tasks;
     return lines.join(QLatin1Char('\n'));
+}
+
+std::optional<ProcessTableModel::PoolPart> ProcessTableModel::poolPart(const ipccore::WorkerStatus& worker) const
+{
+    const auto found = m_poolParts.find(worker.name);
+    if (found != m_poolParts.end())
+        return found->second;
+    if (m_programs.count(worker.name))
+        return std::nullopt; // a program of this run that has no part in a pool
+    // Rows of a run whose programs were not given: only the caller puts task messages.
+    if (worker.tasks.framesOut > 0)
+        return PoolPart { true, {} };
+    if (worker.tasks.in > 0 || worker.tasks.out > 0)
+        return PoolPart { false, {} };
+    return std::nullopt;
+}
+
+ProcessTableModel::PoolTotals ProcessTableModel::poolTotals(const std::vector<ipccore::WorkerStatus>& workers) const
+{
+    PoolTotals totals;
+    for (const ipccore::WorkerStatus& w : workers) {
+        if (const auto part = poolPart(w); part && !part->caller)
+            totals[part->taskObject] += w.tasks.in;
+    }
+    return totals;
+}
+
+// A pool worker: the tasks it took and its share of what its pool's workers took. The caller: the tasks whose result
+// came back, of those it submitted.
+QString ProcessTableModel::tasksText(const ipccore::WorkerStatus& worker, const PoolTotals& totals) const
+{
+    const auto part = poolPart(worker);
+    if (!part)
+        return {};
+    const QLocale locale;
+    if (part->caller)
+        return tr("%1 of %2")
+            .arg(locale.toString(qulonglong(worker.tasks.in)), locale.toString(qulonglong(worker.tasks.out)));
+    const auto total = totals.find(part->taskObject);
+    if (worker.tasks.in == 0 || total == totals.end() || total->second == 0)
+        return locale.toString(qulonglong(worker.tasks.in));
+    return tr("%1 (%2%)")
+        .arg(locale.toString(qulonglong(worker.tasks.in)))
+        .arg(std::lround(100.0 * double(worker.tasks.in) / double(total->second)));
+}
+
+QString ProcessTableModel::tasksTooltip(const ipccore::WorkerStatus& worker) const
+{
+    const auto part = poolPart(worker);
+    if (!part)
+        return {};
+    const QLocale locale;
+    const auto n = [&locale](std::uint64_t value) { return locale.toString(qulonglong(value)); };
+    const QString name = QString::fromStdString(worker.name);
+    const ipccore::TaskCounts& t = worker.tasks;
+    QStringList lines;
+    if (part->caller) {
+        lines << tr("%1 submitted %2 tasks and collected %3 of their results (each task counted once).")
+                     .arg(name, n(t.out), n(t.in));
+        lines << tr("Out of order: %1 results came back before an earlier task's (apply_async hands them over as "
+                    "they come; map waits and returns them in order).")
+                     .arg(n(t.outOfOrder));
+        if (t.duplicated > 0 || t.stray > 0)
+            lines << tr("Wrong: %1 results for a task already answered, %2 for no task of the current call.")
+                         .arg(n(t.duplicated), n(t.stray));
+        return lines.join(QLatin1Char('\n'));
+    }
+    const auto total = m_poolTotals.find(part->taskObject);
+    QString share;
+    if (total != m_poolTotals.end() && total->second > 0)
+        share = tr(" (%1% of the tasks the pool's workers took)")
+                    .arg(100.0 * double(t.in) / double(total->second), 0, 'f', 1);
+    lines << tr("%1 took %2 tasks%3, answered %4 and holds %5 now.").arg(name, n(t.in), share, n(t.out)).arg(t.inHand);
+    lines << tr("Tasks in hand die with the process if it is killed: the call waiting for their results never "
+                "finishes, as Python's Pool.map hangs.");
+    if (t.dropped > 0)
+        lines << tr("Dropped: %1 tasks taken and replaced by new ones before their result was put.").arg(n(t.dropped));
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString ProcessTableModel::widestStepText() const
+{
+    QString widest;
+    for (const auto& [name, program] : m_programs) {
+        for (std::size_t i = 0; i < program.size(); ++i) {
+            const QString text = QStringLiteral("%1/%2 %3")
+                                     .arg(i + 1)
+                                     .arg(program.size())
+                                     .arg(QString::fromStdString(ipccore::stepText(program[i])));
+            if (text.size() > widest.size())
+                widest = text;
+        }
+    }
+    return widest;
+}
+
+bool ProcessTableModel::isColumnUnused(int column) const
+{
+    switch (column) {
+    case TasksColumn:
+        return m_tasksUnused;
+    case SizeColumn:
+        return m_sizeUnused;
+    default:
+        return false;
+    }
+}
+
+void ProcessTableModel::updateUnusedColumns()
+{
+    const bool tasksUnused = m_poolParts.empty() && std::none_of(m_rows.begin(), m_rows.end(), [this](const Row& row) {
+        return poolPart(row.status).has_value();
+    });
+    // A program moves no messages of a size of its own (see display).
+    const bool sizeUnused = m_programsOnly;
+    if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused)
+        return;
+    m_tasksUnused = tasksUnused;
+    m_sizeUnused = sizeUnused;
+    emit unusedColumnsChanged();
 }
 
 QVariant ProcessTableModel::display(const Row& row, int column) const
@@ -159,6 +283,8 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
                 .arg(locale.toString(qulonglong(w.messages)), locale.toString(qulonglong(missed)));
         return locale.toString(qulonglong(w.messages));
     }
+    case TasksColumn:
+        return tasksText(w, m_poolTotals);
     case BlockedColumn:
         return locale.toString(100.0 * w.blockedFraction, 'f', 1);
     case CpuColumn:
@@ -189,6 +315,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
         return row.rate;
     case TotalColumn:
         return qulonglong(w.messages);
+    case TasksColumn:
+        return qulonglong(w.tasks.in); // a pool worker's tasks taken, the caller's collected
     case BlockedColumn:
         return w.blockedFraction;
     case CpuColumn:
@@ -225,6 +353,8 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
         }
         if (column == ExitColumn && !row.status.exitText.empty())
             return exitText(row.status);
+        if (column == TasksColumn)
+            return tasksTooltip(row.status);
         return {};
     case Qt::TextAlignmentRole:
         switch (column) {
@@ -232,6 +362,7 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
         case PpidColumn:
         case RateColumn:
         case TotalColumn:
+        case TasksColumn:
         case BlockedColumn:
         case CpuColumn:
         case RateControlColumn:
@@ -277,6 +408,8 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return m_programsOnly ? tr("passes/s") : tr("msgs/s");
         case TotalColumn:
             return m_programsOnly ? tr("Passes") : tr("Total");
+        case TasksColumn:
+            return tr("Tasks");
         case BlockedColumn:
             return tr("% blocked");
         case CpuColumn:
@@ -300,6 +433,9 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
                       "than a moment (hover for every step)");
         case TotalColumn:
             return tr("Messages moved; for a program, passes through its steps");
+        case TasksColumn:
+            return tr("Pools: a pool worker's tasks taken and its share of all the pool's workers took (the load "
+                      "balance); the caller's tasks whose result came back, of those it submitted (hover for more)");
         case RateColumn:
             return tr("Messages per second over the last second; for a program, passes per second");
         case BlockedColumn:
@@ -324,16 +460,23 @@ void ProcessTableModel::apply(const ipccore::Snapshot& snapshot)
 {
     const std::size_t shown = m_rows.size();
     const std::size_t common = std::min(shown, snapshot.workers.size());
+    // A pool worker's share depends on every worker of its pool: its text is compared with the totals before and
+    // after this snapshot.
+    const PoolTotals before = m_poolTotals;
+    m_poolTotals = poolTotals(snapshot.workers);
     for (std::size_t i = 0; i < common; ++i) {
         Row& row = m_rows[i];
-        const Row before { row.status, RateMeter(), row.rate };
+        const Row old { row.status, RateMeter(), row.rate };
         row.status = snapshot.workers[i];
         row.meter.add(snapshot.t, double(row.status.messages));
         row.rate = row.status.alive ? row.meter.rate() : 0;
         int firstChanged = -1, lastChanged = -1;
         for (int column = 0; column < ColumnCount; ++column) {
-            if (display(before, column) != display(row, column)
-                || (column == StateColumn && before.status.alive != row.status.alive)) {
+            const bool changed = column == TasksColumn
+                ? tasksText(old.status, before) != tasksText(row.status, m_poolTotals)
+                : display(old, column) != display(row, column)
+                    || (column == StateColumn && old.status.alive != row.status.alive);
+            if (changed) {
                 if (firstChanged < 0)
                     firstChanged = column;
                 lastChanged = column;
@@ -357,6 +500,31 @@ void ProcessTableModel::apply(const ipccore::Snapshot& snapshot)
         endRemoveRows();
     }
     updateProgramsOnly();
+    updateUnusedColumns();
+}
+
+void ProcessTableModel::applyFinalCounts(const std::vector<ipccore::WorkerSummary>& workers)
+{
+    // The report lists the workers in the snapshot's order; a name that does not match leaves its row alone.
+    for (std::size_t i = 0; i < m_rows.size() && i < workers.size(); ++i) {
+        ipccore::WorkerStatus& status = m_rows[i].status;
+        const ipccore::WorkerSummary& ended = workers[i];
+        if (ended.name != status.name)
+            continue;
+        status.messages = ended.messages;
+        status.bytes = ended.bytes;
+        status.stepDone = ended.stepDone;
+        status.stepMissed = ended.stepMissed;
+        status.tasks = ended.tasks;
+    }
+    m_poolTotals = poolTotals([this] {
+        std::vector<ipccore::WorkerStatus> statuses;
+        for (const Row& row : m_rows)
+            statuses.push_back(row.status);
+        return statuses;
+    }());
+    if (!m_rows.empty())
+        emit dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
 }
 
 void ProcessTableModel::updateProgramsOnly()
@@ -368,6 +536,7 @@ void ProcessTableModel::updateProgramsOnly()
         return;
     m_programsOnly = programsOnly;
     emit headerDataChanged(Qt::Horizontal, RateColumn, TotalColumn);
+    updateUnusedColumns();
 }
 
 void ProcessTableModel::setPrograms(const ipccore::Scenario& scenario)
@@ -382,6 +551,28 @@ void ProcessTableModel::setPrograms(const ipccore::Scenario& scenario)
         if (worker.role == ipccore::Role::Program)
             m_programs[worker.name] = worker.program;
     }
+    // Pools: the objects map and apply put tasks into, then who calls and who gets from them.
+    m_poolParts.clear();
+    std::set<std::string> taskObjects;
+    for (const auto& [name, program] : m_programs) {
+        for (const ipccore::ProgramStep& step : program) {
+            if (ipccore::isPoolCall(step.op)) {
+                taskObjects.insert(step.object);
+                m_poolParts[name] = { true, step.object };
+            }
+        }
+    }
+    for (const auto& [name, program] : m_programs) {
+        if (m_poolParts.count(name))
+            continue;
+        for (const ipccore::ProgramStep& step : program) {
+            if (step.op == ipccore::StepOp::Get && taskObjects.count(step.object)) {
+                m_poolParts[name] = { false, step.object };
+                break;
+            }
+        }
+    }
+    updateUnusedColumns();
 }
 
 void ProcessTableModel::clear()
@@ -391,7 +582,9 @@ void ProcessTableModel::clear()
     beginRemoveRows({}, 0, int(m_rows.size()) - 1);
     m_rows.clear();
     endRemoveRows();
+    m_poolTotals.clear();
     updateProgramsOnly();
+    updateUnusedColumns();
 }
 
 } // namespace ipcui

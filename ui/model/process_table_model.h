@@ -6,6 +6,11 @@
 //
 // A program worker (Role::Program) shows the step it is on in the Step column; its tooltip lists every step with
 // what it did and the Python line it stands for, from the programs given to setPrograms().
+//
+// Pools (a program that calls map or apply, and the programs that get its tasks): the Tasks column shows a pool
+// worker's tasks taken with its share of all its pool's workers took ("23,488 (25%)", the load balance), and the
+// caller's tasks whose result came back of those it submitted ("93,952 of 94,208"). Columns that no row uses
+// (Tasks without a pool, Size when every row is a program) are reported by isColumnUnused, for the view to hide.
 
 #include "ipccore/runner.h"
 #include "model/rate_meter.h"
@@ -13,6 +18,7 @@
 #include <QAbstractTableModel>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -32,6 +38,7 @@ public:
         StepColumn, // programs: "2/3 write counter[0] +1"
         RateColumn, // msgs/s over the last second
         TotalColumn,
+        TasksColumn, // pools: tasks taken (pool worker) or collected of submitted (caller)
         BlockedColumn,
         CpuColumn,
         RateControlColumn,
@@ -55,6 +62,9 @@ public:
 
     // Applies a snapshot as a diff against the rows shown.
     void apply(const ipccore::Snapshot& snapshot);
+    // The counts of the run's report (passes, steps, a pool's tasks), which the workers made after the last live
+    // sample: the table then agrees with the final ledger. States and exits stay as last sampled.
+    void applyFinalCounts(const std::vector<ipccore::WorkerSummary>& workers);
     // Removes every row (a new run starts).
     void clear();
     // The programs of the run's workers, by worker name: the snapshot names only the step a worker is on, the
@@ -70,7 +80,23 @@ public:
     // producers and consumers.
     static QString stepText(const ipccore::WorkerStatus& worker);
 
+    // Whether no row has anything to show in the column: Tasks when the run has no pool, Size (in bytes per
+    // message) when every row is a program. Emits unusedColumnsChanged when that changes.
+    bool isColumnUnused(int column) const;
+    // The widest step text a row can show ("1/1 map tasks results 256 chunk 32"), for the view to size the column.
+    QString widestStepText() const;
+
+signals:
+    void unusedColumnsChanged();
+
 private:
+    // A program's part in a pool, from its steps: the caller of map or apply, or a worker that gets the tasks.
+    struct PoolPart {
+        bool caller = false;
+        std::string taskObject; // the object the pool's tasks go into: names the pool
+    };
+    using PoolTotals = std::map<std::string, std::uint64_t>; // tasks taken by each pool's workers, by task object
+
     struct Row {
         ipccore::WorkerStatus status;
         RateMeter meter;
@@ -81,12 +107,22 @@ private:
     QString exitText(const ipccore::WorkerStatus& worker) const;
     QString workerStateText(const ipccore::WorkerStatus& worker) const;
     QString programTooltip(const ipccore::WorkerStatus& worker) const;
+    // The worker's part in a pool; without one from setPrograms, judged by its counters. nullopt: no pool.
+    std::optional<PoolPart> poolPart(const ipccore::WorkerStatus& worker) const;
+    PoolTotals poolTotals(const std::vector<ipccore::WorkerStatus>& workers) const;
+    QString tasksText(const ipccore::WorkerStatus& worker, const PoolTotals& totals) const;
+    QString tasksTooltip(const ipccore::WorkerStatus& worker) const;
     void updateProgramsOnly();
+    void updateUnusedColumns();
 
     std::vector<Row> m_rows;
     std::map<std::string, ipccore::ProgramSteps> m_programs; // by worker name
     std::set<std::string> m_semaphoreObjects; // names of the scenario's semaphore objects
+    std::map<std::string, PoolPart> m_poolParts; // by worker name
+    PoolTotals m_poolTotals; // of the rows shown
     bool m_programsOnly = false; // every row is a program: the rate and total headers count passes
+    bool m_tasksUnused = true;
+    bool m_sizeUnused = false;
 };
 
 } // namespace ipcui

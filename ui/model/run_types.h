@@ -26,6 +26,8 @@ struct RunSummary {
     // Every object as the run left it, with its final ledger: the books of a shared array or a semaphore are only
     // judged once every worker has exited, so the window shows these after stop rather than the last live sample.
     std::vector<ipccore::ObjectSummary> objects;
+    // Every worker's final counts (passes, steps, a pool's tasks), counted after the last live sample.
+    std::vector<ipccore::WorkerSummary> workers;
 };
 
 enum class RunState { Idle, Starting, Running, Stopping };

@@ -26,6 +26,8 @@ ipccore::WorkerSpec renamed(ipccore::WorkerSpec worker, const std::string& from,
     for (ipccore::ProgramStep& step : worker.program) {
         if (step.object == from)
             step.object = to;
+        if (step.results == from) // map and apply: where the results come back
+            step.results = to;
     }
     return worker;
 }

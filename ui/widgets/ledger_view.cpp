@@ -19,6 +19,15 @@ QString objectTitle(const LedgerView::ObjectBooks& books)
     return QStringLiteral("%1  (%2)")
         .arg(QString::fromStdString(books.name), QString::fromUtf8(ipccore::traits(books.transport).description));
 }
+
+// A message object has a row of its own only as a pool's task queue; its messages are in the totals.
+bool hasObjectRow(const LedgerView::ObjectBooks& books)
+{
+    return !carriesMessages(books.transport) || books.ledger.pool.present;
+}
+
+constexpr int WideColumns = 3; // tiles per row of the message totals, big
+constexpr int CompactColumns = 4; // with a pool: every tile small
 } // namespace
 
 std::vector<LedgerView::ObjectBooks> LedgerView::booksOf(const ipccore::Snapshot& snapshot)
@@ -35,7 +44,7 @@ std::vector<LedgerView::ObjectBooks> LedgerView::booksOf(const std::vector<ipcco
 {
     std::vector<ObjectBooks> books;
     for (const ipccore::ObjectSummary& object : objects)
-        books.push_back({ object.name, object.transport, object.capacity, object.ledger });
+        books.push_back({ object.name, object.transport, object.capacity, object.ledger, true });
     return books;
 }
 
@@ -66,14 +75,74 @@ LedgerView::LedgerView(QWidget* parent)
                "limit (EMFILE): the counts may balance while work was left undone. Events names each one"),
             true },
     };
-    int i = 0;
-    for (const TileSpec& spec : specs) {
+    for (const TileSpec& spec : specs)
         m_tiles.push_back(makeTile(m_messages, spec));
-        grid->addWidget(m_tiles.back().frame, i / 3, i % 3);
-        ++i;
-    }
+    // Beside a pool's row the four that must stay 0 share a wide tile, so the totals take one row (in flight, which
+    // the objects above show, gives way).
+    m_problems = makeTile(m_messages,
+        { QStringLiteral("problems"), tr("lost · duplicated · corrupt · errors"),
+            tr("Each must stay 0: messages lost, received twice, received with a bad checksum, and failures a worker "
+               "went on after (red when any is not)"),
+            true });
+    layOutMessageTiles();
     layout->addWidget(m_messages);
     clear();
+}
+
+void LedgerView::layOutMessageTiles()
+{
+    auto* grid = static_cast<QGridLayout*>(m_messages->layout());
+    const int columns = m_compact ? CompactColumns : WideColumns;
+    std::vector<const Tile*> shown;
+    for (const Tile& tile : m_tiles) {
+        grid->removeWidget(tile.frame);
+        const bool visible
+            = !m_compact || tile.field == QLatin1String("sent") || tile.field == QLatin1String("received");
+        if (visible)
+            shown.push_back(&tile);
+        tile.frame->setVisible(visible);
+    }
+    grid->removeWidget(m_problems.frame);
+    m_problems.frame->setVisible(m_compact);
+    int i = 0;
+    for (const Tile* tile : shown) {
+        grid->addWidget(tile->frame, i / columns, i % columns);
+        ++i;
+    }
+    if (m_compact)
+        grid->addWidget(m_problems.frame, 0, 2, 1, 2);
+    // Four equal columns for the small tiles; the big ones share the width as they always did.
+    for (int column = 0; column < CompactColumns; ++column)
+        grid->setColumnStretch(column, m_compact ? 1 : 0);
+}
+
+// Small tiles, four to a row, when a pool's row joins the message totals; the big ones otherwise. The object rows
+// are rebuilt by the caller.
+void LedgerView::setCompact(bool compact)
+{
+    if (compact == m_compact)
+        return;
+    m_compact = compact;
+    for (const Tile& tile : m_tiles) {
+        setValueFont(tile);
+        tile.caption->setWordWrap(compact);
+    }
+    m_problems.caption->setWordWrap(compact);
+    setValueFont(m_problems);
+    layOutMessageTiles();
+}
+
+void LedgerView::setValueFont(const Tile& tile) const
+{
+    QFont big = font();
+    big.setPointSizeF(big.pointSizeF() * (m_compact ? 1.25 : 1.8));
+    big.setBold(true);
+    tile.value->setFont(big);
+    QFont caption = font();
+    if (m_compact)
+        caption.setPointSizeF(caption.pointSizeF() * 0.9);
+    tile.caption->setFont(caption);
+    tile.frame->layout()->setContentsMargins(m_compact ? QMargins(6, 2, 6, 2) : QMargins(8, 4, 8, 4));
 }
 
 LedgerView::Tile LedgerView::makeTile(QWidget* parent, const TileSpec& spec) const
@@ -86,16 +155,17 @@ LedgerView::Tile LedgerView::makeTile(QWidget* parent, const TileSpec& spec) con
     layout->setSpacing(0);
     auto* caption = new QLabel(spec.label, frame);
     auto* value = new QLabel(QStringLiteral("0"), frame);
-    QFont big = value->font();
-    big.setPointSizeF(big.pointSizeF() * 1.8);
-    big.setBold(true);
-    value->setFont(big);
     value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     caption->setAlignment(Qt::AlignLeft);
+    // In the small tiles four to a row a long caption ("died with killed workers") wraps rather than widening its
+    // column; the big tiles keep theirs on one line, as they always had.
+    caption->setWordWrap(m_compact);
     layout->addWidget(caption);
     layout->addWidget(value);
     Tile tile { spec.field, value, frame, spec.alarm };
+    tile.caption = caption;
     tile.red = true; // so that the first setTile applies the style
+    setValueFont(tile);
     return tile;
 }
 
@@ -123,6 +193,12 @@ void LedgerView::setLedger(const ipccore::Ledger& ledger)
         qint64(ledger.workerErrors) };
     for (std::size_t i = 0; i < m_tiles.size(); ++i)
         setTile(m_tiles[i], values[i]);
+    const QLocale locale;
+    setTile(m_problems,
+        QStringLiteral("%1 · %2 · %3 · %4")
+            .arg(locale.toString(values[3]), locale.toString(values[4]), locale.toString(values[5]),
+                locale.toString(values[6])),
+        values[3] + values[4] + values[5] + values[6] > 0);
 }
 
 void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool messageObjects)
@@ -130,14 +206,18 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
     m_messages->setVisible(messageObjects);
     std::vector<const ObjectBooks*> shown;
     std::vector<std::string> keys;
+    bool pools = false;
     for (const ObjectBooks& object : books) {
-        if (carriesMessages(object.transport))
+        if (!hasObjectRow(object))
             continue;
         shown.push_back(&object);
-        keys.push_back(object.name + "/" + ipccore::transportName(object.transport));
+        const bool pool = carriesMessages(object.transport);
+        keys.push_back(object.name + "/" + (pool ? "pool" : ipccore::transportName(object.transport)));
+        pools = pools || pool;
     }
     // Rows are rebuilt only when the objects change (a new scenario), not on every sample.
-    if (keys != m_rowKeys) {
+    if (keys != m_rowKeys || pools != m_compact) {
+        setCompact(pools);
         m_rowKeys = keys;
         rebuildObjectRows(shown);
     }
@@ -159,13 +239,57 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     int row = 0;
     for (const ObjectBooks* object : books) {
         const QString name = QString::fromStdString(object->name);
+        const bool pool = carriesMessages(object->transport);
         auto* title = new QLabel(objectTitle(*object), m_objectRows);
         QFont bold = title->font();
         bold.setBold(true);
         title->setFont(bold);
-        grid->addWidget(title, row++, 0, 1, 4);
         std::vector<TileSpec> specs;
-        if (object->transport == ipccore::TransportKind::ShmArray) {
+        if (pool) {
+            // The title, then the CLI report's "Pools" line word for word, so the tiles read as its terms.
+            QFont small = font();
+            small.setPointSizeF(small.pointSizeF() * 0.9);
+            title->setFont(small);
+            title->setObjectName(QStringLiteral("poolEquation"));
+            title->setTextFormat(Qt::RichText);
+            title->setWordWrap(true);
+            title->setText(tr("<b>Pool, in tasks</b> (task queue ‘%1’): submitted = collected + in the task queue + in "
+                              "the result queue + held by stopped workers + died with killed workers + dropped")
+                               .arg(name.toHtmlEscaped()));
+            title->setToolTip(tr("A pool (Python's multiprocessing.Pool) counted in tasks, not messages: a message "
+                                 "carries a chunk of tasks. Every task submitted must come back exactly once, "
+                                 "whichever worker ran it."));
+            const QString prefix = name + QStringLiteral(".pool.");
+            specs = {
+                { prefix + QStringLiteral("submitted"), tr("submitted"),
+                    tr("Tasks the caller of map or apply put into %1 (each message carries a chunk of them)").arg(name),
+                    false },
+                { prefix + QStringLiteral("collected"), tr("collected"),
+                    tr("Distinct tasks whose result came back to the caller"), false },
+                { prefix + QStringLiteral("inTaskQueue"), tr("in task queue"),
+                    tr("Submitted and not yet taken by a pool worker"), false },
+                { prefix + QStringLiteral("inResultQueue"), tr("in result queue"),
+                    tr("Answered by a pool worker and not yet collected"), false },
+                { prefix + QStringLiteral("held"), tr("held by workers"),
+                    tr("Tasks the pool workers hold between their get and their put; at stop, what the stopped "
+                       "workers held (Python's pool.terminate() drops them the same way)"),
+                    false },
+                { prefix + QStringLiteral("died"), tr("died with killed workers"),
+                    tr("Tasks killed pool workers held: their results never come, so the map or apply call waiting "
+                       "for them never finishes (Python's Pool.map hangs; concurrent.futures raises "
+                       "BrokenProcessPool)"),
+                    true },
+                { prefix + QStringLiteral("wrong"), tr("duplicated · stray · dropped"),
+                    tr("Results for a task already answered · results for no task of the current call · tasks a "
+                       "worker took and replaced with new ones before putting their result. Each is a bug: an "
+                       "exact pool has none"),
+                    true },
+                { prefix + QStringLiteral("exact"), tr("exact"),
+                    tr("Judged when the run stops: every task submitted accounted for once, none duplicated, stray "
+                       "or dropped, and the messages left in each queue carry what the counts say"),
+                    false },
+            };
+        } else if (object->transport == ipccore::TransportKind::ShmArray) {
             specs = {
                 { name + QStringLiteral(".increments"), tr("increments made"),
                     tr("What every write added (+N each): the value the counter would have if no update were lost"),
@@ -190,18 +314,71 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
                     false },
             };
         }
+        grid->addWidget(title, row++, 0, 1, 4);
         int column = 0;
         for (const TileSpec& spec : specs) {
+            if (column == CompactColumns) {
+                column = 0;
+                ++row;
+            }
             m_objectTiles.push_back(makeTile(m_objectRows, spec));
             grid->addWidget(m_objectTiles.back().frame, row, column++);
         }
         ++row;
     }
+    if (m_compact) {
+        for (int column = 0; column < CompactColumns; ++column)
+            grid->setColumnStretch(column, 1);
+    }
     static_cast<QVBoxLayout*>(layout())->addWidget(m_objectRows);
+}
+
+void LedgerView::fillPoolRow(const ObjectBooks& books)
+{
+    const QString prefix = QString::fromStdString(books.name) + QStringLiteral(".pool.");
+    const ipccore::PoolLedger& p = books.ledger.pool;
+    const QLocale locale;
+    for (Tile& tile : m_objectTiles) {
+        if (!tile.field.startsWith(prefix))
+            continue;
+        const QString field = tile.field.mid(prefix.size());
+        if (field == QLatin1String("submitted"))
+            setTile(tile, qint64(p.submitted));
+        else if (field == QLatin1String("collected"))
+            setTile(tile, qint64(p.collected));
+        else if (field == QLatin1String("inTaskQueue"))
+            setTile(tile, qint64(p.inTaskQueue));
+        else if (field == QLatin1String("inResultQueue"))
+            setTile(tile, qint64(p.inResultQueue));
+        else if (field == QLatin1String("held")) {
+            // While the run goes these are the tasks in the workers' hands; at stop, what the stopped ones held.
+            const QString caption = books.final ? tr("held at stop") : tr("held by workers");
+            if (tile.caption->text() != caption)
+                tile.caption->setText(caption);
+            setTile(tile, qint64(p.heldAtStop));
+        } else if (field == QLatin1String("died"))
+            setTile(tile, qint64(p.diedWithWorkers));
+        else if (field == QLatin1String("wrong")) {
+            setTile(tile,
+                QStringLiteral("%1 · %2 · %3")
+                    .arg(locale.toString(qulonglong(p.duplicated)), locale.toString(qulonglong(p.stray)),
+                        locale.toString(qulonglong(p.dropped))),
+                p.duplicated + p.stray + p.dropped > 0);
+        } else if (field == QLatin1String("exact")) {
+            if (!books.final)
+                setTile(tile, tr("at stop"), false);
+            else
+                setTile(tile, p.exact ? tr("yes") : tr("NO"), !p.exact);
+        }
+    }
 }
 
 void LedgerView::fillObjectRow(const ObjectBooks& books)
 {
+    if (carriesMessages(books.transport)) {
+        fillPoolRow(books);
+        return;
+    }
     const QString name = QString::fromStdString(books.name) + QLatin1Char('.');
     const ipccore::Ledger& l = books.ledger;
     const QLocale locale;
@@ -235,12 +412,20 @@ void LedgerView::fillObjectRow(const ObjectBooks& books)
 void LedgerView::clear()
 {
     setLedger({});
-    for (Tile& tile : m_objectTiles)
-        setTile(tile, tile.field.endsWith(QLatin1String(".value")) ? QStringLiteral("–") : QStringLiteral("0"), false);
+    for (Tile& tile : m_objectTiles) {
+        QString text = QStringLiteral("0");
+        if (tile.field.endsWith(QLatin1String(".value")) || tile.field.endsWith(QLatin1String(".pool.exact")))
+            text = QStringLiteral("–");
+        else if (tile.field.endsWith(QLatin1String(".pool.wrong")))
+            text = QStringLiteral("0 · 0 · 0");
+        setTile(tile, text, false);
+    }
 }
 
 const LedgerView::Tile* LedgerView::findTile(const QString& field) const
 {
+    if (field == m_problems.field)
+        return &m_problems;
     for (const std::vector<Tile>* tiles : { &m_tiles, &m_objectTiles }) {
         for (const Tile& tile : *tiles) {
             if (tile.field == field)
@@ -254,6 +439,12 @@ QString LedgerView::figure(const QString& field) const
 {
     const Tile* tile = findTile(field);
     return tile ? tile->value->text() : QString();
+}
+
+QString LedgerView::caption(const QString& field) const
+{
+    const Tile* tile = findTile(field);
+    return tile ? tile->caption->text() : QString();
 }
 
 bool LedgerView::messageTotalsShown() const

@@ -5,7 +5,12 @@
 // race or a limit the student should notice. Objects that carry no messages get a row each, in their own terms:
 // a shared array (shm-array) shows the increments made, the counter's value (the sum of its cells) and the lost
 // updates, red when not zero (the point of the counter race); a semaphore shows acquires, releases, timeouts and
-// its value out of its initial permits.
+// its value out of its initial permits. The object a pool's tasks go into gets a row in tasks, as the CLI report's
+// "Pools" table: submitted = collected + in the task queue + in the result queue + held by stopped workers + died
+// with killed workers + dropped; duplicated, stray and dropped tasks are red, and so is a pool not exact at stop.
+// With a pool the tiles are smaller and four to a row, and the message totals take one row: sent, received, and the
+// four that must stay 0 (lost, duplicated, corrupt, worker errors) in one wide tile; the objects above and the
+// events below keep their room.
 
 #include "ipccore/runner.h"
 
@@ -29,6 +34,7 @@ public:
         ipccore::TransportKind transport = ipccore::TransportKind::Mq;
         std::uint32_t capacity = 0; // a semaphore's initial permits
         ipccore::Ledger ledger;
+        bool final = false; // the books at stop (from the Report): a pool's exactness is judged then
     };
     static std::vector<ObjectBooks> booksOf(const ipccore::Snapshot& snapshot);
     static std::vector<ObjectBooks> booksOf(const std::vector<ipccore::ObjectSummary>& objects);
@@ -43,11 +49,19 @@ public:
     void clear();
     // The figure shown for a field, as text; for tests. Message totals: "sent", "received", "inFlight", "lost",
     // "duplicated", "corrupt", "workerErrors". Per object "<object>.<field>": for a shared array "increments",
-    // "cellSum", "lostUpdates"; for a semaphore "acquires", "releases", "timeouts", "value" ("1 of 2 free").
+    // "cellSum", "lostUpdates"; for a semaphore "acquires", "releases", "timeouts", "value" ("1 of 2 free"); for
+    // the object a pool's tasks go into "pool.submitted", "pool.collected", "pool.inTaskQueue",
+    // "pool.inResultQueue", "pool.held" (held by workers now; at stop, by stopped workers), "pool.died",
+    // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "at stop"). With a
+    // pool, "problems" is the tile "0 · 0 · 0 · 0" (lost · duplicated · corrupt · worker errors).
     QString figure(const QString& field) const;
+    // A tile's caption ("held at stop"); for tests.
+    QString caption(const QString& field) const;
     // Whether a tile is shown red; for tests.
     bool isAlarmed(const QString& field) const;
     bool messageTotalsShown() const;
+    // Whether the tiles are drawn small, four to a row (a pool is shown).
+    bool isCompact() const { return m_compact; }
 
 private:
     struct Tile {
@@ -56,6 +70,7 @@ private:
         QWidget* frame = nullptr;
         bool alarm = false; // red when non-zero
         bool red = false;
+        QLabel* caption = nullptr;
     };
     struct TileSpec {
         QString field;
@@ -68,13 +83,19 @@ private:
     void setTile(Tile& tile, qint64 value);
     void rebuildObjectRows(const std::vector<const ObjectBooks*>& books);
     void fillObjectRow(const ObjectBooks& books);
+    void fillPoolRow(const ObjectBooks& books);
+    void setCompact(bool compact);
+    void setValueFont(const Tile& tile) const;
+    void layOutMessageTiles();
     const Tile* findTile(const QString& field) const;
 
     QWidget* m_messages = nullptr;
     std::vector<Tile> m_tiles; // message totals
+    Tile m_problems; // compact: lost, duplicated, corrupt and worker errors in one tile
     QWidget* m_objectRows = nullptr; // rebuilt when the objects change
     std::vector<Tile> m_objectTiles;
-    std::vector<std::string> m_rowKeys; // "<name>/<transport>" of the rows built
+    std::vector<std::string> m_rowKeys; // "<name>/<transport>" of the rows built ("<name>/pool" for a pool's)
+    bool m_compact = false;
 };
 
 } // namespace ipcui

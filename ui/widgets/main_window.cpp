@@ -12,6 +12,8 @@
 #include "widgets/process_panel.h"
 #include "widgets/race_view.h"
 
+#include "ipccore/program.h"
+
 #include <QAction>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -121,6 +123,7 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
         renderNow();
+        m_processModel->applyFinalCounts(summary.workers);
         // The final books: a shared array's lost updates and a semaphore's balance are judged once all have exited.
         m_ledger->setObjectBooks(LedgerView::booksOf(summary.objects), hasMessageObjects(m_session->scenario()));
         logEvent(summary.durationS, int(ipccore::RunEvent::Kind::Info),
@@ -221,6 +224,7 @@ QWidget* MainWindow::buildLiveView()
     scroll->setWidget(m_objectView);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    m_objectsScroll = scroll;
     objectsLayout->addWidget(scroll);
     leftLayout->addWidget(objectsBox, 3);
 
@@ -238,7 +242,7 @@ QWidget* MainWindow::buildLiveView()
     m_events->setObjectName(QStringLiteral("eventLog"));
     m_events->setReadOnly(true);
     m_events->setMaximumBlockCount(1000);
-    m_events->setMinimumHeight(60);
+    m_events->setMinimumHeight(m_events->fontMetrics().lineSpacing() * 2 + 12); // two lines when room is short
     eventsLayout->addWidget(m_events);
     leftLayout->addWidget(eventsBox, 1);
 
@@ -306,9 +310,20 @@ void MainWindow::onScenarioChanged()
 
 void MainWindow::showIdleLedger()
 {
+    const ipccore::Scenario& scenario = m_document->scenario();
     std::vector<LedgerView::ObjectBooks> books;
-    for (const ipccore::ObjectSpec& spec : m_document->scenario().objects)
+    for (const ipccore::ObjectSpec& spec : scenario.objects) {
         books.push_back({ spec.name, spec.transport, spec.capacity, {} });
+        // The pool's row shows before the run, as the other objects' rows do: the tasks of map and apply go here.
+        books.back().ledger.pool.present
+            = std::any_of(scenario.workers.begin(), scenario.workers.end(), [&spec](const ipccore::WorkerSpec& worker) {
+                  return worker.role == ipccore::Role::Program
+                      && std::any_of(
+                          worker.program.begin(), worker.program.end(), [&spec](const ipccore::ProgramStep& s) {
+                              return ipccore::isPoolCall(s.op) && s.object == spec.name;
+                          });
+              });
+    }
     m_ledger->clear();
     m_ledger->setObjectBooks(books, hasMessageObjects(m_document->scenario()));
 }
@@ -336,6 +351,9 @@ void MainWindow::showIdleObjects()
         objects.push_back(std::move(status));
     }
     m_objectView->setObjects(objects, false);
+    // The objects show whole before the events get room (a pool's two queues, queue-timeouts' two); beyond about
+    // two cards the panel scrolls.
+    m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), 180));
 }
 
 void MainWindow::showRace()

@@ -111,6 +111,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     QGroupBox* m_objectsBox = nullptr;
     ObjectView* m_objectView = nullptr;
+    QWidget* m_objectsScroll = nullptr;
     LedgerView* m_ledger = nullptr;
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;

@@ -13,9 +13,6 @@ namespace ipcui {
 
 namespace {
 constexpr int Margin = 8;
-constexpr int CardGap = 10;
-constexpr int HeaderHeight = 34;
-constexpr int SlotAreaHeight = 60;
 constexpr int SemRowHeight = 66;
 constexpr int SemTileWidth = 120;
 constexpr int SemTileGap = 8;
@@ -69,17 +66,27 @@ bool ObjectView::hasSemaphoreTiles(const ipccore::ObjectStatus& object)
     return !object.semaphores.empty() && object.transport != ipccore::TransportKind::Semaphore;
 }
 
+// One object gets tall cards; with two or more (a pool's task and result queues) the cards are lower, so that both
+// show in the panel without scrolling while the ledger below keeps its rows.
+ObjectView::Metrics ObjectView::metrics() const
+{
+    if (m_objects.size() < 2)
+        return { 8, 10, 34, 60 };
+    return { 5, 6, 28, 26 };
+}
+
 int ObjectView::cardHeight(const ipccore::ObjectStatus& object) const
 {
-    const int semaphores = hasSemaphoreTiles(object) ? SemRowHeight + Margin : 0;
-    return HeaderHeight + SlotAreaHeight + semaphores + 3 * Margin;
+    const Metrics m = metrics();
+    const int semaphores = hasSemaphoreTiles(object) ? SemRowHeight + m.margin : 0;
+    return m.header + m.slotArea + semaphores + 3 * m.margin;
 }
 
 QSize ObjectView::sizeHint() const
 {
-    int height = Margin;
+    int height = metrics().margin;
     for (const ipccore::ObjectStatus& object : m_objects)
-        height += cardHeight(object) + CardGap;
+        height += cardHeight(object) + metrics().gap;
     return { 460, std::max(height, 120) };
 }
 
@@ -98,11 +105,11 @@ void ObjectView::paintEvent(QPaintEvent*)
         painter.drawText(rect(), Qt::AlignCenter, tr("No IPC objects in this experiment."));
         return;
     }
-    int y = Margin;
+    int y = metrics().margin;
     for (const ipccore::ObjectStatus& object : m_objects) {
         const QRect card(Margin, y, width() - 2 * Margin, cardHeight(object));
         paintObject(painter, card, object);
-        y += cardHeight(object) + CardGap;
+        y += cardHeight(object) + metrics().gap;
     }
 }
 
@@ -113,7 +120,8 @@ QRect ObjectView::paintCard(
     painter.setBrush(QColor(0xfa, 0xfb, 0xfc));
     painter.drawRoundedRect(card, 6, 6);
 
-    const QRect header(card.left() + Margin, card.top() + Margin, card.width() - 2 * Margin, HeaderHeight);
+    const QRect header(
+        card.left() + Margin, card.top() + metrics().margin, card.width() - 2 * Margin, metrics().header);
     const QFont nameFont = bigFont(1.5);
     painter.setFont(nameFont);
     painter.setPen(Colors::Outline);
@@ -199,7 +207,8 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
     if (live && n > 1)
         figure = tr("sum %1").arg(QLocale().toString(qlonglong(sum)));
     const QRect header = paintCard(painter, card, object, figure, false);
-    const QRect area(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
+    const QRect area(
+        card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     const QString name = QString::fromStdString(object.name);
     const auto valueText = [&](int i) {
         return live && i < int(object.cells.size()) ? QLocale().toString(qlonglong(object.cells[std::size_t(i)]))
@@ -235,7 +244,8 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
             tr("%1[0..%2] = %3, … (hover for all)").arg(name).arg(n - 1).arg(values.join(QStringLiteral(", "))));
     }
     if (hasSemaphoreTiles(object))
-        paintSemaphoreTiles(painter, QRect(area.left(), area.bottom() + Margin, area.width(), SemRowHeight), object);
+        paintSemaphoreTiles(
+            painter, QRect(area.left(), area.bottom() + metrics().margin, area.width(), SemRowHeight), object);
 }
 
 // A semaphore: "1 of 2 permits free" and one token per permit, filled while free. At 0 it is red: the next
@@ -249,7 +259,8 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
     const QString figure
         = live ? tr("%1 of %2 permits free").arg(value).arg(n) : (n == 1 ? tr("1 permit") : tr("%1 permits").arg(n));
     const QRect header = paintCard(painter, card, object, figure, zero);
-    const QRect area(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
+    const QRect area(
+        card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     const QColor fill = Colors::Ok;
     if (n <= MaxCells) {
         const int gap = n > 24 ? 2 : 6;
@@ -307,7 +318,7 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         badgeFont.setBold(true);
         badgeFont.setPointSizeF(font().pointSizeF() * 1.15);
         const int w = QFontMetrics(badgeFont).horizontalAdvance(badge) + 16;
-        const QRect badgeRect(header.right() - figureWidth - 10 - w, header.top() + 3, w, HeaderHeight - 6);
+        const QRect badgeRect(header.right() - figureWidth - 10 - w, header.top() + 3, w, header.height() - 6);
         painter.setPen(Qt::NoPen);
         painter.setBrush(full ? Colors::Full : QColor(0x90, 0xa4, 0xae));
         painter.drawRoundedRect(badgeRect, 4, 4);
@@ -317,10 +328,12 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
     }
 
     // Semaphores get their own row under the slots, so the slots can use the whole width.
-    const QRect slotArea(card.left() + Margin, header.bottom() + Margin, card.width() - 2 * Margin, SlotAreaHeight);
+    const int slotAreaHeight = metrics().slotArea;
+    const QRect slotArea(
+        card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, slotAreaHeight);
     if (hasSemaphoreTiles(object))
-        paintSemaphoreTiles(
-            painter, QRect(slotArea.left(), slotArea.bottom() + Margin, slotArea.width(), SemRowHeight), object);
+        paintSemaphoreTiles(painter,
+            QRect(slotArea.left(), slotArea.bottom() + metrics().margin, slotArea.width(), SemRowHeight), object);
 
     // Slots.
     painter.setFont(font());
@@ -340,8 +353,8 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
     if (n <= MaxCells) {
         const int gap = n > 24 ? 2 : 4;
         const int cellW = std::clamp((slotArea.width() - (n - 1) * gap) / n, 4, 72);
-        const int cellH = SlotAreaHeight - 6;
-        const int top = slotArea.top() + (SlotAreaHeight - cellH) / 2;
+        const int cellH = slotAreaHeight - 6;
+        const int top = slotArea.top() + (slotAreaHeight - cellH) / 2;
         for (int i = 0; i < n; ++i) {
             const QRect cell(slotArea.left() + i * (cellW + gap), top, cellW, cellH);
             painter.setPen(QPen(m_live ? Colors::Outline : Colors::Muted, cellW > 12 ? 2 : 1));
@@ -349,7 +362,7 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
             painter.drawRoundedRect(cell, 3, 3);
         }
     } else {
-        const QRect bar(slotArea.left(), slotArea.top() + 8, slotArea.width(), SlotAreaHeight - 16);
+        const QRect bar(slotArea.left(), slotArea.top() + 8, slotArea.width(), slotAreaHeight - 16);
         painter.setPen(QPen(Colors::Outline, 2));
         painter.setBrush(Colors::EmptySlot);
         painter.drawRoundedRect(bar, 3, 3);
@@ -376,14 +389,14 @@ bool ObjectView::event(QEvent* event)
 
 QString ObjectView::tooltipAt(const QPoint& pos) const
 {
-    int top = Margin;
+    int top = metrics().margin;
     const ipccore::ObjectStatus* found = nullptr;
     for (const ipccore::ObjectStatus& candidate : m_objects) {
         if (pos.y() >= top && pos.y() < top + cardHeight(candidate)) {
             found = &candidate;
             break;
         }
-        top += cardHeight(candidate) + CardGap;
+        top += cardHeight(candidate) + metrics().gap;
     }
     if (!found)
         return {};

@@ -4,7 +4,7 @@
 // semaphore as a tile with its value. Programs' objects are drawn in their own terms: a shared array (shm-array)
 // as its cells' values ("counter[0] = 12105") and its lock, a named semaphore as "1 of 2 permits free" with one
 // token per permit. Built for a projector: big type, solid colours, and the two states students
-// must spot (a full queue, a semaphore at zero) in red with a word on them.
+// must spot (a full queue, a semaphore at zero) in red with a word on them. Two or more objects get lower cards.
 
 #include "ipccore/runner.h"
 
@@ -31,6 +31,13 @@ protected:
     bool event(QEvent* event) override;
 
 private:
+    struct Metrics {
+        int margin; // above and below the header and the slots
+        int gap; // between cards
+        int header;
+        int slotArea; // the height of the slots (cells, permits)
+    };
+    Metrics metrics() const;
     static bool hasSemaphoreTiles(const ipccore::ObjectStatus& object);
     int cardHeight(const ipccore::ObjectStatus& object) const;
     QFont bigFont(double scale) const;

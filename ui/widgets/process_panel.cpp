@@ -130,10 +130,20 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->setAlternatingRowColors(true);
     const QFontMetrics fm = m_table->fontMetrics();
     // Characters per column, in ProcessTableModel::Column order; Exit takes the rest.
-    const int widths[] = { 12, 8, 8, 9, 22, 23, 25, 9, 17, 10, 7, 10, 8 };
+    const int widths[] = { 12, 8, 8, 9, 22, 23, 25, 9, 17, 19, 10, 7, 10, 8 };
     static_assert(std::size(widths) == ProcessTableModel::ExitColumn);
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
+    // An average character is narrower than "consumer"'s: the role column fits its longest word.
+    int roleWidth = 0;
+    for (const ipccore::Role role : { ipccore::Role::Producer, ipccore::Role::Consumer, ipccore::Role::Program })
+        roleWidth = std::max(roleWidth, fm.horizontalAdvance(ProcessTableModel::roleText(role)));
+    m_table->setColumnWidth(
+        ProcessTableModel::RoleColumn, std::max(m_table->columnWidth(ProcessTableModel::RoleColumn), roleWidth + 16));
+    // Exit stretches over what is left; set small, so that it never pushes the table into scrolling sideways.
+    m_table->setColumnWidth(ProcessTableModel::ExitColumn, fm.horizontalAdvance(QStringLiteral("Exit")) + 24);
+    m_defaultStepWidth = m_table->columnWidth(ProcessTableModel::StepColumn);
+    m_defaultTransportWidth = m_table->columnWidth(ProcessTableModel::TransportColumn);
     layout->addWidget(m_table, 1);
 
     connect(m_addProducer, &QPushButton::clicked, this,
@@ -169,9 +179,39 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         loadControlsFromSelection();
         updateActions();
     });
-    connect(model, &QAbstractItemModel::rowsInserted, this, &ProcessPanel::updateActions);
+    connect(model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex&, int first) {
+        updateActions();
+        if (first == 0) // a new run: its steps may be longer than the last one's, its objects shorter
+            fitColumnsToRun();
+    });
     connect(model, &QAbstractItemModel::rowsRemoved, this, &ProcessPanel::updateActions);
+    connect(model, &ProcessTableModel::unusedColumnsChanged, this, &ProcessPanel::hideUnusedColumns);
+    hideUnusedColumns();
     updateActions();
+}
+
+// Tasks only for a pool, Size only for workers that send messages of a size.
+void ProcessPanel::hideUnusedColumns()
+{
+    for (const int column : { int(ProcessTableModel::TasksColumn), int(ProcessTableModel::SizeColumn) })
+        m_table->setColumnHidden(column, m_model->isColumnUnused(column));
+}
+
+// The Step column as wide as the longest step of the run's programs ("1/1 map tasks results 256 chunk 32"), so the
+// step a process is on reads whole, never narrower than its default; the Transport column no wider than the run's
+// objects need ("tasks, results"), which leaves the room to a pool's Tasks column.
+void ProcessPanel::fitColumnsToRun()
+{
+    // A step that lasts shows for how long, "(12.5 s)", elided at the right if it must: the step itself reads.
+    const int needed = m_table->fontMetrics().horizontalAdvance(m_model->widestStepText()) + 14;
+    m_table->setColumnWidth(ProcessTableModel::StepColumn, std::max(m_defaultStepWidth, needed));
+    int transport = m_table->horizontalHeader()->sectionSizeHint(ProcessTableModel::TransportColumn);
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        transport = std::max(transport,
+            m_table->fontMetrics().horizontalAdvance(
+                m_model->index(row, ProcessTableModel::TransportColumn).data().toString())
+                + 14);
+    m_table->setColumnWidth(ProcessTableModel::TransportColumn, std::min(m_defaultTransportWidth, transport));
 }
 
 QList<int> ProcessPanel::selectedWorkers() const

@@ -46,6 +46,8 @@ signals:
 private:
     void updateActions();
     void loadControlsFromSelection();
+    void hideUnusedColumns();
+    void fitColumnsToRun();
 
     ProcessTableModel* m_model;
     QTableView* m_table;
@@ -59,6 +61,8 @@ private:
     QDoubleSpinBox* m_rate;
     QSpinBox* m_size;
     QSpinBox* m_work;
+    int m_defaultStepWidth = 0;
+    int m_defaultTransportWidth = 0;
     bool m_active = false;
     bool m_loading = false;
 };

@@ -61,8 +61,13 @@ WorkerDialog::WorkerDialog(
     m_program->setObjectName(QStringLiteral("program"));
     m_program->setPlaceholderText(tr("One step per line, e.g.\nacquire counter\nread counter[0]\nwork 20us\n"
                                      "write counter[0] +1\nrelease counter"));
-    m_program->setToolTip(tr("Steps: acquire OBJ [timeout, e.g. 100ms], release OBJ, read OBJ[CELL], "
-                             "write OBJ[CELL] +N, work USus. The process repeats them in order."));
+    m_program->setToolTip(
+        tr("Steps: acquire OBJ [timeout, e.g. 100ms], release OBJ, read OBJ[CELL], "
+           "write OBJ[CELL] +N, put OBJ [timeout] [prio N], get OBJ [timeout], work USus [each], "
+           "map TASKS RESULTS N [chunk K], apply TASKS RESULTS N. The process repeats them in order.\n"
+           "A pool: the caller is one line, \"map tasks results 256 chunk 32\" (pool.map(f, "
+           "range(256), chunksize=32)); each pool worker is \"get tasks\", \"work 10us each\", "
+           "\"put results\"."));
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     m_program->setFont(mono);

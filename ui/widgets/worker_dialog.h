@@ -2,7 +2,9 @@
 
 // Add or edit one worker, validated live like ObjectDialog (ScenarioDocument::checkWorker, which asks ipccore).
 // A producer or consumer uses one object; a program has no object field but a text box with one step per line
-// ("read counter[0]"), each line parsed with ipccore::parseStepText and a bad one named beside the box.
+// ("read counter[0]"), each line parsed with ipccore::parseStepText and a bad one named beside the box. Pools are
+// steps like the others: "map tasks results 256 chunk 32" or "apply tasks results 64" for the caller, and "get tasks",
+// "work 10us each", "put results" for a pool worker.
 
 #include "ipccore/scenario.h"
 
