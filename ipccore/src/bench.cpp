@@ -42,8 +42,7 @@ constexpr double SamplerHz = 1000;
 
 const std::vector<TransportKind>& allTransports()
 {
-    static const std::vector<TransportKind> all = queueingTransports();
-    return all;
+    return benchTransports();
 }
 
 Error badOption(const std::string& option, const std::string& text)
@@ -415,6 +414,19 @@ void evaluateGoals(BenchReport& r)
 }
 
 } // namespace
+
+const std::vector<TransportKind>& benchTransports()
+{
+    static const std::vector<TransportKind> all = [] {
+        std::vector<TransportKind> kinds;
+        for (TransportKind t : queueingTransports()) {
+            if (!traits(t).anonymous)
+                kinds.push_back(t);
+        }
+        return kinds;
+    }();
+    return all;
+}
 
 Status validateBenchOptions(const BenchOptions& o)
 {

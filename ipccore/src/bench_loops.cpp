@@ -751,6 +751,8 @@ const char* baselineName(TransportKind transport)
     case TransportKind::ShmSpsc:
         return "bare lock-free SPSC ring";
     case TransportKind::ShmValue:
+    case TransportKind::Pipe:
+    case TransportKind::SocketPair:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
         break;
@@ -773,6 +775,8 @@ Result<double> measureBare(
     case TransportKind::ShmSpsc:
         return bareRing(false, size, messages, cancel);
     case TransportKind::ShmValue:
+    case TransportKind::Pipe:
+    case TransportKind::SocketPair:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
         break;

@@ -28,6 +28,8 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
         return detail::spscFamily();
     case TransportKind::Fifo:
     case TransportKind::Socket:
+    case TransportKind::Pipe:
+    case TransportKind::SocketPair:
         return detail::streamFamily();
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:

@@ -149,6 +149,8 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
+        // A socketpair: the worker holding each end (an index into workers; SIZE_MAX, or a dead worker: free).
+        std::size_t endHolder[2] = { SIZE_MAX, SIZE_MAX };
         std::uint64_t lockTakenSinceNs = 0; // since when the lock has looked stuck (see repairDeadHolders); 0 = not
         std::uint64_t lockProgressAtStart = 0;
         bool frozenReported = false;
@@ -273,14 +275,36 @@ struct Runner::Impl {
         args.capacity = obj.spec.capacity;
         args.spec = spec;
         args.telemetry = options.telemetry;
-        if (spec.role == Role::Program) {
-            for (const std::string& name : w.usedObjects)
-                args.bindings.push_back({ name, objects[objectIndex(name)].address });
+        // Descriptors the child inherits, as 3, 4, ...: a socket consumer's listener, and the end of each
+        // anonymous pipe or socketpair it uses (its address then names that descriptor, "fd:N").
+        std::vector<int> inherit;
+        auto handOver = [&](int fd) {
+            inherit.push_back(fd);
+            return "fd:" + std::to_string(2 + inherit.size());
+        };
+        if (spec.role == Role::Consumer && obj.channel->listenFd() >= 0) {
+            handOver(obj.channel->listenFd());
+            args.listenFd = 3;
         }
-        const int inheritFd = (spec.role == Role::Consumer) ? obj.channel->listenFd() : -1;
-        constexpr int ChildListenFd = 3;
-        if (inheritFd >= 0)
-            args.listenFd = ChildListenFd;
+        if (spec.role == Role::Program) {
+            for (const std::string& name : w.usedObjects) {
+                const std::size_t at = objectIndex(name);
+                ChannelAddress address = objects[at].address;
+                if (traits(address.transport).anonymous) {
+                    auto end = takeEnd(at, spec.role);
+                    if (!end)
+                        return end.error();
+                    address.name = handOver(objects[at].channel->endFd(spec.role, *end));
+                }
+                args.bindings.push_back({ name, address });
+            }
+        } else if (traits(obj.spec.transport).anonymous) {
+            auto end = takeEnd(w.object, spec.role);
+            if (!end)
+                return end.error();
+            args.object = handOver(obj.channel->endFd(spec.role, *end));
+        }
+        std::vector<int> parked(inherit.size(), -1); // the child's copies above the targets, while it moves them
 
         // Everything the child needs is prepared before fork: after fork only async-signal-safe calls are made.
         const std::vector<std::string> argvStrings = workerCommandLine(workerPath, args);
@@ -305,11 +329,18 @@ struct Runner::Impl {
                     sigaction(sig, &dfl, nullptr);
             }
             sigprocmask(SIG_SETMASK, &none, nullptr);
-            if (inheritFd >= 0) {
-                if (inheritFd == ChildListenFd)
-                    fcntl(ChildListenFd, F_SETFD, 0);
-                else
-                    dup2(inheritFd, ChildListenFd); // the copy has no close-on-exec flag
+            // First every inherited descriptor goes above 3..3+n (close-on-exec), so that moving one to its target
+            // cannot close another still to be moved; then each goes to its target, where the copy made by dup2
+            // has no close-on-exec flag.
+            const int n = int(inherit.size());
+            for (int k = 0; k < n; ++k) {
+                parked[std::size_t(k)] = fcntl(inherit[std::size_t(k)], F_DUPFD_CLOEXEC, 3 + n);
+                if (parked[std::size_t(k)] < 0)
+                    _exit(126);
+            }
+            for (int k = 0; k < n; ++k) {
+                if (dup2(parked[std::size_t(k)], 3 + k) < 0)
+                    _exit(126);
             }
             // Die with the controller, even when stopped (SIGKILL also ends a SIGSTOPped worker).
             prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -399,6 +430,27 @@ struct Runner::Impl {
                 held.pop_back();
         }
         return held.empty() ? objects.size() : objectIndex(held.back());
+    }
+
+    // Which end of an anonymous object the worker about to be started gets. A pipe's end follows the role; a
+    // socketpair's is one no live worker holds (a consumer prefers end 1, anyone else end 0), so a worker started
+    // in place of a dead one takes over its end, with whatever waits there.
+    Result<int> takeEnd(std::size_t objectIndex, Role role)
+    {
+        ObjectRuntime& o = objects[objectIndex];
+        if (o.spec.transport != TransportKind::SocketPair)
+            return 0;
+        const int preferred = role == Role::Consumer ? 1 : 0;
+        for (const int end : { preferred, 1 - preferred }) {
+            const std::size_t holder = o.endHolder[end];
+            if (holder < workers.size() && workers[holder].alive)
+                continue;
+            o.endHolder[end] = workers.size(); // the index the new worker will have
+            return end;
+        }
+        return detail::makeError(ErrorCode::LimitReached, "start worker", o.spec.name,
+            "Both ends of the socketpair '" + o.spec.name
+                + "' are held by running processes; a socketpair connects exactly two. Stop one of them first");
     }
 
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
@@ -918,7 +970,9 @@ struct Runner::Impl {
                         p.mayHaveTakenUncounted = w.heldMessages;
                         // The rest of the frame it was reading stays in the pipe; the next reader skips those
                         // bytes and reports one damaged frame, which is the one the dead reader held.
-                        p.diedMidFrame = o.spec.transport == TransportKind::Fifo && w.heldMessages > 0;
+                        p.diedMidFrame
+                            = (o.spec.transport == TransportKind::Fifo || o.spec.transport == TransportKind::Pipe)
+                            && w.heldMessages > 0;
                     }
                 }
             }

@@ -92,6 +92,8 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
         return std::uint64_t(o.capacity) * sizeof(std::int64_t);
     case TransportKind::Fifo:
     case TransportKind::Socket:
+    case TransportKind::Pipe:
+    case TransportKind::SocketPair:
     case TransportKind::Semaphore:
         return 0;
     }
@@ -119,6 +121,8 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     case TransportKind::Mq:
     case TransportKind::Fifo:
     case TransportKind::Socket:
+    case TransportKind::Pipe:
+    case TransportKind::SocketPair:
         return 0;
     }
     // Each named semaphore is a small file in /dev/shm, and tmpfs gives every file at least one page.
@@ -203,6 +207,23 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
             return bad(".message_size",
                 std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxStreamMessageSize));
+        break;
+    case TransportKind::Pipe:
+        // Up to PIPE_BUF the kernel writes a message whole or not at all, so a producer killed in a write never
+        // leaves half a message in the pipe for the consumer to stumble on.
+        if (o.messageSize < minSize || o.messageSize > PipeAtomicBytes)
+            return bad(".message_size",
+                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(PipeAtomicBytes) + " (PIPE_BUF: a pipe writes at most that much in one piece)");
+        break;
+    case TransportKind::SocketPair:
+        // Each message is one record; the default socket buffer (/proc/sys/net/core/wmem_default, 208 KiB)
+        // holds a few of the largest.
+        if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxRecordMessageSize)
+            return bad(".message_size",
+                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(ScenarioLimits::MaxRecordMessageSize)
+                    + " (a socketpair sends each message as one record)");
         break;
     case TransportKind::ShmRing:
     case TransportKind::ShmSpsc:
@@ -380,11 +401,11 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             // These transports keep whole messages and need nothing handed over at start (a socket consumer needs
             // the runner's listening descriptor, a FIFO reader reads ahead), which is what program steps support.
             const bool supported = o.transport == TransportKind::Mq || o.transport == TransportKind::ShmRing
-                || o.transport == TransportKind::ShmSpsc;
+                || o.transport == TransportKind::ShmSpsc || o.transport == TransportKind::SocketPair;
             if (!supported)
                 return bad(sf,
-                    text + "a program can put into and get from an mq, shm-ring or shm-spsc; '" + o.name + "' is a "
-                        + traits(o.transport).description
+                    text + "a program can put into and get from an mq, shm-ring, shm-spsc or socketpair; '" + o.name
+                        + "' is a " + traits(o.transport).description
                         + (traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
                                 : o.transport == TransportKind::ShmArray
                                 ? " (use read, write, acquire and release on it)"
@@ -529,7 +550,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
     }
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];
-        int producers = 0, consumers = 0;
+        int producers = 0, consumers = 0, ends = 0;
         bool poolResults = false; // a map or apply collects its results here
         for (const WorkerSpec& w : s.workers) {
             if (w.role == Role::Program) {
@@ -543,11 +564,21 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                     gets = gets || (step.op == StepOp::Get && step.object == o.name)
                         || (isPoolCall(step.op) && step.results == o.name);
                 }
-                producers += puts;
-                consumers += gets;
-            } else if (w.object == o.name)
+                if (traits(o.transport).duplex)
+                    ends += puts || gets; // one end, both ways
+                else {
+                    producers += puts;
+                    consumers += gets;
+                }
+            } else if (w.object == o.name) {
                 (w.role == Role::Producer ? producers : consumers)++;
+                ends += traits(o.transport).duplex;
+            }
         }
+        if (ends > 2)
+            return bad("objects[" + std::to_string(i) + "]",
+                "'" + o.name + "' is a socketpair: it has two ends, each held by one process, and "
+                    + std::to_string(ends) + " workers use it. Use socket or mq for more");
         const std::string f = "objects[" + std::to_string(i) + "]";
         if (poolResults && consumers > 1)
             return bad(f,

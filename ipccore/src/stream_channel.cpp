@@ -1,5 +1,7 @@
-// Byte streams: a named pipe (FIFO) and a Unix domain stream socket. Frames are found again by their headers;
-// a consumer reads ahead into its own buffer.
+// Byte streams: a named pipe (FIFO), a Unix domain stream socket and an anonymous pipe; and a socketpair, whose
+// records are whole messages. Frames are found again by their headers; a consumer reads ahead into its own buffer.
+// The anonymous ones (pipe, socketpair) have no name: the runner makes the descriptors and each worker inherits the
+// end it uses, named "fd:N" in its address.
 
 #include "channel_family.h"
 
@@ -9,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <unistd.h>
@@ -87,10 +90,13 @@ private:
 // What sits in that buffer is gone if the process is killed; given hooks, the reader keeps them told how much.
 class FrameReader {
 public:
-    FrameReader(Stream stream, std::size_t maxFrame)
+    // records: each read() returns one whole message (a SOCK_SEQPACKET socket), so a read is never cut short to
+    // limit the read-ahead (the rest of a record would be lost), and there is no read-ahead beyond it anyway.
+    FrameReader(Stream stream, std::size_t maxFrame, bool records = false)
         : m_stream(std::move(stream))
         , m_maxFrame(maxFrame)
         , m_buffer(streamReadAheadBytes(maxFrame))
+        , m_records(records)
     { }
 
     enum class Fill { Data, Empty, Ended };
@@ -208,7 +214,7 @@ private:
     // begun frame, plus one smallest frame's worth per frame still wanted, so no more frames than that can begin.
     std::size_t readLimit(std::uint64_t wanted) const
     {
-        if (wanted == 0)
+        if (wanted == 0 || m_records)
             return SIZE_MAX;
         const std::uint64_t more = wanted > m_ahead ? wanted - m_ahead : 0;
         return restOfBegunFrame()
@@ -291,12 +297,13 @@ private:
     std::uint32_t m_ahead = 0; // frames whole or begun between m_begin and m_end (an upper bound while resyncing)
     bool m_resyncing = false;
     std::uint64_t m_skipped = 0;
+    bool m_records = false;
 };
 
 class FifoConsumer final : public ConsumerEndpoint {
 public:
-    FifoConsumer(Stream stream, std::size_t maxFrame)
-        : m_reader(std::move(stream), maxFrame)
+    FifoConsumer(Stream stream, std::size_t maxFrame, bool records = false)
+        : m_reader(std::move(stream), maxFrame, records)
     { }
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
@@ -482,11 +489,79 @@ private:
     FileDescriptor m_listener;
 };
 
+// An anonymous pipe or socketpair, kept open by the runner for the whole run: what a dead worker's end held stays
+// there for the next one and is counted at stop, and nobody sees end of stream or EPIPE because a worker died (as
+// in Python when the parent keeps both ends of a Pipe open).
+class AnonymousObject final : public ChannelObject {
+public:
+    AnonymousObject(ChannelAddress address, FileDescriptor end0, FileDescriptor end1)
+        : ChannelObject(std::move(address))
+        , m_ends { std::move(end0), std::move(end1) }
+    { }
+    std::int64_t depth() override { return -1; }
+    bool pipe() const { return m_address.transport == TransportKind::Pipe; }
+    std::int64_t bytesQueued() const override
+    {
+        int bytes = 0;
+        return pipe() && ioctl(m_ends[0].get(), FIONREAD, &bytes) == 0 ? bytes : -1;
+    }
+    std::int64_t byteCapacity() const override { return pipe() ? fcntl(m_ends[0].get(), F_GETPIPE_SZ) : 0; }
+    // A pipe's data waits at its read end; a socketpair's at each end, sent from the other.
+    std::uint64_t drainLeftovers() override
+    {
+        return countFrames(m_ends[0].get()) + (pipe() ? 0 : countFrames(m_ends[1].get()));
+    }
+    int endFd(Role role, int end) const override
+    {
+        if (pipe())
+            return m_ends[role == Role::Producer ? 1 : 0].get();
+        return end == 0 || end == 1 ? m_ends[end].get() : -1;
+    }
+
+private:
+    FileDescriptor m_ends[2]; // pipe: read, write; socketpair: end 0, end 1
+};
+
+// The descriptor an anonymous transport's address names ("fd:N"), duplicated so the endpoint owns its own copy.
+Result<Stream> inheritedEnd(const ChannelAddress& a)
+{
+    int fd = -1;
+    if (a.name.rfind("fd:", 0) == 0) {
+        char* end = nullptr;
+        const long n = std::strtol(a.name.c_str() + 3, &end, 10);
+        if (end && *end == '\0' && n >= 0 && n < 1 << 20)
+            fd = int(n);
+    }
+    if (fd < 0)
+        return detail::makeError(ErrorCode::InvalidArgument, "open channel", a.name,
+            std::string("A ") + transportName(a.transport)
+                + " has no name; its ends are descriptors the runner hands to the workers it starts (fd:N)");
+    const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        return detail::sysError("fcntl(F_DUPFD_CLOEXEC)", a.name, errno);
+    return Stream(FileDescriptor(copy), std::string(transportName(a.transport)) + " end " + a.name);
+}
+
 class StreamFamily final : public detail::ChannelFamily {
 public:
-    std::vector<OsName> osNames(const ChannelAddress& a) const override { return { { "path", a.name } }; }
+    std::vector<OsName> osNames(const ChannelAddress& a) const override
+    {
+        if (traits(a.transport).anonymous)
+            return {}; // nothing to record or remove: the ends close with the processes
+        return { { "path", a.name } };
+    }
     Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
     {
+        if (a.transport == TransportKind::Pipe || a.transport == TransportKind::SocketPair) {
+            int fds[2] = { -1, -1 };
+            const bool ok = a.transport == TransportKind::Pipe
+                ? pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0
+                : socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) == 0;
+            if (!ok)
+                return detail::sysError(a.transport == TransportKind::Pipe ? "pipe2" : "socketpair", a.name, errno);
+            return std::unique_ptr<ChannelObject>(
+                new AnonymousObject(a, FileDescriptor(fds[0]), FileDescriptor(fds[1])));
+        }
         if (a.transport == TransportKind::Socket) {
             auto listener = UnixSocket::listen(a.name);
             if (!listener)
@@ -505,6 +580,12 @@ public:
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks& hooks) const override
     {
+        if (traits(a.transport).anonymous) {
+            auto s = inheritedEnd(a);
+            if (!s)
+                return s.error();
+            return std::unique_ptr<ProducerEndpoint>(new StreamProducer(std::move(*s)));
+        }
         auto cancel = [&] { return hooks.stopRequested(); };
         if (a.transport == TransportKind::Socket) {
             auto s = UnixSocket::connect(a.name, ConnectTimeout, cancel);
@@ -519,6 +600,13 @@ public:
     }
     Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
     {
+        if (traits(a.transport).anonymous) {
+            auto s = inheritedEnd(a);
+            if (!s)
+                return s.error();
+            return std::unique_ptr<ConsumerEndpoint>(
+                new FifoConsumer(std::move(*s), a.messageSize, a.transport == TransportKind::SocketPair));
+        }
         if (a.transport == TransportKind::Socket) {
             if (a.listenFd < 0)
                 return detail::makeError(ErrorCode::InvalidArgument, "open channel", a.name,

@@ -28,7 +28,8 @@ std::vector<ObjectSpec> objects()
     return { { "counter", TransportKind::ShmArray, 4, 64 }, { "pool", TransportKind::Semaphore, 2, 64 },
         { "jobs", TransportKind::Mq, 8, 64 }, { "ring", TransportKind::ShmRing, 8, 64 },
         { "pipe", TransportKind::Fifo, 8, 64 }, { "done", TransportKind::Mq, 8, 64 },
-        { "tiny", TransportKind::Mq, 8, 48 } };
+        { "tiny", TransportKind::Mq, 8, 48 }, { "oneway", TransportKind::Pipe, 0, 64 },
+        { "duplex", TransportKind::SocketPair, 0, 64 } };
 }
 
 WorkerSpec program(std::initializer_list<const char*> lines)
@@ -160,11 +161,12 @@ private slots:
         QTest::newRow("write after a read of another cell")
             << program({ "read counter[1]", "write counter[0] +1" }) << "add \"read counter[0]\" before it";
         QTest::newRow("get from a semaphore") << program({ "get pool" }) << "(use acquire and release on it)";
-        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring or shm-spsc";
-        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring or shm-spsc";
+        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring, shm-spsc or socketpair";
+        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring, shm-spsc or socketpair";
         QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";
         QTest::newRow("priority too high") << program({ "put jobs prio 40000" }) << "outside 0..32767";
         QTest::newRow("read a queue") << program({ "read jobs[0]" }) << "only a shared array";
+        QTest::newRow("put into an anonymous pipe") << program({ "put oneway" }) << "(use a producer or consumer";
         QTest::newRow("map onto a ring") << program({ "map ring done 8" }) << "through message queues (mq)";
         QTest::newRow("map results to a ring") << program({ "map jobs ring 8" }) << "'ring' is a";
         QTest::newRow("map into one queue") << program({ "map jobs jobs 8" }) << "need two objects";
@@ -200,6 +202,30 @@ private slots:
             program({ "acquire pool 0ms", "acquire counter", "release counter", "release pool" }), objects()));
         QVERIFY(validateProgram(program({ "map jobs done 64 chunk 8" }), objects()));
         QVERIFY(validateProgram(program({ "get jobs", "work 10us each", "put done" }), objects()));
+        QVERIFY(validateProgram(program({ "put duplex", "get duplex" }), objects()));
+    }
+
+    // A socketpair has two ends: two processes may use it, each both ways, and a third is refused.
+    void socketpairHasTwoEnds()
+    {
+        Scenario s;
+        s.name = "pair";
+        s.objects = { { "conn", TransportKind::SocketPair, 0, 64 } };
+        WorkerSpec ping = program({ "put conn", "get conn" });
+        ping.name = "ping";
+        WorkerSpec pong = program({ "get conn", "put conn" });
+        pong.name = "pong";
+        s.workers = { ping, pong };
+        const Status ok = validateScenario(s, readMqLimits());
+        QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        WorkerSpec third = program({ "get conn" });
+        third.name = "third";
+        s.workers.push_back(third);
+        const Status st = validateScenario(s, readMqLimits());
+        QVERIFY(!st);
+        QVERIFY2(
+            QString::fromStdString(st.error().hint).contains("objects[0]: 'conn' is a socketpair: it has two ends"),
+            st.error().hint.c_str());
     }
 
     // Results come back to the caller of map or apply: a second reader of that queue would take them.

@@ -111,6 +111,15 @@ class TestTransportTable : public QObject {
     struct Channel {
         ChannelAddress address;
         std::unique_ptr<ChannelObject> object;
+        // Where a producer or consumer opens it: the object's name, or for an anonymous pipe or socketpair the
+        // descriptor of the end that role holds (this process is both workers here).
+        ChannelAddress end(Role role) const
+        {
+            ChannelAddress a = address;
+            if (traits(a.transport).anonymous)
+                a.name = "fd:" + std::to_string(object->endFd(role, role == Role::Producer ? 0 : 1));
+            return a;
+        }
     };
     // Creates the row's object; the caller checks `object` (null on failure, with the reason logged).
     static Channel create(TransportKind kind, const std::string& tag)
@@ -220,7 +229,7 @@ private slots:
         Channel c = create(kind, "cap");
         QVERIFY(c.object);
         StopWhenBlocked hooks;
-        auto producer = openProducer(c.address, hooks);
+        auto producer = openProducer(c.end(Role::Producer), hooks);
         QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
         // Twice the capacity, unless the transport blocks first.
         std::uint32_t sent = 0;
@@ -259,9 +268,9 @@ private slots:
         Channel c = create(kind, "read");
         QVERIFY(c.object);
         StopWhenBlocked hooks;
-        auto producer = openProducer(c.address, hooks);
+        auto producer = openProducer(c.end(Role::Producer), hooks);
         QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
-        auto first = openConsumer(c.address);
+        auto first = openConsumer(c.end(Role::Consumer));
         QVERIFY2(first, first ? "" : first.error().message().c_str());
         QVERIFY((*producer)->send(frame(1), 0, hooks));
         QCOMPARE(hooks.blocked, std::nullopt);
@@ -269,7 +278,7 @@ private slots:
         GiveUpAfterASecond reader;
         QCOMPARE(seqOf((*first)->receive(buffer, reader), buffer), 1ull);
         // A second reader opened now finds the value still there only if reads do not consume.
-        auto second = openConsumer(c.address);
+        auto second = openConsumer(c.end(Role::Consumer));
         QVERIFY2(second, second ? "" : second.error().message().c_str());
         QCOMPARE(seqOf((*second)->tryReceive(buffer, reader), buffer), row.consumingReads ? 0ull : 1ull);
         if (row.consumingReads && c.object->depth() >= 0)
@@ -288,7 +297,7 @@ private slots:
         QVERIFY(c.object);
         {
             StopWhenBlocked hooks;
-            auto producer = openProducer(c.address, hooks);
+            auto producer = openProducer(c.end(Role::Producer), hooks);
             QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
             for (std::uint64_t seq = 1; seq <= 2; ++seq)
                 QVERIFY((*producer)->send(frame(seq), 0, hooks));
@@ -331,8 +340,8 @@ private slots:
         Channel c = create(kind, "prog");
         QVERIFY(c.object);
         StopWhenBlocked hooks;
-        QCOMPARE(openProducer(c.address, hooks).error().code, ErrorCode::NotSupported);
-        QCOMPARE(openConsumer(c.address).error().code, ErrorCode::NotSupported);
+        QCOMPARE(openProducer(c.end(Role::Producer), hooks).error().code, ErrorCode::NotSupported);
+        QCOMPARE(openConsumer(c.end(Role::Consumer)).error().code, ErrorCode::NotSupported);
         QCOMPARE(displayedCapacity(object), Capacity);
     }
 
@@ -388,11 +397,11 @@ private slots:
         Channel c = create(kind, "prio");
         QVERIFY(c.object);
         StopWhenBlocked hooks;
-        auto producer = openProducer(c.address, hooks);
+        auto producer = openProducer(c.end(Role::Producer), hooks);
         QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
         QVERIFY((*producer)->send(frame(1), 0, hooks));
         QVERIFY((*producer)->send(frame(2), row.priorities ? 9 : 0, hooks));
-        auto consumer = openConsumer(c.address);
+        auto consumer = openConsumer(c.end(Role::Consumer));
         QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
         std::vector<std::byte> buffer(c.address.messageSize);
         GiveUpAfterASecond reader;

@@ -379,6 +379,38 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // multiprocessing.Pipe(): two processes, one end each. A process killed while the other waits takes nothing from
+    // the pipe with it (the runner holds both ends), the one started in its place takes over its end and the ping-
+    // pong goes on, and a third process finds both ends taken.
+    void socketpairEndIsTakenOver()
+    {
+        const Scenario s = bundled("pipe-duplex");
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(0).messages > 100, FlowTimeoutMs);
+        WorkerSpec extra = s.workers[1];
+        extra.name = "third";
+        auto refused = (*runner)->addWorker(extra);
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().hint.find("Both ends of the socketpair 'conn'") == 0, refused.error().hint.c_str());
+        QVERIFY((*runner)->killWorker(1));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(1).alive, FlowTimeoutMs);
+        WorkerSpec again = s.workers[1];
+        again.name = "pong-2";
+        auto added = (*runner)->addWorker(again);
+        QVERIFY2(added, added ? "" : added.error().message().c_str());
+        const std::uint64_t before = (*runner)->sample().workers.at(0).messages;
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(*added).messages > 100, FlowTimeoutMs);
+        QVERIFY((*runner)->sample().workers.at(0).messages > before + 100);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        const Ledger& l = r.objects.at(0).ledger;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QVERIFY(l.lostWithDeadWorkers <= 1);
+        verifyNothingLeft(prefix);
+    }
+
     // posix_ipc's priorities: the consumer counts what it took per priority, the producers' sends are attributed
     // to theirs, and the urgent messages, always taken first, wait less in the queue than the routine ones.
     void mqPriorityIsCountedPerPriority()
@@ -410,7 +442,7 @@ private slots:
     {
         QTest::addColumn<QString>("scenario");
         for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
-                 "shared-array", "pool-map", "pool-apply-async" })
+                 "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -446,7 +478,8 @@ private slots:
             QVERIFY(object["sent"].toInteger() > 0);
         const QJsonArray workers = report["workers"].toArray();
         QVERIFY(!workers.isEmpty());
-        QVERIFY(!workers.at(0).toObject()["steps"].toArray().isEmpty());
+        if (scenario != "pipe-one-way") // a producer and a consumer, no program
+            QVERIFY(!workers.at(0).toObject()["steps"].toArray().isEmpty());
     }
 };
 

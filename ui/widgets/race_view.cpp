@@ -149,7 +149,7 @@ QWidget* RaceView::buildOptions()
     grid->setVerticalSpacing(4);
 
     auto* transports = new QHBoxLayout;
-    for (const ipccore::TransportKind kind : ipccore::queueingTransports()) {
+    for (const ipccore::TransportKind kind : ipccore::benchTransports()) {
         auto* check = new QCheckBox(QString::fromLatin1(ipccore::transportName(kind)), box);
         check->setObjectName(QStringLiteral("raceTransport-%1").arg(QString::fromLatin1(ipccore::transportName(kind))));
         check->setChecked(true);

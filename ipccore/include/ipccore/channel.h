@@ -119,6 +119,9 @@ public:
     virtual std::uint64_t drainLeftovers() { return 0; }
     // Listening descriptor to hand to socket consumers; -1 otherwise.
     virtual int listenFd() const { return -1; }
+    // Anonymous transports (pipe, socketpair): the descriptor a worker inherits, by its role on a pipe (the write end
+    // for a producer, the read end for a consumer) or by `end` (0 or 1) on a socketpair; -1 for named objects.
+    virtual int endFd(Role /*role*/, int /*end*/) const { return -1; }
     // shm-array: the value of every cell now (read without the lock, as a reader in Python would); empty elsewhere.
     virtual std::vector<std::int64_t> cells() { return {}; }
 

@@ -71,6 +71,7 @@ struct Scenario {
 namespace ScenarioLimits {
 constexpr std::uint32_t MinMessageSize = 32; // the frame header
 constexpr std::uint32_t MaxStreamMessageSize = 65536; // fifo and socket
+constexpr std::uint32_t MaxRecordMessageSize = 65536; // socketpair: one record per message
 constexpr std::uint32_t MaxShmMessageSize = 1u << 20;
 constexpr std::uint32_t MaxRingCapacity = 4096;
 constexpr std::uint32_t MaxArrayCells = 4096;

@@ -20,6 +20,8 @@ enum class TransportKind : std::uint32_t {
     ShmRing, // bounded buffer in shared memory guarded by three named semaphores (empty, full, mutex)
     ShmValue, // one shared slot that each write overwrites (multiprocessing.Value)
     ShmSpsc, // lock-free single-producer single-consumer ring in shared memory; sleeps on a futex only when idle
+    Pipe, // an anonymous pipe (os.pipe, multiprocessing.Pipe(duplex=False)): a read end and a write end, inherited
+    SocketPair, // a connected pair of Unix sockets (multiprocessing.Pipe()): each of two processes holds one end
     // Objects that programs use directly (see program.h); they carry no messages, so producers and consumers
     // cannot use them.
     ShmArray, // integers in shared memory with a lock beside them (multiprocessing.Array / Value)
@@ -65,6 +67,11 @@ struct TransportTraits {
     bool drainedAtStop;
     // Lives in the file system at "<run folder>/<object><pathSuffix>"; nullptr for an OS name ("/ipclab-...").
     const char* pathSuffix;
+    // Anonymous: no name anywhere, only two descriptors the runner makes and hands to the workers it starts
+    // (ChannelObject::endName); a program's puts and gets use the end it was given. Duplex: both ends send and
+    // receive, so a program may put and get on it.
+    bool anonymous;
+    bool duplex;
 };
 
 // Every row, in TransportKind order.
