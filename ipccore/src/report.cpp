@@ -100,15 +100,18 @@ std::string reportToText(const Report& r)
         for (const std::string& s : o.semaphoreText)
             sems += (sems.empty() ? "" : "; ") + s;
         const bool streams = traits(o.transport).stream;
-        const bool noDepth = streams || !traits(o.transport).carriesMessages;
-        anyStream = anyStream || streams;
-        objects.add({ o.name, transportName(o.transport), streams ? "-" : std::to_string(o.capacity),
+        // Streams and socketpairs hold what cannot be counted in messages without reading it.
+        const bool noDepth = streams || !traits(o.transport).carriesMessages || traits(o.transport).anonymous;
+        anyStream = anyStream || streams || traits(o.transport).anonymous;
+        objects.add({ o.name, transportName(o.transport),
+            streams || traits(o.transport).anonymous ? "-" : std::to_string(o.capacity),
             noDepth ? "-" : std::to_string(o.depthMin), noDepth ? "-" : fmt("%.2f", o.depthMean),
             noDepth ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
     }
     out << objects.render({ false, false, true, true, true, true, false });
     if (anyStream)
-        out << "  (a fifo or socket is a byte stream: it has no message slots, so no capacity or depth in messages)\n";
+        out << "  (a fifo, socket or pipe is a byte stream, and a socketpair holds its messages inside the kernel: no "
+               "message slots, so no capacity or depth in messages)\n";
 
     const bool withErrors = r.integrity.workerErrors > 0;
     bool anyArrays = false, anySemaphores = false, anyQueues = false;

@@ -432,6 +432,12 @@ struct Runner::Impl {
         return held.empty() ? objects.size() : objectIndex(held.back());
     }
 
+    // The object's name in the system, or what stands for it when it has none.
+    static std::string osNameText(const ObjectRuntime& o)
+    {
+        return traits(o.spec.transport).anonymous ? std::string("(anonymous: inherited descriptors)") : o.address.name;
+    }
+
     // Which end of an anonymous object the worker about to be started gets. A pipe's end follows the role; a
     // socketpair's is one no live worker holds (a consumer prefers end 1, anyone else end 0), so a worker started
     // in place of a dead one takes over its end, with whatever waits there.
@@ -1155,7 +1161,7 @@ struct Runner::Impl {
             ObjectRuntime& o = objects[i];
             ObjectStatus s;
             s.name = o.spec.name;
-            s.osName = o.address.name;
+            s.osName = osNameText(o);
             s.transport = o.spec.transport;
             s.capacity = displayedCapacity(o.spec);
             s.messageSize = o.spec.messageSize;
@@ -1287,7 +1293,7 @@ struct Runner::Impl {
             const ObjectRuntime& o = objects[i];
             ObjectSummary os;
             os.name = o.spec.name;
-            os.osName = o.address.name;
+            os.osName = osNameText(o);
             os.transport = o.spec.transport;
             os.capacity = last.objects[i].capacity;
             os.depthMin = o.depthMin;

@@ -1,7 +1,8 @@
 // Program workers as the models show them, against real worker processes: a counter-race run in the process table
 // (role "program", the step each one is on, its parent, Python's exitcode once ended), the run history's counter
 // series (increments made above the counter's value), a pool-map run's tasks per process (the caller's collected of
-// submitted, each pool worker's taken and share), and the editor models' view of programs and their objects.
+// submitted, each pool worker's taken and share), pipe-duplex's two programs on their socketpair, mq-priority's final
+// books per priority, and the editor models' view of programs and their objects, pipes and priorities.
 #include "model/object_list_model.h"
 #include "model/process_table_model.h"
 #include "model/run_history.h"
@@ -299,6 +300,138 @@ private slots:
         QCOMPARE(pool.submitted,
             pool.collected + pool.inTaskQueue + pool.inResultQueue + pool.heldAtStop + pool.diedWithWorkers
                 + pool.dropped);
+    }
+
+    void pipeDuplexInTheProcessTable()
+    {
+        // Two programs ping-pong on the two ends of one socketpair: each row a program on it, putting and getting.
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const ipccore::Scenario scenario = bundled("pipe-duplex");
+        QCOMPARE(scenario.objects.size(), std::size_t(1));
+        model.setPrograms(scenario);
+        connect(&session, &RunSession::snapshotReceived, &model, [&] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
+        const QString needle = session.prefix().mid(1);
+
+        QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(model.worker(0).messages > 100 && model.worker(1).messages > 100, 30000);
+        const QRegularExpression step(QStringLiteral("^[12]/2 (put|get) conn"));
+        for (int row = 0; row < model.rowCount(); ++row) {
+            QCOMPARE(model.index(row, ProcessTableModel::RoleColumn).data().toString(), QStringLiteral("program"));
+            QCOMPARE(model.index(row, ProcessTableModel::TransportColumn).data().toString(),
+                QStringLiteral("socketpair (conn)"));
+            const QString text = model.index(row, ProcessTableModel::StepColumn).data().toString();
+            QVERIFY2(step.match(text).hasMatch(), qPrintable(text));
+        }
+        // What waits in a socketpair cannot be seen: the history charts no depth for it, rather than a made-up 0.
+        const QList<int> depth = session.history().seriesOfKind(SeriesKind::Depth);
+        QCOMPARE(depth.size(), 1);
+        QVERIFY(std::isnan(session.history().latest(depth.front())));
+        const SnapshotPtr snapshot = session.latest();
+        QVERIFY(snapshot);
+        QCOMPARE(snapshot->objects.front().depth, std::int64_t(-1));
+
+        session.stop();
+        QVERIFY(stopped.wait(30000));
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+        // The final books balance, and the summary's totals are the object's.
+        const auto summary = stopped.first().at(0).value<RunSummary>();
+        QCOMPARE(summary.objects.size(), std::size_t(1));
+        const ipccore::Ledger& books = summary.objects.front().ledger;
+        QCOMPARE(summary.objects.front().transport, ipccore::TransportKind::SocketPair);
+        QVERIFY(books.exact);
+        QVERIFY(books.received > 100);
+        QCOMPARE(books.sent, books.received + books.left);
+        QCOMPARE(summary.integrity.sent, books.sent);
+        QCOMPARE(summary.integrity.received, books.received);
+    }
+
+    void mqPrioritySummaryCarriesTheFinalBooks()
+    {
+        // The window shows a queue's priorities live (the snapshot's object ledger) and at stop (the summary's); the
+        // summary's message totals are counted with them, so the two add up.
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        const ipccore::Scenario scenario = bundled("mq-priority");
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
+        const QString needle = session.prefix().mid(1);
+        const auto taken = [&session](std::size_t k) -> std::uint64_t {
+            const SnapshotPtr snapshot = session.latest();
+            if (!snapshot || snapshot->objectLedgers.empty() || snapshot->objectLedgers.front().priorities.size() <= k)
+                return 0;
+            return snapshot->objectLedgers.front().priorities[k].received;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(taken(0) > 50 && taken(1) > 50, 30000);
+        const std::vector<ipccore::PriorityShare> live = session.latest()->objectLedgers.front().priorities;
+        QCOMPARE(live.size(), std::size_t(2));
+        QCOMPARE(live[0].priority, 9u);
+        QCOMPARE(live[1].priority, 0u);
+
+        session.stop();
+        QVERIFY(stopped.wait(30000));
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+            qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+        const auto summary = stopped.first().at(0).value<RunSummary>();
+        QCOMPARE(summary.objects.size(), std::size_t(1));
+        const ipccore::Ledger& books = summary.objects.front().ledger;
+        QCOMPARE(books.priorities.size(), std::size_t(2));
+        std::uint64_t received = books.receivedOtherPriorities;
+        for (const ipccore::PriorityShare& p : books.priorities)
+            received += p.received;
+        QCOMPARE(received, books.received);
+        QCOMPARE(summary.integrity.received, books.received);
+        QCOMPARE(summary.integrity.sent, books.sent);
+        // Urgent messages are taken first, so they wait less in the queue.
+        QVERIFY2(books.priorities[0].meanLatencyUs < books.priorities[1].meanLatencyUs,
+            qPrintable(QStringLiteral("%1 us / %2 us")
+                           .arg(books.priorities[0].meanLatencyUs)
+                           .arg(books.priorities[1].meanLatencyUs)));
+    }
+
+    void editorModelsShowPipesAndPriorities()
+    {
+        ScenarioDocument document(ipccore::readMqLimits());
+        ObjectListModel objects(&document);
+        WorkerListModel workers(&document);
+        QAbstractItemModelTester objectTester(&objects, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester workerTester(&workers, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        // A pipe and a socketpair: the kernel sizes their buffers; their messages have a size.
+        for (const char* name : { "pipe-one-way", "pipe-duplex" }) {
+            QCOMPARE(document.loadBundled(QString::fromLatin1(name)), QString());
+            QCOMPARE(objects.rowCount(), 1);
+            QCOMPARE(
+                objects.index(0, ObjectListModel::CapacityColumn).data().toString(), QStringLiteral("kernel buffer"));
+            QCOMPARE(objects.index(0, ObjectListModel::MessageSizeColumn).data().toUInt(), 64u);
+            QCOMPARE(objects.index(0, ObjectListModel::UsersColumn).data().toInt(), 2);
+        }
+        QCOMPARE(objects.index(0, ObjectListModel::TransportColumn).data().toString(), QStringLiteral("socketpair"));
+        QCOMPARE(
+            workers.index(0, WorkerListModel::ProgramColumn).data().toString(), QStringLiteral("put conn; get conn"));
+        // Renaming the socketpair renames the programs' steps, and the experiment stays valid.
+        ipccore::ObjectSpec renamed = document.scenario().objects.front();
+        renamed.name = "link";
+        QCOMPARE(document.replaceObject(0, renamed), QString());
+        QCOMPARE(
+            workers.index(1, WorkerListModel::ProgramColumn).data().toString(), QStringLiteral("get link; put link"));
+        QCOMPARE(document.problem(), QString());
+
+        // mq-priority: each producer's priority in its row.
+        QCOMPARE(document.loadBundled(QStringLiteral("mq-priority")), QString());
+        QCOMPARE(workers.index(0, WorkerListModel::PriorityColumn).data().toUInt(), 9u);
+        QCOMPARE(workers.index(1, WorkerListModel::PriorityColumn).data().toUInt(), 0u);
     }
 
     void editorModelsShowProgramsAndTheirObjects()

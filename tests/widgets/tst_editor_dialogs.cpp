@@ -175,6 +175,61 @@ private slots:
         QCOMPARE(dialog.capacityBox()->suffix(), QStringLiteral(" messages"));
         QVERIFY(dialog.messageSizeBox()->isEnabled());
     }
+
+    void objectDialogOffersEveryTransport()
+    {
+        // Every row of the transport table can be chosen, so an object of any kind opens as itself.
+        ScenarioDocument document(ipccore::readMqLimits());
+        ipccore::ObjectSpec spec;
+        spec.name = "jobs";
+        ObjectDialog dialog(document, spec, -1);
+        for (const ipccore::TransportTraits& row : ipccore::transportTable())
+            QVERIFY2(dialog.transportBox()->findData(int(row.kind)) >= 0, row.name);
+        QCOMPARE(dialog.transportBox()->count(), int(ipccore::transportTable().size()));
+    }
+
+    void objectDialogEditsPipesAndSocketpairs()
+    {
+        ScenarioDocument document(ipccore::readMqLimits());
+        QCOMPARE(document.loadBundled(QStringLiteral("pipe-one-way")), QString());
+        const ipccore::ObjectSpec pipe = document.scenario().objects.front();
+        QCOMPARE(pipe.transport, ipccore::TransportKind::Pipe);
+        ObjectDialog dialog(document, pipe, 0);
+        // It opens as a pipe (not as the first transport of the list), and OK gives it back unchanged.
+        QCOMPARE(dialog.transportBox()->currentData().toInt(), int(ipccore::TransportKind::Pipe));
+        QVERIFY2(dialog.transportBox()->currentText().startsWith(QStringLiteral("pipe — ")),
+            qPrintable(dialog.transportBox()->currentText()));
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
+        QCOMPARE(dialog.spec().transport, ipccore::TransportKind::Pipe);
+        QCOMPARE(dialog.spec().messageSize, pipe.messageSize);
+        // The kernel sizes the buffer: no capacity to give, as for a FIFO; the message size counts.
+        QVERIFY(!dialog.capacityBox()->isEnabled());
+        QCOMPARE(dialog.capacityBox()->suffix(), QString());
+        QVERIFY(dialog.messageSizeBox()->isEnabled());
+        // A message bigger than PIPE_BUF would not be written in one piece: refused with the reason.
+        dialog.messageSizeBox()->setValue(8192);
+        QVERIFY2(dialog.problem().contains(QStringLiteral("PIPE_BUF")), qPrintable(dialog.problem()));
+        QVERIFY(!okEnabled(dialog));
+        dialog.messageSizeBox()->setValue(64);
+        QVERIFY(okEnabled(dialog));
+        // A socketpair the same: its workers here (one sender, one receiver) fit it.
+        dialog.transportBox()->setCurrentIndex(
+            dialog.transportBox()->findData(int(ipccore::TransportKind::SocketPair)));
+        QVERIFY(!dialog.capacityBox()->isEnabled());
+        QVERIFY(dialog.messageSizeBox()->isEnabled());
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
+        QCOMPARE(dialog.spec().transport, ipccore::TransportKind::SocketPair);
+
+        // pipe-duplex's programs put and get on both ends of their socketpair: a one-way pipe will not do.
+        QCOMPARE(document.loadBundled(QStringLiteral("pipe-duplex")), QString());
+        const ipccore::ObjectSpec pair = document.scenario().objects.front();
+        ObjectDialog duplex(document, pair, 0);
+        QCOMPARE(duplex.transportBox()->currentData().toInt(), int(ipccore::TransportKind::SocketPair));
+        QVERIFY2(okEnabled(duplex), qPrintable(duplex.problem()));
+        duplex.transportBox()->setCurrentIndex(duplex.transportBox()->findData(int(ipccore::TransportKind::Pipe)));
+        QVERIFY(!duplex.problem().isEmpty());
+        QVERIFY(!okEnabled(duplex));
+    }
 };
 
 QTEST_MAIN(TestEditorDialogs)

@@ -108,6 +108,7 @@ void RunController::stop()
     summary.reportText = QString::fromStdString(ipccore::reportToText(report));
     summary.durationS = report.durationS;
     summary.objects = report.objects;
+    summary.integrity = report.integrity;
     summary.workers = report.workers;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);

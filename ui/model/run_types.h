@@ -26,6 +26,9 @@ struct RunSummary {
     // Every object as the run left it, with its final ledger: the books of a shared array or a semaphore are only
     // judged once every worker has exited, so the window shows these after stop rather than the last live sample.
     std::vector<ipccore::ObjectSummary> objects;
+    // The message totals over those objects at stop (the Report's integrity ledger), so that the window's totals
+    // and its per-object rows (a pool's tasks, a queue's priorities) come from the same count.
+    ipccore::Ledger integrity;
     // Every worker's final counts (passes, steps, a pool's tasks), counted after the last live sample.
     std::vector<ipccore::WorkerSummary> workers;
 };

@@ -353,10 +353,11 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     };
     integerAxis(m_views[DepthChart].y, maxDepth);
     integerAxis(m_views[SemaphoreChart].y, maxSemaphore);
-    // A FIFO or a socket holds bytes, not messages, and a socket's cannot be counted without reading them.
+    // A pipe (named or not) or a socket holds bytes, not messages, and a socket's cannot be counted without reading
+    // them. A pipe's bytes are drawn in the objects panel.
     const bool noDepth = !anyDepth && history.sampleCount() > 0;
     m_views[DepthChart].chart->setTitle(
-        noDepth ? tr("Depth (FIFOs and sockets hold bytes: not shown)") : tr("Depth of each queue / buffer"));
+        noDepth ? tr("Depth (pipes and sockets hold bytes: not shown)") : tr("Depth of each queue / buffer"));
     const bool noSemaphores = history.seriesOfKind(SeriesKind::Semaphore).isEmpty() && history.sampleCount() > 0;
     m_views[SemaphoreChart].chart->setTitle(
         noSemaphores ? tr("Semaphore values (this experiment has none)") : tr("Semaphore values"));

@@ -6,6 +6,8 @@
 #include <QLocale>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace ipcui {
 
 namespace {
@@ -20,10 +22,34 @@ QString objectTitle(const LedgerView::ObjectBooks& books)
         .arg(QString::fromStdString(books.name), QString::fromUtf8(ipccore::traits(books.transport).description));
 }
 
-// A message object has a row of its own only as a pool's task queue; its messages are in the totals.
+// An mq whose messages came at two or more priorities: who got through and how long each waited.
+bool hasPriorityRow(const LedgerView::ObjectBooks& books)
+{
+    return ipccore::traits(books.transport).priorities && books.ledger.priorities.size() >= 2;
+}
+
+// A message object has a row of its own only as a pool's task queue or with priorities; its messages are in the
+// totals.
 bool hasObjectRow(const LedgerView::ObjectBooks& books)
 {
-    return !carriesMessages(books.transport) || books.ledger.pool.present;
+    return !carriesMessages(books.transport) || books.ledger.pool.present || hasPriorityRow(books);
+}
+
+// How long messages waited: "850 µs", "7.8 ms", "213 ms", "1.4 s".
+QString waitText(double us)
+{
+    if (us < 1000)
+        return LedgerView::tr("%1 µs").arg(us, 0, 'f', 0);
+    if (us < 100'000)
+        return LedgerView::tr("%1 ms").arg(us / 1e3, 0, 'f', 1);
+    if (us < 10'000'000)
+        return LedgerView::tr("%1 ms").arg(us / 1e3, 0, 'f', 0);
+    return LedgerView::tr("%1 s").arg(us / 1e6, 0, 'f', 1);
+}
+
+QString priorityPrefix(const std::string& object)
+{
+    return QString::fromStdString(object) + QStringLiteral(".priority.");
 }
 
 constexpr int WideColumns = 3; // tiles per row of the message totals, big
@@ -206,18 +232,28 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
     m_messages->setVisible(messageObjects);
     std::vector<const ObjectBooks*> shown;
     std::vector<std::string> keys;
-    bool pools = false;
+    bool messageRows = false; // a pool's or a queue's priorities: the totals give them room
     for (const ObjectBooks& object : books) {
         if (!hasObjectRow(object))
             continue;
         shown.push_back(&object);
-        const bool pool = carriesMessages(object.transport);
-        keys.push_back(object.name + "/" + (pool ? "pool" : ipccore::transportName(object.transport)));
-        pools = pools || pool;
+        const bool message = carriesMessages(object.transport);
+        std::string key = object.name + "/";
+        if (!message)
+            key += ipccore::transportName(object.transport);
+        if (object.ledger.pool.present)
+            key += "pool";
+        if (hasPriorityRow(object)) {
+            key += "/priorities";
+            for (const ipccore::PriorityShare& p : object.ledger.priorities)
+                key += " " + std::to_string(p.priority);
+        }
+        keys.push_back(key);
+        messageRows = messageRows || message;
     }
-    // Rows are rebuilt only when the objects change (a new scenario), not on every sample.
-    if (keys != m_rowKeys || pools != m_compact) {
-        setCompact(pools);
+    // Rows are rebuilt only when the objects change (a new scenario, a priority first seen), not on every sample.
+    if (keys != m_rowKeys || messageRows != m_compact) {
+        setCompact(messageRows);
         m_rowKeys = keys;
         rebuildObjectRows(shown);
     }
@@ -230,6 +266,7 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     delete m_objectRows;
     m_objectRows = nullptr;
     m_objectTiles.clear();
+    m_priorityTitles.clear();
     if (books.empty())
         return;
     m_objectRows = new QWidget(this);
@@ -238,6 +275,10 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     grid->setSpacing(6);
     int row = 0;
     for (const ObjectBooks* object : books) {
+        if (hasPriorityRow(*object))
+            row = addPriorityRow(grid, row, *object);
+        if (carriesMessages(object->transport) && !object->ledger.pool.present)
+            continue;
         const QString name = QString::fromStdString(object->name);
         const bool pool = carriesMessages(object->transport);
         auto* title = new QLabel(objectTitle(*object), m_objectRows);
@@ -333,6 +374,83 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     static_cast<QVBoxLayout*>(layout())->addWidget(m_objectRows);
 }
 
+// An mq's priorities, highest first, under a title that says what the tiles hold: per priority the messages the
+// consumers took, their share of all taken and their mean wait in the queue. Two tiles to a row, each two of the
+// four columns wide, so that "49% · waits 52.9 ms" is read whole. Returns the next free row.
+int LedgerView::addPriorityRow(QGridLayout* grid, int row, const ObjectBooks& books)
+{
+    const QString name = QString::fromStdString(books.name);
+    auto* title = new QLabel(m_objectRows);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    title->setFont(small);
+    title->setObjectName(QStringLiteral("priorityTitle"));
+    title->setTextFormat(Qt::RichText);
+    title->setWordWrap(true);
+    title->setToolTip(tr("posix_ipc's mq.send(msg, priority=N): the queue hands out its highest-priority message "
+                         "first. That buys order, not room: while the queue is full every sender waits for a free "
+                         "slot alike, so a higher priority shows as a shorter wait rather than a bigger share."));
+    m_priorityTitles.emplace_back(books.name, title);
+    grid->addWidget(title, row++, 0, 1, CompactColumns);
+    const QString prefix = priorityPrefix(books.name);
+    int column = 0;
+    for (const ipccore::PriorityShare& p : books.ledger.priorities) {
+        if (column == CompactColumns) {
+            column = 0;
+            ++row;
+        }
+        m_objectTiles.push_back(makeTile(m_objectRows,
+            { prefix + QString::number(p.priority), tr("priority %1").arg(p.priority),
+                tr("Messages sent to %1 at priority %2 and taken by its consumers: their share of all the messages "
+                   "taken, and how long they waited in the queue on average (from send to receive)")
+                    .arg(name)
+                    .arg(p.priority),
+                false }));
+        grid->addWidget(m_objectTiles.back().frame, row, column, 1, 2);
+        column += 2;
+    }
+    return row + 1;
+}
+
+void LedgerView::fillPriorityRow(const ObjectBooks& books)
+{
+    const ipccore::Ledger& l = books.ledger;
+    std::uint64_t taken = l.receivedOtherPriorities;
+    for (const ipccore::PriorityShare& p : l.priorities)
+        taken += p.received;
+    const QLocale locale;
+    const QString name = QString::fromStdString(books.name);
+    QString title = tr("<b>Priorities on ‘%1’</b> (the highest is taken first): share of the messages taken · mean "
+                       "wait in the queue")
+                        .arg(name.toHtmlEscaped());
+    if (l.receivedOtherPriorities > 0)
+        title += tr("; %1 more taken at other priorities").arg(locale.toString(qulonglong(l.receivedOtherPriorities)));
+    for (const auto& [object, label] : m_priorityTitles) {
+        if (object == books.name && label->text() != title)
+            label->setText(title);
+    }
+    const QString prefix = priorityPrefix(books.name);
+    for (const ipccore::PriorityShare& p : l.priorities) {
+        const QString field = prefix + QString::number(p.priority);
+        for (Tile& tile : m_objectTiles) {
+            if (tile.field != field)
+                continue;
+            const QString caption
+                = tr("priority %1 · %2 taken").arg(p.priority).arg(locale.toString(qulonglong(p.received)));
+            if (tile.caption->text() != caption)
+                tile.caption->setText(caption);
+            if (p.received == 0 || taken == 0)
+                setTile(tile, QStringLiteral("–"), false);
+            else
+                setTile(tile,
+                    tr("%1% · waits %2")
+                        .arg(std::round(100.0 * double(p.received) / double(taken)), 0, 'f', 0)
+                        .arg(waitText(p.meanLatencyUs)),
+                    false);
+        }
+    }
+}
+
 void LedgerView::fillPoolRow(const ObjectBooks& books)
 {
     const QString prefix = QString::fromStdString(books.name) + QStringLiteral(".pool.");
@@ -376,7 +494,10 @@ void LedgerView::fillPoolRow(const ObjectBooks& books)
 void LedgerView::fillObjectRow(const ObjectBooks& books)
 {
     if (carriesMessages(books.transport)) {
-        fillPoolRow(books);
+        if (books.ledger.pool.present)
+            fillPoolRow(books);
+        if (hasPriorityRow(books))
+            fillPriorityRow(books);
         return;
     }
     const QString name = QString::fromStdString(books.name) + QLatin1Char('.');
@@ -414,10 +535,13 @@ void LedgerView::clear()
     setLedger({});
     for (Tile& tile : m_objectTiles) {
         QString text = QStringLiteral("0");
-        if (tile.field.endsWith(QLatin1String(".value")) || tile.field.endsWith(QLatin1String(".pool.exact")))
+        if (tile.field.endsWith(QLatin1String(".value")) || tile.field.endsWith(QLatin1String(".pool.exact"))
+            || tile.field.contains(QLatin1String(".priority.")))
             text = QStringLiteral("–");
         else if (tile.field.endsWith(QLatin1String(".pool.wrong")))
             text = QStringLiteral("0 · 0 · 0");
+        if (tile.field.contains(QLatin1String(".priority.")))
+            tile.caption->setText(tr("priority %1 · 0 taken").arg(tile.field.section(QLatin1Char('.'), -1)));
         setTile(tile, text, false);
     }
 }

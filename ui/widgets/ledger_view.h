@@ -8,15 +8,19 @@
 // its value out of its initial permits. The object a pool's tasks go into gets a row in tasks, as the CLI report's
 // "Pools" table: submitted = collected + in the task queue + in the result queue + held by stopped workers + died
 // with killed workers + dropped; duplicated, stray and dropped tasks are red, and so is a pool not exact at stop.
-// With a pool the tiles are smaller and four to a row, and the message totals take one row: sent, received, and the
-// four that must stay 0 (lost, duplicated, corrupt, worker errors) in one wide tile; the objects above and the
-// events below keep their room.
+// A message queue whose messages come at two or more priorities gets a row with a tile per priority, highest first,
+// as the CLI report's "Priorities" table: the messages taken at it, their share of all taken and their mean wait in
+// the queue ("49% · waits 7.8 ms"), so that what a priority buys (order, not bandwidth) shows without hovering.
+// With a pool or priorities the tiles are smaller and four to a row, and the message totals take one row: sent,
+// received, and the four that must stay 0 (lost, duplicated, corrupt, worker errors) in one wide tile; the objects
+// above and the events below keep their room.
 
 #include "ipccore/runner.h"
 
 #include <QWidget>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 class QGridLayout;
@@ -52,15 +56,17 @@ public:
     // "cellSum", "lostUpdates"; for a semaphore "acquires", "releases", "timeouts", "value" ("1 of 2 free"); for
     // the object a pool's tasks go into "pool.submitted", "pool.collected", "pool.inTaskQueue",
     // "pool.inResultQueue", "pool.held" (held by workers now; at stop, by stopped workers), "pool.died",
-    // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "at stop"). With a
-    // pool, "problems" is the tile "0 · 0 · 0 · 0" (lost · duplicated · corrupt · worker errors).
+    // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "at stop"); for an
+    // mq's priorities "priority.<N>" ("49% · waits 7.8 ms", "–" before any is taken; its caption "priority 9 · 569
+    // taken"). With a pool or priorities, "problems" is the tile "0 · 0 · 0 · 0" (lost · duplicated · corrupt ·
+    // worker errors).
     QString figure(const QString& field) const;
     // A tile's caption ("held at stop"); for tests.
     QString caption(const QString& field) const;
     // Whether a tile is shown red; for tests.
     bool isAlarmed(const QString& field) const;
     bool messageTotalsShown() const;
-    // Whether the tiles are drawn small, four to a row (a pool is shown).
+    // Whether the tiles are drawn small, four to a row (a pool or a queue's priorities are shown).
     bool isCompact() const { return m_compact; }
 
 private:
@@ -84,6 +90,8 @@ private:
     void rebuildObjectRows(const std::vector<const ObjectBooks*>& books);
     void fillObjectRow(const ObjectBooks& books);
     void fillPoolRow(const ObjectBooks& books);
+    int addPriorityRow(QGridLayout* grid, int row, const ObjectBooks& books);
+    void fillPriorityRow(const ObjectBooks& books);
     void setCompact(bool compact);
     void setValueFont(const Tile& tile) const;
     void layOutMessageTiles();
@@ -94,7 +102,9 @@ private:
     Tile m_problems; // compact: lost, duplicated, corrupt and worker errors in one tile
     QWidget* m_objectRows = nullptr; // rebuilt when the objects change
     std::vector<Tile> m_objectTiles;
-    std::vector<std::string> m_rowKeys; // "<name>/<transport>" of the rows built ("<name>/pool" for a pool's)
+    // "<name>/<transport>" of the rows built ("<name>/pool" for a pool's, "<name>//priorities 9 0" for an mq's).
+    std::vector<std::string> m_rowKeys;
+    std::vector<std::pair<std::string, QLabel*>> m_priorityTitles; // per mq with a priority row: its title
     bool m_compact = false;
 };
 

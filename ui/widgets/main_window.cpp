@@ -48,6 +48,41 @@ bool hasMessageObjects(const ipccore::Scenario& scenario)
     }
     return false;
 }
+
+// Whether any object holds messages in slots (a queue or ring); a pipe or socket holds bytes instead.
+bool hasMessageSlots(const ipccore::Scenario& scenario)
+{
+    return std::any_of(scenario.objects.begin(), scenario.objects.end(),
+        [](const ipccore::ObjectSpec& object) { return ipccore::capacityInMessages(object.transport); });
+}
+
+// The mq priorities a scenario's workers send at on an object, highest first, each with nothing counted yet: the
+// ledger's priority row shows before the run, as the live books will have it.
+std::vector<ipccore::PriorityShare> plannedPriorities(
+    const ipccore::Scenario& scenario, const ipccore::ObjectSpec& object)
+{
+    std::vector<ipccore::PriorityShare> shares;
+    if (!ipccore::traits(object.transport).priorities)
+        return shares;
+    const auto add = [&shares](std::uint32_t priority) {
+        if (std::none_of(shares.begin(), shares.end(),
+                [priority](const ipccore::PriorityShare& p) { return p.priority == priority; }))
+            shares.push_back({ priority, 0, 0, 0 });
+    };
+    for (const ipccore::WorkerSpec& worker : scenario.workers) {
+        if (worker.role == ipccore::Role::Producer && worker.object == object.name)
+            add(worker.priority);
+        if (worker.role != ipccore::Role::Program)
+            continue;
+        for (const ipccore::ProgramStep& step : worker.program) {
+            if (step.op == ipccore::StepOp::Put && step.object == object.name)
+                add(step.priority);
+        }
+    }
+    std::sort(shares.begin(), shares.end(),
+        [](const ipccore::PriorityShare& a, const ipccore::PriorityShare& b) { return a.priority > b.priority; });
+    return shares;
+}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -125,6 +160,9 @@ MainWindow::MainWindow(QWidget* parent)
         renderNow();
         m_processModel->applyFinalCounts(summary.workers);
         // The final books: a shared array's lost updates and a semaphore's balance are judged once all have exited.
+        // The message totals are the final ones too, counted with the objects' rows (a queue's priorities add up to
+        // what it received), not the last live sample's.
+        m_ledger->setLedger(summary.integrity);
         m_ledger->setObjectBooks(LedgerView::booksOf(summary.objects), hasMessageObjects(m_session->scenario()));
         logEvent(summary.durationS, int(ipccore::RunEvent::Kind::Info),
             tr("Run stopped after %1 s. Removed: %2")
@@ -299,9 +337,10 @@ void MainWindow::onScenarioChanged()
     m_scenarioBox->setCurrentIndex(row);
     if (row < 0)
         m_scenarioBox->setPlaceholderText(QFileInfo(m_document->source()).fileName());
-    // "Slots filled = messages inside" explains queues; shared arrays and semaphores explain themselves.
+    // "Slots filled = messages inside" explains queues; pipes and sockets (bytes, no slots), shared arrays and
+    // semaphores explain themselves.
     m_objectsBox->setTitle(
-        hasMessageObjects(scenario) ? tr("IPC objects (slots filled = messages inside)") : tr("IPC objects"));
+        hasMessageSlots(scenario) ? tr("IPC objects (slots filled = messages inside)") : tr("IPC objects"));
     if (!m_session->isActive()) {
         showIdleObjects();
         showIdleLedger();
@@ -323,6 +362,7 @@ void MainWindow::showIdleLedger()
                               return ipccore::isPoolCall(s.op) && s.object == spec.name;
                           });
               });
+        books.back().ledger.priorities = plannedPriorities(scenario, spec);
     }
     m_ledger->clear();
     m_ledger->setObjectBooks(books, hasMessageObjects(m_document->scenario()));

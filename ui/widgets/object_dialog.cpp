@@ -11,7 +11,9 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace ipcui {
 
@@ -27,8 +29,16 @@ ObjectDialog::ObjectDialog(
     m_name = new QLineEdit(QString::fromStdString(initial.name), this);
     m_transport = new QComboBox(this);
     using T = ipccore::TransportKind;
-    // Message transports first, then the objects only programs use.
-    for (const T kind : { T::Mq, T::ShmRing, T::ShmSpsc, T::Fifo, T::Socket, T::ShmValue, T::ShmArray, T::Semaphore })
+    // Message transports first (queues, then pipes and sockets), then the objects only programs use; a row of the
+    // transport table not placed here comes last, so that every transport can be chosen and an object of any kind
+    // opens as itself.
+    std::vector<T> order { T::Mq, T::ShmRing, T::ShmSpsc, T::Fifo, T::Socket, T::Pipe, T::SocketPair, T::ShmValue,
+        T::ShmArray, T::Semaphore };
+    for (const ipccore::TransportTraits& row : ipccore::transportTable()) {
+        if (std::find(order.begin(), order.end(), row.kind) == order.end())
+            order.push_back(row.kind);
+    }
+    for (const T kind : order)
         m_transport->addItem(QStringLiteral("%1 — %2").arg(QString::fromLatin1(ipccore::transportName(kind)),
                                  QString::fromUtf8(ipccore::traits(kind).description)),
             int(kind));

@@ -24,6 +24,22 @@ QString transportText(ipccore::TransportKind kind)
     return QString::fromUtf8(ipccore::traits(kind).description);
 }
 
+// "0 B", "512 B", "1.5 KiB", "64 KiB": a pipe's contents and size.
+QString byteText(std::int64_t bytes)
+{
+    if (bytes < 1024)
+        return ObjectView::tr("%1 B").arg(bytes);
+    const double kib = double(bytes) / 1024.0;
+    const bool whole = kib >= 10 || bytes % 1024 == 0;
+    return ObjectView::tr("%1 KiB").arg(kib, 0, 'f', whole ? 0 : 1);
+}
+
+// A pipe, named (FIFO) or anonymous: the runner reads how many bytes wait in it and how big its buffer is.
+bool isPipe(ipccore::TransportKind kind)
+{
+    return kind == ipccore::TransportKind::Fifo || kind == ipccore::TransportKind::Pipe;
+}
+
 QString semaphoreMeaning(const std::string& role)
 {
     if (role == "lock")
@@ -113,8 +129,8 @@ void ObjectView::paintEvent(QPaintEvent*)
     }
 }
 
-QRect ObjectView::paintCard(
-    QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object, const QString& figure, bool alarm) const
+QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object,
+    const QString& figure, bool alarm, const QString& badge) const
 {
     painter.setPen(QPen(alarm ? Colors::Full : QColor(0xcf, 0xd8, 0xdc), alarm ? 3 : 1));
     painter.setBrush(QColor(0xfa, 0xfb, 0xfc));
@@ -128,13 +144,38 @@ QRect ObjectView::paintCard(
     const QString name = QString::fromStdString(object.name);
     painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, name);
     const int nameWidth = QFontMetrics(nameFont).horizontalAdvance(name);
-    painter.setFont(font());
-    painter.setPen(Colors::Muted);
-    painter.drawText(
-        header.adjusted(nameWidth + 10, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, transportText(object.transport));
-    painter.setFont(nameFont);
     painter.setPen(alarm ? Colors::Full : Colors::Outline);
     painter.drawText(header, Qt::AlignRight | Qt::AlignVCenter, figure);
+    int right = header.right() - QFontMetrics(nameFont).horizontalAdvance(figure) - 10;
+
+    if (!badge.isEmpty()) {
+        QFont badgeFont = font();
+        badgeFont.setBold(true);
+        badgeFont.setPointSizeF(font().pointSizeF() * 1.15);
+        const int w = QFontMetrics(badgeFont).horizontalAdvance(badge) + 16;
+        const QRect badgeRect(right - w, header.top() + 3, w, header.height() - 6);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(alarm ? Colors::Full : QColor(0x90, 0xa4, 0xae));
+        painter.drawRoundedRect(badgeRect, 4, 4);
+        painter.setFont(badgeFont);
+        painter.setPen(Qt::white);
+        painter.drawText(badgeRect, Qt::AlignCenter, badge);
+        right = badgeRect.left() - 10;
+    }
+
+    // The kind gets the room left between the name and the figure. A long one drops its parenthesis first
+    // ("socketpair (duplex, one message per record)" becomes "socketpair"), and is cut short only if even that does
+    // not fit; never drawn under the figure. The tooltip has it whole.
+    const QRect kind(
+        header.left() + nameWidth + 10, header.top(), right - (header.left() + nameWidth + 10), header.height());
+    painter.setFont(font());
+    painter.setPen(Colors::Muted);
+    const QFontMetrics fm = painter.fontMetrics();
+    QString kindText = transportText(object.transport);
+    if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
+        kindText.truncate(kindText.indexOf(QStringLiteral(" (")));
+    if (kind.width() > 3 * fm.averageCharWidth())
+        painter.drawText(kind, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(kindText, Qt::ElideRight, kind.width()));
     return header;
 }
 
@@ -195,18 +236,23 @@ void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore
     }
 }
 
+QString ObjectView::arrayFigure(const ipccore::ObjectStatus& object) const
+{
+    const int n = int(object.capacity);
+    if (!m_live || object.cells.empty() || n <= 1)
+        return n == 1 ? tr("1 cell") : tr("%1 cells").arg(n);
+    std::int64_t sum = 0;
+    for (const std::int64_t cell : object.cells)
+        sum += cell;
+    return tr("sum %1").arg(QLocale().toString(qlonglong(sum)));
+}
+
 // A shared array: its cells' values, big when it is a single counter ("counter[0] = 12105"), then its lock.
 void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
 {
     const bool live = m_live && !object.cells.empty();
-    std::int64_t sum = 0;
-    for (const std::int64_t cell : object.cells)
-        sum += cell;
     const int n = int(object.capacity);
-    QString figure = n == 1 ? tr("1 cell") : tr("%1 cells").arg(n);
-    if (live && n > 1)
-        figure = tr("sum %1").arg(QLocale().toString(qlonglong(sum)));
-    const QRect header = paintCard(painter, card, object, figure, false);
+    const QRect header = paintCard(painter, card, object, arrayFigure(object), false);
     const QRect area(
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     const QString name = QString::fromStdString(object.name);
@@ -248,6 +294,14 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
             painter, QRect(area.left(), area.bottom() + metrics().margin, area.width(), SemRowHeight), object);
 }
 
+QString ObjectView::semaphoreFigure(const ipccore::ObjectStatus& object) const
+{
+    const int n = int(object.capacity);
+    if (m_live && !object.semaphores.empty())
+        return tr("%1 of %2 permits free").arg(object.semaphores.front().value).arg(n);
+    return n == 1 ? tr("1 permit") : tr("%1 permits").arg(n);
+}
+
 // A semaphore: "1 of 2 permits free" and one token per permit, filled while free. At 0 it is red: the next
 // acquire waits.
 void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
@@ -256,9 +310,7 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
     const int value = live ? object.semaphores.front().value : 0;
     const int n = int(object.capacity);
     const bool zero = live && value == 0;
-    const QString figure
-        = live ? tr("%1 of %2 permits free").arg(value).arg(n) : (n == 1 ? tr("1 permit") : tr("%1 permits").arg(n));
-    const QRect header = paintCard(painter, card, object, figure, zero);
+    const QRect header = paintCard(painter, card, object, semaphoreFigure(object), zero);
     const QRect area(
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     const QColor fill = Colors::Ok;
@@ -289,43 +341,63 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
     }
 }
 
-void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+// What a message object's card says. Queues and rings: depth out of capacity, slot by slot. A pipe (FIFO or
+// anonymous): the bytes waiting out of its kernel buffer, as a bar, since it has no message slots. A socket or
+// socketpair: words, because what waits in it cannot be seen without reading it. A shared value: its one slot.
+ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object) const
 {
+    using Body = QueueFace::Body;
+    QueueFace face;
     // A shared value always holds exactly one value; "full" would be noise there, losing values is the point.
     const bool isValue = ipccore::traits(object.transport).capacity == ipccore::CapacityUnit::OneValue;
     const bool hasSlots = object.capacity > 0;
-    const bool full = m_live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
-    const bool empty = m_live && object.depth == 0;
-
-    // Header: name, transport, depth figure and FULL/EMPTY badge.
-    QString figure;
-    if (!m_live)
-        figure = hasSlots ? tr("capacity %1").arg(object.capacity) : tr("not running");
-    else if (object.depth < 0)
-        figure = tr("depth not visible");
-    else if (isValue)
-        figure = object.depth > 0 ? tr("holds a value") : tr("no value yet");
-    else if (hasSlots)
-        figure = tr("%1 / %2").arg(object.depth).arg(object.capacity);
-    else
-        figure = tr("%1 in flight").arg(object.depth);
-    const QRect header = paintCard(painter, card, object, figure, full);
-    const int figureWidth = QFontMetrics(bigFont(1.5)).horizontalAdvance(figure);
-
-    if (full || empty) {
-        const QString badge = full ? tr("FULL") : tr("EMPTY");
-        QFont badgeFont = font();
-        badgeFont.setBold(true);
-        badgeFont.setPointSizeF(font().pointSizeF() * 1.15);
-        const int w = QFontMetrics(badgeFont).horizontalAdvance(badge) + 16;
-        const QRect badgeRect(header.right() - figureWidth - 10 - w, header.top() + 3, w, header.height() - 6);
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(full ? Colors::Full : QColor(0x90, 0xa4, 0xae));
-        painter.drawRoundedRect(badgeRect, 4, 4);
-        painter.setFont(badgeFont);
-        painter.setPen(Qt::white);
-        painter.drawText(badgeRect, Qt::AlignCenter, badge);
+    const bool live = m_live;
+    const bool liveBytes = live && object.bytesQueued >= 0 && object.byteCapacity > 0;
+    if (liveBytes || (!live && isPipe(object.transport))) {
+        face.body = Body::Bytes;
+        const std::int64_t queued = live ? object.bytesQueued : 0;
+        face.full = live && object.byteCapacity - queued < std::max<std::int64_t>(object.messageSize, 1);
+        face.fill = live ? std::clamp(double(queued) / double(object.byteCapacity), 0.0, 1.0) : 0.0;
+        face.anyBytes = queued > 0;
+        face.figure = live ? tr("%1 / %2").arg(byteText(queued), byteText(object.byteCapacity)) : tr("not running");
+        face.text = live ? tr("Bytes waiting in the pipe's %1 kernel buffer").arg(byteText(object.byteCapacity))
+                         : tr("Bytes waiting in the pipe's kernel buffer");
+        if (live && queued == 0)
+            face.badge = tr("EMPTY");
+    } else {
+        face.full = live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
+        if (!live)
+            face.figure = hasSlots ? tr("capacity %1").arg(object.capacity) : tr("not running");
+        else if (object.depth < 0)
+            face.figure = tr("depth not visible");
+        else if (isValue)
+            face.figure = object.depth > 0 ? tr("holds a value") : tr("no value yet");
+        else if (hasSlots)
+            face.figure = tr("%1 / %2").arg(object.depth).arg(object.capacity);
+        else
+            face.figure = tr("%1 in flight").arg(object.depth);
+        if (live && object.depth == 0)
+            face.badge = tr("EMPTY");
+        if (isValue) {
+            face.body = Body::Words;
+            face.text = tr("One slot: each write replaces the value, read or not. Watch \"lost\" in the ledger.");
+        } else if (!hasSlots) {
+            face.body = Body::Words;
+            face.text = ipccore::traits(object.transport).duplex
+                ? tr("Two one-way channels, one each way: what waits in them cannot be seen without reading it.")
+                : tr("The kernel buffers this stream in bytes; it has no message slots to draw.");
+        }
     }
+    if (face.full)
+        face.badge = tr("FULL");
+    return face;
+}
+
+void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+{
+    using Body = QueueFace::Body;
+    const QueueFace face = queueFace(object);
+    const QRect header = paintCard(painter, card, object, face.figure, face.full, face.badge);
 
     // Semaphores get their own row under the slots, so the slots can use the whole width.
     const int slotAreaHeight = metrics().slotArea;
@@ -335,20 +407,40 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         paintSemaphoreTiles(painter,
             QRect(slotArea.left(), slotArea.bottom() + metrics().margin, slotArea.width(), SemRowHeight), object);
 
-    // Slots.
     painter.setFont(font());
-    if (!hasSlots || isValue) {
+    const QColor fill = face.full ? Colors::Full : Colors::Filled;
+    // A bar for what does not come in slots: `share` of it filled.
+    const auto paintBar = [&](const QRect& bar, double share, bool sliver) {
+        painter.setPen(QPen(m_live ? Colors::Outline : Colors::Muted, 2));
+        painter.setBrush(Colors::EmptySlot);
+        painter.drawRoundedRect(bar, 3, 3);
+        int filled = int(double(bar.width() - 4) * share);
+        if (sliver)
+            filled = std::max(filled, 2);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(fill);
+        painter.drawRect(QRect(bar.left() + 2, bar.top() + 2, filled, bar.height() - 3));
+    };
+    if (face.body == Body::Words) {
         painter.setPen(Colors::Muted);
-        QString text;
-        if (isValue)
-            text = tr("One slot: each write replaces the value, read or not. Watch \"lost\" in the ledger.");
-        else
-            text = tr("The kernel buffers this stream in bytes; it has no message slots to draw.");
-        painter.drawText(slotArea, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, text);
+        painter.drawText(slotArea, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, face.text);
+        return;
+    }
+    if (face.body == Body::Bytes) {
+        // The words over the bar while there is room for both (one card); a low card has the bar only.
+        const int line = painter.fontMetrics().height();
+        QRect bar = slotArea.adjusted(0, 8, 0, -8);
+        if (slotAreaHeight >= 2 * line + 16) {
+            painter.setPen(Colors::Muted);
+            painter.drawText(QRect(slotArea.left(), slotArea.top(), slotArea.width(), line),
+                Qt::AlignLeft | Qt::AlignVCenter,
+                painter.fontMetrics().elidedText(face.text, Qt::ElideRight, slotArea.width()));
+            bar = QRect(slotArea.left(), slotArea.top() + line + 4, slotArea.width(), slotAreaHeight - line - 8);
+        }
+        paintBar(bar, face.fill, face.anyBytes);
         return;
     }
     const std::int64_t depth = m_live ? std::clamp<std::int64_t>(object.depth, 0, object.capacity) : 0;
-    const QColor fill = full ? Colors::Full : Colors::Filled;
     const int n = int(object.capacity);
     if (n <= MaxCells) {
         const int gap = n > 24 ? 2 : 4;
@@ -362,14 +454,8 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
             painter.drawRoundedRect(cell, 3, 3);
         }
     } else {
-        const QRect bar(slotArea.left(), slotArea.top() + 8, slotArea.width(), slotAreaHeight - 16);
-        painter.setPen(QPen(Colors::Outline, 2));
-        painter.setBrush(Colors::EmptySlot);
-        painter.drawRoundedRect(bar, 3, 3);
-        const int filled = int(double(bar.width() - 4) * double(depth) / double(n));
-        painter.setPen(Qt::NoPen);
-        painter.setBrush(fill);
-        painter.drawRect(QRect(bar.left() + 2, bar.top() + 2, filled, bar.height() - 3));
+        paintBar(QRect(slotArea.left(), slotArea.top() + 8, slotArea.width(), slotAreaHeight - 16), double(depth) / n,
+            false);
     }
 }
 
@@ -390,20 +476,34 @@ bool ObjectView::event(QEvent* event)
 QString ObjectView::tooltipAt(const QPoint& pos) const
 {
     int top = metrics().margin;
-    const ipccore::ObjectStatus* found = nullptr;
     for (const ipccore::ObjectStatus& candidate : m_objects) {
-        if (pos.y() >= top && pos.y() < top + cardHeight(candidate)) {
-            found = &candidate;
-            break;
-        }
+        if (pos.y() >= top && pos.y() < top + cardHeight(candidate))
+            return tooltipFor(candidate);
         top += cardHeight(candidate) + metrics().gap;
     }
-    if (!found)
-        return {};
-    const ipccore::ObjectStatus& object = *found;
+    return {};
+}
+
+QString ObjectView::systemName(const ipccore::ObjectStatus& object)
+{
+    if (ipccore::traits(object.transport).anonymous)
+        return tr("anonymous (no name; inherited descriptors)");
+    if (object.osName.empty())
+        return tr("given when the run starts");
+    return QString::fromStdString(object.osName);
+}
+
+QString ObjectView::tooltipFor(const ipccore::ObjectStatus& object) const
+{
     QString tip = tr("<b>%1</b> (%2)<br>system name: %3")
-                      .arg(QString::fromStdString(object.name), transportText(object.transport),
-                          QString::fromStdString(object.osName));
+                      .arg(QString::fromStdString(object.name).toHtmlEscaped(), transportText(object.transport),
+                          systemName(object).toHtmlEscaped());
+    if (m_live && object.bytesQueued >= 0 && object.byteCapacity > 0) {
+        const QLocale locale;
+        tip += QStringLiteral("<br>")
+            + tr("%1 of %2 bytes waiting (the writer blocks when a message no longer fits)")
+                  .arg(locale.toString(qlonglong(object.bytesQueued)), locale.toString(qlonglong(object.byteCapacity)));
+    }
     if (!object.cells.empty()) {
         QStringList values;
         for (const std::int64_t cell : object.cells)
@@ -413,6 +513,34 @@ QString ObjectView::tooltipAt(const QPoint& pos) const
     for (const ipccore::SemaphoreValue& sem : object.semaphores)
         tip += QStringLiteral("<br>") + semaphoreMeaning(sem.role).toHtmlEscaped();
     return tip;
+}
+
+QString ObjectView::figureText(std::size_t index) const
+{
+    if (index >= m_objects.size())
+        return {};
+    const ipccore::ObjectStatus& object = m_objects[index];
+    switch (object.transport) {
+    case ipccore::TransportKind::ShmArray:
+        return arrayFigure(object);
+    case ipccore::TransportKind::Semaphore:
+        return semaphoreFigure(object);
+    default:
+        return queueFace(object).figure;
+    }
+}
+
+QString ObjectView::bodyText(std::size_t index) const
+{
+    if (index >= m_objects.size() || !ipccore::traits(m_objects[index].transport).carriesMessages)
+        return {};
+    const QueueFace face = queueFace(m_objects[index]);
+    return face.body == QueueFace::Body::Slots ? QString() : face.text;
+}
+
+QString ObjectView::tooltipText(std::size_t index) const
+{
+    return index < m_objects.size() ? tooltipFor(m_objects[index]) : QString();
 }
 
 } // namespace ipcui
