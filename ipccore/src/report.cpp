@@ -83,7 +83,7 @@ std::string reportToText(const Report& r)
                 continue;
             out << "  " << w.name << ":";
             for (std::size_t i = 0; i < w.steps.size(); ++i) {
-                out << (i ? "; " : " ") << w.steps[i] << " " << (i < w.stepDone.size() ? w.stepDone[i] : 0);
+                out << (i ? "; " : " ") << w.steps[i] << ": " << (i < w.stepDone.size() ? w.stepDone[i] : 0);
                 if (i < w.stepMissed.size() && w.stepMissed[i] > 0)
                     out << " (missed " << w.stepMissed[i] << ")";
             }
@@ -152,7 +152,8 @@ std::string reportToText(const Report& r)
         out << "\nPools, in tasks (submitted = collected + orphaned + in the task queue + in the result queue + held "
                "by stopped workers + died with killed workers + dropped; orphaned = results of a killed or stopped "
                "caller that its replacement took; every collected task had exactly one result when duplicated and "
-               "stray are 0)\n";
+               "stray are 0; out of order = results that came back before an earlier task's, which map puts back in "
+               "order for you and apply_async hands over as they come)\n";
         Table pools({ "tasks into", "submitted", "collected", "orphaned", "in task q", "in result q", "held at stop",
             "died with worker", "dropped", "duplicated", "stray", "out of order", "exact" });
         for (const ObjectSummary& o : r.objects) {

@@ -214,7 +214,10 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
         if (o.messageSize < minSize || o.messageSize > PipeAtomicBytes)
             return bad(".message_size",
                 std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
-                    + std::to_string(PipeAtomicBytes) + " (PIPE_BUF: a pipe writes at most that much in one piece)");
+                    + std::to_string(PipeAtomicBytes)
+                    + " (PIPE_BUF: a pipe writes at most that much in one piece); for larger messages use a fifo or "
+                      "socket (up to "
+                    + std::to_string(ScenarioLimits::MaxStreamMessageSize) + " bytes)");
         break;
     case TransportKind::SocketPair:
         // Each message is one record; the default socket buffer (/proc/sys/net/core/wmem_default, 208 KiB)
@@ -580,6 +583,26 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 "'" + o.name + "' is a socketpair: it has two ends, each held by one process, and "
                     + std::to_string(ends) + " workers use it. Use socket or mq for more");
         const std::string f = "objects[" + std::to_string(i) + "]";
+        // A map or apply returns only when every task has its result: someone must take the tasks and put results.
+        for (std::size_t k = 0; k < s.workers.size(); ++k) {
+            for (const ProgramStep& step : s.workers[k].program) {
+                if (!isPoolCall(step.op) || step.object != o.name)
+                    continue;
+                bool taken = false, answered = false;
+                for (const WorkerSpec& other : s.workers) {
+                    for (const ProgramStep& st : other.program) {
+                        taken = taken || (st.op == StepOp::Get && st.object == o.name);
+                        answered = answered || (st.op == StepOp::Put && st.object == step.results);
+                    }
+                }
+                if (!taken || !answered)
+                    return bad("workers[" + std::to_string(k) + "].program",
+                        "'" + stepText(step) + "' would never return: no worker "
+                            + (taken ? "puts into '" + step.results + "'" : "gets from '" + o.name + "'")
+                            + ". Add pool workers, e.g. {\"role\": \"program\", \"program\": [\"get " + o.name
+                            + "\", \"work 10us each\", \"put " + step.results + "\"]}");
+            }
+        }
         if (poolResults && consumers > 1)
             return bad(f,
                 "'" + o.name

@@ -241,6 +241,13 @@ private slots:
         s.workers = { caller, worker };
         const Status ok = validateScenario(s, readMqLimits());
         QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        // A map with nobody to take its tasks would never return: refused, naming the remedy.
+        Scenario lonely = s;
+        lonely.workers = { caller };
+        const Status never = validateScenario(lonely, readMqLimits());
+        QVERIFY(!never);
+        QVERIFY2(QString::fromStdString(never.error().hint).contains("would never return: no worker gets from 'tasks'"),
+            never.error().hint.c_str());
         WorkerSpec thief = program({ "get results" });
         thief.name = "thief";
         s.workers.push_back(thief);

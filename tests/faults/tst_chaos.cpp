@@ -18,6 +18,15 @@ using namespace ipccore;
 
 namespace {
 
+// The goal is one second. Under a sanitizer every process is several times slower, the killed one's teardown (its
+// shadow memory) included, and in one CI run under ThreadSanitizer on a loaded 2-core machine a kill took longer to
+// see: there the check allows three seconds, and the slowest notice is printed either way.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr qint64 NoticeDeathMs = 3000;
+#else
+constexpr qint64 NoticeDeathMs = 1000;
+#endif
+
 double envDouble(const char* name, double fallback)
 {
     const QByteArray v = qgetenv(name);
@@ -82,6 +91,7 @@ private slots:
         QElapsedTimer clock;
         clock.start();
         int kills = 0, stops = 0, respawns = 0;
+        qint64 slowestNoticeMs = 0;
         std::vector<std::size_t> stopped;
         qint64 nextFault = 300;
         long rssStart = 0;
@@ -121,7 +131,7 @@ private slots:
                 QElapsedTimer seen;
                 seen.start();
                 bool dead = false;
-                while (!dead && seen.elapsed() < 1000) {
+                while (!dead && seen.elapsed() < NoticeDeathMs) {
                     const Snapshot after = (*runner)->sample();
                     dead = !after.workers[victim].alive;
                     if (dead) {
@@ -130,7 +140,9 @@ private slots:
                     } else
                         QTest::qWait(5);
                 }
-                QVERIFY2(dead, "the runner did not notice a SIGKILL within one second");
+                QVERIFY2(dead,
+                    qPrintable(QStringLiteral("the runner did not notice a SIGKILL within %1 ms").arg(NoticeDeathMs)));
+                slowestNoticeMs = std::max(slowestNoticeMs, seen.elapsed());
                 // Respawn after every kill, so the population (and the traffic) lasts however long the run is; a soak
                 // without it ran out of workers after a few dozen faults and then had nothing left to test.
                 {
@@ -164,6 +176,7 @@ private slots:
         QElapsedTimer stopTime;
         stopTime.start();
         const Report report = (*runner)->stop();
+        qInfo("slowest notice of a kill: %lld ms", (long long)slowestNoticeMs);
         qInfo("kills %d, stops %d, respawns %d; sent %llu received %llu left %llu died-with-worker %llu, stop took "
               "%lld ms",
             kills, stops, respawns, (unsigned long long)report.integrity.sent,
