@@ -45,26 +45,6 @@ ipccore::WorkerStatus programWorker()
     w.stepMissed = { 0, 0, 0 };
     return w;
 }
-// A run whose snapshots feed a process table, wired as the window wires them; the table knows the programs first.
-struct LiveTable {
-    explicit LiveTable(const ipccore::Scenario& scenario)
-    {
-        session.setWorkerPath(ipctest::workerPath());
-        model.setPrograms(scenario);
-        QObject::connect(&session, &RunSession::snapshotReceived, &model, [this] {
-            if (const SnapshotPtr snapshot = session.latest())
-                model.apply(*snapshot);
-        });
-    }
-    bool start(const ipccore::Scenario& scenario) { return session.start(scenario) && started.wait(30000); }
-
-    RunSession session;
-    ProcessTableModel model;
-    QAbstractItemModelTester tester { &model, QAbstractItemModelTester::FailureReportingMode::QtTest };
-    QSignalSpy started { &session, &RunSession::runStarted };
-    QSignalSpy stopped { &session, &RunSession::runStopped };
-};
-
 } // namespace
 
 class TestProgramViews : public QObject {
@@ -118,13 +98,21 @@ private slots:
 
     void counterRaceInTheProcessTable()
     {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("counter-race");
         QCOMPARE(scenario.workers.size(), std::size_t(4));
-        LiveTable live(scenario);
-        RunSession& session = live.session;
-        ProcessTableModel& model = live.model;
-        QSignalSpy& stopped = live.stopped;
-        QVERIFY(live.start(scenario));
+        model.setPrograms(scenario);
+        connect(&session, &RunSession::snapshotReceived, &model, [&] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
         const QString needle = session.prefix().mid(1);
 
         // Every row is a program on one of its three steps, a child of this process.
@@ -223,16 +211,24 @@ private slots:
 
     void poolMapInTheProcessTable()
     {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("pool-map");
         QCOMPARE(scenario.workers.size(), std::size_t(5));
-        LiveTable live(scenario);
-        RunSession& session = live.session;
-        ProcessTableModel& model = live.model;
-        QSignalSpy& stopped = live.stopped;
+        model.setPrograms(scenario);
         // The Tasks column is there from the start of a pool run, and the Step column knows its widest text.
         QVERIFY(!model.isColumnUnused(ProcessTableModel::TasksColumn));
         QCOMPARE(model.widestStepText(), QStringLiteral("1/1 map tasks results 256 chunk 32"));
-        QVERIFY(live.start(scenario));
+        connect(&session, &RunSession::snapshotReceived, &model, [&] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
         const QString needle = session.prefix().mid(1);
 
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, 30000);
@@ -309,13 +305,21 @@ private slots:
     void pipeDuplexInTheProcessTable()
     {
         // Two programs ping-pong on the two ends of one socketpair: each row a program on it, putting and getting.
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("pipe-duplex");
         QCOMPARE(scenario.objects.size(), std::size_t(1));
-        LiveTable live(scenario);
-        RunSession& session = live.session;
-        ProcessTableModel& model = live.model;
-        QSignalSpy& stopped = live.stopped;
-        QVERIFY(live.start(scenario));
+        model.setPrograms(scenario);
+        connect(&session, &RunSession::snapshotReceived, &model, [&] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(scenario));
+        QVERIFY(started.wait(30000));
         const QString needle = session.prefix().mid(1);
 
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, 30000);
