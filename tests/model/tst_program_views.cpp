@@ -45,6 +45,26 @@ ipccore::WorkerStatus programWorker()
     w.stepMissed = { 0, 0, 0 };
     return w;
 }
+// A run whose snapshots feed a process table, wired as the window wires them; the table knows the programs first.
+struct LiveTable {
+    explicit LiveTable(const ipccore::Scenario& scenario)
+    {
+        session.setWorkerPath(ipctest::workerPath());
+        model.setPrograms(scenario);
+        QObject::connect(&session, &RunSession::snapshotReceived, &model, [this] {
+            if (const SnapshotPtr snapshot = session.latest())
+                model.apply(*snapshot);
+        });
+    }
+    bool start(const ipccore::Scenario& scenario) { return session.start(scenario) && started.wait(30000); }
+
+    RunSession session;
+    ProcessTableModel model;
+    QAbstractItemModelTester tester { &model, QAbstractItemModelTester::FailureReportingMode::QtTest };
+    QSignalSpy started { &session, &RunSession::runStarted };
+    QSignalSpy stopped { &session, &RunSession::runStopped };
+};
+
 } // namespace
 
 class TestProgramViews : public QObject {
@@ -98,21 +118,13 @@ private slots:
 
     void counterRaceInTheProcessTable()
     {
-        RunSession session;
-        session.setWorkerPath(ipctest::workerPath());
-        ProcessTableModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("counter-race");
         QCOMPARE(scenario.workers.size(), std::size_t(4));
-        model.setPrograms(scenario);
-        connect(&session, &RunSession::snapshotReceived, &model, [&] {
-            if (const SnapshotPtr snapshot = session.latest())
-                model.apply(*snapshot);
-        });
-        QSignalSpy started(&session, &RunSession::runStarted);
-        QSignalSpy stopped(&session, &RunSession::runStopped);
-        QVERIFY(session.start(scenario));
-        QVERIFY(started.wait(30000));
+        LiveTable live(scenario);
+        RunSession& session = live.session;
+        ProcessTableModel& model = live.model;
+        QSignalSpy& stopped = live.stopped;
+        QVERIFY(live.start(scenario));
         const QString needle = session.prefix().mid(1);
 
         // Every row is a program on one of its three steps, a child of this process.
@@ -211,24 +223,16 @@ private slots:
 
     void poolMapInTheProcessTable()
     {
-        RunSession session;
-        session.setWorkerPath(ipctest::workerPath());
-        ProcessTableModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("pool-map");
         QCOMPARE(scenario.workers.size(), std::size_t(5));
-        model.setPrograms(scenario);
+        LiveTable live(scenario);
+        RunSession& session = live.session;
+        ProcessTableModel& model = live.model;
+        QSignalSpy& stopped = live.stopped;
         // The Tasks column is there from the start of a pool run, and the Step column knows its widest text.
         QVERIFY(!model.isColumnUnused(ProcessTableModel::TasksColumn));
         QCOMPARE(model.widestStepText(), QStringLiteral("1/1 map tasks results 256 chunk 32"));
-        connect(&session, &RunSession::snapshotReceived, &model, [&] {
-            if (const SnapshotPtr snapshot = session.latest())
-                model.apply(*snapshot);
-        });
-        QSignalSpy started(&session, &RunSession::runStarted);
-        QSignalSpy stopped(&session, &RunSession::runStopped);
-        QVERIFY(session.start(scenario));
-        QVERIFY(started.wait(30000));
+        QVERIFY(live.start(scenario));
         const QString needle = session.prefix().mid(1);
 
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 5, 30000);
@@ -305,21 +309,13 @@ private slots:
     void pipeDuplexInTheProcessTable()
     {
         // Two programs ping-pong on the two ends of one socketpair: each row a program on it, putting and getting.
-        RunSession session;
-        session.setWorkerPath(ipctest::workerPath());
-        ProcessTableModel model;
-        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const ipccore::Scenario scenario = bundled("pipe-duplex");
         QCOMPARE(scenario.objects.size(), std::size_t(1));
-        model.setPrograms(scenario);
-        connect(&session, &RunSession::snapshotReceived, &model, [&] {
-            if (const SnapshotPtr snapshot = session.latest())
-                model.apply(*snapshot);
-        });
-        QSignalSpy started(&session, &RunSession::runStarted);
-        QSignalSpy stopped(&session, &RunSession::runStopped);
-        QVERIFY(session.start(scenario));
-        QVERIFY(started.wait(30000));
+        LiveTable live(scenario);
+        RunSession& session = live.session;
+        ProcessTableModel& model = live.model;
+        QSignalSpy& stopped = live.stopped;
+        QVERIFY(live.start(scenario));
         const QString needle = session.prefix().mid(1);
 
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 2, 30000);

@@ -15,11 +15,12 @@
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
-#include <QScopeGuard>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QtTest>
+
+#include <memory>
 
 using namespace ipcui;
 
@@ -32,41 +33,62 @@ qint64 figureValue(const LedgerView& ledger, const QString& field)
     const qint64 value = text.toLongLong(&ok);
     return ok ? value : -1;
 }
+
+// A fresh window running programs against the built worker, shown offscreen, its run's start and stop spied; the
+// window goes with it. The needle is the run's prefix, to look for its leftovers by, once it has started.
+struct LiveWindow {
+    LiveWindow()
+    {
+        window->session()->setWorkerPath(ipctest::workerPath());
+        window->show();
+    }
+    // Empty once the window is exposed and the bundled scenario loaded, else why not.
+    QString open(const QString& scenario)
+    {
+        if (!QTest::qWaitForWindowExposed(window.get()))
+            return QStringLiteral("the window was never exposed");
+        return window->loadScenario(scenario);
+    }
+    bool start()
+    {
+        window->runAction()->trigger();
+        if (!started.wait(30000))
+            return false;
+        needle = window->session()->prefix().mid(1);
+        return true;
+    }
+    bool stop()
+    {
+        window->stopRun();
+        return stopped.wait(30000);
+    }
+    // Opens and starts a scenario, runs it for a moment and stops it: true if it started (the stop is the caller's
+    // to check).
+    bool runAndStop(const QString& scenario, double seconds)
+    {
+        if (!open(scenario).isEmpty() || !start())
+            return false;
+        QTest::qWait(int(seconds * 1000));
+        stop();
+        return true;
+    }
+    QStringList leftovers() const { return ipctest::leftoverObjects(needle); }
+
+    const std::unique_ptr<MainWindow> window = std::make_unique<MainWindow>();
+    QSignalSpy started { window->session(), &RunSession::runStarted };
+    QSignalSpy stopped { window->session(), &RunSession::runStopped };
+    QString needle;
+};
 } // namespace
 
 class TestProgramWindow : public QObject {
     Q_OBJECT
-private:
-    // Runs a bundled scenario for a moment in a fresh window, stops it, and leaves the window for checks; the
-    // caller's guard deletes it.
-    MainWindow* runAndStop(const QString& scenario, double seconds)
-    {
-        m_needle.clear();
-        auto* window = new MainWindow();
-        window->session()->setWorkerPath(ipctest::workerPath());
-        window->show();
-        if (!QTest::qWaitForWindowExposed(window) || !window->loadScenario(scenario).isEmpty())
-            return window;
-        QSignalSpy started(window->session(), &RunSession::runStarted);
-        QSignalSpy stopped(window->session(), &RunSession::runStopped);
-        window->runAction()->trigger();
-        if (!started.wait(30000))
-            return window;
-        m_needle = window->session()->prefix().mid(1);
-        QTest::qWait(int(seconds * 1000));
-        window->stopRun();
-        stopped.wait(30000);
-        return window;
-    }
-
-    QString m_needle;
-
 private slots:
     void counterRaceLosesUpdates()
     {
-        MainWindow* window = runAndStop(QStringLiteral("counter-race"), 1.5);
-        const auto cleanup = qScopeGuard([window] { delete window; });
-        QVERIFY(!m_needle.isEmpty());
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QVERIFY(live.runAndStop(QStringLiteral("counter-race"), 1.5));
         QVERIFY(!window->session()->isActive());
         const LedgerView& ledger = *window->ledgerView();
         // The final books: increments made = counter value + lost updates, and some were lost.
@@ -87,33 +109,28 @@ private slots:
         QVERIFY(window->processModel()->rowCount() == 4);
         QCOMPARE(window->processModel()->index(0, ProcessTableModel::RoleColumn).data().toString(),
             QStringLiteral("program"));
-        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
-            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
     void lockedCounterLosesNone()
     {
-        MainWindow* window = runAndStop(QStringLiteral("counter-race-locked"), 1.5);
-        const auto cleanup = qScopeGuard([window] { delete window; });
-        QVERIFY(!m_needle.isEmpty());
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QVERIFY(live.runAndStop(QStringLiteral("counter-race-locked"), 1.5));
         const LedgerView& ledger = *window->ledgerView();
         QVERIFY(figureValue(ledger, QStringLiteral("counter.increments")) > 100);
         QCOMPARE(ledger.figure(QStringLiteral("counter.lostUpdates")), QStringLiteral("0"));
         QVERIFY(!ledger.isAlarmed(QStringLiteral("counter.lostUpdates")));
         QCOMPARE(figureValue(ledger, QStringLiteral("counter.increments")),
             figureValue(ledger, QStringLiteral("counter.cellSum")));
-        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
-            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
     void poolMapShowsItsBooksInTasks()
     {
-        auto* window = new MainWindow();
-        const auto cleanup = qScopeGuard([window] { delete window; });
-        window->session()->setWorkerPath(ipctest::workerPath());
-        window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window));
-        QCOMPARE(window->loadScenario(QStringLiteral("pool-map")), QString());
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("pool-map")), QString());
         const LedgerView& ledger = *window->ledgerView();
         const auto value = [&ledger](const char* field) { return figureValue(ledger, QString::fromLatin1(field)); };
 
@@ -136,11 +153,7 @@ private slots:
             qPrintable(
                 QStringLiteral("%1 < %2").arg(objects->parentWidget()->height()).arg(objects->sizeHint().height())));
 
-        QSignalSpy started(window->session(), &RunSession::runStarted);
-        QSignalSpy stopped(window->session(), &RunSession::runStopped);
-        window->runAction()->trigger();
-        QVERIFY(started.wait(30000));
-        m_needle = window->session()->prefix().mid(1);
+        QVERIFY(live.start());
         QTRY_VERIFY_WITH_TIMEOUT(value("tasks.pool.collected") >= 4 * 256, 30000);
 
         // Live: tasks in the workers' hands, exactness judged at stop.
@@ -169,8 +182,7 @@ private slots:
                 model->index(row, ProcessTableModel::TasksColumn).data().toString().endsWith(QStringLiteral("%)")),
                 10000);
 
-        window->stopRun();
-        QVERIFY(stopped.wait(30000));
+        QVERIFY(live.stop());
         // At stop: the books balance in tasks, nothing duplicated, stray or dropped, and the pool is exact.
         QCOMPARE(ledger.caption(QStringLiteral("tasks.pool.held")), QStringLiteral("held at stop"));
         QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("yes"));
@@ -191,32 +203,23 @@ private slots:
                     ledger.figure(QStringLiteral("tasks.pool.submitted"))));
         // The message totals count the chunks: 32 tasks a message, so far fewer messages than tasks.
         QVERIFY(value("sent") > 0 && value("sent") < submitted);
-        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
-            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
     void killedPoolWorkerTakesItsTasksAlong()
     {
-        auto* window = new MainWindow();
-        const auto cleanup = qScopeGuard([window] { delete window; });
-        window->session()->setWorkerPath(ipctest::workerPath());
-        window->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window));
-        QCOMPARE(window->loadScenario(QStringLiteral("pool-map")), QString());
-        QSignalSpy started(window->session(), &RunSession::runStarted);
-        QSignalSpy stopped(window->session(), &RunSession::runStopped);
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("pool-map")), QString());
         QSignalSpy events(window->session(), &RunSession::eventLogged);
-        window->runAction()->trigger();
-        QVERIFY(started.wait(30000));
-        m_needle = window->session()->prefix().mid(1);
+        QVERIFY(live.start());
         ProcessTableModel* model = window->processModel();
         // Kill pool-1 while the last sample saw it holding a chunk (it mostly does: 32 tasks of 10 us each).
         QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == 5 && model->worker(1).tasks.inHand > 0, 30000);
         window->session()->killWorkers({ 1 });
         QTRY_VERIFY_WITH_TIMEOUT(!model->worker(1).alive, 30000);
         QTest::qWait(300); // the caller waits for ever now if pool-1 took tasks along; the others run dry
-        window->stopRun();
-        QVERIFY(stopped.wait(30000));
+        QVERIFY(live.stop());
 
         const LedgerView& ledger = *window->ledgerView();
         const auto value = [&ledger](const char* field) { return figureValue(ledger, QString::fromLatin1(field)); };
@@ -236,15 +239,14 @@ private slots:
         QCOMPARE(value("tasks.pool.submitted"),
             value("tasks.pool.collected") + value("tasks.pool.inTaskQueue") + value("tasks.pool.inResultQueue")
                 + value("tasks.pool.held") + died);
-        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
-            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
     void semaphorePoolShowsPermits()
     {
-        MainWindow* window = runAndStop(QStringLiteral("semaphore-pool"), 1.0);
-        const auto cleanup = qScopeGuard([window] { delete window; });
-        QVERIFY(!m_needle.isEmpty());
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QVERIFY(live.runAndStop(QStringLiteral("semaphore-pool"), 1.0));
         const LedgerView& ledger = *window->ledgerView();
         QVERIFY(figureValue(ledger, QStringLiteral("pool.acquires")) > 0);
         // Every permit taken was given back: the value is back at its initial 2.
@@ -253,8 +255,7 @@ private slots:
             figureValue(ledger, QStringLiteral("pool.acquires")), figureValue(ledger, QStringLiteral("pool.releases")));
         QVERIFY(!window->charts()->isChartShown(ChartPanel::DepthChart));
         QVERIFY(window->charts()->visiblePointCount(ChartPanel::SemaphoreChart) > 0);
-        QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
-            qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 };
 
