@@ -149,7 +149,8 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
-        // A socketpair: the worker holding each end (an index into workers; SIZE_MAX, or a dead worker: free).
+        // A duplex anonymous object (socketpair): the worker holding each end (an index into workers; SIZE_MAX, or a
+        // dead worker: free). Set only once the worker runs (holdEnds).
         std::size_t endHolder[2] = { SIZE_MAX, SIZE_MAX };
         std::uint64_t lockTakenSinceNs = 0; // since when the lock has looked stuck (see repairDeadHolders); 0 = not
         std::uint64_t lockProgressAtStart = 0;
@@ -278,6 +279,9 @@ struct Runner::Impl {
         // Descriptors the child inherits, as 3, 4, ...: a socket consumer's listener, and the end of each
         // anonymous pipe or socketpair it uses (its address then names that descriptor, "fd:N").
         std::vector<int> inherit;
+        // The socketpair ends it takes: marked as held only once it runs (see holdEnds), so a failed start
+        // leaves them free.
+        std::vector<std::pair<std::size_t, int>> ends;
         auto handOver = [&](int fd) {
             inherit.push_back(fd);
             return "fd:" + std::to_string(2 + inherit.size());
@@ -294,6 +298,7 @@ struct Runner::Impl {
                     auto end = takeEnd(at, spec.role);
                     if (!end)
                         return end.error();
+                    ends.emplace_back(at, *end);
                     address.name = handOver(objects[at].channel->endFd(spec.role, *end));
                 }
                 args.bindings.push_back({ name, address });
@@ -302,6 +307,7 @@ struct Runner::Impl {
             auto end = takeEnd(w.object, spec.role);
             if (!end)
                 return end.error();
+            ends.emplace_back(w.object, *end);
             args.object = handOver(obj.channel->endFd(spec.role, *end));
         }
         std::vector<int> parked(inherit.size(), -1); // the child's copies above the targets, while it moves them
@@ -358,6 +364,7 @@ struct Runner::Impl {
         w.startNs = monotonicNs();
         w.rateNs = w.startNs;
         w.cpuNs = w.startNs;
+        holdEnds(ends, workers.size());
         workers.push_back(std::move(w));
         return {};
     }
@@ -438,25 +445,35 @@ struct Runner::Impl {
         return traits(o.spec.transport).anonymous ? std::string("(anonymous: inherited descriptors)") : o.address.name;
     }
 
-    // Which end of an anonymous object the worker about to be started gets. A pipe's end follows the role; a
-    // socketpair's is one no live worker holds (a consumer prefers end 1, anyone else end 0), so a worker started
-    // in place of a dead one takes over its end, with whatever waits there.
-    Result<int> takeEnd(std::size_t objectIndex, Role role)
+    // Which end of an anonymous object the worker about to be started gets. A one-way pipe's end follows the
+    // role; a duplex object's (socketpair) is one no live worker holds (a consumer prefers end 1, anyone else
+    // end 0), so a worker started in place of a dead one takes over its end, with whatever waits there. It only
+    // chooses: holdEnds marks the end held once the worker runs.
+    Result<int> takeEnd(std::size_t objectIndex, Role role) const
     {
-        ObjectRuntime& o = objects[objectIndex];
-        if (o.spec.transport != TransportKind::SocketPair)
+        const ObjectRuntime& o = objects[objectIndex];
+        if (!traits(o.spec.transport).duplex)
             return 0;
         const int preferred = role == Role::Consumer ? 1 : 0;
         for (const int end : { preferred, 1 - preferred }) {
             const std::size_t holder = o.endHolder[end];
             if (holder < workers.size() && workers[holder].alive)
                 continue;
-            o.endHolder[end] = workers.size(); // the index the new worker will have
             return end;
         }
         return detail::makeError(ErrorCode::LimitReached, "start worker", o.spec.name,
             "Both ends of the socketpair '" + o.spec.name
                 + "' are held by running processes; a socketpair connects exactly two. Stop one of them first");
+    }
+
+    // Marks the ends takeEnd chose as held by the worker just started (its index in workers).
+    void holdEnds(const std::vector<std::pair<std::size_t, int>>& ends, std::size_t worker)
+    {
+        for (const auto& [objectIndex, end] : ends) {
+            ObjectRuntime& o = objects[objectIndex];
+            if (traits(o.spec.transport).duplex)
+                o.endHolder[end] = worker;
+        }
     }
 
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
@@ -895,7 +912,8 @@ struct Runner::Impl {
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
     {
         const ObjectRuntime& o = objects[objectIndex];
-        if (!traits(o.spec.transport).carriesMessages)
+        const TransportTraits& t = traits(o.spec.transport);
+        if (!t.carriesMessages)
             return programLedger(o, statuses, final, cells);
         const std::string& name = o.spec.name;
         std::uint64_t producers = 0;
@@ -961,24 +979,23 @@ struct Runner::Impl {
                     p.gaps = s.gaps;
                 }
                 // What a killed worker may have taken with it: a message in hand (mq, rings, value), plus for a
-                // FIFO consumer the frames it had read ahead into its own buffer (it publishes how many), or for a
-                // socket consumer whatever sat in the connections it had accepted, which die with it: each holds
-                // at most the writer's send buffer (/proc/sys/net/core/wmem_default bytes) in the kernel and the
-                // reader's buffer.
+                // stream consumer the frames it had read ahead into its own buffer (it publishes how many), or for
+                // a consumer that owns its connections (socket) whatever sat in the connections it had accepted,
+                // which die with it: each holds at most the writer's send buffer
+                // (/proc/sys/net/core/wmem_default bytes) in the kernel and the reader's buffer.
                 if (dead) {
                     p.killed = true;
-                    if (w.spec.role == Role::Consumer && o.spec.transport == TransportKind::Socket)
+                    if (w.spec.role == Role::Consumer && t.consumersOwnConnections)
                         p.mayHaveTakenUncounted = (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
                             * std::max<std::uint64_t>(producers, 1);
                     else if (w.spec.role == Role::Producer)
                         p.mayHaveSentUncounted = std::min<std::uint32_t>(w.heldMessages, 1);
                     else {
                         p.mayHaveTakenUncounted = w.heldMessages;
-                        // The rest of the frame it was reading stays in the pipe; the next reader skips those
-                        // bytes and reports one damaged frame, which is the one the dead reader held.
-                        p.diedMidFrame
-                            = (o.spec.transport == TransportKind::Fifo || o.spec.transport == TransportKind::Pipe)
-                            && w.heldMessages > 0;
+                        // In a shared byte stream (fifo, pipe) the rest of the frame it was reading stays behind;
+                        // the next reader skips those bytes and reports one damaged frame, which is the one the
+                        // dead reader held. (Owned connections, where nobody reads the rest, went above.)
+                        p.diedMidFrame = t.stream && !t.consumersOwnConnections && w.heldMessages > 0;
                     }
                 }
             }
@@ -986,14 +1003,14 @@ struct Runner::Impl {
             parties.push_back(p);
         }
         const std::uint64_t left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
-        Ledger l = messageLedger(traits(o.spec.transport), parties, left, final);
-        if (!traits(o.spec.transport).consumingReads)
+        Ledger l = messageLedger(t, parties, left, final);
+        if (!t.consumingReads)
             return l;
         if (auto pool = poolLedgerFor(objectIndex, statuses, final, l.left)) {
             l.pool = *pool;
             l.exact = l.exact && (!final || l.pool.exact);
         }
-        if (traits(o.spec.transport).priorities)
+        if (t.priorities)
             prioritiesFor(objectIndex, statuses, l);
         return l;
     }

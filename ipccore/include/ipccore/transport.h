@@ -72,6 +72,10 @@ struct TransportTraits {
     // receive, so a program may put and get on it.
     bool anonymous;
     bool duplex;
+    // Each producer gets a connection of its own, which a consumer accepts and then alone holds: what sits in the
+    // connections of a consumer that dies (in the kernel and in its read-ahead) dies with it, and nobody else can
+    // read the rest of a frame it was in. Otherwise every reader shares the object's contents.
+    bool consumersOwnConnections;
 };
 
 // Every row, in TransportKind order.
