@@ -1,5 +1,7 @@
 #include "ipccore/ledger.h"
 
+#include <algorithm>
+
 namespace ipccore {
 
 namespace {
@@ -97,6 +99,36 @@ Ledger programObjectLedger(const ObjectSpec& object, std::span<const ProgramCoun
     if (object.transport == TransportKind::Semaphore)
         return semaphoreLedger(object, workers, semaphoreValue, final);
     return arrayLedger(object, workers, cells, final);
+}
+
+bool callsPool(const ProgramSteps& program)
+{
+    return std::any_of(program.begin(), program.end(), [](const ProgramStep& step) { return isPoolCall(step.op); });
+}
+
+std::vector<std::optional<PoolPart>> poolParts(std::span<const ProgramSteps> programs)
+{
+    std::vector<std::optional<PoolPart>> parts(programs.size());
+    std::vector<std::string> taskObjects;
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+        const auto call = std::find_if(
+            programs[i].begin(), programs[i].end(), [](const ProgramStep& step) { return isPoolCall(step.op); });
+        if (call == programs[i].end())
+            continue;
+        parts[i] = PoolPart { true, call->object };
+        taskObjects.push_back(call->object);
+    }
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+        if (parts[i])
+            continue;
+        const auto get = std::find_if(programs[i].begin(), programs[i].end(), [&](const ProgramStep& step) {
+            return step.op == StepOp::Get
+                && std::find(taskObjects.begin(), taskObjects.end(), step.object) != taskObjects.end();
+        });
+        if (get != programs[i].end())
+            parts[i] = PoolPart { false, get->object };
+    }
+    return parts;
 }
 
 PoolLedger poolLedger(std::span<const PoolMember> members, std::uint64_t taskFramesLeft, std::uint64_t resultFramesLeft,

@@ -1,9 +1,13 @@
 #include "ipccore/runner.h"
 
+#include "ipccore/ledger.h"
+#include "ipccore/program.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 namespace ipccore {
@@ -48,6 +52,29 @@ public:
 private:
     std::vector<std::vector<std::string>> m_rows;
 };
+
+// A worker's program as the report names it, one text per step ("map tasks results 100 chunk 8"); empty for a
+// producer or consumer. The runner writes each with stepText, so every one parses; one that did not would be left out.
+ProgramSteps programOf(const WorkerSummary& w)
+{
+    ProgramSteps program;
+    for (const std::string& text : w.steps) {
+        if (auto step = parseStepText(text))
+            program.push_back(std::move(*step));
+    }
+    return program;
+}
+
+// Each worker's part in a pool, in r.workers order, judged from its program: a caller that has not put a task yet,
+// or was stopped before it did, is a caller all the same.
+std::vector<std::optional<PoolPart>> poolPartsOf(const Report& r)
+{
+    std::vector<ProgramSteps> programs;
+    programs.reserve(r.workers.size());
+    for (const WorkerSummary& w : r.workers)
+        programs.push_back(w.role == Role::Program ? programOf(w) : ProgramSteps {});
+    return poolParts(programs);
+}
 
 // The "worker errors" column appears only in runs that had some, so the usual table stays as narrow as it was.
 std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l, bool withErrors)
@@ -166,18 +193,30 @@ std::string reportToText(const Report& r)
                         std::to_string(p.stray), std::to_string(p.outOfOrder), p.exact ? "yes" : "NO" });
         }
         out << pools.render({ false, true, true, true, true, true, true, true, true, true, true, true, false });
-        // Load balance: the tasks each pool worker took.
-        std::uint64_t taken = 0;
-        for (const WorkerSummary& w : r.workers)
-            taken += w.tasks.framesOut == 0 ? w.tasks.in : 0; // callers put task messages
-        std::string balance;
-        for (const WorkerSummary& w : r.workers) {
-            if (w.tasks.framesOut == 0 && w.tasks.in > 0)
-                balance += (balance.empty() ? "" : ", ") + w.name + " " + std::to_string(w.tasks.in) + " ("
-                    + fmt("%.0f%%", taken ? 100.0 * double(w.tasks.in) / double(taken) : 0.0) + ")";
+        // Load balance: the tasks each of a pool's workers took, a worker that took none included. Who is a pool
+        // worker is read from the programs, not the counters.
+        const std::vector<std::optional<PoolPart>> parts = poolPartsOf(r);
+        const auto poolCount = std::count_if(
+            r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return o.ledger.pool.present; });
+        for (const ObjectSummary& o : r.objects) {
+            if (!o.ledger.pool.present)
+                continue;
+            const auto inPool
+                = [&](std::size_t i) { return parts[i] && !parts[i]->caller && parts[i]->taskObject == o.name; };
+            std::uint64_t taken = 0;
+            for (std::size_t i = 0; i < r.workers.size(); ++i)
+                taken += inPool(i) ? r.workers[i].tasks.in : 0;
+            std::string balance;
+            for (std::size_t i = 0; i < r.workers.size(); ++i) {
+                const WorkerSummary& w = r.workers[i];
+                if (inPool(i))
+                    balance += (balance.empty() ? "" : ", ") + w.name + " " + std::to_string(w.tasks.in) + " ("
+                        + fmt("%.0f%%", taken ? 100.0 * double(w.tasks.in) / double(taken) : 0.0) + ")";
+            }
+            if (!balance.empty())
+                out << "  tasks taken per pool worker" << (poolCount > 1 ? " of " + o.name : std::string()) << ": "
+                    << balance << "\n";
         }
-        if (!balance.empty())
-            out << "  tasks taken per pool worker: " << balance << "\n";
     }
     // Message queues whose traffic used more than one priority: who got through, and how long each waited.
     for (const ObjectSummary& o : r.objects) {
@@ -266,7 +305,9 @@ std::string reportToJson(const Report& r)
     j["scenario"] = r.scenario;
     j["duration_s"] = r.durationS;
     j["workers"] = json::array();
-    for (const WorkerSummary& w : r.workers) {
+    const std::vector<std::optional<PoolPart>> parts = poolPartsOf(r);
+    for (std::size_t at = 0; at < r.workers.size(); ++at) {
+        const WorkerSummary& w = r.workers[at];
         json worker { { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
             { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
             { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText }, { "errors", w.errors },
@@ -278,13 +319,14 @@ std::string reportToJson(const Report& r)
                 worker["steps"].push_back(
                     { { "step", w.steps[i] }, { "done", i < w.stepDone.size() ? w.stepDone[i] : 0 },
                         { "missed", i < w.stepMissed.size() ? w.stepMissed[i] : 0 } });
-            if (w.tasks.in > 0 || w.tasks.out > 0) {
-                const bool caller = w.tasks.framesOut > 0;
-                worker["tasks"] = caller ? json { { "submitted", w.tasks.out }, { "collected", w.tasks.in },
-                    { "duplicated", w.tasks.duplicated }, { "stray", w.tasks.stray }, { "orphaned", w.tasks.orphaned },
-                    { "out_of_order", w.tasks.outOfOrder } }
-                                         : json { { "taken", w.tasks.in }, { "answered", w.tasks.out },
-                                               { "in_hand", w.tasks.inHand }, { "dropped", w.tasks.dropped } };
+            // A pool's caller and workers by their programs, before they have counted anything as well.
+            if (parts[at]) {
+                worker["tasks"] = parts[at]->caller
+                    ? json { { "submitted", w.tasks.out }, { "collected", w.tasks.in },
+                          { "duplicated", w.tasks.duplicated }, { "stray", w.tasks.stray },
+                          { "orphaned", w.tasks.orphaned }, { "out_of_order", w.tasks.outOfOrder } }
+                    : json { { "taken", w.tasks.in }, { "answered", w.tasks.out }, { "in_hand", w.tasks.inHand },
+                          { "dropped", w.tasks.dropped } };
             }
         }
         j["workers"].push_back(worker);

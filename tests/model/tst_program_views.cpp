@@ -169,12 +169,27 @@ private slots:
         QCOMPARE(summary.objects.front().transport, ipccore::TransportKind::ShmArray);
     }
 
-    void tasksColumnWithoutPrograms()
+    void tasksColumnSharesPerPoolWorker()
     {
-        // Rows of a run whose programs were not given: the caller is the one that put task messages.
+        // The caller is the program that calls map, whatever it has counted so far; the pool workers get from its
+        // task queue.
         ProcessTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy unused(&model, &ProcessTableModel::unusedColumnsChanged);
+        ipccore::Scenario pool;
+        pool.name = "pool";
+        pool.objects
+            = { { "tasks", ipccore::TransportKind::Mq, 8, 64 }, { "results", ipccore::TransportKind::Mq, 8, 64 } };
+        for (const char* name : { "caller", "pool-1", "pool-2" }) {
+            ipccore::WorkerSpec w;
+            w.name = name;
+            w.role = ipccore::Role::Program;
+            w.program = *ipccore::parseProgramText(std::string_view(name) == "caller"
+                    ? "map tasks results 512 chunk 32"
+                    : "get tasks; work 50us each; put results");
+            pool.workers.push_back(w);
+        }
+        model.setPrograms(pool);
         ipccore::Snapshot snapshot;
         ipccore::WorkerStatus caller = programWorker(), first = programWorker(), second = programWorker();
         caller.name = "caller";

@@ -132,13 +132,6 @@ std::optional<ProcessTableModel::PoolPart> ProcessTableModel::poolPart(const ipc
     const auto found = m_poolParts.find(worker.name);
     if (found != m_poolParts.end())
         return found->second;
-    if (m_programs.count(worker.name))
-        return std::nullopt; // a program of this run that has no part in a pool
-    // Rows of a run whose programs were not given: only the caller puts task messages.
-    if (worker.tasks.framesOut > 0)
-        return PoolPart { true, {} };
-    if (worker.tasks.in > 0 || worker.tasks.out > 0)
-        return PoolPart { false, {} };
     return std::nullopt;
 }
 
@@ -235,9 +228,8 @@ bool ProcessTableModel::isColumnUnused(int column) const
 
 void ProcessTableModel::updateUnusedColumns()
 {
-    const bool tasksUnused = m_poolParts.empty() && std::none_of(m_rows.begin(), m_rows.end(), [this](const Row& row) {
-        return poolPart(row.status).has_value();
-    });
+    // Pool parts come from the programs alone: a pool run shows its Tasks column before any task has moved.
+    const bool tasksUnused = m_poolParts.empty();
     // A program moves no messages of a size of its own (see display).
     const bool sizeUnused = m_programsOnly;
     if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused)
@@ -551,26 +543,18 @@ void ProcessTableModel::setPrograms(const ipccore::Scenario& scenario)
         if (worker.role == ipccore::Role::Program)
             m_programs[worker.name] = worker.program;
     }
-    // Pools: the objects map and apply put tasks into, then who calls and who gets from them.
+    // Pools: who calls map or apply and who gets its tasks, from the programs (never from the counters).
     m_poolParts.clear();
-    std::set<std::string> taskObjects;
+    std::vector<std::string> names;
+    std::vector<ipccore::ProgramSteps> programs;
     for (const auto& [name, program] : m_programs) {
-        for (const ipccore::ProgramStep& step : program) {
-            if (ipccore::isPoolCall(step.op)) {
-                taskObjects.insert(step.object);
-                m_poolParts[name] = { true, step.object };
-            }
-        }
+        names.push_back(name);
+        programs.push_back(program);
     }
-    for (const auto& [name, program] : m_programs) {
-        if (m_poolParts.count(name))
-            continue;
-        for (const ipccore::ProgramStep& step : program) {
-            if (step.op == ipccore::StepOp::Get && taskObjects.count(step.object)) {
-                m_poolParts[name] = { false, step.object };
-                break;
-            }
-        }
+    const std::vector<std::optional<PoolPart>> parts = ipccore::poolParts(programs);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (parts[i])
+            m_poolParts[names[i]] = *parts[i];
     }
     updateUnusedColumns();
 }

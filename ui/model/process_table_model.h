@@ -9,9 +9,11 @@
 //
 // Pools (a program that calls map or apply, and the programs that get its tasks): the Tasks column shows a pool
 // worker's tasks taken with its share of all its pool's workers took ("23,488 (25%)", the load balance), and the
-// caller's tasks whose result came back of those it submitted ("93,952 of 94,208"). Columns that no row uses
-// (Tasks without a pool, Size when every row is a program) are reported by isColumnUnused, for the view to hide.
+// caller's tasks whose result came back of those it submitted ("93,952 of 94,208"). Who is a pool's caller or worker
+// is read from the programs given to setPrograms (ipccore::poolParts), never from the counters. Columns that no row
+// uses (Tasks without a pool, Size when every row is a program) are reported by isColumnUnused, for the view to hide.
 
+#include "ipccore/ledger.h"
 #include "ipccore/runner.h"
 #include "model/rate_meter.h"
 
@@ -91,10 +93,7 @@ signals:
 
 private:
     // A program's part in a pool, from its steps: the caller of map or apply, or a worker that gets the tasks.
-    struct PoolPart {
-        bool caller = false;
-        std::string taskObject; // the object the pool's tasks go into: names the pool
-    };
+    using PoolPart = ipccore::PoolPart;
     using PoolTotals = std::map<std::string, std::uint64_t>; // tasks taken by each pool's workers, by task object
 
     struct Row {
@@ -107,7 +106,8 @@ private:
     QString exitText(const ipccore::WorkerStatus& worker) const;
     QString workerStateText(const ipccore::WorkerStatus& worker) const;
     QString programTooltip(const ipccore::WorkerStatus& worker) const;
-    // The worker's part in a pool; without one from setPrograms, judged by its counters. nullopt: no pool.
+    // The worker's part in a pool, from its program as setPrograms gave it. nullopt: no pool, or a row whose program
+    // is not known (its counters cannot tell: a caller that has not put a task yet has counted nothing).
     std::optional<PoolPart> poolPart(const ipccore::WorkerStatus& worker) const;
     PoolTotals poolTotals(const std::vector<ipccore::WorkerStatus>& workers) const;
     QString tasksText(const ipccore::WorkerStatus& worker, const PoolTotals& totals) const;

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace ipccore {
@@ -146,6 +148,21 @@ struct PoolMember {
     bool killed = false;
     bool inDoubtAtDeath = false; // killed inside a put or get: a message may have moved without being counted
 };
+
+// A program's part in a pool, judged from its steps alone. Its counters cannot tell: a caller that has not put a
+// task yet (or was stopped before it did) has counted nothing, and a pool's workers put messages too.
+struct PoolPart {
+    bool caller = false; // it calls map or apply; otherwise it is one of the workers that get the pool's tasks
+    std::string taskObject; // the object the pool's tasks go into, which names the pool
+};
+
+// Whether a program calls map or apply: the caller of a pool.
+bool callsPool(const ProgramSteps& program);
+
+// Each program's part in a pool, in the order given: the caller of map or apply (its first call names the pool), a
+// program that gets from an object some program here maps or applies into (a pool worker), or nullopt for one with
+// no part in a pool (a producer's or consumer's empty program among them has none).
+std::vector<std::optional<PoolPart>> poolParts(std::span<const ProgramSteps> programs);
 
 // The pool's books from its members' counts and, at stop (final), the task and result messages left in the two
 // queues. largestChunk: the most tasks one message carries.
