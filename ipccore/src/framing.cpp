@@ -82,12 +82,12 @@ void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_
 {
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
     fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
-    // A plain frame never reads as a task frame, whatever its pattern happens to be.
+    // A plain frame never reads as a task, request or reply frame, whatever its pattern happens to be.
     if (frame.size() >= FrameHeaderSize + sizeof(std::uint32_t)) {
         std::uint32_t first = 0;
         std::memcpy(&first, frame.data() + FrameHeaderSize, sizeof first);
-        if (first == TaskMagic) {
-            first = ~TaskMagic;
+        if (first == TaskMagic || first == RequestMagic || first == ReplyMagic) {
+            first = ~first;
             std::memcpy(frame.data() + FrameHeaderSize, &first, sizeof first);
         }
     }
@@ -151,6 +151,28 @@ SequenceTracker::Outcome SequenceTracker::record(std::uint32_t producer, std::ui
     if (seq == last)
         return Outcome::Duplicate;
     return Outcome::OutOfOrder;
+}
+
+void buildRequestFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs,
+    const RequestRef& request)
+{
+    FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
+    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    std::memcpy(frame.data() + FrameHeaderSize, &request, sizeof request);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+    header.checksum = crc32c(frame);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+}
+
+std::optional<RequestRef> frameRequest(std::span<const std::byte> frame)
+{
+    if (frame.size() < RequestFrameSize)
+        return std::nullopt;
+    RequestRef request;
+    std::memcpy(&request, frame.data() + FrameHeaderSize, sizeof request);
+    if (request.magic != RequestMagic && request.magic != ReplyMagic)
+        return std::nullopt;
+    return request;
 }
 
 } // namespace ipccore

@@ -3,6 +3,7 @@
 #include "sys_error.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace ipccore {
@@ -19,6 +20,15 @@ constexpr std::pair<StepOp, const char*> OpNames[] = {
     { StepOp::Get, "get" },
     { StepOp::Map, "map" },
     { StepOp::Apply, "apply" },
+    { StepOp::Request, "request" },
+    { StepOp::Serve, "serve" },
+};
+
+constexpr std::pair<RequestOp, const char*> RequestOpNames[] = {
+    { RequestOp::Get, "get" },
+    { RequestOp::Set, "set" },
+    { RequestOp::Append, "append" },
+    { RequestOp::Len, "len" },
 };
 
 Error badStep(std::string_view text, const std::string& why)
@@ -73,7 +83,47 @@ bool parseCellRef(std::string_view ref, std::string& object, std::uint32_t& cell
     return parseInt(ref.substr(open + 1, ref.size() - open - 2), cell);
 }
 
+// A request's key: "d[KEY]" or "ns.ATTR" (get and set) or "l" (append and len), KEY and ATTR 1 to MaxKeyLength
+// letters, digits or '_'. Empty when it is fine, else why not.
+std::string keyProblem(RequestOp op, std::string_view key)
+{
+    const bool onList = op == RequestOp::Append || op == RequestOp::Len;
+    if (onList)
+        return key == "l" ? std::string() : "append and len work on the list 'l'";
+    std::string_view name;
+    if (key.starts_with("d[") && key.ends_with("]"))
+        name = key.substr(2, key.size() - 3);
+    else if (key.starts_with("ns."))
+        name = key.substr(3);
+    else
+        return "get and set work on d[KEY] (the dict) or ns.ATTR (the Namespace), e.g. d[count]";
+    if (name.empty() || name.size() > ProgramLimits::MaxKeyLength)
+        return "a key or attribute has 1 to " + std::to_string(ProgramLimits::MaxKeyLength) + " characters";
+    for (char c : name) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+            return std::string("the character '") + c + "' cannot be in a key: use letters, digits and '_'";
+    }
+    return {};
+}
+
+// d[count] -> d['count']; ns.x and l stay as they are.
+std::string pythonKey(const std::string& key)
+{
+    if (key.starts_with("d["))
+        return "d['" + key.substr(2, key.size() - 3) + "']";
+    return key;
+}
+
 } // namespace
+
+const char* requestOpName(RequestOp op)
+{
+    for (const auto& [o, name] : RequestOpNames) {
+        if (o == op)
+            return name;
+    }
+    return "?";
+}
 
 const char* stepOpName(StepOp op)
 {
@@ -86,7 +136,7 @@ const char* stepOpName(StepOp op)
 
 bool stepCanTimeOut(StepOp op)
 {
-    return op == StepOp::Acquire || op == StepOp::Put || op == StepOp::Get;
+    return op == StepOp::Acquire || op == StepOp::Put || op == StepOp::Get || op == StepOp::Request;
 }
 
 std::optional<StepOp> parseStepOp(std::string_view text)
@@ -118,6 +168,14 @@ std::string stepText(const ProgramStep& s)
             + (s.chunk != 1 ? " chunk " + std::to_string(s.chunk) : std::string());
     case StepOp::Apply:
         return op + " " + s.object + " " + s.results + " " + std::to_string(s.tasks);
+    case StepOp::Request: {
+        const bool stores = s.request == RequestOp::Set || s.request == RequestOp::Append;
+        return op + " " + s.object + " " + s.results + " " + requestOpName(s.request) + " " + s.key
+            + (stores ? std::string(s.add >= 0 ? " +" : " ") + std::to_string(s.add) : std::string())
+            + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string());
+    }
+    case StepOp::Serve:
+        return op + " " + s.object;
     case StepOp::Put:
     case StepOp::Get:
         return op + " " + s.object + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string())
@@ -135,7 +193,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
     if (!op)
         return badStep(text,
             "'" + std::string(w[0])
-                + "' is not a step (use acquire, release, read, write, put, get, work, map or apply)");
+                + "' is not a step (use acquire, release, read, write, put, get, work, map, apply, request or serve)");
     ProgramStep s;
     s.op = *op;
     auto arity = [&](std::size_t lo, std::size_t hi, const char* form) -> std::optional<Error> {
@@ -207,6 +265,48 @@ Result<ProgramStep> parseStepText(std::string_view text)
         s.perTask = w.size() == 3;
         break;
     }
+    case StepOp::Request: {
+        constexpr const char* form = "'request SERVER REPLIES get d[KEY]', 'request SERVER REPLIES set d[KEY] +1', "
+                                     "'... append l +1' or '... len l', each with an optional timeout such as 500ms";
+        if (auto e = arity(5, 7, form))
+            return *e;
+        s.object = std::string(w[1]);
+        s.results = std::string(w[2]);
+        bool known = false;
+        for (const auto& [o, name] : RequestOpNames) {
+            if (w[3] == name) {
+                s.request = o;
+                known = true;
+            }
+        }
+        if (!known)
+            return badStep(text, "'" + std::string(w[3]) + "' is not a request (use get, set, append or len)");
+        s.key = std::string(w[4]);
+        if (const std::string why = keyProblem(s.request, s.key); !why.empty())
+            return badStep(text, why);
+        std::size_t k = 5;
+        const bool stores = s.request == RequestOp::Set || s.request == RequestOp::Append;
+        if (stores) {
+            if (k >= w.size() || (w[k].front() != '+' && w[k].front() != '-') || !parseInt(w[k], s.add))
+                return badStep(text, "expected what to add to the register after the key, e.g. +1");
+            ++k;
+        }
+        if (k < w.size()) {
+            std::string_view t = w[k++];
+            std::uint32_t ms = 0;
+            if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
+                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 500ms");
+            s.timeoutMs = ms;
+        }
+        if (k != w.size())
+            return badStep(text, std::string("expected ") + form);
+        break;
+    }
+    case StepOp::Serve:
+        if (auto e = arity(2, 2, "'serve SERVER'"))
+            return *e;
+        s.object = std::string(w[1]);
+        break;
     case StepOp::Map:
     case StepOp::Apply: {
         const bool map = s.op == StepOp::Map;
@@ -277,6 +377,24 @@ std::string stepPython(const ProgramStep& s)
             + (s.chunk != 1 ? ", chunksize=" + std::to_string(s.chunk) : std::string()) + ")";
     case StepOp::Apply:
         return "[r.get() for r in [pool.apply_async(f, (i,)) for i in range(" + std::to_string(s.tasks) + ")]]";
+    case StepOp::Request: {
+        const std::string timeout
+            = s.timeoutMs ? "  # waits at most " + seconds(double(*s.timeoutMs) / 1000.0) + " s" : std::string();
+        const std::string x = s.add >= 0 ? "x + " + std::to_string(s.add) : "x - " + std::to_string(-s.add);
+        switch (s.request) {
+        case RequestOp::Get:
+            return "x = " + pythonKey(s.key) + timeout;
+        case RequestOp::Set:
+            return pythonKey(s.key) + " = " + x + timeout;
+        case RequestOp::Append:
+            return "l.append(" + x + ")" + timeout;
+        case RequestOp::Len:
+            return "x = len(l)" + timeout;
+        }
+        return {};
+    }
+    case StepOp::Serve:
+        return "manager.get_server().serve_forever()  # one request: apply it, send the reply";
     case StepOp::Put:
         if (s.priority)
             return s.object + ".send(msg" + (s.timeoutMs ? ", timeout=" + seconds(double(*s.timeoutMs) / 1000.0) : "")

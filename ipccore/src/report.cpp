@@ -65,6 +65,16 @@ ProgramSteps programOf(const WorkerSummary& w)
     return program;
 }
 
+// A step's mean time for a person: "0.08 us", "31 us", "2.4 ms".
+std::string microseconds(double us)
+{
+    if (us >= 1000)
+        return fmt("%.1f ms", us / 1000);
+    if (us >= 10)
+        return fmt("%.0f us", us);
+    return fmt(us >= 1 ? "%.1f us" : "%.2f us", us);
+}
+
 // Each worker's part in a pool, in r.workers order, judged from its program: a caller that has not put a task yet,
 // or was stopped before it did, is a caller all the same.
 std::vector<std::optional<PoolPart>> poolPartsOf(const Report& r)
@@ -104,13 +114,16 @@ std::string reportToText(const Report& r)
             fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS), fmt("%.1f%%", 100.0 * w.blockedFraction), w.exitText });
     out << workers.render({ false, false, false, true, true, true, true, true, false });
     if (anyPrograms) {
-        out << "\nPrograms (a pass is one time through every step; per step: done, and missed when a wait timed out)\n";
+        out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when a "
+               "wait timed out)\n";
         for (const WorkerSummary& w : r.workers) {
             if (w.role != Role::Program)
                 continue;
             out << "  " << w.name << ":";
             for (std::size_t i = 0; i < w.steps.size(); ++i) {
                 out << (i ? "; " : " ") << w.steps[i] << ": " << (i < w.stepDone.size() ? w.stepDone[i] : 0);
+                if (i < w.stepMeanUs.size() && w.stepDone[i] > 0)
+                    out << " (" << microseconds(w.stepMeanUs[i]) << ")";
                 if (i < w.stepMissed.size() && w.stepMissed[i] > 0)
                     out << " (missed " << w.stepMissed[i] << ")";
             }
@@ -218,6 +231,24 @@ std::string reportToText(const Report& r)
                     << balance << "\n";
         }
     }
+    const bool anyRequests = std::any_of(
+        r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return o.ledger.requests.present; });
+    if (anyRequests) {
+        out << "\nRequests to a server (sent = taken + in the request queue; taken = answered + unanswered + died with "
+               "the server; answered = returned + stale + in reply queues; every request got exactly one reply when "
+               "these balance and none is unanswered; stale = a reply that came after its client stopped waiting)\n";
+        Table requests({ "requests into", "sent", "taken", "answered", "returned", "stale", "in request q",
+            "in reply qs", "unanswered", "died with server", "exact" });
+        for (const ObjectSummary& o : r.objects) {
+            const RequestLedger& q = o.ledger.requests;
+            if (q.present)
+                requests.add({ o.name, std::to_string(q.sent), std::to_string(q.taken), std::to_string(q.answered),
+                    std::to_string(q.returned), std::to_string(q.stale), std::to_string(q.inRequestQueue),
+                    std::to_string(q.inReplyQueues), std::to_string(q.unanswered), std::to_string(q.diedWithServer),
+                    q.exact ? "yes" : "NO" });
+        }
+        out << requests.render({ false, true, true, true, true, true, true, true, true, true, false });
+    }
     // Message queues whose traffic used more than one priority: who got through, and how long each waited.
     for (const ObjectSummary& o : r.objects) {
         const auto& ps = o.ledger.priorities;
@@ -294,6 +325,12 @@ std::string reportToJson(const Report& r)
             { "releases", l.releases }, { "timeouts", l.timeouts }, { "permits", l.permits },
             { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
     };
+    auto requestsJson = [](const RequestLedger& q) {
+        return json { { "sent", q.sent }, { "taken", q.taken }, { "answered", q.answered }, { "returned", q.returned },
+            { "stale", q.stale }, { "in_request_queue", q.inRequestQueue }, { "in_reply_queues", q.inReplyQueues },
+            { "unanswered", q.unanswered }, { "died_with_server", q.diedWithServer }, { "in_doubt", q.inDoubt },
+            { "exact", q.exact } };
+    };
     auto poolJson = [](const PoolLedger& p) {
         return json { { "submitted", p.submitted }, { "collected", p.collected }, { "taken", p.taken },
             { "answered", p.answered }, { "in_task_queue", p.inTaskQueue }, { "in_result_queue", p.inResultQueue },
@@ -318,7 +355,13 @@ std::string reportToJson(const Report& r)
             for (std::size_t i = 0; i < w.steps.size(); ++i)
                 worker["steps"].push_back(
                     { { "step", w.steps[i] }, { "done", i < w.stepDone.size() ? w.stepDone[i] : 0 },
-                        { "missed", i < w.stepMissed.size() ? w.stepMissed[i] : 0 } });
+                        { "missed", i < w.stepMissed.size() ? w.stepMissed[i] : 0 },
+                        { "mean_us", i < w.stepMeanUs.size() ? w.stepMeanUs[i] : 0.0 } });
+            const RequestCounts& q = w.requests;
+            if (q.requestsOut + q.requestsIn > 0)
+                worker["requests"] = json { { "requests_out", q.requestsOut }, { "replies_in", q.repliesIn },
+                    { "stale", q.stale }, { "requests_in", q.requestsIn }, { "replies_out", q.repliesOut },
+                    { "unanswered", q.unanswered } };
             // A pool's caller and workers by their programs, before they have counted anything as well.
             if (parts[at]) {
                 worker["tasks"] = parts[at]->caller
@@ -339,6 +382,8 @@ std::string reportToJson(const Report& r)
             { "integrity", ledgerJson(o.ledger) } };
         if (o.ledger.pool.present)
             object["pool"] = poolJson(o.ledger.pool);
+        if (o.ledger.requests.present)
+            object["requests"] = requestsJson(o.ledger.requests);
         if (!o.ledger.priorities.empty()) {
             object["priorities"] = json::array();
             for (const PriorityShare& p : o.ledger.priorities)

@@ -142,6 +142,7 @@ struct Runner::Impl {
         ChannelAddress address;
         std::unique_ptr<ChannelObject> channel;
         std::int64_t depthMin = 0, depthMax = 0;
+        std::int64_t depthLast = 0; // as the latest sample read it (-1: it cannot be seen)
         double depthSum = 0;
         std::uint64_t depthSamples = 0;
         std::vector<std::pair<int, int>> semRange; // min, max per semaphore
@@ -249,7 +250,7 @@ struct Runner::Impl {
         // scenario's first object).
         w.objectText = spec.object;
         if (spec.role == Role::Program) {
-            w.usedObjects = programObjects(spec.program);
+            w.usedObjects = workerObjects(scenario, spec);
             w.object = w.usedObjects.empty() ? 0 : objectIndex(w.usedObjects.front());
             for (const std::string& name : w.usedObjects)
                 w.objectText += (w.objectText.empty() ? "" : ", ") + name;
@@ -529,6 +530,18 @@ struct Runner::Impl {
                 w.spec.name + " died holding " + std::to_string(inHand) + (inHand == 1 ? " task" : " tasks")
                     + ": their results never come, so the map or apply call waiting for them cannot finish. "
                       "Python's Pool.map hangs the same way; concurrent.futures raises BrokenProcessPool instead");
+        // A server that dies leaves its clients waiting for replies that never come.
+        const auto served = std::find_if(w.spec.program.begin(), w.spec.program.end(),
+            [](const ProgramStep& step) { return step.op == StepOp::Serve; });
+        if (!w.stopping && !normal && served != w.spec.program.end()) {
+            const bool held = slot.requestInHand.load(std::memory_order_relaxed) != 0;
+            event(RunEvent::Kind::Warning,
+                "The server " + w.spec.name + " is gone" + (held ? ", with the request it was answering" : "")
+                    + ": its clients wait for replies that never come. In Python a Manager's proxies raise EOFError "
+                      "(BrokenPipeError at their next send) because their socket to the server closes; a message "
+                      "queue has no connection to close. What waits in '"
+                    + served->object + "' is answered only when a server runs again (stop and start the run)");
+        }
     }
 
     void reap(std::uint64_t now)
@@ -719,9 +732,26 @@ struct Runner::Impl {
             s.stepSeconds = (w.alive && stepSince > 0 && stepSince <= now) ? double(now - stepSince) / 1e9 : 0;
             s.stepDone.resize(p.size());
             s.stepMissed.resize(p.size());
+            s.stepMeanUs.resize(p.size());
             for (std::size_t i = 0; i < p.size(); ++i) {
                 s.stepDone[i] = slot.stepDone[i].load(std::memory_order_relaxed);
                 s.stepMissed[i] = slot.stepMissed[i].load(std::memory_order_relaxed);
+                const std::uint64_t ns = slot.stepNs[i].load(std::memory_order_relaxed);
+                s.stepMeanUs[i] = s.stepDone[i] ? double(ns) / double(s.stepDone[i]) / 1e3 : 0;
+            }
+            s.requests.requestsOut = slot.requestsOut.load(std::memory_order_relaxed);
+            s.requests.repliesIn = slot.repliesIn.load(std::memory_order_relaxed);
+            s.requests.stale = slot.repliesStale.load(std::memory_order_relaxed);
+            s.requests.requestsIn = slot.requestsIn.load(std::memory_order_relaxed);
+            s.requests.repliesOut = slot.repliesOut.load(std::memory_order_relaxed);
+            s.requests.unanswered = slot.requestsUnanswered.load(std::memory_order_relaxed);
+            s.requests.inHand = slot.requestInHand.load(std::memory_order_relaxed);
+            const std::size_t bound = std::min(w.usedObjects.size(), WorkerSlot::MaxBound);
+            s.boundSent.resize(bound);
+            s.boundReceived.resize(bound);
+            for (std::size_t k = 0; k < bound; ++k) {
+                s.boundSent[k] = slot.boundSent[k].load(std::memory_order_relaxed);
+                s.boundReceived[k] = slot.boundReceived[k].load(std::memory_order_relaxed);
             }
             s.tasks.out = slot.tasksOut.load(std::memory_order_relaxed);
             s.tasks.in = slot.tasksIn.load(std::memory_order_relaxed);
@@ -736,6 +766,13 @@ struct Runner::Impl {
             // What it waits for is the object of the step it is on, not the object it is listed under.
             if (isBlocked(s.state) && (p[step].op == StepOp::Put || p[step].op == StepOp::Get))
                 s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
+            else if (isBlocked(s.state) && p[step].op == StepOp::Request) // room for the request, or the reply
+                s.waitingOn = waitingOn(s.state,
+                    objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
+            else if (isBlocked(s.state) && p[step].op == StepOp::Serve) // a request, or room in a reply queue
+                s.waitingOn = s.state == WorkerState::BlockedEmpty
+                    ? waitingOn(s.state, objects[objectIndex(p[step].object)])
+                    : "a client's reply queue: full (mq_send)";
             else if (isBlocked(s.state) && isPoolCall(p[step].op)) // waiting for results (or room for tasks)
                 s.waitingOn = waitingOn(s.state,
                     objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
@@ -907,6 +944,43 @@ struct Runner::Impl {
         return poolLedger(members, taskFramesLeft, final ? r.leftAtStop : 0, largestChunk, final);
     }
 
+    // The books of the server that answers requests put into this object, if one does (ledger.h's RequestLedger):
+    // the server and every client that sends it requests, and what waits in the request queue and the clients'
+    // reply queues.
+    std::optional<RequestLedger> requestLedgerFor(std::size_t requestObject, const std::vector<WorkerStatus>& statuses,
+        bool final, std::uint64_t requestsLeft) const
+    {
+        const std::string& name = objects[requestObject].spec.name;
+        std::vector<RequestMember> members;
+        std::vector<std::string> replyQueues;
+        bool served = false;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            bool server = false, client = false;
+            for (const ProgramStep& step : w.spec.program) {
+                server = server || (step.op == StepOp::Serve && step.object == name);
+                if (step.op == StepOp::Request && step.object == name) {
+                    client = true;
+                    if (std::find(replyQueues.begin(), replyQueues.end(), step.results) == replyQueues.end())
+                        replyQueues.push_back(step.results);
+                }
+            }
+            if (!server && !client)
+                continue;
+            served = served || server;
+            const bool killed = !w.alive && w.killed;
+            members.push_back({ statuses[i].requests, server, killed, killed && w.heldMessages > 0 });
+        }
+        if (!served)
+            return std::nullopt;
+        std::uint64_t repliesLeft = 0;
+        for (const std::string& queue : replyQueues) {
+            const ObjectRuntime& r = objects[objectIndex(queue)];
+            repliesLeft += final ? r.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, r.depthLast));
+        }
+        return requestLedger(members, requestsLeft, repliesLeft, final);
+    }
+
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
     Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
@@ -943,7 +1017,26 @@ struct Runner::Impl {
                     } else if (isPoolCall(prog[k].op) && prog[k].results == name) {
                         p.received += s.tasks.framesIn;
                         gets = true;
+                    } else if (prog[k].op == StepOp::Request && prog[k].object == name) {
+                        p.sent = s.requests.requestsOut; // over all its request steps: they share the object
+                        puts = true;
+                    } else if (prog[k].op == StepOp::Request && prog[k].results == name) {
+                        p.received = s.requests.repliesIn;
+                        gets = true;
+                    } else if (prog[k].op == StepOp::Serve && prog[k].object == name) {
+                        p.received = s.requests.requestsIn;
+                        gets = true;
                     }
+                }
+                // A server puts replies into its clients' reply queues, which its steps do not name.
+                const bool serves = std::any_of(
+                    prog.begin(), prog.end(), [](const ProgramStep& st) { return st.op == StepOp::Serve; });
+                const auto bound = std::find(w.usedObjects.begin(), w.usedObjects.end(), name);
+                const auto boundAt = std::size_t(bound - w.usedObjects.begin());
+                const bool replies = serves && !gets && !puts && boundAt < s.boundSent.size();
+                if (replies) {
+                    p.sent = s.boundSent[boundAt];
+                    puts = true;
                 }
                 if (!gets && !puts)
                     continue;
@@ -958,10 +1051,14 @@ struct Runner::Impl {
                 // apply was putting a task or taking a result, either of which may be it.
                 if (dead && w.heldMessages > 0 && w.stepAtDeath < prog.size()) {
                     const ProgramStep& at = prog[w.stepAtDeath];
-                    const bool here = at.object == name || (isPoolCall(at.op) && at.results == name);
+                    const bool twoWay = isPoolCall(at.op) || at.op == StepOp::Request;
+                    // A server killed inside its step was taking a request or putting a reply into one of them.
+                    const bool here = at.object == name || (twoWay && at.results == name) || replies;
                     if (here) {
                         p.killed = true;
-                        const bool sending = at.object == name && (at.op == StepOp::Put || isPoolCall(at.op));
+                        const bool sending = replies
+                            || (at.object == name
+                                && (at.op == StepOp::Put || isPoolCall(at.op) || at.op == StepOp::Request));
                         (sending ? p.mayHaveSentUncounted : p.mayHaveTakenUncounted) = 1;
                     }
                 }
@@ -1009,6 +1106,10 @@ struct Runner::Impl {
         if (auto pool = poolLedgerFor(objectIndex, statuses, final, l.left)) {
             l.pool = *pool;
             l.exact = l.exact && (!final || l.pool.exact);
+        }
+        if (auto requests = requestLedgerFor(objectIndex, statuses, final, l.left)) {
+            l.requests = *requests;
+            l.exact = l.exact && (!final || l.requests.exact);
         }
         if (t.priorities)
             prioritiesFor(objectIndex, statuses, l);
@@ -1184,6 +1285,7 @@ struct Runner::Impl {
             s.messageSize = o.spec.messageSize;
             if (o.channel) {
                 s.depth = o.channel->depth();
+                o.depthLast = s.depth;
                 s.semaphores = o.channel->semaphores();
                 s.cells = o.channel->cells();
                 s.bytesQueued = o.channel->bytesQueued();
@@ -1303,7 +1405,9 @@ struct Runner::Impl {
                 ws.steps.push_back(stepText(step));
             ws.stepDone = s.stepDone;
             ws.stepMissed = s.stepMissed;
+            ws.stepMeanUs = s.stepMeanUs;
             ws.tasks = s.tasks;
+            ws.requests = s.requests;
             r.workers.push_back(ws);
         }
         for (std::size_t i = 0; i < objects.size(); ++i) {

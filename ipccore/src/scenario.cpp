@@ -458,6 +458,47 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + std::to_string(step.tasks) + " tasks; use a chunk from 1 to " + std::to_string(step.tasks));
             break;
         }
+        case StepOp::Request:
+        case StepOp::Serve: {
+            std::vector<const ObjectSpec*> queues { &o };
+            if (step.op == StepOp::Request) {
+                auto r = find(step.results);
+                if (r == objects.end())
+                    return unknown(step.results);
+                if (step.results == step.object)
+                    return bad(sf,
+                        text
+                            + "requests and their replies need two objects; name a queue of this worker's own for "
+                              "the replies");
+                queues.push_back(&*r);
+                if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
+                    return bad(sf,
+                        text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)
+                            + " ms (leave it out to wait for as long as it takes)");
+                // Like a write, a set or append stores the register plus N: something must have filled it.
+                const bool stores = step.request == RequestOp::Set || step.request == RequestOp::Append;
+                if (stores
+                    && std::none_of(w.program.begin(), w.program.begin() + std::ptrdiff_t(i),
+                        [](const ProgramStep& earlier) { return stepLoads(earlier); }))
+                    return bad(sf,
+                        text + "it stores the value read plus " + std::to_string(step.add)
+                            + ", but no step before it reads one; add e.g. \"request " + step.object + " "
+                            + step.results + " get " + (step.request == RequestOp::Set ? step.key : "d[count]")
+                            + "\" before it");
+            }
+            for (const ObjectSpec* q : queues) {
+                if (q->transport != TransportKind::Mq)
+                    return bad(sf,
+                        text + "requests and replies travel through message queues (mq); '" + q->name + "' is a "
+                            + traits(q->transport).description);
+                if (q->messageSize < RequestFrameSize)
+                    return bad(sf,
+                        text + "'" + q->name + "' carries messages of at most " + std::to_string(q->messageSize)
+                            + " bytes; a request or reply needs " + std::to_string(RequestFrameSize)
+                            + " (give it a message_size of at least that)");
+            }
+            break;
+        }
         case StepOp::Work:
             break;
         }
@@ -550,6 +591,11 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
             return st;
         if (!workerNames.insert(w.name).second)
             return bad(f + ".name", "'" + w.name + "' is used twice");
+        if (const std::size_t n = workerObjects(s, w).size(); n > ProgramLimits::MaxObjects)
+            return bad(f + ".program",
+                "the program uses " + std::to_string(n)
+                    + " objects (a server counts each client's reply queue); at most "
+                    + std::to_string(ProgramLimits::MaxObjects));
     }
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];
@@ -563,9 +609,16 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 // A program that puts into the object is one of its producers, one that gets from it a consumer.
                 bool puts = false, gets = false;
                 for (const ProgramStep& step : w.program) {
-                    puts = puts || ((step.op == StepOp::Put || isPoolCall(step.op)) && step.object == o.name);
-                    gets = gets || (step.op == StepOp::Get && step.object == o.name)
-                        || (isPoolCall(step.op) && step.results == o.name);
+                    puts = puts
+                        || ((step.op == StepOp::Put || isPoolCall(step.op) || step.op == StepOp::Request)
+                            && step.object == o.name);
+                    gets = gets || ((step.op == StepOp::Get || step.op == StepOp::Serve) && step.object == o.name)
+                        || ((isPoolCall(step.op) || step.op == StepOp::Request) && step.results == o.name);
+                }
+                // A server puts into the reply queue of every client that sends it requests.
+                if (!puts && !gets) {
+                    const auto bound = workerObjects(s, w);
+                    puts = std::find(bound.begin(), bound.end(), o.name) != bound.end();
                 }
                 if (traits(o.transport).duplex)
                     ends += puts || gets; // one end, both ways
@@ -603,6 +656,38 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                             + "\", \"work 10us each\", \"put " + step.results + "\"]}");
             }
         }
+        // Requests: exactly one server per request queue, and each reply queue read by its one client only.
+        std::size_t servers = 0, clients = 0;
+        std::vector<std::string> replyQueues;
+        for (const WorkerSpec& w : s.workers) {
+            bool asks = false;
+            for (const ProgramStep& st : w.program) {
+                servers += st.op == StepOp::Serve && st.object == o.name;
+                asks = asks || (st.op == StepOp::Request && st.object == o.name);
+            }
+            clients += asks;
+        }
+        if (clients > 0 && servers == 0)
+            return bad(f,
+                "requests are sent to '" + o.name
+                    + "' but no worker answers them, so every request would wait for ever. Add a server, e.g. "
+                      "{\"name\": \"server\", \"role\": \"program\", \"program\": [\"serve "
+                    + o.name + "\"]}");
+        if (servers > 1)
+            return bad(f,
+                std::to_string(servers) + " workers serve '" + o.name
+                    + "'; a Manager is one server process that owns its data, so keep one");
+        bool replies = false; // requests name this object as their reply address
+        for (const WorkerSpec& w : s.workers) {
+            replies = replies || std::any_of(w.program.begin(), w.program.end(), [&](const ProgramStep& st) {
+                return st.op == StepOp::Request && st.results == o.name;
+            });
+        }
+        if (replies && consumers > 1)
+            return bad(f,
+                "'" + o.name
+                    + "' is the reply address of requests, so only the client that sends them may get from it ("
+                    + std::to_string(consumers) + " workers do); give each client its own reply queue");
         if (poolResults && consumers > 1)
             return bad(f,
                 "'" + o.name
@@ -962,6 +1047,23 @@ Result<Scenario> resolveScenario(const std::string& nameOrPath)
         names += (names.empty() ? "" : ", ") + b.name;
     return detail::makeError(ErrorCode::NotFound, "find scenario", nameOrPath,
         "There is no bundled scenario of that name and no such .json file. Bundled scenarios: " + names);
+}
+
+std::vector<std::string> workerObjects(const Scenario& scenario, const WorkerSpec& worker)
+{
+    std::vector<std::string> out = programObjects(worker.program);
+    for (const ProgramStep& step : worker.program) {
+        if (step.op != StepOp::Serve)
+            continue;
+        for (const WorkerSpec& client : scenario.workers) {
+            for (const ProgramStep& st : client.program) {
+                if (st.op == StepOp::Request && st.object == step.object
+                    && std::find(out.begin(), out.end(), st.results) == out.end())
+                    out.push_back(st.results);
+            }
+        }
+    }
+    return out;
 }
 
 } // namespace ipccore

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string_view>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -415,7 +416,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::string> targetNames;
     for (std::size_t i = 0; i < program.size(); ++i) {
         const ProgramStep& step = program[i];
-        if (step.op == StepOp::Work || step.op == StepOp::Put || step.op == StepOp::Get || isPoolCall(step.op))
+        if (step.op == StepOp::Work || step.op == StepOp::Put || step.op == StepOp::Get || isPoolCall(step.op)
+            || step.op == StepOp::Request || step.op == StepOp::Serve)
             continue;
         const auto known = std::find(targetNames.begin(), targetNames.end(), step.object);
         if (known != targetNames.end()) {
@@ -437,23 +439,26 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         stepTarget[i] = targets.back().get();
     }
     // Messages: one sending and one receiving endpoint per object the steps put into or get from.
-    auto addressOf = [&](const std::string& object) -> const ChannelAddress* {
-        for (const WorkerArgs::Binding& b : args.bindings) {
-            if (b.object == object)
-                return &b.address;
+    auto boundIndex = [&](const std::string& object) -> std::size_t {
+        for (std::size_t k = 0; k < args.bindings.size(); ++k) {
+            if (args.bindings[k].object == object)
+                return k;
         }
-        return nullptr;
+        return SIZE_MAX;
     };
+    // `bound`: the object's place among the worker's bindings, where its sends and receives are counted.
     struct Sender {
         std::string object;
         std::unique_ptr<ProducerEndpoint> endpoint;
         std::uint32_t frameBytes = 0;
         std::uint64_t seq = 0;
+        std::size_t bound = 0;
     };
     struct Receiver {
         std::string object;
         std::unique_ptr<ConsumerEndpoint> endpoint;
         bool priorities = false; // an mq: what it takes is counted per priority
+        std::size_t bound = 0;
     };
     std::vector<Sender> senders;
     std::vector<Receiver> receivers;
@@ -463,12 +468,13 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     // Index of the endpoint for (object, sending or receiving), opened on first use; SIZE_MAX when it failed.
     std::optional<Error> openError;
     auto endpointFor = [&](const std::string& object, bool sending) -> std::size_t {
-        const ChannelAddress* address = addressOf(object);
-        if (!address) {
+        const std::size_t bound = boundIndex(object);
+        if (bound >= std::min(args.bindings.size(), WorkerSlot::MaxBound)) {
             openError = Error { ErrorCode::InvalidArgument, 0, "run program", object,
                 "No --bind for this object; ipclab-worker is started by ipclab or ipclab-cli" };
             return SIZE_MAX;
         }
+        const ChannelAddress* address = &args.bindings[bound].address;
         largestFrame = std::max<std::size_t>(largestFrame, address->messageSize);
         if (sending) {
             auto known
@@ -480,10 +486,14 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 openError = endpoint.error();
                 return SIZE_MAX;
             }
-            // Task and result messages carry their task ids after the header (validation checked they fit).
-            const std::uint32_t bytes = std::clamp<std::uint32_t>(args.spec.messageSize,
-                std::min<std::uint32_t>(std::uint32_t(TaskFrameSize), address->messageSize), address->messageSize);
-            senders.push_back({ object, std::move(*endpoint), bytes, 0 });
+            // Task, result, request and reply messages carry their ids after the header (validation checked they
+            // fit).
+            const bool requests = std::any_of(program.begin(), program.end(),
+                [](const ProgramStep& step) { return step.op == StepOp::Request || step.op == StepOp::Serve; });
+            const auto least = std::uint32_t(requests ? RequestFrameSize : TaskFrameSize);
+            const std::uint32_t bytes = std::clamp<std::uint32_t>(
+                args.spec.messageSize, std::min(least, address->messageSize), address->messageSize);
+            senders.push_back({ object, std::move(*endpoint), bytes, 0, bound });
             return senders.size() - 1;
         }
         auto known
@@ -495,15 +505,16 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             openError = endpoint.error();
             return SIZE_MAX;
         }
-        receivers.push_back({ object, std::move(*endpoint), traits(address->transport).priorities });
+        receivers.push_back({ object, std::move(*endpoint), traits(address->transport).priorities, bound });
         return receivers.size() - 1;
     };
     for (std::size_t i = 0; i < program.size(); ++i) {
         const ProgramStep& step = program[i];
-        if (step.op != StepOp::Put && step.op != StepOp::Get && !isPoolCall(step.op))
+        if (step.op != StepOp::Put && step.op != StepOp::Get && !isPoolCall(step.op) && step.op != StepOp::Request
+            && step.op != StepOp::Serve)
             continue;
-        endpointOf[i] = endpointFor(step.object, step.op != StepOp::Get);
-        if (endpointOf[i] != SIZE_MAX && isPoolCall(step.op))
+        endpointOf[i] = endpointFor(step.object, step.op != StepOp::Get && step.op != StepOp::Serve);
+        if (endpointOf[i] != SIZE_MAX && (isPoolCall(step.op) || step.op == StepOp::Request))
             resultsOf[i] = endpointFor(step.results, false);
         if (openError) {
             if (openError->code == ErrorCode::Interrupted)
@@ -523,6 +534,48 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         slot.corrupt.store(c.corrupt, std::memory_order_relaxed);
         slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
     };
+    // One frame through a program's sender or receiver, waiting as `wait` allows. On Moved the slot's `holding`
+    // stays 1 (in doubt): the caller counts what moved, then calls settle(), so a kill between the two never hides
+    // a message. A received frame is in `frame`, checked and accounted in `c`.
+    enum class Transfer { Moved, TimedOut, Stopped, Damaged, Failed };
+    std::optional<Error> transferError; // what a Failed transfer ran into
+    auto settle = [&] { slot.holding.store(0, std::memory_order_release); };
+    auto sendFrame = [&](Sender& out, std::span<const std::byte> bytes, unsigned priority, DeadlineHooks& wait) {
+        slot.holding.store(1, std::memory_order_release);
+        Status st = out.endpoint->send(bytes, priority, wait);
+        if (st) {
+            ++out.seq;
+            c.bytes += bytes.size(); // bytes moved, out (puts) and in (gets)
+            bump(slot.boundSent[out.bound]);
+            return Transfer::Moved;
+        }
+        settle();
+        if (st.error().code != ErrorCode::Interrupted) {
+            transferError = st.error();
+            return Transfer::Failed;
+        }
+        return wait.timedOut() ? Transfer::TimedOut : Transfer::Stopped;
+    };
+    auto receiveFrame = [&](Receiver& in, DeadlineHooks& wait, std::size_t& size) {
+        slot.holding.store(1, std::memory_order_release);
+        auto r = in.endpoint->receive(frame, wait);
+        if (!r) {
+            settle();
+            if (r.error().code == ErrorCode::Interrupted)
+                return wait.timedOut() ? Transfer::TimedOut : Transfer::Stopped;
+            ++c.corrupt;
+            publishFrames();
+            // A damaged message is counted and skipped; a damaged object (EBADMSG: its own structure) cannot go on.
+            if (r.error().code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG)
+                return Transfer::Damaged;
+            transferError = r.error();
+            return Transfer::Failed;
+        }
+        size = *r;
+        (void)account(c, tracker, std::span(frame).first(size));
+        bump(slot.boundReceived[in.bound]);
+        return Transfer::Moved;
+    };
 
     // The release that gives back what each acquire took (validation guarantees there is one), so a stop in the
     // middle of a pass can let go of what is held, as leaving a `with` block does.
@@ -540,6 +593,12 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::uint64_t> done(program.size(), 0), missed(program.size(), 0);
     auto count = [&](std::size_t i, std::vector<std::uint64_t>& counter, std::atomic<std::uint64_t>* published) {
         published[i].store(++counter[i], std::memory_order_relaxed);
+    };
+    std::uint64_t stepStart = 0;
+    // Step i is done: counted, with the time it took.
+    auto finish = [&](std::size_t i) {
+        bump(slot.stepNs[i], monotonicNs() - stepStart);
+        count(i, done, slot.stepDone);
     };
     std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
     // After a release: the slot says HasLock while any array lock is still held.
@@ -587,21 +646,18 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 const TaskRef ref { TaskMagic, args.slot, std::min(chunk, n - submitted), 0, first + submitted };
                 buildTaskFrame(taskBytes, args.slot, out.seq + 1, monotonicNs(), ref);
                 DeadlineHooks once(hooks, 0u);
-                slot.holding.store(1, std::memory_order_release);
-                Status st = out.endpoint->send(taskBytes, 0, once);
-                if (st) {
-                    ++out.seq;
+                const Transfer t = sendFrame(out, taskBytes, 0, once);
+                if (t == Transfer::Failed) {
+                    call.failed = transferError;
+                    return call;
+                }
+                if (t == Transfer::Moved) {
                     submitted += ref.count;
-                    c.bytes += taskBytes.size();
                     bump(slot.tasksOut, ref.count);
                     bump(slot.poolFramesOut);
                     sent = true;
-                } else if (st.error().code != ErrorCode::Interrupted) {
-                    slot.holding.store(0, std::memory_order_release);
-                    call.failed = st.error();
-                    return call;
+                    settle();
                 }
-                slot.holding.store(0, std::memory_order_release);
             }
             // While tasks remain to be put: look for a result without waiting after a put, else for 1 ms (the
             // task queue is full until a worker takes one). With every task out: wait for results.
@@ -609,21 +665,15 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             if (submitted < n)
                 wait = sent ? 0u : 1u;
             DeadlineHooks waitHooks(hooks, wait);
-            slot.holding.store(1, std::memory_order_release);
-            auto r = in.endpoint->receive(frame, waitHooks);
-            if (!r) {
-                slot.holding.store(0, std::memory_order_release);
-                if (r.error().code == ErrorCode::Interrupted)
-                    continue; // nothing in time, or a stop (seen at the top)
-                ++c.corrupt;
-                publishFrames();
-                if (r.error().code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG)
-                    continue;
-                call.failed = r.error();
+            std::size_t size = 0;
+            const Transfer t = receiveFrame(in, waitHooks, size);
+            if (t == Transfer::Failed) {
+                call.failed = transferError;
                 return call;
             }
-            const auto got = std::span(frame).first(*r);
-            (void)account(c, tracker, got);
+            if (t != Transfer::Moved)
+                continue; // nothing in time, a damaged message, or a stop (seen at the top)
+            const auto got = std::span(frame).first(size);
             bump(slot.poolFramesIn);
             const auto tasks = frameTasks(got);
             if (tasks && tasks->caller != args.slot) {
@@ -637,19 +687,19 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 latestFirst = std::max(latestFirst, tasks->first);
                 std::uint32_t fresh = 0;
                 const auto from = std::uint32_t(tasks->first - first); // < n, checked above
-                for (std::uint32_t t = from; t < from + tasks->count; ++t) {
-                    if (answered[t]) {
+                for (std::uint32_t k = from; k < from + tasks->count; ++k) {
+                    if (answered[k]) {
                         bump(slot.tasksDuplicated);
                         continue;
                     }
-                    answered[t] = true;
+                    answered[k] = true;
                     ++fresh;
                 }
                 collected += fresh;
                 bump(slot.tasksIn, fresh);
             }
             publishFrames();
-            slot.holding.store(0, std::memory_order_release);
+            settle();
         }
         call.finished = true;
         return call;
@@ -659,6 +709,126 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             bump(slot.tasksDropped, hand->count); // taken and never answered
         hand = tasks;
         slot.tasksInHand.store(hand ? hand->count : 0, std::memory_order_relaxed);
+    };
+    // Requests, a client's side: one call through a Manager proxy. The request carries this process's slot, the
+    // next id and the step's reply address; replies for earlier ids (requests given up on) are stale and skipped.
+    // The step's timeout bounds the whole call.
+    std::uint64_t lastRequest = 0;
+    auto request = [&](const ProgramStep& step, Sender& out, Receiver& in) {
+        RequestRef ask;
+        ask.magic = RequestMagic;
+        ask.caller = args.slot;
+        ask.id = ++lastRequest;
+        ask.op = std::uint8_t(step.request);
+        if (!stepLoads(step))
+            ask.value = value + step.add;
+        step.key.copy(ask.key, sizeof ask.key);
+        step.results.copy(ask.replyTo, sizeof ask.replyTo);
+        const auto bytes = std::span(frame).first(out.frameBytes);
+        buildRequestFrame(bytes, args.slot, out.seq + 1, monotonicNs(), ask);
+        DeadlineHooks wait(hooks, step.timeoutMs);
+        Transfer t = sendFrame(out, bytes, 0, wait);
+        if (t != Transfer::Moved)
+            return t;
+        bump(slot.requestsOut);
+        settle();
+        for (;;) {
+            std::size_t size = 0;
+            t = receiveFrame(in, wait, size);
+            if (t == Transfer::Damaged)
+                continue; // counted as corrupt; the reply may still come
+            if (t != Transfer::Moved)
+                return t;
+            bump(slot.repliesIn);
+            const auto reply = frameRequest(std::span(frame).first(size));
+            const bool ours = reply && reply->magic == ReplyMagic && reply->caller == args.slot && reply->id == ask.id;
+            if (!ours) {
+                bump(slot.repliesStale);
+                publishFrames();
+                settle();
+                continue;
+            }
+            if (stepLoads(step))
+                value = reply->value;
+            publishFrames();
+            settle();
+            return Transfer::Moved;
+        }
+    };
+    // Requests, the server's side: the dict and Namespace (at most MaxServerKeys keys each) and the list live in this
+    // process's memory only, as in Python's Manager; of the list it keeps the length and the last item, which is all
+    // a request can ask about. A request it cannot answer (not a request, or a reply address it has no binding for)
+    // ends as TimedOut, which the step counts as missed.
+    std::map<std::string, std::int64_t> dict, ns;
+    std::int64_t listLength = 0, listLast = 0;
+    auto apply = [&](RequestRef& r) {
+        const std::string key(r.key, strnlen(r.key, sizeof r.key));
+        auto& table = key.starts_with("ns.") ? ns : dict;
+        switch (RequestOp(r.op)) {
+        case RequestOp::Get: {
+            const auto it = table.find(key);
+            r.found = it != table.end();
+            r.value = r.found ? it->second : 0;
+            break;
+        }
+        case RequestOp::Set:
+            r.found = table.size() < ProgramLimits::MaxServerKeys || table.count(key);
+            if (r.found)
+                table[key] = r.value;
+            break;
+        case RequestOp::Append:
+            ++listLength;
+            listLast = r.value;
+            r.found = 1;
+            break;
+        case RequestOp::Len:
+            r.value = listLength;
+            r.found = 1;
+            break;
+        }
+        (void)listLast;
+        r.magic = ReplyMagic;
+    };
+    auto serve = [&](Receiver& in) {
+        DeadlineHooks wait(hooks, std::nullopt);
+        std::size_t size = 0;
+        Transfer t = receiveFrame(in, wait, size);
+        if (t != Transfer::Moved)
+            return t == Transfer::Damaged ? Transfer::TimedOut : t;
+        bump(slot.requestsIn);
+        // From here until its reply is out, the request is this process's alone: killed, it dies with it.
+        slot.requestInHand.store(1, std::memory_order_relaxed);
+        publishFrames();
+        settle();
+        auto unanswered = [&] {
+            bump(slot.requestsUnanswered);
+            slot.requestInHand.store(0, std::memory_order_relaxed);
+            return Transfer::TimedOut;
+        };
+        auto r = frameRequest(std::span(frame).first(size));
+        if (!r || r->magic != RequestMagic)
+            return unanswered();
+        const std::string replyTo(r->replyTo, strnlen(r->replyTo, sizeof r->replyTo));
+        const std::size_t out = boundIndex(replyTo) == SIZE_MAX ? SIZE_MAX : endpointFor(replyTo, true);
+        if (out == SIZE_MAX) {
+            openError.reset();
+            return unanswered();
+        }
+        apply(*r);
+        Sender& sender = senders[out];
+        const auto bytes = std::span(frame).first(sender.frameBytes);
+        buildRequestFrame(bytes, args.slot, sender.seq + 1, monotonicNs(), *r);
+        t = sendFrame(sender, bytes, 0, wait);
+        if (t != Transfer::Moved) {
+            if (t == Transfer::Stopped)
+                (void)unanswered(); // stopped while the reply queue was full
+            return t;
+        }
+        bump(slot.repliesOut);
+        slot.requestInHand.store(0, std::memory_order_relaxed);
+        publishFrames();
+        settle();
+        return Transfer::Moved;
     };
     Pacer pacer;
     hooks.enter(WorkerState::Running);
@@ -679,7 +849,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             }
             const ProgramStep& step = program[i];
             slot.step.store(std::uint32_t(i), std::memory_order_relaxed);
-            slot.stepSinceNs.store(monotonicNs(), std::memory_order_relaxed);
+            stepStart = monotonicNs();
+            slot.stepSinceNs.store(stepStart, std::memory_order_relaxed);
             if (hooks.state() != WorkerState::Running)
                 hooks.enter(WorkerState::Running);
             switch (step.op) {
@@ -707,7 +878,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 held.push_back(i);
                 if (stepTarget[i]->isLock())
                     hooks.setPhase(RingPhase::HasLock); // before `holding` drops: a kill between is still seen
-                count(i, done, slot.stepDone);
+                finish(i);
                 slot.holding.store(0, std::memory_order_release);
                 break;
             }
@@ -721,17 +892,17 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     return fail(slot, hooks, st.error(), 4);
                 }
                 updateLockPhase();
-                count(i, done, slot.stepDone);
+                finish(i);
                 break;
             }
             case StepOp::Read:
                 value = stepTarget[i]->read(step.cell);
-                count(i, done, slot.stepDone);
+                finish(i);
                 break;
             case StepOp::Write:
                 slot.holding.store(1, std::memory_order_release); // killed now, the store may or may not be in
                 stepTarget[i]->write(step.cell, value + step.add);
-                count(i, done, slot.stepDone);
+                finish(i);
                 slot.holding.store(0, std::memory_order_release);
                 break;
             case StepOp::Work:
@@ -746,7 +917,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     }
                 } else
                     simulateWork(step.us);
-                count(i, done, slot.stepDone);
+                finish(i);
                 break;
             case StepOp::Map:
             case StepOp::Apply: {
@@ -758,7 +929,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     completed = false; // stopped in the middle of the call: its missing results never come
                     break;
                 }
-                count(i, done, slot.stepDone);
+                finish(i);
                 break;
             }
             case StepOp::Put: {
@@ -769,65 +940,82 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 else
                     buildFrame(bytes, args.slot, out.seq + 1, monotonicNs());
                 DeadlineHooks wait(hooks, step.timeoutMs);
-                slot.holding.store(1, std::memory_order_release); // killed now, the message may or may not be in
-                Status st = out.endpoint->send(bytes, step.priority, wait);
-                if (!st) {
-                    slot.holding.store(0, std::memory_order_release);
-                    if (st.error().code != ErrorCode::Interrupted) {
-                        (void)releaseHeld();
-                        return fail(slot, hooks, st.error(), 4);
-                    }
-                    if (wait.timedOut())
+                const Transfer t = sendFrame(out, bytes, step.priority, wait);
+                if (t == Transfer::Failed) {
+                    (void)releaseHeld();
+                    return fail(slot, hooks, *transferError, 4);
+                }
+                if (t != Transfer::Moved) {
+                    if (t == Transfer::TimedOut)
                         count(i, missed, slot.stepMissed); // queue.Full
                     completed = false;
                     break;
                 }
-                ++out.seq;
-                c.bytes += bytes.size(); // bytes moved, out (puts) and in (gets)
                 publishFrames();
                 if (hand) {
                     bump(slot.tasksOut, hand->count);
                     hand.reset();
                     slot.tasksInHand.store(0, std::memory_order_relaxed);
                 }
-                count(i, done, slot.stepDone);
-                slot.holding.store(0, std::memory_order_release);
+                finish(i);
+                settle();
                 break;
             }
             case StepOp::Get: {
+                Receiver& in = receivers[endpointOf[i]];
                 DeadlineHooks wait(hooks, step.timeoutMs);
-                slot.holding.store(1, std::memory_order_release);
-                auto r = receivers[endpointOf[i]].endpoint->receive(frame, wait);
-                if (!r) {
-                    slot.holding.store(0, std::memory_order_release);
-                    const ErrorCode code = r.error().code;
-                    if (code == ErrorCode::Interrupted) {
-                        if (wait.timedOut())
-                            count(i, missed, slot.stepMissed); // queue.Empty
-                        completed = false;
-                        break;
-                    }
-                    ++c.corrupt;
-                    publishFrames();
-                    if (code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG) {
-                        completed = false; // a damaged message: counted, and the pass starts again
-                        break;
-                    }
-                    (void)releaseHeld();
-                    return fail(slot, hooks, r.error(), 4);
-                }
                 const std::uint64_t latencyBefore = c.latencyNsSum;
-                (void)account(c, tracker, std::span(frame).first(*r));
-                if (receivers[endpointOf[i]].priorities)
-                    tallyPriority(
-                        slot, receivers[endpointOf[i]].endpoint->lastPriority(), c.latencyNsSum - latencyBefore);
-                if (auto tasks = frameTasks(std::span(frame).first(*r))) {
+                std::size_t size = 0;
+                const Transfer t = receiveFrame(in, wait, size);
+                if (t == Transfer::Failed) {
+                    (void)releaseHeld();
+                    return fail(slot, hooks, *transferError, 4);
+                }
+                if (t != Transfer::Moved) {
+                    if (t == Transfer::TimedOut)
+                        count(i, missed, slot.stepMissed); // queue.Empty
+                    completed = false; // and a damaged message was counted: the pass starts again
+                    break;
+                }
+                if (in.priorities)
+                    tallyPriority(slot, in.endpoint->lastPriority(), c.latencyNsSum - latencyBefore);
+                if (auto tasks = frameTasks(std::span(frame).first(size))) {
                     bump(slot.tasksIn, tasks->count);
                     setHand(tasks);
                 }
-                count(i, done, slot.stepDone);
+                finish(i);
                 publishFrames();
-                slot.holding.store(0, std::memory_order_release);
+                settle();
+                break;
+            }
+            case StepOp::Request: {
+                const Transfer t = request(step, senders[endpointOf[i]], receivers[resultsOf[i]]);
+                if (t == Transfer::Failed) {
+                    (void)releaseHeld();
+                    return fail(slot, hooks, *transferError, 4);
+                }
+                if (t != Transfer::Moved) {
+                    if (t == Transfer::TimedOut)
+                        count(i, missed, slot.stepMissed); // no reply in time
+                    completed = false;
+                    break;
+                }
+                finish(i);
+                break;
+            }
+            case StepOp::Serve: {
+                const Transfer t = serve(receivers[endpointOf[i]]);
+                if (t == Transfer::Failed) {
+                    (void)releaseHeld();
+                    return fail(slot, hooks, *transferError, 4);
+                }
+                if (t != Transfer::Moved) {
+                    if (t == Transfer::TimedOut)
+                        count(i, missed, slot.stepMissed); // a request it could not answer
+                    completed = false;
+                    break;
+                }
+                finish(i);
                 break;
             }
             }

@@ -7,6 +7,8 @@
 
 using namespace ipccore;
 
+Q_DECLARE_METATYPE(std::vector<ipccore::RequestMember>)
+
 namespace {
 
 MessageParty producer(std::uint64_t sent)
@@ -145,6 +147,65 @@ private slots:
         QCOMPARE(l.lost, lost);
         QCOMPARE(l.exact, exact);
         QCOMPARE(l.left, 0ull);
+    }
+    // A server's books (requestLedger): every request taken is answered once, every reply is taken back, stale or
+    // still waiting in a reply queue; a killed server's request in hand died with it.
+    void requestBooks_data()
+    {
+        QTest::addColumn<std::vector<RequestMember>>("members");
+        QTest::addColumn<quint64>("inRequestQueue");
+        QTest::addColumn<quint64>("inReplyQueues");
+        QTest::addColumn<bool>("exact");
+        QTest::addColumn<quint64>("returned");
+        auto client = [](std::uint64_t out, std::uint64_t in, std::uint64_t stale = 0) {
+            RequestMember m;
+            m.counts.requestsOut = out;
+            m.counts.repliesIn = in;
+            m.counts.stale = stale;
+            return m;
+        };
+        auto server = [](std::uint64_t in, std::uint64_t out, std::uint64_t unanswered = 0, std::uint32_t hand = 0) {
+            RequestMember m;
+            m.server = true;
+            m.counts.requestsIn = in;
+            m.counts.repliesOut = out;
+            m.counts.unanswered = unanswered;
+            m.counts.inHand = hand;
+            return m;
+        };
+        auto dead = [](RequestMember m, bool inDoubt) {
+            m.killed = true;
+            m.inDoubtAtDeath = inDoubt;
+            return m;
+        };
+        QTest::newRow("every round trip done")
+            << std::vector { client(100, 100), client(50, 50), server(150, 150) } << 0ull << 0ull << true << 150ull;
+        QTest::newRow("clients stopped waiting: requests and replies left")
+            << std::vector { client(100, 98), client(50, 49), server(148, 148) } << 2ull << 1ull << true << 147ull;
+        QTest::newRow("a stale reply taken after a timeout")
+            << std::vector { client(10, 10, 1), server(10, 10) } << 0ull << 0ull << true << 9ull;
+        QTest::newRow("a reply nobody accounts for")
+            << std::vector { client(10, 8), server(10, 10) } << 0ull << 1ull << false << 8ull;
+        QTest::newRow("a request the server could not answer")
+            << std::vector { client(10, 9), server(10, 9, 1) } << 0ull << 0ull << false << 9ull;
+        QTest::newRow("killed server held one request")
+            << std::vector { client(10, 9), dead(server(10, 9, 0, 1), false) } << 0ull << 0ull << true << 9ull;
+        QTest::newRow("killed server inside a get: one request may be gone uncounted")
+            << std::vector { client(10, 9), dead(server(9, 9), true) } << 0ull << 0ull << true << 9ull;
+        QTest::newRow("two requests gone is more than one kill explains")
+            << std::vector { client(10, 8), dead(server(8, 8), true) } << 0ull << 0ull << false << 8ull;
+    }
+    void requestBooks()
+    {
+        QFETCH(std::vector<RequestMember>, members);
+        QFETCH(quint64, inRequestQueue);
+        QFETCH(quint64, inReplyQueues);
+        QFETCH(bool, exact);
+        QFETCH(quint64, returned);
+        const RequestLedger l = requestLedger(members, inRequestQueue, inReplyQueues, true);
+        QCOMPARE(l.exact, exact);
+        QCOMPARE(quint64(l.returned), returned);
+        QVERIFY(!requestLedger(members, inRequestQueue, inReplyQueues, false).exact); // judged only at stop
     }
 };
 

@@ -57,11 +57,13 @@ private slots:
     void stepTextRoundTrips_data()
     {
         QTest::addColumn<QString>("text");
-        for (const char* t :
-            { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool", "read counter[0]",
-                "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us",
-                "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs", "get jobs 20ms",
-                "work 50us each", "map tasks results 256", "map tasks results 256 chunk 32", "apply tasks results 64" })
+        for (const char* t : { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool",
+                 "read counter[0]", "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us",
+                 "work 1000000us", "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs",
+                 "get jobs 20ms", "work 50us each", "map tasks results 256", "map tasks results 256 chunk 32",
+                 "apply tasks results 64", "request manager replies get d[count]",
+                 "request manager replies set d[count] +1", "request manager replies append l -2 500ms",
+                 "request manager replies len l", "request manager replies get ns.x 0ms", "serve manager" })
             QTest::newRow(t) << QString::fromLatin1(t);
     }
     void stepTextRoundTrips()
@@ -113,6 +115,22 @@ private slots:
                                     << "chunk K' with K from 1";
         QTest::newRow("apply with a chunk") << "apply tasks results 8 chunk 2"
                                             << "apply TASKS RESULTS N";
+        QTest::newRow("request without a key") << "request manager replies get"
+                                               << "request SERVER REPLIES get d[KEY]";
+        QTest::newRow("unknown request") << "request manager replies put d[x]"
+                                         << "'put' is not a request";
+        QTest::newRow("get of the list") << "request manager replies get l"
+                                         << "d[KEY] (the dict) or ns.ATTR";
+        QTest::newRow("append to the dict") << "request manager replies append d[x] +1"
+                                            << "the list 'l'";
+        QTest::newRow("set without a number") << "request manager replies set d[x] 500ms"
+                                              << "e.g. +1";
+        QTest::newRow("key with a dash") << "request manager replies get d[a-b]"
+                                         << "cannot be in a key";
+        QTest::newRow("key too long") << "request manager replies get d[abcdefghijklmnopq]"
+                                      << "1 to 16 characters";
+        QTest::newRow("serve two objects") << "serve manager other"
+                                           << "'serve SERVER'";
     }
     void badStepTextIsNamed()
     {
@@ -139,6 +157,11 @@ private slots:
             std::string("pool.map(f, range(256), chunksize=32)"));
         QCOMPARE(stepPython(steps({ "map tasks results 8" })[0]), std::string("pool.map(f, range(8))"));
         QCOMPARE(stepPython(steps({ "work 10us each" })[0]), std::string("for task in chunk: time.sleep(0.00001)"));
+        QCOMPARE(stepPython(steps({ "request m r get d[count]" })[0]), std::string("x = d['count']"));
+        QCOMPARE(stepPython(steps({ "request m r set d[count] +1" })[0]), std::string("d['count'] = x + 1"));
+        QCOMPARE(stepPython(steps({ "request m r set ns.x -3" })[0]), std::string("ns.x = x - 3"));
+        QCOMPARE(stepPython(steps({ "request m r append l +1" })[0]), std::string("l.append(x + 1)"));
+        QCOMPARE(stepPython(steps({ "request m r len l" })[0]), std::string("x = len(l)"));
         QCOMPARE(programObjects(steps({ "map tasks results 8", "work 1us" })),
             (std::vector<std::string> { "tasks", "results" }));
     }
@@ -255,6 +278,61 @@ private slots:
         QVERIFY(!st);
         QVERIFY2(QString::fromStdString(st.error().hint).contains("objects[1]: 'results' brings a pool's results"),
             st.error().hint.c_str());
+    }
+
+    // Requests need one server on their queue, a reply queue per client, and messages large enough for a request.
+    void requestsNeedTheirServerAndTheirOwnReplyQueue()
+    {
+        Scenario s;
+        s.name = "manager";
+        s.objects = { { "manager", TransportKind::Mq, 8, 256 }, { "replies-1", TransportKind::Mq, 8, 256 },
+            { "replies-2", TransportKind::Mq, 8, 256 }, { "small", TransportKind::Mq, 8, 64 },
+            { "counter", TransportKind::ShmArray, 1, 64 } };
+        WorkerSpec server = program({ "serve manager" });
+        server.name = "server";
+        WorkerSpec one = program({ "request manager replies-1 get d[n]", "request manager replies-1 set d[n] +1" });
+        one.name = "client-1";
+        WorkerSpec two = program({ "request manager replies-2 len l", "request manager replies-2 append l +1" });
+        two.name = "client-2";
+        s.workers = { server, one, two };
+        const Status ok = validateScenario(s, readMqLimits(), std::nullopt);
+        QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        // The server is bound to the queue it serves and to every client's reply queue, in that order.
+        QCOMPARE(workerObjects(s, server), (std::vector<std::string> { "manager", "replies-1", "replies-2" }));
+        QCOMPARE(workerObjects(s, one), (std::vector<std::string> { "manager", "replies-1" }));
+
+        auto refused = [&](const Scenario& bad, const char* says) {
+            const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
+            if (st)
+                return QString("accepted");
+            const QString hint = QString::fromStdString(st.error().hint);
+            return hint.contains(says) ? QString() : hint;
+        };
+        Scenario noServer = s;
+        noServer.workers = { one };
+        QCOMPARE(refused(noServer, "objects[0]: requests are sent to 'manager' but no worker answers them"), QString());
+        Scenario twoServers = s;
+        WorkerSpec second = server;
+        second.name = "server-2";
+        twoServers.workers.push_back(second);
+        QCOMPARE(refused(twoServers, "2 workers serve 'manager'"), QString());
+        Scenario shared = s;
+        shared.workers[2] = program({ "request manager replies-1 get ns.x" });
+        shared.workers[2].name = "client-2";
+        QCOMPARE(refused(shared, "objects[1]: 'replies-1' is the reply address of requests"), QString());
+        Scenario small = s;
+        small.workers[1] = program({ "request manager small get d[n]" });
+        small.workers[1].name = "client-1";
+        QCOMPARE(refused(small, "workers[1].program[0]: 'request manager small get d[n]': 'small' carries messages"),
+            QString());
+        Scenario blind = s;
+        blind.workers[1] = program({ "request manager replies-1 set d[n] +1" });
+        blind.workers[1].name = "client-1";
+        QCOMPARE(refused(blind, "no step before it reads one"), QString());
+        Scenario onArray = s;
+        onArray.workers[1] = program({ "request counter replies-1 get d[n]" });
+        onArray.workers[1].name = "client-1";
+        QCOMPARE(refused(onArray, "through message queues (mq); 'counter' is a"), QString());
     }
 
     // A program that gets from a one-consumer object counts as its consumer, beside the consumer workers.

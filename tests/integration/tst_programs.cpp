@@ -48,16 +48,31 @@ QString describe(const Ledger& l)
 {
     return QStringLiteral("writes %1 increments %2 cells %3 lost %4 acquires %5 releases %6 timeouts %7 permits %8 "
                           "held by dead %9 exact %10")
-        .arg(l.writes)
-        .arg(l.increments)
-        .arg(l.cellSum)
-        .arg(l.lostUpdates)
-        .arg(l.acquires)
-        .arg(l.releases)
-        .arg(l.timeouts)
-        .arg(l.permits)
-        .arg(l.permitsHeldByDead)
-        .arg(l.exact);
+               .arg(l.writes)
+               .arg(l.increments)
+               .arg(l.cellSum)
+               .arg(l.lostUpdates)
+               .arg(l.acquires)
+               .arg(l.releases)
+               .arg(l.timeouts)
+               .arg(l.permits)
+               .arg(l.permitsHeldByDead)
+               .arg(l.exact)
+        + QStringLiteral("; messages sent %1 received %2 left %3; requests sent %4 taken %5 answered %6 returned %7 "
+                         "stale %8 queued %9/%10 died with server %11 in doubt %12 exact %13")
+              .arg(l.sent)
+              .arg(l.received)
+              .arg(l.left)
+              .arg(l.requests.sent)
+              .arg(l.requests.taken)
+              .arg(l.requests.answered)
+              .arg(l.requests.returned)
+              .arg(l.requests.stale)
+              .arg(l.requests.inRequestQueue)
+              .arg(l.requests.inReplyQueues)
+              .arg(l.requests.diedWithServer)
+              .arg(l.requests.inDoubt)
+              .arg(l.requests.exact);
 }
 
 } // namespace
@@ -379,6 +394,72 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A Manager: every request gets exactly one reply, each client's reply comes back through its own queue, and a
+    // round trip through the server costs far more than the same counter in shared memory.
+    void managerAnswersEveryRequestOnce()
+    {
+        const Report r = runFor(bundled("manager-dict"), 2000);
+        const RequestLedger& q = objectNamed(r, "manager").ledger.requests;
+        QVERIFY(q.present);
+        QVERIFY2(q.exact && r.integrity.exact, qPrintable(describe(objectNamed(r, "manager").ledger)));
+        QVERIFY(q.returned >= 1000);
+        QCOMPARE(q.unanswered, 0ull);
+        QCOMPARE(q.sent, q.taken + q.inRequestQueue);
+        QCOMPARE(q.taken, q.answered);
+        QCOMPARE(q.answered, q.returned + q.stale + q.inReplyQueues);
+        std::uint64_t roundTrips = 0;
+        for (const WorkerSummary& w : r.workers) {
+            if (w.name == "server") {
+                QCOMPARE(w.requests.requestsIn, q.taken);
+                continue;
+            }
+            QVERIFY2(w.requests.repliesIn > 0, w.name.c_str()); // every client was answered
+            roundTrips += w.stepDone.at(0) + w.stepDone.at(1);
+            if (w.name == "client-1") {
+                // The request (step 0) against the locked write to the shared counter (step 4).
+                QVERIFY2(w.stepMeanUs.at(0) > 5 * w.stepMeanUs.at(4),
+                    qPrintable(QString("request %1 us, shm write %2 us").arg(w.stepMeanUs[0]).arg(w.stepMeanUs[4])));
+            }
+        }
+        QVERIFY(roundTrips <= q.returned);
+    }
+
+    // A server killed while its clients wait: they stay blocked on their reply queues (over a queue nobody tells
+    // them, where Python's socket would raise EOFError), the run says so, and the books still balance, with the
+    // request the server held counted as died with it.
+    void killedServerLeavesClientsWaiting()
+    {
+        const Scenario s = bundled("manager-dict");
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(1).stepDone.at(0) > 100, FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(0));
+        bool told = false;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (const RunEvent& e : snap.events)
+                    told = told || e.text.find("raise EOFError") != std::string::npos;
+                bool allWaiting = true;
+                for (std::size_t i = 1; i < snap.workers.size(); ++i)
+                    allWaiting = allWaiting && snap.workers[i].state == WorkerState::BlockedEmpty
+                        && snap.workers[i].waitingOn.find("replies-") != std::string::npos;
+                return told && allWaiting;
+            }(),
+            FlowTimeoutMs);
+        const std::uint64_t before = (*runner)->sample().workers.at(1).stepDone.at(0);
+        QTest::qWait(300);
+        QCOMPARE((*runner)->sample().workers.at(1).stepDone.at(0), before); // nobody answers
+        const Report r = (*runner)->stop();
+        runner->reset();
+        const RequestLedger& q = objectNamed(r, "manager").ledger.requests;
+        QVERIFY2(q.exact && r.integrity.exact, qPrintable(describe(objectNamed(r, "manager").ledger)));
+        QVERIFY(q.diedWithServer <= 1);
+        QCOMPARE(q.sent, q.taken + q.inRequestQueue);
+        verifyNothingLeft(prefix);
+    }
+
     // multiprocessing.Pipe(): two processes, one end each. A process killed while the other waits takes nothing from
     // the pipe with it (the runner holds both ends), the one started in its place takes over its end and the ping-
     // pong goes on, and a third process finds both ends taken.
@@ -442,7 +523,7 @@ private slots:
     {
         QTest::addColumn<QString>("scenario");
         for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
-                 "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way" })
+                 "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way", "manager-dict" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -472,6 +553,11 @@ private slots:
             QVERIFY(pool["collected"].toInteger() > 0);
             QCOMPARE(pool["duplicated"].toInteger(), 0);
             QCOMPARE(pool["stray"].toInteger(), 0);
+        } else if (scenario == "manager-dict") {
+            const QJsonObject requests = report["objects"].toArray().at(0).toObject()["requests"].toObject();
+            QVERIFY(requests["exact"].toBool());
+            QVERIFY(requests["returned"].toInteger() > 0);
+            QCOMPARE(requests["unanswered"].toInteger(), 0);
         } else if (scenario == "semaphore-pool")
             QCOMPARE(object["acquires"].toInteger(), object["releases"].toInteger());
         else

@@ -38,6 +38,26 @@ struct TaskRef {
 };
 static_assert(sizeof(TaskRef) == 24);
 constexpr std::size_t TaskFrameSize = FrameHeaderSize + sizeof(TaskRef);
+// A request to a server process (Python's Manager) or its reply. The client puts a request carrying its slot, its
+// own request id and the object its reply must go to; the server applies it to the data it keeps in its own memory
+// and puts the reply, with the same caller and id, into that object. The client takes replies until the one with
+// its id comes (an earlier one, for a request it gave up waiting for, is stale).
+constexpr std::uint32_t RequestMagic = 0x52455153; // "REQS"
+constexpr std::uint32_t ReplyMagic = 0x5245504c; // "REPL"
+struct RequestRef {
+    std::uint32_t magic = RequestMagic; // RequestMagic or ReplyMagic
+    std::uint32_t caller = 0; // the telemetry slot of the client
+    std::uint64_t id = 0; // per client, from 1
+    std::int64_t value = 0; // set / append: the value to store; a reply: the value read, or stored
+    std::uint8_t op = 0; // RequestOp (program.h)
+    std::uint8_t found = 0; // a reply to a get: 1 when the key existed (Python raises KeyError otherwise)
+    std::uint8_t reserved[6] = {};
+    char key[24] = {}; // what the request is about, as the step writes it: "d[count]", "ns.x", "l"; NUL-padded
+    char replyTo[48] = {}; // the scenario object the reply goes to; NUL-padded (a name has at most 48 characters)
+};
+static_assert(sizeof(RequestRef) == 104);
+constexpr std::size_t RequestFrameSize = FrameHeaderSize + sizeof(RequestRef);
+
 // Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
 constexpr std::size_t MaxFrameSize = 1u << 20;
 
@@ -52,6 +72,11 @@ void buildTaskFrame(
     std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const TaskRef& tasks);
 // The tasks a checked frame carries, if it carries any.
 std::optional<TaskRef> frameTasks(std::span<const std::byte> frame);
+// Fills a frame as buildFrame does, with a request or reply at the start of the payload (size >= RequestFrameSize).
+void buildRequestFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs,
+    const RequestRef& request);
+// The request or reply a checked frame carries, if it carries one.
+std::optional<RequestRef> frameRequest(std::span<const std::byte> frame);
 
 enum class FrameCheck { Ok, BadMagic, BadLength, BadChecksum };
 

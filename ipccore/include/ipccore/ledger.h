@@ -45,6 +45,51 @@ struct PoolLedger {
     bool exact = false;
 };
 
+// A server's books (Python's Manager), kept on the object its requests go into, counted in requests:
+//   sent     = taken + inRequestQueue            (what the clients put, and what the server took or is still there)
+//   taken    = answered + unanswered + diedWithServer
+//   answered = returned + stale + inReplyQueues  (what the clients took back, and what waits in their reply queues)
+// where unanswered are requests the server took and could not answer (no request, an unknown reply address, or
+// stopped while the reply queue was full), diedWithServer the request a killed server held (Python's clients get
+// EOFError or BrokenPipeError from their connection then; over a queue they wait for the reply that never comes),
+// returned the round trips that completed and stale the replies to requests whose client had given up waiting.
+// Every request got exactly one reply when the three balance and nothing was unanswered.
+struct RequestLedger {
+    bool present = false; // some worker serves this object
+    std::uint64_t sent = 0;
+    std::uint64_t taken = 0;
+    std::uint64_t answered = 0;
+    std::uint64_t unanswered = 0;
+    std::uint64_t returned = 0;
+    std::uint64_t stale = 0;
+    std::uint64_t inRequestQueue = 0;
+    std::uint64_t inReplyQueues = 0;
+    std::uint64_t diedWithServer = 0;
+    // Killed members that were moving a request or reply when they died: each may make one equation off by one.
+    std::uint64_t inDoubt = 0;
+    bool exact = false; // judged at stop only
+};
+
+// One worker's request counters as the slot published them (see WorkerSlot): a client's requests out, replies in
+// and stale replies; a server's requests in, replies out, unanswered requests and the request in its hand.
+struct RequestCounts {
+    std::uint64_t requestsOut = 0, repliesIn = 0, stale = 0;
+    std::uint64_t requestsIn = 0, repliesOut = 0, unanswered = 0;
+    std::uint32_t inHand = 0;
+};
+
+struct RequestMember {
+    RequestCounts counts;
+    bool server = false;
+    bool killed = false;
+    bool inDoubtAtDeath = false; // killed inside a put or get: a message may have moved without being counted
+};
+
+// The books from the members' counts and what the request queue and the reply queues held (at stop, final: the
+// runner's count; while running, their depth).
+RequestLedger requestLedger(
+    std::span<const RequestMember> members, std::uint64_t inRequestQueue, std::uint64_t inReplyQueues, bool final);
+
 // A message queue's traffic at one mq priority: sent by the producers that use it, taken by the consumers, and how
 // long those waited in the queue on average (the consumer counts per priority; WorkerSlot::priorityCount).
 struct PriorityShare {
@@ -86,6 +131,7 @@ struct Ledger {
     // consumers can have held, nothing duplicated or corrupt, and no worker error.
     bool exact = false;
     PoolLedger pool; // the object a pool's tasks go into
+    RequestLedger requests; // the object a server's requests go into
     // mq: per priority, highest first; `receivedOtherPriorities` counts what consumers took at priorities beyond the
     // first four each of them saw.
     std::vector<PriorityShare> priorities;

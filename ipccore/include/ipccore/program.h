@@ -28,6 +28,16 @@
 //                          the get took, which is how each result finds its task.
 //   apply TASKS RESULTS N  N `pool.apply_async(f, (i,))` calls, one message each, then `.get()` on every result;
 //                          results arrive in whatever order the pool finishes them.
+//   request SERVER REPLIES get d[KEY] [timeout]   one call through a Manager proxy: puts a request (with this
+//   request SERVER REPLIES set d[KEY] +N           process's id, a request id and REPLIES as its reply address)
+//   request SERVER REPLIES append l +N             into SERVER, then takes from REPLIES until the reply with that
+//   request SERVER REPLIES len l                   id comes. get and len fill the register (`x = d['count']`,
+//                          `x = len(l)`); set and append store register + N (`d['count'] = x + 1`, `l.append(x + 1)`).
+//                          `ns.ATTR` in place of d[KEY] is a Namespace attribute. get then set is two round trips, so
+//                          `d['count'] += 1` through a proxy loses updates between clients as `v.value += 1` does.
+//                          With a timeout, a reply that does not come in time ends the pass (counted as missed).
+//   serve SERVER           the Manager's server: takes one request from SERVER, applies it to the dict, list and
+//                          Namespace it keeps in its own memory, and puts the reply into the request's reply address.
 //
 // Every step is written as one line of text as well ("read counter[0]"), which is how the worker's command line
 // carries its program and how the window names the step a process is on.
@@ -42,7 +52,9 @@
 
 namespace ipccore {
 
-enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work, Put, Get, Map, Apply };
+enum class StepOp : std::uint8_t { Acquire, Release, Read, Write, Work, Put, Get, Map, Apply, Request, Serve };
+// What a request asks the server to do (RequestRef::op).
+enum class RequestOp : std::uint8_t { Get = 0, Set = 1, Append = 2, Len = 3 };
 
 struct ProgramStep {
     StepOp op = StepOp::Work;
@@ -56,12 +68,21 @@ struct ProgramStep {
     std::string results; // map, apply: where the results come back (`object` is where the tasks go)
     std::uint32_t tasks = 0; // map, apply: tasks per call
     std::uint32_t chunk = 1; // map: tasks per message
+    RequestOp request = RequestOp::Get; // request: what to ask (`results` is the reply address)
+    std::string key; // request: "d[KEY]", "ns.ATTR" or "l"
 };
 
 // Map and apply: a client that puts tasks and collects their results.
 inline bool isPoolCall(StepOp op)
 {
     return op == StepOp::Map || op == StepOp::Apply;
+}
+
+// Steps that fill the register a later write, set or append adds to.
+inline bool stepLoads(const ProgramStep& step)
+{
+    return step.op == StepOp::Read
+        || (step.op == StepOp::Request && (step.request == RequestOp::Get || step.request == RequestOp::Len));
 }
 
 using ProgramSteps = std::vector<ProgramStep>;
@@ -71,15 +92,21 @@ constexpr std::size_t MaxSteps = 16; // the telemetry board keeps a counter per 
 constexpr std::uint32_t MaxTimeoutMs = 60'000;
 constexpr std::uint32_t MaxWorkUs = 1'000'000;
 constexpr std::uint32_t MaxPoolTasks = 1'000'000; // tasks in one map or apply call
+constexpr std::size_t MaxObjects = 16; // objects one program is bound to (a server: its reply queues too)
+constexpr std::size_t MaxKeyLength = 16; // request: d[KEY] and ns.ATTR
+constexpr std::size_t MaxServerKeys = 1024; // a server's dict and Namespace hold at most this many entries each
 } // namespace ProgramLimits
 
-const char* stepOpName(StepOp op); // "acquire", "release", "read", "write", "work", "put", "get", "map", "apply"
-// Steps that wait and may give up (acquire, put, get): their misses are timeouts.
+// "acquire", "release", "read", "write", "work", "put", "get", "map", "apply", "request", "serve"
+const char* stepOpName(StepOp op);
+const char* requestOpName(RequestOp op); // "get", "set", "append", "len"
+// Steps that wait and may give up (acquire, put, get, request): their misses are timeouts.
 bool stepCanTimeOut(StepOp op);
 std::optional<StepOp> parseStepOp(std::string_view text);
 
 // One line: "acquire pool 100ms", "acquire counter", "read counter[0]", "write counter[0] +1", "work 50us",
-// "put jobs 0ms prio 9", "get jobs 20ms", "map tasks results 100 chunk 8", "apply tasks results 50".
+// "put jobs 0ms prio 9", "get jobs 20ms", "map tasks results 100 chunk 8", "apply tasks results 50",
+// "request manager replies-1 set d[count] +1", "serve manager".
 std::string stepText(const ProgramStep& step);
 // The inverse of stepText; the error names the text and what is wrong with it.
 Result<ProgramStep> parseStepText(std::string_view text);

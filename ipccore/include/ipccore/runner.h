@@ -52,7 +52,11 @@ struct WorkerStatus {
     double stepSeconds = 0;
     std::vector<std::uint64_t> stepDone;
     std::vector<std::uint64_t> stepMissed;
+    std::vector<double> stepMeanUs; // per step: mean time of the runs that completed (a request: its round trip)
     TaskCounts tasks; // pools: a caller's or a pool worker's tasks (ledger.h)
+    RequestCounts requests; // Manager: a client's requests and replies, or the server's (ledger.h)
+    // Messages the program put into and took from each object it is bound to, in its binding order.
+    std::vector<std::uint64_t> boundSent, boundReceived;
     // What it took from an mq, per priority (sent stays 0 here); otherPriorities: beyond the first four it saw.
     std::vector<PriorityShare> byPriority;
     std::uint64_t otherPriorities = 0;
@@ -125,7 +129,9 @@ struct WorkerSummary {
     // Programs: each step's text and what it did (messages counts passes).
     std::vector<std::string> steps;
     std::vector<std::uint64_t> stepDone, stepMissed;
+    std::vector<double> stepMeanUs; // mean time per completed run of each step
     TaskCounts tasks; // pools: tasks submitted and collected (caller), taken and answered (pool worker)
+    RequestCounts requests; // Manager: requests and replies (client), or requests served (server)
 };
 
 struct ObjectSummary {

@@ -110,6 +110,10 @@ Status validateProgram(
 // most one producer and one consumer). The objects together must fit in the free space of /dev/shm (read now with
 // readShmFreeBytes) and their queues in RLIMIT_MSGQUEUE, so a run that cannot be created is refused naming the
 // object's capacity instead of failing half-way in shm_open or mq_open.
+// The objects a worker's program is bound to, in binding order: those its steps name, then, for a server, the reply
+// queue of every request sent to it (the server puts replies there though its own steps do not name them).
+std::vector<std::string> workerObjects(const Scenario& scenario, const WorkerSpec& worker);
+
 Status validateScenario(const Scenario& scenario, const MqLimits& limits);
 // The same with the free bytes of /dev/shm given (std::nullopt skips that check): for tests and callers that
 // already read it.

@@ -85,6 +85,27 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> stepSinceNs;
     std::atomic<std::uint64_t> stepDone[ProgramLimits::MaxSteps];
     std::atomic<std::uint64_t> stepMissed[ProgramLimits::MaxSteps];
+    // Time spent in each step's completed runs, so step time = stepNs / stepDone (a request's round trip beside a
+    // shared-memory write's few nanoseconds).
+    std::atomic<std::uint64_t> stepNs[ProgramLimits::MaxSteps];
+    // Requests (Python's Manager). A client counts the requests it put, the replies it took and, of those, the
+    // stale ones (for a request it had given up waiting for); its request steps' stepDone counts the round trips
+    // that completed. A server counts the requests it took, the replies it put, and the requests it could not
+    // answer (a reply address it has no binding for, or a frame that is no request); it holds one request between
+    // taking it and putting its reply (requestInHand).
+    std::atomic<std::uint64_t> requestsOut;
+    std::atomic<std::uint64_t> repliesIn;
+    std::atomic<std::uint64_t> repliesStale;
+    std::atomic<std::uint64_t> requestsIn;
+    std::atomic<std::uint64_t> repliesOut;
+    std::atomic<std::uint64_t> requestsUnanswered;
+    std::atomic<std::uint32_t> requestInHand;
+    // Messages a program put into and took out of each object it is bound to, in the order of its bindings (the
+    // runner's order of the worker's objects), so the ledger of each object sees what a server sent to each
+    // client's reply queue.
+    static constexpr std::size_t MaxBound = ProgramLimits::MaxObjects;
+    std::atomic<std::uint64_t> boundSent[MaxBound];
+    std::atomic<std::uint64_t> boundReceived[MaxBound];
     // Pools, counted in tasks (a message carries a chunk of them; framing.h's TaskRef). The caller of map or apply
     // counts what it submitted and the distinct tasks whose result came back; a pool worker counts the tasks it
     // took and those whose result it put, and holds tasksInHand in between (a worker stopped or killed then drops
@@ -129,7 +150,8 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    static constexpr std::uint32_t Version = 5; // 2: error fields; 3: program fields; 4: pool fields; 5: priorities
+    // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects
+    static constexpr std::uint32_t Version = 6;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
