@@ -248,6 +248,14 @@ std::string reportToText(const Report& r)
                     q.exact ? "yes" : "NO" });
         }
         out << requests.render({ false, true, true, true, true, true, true, true, true, true, false });
+        // The server's data against what the clients' sets and appends added: a get then a set through a proxy
+        // loses updates between clients; an append, one request, does not.
+        for (const ObjectSummary& o : r.objects) {
+            for (const ServerKeyBook& b : o.ledger.requests.keys)
+                out << "  " << b.key << " in the server: " << b.value << "; the clients' "
+                    << (b.key == "l" ? "appends made it " : "sets added ") << b.increments << "; lost updates "
+                    << b.lost << "\n";
+        }
     }
     // Message queues whose traffic used more than one priority: who got through, and how long each waited.
     for (const ObjectSummary& o : r.objects) {
@@ -326,10 +334,14 @@ std::string reportToJson(const Report& r)
             { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
     };
     auto requestsJson = [](const RequestLedger& q) {
-        return json { { "sent", q.sent }, { "taken", q.taken }, { "answered", q.answered }, { "returned", q.returned },
+        json j { { "sent", q.sent }, { "taken", q.taken }, { "answered", q.answered }, { "returned", q.returned },
             { "stale", q.stale }, { "in_request_queue", q.inRequestQueue }, { "in_reply_queues", q.inReplyQueues },
             { "unanswered", q.unanswered }, { "died_with_server", q.diedWithServer }, { "in_doubt", q.inDoubt },
-            { "exact", q.exact } };
+            { "exact", q.exact }, { "keys", json::array() } };
+        for (const ServerKeyBook& b : q.keys)
+            j["keys"].push_back(
+                { { "key", b.key }, { "value", b.value }, { "increments", b.increments }, { "lost_updates", b.lost } });
+        return j;
     };
     auto poolJson = [](const PoolLedger& p) {
         return json { { "submitted", p.submitted }, { "collected", p.collected }, { "taken", p.taken },

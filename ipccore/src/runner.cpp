@@ -746,6 +746,15 @@ struct Runner::Impl {
             s.requests.repliesOut = slot.repliesOut.load(std::memory_order_relaxed);
             s.requests.unanswered = slot.requestsUnanswered.load(std::memory_order_relaxed);
             s.requests.inHand = slot.requestInHand.load(std::memory_order_relaxed);
+            const std::uint32_t keys = std::min<std::uint32_t>(
+                slot.serverKeyCount.load(std::memory_order_acquire), std::uint32_t(WorkerSlot::ServerKeys));
+            for (std::uint32_t k = 0; k < keys; ++k) {
+                const char* key = slot.serverKey[k];
+                s.serverData.push_back({ std::string(key, strnlen(key, sizeof slot.serverKey[k])),
+                    slot.serverValue[k].load(std::memory_order_relaxed) });
+            }
+            if (const std::int64_t length = slot.serverListLength.load(std::memory_order_relaxed); length > 0)
+                s.serverData.push_back({ "l", length });
             const std::size_t bound = std::min(w.usedObjects.size(), WorkerSlot::MaxBound);
             s.boundSent.resize(bound);
             s.boundReceived.resize(bound);
@@ -953,6 +962,8 @@ struct Runner::Impl {
         const std::string& name = objects[requestObject].spec.name;
         std::vector<RequestMember> members;
         std::vector<std::string> replyQueues;
+        std::vector<ProgramCounts> clients;
+        std::vector<ServerEntry> data;
         bool served = false;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             const WorkerProc& w = workers[i];
@@ -968,6 +979,10 @@ struct Runner::Impl {
             if (!server && !client)
                 continue;
             served = served || server;
+            if (server)
+                data = statuses[i].serverData; // the live server's (a replacement starts empty)
+            else
+                clients.push_back({ &w.spec.program, statuses[i].stepDone, statuses[i].stepMissed });
             const bool killed = !w.alive && w.killed;
             members.push_back({ statuses[i].requests, server, killed, killed && w.heldMessages > 0 });
         }
@@ -978,7 +993,13 @@ struct Runner::Impl {
             const ObjectRuntime& r = objects[objectIndex(queue)];
             repliesLeft += final ? r.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, r.depthLast));
         }
-        return requestLedger(members, requestsLeft, repliesLeft, final);
+        RequestLedger l = requestLedger(members, requestsLeft, repliesLeft, final);
+        // Compared only with the server that ran the whole time: a replacement starts with empty data.
+        const auto servers
+            = std::count_if(members.begin(), members.end(), [](const RequestMember& m) { return m.server; });
+        if (servers == 1)
+            l.keys = serverKeyBooks(data, clients);
+        return l;
     }
 
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).

@@ -761,6 +761,22 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     // ends as TimedOut, which the step counts as missed.
     std::map<std::string, std::int64_t> dict, ns;
     std::int64_t listLength = 0, listLast = 0;
+    std::vector<std::string> shown; // the keys published in the slot, in order of first set
+    auto show = [&](const std::string& key, std::int64_t v) {
+        auto at = std::find(shown.begin(), shown.end(), key);
+        if (at == shown.end()) {
+            if (shown.size() == WorkerSlot::ServerKeys)
+                return;
+            char* name = slot.serverKey[shown.size()];
+            std::memset(name, 0, sizeof slot.serverKey[0]);
+            key.copy(name, sizeof slot.serverKey[0] - 1);
+            slot.serverValue[shown.size()].store(v, std::memory_order_relaxed);
+            shown.push_back(key);
+            slot.serverKeyCount.store(std::uint32_t(shown.size()), std::memory_order_release);
+            return;
+        }
+        slot.serverValue[std::size_t(at - shown.begin())].store(v, std::memory_order_relaxed);
+    };
     auto apply = [&](RequestRef& r) {
         const std::string key(r.key, strnlen(r.key, sizeof r.key));
         auto& table = key.starts_with("ns.") ? ns : dict;
@@ -773,12 +789,15 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         case RequestOp::Set:
             r.found = table.size() < ProgramLimits::MaxServerKeys || table.count(key);
-            if (r.found)
+            if (r.found) {
                 table[key] = r.value;
+                show(key, r.value);
+            }
             break;
         case RequestOp::Append:
             ++listLength;
             listLast = r.value;
+            slot.serverListLength.store(listLength, std::memory_order_relaxed);
             r.found = 1;
             break;
         case RequestOp::Len:

@@ -2,6 +2,7 @@
 // producer and consumer counted, what a killed one may have held, and what the object still holds. The runner only
 // gathers those counts; every rule of the ledger is a row here.
 #include "ipccore/ledger.h"
+#include "ipccore/program.h"
 
 #include <QtTest>
 
@@ -195,6 +196,30 @@ private slots:
         QTest::newRow("two requests gone is more than one kill explains")
             << std::vector { client(10, 8), dead(server(8, 8), true) } << 0ull << 0ull << false << 8ull;
     }
+    // A get then a set through a proxy loses updates between clients; an append is one request and loses none.
+    void serverKeyBooksCountLostUpdates()
+    {
+        const ProgramSteps twoRequests = *parseProgramText("request m r1 get d[count]; request m r1 set d[count] +1");
+        const ProgramSteps appends = *parseProgramText("request m r2 len l; request m r2 append l +0");
+        const ProgramSteps other = *parseProgramText("request m r3 get ns.y; request m r3 set ns.y +2");
+        const std::vector<ProgramCounts> clients { { &twoRequests, { 100, 100 }, { 0, 0 } },
+            { &twoRequests, { 50, 50 }, { 0, 0 } }, { &appends, { 30, 30 }, { 0, 0 } },
+            { &other, { 7, 6 }, { 0, 0 } } };
+        const std::vector<ServerEntry> entries { { "d[count]", 120 }, { "ns.y", 13 }, { "l", 30 } };
+        const std::vector<ServerKeyBook> books = serverKeyBooks(entries, clients);
+        QCOMPARE(books.size(), std::size_t(3));
+        QCOMPARE(books[0].key, std::string("d[count]"));
+        QCOMPARE(books[0].increments, 150);
+        QCOMPARE(books[0].lost, 30);
+        QCOMPARE(books[1].key, std::string("l"));
+        QCOMPARE(books[1].lost, 0);
+        QCOMPARE(books[2].key, std::string("ns.y"));
+        QCOMPARE(books[2].increments, 12); // 6 sets of +2
+        QCOMPARE(books[2].lost, 0); // 13 > 12: a set applied whose reply was not taken is not a negative loss
+        // A key the server does not show is left out rather than judged against nothing.
+        QVERIFY(serverKeyBooks(std::vector<ServerEntry> {}, clients).empty());
+    }
+
     void requestBooks()
     {
         QFETCH(std::vector<RequestMember>, members);

@@ -54,6 +54,18 @@ struct PoolLedger {
 // EOFError or BrokenPipeError from their connection then; over a queue they wait for the reply that never comes),
 // returned the round trips that completed and stale the replies to requests whose client had given up waiting.
 // Every request got exactly one reply when the three balance and nothing was unanswered.
+// One entry of a server's data: its value in the server now, what its clients' sets added to it (each set stores the
+// value its get read plus N, so it adds N), and the difference. `d['count'] += 1` through a proxy is a get and a set,
+// two requests: another client's set between them is overwritten, and lost = increments - value counts those (0 when
+// the value is ahead: a set applied whose reply its stopped client never took).
+// The list's length ("len(l)") grows by one per append, a single request, so nothing is lost there.
+struct ServerKeyBook {
+    std::string key; // "d[count]", "ns.x", "l"
+    std::int64_t value = 0;
+    std::int64_t increments = 0;
+    std::int64_t lost = 0;
+};
+
 struct RequestLedger {
     bool present = false; // some worker serves this object
     std::uint64_t sent = 0;
@@ -68,6 +80,7 @@ struct RequestLedger {
     // Killed members that were moving a request or reply when they died: each may make one equation off by one.
     std::uint64_t inDoubt = 0;
     bool exact = false; // judged at stop only
+    std::vector<ServerKeyBook> keys; // the server's data that its clients' sets and appends changed
 };
 
 // One worker's request counters as the slot published them (see WorkerSlot): a client's requests out, replies in
@@ -83,6 +96,12 @@ struct RequestMember {
     bool server = false;
     bool killed = false;
     bool inDoubtAtDeath = false; // killed inside a put or get: a message may have moved without being counted
+};
+
+// A server's data as its slot shows it: a key and its value now.
+struct ServerEntry {
+    std::string key;
+    std::int64_t value = 0;
 };
 
 // The books from the members' counts and what the request queue and the reply queues held (at stop, final: the
@@ -222,5 +241,9 @@ PoolLedger poolLedger(std::span<const PoolMember> members, std::uint64_t taskFra
 // what is still held, where only killed workers can still hold anything.
 Ledger programObjectLedger(const ObjectSpec& object, std::span<const ProgramCounts> workers,
     std::span<const std::int64_t> cells, std::int64_t semaphoreValue, bool final);
+
+// The books of each entry the clients' programs change (ProgramCounts: each client's program and per step done),
+// against the server's entries; a key the server has not published (it shows at most 8) is left out.
+std::vector<ServerKeyBook> serverKeyBooks(std::span<const ServerEntry> entries, std::span<const ProgramCounts> clients);
 
 } // namespace ipccore

@@ -55,6 +55,7 @@ struct WorkerStatus {
     std::vector<double> stepMeanUs; // per step: mean time of the runs that completed (a request: its round trip)
     TaskCounts tasks; // pools: a caller's or a pool worker's tasks (ledger.h)
     RequestCounts requests; // Manager: a client's requests and replies, or the server's (ledger.h)
+    std::vector<ServerEntry> serverData; // a server: the entries of its dict and Namespace it shows, and "l" (length)
     // Messages the program put into and took from each object it is bound to, in its binding order.
     std::vector<std::uint64_t> boundSent, boundReceived;
     // What it took from an mq, per priority (sent stays 0 here); otherPriorities: beyond the first four it saw.

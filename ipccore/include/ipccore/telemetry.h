@@ -100,6 +100,14 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> repliesOut;
     std::atomic<std::uint64_t> requestsUnanswered;
     std::atomic<std::uint32_t> requestInHand;
+    // A server's data as it holds it, so the run can compare `d['count']` with the increments its clients made: the
+    // first ServerKeys keys of its dict and Namespace ("d[count]", "ns.x"; NUL-padded, each written once before
+    // serverKeyCount counts it, with release order) and their values now, and the length of its list.
+    static constexpr std::size_t ServerKeys = 8;
+    char serverKey[ServerKeys][24];
+    std::atomic<std::int64_t> serverValue[ServerKeys];
+    std::atomic<std::uint32_t> serverKeyCount;
+    std::atomic<std::int64_t> serverListLength;
     // Messages a program put into and took out of each object it is bound to, in the order of its bindings (the
     // runner's order of the worker's objects), so the ledger of each object sees what a server sent to each
     // client's reply queue.
