@@ -78,6 +78,23 @@ std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t seed)
     return ~crc32cPortable(p, data.size(), crc);
 }
 
+namespace {
+
+// A frame whose payload starts with `ids` (a TaskRef or RequestRef), the rest filled as any frame's.
+template <typename Ids>
+void buildFrameCarrying(
+    std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const Ids& ids)
+{
+    FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
+    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    std::memcpy(frame.data() + FrameHeaderSize, &ids, sizeof ids);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+    header.checksum = crc32c(frame);
+    std::memcpy(frame.data(), &header, FrameHeaderSize);
+}
+
+} // namespace
+
 void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs)
 {
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
@@ -99,12 +116,7 @@ void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_
 void buildTaskFrame(
     std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const TaskRef& tasks)
 {
-    FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
-    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
-    std::memcpy(frame.data() + FrameHeaderSize, &tasks, sizeof tasks);
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
-    header.checksum = crc32c(frame);
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
+    buildFrameCarrying(frame, producer, seq, sendNs, tasks);
 }
 
 std::optional<TaskRef> frameTasks(std::span<const std::byte> frame)
@@ -156,12 +168,7 @@ SequenceTracker::Outcome SequenceTracker::record(std::uint32_t producer, std::ui
 void buildRequestFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs,
     const RequestRef& request)
 {
-    FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
-    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
-    std::memcpy(frame.data() + FrameHeaderSize, &request, sizeof request);
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
-    header.checksum = crc32c(frame);
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
+    buildFrameCarrying(frame, producer, seq, sendNs, request);
 }
 
 std::optional<RequestRef> frameRequest(std::span<const std::byte> frame)

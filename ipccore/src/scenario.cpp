@@ -351,6 +351,19 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 known += (known.empty() ? "'" : ", '") + o.name + "'";
             return bad(sf, text + "no object is named '" + name + "'; the objects are " + known);
         };
+        // Pools and Managers send ids with their messages: through a message queue, large enough for them.
+        auto messageQueueFor
+            = [&](const ObjectSpec& q, const char* what, const char* message, std::size_t bytes) -> Status {
+            if (q.transport != TransportKind::Mq)
+                return bad(sf,
+                    text + what + " travel through message queues (mq); '" + q.name + "' is a "
+                        + traits(q.transport).description);
+            if (q.messageSize < bytes)
+                return bad(sf,
+                    text + "'" + q.name + "' carries messages of at most " + std::to_string(q.messageSize) + " bytes; "
+                        + message + " needs " + std::to_string(bytes) + " (give it a message_size of at least that)");
+            return {};
+        };
         auto it = find(step.object);
         if (it == objects.end())
             return unknown(step.object);
@@ -435,18 +448,13 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             if (std::count_if(w.program.begin(), w.program.end(), [](const ProgramStep& p) { return isPoolCall(p.op); })
                 > 1)
                 return bad(sf, text + "a program calls map or apply once; give each call its own worker");
+            // The caller both puts and gets inside one step; on a message queue nothing it holds at a kill needs
+            // repair, which is what lets the ledger judge a killed caller.
             for (const ObjectSpec* q : { &o, &*r }) {
-                // The caller both puts and gets inside one step; on a message queue nothing it holds at a kill
-                // needs repair, which is what lets the ledger judge a killed caller.
-                if (q->transport != TransportKind::Mq)
-                    return bad(sf,
-                        text + "a pool's tasks and results travel through message queues (mq); '" + q->name + "' is a "
-                            + traits(q->transport).description);
-                if (q->messageSize < TaskFrameSize)
-                    return bad(sf,
-                        text + "'" + q->name + "' carries messages of at most " + std::to_string(q->messageSize)
-                            + " bytes; a task or result message needs " + std::to_string(TaskFrameSize)
-                            + " (give it a message_size of at least that)");
+                if (Status st
+                    = messageQueueFor(*q, "a pool's tasks and results", "a task or result message", TaskFrameSize);
+                    !st)
+                    return st;
             }
             if (step.tasks > ProgramLimits::MaxPoolTasks)
                 return bad(sf,
@@ -487,15 +495,9 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                             + "\" before it");
             }
             for (const ObjectSpec* q : queues) {
-                if (q->transport != TransportKind::Mq)
-                    return bad(sf,
-                        text + "requests and replies travel through message queues (mq); '" + q->name + "' is a "
-                            + traits(q->transport).description);
-                if (q->messageSize < RequestFrameSize)
-                    return bad(sf,
-                        text + "'" + q->name + "' carries messages of at most " + std::to_string(q->messageSize)
-                            + " bytes; a request or reply needs " + std::to_string(RequestFrameSize)
-                            + " (give it a message_size of at least that)");
+                if (Status st = messageQueueFor(*q, "requests and replies", "a request or reply", RequestFrameSize);
+                    !st)
+                    return st;
             }
             break;
         }
