@@ -755,6 +755,7 @@ const char* baselineName(TransportKind transport)
     case TransportKind::SocketPair:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
+    case TransportKind::Rendezvous:
         break;
     }
     return "";
@@ -779,6 +780,7 @@ Result<double> measureBare(
     case TransportKind::SocketPair:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
+    case TransportKind::Rendezvous:
         break;
     }
     return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");

@@ -21,6 +21,7 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
     case TransportKind::Mq:
         return detail::mqFamily();
     case TransportKind::ShmRing:
+    case TransportKind::Rendezvous:
         return detail::ringFamily();
     case TransportKind::ShmValue:
         return detail::valueFamily();

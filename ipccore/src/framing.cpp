@@ -182,4 +182,10 @@ std::optional<RequestRef> frameRequest(std::span<const std::byte> frame)
     return request;
 }
 
+bool isPoison(std::span<const std::byte> frame)
+{
+    FrameHeader header;
+    return checkFrame(frame, header) == FrameCheck::Ok && header.seq == PoisonSeq;
+}
+
 } // namespace ipccore

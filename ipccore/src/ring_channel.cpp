@@ -1,5 +1,8 @@
 // The textbook bounded buffer: a ring of slots in shared memory guarded by three named semaphores (empty,
 // full, mutex), with the phases a killed worker leaves behind so the runner can repair it.
+// A rendezvous (a CSP channel) is the same ring with one slot and a fourth semaphore, "taken": a receiver posts it
+// after each take, and a sender, once its message is in the slot, waits on it until the ring's tail has passed its
+// message. So the sender goes on only when a receiver has the message, as an unbuffered channel demands.
 
 #include "channel_family.h"
 
@@ -10,6 +13,7 @@
 #include <atomic>
 #include <cstring>
 #include <new>
+#include <optional>
 
 namespace ipccore {
 
@@ -66,10 +70,20 @@ struct RingParts {
     SharedMemory shm;
     NamedSemaphore empty, full, mutex;
     RingView view;
+    std::optional<NamedSemaphore> taken; // a rendezvous only
 };
 
-Result<RingParts> openRing(const ChannelAddress& address)
+// A rendezvous is written with capacity 0 (nothing waits in it) and built as a ring of one slot.
+ChannelAddress ringAddress(ChannelAddress a)
 {
+    if (a.transport == TransportKind::Rendezvous)
+        a.capacity = 1;
+    return a;
+}
+
+Result<RingParts> openRing(const ChannelAddress& written)
+{
+    const ChannelAddress address = ringAddress(written);
     auto shm = SharedMemory::open(
         address.name, Access::ReadWrite, shmlayout::ringBytes(address.capacity, address.messageSize));
     if (!shm)
@@ -86,7 +100,14 @@ Result<RingParts> openRing(const ChannelAddress& address)
     auto mutex = NamedSemaphore::open(semName(address.name, "mutex"));
     if (!mutex)
         return mutex.error();
-    return RingParts { std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex), *view };
+    RingParts parts { std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex), *view, std::nullopt };
+    if (address.transport == TransportKind::Rendezvous) {
+        auto taken = NamedSemaphore::open(semName(address.name, "taken"));
+        if (!taken)
+            return taken.error();
+        parts.taken = std::move(*taken);
+    }
+    return parts;
 }
 
 class RingProducer final : public ProducerEndpoint {
@@ -106,13 +127,33 @@ public:
                 return st;
             hooks.setPhase(RingPhase::HasSlot);
             auto done = publishLocked(frame, hooks);
-            if (!done || *done)
-                return done ? Status {} : Status(done.error());
+            if (!done)
+                return done.error();
+            if (*done)
+                return m_ring.taken ? awaitReceiver(hooks) : Status {};
             // A surplus "empty" token: the ring was full after all. Drop the token and wait again.
         }
     }
 
 private:
+    // A rendezvous: the message is in the slot; wait until a receiver has taken it (the tail has passed it). A
+    // "taken" token may be a stale one (its sender was killed before it could wait) or meant for another sender;
+    // the tail, not the token, says whose message went, and short slices catch a token another sender consumed.
+    // A stop while waiting does not take the message back: it is in the channel, and counted as sent.
+    Status awaitReceiver(WaitHooks& hooks)
+    {
+        hooks.enter(WorkerState::BlockedFull);
+        for (;;) {
+            if (m_ring.view.header->tail.load(std::memory_order_acquire) > m_written)
+                return {};
+            if (hooks.stopRequested())
+                return {};
+            Status st = m_ring.taken->waitFor(std::min<Duration>(hooks.slice(Slice), std::chrono::milliseconds(5)));
+            if (!st && !isCode(st, ErrorCode::TimedOut))
+                return st;
+        }
+    }
+
     // Holds one "empty" token. Returns true once the frame is in the ring, false when the token turned out to be
     // surplus: a token handed back twice after a worker was killed between its post and its phase update. The
     // semaphores are only hints here; the indices, read under the lock, are the truth (shared/RELIABILITY.md F4).
@@ -145,6 +186,7 @@ private:
                 EBADMSG);
         }
         std::memcpy(v.slots + (head % v.capacity) * v.stride, frame.data(), frame.size());
+        m_written = head;
         v.header->head.store(head + 1, std::memory_order_release);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
@@ -157,6 +199,7 @@ private:
     }
 
     RingParts m_ring;
+    std::uint64_t m_written = 0; // the index of the slot this producer wrote last
 };
 
 class RingConsumer final : public ConsumerEndpoint {
@@ -172,7 +215,7 @@ public:
             hooks.setPhase(RingPhase::HasSlot);
             auto r = takeLocked(buffer, hooks);
             if (!r || *r > 0)
-                return r;
+                return tellSender(r);
             // A surplus "full" token: the ring was empty after all (see takeLocked). Wait again.
         }
     }
@@ -184,10 +227,20 @@ public:
         if (!st)
             return st.error();
         NoHooks none;
-        return takeLocked(buffer, none);
+        return tellSender(takeLocked(buffer, none));
     }
 
 private:
+    // A rendezvous: the sender waits to hear that its message was taken.
+    Result<std::size_t> tellSender(Result<std::size_t> r)
+    {
+        // A damaged frame was taken out too (the tail moved past it); an interrupted wait took nothing.
+        const bool took = r ? *r > 0 : r.error().code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG;
+        if (m_ring.taken && took)
+            (void)m_ring.taken->post();
+        return r;
+    }
+
     // Holds one "full" token; takes the lock and the slot. Returns 0 when the token turned out to be surplus (the
     // ring is empty: a token handed back twice after a kill); the indices, not the semaphores, are the truth.
     Result<std::size_t> takeLocked(std::span<std::byte> buffer, WaitHooks& hooks)
@@ -246,13 +299,14 @@ private:
 
 class RingObject final : public ChannelObject {
 public:
-    RingObject(
-        ChannelAddress address, SharedMemory shm, NamedSemaphore empty, NamedSemaphore full, NamedSemaphore mutex)
+    RingObject(ChannelAddress address, SharedMemory shm, NamedSemaphore empty, NamedSemaphore full,
+        NamedSemaphore mutex, std::optional<NamedSemaphore> taken)
         : ChannelObject(std::move(address))
         , m_shm(std::move(shm))
         , m_empty(std::move(empty))
         , m_full(std::move(full))
         , m_mutex(std::move(mutex))
+        , m_taken(std::move(taken))
     { }
     std::int64_t depth() override
     {
@@ -266,7 +320,9 @@ public:
     std::vector<SemaphoreValue> semaphores() override
     {
         std::vector<SemaphoreValue> values;
-        for (auto* sem : { &m_empty, &m_full, &m_mutex }) {
+        for (auto* sem : { &m_empty, &m_full, &m_mutex, m_taken ? &*m_taken : nullptr }) {
+            if (!sem)
+                continue;
             auto v = sem->value();
             const std::string& n = sem->name();
             values.push_back({ n.substr(n.rfind('.') + 1), n, v ? *v : -1 });
@@ -330,17 +386,22 @@ public:
 private:
     SharedMemory m_shm;
     NamedSemaphore m_empty, m_full, m_mutex;
+    std::optional<NamedSemaphore> m_taken; // a rendezvous only
 };
 
 class RingFamily final : public detail::ChannelFamily {
 public:
     std::vector<OsName> osNames(const ChannelAddress& a) const override
     {
-        return { { "shm", a.name }, { "sem", semName(a.name, "empty") }, { "sem", semName(a.name, "full") },
-            { "sem", semName(a.name, "mutex") } };
+        std::vector<OsName> names { { "shm", a.name }, { "sem", semName(a.name, "empty") },
+            { "sem", semName(a.name, "full") }, { "sem", semName(a.name, "mutex") } };
+        if (a.transport == TransportKind::Rendezvous)
+            names.push_back({ "sem", semName(a.name, "taken") });
+        return names;
     }
-    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
+    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& written) const override
     {
+        const ChannelAddress a = ringAddress(written);
         auto shm = SharedMemory::create(a.name, shmlayout::ringBytes(a.capacity, a.messageSize));
         if (!shm)
             return shm.error();
@@ -358,8 +419,15 @@ public:
         auto mutex = NamedSemaphore::create(semName(a.name, "mutex"), 1);
         if (!mutex)
             return mutex.error();
-        return std::unique_ptr<ChannelObject>(
-            new RingObject(a, std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex)));
+        std::optional<NamedSemaphore> taken;
+        if (a.transport == TransportKind::Rendezvous) {
+            auto made = NamedSemaphore::create(semName(a.name, "taken"), 0);
+            if (!made)
+                return made.error();
+            taken = std::move(*made);
+        }
+        return std::unique_ptr<ChannelObject>(new RingObject(
+            a, std::move(*shm), std::move(*empty), std::move(*full), std::move(*mutex), std::move(taken)));
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
     {

@@ -808,7 +808,12 @@ struct Runner::Impl {
     static std::string waitingOn(WorkerState state, const ObjectRuntime& o)
     {
         const std::string& n = o.spec.name;
-        const bool ring = o.spec.transport == TransportKind::ShmRing;
+        // A rendezvous is a ring of one slot: its lock and slots are the ring's, and a full wait is for a receiver.
+        const bool rendezvous = o.spec.transport == TransportKind::Rendezvous;
+        const bool ring = o.spec.transport == TransportKind::ShmRing || rendezvous;
+        if (rendezvous && state == WorkerState::BlockedFull)
+            return n + ": waiting for a receiver to take the message (sem_wait on " + o.address.name + ".taken or "
+                + o.address.name + ".empty)";
         switch (state) {
         case WorkerState::BlockedFull:
             return ring ? n + ": no empty slot (sem_wait on " + o.address.name + ".empty)"
@@ -1165,7 +1170,7 @@ struct Runner::Impl {
     {
         if (transport == TransportKind::ShmArray)
             return phase == 0; // a program killed on its way into an array's lock (only programs use arrays)
-        if (transport == TransportKind::ShmRing)
+        if (transport == TransportKind::ShmRing || transport == TransportKind::Rendezvous)
             return (phase & RingPhase::HasSlot) && !(phase & (RingPhase::HasLock | RingPhase::Moved));
         return transport == TransportKind::ShmValue && role == Role::Producer && phase == 0;
     }

@@ -87,6 +87,7 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
     case TransportKind::ShmSpsc:
         return std::uint64_t(o.capacity) * shmlayout::ringSlotStride(o.messageSize);
     case TransportKind::ShmValue:
+    case TransportKind::Rendezvous: // one slot
         return o.messageSize;
     case TransportKind::ShmArray:
         return std::uint64_t(o.capacity) * sizeof(std::int64_t);
@@ -106,6 +107,9 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     switch (o.transport) {
     case TransportKind::ShmRing:
         region = shmlayout::ringBytes(o.capacity, o.messageSize);
+        break;
+    case TransportKind::Rendezvous:
+        region = shmlayout::ringBytes(1, o.messageSize);
         break;
     case TransportKind::ShmSpsc:
         region = shmlayout::spscBytes(o.capacity, o.messageSize);
@@ -152,6 +156,7 @@ std::uint32_t displayedCapacity(const ObjectSpec& o)
     case CapacityUnit::OneValue:
         return 1;
     case CapacityUnit::KernelBytes:
+    case CapacityUnit::None:
         return 0;
     }
     return 0;
@@ -233,6 +238,13 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
         if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)
             return bad(".capacity",
                 std::to_string(o.capacity) + " slots is outside 1.." + std::to_string(ScenarioLimits::MaxRingCapacity));
+        [[fallthrough]];
+    case TransportKind::Rendezvous:
+        if (o.transport == TransportKind::Rendezvous && o.capacity != 0)
+            return bad(".capacity",
+                std::to_string(o.capacity)
+                    + ": a rendezvous holds nothing, so its capacity is 0 (a sender waits until a receiver takes its "
+                      "message); for a buffered channel use shm-ring or mq");
         [[fallthrough]];
     case TransportKind::ShmValue:
         if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxShmMessageSize)
@@ -417,11 +429,12 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             // These transports keep whole messages and need nothing handed over at start (a socket consumer needs
             // the runner's listening descriptor, a FIFO reader reads ahead), which is what program steps support.
             const bool supported = o.transport == TransportKind::Mq || o.transport == TransportKind::ShmRing
-                || o.transport == TransportKind::ShmSpsc || o.transport == TransportKind::SocketPair;
+                || o.transport == TransportKind::ShmSpsc || o.transport == TransportKind::SocketPair
+                || o.transport == TransportKind::Rendezvous;
             if (!supported)
                 return bad(sf,
-                    text + "a program can put into and get from an mq, shm-ring, shm-spsc or socketpair; '" + o.name
-                        + "' is a " + traits(o.transport).description
+                    text + "a program can put into and get from an mq, shm-ring, shm-spsc, socketpair or rendezvous; '"
+                        + o.name + "' is a " + traits(o.transport).description
                         + (traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
                                 : o.transport == TransportKind::ShmArray
                                 ? " (use read, write, acquire and release on it)"
@@ -795,12 +808,15 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         if (auto e = getString(jo, "transport", path, transport, true))
             return *e;
         auto kind = parseTransport(transport);
-        if (!kind)
-            return err(path + "transport",
-                "'" + transport
-                    + "' is not a transport (use mq, fifo, socket, shm-ring, shm-value, shm-spsc, shm-array or "
-                      "semaphore)");
+        if (!kind) {
+            std::string known;
+            for (const TransportTraits& t : transportTable())
+                known += (known.empty() ? "" : ", ") + std::string(t.name);
+            return err(path + "transport", "'" + transport + "' is not a transport (use " + known + ")");
+        }
         o.transport = *kind;
+        if (traits(o.transport).capacity == CapacityUnit::None)
+            o.capacity = 0; // unless written, which validation then checks
         if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
             return *e;
         if (auto e = getUnsigned(jo, "message_size", path, o.messageSize, 1e9))

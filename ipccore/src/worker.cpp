@@ -223,6 +223,15 @@ int fail(WorkerSlot& slot, SlotHooks& hooks, const Error& e, int status)
     return status;
 }
 
+// CSP's poison into a channel (see TransportTraits::poison), waiting like any send for its reader to take it. A stop
+// while it waits leaves it where it is.
+Status sendPoison(ProducerEndpoint& out, std::uint32_t producer, std::span<std::byte> buffer, WaitHooks& hooks)
+{
+    const auto poison = buffer.first(FrameHeaderSize);
+    buildFrame(poison, producer, PoisonSeq, monotonicNs());
+    return out.send(poison, 0, hooks);
+}
+
 int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
     auto endpoint = openProducer(
@@ -275,6 +284,9 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
     }
     publish(slot, c);
+    // A CSP channel: every message is out, so tell the reader there will be no more.
+    if (traits(args.transport).poison && args.spec.count != 0 && c.messages == args.spec.count)
+        (void)sendPoison(**endpoint, args.slot, frame, hooks);
     hooks.enter(WorkerState::Finished);
     return 0;
 }
@@ -349,6 +361,10 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         if (hooks.state() != WorkerState::Running)
             hooks.enter(WorkerState::Running);
+        if (isPoison(std::span(buffer).first(*r))) {
+            slot.holding.store(hooks.readAhead(), std::memory_order_release);
+            break; // its writer is done: so is this reader (CSP)
+        }
         const std::uint64_t latencyBefore = c.latencyNsSum;
         const std::uint64_t now = account(c, tracker, std::span(buffer).first(*r));
         if (tallyPriorities)
@@ -453,6 +469,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         std::uint32_t frameBytes = 0;
         std::uint64_t seq = 0;
         std::size_t bound = 0;
+        bool poison = false; // a CSP channel: poison goes in when this program ends (TransportTraits::poison)
     };
     struct Receiver {
         std::string object;
@@ -493,7 +510,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             const auto least = std::uint32_t(requests ? RequestFrameSize : TaskFrameSize);
             const std::uint32_t bytes = std::clamp<std::uint32_t>(
                 args.spec.messageSize, std::min(least, address->messageSize), address->messageSize);
-            senders.push_back({ object, std::move(*endpoint), bytes, 0, bound });
+            senders.push_back({ object, std::move(*endpoint), bytes, 0, bound, traits(address->transport).poison });
             return senders.size() - 1;
         }
         auto known
@@ -619,6 +636,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return {};
     };
     std::uint64_t passes = 0;
+    bool poisoned = false; // a get took CSP poison
     std::int64_t value = 0; // the register a read fills and a write adds to
     // Pools. A worker's hand: the tasks its latest get took, answered by its next put. A caller's ids run on across
     // its calls, so a late result of an abandoned call can never pass for one of the next.
@@ -996,6 +1014,12 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     completed = false; // and a damaged message was counted: the pass starts again
                     break;
                 }
+                if (isPoison(std::span(frame).first(size))) {
+                    settle();
+                    poisoned = true; // its writer is done: so is this program, once it has passed the news on
+                    completed = false;
+                    break;
+                }
                 if (in.priorities)
                     tallyPriority(slot, in.endpoint->lastPriority(), c.latencyNsSum - latencyBefore);
                 if (auto tasks = frameTasks(std::span(frame).first(size))) {
@@ -1044,6 +1068,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             // what this pass holds is given back.
             if (Status st = releaseHeld(); !st)
                 return fail(slot, hooks, st.error(), 4);
+            if (poisoned)
+                break;
             continue;
         }
         ++passes;
@@ -1055,6 +1081,14 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     if (Status st = releaseHeld(); !st)
         return fail(slot, hooks, st.error(), 4);
     slot.messages.store(passes, std::memory_order_relaxed);
+    // CSP: a program that took poison, or did all its passes, poisons the channels it writes to, so the processes
+    // after it in a pipeline end too (PyCSP's retire and poison). Not at a stop: the whole run is ending then.
+    if (poisoned || (args.spec.count != 0 && passes == args.spec.count)) {
+        for (Sender& out : senders) {
+            if (out.poison)
+                (void)sendPoison(*out.endpoint, args.slot, frame, hooks);
+        }
+    }
     hooks.enter(WorkerState::Finished);
     return 0;
 }

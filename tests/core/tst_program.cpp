@@ -184,8 +184,8 @@ private slots:
         QTest::newRow("write after a read of another cell")
             << program({ "read counter[1]", "write counter[0] +1" }) << "add \"read counter[0]\" before it";
         QTest::newRow("get from a semaphore") << program({ "get pool" }) << "(use acquire and release on it)";
-        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring, shm-spsc or socketpair";
-        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring, shm-spsc or socketpair";
+        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
+        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
         QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";
         QTest::newRow("priority too high") << program({ "put jobs prio 40000" }) << "outside 0..32767";
         QTest::newRow("read a queue") << program({ "read jobs[0]" }) << "only a shared array";

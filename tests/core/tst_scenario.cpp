@@ -244,6 +244,13 @@ private slots:
         QTest::newRow("ring capacity 0") << scenarioText(R"({ "name": "q", "transport": "shm-ring", "capacity": 0 })",
             PairOnQ) << "objects[0].capacity"
                                          << "0 slots" << invalid;
+        QTest::newRow("rendezvous with a buffer")
+            << scenarioText(R"({ "name": "q", "transport": "rendezvous", "capacity": 4 })", PairOnQ)
+            << "objects[0].capacity"
+            << "a rendezvous holds nothing, so its capacity is 0" << invalid;
+        QTest::newRow("unknown transport lists them all")
+            << scenarioText(R"({ "name": "q", "transport": "chan" })", PairOnQ) << "objects[0].transport"
+            << "socketpair, shm-array, semaphore, rendezvous" << invalid;
         QTest::newRow("bad object name") << scenarioText(R"({ "name": "a/b", "transport": "mq" })", "")
                                          << "objects[0].name"
                                          << "'/'" << invalid;

@@ -192,7 +192,23 @@ private slots:
                                        .arg(l.lost)
                                        .arg(l.lostWithDeadWorkers)
                                        .arg(l.duplicated)
-                                       .arg(l.corrupt);
+                                       .arg(l.corrupt)
+                // Programs' objects and servers keep their books in their own terms.
+                + QStringLiteral("; writes %1 increments %2 cells %3 acquires %4 releases %5 timeouts %6 permits %7 "
+                                 "held by dead %8; requests sent %9 taken %10 answered %11 returned %12 exact %13")
+                      .arg(l.writes)
+                      .arg(l.increments)
+                      .arg(l.cellSum)
+                      .arg(l.acquires)
+                      .arg(l.releases)
+                      .arg(l.timeouts)
+                      .arg(l.permits)
+                      .arg(l.permitsHeldByDead)
+                      .arg(l.requests.sent)
+                      .arg(l.requests.taken)
+                      .arg(l.requests.answered)
+                      .arg(l.requests.returned)
+                      .arg(l.requests.exact);
             QVERIFY2(l.exact, qPrintable(detail));
             // One message per kill, except on a byte stream: a killed FIFO or pipe consumer takes what it had read
             // ahead into its own buffer along, and a socket consumer its connections with their buffers.

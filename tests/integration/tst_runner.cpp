@@ -27,7 +27,8 @@ Scenario pairScenario(TransportKind transport, double producerRate, std::uint32_
     Scenario s;
     s.name = std::string("t-") + transportName(transport);
     s.title = "test";
-    s.objects = { { "chan", transport, capacity, 64 } };
+    // A rendezvous holds nothing: its capacity is always 0.
+    s.objects = { { "chan", transport, traits(transport).capacity == CapacityUnit::None ? 0 : capacity, 64 } };
     WorkerSpec producer { "producer", Role::Producer, "chan", producerRate, 64, 0, 0, 0 };
     WorkerSpec consumer { "consumer", Role::Consumer, "chan", 0, 64, 0, 0, 0 };
     s.workers = { producer, consumer };

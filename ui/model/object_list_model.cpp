@@ -65,6 +65,8 @@ QString ObjectListModel::capacityText(const ipccore::ObjectSpec& object)
         return tr("kernel buffer");
     case ipccore::CapacityUnit::OneValue:
         return tr("one value");
+    case ipccore::CapacityUnit::None:
+        return tr("none (rendezvous)");
     }
     return {};
 }

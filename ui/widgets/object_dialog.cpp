@@ -85,7 +85,9 @@ ipccore::ObjectSpec ObjectDialog::spec() const
     ipccore::ObjectSpec spec;
     spec.name = m_name->text().trimmed().toStdString();
     spec.transport = ipccore::TransportKind(m_transport->currentData().toInt());
-    spec.capacity = std::uint32_t(m_capacity->value());
+    spec.capacity = ipccore::traits(spec.transport).capacity == ipccore::CapacityUnit::None
+        ? 0
+        : std::uint32_t(m_capacity->value());
     spec.messageSize = std::uint32_t(m_messageSize->value());
     return spec;
 }
@@ -107,6 +109,7 @@ QString ObjectDialog::capacityUnit(ipccore::TransportKind kind)
         return tr(" permits");
     case ipccore::CapacityUnit::KernelBytes:
     case ipccore::CapacityUnit::OneValue:
+    case ipccore::CapacityUnit::None:
         return {};
     }
     return {};
@@ -127,6 +130,9 @@ void ObjectDialog::revalidate()
         break;
     case ipccore::CapacityUnit::Messages:
         m_capacity->setToolTip(QString());
+        break;
+    case ipccore::CapacityUnit::None:
+        m_capacity->setToolTip(tr("A rendezvous holds nothing: a sender waits until a receiver takes its message."));
         break;
     default:
         m_capacity->setToolTip(tr("This transport has no message slots; capacity is ignored."));

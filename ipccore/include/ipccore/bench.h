@@ -46,7 +46,8 @@ struct BenchOptions {
 // Checks every field; the message names the field (as the command-line option).
 Status validateBenchOptions(const BenchOptions& options);
 // The transports the bench can race, in table order: those that carry messages and consume them, except the
-// anonymous ones (pipe, socketpair), whose ends the bench does not yet hand to its workers.
+// anonymous ones (pipe, socketpair), whose ends the bench does not yet hand to its workers, and a rendezvous, which
+// has no queue (each send waits for its receiver).
 const std::vector<TransportKind>& benchTransports();
 
 struct BenchStats {

@@ -25,6 +25,12 @@ static_assert(sizeof(FrameHeader) == 32);
 
 constexpr std::size_t FrameHeaderSize = sizeof(FrameHeader);
 
+// CSP's poison (see TransportTraits::poison): a frame with this sequence number is no message, only the news that
+// its sender will send no more. Nobody counts it as sent or received.
+constexpr std::uint64_t PoisonSeq = ~std::uint64_t(0);
+// True when a frame that passed checkFrame is poison.
+bool isPoison(std::span<const std::byte> frame);
+
 // A pool's task or result message carries, at the start of its payload, which tasks it is about: tasks
 // first..first+count-1 of the caller in slot `caller`. A pool worker's result carries the ids of the task it
 // answers, so the caller can check that every task got exactly one result.

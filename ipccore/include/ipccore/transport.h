@@ -26,6 +26,9 @@ enum class TransportKind : std::uint32_t {
     // cannot use them.
     ShmArray, // integers in shared memory with a lock beside them (multiprocessing.Array / Value)
     Semaphore, // a named counting semaphore on its own (posix_ipc.Semaphore)
+    // A CSP channel (PyCSP's One2One / Any2One): unbuffered, so a sender waits until a receiver has taken its
+    // message. A one-slot shm-ring whose sender then waits on the semaphore "taken".
+    Rendezvous,
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -35,6 +38,7 @@ enum class CapacityUnit : std::uint8_t {
     OneValue, // ignored: a single slot that each write replaces, so a writer never blocks for room
     Cells, // integers in a shared array (1 for a Value)
     Permits, // the semaphore's initial value: how many processes may hold it at once
+    None, // must be 0: nothing waits in the channel, a sender waits for its receiver instead
 };
 
 struct TransportTraits {
@@ -76,6 +80,10 @@ struct TransportTraits {
     // connections of a consumer that dies (in the kernel and in its read-ahead) dies with it, and nobody else can
     // read the rest of a frame it was in. Otherwise every reader shares the object's contents.
     bool consumersOwnConnections;
+    // CSP's poison: a producer that has sent its count sends poison after its last message, and a reader that takes
+    // it stops reading (a program passes it on into the channels it puts into, then ends), so a pipeline ends
+    // cleanly from its first process to its last.
+    bool poison;
 };
 
 // Every row, in TransportKind order.
