@@ -136,21 +136,20 @@ public:
     }
 
 private:
-    // A rendezvous: the message is in the slot; wait until a receiver has taken it (the tail has passed it). A
-    // "taken" token may be a stale one (its sender was killed before it could wait) or meant for another sender;
-    // the tail, not the token, says whose message went, and short slices catch a token another sender consumed.
-    // A stop while waiting does not take the message back: it is in the channel, and counted as sent.
+    // A rendezvous: the message is in the slot; wait until a receiver has taken it (the tail has passed it).
     Status awaitReceiver(WaitHooks& hooks)
     {
         hooks.enter(WorkerState::BlockedFull);
         for (;;) {
-            if (m_ring.view.header->tail.load(std::memory_order_acquire) > m_written)
-                return {};
-            if (hooks.stopRequested())
-                return {};
+            // Every message's receiver posts one token, and every sender takes one when it comes, so tokens do not
+            // pile up. The tail says whose message went: a token taken for a message still in the slot was stale
+            // or another sender's, and a sender whose token another took finds its message gone at the next slice.
             Status st = m_ring.taken->waitFor(std::min<Duration>(hooks.slice(Slice), std::chrono::milliseconds(5)));
+            const bool passed = m_ring.view.header->tail.load(std::memory_order_acquire) > m_written;
             if (!st && !isCode(st, ErrorCode::TimedOut))
                 return st;
+            if (passed || (!st && hooks.stopRequested()))
+                return {}; // a stop does not take the message back: it is in the channel, counted as sent
         }
     }
 
@@ -215,7 +214,7 @@ public:
             hooks.setPhase(RingPhase::HasSlot);
             auto r = takeLocked(buffer, hooks);
             if (!r || *r > 0)
-                return tellSender(r);
+                return r;
             // A surplus "full" token: the ring was empty after all (see takeLocked). Wait again.
         }
     }
@@ -227,20 +226,10 @@ public:
         if (!st)
             return st.error();
         NoHooks none;
-        return tellSender(takeLocked(buffer, none));
+        return takeLocked(buffer, none);
     }
 
 private:
-    // A rendezvous: the sender waits to hear that its message was taken.
-    Result<std::size_t> tellSender(Result<std::size_t> r)
-    {
-        // A damaged frame was taken out too (the tail moved past it); an interrupted wait took nothing.
-        const bool took = r ? *r > 0 : r.error().code == ErrorCode::Corrupt && r.error().sysErrno != EBADMSG;
-        if (m_ring.taken && took)
-            (void)m_ring.taken->post();
-        return r;
-    }
-
     // Holds one "full" token; takes the lock and the slot. Returns 0 when the token turned out to be surplus (the
     // ring is empty: a token handed back twice after a kill); the indices, not the semaphores, are the truth.
     Result<std::size_t> takeLocked(std::span<std::byte> buffer, WaitHooks& hooks)
@@ -289,6 +278,9 @@ private:
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
+        // A rendezvous: the sender hears that its message went before another sender can get the slot.
+        if (m_ring.taken)
+            (void)m_ring.taken->post();
         (void)m_ring.empty.post();
         hooks.setPhase(0);
         return result;

@@ -200,7 +200,9 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
         const QRect tile(x, row.top(), tileWidth, SemRowHeight);
         const bool lock = sem.role == "lock";
         const bool zero = m_live && sem.value == 0;
-        const bool red = zero && !lock;
+        // A rendezvous's "full" and "taken" are 0 whenever nobody is handing a message over: that is no block.
+        const bool handshake = object.transport == ipccore::TransportKind::Rendezvous && sem.role != "empty";
+        const bool red = zero && !lock && !handshake;
         painter.setPen(QPen(red ? Colors::Full : Colors::Outline, 2));
         painter.setBrush(red ? Colors::Full : QColor(Qt::white));
         painter.drawRoundedRect(tile.adjusted(1, 1, -1, -1), 5, 5);
@@ -209,7 +211,7 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
         painter.setFont(roleFont);
         painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
             lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role)));
-        if (m_live && (zero || lock)) {
+        if (m_live && (zero || lock) && !handshake) {
             painter.setFont(font());
             const QString state = !lock ? tr("wait blocks") : zero ? tr("held") : tr("free");
             painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom, state);
@@ -383,8 +385,11 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
             face.text = tr("One slot: each write replaces the value, read or not. Watch \"lost\" in the ledger.");
         } else if (!hasSlots) {
             face.body = Body::Words;
-            face.text = ipccore::traits(object.transport).duplex
+            const ipccore::TransportTraits& t = ipccore::traits(object.transport);
+            face.text = t.duplex
                 ? tr("Two one-way channels, one each way: what waits in them cannot be seen without reading it.")
+                : t.capacity == ipccore::CapacityUnit::None
+                ? tr("Unbuffered: a sender waits until a receiver takes its message (sem taken).")
                 : tr("The kernel buffers this stream in bytes; it has no message slots to draw.");
         }
     }
