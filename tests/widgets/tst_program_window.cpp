@@ -1,8 +1,11 @@
 // The window running programs against real worker processes, offscreen: counter-race shows its lost updates in the
 // ledger (red, not zero) and counter-race-locked shows none; the charts show the counter instead of a depth; the
 // semaphore's permits are drawn; pool-map shows its books in tasks (the ledger's pool row, live and at stop) and
-// each process's tasks in the table, with both queues whole in the objects panel; nothing of the runs is left behind.
+// each process's tasks in the table, with both queues whole in the objects panel; manager-dict shows its books in
+// requests (exact at stop), the server's d['count'] against its clients' sets, and each step's mean time in the
+// Programs tab, a round trip far above a shared-memory read; nothing of the runs is left behind.
 #include "model/process_table_model.h"
+#include "model/program_steps_model.h"
 #include "model/run_session.h"
 #include "widgets/chart_panel.h"
 #include "widgets/ledger_view.h"
@@ -17,6 +20,7 @@
 #include <QLabel>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
 #include <QtTest>
 
@@ -240,6 +244,110 @@ private slots:
             value("tasks.pool.collected") + value("tasks.pool.inTaskQueue") + value("tasks.pool.inResultQueue")
                 + value("tasks.pool.held") + died);
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
+    void managerShowsRequestsAndStepTimes()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("manager-dict")), QString());
+        const LedgerView& ledger = *window->ledgerView();
+        const auto value = [&ledger](const char* field) { return figureValue(ledger, QString::fromLatin1(field)); };
+        // "a · b" tiles: the two figures.
+        const auto pair = [&ledger](const char* field) {
+            const QStringList parts = ledger.figure(QString::fromLatin1(field))
+                                          .remove(QLocale().groupSeparator())
+                                          .split(QStringLiteral(" · "));
+            return parts.size() == 2 ? std::pair(parts[0].toLongLong(), parts[1].toLongLong()) : std::pair(-1LL, -1LL);
+        };
+
+        // Before the run: the request queue's row (the reply queues have none), nothing judged; the Programs tab
+        // lists every step of the four programs; the explanation is whole.
+        QVERIFY(ledger.isCompact());
+        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.sent")), QStringLiteral("0"));
+        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("replies-1.requests.sent")), QString());
+        QVERIFY(window->processTabs()->isTabVisible(1));
+        ProgramStepsModel* steps = window->stepsModel();
+        QCOMPARE(steps->rowCount(), 17);
+        QVERIFY(!window->isDescriptionCollapsed());
+
+        QVERIFY(live.start());
+        QTRY_VERIFY_WITH_TIMEOUT(value("manager.requests.returned") > 200, 30000);
+        // Running: the explanation gives the live views its room, and comes back whole on asking.
+        QVERIFY(window->isDescriptionCollapsed());
+        auto* description = window->findChild<QLabel*>(QStringLiteral("scenarioDescription"));
+        QVERIFY(description);
+        QVERIFY2(
+            description->text().endsWith(QStringLiteral("<a href=\"more\">more</a>")), qPrintable(description->text()));
+        emit description->linkActivated(QStringLiteral("more"));
+        QVERIFY(!window->isDescriptionCollapsed());
+        QVERIFY(description->text().contains(QStringLiteral("Kill the server while the clients wait")));
+        emit description->linkActivated(QStringLiteral("less"));
+        QVERIFY(window->isDescriptionCollapsed());
+        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("at stop"));
+
+        // The table: no Tasks column (no pool here), and the server and its three clients all in view.
+        ProcessTableModel* model = window->processModel();
+        auto* table = window->processPanel()->table();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, 30000);
+        QVERIFY(table->isColumnHidden(ProcessTableModel::TasksColumn));
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            !table->verticalScrollBar()->isVisible(), "the process table cannot show its four rows", 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(model->index(1, ProcessTableModel::StepColumn)
+                                     .data(Qt::ToolTipRole)
+                                     .toString()
+                                     .contains(QStringLiteral("round trip")),
+            10000);
+
+        // Each step's mean time: a round trip through the server is far slower than the shared counter's read.
+        const int get = steps->rowOf("client-1", 0);
+        const int read = steps->rowOf("client-1", 3);
+        QVERIFY(get >= 0 && read >= 0);
+        const auto mean = [steps](int row) {
+            return steps->index(row, ProgramStepsModel::MeanColumn).data(ProgramStepsModel::MeanUsRole).toDouble();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(mean(get) > 0 && mean(read) > 0, 10000);
+        QVERIFY2(
+            mean(get) > 10 * mean(read), qPrintable(QStringLiteral("%1 us vs %2 us").arg(mean(get)).arg(mean(read))));
+        const QString getText = steps->index(get, ProgramStepsModel::MeanColumn).data().toString();
+        QVERIFY2(
+            getText.endsWith(QStringLiteral(" µs")) || getText.endsWith(QStringLiteral(" ms")), qPrintable(getText));
+
+        QVERIFY(live.stop());
+        QVERIFY(window->isDescriptionCollapsed()); // the run's results keep the room
+        // At stop: the three equations balance, nothing unanswered or lost with the server, and every request got
+        // exactly one reply.
+        const auto [inRequestQueue, inReplyQueues] = pair("manager.requests.waiting");
+        const auto [unanswered, died] = pair("manager.requests.failed");
+        QVERIFY(inRequestQueue >= 0 && unanswered >= 0);
+        QCOMPARE(value("manager.requests.sent"), value("manager.requests.taken") + inRequestQueue);
+        QCOMPARE(value("manager.requests.taken"), value("manager.requests.answered") + unanswered + died);
+        QCOMPARE(value("manager.requests.answered"),
+            value("manager.requests.returned") + value("manager.requests.stale") + inReplyQueues);
+        QCOMPARE(unanswered + died, 0LL);
+        QVERIFY(!ledger.isAlarmed(QStringLiteral("manager.requests.failed")));
+        const QString books = QStringList({ ledger.figure(QStringLiteral("manager.requests.sent")),
+                                              ledger.figure(QStringLiteral("manager.requests.taken")),
+                                              ledger.figure(QStringLiteral("manager.requests.answered")),
+                                              ledger.figure(QStringLiteral("manager.requests.returned")),
+                                              ledger.figure(QStringLiteral("manager.requests.waiting")),
+                                              ledger.figure(QStringLiteral("manager.requests.stale")),
+                                              ledger.figure(QStringLiteral("manager.requests.failed")),
+                                              ledger.caption(QStringLiteral("manager.requests.exact")) })
+                                  .join(QStringLiteral(" | "));
+        QVERIFY2(ledger.figure(QStringLiteral("manager.requests.exact")) == QStringLiteral("yes"), qPrintable(books));
+        QVERIFY(!ledger.isAlarmed(QStringLiteral("manager.requests.exact")));
+        // The server's data against its clients' sets: d['count'] is there (its lost updates are the lesson).
+        QVERIFY2(ledger.serverDataShown("manager").contains(QStringLiteral("d['count'] = ")),
+            qPrintable(ledger.serverDataShown("manager")));
+        // The steps' figures are the report's.
+        QVERIFY(steps->index(get, ProgramStepsModel::DoneColumn).data().toString() != QStringLiteral("0"));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+        // Loading a scenario shows its explanation whole again.
+        QCOMPARE(live.open(QStringLiteral("manager-dict")), QString());
+        QVERIFY(!window->isDescriptionCollapsed());
+        QVERIFY(description->text().contains(QStringLiteral("Kill the server while the clients wait")));
     }
 
     void semaphorePoolShowsPermits()

@@ -1,5 +1,7 @@
 #include "model/process_table_model.h"
 
+#include "model/duration_text.h"
+
 #include "ipccore/program.h"
 
 #include <QLocale>
@@ -115,16 +117,132 @@ QString ProcessTableModel::programTooltip(const ipccore::WorkerStatus& worker) c
                            .arg(i + 1)
                            .arg(QString::fromStdString(ipccore::stepText(program[i])))
                            .arg(count(worker.stepDone, i));
-        // Only an acquire can miss (its wait timed out); a miss count on the other steps would always read 0.
-        if (program[i].op == ipccore::StepOp::Acquire)
+        // Only a wait with a timeout can miss (acquire, put, get or request with "100ms"); a miss count on the other
+        // steps would always read 0.
+        if (ipccore::stepCanTimeOut(program[i].op) && program[i].timeoutMs)
             line += tr(", missed %1").arg(count(worker.stepMissed, i));
+        // What one run of the step takes: a request's round trip beside a shared-memory read.
+        if (i < worker.stepMeanUs.size() && worker.stepMeanUs[i] > 0)
+            line += program[i].op == ipccore::StepOp::Request
+                ? tr(", round trip %1").arg(durationText(worker.stepMeanUs[i]))
+                : tr(", %1 each").arg(durationText(worker.stepMeanUs[i]));
         line += tr("   Python: %1").arg(QString::fromStdString(ipccore::stepPython(program[i])));
         lines << line;
     }
     const QString tasks = tasksTooltip(worker);
     if (!tasks.isEmpty())
         lines << QString() << tasks;
+    const QString requests = requestsTooltip(worker);
+    if (!requests.isEmpty())
+        lines << QString() << requests;
     return lines.join(QLatin1Char('\n'));
+}
+
+// The objects a program uses, whole (the column elides a server's list), and what a server does with them.
+QString ProcessTableModel::transportTooltip(const ipccore::WorkerStatus& worker) const
+{
+    if (worker.role != ipccore::Role::Program)
+        return {};
+    QString tip = tr("Objects it uses: %1").arg(QString::fromStdString(worker.object));
+    if (programHas(worker, ipccore::StepOp::Serve))
+        tip += QStringLiteral("\n")
+            + tr("As the server it takes requests from its request queue and puts each reply into the queue the "
+                 "request names (the client's own reply queue).");
+    return tip;
+}
+
+// A Manager's client or server, from its program's steps (as a pool's parts are), never from its counters.
+bool ProcessTableModel::programHas(const ipccore::WorkerStatus& worker, ipccore::StepOp op) const
+{
+    const auto found = m_programs.find(worker.name);
+    return found != m_programs.end()
+        && std::any_of(found->second.begin(), found->second.end(),
+            [op](const ipccore::ProgramStep& step) { return step.op == op; });
+}
+
+// The program step a worker is on now, or none (a producer, a consumer, a program the table was not given).
+const ipccore::ProgramStep* ProcessTableModel::currentStep(const ipccore::WorkerStatus& worker) const
+{
+    if (worker.role != ipccore::Role::Program)
+        return nullptr;
+    const auto found = m_programs.find(worker.name);
+    if (found == m_programs.end() || worker.stepIndex >= found->second.size())
+        return nullptr;
+    return &found->second[worker.stepIndex];
+}
+
+// A client's requests and replies, or what the server took and answered.
+QString ProcessTableModel::requestsTooltip(const ipccore::WorkerStatus& worker) const
+{
+    const QLocale locale;
+    const auto n = [&locale](std::uint64_t value) { return locale.toString(qulonglong(value)); };
+    const QString name = QString::fromStdString(worker.name);
+    const ipccore::RequestCounts& q = worker.requests;
+    QStringList lines;
+    if (programHas(worker, ipccore::StepOp::Serve)) {
+        lines << tr("%1 is the server: it took %2 requests, answered %3 and holds %4 now.")
+                     .arg(name, n(q.requestsIn), n(q.repliesOut))
+                     .arg(q.inHand);
+        if (q.unanswered > 0)
+            lines << tr("Unanswered: %1 requests it could not answer.").arg(n(q.unanswered));
+        lines << tr("The dict, list and Namespace live in its memory only: every other process reaches them by "
+                    "request, one at a time.");
+    }
+    if (programHas(worker, ipccore::StepOp::Request)) {
+        QString line = tr("%1 sent %2 requests and took %3 replies").arg(name, n(q.requestsOut), n(q.repliesIn));
+        if (q.stale > 0)
+            line += tr(" (and %1 stale ones: replies that came after it had stopped waiting)").arg(n(q.stale));
+        lines << line + QLatin1Char('.');
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+// The server a request step of this worker sends to, if it is known and dead: its reply never comes.
+QString ProcessTableModel::deadServerOf(const ipccore::WorkerStatus& worker) const
+{
+    const ipccore::ProgramStep* step = currentStep(worker);
+    if (!step || step->op != ipccore::StepOp::Request)
+        return {};
+    for (const Row& row : m_rows) {
+        if (row.status.alive || row.status.role != ipccore::Role::Program)
+            continue;
+        const auto found = m_programs.find(row.status.name);
+        if (found != m_programs.end()
+            && std::any_of(found->second.begin(), found->second.end(), [step](const ipccore::ProgramStep& s) {
+                   return s.op == ipccore::StepOp::Serve && s.object == step->object;
+               }))
+            return QString::fromStdString(row.status.name);
+    }
+    return {};
+}
+
+// What a blocked program waits for, in its own terms where the object's alone would puzzle: a client on its reply
+// queue waits for the server's answer, a server on its request queue for a client to ask.
+QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) const
+{
+    const ipccore::ProgramStep* step = currentStep(worker);
+    if (!step)
+        return {};
+    const bool empty = worker.state == ipccore::WorkerState::BlockedEmpty;
+    const bool full = worker.state == ipccore::WorkerState::BlockedFull;
+    if (step->op == ipccore::StepOp::Request && empty) {
+        QString text = tr("It waits for the server's reply to its request (%1).")
+                           .arg(QString::fromStdString(ipccore::stepPython(*step)));
+        const QString dead = deadServerOf(worker);
+        if (!dead.isEmpty())
+            text += QStringLiteral("\n")
+                + tr("The server %1 is dead: this reply never comes. Python's proxy raises EOFError here instead, "
+                     "because its socket to the server closes; a message queue has no connection to close.")
+                      .arg(dead);
+        return text;
+    }
+    if (step->op == ipccore::StepOp::Request && full)
+        return tr("It waits for room for its request: the server is behind.");
+    if (step->op == ipccore::StepOp::Serve && empty)
+        return tr("It waits for a request: no client is asking.");
+    if (step->op == ipccore::StepOp::Serve && full)
+        return tr("It waits for room for a reply: a client is not taking its replies.");
+    return {};
 }
 
 std::optional<ProcessTableModel::PoolPart> ProcessTableModel::poolPart(const ipccore::WorkerStatus& worker) const
@@ -339,6 +457,8 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
             if (!row.status.waitingOn.empty())
                 tip += tr(" — waiting on %1").arg(QString::fromStdString(row.status.waitingOn));
             tip += tr(" (for %1 s)").arg(row.status.stateSeconds, 0, 'f', 1);
+            if (const QString meaning = waitMeaning(row.status); !meaning.isEmpty())
+                tip += QStringLiteral("\n") + meaning;
             if (!row.status.exitText.empty())
                 tip += QStringLiteral("\n") + QString::fromStdString(row.status.exitText);
             return tip;
@@ -347,6 +467,8 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
             return exitText(row.status);
         if (column == TasksColumn)
             return tasksTooltip(row.status);
+        if (column == TransportColumn)
+            return transportTooltip(row.status);
         return {};
     case Qt::TextAlignmentRole:
         switch (column) {
@@ -507,7 +629,9 @@ void ProcessTableModel::applyFinalCounts(const std::vector<ipccore::WorkerSummar
         status.bytes = ended.bytes;
         status.stepDone = ended.stepDone;
         status.stepMissed = ended.stepMissed;
+        status.stepMeanUs = ended.stepMeanUs;
         status.tasks = ended.tasks;
+        status.requests = ended.requests;
     }
     m_poolTotals = poolTotals([this] {
         std::vector<ipccore::WorkerStatus> statuses;

@@ -5,7 +5,10 @@
 // announced with dataChanged. A reset per tick would drop the user's selection and scroll position.
 //
 // A program worker (Role::Program) shows the step it is on in the Step column; its tooltip lists every step with
-// what it did and the Python line it stands for, from the programs given to setPrograms().
+// what it did, the mean time of one run of it (a request's round trip) and the Python line it stands for, from the
+// programs given to setPrograms(). A Manager's clients and server add their requests and replies to it, and the State
+// tooltip says what a blocked client or server waits for (a reply, a request), and that a dead server's reply never
+// comes.
 //
 // Pools (a program that calls map or apply, and the programs that get its tasks): the Tasks column shows a pool
 // worker's tasks taken with its share of all its pool's workers took ("23,488 (25%)", the load balance), and the
@@ -112,6 +115,16 @@ private:
     PoolTotals poolTotals(const std::vector<ipccore::WorkerStatus>& workers) const;
     QString tasksText(const ipccore::WorkerStatus& worker, const PoolTotals& totals) const;
     QString tasksTooltip(const ipccore::WorkerStatus& worker) const;
+    QString transportTooltip(const ipccore::WorkerStatus& worker) const;
+    // Manager: a client's requests and replies, or the server's, read from its counters; who is a client or the
+    // server is read from the programs given to setPrograms.
+    QString requestsTooltip(const ipccore::WorkerStatus& worker) const;
+    bool programHas(const ipccore::WorkerStatus& worker, ipccore::StepOp op) const;
+    const ipccore::ProgramStep* currentStep(const ipccore::WorkerStatus& worker) const;
+    // A blocked program's wait in its own terms (a client waits for the server's reply); empty where the object's
+    // words say it all.
+    QString waitMeaning(const ipccore::WorkerStatus& worker) const;
+    QString deadServerOf(const ipccore::WorkerStatus& worker) const;
     void updateProgramsOnly();
     void updateUnusedColumns();
 

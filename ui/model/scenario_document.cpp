@@ -106,7 +106,9 @@ QStringList ScenarioDocument::usersOf(const std::string& object) const
 {
     QStringList users;
     for (const ipccore::WorkerSpec& worker : m_scenario.workers) {
-        if (usesObject(worker, object))
+        // A server uses its clients' reply queues too: it puts its replies there, though its steps do not name them.
+        const std::vector<std::string> used = ipccore::workerObjects(m_scenario, worker);
+        if (usesObject(worker, object) || std::find(used.begin(), used.end(), object) != used.end())
             users << QString::fromStdString(worker.name);
     }
     return users;

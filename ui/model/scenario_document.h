@@ -50,7 +50,8 @@ public:
     QString uniqueWorkerName(const QString& base) const;
     QString uniqueObjectName(const QString& base) const;
     int objectIndex(const std::string& name) const;
-    // The workers that use an object: producers and consumers naming it, programs whose steps name it.
+    // The workers that use an object: producers and consumers naming it, programs whose steps name it, and a server
+    // for the reply queues of its clients.
     QStringList usersOf(const std::string& object) const;
 
     // A line a student can read: "mq limits on this machine: at most 10 messages of 8192 bytes ..."

@@ -42,7 +42,7 @@ QVariant WorkerListModel::data(const QModelIndex& index, int role) const
         case RoleColumn:
             return QString::fromLatin1(ipccore::roleName(worker.role));
         case ObjectColumn:
-            return program ? programObjectsText(worker) : QString::fromStdString(worker.object);
+            return program ? programObjectsText(m_document->scenario(), worker) : QString::fromStdString(worker.object);
         case RateColumn:
             return worker.rate > 0 ? QVariant(worker.rate) : QVariant(tr("unlimited"));
         case SizeColumn:
@@ -62,10 +62,11 @@ QVariant WorkerListModel::data(const QModelIndex& index, int role) const
     return {};
 }
 
-QString WorkerListModel::programObjectsText(const ipccore::WorkerSpec& worker)
+QString WorkerListModel::programObjectsText(const ipccore::Scenario& scenario, const ipccore::WorkerSpec& worker)
 {
     QStringList names;
-    for (const std::string& name : ipccore::programObjects(worker.program))
+    // A server's too: the reply queues of its clients, which it puts into though its steps do not name them.
+    for (const std::string& name : ipccore::workerObjects(scenario, worker))
         names << QString::fromStdString(name);
     return names.join(QStringLiteral(", "));
 }

@@ -34,8 +34,8 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
-    // The objects a program's steps use, "counter, pool".
-    static QString programObjectsText(const ipccore::WorkerSpec& worker);
+    // The objects a program uses, "counter, pool"; a server's include its clients' reply queues.
+    static QString programObjectsText(const ipccore::Scenario& scenario, const ipccore::WorkerSpec& worker);
 
     ScenarioDocument* m_document;
 };

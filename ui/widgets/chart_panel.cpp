@@ -162,8 +162,13 @@ void ChartPanel::showCharts(const RunHistory& history)
         if (shown[id])
             visible.push_back(id);
     }
+    // Three rows (five charts: a queue's depth beside a shared counter, as in a Manager run) get lower charts below
+    // the first row, so that the panel does not grow the window past the screen nor squeeze the process table under
+    // it to a row or two. The first row keeps its height: the counter chart's legend sits under its plot.
+    const int rows = int((visible.size() + 1) / 2);
     for (std::size_t i = 0; i < visible.size(); ++i) {
         const bool lastAlone = i + 1 == visible.size() && i % 2 == 0;
+        m_views[visible[i]].view->setMinimumHeight(rows > 2 && i >= 2 ? ThreeRowChartHeight : ChartHeight);
         m_grid->addWidget(m_views[visible[i]].view, int(i / 2), int(i % 2), 1, lastAlone ? 2 : 1);
     }
 }
@@ -207,7 +212,7 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
 
     box.view = new QChartView(box.chart, this);
     box.view->setRenderHint(QPainter::Antialiasing);
-    box.view->setMinimumSize(280, 200);
+    box.view->setMinimumSize(280, ChartHeight);
     return box;
 }
 
@@ -343,16 +348,28 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     m_views[CounterChart].y->setTickCount(countTicks);
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
-    const auto integerAxis = [](QValueAxis* axis, double top) {
+    // A low chart (three rows of them) has room for three intervals' labels, not five: 0, 5, 10 rather than 0, 2, ...
+    const auto integerAxis = [](const ChartBox& box, double top) {
+        QValueAxis* axis = box.y;
         const double rounded = std::max(1.0, std::ceil(top));
-        const double step = rounded <= 5 ? 1 : rounded <= 10 ? 2 : std::ceil(rounded / 5);
+        double step = rounded <= 5 ? 1 : rounded <= 10 ? 2 : std::ceil(rounded / 5);
+        if (box.view->height() < ChartHeight - 20) {
+            step = 1;
+            for (int decade = 1; rounded / step > 3; decade *= 10) {
+                for (const int nice : { 1, 2, 5 }) {
+                    step = double(nice * decade);
+                    if (rounded / step <= 3)
+                        break;
+                }
+            }
+        }
         axis->setTickType(QValueAxis::TicksDynamic);
         axis->setTickAnchor(0);
         axis->setTickInterval(step);
         axis->setRange(0, rounded);
     };
-    integerAxis(m_views[DepthChart].y, maxDepth);
-    integerAxis(m_views[SemaphoreChart].y, maxSemaphore);
+    integerAxis(m_views[DepthChart], maxDepth);
+    integerAxis(m_views[SemaphoreChart], maxSemaphore);
     // A pipe (named or not) or a socket holds bytes, not messages, and a socket's cannot be counted without reading
     // them. A pipe's bytes are drawn in the objects panel.
     const bool noDepth = !anyDepth && history.sampleCount() > 0;

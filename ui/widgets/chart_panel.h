@@ -58,6 +58,9 @@ signals:
     void errorOccurred(const QString& message);
 
 private:
+    static constexpr int ChartHeight = 200; // a chart's least height
+    static constexpr int ThreeRowChartHeight = 140; // below the first row, when there are three
+
     struct ChartBox {
         QChart* chart = nullptr;
         QChartView* view = nullptr;

@@ -4,6 +4,7 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QResizeEvent>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -28,11 +29,12 @@ bool hasPriorityRow(const LedgerView::ObjectBooks& books)
     return ipccore::traits(books.transport).priorities && books.ledger.priorities.size() >= 2;
 }
 
-// A message object has a row of its own only as a pool's task queue or with priorities; its messages are in the
-// totals.
+// A message object has a row of its own only as a pool's task queue, a server's request queue or with priorities;
+// its messages are in the totals.
 bool hasObjectRow(const LedgerView::ObjectBooks& books)
 {
-    return !carriesMessages(books.transport) || books.ledger.pool.present || hasPriorityRow(books);
+    return !carriesMessages(books.transport) || books.ledger.pool.present || books.ledger.requests.present
+        || hasPriorityRow(books);
 }
 
 // How long messages waited: "850 µs", "7.8 ms", "213 ms", "1.4 s".
@@ -50,6 +52,11 @@ QString waitText(double us)
 QString priorityPrefix(const std::string& object)
 {
     return QString::fromStdString(object) + QStringLiteral(".priority.");
+}
+
+QString requestPrefix(const std::string& object)
+{
+    return QString::fromStdString(object) + QStringLiteral(".requests.");
 }
 
 constexpr int WideColumns = 3; // tiles per row of the message totals, big
@@ -243,6 +250,8 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
             key += ipccore::transportName(object.transport);
         if (object.ledger.pool.present)
             key += "pool";
+        if (object.ledger.requests.present)
+            key += "/requests";
         if (hasPriorityRow(object)) {
             key += "/priorities";
             for (const ipccore::PriorityShare& p : object.ledger.priorities)
@@ -259,6 +268,34 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
     }
     for (const ObjectBooks* object : shown)
         fillObjectRow(*object);
+    fitHeightToWidth();
+}
+
+void LedgerView::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    if (event->size().width() != event->oldSize().width())
+        fitHeightToWidth();
+}
+
+// Rows are built hidden and shown by the layout a moment later, and a caption can grow to two lines: the height they
+// need is known once the layout has taken them in.
+bool LedgerView::event(QEvent* event)
+{
+    const bool handled = QWidget::event(event);
+    if (event->type() == QEvent::LayoutRequest)
+        fitHeightToWidth();
+    return handled;
+}
+
+void LedgerView::fitHeightToWidth()
+{
+    QLayout* box = layout();
+    if (!box || width() <= 0)
+        return;
+    const int needed = box->hasHeightForWidth() ? box->totalHeightForWidth(width()) : box->totalMinimumSize().height();
+    if (needed != minimumHeight())
+        setMinimumHeight(needed);
 }
 
 void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
@@ -267,6 +304,7 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     m_objectRows = nullptr;
     m_objectTiles.clear();
     m_priorityTitles.clear();
+    m_serverData.clear();
     if (books.empty())
         return;
     m_objectRows = new QWidget(this);
@@ -277,6 +315,8 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
     for (const ObjectBooks* object : books) {
         if (hasPriorityRow(*object))
             row = addPriorityRow(grid, row, *object);
+        if (object->ledger.requests.present)
+            row = addRequestRow(grid, row, *object);
         if (carriesMessages(object->transport) && !object->ledger.pool.present)
             continue;
         const QString name = QString::fromStdString(object->name);
@@ -451,6 +491,166 @@ void LedgerView::fillPriorityRow(const ObjectBooks& books)
     }
 }
 
+// A server's books (Python's Manager), counted in requests, under the CLI report's "Requests to a server" equations:
+// what the clients sent, what the server took and answered, what came back, and what waits in the queues. Eight small
+// tiles, two rows of four, as a pool's. Returns the next free row.
+int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& books)
+{
+    const QString name = QString::fromStdString(books.name);
+    auto* title = new QLabel(m_objectRows);
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    title->setFont(small);
+    title->setObjectName(QStringLiteral("requestEquation"));
+    title->setTextFormat(Qt::RichText);
+    title->setWordWrap(true);
+    title->setText(tr("<b>Requests into ‘%1’</b>: sent = taken + in request q; taken = answered + unanswered + died "
+                      "with server; answered = returned + stale + in reply qs")
+                       .arg(name.toHtmlEscaped()));
+    title->setToolTip(tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
+                         "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
+                         "reply in the client's own reply queue. Every request must get exactly one reply.")
+                          .arg(name));
+    grid->addWidget(title, row++, 0, 1, CompactColumns);
+    const QString prefix = requestPrefix(books.name);
+    const TileSpec specs[] = {
+        { prefix + QStringLiteral("sent"), tr("sent"),
+            tr("Requests the clients put into %1: one per call through a proxy, so d['count'] += 1 is two, a get and "
+               "a set")
+                .arg(name),
+            false },
+        { prefix + QStringLiteral("taken"), tr("taken by server"),
+            tr("Requests the server took out of %1, one at a time").arg(name), false },
+        { prefix + QStringLiteral("answered"), tr("answered"),
+            tr("Replies the server put, each into the reply queue its request named"), false },
+        { prefix + QStringLiteral("returned"), tr("returned"),
+            tr("Replies their clients took back: round trips completed"), false },
+        { prefix + QStringLiteral("waiting"), tr("in request q · reply qs"),
+            tr("Requests in %1 the server has not taken yet · replies in the clients' reply queues not taken yet")
+                .arg(name),
+            false },
+        { prefix + QStringLiteral("stale"), tr("stale replies"),
+            tr("Replies that came after their client had stopped waiting (a request with a timeout gave up); the "
+               "client skips them when it takes its next reply"),
+            false },
+        { prefix + QStringLiteral("failed"), tr("unanswered · died with server"),
+            tr("Requests the server took and could not answer (no request, an unknown reply address, or stopped while "
+               "a reply queue was full) · the request a killed server held: its client waits for ever (Python's proxy "
+               "raises EOFError instead). Red when not 0"),
+            true },
+        { prefix + QStringLiteral("exact"), tr("one reply each"),
+            tr("Judged when the run stops: the three equations balance and no request is unanswered, so every request "
+               "got exactly one reply"),
+            false },
+    };
+    int column = 0;
+    for (const TileSpec& spec : specs) {
+        if (column == CompactColumns) {
+            column = 0;
+            ++row;
+        }
+        m_objectTiles.push_back(makeTile(m_objectRows, spec));
+        grid->addWidget(m_objectTiles.back().frame, row, column++);
+    }
+    // The server's data against what its clients' sets and appends added: d['count'] += 1 through a proxy is a get
+    // and a set, and another client's set between them is overwritten. Shown once the server has published it.
+    auto* dataLine = new QLabel(m_objectRows);
+    dataLine->setFont(small);
+    dataLine->setObjectName(QStringLiteral("serverData"));
+    dataLine->setTextFormat(Qt::RichText);
+    dataLine->setWordWrap(true);
+    dataLine->setToolTip(
+        tr("The server's dict, list and Namespace as it holds them, against what the clients' set and "
+           "append requests added. d['count'] += 1 through a proxy is two requests, a get and a set: a "
+           "set of another client between them is overwritten, and that increment is lost although one "
+           "server handles every request. A single request (l.append) loses nothing."));
+    dataLine->hide();
+    m_serverData.emplace_back(books.name, dataLine);
+    grid->addWidget(dataLine, ++row, 0, 1, CompactColumns);
+    return row + 1;
+}
+
+// "In the server: d['count'] = 18,020 of 31,640 added, 13,620 lost (43%) · ns.x = 8,163 of 8,163 added, none lost ·
+// len(l) = 8,163 of 8,163 appended, none lost", the lost in red. Live, the server's value and its clients' counts are
+// read a moment apart (a client's set counts once its reply is back), so a loss is told as a share and one under 1%
+// is not told at all: a single client can be seen one set ahead of the server. At stop every figure is exact.
+QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& keys, bool final)
+{
+    if (keys.empty())
+        return {};
+    const QLocale locale;
+    QStringList parts;
+    for (const ipccore::ServerKeyBook& b : keys) {
+        QString key = QString::fromStdString(b.key);
+        if (key.startsWith(QLatin1String("d[")) && key.endsWith(QLatin1Char(']')))
+            key = QStringLiteral("d['%1']").arg(key.mid(2, key.size() - 3));
+        const bool list = key == QLatin1String("l");
+        QString part = list
+            ? tr("len(l) = %1 of %2 appended").arg(locale.toString(b.value), locale.toString(b.increments))
+            : tr("%1 = %2 of %3 added")
+                  .arg(key.toHtmlEscaped(), locale.toString(b.value), locale.toString(b.increments));
+        const double share = b.increments > 0 ? double(b.lost) / double(b.increments) : 0;
+        const QString percent = QStringLiteral("%1%").arg(100 * share, 0, 'f', share < 0.1 ? 1 : 0);
+        if (b.lost > 0 && final)
+            part += tr(", <span style=\"color:#c62828\"><b>%1 lost</b></span> (%2)")
+                        .arg(locale.toString(b.lost), percent);
+        else if (share >= 0.01)
+            part += tr(", <span style=\"color:#c62828\"><b>%1 lost</b></span>").arg(percent);
+        else
+            part += tr(", none lost");
+        parts << part;
+    }
+    return tr("<b>In the server:</b> ") + parts.join(QStringLiteral(" · "));
+}
+
+void LedgerView::fillRequestRow(const ObjectBooks& books)
+{
+    const QString prefix = requestPrefix(books.name);
+    const ipccore::RequestLedger& q = books.ledger.requests;
+    const QLocale locale;
+    for (const auto& [object, label] : m_serverData) {
+        if (object != books.name)
+            continue;
+        const QString text = serverDataText(q.keys, books.final);
+        if (label->text() != text)
+            label->setText(text);
+        label->setVisible(!text.isEmpty());
+    }
+    const auto pair = [&locale](std::uint64_t a, std::uint64_t b) {
+        return QStringLiteral("%1 · %2").arg(locale.toString(qulonglong(a)), locale.toString(qulonglong(b)));
+    };
+    for (Tile& tile : m_objectTiles) {
+        if (!tile.field.startsWith(prefix))
+            continue;
+        const QString field = tile.field.mid(prefix.size());
+        if (field == QLatin1String("sent"))
+            setTile(tile, qint64(q.sent));
+        else if (field == QLatin1String("taken"))
+            setTile(tile, qint64(q.taken));
+        else if (field == QLatin1String("answered"))
+            setTile(tile, qint64(q.answered));
+        else if (field == QLatin1String("returned"))
+            setTile(tile, qint64(q.returned));
+        else if (field == QLatin1String("waiting"))
+            setTile(tile, pair(q.inRequestQueue, q.inReplyQueues), false);
+        else if (field == QLatin1String("stale"))
+            setTile(tile, qint64(q.stale));
+        else if (field == QLatin1String("failed"))
+            setTile(tile, pair(q.unanswered, q.diedWithServer), q.unanswered + q.diedWithServer > 0);
+        else if (field == QLatin1String("exact")) {
+            // Killed members caught moving a request or reply may leave each equation off by one: say how many.
+            const QString caption
+                = q.inDoubt > 0 ? tr("one reply each (%1 in doubt)").arg(q.inDoubt) : tr("one reply each");
+            if (tile.caption->text() != caption)
+                tile.caption->setText(caption);
+            if (!books.final)
+                setTile(tile, tr("at stop"), false);
+            else
+                setTile(tile, q.exact ? tr("yes") : tr("NO"), !q.exact);
+        }
+    }
+}
+
 void LedgerView::fillPoolRow(const ObjectBooks& books)
 {
     const QString prefix = QString::fromStdString(books.name) + QStringLiteral(".pool.");
@@ -496,6 +696,8 @@ void LedgerView::fillObjectRow(const ObjectBooks& books)
     if (carriesMessages(books.transport)) {
         if (books.ledger.pool.present)
             fillPoolRow(books);
+        if (books.ledger.requests.present)
+            fillRequestRow(books);
         if (hasPriorityRow(books))
             fillPriorityRow(books);
         return;
@@ -536,10 +738,14 @@ void LedgerView::clear()
     for (Tile& tile : m_objectTiles) {
         QString text = QStringLiteral("0");
         if (tile.field.endsWith(QLatin1String(".value")) || tile.field.endsWith(QLatin1String(".pool.exact"))
+            || tile.field.endsWith(QLatin1String(".requests.exact"))
             || tile.field.contains(QLatin1String(".priority.")))
             text = QStringLiteral("–");
         else if (tile.field.endsWith(QLatin1String(".pool.wrong")))
             text = QStringLiteral("0 · 0 · 0");
+        else if (tile.field.endsWith(QLatin1String(".requests.waiting"))
+            || tile.field.endsWith(QLatin1String(".requests.failed")))
+            text = QStringLiteral("0 · 0");
         if (tile.field.contains(QLatin1String(".priority.")))
             tile.caption->setText(tr("priority %1 · 0 taken").arg(tile.field.section(QLatin1Char('.'), -1)));
         setTile(tile, text, false);
@@ -569,6 +775,15 @@ QString LedgerView::caption(const QString& field) const
 {
     const Tile* tile = findTile(field);
     return tile ? tile->caption->text() : QString();
+}
+
+QString LedgerView::serverDataShown(const std::string& object) const
+{
+    for (const auto& [name, label] : m_serverData) {
+        if (name == object && !label->isHidden())
+            return label->text();
+    }
+    return {};
 }
 
 bool LedgerView::messageTotalsShown() const

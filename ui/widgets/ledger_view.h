@@ -11,9 +11,13 @@
 // A message queue whose messages come at two or more priorities gets a row with a tile per priority, highest first,
 // as the CLI report's "Priorities" table: the messages taken at it, their share of all taken and their mean wait in
 // the queue ("49% · waits 7.8 ms"), so that what a priority buys (order, not bandwidth) shows without hovering.
-// With a pool or priorities the tiles are smaller and four to a row, and the message totals take one row: sent,
-// received, and the four that must stay 0 (lost, duplicated, corrupt, worker errors) in one wide tile; the objects
-// above and the events below keep their room.
+// The object a server's requests go into (Python's Manager) gets a row in requests, as the CLI report's "Requests to a
+// server" table: sent = taken + in the request queue; taken = answered + unanswered + died with the server; answered =
+// returned + stale + in the reply queues; unanswered and died with the server are red, and so is a server whose
+// requests did not each get exactly one reply at stop.
+// With a pool, requests or priorities the tiles are smaller and four to a row, and the message totals take one row:
+// sent, received, and the four that must stay 0 (lost, duplicated, corrupt, worker errors) in one wide tile; the
+// objects above and the events below keep their room.
 
 #include "ipccore/runner.h"
 
@@ -58,16 +62,28 @@ public:
     // "pool.inResultQueue", "pool.held" (held by workers now; at stop, by stopped workers), "pool.died",
     // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "at stop"); for an
     // mq's priorities "priority.<N>" ("49% · waits 7.8 ms", "–" before any is taken; its caption "priority 9 · 569
-    // taken"). With a pool or priorities, "problems" is the tile "0 · 0 · 0 · 0" (lost · duplicated · corrupt ·
-    // worker errors).
+    // taken"); for the object a server's requests go into "requests.sent", "requests.taken", "requests.answered",
+    // "requests.returned", "requests.waiting" ("0 · 2": in the request queue · in the reply queues),
+    // "requests.stale", "requests.failed" ("0 · 0": unanswered · died with the server) and "requests.exact" ("yes",
+    // "NO", or "at stop"). With a pool, requests or priorities, "problems" is the tile "0 · 0 · 0 · 0" (lost ·
+    // duplicated · corrupt · worker errors).
     QString figure(const QString& field) const;
     // A tile's caption ("held at stop"); for tests.
     QString caption(const QString& field) const;
     // Whether a tile is shown red; for tests.
     bool isAlarmed(const QString& field) const;
     bool messageTotalsShown() const;
-    // Whether the tiles are drawn small, four to a row (a pool or a queue's priorities are shown).
+    // The line under a server's request tiles ("In the server: d['count'] = 18,020 of 31,640 added, 13,620 lost
+    // (43%) · ..."), as rich text; empty before the server has published its data. Live (not final) a loss is told
+    // as a share, and not below 1%. For tests and the view.
+    static QString serverDataText(const std::vector<ipccore::ServerKeyBook>& keys, bool final);
+    QString serverDataShown(const std::string& object) const;
+    // Whether the tiles are drawn small, four to a row (a pool, a server's requests or a queue's priorities are shown).
     bool isCompact() const { return m_compact; }
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+    bool event(QEvent* event) override;
 
 private:
     struct Tile {
@@ -91,10 +107,15 @@ private:
     void fillObjectRow(const ObjectBooks& books);
     void fillPoolRow(const ObjectBooks& books);
     int addPriorityRow(QGridLayout* grid, int row, const ObjectBooks& books);
+    int addRequestRow(QGridLayout* grid, int row, const ObjectBooks& books);
+    void fillRequestRow(const ObjectBooks& books);
     void fillPriorityRow(const ObjectBooks& books);
     void setCompact(bool compact);
     void setValueFont(const Tile& tile) const;
     void layOutMessageTiles();
+    // At least the height the tiles need at this width, their captions wrapped ("unanswered · died with server"), so
+    // that a crowded window squeezes the panels around the ledger rather than cutting its figures.
+    void fitHeightToWidth();
     const Tile* findTile(const QString& field) const;
 
     QWidget* m_messages = nullptr;
@@ -102,9 +123,11 @@ private:
     Tile m_problems; // compact: lost, duplicated, corrupt and worker errors in one tile
     QWidget* m_objectRows = nullptr; // rebuilt when the objects change
     std::vector<Tile> m_objectTiles;
-    // "<name>/<transport>" of the rows built ("<name>/pool" for a pool's, "<name>//priorities 9 0" for an mq's).
+    // "<name>/<transport>" of the rows built ("<name>/pool" for a pool's, "<name>//requests" for a server's request
+    // queue, "<name>//priorities 9 0" for an mq's).
     std::vector<std::string> m_rowKeys;
     std::vector<std::pair<std::string, QLabel*>> m_priorityTitles; // per mq with a priority row: its title
+    std::vector<std::pair<std::string, QLabel*>> m_serverData; // per server's request queue: its data's line
     bool m_compact = false;
 };
 

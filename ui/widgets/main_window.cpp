@@ -2,6 +2,7 @@
 
 #include "model/bench_runner.h"
 #include "model/process_table_model.h"
+#include "model/program_steps_model.h"
 #include "model/run_session.h"
 #include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
@@ -22,14 +23,18 @@
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
+#include <QResizeEvent>
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
+#include <QTextLayout>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -91,6 +96,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_catalog(new ScenarioCatalogModel(this))
     , m_session(new RunSession(this))
     , m_processModel(new ProcessTableModel(this))
+    , m_stepsModel(new ProgramStepsModel(this))
     , m_bench(new BenchRunner(this))
 {
     setWindowTitle(tr("IPC Lab"));
@@ -110,6 +116,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_description->setObjectName(QStringLiteral("scenarioDescription"));
     m_description->setWordWrap(true);
     m_description->setStyleSheet(QStringLiteral("color: #37474f;"));
+    m_description->setTextFormat(Qt::RichText); // for its "more" link while a run goes
+    m_description->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_description->installEventFilter(this);
+    connect(m_description, &QLabel::linkActivated, this,
+        [this](const QString& link) { setDescriptionExpanded(link == QLatin1String("more")); });
     layout->addWidget(m_title);
     layout->addWidget(m_description);
 
@@ -159,6 +170,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
         renderNow();
         m_processModel->applyFinalCounts(summary.workers);
+        m_stepsModel->applyFinalCounts(summary.workers);
         // The final books: a shared array's lost updates and a semaphore's balance are judged once all have exited.
         // The message totals are the final ones too, counted with the objects' rows (a queue's priorities add up to
         // what it received), not the last live sample's.
@@ -291,19 +303,70 @@ QWidget* MainWindow::buildLiveView()
     horizontal->setStretchFactor(1, 1);
     horizontal->setSizes({ 470, 900 });
 
-    auto* processBox = new QGroupBox(tr("Processes (select rows to act on them)"), vertical);
-    auto* processLayout = new QVBoxLayout(processBox);
+    // The processes, and beside them in a second tab the programs' steps with the time each takes: where a request's
+    // round trip is read against a shared-memory read.
+    m_processTabs = new QTabWidget(vertical);
+    m_processTabs->setObjectName(QStringLiteral("processTabs"));
+    m_processTabs->setDocumentMode(true);
+    auto* processPage = new QWidget(m_processTabs);
+    auto* processLayout = new QVBoxLayout(processPage);
     processLayout->setContentsMargins(4, 4, 4, 4);
-    m_processPanel = new ProcessPanel(m_processModel, processBox);
+    m_processPanel = new ProcessPanel(m_processModel, processPage);
     processLayout->addWidget(m_processPanel);
+    m_processTabs->addTab(processPage, tr("Processes (select rows to act on them)"));
+    m_processTabs->addTab(buildStepsView(), tr("Programs: each step's mean time"));
+    m_processTabs->setTabToolTip(1,
+        tr("Every step of every program: how often it was done, its mean time (a request's round trip through the "
+           "server beside a shared-memory read or write) and its share of the process's time"));
+    m_processTabs->setTabVisible(1, false);
 
     vertical->addWidget(horizontal);
-    vertical->addWidget(processBox);
+    vertical->addWidget(m_processTabs);
     vertical->setStretchFactor(0, 3);
     vertical->setStretchFactor(1, 1);
     vertical->setSizes({ 560, 240 });
     layout->addWidget(vertical);
     return live;
+}
+
+QWidget* MainWindow::buildStepsView()
+{
+    auto* page = new QWidget(m_processTabs);
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_stepsView = new QTableView(page);
+    m_stepsView->setObjectName(QStringLiteral("stepsTable"));
+    m_stepsView->setModel(m_stepsModel);
+    m_stepsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_stepsView->verticalHeader()->hide();
+    m_stepsView->verticalHeader()->setDefaultSectionSize(m_stepsView->fontMetrics().height() + 8);
+    m_stepsView->horizontalHeader()->setStretchLastSection(true);
+    m_stepsView->setWordWrap(false);
+    const QFontMetrics fm = m_stepsView->fontMetrics();
+    const auto width = [&fm](const QString& text) { return fm.horizontalAdvance(text) + 24; };
+    m_stepsView->setColumnWidth(ProgramStepsModel::ProcessColumn, width(QStringLiteral("consumer-12")));
+    m_stepsView->setColumnWidth(ProgramStepsModel::DoneColumn, width(QStringLiteral("88,888,888")));
+    m_stepsView->setColumnWidth(ProgramStepsModel::MissedColumn, width(QStringLiteral("8,888,888")));
+    m_stepsView->setColumnWidth(ProgramStepsModel::MeanColumn, width(tr("Mean time")));
+    m_stepsView->setColumnWidth(ProgramStepsModel::ShareColumn, width(tr("Share of its time")));
+    layout->addWidget(m_stepsView);
+    return page;
+}
+
+void MainWindow::showStepsOf(const ipccore::Scenario& scenario)
+{
+    m_stepsModel->setPrograms(scenario);
+    m_processTabs->setTabVisible(1, m_stepsModel->hasPrograms());
+    m_stepsView->setColumnHidden(
+        ProgramStepsModel::MissedColumn, m_stepsModel->isColumnUnused(ProgramStepsModel::MissedColumn));
+    // The Step column as wide as the run's longest step, so that each reads whole.
+    int step = m_stepsView->horizontalHeader()->sectionSizeHint(ProgramStepsModel::StepColumn);
+    for (int row = 0; row < m_stepsModel->rowCount(); ++row)
+        step = std::max(step,
+            m_stepsView->fontMetrics().horizontalAdvance(
+                m_stepsModel->index(row, ProgramStepsModel::StepColumn).data().toString())
+                + 24);
+    m_stepsView->setColumnWidth(ProgramStepsModel::StepColumn, step);
 }
 
 QString MainWindow::loadScenario(const QString& nameOrPath)
@@ -332,7 +395,10 @@ void MainWindow::onScenarioChanged()
     const ipccore::Scenario& scenario = m_document->scenario();
     m_title->setText(QString::fromStdString(scenario.title.empty() ? scenario.name : scenario.title)
         + (m_document->isModified() ? tr("  (edited)") : QString()));
-    m_description->setText(QString::fromStdString(scenario.description));
+    m_descriptionText = QString::fromStdString(scenario.description);
+    if (!m_session->isActive())
+        m_descriptionExpanded = true; // another scenario, or an edit: its story whole until the next run starts
+    updateDescription();
     const int row = m_catalog->rowOf(m_document->source());
     m_scenarioBox->setCurrentIndex(row);
     if (row < 0)
@@ -344,6 +410,7 @@ void MainWindow::onScenarioChanged()
     if (!m_session->isActive()) {
         showIdleObjects();
         showIdleLedger();
+        showStepsOf(scenario);
     }
 }
 
@@ -360,6 +427,15 @@ void MainWindow::showIdleLedger()
                       && std::any_of(
                           worker.program.begin(), worker.program.end(), [&spec](const ipccore::ProgramStep& s) {
                               return ipccore::isPoolCall(s.op) && s.object == spec.name;
+                          });
+              });
+        // And a server's: the requests of its clients go here.
+        books.back().ledger.requests.present
+            = std::any_of(scenario.workers.begin(), scenario.workers.end(), [&spec](const ipccore::WorkerSpec& worker) {
+                  return worker.role == ipccore::Role::Program
+                      && std::any_of(
+                          worker.program.begin(), worker.program.end(), [&spec](const ipccore::ProgramStep& s) {
+                              return s.op == ipccore::StepOp::Serve && s.object == spec.name;
                           });
               });
         books.back().ledger.priorities = plannedPriorities(scenario, spec);
@@ -391,9 +467,10 @@ void MainWindow::showIdleObjects()
         objects.push_back(std::move(status));
     }
     m_objectView->setObjects(objects, false);
-    // The objects show whole before the events get room (a pool's two queues, queue-timeouts' two); beyond about
-    // two cards the panel scrolls.
-    m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), 180));
+    // The objects show whole before the events get room (a pool's two queues, queue-timeouts' two); beyond two cards
+    // the panel scrolls, and then it keeps about two in view (a Manager's request queue and a reply queue), leaving
+    // the room to the ledger.
+    m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), objects.size() > 2 ? 150 : 180));
 }
 
 void MainWindow::showRace()
@@ -423,6 +500,7 @@ void MainWindow::startRun()
     m_errorLabel->clear();
     m_processModel->clear();
     m_processModel->setPrograms(m_document->scenario());
+    showStepsOf(m_document->scenario());
     m_charts->reset();
     m_ledger->clear();
     m_events->clear();
@@ -450,6 +528,9 @@ void MainWindow::onStateChanged(RunState state)
                 : QStringLiteral("QToolButton { background: #2e7d32; color: white; font-weight: bold; "
                                  "padding: 4px 12px; border-radius: 4px; }"));
     }
+    if (state == RunState::Starting)
+        m_descriptionExpanded = false;
+    updateDescription();
     m_scenarioBox->setEnabled(!active);
     m_openAction->setEnabled(!active);
     m_editor->setEnabled(!active);
@@ -513,6 +594,7 @@ void MainWindow::renderViews()
         return;
     m_rendered = snapshot;
     m_processModel->apply(*snapshot);
+    m_stepsModel->apply(*snapshot);
     if (m_session->isActive())
         m_objectView->setObjects(snapshot->objects, true);
     m_ledger->setLedger(snapshot->ledger);
@@ -669,6 +751,68 @@ void MainWindow::exportCsv()
         showError(tr("Could not write %1: %2").arg(path, file.errorString()));
     else
         showNotice(tr("Saved %1").arg(path));
+}
+
+void MainWindow::setDescriptionExpanded(bool expanded)
+{
+    m_descriptionExpanded = expanded;
+    updateDescription();
+}
+
+// Before a run: the whole explanation, to read before starting. Once a run's views fill the window (while it runs and
+// after, until another scenario is loaded): its first lines and a "more" link, unless the user asked for all of it.
+void MainWindow::updateDescription()
+{
+    constexpr int CollapsedLines = 2;
+    const bool results = m_session->isActive() || m_processModel->rowCount() > 0;
+    const auto toHtml
+        = [](const QString& text) { return text.toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>")); };
+    QString html = toHtml(m_descriptionText);
+    bool collapsed = false;
+    const int width = m_description->contentsRect().width() - 8; // a little short: rich text may wrap a word sooner
+    if (results && width > 100) {
+        // The layout breaks lines where the label does: at the text's own line breaks too.
+        QString laidOut = m_descriptionText;
+        laidOut.replace(QLatin1Char('\n'), QChar::LineSeparator);
+        QTextLayout layout(laidOut, m_description->font());
+        layout.beginLayout();
+        int lines = 0, lastStart = 0, lastLength = 0;
+        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+            line.setLineWidth(width);
+            if (++lines == CollapsedLines) {
+                lastStart = line.textStart();
+                lastLength = line.textLength();
+            }
+        }
+        layout.endLayout();
+        if (lines > CollapsedLines && !m_descriptionExpanded) {
+            const QFontMetrics fm(m_description->font());
+            const QString more = tr("more");
+            const int room = width - fm.horizontalAdvance(QStringLiteral(" … ") + more) - 4;
+            QString last = fm.elidedText(m_descriptionText.mid(lastStart, lastLength), Qt::ElideRight, room);
+            if (last.endsWith(QChar(0x2026)))
+                last.chop(1);
+            html = toHtml(m_descriptionText.left(lastStart) + last.trimmed())
+                + QStringLiteral(" … <a href=\"more\">%1</a>").arg(more);
+            collapsed = true;
+        } else if (lines > CollapsedLines) {
+            html += QStringLiteral(" <a href=\"less\">%1</a>").arg(tr("less"));
+        }
+    }
+    m_descriptionCollapsed = collapsed;
+    if (m_description->text() != html)
+        m_description->setText(html);
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    // A new width wraps the explanation differently: cut it again where its second line now ends.
+    if (watched == m_description && event->type() == QEvent::Resize) {
+        const auto* resize = static_cast<QResizeEvent*>(event);
+        if (resize->size().width() != resize->oldSize().width())
+            QTimer::singleShot(0, this, &MainWindow::updateDescription);
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

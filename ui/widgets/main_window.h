@@ -1,8 +1,9 @@
 #pragma once
 
 // The IPC Lab window. Layout, top to bottom: a toolbar (scenario picker, open/save, Start/Stop), the scenario's title
-// and explanation, then the live view (objects and ledger on the left, charts on the right, processes below) or the
-// experiment editor in a second tab, and the Race (the bench) in a third. Snapshots arrive from RunSession at the
+// and explanation, then the live view (objects and ledger on the left, charts on the right, processes below, with a
+// second tab there for the programs' steps and the mean time each takes) or the experiment editor in a second tab,
+// and the Race (the bench) in a third. Snapshots arrive from RunSession at the
 // sampling rate; the window repaints from them with one coalescing timer at most 30 times a second.
 
 #include "ipccore/telemetry.h"
@@ -17,6 +18,7 @@ class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
 class QTabWidget;
+class QTableView;
 
 namespace ipcui {
 
@@ -27,6 +29,7 @@ class LedgerView;
 class ObjectView;
 class ProcessPanel;
 class ProcessTableModel;
+class ProgramStepsModel;
 class RaceView;
 class RunSession;
 class ScenarioCatalogModel;
@@ -59,6 +62,10 @@ public:
     ScenarioDocument* document() const { return m_document; }
     ProcessTableModel* processModel() const { return m_processModel; }
     ProcessPanel* processPanel() const { return m_processPanel; }
+    ProgramStepsModel* stepsModel() const { return m_stepsModel; }
+    QTableView* stepsView() const { return m_stepsView; }
+    // Under the live view: the processes (0) and, when the experiment has programs, their steps (1).
+    QTabWidget* processTabs() const { return m_processTabs; }
     ChartPanel* charts() const { return m_charts; }
     ObjectView* objectView() const { return m_objectView; }
     LedgerView* ledgerView() const { return m_ledger; }
@@ -68,6 +75,11 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     QAction* runAction() const { return m_runAction; }
     QString lastError() const { return m_lastError; }
+    // Once a run starts the scenario's explanation is cut to two lines ending in a "more" link, so the live views
+    // keep their room (a Manager run's process table, ledger and five charts), and stays so over the run's results
+    // until another scenario is loaded; before the first run, or after "more", it is whole (with a "less" link).
+    bool isDescriptionCollapsed() const { return m_descriptionCollapsed; }
+    void setDescriptionExpanded(bool expanded);
 
 signals:
     // Every error shown to the user, as shown.
@@ -75,10 +87,14 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildToolbar();
     QWidget* buildLiveView();
+    QWidget* buildStepsView();
+    // The steps tab shows only for an experiment with programs, its columns fitted to their steps.
+    void showStepsOf(const ipccore::Scenario& scenario);
     void showError(const QString& message);
     void showNotice(const QString& message);
     void onStateChanged(RunState state);
@@ -95,11 +111,13 @@ private:
     void showIdleObjects();
     void showIdleLedger();
     void updateRunAction();
+    void updateDescription();
 
     ScenarioDocument* m_document;
     ScenarioCatalogModel* m_catalog;
     RunSession* m_session;
     ProcessTableModel* m_processModel;
+    ProgramStepsModel* m_stepsModel;
     BenchRunner* m_bench;
 
     QComboBox* m_scenarioBox = nullptr;
@@ -115,6 +133,8 @@ private:
     LedgerView* m_ledger = nullptr;
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;
+    QTabWidget* m_processTabs = nullptr;
+    QTableView* m_stepsView = nullptr;
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;
     QPlainTextEdit* m_events = nullptr;
@@ -125,6 +145,9 @@ private:
     QTimer m_chartTimer;
     SnapshotPtr m_rendered;
     QString m_lastError;
+    QString m_descriptionText;
+    bool m_descriptionExpanded = true; // whole: before a run, or the user asked for all of it
+    bool m_descriptionCollapsed = false; // as shown now
     bool m_closeAfterStop = false;
 };
 

@@ -64,10 +64,14 @@ WorkerDialog::WorkerDialog(
     m_program->setToolTip(
         tr("Steps: acquire OBJ [timeout, e.g. 100ms], release OBJ, read OBJ[CELL], "
            "write OBJ[CELL] +N, put OBJ [timeout] [prio N], get OBJ [timeout], work USus [each], "
-           "map TASKS RESULTS N [chunk K], apply TASKS RESULTS N. The process repeats them in order.\n"
+           "map TASKS RESULTS N [chunk K], apply TASKS RESULTS N, request SERVER REPLIES get d[KEY] | set d[KEY] +N | "
+           "append l +N | len l [timeout], serve SERVER. The process repeats them in order.\n"
            "A pool: the caller is one line, \"map tasks results 256 chunk 32\" (pool.map(f, "
            "range(256), chunksize=32)); each pool worker is \"get tasks\", \"work 10us each\", "
-           "\"put results\"."));
+           "\"put results\".\n"
+           "A Manager: the server is one line, \"serve manager\"; each client calls it through its own reply "
+           "queue, \"request manager replies-1 get d[count]\" (x = d['count']), \"request manager replies-1 set "
+           "d[count] +1\" (d['count'] = x + 1); ns.x in place of d[KEY] is a Namespace attribute."));
     QFont mono(QStringLiteral("monospace"));
     mono.setStyleHint(QFont::Monospace);
     m_program->setFont(mono);

@@ -1,0 +1,127 @@
+// The ledger's Requests section (a Manager's server), fed by hand-made books: its tiles hold the CLI report's
+// "Requests to a server" figures, the pairs read "in request q · reply qs" and "unanswered · died with server", the
+// failures turn red, and whether every request got exactly one reply is judged at stop only.
+#include "widgets/ledger_view.h"
+
+#include <QLabel>
+#include <QtTest>
+
+using ipcui::LedgerView;
+
+namespace {
+LedgerView::ObjectBooks requestQueue(bool final)
+{
+    LedgerView::ObjectBooks books;
+    books.name = "manager";
+    books.transport = ipccore::TransportKind::Mq;
+    books.capacity = 10;
+    books.final = final;
+    ipccore::RequestLedger& q = books.ledger.requests;
+    q.present = true;
+    q.sent = 1203;
+    q.taken = 1201;
+    q.inRequestQueue = 2;
+    q.answered = 1201;
+    q.returned = 1199;
+    q.stale = 1;
+    q.inReplyQueues = 1;
+    q.exact = final;
+    return books;
+}
+
+LedgerView::ObjectBooks sharedCounter()
+{
+    LedgerView::ObjectBooks books;
+    books.name = "counter";
+    books.transport = ipccore::TransportKind::ShmArray;
+    books.capacity = 1;
+    books.ledger.increments = 400;
+    books.ledger.cellSum = 400;
+    return books;
+}
+
+LedgerView::ObjectBooks replyQueue(const char* name)
+{
+    LedgerView::ObjectBooks books;
+    books.name = name;
+    books.transport = ipccore::TransportKind::Mq;
+    books.capacity = 10;
+    return books;
+}
+} // namespace
+
+class TestLedgerView : public QObject {
+    Q_OBJECT
+private slots:
+    void requestsShowTheirBalance()
+    {
+        LedgerView view;
+        view.resize(470, 400);
+        view.show();
+        view.setObjectBooks({ requestQueue(false), replyQueue("replies-1"), sharedCounter() }, true);
+        // Small tiles beside the message totals, as a pool's; the reply queues have no row of their own.
+        QVERIFY(view.isCompact());
+        QVERIFY(view.messageTotalsShown());
+        QCOMPARE(view.figure(QStringLiteral("replies-1.requests.sent")), QString());
+        const auto* equation = view.findChild<QLabel*>(QStringLiteral("requestEquation"));
+        QVERIFY(equation);
+        QVERIFY2(
+            equation->text().contains(QStringLiteral("sent = taken + in request q; taken = answered + unanswered + "
+                                                     "died with server; answered = returned + stale + in reply qs")),
+            qPrintable(equation->text()));
+        QVERIFY(equation->text().contains(QStringLiteral("manager")));
+
+        const QLocale locale;
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.sent")), locale.toString(1203));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.taken")), locale.toString(1201));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.answered")), locale.toString(1201));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.returned")), locale.toString(1199));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.waiting")), QStringLiteral("2 · 1"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.stale")), QStringLiteral("1"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.failed")), QStringLiteral("0 · 0"));
+        QVERIFY(!view.isAlarmed(QStringLiteral("manager.requests.failed")));
+        // Live: whether each request got exactly one reply is judged at stop.
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("at stop"));
+        QCOMPARE(view.caption(QStringLiteral("manager.requests.exact")), QStringLiteral("one reply each"));
+        QVERIFY(!view.isAlarmed(QStringLiteral("manager.requests.exact")));
+        // The shared counter beside it keeps its own row.
+        QCOMPARE(view.figure(QStringLiteral("counter.increments")), locale.toString(400));
+
+        // At stop, balanced.
+        view.setObjectBooks({ requestQueue(true), replyQueue("replies-1"), sharedCounter() }, true);
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("yes"));
+        QVERIFY(!view.isAlarmed(QStringLiteral("manager.requests.exact")));
+
+        // The server was killed holding a request, and killed members were caught moving one: red, and said.
+        LedgerView::ObjectBooks killed = requestQueue(true);
+        killed.ledger.requests.diedWithServer = 1;
+        killed.ledger.requests.inDoubt = 1;
+        killed.ledger.requests.exact = false;
+        view.setObjectBooks({ killed, replyQueue("replies-1"), sharedCounter() }, true);
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.failed")), QStringLiteral("0 · 1"));
+        QVERIFY(view.isAlarmed(QStringLiteral("manager.requests.failed")));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("NO"));
+        QVERIFY(view.isAlarmed(QStringLiteral("manager.requests.exact")));
+        QCOMPARE(view.caption(QStringLiteral("manager.requests.exact")), QStringLiteral("one reply each (1 in doubt)"));
+
+        // Cleared for a new run: zeros, pairs of zeros, nothing judged.
+        view.clear();
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.sent")), QStringLiteral("0"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.waiting")), QStringLiteral("0 · 0"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.failed")), QStringLiteral("0 · 0"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("–"));
+        QVERIFY(!view.isAlarmed(QStringLiteral("manager.requests.failed")));
+    }
+
+    void noServerNoRequestsRow()
+    {
+        LedgerView view;
+        view.setObjectBooks({ replyQueue("jobs") }, true);
+        QVERIFY(!view.isCompact());
+        QVERIFY(!view.findChild<QLabel*>(QStringLiteral("requestEquation")));
+        QCOMPARE(view.figure(QStringLiteral("jobs.requests.sent")), QString());
+    }
+};
+
+QTEST_MAIN(TestLedgerView)
+#include "tst_ledger_view.moc"
