@@ -236,18 +236,20 @@ std::string reportToText(const Report& r)
     if (anyRequests) {
         out << "\nRequests to a server (sent = taken + in the request queue; taken = answered + unanswered + died with "
                "the server; answered = returned + stale + in reply queues; every request got exactly one reply when "
-               "these balance and none is unanswered; stale = a reply that came after its client stopped waiting)\n";
+               "these balance and none is unanswered; stale = a reply that came after its client stopped waiting; in "
+               "doubt = killed "
+               "processes caught moving a request or reply, each of which may leave an equation off by one)\n";
         Table requests({ "requests into", "sent", "taken", "answered", "returned", "stale", "in request q",
-            "in reply qs", "unanswered", "died with server", "exact" });
+            "in reply qs", "unanswered", "died with server", "in doubt", "exact" });
         for (const ObjectSummary& o : r.objects) {
             const RequestLedger& q = o.ledger.requests;
             if (q.present)
                 requests.add({ o.name, std::to_string(q.sent), std::to_string(q.taken), std::to_string(q.answered),
                     std::to_string(q.returned), std::to_string(q.stale), std::to_string(q.inRequestQueue),
                     std::to_string(q.inReplyQueues), std::to_string(q.unanswered), std::to_string(q.diedWithServer),
-                    q.exact ? "yes" : "NO" });
+                    std::to_string(q.inDoubt), q.exact ? "yes" : "NO" });
         }
-        out << requests.render({ false, true, true, true, true, true, true, true, true, true, false });
+        out << requests.render({ false, true, true, true, true, true, true, true, true, true, true, false });
         // The server's data against what the clients' sets and appends added: a get then a set through a proxy
         // loses updates between clients; an append, one request, does not.
         for (const ObjectSummary& o : r.objects) {

@@ -477,6 +477,32 @@ struct Runner::Impl {
         }
     }
 
+    // How a CSP process ended (WorkerSlot::poison): ": took poison from ch1 and poisoned ch2".
+    std::string poisonNews(const WorkerProc& w, std::uint32_t poison) const
+    {
+        std::string from, to;
+        for (const std::string& name :
+            w.usedObjects.empty() ? std::vector<std::string> { w.spec.object } : w.usedObjects) {
+            if (name.empty() || !traits(objects[objectIndex(name)].spec.transport).poison)
+                continue;
+            bool writes = w.spec.role == Role::Producer, reads = w.spec.role == Role::Consumer;
+            for (const ProgramStep& step : w.spec.program) {
+                writes = writes || (step.op == StepOp::Put && step.object == name);
+                reads = reads || (step.op == StepOp::Get && step.object == name);
+            }
+            if (reads)
+                from += (from.empty() ? "" : ", ") + name;
+            if (writes)
+                to += (to.empty() ? "" : ", ") + name;
+        }
+        std::string news;
+        if ((poison & WorkerSlot::PoisonTaken) && !from.empty())
+            news = "took poison from " + from;
+        if ((poison & WorkerSlot::PoisonSent) && !to.empty())
+            news += (news.empty() ? "sent its last message and poisoned " : " and poisoned ") + to;
+        return news.empty() ? news : ": " + news;
+    }
+
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
     {
         w.alive = false;
@@ -524,7 +550,7 @@ struct Runner::Impl {
         if (!w.stopping || !normal)
             event(normal ? RunEvent::Kind::Info : RunEvent::Kind::Warning,
                 std::string(roleName(w.spec.role)) + " " + w.spec.name + " (pid " + std::to_string(w.pid) + ") "
-                    + (normal ? std::string("finished") : w.exitText));
+                    + (normal ? "finished" + poisonNews(w, slot.poison.load(std::memory_order_relaxed)) : w.exitText));
         if (const std::uint32_t inHand = slot.tasksInHand.load(std::memory_order_relaxed); w.killed && inHand > 0)
             event(RunEvent::Kind::Warning,
                 w.spec.name + " died holding " + std::to_string(inHand) + (inHand == 1 ? " task" : " tasks")
@@ -536,7 +562,7 @@ struct Runner::Impl {
         if (!w.stopping && !normal && served != w.spec.program.end()) {
             const bool held = slot.requestInHand.load(std::memory_order_relaxed) != 0;
             event(RunEvent::Kind::Warning,
-                "The server " + w.spec.name + " is gone" + (held ? ", with the request it was answering" : "")
+                "The server process '" + w.spec.name + "' is gone" + (held ? ", with the request it was answering" : "")
                     + ": its clients wait for replies that never come. In Python a Manager's proxies raise EOFError "
                       "(BrokenPipeError at their next send) because their socket to the server closes; a message "
                       "queue has no connection to close. What waits in '"
@@ -1471,6 +1497,16 @@ struct Runner::Impl {
                         break;
                     case StepOp::Get:
                         note += "; if it had taken its message out, it is counted in lost_with_dead_workers";
+                        break;
+                    case StepOp::Serve:
+                    case StepOp::Request:
+                        note += "; it was taking or putting a request or reply, which may have moved without being "
+                                "counted (the requests' in_doubt)";
+                        break;
+                    case StepOp::Map:
+                    case StepOp::Apply:
+                        note += "; it was putting a task or taking a result, which may have moved without being "
+                                "counted";
                         break;
                     default:
                         note += "; it may have taken the permit it was waiting for (permits_held_by_dead)";

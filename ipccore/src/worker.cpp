@@ -285,8 +285,9 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     }
     publish(slot, c);
     // A CSP channel: every message is out, so tell the reader there will be no more.
-    if (traits(args.transport).poison && args.spec.count != 0 && c.messages == args.spec.count)
-        (void)sendPoison(**endpoint, args.slot, frame, hooks);
+    if (traits(args.transport).poison && args.spec.count != 0 && c.messages == args.spec.count
+        && sendPoison(**endpoint, args.slot, frame, hooks))
+        slot.poison.store(WorkerSlot::PoisonSent, std::memory_order_relaxed);
     hooks.enter(WorkerState::Finished);
     return 0;
 }
@@ -363,6 +364,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             hooks.enter(WorkerState::Running);
         if (isPoison(std::span(buffer).first(*r))) {
             slot.holding.store(hooks.readAhead(), std::memory_order_release);
+            slot.poison.store(WorkerSlot::PoisonTaken, std::memory_order_relaxed);
             break; // its writer is done: so is this reader (CSP)
         }
         const std::uint64_t latencyBefore = c.latencyNsSum;
@@ -1084,10 +1086,12 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     // CSP: a program that took poison, or did all its passes, poisons the channels it writes to, so the processes
     // after it in a pipeline end too (PyCSP's retire and poison). Not at a stop: the whole run is ending then.
     if (poisoned || (args.spec.count != 0 && passes == args.spec.count)) {
+        std::uint32_t news = poisoned ? WorkerSlot::PoisonTaken : 0;
         for (Sender& out : senders) {
-            if (out.poison)
-                (void)sendPoison(*out.endpoint, args.slot, frame, hooks);
+            if (out.poison && sendPoison(*out.endpoint, args.slot, frame, hooks))
+                news |= WorkerSlot::PoisonSent;
         }
+        slot.poison.store(news, std::memory_order_relaxed);
     }
     hooks.enter(WorkerState::Finished);
     return 0;

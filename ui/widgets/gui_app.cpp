@@ -226,18 +226,37 @@ int runGuiMain(int argc, char** argv)
                 app.exit(1);
         }
     });
+    bool shotTaken = false;
+    auto takeShot = [&] {
+        shotTaken = true;
+        window.renderNow();
+        const QPixmap shot = window.grab();
+        if (shot.isNull() || !shot.save(shotPath, "PNG")) {
+            printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+            exitCode = 1;
+        }
+    };
     QObject::connect(session, &RunSession::runStarted, &app, [&] {
         QTimer::singleShot(int(after * 1000), &window, [&] {
-            window.renderNow();
-            const QPixmap shot = window.grab();
-            if (shot.isNull() || !shot.save(shotPath, "PNG")) {
-                printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
-                exitCode = 1;
-            }
+            if (shotTaken || !session->isActive())
+                return;
+            takeShot();
             session->stop();
         });
     });
-    QObject::connect(session, &RunSession::runStopped, &app, [&] { app.exit(exitCode); });
+    QObject::connect(session, &RunSession::runStopped, &app, [&] {
+        if (shotTaken) {
+            app.exit(exitCode);
+            return;
+        }
+        // Every process finished before --after (a pipeline ended by poison, workers with a count): the picture is
+        // of the run's end, once the window has drawn it.
+        std::fprintf(stderr, "ipclab: the run ended by itself before --after; the screenshot shows its end\n");
+        QTimer::singleShot(300, &window, [&] {
+            takeShot();
+            app.exit(exitCode);
+        });
+    });
     QObject::connect(session, &RunSession::stateChanged, &app, [&](RunState state) {
         // A start refused by the runner goes Starting -> Idle without runStarted.
         if (state == RunState::Idle && exitCode != 0)

@@ -108,6 +108,10 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::int64_t> serverValue[ServerKeys];
     std::atomic<std::uint32_t> serverKeyCount;
     std::atomic<std::int64_t> serverListLength;
+    // CSP (TransportTraits::poison): PoisonTaken when a read took poison, PoisonSent once it has poisoned the channels
+    // it writes to; the runner names them when the worker finishes.
+    static constexpr std::uint32_t PoisonTaken = 1, PoisonSent = 2;
+    std::atomic<std::uint32_t> poison;
     // Messages a program put into and took out of each object it is bound to, in the order of its bindings (the
     // runner's order of the worker's objects), so the ledger of each object sees what a server sent to each
     // client's reply queue.
