@@ -616,8 +616,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::uint64_t stepStart = 0;
     // Step i is done: counted, with the time it took.
     auto finish = [&](std::size_t i) {
+        count(i, done, slot.stepDone); // first: a write or acquire is counted as soon after it as can be
         bump(slot.stepNs[i], monotonicNs() - stepStart);
-        count(i, done, slot.stepDone);
     };
     std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
     // After a release: the slot says HasLock while any array lock is still held.

@@ -155,7 +155,9 @@ private slots:
         QCOMPARE(sums.size(), 1);
         QVERIFY(session.history().seriesOfKind(SeriesKind::Depth).isEmpty()); // an array has no depth
         QTRY_VERIFY_WITH_TIMEOUT(session.history().latest(increments.front()) > 100, 30000);
-        QVERIFY(session.history().latest(sums.front()) <= session.history().latest(increments.front()));
+        // Live, the cells and the workers' counts are read a moment apart: each of the four may have stored a write
+        // it has not counted yet, so the value may run ahead of the increments by at most one per process.
+        QVERIFY(session.history().latest(sums.front()) <= session.history().latest(increments.front()) + 4);
 
         session.stop();
         QVERIFY(stopped.wait(30000));
