@@ -776,11 +776,11 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
     };
     // Requests, the server's side: the dict and Namespace (at most MaxServerKeys keys each) and the list live in this
-    // process's memory only, as in Python's Manager; of the list it keeps the length and the last item, which is all
-    // a request can ask about. A request it cannot answer (not a request, or a reply address it has no binding for)
+    // process's memory only, as in Python's Manager; of the list it keeps the length, which is all a request can
+    // ask about. A request it cannot answer (not a request, or a reply address it has no binding for)
     // ends as TimedOut, which the step counts as missed.
     std::map<std::string, std::int64_t> dict, ns;
-    std::int64_t listLength = 0, listLast = 0;
+    std::int64_t listLength = 0;
     std::vector<std::string> shown; // the keys published in the slot, in order of first set
     auto show = [&](const std::string& key, std::int64_t v) {
         auto at = std::find(shown.begin(), shown.end(), key);
@@ -816,7 +816,6 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             break;
         case RequestOp::Append:
             ++listLength;
-            listLast = r.value;
             slot.serverListLength.store(listLength, std::memory_order_relaxed);
             r.found = 1;
             break;
@@ -825,7 +824,6 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             r.found = 1;
             break;
         }
-        (void)listLast;
         r.magic = ReplyMagic;
     };
     auto serve = [&](Receiver& in) {
