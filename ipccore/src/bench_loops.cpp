@@ -756,6 +756,7 @@ const char* baselineName(TransportKind transport)
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
+    case TransportKind::Global:
         break;
     }
     return "";
@@ -781,6 +782,7 @@ Result<double> measureBare(
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
+    case TransportKind::Global:
         break;
     }
     return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");

@@ -34,6 +34,7 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
         return detail::streamFamily();
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
+    case TransportKind::Global:
         return detail::programObjectFamily();
     }
     return detail::mqFamily(); // unreachable: every TransportKind is listed above

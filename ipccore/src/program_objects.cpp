@@ -2,6 +2,8 @@
 //   shm-array  integers in shared memory plus a lock, the named semaphore "<name>.lock" (multiprocessing.Array,
 //              and Value as an array of one; the lock is what `get_lock()` returns).
 //   semaphore  one named counting semaphore whose initial value is the object's capacity (posix_ipc.Semaphore).
+//   global     a global variable: nothing in the system at all. Each process that uses it keeps its own copy in
+//              its own memory (GlobalTarget) and publishes it in its telemetry slot after each write.
 // The runner's side (ChannelObject) creates, samples and removes them; the worker's side (ProgramTarget) does the
 // program's steps on them.
 
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <new>
+#include <vector>
 
 namespace ipccore {
 
@@ -124,6 +127,34 @@ private:
     NamedSemaphore m_sem;
 };
 
+// A global has no object of its own: the runner keeps only its address.
+class GlobalObject final : public ChannelObject {
+public:
+    explicit GlobalObject(ChannelAddress address)
+        : ChannelObject(std::move(address))
+    { }
+    std::int64_t depth() override { return -1; }
+};
+
+// The process's own copy, in its own memory, starting at 0 as `counter = 0` does in every process.
+class GlobalTarget final : public ProgramTarget {
+public:
+    explicit GlobalTarget(std::uint32_t cells)
+        : m_cells(cells, 0)
+    { }
+    Result<bool> acquire(std::optional<Duration>, WaitHooks&) override { return false; } // validation refuses it
+    Status release() override { return {}; }
+    std::int64_t read(std::uint32_t cell) override { return cell < m_cells.size() ? m_cells[cell] : 0; }
+    void write(std::uint32_t cell, std::int64_t value) override
+    {
+        if (cell < m_cells.size())
+            m_cells[cell] = value;
+    }
+
+private:
+    std::vector<std::int64_t> m_cells;
+};
+
 class ArrayTarget final : public ProgramTarget {
 public:
     ArrayTarget(SharedMemory shm, NamedSemaphore lock)
@@ -172,10 +203,14 @@ public:
     {
         if (a.transport == TransportKind::ShmArray)
             return { { "shm", a.name }, { "sem", lockName(a.name) } };
+        if (traits(a.transport).perProcess)
+            return {};
         return { { "sem", a.name } };
     }
     Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
     {
+        if (traits(a.transport).perProcess)
+            return std::unique_ptr<ChannelObject>(new GlobalObject(a));
         if (a.transport == TransportKind::Semaphore) {
             auto sem = NamedSemaphore::create(a.name, a.capacity);
             if (!sem)
@@ -234,6 +269,8 @@ Result<std::unique_ptr<ProgramTarget>> openProgramTarget(const ChannelAddress& a
             return sem.error();
         return std::unique_ptr<ProgramTarget>(new SemaphoreTarget(std::move(*sem)));
     }
+    if (traits(a.transport).perProcess)
+        return std::unique_ptr<ProgramTarget>(new GlobalTarget(a.capacity));
     if (a.transport != TransportKind::ShmArray)
         return detail::makeError(ErrorCode::NotSupported, "open", a.name,
             std::string("A ") + transportName(a.transport)

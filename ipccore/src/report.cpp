@@ -131,8 +131,8 @@ std::string reportToText(const Report& r)
         }
     }
 
-    out << "\nObjects (capacity in messages, or cells of a shm-array, or permits of a semaphore; depth in messages, "
-           "sampled)\n";
+    out << "\nObjects (capacity in messages, or cells of a shm-array or a global, or permits of a semaphore; depth "
+           "in messages, sampled)\n";
     Table objects({ "name", "kind", "capacity", "depth min", "mean", "max", "semaphores (min..max)" });
     bool anyStream = false;
     for (const ObjectSummary& o : r.objects) {
@@ -171,6 +171,22 @@ std::string reportToText(const Report& r)
                     o.ledger.exact ? "yes" : "NO" });
         }
         out << arrays.render({ false, true, true, true, true, false });
+    }
+    if (std::any_of(r.objects.begin(), r.objects.end(),
+            [](const ObjectSummary& o) { return traits(o.transport).perProcess; })) {
+        out << "\nGlobals (each process has its own copy and sees only its own writes, so the copies add up to the "
+               "increments and no update is lost: none was shared)\n";
+        Table globals({ "object", "writes", "increments", "copies (process: value)", "balanced" });
+        for (const ObjectSummary& o : r.objects) {
+            if (!traits(o.transport).perProcess)
+                continue;
+            std::string copies;
+            for (const GlobalCopy& c : o.copies)
+                copies += (copies.empty() ? "" : ", ") + c.worker + ": " + std::to_string(c.value);
+            globals.add({ o.name, std::to_string(o.ledger.writes), std::to_string(o.ledger.increments),
+                copies.empty() ? "-" : copies, o.ledger.exact ? "yes" : "NO" });
+        }
+        out << globals.render({ false, true, true, false, false });
     }
     if (anySemaphores) {
         out << "\nSemaphores (timeouts = acquires that gave up, posix_ipc's BusyError; at stop the value must be the "
@@ -394,6 +410,11 @@ std::string reportToJson(const Report& r)
             { "capacity", o.capacity }, { "depth_min", o.depthMin }, { "depth_mean", o.depthMean },
             { "depth_max", o.depthMax }, { "semaphores", o.semaphoreText }, { "cells", o.cells },
             { "integrity", ledgerJson(o.ledger) } };
+        if (traits(o.transport).perProcess) {
+            object["copies"] = json::array();
+            for (const GlobalCopy& c : o.copies)
+                object["copies"].push_back({ { "worker", c.worker }, { "value", c.value } });
+        }
         if (o.ledger.pool.present)
             object["pool"] = poolJson(o.ledger.pool);
         if (o.ledger.requests.present)

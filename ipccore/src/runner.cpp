@@ -443,6 +443,8 @@ struct Runner::Impl {
     // The object's name in the system, or what stands for it when it has none.
     static std::string osNameText(const ObjectRuntime& o)
     {
+        if (traits(o.spec.transport).perProcess)
+            return "(none: a copy in each process's memory)";
         return traits(o.spec.transport).anonymous ? std::string("(anonymous: inherited descriptors)") : o.address.name;
     }
 
@@ -784,9 +786,11 @@ struct Runner::Impl {
             const std::size_t bound = std::min(w.usedObjects.size(), WorkerSlot::MaxBound);
             s.boundSent.resize(bound);
             s.boundReceived.resize(bound);
+            s.boundValue.resize(bound);
             for (std::size_t k = 0; k < bound; ++k) {
                 s.boundSent[k] = slot.boundSent[k].load(std::memory_order_relaxed);
                 s.boundReceived[k] = slot.boundReceived[k].load(std::memory_order_relaxed);
+                s.boundValue[k] = slot.boundValue[k].load(std::memory_order_relaxed);
             }
             s.tasks.out = slot.tasksOut.load(std::memory_order_relaxed);
             s.tasks.in = slot.tasksIn.load(std::memory_order_relaxed);
@@ -870,6 +874,22 @@ struct Runner::Impl {
     static std::uint64_t readerBufferFrames(std::uint64_t messageSize)
     {
         return streamReadAheadBytes(messageSize) / FrameHeaderSize + 1;
+    }
+
+    // A global's copies: one per program that uses it, each from that process's own slot (the binding's value), in
+    // `cells` as well so the ledger adds them up as it adds an array's cells.
+    void globalCopies(const std::string& name, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
+    {
+        for (std::size_t i = 0; i < workers.size() && i < statuses.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            const auto bound = std::find(w.usedObjects.begin(), w.usedObjects.end(), name);
+            if (w.spec.role != Role::Program || bound == w.usedObjects.end())
+                continue;
+            const auto at = std::size_t(bound - w.usedObjects.begin());
+            const std::int64_t value = at < statuses[i].boundValue.size() ? statuses[i].boundValue[at] : 0;
+            s.copies.push_back({ w.spec.name, value, statuses[i].alive });
+            s.cells.push_back(value);
+        }
     }
 
     // The ledger of an object programs use, from every program's counts (a program may use several objects).
@@ -1346,6 +1366,8 @@ struct Runner::Impl {
                     o.byteCapacity = o.channel->byteCapacity();
                 s.byteCapacity = o.byteCapacity;
             }
+            if (traits(o.spec.transport).perProcess)
+                globalCopies(o.spec.name, snap.workers, s);
             if (s.depth >= 0) {
                 if (o.depthSamples == 0)
                     o.depthMin = o.depthMax = s.depth;
@@ -1477,6 +1499,7 @@ struct Runner::Impl {
                     + std::to_string(o.semRange[k].second) + " (at stop " + std::to_string(o.semLast[k]) + ")");
             os.ledger = last.objectLedgers[i];
             os.cells = last.objects[i].cells;
+            os.copies = last.objects[i].copies;
             r.objects.push_back(os);
         }
         r.integrity = last.ledger;

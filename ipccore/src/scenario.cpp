@@ -91,6 +91,7 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
         return o.messageSize;
     case TransportKind::ShmArray:
         return std::uint64_t(o.capacity) * sizeof(std::int64_t);
+    case TransportKind::Global: // in each process's own memory, not in the system
     case TransportKind::Fifo:
     case TransportKind::Socket:
     case TransportKind::Pipe:
@@ -122,6 +123,7 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
         break;
     case TransportKind::Semaphore:
         break; // only its semaphore, counted below
+    case TransportKind::Global:
     case TransportKind::Mq:
     case TransportKind::Fifo:
     case TransportKind::Socket:
@@ -258,6 +260,13 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                 std::to_string(o.capacity) + " cells is outside 1.." + std::to_string(ScenarioLimits::MaxArrayCells)
                     + " (a shared Value is an array of 1 cell)");
         break;
+    case TransportKind::Global:
+        if (o.capacity != 1)
+            return bad(".capacity",
+                std::to_string(o.capacity)
+                    + ": a global is one integer, as `counter = 0` is in Python; leave capacity out (or make it 1), "
+                      "and declare one global per variable");
+        break;
     case TransportKind::Semaphore:
         if (o.capacity > ScenarioLimits::MaxPermits)
             return bad(".capacity",
@@ -382,13 +391,14 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
         const ObjectSpec& o = *it;
         const bool array = o.transport == TransportKind::ShmArray;
         const bool semaphore = o.transport == TransportKind::Semaphore;
+        const bool global = traits(o.transport).perProcess;
         switch (step.op) {
         case StepOp::Read:
         case StepOp::Write:
-            if (!array)
+            if (!array && !global)
                 return bad(sf,
-                    text + "only a shared array (shm-array) has cells to " + stepOpName(step.op) + "; '" + o.name
-                        + "' is a " + traits(o.transport).description);
+                    text + "only a shared array (shm-array) or a global has cells to " + stepOpName(step.op) + "; '"
+                        + o.name + "' is a " + traits(o.transport).description);
             if (step.cell >= o.capacity)
                 return bad(sf,
                     text + "cell " + std::to_string(step.cell) + " is outside 0.." + std::to_string(o.capacity - 1)
@@ -405,6 +415,10 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + "]; add \"read " + step.object + "[" + std::to_string(step.cell) + "]\" before it");
             break;
         case StepOp::Acquire:
+            if (global)
+                return bad(sf,
+                    text + "a global has no lock: each process has its own copy of '" + o.name
+                        + "', so there is nothing to guard; to share a counter, make it a shm-array and acquire that");
             if (!array && !semaphore)
                 return bad(sf,
                     text + "only a semaphore or a shared array's lock can be acquired; '" + o.name + "' is a "
@@ -438,7 +452,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + (traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
                                 : o.transport == TransportKind::ShmArray
                                 ? " (use read, write, acquire and release on it)"
-                                : " (use acquire and release on it)"));
+                                : global ? " (use read and write on it)"
+                                         : " (use acquire and release on it)"));
             if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
                 return bad(sf,
                     text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)
@@ -817,6 +832,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         o.transport = *kind;
         if (traits(o.transport).capacity == CapacityUnit::None)
             o.capacity = 0; // unless written, which validation then checks
+        if (traits(o.transport).perProcess)
+            o.capacity = 1; // one variable
         if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
             return *e;
         if (auto e = getUnsigned(jo, "message_size", path, o.messageSize, 1e9))

@@ -15,6 +15,8 @@ constexpr const char* ArrayNoMessages = "it carries no messages; give the worker
                                         "that use it (read, write, acquire, release)";
 constexpr const char* SemaphoreNoMessages = "it carries no messages; give the worker role \"program\" and steps "
                                             "that use it (acquire, release)";
+constexpr const char* GlobalNoMessages = "it carries no messages; give the worker role \"program\" and steps "
+                                         "that use it (read, write)";
 constexpr const char* PipeLimit = "an anonymous pipe has one write end and one read end, each held by one process "
                                   "(multiprocessing.Pipe gives two Connection objects); use fifo or mq for more";
 constexpr const char* PairLimit = "a socketpair has two ends, each held by one process; use socket or mq for more";
@@ -22,19 +24,20 @@ constexpr const char* SpscLimit = "each side owns one index of the ring, which i
                                   "consumer only; use shm-ring or mq for more";
 
 // clang-format off
-constexpr std::array<TransportTraits, 11> Table { {
-    // kind                    name          description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix anon   duplex conns  poison
-    { TransportKind::Mq,        "mq",         "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr,   false, false, false, false },
-    { TransportKind::Fifo,      "fifo",       "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo",   false, false, false, false },
-    { TransportKind::Socket,    "socket",     "Unix stream socket",                             KernelBytes, true,  true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock",   false, false, true, false },
-    { TransportKind::ShmRing,   "shm-ring",   "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, false },
-    { TransportKind::ShmValue,  "shm-value",  "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr,   false, false, false, false },
-    { TransportKind::ShmSpsc,   "shm-spsc",   "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr,   false, false, false, false },
-    { TransportKind::Pipe,      "pipe",       "anonymous pipe (one way)",                       KernelBytes, true,  true,  true,    1,   1,   PipeLimit,  false,  false, false, false, true,  nullptr,   true,  false, false, false },
-    { TransportKind::SocketPair,"socketpair", "socketpair (duplex, one message per record)",    KernelBytes, true,  false, true,    1,   1,   PairLimit,  false,  false, false, false, true,  nullptr,   true,  true,  false, false },
-    { TransportKind::ShmArray,  "shm-array",  "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr, false, false, false, false },
-    { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false },
-    { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true  },
+constexpr std::array<TransportTraits, 12> Table { {
+    // kind                    name          description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix anon   duplex conns  poison perProc
+    { TransportKind::Mq,        "mq",         "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr,   false, false, false, false, false },
+    { TransportKind::Fifo,      "fifo",       "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo",   false, false, false, false, false },
+    { TransportKind::Socket,    "socket",     "Unix stream socket",                             KernelBytes, true,  true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock",   false, false, true, false, false },
+    { TransportKind::ShmRing,   "shm-ring",   "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, false, false },
+    { TransportKind::ShmValue,  "shm-value",  "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr,   false, false, false, false, false },
+    { TransportKind::ShmSpsc,   "shm-spsc",   "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr,   false, false, false, false, false },
+    { TransportKind::Pipe,      "pipe",       "anonymous pipe (one way)",                       KernelBytes, true,  true,  true,    1,   1,   PipeLimit,  false,  false, false, false, true,  nullptr,   true,  false, false, false, false },
+    { TransportKind::SocketPair,"socketpair", "socketpair (duplex, one message per record)",    KernelBytes, true,  false, true,    1,   1,   PairLimit,  false,  false, false, false, true,  nullptr,   true,  true,  false, false, false },
+    { TransportKind::ShmArray,  "shm-array",  "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr, false, false, false, false, false },
+    { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false, false },
+    { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false },
+    { TransportKind::Global,    "global",     "global variable, one copy per process",         Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true  },
 } };
 // clang-format on
 

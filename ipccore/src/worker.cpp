@@ -456,6 +456,16 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         targets.push_back(std::move(*target));
         stepTarget[i] = targets.back().get();
     }
+    // A write to a global (a copy in this process's memory) is published where the run can see it: its binding's
+    // boundValue. SIZE_MAX for every other step.
+    std::vector<std::size_t> publishAt(program.size(), SIZE_MAX);
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        for (std::size_t k = 0; k < args.bindings.size() && k < WorkerSlot::MaxBound; ++k) {
+            if (program[i].op == StepOp::Write && args.bindings[k].object == program[i].object
+                && traits(args.bindings[k].address.transport).perProcess)
+                publishAt[i] = k;
+        }
+    }
     // Messages: one sending and one receiving endpoint per object the steps put into or get from.
     auto boundIndex = [&](const std::string& object) -> std::size_t {
         for (std::size_t k = 0; k < args.bindings.size(); ++k) {
@@ -939,6 +949,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             case StepOp::Write:
                 slot.holding.store(1, std::memory_order_release); // killed now, the store may or may not be in
                 stepTarget[i]->write(step.cell, value + step.add);
+                if (publishAt[i] != SIZE_MAX)
+                    slot.boundValue[publishAt[i]].store(value + step.add, std::memory_order_relaxed);
                 finish(i);
                 slot.holding.store(0, std::memory_order_release);
                 break;

@@ -29,7 +29,7 @@ std::vector<ObjectSpec> objects()
         { "jobs", TransportKind::Mq, 8, 64 }, { "ring", TransportKind::ShmRing, 8, 64 },
         { "pipe", TransportKind::Fifo, 8, 64 }, { "done", TransportKind::Mq, 8, 64 },
         { "tiny", TransportKind::Mq, 8, 48 }, { "oneway", TransportKind::Pipe, 0, 64 },
-        { "duplex", TransportKind::SocketPair, 0, 64 } };
+        { "duplex", TransportKind::SocketPair, 0, 64 }, { "tally", TransportKind::Global, 1, 64 } };
 }
 
 WorkerSpec program(std::initializer_list<const char*> lines)
@@ -171,7 +171,11 @@ private slots:
         QTest::addColumn<WorkerSpec>("worker");
         QTest::addColumn<QString>("says");
         QTest::newRow("no steps") << program({}) << "program: a program needs at least one step";
-        QTest::newRow("unknown object") << program({ "read tally[0]" }) << "program[0]: 'read tally[0]': no object";
+        QTest::newRow("unknown object") << program({ "read total[0]" }) << "program[0]: 'read total[0]': no object";
+        QTest::newRow("acquire a global") << program({ "acquire tally", "release tally" })
+                                          << "a global has no lock: each process has its own copy of 'tally'";
+        QTest::newRow("cell of a global") << program({ "read tally[1]" }) << "cell 1 is outside 0..0";
+        QTest::newRow("get from a global") << program({ "get tally" }) << "(use read and write on it)";
         QTest::newRow("cell out of range") << program({ "read counter[4]" }) << "cell 4 is outside 0..3";
         QTest::newRow("read a semaphore") << program({ "read pool[0]" }) << "only a shared array (shm-array)";
         QTest::newRow("acquire a queue") << program({ "acquire jobs", "release jobs" })
@@ -184,8 +188,10 @@ private slots:
         QTest::newRow("write after a read of another cell")
             << program({ "read counter[1]", "write counter[0] +1" }) << "add \"read counter[0]\" before it";
         QTest::newRow("get from a semaphore") << program({ "get pool" }) << "(use acquire and release on it)";
-        QTest::newRow("put on a fifo") << program({ "put pipe" }) << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
-        QTest::newRow("get from an array") << program({ "get counter" }) << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
+        QTest::newRow("put on a fifo") << program({ "put pipe" })
+                                       << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
+        QTest::newRow("get from an array")
+            << program({ "get counter" }) << "an mq, shm-ring, shm-spsc, socketpair or rendezvous";
         QTest::newRow("priority on a ring") << program({ "put ring prio 2" }) << "only message queues (mq)";
         QTest::newRow("priority too high") << program({ "put jobs prio 40000" }) << "outside 0..32767";
         QTest::newRow("read a queue") << program({ "read jobs[0]" }) << "only a shared array";
@@ -226,6 +232,7 @@ private slots:
         QVERIFY(validateProgram(program({ "map jobs done 64 chunk 8" }), objects()));
         QVERIFY(validateProgram(program({ "get jobs", "work 10us each", "put done" }), objects()));
         QVERIFY(validateProgram(program({ "put duplex", "get duplex" }), objects()));
+        QVERIFY(validateProgram(program({ "read tally[0]", "write tally[0] +1" }), objects()));
     }
 
     // A socketpair has two ends: two processes may use it, each both ways, and a third is refused.

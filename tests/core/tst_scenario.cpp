@@ -250,7 +250,11 @@ private slots:
             << "a rendezvous holds nothing, so its capacity is 0" << invalid;
         QTest::newRow("unknown transport lists them all")
             << scenarioText(R"({ "name": "q", "transport": "chan" })", PairOnQ) << "objects[0].transport"
-            << "socketpair, shm-array, semaphore, rendezvous" << invalid;
+            << "socketpair, shm-array, semaphore, rendezvous, global" << invalid;
+        QTest::newRow("global of several cells")
+            << scenarioText(R"({ "name": "q", "transport": "global", "capacity": 4 })", PairOnQ)
+            << "objects[0].capacity"
+            << "a global is one integer" << invalid;
         QTest::newRow("bad object name") << scenarioText(R"({ "name": "a/b", "transport": "mq" })", "")
                                          << "objects[0].name"
                                          << "'/'" << invalid;

@@ -152,7 +152,7 @@ private slots:
     void everyKindHasItsRow()
     {
         const auto table = transportTable();
-        QCOMPARE(table.size(), std::size_t(TransportKind::Rendezvous) + 1);
+        QCOMPARE(table.size(), std::size_t(TransportKind::Global) + 1);
         for (std::size_t i = 0; i < table.size(); ++i) {
             QCOMPARE(std::size_t(table[i].kind), i);
             QCOMPARE(&traits(table[i].kind), &table[i]);
@@ -368,6 +368,17 @@ private slots:
         auto target = openProgramTarget(c.address);
         QVERIFY2(target, target ? "" : target.error().message().c_str());
         RecordWaits hooks;
+        if (row.perProcess) {
+            // A global: nothing in the system, and every opening is a copy of its own, as each process's is.
+            QVERIFY(channelOsNames(c.address).empty());
+            QVERIFY(c.object->cells().empty());
+            auto other = openProgramTarget(c.address);
+            QVERIFY(other);
+            (*target)->write(0, 42);
+            QCOMPARE((*target)->read(0), 42);
+            QCOMPARE((*other)->read(0), 0);
+            return;
+        }
         switch (row.capacity) {
         case CapacityUnit::Cells:
             QCOMPARE(c.object->cells(), std::vector<std::int64_t>(Capacity, 0));

@@ -566,6 +566,41 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A global changed in one process is unchanged in the others: each child's copy counts its own passes only, the
+    // reader's stays 0, and the shared Value beside it counts both children's increments.
+    void globalsAreNotShared()
+    {
+        Snapshot live;
+        const Report r = runFor(bundled("globals-not-shared"), 400, &live);
+        const ObjectSummary& counter = objectNamed(r, "counter");
+        QCOMPARE(counter.transport, TransportKind::Global);
+        QCOMPARE(counter.copies.size(), std::size_t(3));
+        std::int64_t children = 0;
+        for (const GlobalCopy& copy : counter.copies) {
+            const auto w = std::find_if(
+                r.workers.begin(), r.workers.end(), [&](const WorkerSummary& s) { return s.name == copy.worker; });
+            QVERIFY2(w != r.workers.end(), copy.worker.c_str());
+            // A child's copy is exactly its own increments: its completed writes of counter (step 1), +1 each.
+            const std::int64_t own = copy.worker == "reader" ? 0 : std::int64_t(w->stepDone.at(1));
+            QCOMPARE(copy.value, own);
+            children += copy.value;
+        }
+        QVERIFY2(children > 0, "the children wrote nothing");
+        QVERIFY(counter.ledger.exact);
+        QCOMPARE(counter.ledger.cellSum, counter.ledger.increments);
+        // The shared Value: every child's locked increment, each pass writing the global first and then the Value
+        // (a child stopped between the two has one more in its copy than it put in the Value).
+        const ObjectSummary& shared = objectNamed(r, "shared");
+        QVERIFY2(shared.ledger.exact, qPrintable(describe(shared.ledger)));
+        QCOMPARE(shared.ledger.lostUpdates, 0);
+        QVERIFY2(shared.cells.at(0) <= children && shared.cells.at(0) >= children - 2,
+            qPrintable(QString("shared %1, copies of the children %2").arg(shared.cells.at(0)).arg(children)));
+        // Live, the run saw the copies too: the reader's at 0 while the children's grew.
+        const ObjectStatus& liveCounter = live.objects.at(0);
+        QCOMPARE(liveCounter.copies.size(), std::size_t(3));
+        QCOMPARE(liveCounter.copies.at(2).value, 0);
+    }
+
     // posix_ipc's priorities: the consumer counts what it took per priority, the producers' sends are attributed
     // to theirs, and the urgent messages, always taken first, wait less in the queue than the routine ones.
     void mqPriorityIsCountedPerPriority()
@@ -596,9 +631,9 @@ private slots:
     void cliRunsEachProgramScenario_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const char* name :
-            { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts", "shared-array", "pool-map",
-                "pool-apply-async", "pipe-duplex", "pipe-one-way", "manager-dict", "csp-rendezvous" })
+        for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
+                 "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way", "manager-dict",
+                 "csp-rendezvous", "globals-not-shared" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -633,6 +668,15 @@ private slots:
             QVERIFY(requests["exact"].toBool());
             QVERIFY(requests["returned"].toInteger() > 0);
             QCOMPARE(requests["unanswered"].toInteger(), 0);
+        } else if (scenario == "globals-not-shared") {
+            // Every copy is there, the reader's is 0, and the copies add up to the increments: none was shared.
+            const QJsonArray copies = report["objects"].toArray().at(0).toObject()["copies"].toArray();
+            QCOMPARE(copies.size(), 3);
+            QCOMPARE(copies.at(2).toObject()["worker"].toString(), QString("reader"));
+            QCOMPARE(copies.at(2).toObject()["value"].toInteger(), 0);
+            QVERIFY(copies.at(0).toObject()["value"].toInteger() > 0);
+            QCOMPARE(object["lost_updates"].toInteger(), 0);
+            QCOMPARE(object["cell_sum"].toInteger(), object["increments"].toInteger());
         } else if (scenario == "semaphore-pool")
             QCOMPARE(object["acquires"].toInteger(), object["releases"].toInteger());
         else

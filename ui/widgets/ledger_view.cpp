@@ -370,6 +370,15 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
                        "or dropped, and the messages left in each queue carry what the counts say"),
                     false },
             };
+        } else if (ipccore::traits(object->transport).perProcess) {
+            specs = {
+                { name + QStringLiteral(".increments"), tr("increments made"),
+                    tr("What the writes of every process added (+N each), each to its own copy"), false },
+                { name + QStringLiteral(".cellSum"), tr("copies added up"),
+                    tr("The copies of all processes added up: equal to the increments, since no process sees "
+                       "another's writes. No single process holds this sum: compare the copies on the object's card"),
+                    false },
+            };
         } else if (object->transport == ipccore::TransportKind::ShmArray) {
             specs = {
                 { name + QStringLiteral(".increments"), tr("increments made"),

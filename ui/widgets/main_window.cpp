@@ -453,7 +453,7 @@ void MainWindow::showIdleObjects()
         status.transport = spec.transport;
         // Slots, cells or permits to draw; a byte stream or a shared value has none.
         status.capacity = ipccore::capacityInMessages(spec.transport)
-                || spec.transport == ipccore::TransportKind::ShmArray
+                || ipccore::traits(spec.transport).capacity == ipccore::CapacityUnit::Cells
                 || spec.transport == ipccore::TransportKind::Semaphore
             ? spec.capacity
             : 0;

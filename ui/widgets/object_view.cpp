@@ -225,6 +225,10 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
 
 void ObjectView::paintObject(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
 {
+    if (ipccore::traits(object.transport).perProcess) {
+        paintGlobal(painter, card, object);
+        return;
+    }
     switch (object.transport) {
     case ipccore::TransportKind::ShmArray:
         paintArray(painter, card, object);
@@ -294,6 +298,48 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
     if (hasSemaphoreTiles(object))
         paintSemaphoreTiles(
             painter, QRect(area.left(), area.bottom() + metrics().margin, area.width(), SemRowHeight), object);
+}
+
+QString ObjectView::globalFigure(const ipccore::ObjectStatus& object) const
+{
+    if (!m_live || object.copies.empty())
+        return tr("a copy in each process");
+    return object.copies.size() == 1 ? tr("1 copy, not shared") : tr("%1 copies, not shared").arg(object.copies.size());
+}
+
+// A global: one box per process that uses it, the process's name above the value of its own copy. The boxes never
+// add up anywhere: that is the lesson, beside a shared array whose one cell does.
+void ObjectView::paintGlobal(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const
+{
+    const bool live = m_live && !object.copies.empty();
+    const QRect header = paintCard(painter, card, object, globalFigure(object), false);
+    const QRect area(
+        card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
+    if (!live) {
+        painter.setFont(font());
+        painter.setPen(Colors::Muted);
+        painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
+            tr("%1 = 0 in every process, each in its own memory").arg(QString::fromStdString(object.name)));
+        return;
+    }
+    const int n = int(object.copies.size());
+    const int gap = 4;
+    const int boxW = std::clamp((area.width() - (n - 1) * gap) / n, 24, 160);
+    for (int i = 0; i < n; ++i) {
+        const ipccore::GlobalCopy& copy = object.copies[std::size_t(i)];
+        const QRect box(area.left() + i * (boxW + gap), area.top() + 2, boxW, area.height() - 4);
+        painter.setPen(QPen(copy.alive ? Colors::Outline : Colors::Muted, 2));
+        painter.setBrush(Colors::EmptySlot);
+        painter.drawRoundedRect(box, 3, 3);
+        const QRect inner = box.adjusted(4, 2, -4, -2);
+        painter.setFont(font());
+        painter.setPen(Colors::Muted);
+        painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
+            painter.fontMetrics().elidedText(QString::fromStdString(copy.worker), Qt::ElideRight, inner.width()));
+        painter.setFont(bigFont(1.2));
+        painter.setPen(copy.alive ? Colors::Filled : Colors::Muted);
+        painter.drawText(inner, Qt::AlignRight | Qt::AlignBottom, QLocale().toString(qlonglong(copy.value)));
+    }
 }
 
 QString ObjectView::semaphoreFigure(const ipccore::ObjectStatus& object) const
@@ -491,6 +537,8 @@ QString ObjectView::tooltipAt(const QPoint& pos) const
 
 QString ObjectView::systemName(const ipccore::ObjectStatus& object)
 {
+    if (ipccore::traits(object.transport).perProcess)
+        return tr("none: a copy in each process's own memory");
     if (ipccore::traits(object.transport).anonymous)
         return tr("anonymous (no name; inherited descriptors)");
     if (object.osName.empty())
@@ -509,7 +557,13 @@ QString ObjectView::tooltipFor(const ipccore::ObjectStatus& object) const
             + tr("%1 of %2 bytes waiting (the writer blocks when a message no longer fits)")
                   .arg(locale.toString(qlonglong(object.bytesQueued)), locale.toString(qlonglong(object.byteCapacity)));
     }
-    if (!object.cells.empty()) {
+    if (!object.copies.empty()) {
+        QStringList values;
+        for (const ipccore::GlobalCopy& copy : object.copies)
+            values << QStringLiteral("%1: %2").arg(
+                QString::fromStdString(copy.worker).toHtmlEscaped(), QLocale().toString(qlonglong(copy.value)));
+        tip += QStringLiteral("<br>") + tr("each process's own copy: %1").arg(values.join(QStringLiteral(", ")));
+    } else if (!object.cells.empty()) {
         QStringList values;
         for (const std::int64_t cell : object.cells)
             values << QLocale().toString(qlonglong(cell));
@@ -525,6 +579,8 @@ QString ObjectView::figureText(std::size_t index) const
     if (index >= m_objects.size())
         return {};
     const ipccore::ObjectStatus& object = m_objects[index];
+    if (ipccore::traits(object.transport).perProcess)
+        return globalFigure(object);
     switch (object.transport) {
     case ipccore::TransportKind::ShmArray:
         return arrayFigure(object);

@@ -61,6 +61,7 @@ private:
     };
     QueueFace queueFace(const ipccore::ObjectStatus& object) const;
     QString arrayFigure(const ipccore::ObjectStatus& object) const;
+    QString globalFigure(const ipccore::ObjectStatus& object) const;
     QString semaphoreFigure(const ipccore::ObjectStatus& object) const;
     QString tooltipFor(const ipccore::ObjectStatus& object) const;
     Metrics metrics() const;
@@ -75,6 +76,7 @@ private:
     void paintObject(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const;
     void paintQueue(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const;
     void paintArray(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const;
+    void paintGlobal(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const;
     void paintSemaphore(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object) const;
     QString tooltipAt(const QPoint& pos) const;
 

@@ -164,7 +164,7 @@ public:
     // True when acquire takes a lock that guards data (a shared array's), which the worker announces in its slot
     // (RingPhase::HasLock) so the runner can give it back if the worker dies holding it.
     virtual bool isLock() const { return false; }
-    // shm-array only (validation keeps other objects from these steps). cell < the array's cells.
+    // shm-array and global only (validation keeps other objects from these steps). cell < the object's cells.
     virtual std::int64_t read(std::uint32_t /*cell*/) { return 0; }
     virtual void write(std::uint32_t /*cell*/, std::int64_t /*value*/) { }
 };

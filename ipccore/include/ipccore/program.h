@@ -10,7 +10,8 @@
 //                          N ms waits at most that long (sem_timedwait semantics, on CLOCK_MONOTONIC). A timed-out
 //                          acquire ends the pass: the steps after it are skipped, as code skips a `with` block.
 //   release OBJ            sem_post: gives back what an earlier acquire of OBJ in the same pass took.
-//   read OBJ[CELL]         loads one cell of a shared array into the worker's register (`x = v.value`).
+//   read OBJ[CELL]         loads one cell of a shared array into the worker's register (`x = v.value`), or the
+//                          process's own copy of a global (`x = counter`, cell 0).
 //   write OBJ[CELL] +N     stores register + N into the cell (`v.value = x + 1`). Between a read and its write
 //                          another process may write: that is the lost update of an unlocked `v.value += 1`.
 //   put OBJ [timeout] [prio N]  sends one checksummed message into a queue (Python: `q.put(msg)`); the timeout

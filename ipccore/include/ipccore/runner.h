@@ -58,6 +58,7 @@ struct WorkerStatus {
     std::vector<ServerEntry> serverData; // a server: the entries of its dict and Namespace it shows, and "l" (length)
     // Messages the program put into and took from each object it is bound to, in its binding order.
     std::vector<std::uint64_t> boundSent, boundReceived;
+    std::vector<std::int64_t> boundValue; // a global among them: this process's own copy
     // What it took from an mq, per priority (sent stays 0 here); otherPriorities: beyond the first four it saw.
     std::vector<PriorityShare> byPriority;
     std::uint64_t otherPriorities = 0;
@@ -85,6 +86,13 @@ struct WorkerStatus {
     std::string errorText;
 };
 
+// One process's copy of a global (TransportTraits::perProcess).
+struct GlobalCopy {
+    std::string worker;
+    std::int64_t value = 0;
+    bool alive = true;
+};
+
 struct ObjectStatus {
     std::string name; // ObjectSpec::name
     std::string osName; // the name in the system
@@ -95,7 +103,8 @@ struct ObjectStatus {
     std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
     std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
     std::vector<SemaphoreValue> semaphores;
-    std::vector<std::int64_t> cells; // shm-array: every cell's value
+    std::vector<std::int64_t> cells; // shm-array: every cell's value; global: each copy's, as in `copies`
+    std::vector<GlobalCopy> copies; // global: each process's own copy
 };
 
 struct RunEvent {
@@ -144,6 +153,7 @@ struct ObjectSummary {
     double depthMean = 0;
     std::vector<std::string> semaphoreText; // "empty 0..8 (last 3)"
     std::vector<std::int64_t> cells; // shm-array: the cells at stop
+    std::vector<GlobalCopy> copies; // global: each process's copy at stop
     Ledger ledger;
 };
 

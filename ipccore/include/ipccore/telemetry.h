@@ -118,6 +118,9 @@ struct alignas(64) WorkerSlot {
     static constexpr std::size_t MaxBound = ProgramLimits::MaxObjects;
     std::atomic<std::uint64_t> boundSent[MaxBound];
     std::atomic<std::uint64_t> boundReceived[MaxBound];
+    // Globals (TransportTraits::perProcess) among the bound objects: this process's own copy, stored after each write
+    // (the copy itself lives in the worker's memory; this is where the run sees it).
+    std::atomic<std::int64_t> boundValue[MaxBound];
     // Pools, counted in tasks (a message carries a chunk of them; framing.h's TaskRef). The caller of map or apply
     // counts what it submitted and the distinct tasks whose result came back; a pool worker counts the tasks it
     // took and those whose result it put, and holds tasksInHand in between (a worker stopped or killed then drops
@@ -162,8 +165,9 @@ inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
-    // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects
-    static constexpr std::uint32_t Version = 6;
+    // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
+    // 7: globals' copies
+    static constexpr std::uint32_t Version = 7;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

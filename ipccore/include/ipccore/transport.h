@@ -29,6 +29,9 @@ enum class TransportKind : std::uint32_t {
     // A CSP channel (PyCSP's One2One / Any2One): unbuffered, so a sender waits until a receiver has taken its
     // message. A one-slot shm-ring whose sender then waits on the semaphore "taken".
     Rendezvous,
+    // A module-level global variable (`counter = 0` in Python): each process has its own copy in its own memory,
+    // so what one process writes the others never see. No OS object: it is there to be set beside a shared one.
+    Global,
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -84,6 +87,9 @@ struct TransportTraits {
     // it stops reading (a program passes it on into the channels it puts into, then ends), so a pipeline ends
     // cleanly from its first process to its last.
     bool poison;
+    // Not shared at all: each process that uses it has its own copy (a global variable), which it publishes in its
+    // telemetry slot so the run can show every copy side by side.
+    bool perProcess;
 };
 
 // Every row, in TransportKind order.
