@@ -402,7 +402,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             if (step.cell >= o.capacity)
                 return bad(sf,
                     text + "cell " + std::to_string(step.cell) + " is outside 0.." + std::to_string(o.capacity - 1)
-                        + " ('" + o.name + "' has " + std::to_string(o.capacity) + " cells)");
+                        + " ('" + o.name + "' has " + std::to_string(o.capacity)
+                        + (o.capacity == 1 ? " cell)" : " cells)"));
             // A write stores the value read plus N: without a read of that cell before it in the program, it
             // would store N into the cell for ever and the ledger would call every write but the first lost.
             if (step.op == StepOp::Write
@@ -631,7 +632,8 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
         const ObjectSpec& o = s.objects[i];
         int producers = 0, consumers = 0, ends = 0;
         bool poolResults = false; // a map or apply collects its results here
-        for (const WorkerSpec& w : s.workers) {
+        for (std::size_t k = 0; k < s.workers.size(); ++k) {
+            const WorkerSpec& w = s.workers[k];
             if (w.role == Role::Program) {
                 poolResults = poolResults
                     || std::any_of(w.program.begin(), w.program.end(),
@@ -650,6 +652,14 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                     const auto bound = workerObjects(s, w);
                     puts = std::find(bound.begin(), bound.end(), o.name) != bound.end();
                 }
+                // A CSP channel has a writing end and a reading end: a process on both waits on itself (its put
+                // waits for a receiver, and the receiver is the process itself, which is waiting).
+                if (puts && gets && traits(o.transport).poison)
+                    return bad("workers[" + std::to_string(k) + "].program",
+                        "'" + w.name + "' both puts into and gets from the rendezvous channel '" + o.name
+                            + "', so its put would wait for a receiver that is itself; a CSP process reads one channel "
+                              "and writes another (e.g. get "
+                            + o.name + "; put " + o.name + "-out, with a second rendezvous object)");
                 if (traits(o.transport).duplex)
                     ends += puts || gets; // one end, both ways
                 else {
@@ -703,6 +713,15 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                     + "' but no worker answers them, so every request would wait for ever. Add a server, e.g. "
                       "{\"name\": \"server\", \"role\": \"program\", \"program\": [\"serve "
                     + o.name + "\"]}");
+        // Unbuffered: a writer waits until a reader takes each message, so either side alone waits for ever.
+        if (traits(o.transport).poison && (producers == 0) != (consumers == 0))
+            return bad(f,
+                "'" + o.name + "' is a rendezvous channel and "
+                    + (producers == 0 ? "nobody puts into it" : "nobody gets from it") + ", so its "
+                    + (producers == 0 ? "readers" : "writers")
+                    + " would wait for ever (a rendezvous holds nothing). Add a "
+                    + (producers == 0 ? "producer, or a program step \"put " : "consumer, or a program step \"get ")
+                    + o.name + "\"");
         if (servers > 1)
             return bad(f,
                 std::to_string(servers) + " workers serve '" + o.name

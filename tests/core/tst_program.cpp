@@ -342,6 +342,37 @@ private slots:
         QCOMPARE(refused(onArray, "through message queues (mq); 'counter' is a"), QString());
     }
 
+    // A rendezvous holds nothing: a channel with writers and no reader (or readers and no writer) waits for ever,
+    // and so does a process on both of its ends. Both are refused before anything starts.
+    void rendezvousNeedsAWriterAndAnotherReader()
+    {
+        Scenario s;
+        s.name = "csp";
+        s.objects = { { "ch1", TransportKind::Rendezvous, 0, 64 }, { "ch2", TransportKind::Rendezvous, 0, 64 } };
+        WorkerSpec source { "source", Role::Producer, "ch1" };
+        WorkerSpec stage = program({ "get ch1", "put ch2" });
+        stage.name = "stage";
+        WorkerSpec sink { "sink", Role::Consumer, "ch2" };
+        s.workers = { source, stage, sink };
+        const Status ok = validateScenario(s, readMqLimits(), std::nullopt);
+        QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        auto refusal = [](const Scenario& bad) {
+            const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
+            return st ? QString("accepted") : QString::fromStdString(st.error().hint);
+        };
+        Scenario noReader = s;
+        noReader.workers = { source, stage };
+        QVERIFY(refusal(noReader).contains("objects[1]: 'ch2' is a rendezvous channel and nobody gets from it"));
+        QVERIFY(refusal(noReader).contains("Add a consumer, or a program step \"get ch2\""));
+        Scenario noWriter = s;
+        noWriter.workers = { stage, sink };
+        QVERIFY(refusal(noWriter).contains("'ch1' is a rendezvous channel and nobody puts into it"));
+        Scenario selfish = s;
+        selfish.workers[1] = program({ "get ch1", "put ch1" });
+        selfish.workers[1].name = "stage";
+        QVERIFY(refusal(selfish).contains("workers[1].program: 'stage' both puts into and gets from the rendezvous"));
+    }
+
     // A program that gets from a one-consumer object counts as its consumer, beside the consumer workers.
     void programsCountTowardsWorkerLimits()
     {
