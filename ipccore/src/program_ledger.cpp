@@ -25,11 +25,20 @@ Ledger arrayLedger(
             l.writes += w.done[i];
             l.increments += std::int64_t(w.done[i]) * p[i].add;
         }
+        for (std::size_t i = 0; i < p.size() && i < w.done.size(); ++i) {
+            if (stepOn(p[i], StepOp::Acquire, o.name)) {
+                l.acquires += w.done[i]; // the array's lock
+                l.timeouts += i < w.missed.size() ? w.missed[i] : 0;
+            } else if (stepOn(p[i], StepOp::Release, o.name))
+                l.releases += w.done[i];
+        }
         if (w.killed && w.inDoubtAtDeath && w.stepAtDeath < p.size() && stepOn(p[w.stepAtDeath], StepOp::Write, o.name))
             doubtful += std::max<std::int64_t>(p[w.stepAtDeath].add, 0);
     }
-    for (const std::int64_t c : cells)
+    for (const std::int64_t c : cells) {
         l.cellSum += c;
+        l.largestCell = std::max(l.largestCell, c);
+    }
     // Each write stores what its worker read plus N, so with N >= 0 the cells can never hold more than the
     // increments made; the only excess a correct run can show is a killed worker's write that landed uncounted.
     std::int64_t extra = l.cellSum - l.increments;

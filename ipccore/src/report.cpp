@@ -174,8 +174,9 @@ std::string reportToText(const Report& r)
     }
     if (std::any_of(r.objects.begin(), r.objects.end(),
             [](const ObjectSummary& o) { return traits(o.transport).perProcess; })) {
-        out << "\nGlobals (each process has its own copy and sees only its own writes, so the copies add up to the "
-               "increments and no update is lost: none was shared)\n";
+        out << "\nGlobals (each process has its own copy and sees only its own writes: no process holds the "
+               "increments of the others, so none holds the total; balanced = the copies add up to the increments, "
+               "every write in its own process's copy)\n";
         Table globals({ "object", "writes", "increments", "copies (process: value)", "balanced" });
         for (const ObjectSummary& o : r.objects) {
             if (!traits(o.transport).perProcess)

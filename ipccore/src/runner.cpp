@@ -1404,10 +1404,13 @@ struct Runner::Impl {
             snap.ledger.lostWithDeadWorkers += l.lostWithDeadWorkers;
             snap.ledger.sentByDeadUncounted += l.sentByDeadUncounted;
             snap.ledger.workerErrors += l.workerErrors;
-            snap.ledger.writes += l.writes;
-            snap.ledger.increments += l.increments;
-            snap.ledger.cellSum += l.cellSum;
-            snap.ledger.lostUpdates += l.lostUpdates;
+            // A global's copies are in no one place, so they add to no total of what shared memory holds.
+            if (!traits(objects[i].spec.transport).perProcess) {
+                snap.ledger.writes += l.writes;
+                snap.ledger.increments += l.increments;
+                snap.ledger.cellSum += l.cellSum;
+                snap.ledger.lostUpdates += l.lostUpdates;
+            }
             snap.ledger.acquires += l.acquires;
             snap.ledger.releases += l.releases;
             snap.ledger.timeouts += l.timeouts;

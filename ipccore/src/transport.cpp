@@ -37,7 +37,7 @@ constexpr std::array<TransportTraits, 12> Table { {
     { TransportKind::ShmArray,  "shm-array",  "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr, false, false, false, false, false },
     { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false, false },
     { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false },
-    { TransportKind::Global,    "global",     "global variable, one copy per process",         Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true  },
+    { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true  },
 } };
 // clang-format on
 

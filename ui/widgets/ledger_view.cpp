@@ -372,11 +372,12 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
             };
         } else if (ipccore::traits(object->transport).perProcess) {
             specs = {
-                { name + QStringLiteral(".increments"), tr("increments made"),
+                { name + QStringLiteral(".increments"), tr("increments made (all processes)"),
                     tr("What the writes of every process added (+N each), each to its own copy"), false },
-                { name + QStringLiteral(".cellSum"), tr("copies added up"),
-                    tr("The copies of all processes added up: equal to the increments, since no process sees "
-                       "another's writes. No single process holds this sum: compare the copies on the object's card"),
+                { name + QStringLiteral(".largestCell"), tr("most in any one copy"),
+                    tr("The largest value any one process holds: only its own increments, since no process sees "
+                       "another's writes. A shared Value would hold all of them; each process's copy is on the "
+                       "object's card"),
                     false },
             };
         } else if (object->transport == ipccore::TransportKind::ShmArray) {
@@ -722,6 +723,8 @@ void LedgerView::fillObjectRow(const ObjectBooks& books)
             setTile(tile, l.increments);
         else if (field == QLatin1String("cellSum"))
             setTile(tile, l.cellSum);
+        else if (field == QLatin1String("largestCell"))
+            setTile(tile, l.largestCell);
         else if (field == QLatin1String("lostUpdates"))
             setTile(tile, l.lostUpdates);
         else if (field == QLatin1String("acquires"))

@@ -304,7 +304,7 @@ QString ObjectView::globalFigure(const ipccore::ObjectStatus& object) const
 {
     if (!m_live || object.copies.empty())
         return tr("a copy in each process");
-    return object.copies.size() == 1 ? tr("1 copy, not shared") : tr("%1 copies, not shared").arg(object.copies.size());
+    return object.copies.size() == 1 ? tr("1 copy") : tr("%1 copies").arg(object.copies.size());
 }
 
 // A global: one box per process that uses it, the process's name above the value of its own copy. The boxes never

@@ -140,6 +140,7 @@ struct Ledger {
     std::uint64_t writes = 0;
     std::int64_t increments = 0;
     std::int64_t cellSum = 0;
+    std::int64_t largestCell = 0; // a global: the most any one process's copy holds (no process holds cellSum)
     std::int64_t lostUpdates = 0;
     std::uint64_t acquires = 0;
     std::uint64_t releases = 0;
