@@ -849,8 +849,9 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
             return err(path + "transport", "'" + transport + "' is not a transport (use " + known + ")");
         }
         o.transport = *kind;
-        if (traits(o.transport).capacity == CapacityUnit::None)
-            o.capacity = 0; // unless written, which validation then checks
+        const CapacityUnit unit = traits(o.transport).capacity;
+        if (unit == CapacityUnit::None || unit == CapacityUnit::KernelBytes || unit == CapacityUnit::OneValue)
+            o.capacity = 0; // unused, or (None) must be 0, which validation checks when it is written
         if (traits(o.transport).perProcess)
             o.capacity = 1; // one variable
         if (auto e = getUnsigned(jo, "capacity", path, o.capacity, 1e6))
@@ -1026,9 +1027,21 @@ std::string scenarioToJson(const Scenario& s)
     j["duration_s"] = s.durationS;
     j["sample_hz"] = s.sampleHz;
     j["objects"] = json::array();
-    for (const ObjectSpec& o : s.objects)
-        j["objects"].push_back({ { "name", o.name }, { "transport", transportName(o.transport) },
-            { "capacity", o.capacity }, { "message_size", o.messageSize }, { "repair", o.repair } });
+    for (const ObjectSpec& o : s.objects) {
+        // Only the fields that mean something for the transport, so a shown scenario does not suggest that a
+        // socketpair holds 8 messages or that a semaphore has a message size.
+        const TransportTraits& t = traits(o.transport);
+        json object { { "name", o.name }, { "transport", t.name } };
+        const bool counted = t.capacity == CapacityUnit::Messages || t.capacity == CapacityUnit::Cells
+            || t.capacity == CapacityUnit::Permits;
+        if (counted && !t.perProcess)
+            object["capacity"] = o.capacity;
+        if (t.carriesMessages)
+            object["message_size"] = o.messageSize;
+        if (!o.repair)
+            object["repair"] = false;
+        j["objects"].push_back(object);
+    }
     j["workers"] = json::array();
     for (const WorkerSpec& w : s.workers) {
         if (w.role == Role::Program) {
