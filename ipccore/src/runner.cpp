@@ -1419,8 +1419,12 @@ struct Runner::Impl {
         snap.ledger.exact = stopped;
         for (const Ledger& l : snap.objectLedgers)
             snap.ledger.exact = snap.ledger.exact && l.exact;
+        std::vector<ThroughputParty> parties;
+        for (std::size_t i = 0; i < workers.size(); ++i)
+            parties.push_back({ objects[workers[i].object].spec.transport, snap.workers[i].role });
+        const std::vector<bool> counted = countedInTotal(parties);
         for (std::size_t i = 0; i < workers.size(); ++i) {
-            if (countsThroughput(objects[workers[i].object].spec.transport, snap.workers[i].role))
+            if (counted[i])
                 snap.totalMsgsPerS += snap.workers[i].msgsPerS;
         }
         if (csv.is_open() && !stopped) {

@@ -148,6 +148,17 @@ bool countsThroughput(TransportKind transport, Role role)
     return role == (traits(transport).consumingReads ? Role::Consumer : Role::Producer);
 }
 
+std::vector<bool> countedInTotal(const std::vector<ThroughputParty>& workers)
+{
+    const bool messagesCount = std::any_of(workers.begin(), workers.end(),
+        [](const ThroughputParty& w) { return w.role != Role::Program && countsThroughput(w.transport, w.role); });
+    std::vector<bool> counted;
+    counted.reserve(workers.size());
+    for (const ThroughputParty& w : workers)
+        counted.push_back(countsThroughput(w.transport, w.role) && !(messagesCount && w.role == Role::Program));
+    return counted;
+}
+
 std::uint32_t displayedCapacity(const ObjectSpec& o)
 {
     switch (traits(o.transport).capacity) {

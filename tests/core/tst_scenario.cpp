@@ -527,6 +527,34 @@ private slots:
         compareScenarios(*again, *original);
     }
 
+    // The total adds what got through once: consumers (or a shared value's writers) when there are any, else the
+    // programs' passes; never a CSP stage's passes on top of its sink's messages.
+    void totalCountsEachFlowOnce_data()
+    {
+        using P = ThroughputParty;
+        QTest::addColumn<std::vector<P>>("workers");
+        QTest::addColumn<std::vector<bool>>("counted");
+        QTest::newRow("queue") << std::vector<P> { { TransportKind::Mq, Role::Producer },
+            { TransportKind::Mq, Role::Consumer } }
+                               << std::vector<bool> { false, true };
+        QTest::newRow("shared value: its writer") << std::vector<P> { { TransportKind::ShmValue, Role::Producer },
+            { TransportKind::ShmValue, Role::Consumer } }
+                                                  << std::vector<bool> { true, false };
+        QTest::newRow("programs only") << std::vector<P> { { TransportKind::ShmArray, Role::Program },
+            { TransportKind::ShmArray, Role::Program } }
+                                       << std::vector<bool> { true, true };
+        QTest::newRow("csp pipeline: the sink") << std::vector<P> { { TransportKind::Rendezvous, Role::Producer },
+            { TransportKind::Rendezvous, Role::Program }, { TransportKind::Rendezvous, Role::Consumer } }
+                                                << std::vector<bool> { false, false, true };
+        QTest::newRow("nobody") << std::vector<P> {} << std::vector<bool> {};
+    }
+    void totalCountsEachFlowOnce()
+    {
+        QFETCH(std::vector<ThroughputParty>, workers);
+        QFETCH(std::vector<bool>, counted);
+        QCOMPARE(countedInTotal(workers), counted);
+    }
+
     void roundTripEveryField()
     {
         Scenario s;

@@ -95,10 +95,14 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     // Meters: every snapshot, so short spells of blocking and bursts are counted. The total meters the same counters
     // as the workers' lines (what got through: messages received, or values written to a shared value, as
     // Snapshot::totalMsgsPerS sums them), so it agrees with them from the first second.
+    std::vector<ipccore::ThroughputParty> parties;
+    for (const ipccore::WorkerStatus& worker : snapshot.workers)
+        parties.push_back({ worker.transport, worker.role });
+    const std::vector<bool> counted = ipccore::countedInTotal(parties);
     double through = 0;
-    for (const ipccore::WorkerStatus& worker : snapshot.workers) {
-        if (ipccore::countsThroughput(worker.transport, worker.role))
-            through += double(worker.messages);
+    for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+        if (counted[i])
+            through += double(snapshot.workers[i].messages);
     }
     m_totalMeter.add(t, through);
     for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {

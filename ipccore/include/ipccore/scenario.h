@@ -48,6 +48,14 @@ struct WorkerSpec {
 // Whose messages count as what got through an object: its consumers', or its producers' when readers only look;
 // a program's passes always count.
 bool countsThroughput(TransportKind transport, Role role);
+// Which workers a run's total throughput adds up, given each one's object's transport and its role: those that
+// countsThroughput, except that when any producer or consumer counts, programs do not as well. A pass is not a
+// message, and a CSP stage's passes are the very messages its sink takes, so adding both would count them twice.
+struct ThroughputParty {
+    TransportKind transport = TransportKind::Mq;
+    Role role = Role::Producer;
+};
+std::vector<bool> countedInTotal(const std::vector<ThroughputParty>& workers);
 // ObjectSpec::capacity as a person should see it: messages that fit, 1 for a shared value, 0 for a byte stream
 // whose kernel buffer is not counted in messages.
 std::uint32_t displayedCapacity(const ObjectSpec& o);
