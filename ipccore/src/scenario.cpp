@@ -619,6 +619,11 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 return st;
             if (!workerNames.insert(w.name).second)
                 return bad(f + ".name", "'" + w.name + "' is used twice");
+            if (const std::size_t n = workerObjects(s, w).size(); n > ProgramLimits::MaxObjects)
+                return bad(f + ".program",
+                    "the program uses " + std::to_string(n)
+                        + " objects (a server counts each client's reply queue); at most "
+                        + std::to_string(ProgramLimits::MaxObjects));
             continue;
         }
         auto it
@@ -633,11 +638,6 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
             return st;
         if (!workerNames.insert(w.name).second)
             return bad(f + ".name", "'" + w.name + "' is used twice");
-        if (const std::size_t n = workerObjects(s, w).size(); n > ProgramLimits::MaxObjects)
-            return bad(f + ".program",
-                "the program uses " + std::to_string(n)
-                    + " objects (a server counts each client's reply queue); at most "
-                    + std::to_string(ProgramLimits::MaxObjects));
     }
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];

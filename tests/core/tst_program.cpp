@@ -340,6 +340,20 @@ private slots:
         onArray.workers[1] = program({ "request counter replies-1 get d[n]" });
         onArray.workers[1].name = "client-1";
         QCOMPARE(refused(onArray, "through message queues (mq); 'counter' is a"), QString());
+        // A server is bound to every client's reply queue: 16 clients make 17 objects, one more than a slot counts.
+        Scenario crowd;
+        crowd.name = "crowd";
+        crowd.objects = { { "manager", TransportKind::Mq, 8, 256 } };
+        crowd.workers = { server };
+        for (int k = 1; k <= 16; ++k) {
+            const std::string replies = "replies-" + std::to_string(k);
+            crowd.objects.push_back({ replies, TransportKind::Mq, 8, 256 });
+            WorkerSpec client = program({});
+            client.program = *parseProgramText("request manager " + replies + " get d[n]");
+            client.name = "client-" + std::to_string(k);
+            crowd.workers.push_back(client);
+        }
+        QCOMPARE(refused(crowd, "workers[0].program: the program uses 17 objects"), QString());
     }
 
     // A rendezvous holds nothing: a channel with writers and no reader (or readers and no writer) waits for ever,

@@ -279,16 +279,29 @@ private slots:
     // A process killed inside the array's lock would freeze every other process for ever (a POSIX semaphore has
     // no owner); with repair on (the default) the runner posts the lock once it stays taken with nobody alive
     // holding it, the others go on, and no update is lost: the dead one had not written yet.
+    // The lock's holder is found whatever object its program names first (a program is listed under its first
+    // object: here, in the second row, a global as in globals-not-shared).
+    void killedLockHolderIsRepaired_data()
+    {
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<int>("workStep");
+        QTest::newRow("the array first")
+            << "acquire counter; read counter[0]; work 300000us; write counter[0] +1; release counter" << 2;
+        QTest::newRow("a global first") << "read tally[0]; write tally[0] +1; acquire counter; read counter[0]; "
+                                           "work 300000us; write counter[0] +1; release counter"
+                                        << 4;
+    }
     void killedLockHolderIsRepaired()
     {
+        QFETCH(QString, program);
+        QFETCH(int, workStep);
         Scenario s;
         s.name = "locked";
-        s.objects = { { "counter", TransportKind::ShmArray, 1, 64 } };
+        s.objects = { { "counter", TransportKind::ShmArray, 1, 64 }, { "tally", TransportKind::Global, 1, 64 } };
         WorkerSpec adder;
         adder.name = "slow-adder";
         adder.role = Role::Program;
-        adder.program = *parseProgramText(
-            "acquire counter; read counter[0]; work 300000us; write counter[0] +1; release counter");
+        adder.program = *parseProgramText(program.toStdString());
         WorkerSpec other = adder;
         other.name = "other";
         s.workers = { adder, other };
@@ -301,7 +314,7 @@ private slots:
             [&] {
                 const Snapshot snap = (*runner)->sample();
                 for (std::size_t i = 0; i < 2; ++i) {
-                    if (snap.workers[i].stepIndex == 2 && snap.workers[i].stepSeconds > 0.05)
+                    if (snap.workers[i].stepIndex == std::uint32_t(workStep) && snap.workers[i].stepSeconds > 0.05)
                         victim = i;
                 }
                 return victim < 2;
