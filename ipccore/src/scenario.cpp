@@ -643,6 +643,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
         const ObjectSpec& o = s.objects[i];
         int producers = 0, consumers = 0, ends = 0;
         bool poolResults = false; // a map or apply collects its results here
+        std::vector<std::size_t> bothEnds; // programs that put into and get from this rendezvous
         for (std::size_t k = 0; k < s.workers.size(); ++k) {
             const WorkerSpec& w = s.workers[k];
             if (w.role == Role::Program) {
@@ -663,14 +664,8 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                     const auto bound = workerObjects(s, w);
                     puts = std::find(bound.begin(), bound.end(), o.name) != bound.end();
                 }
-                // A CSP channel has a writing end and a reading end: a process on both waits on itself (its put
-                // waits for a receiver, and the receiver is the process itself, which is waiting).
                 if (puts && gets && traits(o.transport).poison)
-                    return bad("workers[" + std::to_string(k) + "].program",
-                        "'" + w.name + "' both puts into and gets from the rendezvous channel '" + o.name
-                            + "', so its put would wait for a receiver that is itself; a CSP process reads one channel "
-                              "and writes another (e.g. get "
-                            + o.name + "; put " + o.name + "-out, with a second rendezvous object)");
+                    bothEnds.push_back(k);
                 if (traits(o.transport).duplex)
                     ends += puts || gets; // one end, both ways
                 else {
@@ -724,6 +719,19 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                     + "' but no worker answers them, so every request would wait for ever. Add a server, e.g. "
                       "{\"name\": \"server\", \"role\": \"program\", \"program\": [\"serve "
                     + o.name + "\"]}");
+        // A program on both ends of a CSP channel needs another writer and another reader: with none, its put waits
+        // for a receiver that can only be itself (or its get for a sender), which is waiting.
+        for (const std::size_t k : bothEnds) {
+            if (producers > 1 && consumers > 1)
+                continue;
+            const bool noOtherReader = consumers <= 1;
+            return bad("workers[" + std::to_string(k) + "].program",
+                "'" + s.workers[k].name + "' both puts into and gets from the rendezvous channel '" + o.name
+                    + "', and no other process " + (noOtherReader ? "gets from it" : "puts into it") + ", so its "
+                    + (noOtherReader ? "put would wait for a receiver" : "get would wait for a sender")
+                    + " that is itself; a CSP process reads one channel and writes another (e.g. get " + o.name
+                    + "; put " + o.name + "-out, with a second rendezvous object)");
+        }
         // Unbuffered: a writer waits until a reader takes each message, so either side alone waits for ever.
         if (traits(o.transport).poison && (producers == 0) != (consumers == 0))
             return bad(f,

@@ -385,6 +385,15 @@ private slots:
         selfish.workers[1] = program({ "get ch1", "put ch1" });
         selfish.workers[1].name = "stage";
         QVERIFY(refusal(selfish).contains("workers[1].program: 'stage' both puts into and gets from the rendezvous"));
+        QVERIFY(refusal(selfish).contains("no other process gets from it"));
+        // Ping-pong on one channel works when the other side both gets and puts too.
+        Scenario pingPong;
+        pingPong.name = "pingpong";
+        pingPong.objects = { { "ch", TransportKind::Rendezvous, 0, 64 } };
+        pingPong.workers = { program({ "put ch", "get ch" }), program({ "get ch", "put ch" }) };
+        pingPong.workers[0].name = "ping";
+        pingPong.workers[1].name = "pong";
+        QCOMPARE(refusal(pingPong), QString("accepted"));
     }
 
     // A program that gets from a one-consumer object counts as its consumer, beside the consumer workers.

@@ -174,6 +174,17 @@ private slots:
         dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Mq)));
         QCOMPARE(dialog.capacityBox()->suffix(), QStringLiteral(" messages"));
         QVERIFY(dialog.messageSizeBox()->isEnabled());
+        // A global is one integer: the box says 1 and cannot be changed, and the object is accepted as it is.
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Global)));
+        QCOMPARE(dialog.capacityBox()->value(), 1);
+        QVERIFY(!dialog.capacityBox()->isEnabled());
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
+        // A stream's ignored capacity (0 once loaded from a file) starts again from 8 on a queue.
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Fifo)));
+        dialog.capacityBox()->setValue(0);
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Mq)));
+        QCOMPARE(dialog.capacityBox()->value(), 8);
+        QVERIFY2(okEnabled(dialog), qPrintable(dialog.problem()));
     }
 
     void objectDialogOffersEveryTransport()

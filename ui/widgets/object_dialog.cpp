@@ -73,6 +73,16 @@ ObjectDialog::ObjectDialog(
     layout->addWidget(m_buttons);
 
     connect(m_name, &QLineEdit::textChanged, this, &ObjectDialog::revalidate);
+    // On a change of transport: a global is one integer, and a capacity an ignored one left at 0 (a stream's) starts
+    // again from 8. Connected first, so revalidate sees the new value.
+    connect(m_transport, &QComboBox::currentIndexChanged, this, [this] {
+        const ipccore::TransportTraits& t = ipccore::traits(ipccore::TransportKind(m_transport->currentData().toInt()));
+        if (t.perProcess)
+            m_capacity->setValue(1);
+        else if (m_capacity->value() == 0
+            && (t.capacity == ipccore::CapacityUnit::Messages || t.capacity == ipccore::CapacityUnit::Cells))
+            m_capacity->setValue(8);
+    });
     connect(m_transport, &QComboBox::currentIndexChanged, this, &ObjectDialog::revalidate);
     connect(m_capacity, &QSpinBox::valueChanged, this, &ObjectDialog::revalidate);
     connect(m_messageSize, &QSpinBox::valueChanged, this, &ObjectDialog::revalidate);
@@ -119,11 +129,13 @@ void ObjectDialog::revalidate()
 {
     const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
     const QString unit = capacityUnit(kind);
-    m_capacity->setEnabled(!unit.isEmpty());
+    const bool global = ipccore::traits(kind).perProcess;
+    m_capacity->setEnabled(!unit.isEmpty() && !global);
     m_capacity->setSuffix(unit);
     switch (ipccore::traits(kind).capacity) {
     case ipccore::CapacityUnit::Cells:
-        m_capacity->setToolTip(tr("How many integers the shared array holds (1 for a single counter)."));
+        m_capacity->setToolTip(global ? tr("A global is one integer, with a copy in each process.")
+                                      : tr("How many integers the shared array holds (1 for a single counter)."));
         break;
     case ipccore::CapacityUnit::Permits:
         m_capacity->setToolTip(tr("The semaphore's initial value: how many processes may hold it at once."));
