@@ -35,9 +35,9 @@ Ledger arrayLedger(
         if (w.killed && w.inDoubtAtDeath && w.stepAtDeath < p.size() && stepOn(p[w.stepAtDeath], StepOp::Write, o.name))
             doubtful += std::max<std::int64_t>(p[w.stepAtDeath].add, 0);
     }
-    for (const std::int64_t c : cells) {
-        l.cellSum += c;
-        l.largestCell = std::max(l.largestCell, c);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        l.cellSum += cells[i];
+        l.largestCell = i == 0 ? cells[i] : std::max(l.largestCell, cells[i]);
     }
     // Each write stores what its worker read plus N, so with N >= 0 the cells can never hold more than the
     // increments made; the only excess a correct run can show is a killed worker's write that landed uncounted.

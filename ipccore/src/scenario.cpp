@@ -1062,18 +1062,28 @@ std::string scenarioToJson(const Scenario& s)
         j["objects"].push_back(object);
     }
     j["workers"] = json::array();
+    const WorkerSpec unset; // what the parser gives a field that is not written
     for (const WorkerSpec& w : s.workers) {
+        // The fields that say something: a worker's own settings, not the defaults it would get anyway.
+        json worker { { "name", w.name }, { "role", roleName(w.role) } };
         if (w.role == Role::Program) {
             json steps = json::array();
             for (const ProgramStep& step : w.program)
                 steps.push_back(stepText(step));
-            j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "program", steps },
-                { "rate", w.rate }, { "work_us", w.workUs }, { "count", w.count } });
-            continue;
-        }
-        j["workers"].push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object },
-            { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs }, { "count", w.count },
-            { "priority", w.priority }, { "crash_in_lock_after", w.crashInLockAfter } });
+            worker["program"] = steps;
+        } else
+            worker["object"] = w.object;
+        auto put = [&](const char* key, auto value, auto none) {
+            if (value != none)
+                worker[key] = value;
+        };
+        put("rate", w.rate, unset.rate);
+        put("message_size", w.messageSize, unset.messageSize);
+        put("work_us", w.workUs, unset.workUs);
+        put("count", w.count, unset.count);
+        put("priority", w.priority, unset.priority);
+        put("crash_in_lock_after", w.crashInLockAfter, unset.crashInLockAfter);
+        j["workers"].push_back(worker);
     }
     return j.dump(2) + "\n";
 }

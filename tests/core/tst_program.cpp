@@ -481,6 +481,26 @@ private slots:
         QTest::newRow("killed between read and write: nothing in doubt")
             << std::vector { w(100, true, 1, false), w(50) } << qint64(151) << qint64(150) << qint64(0) << false;
     }
+    // The lock's acquires and releases are counted with the writes; the largest cell is the largest even when every
+    // cell is below zero (a global's copies after writes of -1).
+    void arrayLedgerCountsTheLockAndTheLargestCell()
+    {
+        const ProgramSteps locked
+            = steps({ "acquire counter 5ms", "read counter[0]", "write counter[0] -1", "release counter" });
+        ProgramCounts c;
+        c.program = &locked;
+        c.done = { 7, 7, 7, 7 };
+        c.missed = { 2, 0, 0, 0 };
+        const ObjectSpec counter { "counter", TransportKind::ShmArray, 2, 64 };
+        const std::vector<std::int64_t> cells { -5, -3 };
+        const Ledger l = programObjectLedger(counter, std::vector { c }, cells, -1, true);
+        QCOMPARE(l.acquires, 7u);
+        QCOMPARE(l.releases, 7u);
+        QCOMPARE(l.timeouts, 2u);
+        QCOMPARE(l.largestCell, -3);
+        QCOMPARE(l.cellSum, -8);
+    }
+
     void arrayLedger()
     {
         QFETCH(std::vector<ProgramCounts>, workers);
