@@ -155,7 +155,7 @@ private:
 
     // Holds one "empty" token. Returns true once the frame is in the ring, false when the token turned out to be
     // surplus: a token handed back twice after a worker was killed between its post and its phase update. The
-    // semaphores are only hints here; the indices, read under the lock, are the truth (shared/RELIABILITY.md F4).
+    // semaphores are only hints here; the indices, read under the lock, are the truth.
     Result<bool> publishLocked(std::span<const std::byte> frame, WaitHooks& hooks)
     {
         if (Status st = acquire(m_ring.mutex, WorkerState::WaitingLock, hooks); !st) {

@@ -1,7 +1,7 @@
 #pragma once
 
 // Monotonic time helpers. ipccore never waits on CLOCK_REALTIME: a wall-clock step must not shorten or stretch a
-// timeout (shared/RELIABILITY.md F14).
+// timeout.
 
 #include <chrono>
 #include <cstdint>

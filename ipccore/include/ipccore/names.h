@@ -1,7 +1,7 @@
 #pragma once
 
 // Validation of POSIX IPC object names before they reach the OS, so the same bad name gives the same message on
-// every libc (glibc strips extra slashes for sem/shm but mq_open rejects them; see shared/RELIABILITY.md C.1).
+// every libc (glibc strips extra slashes for sem/shm but mq_open rejects them).
 
 #include "ipccore/result.h"
 
