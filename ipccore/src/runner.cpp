@@ -1344,6 +1344,12 @@ struct Runner::Impl {
             repairDeadHolders(now);
         Snapshot snap;
         snap.t = secondsSinceStart(now);
+        // Cells before the workers' counts: a worker stores a cell and then counts the write, so read in this order
+        // a cell holds at most one uncounted write per process, and the value never runs ahead of what was counted.
+        std::vector<std::vector<std::int64_t>> cellsFirst(objects.size());
+        for (std::size_t i = 0; i < objects.size(); ++i)
+            if (objects[i].channel)
+                cellsFirst[i] = objects[i].channel->cells();
         snap.workers.reserve(workers.size());
         for (WorkerProc& w : workers)
             snap.workers.push_back(workerStatus(w, now));
@@ -1359,7 +1365,7 @@ struct Runner::Impl {
                 s.depth = o.channel->depth();
                 o.depthLast = s.depth;
                 s.semaphores = o.channel->semaphores();
-                s.cells = o.channel->cells();
+                s.cells = std::move(cellsFirst[i]);
                 s.bytesQueued = o.channel->bytesQueued();
                 // The pipe's size never changes during a run: one fcntl per run, not one per sample.
                 if (o.byteCapacity < 0)
