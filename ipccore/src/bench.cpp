@@ -45,6 +45,15 @@ const std::vector<TransportKind>& allTransports()
     return benchTransports();
 }
 
+// "mq, fifo, ...": the names --transports takes.
+std::string benchTransportList()
+{
+    std::string list;
+    for (TransportKind t : benchTransports())
+        list += (list.empty() ? "" : ", ") + std::string(transportName(t));
+    return list;
+}
+
 Error badOption(const std::string& option, const std::string& text)
 {
     return detail::makeError(ErrorCode::InvalidArgument, "bench", option, option + ": " + text);
@@ -351,7 +360,18 @@ Status measureSamplerCpu(const BenchOptions& o, BenchObservation& obs, const std
 
 // ---- The schedule -------------------------------------------------------------------------------------------------
 
-enum class StepKind { Ipccore, Bare, Memcpy, TelemetryOn, TelemetryOff, PingPong, Python, SamplerRatio, SamplerCpu };
+enum class StepKind {
+    Ipccore,
+    Program,
+    Bare,
+    Memcpy,
+    TelemetryOn,
+    TelemetryOff,
+    PingPong,
+    Python,
+    SamplerRatio,
+    SamplerCpu
+};
 
 struct Step {
     StepKind kind;
@@ -360,7 +380,7 @@ struct Step {
 };
 
 struct Samples {
-    std::vector<double> ipccore, bare;
+    std::vector<double> ipccore, program, bare;
 };
 
 void evaluateGoals(BenchReport& r)
@@ -407,6 +427,16 @@ void evaluateGoals(BenchReport& r)
         ring64 && queue ? ring64->msgsPerS.median / queue->msgsPerS : 0, 30);
     add("shm-spsc >= 150x multiprocessing.Queue at 64 B", spsc64 && queue,
         spsc64 && queue ? spsc64->msgsPerS.median / queue->msgsPerS : 0, 150);
+    // Programs: the slowest transport and size through `put` / `get` against its producer/consumer loops.
+    const BenchResult* slowest = nullptr;
+    for (const BenchResult& x : r.results) {
+        if (x.applicable && x.programRatio > 0 && (!slowest || x.programRatio < slowest->programRatio))
+            slowest = &x;
+    }
+    add(slowest ? "programs within 5% of the loops (slowest: " + std::string(transportName(slowest->transport)) + " "
+                + std::to_string(slowest->size) + " B)"
+                : std::string("programs within 5% of the producer/consumer loops"),
+        slowest != nullptr, slowest ? slowest->programRatio : 0, 0.95);
     const BenchObservation& ob = r.observation;
     add("telemetry publishing costs <= 2% (ratio >= 0.98)", ob.telemetryMeasured, ob.telemetryRatio, 0.98);
     add("sampler at 1 kHz with 32 workers <= 5% of one core", ob.samplerCpuFraction >= 0, ob.samplerCpuFraction, 0.05,
@@ -419,10 +449,10 @@ const std::vector<TransportKind>& benchTransports()
 {
     static const std::vector<TransportKind> all = [] {
         std::vector<TransportKind> kinds;
-        // Anonymous transports have no name for the bench's own processes to open, and a rendezvous has no queue:
-        // its sender waits for each message to be taken, which measures the handshake, not a transport's speed.
+        // A rendezvous has no queue: its sender waits for each message to be taken, which measures the handshake,
+        // not a transport's speed.
         for (TransportKind t : queueingTransports()) {
-            if (!traits(t).anonymous && traits(t).capacity != CapacityUnit::None)
+            if (traits(t).capacity != CapacityUnit::None)
                 kinds.push_back(t);
         }
         return kinds;
@@ -447,7 +477,9 @@ Status validateBenchOptions(const BenchOptions& o)
             != o.transports.begin() + std::ptrdiff_t(i))
             return badOption("--transports", std::string(transportName(t)) + " is listed twice");
         if (std::find(allTransports().begin(), allTransports().end(), t) == allTransports().end())
-            return badOption("--transports", "unknown transport");
+            return badOption("--transports",
+                std::string(transportName(t)) + " is not one the bench races; choose from " + benchTransportList()
+                    + " or all");
     }
     if (o.sizes.empty())
         return badOption("--sizes", "give at least one size, e.g. 64,4096,65536");
@@ -529,7 +561,12 @@ Result<BenchReport> runBench(
             const bool bareFirst = o.baselines && rep % 2 == 1;
             if (bareFirst)
                 steps.push_back({ StepKind::Bare, cell, rep });
+            // The program run beside its producer/consumer run, each first in turn: their ratio is taken per pair.
+            if (o.programs && rep % 2 == 1)
+                steps.push_back({ StepKind::Program, cell, rep });
             steps.push_back({ StepKind::Ipccore, cell, rep });
+            if (o.programs && rep % 2 == 0)
+                steps.push_back({ StepKind::Program, cell, rep });
             if (o.baselines && !bareFirst)
                 steps.push_back({ StepKind::Bare, cell, rep });
         }
@@ -568,6 +605,9 @@ Result<BenchReport> runBench(
         case StepKind::Ipccore:
             what = rep + cellText + " through ipccore";
             break;
+        case StepKind::Program:
+            what = rep + cellText + " through programs (put, get)";
+            break;
         case StepKind::Bare:
             what = rep + cellText + " " + cell.baseline;
             break;
@@ -596,13 +636,19 @@ Result<BenchReport> runBench(
 
         switch (step.kind) {
         case StepKind::Ipccore:
+        case StepKind::Program:
         case StepKind::Bare: {
-            auto rate = step.kind == StepKind::Ipccore
-                ? bench::measureIpccore(cell.transport, cell.size, cell.messagesPerRun, true, cancel)
-                : bench::measureBare(cell.transport, cell.size, cell.messagesPerRun, cancel);
+            auto rate = step.kind == StepKind::Bare
+                ? bench::measureBare(cell.transport, cell.size, cell.messagesPerRun, cancel)
+                : bench::measureIpccore(cell.transport, cell.size, cell.messagesPerRun, true, cancel,
+                    step.kind == StepKind::Program ? bench::Loop::Programs : bench::Loop::Roles);
             if (!rate)
                 return rate.error();
-            (step.kind == StepKind::Ipccore ? samples[step.cell].ipccore : samples[step.cell].bare).push_back(*rate);
+            Samples& into = samples[step.cell];
+            (step.kind == StepKind::Ipccore          ? into.ipccore
+                    : step.kind == StepKind::Program ? into.program
+                                                     : into.bare)
+                .push_back(*rate);
             break;
         }
         case StepKind::Memcpy:
@@ -670,6 +716,10 @@ Result<BenchReport> runBench(
             r.baselineMsgsPerS = statsOf(samples[c].bare);
             r.baselineMbPerS = scaled(r.baselineMsgsPerS, mb);
             r.ratio = r.baselineMsgsPerS.median > 0 ? r.msgsPerS.median / r.baselineMsgsPerS.median : 0;
+        }
+        if (!samples[c].program.empty()) {
+            r.programMsgsPerS = statsOf(samples[c].program);
+            r.programRatio = pairRatio(samples[c].program, samples[c].ipccore);
         }
     }
     report.memcpyMbPerS = statsOf(memcpyRates).median / 1e6;
@@ -740,11 +790,11 @@ std::string benchReportToText(const BenchReport& r)
     out += "load " + r.loadBefore + " before, " + r.loadAfter + " after; "
         + (ranges ? std::to_string(r.repeat) + " interleaved repeats (median, min-max); " : "one run; ")
         + fmt("%.1f", r.durationS) + " s\n\n";
-    out += pad("transport", 9) + pad("size", 6, true) + pad("msgs/s", 9, true) + pad(ranges ? "(min - max)" : "", 21)
+    out += pad("transport", 11) + pad("size", 6, true) + pad("msgs/s", 9, true) + pad(ranges ? "(min - max)" : "", 21)
         + pad("MB/s", 8, true) + pad("p50 us", 8, true) + pad("p99 us", 8, true) + pad("baseline msgs/s", 16, true)
         + "ratio\n";
     for (const BenchResult& x : r.results) {
-        out += pad(transportName(x.transport), 9) + pad(std::to_string(x.size), 6, true);
+        out += pad(transportName(x.transport), 11) + pad(std::to_string(x.size), 6, true);
         if (!x.applicable) {
             out += x.note + "\n";
             continue;
@@ -772,6 +822,18 @@ std::string benchReportToText(const BenchReport& r)
                 out += "; shm-spsc at 64 KiB moves " + fmt("%.2f", x.mbPerS.median / r.memcpyMbPerS) + "x of it";
         }
         out += "\n";
+    }
+    bool programs = false;
+    for (const BenchResult& x : r.results)
+        programs = programs || (x.applicable && x.programRatio > 0);
+    if (programs) {
+        out += "\nThrough programs (`put` / `get`, one step a pass) against the producer/consumer loops, msgs/s and "
+               "the median ratio of the runs made back to back:\n";
+        for (const BenchResult& x : r.results) {
+            if (x.applicable && x.programRatio > 0)
+                out += "  " + pad(transportName(x.transport), 11) + pad(std::to_string(x.size) + " B", 8, true)
+                    + pad(rateText(x.programMsgsPerS.median), 9, true) + "  " + fmt("%.3f", x.programRatio) + "\n";
+        }
     }
     out += "\nPython multiprocessing (64 B): ";
     if (r.python.empty())
@@ -847,6 +909,11 @@ std::string benchReportToJson(const BenchReport& r)
             { "mb_per_s_max", x.baselineMbPerS.max } }
                              : json(nullptr);
         e["ratio"] = numberOrNull(x.ratio, base && x.ratio > 0);
+        const bool program = ok && x.programRatio > 0;
+        e["program"] = program
+            ? json { { "msgs_per_s", x.programMsgsPerS.median }, { "msgs_per_s_min", x.programMsgsPerS.min },
+                  { "msgs_per_s_max", x.programMsgsPerS.max }, { "ratio", x.programRatio } }
+            : json(nullptr);
         results.push_back(e);
     }
     j["results"] = results;
@@ -968,6 +1035,9 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
         x.baselineMsgsPerS = statsAt(base, "msgs_per_s");
         x.baselineMbPerS = statsAt(base, "mb_per_s");
         x.ratio = numberAt(e, "ratio");
+        const json& program = objectAt(e, "program");
+        x.programMsgsPerS = statsAt(program, "msgs_per_s");
+        x.programRatio = numberAt(program, "ratio");
         r.results.push_back(std::move(x));
     }
     r.memcpyMbPerS = numberAt(objectAt(j, "memcpy"), "mb_per_s");
@@ -1004,8 +1074,9 @@ namespace {
 
 const char* BenchUsage
     = "Usage: ipclab-cli bench [--transports LIST] [--sizes LIST] [--messages N] [--repeat K] [--json FILE]\n"
-      "                        [--pings N] [--no-baselines] [--no-python] [--no-observation] [--worker PATH]\n"
-      "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc (default: all)\n"
+      "                        [--pings N] [--no-baselines] [--no-python] [--no-observation] [--no-programs]\n"
+      "                        [--worker PATH]\n"
+      "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc,pipe,socketpair (default: all)\n"
       "  --sizes       frame sizes in bytes, 32..65536 (default: 64,4096,65536)\n"
       "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000); larger sizes move\n"
       "                the same bytes in fewer messages (at 65536: messages/16)\n"
@@ -1015,6 +1086,8 @@ const char* BenchUsage
       "  --no-baselines  skip the bare system-call loops and memcpy (no ratios then)\n"
       "  --no-python     skip the Python multiprocessing reference\n"
       "  --no-observation  skip what telemetry and the 1 kHz sampler cost (about 6 s)\n"
+      "  --no-programs   skip the same transfers through one-step programs (put, get) beside the\n"
+      "                  producer and consumer loops\n"
       "  --worker      the ipclab-worker for the observation runs (default: next to ipclab-cli)\n";
 
 bool parseUnsigned(const std::string& text, std::uint64_t& out)
@@ -1064,6 +1137,10 @@ Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std
             o.observation = false;
             continue;
         }
+        if (opt == "--no-programs") {
+            o.programs = false;
+            continue;
+        }
         const bool known = opt == "--transports" || opt == "--sizes" || opt == "--messages" || opt == "--repeat"
             || opt == "--json" || opt == "--pings" || opt == "--worker";
         if (!known)
@@ -1079,8 +1156,8 @@ Result<BenchOptions> parseBenchCommandLine(int argc, char** argv, int first, std
             for (const std::string& name : splitList(value)) {
                 auto t = parseTransport(name);
                 if (!t)
-                    return badOption(opt,
-                        "'" + name + "' is not a transport; choose from mq, fifo, socket, shm-ring, shm-spsc or all");
+                    return badOption(
+                        opt, "'" + name + "' is not a transport; choose from " + benchTransportList() + " or all");
                 o.transports.push_back(*t);
             }
             if (o.transports.empty())
@@ -1145,6 +1222,8 @@ std::vector<std::string> benchCommandLine(const BenchOptions& o)
         args.push_back("--no-python");
     if (!o.observation)
         args.push_back("--no-observation");
+    if (!o.programs)
+        args.push_back("--no-programs");
     if (!o.workerPath.empty())
         args.insert(args.end(), { "--worker", o.workerPath });
     return args;

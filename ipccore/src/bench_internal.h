@@ -29,9 +29,12 @@ void forgetQueueNames();
 std::uint32_t ringCapacity(std::uint32_t size);
 constexpr std::uint32_t MqDepth = 10;
 
+// Which worker loop moves the messages: the producer and consumer loops, or programs of one step (`put`, `get`).
+enum class Loop { Roles, Programs };
+
 // Through ipccore: runWorker in both processes (framing, checksum, telemetry as set).
 Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
-    const std::atomic<bool>* cancel);
+    const std::atomic<bool>* cancel, Loop loop = Loop::Roles);
 
 // The bare loop a transport is compared with, and its name in the report.
 const char* baselineName(TransportKind transport);

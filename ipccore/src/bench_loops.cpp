@@ -487,6 +487,33 @@ Result<double> bareSocket(std::uint32_t size, std::uint64_t messages, const std:
         cancel, "bare socket");
 }
 
+Result<double> barePipe(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return detail::sysError("pipe2", "bare pipe", errno);
+    Unlinker closeBoth([&] {
+        close(fds[0]);
+        close(fds[1]);
+    });
+    return bareStream(
+        size, messages, [&](bool writer) { return writer ? fds[1] : fds[0]; }, cancel, "bare pipe");
+}
+
+// Each write one record, each read one record: the socketpair as IPC Lab's socketpair row makes it.
+Result<double> bareSocketPair(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+        return detail::sysError("socketpair", "bare socketpair", errno);
+    Unlinker closeBoth([&] {
+        close(sv[0]);
+        close(sv[1]);
+    });
+    return bareStream(
+        size, messages, [&](bool writer) { return writer ? sv[0] : sv[1]; }, cancel, "bare socketpair");
+}
+
 // The rings live in anonymous shared memory: shared between the forked processes, nothing to unlink.
 Result<double> bareRing(bool semaphores, std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
@@ -674,14 +701,26 @@ std::uint32_t ringCapacity(std::uint32_t size)
     return std::clamp<std::uint32_t>(slots, 8, 1024);
 }
 
-Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
-    const std::atomic<bool>* cancel)
+// The address one side opens. An anonymous transport (pipe, socketpair) has no name: the forked side inherits the
+// descriptors, and its address names its end as the runner's workers get theirs ("fd:N").
+ChannelAddress endAddress(const ChannelAddress& address, const ChannelObject& object, Role role)
 {
-    const std::string what = sizeText(transport, size) + " (ipccore)";
+    ChannelAddress end = address;
+    if (traits(address.transport).anonymous)
+        end.name = "fd:" + std::to_string(object.endFd(role, role == Role::Producer ? 0 : 1));
+    return end;
+}
+
+Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
+    const std::atomic<bool>* cancel, Loop loop)
+{
+    const std::string what = sizeText(transport, size) + (loop == Loop::Programs ? " (programs)" : " (ipccore)");
     ChannelAddress address = addressFor(transport, size);
     auto object = createChannel(address, "q");
     if (!object)
         return object.error();
+    const ChannelAddress producerEnd = endAddress(address, **object, Role::Producer);
+    const ChannelAddress consumerEnd = endAddress(address, **object, Role::Consumer);
     auto board = createUnderFreshName([] { return TelemetryBoard::create(objectName("board"), 2); });
     if (!board)
         return board.error();
@@ -699,7 +738,7 @@ Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::
     p.slot = 0;
     p.role = p.spec.role = Role::Producer;
     p.transport = transport;
-    p.object = address.name;
+    p.object = producerEnd.name;
     p.objectMessageSize = size;
     p.capacity = address.capacity;
     p.spec.name = "bench-producer";
@@ -711,7 +750,21 @@ Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::
     c.slot = 1;
     c.role = c.spec.role = Role::Consumer;
     c.spec.name = "bench-consumer";
+    c.object = consumerEnd.name;
     c.listenFd = address.listenFd;
+    if (loop == Loop::Programs) {
+        // The same transfer written as programs: `put bench` and `get bench`, one step a pass.
+        p.role = p.spec.role = c.role = c.spec.role = Role::Program;
+        ProgramStep put;
+        put.op = StepOp::Put;
+        put.object = "bench";
+        ProgramStep get = put;
+        get.op = StepOp::Get;
+        p.spec.program = { put };
+        c.spec.program = { get };
+        p.bindings = { { "bench", producerEnd } };
+        c.bindings = { { "bench", consumerEnd } };
+    }
 
     ControlBlock cb(0);
     if (!cb.ctl)
@@ -750,9 +803,11 @@ const char* baselineName(TransportKind transport)
         return "bare ring with two counting semaphores";
     case TransportKind::ShmSpsc:
         return "bare lock-free SPSC ring";
-    case TransportKind::ShmValue:
     case TransportKind::Pipe:
+        return "bare write/read on a pipe";
     case TransportKind::SocketPair:
+        return "bare send/recv on a SOCK_SEQPACKET socketpair";
+    case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
@@ -776,9 +831,11 @@ Result<double> measureBare(
         return bareRing(true, size, messages, cancel);
     case TransportKind::ShmSpsc:
         return bareRing(false, size, messages, cancel);
-    case TransportKind::ShmValue:
     case TransportKind::Pipe:
+        return barePipe(size, messages, cancel);
     case TransportKind::SocketPair:
+        return bareSocketPair(size, messages, cancel);
+    case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
@@ -806,10 +863,10 @@ Result<std::vector<std::uint64_t>> measurePingPong(
 
     auto pinger = [&](PairControl& ctl) {
         BenchHooks hooks(ctl);
-        auto out = openProducer(fwd, hooks);
+        auto out = openProducer(endAddress(fwd, **fwdObject, Role::Producer), hooks);
         if (!out)
             return (childError(ctl, out.error().message()), 4);
-        auto in = openConsumer(back);
+        auto in = openConsumer(endAddress(back, **backObject, Role::Consumer));
         if (!in)
             return (childError(ctl, in.error().message()), 4);
         std::vector<std::byte> frame(size);
@@ -827,10 +884,10 @@ Result<std::vector<std::uint64_t>> measurePingPong(
     };
     auto ponger = [&](PairControl& ctl) {
         BenchHooks hooks(ctl);
-        auto in = openConsumer(fwd);
+        auto in = openConsumer(endAddress(fwd, **fwdObject, Role::Consumer));
         if (!in)
             return (childError(ctl, in.error().message()), 4);
-        auto out = openProducer(back, hooks);
+        auto out = openProducer(endAddress(back, **backObject, Role::Producer), hooks);
         if (!out)
             return (childError(ctl, out.error().message()), 4);
         std::vector<std::byte> frame(size);

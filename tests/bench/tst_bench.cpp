@@ -64,9 +64,14 @@ private slots:
         std::vector<BenchProgress> seen;
         auto report = runBench(tinyOptions(), [&](const BenchProgress& p) { seen.push_back(p); });
         QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
-        QCOMPARE(report->results.size(), std::size_t(5)); // every queueing transport at 64 B
+        // Every queueing transport at 64 B, the anonymous pipe and socketpair included (their ends inherited).
+        QCOMPARE(report->results.size(), std::size_t(7));
+        QCOMPARE(report->results.size(), benchTransports().size());
         for (const BenchResult& r : report->results) {
             QVERIFY(r.applicable);
+            // The same transfer through one-step programs, beside the producer/consumer loops.
+            QVERIFY(r.programMsgsPerS.median > 0);
+            QVERIFY(r.programRatio > 0);
             QVERIFY(r.msgsPerS.median > 0);
             QVERIFY(r.msgsPerS.min <= r.msgsPerS.median && r.msgsPerS.median <= r.msgsPerS.max);
             QVERIFY(r.mbPerS.median > 0);
@@ -81,8 +86,24 @@ private slots:
             QCOMPARE(seen[i].steps, seen.size());
             QVERIFY(!seen[i].what.empty());
         }
-        QVERIFY(!benchReportToText(*report).empty());
+        const std::string text = benchReportToText(*report);
+        QVERIFY(text.find("Through programs") != std::string::npos);
+        QVERIFY(text.find("socketpair") != std::string::npos);
         QVERIFY2(benchLeftovers(getpid()).isEmpty(), qPrintable(benchLeftovers(getpid()).join(", ")));
+    }
+
+    void apiWithoutProgramsMeasuresNone()
+    {
+        BenchOptions o = tinyOptions();
+        o.transports = { TransportKind::Pipe };
+        o.programs = false;
+        o.pings = 0;
+        auto report = runBench(o);
+        QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
+        QCOMPARE(report->results.size(), std::size_t(1));
+        QVERIFY(report->results[0].msgsPerS.median > 0);
+        QCOMPARE(report->results[0].programRatio, 0.0);
+        QVERIFY(benchReportToText(*report).find("Through programs") == std::string::npos);
     }
 
     void apiMqAtLargeSizeIsNotApplicable()
@@ -173,7 +194,7 @@ private slots:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
         const QJsonArray results = root["results"].toArray();
-        QCOMPARE(results.size(), 10);
+        QCOMPARE(results.size(), 14); // 7 transports at 2 sizes
         bool sawMqNotApplicable = false;
         for (const QJsonValue& v : results) {
             const QJsonObject r = v.toObject();
@@ -189,6 +210,8 @@ private slots:
             for (const char* key : { "msgs_per_s", "mb_per_s", "p50_us", "p99_us", "ratio", "msgs_per_s_min" })
                 QVERIFY2(r[key].toDouble() > 0, key);
             QVERIFY(r["baseline"].toObject()["msgs_per_s"].toDouble() > 0);
+            QVERIFY(r["program"].toObject()["msgs_per_s"].toDouble() > 0);
+            QVERIFY(r["program"].toObject()["ratio"].toDouble() > 0);
         }
         QVERIFY(sawMqNotApplicable);
 

@@ -84,14 +84,21 @@ private slots:
         QVERIFY(report.python.empty());
         QVERIFY(benchLeftovers(runner).isEmpty());
 
-        // The report as the Race view's table shows it: a row per result plus memcpy.
         BenchTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setReport(report);
-        QCOMPARE(model.rowCount(), 3);
+        // The report as the Race view's table shows it: a row per result, memcpy, and the programs' slowest ratio.
+        QCOMPARE(model.rowCount(), 4);
         QVERIFY(model.index(0, BenchTableModel::RatioColumn).data().toString().endsWith(QStringLiteral("×")));
         QCOMPARE(model.index(2, BenchTableModel::MeasurementColumn).data(BenchTableModel::KindRole).toInt(),
             int(BenchTableModel::RowKind::Memcpy));
+        QCOMPARE(model.index(3, BenchTableModel::MeasurementColumn).data().toString(),
+            QStringLiteral("Programs (put, get)"));
+        QVERIFY(model.index(3, BenchTableModel::RatioColumn).data().toString().endsWith(QStringLiteral("×")));
+        QVERIFY(model.index(0, BenchTableModel::MeasurementColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("through programs")));
     }
 
     void badOptionsAreRefusedWithTheOptionNamed_data()

@@ -84,8 +84,7 @@ private slots:
         QVERIFY(!view.startButton()->isEnabled());
         QVERIFY(view.shownProblem().contains(QStringLiteral("Sizes")));
         view.sizeBox(64)->setChecked(true);
-        for (const ipccore::TransportKind t : { ipccore::TransportKind::Mq, ipccore::TransportKind::Fifo,
-                 ipccore::TransportKind::Socket, ipccore::TransportKind::ShmRing, ipccore::TransportKind::ShmSpsc })
+        for (const ipccore::TransportKind t : ipccore::benchTransports())
             view.transportBox(t)->setChecked(false);
         QVERIFY(!view.start().isEmpty());
         QVERIFY(view.shownProblem().contains(QStringLiteral("Transports")));
@@ -136,9 +135,10 @@ private slots:
         BenchRunner runner;
         RaceView view(&runner);
         view.setWorkerPath(ipctest::workerPath());
-        for (const ipccore::TransportKind t :
-            { ipccore::TransportKind::Fifo, ipccore::TransportKind::Socket, ipccore::TransportKind::ShmRing })
-            view.transportBox(t)->setChecked(false);
+        for (const ipccore::TransportKind t : ipccore::benchTransports()) {
+            if (t != ipccore::TransportKind::Mq && t != ipccore::TransportKind::ShmSpsc)
+                view.transportBox(t)->setChecked(false);
+        }
         view.sizeBox(4096)->setChecked(false);
         view.sizeBox(65536)->setChecked(false);
         view.messagesBox()->setValue(2000);

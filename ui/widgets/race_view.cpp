@@ -215,7 +215,12 @@ QWidget* RaceView::buildOptions()
     m_observation->setObjectName(QStringLiteral("raceObservation"));
     m_observation->setChecked(true);
     m_observation->setToolTip(tr("What telemetry and the 1 kHz sampler cost the workers (adds about 6 s)"));
-    for (QCheckBox* check : { m_baselines, m_python, m_observation }) {
+    m_programs = new QCheckBox(tr("Programs"), box);
+    m_programs->setObjectName(QStringLiteral("racePrograms"));
+    m_programs->setChecked(false);
+    m_programs->setToolTip(tr("Each transport also through one-step programs (put, get), run back to back with the "
+                              "producer and consumer loops: what a program costs (doubles the race's time)"));
+    for (QCheckBox* check : { m_baselines, m_python, m_observation, m_programs }) {
         connect(check, &QCheckBox::toggled, this, &RaceView::updateControls);
         extras->addWidget(check);
     }
@@ -352,6 +357,7 @@ ipccore::BenchOptions RaceView::options() const
     o.baselines = m_baselines->isChecked();
     o.python = m_python->isChecked();
     o.observation = m_observation->isChecked();
+    o.programs = m_programs->isChecked();
     o.workerPath = m_workerPath.toStdString();
     return o;
 }
@@ -402,7 +408,7 @@ void RaceView::updateControls()
     m_cancel->setEnabled(running && !m_runner->isCancelling());
     for (QWidget* w :
         { static_cast<QWidget*>(m_messages), static_cast<QWidget*>(m_repeat), static_cast<QWidget*>(m_baselines),
-            static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_observation) })
+            static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_observation), static_cast<QWidget*>(m_programs) })
         w->setEnabled(!running);
     for (const auto& entry : m_transports)
         entry.second->setEnabled(!running);

@@ -106,6 +106,7 @@ private:
     QCheckBox* m_baselines = nullptr;
     QCheckBox* m_python = nullptr;
     QCheckBox* m_observation = nullptr;
+    QCheckBox* m_programs = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;

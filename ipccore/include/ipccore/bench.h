@@ -38,6 +38,9 @@ struct BenchOptions {
     bool baselines = true; // bare system-call loops and memcpy
     bool python = true; // the Python multiprocessing reference (skipped with a note when python3 is absent)
     bool observation = true; // telemetry on/off, sampler at 1 kHz on/off, sampler CPU with 32 workers
+    // Each transport and size also through programs of one step (`put`, `get`), beside the producer and consumer
+    // loops in the same repeat: what running a program costs against the loops the lab had before programs.
+    bool programs = true;
     double samplerSeconds = 2.0; // how long the 32-worker sampler CPU measurement samples
     std::string workerPath; // ipclab-worker for the runner-based observation parts; empty = as RunOptions
     std::string python3 = "python3";
@@ -45,9 +48,9 @@ struct BenchOptions {
 
 // Checks every field; the message names the field (as the command-line option).
 Status validateBenchOptions(const BenchOptions& options);
-// The transports the bench can race, in table order: those that carry messages and consume them, except the
-// anonymous ones (pipe, socketpair), whose ends the bench does not yet hand to its workers, and a rendezvous, which
-// has no queue (each send waits for its receiver).
+// The transports the bench can race, in table order: those that carry messages and consume them, except a
+// rendezvous, which has no queue (each send waits for its receiver). The anonymous ones (pipe, socketpair) are
+// inherited by the bench's forked processes.
 const std::vector<TransportKind>& benchTransports();
 
 struct BenchStats {
@@ -71,6 +74,8 @@ struct BenchResult {
     BenchStats baselineMsgsPerS;
     BenchStats baselineMbPerS;
     double ratio = 0; // median msgs/s through ipccore / median of its baseline
+    BenchStats programMsgsPerS; // through programs `put` / `get`; all 0 when not measured
+    double programRatio = 0; // programs / producer-consumer loops: median over the pairs run back to back
 };
 
 struct BenchPython {
