@@ -623,11 +623,15 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     auto count = [&](std::size_t i, std::vector<std::uint64_t>& counter, std::atomic<std::uint64_t>* published) {
         published[i].store(++counter[i], std::memory_order_relaxed);
     };
+    // When the current step began. Steps run back to back: one clock read ends a step and begins the next (a put
+    // also stamps its frame with it), so a pass costs a clock read per step, plus one for the pacer.
     std::uint64_t stepStart = 0;
     // Step i is done: counted, with the time it took.
     auto finish = [&](std::size_t i) {
         count(i, done, slot.stepDone); // first: a write or acquire is counted as soon after it as can be
-        bump(slot.stepNs[i], monotonicNs() - stepStart);
+        const std::uint64_t now = monotonicNs();
+        bump(slot.stepNs[i], now - stepStart);
+        stepStart = now;
     };
     std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
     // After a release: the slot says HasLock while any array lock is still held.
@@ -886,7 +890,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             pacer.restart();
             continue;
         }
-        if (!pacer.due(slot, hooks, monotonicNs()))
+        stepStart = monotonicNs();
+        if (!pacer.due(slot, hooks, stepStart))
             continue;
         bool completed = true;
         for (std::size_t i = 0; i < program.size() && completed; ++i) {
@@ -896,7 +901,6 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             }
             const ProgramStep& step = program[i];
             slot.step.store(std::uint32_t(i), std::memory_order_relaxed);
-            stepStart = monotonicNs();
             slot.stepSinceNs.store(stepStart, std::memory_order_relaxed);
             if (hooks.state() != WorkerState::Running)
                 hooks.enter(WorkerState::Running);
@@ -985,9 +989,9 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 Sender& out = senders[endpointOf[i]];
                 const auto bytes = std::span(frame).first(out.frameBytes);
                 if (hand && bytes.size() >= TaskFrameSize)
-                    buildTaskFrame(bytes, args.slot, out.seq + 1, monotonicNs(), *hand); // the answer to the tasks
+                    buildTaskFrame(bytes, args.slot, out.seq + 1, stepStart, *hand); // the answer to the tasks
                 else
-                    buildFrame(bytes, args.slot, out.seq + 1, monotonicNs());
+                    buildFrame(bytes, args.slot, out.seq + 1, stepStart);
                 DeadlineHooks wait(hooks, step.timeoutMs);
                 const Transfer t = sendFrame(out, bytes, step.priority, wait);
                 if (t == Transfer::Failed) {
@@ -1087,7 +1091,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         ++passes;
         slot.messages.store(passes, std::memory_order_relaxed);
         if (args.telemetry)
-            slot.heartbeatNs.store(monotonicNs(), std::memory_order_relaxed);
+            slot.heartbeatNs.store(stepStart, std::memory_order_relaxed); // the last step's end
         simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
     }
     if (Status st = releaseHeld(); !st)
