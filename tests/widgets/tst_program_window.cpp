@@ -18,6 +18,7 @@
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -116,6 +117,39 @@ private slots:
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
+    void addProgramCopiesTheSelectedProgram()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QVERIFY(live.open(QStringLiteral("counter-race")).isEmpty());
+        QVERIFY(live.start());
+        ProcessTableModel* model = window->processModel();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 4, 30000);
+        auto* table = window->findChild<QTableView*>(QStringLiteral("processTable"));
+        auto* add = window->findChild<QPushButton*>(QStringLiteral("addProgram"));
+        QVERIFY(table && add);
+        QTRY_VERIFY_WITH_TIMEOUT(add->isEnabled(), 10000);
+        table->selectRow(1);
+        const QString copied = model->index(1, ProcessTableModel::NameColumn).data().toString();
+        add->click();
+        // A fifth process, named after the one it copies, on the same three steps, counted in the same counter.
+        QTRY_VERIFY2_WITH_TIMEOUT(model->rowCount() == 5, qPrintable(window->lastError()), 30000);
+        const QString name = model->index(4, ProcessTableModel::NameColumn).data().toString();
+        QVERIFY2(name.startsWith(copied.section(QLatin1Char('-'), 0, 0)), qPrintable(name + " from " + copied));
+        QCOMPARE(model->index(4, ProcessTableModel::RoleColumn).data().toString(), QStringLiteral("program"));
+        QTRY_VERIFY_WITH_TIMEOUT(model->worker(4).messages > 10, 30000);
+        const QRegularExpression step(
+            QStringLiteral("^[123]/3 (read counter\\[0\\]|work 20us|write counter\\[0\\] \\+1)"));
+        const QString text = model->index(4, ProcessTableModel::StepColumn).data().toString();
+        QVERIFY2(step.match(text).hasMatch(), qPrintable(text));
+        QVERIFY(model->index(4, ProcessTableModel::StepColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains(QStringLiteral("Python")));
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
     void lockedCounterLosesNone()
     {
         LiveWindow live;
@@ -178,7 +212,7 @@ private slots:
             > fm.horizontalAdvance(QStringLiteral("888,888 of 888,888")));
         QVERIFY2(!table->horizontalScrollBar()->isVisible(), "the process table scrolls sideways");
         ProcessTableModel* model = window->processModel();
-        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 5, 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(model->rowCount() == 5, qPrintable(window->lastError()), 30000);
         QVERIFY2(model->index(0, ProcessTableModel::TasksColumn).data().toString().contains(QStringLiteral(" of ")),
             qPrintable(model->index(0, ProcessTableModel::TasksColumn).data().toString()));
         for (int row = 1; row < model->rowCount(); ++row)

@@ -177,8 +177,10 @@ void RunController::addWorker(const ipccore::WorkerSpec& spec)
     auto added = m_runner->addWorker(spec);
     if (!added)
         emit errorOccurred(errorText(tr("Could not add %1").arg(QString::fromStdString(spec.name)), added.error()));
-    else
+    else {
         m_exitReported = false;
+        emit workerAdded(spec);
+    }
 }
 
 } // namespace ipcui

@@ -58,6 +58,7 @@ signals:
     // Before started/startFailed: one line per object of a dead run removed (or refused) by cleanupStaleRuns.
     void cleanedUp(const QStringList& lines);
     void mqLimitsRead(const ipccore::MqLimits& limits);
+    void workerAdded(const ipccore::WorkerSpec& spec); // addWorker started it
 
 private:
     void tick();

@@ -11,6 +11,7 @@ RunSession::RunSession(QObject* parent)
     qRegisterMetaType<RunSummary>();
     qRegisterMetaType<RunState>();
     qRegisterMetaType<ipccore::MqLimits>();
+    qRegisterMetaType<ipccore::WorkerSpec>();
 
     m_thread.setObjectName(QStringLiteral("ipclab-runner"));
     m_controller = new RunController;
@@ -43,6 +44,7 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
     connect(m_controller, &RunController::notice, this, &RunSession::notice);
+    connect(m_controller, &RunController::workerAdded, this, &RunSession::workerAdded);
     // The cleanup happens before the run's clock starts: its lines are events at 0 s, each one kept in the log
     // (the status bar showed only the last of them, for a few seconds), and the status bar says where they are.
     connect(m_controller, &RunController::cleanedUp, this, [this](const QStringList& lines) {

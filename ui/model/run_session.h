@@ -69,6 +69,8 @@ signals:
     void errorOccurred(const QString& message);
     void notice(const QString& message);
     void mqLimitsRead(const ipccore::MqLimits& limits);
+    // addWorker started the worker (a refusal comes as errorOccurred instead).
+    void workerAdded(const ipccore::WorkerSpec& spec);
 
 private:
     void setState(RunState state);

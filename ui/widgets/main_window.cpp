@@ -163,6 +163,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_session, &RunSession::snapshotReceived, this, &MainWindow::scheduleRender);
     connect(m_session, &RunSession::errorOccurred, this, &MainWindow::showError);
     connect(m_session, &RunSession::notice, this, &MainWindow::showNotice);
+    connect(m_session, &RunSession::workerAdded, this, &MainWindow::onWorkerAdded);
     connect(m_session, &RunSession::eventLogged, this, &MainWindow::logEvent);
     connect(m_session, &RunSession::runStarted, this, [this](const QString& prefix) {
         logEvent(0, int(ipccore::RunEvent::Kind::Info), tr("Run started; objects are named %1*").arg(prefix));
@@ -506,6 +507,7 @@ void MainWindow::startRun()
     m_events->clear();
     m_rendered.reset();
     m_tabs->setCurrentIndex(0);
+    m_addedPrograms.clear();
     m_session->start(m_document->scenario());
 }
 
@@ -654,20 +656,62 @@ void MainWindow::logEvent(double t, int kind, const QString& text)
     m_events->appendPlainText(QStringLiteral("%1 s  %2%3").arg(t, 6, 'f', 1).arg(prefix, text));
 }
 
+ipccore::Scenario MainWindow::runningScenario() const
+{
+    ipccore::Scenario scenario = m_session->scenario();
+    scenario.workers.insert(scenario.workers.end(), m_addedPrograms.begin(), m_addedPrograms.end());
+    return scenario;
+}
+
+void MainWindow::onWorkerAdded(const ipccore::WorkerSpec& spec)
+{
+    if (spec.role != ipccore::Role::Program)
+        return;
+    m_addedPrograms.push_back(spec);
+    const ipccore::Scenario scenario = runningScenario();
+    m_processModel->setPrograms(scenario);
+    showStepsOf(scenario);
+}
+
 void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
 {
     const SnapshotPtr snapshot = m_session->latest();
     if (!snapshot)
         return;
-    const ipccore::Scenario& scenario = m_session->scenario();
+    const ipccore::Scenario scenario = runningScenario();
     ipccore::WorkerSpec spec;
     bool found = false;
+    if (role == ipccore::Role::Program) {
+        // A program is its steps: copy the selected program's (or the experiment's first program's) whole spec.
+        for (const int row : selection) {
+            if (row < 0 || std::size_t(row) >= snapshot->workers.size())
+                continue;
+            const std::string& name = snapshot->workers[std::size_t(row)].name;
+            for (const ipccore::WorkerSpec& w : scenario.workers) {
+                if (!found && w.role == role && w.name == name) {
+                    spec = w;
+                    found = true;
+                }
+            }
+        }
+        for (const ipccore::WorkerSpec& w : scenario.workers) {
+            if (!found && w.role == role) {
+                spec = w;
+                found = true;
+            }
+        }
+        if (!found) {
+            showError(tr("This experiment has no program to copy. Add one in the Experiment tab (Workers, Add, "
+                         "role program), then run it."));
+            return;
+        }
+    }
     // Like the selected worker of that role, else like the scenario's first one, else defaults on the first object.
     for (const int row : selection) {
         if (row < 0 || std::size_t(row) >= snapshot->workers.size())
             continue;
         const ipccore::WorkerStatus& w = snapshot->workers[std::size_t(row)];
-        if (w.role != role)
+        if (w.role != role || found)
             continue;
         spec.object = w.object;
         spec.rate = w.rate;
@@ -686,7 +730,7 @@ void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
             }
         }
     }
-    if (!found) {
+    if (!found && role != ipccore::Role::Program) {
         // Producers and consumers need an object that carries messages; a shared array or semaphore will not do.
         const auto object = std::find_if(scenario.objects.begin(), scenario.objects.end(),
             [](const ipccore::ObjectSpec& o) { return ipccore::traits(o.transport).carriesMessages; });
@@ -700,14 +744,15 @@ void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
         spec.name = role == ipccore::Role::Producer ? "producer" : "consumer";
     }
     spec.role = role;
-    spec.count = 0;
+    if (role != ipccore::Role::Program)
+        spec.count = 0; // a copied program keeps its passes, as its steps
     std::set<std::string> used;
     for (const ipccore::WorkerStatus& w : snapshot->workers)
         used.insert(w.name);
     QString base = QString::fromStdString(spec.name);
     base.remove(QRegularExpression(QStringLiteral("[-_]?\\d+$")));
     if (base.isEmpty())
-        base = role == ipccore::Role::Producer ? QStringLiteral("producer") : QStringLiteral("consumer");
+        base = QString::fromLatin1(ipccore::roleName(role));
     for (int n = 1;; ++n) {
         const std::string candidate = QStringLiteral("%1-%2").arg(base).arg(n).toStdString();
         if (!used.count(candidate)) {

@@ -105,6 +105,10 @@ private:
     void refreshCharts();
     void logEvent(double t, int kind, const QString& text);
     void addWorkerLike(ipccore::Role role, const QList<int>& selection);
+    // A program added during the run: its steps join the process table's and the Steps tab's.
+    void onWorkerAdded(const ipccore::WorkerSpec& spec);
+    // The run's scenario as started, with the programs added since.
+    ipccore::Scenario runningScenario() const;
     void openScenario();
     void saveScenario();
     void exportCsv();
@@ -119,6 +123,7 @@ private:
     ProcessTableModel* m_processModel;
     ProgramStepsModel* m_stepsModel;
     BenchRunner* m_bench;
+    std::vector<ipccore::WorkerSpec> m_addedPrograms; // in this run, by "+ Program"
 
     QComboBox* m_scenarioBox = nullptr;
     QAction* m_runAction = nullptr;

@@ -71,6 +71,8 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         tr("Start another producer like the selected one (or the scenario's first producer)"));
     m_addConsumer = button(tr("+ Consumer"), QStringLiteral("addConsumer"),
         tr("Start another consumer like the selected one (or the scenario's first consumer)"));
+    m_addProgram = button(tr("+ Program"), QStringLiteral("addProgram"),
+        tr("Start another process running the selected program's steps (or the experiment's first program's)"));
     actions->addWidget(separator(this));
     m_pause = button(tr("Pause"), QStringLiteral("pauseWorker"), tr("SIGSTOP the selected processes"));
     m_resume = button(tr("Resume"), QStringLiteral("resumeWorker"), tr("SIGCONT the selected processes"));
@@ -150,6 +152,8 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         [this] { emit addRequested(ipccore::Role::Producer, selectedWorkers()); });
     connect(m_addConsumer, &QPushButton::clicked, this,
         [this] { emit addRequested(ipccore::Role::Consumer, selectedWorkers()); });
+    connect(m_addProgram, &QPushButton::clicked, this,
+        [this] { emit addRequested(ipccore::Role::Program, selectedWorkers()); });
     connect(m_pause, &QPushButton::clicked, this, [this] { emit pauseRequested(selectedWorkers()); });
     connect(m_resume, &QPushButton::clicked, this, [this] { emit resumeRequested(selectedWorkers()); });
     connect(m_terminate, &QPushButton::clicked, this, [this] { emit terminateRequested(selectedWorkers()); });
@@ -234,6 +238,7 @@ void ProcessPanel::updateActions()
     const bool selected = !selectedWorkers().isEmpty();
     m_addProducer->setEnabled(m_active);
     m_addConsumer->setEnabled(m_active);
+    m_addProgram->setEnabled(m_active);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
              static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size), static_cast<QWidget*>(m_work) })

@@ -53,6 +53,7 @@ private:
     QTableView* m_table;
     QPushButton* m_addProducer;
     QPushButton* m_addConsumer;
+    QPushButton* m_addProgram;
     QPushButton* m_pause;
     QPushButton* m_resume;
     QPushButton* m_terminate;
