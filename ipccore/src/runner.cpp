@@ -1486,6 +1486,8 @@ struct Runner::Impl {
             ws.mbPerS = life > 0 ? double(s.bytes) / life / 1e6 : 0;
             ws.blockedFraction = s.blockedFraction;
             ws.exitText = s.exitText;
+            ws.state = s.state;
+            ws.exitcode = s.exitcode;
             ws.errors = s.errors;
             ws.errorText = s.errorText;
             for (const ProgramStep& step : w.spec.program)

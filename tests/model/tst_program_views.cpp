@@ -169,6 +169,16 @@ private slots:
         const auto summary = stopped.first().at(0).value<RunSummary>();
         QCOMPARE(summary.objects.size(), std::size_t(1));
         QCOMPARE(summary.objects.front().transport, ipccore::TransportKind::ShmArray);
+        // The report's books, as the window applies them at stop: every row ended (the run's stop control asks
+        // each to finish its pass and exit 0) and says so, none left "running" from the last live sample.
+        model.applyFinalCounts(summary.workers);
+        for (int row = 0; row < model.rowCount(); ++row) {
+            QVERIFY(!model.index(row, 0).data(ProcessTableModel::AliveRole).toBool());
+            QCOMPARE(
+                model.index(row, 0).data(ProcessTableModel::StateRole).toInt(), int(ipccore::WorkerState::Finished));
+            QCOMPARE(model.index(row, ProcessTableModel::ExitColumn).data().toString(),
+                QStringLiteral("exited 0 (exitcode 0)"));
+        }
     }
 
     void tasksColumnSharesPerPoolWorker()

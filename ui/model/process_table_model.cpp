@@ -632,6 +632,11 @@ void ProcessTableModel::applyFinalCounts(const std::vector<ipccore::WorkerSummar
         status.stepMeanUs = ended.stepMeanUs;
         status.tasks = ended.tasks;
         status.requests = ended.requests;
+        // Every process has ended by now: the row says how, not what it was doing at the last live sample.
+        status.alive = false;
+        status.state = ended.state;
+        status.exitText = ended.exitText;
+        status.exitcode = ended.exitcode;
     }
     m_poolTotals = poolTotals([this] {
         std::vector<ipccore::WorkerStatus> statuses;

@@ -68,7 +68,7 @@ public:
     // Applies a snapshot as a diff against the rows shown.
     void apply(const ipccore::Snapshot& snapshot);
     // The counts of the run's report (passes, steps, a pool's tasks), which the workers made after the last live
-    // sample: the table then agrees with the final ledger. States and exits stay as last sampled.
+    // sample, and how each process ended: the table then agrees with the final ledger.
     void applyFinalCounts(const std::vector<ipccore::WorkerSummary>& workers);
     // Removes every row (a new run starts).
     void clear();

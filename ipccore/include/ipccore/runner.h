@@ -134,6 +134,8 @@ struct WorkerSummary {
     double mbPerS = 0;
     double blockedFraction = 0;
     std::string exitText;
+    WorkerState state = WorkerState::Finished; // Finished or Dead, as WorkerStatus at stop
+    int exitcode = 0; // Python's Process.exitcode, as WorkerStatus::exitcode
     std::uint64_t errors = 0; // as WorkerStatus::errors and errorText
     std::string errorText;
     // Programs: each step's text and what it did (messages counts passes).
