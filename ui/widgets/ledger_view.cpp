@@ -365,6 +365,11 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
                        "worker took and replaced with new ones before putting their result. Each is a bug: an "
                        "exact pool has none"),
                     true },
+                { prefix + QStringLiteral("outOfOrder"), tr("came back out of order"),
+                    tr("Results that came back before the result of a task submitted earlier: the pool's workers "
+                       "finish in their own order. No error: Pool.map puts them back in order for its caller, "
+                       "apply_async and imap_unordered hand them over as they come"),
+                    false },
                 { prefix + QStringLiteral("exact"), tr("exact"),
                     tr("Judged when the run stops: every task submitted accounted for once, none duplicated, stray "
                        "or dropped, and the messages left in each queue carry what the counts say"),
@@ -692,7 +697,9 @@ void LedgerView::fillPoolRow(const ObjectBooks& books)
                     .arg(locale.toString(qulonglong(p.duplicated)), locale.toString(qulonglong(p.stray)),
                         locale.toString(qulonglong(p.dropped))),
                 p.duplicated + p.stray + p.dropped > 0);
-        } else if (field == QLatin1String("exact")) {
+        } else if (field == QLatin1String("outOfOrder"))
+            setTile(tile, qint64(p.outOfOrder));
+        else if (field == QLatin1String("exact")) {
             if (!books.final)
                 setTile(tile, tr("at stop"), false);
             else
