@@ -668,6 +668,7 @@ struct Runner::Impl {
         s.rate = double(slot.ctlRateMilli.load(std::memory_order_relaxed)) / 1000.0;
         s.messageSize = slot.ctlMessageSize.load(std::memory_order_relaxed);
         s.workUs = slot.ctlWorkUs.load(std::memory_order_relaxed);
+        s.priority = w.spec.priority;
         // Acquire: the errno and limit stored before the count belong to it.
         const std::uint64_t errors = slot.errorCount.load(std::memory_order_acquire);
         if (errors != w.errorsSeen) {

@@ -135,6 +135,7 @@ private slots:
         // No pool: no Tasks column; every row a program: no message size either.
         QVERIFY(model.isColumnUnused(ProcessTableModel::TasksColumn));
         QVERIFY(model.isColumnUnused(ProcessTableModel::SizeColumn));
+        QVERIFY(model.isColumnUnused(ProcessTableModel::PriorityColumn));
         QCOMPARE(model.index(0, ProcessTableModel::TasksColumn).data().toString(), QString());
         for (int row = 0; row < model.rowCount(); ++row) {
             QCOMPARE(model.index(row, ProcessTableModel::RoleColumn).data().toString(), QStringLiteral("program"));
@@ -398,6 +399,15 @@ private slots:
             return snapshot->objectLedgers.front().priorities[k].received;
         };
         QTRY_VERIFY_WITH_TIMEOUT(taken(0) > 50 && taken(1) > 50, 30000);
+        // The process table's Priority column: each producer's priority, the consumer's share of each.
+        ProcessTableModel model;
+        model.apply(*session.latest());
+        QVERIFY(!model.isColumnUnused(ProcessTableModel::PriorityColumn));
+        QCOMPARE(model.index(0, ProcessTableModel::PriorityColumn).data().toString(), QStringLiteral("9"));
+        QCOMPARE(model.index(1, ProcessTableModel::PriorityColumn).data().toString(), QStringLiteral("0"));
+        const QString shares = model.index(2, ProcessTableModel::PriorityColumn).data().toString();
+        QVERIFY2(
+            QRegularExpression(QStringLiteral("^9: \\d+ % · 0: \\d+ %$")).match(shares).hasMatch(), qPrintable(shares));
         const std::vector<ipccore::PriorityShare> live = session.latest()->objectLedgers.front().priorities;
         QCOMPARE(live.size(), std::size_t(2));
         QCOMPARE(live[0].priority, 9u);

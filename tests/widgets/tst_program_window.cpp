@@ -25,6 +25,7 @@
 #include <QTableView>
 #include <QtTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace ipcui;
@@ -241,6 +242,13 @@ private slots:
                     ledger.figure(QStringLiteral("tasks.pool.submitted"))));
         // The message totals count the chunks: 32 tasks a message, so far fewer messages than tasks.
         QVERIFY(value("sent") > 0 && value("sent") < submitted);
+        // Results that came back out of order, as the CLI's report counts them: a tile of its own, no alarm.
+        const auto summary = live.stopped.first().at(0).value<RunSummary>();
+        const auto tasks = std::find_if(summary.objects.begin(), summary.objects.end(),
+            [](const ipccore::ObjectSummary& o) { return o.name == "tasks"; });
+        QVERIFY(tasks != summary.objects.end());
+        QCOMPARE(value("tasks.pool.outOfOrder"), qint64(tasks->ledger.pool.outOfOrder));
+        QVERIFY(!ledger.isAlarmed(QStringLiteral("tasks.pool.outOfOrder")));
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 

@@ -97,6 +97,26 @@ QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
     return tr("%1 (exitcode %2)").arg(text).arg(worker.exitcode);
 }
 
+// A producer's priority; a consumer's share of what it took, per priority, highest first: "9: 51 % · 0: 49 %".
+QString ProcessTableModel::priorityText(const ipccore::WorkerStatus& worker) const
+{
+    if (worker.role == ipccore::Role::Producer)
+        return worker.transport == ipccore::TransportKind::Mq ? QString::number(worker.priority) : QString();
+    std::uint64_t total = worker.otherPriorities;
+    for (const ipccore::PriorityShare& p : worker.byPriority)
+        total += p.received;
+    if (total == 0)
+        return {};
+    std::vector<ipccore::PriorityShare> shares = worker.byPriority;
+    std::sort(shares.begin(), shares.end(), [](const auto& a, const auto& b) { return a.priority > b.priority; });
+    QStringList parts;
+    for (const ipccore::PriorityShare& p : shares)
+        parts << tr("%1: %2 %").arg(p.priority).arg(100.0 * double(p.received) / double(total), 0, 'f', 0);
+    if (worker.otherPriorities > 0)
+        parts << tr("other: %1 %").arg(100.0 * double(worker.otherPriorities) / double(total), 0, 'f', 0);
+    return parts.join(QStringLiteral(" · "));
+}
+
 QString ProcessTableModel::programTooltip(const ipccore::WorkerStatus& worker) const
 {
     const auto found = m_programs.find(worker.name);
@@ -339,6 +359,8 @@ bool ProcessTableModel::isColumnUnused(int column) const
         return m_tasksUnused;
     case SizeColumn:
         return m_sizeUnused;
+    case PriorityColumn:
+        return m_priorityUnused;
     default:
         return false;
     }
@@ -350,10 +372,14 @@ void ProcessTableModel::updateUnusedColumns()
     const bool tasksUnused = m_poolParts.empty();
     // A program moves no messages of a size of its own (see display).
     const bool sizeUnused = m_programsOnly;
-    if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused)
+    // Priorities only where a producer sends at one above 0 (at 0 alone, an mq is first in, first out).
+    const bool priorityUnused = std::none_of(m_rows.begin(), m_rows.end(),
+        [](const Row& row) { return row.status.role == ipccore::Role::Producer && row.status.priority > 0; });
+    if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused && priorityUnused == m_priorityUnused)
         return;
     m_tasksUnused = tasksUnused;
     m_sizeUnused = sizeUnused;
+    m_priorityUnused = priorityUnused;
     emit unusedColumnsChanged();
 }
 
@@ -404,6 +430,8 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
     case SizeColumn:
         // A program moves no messages; a size there would suggest it does.
         return w.role == ipccore::Role::Program ? QString() : locale.toString(uint(w.messageSize));
+    case PriorityColumn:
+        return priorityText(w);
     case ExitColumn:
         return exitText(w);
     default:
@@ -435,6 +463,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
         return w.rate;
     case SizeColumn:
         return uint(w.messageSize);
+    case PriorityColumn:
+        return w.role == ipccore::Role::Producer ? QVariant(uint(w.priority)) : QVariant(-1);
     default:
         return display(row, column);
     }
@@ -532,6 +562,8 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Rate limit");
         case SizeColumn:
             return tr("Size (B)");
+        case PriorityColumn:
+            return tr("Priority");
         case ExitColumn:
             return tr("Exit");
         default:
@@ -560,6 +592,10 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("The worker's rate control in messages per second");
         case SizeColumn:
             return tr("Frame size in bytes, header included");
+        case PriorityColumn:
+            return tr("Message queue priorities: the priority a producer sends at (mq.send(msg, priority=N)), and "
+                      "for a consumer its share of what it took at each priority; the queue hands out the highest "
+                      "first");
         case ExitColumn:
             return tr("How the process ended, and Python's Process.exitcode: the exit status, or minus the signal "
                       "that killed it");

@@ -48,6 +48,7 @@ public:
         CpuColumn,
         RateControlColumn,
         SizeColumn,
+        PriorityColumn, // mq priorities: what a producer sends at, and a consumer's share of each
         ExitColumn,
         ColumnCount
     };
@@ -107,6 +108,7 @@ private:
     QVariant display(const Row& row, int column) const;
     QVariant sortValue(const Row& row, int column) const;
     QString exitText(const ipccore::WorkerStatus& worker) const;
+    QString priorityText(const ipccore::WorkerStatus& worker) const;
     QString workerStateText(const ipccore::WorkerStatus& worker) const;
     QString programTooltip(const ipccore::WorkerStatus& worker) const;
     // The worker's part in a pool, from its program as setPrograms gave it. nullopt: no pool, or a row whose program
@@ -136,6 +138,7 @@ private:
     bool m_programsOnly = false; // every row is a program: the rate and total headers count passes
     bool m_tasksUnused = true;
     bool m_sizeUnused = false;
+    bool m_priorityUnused = true;
 };
 
 } // namespace ipcui

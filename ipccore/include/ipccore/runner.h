@@ -73,6 +73,7 @@ struct WorkerStatus {
     double rate = 0; // current rate control (0 = unlimited)
     std::uint32_t messageSize = 0; // current size control
     std::uint32_t workUs = 0;
+    std::uint32_t priority = 0; // a producer's mq priority (WorkerSpec::priority)
     bool alive = true;
     int exitCode = -1; // when exited normally
     int termSignal = 0; // when killed by a signal
