@@ -479,6 +479,38 @@ struct Runner::Impl {
         }
     }
 
+    // At stop: a CSP channel none of whose writers got as far as its poison was cut off by the stop, not retired.
+    // Said once, so that "left 1" on a channel of capacity 0 reads as what it is.
+    void noteChannelsStoppedBeforePoison()
+    {
+        for (const ObjectRuntime& o : objects) {
+            if (!traits(o.spec.transport).poison)
+                continue;
+            bool written = false, poisoned = false;
+            for (const WorkerProc& w : workers) {
+                const bool writer = w.spec.role == Role::Program
+                    ? std::any_of(w.spec.program.begin(), w.spec.program.end(),
+                        [&](const ProgramStep& s) { return s.op == StepOp::Put && s.object == o.spec.name; })
+                    : w.spec.role == Role::Producer && w.spec.object == o.spec.name;
+                if (!writer)
+                    continue;
+                written = true;
+                poisoned = poisoned
+                    || (board->slot(w.slot).poison.load(std::memory_order_relaxed) & WorkerSlot::PoisonSent) != 0;
+            }
+            if (!written || poisoned)
+                continue;
+            std::string text = "the stop came before " + o.spec.name
+                + "'s poison: its processes were stopped in mid-stream, not retired by poison as a finished "
+                  "pipeline is";
+            if (o.leftAtStop > 0)
+                text += "; the " + std::to_string(o.leftAtStop) + " message" + (o.leftAtStop == 1 ? "" : "s")
+                    + " a writer had handed over and no reader took " + (o.leftAtStop == 1 ? "is" : "are")
+                    + " counted as left";
+            event(RunEvent::Kind::Info, text);
+        }
+    }
+
     // How a CSP process ended (WorkerSlot::poison): ": took poison from ch1 and poisoned ch2".
     std::string poisonNews(const WorkerProc& w, std::uint32_t poison) const
     {
@@ -1466,6 +1498,7 @@ struct Runner::Impl {
             else if (t.consumingReads)
                 o.leftAtStop = std::uint64_t(std::max<std::int64_t>(0, o.channel->depth()));
         }
+        noteChannelsStoppedBeforePoison();
         stopped = true;
         const std::uint64_t now = monotonicNs();
         Snapshot last = sample();
@@ -1570,6 +1603,7 @@ struct Runner::Impl {
             r.cleanup.push_back("unlinked " + n.kind + " " + n.name);
         teardown();
         r.events = allEvents;
+        r.stopEvents = last.events;
         finalReport = r;
         return r;
     }

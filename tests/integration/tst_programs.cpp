@@ -539,6 +539,33 @@ private slots:
             QCOMPARE(w.exitText, std::string("exited 0")); // each ended by itself, before the stop
         }
         QCOMPARE(objectNamed(r, "ch1").ledger.left, 0ull);
+        // Retired by poison, not by the stop: no word about a stop before the poison.
+        for (const RunEvent& e : r.events)
+            QVERIFY2(e.text.find("poison: its processes were stopped") == std::string::npos, e.text.c_str());
+        verifyNothingLeft(prefix);
+    }
+
+    // A pipeline stopped before its source sent everything: the stop says it came before the poison, once per
+    // channel, and the event is among the stop's own (the window logs those at stop).
+    void cspPipelineStoppedBeforePoisonSaysSo()
+    {
+        Scenario s = bundled("csp-rendezvous");
+        s.workers[0].count = 0; // the source never finishes
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.back().messages > 100, FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        std::vector<std::string> said;
+        for (const RunEvent& e : r.stopEvents) {
+            if (e.text.find("'s poison: its processes were stopped in mid-stream") != std::string::npos)
+                said.push_back(e.text);
+        }
+        QCOMPARE(said.size(), std::size_t(2)); // ch1 and ch2
+        QVERIFY2(said[0].rfind("the stop came before ch1's poison", 0) == 0, said[0].c_str());
+        QVERIFY2(said[1].rfind("the stop came before ch2's poison", 0) == 0, said[1].c_str());
+        QVERIFY(r.integrity.exact);
         verifyNothingLeft(prefix);
     }
 

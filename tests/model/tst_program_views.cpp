@@ -116,6 +116,39 @@ private slots:
             QStringLiteral("killed by SIGKILL (exitcode -9)"));
     }
 
+    void rendezvousSenderWaitsForAReceiver()
+    {
+        // csp-rendezvous: a program blocked putting into a channel of capacity 0 waits for a receiver (there is no
+        // queue to be full); the same state on a queue still reads "blocked: full".
+        const ipccore::Scenario scenario = bundled("csp-rendezvous");
+        ProcessTableModel model;
+        model.setPrograms(scenario);
+        ipccore::Snapshot snapshot;
+        for (const ipccore::WorkerSpec& spec : scenario.workers) {
+            const auto put = std::find_if(spec.program.begin(), spec.program.end(),
+                [](const ipccore::ProgramStep& step) { return step.op == ipccore::StepOp::Put; });
+            if (put == spec.program.end())
+                continue;
+            ipccore::WorkerStatus w = programWorker();
+            w.name = spec.name;
+            w.stepIndex = std::uint32_t(put - spec.program.begin());
+            w.state = ipccore::WorkerState::BlockedFull;
+            snapshot.workers.push_back(w);
+        }
+        QVERIFY(!snapshot.workers.empty());
+        ipccore::WorkerStatus queued = programWorker();
+        queued.role = ipccore::Role::Producer;
+        queued.object = "not-a-channel";
+        queued.state = ipccore::WorkerState::BlockedFull;
+        snapshot.workers.push_back(queued);
+        model.apply(snapshot);
+        const int last = model.rowCount() - 1;
+        for (int row = 0; row < last; ++row)
+            QCOMPARE(model.index(row, ProcessTableModel::StateColumn).data().toString(),
+                QStringLiteral("waiting for a receiver"));
+        QCOMPARE(model.index(last, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("blocked: full"));
+    }
+
     void counterRaceInTheProcessTable()
     {
         const ipccore::Scenario scenario = bundled("counter-race");

@@ -76,15 +76,22 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
     return text;
 }
 
-// A program waiting in an acquire on a semaphore object waits for a permit, not for a lock.
+// A program waiting in an acquire on a semaphore object waits for a permit, not for a lock; a sender on a rendezvous
+// waits for a receiver, not for room in a full queue (it has none).
 QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
 {
-    if (worker.role == ipccore::Role::Program && worker.state == ipccore::WorkerState::WaitingLock) {
+    std::string object = worker.object;
+    if (worker.role == ipccore::Role::Program) {
         const auto program = m_programs.find(worker.name);
-        if (program != m_programs.end() && worker.stepIndex < program->second.size()
-            && m_semaphoreObjects.count(program->second[worker.stepIndex].object))
-            return tr("waiting for a permit");
+        object = program != m_programs.end() && worker.stepIndex < program->second.size()
+            ? program->second[worker.stepIndex].object
+            : std::string();
     }
+    if (worker.state == ipccore::WorkerState::WaitingLock && worker.role == ipccore::Role::Program
+        && m_semaphoreObjects.count(object))
+        return tr("waiting for a permit");
+    if (worker.state == ipccore::WorkerState::BlockedFull && m_rendezvousObjects.count(object))
+        return tr("waiting for a receiver");
     return stateText(worker.state);
 }
 
@@ -700,9 +707,12 @@ void ProcessTableModel::setPrograms(const ipccore::Scenario& scenario)
 {
     m_programs.clear();
     m_semaphoreObjects.clear();
+    m_rendezvousObjects.clear();
     for (const ipccore::ObjectSpec& object : scenario.objects) {
         if (object.transport == ipccore::TransportKind::Semaphore)
             m_semaphoreObjects.insert(object.name);
+        if (object.transport == ipccore::TransportKind::Rendezvous)
+            m_rendezvousObjects.insert(object.name);
     }
     for (const ipccore::WorkerSpec& worker : scenario.workers) {
         if (worker.role == ipccore::Role::Program)

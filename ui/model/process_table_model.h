@@ -133,6 +133,7 @@ private:
     std::vector<Row> m_rows;
     std::map<std::string, ipccore::ProgramSteps> m_programs; // by worker name
     std::set<std::string> m_semaphoreObjects; // names of the scenario's semaphore objects
+    std::set<std::string> m_rendezvousObjects; // and of its rendezvous (CSP channels)
     std::map<std::string, PoolPart> m_poolParts; // by worker name
     PoolTotals m_poolTotals; // of the rows shown
     bool m_programsOnly = false; // every row is a program: the rate and total headers count passes

@@ -110,6 +110,7 @@ void RunController::stop()
     summary.objects = report.objects;
     summary.integrity = report.integrity;
     summary.workers = report.workers;
+    summary.stopEvents = report.stopEvents;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);
     m_runner.reset();

@@ -31,6 +31,8 @@ struct RunSummary {
     ipccore::Ledger integrity;
     // Every worker's final counts (passes, steps, a pool's tasks), counted after the last live sample.
     std::vector<ipccore::WorkerSummary> workers;
+    // Events the stop itself raised (after the last live snapshot), for the window's log.
+    std::vector<ipccore::RunEvent> stopEvents;
 };
 
 enum class RunState { Idle, Starting, Running, Stopping };

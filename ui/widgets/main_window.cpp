@@ -177,6 +177,8 @@ MainWindow::MainWindow(QWidget* parent)
         // what it received), not the last live sample's.
         m_ledger->setLedger(summary.integrity);
         m_ledger->setObjectBooks(LedgerView::booksOf(summary.objects), hasMessageObjects(m_session->scenario()));
+        for (const ipccore::RunEvent& event : summary.stopEvents)
+            logEvent(event.t, int(event.kind), QString::fromStdString(event.text));
         logEvent(summary.durationS, int(ipccore::RunEvent::Kind::Info),
             tr("Run stopped after %1 s. Removed: %2")
                 .arg(summary.durationS, 0, 'f', 1)

@@ -142,6 +142,17 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         roleWidth = std::max(roleWidth, fm.horizontalAdvance(ProcessTableModel::roleText(role)));
     m_table->setColumnWidth(
         ProcessTableModel::RoleColumn, std::max(m_table->columnWidth(ProcessTableModel::RoleColumn), roleWidth + 16));
+    // The State pill reads whole in its longest words (drawn bold).
+    QFont bold = m_table->font();
+    bold.setBold(true);
+    const QFontMetrics boldMetrics(bold);
+    int stateWidth = 0;
+    for (const QString& text :
+        { ProcessTableModel::tr("waiting for a receiver"), ProcessTableModel::tr("waiting for a permit"),
+            ProcessTableModel::stateText(ipccore::WorkerState::WaitingLock) })
+        stateWidth = std::max(stateWidth, boldMetrics.horizontalAdvance(text));
+    m_table->setColumnWidth(ProcessTableModel::StateColumn,
+        std::max(m_table->columnWidth(ProcessTableModel::StateColumn), stateWidth + 28));
     // Exit stretches over what is left; set small, so that it never pushes the table into scrolling sideways.
     m_table->setColumnWidth(ProcessTableModel::ExitColumn, fm.horizontalAdvance(QStringLiteral("Exit")) + 24);
     m_defaultStepWidth = m_table->columnWidth(ProcessTableModel::StepColumn);

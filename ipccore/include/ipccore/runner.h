@@ -167,6 +167,7 @@ struct Report {
     std::vector<ObjectSummary> objects;
     Ledger integrity; // totals
     std::vector<RunEvent> events;
+    std::vector<RunEvent> stopEvents; // those of `events` the stop itself raised, which no live snapshot carried
     std::vector<std::string> deadWorkers; // which killed worker took what, e.g. "consumer-1 (killed by SIGKILL): ..."
     std::vector<std::string> cleanup; // what stop() removed
 };
