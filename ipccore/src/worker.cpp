@@ -882,15 +882,20 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return Transfer::Moved;
     };
     Pacer pacer;
+    // The end of a whole pass with no work after it: the next pass starts then, with no clock read of its own (a
+    // one-step program then reads the clock once a message, as the producer and consumer loops do). 0 otherwise.
+    std::uint64_t passEnd = 0;
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || passes < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
             hooks.enter(WorkerState::Paused);
             sleepUntilNs(monotonicNs() + 10'000'000);
             pacer.restart();
+            passEnd = 0;
             continue;
         }
-        stepStart = monotonicNs();
+        stepStart = passEnd != 0 ? passEnd : monotonicNs();
+        passEnd = 0;
         if (!pacer.due(slot, hooks, stepStart))
             continue;
         bool completed = true;
@@ -1092,7 +1097,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         slot.messages.store(passes, std::memory_order_relaxed);
         if (args.telemetry)
             slot.heartbeatNs.store(stepStart, std::memory_order_relaxed); // the last step's end
-        simulateWork(slot.ctlWorkUs.load(std::memory_order_relaxed));
+        const std::uint32_t workUs = slot.ctlWorkUs.load(std::memory_order_relaxed);
+        simulateWork(workUs);
+        if (workUs == 0)
+            passEnd = stepStart;
     }
     if (Status st = releaseHeld(); !st)
         return fail(slot, hooks, st.error(), 4);
