@@ -69,6 +69,15 @@ Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeo
 
 class ArrayObject final : public ChannelObject {
 public:
+    std::string waitingOn(const std::string& n, WorkerState state) const override
+    {
+        return state == WorkerState::WaitingLock
+            ? n + ": lock held by another process (sem_wait on " + m_address.name + ".lock)"
+            : std::string();
+    }
+    // A program killed on its way into the array's lock (only programs use arrays) has no phase yet.
+    bool mayHaveJustTakenLock(Role, std::uint32_t phase) const override { return phase == 0; }
+
     ArrayObject(ChannelAddress address, SharedMemory shm, NamedSemaphore lock)
         : ChannelObject(std::move(address))
         , m_shm(std::move(shm))
@@ -112,6 +121,12 @@ private:
 
 class SemaphoreObject final : public ChannelObject {
 public:
+    std::string waitingOn(const std::string& n, WorkerState state) const override
+    {
+        return state == WorkerState::WaitingLock ? n + ": no permit free (sem_wait on " + m_address.name + ")"
+                                                 : std::string();
+    }
+
     SemaphoreObject(ChannelAddress address, NamedSemaphore sem)
         : ChannelObject(std::move(address))
         , m_sem(std::move(sem))

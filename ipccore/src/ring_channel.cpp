@@ -291,6 +291,29 @@ private:
 
 class RingObject final : public ChannelObject {
 public:
+    // A rendezvous is a ring of one slot: its lock and slots are the ring's, and a full wait is for a receiver.
+    std::string waitingOn(const std::string& n, WorkerState state) const override
+    {
+        const std::string& os = m_address.name;
+        switch (state) {
+        case WorkerState::BlockedFull:
+            return m_taken
+                ? n + ": waiting for a receiver to take the message (sem_wait on " + os + ".taken or " + os + ".empty)"
+                : n + ": no empty slot (sem_wait on " + os + ".empty)";
+        case WorkerState::BlockedEmpty:
+            return n + ": no full slot (sem_wait on " + os + ".full)";
+        case WorkerState::WaitingLock:
+            return n + ": lock held by another worker (sem_wait on " + os + ".mutex)";
+        default:
+            return {};
+        }
+    }
+    // Holding a slot token and nothing else: on its way into the lock, perhaps through it.
+    bool mayHaveJustTakenLock(Role, std::uint32_t phase) const override
+    {
+        return (phase & RingPhase::HasSlot) && !(phase & (RingPhase::HasLock | RingPhase::Moved));
+    }
+
     RingObject(ChannelAddress address, SharedMemory shm, NamedSemaphore empty, NamedSemaphore full,
         NamedSemaphore mutex, std::optional<NamedSemaphore> taken)
         : ChannelObject(std::move(address))

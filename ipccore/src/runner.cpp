@@ -560,8 +560,8 @@ struct Runner::Impl {
         w.holder.phaseIndex = slot.phaseIndex.load(std::memory_order_acquire);
         w.killed = WIFSIGNALED(status);
         // Nothing to give back, unless it was killed where its phase cannot tell (mayHaveJustTakenLock).
-        w.tokensSettled = w.holder.phase == 0
-            && !(w.killed && mayHaveJustTakenLock(objects[w.object].spec.transport, w.holder.role, 0));
+        w.tokensSettled
+            = w.holder.phase == 0 && !(w.killed && mayHaveJustTakenLock(objects[w.object], w.holder.role, 0));
         if (WIFSIGNALED(status)) {
             w.termSignal = WTERMSIG(status);
             w.exitText = "killed by " + signalName(w.termSignal);
@@ -848,12 +848,9 @@ struct Runner::Impl {
             else if (isBlocked(s.state) && isPoolCall(p[step].op)) // waiting for results (or room for tasks)
                 s.waitingOn = waitingOn(s.state,
                     objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
-            else if (isBlocked(s.state) && !p[step].object.empty()) {
-                const ObjectRuntime& o = objects[objectIndex(p[step].object)];
-                s.waitingOn = o.spec.transport == TransportKind::Semaphore
-                    ? o.spec.name + ": no permit free (sem_wait on " + o.address.name + ")"
-                    : o.spec.name + ": lock held by another process (sem_wait on " + o.address.name + ".lock)";
-            } else
+            else if (isBlocked(s.state) && !p[step].object.empty())
+                s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
+            else
                 s.waitingOn.clear();
             return s;
         }
@@ -868,28 +865,10 @@ struct Runner::Impl {
         return s;
     }
 
+    // The object's own words for the wait (ChannelObject::waitingOn).
     static std::string waitingOn(WorkerState state, const ObjectRuntime& o)
     {
-        const std::string& n = o.spec.name;
-        // A rendezvous is a ring of one slot: its lock and slots are the ring's, and a full wait is for a receiver.
-        const bool rendezvous = o.spec.transport == TransportKind::Rendezvous;
-        const bool ring = o.spec.transport == TransportKind::ShmRing || rendezvous;
-        if (rendezvous && state == WorkerState::BlockedFull)
-            return n + ": waiting for a receiver to take the message (sem_wait on " + o.address.name + ".taken or "
-                + o.address.name + ".empty)";
-        switch (state) {
-        case WorkerState::BlockedFull:
-            return ring ? n + ": no empty slot (sem_wait on " + o.address.name + ".empty)"
-                        : n + ": full (" + transportName(o.spec.transport) + ")";
-        case WorkerState::BlockedEmpty:
-            return ring ? n + ": no full slot (sem_wait on " + o.address.name + ".full)"
-                        : n + ": empty (" + transportName(o.spec.transport) + ")";
-        case WorkerState::WaitingLock:
-            return ring ? n + ": lock held by another worker (sem_wait on " + o.address.name + ".mutex)"
-                        : n + ": another writer is inside the value";
-        default:
-            return {};
-        }
+        return o.channel ? o.channel->waitingOn(o.spec.name, state) : std::string();
     }
 
     // Frames of the smallest size a killed socket consumer's connection can hold at most.
@@ -1244,14 +1223,10 @@ struct Runner::Impl {
     static constexpr std::uint64_t SuspectStuckNs = 2'000'000'000ull;
 
     // A worker killed in the instant between taking the lock and publishing HasLock holds the lock, but its phase
-    // only says it was on its way: a ring worker holding a slot token and nothing else, a value writer with no phase.
-    static bool mayHaveJustTakenLock(TransportKind transport, Role role, std::uint32_t phase)
+    // only says it was on its way; each object knows what that looks like (ChannelObject::mayHaveJustTakenLock).
+    static bool mayHaveJustTakenLock(const ObjectRuntime& o, Role role, std::uint32_t phase)
     {
-        if (transport == TransportKind::ShmArray)
-            return phase == 0; // a program killed on its way into an array's lock (only programs use arrays)
-        if (transport == TransportKind::ShmRing || transport == TransportKind::Rendezvous)
-            return (phase & RingPhase::HasSlot) && !(phase & (RingPhase::HasLock | RingPhase::Moved));
-        return transport == TransportKind::ShmValue && role == Role::Producer && phase == 0;
+        return o.channel && o.channel->mayHaveJustTakenLock(role, phase);
     }
 
     // True for a program with a step on the object.
@@ -1301,7 +1276,7 @@ struct Runner::Impl {
             // A dead worker becomes a suspect only while the lock is taken with no live holder, and only once.
             auto noteSuspect = [&](const WorkerProc& w) {
                 if (taken && !liveHolder && !released && o.spec.repair
-                    && mayHaveJustTakenLock(o.spec.transport, w.holder.role, w.holder.phase))
+                    && mayHaveJustTakenLock(o, w.holder.role, w.holder.phase))
                     o.lockSuspects += (o.lockSuspects.empty() ? "" : ", ") + w.spec.name;
             };
             if (!o.lockSuspects.empty() && taken && !liveStopped && now - o.lockTakenSinceNs >= SuspectStuckNs) {

@@ -137,6 +137,17 @@ private:
 
 class ValueObject final : public ChannelObject {
 public:
+    std::string waitingOn(const std::string& n, WorkerState state) const override
+    {
+        return state == WorkerState::WaitingLock ? n + ": another writer is inside the value"
+                                                 : ChannelObject::waitingOn(n, state);
+    }
+    // A writer with no phase at all may have been killed just after it made the sequence odd.
+    bool mayHaveJustTakenLock(Role role, std::uint32_t phase) const override
+    {
+        return role == Role::Producer && phase == 0;
+    }
+
     ValueObject(ChannelAddress address, SharedMemory shm)
         : ChannelObject(std::move(address))
         , m_shm(std::move(shm))

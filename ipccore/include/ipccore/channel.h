@@ -124,6 +124,22 @@ public:
     virtual int endFd(Role /*role*/, int /*end*/) const { return -1; }
     // shm-array: the value of every cell now (read without the lock, as a reader in Python would); empty elsewhere.
     virtual std::vector<std::int64_t> cells() { return {}; }
+    // What a worker blocked on this object (scenario name `name`) waits for, in the object's own terms, e.g.
+    // "buffer: no empty slot (sem_wait on /ipclab-...-buffer.empty)". Empty when `state` is no wait.
+    virtual std::string waitingOn(const std::string& name, WorkerState state) const
+    {
+        const char* kind = transportName(m_address.transport);
+        if (state == WorkerState::BlockedFull)
+            return name + ": full (" + kind + ")";
+        if (state == WorkerState::BlockedEmpty)
+            return name + ": empty (" + kind + ")";
+        if (state == WorkerState::WaitingLock)
+            return name + ": waiting for its lock (" + kind + ")";
+        return {};
+    }
+    // A worker of `role` killed with `phase` (RingPhase bits at death) may hold the lock although its phase does
+    // not say so: it died in the instant after taking the lock and before publishing it.
+    virtual bool mayHaveJustTakenLock(Role /*role*/, std::uint32_t /*phase*/) const { return false; }
 
     // Recovery after a worker died holding something (shm-ring, shm-value). The runner calls these only when the
     // object's `repair` is on, and only after it has checked that no live worker holds the lock.
