@@ -141,9 +141,17 @@ private slots:
         queued.object = "not-a-channel";
         queued.state = ipccore::WorkerState::BlockedFull;
         snapshot.workers.push_back(queued);
+        ipccore::WorkerStatus sink = programWorker();
+        sink.name = "sink";
+        sink.role = ipccore::Role::Consumer;
+        sink.object = "ch2";
+        sink.state = ipccore::WorkerState::BlockedEmpty;
+        snapshot.workers.insert(snapshot.workers.begin(), sink);
         model.apply(snapshot);
+        QCOMPARE(
+            model.index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("waiting for a sender"));
         const int last = model.rowCount() - 1;
-        for (int row = 0; row < last; ++row)
+        for (int row = 1; row < last; ++row)
             QCOMPARE(model.index(row, ProcessTableModel::StateColumn).data().toString(),
                 QStringLiteral("waiting for a receiver"));
         QCOMPARE(model.index(last, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("blocked: full"));

@@ -130,6 +130,9 @@ private slots:
         auto* add = window->findChild<QPushButton*>(QStringLiteral("addProgram"));
         QVERIFY(table && add);
         QTRY_VERIFY_WITH_TIMEOUT(add->isEnabled(), 10000);
+        // Nothing here carries messages: no producer or consumer to add.
+        QVERIFY(!window->findChild<QPushButton*>(QStringLiteral("addProducer"))->isEnabled());
+        QVERIFY(!window->findChild<QPushButton*>(QStringLiteral("addConsumer"))->isEnabled());
         table->selectRow(1);
         const QString copied = model->index(1, ProcessTableModel::NameColumn).data().toString();
         add->click();

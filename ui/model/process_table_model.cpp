@@ -77,7 +77,7 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 }
 
 // A program waiting in an acquire on a semaphore object waits for a permit, not for a lock; a sender on a rendezvous
-// waits for a receiver, not for room in a full queue (it has none).
+// waits for a receiver, not for room in a full queue (it has none), and a receiver there for a sender.
 QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
 {
     std::string object = worker.object;
@@ -92,6 +92,8 @@ QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) 
         return tr("waiting for a permit");
     if (worker.state == ipccore::WorkerState::BlockedFull && m_rendezvousObjects.count(object))
         return tr("waiting for a receiver");
+    if (worker.state == ipccore::WorkerState::BlockedEmpty && m_rendezvousObjects.count(object))
+        return tr("waiting for a sender");
     return stateText(worker.state);
 }
 

@@ -365,7 +365,7 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
                        "worker took and replaced with new ones before putting their result. Each is a bug: an "
                        "exact pool has none"),
                     true },
-                { prefix + QStringLiteral("outOfOrder"), tr("came back out of order"),
+                { prefix + QStringLiteral("outOfOrder"), tr("out of order (normal)"),
                     tr("Results that came back before the result of a task submitted earlier: the pool's workers "
                        "finish in their own order. No error: Pool.map puts them back in order for its caller, "
                        "apply_async and imap_unordered hand them over as they come"),

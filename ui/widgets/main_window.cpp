@@ -510,6 +510,10 @@ void MainWindow::startRun()
     m_rendered.reset();
     m_tabs->setCurrentIndex(0);
     m_addedPrograms.clear();
+    const ipccore::Scenario& starting = m_document->scenario();
+    m_processPanel->setAddable(hasMessageObjects(starting),
+        std::any_of(starting.workers.begin(), starting.workers.end(),
+            [](const ipccore::WorkerSpec& w) { return w.role == ipccore::Role::Program; }));
     m_session->start(m_document->scenario());
 }
 

@@ -239,6 +239,13 @@ QList<int> ProcessPanel::selectedWorkers() const
     return rows;
 }
 
+void ProcessPanel::setAddable(bool producersAndConsumers, bool programs)
+{
+    m_canAddMovers = producersAndConsumers;
+    m_canAddPrograms = programs;
+    updateActions();
+}
+
 void ProcessPanel::setRunActive(bool active)
 {
     m_active = active;
@@ -248,9 +255,9 @@ void ProcessPanel::setRunActive(bool active)
 void ProcessPanel::updateActions()
 {
     const bool selected = !selectedWorkers().isEmpty();
-    m_addProducer->setEnabled(m_active);
-    m_addConsumer->setEnabled(m_active);
-    m_addProgram->setEnabled(m_active);
+    m_addProducer->setEnabled(m_active && m_canAddMovers);
+    m_addConsumer->setEnabled(m_active && m_canAddMovers);
+    m_addProgram->setEnabled(m_active && m_canAddPrograms);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
              static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size), static_cast<QWidget*>(m_work) })
