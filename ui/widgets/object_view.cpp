@@ -422,6 +422,10 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
             face.figure = object.depth > 0 ? tr("holds a value") : tr("no value yet");
         else if (hasSlots)
             face.figure = tr("%1 / %2").arg(object.depth).arg(object.capacity);
+        else if (ipccore::traits(object.transport).carriesMessages
+            && ipccore::traits(object.transport).capacity == ipccore::CapacityUnit::None) // a rendezvous
+            // Not "in flight" as the ledger counts it: the sender counts its message sent once a receiver took it.
+            face.figure = object.depth > 0 ? tr("1 handed over, not yet taken") : tr("nothing handed over");
         else
             face.figure = tr("%1 in flight").arg(object.depth);
         if (live && object.depth == 0)
