@@ -469,22 +469,31 @@ Result<double> bareFifo(std::uint32_t size, std::uint64_t messages, const std::a
         "bare fifo");
 }
 
+// One writer and one reader on a pair of connected descriptors (a pipe's or a socketpair's): `fds[writerEnd]` is
+// written, the other read; each forked side closes the end it does not use.
+Result<double> bareOnPair(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel,
+    const std::string& what, int fds[2], int writerEnd)
+{
+    Unlinker closeBoth([&] {
+        close(fds[0]);
+        close(fds[1]);
+    });
+    return bareStream(
+        size, messages,
+        [&](bool writer) {
+            const int mine = writer ? writerEnd : 1 - writerEnd;
+            close(fds[1 - mine]);
+            return fds[mine];
+        },
+        cancel, what);
+}
+
 Result<double> bareSocket(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return detail::sysError("socketpair", "bare socket", errno);
-    Unlinker closeBoth([&] {
-        close(sv[0]);
-        close(sv[1]);
-    });
-    return bareStream(
-        size, messages,
-        [&](bool writer) {
-            close(writer ? sv[1] : sv[0]);
-            return writer ? sv[0] : sv[1];
-        },
-        cancel, "bare socket");
+    return bareOnPair(size, messages, cancel, "bare socket", sv, 0);
 }
 
 Result<double> barePipe(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
@@ -492,12 +501,7 @@ Result<double> barePipe(std::uint32_t size, std::uint64_t messages, const std::a
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return detail::sysError("pipe2", "bare pipe", errno);
-    Unlinker closeBoth([&] {
-        close(fds[0]);
-        close(fds[1]);
-    });
-    return bareStream(
-        size, messages, [&](bool writer) { return writer ? fds[1] : fds[0]; }, cancel, "bare pipe");
+    return bareOnPair(size, messages, cancel, "bare pipe", fds, 1);
 }
 
 // Each write one record, each read one record: the socketpair as IPC Lab's socketpair row makes it.
@@ -506,12 +510,7 @@ Result<double> bareSocketPair(std::uint32_t size, std::uint64_t messages, const 
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
         return detail::sysError("socketpair", "bare socketpair", errno);
-    Unlinker closeBoth([&] {
-        close(sv[0]);
-        close(sv[1]);
-    });
-    return bareStream(
-        size, messages, [&](bool writer) { return writer ? sv[0] : sv[1]; }, cancel, "bare socketpair");
+    return bareOnPair(size, messages, cancel, "bare socketpair", sv, 0);
 }
 
 // The rings live in anonymous shared memory: shared between the forked processes, nothing to unlink.
