@@ -190,7 +190,7 @@ bool isPoison(std::span<const std::byte> frame)
     if (frame.size() < FrameHeaderSize)
         return false;
     std::memcpy(&header, frame.data(), sizeof header);
-    return header.seq == PoisonSeq && checkFrame(frame, header) == FrameCheck::Ok && header.seq == PoisonSeq;
+    return header.seq == PoisonSeq && checkFrame(frame, header) == FrameCheck::Ok;
 }
 
 } // namespace ipccore

@@ -479,6 +479,20 @@ struct Runner::Impl {
         }
     }
 
+    // A producer on the object, or a program with a put into it; readsFrom: a consumer, or a program's get.
+    static bool writesTo(const WorkerSpec& w, const std::string& object)
+    {
+        return (w.role == Role::Producer && w.object == object)
+            || std::any_of(w.program.begin(), w.program.end(),
+                [&](const ProgramStep& s) { return s.op == StepOp::Put && s.object == object; });
+    }
+    static bool readsFrom(const WorkerSpec& w, const std::string& object)
+    {
+        return (w.role == Role::Consumer && w.object == object)
+            || std::any_of(w.program.begin(), w.program.end(),
+                [&](const ProgramStep& s) { return s.op == StepOp::Get && s.object == object; });
+    }
+
     // At stop: a CSP channel none of whose writers got as far as its poison was cut off by the stop, not retired.
     // Said once, so that "left 1" on a channel of capacity 0 reads as what it is.
     void noteChannelsStoppedBeforePoison()
@@ -488,11 +502,7 @@ struct Runner::Impl {
                 continue;
             bool written = false, poisoned = false;
             for (const WorkerProc& w : workers) {
-                const bool writer = w.spec.role == Role::Program
-                    ? std::any_of(w.spec.program.begin(), w.spec.program.end(),
-                        [&](const ProgramStep& s) { return s.op == StepOp::Put && s.object == o.spec.name; })
-                    : w.spec.role == Role::Producer && w.spec.object == o.spec.name;
-                if (!writer)
+                if (!writesTo(w.spec, o.spec.name))
                     continue;
                 written = true;
                 poisoned = poisoned
@@ -519,14 +529,9 @@ struct Runner::Impl {
             w.usedObjects.empty() ? std::vector<std::string> { w.spec.object } : w.usedObjects) {
             if (name.empty() || !traits(objects[objectIndex(name)].spec.transport).poison)
                 continue;
-            bool writes = w.spec.role == Role::Producer, reads = w.spec.role == Role::Consumer;
-            for (const ProgramStep& step : w.spec.program) {
-                writes = writes || (step.op == StepOp::Put && step.object == name);
-                reads = reads || (step.op == StepOp::Get && step.object == name);
-            }
-            if (reads)
+            if (readsFrom(w.spec, name))
                 from += (from.empty() ? "" : ", ") + name;
-            if (writes)
+            if (writesTo(w.spec, name))
                 to += (to.empty() ? "" : ", ") + name;
         }
         std::string news;

@@ -624,7 +624,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         published[i].store(++counter[i], std::memory_order_relaxed);
     };
     // When the current step began. Steps run back to back: one clock read ends a step and begins the next (a put
-    // also stamps its frame with it), so a pass costs a clock read per step, plus one for the pacer.
+    // also stamps its frame with it), so a pass costs a clock read per step (see passEnd for the pass's start).
     std::uint64_t stepStart = 0;
     // Step i is done: counted, with the time it took.
     auto finish = [&](std::size_t i) {

@@ -110,7 +110,7 @@ QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
 QString ProcessTableModel::priorityText(const ipccore::WorkerStatus& worker) const
 {
     if (worker.role == ipccore::Role::Producer)
-        return worker.transport == ipccore::TransportKind::Mq ? QString::number(worker.priority) : QString();
+        return ipccore::traits(worker.transport).priorities ? QString::number(worker.priority) : QString();
     std::uint64_t total = worker.otherPriorities;
     for (const ipccore::PriorityShare& p : worker.byPriority)
         total += p.received;

@@ -689,24 +689,20 @@ void MainWindow::addWorkerLike(ipccore::Role role, const QList<int>& selection)
     bool found = false;
     if (role == ipccore::Role::Program) {
         // A program is its steps: copy the selected program's (or the experiment's first program's) whole spec.
+        auto program = scenario.workers.end();
         for (const int row : selection) {
-            if (row < 0 || std::size_t(row) >= snapshot->workers.size())
-                continue;
-            const std::string& name = snapshot->workers[std::size_t(row)].name;
-            for (const ipccore::WorkerSpec& w : scenario.workers) {
-                if (!found && w.role == role && w.name == name) {
-                    spec = w;
-                    found = true;
-                }
-            }
+            if (program == scenario.workers.end() && row >= 0 && std::size_t(row) < snapshot->workers.size())
+                program = std::find_if(scenario.workers.begin(), scenario.workers.end(), [&](const auto& w) {
+                    return w.role == role && w.name == snapshot->workers[std::size_t(row)].name;
+                });
         }
-        for (const ipccore::WorkerSpec& w : scenario.workers) {
-            if (!found && w.role == role) {
-                spec = w;
-                found = true;
-            }
-        }
-        if (!found) {
+        if (program == scenario.workers.end())
+            program = std::find_if(scenario.workers.begin(), scenario.workers.end(),
+                [&](const ipccore::WorkerSpec& w) { return w.role == role; });
+        found = program != scenario.workers.end();
+        if (found)
+            spec = *program;
+        else {
             showError(tr("This experiment has no program to copy. Add one in the Experiment tab (Workers, Add, "
                          "role program), then run it."));
             return;
