@@ -64,7 +64,9 @@ QString ProcessTableModel::roleText(ipccore::Role role)
 
 QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 {
-    if (worker.role != ipccore::Role::Program || worker.step.empty())
+    // A program that has ended is on no step: the last one it was in stays in its tooltip's counts, not here.
+    if (worker.role != ipccore::Role::Program || worker.step.empty() || worker.state == ipccore::WorkerState::Finished
+        || worker.state == ipccore::WorkerState::Dead)
         return {};
     QString text = QStringLiteral("%1/%2 %3")
                        .arg(worker.stepIndex + 1)

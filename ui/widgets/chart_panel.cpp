@@ -120,9 +120,9 @@ ChartPanel::ChartPanel(QWidget* parent)
     layout->addLayout(controls);
 
     m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("messages / s"));
-    m_views[DepthChart] = makeChart(tr("Depth of each queue / buffer"), tr("messages in object"));
-    m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("semaphore value"));
-    m_views[BlockedChart] = makeChart(tr("Time blocked per worker"), tr("% of last second"));
+    m_views[DepthChart] = makeChart(tr("Depth of each queue / buffer"), tr("messages"));
+    m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("value"));
+    m_views[BlockedChart] = makeChart(tr("Time blocked per worker, over the last second"), tr("% blocked"));
     m_views[BlockedChart].y->setRange(0, 100);
     m_views[CounterChart] = makeChart(tr("Shared counter: increments made vs. its value"), tr("count"));
     // Its two legend entries are long ("counter: increments made"): below the plot they need not be cut.

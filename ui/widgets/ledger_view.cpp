@@ -260,6 +260,22 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
         keys.push_back(key);
         messageRows = messageRows || message;
     }
+    // The totals add every message object's books: a number that goes through a pipeline's two channels, or a
+    // request and its reply, counts once in each. The captions say so whenever there is more than one.
+    const auto messageObjectCount
+        = std::count_if(books.begin(), books.end(), [](const ObjectBooks& b) { return carriesMessages(b.transport); });
+    for (Tile& tile : m_tiles) {
+        const bool sent = tile.field == QLatin1String("sent");
+        if (!sent && tile.field != QLatin1String("received"))
+            continue;
+        const QString what = sent ? tr("sent") : tr("received");
+        tile.caption->setText(messageObjectCount > 1 ? tr("%1 (%2 objects)").arg(what).arg(messageObjectCount) : what);
+        tile.frame->setToolTip(messageObjectCount > 1
+                ? tr("Summed over the %1 message objects: a message that passes through several (a pipeline's "
+                     "channels, a request and its reply) counts once in each")
+                      .arg(messageObjectCount)
+                : (sent ? tr("Messages the producers have sent") : tr("Messages the consumers have received")));
+    }
     // Rows are rebuilt only when the objects change (a new scenario, a priority first seen), not on every sample.
     if (keys != m_rowKeys || messageRows != m_compact) {
         setCompact(messageRows);

@@ -265,9 +265,10 @@ QWidget* MainWindow::buildLiveView()
     auto* vertical = new QSplitter(Qt::Vertical, live);
     auto* horizontal = new QSplitter(Qt::Horizontal, vertical);
 
-    auto* left = new QWidget(horizontal);
-    auto* leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
+    // Objects, ledger and events share the left column; the user can drag the room between them (a Manager's five
+    // objects, or a long run's events).
+    auto* left = new QSplitter(Qt::Vertical, horizontal);
+    left->setChildrenCollapsible(false);
     m_objectsBox = new QGroupBox(left);
     QGroupBox* objectsBox = m_objectsBox;
     auto* objectsLayout = new QVBoxLayout(objectsBox);
@@ -279,14 +280,14 @@ QWidget* MainWindow::buildLiveView()
     scroll->setFrameShape(QFrame::NoFrame);
     m_objectsScroll = scroll;
     objectsLayout->addWidget(scroll);
-    leftLayout->addWidget(objectsBox, 3);
+    left->addWidget(objectsBox);
 
     auto* ledgerBox = new QGroupBox(tr("Integrity ledger"), left);
     auto* ledgerLayout = new QVBoxLayout(ledgerBox);
     ledgerLayout->setContentsMargins(4, 4, 4, 4);
     m_ledger = new LedgerView(ledgerBox);
     ledgerLayout->addWidget(m_ledger);
-    leftLayout->addWidget(ledgerBox, 0);
+    left->addWidget(ledgerBox);
 
     auto* eventsBox = new QGroupBox(tr("Events"), left);
     auto* eventsLayout = new QVBoxLayout(eventsBox);
@@ -295,9 +296,12 @@ QWidget* MainWindow::buildLiveView()
     m_events->setObjectName(QStringLiteral("eventLog"));
     m_events->setReadOnly(true);
     m_events->setMaximumBlockCount(1000);
-    m_events->setMinimumHeight(m_events->fontMetrics().lineSpacing() * 2 + 12); // two lines when room is short
+    m_events->setMinimumHeight(m_events->fontMetrics().lineSpacing() * 3 + 12); // three lines when room is short
     eventsLayout->addWidget(m_events);
-    leftLayout->addWidget(eventsBox, 1);
+    left->addWidget(eventsBox);
+    left->setStretchFactor(0, 3);
+    left->setStretchFactor(1, 0);
+    left->setStretchFactor(2, 1);
 
     m_charts = new ChartPanel(horizontal);
     horizontal->addWidget(left);
