@@ -260,6 +260,12 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
         keys.push_back(key);
         messageRows = messageRows || message;
     }
+    // Rows are rebuilt only when the objects change (a new scenario, a priority first seen), not on every sample.
+    if (keys != m_rowKeys || messageRows != m_compact) {
+        setCompact(messageRows);
+        m_rowKeys = keys;
+        rebuildObjectRows(shown);
+    }
     // The totals add every message object's books: a number that goes through a pipeline's two channels, or a
     // request and its reply, counts once in each. The captions say so whenever there is more than one.
     const auto messageObjectCount
@@ -269,18 +275,15 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
         if (!sent && tile.field != QLatin1String("received"))
             continue;
         const QString what = sent ? tr("sent") : tr("received");
-        tile.caption->setText(messageObjectCount > 1 ? tr("%1 (%2 objects)").arg(what).arg(messageObjectCount) : what);
+        // Beside a pool's or a Manager's rows the small tiles keep the short word (a longer one wraps and takes a
+        // line from the tables below); the tooltip says it all the same.
+        tile.caption->setText(
+            messageObjectCount > 1 && !m_compact ? tr("%1 (%2 objects)").arg(what).arg(messageObjectCount) : what);
         tile.frame->setToolTip(messageObjectCount > 1
                 ? tr("Summed over the %1 message objects: a message that passes through several (a pipeline's "
                      "channels, a request and its reply) counts once in each")
                       .arg(messageObjectCount)
                 : (sent ? tr("Messages the producers have sent") : tr("Messages the consumers have received")));
-    }
-    // Rows are rebuilt only when the objects change (a new scenario, a priority first seen), not on every sample.
-    if (keys != m_rowKeys || messageRows != m_compact) {
-        setCompact(messageRows);
-        m_rowKeys = keys;
-        rebuildObjectRows(shown);
     }
     for (const ObjectBooks* object : shown)
         fillObjectRow(*object);

@@ -265,10 +265,9 @@ QWidget* MainWindow::buildLiveView()
     auto* vertical = new QSplitter(Qt::Vertical, live);
     auto* horizontal = new QSplitter(Qt::Horizontal, vertical);
 
-    // Objects, ledger and events share the left column; the user can drag the room between them (a Manager's five
-    // objects, or a long run's events).
-    auto* left = new QSplitter(Qt::Vertical, horizontal);
-    left->setChildrenCollapsible(false);
+    auto* left = new QWidget(horizontal);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
     m_objectsBox = new QGroupBox(left);
     QGroupBox* objectsBox = m_objectsBox;
     auto* objectsLayout = new QVBoxLayout(objectsBox);
@@ -280,14 +279,14 @@ QWidget* MainWindow::buildLiveView()
     scroll->setFrameShape(QFrame::NoFrame);
     m_objectsScroll = scroll;
     objectsLayout->addWidget(scroll);
-    left->addWidget(objectsBox);
+    leftLayout->addWidget(objectsBox, 3);
 
     auto* ledgerBox = new QGroupBox(tr("Integrity ledger"), left);
     auto* ledgerLayout = new QVBoxLayout(ledgerBox);
     ledgerLayout->setContentsMargins(4, 4, 4, 4);
     m_ledger = new LedgerView(ledgerBox);
     ledgerLayout->addWidget(m_ledger);
-    left->addWidget(ledgerBox);
+    leftLayout->addWidget(ledgerBox, 0);
 
     auto* eventsBox = new QGroupBox(tr("Events"), left);
     auto* eventsLayout = new QVBoxLayout(eventsBox);
@@ -296,12 +295,9 @@ QWidget* MainWindow::buildLiveView()
     m_events->setObjectName(QStringLiteral("eventLog"));
     m_events->setReadOnly(true);
     m_events->setMaximumBlockCount(1000);
-    m_events->setMinimumHeight(m_events->fontMetrics().lineSpacing() * 3 + 12); // three lines when room is short
+    m_events->setMinimumHeight(m_events->fontMetrics().lineSpacing() * 2 + 12); // two lines when room is short
     eventsLayout->addWidget(m_events);
-    left->addWidget(eventsBox);
-    left->setStretchFactor(0, 3);
-    left->setStretchFactor(1, 0);
-    left->setStretchFactor(2, 1);
+    leftLayout->addWidget(eventsBox, 1);
 
     m_charts = new ChartPanel(horizontal);
     horizontal->addWidget(left);
