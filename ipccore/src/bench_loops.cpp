@@ -724,7 +724,7 @@ Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::
     if (!board)
         return board.error();
     for (std::uint32_t i = 0; i < 2; ++i) {
-        WorkerSlot& slot = board->slot(i);
+        WorkerSlot& slot = board->claim(i);
         slot.ctlRateMilli.store(0);
         slot.ctlMessageSize.store(size);
         slot.ctlWorkUs.store(0);

@@ -55,13 +55,17 @@ Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeo
         Duration slice = Slice;
         if (timeout) {
             const std::uint64_t now = monotonicNs();
-            if (now >= deadline)
+            if (now >= deadline) {
+                hooks.enter(WorkerState::Running); // the wait is over, in vain: it ends here, not at the next step
                 return false;
+            }
             slice = std::min<Duration>(Slice, Duration(deadline - now));
         }
         st = sem.waitFor(slice);
-        if (st)
+        if (st) {
+            hooks.enter(WorkerState::Running);
             return true;
+        }
         if (!isCode(st, ErrorCode::TimedOut))
             return st.error();
     }

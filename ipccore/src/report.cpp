@@ -75,6 +75,37 @@ std::string microseconds(double us)
     return fmt(us >= 1 ? "%.1f us" : "%.2f us", us);
 }
 
+// Every wait that ended, per object and what it waited for (the most waited-on first, marked), and per worker; as
+// `perf lock` reports a lock's contention. Nothing when no process ever waited.
+std::string contentionText(const Contention& c)
+{
+    if (!c.any())
+        return {};
+    auto ns = [](std::uint64_t value) { return microseconds(double(value) / 1e3); };
+    std::string out = "\nWaits per object (every wait that ended; percentiles are bucket edges, at most 1.5 times the "
+                      "true value)\n";
+    Table objects({ "object", "waiting for", "waits", "total", "mean", "p50", "p90", "p99", "max", "who waited" });
+    for (std::size_t i = 0; i < c.objects.size(); ++i) {
+        const ObjectContention& o = c.objects[i];
+        std::string who;
+        for (const std::string& w : o.waiters)
+            who += (who.empty() ? "" : ", ") + w;
+        objects.add({ (i == 0 ? "* " : "  ") + o.object, o.what.empty() ? waitKindName(o.kind) : o.what,
+            std::to_string(o.stats.waits), fmt("%.3f s", double(o.stats.totalNs) / 1e9),
+            ns(std::uint64_t(o.stats.meanNs())), ns(o.stats.percentileNs(0.5)), ns(o.stats.percentileNs(0.9)),
+            ns(o.stats.percentileNs(0.99)), ns(o.stats.maxNs), who });
+    }
+    out += objects.render({ false, false, true, true, true, true, true, true, true, false });
+    out += "  * the most waited on (the longest total)\n";
+    Table workers({ "worker", "waits", "waiting", "blocked", "untracked waits" });
+    for (const WorkerContention& w : c.workers)
+        workers.add({ w.worker, std::to_string(w.waits), fmt("%.3f s", double(w.waitNs) / 1e9),
+            fmt("%.3f s", double(w.blockedNs) / 1e9), std::to_string(w.untracked) });
+    out += "\nWaits per worker (waiting: the sum of its waits; blocked: its blocked time, counted apart)\n";
+    out += workers.render({ false, true, true, true, true });
+    return out;
+}
+
 // Each worker's part in a pool, in r.workers order, judged from its program: a caller that has not put a task yet,
 // or was stopped before it did, is a caller all the same.
 std::vector<std::optional<PoolPart>> poolPartsOf(const Report& r)
@@ -324,6 +355,8 @@ std::string reportToText(const Report& r)
         }
     }
 
+    out << contentionText(r.contention);
+
     if (!r.events.empty()) {
         out << "\nEvents\n";
         for (const RunEvent& e : r.events)
@@ -430,6 +463,35 @@ std::string reportToJson(const Report& r)
         j["objects"].push_back(object);
     }
     j["integrity"] = ledgerJson(r.integrity);
+    auto statsJson = [](const WaitStats& w) {
+        json histogram = json::array();
+        for (std::size_t b = 0; b < w.histogram.size(); ++b) {
+            if (w.histogram[b] > 0)
+                histogram.push_back({ { "from_ns", WaitHistogram::lowerNs(b) },
+                    { "below_ns", b + 1 < w.histogram.size() ? json(WaitHistogram::upperNs(b)) : json(nullptr) },
+                    { "waits", w.histogram[b] } });
+        }
+        return json { { "waits", w.waits }, { "total_s", double(w.totalNs) / 1e9 }, { "mean_us", w.meanNs() / 1e3 },
+            { "p50_us", double(w.percentileNs(0.5)) / 1e3 }, { "p90_us", double(w.percentileNs(0.9)) / 1e3 },
+            { "p99_us", double(w.percentileNs(0.99)) / 1e3 }, { "max_us", double(w.maxNs) / 1e3 },
+            { "histogram", histogram } };
+    };
+    json contention { { "objects", json::array() }, { "workers", json::array() } };
+    for (std::size_t i = 0; i < r.contention.objects.size(); ++i) {
+        const ObjectContention& o = r.contention.objects[i];
+        json row = statsJson(o.stats);
+        row["object"] = o.object;
+        row["kind"] = waitKindName(o.kind);
+        row["waiting_for"] = o.what;
+        row["waiters"] = o.waiters;
+        row["most_contended"] = i == 0;
+        contention["objects"].push_back(row);
+    }
+    for (const WorkerContention& w : r.contention.workers)
+        contention["workers"].push_back(
+            { { "worker", w.worker }, { "waits", w.waits }, { "wait_s", double(w.waitNs) / 1e9 },
+                { "blocked_s", double(w.blockedNs) / 1e9 }, { "untracked_waits", w.untracked } });
+    j["contention"] = contention;
     j["events"] = json::array();
     for (const RunEvent& e : r.events)
         j["events"].push_back({ { "t", e.t }, { "text", e.text } });

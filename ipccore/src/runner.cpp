@@ -99,6 +99,42 @@ CpuSample readProcStat(pid_t pid)
     return s;
 }
 
+Contention contentionOfWorkers(const std::vector<WorkerStatus>& statuses)
+{
+    std::vector<WaitRecord> records;
+    std::vector<WorkerContention> workers;
+    for (const WorkerStatus& w : statuses) {
+        records.insert(records.end(), w.waits.begin(), w.waits.end());
+        workers.push_back({ w.name, 0, 0, w.blockedNs, w.waitsUntracked });
+    }
+    return contentionOf(records, std::move(workers));
+}
+
+// The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
+// queue it puts into or for what comes back; a server waits for a request, or for room in one of its clients' reply
+// queues (empty: no one object is it). A producer or consumer waits on its own object.
+std::string waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, WorkerState state)
+{
+    if (spec.role != Role::Program)
+        return spec.object;
+    if (stepIndex >= spec.program.size())
+        return {};
+    const ProgramStep& step = spec.program[stepIndex];
+    const bool room = state == WorkerState::BlockedFull;
+    if (step.op == StepOp::Request || isPoolCall(step.op))
+        return room ? step.object : step.results;
+    if (step.op == StepOp::Serve && room)
+        return {};
+    return step.object;
+}
+
+WaitKind waitKindOf(WorkerState state)
+{
+    return state == WorkerState::BlockedFull ? WaitKind::Room
+        : state == WorkerState::WaitingLock  ? WaitKind::Lock
+                                             : WaitKind::Data;
+}
+
 } // namespace
 
 struct Runner::Impl {
@@ -135,6 +171,9 @@ struct Runner::Impl {
         bool waitingKnown = false; // waitingText describes waitingState (sample path cache)
         WorkerState waitingState = WorkerState::Starting;
         std::string waitingText;
+        // Its slot's wait sites as named so far (WorkerSlot::WaitSite), with the key each was named for: the object
+        // and the sentence are made once per site, not at every sample.
+        std::vector<std::pair<std::uint32_t, WaitRecord>> waitSites;
     };
 
     struct ObjectRuntime {
@@ -259,7 +298,7 @@ struct Runner::Impl {
         w.slot = nextSlot++;
         const ObjectRuntime& obj = objects[w.object];
 
-        WorkerSlot& slot = board->slot(w.slot);
+        WorkerSlot& slot = board->claim(w.slot);
         slot.ctlRateMilli.store(std::uint64_t(spec.rate * 1000.0 + 0.5), std::memory_order_relaxed);
         slot.ctlMessageSize.store(spec.messageSize, std::memory_order_relaxed);
         slot.ctlWorkUs.store(spec.workUs, std::memory_order_relaxed);
@@ -755,6 +794,8 @@ struct Runner::Impl {
         const auto boardState = WorkerState(slot.state.load(std::memory_order_acquire));
         const std::uint64_t since = slot.stateSinceNs.load(std::memory_order_relaxed);
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
+        s.blockedNs = blocked;
+        readWaits(w, slot, s);
         if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
             blocked += now - since;
         const std::uint64_t lifetime = end - w.startNs;
@@ -841,22 +882,7 @@ struct Runner::Impl {
             s.tasks.framesIn = slot.poolFramesIn.load(std::memory_order_relaxed);
             s.tasks.inHand = slot.tasksInHand.load(std::memory_order_relaxed);
             // What it waits for is the object of the step it is on, not the object it is listed under.
-            if (isBlocked(s.state) && (p[step].op == StepOp::Put || p[step].op == StepOp::Get))
-                s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
-            else if (isBlocked(s.state) && p[step].op == StepOp::Request) // room for the request, or the reply
-                s.waitingOn = waitingOn(s.state,
-                    objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
-            else if (isBlocked(s.state) && p[step].op == StepOp::Serve) // a request, or room in a reply queue
-                s.waitingOn = s.state == WorkerState::BlockedEmpty
-                    ? waitingOn(s.state, objects[objectIndex(p[step].object)])
-                    : "a client's reply queue: full (mq_send)";
-            else if (isBlocked(s.state) && isPoolCall(p[step].op)) // waiting for results (or room for tasks)
-                s.waitingOn = waitingOn(s.state,
-                    objects[objectIndex(s.state == WorkerState::BlockedFull ? p[step].object : p[step].results)]);
-            else if (isBlocked(s.state) && !p[step].object.empty())
-                s.waitingOn = waitingOn(s.state, objects[objectIndex(p[step].object)]);
-            else
-                s.waitingOn.clear();
+            s.waitingOn = isBlocked(s.state) ? waitText(w.spec, step, s.state) : std::string();
             return s;
         }
         // Built once per state change: rebuilding the sentence for every blocked worker at every sample was a
@@ -874,6 +900,56 @@ struct Runner::Impl {
     static std::string waitingOn(WorkerState state, const ObjectRuntime& o)
     {
         return o.channel ? o.channel->waitingOn(o.spec.name, state) : std::string();
+    }
+
+    // What a worker in `state` at program step `step` waits for, in its object's words.
+    std::string waitText(const WorkerSpec& spec, std::uint32_t step, WorkerState state) const
+    {
+        const std::string on = waitObjectOf(spec, step, state);
+        if (!on.empty() && objectIndex(on) < objects.size())
+            return waitingOn(state, objects[objectIndex(on)]);
+        if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve)
+            return "a client's reply queue: full (mq_send)";
+        return {};
+    }
+
+    // The waits that ended, read from the worker's slot: one record per place it waited at (WorkerSlot::WaitSite).
+    void readWaits(WorkerProc& w, const WorkerSlot& slot, WorkerStatus& s)
+    {
+        s.waitsUntracked = slot.waitsUntracked.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < WorkerSlot::WaitSites; ++i) {
+            const WorkerSlot::WaitSite& site = slot.waitSites[i];
+            const std::uint32_t key = site.key.load(std::memory_order_acquire);
+            if (key == 0)
+                break;
+            if (w.waitSites.size() <= i)
+                w.waitSites.resize(i + 1);
+            auto& [named, record] = w.waitSites[i];
+            if (named != key) {
+                const std::uint32_t step = (key - 1) >> 8;
+                const auto state = WorkerState((key - 1) & 0xff);
+                record = WaitRecord {};
+                record.worker = w.spec.name;
+                record.object = waitObjectOf(w.spec, step, state);
+                if (record.object.empty())
+                    record.object = "reply queues";
+                record.kind = waitKindOf(state);
+                // An acquire waits for a lock (an array's) or for a permit (a semaphore on its own).
+                const std::size_t at = objectIndex(record.object);
+                if (w.spec.role == Role::Program && step < w.spec.program.size()
+                    && w.spec.program[step].op == StepOp::Acquire && at < objects.size() && objects[at].channel)
+                    record.kind = objects[at].channel->lockValue() >= 0 ? WaitKind::Lock : WaitKind::Permit;
+                record.what = waitText(w.spec, step, state);
+                named = key;
+            }
+            WaitStats& stats = record.stats;
+            stats.waits = site.waits.load(std::memory_order_acquire);
+            stats.totalNs = site.totalNs.load(std::memory_order_relaxed);
+            stats.maxNs = site.maxNs.load(std::memory_order_relaxed);
+            for (std::size_t b = 0; b < WaitHistogram::Buckets; ++b)
+                stats.histogram[b] = site.histogram[b].load(std::memory_order_relaxed);
+            s.waits.push_back(record);
+        }
     }
 
     // Frames of the smallest size a killed socket consumer's connection can hold at most.
@@ -1366,6 +1442,7 @@ struct Runner::Impl {
         snap.workers.reserve(workers.size());
         for (WorkerProc& w : workers)
             snap.workers.push_back(workerStatus(w, now));
+        snap.contention = contentionOfWorkers(snap.workers);
         for (std::size_t i = 0; i < objects.size(); ++i) {
             ObjectRuntime& o = objects[i];
             ObjectStatus s;
@@ -1485,6 +1562,7 @@ struct Runner::Impl {
         Report r;
         r.scenario = scenario.name;
         r.durationS = secondsSinceStart(now);
+        r.contention = last.contention;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = last.workers[i];

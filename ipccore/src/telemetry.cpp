@@ -82,9 +82,9 @@ Result<TelemetryBoard> TelemetryBoard::create(const std::string& name, std::uint
     auto shm = SharedMemory::create(name, boardBytes(slots));
     if (!shm)
         return shm.error();
+    // The slots are left as ftruncate gave them, zero and untouched (claim() constructs each before use): a board of
+    // 4096 slots of a few KiB each costs memory only for the slots a run hands out.
     auto* base = static_cast<std::byte*>(shm->data());
-    for (std::uint32_t i = 0; i < slots; ++i)
-        new (base + HeaderBytes + i * sizeof(WorkerSlot)) WorkerSlot {};
     auto* header = new (base) BoardHeader { 0, Version, slots, std::uint32_t(sizeof(WorkerSlot)) };
     // The magic goes last: a reader that sees it sees an initialised board.
     std::atomic_ref<std::uint32_t>(header->magic).store(Magic, std::memory_order_release);
@@ -113,6 +113,12 @@ WorkerSlot& TelemetryBoard::slot(std::uint32_t index) const
 {
     auto* base = static_cast<std::byte*>(m_shm.data());
     return *std::launder(reinterpret_cast<WorkerSlot*>(base + HeaderBytes + index * sizeof(WorkerSlot)));
+}
+
+WorkerSlot& TelemetryBoard::claim(std::uint32_t index)
+{
+    auto* base = static_cast<std::byte*>(m_shm.data());
+    return *new (base + HeaderBytes + index * sizeof(WorkerSlot)) WorkerSlot {};
 }
 
 } // namespace ipccore

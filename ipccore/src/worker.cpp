@@ -6,6 +6,7 @@
 #include "ipccore/version.h"
 
 #include <algorithm>
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -44,14 +45,18 @@ public:
         if (state == m_state)
             return;
         const std::uint64_t now = monotonicNs();
-        if (isBlocked(m_state))
+        if (isBlocked(m_state)) {
             bump(m_slot.blockedNs, now - m_since);
+            recordWait(now - m_since);
+        }
         m_state = state;
         m_since = now;
         m_slot.stateSinceNs.store(now, std::memory_order_relaxed);
         m_slot.state.store(std::uint32_t(state), std::memory_order_release);
     }
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
+    // The program step the next waits belong to (0 for a producer or consumer).
+    void setStep(std::uint32_t step) { m_step = step; }
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
     // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
@@ -92,6 +97,31 @@ public:
     WorkerState state() const { return m_state; }
 
 private:
+    // A wait that just ended, into the site of its step and state (WorkerSlot::WaitSite): on a state change only,
+    // never per message, and a scan of at most WaitSites keys this process keeps for itself.
+    void recordWait(std::uint64_t ns)
+    {
+        const std::uint32_t key = WorkerSlot::waitSiteKey(m_step, m_state);
+        std::size_t i = 0;
+        while (i < m_sitesUsed && m_siteKeys[i] != key)
+            ++i;
+        if (i == m_sitesUsed) {
+            if (m_sitesUsed == WorkerSlot::WaitSites) {
+                bump(m_slot.waitsUntracked);
+                return;
+            }
+            m_siteKeys[i] = key;
+            m_slot.waitSites[i].key.store(key, std::memory_order_release);
+            ++m_sitesUsed;
+        }
+        WorkerSlot::WaitSite& site = m_slot.waitSites[i];
+        bump(site.histogram[WaitHistogram::bucketOf(ns)]);
+        bump(site.totalNs, ns);
+        if (ns > site.maxNs.load(std::memory_order_relaxed))
+            site.maxNs.store(ns, std::memory_order_relaxed);
+        // Last, with release order: a reader that sees the count sees the wait in the total and the histogram.
+        site.waits.store(site.waits.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    }
     // The limit an errno says was reached, as this process sees it, so the report can name its value.
     static std::uint64_t limitBehind(int sysErrno)
     {
@@ -112,6 +142,9 @@ private:
     std::uint64_t m_errors = 0;
     int m_errorErrno = 0;
     WorkerErrorOp m_errorOp = WorkerErrorOp::None;
+    std::uint32_t m_step = 0;
+    std::array<std::uint32_t, WorkerSlot::WaitSites> m_siteKeys {};
+    std::size_t m_sitesUsed = 0;
 };
 
 // Lends a program step's timeout to an endpoint or semaphore: the wait ends at a stop request or at the deadline,
@@ -907,8 +940,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             const ProgramStep& step = program[i];
             slot.step.store(std::uint32_t(i), std::memory_order_relaxed);
             slot.stepSinceNs.store(stepStart, std::memory_order_relaxed);
+            // A wait still open belongs to the step before (a stop or a pause inside it): it ends here, counted there.
             if (hooks.state() != WorkerState::Running)
                 hooks.enter(WorkerState::Running);
+            hooks.setStep(std::uint32_t(i));
             switch (step.op) {
             case StepOp::Acquire: {
                 slot.holding.store(1, std::memory_order_release); // in doubt: killed now, it may hold it

@@ -49,9 +49,11 @@ private slots:
         }
         QCOMPARE(board->slotCount(), count);
         QCOMPARE(board->name(), n);
-        // Fresh slots are zero: Starting, no counters, no controls.
+        // Claimed slots are zero: Starting, no counters, no controls, no waits.
         for (std::uint32_t i = 0; i < count; ++i) {
-            const WorkerSlot& s = board->slot(i);
+            const WorkerSlot& s = board->claim(i);
+            QCOMPARE(s.waitSites[0].key.load(), 0u);
+            QCOMPARE(s.waitsUntracked.load(), 0ull);
             QCOMPARE(s.state.load(), std::uint32_t(WorkerState::Starting));
             QCOMPARE(s.messages.load(), 0ull);
             QCOMPARE(s.ctlStop.load(), 0u);
@@ -73,6 +75,8 @@ private slots:
         const std::string n = ipctest::uniqueName("board");
         auto board = TelemetryBoard::create(n, 4);
         QVERIFY(board);
+        for (std::uint32_t i = 1; i <= 3; ++i)
+            board->claim(i);
         board->slot(2).ctlRateMilli.store(123456);
         // The child plays a worker: it opens the board by name, reads its control and publishes counters.
         const pid_t child = ipctest::forkChild([&] {

@@ -13,6 +13,7 @@
 // Thread affinity: call start(), sample(), the controls and stop() from one thread. Workers are spawned from it, and
 // Linux delivers PR_SET_PDEATHSIG when the *spawning thread* exits, so that thread must outlive the run.
 
+#include "ipccore/contention.h"
 #include "ipccore/ledger.h"
 #include "ipccore/result.h"
 #include "ipccore/scenario.h"
@@ -67,6 +68,9 @@ struct WorkerStatus {
     double msgsPerS = 0; // over the last sample interval
     double mbPerS = 0;
     double blockedFraction = 0; // of its lifetime so far, 0..1
+    std::uint64_t blockedNs = 0; // its blocked spells that have ended (WorkerSlot::blockedNs)
+    std::vector<WaitRecord> waits; // its waits that ended, per object and kind (contention.h)
+    std::uint64_t waitsUntracked = 0; // waits at more places than its slot records (in blockedNs only)
     double cpuPercent = 0; // of one core, refreshed a few times per second
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
@@ -120,6 +124,7 @@ struct Snapshot {
     std::vector<ObjectStatus> objects;
     Ledger ledger; // total over all objects, live (left = current depth)
     std::vector<Ledger> objectLedgers; // same order as objects
+    Contention contention; // every wait that has ended, per object and per worker
     double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
     std::vector<RunEvent> events; // new since the previous sample
 };
@@ -166,6 +171,7 @@ struct Report {
     std::vector<WorkerSummary> workers;
     std::vector<ObjectSummary> objects;
     Ledger integrity; // totals
+    Contention contention; // every wait of the run, per object and per worker
     std::vector<RunEvent> events;
     std::vector<RunEvent> stopEvents; // those of `events` the stop itself raised, which no live snapshot carried
     std::vector<std::string> deadWorkers; // which killed worker took what, e.g. "consumer-1 (killed by SIGKILL): ..."

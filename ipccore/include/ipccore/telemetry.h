@@ -4,6 +4,7 @@
 // counters and state; the controller is the only writer of the controls. Every field is a lock-free atomic, so
 // publishing costs a plain store per message (no lock, no system call), and a reader sees each field untorn.
 
+#include "ipccore/contention.h"
 #include "ipccore/program.h"
 #include "ipccore/result.h"
 #include "ipccore/shared_memory.h"
@@ -145,6 +146,24 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> priorityCount[PriorityKinds];
     std::atomic<std::uint64_t> priorityLatencyNs[PriorityKinds];
     std::atomic<std::uint64_t> priorityOther;
+    // Every wait that ended (a spell in BlockedFull, BlockedEmpty or WaitingLock), added up per place: the program
+    // step it was in (0 for a producer or consumer) and the state. A site's key is (step << 8 | state) + 1, stored
+    // with release order before its first counts; 0 marks it unused. A wait at a place beyond the WaitSites a slot
+    // has is still in blockedNs, and counted in waitsUntracked, never silently dropped.
+    struct WaitSite {
+        std::atomic<std::uint32_t> key;
+        std::atomic<std::uint64_t> waits;
+        std::atomic<std::uint64_t> totalNs;
+        std::atomic<std::uint64_t> maxNs;
+        std::atomic<std::uint64_t> histogram[WaitHistogram::Buckets];
+    };
+    static constexpr std::size_t WaitSites = 8;
+    static constexpr std::uint32_t waitSiteKey(std::uint32_t step, WorkerState state)
+    {
+        return (step << 8 | std::uint32_t(state)) + 1;
+    }
+    WaitSite waitSites[WaitSites];
+    std::atomic<std::uint64_t> waitsUntracked;
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -166,8 +185,8 @@ class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
-    // 7: globals' copies
-    static constexpr std::uint32_t Version = 7;
+    // 7: globals' copies; 8: wait sites
+    static constexpr std::uint32_t Version = 8;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
@@ -176,8 +195,12 @@ public:
     static Result<TelemetryBoard> open(const std::string& name);
 
     std::uint32_t slotCount() const { return m_slots; }
-    // index < slotCount()
+    // index < slotCount(). A slot is zero until claimed; claim it (the runner does, before it starts a worker on it)
+    // before anyone writes to it.
     WorkerSlot& slot(std::uint32_t index) const;
+    // Constructs slot `index` afresh (all zero). A new board constructs none: its pages stay untouched, so a board of
+    // MaxSlots costs memory only for the slots a run uses.
+    WorkerSlot& claim(std::uint32_t index);
     const std::string& name() const { return m_shm.name(); }
     void release() { m_shm.release(); }
 

@@ -1,0 +1,118 @@
+#include "ipccore/contention.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace ipccore {
+
+namespace {
+constexpr unsigned FirstOctave = 8; // bucket 0 is everything under 2^8 ns
+constexpr std::size_t Last = WaitHistogram::Buckets - 1;
+} // namespace
+
+std::size_t WaitHistogram::bucketOf(std::uint64_t ns)
+{
+    if (ns < (std::uint64_t(1) << FirstOctave))
+        return 0;
+    const unsigned octave = unsigned(std::bit_width(ns)) - 1; // floor(log2(ns)) >= 8
+    const std::size_t half = (ns >> (octave - 1)) & 1; // the upper half of the octave
+    return std::min(Last, 1 + 2 * std::size_t(octave - FirstOctave) + half);
+}
+
+std::uint64_t WaitHistogram::lowerNs(std::size_t bucket)
+{
+    if (bucket == 0)
+        return 0;
+    bucket = std::min(bucket, Last);
+    const unsigned octave = FirstOctave + unsigned((bucket - 1) / 2);
+    const std::uint64_t half = (bucket - 1) % 2;
+    return (std::uint64_t(1) << octave) + half * (std::uint64_t(1) << (octave - 1));
+}
+
+std::uint64_t WaitHistogram::upperNs(std::size_t bucket)
+{
+    return bucket >= Last ? std::numeric_limits<std::uint64_t>::max() : lowerNs(bucket + 1);
+}
+
+void WaitStats::add(std::uint64_t ns)
+{
+    ++waits;
+    totalNs += ns;
+    maxNs = std::max(maxNs, ns);
+    ++histogram[WaitHistogram::bucketOf(ns)];
+}
+
+void WaitStats::merge(const WaitStats& other)
+{
+    waits += other.waits;
+    totalNs += other.totalNs;
+    maxNs = std::max(maxNs, other.maxNs);
+    for (std::size_t b = 0; b < histogram.size(); ++b)
+        histogram[b] += other.histogram[b];
+}
+
+std::uint64_t WaitStats::percentileNs(double p) const
+{
+    std::uint64_t counted = 0;
+    for (const std::uint64_t n : histogram)
+        counted += n;
+    if (counted == 0)
+        return 0;
+    // The rank of the wait asked for, 1-based: p = 0.5 of 4 waits is the 2nd.
+    const auto rank = std::max<std::uint64_t>(1, std::uint64_t(std::ceil(std::clamp(p, 0.0, 1.0) * double(counted))));
+    std::uint64_t seen = 0;
+    for (std::size_t b = 0; b < histogram.size(); ++b) {
+        seen += histogram[b];
+        if (seen >= rank)
+            return std::min(WaitHistogram::upperNs(b), maxNs);
+    }
+    return maxNs;
+}
+
+const char* waitKindName(WaitKind kind)
+{
+    switch (kind) {
+    case WaitKind::Room:
+        return "room";
+    case WaitKind::Data:
+        return "data";
+    case WaitKind::Lock:
+        return "lock";
+    case WaitKind::Permit:
+        return "permit";
+    }
+    return "?";
+}
+
+Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers)
+{
+    Contention c;
+    for (const WaitRecord& r : records) {
+        if (r.stats.waits == 0)
+            continue;
+        auto row = std::find_if(c.objects.begin(), c.objects.end(),
+            [&](const ObjectContention& o) { return o.object == r.object && o.kind == r.kind; });
+        if (row == c.objects.end())
+            row = c.objects.insert(c.objects.end(), ObjectContention { r.object, r.kind, r.what, {}, {} });
+        row->stats.merge(r.stats);
+        if (std::find(row->waiters.begin(), row->waiters.end(), r.worker) == row->waiters.end())
+            row->waiters.push_back(r.worker);
+        auto worker = std::find_if(
+            workers.begin(), workers.end(), [&](const WorkerContention& w) { return w.worker == r.worker; });
+        if (worker == workers.end())
+            worker = workers.insert(workers.end(), WorkerContention { r.worker, 0, 0, 0, 0 });
+        worker->waits += r.stats.waits;
+        worker->waitNs += r.stats.totalNs;
+    }
+    std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
+        if (a.stats.totalNs != b.stats.totalNs)
+            return a.stats.totalNs > b.stats.totalNs;
+        return a.object < b.object;
+    });
+    c.workers = std::move(workers);
+    return c;
+}
+
+} // namespace ipccore

@@ -1,0 +1,115 @@
+// Waits measured by real workers: every wait that ends is counted in the worker's slot, per object and per kind, and
+// the run report's `contention` adds them up. Checked against what the workers measure apart (each one's blocked
+// time), and against what the scenario makes certain: in bounded-buffer-3x2 the producers outrun the consumers, so
+// they wait for empty slots; in counter-race-locked the four processes wait for the counter's lock.
+#include "test_support.h"
+
+#include "ipccore/runner.h"
+#include "ipccore/scenario.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace ipccore;
+
+class TestWaits : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_runtime;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        qputenv("XDG_RUNTIME_DIR", m_runtime.path().toLocal8Bit());
+    }
+
+    void cleanupTestCase() { QCOMPARE(ipctest::leftoversOfThisProcess(), QStringList()); }
+
+    // `ipclab-cli run bounded-buffer-3x2 --json` has contention per object with percentiles in order, and per worker
+    // the sum of its waits equals its blocked time (counted apart in the slot) within 1 %.
+    void cliReportsContentionPerObjectAndWorker()
+    {
+        QTemporaryDir dir;
+        const QString json = dir.filePath("r.json");
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "run", "bounded-buffer-3x2", "--duration", "3", "--json", json });
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QString text = QString::fromLocal8Bit(cli.readAllStandardOutput());
+        QVERIFY2(text.contains("Waits per object"), qPrintable(text));
+        QFile file(json);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject contention = QJsonDocument::fromJson(file.readAll()).object()["contention"].toObject();
+        const QJsonArray objects = contention["objects"].toArray();
+        QVERIFY2(!objects.isEmpty(), "no waits at all in a bounded buffer");
+        double objectsTotal = 0;
+        bool producersWaitForRoom = false;
+        for (const QJsonValue& value : objects) {
+            const QJsonObject o = value.toObject();
+            QCOMPARE(o["object"].toString(), QString("buffer"));
+            QVERIFY(o["waits"].toInteger() > 0);
+            const double p50 = o["p50_us"].toDouble(), p90 = o["p90_us"].toDouble(), p99 = o["p99_us"].toDouble();
+            const double max = o["max_us"].toDouble(), mean = o["mean_us"].toDouble();
+            QVERIFY2(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max, qPrintable(QJsonDocument(o).toJson()));
+            QVERIFY(mean > 0 && mean <= max);
+            qint64 inBuckets = 0;
+            for (const QJsonValue& bucket : o["histogram"].toArray())
+                inBuckets += bucket.toObject()["waits"].toInteger();
+            QCOMPARE(inBuckets, o["waits"].toInteger());
+            objectsTotal += o["total_s"].toDouble();
+            if (o["kind"].toString() == "room" && o["waiters"].toArray().contains(QJsonValue("producer-1")))
+                producersWaitForRoom = true;
+        }
+        QVERIFY(objects.at(0).toObject()["most_contended"].toBool());
+        QVERIFY2(producersWaitForRoom, "producer-1 never waited for an empty slot");
+        double workersTotal = 0;
+        const QJsonArray workers = contention["workers"].toArray();
+        QCOMPARE(workers.size(), 5);
+        for (const QJsonValue& value : workers) {
+            const QJsonObject w = value.toObject();
+            const double wait = w["wait_s"].toDouble(), blocked = w["blocked_s"].toDouble();
+            QVERIFY2(std::abs(wait - blocked) <= 0.01 * blocked + 1e-6,
+                qPrintable(QString("%1 waited %2 s, blocked %3 s").arg(w["worker"].toString()).arg(wait).arg(blocked)));
+            QCOMPARE(w["untracked_waits"].toInteger(), 0);
+            workersTotal += wait;
+        }
+        QVERIFY(std::abs(objectsTotal - workersTotal) <= 1e-6 * std::max(1.0, workersTotal));
+        QVERIFY(workersTotal > 0.5); // three producers blocked most of 3 s
+    }
+
+    // Programs: the waits of acquire steps land on the object the step names, as a lock's waits.
+    void programWaitsLandOnTheirObject()
+    {
+        auto scenario = resolveScenario("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().contention.any(), 30000);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        QVERIFY(r.contention.any());
+        std::uint64_t waits = 0;
+        for (const ObjectContention& o : r.contention.objects) {
+            QCOMPARE(o.object, std::string("counter"));
+            waits += o.stats.waits;
+        }
+        std::uint64_t byWorkers = 0;
+        for (const WorkerContention& w : r.contention.workers) {
+            byWorkers += w.waits;
+            QVERIFY(w.waitNs <= w.blockedNs + w.blockedNs / 100 + 1000);
+        }
+        QCOMPARE(waits, byWorkers);
+        QVERIFY(r.contention.objects[0].waiters.size() >= 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWaits)
+#include "tst_waits.moc"
