@@ -4,6 +4,7 @@
 // each process's tasks in the table, with both queues whole in the objects panel; manager-dict shows its books in
 // requests (exact at stop), the server's d['count'] against its clients' sets, and each step's mean time in the
 // Programs tab, a round trip far above a shared-memory read; nothing of the runs is left behind.
+#include "model/contention_model.h"
 #include "model/process_table_model.h"
 #include "model/program_steps_model.h"
 #include "model/run_session.h"
@@ -165,6 +166,37 @@ private slots:
         QVERIFY(!ledger.isAlarmed(QStringLiteral("counter.lostUpdates")));
         QCOMPARE(figureValue(ledger, QStringLiteral("counter.increments")),
             figureValue(ledger, QStringLiteral("counter.cellSum")));
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
+    // The Waits tab: live, the counter's lock is the object waited on, by the four adders, with its percentiles in
+    // order; after Stop it holds the report's final figures.
+    void lockedCounterShowsItsWaits()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("counter-race-locked")), QString());
+        QVERIFY(live.start());
+        ContentionModel* waits = window->contentionModel();
+        QTRY_VERIFY_WITH_TIMEOUT(waits->rowCount() > 0, 30000);
+        auto* tabs = window->findChild<QTabWidget*>(QStringLiteral("processTabs"));
+        QVERIFY(tabs);
+        auto* table = window->findChild<QTableView*>(QStringLiteral("waitsTable"));
+        QVERIFY(table);
+        tabs->setCurrentWidget(table->parentWidget());
+        QTest::qWait(1000);
+        const auto text = [waits](int column) { return waits->index(0, column).data().toString(); };
+        QCOMPARE(text(ContentionModel::ObjectColumn), QStringLiteral("★ counter"));
+        QCOMPARE(text(ContentionModel::ForColumn), QStringLiteral("the lock"));
+        QVERIFY(waits->index(0, 0).data(ContentionModel::MostContendedRole).toBool());
+        QVERIFY2(text(ContentionModel::WhoColumn).contains(QStringLiteral("adder-")),
+            qPrintable(text(ContentionModel::WhoColumn)));
+        QVERIFY(!text(ContentionModel::P99Column).isEmpty());
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/waits.png"));
+        const qulonglong liveTotal = waits->index(0, 0).data(ContentionModel::TotalNsRole).toULongLong();
+        QVERIFY(live.stop());
+        QVERIFY(waits->index(0, 0).data(ContentionModel::TotalNsRole).toULongLong() >= liveTotal);
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 

@@ -111,6 +111,7 @@ void RunController::stop()
     summary.integrity = report.integrity;
     summary.workers = report.workers;
     summary.stopEvents = report.stopEvents;
+    summary.contention = report.contention;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);
     m_runner.reset();

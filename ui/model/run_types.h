@@ -33,6 +33,8 @@ struct RunSummary {
     std::vector<ipccore::WorkerSummary> workers;
     // Events the stop itself raised (after the last live snapshot), for the window's log.
     std::vector<ipccore::RunEvent> stopEvents;
+    // Every wait of the run, counted to the end (the Report's contention).
+    ipccore::Contention contention;
 };
 
 enum class RunState { Idle, Starting, Running, Stopping };

@@ -1,6 +1,7 @@
 #include "widgets/main_window.h"
 
 #include "model/bench_runner.h"
+#include "model/contention_model.h"
 #include "model/process_table_model.h"
 #include "model/program_steps_model.h"
 #include "model/run_session.h"
@@ -97,6 +98,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_session(new RunSession(this))
     , m_processModel(new ProcessTableModel(this))
     , m_stepsModel(new ProgramStepsModel(this))
+    , m_contentionModel(new ContentionModel(this))
     , m_bench(new BenchRunner(this))
 {
     setWindowTitle(tr("IPC Lab"));
@@ -172,6 +174,7 @@ MainWindow::MainWindow(QWidget* parent)
         renderNow();
         m_processModel->applyFinalCounts(summary.workers);
         m_stepsModel->applyFinalCounts(summary.workers);
+        m_contentionModel->setContention(summary.contention);
         // The final books: a shared array's lost updates and a semaphore's balance are judged once all have exited.
         // The message totals are the final ones too, counted with the objects' rows (a queue's priorities add up to
         // what it received), not the last live sample's.
@@ -322,6 +325,10 @@ QWidget* MainWindow::buildLiveView()
         tr("Every step of every program: how often it was done, its mean time (a request's round trip through the "
            "server beside a shared-memory read or write) and its share of the process's time"));
     m_processTabs->setTabVisible(1, false);
+    m_processTabs->addTab(buildWaitsView(), tr("Waits per object"));
+    m_processTabs->setTabToolTip(2,
+        tr("Every wait that has ended, per object and what was waited for: how many, their total, mean, p50, p90, "
+           "p99 and longest, and who waited. The most waited-on object is starred"));
 
     vertical->addWidget(horizontal);
     vertical->addWidget(m_processTabs);
@@ -353,6 +360,31 @@ QWidget* MainWindow::buildStepsView()
     m_stepsView->setColumnWidth(ProgramStepsModel::MeanColumn, width(tr("Mean time")));
     m_stepsView->setColumnWidth(ProgramStepsModel::ShareColumn, width(tr("Share of its time")));
     layout->addWidget(m_stepsView);
+    return page;
+}
+
+QWidget* MainWindow::buildWaitsView()
+{
+    auto* page = new QWidget(m_processTabs);
+    auto* layout = new QVBoxLayout(page);
+    layout->setContentsMargins(4, 4, 4, 4);
+    m_waitsView = new QTableView(page);
+    m_waitsView->setObjectName(QStringLiteral("waitsTable"));
+    m_waitsView->setModel(m_contentionModel);
+    m_waitsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_waitsView->verticalHeader()->hide();
+    m_waitsView->verticalHeader()->setDefaultSectionSize(m_waitsView->fontMetrics().height() + 8);
+    m_waitsView->horizontalHeader()->setStretchLastSection(true);
+    m_waitsView->setWordWrap(false);
+    const QFontMetrics fm = m_waitsView->fontMetrics();
+    const auto width = [&fm](const QString& text) { return fm.horizontalAdvance(text) + 24; };
+    m_waitsView->setColumnWidth(ContentionModel::ObjectColumn, width(QStringLiteral("★ replies-12")));
+    m_waitsView->setColumnWidth(ContentionModel::ForColumn, width(tr("Waiting for")));
+    m_waitsView->setColumnWidth(ContentionModel::WaitsColumn, width(QStringLiteral("88,888,888")));
+    for (const int column : { ContentionModel::TotalColumn, ContentionModel::MeanColumn, ContentionModel::P50Column,
+             ContentionModel::P90Column, ContentionModel::P99Column, ContentionModel::MaxColumn })
+        m_waitsView->setColumnWidth(column, width(QStringLiteral("888.8 ms")));
+    layout->addWidget(m_waitsView);
     return page;
 }
 
@@ -506,6 +538,7 @@ void MainWindow::startRun()
     showStepsOf(m_document->scenario());
     m_charts->reset();
     m_ledger->clear();
+    m_contentionModel->clear();
     m_events->clear();
     m_rendered.reset();
     m_tabs->setCurrentIndex(0);
@@ -603,6 +636,7 @@ void MainWindow::renderViews()
     m_rendered = snapshot;
     m_processModel->apply(*snapshot);
     m_stepsModel->apply(*snapshot);
+    m_contentionModel->setContention(snapshot->contention);
     if (m_session->isActive())
         m_objectView->setObjects(snapshot->objects, true);
     m_ledger->setLedger(snapshot->ledger);

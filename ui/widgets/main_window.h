@@ -30,6 +30,7 @@ class ObjectView;
 class ProcessPanel;
 class ProcessTableModel;
 class ProgramStepsModel;
+class ContentionModel;
 class RaceView;
 class RunSession;
 class ScenarioCatalogModel;
@@ -63,6 +64,7 @@ public:
     ProcessTableModel* processModel() const { return m_processModel; }
     ProcessPanel* processPanel() const { return m_processPanel; }
     ProgramStepsModel* stepsModel() const { return m_stepsModel; }
+    ContentionModel* contentionModel() const { return m_contentionModel; }
     QTableView* stepsView() const { return m_stepsView; }
     // Under the live view: the processes (0) and, when the experiment has programs, their steps (1).
     QTabWidget* processTabs() const { return m_processTabs; }
@@ -93,6 +95,7 @@ private:
     void buildToolbar();
     QWidget* buildLiveView();
     QWidget* buildStepsView();
+    QWidget* buildWaitsView();
     // The steps tab shows only for an experiment with programs, its columns fitted to their steps.
     void showStepsOf(const ipccore::Scenario& scenario);
     void showError(const QString& message);
@@ -122,6 +125,7 @@ private:
     RunSession* m_session;
     ProcessTableModel* m_processModel;
     ProgramStepsModel* m_stepsModel;
+    ContentionModel* m_contentionModel;
     BenchRunner* m_bench;
     std::vector<ipccore::WorkerSpec> m_addedPrograms; // in this run, by "+ Program"
 
@@ -140,6 +144,7 @@ private:
     ProcessPanel* m_processPanel = nullptr;
     QTabWidget* m_processTabs = nullptr;
     QTableView* m_stepsView = nullptr;
+    QTableView* m_waitsView = nullptr;
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;
     QPlainTextEdit* m_events = nullptr;
