@@ -31,6 +31,7 @@ void onInterrupt(int)
 constexpr int ExitOk = 0;
 constexpr int ExitIntegrity = 1;
 constexpr int ExitBadInput = 2;
+constexpr int ExitDeadlock = 3; // a run that ended in a deadlock (the report names the cycle)
 
 namespace limits = ScenarioLimits;
 
@@ -49,7 +50,7 @@ const std::string Usage = "Usage:\n"
                           "A run has at most "
     + std::to_string(limits::MaxWorkers) + " workers and " + std::to_string(limits::MaxObjects)
     + " objects ('ipclab-cli run --help' lists every limit).\n"
-      "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input.\n";
+      "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input, 3 deadlock.\n";
 
 const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
                              "                      [--json FILE] [--csv FILE]\n"
@@ -84,7 +85,10 @@ const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--dura
     + std::to_string(limits::MinMessageSize) + ".." + std::to_string(limits::MaxStreamMessageSize)
     + "\n"
       "\n"
-      "Exit status: 0 integrity exact, 1 integrity failed, 2 bad input.\n";
+      "A run whose processes deadlock (a cycle of waits none can leave) ends within a second of it, with\n"
+      "'deadlock' and the cycle in the report.\n"
+      "\n"
+      "Exit status: 0 integrity exact, 1 integrity failed, 2 bad input, 3 deadlock.\n";
 
 const char* ShowUsage = "Usage: ipclab-cli show <scenario|file.json>\n"
                         "\n"
@@ -350,7 +354,7 @@ int run(int argc, char** argv)
             std::fflush(stdout);
             nextProgress = now + 250'000'000;
         }
-        if (now >= end || (*runner)->allWorkersExited())
+        if (now >= end || (*runner)->allWorkersExited() || (*runner)->deadlocked())
             break;
         if (next + period < now)
             next = now; // fell behind (machine busy): do not try to catch up
@@ -375,6 +379,8 @@ int run(int argc, char** argv)
         std::printf("Time series written to %s\n", csvPath->c_str());
     if (!written)
         return ExitBadInput; // the report the user asked for is missing: not a success
+    if (report.deadlock.kind == WaitForVerdict::Kind::Deadlock)
+        return ExitDeadlock;
     return report.integrity.exact ? ExitOk : ExitIntegrity;
 }
 

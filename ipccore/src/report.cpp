@@ -362,7 +362,13 @@ std::string reportToText(const Report& r)
         for (const RunEvent& e : r.events)
             out << "  " << fmt("%7.2f s  ", e.t) << e.text << "\n";
     }
-    out << "\nIntegrity: " << (r.integrity.exact ? "exact" : "NOT exact");
+    if (r.deadlock.kind == WaitForVerdict::Kind::Deadlock)
+        out << "\nDeadlock: " << r.deadlock.text << "\n";
+    const bool deadlocked = r.deadlock.kind == WaitForVerdict::Kind::Deadlock;
+    out << "\nIntegrity: " << (deadlocked ? "DEADLOCK" : r.integrity.exact ? "exact" : "NOT exact");
+    if (deadlocked)
+        out << (r.integrity.exact ? " (the books balance, but the processes could not go on: see Deadlock)"
+                                  : " (and the books do not balance)");
     // "exact" is about the books, not about the program: a race that loses updates is counted exactly.
     if (r.integrity.lostUpdates > 0)
         out << " (the books balance: " << r.integrity.lostUpdates
@@ -492,6 +498,14 @@ std::string reportToJson(const Report& r)
             { { "worker", w.worker }, { "waits", w.waits }, { "wait_s", double(w.waitNs) / 1e9 },
                 { "blocked_s", double(w.blockedNs) / 1e9 }, { "untracked_waits", w.untracked } });
     j["contention"] = contention;
+    if (r.deadlock.kind == WaitForVerdict::Kind::Deadlock)
+        j["deadlock"] = { { "cycle", r.deadlock.members }, { "text", r.deadlock.text } };
+    else
+        j["deadlock"] = nullptr;
+    // The run's verdict in one word: the books (integrity.exact) can balance in a run that deadlocked.
+    j["result"] = r.deadlock.kind == WaitForVerdict::Kind::Deadlock ? "deadlock"
+        : r.integrity.exact                                         ? "exact"
+                                                                    : "not exact";
     j["events"] = json::array();
     for (const RunEvent& e : r.events)
         j["events"].push_back({ { "t", e.t }, { "text", e.text } });

@@ -128,6 +128,45 @@ std::string waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, Worker
     return step.object;
 }
 
+// A wait that has lasted this long, with no timeout, counts as stuck for the wait-for verdict: longer than any step
+// of a bundled scenario waits when it is not stuck, short enough to name a deadlock within a second.
+constexpr double StuckSeconds = 0.5;
+
+bool contains(const std::vector<std::string>& list, const std::string& item)
+{
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// The objects a worker could post to without holding them first, whatever it holds (wait_for.h): a producer's or a
+// consumer's object, what a program puts into or takes from, and a semaphore it releases without acquiring it.
+std::vector<std::string> postsOf(const WorkerSpec& spec)
+{
+    std::vector<std::string> posts;
+    auto add = [&](const std::string& name) {
+        if (!name.empty() && !contains(posts, name))
+            posts.push_back(name);
+    };
+    if (spec.role != Role::Program) {
+        add(spec.object);
+        return posts;
+    }
+    for (const ProgramStep& step : spec.program) {
+        if (step.op == StepOp::Acquire || step.op == StepOp::Read || step.op == StepOp::Write
+            || step.op == StepOp::Work)
+            continue;
+        if (step.op == StepOp::Release) {
+            const bool paired = std::any_of(spec.program.begin(), spec.program.end(),
+                [&](const ProgramStep& a) { return a.op == StepOp::Acquire && a.object == step.object; });
+            if (!paired)
+                add(step.object);
+            continue;
+        }
+        add(step.object);
+        add(step.results);
+    }
+    return posts;
+}
+
 WaitKind waitKindOf(WorkerState state)
 {
     return state == WorkerState::BlockedFull ? WaitKind::Room
@@ -174,6 +213,7 @@ struct Runner::Impl {
         // Its slot's wait sites as named so far (WorkerSlot::WaitSite), with the key each was named for: the object
         // and the sentence are made once per site, not at every sample.
         std::vector<std::pair<std::uint32_t, WaitRecord>> waitSites;
+        std::vector<std::string> posts; // objects it could post to without holding them (wait_for.h), found at spawn
     };
 
     struct ObjectRuntime {
@@ -217,6 +257,10 @@ struct Runner::Impl {
     std::vector<RunEvent> allEvents;
     std::ofstream csv;
     bool stopped = false;
+    // The wait-for verdict: a deadlock is kept from the sample that first saw it (the run is over in all but name);
+    // a stall is said once for each set of stuck processes.
+    WaitForVerdict deadlock;
+    std::vector<std::string> stallSaid;
     Report finalReport;
     std::thread::id owner = std::this_thread::get_id();
 
@@ -295,6 +339,7 @@ struct Runner::Impl {
                 w.objectText += (w.objectText.empty() ? "" : ", ") + name;
         } else
             w.object = objectIndex(spec.object);
+        w.posts = postsOf(spec);
         w.slot = nextSlot++;
         const ObjectRuntime& obj = objects[w.object];
 
@@ -1534,9 +1579,57 @@ struct Runner::Impl {
                 csv << "," << w.msgsPerS;
             csv << "\n";
         }
+        if (!stopped)
+            judgeStuckWaits(snap);
+        snap.deadlock = deadlock;
         snap.events = std::move(pending);
         pending.clear();
         return snap;
+    }
+
+    // Processes in a wait that no one free to run can end (wait_for.h): a deadlock (a cycle) is an error, kept for
+    // the report; a stall is a warning, said once per set of processes.
+    void judgeStuckWaits(const Snapshot& snap)
+    {
+        if (deadlock.kind == WaitForVerdict::Kind::Deadlock)
+            return;
+        std::vector<WaitForProcess> facts;
+        bool anyStuck = false;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            const WorkerStatus& s = snap.workers[i];
+            WaitForProcess p;
+            p.name = w.spec.name;
+            p.free = w.alive && s.state != WorkerState::Paused;
+            p.notFree = !w.alive ? (s.state == WorkerState::Finished ? "finished" : "dead") : "paused";
+            p.posts = w.posts;
+            const std::uint32_t held = board->slot(w.slot).heldSteps.load(std::memory_order_acquire);
+            for (std::size_t a = 0; a < w.spec.program.size() && a < 32; ++a) {
+                if ((held & (std::uint32_t(1) << a)) && !contains(p.holds, w.spec.program[a].object))
+                    p.holds.push_back(w.spec.program[a].object);
+            }
+            // Stuck: blocked for StuckSeconds in a wait with no timeout. A shm-ring's or shm-value's own lock is
+            // left out: a dead holder's is repaired by the runner, and its holder is not a program's to name.
+            const bool timed = w.spec.role == Role::Program && s.stepIndex < w.spec.program.size()
+                && w.spec.program[s.stepIndex].timeoutMs.has_value();
+            const bool innerLock = w.spec.role != Role::Program && s.state == WorkerState::WaitingLock;
+            if (w.alive && isBlocked(s.state) && !timed && !innerLock && s.stateSeconds >= StuckSeconds) {
+                p.waitsFor = waitObjectOf(w.spec, s.stepIndex, s.state);
+                p.stuck = !p.waitsFor.empty();
+                anyStuck = anyStuck || p.stuck;
+            }
+            facts.push_back(std::move(p));
+        }
+        if (!anyStuck)
+            return;
+        WaitForVerdict verdict = judgeWaits(facts);
+        if (verdict.kind == WaitForVerdict::Kind::Deadlock) {
+            event(RunEvent::Kind::Error, "Deadlock: " + verdict.text);
+            deadlock = std::move(verdict);
+        } else if (verdict.kind == WaitForVerdict::Kind::Stall && verdict.members != stallSaid) {
+            event(RunEvent::Kind::Warning, "Stalled: " + verdict.text);
+            stallSaid = verdict.members;
+        }
     }
 
     Report stop()
@@ -1563,6 +1656,7 @@ struct Runner::Impl {
         r.scenario = scenario.name;
         r.durationS = secondsSinceStart(now);
         r.contention = last.contention;
+        r.deadlock = deadlock;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = last.workers[i];
@@ -1768,6 +1862,11 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
 Snapshot Runner::sample()
 {
     return m_impl->sample();
+}
+
+bool Runner::deadlocked() const
+{
+    return m_impl->deadlock.kind == WaitForVerdict::Kind::Deadlock;
 }
 
 bool Runner::allWorkersExited() const

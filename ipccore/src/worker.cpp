@@ -667,8 +667,12 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         stepStart = now;
     };
     std::vector<std::size_t> held; // acquire steps whose release has not run yet in this pass
-    // After a release: the slot says HasLock while any array lock is still held.
+    // After a release: the slot says HasLock while any array lock is still held, and heldSteps which permits.
     auto updateLockPhase = [&] {
+        std::uint32_t bits = 0;
+        for (const std::size_t a : held)
+            bits |= std::uint32_t(1) << a;
+        slot.heldSteps.store(bits, std::memory_order_release);
         const bool locked
             = std::any_of(held.begin(), held.end(), [&](std::size_t a) { return stepTarget[a]->isLock(); });
         hooks.setPhase(locked ? RingPhase::HasLock : 0);
@@ -967,6 +971,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     break;
                 }
                 held.push_back(i);
+                slot.heldSteps.store(
+                    slot.heldSteps.load(std::memory_order_relaxed) | std::uint32_t(1) << i, std::memory_order_release);
                 if (stepTarget[i]->isLock())
                     hooks.setPhase(RingPhase::HasLock); // before `holding` drops: a kill between is still seen
                 finish(i);

@@ -83,6 +83,82 @@ private slots:
         QVERIFY(workersTotal > 0.5); // three producers blocked most of 3 s
     }
 
+    // The deadlocks the lab bundles are named as such, with their cycle, within a second of forming (they form in
+    // the first round, so the event comes at about half a second); the ordered philosophers never deadlock.
+    void deadlocksAreNamed_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<QStringList>("cycle");
+        QTest::newRow("lock-order-inversion") << "lock-order-inversion" << QStringList { "left", "right" };
+        QTest::newRow("dining-philosophers")
+            << "dining-philosophers"
+            << QStringList { "philosopher-1", "philosopher-2", "philosopher-3", "philosopher-4", "philosopher-5" };
+        QTest::newRow("dining-philosophers-ordered") << "dining-philosophers-ordered" << QStringList {};
+    }
+    void deadlocksAreNamed()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(QStringList, cycle);
+        QTemporaryDir dir;
+        const QString json = dir.filePath("r.json");
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "run", scenario, "--duration", "4", "--json", json });
+        QVERIFY(cli.waitForFinished(60000));
+        const QString text = QString::fromLocal8Bit(cli.readAllStandardOutput());
+        QFile file(json);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(file.readAll()).object();
+        if (cycle.isEmpty()) {
+            QCOMPARE(cli.exitCode(), 0);
+            QCOMPARE(report["result"].toString(), QString("exact"));
+            QVERIFY(report["deadlock"].isNull());
+            QVERIFY2(!text.contains("Deadlock"), qPrintable(text));
+            QVERIFY(report["duration_s"].toDouble() > 3.5); // it ran its time
+            return;
+        }
+        QCOMPARE(cli.exitCode(), 3);
+        QCOMPARE(report["result"].toString(), QString("deadlock"));
+        QStringList members;
+        for (const QJsonValue& m : report["deadlock"].toObject()["cycle"].toArray())
+            members << m.toString();
+        members.sort();
+        QCOMPARE(members, cycle);
+        QVERIFY2(text.contains("Integrity: DEADLOCK"), qPrintable(text));
+        // Named at once: the run ended well before its 4 s, and the event says when.
+        QVERIFY2(report["duration_s"].toDouble() < 3.0, qPrintable(text));
+        bool named = false;
+        for (const QJsonValue& e : report["events"].toArray()) {
+            const QJsonObject event = e.toObject();
+            if (event["text"].toString().startsWith("Deadlock: ")) {
+                named = true;
+                QVERIFY2(event["t"].toDouble() < 2.0, qPrintable(event["text"].toString()));
+                QVERIFY2(event["text"].toString().contains(" holds "), qPrintable(event["text"].toString()));
+            }
+        }
+        QVERIFY(named);
+    }
+
+    // A producer whose queue nobody reads is stalled, not deadlocked: a warning that says who could end it, and
+    // the run goes on to its end with exit 0.
+    void producerAloneIsAStall()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("alone.json");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({ "name": "producer-alone", "title": "t", "description": "d", "duration_s": 2, "sample_hz": 50,
+            "objects": [ { "name": "queue", "transport": "mq", "capacity": 4, "message_size": 64 } ],
+            "workers": [ { "name": "producer-1", "role": "producer", "object": "queue" } ] })");
+        file.close();
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "run", path });
+        QVERIFY(cli.waitForFinished(60000));
+        const QString text = QString::fromLocal8Bit(cli.readAllStandardOutput());
+        QCOMPARE(cli.exitCode(), 0);
+        QVERIFY2(text.contains("Stalled: producer-1 waits for queue: no other process"), qPrintable(text));
+        QVERIFY2(!text.contains("Deadlock"), qPrintable(text));
+    }
+
     // Programs: the waits of acquire steps land on the object the step names, as a lock's waits.
     void programWaitsLandOnTheirObject()
     {

@@ -19,6 +19,7 @@
 #include "ipccore/scenario.h"
 #include "ipccore/semaphore_value.h"
 #include "ipccore/telemetry.h"
+#include "ipccore/wait_for.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -125,6 +126,7 @@ struct Snapshot {
     Ledger ledger; // total over all objects, live (left = current depth)
     std::vector<Ledger> objectLedgers; // same order as objects
     Contention contention; // every wait that has ended, per object and per worker
+    WaitForVerdict deadlock; // a deadlock once one has been seen (kind None until then)
     double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
     std::vector<RunEvent> events; // new since the previous sample
 };
@@ -172,6 +174,7 @@ struct Report {
     std::vector<ObjectSummary> objects;
     Ledger integrity; // totals
     Contention contention; // every wait of the run, per object and per worker
+    WaitForVerdict deadlock; // the deadlock the run ended in, if any (kind None otherwise)
     std::vector<RunEvent> events;
     std::vector<RunEvent> stopEvents; // those of `events` the stop itself raised, which no live snapshot carried
     std::vector<std::string> deadWorkers; // which killed worker took what, e.g. "consumer-1 (killed by SIGKILL): ..."
@@ -190,6 +193,8 @@ public:
     Snapshot sample();
     // True when every worker has exited (count-limited scenarios end by themselves).
     bool allWorkersExited() const;
+    // True once a sample has found a deadlock: processes in a cycle of waits that none of them can leave.
+    bool deadlocked() const;
     // Effective sampling rate.
     double sampleHz() const;
 

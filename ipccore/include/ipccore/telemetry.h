@@ -164,6 +164,9 @@ struct alignas(64) WorkerSlot {
     }
     WaitSite waitSites[WaitSites];
     std::atomic<std::uint64_t> waitsUntracked;
+    // Programs: the acquire steps whose permit it holds now, one bit per step index (a philosopher's fork), so the
+    // runner can name who holds what a blocked process waits for.
+    std::atomic<std::uint32_t> heldSteps;
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
