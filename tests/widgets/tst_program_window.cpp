@@ -200,6 +200,27 @@ private slots:
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
+    // Dining philosophers deadlock in their first round: the banner names the cycle, and Stop still ends the run.
+    void deadlockIsBannered()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("dining-philosophers")), QString());
+        auto* banner = window->findChild<QLabel*>(QStringLiteral("deadlockBanner"));
+        QVERIFY(banner);
+        QVERIFY(banner->isHidden());
+        QVERIFY(live.start());
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        QVERIFY2(banner->text().contains(QStringLiteral("philosopher-1 holds fork-1 and waits for fork-2")),
+            qPrintable(banner->text()));
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+        // The next run starts without it.
+        QVERIFY(live.start());
+        QVERIFY(banner->isHidden());
+        QVERIFY(live.stop());
+    }
+
     void poolMapShowsItsBooksInTasks()
     {
         LiveWindow live;

@@ -125,6 +125,14 @@ MainWindow::MainWindow(QWidget* parent)
         [this](const QString& link) { setDescriptionExpanded(link == QLatin1String("more")); });
     layout->addWidget(m_title);
     layout->addWidget(m_description);
+    // A deadlock is the one finding that must not be missed: named in full above the live views until the next run.
+    m_deadlockBanner = new QLabel(central);
+    m_deadlockBanner->setObjectName(QStringLiteral("deadlockBanner"));
+    m_deadlockBanner->setWordWrap(true);
+    m_deadlockBanner->setStyleSheet(
+        QStringLiteral("background: #c62828; color: white; padding: 6px; border-radius: 3px; font-weight: bold;"));
+    m_deadlockBanner->hide();
+    layout->addWidget(m_deadlockBanner);
 
     m_tabs = new QTabWidget(central);
     m_tabs->addTab(buildLiveView(), tr("Live"));
@@ -539,6 +547,7 @@ void MainWindow::startRun()
     m_charts->reset();
     m_ledger->clear();
     m_contentionModel->clear();
+    m_deadlockBanner->hide();
     m_events->clear();
     m_rendered.reset();
     m_tabs->setCurrentIndex(0);
@@ -637,6 +646,13 @@ void MainWindow::renderViews()
     m_processModel->apply(*snapshot);
     m_stepsModel->apply(*snapshot);
     m_contentionModel->setContention(snapshot->contention);
+    if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
+        m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
+                                     "ever. Stop ends it (a stop always works).")
+                                      .arg(QString::fromStdString(snapshot->deadlock.text)
+                                               .remove(QStringLiteral(". None of them can go on: a deadlock"))));
+        m_deadlockBanner->show();
+    }
     if (m_session->isActive())
         m_objectView->setObjects(snapshot->objects, true);
     m_ledger->setLedger(snapshot->ledger);

@@ -135,6 +135,7 @@ private:
     QAction* m_saveAction = nullptr;
     QLabel* m_title = nullptr;
     QLabel* m_description = nullptr;
+    QLabel* m_deadlockBanner = nullptr;
     QTabWidget* m_tabs = nullptr;
     QGroupBox* m_objectsBox = nullptr;
     ObjectView* m_objectView = nullptr;
