@@ -73,6 +73,11 @@ WaitForVerdict judgeWaits(const std::vector<WaitForProcess>& processes)
         mark[i] = 2;
         return false;
     };
+    // A process that waits for what it holds itself (a second acquire of its own lock) is a cycle of one.
+    for (std::size_t i = 0; i < processes.size() && cycle.empty(); ++i) {
+        if (inSet[i] && contains(processes[i].holds, processes[i].waitsFor))
+            cycle.push_back(i);
+    }
     for (std::size_t i = 0; i < processes.size() && cycle.empty(); ++i) {
         if (inSet[i] && mark[i] == 0)
             visit(i);
@@ -88,8 +93,11 @@ WaitForVerdict judgeWaits(const std::vector<WaitForProcess>& processes)
             if (!p.holds.empty())
                 part += " holds " + joined(p.holds) + " and";
             part += " waits for " + p.waitsFor;
-            part += contains(next.holds, p.waitsFor) ? " (held by " + next.name + ")"
-                                                     : " (which only " + next.name + " could post)";
+            if (cycle.size() == 1)
+                part += " (held by itself: only it could give it back)";
+            else
+                part += contains(next.holds, p.waitsFor) ? " (held by " + next.name + ")"
+                                                         : " (which only " + next.name + " could end)";
             verdict.text += (n == 0 ? "" : "; ") + part;
         }
         verdict.text += ". None of them can go on: a deadlock";

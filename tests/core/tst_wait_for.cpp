@@ -70,7 +70,11 @@ private slots:
         QTest::newRow("mutex before full")
             << QStringList { "consumer: holds mutex; waits full; posts empty", "producer: waits mutex; posts full" }
             << deadlock << QStringList { "consumer", "producer" }
-            << "consumer holds mutex and waits for full (which only producer could post)";
+            << "consumer holds mutex and waits for full (which only producer could end)";
+        // Acquiring a lock it already holds: only it could give it back.
+        QTest::newRow("second acquire of its own lock")
+            << QStringList { "greedy: holds lock; waits lock", "other: waits lock" } << deadlock
+            << QStringList { "greedy" } << "greedy holds lock and waits for lock (held by itself";
         // A producer with no consumer left: a stall, naming the one who could have ended it.
         QTest::newRow("producer, dead consumer")
             << QStringList { "producer: waits queue; posts queue", "consumer: posts queue; dead" } << stall
