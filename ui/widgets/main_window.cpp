@@ -347,52 +347,56 @@ QWidget* MainWindow::buildLiveView()
     return live;
 }
 
+namespace {
+
+// A page of the process tabs holding one read-only table of `model`, whole rows selected, no row numbers. `widths`
+// gives columns the width of a sample text.
+QTableView* addTablePage(QTabWidget* tabs, QAbstractItemModel* model, const QString& name,
+    const std::vector<std::pair<int, QString>>& widths, QWidget** page)
+{
+    *page = new QWidget(tabs);
+    auto* layout = new QVBoxLayout(*page);
+    layout->setContentsMargins(4, 4, 4, 4);
+    auto* view = new QTableView(*page);
+    view->setObjectName(name);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->setWordWrap(false);
+    const QFontMetrics fm = view->fontMetrics();
+    for (const auto& [column, sample] : widths)
+        view->setColumnWidth(column, fm.horizontalAdvance(sample) + 24);
+    layout->addWidget(view);
+    return view;
+}
+
+} // namespace
+
 QWidget* MainWindow::buildStepsView()
 {
-    auto* page = new QWidget(m_processTabs);
-    auto* layout = new QVBoxLayout(page);
-    layout->setContentsMargins(4, 4, 4, 4);
-    m_stepsView = new QTableView(page);
-    m_stepsView->setObjectName(QStringLiteral("stepsTable"));
-    m_stepsView->setModel(m_stepsModel);
-    m_stepsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_stepsView->verticalHeader()->hide();
-    m_stepsView->verticalHeader()->setDefaultSectionSize(m_stepsView->fontMetrics().height() + 8);
-    m_stepsView->horizontalHeader()->setStretchLastSection(true);
-    m_stepsView->setWordWrap(false);
-    const QFontMetrics fm = m_stepsView->fontMetrics();
-    const auto width = [&fm](const QString& text) { return fm.horizontalAdvance(text) + 24; };
-    m_stepsView->setColumnWidth(ProgramStepsModel::ProcessColumn, width(QStringLiteral("consumer-12")));
-    m_stepsView->setColumnWidth(ProgramStepsModel::DoneColumn, width(QStringLiteral("88,888,888")));
-    m_stepsView->setColumnWidth(ProgramStepsModel::MissedColumn, width(QStringLiteral("8,888,888")));
-    m_stepsView->setColumnWidth(ProgramStepsModel::MeanColumn, width(tr("Mean time")));
-    m_stepsView->setColumnWidth(ProgramStepsModel::ShareColumn, width(tr("Share of its time")));
-    layout->addWidget(m_stepsView);
+    QWidget* page = nullptr;
+    m_stepsView = addTablePage(m_processTabs, m_stepsModel, QStringLiteral("stepsTable"),
+        { { ProgramStepsModel::ProcessColumn, QStringLiteral("consumer-12") },
+            { ProgramStepsModel::DoneColumn, QStringLiteral("88,888,888") },
+            { ProgramStepsModel::MissedColumn, QStringLiteral("8,888,888") },
+            { ProgramStepsModel::MeanColumn, tr("Mean time") },
+            { ProgramStepsModel::ShareColumn, tr("Share of its time") } },
+        &page);
     return page;
 }
 
 QWidget* MainWindow::buildWaitsView()
 {
-    auto* page = new QWidget(m_processTabs);
-    auto* layout = new QVBoxLayout(page);
-    layout->setContentsMargins(4, 4, 4, 4);
-    m_waitsView = new QTableView(page);
-    m_waitsView->setObjectName(QStringLiteral("waitsTable"));
-    m_waitsView->setModel(m_contentionModel);
-    m_waitsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_waitsView->verticalHeader()->hide();
-    m_waitsView->verticalHeader()->setDefaultSectionSize(m_waitsView->fontMetrics().height() + 8);
-    m_waitsView->horizontalHeader()->setStretchLastSection(true);
-    m_waitsView->setWordWrap(false);
-    const QFontMetrics fm = m_waitsView->fontMetrics();
-    const auto width = [&fm](const QString& text) { return fm.horizontalAdvance(text) + 24; };
-    m_waitsView->setColumnWidth(ContentionModel::ObjectColumn, width(QStringLiteral("★ replies-12")));
-    m_waitsView->setColumnWidth(ContentionModel::ForColumn, width(tr("Waiting for")));
-    m_waitsView->setColumnWidth(ContentionModel::WaitsColumn, width(QStringLiteral("88,888,888")));
+    QWidget* page = nullptr;
+    std::vector<std::pair<int, QString>> widths { { ContentionModel::ObjectColumn, QStringLiteral("★ replies-12") },
+        { ContentionModel::ForColumn, tr("Waiting for") },
+        { ContentionModel::WaitsColumn, QStringLiteral("88,888,888") } };
     for (const int column : { ContentionModel::TotalColumn, ContentionModel::MeanColumn, ContentionModel::P50Column,
              ContentionModel::P90Column, ContentionModel::P99Column, ContentionModel::MaxColumn })
-        m_waitsView->setColumnWidth(column, width(QStringLiteral("888.8 ms")));
-    layout->addWidget(m_waitsView);
+        widths.emplace_back(column, QStringLiteral("888.8 ms"));
+    m_waitsView = addTablePage(m_processTabs, m_contentionModel, QStringLiteral("waitsTable"), widths, &page);
     return page;
 }
 
