@@ -92,10 +92,11 @@ Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<Work
     for (const WaitRecord& r : records) {
         if (r.stats.waits == 0)
             continue;
-        auto row = std::find_if(c.objects.begin(), c.objects.end(),
-            [&](const ObjectContention& o) { return o.object == r.object && o.kind == r.kind; });
+        auto row = std::find_if(c.objects.begin(), c.objects.end(), [&](const ObjectContention& o) {
+            return o.object == r.object && o.kind == r.kind && o.gaveUp == r.gaveUp;
+        });
         if (row == c.objects.end())
-            row = c.objects.insert(c.objects.end(), ObjectContention { r.object, r.kind, r.what, {}, {} });
+            row = c.objects.insert(c.objects.end(), ObjectContention { r.object, r.kind, r.what, r.gaveUp, {}, {} });
         row->stats.merge(r.stats);
         if (std::find(row->waiters.begin(), row->waiters.end(), r.worker) == row->waiters.end())
             row->waiters.push_back(r.worker);

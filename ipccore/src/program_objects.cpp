@@ -56,6 +56,7 @@ Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeo
         if (timeout) {
             const std::uint64_t now = monotonicNs();
             if (now >= deadline) {
+                hooks.gaveUp();
                 hooks.enter(WorkerState::Running); // the wait is over, in vain: it ends here, not at the next step
                 return false;
             }

@@ -90,7 +90,8 @@ std::string contentionText(const Contention& c)
         std::string who;
         for (const std::string& w : o.waiters)
             who += (who.empty() ? "" : ", ") + w;
-        objects.add({ (i == 0 ? "* " : "  ") + o.object, o.what.empty() ? waitKindName(o.kind) : o.what,
+        objects.add({ (i == 0 ? "* " : "  ") + o.object,
+            (o.what.empty() ? std::string(waitKindName(o.kind)) : o.what) + (o.gaveUp ? ", gave up (timed out)" : ""),
             std::to_string(o.stats.waits), fmt("%.3f s", double(o.stats.totalNs) / 1e9),
             ns(std::uint64_t(o.stats.meanNs())), ns(o.stats.percentileNs(0.5)), ns(o.stats.percentileNs(0.9)),
             ns(o.stats.percentileNs(0.99)), ns(o.stats.maxNs), who });
@@ -489,6 +490,7 @@ std::string reportToJson(const Report& r)
         row["object"] = o.object;
         row["kind"] = waitKindName(o.kind);
         row["waiting_for"] = o.what;
+        row["gave_up"] = o.gaveUp;
         row["waiters"] = o.waiters;
         row["most_contended"] = i == 0;
         contention["objects"].push_back(row);

@@ -972,8 +972,9 @@ struct Runner::Impl {
             auto& [named, record] = w.waitSites[i];
             if (named != key) {
                 const std::uint32_t step = (key - 1) >> 8;
-                const auto state = WorkerState((key - 1) & 0xff);
+                const auto state = WorkerState((key - 1) & 0xff & ~WorkerSlot::WaitGaveUp);
                 record = WaitRecord {};
+                record.gaveUp = ((key - 1) & WorkerSlot::WaitGaveUp) != 0;
                 record.worker = w.spec.name;
                 record.object = waitObjectOf(w.spec, step, state);
                 if (record.object.empty())

@@ -57,6 +57,7 @@ public:
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
     // The program step the next waits belong to (0 for a producer or consumer).
     void setStep(std::uint32_t step) { m_step = step; }
+    void gaveUp() override { m_gaveUp = isBlocked(m_state); }
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
     // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
@@ -101,7 +102,8 @@ private:
     // never per message, and a scan of at most WaitSites keys this process keeps for itself.
     void recordWait(std::uint64_t ns)
     {
-        const std::uint32_t key = WorkerSlot::waitSiteKey(m_step, m_state);
+        const std::uint32_t key = WorkerSlot::waitSiteKey(m_step, m_state, m_gaveUp);
+        m_gaveUp = false;
         std::size_t i = 0;
         while (i < m_sitesUsed && m_siteKeys[i] != key)
             ++i;
@@ -143,6 +145,7 @@ private:
     int m_errorErrno = 0;
     WorkerErrorOp m_errorOp = WorkerErrorOp::None;
     std::uint32_t m_step = 0;
+    bool m_gaveUp = false; // the wait now ending timed out
     std::array<std::uint32_t, WorkerSlot::WaitSites> m_siteKeys {};
     std::size_t m_sitesUsed = 0;
 };
@@ -170,8 +173,16 @@ public:
     void insideLock() override { m_inner.insideLock(); }
     void lockTaken() override { m_inner.lockTaken(); }
     void recoverableError(WorkerErrorOp op, int sysErrno) override { m_inner.recoverableError(op, sysErrno); }
-    // True when the wait ended because the step's time ran out, not because the worker is stopping.
-    bool timedOut() { return !m_inner.stopRequested(); }
+    void gaveUp() override { m_inner.gaveUp(); }
+    // True when the wait ended because the step's time ran out, not because the worker is stopping; then the wait
+    // is counted as given up.
+    bool timedOut()
+    {
+        const bool ranOut = !m_inner.stopRequested();
+        if (ranOut)
+            m_inner.gaveUp();
+        return ranOut;
+    }
 
 private:
     SlotHooks& m_inner;

@@ -114,6 +114,15 @@ private slots:
             record("p1", "buffer", WaitKind::Lock, { 50 }), record("c1", "results", WaitKind::Data, { 1'000'000 }),
             record("c2", "results", WaitKind::Data, {}), // no waits: no row, no waiter
         };
+        // The same object and kind, given up: a row of its own.
+        std::vector<WaitRecord> withTimeouts = records;
+        withTimeouts.push_back(record("p2", "buffer", WaitKind::Room, { 100 }));
+        withTimeouts.back().gaveUp = true;
+        QCOMPARE(contentionOf(withTimeouts, {}).objects.size(), std::size_t(4));
+        const Contention split = contentionOf(withTimeouts, {});
+        QCOMPARE(std::count_if(split.objects.begin(), split.objects.end(),
+                     [](const ObjectContention& o) { return o.object == "buffer" && o.gaveUp && o.stats.waits == 1; }),
+            1);
         const Contention c = contentionOf(records, { { "p1", 0, 0, 3050, 0 }, { "p2", 0, 0, 3000, 2 } });
         QCOMPARE(c.objects.size(), std::size_t(3));
         QCOMPARE(c.objects[0].object, std::string("results")); // 1 ms in all, the most

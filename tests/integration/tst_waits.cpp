@@ -159,6 +159,36 @@ private slots:
         QVERIFY2(!text.contains("Deadlock"), qPrintable(text));
     }
 
+    // semaphore-pool's acquires give up after 100 ms: those waits are counted apart, and there are exactly as many
+    // as the semaphore's books count timeouts (posix_ipc's BusyError), each lasting its 100 ms.
+    void waitsThatTimedOutAreCountedApart()
+    {
+        auto scenario = resolveScenario("semaphore-pool");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTest::qWait(1500);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        std::uint64_t timeouts = 0;
+        for (const ObjectSummary& o : r.objects)
+            if (o.name == "pool")
+                timeouts = o.ledger.timeouts;
+        QVERIFY2(timeouts > 0, "no acquire timed out in semaphore-pool");
+        std::uint64_t gaveUp = 0;
+        for (const ObjectContention& o : r.contention.objects) {
+            QCOMPARE(o.object, std::string("pool"));
+            QCOMPARE(o.kind, WaitKind::Permit);
+            if (!o.gaveUp)
+                continue;
+            gaveUp += o.stats.waits;
+            QVERIFY2(o.stats.percentileNs(0.01) >= 90'000'000, "a wait that gave up before its 100 ms");
+        }
+        QCOMPARE(gaveUp, timeouts);
+    }
+
     // Programs: the waits of acquire steps land on the object the step names, as a lock's waits.
     void programWaitsLandOnTheirObject()
     {

@@ -29,7 +29,7 @@ bool sameRows(const std::vector<ipccore::ObjectContention>& a, const std::vector
     if (a.size() != b.size())
         return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i].object != b[i].object || a[i].kind != b[i].kind)
+        if (a[i].object != b[i].object || a[i].kind != b[i].kind || a[i].gaveUp != b[i].gaveUp)
             return false;
     }
     return true;
@@ -77,7 +77,7 @@ QVariant ContentionModel::data(const QModelIndex& index, int role) const
     case ObjectColumn:
         return (most ? QStringLiteral("★ ") : QString()) + QString::fromStdString(row.object);
     case ForColumn:
-        return kindText(row.kind);
+        return row.gaveUp ? tr("%1, gave up").arg(kindText(row.kind)) : kindText(row.kind);
     case WaitsColumn:
         return QLocale().toString(qulonglong(s.waits));
     case TotalColumn:

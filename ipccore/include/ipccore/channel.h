@@ -69,6 +69,9 @@ public:
     // the connections it has and tries again after a growing pause). Called once per failure, which the endpoint
     // keeps rare by backing off, so the worker may publish each one.
     virtual void recoverableError(WorkerErrorOp /*op*/, int /*sysErrno*/) { }
+    // The wait now ending ends in vain: its time ran out (a timed acquire, put or get). Called before the state
+    // leaves the wait, so the wait is counted apart from those that got what they waited for.
+    virtual void gaveUp() { }
 };
 
 class ProducerEndpoint {

@@ -47,6 +47,7 @@ struct WaitRecord {
     std::string object; // the scenario's object name
     WaitKind kind = WaitKind::Data;
     std::string what; // what it waited for, in the object's words: "buffer: empty slots (sem)"
+    bool gaveUp = false; // waits that timed out (a timed acquire, put or get), counted apart
     WaitStats stats;
 };
 
@@ -54,6 +55,7 @@ struct ObjectContention {
     std::string object;
     WaitKind kind = WaitKind::Data;
     std::string what;
+    bool gaveUp = false;
     WaitStats stats;
     std::vector<std::string> waiters; // the workers that waited, in the order first seen
 };
@@ -72,7 +74,8 @@ struct Contention {
     bool any() const { return !objects.empty(); }
 };
 
-// Adds up the records per (object, kind) and per worker. `blockedNs` and `untracked` per worker come with `workers`.
+// Adds up the records per (object, kind, gave up) and per worker. `blockedNs` and `untracked` per worker come with
+// `workers`.
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers);
 
 } // namespace ipccore

@@ -148,8 +148,9 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> priorityOther;
     // Every wait that ended (a spell in BlockedFull, BlockedEmpty or WaitingLock), added up per place: the program
     // step it was in (0 for a producer or consumer) and the state. A site's key is (step << 8 | state) + 1, stored
-    // with release order before its first counts; 0 marks it unused. A wait at a place beyond the WaitSites a slot
-    // has is still in blockedNs, and counted in waitsUntracked, never silently dropped.
+    // with release order before its first counts; 0 marks it unused. Waits that timed out have sites of their own. A
+    // wait at a place beyond the WaitSites a slot has is still in blockedNs, and counted in waitsUntracked, never
+    // silently dropped.
     struct WaitSite {
         std::atomic<std::uint32_t> key;
         std::atomic<std::uint64_t> waits;
@@ -158,9 +159,10 @@ struct alignas(64) WorkerSlot {
         std::atomic<std::uint64_t> histogram[WaitHistogram::Buckets];
     };
     static constexpr std::size_t WaitSites = 8;
-    static constexpr std::uint32_t waitSiteKey(std::uint32_t step, WorkerState state)
+    static constexpr std::uint32_t WaitGaveUp = 0x40; // in a key's state byte: the wait timed out
+    static constexpr std::uint32_t waitSiteKey(std::uint32_t step, WorkerState state, bool gaveUp = false)
     {
-        return (step << 8 | std::uint32_t(state)) + 1;
+        return (step << 8 | std::uint32_t(state) | (gaveUp ? WaitGaveUp : 0)) + 1;
     }
     WaitSite waitSites[WaitSites];
     std::atomic<std::uint64_t> waitsUntracked;
