@@ -215,8 +215,12 @@ private slots:
             qPrintable(banner->text()));
         QVERIFY(live.stop());
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
-        // The next run starts without it.
+        // The next run starts without it (the ordered philosophers, which never deadlock: the same scenario would
+        // deadlock again in its first round, and on a slow machine before start() returns).
+        QCOMPARE(live.open(QStringLiteral("dining-philosophers-ordered")), QString());
         QVERIFY(live.start());
+        QVERIFY(banner->isHidden());
+        QTest::qWait(1500);
         QVERIFY(banner->isHidden());
         QVERIFY(live.stop());
     }
@@ -267,7 +271,8 @@ private slots:
         QVERIFY(table->columnWidth(ProcessTableModel::RoleColumn) > fm.horizontalAdvance(QStringLiteral("consumer")));
         QVERIFY(table->columnWidth(ProcessTableModel::TasksColumn)
             > fm.horizontalAdvance(QStringLiteral("888,888 of 888,888")));
-        QVERIFY2(!table->horizontalScrollBar()->isVisible(), "the process table scrolls sideways");
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            !table->horizontalScrollBar()->isVisible(), "the process table scrolls sideways", 3000);
         ProcessTableModel* model = window->processModel();
         QTRY_VERIFY2_WITH_TIMEOUT(model->rowCount() == 5, qPrintable(window->lastError()), 30000);
         QVERIFY2(model->index(0, ProcessTableModel::TasksColumn).data().toString().contains(QStringLiteral(" of ")),
