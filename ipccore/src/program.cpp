@@ -426,4 +426,24 @@ std::vector<std::string> programObjects(const ProgramSteps& program)
     return out;
 }
 
+std::vector<std::size_t> lockPairs(const ProgramSteps& program)
+{
+    std::vector<std::size_t> pairs(program.size(), program.size());
+    std::vector<std::size_t> open; // acquires not given back yet, in order
+    for (std::size_t i = 0; i < program.size(); ++i) {
+        if (program[i].op == StepOp::Acquire) {
+            open.push_back(i);
+        } else if (program[i].op == StepOp::Release) {
+            const auto a = std::find_if(
+                open.rbegin(), open.rend(), [&](std::size_t k) { return program[k].object == program[i].object; });
+            if (a == open.rend())
+                continue;
+            pairs[i] = *a;
+            pairs[*a] = i;
+            open.erase(std::next(a).base());
+        }
+    }
+    return pairs;
+}
+
 } // namespace ipccore

@@ -63,22 +63,27 @@ Ledger arrayLedger(
 Ledger semaphoreLedger(const ObjectSpec& o, std::span<const ProgramCounts> workers, std::int64_t value, bool final)
 {
     Ledger l;
-    std::uint64_t heldByKilled = 0, doubtful = 0;
+    std::uint64_t heldByKilled = 0, heldByLive = 0, doubtful = 0;
     for (const ProgramCounts& w : workers) {
         l.workerErrors += w.errors;
         const ProgramSteps& p = *w.program;
-        std::uint64_t acquired = 0, released = 0;
+        const std::vector<std::size_t> pairs = lockPairs(p);
+        // What the worker holds: its paired acquires not given back. Unpaired ones move signals (program.h).
+        std::uint64_t taken = 0, givenBack = 0;
         for (std::size_t i = 0; i < p.size() && i < w.done.size(); ++i) {
+            const bool paired = pairs[i] < p.size();
             if (stepOn(p[i], StepOp::Acquire, o.name)) {
-                acquired += w.done[i];
+                l.acquires += w.done[i];
                 l.timeouts += i < w.missed.size() ? w.missed[i] : 0;
-            } else if (stepOn(p[i], StepOp::Release, o.name))
-                released += w.done[i];
+                taken += paired ? w.done[i] : 0;
+            } else if (stepOn(p[i], StepOp::Release, o.name)) {
+                l.releases += w.done[i];
+                givenBack += paired ? w.done[i] : 0;
+            }
         }
-        l.acquires += acquired;
-        l.releases += released;
+        const std::uint64_t holds = taken > givenBack ? taken - givenBack : 0;
+        (w.killed ? heldByKilled : heldByLive) += holds;
         if (w.killed) {
-            heldByKilled += acquired > released ? acquired - released : 0;
             if (w.inDoubtAtDeath && w.stepAtDeath < p.size() && stepOn(p[w.stepAtDeath], StepOp::Acquire, o.name))
                 ++doubtful;
         }
@@ -95,8 +100,7 @@ Ledger semaphoreLedger(const ObjectSpec& o, std::span<const ProgramCounts> worke
     }
     const bool balanced = uncounted >= 0 && std::uint64_t(uncounted) <= doubtful;
     // At stop only killed workers can still hold permits: every other worker let go of what it held as it left.
-    const bool onlyDeadHold = l.acquires - std::min(l.acquires, l.releases) == l.permitsHeldByDead;
-    l.exact = final && l.workerErrors == 0 && value >= 0 && balanced && onlyDeadHold;
+    l.exact = final && l.workerErrors == 0 && value >= 0 && balanced && heldByLive == 0;
     return l;
 }
 

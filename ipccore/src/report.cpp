@@ -222,8 +222,8 @@ std::string reportToText(const Report& r)
         out << globals.render({ false, true, true, false, false });
     }
     if (anySemaphores) {
-        out << "\nSemaphores (timeouts = acquires that gave up, posix_ipc's BusyError; at stop the value must be the "
-               "initial permits minus what killed workers took with them)\n";
+        out << "\nSemaphores (timeouts = acquires that gave up, posix_ipc's BusyError; at stop the value must be "
+               "initial + releases - acquires, and only killed workers may still hold permits)\n";
         Table sems(
             { "object", "initial", "acquires", "releases", "timeouts", "value at stop", "held by killed", "balanced" });
         for (const ObjectSummary& o : r.objects) {

@@ -150,14 +150,14 @@ std::vector<std::string> postsOf(const WorkerSpec& spec)
         add(spec.object);
         return posts;
     }
-    for (const ProgramStep& step : spec.program) {
+    const std::vector<std::size_t> pairs = lockPairs(spec.program);
+    for (std::size_t i = 0; i < spec.program.size(); ++i) {
+        const ProgramStep& step = spec.program[i];
         if (step.op == StepOp::Acquire || step.op == StepOp::Read || step.op == StepOp::Write
             || step.op == StepOp::Work)
             continue;
         if (step.op == StepOp::Release) {
-            const bool paired = std::any_of(spec.program.begin(), spec.program.end(),
-                [&](const ProgramStep& a) { return a.op == StepOp::Acquire && a.object == step.object; });
-            if (!paired)
+            if (pairs[i] == spec.program.size()) // a signal; a paired release gives back what its holder took
                 add(step.object);
             continue;
         }

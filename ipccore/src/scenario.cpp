@@ -362,6 +362,9 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
         return bad(".priority", "only producers on a message queue send with a priority");
     if (w.crashInLockAfter != 0)
         return bad(".crash_in_lock_after", "only shm-ring workers and shm-value writers have this fault injection");
+    auto find = [&](const std::string& name) {
+        return std::find_if(objects.begin(), objects.end(), [&](const ObjectSpec& o) { return o.name == name; });
+    };
     std::vector<std::string> held; // acquired and not yet released, in order
     for (std::size_t i = 0; i < w.program.size(); ++i) {
         const ProgramStep& step = w.program[i];
@@ -374,9 +377,6 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + std::to_string(ProgramLimits::MaxWorkUs));
             continue;
         }
-        auto find = [&](const std::string& name) {
-            return std::find_if(objects.begin(), objects.end(), [&](const ObjectSpec& o) { return o.name == name; });
-        };
         auto unknown = [&](const std::string& name) {
             std::string known;
             for (const ObjectSpec& o : objects)
@@ -442,12 +442,15 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             held.push_back(o.name);
             break;
         case StepOp::Release: {
+            // A semaphore may be released without being acquired: that posts a signal (a producer's
+            // full.release()). An array's lock is a mutex: only its holder may unlock it.
             auto h = std::find(held.rbegin(), held.rend(), o.name);
-            if (h == held.rend())
+            if (h == held.rend() && array)
                 return bad(sf,
                     text + "nothing acquired '" + o.name
-                        + "' earlier in the program; a release gives back what an acquire took");
-            held.erase(std::next(h).base());
+                        + "' earlier in the program; its lock is given back only by the process that took it");
+            if (h != held.rend())
+                held.erase(std::next(h).base());
             break;
         }
         case StepOp::Put:
@@ -545,9 +548,14 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             break;
         }
     }
-    if (!held.empty())
+    // A semaphore acquired for good consumes a signal (a consumer's full.acquire()); an array's lock must be let go.
+    const auto kept = std::find_if(held.begin(), held.end(), [&](const std::string& name) {
+        const auto o = find(name);
+        return o != objects.end() && o->transport == TransportKind::ShmArray;
+    });
+    if (kept != held.end())
         return bad(".program",
-            "'" + held.front() + "' is acquired but never released; add \"release " + held.front()
+            "the lock of '" + *kept + "' is acquired but never released; add \"release " + *kept
                 + "\" after the steps it guards");
     return {};
 }

@@ -650,19 +650,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return Transfer::Moved;
     };
 
-    // The release that gives back what each acquire took (validation guarantees there is one), so a stop in the
-    // middle of a pass can let go of what is held, as leaving a `with` block does.
-    std::vector<std::size_t> releaseOf(program.size(), 0);
-    for (std::size_t i = 0; i < program.size(); ++i) {
-        if (program[i].op != StepOp::Acquire)
-            continue;
-        for (std::size_t k = i + 1; k < program.size(); ++k) {
-            if (program[k].op == StepOp::Release && program[k].object == program[i].object) {
-                releaseOf[i] = k;
-                break;
-            }
-        }
-    }
+    // The release that gives back what each acquire took, so a stop in the middle of a pass can let go of what is
+    // held, as leaving a `with` block does. An acquire without one consumes a signal: nothing is held after it.
+    const std::vector<std::size_t> pairs = lockPairs(program);
+    const auto paired = [&](std::size_t i) { return pairs[i] < program.size(); };
     std::vector<std::uint64_t> done(program.size(), 0), missed(program.size(), 0);
     auto count = [&](std::size_t i, std::vector<std::uint64_t>& counter, std::atomic<std::uint64_t>* published) {
         published[i].store(++counter[i], std::memory_order_relaxed);
@@ -695,7 +686,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             if (Status st = stepTarget[a]->release(); !st)
                 return st;
             updateLockPhase();
-            count(releaseOf[a], done, slot.stepDone);
+            count(pairs[a], done, slot.stepDone);
         }
         return {};
     };
@@ -981,9 +972,11 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     completed = false; // the rest of the pass is skipped, and the pass is not counted
                     break;
                 }
-                held.push_back(i);
-                slot.heldSteps.store(
-                    slot.heldSteps.load(std::memory_order_relaxed) | std::uint32_t(1) << i, std::memory_order_release);
+                if (paired(i)) {
+                    held.push_back(i);
+                    slot.heldSteps.store(slot.heldSteps.load(std::memory_order_relaxed) | std::uint32_t(1) << i,
+                        std::memory_order_release);
+                }
                 if (stepTarget[i]->isLock())
                     hooks.setPhase(RingPhase::HasLock); // before `holding` drops: a kill between is still seen
                 finish(i);
@@ -991,10 +984,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 break;
             }
             case StepOp::Release: {
-                const auto h = std::find_if(
-                    held.rbegin(), held.rend(), [&](std::size_t a) { return program[a].object == step.object; });
-                if (h != held.rend())
-                    held.erase(std::next(h).base());
+                if (paired(i))
+                    std::erase(held, pairs[i]);
                 if (Status st = stepTarget[i]->release(); !st) {
                     (void)releaseHeld();
                     return fail(slot, hooks, st.error(), 4);

@@ -180,8 +180,9 @@ private slots:
         QTest::newRow("read a semaphore") << program({ "read pool[0]" }) << "only a shared array (shm-array)";
         QTest::newRow("acquire a queue") << program({ "acquire jobs", "release jobs" })
                                          << "only a semaphore or a shared array's lock";
-        QTest::newRow("release first") << program({ "release pool" }) << "nothing acquired 'pool'";
-        QTest::newRow("never released") << program({ "acquire pool" }) << "'pool' is acquired but never released";
+        QTest::newRow("unlock first") << program({ "release counter" }) << "nothing acquired 'counter'";
+        QTest::newRow("never unlocked") << program({ "acquire counter" })
+                                        << "the lock of 'counter' is acquired but never released";
         QTest::newRow("long timeout") << program({ "acquire pool 60001ms", "release pool" }) << "above the maximum";
         QTest::newRow("write without a read")
             << program({ "write counter[0] +1" }) << "no step before it reads counter[0]";
@@ -233,6 +234,21 @@ private slots:
         QVERIFY(validateProgram(program({ "get jobs", "work 10us each", "put done" }), objects()));
         QVERIFY(validateProgram(program({ "put duplex", "get duplex" }), objects()));
         QVERIFY(validateProgram(program({ "read tally[0]", "write tally[0] +1" }), objects()));
+        // A semaphore carries signals as well as permits: one process only acquires, another only releases.
+        QVERIFY(validateProgram(program({ "acquire pool", "work 1us" }), objects()));
+        QVERIFY(validateProgram(program({ "work 1us", "release pool" }), objects()));
+    }
+
+    // Which release gives back which acquire: nested like `with` blocks; the rest move signals.
+    void lockPairsNestLikeWithBlocks()
+    {
+        const std::size_t none = 6;
+        QCOMPARE(lockPairs(steps({ "acquire pool", "acquire counter", "release counter", "release pool", "release pool",
+                     "acquire counter" })),
+            (std::vector<std::size_t> { 3, 2, 1, 0, none, none }));
+        QCOMPARE(lockPairs(steps({ "release pool", "acquire pool" })), (std::vector<std::size_t> { 2, 2 }));
+        QCOMPARE(lockPairs(steps({ "acquire pool", "acquire pool", "release pool", "release pool" })),
+            (std::vector<std::size_t> { 3, 2, 1, 0 }));
     }
 
     // A socketpair has two ends: two processes may use it, each both ways, and a third is refused.
@@ -519,7 +535,8 @@ private slots:
         QCOMPARE(programObjectLedger(counter, workers, cells, -1, false).exact, false);
     }
 
-    // The semaphore's books: the value at stop against the permits minus what killed workers still hold.
+    // The semaphore's books: the value at stop against initial + releases - acquires, and nothing held but by the
+    // killed.
     void semaphoreLedger_data()
     {
         QTest::addColumn<std::vector<ProgramCounts>>("workers");
@@ -550,6 +567,24 @@ private slots:
             << std::vector { w(40, 40, 0) } << qint64(1) << quint64(0) << quint64(0) << false;
         QTest::newRow("a permit appeared")
             << std::vector { w(40, 40, 0) } << qint64(3) << quint64(0) << quint64(0) << false;
+        // A semaphore as a signal: the producer releases `pool` without acquiring it, the consumer acquires it
+        // without releasing it; the value is what was posted and not yet taken, and nobody holds anything.
+        static const ProgramSteps poster = steps({ "work 1us", "release pool" });
+        static const ProgramSteps taker = steps({ "acquire pool", "work 1us" });
+        auto signal = [](const ProgramSteps& p, std::uint64_t n, bool killed = false) {
+            ProgramCounts c;
+            c.program = &p;
+            c.done = { n, n };
+            c.missed = { 0, 0 };
+            c.killed = killed;
+            return c;
+        };
+        QTest::newRow("signals posted and taken")
+            << std::vector { signal(poster, 50), signal(taker, 45) } << qint64(7) << quint64(0) << quint64(0) << true;
+        QTest::newRow("a killed taker holds nothing") << std::vector { signal(poster, 50), signal(taker, 45, true) }
+                                                      << qint64(7) << quint64(0) << quint64(0) << true;
+        QTest::newRow("a signal vanished")
+            << std::vector { signal(poster, 50), signal(taker, 45) } << qint64(6) << quint64(0) << quint64(0) << false;
     }
     void semaphoreLedger()
     {

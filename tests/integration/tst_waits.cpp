@@ -83,8 +83,9 @@ private slots:
         QVERIFY(workersTotal > 0.5); // three producers blocked most of 3 s
     }
 
-    // The deadlocks the lab bundles are named as such, with their cycle, within a second of forming (they form in
-    // the first round, so the event comes at about half a second); the ordered philosophers never deadlock.
+    // The deadlocks the lab bundles are named as such, with their cycle, within a second of forming (most form in
+    // the first round, so the event comes at about half a second; the wrong-order buffer forms once it is full,
+    // after about a second); the ordered philosophers never deadlock.
     void deadlocksAreNamed_data()
     {
         QTest::addColumn<QString>("scenario");
@@ -93,6 +94,8 @@ private slots:
         QTest::newRow("dining-philosophers")
             << "dining-philosophers"
             << QStringList { "philosopher-1", "philosopher-2", "philosopher-3", "philosopher-4", "philosopher-5" };
+        QTest::newRow("bounded-buffer-wrong-order")
+            << "bounded-buffer-wrong-order" << QStringList { "consumer", "producer" };
         QTest::newRow("dining-philosophers-ordered") << "dining-philosophers-ordered" << QStringList {};
     }
     void deadlocksAreNamed()

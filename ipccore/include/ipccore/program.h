@@ -121,4 +121,11 @@ std::string stepPython(const ProgramStep& step);
 // The objects a program names, each once, in order of first use.
 std::vector<std::string> programObjects(const ProgramSteps& program);
 
+// Which acquire each release gives back, matched as nested `with` blocks are (the latest acquire of the same object
+// not yet given back). pairs[i] is the partner of step i: an acquire's release, a release's acquire, or
+// program.size() when it has none. An acquire without a release consumes a signal (a producer's
+// `empty.acquire()`), a release without an acquire posts one (its `full.release()`); only a paired acquire means
+// the process holds the object until its release.
+std::vector<std::size_t> lockPairs(const ProgramSteps& program);
+
 } // namespace ipccore
