@@ -92,6 +92,16 @@ Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<Work
     for (const WaitRecord& r : records) {
         if (r.stats.waits == 0)
             continue;
+        if (r.hold) {
+            auto h = std::find_if(
+                c.holds.begin(), c.holds.end(), [&](const ObjectHolds& o) { return o.object == r.object; });
+            if (h == c.holds.end())
+                h = c.holds.insert(c.holds.end(), ObjectHolds { r.object, r.kind, {}, {} });
+            h->stats.merge(r.stats);
+            if (std::find(h->holders.begin(), h->holders.end(), r.worker) == h->holders.end())
+                h->holders.push_back(r.worker);
+            continue;
+        }
         auto row = std::find_if(c.objects.begin(), c.objects.end(), [&](const ObjectContention& o) {
             return o.object == r.object && o.kind == r.kind && o.gaveUp == r.gaveUp;
         });
@@ -108,6 +118,11 @@ Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<Work
         worker->waitNs += r.stats.totalNs;
     }
     std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
+        if (a.stats.totalNs != b.stats.totalNs)
+            return a.stats.totalNs > b.stats.totalNs;
+        return a.object < b.object;
+    });
+    std::stable_sort(c.holds.begin(), c.holds.end(), [](const ObjectHolds& a, const ObjectHolds& b) {
         if (a.stats.totalNs != b.stats.totalNs)
             return a.stats.totalNs > b.stats.totalNs;
         return a.object < b.object;

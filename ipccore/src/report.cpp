@@ -79,11 +79,27 @@ std::string microseconds(double us)
 // `perf lock` reports a lock's contention. Nothing when no process ever waited.
 std::string contentionText(const Contention& c)
 {
-    if (!c.any())
-        return {};
     auto ns = [](std::uint64_t value) { return microseconds(double(value) / 1e3); };
-    std::string out = "\nWaits per object (every wait that ended; percentiles are bucket edges, at most 1.5 times the "
-                      "true value)\n";
+    std::string out;
+    if (!c.holds.empty()) {
+        Table holds({ "object", "kind", "holds", "total", "mean", "p50", "p90", "p99", "max", "held by" });
+        for (const ObjectHolds& h : c.holds) {
+            std::string who;
+            for (const std::string& w : h.holders)
+                who += (who.empty() ? "" : ", ") + w;
+            holds.add({ h.object, waitKindName(h.kind), std::to_string(h.stats.waits),
+                fmt("%.3f s", double(h.stats.totalNs) / 1e9), ns(std::uint64_t(h.stats.meanNs())),
+                ns(h.stats.percentileNs(0.5)), ns(h.stats.percentileNs(0.9)), ns(h.stats.percentileNs(0.99)),
+                ns(h.stats.maxNs), who });
+        }
+        out += "\nHold times (from the end of an acquire to the start of the release that gives it back; a hold cut "
+               "short by a stop or a kill is not counted)\n";
+        out += holds.render({ false, false, true, true, true, true, true, true, true, false });
+    }
+    if (!c.any())
+        return out;
+    out += "\nWaits per object (every wait that ended; percentiles are bucket edges, at most 1.5 times the "
+           "true value)\n";
     Table objects({ "object", "waiting for", "waits", "total", "mean", "p50", "p90", "p99", "max", "who waited" });
     for (std::size_t i = 0; i < c.objects.size(); ++i) {
         const ObjectContention& o = c.objects[i];
@@ -483,7 +499,16 @@ std::string reportToJson(const Report& r)
             { "p99_us", double(w.percentileNs(0.99)) / 1e3 }, { "max_us", double(w.maxNs) / 1e3 },
             { "histogram", histogram } };
     };
-    json contention { { "objects", json::array() }, { "workers", json::array() } };
+    json contention { { "objects", json::array() }, { "workers", json::array() }, { "holds", json::array() } };
+    for (const ObjectHolds& h : r.contention.holds) {
+        json row = statsJson(h.stats);
+        row.erase("waits");
+        row["holds"] = h.stats.waits;
+        row["object"] = h.object;
+        row["kind"] = waitKindName(h.kind);
+        row["holders"] = h.holders;
+        contention["holds"].push_back(row);
+    }
     for (std::size_t i = 0; i < r.contention.objects.size(); ++i) {
         const ObjectContention& o = r.contention.objects[i];
         json row = statsJson(o.stats);

@@ -882,6 +882,13 @@ struct Runner::Impl {
             s.step = w.stepTexts[step];
             const std::uint64_t stepSince = slot.stepSinceNs.load(std::memory_order_relaxed);
             s.stepSeconds = (w.alive && stepSince > 0 && stepSince <= now) ? double(now - stepSince) / 1e9 : 0;
+            const std::uint32_t held = slot.heldSteps.load(std::memory_order_acquire);
+            for (std::size_t a = 0; a < p.size(); ++a) {
+                if (!(held & (std::uint32_t(1) << a)))
+                    continue;
+                const std::uint64_t from = slot.heldSinceNs[a].load(std::memory_order_relaxed);
+                s.holds.push_back({ p[a].object, from > 0 && from <= now ? double(now - from) / 1e9 : 0 });
+            }
             s.stepDone.resize(p.size());
             s.stepMissed.resize(p.size());
             s.stepMeanUs.resize(p.size());
@@ -959,6 +966,21 @@ struct Runner::Impl {
     }
 
     // The waits that ended, read from the worker's slot: one record per place it waited at (WorkerSlot::WaitSite).
+    // Who holds object `i` now and who is blocked on it (ObjectStatus::holders, waiters).
+    void usersOf(std::size_t i, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
+    {
+        for (std::size_t k = 0; k < statuses.size() && k < workers.size(); ++k) {
+            const WorkerStatus& w = statuses[k];
+            for (const HeldObject& h : w.holds) {
+                if (h.object == s.name)
+                    s.holders.push_back({ w.name, h.seconds, w.alive });
+            }
+            if (w.alive && isBlocked(w.state)
+                && waitObjectOf(workers[k].spec, w.stepIndex, w.state) == objects[i].spec.name)
+                s.waiters.push_back({ w.name, w.stateSeconds, true });
+        }
+    }
+
     void readWaits(WorkerProc& w, const WorkerSlot& slot, WorkerStatus& s)
     {
         s.waitsUntracked = slot.waitsUntracked.load(std::memory_order_relaxed);
@@ -972,9 +994,10 @@ struct Runner::Impl {
             auto& [named, record] = w.waitSites[i];
             if (named != key) {
                 const std::uint32_t step = (key - 1) >> 8;
-                const auto state = WorkerState((key - 1) & 0xff & ~WorkerSlot::WaitGaveUp);
+                const auto state = WorkerState((key - 1) & 0xff & ~(WorkerSlot::WaitGaveUp | WorkerSlot::SiteHold));
                 record = WaitRecord {};
                 record.gaveUp = ((key - 1) & WorkerSlot::WaitGaveUp) != 0;
+                record.hold = ((key - 1) & WorkerSlot::SiteHold) != 0;
                 record.worker = w.spec.name;
                 record.object = waitObjectOf(w.spec, step, state);
                 if (record.object.empty())
@@ -985,7 +1008,7 @@ struct Runner::Impl {
                 if (w.spec.role == Role::Program && step < w.spec.program.size()
                     && w.spec.program[step].op == StepOp::Acquire && at < objects.size() && objects[at].channel)
                     record.kind = objects[at].channel->lockValue() >= 0 ? WaitKind::Lock : WaitKind::Permit;
-                record.what = waitText(w.spec, step, state);
+                record.what = record.hold ? record.object + ": held" : waitText(w.spec, step, state);
                 named = key;
             }
             WaitStats& stats = record.stats;
@@ -1510,6 +1533,7 @@ struct Runner::Impl {
             }
             if (traits(o.spec.transport).perProcess)
                 globalCopies(o.spec.name, snap.workers, s);
+            usersOf(i, snap.workers, s);
             if (s.depth >= 0) {
                 if (o.depthSamples == 0)
                     o.depthMin = o.depthMax = s.depth;

@@ -104,6 +104,16 @@ private:
     {
         const std::uint32_t key = WorkerSlot::waitSiteKey(m_step, m_state, m_gaveUp);
         m_gaveUp = false;
+        record(key, ns);
+    }
+
+public:
+    // A hold of acquire step `step` that just ended with the release paired with it (lock hold times).
+    void recordHold(std::uint32_t step, std::uint64_t ns) { record(WorkerSlot::holdSiteKey(step), ns); }
+
+private:
+    void record(std::uint32_t key, std::uint64_t ns)
+    {
         std::size_t i = 0;
         while (i < m_sitesUsed && m_siteKeys[i] != key)
             ++i;
@@ -972,26 +982,37 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     completed = false; // the rest of the pass is skipped, and the pass is not counted
                     break;
                 }
-                if (paired(i)) {
-                    held.push_back(i);
-                    slot.heldSteps.store(slot.heldSteps.load(std::memory_order_relaxed) | std::uint32_t(1) << i,
-                        std::memory_order_release);
-                }
                 if (stepTarget[i]->isLock())
                     hooks.setPhase(RingPhase::HasLock); // before `holding` drops: a kill between is still seen
                 finish(i);
+                if (paired(i)) { // held from the end of this step (stepStart, set by finish) to its release's end
+                    held.push_back(i);
+                    slot.heldSinceNs[i].store(stepStart, std::memory_order_relaxed);
+                    slot.heldSteps.store(slot.heldSteps.load(std::memory_order_relaxed) | std::uint32_t(1) << i,
+                        std::memory_order_release);
+                }
                 slot.holding.store(0, std::memory_order_release);
                 break;
             }
             case StepOp::Release: {
-                if (paired(i))
+                // A hold ends as the release begins: once it has run, another process may hold the object (and
+                // this one may be preempted before it reads the clock again), so the holds of a lock never overlap.
+                const std::uint64_t letGo = paired(i) ? monotonicNs() : 0;
+                if (paired(i)) { // no longer shown held once another may take it (the phase waits: see below)
                     std::erase(held, pairs[i]);
+                    slot.heldSteps.store(
+                        slot.heldSteps.load(std::memory_order_relaxed) & ~(std::uint32_t(1) << pairs[i]),
+                        std::memory_order_release);
+                }
                 if (Status st = stepTarget[i]->release(); !st) {
                     (void)releaseHeld();
                     return fail(slot, hooks, st.error(), 4);
                 }
                 updateLockPhase();
                 finish(i);
+                if (paired(i))
+                    hooks.recordHold(
+                        std::uint32_t(pairs[i]), letGo - slot.heldSinceNs[pairs[i]].load(std::memory_order_relaxed));
                 break;
             }
             case StepOp::Read:

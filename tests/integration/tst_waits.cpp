@@ -7,6 +7,7 @@
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -217,6 +218,59 @@ private slots:
         }
         QCOMPARE(waits, byWorkers);
         QVERIFY(r.contention.objects[0].waiters.size() >= 2);
+    }
+
+    // A lock's hold times (acquire to release): one hold per release but those a stop cut short, and a lock is held
+    // by one process at a time, so its holds never add up to more than the run. While it runs, the object names its
+    // one holder and the processes blocked on it.
+    void holdTimesOfALockNeverOverlap()
+    {
+        auto scenario = resolveScenario("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        bool sawHolderAndWaiters = false;
+        int samples = 0, twoHolders = 0;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 1500) {
+            const Snapshot snap = (*runner)->sample();
+            ++samples;
+            for (const ObjectStatus& o : snap.objects) {
+                if (o.name != "counter")
+                    continue;
+                // A sample reads the slots one after another, so a hand-over between two reads may show the old
+                // holder and the new one; never more, and rarely.
+                QVERIFY2(o.holders.size() <= 2, "a lock of one permit with three holders at once");
+                twoHolders += o.holders.size() == 2 ? 1 : 0;
+                const bool waiterHolds = std::any_of(o.waiters.begin(), o.waiters.end(),
+                    [&](const ObjectStatus::User& u) { return !o.holders.empty() && u.worker == o.holders[0].worker; });
+                QVERIFY(!waiterHolds);
+                sawHolderAndWaiters = sawHolderAndWaiters || (o.holders.size() == 1 && !o.waiters.empty());
+            }
+            QTest::qWait(20);
+        }
+        const Report r = (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        QVERIFY(sawHolderAndWaiters); // four processes on two cores, 20 us work inside the lock: seen at 50 Hz
+        QVERIFY2(twoHolders * 10 <= samples, qPrintable(QString("%1 of %2 samples").arg(twoHolders).arg(samples)));
+        QCOMPARE(r.contention.holds.size(), std::size_t(1));
+        const ObjectHolds& h = r.contention.holds[0];
+        QCOMPARE(h.object, std::string("counter"));
+        QCOMPARE(h.kind, WaitKind::Lock);
+        QCOMPARE(h.holders.size(), r.workers.size());
+        std::uint64_t releases = 0;
+        for (const WorkerSummary& w : r.workers) {
+            QCOMPARE(w.steps.back(), std::string("release counter"));
+            releases += w.stepDone.back();
+        }
+        QVERIFY2(h.stats.waits <= releases && h.stats.waits + r.workers.size() >= releases,
+            qPrintable(QString("%1 holds, %2 releases").arg(h.stats.waits).arg(releases)));
+        QVERIFY2(double(h.stats.totalNs) / 1e9 <= r.durationS,
+            qPrintable(QString("held %1 s in a run of %2 s").arg(double(h.stats.totalNs) / 1e9).arg(r.durationS)));
+        QVERIFY(h.stats.meanNs() >= 20'000); // every hold spans a "work 20us", which sleeps at least that long
     }
 };
 

@@ -225,6 +225,30 @@ private slots:
         QVERIFY(live.stop());
     }
 
+    // The objects panel names who holds each object and who waits on it: in the wrong-order bounded buffer, once it
+    // deadlocks, the producer holds mutex and the consumer waits on it; full, a signal, has risen above its start.
+    void objectsNameHoldersAndWaiters()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("bounded-buffer-wrong-order")), QString());
+        auto* banner = window->findChild<QLabel*>(QStringLiteral("deadlockBanner"));
+        QVERIFY(banner);
+        QVERIFY(live.start());
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+        const ObjectView* objects = window->objectView();
+        QTRY_VERIFY_WITH_TIMEOUT(objects->tooltipText(0).contains(QStringLiteral("consumer has waited on it")), 5000);
+        const QString mutex = objects->tooltipText(0);
+        QVERIFY2(mutex.contains(QStringLiteral("held by producer for")), qPrintable(mutex));
+        QVERIFY2(objects->tooltipText(1).contains(QStringLiteral("producer has waited on it")),
+            qPrintable(objects->tooltipText(1)));
+        QVERIFY2(objects->figureText(2).contains(QStringLiteral("started at 0")), qPrintable(objects->figureText(2)));
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->objectView()->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/holders.png"));
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
     void poolMapShowsItsBooksInTasks()
     {
         LiveWindow live;

@@ -760,8 +760,10 @@ void LedgerView::fillObjectRow(const ObjectBooks& books)
         else if (field == QLatin1String("timeouts"))
             setTile(tile, qint64(l.timeouts));
         else if (field == QLatin1String("value")) {
-            QString text = l.permits < 0
-                ? QStringLiteral("–")
+            // A semaphore that carries signals (a bounded buffer's `full`) may rise above where it started.
+            QString text = l.permits < 0 ? QStringLiteral("–")
+                : books.capacity == 0 || l.permits > qint64(books.capacity)
+                ? tr("%1 (started at %2)").arg(locale.toString(qint64(l.permits))).arg(books.capacity)
                 : tr("%1 of %2 free").arg(locale.toString(qint64(l.permits))).arg(books.capacity);
             if (l.permitsHeldByDead > 0)
                 text += tr(" (%1 died)").arg(l.permitsHeldByDead);

@@ -34,6 +34,22 @@ QString byteText(std::int64_t bytes)
     return ObjectView::tr("%1 KiB").arg(kib, 0, 'f', whole ? 0 : 1);
 }
 
+// "philosopher-2", or "philosopher-2 (dead)": a killed process keeps a semaphore's permit for ever.
+QString userName(const ipccore::ObjectStatus::User& user)
+{
+    const QString name = QString::fromStdString(user.worker);
+    return user.alive ? name : ObjectView::tr("%1 (dead)").arg(name);
+}
+
+// "philosopher-2, philosopher-3": the processes blocked on an object now.
+QString waiterNames(const ipccore::ObjectStatus& object)
+{
+    QStringList names;
+    for (const ipccore::ObjectStatus::User& user : object.waiters)
+        names << QString::fromStdString(user.worker);
+    return names.join(QStringLiteral(", "));
+}
+
 // A pipe, named (FIFO) or anonymous: the runner reads how many bytes wait in it and how big its buffer is.
 bool isPipe(ipccore::TransportKind kind)
 {
@@ -171,8 +187,12 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     painter.setFont(font());
     painter.setPen(Colors::Muted);
     const QFontMetrics fm = painter.fontMetrics();
+    // While processes are blocked on it, the room names them instead (the kind is in the tooltip).
     QString kindText = transportText(object.transport);
-    if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
+    if (m_live && !object.waiters.empty()) {
+        painter.setPen(Colors::Full);
+        kindText = tr("waited on by %1").arg(waiterNames(object));
+    } else if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
         kindText.truncate(kindText.indexOf(QStringLiteral(" (")));
     if (kind.width() > 3 * fm.averageCharWidth())
         painter.drawText(kind, Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(kindText, Qt::ElideRight, kind.width()));
@@ -213,8 +233,11 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
             lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role)));
         if (m_live && (zero || lock) && !handshake) {
             painter.setFont(font());
-            const QString state = !lock ? tr("wait blocks") : zero ? tr("held") : tr("free");
-            painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom, state);
+            QString state = !lock ? tr("wait blocks") : zero ? tr("held") : tr("free");
+            if (lock && zero && !object.holders.empty())
+                state = tr("held by %1").arg(userName(object.holders.front()));
+            painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom,
+                painter.fontMetrics().elidedText(state, Qt::ElideRight, inner.width() - 40));
         }
         painter.setPen(red ? QColor(Qt::white) : Colors::Outline);
         painter.setFont(valueFont);
@@ -345,6 +368,9 @@ void ObjectView::paintGlobal(QPainter& painter, const QRect& card, const ipccore
 QString ObjectView::semaphoreFigure(const ipccore::ObjectStatus& object) const
 {
     const int n = int(object.capacity);
+    // A semaphore that carries signals (a bounded buffer's `full`) may rise above where it started.
+    if (m_live && !object.semaphores.empty() && (n == 0 || object.semaphores.front().value > n))
+        return tr("value %1 (started at %2)").arg(object.semaphores.front().value).arg(n);
     if (m_live && !object.semaphores.empty())
         return tr("%1 of %2 permits free").arg(object.semaphores.front().value).arg(n);
     return n == 1 ? tr("1 permit") : tr("%1 permits").arg(n);
@@ -356,25 +382,38 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
 {
     const bool live = m_live && !object.semaphores.empty();
     const int value = live ? object.semaphores.front().value : 0;
-    const int n = int(object.capacity);
+    const int n = std::max(int(object.capacity), value); // one token per permit, posted signals included
     const bool zero = live && value == 0;
     const QRect header = paintCard(painter, card, object, semaphoreFigure(object), zero);
     const QRect area(
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     const QColor fill = Colors::Ok;
-    if (n <= MaxCells) {
+    if (n == 0) {
+        painter.setFont(font());
+        painter.setPen(live ? Colors::Full : Colors::Muted);
+        painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter,
+            tr("no permit yet: an acquire waits until another process releases it"));
+    } else if (n <= MaxCells) {
         const int gap = n > 24 ? 2 : 6;
-        const int tokenW = std::clamp((area.width() - (n - 1) * gap) / std::max(n, 1), 4, 72);
+        // Wide enough, when there are few, to name the process that holds each taken permit.
+        const int tokenW = std::clamp((area.width() - (n - 1) * gap) / std::max(n, 1), 4, n <= 4 ? 150 : 72);
         for (int i = 0; i < n; ++i) {
             const QRect token(area.left() + i * (tokenW + gap), area.top() + 3, tokenW, area.height() - 6);
             painter.setPen(QPen(zero ? Colors::Full : live ? Colors::Outline : Colors::Muted, tokenW > 12 ? 2 : 1));
             painter.setBrush(i < value ? fill : Colors::EmptySlot);
             painter.drawRoundedRect(token, 8, 8);
             // Words in the tokens while they fit: a student reads "taken" faster than an empty box.
+            // A taken permit names its holder when a program holds it (a signal taken for good has none).
             if (live && tokenW >= 56) {
+                const std::size_t holder = std::size_t(i - value);
+                const bool named = i >= value && holder < object.holders.size();
                 painter.setFont(font());
-                painter.setPen(i < value ? QColor(Qt::white) : Colors::Muted);
-                painter.drawText(token, Qt::AlignCenter, i < value ? tr("free") : tr("taken"));
+                painter.setPen(i < value                         ? QColor(Qt::white)
+                        : named && !object.holders[holder].alive ? Colors::Full
+                                                                 : Colors::Muted);
+                const QString text = i < value ? tr("free") : named ? userName(object.holders[holder]) : tr("taken");
+                painter.drawText(token.adjusted(4, 0, -4, 0), Qt::AlignCenter,
+                    painter.fontMetrics().elidedText(text, Qt::ElideRight, token.width() - 8));
             }
         }
     } else {
@@ -575,6 +614,16 @@ QString ObjectView::tooltipFor(const ipccore::ObjectStatus& object) const
     }
     for (const ipccore::SemaphoreValue& sem : object.semaphores)
         tip += QStringLiteral("<br>") + semaphoreMeaning(sem.role).toHtmlEscaped();
+    if (m_live) {
+        for (const ipccore::ObjectStatus::User& user : object.holders)
+            tip += QStringLiteral("<br>")
+                + tr("held by %1 for %2 s").arg(userName(user).toHtmlEscaped()).arg(user.seconds, 0, 'f', 1);
+        for (const ipccore::ObjectStatus::User& user : object.waiters)
+            tip += QStringLiteral("<br>")
+                + tr("%1 has waited on it for %2 s")
+                      .arg(QString::fromStdString(user.worker).toHtmlEscaped())
+                      .arg(user.seconds, 0, 'f', 1);
+    }
     return tip;
 }
 

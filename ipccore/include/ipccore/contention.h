@@ -48,6 +48,7 @@ struct WaitRecord {
     WaitKind kind = WaitKind::Data;
     std::string what; // what it waited for, in the object's words: "buffer: empty slots (sem)"
     bool gaveUp = false; // waits that timed out (a timed acquire, put or get), counted apart
+    bool hold = false; // not waits: how long the worker held the lock or permit, acquire to release
     WaitStats stats;
 };
 
@@ -68,14 +69,24 @@ struct WorkerContention {
     std::uint64_t untracked = 0; // waits at more places than a slot records: in blockedNs, in no object's row
 };
 
+// How long an object was held, from the end of each acquire to the start of the release paired with it. A hold cut
+// short by a stop or a kill is not in it.
+struct ObjectHolds {
+    std::string object;
+    WaitKind kind = WaitKind::Lock; // Lock or Permit
+    WaitStats stats; // its "waits" are the holds
+    std::vector<std::string> holders; // the workers that held it, in the order first seen
+};
+
 struct Contention {
     std::vector<ObjectContention> objects; // most waited-on first (total wait), then by name
     std::vector<WorkerContention> workers; // in the order given
+    std::vector<ObjectHolds> holds; // the longest total hold first, then by name
     bool any() const { return !objects.empty(); }
 };
 
-// Adds up the records per (object, kind, gave up) and per worker. `blockedNs` and `untracked` per worker come with
-// `workers`.
+// Adds up the records per (object, kind, gave up) and per worker, and hold records per object. `blockedNs` and
+// `untracked` per worker come with `workers`.
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers);
 
 } // namespace ipccore

@@ -37,6 +37,12 @@ struct RunOptions {
     bool telemetry = true; // false: workers publish counters only at exit (for measuring observation cost)
 };
 
+// An object a program holds now (a paired acquire not yet released), and for how long.
+struct HeldObject {
+    std::string object;
+    double seconds = 0;
+};
+
 struct WorkerStatus {
     std::string name;
     Role role = Role::Producer;
@@ -52,6 +58,7 @@ struct WorkerStatus {
     std::string step;
     std::uint32_t stepIndex = 0;
     double stepSeconds = 0;
+    std::vector<HeldObject> holds; // what it holds now; a dead process: what it held when it died, and still holds
     std::vector<std::uint64_t> stepDone;
     std::vector<std::uint64_t> stepMissed;
     std::vector<double> stepMeanUs; // per step: mean time of the runs that completed (a request: its round trip)
@@ -111,6 +118,15 @@ struct ObjectStatus {
     std::vector<SemaphoreValue> semaphores;
     std::vector<std::int64_t> cells; // shm-array: every cell's value; global: each copy's, as in `copies`
     std::vector<GlobalCopy> copies; // global: each process's own copy
+    // Who holds it now (its lock, or a permit of a semaphore), and who is blocked on it now; seconds: for how long.
+    // A dead holder is listed, not alive: a killed process keeps a semaphore's permit for ever.
+    struct User {
+        std::string worker;
+        double seconds = 0;
+        bool alive = true;
+    };
+    std::vector<User> holders;
+    std::vector<User> waiters;
 };
 
 struct RunEvent {

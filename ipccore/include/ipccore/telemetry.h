@@ -160,15 +160,21 @@ struct alignas(64) WorkerSlot {
     };
     static constexpr std::size_t WaitSites = 8;
     static constexpr std::uint32_t WaitGaveUp = 0x40; // in a key's state byte: the wait timed out
+    // In a key's state byte: not a wait but the holds of a program's acquire step, from its end to the start of
+    // the release that pairs with it (lock hold times, as `perf lock` gives them).
+    static constexpr std::uint32_t SiteHold = 0x80;
     static constexpr std::uint32_t waitSiteKey(std::uint32_t step, WorkerState state, bool gaveUp = false)
     {
         return (step << 8 | std::uint32_t(state) | (gaveUp ? WaitGaveUp : 0)) + 1;
     }
+    static constexpr std::uint32_t holdSiteKey(std::uint32_t step) { return (step << 8 | SiteHold) + 1; }
     WaitSite waitSites[WaitSites];
     std::atomic<std::uint64_t> waitsUntracked;
     // Programs: the acquire steps whose permit it holds now, one bit per step index (a philosopher's fork), so the
     // runner can name who holds what a blocked process waits for.
     std::atomic<std::uint32_t> heldSteps;
+    // When each held acquire step ended (CLOCK_MONOTONIC), stored before its bit in heldSteps (release order).
+    std::atomic<std::uint64_t> heldSinceNs[ProgramLimits::MaxSteps];
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -190,8 +196,8 @@ class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
-    // 7: globals' copies; 8: wait sites
-    static constexpr std::uint32_t Version = 8;
+    // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs
+    static constexpr std::uint32_t Version = 9;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
