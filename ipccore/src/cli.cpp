@@ -40,7 +40,7 @@ const std::string Usage = "Usage:\n"
                           "  ipclab-cli list                          bundled scenarios with their titles\n"
                           "  ipclab-cli show <scenario>               print a scenario as JSON (a start for your own)\n"
                           "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
-                          "                 [--json FILE] [--csv FILE]\n"
+                          "                 [--json FILE] [--csv FILE] [--trace FILE]\n"
                           "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
                           "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
                           "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
@@ -53,7 +53,7 @@ const std::string Usage = "Usage:\n"
       "Exit status: 0 ok (run: integrity exact), 1 integrity failed, 2 bad input, 3 deadlock.\n";
 
 const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
-                             "                      [--json FILE] [--csv FILE]\n"
+                             "                      [--json FILE] [--csv FILE] [--trace FILE]\n"
                              "\n"
                              "Runs a bundled scenario ('ipclab-cli list') or a scenario file, then prints the workers, "
                              "objects and\nintegrity tables.\n"
@@ -65,6 +65,8 @@ const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--dura
     + " (default: the scenario's sample_hz)\n"
       "  --json FILE         write the report as JSON, once the run has ended\n"
       "  --csv FILE          write the sampled time series as CSV\n"
+      "  --trace FILE        write each process's states and steps, the objects' values and the run's events as\n"
+      "                      Chrome trace-event JSON, for https://ui.perfetto.dev or chrome://tracing\n"
       "A run that is refused creates neither FILE and leaves an existing one as it was.\n"
       "\n"
       "Limits (anything beyond is refused with exit status 2 and a message naming the field):\n"
@@ -264,7 +266,7 @@ int run(int argc, char** argv)
     std::string target = argv[2];
     double duration = -1;
     double sampleHz = 0;
-    std::optional<std::string> jsonPath, csvPath;
+    std::optional<std::string> jsonPath, csvPath, tracePath;
     for (int i = 3; i < argc; ++i) {
         const std::string opt = argv[i];
         const bool hasValue = i + 1 < argc;
@@ -280,6 +282,8 @@ int run(int argc, char** argv)
             jsonPath = argv[++i];
         else if (opt == "--csv" && hasValue)
             csvPath = argv[++i];
+        else if (opt == "--trace" && hasValue)
+            tracePath = argv[++i];
         else
             return badInput("unknown option or missing value: '" + opt + "'.\n" + RunUsage);
     }
@@ -298,6 +302,9 @@ int run(int argc, char** argv)
             return badInput(*problem);
     if (csvPath)
         if (auto problem = outputProblem("--csv", *csvPath))
+            return badInput(*problem);
+    if (tracePath)
+        if (auto problem = outputProblem("--trace", *tracePath))
             return badInput(*problem);
 
     RunOptions options;
@@ -364,6 +371,7 @@ int run(int argc, char** argv)
     if (g_interrupted)
         std::printf("Interrupted: stopping workers and removing objects.\n");
     const Report report = (*runner)->stop();
+    const std::string trace = tracePath ? chromeTraceJson((*runner)->traceLog()) : std::string();
     runner->reset(); // closes the CSV file before it is renamed
     std::fputs(reportToText(report).c_str(), stdout);
     bool written = true;
@@ -371,6 +379,12 @@ int run(int argc, char** argv)
         std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", jsonPath->c_str(), std::strerror(errno));
         written = false;
     }
+    if (tracePath && !writeWholeFile(*tracePath, trace)) {
+        std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", tracePath->c_str(), std::strerror(errno));
+        written = false;
+    } else if (tracePath)
+        std::printf(
+            "Trace written to %s (open it in https://ui.perfetto.dev or chrome://tracing)\n", tracePath->c_str());
     if (csvIsTemporary && std::rename(csvTemporary.c_str(), csvPath->c_str()) != 0) {
         std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", csvPath->c_str(), std::strerror(errno));
         unlink(csvTemporary.c_str());

@@ -3,6 +3,7 @@
 #include "ipccore/channel.h"
 #include "ipccore/clock.h"
 #include "ipccore/framing.h"
+#include "ipccore/trace.h"
 #include "ipccore/worker.h"
 #include "run_directory.h"
 #include "sys_error.h"
@@ -214,7 +215,14 @@ struct Runner::Impl {
         // and the sentence are made once per site, not at every sample.
         std::vector<std::pair<std::uint32_t, WaitRecord>> waitSites;
         std::vector<std::string> posts; // objects it could post to without holding them (wait_for.h), found at spawn
+        // Its events as drained from its slot's ring at each sample (the trace), and how many were drained.
+        TraceWorker trace;
+        std::uint64_t eventsRead = 0;
     };
+    // Events kept per worker for the trace: the oldest half goes when there are more (bounded memory, counted).
+    static constexpr std::size_t MaxTraceEvents = 262'144;
+    static constexpr std::size_t MaxTracePoints = 65'536; // per object: 20 minutes at 50 Hz
+    std::vector<TraceCounter> traceCounters; // per object, in objects' order, filled as samples come
 
     struct ObjectRuntime {
         ObjectSpec spec;
@@ -446,6 +454,15 @@ struct Runner::Impl {
             return forkError(spec.name, forkErrno);
         w.pid = pid;
         w.alive = true;
+        w.trace.name = w.spec.name;
+        w.trace.pid = pid;
+        w.trace.steps = w.stepTexts;
+        w.trace.waitTexts.resize(std::max<std::size_t>(w.spec.program.size(), 1));
+        for (std::size_t k = 0; k < w.trace.waitTexts.size(); ++k) {
+            for (const WorkerState st :
+                { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock })
+                w.trace.waitTexts[k][std::size_t(st)] = waitText(w.spec, std::uint32_t(k), st);
+        }
         w.startNs = monotonicNs();
         w.rateNs = w.startNs;
         w.cpuNs = w.startNs;
@@ -841,6 +858,12 @@ struct Runner::Impl {
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
         s.blockedNs = blocked;
         readWaits(w, slot, s);
+        w.eventsRead = drainEvents(slot, w.eventsRead, w.trace.events, w.trace.lost);
+        if (w.trace.events.size() > MaxTraceEvents) {
+            const std::size_t drop = w.trace.events.size() - MaxTraceEvents / 2;
+            w.trace.events.erase(w.trace.events.begin(), w.trace.events.begin() + std::ptrdiff_t(drop));
+            w.trace.trimmed += drop;
+        }
         if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
             blocked += now - since;
         const std::uint64_t lifetime = end - w.startNs;
@@ -966,6 +989,56 @@ struct Runner::Impl {
     }
 
     // The waits that ended, read from the worker's slot: one record per place it waited at (WorkerSlot::WaitSite).
+    // Object `i` as sampled, as a counter of the trace: its depth where it can be seen, its semaphores' values.
+    void addTracePoint(std::size_t i, const ObjectStatus& s, std::uint64_t now)
+    {
+        if (traceCounters.size() < objects.size())
+            traceCounters.resize(objects.size());
+        TraceCounter& c = traceCounters[i];
+        std::vector<std::string> series;
+        std::vector<double> values;
+        if (s.depth >= 0) {
+            series.push_back("depth");
+            values.push_back(double(s.depth));
+        }
+        for (const SemaphoreValue& v : s.semaphores) {
+            series.push_back(v.role);
+            values.push_back(double(v.value));
+        }
+        if (values.empty())
+            return;
+        if (c.series != series) { // the first point, or an object whose depth became visible: a new counter
+            if (!c.points.empty())
+                return;
+            c.name = s.name;
+            c.series = std::move(series);
+        }
+        if (c.points.size() >= MaxTracePoints)
+            c.points.erase(c.points.begin(), c.points.begin() + std::ptrdiff_t(MaxTracePoints / 2));
+        c.points.push_back({ now, std::move(values) });
+    }
+
+    // The run so far as a trace (trace.h).
+    TraceLog traceLog() const
+    {
+        TraceLog log;
+        log.scenario = scenario.name;
+        log.runnerPid = getpid();
+        log.startNs = startNs;
+        log.endNs = monotonicNs();
+        for (const WorkerProc& w : workers) {
+            log.workers.push_back(w.trace);
+            log.workers.back().endNs = w.endNs ? w.endNs : log.endNs;
+        }
+        for (const TraceCounter& c : traceCounters) {
+            if (!c.points.empty())
+                log.counters.push_back(c);
+        }
+        for (const RunEvent& e : allEvents)
+            log.instants.push_back({ startNs + std::uint64_t(e.t * 1e9), e.text });
+        return log;
+    }
+
     // Who holds object `i` now and who is blocked on it (ObjectStatus::holders, waiters).
     void usersOf(std::size_t i, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
     {
@@ -1534,6 +1607,7 @@ struct Runner::Impl {
             if (traits(o.spec.transport).perProcess)
                 globalCopies(o.spec.name, snap.workers, s);
             usersOf(i, snap.workers, s);
+            addTracePoint(i, s, now);
             if (s.depth >= 0) {
                 if (o.depthSamples == 0)
                     o.depthMin = o.depthMax = s.depth;
@@ -2020,6 +2094,11 @@ Status Runner::setWorkUs(std::size_t worker, std::uint32_t microseconds)
 Report Runner::stop()
 {
     return m_impl->stop();
+}
+
+TraceLog Runner::traceLog() const
+{
+    return m_impl->traceLog();
 }
 
 const Scenario& Runner::scenario() const

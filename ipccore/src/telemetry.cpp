@@ -2,6 +2,7 @@
 
 #include "sys_error.h"
 
+#include <algorithm>
 #include <new>
 
 namespace ipccore {
@@ -119,6 +120,30 @@ WorkerSlot& TelemetryBoard::claim(std::uint32_t index)
 {
     auto* base = static_cast<std::byte*>(m_shm.data());
     return *new (base + HeaderBytes + index * sizeof(WorkerSlot)) WorkerSlot {};
+}
+
+std::uint64_t drainEvents(
+    const WorkerSlot& slot, std::uint64_t from, std::vector<WorkerEvent>& out, std::uint64_t& lost)
+{
+    constexpr std::uint64_t capacity = WorkerSlot::EventCapacity;
+    const std::uint64_t written = slot.eventsWritten.load(std::memory_order_acquire);
+    if (written <= from)
+        return from;
+    const std::uint64_t first = std::max(from, written > capacity ? written - capacity : 0);
+    const std::size_t at = out.size();
+    for (std::uint64_t n = first; n < written; ++n) {
+        const WorkerSlot::Event& e = slot.events[n % capacity];
+        out.push_back({ e.ns.load(std::memory_order_relaxed), e.what.load(std::memory_order_relaxed) });
+    }
+    // Entries the worker began to overwrite while they were copied are dropped: index n is safe while n is at
+    // least eventsBegun - capacity, read after the copies (the seqlock's check).
+    std::atomic_thread_fence(std::memory_order_acquire);
+    const std::uint64_t begun = slot.eventsBegun.load(std::memory_order_relaxed);
+    const std::uint64_t safe = begun > capacity ? begun - capacity : 0;
+    const std::uint64_t torn = safe > first ? std::min(safe, written) - first : 0;
+    out.erase(out.begin() + std::ptrdiff_t(at), out.begin() + std::ptrdiff_t(at + torn));
+    lost += (first - from) + torn;
+    return written;
 }
 
 } // namespace ipccore

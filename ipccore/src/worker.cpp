@@ -51,12 +51,21 @@ public:
         }
         m_state = state;
         m_since = now;
+        if (m_events)
+            m_slot.recordEvent(now, WorkerSlot::eventWhat(WorkerSlot::EventState, state, m_step));
         m_slot.stateSinceNs.store(now, std::memory_order_relaxed);
         m_slot.state.store(std::uint32_t(state), std::memory_order_release);
     }
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
     // The program step the next waits belong to (0 for a producer or consumer).
-    void setStep(std::uint32_t step) { m_step = step; }
+    // A program step begins at `ns` (its start, already read from the clock): into the event ring.
+    void beginStep(std::uint32_t step, std::uint64_t ns)
+    {
+        m_step = step;
+        if (m_events)
+            m_slot.recordEvent(ns, WorkerSlot::eventWhat(WorkerSlot::EventStep, m_state, step));
+    }
+    void recordEvents(bool on) { m_events = on; }
     void gaveUp() override { m_gaveUp = isBlocked(m_state); }
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
@@ -156,6 +165,7 @@ private:
     WorkerErrorOp m_errorOp = WorkerErrorOp::None;
     std::uint32_t m_step = 0;
     bool m_gaveUp = false; // the wait now ending timed out
+    bool m_events = true; // state changes and steps into the slot's event ring
     std::array<std::uint32_t, WorkerSlot::WaitSites> m_siteKeys {};
     std::size_t m_sitesUsed = 0;
 };
@@ -959,7 +969,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             // A wait still open belongs to the step before (a stop or a pause inside it): it ends here, counted there.
             if (hooks.state() != WorkerState::Running)
                 hooks.enter(WorkerState::Running);
-            hooks.setStep(std::uint32_t(i));
+            hooks.beginStep(std::uint32_t(i), stepStart);
             switch (step.op) {
             case StepOp::Acquire: {
                 slot.holding.store(1, std::memory_order_release); // in doubt: killed now, it may hold it
@@ -1230,6 +1240,8 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
     }
     if (!a.telemetry)
         argv.push_back("--no-telemetry");
+    if (!a.events)
+        argv.push_back("--no-events");
     return argv;
 }
 
@@ -1244,6 +1256,10 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
         const std::string_view key = argv[i];
         if (key == "--no-telemetry") {
             a.telemetry = false;
+            continue;
+        }
+        if (key == "--no-events") {
+            a.events = false;
             continue;
         }
         if (i + 1 >= argc)
@@ -1353,6 +1369,7 @@ int runWorker(const WorkerArgs& args)
     slot.pid.store(getpid(), std::memory_order_relaxed);
     slot.role.store(std::uint32_t(args.role), std::memory_order_relaxed);
     SlotHooks hooks(slot);
+    hooks.recordEvents(args.events);
     hooks.crashInLockAfter(args.spec.crashInLockAfter);
     // Tests only (tst_runner): a producer killed between taking a lock and publishing that it holds it.
     if (const char* n = std::getenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK"); n && args.role == Role::Producer)
@@ -1397,6 +1414,7 @@ constexpr const char* WorkerUsage
       "  --listen-fd FD          socket consumer: the inherited listening descriptor\n"
       "  --crash-in-lock-after N fault injection: die holding a shm-ring's lock at its Nth entry\n"
       "  --no-telemetry          publish counters only at exit (to measure what publishing costs)\n"
+      "  --no-events             record no state changes in the event ring (to measure what they cost)\n"
       "  --help, --version       print this text or the version, and exit\n"
       "\n"
       "Exit status: 0 after a normal stop, 2 bad command line, 3 the objects cannot be opened, 4 a transfer "
@@ -1417,7 +1435,7 @@ int runWorkerMain(int argc, char** argv)
             std::printf("ipclab-worker %s\n", versionString());
             return 0;
         }
-        if (arg != "--no-telemetry")
+        if (arg != "--no-telemetry" && arg != "--no-events")
             ++i;
     }
     auto args = parseWorkerCommandLine(argc, argv);

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <sys/mman.h>
 
 using namespace ipccore;
@@ -23,6 +24,39 @@ private slots:
     {
         const QStringList left = ipctest::leftoversOfThisProcess();
         QVERIFY2(left.isEmpty(), qPrintable(left.join(", ")));
+    }
+
+    // The event ring keeps the latest EventCapacity events; a reader that comes late gets those and counts the rest
+    // as lost, never silently; one that keeps up gets every event once, in order.
+    void eventRingCountsWhatItLost()
+    {
+        auto slot = std::make_unique<WorkerSlot>();
+        const std::uint64_t n = WorkerSlot::EventCapacity * 3 + 5;
+        for (std::uint64_t i = 0; i < n; ++i)
+            slot->recordEvent(1000 + i, WorkerSlot::eventWhat(WorkerSlot::EventStep, WorkerState::Running, 7));
+        std::vector<WorkerEvent> events;
+        std::uint64_t lost = 0;
+        std::uint64_t read = drainEvents(*slot, 0, events, lost);
+        QCOMPARE(read, n);
+        QCOMPARE(events.size(), WorkerSlot::EventCapacity);
+        QCOMPARE(lost, n - WorkerSlot::EventCapacity);
+        QCOMPARE(events.front().ns, 1000 + n - WorkerSlot::EventCapacity);
+        QCOMPARE(events.back().ns, 1000 + n - 1);
+        QCOMPARE(events.back().kind(), WorkerSlot::EventStep);
+        QCOMPARE(events.back().state(), WorkerState::Running);
+        QCOMPARE(events.back().step(), 7u);
+        // Keeping up: what is new, and nothing lost.
+        events.clear();
+        for (std::uint64_t i = 0; i < 10; ++i)
+            slot->recordEvent(5000 + i, WorkerSlot::eventWhat(WorkerSlot::EventState, WorkerState::BlockedFull, 0));
+        read = drainEvents(*slot, read, events, lost);
+        QCOMPARE(read, n + 10);
+        QCOMPARE(events.size(), std::size_t(10));
+        QCOMPARE(lost, n - WorkerSlot::EventCapacity);
+        QCOMPARE(events[3].ns, 5003u);
+        QCOMPARE(events[3].state(), WorkerState::BlockedFull);
+        QCOMPARE(drainEvents(*slot, read, events, lost), read); // nothing new
+        QCOMPARE(events.size(), std::size_t(10));
     }
 
     void createSlotCounts_data()

@@ -19,6 +19,7 @@
 #include "ipccore/scenario.h"
 #include "ipccore/semaphore_value.h"
 #include "ipccore/telemetry.h"
+#include "ipccore/trace.h"
 #include "ipccore/wait_for.h"
 
 #include <algorithm>
@@ -225,6 +226,9 @@ public:
     Status setWorkUs(std::size_t worker, std::uint32_t microseconds);
 
     Report stop();
+    // The run so far as a trace (trace.h): each worker's states and steps from its event ring, the objects' values
+    // as sampled, the run's events. After stop() it holds the whole run, its last events drained.
+    TraceLog traceLog() const;
 
     const Scenario& scenario() const;
     const std::string& prefix() const;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ipccore {
 
@@ -175,6 +176,34 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> heldSteps;
     // When each held acquire step ended (CLOCK_MONOTONIC), stored before its bit in heldSteps (release order).
     std::atomic<std::uint64_t> heldSinceNs[ProgramLimits::MaxSteps];
+    // Every state change and every program step begun, with its CLOCK_MONOTONIC time, for the trace: a ring the
+    // runner drains at each sample. The worker alone writes. It counts an event as begun (eventsBegun, then a
+    // release fence), stores it, then counts it written (eventsWritten, release); a reader that copied entries and
+    // then (after an acquire fence) reads eventsBegun knows which of them may have been overwritten meanwhile. Events
+    // older than the ring holds are lost to the reader, which counts them: never silently. No lock, no system call.
+    struct Event {
+        std::atomic<std::uint64_t> ns;
+        std::atomic<std::uint64_t> what; // eventWhat()
+    };
+    static constexpr std::size_t EventCapacity = 1024;
+    enum EventKind : std::uint64_t { EventState = 1, EventStep = 2 };
+    static constexpr std::uint64_t eventWhat(EventKind kind, WorkerState state, std::uint32_t step)
+    {
+        return std::uint64_t(kind) | std::uint64_t(state) << 8 | std::uint64_t(step) << 16;
+    }
+    alignas(64) std::atomic<std::uint64_t> eventsBegun;
+    std::atomic<std::uint64_t> eventsWritten;
+    Event events[EventCapacity];
+    void recordEvent(std::uint64_t ns, std::uint64_t what)
+    {
+        const std::uint64_t n = eventsBegun.load(std::memory_order_relaxed);
+        eventsBegun.store(n + 1, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        Event& e = events[n % EventCapacity];
+        e.ns.store(ns, std::memory_order_relaxed);
+        e.what.store(what, std::memory_order_relaxed);
+        eventsWritten.store(n + 1, std::memory_order_release);
+    }
     // Written by the controller, read by the worker before each message.
     alignas(64) std::atomic<std::uint64_t> ctlRateMilli; // messages per 1000 s; 0 = as fast as possible
     std::atomic<std::uint32_t> ctlMessageSize; // bytes per frame
@@ -186,6 +215,20 @@ static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
 static_assert(std::atomic<std::int32_t>::is_always_lock_free);
 
+// An event as the runner drained it from a slot (WorkerSlot::Event).
+struct WorkerEvent {
+    std::uint64_t ns = 0;
+    std::uint64_t what = 0;
+    WorkerSlot::EventKind kind() const { return WorkerSlot::EventKind(what & 0xff); }
+    WorkerState state() const { return WorkerState((what >> 8) & 0xff); }
+    std::uint32_t step() const { return std::uint32_t(what >> 16); }
+};
+
+// Appends the events written since `from` (how many were drained before) to `out`, adds those the ring no longer
+// held (or that were overwritten while they were copied) to `lost`, and returns the new `from`.
+std::uint64_t drainEvents(
+    const WorkerSlot& slot, std::uint64_t from, std::vector<WorkerEvent>& out, std::uint64_t& lost);
+
 // Single-writer counter bump: a relaxed load and store, not a locked read-modify-write.
 inline void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1)
 {
@@ -196,8 +239,8 @@ class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
-    // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs
-    static constexpr std::uint32_t Version = 9;
+    // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events
+    static constexpr std::uint32_t Version = 10;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

@@ -34,6 +34,7 @@ struct WorkerArgs {
     };
     std::vector<Binding> bindings;
     bool telemetry = true;
+    bool events = true; // state changes and steps into the slot's event ring (off: to measure what they cost)
 };
 
 std::vector<std::string> workerCommandLine(const std::string& executable, const WorkerArgs& args);

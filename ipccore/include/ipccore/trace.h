@@ -1,0 +1,59 @@
+#pragma once
+// A run as a trace: each worker's state changes and program steps, as its event ring recorded them (telemetry.h),
+// every object's depth and semaphore values as sampled, and the run's events (kills, stops, repairs, deadlocks).
+// chromeTraceJson writes it in the Chrome trace-event format, which the Perfetto UI (ui.perfetto.dev) and
+// chrome://tracing open: one process per worker with a "state" thread and a "steps" thread of complete ("X") spans,
+// counters ("C") for the objects, instants ("i") for the run's events, and names as metadata ("M"). Pure: no IPC.
+#include "ipccore/telemetry.h"
+
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ipccore {
+
+struct TraceWorker {
+    std::string name;
+    pid_t pid = 0;
+    std::vector<std::string> steps; // a program's step texts; empty for a producer or consumer
+    // What a wait in each blocked state at each step is for, in the object's words ("buffer: empty slots (sem)"):
+    // waitTexts[step][state], for BlockedFull, BlockedEmpty and WaitingLock.
+    std::vector<std::array<std::string, 8>> waitTexts;
+    std::vector<WorkerEvent> events; // in time order
+    std::uint64_t lost = 0; // events the ring no longer held when drained
+    std::uint64_t trimmed = 0; // the oldest events dropped to keep memory bounded
+    std::uint64_t endNs = 0; // when its last span ends: its exit as the runner saw it, or the end of the trace
+};
+
+struct TraceCounter {
+    std::string name; // "buffer"
+    std::vector<std::string> series; // "depth", or a semaphore's roles ("empty", "full", "mutex")
+    struct Point {
+        std::uint64_t ns = 0;
+        std::vector<double> values; // one per series
+    };
+    std::vector<Point> points;
+};
+
+struct TraceInstant {
+    std::uint64_t ns = 0;
+    std::string text;
+};
+
+struct TraceLog {
+    std::string scenario;
+    pid_t runnerPid = 0;
+    std::uint64_t startNs = 0; // CLOCK_MONOTONIC at the start: ts 0
+    std::uint64_t endNs = 0;
+    std::vector<TraceWorker> workers;
+    std::vector<TraceCounter> counters;
+    std::vector<TraceInstant> instants;
+};
+
+// The trace as Chrome trace-event JSON (the object form: {"traceEvents": [...], "displayTimeUnit": "ms"}).
+std::string chromeTraceJson(const TraceLog& log);
+
+} // namespace ipccore

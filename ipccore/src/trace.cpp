@@ -1,0 +1,149 @@
+#include "ipccore/trace.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace ipccore {
+
+namespace {
+
+constexpr int StateThread = 1;
+constexpr int StepThread = 2;
+
+// Written event by event rather than as one JSON tree: a trace may hold millions of spans.
+class TraceWriter {
+public:
+    explicit TraceWriter(std::uint64_t startNs)
+        : m_startNs(startNs)
+    {
+        m_out = "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[";
+    }
+    std::string finish()
+    {
+        m_out += "\n]}\n";
+        return std::move(m_out);
+    }
+    // Microseconds since the start, the format's unit; before the start counts as 0.
+    std::string ts(std::uint64_t ns) const
+    {
+        const std::uint64_t rel = ns > m_startNs ? ns - m_startNs : 0;
+        return micros(rel);
+    }
+    static std::string micros(std::uint64_t ns)
+    {
+        char text[32];
+        std::snprintf(text, sizeof text, "%llu.%03llu", static_cast<unsigned long long>(ns / 1000),
+            static_cast<unsigned long long>(ns % 1000));
+        return text;
+    }
+    static std::string str(const std::string& s)
+    {
+        return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    void event(const std::string& body)
+    {
+        m_out += m_first ? "\n" : ",\n";
+        m_first = false;
+        m_out += "{" + body + "}";
+    }
+    void metadata(const char* what, pid_t pid, int tid, const std::string& args)
+    {
+        event("\"ph\":\"M\",\"name\":\"" + std::string(what) + "\",\"pid\":" + std::to_string(pid)
+            + ",\"tid\":" + std::to_string(tid) + ",\"args\":{" + args + "}");
+    }
+    void span(pid_t pid, int tid, const char* category, const std::string& name, std::uint64_t from, std::uint64_t to,
+        const std::string& args = {})
+    {
+        from = std::max(from, m_startNs);
+        to = std::max(to, from);
+        event("\"ph\":\"X\",\"cat\":\"" + std::string(category) + "\",\"name\":" + str(name)
+            + ",\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(tid) + ",\"ts\":" + ts(from)
+            + ",\"dur\":" + micros(to - from) + (args.empty() ? "" : ",\"args\":{" + args + "}"));
+    }
+
+private:
+    std::uint64_t m_startNs;
+    std::string m_out;
+    bool m_first = true;
+};
+
+std::string stateSpanName(const TraceWorker& w, const WorkerEvent& e)
+{
+    const auto state = std::size_t(e.state());
+    if (isBlocked(e.state()) && e.step() < w.waitTexts.size() && state < w.waitTexts[e.step()].size()
+        && !w.waitTexts[e.step()][state].empty())
+        return w.waitTexts[e.step()][state];
+    return workerStateName(e.state());
+}
+
+void writeWorker(TraceWriter& out, const TraceWorker& w)
+{
+    std::string label = w.name + " (pid " + std::to_string(w.pid) + ")";
+    out.metadata("process_name", w.pid, 0, "\"name\":" + TraceWriter::str(label));
+    if (w.lost + w.trimmed > 0)
+        out.metadata("process_labels", w.pid, 0,
+            "\"labels\":"
+                + TraceWriter::str(std::to_string(w.lost) + " events lost (ring full), " + std::to_string(w.trimmed)
+                    + " oldest dropped"));
+    out.metadata("thread_name", w.pid, StateThread, "\"name\":\"state\"");
+    if (!w.steps.empty())
+        out.metadata("thread_name", w.pid, StepThread, "\"name\":\"steps\"");
+
+    const WorkerEvent* state = nullptr; // the state span open now
+    const WorkerEvent* step = nullptr; // the step span open now
+    auto closeState = [&](std::uint64_t at) {
+        if (state && state->state() != WorkerState::Finished && state->state() != WorkerState::Dead)
+            out.span(w.pid, StateThread, "state", stateSpanName(w, *state), state->ns, at);
+        state = nullptr;
+    };
+    auto closeStep = [&](std::uint64_t at) {
+        if (step && step->step() < w.steps.size())
+            out.span(w.pid, StepThread, "step", w.steps[step->step()], step->ns, at,
+                "\"step\":" + std::to_string(step->step()));
+        step = nullptr;
+    };
+    for (const WorkerEvent& e : w.events) {
+        if (e.kind() == WorkerSlot::EventStep) {
+            closeStep(e.ns);
+            step = &e;
+            continue;
+        }
+        closeState(e.ns);
+        state = &e;
+        // A pause, or the end, ends the step it was in.
+        if (e.state() == WorkerState::Paused || e.state() == WorkerState::Finished || e.state() == WorkerState::Dead)
+            closeStep(e.ns);
+    }
+    closeState(w.endNs);
+    closeStep(w.endNs);
+}
+
+} // namespace
+
+std::string chromeTraceJson(const TraceLog& log)
+{
+    TraceWriter out(log.startNs);
+    out.metadata("process_name", log.runnerPid, 0,
+        "\"name\":" + TraceWriter::str("objects and run events (" + log.scenario + ")"));
+    for (const TraceWorker& w : log.workers)
+        writeWorker(out, w);
+    for (const TraceCounter& c : log.counters) {
+        for (const TraceCounter::Point& p : c.points) {
+            std::string args;
+            for (std::size_t i = 0; i < c.series.size() && i < p.values.size(); ++i) {
+                char value[32];
+                std::snprintf(value, sizeof value, "%.17g", p.values[i]);
+                args += (args.empty() ? "" : ",") + TraceWriter::str(c.series[i]) + ":" + value;
+            }
+            out.event("\"ph\":\"C\",\"name\":" + TraceWriter::str(c.name) + ",\"pid\":" + std::to_string(log.runnerPid)
+                + ",\"tid\":0,\"ts\":" + out.ts(p.ns) + ",\"args\":{" + args + "}");
+        }
+    }
+    for (const TraceInstant& i : log.instants)
+        out.event("\"ph\":\"i\",\"s\":\"g\",\"name\":" + TraceWriter::str(i.text)
+            + ",\"pid\":" + std::to_string(log.runnerPid) + ",\"tid\":0,\"ts\":" + out.ts(i.ns));
+    return out.finish();
+}
+
+} // namespace ipccore
