@@ -367,6 +367,8 @@ enum class StepKind {
     Memcpy,
     TelemetryOn,
     TelemetryOff,
+    EventsOn,
+    EventsOff,
     PingPong,
     Python,
     SamplerRatio,
@@ -439,6 +441,7 @@ void evaluateGoals(BenchReport& r)
         slowest != nullptr, slowest ? slowest->programRatio : 0, 0.95);
     const BenchObservation& ob = r.observation;
     add("telemetry publishing costs <= 2% (ratio >= 0.98)", ob.telemetryMeasured, ob.telemetryRatio, 0.98);
+    add("event rings cost <= 2% on shm-ring 64 B (ratio >= 0.98)", ob.eventsMeasured, ob.eventsRatio, 0.98);
     add("sampler at 1 kHz with 32 workers <= 5% of one core", ob.samplerCpuFraction >= 0, ob.samplerCpuFraction, 0.05,
         true);
 }
@@ -575,6 +578,8 @@ Result<BenchReport> runBench(
         if (o.observation) {
             steps.push_back({ rep % 2 ? StepKind::TelemetryOff : StepKind::TelemetryOn, 0, rep });
             steps.push_back({ rep % 2 ? StepKind::TelemetryOn : StepKind::TelemetryOff, 0, rep });
+            steps.push_back({ rep % 2 ? StepKind::EventsOff : StepKind::EventsOn, 0, rep });
+            steps.push_back({ rep % 2 ? StepKind::EventsOn : StepKind::EventsOff, 0, rep });
         }
     }
     if (pingsFor(o) > 0) {
@@ -590,7 +595,7 @@ Result<BenchReport> runBench(
         steps.push_back({ StepKind::SamplerCpu, 0, 0 });
     }
 
-    std::vector<double> memcpyRates, telemetryOn, telemetryOff;
+    std::vector<double> memcpyRates, telemetryOn, telemetryOff, eventsOn, eventsOff;
     std::vector<std::string> observationNotes;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (cancelled(cancel))
@@ -617,6 +622,10 @@ Result<BenchReport> runBench(
         case StepKind::TelemetryOn:
         case StepKind::TelemetryOff:
             what = rep + "shm-spsc 64 B, telemetry " + (step.kind == StepKind::TelemetryOn ? "on" : "off");
+            break;
+        case StepKind::EventsOn:
+        case StepKind::EventsOff:
+            what = rep + "shm-ring 64 B, event rings " + (step.kind == StepKind::EventsOn ? "on" : "off");
             break;
         case StepKind::PingPong:
             what = "latency: " + cellText + " ping-pong";
@@ -664,6 +673,16 @@ Result<BenchReport> runBench(
             if (!rate)
                 return rate.error();
             (step.kind == StepKind::TelemetryOn ? telemetryOn : telemetryOff).push_back(*rate);
+            break;
+        }
+        case StepKind::EventsOn:
+        case StepKind::EventsOff: {
+            constexpr std::uint64_t MinEventMessages = 1'000'000; // as for telemetry: long enough to compare
+            auto rate = bench::measureIpccore(TransportKind::ShmRing, 64, std::max(o.messages, MinEventMessages), true,
+                cancel, bench::Loop::Roles, step.kind == StepKind::EventsOn);
+            if (!rate)
+                return rate.error();
+            (step.kind == StepKind::EventsOn ? eventsOn : eventsOff).push_back(*rate);
             break;
         }
         case StepKind::PingPong: {
@@ -729,6 +748,10 @@ Result<BenchReport> runBench(
         ob.telemetryOffMsgsPerS = statsOf(telemetryOff).median;
         ob.telemetryRatio = pairRatio(telemetryOn, telemetryOff);
         ob.telemetryMeasured = ob.telemetryRatio > 0;
+        ob.eventsOnMsgsPerS = statsOf(eventsOn).median;
+        ob.eventsOffMsgsPerS = statsOf(eventsOff).median;
+        ob.eventsRatio = pairRatio(eventsOn, eventsOff);
+        ob.eventsMeasured = ob.eventsRatio > 0;
         for (const std::string& n : observationNotes)
             ob.note += (ob.note.empty() ? "" : "; ") + n;
     } else
@@ -855,10 +878,13 @@ std::string benchReportToText(const BenchReport& r)
         }
     }
     const BenchObservation& ob = r.observation;
-    out += "\nObservation cost (shm-spsc, 64 B):\n";
+    out += "\nObservation cost (shm-spsc, 64 B, unless named):\n";
     if (ob.telemetryMeasured)
         out += "  telemetry publishing on/off: " + rateText(ob.telemetryOnMsgsPerS) + " / "
             + rateText(ob.telemetryOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.telemetryRatio) + "\n";
+    if (ob.eventsMeasured)
+        out += "  event rings on/off (shm-ring, 64 B): " + rateText(ob.eventsOnMsgsPerS) + " / "
+            + rateText(ob.eventsOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.eventsRatio) + "\n";
     if (ob.samplerMeasured)
         out += "  runner sampler at 1 kHz on/off: " + rateText(ob.samplerOnMsgsPerS) + " / "
             + rateText(ob.samplerOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.samplerRatio) + "\n";
@@ -932,6 +958,9 @@ std::string benchReportToJson(const BenchReport& r)
         { "telemetry_ratio", numberOrNull(ob.telemetryRatio, ob.telemetryMeasured) },
         { "telemetry_on_msgs_per_s", numberOrNull(ob.telemetryOnMsgsPerS, ob.telemetryMeasured) },
         { "telemetry_off_msgs_per_s", numberOrNull(ob.telemetryOffMsgsPerS, ob.telemetryMeasured) },
+        { "events_ratio", numberOrNull(ob.eventsRatio, ob.eventsMeasured) },
+        { "events_on_msgs_per_s", numberOrNull(ob.eventsOnMsgsPerS, ob.eventsMeasured) },
+        { "events_off_msgs_per_s", numberOrNull(ob.eventsOffMsgsPerS, ob.eventsMeasured) },
         { "sampler_1khz_ratio", numberOrNull(ob.samplerRatio, ob.samplerMeasured) },
         { "sampler_on_msgs_per_s", numberOrNull(ob.samplerOnMsgsPerS, ob.samplerMeasured) },
         { "sampler_off_msgs_per_s", numberOrNull(ob.samplerOffMsgsPerS, ob.samplerMeasured) },
@@ -1055,6 +1084,10 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
     o.telemetryRatio = numberAt(ob, "telemetry_ratio");
     o.telemetryOnMsgsPerS = numberAt(ob, "telemetry_on_msgs_per_s");
     o.telemetryOffMsgsPerS = numberAt(ob, "telemetry_off_msgs_per_s");
+    o.eventsMeasured = isNumber(ob, "events_ratio");
+    o.eventsRatio = numberAt(ob, "events_ratio");
+    o.eventsOnMsgsPerS = numberAt(ob, "events_on_msgs_per_s");
+    o.eventsOffMsgsPerS = numberAt(ob, "events_off_msgs_per_s");
     o.samplerMeasured = isNumber(ob, "sampler_1khz_ratio");
     o.samplerRatio = numberAt(ob, "sampler_1khz_ratio");
     o.samplerOnMsgsPerS = numberAt(ob, "sampler_on_msgs_per_s");
@@ -1089,7 +1122,7 @@ const char* BenchUsage
       "  --json        also write the report as JSON to FILE; - writes only the JSON, to standard output\n"
       "  --no-baselines  skip the bare system-call loops and memcpy (no ratios then)\n"
       "  --no-python     skip the Python multiprocessing reference\n"
-      "  --no-observation  skip what telemetry and the 1 kHz sampler cost (about 6 s)\n"
+      "  --no-observation  skip what telemetry, the event rings and the 1 kHz sampler cost (about 8 s)\n"
       "  --no-programs   skip the same transfers through one-step programs (put, get) beside the\n"
       "                  producer and consumer loops\n"
       "  --worker      the ipclab-worker for the observation runs (default: next to ipclab-cli)\n";

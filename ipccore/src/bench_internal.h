@@ -33,8 +33,9 @@ constexpr std::uint32_t MqDepth = 10;
 enum class Loop { Roles, Programs };
 
 // Through ipccore: runWorker in both processes (framing, checksum, telemetry as set).
+// `events`: record state changes in the slots' event rings (telemetry.h), as a run does.
 Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
-    const std::atomic<bool>* cancel, Loop loop = Loop::Roles);
+    const std::atomic<bool>* cancel, Loop loop = Loop::Roles, bool events = true);
 
 // The bare loop a transport is compared with, and its name in the report.
 const char* baselineName(TransportKind transport);

@@ -711,7 +711,7 @@ ChannelAddress endAddress(const ChannelAddress& address, const ChannelObject& ob
 }
 
 Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::uint64_t messages, bool telemetry,
-    const std::atomic<bool>* cancel, Loop loop)
+    const std::atomic<bool>* cancel, Loop loop, bool events)
 {
     const std::string what = sizeText(transport, size) + (loop == Loop::Programs ? " (programs)" : " (ipccore)");
     ChannelAddress address = addressFor(transport, size);
@@ -745,6 +745,7 @@ Result<double> measureIpccore(TransportKind transport, std::uint32_t size, std::
     p.spec.messageSize = size;
     p.spec.count = messages;
     p.telemetry = telemetry;
+    p.events = events;
     WorkerArgs c = p;
     c.slot = 1;
     c.role = c.spec.role = Role::Consumer;

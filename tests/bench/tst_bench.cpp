@@ -225,6 +225,7 @@ private slots:
         }
         const QJsonObject obs = root["observation"].toObject();
         QVERIFY(obs["telemetry_ratio"].toDouble() > 0);
+        QVERIFY(obs["events_ratio"].toDouble() > 0);
         QVERIFY(obs["sampler_cpu_fraction"].toDouble() > 0);
         QVERIFY(obs["sampler_1khz_ratio"].toDouble() > 0);
         QVERIFY2(benchLeftovers(pid).isEmpty(), qPrintable(benchLeftovers(pid).join(", ")));

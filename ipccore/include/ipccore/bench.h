@@ -87,6 +87,9 @@ struct BenchObservation {
     bool telemetryMeasured = false;
     double telemetryOnMsgsPerS = 0, telemetryOffMsgsPerS = 0;
     double telemetryRatio = 0; // median of on/off over back-to-back run pairs, shm-spsc at 64 B
+    bool eventsMeasured = false;
+    double eventsOnMsgsPerS = 0, eventsOffMsgsPerS = 0;
+    double eventsRatio = 0; // the same for the event rings (state changes recorded or not), shm-ring at 64 B
     bool samplerMeasured = false;
     double samplerOffMsgsPerS = 0, samplerOnMsgsPerS = 0;
     double samplerRatio = 0; // median of sampled-at-1-kHz / unsampled over adjacent 0.25 s windows, via a Runner
