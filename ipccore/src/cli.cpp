@@ -269,7 +269,14 @@ int run(int argc, char** argv)
     std::optional<std::string> jsonPath, csvPath, tracePath;
     for (int i = 3; i < argc; ++i) {
         const std::string opt = argv[i];
-        const bool hasValue = i + 1 < argc;
+        const bool hasValue = i + 1 < argc && std::string_view(argv[i + 1]).rfind("--", 0) != 0;
+        static const std::pair<const char*, const char*> valued[] = { { "--duration", "SECONDS, e.g. --duration 3" },
+            { "--sample-hz", "HZ, e.g. --sample-hz 50" }, { "--json", "FILE, e.g. --json report.json" },
+            { "--csv", "FILE, e.g. --csv series.csv" }, { "--trace", "FILE, e.g. --trace run.trace.json" } };
+        for (const auto& [name, example] : valued) {
+            if (opt == name && !hasValue)
+                return badInput(opt + " needs a value: " + example);
+        }
         if (opt == "--duration" && hasValue) {
             if (!parseFinite(argv[++i], duration) || !(duration > 0) || duration > limits::MaxDurationS)
                 return badInput("--duration: '" + std::string(argv[i]) + "' is not a number of seconds in (0, "
@@ -376,11 +383,13 @@ int run(int argc, char** argv)
     std::fputs(reportToText(report).c_str(), stdout);
     bool written = true;
     if (jsonPath && !writeWholeFile(*jsonPath, reportToJson(report))) {
-        std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", jsonPath->c_str(), std::strerror(errno));
+        std::fprintf(stderr, "ipclab-cli: --json: could not write %s: %s. Choose a folder you may write to\n",
+            jsonPath->c_str(), std::strerror(errno));
         written = false;
     }
     if (tracePath && !writeWholeFile(*tracePath, trace)) {
-        std::fprintf(stderr, "ipclab-cli: could not write %s: %s\n", tracePath->c_str(), std::strerror(errno));
+        std::fprintf(stderr, "ipclab-cli: --trace: could not write %s: %s. Choose a folder you may write to\n",
+            tracePath->c_str(), std::strerror(errno));
         written = false;
     } else if (tracePath)
         std::printf(

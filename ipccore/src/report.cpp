@@ -80,6 +80,9 @@ std::string microseconds(double us)
 std::string contentionText(const Contention& c)
 {
     auto ns = [](std::uint64_t value) { return microseconds(double(value) / 1e3); };
+    // A total in seconds from a second up, below that in ms or us ("0.000 s" said nothing).
+    auto total
+        = [&](std::uint64_t value) { return value >= 1'000'000'000 ? fmt("%.3f s", double(value) / 1e9) : ns(value); };
     std::string out;
     if (!c.holds.empty()) {
         Table holds({ "object", "kind", "holds", "total", "mean", "p50", "p90", "p99", "max", "held by" });
@@ -87,10 +90,9 @@ std::string contentionText(const Contention& c)
             std::string who;
             for (const std::string& w : h.holders)
                 who += (who.empty() ? "" : ", ") + w;
-            holds.add({ h.object, waitKindName(h.kind), std::to_string(h.stats.waits),
-                fmt("%.3f s", double(h.stats.totalNs) / 1e9), ns(std::uint64_t(h.stats.meanNs())),
-                ns(h.stats.percentileNs(0.5)), ns(h.stats.percentileNs(0.9)), ns(h.stats.percentileNs(0.99)),
-                ns(h.stats.maxNs), who });
+            holds.add({ h.object, waitKindName(h.kind), std::to_string(h.stats.waits), total(h.stats.totalNs),
+                ns(std::uint64_t(h.stats.meanNs())), ns(h.stats.percentileNs(0.5)), ns(h.stats.percentileNs(0.9)),
+                ns(h.stats.percentileNs(0.99)), ns(h.stats.maxNs), who });
         }
         out += "\nHold times (from the end of an acquire to the start of the release that gives it back; a hold cut "
                "short by a stop or a kill is not counted)\n";
@@ -108,16 +110,16 @@ std::string contentionText(const Contention& c)
             who += (who.empty() ? "" : ", ") + w;
         objects.add({ (i == 0 ? "* " : "  ") + o.object,
             (o.what.empty() ? std::string(waitKindName(o.kind)) : o.what) + (o.gaveUp ? ", gave up (timed out)" : ""),
-            std::to_string(o.stats.waits), fmt("%.3f s", double(o.stats.totalNs) / 1e9),
-            ns(std::uint64_t(o.stats.meanNs())), ns(o.stats.percentileNs(0.5)), ns(o.stats.percentileNs(0.9)),
-            ns(o.stats.percentileNs(0.99)), ns(o.stats.maxNs), who });
+            std::to_string(o.stats.waits), total(o.stats.totalNs), ns(std::uint64_t(o.stats.meanNs())),
+            ns(o.stats.percentileNs(0.5)), ns(o.stats.percentileNs(0.9)), ns(o.stats.percentileNs(0.99)),
+            ns(o.stats.maxNs), who });
     }
     out += objects.render({ false, false, true, true, true, true, true, true, true, false });
     out += "  * the most waited on (the longest total)\n";
     Table workers({ "worker", "waits", "waiting", "blocked", "untracked waits" });
     for (const WorkerContention& w : c.workers)
-        workers.add({ w.worker, std::to_string(w.waits), fmt("%.3f s", double(w.waitNs) / 1e9),
-            fmt("%.3f s", double(w.blockedNs) / 1e9), std::to_string(w.untracked) });
+        workers.add(
+            { w.worker, std::to_string(w.waits), total(w.waitNs), total(w.blockedNs), std::to_string(w.untracked) });
     out += "\nWaits per worker (waiting: the sum of its waits; blocked: its blocked time, counted apart)\n";
     out += workers.render({ false, true, true, true, true });
     return out;

@@ -161,6 +161,17 @@ private slots:
         QCOMPARE(cli.exitCode(), 2);
         const QString err = QString::fromLocal8Bit(cli.readAllStandardError());
         QVERIFY2(err.contains("--trace"), qPrintable(err));
+        // No value, or another option where the file should be: one line that says so, nothing run.
+        for (const QStringList& tail : { QStringList { "--trace" }, QStringList { "--trace", "--duration", "2" } }) {
+            QProcess bare;
+            bare.start(ipctest::cliPath(), QStringList { "run", "counter-race" } + tail);
+            QVERIFY(bare.waitForFinished(30000));
+            QCOMPARE(bare.exitCode(), 2);
+            const QString says = QString::fromLocal8Bit(bare.readAllStandardError()).trimmed();
+            QVERIFY2(
+                says.startsWith("ipclab-cli: --trace needs a value: FILE") && !says.contains('\n'), qPrintable(says));
+            QVERIFY(bare.readAllStandardOutput().isEmpty());
+        }
     }
 };
 
