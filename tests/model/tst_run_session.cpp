@@ -4,7 +4,12 @@
 
 #include "test_support.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace ipcui;
@@ -124,6 +129,61 @@ private slots:
         QCOMPARE(session.mqLimits().msgMax, expected.msgMax);
         QCOMPARE(session.mqLimits().msgsizeMax, expected.msgsizeMax);
         QCOMPARE(session.mqLimits().queuesMax, expected.queuesMax);
+    }
+
+    // Export trace: the run so far while it goes, the whole run once stopped, in the format Perfetto opens; nothing
+    // before any run, and an unwritable path said so.
+    void traceExportsLiveAndAfterStop()
+    {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        QSignalSpy exported(&session, &RunSession::traceExported);
+        QTemporaryDir dir;
+        session.exportTrace(dir.filePath("none.json"));
+        QVERIFY(exported.wait(10000));
+        QVERIFY(exported.takeFirst().at(1).toString().contains(QStringLiteral("no run to export")));
+        QVERIFY(!QFile::exists(dir.filePath("none.json")));
+
+        auto scenario = ipccore::resolveScenario("counter-race-locked");
+        QVERIFY(scenario);
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(*scenario));
+        QVERIFY(started.wait(30000));
+        const QString needle = session.prefix().mid(1);
+        QTRY_VERIFY_WITH_TIMEOUT(session.history().sampleCount() > 20, 30000);
+        auto spansIn = [](const QString& path) {
+            QFile file(path);
+            if (!file.open(QIODevice::ReadOnly))
+                return -1;
+            int spans = 0, workers = 0;
+            for (const QJsonValue& v : QJsonDocument::fromJson(file.readAll()).object()["traceEvents"].toArray()) {
+                const QJsonObject e = v.toObject();
+                spans += e["ph"].toString() == QStringLiteral("X") ? 1 : 0;
+                workers += e["ph"].toString() == QStringLiteral("M")
+                        && e["args"].toObject()["name"].toString().startsWith(QStringLiteral("adder-"))
+                    ? 1
+                    : 0;
+            }
+            return workers == 4 ? spans : -2;
+        };
+        session.exportTrace(dir.filePath("live.json"));
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.takeFirst().at(1).toString(), QString());
+        const int live = spansIn(dir.filePath("live.json"));
+        QVERIFY2(live > 100, qPrintable(QString::number(live)));
+
+        session.stop();
+        QVERIFY(stopped.wait(15000));
+        session.exportTrace(dir.filePath("whole.json"));
+        QVERIFY(exported.wait(10000));
+        QCOMPARE(exported.takeFirst().at(1).toString(), QString());
+        QVERIFY(spansIn(dir.filePath("whole.json")) >= live);
+
+        session.exportTrace(QStringLiteral("/nonexistent-dir/t.json"));
+        QVERIFY(exported.wait(10000));
+        QVERIFY(exported.takeFirst().at(1).toString().contains(QStringLiteral("/nonexistent-dir/t.json")));
+        QVERIFY(ipctest::leftoverObjects(needle).isEmpty());
     }
 
     void aScenarioTheRunnerRefusesIsReported()

@@ -2,6 +2,7 @@
 
 #include "model/error_text.h"
 
+#include <QSaveFile>
 #include <QThread>
 #include <QTimer>
 
@@ -58,6 +59,7 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
         return;
     }
     m_runner = std::move(*runner);
+    m_lastTrace.reset();
     m_inFlight.store(0);
     m_heldEvents.clear();
     m_exitReported = false;
@@ -95,6 +97,24 @@ void RunController::tick()
     }
 }
 
+void RunController::exportTrace(const QString& path)
+{
+    assertThread();
+    if (!m_runner && !m_lastTrace) {
+        emit traceExported(path, tr("There is no run to export yet: start the experiment first."));
+        return;
+    }
+    const std::string json = ipccore::chromeTraceJson(m_runner ? m_runner->traceLog() : *m_lastTrace);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(json.data(), qint64(json.size())) != qint64(json.size())
+        || !file.commit()) {
+        emit traceExported(
+            path, tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString()));
+        return;
+    }
+    emit traceExported(path, QString());
+}
+
 void RunController::stop()
 {
     assertThread();
@@ -114,6 +134,7 @@ void RunController::stop()
     summary.contention = report.contention;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);
+    m_lastTrace = std::make_shared<const ipccore::TraceLog>(m_runner->traceLog());
     m_runner.reset();
     m_heldEvents.clear();
     emit stopped(summary);

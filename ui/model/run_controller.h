@@ -41,6 +41,9 @@ public:
     void setMessageSize(const QList<int>& workers, quint32 bytes);
     void setWorkUs(const QList<int>& workers, quint32 microseconds);
     void addWorker(const ipccore::WorkerSpec& spec);
+    // Writes the run so far (or, after a stop, the whole last run) as Chrome trace-event JSON (ipccore/trace.h);
+    // answers with traceExported, its error empty on success.
+    void exportTrace(const QString& path);
 
     // Thread-safe: the GUI acknowledges each snapshot it has handled. While two are unhandled the controller keeps
     // sampling but holds back further snapshots (carrying their events over), so a busy GUI thread never builds a
@@ -59,6 +62,7 @@ signals:
     void cleanedUp(const QStringList& lines);
     void mqLimitsRead(const ipccore::MqLimits& limits);
     void workerAdded(const ipccore::WorkerSpec& spec); // addWorker started it
+    void traceExported(const QString& path, const QString& error);
 
 private:
     void tick();
@@ -66,6 +70,7 @@ private:
     template <typename Control> void forEach(const QList<int>& workers, const QString& action, Control control);
 
     std::unique_ptr<ipccore::Runner> m_runner;
+    std::shared_ptr<const ipccore::TraceLog> m_lastTrace; // the last run's, kept from its stop to the next start
     QTimer* m_timer = nullptr;
     std::atomic<int> m_inFlight { 0 };
     std::vector<ipccore::RunEvent> m_heldEvents;

@@ -45,6 +45,7 @@ RunSession::RunSession(QObject* parent)
     connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
     connect(m_controller, &RunController::notice, this, &RunSession::notice);
     connect(m_controller, &RunController::workerAdded, this, &RunSession::workerAdded);
+    connect(m_controller, &RunController::traceExported, this, &RunSession::traceExported);
     // The cleanup happens before the run's clock starts: its lines are events at 0 s, each one kept in the log
     // (the status bar showed only the last of them, for a few seconds), and the status bar says where they are.
     connect(m_controller, &RunController::cleanedUp, this, [this](const QStringList& lines) {
@@ -171,6 +172,11 @@ void RunSession::setWorkUs(const QList<int>& workers, quint32 microseconds)
 void RunSession::addWorker(const ipccore::WorkerSpec& spec)
 {
     post([spec](RunController* c) { c->addWorker(spec); });
+}
+
+void RunSession::exportTrace(const QString& path)
+{
+    post([path](RunController* c) { c->exportTrace(path); });
 }
 
 } // namespace ipcui

@@ -42,6 +42,9 @@ public:
     void setMessageSize(const QList<int>& workers, quint32 bytes);
     void setWorkUs(const QList<int>& workers, quint32 microseconds);
     void addWorker(const ipccore::WorkerSpec& spec);
+    // The run so far, or the last one once stopped, as Chrome trace-event JSON for Perfetto (written in the
+    // controller's thread); answers with traceExported.
+    void exportTrace(const QString& path);
 
     RunState state() const { return m_state; }
     bool isActive() const { return m_state != RunState::Idle; }
@@ -71,6 +74,7 @@ signals:
     void mqLimitsRead(const ipccore::MqLimits& limits);
     // addWorker started the worker (a refusal comes as errorOccurred instead).
     void workerAdded(const ipccore::WorkerSpec& spec);
+    void traceExported(const QString& path, const QString& error); // error empty: written
 
 private:
     void setState(RunState state);

@@ -117,6 +117,12 @@ ChartPanel::ChartPanel(QWidget* parent)
     csvButton->setToolTip(tr("Save the data of every series as CSV"));
     connect(csvButton, &QPushButton::clicked, this, &ChartPanel::exportCsvRequested);
     controls->addWidget(csvButton);
+    auto* traceButton = new QPushButton(tr("Export trace…"), this);
+    traceButton->setObjectName(QStringLiteral("exportTrace"));
+    traceButton->setToolTip(tr("Save every process's states and steps, the objects' values and the run's events as a "
+                               "trace that opens in the Perfetto UI (ui.perfetto.dev) or chrome://tracing"));
+    connect(traceButton, &QPushButton::clicked, this, &ChartPanel::exportTraceRequested);
+    controls->addWidget(traceButton);
     layout->addLayout(controls);
 
     m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("messages / s"));

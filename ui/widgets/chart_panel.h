@@ -55,6 +55,7 @@ public:
 
 signals:
     void exportCsvRequested();
+    void exportTraceRequested();
     void errorOccurred(const QString& message);
 
 private:

@@ -13,6 +13,7 @@
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
 #include "widgets/race_view.h"
+#include "widgets/wait_for_view.h"
 
 #include "ipccore/program.h"
 
@@ -173,6 +174,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_session, &RunSession::snapshotReceived, this, &MainWindow::scheduleRender);
     connect(m_session, &RunSession::errorOccurred, this, &MainWindow::showError);
     connect(m_session, &RunSession::notice, this, &MainWindow::showNotice);
+    connect(m_session, &RunSession::traceExported, this, [this](const QString& path, const QString& error) {
+        if (!error.isEmpty())
+            showError(error);
+        else
+            showNotice(tr("Saved %1: open it in the Perfetto UI (ui.perfetto.dev) or chrome://tracing").arg(path));
+    });
     connect(m_session, &RunSession::workerAdded, this, &MainWindow::onWorkerAdded);
     connect(m_session, &RunSession::eventLogged, this, &MainWindow::logEvent);
     connect(m_session, &RunSession::runStarted, this, [this](const QString& prefix) {
@@ -207,6 +214,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_processPanel, &ProcessPanel::messageSizeRequested, m_session, &RunSession::setMessageSize);
     connect(m_processPanel, &ProcessPanel::workUsRequested, m_session, &RunSession::setWorkUs);
     connect(m_charts, &ChartPanel::exportCsvRequested, this, &MainWindow::exportCsv);
+    connect(m_charts, &ChartPanel::exportTraceRequested, this, &MainWindow::exportTrace);
     connect(m_charts, &ChartPanel::errorOccurred, this, &MainWindow::showError);
     connect(m_race, &RaceView::errorOccurred, this, &MainWindow::showError);
     connect(m_race, &RaceView::notice, this, &MainWindow::showNotice);
@@ -337,6 +345,18 @@ QWidget* MainWindow::buildLiveView()
     m_processTabs->setTabToolTip(2,
         tr("Every wait that has ended, per object and what was waited for: how many, their total, mean, p50, p90, "
            "p99 and longest, and who waited. The most waited-on object is starred"));
+    m_waitForView = new WaitForView(m_processTabs);
+    m_processTabs->addTab(m_waitForView, tr("Who waits for whom"));
+    m_processTabs->setTabToolTip(3,
+        tr("Now: each process blocked on an object, and who holds that object. A deadlock's processes are outlined in "
+           "red"));
+    // Drawn when shown: a hidden tab takes the latest snapshot as it opens.
+    connect(m_processTabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_processTabs->currentWidget() == m_waitForView && m_waitForPending && m_session->latest()) {
+            m_waitForView->setSnapshot(*m_session->latest());
+            m_waitForPending = false;
+        }
+    });
 
     vertical->addWidget(horizontal);
     vertical->addWidget(m_processTabs);
@@ -551,6 +571,7 @@ void MainWindow::startRun()
     m_charts->reset();
     m_ledger->clear();
     m_contentionModel->clear();
+    m_waitForView->clear();
     m_deadlockBanner->hide();
     m_events->clear();
     m_rendered.reset();
@@ -650,6 +671,10 @@ void MainWindow::renderViews()
     m_processModel->apply(*snapshot);
     m_stepsModel->apply(*snapshot);
     m_contentionModel->setContention(snapshot->contention);
+    if (m_waitForView->isVisible())
+        m_waitForView->setSnapshot(*snapshot);
+    else
+        m_waitForPending = true;
     if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
         m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
                                      "ever. Stop ends it (a stop always works).")
@@ -852,6 +877,14 @@ void MainWindow::exportCsv()
         showError(tr("Could not write %1: %2").arg(path, file.errorString()));
     else
         showNotice(tr("Saved %1").arg(path));
+}
+
+void MainWindow::exportTrace()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export the run as a trace"),
+        QStringLiteral("ipclab-trace.json"), tr("Chrome trace-event JSON (*.json)"));
+    if (!path.isEmpty())
+        m_session->exportTrace(path); // written in the runner's thread; the answer comes as traceExported
 }
 
 void MainWindow::setDescriptionExpanded(bool expanded)

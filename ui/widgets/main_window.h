@@ -24,6 +24,7 @@ namespace ipcui {
 
 class BenchRunner;
 class ChartPanel;
+class WaitForView;
 class ExperimentEditor;
 class LedgerView;
 class ObjectView;
@@ -115,6 +116,7 @@ private:
     void openScenario();
     void saveScenario();
     void exportCsv();
+    void exportTrace();
     void showIdleObjects();
     void showIdleLedger();
     void updateRunAction();
@@ -146,6 +148,8 @@ private:
     QTabWidget* m_processTabs = nullptr;
     QTableView* m_stepsView = nullptr;
     QTableView* m_waitsView = nullptr;
+    WaitForView* m_waitForView = nullptr;
+    bool m_waitForPending = false; // a snapshot came while the graph's tab was hidden
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;
     QPlainTextEdit* m_events = nullptr;

@@ -122,9 +122,11 @@ QSize ObjectView::sizeHint() const
     return { 460, std::max(height, 120) };
 }
 
+// As tall as every card: in its scroll area (widgetResizable) a smaller minimum let the view shrink to the viewport,
+// so the cards below were cut off with no scroll bar to reach them (dining-philosophers showed 2 of its 5 forks).
 QSize ObjectView::minimumSizeHint() const
 {
-    return { 320, 120 };
+    return { 320, sizeHint().height() };
 }
 
 void ObjectView::paintEvent(QPaintEvent*)
@@ -192,6 +194,8 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     if (m_live && !object.waiters.empty()) {
         painter.setPen(Colors::Full);
         kindText = tr("waited on by %1").arg(waiterNames(object));
+        if (fm.horizontalAdvance(kindText) > kind.width()) // the names matter more than the words
+            kindText = tr("waiting: %1").arg(waiterNames(object));
     } else if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
         kindText.truncate(kindText.indexOf(QStringLiteral(" (")));
     if (kind.width() > 3 * fm.averageCharWidth())

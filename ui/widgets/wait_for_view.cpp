@@ -1,0 +1,172 @@
+#include "widgets/wait_for_view.h"
+
+#include "widgets/state_colors.h"
+
+#include <QPainter>
+#include <QPainterPath>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ipcui {
+
+namespace {
+constexpr int Margin = 12;
+constexpr int NodeHeight = 30;
+constexpr int NodeGap = 10;
+constexpr int LegendHeight = 26;
+} // namespace
+
+WaitForView::WaitForView(QWidget* parent)
+    : QWidget(parent)
+{
+    setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
+    setObjectName(QStringLiteral("waitForView"));
+}
+
+void WaitForView::clear()
+{
+    m_processes.clear();
+    m_objects.clear();
+    m_edges.clear();
+    setToolTip({});
+    update();
+}
+
+void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
+{
+    m_processes.clear();
+    m_objects.clear();
+    m_edges.clear();
+    auto inCycle = [&](const std::string& name) {
+        const auto& m = snapshot.deadlock.members;
+        return snapshot.deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock
+            && std::find(m.begin(), m.end(), name) != m.end();
+    };
+    for (const ipccore::WorkerStatus& w : snapshot.workers)
+        m_processes.push_back({ QString::fromStdString(w.name), w.alive, inCycle(w.name) });
+    auto processIndex = [&](const std::string& name) {
+        for (std::size_t i = 0; i < snapshot.workers.size(); ++i)
+            if (snapshot.workers[i].name == name)
+                return int(i);
+        return -1;
+    };
+    // Only the objects someone holds or waits on: the rest have nothing to say here.
+    for (const ipccore::ObjectStatus& o : snapshot.objects) {
+        if (o.holders.empty() && o.waiters.empty())
+            continue;
+        const int object = int(m_objects.size());
+        m_objects.push_back({ QString::fromStdString(o.name), true, false });
+        for (const ipccore::ObjectStatus::User& u : o.waiters)
+            if (const int p = processIndex(u.worker); p >= 0)
+                m_edges.push_back({ p, object, true, false, u.seconds });
+        for (const ipccore::ObjectStatus::User& u : o.holders)
+            if (const int p = processIndex(u.worker); p >= 0)
+                m_edges.push_back({ p, object, false, !u.alive, u.seconds });
+    }
+    setToolTip(edgeTexts().join(QLatin1Char('\n')));
+    updateGeometry();
+    update();
+}
+
+QStringList WaitForView::edgeTexts() const
+{
+    QStringList texts;
+    for (const Edge& e : m_edges) {
+        const QString process = m_processes[std::size_t(e.process)].name;
+        const QString object = m_objects[std::size_t(e.object)].name;
+        texts << (e.waits ? tr("%1 waits on %2 (%3 s)").arg(process, object).arg(e.seconds, 0, 'f', 1)
+                          : tr("%1 is held by %2%3 (%4 s)")
+                                .arg(object, process, e.deadHolder ? tr(", dead") : QString())
+                                .arg(e.seconds, 0, 'f', 1));
+    }
+    return texts;
+}
+
+QSize WaitForView::sizeHint() const
+{
+    const int rows = int(std::max(m_processes.size(), m_objects.size()));
+    return { 480, LegendHeight + 2 * Margin + rows * (NodeHeight + NodeGap) };
+}
+
+QSize WaitForView::minimumSizeHint() const
+{
+    return { 320, 120 };
+}
+
+void WaitForView::paintEvent(QPaintEvent*)
+{
+    QPainter painter(this);
+    painter.fillRect(rect(), palette().color(QPalette::Base));
+    painter.setRenderHint(QPainter::Antialiasing);
+    const QFontMetrics fm = painter.fontMetrics();
+
+    // The legend: what the two kinds of arrow mean.
+    const int legendY = Margin + LegendHeight / 2;
+    painter.setPen(QPen(Colors::Full, 2));
+    painter.drawLine(Margin, legendY, Margin + 30, legendY);
+    painter.drawText(QRect(Margin + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("process waits on object"));
+    const int second = Margin + 36 + fm.horizontalAdvance(tr("process waits on object")) + 30;
+    painter.setPen(QPen(Colors::Outline, 2));
+    painter.drawLine(second, legendY, second + 30, legendY);
+    painter.drawText(QRect(second + 36, Margin, 260, LegendHeight), Qt::AlignVCenter,
+        tr("object held by process (a permit it took)"));
+
+    if (m_edges.empty()) {
+        painter.setPen(Colors::Muted);
+        painter.drawText(rect().adjusted(0, LegendHeight, 0, 0), Qt::AlignCenter,
+            m_processes.empty() ? tr("Start a run to see who waits for whom.")
+                                : tr("Nobody is blocked on an object or holds a lock now."));
+        return;
+    }
+
+    // Two columns, each as tall as the space allows (nodes shrink to fit before they overlap).
+    const int top = Margin + LegendHeight + 6;
+    const int rows = int(std::max(m_processes.size(), m_objects.size()));
+    const int step = std::max(14, std::min(NodeHeight + NodeGap, (height() - top - Margin) / std::max(rows, 1)));
+    const int nodeH = std::min(NodeHeight, step - 4);
+    const int nodeW = std::min(200, (width() - 3 * Margin) / 3);
+    // The objects close enough to the processes for the arrows to read as pairs, even in a wide window.
+    const int leftX = Margin, rightX = std::min(width() - Margin - nodeW, leftX + nodeW + 360);
+    auto processRect = [&](int i) { return QRect(leftX, top + i * step, nodeW, nodeH); };
+    auto objectRect = [&](int i) { return QRect(rightX, top + i * step, nodeW, nodeH); };
+
+    auto arrow = [&](QPointF from, QPointF to, const QColor& color, Qt::PenStyle style) {
+        painter.setPen(QPen(color, 2, style));
+        QPainterPath path(from);
+        const double dx = (to.x() - from.x()) / 2;
+        path.cubicTo(from + QPointF(dx, 0), to - QPointF(dx, 0), to);
+        painter.setBrush(Qt::NoBrush);
+        painter.drawPath(path);
+        const double angle = std::atan2(0.0, to.x() - from.x());
+        const QPointF a = to - QPointF(std::cos(angle - 0.45) * 10, std::sin(angle - 0.45) * 10);
+        const QPointF b = to - QPointF(std::cos(angle + 0.45) * 10, std::sin(angle + 0.45) * 10);
+        painter.setPen(QPen(color, 2));
+        painter.setBrush(color);
+        painter.drawPolygon(QPolygonF({ to, a, b }));
+    };
+    // Waits go from a process's right edge to the object's left edge, holds come back slightly lower.
+    for (const Edge& e : m_edges) {
+        const QRect p = processRect(e.process), o = objectRect(e.object);
+        if (e.waits)
+            arrow(QPointF(p.right(), p.center().y() - nodeH / 5.0), QPointF(o.left(), o.center().y() - nodeH / 5.0),
+                Colors::Full, Qt::SolidLine);
+        else
+            arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
+                e.deadHolder ? Colors::Muted : Colors::Outline, e.deadHolder ? Qt::DashLine : Qt::SolidLine);
+    }
+    auto drawNode = [&](const QRect& r, const Node& n, bool object) {
+        painter.setPen(QPen(n.inCycle ? Colors::Full : Colors::Outline, n.inCycle ? 3 : 1));
+        painter.setBrush(object ? QColor(0xfa, 0xfb, 0xfc) : QColor(Qt::white));
+        painter.drawRoundedRect(r, object ? 2 : 8, object ? 2 : 8);
+        painter.setPen(n.alive ? Colors::Outline : Colors::Muted);
+        const QString text = n.alive ? n.name : tr("%1 (dead)").arg(n.name);
+        painter.drawText(r.adjusted(6, 0, -6, 0), Qt::AlignCenter, fm.elidedText(text, Qt::ElideRight, r.width() - 12));
+    };
+    for (std::size_t i = 0; i < m_processes.size(); ++i)
+        drawNode(processRect(int(i)), m_processes[i], false);
+    for (std::size_t i = 0; i < m_objects.size(); ++i)
+        drawNode(objectRect(int(i)), m_objects[i], true);
+}
+
+} // namespace ipcui
