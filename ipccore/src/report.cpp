@@ -381,8 +381,17 @@ std::string reportToText(const Report& r)
         for (const RunEvent& e : r.events)
             out << "  " << fmt("%7.2f s  ", e.t) << e.text << "\n";
     }
-    if (r.deadlock.kind == WaitForVerdict::Kind::Deadlock)
-        out << "\nDeadlock: " << r.deadlock.text << "\n";
+    // The cycle's sentence is in Events already (with its time): here, who is in it and how such a cycle is broken.
+    if (r.deadlock.kind == WaitForVerdict::Kind::Deadlock) {
+        std::string cycle;
+        for (const std::string& m : r.deadlock.members)
+            cycle += m + " -> ";
+        if (!r.deadlock.members.empty())
+            cycle += r.deadlock.members.front();
+        out << "\nDeadlock: " << cycle << " (see Events for what each holds and waits for).\n"
+            << "  A cycle of waits ends only with a stop. To break it, make every process take these objects in one\n"
+            << "  agreed order (for a bounded buffer: the free slot or the item first, the lock second).\n";
+    }
     const bool deadlocked = r.deadlock.kind == WaitForVerdict::Kind::Deadlock;
     out << "\nIntegrity: " << (deadlocked ? "DEADLOCK" : r.integrity.exact ? "exact" : "NOT exact");
     if (deadlocked)

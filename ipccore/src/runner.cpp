@@ -1052,6 +1052,21 @@ struct Runner::Impl {
                 && waitObjectOf(workers[k].spec, w.stepIndex, w.state) == objects[i].spec.name)
                 s.waiters.push_back({ w.name, w.stateSeconds, true });
         }
+        // A sample reads the slots one after another, so a process that let go between two reads may still show
+        // as a holder beside the one that took it next. Where the holders are bounded (an array's lock: one; a
+        // semaphore no process releases without acquiring it: its initial permits) the latest takers are the
+        // holders, and the others had let go.
+        const ObjectSpec& spec = objects[i].spec;
+        const bool signalled = std::any_of(
+            workers.begin(), workers.end(), [&](const WorkerProc& w) { return contains(w.posts, spec.name); });
+        const std::size_t bound = spec.transport == TransportKind::ShmArray ? 1
+            : spec.transport == TransportKind::Semaphore && !signalled      ? spec.capacity
+                                                                            : s.holders.size();
+        if (s.holders.size() > bound) {
+            std::stable_sort(s.holders.begin(), s.holders.end(),
+                [](const ObjectStatus::User& a, const ObjectStatus::User& b) { return a.seconds < b.seconds; });
+            s.holders.resize(bound);
+        }
     }
 
     void readWaits(WorkerProc& w, const WorkerSlot& slot, WorkerStatus& s)

@@ -231,19 +231,16 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         bool sawHolderAndWaiters = false;
-        int samples = 0, twoHolders = 0;
         QElapsedTimer clock;
         clock.start();
         while (clock.elapsed() < 1500) {
             const Snapshot snap = (*runner)->sample();
-            ++samples;
             for (const ObjectStatus& o : snap.objects) {
                 if (o.name != "counter")
                     continue;
-                // A sample reads the slots one after another, so a hand-over between two reads may show the old
-                // holder and the new one; never more, and rarely.
-                QVERIFY2(o.holders.size() <= 2, "a lock of one permit with three holders at once");
-                twoHolders += o.holders.size() == 2 ? 1 : 0;
+                // A sample reads the slots one after another, so a hand-over between two reads could show the old
+                // holder beside the new one; the runner keeps the latest taker of a lock.
+                QVERIFY2(o.holders.size() <= 1, "a lock with two holders at once");
                 const bool waiterHolds = std::any_of(o.waiters.begin(), o.waiters.end(),
                     [&](const ObjectStatus::User& u) { return !o.holders.empty() && u.worker == o.holders[0].worker; });
                 QVERIFY(!waiterHolds);
@@ -255,7 +252,6 @@ private slots:
         runner->reset();
         QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
         QVERIFY(sawHolderAndWaiters); // four processes on two cores, 20 us work inside the lock: seen at 50 Hz
-        QVERIFY2(twoHolders * 10 <= samples, qPrintable(QString("%1 of %2 samples").arg(twoHolders).arg(samples)));
         QCOMPARE(r.contention.holds.size(), std::size_t(1));
         const ObjectHolds& h = r.contention.holds[0];
         QCOMPARE(h.object, std::string("counter"));

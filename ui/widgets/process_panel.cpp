@@ -156,6 +156,7 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     // Exit stretches over what is left; set small, so that it never pushes the table into scrolling sideways.
     m_table->setColumnWidth(ProcessTableModel::ExitColumn, fm.horizontalAdvance(QStringLiteral("Exit")) + 24);
     m_defaultStepWidth = m_table->columnWidth(ProcessTableModel::StepColumn);
+    m_defaultNameWidth = m_table->columnWidth(ProcessTableModel::NameColumn);
     m_defaultTransportWidth = m_table->columnWidth(ProcessTableModel::TransportColumn);
     layout->addWidget(m_table, 1);
 
@@ -228,6 +229,14 @@ void ProcessPanel::fitColumnsToRun()
                 m_model->index(row, ProcessTableModel::TransportColumn).data().toString())
                 + 14);
     m_table->setColumnWidth(ProcessTableModel::TransportColumn, std::min(m_defaultTransportWidth, transport));
+    // Names read whole ("philosopher-5" was cut to "philosoph…", so the rows could not be told apart).
+    int name = m_defaultNameWidth;
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        name = std::max(name,
+            m_table->fontMetrics().horizontalAdvance(
+                m_model->index(row, ProcessTableModel::NameColumn).data().toString())
+                + 16);
+    m_table->setColumnWidth(ProcessTableModel::NameColumn, name);
 }
 
 QList<int> ProcessPanel::selectedWorkers() const

@@ -69,6 +69,7 @@ private:
     QSpinBox* m_work;
     int m_defaultStepWidth = 0;
     int m_defaultTransportWidth = 0;
+    int m_defaultNameWidth = 0;
     bool m_active = false;
     bool m_loading = false;
 };
