@@ -870,6 +870,7 @@ struct Runner::Impl {
         s.blockedFraction = lifetime > 0 ? std::min(1.0, double(blocked) / double(lifetime)) : 0;
 
         s.alive = w.alive;
+        s.posts = w.posts;
         s.exitCode = w.exitCode;
         s.termSignal = w.termSignal;
         s.exitText = w.exitText;

@@ -246,14 +246,16 @@ private slots:
         QVERIFY2(objects->figureText(2).contains(QStringLiteral("started at 0")), qPrintable(objects->figureText(2)));
         if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
             window->objectView()->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/holders.png"));
-        // The wait-for graph, once its tab is shown, draws the cycle: each waits on what the other holds.
+        // The wait-for graph, once its tab is shown, draws the cycle: the producer waits on empty, which only the
+        // consumer can release; the consumer waits on mutex, which the producer holds.
         auto* tabs = window->findChild<QTabWidget*>(QStringLiteral("processTabs"));
         auto* graph = window->findChild<WaitForView*>(QStringLiteral("waitForView"));
         QVERIFY(tabs && graph);
         tabs->setCurrentWidget(graph);
-        QTRY_VERIFY_WITH_TIMEOUT(graph->edgeTexts().size() == 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(graph->edgeTexts().size() == 4, 5000);
         const QString edges = graph->edgeTexts().join(QStringLiteral("; "));
-        for (const char* edge : { "producer waits on empty", "consumer waits on mutex", "mutex is held by producer" })
+        for (const char* edge : { "producer waits on empty", "empty can be released by consumer",
+                 "consumer waits on mutex", "mutex is held by producer" })
             QVERIFY2(edges.contains(QString::fromLatin1(edge)), qPrintable(edges));
         if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
             window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/waitfor.png"));

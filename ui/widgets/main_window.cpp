@@ -677,7 +677,8 @@ void MainWindow::renderViews()
         m_waitForPending = true;
     if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
         m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
-                                     "ever. Stop ends it (a stop always works).")
+                                     "ever. Stop ends it (a stop always works). To fix the program, make every process "
+                                     "take these objects in one agreed order (see Who waits for whom).")
                                       .arg(QString::fromStdString(snapshot->deadlock.text)
                                                .remove(QStringLiteral(". None of them can go on: a deadlock"))));
         m_deadlockBanner->show();

@@ -59,10 +59,21 @@ void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
         m_objects.push_back({ QString::fromStdString(o.name), true, false });
         for (const ipccore::ObjectStatus::User& u : o.waiters)
             if (const int p = processIndex(u.worker); p >= 0)
-                m_edges.push_back({ p, object, true, false, u.seconds });
+                m_edges.push_back({ p, object, Edge::Kind::Waits, false, u.seconds });
         for (const ipccore::ObjectStatus::User& u : o.holders)
             if (const int p = processIndex(u.worker); p >= 0)
-                m_edges.push_back({ p, object, false, !u.alive, u.seconds });
+                m_edges.push_back({ p, object, Edge::Kind::HeldBy, !u.alive, u.seconds });
+        // Who else could end a wait on it: the processes that post to it without holding it (the consumer that
+        // releases `empty`). Without these a cycle through a signal would not close in the picture.
+        if (o.waiters.empty())
+            continue;
+        for (std::size_t p = 0; p < snapshot.workers.size(); ++p) {
+            const ipccore::WorkerStatus& w = snapshot.workers[p];
+            const bool waiter = std::any_of(o.waiters.begin(), o.waiters.end(),
+                [&](const ipccore::ObjectStatus::User& u) { return u.worker == w.name; });
+            if (!waiter && std::find(w.posts.begin(), w.posts.end(), o.name) != w.posts.end())
+                m_edges.push_back({ int(p), object, Edge::Kind::CanPost, !w.alive, 0 });
+        }
     }
     setToolTip(edgeTexts().join(QLatin1Char('\n')));
     updateGeometry();
@@ -75,10 +86,18 @@ QStringList WaitForView::edgeTexts() const
     for (const Edge& e : m_edges) {
         const QString process = m_processes[std::size_t(e.process)].name;
         const QString object = m_objects[std::size_t(e.object)].name;
-        texts << (e.waits ? tr("%1 waits on %2 (%3 s)").arg(process, object).arg(e.seconds, 0, 'f', 1)
-                          : tr("%1 is held by %2%3 (%4 s)")
-                                .arg(object, process, e.deadHolder ? tr(", dead") : QString())
-                                .arg(e.seconds, 0, 'f', 1));
+        const QString dead = e.deadHolder ? tr(", dead") : QString();
+        switch (e.kind) {
+        case Edge::Kind::Waits:
+            texts << tr("%1 waits on %2 (%3 s)").arg(process, object).arg(e.seconds, 0, 'f', 1);
+            break;
+        case Edge::Kind::HeldBy:
+            texts << tr("%1 is held by %2%3 (%4 s)").arg(object, process, dead).arg(e.seconds, 0, 'f', 1);
+            break;
+        case Edge::Kind::CanPost:
+            texts << tr("%1 can be released by %2%3").arg(object, process, dead);
+            break;
+        }
     }
     return texts;
 }
@@ -105,12 +124,23 @@ void WaitForView::paintEvent(QPaintEvent*)
     const int legendY = Margin + LegendHeight / 2;
     painter.setPen(QPen(Colors::Full, 2));
     painter.drawLine(Margin, legendY, Margin + 30, legendY);
-    painter.drawText(QRect(Margin + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("process waits on object"));
-    const int second = Margin + 36 + fm.horizontalAdvance(tr("process waits on object")) + 30;
+    painter.drawText(QRect(Margin + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("waits on"));
+    const int second = Margin + 36 + fm.horizontalAdvance(tr("waits on")) + 30;
     painter.setPen(QPen(Colors::Outline, 2));
     painter.drawLine(second, legendY, second + 30, legendY);
-    painter.drawText(QRect(second + 36, Margin, 260, LegendHeight), Qt::AlignVCenter,
-        tr("object held by process (a permit it took)"));
+    const QString heldText = tr("held by");
+    painter.drawText(QRect(second + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, heldText);
+    const int third = second + 36 + fm.horizontalAdvance(heldText) + 30;
+    painter.setPen(QPen(Colors::Muted, 2, Qt::DashLine));
+    painter.drawLine(third, legendY, third + 30, legendY);
+    const QString postText = tr("can be released by (it posts without holding)");
+    painter.drawText(QRect(third + 36, Margin, 400, LegendHeight), Qt::AlignVCenter, postText);
+    const int fourth = third + 36 + fm.horizontalAdvance(postText) + 30;
+    painter.setPen(QPen(Colors::Full, 3));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawRoundedRect(QRect(fourth, Margin + 5, 30, LegendHeight - 10), 5, 5);
+    painter.setPen(Colors::Outline);
+    painter.drawText(QRect(fourth + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("in the deadlock"));
 
     if (m_edges.empty()) {
         painter.setPen(Colors::Muted);
@@ -148,12 +178,15 @@ void WaitForView::paintEvent(QPaintEvent*)
     // Waits go from a process's right edge to the object's left edge, holds come back slightly lower.
     for (const Edge& e : m_edges) {
         const QRect p = processRect(e.process), o = objectRect(e.object);
-        if (e.waits)
+        if (e.kind == Edge::Kind::Waits)
             arrow(QPointF(p.right(), p.center().y() - nodeH / 5.0), QPointF(o.left(), o.center().y() - nodeH / 5.0),
                 Colors::Full, Qt::SolidLine);
-        else
+        else if (e.kind == Edge::Kind::HeldBy)
             arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
                 e.deadHolder ? Colors::Muted : Colors::Outline, e.deadHolder ? Qt::DashLine : Qt::SolidLine);
+        else
+            arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
+                Colors::Muted, Qt::DashLine);
     }
     auto drawNode = [&](const QRect& r, const Node& n, bool object) {
         painter.setPen(QPen(n.inCycle ? Colors::Full : Colors::Outline, n.inCycle ? 3 : 1));

@@ -39,7 +39,7 @@ private:
     struct Edge {
         int process = 0;
         int object = 0;
-        bool waits = true; // else: the object is held by the process
+        enum class Kind { Waits, HeldBy, CanPost } kind = Kind::Waits;
         bool deadHolder = false;
         double seconds = 0;
     };
