@@ -853,6 +853,10 @@ struct Runner::Impl {
         }
         s.cpuPercent = w.alive ? w.cpuPercent : 0;
 
+        // What it holds, read before its state: a worker publishes its state (Running, after the wait) before the
+        // bit of what it took, so read in this order an acquire that completes between the two reads shows as
+        // neither waiting nor holding, never as both (see usersOf for a release in between).
+        const std::uint32_t heldBits = slot.heldSteps.load(std::memory_order_acquire);
         const auto boardState = WorkerState(slot.state.load(std::memory_order_acquire));
         const std::uint64_t since = slot.stateSinceNs.load(std::memory_order_relaxed);
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
@@ -906,7 +910,7 @@ struct Runner::Impl {
             s.step = w.stepTexts[step];
             const std::uint64_t stepSince = slot.stepSinceNs.load(std::memory_order_relaxed);
             s.stepSeconds = (w.alive && stepSince > 0 && stepSince <= now) ? double(now - stepSince) / 1e9 : 0;
-            const std::uint32_t held = slot.heldSteps.load(std::memory_order_acquire);
+            const std::uint32_t held = heldBits;
             for (std::size_t a = 0; a < p.size(); ++a) {
                 if (!(held & (std::uint32_t(1) << a)))
                     continue;
@@ -1063,6 +1067,15 @@ struct Runner::Impl {
         const std::size_t bound = spec.transport == TransportKind::ShmArray ? 1
             : spec.transport == TransportKind::Semaphore && !signalled      ? spec.capacity
                                                                             : s.holders.size();
+        // A release and a new wait between the two reads show a process waiting on what it let go: a wait that has
+        // just begun on a bounded object it "holds" is that (a process stuck on a lock it holds, a self-deadlock,
+        // waits on long past StuckSeconds and keeps both).
+        if (spec.transport == TransportKind::ShmArray || !signalled) {
+            std::erase_if(s.holders, [&](const ObjectStatus::User& h) {
+                return std::any_of(s.waiters.begin(), s.waiters.end(),
+                    [&](const ObjectStatus::User& wt) { return wt.worker == h.worker && wt.seconds < StuckSeconds; });
+            });
+        }
         if (s.holders.size() > bound) {
             std::stable_sort(s.holders.begin(), s.holders.end(),
                 [](const ObjectStatus::User& a, const ObjectStatus::User& b) { return a.seconds < b.seconds; });
