@@ -456,13 +456,7 @@ struct Runner::Impl {
         w.alive = true;
         w.trace.name = w.spec.name;
         w.trace.pid = pid;
-        w.trace.steps = w.stepTexts;
-        w.trace.waitTexts.resize(std::max<std::size_t>(w.spec.program.size(), 1));
-        for (std::size_t k = 0; k < w.trace.waitTexts.size(); ++k) {
-            for (const WorkerState st :
-                { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock })
-                w.trace.waitTexts[k][std::size_t(st)] = waitText(w.spec, std::uint32_t(k), st);
-        }
+        w.trace.info = laneInfoOf(w);
         w.startNs = monotonicNs();
         w.rateNs = w.startNs;
         w.cpuNs = w.startNs;
@@ -862,7 +856,12 @@ struct Runner::Impl {
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
         s.blockedNs = blocked;
         readWaits(w, slot, s);
+        const std::size_t drained = w.trace.events.size();
         w.eventsRead = drainEvents(slot, w.eventsRead, w.trace.events, w.trace.lost);
+        s.newEvents.assign(w.trace.events.begin() + std::ptrdiff_t(drained), w.trace.events.end());
+        s.eventsLost = w.trace.lost;
+        s.lane = w.trace.info;
+        s.exitNs = w.alive ? 0 : w.endNs;
         if (w.trace.events.size() > MaxTraceEvents) {
             const std::size_t drop = w.trace.events.size() - MaxTraceEvents / 2;
             w.trace.events.erase(w.trace.events.begin(), w.trace.events.begin() + std::ptrdiff_t(drop));
@@ -991,6 +990,41 @@ struct Runner::Impl {
         if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve)
             return "a client's reply queue: full (mq_send)";
         return {};
+    }
+
+    // What a worker's events mean (trace.h): its steps, what each wait is on, what it holds and whom it can wake.
+    std::shared_ptr<const LaneInfo> laneInfoOf(const WorkerProc& w) const
+    {
+        auto info = std::make_shared<LaneInfo>();
+        const ProgramSteps& program = w.spec.program;
+        info->steps = w.stepTexts;
+        const std::size_t steps = std::max<std::size_t>(program.size(), 1);
+        info->waitTexts.resize(steps);
+        info->waitObjects.resize(steps);
+        info->holdsDuring.resize(steps);
+        info->postsAt.resize(steps);
+        for (std::size_t k = 0; k < steps; ++k) {
+            for (const WorkerState st :
+                { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock }) {
+                info->waitTexts[k][std::size_t(st)] = waitText(w.spec, std::uint32_t(k), st);
+                info->waitObjects[k][std::size_t(st)] = waitObjectOf(w.spec, std::uint32_t(k), st);
+            }
+        }
+        const std::vector<std::size_t> pairs = lockPairs(program);
+        for (std::size_t k = 0; k < program.size(); ++k) {
+            const ProgramStep& step = program[k];
+            if (step.op == StepOp::Acquire && pairs[k] < program.size()) {
+                for (std::size_t j = k + 1; j < pairs[k]; ++j)
+                    info->holdsDuring[j].push_back(step.object);
+            }
+            if (step.op == StepOp::Acquire || step.op == StepOp::Read || step.op == StepOp::Write
+                || step.op == StepOp::Work)
+                continue;
+            info->postsAt[k].push_back(step.object);
+            if (!step.results.empty())
+                info->postsAt[k].push_back(step.results);
+        }
+        return info;
     }
 
     // The waits that ended, read from the worker's slot: one record per place it waited at (WorkerSlot::WaitSite).
@@ -1604,6 +1638,8 @@ struct Runner::Impl {
             repairDeadHolders(now);
         Snapshot snap;
         snap.t = secondsSinceStart(now);
+        snap.startNs = startNs;
+        snap.nowNs = now;
         snap.workers.reserve(workers.size());
         for (WorkerProc& w : workers)
             snap.workers.push_back(workerStatus(w, now));

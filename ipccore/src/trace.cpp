@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ipccore {
@@ -70,11 +71,8 @@ private:
 
 std::string stateSpanName(const TraceWorker& w, const WorkerEvent& e)
 {
-    const auto state = std::size_t(e.state());
-    if (isBlocked(e.state()) && e.step() < w.waitTexts.size() && state < w.waitTexts[e.step()].size()
-        && !w.waitTexts[e.step()][state].empty())
-        return w.waitTexts[e.step()][state];
-    return workerStateName(e.state());
+    const std::string& text = w.info->waitText(e.step(), e.state());
+    return text.empty() ? std::string(workerStateName(e.state())) : text;
 }
 
 void writeWorker(TraceWriter& out, const TraceWorker& w)
@@ -87,7 +85,8 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
                 + TraceWriter::str(std::to_string(w.lost) + " events lost (ring full), " + std::to_string(w.trimmed)
                     + " oldest dropped"));
     out.metadata("thread_name", w.pid, StateThread, "\"name\":\"state\"");
-    if (!w.steps.empty())
+    const std::vector<std::string>& steps = w.info->steps;
+    if (!steps.empty())
         out.metadata("thread_name", w.pid, StepThread, "\"name\":\"steps\"");
 
     const WorkerEvent* state = nullptr; // the state span open now
@@ -98,8 +97,8 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
         state = nullptr;
     };
     auto closeStep = [&](std::uint64_t at) {
-        if (step && step->step() < w.steps.size())
-            out.span(w.pid, StepThread, "step", w.steps[step->step()], step->ns, at,
+        if (step && step->step() < steps.size())
+            out.span(w.pid, StepThread, "step", steps[step->step()], step->ns, at,
                 "\"step\":" + std::to_string(step->step()));
         step = nullptr;
     };
@@ -119,7 +118,31 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
     closeStep(w.endNs);
 }
 
+const std::string& cellOf(const std::vector<std::array<std::string, 8>>& table, std::uint32_t step, WorkerState state)
+{
+    static const std::string none;
+    if (!isBlocked(state) || step >= table.size())
+        return none;
+    return table[step][std::size_t(state)];
+}
+
 } // namespace
+
+const std::string& LaneInfo::waitText(std::uint32_t step, WorkerState state) const
+{
+    return cellOf(waitTexts, step, state);
+}
+
+const std::string& LaneInfo::waitObject(std::uint32_t step, WorkerState state) const
+{
+    return cellOf(waitObjects, step, state);
+}
+
+bool LaneInfo::posts(std::uint32_t step, const std::string& object) const
+{
+    return step < postsAt.size()
+        && std::find(postsAt[step].begin(), postsAt[step].end(), object) != postsAt[step].end();
+}
 
 std::string chromeTraceJson(const TraceLog& log)
 {

@@ -62,6 +62,8 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
     m_lastTrace.reset();
     m_inFlight.store(0);
     m_heldEvents.clear();
+    m_heldWorkerEvents.clear();
+    m_droppedWorkerEvents.clear();
     m_exitReported = false;
     if (!m_timer) {
         // Created here, in the controller's thread, so its events are delivered to this thread.
@@ -81,12 +83,37 @@ void RunController::tick()
     if (!m_runner)
         return;
     ipccore::Snapshot snapshot = m_runner->sample();
+    if (m_heldWorkerEvents.size() < snapshot.workers.size()) {
+        m_heldWorkerEvents.resize(snapshot.workers.size());
+        m_droppedWorkerEvents.resize(snapshot.workers.size());
+    }
     if (m_inFlight.load(std::memory_order_relaxed) >= MaxSnapshotsInFlight) {
         m_heldEvents.insert(m_heldEvents.end(), snapshot.events.begin(), snapshot.events.end());
+        // The workers' events too (the timeline's input), within a bound: past it the oldest go, counted as lost.
+        for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+            std::vector<ipccore::WorkerEvent>& held = m_heldWorkerEvents[i];
+            const std::vector<ipccore::WorkerEvent>& fresh = snapshot.workers[i].newEvents;
+            held.insert(held.end(), fresh.begin(), fresh.end());
+            if (held.size() > MaxHeldWorkerEvents) {
+                const std::size_t drop = held.size() - MaxHeldWorkerEvents / 2;
+                held.erase(held.begin(), held.begin() + std::ptrdiff_t(drop));
+                m_droppedWorkerEvents[i] += drop;
+            }
+        }
     } else {
         if (!m_heldEvents.empty()) {
             snapshot.events.insert(snapshot.events.begin(), m_heldEvents.begin(), m_heldEvents.end());
             m_heldEvents.clear();
+        }
+        for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+            ipccore::WorkerStatus& w = snapshot.workers[i];
+            std::vector<ipccore::WorkerEvent>& held = m_heldWorkerEvents[i];
+            if (!held.empty()) {
+                held.insert(held.end(), w.newEvents.begin(), w.newEvents.end());
+                w.newEvents = std::move(held);
+                held.clear();
+            }
+            w.eventsLost += m_droppedWorkerEvents[i];
         }
         m_inFlight.fetch_add(1, std::memory_order_relaxed);
         emit snapshotReady(std::make_shared<const ipccore::Snapshot>(std::move(snapshot)));
@@ -137,6 +164,8 @@ void RunController::stop()
     m_lastTrace = std::make_shared<const ipccore::TraceLog>(m_runner->traceLog());
     m_runner.reset();
     m_heldEvents.clear();
+    m_heldWorkerEvents.clear();
+    m_droppedWorkerEvents.clear();
     emit stopped(summary);
 }
 

@@ -74,6 +74,10 @@ private:
     QTimer* m_timer = nullptr;
     std::atomic<int> m_inFlight { 0 };
     std::vector<ipccore::RunEvent> m_heldEvents;
+    // Per worker: events of held-back snapshots, and those dropped from them to bound memory.
+    static constexpr std::size_t MaxHeldWorkerEvents = 1 << 20;
+    std::vector<std::vector<ipccore::WorkerEvent>> m_heldWorkerEvents;
+    std::vector<std::uint64_t> m_droppedWorkerEvents;
     bool m_exitReported = false;
 };
 

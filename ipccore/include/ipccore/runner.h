@@ -83,6 +83,13 @@ struct WorkerStatus {
     std::uint64_t blockedNs = 0; // its blocked spells that have ended (WorkerSlot::blockedNs)
     std::vector<WaitRecord> waits; // its waits that ended, per object and kind (contention.h)
     std::uint64_t waitsUntracked = 0; // waits at more places than its slot records (in blockedNs only)
+    // Its state changes and steps drained from its event ring since the previous sample (the timeline's input,
+    // timeline.h), how many events its ring lost so far (full before it was drained), what they mean, and when it
+    // exited (CLOCK_MONOTONIC; 0 while alive).
+    std::vector<WorkerEvent> newEvents;
+    std::uint64_t eventsLost = 0;
+    std::shared_ptr<const LaneInfo> lane;
+    std::uint64_t exitNs = 0;
     double cpuPercent = 0; // of one core, refreshed a few times per second
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
@@ -141,6 +148,7 @@ struct RunEvent {
 
 struct Snapshot {
     double t = 0; // seconds since start
+    std::uint64_t startNs = 0, nowNs = 0; // CLOCK_MONOTONIC at the start and at this sample
     std::vector<WorkerStatus> workers;
     std::vector<ObjectStatus> objects;
     Ledger ledger; // total over all objects, live (left = current depth)

@@ -10,18 +10,35 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace ipccore {
 
+// What a worker's events mean, fixed when it is spawned: its steps, what each wait is on, what it holds while on
+// each step and whose waits each step can end. Shared by the trace and the timeline (timeline.h).
+struct LaneInfo {
+    std::vector<std::string> steps; // a program's step texts; empty for a producer or consumer
+    // A wait in each blocked state at each step (one "step" for a producer or consumer), for BlockedFull,
+    // BlockedEmpty and WaitingLock: what it is for in the object's words ("buffer: empty slots (sem)"), and the
+    // object ("buffer"; empty when no one object is it).
+    std::vector<std::array<std::string, 8>> waitTexts;
+    std::vector<std::array<std::string, 8>> waitObjects;
+    // Per step: the objects it holds while on it (a paired acquire before it whose release has not begun).
+    std::vector<std::vector<std::string>> holdsDuring;
+    // Per step: the objects whose waiters it can wake (a release, a put, a get, a request, a pool call).
+    std::vector<std::vector<std::string>> postsAt;
+
+    const std::string& waitText(std::uint32_t step, WorkerState state) const;
+    const std::string& waitObject(std::uint32_t step, WorkerState state) const;
+    bool posts(std::uint32_t step, const std::string& object) const;
+};
+
 struct TraceWorker {
     std::string name;
     pid_t pid = 0;
-    std::vector<std::string> steps; // a program's step texts; empty for a producer or consumer
-    // What a wait in each blocked state at each step is for, in the object's words ("buffer: empty slots (sem)"):
-    // waitTexts[step][state], for BlockedFull, BlockedEmpty and WaitingLock.
-    std::vector<std::array<std::string, 8>> waitTexts;
+    std::shared_ptr<const LaneInfo> info; // never null
     std::vector<WorkerEvent> events; // in time order
     std::uint64_t lost = 0; // events the ring no longer held when drained
     std::uint64_t trimmed = 0; // the oldest events dropped to keep memory bounded

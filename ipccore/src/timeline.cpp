@@ -1,0 +1,261 @@
+#include "ipccore/timeline.h"
+
+#include <algorithm>
+
+namespace ipccore {
+
+Timeline::Timeline(std::uint64_t windowNs, std::size_t maxSpans)
+    : m_windowNs(windowNs)
+    , m_maxSpans(std::max<std::size_t>(maxSpans, 64))
+{ }
+
+void Timeline::clear()
+{
+    m_startNs = m_nowNs = 0;
+    m_lanes.clear();
+    m_locks.clear();
+    m_spanCount = 0;
+}
+
+void Timeline::add(const Snapshot& snapshot)
+{
+    if (snapshot.startNs != m_startNs) {
+        clear(); // another run
+        m_startNs = snapshot.startNs;
+    }
+    m_nowNs = std::max(m_nowNs, snapshot.nowNs);
+    std::vector<std::size_t> heldBefore;
+    for (const LockLane& lock : m_locks)
+        heldBefore.push_back(lock.spans.size());
+    if (m_lanes.size() < snapshot.workers.size())
+        m_lanes.resize(snapshot.workers.size());
+    for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
+        const WorkerStatus& w = snapshot.workers[i];
+        Lane& lane = m_lanes[i];
+        lane.name = w.name;
+        lane.pid = w.pid;
+        if (w.lane)
+            lane.info = w.lane;
+        lane.lost = w.eventsLost;
+        for (const WorkerEvent& e : w.newEvents) {
+            TimelineSpan next;
+            next.fromNs = e.ns;
+            next.step = e.step();
+            if (e.kind() == WorkerSlot::EventStep) {
+                next.state = lane.current ? lane.current->state : WorkerState::Running;
+                next.stepBegins = true;
+            } else {
+                next.state = e.state();
+                next.stepBegins = false;
+            }
+            endSpan(lane, e.ns);
+            if (next.state == WorkerState::Finished || next.state == WorkerState::Dead) {
+                setHolding(lane, i, {}, e.ns);
+                continue; // nothing is drawn after the end
+            }
+            beginSpan(lane, i, next);
+        }
+        if (!w.alive && lane.alive) {
+            lane.alive = false;
+            lane.exitNs = w.exitNs ? w.exitNs : m_nowNs;
+            if (lane.current) {
+                // It did not get to record its end: it was killed, or stopped on an error. It stays dead, holding
+                // what it held (a killed process keeps a semaphore's permit).
+                const std::uint32_t step = lane.current->step;
+                endSpan(lane, lane.exitNs);
+                lane.current = TimelineSpan { lane.exitNs, lane.exitNs, WorkerState::Dead, step, false };
+            }
+        }
+        if (lane.current)
+            lane.current->toNs = std::max(lane.current->fromNs, m_nowNs);
+    }
+    // The lanes were taken one after another, each with its holds of this sample: put the lock lanes' new holds in
+    // order of their end among themselves and after the older ones.
+    const auto byEnd = [](const HoldSpan& a, const HoldSpan& b) { return a.toNs < b.toNs; };
+    for (std::size_t k = 0; k < m_locks.size(); ++k) {
+        LockLane& lock = m_locks[k];
+        const auto tail = lock.spans.begin() + std::ptrdiff_t(k < heldBefore.size() ? heldBefore[k] : 0);
+        std::stable_sort(tail, lock.spans.end(), byEnd);
+        std::inplace_merge(lock.spans.begin(), tail, lock.spans.end(), byEnd);
+        for (auto it = tail; it != lock.spans.end(); ++it)
+            lock.longestNs = std::max(lock.longestNs, it->toNs - it->fromNs);
+        for (HoldSpan& hold : lock.current)
+            hold.toNs = std::max(hold.fromNs, m_nowNs);
+    }
+    trim();
+}
+
+void Timeline::endSpan(Lane& lane, std::uint64_t ns)
+{
+    if (!lane.current)
+        return;
+    TimelineSpan span = *lane.current;
+    lane.current.reset();
+    span.toNs = std::max(ns, span.fromNs);
+    if (span.toNs == span.fromNs && !span.stepBegins)
+        return; // nothing to see, nothing to find
+    lane.spans.push_back(span);
+    ++m_spanCount;
+}
+
+void Timeline::beginSpan(Lane& lane, std::size_t index, const TimelineSpan& span)
+{
+    lane.current = span;
+    lane.current->toNs = span.fromNs;
+    if (span.stepBegins && lane.info) {
+        static const std::vector<std::string> none;
+        const auto& during = lane.info->holdsDuring;
+        setHolding(lane, index, span.step < during.size() ? during[span.step] : none, span.fromNs);
+    }
+}
+
+void Timeline::setHolding(Lane& lane, std::size_t index, const std::vector<std::string>& holding, std::uint64_t ns)
+{
+    for (const std::string& object : lane.holding) {
+        if (std::find(holding.begin(), holding.end(), object) != holding.end())
+            continue;
+        LockLane& lock = lockLane(object);
+        const auto it = std::find_if(
+            lock.current.begin(), lock.current.end(), [&](const HoldSpan& h) { return h.lane == index; });
+        if (it == lock.current.end())
+            continue;
+        HoldSpan ended = *it;
+        lock.current.erase(it);
+        ended.toNs = std::max(ns, ended.fromNs);
+        lock.spans.push_back(ended);
+        ++m_spanCount;
+    }
+    for (const std::string& object : holding) {
+        if (std::find(lane.holding.begin(), lane.holding.end(), object) == lane.holding.end())
+            lockLane(object).current.push_back({ ns, ns, index });
+    }
+    lane.holding = holding;
+}
+
+Timeline::LockLane& Timeline::lockLane(const std::string& object)
+{
+    for (LockLane& lock : m_locks) {
+        if (lock.object == object)
+            return lock;
+    }
+    m_locks.emplace_back();
+    m_locks.back().object = object;
+    return m_locks.back();
+}
+
+void Timeline::trim()
+{
+    const std::uint64_t cutoff = m_nowNs > m_windowNs ? m_nowNs - m_windowNs : 0;
+    for (Lane& lane : m_lanes) {
+        while (!lane.spans.empty() && lane.spans.front().toNs < cutoff) {
+            lane.spans.pop_front();
+            ++lane.dropped;
+            --m_spanCount;
+        }
+    }
+    for (LockLane& lock : m_locks) {
+        while (!lock.spans.empty() && lock.spans.front().toNs < cutoff) {
+            lock.spans.pop_front();
+            --m_spanCount;
+        }
+    }
+    // Over the budget: an eighth of the fullest lane goes, oldest first, until it fits.
+    while (m_spanCount > m_maxSpans) {
+        Lane* fullest = nullptr;
+        for (Lane& lane : m_lanes) {
+            if (!fullest || lane.spans.size() > fullest->spans.size())
+                fullest = &lane;
+        }
+        LockLane* fullestLock = nullptr;
+        for (LockLane& lock : m_locks) {
+            if (!fullestLock || lock.spans.size() > fullestLock->spans.size())
+                fullestLock = &lock;
+        }
+        if (fullestLock && (!fullest || fullestLock->spans.size() > fullest->spans.size())) {
+            const std::size_t drop = std::max<std::size_t>(1, fullestLock->spans.size() / 8);
+            fullestLock->spans.erase(fullestLock->spans.begin(), fullestLock->spans.begin() + std::ptrdiff_t(drop));
+            m_spanCount -= drop;
+        } else if (fullest && !fullest->spans.empty()) {
+            const std::size_t drop = std::max<std::size_t>(1, fullest->spans.size() / 8);
+            fullest->spans.erase(fullest->spans.begin(), fullest->spans.begin() + std::ptrdiff_t(drop));
+            fullest->dropped += drop;
+            m_spanCount -= drop;
+        } else {
+            break;
+        }
+    }
+}
+
+std::size_t Timeline::firstEndingAfter(const Lane& lane, std::uint64_t ns)
+{
+    return std::size_t(std::partition_point(lane.spans.begin(), lane.spans.end(), [&](const TimelineSpan& s) {
+        return s.toNs <= ns;
+    }) - lane.spans.begin());
+}
+
+std::size_t Timeline::firstEndingAfter(const LockLane& lane, std::uint64_t ns)
+{
+    return std::size_t(std::partition_point(lane.spans.begin(), lane.spans.end(), [&](const HoldSpan& s) {
+        return s.toNs <= ns;
+    }) - lane.spans.begin());
+}
+
+std::string Timeline::waitObject(const Lane& lane, const TimelineSpan& span)
+{
+    return lane.info ? lane.info->waitObject(span.step, span.state) : std::string();
+}
+
+std::string Timeline::spanText(const Lane& lane, const TimelineSpan& span)
+{
+    if (isBlocked(span.state) && lane.info) {
+        const std::string& text = lane.info->waitText(span.step, span.state);
+        if (!text.empty())
+            return (span.state == WorkerState::WaitingLock ? "waiting for the lock of " : "blocked on ") + text;
+    }
+    return workerStateName(span.state);
+}
+
+std::optional<Timeline::Waker> Timeline::wakerOf(std::size_t laneIndex, const TimelineSpan& wait) const
+{
+    if (laneIndex >= m_lanes.size() || !isBlocked(wait.state))
+        return std::nullopt;
+    const std::string object = waitObject(m_lanes[laneIndex], wait);
+    if (object.empty())
+        return std::nullopt;
+    std::optional<Waker> best;
+    auto consider = [&](std::size_t c, const TimelineSpan& s) {
+        if (s.stepBegins && s.fromNs >= wait.fromNs && s.fromNs <= wait.toNs && m_lanes[c].info->posts(s.step, object)
+            && (!best || s.fromNs > best->ns))
+            best = Waker { c, s.fromNs, s.step };
+    };
+    for (std::size_t c = 0; c < m_lanes.size(); ++c) {
+        const Lane& lane = m_lanes[c];
+        if (c == laneIndex || !lane.info)
+            continue;
+        const std::size_t steps = lane.info->postsAt.size();
+        bool posts = false;
+        for (std::uint32_t k = 0; k < steps && !posts; ++k)
+            posts = lane.info->posts(k, object);
+        if (!posts)
+            continue;
+        if (lane.current)
+            consider(c, *lane.current);
+        // Walk back over the spans that began during the wait, latest first; a step that posts ends the walk.
+        std::size_t j
+            = std::size_t(std::partition_point(lane.spans.begin(), lane.spans.end(), [&](const TimelineSpan& s) {
+                  return s.fromNs <= wait.toNs;
+              }) - lane.spans.begin());
+        for (std::size_t seen = 0; j > 0 && seen < 4096; ++seen) {
+            const TimelineSpan& s = lane.spans[--j];
+            if (s.fromNs < wait.fromNs)
+                break;
+            if (s.stepBegins && lane.info->posts(s.step, object)) {
+                consider(c, s);
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+} // namespace ipccore

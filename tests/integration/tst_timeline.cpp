@@ -1,0 +1,218 @@
+// The timeline (ipccore/timeline.h) built from real runs' snapshots, as the GUI builds it: every worker's lane is
+// spans in time order that never overlap and whose waits add up to the blocked time the worker's slot counts; a
+// one-permit lock's lane never shows two holders at once; a wait's waker is a process whose step posts to the object
+// waited on, and its hold of the lock ended exactly when its release began; a killed worker's lane ends dead; the
+// window and the span budget bound the memory.
+#include "test_support.h"
+
+#include "ipccore/runner.h"
+#include "ipccore/scenario.h"
+#include "ipccore/timeline.h"
+
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace ipccore;
+
+namespace {
+
+// Samples a run for `ms` into `timeline`, as the GUI does (every snapshot, in order). Returns the last snapshot.
+Snapshot sampleInto(Runner& runner, Timeline& timeline, int ms, int everyMs = 20)
+{
+    QElapsedTimer clock;
+    clock.start();
+    Snapshot last;
+    while (clock.elapsed() < ms) {
+        last = runner.sample();
+        timeline.add(last);
+        QTest::qWait(everyMs);
+    }
+    return last;
+}
+
+bool inOrder(const Timeline::Lane& lane)
+{
+    for (std::size_t i = 0; i < lane.spans.size(); ++i) {
+        const TimelineSpan& s = lane.spans[i];
+        if (s.toNs < s.fromNs || (i > 0 && lane.spans[i - 1].toNs > s.fromNs))
+            return false;
+    }
+    return !lane.current || lane.spans.empty() || lane.spans.back().toNs <= lane.current->fromNs;
+}
+
+} // namespace
+
+class TestTimeline : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_runtime;
+
+    static Result<Scenario> bundled(const char* name) { return resolveScenario(name); }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_runtime.isValid());
+        qputenv("XDG_RUNTIME_DIR", m_runtime.path().toLocal8Bit());
+    }
+
+    void cleanupTestCase() { QCOMPARE(ipctest::leftoversOfThisProcess(), QStringList()); }
+
+    // counter-race-locked: four processes take turns at one lock.
+    void lanesFollowTheEvents()
+    {
+        auto scenario = bundled("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        Timeline timeline;
+        const Snapshot last = sampleInto(**runner, timeline, 1500);
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+
+        QCOMPARE(timeline.lanes().size(), last.workers.size());
+        QCOMPARE(timeline.startNs(), last.startNs);
+        QCOMPARE(timeline.nowNs(), last.nowNs);
+        std::size_t waits = 0, wokenBy = 0;
+        for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
+            const Timeline::Lane& lane = timeline.lanes()[i];
+            const WorkerStatus& w = last.workers[i];
+            QCOMPARE(lane.name, w.name);
+            QVERIFY2(inOrder(lane), lane.name.c_str());
+            QVERIFY2(lane.spans.size() > 100, lane.name.c_str());
+            QCOMPARE(lane.lost, std::uint64_t(0)); // at 50 Hz its 1,024-event ring never fills here
+            QCOMPARE(lane.dropped, std::uint64_t(0));
+            // Its waits that ended add up to what its slot counted (read just before the events were drained, so a
+            // wait that ended in between is in the spans only): within 1 % and a millisecond.
+            std::uint64_t blocked = 0;
+            for (const TimelineSpan& s : lane.spans) {
+                if (!isBlocked(s.state))
+                    continue;
+                blocked += s.toNs - s.fromNs;
+                QCOMPARE(Timeline::waitObject(lane, s), std::string("counter"));
+                QVERIFY(Timeline::spanText(lane, s).find("counter") != std::string::npos);
+                ++waits;
+                const auto waker = timeline.wakerOf(i, s);
+                if (!waker)
+                    continue;
+                ++wokenBy;
+                QVERIFY(waker->lane != i);
+                QVERIFY(waker->ns >= s.fromNs && waker->ns <= s.toNs);
+                QVERIFY(timeline.lanes()[waker->lane].info->posts(waker->step, "counter"));
+            }
+            QVERIFY2(blocked + 1'000'000 >= w.blockedNs, lane.name.c_str());
+            QVERIFY2(blocked <= w.blockedNs + w.blockedNs / 100 + 1'000'000, lane.name.c_str());
+        }
+        QVERIFY(waits > 0);
+        QVERIFY2(wokenBy * 2 > waits, "fewer than half of the lock's waits have a waker");
+
+        // The lock's lane: one holder at a time, each hold within its holder's life.
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
+        const Timeline::LockLane& lock = timeline.lockLanes()[0];
+        QCOMPARE(lock.object, std::string("counter"));
+        QVERIFY(lock.spans.size() > 100);
+        // (Its holds going on now may be two for a moment: a sample drains one lane after another, so it may see
+        // the next holder's acquire but not yet the previous holder's release. Ended holds carry their own times.)
+        for (std::size_t i = 1; i < lock.spans.size(); ++i)
+            QVERIFY2(lock.spans[i - 1].toNs <= lock.spans[i].fromNs, "two holders of a one-permit lock at once");
+    }
+
+    // A waker ended its hold of the lock exactly when its release began: the lock lane and the waker agree.
+    void wakerReleasedTheLock()
+    {
+        auto scenario = bundled("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        Timeline timeline;
+        sampleInto(**runner, timeline, 1000);
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
+        const Timeline::LockLane& lock = timeline.lockLanes()[0];
+        std::size_t checked = 0;
+        for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
+            for (const TimelineSpan& s : timeline.lanes()[i].spans) {
+                const auto waker = isBlocked(s.state) ? timeline.wakerOf(i, s) : std::nullopt;
+                if (!waker)
+                    continue;
+                const bool released = std::any_of(lock.spans.begin(), lock.spans.end(),
+                    [&](const HoldSpan& h) { return h.lane == waker->lane && h.toNs == waker->ns; });
+                QVERIFY2(released, "the waker's release is not the end of one of its holds");
+                ++checked;
+            }
+        }
+        QVERIFY(checked > 0);
+    }
+
+    // A killed worker's lane ends in a dead span that lasts, from its exit on.
+    void killedLaneEndsDead()
+    {
+        auto scenario = bundled("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        Timeline timeline;
+        sampleInto(**runner, timeline, 300);
+        QVERIFY((*runner)->killWorker(0));
+        sampleInto(**runner, timeline, 300);
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+
+        const Timeline::Lane& lane = timeline.lanes()[0];
+        QVERIFY(!lane.alive);
+        QVERIFY(lane.exitNs > 0);
+        QVERIFY(lane.current);
+        QCOMPARE(int(lane.current->state), int(WorkerState::Dead));
+        QCOMPARE(lane.current->fromNs, lane.exitNs);
+        QVERIFY(lane.current->toNs > lane.exitNs + 100'000'000); // still dead 300 ms later
+        QVERIFY(inOrder(lane));
+        QVERIFY(timeline.lanes()[1].alive);
+    }
+
+    // A short window and a small budget: the spans kept stay within both, and what went is counted.
+    void memoryIsBounded()
+    {
+        auto scenario = bundled("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        const std::size_t budget = 2000;
+        Timeline timeline(200'000'000, budget);
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 1000) {
+            timeline.add((*runner)->sample());
+            QVERIFY(timeline.spanCount() <= budget);
+            QTest::qWait(20);
+        }
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        std::uint64_t dropped = 0;
+        std::size_t kept = 0;
+        for (const Timeline::Lane& lane : timeline.lanes()) {
+            dropped += lane.dropped;
+            kept += lane.spans.size();
+            QVERIFY(inOrder(lane));
+            if (!lane.spans.empty())
+                QVERIFY(lane.spans.front().toNs + 200'000'000 >= timeline.nowNs());
+        }
+        for (const Timeline::LockLane& lock : timeline.lockLanes())
+            kept += lock.spans.size();
+        QCOMPARE(kept, timeline.spanCount());
+        QVERIFY(dropped > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTimeline)
+#include "tst_timeline.moc"
