@@ -14,6 +14,7 @@ void Timeline::clear()
     m_startNs = m_nowNs = 0;
     m_lanes.clear();
     m_locks.clear();
+    m_objectOrder.clear();
     m_spanCount = 0;
 }
 
@@ -24,9 +25,14 @@ void Timeline::add(const Snapshot& snapshot)
         m_startNs = snapshot.startNs;
     }
     m_nowNs = std::max(m_nowNs, snapshot.nowNs);
-    std::vector<std::size_t> heldBefore;
+    if (m_objectOrder.size() != snapshot.objects.size()) {
+        m_objectOrder.clear();
+        for (const ObjectStatus& o : snapshot.objects)
+            m_objectOrder.push_back(o.name);
+    }
+    std::vector<std::pair<std::string, std::size_t>> heldBefore; // per lock: its ended holds so far
     for (const LockLane& lock : m_locks)
-        heldBefore.push_back(lock.spans.size());
+        heldBefore.emplace_back(lock.object, lock.spans.size());
     if (m_lanes.size() < snapshot.workers.size())
         m_lanes.resize(snapshot.workers.size());
     for (std::size_t i = 0; i < snapshot.workers.size(); ++i) {
@@ -72,9 +78,13 @@ void Timeline::add(const Snapshot& snapshot)
     // The lanes were taken one after another, each with its holds of this sample: put the lock lanes' new holds in
     // order of their end among themselves and after the older ones.
     const auto byEnd = [](const HoldSpan& a, const HoldSpan& b) { return a.toNs < b.toNs; };
-    for (std::size_t k = 0; k < m_locks.size(); ++k) {
-        LockLane& lock = m_locks[k];
-        const auto tail = lock.spans.begin() + std::ptrdiff_t(k < heldBefore.size() ? heldBefore[k] : 0);
+    for (LockLane& lock : m_locks) {
+        std::size_t before = 0;
+        for (const auto& [object, count] : heldBefore) {
+            if (object == lock.object)
+                before = count;
+        }
+        const auto tail = lock.spans.begin() + std::ptrdiff_t(before);
         std::stable_sort(tail, lock.spans.end(), byEnd);
         std::inplace_merge(lock.spans.begin(), tail, lock.spans.end(), byEnd);
         for (auto it = tail; it != lock.spans.end(); ++it)
@@ -138,9 +148,15 @@ Timeline::LockLane& Timeline::lockLane(const std::string& object)
         if (lock.object == object)
             return lock;
     }
-    m_locks.emplace_back();
-    m_locks.back().object = object;
-    return m_locks.back();
+    // In the scenario's order of objects, not in the order they were first held.
+    auto rank = [&](const std::string& name) {
+        return std::size_t(std::find(m_objectOrder.begin(), m_objectOrder.end(), name) - m_objectOrder.begin());
+    };
+    const auto at = std::find_if(
+        m_locks.begin(), m_locks.end(), [&](const LockLane& lock) { return rank(lock.object) > rank(object); });
+    const auto it = m_locks.insert(at, LockLane {});
+    it->object = object;
+    return *it;
 }
 
 void Timeline::trim()

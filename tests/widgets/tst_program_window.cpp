@@ -13,6 +13,7 @@
 #include "widgets/main_window.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 
 #include "test_support.h"
@@ -224,6 +225,74 @@ private slots:
         QTest::qWait(1500);
         QVERIFY(banner->isHidden());
         QVERIFY(live.stop());
+    }
+
+    // The Timeline tab: a lane per philosopher and per fork, drawn while the run goes; after the stop it keeps the
+    // run, and hovering a wait names the philosopher whose release of the fork ended it.
+    void timelineShowsLanesAndWakers()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("dining-philosophers-ordered")), QString());
+        auto* view = window->findChild<TimelineView*>(QStringLiteral("timelineView"));
+        QVERIFY(view);
+        QTabWidget* tabs = nullptr;
+        for (QTabWidget* t : window->findChildren<QTabWidget*>()) {
+            if (t->indexOf(view) >= 0)
+                tabs = t;
+        }
+        QVERIFY(tabs);
+        tabs->setCurrentWidget(view);
+        QVERIFY(live.start());
+        QVERIFY(tabs->currentWidget() == view); // starting a run leaves one watching the timeline
+        QTest::qWait(2500);
+        const ipccore::Timeline& timeline = window->session()->timeline();
+        QCOMPARE(timeline.lanes().size(), std::size_t(5));
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(5));
+        TimelineCanvas* canvas = view->canvas();
+        QVERIFY(canvas->following());
+        // At the present a philosopher's lane says what it is doing.
+        const QString now = canvas->textAt(canvas->pointOf(0, timeline.nowNs()) - QPoint(2, 0));
+        QVERIFY2(now.contains(QStringLiteral("philosopher-1")), qPrintable(now));
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/timeline.png"));
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+
+        // A wait of some length that a neighbour's release ended: its tooltip names that neighbour.
+        QString told;
+        for (std::size_t i = 0; i < timeline.lanes().size() && told.isEmpty(); ++i) {
+            for (const ipccore::TimelineSpan& s : timeline.lanes()[i].spans) {
+                if (!ipccore::isBlocked(s.state) || s.toNs - s.fromNs < 60'000'000 || !timeline.wakerOf(i, s))
+                    continue;
+                const QString text = canvas->textAt(canvas->pointOf(i, s.fromNs + (s.toNs - s.fromNs) / 2));
+                QVERIFY2(text.contains(QStringLiteral("released by <b>philosopher-")), qPrintable(text));
+                told = text;
+                break;
+            }
+        }
+        QVERIFY2(!told.isEmpty(), "no wait of 60 ms or more with a waker in 2.5 s of the ordered philosophers");
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty()) {
+            // Zoomed in on the last second, hovering a wait: the arrow from the release that ended it.
+            canvas->zoomBy(0.1);
+            for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
+                for (const ipccore::TimelineSpan& s : timeline.lanes()[i].spans) {
+                    if (ipccore::isBlocked(s.state) && s.fromNs + 800'000'000 > timeline.nowNs()
+                        && s.toNs - s.fromNs > 30'000'000 && timeline.wakerOf(i, s)) {
+                        QTest::mouseMove(canvas, canvas->pointOf(i, s.fromNs + (s.toNs - s.fromNs) / 2));
+                        i = timeline.lanes().size() - 1;
+                        break;
+                    }
+                }
+            }
+            view->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/timeline-hover.png"));
+            canvas->zoomBy(10);
+        }
+        // Clicking a lane's name highlights it; clicking again lets go.
+        QTest::mouseClick(canvas, Qt::LeftButton, {}, QPoint(20, canvas->pointOf(2, timeline.nowNs()).y()));
+        QCOMPARE(canvas->selectedLane(), 2);
+        QTest::mouseClick(canvas, Qt::LeftButton, {}, QPoint(20, canvas->pointOf(2, timeline.nowNs()).y()));
+        QCOMPARE(canvas->selectedLane(), -1);
     }
 
     // The objects panel names who holds each object and who waits on it: in the wrong-order bounded buffer, once it

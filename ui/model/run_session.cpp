@@ -101,6 +101,7 @@ bool RunSession::start(const ipccore::Scenario& scenario)
     m_latest.reset();
     m_snapshotCount = 0;
     m_history.clear();
+    m_timeline.clear();
     m_prefix.clear();
     setState(RunState::Starting);
     ipccore::RunOptions options;
@@ -125,6 +126,7 @@ void RunSession::onSnapshot(const SnapshotPtr& snapshot)
     m_latest = snapshot;
     ++m_snapshotCount;
     m_history.append(*snapshot);
+    m_timeline.add(*snapshot);
     for (const ipccore::RunEvent& event : snapshot->events) {
         const QString text = QString::fromStdString(event.text);
         emit eventLogged(event.t, int(event.kind), text);

@@ -5,6 +5,7 @@
 // the destructor, which stops a run still going so closing the app never leaves workers or objects behind.
 
 #include "ipccore/runner.h"
+#include "ipccore/timeline.h"
 #include "model/run_history.h"
 #include "model/run_types.h"
 
@@ -55,6 +56,8 @@ public:
     SnapshotPtr latest() const { return m_latest; }
     quint64 snapshotCount() const { return m_snapshotCount; }
     const RunHistory& history() const { return m_history; }
+    // Each process's states and each lock's holders over the run, from every snapshot's events (kept after stop).
+    const ipccore::Timeline& timeline() const { return m_timeline; }
     const RunSummary& lastSummary() const { return m_lastSummary; }
     // The machine's mq limits, read once on the controller thread when the session is created. Until they arrive
     // (a few milliseconds), the Linux defaults stand in and hasMqLimits() is false.
@@ -90,6 +93,7 @@ private:
     double m_sampleHz = 0;
     ipccore::Scenario m_scenario;
     SnapshotPtr m_latest;
+    ipccore::Timeline m_timeline;
     quint64 m_snapshotCount = 0;
     RunHistory m_history;
     RunSummary m_lastSummary;

@@ -13,6 +13,7 @@
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
 #include "widgets/race_view.h"
+#include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 
 #include "ipccore/program.h"
@@ -137,16 +138,24 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_tabs = new QTabWidget(central);
     m_tabs->addTab(buildLiveView(), tr("Live"));
+    m_timelineView = new TimelineView(m_tabs);
+    m_timelineView->setTimeline(&m_session->timeline());
+    m_tabs->addTab(m_timelineView, tr("Timeline"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_timelineView),
+        tr("Each process's states over time, exactly as it recorded them, and who held each lock when"));
     m_editor = new ExperimentEditor(m_document, m_tabs);
     m_tabs->addTab(m_editor, tr("Experiment"));
     m_race = new RaceView(m_bench, m_tabs);
     m_tabs->addTab(m_race, tr("Race"));
-    m_tabs->setTabToolTip(2, tr("Race every transport against bare system calls and Python, and see what it costs"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_race),
+        tr("Race every transport against bare system calls and Python, and see what it costs"));
     // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
         const bool race = m_tabs->currentWidget() == m_race;
         m_title->setVisible(!race);
         m_description->setVisible(!race);
+        if (m_tabs->currentWidget() == m_timelineView)
+            m_timelineView->timelineChanged();
     });
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
@@ -575,7 +584,9 @@ void MainWindow::startRun()
     m_deadlockBanner->hide();
     m_events->clear();
     m_rendered.reset();
-    m_tabs->setCurrentIndex(0);
+    if (m_tabs->currentWidget() != m_timelineView) // watching the timeline, one stays there
+        m_tabs->setCurrentIndex(0);
+    m_timelineView->timelineChanged();
     m_addedPrograms.clear();
     const ipccore::Scenario& starting = m_document->scenario();
     m_processPanel->setAddable(hasMessageObjects(starting),
@@ -675,6 +686,8 @@ void MainWindow::renderViews()
         m_waitForView->setSnapshot(*snapshot);
     else
         m_waitForPending = true;
+    if (m_timelineView->isVisible())
+        m_timelineView->timelineChanged();
     if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
         m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
                                      "ever. Stop ends it (a stop always works). To fix the program, make every process "

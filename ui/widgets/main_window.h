@@ -24,6 +24,7 @@ namespace ipcui {
 
 class BenchRunner;
 class ChartPanel;
+class TimelineView;
 class WaitForView;
 class ExperimentEditor;
 class LedgerView;
@@ -149,6 +150,7 @@ private:
     QTableView* m_stepsView = nullptr;
     QTableView* m_waitsView = nullptr;
     WaitForView* m_waitForView = nullptr;
+    TimelineView* m_timelineView = nullptr;
     bool m_waitForPending = false; // a snapshot came while the graph's tab was hidden
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;

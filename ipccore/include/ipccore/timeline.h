@@ -93,6 +93,7 @@ private:
     std::uint64_t m_startNs = 0, m_nowNs = 0;
     std::vector<Lane> m_lanes;
     std::vector<LockLane> m_locks;
+    std::vector<std::string> m_objectOrder; // the scenario's objects, which orders the lock lanes
     std::size_t m_spanCount = 0;
 };
 
