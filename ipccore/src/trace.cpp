@@ -1,5 +1,7 @@
 #include "ipccore/trace.h"
 
+#include "ipccore/timeline.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -118,6 +120,42 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
     closeStep(w.endNs);
 }
 
+// A flow arrow from each post to the wait it ended, where the events tell (Timeline::wakerOf): from inside the
+// waker's step span ("s") to inside the wait's span ("f", bound to the enclosing slice), a nanosecond in from their
+// edges so that each lands in its own slice and not in a neighbour that touches it.
+void writeFlows(TraceWriter& out, const TraceLog& log)
+{
+    Snapshot all;
+    all.startNs = log.startNs;
+    all.nowNs = log.endNs;
+    for (const TraceWorker& w : log.workers) {
+        WorkerStatus s;
+        s.name = w.name;
+        s.pid = w.pid;
+        s.lane = w.info;
+        s.newEvents = w.events;
+        all.workers.push_back(std::move(s));
+    }
+    Timeline timeline(~std::uint64_t(0), ~std::size_t(0));
+    timeline.add(all);
+    std::uint64_t id = 0;
+    for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
+        for (const TimelineSpan& wait : timeline.lanes()[i].spans) {
+            if (!isBlocked(wait.state) || wait.toNs - wait.fromNs < 2)
+                continue;
+            const auto waker = timeline.wakerOf(i, wait);
+            if (!waker)
+                continue;
+            const pid_t from = log.workers[waker->lane].pid, to = log.workers[i].pid;
+            const std::string common = ",\"cat\":\"wake\",\"name\":\"released\",\"id\":" + std::to_string(++id);
+            out.event("\"ph\":\"s\"" + common + ",\"pid\":" + std::to_string(from)
+                + ",\"tid\":" + std::to_string(StepThread) + ",\"ts\":" + out.ts(waker->ns + 1));
+            out.event("\"ph\":\"f\",\"bp\":\"e\"" + common + ",\"pid\":" + std::to_string(to)
+                + ",\"tid\":" + std::to_string(StateThread) + ",\"ts\":" + out.ts(wait.toNs - 1));
+        }
+    }
+}
+
 const std::string& cellOf(const std::vector<std::array<std::string, 8>>& table, std::uint32_t step, WorkerState state)
 {
     static const std::string none;
@@ -163,6 +201,7 @@ std::string chromeTraceJson(const TraceLog& log)
                 + ",\"tid\":0,\"ts\":" + out.ts(p.ns) + ",\"args\":{" + args + "}");
         }
     }
+    writeFlows(out, log);
     for (const TraceInstant& i : log.instants)
         out.event("\"ph\":\"i\",\"s\":\"g\",\"name\":" + TraceWriter::str(i.text)
             + ",\"pid\":" + std::to_string(log.runnerPid) + ",\"tid\":0,\"ts\":" + out.ts(i.ns));

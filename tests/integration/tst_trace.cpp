@@ -1,7 +1,8 @@
 // `ipclab-cli run ... --trace FILE` writes Chrome trace-event JSON (for the Perfetto UI and chrome://tracing) from
 // the workers' event rings. Checked against the format's rules (phases, µs timestamps, pid/tid, durations, counter
-// args, names as metadata, spans of one thread that never overlap) and against what the run measured apart: each
-// worker's blocked spans add up to its blocked time as its slot counts it, within 1 %.
+// args, names as metadata, spans of one thread that never overlap, flow arrows from a post inside a step to inside
+// the wait it ended) and against what the run measured apart: each worker's blocked spans add up to its blocked time
+// as its slot counts it, within 1 %.
 #include "test_support.h"
 
 #include <QFile>
@@ -74,12 +75,18 @@ private slots:
         std::map<std::pair<qint64, qint64>, std::vector<std::pair<double, double>>> spans; // (pid, tid) -> ts, dur
         std::map<qint64, double> blockedUs; // per pid: its state spans that are waits
         std::map<qint64, QString> names;
+        std::map<std::pair<qint64, qint64>, std::vector<std::pair<double, double>>> waits; // the state spans that wait
+        struct FlowEnd {
+            qint64 pid = 0, tid = 0;
+            double ts = 0;
+        };
+        std::map<qint64, FlowEnd> flowFrom, flowTo; // by id: the post ("s") and the wait it ended ("f")
         int counters = 0, begins = 0, ends = 0;
         bool marked = instant.isEmpty();
         for (const QJsonValue& value : trace["traceEvents"].toArray()) {
             const QJsonObject e = value.toObject();
             const QString ph = e["ph"].toString();
-            QVERIFY2(QStringList({ "X", "C", "i", "M", "B", "E" }).contains(ph), qPrintable(ph));
+            QVERIFY2(QStringList({ "X", "C", "i", "M", "B", "E", "s", "f" }).contains(ph), qPrintable(ph));
             QVERIFY2(e["pid"].isDouble() && e["tid"].isDouble(), qPrintable(QJsonDocument(e).toJson()));
             QVERIFY(e["name"].isString() && !e["name"].toString().isEmpty());
             const qint64 pid = e["pid"].toInteger(), tid = e["tid"].toInteger();
@@ -102,14 +109,22 @@ private slots:
                 QVERIFY(e["cat"].toString() == "state" || e["cat"].toString() == "step");
                 spans[{ pid, tid }].push_back({ ts, e["dur"].toDouble() });
                 const QString name = e["name"].toString();
-                if (e["cat"].toString() == "state" && name != "running" && name != "paused" && name != "starting")
+                if (e["cat"].toString() == "state" && name != "running" && name != "paused" && name != "starting") {
                     blockedUs[pid] += e["dur"].toDouble();
+                    waits[{ pid, tid }].push_back({ ts, e["dur"].toDouble() });
+                }
             } else if (ph == "C") {
                 ++counters;
                 const QJsonObject args = e["args"].toObject();
                 QVERIFY(!args.isEmpty());
                 for (const QJsonValue& v : args)
                     QVERIFY(v.isDouble());
+            } else if (ph == "s" || ph == "f") {
+                QVERIFY(e["id"].isDouble());
+                QCOMPARE(e["cat"].toString(), QString("wake"));
+                if (ph == "f")
+                    QCOMPARE(e["bp"].toString(), QString("e"));
+                (ph == "s" ? flowFrom : flowTo)[e["id"].toInteger()] = { pid, tid, ts };
             } else if (ph == "i") {
                 QVERIFY(QStringList({ "g", "p", "t" }).contains(e["s"].toString()));
                 marked = marked || e["name"].toString().startsWith(instant);
@@ -128,6 +143,21 @@ private slots:
                 QVERIFY2(list[k].first + 0.0015 >= list[k - 1].first + list[k - 1].second,
                     qPrintable(
                         QString("overlap on %1/%2 at %3 us").arg(track.first).arg(track.second).arg(list[k].first)));
+        }
+        // Flow arrows come in pairs: from inside a step of one process (its post) to inside a wait of another.
+        auto inside = [](const std::vector<std::pair<double, double>>& list, double ts) {
+            return std::any_of(list.begin(), list.end(),
+                [&](const std::pair<double, double>& s) { return s.first <= ts && ts <= s.first + s.second; });
+        };
+        QCOMPARE(flowFrom.size(), flowTo.size());
+        QVERIFY2(!flowFrom.empty(), "no post was found to have ended a wait");
+        for (const auto& [id, from] : flowFrom) {
+            QVERIFY(flowTo.count(id));
+            const FlowEnd& to = flowTo[id];
+            QVERIFY(from.pid != to.pid);
+            QVERIFY2(from.ts <= to.ts + 0.0015, qPrintable(QString("flow %1 goes back in time").arg(id)));
+            QVERIFY2(inside(spans[{ from.pid, from.tid }], from.ts), qPrintable(QString("flow %1: no step").arg(id)));
+            QVERIFY2(inside(waits[{ to.pid, to.tid }], to.ts), qPrintable(QString("flow %1: no wait").arg(id)));
         }
         // Each worker's waits in the trace against its blocked time as its slot counted it.
         int compared = 0;

@@ -3,7 +3,8 @@
 // every object's depth and semaphore values as sampled, and the run's events (kills, stops, repairs, deadlocks).
 // chromeTraceJson writes it in the Chrome trace-event format, which the Perfetto UI (ui.perfetto.dev) and
 // chrome://tracing open: one process per worker with a "state" thread and a "steps" thread of complete ("X") spans,
-// counters ("C") for the objects, instants ("i") for the run's events, and names as metadata ("M"). Pure: no IPC.
+// counters ("C") for the objects, instants ("i") for the run's events, flow arrows ("s" to "f") from a post to the
+// wait it ended where the events tell (Timeline::wakerOf), and names as metadata ("M"). Pure: no IPC.
 #include "ipccore/telemetry.h"
 
 #include <sys/types.h>
