@@ -1,6 +1,8 @@
 #include "ipccore/timeline.h"
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 
 namespace ipccore {
 
@@ -15,6 +17,8 @@ void Timeline::clear()
     m_lanes.clear();
     m_locks.clear();
     m_objectOrder.clear();
+    m_markers.clear();
+    m_objectsNow.clear();
     m_spanCount = 0;
 }
 
@@ -30,6 +34,13 @@ void Timeline::add(const Snapshot& snapshot)
         for (const ObjectStatus& o : snapshot.objects)
             m_objectOrder.push_back(o.name);
     }
+    m_objectsNow.resize(snapshot.objects.size());
+    for (std::size_t k = 0; k < snapshot.objects.size(); ++k)
+        m_objectsNow[k] = { snapshot.objects[k].name, snapshot.objects[k].holders, snapshot.objects[k].waiters };
+    for (const RunEvent& e : snapshot.events)
+        m_markers.push_back({ m_startNs + std::uint64_t(std::max(0.0, e.t) * 1e9), e.kind, e.text });
+    while (m_markers.size() > MaxMarkers)
+        m_markers.pop_front();
     std::vector<std::pair<std::string, std::size_t>> heldBefore; // per lock: its ended holds so far
     for (const LockLane& lock : m_locks)
         heldBefore.emplace_back(lock.object, lock.spans.size());
@@ -175,7 +186,9 @@ void Timeline::trim()
             --m_spanCount;
         }
     }
-    // Over the budget: an eighth of the fullest lane goes, oldest first, until it fits.
+    while (!m_markers.empty() && m_markers.front().ns < cutoff)
+        m_markers.pop_front();
+    // Over the budget: the fullest lane summarises its older half, coarser each time that is not enough.
     while (m_spanCount > m_maxSpans) {
         Lane* fullest = nullptr;
         for (Lane& lane : m_lanes) {
@@ -187,7 +200,11 @@ void Timeline::trim()
             if (!fullestLock || lock.spans.size() > fullestLock->spans.size())
                 fullestLock = &lock;
         }
-        if (fullestLock && (!fullest || fullestLock->spans.size() > fullest->spans.size())) {
+        const bool lock = fullestLock && (!fullest || fullestLock->spans.size() > fullest->spans.size());
+        if (lock ? summarise(*fullestLock) : fullest && summarise(*fullest))
+            continue;
+        // Summaries as coarse as the window allows and still too many (a tiny budget): the oldest eighth goes.
+        if (lock) {
             const std::size_t drop = std::max<std::size_t>(1, fullestLock->spans.size() / 8);
             fullestLock->spans.erase(fullestLock->spans.begin(), fullestLock->spans.begin() + std::ptrdiff_t(drop));
             m_spanCount -= drop;
@@ -200,6 +217,137 @@ void Timeline::trim()
             break;
         }
     }
+}
+
+namespace {
+
+// Groups the first `count` entries of `spans` into runs no longer than `resolution` (a span already longer stays
+// alone) and replaces each run of two or more by `merge(first, last)`. Returns how many entries went.
+template <typename Span, typename Merge>
+std::size_t summariseRuns(std::deque<Span>& spans, std::size_t count, std::uint64_t resolution, Merge merge)
+{
+    std::deque<Span> out;
+    std::size_t i = 0;
+    while (i < count) {
+        std::size_t j = i + 1;
+        while (j < count && spans[j].toNs - spans[i].fromNs <= resolution)
+            ++j;
+        if (j - i == 1)
+            out.push_back(spans[i]);
+        else
+            out.push_back(merge(spans.begin() + std::ptrdiff_t(i), spans.begin() + std::ptrdiff_t(j)));
+        i = j;
+    }
+    const std::size_t gone = count - out.size();
+    spans.erase(spans.begin(), spans.begin() + std::ptrdiff_t(count));
+    spans.insert(spans.begin(), out.begin(), out.end());
+    return gone;
+}
+
+} // namespace
+
+bool Timeline::summarise(Lane& lane)
+{
+    const std::size_t count = lane.spans.size() / 2;
+    if (count < 2)
+        return false;
+    using It = std::deque<TimelineSpan>::iterator;
+    auto merge = [](It first, It last) {
+        std::array<std::uint64_t, 8> byState {};
+        std::uint32_t merged = 0;
+        for (It it = first; it != last; ++it) {
+            const std::uint64_t length = it->toNs - it->fromNs;
+            if (it->merged > 0) {
+                byState[std::size_t(it->waitState) & 7] += it->blockedNs;
+                byState[std::size_t(it->state) & 7] += length - std::min(length, it->blockedNs);
+                merged += it->merged;
+            } else {
+                byState[std::size_t(it->state) & 7] += length;
+                ++merged;
+            }
+        }
+        TimelineSpan out;
+        out.fromNs = first->fromNs;
+        out.toNs = std::prev(last)->toNs;
+        out.merged = merged;
+        std::uint64_t most = 0, mostWait = 0;
+        for (std::size_t k = 0; k < byState.size(); ++k) {
+            const auto state = WorkerState(k);
+            if (isBlocked(state)) {
+                out.blockedNs += byState[k];
+                if (byState[k] > mostWait) {
+                    mostWait = byState[k];
+                    out.waitState = state;
+                }
+            } else if (byState[k] > most) {
+                most = byState[k];
+                out.state = state;
+            }
+        }
+        if (most == 0) // waits only
+            out.state = out.waitState;
+        return out;
+    };
+    const std::uint64_t limit = std::max<std::uint64_t>(m_windowNs / 100, FirstSummaryNs);
+    std::uint64_t resolution = std::max(lane.summaryNs, FirstSummaryNs);
+    for (; resolution <= limit; resolution *= 2) {
+        const std::uint64_t until = lane.spans[count - 1].toNs;
+        const std::size_t gone = summariseRuns(lane.spans, count, resolution, merge);
+        m_spanCount -= gone;
+        if (gone > count / 8) {
+            lane.summaryNs = resolution;
+            lane.summarisedUntilNs = std::max(lane.summarisedUntilNs, until);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool Timeline::summarise(LockLane& lock)
+{
+    const std::size_t count = lock.spans.size() / 2;
+    if (count < 2)
+        return false;
+    const std::size_t lanes = m_lanes.size();
+    using It = std::deque<HoldSpan>::iterator;
+    auto merge = [lanes](It first, It last) {
+        std::vector<std::uint64_t> byHolder(lanes + 1);
+        HoldSpan out;
+        out.fromNs = first->fromNs;
+        for (It it = first; it != last; ++it) {
+            const std::uint64_t held = it->merged > 0 ? it->heldNs : it->toNs - it->fromNs;
+            byHolder[std::min(it->lane, lanes)] += held;
+            out.heldNs += held;
+            out.merged += std::max<std::uint32_t>(it->merged, 1);
+            out.fromNs = std::min(out.fromNs, it->fromNs);
+            out.toNs = std::max(out.toNs, it->toNs);
+        }
+        out.lane = std::size_t(std::max_element(byHolder.begin(), byHolder.end()) - byHolder.begin());
+        return out;
+    };
+    const std::uint64_t limit = std::max<std::uint64_t>(m_windowNs / 100, FirstSummaryNs);
+    for (std::uint64_t resolution = std::max(lock.summaryNs, FirstSummaryNs); resolution <= limit; resolution *= 2) {
+        const std::uint64_t until = lock.spans[count - 1].toNs;
+        const std::size_t gone = summariseRuns(lock.spans, count, resolution, merge);
+        m_spanCount -= gone;
+        for (const HoldSpan& h : lock.spans)
+            lock.longestNs = std::max(lock.longestNs, h.toNs - h.fromNs);
+        if (gone > count / 8) {
+            lock.summaryNs = resolution;
+            lock.summarisedUntilNs = std::max(lock.summarisedUntilNs, until);
+            return true;
+        }
+    }
+    return false;
+}
+
+const Timeline::ObjectNow* Timeline::objectNow(const std::string& object) const
+{
+    for (const ObjectNow& o : m_objectsNow) {
+        if (o.object == object)
+            return &o;
+    }
+    return nullptr;
 }
 
 std::size_t Timeline::firstEndingAfter(const Lane& lane, std::uint64_t ns)

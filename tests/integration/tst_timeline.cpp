@@ -178,6 +178,62 @@ private slots:
         QVERIFY(timeline.lanes()[1].alive);
     }
 
+    // A budget far below what the run makes: the oldest spans are summarised, not dropped, so the lanes still start
+    // where the run did, and the summaries keep how long each worker waited (what its slot counted, within 1 %).
+    void summariesKeepTheWholeRun()
+    {
+        auto scenario = bundled("counter-race-locked");
+        QVERIFY(scenario);
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        const std::size_t budget = 3000;
+        Timeline timeline(Timeline::DefaultWindowNs, budget);
+        Timeline exact; // the same run, unsummarised, for the first span of each lane
+        QElapsedTimer clock;
+        clock.start();
+        Snapshot last;
+        while (clock.elapsed() < 1500) {
+            last = (*runner)->sample();
+            timeline.add(last);
+            exact.add(last);
+            QVERIFY(timeline.spanCount() <= budget);
+            QTest::qWait(20);
+        }
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        QVERIFY(exact.spanCount() > 4 * budget);
+        std::size_t summaries = 0;
+        for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
+            const Timeline::Lane& lane = timeline.lanes()[i];
+            QVERIFY(inOrder(lane));
+            QCOMPARE(lane.dropped, std::uint64_t(0));
+            QCOMPARE(lane.spans.front().fromNs, exact.lanes()[i].spans.front().fromNs);
+            QCOMPARE(lane.spans.back().toNs, exact.lanes()[i].spans.back().toNs);
+            std::uint64_t blocked = 0;
+            for (const TimelineSpan& s : lane.spans) {
+                if (s.merged > 0) {
+                    ++summaries;
+                    QVERIFY(s.toNs - s.fromNs <= lane.summaryNs || s.merged == 1);
+                    QVERIFY(s.blockedNs <= s.toNs - s.fromNs);
+                    blocked += s.blockedNs;
+                } else if (isBlocked(s.state)) {
+                    blocked += s.toNs - s.fromNs;
+                }
+            }
+            const std::uint64_t slot = last.workers[i].blockedNs;
+            QVERIFY2(blocked + 1'000'000 >= slot && blocked <= slot + slot / 100 + 1'000'000,
+                qPrintable(QString("%1: %2 ns waiting in the lane, %3 in the slot")
+                               .arg(QString::fromStdString(lane.name))
+                               .arg(blocked)
+                               .arg(slot)));
+        }
+        QVERIFY(summaries > 0);
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
+        QCOMPARE(timeline.lockLanes()[0].spans.front().fromNs, exact.lockLanes()[0].spans.front().fromNs);
+    }
+
     // A short window and a small budget: the spans kept stay within both, and what went is counted.
     void memoryIsBounded()
     {

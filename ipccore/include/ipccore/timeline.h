@@ -2,7 +2,8 @@
 // A run as lanes of spans, for the Timeline view: one lane per worker, split wherever its state or its program step
 // changes, as its event ring recorded them (telemetry.h), and one lane per lock with who held it when. Built from
 // the snapshots' new events as they come (add), so it holds the run as it was, not as sampled. Bounded: spans that
-// ended before the window, or beyond a budget of spans, are dropped and counted. Pure: no IPC, no Qt.
+// ended before the window are dropped and counted; beyond a budget of spans the oldest are summarised (several short
+// spans in one, with how much of it was waiting), coarser the more room is needed. Pure: no IPC, no Qt.
 #include "ipccore/runner.h"
 
 #include <cstdint>
@@ -14,24 +15,41 @@
 
 namespace ipccore {
 
-// A stretch of one worker's life in one state at one step (0 for a producer or consumer).
+// A stretch of one worker's life in one state at one step (0 for a producer or consumer). To keep ten minutes in
+// bounded memory, old stretches may be summarised: `merged` exact spans in one, in `state` but for `blockedNs` of
+// it spent in `waitState`; their steps and wakers are then no longer known.
 struct TimelineSpan {
     std::uint64_t fromNs = 0, toNs = 0; // CLOCK_MONOTONIC
     WorkerState state = WorkerState::Starting;
     std::uint32_t step = 0;
     bool stepBegins = false; // the step began at fromNs (not a state change within it)
+    std::uint32_t merged = 0; // 0: exact; else how many spans this summary stands for
+    WorkerState waitState = WorkerState::Starting; // a summary: the wait it holds most of
+    std::uint64_t blockedNs = 0; // a summary: its time in waits
 };
 
-// A lock held by one worker: from the end of its acquire to the start of its release.
+// A lock held by one worker: from the end of its acquire to the start of its release. A summary of `merged` holds
+// names the holder of most of them, held for `heldNs` of its length.
 struct HoldSpan {
     std::uint64_t fromNs = 0, toNs = 0;
     std::size_t lane = 0; // the holder's worker lane
+    std::uint32_t merged = 0;
+    std::uint64_t heldNs = 0;
+};
+
+// A run event on the timeline: a kill, a stop, a repair, a deadlock found.
+struct TimelineMarker {
+    std::uint64_t ns = 0;
+    RunEvent::Kind kind = RunEvent::Kind::Info;
+    std::string text;
 };
 
 class Timeline {
 public:
     static constexpr std::uint64_t DefaultWindowNs = 600'000'000'000; // the last 10 minutes
-    static constexpr std::size_t DefaultMaxSpans = 1'000'000; // about 32 MB, shared by all lanes
+    static constexpr std::size_t DefaultMaxSpans = 1'000'000; // about 48 MB, shared by all lanes
+    static constexpr std::uint64_t FirstSummaryNs = 10'000'000; // old spans are summarised 10 ms at a time first
+    static constexpr std::size_t MaxMarkers = 10'000;
 
     struct Lane {
         std::string name;
@@ -43,13 +61,22 @@ public:
         std::uint64_t exitNs = 0;
         std::vector<std::string> holding; // the locks its current step holds
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
-        std::uint64_t dropped = 0; // spans dropped here to keep the window and the budget
+        std::uint64_t dropped = 0; // spans dropped here (older than the window)
+        std::uint64_t summaryNs = 0; // spans ending before summarisedUntilNs are summaries this long at most
+        std::uint64_t summarisedUntilNs = 0;
     };
     struct LockLane {
         std::string object;
         std::deque<HoldSpan> spans; // ended, in order of their end
         std::uint64_t longestNs = 0; // the longest of them: spans ending later began at most this much earlier
         std::vector<HoldSpan> current; // holds going on now (toNs: the latest sample); a dead holder's stay
+        std::uint64_t summaryNs = 0, summarisedUntilNs = 0; // as in Lane
+    };
+    // Who holds each object and who waits on it at the latest sample (ObjectStatus), for what the events cannot
+    // tell: a producer's or consumer's lock, a semaphore's permits.
+    struct ObjectNow {
+        std::string object;
+        std::vector<ObjectStatus::User> holders, waiters;
     };
     // Who most likely ended a wait: the latest step, begun during the wait, of another worker that posts to the
     // object waited on (a release, a put, a get). Only programs' steps are events, so a producer's or consumer's
@@ -71,6 +98,9 @@ public:
     const std::vector<Lane>& lanes() const { return m_lanes; }
     const std::vector<LockLane>& lockLanes() const { return m_locks; }
     std::size_t spanCount() const { return m_spanCount; }
+    const std::deque<TimelineMarker>& markers() const { return m_markers; }
+    const std::vector<ObjectNow>& objectsNow() const { return m_objectsNow; }
+    const ObjectNow* objectNow(const std::string& object) const;
 
     // The index in lane.spans of the first span that ends after ns (spans.size() when none does).
     static std::size_t firstEndingAfter(const Lane& lane, std::uint64_t ns);
@@ -87,6 +117,8 @@ private:
     void setHolding(Lane& lane, std::size_t index, const std::vector<std::string>& holding, std::uint64_t ns);
     LockLane& lockLane(const std::string& object);
     void trim();
+    bool summarise(Lane& lane); // false when nothing more could be summarised
+    bool summarise(LockLane& lock);
 
     std::uint64_t m_windowNs;
     std::size_t m_maxSpans;
@@ -94,6 +126,8 @@ private:
     std::vector<Lane> m_lanes;
     std::vector<LockLane> m_locks;
     std::vector<std::string> m_objectOrder; // the scenario's objects, which orders the lock lanes
+    std::deque<TimelineMarker> m_markers;
+    std::vector<ObjectNow> m_objectsNow;
     std::size_t m_spanCount = 0;
 };
 
