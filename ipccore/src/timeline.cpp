@@ -53,6 +53,15 @@ void Timeline::add(const Snapshot& snapshot)
         lane.pid = w.pid;
         if (w.lane)
             lane.info = w.lane;
+        if (w.eventsLost > lane.lost) {
+            const std::uint64_t before = lane.current ? lane.current->fromNs
+                : lane.spans.empty()                  ? m_startNs
+                                                      : lane.spans.back().toNs;
+            const std::uint64_t after = w.newEvents.empty() ? m_nowNs : w.newEvents.front().ns;
+            lane.gaps.push_back({ before, std::max(before, after), w.eventsLost - lane.lost });
+            if (lane.gaps.size() > MaxGaps)
+                lane.gaps.pop_front();
+        }
         lane.lost = w.eventsLost;
         for (const WorkerEvent& e : w.newEvents) {
             TimelineSpan next;
@@ -174,6 +183,8 @@ void Timeline::trim()
 {
     const std::uint64_t cutoff = m_nowNs > m_windowNs ? m_nowNs - m_windowNs : 0;
     for (Lane& lane : m_lanes) {
+        while (!lane.gaps.empty() && lane.gaps.front().toNs < cutoff)
+            lane.gaps.pop_front();
         while (!lane.spans.empty() && lane.spans.front().toNs < cutoff) {
             lane.spans.pop_front();
             ++lane.dropped;

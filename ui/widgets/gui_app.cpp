@@ -119,7 +119,9 @@ int runGuiMain(int argc, char** argv)
     const QCommandLineOption raceOption(QStringLiteral("race"),
         QStringLiteral("Open the Race tab and start a race with its default options; with --screenshot, save a PNG "
                        "of the window when the race has finished, then quit."));
-    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption });
+    const QCommandLineOption timelineOption(QStringLiteral("timeline"),
+        QStringLiteral("Open on the Timeline tab: each process's states over time and who holds each lock."));
+    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -196,6 +198,8 @@ int runGuiMain(int argc, char** argv)
     if (parser.isSet(workerOption))
         window.setWorkerPath(parser.value(workerOption));
     window.show();
+    if (parser.isSet(timelineOption))
+        window.showTimeline();
 
     if (parser.isSet(raceOption))
         return runRace(app, window, screenshot ? shotPath : QString());

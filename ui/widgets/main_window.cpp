@@ -665,6 +665,11 @@ void MainWindow::renderNow()
     refreshCharts();
 }
 
+void MainWindow::showTimeline()
+{
+    m_tabs->setCurrentWidget(m_timelineView);
+}
+
 // A snapshot arrived a moment ago: the views follow at once, the charts at their own slower pace.
 void MainWindow::renderTick()
 {

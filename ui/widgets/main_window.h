@@ -52,6 +52,7 @@ public:
 
     // A bundled scenario's name or a JSON file. On failure the reason is shown and returned.
     QString loadScenario(const QString& nameOrPath);
+    void showTimeline(); // brings the Timeline tab to the front
     void startRun();
     void stopRun();
     // Applies the latest snapshot to every view now instead of at the next render tick (screenshots, tests).

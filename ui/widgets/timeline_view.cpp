@@ -17,6 +17,7 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -31,26 +32,10 @@ constexpr int MaxRowHeight = 40; // rows grow into the room there is, for a proj
 constexpr int RightMargin = 12;
 constexpr std::uint64_t MinSpanNs = 1'000'000; // 1 ms across the view at most zoomed in
 constexpr std::uint64_t MaxSpanNs = ipccore::Timeline::DefaultWindowNs; // what is kept
-
-// Which state wins a pixel several spans share: a wait shorter than a pixel still shows.
-int weight(ipccore::WorkerState state)
-{
-    using S = ipccore::WorkerState;
-    switch (state) {
-    case S::Dead:
-        return 6;
-    case S::BlockedFull:
-    case S::BlockedEmpty:
-    case S::WaitingLock:
-        return 5;
-    case S::Paused:
-        return 4;
-    case S::Running:
-        return 2;
-    default:
-        return 1;
-    }
-}
+// A lock lane is grey where it is held (the holder named inside), so it never reads as a process's state; the
+// selected process's holds turn light blue, as its lane does.
+const QColor Held { 0x54, 0x6e, 0x7a };
+const QColor HeldSelected { 0x90, 0xca, 0xf9 };
 
 QString durationText(std::uint64_t ns)
 {
@@ -89,6 +74,7 @@ void TimelineCanvas::timelineChanged()
         fitRows();
         updateGeometry();
     }
+    tellHover(); // what is under the pointer may have moved on
     if (isVisible())
         update();
 }
@@ -123,7 +109,7 @@ void TimelineCanvas::layoutRows()
             top += m_rowHeight;
         }
     }
-    m_labelWidth = std::clamp(widest + 34, 110, 280);
+    m_labelWidth = std::clamp(widest + 20, 110, 280);
     const int lanes = int(m_timeline->lanes().size() + m_timeline->lockLanes().size());
     setMinimumHeight(top - (m_rowHeight - MinRowHeight) * lanes + 4);
 }
@@ -171,7 +157,7 @@ void TimelineCanvas::setFollowing(bool on)
 
 void TimelineCanvas::zoomBy(double factor)
 {
-    const double span = std::clamp(double(m_spanNs) * factor, double(MinSpanNs), double(MaxSpanNs));
+    const double span = std::clamp(double(m_spanNs) * factor, double(MinSpanNs), double(maxSpanNs()));
     m_spanNs = std::uint64_t(span);
     emit zoomChanged(visibleSeconds());
     update();
@@ -183,19 +169,30 @@ void TimelineCanvas::selectLane(int lane)
     update();
 }
 
+// The view never reaches before the start of the run, nor after its present.
 std::uint64_t TimelineCanvas::viewEndNs() const
 {
     if (!m_timeline)
         return 0;
+    const std::uint64_t earliest = m_timeline->startNs() + m_spanNs;
     if (m_following)
-        return std::max(m_timeline->nowNs(), m_timeline->startNs() + m_spanNs);
-    return m_endNs;
+        return std::max(m_timeline->nowNs(), earliest);
+    return std::max(std::min(m_endNs, m_timeline->nowNs()), earliest);
 }
 
 std::uint64_t TimelineCanvas::viewStartNs() const
 {
     const std::uint64_t end = viewEndNs();
     return end > m_spanNs ? end - m_spanNs : 0;
+}
+
+// Zooming out stops at the whole run kept (a little more, so the present is not on the edge).
+std::uint64_t TimelineCanvas::maxSpanNs() const
+{
+    if (!m_timeline || m_timeline->nowNs() <= m_timeline->startNs())
+        return MaxSpanNs;
+    const double run = double(m_timeline->nowNs() - m_timeline->startNs()) * 1.05;
+    return std::uint64_t(std::clamp(run, 1e9, double(MaxSpanNs)));
 }
 
 double TimelineCanvas::xOf(std::uint64_t ns) const
@@ -239,22 +236,36 @@ TimelineCanvas::Hit TimelineCanvas::hitAt(QPoint pos) const
     if (!m_timeline || pos.x() < m_labelWidth)
         return hit;
     hit.row = rowAt(pos.y());
-    if (!hit.row || hit.row->kind == Row::Kind::Header)
+    if (!hit.row || hit.row->kind == Row::Kind::Header) {
+        // On the axis or a header: the run event whose line is nearest, within four pixels.
+        double nearest = 5;
+        for (const ipccore::TimelineMarker& m : m_timeline->markers()) {
+            const double dx = std::abs(xOf(m.ns) - pos.x());
+            if (m.ns > m_timeline->startNs() && dx < nearest) {
+                nearest = dx;
+                hit.marker = m;
+            }
+        }
+        hit.row = nullptr;
         return hit;
+    }
     // What lies under the pointer, give or take two pixels (a short wait is narrower than a pixel).
     const std::uint64_t at = nsAt(pos.x());
     const std::uint64_t slack = nsAt(pos.x() + 2) - at;
     const std::uint64_t from = at > slack ? at - slack : 0, to = at + slack;
     if (hit.row->kind == Row::Kind::Worker) {
         const ipccore::Timeline::Lane& lane = m_timeline->lanes()[hit.row->index];
+        // The span that fills most of the pixels around the pointer: what is drawn there.
         std::optional<ipccore::TimelineSpan> best;
+        std::uint64_t bestOverlap = 0;
         auto consider = [&](const ipccore::TimelineSpan& s) {
             if (s.fromNs > to || s.toNs < from)
                 return;
-            const bool covers = s.fromNs <= at && at <= s.toNs;
-            // A wait nearby beats what covers the point: it is what the eye looks for.
-            if (!best || weight(s.state) > weight(best->state) || (covers && weight(s.state) == weight(best->state)))
+            const std::uint64_t overlap = std::min(s.toNs, to) - std::max(s.fromNs, from) + 1;
+            if (!best || overlap > bestOverlap) {
                 best = s;
+                bestOverlap = overlap;
+            }
         };
         for (std::size_t i = ipccore::Timeline::firstEndingAfter(lane, from); i < lane.spans.size(); ++i) {
             if (lane.spans[i].fromNs > to)
@@ -283,6 +294,9 @@ TimelineCanvas::Hit TimelineCanvas::hitAt(QPoint pos) const
 
 QString TimelineCanvas::hitText(const Hit& hit) const
 {
+    if (hit.marker)
+        return tr("<b>At %1</b>: %2")
+            .arg(timeText(hit.marker->ns), QString::fromStdString(hit.marker->text).toHtmlEscaped());
     if (!hit.row)
         return {};
     if (hit.span) {
@@ -301,6 +315,32 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         lines << tr("from %1 to %2%3: %4")
                      .arg(timeText(s.fromNs), timeText(s.toNs), ongoing ? tr(" (now)") : QString(),
                          durationText(s.toNs - s.fromNs));
+        if (s.merged > 0) {
+            const double length = double(std::max<std::uint64_t>(1, s.toNs - s.fromNs));
+            lines.clear();
+            lines << tr(
+                "<b>%1</b>: %n spans summarised into one to keep ten minutes in bounded memory", nullptr, int(s.merged))
+                         .arg(QString::fromStdString(lane.name).toHtmlEscaped());
+            lines << tr("from %1 to %2: %3, of which %4 % waiting (mostly %5)")
+                         .arg(timeText(s.fromNs), timeText(s.toNs), durationText(s.toNs - s.fromNs))
+                         .arg(100.0 * double(s.blockedNs) / length, 0, 'f', 0)
+                         .arg(ProcessTableModel::stateText(s.waitState));
+            return lines.join(QStringLiteral("<br>"));
+        }
+        const std::string object = ipccore::Timeline::waitObject(lane, s);
+        if (ipccore::isBlocked(s.state) && ongoing && !object.empty()) {
+            // Still waiting: who holds the object now, as the latest sample saw it.
+            QStringList holders;
+            if (const auto* now = m_timeline->objectNow(object)) {
+                for (const ipccore::ObjectStatus::User& u : now->holders)
+                    holders << (u.alive ? tr("%1 (for %2 s)") : tr("%1 (dead: it was killed holding it)"))
+                                   .arg(QString::fromStdString(u.worker).toHtmlEscaped())
+                                   .arg(u.seconds, 0, 'f', 1);
+            }
+            if (!holders.isEmpty())
+                lines << tr("%1 is held now by <b>%2</b>")
+                             .arg(QString::fromStdString(object).toHtmlEscaped(), holders.join(QStringLiteral(", ")));
+        }
         if (ipccore::isBlocked(s.state) && !ongoing) {
             if (const auto waker = m_timeline->wakerOf(hit.row->index, s)) {
                 const ipccore::Timeline::Lane& by = m_timeline->lanes()[waker->lane];
@@ -310,8 +350,12 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                 lines << tr("released by <b>%1</b> (its step \"%2\" began at %3)")
                              .arg(QString::fromStdString(by.name).toHtmlEscaped(), step.toHtmlEscaped(),
                                  timeText(waker->ns));
+            } else if (!lane.info || lane.info->steps.empty()) {
+                lines << tr("who released it: not recorded for producers and consumers (only programs' steps are "
+                            "events)");
             } else {
-                lines << tr("who released it: not in the events (only programs' steps are recorded)");
+                lines << tr("who released it: no recorded step of another process posted to %1 during the wait")
+                             .arg(QString::fromStdString(object).toHtmlEscaped());
             }
         }
         return lines.join(QStringLiteral("<br>"));
@@ -319,12 +363,21 @@ QString TimelineCanvas::hitText(const Hit& hit) const
     if (hit.hold) {
         const ipccore::HoldSpan& h = *hit.hold;
         const ipccore::Timeline::Lane& holder = m_timeline->lanes()[h.lane];
-        const bool dead = !holder.alive && h.toNs >= m_timeline->nowNs();
-        return tr("<b>%1</b> held by <b>%2</b>%3<br>from %4 to %5: %6")
-            .arg(QString::fromStdString(m_timeline->lockLanes()[hit.row->index].object).toHtmlEscaped(),
-                QString::fromStdString(holder.name).toHtmlEscaped(),
+        const bool ongoing = h.toNs >= m_timeline->nowNs();
+        const bool dead = !holder.alive && ongoing;
+        const QString object = QString::fromStdString(m_timeline->lockLanes()[hit.row->index].object).toHtmlEscaped();
+        if (h.merged > 0)
+            return tr("<b>%1</b>: %n holds summarised into one to keep ten minutes in bounded memory; held %2 % of "
+                      "the time, mostly by <b>%3</b><br>from %4 to %5: %6",
+                nullptr, int(h.merged))
+                .arg(object)
+                .arg(100.0 * double(h.heldNs) / double(std::max<std::uint64_t>(1, h.toNs - h.fromNs)), 0, 'f', 0)
+                .arg(QString::fromStdString(holder.name).toHtmlEscaped(), timeText(h.fromNs), timeText(h.toNs),
+                    durationText(h.toNs - h.fromNs));
+        return tr("<b>%1</b> held by <b>%2</b>%3<br>from %4 to %5%6: %7")
+            .arg(object, QString::fromStdString(holder.name).toHtmlEscaped(),
                 dead ? tr(" (dead: it was killed holding it, and holds it for ever)") : QString(), timeText(h.fromNs),
-                timeText(h.toNs), durationText(h.toNs - h.fromNs));
+                timeText(h.toNs), ongoing ? tr(" (now)") : QString(), durationText(h.toNs - h.fromNs));
     }
     return {};
 }
@@ -373,26 +426,76 @@ void TimelineCanvas::paintEvent(QPaintEvent*)
         QFont labelFont = font();
         labelFont.setBold(selected);
         p.setFont(labelFont);
-        int textLeft = 12;
-        if (row.kind == Row::Kind::Worker) {
-            // The process's own colour, which its holds in the lock lanes carry.
-            p.fillRect(QRect(10, row.top + m_rowHeight / 2 - 5, 10, 10), seriesColor(int(row.index)));
-            textLeft = 26;
-        }
+        const int textLeft = 12;
         p.drawText(QRect(textLeft, row.top, m_labelWidth - textLeft - 4, m_rowHeight), Qt::AlignVCenter | Qt::AlignLeft,
             fontMetrics().elidedText(row.label, Qt::ElideRight, m_labelWidth - textLeft - 4));
         p.setFont(font());
         p.save();
         p.setClipRect(QRect(m_labelWidth, row.top, width() - m_labelWidth - RightMargin + 1, m_rowHeight));
-        if (row.kind == Row::Kind::Worker)
+        if (row.kind == Row::Kind::Worker) {
             paintWorker(p, row, from, to);
-        else
+            paintGaps(p, row, from, to);
+        } else
             paintLock(p, row, from, to);
         p.restore();
         p.setPen(palette().mid().color());
         p.drawLine(m_labelWidth, row.top + m_rowHeight - 1, width() - RightMargin, row.top + m_rowHeight - 1);
     }
+    paintMarkers(p, from, to);
     paintWaker(p);
+}
+
+// Where the lane's ring lost events: hatched, since the span drawn there may hide states that were not recorded.
+void TimelineCanvas::paintGaps(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to)
+{
+    for (const ipccore::Timeline::Lane::Gap& gap : m_timeline->lanes()[row.index].gaps) {
+        if (gap.toNs < from || gap.fromNs > to)
+            continue;
+        const double a = xOf(std::max(gap.fromNs, from)), b = xOf(std::min(gap.toNs, to));
+        const QRectF box(a, row.top + 1, std::max(3.0, b - a), m_rowHeight - 2);
+        p.fillRect(box, QBrush(QColor(255, 255, 255, 200), Qt::BDiagPattern));
+        p.setPen(QPen(Colors::Full, 1, Qt::DotLine));
+        p.drawRect(box);
+    }
+}
+
+// The run's events (a kill, a repair, a deadlock found) as lines across the lanes, named in the header row.
+void TimelineCanvas::paintMarkers(QPainter& p, std::uint64_t from, std::uint64_t to)
+{
+    if (m_rows.empty())
+        return;
+    const int bottom = m_rows.back().top + m_rowHeight;
+    int labelEnd = m_labelWidth; // labels never overlap: a later one that would is left to hovering
+    for (const ipccore::TimelineMarker& m : m_timeline->markers()) {
+        if (m.ns < from || m.ns > to || m.ns <= m_timeline->startNs())
+            continue;
+        const double x = xOf(m.ns);
+        const QColor colour = markerColour(m.kind);
+        p.setPen(QPen(colour, 2, m.kind == ipccore::RunEvent::Kind::Info ? Qt::DashLine : Qt::SolidLine));
+        p.drawLine(QPointF(x, AxisHeight), QPointF(x, bottom));
+        const QString text = QString::fromStdString(m.text).section(QLatin1Char(':'), 0, 0);
+        const int textWidth = std::min(220, fontMetrics().horizontalAdvance(text) + 8);
+        if (x + 3 >= labelEnd && x + 3 + textWidth <= width()) {
+            p.fillRect(QRectF(x + 1, AxisHeight + 2, textWidth, HeaderHeight - 4), palette().base());
+            p.setPen(colour);
+            p.drawText(QRectF(x + 4, AxisHeight, textWidth - 4, HeaderHeight), Qt::AlignVCenter | Qt::AlignLeft,
+                fontMetrics().elidedText(text, Qt::ElideRight, textWidth - 6));
+            labelEnd = int(x) + 3 + textWidth;
+        }
+    }
+}
+
+QColor TimelineCanvas::markerColour(ipccore::RunEvent::Kind kind)
+{
+    switch (kind) {
+    case ipccore::RunEvent::Kind::Error:
+        return Colors::Full;
+    case ipccore::RunEvent::Kind::Warning:
+        return QColor(0xe6, 0x51, 0x00);
+    case ipccore::RunEvent::Kind::Info:
+        break;
+    }
+    return Colors::Muted;
 }
 
 void TimelineCanvas::paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to)
@@ -411,7 +514,8 @@ void TimelineCanvas::paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to
     const std::uint64_t start = m_timeline->startNs();
     const double firstRel = std::ceil((double(from) - double(start)) / step) * step;
     p.setPen(palette().text().color());
-    p.drawText(QRect(6, 0, m_labelWidth - 8, AxisHeight), Qt::AlignVCenter | Qt::AlignLeft, tr("time since start"));
+    p.drawText(QRect(6, 0, m_labelWidth - 8, AxisHeight - 4), Qt::AlignVCenter | Qt::AlignLeft,
+        fontMetrics().elidedText(tr("time since start"), Qt::ElideRight, m_labelWidth - 10));
     const int bottom = m_rows.empty() ? height() : m_rows.back().top + m_rowHeight;
     for (double rel = std::max(0.0, firstRel); rel <= double(to) - double(start); rel += step) {
         const double x = xOf(start + std::uint64_t(rel));
@@ -419,46 +523,91 @@ void TimelineCanvas::paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to
         p.drawLine(QPointF(x, AxisHeight - 4), QPointF(x, bottom));
         p.setPen(palette().text().color());
         const QString label = QStringLiteral("%1 s").arg(rel / 1e9, 0, 'f', decimals);
-        p.drawText(QRectF(x - 50, 0, 100, AxisHeight - 4), Qt::AlignCenter, label);
+        // Centred on its tick, but kept clear of the lane names and inside the widget.
+        const double half = fontMetrics().horizontalAdvance(label) / 2.0 + 2;
+        const double centre = std::clamp(x, m_labelWidth + half, this->width() - half);
+        p.drawText(QRectF(centre - half, 0, 2 * half, AxisHeight - 4), Qt::AlignCenter, label);
     }
 }
+
+namespace {
+
+// What each pixel column of a lane holds, when its spans are narrower than pixels: time per state (a worker lane)
+// or held time and the holder seen most (a lock lane), in pixel units.
+struct Columns {
+    std::vector<std::array<float, 8>> time;
+    std::vector<float> held;
+    std::vector<int> holder;
+    std::vector<float> holderShare;
+    void reset(int width)
+    {
+        time.assign(std::size_t(std::max(width, 0)), {});
+        held.assign(std::size_t(std::max(width, 0)), 0);
+        holder.assign(std::size_t(std::max(width, 0)), -1);
+        holderShare.assign(std::size_t(std::max(width, 0)), 0);
+    }
+    // Calls f(column, overlap) for each column [a, b) covers, in pixels from the lane's left.
+    template <typename F> void spread(double a, double b, F f) const
+    {
+        const int last = int(time.size()) - 1;
+        for (int c = std::max(0, int(std::floor(a))); c <= std::min(last, int(std::ceil(b)) - 1); ++c) {
+            const double overlap = std::min(b, c + 1.0) - std::max(a, double(c));
+            if (overlap > 0)
+                f(std::size_t(c), float(overlap));
+        }
+    }
+};
+
+} // namespace
 
 void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to)
 {
     const ipccore::Timeline::Lane& lane = m_timeline->lanes()[row.index];
     const bool dim = m_selected >= 0 && int(row.index) != m_selected;
     const int top = row.top + 3, height = m_rowHeight - 6;
-    // Spans narrower than a pixel share it: the one that weighs most is drawn there.
-    int lastPixel = std::numeric_limits<int>::min();
-    int lastWeight = 0;
-    auto draw = [&](const ipccore::TimelineSpan& s) {
-        const double x0 = xOf(std::max(s.fromNs, from)), x1 = xOf(std::min(s.toNs, to));
-        const int px = int(std::floor(x0));
-        const int w = weight(s.state);
-        if (x1 - x0 < 1.0 && px == lastPixel && w <= lastWeight)
-            return;
-        QColor colour = stateColor(s.state);
+    const int left = m_labelWidth, width = this->width() - m_labelWidth - RightMargin;
+    auto colourOf = [&](ipccore::WorkerState state) {
+        QColor colour = stateColor(state);
         if (dim)
             colour.setAlpha(70);
-        const QRectF box(x0, top, std::max(1.0, x1 - x0), height);
-        p.fillRect(box, colour);
-        if (x1 - x0 < 1.0) {
-            lastPixel = px;
-            lastWeight = w;
-        } else {
-            lastPixel = int(std::floor(x1));
-            lastWeight = 0;
+        return colour;
+    };
+    static Columns columns;
+    columns.reset(width);
+    bool narrow = false;
+    auto draw = [&](const ipccore::TimelineSpan& s) {
+        const double a = xOf(std::max(s.fromNs, from)) - left, b = xOf(std::min(s.toNs, to)) - left;
+        const double length = double(std::max<std::uint64_t>(1, s.toNs - s.fromNs));
+        const double waited = s.merged > 0 ? double(s.blockedNs) / length : 0;
+        if (b - a < 3) {
+            // Narrow: into the pixel columns, each drawn once in what fills most of it.
+            narrow = true;
+            columns.spread(a, b, [&](std::size_t c, float overlap) {
+                columns.time[c][std::size_t(s.state) & 7] += overlap * float(1 - waited);
+                if (waited > 0)
+                    columns.time[c][std::size_t(s.waitState) & 7] += overlap * float(waited);
+            });
+            return;
         }
+        const QRectF box(left + a, top, b - a, height);
+        const ipccore::WorkerState shown = waited >= 0.5 ? s.waitState : s.state;
+        p.fillRect(box, colourOf(s.state));
+        if (waited > 0) // a summary: its share of waiting on top, as in a stacked pixel
+            p.fillRect(QRectF(box.left(), top, box.width(), height * waited), colourOf(s.waitState));
+        if (s.stepBegins && box.width() >= 6) // where a step begins, a hairline: two steps in one state stay two
+            p.fillRect(QRectF(box.left(), top, 1, height), QColor(255, 255, 255, dim ? 60 : 140));
         // A wide span carries its step (a program), or its state.
         if (box.width() > 60) {
-            QString text = lane.info && s.step < lane.info->steps.size()
-                ? QString::fromStdString(lane.info->steps[s.step])
-                : ProcessTableModel::stateText(s.state);
-            QColor ink = stateTextColor(s.state);
+            QString text = s.merged > 0                         ? tr("%n spans, summarised", nullptr, int(s.merged))
+                : lane.info && s.step < lane.info->steps.size() ? QString::fromStdString(lane.info->steps[s.step])
+                                                                : ProcessTableModel::stateText(s.state);
+            if (s.fromNs < from && s.merged == 0) // it began before the view: say when
+                text += tr(" (since %1)").arg(timeText(s.fromNs));
+            QColor ink = stateTextColor(shown);
             if (dim)
                 ink.setAlpha(110);
             p.setPen(ink);
-            const QRectF inside = box.adjusted(4, 0, -2, 0) & QRectF(m_labelWidth + 2, top, width(), height);
+            const QRectF inside = box.adjusted(4, 0, -2, 0) & QRectF(left + 2, top, width, height);
             p.drawText(inside, Qt::AlignVCenter | Qt::AlignLeft,
                 fontMetrics().elidedText(text, Qt::ElideRight, int(inside.width())));
         }
@@ -470,32 +619,75 @@ void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from
     }
     if (lane.current && lane.current->fromNs <= to)
         draw(*lane.current);
+    if (!narrow)
+        return;
+    // A pixel several spans share shows each state's share of it, stacked: running at the bottom, waits above. A
+    // wait too short to fill a line still gets one, so that it is never invisible.
+    using S = ipccore::WorkerState;
+    static constexpr S order[]
+        = { S::Running, S::Starting, S::Paused, S::BlockedFull, S::BlockedEmpty, S::WaitingLock, S::Dead };
+    for (std::size_t c = 0; c < columns.time.size(); ++c) {
+        const auto& t = columns.time[c];
+        float total = 0;
+        for (const float v : t)
+            total += v;
+        if (total <= 0)
+            continue;
+        double y = top + height;
+        for (const S state : order) {
+            const float v = t[std::size_t(state)];
+            if (v <= 0)
+                continue;
+            double h = height * double(v / total);
+            if (ipccore::isBlocked(state))
+                h = std::max(h, 1.0);
+            h = std::min(h, y - top);
+            p.fillRect(QRectF(left + double(c), y - h, 1, h), colourOf(state));
+            y -= h;
+        }
+    }
 }
 
 void TimelineCanvas::paintLock(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to)
 {
     const ipccore::Timeline::LockLane& lock = m_timeline->lockLanes()[row.index];
     const int top = row.top + 3, height = m_rowHeight - 6;
-    int lastPixel = std::numeric_limits<int>::min();
+    const int left = m_labelWidth, width = this->width() - m_labelWidth - RightMargin;
+    auto colourOf
+        = [&](std::size_t holder) { return m_selected >= 0 && int(holder) == m_selected ? HeldSelected : Held; };
+    static Columns columns;
+    columns.reset(width);
+    bool narrow = false;
     auto draw = [&](const ipccore::HoldSpan& h) {
         if (h.fromNs > to || h.toNs < from)
             return;
-        const double x0 = xOf(std::max(h.fromNs, from)), x1 = xOf(std::min(h.toNs, to));
-        const int px = int(std::floor(x0));
-        if (x1 - x0 < 1.0 && px == lastPixel)
+        const double a = xOf(std::max(h.fromNs, from)) - left, b = xOf(std::min(h.toNs, to)) - left;
+        const double length = double(std::max<std::uint64_t>(1, h.toNs - h.fromNs));
+        const double share = h.merged > 0 ? double(h.heldNs) / length : 1.0;
+        if (b - a < 3) {
+            narrow = true;
+            columns.spread(a, b, [&](std::size_t c, float overlap) {
+                columns.held[c] += overlap * float(share);
+                if (overlap > columns.holderShare[c]) {
+                    columns.holderShare[c] = overlap;
+                    columns.holder[c] = int(h.lane);
+                }
+            });
             return;
-        lastPixel = x1 - x0 < 1.0 ? px : int(std::floor(x1));
+        }
         const ipccore::Timeline::Lane& holder = m_timeline->lanes()[h.lane];
-        QColor colour = seriesColor(int(h.lane));
-        if (m_selected >= 0 && int(h.lane) != m_selected)
-            colour.setAlpha(70);
-        const QRectF box(x0, top, std::max(1.0, x1 - x0), height);
+        const QRectF box(left + a, top, b - a, height);
+        QColor colour = colourOf(h.lane);
+        if (share < 0.999)
+            colour.setAlphaF(float(0.35 + 0.65 * share)); // a summary: as dark as the lock was held
         p.fillRect(box, colour);
         if (!holder.alive && h.toNs >= m_timeline->nowNs())
             p.fillRect(box, QBrush(Qt::black, Qt::BDiagPattern)); // a dead holder's: for ever
+        if (box.width() >= 6) // where one hold ends and the next begins
+            p.fillRect(QRectF(box.left(), top, 1, height), QColor(255, 255, 255, 160));
         if (box.width() > 60) {
-            p.setPen(Qt::white);
-            const QRectF inside = box.adjusted(4, 0, -2, 0) & QRectF(m_labelWidth + 2, top, width(), height);
+            p.setPen(colourOf(h.lane) == HeldSelected ? QColor(Qt::black) : QColor(Qt::white));
+            const QRectF inside = box.adjusted(4, 0, -2, 0) & QRectF(left + 2, top, width, height);
             p.drawText(inside, Qt::AlignVCenter | Qt::AlignLeft,
                 fontMetrics().elidedText(QString::fromStdString(holder.name), Qt::ElideRight, int(inside.width())));
         }
@@ -507,6 +699,15 @@ void TimelineCanvas::paintLock(QPainter& p, const Row& row, std::uint64_t from, 
     }
     for (const ipccore::HoldSpan& h : lock.current)
         draw(h);
+    if (!narrow)
+        return;
+    for (std::size_t c = 0; c < columns.held.size(); ++c) {
+        if (columns.held[c] <= 0)
+            continue;
+        QColor colour = colourOf(std::size_t(std::max(columns.holder[c], 0)));
+        colour.setAlphaF(0.35f + 0.65f * std::min(1.0f, columns.held[c]));
+        p.fillRect(QRectF(left + double(c), top, 1, height), colour);
+    }
 }
 
 // The hovered wait, outlined, with an arrow from the post that ended it.
@@ -595,6 +796,7 @@ void TimelineCanvas::mouseMoveEvent(QMouseEvent* event)
             m_endNs = std::uint64_t(std::clamp(end, double(m_spanNs), latest));
         }
     }
+    tellHover();
     update();
 }
 
@@ -615,21 +817,17 @@ void TimelineCanvas::mouseReleaseEvent(QMouseEvent* event)
 void TimelineCanvas::leaveEvent(QEvent*)
 {
     m_hover = { -1, -1 };
+    tellHover();
     update();
 }
 
-bool TimelineCanvas::event(QEvent* event)
+void TimelineCanvas::tellHover()
 {
-    if (event->type() == QEvent::ToolTip) {
-        auto* help = static_cast<QHelpEvent*>(event);
-        const QString text = textAt(help->pos());
-        if (text.isEmpty())
-            QToolTip::hideText();
-        else
-            QToolTip::showText(help->globalPos(), text, this);
-        return true;
+    const QString text = m_hover.x() < 0 ? QString() : textAt(m_hover);
+    if (text != m_hoverText) {
+        m_hoverText = text;
+        emit hoverTextChanged(text);
     }
-    return QWidget::event(event);
 }
 
 TimelineView::TimelineView(QWidget* parent)
@@ -645,10 +843,11 @@ TimelineView::TimelineView(QWidget* parent)
     auto* zoomIn = new QPushButton(tr("Zoom in"), this);
     auto* zoomOut = new QPushButton(tr("Zoom out"), this);
     m_zoomLabel = new QLabel(this);
-    auto* hint = new QLabel(tr("Wheel: zoom · drag: look back · hover a span: what, how long, who released it · "
-                               "click a process: highlight it"),
+    auto* hint = new QLabel(tr("Wheel: zoom. Drag: look back. Point at a span: what it was, how long, who "
+                               "released a wait. Click a process: highlight it."),
         this);
     hint->setStyleSheet(QStringLiteral("color: #606b73;"));
+    hint->setWordWrap(true);
     bar->addWidget(m_follow);
     bar->addWidget(zoomIn);
     bar->addWidget(zoomOut);
@@ -663,6 +862,17 @@ TimelineView::TimelineView(QWidget* parent)
     m_scroll->setFrameShape(QFrame::StyledPanel);
     m_scroll->setWidget(m_canvas);
     layout->addWidget(m_scroll, 1);
+    // What the pointer is over, in words: below the lanes, where it hides nothing (an arrow from the process that
+    // released a wait may start in the lane below).
+    m_details = new QLabel(this);
+    m_details->setObjectName(QStringLiteral("timelineDetails"));
+    m_details->setWordWrap(true);
+    m_details->setTextFormat(Qt::RichText);
+    m_details->setMinimumHeight(5 * fontMetrics().lineSpacing() + 10);
+    m_details->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_details->setStyleSheet(
+        QStringLiteral("QLabel { background: #f5f7f8; border: 1px solid #cfd8dc; padding: 3px; }"));
+    layout->addWidget(m_details);
 
     // The legend: the process table's colours and words.
     QString legend;
@@ -671,8 +881,7 @@ TimelineView::TimelineView(QWidget* parent)
             ipccore::WorkerState::WaitingLock, ipccore::WorkerState::Paused, ipccore::WorkerState::Dead })
         legend += QStringLiteral("<span style=\"background:%1\">&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;%2&nbsp;&nbsp; ")
                       .arg(stateColor(state).name(), ProcessTableModel::stateText(state).toHtmlEscaped());
-    legend += tr(" · a lock lane is coloured by its holder (the square by each process's name); hatched: a dead "
-                 "holder's, for ever");
+    legend += tr("· where spans are narrower than a pixel, each state's share is stacked, running at the bottom");
     auto* legendLabel = new QLabel(legend, this);
     legendLabel->setObjectName(QStringLiteral("timelineLegend"));
     legendLabel->setWordWrap(true);
@@ -687,6 +896,13 @@ TimelineView::TimelineView(QWidget* parent)
     connect(zoomIn, &QPushButton::clicked, m_canvas, [this] { m_canvas->zoomBy(0.5); });
     connect(zoomOut, &QPushButton::clicked, m_canvas, [this] { m_canvas->zoomBy(2.0); });
     connect(m_canvas, &TimelineCanvas::zoomChanged, this, [this] { updateInfo(); });
+    connect(m_canvas, &TimelineCanvas::hoverTextChanged, this, [this](const QString& text) {
+        m_details->setText(text.isEmpty() ? tr("<span style=\"color:#606b73\">Point at a span for what it was, how "
+                                               "long it lasted and, for a wait, who released it.</span>")
+                                          : text);
+    });
+    m_details->setText(tr("<span style=\"color:#606b73\">Point at a span for what it was, how long it lasted and, "
+                          "for a wait, who released it.</span>"));
     updateInfo();
 }
 
@@ -719,12 +935,21 @@ void TimelineView::updateInfo()
     }
     QStringList parts;
     parts << tr("From each process's own event ring, exact to the microsecond; the last 10 minutes are kept.");
+    if (!m_timeline->lockLanes().empty())
+        parts << tr("A lock lane is grey where it is held, with the holder's name when there is room; hatched: "
+                    "held by a dead process, for ever.");
+    std::uint64_t summarisedUntil = 0;
+    for (const ipccore::Timeline::Lane& lane : m_timeline->lanes())
+        summarisedUntil = std::max(summarisedUntil, lane.summarisedUntilNs);
+    if (summarisedUntil > m_timeline->startNs())
+        parts << tr("Before %1 s, short spans are summarised to keep memory bounded.")
+                     .arg(double(summarisedUntil - m_timeline->startNs()) / 1e9, 0, 'f', 1);
     if (dropped > 0)
-        parts << tr("%L1 older spans were let go to keep memory bounded.").arg(dropped);
+        parts << tr("%L1 spans older than 10 minutes were let go.").arg(dropped);
     QString text = parts.join(QLatin1Char(' '));
     if (lost > 0)
-        text += tr(" <span style=\"color:#c62828\"><b>%L1 events lost</b> (%2: the ring filled before it was "
-                   "read; a gap there is not a state)</span>")
+        text += tr(" <span style=\"color:#c62828\"><b>%L1 events lost</b> (%2): the event ring filled before it "
+                   "was read; the hatched stretches may hide states that were not recorded.</span>")
                     .arg(lost)
                     .arg(lossy.join(QStringLiteral(", ")).toHtmlEscaped());
     m_info->setText(text);

@@ -44,6 +44,7 @@ public:
 signals:
     void followingChanged(bool on);
     void zoomChanged(double seconds);
+    void hoverTextChanged(const QString& text); // rich text; empty when the pointer is over nothing
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -53,7 +54,6 @@ protected:
     void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
-    bool event(QEvent* event) override;
 
 private:
     struct Row {
@@ -67,11 +67,13 @@ private:
         const Row* row = nullptr;
         std::optional<ipccore::TimelineSpan> span;
         std::optional<ipccore::HoldSpan> hold;
+        std::optional<ipccore::TimelineMarker> marker;
     };
     void layoutRows();
     void fitRows(); // rows as tall as the room allows, within limits
     std::uint64_t viewEndNs() const;
     std::uint64_t viewStartNs() const;
+    std::uint64_t maxSpanNs() const;
     double xOf(std::uint64_t ns) const;
     std::uint64_t nsAt(double x) const;
     const Row* rowAt(int y) const;
@@ -82,6 +84,10 @@ private:
     void paintWorker(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
     void paintLock(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
     void paintWaker(QPainter& p);
+    void paintMarkers(QPainter& p, std::uint64_t from, std::uint64_t to);
+    void paintGaps(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
+    static QColor markerColour(ipccore::RunEvent::Kind kind);
+    void tellHover();
     int rowCentre(const Row& row) const;
 
     const ipccore::Timeline* m_timeline = nullptr;
@@ -93,6 +99,7 @@ private:
     std::uint64_t m_endNs = 0; // its right edge when not following
     int m_selected = -1;
     QPoint m_hover { -1, -1 };
+    QString m_hoverText;
     bool m_dragging = false;
     bool m_dragged = false;
     QPoint m_dragFrom;
@@ -117,6 +124,7 @@ private:
     QCheckBox* m_follow = nullptr;
     QLabel* m_zoomLabel = nullptr;
     QLabel* m_info = nullptr;
+    QLabel* m_details = nullptr;
     const ipccore::Timeline* m_timeline = nullptr;
 };
 

@@ -50,6 +50,7 @@ public:
     static constexpr std::size_t DefaultMaxSpans = 1'000'000; // about 48 MB, shared by all lanes
     static constexpr std::uint64_t FirstSummaryNs = 10'000'000; // old spans are summarised 10 ms at a time first
     static constexpr std::size_t MaxMarkers = 10'000;
+    static constexpr std::size_t MaxGaps = 10'000; // per lane
 
     struct Lane {
         std::string name;
@@ -61,6 +62,12 @@ public:
         std::uint64_t exitNs = 0;
         std::vector<std::string> holding; // the locks its current step holds
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
+        // Where they were lost: between the last event drained before and the first drained after (the latest
+        // MaxGaps), so the view can say that the span there may hide states.
+        struct Gap {
+            std::uint64_t fromNs = 0, toNs = 0, events = 0;
+        };
+        std::deque<Gap> gaps;
         std::uint64_t dropped = 0; // spans dropped here (older than the window)
         std::uint64_t summaryNs = 0; // spans ending before summarisedUntilNs are summaries this long at most
         std::uint64_t summarisedUntilNs = 0;
