@@ -378,7 +378,7 @@ int run(int argc, char** argv)
     if (g_interrupted)
         std::printf("Interrupted: stopping workers and removing objects.\n");
     const Report report = (*runner)->stop();
-    const std::string trace = tracePath ? chromeTraceJson((*runner)->traceLog()) : std::string();
+    const std::string trace = tracePath ? chromeTraceJson((*runner)->takeTraceLog()) : std::string();
     runner->reset(); // closes the CSV file before it is renamed
     std::fputs(reportToText(report).c_str(), stdout);
     bool written = true;

@@ -221,6 +221,9 @@ struct Runner::Impl {
     };
     // Events kept per worker for the trace: the oldest half goes when there are more (bounded memory, counted).
     static constexpr std::size_t MaxTraceEvents = 262'144;
+    // And over all workers (a run may respawn workers thousands of times): 64 MB of events at most.
+    static constexpr std::size_t MaxRunTraceEvents = 4'194'304;
+    std::size_t traceEventsKept = 0;
     static constexpr std::size_t MaxTracePoints = 65'536; // per object: 20 minutes at 50 Hz
     std::vector<TraceCounter> traceCounters; // per object, in objects' order, filled as samples come
 
@@ -862,11 +865,9 @@ struct Runner::Impl {
         s.eventsLost = w.trace.lost;
         s.lane = w.trace.info;
         s.exitNs = w.alive ? 0 : w.endNs;
-        if (w.trace.events.size() > MaxTraceEvents) {
-            const std::size_t drop = w.trace.events.size() - MaxTraceEvents / 2;
-            w.trace.events.erase(w.trace.events.begin(), w.trace.events.begin() + std::ptrdiff_t(drop));
-            w.trace.trimmed += drop;
-        }
+        traceEventsKept += w.trace.events.size() - drained;
+        if (w.trace.events.size() > MaxTraceEvents)
+            trimTrace(w, w.trace.events.size() - MaxTraceEvents / 2);
         if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
             blocked += now - since;
         const std::uint64_t lifetime = end - w.startNs;
@@ -1057,21 +1058,48 @@ struct Runner::Impl {
         c.points.push_back({ now, std::move(values) });
     }
 
+    // Drops a worker's oldest `drop` trace events, counted in its trace.
+    void trimTrace(WorkerProc& w, std::size_t drop)
+    {
+        drop = std::min(drop, w.trace.events.size());
+        w.trace.events.erase(w.trace.events.begin(), w.trace.events.begin() + std::ptrdiff_t(drop));
+        w.trace.trimmed += drop;
+        traceEventsKept -= drop;
+    }
+
+    // Over the run's budget: the worker holding the most events lets its older half go, until it fits.
+    void trimTraces()
+    {
+        while (traceEventsKept > MaxRunTraceEvents) {
+            WorkerProc* fullest = nullptr;
+            for (WorkerProc& w : workers) {
+                if (!fullest || w.trace.events.size() > fullest->trace.events.size())
+                    fullest = &w;
+            }
+            if (!fullest || fullest->trace.events.empty())
+                break;
+            trimTrace(*fullest, std::max<std::size_t>(1, fullest->trace.events.size() / 2));
+        }
+    }
+
     // The run so far as a trace (trace.h).
-    TraceLog traceLog() const
+    // With `take`, the events and counters move into it (the runner keeps none: after stop, to spare a copy).
+    TraceLog traceLog(bool take = false)
     {
         TraceLog log;
         log.scenario = scenario.name;
         log.runnerPid = getpid();
         log.startNs = startNs;
         log.endNs = monotonicNs();
-        for (const WorkerProc& w : workers) {
-            log.workers.push_back(w.trace);
+        for (WorkerProc& w : workers) {
+            log.workers.push_back(take ? std::move(w.trace) : w.trace);
             log.workers.back().endNs = w.endNs ? w.endNs : log.endNs;
         }
-        for (const TraceCounter& c : traceCounters) {
+        if (take)
+            traceEventsKept = 0;
+        for (TraceCounter& c : traceCounters) {
             if (!c.points.empty())
-                log.counters.push_back(c);
+                log.counters.push_back(take ? std::move(c) : c);
         }
         for (const RunEvent& e : allEvents)
             log.instants.push_back({ startNs + std::uint64_t(e.t * 1e9), e.text });
@@ -1643,6 +1671,7 @@ struct Runner::Impl {
         snap.workers.reserve(workers.size());
         for (WorkerProc& w : workers)
             snap.workers.push_back(workerStatus(w, now));
+        trimTraces();
         // Cells after the workers' counts: a write done between the two reads is then in the cell and not yet in
         // the count, so a live ledger may show a cell a write or two ahead, never a lost update that is only a write
         // in flight (read the other way round, counter-race-locked, which loses none, showed "lost updates 3" in
@@ -2171,6 +2200,11 @@ Report Runner::stop()
 TraceLog Runner::traceLog() const
 {
     return m_impl->traceLog();
+}
+
+TraceLog Runner::takeTraceLog()
+{
+    return m_impl->traceLog(true);
 }
 
 const Scenario& Runner::scenario() const

@@ -161,7 +161,7 @@ void RunController::stop()
     summary.contention = report.contention;
     for (const std::string& line : report.cleanup)
         summary.cleanup << QString::fromStdString(line);
-    m_lastTrace = std::make_shared<const ipccore::TraceLog>(m_runner->traceLog());
+    m_lastTrace = std::make_shared<const ipccore::TraceLog>(m_runner->takeTraceLog());
     m_runner.reset();
     m_heldEvents.clear();
     m_heldWorkerEvents.clear();

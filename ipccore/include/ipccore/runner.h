@@ -240,6 +240,8 @@ public:
     // The run so far as a trace (trace.h): each worker's states and steps from its event ring, the objects' values
     // as sampled, the run's events. After stop() it holds the whole run, its last events drained.
     TraceLog traceLog() const;
+    // The same, its events moved out rather than copied: for after stop(), when nothing more will be drained.
+    TraceLog takeTraceLog();
 
     const Scenario& scenario() const;
     const std::string& prefix() const;
