@@ -19,6 +19,7 @@ void Timeline::clear()
     m_objectOrder.clear();
     m_markers.clear();
     m_objectsNow.clear();
+    m_stopped = false;
     m_spanCount = 0;
 }
 
@@ -83,6 +84,7 @@ void Timeline::add(const Snapshot& snapshot)
         }
         if (!w.alive && lane.alive) {
             lane.alive = false;
+            lane.exitText = w.exitText;
             lane.exitNs = w.exitNs ? w.exitNs : m_nowNs;
             if (lane.current) {
                 // It did not get to record its end: it was killed, or stopped on an error. It stays dead, holding
@@ -350,6 +352,14 @@ bool Timeline::summarise(LockLane& lock)
         }
     }
     return false;
+}
+
+void Timeline::stop()
+{
+    if (m_stopped || m_startNs == 0)
+        return;
+    m_stopped = true;
+    m_markers.push_back({ m_nowNs, RunEvent::Kind::Info, "Run stopped" });
 }
 
 const Timeline::ObjectNow* Timeline::objectNow(const std::string& object) const

@@ -259,6 +259,13 @@ private slots:
         QVERIFY(live.stop());
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
 
+        // Stopped, it says so: no "now" any more, and the stop is marked.
+        QVERIFY(timeline.stopped());
+        QVERIFY(std::any_of(timeline.markers().begin(), timeline.markers().end(),
+            [](const ipccore::TimelineMarker& m) { return m.text == "Run stopped"; }));
+        const QString atStop = canvas->textAt(canvas->pointOf(0, timeline.nowNs()) - QPoint(2, 0));
+        QVERIFY2(!atStop.contains(QStringLiteral("(now)")), qPrintable(atStop));
+
         // A wait of some length that a neighbour's release ended: its tooltip names that neighbour.
         QString told;
         for (std::size_t i = 0; i < timeline.lanes().size() && told.isEmpty(); ++i) {
@@ -293,6 +300,12 @@ private slots:
         QCOMPARE(canvas->selectedLane(), 2);
         QTest::mouseClick(canvas, Qt::LeftButton, {}, QPoint(20, canvas->pointOf(2, timeline.nowNs()).y()));
         QCOMPARE(canvas->selectedLane(), -1);
+        // Ctrl++ makes all the text larger (a projector), Ctrl+0 brings it back.
+        const double points = QApplication::font().pointSizeF();
+        QTest::keyClick(window, Qt::Key_Plus, Qt::ControlModifier);
+        QVERIFY(QApplication::font().pointSizeF() > points);
+        QTest::keyClick(window, Qt::Key_0, Qt::ControlModifier);
+        QCOMPARE(QApplication::font().pointSizeF(), points);
     }
 
     // The objects panel names who holds each object and who waits on it: in the wrong-order bounded buffer, once it

@@ -39,6 +39,7 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::stopped, this, [this](const RunSummary& summary) {
         m_lastSummary = summary;
+        m_timeline.stop();
         setState(RunState::Idle);
         emit runStopped(summary);
     });

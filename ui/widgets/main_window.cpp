@@ -19,6 +19,7 @@
 #include "ipccore/program.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QFile>
@@ -42,6 +43,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 namespace ipcui {
@@ -282,6 +284,26 @@ void MainWindow::buildToolbar()
         button->setObjectName(QStringLiteral("runButton"));
         button->setMinimumWidth(120);
     }
+
+    // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's font, Ctrl+0 goes back.
+    const double basePoints = QApplication::font().pointSizeF();
+    auto scaleText = [basePoints](double factor) {
+        QFont font = QApplication::font();
+        const double points = factor == 0 ? basePoints : font.pointSizeF() * factor;
+        font.setPointSizeF(std::clamp(points, basePoints * 0.8, basePoints * 2.5));
+        QApplication::setFont(font);
+    };
+    auto addShortcut = [this](const QKeySequence& keys, const std::function<void()>& what) {
+        auto* action = new QAction(this);
+        action->setShortcut(keys);
+        action->setShortcutContext(Qt::ApplicationShortcut);
+        connect(action, &QAction::triggered, this, what);
+        addAction(action);
+    };
+    addShortcut(QKeySequence::ZoomIn, [scaleText] { scaleText(1.15); });
+    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_Equal), [scaleText] { scaleText(1.15); });
+    addShortcut(QKeySequence::ZoomOut, [scaleText] { scaleText(1 / 1.15); });
+    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_0), [scaleText] { scaleText(0); });
 }
 
 QWidget* MainWindow::buildLiveView()

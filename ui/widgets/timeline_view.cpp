@@ -25,17 +25,23 @@ namespace ipcui {
 
 namespace {
 
-constexpr int AxisHeight = 26;
-constexpr int HeaderHeight = 22;
-constexpr int MinRowHeight = 24;
+constexpr int MinRowHeight = 24; // or the font's height and some, when the text is larger (Ctrl++)
 constexpr int MaxRowHeight = 40; // rows grow into the room there is, for a projector
 constexpr int RightMargin = 12;
 constexpr std::uint64_t MinSpanNs = 1'000'000; // 1 ms across the view at most zoomed in
 constexpr std::uint64_t MaxSpanNs = ipccore::Timeline::DefaultWindowNs; // what is kept
 // A lock lane is grey where it is held (the holder named inside), so it never reads as a process's state; the
-// selected process's holds turn light blue, as its lane does.
+// selected process's holds turn cyan.
 const QColor Held { 0x54, 0x6e, 0x7a };
-const QColor HeldSelected { 0x90, 0xca, 0xf9 };
+const QColor HeldSelected { 0x4d, 0xd0, 0xe1 }; // cyan: no state's colour
+
+QString holdingText(const std::vector<std::string>& objects)
+{
+    QStringList names;
+    for (const std::string& o : objects)
+        names << QString::fromStdString(o).toHtmlEscaped();
+    return names.join(QStringLiteral(", "));
+}
 
 QString durationText(std::uint64_t ns)
 {
@@ -68,6 +74,12 @@ void TimelineCanvas::setTimeline(const ipccore::Timeline* timeline)
 
 void TimelineCanvas::timelineChanged()
 {
+    if (m_timeline && m_timeline->startNs() != m_runStartNs) {
+        // Another run: follow it from its start.
+        m_runStartNs = m_timeline->startNs();
+        m_selected = -1;
+        setFollowing(true);
+    }
     const std::size_t before = m_rows.size();
     layoutRows();
     if (m_rows.size() != before) {
@@ -85,10 +97,10 @@ void TimelineCanvas::layoutRows()
     if (!m_timeline)
         return;
     const QFontMetrics fm(font());
-    int top = AxisHeight;
+    int top = axisHeight();
     int widest = fm.horizontalAdvance(tr("Processes"));
     m_rows.push_back({ Row::Kind::Header, 0, top, tr("Processes") });
-    top += HeaderHeight;
+    top += headerHeight();
     for (std::size_t i = 0; i < m_timeline->lanes().size(); ++i) {
         const ipccore::Timeline::Lane& lane = m_timeline->lanes()[i];
         QString label = QString::fromStdString(lane.name);
@@ -101,7 +113,7 @@ void TimelineCanvas::layoutRows()
     if (!m_timeline->lockLanes().empty()) {
         m_rows.push_back({ Row::Kind::Header, 0, top, tr("Locks: who holds them") });
         widest = std::max(widest, fm.horizontalAdvance(tr("Locks: who holds them")));
-        top += HeaderHeight;
+        top += headerHeight();
         for (std::size_t i = 0; i < m_timeline->lockLanes().size(); ++i) {
             const QString label = QString::fromStdString(m_timeline->lockLanes()[i].object);
             widest = std::max(widest, fm.horizontalAdvance(label));
@@ -110,8 +122,43 @@ void TimelineCanvas::layoutRows()
         }
     }
     m_labelWidth = std::clamp(widest + 20, 110, 280);
+    // What the workers' names share ("philosopher-"): a narrow hold shows only the rest.
+    m_commonPrefix = 0;
+    const auto& workers = m_timeline->lanes();
+    if (workers.size() > 1) {
+        std::size_t n = workers[0].name.size();
+        for (const ipccore::Timeline::Lane& lane : workers) {
+            std::size_t k = 0;
+            while (k < n && k < lane.name.size() && lane.name[k] == workers[0].name[k])
+                ++k;
+            n = k;
+        }
+        m_commonPrefix = int(n);
+    }
     const int lanes = int(m_timeline->lanes().size() + m_timeline->lockLanes().size());
-    setMinimumHeight(top - (m_rowHeight - MinRowHeight) * lanes + 4);
+    setMinimumHeight(top - (m_rowHeight - std::max(MinRowHeight, fontMetrics().height() + 8)) * lanes + 4);
+}
+
+// The axis and the headers grow with the text (Ctrl++ for a projector).
+int TimelineCanvas::axisHeight() const
+{
+    return std::max(26, fontMetrics().height() + 10);
+}
+
+int TimelineCanvas::headerHeight() const
+{
+    return std::max(22, fontMetrics().height() + 6);
+}
+
+void TimelineCanvas::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        layoutRows();
+        fitRows();
+        updateGeometry();
+        update();
+    }
 }
 
 void TimelineCanvas::resizeEvent(QResizeEvent* event)
@@ -126,8 +173,9 @@ void TimelineCanvas::fitRows()
         return;
     const int lanes = int(m_timeline->lanes().size() + m_timeline->lockLanes().size());
     const int headers = m_timeline->lockLanes().empty() ? 1 : 2;
-    const int room = lanes > 0 ? (height() - AxisHeight - headers * HeaderHeight - 4) / lanes : MinRowHeight;
-    const int rowHeight = std::clamp(room, MinRowHeight, MaxRowHeight);
+    const int room = lanes > 0 ? (height() - axisHeight() - headers * headerHeight() - 4) / lanes : MinRowHeight;
+    const int least = std::max(MinRowHeight, fontMetrics().height() + 8);
+    const int rowHeight = std::clamp(room, least, std::max(least, MaxRowHeight));
     if (rowHeight != m_rowHeight) {
         m_rowHeight = rowHeight;
         layoutRows();
@@ -218,7 +266,7 @@ QString TimelineCanvas::timeText(std::uint64_t ns) const
 const TimelineCanvas::Row* TimelineCanvas::rowAt(int y) const
 {
     for (const Row& row : m_rows) {
-        const int height = row.kind == Row::Kind::Header ? HeaderHeight : m_rowHeight;
+        const int height = row.kind == Row::Kind::Header ? headerHeight() : m_rowHeight;
         if (y >= row.top && y < row.top + height)
             return &row;
     }
@@ -237,8 +285,8 @@ TimelineCanvas::Hit TimelineCanvas::hitAt(QPoint pos) const
         return hit;
     hit.row = rowAt(pos.y());
     if (!hit.row || hit.row->kind == Row::Kind::Header) {
-        // On the axis or a header: the run event whose line is nearest, within four pixels.
-        double nearest = 5;
+        // On the axis or a header: the run event whose line is nearest, within six pixels.
+        double nearest = 7;
         for (const ipccore::TimelineMarker& m : m_timeline->markers()) {
             const double dx = std::abs(xOf(m.ns) - pos.x());
             if (m.ns > m_timeline->startNs() && dx < nearest) {
@@ -295,7 +343,8 @@ TimelineCanvas::Hit TimelineCanvas::hitAt(QPoint pos) const
 QString TimelineCanvas::hitText(const Hit& hit) const
 {
     if (hit.marker)
-        return tr("<b>At %1</b>: %2")
+        return tr("<b>At %1</b> the run reported (a deadlock or a stall is reported once it has lasted half a "
+                  "second; the lanes show when its waits began):<br>%2")
             .arg(timeText(hit.marker->ns), QString::fromStdString(hit.marker->text).toHtmlEscaped());
     if (!hit.row)
         return {};
@@ -312,8 +361,25 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                          .arg(lane.info->steps.size())
                          .arg(QString::fromStdString(lane.info->steps[s.step]).toHtmlEscaped());
         const bool ongoing = lane.current && lane.current->fromNs == s.fromNs;
+        if (s.state == ipccore::WorkerState::Dead) {
+            lines.clear();
+            lines << tr("<b>%1</b>: dead%2, since %3")
+                         .arg(QString::fromStdString(lane.name).toHtmlEscaped(),
+                             lane.exitText.empty()
+                                 ? QString()
+                                 : QStringLiteral(" (%1)").arg(QString::fromStdString(lane.exitText).toHtmlEscaped()),
+                             timeText(s.fromNs));
+            if (lane.info && s.step < lane.info->steps.size())
+                lines << tr("it died on step %1 of %2: %3")
+                             .arg(s.step + 1)
+                             .arg(lane.info->steps.size())
+                             .arg(QString::fromStdString(lane.info->steps[s.step]).toHtmlEscaped());
+            if (!lane.holding.empty())
+                lines << tr("it holds, for ever: %1").arg(holdingText(lane.holding));
+            return lines.join(QStringLiteral("<br>"));
+        }
         lines << tr("from %1 to %2%3: %4")
-                     .arg(timeText(s.fromNs), timeText(s.toNs), ongoing ? tr(" (now)") : QString(),
+                     .arg(timeText(s.fromNs), timeText(s.toNs), ongoing ? nowText() : QString(),
                          durationText(s.toNs - s.fromNs));
         if (s.merged > 0) {
             const double length = double(std::max<std::uint64_t>(1, s.toNs - s.fromNs));
@@ -338,7 +404,8 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                                    .arg(u.seconds, 0, 'f', 1);
             }
             if (!holders.isEmpty())
-                lines << tr("%1 is held now by <b>%2</b>")
+                lines << (m_timeline->stopped() ? tr("%1 was held at the stop by <b>%2</b>")
+                                                : tr("%1 is held now by <b>%2</b>"))
                              .arg(QString::fromStdString(object).toHtmlEscaped(), holders.join(QStringLiteral(", ")));
         }
         if (ipccore::isBlocked(s.state) && !ongoing) {
@@ -377,9 +444,14 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         return tr("<b>%1</b> held by <b>%2</b>%3<br>from %4 to %5%6: %7")
             .arg(object, QString::fromStdString(holder.name).toHtmlEscaped(),
                 dead ? tr(" (dead: it was killed holding it, and holds it for ever)") : QString(), timeText(h.fromNs),
-                timeText(h.toNs), ongoing ? tr(" (now)") : QString(), durationText(h.toNs - h.fromNs));
+                timeText(h.toNs), ongoing ? nowText() : QString(), durationText(h.toNs - h.fromNs));
     }
     return {};
+}
+
+QString TimelineCanvas::nowText() const
+{
+    return m_timeline && m_timeline->stopped() ? tr(" (the stop)") : tr(" (now)");
 }
 
 QPoint TimelineCanvas::pointOf(std::size_t lane, std::uint64_t ns) const
@@ -414,7 +486,7 @@ void TimelineCanvas::paintEvent(QPaintEvent*)
             bold.setBold(true);
             p.setFont(bold);
             p.setPen(palette().text().color());
-            p.drawText(QRect(6, row.top, width() - 12, HeaderHeight), Qt::AlignVCenter | Qt::AlignLeft, row.label);
+            p.drawText(QRect(6, row.top, width() - 12, headerHeight()), Qt::AlignVCenter | Qt::AlignLeft, row.label);
             p.setFont(font());
             continue;
         }
@@ -471,14 +543,16 @@ void TimelineCanvas::paintMarkers(QPainter& p, std::uint64_t from, std::uint64_t
             continue;
         const double x = xOf(m.ns);
         const QColor colour = markerColour(m.kind);
-        p.setPen(QPen(colour, 2, m.kind == ipccore::RunEvent::Kind::Info ? Qt::DashLine : Qt::SolidLine));
-        p.drawLine(QPointF(x, AxisHeight), QPointF(x, bottom));
+        QColor line = colour;
+        line.setAlpha(150); // the names in the lanes stay readable through it
+        p.setPen(QPen(line, 2, m.kind == ipccore::RunEvent::Kind::Info ? Qt::DashLine : Qt::SolidLine));
+        p.drawLine(QPointF(x, axisHeight()), QPointF(x, bottom));
         const QString text = QString::fromStdString(m.text).section(QLatin1Char(':'), 0, 0);
-        const int textWidth = std::min(220, fontMetrics().horizontalAdvance(text) + 8);
+        const int textWidth = std::min(360, fontMetrics().horizontalAdvance(text) + 8);
         if (x + 3 >= labelEnd && x + 3 + textWidth <= width()) {
-            p.fillRect(QRectF(x + 1, AxisHeight + 2, textWidth, HeaderHeight - 4), palette().base());
+            p.fillRect(QRectF(x + 1, axisHeight() + 2, textWidth, headerHeight() - 4), palette().base());
             p.setPen(colour);
-            p.drawText(QRectF(x + 4, AxisHeight, textWidth - 4, HeaderHeight), Qt::AlignVCenter | Qt::AlignLeft,
+            p.drawText(QRectF(x + 4, axisHeight(), textWidth - 4, headerHeight()), Qt::AlignVCenter | Qt::AlignLeft,
                 fontMetrics().elidedText(text, Qt::ElideRight, textWidth - 6));
             labelEnd = int(x) + 3 + textWidth;
         }
@@ -514,19 +588,19 @@ void TimelineCanvas::paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to
     const std::uint64_t start = m_timeline->startNs();
     const double firstRel = std::ceil((double(from) - double(start)) / step) * step;
     p.setPen(palette().text().color());
-    p.drawText(QRect(6, 0, m_labelWidth - 8, AxisHeight - 4), Qt::AlignVCenter | Qt::AlignLeft,
+    p.drawText(QRect(6, 0, m_labelWidth - 8, axisHeight() - 4), Qt::AlignVCenter | Qt::AlignLeft,
         fontMetrics().elidedText(tr("time since start"), Qt::ElideRight, m_labelWidth - 10));
     const int bottom = m_rows.empty() ? height() : m_rows.back().top + m_rowHeight;
     for (double rel = std::max(0.0, firstRel); rel <= double(to) - double(start); rel += step) {
         const double x = xOf(start + std::uint64_t(rel));
         p.setPen(palette().mid().color());
-        p.drawLine(QPointF(x, AxisHeight - 4), QPointF(x, bottom));
+        p.drawLine(QPointF(x, axisHeight() - 4), QPointF(x, bottom));
         p.setPen(palette().text().color());
         const QString label = QStringLiteral("%1 s").arg(rel / 1e9, 0, 'f', decimals);
         // Centred on its tick, but kept clear of the lane names and inside the widget.
         const double half = fontMetrics().horizontalAdvance(label) / 2.0 + 2;
         const double centre = std::clamp(x, m_labelWidth + half, this->width() - half);
-        p.drawText(QRectF(centre - half, 0, 2 * half, AxisHeight - 4), Qt::AlignCenter, label);
+        p.drawText(QRectF(centre - half, 0, 2 * half, axisHeight() - 4), Qt::AlignCenter, label);
     }
 }
 
@@ -601,6 +675,8 @@ void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from
             QString text = s.merged > 0                         ? tr("%n spans, summarised", nullptr, int(s.merged))
                 : lane.info && s.step < lane.info->steps.size() ? QString::fromStdString(lane.info->steps[s.step])
                                                                 : ProcessTableModel::stateText(s.state);
+            if (s.state == ipccore::WorkerState::Dead)
+                text = lane.exitText.empty() ? tr("dead") : tr("dead: %1").arg(QString::fromStdString(lane.exitText));
             if (s.fromNs < from && s.merged == 0) // it began before the view: say when
                 text += tr(" (since %1)").arg(timeText(s.fromNs));
             QColor ink = stateTextColor(shown);
@@ -685,11 +761,14 @@ void TimelineCanvas::paintLock(QPainter& p, const Row& row, std::uint64_t from, 
             p.fillRect(box, QBrush(Qt::black, Qt::BDiagPattern)); // a dead holder's: for ever
         if (box.width() >= 6) // where one hold ends and the next begins
             p.fillRect(QRectF(box.left(), top, 1, height), QColor(255, 255, 255, 160));
-        if (box.width() > 60) {
+        // The holder's name, or where that does not fit what tells it from the others ("5" of "philosopher-5").
+        const QString name = QString::fromStdString(holder.name);
+        const QString shortName = name.mid(m_commonPrefix);
+        const QString text = box.width() > fontMetrics().horizontalAdvance(name) + 8 ? name : shortName;
+        if (box.width() > fontMetrics().horizontalAdvance(text) + 4) {
             p.setPen(colourOf(h.lane) == HeldSelected ? QColor(Qt::black) : QColor(Qt::white));
-            const QRectF inside = box.adjusted(4, 0, -2, 0) & QRectF(left + 2, top, width, height);
-            p.drawText(inside, Qt::AlignVCenter | Qt::AlignLeft,
-                fontMetrics().elidedText(QString::fromStdString(holder.name), Qt::ElideRight, int(inside.width())));
+            const QRectF inside = box.adjusted(2, 0, -1, 0) & QRectF(left + 1, top, width, height);
+            p.drawText(inside, Qt::AlignVCenter | (text == name ? Qt::AlignLeft : Qt::AlignHCenter), text);
         }
     };
     for (std::size_t i = ipccore::Timeline::firstEndingAfter(lock, from); i < lock.spans.size(); ++i) {
@@ -794,6 +873,8 @@ void TimelineCanvas::mouseMoveEvent(QMouseEvent* event)
             const double end = double(m_dragEndNs) - shift;
             const double latest = m_timeline ? double(std::max(m_timeline->nowNs(), m_spanNs)) : end;
             m_endNs = std::uint64_t(std::clamp(end, double(m_spanNs), latest));
+            if (m_timeline && !m_timeline->stopped() && m_endNs >= m_timeline->nowNs())
+                setFollowing(true); // dragged back to the present: follow it again
         }
     }
     tellHover();
@@ -936,8 +1017,8 @@ void TimelineView::updateInfo()
     QStringList parts;
     parts << tr("From each process's own event ring, exact to the microsecond; the last 10 minutes are kept.");
     if (!m_timeline->lockLanes().empty())
-        parts << tr("A lock lane is grey where it is held, with the holder's name when there is room; hatched: "
-                    "held by a dead process, for ever.");
+        parts << tr("A lock lane is grey where it is held, with the holder's name, or what tells it apart (5 for "
+                    "philosopher-5), when there is room; hatched: held by a dead process, for ever.");
     std::uint64_t summarisedUntil = 0;
     for (const ipccore::Timeline::Lane& lane : m_timeline->lanes())
         summarisedUntil = std::max(summarisedUntil, lane.summarisedUntilNs);

@@ -54,6 +54,9 @@ protected:
     void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void changeEvent(QEvent* event) override;
+    int axisHeight() const;
+    int headerHeight() const;
 
 private:
     struct Row {
@@ -80,6 +83,7 @@ private:
     Hit hitAt(QPoint pos) const;
     QString hitText(const Hit& hit) const;
     QString timeText(std::uint64_t ns) const;
+    QString nowText() const; // " (now)", or " (the stop)" once the run has stopped
     void paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to);
     void paintWorker(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
     void paintLock(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
@@ -94,6 +98,8 @@ private:
     std::vector<Row> m_rows;
     int m_labelWidth = 120;
     int m_rowHeight = 24;
+    int m_commonPrefix = 0; // characters all workers' names share
+    std::uint64_t m_runStartNs = 0; // of the run shown
     bool m_following = true;
     std::uint64_t m_spanNs = 10'000'000'000; // the time the view shows
     std::uint64_t m_endNs = 0; // its right edge when not following

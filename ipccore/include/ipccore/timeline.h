@@ -60,6 +60,7 @@ public:
         std::optional<TimelineSpan> current; // the span going on now (toNs: the latest sample)
         bool alive = true;
         std::uint64_t exitNs = 0;
+        std::string exitText; // how it ended ("killed by SIGKILL"), once it has
         std::vector<std::string> holding; // the locks its current step holds
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
         // Where they were lost: between the last event drained before and the first drained after (the latest
@@ -99,6 +100,9 @@ public:
     void clear();
     // Takes in a snapshot's new events (WorkerStatus::newEvents); snapshots must come in order, none left out.
     void add(const Snapshot& snapshot);
+    // The run has stopped: what is still going on at the latest sample ended there (the view stops saying "now").
+    void stop();
+    bool stopped() const { return m_stopped; }
 
     std::uint64_t startNs() const { return m_startNs; }
     std::uint64_t nowNs() const { return m_nowNs; }
@@ -134,6 +138,7 @@ private:
     std::vector<LockLane> m_locks;
     std::vector<std::string> m_objectOrder; // the scenario's objects, which orders the lock lanes
     std::deque<TimelineMarker> m_markers;
+    bool m_stopped = false;
     std::vector<ObjectNow> m_objectsNow;
     std::size_t m_spanCount = 0;
 };
