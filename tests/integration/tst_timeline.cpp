@@ -10,24 +10,50 @@
 #include "ipccore/timeline.h"
 
 #include <QElapsedTimer>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <functional>
 
 using namespace ipccore;
 
 namespace {
 
-// Samples a run for `ms` into `timeline`, as the GUI does (every snapshot, in order). Returns the last snapshot.
-Snapshot sampleInto(Runner& runner, Timeline& timeline, int ms, int everyMs = 20)
+// Runs a bundled scenario for `ms`, handing every snapshot to `each` in order, as the GUI does (with `halfway` called
+// once half the time has passed, if given), stops it and checks it left nothing behind. Returns the last snapshot.
+Snapshot runSampled(const char* name, int ms, const std::function<void(const Snapshot&)>& each,
+    const std::function<void(Runner&)>& halfway = {})
 {
+    Snapshot last;
+    auto scenario = resolveScenario(name);
+    if (!scenario) {
+        QTest::qFail(scenario.error().message().c_str(), __FILE__, __LINE__);
+        return last;
+    }
+    auto runner = Runner::start(*scenario);
+    if (!runner) {
+        QTest::qFail(runner.error().message().c_str(), __FILE__, __LINE__);
+        return last;
+    }
+    const std::string prefix = (*runner)->prefix();
     QElapsedTimer clock;
     clock.start();
-    Snapshot last;
+    bool halfwayDone = !halfway;
     while (clock.elapsed() < ms) {
-        last = runner.sample();
-        timeline.add(last);
-        QTest::qWait(everyMs);
+        last = (*runner)->sample();
+        each(last);
+        if (!halfwayDone && clock.elapsed() >= ms / 2) {
+            halfway(**runner);
+            halfwayDone = true;
+        }
+        QTest::qWait(20);
     }
+    (*runner)->stop();
+    runner->reset();
+    const QStringList left = ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1)));
+    if (!left.isEmpty())
+        QTest::qFail(qPrintable(left.join(QStringLiteral(", "))), __FILE__, __LINE__);
     return last;
 }
 
@@ -48,8 +74,6 @@ class TestTimeline : public QObject {
 
     QTemporaryDir m_runtime;
 
-    static Result<Scenario> bundled(const char* name) { return resolveScenario(name); }
-
 private slots:
     void initTestCase()
     {
@@ -62,16 +86,10 @@ private slots:
     // counter-race-locked: four processes take turns at one lock.
     void lanesFollowTheEvents()
     {
-        auto scenario = bundled("counter-race-locked");
-        QVERIFY(scenario);
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        const std::string prefix = (*runner)->prefix();
         Timeline timeline;
-        const Snapshot last = sampleInto(**runner, timeline, 1500);
-        (*runner)->stop();
-        runner->reset();
-        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        const Snapshot last = runSampled("counter-race-locked", 1500, [&](const Snapshot& s) { timeline.add(s); });
+        if (QTest::currentTestFailed())
+            return;
 
         QCOMPARE(timeline.lanes().size(), last.workers.size());
         QCOMPARE(timeline.startNs(), last.startNs);
@@ -123,16 +141,10 @@ private slots:
     // A waker ended its hold of the lock exactly when its release began: the lock lane and the waker agree.
     void wakerReleasedTheLock()
     {
-        auto scenario = bundled("counter-race-locked");
-        QVERIFY(scenario);
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        const std::string prefix = (*runner)->prefix();
         Timeline timeline;
-        sampleInto(**runner, timeline, 1000);
-        (*runner)->stop();
-        runner->reset();
-        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        runSampled("counter-race-locked", 1000, [&](const Snapshot& s) { timeline.add(s); });
+        if (QTest::currentTestFailed())
+            return;
 
         QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
         const Timeline::LockLane& lock = timeline.lockLanes()[0];
@@ -154,18 +166,14 @@ private slots:
     // A killed worker's lane ends in a dead span that lasts, from its exit on.
     void killedLaneEndsDead()
     {
-        auto scenario = bundled("counter-race-locked");
-        QVERIFY(scenario);
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        const std::string prefix = (*runner)->prefix();
         Timeline timeline;
-        sampleInto(**runner, timeline, 300);
-        QVERIFY((*runner)->killWorker(0));
-        sampleInto(**runner, timeline, 300);
-        (*runner)->stop();
-        runner->reset();
-        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        bool killed = false;
+        runSampled(
+            "counter-race-locked", 600, [&](const Snapshot& s) { timeline.add(s); },
+            [&](Runner& runner) { killed = bool(runner.killWorker(0)); });
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY(killed);
 
         const Timeline::Lane& lane = timeline.lanes()[0];
         QVERIFY(!lane.alive);
@@ -182,27 +190,18 @@ private slots:
     // where the run did, and the summaries keep how long each worker waited (what its slot counted, within 1 %).
     void summariesKeepTheWholeRun()
     {
-        auto scenario = bundled("counter-race-locked");
-        QVERIFY(scenario);
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        const std::string prefix = (*runner)->prefix();
         const std::size_t budget = 3000;
         Timeline timeline(Timeline::DefaultWindowNs, budget);
         Timeline exact; // the same run, unsummarised, for the first span of each lane
-        QElapsedTimer clock;
-        clock.start();
-        Snapshot last;
-        while (clock.elapsed() < 1500) {
-            last = (*runner)->sample();
-            timeline.add(last);
-            exact.add(last);
-            QVERIFY(timeline.spanCount() <= budget);
-            QTest::qWait(20);
-        }
-        (*runner)->stop();
-        runner->reset();
-        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        std::size_t mostKept = 0;
+        const Snapshot last = runSampled("counter-race-locked", 1500, [&](const Snapshot& s) {
+            timeline.add(s);
+            exact.add(s);
+            mostKept = std::max(mostKept, timeline.spanCount());
+        });
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY(mostKept <= budget);
         QVERIFY(exact.spanCount() > 4 * budget);
         std::size_t summaries = 0;
         for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
@@ -237,23 +236,16 @@ private slots:
     // A short window and a small budget: the spans kept stay within both, and what went is counted.
     void memoryIsBounded()
     {
-        auto scenario = bundled("counter-race-locked");
-        QVERIFY(scenario);
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        const std::string prefix = (*runner)->prefix();
         const std::size_t budget = 2000;
         Timeline timeline(200'000'000, budget);
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < 1000) {
-            timeline.add((*runner)->sample());
-            QVERIFY(timeline.spanCount() <= budget);
-            QTest::qWait(20);
-        }
-        (*runner)->stop();
-        runner->reset();
-        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        std::size_t mostKept = 0;
+        runSampled("counter-race-locked", 1000, [&](const Snapshot& s) {
+            timeline.add(s);
+            mostKept = std::max(mostKept, timeline.spanCount());
+        });
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY(mostKept <= budget);
         std::uint64_t dropped = 0;
         std::size_t kept = 0;
         for (const Timeline::Lane& lane : timeline.lanes()) {
