@@ -33,6 +33,7 @@
 #include <QRegularExpression>
 #include <QResizeEvent>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
@@ -238,7 +239,12 @@ MainWindow::MainWindow(QWidget* parent)
     if (!loaded.isEmpty())
         showError(loaded);
     onStateChanged(RunState::Idle);
-    resize(1400, 900);
+    // 1400 × 900, or what the screen has room for (a projector at 1024 × 768). Offscreen (tests, --screenshot) the
+    // "screen" is a nominal 800 × 600, and the pictures keep their size.
+    QSize size(1400, 900);
+    if (QGuiApplication::platformName() != QLatin1String("offscreen") && screen())
+        size = size.boundedTo(screen()->availableGeometry().size() * 0.95);
+    resize(size);
 }
 
 MainWindow::~MainWindow() = default;
