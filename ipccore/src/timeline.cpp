@@ -107,10 +107,10 @@ void Timeline::add(const Snapshot& snapshot)
                 before = count;
         }
         const auto tail = lock.spans.begin() + std::ptrdiff_t(before);
+        for (auto it = tail; it != lock.spans.end(); ++it) // before the merge moves them among the older ones
+            lock.longestNs = std::max(lock.longestNs, it->toNs - it->fromNs);
         std::stable_sort(tail, lock.spans.end(), byEnd);
         std::inplace_merge(lock.spans.begin(), tail, lock.spans.end(), byEnd);
-        for (auto it = tail; it != lock.spans.end(); ++it)
-            lock.longestNs = std::max(lock.longestNs, it->toNs - it->fromNs);
         for (HoldSpan& hold : lock.current)
             hold.toNs = std::max(hold.fromNs, m_nowNs);
     }

@@ -94,7 +94,7 @@ private slots:
         QCOMPARE(timeline.lanes().size(), last.workers.size());
         QCOMPARE(timeline.startNs(), last.startNs);
         QCOMPARE(timeline.nowNs(), last.nowNs);
-        std::size_t waits = 0, wokenBy = 0, compared = 0, lossy = 0;
+        std::size_t waits = 0, wokenBy = 0, lossy = 0;
         for (std::size_t i = 0; i < timeline.lanes().size(); ++i) {
             const Timeline::Lane& lane = timeline.lanes()[i];
             const WorkerStatus& w = last.workers[i];
@@ -128,15 +128,13 @@ private slots:
             }
             QVERIFY2(blocked + 1'000'000 >= w.blockedNs, lane.name.c_str());
             QVERIFY2(blocked <= w.blockedNs + w.blockedNs / 100 + 1'000'000, lane.name.c_str());
-            ++compared;
         }
         QVERIFY(waits > 0);
-        QVERIFY(compared + lossy == timeline.lanes().size());
         if (lossy > 0)
             qWarning("%zu of %zu lanes lost events; their waits were not compared", lossy, timeline.lanes().size());
         QVERIFY2(wokenBy * 2 > waits, "fewer than half of the lock's waits have a waker");
 
-        // The lock's lane: one holder at a time, each hold within its holder's life.
+        // The lock's lane: one holder at a time.
         QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
         const Timeline::LockLane& lock = timeline.lockLanes()[0];
         QCOMPARE(lock.object, std::string("counter"));

@@ -1,18 +1,17 @@
 #include "widgets/timeline_view.h"
 
+#include "model/duration_text.h"
 #include "model/process_table_model.h"
 #include "widgets/state_colors.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
-#include <QHelpEvent>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPushButton>
 #include <QScrollArea>
-#include <QToolTip>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 
@@ -41,17 +40,6 @@ QString holdingText(const std::vector<std::string>& objects)
     for (const std::string& o : objects)
         names << QString::fromStdString(o).toHtmlEscaped();
     return names.join(QStringLiteral(", "));
-}
-
-QString durationText(std::uint64_t ns)
-{
-    if (ns >= 10'000'000'000)
-        return QStringLiteral("%1 s").arg(double(ns) / 1e9, 0, 'f', 1);
-    if (ns >= 1'000'000'000)
-        return QStringLiteral("%1 s").arg(double(ns) / 1e9, 0, 'f', 3);
-    if (ns >= 1'000'000)
-        return QStringLiteral("%1 ms").arg(double(ns) / 1e6, 0, 'f', 2);
-    return QStringLiteral("%1 µs").arg(double(ns) / 1e3, 0, 'f', 1);
 }
 
 } // namespace
@@ -380,7 +368,7 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         }
         lines << tr("from %1 to %2%3: %4")
                      .arg(timeText(s.fromNs), timeText(s.toNs), ongoing ? nowText() : QString(),
-                         durationText(s.toNs - s.fromNs));
+                         durationText(double(s.toNs - s.fromNs) / 1e3));
         if (s.merged > 0) {
             const double length = double(std::max<std::uint64_t>(1, s.toNs - s.fromNs));
             lines.clear();
@@ -388,7 +376,7 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                 "<b>%1</b>: %n spans summarised into one to keep ten minutes in bounded memory", nullptr, int(s.merged))
                          .arg(QString::fromStdString(lane.name).toHtmlEscaped());
             lines << tr("from %1 to %2: %3, of which %4 % waiting (mostly %5)")
-                         .arg(timeText(s.fromNs), timeText(s.toNs), durationText(s.toNs - s.fromNs))
+                         .arg(timeText(s.fromNs), timeText(s.toNs), durationText(double(s.toNs - s.fromNs) / 1e3))
                          .arg(100.0 * double(s.blockedNs) / length, 0, 'f', 0)
                          .arg(ProcessTableModel::stateText(s.waitState));
             return lines.join(QStringLiteral("<br>"));
@@ -440,11 +428,11 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                 .arg(object)
                 .arg(100.0 * double(h.heldNs) / double(std::max<std::uint64_t>(1, h.toNs - h.fromNs)), 0, 'f', 0)
                 .arg(QString::fromStdString(holder.name).toHtmlEscaped(), timeText(h.fromNs), timeText(h.toNs),
-                    durationText(h.toNs - h.fromNs));
+                    durationText(double(h.toNs - h.fromNs) / 1e3));
         return tr("<b>%1</b> held by <b>%2</b>%3<br>from %4 to %5%6: %7")
             .arg(object, QString::fromStdString(holder.name).toHtmlEscaped(),
                 dead ? tr(" (dead: it was killed holding it, and holds it for ever)") : QString(), timeText(h.fromNs),
-                timeText(h.toNs), ongoing ? nowText() : QString(), durationText(h.toNs - h.fromNs));
+                timeText(h.toNs), ongoing ? nowText() : QString(), durationText(double(h.toNs - h.fromNs) / 1e3));
     }
     return {};
 }
@@ -1002,7 +990,7 @@ void TimelineView::timelineChanged()
 
 void TimelineView::updateInfo()
 {
-    m_zoomLabel->setText(tr("showing %1").arg(durationText(std::uint64_t(m_canvas->visibleSeconds() * 1e9))));
+    m_zoomLabel->setText(tr("showing %1").arg(durationText(m_canvas->visibleSeconds() * 1e6)));
     if (!m_timeline)
         return;
     std::uint64_t lost = 0, dropped = 0;
