@@ -1,5 +1,6 @@
 #include "ipccore/runner.h"
 
+#include "futex.h"
 #include "ipccore/channel.h"
 #include "ipccore/clock.h"
 #include "ipccore/framing.h"
@@ -273,6 +274,9 @@ struct Runner::Impl {
     WaitForVerdict deadlock;
     std::vector<std::string> stallSaid;
     Report finalReport;
+    // Step mode (Runner::setStepMode), applied to every slot and to each new worker's slot before it starts.
+    bool stepMode = false;
+    double stepRate = 0;
     std::thread::id owner = std::this_thread::get_id();
 
     ~Impl() { teardown(); }
@@ -361,6 +365,7 @@ struct Runner::Impl {
         slot.ctlPaused.store(0, std::memory_order_relaxed);
         slot.ctlStop.store(0, std::memory_order_relaxed);
         slot.role.store(std::uint32_t(spec.role), std::memory_order_relaxed);
+        applyStepControls(slot);
 
         WorkerArgs args;
         args.board = board->name();
@@ -725,6 +730,22 @@ struct Runner::Impl {
         }
     }
 
+    // Step mode's controls into one slot (WorkerSlot::ctlStepMode), then a wake for its gate. Turned on, the
+    // grants start level with the steps it has taken, so it waits at its next gate.
+    void applyStepControls(WorkerSlot& slot)
+    {
+        if (stepMode && slot.ctlStepMode.load(std::memory_order_relaxed) == 0)
+            slot.ctlStepGrants.store(slot.stepsTaken.load(std::memory_order_acquire), std::memory_order_relaxed);
+        slot.ctlStepRateMilli.store(std::uint64_t(stepRate * 1000.0 + 0.5), std::memory_order_relaxed);
+        slot.ctlStepMode.store(stepMode ? 1 : 0, std::memory_order_release);
+        wakeGate(slot);
+    }
+    static void wakeGate(WorkerSlot& slot)
+    {
+        slot.ctlStepWake.fetch_add(1, std::memory_order_release);
+        detail::futexWakeAll(slot.ctlStepWake);
+    }
+
     void stopRole(Role role)
     {
         bool any = false;
@@ -734,6 +755,7 @@ struct Runner::Impl {
             any = true;
             w.stopping = true;
             board->slot(w.slot).ctlStop.store(1, std::memory_order_relaxed);
+            wakeGate(board->slot(w.slot));
             kill(w.pid, SIGTERM);
             kill(w.pid, SIGCONT); // a SIGSTOPped worker must run to see the SIGTERM
             w.pausedBySignal = false;
@@ -902,6 +924,11 @@ struct Runner::Impl {
             s.byPriority.push_back(share);
         }
         s.otherPriorities = slot.priorityOther.load(std::memory_order_relaxed);
+        if (const std::uint32_t gate = slot.gate.load(std::memory_order_acquire); gate != 0 && w.alive) {
+            s.atGate = true;
+            s.gateStep = gate - 1;
+        }
+        s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
         if (w.spec.role == Role::Program) {
             const ProgramSteps& p = w.spec.program;
             const std::uint32_t step
@@ -1778,6 +1805,8 @@ struct Runner::Impl {
             judgeStuckWaits(snap);
         snap.deadlock = deadlock;
         snap.events = std::move(pending);
+        snap.stepMode = stepMode;
+        snap.stepRate = stepRate;
         pending.clear();
         return snap;
     }
@@ -1984,8 +2013,10 @@ struct Runner::Impl {
         if (sig == SIGTERM || sig == SIGKILL) {
             w->stopping = sig == SIGTERM;
             w->terminated = sig == SIGTERM;
-            if (sig == SIGTERM)
+            if (sig == SIGTERM) {
                 board->slot(w->slot).ctlStop.store(1, std::memory_order_relaxed);
+                wakeGate(board->slot(w->slot));
+            }
         }
         if (kill(w->pid, sig) != 0)
             return detail::sysError("kill", w->spec.name, errno);
@@ -2018,6 +2049,7 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     auto impl = std::make_unique<Impl>();
     impl->scenario = scenario;
     impl->options = options;
+    impl->stepMode = options.stepMode;
     impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
     impl->workerPath = findWorkerExecutable(options);
     if (access(impl->workerPath.c_str(), X_OK) != 0)
@@ -2189,6 +2221,45 @@ Status Runner::setWorkUs(std::size_t worker, std::uint32_t microseconds)
         return st;
     w->spec.workUs = microseconds;
     m_impl->board->slot(w->slot).ctlWorkUs.store(microseconds, std::memory_order_relaxed);
+    return {};
+}
+
+void Runner::setStepMode(bool on)
+{
+    m_impl->stepMode = on;
+    for (const auto& w : m_impl->workers)
+        m_impl->applyStepControls(m_impl->board->slot(w.slot));
+}
+
+std::size_t Runner::step(const std::vector<std::size_t>& workers)
+{
+    std::size_t let = 0;
+    for (std::size_t i = 0; i < m_impl->workers.size(); ++i) {
+        const auto& w = m_impl->workers[i];
+        if (!w.alive || w.pausedBySignal
+            || (!workers.empty() && std::find(workers.begin(), workers.end(), i) == workers.end()))
+            continue;
+        WorkerSlot& slot = m_impl->board->slot(w.slot);
+        // At its gate with no step granted: taken == grants (the worker counts a step before it leaves the gate).
+        const std::uint32_t taken = slot.stepsTaken.load(std::memory_order_acquire);
+        if (slot.gate.load(std::memory_order_acquire) == 0
+            || std::int32_t(slot.ctlStepGrants.load(std::memory_order_relaxed) - taken) > 0)
+            continue;
+        slot.ctlStepGrants.store(taken + 1, std::memory_order_release);
+        Impl::wakeGate(slot);
+        ++let;
+    }
+    return let;
+}
+
+Status Runner::setStepRate(double stepsPerSecond)
+{
+    if (!(stepsPerSecond == 0 || (stepsPerSecond >= 0.5 && stepsPerSecond <= 1000)))
+        return detail::makeError(ErrorCode::InvalidArgument, "set step rate", std::to_string(stepsPerSecond),
+            "The step rate must be 0 (step by hand) or from 0.5 to 1000 steps per second");
+    m_impl->stepRate = stepsPerSecond;
+    for (const auto& w : m_impl->workers)
+        m_impl->applyStepControls(m_impl->board->slot(w.slot));
     return {};
 }
 

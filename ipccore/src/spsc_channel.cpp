@@ -1,17 +1,14 @@
 // The lock-free single-producer single-consumer ring in shared memory; sides sleep on a futex only when idle.
 
 #include "channel_family.h"
+#include "futex.h"
 
 #include "ipccore/framing.h"
 #include "ipccore/shared_memory.h"
 
-#include <linux/futex.h>
-
 #include <atomic>
 #include <cstring>
 #include <new>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 namespace ipccore {
 
@@ -31,14 +28,9 @@ constexpr Duration Slice = detail::WaitSlice;
 
 long futexWait(std::atomic<std::uint32_t>& word, std::uint32_t expected, Duration timeout)
 {
-    const timespec ts = toTimespec(std::uint64_t(timeout.count()));
-    return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, &ts, nullptr, 0);
+    return detail::futexWait(word, expected, std::uint64_t(timeout.count()));
 }
-
-void futexWake(std::atomic<std::uint32_t>& word)
-{
-    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE, 1, nullptr, nullptr, 0);
-}
+using detail::futexWake;
 
 // A waiting side spins briefly (a hand-over between two cores takes well under a microsecond), then yields the core
 // for a while before it sleeps. Yielding matters when both sides share one core (a busy 2-core machine): a pure spin

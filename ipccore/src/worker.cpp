@@ -1,5 +1,7 @@
 #include "ipccore/worker.h"
 
+#include "futex.h"
+
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/telemetry.h"
@@ -238,6 +240,81 @@ private:
     std::uint64_t m_nextDue = monotonicNs();
 };
 
+// Step mode's gate (WorkerSlot::ctlStepMode), passed before each step: a producer's put, a consumer's get, each step
+// of a program. Off, passing costs one load. On, the worker waits here, paused, until the controller grants it a
+// step, its step rate lets it go, step mode ends or a stop comes; then it takes the step: the real operation.
+class StepGate {
+public:
+    StepGate(WorkerSlot& slot, SlotHooks& hooks)
+        : m_slot(slot)
+        , m_hooks(hooks)
+        , m_taken(slot.stepsTaken.load(std::memory_order_relaxed))
+    { }
+    // False when a stop came while it waited: the step is not taken. After a wait, `now` is read again.
+    bool pass(std::uint32_t step, std::uint64_t& now)
+    {
+        if (m_slot.ctlStepMode.load(std::memory_order_acquire) == 0)
+            return true;
+        const bool go = wait(step);
+        now = monotonicNs();
+        return go;
+    }
+
+private:
+    bool wait(std::uint32_t step)
+    {
+        m_slot.gate.store(step + 1, std::memory_order_release);
+        bool waited = false;
+        bool go = false;
+        bool counts = true; // a step taken in step mode (not one let go because step mode ended)
+        while (!m_hooks.stopRequested()) {
+            // The wake word first, then the controls: a change after these loads also changes the word, and the
+            // futex then returns at once.
+            const std::uint32_t wake = m_slot.ctlStepWake.load(std::memory_order_acquire);
+            if (m_slot.ctlStepMode.load(std::memory_order_acquire) == 0) {
+                go = true;
+                counts = false;
+                break;
+            }
+            if (std::int32_t(m_slot.ctlStepGrants.load(std::memory_order_acquire) - m_taken) > 0) {
+                go = true;
+                break;
+            }
+            const std::uint64_t now = monotonicNs();
+            std::uint64_t sleepNs = 100'000'000; // so a stop is seen promptly
+            if (const std::uint64_t rateMilli = m_slot.ctlStepRateMilli.load(std::memory_order_relaxed)) {
+                const std::uint64_t interval = 1'000'000'000'000ull / rateMilli;
+                if (now >= m_lastNs + interval) {
+                    go = true;
+                    break;
+                }
+                sleepNs = std::min(sleepNs, m_lastNs + interval - now);
+            }
+            if (!waited) {
+                waited = true;
+                m_before = m_hooks.state();
+                m_hooks.enter(WorkerState::Paused);
+            }
+            detail::futexWait(m_slot.ctlStepWake, wake, sleepNs);
+        }
+        if (go && counts) {
+            ++m_taken;
+            m_slot.stepsTaken.store(m_taken, std::memory_order_release);
+            m_lastNs = monotonicNs();
+        }
+        m_slot.gate.store(0, std::memory_order_release);
+        if (go && waited)
+            m_hooks.enter(m_before == WorkerState::Paused ? WorkerState::Running : m_before);
+        return go;
+    }
+
+    WorkerSlot& m_slot;
+    SlotHooks& m_hooks;
+    std::uint32_t m_taken;
+    std::uint64_t m_lastNs = 0; // when the last step in step mode was let go (the step rate counts from there)
+    WorkerState m_before = WorkerState::Running;
+};
+
 void publish(WorkerSlot& slot, const Counters& c)
 {
     slot.messages.store(c.messages, std::memory_order_relaxed);
@@ -308,6 +385,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::byte> frame(args.objectMessageSize);
     Counters c;
     Pacer pacer;
+    StepGate gate(slot, hooks);
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
@@ -316,9 +394,11 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             pacer.restart();
             continue;
         }
-        const std::uint64_t now = monotonicNs();
+        std::uint64_t now = monotonicNs();
         if (!pacer.due(slot, hooks, now))
             continue;
+        if (!gate.pass(0, now))
+            break;
         std::uint32_t size = slot.ctlMessageSize.load(std::memory_order_relaxed);
         size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
         const auto out = std::span(frame).first(size);
@@ -396,6 +476,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     const bool tallyPriorities = traits(args.transport).priorities;
     Counters c;
     SequenceTracker tracker;
+    StepGate gate(slot, hooks);
+    std::uint64_t gateNs = 0; // unused: the receive time is read after the message is in
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
@@ -403,6 +485,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             sleepUntilNs(monotonicNs() + 10'000'000);
             continue;
         }
+        if (!gate.pass(0, gateNs))
+            break;
         slot.holding.store(1 + hooks.readAhead(), std::memory_order_release);
         hooks.setFramesWanted(args.spec.count == 0 ? 0 : args.spec.count - c.messages);
         auto r = (*endpoint)->receive(buffer, hooks);
@@ -941,6 +1025,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return Transfer::Moved;
     };
     Pacer pacer;
+    StepGate gate(slot, hooks);
     // The end of a whole pass with no work after it: the next pass starts then, with no clock read of its own (a
     // one-step program then reads the clock once a message, as the producer and consumer loops do). 0 otherwise.
     std::uint64_t passEnd = 0;
@@ -959,7 +1044,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             continue;
         bool completed = true;
         for (std::size_t i = 0; i < program.size() && completed; ++i) {
-            if (hooks.stopRequested()) {
+            if (hooks.stopRequested() || !gate.pass(std::uint32_t(i), stepStart)) {
                 completed = false;
                 break;
             }

@@ -36,6 +36,7 @@ struct RunOptions {
     double sampleHz = 0; // 0 = the scenario's sampleHz
     std::string csvPath; // when set, every sample is appended to this CSV file
     bool telemetry = true; // false: workers publish counters only at exit (for measuring observation cost)
+    bool stepMode = false; // start in step mode (Runner::setStepMode): every worker waits before its first step
 };
 
 // An object a program holds now (a paired acquire not yet released), and for how long.
@@ -59,6 +60,11 @@ struct WorkerStatus {
     std::string step;
     std::uint32_t stepIndex = 0;
     double stepSeconds = 0;
+    // Step mode: whether it waits at its gate now, before which step (a producer's or consumer's is 0), and the steps
+    // it has taken in step mode so far.
+    bool atGate = false;
+    std::uint32_t gateStep = 0;
+    std::uint64_t stepsTaken = 0;
     std::vector<HeldObject> holds; // what it holds now; a dead process: what it held when it died, and still holds
     // The objects it can post to without holding them first (a producer's put, a consumer's get, a program's release
     // of a semaphore it did not acquire): whose waits it can end. Fixed for the run.
@@ -157,6 +163,8 @@ struct Snapshot {
     WaitForVerdict deadlock; // a deadlock once one has been seen (kind None until then)
     double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
     std::vector<RunEvent> events; // new since the previous sample
+    bool stepMode = false; // Runner::setStepMode
+    double stepRate = 0; // Runner::setStepRate
 };
 
 struct WorkerSummary {
@@ -235,6 +243,15 @@ public:
     Status setRate(std::size_t worker, double messagesPerSecond);
     Status setMessageSize(std::size_t worker, std::uint32_t bytes);
     Status setWorkUs(std::size_t worker, std::uint32_t microseconds);
+    // Step mode, for teaching: on, every worker (and every one added later) waits at a gate before each of its steps
+    // (a producer's put, a consumer's get, each step of a program) until it is let go; off, they run freely again.
+    // Nothing is simulated: each step let go is the real operation on the real object.
+    void setStepMode(bool on);
+    // Lets each of `workers` (every worker when empty) that waits at its gate, with no step granted yet, take one
+    // step. Returns how many were let go; one blocked inside a step, paused, or not alive is not.
+    std::size_t step(const std::vector<std::size_t>& workers = {});
+    // In step mode, each worker also lets itself take a step at this rate: 0 (granted steps only) or 0.5 to 1000.
+    Status setStepRate(double stepsPerSecond);
 
     Report stop();
     // The run so far as a trace (trace.h): each worker's states and steps from its event ring, the objects' values

@@ -85,6 +85,10 @@ struct alignas(64) WorkerSlot {
     // then may or may not have done it.
     std::atomic<std::uint32_t> step;
     std::atomic<std::uint64_t> stepSinceNs;
+    // Step mode (see the ctlStep* controls): the steps it has taken while in step mode, and the step it waits at the
+    // gate before (its index + 1; 0 when not at a gate).
+    std::atomic<std::uint32_t> stepsTaken;
+    std::atomic<std::uint32_t> gate;
     std::atomic<std::uint64_t> stepDone[ProgramLimits::MaxSteps];
     std::atomic<std::uint64_t> stepMissed[ProgramLimits::MaxSteps];
     // Time spent in each step's completed runs, so step time = stepNs / stepDone (a request's round trip beside a
@@ -210,6 +214,15 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> ctlPaused;
     std::atomic<std::uint32_t> ctlStop;
     std::atomic<std::uint32_t> ctlWorkUs;
+    // Step mode, for teaching: while ctlStepMode is set, the worker waits at a gate before each step (a producer's
+    // put, a consumer's get, each step of a program) until ctlStepGrants is ahead of its stepsTaken, or until its
+    // step rate lets it go (ctlStepRateMilli steps per 1000 s; 0 = granted steps only). After changing any of the
+    // three the controller bumps ctlStepWake, a futex word the gate sleeps on, and wakes it: the gate reads the word
+    // before the controls, so no wake-up is lost. Off, a gate costs one load.
+    std::atomic<std::uint32_t> ctlStepMode;
+    std::atomic<std::uint32_t> ctlStepGrants;
+    std::atomic<std::uint64_t> ctlStepRateMilli;
+    std::atomic<std::uint32_t> ctlStepWake;
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
@@ -239,8 +252,9 @@ class TelemetryBoard {
 public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
-    // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events
-    static constexpr std::uint32_t Version = 10;
+    // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events;
+    // 11: step mode
+    static constexpr std::uint32_t Version = 11;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
