@@ -229,6 +229,60 @@ private slots:
 
     // The Timeline tab: a lane per philosopher and per fork, drawn while the run goes; after the stop it keeps the
     // run, and hovering a wait names the philosopher whose release of the fork ended it.
+    // Step mode from the window: a run started stepping stands still; Step all lets each process take one step (the
+    // table says which is next, and that each waits for it); the first steps of counter-race lose nothing yet; Run lets
+    // them go.
+    void stepModeStepsFromTheWindow()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        window->session()->setStartStepping(true);
+        QCOMPARE(live.open(QStringLiteral("counter-race")), QString());
+        QVERIFY(live.start());
+        ProcessTableModel* model = window->findChild<ProcessTableModel*>();
+        QVERIFY(model);
+        auto* stepAll = window->findChild<QPushButton*>(QStringLiteral("stepAll"));
+        auto* runFreely = window->findChild<QPushButton*>(QStringLiteral("runFreely"));
+        QVERIFY(stepAll && runFreely);
+        auto stepCell = [&](int row) { return model->index(row, ProcessTableModel::StepColumn).data().toString(); };
+        auto allAt = [&](const QString& next) {
+            for (int row = 0; row < 4; ++row) {
+                if (model->rowCount() < 4 || !stepCell(row).startsWith(next)
+                    || model->index(row, ProcessTableModel::StateColumn).data().toString()
+                        != QStringLiteral("waiting for a step"))
+                    return false;
+            }
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allAt(QStringLiteral("1/3 read counter[0]")), 30000);
+        QCOMPARE(
+            model->index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("waiting for a step"));
+        QTest::qWait(300);
+        QVERIFY(allAt(QStringLiteral("1/3"))); // nothing moves without a step
+        QVERIFY(stepAll->isEnabled());
+        stepAll->click();
+        QTRY_VERIFY_WITH_TIMEOUT(allAt(QStringLiteral("2/3 work")), 30000);
+        stepAll->click();
+        QTRY_VERIFY_WITH_TIMEOUT(allAt(QStringLiteral("3/3 write")), 30000);
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/step-mode.png"));
+        stepAll->click(); // all four read 0 before any wrote: four writes of 1
+        QTRY_VERIFY_WITH_TIMEOUT(allAt(QStringLiteral("1/3 read")), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            figureValue(*window->findChild<LedgerView*>(), QStringLiteral("counter.lostUpdates")), 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(runFreely->isEnabled(), 5000);
+        runFreely->click();
+        QTRY_VERIFY_WITH_TIMEOUT(model->index(0, ProcessTableModel::TotalColumn)
+                                     .data()
+                                     .toString()
+                                     .remove(QLocale().groupSeparator())
+                                     .toLongLong()
+                > 100,
+            30000);
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
     void timelineShowsLanesAndWakers()
     {
         LiveWindow live;

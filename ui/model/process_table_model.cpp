@@ -64,6 +64,23 @@ QString ProcessTableModel::roleText(ipccore::Role role)
 
 QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 {
+    // Step mode: the step it will take when let go (its state says it waits for it), and what it has done so far.
+    if (worker.atGate && worker.alive) {
+        const QString object = QString::fromStdString(worker.object);
+        switch (worker.role) {
+        case ipccore::Role::Producer:
+            return tr("put %1  (%L2 sent)").arg(object).arg(qulonglong(worker.messages));
+        case ipccore::Role::Consumer:
+            return tr("get %1  (%L2 taken)").arg(object).arg(qulonglong(worker.messages));
+        case ipccore::Role::Program:
+            if (worker.lane && worker.gateStep < worker.lane->steps.size())
+                return QStringLiteral("%1/%2 %3")
+                    .arg(worker.gateStep + 1)
+                    .arg(worker.lane->steps.size())
+                    .arg(QString::fromStdString(worker.lane->steps[worker.gateStep]));
+            break;
+        }
+    }
     // A program that has ended is on no step: the last one it was in stays in its tooltip's counts, not here.
     if (worker.role != ipccore::Role::Program || worker.step.empty() || worker.state == ipccore::WorkerState::Finished
         || worker.state == ipccore::WorkerState::Dead)
@@ -82,6 +99,8 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 // waits for a receiver, not for room in a full queue (it has none), and a receiver there for a sender.
 QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
 {
+    if (worker.atGate && worker.alive)
+        return tr("waiting for a step");
     std::string object = worker.object;
     if (worker.role == ipccore::Role::Program) {
         const auto program = m_programs.find(worker.name);

@@ -59,6 +59,7 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
         return;
     }
     m_runner = std::move(*runner);
+    m_stepMode = options.stepMode;
     m_lastTrace.reset();
     m_inFlight.store(0);
     m_heldEvents.clear();
@@ -217,6 +218,57 @@ void RunController::setMessageSize(const QList<int>& workers, quint32 bytes)
 void RunController::setWorkUs(const QList<int>& workers, quint32 microseconds)
 {
     forEach(workers, tr("Set work time"), [&](std::size_t w) { return m_runner->setWorkUs(w, microseconds); });
+}
+
+void RunController::step(const QList<int>& workers)
+{
+    assertThread();
+    if (!m_runner) {
+        emit errorOccurred(tr("Step: no run is going."));
+        return;
+    }
+    if (const ipccore::Status status = m_runner->setStepRate(0); !status)
+        emit errorOccurred(errorText(tr("Step"), status.error()));
+    if (!m_stepMode) {
+        // The first click stops every process at its next gate; the steps come from the clicks after it.
+        m_stepMode = true;
+        m_runner->setStepMode(true);
+        return;
+    }
+    std::vector<std::size_t> which;
+    for (const int w : workers)
+        which.push_back(std::size_t(w));
+    if (m_runner->step(which) == 0)
+        emit notice(workers.isEmpty()
+                ? tr("No process is waiting at its gate: each is inside its step (blocked in the kernel), paused or "
+                     "ended.")
+                : tr("The selected processes are not waiting at their gates: each is inside its step (blocked in the "
+                     "kernel), paused or ended."));
+}
+
+void RunController::runAtStepRate(double stepsPerSecond)
+{
+    assertThread();
+    if (!m_runner) {
+        emit errorOccurred(tr("Run at a step rate: no run is going."));
+        return;
+    }
+    if (const ipccore::Status status = m_runner->setStepRate(stepsPerSecond); !status) {
+        emit errorOccurred(errorText(tr("Run at a step rate"), status.error()));
+        return;
+    }
+    m_stepMode = true;
+    m_runner->setStepMode(true);
+}
+
+void RunController::runFreely()
+{
+    assertThread();
+    if (!m_runner)
+        return;
+    (void)m_runner->setStepRate(0);
+    m_stepMode = false;
+    m_runner->setStepMode(false);
 }
 
 void RunController::addWorker(const ipccore::WorkerSpec& spec)

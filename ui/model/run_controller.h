@@ -40,6 +40,12 @@ public:
     void setRate(const QList<int>& workers, double messagesPerSecond);
     void setMessageSize(const QList<int>& workers, quint32 bytes);
     void setWorkUs(const QList<int>& workers, quint32 microseconds);
+    // Step mode (ipccore::Runner::setStepMode). Stepping turns it on first, at no step rate: each process then waits
+    // at its next gate, and each further click lets the given processes (every one when empty) take one step.
+    // Running at a rate turns it on at that rate (0.5 to 1000 steps per second); running freely turns it off.
+    void step(const QList<int>& workers);
+    void runAtStepRate(double stepsPerSecond);
+    void runFreely();
     void addWorker(const ipccore::WorkerSpec& spec);
     // Writes the run so far (or, after a stop, the whole last run) as Chrome trace-event JSON (ipccore/trace.h);
     // answers with traceExported, its error empty on success.
@@ -70,6 +76,7 @@ private:
     template <typename Control> void forEach(const QList<int>& workers, const QString& action, Control control);
 
     std::unique_ptr<ipccore::Runner> m_runner;
+    bool m_stepMode = false; // the runner's step mode, as this controller last set it
     std::shared_ptr<const ipccore::TraceLog> m_lastTrace; // the last run's, kept from its stop to the next start
     QTimer* m_timer = nullptr;
     std::atomic<int> m_inFlight { 0 };

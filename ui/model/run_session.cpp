@@ -107,6 +107,7 @@ bool RunSession::start(const ipccore::Scenario& scenario)
     setState(RunState::Starting);
     ipccore::RunOptions options;
     options.workerPath = m_workerPath.toStdString();
+    options.stepMode = m_startStepping;
     post([scenario, options](RunController* c) { c->start(scenario, options); });
     return true;
 }
@@ -170,6 +171,21 @@ void RunSession::setMessageSize(const QList<int>& workers, quint32 bytes)
 void RunSession::setWorkUs(const QList<int>& workers, quint32 microseconds)
 {
     post([workers, microseconds](RunController* c) { c->setWorkUs(workers, microseconds); });
+}
+
+void RunSession::step(const QList<int>& workers)
+{
+    post([workers](RunController* c) { c->step(workers); });
+}
+
+void RunSession::runAtStepRate(double stepsPerSecond)
+{
+    post([stepsPerSecond](RunController* c) { c->runAtStepRate(stepsPerSecond); });
+}
+
+void RunSession::runFreely()
+{
+    post([](RunController* c) { c->runFreely(); });
 }
 
 void RunSession::addWorker(const ipccore::WorkerSpec& spec)

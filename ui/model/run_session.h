@@ -29,6 +29,8 @@ public:
     QString workerPath() const { return m_workerPath; }
     // Stop the run by itself once every worker has exited (count-limited scenarios). On by default.
     void setStopWhenAllExited(bool on) { m_stopWhenAllExited = on; }
+    // Runs start in step mode: every process waits at its first step until stepped.
+    void setStartStepping(bool on) { m_startStepping = on; }
 
     // Returns false (and emits errorOccurred) when a run is already going.
     bool start(const ipccore::Scenario& scenario);
@@ -42,6 +44,12 @@ public:
     void setRate(const QList<int>& workers, double messagesPerSecond);
     void setMessageSize(const QList<int>& workers, quint32 bytes);
     void setWorkUs(const QList<int>& workers, quint32 microseconds);
+    // Step mode (ipccore::Runner::setStepMode). Stepping turns it on first, at no step rate: each process then waits
+    // at its next gate, and each further click lets the given processes (every one when empty) take one step.
+    // Running at a rate turns it on at that rate (0.5 to 1000 steps per second); running freely turns it off.
+    void step(const QList<int>& workers);
+    void runAtStepRate(double stepsPerSecond);
+    void runFreely();
     void addWorker(const ipccore::WorkerSpec& spec);
     // The run so far, or the last one once stopped, as Chrome trace-event JSON for Perfetto (written in the
     // controller's thread); answers with traceExported.
@@ -88,6 +96,7 @@ private:
     RunController* m_controller = nullptr;
     QString m_workerPath;
     bool m_stopWhenAllExited = true;
+    bool m_startStepping = false;
     RunState m_state = RunState::Idle;
     QString m_prefix;
     double m_sampleHz = 0;

@@ -121,7 +121,11 @@ int runGuiMain(int argc, char** argv)
                        "of the window when the race has finished, then quit."));
     const QCommandLineOption timelineOption(QStringLiteral("timeline"),
         QStringLiteral("Open on the Timeline tab: each process's states over time and who holds each lock."));
-    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption });
+    const QCommandLineOption stepOption(QStringLiteral("step"),
+        QStringLiteral("Start runs in step mode: every process waits before its first step until you step it (Step "
+                       "all: F10, Run: F5)."));
+    parser.addOptions(
+        { runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption, stepOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -200,6 +204,8 @@ int runGuiMain(int argc, char** argv)
     window.show();
     if (parser.isSet(timelineOption))
         window.showTimeline();
+    if (parser.isSet(stepOption))
+        window.session()->setStartStepping(true);
 
     if (parser.isSet(raceOption))
         return runRace(app, window, screenshot ? shotPath : QString());

@@ -13,6 +13,7 @@
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
 #include "widgets/race_view.h"
+#include "widgets/step_bar.h"
 #include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 
@@ -28,6 +29,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
@@ -225,6 +227,13 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_processPanel, &ProcessPanel::rateRequested, m_session, &RunSession::setRate);
     connect(m_processPanel, &ProcessPanel::messageSizeRequested, m_session, &RunSession::setMessageSize);
     connect(m_processPanel, &ProcessPanel::workUsRequested, m_session, &RunSession::setWorkUs);
+    connect(m_stepBar, &StepBar::stepAllRequested, this, [this] { m_session->step({}); });
+    connect(m_stepBar, &StepBar::stepSelectedRequested, this,
+        [this] { m_session->step(m_processPanel->selectedWorkers()); });
+    connect(m_stepBar, &StepBar::runAtStepRateRequested, m_session, &RunSession::runAtStepRate);
+    connect(m_stepBar, &StepBar::runFreelyRequested, m_session, &RunSession::runFreely);
+    connect(m_processPanel->table()->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+        [this] { m_stepBar->setSelectionAvailable(!m_processPanel->selectedWorkers().isEmpty()); });
     connect(m_charts, &ChartPanel::exportCsvRequested, this, &MainWindow::exportCsv);
     connect(m_charts, &ChartPanel::exportTraceRequested, this, &MainWindow::exportTrace);
     connect(m_charts, &ChartPanel::errorOccurred, this, &MainWindow::showError);
@@ -290,6 +299,9 @@ void MainWindow::buildToolbar()
         button->setObjectName(QStringLiteral("runButton"));
         button->setMinimumWidth(120);
     }
+    bar->addSeparator();
+    m_stepBar = new StepBar(bar);
+    bar->addWidget(m_stepBar);
 
     // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's font, Ctrl+0 goes back.
     const double basePoints = QApplication::font().pointSizeF();
@@ -649,6 +661,7 @@ void MainWindow::onStateChanged(RunState state)
     m_openAction->setEnabled(!active);
     m_editor->setEnabled(!active);
     m_processPanel->setRunActive(state == RunState::Running);
+    m_stepBar->setRunActive(state == RunState::Running);
     m_race->setLiveRunActive(active);
     switch (state) {
     case RunState::Idle:
@@ -714,6 +727,12 @@ void MainWindow::renderViews()
     m_rendered = snapshot;
     m_processModel->apply(*snapshot);
     m_stepsModel->apply(*snapshot);
+    int atGate = 0, alive = 0;
+    for (const ipccore::WorkerStatus& w : snapshot->workers) {
+        alive += w.alive ? 1 : 0;
+        atGate += w.atGate ? 1 : 0;
+    }
+    m_stepBar->setStepState(snapshot->stepMode, snapshot->stepRate, atGate, alive);
     m_contentionModel->setContention(snapshot->contention);
     if (m_waitForView->isVisible())
         m_waitForView->setSnapshot(*snapshot);

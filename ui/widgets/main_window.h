@@ -30,6 +30,7 @@ class ExperimentEditor;
 class LedgerView;
 class ObjectView;
 class ProcessPanel;
+class StepBar;
 class ProcessTableModel;
 class ProgramStepsModel;
 class ContentionModel;
@@ -147,6 +148,7 @@ private:
     LedgerView* m_ledger = nullptr;
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;
+    StepBar* m_stepBar = nullptr;
     QTabWidget* m_processTabs = nullptr;
     QTableView* m_stepsView = nullptr;
     QTableView* m_waitsView = nullptr;
