@@ -345,13 +345,19 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         box.x->setRange(t0, t1);
         box.x->setTickInterval(timeTickInterval(t1 - t0));
     }
-    const auto [throughputTop, throughputTicks] = niceAxis(maxThroughput * 1.1);
-    m_views[ThroughputChart].y->setRange(0, throughputTop);
-    m_views[ThroughputChart].y->setTickCount(throughputTicks);
+    // Labels with as many decimals as the ticks need: a top of 1 in five steps reads 0.2, 0.4, not 0, 0, 1, 1.
+    const auto niceRange = [](QValueAxis* axis, double top) {
+        const auto [niceTop, ticks] = niceAxis(top);
+        const double interval = niceTop / (ticks - 1);
+        axis->setRange(0, niceTop);
+        axis->setTickCount(ticks);
+        axis->setLabelFormat(interval >= 1 ? QStringLiteral("%.0f")
+                : interval >= 0.1          ? QStringLiteral("%.1f")
+                                           : QStringLiteral("%.2f"));
+    };
+    niceRange(m_views[ThroughputChart].y, maxThroughput * 1.1);
     m_views[ThroughputChart].y->setTitleText(throughputUnit(history));
-    const auto [countTop, countTicks] = niceAxis(maxCount * 1.1);
-    m_views[CounterChart].y->setRange(0, countTop);
-    m_views[CounterChart].y->setTickCount(countTicks);
+    niceRange(m_views[CounterChart].y, std::max(5.0, maxCount * 1.1)); // counts: whole numbers
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
     // A low chart (three rows of them) has room for three intervals' labels, not five: 0, 5, 10 rather than 0, 2, ...
