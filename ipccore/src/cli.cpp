@@ -1,6 +1,7 @@
 #include "ipccore/cli.h"
 
 #include "ipccore/bench.h"
+#include "ipccore/python_lens.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 #include "ipccore/version.h"
@@ -39,6 +40,8 @@ namespace limits = ScenarioLimits;
 const std::string Usage = "Usage:\n"
                           "  ipclab-cli list                          bundled scenarios with their titles\n"
                           "  ipclab-cli show <scenario>               print a scenario as JSON (a start for your own)\n"
+                          "  ipclab-cli python <scenario>             print the scenario as a Python multiprocessing "
+                          "program\n"
                           "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
                           "                 [--json FILE] [--csv FILE] [--trace FILE]\n"
                           "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
@@ -226,6 +229,26 @@ int list(int argc, char** argv)
         width = std::max(width, b.name.size());
     for (const BundledScenario& b : bundledScenarios())
         std::printf("%-*s  %s\n", int(width), b.name.c_str(), b.title.c_str());
+    return ExitOk;
+}
+
+const char* const PythonUsage
+    = "Usage: ipclab-cli python <scenario|file.json>\n"
+      "\n"
+      "Prints the scenario as the Python program a student would write for it: multiprocessing from the standard\n"
+      "library, one function per process, one line per step of its program. Run it with\n"
+      "'python3 FILE [SECONDS]': it runs for the scenario's duration (or SECONDS), then ends its processes.\n";
+
+int python(int argc, char** argv)
+{
+    if (argc < 3)
+        return badInput("python needs a scenario name or .json file.\n" + std::string(PythonUsage));
+    if (isHelp(argv[2]))
+        return printUsage(PythonUsage);
+    auto scenario = resolveScenario(argv[2]);
+    if (!scenario)
+        return badInput(scenario.error().message());
+    std::fputs(pythonProgram(*scenario).text.c_str(), stdout);
     return ExitOk;
 }
 
@@ -437,6 +460,8 @@ int runCliMain(int argc, char** argv)
         return list(argc, argv);
     if (command == "show")
         return show(argc, argv);
+    if (command == "python")
+        return python(argc, argv);
     if (command == "run")
         return run(argc, argv);
     if (command == "bench")
