@@ -172,8 +172,8 @@ struct Lens {
         out.add("#!/usr/bin/env python3");
         out.add("# " + s.title);
         out.add("#");
-        out.add("# IPC Lab's scenario \"" + s.name + "\" as a Python program, generated from its worker programs: one");
-        out.add("# function per process, one line per step. Standard library only. Run: python3 THIS_FILE [SECONDS]");
+        out.add("# IPC Lab's scenario \"" + s.name + "\" as a Python program, generated from its worker programs: a");
+        out.add("# function per kind of process, a line per step. Standard library only. Run: python3 FILE [SECONDS]");
         out.add("import multiprocessing as mp");
         if (uses(TransportKind::Fifo) || uses(TransportKind::Socket))
             out.add("import os");

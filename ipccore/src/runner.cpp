@@ -929,6 +929,7 @@ struct Runner::Impl {
             s.gateStep = gate - 1;
         }
         s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
+        s.registerValue = slot.registerValue.load(std::memory_order_relaxed);
         if (w.spec.role == Role::Program) {
             const ProgramSteps& p = w.spec.program;
             const std::uint32_t step
@@ -1840,7 +1841,8 @@ struct Runner::Impl {
             const WorkerStatus& s = snap.workers[i];
             WaitForProcess p;
             p.name = w.spec.name;
-            p.free = w.alive && s.state != WorkerState::Paused;
+            // Waiting for a step is no stall: the next step lets it go on.
+            p.free = w.alive && (s.state != WorkerState::Paused || s.atGate);
             p.notFree = !w.alive ? (s.state == WorkerState::Finished ? "finished" : "dead") : "paused";
             p.posts = w.posts;
             for (const HeldObject& h : s.holds) {

@@ -925,8 +925,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 settle();
                 continue;
             }
-            if (stepLoads(step))
+            if (stepLoads(step)) {
                 value = reply->value;
+                slot.registerValue.store(value, std::memory_order_relaxed);
+            }
             publishFrames();
             settle();
             return Transfer::Moved;
@@ -1044,6 +1046,15 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             continue;
         bool completed = true;
         for (std::size_t i = 0; i < program.size() && completed; ++i) {
+            // In step mode the step begins at its gate, so a wait there belongs to the step it waits to take (the
+            // timeline says "paused, step 2: work"). A wait still open belongs to the step before (a stop or a pause
+            // inside it): it ends as the next step begins, counted there.
+            const bool stepping = slot.ctlStepMode.load(std::memory_order_relaxed) != 0;
+            if (stepping) {
+                if (hooks.state() != WorkerState::Running)
+                    hooks.enter(WorkerState::Running);
+                hooks.beginStep(std::uint32_t(i), stepStart);
+            }
             if (hooks.stopRequested() || !gate.pass(std::uint32_t(i), stepStart)) {
                 completed = false;
                 break;
@@ -1051,10 +1062,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             const ProgramStep& step = program[i];
             slot.step.store(std::uint32_t(i), std::memory_order_relaxed);
             slot.stepSinceNs.store(stepStart, std::memory_order_relaxed);
-            // A wait still open belongs to the step before (a stop or a pause inside it): it ends here, counted there.
             if (hooks.state() != WorkerState::Running)
                 hooks.enter(WorkerState::Running);
-            hooks.beginStep(std::uint32_t(i), stepStart);
+            if (!stepping)
+                hooks.beginStep(std::uint32_t(i), stepStart);
             switch (step.op) {
             case StepOp::Acquire: {
                 slot.holding.store(1, std::memory_order_release); // in doubt: killed now, it may hold it
@@ -1112,6 +1123,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             }
             case StepOp::Read:
                 value = stepTarget[i]->read(step.cell);
+                slot.registerValue.store(value, std::memory_order_relaxed);
                 finish(i);
                 break;
             case StepOp::Write:

@@ -173,6 +173,11 @@ private slots:
             QCOMPARE(r.step({ w }), std::size_t(1));
             snap = waitAtGate(r, w, ++taken[w], ok);
             QVERIFY(ok);
+            // Both read 0: each holds x = 0, even after adder-1 has written 1 (its x is what shows the loss coming).
+            if (taken[1] >= 1)
+                QCOMPARE(snap.workers[1].registerValue, 0);
+            if (taken[0] == 3 && taken[1] < 3)
+                QCOMPARE(snap.objects[0].cells.at(0), 1);
         }
         QCOMPARE(snap.workers[0].stepDone, (std::vector<std::uint64_t> { 1, 1, 1 }));
         QCOMPARE(snap.workers[1].stepDone, (std::vector<std::uint64_t> { 1, 1, 1 }));

@@ -89,6 +89,9 @@ struct alignas(64) WorkerSlot {
     // gate before (its index + 1; 0 when not at a gate).
     std::atomic<std::uint32_t> stepsTaken;
     std::atomic<std::uint32_t> gate;
+    // A program's register: the value its last read (or Manager get) took, which its next write adds to (the x of
+    // x = counter[0]; counter[0] = x + 1). What makes a lost update visible, step by step.
+    std::atomic<std::int64_t> registerValue;
     std::atomic<std::uint64_t> stepDone[ProgramLimits::MaxSteps];
     std::atomic<std::uint64_t> stepMissed[ProgramLimits::MaxSteps];
     // Time spent in each step's completed runs, so step time = stepNs / stepDone (a request's round trip beside a
