@@ -13,12 +13,15 @@
 #include "widgets/main_window.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/python_view.h"
 #include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 
 #include "test_support.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
@@ -249,14 +252,14 @@ private slots:
             for (int row = 0; row < 4; ++row) {
                 if (model->rowCount() < 4 || !stepCell(row).startsWith(next)
                     || model->index(row, ProcessTableModel::StateColumn).data().toString()
-                        != QStringLiteral("waiting for a step"))
+                        != QStringLiteral("next, when stepped"))
                     return false;
             }
             return true;
         };
         QTRY_VERIFY_WITH_TIMEOUT(allAt(QStringLiteral("1/3 read counter[0]")), 30000);
         QCOMPARE(
-            model->index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("waiting for a step"));
+            model->index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("next, when stepped"));
         QTest::qWait(300);
         QVERIFY(allAt(QStringLiteral("1/3"))); // nothing moves without a step
         QVERIFY(stepAll->isEnabled());
@@ -280,6 +283,59 @@ private slots:
                 > 100,
             30000);
         QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
+    // The Python tab: the scenario's program, each stepped process named beside the line it runs next, Copy.
+    void pythonTabMarksTheLines()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        window->session()->setStartStepping(true);
+        QCOMPARE(live.open(QStringLiteral("counter-race")), QString());
+        auto* view = window->findChild<PythonView*>(QStringLiteral("pythonView"));
+        QVERIFY(view);
+        QVERIFY(view->programText().contains(QStringLiteral("def adder(counter):")));
+        QTabWidget* tabs = nullptr;
+        for (QTabWidget* t : window->findChildren<QTabWidget*>()) {
+            if (t->indexOf(view) >= 0)
+                tabs = t;
+        }
+        QVERIFY(tabs);
+        tabs->setCurrentWidget(view);
+        QVERIFY(live.start());
+        auto lineOf = [&](const QString& text) {
+            const QStringList lines = view->programText().split(QLatin1Char('\n'));
+            for (int i = 0; i < lines.size(); ++i) {
+                if (lines[i].contains(text))
+                    return i + 1;
+            }
+            return -1;
+        };
+        const int read = lineOf(QStringLiteral("x = counter[0]"));
+        const int write = lineOf(QStringLiteral("counter[0] = x + 1"));
+        QVERIFY(read > 0 && write > read);
+        // Every adder waits to read.
+        QTRY_COMPARE_WITH_TIMEOUT(view->text()->marks().size(), std::size_t(1), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(view->text()->marks().begin()->second.size(), 4, 30000);
+        QCOMPARE(view->text()->marks().begin()->first, read);
+        auto* stepAll = window->findChild<QPushButton*>(QStringLiteral("stepAll"));
+        QVERIFY(stepAll);
+        const int work = lineOf(QStringLiteral("work(20)"));
+        stepAll->click(); // all read
+        QTRY_VERIFY_WITH_TIMEOUT(
+            view->text()->marks().count(work) && view->text()->marks().at(work).size() == 4, 30000);
+        stepAll->click(); // all work
+        QTRY_VERIFY_WITH_TIMEOUT(
+            view->text()->marks().count(write) && view->text()->marks().at(write).size() == 4, 30000);
+        // Each read 0 before any wrote: each is about to write 0 + 1, and says so.
+        QCOMPARE(view->text()->marks().at(write).first(), QStringLiteral("adder-1 (x = 0)"));
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/python.png"));
+        window->findChild<QPushButton*>(QStringLiteral("copyPython"))->click();
+        QCOMPARE(QApplication::clipboard()->text(), view->programText());
+        QVERIFY(live.stop());
+        QVERIFY(view->text()->marks().empty());
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 

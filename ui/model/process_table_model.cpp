@@ -81,6 +81,11 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
             break;
         }
     }
+    // Stepped into a put or get that blocks: the step it is inside, until the object lets it through.
+    if (worker.role != ipccore::Role::Program && worker.alive && worker.stepsTaken > 0
+        && ipccore::isBlocked(worker.state))
+        return (worker.role == ipccore::Role::Producer ? tr("put %1 (inside it)") : tr("get %1 (inside it)"))
+            .arg(QString::fromStdString(worker.object));
     // A program that has ended is on no step: the last one it was in stays in its tooltip's counts, not here.
     if (worker.role != ipccore::Role::Program || worker.step.empty() || worker.state == ipccore::WorkerState::Finished
         || worker.state == ipccore::WorkerState::Dead)
@@ -100,7 +105,7 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
 {
     if (worker.atGate && worker.alive)
-        return tr("waiting for a step");
+        return tr("next, when stepped");
     std::string object = worker.object;
     if (worker.role == ipccore::Role::Program) {
         const auto program = m_programs.find(worker.name);
@@ -366,6 +371,14 @@ QString ProcessTableModel::tasksTooltip(const ipccore::WorkerStatus& worker) con
     return lines.join(QLatin1Char('\n'));
 }
 
+// Steps that use what an earlier read took: a write (x + 1), a Manager set or append.
+bool ProcessTableModel::usesRegister(const ipccore::ProgramStep& step)
+{
+    return step.op == ipccore::StepOp::Write
+        || (step.op == ipccore::StepOp::Request
+            && (step.request == ipccore::RequestOp::Set || step.request == ipccore::RequestOp::Append));
+}
+
 QString ProcessTableModel::widestStepText() const
 {
     QString widest;
@@ -374,7 +387,9 @@ QString ProcessTableModel::widestStepText() const
             const QString text = QStringLiteral("%1/%2 %3")
                                      .arg(i + 1)
                                      .arg(program.size())
-                                     .arg(QString::fromStdString(ipccore::stepText(program[i])));
+                                     .arg(QString::fromStdString(ipccore::stepText(program[i])))
+                // A write in step mode shows the x it adds to (a Manager's set, longer already, may elide it).
+                + (program[i].op == ipccore::StepOp::Write ? tr("  x=%1").arg(99) : QString());
             if (text.size() > widest.size())
                 widest = text;
         }
@@ -434,8 +449,18 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
             QString::fromLatin1(ipccore::transportName(w.transport)), QString::fromStdString(w.object));
     case StateColumn:
         return workerStateText(w);
-    case StepColumn:
-        return stepText(w);
+    case StepColumn: {
+        // Stepping a program whose next step adds to its register (x): the x it read, so two processes about to
+        // write the same x + 1 show it.
+        QString text = stepText(w);
+        if (w.atGate && w.alive && w.role == ipccore::Role::Program) {
+            const auto program = m_programs.find(w.name);
+            if (program != m_programs.end() && w.gateStep < program->second.size()
+                && usesRegister(program->second[w.gateStep]))
+                text += tr("  x=%1").arg(w.registerValue);
+        }
+        return text;
+    }
     case RateColumn:
         return locale.toString(row.rate, 'f', row.rate < 10 ? 1 : 0);
     case TotalColumn: {
@@ -606,7 +631,8 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Parent process ID: the process that started this worker (os.getppid() in Python)");
         case StepColumn:
             return tr("Programs: the step the process is on, out of how many, and for how long once it is more "
-                      "than a moment (hover for every step)");
+                      "than a moment (hover for every step). In step mode: the step it takes when stepped next, and "
+                      "the x its last read took");
         case TotalColumn:
             return tr("Messages moved; for a program, passes through its steps");
         case TasksColumn:

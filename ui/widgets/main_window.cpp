@@ -12,6 +12,7 @@
 #include "widgets/ledger_view.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/python_view.h"
 #include "widgets/race_view.h"
 #include "widgets/step_bar.h"
 #include "widgets/timeline_view.h"
@@ -148,6 +149,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->addTab(m_timelineView, tr("Timeline"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_timelineView),
         tr("Each process's states over time, exactly as it recorded them, and who held each lock when"));
+    m_pythonView = new PythonView(m_tabs);
+    m_pythonView->setObjectName(QStringLiteral("pythonView"));
+    m_tabs->addTab(m_pythonView, tr("Python"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_pythonView),
+        tr("The scenario as a Python multiprocessing program, with the line each process is on"));
     m_editor = new ExperimentEditor(m_document, m_tabs);
     m_tabs->addTab(m_editor, tr("Experiment"));
     m_race = new RaceView(m_bench, m_tabs);
@@ -156,6 +162,8 @@ MainWindow::MainWindow(QWidget* parent)
         tr("Race every transport against bare system calls and Python, and see what it costs"));
     // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
+        if (m_tabs->currentWidget() == m_pythonView && m_session->isActive() && m_session->latest())
+            m_pythonView->setSnapshot(*m_session->latest());
         const bool race = m_tabs->currentWidget() == m_race;
         m_title->setVisible(!race);
         m_description->setVisible(!race);
@@ -196,11 +204,14 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(m_session, &RunSession::workerAdded, this, &MainWindow::onWorkerAdded);
     connect(m_session, &RunSession::eventLogged, this, &MainWindow::logEvent);
+    connect(m_pythonView, &PythonView::notice, this, &MainWindow::showNotice);
     connect(m_session, &RunSession::runStarted, this, [this](const QString& prefix) {
+        m_pythonView->setScenario(m_session->scenario()); // the run's, even if the experiment is edited meanwhile
         logEvent(0, int(ipccore::RunEvent::Kind::Info), tr("Run started; objects are named %1*").arg(prefix));
     });
     connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
         renderNow();
+        m_pythonView->clearMarks();
         m_processModel->applyFinalCounts(summary.workers);
         m_stepsModel->applyFinalCounts(summary.workers);
         m_contentionModel->setContention(summary.contention);
@@ -527,6 +538,7 @@ void MainWindow::onScenarioChanged()
         showIdleObjects();
         showIdleLedger();
         showStepsOf(scenario);
+        m_pythonView->setScenario(scenario);
     }
 }
 
@@ -624,7 +636,8 @@ void MainWindow::startRun()
     m_deadlockBanner->hide();
     m_events->clear();
     m_rendered.reset();
-    if (m_tabs->currentWidget() != m_timelineView) // watching the timeline, one stays there
+    // Watching the timeline or the Python program, one stays there; from the editor or the race, to Live.
+    if (m_tabs->currentWidget() != m_timelineView && m_tabs->currentWidget() != m_pythonView)
         m_tabs->setCurrentIndex(0);
     m_timelineView->timelineChanged();
     m_addedPrograms.clear();
@@ -740,6 +753,8 @@ void MainWindow::renderViews()
         m_waitForPending = true;
     if (m_timelineView->isVisible())
         m_timelineView->timelineChanged();
+    if (m_pythonView->isVisible())
+        m_pythonView->setSnapshot(*snapshot);
     if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
         m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
                                      "ever. Stop ends it (a stop always works). To fix the program, make every process "

@@ -31,6 +31,7 @@ class LedgerView;
 class ObjectView;
 class ProcessPanel;
 class StepBar;
+class PythonView;
 class ProcessTableModel;
 class ProgramStepsModel;
 class ContentionModel;
@@ -149,6 +150,7 @@ private:
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;
     StepBar* m_stepBar = nullptr;
+    PythonView* m_pythonView = nullptr;
     QTabWidget* m_processTabs = nullptr;
     QTableView* m_stepsView = nullptr;
     QTableView* m_waitsView = nullptr;
