@@ -236,33 +236,32 @@ const char* const PythonUsage
     = "Usage: ipclab-cli python <scenario|file.json>\n"
       "\n"
       "Prints the scenario as the Python program a student would write for it: multiprocessing from the standard\n"
-      "library, one function per process, one line per step of its program. Run it with\n"
+      "library, a function per kind of process, a line per step of its program. Run it with\n"
       "'python3 FILE [SECONDS]': it runs for the scenario's duration (or SECONDS), then ends its processes.\n";
 
-int python(int argc, char** argv)
+// `show` and `python`: one scenario (bundled or a file) printed as `print` renders it.
+int printScenario(
+    int argc, char** argv, const std::string& command, const char* usage, std::string (*print)(const Scenario&))
 {
     if (argc < 3)
-        return badInput("python needs a scenario name or .json file.\n" + std::string(PythonUsage));
+        return badInput(command + " needs a scenario name or .json file.\n" + usage);
     if (isHelp(argv[2]))
-        return printUsage(PythonUsage);
+        return printUsage(usage);
     auto scenario = resolveScenario(argv[2]);
     if (!scenario)
         return badInput(scenario.error().message());
-    std::fputs(pythonProgram(*scenario).text.c_str(), stdout);
+    std::fputs(print(*scenario).c_str(), stdout);
     return ExitOk;
 }
 
 int show(int argc, char** argv)
 {
-    if (argc < 3)
-        return badInput("show needs a scenario name or .json file.\n" + std::string(ShowUsage));
-    if (isHelp(argv[2]))
-        return printUsage(ShowUsage);
-    auto scenario = resolveScenario(argv[2]);
-    if (!scenario)
-        return badInput(scenario.error().message());
-    std::fputs(scenarioToJson(*scenario).c_str(), stdout);
-    return ExitOk;
+    return printScenario(argc, argv, "show", ShowUsage, [](const Scenario& s) { return scenarioToJson(s); });
+}
+
+int python(int argc, char** argv)
+{
+    return printScenario(argc, argv, "python", PythonUsage, [](const Scenario& s) { return pythonProgram(s).text; });
 }
 
 std::string progressLine(const Snapshot& s)

@@ -85,6 +85,17 @@ struct LiveWindow {
         return true;
     }
     QStringList leftovers() const { return ipctest::leftoverObjects(needle); }
+    // Makes `page` the current tab of the window's tabs that hold it; those tabs, or null.
+    QTabWidget* showTab(QWidget* page) const
+    {
+        for (QTabWidget* t : window->findChildren<QTabWidget*>()) {
+            if (t->indexOf(page) >= 0) {
+                t->setCurrentWidget(page);
+                return t;
+            }
+        }
+        return nullptr;
+    }
 
     const std::unique_ptr<MainWindow> window = std::make_unique<MainWindow>();
     QSignalSpy started { window->session(), &RunSession::runStarted };
@@ -296,14 +307,10 @@ private slots:
         auto* view = window->findChild<PythonView*>(QStringLiteral("pythonView"));
         QVERIFY(view);
         QVERIFY(view->programText().contains(QStringLiteral("def adder(counter):")));
-        QTabWidget* tabs = nullptr;
-        for (QTabWidget* t : window->findChildren<QTabWidget*>()) {
-            if (t->indexOf(view) >= 0)
-                tabs = t;
-        }
+        QTabWidget* tabs = live.showTab(view);
         QVERIFY(tabs);
-        tabs->setCurrentWidget(view);
         QVERIFY(live.start());
+        QVERIFY(tabs->currentWidget() == view); // starting a run leaves one reading the program
         auto lineOf = [&](const QString& text) {
             const QStringList lines = view->programText().split(QLatin1Char('\n'));
             for (int i = 0; i < lines.size(); ++i) {
@@ -346,13 +353,8 @@ private slots:
         QCOMPARE(live.open(QStringLiteral("dining-philosophers-ordered")), QString());
         auto* view = window->findChild<TimelineView*>(QStringLiteral("timelineView"));
         QVERIFY(view);
-        QTabWidget* tabs = nullptr;
-        for (QTabWidget* t : window->findChildren<QTabWidget*>()) {
-            if (t->indexOf(view) >= 0)
-                tabs = t;
-        }
+        QTabWidget* tabs = live.showTab(view);
         QVERIFY(tabs);
-        tabs->setCurrentWidget(view);
         QVERIFY(live.start());
         QVERIFY(tabs->currentWidget() == view); // starting a run leaves one watching the timeline
         QTest::qWait(2500);
