@@ -104,6 +104,19 @@ struct Lens {
                 && !managerObjects.count(o.name);
         });
     }
+    // A put or get on a queue with a timeout: the program needs try_put and try_get.
+    bool givesUp() const
+    {
+        for (const WorkerSpec& w : s.workers) {
+            for (const ProgramStep& step : w.program) {
+                if ((step.op == StepOp::Put || step.op == StepOp::Get) && step.timeoutMs
+                    && kindOf(step.object) == TransportKind::Mq && !poolTasks.count(step.object)
+                    && !poolResults.count(step.object))
+                    return true;
+            }
+        }
+        return false;
+    }
     bool anyOf(const std::vector<bool>& v) const { return std::find(v.begin(), v.end(), true) != v.end(); }
 
     void classify()
@@ -180,7 +193,7 @@ struct Lens {
         out.add("import signal");
         out.add("import sys");
         out.add("import time");
-        if (shows(TransportKind::Mq))
+        if (givesUp())
             out.add("import queue");
         if (uses(TransportKind::Socket))
             out.add("import socket");
@@ -205,7 +218,7 @@ struct Lens {
             out.add("def frame(seq, size):  # a fixed-size message: the reader takes exactly one at a time");
             out.add("    return seq.to_bytes(8, \"little\").ljust(size, b\"\\0\")");
         }
-        if (shows(TransportKind::Mq)) {
+        if (givesUp()) {
             out.add("");
             out.add("");
             out.add(
@@ -518,9 +531,10 @@ struct Lens {
             case RequestOp::Set:
                 return out.add(pad + target + " = " + added + "  # a request to the manager's process");
             case RequestOp::Append:
-                return out.add(pad + "l.append(" + added + ")");
+                return out.add(pad + "l.append(" + (step.add == 0 ? std::string("x") : added)
+                    + ")  # a request to the manager's process");
             case RequestOp::Len:
-                return out.add(pad + "x = len(l)");
+                return out.add(pad + "x = len(l)  # a request to the manager's process, and its reply");
             }
             return 0;
         }
@@ -544,10 +558,7 @@ struct Lens {
         for (const std::string& p : params)
             list += (list.empty() ? "" : ", ") + p;
         out.add("def " + functionOf[index] + "(" + list + "):");
-        std::string summary;
-        for (const ProgramStep& step : w.program)
-            summary += (summary.empty() ? "" : "; ") + stepText(step);
-        out.add("    \"\"\"" + membersOf(index) + ": " + summary + "\"\"\"");
+        out.add("    \"\"\"" + membersOf(index) + "\"\"\"");
         const bool pool
             = std::any_of(w.program.begin(), w.program.end(), [](const ProgramStep& st) { return isPoolCall(st.op); });
         std::string pad = "    ";
@@ -590,8 +601,8 @@ struct Lens {
                 continue;
             for (const ProgramStep& step : s.workers[i].program) {
                 if (step.op == StepOp::Work && i == first)
-                    workLine = out.add("    work(" + std::to_string(step.us) + ")  # " + s.workers[i].name
-                        + "'s; the lab gives each pool process its own");
+                    workLine = out.add("    work(" + std::to_string(step.us) + ")  # one task's work ("
+                        + s.workers[i].name + "'s: the lab may give each pool process its own)");
             }
         }
         back = out.add("    return n");
@@ -730,12 +741,23 @@ struct Lens {
         out.add("        p.terminate()");
         out.add("    for p in processes:");
         out.add("        p.join()");
-        if (!managerObjects.empty())
+        if (!managerObjects.empty()) {
+            out.add("    print(\"d:\", dict(d), \"ns.x:\", ns.x, \"len(l):\", len(l))  # what the manager holds");
             out.add("    manager.shutdown()");
+        }
         if (uses(TransportKind::Fifo) || uses(TransportKind::Socket)) {
             out.add("    for name in os.listdir(home):");
             out.add("        os.unlink(os.path.join(home, name))");
             out.add("    os.rmdir(home)");
+        }
+        for (const ObjectSpec& o : s.objects) {
+            // Read past the lock: a process terminated while holding it never gave it back.
+            if (o.transport == TransportKind::ShmArray)
+                out.add("    print(\"" + o.name + ":\", list(" + ident(o.name)
+                    + ".get_obj()))  # past its lock, which a terminated process may still hold");
+            if (o.transport == TransportKind::ShmValue)
+                out.add("    print(\"" + o.name + ":\", " + ident(o.name)
+                    + ".get_obj().value)  # past its lock, which a terminated process may still hold");
         }
         out.add("    # Ended by terminate() (SIGTERM), or finished: anything else is a failure.");
         out.add("    failed = [p.name for p in processes if p.exitcode not in (0, -signal.SIGTERM)]");

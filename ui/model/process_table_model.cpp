@@ -371,12 +371,14 @@ QString ProcessTableModel::tasksTooltip(const ipccore::WorkerStatus& worker) con
     return lines.join(QLatin1Char('\n'));
 }
 
-// Steps that use what an earlier read took: a write (x + 1), a Manager set or append.
-bool ProcessTableModel::usesRegister(const ipccore::ProgramStep& step)
+// A step taken after a read (or a Manager get) of the same pass: the process holds an x it read, to be added to.
+bool ProcessTableModel::holdsRegister(const ipccore::ProgramSteps& program, std::size_t step)
 {
-    return step.op == ipccore::StepOp::Write
-        || (step.op == ipccore::StepOp::Request
-            && (step.request == ipccore::RequestOp::Set || step.request == ipccore::RequestOp::Append));
+    for (std::size_t j = 0; j < step && j < program.size(); ++j) {
+        if (ipccore::stepLoads(program[j]))
+            return true;
+    }
+    return false;
 }
 
 QString ProcessTableModel::widestStepText() const
@@ -389,7 +391,8 @@ QString ProcessTableModel::widestStepText() const
                                      .arg(program.size())
                                      .arg(QString::fromStdString(ipccore::stepText(program[i])))
                 // A write in step mode shows the x it adds to (a Manager's set, longer already, may elide it).
-                + (program[i].op == ipccore::StepOp::Write ? tr("  x=%1").arg(99) : QString());
+                + (program[i].op == ipccore::StepOp::Write && holdsRegister(program, i) ? tr("  x=%1").arg(99)
+                                                                                        : QString());
             if (text.size() > widest.size())
                 widest = text;
         }
@@ -455,8 +458,7 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
         QString text = stepText(w);
         if (w.atGate && w.alive && w.role == ipccore::Role::Program) {
             const auto program = m_programs.find(w.name);
-            if (program != m_programs.end() && w.gateStep < program->second.size()
-                && usesRegister(program->second[w.gateStep]))
+            if (program != m_programs.end() && holdsRegister(program->second, w.gateStep))
                 text += tr("  x=%1").arg(w.registerValue);
         }
         return text;

@@ -91,7 +91,7 @@ public:
     bool isColumnUnused(int column) const;
     // The widest step text a row can show ("1/1 map tasks results 256 chunk 32"), for the view to size the column.
     QString widestStepText() const;
-    static bool usesRegister(const ipccore::ProgramStep& step);
+    static bool holdsRegister(const ipccore::ProgramSteps& program, std::size_t step);
 
 signals:
     void unusedColumnsChanged();

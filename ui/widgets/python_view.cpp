@@ -129,9 +129,9 @@ void PythonView::setSnapshot(const ipccore::Snapshot& snapshot)
         const std::size_t step = w.atGate ? w.gateStep : w.role == ipccore::Role::Program ? w.stepIndex : 0;
         if (step >= lines.size() || lines[step] <= 0)
             continue;
-        // About to write what it read: the x it holds, so two processes about to write the same x + 1 show it.
+        // Between its read and its write: the x it holds, so two processes about to write the same x + 1 show it.
         const ipccore::ProgramSteps& program = m_programs[std::size_t(at - m_workers.begin())];
-        const bool usesX = w.atGate && step < program.size() && ProcessTableModel::usesRegister(program[step]);
+        const bool usesX = w.atGate && ProcessTableModel::holdsRegister(program, step);
         marks[lines[step]] << (usesX ? tr("%1 (x = %2)").arg(QString::fromStdString(w.name)).arg(w.registerValue)
                                      : QString::fromStdString(w.name));
     }
