@@ -30,7 +30,9 @@ Scenario pairScenario(TransportKind transport)
     return s;
 }
 
-// Waits until worker `w` stands at its gate having taken `taken` steps; returns that sample.
+// Waits until worker `w` stands at its gate having taken `taken` steps; returns a sample taken after that one. A
+// sample reads a worker's fields one by one while it runs: one may read its counters before its step ends and its
+// gate after it is back there. Parked at its gate, it changes nothing more, so the next sample is whole.
 Snapshot waitAtGate(Runner& runner, std::size_t w, std::uint64_t taken, bool& ok)
 {
     Snapshot snap;
@@ -40,7 +42,7 @@ Snapshot waitAtGate(Runner& runner, std::size_t w, std::uint64_t taken, bool& ok
         snap = runner.sample();
         if (snap.workers[w].atGate && snap.workers[w].stepsTaken == taken) {
             ok = true;
-            return snap;
+            return runner.sample();
         }
         QTest::qWait(5);
     } while (timer.elapsed() < FlowTimeoutMs);
