@@ -96,14 +96,8 @@ struct Lens {
         return std::any_of(
             s.objects.begin(), s.objects.end(), [&](const ObjectSpec& o) { return o.transport == kind; });
     }
-    // An object the program shows, not one a Pool or a Manager keeps inside.
-    bool shows(TransportKind kind) const
-    {
-        return std::any_of(s.objects.begin(), s.objects.end(), [&](const ObjectSpec& o) {
-            return o.transport == kind && !poolTasks.count(o.name) && !poolResults.count(o.name)
-                && !managerObjects.count(o.name);
-        });
-    }
+    // A named pipe or a socket: a private directory for it, and frames of bytes.
+    bool streams() const { return uses(TransportKind::Fifo) || uses(TransportKind::Socket); }
     // A put or get on a queue with a timeout: the program needs try_put and try_get.
     bool givesUp() const
     {
@@ -188,7 +182,7 @@ struct Lens {
         out.add("# IPC Lab's scenario \"" + s.name + "\" as a Python program, generated from its worker programs: a");
         out.add("# function per kind of process, a line per step. Standard library only. Run: python3 FILE [SECONDS]");
         out.add("import multiprocessing as mp");
-        if (uses(TransportKind::Fifo) || uses(TransportKind::Socket))
+        if (streams())
             out.add("import os");
         out.add("import signal");
         out.add("import sys");
@@ -197,7 +191,7 @@ struct Lens {
             out.add("import queue");
         if (uses(TransportKind::Socket))
             out.add("import socket");
-        if (uses(TransportKind::Fifo) || uses(TransportKind::Socket))
+        if (streams())
             out.add("import tempfile");
         if (anyOf(inPool))
             out.add("import ctypes");
@@ -212,7 +206,7 @@ struct Lens {
         out.add("");
         out.add("def work(us):  # the lab's simulated work: a sleep");
         out.add("    time.sleep(us / 1e6)");
-        if (uses(TransportKind::Fifo) || uses(TransportKind::Socket)) {
+        if (streams()) {
             out.add("");
             out.add("");
             out.add("def frame(seq, size):  # a fixed-size message: the reader takes exactly one at a time");
@@ -660,7 +654,7 @@ struct Lens {
         out.add("if __name__ == \"__main__\":");
         out.add("    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else DURATION");
         out.add("    mp.set_start_method(\"fork\")  # each process starts as a copy of this one, as the lab's do");
-        if (uses(TransportKind::Fifo) || uses(TransportKind::Socket))
+        if (streams())
             out.add("    home = tempfile.mkdtemp()  # a private directory for the named pipe or socket");
         for (const ObjectSpec& o : s.objects) {
             if (poolTasks.count(o.name) || poolResults.count(o.name) || managerObjects.count(o.name))
@@ -745,7 +739,7 @@ struct Lens {
             out.add("    print(\"d:\", dict(d), \"ns.x:\", ns.x, \"len(l):\", len(l))  # what the manager holds");
             out.add("    manager.shutdown()");
         }
-        if (uses(TransportKind::Fifo) || uses(TransportKind::Socket)) {
+        if (streams()) {
             out.add("    for name in os.listdir(home):");
             out.add("        os.unlink(os.path.join(home, name))");
             out.add("    os.rmdir(home)");

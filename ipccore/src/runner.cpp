@@ -816,6 +816,14 @@ struct Runner::Impl {
         s.object = w.objectText;
         s.transport = objects[w.object].spec.transport;
         s.pid = w.pid;
+        // The gate first (acquire): a worker publishes its counts before it comes back to its gate, so one seen
+        // there is read with its step's counts, not half before and half after.
+        if (const std::uint32_t gate = slot.gate.load(std::memory_order_acquire); gate != 0 && w.alive) {
+            s.atGate = true;
+            s.gateStep = gate - 1;
+        }
+        s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
+        s.registerValue = slot.registerValue.load(std::memory_order_relaxed);
         s.messages = slot.messages.load(std::memory_order_relaxed);
         s.bytes = slot.bytes.load(std::memory_order_relaxed);
         s.gaps = slot.gaps.load(std::memory_order_relaxed);
@@ -924,12 +932,6 @@ struct Runner::Impl {
             s.byPriority.push_back(share);
         }
         s.otherPriorities = slot.priorityOther.load(std::memory_order_relaxed);
-        if (const std::uint32_t gate = slot.gate.load(std::memory_order_acquire); gate != 0 && w.alive) {
-            s.atGate = true;
-            s.gateStep = gate - 1;
-        }
-        s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
-        s.registerValue = slot.registerValue.load(std::memory_order_relaxed);
         if (w.spec.role == Role::Program) {
             const ProgramSteps& p = w.spec.program;
             const std::uint32_t step

@@ -78,13 +78,13 @@ PythonView::PythonView(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     auto* bar = new QHBoxLayout;
-    m_caption = new QLabel(this);
-    m_caption->setWordWrap(true);
-    m_caption->setText(tr("The scenario as a Python program: multiprocessing from the standard library, one function "
-                          "per kind of process, one line per step. While it runs, each process is named beside the "
-                          "line it is on (in step mode: the line it runs when stepped next). Run it yourself with "
-                          "<tt>python3 FILE</tt>."));
-    bar->addWidget(m_caption, 1);
+    auto* caption = new QLabel(this);
+    caption->setWordWrap(true);
+    caption->setText(tr("The scenario as a Python program: multiprocessing from the standard library, one function "
+                        "per kind of process, one line per step. While it runs, each process is named beside the "
+                        "line it is on (in step mode: the line it runs when stepped next). Run it yourself with "
+                        "<tt>python3 FILE</tt>."));
+    bar->addWidget(caption, 1);
     auto* copy = new QPushButton(tr("Copy"), this);
     copy->setObjectName(QStringLiteral("copyPython"));
     copy->setToolTip(tr("Copy the whole program to the clipboard"));

@@ -12,8 +12,6 @@
 
 #include <map>
 
-class QLabel;
-
 namespace ipcui {
 
 // The program's text, with process names painted at the right of the lines they are on.
@@ -53,7 +51,6 @@ private:
     std::vector<std::string> m_workers; // the scenario's worker names, in stepLines' order
     std::vector<ipccore::ProgramSteps> m_programs; // and their programs
     PythonText* m_text;
-    QLabel* m_caption;
 };
 
 } // namespace ipcui

@@ -91,11 +91,6 @@ void StepBar::setStepState(bool stepMode, double stepRate, int atGate, int alive
     updateActions();
 }
 
-QString StepBar::stateText() const
-{
-    return m_state->text();
-}
-
 void StepBar::updateActions()
 {
     m_stepAll->setEnabled(m_active);

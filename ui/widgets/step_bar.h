@@ -22,7 +22,6 @@ public:
     // Step mode as the latest snapshot has it: on or off, its step rate, and how many live processes wait at their
     // gates out of how many.
     void setStepState(bool stepMode, double stepRate, int atGate, int alive);
-    QString stateText() const;
 
 signals:
     void stepAllRequested();
