@@ -2237,7 +2237,9 @@ void Runner::setStepMode(bool on)
 
 std::size_t Runner::step(const std::vector<std::size_t>& workers)
 {
-    std::size_t let = 0;
+    // First find every worker at its gate, then let them go: granting as it looked would let a consumer fed by a
+    // producer granted a moment before take a second step in the same click, back at its gate by then.
+    std::vector<std::pair<WorkerSlot*, std::uint32_t>> atGate;
     for (std::size_t i = 0; i < m_impl->workers.size(); ++i) {
         const auto& w = m_impl->workers[i];
         if (!w.alive || w.pausedBySignal
@@ -2249,11 +2251,13 @@ std::size_t Runner::step(const std::vector<std::size_t>& workers)
         if (slot.gate.load(std::memory_order_acquire) == 0
             || std::int32_t(slot.ctlStepGrants.load(std::memory_order_relaxed) - taken) > 0)
             continue;
-        slot.ctlStepGrants.store(taken + 1, std::memory_order_release);
-        Impl::wakeGate(slot);
-        ++let;
+        atGate.emplace_back(&slot, taken);
     }
-    return let;
+    for (const auto& [slot, taken] : atGate) {
+        slot->ctlStepGrants.store(taken + 1, std::memory_order_release);
+        Impl::wakeGate(*slot);
+    }
+    return atGate.size();
 }
 
 Status Runner::setStepRate(double stepsPerSecond)
