@@ -28,8 +28,9 @@ public:
         for (;;) {
             if (hooks.stopRequested())
                 return stopped(m_queue.name());
+            // A step's deadline can leave a slice of 0, which sendFor treats as trySend: WouldBlock, not an error.
             st = m_queue.sendFor(frame, priority, hooks.slice(Slice));
-            if (!isCode(st, ErrorCode::TimedOut))
+            if (!isCode(st, ErrorCode::TimedOut) && !isCode(st, ErrorCode::WouldBlock))
                 return st;
         }
     }
@@ -54,10 +55,10 @@ public:
         for (;;) {
             if (hooks.stopRequested())
                 return stopped(m_queue.name());
-            r = m_queue.receiveFor(buffer, hooks.slice(Slice));
+            r = m_queue.receiveFor(buffer, hooks.slice(Slice)); // a slice of 0 (see send): WouldBlock
             if (r)
                 return took(*r);
-            if (r.error().code != ErrorCode::TimedOut)
+            if (r.error().code != ErrorCode::TimedOut && r.error().code != ErrorCode::WouldBlock)
                 return r.error();
         }
     }
