@@ -1,9 +1,9 @@
 #include "ipccore/scenario.h"
 
-#include "file_kind.h"
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/names.h"
+#include "json_file.h"
 #include "sys_error.h"
 
 #include <algorithm>
@@ -39,19 +39,9 @@ std::string str(double v)
     return out.str();
 }
 
-// "4 GiB (4294967296 bytes)": the round figure to read, the exact one to compare with df or ulimit.
 std::string bytesText(std::uint64_t bytes)
 {
-    const char* units[] = { "KiB", "MiB", "GiB", "TiB" };
-    double value = double(bytes);
-    int unit = -1;
-    while (value >= 1024 && unit < 3) {
-        value /= 1024;
-        ++unit;
-    }
-    if (unit < 0)
-        return std::to_string(bytes) + " bytes";
-    return str(std::round(value * 10) / 10) + " " + units[unit] + " (" + std::to_string(bytes) + " bytes)";
+    return detail::byteCountText(bytes);
 }
 
 std::uint64_t roundUpToPage(std::uint64_t bytes)
@@ -61,19 +51,10 @@ std::uint64_t roundUpToPage(std::uint64_t bytes)
     return (bytes + p - 1) / p * p;
 }
 
-Error notRegular(const std::string& path, mode_t mode)
+const detail::JsonFileWords& scenarioWords()
 {
-    return detail::makeError(ErrorCode::InvalidArgument, "load scenario", path,
-        "The path is " + std::string(detail::fileKindText(mode))
-            + ", not a regular file, so it is not read. Give the path of a scenario .json file, or run "
-              "'ipclab-cli list' for the bundled scenarios");
-}
-
-Error tooLarge(const std::string& source, const std::string& size)
-{
-    return detail::makeError(ErrorCode::LimitReached, "load scenario", source,
-        "The file is " + size + "; a scenario is a small JSON file of at most "
-            + bytesText(ScenarioLimits::MaxFileBytes) + ". Check the path names your scenario");
+    static const detail::JsonFileWords words { "scenario", "run 'ipclab-cli list' for the bundled scenarios" };
+    return words;
 }
 
 } // namespace
@@ -964,7 +945,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
 Result<Scenario> parseScenario(std::string_view jsonText, std::string_view source)
 {
     if (jsonText.size() > ScenarioLimits::MaxFileBytes)
-        return tooLarge(std::string(source), bytesText(jsonText.size()));
+        return detail::jsonFileTooLarge(
+            std::string(source), bytesText(jsonText.size()), ScenarioLimits::MaxFileBytes, scenarioWords());
     if (jsonText.find_first_not_of(" \t\r\n") == std::string_view::npos)
         return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
             "The file is empty. A scenario is a JSON object with \"objects\" and \"workers\"; "
@@ -1001,48 +983,10 @@ Result<Scenario> parseScenario(std::string_view jsonText, std::string_view sourc
 
 Result<Scenario> loadScenarioFile(const std::string& path)
 {
-    const auto cannotOpen = [&](int err) {
-        return detail::sysError("open scenario", path, err,
-            "The scenario file cannot be read. Check the path, or run 'ipclab-cli list' for the bundled scenarios");
-    };
-    // Look before opening: opening a device can have side effects, and a socket cannot be opened at all.
-    struct stat st { };
-    if (stat(path.c_str(), &st) != 0)
-        return cannotOpen(errno);
-    if (!S_ISREG(st.st_mode))
-        return notRegular(path, st.st_mode);
-    // O_NONBLOCK: if a FIFO was swapped in since stat, open returns at once instead of waiting for a writer, and
-    // fstat below refuses it. On a regular file the flag changes nothing.
-    const int fd
-        = detail::retryOnEintr([&] { return open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY); });
-    if (fd < 0)
-        return cannotOpen(errno);
-    struct Closer {
-        int fd;
-        ~Closer() { close(fd); }
-    } closer { fd };
-    if (fstat(fd, &st) != 0)
-        return cannotOpen(errno);
-    if (!S_ISREG(st.st_mode))
-        return notRegular(path, st.st_mode);
-    if (std::uint64_t(st.st_size) > ScenarioLimits::MaxFileBytes)
-        return tooLarge(path, bytesText(std::uint64_t(st.st_size)));
-    // The size may be wrong (a file in /proc says 0, a file may grow while read): read at most one byte more
-    // than the limit, which is enough to know the limit was passed.
-    std::string text(ScenarioLimits::MaxFileBytes + 1, '\0');
-    std::size_t got = 0;
-    while (got < text.size()) {
-        const ssize_t n = detail::retryOnEintr([&] { return read(fd, text.data() + got, text.size() - got); });
-        if (n < 0)
-            return cannotOpen(errno);
-        if (n == 0)
-            break;
-        got += std::size_t(n);
-    }
-    if (got > ScenarioLimits::MaxFileBytes)
-        return tooLarge(path, "larger than " + bytesText(ScenarioLimits::MaxFileBytes));
-    text.resize(got);
-    return parseScenario(text, path);
+    auto text = detail::readJsonFile(path, ScenarioLimits::MaxFileBytes, scenarioWords());
+    if (!text)
+        return text.error();
+    return parseScenario(*text, path);
 }
 
 std::string scenarioToJson(const Scenario& s)
