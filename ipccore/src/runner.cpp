@@ -1846,7 +1846,16 @@ struct Runner::Impl {
             // Waiting for a step is no stall: the next step lets it go on.
             p.free = w.alive && (s.state != WorkerState::Paused || s.atGate);
             p.notFree = !w.alive ? (s.state == WorkerState::Finished ? "finished" : "dead") : "paused";
-            p.posts = w.posts;
+            // A producer's put ends a consumer's wait, never another producer's; a consumer's get the other way.
+            if (w.spec.role == Role::Producer)
+                p.fills = { w.spec.object };
+            else if (w.spec.role == Role::Consumer)
+                p.drains = { w.spec.object };
+            else
+                p.posts = w.posts;
+            p.needs = s.state == WorkerState::BlockedFull ? WaitForProcess::Needs::Room
+                : s.state == WorkerState::BlockedEmpty    ? WaitForProcess::Needs::Data
+                                                          : WaitForProcess::Needs::Any;
             for (const HeldObject& h : s.holds) {
                 if (!contains(p.holds, h.object))
                     p.holds.push_back(h.object);

@@ -12,10 +12,15 @@ bool contains(const std::vector<std::string>& list, const std::string& item)
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-// Whether q could end p's wait: it holds what p waits for, or posts to it.
+// Whether q could end p's wait: it holds what p waits for, posts to it, or moves messages the way p needs (a put
+// gives data, a get gives room).
 bool canEnd(const WaitForProcess& q, const WaitForProcess& p)
 {
-    return &q != &p && (contains(q.holds, p.waitsFor) || contains(q.posts, p.waitsFor));
+    using Needs = WaitForProcess::Needs;
+    return &q != &p
+        && (contains(q.holds, p.waitsFor) || contains(q.posts, p.waitsFor)
+            || (p.needs != Needs::Room && contains(q.fills, p.waitsFor))
+            || (p.needs != Needs::Data && contains(q.drains, p.waitsFor)));
 }
 
 std::string joined(const std::vector<std::string>& items)

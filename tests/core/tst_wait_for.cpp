@@ -11,7 +11,8 @@ Q_DECLARE_METATYPE(std::vector<ipccore::WaitForProcess>)
 
 namespace {
 
-// "name: holds a,b; waits c; posts d; paused" -> a process. Fields are optional; a process that waits is stuck.
+// "name: holds a,b; waits c; needs room; posts d; fills e; drains f; paused" -> a process. Fields are optional; a
+// process that waits is stuck.
 WaitForProcess process(const QString& text)
 {
     WaitForProcess p;
@@ -33,6 +34,12 @@ WaitForProcess process(const QString& text)
             p.stuck = true;
         } else if (field.startsWith(QStringLiteral("posts")))
             p.posts = list;
+        else if (field.startsWith(QStringLiteral("fills")))
+            p.fills = list;
+        else if (field.startsWith(QStringLiteral("drains")))
+            p.drains = list;
+        else if (field.startsWith(QStringLiteral("needs")))
+            p.needs = value == QLatin1String("room") ? WaitForProcess::Needs::Room : WaitForProcess::Needs::Data;
         else {
             p.free = false;
             p.notFree = field.toStdString();
@@ -82,6 +89,19 @@ private slots:
         QTest::newRow("paused poster") << QStringList { "consumer: waits queue; posts queue",
             "producer: posts queue; paused" }
                                        << stall << QStringList { "consumer" } << "only producer (paused) could end it";
+        // Both consumers of a full buffer paused: the producers wait for room, which only a get gives. Each
+        // producer puts into the buffer, but a put never ends another producer's wait: a stall, not a cycle.
+        QTest::newRow("full buffer, consumers paused")
+            << QStringList { "p1: waits buf; needs room; fills buf", "p2: waits buf; needs room; fills buf",
+                   "c1: drains buf; paused", "c2: drains buf; paused" }
+            << stall << QStringList { "p1", "p2" } << "p1 waits for buf: only c1 (paused) and c2 (paused) could end it";
+        // One consumer free: the producers wait, nobody is stuck for good; consumers on an empty buffer likewise.
+        QTest::newRow("full buffer, one consumer free")
+            << QStringList { "p1: waits buf; needs room; fills buf", "c1: drains buf; paused", "c2: drains buf" }
+            << none << QStringList {} << "";
+        QTest::newRow("empty buffer, producers paused") << QStringList {
+            "c1: waits buf; needs data; drains buf", "c2: waits buf; needs data; drains buf", "p1: fills buf; paused"
+        } << stall << QStringList { "c1", "c2" } << "c2 waits for buf: only p1 (paused) could end it";
         QTest::newRow("nobody posts") << QStringList { "waiter: waits sem" } << stall << QStringList { "waiter" }
                                       << "no other process releases it, puts into it or takes from it";
         // A waiter whose poster is free is not stuck, and neither is one waiting on it in turn.

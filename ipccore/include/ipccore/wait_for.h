@@ -21,6 +21,13 @@ struct WaitForProcess {
     std::string waitsFor; // the object it waits on, when stuck
     std::vector<std::string> holds; // objects whose permit it holds now
     std::vector<std::string> posts; // objects it could post to without holding them (release, put, get)
+    // A queue or buffer is two waits in one: a put waits for room and is ended by a get; a get waits for data and
+    // is ended by a put. A producer's fills end the second only, a consumer's drains the first only, so producers
+    // blocked on a full buffer are never taken for each other's way out.
+    enum class Needs { Any, Room, Data };
+    Needs needs = Needs::Any; // what its wait needs (Any: a lock, a permit, a signal, or not told)
+    std::vector<std::string> fills; // objects it puts into: it can end waits for data on them
+    std::vector<std::string> drains; // objects it takes from: it can end waits for room on them
 };
 
 struct WaitForVerdict {
