@@ -111,13 +111,22 @@ private slots:
         auto* header = static_cast<shmlayout::RingHeader*>(ring->data());
         header->head.store(0xFFFF'FFFF'0000'0000ull);
         header->tail.store(0x1234'5678ull);
-        // The producer reads the indices at its next message and stops with an error; the consumer, with no
-        // further "full" token coming, simply waits (it never gets to read the damaged indices).
-        QTRY_VERIFY_WITH_TIMEOUT(!find(r.sample(), "ring-producer")->alive, 30000);
+        // Whichever of the two reads the indices next stops with an error: usually the producer at its next
+        // message, while the consumer, with no further "full" token coming, waits; but a consumer that already held
+        // a token reads them first, stops, and leaves the producer waiting on "empty" for a slot nobody frees.
+        auto damageSeen = [&] {
+            const Snapshot s = r.sample();
+            return !find(s, "ring-producer")->alive || !find(s, "ring-consumer")->alive;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(damageSeen(), 30000);
         const Snapshot afterDamage = r.sample(); // keep it alive: find() points into it
-        const WorkerStatus* producer = find(afterDamage, "ring-producer");
-        QCOMPARE(producer->state, WorkerState::Dead);
-        QVERIFY2(producer->exitCode == 4, producer->exitText.c_str());
+        for (const char* name : { "ring-producer", "ring-consumer" }) {
+            const WorkerStatus* w = find(afterDamage, name);
+            if (w->alive)
+                continue;
+            QCOMPARE(w->state, WorkerState::Dead);
+            QVERIFY2(w->exitCode == 4, w->exitText.c_str()); // 4: the object's structure is damaged
+        }
         QVERIFY(find(r.sample(), "spsc-consumer")->alive);
 
         const Report report = r.stop();
