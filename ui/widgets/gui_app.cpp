@@ -6,6 +6,7 @@
 #include "widgets/main_window.h"
 #include "widgets/race_view.h"
 
+#include "ipccore/lesson.h"
 #include "ipccore/scenario.h"
 #include "ipccore/version.h"
 
@@ -124,8 +125,12 @@ int runGuiMain(int argc, char** argv)
     const QCommandLineOption stepOption(QStringLiteral("step"),
         QStringLiteral("Start runs in step mode: every process waits before its first step until you step it (Step "
                        "all: F10, Run: F5)."));
-    parser.addOptions(
-        { runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption, stepOption });
+    const QCommandLineOption lessonOption(QStringLiteral("lesson"),
+        QStringLiteral("Open the Lessons panel on lesson N (1 to %1) and its scenario.")
+            .arg(ipccore::bundledLessons().size()),
+        QStringLiteral("N"));
+    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption,
+        stepOption, lessonOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -185,6 +190,25 @@ int runGuiMain(int argc, char** argv)
                                   "other's numbers"));
         return 2;
     }
+    int lesson = 0;
+    if (parser.isSet(lessonOption)) {
+        bool ok = false;
+        lesson = parser.value(lessonOption).toInt(&ok);
+        const int count = int(ipccore::bundledLessons().size());
+        if (!ok || lesson < 1 || lesson > count) {
+            printError(QStringLiteral("--lesson: expected a lesson number from 1 to %1, got \"%2\"")
+                           .arg(count)
+                           .arg(parser.value(lessonOption)));
+            return 2;
+        }
+        for (const QCommandLineOption* other : { &runOption, &raceOption }) {
+            if (parser.isSet(*other)) {
+                printError(QStringLiteral("--lesson and --%1 exclude each other: a lesson runs its own scenario")
+                               .arg(other->names().constFirst()));
+                return 2;
+            }
+        }
+    }
     const bool idle = parser.isSet(idleOption);
     if (idle) {
         for (const QCommandLineOption* starting : { &runOption, &raceOption, &shotOption }) {
@@ -210,6 +234,13 @@ int runGuiMain(int argc, char** argv)
     if (parser.isSet(raceOption))
         return runRace(app, window, screenshot ? shotPath : QString());
 
+    if (lesson > 0) {
+        window.showLesson(lesson - 1);
+        const QString reason
+            = window.loadScenario(QString::fromStdString(ipccore::bundledLessons()[std::size_t(lesson - 1)].scenario));
+        if (!reason.isEmpty())
+            printError(reason);
+    }
     if (parser.isSet(runOption)) {
         const QString reason = window.loadScenario(parser.value(runOption));
         if (!reason.isEmpty()) {

@@ -2,6 +2,7 @@
 
 #include "model/bench_runner.h"
 #include "model/contention_model.h"
+#include "model/lesson_session.h"
 #include "model/process_table_model.h"
 #include "model/program_steps_model.h"
 #include "model/run_session.h"
@@ -10,6 +11,7 @@
 #include "widgets/chart_panel.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/ledger_view.h"
+#include "widgets/lesson_panel.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
 #include "widgets/python_view.h"
@@ -24,6 +26,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -108,6 +111,7 @@ MainWindow::MainWindow(QWidget* parent)
     , m_stepsModel(new ProgramStepsModel(this))
     , m_contentionModel(new ContentionModel(this))
     , m_bench(new BenchRunner(this))
+    , m_lessons(new LessonSession(this))
 {
     setWindowTitle(tr("IPC Lab"));
     buildToolbar();
@@ -173,6 +177,23 @@ MainWindow::MainWindow(QWidget* parent)
     layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
+    // Lessons: docked at the right, beside whichever view the lesson needs; hidden until asked for.
+    m_lessonDock = new QDockWidget(tr("Lessons"), this);
+    m_lessonDock->setObjectName(QStringLiteral("lessonDock"));
+    m_lessonDock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    m_lessonPanel = new LessonPanel(m_lessons, m_lessonDock);
+    m_lessonPanel->setMinimumWidth(300);
+    m_lessonDock->setWidget(m_lessonPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_lessonDock);
+    m_lessonDock->hide();
+    m_lessonAction->setChecked(false);
+    connect(m_lessonDock, &QDockWidget::visibilityChanged, m_lessonAction, [this](bool visible) {
+        if (!isMinimized())
+            m_lessonAction->setChecked(visible);
+    });
+    connect(m_lessonPanel, &LessonPanel::startRequested, this, &MainWindow::startScenario);
+    connect(m_lessonPanel, &LessonPanel::errorOccurred, this, &MainWindow::showError);
+
     m_runStatus = new QLabel(tr("Idle"), this);
     m_runStatus->setObjectName(QStringLiteral("runStatus"));
     m_runStatus->setMinimumWidth(320);
@@ -207,10 +228,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_pythonView, &PythonView::notice, this, &MainWindow::showNotice);
     connect(m_session, &RunSession::runStarted, this, [this](const QString& prefix) {
         m_pythonView->setScenario(m_session->scenario()); // the run's, even if the experiment is edited meanwhile
+        m_lessons->setRunScenario(QString::fromStdString(m_session->scenario().name));
         logEvent(0, int(ipccore::RunEvent::Kind::Info), tr("Run started; objects are named %1*").arg(prefix));
     });
     connect(m_session, &RunSession::runStopped, this, [this](const RunSummary& summary) {
         renderNow();
+        m_lessons->setRunScenario({});
         m_pythonView->clearMarks();
         m_processModel->applyFinalCounts(summary.workers);
         m_stepsModel->applyFinalCounts(summary.workers);
@@ -228,6 +251,14 @@ MainWindow::MainWindow(QWidget* parent)
                 .arg(summary.cleanup.isEmpty() ? tr("nothing") : summary.cleanup.join(QStringLiteral(", "))));
         if (m_closeAfterStop)
             close();
+    });
+    connect(m_session, &RunSession::stateChanged, this, [this](RunState state) {
+        if (state != RunState::Idle || m_startAfterStop.isEmpty())
+            return;
+        const QString scenario = std::exchange(m_startAfterStop, QString());
+        // Queued: the session finishes its own handling of the stop before the next run starts.
+        QMetaObject::invokeMethod(
+            this, [this, scenario] { startScenario(scenario); }, Qt::QueuedConnection);
     });
 
     connect(m_processPanel, &ProcessPanel::addRequested, this, &MainWindow::addWorkerLike);
@@ -313,6 +344,13 @@ void MainWindow::buildToolbar()
     bar->addSeparator();
     m_stepBar = new StepBar(bar);
     bar->addWidget(m_stepBar);
+    bar->addSeparator();
+    m_lessonAction = bar->addAction(tr("Lessons"));
+    m_lessonAction->setObjectName(QStringLiteral("lessonAction"));
+    m_lessonAction->setCheckable(true);
+    m_lessonAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_lessonAction->setToolTip(tr("Predict, then observe: nine guided lessons on real processes (Ctrl+L)"));
+    connect(m_lessonAction, &QAction::triggered, this, [this](bool on) { m_lessonDock->setVisible(on); });
 
     // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's font, Ctrl+0 goes back.
     const double basePoints = QApplication::font().pointSizeF();
@@ -601,6 +639,26 @@ void MainWindow::showIdleObjects()
     m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), objects.size() > 2 ? 150 : 180));
 }
 
+void MainWindow::showLesson(int index)
+{
+    m_lessons->setIndex(index);
+    m_lessonDock->show();
+    m_lessonDock->raise();
+}
+
+void MainWindow::startScenario(const QString& scenario)
+{
+    if (m_session->isActive()) {
+        m_startAfterStop = scenario;
+        if (m_session->state() != RunState::Stopping)
+            stopRun();
+        return;
+    }
+    if (!loadScenario(scenario).isEmpty())
+        return;
+    startRun();
+}
+
 void MainWindow::showRace()
 {
     m_tabs->setCurrentWidget(m_race);
@@ -755,6 +813,7 @@ void MainWindow::renderViews()
         m_timelineView->timelineChanged();
     if (m_pythonView->isVisible())
         m_pythonView->setSnapshot(*snapshot);
+    m_lessons->apply(*snapshot); // reads one figure, and only while a reveal waits
     if (snapshot->deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock && m_deadlockBanner->isHidden()) {
         m_deadlockBanner->setText(tr("Deadlock: %1. Each waits for the next and none can go on; the run would wait for "
                                      "ever. Stop ends it (a stop always works). To fix the program, make every process "

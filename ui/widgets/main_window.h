@@ -14,6 +14,7 @@
 
 class QAction;
 class QComboBox;
+class QDockWidget;
 class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
@@ -28,6 +29,8 @@ class TimelineView;
 class WaitForView;
 class ExperimentEditor;
 class LedgerView;
+class LessonPanel;
+class LessonSession;
 class ObjectView;
 class ProcessPanel;
 class StepBar;
@@ -82,6 +85,12 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     QAction* runAction() const { return m_runAction; }
     QString lastError() const { return m_lastError; }
+    LessonPanel* lessonPanel() const { return m_lessonPanel; }
+    QDockWidget* lessonDock() const { return m_lessonDock; }
+    // Opens the Lessons panel on lesson `index` (0-based) of the bundled ones.
+    void showLesson(int index);
+    // Loads `scenario` and starts it; a run going now is stopped first, and the new one starts once it has.
+    void startScenario(const QString& scenario);
     // Once a run starts the scenario's explanation is cut to two lines ending in a "more" link, so the live views
     // keep their room (a Manager run's process table, ledger and five charts), and stays so over the run's results
     // until another scenario is loaded; before the first run, or after "more", it is whole (with a "less" link).
@@ -171,6 +180,11 @@ private:
     bool m_descriptionExpanded = true; // whole: before a run, or the user asked for all of it
     bool m_descriptionCollapsed = false; // as shown now
     bool m_closeAfterStop = false;
+    LessonSession* m_lessons = nullptr;
+    LessonPanel* m_lessonPanel = nullptr;
+    QDockWidget* m_lessonDock = nullptr;
+    QAction* m_lessonAction = nullptr;
+    QString m_startAfterStop; // a scenario to load and start once the run going now has stopped
 };
 
 } // namespace ipcui
