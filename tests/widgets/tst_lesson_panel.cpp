@@ -39,18 +39,24 @@ private slots:
         LessonPanel* panel = window->lessonPanel();
         LessonSession* lessons = panel->session();
         QCOMPARE(QString::fromStdString(lessons->current().scenario), QStringLiteral("bounded-buffer-3x2"));
-        QVERIFY(!panel->revealButton()->isEnabled()); // nothing chosen yet
+        // The prediction comes first: nothing to start or reveal until an answer is chosen.
+        QVERIFY(!panel->revealButton()->isEnabled());
+        QVERIFY(!panel->startButton()->isEnabled());
+        panel->choiceList()->setCurrentRow(2); // "8: every slot is full"
+        QCOMPARE(lessons->chosen(), 2);
+        QVERIFY(panel->startButton()->isEnabled());
 
         panel->startButton()->click();
+        QVERIFY(lessons->locked()); // the answer is locked in as the run starts
+        panel->choiceList()->setCurrentRow(1);
+        QCOMPARE(lessons->chosen(), 2);
+        QVERIFY(panel->choiceList()->item(2)->text().contains(QStringLiteral("your answer")));
         QVERIFY(started.wait(30000));
         const QString needle = window->session()->prefix().mid(1);
         QCOMPARE(window->session()->scenario().name, std::string("bounded-buffer-3x2"));
-        panel->choiceList()->setCurrentRow(2); // "8: every slot is full"
-        QCOMPARE(lessons->chosen(), 2);
         QVERIFY(panel->revealButton()->isEnabled());
         panel->revealButton()->click();
         QCOMPARE(lessons->phase(), LessonSession::Phase::Waiting);
-        QVERIFY(!panel->choiceList()->isEnabled()); // the answer is locked in
         // Not revealed while the consumers run: the panel says what to do.
         QTRY_VERIFY_WITH_TIMEOUT(panel->resultLabel()->text().contains(QStringLiteral("Pause consumer-1")), 10000);
         QTest::qWait(500);
@@ -66,6 +72,9 @@ private slots:
         QVERIFY2(
             panel->resultLabel()->text().contains(QStringLiteral("Right.")), qPrintable(panel->resultLabel()->text()));
         QVERIFY(panel->choiceList()->item(2)->text().contains(QStringLiteral("what the run did")));
+        // When the figure was read: the live views move on after it.
+        QVERIFY2(panel->resultLabel()->text().contains(QStringLiteral(" s the run showed")),
+            qPrintable(panel->resultLabel()->text()));
         QCOMPARE(
             window->findChild<QLabel*>(QStringLiteral("lessonScore"))->text(), QStringLiteral("Score: 1 of 1 right"));
         if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
@@ -75,13 +84,14 @@ private slots:
         window->findChild<QPushButton*>(QStringLiteral("lessonNext"))->click();
         QCOMPARE(lessons->index(), 2);
         QCOMPARE(lessons->phase(), LessonSession::Phase::Predict);
+        QVERIFY(!lessons->locked());
+        panel->choiceList()->setCurrentRow(0); // "it drops them": wrong
         panel->startButton()->click();
         QVERIFY(stopped.wait(30000));
         QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(), qPrintable(ipctest::leftoverObjects(needle).join(", ")));
         QTRY_COMPARE_WITH_TIMEOUT(started.size(), 2, 30000);
         QCOMPARE(window->session()->scenario().name, std::string("fast-producer-slow-consumer"));
         const QString needle2 = window->session()->prefix().mid(1);
-        panel->choiceList()->setCurrentRow(0); // "it drops them": wrong
         panel->revealButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(lessons->phase(), LessonSession::Phase::Revealed, 30000);
         QVERIFY2(!lessons->right(), qPrintable(lessons->observed()));
@@ -89,8 +99,12 @@ private slots:
         QVERIFY(panel->resultLabel()->text().contains(QStringLiteral("Not this time.")));
         QCOMPARE(
             window->findChild<QLabel*>(QStringLiteral("lessonScore"))->text(), QStringLiteral("Score: 1 of 2 right"));
-        window->stopRun();
+        QVERIFY(panel->choiceList()->item(0)->text().contains(QStringLiteral("✗ your answer")));
+        QVERIFY(panel->choiceList()->item(1)->text().contains(QStringLiteral("✓ what the run did")));
+        // Picking another lesson stops the run of the one left.
+        lessons->setIndex(3);
         QVERIFY(stopped.wait(30000));
+        QVERIFY(!window->session()->isActive());
         QVERIFY2(ipctest::leftoverObjects(needle2).isEmpty(), qPrintable(ipctest::leftoverObjects(needle2).join(", ")));
     }
 

@@ -11,14 +11,19 @@ void LessonSession::setIndex(int index)
 {
     if (index < 0 || index >= count())
         return;
+    const bool other = index != m_index;
+    const QString previous = QString::fromStdString(current().scenario);
     m_index = index;
     m_chosen = -1;
+    m_locked = false;
     m_phase = Phase::Predict;
     m_waitingFor.clear();
     m_observed.clear();
     m_answer.reset();
     m_readySince = -1;
     emit changed();
+    if (other)
+        emit lessonChanged(previous);
 }
 
 QString LessonSession::openFile(const QString& path)
@@ -33,9 +38,17 @@ QString LessonSession::openFile(const QString& path)
 
 void LessonSession::choose(int choice)
 {
-    if (m_phase != Phase::Predict || choice < 0 || choice >= int(current().choices.size()))
+    if (m_phase != Phase::Predict || m_locked || choice < 0 || choice >= int(current().choices.size()))
         return;
     m_chosen = choice;
+    emit changed();
+}
+
+void LessonSession::lockIn()
+{
+    if (m_phase != Phase::Predict || m_chosen < 0 || m_locked)
+        return;
+    m_locked = true;
     emit changed();
 }
 
@@ -44,6 +57,7 @@ void LessonSession::reveal()
     if (m_phase != Phase::Predict || m_chosen < 0)
         return;
     m_phase = Phase::Waiting;
+    m_locked = true;
     m_readySince = -1;
     m_waitingFor = m_runScenario == QString::fromStdString(current().scenario)
         ? tr("Reading the run…")
@@ -53,7 +67,7 @@ void LessonSession::reveal()
 
 void LessonSession::tryAgain()
 {
-    if (m_phase == Phase::Predict)
+    if (m_phase == Phase::Predict && !m_locked)
         return;
     const int keep = m_index;
     setIndex(keep);
@@ -88,6 +102,7 @@ void LessonSession::apply(const ipccore::Snapshot& sample)
     m_phase = Phase::Revealed;
     m_waitingFor.clear();
     m_observed = QString::fromStdString(reading.text);
+    m_observedAt = sample.t;
     const std::optional<std::size_t> answer = ipccore::answerFor(current(), reading.value);
     m_answer = answer ? std::optional<int>(int(*answer)) : std::nullopt;
     // Scored once, at the first reveal, and only when the run's figure answers one of the choices.

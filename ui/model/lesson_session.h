@@ -36,8 +36,11 @@ public:
     // A teacher's lesson file: added after the bundled ones and selected. Returns the refusal, or empty.
     QString openFile(const QString& path);
 
-    void choose(int choice); // in Predict only
+    void choose(int choice); // in Predict, before the answer is locked in
     int chosen() const { return m_chosen; }
+    // The prediction is made before the run shows anything: starting the lesson's run locks the chosen answer in.
+    void lockIn();
+    bool locked() const { return m_locked; }
     // Locks the chosen answer in and waits for the run (Predict with a choice -> Waiting).
     void reveal();
     void tryAgain(); // Revealed -> Predict, the same lesson (the score keeps the first answer)
@@ -50,6 +53,7 @@ public:
     Phase phase() const { return m_phase; }
     QString waitingFor() const { return m_waitingFor; } // Waiting: what the run still needs
     QString observed() const { return m_observed; } // Revealed: "depth of buffer = 8 messages"
+    double observedAt() const { return m_observedAt; } // Revealed: seconds into the run of the sample read
     std::optional<int> answer() const { return m_answer; } // Revealed: the choice the figure picks, if one does
     bool right() const { return m_answer && *m_answer == m_chosen; }
 
@@ -58,6 +62,7 @@ public:
 
 signals:
     void changed();
+    void lessonChanged(const QString& previousScenario); // another lesson was picked
 
 private:
     void setWaitingFor(const QString& text);
@@ -65,6 +70,8 @@ private:
     std::vector<ipccore::Lesson> m_lessons;
     int m_index = 0;
     int m_chosen = -1;
+    bool m_locked = false;
+    double m_observedAt = 0; // the sample's time of the reveal
     Phase m_phase = Phase::Predict;
     QString m_runScenario;
     QString m_waitingFor;

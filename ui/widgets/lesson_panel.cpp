@@ -34,6 +34,7 @@ QLabel* sectionHeading(const QString& text, QWidget* parent)
     f.setBold(true);
     label->setFont(f);
     label->setStyleSheet(QStringLiteral("color: #0b5394; margin-top: 6px;"));
+    label->setWordWrap(true);
     return label;
 }
 
@@ -61,6 +62,7 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // every text wraps at the panel's width
     auto* body = new QWidget(scroll);
     auto* layout = new QVBoxLayout(body);
     layout->setContentsMargins(2, 2, 2, 2);
@@ -74,19 +76,7 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
     layout->addWidget(m_heading);
     layout->addWidget(m_title);
 
-    layout->addWidget(sectionHeading(tr("1  Run it"), body));
-    m_scenario = wrapped(body);
-    layout->addWidget(m_scenario);
-    m_start = new QPushButton(tr("▶  Start the lesson's run"), body);
-    m_start->setObjectName(QStringLiteral("lessonStart"));
-    m_start->setToolTip(tr("Load the lesson's scenario and start it (a run going now is stopped first)"));
-    layout->addWidget(m_start, 0, Qt::AlignLeft);
-
-    layout->addWidget(sectionHeading(tr("2  Do this"), body));
-    m_todo = wrapped(body, QStringLiteral("lessonTodo"));
-    layout->addWidget(m_todo);
-
-    layout->addWidget(sectionHeading(tr("3  Predict: choose an answer"), body));
+    layout->addWidget(sectionHeading(tr("1  Predict: choose an answer before the run"), body));
     m_question = wrapped(body, QStringLiteral("lessonQuestion"));
     layout->addWidget(m_question);
     m_choices = new QListWidget(body);
@@ -97,6 +87,19 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
     m_choices->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_choices->installEventFilter(this);
     layout->addWidget(m_choices);
+
+    layout->addWidget(sectionHeading(tr("2  Run it"), body));
+    m_scenario = wrapped(body);
+    layout->addWidget(m_scenario);
+    m_start = new QPushButton(tr("▶  Start the lesson's run"), body);
+    m_start->setObjectName(QStringLiteral("lessonStart"));
+    m_start->setToolTip(
+        tr("Lock your answer in, load the lesson's scenario and start it (a run going now is stopped first)"));
+    layout->addWidget(m_start, 0, Qt::AlignLeft);
+
+    layout->addWidget(sectionHeading(tr("3  Do this"), body));
+    m_todo = wrapped(body, QStringLiteral("lessonTodo"));
+    layout->addWidget(m_todo);
 
     layout->addWidget(sectionHeading(tr("4  Reveal what the run does"), body));
     m_reveal = new QPushButton(tr("Reveal"), body);
@@ -122,8 +125,10 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
 
     connect(m_lessonBox, &QComboBox::activated, m_session, &LessonSession::setIndex);
     connect(open, &QToolButton::clicked, this, &LessonPanel::openFile);
-    connect(m_start, &QPushButton::clicked, this,
-        [this] { emit startRequested(QString::fromStdString(m_session->current().scenario)); });
+    connect(m_start, &QPushButton::clicked, this, [this] {
+        m_session->lockIn(); // predicted before anything of the run is on the screen
+        emit startRequested(QString::fromStdString(m_session->current().scenario));
+    });
     connect(m_choices, &QListWidget::currentRowChanged, m_session, &LessonSession::choose);
     connect(m_reveal, &QPushButton::clicked, m_session, &LessonSession::reveal);
     connect(m_again, &QPushButton::clicked, m_session, &LessonSession::tryAgain);
@@ -203,38 +208,56 @@ void LessonPanel::refresh()
             m_choices->addItem(QString());
     }
     {
+        // Before the answer is locked in, a plain selection. After, no selection (its highlight would hide the
+        // colours): the answer chosen in blue until the reveal, then the run's answer in green, a wrong pick in red.
         const QSignalBlocker block(m_choices);
-        m_choices->setCurrentRow(m_session->chosen());
+        const bool open = phase == LessonSession::Phase::Predict && !m_session->locked();
+        m_choices->setSelectionMode(open ? QAbstractItemView::SingleSelection : QAbstractItemView::NoSelection);
+        if (open)
+            m_choices->setCurrentRow(m_session->chosen());
+        else
+            m_choices->clearSelection();
         for (int i = 0; i < m_choices->count(); ++i) {
             QListWidgetItem* item = m_choices->item(i);
             QString text = QStringLiteral("%1)  %2")
                                .arg(QChar('A' + i))
                                .arg(QString::fromStdString(l.choices[std::size_t(i)].text));
             QBrush background;
-            if (phase == LessonSession::Phase::Revealed) {
-                if (m_session->answer() == i) {
-                    text += QStringLiteral("   ✓ what the run did");
-                    background = QColor(0xc8, 0xe6, 0xc9);
-                } else if (m_session->chosen() == i)
-                    text += QStringLiteral("   (your answer)");
+            QFont font = m_choices->font();
+            const bool mine = m_session->chosen() == i;
+            if (phase == LessonSession::Phase::Revealed && m_session->answer() == i) {
+                text += mine ? tr("   ✓ your answer, and what the run did") : tr("   ✓ what the run did");
+                background = QColor(0xa5, 0xd6, 0xa7);
+                font.setBold(true);
+            } else if (phase == LessonSession::Phase::Revealed && mine) {
+                text += tr("   ✗ your answer");
+                background = QColor(0xff, 0xab, 0x91);
+                font.setBold(true);
+            } else if (!open && mine) {
+                text += tr("   ◀ your answer");
+                background = QColor(0xbb, 0xde, 0xfb);
             }
             item->setText(text);
             item->setBackground(background);
+            item->setForeground(QColor(Qt::black));
+            item->setFont(font);
         }
-        m_choices->setEnabled(phase == LessonSession::Phase::Predict);
     }
     QTimer::singleShot(0, this, &LessonPanel::fitChoices); // once the list has laid out its new rows
     m_reveal->setEnabled(phase == LessonSession::Phase::Predict && m_session->chosen() >= 0);
-    m_reveal->setToolTip(
-        m_session->chosen() < 0 ? tr("Choose an answer first") : tr("Lock your answer in and read the run"));
+    m_reveal->setToolTip(m_session->chosen() < 0 ? tr("Choose an answer first") : tr("Read the answer from the run"));
+    m_start->setEnabled(m_session->chosen() >= 0);
     const QString scenario = QString::fromStdString(l.scenario);
     const bool running = m_session->runScenario() == scenario;
     m_start->setText(running ? tr("↻  Restart the lesson's run") : tr("▶  Start the lesson's run"));
+    if (m_session->chosen() < 0)
+        m_start->setToolTip(tr("Choose your answer first: the run shows what happens"));
     QString result;
     switch (phase) {
     case LessonSession::Phase::Predict:
-        result = m_session->chosen() < 0 ? tr("Choose the answer you expect, then press Reveal.")
-                                         : tr("Press Reveal: the panel waits for the run to show the answer.");
+        result = m_session->chosen() < 0 ? tr("Choose the answer you expect, then start the run.")
+            : !running                   ? tr("Start the run, do what step 3 says, then press Reveal.")
+                       : tr("Do what step 3 says, then press Reveal: the panel waits for the run to show the answer.");
         break;
     case LessonSession::Phase::Waiting:
         result = tr("<i>Waiting for the run: %1</i>").arg(m_session->waitingFor().toHtmlEscaped());
@@ -250,14 +273,16 @@ void LessonPanel::refresh()
                 = QString::fromStdString(l.choices[std::size_t(*m_session->answer())].text).toHtmlEscaped();
             result = (m_session->right() ? tr("<p><b style='color:#1b5e20'>Right.</b> ")
                                          : tr("<p><b style='color:#bf360c'>Not this time.</b> "))
-                + tr("The run shows <b>%1</b>: “%2”.</p>").arg(observed, answer);
+                + tr("At %1 s the run showed <b>%2</b>: “%3”.</p>")
+                      .arg(m_session->observedAt(), 0, 'f', 1)
+                      .arg(observed, answer);
         }
         result += QStringLiteral("<p>") + QString::fromStdString(l.explain).toHtmlEscaped() + QStringLiteral("</p>");
         break;
     }
     }
     m_result->setText(result);
-    m_again->setVisible(phase != LessonSession::Phase::Predict);
+    m_again->setVisible(phase != LessonSession::Phase::Predict || m_session->locked());
     m_next->setEnabled(m_session->index() + 1 < m_session->count());
     m_score->setText(m_session->answered() == 0
             ? tr("Score: nothing answered yet")
