@@ -1,5 +1,6 @@
 #include "widgets/chart_panel.h"
 
+#include "widgets/png_export.h"
 #include "widgets/state_colors.h"
 
 #include <QAction>
@@ -189,10 +190,6 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     ChartBox box;
     box.chart = new QChart;
     box.chart->setTitle(title);
-    QFont titleFont = font();
-    titleFont.setBold(true);
-    titleFont.setPointSizeF(font().pointSizeF() * 1.1);
-    box.chart->setTitleFont(titleFont);
     // Live data: animations would lag behind and cost CPU on every replace().
     box.chart->setAnimationOptions(QChart::NoAnimation);
     box.chart->setMargins(QMargins(4, 2, 4, 2));
@@ -200,6 +197,8 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     box.chart->setBackgroundRoundness(0);
     box.chart->legend()->setAlignment(Qt::AlignRight);
     box.chart->legend()->setShowToolTips(true);
+    // Each legend entry drawn as its line, dashes and all: the objects' greys differ by their dashes.
+    box.chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
 
     box.x = new QValueAxis;
     box.x->setTitleText(tr("time since start (s)"));
@@ -216,10 +215,35 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     box.chart->addAxis(box.x, Qt::AlignBottom);
     box.chart->addAxis(box.y, Qt::AlignLeft);
 
+    applyFonts(box);
     box.view = new QChartView(box.chart, this);
     box.view->setRenderHint(QPainter::Antialiasing);
-    box.view->setMinimumSize(280, ChartHeight);
+    box.view->setMinimumSize(240, ChartHeight);
     return box;
+}
+
+// The window's font on every text of a chart (a chart's own default is smaller), so the zoom scales them too.
+void ChartPanel::applyFonts(ChartBox& box)
+{
+    const QFont base = font();
+    QFont title = base;
+    title.setBold(true);
+    title.setPointSizeF(base.pointSizeF() * 1.1);
+    box.chart->setTitleFont(title);
+    box.chart->legend()->setFont(base);
+    for (QAbstractAxis* axis : { static_cast<QAbstractAxis*>(box.x), static_cast<QAbstractAxis*>(box.y) }) {
+        axis->setLabelsFont(base);
+        axis->setTitleFont(base);
+    }
+}
+
+void ChartPanel::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) {
+        for (ChartBox& box : m_views)
+            applyFonts(box);
+    }
 }
 
 ChartPanel::ChartId ChartPanel::chartFor(SeriesKind kind) const
@@ -285,17 +309,15 @@ void ChartPanel::syncSeries(const RunHistory& history)
             pen.setStyle(Qt::DashLine);
             pen.setWidthF(2.5);
         } else if (info.kind == SeriesKind::CellSum) {
-            pen.setColor(seriesColor(info.object));
+            pen = objectPen(info.object);
             pen.setWidthF(3.0);
         } else if (info.worker >= 0) {
             pen.setColor(seriesColor(info.worker));
             // Producers solid, consumers dashed: the role reads without the legend.
             if (info.role == ipccore::Role::Consumer)
                 pen.setStyle(Qt::DashLine);
-        } else {
-            pen.setColor(seriesColor(objectSlot - 1));
-            pen.setWidthF(2.5);
-        }
+        } else
+            pen = objectPen(objectSlot - 1);
         series->setPen(pen);
         box.chart->addSeries(series);
         series->attachAxis(box.x);
@@ -460,7 +482,7 @@ QString ChartPanel::chartFileTag(ChartId chart)
 
 bool ChartPanel::saveChartPng(ChartId chart, const QString& path) const
 {
-    return m_views[chart].view->grab().save(path, "PNG");
+    return saveWidgetPng(m_views[chart].view, path);
 }
 
 QStringList ChartPanel::saveAllPng(const QString& basePath) const

@@ -58,8 +58,11 @@ signals:
     void exportTraceRequested();
     void errorOccurred(const QString& message);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
-    static constexpr int ChartHeight = 200; // a chart's least height
+    static constexpr int ChartHeight = 140; // a chart's least height (two rows fit a 720-line screen)
     static constexpr int ThreeRowChartHeight = 140; // below the first row, when there are three
 
     struct ChartBox {
@@ -69,6 +72,7 @@ private:
         QValueAxis* y = nullptr;
     };
     ChartBox makeChart(const QString& title, const QString& yTitle);
+    void applyFonts(ChartBox& box);
     ChartId chartFor(SeriesKind kind) const;
     void syncSeries(const RunHistory& history);
     void exportPng();

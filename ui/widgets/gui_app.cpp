@@ -129,8 +129,16 @@ int runGuiMain(int argc, char** argv)
         QStringLiteral("Open the Lessons panel on lesson N (1 to %1) and its scenario.")
             .arg(ipccore::bundledLessons().size()),
         QStringLiteral("N"));
+    const QCommandLineOption zoomOption(QStringLiteral("zoom"),
+        QStringLiteral(
+            "Text and charts at this percentage, 80 to 250 (for a projector; Ctrl+plus and Ctrl+minus in the "
+            "window). Without it the window keeps the zoom it last had, except for --screenshot (100)."),
+        QStringLiteral("percent"));
+    const QCommandLineOption sizeOption(QStringLiteral("size"),
+        QStringLiteral("The window's size in pixels, WIDTHxHEIGHT (e.g. 1280x720, a projector's)."),
+        QStringLiteral("WxH"));
     parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption,
-        stepOption, lessonOption });
+        stepOption, lessonOption, zoomOption, sizeOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -158,6 +166,7 @@ int runGuiMain(int argc, char** argv)
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ipclab"));
+    QApplication::setOrganizationName(QStringLiteral("ipclab")); // settings in ~/.config/ipclab/ipclab.conf
     QApplication::setApplicationDisplayName(QStringLiteral("IPC Lab"));
     QApplication::setApplicationVersion(QString::fromLatin1(ipccore::versionString()));
     // Ties the windows to the installed ipclab.desktop, so a Wayland shell shows its name and icon.
@@ -189,6 +198,32 @@ int runGuiMain(int argc, char** argv)
         printError(QStringLiteral("--race and --run exclude each other: a race and a live run would disturb each "
                                   "other's numbers"));
         return 2;
+    }
+    double zoom = 0; // 0: the saved one
+    if (parser.isSet(zoomOption)) {
+        bool ok = false;
+        const double percent = parser.value(zoomOption).toDouble(&ok);
+        if (!ok || !(percent >= MainWindow::MinZoom * 100 && percent <= MainWindow::MaxZoom * 100)) {
+            printError(QStringLiteral("--zoom: expected a percentage from %1 to %2, got \"%3\"")
+                           .arg(MainWindow::MinZoom * 100)
+                           .arg(MainWindow::MaxZoom * 100)
+                           .arg(parser.value(zoomOption)));
+            return 2;
+        }
+        zoom = percent / 100;
+    }
+    QSize size;
+    if (parser.isSet(sizeOption)) {
+        const QStringList parts = parser.value(sizeOption).split(QLatin1Char('x'));
+        bool wOk = false, hOk = false;
+        if (parts.size() == 2)
+            size = QSize(parts[0].toInt(&wOk), parts[1].toInt(&hOk));
+        if (!wOk || !hOk || size.width() < 640 || size.height() < 400 || size.width() > 8192 || size.height() > 8192) {
+            printError(QStringLiteral("--size: expected WIDTHxHEIGHT in pixels, from 640x400 to 8192x8192 (e.g. "
+                                      "1280x720), got \"%1\"")
+                           .arg(parser.value(sizeOption)));
+            return 2;
+        }
     }
     int lesson = 0;
     if (parser.isSet(lessonOption)) {
@@ -223,8 +258,14 @@ int runGuiMain(int argc, char** argv)
 
     quitOnTerminationSignals();
     MainWindow window;
+    if (zoom > 0)
+        window.setZoom(zoom);
+    else if (!screenshot)
+        window.restoreZoom(); // pictures are taken at 100 % unless asked
     if (parser.isSet(workerOption))
         window.setWorkerPath(parser.value(workerOption));
+    if (size.isValid())
+        window.resize(size);
     window.show();
     if (parser.isSet(timelineOption))
         window.showTimeline();

@@ -62,7 +62,7 @@ LogBarChart::LogBarChart(const QString& title, const QString& categoryTitle, con
 
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(320, 220);
+    setMinimumSize(320, 160); // two of them, one above the other, fit a 720-line screen
 }
 
 void LogBarChart::setDecades(int low, int high)

@@ -41,6 +41,8 @@
 #include <QSaveFile>
 #include <QScreen>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -192,6 +194,11 @@ MainWindow::MainWindow(QWidget* parent)
             m_lessonAction->setChecked(visible);
     });
     connect(m_lessonPanel, &LessonPanel::startRequested, this, &MainWindow::startScenario);
+    // Another lesson picked while the last one's run goes: that run belonged to the lesson left, stop it.
+    connect(m_lessons, &LessonSession::lessonChanged, this, [this](const QString& previousScenario) {
+        if (m_session->isActive() && QString::fromStdString(m_session->scenario().name) == previousScenario)
+            stopRun();
+    });
     connect(m_lessonPanel, &LessonPanel::errorOccurred, this, &MainWindow::showError);
 
     m_runStatus = new QLabel(tr("Idle"), this);
@@ -352,14 +359,8 @@ void MainWindow::buildToolbar()
     m_lessonAction->setToolTip(tr("Predict, then observe: nine guided lessons on real processes (Ctrl+L)"));
     connect(m_lessonAction, &QAction::triggered, this, [this](bool on) { m_lessonDock->setVisible(on); });
 
-    // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's font, Ctrl+0 goes back.
-    const double basePoints = QApplication::font().pointSizeF();
-    auto scaleText = [basePoints](double factor) {
-        QFont font = QApplication::font();
-        const double points = factor == 0 ? basePoints : font.pointSizeF() * factor;
-        font.setPointSizeF(std::clamp(points, basePoints * 0.8, basePoints * 2.5));
-        QApplication::setFont(font);
-    };
+    // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's text and charts, Ctrl+0 goes back.
+    m_basePoints = QApplication::font().pointSizeF();
     auto addShortcut = [this](const QKeySequence& keys, const std::function<void()>& what) {
         auto* action = new QAction(this);
         action->setShortcut(keys);
@@ -367,10 +368,10 @@ void MainWindow::buildToolbar()
         connect(action, &QAction::triggered, this, what);
         addAction(action);
     };
-    addShortcut(QKeySequence::ZoomIn, [scaleText] { scaleText(1.15); });
-    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_Equal), [scaleText] { scaleText(1.15); });
-    addShortcut(QKeySequence::ZoomOut, [scaleText] { scaleText(1 / 1.15); });
-    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_0), [scaleText] { scaleText(0); });
+    addShortcut(QKeySequence::ZoomIn, [this] { setZoom(m_zoom * ZoomStep); });
+    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_Equal), [this] { setZoom(m_zoom * ZoomStep); });
+    addShortcut(QKeySequence::ZoomOut, [this] { setZoom(m_zoom / ZoomStep); });
+    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_0), [this] { setZoom(1); });
 }
 
 QWidget* MainWindow::buildLiveView()
@@ -417,11 +418,20 @@ QWidget* MainWindow::buildLiveView()
     leftLayout->addWidget(eventsBox, 1);
 
     m_charts = new ChartPanel(horizontal);
-    horizontal->addWidget(left);
+    // The column scrolls when the window is short (a projector's 720 lines), so that the charts and the process
+    // table keep their room; at a desktop's height it shows whole.
+    auto* leftScroll = new QScrollArea(horizontal);
+    leftScroll->setObjectName(QStringLiteral("leftColumn"));
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    leftScroll->setWidget(left);
+    leftScroll->setMinimumWidth(left->minimumSizeHint().width() + leftScroll->verticalScrollBar()->sizeHint().width());
+    horizontal->addWidget(leftScroll);
     horizontal->addWidget(m_charts);
     horizontal->setStretchFactor(0, 0);
     horizontal->setStretchFactor(1, 1);
-    horizontal->setSizes({ 470, 900 });
+    horizontal->setSizes({ 400, 900 }); // the charts get the room a narrower window (or the Lessons panel) leaves
 
     // The processes, and beside them in a second tab the programs' steps with the time each takes: where a request's
     // round trip is read against a shared-memory read.
@@ -637,6 +647,48 @@ void MainWindow::showIdleObjects()
     // the panel scrolls, and then it keeps about two in view (a Manager's request queue and a reply queue), leaving
     // the room to the ledger.
     m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), objects.size() > 2 ? 150 : 180));
+}
+
+void MainWindow::setZoom(double factor)
+{
+    factor = std::clamp(factor, MinZoom, MaxZoom);
+    if (std::abs(factor - m_zoom) < 1e-6)
+        return;
+    const double ratio = factor / m_zoom;
+    m_zoom = factor;
+    // Widgets that set a font of their own (titles, the ledger's figures, the Python text) are scaled with the rest;
+    // those that follow the application's font (tables, labels, the charts' axes) take the new one from it.
+    for (QWidget* widget : QApplication::allWidgets()) {
+        if (!widget->testAttribute(Qt::WA_SetFont))
+            continue;
+        QFont f = widget->font();
+        f.setPointSizeF(f.pointSizeF() * ratio);
+        widget->setFont(f);
+    }
+    QFont font = QApplication::font();
+    font.setPointSizeF(m_basePoints * m_zoom);
+    QApplication::setFont(font);
+    // Tables size their rows and columns once, from the font they started with: scale those too.
+    for (QTableView* table : findChildren<QTableView*>()) {
+        QHeaderView* rows = table->verticalHeader();
+        rows->setDefaultSectionSize(qRound(rows->defaultSectionSize() * ratio));
+        QHeaderView* columns = table->horizontalHeader();
+        for (int c = 0; c < columns->count(); ++c)
+            columns->resizeSection(c, qRound(columns->sectionSize(c) * ratio));
+        table->setMinimumHeight(qRound(table->minimumHeight() * ratio));
+    }
+    if (m_rememberZoom)
+        QSettings().setValue(QStringLiteral("view/zoom"), m_zoom);
+    showNotice(tr("Zoom %1 % (Ctrl+plus, Ctrl+minus; Ctrl+0: 100 %)").arg(qRound(m_zoom * 100)));
+}
+
+void MainWindow::restoreZoom()
+{
+    bool ok = false;
+    const double saved = QSettings().value(QStringLiteral("view/zoom"), 1.0).toDouble(&ok);
+    if (ok && saved >= MinZoom && saved <= MaxZoom)
+        setZoom(saved);
+    m_rememberZoom = true;
 }
 
 void MainWindow::showLesson(int index)

@@ -87,6 +87,12 @@ public:
     QString lastError() const { return m_lastError; }
     LessonPanel* lessonPanel() const { return m_lessonPanel; }
     QDockWidget* lessonDock() const { return m_lessonDock; }
+    // The projector zoom: every font and chart at `factor` (0.8 to 2.5) of the start-up size.
+    void setZoom(double factor);
+    double zoom() const { return m_zoom; }
+    // Applies the zoom saved by the last session and saves each change from now on (the app does; tests do not).
+    void restoreZoom();
+    static constexpr double MinZoom = 0.8, MaxZoom = 2.5, ZoomStep = 1.15;
     // Opens the Lessons panel on lesson `index` (0-based) of the bundled ones.
     void showLesson(int index);
     // Loads `scenario` and starts it; a run going now is stopped first, and the new one starts once it has.
@@ -180,6 +186,9 @@ private:
     bool m_descriptionExpanded = true; // whole: before a run, or the user asked for all of it
     bool m_descriptionCollapsed = false; // as shown now
     bool m_closeAfterStop = false;
+    double m_basePoints = 9; // the application font's size at start-up
+    double m_zoom = 1;
+    bool m_rememberZoom = false;
     LessonSession* m_lessons = nullptr;
     LessonPanel* m_lessonPanel = nullptr;
     QDockWidget* m_lessonDock = nullptr;

@@ -10,6 +10,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSlider>
 #include <QSpinBox>
 #include <QTableView>
@@ -59,9 +60,16 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
 
-    auto* actions = new QHBoxLayout;
+    // Two groups: the buttons, and the live controls (rate, size, work). Side by side when the panel is wide enough,
+    // the controls under the buttons when not (a projector's 1280 pixels, with the Lessons panel open).
+    m_buttonsRow = new QWidget(this);
+    auto* actions = new QHBoxLayout(m_buttonsRow);
+    actions->setContentsMargins(0, 0, 0, 0);
+    m_controlsRow = new QWidget(this);
+    auto* controls = new QHBoxLayout(m_controlsRow);
+    controls->setContentsMargins(0, 0, 0, 0);
     auto button = [this, actions](const QString& text, const QString& name, const QString& tip) {
-        auto* b = new QPushButton(text, this);
+        auto* b = new QPushButton(text, m_buttonsRow);
         b->setObjectName(name);
         b->setToolTip(tip);
         actions->addWidget(b);
@@ -81,15 +89,16 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_kill = button(tr("Kill -9"), QStringLiteral("killWorker"),
         tr("SIGKILL: the process dies at once, possibly holding a lock or a message"));
     m_kill->setStyleSheet(QStringLiteral("QPushButton:enabled { color: #b71c1c; font-weight: bold; }"));
-    actions->addWidget(separator(this));
+    actions->addWidget(separator(m_buttonsRow));
+    actions->addStretch(1);
 
-    actions->addWidget(new QLabel(tr("Rate:"), this));
-    m_rateSlider = new QSlider(Qt::Horizontal, this);
+    controls->addWidget(new QLabel(tr("Rate:"), m_controlsRow));
+    m_rateSlider = new QSlider(Qt::Horizontal, m_controlsRow);
     m_rateSlider->setRange(0, SliderDecades * SliderStepsPerDecade);
-    m_rateSlider->setMinimumWidth(140);
+    m_rateSlider->setMinimumWidth(100);
     m_rateSlider->setToolTip(tr("Messages per second of the selected processes (logarithmic: 1 to 1,000,000)"));
-    actions->addWidget(m_rateSlider, 1);
-    m_rate = new QDoubleSpinBox(this);
+    controls->addWidget(m_rateSlider, 1);
+    m_rate = new QDoubleSpinBox(m_controlsRow);
     m_rate->setObjectName(QStringLiteral("liveRate"));
     // Wide range: ipccore validates and a refusal is shown, rather than the box clamping silently.
     m_rate->setRange(0, 1e12);
@@ -98,17 +107,17 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_rate->setSpecialValueText(tr("unlimited"));
     m_rate->setKeyboardTracking(false);
     m_rate->setToolTip(tr("0 = as fast as possible"));
-    actions->addWidget(m_rate);
-    actions->addWidget(new QLabel(tr("Size:"), this));
-    m_size = new QSpinBox(this);
+    controls->addWidget(m_rate);
+    controls->addWidget(new QLabel(tr("Size:"), m_controlsRow));
+    m_size = new QSpinBox(m_controlsRow);
     m_size->setObjectName(QStringLiteral("liveSize"));
     m_size->setRange(0, std::numeric_limits<int>::max());
     m_size->setSuffix(tr(" B"));
     m_size->setKeyboardTracking(false);
     m_size->setToolTip(tr("Frame size in bytes (header included) of the selected processes"));
-    actions->addWidget(m_size);
-    actions->addWidget(new QLabel(tr("Work:"), this));
-    m_work = new QSpinBox(this);
+    controls->addWidget(m_size);
+    controls->addWidget(new QLabel(tr("Work:"), m_controlsRow));
+    m_work = new QSpinBox(m_controlsRow);
     m_work->setObjectName(QStringLiteral("liveWork"));
     // Like the others: ipccore validates (it knows the upper bound) and a refusal is shown, nothing is clamped.
     m_work->setRange(0, std::numeric_limits<int>::max());
@@ -116,8 +125,20 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_work->setKeyboardTracking(false);
     m_work->setToolTip(tr("Simulated work per message of the selected processes, in microseconds (0 to 1,000,000): "
                           "slow consumers let the buffer fill"));
-    actions->addWidget(m_work);
-    layout->addLayout(actions);
+    controls->addWidget(m_work);
+    // The ranges are wide on purpose (ipccore refuses what is out of bounds, with a message); their widest values
+    // would make the boxes wide: size them to what is typed in practice.
+    const QFontMetrics boxFont = fontMetrics();
+    m_rate->setMinimumWidth(boxFont.horizontalAdvance(QStringLiteral("1000000.0 msgs/s")) + 30);
+    m_size->setMinimumWidth(boxFont.horizontalAdvance(QStringLiteral("1000000 B")) + 30);
+    m_work->setMinimumWidth(boxFont.horizontalAdvance(QStringLiteral("1000000 µs")) + 30);
+    m_rows = new QVBoxLayout;
+    m_rows->setSpacing(4);
+    m_firstRow = new QHBoxLayout;
+    m_firstRow->addWidget(m_buttonsRow, 0);
+    m_firstRow->addWidget(m_controlsRow, 1);
+    m_rows->addLayout(m_firstRow);
+    layout->addLayout(m_rows);
 
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("processTable"));
@@ -127,6 +148,10 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->setItemDelegateForColumn(ProcessTableModel::StateColumn, new StateDelegate(m_table));
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 10);
+    // Room for five processes with their header, whatever the window's height (a projector's 720 lines): the charts
+    // give way first.
+    m_table->setMinimumHeight(m_table->horizontalHeader()->sizeHint().height()
+        + MinVisibleRows * m_table->verticalHeader()->defaultSectionSize() + 2 * m_table->frameWidth() + 2);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->setAlternatingRowColors(true);
@@ -285,6 +310,32 @@ void ProcessPanel::loadControlsFromSelection()
     m_size->setValue(int(worker.messageSize));
     m_work->setValue(int(std::min<std::uint64_t>(worker.workUs, std::uint64_t(std::numeric_limits<int>::max()))));
     m_loading = false;
+}
+
+QSize ProcessPanel::minimumSizeHint() const
+{
+    // As narrow as the wider of the two groups: below that the controls go under the buttons (resizeEvent).
+    QSize size = QWidget::minimumSizeHint();
+    size.setWidth(std::max(m_buttonsRow->minimumSizeHint().width(), m_controlsRow->minimumSizeHint().width()));
+    return size;
+}
+
+void ProcessPanel::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    const int spacing = m_firstRow->spacing() > 0 ? m_firstRow->spacing() : 6;
+    const bool oneRow
+        = width() >= m_buttonsRow->sizeHint().width() + m_controlsRow->minimumSizeHint().width() + spacing;
+    const bool isOneRow = m_firstRow->indexOf(m_controlsRow) >= 0;
+    if (oneRow == isOneRow)
+        return;
+    if (oneRow) {
+        m_rows->removeWidget(m_controlsRow);
+        m_firstRow->addWidget(m_controlsRow, 1);
+    } else {
+        m_firstRow->removeWidget(m_controlsRow);
+        m_rows->addWidget(m_controlsRow);
+    }
 }
 
 } // namespace ipcui

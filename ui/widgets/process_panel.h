@@ -14,6 +14,8 @@ class QPushButton;
 class QSlider;
 class QSpinBox;
 class QTableView;
+class QVBoxLayout;
+class QHBoxLayout;
 
 namespace ipcui {
 
@@ -36,6 +38,8 @@ public:
     QSpinBox* sizeBox() const { return m_size; }
     QSpinBox* workBox() const { return m_work; }
 
+    QSize minimumSizeHint() const override;
+
 signals:
     void addRequested(ipccore::Role role, const QList<int>& selection);
     void pauseRequested(const QList<int>& workers);
@@ -46,7 +50,12 @@ signals:
     void messageSizeRequested(const QList<int>& workers, quint32 bytes);
     void workUsRequested(const QList<int>& workers, quint32 microseconds);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    static constexpr int MinVisibleRows = 5;
+
     void updateActions();
     void loadControlsFromSelection();
     void hideUnusedColumns();
@@ -72,6 +81,10 @@ private:
     int m_defaultNameWidth = 0;
     bool m_active = false;
     bool m_loading = false;
+    QWidget* m_buttonsRow = nullptr; // + Producer ... Kill -9
+    QWidget* m_controlsRow = nullptr; // Rate, Size, Work: beside the buttons, or under them when narrow
+    QVBoxLayout* m_rows = nullptr;
+    QHBoxLayout* m_firstRow = nullptr;
 };
 
 } // namespace ipcui

@@ -119,6 +119,7 @@ RaceView::RaceView(BenchRunner* runner, QWidget* parent)
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("raceStatus"));
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setWordWrap(true); // a long status wraps rather than widening the window
     progressRow->addWidget(m_status, 1);
     layout->addLayout(progressRow);
     m_problem = new QLabel(this);
@@ -172,8 +173,9 @@ QWidget* RaceView::buildOptions()
         m_sizes[size] = check;
     }
     sizes->addStretch(1);
-    grid->addWidget(new QLabel(tr("Sizes:"), box), 0, 2);
-    grid->addLayout(sizes, 0, 3);
+    // One group per row, so that the tab fits a projector's 1280 pixels.
+    grid->addWidget(new QLabel(tr("Sizes:"), box), 1, 0);
+    grid->addLayout(sizes, 1, 1);
 
     auto* counts = new QHBoxLayout;
     m_messages = new QSpinBox(box);
@@ -197,8 +199,8 @@ QWidget* RaceView::buildOptions()
     connect(m_repeat, &QSpinBox::valueChanged, this, &RaceView::updateControls);
     counts->addWidget(m_repeat);
     counts->addStretch(1);
-    grid->addWidget(new QLabel(tr("Messages:"), box), 1, 0);
-    grid->addLayout(counts, 1, 1);
+    grid->addWidget(new QLabel(tr("Messages:"), box), 2, 0);
+    grid->addLayout(counts, 2, 1);
 
     auto* extras = new QHBoxLayout;
     m_baselines = new QCheckBox(tr("Bare baselines"), box);
@@ -236,10 +238,9 @@ QWidget* RaceView::buildOptions()
     connect(m_cancel, &QPushButton::clicked, this, &RaceView::cancel);
     extras->addWidget(m_start);
     extras->addWidget(m_cancel);
-    grid->addWidget(new QLabel(tr("Compare with:"), box), 1, 2);
-    grid->addLayout(extras, 1, 3);
+    grid->addWidget(new QLabel(tr("Compare with:"), box), 3, 0);
+    grid->addLayout(extras, 3, 1);
     grid->setColumnStretch(1, 1);
-    grid->setColumnStretch(3, 1);
     return box;
 }
 

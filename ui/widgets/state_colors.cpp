@@ -36,11 +36,25 @@ QColor stateTextColor(ipccore::WorkerState state)
 
 QColor seriesColor(int index)
 {
-    // Tableau 10: distinguishable for most colour-vision types and on a washed-out projector.
-    static const std::array<QColor, 10> palette { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
-        QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b),
-        QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf) };
+    // Okabe-Ito without its black (the total's colour): told apart with every common colour-vision deficiency.
+    // Yellow last: on white it is the faintest.
+    static const std::array<QColor, 7> palette { QColor(0x00, 0x72, 0xb2), QColor(0xe6, 0x9f, 0x00),
+        QColor(0x00, 0x9e, 0x73), QColor(0xd5, 0x5e, 0x00), QColor(0xcc, 0x79, 0xa7), QColor(0x56, 0xb4, 0xe9),
+        QColor(0xf0, 0xe4, 0x42) };
     return palette[std::size_t(index < 0 ? 0 : index) % palette.size()];
+}
+
+QPen objectPen(int index)
+{
+    // Greys told apart by their dashes and shade: no hue here, so a colour on any chart always means a process.
+    static const std::array<Qt::PenStyle, 4> styles { Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine };
+    static const std::array<QColor, 4> greys { QColor(0x21, 0x21, 0x21), QColor(0x75, 0x75, 0x75),
+        QColor(0x42, 0x42, 0x42), QColor(0x9e, 0x9e, 0x9e) };
+    const std::size_t i = std::size_t(index < 0 ? 0 : index);
+    QPen pen(greys[i % greys.size()]);
+    pen.setStyle(styles[(i + i / styles.size()) % styles.size()]);
+    pen.setWidthF(2.5);
+    return pen;
 }
 
 } // namespace ipcui

@@ -6,13 +6,17 @@
 #include "ipccore/telemetry.h"
 
 #include <QColor>
+#include <QPen>
 
 namespace ipcui {
 
 QColor stateColor(ipccore::WorkerState state);
 QColor stateTextColor(ipccore::WorkerState state);
-// Distinct line colours for chart series, cycling after 10.
+// One colour per process (its index in the run), the same on every chart and in the timeline: Okabe-Ito, cycling
+// after 7.
 QColor seriesColor(int index);
+// An object's line (a depth, a semaphore, a counter): greys and dashes, never a process's colour.
+QPen objectPen(int index);
 
 namespace Colors {
 inline const QColor Full { 0xc6, 0x28, 0x28 }; // full queue, zero semaphore, blocked on full

@@ -2,9 +2,11 @@
 
 #include "model/duration_text.h"
 #include "model/process_table_model.h"
+#include "widgets/png_export.h"
 #include "widgets/state_colors.h"
 
 #include <QCheckBox>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
@@ -487,6 +489,8 @@ void TimelineCanvas::paintEvent(QPaintEvent*)
         labelFont.setBold(selected);
         p.setFont(labelFont);
         const int textLeft = 12;
+        if (row.kind == Row::Kind::Worker) // the process's colour, as on the charts
+            p.fillRect(QRect(3, row.top + 3, 5, m_rowHeight - 6), seriesColor(int(row.index)));
         p.drawText(QRect(textLeft, row.top, m_labelWidth - textLeft - 4, m_rowHeight), Qt::AlignVCenter | Qt::AlignLeft,
             fontMetrics().elidedText(row.label, Qt::ElideRight, m_labelWidth - textLeft - 4));
         p.setFont(font());
@@ -923,7 +927,17 @@ TimelineView::TimelineView(QWidget* parent)
     bar->addWidget(m_zoomLabel);
     bar->addSpacing(16);
     bar->addWidget(hint, 1);
+    auto* exportButton = new QPushButton(tr("Export PNG…"), this);
+    exportButton->setObjectName(QStringLiteral("timelineExport"));
+    exportButton->setToolTip(tr("Save the timeline as shown, at twice its size on screen (for slides)"));
+    bar->addWidget(exportButton);
     layout->addLayout(bar);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the timeline as PNG"), QStringLiteral("ipclab-timeline.png"), tr("PNG images (*.png)"));
+        if (!path.isEmpty() && !saveWidgetPng(m_canvas, path))
+            emit errorOccurred(tr("Could not write %1.").arg(path));
+    });
 
     m_canvas = new TimelineCanvas(this);
     m_scroll = new QScrollArea(this);

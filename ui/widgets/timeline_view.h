@@ -122,6 +122,9 @@ public:
     void timelineChanged();
     TimelineCanvas* canvas() const { return m_canvas; }
 
+signals:
+    void errorOccurred(const QString& message);
+
 private:
     void updateInfo();
 

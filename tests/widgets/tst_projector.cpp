@@ -1,0 +1,89 @@
+// The window on a projector, offscreen, against real workers: at 1280 × 720, with and without the Lessons panel, it
+// keeps that size and shows all five processes of bounded-buffer-3x2; the zoom scales the application's font and
+// the charts' text and goes back with Ctrl+0; a chart and the timeline export at twice their size on screen.
+#include "model/run_session.h"
+#include "widgets/chart_panel.h"
+#include "widgets/main_window.h"
+#include "widgets/process_panel.h"
+#include "widgets/timeline_view.h"
+
+#include "test_support.h"
+
+#include <QApplication>
+#include <QChart>
+#include <QChartView>
+#include <QDockWidget>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using namespace ipcui;
+
+class TestProjector : public QObject {
+    Q_OBJECT
+
+private slots:
+    void fitsA1280x720Screen()
+    {
+        const auto window = std::make_unique<MainWindow>();
+        window->session()->setWorkerPath(ipctest::workerPath());
+        window->resize(1280, 720);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        QSignalSpy started(window->session(), &RunSession::runStarted);
+        QSignalSpy stopped(window->session(), &RunSession::runStopped);
+        QVERIFY(window->loadScenario(QStringLiteral("bounded-buffer-3x2")).isEmpty());
+        window->startRun();
+        QVERIFY(started.wait(30000));
+        const QString needle = window->session()->prefix().mid(1);
+        QTableView* table = window->processPanel()->table();
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 5, 30000);
+        for (const bool lessons : { false, true }) {
+            if (lessons)
+                window->showLesson(1);
+            QTest::qWait(300);
+            QCOMPARE(window->size(), QSize(1280, 720)); // its least size fits: it did not grow past the screen
+            QVERIFY(window->lessonDock()->isVisible() == lessons);
+            for (int row = 0; row < 5; ++row) {
+                const QRect cell = table->visualRect(table->model()->index(row, 0));
+                QVERIFY2(cell.isValid() && cell.top() >= 0 && cell.center().y() < table->viewport()->height(),
+                    qPrintable(QStringLiteral("row %1 at %2 of a viewport %3 high, lessons %4")
+                                   .arg(row)
+                                   .arg(cell.top())
+                                   .arg(table->viewport()->height())
+                                   .arg(lessons)));
+            }
+        }
+
+        // Zoom: the application's font and the charts' titles grow, and Ctrl+0 gives back the first size.
+        const double points = QApplication::font().pointSizeF();
+        const QList<QChartView*> charts = window->charts()->findChildren<QChartView*>();
+        QVERIFY(!charts.isEmpty());
+        const double titlePoints = charts.first()->chart()->titleFont().pointSizeF();
+        window->setZoom(1.5);
+        QCOMPARE(QApplication::font().pointSizeF(), points * 1.5);
+        QTRY_VERIFY(std::abs(charts.first()->chart()->titleFont().pointSizeF() - titlePoints * 1.5) < 0.01);
+        QTest::keyClick(window.get(), Qt::Key_0, Qt::ControlModifier);
+        QCOMPARE(QApplication::font().pointSizeF(), points);
+        QCOMPARE(window->zoom(), 1.0);
+
+        // Exports for slides: twice the size on screen.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString chartPath = dir.path() + QStringLiteral("/throughput.png");
+        QVERIFY(window->charts()->saveChartPng(ChartPanel::ThroughputChart, chartPath));
+        const QImage chart(chartPath);
+        QCOMPARE(chart.size(), charts.first()->size() * 2);
+
+        window->stopRun();
+        QVERIFY(stopped.wait(30000));
+        QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(), qPrintable(ipctest::leftoverObjects(needle).join(", ")));
+    }
+};
+
+QTEST_MAIN(TestProjector)
+#include "tst_projector.moc"
