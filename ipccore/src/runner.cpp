@@ -1698,9 +1698,16 @@ struct Runner::Impl {
         snap.t = secondsSinceStart(now);
         snap.startNs = startNs;
         snap.nowNs = now;
-        snap.workers.reserve(workers.size());
-        for (WorkerProc& w : workers)
-            snap.workers.push_back(workerStatus(w, now));
+        // Consumers first, then programs, producers last: a message counted received was sent before, so read in
+        // this order the live books never show more received than sent (read the other way round, a message sent
+        // and taken between the two reads counted as received only).
+        snap.workers.resize(workers.size());
+        for (const Role role : { Role::Consumer, Role::Program, Role::Producer }) {
+            for (std::size_t i = 0; i < workers.size(); ++i) {
+                if (workers[i].spec.role == role)
+                    snap.workers[i] = workerStatus(workers[i], now);
+            }
+        }
         trimTraces();
         // Cells after the workers' counts: a write done between the two reads is then in the cell and not yet in
         // the count, so a live ledger may show a cell a write or two ahead, never a lost update that is only a write
