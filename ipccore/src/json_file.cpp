@@ -87,4 +87,28 @@ Result<std::string> readJsonFile(const std::string& path, std::size_t maxBytes, 
     return text;
 }
 
+Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& source, const JsonFileWords& words)
+{
+    try {
+        return nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+        // Turn the byte offset into a line and column a person can find.
+        std::size_t line = 1, column = 1;
+        for (std::size_t k = 0; k + 1 < e.byte && k < text.size(); ++k) {
+            if (text[k] == '\n') {
+                ++line;
+                column = 1;
+            } else
+                ++column;
+        }
+        return makeError(ErrorCode::InvalidArgument, "load " + words.kind, source,
+            "Not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column)
+                + ". Fix the syntax there (a missing comma, quote or bracket is the usual cause)");
+    } catch (const nlohmann::json::exception& e) {
+        // Valid syntax the parser still refuses, such as a number too large for a double (found by the fuzzer).
+        return makeError(ErrorCode::InvalidArgument, "load " + words.kind, source,
+            std::string("The JSON cannot be read: ") + e.what() + ". Check the numbers and strings in the file");
+    }
+}
+
 } // namespace ipccore::detail

@@ -7,8 +7,11 @@
 
 #include "ipccore/result.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace ipccore::detail {
 
@@ -23,6 +26,9 @@ Result<std::string> readJsonFile(const std::string& path, std::size_t maxBytes, 
 // The refusal of text longer than maxBytes (a file, or text already in memory).
 Error jsonFileTooLarge(
     const std::string& source, const std::string& size, std::size_t maxBytes, const JsonFileWords& words);
+// Parses JSON text; a syntax error is refused with its line and column, and valid syntax the parser still refuses
+// (a number too large for a double) with what it is. Both name the file (`source`) and the kind.
+Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& source, const JsonFileWords& words);
 // "1 MiB", "300 bytes".
 std::string byteCountText(std::uint64_t bytes);
 

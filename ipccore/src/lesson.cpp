@@ -380,25 +380,10 @@ Result<Lesson> parseLesson(std::string_view jsonText, std::string_view source)
         return detail::makeError(ErrorCode::InvalidArgument, "load lesson", std::string(source),
             "The file is empty. A lesson is a JSON object with \"title\", \"scenario\", \"do\", \"question\", "
             "\"choices\", \"observe\" and \"explain\"; copy one of resources/lessons/*.json to start from");
-    json j;
-    try {
-        j = json::parse(jsonText.begin(), jsonText.end());
-    } catch (const json::parse_error& e) {
-        std::size_t line = 1, column = 1;
-        for (std::size_t k = 0; k + 1 < e.byte && k < jsonText.size(); ++k) {
-            if (jsonText[k] == '\n') {
-                ++line;
-                column = 1;
-            } else
-                ++column;
-        }
-        return detail::makeError(ErrorCode::InvalidArgument, "load lesson", std::string(source),
-            "Not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column)
-                + ". Fix the syntax there (a missing comma, quote or bracket is the usual cause)");
-    } catch (const json::exception& e) {
-        return detail::makeError(ErrorCode::InvalidArgument, "load lesson", std::string(source),
-            std::string("The JSON cannot be read: ") + e.what() + ". Check the numbers and strings in the file");
-    }
+    auto parsed = detail::parseJsonText(jsonText, std::string(source), lessonWords());
+    if (!parsed)
+        return parsed.error();
+    const json& j = *parsed;
     try {
         auto lesson = fromJson(j, source);
         if (lesson) {

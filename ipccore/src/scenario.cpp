@@ -951,27 +951,10 @@ Result<Scenario> parseScenario(std::string_view jsonText, std::string_view sourc
         return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
             "The file is empty. A scenario is a JSON object with \"objects\" and \"workers\"; "
             "`ipclab-cli show bounded-buffer-3x2` prints one to start from");
-    json j;
-    try {
-        j = json::parse(jsonText.begin(), jsonText.end());
-    } catch (const json::parse_error& e) {
-        // Turn the byte offset into a line and column a person can find.
-        std::size_t line = 1, column = 1;
-        for (std::size_t k = 0; k + 1 < e.byte && k < jsonText.size(); ++k) {
-            if (jsonText[k] == '\n') {
-                ++line;
-                column = 1;
-            } else
-                ++column;
-        }
-        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
-            "Not valid JSON at line " + std::to_string(line) + ", column " + std::to_string(column)
-                + ". Fix the syntax there (a missing comma, quote or bracket is the usual cause)");
-    } catch (const json::exception& e) {
-        // Valid syntax the parser still refuses, such as a number too large for a double (found by the fuzzer).
-        return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source),
-            std::string("The JSON cannot be read: ") + e.what() + ". Check the numbers and strings in the file");
-    }
+    auto parsed = detail::parseJsonText(jsonText, std::string(source), scenarioWords());
+    if (!parsed)
+        return parsed.error();
+    const json& j = *parsed;
     try {
         return fromJson(j, source);
     } catch (const json::exception& e) {
