@@ -210,7 +210,7 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     box.y = new QValueAxis;
     box.y->setTitleText(yTitle);
     box.y->setLabelFormat(QStringLiteral("%.0f"));
-    box.y->setRange(0, 1);
+    box.y->setRange(0, 4); // whole numbers on its five ticks until data comes (0 to 1 read "0 0 1 1 1")
     box.y->setTickCount(5);
     box.chart->addAxis(box.x, Qt::AlignBottom);
     box.chart->addAxis(box.y, Qt::AlignLeft);

@@ -192,6 +192,16 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_lessonDock, &QDockWidget::visibilityChanged, m_lessonAction, [this](bool visible) {
         if (!isMinimized())
             m_lessonAction->setChecked(visible);
+        // Showing a dock widens the window by the dock's width: keep it on the screen (offscreen, the nominal
+        // screen is smaller than the pictures taken there).
+        if (visible && screen() && QGuiApplication::platformName() != QLatin1String("offscreen"))
+            QTimer::singleShot(0, this, [this] {
+                const QRect room = screen()->availableGeometry();
+                if (width() > room.width() || height() > room.height())
+                    resize(std::min(width(), room.width()), std::min(height(), room.height()));
+                if (frameGeometry().right() > room.right())
+                    move(std::max(room.left(), room.right() - frameGeometry().width()), y());
+            });
     });
     connect(m_lessonPanel, &LessonPanel::startRequested, this, &MainWindow::startScenario);
     // Another lesson picked while the last one's run goes: that run belonged to the lesson left, stop it.
