@@ -192,16 +192,8 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_lessonDock, &QDockWidget::visibilityChanged, m_lessonAction, [this](bool visible) {
         if (!isMinimized())
             m_lessonAction->setChecked(visible);
-        // Showing a dock widens the window by the dock's width: keep it on the screen (offscreen, the nominal
-        // screen is smaller than the pictures taken there).
-        if (visible && screen() && QGuiApplication::platformName() != QLatin1String("offscreen"))
-            QTimer::singleShot(0, this, [this] {
-                const QRect room = screen()->availableGeometry();
-                if (width() > room.width() || height() > room.height())
-                    resize(std::min(width(), room.width()), std::min(height(), room.height()));
-                if (frameGeometry().right() > room.right())
-                    move(std::max(room.left(), room.right() - frameGeometry().width()), y());
-            });
+        if (visible)
+            keepOnScreen();
     });
     connect(m_lessonPanel, &LessonPanel::startRequested, this, &MainWindow::startScenario);
     // Another lesson picked while the last one's run goes: that run belonged to the lesson left, stop it.
@@ -689,7 +681,24 @@ void MainWindow::setZoom(double factor)
     }
     if (m_rememberZoom)
         QSettings().setValue(QStringLiteral("view/zoom"), m_zoom);
+    keepOnScreen();
     showNotice(tr("Zoom %1 % (Ctrl+plus, Ctrl+minus; Ctrl+0: 100 %)").arg(qRound(m_zoom * 100)));
+}
+
+// A dock shown or a larger font can widen the window past the screen: bring it back within the screen's room, as
+// far as its least size allows (offscreen, the nominal screen is smaller than the pictures taken there).
+void MainWindow::keepOnScreen()
+{
+    if (!screen() || QGuiApplication::platformName() == QLatin1String("offscreen"))
+        return;
+    QTimer::singleShot(0, this, [this] {
+        const QRect room = screen()->availableGeometry();
+        if (width() > room.width() || height() > room.height())
+            resize(std::min(width(), room.width()), std::min(height(), room.height()));
+        if (frameGeometry().right() > room.right() || frameGeometry().bottom() > room.bottom())
+            move(std::max(room.left(), std::min(x(), room.right() - frameGeometry().width())),
+                std::max(room.top(), std::min(y(), room.bottom() - frameGeometry().height())));
+    });
 }
 
 void MainWindow::restoreZoom()

@@ -113,6 +113,7 @@ protected:
 
 private:
     void buildToolbar();
+    void keepOnScreen();
     QWidget* buildLiveView();
     QWidget* buildStepsView();
     QWidget* buildWaitsView();
