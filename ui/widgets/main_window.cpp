@@ -307,7 +307,12 @@ MainWindow::MainWindow(QWidget* parent)
     resize(size);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // ~QWidget hides the dock, which would signal visibilityChanged into this window, already half destroyed.
+    m_lessonDock->disconnect(this);
+    m_lessonDock->disconnect(m_lessonAction);
+}
 
 void MainWindow::buildToolbar()
 {
