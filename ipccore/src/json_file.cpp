@@ -3,6 +3,7 @@
 #include "file_kind.h"
 #include "sys_error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fcntl.h>
 #include <sstream>
@@ -109,6 +110,20 @@ Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& s
         return makeError(ErrorCode::InvalidArgument, "load " + words.kind, source,
             std::string("The JSON cannot be read: ") + e.what() + ". Check the numbers and strings in the file");
     }
+}
+
+std::optional<FieldProblem> unknownField(
+    const nlohmann::json& obj, const std::string& path, std::initializer_list<const char*> allowed)
+{
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+        if (std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return it.key() == a; }))
+            continue;
+        std::string list;
+        for (const char* a : allowed)
+            list += std::string(list.empty() ? "" : ", ") + a;
+        return FieldProblem { path + it.key(), "unknown field (known fields: " + list + ")" };
+    }
+    return std::nullopt;
 }
 
 } // namespace ipccore::detail

@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +31,14 @@ Error jsonFileTooLarge(
 // Parses JSON text; a syntax error is refused with its line and column, and valid syntax the parser still refuses
 // (a number too large for a double) with what it is. Both name the file (`source`) and the kind.
 Result<nlohmann::json> parseJsonText(std::string_view text, const std::string& source, const JsonFileWords& words);
+// A field the reader does not know, as a refusal names it: its path ("objects[0].colour") and why.
+struct FieldProblem {
+    std::string field;
+    std::string why;
+};
+// The first key of `obj` not among `allowed`, with the known ones listed; nullopt when every key is known.
+std::optional<FieldProblem> unknownField(
+    const nlohmann::json& obj, const std::string& path, std::initializer_list<const char*> allowed);
 // "1 MiB", "300 bytes".
 std::string byteCountText(std::uint64_t bytes);
 

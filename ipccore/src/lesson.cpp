@@ -111,14 +111,8 @@ Result<Lesson> fromJson(const json& j, std::string_view source)
         return err("(top level)", "a lesson must be a JSON object {...}");
     auto checkKeys = [&](const json& obj, const std::string& path,
                          std::initializer_list<const char*> allowed) -> std::optional<Error> {
-        for (auto it = obj.begin(); it != obj.end(); ++it) {
-            if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return it.key() == a; })) {
-                std::string list;
-                for (const char* a : allowed)
-                    list += std::string(list.empty() ? "" : ", ") + a;
-                return err(path + it.key(), "unknown field (known fields: " + list + ")");
-            }
-        }
+        if (auto problem = detail::unknownField(obj, path, allowed))
+            return err(problem->field, problem->why);
         return std::nullopt;
     };
     auto getText = [&](const json& obj, const char* key, const std::string& path, std::string& out,

@@ -805,17 +805,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
     };
     auto checkKeys = [&](const json& obj, const std::string& path,
                          std::initializer_list<const char*> allowed) -> std::optional<Error> {
-        for (auto it = obj.begin(); it != obj.end(); ++it) {
-            bool known = false;
-            for (const char* a : allowed)
-                known = known || it.key() == a;
-            if (!known) {
-                std::string list;
-                for (const char* a : allowed)
-                    list += std::string(list.empty() ? "" : ", ") + a;
-                return err(path + it.key(), "unknown field (known fields: " + list + ")");
-            }
-        }
+        if (auto problem = detail::unknownField(obj, path, allowed))
+            return err(problem->field, problem->why);
         return std::nullopt;
     };
 

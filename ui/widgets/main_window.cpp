@@ -310,8 +310,7 @@ MainWindow::MainWindow(QWidget* parent)
 MainWindow::~MainWindow()
 {
     // ~QWidget hides the dock, which would signal visibilityChanged into this window, already half destroyed.
-    m_lessonDock->disconnect(this);
-    m_lessonDock->disconnect(m_lessonAction);
+    m_lessonDock->disconnect();
 }
 
 void MainWindow::buildToolbar()
