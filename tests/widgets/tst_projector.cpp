@@ -4,11 +4,14 @@
 #include "model/run_session.h"
 #include "widgets/chart_panel.h"
 #include "widgets/main_window.h"
+#include "widgets/object_view.h"
 #include "widgets/process_panel.h"
+#include "widgets/theme.h"
 #include "widgets/timeline_view.h"
 
 #include "test_support.h"
 
+#include <QAbstractAxis>
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
@@ -82,6 +85,47 @@ private slots:
         window->stopRun();
         QVERIFY(stopped.wait(30000));
         QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(), qPrintable(ipctest::leftoverObjects(needle).join(", ")));
+    }
+
+    // Ctrl+Shift+D turns the whole window dark, the charts and the hand-drawn views with it, and back again.
+    void darkThemeReachesEveryView()
+    {
+        applyTheme(Theme::Light);
+        const auto window = std::make_unique<MainWindow>();
+        window->resize(1280, 720);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        QVERIFY(window->loadScenario(QStringLiteral("bounded-buffer-3x2")).isEmpty());
+        QChartView* chart = window->charts()->chartView(ChartPanel::ThroughputChart);
+        auto* objects = window->findChild<ObjectView*>();
+        QVERIFY(objects);
+        // The lightness of a view's picture, averaged over a grid of points: the background dominates it.
+        const auto lightness = [](QWidget* widget) {
+            const QImage image = widget->grab().toImage();
+            int sum = 0, count = 0;
+            for (int y = 2; y < image.height(); y += 7) {
+                for (int x = 2; x < image.width(); x += 7, ++count)
+                    sum += image.pixelColor(x, y).lightness();
+            }
+            return count > 0 ? sum / count : -1;
+        };
+        QVERIFY2(lightness(chart) > 200 && lightness(objects) > 180,
+            qPrintable(QStringLiteral("light: chart %1, objects %2").arg(lightness(chart)).arg(lightness(objects))));
+
+        QTest::keyClick(window.get(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(currentTheme(), Theme::Dark);
+        QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 80);
+        QTRY_VERIFY2(lightness(chart) < 80 && lightness(objects) < 90,
+            qPrintable(QStringLiteral("dark: chart %1, objects %2").arg(lightness(chart)).arg(lightness(objects))));
+        // The chart's axes are written in the palette's light text, readable on its dark page.
+        for (QAbstractAxis* axis : chart->chart()->axes())
+            QVERIFY(axis->labelsColor().lightness() > 180);
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/dark.png"));
+
+        QTest::keyClick(window.get(), Qt::Key_D, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(currentTheme(), Theme::Light);
+        QTRY_VERIFY(lightness(chart) > 200);
     }
 };
 

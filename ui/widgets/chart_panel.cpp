@@ -2,6 +2,7 @@
 
 #include "widgets/png_export.h"
 #include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include <QAction>
 #include <QChart>
@@ -69,6 +70,34 @@ double timeTickInterval(double span)
     }
     return 300;
 }
+
+// A series' line: a process's colour (producers solid, consumers dashed), an object's grey and dashes, the total in
+// the text's colour. Asked again on a theme change, for the greys and the total differ by theme.
+QPen seriesPen(const SeriesInfo& info, int objectSlot)
+{
+    QPen pen;
+    pen.setWidthF(2.0);
+    if (info.kind == SeriesKind::TotalThroughput) {
+        pen.setColor(Colors::text());
+        pen.setWidthF(3.5);
+    } else if (info.kind == SeriesKind::Increments) {
+        // What the counter should read: a grey dashed reference line that the value falls away from.
+        pen.setColor(Colors::muted());
+        pen.setStyle(Qt::DashLine);
+        pen.setWidthF(2.5);
+    } else if (info.kind == SeriesKind::CellSum) {
+        pen = objectPen(info.object);
+        pen.setWidthF(3.0);
+    } else if (info.worker >= 0) {
+        pen.setColor(seriesColor(info.worker));
+        // Producers solid, consumers dashed: the role reads without the legend.
+        if (info.role == ipccore::Role::Consumer)
+            pen.setStyle(Qt::DashLine);
+    } else
+        pen = objectPen(objectSlot - 1);
+    return pen;
+}
+
 } // namespace
 
 ChartPanel::ChartPanel(QWidget* parent)
@@ -216,6 +245,7 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     box.chart->addAxis(box.y, Qt::AlignLeft);
 
     applyFonts(box);
+    styleChart(box.chart);
     box.view = new QChartView(box.chart, this);
     box.view->setRenderHint(QPainter::Antialiasing);
     box.view->setMinimumSize(240, ChartHeight);
@@ -243,6 +273,18 @@ void ChartPanel::changeEvent(QEvent* event)
     if (event->type() == QEvent::FontChange) {
         for (ChartBox& box : m_views)
             applyFonts(box);
+    }
+    if (event->type() == QEvent::PaletteChange)
+        restyle();
+}
+
+void ChartPanel::restyle()
+{
+    for (ChartBox& box : m_views)
+        styleChart(box.chart);
+    for (auto it = m_series.begin(); it != m_series.end(); ++it) {
+        const auto& [info, objectSlot] = m_penOf.value(it.key());
+        it.value()->setPen(seriesPen(info, objectSlot));
     }
 }
 
@@ -272,6 +314,7 @@ void ChartPanel::reset()
         box.x->setRange(0, m_windowS);
     }
     m_series.clear();
+    m_penOf.clear();
     showCharts(RunHistory());
     m_drawnRevision = ~quint64(0);
     m_lastKnownEnd = 0;
@@ -296,29 +339,8 @@ void ChartPanel::syncSeries(const RunHistory& history)
         const ChartId id = chartFor(info.kind);
         ChartBox& box = m_views[id];
         auto* series = new QLineSeries;
-        series->setName(info.label);
-        QPen pen;
-        pen.setWidthF(2.0);
-        if (info.kind == SeriesKind::TotalThroughput) {
-            pen.setColor(Qt::black);
-            pen.setWidthF(3.5);
-            series->setName(tr("total"));
-        } else if (info.kind == SeriesKind::Increments) {
-            // What the counter should read: a grey dashed reference line that the value falls away from.
-            pen.setColor(Colors::Muted);
-            pen.setStyle(Qt::DashLine);
-            pen.setWidthF(2.5);
-        } else if (info.kind == SeriesKind::CellSum) {
-            pen = objectPen(info.object);
-            pen.setWidthF(3.0);
-        } else if (info.worker >= 0) {
-            pen.setColor(seriesColor(info.worker));
-            // Producers solid, consumers dashed: the role reads without the legend.
-            if (info.role == ipccore::Role::Consumer)
-                pen.setStyle(Qt::DashLine);
-        } else
-            pen = objectPen(objectSlot - 1);
-        series->setPen(pen);
+        series->setName(info.kind == SeriesKind::TotalThroughput ? tr("total") : info.label);
+        series->setPen(seriesPen(info, objectSlot));
         box.chart->addSeries(series);
         series->attachAxis(box.x);
         series->attachAxis(box.y);
@@ -327,6 +349,7 @@ void ChartPanel::syncSeries(const RunHistory& history)
                 marker->setVisible(false);
         }
         m_series.insert(i, series);
+        m_penOf.insert(i, { info, objectSlot });
     }
 }
 

@@ -12,6 +12,7 @@
 #include <QHash>
 #include <QWidget>
 
+#include <utility>
 #include <vector>
 
 class QChart;
@@ -73,6 +74,7 @@ private:
     };
     ChartBox makeChart(const QString& title, const QString& yTitle);
     void applyFonts(ChartBox& box);
+    void restyle(); // the charts and the series' pens in the current theme
     ChartId chartFor(SeriesKind kind) const;
     void syncSeries(const RunHistory& history);
     void exportPng();
@@ -84,6 +86,7 @@ private:
     QGridLayout* m_grid = nullptr;
     bool m_shown[ChartCount] = {}; // as last arranged in m_grid
     QHash<int, QLineSeries*> m_series; // history series index -> chart series
+    QHash<int, std::pair<SeriesInfo, int>> m_penOf; // what its pen is made from: the series and its object slot
     QComboBox* m_windowBox = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QScrollBar* m_scroll = nullptr;

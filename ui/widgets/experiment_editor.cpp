@@ -1,4 +1,6 @@
 #include "widgets/experiment_editor.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include "model/object_list_model.h"
 #include "model/scenario_document.h"
@@ -77,7 +79,8 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
     m_refusal = new QLabel(this);
     m_refusal->setObjectName(QStringLiteral("refusal"));
     m_refusal->setWordWrap(true);
-    m_refusal->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    setThemedStyleSheet(
+        m_refusal, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
     layout->addWidget(m_refusal);
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("scenarioProblem"));
@@ -85,7 +88,7 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
     layout->addWidget(m_problem);
     auto* limits = new QLabel(document->limitsText(), this);
     limits->setWordWrap(true);
-    limits->setStyleSheet(QStringLiteral("color: #546e7a;"));
+    setThemedStyleSheet(limits, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
     layout->addWidget(limits);
     connect(document, &ScenarioDocument::limitsChanged, limits,
         [limits, document] { limits->setText(document->limitsText()); });
@@ -116,10 +119,10 @@ void ExperimentEditor::refreshProblem()
     const QString problem = m_document->problem();
     if (problem.isEmpty()) {
         m_problem->setText(tr("The experiment is valid and ready to run."));
-        m_problem->setStyleSheet(QStringLiteral("color: #2e7d32;"));
+        m_problem->setStyleSheet(QStringLiteral("color: %1;").arg(cssColor(Colors::ok())));
     } else {
         m_problem->setText(tr("Cannot run yet: %1").arg(problem));
-        m_problem->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+        m_problem->setStyleSheet(QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())));
     }
 }
 

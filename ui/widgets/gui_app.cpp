@@ -5,6 +5,7 @@
 #include "model/run_session.h"
 #include "widgets/main_window.h"
 #include "widgets/race_view.h"
+#include "widgets/theme.h"
 
 #include "ipccore/lesson.h"
 #include "ipccore/scenario.h"
@@ -19,6 +20,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
 // At file scope: Q_INIT_RESOURCE declares the resource's init function where it is used, and rcc defines it outside
 // any namespace. Without the call the linker drops the resource from the static library, as nothing refers to it.
@@ -137,8 +139,12 @@ int runGuiMain(int argc, char** argv)
     const QCommandLineOption sizeOption(QStringLiteral("size"),
         QStringLiteral("The window's size in pixels, WIDTHxHEIGHT (e.g. 1280x720, a projector's)."),
         QStringLiteral("WxH"));
+    const QCommandLineOption themeOption(QStringLiteral("theme"),
+        QStringLiteral("light or dark (Ctrl+Shift+D in the window). Without it the window keeps the theme it last had, "
+                       "except for --screenshot (light)."),
+        QStringLiteral("name"));
     parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption,
-        stepOption, lessonOption, zoomOption, sizeOption });
+        stepOption, lessonOption, zoomOption, sizeOption, themeOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -212,6 +218,14 @@ int runGuiMain(int argc, char** argv)
         }
         zoom = percent / 100;
     }
+    std::optional<Theme> theme;
+    if (parser.isSet(themeOption)) {
+        theme = themeFromName(parser.value(themeOption));
+        if (!theme) {
+            printError(QStringLiteral("--theme: expected light or dark, got \"%1\"").arg(parser.value(themeOption)));
+            return 2;
+        }
+    }
     QSize size;
     if (parser.isSet(sizeOption)) {
         const QStringList parts = parser.value(sizeOption).split(QLatin1Char('x'));
@@ -257,7 +271,10 @@ int runGuiMain(int argc, char** argv)
     }
 
     quitOnTerminationSignals();
+    applyTheme(theme.value_or(Theme::Light)); // before the window is built, so it is built in its colours
     MainWindow window;
+    if (!theme && !screenshot)
+        window.restoreTheme();
     if (zoom > 0)
         window.setZoom(zoom);
     else if (!screenshot)

@@ -1,10 +1,14 @@
 #include "widgets/ledger_view.h"
 
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
+
 #include <QFrame>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
 #include <QResizeEvent>
+#include <QStyle>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -197,7 +201,13 @@ LedgerView::Tile LedgerView::makeTile(QWidget* parent, const TileSpec& spec) con
     layout->addWidget(value);
     Tile tile { spec.field, value, frame, spec.alarm };
     tile.caption = caption;
-    tile.red = true; // so that the first setTile applies the style
+    frame->setProperty("alarm", false);
+    setThemedStyleSheet(frame, [] {
+        return QStringLiteral("#ledgerTile { background: %1; border-radius: 5px; } QLabel { color: %2; }"
+                              "#ledgerTile[alarm=\"true\"] { background: %3; } "
+                              "#ledgerTile[alarm=\"true\"] QLabel { color: white; }")
+            .arg(cssColor(Colors::card()), cssColor(Colors::outline()), cssColor(QColor(0xc6, 0x28, 0x28)));
+    });
     setValueFont(tile);
     return tile;
 }
@@ -209,9 +219,12 @@ void LedgerView::setTile(Tile& tile, const QString& text, bool red)
     if (tile.red == red)
         return;
     tile.red = red;
-    tile.frame->setStyleSheet(red
-            ? QStringLiteral("#ledgerTile { background: #c62828; border-radius: 5px; } QLabel { color: white; }")
-            : QStringLiteral("#ledgerTile { background: #eceff1; border-radius: 5px; } QLabel { color: #263238; }"));
+    // The style sheet (makeTile) reads this property: re-polish for it to take effect.
+    tile.frame->setProperty("alarm", red);
+    for (QWidget* widget : { tile.frame, static_cast<QWidget*>(tile.caption), static_cast<QWidget*>(tile.value) }) {
+        widget->style()->unpolish(widget);
+        widget->style()->polish(widget);
+    }
 }
 
 void LedgerView::setTile(Tile& tile, qint64 value)
@@ -626,10 +639,10 @@ QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& ke
         const double share = b.increments > 0 ? double(b.lost) / double(b.increments) : 0;
         const QString percent = QStringLiteral("%1%").arg(100 * share, 0, 'f', share < 0.1 ? 1 : 0);
         if (b.lost > 0 && final)
-            part += tr(", <span style=\"color:#c62828\"><b>%1 lost</b></span> (%2)")
-                        .arg(locale.toString(b.lost), percent);
+            part += tr(", <span style=\"color:%3\"><b>%1 lost</b></span> (%2)")
+                        .arg(locale.toString(b.lost), percent, cssColor(Colors::error()));
         else if (share >= 0.01)
-            part += tr(", <span style=\"color:#c62828\"><b>%1 lost</b></span>").arg(percent);
+            part += tr(", <span style=\"color:%2\"><b>%1 lost</b></span>").arg(percent, cssColor(Colors::error()));
         else
             part += tr(", none lost");
         parts << part;

@@ -1,4 +1,6 @@
 #include "widgets/lesson_panel.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include <QComboBox>
 #include <QFileDialog>
@@ -33,7 +35,8 @@ QLabel* sectionHeading(const QString& text, QWidget* parent)
     QFont f = label->font();
     f.setBold(true);
     label->setFont(f);
-    label->setStyleSheet(QStringLiteral("color: #0b5394; margin-top: 6px;"));
+    setThemedStyleSheet(
+        label, [] { return QStringLiteral("color: %1; margin-top: 6px;").arg(cssColor(Colors::link())); });
     label->setWordWrap(true);
     return label;
 }
@@ -67,7 +70,7 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
     auto* layout = new QVBoxLayout(body);
     layout->setContentsMargins(2, 2, 2, 2);
     m_heading = wrapped(body);
-    m_heading->setStyleSheet(QStringLiteral("color: #546e7a;"));
+    setThemedStyleSheet(m_heading, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
     m_title = wrapped(body, QStringLiteral("lessonTitle"));
     QFont titleFont = m_title->font();
     titleFont.setBold(true);
@@ -239,7 +242,8 @@ void LessonPanel::refresh()
             }
             item->setText(text);
             item->setBackground(background);
-            item->setForeground(QColor(Qt::black));
+            // Black on the pale marks; the palette's text elsewhere (light on the dark theme).
+            item->setForeground(background.style() == Qt::NoBrush ? QBrush() : QBrush(Qt::black));
             item->setFont(font);
         }
     }
@@ -271,8 +275,9 @@ void LessonPanel::refresh()
         else {
             const QString answer
                 = QString::fromStdString(l.choices[std::size_t(*m_session->answer())].text).toHtmlEscaped();
-            result = (m_session->right() ? tr("<p><b style='color:#1b5e20'>Right.</b> ")
-                                         : tr("<p><b style='color:#bf360c'>Not this time.</b> "))
+            result
+                = (m_session->right() ? tr("<p><b style='color:%1'>Right.</b> ").arg(cssColor(Colors::ok()))
+                                      : tr("<p><b style='color:%1'>Not this time.</b> ").arg(cssColor(Colors::error())))
                 + tr("At %1 s the run showed <b>%2</b>: “%3”.</p>")
                       .arg(m_session->observedAt(), 0, 'f', 1)
                       .arg(observed, answer);

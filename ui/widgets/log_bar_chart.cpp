@@ -1,5 +1,7 @@
 #include "widgets/log_bar_chart.h"
 
+#include "widgets/theme.h"
+
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -60,9 +62,17 @@ LogBarChart::LogBarChart(const QString& title, const QString& categoryTitle, con
             QCursor::pos(), QStringLiteral("%1, %2: %3").arg(category, set->label(), m_hoverText(value)), this);
     });
 
+    styleChart(chart);
     setChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 160); // two of them, one above the other, fit a 720-line screen
+}
+
+void LogBarChart::changeEvent(QEvent* event)
+{
+    QChartView::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        styleChart(chart());
 }
 
 void LogBarChart::setDecades(int low, int high)

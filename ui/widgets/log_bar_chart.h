@@ -42,6 +42,9 @@ public:
     int lowDecade() const { return m_lowDecade; }
     int highDecade() const { return m_highDecade; }
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void setDecades(int low, int high);
 

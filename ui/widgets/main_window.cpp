@@ -1,4 +1,6 @@
 #include "widgets/main_window.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include "model/bench_runner.h"
 #include "model/contention_model.h"
@@ -35,6 +37,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QResizeEvent>
@@ -49,6 +52,7 @@
 #include <QTableView>
 #include <QTextLayout>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -131,7 +135,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_description = new QLabel(central);
     m_description->setObjectName(QStringLiteral("scenarioDescription"));
     m_description->setWordWrap(true);
-    m_description->setStyleSheet(QStringLiteral("color: #37474f;"));
+    setThemedStyleSheet(
+        m_description, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
     m_description->setTextFormat(Qt::RichText); // for its "more" link while a run goes
     m_description->setTextInteractionFlags(Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
     m_description->installEventFilter(this);
@@ -208,7 +213,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_runStatus->setMinimumWidth(320);
     m_errorLabel = new QLabel(this);
     m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
-    m_errorLabel->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    setThemedStyleSheet(
+        m_errorLabel, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     statusBar()->addWidget(m_errorLabel, 1);
     statusBar()->addPermanentWidget(m_runStatus);
@@ -364,6 +370,29 @@ void MainWindow::buildToolbar()
     m_lessonAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     m_lessonAction->setToolTip(tr("Predict, then observe: nine guided lessons on real processes (Ctrl+L)"));
     connect(m_lessonAction, &QAction::triggered, this, [this](bool on) { m_lessonDock->setVisible(on); });
+
+    // The view's settings in one menu, where a teacher looks for them: the zoom's keys and the theme.
+    auto* viewButton = new QToolButton(bar);
+    viewButton->setText(tr("View"));
+    viewButton->setObjectName(QStringLiteral("viewButton"));
+    viewButton->setPopupMode(QToolButton::InstantPopup);
+    viewButton->setToolTip(tr("Zoom for a projector, and the light or dark theme"));
+    auto* viewMenu = new QMenu(viewButton);
+    viewMenu->addAction(tr("Zoom in\tCtrl++"), this, [this] { setZoom(m_zoom * ZoomStep); });
+    viewMenu->addAction(tr("Zoom out\tCtrl+-"), this, [this] { setZoom(m_zoom / ZoomStep); });
+    viewMenu->addAction(tr("Actual size\tCtrl+0"), this, [this] { setZoom(1); });
+    viewMenu->addSeparator();
+    m_darkAction = viewMenu->addAction(tr("Dark theme"));
+    m_darkAction->setObjectName(QStringLiteral("darkThemeAction"));
+    m_darkAction->setCheckable(true);
+    m_darkAction->setChecked(currentTheme() == Theme::Dark);
+    m_darkAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    m_darkAction->setShortcutContext(Qt::ApplicationShortcut);
+    addAction(m_darkAction); // its shortcut works while the menu is closed
+    connect(
+        m_darkAction, &QAction::triggered, this, [this](bool dark) { setTheme(dark ? Theme::Dark : Theme::Light); });
+    viewButton->setMenu(viewMenu);
+    bar->addWidget(viewButton);
 
     // Larger text for a projector: Ctrl++ and Ctrl+- step the whole window's text and charts, Ctrl+0 goes back.
     m_basePoints = QApplication::font().pointSizeF();
@@ -712,6 +741,23 @@ void MainWindow::restoreZoom()
     if (ok && saved >= MinZoom && saved <= MaxZoom)
         setZoom(saved);
     m_rememberZoom = true;
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    if (theme != currentTheme())
+        applyTheme(theme);
+    m_darkAction->setChecked(theme == Theme::Dark);
+    if (m_rememberTheme)
+        QSettings().setValue(QStringLiteral("view/theme"), themeName(theme));
+}
+
+void MainWindow::restoreTheme()
+{
+    const auto saved = themeFromName(QSettings().value(QStringLiteral("view/theme")).toString());
+    if (saved)
+        setTheme(*saved);
+    m_rememberTheme = true;
 }
 
 void MainWindow::showLesson(int index)

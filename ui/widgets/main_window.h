@@ -8,6 +8,7 @@
 
 #include "ipccore/telemetry.h"
 #include "model/run_types.h"
+#include "widgets/theme.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -92,6 +93,9 @@ public:
     double zoom() const { return m_zoom; }
     // Applies the zoom saved by the last session and saves each change from now on (the app does; tests do not).
     void restoreZoom();
+    // The light or the dark theme (theme.h), on the whole application; restoreTheme() as restoreZoom().
+    void setTheme(Theme theme);
+    void restoreTheme();
     static constexpr double MinZoom = 0.8, MaxZoom = 2.5, ZoomStep = 1.15;
     // Opens the Lessons panel on lesson `index` (0-based) of the bundled ones.
     void showLesson(int index);
@@ -190,6 +194,8 @@ private:
     double m_basePoints = 9; // the application font's size at start-up
     double m_zoom = 1;
     bool m_rememberZoom = false;
+    bool m_rememberTheme = false;
+    QAction* m_darkAction = nullptr;
     LessonSession* m_lessons = nullptr;
     LessonPanel* m_lessonPanel = nullptr;
     QDockWidget* m_lessonDock = nullptr;

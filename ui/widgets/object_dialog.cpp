@@ -1,4 +1,6 @@
 #include "widgets/object_dialog.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include "model/scenario_document.h"
 
@@ -59,12 +61,13 @@ ObjectDialog::ObjectDialog(
 
     auto* limits = new QLabel(document.limitsText(), this);
     limits->setWordWrap(true);
-    limits->setStyleSheet(QStringLiteral("color: #546e7a;"));
+    setThemedStyleSheet(limits, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
     layout->addWidget(limits);
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    setThemedStyleSheet(
+        m_problem, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
     layout->addWidget(m_problem);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);

@@ -8,12 +8,12 @@
 #include <QToolTip>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ipcui {
 
 namespace {
 constexpr int Margin = 8;
-constexpr int SemRowHeight = 66;
 constexpr int SemTileWidth = 120;
 constexpr int SemTileGap = 8;
 constexpr int MaxCells = 64; // above this a bar reads better than cells
@@ -102,15 +102,19 @@ bool ObjectView::hasSemaphoreTiles(const ipccore::ObjectStatus& object)
 // show in the panel without scrolling while the ledger below keeps its rows.
 ObjectView::Metrics ObjectView::metrics() const
 {
+    // In lines of the current font, so the cards grow with the zoom; at 100 % one object's card with its semaphore
+    // tiles (a ring buffer) fits the 180 pixels the panel gives it on a 720-line screen.
+    const double line = fontMetrics().height() / 17.0;
+    const auto px = [line](int pixels) { return int(std::lround(pixels * line)); };
     if (m_objects.size() < 2)
-        return { 8, 10, 34, 60 };
-    return { 5, 6, 28, 26 };
+        return { px(8), px(8), px(32), px(48), px(56) };
+    return { px(5), px(6), px(28), px(26), px(56) };
 }
 
 int ObjectView::cardHeight(const ipccore::ObjectStatus& object) const
 {
     const Metrics m = metrics();
-    const int semaphores = hasSemaphoreTiles(object) ? SemRowHeight + m.margin : 0;
+    const int semaphores = hasSemaphoreTiles(object) ? m.semRow + m.margin : 0;
     return m.header + m.slotArea + semaphores + 3 * m.margin;
 }
 
@@ -135,7 +139,7 @@ void ObjectView::paintEvent(QPaintEvent*)
     painter.fillRect(rect(), palette().color(QPalette::Base));
     painter.setRenderHint(QPainter::Antialiasing);
     if (m_objects.empty()) {
-        painter.setPen(Colors::Muted);
+        painter.setPen(Colors::muted());
         painter.drawText(rect(), Qt::AlignCenter, tr("No IPC objects in this experiment."));
         return;
     }
@@ -150,19 +154,19 @@ void ObjectView::paintEvent(QPaintEvent*)
 QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore::ObjectStatus& object,
     const QString& figure, bool alarm, const QString& badge) const
 {
-    painter.setPen(QPen(alarm ? Colors::Full : QColor(0xcf, 0xd8, 0xdc), alarm ? 3 : 1));
-    painter.setBrush(QColor(0xfa, 0xfb, 0xfc));
+    painter.setPen(QPen(alarm ? Colors::full() : Colors::cardBorder(), alarm ? 3 : 1));
+    painter.setBrush(Colors::card());
     painter.drawRoundedRect(card, 6, 6);
 
     const QRect header(
         card.left() + Margin, card.top() + metrics().margin, card.width() - 2 * Margin, metrics().header);
     const QFont nameFont = bigFont(1.5);
     painter.setFont(nameFont);
-    painter.setPen(Colors::Outline);
+    painter.setPen(Colors::outline());
     const QString name = QString::fromStdString(object.name);
     painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, name);
     const int nameWidth = QFontMetrics(nameFont).horizontalAdvance(name);
-    painter.setPen(alarm ? Colors::Full : Colors::Outline);
+    painter.setPen(alarm ? Colors::full() : Colors::outline());
     painter.drawText(header, Qt::AlignRight | Qt::AlignVCenter, figure);
     int right = header.right() - QFontMetrics(nameFont).horizontalAdvance(figure) - 10;
 
@@ -173,7 +177,7 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
         const int w = QFontMetrics(badgeFont).horizontalAdvance(badge) + 16;
         const QRect badgeRect(right - w, header.top() + 3, w, header.height() - 6);
         painter.setPen(Qt::NoPen);
-        painter.setBrush(alarm ? Colors::Full : QColor(0x90, 0xa4, 0xae));
+        painter.setBrush(alarm ? Colors::full() : QColor(0x90, 0xa4, 0xae));
         painter.drawRoundedRect(badgeRect, 4, 4);
         painter.setFont(badgeFont);
         painter.setPen(Qt::white);
@@ -187,12 +191,12 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     const QRect kind(
         header.left() + nameWidth + 10, header.top(), right - (header.left() + nameWidth + 10), header.height());
     painter.setFont(font());
-    painter.setPen(Colors::Muted);
+    painter.setPen(Colors::muted());
     const QFontMetrics fm = painter.fontMetrics();
     // While processes are blocked on it, the room names them instead (the kind is in the tooltip).
     QString kindText = transportText(object.transport);
     if (m_live && !object.waiters.empty()) {
-        painter.setPen(Colors::Full);
+        painter.setPen(Colors::full());
         kindText = tr("waited on by %1").arg(waiterNames(object));
         if (fm.horizontalAdvance(kindText) > kind.width()) // the names matter more than the words
             kindText = tr("waiting: %1").arg(waiterNames(object));
@@ -211,7 +215,7 @@ QFont ObjectView::bigFont(double scale) const
     return big;
 }
 
-// The semaphores of an object as tiles in a row under its slots. A zero is red ("wait blocks"), except for an
+// The semaphores of an object as tiles in a row under its slots. A zero is red ("waits block"), except for an
 // array's lock, where 0 only means that someone holds it: that is what a lock is for.
 void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const ipccore::ObjectStatus& object) const
 {
@@ -221,31 +225,33 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
     const int tileWidth = std::min(SemTileWidth + 40, (row.width() - (count - 1) * SemTileGap) / count);
     int x = row.left();
     for (const ipccore::SemaphoreValue& sem : object.semaphores) {
-        const QRect tile(x, row.top(), tileWidth, SemRowHeight);
+        const QRect tile(x, row.top(), tileWidth, metrics().semRow);
         const bool lock = sem.role == "lock";
         const bool zero = m_live && sem.value == 0;
         // A rendezvous's "full" and "taken" are 0 whenever nobody is handing a message over: that is no block.
         const bool handshake = object.transport == ipccore::TransportKind::Rendezvous && sem.role != "empty";
         const bool red = zero && !lock && !handshake;
-        painter.setPen(QPen(red ? Colors::Full : Colors::Outline, 2));
-        painter.setBrush(red ? Colors::Full : QColor(Qt::white));
+        painter.setPen(QPen(red ? Colors::full() : Colors::outline(), 2));
+        painter.setBrush(red ? Colors::full() : Colors::emptySlot());
         painter.drawRoundedRect(tile.adjusted(1, 1, -1, -1), 5, 5);
-        const QRect inner = tile.adjusted(10, 4, -10, -4);
-        painter.setPen(red ? QColor(Qt::white) : Colors::Muted);
+        const QRect inner = tile.adjusted(8, 3, -8, -3);
+        const QString value = m_live ? QString::number(sem.value) : QStringLiteral("–");
+        const int valueWidth = QFontMetrics(valueFont).horizontalAdvance(value);
+        painter.setPen(red ? QColor(Qt::white) : Colors::muted());
         painter.setFont(roleFont);
         painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
             lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role)));
         if (m_live && (zero || lock) && !handshake) {
             painter.setFont(font());
-            QString state = !lock ? tr("wait blocks") : zero ? tr("held") : tr("free");
+            QString state = !lock ? tr("waits block") : zero ? tr("held") : tr("free");
             if (lock && zero && !object.holders.empty())
                 state = tr("held by %1").arg(userName(object.holders.front()));
             painter.drawText(inner, Qt::AlignLeft | Qt::AlignBottom,
-                painter.fontMetrics().elidedText(state, Qt::ElideRight, inner.width() - 40));
+                painter.fontMetrics().elidedText(state, Qt::ElideRight, inner.width() - valueWidth - 4));
         }
-        painter.setPen(red ? QColor(Qt::white) : Colors::Outline);
+        painter.setPen(red ? QColor(Qt::white) : Colors::outline());
         painter.setFont(valueFont);
-        painter.drawText(inner, Qt::AlignRight | Qt::AlignVCenter, m_live ? QString::number(sem.value) : "–");
+        painter.drawText(inner, Qt::AlignRight | Qt::AlignVCenter, value);
         x += tileWidth + SemTileGap;
     }
 }
@@ -295,7 +301,7 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
     };
     if (n == 1) {
         painter.setFont(bigFont(2.1));
-        painter.setPen(live ? Colors::Filled : Colors::Muted);
+        painter.setPen(live ? Colors::filled() : Colors::muted());
         painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter, QStringLiteral("%1[0] = %2").arg(name, valueText(0)));
     } else if (n <= MaxArrayBoxes) {
         // One box per cell, its index above its value.
@@ -303,14 +309,14 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
         const int boxW = std::clamp((area.width() - (n - 1) * gap) / n, 24, 120);
         for (int i = 0; i < n; ++i) {
             const QRect box(area.left() + i * (boxW + gap), area.top() + 2, boxW, area.height() - 4);
-            painter.setPen(QPen(live ? Colors::Outline : Colors::Muted, 2));
-            painter.setBrush(Colors::EmptySlot);
+            painter.setPen(QPen(live ? Colors::outline() : Colors::muted(), 2));
+            painter.setBrush(Colors::emptySlot());
             painter.drawRoundedRect(box, 3, 3);
             painter.setFont(font());
-            painter.setPen(Colors::Muted);
+            painter.setPen(Colors::muted());
             painter.drawText(box.adjusted(4, 2, -4, -2), Qt::AlignLeft | Qt::AlignTop, QStringLiteral("[%1]").arg(i));
             painter.setFont(bigFont(1.2));
-            painter.setPen(live ? Colors::Filled : Colors::Muted);
+            painter.setPen(live ? Colors::filled() : Colors::muted());
             painter.drawText(box.adjusted(4, 2, -4, -2), Qt::AlignRight | Qt::AlignBottom, valueText(i));
         }
     } else {
@@ -318,13 +324,13 @@ void ObjectView::paintArray(QPainter& painter, const QRect& card, const ipccore:
         for (int i = 0; i < std::min<int>(n, MaxArrayBoxes); ++i)
             values << valueText(i);
         painter.setFont(font());
-        painter.setPen(live ? Colors::Outline : Colors::Muted);
+        painter.setPen(live ? Colors::outline() : Colors::muted());
         painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
             tr("%1[0..%2] = %3, … (hover for all)").arg(name).arg(n - 1).arg(values.join(QStringLiteral(", "))));
     }
     if (hasSemaphoreTiles(object))
         paintSemaphoreTiles(
-            painter, QRect(area.left(), area.bottom() + metrics().margin, area.width(), SemRowHeight), object);
+            painter, QRect(area.left(), area.bottom() + metrics().margin, area.width(), metrics().semRow), object);
 }
 
 QString ObjectView::globalFigure(const ipccore::ObjectStatus& object) const
@@ -344,7 +350,7 @@ void ObjectView::paintGlobal(QPainter& painter, const QRect& card, const ipccore
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
     if (!live) {
         painter.setFont(font());
-        painter.setPen(Colors::Muted);
+        painter.setPen(Colors::muted());
         painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap,
             tr("%1 = 0 in every process, each in its own memory").arg(QString::fromStdString(object.name)));
         return;
@@ -355,16 +361,16 @@ void ObjectView::paintGlobal(QPainter& painter, const QRect& card, const ipccore
     for (int i = 0; i < n; ++i) {
         const ipccore::GlobalCopy& copy = object.copies[std::size_t(i)];
         const QRect box(area.left() + i * (boxW + gap), area.top() + 2, boxW, area.height() - 4);
-        painter.setPen(QPen(copy.alive ? Colors::Outline : Colors::Muted, 2));
-        painter.setBrush(Colors::EmptySlot);
+        painter.setPen(QPen(copy.alive ? Colors::outline() : Colors::muted(), 2));
+        painter.setBrush(Colors::emptySlot());
         painter.drawRoundedRect(box, 3, 3);
         const QRect inner = box.adjusted(4, 2, -4, -2);
         painter.setFont(font());
-        painter.setPen(Colors::Muted);
+        painter.setPen(Colors::muted());
         painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
             painter.fontMetrics().elidedText(QString::fromStdString(copy.worker), Qt::ElideRight, inner.width()));
         painter.setFont(bigFont(1.2));
-        painter.setPen(copy.alive ? Colors::Filled : Colors::Muted);
+        painter.setPen(copy.alive ? Colors::filled() : Colors::muted());
         painter.drawText(inner, Qt::AlignRight | Qt::AlignBottom, QLocale().toString(qlonglong(copy.value)));
     }
 }
@@ -391,10 +397,10 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
     const QRect header = paintCard(painter, card, object, semaphoreFigure(object), zero);
     const QRect area(
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, metrics().slotArea);
-    const QColor fill = Colors::Ok;
+    const QColor fill = Colors::okFill();
     if (n == 0) {
         painter.setFont(font());
-        painter.setPen(live ? Colors::Full : Colors::Muted);
+        painter.setPen(live ? Colors::full() : Colors::muted());
         painter.drawText(area, Qt::AlignLeft | Qt::AlignVCenter,
             tr("no permit yet: an acquire waits until another process releases it"));
     } else if (n <= MaxCells) {
@@ -403,8 +409,11 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
         const int tokenW = std::clamp((area.width() - (n - 1) * gap) / std::max(n, 1), 4, n <= 4 ? 150 : 72);
         for (int i = 0; i < n; ++i) {
             const QRect token(area.left() + i * (tokenW + gap), area.top() + 3, tokenW, area.height() - 6);
-            painter.setPen(QPen(zero ? Colors::Full : live ? Colors::Outline : Colors::Muted, tokenW > 12 ? 2 : 1));
-            painter.setBrush(i < value ? fill : Colors::EmptySlot);
+            painter.setPen(QPen(zero ? Colors::full()
+                    : live           ? Colors::outline()
+                                     : Colors::muted(),
+                tokenW > 12 ? 2 : 1));
+            painter.setBrush(i < value ? fill : Colors::emptySlot());
             painter.drawRoundedRect(token, 8, 8);
             // Words in the tokens while they fit: a student reads "taken" faster than an empty box.
             // A taken permit names its holder when a program holds it (a signal taken for good has none).
@@ -413,8 +422,8 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
                 const bool named = i >= value && holder < object.holders.size();
                 painter.setFont(font());
                 painter.setPen(i < value                         ? QColor(Qt::white)
-                        : named && !object.holders[holder].alive ? Colors::Full
-                                                                 : Colors::Muted);
+                        : named && !object.holders[holder].alive ? Colors::full()
+                                                                 : Colors::muted());
                 const QString text = i < value ? tr("free") : named ? userName(object.holders[holder]) : tr("taken");
                 painter.drawText(token.adjusted(4, 0, -4, 0), Qt::AlignCenter,
                     painter.fontMetrics().elidedText(text, Qt::ElideRight, token.width() - 8));
@@ -422,8 +431,8 @@ void ObjectView::paintSemaphore(QPainter& painter, const QRect& card, const ipcc
         }
     } else {
         const QRect bar(area.left(), area.top() + 8, area.width(), area.height() - 16);
-        painter.setPen(QPen(zero ? Colors::Full : Colors::Outline, 2));
-        painter.setBrush(Colors::EmptySlot);
+        painter.setPen(QPen(zero ? Colors::full() : Colors::outline(), 2));
+        painter.setBrush(Colors::emptySlot());
         painter.drawRoundedRect(bar, 3, 3);
         painter.setPen(Qt::NoPen);
         painter.setBrush(fill);
@@ -503,14 +512,14 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         card.left() + Margin, header.bottom() + metrics().margin, card.width() - 2 * Margin, slotAreaHeight);
     if (hasSemaphoreTiles(object))
         paintSemaphoreTiles(painter,
-            QRect(slotArea.left(), slotArea.bottom() + metrics().margin, slotArea.width(), SemRowHeight), object);
+            QRect(slotArea.left(), slotArea.bottom() + metrics().margin, slotArea.width(), metrics().semRow), object);
 
     painter.setFont(font());
-    const QColor fill = face.full ? Colors::Full : Colors::Filled;
+    const QColor fill = face.full ? Colors::full() : Colors::filled();
     // A bar for what does not come in slots: `share` of it filled.
     const auto paintBar = [&](const QRect& bar, double share, bool sliver) {
-        painter.setPen(QPen(m_live ? Colors::Outline : Colors::Muted, 2));
-        painter.setBrush(Colors::EmptySlot);
+        painter.setPen(QPen(m_live ? Colors::outline() : Colors::muted(), 2));
+        painter.setBrush(Colors::emptySlot());
         painter.drawRoundedRect(bar, 3, 3);
         int filled = int(double(bar.width() - 4) * share);
         if (sliver)
@@ -520,7 +529,7 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         painter.drawRect(QRect(bar.left() + 2, bar.top() + 2, filled, bar.height() - 3));
     };
     if (face.body == Body::Words) {
-        painter.setPen(Colors::Muted);
+        painter.setPen(Colors::muted());
         painter.drawText(slotArea, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, face.text);
         return;
     }
@@ -529,7 +538,7 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         const int line = painter.fontMetrics().height();
         QRect bar = slotArea.adjusted(0, 8, 0, -8);
         if (slotAreaHeight >= 2 * line + 16) {
-            painter.setPen(Colors::Muted);
+            painter.setPen(Colors::muted());
             painter.drawText(QRect(slotArea.left(), slotArea.top(), slotArea.width(), line),
                 Qt::AlignLeft | Qt::AlignVCenter,
                 painter.fontMetrics().elidedText(face.text, Qt::ElideRight, slotArea.width()));
@@ -547,8 +556,8 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
         const int top = slotArea.top() + (slotAreaHeight - cellH) / 2;
         for (int i = 0; i < n; ++i) {
             const QRect cell(slotArea.left() + i * (cellW + gap), top, cellW, cellH);
-            painter.setPen(QPen(m_live ? Colors::Outline : Colors::Muted, cellW > 12 ? 2 : 1));
-            painter.setBrush(i < depth ? fill : Colors::EmptySlot);
+            painter.setPen(QPen(m_live ? Colors::outline() : Colors::muted(), cellW > 12 ? 2 : 1));
+            painter.setBrush(i < depth ? fill : Colors::emptySlot());
             painter.drawRoundedRect(cell, 3, 3);
         }
     } else {

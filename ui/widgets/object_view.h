@@ -48,6 +48,7 @@ private:
         int gap; // between cards
         int header;
         int slotArea; // the height of the slots (cells, permits)
+        int semRow; // the height of a ring's or an array's semaphore tiles
     };
     // What a message object's card says and draws under its header.
     struct QueueFace {

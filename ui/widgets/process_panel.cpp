@@ -1,4 +1,6 @@
 #include "widgets/process_panel.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include "model/process_table_model.h"
 #include "widgets/state_delegate.h"
@@ -88,7 +90,9 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         tr("SIGTERM: the process finishes the message in hand, then exits"));
     m_kill = button(tr("Kill -9"), QStringLiteral("killWorker"),
         tr("SIGKILL: the process dies at once, possibly holding a lock or a message"));
-    m_kill->setStyleSheet(QStringLiteral("QPushButton:enabled { color: #b71c1c; font-weight: bold; }"));
+    setThemedStyleSheet(m_kill, [] {
+        return QStringLiteral("QPushButton:enabled { color: %1; font-weight: bold; }").arg(cssColor(Colors::error()));
+    });
     actions->addWidget(separator(m_buttonsRow));
     actions->addStretch(1);
 

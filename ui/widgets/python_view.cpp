@@ -17,7 +17,7 @@ namespace ipcui {
 
 namespace {
 const QColor MarkBackground(255, 236, 153); // a highlighter's yellow: readable in black, on a projector too
-const QColor MarkText(120, 60, 0);
+const QColor MarkText(120, 60, 0); // on the highlighter, in both themes
 } // namespace
 
 PythonText::PythonText(QWidget* parent)
@@ -38,6 +38,7 @@ void PythonText::setMarks(const std::map<int, QStringList>& marks)
     for (const auto& [line, names] : m_marks) {
         QTextEdit::ExtraSelection s;
         s.format.setBackground(MarkBackground);
+        s.format.setForeground(QColor(Qt::black)); // the dark theme's light text would vanish on the yellow
         s.format.setProperty(QTextFormat::FullWidthSelection, true);
         s.cursor = QTextCursor(document()->findBlockByNumber(line - 1));
         selections << s;

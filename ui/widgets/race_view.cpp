@@ -4,6 +4,7 @@
 #include "model/bench_table_model.h"
 #include "widgets/log_bar_chart.h"
 #include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -52,7 +53,7 @@ public:
     {
         QStyledItemDelegate::initStyleOption(option, index);
         if (kind(index) == int(BenchTableModel::RowKind::NotApplicable))
-            option->palette.setColor(QPalette::Text, Colors::Muted);
+            option->palette.setColor(QPalette::Text, Colors::muted());
     }
 
     void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override
@@ -65,7 +66,7 @@ public:
         };
         if (group(kind(index)) != group(kind(index.siblingAtRow(index.row() - 1)))) {
             painter->save();
-            painter->setPen(QPen(Colors::Muted, 1));
+            painter->setPen(QPen(Colors::muted(), 1));
             painter->drawLine(option.rect.topLeft(), option.rect.topRight());
             painter->restore();
         }
@@ -125,7 +126,8 @@ RaceView::RaceView(BenchRunner* runner, QWidget* parent)
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("raceProblem"));
     m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    setThemedStyleSheet(
+        m_problem, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
     m_problem->hide();
     layout->addWidget(m_problem);
     layout->addWidget(buildResults(), 1);
@@ -303,7 +305,7 @@ QWidget* RaceView::buildResults()
     m_summary = new QLabel(right);
     m_summary->setObjectName(QStringLiteral("raceSummary"));
     m_summary->setWordWrap(true);
-    m_summary->setStyleSheet(QStringLiteral("color: #37474f;"));
+    setThemedStyleSheet(m_summary, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     rightLayout->addWidget(m_summary);
 

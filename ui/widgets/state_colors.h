@@ -7,6 +7,7 @@
 
 #include <QColor>
 #include <QPen>
+#include <QString>
 
 namespace ipcui {
 
@@ -19,12 +20,27 @@ QColor seriesColor(int index);
 QPen objectPen(int index);
 
 namespace Colors {
-inline const QColor Full { 0xc6, 0x28, 0x28 }; // full queue, zero semaphore, blocked on full
-inline const QColor Filled { 0x15, 0x65, 0xc0 }; // a slot holding a message
-inline const QColor EmptySlot { 0xff, 0xff, 0xff };
-inline const QColor Outline { 0x26, 0x32, 0x38 };
-inline const QColor Muted { 0x60, 0x6b, 0x73 };
-inline const QColor Ok { 0x2e, 0x7d, 0x32 };
+// Each answers for the current theme (theme.h): a light and a dark value of the same meaning.
+QColor full(); // full queue, zero semaphore, blocked on full: red in both themes
+QColor filled(); // a slot holding a message
+QColor emptySlot(); // an empty slot or token: the page's colour
+QColor outline(); // the lines of live objects, and text drawn on the page
+QColor muted(); // what is gone or secondary: dead objects, hints, axis lines
+QColor ok(); // success text
+QColor okFill(); // green under white text: a free permit, a running process
+QColor card(); // the box behind an object or a graph node
+QColor cardBorder();
+QColor grid(); // chart grid lines
+QColor error(); // an error's text on the window's background
+QColor secondaryText(); // descriptions and captions, quieter than the text
+QColor link(); // headings that lead somewhere (a lesson's steps)
+QColor text(); // the palette's text: the total throughput line, the timeline's arrows
 } // namespace Colors
+
+// "#rrggbb" for a style sheet or rich text.
+inline QString cssColor(const QColor& colour)
+{
+    return colour.name();
+}
 
 } // namespace ipcui

@@ -4,6 +4,7 @@
 #include "model/process_table_model.h"
 #include "widgets/png_export.h"
 #include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include <QCheckBox>
 #include <QFileDialog>
@@ -463,7 +464,7 @@ void TimelineCanvas::paintEvent(QPaintEvent*)
     QPainter p(this);
     p.fillRect(rect(), palette().base());
     if (!m_timeline || m_timeline->lanes().empty()) {
-        p.setPen(Colors::Muted);
+        p.setPen(Colors::muted());
         p.drawText(rect(), Qt::AlignCenter,
             tr("Start a run: each process's states appear here as they happen, from its own exact events."));
         return;
@@ -481,10 +482,13 @@ void TimelineCanvas::paintEvent(QPaintEvent*)
             continue;
         }
         const bool selected = row.kind == Row::Kind::Worker && int(row.index) == m_selected;
-        if (selected)
-            p.fillRect(QRect(0, row.top, width(), m_rowHeight), palette().highlight().color().lighter(170));
+        if (selected) {
+            QColor tint = palette().highlight().color(); // a tint of it, under the text in either theme
+            tint.setAlpha(70);
+            p.fillRect(QRect(0, row.top, width(), m_rowHeight), tint);
+        }
         const bool dead = row.kind == Row::Kind::Worker && !m_timeline->lanes()[row.index].alive;
-        p.setPen(dead ? Colors::Full : palette().text().color());
+        p.setPen(dead ? Colors::full() : palette().text().color());
         QFont labelFont = font();
         labelFont.setBold(selected);
         p.setFont(labelFont);
@@ -518,7 +522,7 @@ void TimelineCanvas::paintGaps(QPainter& p, const Row& row, std::uint64_t from, 
         const double a = xOf(std::max(gap.fromNs, from)), b = xOf(std::min(gap.toNs, to));
         const QRectF box(a, row.top + 1, std::max(3.0, b - a), m_rowHeight - 2);
         p.fillRect(box, QBrush(QColor(255, 255, 255, 200), Qt::BDiagPattern));
-        p.setPen(QPen(Colors::Full, 1, Qt::DotLine));
+        p.setPen(QPen(Colors::full(), 1, Qt::DotLine));
         p.drawRect(box);
     }
 }
@@ -555,13 +559,13 @@ QColor TimelineCanvas::markerColour(ipccore::RunEvent::Kind kind)
 {
     switch (kind) {
     case ipccore::RunEvent::Kind::Error:
-        return Colors::Full;
+        return Colors::full();
     case ipccore::RunEvent::Kind::Warning:
         return QColor(0xe6, 0x51, 0x00);
     case ipccore::RunEvent::Kind::Info:
         break;
     }
-    return Colors::Muted;
+    return Colors::muted();
 }
 
 void TimelineCanvas::paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to)
@@ -811,12 +815,12 @@ void TimelineCanvas::paintWaker(QPainter& p)
     const QPointF b(x1, rowCentre(*hit.row));
     QPainterPath path(a);
     path.cubicTo(QPointF(a.x() + 20, a.y()), QPointF(b.x() - 20, b.y()), b);
-    p.setPen(QPen(Qt::black, 2));
+    p.setPen(QPen(palette().text().color(), 2));
     p.drawPath(path);
     // The head: the curve ends level, pointing right.
     const QPointF head1 = b - QPointF(9, 5);
     const QPointF head2 = b - QPointF(9, -5);
-    p.setBrush(Qt::black);
+    p.setBrush(palette().text());
     p.drawPolygon(QPolygonF({ b, head1, head2 }));
     p.drawEllipse(a, 3, 3);
 }
@@ -919,7 +923,7 @@ TimelineView::TimelineView(QWidget* parent)
     auto* hint = new QLabel(tr("Wheel: zoom. Drag: look back. Point at a span: what it was, how long, who "
                                "released a wait. Click a process: highlight it."),
         this);
-    hint->setStyleSheet(QStringLiteral("color: #606b73;"));
+    setThemedStyleSheet(hint, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::muted())); });
     hint->setWordWrap(true);
     bar->addWidget(m_follow);
     bar->addWidget(zoomIn);
@@ -953,8 +957,10 @@ TimelineView::TimelineView(QWidget* parent)
     m_details->setTextFormat(Qt::RichText);
     m_details->setMinimumHeight(5 * fontMetrics().lineSpacing() + 10);
     m_details->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-    m_details->setStyleSheet(
-        QStringLiteral("QLabel { background: #f5f7f8; border: 1px solid #cfd8dc; padding: 3px; }"));
+    setThemedStyleSheet(m_details, [] {
+        return QStringLiteral("QLabel { background: %1; border: 1px solid %2; padding: 3px; }")
+            .arg(cssColor(Colors::card()), cssColor(Colors::cardBorder()));
+    });
     layout->addWidget(m_details);
 
     // The legend: the process table's colours and words.
@@ -980,12 +986,14 @@ TimelineView::TimelineView(QWidget* parent)
     connect(zoomOut, &QPushButton::clicked, m_canvas, [this] { m_canvas->zoomBy(2.0); });
     connect(m_canvas, &TimelineCanvas::zoomChanged, this, [this] { updateInfo(); });
     connect(m_canvas, &TimelineCanvas::hoverTextChanged, this, [this](const QString& text) {
-        m_details->setText(text.isEmpty() ? tr("<span style=\"color:#606b73\">Point at a span for what it was, how "
-                                               "long it lasted and, for a wait, who released it.</span>")
+        m_details->setText(text.isEmpty() ? QStringLiteral("<span style=\"color:%1\">").arg(cssColor(Colors::muted()))
+                    + tr("Point at a span for what it was, how "
+                         "long it lasted and, for a wait, who released it.</span>")
                                           : text);
     });
-    m_details->setText(tr("<span style=\"color:#606b73\">Point at a span for what it was, how long it lasted and, "
-                          "for a wait, who released it.</span>"));
+    m_details->setText(QStringLiteral("<span style=\"color:%1\">").arg(cssColor(Colors::muted()))
+        + tr("Point at a span for what it was, how long it lasted and, "
+             "for a wait, who released it.</span>"));
     updateInfo();
 }
 
@@ -1031,10 +1039,11 @@ void TimelineView::updateInfo()
         parts << tr("%L1 spans older than 10 minutes were let go.").arg(dropped);
     QString text = parts.join(QLatin1Char(' '));
     if (lost > 0)
-        text += tr(" <span style=\"color:#c62828\"><b>%L1 events lost</b> (%2): the event ring filled before it "
+        text += tr(" <span style=\"color:%3\"><b>%L1 events lost</b> (%2): the event ring filled before it "
                    "was read; the hatched stretches may hide states that were not recorded.</span>")
                     .arg(lost)
-                    .arg(lossy.join(QStringLiteral(", ")).toHtmlEscaped());
+                    .arg(lossy.join(QStringLiteral(", ")).toHtmlEscaped())
+                    .arg(cssColor(Colors::error()));
     m_info->setText(text);
 }
 

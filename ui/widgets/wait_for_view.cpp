@@ -122,28 +122,28 @@ void WaitForView::paintEvent(QPaintEvent*)
 
     // The legend: what the two kinds of arrow mean.
     const int legendY = Margin + LegendHeight / 2;
-    painter.setPen(QPen(Colors::Full, 2));
+    painter.setPen(QPen(Colors::full(), 2));
     painter.drawLine(Margin, legendY, Margin + 30, legendY);
     painter.drawText(QRect(Margin + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("waits on"));
     const int second = Margin + 36 + fm.horizontalAdvance(tr("waits on")) + 30;
-    painter.setPen(QPen(Colors::Outline, 2));
+    painter.setPen(QPen(Colors::outline(), 2));
     painter.drawLine(second, legendY, second + 30, legendY);
     const QString heldText = tr("held by");
     painter.drawText(QRect(second + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, heldText);
     const int third = second + 36 + fm.horizontalAdvance(heldText) + 30;
-    painter.setPen(QPen(Colors::Muted, 2, Qt::DashLine));
+    painter.setPen(QPen(Colors::muted(), 2, Qt::DashLine));
     painter.drawLine(third, legendY, third + 30, legendY);
     const QString postText = tr("can be released by (it posts without holding)");
     painter.drawText(QRect(third + 36, Margin, 400, LegendHeight), Qt::AlignVCenter, postText);
     const int fourth = third + 36 + fm.horizontalAdvance(postText) + 30;
-    painter.setPen(QPen(Colors::Full, 3));
+    painter.setPen(QPen(Colors::full(), 3));
     painter.setBrush(Qt::NoBrush);
     painter.drawRoundedRect(QRect(fourth, Margin + 5, 30, LegendHeight - 10), 5, 5);
-    painter.setPen(Colors::Outline);
+    painter.setPen(Colors::outline());
     painter.drawText(QRect(fourth + 36, Margin, 200, LegendHeight), Qt::AlignVCenter, tr("in the deadlock"));
 
     if (m_edges.empty()) {
-        painter.setPen(Colors::Muted);
+        painter.setPen(Colors::muted());
         painter.drawText(rect().adjusted(0, LegendHeight, 0, 0), Qt::AlignCenter,
             m_processes.empty() ? tr("Start a run to see who waits for whom.")
                                 : tr("Nobody is blocked on an object or holds a lock now."));
@@ -180,19 +180,19 @@ void WaitForView::paintEvent(QPaintEvent*)
         const QRect p = processRect(e.process), o = objectRect(e.object);
         if (e.kind == Edge::Kind::Waits)
             arrow(QPointF(p.right(), p.center().y() - nodeH / 5.0), QPointF(o.left(), o.center().y() - nodeH / 5.0),
-                Colors::Full, Qt::SolidLine);
+                Colors::full(), Qt::SolidLine);
         else if (e.kind == Edge::Kind::HeldBy)
             arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
-                e.deadHolder ? Colors::Muted : Colors::Outline, e.deadHolder ? Qt::DashLine : Qt::SolidLine);
+                e.deadHolder ? Colors::muted() : Colors::outline(), e.deadHolder ? Qt::DashLine : Qt::SolidLine);
         else
             arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
-                Colors::Muted, Qt::DashLine);
+                Colors::muted(), Qt::DashLine);
     }
     auto drawNode = [&](const QRect& r, const Node& n, bool object) {
-        painter.setPen(QPen(n.inCycle ? Colors::Full : Colors::Outline, n.inCycle ? 3 : 1));
-        painter.setBrush(object ? QColor(0xfa, 0xfb, 0xfc) : QColor(Qt::white));
+        painter.setPen(QPen(n.inCycle ? Colors::full() : Colors::outline(), n.inCycle ? 3 : 1));
+        painter.setBrush(object ? Colors::card() : Colors::emptySlot());
         painter.drawRoundedRect(r, object ? 2 : 8, object ? 2 : 8);
-        painter.setPen(n.alive ? Colors::Outline : Colors::Muted);
+        painter.setPen(n.alive ? Colors::outline() : Colors::muted());
         const QString text = n.alive ? n.name : tr("%1 (dead)").arg(n.name);
         painter.drawText(r.adjusted(6, 0, -6, 0), Qt::AlignCenter, fm.elidedText(text, Qt::ElideRight, r.width() - 12));
     };

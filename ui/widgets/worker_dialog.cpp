@@ -1,4 +1,6 @@
 #include "widgets/worker_dialog.h"
+#include "widgets/state_colors.h"
+#include "widgets/theme.h"
 
 #include "model/error_text.h"
 #include "model/scenario_document.h"
@@ -79,7 +81,7 @@ WorkerDialog::WorkerDialog(
     m_programProblem = new QLabel(this);
     m_programProblem->setObjectName(QStringLiteral("programProblem"));
     m_programProblem->setWordWrap(true);
-    m_programProblem->setStyleSheet(QStringLiteral("color: #c62828;"));
+    setThemedStyleSheet(m_programProblem, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::error())); });
     auto* programField = new QWidget(this);
     auto* programLayout = new QVBoxLayout(programField);
     programLayout->setContentsMargins(0, 0, 0, 0);
@@ -122,7 +124,8 @@ WorkerDialog::WorkerDialog(
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
-    m_problem->setStyleSheet(QStringLiteral("color: #c62828; font-weight: bold;"));
+    setThemedStyleSheet(
+        m_problem, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
     layout->addWidget(m_problem);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
