@@ -10,6 +10,7 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -57,18 +58,20 @@ QString throughputUnit(const RunHistory& history)
         messages = messages || !program;
     }
     if (programs && messages)
-        return ChartPanel::tr("messages or passes / s");
-    return programs ? ChartPanel::tr("passes / s") : ChartPanel::tr("messages / s");
+        return ChartPanel::tr("msgs or passes/s");
+    return programs ? ChartPanel::tr("passes/s") : ChartPanel::tr("msgs/s");
 }
 
-// A round tick interval giving 5 to 10 ticks across the time window.
-double timeTickInterval(double span)
+// A round tick interval giving at most 10 ticks across the time window, and no more than fit the plot's width with a
+// label's width between two labels (a chart beside the Lessons panel is narrow: its labels would read "…").
+double timeTickInterval(double span, double plotWidth = 0, double labelWidth = 0)
 {
-    for (const double step : { 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0 }) {
-        if (span / step <= 10)
+    const double most = plotWidth > 0 && labelWidth > 0 ? std::clamp(plotWidth / (2 * labelWidth), 2.0, 10.0) : 10;
+    for (const double step : { 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0 }) {
+        if (span / step <= most)
             return step;
     }
-    return 300;
+    return 600;
 }
 
 // A series' line: a process's colour (producers solid, consumers dashed), an object's grey and dashes, the total in
@@ -155,10 +158,10 @@ ChartPanel::ChartPanel(QWidget* parent)
     controls->addWidget(traceButton);
     layout->addLayout(controls);
 
-    m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("messages / s"));
+    m_views[ThroughputChart] = makeChart(tr("Throughput"), tr("msgs/s"));
     m_views[DepthChart] = makeChart(tr("Depth of each queue / buffer"), tr("messages"));
     m_views[SemaphoreChart] = makeChart(tr("Semaphore values"), tr("value"));
-    m_views[BlockedChart] = makeChart(tr("Time blocked per worker, over the last second"), tr("% blocked"));
+    m_views[BlockedChart] = makeChart(tr("Time blocked, over the last second"), tr("% blocked"));
     m_views[BlockedChart].y->setRange(0, 100);
     m_views[CounterChart] = makeChart(tr("Shared counter: increments made vs. its value"), tr("count"));
     // Its two legend entries are long ("counter: increments made"): below the plot they need not be cut.
@@ -388,7 +391,13 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     }
     for (ChartBox& box : m_views) {
         box.x->setRange(t0, t1);
-        box.x->setTickInterval(timeTickInterval(t1 - t0));
+        const double labelWidth = QFontMetrics(box.x->labelsFont()).horizontalAdvance(QStringLiteral("000"));
+        box.x->setTickInterval(timeTickInterval(t1 - t0, box.chart->plotArea().width(), labelWidth));
+        // The axis's title in full where it fits, short where the chart is narrow.
+        box.x->setTitleText(box.chart->plotArea().width()
+                    >= 10 + QFontMetrics(box.x->titleFont()).horizontalAdvance(tr("time since start (s)"))
+                ? tr("time since start (s)")
+                : tr("time (s)"));
     }
     // Labels with as many decimals as the ticks need: a top of 1 in five steps reads 0.2, 0.4, not 0, 0, 1, 1.
     const auto niceRange = [](QValueAxis* axis, double top) {
