@@ -111,6 +111,17 @@ private slots:
             session.addWorker(extra);
             QTRY_COMPARE_WITH_TIMEOUT(session.latest()->workers.size(), before + 1, 30000);
             QCOMPARE(session.latest()->workers.back().name, std::string("extra-consumer"));
+            // The live experiment follows: the added worker and a rate set from the process table, while the
+            // scenario as started stays as it was (Save offers either).
+            QTRY_COMPARE_WITH_TIMEOUT(session.liveScenario().workers.size(), scenario.workers.size() + 1, 5000);
+            QCOMPARE(session.liveScenario().workers.back().name, std::string("extra-consumer"));
+            session.setRate({ 0 }, 123);
+            QCOMPARE(session.liveScenario().workers.front().rate, 123.0);
+            QCOMPARE(session.liveChanges(), 2);
+            QCOMPARE(session.scenario().workers.size(), scenario.workers.size());
+            QCOMPARE(session.scenario().workers.front().rate, scenario.workers.front().rate);
+            // It is a valid experiment, ready to save and run again.
+            QVERIFY(ipccore::validateScenario(session.liveScenario(), ipccore::MqLimits {}, std::nullopt));
             // Leaving the scope with the run going: the destructor stops it and unlinks everything.
         }
         QVERIFY(!needle.isEmpty());

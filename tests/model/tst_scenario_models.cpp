@@ -1,5 +1,6 @@
 // The experiment document, its object/worker list models and the scenario catalog: edits are validated with
 // ipccore's rules and refused with a reason; nothing is clamped.
+#include "model/error_text.h"
 #include "model/object_list_model.h"
 #include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
@@ -17,6 +18,30 @@ using namespace ipcui;
 class TestScenarioModels : public QObject {
     Q_OBJECT
 private slots:
+    // The window's errors lead with the sentence a student can act on; the call and errno stay as details.
+    void errorsSpeakToStudentsAndKeepTheDetails()
+    {
+        ipccore::Error limit { ipccore::ErrorCode::LimitReached, EINVAL, "mq_open", "/ipclab-1-jobs",
+            "a queue holds at most 10 messages here: use a capacity of at most 10, or raise fs.mqueue.msg_max" };
+        const ErrorParts parts = splitError(errorText(QStringLiteral("Could not start \"jobs\""), limit));
+        QCOMPARE(parts.text,
+            QStringLiteral("Could not start \"jobs\": a queue holds at most 10 messages here: use a capacity of at "
+                           "most 10, or raise fs.mqueue.msg_max"));
+        QVERIFY2(parts.details.startsWith(QStringLiteral("mq_open(\"/ipclab-1-jobs\") failed: ")),
+            qPrintable(parts.details));
+        QVERIFY(parts.details.contains(QStringLiteral("EINVAL")));
+
+        // Without a hint: the kind of failure in plain words, and the object named.
+        ipccore::Error gone { ipccore::ErrorCode::NotFound, ESRCH, "kill", "pid 4242", "" };
+        QCOMPARE(errorText(gone), QStringLiteral("It does not exist, or no longer does (pid 4242)"));
+        const ErrorParts pause = splitError(errorText(QStringLiteral("Pause (worker 2)"), gone));
+        QCOMPARE(pause.text, QStringLiteral("Pause (worker 2): it does not exist, or no longer does (pid 4242)"));
+        QVERIFY(pause.details.contains(QStringLiteral("ESRCH")));
+
+        // A message made otherwise is all text.
+        QCOMPARE(splitError(QStringLiteral("Stop the run first.")).details, QString());
+    }
+
     void catalogListsTheBundledScenarios()
     {
         ScenarioCatalogModel catalog;

@@ -1,6 +1,7 @@
 // The window on a projector, offscreen, against real workers: at 1280 × 720, with and without the Lessons panel, it
 // keeps that size and shows all five processes of bounded-buffer-3x2; the zoom scales the application's font and
 // the charts' text and goes back with Ctrl+0; a chart and the timeline export at twice their size on screen.
+#include "model/error_text.h"
 #include "model/run_session.h"
 #include "widgets/chart_panel.h"
 #include "widgets/main_window.h"
@@ -17,6 +18,8 @@
 #include <QChartView>
 #include <QDockWidget>
 #include <QImage>
+#include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -84,7 +87,41 @@ private slots:
 
         window->stopRun();
         QVERIFY(stopped.wait(30000));
+        // Idle again: a race may start (its tab said "Stop the live run first" while nothing ran).
+        auto* raceStart = window->findChild<QPushButton*>(QStringLiteral("raceStart"));
+        QVERIFY(raceStart);
+        QVERIFY(raceStart->isEnabled());
         QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(), qPrintable(ipctest::leftoverObjects(needle).join(", ")));
+    }
+
+    // An error wraps rather than being cut off, keeps its technical form behind Details, and a later success
+    // clears it.
+    void errorsWrapAndALaterSuccessClearsThem()
+    {
+        const auto window = std::make_unique<MainWindow>();
+        window->resize(1280, 720);
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        auto* label = window->findChild<QLabel*>(QStringLiteral("errorLabel"));
+        QVERIFY(label);
+        const ipccore::Error error { ipccore::ErrorCode::LimitReached, EMFILE, "open", "/dev/shm/x",
+            QString(QStringLiteral("this is a long explanation of what to do next, ")).repeated(6).toStdString() };
+        window->showError(errorText(QStringLiteral("Could not add consumer-3"), error));
+        QTRY_VERIFY(label->isVisible());
+        QVERIFY(label->text().contains(QStringLiteral("Could not add consumer-3")));
+        QVERIFY(label->text().contains(QStringLiteral("Details")));
+        QVERIFY(!label->text().contains(QStringLiteral("EMFILE"))); // the technical form is behind Details
+        QVERIFY(label->toolTip().contains(QStringLiteral("EMFILE")));
+        QTRY_VERIFY2(label->height() >= label->heightForWidth(label->width()),
+            qPrintable(QStringLiteral("%1 px high, needs %2 at %3 wide")
+                           .arg(label->height())
+                           .arg(label->heightForWidth(label->width()))
+                           .arg(label->width())));
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/error.png"));
+        window->showNotice(QStringLiteral("Saved /tmp/x.json"));
+        QVERIFY(label->text().isEmpty());
+        QVERIFY(window->lastError().contains(QStringLiteral("Could not add consumer-3"))); // kept for the record
     }
 
     // Ctrl+Shift+D turns the whole window dark, the charts and the hand-drawn views with it, and back again.

@@ -178,11 +178,16 @@ void RunController::forEach(const QList<int>& workers, const QString& action, Co
         emit errorOccurred(tr("%1: no run is going.").arg(action));
         return;
     }
+    bool failed = false;
     for (const int worker : workers) {
         const ipccore::Status status = control(std::size_t(worker));
         if (!status)
             emit errorOccurred(errorText(tr("%1 (worker %2)").arg(action).arg(worker), status.error()));
+        failed = failed || !status;
     }
+    // A success is said too: it replaces an earlier error in the status bar, which no longer holds.
+    if (!failed && !workers.isEmpty())
+        emit notice(tr("%1: done for %n process(es)", nullptr, int(workers.size())).arg(action));
 }
 
 void RunController::pauseWorkers(const QList<int>& workers)

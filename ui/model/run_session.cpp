@@ -45,7 +45,11 @@ RunSession::RunSession(QObject* parent)
     });
     connect(m_controller, &RunController::errorOccurred, this, &RunSession::errorOccurred);
     connect(m_controller, &RunController::notice, this, &RunSession::notice);
-    connect(m_controller, &RunController::workerAdded, this, &RunSession::workerAdded);
+    connect(m_controller, &RunController::workerAdded, this, [this](const ipccore::WorkerSpec& spec) {
+        m_live.workers.push_back(spec);
+        ++m_liveChanges;
+        emit workerAdded(spec);
+    });
     connect(m_controller, &RunController::traceExported, this, &RunSession::traceExported);
     // The cleanup happens before the run's clock starts: its lines are events at 0 s, each one kept in the log
     // (the status bar showed only the last of them, for a few seconds), and the status bar says where they are.
@@ -99,6 +103,8 @@ bool RunSession::start(const ipccore::Scenario& scenario)
         return false;
     }
     m_scenario = scenario;
+    m_live = scenario;
+    m_liveChanges = 0;
     m_latest.reset();
     m_snapshotCount = 0;
     m_history.clear();
@@ -158,18 +164,30 @@ void RunSession::killWorkers(const QList<int>& workers)
     post([workers](RunController* c) { c->killWorkers(workers); });
 }
 
+template <typename Change> void RunSession::changeLive(const QList<int>& workers, Change change)
+{
+    for (const int worker : workers) {
+        if (worker >= 0 && std::size_t(worker) < m_live.workers.size())
+            change(m_live.workers[std::size_t(worker)]);
+    }
+    ++m_liveChanges;
+}
+
 void RunSession::setRate(const QList<int>& workers, double messagesPerSecond)
 {
+    changeLive(workers, [messagesPerSecond](ipccore::WorkerSpec& w) { w.rate = messagesPerSecond; });
     post([workers, messagesPerSecond](RunController* c) { c->setRate(workers, messagesPerSecond); });
 }
 
 void RunSession::setMessageSize(const QList<int>& workers, quint32 bytes)
 {
+    changeLive(workers, [bytes](ipccore::WorkerSpec& w) { w.messageSize = bytes; });
     post([workers, bytes](RunController* c) { c->setMessageSize(workers, bytes); });
 }
 
 void RunSession::setWorkUs(const QList<int>& workers, quint32 microseconds)
 {
+    changeLive(workers, [microseconds](ipccore::WorkerSpec& w) { w.workUs = microseconds; });
     post([workers, microseconds](RunController* c) { c->setWorkUs(workers, microseconds); });
 }
 

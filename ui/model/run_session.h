@@ -61,6 +61,10 @@ public:
     double sampleHz() const { return m_sampleHz; }
     // The scenario of the current (or last) run, as started: live-added workers are in the snapshots.
     const ipccore::Scenario& scenario() const { return m_scenario; }
+    // The experiment as it runs now: the scenario as started, with the workers added since and the rates, message
+    // sizes and work times set from the process table since. liveChanges() counts those changes (0: as started).
+    const ipccore::Scenario& liveScenario() const { return m_live; }
+    int liveChanges() const { return m_liveChanges; }
     SnapshotPtr latest() const { return m_latest; }
     quint64 snapshotCount() const { return m_snapshotCount; }
     const RunHistory& history() const { return m_history; }
@@ -88,6 +92,8 @@ signals:
     void traceExported(const QString& path, const QString& error); // error empty: written
 
 private:
+    // Applies a change made through the process table to the live scenario.
+    template <typename Change> void changeLive(const QList<int>& workers, Change change);
     void setState(RunState state);
     template <typename Call> void post(Call call);
     void onSnapshot(const SnapshotPtr& snapshot);
@@ -101,6 +107,8 @@ private:
     QString m_prefix;
     double m_sampleHz = 0;
     ipccore::Scenario m_scenario;
+    ipccore::Scenario m_live;
+    int m_liveChanges = 0;
     SnapshotPtr m_latest;
     ipccore::Timeline m_timeline;
     quint64 m_snapshotCount = 0;

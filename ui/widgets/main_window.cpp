@@ -4,6 +4,7 @@
 
 #include "model/bench_runner.h"
 #include "model/contention_model.h"
+#include "model/error_text.h"
 #include "model/lesson_session.h"
 #include "model/process_table_model.h"
 #include "model/program_steps_model.h"
@@ -23,6 +24,7 @@
 #include "widgets/wait_for_view.h"
 
 #include "ipccore/program.h"
+#include "ipccore/scenario.h"
 
 #include <QAction>
 #include <QApplication>
@@ -38,7 +40,9 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPlainTextEdit>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QResizeEvent>
 #include <QSaveFile>
@@ -215,7 +219,12 @@ MainWindow::MainWindow(QWidget* parent)
     m_errorLabel->setObjectName(QStringLiteral("errorLabel"));
     setThemedStyleSheet(
         m_errorLabel, [] { return QStringLiteral("color: %1; font-weight: bold;").arg(cssColor(Colors::error())); });
-    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Wrapped, never cut off; the technical form behind "Details" (error_text.h).
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setTextFormat(Qt::RichText);
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
+    connect(m_errorLabel, &QLabel::linkActivated, this,
+        [this] { QMessageBox::information(this, tr("Error details"), splitError(m_lastError).details); });
     statusBar()->addWidget(m_errorLabel, 1);
     statusBar()->addPermanentWidget(m_runStatus);
 
@@ -979,8 +988,12 @@ void MainWindow::refreshCharts()
 void MainWindow::showError(const QString& message)
 {
     m_lastError = message;
-    m_errorLabel->setText(message);
-    m_errorLabel->setToolTip(message);
+    const ErrorParts parts = splitError(message);
+    QString html = parts.text.toHtmlEscaped();
+    if (!parts.details.isEmpty())
+        html += QStringLiteral(" <a href=\"details\">%1</a>").arg(tr("Details…"));
+    m_errorLabel->setText(html);
+    m_errorLabel->setToolTip(parts.details.isEmpty() ? parts.text : parts.details);
     // A temporary status-bar message hides the label (QStatusBar::showMessage): an error must not wait behind a
     // notice that came just before it, such as the start-up cleanup's.
     statusBar()->clearMessage();
@@ -989,6 +1002,8 @@ void MainWindow::showError(const QString& message)
 
 void MainWindow::showNotice(const QString& message)
 {
+    // Something done since: the last error no longer describes the window (it stays in the Events log).
+    m_errorLabel->clear();
     statusBar()->showMessage(message, 8000);
 }
 
@@ -1115,16 +1130,39 @@ void MainWindow::openScenario()
 
 void MainWindow::saveScenario()
 {
+    // During a run changed from the process table, the user chooses which experiment: the one running now or the one
+    // that was started (the Experiment tab's, which the run does not change).
+    bool live = false;
+    if (m_session->isActive() && m_session->liveChanges() > 0) {
+        QMessageBox ask(QMessageBox::Question, tr("Save during a run"),
+            tr("Since it started, the run was changed %n time(s) from the process table (rates, message sizes, work "
+               "times, added workers).",
+                nullptr, m_session->liveChanges()),
+            QMessageBox::Cancel, this);
+        ask.setInformativeText(tr("Save the experiment as it runs now, or as it was when it started?"));
+        QAbstractButton* now = ask.addButton(tr("As it runs now"), QMessageBox::AcceptRole);
+        ask.addButton(tr("As it started"), QMessageBox::AcceptRole);
+        ask.setDefaultButton(static_cast<QPushButton*>(now));
+        ask.exec();
+        if (ask.clickedButton() == ask.button(QMessageBox::Cancel) || !ask.clickedButton())
+            return;
+        live = ask.clickedButton() == now;
+    }
     const QString suggested = QString::fromStdString(m_document->scenario().name) + QStringLiteral(".json");
     const QString path
         = QFileDialog::getSaveFileName(this, tr("Save scenario"), suggested, tr("Scenario files (*.json)"));
     if (path.isEmpty())
         return;
-    const QString reason = m_document->saveFile(path);
+    QString reason;
+    if (live) {
+        const ipccore::Status saved = ipccore::saveScenarioFile(m_session->liveScenario(), path.toStdString());
+        reason = saved ? QString() : errorText(saved.error());
+    } else
+        reason = m_document->saveFile(path);
     if (!reason.isEmpty())
         showError(reason);
     else
-        showNotice(tr("Saved %1").arg(path));
+        showNotice(live ? tr("Saved %1, the experiment as it runs now").arg(path) : tr("Saved %1").arg(path));
 }
 
 void MainWindow::exportCsv()

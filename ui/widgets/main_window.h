@@ -96,6 +96,10 @@ public:
     // The light or the dark theme (theme.h), on the whole application; restoreTheme() as restoreZoom().
     void setTheme(Theme theme);
     void restoreTheme();
+    // The status bar: an error (wrapped, its technical form behind "Details", see error_text.h) stays until a later
+    // notice of something done replaces it; a notice shows for 8 s.
+    void showError(const QString& message);
+    void showNotice(const QString& message);
     static constexpr double MinZoom = 0.8, MaxZoom = 2.5, ZoomStep = 1.15;
     // Opens the Lessons panel on lesson `index` (0-based) of the bundled ones.
     void showLesson(int index);
@@ -123,8 +127,6 @@ private:
     QWidget* buildWaitsView();
     // The steps tab shows only for an experiment with programs, its columns fitted to their steps.
     void showStepsOf(const ipccore::Scenario& scenario);
-    void showError(const QString& message);
-    void showNotice(const QString& message);
     void onStateChanged(RunState state);
     void onScenarioChanged();
     void scheduleRender();
