@@ -920,6 +920,11 @@ struct Runner::Impl {
         else
             s.state = boardState;
         s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
+        // Blocked on an empty socket, it has read every byte there was: nothing waits (its last reading may be older).
+        if (w.spec.role == Role::Consumer && s.transport == TransportKind::Socket && w.alive)
+            s.kernelBytes = s.state == WorkerState::BlockedEmpty
+                ? 0
+                : std::max<std::int64_t>(0, slot.kernelBytes.load(std::memory_order_relaxed));
         const std::uint32_t kinds = std::min<std::uint32_t>(
             slot.priorityUsed.load(std::memory_order_acquire), std::uint32_t(WorkerSlot::PriorityKinds));
         for (std::uint32_t k = 0; k < kinds; ++k) {
@@ -1732,6 +1737,15 @@ struct Runner::Impl {
                 s.semaphores = o.channel->semaphores();
                 s.cells = std::move(cellsRead[i]);
                 s.bytesQueued = o.channel->bytesQueued();
+                // A socket's bytes wait in its connections, which only its consumers hold: they measure them.
+                if (o.spec.transport == TransportKind::Socket) {
+                    std::int64_t waiting = -1;
+                    for (const WorkerStatus& w : snap.workers) {
+                        if (w.object == o.spec.name && w.kernelBytes >= 0)
+                            waiting = std::max<std::int64_t>(waiting, 0) + w.kernelBytes;
+                    }
+                    s.bytesQueued = waiting;
+                }
                 // The pipe's size never changes during a run: one fcntl per run, not one per sample.
                 if (o.byteCapacity < 0)
                     o.byteCapacity = o.channel->byteCapacity();

@@ -94,6 +94,9 @@ public:
             bool reported = false;
             while (m_head - m_cachedTail >= m_v.capacity) {
                 if (++spins < SpinsBeforeSleep) {
+                    // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
+                    if (spins == PauseSpins)
+                        hooks.enter(WorkerState::Spinning);
                     spinOnce(spins);
                 } else {
                     if (!reported) {
@@ -145,6 +148,9 @@ public:
             bool reported = false;
             while (m_cachedHead == m_tail) {
                 if (++spins < SpinsBeforeSleep) {
+                    // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
+                    if (spins == PauseSpins)
+                        hooks.enter(WorkerState::Spinning);
                     spinOnce(spins);
                 } else {
                     if (!reported) {

@@ -431,6 +431,20 @@ private:
         if (poll(fds.data(), fds.size(), timeoutMs) > 0 && listening && (fds[0].revents & POLLIN))
             acceptPending(hooks);
     }
+
+public:
+    std::int64_t kernelBytes() const override
+    {
+        std::int64_t total = 0;
+        for (const FrameReader& c : m_connections) {
+            int bytes = 0;
+            if (ioctl(c.nativeHandle(), FIONREAD, &bytes) == 0)
+                total += bytes;
+        }
+        return total;
+    }
+
+private:
     // One frame from the connections in turn (round robin, so no producer is starved); 0 when none has one now.
     Result<std::size_t> takeFromAny(std::span<std::byte> buffer)
     {

@@ -42,6 +42,10 @@ const char* workerStateName(WorkerState state)
         return "finished";
     case WorkerState::Dead:
         return "dead";
+    case WorkerState::Sleeping:
+        return "sleeping (rate limit)";
+    case WorkerState::Spinning:
+        return "spinning";
     }
     return "?";
 }

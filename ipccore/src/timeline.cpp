@@ -266,16 +266,16 @@ bool Timeline::summarise(Lane& lane)
         return false;
     using It = std::deque<TimelineSpan>::iterator;
     auto merge = [](It first, It last) {
-        std::array<std::uint64_t, 8> byState {};
+        std::array<std::uint64_t, WorkerStateCount> byState {};
         std::uint32_t merged = 0;
         for (It it = first; it != last; ++it) {
             const std::uint64_t length = it->toNs - it->fromNs;
             if (it->merged > 0) {
-                byState[std::size_t(it->waitState) & 7] += it->blockedNs;
-                byState[std::size_t(it->state) & 7] += length - std::min(length, it->blockedNs);
+                byState[stateIndex(it->waitState)] += it->blockedNs;
+                byState[stateIndex(it->state)] += length - std::min(length, it->blockedNs);
                 merged += it->merged;
             } else {
-                byState[std::size_t(it->state) & 7] += length;
+                byState[stateIndex(it->state)] += length;
                 ++merged;
             }
         }

@@ -156,12 +156,13 @@ void writeFlows(TraceWriter& out, const TraceLog& log)
     }
 }
 
-const std::string& cellOf(const std::vector<std::array<std::string, 8>>& table, std::uint32_t step, WorkerState state)
+const std::string& cellOf(
+    const std::vector<std::array<std::string, WorkerStateCount>>& table, std::uint32_t step, WorkerState state)
 {
     static const std::string none;
     if (!isBlocked(state) || step >= table.size())
         return none;
-    return table[step][std::size_t(state)];
+    return table[step][stateIndex(state)];
 }
 
 } // namespace

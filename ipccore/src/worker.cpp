@@ -223,8 +223,11 @@ public:
         if (rateMilli == 0)
             return true;
         if (now < m_nextDue) {
-            if (hooks.state() != WorkerState::Running)
-                hooks.enter(WorkerState::Running);
+            // Not due yet: asleep for its rate, which the window tells from running and from blocking. Sleeps under
+            // 200 us (rates above 5000 a second) stay "running": two events a message would overrun the event ring.
+            const WorkerState asleep = m_nextDue - now >= 200'000 ? WorkerState::Sleeping : WorkerState::Running;
+            if (hooks.state() != asleep)
+                hooks.enter(asleep);
             sleepUntilNs(std::min(m_nextDue, now + 100'000'000));
             return false;
         }
@@ -478,6 +481,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     SequenceTracker tracker;
     StepGate gate(slot, hooks);
     std::uint64_t gateNs = 0; // unused: the receive time is read after the message is in
+    std::uint64_t kernelBytesNs = 0; // when kernelBytes was last read
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
@@ -522,6 +526,12 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         if (args.telemetry) {
             publish(slot, c);
             slot.heartbeatNs.store(now, std::memory_order_relaxed);
+            // A socket's waiting bytes, which only this process can see: one ioctl per connection every 20 ms.
+            if (now - kernelBytesNs >= 20'000'000) {
+                if (const std::int64_t waiting = (*endpoint)->kernelBytes(); waiting >= 0)
+                    slot.kernelBytes.store(waiting, std::memory_order_relaxed);
+                kernelBytesNs = now;
+            }
         } else
             slot.messages.store(c.messages, std::memory_order_relaxed);
         slot.holding.store(hooks.readAhead(), std::memory_order_release);

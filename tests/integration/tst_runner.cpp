@@ -166,6 +166,31 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // What waits in a socket's connections only its consumer can see: it measures the bytes (FIONREAD) and the
+    // object's status reports them. A consumer 2 ms per message behind a producer as fast as it can go: the
+    // connection's buffer fills, so the bytes waiting reach many frames; a run whose consumer keeps up shows few.
+    void socketConsumerMeasuresTheBytesWaiting()
+    {
+        Scenario s = pairScenario(TransportKind::Socket, 0);
+        s.workers[1].workUs = 2000;
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        std::int64_t most = -1;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 3000 && most < 64 * 64) {
+            const Snapshot snap = (*runner)->sample();
+            QCOMPARE(snap.objects.size(), std::size_t(1));
+            most = std::max(most, snap.objects.front().bytesQueued);
+            QTest::qWait(20);
+        }
+        QVERIFY2(most >= 64 * 64, qPrintable(QStringLiteral("at most %1 bytes seen waiting").arg(most)));
+        const Report report = (*runner)->stop();
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     void boundedBuffer3x2()
     {
         auto scenario = resolveScenario("bounded-buffer-3x2");

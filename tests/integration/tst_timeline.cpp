@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include <functional>
+#include <map>
 
 using namespace ipccore;
 
@@ -146,6 +147,41 @@ private slots:
     }
 
     // A waker ended its hold of the lock exactly when its release began: the lock lane and the waker agree.
+    // A rate-limited producer is asleep between its messages, not "running"; shm-spsc's consumer, which yields the
+    // CPU for a while before it sleeps on its futex, shows that stretch as spinning, then blocked: empty.
+    void sleepingForARateAndSpinningAreStatesOfTheirOwn()
+    {
+        Timeline timeline;
+        int samples = 0, producerAsleep = 0;
+        const Snapshot last = runSampled("producer-consumer-shm-spsc", 1500, [&](const Snapshot& s) {
+            timeline.add(s);
+            for (const WorkerStatus& w : s.workers) {
+                if (w.role == Role::Producer) {
+                    ++samples;
+                    producerAsleep += w.state == WorkerState::Sleeping ? 1 : 0;
+                }
+            }
+        });
+        if (QTest::currentTestFailed())
+            return;
+        QVERIFY(last.workers.size() == 2 && last.workers[0].messages > 500);
+        // 2000 messages a second, each sent in microseconds: asleep in nearly every sample.
+        QVERIFY2(producerAsleep * 2 > samples, qPrintable(QStringLiteral("%1 of %2").arg(producerAsleep).arg(samples)));
+        std::map<WorkerState, std::uint64_t> producer, consumer;
+        for (std::size_t i = 0; i < 2; ++i) {
+            auto& shares = last.workers[i].role == Role::Producer ? producer : consumer;
+            for (const TimelineSpan& span : timeline.lanes()[i].spans)
+                shares[span.merged > 0 ? span.waitState : span.state] += span.toNs - span.fromNs;
+        }
+        QVERIFY(producer[WorkerState::Sleeping] > producer[WorkerState::Running]);
+        // (The producer may spin too, for room, when a busy machine holds the consumer off its core.)
+        QVERIFY2(consumer[WorkerState::Spinning] > 0 && consumer[WorkerState::BlockedEmpty] > 0,
+            qPrintable(QStringLiteral("spinning %1 ns, blocked %2 ns")
+                           .arg(consumer[WorkerState::Spinning])
+                           .arg(consumer[WorkerState::BlockedEmpty])));
+        QCOMPARE(consumer[WorkerState::Sleeping], std::uint64_t(0)); // its rate is unlimited
+    }
+
     void wakerReleasedTheLock()
     {
         Timeline timeline;

@@ -114,7 +114,9 @@ private slots:
                 QVERIFY(e["cat"].toString() == "state" || e["cat"].toString() == "step");
                 spans[{ pid, tid }].push_back({ ts, e["dur"].toDouble() });
                 const QString name = e["name"].toString();
-                if (e["cat"].toString() == "state" && name != "running" && name != "paused" && name != "starting") {
+                // Waits on an object: not running, paused, asleep for a rate or spinning on the CPU.
+                if (e["cat"].toString() == "state" && name != "running" && name != "paused" && name != "starting"
+                    && name != "sleeping (rate limit)" && name != "spinning") {
                     blockedUs[pid] += e["dur"].toDouble();
                     waits[{ pid, tid }].push_back({ ts, e["dur"].toDouble() });
                 }

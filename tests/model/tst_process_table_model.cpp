@@ -97,6 +97,8 @@ private slots:
         QTest::newRow("blocked empty") << WorkerState::BlockedEmpty << QStringLiteral("blocked: empty");
         QTest::newRow("lock") << WorkerState::WaitingLock << QStringLiteral("waiting for lock");
         QTest::newRow("paused") << WorkerState::Paused << QStringLiteral("paused");
+        QTest::newRow("sleeping") << WorkerState::Sleeping << QStringLiteral("sleeping (rate limit)");
+        QTest::newRow("spinning") << WorkerState::Spinning << QStringLiteral("spinning (on CPU)");
         QTest::newRow("finished") << WorkerState::Finished << QStringLiteral("finished");
         QTest::newRow("dead") << WorkerState::Dead << QStringLiteral("dead");
     }

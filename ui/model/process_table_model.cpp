@@ -45,6 +45,10 @@ QString ProcessTableModel::stateText(ipccore::WorkerState state)
         return tr("finished");
     case S::Dead:
         return tr("dead");
+    case S::Sleeping:
+        return tr("sleeping (rate limit)");
+    case S::Spinning:
+        return tr("spinning (on CPU)");
     }
     return tr("unknown");
 }

@@ -485,6 +485,14 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
         if (isValue) {
             face.body = Body::Words;
             face.text = tr("One slot: each write replaces the value, read or not. Watch \"lost\" in the ledger.");
+        } else if (!hasSlots && live && object.bytesQueued >= 0) {
+            // A socket: its consumers measure what waits in their connections (FIONREAD), up to 20 ms old.
+            face.body = Body::Words;
+            face.figure = tr("%1 waiting").arg(byteText(object.bytesQueued));
+            face.anyBytes = object.bytesQueued > 0;
+            face.badge = object.bytesQueued == 0 ? tr("EMPTY") : QString();
+            face.text = tr("Bytes sent and not yet read, in the kernel's buffers of its connections (measured by the "
+                           "consumer). A stream has no message slots to draw.");
         } else if (!hasSlots) {
             face.body = Body::Words;
             const ipccore::TransportTraits& t = ipccore::traits(object.transport);

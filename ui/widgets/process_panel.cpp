@@ -178,7 +178,8 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     int stateWidth = 0;
     for (const QString& text :
         { ProcessTableModel::tr("waiting for a receiver"), ProcessTableModel::tr("waiting for a permit"),
-            ProcessTableModel::stateText(ipccore::WorkerState::WaitingLock) })
+            ProcessTableModel::stateText(ipccore::WorkerState::WaitingLock),
+            ProcessTableModel::stateText(ipccore::WorkerState::Sleeping) })
         stateWidth = std::max(stateWidth, boldMetrics.horizontalAdvance(text));
     m_table->setColumnWidth(ProcessTableModel::StateColumn,
         std::max(m_table->columnWidth(ProcessTableModel::StateColumn), stateWidth + 28));

@@ -99,6 +99,10 @@ QColor stateColor(ipccore::WorkerState state)
         return QColor(0x75, 0x75, 0x75);
     case S::Dead:
         return pick(QColor(0x21, 0x21, 0x21), QColor(0x05, 0x05, 0x05));
+    case S::Sleeping: // a quiet grey-blue: alive and well, just not due yet
+        return QColor(0x54, 0x6e, 0x7a);
+    case S::Spinning: // teal: no state's hue, and no longer the green of useful work
+        return QColor(0x00, 0x83, 0x8f);
     }
     return Qt::gray;
 }

@@ -605,7 +605,7 @@ namespace {
 // What each pixel column of a lane holds, when its spans are narrower than pixels: time per state (a worker lane)
 // or held time and the holder seen most (a lock lane), in pixel units.
 struct Columns {
-    std::vector<std::array<float, 8>> time;
+    std::vector<std::array<float, ipccore::WorkerStateCount>> time;
     std::vector<float> held;
     std::vector<int> holder;
     std::vector<float> holderShare;
@@ -653,9 +653,9 @@ void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from
             // Narrow: into the pixel columns, each drawn once in what fills most of it.
             narrow = true;
             columns.spread(a, b, [&](std::size_t c, float overlap) {
-                columns.time[c][std::size_t(s.state) & 7] += overlap * float(1 - waited);
+                columns.time[c][ipccore::stateIndex(s.state)] += overlap * float(1 - waited);
                 if (waited > 0)
-                    columns.time[c][std::size_t(s.waitState) & 7] += overlap * float(waited);
+                    columns.time[c][ipccore::stateIndex(s.waitState)] += overlap * float(waited);
             });
             return;
         }
@@ -696,8 +696,8 @@ void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from
     // A pixel several spans share shows each state's share of it, stacked: running at the bottom, waits above. A
     // wait too short to fill a line still gets one, so that it is never invisible.
     using S = ipccore::WorkerState;
-    static constexpr S order[]
-        = { S::Running, S::Starting, S::Paused, S::BlockedFull, S::BlockedEmpty, S::WaitingLock, S::Dead };
+    static constexpr S order[] = { S::Running, S::Spinning, S::Sleeping, S::Starting, S::Paused, S::BlockedFull,
+        S::BlockedEmpty, S::WaitingLock, S::Dead };
     for (std::size_t c = 0; c < columns.time.size(); ++c) {
         const auto& t = columns.time[c];
         float total = 0;
@@ -707,7 +707,7 @@ void TimelineCanvas::paintWorker(QPainter& p, const Row& row, std::uint64_t from
             continue;
         double y = top + height;
         for (const S state : order) {
-            const float v = t[std::size_t(state)];
+            const float v = t[ipccore::stateIndex(state)];
             if (v <= 0)
                 continue;
             double h = height * double(v / total);
@@ -965,9 +965,9 @@ TimelineView::TimelineView(QWidget* parent)
 
     // The legend: the process table's colours and words.
     QString legend;
-    for (const ipccore::WorkerState state :
-        { ipccore::WorkerState::Running, ipccore::WorkerState::BlockedFull, ipccore::WorkerState::BlockedEmpty,
-            ipccore::WorkerState::WaitingLock, ipccore::WorkerState::Paused, ipccore::WorkerState::Dead })
+    for (const ipccore::WorkerState state : { ipccore::WorkerState::Running, ipccore::WorkerState::BlockedFull,
+             ipccore::WorkerState::BlockedEmpty, ipccore::WorkerState::WaitingLock, ipccore::WorkerState::Spinning,
+             ipccore::WorkerState::Sleeping, ipccore::WorkerState::Paused, ipccore::WorkerState::Dead })
         legend += QStringLiteral("<span style=\"background:%1\">&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;%2&nbsp;&nbsp; ")
                       .arg(stateColor(state).name(), ProcessTableModel::stateText(state).toHtmlEscaped());
     legend += tr("· where spans are narrower than a pixel, each state's share is stacked, running at the bottom");

@@ -91,6 +91,9 @@ public:
     virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // The priority the last frame was sent with (mq); 0 where there are no priorities.
     virtual unsigned lastPriority() const { return 0; }
+    // Bytes waiting for this consumer in the kernel where only it can see them (a socket's connections, FIONREAD);
+    // -1 where the object itself can say (a FIFO) or there are no bytes to count.
+    virtual std::int64_t kernelBytes() const { return -1; }
     // At a stop: the next frame this process has already taken out of the object without returning it yet (a FIFO
     // consumer's read-ahead; a frame begun is completed from the pipe). 0 when there is none.
     virtual Result<std::size_t> takeReadAhead(std::span<std::byte> /*buffer*/, WaitHooks& /*hooks*/)

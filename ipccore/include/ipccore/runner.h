@@ -100,6 +100,7 @@ struct WorkerStatus {
     double cpuPercent = 0; // of one core, refreshed a few times per second
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
+    std::int64_t kernelBytes = -1; // a socket consumer: bytes waiting for it in the kernel (FIONREAD); -1 elsewhere
     double rate = 0; // current rate control (0 = unlimited)
     std::uint32_t messageSize = 0; // current size control
     std::uint32_t workUs = 0;

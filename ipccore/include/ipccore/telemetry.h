@@ -10,6 +10,7 @@
 #include "ipccore/shared_memory.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,7 +29,17 @@ enum class WorkerState : std::uint32_t {
     Paused, // paused by the controller (control flag or SIGSTOP)
     Finished, // exited normally
     Dead, // killed by a signal or exited with an error
+    // Added after the others so the numbers above keep their meaning in a board or a trace already written.
+    Sleeping, // asleep until its rate lets the next message or pass go (not waiting on any object)
+    Spinning, // on the CPU, waiting for data or room by yielding before it sleeps in the kernel (shm-spsc)
 };
+
+inline constexpr std::size_t WorkerStateCount = std::size_t(WorkerState::Spinning) + 1;
+// The state as an index into a table of WorkerStateCount entries (an unknown value, from a newer worker, is 0).
+constexpr std::size_t stateIndex(WorkerState state)
+{
+    return std::size_t(state) < WorkerStateCount ? std::size_t(state) : 0;
+}
 
 const char* workerStateName(WorkerState state);
 // Waiting on the object: for room, for data or for its lock (not paused, which the controller chose).
@@ -64,6 +75,9 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> corrupt;
     std::atomic<std::uint64_t> latencyNsSum; // consumer: sum of send-to-receive times, for the mean latency
     std::atomic<std::uint64_t> heartbeatNs;
+    // A socket consumer: the bytes waiting for it in the kernel on all its connections (FIONREAD), read at most
+    // every 20 ms while it receives. Only a socket's consumers write it, and the runner reads it only for them.
+    std::atomic<std::int64_t> kernelBytes;
     // What a worker holds at this instant, so the runner can tell what died with it (see RingPhase).
     // Messages in hand and not yet counted (in doubt if killed): 1 around a send or receive, plus the frames a FIFO
     // consumer has read ahead into its own buffer.

@@ -24,8 +24,8 @@ struct LaneInfo {
     // A wait in each blocked state at each step (one "step" for a producer or consumer), for BlockedFull,
     // BlockedEmpty and WaitingLock: what it is for in the object's words ("buffer: empty slots (sem)"), and the
     // object ("buffer"; empty when no one object is it).
-    std::vector<std::array<std::string, 8>> waitTexts;
-    std::vector<std::array<std::string, 8>> waitObjects;
+    std::vector<std::array<std::string, WorkerStateCount>> waitTexts;
+    std::vector<std::array<std::string, WorkerStateCount>> waitObjects;
     // Per step: the objects it holds while on it (a paired acquire before it whose release has not begun).
     std::vector<std::vector<std::string>> holdsDuring;
     // Per step: the objects whose waiters it can wake (a release, a put, a get, a request, a pool call).
