@@ -1014,16 +1014,30 @@ std::string scenarioToJson(const Scenario& s)
     return j.dump(2) + "\n";
 }
 
+namespace {
+// Why a file could not be written, in a file's words (the generic hints speak of IPC objects).
+Error saveError(const std::string& path, int err)
+{
+    const char* hint = err == ENOENT    ? "The folder does not exist. Save into an existing folder, or create it first"
+        : err == EACCES || err == EPERM ? "You may not write there. Save into a folder of your own, such as your home"
+        : err == EISDIR                 ? "That is a folder. Give a file name, such as my-scenario.json"
+        : err == EROFS                  ? "That file system is read-only. Save somewhere else, such as your home"
+        : err == ENOSPC                 ? "The disk is full. Free some space or save somewhere else"
+                                        : "";
+    return detail::sysError("save scenario", path, err, hint);
+}
+} // namespace
+
 Status saveScenarioFile(const Scenario& s, const std::string& path)
 {
     if (Status st = validateScenario(s, readMqLimits()); !st)
         return st;
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     if (!out)
-        return detail::sysError("save scenario", path, errno ? errno : EACCES);
+        return saveError(path, errno ? errno : EACCES);
     out << scenarioToJson(s);
     if (!out)
-        return detail::sysError("save scenario", path, errno ? errno : EIO);
+        return saveError(path, errno ? errno : EIO);
     return {};
 }
 

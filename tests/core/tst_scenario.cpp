@@ -599,6 +599,22 @@ private slots:
         QVERIFY(!QFile::exists(QString::fromStdString(path)));
     }
 
+    // A file that cannot be written says so in a file's words, not an IPC object's.
+    void saveIntoAMissingFolderSaysSo()
+    {
+        auto s = resolveScenario("producer-consumer-mq");
+        QVERIFY(s);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto missing = saveScenarioFile(*s, dir.filePath("no-such-folder/x.json").toStdString());
+        QVERIFY(!missing);
+        QCOMPARE(missing.error().sysErrno, ENOENT);
+        QVERIFY2(missing.error().hint.find("folder does not exist") != std::string::npos, missing.error().hint.c_str());
+        const auto folder = saveScenarioFile(*s, dir.path().toStdString());
+        QVERIFY(!folder);
+        QVERIFY2(folder.error().hint.find("That is a folder") != std::string::npos, folder.error().hint.c_str());
+    }
+
     void workerMessageSizeDefaultsToObjects()
     {
         auto s = parseScenario(

@@ -422,8 +422,9 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
                 { name + QStringLiteral(".increments"), tr("increments made"),
                     tr("What every write added (+N each): the value the counter would have if no update were lost"),
                     false },
-                { name + QStringLiteral(".cellSum"), tr("counter value (sum of cells)"),
-                    tr("What is really in the shared memory now"), false },
+                // Short captions: three tiles side by side in the Live view's left column at 1280 wide.
+                { name + QStringLiteral(".cellSum"), tr("counter value"),
+                    tr("What is really in the shared memory now (the sum of its cells)"), false },
                 { name + QStringLiteral(".lostUpdates"), tr("lost updates"),
                     tr("Increments made minus the counter's value: two processes read the same value and both wrote "
                        "it back plus one, so one increment vanished. A lock around read and write makes this 0"),

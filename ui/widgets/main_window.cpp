@@ -339,7 +339,7 @@ void MainWindow::buildToolbar()
     m_scenarioBox = new QComboBox(bar);
     m_scenarioBox->setObjectName(QStringLiteral("scenarioPicker"));
     m_scenarioBox->setModel(m_catalog);
-    m_scenarioBox->setMinimumContentsLength(34);
+    m_scenarioBox->setMinimumContentsLength(28);
     m_scenarioBox->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_scenarioBox->setToolTip(tr("The bundled scenarios; each explains what to watch"));
     connect(m_scenarioBox, &QComboBox::activated, this, [this](int row) {
@@ -756,6 +756,7 @@ void MainWindow::setTheme(Theme theme)
 {
     if (theme != currentTheme())
         applyTheme(theme);
+    updateDescription(); // its link's colour is in its text (a label lays out rich text once)
     m_darkAction->setChecked(theme == Theme::Dark);
     if (m_rememberTheme)
         QSettings().setValue(QStringLiteral("view/theme"), themeName(theme));
@@ -844,7 +845,8 @@ void MainWindow::stopRun()
 void MainWindow::onStateChanged(RunState state)
 {
     const bool active = state != RunState::Idle;
-    m_runAction->setText(active ? tr("■  Stop  (Ctrl+R)") : tr("▶  Start  (Ctrl+R)"));
+    // The shortcut in the tooltip, not the text: the toolbar must fit a 1280-pixel projector with room to spare.
+    m_runAction->setText(active ? tr("■  Stop") : tr("▶  Start"));
     updateRunAction();
     if (QWidget* button = qobject_cast<QToolBar*>(m_runAction->parent())
             ? static_cast<QToolBar*>(m_runAction->parent())->widgetForAction(m_runAction)
@@ -889,8 +891,8 @@ void MainWindow::updateRunAction()
     if (racing)
         m_runAction->setToolTip(tr("A race is running (Race tab): a live run now would disturb its numbers"));
     else
-        m_runAction->setToolTip(
-            state != RunState::Idle ? tr("Stop the workers and unlink every object") : tr("Run the experiment"));
+        m_runAction->setToolTip(state != RunState::Idle ? tr("Stop the workers and unlink every object (Ctrl+R)")
+                                                        : tr("Run the experiment (Ctrl+R)"));
 }
 
 void MainWindow::scheduleRender()
@@ -1226,10 +1228,11 @@ void MainWindow::updateDescription()
             if (last.endsWith(QChar(0x2026)))
                 last.chop(1);
             html = toHtml(m_descriptionText.left(lastStart) + last.trimmed())
-                + QStringLiteral(" … <a href=\"more\">%1</a>").arg(more);
+                + QStringLiteral(" … <a href=\"more\" style=\"color:%1\">%2</a>").arg(cssColor(Colors::link()), more);
             collapsed = true;
         } else if (lines > CollapsedLines) {
-            html += QStringLiteral(" <a href=\"less\">%1</a>").arg(tr("less"));
+            html += QStringLiteral(" <a href=\"less\" style=\"color:%1\">%2</a>")
+                        .arg(cssColor(Colors::link()), tr("less"));
         }
     }
     m_descriptionCollapsed = collapsed;
