@@ -172,11 +172,13 @@ private:
         hooks.insideLock();
         if (head >= tail && head - tail == v.capacity) {
             (void)m_ring.mutex.post();
+            hooks.lockReleased();
             hooks.setPhase(0);
             return false;
         }
         if (head < tail || head - tail > v.capacity) {
             (void)m_ring.mutex.post();
+            hooks.lockReleased();
             (void)m_ring.empty.post();
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
@@ -189,6 +191,7 @@ private:
         v.header->head.store(head + 1, std::memory_order_release);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
+        hooks.lockReleased();
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         Status st = m_ring.full.post();
         hooks.setPhase(0);
@@ -248,11 +251,13 @@ private:
         hooks.insideLock();
         if (head == tail) {
             (void)m_ring.mutex.post();
+            hooks.lockReleased();
             hooks.setPhase(0);
             return std::size_t(0);
         }
         if (head < tail || head - tail > v.capacity) {
             (void)m_ring.mutex.post();
+            hooks.lockReleased();
             (void)m_ring.full.post();
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
@@ -277,6 +282,7 @@ private:
         v.header->tail.store(tail + 1, std::memory_order_release);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
         (void)m_ring.mutex.post();
+        hooks.lockReleased();
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         // A rendezvous: the sender hears that its message went before another sender can get the slot.
         if (m_ring.taken)

@@ -893,6 +893,7 @@ struct Runner::Impl {
         w.eventsRead = drainEvents(slot, w.eventsRead, w.trace.events, w.trace.lost);
         s.newEvents.assign(w.trace.events.begin() + std::ptrdiff_t(drained), w.trace.events.end());
         s.eventsLost = w.trace.lost;
+        s.holdsNotRecorded = slot.holdsNotRecorded.load(std::memory_order_relaxed);
         s.lane = w.trace.info;
         s.exitNs = w.alive ? 0 : w.endNs;
         traceEventsKept += w.trace.events.size() - drained;
@@ -1039,6 +1040,12 @@ struct Runner::Impl {
         info->waitObjects.resize(steps);
         info->holdsDuring.resize(steps);
         info->postsAt.resize(steps);
+        if (program.empty()) {
+            for (const ObjectRuntime& o : objects) {
+                if (o.spec.name == w.spec.object && o.spec.transport == TransportKind::ShmRing)
+                    info->lock = o.spec.name + ".mutex";
+            }
+        }
         for (std::size_t k = 0; k < steps; ++k) {
             for (const WorkerState st :
                 { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock }) {

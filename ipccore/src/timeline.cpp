@@ -64,7 +64,13 @@ void Timeline::add(const Snapshot& snapshot)
                 lane.gaps.pop_front();
         }
         lane.lost = w.eventsLost;
+        lane.holdsNotRecorded = w.holdsNotRecorded;
         for (const WorkerEvent& e : w.newEvents) {
+            if (e.kind() == WorkerSlot::EventLock) {
+                if (lane.info && !lane.info->lock.empty())
+                    holdLock(lane, i, lane.info->lock, e.step() != 0, e.ns);
+                continue;
+            }
             TimelineSpan next;
             next.fromNs = e.ns;
             next.step = e.step();
@@ -96,6 +102,17 @@ void Timeline::add(const Snapshot& snapshot)
         }
         if (lane.current)
             lane.current->toNs = std::max(lane.current->fromNs, m_nowNs);
+        // A ring's lock a dead worker held stays held until the runner repairs the ring: then its mutex is free.
+        if (!lane.alive && lane.info && !lane.info->lock.empty()) {
+            for (const ObjectStatus& o : snapshot.objects) {
+                if (o.name + ".mutex" != lane.info->lock)
+                    continue;
+                for (const SemaphoreValue& v : o.semaphores) {
+                    if (v.role == "mutex" && v.value > 0)
+                        holdLock(lane, i, lane.info->lock, false, m_nowNs);
+                }
+            }
+        }
     }
     // The lanes were taken one after another, each with its holds of this sample: put the lock lanes' new holds in
     // order of their end among themselves and after the older ones.
@@ -162,6 +179,19 @@ void Timeline::setHolding(Lane& lane, std::size_t index, const std::vector<std::
             lockLane(object).current.push_back({ ns, ns, index });
     }
     lane.holding = holding;
+}
+
+void Timeline::holdLock(Lane& lane, std::size_t index, const std::string& object, bool held, std::uint64_t ns)
+{
+    std::vector<std::string> holding = lane.holding;
+    const auto it = std::find(holding.begin(), holding.end(), object);
+    if (held == (it != holding.end()))
+        return;
+    if (held)
+        holding.push_back(object);
+    else
+        holding.erase(it);
+    setHolding(lane, index, holding, ns);
 }
 
 Timeline::LockLane& Timeline::lockLane(const std::string& object)

@@ -13,6 +13,7 @@ namespace {
 
 constexpr int StateThread = 1;
 constexpr int StepThread = 2;
+constexpr int LockThread = 3; // a producer's or consumer's holds of its channel's lock (LaneInfo::lock)
 
 // Written event by event rather than as one JSON tree: a trace may hold millions of spans.
 class TraceWriter {
@@ -91,8 +92,12 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
     if (!steps.empty())
         out.metadata("thread_name", w.pid, StepThread, "\"name\":\"steps\"");
 
+    if (!w.info->lock.empty())
+        out.metadata("thread_name", w.pid, LockThread, "\"name\":" + TraceWriter::str("holds " + w.info->lock));
+
     const WorkerEvent* state = nullptr; // the state span open now
     const WorkerEvent* step = nullptr; // the step span open now
+    const WorkerEvent* hold = nullptr; // the lock hold open now
     auto closeState = [&](std::uint64_t at) {
         if (state && state->state() != WorkerState::Finished && state->state() != WorkerState::Dead)
             out.span(w.pid, StateThread, "state", stateSpanName(w, *state), state->ns, at);
@@ -105,6 +110,15 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
         step = nullptr;
     };
     for (const WorkerEvent& e : w.events) {
+        if (e.kind() == WorkerSlot::EventLock) {
+            if (e.step() != 0)
+                hold = &e;
+            else if (hold && !w.info->lock.empty())
+                out.span(w.pid, LockThread, "lock", w.info->lock, hold->ns, e.ns);
+            if (e.step() == 0)
+                hold = nullptr;
+            continue;
+        }
         if (e.kind() == WorkerSlot::EventStep) {
             closeStep(e.ns);
             step = &e;
@@ -118,6 +132,8 @@ void writeWorker(TraceWriter& out, const TraceWorker& w)
     }
     closeState(w.endNs);
     closeStep(w.endNs);
+    if (hold && !w.info->lock.empty()) // killed holding it
+        out.span(w.pid, LockThread, "lock", w.info->lock, hold->ns, w.endNs);
 }
 
 // A flow arrow from each post to the wait it ended, where the events tell (Timeline::wakerOf): from inside the

@@ -92,8 +92,31 @@ public:
         // Fault injection for tests: die in the instant between taking the lock and saying so.
         if (m_dieTakingLock > 0 && ++m_lockTakenCount >= m_dieTakingLock)
             raise(SIGKILL);
+        if (!m_locks || !m_events)
+            return;
+        const std::uint64_t now = monotonicNs();
+        if (now - m_lockWindowNs >= WorkerSlot::LockWindowNs) {
+            m_lockWindowNs = now;
+            m_locksInWindow = 0;
+        }
+        if (m_locksInWindow == WorkerSlot::LocksPerWindow) {
+            bump(m_slot.holdsNotRecorded);
+            return;
+        }
+        ++m_locksInWindow;
+        m_lockRecorded = true;
+        m_slot.recordEvent(now, WorkerSlot::eventWhat(WorkerSlot::EventLock, m_state, 1));
     }
     void dieTakingLockAt(std::uint64_t count) { m_dieTakingLock = count; }
+    void lockReleased() override
+    {
+        if (!m_lockRecorded)
+            return;
+        m_lockRecorded = false;
+        m_slot.recordEvent(monotonicNs(), WorkerSlot::eventWhat(WorkerSlot::EventLock, m_state, 0));
+    }
+    // The channel's lock holds into the event ring (WorkerSlot::EventLock), within its budget; only with events on.
+    void recordLocks(bool on) { m_locks = on; }
     void recoverableError(WorkerErrorOp op, int sysErrno) override
     {
         // Published even with telemetry off: errors are rare (the endpoint backs off) and must never go unseen.
@@ -168,6 +191,10 @@ private:
     std::uint32_t m_step = 0;
     bool m_gaveUp = false; // the wait now ending timed out
     bool m_events = true; // state changes and steps into the slot's event ring
+    bool m_locks = false; // and lock holds (recordLocks)
+    bool m_lockRecorded = false; // the hold going on now was recorded: record its release
+    std::uint64_t m_lockWindowNs = 0;
+    std::uint32_t m_locksInWindow = 0;
     std::array<std::uint32_t, WorkerSlot::WaitSites> m_siteKeys {};
     std::size_t m_sitesUsed = 0;
 };
@@ -194,6 +221,7 @@ public:
     void setPhaseIndex(std::uint64_t index) override { m_inner.setPhaseIndex(index); }
     void insideLock() override { m_inner.insideLock(); }
     void lockTaken() override { m_inner.lockTaken(); }
+    void lockReleased() override { m_inner.lockReleased(); }
     void recoverableError(WorkerErrorOp op, int sysErrno) override { m_inner.recoverableError(op, sysErrno); }
     void gaveUp() override { m_inner.gaveUp(); }
     // True when the wait ended because the step's time ran out, not because the worker is stopping; then the wait
@@ -1477,6 +1505,7 @@ int runWorker(const WorkerArgs& args)
     slot.role.store(std::uint32_t(args.role), std::memory_order_relaxed);
     SlotHooks hooks(slot);
     hooks.recordEvents(args.events);
+    hooks.recordLocks(args.role != Role::Program && args.transport == TransportKind::ShmRing);
     hooks.crashInLockAfter(args.spec.crashInLockAfter);
     // Tests only (tst_runner): a producer killed between taking a lock and publishing that it holds it.
     if (const char* n = std::getenv("IPCLAB_TEST_PRODUCER_DIES_TAKING_LOCK"); n && args.role == Role::Producer)

@@ -1,8 +1,8 @@
 // The timeline (ipccore/timeline.h) built from real runs' snapshots, as the GUI builds it: every worker's lane is
 // spans in time order that never overlap and whose waits add up to the blocked time the worker's slot counts; a
-// one-permit lock's lane never shows two holders at once; a wait's waker is a process whose step posts to the object
-// waited on, and its hold of the lock ended exactly when its release began; a killed worker's lane ends dead; the
-// window and the span budget bound the memory.
+// one-permit lock's lane never shows two holders at once, and a ring's mutex lane has one hold per message moved; a
+// wait's waker is a process whose step posts to the object waited on, and its hold of the lock ended exactly when its
+// release began; a killed worker's lane ends dead; the window and the span budget bound the memory.
 #include "test_support.h"
 
 #include "ipccore/runner.h"
@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -204,6 +205,43 @@ private slots:
             }
         }
         QVERIFY(checked > 0);
+    }
+
+    // A ring's mutex is held for microseconds, far below any sample; its lock lane is drawn from the producers' and
+    // consumers' lock events: one hold per message each moved, never two holders at once.
+    void ringMutexHoldsComeFromTheEvents()
+    {
+        Timeline timeline;
+        const Snapshot last = runSampled("bounded-buffer-3x2", 1000, [&](const Snapshot& s) { timeline.add(s); });
+        if (QTest::currentTestFailed())
+            return;
+
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
+        const Timeline::LockLane& lock = timeline.lockLanes()[0];
+        QCOMPARE(lock.object, std::string("buffer.mutex"));
+        std::vector<HoldSpan> holds(lock.spans.begin(), lock.spans.end());
+        holds.insert(holds.end(), lock.current.begin(), lock.current.end());
+        std::sort(holds.begin(), holds.end(), [](const HoldSpan& a, const HoldSpan& b) { return a.fromNs < b.fromNs; });
+        for (std::size_t k = 1; k < holds.size(); ++k)
+            QVERIFY2(holds[k].fromNs >= holds[k - 1].toNs, "two holders of a one-permit lock at once");
+        std::uint64_t longest = 0;
+        for (const HoldSpan& h : holds)
+            longest = std::max(longest, h.toNs - h.fromNs);
+        QVERIFY2(longest < 50'000'000, "a hold as long as a sample interval: not from the events");
+
+        QCOMPARE(last.workers.size(), timeline.lanes().size());
+        for (std::size_t i = 0; i < last.workers.size(); ++i) {
+            const WorkerStatus& w = last.workers[i];
+            QCOMPARE(w.eventsLost, std::uint64_t(0));
+            QCOMPARE(w.holdsNotRecorded, std::uint64_t(0));
+            const auto held = std::uint64_t(
+                std::count_if(holds.begin(), holds.end(), [&](const HoldSpan& h) { return h.lane == i; }));
+            const std::uint64_t moved = w.messages;
+            QVERIFY(moved > 100);
+            // The counters and the events are read one after the other: a message may fall between.
+            QVERIFY2(held + 1 >= moved && held <= moved + 1,
+                qPrintable(QStringLiteral("%1: %2 holds for %3 messages").arg(w.name.c_str()).arg(held).arg(moved)));
+        }
     }
 
     // A killed worker's lane ends in a dead span that lasts, from its exit on.

@@ -779,9 +779,11 @@ void TimelineCanvas::paintLock(QPainter& p, const Row& row, std::uint64_t from, 
     for (std::size_t c = 0; c < columns.held.size(); ++c) {
         if (columns.held[c] <= 0)
             continue;
-        QColor colour = colourOf(std::size_t(std::max(columns.holder[c], 0)));
-        colour.setAlphaF(0.35f + 0.65f * std::min(1.0f, columns.held[c]));
-        p.fillRect(QRectF(left + double(c), top, 1, height), colour);
+        // As tall as the share of the pixel's time it was held (at least a pixel): a lock held for microseconds
+        // between long gaps must not look held.
+        const double h = std::max(1.0, double(height) * std::min(1.0, double(columns.held[c])));
+        p.fillRect(
+            QRectF(left + double(c), top + height - h, 1, h), colourOf(std::size_t(std::max(columns.holder[c], 0))));
     }
 }
 
@@ -1027,8 +1029,9 @@ void TimelineView::updateInfo()
     QStringList parts;
     parts << tr("From each process's own event ring, exact to the microsecond; the last 10 minutes are kept.");
     if (!m_timeline->lockLanes().empty())
-        parts << tr("A lock lane is grey where it is held, with the holder's name, or what tells it apart (5 for "
-                    "philosopher-5), when there is room; hatched: held by a dead process, for ever.");
+        parts << tr("A lock lane is grey where it is held, with the holder's name when there is room; where holds "
+                    "are narrower than a pixel, as tall as the share of the time it was held; hatched: held by a dead "
+                    "process, for ever.");
     std::uint64_t summarisedUntil = 0;
     for (const ipccore::Timeline::Lane& lane : m_timeline->lanes())
         summarisedUntil = std::max(summarisedUntil, lane.summarisedUntilNs);
@@ -1037,6 +1040,13 @@ void TimelineView::updateInfo()
                      .arg(double(summarisedUntil - m_timeline->startNs()) / 1e9, 0, 'f', 1);
     if (dropped > 0)
         parts << tr("%L1 spans older than 10 minutes were let go.").arg(dropped);
+    std::uint64_t holdsNotRecorded = 0;
+    for (const ipccore::Timeline::Lane& lane : m_timeline->lanes())
+        holdsNotRecorded += lane.holdsNotRecorded;
+    if (holdsNotRecorded > 0)
+        parts << tr("%L1 holds of a ring's mutex are not drawn: each process records at most %L2 a second.")
+                     .arg(holdsNotRecorded)
+                     .arg(ipccore::WorkerSlot::LocksPerWindow * (1'000'000'000 / ipccore::WorkerSlot::LockWindowNs));
     QString text = parts.join(QLatin1Char(' '));
     if (lost > 0)
         text += tr(" <span style=\"color:%3\"><b>%L1 events lost</b> (%2): the event ring filled before it "

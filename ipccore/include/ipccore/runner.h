@@ -95,6 +95,7 @@ struct WorkerStatus {
     // exited (CLOCK_MONOTONIC; 0 while alive).
     std::vector<WorkerEvent> newEvents;
     std::uint64_t eventsLost = 0;
+    std::uint64_t holdsNotRecorded = 0; // its channel lock's holds over the events' budget (WorkerSlot::EventLock)
     std::shared_ptr<const LaneInfo> lane;
     std::uint64_t exitNs = 0;
     double cpuPercent = 0; // of one core, refreshed a few times per second

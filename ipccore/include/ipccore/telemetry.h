@@ -207,13 +207,20 @@ struct alignas(64) WorkerSlot {
         std::atomic<std::uint64_t> what; // eventWhat()
     };
     static constexpr std::size_t EventCapacity = 1024;
-    enum EventKind : std::uint64_t { EventState = 1, EventStep = 2 };
+    // EventLock: a producer's or consumer's channel lock (a ring's mutex) taken (step field 1) or released (0), for
+    // the timeline's lock lane; the holds are too short for any sample to see. At most LocksPerWindow holds are
+    // recorded per LockWindowNs, so that a fast ring cannot flood the events; the rest are counted in
+    // holdsNotRecorded.
+    enum EventKind : std::uint64_t { EventState = 1, EventStep = 2, EventLock = 3 };
+    static constexpr std::uint64_t LockWindowNs = 10'000'000;
+    static constexpr std::uint32_t LocksPerWindow = 32;
     static constexpr std::uint64_t eventWhat(EventKind kind, WorkerState state, std::uint32_t step)
     {
         return std::uint64_t(kind) | std::uint64_t(state) << 8 | std::uint64_t(step) << 16;
     }
     alignas(64) std::atomic<std::uint64_t> eventsBegun;
     std::atomic<std::uint64_t> eventsWritten;
+    std::atomic<std::uint64_t> holdsNotRecorded; // lock holds over the budget above, with no EventLock
     Event events[EventCapacity];
     void recordEvent(std::uint64_t ns, std::uint64_t what)
     {
@@ -270,8 +277,8 @@ public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
     // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events;
-    // 11: step mode
-    static constexpr std::uint32_t Version = 11;
+    // 11: step mode; 12: lock events
+    static constexpr std::uint32_t Version = 12;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

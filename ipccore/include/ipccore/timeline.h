@@ -1,6 +1,7 @@
 #pragma once
 // A run as lanes of spans, for the Timeline view: one lane per worker, split wherever its state or its program step
-// changes, as its event ring recorded them (telemetry.h), and one lane per lock with who held it when. Built from
+// changes, as its event ring recorded them (telemetry.h), and one lane per lock with who held it when: a program's
+// locks from its steps, a ring's mutex from its producers' and consumers' lock events. Built from
 // the snapshots' new events as they come (add), so it holds the run as it was, not as sampled. Bounded: spans that
 // ended before the window are dropped and counted; beyond a budget of spans the oldest are summarised (several short
 // spans in one, with how much of it was waiting), coarser the more room is needed. Pure: no IPC, no Qt.
@@ -63,6 +64,7 @@ public:
         std::string exitText; // how it ended ("killed by SIGKILL"), once it has
         std::vector<std::string> holding; // the locks its current step holds
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
+        std::uint64_t holdsNotRecorded = 0; // its channel lock's holds too many to record (WorkerSlot::EventLock)
         // Where they were lost: between the last event drained before and the first drained after (the latest
         // MaxGaps), so the view can say that the span there may hide states.
         struct Gap {
@@ -126,6 +128,8 @@ private:
     void beginSpan(Lane& lane, std::size_t index, const TimelineSpan& span);
     void endSpan(Lane& lane, std::uint64_t ns);
     void setHolding(Lane& lane, std::size_t index, const std::vector<std::string>& holding, std::uint64_t ns);
+    // A producer's or consumer's channel lock (LaneInfo::lock), taken or released at ns.
+    void holdLock(Lane& lane, std::size_t index, const std::string& object, bool held, std::uint64_t ns);
     LockLane& lockLane(const std::string& object);
     void trim();
     bool summarise(Lane& lane); // false when nothing more could be summarised

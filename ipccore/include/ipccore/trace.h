@@ -30,6 +30,9 @@ struct LaneInfo {
     std::vector<std::vector<std::string>> holdsDuring;
     // Per step: the objects whose waiters it can wake (a release, a put, a get, a request, a pool call).
     std::vector<std::vector<std::string>> postsAt;
+    // A producer's or consumer's channel lock, taken and released for each message, as its lock events
+    // (WorkerSlot::EventLock) name it: "buffer.mutex" for a ring; empty where the channel has none.
+    std::string lock;
 
     const std::string& waitText(std::uint32_t step, WorkerState state) const;
     const std::string& waitObject(std::uint32_t step, WorkerState state) const;
