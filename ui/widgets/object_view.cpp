@@ -197,9 +197,18 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     QString kindText = transportText(object.transport);
     if (m_live && !object.waiters.empty()) {
         painter.setPen(Colors::full());
-        kindText = tr("waited on by %1").arg(waiterNames(object));
-        if (fm.horizontalAdvance(kindText) > kind.width()) // the names matter more than the words
-            kindText = tr("waiting: %1").arg(waiterNames(object));
+        // The names matter more than the words; where they do not all fit, the first and how many more, or how
+        // many: a count is never cut.
+        const int waiters = int(object.waiters.size());
+        const QString first = QString::fromStdString(object.waiters.front().worker);
+        const QStringList candidates { tr("waited on by %1").arg(waiterNames(object)),
+            tr("waiting: %1").arg(waiterNames(object)), tr("waiting: %1 and %n more", nullptr, waiters - 1).arg(first),
+            tr("%n waiting", nullptr, waiters) };
+        for (const QString& candidate : candidates) {
+            kindText = candidate;
+            if (fm.horizontalAdvance(candidate) <= kind.width() || (waiters == 1 && candidate == candidates[1]))
+                break;
+        }
     } else if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
         kindText.truncate(kindText.indexOf(QStringLiteral(" (")));
     if (kind.width() > 3 * fm.averageCharWidth())
@@ -239,8 +248,11 @@ void ObjectView::paintSemaphoreTiles(QPainter& painter, const QRect& row, const 
         const int valueWidth = QFontMetrics(valueFont).horizontalAdvance(value);
         painter.setPen(red ? QColor(Qt::white) : Colors::muted());
         painter.setFont(roleFont);
-        painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop,
-            lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role)));
+        // "sem empty", or "empty" where a narrow tile has no room for the kind.
+        QString role = lock ? tr("lock") : tr("sem %1").arg(QString::fromStdString(sem.role));
+        if (!lock && QFontMetrics(roleFont).horizontalAdvance(role) > inner.width())
+            role = QString::fromStdString(sem.role);
+        painter.drawText(inner, Qt::AlignLeft | Qt::AlignTop, role);
         if (m_live && (zero || lock) && !handshake) {
             painter.setFont(font());
             QString state = !lock ? tr("waits block") : zero ? tr("held") : tr("free");
@@ -493,6 +505,7 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
             face.badge = object.bytesQueued == 0 ? tr("EMPTY") : QString();
             face.text = tr("Bytes sent and not yet read, in the kernel's buffers of its connections (measured by the "
                            "consumer). A stream has no message slots to draw.");
+            face.shortText = tr("Bytes not yet read, in the kernel's buffers.");
         } else if (!hasSlots) {
             face.body = Body::Words;
             const ipccore::TransportTraits& t = ipccore::traits(object.transport);
@@ -501,6 +514,9 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                 : t.capacity == ipccore::CapacityUnit::None
                 ? tr("Unbuffered: a sender waits until a receiver takes its message (sem taken).")
                 : tr("The kernel buffers this stream in bytes; it has no message slots to draw.");
+            face.shortText = t.duplex                       ? tr("Two one-way channels, one each way.")
+                : t.capacity == ipccore::CapacityUnit::None ? tr("Unbuffered: a sender waits for a receiver.")
+                                                            : tr("A byte stream: no message slots to draw.");
         }
     }
     if (face.full)
@@ -538,7 +554,9 @@ void ObjectView::paintQueue(QPainter& painter, const QRect& card, const ipccore:
     };
     if (face.body == Body::Words) {
         painter.setPen(Colors::muted());
-        painter.drawText(slotArea, Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, face.text);
+        const int flags = Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap;
+        const bool fits = painter.fontMetrics().boundingRect(slotArea, flags, face.text).height() <= slotArea.height();
+        painter.drawText(slotArea, flags, fits || face.shortText.isEmpty() ? face.text : face.shortText);
         return;
     }
     if (face.body == Body::Bytes) {

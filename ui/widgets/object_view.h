@@ -57,6 +57,7 @@ private:
         bool full = false;
         enum class Body { Slots, Bytes, Words } body = Body::Slots;
         QString text; // Bytes: the line over the bar; Words: what is drawn instead of slots
+        QString shortText; // Words: drawn where `text` does not fit the card
         double fill = 0; // Bytes: the share of the buffer in use, 0..1
         bool anyBytes = false; // Bytes: some are waiting (a sliver shows even when it rounds to no pixel)
     };
