@@ -400,8 +400,13 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
                 : tr("time (s)"));
     }
     // Labels with as many decimals as the ticks need: a top of 1 in five steps reads 0.2, 0.4, not 0, 0, 1, 1.
-    const auto niceRange = [](QValueAxis* axis, double top) {
-        const auto [niceTop, ticks] = niceAxis(top);
+    // A low chart has room for three labels: more are drawn as "…".
+    const auto niceRange = [](const ChartBox& box, double top) {
+        QValueAxis* axis = box.y;
+        auto [niceTop, ticks] = niceAxis(top);
+        const double plotHeight = box.chart->plotArea().height();
+        if (plotHeight > 0 && plotHeight / (ticks - 1) < 1.5 * QFontMetrics(axis->labelsFont()).height())
+            ticks = 3;
         const double interval = niceTop / (ticks - 1);
         axis->setRange(0, niceTop);
         axis->setTickCount(ticks);
@@ -409,9 +414,9 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
                 : interval >= 0.1          ? QStringLiteral("%.1f")
                                            : QStringLiteral("%.2f"));
     };
-    niceRange(m_views[ThroughputChart].y, maxThroughput * 1.1);
+    niceRange(m_views[ThroughputChart], maxThroughput * 1.1);
     m_views[ThroughputChart].y->setTitleText(throughputUnit(history));
-    niceRange(m_views[CounterChart].y, std::max(5.0, maxCount * 1.1)); // counts: whole numbers
+    niceRange(m_views[CounterChart], std::max(5.0, maxCount * 1.1)); // counts: whole numbers
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
     // A low chart (three rows of them) has room for three intervals' labels, not five: 0, 5, 10 rather than 0, 2, ...

@@ -110,6 +110,37 @@ std::vector<ipccore::PriorityShare> plannedPriorities(
         [](const ipccore::PriorityShare& a, const ipccore::PriorityShare& b) { return a.priority > b.priority; });
     return shares;
 }
+// The first `lines` lines of `text` as `font` wraps it at `width` (at its own line breaks too), the last one
+// shortened to leave room for " … " and `tail` (a link's words); `cut` says whether anything was left out.
+struct FittedText {
+    QString text;
+    bool cut = false;
+};
+FittedText fitLines(const QString& text, const QFont& font, int width, int lines, const QString& tail)
+{
+    QString laidOut = text;
+    laidOut.replace(QLatin1Char('\n'), QChar::LineSeparator);
+    QTextLayout layout(laidOut, font);
+    layout.beginLayout();
+    int count = 0, lastStart = 0, lastLength = 0;
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        if (++count == lines) {
+            lastStart = line.textStart();
+            lastLength = line.textLength();
+        }
+    }
+    layout.endLayout();
+    if (count <= lines)
+        return { text, false };
+    const QFontMetrics fm(font);
+    const int room = width - fm.horizontalAdvance(QStringLiteral(" … ") + tail) - 4;
+    QString last = fm.elidedText(text.mid(lastStart, lastLength), Qt::ElideRight, room);
+    if (last.endsWith(QChar(0x2026)))
+        last.chop(1);
+    return { text.left(lastStart) + last.trimmed(), true };
+}
+
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -223,8 +254,12 @@ MainWindow::MainWindow(QWidget* parent)
     m_errorLabel->setWordWrap(true);
     m_errorLabel->setTextFormat(Qt::RichText);
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
-    connect(m_errorLabel, &QLabel::linkActivated, this,
-        [this] { QMessageBox::information(this, tr("Error details"), splitError(m_lastError).details); });
+    connect(m_errorLabel, &QLabel::linkActivated, this, [this] {
+        const ErrorParts parts = splitError(m_lastError);
+        QMessageBox::information(this, tr("Error details"),
+            parts.details.isEmpty() ? parts.text : parts.text + QStringLiteral("\n\n") + parts.details);
+    });
+    m_errorLabel->installEventFilter(this);
     statusBar()->addWidget(m_errorLabel, 1);
     statusBar()->addPermanentWidget(m_runStatus);
 
@@ -605,7 +640,7 @@ QString MainWindow::loadScenario(const QString& nameOrPath)
     if (!reason.isEmpty())
         showError(reason);
     else
-        m_errorLabel->clear();
+        clearError();
     return reason;
 }
 
@@ -712,6 +747,12 @@ void MainWindow::setZoom(double factor)
     QFont font = QApplication::font();
     font.setPointSizeF(m_basePoints * m_zoom);
     QApplication::setFont(font);
+    // A widget with a style sheet of its own (the scenario's explanation, the error) is not told of the
+    // application's new font: give it the font.
+    for (QWidget* widget : QApplication::allWidgets()) {
+        if (!widget->styleSheet().isEmpty() && !widget->testAttribute(Qt::WA_SetFont))
+            widget->setFont(font);
+    }
     // Tables size their rows and columns once, from the font they started with: scale those too.
     for (QTableView* table : findChildren<QTableView*>()) {
         QHeaderView* rows = table->verticalHeader();
@@ -814,7 +855,7 @@ void MainWindow::startRun()
         showError(tr("Cannot start: %1").arg(problem));
         return;
     }
-    m_errorLabel->clear();
+    clearError();
     m_processModel->clear();
     m_processModel->setPrograms(m_document->scenario());
     showStepsOf(m_document->scenario());
@@ -953,6 +994,7 @@ void MainWindow::renderViews()
                                       .arg(QString::fromStdString(snapshot->deadlock.text)
                                                .remove(QStringLiteral(". None of them can go on: a deadlock"))));
         m_deadlockBanner->show();
+        renderError(); // one line now: the banner says it at length
     }
     if (m_session->isActive())
         m_objectView->setObjects(snapshot->objects, true);
@@ -990,22 +1032,53 @@ void MainWindow::refreshCharts()
 void MainWindow::showError(const QString& message)
 {
     m_lastError = message;
-    const ErrorParts parts = splitError(message);
-    QString html = parts.text.toHtmlEscaped();
-    if (!parts.details.isEmpty())
-        html += QStringLiteral(" <a href=\"details\">%1</a>").arg(tr("Details…"));
-    m_errorLabel->setText(html);
-    m_errorLabel->setToolTip(parts.details.isEmpty() ? parts.text : parts.details);
+    m_errorShown = true;
+    renderError();
     // A temporary status-bar message hides the label (QStatusBar::showMessage): an error must not wait behind a
     // notice that came just before it, such as the start-up cleanup's.
     statusBar()->clearMessage();
     emit errorShown(message);
 }
 
+// At most two lines (one under the banner), so that a long error (a deadlock's cycle of five) never makes the window
+// taller than a projector's screen: the whole of it, and its technical form, behind "Details…".
+void MainWindow::renderError()
+{
+    if (!m_errorShown) {
+        m_errorLabel->clear();
+        return;
+    }
+    const ErrorParts parts = splitError(m_lastError);
+    const QString details = tr("Details…");
+    QFont bold = m_errorLabel->font();
+    bold.setBold(true);
+    const int labelWidth = m_errorLabel->contentsRect().width();
+    const int width = (labelWidth > 100 ? labelWidth : this->width() - m_runStatus->minimumWidth() - 60) - 8;
+    const bool hasDetails = !parts.details.isEmpty();
+    // One line while the red banner above explains a deadlock or a freeze (the window must still fit the screen).
+    const int lines = m_deadlockBanner->isHidden() ? 2 : 1;
+    const FittedText fitted
+        = fitLines(hasDetails ? parts.text + QLatin1Char(' ') + details : parts.text, bold, width, lines, details);
+    QString html
+        = (fitted.cut ? fitted.text.left(parts.text.size()) + QStringLiteral(" …") : parts.text).toHtmlEscaped();
+    if (fitted.cut || hasDetails)
+        html += QStringLiteral(" <a href=\"details\">%1</a>").arg(details);
+    m_errorLabel->setText(html);
+    m_errorLabel->setToolTip(hasDetails ? parts.details : parts.text);
+    // A wrapped label asks for the height of its text wrapped at its narrowest: two lines are all it needs.
+    m_errorLabel->setMaximumHeight(lines * QFontMetrics(bold).lineSpacing() + 4);
+}
+
+void MainWindow::clearError()
+{
+    m_errorShown = false;
+    m_errorLabel->clear();
+}
+
 void MainWindow::showNotice(const QString& message)
 {
     // Something done since: the last error no longer describes the window (it stays in the Events log).
-    m_errorLabel->clear();
+    clearError();
     statusBar()->showMessage(message, 8000);
 }
 
@@ -1206,31 +1279,13 @@ void MainWindow::updateDescription()
     bool collapsed = false;
     const int width = m_description->contentsRect().width() - 8; // a little short: rich text may wrap a word sooner
     if (results && width > 100) {
-        // The layout breaks lines where the label does: at the text's own line breaks too.
-        QString laidOut = m_descriptionText;
-        laidOut.replace(QLatin1Char('\n'), QChar::LineSeparator);
-        QTextLayout layout(laidOut, m_description->font());
-        layout.beginLayout();
-        int lines = 0, lastStart = 0, lastLength = 0;
-        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
-            line.setLineWidth(width);
-            if (++lines == CollapsedLines) {
-                lastStart = line.textStart();
-                lastLength = line.textLength();
-            }
-        }
-        layout.endLayout();
-        if (lines > CollapsedLines && !m_descriptionExpanded) {
-            const QFontMetrics fm(m_description->font());
-            const QString more = tr("more");
-            const int room = width - fm.horizontalAdvance(QStringLiteral(" … ") + more) - 4;
-            QString last = fm.elidedText(m_descriptionText.mid(lastStart, lastLength), Qt::ElideRight, room);
-            if (last.endsWith(QChar(0x2026)))
-                last.chop(1);
-            html = toHtml(m_descriptionText.left(lastStart) + last.trimmed())
+        const QString more = tr("more");
+        const FittedText fitted = fitLines(m_descriptionText, m_description->font(), width, CollapsedLines, more);
+        if (fitted.cut && !m_descriptionExpanded) {
+            html = toHtml(fitted.text)
                 + QStringLiteral(" … <a href=\"more\" style=\"color:%1\">%2</a>").arg(cssColor(Colors::link()), more);
             collapsed = true;
-        } else if (lines > CollapsedLines) {
+        } else if (fitted.cut) {
             html += QStringLiteral(" <a href=\"less\" style=\"color:%1\">%2</a>")
                         .arg(cssColor(Colors::link()), tr("less"));
         }
@@ -1242,11 +1297,12 @@ void MainWindow::updateDescription()
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
-    // A new width wraps the explanation differently: cut it again where its second line now ends.
-    if (watched == m_description && event->type() == QEvent::Resize) {
+    // A new width wraps the explanation and the error differently: cut them again where their second line ends.
+    if ((watched == m_description || watched == m_errorLabel) && event->type() == QEvent::Resize) {
         const auto* resize = static_cast<QResizeEvent*>(event);
         if (resize->size().width() != resize->oldSize().width())
-            QTimer::singleShot(0, this, &MainWindow::updateDescription);
+            QTimer::singleShot(
+                0, this, watched == m_description ? &MainWindow::updateDescription : &MainWindow::renderError);
     }
     return QMainWindow::eventFilter(watched, event);
 }

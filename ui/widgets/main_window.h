@@ -96,8 +96,8 @@ public:
     // The light or the dark theme (theme.h), on the whole application; restoreTheme() as restoreZoom().
     void setTheme(Theme theme);
     void restoreTheme();
-    // The status bar: an error (wrapped, its technical form behind "Details", see error_text.h) stays until a later
-    // notice of something done replaces it; a notice shows for 8 s.
+    // The status bar: an error (wrapped to two lines at most, the whole of it and its technical form behind
+    // "Details", see error_text.h) stays until a later notice of something done replaces it; a notice shows for 8 s.
     void showError(const QString& message);
     void showNotice(const QString& message);
     static constexpr double MinZoom = 0.8, MaxZoom = 2.5, ZoomStep = 1.15;
@@ -189,6 +189,9 @@ private:
     QTimer m_chartTimer;
     SnapshotPtr m_rendered;
     QString m_lastError;
+    bool m_errorShown = false; // m_lastError is on show (no notice has replaced it since)
+    void renderError(); // m_lastError into the status bar, fitted to its width
+    void clearError();
     QString m_descriptionText;
     bool m_descriptionExpanded = true; // whole: before a run, or the user asked for all of it
     bool m_descriptionCollapsed = false; // as shown now
