@@ -30,11 +30,11 @@ namespace {
 constexpr int MinRowHeight = 24; // or the font's height and some, when the text is larger (Ctrl++)
 constexpr int MaxRowHeight = 40; // rows grow into the room there is, for a projector
 constexpr int RightMargin = 12;
-constexpr std::uint64_t MinSpanNs = 1'000'000; // 1 ms across the view at most zoomed in
+constexpr std::uint64_t MinSpanNs = 10'000; // 10 us across the view at most zoomed in: a ring's lock holds show
 constexpr std::uint64_t MaxSpanNs = ipccore::Timeline::DefaultWindowNs; // what is kept
-// A lock lane is grey where it is held (the holder named inside), so it never reads as a process's state; the
-// selected process's holds turn cyan.
-const QColor Held { 0x54, 0x6e, 0x7a };
+// A lock lane is brown where it is held (the holder named inside): no state's colour (the grey-blue is sleeping),
+// so it never reads as a process's state; the selected process's holds turn cyan.
+const QColor Held { 0x79, 0x55, 0x48 };
 const QColor HeldSelected { 0x4d, 0xd0, 0xe1 }; // cyan: no state's colour
 
 QString holdingText(const std::vector<std::string>& objects)
@@ -251,7 +251,8 @@ QString TimelineCanvas::timeText(std::uint64_t ns) const
 {
     const std::uint64_t start = m_timeline ? m_timeline->startNs() : 0;
     const double s = ns > start ? double(ns - start) / 1e9 : 0;
-    return QStringLiteral("%1 s").arg(s, 0, 'f', 3);
+    // To the microsecond when zoomed in far enough for microseconds to tell spans apart.
+    return QStringLiteral("%1 s").arg(s, 0, 'f', m_spanNs <= 100'000'000 ? 6 : 3);
 }
 
 const TimelineCanvas::Row* TimelineCanvas::rowAt(int y) const
@@ -1029,7 +1030,7 @@ void TimelineView::updateInfo()
     QStringList parts;
     parts << tr("From each process's own event ring, exact to the microsecond; the last 10 minutes are kept.");
     if (!m_timeline->lockLanes().empty())
-        parts << tr("A lock lane is grey where it is held, with the holder's name when there is room; where holds "
+        parts << tr("A lock lane is brown where it is held, with the holder's name when there is room; where holds "
                     "are narrower than a pixel, as tall as the share of the time it was held; hatched: held by a dead "
                     "process, for ever.");
     std::uint64_t summarisedUntil = 0;
