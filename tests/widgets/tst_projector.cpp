@@ -69,15 +69,15 @@ private slots:
         // sheet of its own, which the application's font does not reach by itself) grow, and Ctrl+0 gives back the
         // first size.
         const double points = QApplication::font().pointSizeF();
-        const QList<QChartView*> charts = window->charts()->findChildren<QChartView*>();
-        QVERIFY(!charts.isEmpty());
-        const double titlePoints = charts.first()->chart()->titleFont().pointSizeF();
+        QChartView* throughput = window->charts()->chartView(ChartPanel::ThroughputChart);
+        QVERIFY(throughput && throughput->isVisible());
+        const double titlePoints = throughput->chart()->titleFont().pointSizeF();
         auto* description = window->findChild<QLabel*>(QStringLiteral("scenarioDescription"));
         QVERIFY(description);
         const int descriptionLine = description->fontMetrics().height();
         window->setZoom(1.5);
         QCOMPARE(QApplication::font().pointSizeF(), points * 1.5);
-        QTRY_VERIFY(std::abs(charts.first()->chart()->titleFont().pointSizeF() - titlePoints * 1.5) < 0.01);
+        QTRY_VERIFY(std::abs(throughput->chart()->titleFont().pointSizeF() - titlePoints * 1.5) < 0.01);
         QVERIFY2(description->fontMetrics().height() >= descriptionLine * 1.3,
             qPrintable(QStringLiteral("%1 px lines, %2 before")
                            .arg(description->fontMetrics().height())
@@ -93,7 +93,7 @@ private slots:
         const QString chartPath = dir.path() + QStringLiteral("/throughput.png");
         QVERIFY(window->charts()->saveChartPng(ChartPanel::ThroughputChart, chartPath));
         const QImage chart(chartPath);
-        QCOMPARE(chart.size(), charts.first()->size() * 2);
+        QCOMPARE(chart.size(), throughput->size() * 2);
 
         window->stopRun();
         QVERIFY(stopped.wait(30000));

@@ -19,6 +19,7 @@
 #include <QLineSeries>
 #include <QMenu>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -167,14 +168,26 @@ ChartPanel::ChartPanel(QWidget* parent)
     // Its two legend entries are long ("counter: increments made"): below the plot they need not be cut.
     m_views[CounterChart].chart->legend()->setAlignment(Qt::AlignBottom);
 
-    m_grid = new QGridLayout;
+    // In a scroll area: five charts in three rows would otherwise make the window taller than a 720-line screen;
+    // there, the third row is scrolled to.
+    auto* grid = new QWidget;
+    m_grid = new QGridLayout(grid);
+    m_grid->setContentsMargins(0, 0, 0, 0);
     m_grid->setSpacing(4);
+    auto* scroll = new QScrollArea(this);
+    scroll->setObjectName(QStringLiteral("chartScroll"));
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidgetResizable(true);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setWidget(grid);
+    scroll->viewport()->setAutoFillBackground(false);
+    grid->setAutoFillBackground(false);
     for (int i = 0; i < ChartCount; ++i) {
         m_views[i].view->setContextMenuPolicy(Qt::CustomContextMenu);
         connect(m_views[i].view, &QWidget::customContextMenuRequested, this,
             [this, i](const QPoint& pos) { showChartMenu(ChartId(i), pos); });
     }
-    layout->addLayout(m_grid, 1);
+    layout->addWidget(scroll, 1);
     showCharts(RunHistory());
 }
 
@@ -207,7 +220,10 @@ void ChartPanel::showCharts(const RunHistory& history)
     const int rows = int((visible.size() + 1) / 2);
     for (std::size_t i = 0; i < visible.size(); ++i) {
         const bool lastAlone = i + 1 == visible.size() && i % 2 == 0;
-        m_views[visible[i]].view->setMinimumHeight(rows > 2 && i >= 2 ? ThreeRowChartHeight : ChartHeight);
+        // The counter chart's legend takes two lines under its plot; its row is that much higher.
+        const bool counterRow = shown[CounterChart] && i < 2 && visible.size() > 1 && visible[1] == CounterChart;
+        const int height = rows > 2 && i >= 2 ? ThreeRowChartHeight : ChartHeight;
+        m_views[visible[i]].view->setMinimumHeight(counterRow ? height + 2 * fontMetrics().height() : height);
         m_grid->addWidget(m_views[visible[i]].view, int(i / 2), int(i % 2), 1, lastAlone ? 2 : 1);
     }
 }
@@ -424,7 +440,10 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         QValueAxis* axis = box.y;
         const double rounded = std::max(1.0, std::ceil(top));
         double step = rounded <= 5 ? 1 : rounded <= 10 ? 2 : std::ceil(rounded / 5);
-        if (box.view->height() < ChartHeight - 20) {
+        const double plotHeight = box.chart->plotArea().height();
+        const bool crowded
+            = plotHeight > 0 && plotHeight / (rounded / step) < 1.5 * QFontMetrics(axis->labelsFont()).height();
+        if (box.view->height() < ChartHeight - 20 || crowded) {
             step = 1;
             for (int decade = 1; rounded / step > 3; decade *= 10) {
                 for (const int nice : { 1, 2, 5 }) {

@@ -201,12 +201,14 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
         // many: a count is never cut.
         const int waiters = int(object.waiters.size());
         const QString first = QString::fromStdString(object.waiters.front().worker);
-        const QStringList candidates { tr("waited on by %1").arg(waiterNames(object)),
-            tr("waiting: %1").arg(waiterNames(object)), tr("waiting: %1 and %n more", nullptr, waiters - 1).arg(first),
-            tr("%n waiting", nullptr, waiters) };
+        QStringList candidates { tr("waited on by %1").arg(waiterNames(object)),
+            tr("waiting: %1").arg(waiterNames(object)) };
+        if (waiters > 1)
+            candidates << tr("waiting: %1 and %n more", nullptr, waiters - 1).arg(first);
+        candidates << tr("%n waiting", nullptr, waiters);
         for (const QString& candidate : candidates) {
             kindText = candidate;
-            if (fm.horizontalAdvance(candidate) <= kind.width() || (waiters == 1 && candidate == candidates[1]))
+            if (fm.horizontalAdvance(candidate) <= kind.width())
                 break;
         }
     } else if (fm.horizontalAdvance(kindText) > kind.width() && kindText.contains(QStringLiteral(" (")))
