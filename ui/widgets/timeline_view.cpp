@@ -255,6 +255,15 @@ QString TimelineCanvas::timeText(std::uint64_t ns) const
     return QStringLiteral("%1 s").arg(s, 0, 'f', m_spanNs <= 100'000'000 ? 6 : 3);
 }
 
+QString TimelineCanvas::spanTimes(std::uint64_t fromNs, std::uint64_t toNs, bool ongoing) const
+{
+    const QString from = timeText(fromNs), to = timeText(toNs);
+    const QString length = durationText(double(toNs - fromNs) / 1e3);
+    if (!ongoing && from == to)
+        return tr("at %1, for %2").arg(from, length);
+    return tr("from %1 to %2%3: %4").arg(from, to, ongoing ? nowText() : QString(), length);
+}
+
 const TimelineCanvas::Row* TimelineCanvas::rowAt(int y) const
 {
     for (const Row& row : m_rows) {
@@ -370,9 +379,7 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                 lines << tr("it holds, for ever: %1").arg(holdingText(lane.holding));
             return lines.join(QStringLiteral("<br>"));
         }
-        lines << tr("from %1 to %2%3: %4")
-                     .arg(timeText(s.fromNs), timeText(s.toNs), ongoing ? nowText() : QString(),
-                         durationText(double(s.toNs - s.fromNs) / 1e3));
+        lines << spanTimes(s.fromNs, s.toNs, ongoing);
         if (s.merged > 0) {
             const double length = double(std::max<std::uint64_t>(1, s.toNs - s.fromNs));
             lines.clear();
@@ -433,10 +440,10 @@ QString TimelineCanvas::hitText(const Hit& hit) const
                 .arg(100.0 * double(h.heldNs) / double(std::max<std::uint64_t>(1, h.toNs - h.fromNs)), 0, 'f', 0)
                 .arg(QString::fromStdString(holder.name).toHtmlEscaped(), timeText(h.fromNs), timeText(h.toNs),
                     durationText(double(h.toNs - h.fromNs) / 1e3));
-        return tr("<b>%1</b> held by <b>%2</b>%3<br>from %4 to %5%6: %7")
+        return tr("<b>%1</b> held by <b>%2</b>%3<br>%4")
             .arg(object, QString::fromStdString(holder.name).toHtmlEscaped(),
-                dead ? tr(" (dead: it was killed holding it, and holds it for ever)") : QString(), timeText(h.fromNs),
-                timeText(h.toNs), ongoing ? nowText() : QString(), durationText(double(h.toNs - h.fromNs) / 1e3));
+                dead ? tr(" (dead: it was killed holding it, and holds it for ever)") : QString(),
+                spanTimes(h.fromNs, h.toNs, ongoing));
     }
     return {};
 }

@@ -83,6 +83,8 @@ private:
     Hit hitAt(QPoint pos) const;
     QString hitText(const Hit& hit) const;
     QString timeText(std::uint64_t ns) const;
+    // "from 1.2 s to 1.5 s: 300 ms", or "at 6.685 s, for 0.20 µs" where both ends read the same.
+    QString spanTimes(std::uint64_t fromNs, std::uint64_t toNs, bool ongoing) const;
     QString nowText() const; // " (now)", or " (the stop)" once the run has stopped
     void paintAxis(QPainter& p, std::uint64_t from, std::uint64_t to);
     void paintWorker(QPainter& p, const Row& row, std::uint64_t from, std::uint64_t to);
