@@ -171,14 +171,14 @@ private:
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
         hooks.insideLock();
         if (head >= tail && head - tail == v.capacity) {
-            (void)m_ring.mutex.post();
             hooks.lockReleased();
+            (void)m_ring.mutex.post();
             hooks.setPhase(0);
             return false;
         }
         if (head < tail || head - tail > v.capacity) {
-            (void)m_ring.mutex.post();
             hooks.lockReleased();
+            (void)m_ring.mutex.post();
             (void)m_ring.empty.post();
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring send", m_ring.shm.name(),
@@ -190,8 +190,8 @@ private:
         m_written = head;
         v.header->head.store(head + 1, std::memory_order_release);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
-        (void)m_ring.mutex.post();
         hooks.lockReleased();
+        (void)m_ring.mutex.post();
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         Status st = m_ring.full.post();
         hooks.setPhase(0);
@@ -250,14 +250,14 @@ private:
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock);
         hooks.insideLock();
         if (head == tail) {
-            (void)m_ring.mutex.post();
             hooks.lockReleased();
+            (void)m_ring.mutex.post();
             hooks.setPhase(0);
             return std::size_t(0);
         }
         if (head < tail || head - tail > v.capacity) {
-            (void)m_ring.mutex.post();
             hooks.lockReleased();
+            (void)m_ring.mutex.post();
             (void)m_ring.full.post();
             hooks.setPhase(0);
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_ring.shm.name(),
@@ -281,8 +281,8 @@ private:
         }
         v.header->tail.store(tail + 1, std::memory_order_release);
         hooks.setPhase(RingPhase::HasSlot | RingPhase::HasLock | RingPhase::Moved);
-        (void)m_ring.mutex.post();
         hooks.lockReleased();
+        (void)m_ring.mutex.post();
         hooks.setPhase(RingPhase::HasSlot | RingPhase::Moved);
         // A rendezvous: the sender hears that its message went before another sender can get the slot.
         if (m_ring.taken)

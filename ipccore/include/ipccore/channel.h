@@ -58,7 +58,8 @@ public:
     // Called the instant the lock is taken, before setPhase says so. A worker killed here holds the lock while its
     // phase does not show it; the runner must free that lock all the same. Fault injection for that case hooks in.
     virtual void lockTaken() { }
-    // Called just after the lock taken above is released (its hold is drawn on the timeline from the two).
+    // Called just before the lock taken above is released (its hold is drawn on the timeline from the two): after
+    // the release, the next holder may take the lock and note the time before this process notes its own.
     virtual void lockReleased() { }
     // FIFO consumers read ahead: one read() takes every frame the pipe holds into the process's own buffer, and
     // those frames die with the process. Called with an upper bound just before such a read and with the exact
