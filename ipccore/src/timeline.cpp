@@ -62,10 +62,14 @@ void Timeline::add(const Snapshot& snapshot)
             lane.gaps.push_back({ before, std::max(before, after), w.eventsLost - lane.lost });
             if (lane.gaps.size() > MaxGaps)
                 lane.gaps.pop_front();
+            // What it held is known up to its last event before the gap, not across it: in the gap it may have
+            // released the lock and another process taken it. The events after the gap say what it holds again.
+            setHolding(lane, i, {}, std::max(before, lane.lastEventNs));
         }
         lane.lost = w.eventsLost;
         lane.holdsNotRecorded = w.holdsNotRecorded;
         for (const WorkerEvent& e : w.newEvents) {
+            lane.lastEventNs = std::max(lane.lastEventNs, e.ns);
             if (e.kind() == WorkerSlot::EventLock) {
                 if (lane.info && !lane.info->lock.empty())
                     holdLock(lane, i, lane.info->lock, e.step() != 0, e.ns);

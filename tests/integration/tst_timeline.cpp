@@ -232,8 +232,12 @@ private slots:
         QCOMPARE(last.workers.size(), timeline.lanes().size());
         for (std::size_t i = 0; i < last.workers.size(); ++i) {
             const WorkerStatus& w = last.workers[i];
-            QCOMPARE(w.eventsLost, std::uint64_t(0));
             QCOMPARE(w.holdsNotRecorded, std::uint64_t(0));
+            if (w.eventsLost > 0) { // a sampler held off its core (see lanesFollowTheEvents): its holds are not all
+                qWarning("%s lost %llu events; its holds were not counted", w.name.c_str(),
+                    static_cast<unsigned long long>(w.eventsLost));
+                continue;
+            }
             const auto held = std::uint64_t(
                 std::count_if(holds.begin(), holds.end(), [&](const HoldSpan& h) { return h.lane == i; }));
             const std::uint64_t moved = w.messages;
@@ -242,6 +246,57 @@ private slots:
             QVERIFY2(held + 1 >= moved && held <= moved + 1,
                 qPrintable(QStringLiteral("%1: %2 holds for %3 messages").arg(w.name.c_str()).arg(held).arg(moved)));
         }
+    }
+
+    // Events a lane lost (its ring was full before it was drained) may have held a release and another process's
+    // hold: what the lane held ends at its last event before the gap, so the lock lane never shows two holders at
+    // once across it. (Fed by hand, in the events' own encoding, to put the gap exactly there; a slow machine makes
+    // such gaps in real runs, which is how lanesFollowTheEvents once saw two holders.)
+    void aGapEndsTheHoldsItMayHide()
+    {
+        auto info = std::make_shared<LaneInfo>();
+        info->steps = { "sem_wait(counter)", "x = counter.value", "sem_post(counter)" };
+        info->holdsDuring = { {}, { "counter" }, {} };
+        const auto step = [](std::uint64_t ns, std::uint32_t k) {
+            return WorkerEvent { ns, WorkerSlot::eventWhat(WorkerSlot::EventStep, WorkerState::Running, k) };
+        };
+        Snapshot first;
+        first.startNs = 0;
+        first.nowNs = 200;
+        first.workers.resize(2);
+        first.workers[0].name = "a";
+        first.workers[1].name = "b";
+        for (WorkerStatus& w : first.workers)
+            w.lane = info;
+        first.workers[0].newEvents = { step(100, 1) }; // a holds the counter from 100
+        Timeline timeline;
+        timeline.add(first);
+        QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
+        QCOMPARE(timeline.lockLanes()[0].current.size(), std::size_t(1));
+
+        // a's ring lost its release at ~250 and its next acquire; b held the counter from 300 to 400 meanwhile.
+        Snapshot second = first;
+        second.nowNs = 600;
+        second.workers[0].eventsLost = 2;
+        second.workers[0].newEvents = { step(500, 1) };
+        second.workers[1].newEvents = { step(300, 1), step(400, 2) };
+        timeline.add(second);
+
+        const Timeline::LockLane& lock = timeline.lockLanes()[0];
+        std::vector<HoldSpan> holds(lock.spans.begin(), lock.spans.end());
+        holds.insert(holds.end(), lock.current.begin(), lock.current.end());
+        std::sort(holds.begin(), holds.end(), [](const HoldSpan& a, const HoldSpan& b) { return a.fromNs < b.fromNs; });
+        QCOMPARE(holds.size(), std::size_t(3));
+        for (std::size_t k = 1; k < holds.size(); ++k)
+            QVERIFY2(holds[k].fromNs >= holds[k - 1].toNs, "two holders of a one-permit lock at once");
+        QCOMPARE(holds[0].lane, std::size_t(0));
+        QCOMPARE(holds[0].toNs, std::uint64_t(100)); // known up to its last event before the gap
+        QCOMPARE(holds[1].lane, std::size_t(1));
+        QCOMPARE(holds[1].fromNs, std::uint64_t(300));
+        QCOMPARE(holds[1].toNs, std::uint64_t(400));
+        QCOMPARE(holds[2].lane, std::size_t(0));
+        QCOMPARE(holds[2].fromNs, std::uint64_t(500)); // known again from its first event after it
+        QCOMPARE(timeline.lanes()[0].gaps.size(), std::size_t(1));
     }
 
     // A killed worker's lane ends in a dead span that lasts, from its exit on.

@@ -64,6 +64,7 @@ public:
         std::string exitText; // how it ended ("killed by SIGKILL"), once it has
         std::vector<std::string> holding; // the locks its current step holds
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
+        std::uint64_t lastEventNs = 0; // its latest event drained so far
         std::uint64_t holdsNotRecorded = 0; // its channel lock's holds too many to record (WorkerSlot::EventLock)
         // Where they were lost: between the last event drained before and the first drained after (the latest
         // MaxGaps), so the view can say that the span there may hide states.
