@@ -25,6 +25,16 @@ Result<std::string> pathName(const std::string& tag);
 std::string queueName(const std::string& tag);
 void forgetQueueNames();
 
+// From now on every pair's first process (producer, pinger) runs only on producerCpu and its second (consumer,
+// ponger) only on consumerCpu; -1, -1: where the scheduler likes (BenchOptions::pin; runBench sets it for its length).
+void setPinning(int producerCpu, int consumerCpu);
+// The first two CPUs this process may run on (sched_getaffinity), or how many it may run on when fewer than two.
+struct CpuPair {
+    int first = -1, second = -1;
+    int allowed = 0;
+};
+CpuPair twoCpus();
+
 // Slots per ring for a message size: the same for shm-ring, shm-spsc and both bare rings, so they compare.
 std::uint32_t ringCapacity(std::uint32_t size);
 constexpr std::uint32_t MqDepth = 10;

@@ -87,6 +87,7 @@ struct PairControl {
     std::atomic<std::uint64_t> endNs; // consumer, after its last message
     std::atomic<std::uint32_t> stop;
     std::atomic<std::uint32_t> errorSet;
+    std::atomic<int> ranOn[2]; // a pinned pair: the CPU each side was on when its loop ended (sched_getcpu)
     char error[512];
     std::uint64_t latencyCapacity;
     std::uint64_t latencies[1]; // latencyCapacity entries (the mapping is sized for them)
@@ -144,7 +145,10 @@ int childFail(PairControl& ctl, const std::string& what, int err)
 
 using ChildBody = std::function<int(PairControl&)>;
 
-[[noreturn]] void childMain(int barrierRead, int barrierWrite, pid_t parent, const ChildBody& body, PairControl& ctl)
+int g_pinned[2] = { -1, -1 }; // setPinning: the CPU of a pair's first and second process
+
+[[noreturn]] void childMain(
+    int barrierRead, int barrierWrite, pid_t parent, int index, const ChildBody& body, PairControl& ctl)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -152,6 +156,14 @@ using ChildBody = std::function<int(PairControl&)>;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(1);
+    const int cpu = g_pinned[index];
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            _exit(childFail(ctl, "sched_setaffinity to CPU " + std::to_string(cpu) + " (--pin)", errno));
+    }
     // Ctrl-C reaches the whole process group; the bench process decides how its children end.
     std::signal(SIGINT, SIG_IGN);
     std::signal(SIGPIPE, SIG_IGN);
@@ -159,7 +171,10 @@ using ChildBody = std::function<int(PairControl&)>;
     char c = 0;
     while (read(barrierRead, &c, 1) < 0 && errno == EINTR) { }
     close(barrierRead);
-    _exit(body(ctl));
+    const int status = body(ctl);
+    if (cpu >= 0)
+        ctl.ranOn[index].store(sched_getcpu());
+    _exit(status);
 }
 
 int pidfdOpen(pid_t pid)
@@ -207,7 +222,7 @@ Result<double> runPair(const ChildBody& producer, const ChildBody& consumer, Pai
             return detail::sysError("fork", what, err, "The system refused a new process (too many processes?)");
         }
         if (pid == 0)
-            childMain(barrier[0], barrier[1], parent, i == 0 ? producer : consumer, ctl);
+            childMain(barrier[0], barrier[1], parent, i, i == 0 ? producer : consumer, ctl);
         pids[i] = pid;
         alive[i] = true;
         pidfds[i] = pidfdOpen(pid);
@@ -249,6 +264,12 @@ Result<double> runPair(const ChildBody& producer, const ChildBody& consumer, Pai
             return detail::makeError(ErrorCode::Unexpected, "bench", what,
                 std::string(i == 0 ? "the producer" : "the consumer") + " failed: " + text);
         }
+    }
+    for (int i = 0; i < 2; ++i) { // the pinning held: each side ended on its CPU
+        if (g_pinned[i] >= 0 && ctl.ranOn[i].load() != g_pinned[i])
+            return detail::makeError(ErrorCode::Unexpected, "bench", what,
+                std::string(i == 0 ? "the producer" : "the consumer") + " was pinned to CPU "
+                    + std::to_string(g_pinned[i]) + " but ended on CPU " + std::to_string(ctl.ranOn[i].load()));
     }
     const std::uint64_t start = ctl.startNs.load();
     const std::uint64_t end = ctl.endNs.load();
@@ -914,6 +935,28 @@ Result<std::vector<std::uint64_t>> measurePingPong(
     // The first round trips pay for cold caches and page faults; the steady state is what a user sees.
     const std::uint64_t skip = std::min<std::uint64_t>(pings / 10, 100);
     return std::vector<std::uint64_t>(cb.ctl->latencies + skip, cb.ctl->latencies + pings);
+}
+
+void setPinning(int producerCpu, int consumerCpu)
+{
+    g_pinned[0] = producerCpu;
+    g_pinned[1] = consumerCpu;
+}
+
+CpuPair twoCpus()
+{
+    CpuPair pair;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return pair;
+    pair.allowed = CPU_COUNT(&set);
+    for (int cpu = 0; cpu < CPU_SETSIZE && pair.second < 0; ++cpu) {
+        if (!CPU_ISSET(cpu, &set))
+            continue;
+        (pair.first < 0 ? pair.first : pair.second) = cpu;
+    }
+    return pair;
 }
 
 double measureMemcpy(std::uint32_t size)

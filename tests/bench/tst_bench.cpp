@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -79,7 +80,7 @@ private slots:
             QVERIFY(!r.baseline.empty());
             QVERIFY(r.ratio > 0);
         }
-        QVERIFY(report->memcpyMbPerS > 0);
+        QVERIFY(report->memcpyMbPerS.median > 0);
         QVERIFY(!seen.empty());
         for (std::size_t i = 0; i < seen.size(); ++i) {
             QCOMPARE(seen[i].step, i);
@@ -104,6 +105,146 @@ private slots:
         QVERIFY(report->results[0].msgsPerS.median > 0);
         QCOMPARE(report->results[0].programRatio, 0.0);
         QVERIFY(benchReportToText(*report).find("through programs") == std::string::npos);
+    }
+
+    // --pin: every pair's producer on one CPU and consumer on another; the bench checks where each side ended and
+    // fails the run if the pinning did not hold, so a run that returns is one that was pinned.
+    void apiPinnedPairsRunOnTheirCpus()
+    {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        QVERIFY(sched_getaffinity(0, sizeof set, &set) == 0);
+        if (CPU_COUNT(&set) < 2)
+            QSKIP("this process may run on one CPU only: nothing to pin two processes to");
+        BenchOptions o = tinyOptions();
+        o.transports = { TransportKind::ShmSpsc, TransportKind::Fifo };
+        o.programs = false;
+        o.pin = true;
+        auto report = runBench(o);
+        QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
+        QVERIFY(report->producerCpu >= 0 && CPU_ISSET(report->producerCpu, &set));
+        QVERIFY(report->consumerCpu >= 0 && CPU_ISSET(report->consumerCpu, &set));
+        QVERIFY(report->producerCpu != report->consumerCpu);
+        for (const BenchResult& r : report->results)
+            QVERIFY(r.msgsPerS.median > 0 && r.ratio > 0 && r.p50Us > 0);
+        const std::string text = benchReportToText(*report);
+        QVERIFY(text.find("pinned: producers on CPU " + std::to_string(report->producerCpu)) != std::string::npos);
+        const auto back = benchReportFromJson(benchReportToJson(*report));
+        QVERIFY(back.has_value());
+        QCOMPARE(back->producerCpu, report->producerCpu);
+        QCOMPARE(back->consumerCpu, report->consumerCpu);
+        // An unpinned bench after it is not pinned.
+        o.pin = false;
+        o.transports = { TransportKind::Fifo };
+        o.pings = 0;
+        report = runBench(o);
+        QVERIFY(report.has_value());
+        QCOMPARE(report->producerCpu, -1);
+        QVERIFY(benchReportToText(*report).find("not pinned") != std::string::npos);
+        QVERIFY2(benchLeftovers(getpid()).isEmpty(), qPrintable(benchLeftovers(getpid()).join(", ")));
+    }
+
+    // A process allowed on one CPU cannot pin two: one message naming --pin and the remedy, before anything is made.
+    void pinNeedsTwoCpus()
+    {
+        cpu_set_t before;
+        CPU_ZERO(&before);
+        QVERIFY(sched_getaffinity(0, sizeof before, &before) == 0);
+        int first = 0;
+        while (first < CPU_SETSIZE && !CPU_ISSET(first, &before))
+            ++first;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(first, &one);
+        QVERIFY(sched_setaffinity(0, sizeof one, &one) == 0); // the child inherits it
+        QProcess cli;
+        cli.start(ipctest::cliPath(), { "bench", "--pin", "--messages", "100" });
+        const bool started = cli.waitForStarted();
+        QVERIFY(sched_setaffinity(0, sizeof before, &before) == 0);
+        QVERIFY(started);
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 2);
+        const QString err = QString::fromUtf8(cli.readAllStandardError());
+        QVERIFY2(
+            err.contains("--pin") && err.contains("may run on 1") && err.contains("leave --pin out"), qPrintable(err));
+        QVERIFY(benchLeftovers(cli.processId()).isEmpty());
+    }
+
+    // A figure whose repeats strayed more than ±15 % from their median is marked noisy, and so is a ratio or goal
+    // drawn from it.
+    void noisyFiguresAreMarked()
+    {
+        QCOMPARE(BenchStats({ 100, 90, 110 }).spread(), 0.1);
+        QVERIFY(!BenchStats({ 100, 90, 110 }).noisy());
+        QVERIFY(BenchStats({ 100, 80, 105 }).noisy()); // 20 % below
+        QVERIFY(BenchStats({ 100, 99, 120 }).noisy()); // 20 % above
+        QCOMPARE(BenchStats {}.spread(), 0.0);
+
+        BenchReport r;
+        r.repeat = 5;
+        BenchResult quiet;
+        quiet.transport = TransportKind::Fifo;
+        quiet.size = 64;
+        quiet.msgsPerS = { 600e3, 590e3, 610e3 };
+        quiet.baseline = "bare write/read on a FIFO";
+        quiet.baselineMsgsPerS = { 700e3, 680e3, 720e3 };
+        quiet.ratio = 600.0 / 700.0;
+        BenchResult noisy = quiet;
+        noisy.transport = TransportKind::Socket;
+        noisy.baselineMsgsPerS = { 700e3, 400e3, 720e3 }; // one repeat at 57 % of the median
+        r.results = { quiet, noisy };
+        QVERIFY(!quiet.noisy());
+        QVERIFY(noisy.noisy());
+        const std::string text = benchReportToText(r);
+        const auto line = [&](const char* transport) {
+            const std::size_t at = text.find("\n" + std::string(transport) + " ");
+            return at == std::string::npos ? std::string() : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+        };
+        QVERIFY2(line("fifo").find("noisy") == std::string::npos, line("fifo").c_str());
+        QVERIFY2(line("socket").find("noisy") != std::string::npos, line("socket").c_str());
+        QVERIFY2(line("socket").find("+-43%") != std::string::npos, line("socket").c_str());
+        QVERIFY(text.find("noisy: a run strayed more than +-15%") != std::string::npos);
+        const auto back = benchReportFromJson(benchReportToJson(r));
+        QVERIFY(back.has_value());
+        QVERIFY(back->results[1].noisy() && !back->results[0].noisy());
+    }
+
+    // A Manager's dict and Pool.map run as the lab's programs under a Runner (real workers, two mqs each) and as
+    // Python's multiprocessing does them: both rates, their ratio and the goal's verdict, through the JSON unchanged.
+    void pythonSystemsRunAsPrograms()
+    {
+        BenchOptions o = tinyOptions();
+        o.transports = { TransportKind::Pipe };
+        o.baselines = false;
+        o.programs = false;
+        o.pings = 0;
+        o.python = true;
+        o.workerPath = ipctest::workerPath().toStdString();
+        auto report = runBench(o);
+        QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
+        QVERIFY2(report->systemsNote.empty(), report->systemsNote.c_str());
+        QCOMPARE(report->systems.size(), std::size_t(2));
+        QCOMPARE(report->systems[0].name, std::string("Manager dict get/set"));
+        QCOMPARE(report->systems[1].name, std::string("Pool.map chunksize=1"));
+        const bool python = !report->python.empty(); // python3 may be missing: then the lab's side only
+        for (const BenchSystem& x : report->systems) {
+            QVERIFY2(x.lab.median > 100, x.name.c_str()); // a request or a task takes microseconds, not ms
+            QVERIFY(x.lab.min <= x.lab.median && x.lab.median <= x.lab.max);
+            QCOMPARE(x.pythonPerS > 0, python);
+            QCOMPARE(x.ratio() > 0, python);
+            const auto goal = std::find_if(report->goals.begin(), report->goals.end(),
+                [&](const BenchGoal& g) { return g.text.rfind(x.name, 0) == 0; });
+            QVERIFY(goal != report->goals.end());
+            QCOMPARE(goal->measured, python);
+        }
+        const std::string text = benchReportToText(*report);
+        QVERIFY(text.find("Python's systems as the lab's programs run them") != std::string::npos);
+        const std::string json = benchReportToJson(*report);
+        const auto back = benchReportFromJson(json);
+        QVERIFY(back.has_value());
+        QCOMPARE(benchReportToJson(*back), json);
+        QCOMPARE(back->systems.size(), std::size_t(2));
+        QVERIFY2(benchLeftovers(getpid()).isEmpty(), qPrintable(benchLeftovers(getpid()).join(", ")));
     }
 
     void apiMqAtLargeSizeIsNotApplicable()
@@ -273,6 +414,7 @@ private slots:
         o.baselines = false;
         o.python = false;
         o.observation = false;
+        o.pin = true;
         o.workerPath = ipctest::workerPath().toStdString(); // must exist: the parser checks it
         for (const BenchOptions& options : { o, BenchOptions {} }) {
             std::vector<std::string> words { "ipclab-cli", "bench" };
@@ -291,6 +433,7 @@ private slots:
             QCOMPARE(parsed->baselines, options.baselines);
             QCOMPARE(parsed->python, options.python);
             QCOMPARE(parsed->observation, options.observation);
+            QCOMPARE(parsed->pin, options.pin);
             QCOMPARE(parsed->workerPath, options.workerPath);
         }
     }

@@ -9,11 +9,14 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <sched.h>
 
 using namespace ipcui;
 
@@ -28,7 +31,7 @@ ipccore::BenchResult result(ipccore::TransportKind t, quint32 size, double rate,
     r.p50Us = p50;
     r.p99Us = p99;
     r.baseline = "bare loop";
-    r.baselineMsgsPerS = { rate * 1.05, 0, 0 };
+    r.baselineMsgsPerS = { rate * 1.05, rate, rate * 1.1 };
     r.ratio = 1 / 1.05;
     return r;
 }
@@ -44,7 +47,7 @@ ipccore::BenchReport syntheticReport()
     report.results.back().applicable = false;
     report.results.back().note = "not applicable (msgsize_max 8192)";
     report.results.push_back(result(ipccore::TransportKind::ShmSpsc, 65536, 2.9e5, 6, 12));
-    report.memcpyMbPerS = 20000;
+    report.memcpyMbPerS = { 20000, 19000, 21000 };
     report.python.push_back({ "multiprocessing.Queue", 1.1e5 });
     report.observation.telemetryMeasured = true;
     report.observation.telemetryRatio = 0.99;
@@ -122,6 +125,20 @@ private slots:
         QCOMPARE(view.latencyChart()->barCount(), 2);
         // 4 results, memcpy, one Python row, telemetry and sampler CPU.
         QCOMPARE(view.tableModel()->rowCount(), 8);
+        auto* summary = view.findChild<QLabel*>(QStringLiteral("raceSummary"));
+        QVERIFY(summary && !summary->text().contains(QStringLiteral("noisy")));
+        const QModelIndex ratio = view.tableModel()->index(0, BenchTableModel::RatioColumn);
+        QVERIFY(!ratio.data().toString().contains(QStringLiteral("noisy")));
+
+        // A baseline whose repeats strayed ±40 %: its row's ratio and the summary say it is noisy.
+        ipccore::BenchReport noisy = syntheticReport();
+        noisy.results[0].baselineMsgsPerS = { 6.3e5, 3.8e5, 6.4e5 };
+        view.showReport(noisy);
+        QVERIFY2(summary->text().contains(QStringLiteral("noisy: a repeat strayed more than ±15 %")),
+            qPrintable(summary->text()));
+        QVERIFY(ratio.data().toString().endsWith(QStringLiteral("noisy")));
+        QVERIFY(ratio.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Noisy")));
+        QVERIFY(!view.tableModel()->index(1, BenchTableModel::RatioColumn).data().toString().contains("noisy"));
 
         QTemporaryDir dir;
         const QStringList written = view.saveChartsPng(dir.filePath(QStringLiteral("race.png")));
@@ -145,6 +162,12 @@ private slots:
         view.repeatBox()->setValue(1);
         view.pythonBox()->setChecked(false);
         view.observationBox()->setChecked(false);
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        const bool pin = sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) >= 2;
+        auto* pinBox = view.findChild<QCheckBox*>(QStringLiteral("racePin"));
+        QVERIFY(pinBox);
+        pinBox->setChecked(pin);
         QSignalSpy finished(&runner, &BenchRunner::finished);
         QTest::mouseClick(view.startButton(), Qt::LeftButton);
         QVERIFY(runner.isRunning());
@@ -153,6 +176,11 @@ private slots:
         QVERIFY(finished.wait(90000));
         QVERIFY(view.hasReport());
         QCOMPARE(view.throughputChart()->barCount(), 2);
+        if (pin) { // the child bench pinned its pairs and the summary says where
+            auto* summary = view.findChild<QLabel*>(QStringLiteral("raceSummary"));
+            QVERIFY(summary);
+            QVERIFY2(summary->text().contains(QStringLiteral("pinned: producers on CPU")), qPrintable(summary->text()));
+        }
         QVERIFY(view.startButton()->isEnabled());
         QVERIFY(!view.cancelButton()->isEnabled());
 

@@ -28,8 +28,9 @@ QString mbText(double mb)
 
 QString rangeTip(const ipccore::BenchStats& s, const QString& unit)
 {
-    return QCoreApplication::translate("ipcui", "median %1 %4, min %2, max %3")
-        .arg(benchRateText(s.median), benchRateText(s.min), benchRateText(s.max), unit);
+    return QCoreApplication::translate("ipcui", "median %1 %4, min %2, max %3 (±%5 %)")
+        .arg(benchRateText(s.median), benchRateText(s.min), benchRateText(s.max), unit)
+        .arg(s.spread() * 100, 0, 'f', 0);
 }
 } // namespace
 
@@ -97,12 +98,18 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
         row.cells[P99Column] = benchLatencyText(r.p99Us);
         row.cells[ReferenceColumn] = r.baseline.empty() ? Dash : QString::fromStdString(r.baseline);
         row.cells[RatioColumn] = ratioText(r.ratio);
+        if (r.noisy() && r.ratio > 0)
+            row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
         row.toolTip = tr("%1 at %2 through ipccore: %3; %4 messages per run")
                           .arg(row.cells[MeasurementColumn], row.cells[SizeColumn], rangeTip(r.msgsPerS, tr("msgs/s")))
                           .arg(r.messagesPerRun);
         if (!r.baseline.empty())
             row.toolTip
                 += tr("\n%1: %2").arg(QString::fromStdString(r.baseline), rangeTip(r.baselineMsgsPerS, tr("msgs/s")));
+        if (r.noisy())
+            row.toolTip += tr("\nNoisy: a run strayed more than ±%1 % from its median, so the ratio may be far off. "
+                              "Race again on a quieter machine, with more repeats, or pinned to two CPUs.")
+                               .arg(ipccore::BenchStats::NoisySpread * 100, 0, 'f', 0);
         if (r.programRatio > 0) {
             row.toolTip += tr("\nthrough programs (put, get): %1, %2 of the producer/consumer loops")
                                .arg(rangeTip(r.programMsgsPerS, tr("msgs/s")), ratioText(r.programRatio));
@@ -116,21 +123,23 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
             spsc64k = &r;
     }
 
-    if (report.memcpyMbPerS > 0) {
+    const double memcpy = report.memcpyMbPerS.median;
+    if (memcpy > 0) {
         Row row;
         row.kind = RowKind::Memcpy;
         row.cells[MeasurementColumn] = tr("memcpy, one core");
         row.cells[SizeColumn] = benchSizeText(65536);
-        row.cells[RateColumn] = benchRateText(report.memcpyMbPerS * 1e6 / 65536);
-        row.cells[MbColumn] = mbText(report.memcpyMbPerS);
+        row.cells[RateColumn] = benchRateText(memcpy * 1e6 / 65536);
+        row.cells[MbColumn] = mbText(memcpy);
         row.cells[P50Column] = row.cells[P99Column] = Dash;
         if (spsc64k && spsc64k->mbPerS.median > 0) {
             row.cells[ReferenceColumn] = tr("shm-spsc 64 KiB ÷ memcpy");
-            row.cells[RatioColumn] = ratioText(spsc64k->mbPerS.median / report.memcpyMbPerS);
+            row.cells[RatioColumn] = ratioText(spsc64k->mbPerS.median / memcpy);
         } else {
             row.cells[ReferenceColumn] = row.cells[RatioColumn] = Dash;
         }
-        row.toolTip = tr("The machine's memory bandwidth: the ceiling for any shared-memory transport");
+        row.toolTip = tr("The machine's memory bandwidth: the ceiling for any shared-memory transport; %1")
+                          .arg(rangeTip(report.memcpyMbPerS, tr("MB/s")));
         m_rows.push_back(row);
     }
 
@@ -154,6 +163,25 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
         }
         row.toolTip
             = tr("Python's %1: %2").arg(QString::fromStdString(p.name), QString::fromStdString(report.pythonNote));
+        m_rows.push_back(row);
+    }
+
+    for (const ipccore::BenchSystem& x : report.systems) {
+        Row row;
+        row.kind = RowKind::Python;
+        row.cells[MeasurementColumn] = QString::fromStdString(x.name);
+        row.cells[SizeColumn] = row.cells[MbColumn] = row.cells[P50Column] = row.cells[P99Column] = Dash;
+        row.cells[RateColumn] = benchRateText(x.lab.median);
+        QString python = QString::fromStdString(x.python);
+        python.remove(QStringLiteral("multiprocessing."));
+        row.cells[ReferenceColumn] = x.pythonPerS > 0 ? tr("÷ Python %1 (%2)").arg(python, benchRateText(x.pythonPerS))
+                                                      : tr("Python not measured");
+        row.cells[RatioColumn] = ratioText(x.ratio());
+        if (x.lab.noisy() && x.ratio() > 0)
+            row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
+        row.toolTip = tr("%1 through the lab's programs: %2\n%3")
+                          .arg(QString::fromStdString(x.name), rangeTip(x.lab, QString::fromStdString(x.unit)),
+                              QString::fromStdString(x.program));
         m_rows.push_back(row);
     }
 

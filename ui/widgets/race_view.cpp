@@ -213,8 +213,9 @@ QWidget* RaceView::buildOptions()
     m_python = new QCheckBox(tr("Python reference"), box);
     m_python->setObjectName(QStringLiteral("racePython"));
     m_python->setChecked(true);
-    m_python->setToolTip(tr("python3's multiprocessing.Queue, Pipe and Value+Lock with 64-byte messages "
-                            "(skipped with a note when python3 is missing)"));
+    m_python->setToolTip(tr("python3's multiprocessing.Queue, Pipe and Value+Lock with 64-byte messages, and a "
+                            "Manager's dict and Pool.map beside the same work as the lab's programs (skipped with a "
+                            "note when python3 is missing; adds about 10 s)"));
     m_observation = new QCheckBox(tr("Observation cost"), box);
     m_observation->setObjectName(QStringLiteral("raceObservation"));
     m_observation->setChecked(true);
@@ -224,7 +225,12 @@ QWidget* RaceView::buildOptions()
     m_programs->setChecked(false);
     m_programs->setToolTip(tr("Each transport also through one-step programs (put, get), run back to back with the "
                               "producer and consumer loops: what a program costs (doubles the race's time)"));
-    for (QCheckBox* check : { m_baselines, m_python, m_observation, m_programs }) {
+    m_pin = new QCheckBox(tr("Pin to 2 CPUs"), box);
+    m_pin->setObjectName(QStringLiteral("racePin"));
+    m_pin->setChecked(false);
+    m_pin->setToolTip(tr("Run every producer on one CPU and every consumer on another, so the scheduler cannot put "
+                         "both on one core or move them between runs: steadier figures (needs two CPUs)"));
+    for (QCheckBox* check : { m_baselines, m_python, m_observation, m_programs, m_pin }) {
         connect(check, &QCheckBox::toggled, this, &RaceView::updateControls);
         extras->addWidget(check);
     }
@@ -361,6 +367,7 @@ ipccore::BenchOptions RaceView::options() const
     o.python = m_python->isChecked();
     o.observation = m_observation->isChecked();
     o.programs = m_programs->isChecked();
+    o.pin = m_pin->isChecked();
     o.workerPath = m_workerPath.toStdString();
     return o;
 }
@@ -409,9 +416,9 @@ void RaceView::updateControls()
         m_start->setToolTip(tr("Race the chosen transports; progress shows below"));
     }
     m_cancel->setEnabled(running && !m_runner->isCancelling());
-    for (QWidget* w :
-        { static_cast<QWidget*>(m_messages), static_cast<QWidget*>(m_repeat), static_cast<QWidget*>(m_baselines),
-            static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_observation), static_cast<QWidget*>(m_programs) })
+    for (QWidget* w : { static_cast<QWidget*>(m_messages), static_cast<QWidget*>(m_repeat),
+             static_cast<QWidget*>(m_baselines), static_cast<QWidget*>(m_python), static_cast<QWidget*>(m_observation),
+             static_cast<QWidget*>(m_programs), static_cast<QWidget*>(m_pin) })
         w->setEnabled(!running);
     for (const auto& entry : m_transports)
         entry.second->setEnabled(!running);
@@ -544,17 +551,30 @@ void RaceView::showReport(const ipccore::BenchReport& report)
         }
         ++measured;
         met += g.met ? 1 : 0;
-        goals << tr("%1  %2: %3")
+        goals << tr("%1  %2: %3%4")
                      .arg(g.met ? tr("met   ") : tr("MISSED"), QString::fromStdString(g.text))
-                     .arg(g.value, 0, 'g', 3);
+                     .arg(g.value, 0, 'g', 3)
+                     .arg(g.noisy ? tr(" (noisy)") : QString());
     }
     QString summary = tr("%1 · %2 repeats in %3 s · load %4 before, %5 after")
                           .arg(QString::fromStdString(report.machine))
                           .arg(report.repeat)
                           .arg(report.durationS, 0, 'f', 1)
                           .arg(QString::fromStdString(report.loadBefore), QString::fromStdString(report.loadAfter));
+    if (report.producerCpu >= 0)
+        summary += tr(" · pinned: producers on CPU %1, consumers on CPU %2")
+                       .arg(report.producerCpu)
+                       .arg(report.consumerCpu);
     if (measured > 0)
         summary += tr(" · speed goals met: %1 of %2 (hover for the list)").arg(met).arg(measured);
+    int noisy = 0;
+    for (const ipccore::BenchResult& r : report.results)
+        noisy += r.applicable && r.noisy() ? 1 : 0;
+    if (noisy > 0)
+        summary += tr("\n%n row(s) noisy: a repeat strayed more than ±%1 % from the median, so their ratios may be "
+                      "far off; race again on a quieter machine, with more repeats, or pinned",
+            nullptr, noisy)
+                       .arg(ipccore::BenchStats::NoisySpread * 100, 0, 'f', 0);
     if (!report.pythonNote.empty() && report.python.empty())
         summary += tr("\nPython: %1").arg(QString::fromStdString(report.pythonNote));
     if (!report.observation.note.empty())

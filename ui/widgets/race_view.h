@@ -107,6 +107,7 @@ private:
     QCheckBox* m_python = nullptr;
     QCheckBox* m_observation = nullptr;
     QCheckBox* m_programs = nullptr;
+    QCheckBox* m_pin = nullptr;
     QPushButton* m_start = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;

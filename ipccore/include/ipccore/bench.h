@@ -41,6 +41,9 @@ struct BenchOptions {
     // Each transport and size also through programs of one step (`put`, `get`), beside the producer and consumer
     // loops in the same repeat: what running a program costs against the loops the lab had before programs.
     bool programs = true;
+    // Pin the producer to one CPU and the consumer to another (the first two this process may run on), so the
+    // scheduler cannot put both on one core or move them between runs. Refused where fewer than two are allowed.
+    bool pin = false;
     double samplerSeconds = 2.0; // how long the 32-worker sampler CPU measurement samples
     std::string workerPath; // ipclab-worker for the runner-based observation parts; empty = as RunOptions
     std::string python3 = "python3";
@@ -57,6 +60,13 @@ struct BenchStats {
     double median = 0;
     double min = 0;
     double max = 0;
+    // How far the repeats strayed from the median, as a fraction of it: the larger of (median - min) and
+    // (max - median), over median. 0 for one run.
+    double spread() const;
+    // A figure whose repeats strayed more than NoisySpread (±15 %): a ratio or verdict drawn from it is not to be
+    // trusted; run again on a quieter machine, with more --repeat, or --pin.
+    bool noisy() const { return spread() > NoisySpread; }
+    static constexpr double NoisySpread = 0.15;
 };
 
 // One transport at one message size.
@@ -76,11 +86,25 @@ struct BenchResult {
     double ratio = 0; // median msgs/s through ipccore / median of its baseline
     BenchStats programMsgsPerS; // through programs `put` / `get`; all 0 when not measured
     double programRatio = 0; // programs / producer-consumer loops: median over the pairs run back to back
+    // Its ratio is not to be trusted: the run through ipccore or its baseline was noisy.
+    bool noisy() const { return msgsPerS.noisy() || baselineMsgsPerS.noisy(); }
 };
 
 struct BenchPython {
     std::string name; // "multiprocessing.Queue", "multiprocessing.Pipe", "multiprocessing.Value+Lock"
     double msgsPerS = 0;
+};
+
+// A system of Python's that the lab runs as programs (a Manager's dict, Pool.map), against the same work through
+// Python's multiprocessing. Measured only with the Python reference (BenchOptions::python).
+struct BenchSystem {
+    std::string name; // "Manager dict get/set"
+    std::string unit; // "requests/s", "tasks/s"
+    std::string program; // what the lab runs: "a client's request get/set d[count] to a server, over two mqs"
+    BenchStats lab; // through the lab's programs: the median of `repeat` windows of half a second
+    std::string python; // "multiprocessing.Manager dict get/set"
+    double pythonPerS = 0; // 0 when Python was not measured
+    double ratio() const { return pythonPerS > 0 && lab.median > 0 ? lab.median / pythonPerS : 0; }
 };
 
 struct BenchObservation {
@@ -108,6 +132,7 @@ struct BenchGoal {
     bool atMost = false; // target is an upper bound
     bool measured = false;
     bool met = false;
+    bool noisy = false; // drawn from a noisy figure (BenchStats::noisy): the verdict may flip on the next run
 };
 
 struct BenchReport {
@@ -115,10 +140,14 @@ struct BenchReport {
     std::string loadBefore, loadAfter; // /proc/loadavg
     double durationS = 0;
     std::uint32_t repeat = 0;
+    // The CPUs the producer and the consumer were pinned to (BenchOptions::pin); -1 when not pinned.
+    int producerCpu = -1, consumerCpu = -1;
     std::vector<BenchResult> results;
-    double memcpyMbPerS = 0; // 64 KiB blocks, one core; 0 when baselines are off
+    BenchStats memcpyMbPerS; // 64 KiB blocks, one core; all 0 when baselines are off
     std::vector<BenchPython> python;
     std::string pythonNote; // why Python was skipped, or how it ran
+    std::vector<BenchSystem> systems; // with Python: Manager and Pool through programs against Python's
+    std::string systemsNote; // why a system was not measured
     BenchObservation observation;
     std::vector<BenchGoal> goals; // issue 4's goals, evaluated on this run
 };
