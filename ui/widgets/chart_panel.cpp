@@ -32,8 +32,24 @@ namespace ipcui {
 namespace {
 // Per-worker legend entries stop helping beyond this; the lines stay, the legend keeps the total.
 constexpr int MaxLegendWorkers = 12;
-constexpr int MaxPointsPerSeries = 1200; // about two per horizontal pixel of a chart
+// A series is drawn as the lowest and highest value of each two pixels of its chart's width (one point a pixel):
+// the 1500 samples of a 30 s window at 50 Hz are 500 points on a 500-pixel plot, and the line looks the same.
+constexpr int MinPointsPerSeries = 200;
+constexpr int MaxPointsPerSeries = 1200;
 constexpr int ScrollStepsPerSecond = 10;
+
+// A chart's or an axis's title set again, even to the same text, lays the whole chart out again: 10 times a second
+// for every chart, that was a good part of the window's CPU.
+void setIfChanged(QChart* chart, const QString& title)
+{
+    if (chart->title() != title)
+        chart->setTitle(title);
+}
+void setIfChanged(QAbstractAxis* axis, const QString& title)
+{
+    if (axis->titleText() != title)
+        axis->setTitleText(title);
+}
 
 // The smallest 1/2/5 x 10^k at or above value, with a tick count that lands ticks on round numbers.
 std::pair<double, int> niceAxis(double value)
@@ -392,8 +408,9 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         const int index = it.key();
         if (index >= history.seriesCount())
             continue;
-        it.value()->replace(history.points(index, t0, t1, MaxPointsPerSeries));
         const SeriesInfo& info = history.series(index);
+        const int width = int(m_views[chartFor(info.kind)].chart->plotArea().width());
+        it.value()->replace(history.points(index, t0, t1, std::clamp(width, MinPointsPerSeries, MaxPointsPerSeries)));
         const double top = history.maxValue(index, t0, t1);
         if (info.kind == SeriesKind::TotalThroughput || info.kind == SeriesKind::WorkerThroughput)
             maxThroughput = std::max(maxThroughput, top);
@@ -408,9 +425,12 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     for (ChartBox& box : m_views) {
         box.x->setRange(t0, t1);
         const double labelWidth = QFontMetrics(box.x->labelsFont()).horizontalAdvance(QStringLiteral("000"));
-        box.x->setTickInterval(timeTickInterval(t1 - t0, box.chart->plotArea().width(), labelWidth));
+        const double tick = timeTickInterval(t1 - t0, box.chart->plotArea().width(), labelWidth);
+        if (box.x->tickInterval() != tick)
+            box.x->setTickInterval(tick);
         // The axis's title in full where it fits, short where the chart is narrow.
-        box.x->setTitleText(box.chart->plotArea().width()
+        setIfChanged(box.x,
+            box.chart->plotArea().width()
                     >= 10 + QFontMetrics(box.x->titleFont()).horizontalAdvance(tr("time since start (s)"))
                 ? tr("time since start (s)")
                 : tr("time (s)"));
@@ -424,14 +444,18 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         if (plotHeight > 0 && plotHeight / (ticks - 1) < 1.5 * QFontMetrics(axis->labelsFont()).height())
             ticks = 3;
         const double interval = niceTop / (ticks - 1);
-        axis->setRange(0, niceTop);
-        axis->setTickCount(ticks);
-        axis->setLabelFormat(interval >= 1 ? QStringLiteral("%.0f")
-                : interval >= 0.1          ? QStringLiteral("%.1f")
-                                           : QStringLiteral("%.2f"));
+        if (axis->min() != 0 || axis->max() != niceTop)
+            axis->setRange(0, niceTop);
+        if (axis->tickCount() != ticks)
+            axis->setTickCount(ticks);
+        const QString format = interval >= 1 ? QStringLiteral("%.0f")
+            : interval >= 0.1                ? QStringLiteral("%.1f")
+                                             : QStringLiteral("%.2f");
+        if (axis->labelFormat() != format) // set or not, it lays the labels out again
+            axis->setLabelFormat(format);
     };
     niceRange(m_views[ThroughputChart], maxThroughput * 1.1);
-    m_views[ThroughputChart].y->setTitleText(throughputUnit(history));
+    setIfChanged(m_views[ThroughputChart].y, throughputUnit(history));
     niceRange(m_views[CounterChart], std::max(5.0, maxCount * 1.1)); // counts: whole numbers
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
@@ -453,25 +477,43 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
                 }
             }
         }
-        axis->setTickType(QValueAxis::TicksDynamic);
-        axis->setTickAnchor(0);
-        axis->setTickInterval(step);
-        axis->setRange(0, rounded);
+        if (axis->tickType() != QValueAxis::TicksDynamic)
+            axis->setTickType(QValueAxis::TicksDynamic);
+        if (axis->tickAnchor() != 0)
+            axis->setTickAnchor(0);
+        if (axis->tickInterval() != step)
+            axis->setTickInterval(step);
+        if (axis->min() != 0 || axis->max() != rounded)
+            axis->setRange(0, rounded);
     };
     integerAxis(m_views[DepthChart], maxDepth);
     integerAxis(m_views[SemaphoreChart], maxSemaphore);
     // A pipe (named or not) or a socket holds bytes, not messages, and a socket's cannot be counted without reading
     // them. A pipe's bytes are drawn in the objects panel.
     const bool noDepth = !anyDepth && history.sampleCount() > 0;
-    m_views[DepthChart].chart->setTitle(
+    setIfChanged(m_views[DepthChart].chart,
         noDepth ? tr("Depth (pipes and sockets hold bytes: not shown)") : tr("Depth of each queue / buffer"));
     const bool noSemaphores = history.seriesOfKind(SeriesKind::Semaphore).isEmpty() && history.sampleCount() > 0;
-    m_views[SemaphoreChart].chart->setTitle(
+    setIfChanged(m_views[SemaphoreChart].chart,
         noSemaphores ? tr("Semaphore values (this experiment has none)") : tr("Semaphore values"));
 
     m_drawnRevision = history.revision();
     m_drawnEnd = end;
     m_drawnWindow = m_windowS;
+}
+
+int ChartPanel::refreshIntervalMs() const
+{
+    double narrowest = 0;
+    for (int id = 0; id < ChartCount; ++id) {
+        const double width = m_views[id].chart->plotArea().width();
+        if (m_shown[id] && width > 0 && (narrowest == 0 || width < narrowest))
+            narrowest = width;
+    }
+    const double span = m_lastKnownEnd < m_windowS ? std::max(std::min(m_windowS, 10.0), m_lastKnownEnd) : m_windowS;
+    if (narrowest <= 0)
+        return 100;
+    return std::clamp(int(1000 * span / narrowest), 100, 1000);
 }
 
 void ChartPanel::updateScrollBar(const RunHistory& history)

@@ -38,6 +38,9 @@ public:
     // Brings the charts up to date with the history. `capacity` is the largest capacity in messages, for the depth
     // axis; `permits` the largest initial value of a semaphore object, so its axis shows where the value starts.
     void refresh(const RunHistory& history, double capacity, double permits = 1);
+    // How long until the next refresh is worth it: the time one pixel of the narrowest chart shown stands for (a 30 s
+    // window on a 230-pixel plot: 130 ms), from 100 ms to 1 s. Sooner, a redraw moves the lines by less than a pixel.
+    int refreshIntervalMs() const;
 
     double windowSeconds() const { return m_windowS; }
     void setWindowSeconds(double seconds);

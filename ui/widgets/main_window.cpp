@@ -960,7 +960,7 @@ void MainWindow::renderTick()
 {
     renderViews();
     if (!m_chartTimer.isActive())
-        m_chartTimer.start();
+        m_chartTimer.start(m_charts->refreshIntervalMs());
 }
 
 void MainWindow::renderViews()

@@ -47,9 +47,11 @@ class ScenarioDocument;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    static constexpr int RenderIntervalMs = 33; // ~30 Hz for the object view, table and ledger
-    // Charts redraw at most 10 times a second: their history has 20 points/s, a 60 s window moves by a pixel or two
-    // per redraw, and redrawing four charts is most of the GUI thread's work.
+    // 20 Hz for the object view, the tables and the ledger: the slots still move smoothly, digits change faster
+    // than anyone reads them, and 30 Hz cost a quarter more of the window's CPU (tests/bench/gui_cpu.sh).
+    static constexpr int RenderIntervalMs = 50;
+    // Charts redraw at most 10 times a second, and no sooner than the time one pixel stands for
+    // (ChartPanel::refreshIntervalMs): redrawing the charts was most of the GUI thread's work.
     static constexpr int ChartIntervalMs = 100;
 
     // The machine's mq limits arrive from the run controller's thread shortly after construction (no /proc read here).
