@@ -255,6 +255,9 @@ struct Runner::Impl {
     Scenario scenario;
     RunOptions options;
     std::string runId;
+    // This process, every worker's parent: read once, for a getpid() per worker per sample was 32 000 system calls a
+    // second with 32 workers at 1 kHz.
+    pid_t selfPid = getpid();
     std::string prefix;
     std::string workerPath;
     std::optional<detail::RunDirectory> directory;
@@ -909,7 +912,7 @@ struct Runner::Impl {
         s.exitCode = w.exitCode;
         s.termSignal = w.termSignal;
         s.exitText = w.exitText;
-        s.ppid = getpid();
+        s.ppid = selfPid;
         if (!w.alive)
             s.exitcode = w.termSignal != 0          ? -w.termSignal
                 : (w.terminated && w.exitCode == 0) ? -SIGTERM
