@@ -133,9 +133,26 @@ private slots:
         // A baseline whose repeats strayed ±40 %: its row's ratio and the summary say it is noisy.
         ipccore::BenchReport noisy = syntheticReport();
         noisy.results[0].baselineMsgsPerS = { 6.3e5, 3.8e5, 6.4e5 };
+        // ... and Pool.map through programs, whose half-second windows strayed 57 %.
+        noisy.systems.push_back({ "Pool.map chunksize=1", "tasks/s", "caller: map ...", { 7e4, 3e4, 7.1e4 },
+            "multiprocessing.Pool.map chunksize=1", 2e4 });
         view.showReport(noisy);
-        QVERIFY2(summary->text().contains(QStringLiteral("noisy: a repeat strayed more than ±15 %")),
+        QVERIFY2(summary->text().contains(QStringLiteral("2 row(s) noisy: a repeat strayed more than ±15 %")),
             qPrintable(summary->text()));
+        QVERIFY(summary->text().contains(QStringLiteral("pinned to 2 CPUs"))); // this race was not
+        QCOMPARE(BenchTableModel::noisyRows(noisy), 2);
+        const int systemRow = view.tableModel()->rowCount() - 3; // before telemetry and sampler CPU
+        QCOMPARE(view.tableModel()->index(systemRow, 0).data().toString(), QStringLiteral("Pool.map chunksize=1"));
+        QVERIFY(view.tableModel()
+                    ->index(systemRow, BenchTableModel::ReferenceColumn)
+                    .data()
+                    .toString()
+                    .startsWith(QStringLiteral("tasks/s: lab ÷ Python Pool.map")));
+        QVERIFY(view.tableModel()
+                    ->index(systemRow, BenchTableModel::RatioColumn)
+                    .data()
+                    .toString()
+                    .endsWith(QStringLiteral("noisy")));
         QVERIFY(ratio.data().toString().endsWith(QStringLiteral("noisy")));
         QVERIFY(ratio.data(Qt::ToolTipRole).toString().contains(QStringLiteral("Noisy")));
         QVERIFY(!view.tableModel()->index(1, BenchTableModel::RatioColumn).data().toString().contains("noisy"));

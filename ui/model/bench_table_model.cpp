@@ -65,6 +65,26 @@ QString benchSizeText(quint32 bytes)
     return QStringLiteral("%1 B").arg(bytes);
 }
 
+int BenchTableModel::noisyRows(const ipccore::BenchReport& report)
+{
+    int noisy = 0;
+    const ipccore::BenchResult* fastest64 = nullptr;
+    for (const ipccore::BenchResult& r : report.results) {
+        if (!r.applicable)
+            continue;
+        noisy += r.noisy() && r.ratio > 0 ? 1 : 0;
+        if (r.size == 64 && r.msgsPerS.median > 0 && (!fastest64 || r.msgsPerS.median > fastest64->msgsPerS.median))
+            fastest64 = &r;
+    }
+    if (fastest64 && fastest64->msgsPerS.noisy()) {
+        for (const ipccore::BenchPython& p : report.python)
+            noisy += p.msgsPerS > 0 ? 1 : 0;
+    }
+    for (const ipccore::BenchSystem& x : report.systems)
+        noisy += x.lab.noisy() && x.ratio() > 0 ? 1 : 0;
+    return noisy;
+}
+
 void BenchTableModel::clear()
 {
     beginResetModel();
@@ -158,6 +178,8 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
             row.cells[ReferenceColumn]
                 = tr("%1 64 B ÷ Python").arg(QString::fromLatin1(ipccore::transportName(fastest64->transport)));
             row.cells[RatioColumn] = ratioText(fastest64->msgsPerS.median / p.msgsPerS);
+            if (fastest64->msgsPerS.noisy())
+                row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
         } else {
             row.cells[ReferenceColumn] = row.cells[RatioColumn] = Dash;
         }
@@ -174,8 +196,9 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
         row.cells[RateColumn] = benchRateText(x.lab.median);
         QString python = QString::fromStdString(x.python);
         python.remove(QStringLiteral("multiprocessing."));
-        row.cells[ReferenceColumn] = x.pythonPerS > 0 ? tr("÷ Python %1 (%2)").arg(python, benchRateText(x.pythonPerS))
-                                                      : tr("Python not measured");
+        row.cells[ReferenceColumn] = x.pythonPerS > 0
+            ? tr("%1: lab ÷ Python %2 (%3)").arg(QString::fromStdString(x.unit), python, benchRateText(x.pythonPerS))
+            : tr("%1; Python not measured").arg(QString::fromStdString(x.unit));
         row.cells[RatioColumn] = ratioText(x.ratio());
         if (x.lab.noisy() && x.ratio() > 0)
             row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
@@ -294,7 +317,10 @@ QVariant BenchTableModel::headerData(int section, Qt::Orientation orientation, i
             return tr("One-way latency from a ping-pong: half of each round trip, in microseconds");
         case ReferenceColumn:
         case RatioColumn:
-            return tr("Transports: ipccore's msgs/s ÷ the same loop with bare system calls (1.00× = no overhead)");
+            return tr("Transports: ipccore's msgs/s ÷ the same loop with bare system calls (1.00× = no overhead). "
+                      "Python rows: the fastest transport ÷ Python. Manager and Pool.map: the lab's programs ÷ "
+                      "Python's (above 1: the lab is faster). \"noisy\": a repeat strayed more than ±15 % from the "
+                      "median");
         default:
             break;
         }

@@ -40,6 +40,9 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setReport(const ipccore::BenchReport& report);
+    // The rows setReport marks noisy (BenchStats::noisy): transports, the Python rows drawn from a noisy figure, and
+    // the systems through programs.
+    static int noisyRows(const ipccore::BenchReport& report);
     void clear();
     bool hasReport() const { return !m_rows.empty(); }
 

@@ -303,7 +303,7 @@ QWidget* RaceView::buildResults()
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_table->horizontalHeader()->setSectionResizeMode(BenchTableModel::ReferenceColumn, QHeaderView::Stretch);
     const QFontMetrics fm = m_table->fontMetrics();
-    const int widths[] = { 21, 7, 7, 7, 6, 6, 30, 8 }; // the ratio column holds "0.92×" and "30.2 %"
+    const int widths[] = { 21, 7, 7, 7, 6, 6, 30, 13 }; // the ratio column holds "0.92×", "30.2 %", "0.92× noisy"
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
     rightLayout->addWidget(m_table, 1);
@@ -567,13 +567,15 @@ void RaceView::showReport(const ipccore::BenchReport& report)
                        .arg(report.consumerCpu);
     if (measured > 0)
         summary += tr(" · speed goals met: %1 of %2 (hover for the list)").arg(met).arg(measured);
-    int noisy = 0;
-    for (const ipccore::BenchResult& r : report.results)
-        noisy += r.applicable && r.noisy() ? 1 : 0;
+    const int noisy = BenchTableModel::noisyRows(report);
     if (noisy > 0)
-        summary += tr("\n%n row(s) noisy: a repeat strayed more than ±%1 % from the median, so their ratios may be "
-                      "far off; race again on a quieter machine, with more repeats, or pinned",
-            nullptr, noisy)
+        summary += (report.producerCpu >= 0
+                ? tr("\n%n row(s) noisy: a repeat strayed more than ±%1 % from the median, so their ratios may be "
+                     "far off; race again on a quieter machine or with more repeats",
+                    nullptr, noisy)
+                : tr("\n%n row(s) noisy: a repeat strayed more than ±%1 % from the median, so their ratios may be "
+                     "far off; race again on a quieter machine, with more repeats, or pinned to 2 CPUs",
+                    nullptr, noisy))
                        .arg(ipccore::BenchStats::NoisySpread * 100, 0, 'f', 0);
     if (!report.pythonNote.empty() && report.python.empty())
         summary += tr("\nPython: %1").arg(QString::fromStdString(report.pythonNote));
