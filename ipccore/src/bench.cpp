@@ -461,7 +461,7 @@ enum class StepKind {
     EventsOff,
     PingPong,
     Python,
-    System, // Step::cell: the index into SystemRuns
+    System, // Step::system: the index into SystemRuns
     SamplerRatio,
     SamplerCpu
 };
@@ -470,6 +470,7 @@ struct Step {
     StepKind kind;
     std::size_t cell = 0; // index into results
     std::uint32_t repeat = 0;
+    std::size_t system = 0; // StepKind::System: index into SystemRuns
 };
 
 struct Samples {
@@ -721,7 +722,7 @@ Result<BenchReport> runBench(
     if (o.python) {
         steps.push_back({ StepKind::Python, 0, 0 });
         for (std::size_t k = 0; k < std::size(SystemRuns); ++k)
-            steps.push_back({ StepKind::System, k, 0 });
+            steps.push_back({ StepKind::System, 0, 0, k });
     }
     if (o.observation) {
         steps.push_back({ StepKind::SamplerRatio, 0, 0 });
@@ -768,7 +769,7 @@ Result<BenchReport> runBench(
             what = "Python multiprocessing reference";
             break;
         case StepKind::System:
-            what = std::string(SystemRuns[step.cell].name) + " through programs";
+            what = std::string(SystemRuns[step.system].name) + " through programs";
             break;
         case StepKind::SamplerRatio:
             what = "observation: sampler at 1 kHz vs off";
@@ -844,7 +845,7 @@ Result<BenchReport> runBench(
             break;
         }
         case StepKind::System: {
-            const SystemRun& run = SystemRuns[step.cell];
+            const SystemRun& run = SystemRuns[step.system];
             BenchSystem system;
             system.name = run.name;
             system.unit = run.unit;
