@@ -55,7 +55,8 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 
 work=$(mktemp -d)
-trap 'kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; rm -rf "$work"' EXIT
+pid=
+trap '[ -z "$pid" ] || { kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null; }; rm -rf "$work"' EXIT
 sed -E 's/"duration_s": *[0-9.]+/"duration_s": 600/' "$source_file" > "$work/$scenario.json"
 
 # The window keeps its settings in $HOME: a home of its own keeps the user's zoom and theme out of the figure.

@@ -65,30 +65,17 @@ QString benchSizeText(quint32 bytes)
     return QStringLiteral("%1 B").arg(bytes);
 }
 
-int BenchTableModel::noisyRows(const ipccore::BenchReport& report)
+void BenchTableModel::markNoisy(Row& row)
 {
-    int noisy = 0;
-    const ipccore::BenchResult* fastest64 = nullptr;
-    for (const ipccore::BenchResult& r : report.results) {
-        if (!r.applicable)
-            continue;
-        noisy += r.noisy() && r.ratio > 0 ? 1 : 0;
-        if (r.size == 64 && r.msgsPerS.median > 0 && (!fastest64 || r.msgsPerS.median > fastest64->msgsPerS.median))
-            fastest64 = &r;
-    }
-    if (fastest64 && fastest64->msgsPerS.noisy()) {
-        for (const ipccore::BenchPython& p : report.python)
-            noisy += p.msgsPerS > 0 ? 1 : 0;
-    }
-    for (const ipccore::BenchSystem& x : report.systems)
-        noisy += x.lab.noisy() && x.ratio() > 0 ? 1 : 0;
-    return noisy;
+    row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
+    ++m_noisyRows;
 }
 
 void BenchTableModel::clear()
 {
     beginResetModel();
     m_rows.clear();
+    m_noisyRows = 0;
     endResetModel();
 }
 
@@ -96,6 +83,7 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
 {
     beginResetModel();
     m_rows.clear();
+    m_noisyRows = 0;
     const ipccore::BenchResult* fastest64 = nullptr;
     const ipccore::BenchResult* slowestProgram = nullptr; // through programs, against its loops
     const ipccore::BenchResult* spsc64k = nullptr;
@@ -118,15 +106,16 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
         row.cells[P99Column] = benchLatencyText(r.p99Us);
         row.cells[ReferenceColumn] = r.baseline.empty() ? Dash : QString::fromStdString(r.baseline);
         row.cells[RatioColumn] = ratioText(r.ratio);
-        if (r.noisy() && r.ratio > 0)
-            row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
+        const bool noisy = r.noisy() && r.ratio > 0;
+        if (noisy)
+            markNoisy(row);
         row.toolTip = tr("%1 at %2 through ipccore: %3; %4 messages per run")
                           .arg(row.cells[MeasurementColumn], row.cells[SizeColumn], rangeTip(r.msgsPerS, tr("msgs/s")))
                           .arg(r.messagesPerRun);
         if (!r.baseline.empty())
             row.toolTip
                 += tr("\n%1: %2").arg(QString::fromStdString(r.baseline), rangeTip(r.baselineMsgsPerS, tr("msgs/s")));
-        if (r.noisy())
+        if (noisy)
             row.toolTip += tr("\nNoisy: a run strayed more than ±%1 % from its median, so the ratio may be far off. "
                               "Race again on a quieter machine, with more repeats, or pinned to two CPUs.")
                                .arg(ipccore::BenchStats::NoisySpread * 100, 0, 'f', 0);
@@ -179,7 +168,7 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
                 = tr("%1 64 B ÷ Python").arg(QString::fromLatin1(ipccore::transportName(fastest64->transport)));
             row.cells[RatioColumn] = ratioText(fastest64->msgsPerS.median / p.msgsPerS);
             if (fastest64->msgsPerS.noisy())
-                row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
+                markNoisy(row);
         } else {
             row.cells[ReferenceColumn] = row.cells[RatioColumn] = Dash;
         }
@@ -201,7 +190,7 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
             : tr("%1; Python not measured").arg(QString::fromStdString(x.unit));
         row.cells[RatioColumn] = ratioText(x.ratio());
         if (x.lab.noisy() && x.ratio() > 0)
-            row.cells[RatioColumn] = tr("%1 noisy").arg(row.cells[RatioColumn]);
+            markNoisy(row);
         row.toolTip = tr("%1 through the lab's programs: %2\n%3")
                           .arg(QString::fromStdString(x.name), rangeTip(x.lab, QString::fromStdString(x.unit)),
                               QString::fromStdString(x.program));

@@ -40,9 +40,9 @@ public:
     using QAbstractTableModel::QAbstractTableModel;
 
     void setReport(const ipccore::BenchReport& report);
-    // The rows setReport marks noisy (BenchStats::noisy): transports, the Python rows drawn from a noisy figure, and
-    // the systems through programs.
-    static int noisyRows(const ipccore::BenchReport& report);
+    // How many rows the report's table marks noisy (BenchStats::noisy): transports, the Python rows drawn from a
+    // noisy figure, and the systems through programs.
+    int noisyRowCount() const { return m_noisyRows; }
     void clear();
     bool hasReport() const { return !m_rows.empty(); }
 
@@ -57,7 +57,10 @@ private:
         QString cells[ColumnCount];
         QString toolTip;
     };
+    // Appends "noisy" to the row's ratio and counts it.
+    void markNoisy(Row& row);
     std::vector<Row> m_rows;
+    int m_noisyRows = 0;
 };
 
 } // namespace ipcui

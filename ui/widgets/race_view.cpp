@@ -567,7 +567,7 @@ void RaceView::showReport(const ipccore::BenchReport& report)
                        .arg(report.consumerCpu);
     if (measured > 0)
         summary += tr(" · speed goals met: %1 of %2 (hover for the list)").arg(met).arg(measured);
-    const int noisy = BenchTableModel::noisyRows(report);
+    const int noisy = m_model->noisyRowCount();
     if (noisy > 0)
         summary += (report.producerCpu >= 0
                 ? tr("\n%n row(s) noisy: a repeat strayed more than ±%1 % from the median, so their ratios may be "

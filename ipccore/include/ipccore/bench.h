@@ -101,7 +101,7 @@ struct BenchSystem {
     std::string name; // "Manager dict get/set"
     std::string unit; // "requests/s", "tasks/s"
     std::string program; // what the lab runs: "a client's request get/set d[count] to a server, over two mqs"
-    BenchStats lab; // through the lab's programs: the median of `repeat` windows of half a second
+    BenchStats lab; // through the lab's programs: over max(3, repeat) windows of half a second
     std::string python; // "multiprocessing.Manager dict get/set"
     double pythonPerS = 0; // 0 when Python was not measured
     double ratio() const { return pythonPerS > 0 && lab.median > 0 ? lab.median / pythonPerS : 0; }
