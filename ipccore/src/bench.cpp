@@ -730,6 +730,7 @@ Result<BenchReport> runBench(
     }
 
     std::vector<double> memcpyRates, telemetryOn, telemetryOff, eventsOn, eventsOff;
+    std::vector<double> checkRates[std::size(bench::Checks)][std::size(bench::CheckSizes)];
     std::vector<std::string> observationNotes;
     std::vector<std::pair<std::string, BenchPython>> pythonSystems; // Python's side of the System steps
     for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -752,7 +753,7 @@ Result<BenchReport> runBench(
             what = rep + cellText + " " + cell.baseline;
             break;
         case StepKind::Memcpy:
-            what = rep + "memcpy 64 KiB";
+            what = rep + "memcpy 64 KiB and the integrity checks";
             break;
         case StepKind::TelemetryOn:
         case StepKind::TelemetryOff:
@@ -800,6 +801,10 @@ Result<BenchReport> runBench(
         }
         case StepKind::Memcpy:
             memcpyRates.push_back(bench::measureMemcpy(65536));
+            for (std::size_t c = 0; c < std::size(bench::Checks); ++c) {
+                for (std::size_t z = 0; z < std::size(bench::CheckSizes); ++z)
+                    checkRates[c][z].push_back(bench::measureCheck(bench::Checks[c], bench::CheckSizes[z]));
+            }
             break;
         case StepKind::TelemetryOn:
         case StepKind::TelemetryOff: {
@@ -905,6 +910,13 @@ Result<BenchReport> runBench(
         }
     }
     report.memcpyMbPerS = scaled(statsOf(memcpyRates), 1e-6);
+    for (std::size_t c = 0; c < std::size(bench::Checks); ++c) {
+        for (std::size_t z = 0; z < std::size(bench::CheckSizes); ++z) {
+            if (!checkRates[c][z].empty())
+                report.checks.push_back({ bench::checkName(bench::Checks[c]), bench::CheckSizes[z],
+                    scaled(statsOf(checkRates[c][z]), 1e-6) });
+        }
+    }
     if (o.observation) {
         BenchObservation& ob = report.observation;
         ob.telemetryOnMsgsPerS = statsOf(telemetryOn).median;
@@ -1019,6 +1031,36 @@ std::string benchReportToText(const BenchReport& r)
                 out += "; shm-spsc at 64 KiB moves " + fmt("%.2f", x.mbPerS.median / r.memcpyMbPerS.median) + "x of it";
         }
         out += "\n";
+    }
+    if (!r.checks.empty()) {
+        out += "integrity check of a frame, one core, one block in cache: MB/s (ns per KiB); frames carry xxh3\n";
+        std::vector<std::uint32_t> sizes;
+        for (const BenchCheck& c : r.checks) {
+            if (std::find(sizes.begin(), sizes.end(), c.size) == sizes.end())
+                sizes.push_back(c.size);
+        }
+        out += "  " + pad("check", 14);
+        for (std::uint32_t size : sizes)
+            out += pad(std::to_string(size) + " B", ranges ? 28 : 20, true);
+        out += "\n";
+        std::vector<std::string> names;
+        for (const BenchCheck& c : r.checks) {
+            if (std::find(names.begin(), names.end(), c.name) == names.end())
+                names.push_back(c.name);
+        }
+        for (const std::string& name : names) {
+            out += "  " + pad(name, 14);
+            for (std::uint32_t size : sizes) {
+                std::string cellText = "-";
+                for (const BenchCheck& c : r.checks) {
+                    if (c.name == name && c.size == size)
+                        cellText = fmt("%.0f", c.mbPerS.median) + " (" + fmt("%.1f", c.nsPerKiB()) + ")"
+                            + (ranges ? " " + spreadText(c.mbPerS) + (c.mbPerS.noisy() ? " noisy" : "") : "");
+                }
+                out += pad(cellText, ranges ? 28 : 20, true);
+            }
+            out += "\n";
+        }
     }
     bool programs = false;
     for (const BenchResult& x : r.results)
@@ -1145,6 +1187,12 @@ std::string benchReportToJson(const BenchReport& r)
         { "mb_per_s_min", numberOrNull(r.memcpyMbPerS.min, memcpy) },
         { "mb_per_s_max", numberOrNull(r.memcpyMbPerS.max, memcpy) },
         { "spread", numberOrNull(r.memcpyMbPerS.spread(), memcpy) } };
+    json checks = json::array();
+    for (const BenchCheck& c : r.checks)
+        checks.push_back(
+            { { "name", c.name }, { "size", c.size }, { "mb_per_s", c.mbPerS.median }, { "mb_per_s_min", c.mbPerS.min },
+                { "mb_per_s_max", c.mbPerS.max }, { "spread", c.mbPerS.spread() }, { "ns_per_kib", c.nsPerKiB() } });
+    j["checks"] = checks;
     json python = json::array();
     for (const BenchPython& p : r.python)
         python.push_back({ { "name", p.name }, { "msgs_per_s", p.msgsPerS } });
@@ -1286,6 +1334,12 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
         r.results.push_back(std::move(x));
     }
     r.memcpyMbPerS = statsAt(objectAt(j, "memcpy"), "mb_per_s");
+    for (const json& c : arrayAt(j, "checks")) {
+        if (!c.is_object())
+            return badReport("has a check that is not an object");
+        r.checks.push_back(
+            { textAt(c, "name"), std::uint32_t(countAt(c, "size", UINT32_MAX)), statsAt(c, "mb_per_s") });
+    }
     for (const json& p : arrayAt(j, "python"))
         if (p.is_object())
             r.python.push_back({ textAt(p, "name"), numberAt(p, "msgs_per_s") });
@@ -1339,7 +1393,7 @@ const char* BenchUsage
       "  --repeat      interleaved runs per transport and size, 1..100 (default: 5)\n"
       "  --pings       ping-pong round trips for latency, 0 = none (default: min(messages/10, 10000))\n"
       "  --json        also write the report as JSON to FILE; - writes only the JSON, to standard output\n"
-      "  --no-baselines  skip the bare system-call loops and memcpy (no ratios then)\n"
+      "  --no-baselines  skip the bare system-call loops, memcpy and the integrity checks (no ratios then)\n"
       "  --no-python     skip the Python multiprocessing reference\n"
       "  --no-observation  skip what telemetry, the event rings and the 1 kHz sampler cost (about 8 s)\n"
       "  --no-programs   skip the same transfers through one-step programs (put, get) beside the\n"

@@ -59,4 +59,12 @@ Result<std::vector<std::uint64_t>> measurePingPong(
 // Bytes per second memcpy moves in blocks of `size` on one core.
 double measureMemcpy(std::uint32_t size);
 
+// The integrity checks BenchCheck reports, and bytes per second one of them checks in one block of `size` bytes in
+// cache on one core (50 ms of it).
+enum class Check { Xxh3, Crc32c3Way, Crc32c };
+constexpr Check Checks[] = { Check::Xxh3, Check::Crc32c3Way, Check::Crc32c };
+constexpr std::uint32_t CheckSizes[] = { 64, 4096, 65536 };
+const char* checkName(Check check);
+double measureCheck(Check check, std::uint32_t size);
+
 } // namespace ipccore::bench

@@ -1,6 +1,7 @@
 #include "bench_internal.h"
 
 #include "ipccore/channel.h"
+#include "ipccore/checksum.h"
 #include "ipccore/clock.h"
 #include "ipccore/framing.h"
 #include "ipccore/runner.h"
@@ -976,6 +977,48 @@ double measureMemcpy(std::uint32_t size)
             now = monotonicNs();
     }
     return double(copied) / (double(now - start) / 1e9);
+}
+
+const char* checkName(Check check)
+{
+    switch (check) {
+    case Check::Xxh3:
+        return "xxh3";
+    case Check::Crc32c3Way:
+        return "crc32c 3-way";
+    case Check::Crc32c:
+        return "crc32c";
+    }
+    return "?";
+}
+
+double measureCheck(Check check, std::uint32_t size)
+{
+    std::vector<std::byte> block(size);
+    for (std::size_t i = 0; i < block.size(); ++i)
+        block[i] = std::byte(i * 131 + 7);
+    std::uint64_t checked = 0, sum = 0;
+    const std::uint64_t start = monotonicNs();
+    std::uint64_t now = start;
+    for (std::size_t i = 0; now - start < 50'000'000ull; ++i) {
+        block[i % size] ^= std::byte { 1 }; // a new message each time, as far as the compiler knows
+        switch (check) {
+        case Check::Xxh3:
+            sum += xxh3(block);
+            break;
+        case Check::Crc32c3Way:
+            sum += crc32c3Way(block);
+            break;
+        case Check::Crc32c:
+            sum += crc32c(block);
+            break;
+        }
+        checked += size;
+        if ((i & 63) == 63)
+            now = monotonicNs();
+    }
+    asm volatile("" : : "r"(sum));
+    return double(checked) / (double(now - start) / 1e9);
 }
 
 } // namespace ipccore::bench

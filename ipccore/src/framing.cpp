@@ -2,54 +2,9 @@
 
 #include <cstring>
 
-#if defined(__x86_64__)
-#include <nmmintrin.h>
-#endif
-
 namespace ipccore {
 
 namespace {
-
-struct Crc32cTable {
-    std::uint32_t entries[256];
-    constexpr Crc32cTable()
-        : entries()
-    {
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-            entries[i] = c;
-        }
-    }
-};
-constexpr Crc32cTable Table;
-
-std::uint32_t crc32cPortable(const unsigned char* p, std::size_t n, std::uint32_t crc)
-{
-    while (n--)
-        crc = Table.entries[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return crc;
-}
-
-#if defined(__x86_64__)
-__attribute__((target("sse4.2"))) std::uint32_t crc32cHardware(const unsigned char* p, std::size_t n, std::uint32_t crc)
-{
-    std::uint64_t c = crc;
-    while (n >= 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p, 8);
-        c = _mm_crc32_u64(c, word);
-        p += 8;
-        n -= 8;
-    }
-    std::uint32_t c32 = std::uint32_t(c);
-    while (n--)
-        c32 = _mm_crc32_u8(c32, *p++);
-    return c32;
-}
-const bool HasSse42 = __builtin_cpu_supports("sse4.2");
-#endif
 
 // The payload is a cheap deterministic pattern of (producer, seq) so a corrupted byte anywhere is caught by
 // the checksum and a test can rebuild the expected bytes.
@@ -65,20 +20,14 @@ void fillPayload(std::byte* p, std::size_t n, std::uint64_t pattern)
     std::memcpy(p, &x, n);
 }
 
-} // namespace
-
-std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t seed)
+// The frame's check: XXH3 of the payload, seeded with XXH3 of the header whose checksum field is 0, cut to 32 bits.
+// Hashing the header apart lets checkFrame work on its own copy of the header without copying the payload.
+std::uint32_t frameChecksum(const FrameHeader& header, std::span<const std::byte> payload)
 {
-    const auto* p = reinterpret_cast<const unsigned char*>(data.data());
-    std::uint32_t crc = ~seed;
-#if defined(__x86_64__)
-    if (HasSse42)
-        return ~crc32cHardware(p, data.size(), crc);
-#endif
-    return ~crc32cPortable(p, data.size(), crc);
+    FrameHeader zeroed = header;
+    zeroed.checksum = 0;
+    return std::uint32_t(xxh3(payload, xxh3(std::as_bytes(std::span(&zeroed, 1)))));
 }
-
-namespace {
 
 // A frame whose payload starts with `ids` (a TaskRef or RequestRef), the rest filled as any frame's.
 template <typename Ids>
@@ -88,8 +37,7 @@ void buildFrameCarrying(
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
     fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
     std::memcpy(frame.data() + FrameHeaderSize, &ids, sizeof ids);
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
-    header.checksum = crc32c(frame);
+    header.checksum = frameChecksum(header, frame.subspan(FrameHeaderSize));
     std::memcpy(frame.data(), &header, FrameHeaderSize);
 }
 
@@ -108,8 +56,7 @@ void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_
             std::memcpy(frame.data() + FrameHeaderSize, &first, sizeof first);
         }
     }
-    std::memcpy(frame.data(), &header, FrameHeaderSize);
-    header.checksum = crc32c(frame);
+    header.checksum = frameChecksum(header, frame.subspan(FrameHeaderSize));
     std::memcpy(frame.data(), &header, FrameHeaderSize);
 }
 
@@ -139,12 +86,8 @@ FrameCheck checkFrame(std::span<const std::byte> frame, FrameHeader& header)
         return FrameCheck::BadMagic;
     if (header.length != frame.size())
         return FrameCheck::BadLength;
-    // Checksum of the frame with its checksum field zeroed, computed without copying the payload.
-    FrameHeader zeroed = header;
-    zeroed.checksum = 0;
-    std::uint32_t crc = ~crc32c(std::as_bytes(std::span(&zeroed, 1)));
-    crc = crc32c(frame.subspan(FrameHeaderSize), ~crc);
-    return crc == header.checksum ? FrameCheck::Ok : FrameCheck::BadChecksum;
+    return frameChecksum(header, frame.subspan(FrameHeaderSize)) == header.checksum ? FrameCheck::Ok
+                                                                                    : FrameCheck::BadChecksum;
 }
 
 SequenceTracker::Outcome SequenceTracker::record(std::uint32_t producer, std::uint64_t seq, std::uint64_t& skipped)

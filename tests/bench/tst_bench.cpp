@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -81,6 +82,17 @@ private slots:
             QVERIFY(r.ratio > 0);
         }
         QVERIFY(report->memcpyMbPerS.median > 0);
+        // The integrity checks: the frame's xxh3 and the two CRC-32C forms, at 64 B, 4 KiB and 64 KiB.
+        QCOMPARE(report->checks.size(), std::size_t(9));
+        for (const char* name : { "xxh3", "crc32c 3-way", "crc32c" }) {
+            for (std::uint32_t size : { 64u, 4096u, 65536u }) {
+                const auto found = std::find_if(report->checks.begin(), report->checks.end(),
+                    [&](const BenchCheck& c) { return c.name == name && c.size == size; });
+                QVERIFY2(found != report->checks.end(), name);
+                QVERIFY(found->mbPerS.min > 0 && found->mbPerS.min <= found->mbPerS.median);
+                QVERIFY(found->nsPerKiB() > 0);
+            }
+        }
         QVERIFY(!seen.empty());
         for (std::size_t i = 0; i < seen.size(); ++i) {
             QCOMPARE(seen[i].step, i);
@@ -90,6 +102,11 @@ private slots:
         const std::string text = benchReportToText(*report);
         QVERIFY(text.find("The same transfers through programs") != std::string::npos);
         QVERIFY(text.find("socketpair") != std::string::npos);
+        QVERIFY(text.find("integrity check of a frame") != std::string::npos);
+        const auto back = benchReportFromJson(benchReportToJson(*report));
+        QVERIFY(back.has_value());
+        QCOMPARE(back->checks.size(), report->checks.size());
+        QCOMPARE(benchReportToJson(*back), benchReportToJson(*report));
         QVERIFY2(benchLeftovers(getpid()).isEmpty(), qPrintable(benchLeftovers(getpid()).join(", ")));
     }
 

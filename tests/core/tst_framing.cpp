@@ -1,5 +1,6 @@
-// Framing: CRC-32C against the published check value and a bitwise reference, frames that survive a round trip and
-// frames that are damaged, and the sequence ledger a consumer keeps per producer.
+// Framing: CRC-32C against the published check value and a bitwise reference (one stream and three), XXH3 against
+// values from xxHash's scalar code, frames that survive a round trip and frames that are damaged, and the sequence
+// ledger a consumer keeps per producer.
 #include "test_support.h"
 
 #include "ipccore/framing.h"
@@ -93,6 +94,59 @@ private slots:
     {
         const auto all = bytesOf("123456789");
         QCOMPARE(crc32c(all.subspan(4), crc32c(all.first(4))), 0xE3069283u);
+    }
+
+    // Three interleaved streams give the one-stream CRC on either side of the 3 x 256 and 3 x 8192 byte groups, with
+    // a seed, and off alignment.
+    void crc32c3WayMatchesOneStream_data()
+    {
+        QTest::addColumn<int>("length");
+        for (int n : { 0, 1, 7, 767, 768, 769, 1000, 4096, 24575, 24576, 24577, 25344, 65536, 100003 })
+            QTest::newRow(qPrintable(QString::number(n))) << n;
+    }
+
+    void crc32c3WayMatchesOneStream()
+    {
+        QFETCH(int, length);
+        const auto data = pattern(std::size_t(length) + 1);
+        const auto whole = std::span<const std::byte>(data).first(std::size_t(length));
+        QCOMPARE(crc32c3Way(whole), crc32c(whole));
+        QCOMPARE(crc32c3Way(whole, 0xDEADBEEFu), crc32c(whole, 0xDEADBEEFu));
+        const auto shifted = std::span<const std::byte>(data).subspan(1);
+        QCOMPARE(crc32c3Way(shifted), crc32c(shifted));
+        if (length <= 4096)
+            QCOMPARE(crc32c3Way(whole), referenceCrc32c(whole));
+    }
+
+    // XXH3-64 of pattern(n) with seeds 0 and 0x9E3779B97F4A7C15, as xxHash 0.8.1 computes it with XXH_VECTOR set to
+    // XXH_SCALAR: the AVX2 or SSE2 path this machine takes must give the same values (the lengths cross XXH3's
+    // 16, 128 and 240-byte cases and its 1 KiB stripes).
+    void xxh3KnownValues()
+    {
+        struct Known {
+            std::size_t length;
+            std::uint64_t seed0, seedGolden;
+        };
+        const Known known[] = {
+            { 0, 0x2D06800538D394C2ull, 0x602B0E2CD6662C8Bull }, // the published hash of no bytes
+            { 1, 0x4C5CCA45D0F4811Full, 0x2F3ACD3805F81DE3ull },
+            { 3, 0x6E3E2670E61106ACull, 0xBC74611D87F659E0ull },
+            { 16, 0x86ABF6BACCEA0858ull, 0x69D001B16ECF450Aull },
+            { 17, 0xB58BF5DC5022D071ull, 0xB7C99D19BE27EB69ull },
+            { 128, 0x10D17F72C0CCBA41ull, 0x49B81C6E0ABB9305ull },
+            { 129, 0x1648BDC3DB49D1A2ull, 0x5E3831B221810B00ull },
+            { 240, 0xB6CFAF343FAB81E6ull, 0x76A73EC26433F82Cull },
+            { 241, 0x956CAE592C67279Eull, 0x2BE236BA3BACF75Cull },
+            { 1000, 0x571D5CBFEF44331Bull, 0xA6FA06F07FB6C797ull },
+            { 4096, 0x9DDD66C14AF0DAFFull, 0xC7BC989F5D547A4Dull },
+            { 65536, 0x04404B28125B4786ull, 0xBBDE6D4D6ED56FBCull },
+            { 100003, 0xD0A8E7C7A03AD008ull, 0x7130E841C54F75FDull },
+        };
+        for (const Known& k : known) {
+            const auto data = pattern(k.length);
+            QCOMPARE(xxh3(data), k.seed0);
+            QCOMPARE(xxh3(data, 0x9E3779B97F4A7C15ull), k.seedGolden);
+        }
     }
 
     void roundTrip_data()

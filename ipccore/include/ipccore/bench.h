@@ -1,6 +1,6 @@
 #pragma once
 
-// The bench: races every transport, through exactly the path the lab runs (runWorker: endpoints, framing, CRC-32C,
+// The bench: races every transport, through exactly the path the lab runs (runWorker: endpoints, framing, checksum,
 // telemetry), against bare system-call loops, the machine's memcpy and Python multiprocessing, and measures what
 // observing costs. One producer process and one consumer process per measurement, both forked from the calling
 // thread and released together from a barrier, so process start-up is outside the timed window. Repeats are
@@ -135,6 +135,16 @@ struct BenchGoal {
     bool noisy = false; // drawn from a noisy figure (BenchStats::noisy): the verdict may flip on the next run
 };
 
+// What checking a frame costs (checksum.h): the frame check and the two CRC-32C forms it was chosen over, each on
+// one block in cache, one core. Measured with the baselines.
+struct BenchCheck {
+    std::string name; // "xxh3" (the frame check), "crc32c 3-way", "crc32c"
+    std::uint32_t size = 0;
+    BenchStats mbPerS;
+    // Nanoseconds per KiB at the median: what the check adds to each side of a transfer.
+    double nsPerKiB() const { return mbPerS.median > 0 ? 1024.0 * 1000.0 / mbPerS.median : 0; }
+};
+
 struct BenchReport {
     std::string machine; // CPU model, cores, kernel
     std::string loadBefore, loadAfter; // /proc/loadavg
@@ -144,6 +154,7 @@ struct BenchReport {
     int producerCpu = -1, consumerCpu = -1;
     std::vector<BenchResult> results;
     BenchStats memcpyMbPerS; // 64 KiB blocks, one core; all 0 when baselines are off
+    std::vector<BenchCheck> checks; // empty when baselines are off
     std::vector<BenchPython> python;
     std::string pythonNote; // why Python was skipped, or how it ran
     std::vector<BenchSystem> systems; // with Python: Manager and Pool through programs against Python's

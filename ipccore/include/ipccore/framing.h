@@ -3,6 +3,8 @@
 // The frame every transport carries: a 32-byte header (producer id, sequence number, length, send time, checksum)
 // followed by a deterministic payload. Consumers verify each frame and keep the per-producer ledger.
 
+#include "ipccore/checksum.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +19,7 @@ struct FrameHeader {
     std::uint32_t magic;
     std::uint32_t length; // whole frame including this header
     std::uint32_t producer; // producer id (its telemetry slot)
-    std::uint32_t checksum; // CRC-32C over the frame with this field as 0
+    std::uint32_t checksum; // XXH3 of the payload seeded with XXH3 of this header with this field as 0 (low 32 bits)
     std::uint64_t seq; // 1, 2, 3, ... per producer
     std::uint64_t sendNs; // CLOCK_MONOTONIC when the producer built it
 };
@@ -66,9 +68,6 @@ constexpr std::size_t RequestFrameSize = FrameHeaderSize + sizeof(RequestRef);
 
 // Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
 constexpr std::size_t MaxFrameSize = 1u << 20;
-
-// CRC-32C (Castagnoli); uses the SSE4.2 instruction when the CPU has it.
-std::uint32_t crc32c(std::span<const std::byte> data, std::uint32_t seed = 0);
 
 // Fills frame (size = its length, >= FrameHeaderSize) with header and payload for (producer, seq).
 void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs);
