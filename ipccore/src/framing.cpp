@@ -1,6 +1,11 @@
 #include "ipccore/framing.h"
 
+#include <cstdint>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 namespace ipccore {
 
@@ -8,18 +13,36 @@ namespace {
 
 // The payload is a cheap deterministic pattern of (producer, seq) so a corrupted byte anywhere is caught by
 // the checksum and a test can rebuild the expected bytes.
-void fillPayload(std::byte* p, std::size_t n, std::uint64_t pattern)
+// Word i of the payload is (pattern * Step + 1) + i * Step. Streaming: see FrameStores.
+void fillPayload(std::byte* p, std::size_t n, std::uint64_t pattern, FrameStores stores)
 {
-    std::uint64_t x = pattern * 0x9E3779B97F4A7C15ull + 1;
+    constexpr std::uint64_t Step = 0x9E3779B97F4A7C15ull;
+    std::uint64_t x = pattern * Step + 1;
+#if defined(__x86_64__)
+    if (stores == FrameStores::Streaming && n >= StreamingFrom && (reinterpret_cast<std::uintptr_t>(p) & 15) == 0) {
+        __m128i low = _mm_set_epi64x(std::int64_t(x + Step), std::int64_t(x)); // words 0 and 1, word 0 first
+        __m128i high = _mm_set_epi64x(std::int64_t(x + 3 * Step), std::int64_t(x + 2 * Step));
+        const __m128i stride = _mm_set1_epi64x(std::int64_t(4 * Step));
+        for (; n >= 32; p += 32, n -= 32) {
+            _mm_stream_si128(reinterpret_cast<__m128i*>(p), low);
+            _mm_stream_si128(reinterpret_cast<__m128i*>(p + 16), high);
+            low = _mm_add_epi64(low, stride);
+            high = _mm_add_epi64(high, stride);
+        }
+        _mm_sfence(); // streaming stores are weakly ordered: all of them before the frame is published
+        x = std::uint64_t(_mm_cvtsi128_si64(low));
+    }
+#else
+    (void)stores;
+#endif
     while (n >= 8) {
         std::memcpy(p, &x, 8);
-        x += 0x9E3779B97F4A7C15ull;
+        x += Step;
         p += 8;
         n -= 8;
     }
     std::memcpy(p, &x, n);
 }
-
 // The frame's check: XXH3 of the payload, seeded with XXH3 of the header whose checksum field is 0, cut to 32 bits.
 // Hashing the header apart lets checkFrame work on its own copy of the header without copying the payload.
 std::uint32_t frameChecksum(const FrameHeader& header, std::span<const std::byte> payload)
@@ -35,7 +58,8 @@ void buildFrameCarrying(
     std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, const Ids& ids)
 {
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
-    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq,
+        FrameStores::Cached);
     std::memcpy(frame.data() + FrameHeaderSize, &ids, sizeof ids);
     header.checksum = frameChecksum(header, frame.subspan(FrameHeaderSize));
     std::memcpy(frame.data(), &header, FrameHeaderSize);
@@ -43,10 +67,12 @@ void buildFrameCarrying(
 
 } // namespace
 
-void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs)
+void buildFrame(
+    std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, FrameStores stores)
 {
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
-    fillPayload(frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq);
+    fillPayload(
+        frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq, stores);
     // A plain frame never reads as a task, request or reply frame, whatever its pattern happens to be.
     if (frame.size() >= FrameHeaderSize + sizeof(std::uint32_t)) {
         std::uint32_t first = 0;

@@ -7,6 +7,8 @@
 #include "ipccore/shared_memory.h"
 
 #include <atomic>
+#include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <new>
 
@@ -84,47 +86,67 @@ public:
     { }
     Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
     {
-        if (frame.size() > m_v.stride)
+        auto slot = loan(frame.size(), hooks);
+        if (!slot)
+            return slot.error();
+        std::memcpy(slot->data(), frame.data(), frame.size());
+        commit();
+        return {};
+    }
+    bool lends() const override { return true; }
+    Result<std::span<std::byte>> loan(std::size_t size, WaitHooks& hooks) override
+    {
+        if (size > m_v.stride)
             return detail::makeError(ErrorCode::MessageTooLarge, "ring send", m_shm.name(),
                 "The frame does not fit a slot of " + std::to_string(m_v.stride) + " bytes");
-        auto* h = m_v.header;
         if (m_head - m_cachedTail >= m_v.capacity) {
-            m_cachedTail = h->tail.load(std::memory_order_acquire);
-            int spins = 0;
-            bool reported = false;
-            while (m_head - m_cachedTail >= m_v.capacity) {
-                if (++spins < SpinsBeforeSleep) {
-                    // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
-                    if (spins == PauseSpins)
-                        hooks.enter(WorkerState::Spinning);
-                    spinOnce(spins);
-                } else {
-                    if (!reported) {
-                        hooks.enter(WorkerState::BlockedFull);
-                        reported = true;
-                    }
-                    if (hooks.stopRequested())
-                        return stopped(m_shm.name());
-                    h->producerSleeping.store(1, std::memory_order_relaxed);
-                    std::atomic_thread_fence(std::memory_order_seq_cst);
-                    if (m_head - h->tail.load(std::memory_order_acquire) >= m_v.capacity)
-                        futexWait(h->producerSleeping, 1, hooks.slice(Slice));
-                    h->producerSleeping.store(0, std::memory_order_relaxed);
-                }
-                m_cachedTail = h->tail.load(std::memory_order_acquire);
-            }
+            if (Status room = waitForRoom(hooks); !room)
+                return room.error();
         }
-        std::memcpy(m_v.slots + (m_head % m_v.capacity) * m_v.stride, frame.data(), frame.size());
+        return std::span(m_v.slots + (m_head % m_v.capacity) * m_v.stride, size);
+    }
+    void commit() override
+    {
+        auto* h = m_v.header;
         h->head.store(++m_head, std::memory_order_release);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (h->consumerSleeping.load(std::memory_order_relaxed)) {
             h->consumerSleeping.store(0, std::memory_order_relaxed);
             futexWake(h->consumerSleeping);
         }
-        return {};
     }
 
 private:
+    Status waitForRoom(WaitHooks& hooks)
+    {
+        auto* h = m_v.header;
+        m_cachedTail = h->tail.load(std::memory_order_acquire);
+        int spins = 0;
+        bool reported = false;
+        while (m_head - m_cachedTail >= m_v.capacity) {
+            if (++spins < SpinsBeforeSleep) {
+                // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
+                if (spins == PauseSpins)
+                    hooks.enter(WorkerState::Spinning);
+                spinOnce(spins);
+            } else {
+                if (!reported) {
+                    hooks.enter(WorkerState::BlockedFull);
+                    reported = true;
+                }
+                if (hooks.stopRequested())
+                    return stopped(m_shm.name());
+                h->producerSleeping.store(1, std::memory_order_relaxed);
+                std::atomic_thread_fence(std::memory_order_seq_cst);
+                if (m_head - h->tail.load(std::memory_order_acquire) >= m_v.capacity)
+                    futexWait(h->producerSleeping, 1, hooks.slice(Slice));
+                h->producerSleeping.store(0, std::memory_order_relaxed);
+            }
+            m_cachedTail = h->tail.load(std::memory_order_acquire);
+        }
+        return {};
+    }
+
     SharedMemory m_shm;
     SpscView m_v;
     std::uint64_t m_head;
@@ -141,32 +163,9 @@ public:
     { }
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
-        auto* h = m_v.header;
         if (m_cachedHead == m_tail) {
-            m_cachedHead = h->head.load(std::memory_order_acquire);
-            int spins = 0;
-            bool reported = false;
-            while (m_cachedHead == m_tail) {
-                if (++spins < SpinsBeforeSleep) {
-                    // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
-                    if (spins == PauseSpins)
-                        hooks.enter(WorkerState::Spinning);
-                    spinOnce(spins);
-                } else {
-                    if (!reported) {
-                        hooks.enter(WorkerState::BlockedEmpty);
-                        reported = true;
-                    }
-                    if (hooks.stopRequested())
-                        return stopped(m_shm.name());
-                    h->consumerSleeping.store(1, std::memory_order_relaxed);
-                    std::atomic_thread_fence(std::memory_order_seq_cst);
-                    if (h->head.load(std::memory_order_acquire) == m_tail)
-                        futexWait(h->consumerSleeping, 1, hooks.slice(Slice));
-                    h->consumerSleeping.store(0, std::memory_order_relaxed);
-                }
-                m_cachedHead = h->head.load(std::memory_order_acquire);
-            }
+            if (Status frame = waitForFrame(hooks); !frame)
+                return frame.error();
         }
         return take(buffer);
     }
@@ -178,35 +177,96 @@ public:
             return std::size_t(0);
         return take(buffer);
     }
-
-private:
-    Result<std::size_t> take(std::span<std::byte> buffer)
+    bool lends() const override { return true; }
+    Result<std::span<const std::byte>> peek(WaitHooks& hooks) override
+    {
+        if (m_cachedHead == m_tail) {
+            if (Status frame = waitForFrame(hooks); !frame)
+                return frame.error();
+        }
+        auto slot = nextSlot();
+        if (!slot && slot.error().sysErrno != EBADMSG)
+            release(); // a slot with an impossible length is given back; inconsistent indices stop the reader
+        return slot;
+    }
+    void release() override
     {
         auto* h = m_v.header;
-        if (m_cachedHead - m_tail > m_v.capacity)
-            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
-                "Ring indices are inconsistent (head " + std::to_string(m_cachedHead) + ", tail "
-                    + std::to_string(m_tail) + ", capacity " + std::to_string(m_v.capacity) + ")",
-                EBADMSG);
-        const std::byte* slot = m_v.slots + (m_tail % m_v.capacity) * m_v.stride;
-        FrameHeader header;
-        std::memcpy(&header, slot, sizeof header);
-        const std::size_t length = header.length;
-        Result<std::size_t> result = length;
-        if (length < FrameHeaderSize || length > m_v.stride || length > buffer.size())
-            result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
-                "Slot " + std::to_string(m_tail % m_v.capacity) + " holds an impossible length "
-                    + std::to_string(length) + " (slot size " + std::to_string(m_v.stride) + ")");
-        else {
-            std::memcpy(buffer.data(), slot, length);
-            std::memcpy(buffer.data(), &header, sizeof header);
-        }
         h->tail.store(++m_tail, std::memory_order_release);
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (h->producerSleeping.load(std::memory_order_relaxed)) {
             h->producerSleeping.store(0, std::memory_order_relaxed);
             futexWake(h->producerSleeping);
         }
+    }
+
+private:
+    Status waitForFrame(WaitHooks& hooks)
+    {
+        auto* h = m_v.header;
+        m_cachedHead = h->head.load(std::memory_order_acquire);
+        int spins = 0;
+        bool reported = false;
+        while (m_cachedHead == m_tail) {
+            if (++spins < SpinsBeforeSleep) {
+                // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
+                if (spins == PauseSpins)
+                    hooks.enter(WorkerState::Spinning);
+                spinOnce(spins);
+            } else {
+                if (!reported) {
+                    hooks.enter(WorkerState::BlockedEmpty);
+                    reported = true;
+                }
+                if (hooks.stopRequested())
+                    return stopped(m_shm.name());
+                h->consumerSleeping.store(1, std::memory_order_relaxed);
+                std::atomic_thread_fence(std::memory_order_seq_cst);
+                if (h->head.load(std::memory_order_acquire) == m_tail)
+                    futexWait(h->consumerSleeping, 1, hooks.slice(Slice));
+                h->consumerSleeping.store(0, std::memory_order_relaxed);
+            }
+            m_cachedHead = h->head.load(std::memory_order_acquire);
+        }
+        return {};
+    }
+
+    // The frame in the slot at the tail, its length read once from the slot (a producer may change the slot at any
+    // time; the length checked is the length used).
+    Result<std::span<const std::byte>> nextSlot()
+    {
+        if (m_cachedHead - m_tail > m_v.capacity)
+            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
+                "Ring indices are inconsistent (head " + std::to_string(m_cachedHead) + ", tail "
+                    + std::to_string(m_tail) + ", capacity " + std::to_string(m_v.capacity) + ")",
+                EBADMSG);
+        const std::byte* slot = m_v.slots + (m_tail % m_v.capacity) * m_v.stride;
+        std::uint32_t length = 0;
+        std::memcpy(&length, slot + offsetof(FrameHeader, length), sizeof length);
+        if (length < FrameHeaderSize || length > m_v.stride)
+            return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
+                "Slot " + std::to_string(m_tail % m_v.capacity) + " holds an impossible length "
+                    + std::to_string(length) + " (slot size " + std::to_string(m_v.stride) + ")");
+        return std::span(slot, length);
+    }
+
+    // receive's copy: the frame peek would return, copied into buffer, its slot given back.
+    Result<std::size_t> take(std::span<std::byte> buffer)
+    {
+        auto slot = nextSlot();
+        if (!slot) {
+            if (slot.error().sysErrno != EBADMSG)
+                release();
+            return slot.error();
+        }
+        Result<std::size_t> result = slot->size();
+        if (slot->size() > buffer.size())
+            result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
+                "Slot " + std::to_string(m_tail % m_v.capacity) + " holds a frame of " + std::to_string(slot->size())
+                    + " bytes, more than the " + std::to_string(buffer.size()) + " the reader has room for");
+        else
+            std::memcpy(buffer.data(), slot->data(), slot->size());
+        release();
         return result;
     }
 

@@ -422,6 +422,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return fail(slot, hooks, endpoint.error(), 3);
     }
     std::vector<std::byte> frame(args.objectMessageSize);
+    const bool lends = (*endpoint)->lends();
     Counters c;
     Pacer pacer;
     StepGate gate(slot, hooks);
@@ -440,11 +441,23 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             break;
         std::uint32_t size = slot.ctlMessageSize.load(std::memory_order_relaxed);
         size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
-        const auto out = std::span(frame).first(size);
-        buildFrame(out, args.slot, c.lastSeq + 1, now);
-        // In doubt from here until counted: if this process is killed now, the message may or may not be out.
-        slot.holding.store(1, std::memory_order_release);
-        Status st = (*endpoint)->send(out, args.spec.priority, hooks);
+        Status st;
+        if (lends) {
+            // Zero-copy: the frame is built in the object's free slot and published; written once, read once.
+            auto loaned = (*endpoint)->loan(size, hooks);
+            if (loaned) {
+                buildFrame(*loaned, args.slot, c.lastSeq + 1, now, FrameStores::Streaming);
+                slot.holding.store(1, std::memory_order_release); // in doubt until counted, as below
+                (*endpoint)->commit();
+            } else
+                st = loaned.error();
+        } else {
+            const auto out = std::span(frame).first(size);
+            buildFrame(out, args.slot, c.lastSeq + 1, now);
+            // In doubt from here until counted: if this process is killed now, the message may or may not be out.
+            slot.holding.store(1, std::memory_order_release);
+            st = (*endpoint)->send(out, args.spec.priority, hooks);
+        }
         if (!st) {
             slot.holding.store(0, std::memory_order_release);
             if (st.error().code == ErrorCode::Interrupted)
@@ -512,6 +525,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     if (!endpoint)
         return fail(slot, hooks, endpoint.error(), 3);
     std::vector<std::byte> buffer(std::max<std::size_t>(args.objectMessageSize, 8192));
+    const bool lends = (*endpoint)->lends();
     const bool tallyPriorities = traits(args.transport).priorities;
     Counters c;
     SequenceTracker tracker;
@@ -529,7 +543,23 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             break;
         slot.holding.store(1 + hooks.readAhead(), std::memory_order_release);
         hooks.setFramesWanted(args.spec.count == 0 ? 0 : args.spec.count - c.messages);
-        auto r = (*endpoint)->receive(buffer, hooks);
+        // Zero-copy where the object lends its slots: the frame is checked where it lies, and its slot given back
+        // once it is counted in `c` (a kill before the slot is given back leaves it in the object, where the
+        // runner counts it as left; after, `holding` says it may be lost).
+        std::span<const std::byte> frame;
+        Result<std::size_t> r = std::size_t(0);
+        if (lends) {
+            auto peeked = (*endpoint)->peek(hooks);
+            if (peeked) {
+                frame = *peeked;
+                r = frame.size();
+            } else
+                r = peeked.error();
+        } else {
+            r = (*endpoint)->receive(buffer, hooks);
+            if (r)
+                frame = std::span(buffer).first(*r);
+        }
         if (!r) {
             slot.holding.store(hooks.readAhead(), std::memory_order_release);
             const ErrorCode code = r.error().code;
@@ -550,13 +580,17 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         if (hooks.state() != WorkerState::Running)
             hooks.enter(WorkerState::Running);
-        if (isPoison(std::span(buffer).first(*r))) {
+        if (isPoison(frame)) {
+            if (lends)
+                (*endpoint)->release();
             slot.holding.store(hooks.readAhead(), std::memory_order_release);
             slot.poison.store(WorkerSlot::PoisonTaken, std::memory_order_relaxed);
             break; // its writer is done: so is this reader (CSP)
         }
         const std::uint64_t latencyBefore = c.latencyNsSum;
-        const std::uint64_t now = account(c, tracker, std::span(buffer).first(*r));
+        const std::uint64_t now = account(c, tracker, frame);
+        if (lends)
+            (*endpoint)->release();
         if (tallyPriorities)
             tallyPriority(slot, (*endpoint)->lastPriority(), c.latencyNsSum - latencyBefore);
         if (args.telemetry) {

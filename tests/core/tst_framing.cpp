@@ -181,6 +181,26 @@ private slots:
             QVERIFY(!std::equal(f.begin() + FrameHeaderSize, f.end(), next.begin() + FrameHeaderSize));
     }
 
+    // A frame built with streaming stores (in a lent slot) has the same bytes as one built with ordinary stores, at
+    // the threshold and past it, at the odd lengths after the 32-byte rounds, and where the payload is not 16-byte
+    // aligned (the ordinary stores take over there).
+    void streamingStoresBuildTheSameFrame()
+    {
+        for (std::size_t size : { FrameHeaderSize + StreamingFrom - 1, FrameHeaderSize + StreamingFrom,
+                 std::size_t(4096), std::size_t(4096 + 7), std::size_t(4096 + 24), std::size_t(65536) }) {
+            for (std::size_t offset : { 0, 64, 8 }) {
+                std::vector<std::byte> cached(size), storage(size + 128);
+                const auto streamed = std::span(storage).subspan(offset, size);
+                buildFrame(cached, 3, 42, 7);
+                buildFrame(streamed, 3, 42, 7, FrameStores::Streaming);
+                QVERIFY2(std::equal(cached.begin(), cached.end(), streamed.begin()),
+                    qPrintable(QStringLiteral("size %1, offset %2").arg(size).arg(offset)));
+                FrameHeader header {};
+                QCOMPARE(checkFrame(streamed, header), FrameCheck::Ok);
+            }
+        }
+    }
+
     // A pool's task message carries its task ids after the header, under the checksum; a plain frame never reads
     // as one, whatever its payload pattern.
     void taskFramesCarryTheirIds()

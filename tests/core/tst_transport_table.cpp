@@ -411,6 +411,59 @@ private slots:
         }
     }
 
+    // Zero-copy: an object whose slots a producer and a consumer own in turn lends them. A loaned slot is not in
+    // the object until committed (a stop while waiting for one publishes nothing); a peeked frame stays in the
+    // object, the same bytes each time, until released.
+    void loansMoveFramesInPlace_data() { rows(); }
+    void loansMoveFramesInPlace()
+    {
+        QFETCH(TransportKind, kind);
+        Channel c = create(kind, "loan");
+        QVERIFY(c.object);
+        StopWhenBlocked hooks;
+        auto producer = openProducer(c.end(Role::Producer), hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        auto consumer = openConsumer(c.end(Role::Consumer));
+        QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
+        QCOMPARE((*producer)->lends(), kind == TransportKind::ShmSpsc);
+        QCOMPARE((*consumer)->lends(), kind == TransportKind::ShmSpsc);
+        if (!(*producer)->lends())
+            return;
+        for (std::uint64_t seq = 1; seq <= Capacity; ++seq) {
+            auto slot = (*producer)->loan(FrameBytes, hooks);
+            QVERIFY2(slot, slot ? "" : slot.error().message().c_str());
+            QCOMPARE(slot->size(), std::size_t(FrameBytes));
+            buildFrame(*slot, 1, seq, 0, FrameStores::Streaming);
+            QCOMPARE(c.object->depth(), std::int64_t(seq - 1)); // not in the object before the commit
+            (*producer)->commit();
+            QCOMPARE(c.object->depth(), std::int64_t(seq));
+        }
+        auto full = (*producer)->loan(FrameBytes, hooks);
+        QVERIFY(!full);
+        QCOMPARE(full.error().code, ErrorCode::Interrupted);
+        QCOMPARE(hooks.blocked, std::optional(WorkerState::BlockedFull));
+        QCOMPARE(c.object->depth(), std::int64_t(Capacity));
+        QCOMPARE(
+            (*producer)->loan(std::size_t(c.address.messageSize) * 2, hooks).error().code, ErrorCode::MessageTooLarge);
+
+        GiveUpAfterASecond reader;
+        for (std::uint64_t seq = 1; seq <= Capacity; ++seq) {
+            auto first = (*consumer)->peek(reader);
+            QVERIFY2(first, first ? "" : first.error().message().c_str());
+            auto again = (*consumer)->peek(reader);
+            QVERIFY(again && again->data() == first->data() && again->size() == first->size());
+            FrameHeader header;
+            QCOMPARE(checkFrame(*first, header), FrameCheck::Ok);
+            QCOMPARE(header.seq, seq);
+            QCOMPARE(c.object->depth(), std::int64_t(Capacity - seq + 1)); // still in the object
+            (*consumer)->release();
+            QCOMPARE(c.object->depth(), std::int64_t(Capacity - seq));
+        }
+        StopWhenBlocked emptyReader;
+        QCOMPARE((*consumer)->peek(emptyReader).error().code, ErrorCode::Interrupted);
+        QCOMPARE(emptyReader.blocked, std::optional(WorkerState::BlockedEmpty));
+    }
+
     void prioritiesReorderWhenTheRowSays_data() { rows(); }
     void prioritiesReorderWhenTheRowSays()
     {
