@@ -13,13 +13,17 @@ namespace {
 
 // The payload is a cheap deterministic pattern of (producer, seq) so a corrupted byte anywhere is caught by
 // the checksum and a test can rebuild the expected bytes.
-// Word i of the payload is (pattern * Step + 1) + i * Step. Streaming: see FrameStores.
+// Word i of the payload is (pattern * Step + 1) + i * Step. SharedSlot: streaming stores (see FrameStores).
+constexpr std::uint64_t Step = 0x9E3779B97F4A7C15ull;
+constexpr std::uint64_t firstPayloadWord(std::uint64_t pattern)
+{
+    return pattern * Step + 1;
+}
 void fillPayload(std::byte* p, std::size_t n, std::uint64_t pattern, FrameStores stores)
 {
-    constexpr std::uint64_t Step = 0x9E3779B97F4A7C15ull;
-    std::uint64_t x = pattern * Step + 1;
+    std::uint64_t x = firstPayloadWord(pattern);
 #if defined(__x86_64__)
-    if (stores == FrameStores::Streaming && n >= StreamingFrom && (reinterpret_cast<std::uintptr_t>(p) & 15) == 0) {
+    if (stores == FrameStores::SharedSlot && n >= StreamingFrom && (reinterpret_cast<std::uintptr_t>(p) & 15) == 0) {
         __m128i low = _mm_set_epi64x(std::int64_t(x + Step), std::int64_t(x)); // words 0 and 1, word 0 first
         __m128i high = _mm_set_epi64x(std::int64_t(x + 3 * Step), std::int64_t(x + 2 * Step));
         const __m128i stride = _mm_set1_epi64x(std::int64_t(4 * Step));
@@ -70,13 +74,22 @@ void buildFrameCarrying(
 void buildFrame(
     std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs, FrameStores stores)
 {
+    const std::size_t payload = frame.size() - FrameHeaderSize;
+    if (stores == FrameStores::SharedSlot && payload < StreamingFrom) {
+        // Built where this core owns the lines, then copied in whole (see FrameStores).
+        alignas(64) std::byte local[FrameHeaderSize + StreamingFrom];
+        const auto here = std::span(local, frame.size());
+        buildFrame(here, producer, seq, sendNs, FrameStores::Cached);
+        std::memcpy(frame.data(), here.data(), here.size());
+        return;
+    }
     FrameHeader header { FrameMagic, std::uint32_t(frame.size()), producer, 0, seq, sendNs };
-    fillPayload(
-        frame.data() + FrameHeaderSize, frame.size() - FrameHeaderSize, (std::uint64_t(producer) << 40) ^ seq, stores);
-    // A plain frame never reads as a task, request or reply frame, whatever its pattern happens to be.
-    if (frame.size() >= FrameHeaderSize + sizeof(std::uint32_t)) {
-        std::uint32_t first = 0;
-        std::memcpy(&first, frame.data() + FrameHeaderSize, sizeof first);
+    const std::uint64_t pattern = (std::uint64_t(producer) << 40) ^ seq;
+    fillPayload(frame.data() + FrameHeaderSize, payload, pattern, stores);
+    // A plain frame never reads as a task, request or reply frame, whatever its pattern happens to be. (Its first
+    // word is computed, not read back: see FrameStores.)
+    if (payload >= sizeof(std::uint32_t)) {
+        std::uint32_t first = std::uint32_t(firstPayloadWord(pattern));
         if (first == TaskMagic || first == RequestMagic || first == ReplyMagic) {
             first = ~first;
             std::memcpy(frame.data() + FrameHeaderSize, &first, sizeof first);

@@ -446,7 +446,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             // Zero-copy: the frame is built in the object's free slot and published; written once, read once.
             auto loaned = (*endpoint)->loan(size, hooks);
             if (loaned) {
-                buildFrame(*loaned, args.slot, c.lastSeq + 1, now, FrameStores::Streaming);
+                buildFrame(*loaned, args.slot, c.lastSeq + 1, now, FrameStores::SharedSlot);
                 slot.holding.store(1, std::memory_order_release); // in doubt until counted, as below
                 (*endpoint)->commit();
             } else

@@ -192,7 +192,7 @@ private slots:
                 std::vector<std::byte> cached(size), storage(size + 128);
                 const auto streamed = std::span(storage).subspan(offset, size);
                 buildFrame(cached, 3, 42, 7);
-                buildFrame(streamed, 3, 42, 7, FrameStores::Streaming);
+                buildFrame(streamed, 3, 42, 7, FrameStores::SharedSlot);
                 QVERIFY2(std::equal(cached.begin(), cached.end(), streamed.begin()),
                     qPrintable(QStringLiteral("size %1, offset %2").arg(size).arg(offset)));
                 FrameHeader header {};

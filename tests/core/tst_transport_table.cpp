@@ -13,8 +13,10 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <optional>
+#include <thread>
 
 using namespace ipccore;
 
@@ -433,7 +435,7 @@ private slots:
             auto slot = (*producer)->loan(FrameBytes, hooks);
             QVERIFY2(slot, slot ? "" : slot.error().message().c_str());
             QCOMPARE(slot->size(), std::size_t(FrameBytes));
-            buildFrame(*slot, 1, seq, 0, FrameStores::Streaming);
+            buildFrame(*slot, 1, seq, 0, FrameStores::SharedSlot);
             QCOMPARE(c.object->depth(), std::int64_t(seq - 1)); // not in the object before the commit
             (*producer)->commit();
             QCOMPARE(c.object->depth(), std::int64_t(seq));
@@ -462,6 +464,67 @@ private slots:
         StopWhenBlocked emptyReader;
         QCOMPARE((*consumer)->peek(emptyReader).error().code, ErrorCode::Interrupted);
         QCOMPARE(emptyReader.blocked, std::optional(WorkerState::BlockedEmpty));
+    }
+
+    // shm-spsc's sleeping handshake: a side that went to sleep on its futex is woken by the other side's next
+    // publish, every time. Each wait may last 10 s here, so a lost wake-up would show as a message 10 s late; the
+    // pauses make the waiting side reach its futex before most publishes (counted, so the test knows it slept).
+    void spscWakesASleepingSideEveryTime()
+    {
+        class LongSleeps final : public WaitHooks {
+        public:
+            void enter(WorkerState state) override
+            {
+                if (isBlocked(state))
+                    ++sleeps;
+            }
+            bool stopRequested() override { return std::chrono::steady_clock::now() > m_deadline; }
+            Duration slice(Duration) override { return std::chrono::seconds(10); }
+            int sleeps = 0;
+
+        private:
+            std::chrono::steady_clock::time_point m_deadline
+                = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        };
+        constexpr int Messages = 200;
+        for (const bool slowProducer : { true, false }) {
+            Channel c = create(TransportKind::ShmSpsc, slowProducer ? "wake-consumer" : "wake-producer");
+            QVERIFY(c.object);
+            LongSleeps producerHooks, consumerHooks;
+            auto producer = openProducer(c.end(Role::Producer), producerHooks);
+            auto consumer = openConsumer(c.end(Role::Consumer));
+            QVERIFY(producer && consumer);
+            std::atomic<std::int64_t> longestWaitUs { 0 };
+            std::thread reader([&] {
+                std::vector<std::byte> buffer(c.address.messageSize);
+                for (int i = 0; i < Messages; ++i) {
+                    if (!slowProducer)
+                        std::this_thread::sleep_for(std::chrono::microseconds(300));
+                    const auto start = std::chrono::steady_clock::now();
+                    if (!(*consumer)->receive(buffer, consumerHooks))
+                        return;
+                    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start)
+                                            .count();
+                    longestWaitUs = std::max<std::int64_t>(longestWaitUs, waited);
+                }
+            });
+            int sent = 0;
+            for (; sent < Messages; ++sent) {
+                if (slowProducer)
+                    std::this_thread::sleep_for(std::chrono::microseconds(300));
+                if (!(*producer)->send(frame(std::uint64_t(sent) + 1), 0, producerHooks))
+                    break;
+            }
+            reader.join();
+            QCOMPARE(sent, Messages);
+            QCOMPARE(c.object->depth(), std::int64_t(0));
+            const int sleeps = slowProducer ? consumerHooks.sleeps : producerHooks.sleeps;
+            qInfo("%s: slept %d times; longest receive %lld us", slowProducer ? "consumer" : "producer", sleeps,
+                static_cast<long long>(longestWaitUs.load()));
+            QVERIFY2(sleeps >= Messages / 4, "the waiting side hardly ever went to sleep: the test tested nothing");
+            QVERIFY2(longestWaitUs < 5'000'000, "a sleeping side was not woken by a publish");
+        }
     }
 
     void prioritiesReorderWhenTheRowSays_data() { rows(); }

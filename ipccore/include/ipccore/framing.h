@@ -69,14 +69,16 @@ constexpr std::size_t RequestFrameSize = FrameHeaderSize + sizeof(RequestRef);
 // Largest frame any transport carries (the shm-ring slot size and socket/FIFO frames are capped here).
 constexpr std::size_t MaxFrameSize = 1u << 20;
 
-// How buildFrame writes the payload. Cached: ordinary stores, for a frame this process sends from its own buffer.
-// Streaming: for a frame built in place in another process's slot (a zero-copy loan), payloads of StreamingFrom
-// bytes and more go out with streaming (non-temporal) stores. Ordinary stores first fetch each cache line the
-// reader last held; at 64 KiB that made building in the slot half as fast as building in a private buffer and
-// copying (perf: buildFrame 41 % of a shm-spsc run; the bench: 88 k msgs/s ordinary, 170-190 k streaming, 133-157 k
-// private buffer and memcpy; at 16 KiB 300 k against 540-590 k). Below about 4 KiB the reader's cached lines win:
-// streaming from 1 KiB on lost 13 % at 2 KiB and gained 12 % at 4 KiB, hence the threshold between the two.
-enum class FrameStores { Cached, Streaming };
+// How buildFrame writes the frame. Cached: ordinary stores, for a frame this process sends from its own buffer.
+// SharedSlot: for a frame built in place in a slot another process reads (a zero-copy loan). That process's core
+// last held the slot's lines, so every store there first waits for its line to come over, and reading back what
+// was just written (the checksum does) waits for all of them. So a small frame is built in this thread's cache and
+// copied in whole (at 64 B building in place kept buildFrame at 38 % of a shm-spsc run, 90 % of it on the first read
+// back); a payload of StreamingFrom bytes or more is written with streaming (non-temporal) stores, which need no
+// line first (64 KiB: 86-88 k msgs/s in place, 170-190 k streaming, 133-157 k built aside and copied; 16 KiB: 300 k
+// against 540-590 k). Below about 4 KiB the reader's cached lines win: streaming from 1 KiB on lost 13 % at 2 KiB
+// and gained 12 % at 4 KiB, hence the threshold between the two.
+enum class FrameStores { Cached, SharedSlot };
 constexpr std::size_t StreamingFrom = 3072;
 
 // Fills frame (size = its length, >= FrameHeaderSize) with header and payload for (producer, seq).
