@@ -40,11 +40,9 @@ std::atomic_ref<std::int64_t> cellRef(const SharedMemory& shm, std::uint32_t cel
 // deadline, asking between slices whether to stop.
 Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeout, WaitHooks& hooks)
 {
-    Status st = sem.tryWait();
-    if (st)
-        return true;
-    if (!isCode(st, ErrorCode::WouldBlock))
-        return st.error();
+    Result<bool> taken = sem.tryTake();
+    if (!taken || *taken)
+        return taken;
     if (timeout && timeout->count() == 0)
         return false;
     const std::uint64_t deadline = timeout ? monotonicNs() + std::uint64_t(timeout->count()) : 0;
@@ -62,7 +60,7 @@ Result<bool> acquireSemaphore(NamedSemaphore& sem, std::optional<Duration> timeo
             }
             slice = std::min<Duration>(Slice, Duration(deadline - now));
         }
-        st = sem.waitFor(slice);
+        Status st = sem.waitFor(slice);
         if (st) {
             hooks.enter(WorkerState::Running);
             return true;

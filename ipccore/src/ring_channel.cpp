@@ -31,16 +31,35 @@ std::string semName(const std::string& base, const char* role)
     return base + "." + role;
 }
 
+constexpr int AcquireSpins = 32;
+
+inline void cpuRelax()
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
 {
-    Status st = sem.tryWait();
-    if (!isCode(st, ErrorCode::WouldBlock))
-        return st;
+    // A few tries before sleeping in the kernel: the other side usually posts within a few hundred nanoseconds.
+    // (Without them, 4 KiB messages went from 2.0 M to 1.3-1.4 M msgs/s once a failed try stopped building an
+    // error message, which had been the only pause; 8, 32 and 128 tries measured the same, 1.9-2.1 M.)
+    for (int spin = 0;; ++spin) {
+        Result<bool> taken = sem.tryTake();
+        if (!taken)
+            return taken.error();
+        if (*taken)
+            return {};
+        if (spin == AcquireSpins)
+            break;
+        cpuRelax();
+    }
     hooks.enter(waitState);
     for (;;) {
         if (hooks.stopRequested())
             return stopped(sem.name());
-        st = sem.waitFor(hooks.slice(Slice));
+        Status st = sem.waitFor(hooks.slice(Slice));
         if (!isCode(st, ErrorCode::TimedOut))
             return st;
     }
@@ -223,11 +242,11 @@ public:
     }
     Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
-        Status st = m_ring.full.tryWait();
-        if (isCode(st, ErrorCode::WouldBlock))
+        Result<bool> taken = m_ring.full.tryTake();
+        if (!taken)
+            return taken.error();
+        if (!*taken)
             return std::size_t(0);
-        if (!st)
-            return st.error();
         NoHooks none;
         return takeLocked(buffer, none);
     }

@@ -111,6 +111,15 @@ Status NamedSemaphore::tryWait()
     return {};
 }
 
+Result<bool> NamedSemaphore::tryTake()
+{
+    if (detail::retryOnEintr([&] { return sem_trywait(m_sem); }) == 0)
+        return true;
+    if (errno == EAGAIN)
+        return false;
+    return detail::sysError("sem_trywait", m_name, errno);
+}
+
 Status NamedSemaphore::waitFor(Duration timeout)
 {
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(std::max<long long>(timeout.count(), 0));

@@ -34,6 +34,9 @@ public:
     Status post();
     Status wait();
     Status tryWait();
+    // tryWait for hot paths: false when the value was 0, with no Error built (a message and a name each time were
+    // a malloc per contended shm-ring message).
+    Result<bool> tryTake();
     Status waitFor(Duration timeout);
     // The value now; may be stale the moment it returns.
     Result<int> value() const;
