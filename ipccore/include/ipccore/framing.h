@@ -72,14 +72,14 @@ constexpr std::size_t MaxFrameSize = 1u << 20;
 // How buildFrame writes the frame. Cached: ordinary stores, for a frame this process sends from its own buffer.
 // SharedSlot: for a frame built in place in a slot another process reads (a zero-copy loan). That process's core
 // last held the slot's lines, so every store there first waits for its line to come over, and reading back what
-// was just written (the checksum does) waits for all of them. So a small frame is built in this thread's cache and
-// copied in whole (at 64 B building in place kept buildFrame at 38 % of a shm-spsc run, 90 % of it on the first read
-// back); a payload of StreamingFrom bytes or more is written with streaming (non-temporal) stores, which need no
-// line first (64 KiB: 86-88 k msgs/s in place, 170-190 k streaming, 133-157 k built aside and copied; 16 KiB: 300 k
-// against 540-590 k). Below about 4 KiB the reader's cached lines win: streaming from 1 KiB on lost 13 % at 2 KiB
-// and gained 12 % at 4 KiB, hence the threshold between the two.
+// was just written (the checksum does) waits for all of them. So a frame whose payload is below StreamingFrom is
+// built in this thread's cache and copied in whole (at 64 B building in place kept buildFrame at 38 % of a shm-spsc
+// run, 90 % of it on the first read back), and a larger one is written with streaming (non-temporal) stores, which
+// need no line first. shm-spsc, msgs/s, A/B runs alternated, pinned or not alike: at 64 KiB 86-93 k in place,
+// 150-153 k built aside and copied, 160-195 k streaming; at 16 KiB 290-312 k, 520-555 k, 555-660 k; at 4 KiB
+// 0.81-0.91 M in place, 1.11-1.18 M built aside, 0.98-1.04 M streaming; hence the threshold between 4 and 16 KiB.
 enum class FrameStores { Cached, SharedSlot };
-constexpr std::size_t StreamingFrom = 3072;
+constexpr std::size_t StreamingFrom = 8192;
 
 // Fills frame (size = its length, >= FrameHeaderSize) with header and payload for (producer, seq).
 void buildFrame(std::span<std::byte> frame, std::uint32_t producer, std::uint64_t seq, std::uint64_t sendNs,
