@@ -99,6 +99,37 @@ inline void spinOnce(int spins)
         sched_yield();
 }
 
+// The wait both sides share. `stillWaiting` reloads the other side's index and says whether there is still nothing
+// to do: spin, then yield, then sleep on `sleeping` (announced, fenced, looked at again) in bounded slices.
+template <typename StillWaiting>
+Status waitForTheOtherSide(StillWaiting stillWaiting, std::atomic<std::uint32_t>& sleeping, WorkerState blocked,
+    bool asymmetric, const std::string& name, WaitHooks& hooks)
+{
+    int spins = 0;
+    bool reported = false;
+    while (stillWaiting()) {
+        if (++spins < SpinsBeforeSleep) {
+            // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
+            if (spins == PauseSpins)
+                hooks.enter(WorkerState::Spinning);
+            spinOnce(spins);
+            continue;
+        }
+        if (!reported) {
+            hooks.enter(blocked);
+            reported = true;
+        }
+        if (hooks.stopRequested())
+            return stopped(name);
+        sleeping.store(1, std::memory_order_relaxed);
+        sleepFence(asymmetric);
+        if (stillWaiting())
+            futexWait(sleeping, 1, hooks.slice(Slice));
+        sleeping.store(0, std::memory_order_relaxed);
+    }
+    return {};
+}
+
 struct SpscView {
     shmlayout::SpscHeader* header = nullptr;
     std::byte* slots = nullptr;
@@ -163,31 +194,12 @@ private:
     Status waitForRoom(WaitHooks& hooks)
     {
         auto* h = m_v.header;
-        m_cachedTail = h->tail.load(std::memory_order_acquire);
-        int spins = 0;
-        bool reported = false;
-        while (m_head - m_cachedTail >= m_v.capacity) {
-            if (++spins < SpinsBeforeSleep) {
-                // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
-                if (spins == PauseSpins)
-                    hooks.enter(WorkerState::Spinning);
-                spinOnce(spins);
-            } else {
-                if (!reported) {
-                    hooks.enter(WorkerState::BlockedFull);
-                    reported = true;
-                }
-                if (hooks.stopRequested())
-                    return stopped(m_shm.name());
-                h->producerSleeping.store(1, std::memory_order_relaxed);
-                sleepFence(m_asymmetric);
-                if (m_head - h->tail.load(std::memory_order_acquire) >= m_v.capacity)
-                    futexWait(h->producerSleeping, 1, hooks.slice(Slice));
-                h->producerSleeping.store(0, std::memory_order_relaxed);
-            }
-            m_cachedTail = h->tail.load(std::memory_order_acquire);
-        }
-        return {};
+        return waitForTheOtherSide(
+            [&] {
+                m_cachedTail = h->tail.load(std::memory_order_acquire);
+                return m_head - m_cachedTail >= m_v.capacity;
+            },
+            h->producerSleeping, WorkerState::BlockedFull, m_asymmetric, m_shm.name(), hooks);
     }
 
     SharedMemory m_shm;
@@ -248,31 +260,12 @@ private:
     Status waitForFrame(WaitHooks& hooks)
     {
         auto* h = m_v.header;
-        m_cachedHead = h->head.load(std::memory_order_acquire);
-        int spins = 0;
-        bool reported = false;
-        while (m_cachedHead == m_tail) {
-            if (++spins < SpinsBeforeSleep) {
-                // Past the short pause loop a wait shows as spinning: the quick hand-offs cost no event.
-                if (spins == PauseSpins)
-                    hooks.enter(WorkerState::Spinning);
-                spinOnce(spins);
-            } else {
-                if (!reported) {
-                    hooks.enter(WorkerState::BlockedEmpty);
-                    reported = true;
-                }
-                if (hooks.stopRequested())
-                    return stopped(m_shm.name());
-                h->consumerSleeping.store(1, std::memory_order_relaxed);
-                sleepFence(m_asymmetric);
-                if (h->head.load(std::memory_order_acquire) == m_tail)
-                    futexWait(h->consumerSleeping, 1, hooks.slice(Slice));
-                h->consumerSleeping.store(0, std::memory_order_relaxed);
-            }
-            m_cachedHead = h->head.load(std::memory_order_acquire);
-        }
-        return {};
+        return waitForTheOtherSide(
+            [&] {
+                m_cachedHead = h->head.load(std::memory_order_acquire);
+                return m_cachedHead == m_tail;
+            },
+            h->consumerSleeping, WorkerState::BlockedEmpty, m_asymmetric, m_shm.name(), hooks);
     }
 
     // The frame in the slot at the tail, its length read once from the slot (a producer may change the slot at any
