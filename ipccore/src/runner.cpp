@@ -819,13 +819,15 @@ struct Runner::Impl {
         s.object = w.objectText;
         s.transport = objects[w.object].spec.transport;
         s.pid = w.pid;
-        // The gate first (acquire): a worker publishes its counts before it comes back to its gate, so one seen
-        // there is read with its step's counts, not half before and half after.
+        // The steps taken, then the gate, then the counts (acquire each). A worker leaving its gate clears the gate
+        // and then counts the step, so a step seen counted is seen off the gate (or at a later gate), never at the
+        // gate it is leaving; and it publishes its counts before it comes back to a gate, so one seen there is read
+        // with its step's counts, not half before and half after.
+        s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
         if (const std::uint32_t gate = slot.gate.load(std::memory_order_acquire); gate != 0 && w.alive) {
             s.atGate = true;
             s.gateStep = gate - 1;
         }
-        s.stepsTaken = slot.stepsTaken.load(std::memory_order_acquire);
         s.registerValue = slot.registerValue.load(std::memory_order_relaxed);
         s.messages = slot.messages.load(std::memory_order_relaxed);
         s.bytes = slot.bytes.load(std::memory_order_relaxed);
@@ -2286,7 +2288,8 @@ std::size_t Runner::step(const std::vector<std::size_t>& workers)
             || (!workers.empty() && std::find(workers.begin(), workers.end(), i) == workers.end()))
             continue;
         WorkerSlot& slot = m_impl->board->slot(w.slot);
-        // At its gate with no step granted: taken == grants (the worker counts a step before it leaves the gate).
+        // At its gate with no step granted: taken == grants (a granted worker still at its gate has grants > taken;
+        // one that has left it shows gate 0 until it has counted the step and come back).
         const std::uint32_t taken = slot.stepsTaken.load(std::memory_order_acquire);
         if (slot.gate.load(std::memory_order_acquire) == 0
             || std::int32_t(slot.ctlStepGrants.load(std::memory_order_relaxed) - taken) > 0)

@@ -336,12 +336,15 @@ private:
             }
             detail::futexWait(m_slot.ctlStepWake, wake, sleepNs);
         }
+        // Off the gate first, then the step counted: in the other order a sample between the two stores saw this
+        // worker at its gate with the new step taken before the step's operation ran (CI, TSan: a producer "back at
+        // its gate after step 2" with 1 message).
+        m_slot.gate.store(0, std::memory_order_release);
         if (go && counts) {
             ++m_taken;
             m_slot.stepsTaken.store(m_taken, std::memory_order_release);
             m_lastNs = monotonicNs();
         }
-        m_slot.gate.store(0, std::memory_order_release);
         if (go && waited)
             m_hooks.enter(m_before == WorkerState::Paused ? WorkerState::Running : m_before);
         return go;
