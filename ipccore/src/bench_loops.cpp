@@ -1,4 +1,5 @@
 #include "bench_internal.h"
+#include "channel_family.h"
 
 #include "ipccore/channel.h"
 #include "ipccore/checksum.h"
@@ -340,19 +341,12 @@ bool readExact(int fd, std::byte* p, std::size_t n)
     return true;
 }
 
-inline void cpuRelax()
-{
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
-}
-
 // Spins while the other side is expected within a microsecond, then yields the core (as shm-spsc does), so a side
 // that shares a core with its peer on a busy 2-core machine does not hold it for a long spin.
 inline void backoff(int& spins)
 {
     if (++spins < 64)
-        cpuRelax();
+        detail::cpuRelax();
     else
         sched_yield();
 }

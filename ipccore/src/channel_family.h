@@ -48,6 +48,14 @@ public:
     bool stopRequested() override { return false; }
 };
 
+// One pause in a spin-wait (x86 PAUSE; nothing elsewhere): the shm rings spin briefly before they sleep.
+inline void cpuRelax()
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 inline Error stopped(const std::string& name)
 {
     return makeError(ErrorCode::Interrupted, "wait", name, "Stop requested");

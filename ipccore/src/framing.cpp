@@ -1,5 +1,7 @@
 #include "ipccore/framing.h"
 
+#include "ipccore/checksum.h"
+
 #include <cstdint>
 #include <cstring>
 

@@ -19,6 +19,7 @@ namespace ipccore {
 
 namespace {
 
+using detail::cpuRelax;
 using detail::isCode;
 using detail::NoHooks;
 using detail::stopped;
@@ -32,13 +33,6 @@ std::string semName(const std::string& base, const char* role)
 }
 
 constexpr int AcquireSpins = 32;
-
-inline void cpuRelax()
-{
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
-}
 
 Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
 {

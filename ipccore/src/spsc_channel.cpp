@@ -20,6 +20,7 @@ namespace ipccore {
 
 namespace {
 
+using detail::cpuRelax;
 using detail::stopped;
 constexpr Duration Slice = detail::WaitSlice;
 
@@ -83,13 +84,6 @@ using detail::futexWake;
 // waited that long (the bench measured p50 = 53 us one-way instead of 0.4 us).
 constexpr int PauseSpins = 64;
 constexpr int SpinsBeforeSleep = PauseSpins + 100;
-
-inline void cpuRelax()
-{
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#endif
-}
 
 inline void spinOnce(int spins)
 {
@@ -240,10 +234,7 @@ public:
             if (Status frame = waitForFrame(hooks); !frame)
                 return frame.error();
         }
-        auto slot = nextSlot();
-        if (!slot && slot.error().sysErrno != EBADMSG)
-            release(); // a slot with an impossible length is given back; inconsistent indices stop the reader
-        return slot;
+        return nextSlot();
     }
     void release() override
     {
@@ -269,8 +260,16 @@ private:
     }
 
     // The frame in the slot at the tail, its length read once from the slot (a producer may change the slot at any
-    // time; the length checked is the length used).
+    // time; the length checked is the length used). A slot with an impossible length is given back before the error
+    // returns; inconsistent indices stop the reader and give back nothing.
     Result<std::span<const std::byte>> nextSlot()
+    {
+        auto slot = slotAtTail();
+        if (!slot && slot.error().sysErrno != EBADMSG)
+            release();
+        return slot;
+    }
+    Result<std::span<const std::byte>> slotAtTail()
     {
         if (m_cachedHead - m_tail > m_v.capacity)
             return detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),
@@ -291,11 +290,8 @@ private:
     Result<std::size_t> take(std::span<std::byte> buffer)
     {
         auto slot = nextSlot();
-        if (!slot) {
-            if (slot.error().sysErrno != EBADMSG)
-                release();
+        if (!slot)
             return slot.error();
-        }
         Result<std::size_t> result = slot->size();
         if (slot->size() > buffer.size())
             result = detail::makeError(ErrorCode::Corrupt, "ring receive", m_shm.name(),

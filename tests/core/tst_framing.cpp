@@ -3,6 +3,7 @@
 // ledger a consumer keeps per producer.
 #include "test_support.h"
 
+#include "ipccore/checksum.h"
 #include "ipccore/framing.h"
 
 #include <QtTest>

@@ -3,8 +3,6 @@
 // The frame every transport carries: a 32-byte header (producer id, sequence number, length, send time, checksum)
 // followed by a deterministic payload. Consumers verify each frame and keep the per-producer ledger.
 
-#include "ipccore/checksum.h"
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
