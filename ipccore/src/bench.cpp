@@ -45,7 +45,11 @@ constexpr std::uint32_t MaxBenchSize = ScenarioLimits::MaxStreamMessageSize;
 constexpr std::uint64_t MinMessages = 100;
 constexpr std::uint64_t MaxMessages = 1'000'000'000;
 constexpr std::uint32_t MaxRepeat = 100;
-constexpr std::uint32_t SamplerPairs = 16;
+// The sampler's CPU is measured as the project's goal states it: 128 workers (64 producer/consumer pairs, the most a
+// run takes) on 32 objects (the most a run takes), sampled at 1 kHz.
+constexpr std::uint32_t SamplerPairs = ScenarioLimits::MaxWorkers / 2;
+constexpr std::uint32_t SamplerObjects = ScenarioLimits::MaxObjects;
+constexpr double SamplerPairRate = 250; // messages a second per pair
 constexpr double SamplerHz = 1000;
 
 const std::vector<TransportKind>& allTransports()
@@ -340,7 +344,9 @@ std::uint64_t consumerMessages(const Snapshot& s)
     return total;
 }
 
-// Samples at 1 kHz on an absolute schedule until `seconds` have passed; returns the samples taken.
+// Samples at 1 kHz on an absolute schedule until `seconds` have passed; returns the samples taken. A sample that is
+// due while the last one is still being taken is dropped, not made up later, as the window's timer and `ipclab-cli
+// run` do: so the samples taken over the samples scheduled says how many a user would see.
 std::uint64_t sampleAt1kHz(Runner& runner, double seconds, Snapshot& last, const std::atomic<bool>* cancel)
 {
     const std::uint64_t period = std::uint64_t(1e9 / SamplerHz);
@@ -352,6 +358,9 @@ std::uint64_t sampleAt1kHz(Runner& runner, double seconds, Snapshot& last, const
         last = runner.sample();
         ++samples;
         next += period;
+        const std::uint64_t now = monotonicNs();
+        if (next < now)
+            next += (now - next) / period * period + period; // the next tick still ahead
         sleepUntilNs(next);
     }
     return samples;
@@ -405,20 +414,28 @@ Status measureSamplerRatio(const BenchOptions& o, BenchObservation& obs, const s
     return {};
 }
 
-// 16 producer/consumer pairs over every transport at 1000 msgs/s each, sampled at 1 kHz in this thread.
+// 64 producer/consumer pairs at 250 msgs/s each (16 000 in all, which two cores carry with room to spare; at 1000
+// each the workers alone filled both) on 32 objects of every transport, sampled at 1 kHz in this thread: one pair
+// on each object, and the other 32 on the objects that take several producers and consumers.
 Status measureSamplerCpu(const BenchOptions& o, BenchObservation& obs, const std::atomic<bool>* cancel)
 {
     Scenario s;
     s.name = "bench-sampler-cpu";
     s.title = "bench: sampler CPU";
-    for (std::uint32_t i = 0; i < SamplerPairs; ++i) {
+    std::vector<std::string> shared; // objects that take more pairs
+    for (std::uint32_t i = 0; i < SamplerObjects; ++i) {
         const TransportKind t = allTransports()[i % allTransports().size()];
         // append, not "o" + to_string: GCC 12 warns falsely (-Wrestrict) on that at -O3.
-        const std::string index = std::to_string(i);
-        const std::string object = std::string("o").append(index);
+        const std::string object = std::string("o").append(std::to_string(i));
         const std::uint32_t capacity = t == TransportKind::Mq ? bench::MqDepth : 64;
         s.objects.push_back({ object, t, capacity, 64 });
-        s.workers.push_back(workerSpec(std::string("p").append(index), Role::Producer, object, 1000));
+        if (traits(t).maxProducers == 0 && traits(t).maxConsumers == 0)
+            shared.push_back(object);
+    }
+    for (std::uint32_t i = 0; i < SamplerPairs; ++i) {
+        const std::string index = std::to_string(i);
+        const std::string& object = i < SamplerObjects ? s.objects[i].name : shared[i % shared.size()];
+        s.workers.push_back(workerSpec(std::string("p").append(index), Role::Producer, object, SamplerPairRate));
         s.workers.push_back(workerSpec(std::string("c").append(index), Role::Consumer, object, 0));
     }
     s.sampleHz = SamplerHz;
@@ -445,6 +462,7 @@ Status measureSamplerCpu(const BenchOptions& o, BenchObservation& obs, const std
     obs.samplerUsPerSample = cpuNs / double(samples) / 1e3;
     obs.samplerCpuFraction = obs.samplerUsPerSample * SamplerHz / 1e6;
     obs.samplerHzAchieved = double(samples) / (double(wall1 - wall0) / 1e9);
+    obs.samplerWorkers = std::uint32_t(s.workers.size());
     return {};
 }
 
@@ -550,8 +568,10 @@ void evaluateGoals(BenchReport& r)
     const BenchObservation& ob = r.observation;
     add("telemetry publishing costs <= 2% (ratio >= 0.98)", ob.telemetryMeasured, ob.telemetryRatio, 0.98);
     add("event rings cost <= 2% on shm-ring 64 B (ratio >= 0.98)", ob.eventsMeasured, ob.eventsRatio, 0.98);
-    add("sampler at 1 kHz with 32 workers <= 5% of one core", ob.samplerCpuFraction >= 0, ob.samplerCpuFraction, 0.05,
+    add("sampler at 1 kHz with 128 workers <= 10% of one core", ob.samplerCpuFraction >= 0, ob.samplerCpuFraction, 0.10,
         true);
+    add("sampler at 1 kHz with 128 workers takes >= 95% of its samples", ob.samplerCpuFraction >= 0,
+        ob.samplerHzAchieved / SamplerHz, 0.95);
 }
 
 } // namespace
@@ -776,7 +796,7 @@ Result<BenchReport> runBench(
             what = "observation: sampler at 1 kHz vs off";
             break;
         case StepKind::SamplerCpu:
-            what = "observation: sampler CPU with 32 workers at 1 kHz";
+            what = "observation: sampler CPU with 128 workers at 1 kHz";
             break;
         }
         if (progress)
@@ -1118,9 +1138,9 @@ std::string benchReportToText(const BenchReport& r)
         out += "  runner sampler at 1 kHz on/off: " + rateText(ob.samplerOnMsgsPerS) + " / "
             + rateText(ob.samplerOffMsgsPerS) + " msgs/s = " + fmt("%.3f", ob.samplerRatio) + "\n";
     if (ob.samplerCpuFraction >= 0)
-        out += "  sampler CPU, 32 workers at 1 kHz: " + fmt("%.1f", ob.samplerCpuFraction * 100) + "% of one core ("
-            + fmt("%.1f", ob.samplerUsPerSample) + " us CPU per sample x 1000/s; " + fmt("%.0f", ob.samplerHzAchieved)
-            + " samples/s achieved)\n";
+        out += "  sampler CPU, " + std::to_string(ob.samplerWorkers) + " workers at 1 kHz: "
+            + fmt("%.1f", ob.samplerCpuFraction * 100) + "% of one core (" + fmt("%.1f", ob.samplerUsPerSample)
+            + " us CPU per sample x 1000/s; " + fmt("%.0f", ob.samplerHzAchieved) + " of 1000 samples/s taken)\n";
     if (!ob.note.empty())
         out += "  " + ob.note + "\n";
     out += "\nSpeed goals of the project (see the README; 'not run': that transport, size or part was left out of "
@@ -1220,7 +1240,7 @@ std::string benchReportToJson(const BenchReport& r)
         { "sampler_cpu_fraction", numberOrNull(ob.samplerCpuFraction, ob.samplerCpuFraction >= 0) },
         { "sampler_us_per_sample", numberOrNull(ob.samplerUsPerSample, ob.samplerCpuFraction >= 0) },
         { "sampler_hz_achieved", numberOrNull(ob.samplerHzAchieved, ob.samplerCpuFraction >= 0) },
-        { "sampler_workers", 2 * SamplerPairs }, { "note", ob.note } };
+        { "sampler_workers", ob.samplerWorkers }, { "note", ob.note } };
     json goals = json::array();
     for (const BenchGoal& g : r.goals)
         goals.push_back(
@@ -1368,6 +1388,7 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
     o.samplerCpuFraction = numberAt(ob, "sampler_cpu_fraction", -1);
     o.samplerUsPerSample = numberAt(ob, "sampler_us_per_sample");
     o.samplerHzAchieved = numberAt(ob, "sampler_hz_achieved");
+    o.samplerWorkers = std::uint32_t(numberAt(ob, "sampler_workers"));
     o.note = textAt(ob, "note");
     for (const json& g : arrayAt(j, "goals")) {
         if (!g.is_object())

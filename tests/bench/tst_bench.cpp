@@ -386,6 +386,10 @@ private slots:
         QVERIFY(obs["events_ratio"].toDouble() > 0);
         QVERIFY(obs["sampler_cpu_fraction"].toDouble() > 0);
         QVERIFY(obs["sampler_1khz_ratio"].toDouble() > 0);
+        // The sampler's CPU is measured with as many workers as a run takes, and the samples it took are counted.
+        QCOMPARE(obs["sampler_workers"].toInt(), 128);
+        QVERIFY(obs["sampler_hz_achieved"].toDouble() > 0);
+        QVERIFY(obs["sampler_hz_achieved"].toDouble() <= 1000 * 1.01);
         QVERIFY2(benchLeftovers(pid).isEmpty(), qPrintable(benchLeftovers(pid).join(", ")));
         // Its list of queue names (for cleanup after a kill) is gone too.
         QVERIFY(

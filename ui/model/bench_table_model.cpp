@@ -231,9 +231,9 @@ void BenchTableModel::setReport(const ipccore::BenchReport& report)
             tr("÷ sampler off (%1)").arg(benchRateText(ob.samplerOffMsgsPerS)), ratioText(ob.samplerRatio),
             tr("What the runner's sampler costs the shm-spsc workers it watches, at 1000 samples a second"));
     if (ob.samplerCpuFraction >= 0)
-        observation(tr("Sampler CPU"), Dash, tr("of one core, 32 workers at 1 kHz"),
+        observation(tr("Sampler CPU"), Dash, tr("of one core, %1 workers at 1 kHz").arg(ob.samplerWorkers),
             QStringLiteral("%1 %").arg(ob.samplerCpuFraction * 100, 0, 'f', 1),
-            tr("%1 µs of CPU per sample; %2 samples/s achieved")
+            tr("%1 µs of CPU per sample; %2 of 1000 samples/s taken")
                 .arg(ob.samplerUsPerSample, 0, 'f', 1)
                 .arg(ob.samplerHzAchieved, 0, 'f', 0));
     endResetModel();

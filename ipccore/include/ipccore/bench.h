@@ -37,7 +37,7 @@ struct BenchOptions {
     std::int64_t pings = -1; // ping-pong round trips per transport and size; -1 = min(messages / 10, 10000), 0 = off
     bool baselines = true; // bare system-call loops and memcpy
     bool python = true; // the Python multiprocessing reference (skipped with a note when python3 is absent)
-    bool observation = true; // telemetry on/off, sampler at 1 kHz on/off, sampler CPU with 32 workers
+    bool observation = true; // telemetry on/off, sampler at 1 kHz on/off, sampler CPU with 128 workers
     // Each transport and size also through programs of one step (`put`, `get`), beside the producer and consumer
     // loops in the same repeat: what running a program costs against the loops the lab had before programs.
     bool programs = true;
@@ -117,11 +117,13 @@ struct BenchObservation {
     bool samplerMeasured = false;
     double samplerOffMsgsPerS = 0, samplerOnMsgsPerS = 0;
     double samplerRatio = 0; // median of sampled-at-1-kHz / unsampled over adjacent 0.25 s windows, via a Runner
-    // Of one core, sampling 32 workers at exactly 1 kHz: the CPU time of this thread per sample x 1000. (On a
-    // loaded machine the loop misses ticks; CPU time over wall time would then understate the cost.)
+    // Of one core, sampling samplerWorkers workers at exactly 1 kHz: the CPU time of this thread per sample x 1000.
+    // (On a loaded machine the loop misses ticks; CPU time over wall time would then understate the cost.)
     double samplerCpuFraction = -1; // -1 when not measured
     double samplerUsPerSample = 0;
+    // Samples taken per second of the 1000 scheduled: a tick due while a sample is still being taken is dropped.
     double samplerHzAchieved = 0;
+    std::uint32_t samplerWorkers = 0;
     std::string note; // why a part was skipped
 };
 
