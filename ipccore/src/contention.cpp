@@ -4,6 +4,9 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <string_view>
+#include <tuple>
 
 namespace ipccore {
 
@@ -88,34 +91,56 @@ const char* waitKindName(WaitKind kind)
 
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers)
 {
+    std::vector<const WaitRecord*> pointers;
+    pointers.reserve(records.size());
+    for (const WaitRecord& r : records)
+        pointers.push_back(&r);
+    return contentionOfPointers(pointers, std::move(workers));
+}
+
+Contention contentionOfPointers(const std::vector<const WaitRecord*>& records, std::vector<WorkerContention> workers)
+{
     Contention c;
-    for (const WaitRecord& r : records) {
+    // The runner adds up 128 workers' records 1000 times a second, so rows are found through a map whose keys view
+    // the records' strings, and a record's worker by looking on from the last one found: a sample lists each
+    // worker's records together, in the order of `workers`.
+    c.objects.reserve(records.size());
+    std::size_t lastWorker = 0;
+    std::map<std::tuple<std::string_view, WaitKind, bool>, std::size_t> rowAt;
+    std::map<std::string_view, std::size_t> holdsAt;
+    for (const WaitRecord* record : records) {
+        const WaitRecord& r = *record;
         if (r.stats.waits == 0)
             continue;
         if (r.hold) {
-            auto h = std::find_if(
-                c.holds.begin(), c.holds.end(), [&](const ObjectHolds& o) { return o.object == r.object; });
-            if (h == c.holds.end())
-                h = c.holds.insert(c.holds.end(), ObjectHolds { r.object, r.kind, {}, {} });
-            h->stats.merge(r.stats);
-            if (std::find(h->holders.begin(), h->holders.end(), r.worker) == h->holders.end())
-                h->holders.push_back(r.worker);
+            auto [at, added] = holdsAt.try_emplace(r.object, c.holds.size());
+            if (added)
+                c.holds.push_back(ObjectHolds { r.object, r.kind, {}, {} });
+            ObjectHolds& h = c.holds[at->second];
+            h.stats.merge(r.stats);
+            if (std::find(h.holders.begin(), h.holders.end(), r.worker) == h.holders.end())
+                h.holders.push_back(r.worker);
             continue;
         }
-        auto row = std::find_if(c.objects.begin(), c.objects.end(), [&](const ObjectContention& o) {
-            return o.object == r.object && o.kind == r.kind && o.gaveUp == r.gaveUp;
-        });
-        if (row == c.objects.end())
-            row = c.objects.insert(c.objects.end(), ObjectContention { r.object, r.kind, r.what, r.gaveUp, {}, {} });
-        row->stats.merge(r.stats);
-        if (std::find(row->waiters.begin(), row->waiters.end(), r.worker) == row->waiters.end())
-            row->waiters.push_back(r.worker);
-        auto worker = std::find_if(
-            workers.begin(), workers.end(), [&](const WorkerContention& w) { return w.worker == r.worker; });
-        if (worker == workers.end())
-            worker = workers.insert(workers.end(), WorkerContention { r.worker, 0, 0, 0, 0 });
-        worker->waits += r.stats.waits;
-        worker->waitNs += r.stats.totalNs;
+        auto [rowIt, rowAdded] = rowAt.try_emplace({ r.object, r.kind, r.gaveUp }, c.objects.size());
+        if (rowAdded)
+            c.objects.push_back(ObjectContention { r.object, r.kind, r.what, r.gaveUp, {}, {} });
+        ObjectContention& row = c.objects[rowIt->second];
+        row.stats.merge(r.stats);
+        if (std::find(row.waiters.begin(), row.waiters.end(), r.worker) == row.waiters.end())
+            row.waiters.push_back(r.worker);
+        std::size_t at = workers.size();
+        for (std::size_t k = 0; k < workers.size() && at == workers.size(); ++k) {
+            const std::size_t i = (lastWorker + k) % workers.size();
+            if (workers[i].worker == r.worker)
+                at = i;
+        }
+        if (at == workers.size())
+            workers.push_back(WorkerContention { r.worker, 0, 0, 0, 0 });
+        lastWorker = at;
+        WorkerContention& worker = workers[at];
+        worker.waits += r.stats.waits;
+        worker.waitNs += r.stats.totalNs;
     }
     std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
         if (a.stats.totalNs != b.stats.totalNs)

@@ -10,8 +10,10 @@
 #include "sys_error.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -70,46 +72,79 @@ struct CpuSample {
     bool ok = false;
 };
 
+// A small /proc file of this pid into buf (NUL-terminated); the length read, 0 when it could not be read. Plain
+// open and read into the caller's buffer: the sampler reads two files per worker four times a second, and a stream
+// and a string per read were a tenth of a 128-worker sample.
+std::size_t readProcFile(pid_t pid, const char* file, char* buf, std::size_t size)
+{
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/%s", int(pid), file);
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    std::size_t used = 0;
+    while (used + 1 < size) {
+        const ssize_t n = read(fd, buf + used, size - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        used += std::size_t(n);
+    }
+    close(fd);
+    buf[used] = '\0';
+    return used;
+}
+
 CpuSample readProcStat(pid_t pid)
 {
     CpuSample s;
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    if (!std::getline(in, text))
+    char text[1024];
+    if (readProcFile(pid, "stat", text, sizeof text) == 0)
         return s;
-    // The command name may hold spaces and parentheses; fields resume after the last ')'.
-    const auto close = text.rfind(')');
-    if (close == std::string::npos)
+    // The command name may hold spaces and parentheses; fields resume after the last ')': the state, then
+    // ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime.
+    const char* close = std::strrchr(text, ')');
+    if (!close || close[1] != ' ' || close[2] == '\0')
         return s;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    std::vector<std::string> f;
-    while (fields >> field && f.size() < 15)
-        f.push_back(field);
-    if (f.size() < 13)
-        return s;
-    s.state = f[0][0];
+    const char* p = close + 2;
+    const char state = *p;
+    std::uint64_t field[13] {};
+    for (int f = 1; f < 13; ++f) {
+        while (*p && *p != ' ')
+            ++p;
+        if (*p != ' ')
+            return s; // fewer fields than a stat line has
+        ++p;
+        char* end = nullptr;
+        field[f] = std::strtoull(p, &end, 10);
+        p = end;
+    }
+    s.state = state;
     // The scheduler's own account in nanoseconds when the kernel keeps it; utime + stime otherwise, in clock ticks
     // (10 ms steps: too coarse to show a worker that uses 1 % of a core over a quarter of a second).
-    std::ifstream sched("/proc/" + std::to_string(pid) + "/schedstat");
-    std::uint64_t ns = 0;
-    if (sched >> ns)
+    char sched[128];
+    char* end = nullptr;
+    const std::uint64_t ns
+        = readProcFile(pid, "schedstat", sched, sizeof sched) > 0 ? std::strtoull(sched, &end, 10) : 0;
+    if (end && end != sched)
         s.usedNs = ns;
     else
-        s.usedNs = (std::stoull(f[11]) + std::stoull(f[12])) * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
+        s.usedNs = (field[11] + field[12]) * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
     s.ok = true;
     return s;
 }
 
 Contention contentionOfWorkers(const std::vector<WorkerStatus>& statuses)
 {
-    std::vector<WaitRecord> records;
+    std::vector<const WaitRecord*> records;
     std::vector<WorkerContention> workers;
     for (const WorkerStatus& w : statuses) {
-        records.insert(records.end(), w.waits.begin(), w.waits.end());
+        for (const WaitRecord& r : w.waits)
+            records.push_back(&r);
         workers.push_back({ w.name, 0, 0, w.blockedNs, w.waitsUntracked });
     }
-    return contentionOf(records, std::move(workers));
+    return contentionOfPointers(records, std::move(workers));
 }
 
 // The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
@@ -195,6 +230,9 @@ struct Runner::Impl {
         std::uint64_t rateMessages = 0, rateBytes = 0, rateNs = 0; // checkpoint for rates
         double msgsPerS = 0, mbPerS = 0;
         std::uint64_t cpuUsedNs = 0, cpuNs = 0; // CPU time used, and when it was read
+        // When to read it next: every CpuRefreshNs, each worker at its own phase of it, so that a sample reads a
+        // few workers' /proc files, not all of them at once every quarter of a second.
+        std::uint64_t cpuDueNs = 0;
         double cpuPercent = 0;
         char procState = '?';
         // What the worker held when it died (read from its slot after it was reaped).
@@ -265,6 +303,11 @@ struct Runner::Impl {
     std::vector<ObjectRuntime> objects;
     std::optional<TelemetryBoard> board;
     std::vector<WorkerProc> workers;
+    // Per object, the workers that may use it (indices into workers, in order): those listed under it
+    // (WorkerProc::object) and the programs whose steps name it (workerObjects). The sampler's per-object books read
+    // these and nobody else, which keeps a sample of 128 workers on 32 objects from asking every worker about every
+    // object.
+    std::vector<std::vector<std::size_t>> objectUsers;
     std::uint32_t nextSlot = 0;
     std::uint64_t startNs = 0;
     double hz = 50;
@@ -471,7 +514,15 @@ struct Runner::Impl {
         w.startNs = monotonicNs();
         w.rateNs = w.startNs;
         w.cpuNs = w.startNs;
+        w.cpuDueNs = w.startNs + (workers.size() % 16 + 1) * (CpuRefreshNs / 16);
         holdEnds(ends, workers.size());
+        objectUsers.resize(objects.size());
+        if (w.object < objects.size())
+            objectUsers[w.object].push_back(workers.size());
+        for (const std::string& name : w.usedObjects) {
+            if (const std::size_t at = objectIndex(name); at < objects.size() && at != w.object)
+                objectUsers[at].push_back(workers.size());
+        }
         workers.push_back(std::move(w));
         return {};
     }
@@ -874,7 +925,7 @@ struct Runner::Impl {
         s.msgsPerS = w.msgsPerS;
         s.mbPerS = w.mbPerS;
 
-        if (w.alive && now - w.cpuNs >= CpuRefreshNs) {
+        if (w.alive && now >= w.cpuDueNs) {
             const CpuSample cpu = readProcStat(w.pid);
             if (cpu.ok) {
                 w.cpuPercent = 100.0 * double(cpu.usedNs - std::min(cpu.usedNs, w.cpuUsedNs)) / double(now - w.cpuNs);
@@ -882,6 +933,7 @@ struct Runner::Impl {
                 w.procState = cpu.state;
             }
             w.cpuNs = now;
+            w.cpuDueNs = now + CpuRefreshNs;
         }
         s.cpuPercent = w.alive ? w.cpuPercent : 0;
 
@@ -894,14 +946,13 @@ struct Runner::Impl {
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
         s.blockedNs = blocked;
         readWaits(w, slot, s);
-        const std::size_t drained = w.trace.events.size();
-        w.eventsRead = drainEvents(slot, w.eventsRead, w.trace.events, w.trace.lost);
-        s.newEvents.assign(w.trace.events.begin() + std::ptrdiff_t(drained), w.trace.events.end());
+        w.eventsRead = drainEvents(slot, w.eventsRead, s.newEvents, w.trace.lost);
+        w.trace.events.insert(w.trace.events.end(), s.newEvents.begin(), s.newEvents.end());
         s.eventsLost = w.trace.lost;
         s.holdsNotRecorded = slot.holdsNotRecorded.load(std::memory_order_relaxed);
         s.lane = w.trace.info;
         s.exitNs = w.alive ? 0 : w.endNs;
-        traceEventsKept += w.trace.events.size() - drained;
+        traceEventsKept += s.newEvents.size();
         if (w.trace.events.size() > MaxTraceEvents)
             trimTrace(w, w.trace.events.size() - MaxTraceEvents / 2);
         if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
@@ -1082,23 +1133,28 @@ struct Runner::Impl {
         if (traceCounters.size() < objects.size())
             traceCounters.resize(objects.size());
         TraceCounter& c = traceCounters[i];
-        std::vector<std::string> series;
         std::vector<double> values;
-        if (s.depth >= 0) {
-            series.push_back("depth");
+        values.reserve(1 + s.semaphores.size());
+        if (s.depth >= 0)
             values.push_back(double(s.depth));
-        }
-        for (const SemaphoreValue& v : s.semaphores) {
-            series.push_back(v.role);
+        for (const SemaphoreValue& v : s.semaphores)
             values.push_back(double(v.value));
-        }
         if (values.empty())
             return;
-        if (c.series != series) { // the first point, or an object whose depth became visible: a new counter
+        // The series this point has, compared with the counter's without building them (at every sample).
+        const std::size_t depthSeries = s.depth >= 0 ? 1 : 0;
+        bool same = c.series.size() == values.size() && (depthSeries == 0 || c.series[0] == "depth");
+        for (std::size_t k = 0; same && k < s.semaphores.size(); ++k)
+            same = c.series[depthSeries + k] == s.semaphores[k].role;
+        if (!same) { // the first point, or an object whose depth became visible: a new counter
             if (!c.points.empty())
                 return;
             c.name = s.name;
-            c.series = std::move(series);
+            c.series.clear();
+            if (depthSeries)
+                c.series.push_back("depth");
+            for (const SemaphoreValue& v : s.semaphores)
+                c.series.push_back(v.role);
         }
         if (c.points.size() >= MaxTracePoints)
             c.points.erase(c.points.begin(), c.points.begin() + std::ptrdiff_t(MaxTracePoints / 2));
@@ -1156,7 +1212,7 @@ struct Runner::Impl {
     // Who holds object `i` now and who is blocked on it (ObjectStatus::holders, waiters).
     void usersOf(std::size_t i, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
     {
-        for (std::size_t k = 0; k < statuses.size() && k < workers.size(); ++k) {
+        for (const std::size_t k : objectUsers[i]) {
             const WorkerStatus& w = statuses[k];
             for (const HeldObject& h : w.holds) {
                 if (h.object == s.name)
@@ -1171,8 +1227,8 @@ struct Runner::Impl {
         // semaphore no process releases without acquiring it: its initial permits) the latest takers are the
         // holders, and the others had let go.
         const ObjectSpec& spec = objects[i].spec;
-        const bool signalled = std::any_of(
-            workers.begin(), workers.end(), [&](const WorkerProc& w) { return contains(w.posts, spec.name); });
+        const bool signalled = std::any_of(objectUsers[i].begin(), objectUsers[i].end(),
+            [&](std::size_t k) { return contains(workers[k].posts, spec.name); });
         const std::size_t bound = spec.transport == TransportKind::ShmArray ? 1
             : spec.transport == TransportKind::Semaphore && !signalled      ? spec.capacity
                                                                             : s.holders.size();
@@ -1251,9 +1307,10 @@ struct Runner::Impl {
 
     // A global's copies: one per program that uses it, each from that process's own slot (the binding's value), in
     // `cells` as well so the ledger adds them up as it adds an array's cells.
-    void globalCopies(const std::string& name, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
+    void globalCopies(std::size_t object, const std::vector<WorkerStatus>& statuses, ObjectStatus& s) const
     {
-        for (std::size_t i = 0; i < workers.size() && i < statuses.size(); ++i) {
+        const std::string& name = objects[object].spec.name;
+        for (const std::size_t i : objectUsers[object]) {
             const WorkerProc& w = workers[i];
             const auto bound = std::find(w.usedObjects.begin(), w.usedObjects.end(), name);
             if (w.spec.role != Role::Program || bound == w.usedObjects.end())
@@ -1266,11 +1323,12 @@ struct Runner::Impl {
     }
 
     // The ledger of an object programs use, from every program's counts (a program may use several objects).
-    Ledger programLedger(const ObjectRuntime& o, const std::vector<WorkerStatus>& statuses, bool final,
+    Ledger programLedger(std::size_t object, const std::vector<WorkerStatus>& statuses, bool final,
         const std::vector<std::int64_t>& cells) const
     {
+        const ObjectRuntime& o = objects[object];
         std::vector<ProgramCounts> counts;
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const std::size_t i : objectUsers[object]) {
             const WorkerProc& w = workers[i];
             if (w.spec.role != Role::Program)
                 continue;
@@ -1307,7 +1365,7 @@ struct Runner::Impl {
             return l.priorities.back();
         };
         std::vector<double> latencySum; // per entry of l.priorities, microseconds x messages
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const std::size_t i : objectUsers[objectIndex]) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
             bool takesHere = false;
@@ -1353,7 +1411,7 @@ struct Runner::Impl {
         std::vector<PoolMember> members;
         std::uint32_t largestChunk = 1;
         std::string results;
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const std::size_t i : objectUsers[taskObject]) {
             const WorkerProc& w = workers[i];
             if (w.spec.role != Role::Program)
                 continue;
@@ -1389,7 +1447,7 @@ struct Runner::Impl {
         std::vector<ProgramCounts> clients;
         std::vector<ServerEntry> data;
         bool served = false;
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const std::size_t i : objectUsers[requestObject]) {
             const WorkerProc& w = workers[i];
             bool server = false, client = false;
             for (const ProgramStep& step : w.spec.program) {
@@ -1433,15 +1491,15 @@ struct Runner::Impl {
         const ObjectRuntime& o = objects[objectIndex];
         const TransportTraits& t = traits(o.spec.transport);
         if (!t.carriesMessages)
-            return programLedger(o, statuses, final, cells);
+            return programLedger(objectIndex, statuses, final, cells);
         const std::string& name = o.spec.name;
         std::uint64_t producers = 0;
-        for (const WorkerProc& w : workers)
-            producers += w.spec.role == Role::Producer && w.object == objectIndex;
+        for (const std::size_t i : objectUsers[objectIndex])
+            producers += workers[i].spec.role == Role::Producer;
         // Each worker that puts into or takes from the object, with what it counted and, if killed, what it may
         // have had in hand uncounted. The arithmetic is messageLedger's (ledger.h).
         std::vector<MessageParty> parties;
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        for (const std::size_t i : objectUsers[objectIndex]) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
             MessageParty p;
@@ -1591,11 +1649,6 @@ struct Runner::Impl {
     }
 
     // True for a program with a step on the object.
-    static bool programUses(const WorkerProc& w, const std::string& object)
-    {
-        return std::find(w.usedObjects.begin(), w.usedObjects.end(), object) != w.usedObjects.end();
-    }
-
     void repairDeadHolders(std::uint64_t now)
     {
         for (std::size_t oi = 0; oi < objects.size(); ++oi) {
@@ -1604,10 +1657,11 @@ struct Runner::Impl {
                 continue;
             std::vector<WorkerProc*> dead;
             bool liveHolder = false, liveStopped = false;
-            for (WorkerProc& w : workers) {
+            for (const std::size_t k : objectUsers[oi]) {
+                WorkerProc& w = workers[k];
                 // A live program that uses this object may hold its lock whatever object it is listed under;
                 // counting it as a possible holder only ever delays a repair, never steals a lock.
-                if (w.object != oi && !(w.alive && programUses(w, o.spec.name)))
+                if (w.object != oi && !w.alive)
                     continue;
                 if (!w.alive && !w.tokensSettled)
                     dead.push_back(&w);
@@ -1707,6 +1761,7 @@ struct Runner::Impl {
 
     Snapshot sample()
     {
+        objectUsers.resize(objects.size()); // a run whose workers are not all spawned yet has objects used by none
         const std::uint64_t now = monotonicNs();
         reap(now);
         if (!stopped)
@@ -1735,6 +1790,8 @@ struct Runner::Impl {
             if (objects[i].channel)
                 cellsRead[i] = objects[i].channel->cells();
         snap.contention = contentionOfWorkers(snap.workers);
+        snap.objects.reserve(objects.size());
+        snap.objectLedgers.reserve(objects.size());
         for (std::size_t i = 0; i < objects.size(); ++i) {
             ObjectRuntime& o = objects[i];
             ObjectStatus s;
@@ -1752,7 +1809,8 @@ struct Runner::Impl {
                 // A socket's bytes wait in its connections, which only its consumers hold: they measure them.
                 if (o.spec.transport == TransportKind::Socket) {
                     std::int64_t waiting = -1;
-                    for (const WorkerStatus& w : snap.workers) {
+                    for (const std::size_t k : objectUsers[i]) {
+                        const WorkerStatus& w = snap.workers[k];
                         if (w.object == o.spec.name && w.kernelBytes >= 0)
                             waiting = std::max<std::int64_t>(waiting, 0) + w.kernelBytes;
                     }
@@ -1764,7 +1822,7 @@ struct Runner::Impl {
                 s.byteCapacity = o.byteCapacity;
             }
             if (traits(o.spec.transport).perProcess)
-                globalCopies(o.spec.name, snap.workers, s);
+                globalCopies(i, snap.workers, s);
             usersOf(i, snap.workers, s);
             addTracePoint(i, s, now);
             if (s.depth >= 0) {

@@ -149,7 +149,7 @@ void writeFlows(TraceWriter& out, const TraceLog& log)
         s.name = w.name;
         s.pid = w.pid;
         s.lane = w.info;
-        s.newEvents = w.events;
+        s.newEvents.assign(w.events.begin(), w.events.end());
         all.workers.push_back(std::move(s));
     }
     Timeline timeline(~std::uint64_t(0), ~std::size_t(0));

@@ -88,5 +88,7 @@ struct Contention {
 // Adds up the records per (object, kind, gave up) and per worker, and hold records per object. `blockedNs` and
 // `untracked` per worker come with `workers`.
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers);
+// The same over records kept elsewhere (a sample's, one list per worker), without copying them.
+Contention contentionOfPointers(const std::vector<const WaitRecord*>& records, std::vector<WorkerContention> workers);
 
 } // namespace ipccore
