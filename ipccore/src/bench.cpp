@@ -1388,7 +1388,7 @@ Result<BenchReport> benchReportFromJson(std::string_view text)
     o.samplerCpuFraction = numberAt(ob, "sampler_cpu_fraction", -1);
     o.samplerUsPerSample = numberAt(ob, "sampler_us_per_sample");
     o.samplerHzAchieved = numberAt(ob, "sampler_hz_achieved");
-    o.samplerWorkers = std::uint32_t(numberAt(ob, "sampler_workers"));
+    o.samplerWorkers = std::uint32_t(countAt(ob, "sampler_workers", UINT32_MAX));
     o.note = textAt(ob, "note");
     for (const json& g : arrayAt(j, "goals")) {
         if (!g.is_object())
