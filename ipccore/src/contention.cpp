@@ -91,24 +91,35 @@ const char* waitKindName(WaitKind kind)
 
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers)
 {
-    std::vector<const WaitRecord*> pointers;
-    pointers.reserve(records.size());
-    for (const WaitRecord& r : records)
-        pointers.push_back(&r);
-    return contentionOfPointers(pointers, std::move(workers));
+    // Records name their worker: each goes to the first worker of that name, and a name not in `workers` is added
+    // when it has waited.
+    std::vector<WorkerWaitRecord> indexed;
+    indexed.reserve(records.size());
+    for (const WaitRecord& r : records) {
+        std::size_t at = 0;
+        while (at < workers.size() && workers[at].worker != r.worker)
+            ++at;
+        if (at == workers.size()) {
+            if (r.hold || r.stats.waits == 0) {
+                indexed.push_back({ &r, std::numeric_limits<std::size_t>::max() });
+                continue;
+            }
+            workers.push_back(WorkerContention { r.worker, 0, 0, 0, 0 });
+        }
+        indexed.push_back({ &r, at });
+    }
+    return contentionOfPointers(indexed, std::move(workers));
 }
 
-Contention contentionOfPointers(const std::vector<const WaitRecord*>& records, std::vector<WorkerContention> workers)
+Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, std::vector<WorkerContention> workers)
 {
     Contention c;
     // The runner adds up 128 workers' records 1000 times a second, so rows are found through a map whose keys view
-    // the records' strings, and a record's worker by looking on from the last one found: a sample lists each
-    // worker's records together, in the order of `workers`.
+    // the records' strings, and each record comes with the index of its worker.
     c.objects.reserve(records.size());
-    std::size_t lastWorker = 0;
     std::map<std::tuple<std::string_view, WaitKind, bool>, std::size_t> rowAt;
     std::map<std::string_view, std::size_t> holdsAt;
-    for (const WaitRecord* record : records) {
+    for (const auto& [record, worker] : records) {
         const WaitRecord& r = *record;
         if (r.stats.waits == 0)
             continue;
@@ -129,18 +140,10 @@ Contention contentionOfPointers(const std::vector<const WaitRecord*>& records, s
         row.stats.merge(r.stats);
         if (std::find(row.waiters.begin(), row.waiters.end(), r.worker) == row.waiters.end())
             row.waiters.push_back(r.worker);
-        std::size_t at = workers.size();
-        for (std::size_t k = 0; k < workers.size() && at == workers.size(); ++k) {
-            const std::size_t i = (lastWorker + k) % workers.size();
-            if (workers[i].worker == r.worker)
-                at = i;
+        if (worker < workers.size()) {
+            workers[worker].waits += r.stats.waits;
+            workers[worker].waitNs += r.stats.totalNs;
         }
-        if (at == workers.size())
-            workers.push_back(WorkerContention { r.worker, 0, 0, 0, 0 });
-        lastWorker = at;
-        WorkerContention& worker = workers[at];
-        worker.waits += r.stats.waits;
-        worker.waitNs += r.stats.totalNs;
     }
     std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
         if (a.stats.totalNs != b.stats.totalNs)

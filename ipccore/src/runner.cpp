@@ -19,7 +19,6 @@
 #include <fstream>
 #include <optional>
 #include <pthread.h>
-#include <sstream>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -137,11 +136,11 @@ CpuSample readProcStat(pid_t pid)
 
 Contention contentionOfWorkers(const std::vector<WorkerStatus>& statuses)
 {
-    std::vector<const WaitRecord*> records;
+    std::vector<WorkerWaitRecord> records;
     std::vector<WorkerContention> workers;
     for (const WorkerStatus& w : statuses) {
         for (const WaitRecord& r : w.waits)
-            records.push_back(&r);
+            records.push_back({ &r, workers.size() });
         workers.push_back({ w.name, 0, 0, w.blockedNs, w.waitsUntracked });
     }
     return contentionOfPointers(records, std::move(workers));

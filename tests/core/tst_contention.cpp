@@ -143,6 +143,42 @@ private slots:
         QCOMPARE(c.workers[2].worker, std::string("c1"));
         QVERIFY(!contentionOf({}, {}).any());
     }
+
+    // A worker started again under its old name is a second worker of that name: a sample's records carry the index
+    // of the worker they came from, so each one's waits stay its own, whatever order the records come in.
+    void workersOfOneNameKeepTheirOwnWaits()
+    {
+        auto record = [](quint64 ns, int waits) {
+            WaitRecord r;
+            r.worker = "consumer";
+            r.object = "q";
+            r.kind = WaitKind::Data;
+            r.what = "q data";
+            for (int i = 0; i < waits; ++i)
+                r.stats.add(ns);
+            return r;
+        };
+        const WaitRecord second = record(1000, 2), first = record(7000, 5);
+        const std::vector<WorkerContention> workers { { "consumer", 0, 0, 35'000, 0 }, { "consumer", 0, 0, 2000, 0 } };
+        for (const bool secondFirst : { true, false }) {
+            const std::vector<WorkerWaitRecord> records = secondFirst
+                ? std::vector<WorkerWaitRecord> { { &second, 1 }, { &first, 0 } }
+                : std::vector<WorkerWaitRecord> { { &first, 0 }, { &second, 1 } };
+            const Contention c = contentionOfPointers(records, workers);
+            QCOMPARE(c.workers.size(), std::size_t(2));
+            QCOMPARE(c.workers[0].waits, 5ull);
+            QCOMPARE(c.workers[0].waitNs, 35'000ull);
+            QCOMPARE(c.workers[1].waits, 2ull);
+            QCOMPARE(c.workers[1].waitNs, 2000ull);
+            QCOMPARE(c.objects.size(), std::size_t(1));
+            QCOMPARE(c.objects[0].stats.waits, 7ull);
+            QCOMPARE(c.objects[0].waiters, std::vector<std::string> { "consumer" });
+        }
+        // Records that name their worker only go to the first of that name.
+        const Contention byName = contentionOf({ second, first }, workers);
+        QCOMPARE(byName.workers[0].waits, 7ull);
+        QCOMPARE(byName.workers[1].waits, 0ull);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestContention)

@@ -88,7 +88,14 @@ struct Contention {
 // Adds up the records per (object, kind, gave up) and per worker, and hold records per object. `blockedNs` and
 // `untracked` per worker come with `workers`.
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers);
-// The same over records kept elsewhere (a sample's, one list per worker), without copying them.
-Contention contentionOfPointers(const std::vector<const WaitRecord*>& records, std::vector<WorkerContention> workers);
+// A record kept elsewhere (a sample's, one list per worker) and the index in `workers` of the worker it belongs to:
+// two workers may have one name (a worker started again under its old name).
+struct WorkerWaitRecord {
+    const WaitRecord* record = nullptr;
+    std::size_t worker = 0;
+};
+// The same over records kept elsewhere, without copying them; a record whose index is past `workers` counts for its
+// object only.
+Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, std::vector<WorkerContention> workers);
 
 } // namespace ipccore
