@@ -93,6 +93,42 @@ private slots:
         QCOMPARE(qRound(history.totalRate()), expected);
     }
 
+    // Each role's workers as one line: their rates summed, and the mean of the live ones' blocked time.
+    void roleSeriesAddUpTheirWorkers()
+    {
+        RunHistory history(50, 600);
+        for (int i = 0; i <= 150; ++i) { // 50 Hz for 3 s
+            ipccore::Snapshot s = snapshot(i / 50.0, std::uint64_t(i) * 20, 0, ipccore::WorkerState::BlockedFull);
+            ipccore::WorkerStatus second = s.workers[0]; // a second producer, 500 msgs/s, never blocked
+            second.name = "p2";
+            second.messages = std::uint64_t(i) * 10;
+            second.state = ipccore::WorkerState::Running;
+            s.workers.push_back(second);
+            ipccore::WorkerStatus dead = second; // a third, dead and once blocked: not in the mean
+            dead.name = "p3";
+            dead.messages = 0;
+            dead.alive = false;
+            dead.state = i < 10 ? ipccore::WorkerState::BlockedFull : ipccore::WorkerState::Dead;
+            s.workers.push_back(dead);
+            ipccore::WorkerStatus consumer = second;
+            consumer.name = "c1";
+            consumer.role = ipccore::Role::Consumer;
+            consumer.messages = std::uint64_t(i) * 4;
+            s.workers.push_back(consumer);
+            history.append(s);
+        }
+        const QList<int> rates = history.seriesOfKind(SeriesKind::RoleThroughput);
+        const QList<int> blocked = history.seriesOfKind(SeriesKind::RoleBlocked);
+        QCOMPARE(rates.size(), 2); // producers and consumers; no programs
+        QCOMPARE(blocked.size(), 2);
+        QCOMPARE(history.series(rates[0]).label, QStringLiteral("all producers"));
+        QCOMPARE(history.series(rates[1]).role, ipccore::Role::Consumer);
+        QCOMPARE(qRound(history.latest(rates[0])), 1500); // 1000 + 500 + 0
+        QCOMPARE(qRound(history.latest(rates[1])), 200);
+        QCOMPARE(qRound(history.latest(blocked[0])), 50); // p1 100 %, p2 0 %; p3 is dead
+        QCOMPARE(qRound(history.latest(blocked[1])), 0);
+    }
+
     void trimsToRetention()
     {
         RunHistory history(10, 5);

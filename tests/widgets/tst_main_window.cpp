@@ -13,8 +13,12 @@
 
 #include "test_support.h"
 
+#include <QAbstractSeries>
 #include <QAction>
+#include <QChart>
+#include <QChartView>
 #include <QItemSelectionModel>
+#include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScopeGuard>
@@ -157,6 +161,96 @@ private slots:
         QVERIFY(panel.isPaused());
         panel.setPaused(false);
         QVERIFY(!panel.isPaused());
+    }
+
+    // Up to 16 workers the throughput and blocked charts draw a line for each; a run that grows past that draws one
+    // line per role instead (64 lines cannot be told apart, and each costs drawing time).
+    void manyWorkersAreDrawnPerRole()
+    {
+        ChartPanel panel;
+        panel.resize(1000, 700);
+        RunHistory history(20, 600);
+        const auto names = [&](ChartPanel::ChartId id) {
+            QStringList found;
+            for (QAbstractSeries* series : panel.chartView(id)->chart()->series())
+                found << series->name();
+            return found;
+        };
+        const auto run = [&](int workers, int from, int to) {
+            for (int i = from; i <= to; ++i) {
+                ipccore::Snapshot s;
+                s.t = i / 20.0;
+                for (int w = 0; w < workers; ++w) {
+                    ipccore::WorkerStatus status;
+                    status.name = (w % 2 ? "c" : "p") + std::to_string(w);
+                    status.role = w % 2 ? ipccore::Role::Consumer : ipccore::Role::Producer;
+                    status.messages = std::uint64_t(i) * 5;
+                    s.workers.push_back(status);
+                }
+                history.append(s);
+            }
+            panel.refresh(history, 8);
+        };
+        run(4, 0, 20);
+        QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "p0", "c1", "p2", "c3" }));
+        QCOMPARE(names(ChartPanel::BlockedChart).size(), 4);
+        run(20, 21, 40);
+        QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "all producers", "all consumers" }));
+        QCOMPARE(names(ChartPanel::BlockedChart), (QStringList { "producers (mean)", "consumers (mean)" }));
+        QVERIFY(panel.chartView(ChartPanel::ThroughputChart)->chart()->title().contains("per role"));
+        QVERIFY(panel.visiblePointCount(ChartPanel::ThroughputChart) > 0);
+        panel.reset();
+        QVERIFY(panel.chartView(ChartPanel::ThroughputChart)->chart()->series().isEmpty());
+    }
+
+    // A depth or semaphore chart with more than six lines draws them 1 pixel wide without antialiasing (a busy
+    // object's line is a band of vertical strokes, and wide ones cost a quarter of a core); up to six keep their
+    // width.
+    void manyObjectLinesAreDrawnThin()
+    {
+        ChartPanel panel;
+        panel.resize(1000, 700);
+        const auto history = [](int objects) {
+            RunHistory h(20, 600);
+            for (int i = 0; i <= 20; ++i) {
+                ipccore::Snapshot s;
+                s.t = i / 20.0;
+                for (int j = 0; j < objects; ++j) {
+                    ipccore::ObjectStatus ring;
+                    ring.name = "buffer-" + std::to_string(j);
+                    ring.transport = ipccore::TransportKind::ShmRing;
+                    ring.capacity = 8;
+                    ring.depth = i % 9;
+                    ring.semaphores = { { "empty", "", 8 - i % 9 }, { "full", "", i % 9 }, { "mutex", "", 1 } };
+                    s.objects.push_back(ring);
+                }
+                h.append(s);
+            }
+            return h;
+        };
+        const auto thin = [&](ChartPanel::ChartId id) {
+            const auto series = panel.chartView(id)->chart()->series();
+            const bool cosmetic = std::all_of(series.begin(), series.end(),
+                [](QAbstractSeries* line) { return static_cast<QLineSeries*>(line)->pen().isCosmetic(); });
+            const bool wide = std::none_of(series.begin(), series.end(),
+                [](QAbstractSeries* line) { return static_cast<QLineSeries*>(line)->pen().isCosmetic(); });
+            const bool smooth = panel.chartView(id)->renderHints().testFlag(QPainter::Antialiasing);
+            if (cosmetic && !smooth)
+                return 1;
+            return wide && smooth ? 0 : -1; // -1: a mix, which should never be drawn
+        };
+        panel.refresh(history(2), 8); // 2 depth lines, 6 semaphore lines
+        QCOMPARE(thin(ChartPanel::DepthChart), 0);
+        QCOMPARE(thin(ChartPanel::SemaphoreChart), 0);
+        panel.reset();
+        panel.refresh(history(7), 8); // 7 depth lines, 21 semaphore lines
+        QCOMPARE(panel.chartView(ChartPanel::DepthChart)->chart()->series().size(), 7);
+        QCOMPARE(thin(ChartPanel::DepthChart), 1);
+        QCOMPARE(thin(ChartPanel::SemaphoreChart), 1);
+        QCOMPARE(thin(ChartPanel::ThroughputChart), 0);
+        panel.reset();
+        panel.refresh(history(1), 8);
+        QCOMPARE(thin(ChartPanel::SemaphoreChart), 0);
     }
 };
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 namespace ipcui {
@@ -29,6 +30,36 @@ QString kindName(SeriesKind kind)
         return QStringLiteral("increments");
     case SeriesKind::CellSum:
         return QStringLiteral("cell-sum");
+    case SeriesKind::RoleThroughput:
+        return QStringLiteral("throughput");
+    case SeriesKind::RoleBlocked:
+        return QStringLiteral("blocked");
+    }
+    return {};
+}
+
+QString roleLinesLabel(ipccore::Role role)
+{
+    switch (role) {
+    case ipccore::Role::Producer:
+        return QStringLiteral("all producers");
+    case ipccore::Role::Consumer:
+        return QStringLiteral("all consumers");
+    case ipccore::Role::Program:
+        return QStringLiteral("all programs");
+    }
+    return {};
+}
+
+QString roleMeanLabel(ipccore::Role role)
+{
+    switch (role) {
+    case ipccore::Role::Producer:
+        return QStringLiteral("producers (mean)");
+    case ipccore::Role::Consumer:
+        return QStringLiteral("consumers (mean)");
+    case ipccore::Role::Program:
+        return QStringLiteral("programs (mean)");
     }
     return {};
 }
@@ -62,6 +93,8 @@ void RunHistory::clear()
     m_incrementSeries.clear();
     m_cellSumSeries.clear();
     m_semaphoreSeries.clear();
+    std::fill(std::begin(m_roleThroughputSeries), std::end(m_roleThroughputSeries), -1);
+    std::fill(std::begin(m_roleBlockedSeries), std::end(m_roleBlockedSeries), -1);
     m_totalMeter.reset();
     m_lastSampleT = -1;
     ++m_revision;
@@ -113,6 +146,13 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
                 QString::fromStdString(worker.name), QStringLiteral("msgs/s"), int(i), -1, -1, worker.role }));
             m_workerBlockedSeries.push_back(addSeries({ SeriesKind::Blocked, QString::fromStdString(worker.name),
                 QStringLiteral("%"), int(i), -1, -1, worker.role }));
+            const auto role = std::size_t(worker.role);
+            if (role < std::size(m_roleThroughputSeries) && m_roleThroughputSeries[role] < 0) {
+                m_roleThroughputSeries[role] = addSeries({ SeriesKind::RoleThroughput, roleLinesLabel(worker.role),
+                    QStringLiteral("msgs/s"), -1, -1, -1, worker.role });
+                m_roleBlockedSeries[role] = addSeries({ SeriesKind::RoleBlocked, roleMeanLabel(worker.role),
+                    QStringLiteral("%"), -1, -1, -1, worker.role });
+            }
         }
         WorkerMeters& meters = m_workerMeters[i];
         meters.messages.add(t, double(worker.messages));
@@ -163,9 +203,28 @@ void RunHistory::record(const ipccore::Snapshot& snapshot)
     auto set = [this](int series, double value) { m_values[std::size_t(series)].back() = value; };
 
     set(0, m_totalMeter.rate());
+    double roleRate[3] = {}, roleBlocked[3] = {};
+    int roleAlive[3] = {};
     for (std::size_t i = 0; i < snapshot.workers.size() && i < m_workerMeters.size(); ++i) {
-        set(m_workerThroughputSeries[i], m_workerMeters[i].messages.rate());
-        set(m_workerBlockedSeries[i], 100.0 * std::clamp(m_workerMeters[i].blocked.rate(), 0.0, 1.0));
+        const double rate = m_workerMeters[i].messages.rate();
+        const double blocked = 100.0 * std::clamp(m_workerMeters[i].blocked.rate(), 0.0, 1.0);
+        set(m_workerThroughputSeries[i], rate);
+        set(m_workerBlockedSeries[i], blocked);
+        const auto role = std::size_t(snapshot.workers[i].role);
+        if (role < std::size(roleRate)) {
+            roleRate[role] += rate;
+            if (snapshot.workers[i].alive) {
+                roleBlocked[role] += blocked;
+                ++roleAlive[role];
+            }
+        }
+    }
+    for (std::size_t role = 0; role < std::size(roleRate); ++role) {
+        if (m_roleThroughputSeries[role] < 0)
+            continue;
+        set(m_roleThroughputSeries[role], roleRate[role]);
+        if (roleAlive[role] > 0)
+            set(m_roleBlockedSeries[role], roleBlocked[role] / roleAlive[role]);
     }
     for (std::size_t j = 0; j < snapshot.objects.size() && j < m_depthSeries.size(); ++j) {
         const ipccore::ObjectStatus& object = snapshot.objects[j];

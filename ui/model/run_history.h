@@ -29,6 +29,10 @@ enum class SeriesKind {
     // between the two lines is the lost updates.
     Increments,
     CellSum,
+    // All the workers of one role together, which the charts draw instead of one line per worker when there are
+    // too many lines to tell apart: their msgs/s summed, and the mean of their Blocked values (live workers only).
+    RoleThroughput,
+    RoleBlocked,
 };
 
 struct SeriesInfo {
@@ -38,7 +42,7 @@ struct SeriesInfo {
     int worker = -1; // index into Snapshot::workers
     int object = -1; // index into Snapshot::objects
     int semaphore = -1; // index into ObjectStatus::semaphores
-    ipccore::Role role = ipccore::Role::Producer;
+    ipccore::Role role = ipccore::Role::Producer; // a worker's, or the role a Role* series adds up
 };
 
 class RunHistory {
@@ -101,6 +105,8 @@ private:
     std::vector<int> m_depthSeries; // per object index; -1 for an object without messages
     std::vector<int> m_incrementSeries, m_cellSumSeries; // per object index; -1 except for shared arrays
     std::vector<std::vector<int>> m_semaphoreSeries; // per object, per semaphore
+    // Per Role (Producer, Consumer, Program); -1 until a worker of that role comes.
+    int m_roleThroughputSeries[3] = { -1, -1, -1 }, m_roleBlockedSeries[3] = { -1, -1, -1 };
 
     std::vector<SeriesInfo> m_series;
     std::deque<double> m_times;

@@ -32,6 +32,25 @@ namespace ipcui {
 namespace {
 // Per-worker legend entries stop helping beyond this; the lines stay, the legend keeps the total.
 constexpr int MaxLegendWorkers = 12;
+// Beyond this many workers, one line each cannot be told apart on a chart, and every line is stroked again at each
+// redraw (64 workers drew 129 lines and took half a core): the throughput and blocked charts then draw one line per
+// role instead, and the process table keeps each worker's figures.
+constexpr int MaxWorkerLines = 16;
+
+// A depth or semaphore chart with more lines than this draws them 1 pixel wide, solid and without antialiasing. A
+// busy object's depth and semaphores swing from empty to full several times a pixel, so each line is a band of
+// vertical strokes; with a dozen of them (64 workers on 8 buffers) stroking wide antialiased lines took a quarter of
+// a core, and what reads there is each band, not a line's dashes.
+constexpr int MaxWideObjectLines = 6;
+
+bool perWorker(SeriesKind kind)
+{
+    return kind == SeriesKind::WorkerThroughput || kind == SeriesKind::Blocked;
+}
+bool perRole(SeriesKind kind)
+{
+    return kind == SeriesKind::RoleThroughput || kind == SeriesKind::RoleBlocked;
+}
 // A series is drawn as the lowest and highest value of each two pixels of its chart's width (one point a pixel):
 // the 1500 samples of a 30 s window at 50 Hz are 500 points on a 500-pixel plot, and the line looks the same.
 constexpr int MinPointsPerSeries = 200;
@@ -93,8 +112,16 @@ double timeTickInterval(double span, double plotWidth = 0, double labelWidth = 0
 
 // A series' line: a process's colour (producers solid, consumers dashed), an object's grey and dashes, the total in
 // the text's colour. Asked again on a theme change, for the greys and the total differ by theme.
-QPen seriesPen(const SeriesInfo& info, int objectSlot)
+QPen seriesPen(const SeriesInfo& info, int objectSlot, bool thin)
 {
+    if (thin && (info.kind == SeriesKind::Depth || info.kind == SeriesKind::Semaphore)) {
+        // Qt's fast path: a cosmetic pen of width 0 is one pixel at any zoom and skips the path stroker; the grey
+        // and the dashes stay.
+        QPen pen = objectPen(objectSlot - 1);
+        pen.setWidth(0);
+        pen.setCosmetic(true);
+        return pen;
+    }
     QPen pen;
     pen.setWidthF(2.0);
     if (info.kind == SeriesKind::TotalThroughput) {
@@ -108,6 +135,13 @@ QPen seriesPen(const SeriesInfo& info, int objectSlot)
     } else if (info.kind == SeriesKind::CellSum) {
         pen = objectPen(info.object);
         pen.setWidthF(3.0);
+    } else if (perRole(info.kind)) {
+        // Three lines at most: the roles' first colours, and producers solid, consumers dashed, programs dotted.
+        pen.setColor(seriesColor(int(info.role)));
+        pen.setWidthF(2.5);
+        pen.setStyle(info.role == ipccore::Role::Consumer ? Qt::DashLine
+                : info.role == ipccore::Role::Program     ? Qt::DotLine
+                                                          : Qt::SolidLine);
     } else if (info.worker >= 0) {
         pen.setColor(seriesColor(info.worker));
         // Producers solid, consumers dashed: the role reads without the legend.
@@ -319,7 +353,7 @@ void ChartPanel::restyle()
         styleChart(box.chart);
     for (auto it = m_series.begin(); it != m_series.end(); ++it) {
         const auto& [info, objectSlot] = m_penOf.value(it.key());
-        it.value()->setPen(seriesPen(info, objectSlot));
+        it.value()->setPen(seriesPen(info, objectSlot, m_views[chartFor(info.kind)].thin));
     }
 }
 
@@ -328,12 +362,14 @@ ChartPanel::ChartId ChartPanel::chartFor(SeriesKind kind) const
     switch (kind) {
     case SeriesKind::TotalThroughput:
     case SeriesKind::WorkerThroughput:
+    case SeriesKind::RoleThroughput:
         return ThroughputChart;
     case SeriesKind::Depth:
         return DepthChart;
     case SeriesKind::Semaphore:
         return SemaphoreChart;
     case SeriesKind::Blocked:
+    case SeriesKind::RoleBlocked:
         return BlockedChart;
     case SeriesKind::Increments:
     case SeriesKind::CellSum:
@@ -350,6 +386,11 @@ void ChartPanel::reset()
     }
     m_series.clear();
     m_penOf.clear();
+    m_perRole = false;
+    for (ChartBox& box : m_views) {
+        box.thin = false;
+        box.view->setRenderHint(QPainter::Antialiasing);
+    }
     showCharts(RunHistory());
     m_drawnRevision = ~quint64(0);
     m_lastKnownEnd = 0;
@@ -364,18 +405,33 @@ void ChartPanel::syncSeries(const RunHistory& history)
     for (int i = 0; i < history.seriesCount(); ++i)
         workerCount += history.series(i).kind == SeriesKind::WorkerThroughput ? 1 : 0;
 
+    // A run that grows past MaxWorkerLines (workers added or started again) trades its worker lines for role lines.
+    const bool byRole = workerCount > MaxWorkerLines;
+    if (byRole != m_perRole) {
+        for (auto it = m_series.begin(); it != m_series.end();) {
+            if (perWorker(m_penOf.value(it.key()).first.kind) || perRole(m_penOf.value(it.key()).first.kind)) {
+                it.value()->chart()->removeSeries(it.value());
+                delete it.value();
+                m_penOf.remove(it.key());
+                it = m_series.erase(it);
+            } else
+                ++it;
+        }
+        m_perRole = byRole;
+    }
+
     int objectSlot = 0;
     for (int i = 0; i < history.seriesCount(); ++i) {
         const SeriesInfo& info = history.series(i);
         if (info.kind == SeriesKind::Depth || info.kind == SeriesKind::Semaphore)
             ++objectSlot;
-        if (m_series.contains(i))
+        if (m_series.contains(i) || (byRole ? perWorker(info.kind) : perRole(info.kind)))
             continue;
         const ChartId id = chartFor(info.kind);
         ChartBox& box = m_views[id];
         auto* series = new QLineSeries;
         series->setName(info.kind == SeriesKind::TotalThroughput ? tr("total") : info.label);
-        series->setPen(seriesPen(info, objectSlot));
+        series->setPen(seriesPen(info, objectSlot, box.thin));
         box.chart->addSeries(series);
         series->attachAxis(box.x);
         series->attachAxis(box.y);
@@ -385,6 +441,20 @@ void ChartPanel::syncSeries(const RunHistory& history)
         }
         m_series.insert(i, series);
         m_penOf.insert(i, { info, objectSlot });
+    }
+
+    for (const ChartId id : { DepthChart, SemaphoreChart }) {
+        ChartBox& box = m_views[id];
+        const bool thin = box.chart->series().size() > MaxWideObjectLines;
+        if (thin == box.thin)
+            continue;
+        box.thin = thin;
+        box.view->setRenderHint(QPainter::Antialiasing, !thin);
+        for (auto it = m_series.begin(); it != m_series.end(); ++it) {
+            const auto& [seriesInfo, slot] = m_penOf.value(it.key());
+            if (chartFor(seriesInfo.kind) == id)
+                it.value()->setPen(seriesPen(seriesInfo, slot, thin));
+        }
     }
 }
 
@@ -412,7 +482,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         const int width = int(m_views[chartFor(info.kind)].chart->plotArea().width());
         it.value()->replace(history.points(index, t0, t1, std::clamp(width, MinPointsPerSeries, MaxPointsPerSeries)));
         const double top = history.maxValue(index, t0, t1);
-        if (info.kind == SeriesKind::TotalThroughput || info.kind == SeriesKind::WorkerThroughput)
+        if (chartFor(info.kind) == ThroughputChart)
             maxThroughput = std::max(maxThroughput, top);
         else if (info.kind == SeriesKind::Depth) {
             maxDepth = std::max(maxDepth, top);
@@ -456,6 +526,9 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     };
     niceRange(m_views[ThroughputChart], maxThroughput * 1.1);
     setIfChanged(m_views[ThroughputChart].y, throughputUnit(history));
+    setIfChanged(m_views[ThroughputChart].chart, m_perRole ? tr("Throughput, one line per role") : tr("Throughput"));
+    setIfChanged(m_views[BlockedChart].chart,
+        m_perRole ? tr("Time blocked, last second: mean per role") : tr("Time blocked, over the last second"));
     niceRange(m_views[CounterChart], std::max(5.0, maxCount * 1.1)); // counts: whole numbers
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.

@@ -74,6 +74,7 @@ private:
         QChartView* view = nullptr;
         QValueAxis* x = nullptr;
         QValueAxis* y = nullptr;
+        bool thin = false; // 1-pixel lines without antialiasing (MaxWideObjectLines)
     };
     ChartBox makeChart(const QString& title, const QString& yTitle);
     void applyFonts(ChartBox& box);
@@ -95,6 +96,7 @@ private:
     QScrollBar* m_scroll = nullptr;
     double m_windowS = 60;
     bool m_paused = false;
+    bool m_perRole = false; // one line per role on the throughput and blocked charts, not one per worker
     double m_pausedEnd = 0; // right edge of the view while paused
     quint64 m_drawnRevision = ~quint64(0);
     double m_drawnEnd = -1, m_drawnWindow = -1;
