@@ -12,7 +12,8 @@
 #   --warmup    seconds to let the window settle first (default: 5)
 #   --timeline  open on the Timeline tab instead of the Live view
 #   --size      the window's size (default: 1280x720)
-#   SCENARIO    a bundled scenario's name (default: bounded-buffer-3x2)
+#   SCENARIO    a bundled scenario's name (default: bounded-buffer-3x2), or a scenario file's path, such as
+#               tests/bench/gui-64-workers.json (64 workers: the window at scale)
 # Needs xvfb-run (Debian: xvfb xauth) when no X display is set.
 set -euo pipefail
 
@@ -36,15 +37,19 @@ while [ $# -gt 0 ]; do
 done
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
-source_file="$here/resources/scenarios/$scenario.json"
+case "$scenario" in
+*/* | *.json) source_file=$scenario ;;
+*) source_file="$here/resources/scenarios/$scenario.json" ;;
+esac
 if [ ! -x "$bin/ipclab" ]; then
     echo "gui_cpu.sh: no ipclab in $bin: build first (cmake --preset dev && cmake --build --preset dev) or give --bin" >&2
     exit 2
 fi
 if [ ! -f "$source_file" ]; then
-    echo "gui_cpu.sh: no bundled scenario '$scenario' (see resources/scenarios/)" >&2
+    echo "gui_cpu.sh: no bundled scenario or file '$scenario' (see resources/scenarios/)" >&2
     exit 2
 fi
+source_file=$(cd "$(dirname "$source_file")" && pwd)/$(basename "$source_file")
 if [ -z "${DISPLAY:-}" ]; then
     if ! command -v xvfb-run > /dev/null; then
         echo "gui_cpu.sh: no X display and no xvfb-run: install xvfb and xauth (apt-get install xvfb xauth)" >&2
@@ -57,10 +62,11 @@ fi
 work=$(mktemp -d)
 pid=
 trap '[ -z "$pid" ] || { kill "$pid" 2> /dev/null; wait "$pid" 2> /dev/null; }; rm -rf "$work"' EXIT
-sed -E 's/"duration_s": *[0-9.]+/"duration_s": 600/' "$source_file" > "$work/$scenario.json"
+name=$(basename "$source_file" .json)
+sed -E 's/"duration_s": *[0-9.]+/"duration_s": 600/' "$source_file" > "$work/$name.json"
 
 # The window keeps its settings in $HOME: a home of its own keeps the user's zoom and theme out of the figure.
-HOME=$work QT_QPA_PLATFORM=xcb "$bin/ipclab" --run "$work/$scenario.json" --size "$size" --zoom 100 --theme light \
+HOME=$work QT_QPA_PLATFORM=xcb "$bin/ipclab" --run "$work/$name.json" --size "$size" --zoom 100 --theme light \
     "${extra[@]}" > "$work/ipclab.log" 2>&1 &
 pid=$!
 sleep "$warmup"
@@ -79,7 +85,7 @@ c0=$(ticks "$pid")
 sleep "$seconds"
 c1=$(ticks "$pid")
 t1=$(date +%s.%N)
-awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v s="$scenario" -v size="$size" \
+awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v s="$name" -v size="$size" \
     -v view="${extra[*]:-live view}" 'BEGIN {
     cpu = (c1 - c0) / hz; wall = t1 - t0
     printf "ipclab window, %s, %s, %s: %.1f%% of one core (%.2f s CPU in %.1f s)\n", s, view, size, 100 * cpu / wall, cpu, wall
