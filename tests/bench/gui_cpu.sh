@@ -55,7 +55,7 @@ if [ -z "${DISPLAY:-}" ]; then
         echo "gui_cpu.sh: no X display and no xvfb-run: install xvfb and xauth (apt-get install xvfb xauth)" >&2
         exit 2
     fi
-    args=(--bin "$bin" --seconds "$seconds" --warmup "$warmup" --size "$size" "${extra[@]}" "$scenario")
+    args=(--bin "$bin" --seconds "$seconds" --warmup "$warmup" --size "$size" "${extra[@]}" "$source_file")
     exec xvfb-run -a -s "-screen 0 1920x1080x24" "$0" "${args[@]}"
 fi
 

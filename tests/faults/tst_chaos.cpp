@@ -169,12 +169,12 @@ private slots:
             (void)(*runner)->resumeWorker(w);
         // On a loaded machine (CI runs tests side by side, two cores) a few seconds of faults every few hundred ms can
         // end before a worker has done anything at all; CI once saw pipe-duplex count nothing after 2 kills and 2
-        // stops. With every worker resumed, give the run up to 20 s to show it still moves, so the check below tests
+        // stops. With every worker resumed, give the run up to 10 s to show it still moves, so the check below tests
         // that the faults left a working run, not how busy the machine was.
         const auto moved = [](const Ledger& l) { return l.sent > 0 || l.writes > 0 || l.acquires > 0; };
         QElapsedTimer calm;
         calm.start();
-        while (!moved((*runner)->sample().ledger) && calm.elapsed() < 20000)
+        while (!moved((*runner)->sample().ledger) && calm.elapsed() < 10000)
             QTest::qWait(20);
         const long rssEnd = residentKiB();
         qInfo("resident memory of the runner's process: %ld KiB after 10%% of the run, %ld KiB at the end", rssStart,

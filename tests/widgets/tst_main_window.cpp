@@ -194,23 +194,31 @@ private slots:
         run(4, 0, 20);
         QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "p0", "c1", "p2", "c3" }));
         QCOMPARE(names(ChartPanel::BlockedChart).size(), 4);
-        run(20, 21, 40);
+        run(16, 21, 30); // 16: still one line each
+        QCOMPARE(names(ChartPanel::ThroughputChart).size(), 17);
+        QCOMPARE(names(ChartPanel::BlockedChart).size(), 16);
+        run(17, 31, 40); // 17 (mid-run): the worker lines give way to the roles'
         QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "all producers", "all consumers" }));
         QCOMPARE(names(ChartPanel::BlockedChart), (QStringList { "producers (mean)", "consumers (mean)" }));
         QVERIFY(panel.chartView(ChartPanel::ThroughputChart)->chart()->title().contains("per role"));
         QVERIFY(panel.visiblePointCount(ChartPanel::ThroughputChart) > 0);
+        // The next run starts over with one line per worker, under the usual titles.
         panel.reset();
         QVERIFY(panel.chartView(ChartPanel::ThroughputChart)->chart()->series().isEmpty());
+        QCOMPARE(panel.chartView(ChartPanel::ThroughputChart)->chart()->title(), QStringLiteral("Throughput"));
+        history.clear();
+        run(4, 0, 20);
+        QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "p0", "c1", "p2", "c3" }));
     }
 
-    // A depth or semaphore chart with more than six lines draws them 1 pixel wide without antialiasing (a busy
-    // object's line is a band of vertical strokes, and wide ones cost a quarter of a core); up to six keep their
-    // width.
+    // A depth or semaphore chart drawing more than five lines draws them 1 pixel wide without antialiasing (a busy
+    // object's line is a band of vertical strokes, and wide ones cost a quarter of a core); up to five (every bundled
+    // lesson) keep their width.
     void manyObjectLinesAreDrawnThin()
     {
         ChartPanel panel;
         panel.resize(1000, 700);
-        const auto history = [](int objects) {
+        const auto history = [](int objects, ipccore::TransportKind transport = ipccore::TransportKind::ShmRing) {
             RunHistory h(20, 600);
             for (int i = 0; i <= 20; ++i) {
                 ipccore::Snapshot s;
@@ -218,10 +226,11 @@ private slots:
                 for (int j = 0; j < objects; ++j) {
                     ipccore::ObjectStatus ring;
                     ring.name = "buffer-" + std::to_string(j);
-                    ring.transport = ipccore::TransportKind::ShmRing;
+                    ring.transport = transport;
                     ring.capacity = 8;
-                    ring.depth = i % 9;
-                    ring.semaphores = { { "empty", "", 8 - i % 9 }, { "full", "", i % 9 }, { "mutex", "", 1 } };
+                    ring.depth = transport == ipccore::TransportKind::Socket ? -1 : i % 9; // a socket's is unknown
+                    if (transport == ipccore::TransportKind::ShmRing)
+                        ring.semaphores = { { "empty", "", 8 - i % 9 }, { "full", "", i % 9 }, { "mutex", "", 1 } };
                     s.objects.push_back(ring);
                 }
                 h.append(s);
@@ -230,27 +239,42 @@ private slots:
         };
         const auto thin = [&](ChartPanel::ChartId id) {
             const auto series = panel.chartView(id)->chart()->series();
-            const bool cosmetic = std::all_of(series.begin(), series.end(),
-                [](QAbstractSeries* line) { return static_cast<QLineSeries*>(line)->pen().isCosmetic(); });
-            const bool wide = std::none_of(series.begin(), series.end(),
-                [](QAbstractSeries* line) { return static_cast<QLineSeries*>(line)->pen().isCosmetic(); });
+            const auto onePixel
+                = [](QAbstractSeries* line) { return static_cast<QLineSeries*>(line)->pen().widthF() <= 1.0; };
+            const bool narrow = std::all_of(series.begin(), series.end(), onePixel);
+            const bool wide = std::none_of(series.begin(), series.end(), onePixel);
             const bool smooth = panel.chartView(id)->renderHints().testFlag(QPainter::Antialiasing);
-            if (cosmetic && !smooth)
+            if (narrow && !smooth)
                 return 1;
             return wide && smooth ? 0 : -1; // -1: a mix, which should never be drawn
         };
-        panel.refresh(history(2), 8); // 2 depth lines, 6 semaphore lines
+        panel.refresh(history(1), 8); // 1 depth line, 3 semaphore lines
         QCOMPARE(thin(ChartPanel::DepthChart), 0);
         QCOMPARE(thin(ChartPanel::SemaphoreChart), 0);
+        panel.reset();
+        panel.refresh(history(5), 8); // 5 depth lines, 15 semaphore lines
+        QCOMPARE(thin(ChartPanel::DepthChart), 0);
+        QCOMPARE(thin(ChartPanel::SemaphoreChart), 1);
         panel.reset();
         panel.refresh(history(7), 8); // 7 depth lines, 21 semaphore lines
         QCOMPARE(panel.chartView(ChartPanel::DepthChart)->chart()->series().size(), 7);
         QCOMPARE(thin(ChartPanel::DepthChart), 1);
         QCOMPARE(thin(ChartPanel::SemaphoreChart), 1);
         QCOMPARE(thin(ChartPanel::ThroughputChart), 0);
+        // A theme change styles the lines again, and they stay thin.
+        QEvent paletteChange(QEvent::PaletteChange);
+        QApplication::sendEvent(&panel, &paletteChange);
+        QCOMPARE(thin(ChartPanel::DepthChart), 1);
+        QCOMPARE(thin(ChartPanel::SemaphoreChart), 1);
         panel.reset();
         panel.refresh(history(1), 8);
+        QCOMPARE(thin(ChartPanel::DepthChart), 0);
         QCOMPARE(thin(ChartPanel::SemaphoreChart), 0);
+        // Seven sockets: seven depth lines without a point (a socket's depth cannot be read), so none is drawn.
+        panel.reset();
+        panel.refresh(history(7, ipccore::TransportKind::Socket), 8);
+        QCOMPARE(panel.chartView(ChartPanel::DepthChart)->chart()->series().size(), 7);
+        QCOMPARE(thin(ChartPanel::DepthChart), 0);
     }
 };
 

@@ -37,11 +37,13 @@ constexpr int MaxLegendWorkers = 12;
 // role instead, and the process table keeps each worker's figures.
 constexpr int MaxWorkerLines = 16;
 
-// A depth or semaphore chart with more lines than this draws them 1 pixel wide, solid and without antialiasing. A
-// busy object's depth and semaphores swing from empty to full several times a pixel, so each line is a band of
-// vertical strokes; with a dozen of them (64 workers on 8 buffers) stroking wide antialiased lines took a quarter of
-// a core, and what reads there is each band, not a line's dashes.
-constexpr int MaxWideObjectLines = 6;
+// A depth or semaphore chart drawing more lines than this draws them 1 pixel wide (dashes kept) and without
+// antialiasing. A busy object's depth and semaphores swing from empty to full several times a pixel, so each line is
+// a band of vertical strokes; with a dozen of them (64 workers on 8 buffers) stroking wide antialiased lines took a
+// quarter of a core, and what reads there is each band. Five keeps every bundled lesson's lines wide for a
+// projector (the dining philosophers' five forks are the most). Lines without a point (a socket's depth) do not
+// count.
+constexpr int MaxWideObjectLines = 5;
 
 bool perWorker(SeriesKind kind)
 {
@@ -115,11 +117,10 @@ double timeTickInterval(double span, double plotWidth = 0, double labelWidth = 0
 QPen seriesPen(const SeriesInfo& info, int objectSlot, bool thin)
 {
     if (thin && (info.kind == SeriesKind::Depth || info.kind == SeriesKind::Semaphore)) {
-        // Qt's fast path: a cosmetic pen of width 0 is one pixel at any zoom and skips the path stroker; the grey
-        // and the dashes stay.
+        // One pixel on the screen takes Qt's fast path, past the path stroker; the grey and the dashes stay. Not a
+        // cosmetic pen: an exported PNG, drawn at twice the size, gets 2-pixel lines like the rest of the chart.
         QPen pen = objectPen(objectSlot - 1);
-        pen.setWidth(0);
-        pen.setCosmetic(true);
+        pen.setWidthF(1.0);
         return pen;
     }
     QPen pen;
@@ -391,6 +392,8 @@ void ChartPanel::reset()
         box.thin = false;
         box.view->setRenderHint(QPainter::Antialiasing);
     }
+    setIfChanged(m_views[ThroughputChart].chart, tr("Throughput"));
+    setIfChanged(m_views[BlockedChart].chart, tr("Time blocked, over the last second"));
     showCharts(RunHistory());
     m_drawnRevision = ~quint64(0);
     m_lastKnownEnd = 0;
@@ -442,18 +445,24 @@ void ChartPanel::syncSeries(const RunHistory& history)
         m_series.insert(i, series);
         m_penOf.insert(i, { info, objectSlot });
     }
+}
 
+void ChartPanel::thinCrowdedCharts()
+{
     for (const ChartId id : { DepthChart, SemaphoreChart }) {
         ChartBox& box = m_views[id];
-        const bool thin = box.chart->series().size() > MaxWideObjectLines;
+        int drawn = 0;
+        for (QAbstractSeries* series : box.chart->series())
+            drawn += static_cast<QLineSeries*>(series)->count() > 0 ? 1 : 0;
+        const bool thin = drawn > MaxWideObjectLines;
         if (thin == box.thin)
             continue;
         box.thin = thin;
         box.view->setRenderHint(QPainter::Antialiasing, !thin);
         for (auto it = m_series.begin(); it != m_series.end(); ++it) {
-            const auto& [seriesInfo, slot] = m_penOf.value(it.key());
-            if (chartFor(seriesInfo.kind) == id)
-                it.value()->setPen(seriesPen(seriesInfo, slot, thin));
+            const auto& [info, objectSlot] = m_penOf.value(it.key());
+            if (chartFor(info.kind) == id)
+                it.value()->setPen(seriesPen(info, objectSlot, thin));
         }
     }
 }
@@ -492,6 +501,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         else if (info.kind == SeriesKind::Increments || info.kind == SeriesKind::CellSum)
             maxCount = std::max(maxCount, top);
     }
+    thinCrowdedCharts();
     for (ChartBox& box : m_views) {
         box.x->setRange(t0, t1);
         const double labelWidth = QFontMetrics(box.x->labelsFont()).horizontalAdvance(QStringLiteral("000"));

@@ -81,6 +81,7 @@ private:
     void restyle(); // the charts and the series' pens in the current theme
     ChartId chartFor(SeriesKind kind) const;
     void syncSeries(const RunHistory& history);
+    void thinCrowdedCharts(); // MaxWideObjectLines: 1-pixel lines on a crowded depth or semaphore chart
     void exportPng();
     void showChartMenu(ChartId chart, const QPoint& pos);
     void updateScrollBar(const RunHistory& history);
