@@ -38,30 +38,10 @@ QString kindName(SeriesKind kind)
     return {};
 }
 
-QString roleLinesLabel(ipccore::Role role)
+// "producers", "consumers", "programs": the legend's name for all the workers of a role.
+QString rolePlural(ipccore::Role role)
 {
-    switch (role) {
-    case ipccore::Role::Producer:
-        return QStringLiteral("all producers");
-    case ipccore::Role::Consumer:
-        return QStringLiteral("all consumers");
-    case ipccore::Role::Program:
-        return QStringLiteral("all programs");
-    }
-    return {};
-}
-
-QString roleMeanLabel(ipccore::Role role)
-{
-    switch (role) {
-    case ipccore::Role::Producer:
-        return QStringLiteral("producers (mean)");
-    case ipccore::Role::Consumer:
-        return QStringLiteral("consumers (mean)");
-    case ipccore::Role::Program:
-        return QStringLiteral("programs (mean)");
-    }
-    return {};
+    return QString::fromLatin1(ipccore::roleName(role)) + QLatin1Char('s');
 }
 
 QString csvQuote(const QString& text)
@@ -148,10 +128,12 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
                 QStringLiteral("%"), int(i), -1, -1, worker.role }));
             const auto role = std::size_t(worker.role);
             if (role < std::size(m_roleThroughputSeries) && m_roleThroughputSeries[role] < 0) {
-                m_roleThroughputSeries[role] = addSeries({ SeriesKind::RoleThroughput, roleLinesLabel(worker.role),
-                    QStringLiteral("msgs/s"), -1, -1, -1, worker.role });
-                m_roleBlockedSeries[role] = addSeries({ SeriesKind::RoleBlocked, roleMeanLabel(worker.role),
-                    QStringLiteral("%"), -1, -1, -1, worker.role });
+                m_roleThroughputSeries[role]
+                    = addSeries({ SeriesKind::RoleThroughput, QStringLiteral("all ") + rolePlural(worker.role),
+                        QStringLiteral("msgs/s"), -1, -1, -1, worker.role });
+                m_roleBlockedSeries[role]
+                    = addSeries({ SeriesKind::RoleBlocked, rolePlural(worker.role) + QStringLiteral(" (mean)"),
+                        QStringLiteral("%"), -1, -1, -1, worker.role });
             }
         }
         WorkerMeters& meters = m_workerMeters[i];
