@@ -1647,7 +1647,6 @@ struct Runner::Impl {
         return o.channel && o.channel->mayHaveJustTakenLock(role, phase);
     }
 
-    // True for a program with a step on the object.
     void repairDeadHolders(std::uint64_t now)
     {
         for (std::size_t oi = 0; oi < objects.size(); ++oi) {
