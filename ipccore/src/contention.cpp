@@ -89,6 +89,12 @@ const char* waitKindName(WaitKind kind)
     return "?";
 }
 
+const std::shared_ptr<const Contention>& noContention()
+{
+    static const std::shared_ptr<const Contention> none = std::make_shared<const Contention>();
+    return none;
+}
+
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers)
 {
     // Records name their worker: each goes to the first worker of that name, and a name not in `workers` is added

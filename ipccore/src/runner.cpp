@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,11 @@ namespace {
 constexpr std::uint64_t StopGraceNs = 5'000'000'000ull;
 constexpr std::uint64_t RateWindowNs = 250'000'000ull;
 constexpr std::uint64_t CpuRefreshNs = 250'000'000ull;
+// What a sample derives from every worker's waits, the contention table and the wait-for verdict, is made again at
+// about this rate: at every sample up to 50 Hz (the default), at every 20th at 1 kHz. At 1 kHz with 128 workers,
+// reading each worker's wait histograms, merging them and judging the waits took a third of each sample, and nothing
+// looks at them a thousand times a second: the window draws 20 frames a second.
+constexpr double DerivedHz = 50;
 
 std::string signalName(int sig)
 {
@@ -132,18 +138,6 @@ CpuSample readProcStat(pid_t pid)
         s.usedNs = (field[11] + field[12]) * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
     s.ok = true;
     return s;
-}
-
-Contention contentionOfWorkers(const std::vector<WorkerStatus>& statuses)
-{
-    std::vector<WorkerWaitRecord> records;
-    std::vector<WorkerContention> workers;
-    for (const WorkerStatus& w : statuses) {
-        for (const WaitRecord& r : w.waits)
-            records.push_back({ &r, workers.size() });
-        workers.push_back({ w.name, 0, 0, w.blockedNs, w.waitsUntracked });
-    }
-    return contentionOfPointers(records, std::move(workers));
 }
 
 // The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
@@ -318,6 +312,9 @@ struct Runner::Impl {
     // a stall is said once for each set of stuck processes.
     WaitForVerdict deadlock;
     std::vector<std::string> stallSaid;
+    // The contention table as last made, shared by the samples until it is made again, and when that is due.
+    std::shared_ptr<const Contention> contention = noContention();
+    std::uint64_t samplesToDerive = 0; // samples until the next that derives them (0: this one)
     Report finalReport;
     // Step mode (Runner::setStepMode), applied to every slot and to each new worker's slot before it starts.
     bool stepMode = false;
@@ -860,7 +857,8 @@ struct Runner::Impl {
         }
     }
 
-    WorkerStatus workerStatus(WorkerProc& w, std::uint64_t now)
+    // `derive`: read its wait sites too (a sample that makes the contention table again, DerivedHz).
+    WorkerStatus workerStatus(WorkerProc& w, std::uint64_t now, bool derive)
     {
         const WorkerSlot& slot = board->slot(w.slot);
         WorkerStatus s;
@@ -944,7 +942,9 @@ struct Runner::Impl {
         const std::uint64_t since = slot.stateSinceNs.load(std::memory_order_relaxed);
         std::uint64_t blocked = slot.blockedNs.load(std::memory_order_relaxed);
         s.blockedNs = blocked;
-        readWaits(w, slot, s);
+        s.waitsUntracked = slot.waitsUntracked.load(std::memory_order_relaxed);
+        if (derive)
+            readWaits(w, slot);
         w.eventsRead = drainEvents(slot, w.eventsRead, s.newEvents, w.trace.lost);
         w.trace.events.insert(w.trace.events.end(), s.newEvents.begin(), s.newEvents.end());
         s.eventsLost = w.trace.lost;
@@ -1247,9 +1247,24 @@ struct Runner::Impl {
         }
     }
 
-    void readWaits(WorkerProc& w, const WorkerSlot& slot, WorkerStatus& s)
+    // Every wait that has ended, from each worker's wait sites as last read (readWaits) and its blocked time as
+    // sampled.
+    Contention contentionOfWorkers(const std::vector<WorkerStatus>& statuses) const
     {
-        s.waitsUntracked = slot.waitsUntracked.load(std::memory_order_relaxed);
+        std::vector<WorkerWaitRecord> records;
+        std::vector<WorkerContention> counts;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            for (const auto& [key, record] : workers[i].waitSites)
+                records.push_back({ &record, i });
+            const WorkerStatus& s = statuses[i];
+            counts.push_back({ s.name, 0, 0, s.blockedNs, s.waitsUntracked });
+        }
+        return contentionOfPointers(records, std::move(counts));
+    }
+
+    // Brings its wait sites (WorkerProc::waitSites) up to its slot's: new sites named, every site's counts read.
+    void readWaits(WorkerProc& w, const WorkerSlot& slot)
+    {
         for (std::size_t i = 0; i < WorkerSlot::WaitSites; ++i) {
             const WorkerSlot::WaitSite& site = slot.waitSites[i];
             const std::uint32_t key = site.key.load(std::memory_order_acquire);
@@ -1283,7 +1298,6 @@ struct Runner::Impl {
             stats.maxNs = site.maxNs.load(std::memory_order_relaxed);
             for (std::size_t b = 0; b < WaitHistogram::Buckets; ++b)
                 stats.histogram[b] = site.histogram[b].load(std::memory_order_relaxed);
-            s.waits.push_back(record);
         }
     }
 
@@ -1768,6 +1782,8 @@ struct Runner::Impl {
         snap.t = secondsSinceStart(now);
         snap.startNs = startNs;
         snap.nowNs = now;
+        const bool derive = stopped || samplesToDerive == 0;
+        samplesToDerive = derive ? std::uint64_t(std::max(1.0, std::round(hz / DerivedHz))) - 1 : samplesToDerive - 1;
         // Consumers first, then programs, producers last: a message counted received was sent before, so read in
         // this order the live books never show more received than sent (read the other way round, a message sent
         // and taken between the two reads counted as received only).
@@ -1775,7 +1791,7 @@ struct Runner::Impl {
         for (const Role role : { Role::Consumer, Role::Program, Role::Producer }) {
             for (std::size_t i = 0; i < workers.size(); ++i) {
                 if (workers[i].spec.role == role)
-                    snap.workers[i] = workerStatus(workers[i], now);
+                    snap.workers[i] = workerStatus(workers[i], now, derive);
             }
         }
         trimTraces();
@@ -1787,7 +1803,9 @@ struct Runner::Impl {
         for (std::size_t i = 0; i < objects.size(); ++i)
             if (objects[i].channel)
                 cellsRead[i] = objects[i].channel->cells();
-        snap.contention = contentionOfWorkers(snap.workers);
+        if (derive)
+            contention = std::make_shared<const Contention>(contentionOfWorkers(snap.workers));
+        snap.contention = contention;
         snap.objects.reserve(objects.size());
         snap.objectLedgers.reserve(objects.size());
         for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -1893,7 +1911,7 @@ struct Runner::Impl {
                 csv << "," << w.msgsPerS;
             csv << "\n";
         }
-        if (!stopped)
+        if (!stopped && derive)
             judgeStuckWaits(snap);
         snap.deadlock = deadlock;
         snap.events = std::move(pending);
@@ -1986,7 +2004,7 @@ struct Runner::Impl {
         Report r;
         r.scenario = scenario.name;
         r.durationS = secondsSinceStart(now);
-        r.contention = last.contention;
+        r.contention = *last.contention;
         r.deadlock = deadlock;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             const WorkerProc& w = workers[i];

@@ -201,7 +201,7 @@ private slots:
         auto runner = Runner::start(*scenario);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
-        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().contention.any(), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().contention->any(), 30000);
         const Report r = (*runner)->stop();
         runner->reset();
         QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
@@ -218,6 +218,46 @@ private slots:
         }
         QCOMPARE(waits, byWorkers);
         QVERIFY(r.contention.objects[0].waiters.size() >= 2);
+    }
+
+    // The contention table is made again about 50 times a second, not at every sample: at 1 kHz the samples share
+    // one table for 20 samples, then the next sample makes a new one; at 50 Hz each sample makes its own. And the
+    // table a sample shares is the one the last making sample made, whatever the workers did since.
+    void contentionIsMadeAtFiftyHertz_data()
+    {
+        QTest::addColumn<double>("hz");
+        QTest::addColumn<int>("samplesPerTable");
+        QTest::newRow("1 kHz") << 1000.0 << 20;
+        QTest::newRow("50 Hz") << 50.0 << 1;
+    }
+
+    void contentionIsMadeAtFiftyHertz()
+    {
+        QFETCH(double, hz);
+        QFETCH(int, samplesPerTable);
+        auto scenario = resolveScenario("counter-race-locked");
+        QVERIFY(scenario);
+        RunOptions options;
+        options.sampleHz = hz;
+        auto runner = Runner::start(*scenario, options);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QCOMPARE((*runner)->sampleHz(), hz);
+        std::vector<std::shared_ptr<const Contention>> tables;
+        for (int i = 0; i < 2 * samplesPerTable + 1; ++i)
+            tables.push_back((*runner)->sample().contention);
+        for (int i = 0; i < int(tables.size()); ++i) {
+            QVERIFY(tables[std::size_t(i)]);
+            const bool makes = i % samplesPerTable == 0;
+            if (i > 0)
+                QCOMPARE(tables[std::size_t(i)] == tables[std::size_t(i - 1)], !makes);
+        }
+        // Made again at a later sample, the waits of the run so far show.
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().contention->any(), 30000);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        QVERIFY(r.contention.any());
     }
 
     // A lock's hold times (acquire to release): one hold per release but those a stop cut short, and a lock is held

@@ -977,7 +977,7 @@ void MainWindow::renderViews()
         atGate += w.atGate ? 1 : 0;
     }
     m_stepBar->setStepState(snapshot->stepMode, snapshot->stepRate, atGate, alive);
-    m_contentionModel->setContention(snapshot->contention);
+    m_contentionModel->setContention(*snapshot->contention);
     if (m_waitForView->isVisible())
         m_waitForView->setSnapshot(*snapshot);
     else

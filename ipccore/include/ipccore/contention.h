@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,9 @@ struct Contention {
     std::vector<ObjectHolds> holds; // the longest total hold first, then by name
     bool any() const { return !objects.empty(); }
 };
+
+// One empty table, shared (Snapshot::contention before any wait).
+const std::shared_ptr<const Contention>& noContention();
 
 // Adds up the records per (object, kind, gave up) and per worker, and hold records per object. `blockedNs` and
 // `untracked` per worker come with `workers`.

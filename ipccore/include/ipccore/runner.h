@@ -88,7 +88,6 @@ struct WorkerStatus {
     double mbPerS = 0;
     double blockedFraction = 0; // of its lifetime so far, 0..1
     std::uint64_t blockedNs = 0; // its blocked spells that have ended (WorkerSlot::blockedNs)
-    std::vector<WaitRecord> waits; // its waits that ended, per object and kind (contention.h)
     std::uint64_t waitsUntracked = 0; // waits at more places than its slot records (in blockedNs only)
     // Its state changes and steps drained from its event ring since the previous sample (the timeline's input,
     // timeline.h), how many events its ring lost so far (full before it was drained), what they mean, and when it
@@ -162,7 +161,10 @@ struct Snapshot {
     std::vector<ObjectStatus> objects;
     Ledger ledger; // total over all objects, live (left = current depth)
     std::vector<Ledger> objectLedgers; // same order as objects
-    Contention contention; // every wait that has ended, per object and per worker
+    // Every wait that has ended, per object and per worker. Made again about 50 times a second: at every sample at
+    // 50 Hz and below, at every 20th at 1 kHz, and at the sample stop() takes; the samples in between share it. The
+    // deadlock verdict is judged at the same samples.
+    std::shared_ptr<const Contention> contention = noContention();
     WaitForVerdict deadlock; // a deadlock once one has been seen (kind None until then)
     double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
     std::vector<RunEvent> events; // new since the previous sample
