@@ -862,6 +862,7 @@ void MainWindow::startRun()
     m_charts->reset();
     m_ledger->clear();
     m_contentionModel->clear();
+    m_contentionShown.reset();
     m_waitForView->clear();
     m_deadlockBanner->hide();
     m_events->clear();
@@ -977,7 +978,10 @@ void MainWindow::renderViews()
         atGate += w.atGate ? 1 : 0;
     }
     m_stepBar->setStepState(snapshot->stepMode, snapshot->stepRate, atGate, alive);
-    m_contentionModel->setContention(*snapshot->contention);
+    if (snapshot->contention != m_contentionShown) {
+        m_contentionShown = snapshot->contention;
+        m_contentionModel->setContention(*m_contentionShown);
+    }
     if (m_waitForView->isVisible())
         m_waitForView->setSnapshot(*snapshot);
     else

@@ -156,6 +156,8 @@ private:
     ProcessTableModel* m_processModel;
     ProgramStepsModel* m_stepsModel;
     ContentionModel* m_contentionModel;
+    // The table it shows: samples share one until the runner makes it again (ipccore::Snapshot::contention).
+    std::shared_ptr<const ipccore::Contention> m_contentionShown;
     BenchRunner* m_bench;
     std::vector<ipccore::WorkerSpec> m_addedPrograms; // in this run, by "+ Program"
 

@@ -92,7 +92,7 @@ const std::shared_ptr<const Contention>& noContention();
 // Adds up the records per (object, kind, gave up) and per worker, and hold records per object. `blockedNs` and
 // `untracked` per worker come with `workers`.
 Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<WorkerContention> workers);
-// A record kept elsewhere (a sample's, one list per worker) and the index in `workers` of the worker it belongs to:
+// A record kept elsewhere (the runner's, one list per worker) and the index in `workers` of the worker it belongs to:
 // two workers may have one name (a worker started again under its old name).
 struct WorkerWaitRecord {
     const WaitRecord* record = nullptr;

@@ -161,9 +161,9 @@ struct Snapshot {
     std::vector<ObjectStatus> objects;
     Ledger ledger; // total over all objects, live (left = current depth)
     std::vector<Ledger> objectLedgers; // same order as objects
-    // Every wait that has ended, per object and per worker. Made again about 50 times a second: at every sample at
-    // 50 Hz and below, at every 20th at 1 kHz, and at the sample stop() takes; the samples in between share it. The
-    // deadlock verdict is judged at the same samples.
+    // Every wait that has ended, per object and per worker. Made again at every round(sampleHz / 50)th sample taken
+    // (every sample at the default 50 Hz, every 20th at 1 kHz) and at the sample stop() takes; the samples in between
+    // share it. The deadlock verdict is judged at the same samples.
     std::shared_ptr<const Contention> contention = noContention();
     WaitForVerdict deadlock; // a deadlock once one has been seen (kind None until then)
     double totalMsgsPerS = 0; // received (or, for shm-value, sent) per second over the last interval
