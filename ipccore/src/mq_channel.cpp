@@ -24,6 +24,10 @@ public:
         Status st = m_queue.trySend(frame, priority);
         if (!isCode(st, ErrorCode::WouldBlock))
             return st;
+        // A call that may not wait (put_nowait: its deadline has passed already) gives up here, never blocked: it
+        // is a missed step, not a wait in the contention table.
+        if (hooks.stopRequested())
+            return stopped(m_queue.name());
         hooks.enter(WorkerState::BlockedFull);
         for (;;) {
             if (hooks.stopRequested())
@@ -51,6 +55,8 @@ public:
             return took(*r);
         if (r.error().code != ErrorCode::WouldBlock)
             return r.error();
+        if (hooks.stopRequested()) // get_nowait (see send)
+            return stopped(m_queue.name());
         hooks.enter(WorkerState::BlockedEmpty);
         for (;;) {
             if (hooks.stopRequested())

@@ -49,6 +49,9 @@ Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
             break;
         cpuRelax();
     }
+    // A call that may not wait (put_nowait: its deadline has passed already) gives up here, never blocked.
+    if (hooks.stopRequested())
+        return stopped(sem.name());
     hooks.enter(waitState);
     for (;;) {
         if (hooks.stopRequested())

@@ -109,12 +109,13 @@ Status waitForTheOtherSide(StillWaiting stillWaiting, std::atomic<std::uint32_t>
             spinOnce(spins);
             continue;
         }
+        // Asked first: a call that may not wait (put_nowait) gives up without having been blocked.
+        if (hooks.stopRequested())
+            return stopped(name);
         if (!reported) {
             hooks.enter(blocked);
             reported = true;
         }
-        if (hooks.stopRequested())
-            return stopped(name);
         sleeping.store(1, std::memory_order_relaxed);
         sleepFence(asymmetric);
         if (stillWaiting())

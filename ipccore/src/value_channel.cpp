@@ -88,12 +88,13 @@ public:
             auto r = tryReceive(buffer, hooks);
             if (!r || *r > 0)
                 return r;
+            // Asked first: a read that may not wait gives up without having been blocked.
+            if (hooks.stopRequested())
+                return stopped(m_shm.name());
             if (!reported) {
                 hooks.enter(WorkerState::BlockedEmpty);
                 reported = true;
             }
-            if (hooks.stopRequested())
-                return stopped(m_shm.name());
             // No doorbell: a reader of multiprocessing.Value polls too. 50 us keeps latency low and CPU modest.
             usleep(50);
         }

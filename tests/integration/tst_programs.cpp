@@ -208,6 +208,42 @@ private slots:
         QCOMPARE(crowded.sent, crowded.received + crowded.left);
     }
 
+    // put_nowait never waits: one that finds the queue full is a missed step, and no wait for room on the queue
+    // shows in the contention table (each endpoint used to report itself blocked before it saw that the call may not
+    // wait, which filled the table with zero-length waits that gave up).
+    void putNowaitIsNoWait_data()
+    {
+        QTest::addColumn<QString>("transport");
+        for (const char* t : { "mq", "shm-ring", "shm-spsc" })
+            QTest::newRow(t) << QString(t);
+    }
+
+    void putNowaitIsNoWait()
+    {
+        QFETCH(QString, transport);
+        Scenario s = bundled("queue-timeouts");
+        s.objects.resize(1); // crowded: eager's put_nowait at 400 a second, slow-reader's 5 ms per get
+        s.workers.resize(2);
+        QCOMPARE(s.objects[0].name, std::string("crowded"));
+        QCOMPARE(s.workers[0].name, std::string("eager"));
+        auto kind = parseTransport(transport.toStdString());
+        QVERIFY(kind);
+        s.objects[0].transport = *kind;
+        const Report r = runFor(s, 400);
+        const WorkerSummary& eager = r.workers[0];
+        QVERIFY2(eager.stepMissed.at(0) > 0, "put_nowait never found the queue full");
+        for (const ObjectContention& o : r.contention.objects)
+            QVERIFY2(!(o.object == "crowded" && o.kind == WaitKind::Room),
+                qPrintable(QString("%1 waits for room on crowded (%2 gave up), with %3 put_nowait missed")
+                               .arg(o.stats.waits)
+                               .arg(o.gaveUp ? "they" : "none")
+                               .arg(eager.stepMissed.at(0))));
+        for (const WorkerContention& w : r.contention.workers) {
+            if (w.worker == "eager")
+                QCOMPARE(w.waits, std::uint64_t(0));
+        }
+    }
+
     // A program of local work alone is legal (it shows a process that shares nothing); it runs and ends cleanly.
     void workOnlyProgramRuns()
     {
