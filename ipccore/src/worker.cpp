@@ -216,7 +216,11 @@ public:
         , m_deadline(timeoutMs ? monotonicNs() + std::uint64_t(*timeoutMs) * 1'000'000 : 0)
         , m_timed(timeoutMs.has_value())
     { }
-    void enter(WorkerState state) override { m_inner.enter(state); }
+    void enter(WorkerState state) override
+    {
+        m_blocked = m_blocked || isBlocked(state);
+        m_inner.enter(state);
+    }
     bool stopRequested() override { return m_inner.stopRequested() || (m_timed && monotonicNs() >= m_deadline); }
     Duration slice(Duration longest) override
     {
@@ -237,7 +241,8 @@ public:
     bool timedOut()
     {
         const bool ranOut = !m_inner.stopRequested();
-        if (ranOut)
+        // Only a wait this call was blocked in gave up: a call that may not wait (timeout 0) never blocked.
+        if (ranOut && m_blocked)
             m_inner.gaveUp();
         return ranOut;
     }
@@ -246,6 +251,7 @@ private:
     SlotHooks& m_inner;
     std::uint64_t m_deadline;
     bool m_timed;
+    bool m_blocked = false; // this call entered a blocked state
 };
 
 // Keeps a loop to the slot's rate control (messages or passes per second; 0 = as fast as it can).
@@ -912,6 +918,9 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     return call;
                 }
                 if (t == Transfer::Moved) {
+                    // Running again, so that the next wait is a spell of its own (not the last one's going on).
+                    if (hooks.state() != WorkerState::Running)
+                        hooks.enter(WorkerState::Running);
                     submitted += ref.count;
                     bump(slot.tasksOut, ref.count);
                     bump(slot.poolFramesOut);
@@ -933,6 +942,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             }
             if (t != Transfer::Moved)
                 continue; // nothing in time, a damaged message, or a stop (seen at the top)
+            if (hooks.state() != WorkerState::Running)
+                hooks.enter(WorkerState::Running);
             const auto got = std::span(frame).first(size);
             bump(slot.poolFramesIn);
             const auto tasks = frameTasks(got);
