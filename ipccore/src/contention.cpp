@@ -120,7 +120,7 @@ Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<Work
 Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, std::vector<WorkerContention> workers)
 {
     Contention c;
-    // The runner adds up 128 workers' records up to 50 times a second, so rows are found through a map whose keys view
+    // The runner adds up 128 workers' records about 50 times a second, so rows are found through a map whose keys view
     // the records' strings, and each record comes with the index of its worker.
     c.objects.reserve(records.size());
     std::map<std::tuple<std::string_view, WaitKind, bool>, std::size_t> rowAt;

@@ -37,9 +37,9 @@ constexpr std::uint64_t RateWindowNs = 250'000'000ull;
 constexpr std::uint64_t CpuRefreshNs = 250'000'000ull;
 // What a sample derives from every worker's waits, the contention table and the wait-for verdict, is made again at
 // every round(hz / DerivedHz)th sample taken: at every sample at the default 50 Hz, at every 20th at 1 kHz (so less
-// often when samples are dropped). At 1 kHz with 128 workers,
-// reading each worker's wait histograms, merging them and judging the waits took a third of each sample, and nothing
-// looks at them a thousand times a second: the window draws 20 frames a second.
+// often when samples are dropped). At 1 kHz with 128 workers, reading each worker's wait histograms, merging them
+// and judging the waits took a third of each sample, and nothing looks at them a thousand times a second: the window
+// draws 20 frames a second.
 constexpr double DerivedHz = 50;
 
 std::string signalName(int sig)
