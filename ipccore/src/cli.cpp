@@ -4,6 +4,7 @@
 #include "ipccore/python_lens.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
+#include "ipccore/system_ipc.h"
 #include "ipccore/version.h"
 
 #include <algorithm>
@@ -45,6 +46,8 @@ const std::string Usage = "Usage:\n"
                           "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
                           "                 [--json FILE] [--csv FILE] [--trace FILE]\n"
                           "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
+                          "  ipclab-cli ls [--json] [--watch SECONDS] every POSIX queue, semaphore and segment on "
+                          "this machine, and who uses it\n"
                           "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
                           "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
                           "  ipclab-cli <command> --help              one command's options and limits\n"
@@ -467,6 +470,8 @@ int runCliMain(int argc, char** argv)
         return runBenchCommand(argc, argv);
     if (command == "cleanup")
         return cleanup(argc, argv);
+    if (command == "ls")
+        return runLsCommand(argc, argv);
     if (command == "--help" || command == "-h" || command == "help")
         return printUsage(Usage);
     return badInput("unknown command '" + command + "'.\n" + Usage);

@@ -1,0 +1,559 @@
+// `ipclab-cli ls` and scanSystemIpc(): every POSIX queue, semaphore and segment on the machine, made by programs
+// that are not IPC Lab (the bundled Python demo, forked children of this test), listed with owner, mode, depth or
+// value and the processes using them, without disturbing any of them.
+#include "test_support.h"
+
+#include "ipccore/system_ipc.h"
+
+#include "../core/child_process.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <pwd.h>
+#include <semaphore.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace ipccore;
+using namespace ipccore::systemipc;
+
+namespace {
+
+struct CliResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+CliResult runProgram(const QString& program, const QStringList& args)
+{
+    QProcess p;
+    p.start(program, args);
+    CliResult r;
+    if (!p.waitForStarted(10000) || !p.waitForFinished(30000)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+    r.err = QString::fromLocal8Bit(p.readAllStandardError());
+    return r;
+}
+
+// ipclab-cli with `args`; `asUser` (e.g. setpriv and its options) runs the copy `cli` through it.
+CliResult runCli(const QStringList& args, const QString& cli = ipctest::cliPath(), const QStringList& asUser = {})
+{
+    if (asUser.isEmpty())
+        return runProgram(cli, args);
+    return runProgram(asUser.front(), asUser.mid(1) + QStringList { cli } + args);
+}
+
+bool mqueueMounted()
+{
+    SystemScanOptions options;
+    options.processes = false;
+    return scanSystemIpc(options).mqueueMounted;
+}
+
+// The object of `kind` named `name` in one `ls --json` listing, or an empty object.
+QJsonObject findObject(const QJsonObject& listing, const QString& kind, const QString& name)
+{
+    for (const QJsonValue v : listing.value("objects").toArray())
+        if (v["kind"].toString() == kind && v["name"].toString() == name)
+            return v.toObject();
+    return {};
+}
+
+QList<qint64> userPids(const QJsonObject& object)
+{
+    QList<qint64> pids;
+    for (const QJsonValue u : object.value("users").toArray())
+        pids << u["pid"].toInteger();
+    return pids;
+}
+
+const SystemObject* findObject(const SystemListing& listing, SystemObjectKind kind, const std::string& name)
+{
+    for (const SystemObject& o : listing.objects)
+        if (o.kind == kind && o.name == name)
+            return &o;
+    return nullptr;
+}
+
+std::string currentUserName()
+{
+    const passwd* pw = getpwuid(geteuid());
+    return pw ? pw->pw_name : std::to_string(geteuid());
+}
+
+// A queue, a semaphore and a segment this test makes (mode 0600) and removes.
+struct ThreeObjects {
+    std::string queue = ipctest::uniqueName("lsq");
+    std::string semaphore = ipctest::uniqueName("lss");
+    std::string segment = ipctest::uniqueName("lsm");
+    mqd_t q = mqd_t(-1);
+    sem_t* sem = SEM_FAILED;
+    int shm = -1;
+
+    bool create(long messages, unsigned value)
+    {
+        mq_attr attr {};
+        attr.mq_maxmsg = 8;
+        attr.mq_msgsize = 32;
+        q = mq_open(queue.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+        sem = sem_open(semaphore.c_str(), O_CREAT | O_EXCL, 0600, value);
+        shm = shm_open(segment.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+        if (q == mqd_t(-1) || sem == SEM_FAILED || shm < 0 || ftruncate(shm, 12345) != 0)
+            return false;
+        for (long i = 0; i < messages; ++i) {
+            const std::string text = "message " + std::to_string(i);
+            if (mq_send(q, text.data(), text.size(), 0) != 0)
+                return false;
+        }
+        return true;
+    }
+    ~ThreeObjects()
+    {
+        if (q != mqd_t(-1))
+            mq_close(q);
+        mq_unlink(queue.c_str());
+        if (sem != SEM_FAILED)
+            sem_close(sem);
+        sem_unlink(semaphore.c_str());
+        if (shm >= 0)
+            close(shm);
+        shm_unlink(segment.c_str());
+    }
+};
+
+} // namespace
+
+class TestSystemIpc : public QObject {
+    Q_OBJECT
+
+private slots:
+    void decodeSemaphore_data()
+    {
+        QTest::addColumn<QByteArray>("bytes");
+        QTest::addColumn<bool>("decoded");
+        QTest::addColumn<quint32>("value");
+        QTest::addColumn<quint32>("waiters");
+        QTest::addRow("empty file") << QByteArray() << false << 0u << 0u;
+        QTest::addRow("7 bytes") << QByteArray(7, '\0') << false << 0u << 0u;
+        QTest::addRow("value 5") << QByteArray::fromHex("0500000000000000") << true << 5u << 0u;
+        QTest::addRow("value 0, 3 waiting") << QByteArray::fromHex("0000000003000000") << true << 0u << 3u;
+        QTest::addRow("largest value") << QByteArray::fromHex("ffffff7f01000000"
+                                                              "0000000000000000")
+                                       << true << 0x7fffffffu << 1u;
+    }
+    void decodeSemaphore()
+    {
+        QFETCH(QByteArray, bytes);
+        QFETCH(bool, decoded);
+        const auto word = systemipc::decodeSemaphore(std::string_view(bytes.constData(), std::size_t(bytes.size())));
+        QCOMPARE(word.has_value(), decoded);
+        if (word) {
+            QTEST(word->value, "value");
+            QTEST(word->waiters, "waiters");
+        }
+    }
+
+    void parseShmMapping_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<bool>("parsed");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<quint64>("inode");
+        QTest::addColumn<bool>("deleted");
+        QTest::addRow("segment") << "7f2a1c000000-7f2a1c001000 rw-s 00000000 00:1a 1234                       "
+                                    "/dev/shm/stats"
+                                 << true << "stats" << quint64(1234) << false;
+        QTest::addRow("creator's semaphore") << "7f2a1c001000-7f2a1c002000 rw-s 00000000 00:1a 99 "
+                                                "/dev/shm/sem.Xa9kQ2 (deleted)"
+                                             << true << "sem.Xa9kQ2" << quint64(99) << true;
+        QTest::addRow("library") << "7f2a1c000000-7f2a1c001000 r-xp 00000000 08:01 5555 /usr/lib/libc.so.6" << false
+                                 << "" << quint64(0) << false;
+        QTest::addRow("anonymous") << "7f2a1c000000-7f2a1c001000 rw-p 00000000 00:00 0" << false << "" << quint64(0)
+                                   << false;
+        QTest::addRow("file in a folder")
+            << "7f2a1c000000-7f2a1c001000 rw-s 00000000 00:1a 7 /dev/shm/dir/x" << false << "" << quint64(0) << false;
+        QTest::addRow("no inode field") << "7f2a1c000000-7f2a1c001000 rw-s /dev/shm/stats" << false << "" << quint64(0)
+                                        << false;
+        QTest::addRow("reversed range") << "7f2a1c001000-7f2a1c000000 rw-s 00000000 00:1a 7 /dev/shm/stats" << false
+                                        << "" << quint64(0) << false;
+    }
+    void parseShmMapping()
+    {
+        QFETCH(QString, line);
+        QFETCH(bool, parsed);
+        const std::string text = line.toStdString();
+        const auto m = systemipc::parseShmMapping(text);
+        QCOMPARE(m.has_value(), parsed);
+        if (m) {
+            QTEST(QString::fromStdString(m->file), "file");
+            QTEST(quint64(m->inode), "inode");
+            QTEST(m->deleted, "deleted");
+            QVERIFY(m->end > m->start);
+        }
+    }
+
+    void parseSyscallLine_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("parsed");
+        QTest::addColumn<qlonglong>("number");
+        QTest::addColumn<quint64>("arg0");
+        QTest::addRow("futex") << "202 0x7f9c2a4b3000 0x80 0x0 0x0 0x0 0x0 0x7ffd5e1c 0x7f9c2a\n"
+                               << true << qlonglong(202) << quint64(0x7f9c2a4b3000);
+        QTest::addRow("mq_timedsend on fd 3") << "242 0x3 0x7f00 0x5 0x0 0x0 0x0 0x7ffd 0x7f9c\n"
+                                              << true << qlonglong(242) << quint64(3);
+        QTest::addRow("running") << "running\n" << false << qlonglong(0) << quint64(0);
+        QTest::addRow("outside a call") << "-1 0x7ffd5e1c 0x7f9c2a\n" << false << qlonglong(0) << quint64(0);
+        QTest::addRow("empty") << "" << false << qlonglong(0) << quint64(0);
+        QTest::addRow("no argument") << "202\n" << false << qlonglong(0) << quint64(0);
+    }
+    void parseSyscallLine()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, parsed);
+        const std::string line = text.toStdString();
+        const auto call = systemipc::parseSyscallLine(line);
+        QCOMPARE(call.has_value(), parsed);
+        if (call) {
+            QTEST(qlonglong(call->number), "number");
+            QTEST(quint64(call->arg0), "arg0");
+        }
+    }
+
+    // Depth, value and size as the objects' own calls report them; the owner and mode as made.
+    void listsWhatTheObjectsHold()
+    {
+        ThreeObjects objects;
+        QVERIFY(objects.create(3, 5));
+        const SystemListing listing = scanSystemIpc();
+        const SystemObject* q = findObject(listing, SystemObjectKind::MessageQueue, objects.queue);
+        const SystemObject* s = findObject(listing, SystemObjectKind::Semaphore, objects.semaphore);
+        const SystemObject* m = findObject(listing, SystemObjectKind::SharedMemory, objects.segment);
+        if (!listing.mqueueMounted)
+            QVERIFY(!listing.notes.empty() && listing.notes.front().find("mount -t mqueue") != std::string::npos);
+        else {
+            QVERIFY(q);
+            QCOMPARE(q->depth.value_or(-1), 3L);
+            QCOMPARE(q->capacity.value_or(-1), 8L);
+            QCOMPARE(q->messageSize.value_or(-1), 32L);
+            QCOMPARE(q->sizeBytes, std::uint64_t(3 * std::string("message 0").size()));
+            QCOMPARE(q->owner, currentUserName());
+            QCOMPARE(q->mode, 0600u);
+        }
+        QVERIFY(s);
+        int value = -1;
+        QCOMPARE(sem_getvalue(objects.sem, &value), 0);
+        QCOMPARE(int(s->value.value_or(999)), value);
+        QCOMPARE(s->waiters.value_or(999), 0u);
+        QCOMPARE(s->mode, 0600u);
+        QVERIFY(m);
+        QCOMPARE(m->sizeBytes, std::uint64_t(12345));
+        QVERIFY(m->lab && s->lab); // a test's names start with "/ipclab-t", as the lab's own do
+        QVERIFY2(s->problem.empty() && m->problem.empty(), s->problem.c_str());
+    }
+
+    // A child asleep in sem_wait is a waiter of the semaphore, shown in sem_wait; a child asleep in mq_send on a
+    // full queue is shown in mq_timedsend. Both found through /proc, in another process.
+    void showsWhoSleepsOnWhat()
+    {
+        ThreeObjects objects;
+        QVERIFY(objects.create(8, 0)); // the queue is full, the semaphore 0
+        const pid_t waiter = ipctest::forkChild([&] { return sem_wait(objects.sem) == 0 ? 0 : 1; });
+        const pid_t sender = ipctest::forkChild([&] { return mq_send(objects.q, "late", 4, 0) == 0 ? 0 : 1; });
+        QVERIFY(waiter > 0 && sender > 0);
+        QVERIFY(ipctest::waitUntilSleeping(waiter));
+        QVERIFY(ipctest::waitUntilSleeping(sender));
+        const SystemObject* s = nullptr;
+        const SystemObject* q = nullptr;
+        SystemListing listing;
+        // "Sleeping" in /proc/PID/stat can come a moment before the futex word counts the waiter.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (listing = scanSystemIpc(), s = findObject(listing, SystemObjectKind::Semaphore, objects.semaphore),
+                s && s->waiters.value_or(0) == 1),
+            5000);
+        QCOMPARE(s->value.value_or(999), 0u);
+        const auto user = [](const SystemObject* o, pid_t pid) -> const ObjectUser* {
+            for (const ObjectUser& u : o->users)
+                if (u.pid == pid)
+                    return &u;
+            return nullptr;
+        };
+        QVERIFY(user(s, waiter));
+        QCOMPARE(QString::fromStdString(user(s, waiter)->blockedIn), QStringLiteral("sem_wait"));
+        QVERIFY(user(s, waiter)->hasMapped);
+        if (listing.mqueueMounted) {
+            q = findObject(listing, SystemObjectKind::MessageQueue, objects.queue);
+            QVERIFY(q && user(q, sender));
+            QCOMPARE(QString::fromStdString(user(q, sender)->blockedIn), QStringLiteral("mq_timedsend"));
+            QCOMPARE(q->depth.value_or(-1), 8L);
+        }
+        // Let both go: the listing took nothing, so one post wakes the waiter and one receive makes room.
+        QCOMPARE(sem_post(objects.sem), 0);
+        char buffer[32];
+        QVERIFY(mq_receive(objects.q, buffer, sizeof buffer, nullptr) >= 0);
+        QCOMPARE(ipctest::waitChild(waiter), 0);
+        QCOMPARE(ipctest::waitChild(sender), 0);
+    }
+
+    // Listing many times, also with --watch, takes no message, changes no value and removes nothing.
+    void neverDisturbs()
+    {
+        ThreeObjects objects;
+        QVERIFY(objects.create(4, 2));
+        const QStringList before = ipctest::leftoversOfThisProcess();
+        QCOMPARE(before.size(), mqueueMounted() ? 3 : 2);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(runCli({ "ls" }).exitCode, 0);
+        const CliResult watched = runCli({ "ls", "--json", "--watch", "0.1", "--count", "3" });
+        QCOMPARE(watched.exitCode, 0);
+        QCOMPARE(watched.out.count('\n'), 3); // three listings, one JSON line each
+        QCOMPARE(ipctest::leftoversOfThisProcess(), before);
+        int value = -1;
+        QCOMPARE(sem_getvalue(objects.sem, &value), 0);
+        QCOMPARE(value, 2);
+        for (int i = 0; i < 4; ++i) { // the same four messages, in order
+            char buffer[32] = {};
+            const ssize_t n = mq_receive(objects.q, buffer, sizeof buffer, nullptr);
+            QCOMPARE(QByteArray(buffer, int(n)), QByteArray("message ") + QByteArray::number(i));
+        }
+        mq_attr attr {};
+        QCOMPARE(mq_getattr(objects.q, &attr), 0);
+        QCOMPARE(attr.mq_curmsgs, 0L);
+    }
+
+    // The bundled example program, run as a user would: its three objects are listed with owner, mode and
+    // depth/value within 1 of the program's own counts, its processes among their users, and the producer shown
+    // asleep in mq_timedsend on the full queue. The program removes its objects when stopped.
+    void listsTheExampleProgram()
+    {
+        const QString script
+            = QString::fromLocal8Bit(qgetenv("IPCLAB_SOURCE_DIR")) + "/resources/examples/posix_jobs.py";
+        QVERIFY2(QFileInfo::exists(script), qPrintable(script));
+        QProcess demo;
+        demo.start(QStringLiteral("python3"), { script, "--put-every", "0.01", "--handle-seconds", "60" });
+        QVERIFY(demo.waitForStarted(10000));
+        const qint64 pid = demo.processId();
+        // "posix_jobs: producer P, consumer C, ..." then "sent S  handled H  queue D of 10  semaphore V" each second.
+        QRegularExpression started(QStringLiteral("producer (\\d+), consumer (\\d+)"));
+        QRegularExpression counts(QStringLiteral("sent (\\d+)  handled (\\d+)  queue (\\d+) of 10  semaphore (\\d+)"));
+        QString output;
+        QTRY_VERIFY_WITH_TIMEOUT((output += QString::fromLocal8Bit(demo.readAllStandardOutput()),
+                                     output.contains(QStringLiteral("queue 10 of 10"))),
+            15000);
+        const auto ids = started.match(output);
+        QVERIFY2(ids.hasMatch(), qPrintable(output));
+        const qint64 producer = ids.captured(1).toLongLong();
+        QRegularExpressionMatch full;
+        for (auto it = counts.globalMatch(output); it.hasNext();)
+            full = it.next();
+        QVERIFY(full.hasMatch());
+
+        const CliResult r = runCli({ "ls", "--json" });
+        demo.terminate(); // SIGTERM: the program removes its objects
+        QVERIFY(demo.waitForFinished(10000));
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject listing = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        const QString base = QStringLiteral("/demo-%1").arg(pid);
+        const QJsonObject jobs = findObject(listing, "queue", base + "-jobs");
+        const QJsonObject handled = findObject(listing, "semaphore", base + "-handled");
+        const QJsonObject stats = findObject(listing, "segment", base + "-stats");
+        const QString user = QString::fromStdString(currentUserName());
+        if (listing.value("mqueue_mounted").toBool()) {
+            QVERIFY2(!jobs.isEmpty(), qPrintable(r.out));
+            QVERIFY(std::abs(jobs["depth"].toInt() - full.captured(3).toInt()) <= 1);
+            QCOMPARE(jobs["capacity"].toInt(), 10);
+            QCOMPARE(jobs["owner"].toString(), user);
+            QCOMPARE(jobs["mode"].toString(), QStringLiteral("0600"));
+            QVERIFY(userPids(jobs).contains(pid));
+            QVERIFY(userPids(jobs).contains(producer));
+            for (const QJsonValue u : jobs["users"].toArray())
+                if (u["pid"].toInteger() == producer)
+                    QCOMPARE(u["blocked_in"].toString(), QStringLiteral("mq_timedsend"));
+        }
+        QVERIFY2(!handled.isEmpty() && !stats.isEmpty(), qPrintable(r.out));
+        QVERIFY(std::abs(handled["value"].toInt() - full.captured(4).toInt()) <= 1);
+        for (const QJsonObject& o : { handled, stats }) {
+            QCOMPARE(o["owner"].toString(), user);
+            QCOMPARE(o["mode"].toString(), QStringLiteral("0600"));
+            QVERIFY2(userPids(o).contains(pid), qPrintable(QJsonDocument(o).toJson()));
+        }
+        QCOMPARE(stats["size_bytes"].toInt(), 4096);
+        QCOMPARE(stats["lab"].toBool(), false);
+        QTRY_VERIFY(ipctest::leftoverObjects(base.mid(1) + "-").isEmpty());
+    }
+
+    // Run as the user nobody, the listing shows this test's 0600 objects with their owner and mode and
+    // "no permission" where their contents would be, exits 0 and writes nothing to stderr.
+    void otherUsersObjectsAreNoPermission()
+    {
+        if (geteuid() != 0)
+            QSKIP("listing as another user needs root (setpriv to the user nobody); run the suite as root");
+        const passwd* nobody = getpwnam("nobody");
+        if (!nobody)
+            QSKIP("there is no user nobody to list as");
+        ThreeObjects objects;
+        QVERIFY(objects.create(2, 1));
+        QTemporaryDir binaries;
+        const QString cli = ipctest::copyForOtherUsers(ipctest::cliPath(), binaries.path());
+        QVERIFY(!cli.isEmpty());
+        const QStringList asNobody { "setpriv", QStringLiteral("--reuid=%1").arg(nobody->pw_uid),
+            QStringLiteral("--regid=%1").arg(nobody->pw_gid), "--clear-groups" };
+        const CliResult r = runCli({ "ls", "--json" }, cli, asNobody);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.err, QString());
+        const QJsonObject listing = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QVERIFY(listing["processes_unreadable"].toInt() > 0); // this test process, at least
+        const QJsonObject s = findObject(listing, "semaphore", QString::fromStdString(objects.semaphore));
+        QVERIFY2(!s.isEmpty(), qPrintable(r.out));
+        QCOMPARE(s["owner"].toString(), QStringLiteral("root"));
+        QCOMPARE(s["mode"].toString(), QStringLiteral("0600"));
+        QVERIFY(!s.contains("value"));
+        QVERIFY2(s["problem"].toString().startsWith("no permission"), qPrintable(s["problem"].toString()));
+        QVERIFY(!findObject(listing, "segment", QString::fromStdString(objects.segment)).isEmpty());
+        if (listing["mqueue_mounted"].toBool()) {
+            const QJsonObject q = findObject(listing, "queue", QString::fromStdString(objects.queue));
+            QVERIFY(!q.isEmpty() && !q.contains("depth"));
+            QVERIFY(q["problem"].toString().startsWith("no permission"));
+        }
+        // The table says it once, with the remedy, not once per object.
+        const CliResult text = runCli({ "ls" }, cli, asNobody);
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(text.out.contains("no permission") && text.out.contains("run as its owner or as root"),
+            qPrintable(text.out));
+        QCOMPARE(text.out.count(QStringLiteral("may not be read")), 1);
+    }
+
+    // Without /dev/mqueue (a private mount namespace in which it is unmounted), a queue a process holds open is
+    // still found through its descriptor, and the note says how to mount the directory.
+    void queuesWithoutDevMqueue()
+    {
+        if (geteuid() != 0)
+            QSKIP("unmounting /dev/mqueue in a private mount namespace needs root (unshare -m)");
+        ThreeObjects objects;
+        QVERIFY(objects.create(1, 0));
+        const QString script = QStringLiteral("umount /dev/mqueue 2>/dev/null; exec \"$0\" ls --json");
+        const CliResult r = runProgram(
+            QStringLiteral("unshare"), { "-m", "--propagation", "private", "sh", "-c", script, ipctest::cliPath() });
+        if (r.exitCode != 0 && r.err.contains("unshare"))
+            QSKIP(qPrintable("unshare -m is not permitted here: " + r.err));
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject listing = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(listing["mqueue_mounted"].toBool(), false);
+        QVERIFY(listing["notes"].toArray().first().toString().contains("mount -t mqueue none /dev/mqueue"));
+        const QJsonObject q = findObject(listing, "queue", QString::fromStdString(objects.queue));
+        QVERIFY2(!q.isEmpty(), qPrintable(r.out));
+        QCOMPARE(q["listed"].toBool(), false);
+        QCOMPARE(q["depth"].toInt(), 1);
+        QVERIFY(userPids(q).contains(qint64(getpid())));
+    }
+
+    // Files another user may have planted in /dev/shm: names with terminal escapes or bytes that are not UTF-8, a
+    // "semaphore" too short to be one, a FIFO and a symbolic link under semaphore names. The listing neither hangs,
+    // nor follows the link, nor lets a name drive the terminal, and the JSON stays valid.
+    void plantedFilesAreListedSafely()
+    {
+        const std::string prefix = ipctest::uniqueName("planted").substr(1);
+        const std::string escape = prefix + "-esc\x1b[2J";
+        const std::string notUtf8 = prefix + "-bad\xff\xfe";
+        const std::string shortSem = "sem." + prefix + "-short";
+        const std::string fifo = "sem." + prefix + "-fifo";
+        const std::string link = "sem." + prefix + "-link";
+        const auto path = [](const std::string& file) { return "/dev/shm/" + file; };
+        for (const std::string& file : { escape, notUtf8, shortSem }) {
+            const int fd = open(path(file).c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+            QVERIFY(fd >= 0);
+            QCOMPARE(write(fd, "abc", 3), ssize_t(3));
+            close(fd);
+        }
+        QCOMPARE(mkfifo(path(fifo).c_str(), 0600), 0);
+        QCOMPARE(symlink("/etc/passwd", path(link).c_str()), 0);
+        const CliResult text = runCli({ "ls" });
+        const CliResult json = runCli({ "ls", "--json" });
+        for (const std::string& file : { escape, notUtf8, shortSem, fifo, link })
+            unlink(path(file).c_str());
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY(!text.out.contains(QChar(0x1b)));
+        QVERIFY2(text.out.contains(QString::fromStdString(prefix) + "-esc\\x1b[2J"), qPrintable(text.out));
+        QVERIFY(text.out.contains(QString::fromStdString(prefix) + "-bad\\xff\\xfe"));
+        QVERIFY(!text.out.contains(QString::fromStdString(prefix) + "-fifo"));
+        QVERIFY(!text.out.contains(QString::fromStdString(prefix) + "-link"));
+        QCOMPARE(json.exitCode, 0);
+        QJsonParseError error;
+        const QJsonObject listing = QJsonDocument::fromJson(json.out.toUtf8(), &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        const QJsonObject sem = findObject(listing, "semaphore", "/" + QString::fromStdString(prefix) + "-short");
+        QVERIFY2(sem["problem"].toString().startsWith("not a semaphore: its file holds 3 bytes"), qPrintable(json.out));
+        QVERIFY(!sem.contains("value"));
+    }
+
+    // --watch shows each depth's and value's change, marks new objects and names vanished ones.
+    void watchShowsChanges()
+    {
+        SystemListing before;
+        SystemObject q;
+        q.kind = SystemObjectKind::MessageQueue;
+        q.name = "/jobs";
+        q.owner = "ada";
+        q.mode = 0600;
+        q.depth = 3;
+        q.capacity = 10;
+        SystemObject gone = q;
+        gone.name = "/old";
+        before.objects = { q, gone };
+        SystemListing now;
+        q.depth = 10;
+        SystemObject sem;
+        sem.kind = SystemObjectKind::Semaphore;
+        sem.name = "/lock";
+        sem.value = 0;
+        sem.waiters = 2;
+        now.objects = { q, sem };
+        const QString text = QString::fromStdString(systemListingToText(now, &before));
+        QVERIFY2(text.contains(QRegularExpression("/jobs .* 10 of 10 \\(full\\) \\+7")), qPrintable(text));
+        QVERIFY2(
+            text.contains(QRegularExpression("new\\s+semaphore\\s+/lock .*value 0 \\(2 waiting\\)")), qPrintable(text));
+        QVERIFY2(text.contains("gone since the last listing: queue /old"), qPrintable(text));
+    }
+
+    void badOptions_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::addRow("unknown option") << QStringList { "ls", "--all" } << "unknown option '--all'";
+        QTest::addRow("watch without value") << QStringList { "ls", "--watch" } << "--watch needs a value";
+        QTest::addRow("watch not a number") << QStringList { "ls", "--watch", "soon" } << "--watch: 'soon'";
+        QTest::addRow("watch 0") << QStringList { "ls", "--watch", "0" } << "from 0.1 to 3600";
+        QTest::addRow("watch nan") << QStringList { "ls", "--watch", "nan" } << "from 0.1 to 3600";
+        QTest::addRow("count 0") << QStringList { "ls", "--watch", "1", "--count", "0" } << "at least 1";
+        QTest::addRow("count without watch") << QStringList { "ls", "--count", "2" } << "give --watch SECONDS too";
+    }
+    void badOptions()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const CliResult r = runCli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QCOMPARE(r.out, QString());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSystemIpc)
+#include "tst_system_ipc.moc"
