@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <tuple>
 #include <unistd.h>
 
@@ -31,6 +32,48 @@ const char* systemObjectKindName(SystemObjectKind kind)
     return "?";
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at text[i] (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF) and its code point; 0 when the bytes there are not one.
+std::size_t utf8Sequence(std::string_view text, std::size_t i, char32_t& point)
+{
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+    const unsigned char c = byte(0);
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xbf; // the allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf)
+        length = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        length = 3;
+        low = c == 0xe0 ? 0xa0 : 0x80;
+        high = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        length = 4;
+        low = c == 0xf0 ? 0x90 : 0x80;
+        high = c == 0xf4 ? 0x8f : 0xbf;
+    }
+    if (length == 0 || i + length > text.size() || byte(1) < low || byte(1) > high)
+        return 0;
+    point = c & (length == 2 ? 0x1f : length == 3 ? 0x0f : 0x07);
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((byte(k) & 0xc0) != 0x80)
+            return 0;
+        point = (point << 6) | (byte(k) & 0x3f);
+    }
+    return length;
+}
+
+// Characters that are printable but can make one name look like another: C1 controls, the bidirectional overrides
+// and isolates, zero-width characters, line and paragraph separators, the byte-order mark.
+bool isDeceptive(char32_t c)
+{
+    return (c >= 0x80 && c <= 0x9f) || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+} // namespace
+
 std::string printableText(std::string_view text)
 {
     std::string out;
@@ -46,21 +89,18 @@ std::string printableText(std::string_view text)
             ++i;
             continue;
         }
-        const std::size_t length = c >= 0xc2 && c <= 0xdf ? 2
-            : c >= 0xe0 && c <= 0xef                      ? 3
-            : c >= 0xf0 && c <= 0xf4                      ? 4
-                                                          : 0;
-        bool valid = length > 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k)
-            valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-        if (valid && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0)
-            valid = false; // U+0080..U+009F, the C1 controls
-        if (!valid) {
+        char32_t point = 0;
+        const std::size_t length = c >= 0x80 ? utf8Sequence(text, i, point) : 0;
+        if (length == 0) {
             escape(c);
             ++i;
             continue;
         }
-        out.append(text.substr(i, length));
+        for (std::size_t k = 0; k < length; ++k)
+            if (isDeceptive(point))
+                escape(static_cast<unsigned char>(text[i + k]));
+            else
+                out += text[i + k];
         i += length;
     }
     return out;
@@ -131,12 +171,24 @@ std::optional<SemaphoreWord> decodeSemaphore(std::string_view bytes)
 std::optional<ShmMapping> parseShmMapping(std::string_view line)
 {
     // "7f2a1c000000-7f2a1c001000 rw-s 00000000 00:1a 1234    /dev/shm/sem.lock": range, perms, offset, device,
-    // inode, path.
+    // inode, then the path after spaces.
+    std::string_view fields[5];
+    std::string_view rest = line;
+    for (auto& field : fields) {
+        while (!rest.empty() && rest.front() == ' ')
+            rest.remove_prefix(1);
+        const auto space = rest.find(' ');
+        if (space == std::string_view::npos || space == 0)
+            return std::nullopt;
+        field = rest.substr(0, space);
+        rest.remove_prefix(space);
+    }
+    while (!rest.empty() && rest.front() == ' ')
+        rest.remove_prefix(1);
     constexpr std::string_view Dir = "/dev/shm/";
-    const auto at = line.find(Dir);
-    if (at == std::string_view::npos)
+    if (rest.substr(0, Dir.size()) != Dir)
         return std::nullopt;
-    std::string_view file = line.substr(at + Dir.size());
+    std::string_view file = rest.substr(Dir.size());
     while (!file.empty() && (file.back() == '\n' || file.back() == ' '))
         file.remove_suffix(1);
     ShmMapping m;
@@ -147,18 +199,6 @@ std::optional<ShmMapping> parseShmMapping(std::string_view line)
     }
     if (file.empty() || file.find('/') != std::string_view::npos)
         return std::nullopt;
-    // The five fields before the path, separated by spaces.
-    std::string_view fields[5];
-    std::string_view rest = line.substr(0, at);
-    for (auto& field : fields) {
-        while (!rest.empty() && rest.front() == ' ')
-            rest.remove_prefix(1);
-        const auto space = rest.find(' ');
-        if (space == std::string_view::npos)
-            return std::nullopt;
-        field = rest.substr(0, space);
-        rest.remove_prefix(space);
-    }
     const auto dash = fields[0].find('-');
     if (dash == std::string_view::npos)
         return std::nullopt;
@@ -167,8 +207,9 @@ std::optional<ShmMapping> parseShmMapping(std::string_view line)
             && std::from_chars(text.data(), text.data() + text.size(), out, base).ptr == text.data() + text.size();
     };
     if (!parse(fields[0].substr(0, dash), m.start, 16) || !parse(fields[0].substr(dash + 1), m.end, 16)
-        || m.end <= m.start || !parse(fields[4], m.inode, 10))
+        || m.end <= m.start || !parse(fields[4], m.inode, 10) || fields[3].find(':') == std::string_view::npos)
         return std::nullopt;
+    m.device = std::string(fields[3]);
     m.file = std::string(file);
     return m;
 }
@@ -267,8 +308,42 @@ private:
     int m_fd;
 };
 
-// At most `limit` bytes of the file `name` in the directory `dir`, never through a symbolic link; nullopt with
-// errno set when it cannot be opened.
+// A directory read entry by entry; the DIR owns its descriptor (close-on-exec: the lab forks workers meanwhile).
+class Dir {
+public:
+    Dir(int at, const char* name)
+    {
+        const int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0 && !(m_dir = fdopendir(fd))) {
+            const int saved = errno;
+            ::close(fd);
+            errno = saved;
+        }
+    }
+    Dir(const Dir&) = delete;
+    Dir& operator=(const Dir&) = delete;
+    ~Dir()
+    {
+        if (m_dir)
+            closedir(m_dir);
+    }
+    explicit operator bool() const { return m_dir != nullptr; }
+    int fd() const { return dirfd(m_dir); }
+    // The next entry other than "." and "..", or nullptr at the end.
+    const dirent* next()
+    {
+        const dirent* e;
+        while ((e = readdir(m_dir)) && e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            ;
+        return e;
+    }
+
+private:
+    DIR* m_dir = nullptr;
+};
+
+// At most `limit` bytes of the file `name` in the directory `dir`, never through a symbolic link and never waiting
+// on a FIFO; nullopt with errno set when it cannot be opened.
 std::optional<std::string> readSmallFile(int dir, const char* name, std::size_t limit)
 {
     Fd fd(openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
@@ -287,14 +362,55 @@ std::optional<std::string> readSmallFile(int dir, const char* name, std::size_t 
     return text;
 }
 
+// The value of "key:\tNUMBER" in /proc's "key: value" text, or nullopt.
+std::optional<std::uint64_t> procField(std::string_view text, std::string_view key)
+{
+    for (std::size_t at = 0; at < text.size();) {
+        const auto eol = std::min(text.find('\n', at), text.size());
+        const std::string_view line = text.substr(at, eol - at);
+        at = eol + 1;
+        if (line.size() <= key.size() || line.substr(0, key.size()) != key || line[key.size()] != ':')
+            continue;
+        std::string_view value = line.substr(key.size() + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+        std::uint64_t n = 0;
+        if (std::from_chars(value.data(), value.data() + value.size(), n).ec == std::errc())
+            return n;
+    }
+    return std::nullopt;
+}
+
+// The mount and inode of an open file, from /proc/PID/fdinfo/N: read about the descriptor itself, so nothing is
+// followed into the file's own file system (where a stalled FUSE or NFS server could hang a stat()).
+struct FdIdentity {
+    std::uint64_t mountId = 0;
+    std::uint64_t inode = 0;
+};
+std::optional<FdIdentity> fdIdentity(int fdinfoDir, const char* fd)
+{
+    const auto text = fdinfoDir >= 0 ? readSmallFile(fdinfoDir, fd, 4096) : std::nullopt;
+    if (!text)
+        return std::nullopt;
+    const auto mount = procField(*text, "mnt_id");
+    const auto inode = procField(*text, "ino"); // old kernels do not print it: no descriptor is matched then
+    if (!mount || !inode)
+        return std::nullopt;
+    return FdIdentity { *mount, *inode };
+}
+
 class OwnerNames {
 public:
     const std::string& of(uid_t uid)
     {
         auto it = m_names.find(uid);
         if (it == m_names.end()) {
-            const passwd* pw = getpwuid(uid);
-            it = m_names.emplace(uid, pw && pw->pw_name ? std::string(pw->pw_name) : std::to_string(uid)).first;
+            passwd entry {};
+            passwd* found = nullptr;
+            std::vector<char> buffer(16384);
+            const bool named
+                = getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found && found->pw_name;
+            it = m_names.emplace(uid, named ? std::string(found->pw_name) : std::to_string(uid)).first;
         }
         return it->second;
     }
@@ -326,8 +442,9 @@ void fillFromStat(SystemObject& o, const struct stat& st, OwnerNames& owners)
     o.lab = o.name.rfind("/ipclab-", 0) == 0;
 }
 
-// Depth, capacity and message size through a descriptor opened only for reading, closed at once.
-void readQueueAttributes(SystemObject& o)
+// Depth, capacity and message size through a descriptor opened only for reading, closed at once; only when it is
+// the queue of inode `inode` (one put in its place since it was listed is not read).
+void readQueueAttributes(SystemObject& o, std::uint64_t inode)
 {
     const mqd_t q = mq_open(o.name.c_str(), O_RDONLY);
     if (q == mqd_t(-1)) {
@@ -337,8 +454,9 @@ void readQueueAttributes(SystemObject& o)
             o.problem = std::string("could not open it to read its depth: ") + std::strerror(errno);
         return;
     }
+    struct stat st { };
     mq_attr attr {};
-    if (mq_getattr(q, &attr) == 0) {
+    if (fstat(q, &st) == 0 && std::uint64_t(st.st_ino) == inode && mq_getattr(q, &attr) == 0) {
         o.depth = attr.mq_curmsgs;
         o.capacity = attr.mq_maxmsg;
         o.messageSize = attr.mq_msgsize;
@@ -346,8 +464,19 @@ void readQueueAttributes(SystemObject& o)
     mq_close(q);
 }
 
-void listQueues(SystemListing& listing, OwnerNames& owners)
+// What the scan found, with what it needs to match processes' descriptors and mappings to the objects.
+struct Found {
+    SystemListing listing;
+    std::map<std::uint64_t, std::size_t> queueInodes; // inode in /dev/mqueue -> object index
+    std::map<std::uint64_t, std::size_t> shmInodes; // inode in /dev/shm -> object index
+    dev_t shmDevice = 0; // /dev/shm's st_dev, which /proc/PID/maps prints as MAJOR:MINOR
+    bool shmListed = false;
+    OwnerNames owners;
+};
+
+void listQueues(Found& found)
 {
+    SystemListing& listing = found.listing;
     struct statfs fs { };
     listing.mqueueMounted = statfs("/dev/mqueue", &fs) == 0 && fs.f_type == MqueueMagic;
     if (!listing.mqueueMounted) {
@@ -356,45 +485,80 @@ void listQueues(SystemListing& listing, OwnerNames& owners)
                                 "mkdir -p /dev/mqueue && mount -t mqueue none /dev/mqueue");
         return;
     }
-    Fd dir(open("/dev/mqueue", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* d = dir ? fdopendir(dup(dir.get())) : nullptr;
-    if (!d) {
+    Dir dir(AT_FDCWD, "/dev/mqueue");
+    if (!dir) {
         listing.notes.push_back(std::string("could not read /dev/mqueue: ") + std::strerror(errno));
         return;
     }
-    while (const dirent* e = readdir(d)) {
+    while (const dirent* e = dir.next()) {
         struct stat st { };
-        if (e->d_name[0] == '.' || fstatat(dir.get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        if (fstatat(dir.fd(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue;
         SystemObject o;
         o.kind = SystemObjectKind::MessageQueue;
         o.name = std::string("/") + e->d_name;
-        fillFromStat(o, st, owners);
+        fillFromStat(o, st, found.owners);
         // "QSIZE:240        NOTIFY:0     SIGNO:0     NOTIFY_PID:0": the bytes queued, readable with the queue.
-        if (const auto text = readSmallFile(dir.get(), e->d_name, 256); text && text->rfind("QSIZE:", 0) == 0) {
+        if (const auto text = readSmallFile(dir.fd(), e->d_name, 256); text && text->rfind("QSIZE:", 0) == 0) {
             std::uint64_t bytes = 0;
             std::from_chars(text->data() + 6, text->data() + text->size(), bytes);
             o.sizeBytes = bytes;
         }
-        readQueueAttributes(o);
+        readQueueAttributes(o, st.st_ino);
+        found.queueInodes[st.st_ino] = listing.objects.size();
         listing.objects.push_back(std::move(o));
     }
-    closedir(d);
 }
 
-// Records each listed file's inode in `inodes` (inode -> object index), to find its mappings by.
-void listShm(SystemListing& listing, std::map<std::uint64_t, std::size_t>& inodes, OwnerNames& owners)
+// A semaphore's value and waiters with pread, never sem_open (see the header); only from the listed file (inode).
+void readSemaphore(SystemObject& o, int dir, const char* file, const struct stat& listed)
 {
-    Fd dir(open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* d = dir ? fdopendir(dup(dir.get())) : nullptr;
-    if (!d) {
+    Fd fd(openat(dir, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat opened { };
+    if (!fd && errno == EACCES)
+        return denyPermission(o, "its value");
+    if (!fd) {
+        if (errno != ENOENT)
+            o.problem = std::string("could not open it: ") + std::strerror(errno);
+        return;
+    }
+    if (fstat(fd.get(), &opened) != 0 || opened.st_ino != listed.st_ino || !S_ISREG(opened.st_mode))
+        return; // replaced since it was listed
+    if (opened.st_size != off_t(SemFileBytes)) {
+        o.problem = "not a semaphore: its file holds " + std::to_string(opened.st_size) + " bytes, a semaphore's "
+            + std::to_string(SemFileBytes);
+        return;
+    }
+    char bytes[SemFileBytes];
+    const ssize_t n = pread(fd.get(), bytes, sizeof bytes, 0);
+    if (n < 0) {
+        o.problem = std::string("could not read it: ") + std::strerror(errno);
+        return;
+    }
+    const auto word = decodeSemaphore(std::string_view(bytes, std::size_t(n)));
+    if (!word) {
+        o.problem = "its value cannot be read on this system (a semaphore layout this build does not know)";
+        return;
+    }
+    o.value = word->value;
+    o.waiters = word->waiters;
+}
+
+void listShm(Found& found)
+{
+    SystemListing& listing = found.listing;
+    Dir dir(AT_FDCWD, "/dev/shm");
+    struct stat self { };
+    if (!dir || fstat(dir.fd(), &self) != 0) {
         listing.notes.push_back(std::string("could not read /dev/shm: ") + std::strerror(errno)
             + "; semaphores and segments cannot be listed");
         return;
     }
-    while (const dirent* e = readdir(d)) {
+    found.shmDevice = self.st_dev;
+    found.shmListed = true;
+    while (const dirent* e = dir.next()) {
         struct stat st { };
-        if (e->d_name[0] == '.' || fstatat(dir.get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        if (fstatat(dir.fd(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
             continue; // directories, links and devices are not POSIX IPC objects
         const std::string_view file(e->d_name);
         SystemObject o;
@@ -402,169 +566,147 @@ void listShm(SystemListing& listing, std::map<std::uint64_t, std::size_t>& inode
         if (file.rfind(SemPrefix, 0) == 0 && file.size() > SemPrefix.size()) {
             o.kind = SystemObjectKind::Semaphore;
             o.name = "/" + std::string(file.substr(SemPrefix.size()));
-            fillFromStat(o, st, owners);
-            // pread, not sem_open: see the header. The same file (inode) as listed, or nothing.
-            Fd fd(openat(dir.get(), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-            struct stat opened { };
-            if (!fd && errno == EACCES)
-                denyPermission(o, "its value");
-            else if (!fd)
-                o.problem = std::string("could not open it: ") + std::strerror(errno);
-            else if (fstat(fd.get(), &opened) == 0 && opened.st_ino == st.st_ino && S_ISREG(opened.st_mode)) {
-                char bytes[SemFileBytes];
-                const ssize_t n = pread(fd.get(), bytes, sizeof bytes, 0);
-                const auto word = n == ssize_t(SemFileBytes) ? decodeSemaphore(std::string_view(bytes, std::size_t(n)))
-                                                             : std::nullopt;
-                if (word) {
-                    o.value = word->value;
-                    o.waiters = word->waiters;
-                } else if (n >= 0 && n < ssize_t(SemFileBytes))
-                    o.problem = "not a semaphore: its file holds " + std::to_string(n) + " bytes, a semaphore's "
-                        + std::to_string(SemFileBytes);
-                else
-                    o.problem = "its value cannot be read on this system (an unknown semaphore layout)";
-            }
+            fillFromStat(o, st, found.owners);
+            readSemaphore(o, dir.fd(), e->d_name, st);
         } else {
             o.kind = SystemObjectKind::SharedMemory;
             o.name = "/" + std::string(file);
-            fillFromStat(o, st, owners);
+            fillFromStat(o, st, found.owners);
         }
-        inodes[st.st_ino] = listing.objects.size();
+        found.shmInodes[st.st_ino] = listing.objects.size();
         listing.objects.push_back(std::move(o));
     }
-    closedir(d);
 }
 
-// What one process holds: descriptors (by number) and mappings of each object.
+// What one process holds: descriptors and mappings of each object.
 struct ProcessUse {
     std::map<std::size_t, bool> open; // object index -> holds a descriptor
     std::map<int, std::size_t> queueFds; // descriptor -> queue index, for mq_timed* arguments
     std::vector<std::pair<ShmMapping, std::size_t>> mappings; // mapping -> object index
 };
 
-class ObjectIndex {
-public:
-    ObjectIndex(SystemListing& listing, const std::map<std::uint64_t, std::size_t>& shmInodes)
-        : m_listing(listing)
-        , m_byInode(shmInodes)
-    {
-        for (std::size_t i = 0; i < listing.objects.size(); ++i)
-            m_byKey.emplace(key(listing.objects[i].kind, listing.objects[i].name), i);
-    }
-    // The semaphore or segment whose file in /dev/shm has this inode.
-    std::optional<std::size_t> shmInode(std::uint64_t inode) const
-    {
-        const auto it = m_byInode.find(inode);
-        return it == m_byInode.end() ? std::nullopt : std::optional<std::size_t>(it->second);
-    }
-    // The object a /dev/shm file name stands for.
-    std::optional<std::size_t> shmFile(std::string_view file) const
-    {
-        if (file.rfind(SemPrefix, 0) == 0)
-            return find(SystemObjectKind::Semaphore, "/" + std::string(file.substr(SemPrefix.size())));
-        return find(SystemObjectKind::SharedMemory, "/" + std::string(file));
-    }
-    std::optional<std::size_t> find(SystemObjectKind kind, const std::string& name) const
-    {
-        const auto it = m_byKey.find(key(kind, name));
-        return it == m_byKey.end() ? std::nullopt : std::optional<std::size_t>(it->second);
-    }
-    std::size_t add(SystemObject o)
-    {
-        m_byKey.emplace(key(o.kind, o.name), m_listing.objects.size());
-        m_listing.objects.push_back(std::move(o));
-        return m_listing.objects.size() - 1;
-    }
-
-private:
-    static std::string key(SystemObjectKind kind, const std::string& name) { return std::to_string(int(kind)) + name; }
-    SystemListing& m_listing;
-    std::map<std::string, std::size_t> m_byKey;
-    std::map<std::uint64_t, std::size_t> m_byInode;
-};
-
-// The descriptors of one process. False when they may not be read.
-bool readDescriptors(int pid, int procDir, ObjectIndex& index, OwnerNames& owners, ProcessUse& use)
+std::optional<std::size_t> findIndex(const std::map<std::uint64_t, std::size_t>& inodes, std::uint64_t inode)
 {
-    Fd fdDir(openat(procDir, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* d = fdDir ? fdopendir(dup(fdDir.get())) : nullptr;
-    if (!d)
+    const auto it = inodes.find(inode);
+    return it == inodes.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+}
+
+// A queue seen only through a descriptor of process `pid` (/dev/mqueue is not mounted). Whether the descriptor is
+// a queue at all can then only be learnt by statfs through /proc/PID/fd/N, which follows the link; a descriptor of
+// a stalled FUSE or NFS file named "/x" could block here. With /dev/mqueue mounted this is never needed.
+std::optional<std::size_t> unlistedQueue(
+    Found& found, int pid, const char* fd, const std::string& name, std::optional<FdIdentity> identity)
+{
+    const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + fd;
+    struct statfs fs { };
+    struct stat st { };
+    if (statfs(path.c_str(), &fs) != 0 || fs.f_type != MqueueMagic || stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    if (const auto i = findIndex(found.queueInodes, st.st_ino))
+        return i;
+    SystemObject o;
+    o.kind = SystemObjectKind::MessageQueue;
+    o.name = name;
+    o.listed = false;
+    fillFromStat(o, st, found.owners);
+    // By name in this process' IPC namespace: read only if it is the very queue the descriptor holds.
+    readQueueAttributes(o, identity ? identity->inode : std::uint64_t(st.st_ino));
+    const std::size_t i = found.listing.objects.size();
+    found.queueInodes[st.st_ino] = i;
+    found.listing.objects.push_back(std::move(o));
+    return i;
+}
+
+// The descriptors of one process, matched to the objects by name and inode. False (errno set) when they may not
+// be read.
+bool readDescriptors(int pid, int procDir, Found& found, ProcessUse& use)
+{
+    Dir fds(procDir, "fd");
+    if (!fds)
         return false;
+    Fd fdinfo(openat(procDir, "fdinfo", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     char link[PATH_MAX];
-    while (const dirent* e = readdir(d)) {
-        if (e->d_name[0] == '.')
-            continue;
-        const ssize_t n = readlinkat(fdDir.get(), e->d_name, link, sizeof link - 1);
+    while (const dirent* e = fds.next()) {
+        const ssize_t n = readlinkat(fds.fd(), e->d_name, link, sizeof link - 1);
         if (n <= 0)
             continue;
         const std::string_view target(link, std::size_t(n));
-        if (target.rfind("/dev/shm/", 0) == 0) {
-            if (const auto i = index.shmFile(target.substr(9)))
-                use.open[*i] = true;
+        std::optional<std::size_t> object;
+        constexpr std::string_view ShmDir = "/dev/shm/";
+        if (target.rfind(ShmDir, 0) == 0) {
+            // The same inode as a listed file, and the same name: a container's own /dev/shm is another file system
+            // whose files only share names with ours.
+            const auto identity = fdIdentity(fdinfo.get(), e->d_name);
+            const auto i = identity ? findIndex(found.shmInodes, identity->inode) : std::nullopt;
+            const std::string_view file = target.substr(ShmDir.size());
+            if (i) {
+                const SystemObject& o = found.listing.objects[*i];
+                const std::string listedFile = o.kind == SystemObjectKind::Semaphore
+                    ? std::string(SemPrefix) + o.name.substr(1)
+                    : o.name.substr(1);
+                if (file == listedFile)
+                    object = i;
+            }
+            if (object)
+                use.open[*object] = true;
             continue;
         }
-        // A queue's descriptor reads "/jobs": one absolute component, on the mqueue file system.
+        // A queue's descriptor reads "/jobs": one absolute component.
         if (target.size() < 2 || target[0] != '/' || target.find('/', 1) != std::string_view::npos
             || target.find(" (deleted)") != std::string_view::npos)
             continue;
-        const std::string path = "/proc/" + std::to_string(pid) + "/fd/" + e->d_name;
-        struct statfs fs { };
-        if (statfs(path.c_str(), &fs) != 0 || fs.f_type != MqueueMagic)
+        const auto identity = fdIdentity(fdinfo.get(), e->d_name);
+        if (found.listing.mqueueMounted) {
+            // Listed in /dev/mqueue under this name and inode, or not one of this namespace's queues.
+            const auto i = identity ? findIndex(found.queueInodes, identity->inode) : std::nullopt;
+            if (i && found.listing.objects[*i].name == target)
+                object = i;
+        } else
+            object = unlistedQueue(found, pid, e->d_name, std::string(target), identity);
+        if (!object)
             continue;
-        const std::string name(target);
-        auto i = index.find(SystemObjectKind::MessageQueue, name);
-        if (!i) { // /dev/mqueue is not mounted: learn the queue from its descriptor
-            struct stat st { };
-            if (stat(path.c_str(), &st) != 0)
-                continue;
-            SystemObject o;
-            o.kind = SystemObjectKind::MessageQueue;
-            o.name = name;
-            o.listed = false;
-            fillFromStat(o, st, owners);
-            readQueueAttributes(o);
-            i = index.add(std::move(o));
-        }
-        use.open[*i] = true;
+        use.open[*object] = true;
         int fd = -1;
         std::from_chars(e->d_name, e->d_name + std::strlen(e->d_name), fd);
-        use.queueFds[fd] = *i;
+        use.queueFds[fd] = *object;
     }
-    closedir(d);
     return true;
 }
 
-// The /dev/shm files a process has mapped. False when its maps may not be read.
-bool readMappings(int procDir, const ObjectIndex& index, ProcessUse& use)
+// The /dev/shm files a process has mapped, by device and inode. False (errno set) when its maps may not be read.
+bool readMappings(int procDir, const Found& found, ProcessUse& use)
 {
     const auto maps = readSmallFile(procDir, "maps", 16u << 20);
     if (!maps)
         return false;
+    char device[32];
+    std::snprintf(device, sizeof device, "%02x:%02x", major(found.shmDevice), minor(found.shmDevice));
     std::string_view rest(*maps);
     while (!rest.empty()) {
         const auto eol = rest.find('\n');
         const std::string_view line = rest.substr(0, eol);
         rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
-        if (auto m = parseShmMapping(line))
-            if (const auto i = index.shmInode(m->inode))
+        if (auto m = parseShmMapping(line); m && m->device == device)
+            if (const auto i = findIndex(found.shmInodes, m->inode))
                 use.mappings.emplace_back(std::move(*m), *i);
     }
     return true;
 }
 
 // What each thread of the process sleeps in, matched to the objects it uses: a queue by the descriptor passed
-// to mq_timedsend/mq_timedreceive, a semaphore or segment by the futex's address inside its mapping.
-void readBlockedCalls(int procDir, const ProcessUse& use, std::map<std::size_t, ObjectUser>& users)
+// to mq_timedsend/mq_timedreceive, a semaphore or segment by the futex's address inside its mapping. Returns false
+// when some thread's call could not be read for want of permission.
+bool readBlockedCalls(int procDir, const Found& found, const ProcessUse& use, std::map<std::size_t, ObjectUser>& users)
 {
-    Fd taskDir(openat(procDir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* d = taskDir ? fdopendir(dup(taskDir.get())) : nullptr;
-    if (!d)
-        return;
-    while (const dirent* e = readdir(d)) {
-        if (e->d_name[0] == '.')
-            continue;
+    Dir tasks(procDir, "task");
+    if (!tasks)
+        return true;
+    bool permitted = true;
+    while (const dirent* e = tasks.next()) {
         const std::string file = std::string(e->d_name) + "/syscall";
-        const auto text = readSmallFile(taskDir.get(), file.c_str(), 512);
+        const auto text = readSmallFile(tasks.fd(), file.c_str(), 512);
+        if (!text && (errno == EACCES || errno == EPERM))
+            permitted = false;
         const auto call = text ? parseSyscallLine(*text) : std::nullopt;
         if (!call)
             continue;
@@ -583,7 +725,7 @@ void readBlockedCalls(int procDir, const ProcessUse& use, std::map<std::size_t, 
             for (const auto& [m, i] : use.mappings)
                 if (call->arg0 >= m.start && call->arg0 < m.end) {
                     object = i;
-                    if (m.file.rfind(SemPrefix, 0) == 0)
+                    if (found.listing.objects[i].kind == SystemObjectKind::Semaphore)
                         what = "sem_wait"; // a futex in a semaphore is sem_wait or sem_timedwait
                     break;
                 }
@@ -596,34 +738,37 @@ void readBlockedCalls(int procDir, const ProcessUse& use, std::map<std::size_t, 
             it->second.blockedTid = tid;
         }
     }
-    closedir(d);
+    return permitted;
 }
 
-void findUsers(SystemListing& listing, const std::map<std::uint64_t, std::size_t>& shmInodes, OwnerNames& owners)
+void findUsers(Found& found)
 {
-    ObjectIndex index(listing, shmInodes);
-    Fd proc(open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    DIR* d = proc ? fdopendir(dup(proc.get())) : nullptr;
-    if (!d) {
+    SystemListing& listing = found.listing;
+    Dir proc(AT_FDCWD, "/proc");
+    if (!proc) {
         listing.notes.push_back("could not read /proc: the processes using each object are not shown");
         return;
     }
     const int self = int(getpid());
-    while (const dirent* e = readdir(d)) {
+    bool callsHidden = false;
+    while (const dirent* e = proc.next()) {
         int pid = 0;
         const char* end = e->d_name + std::strlen(e->d_name);
         if (std::from_chars(e->d_name, end, pid).ptr != end || pid <= 0 || pid == self)
             continue;
-        Fd procDir(openat(proc.get(), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        Fd procDir(openat(proc.fd(), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!procDir)
             continue; // exited meanwhile
         ++listing.processesScanned;
         ProcessUse use;
-        const bool fds = readDescriptors(pid, procDir.get(), index, owners, use);
-        const bool maps = readMappings(procDir.get(), index, use);
-        if (!fds && !maps) {
-            // A kernel thread has descriptors nobody may read and empty maps; only a process with a memory map is
-            // another user's hidden process.
+        const bool fds = readDescriptors(pid, procDir.get(), found, use);
+        const int fdsErrno = errno;
+        const bool maps = found.shmListed ? readMappings(procDir.get(), found, use) : false;
+        const int mapsErrno = errno;
+        const auto denied = [](int error) { return error == EACCES || error == EPERM; };
+        if (!fds && !maps && denied(fdsErrno) && denied(mapsErrno)) {
+            // Another user's process (or one that is not dumpable). A process that exited meanwhile (ENOENT,
+            // ESRCH) is simply gone; a kernel thread has empty maps.
             ++listing.processesUnreadable;
             continue;
         }
@@ -637,39 +782,42 @@ void findUsers(SystemListing& listing, const std::map<std::uint64_t, std::size_t
         std::string command = readSmallFile(procDir.get(), "comm", 64).value_or("");
         while (!command.empty() && command.back() == '\n')
             command.pop_back();
-        readBlockedCalls(procDir.get(), use, users);
+        if (!readBlockedCalls(procDir.get(), found, use, users))
+            callsHidden = true;
         for (auto& [i, user] : users) {
             user.pid = pid;
             user.command = command;
             listing.objects[i].users.push_back(std::move(user));
         }
     }
-    closedir(d);
     if (listing.processesUnreadable > 0)
         listing.notes.push_back(std::to_string(listing.processesUnreadable) + " of "
             + std::to_string(listing.processesScanned)
-            + " processes could not be inspected (they belong to other users), so the objects they use may show "
-              "fewer users. Run as root (sudo ipclab-cli ls) to see every process");
+            + " processes could not be inspected (other users' processes, or ones that forbid it), so the objects "
+              "they use may show fewer users. Run as root (sudo ipclab-cli ls) to see every process");
+    if (callsHidden)
+        listing.notes.push_back("the call some processes sleep in could not be read (/proc/PID/task/TID/syscall needs "
+                                "the right to trace them; kernel.yama.ptrace_scope may allow that only for your own "
+                                "child processes). Run as root (sudo ipclab-cli ls) to see it");
 }
 
 } // namespace
 
 SystemListing scanSystemIpc(const SystemScanOptions& options)
 {
-    SystemListing listing;
-    OwnerNames owners;
-    std::map<std::uint64_t, std::size_t> shmInodes;
-    listQueues(listing, owners);
-    listShm(listing, shmInodes, owners);
+    Found found;
+    listQueues(found);
+    listShm(found);
     if (options.processes)
-        findUsers(listing, shmInodes, owners);
+        findUsers(found);
+    SystemListing& listing = found.listing;
     std::sort(listing.objects.begin(), listing.objects.end(), [](const SystemObject& a, const SystemObject& b) {
         return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
     });
     for (SystemObject& o : listing.objects)
         std::sort(
             o.users.begin(), o.users.end(), [](const ObjectUser& a, const ObjectUser& b) { return a.pid < b.pid; });
-    return listing;
+    return std::move(listing);
 }
 
 } // namespace ipccore

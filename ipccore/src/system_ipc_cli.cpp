@@ -219,6 +219,8 @@ int runLsCommand(int argc, char** argv)
             next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                 std::chrono::duration<double>(*watchS));
             std::this_thread::sleep_until(next);
+            if (next < std::chrono::steady_clock::now())
+                next = std::chrono::steady_clock::now(); // a listing slower than the interval: no catching up
         }
         SystemListing listing = scanSystemIpc();
         if (json)

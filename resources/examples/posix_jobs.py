@@ -52,24 +52,28 @@ def load_posix():
     return lib
 
 
-def check(result, what, name):
-    if result in (-1, None):
-        err = ctypes.get_errno()
-        sys.exit(f"posix_jobs: {what} {name} failed: {os.strerror(err)}")
+def check(result, what):
+    """In a child: a failed call ends it (the main process notices nothing but its silence)."""
+    if result == -1:
+        print(f"posix_jobs: {what} failed: {os.strerror(ctypes.get_errno())}", file=sys.stderr, flush=True)
+        os._exit(1)
     return result
 
 
-def die_with_parent():
-    """A child ends when the demo's main process does (Linux prctl PR_SET_PDEATHSIG)."""
+def die_with_parent(parent):
+    """A child ends when the demo's main process does (Linux prctl PR_SET_PDEATHSIG); if that process has died
+    already, before the prctl took effect, the child ends at once."""
     libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
     libc.prctl(1, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def producer(lib, queue, counters, every):
     n = 0
     while True:
         job = f"job {n}".encode()
-        check(lib.mq_send(queue, job, len(job), 0), "mq_send", "jobs")  # sleeps while the queue is full
+        check(lib.mq_send(queue, job, len(job), 0), "mq_send")  # sleeps while the queue is full
         n += 1
         struct.pack_into("<Q", counters, 0, n)
         time.sleep(every)
@@ -79,7 +83,7 @@ def consumer(lib, queue, handled, counters, every):
     buffer = ctypes.create_string_buffer(MESSAGE_BYTES)
     n = 0
     while True:
-        check(lib.mq_receive(queue, buffer, MESSAGE_BYTES, None), "mq_receive", "jobs")  # sleeps while empty
+        check(lib.mq_receive(queue, buffer, MESSAGE_BYTES, None), "mq_receive")  # sleeps while empty
         time.sleep(every)  # "handling" the job
         n += 1
         struct.pack_into("<Q", counters, 8, n)
@@ -97,15 +101,17 @@ def main():
     base = f"/demo-{os.getpid()}"
     names = {"jobs": f"{base}-jobs".encode(), "handled": f"{base}-handled".encode(),
              "stats": f"{base}-stats".encode()}
-    attr = MqAttr(0, QUEUE_SLOTS, MESSAGE_BYTES, 0)
-    queue = check(lib.mq_open(names["jobs"], O_RDWR | os.O_CREAT | os.O_EXCL, 0o600, ctypes.byref(attr)),
-                  "mq_open", names["jobs"].decode())
-    handled = lib.sem_open(names["handled"], os.O_CREAT | os.O_EXCL, 0o600, 0)
-    segment_fd = lib.shm_open(names["stats"], O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     children = []
+    cleaning = []
 
-    def clean_up(*_):
-        for pid in children:
+    def clean_up(status=0):
+        """Stop the children and remove the three objects, once, whatever interrupts the demo."""
+        if cleaning:
+            return
+        cleaning.append(True)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        while children:
+            pid = children.pop()
             try:
                 os.kill(pid, signal.SIGTERM)
                 os.waitpid(pid, 0)
@@ -114,29 +120,42 @@ def main():
         lib.mq_unlink(names["jobs"])
         lib.sem_unlink(names["handled"])
         lib.shm_unlink(names["stats"])
-        sys.exit(0)
+        sys.exit(status)
 
-    signal.signal(signal.SIGINT, clean_up)
-    signal.signal(signal.SIGTERM, clean_up)
+    # Ctrl+C or SIGTERM before the objects and the children exist would leave objects behind: both signals wait
+    # until everything is in place and the handler is set.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, lambda *_: clean_up())
+    signal.signal(signal.SIGTERM, lambda *_: clean_up())
+    attr = MqAttr(0, QUEUE_SLOTS, MESSAGE_BYTES, 0)
+    queue = lib.mq_open(names["jobs"], O_RDWR | os.O_CREAT | os.O_EXCL, 0o600, ctypes.byref(attr))
+    if queue < 0:
+        print(f"posix_jobs: mq_open {base}-jobs failed: {os.strerror(ctypes.get_errno())}", file=sys.stderr)
+        sys.exit(1)
+    handled = lib.sem_open(names["handled"], os.O_CREAT | os.O_EXCL, 0o600, 0)
+    segment_fd = lib.shm_open(names["stats"], O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     if not handled or segment_fd < 0:
         print("posix_jobs: could not create the semaphore or the segment:", os.strerror(ctypes.get_errno()),
               file=sys.stderr)
-        clean_up()
+        clean_up(1)
     os.ftruncate(segment_fd, SEGMENT_BYTES)
     counters = mmap.mmap(segment_fd, SEGMENT_BYTES)
 
+    parent = os.getpid()
     for role in ("producer", "consumer"):
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the main process' to handle
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            die_with_parent()
+            die_with_parent(parent)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
             if role == "producer":
                 producer(lib, queue, counters, args.put_every)
             else:
                 consumer(lib, queue, handled, counters, args.handle_seconds)
             os._exit(0)
         children.append(pid)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
     print(f"posix_jobs: producer {children[0]}, consumer {children[1]}, objects {base}-jobs, {base}-handled, "
           f"{base}-stats. Watch them with: ipclab-cli ls --watch 1", flush=True)

@@ -91,7 +91,8 @@ std::string systemObjectStateText(const SystemObject& object, const SystemObject
 // "8874 python3, 8917 python3 (in mq_timedsend), +3 more": the first `shown` users.
 std::string systemObjectUsersText(const SystemObject& object, std::size_t shown);
 // Names and commands come from other users' files and processes: one holding terminal escape sequences must not
-// drive a terminal. Control characters (C0, DEL, C1) and bytes that are not UTF-8 become \xNN.
+// drive a terminal, nor pose as another name. Control characters (C0, DEL, C1), bytes that are not well-formed
+// UTF-8, and bidirectional overrides, zero-width characters and the like become \xNN, one per byte.
 std::string printableText(std::string_view text);
 
 // The listing as `ipclab-cli ls` prints it: a table, and the notes. With `before` (the previous listing of
@@ -114,13 +115,15 @@ struct SemaphoreWord {
 };
 std::optional<SemaphoreWord> decodeSemaphore(std::string_view bytes);
 
-// One line of /proc/PID/maps that maps a file in /dev/shm: its address range, inode and name there ("sem.lock",
-// "stats"; " (deleted)" removed). nullopt for every other line. A semaphore is found by its inode, not its name:
+// One line of /proc/PID/maps that maps a file in /dev/shm: its address range, device ("00:1a", as maps prints it),
+// inode and name there ("sem.lock", "stats"; " (deleted)" removed). nullopt for every other line, including a path
+// that only contains "/dev/shm/" further on. The scan matches mappings to objects by device and inode, not by name:
 // glibc's sem_open(O_CREAT) maps a temporary file that it then links to the semaphore's name and deletes, so a
 // creator's mapping reads "/dev/shm/sem.Xa9kQ2 (deleted)".
 struct ShmMapping {
     std::uint64_t start = 0;
     std::uint64_t end = 0;
+    std::string device;
     std::uint64_t inode = 0;
     std::string file;
     bool deleted = false;
