@@ -122,6 +122,10 @@ int runGuiMain(int argc, char** argv)
     const QCommandLineOption raceOption(QStringLiteral("race"),
         QStringLiteral("Open the Race tab and start a race with its default options; with --screenshot, save a PNG "
                        "of the window when the race has finished, then quit."));
+    const QCommandLineOption systemOption(QStringLiteral("system"),
+        QStringLiteral(
+            "Open on the System tab: every POSIX queue, semaphore and segment on this machine, whoever "
+            "made it. Starts no scenario; with --screenshot, saves a PNG after --after seconds, then quits."));
     const QCommandLineOption timelineOption(QStringLiteral("timeline"),
         QStringLiteral("Open on the Timeline tab: each process's states over time and who holds each lock."));
     const QCommandLineOption stepOption(QStringLiteral("step"),
@@ -143,8 +147,8 @@ int runGuiMain(int argc, char** argv)
         QStringLiteral("light or dark (Ctrl+Shift+D in the window). Without it the window keeps the theme it last had, "
                        "except for --screenshot (light)."),
         QStringLiteral("name"));
-    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, timelineOption,
-        stepOption, lessonOption, zoomOption, sizeOption, themeOption });
+    parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, systemOption,
+        timelineOption, stepOption, lessonOption, zoomOption, sizeOption, themeOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -204,6 +208,16 @@ int runGuiMain(int argc, char** argv)
         printError(QStringLiteral("--race and --run exclude each other: a race and a live run would disturb each "
                                   "other's numbers"));
         return 2;
+    }
+    if (parser.isSet(systemOption)) {
+        for (const QCommandLineOption* other : { &runOption, &raceOption, &lessonOption, &idleOption }) {
+            if (parser.isSet(*other)) {
+                printError(QStringLiteral("--system and --%1 exclude each other: --system opens on the machine's "
+                                          "objects and starts nothing")
+                               .arg(other->names().constFirst()));
+                return 2;
+            }
+        }
     }
     double zoom = 0; // 0: the saved one
     if (parser.isSet(zoomOption)) {
@@ -291,6 +305,19 @@ int runGuiMain(int argc, char** argv)
 
     if (parser.isSet(raceOption))
         return runRace(app, window, screenshot ? shotPath : QString());
+    if (parser.isSet(systemOption)) {
+        window.showSystem();
+        if (screenshot)
+            QTimer::singleShot(int(after * 1000), &window, [&] {
+                const QPixmap shot = window.grab();
+                if (shot.isNull() || !shot.save(shotPath, "PNG")) {
+                    printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+                    app.exit(1);
+                } else
+                    app.exit(0);
+            });
+        return app.exec();
+    }
 
     if (lesson > 0) {
         window.showLesson(lesson - 1);

@@ -20,6 +20,7 @@
 #include "widgets/python_view.h"
 #include "widgets/race_view.h"
 #include "widgets/step_bar.h"
+#include "widgets/system_view.h"
 #include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 
@@ -206,11 +207,16 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->addTab(m_race, tr("Race"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_race),
         tr("Race every transport against bare system calls and Python, and see what it costs"));
+    m_systemView = new SystemView(m_tabs);
+    m_tabs->addTab(m_systemView, tr("System"));
+    m_tabs->setTabToolTip(m_tabs->indexOf(m_systemView),
+        tr("Every POSIX queue, semaphore and segment on this machine, whoever made it, and who uses it"));
     // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
         if (m_tabs->currentWidget() == m_pythonView && m_session->isActive() && m_session->latest())
             m_pythonView->setSnapshot(*m_session->latest());
-        const bool race = m_tabs->currentWidget() == m_race;
+        // The scenario's title and story say nothing about the race or the machine's other objects.
+        const bool race = m_tabs->currentWidget() == m_race || m_tabs->currentWidget() == m_systemView;
         m_title->setVisible(!race);
         m_description->setVisible(!race);
         if (m_tabs->currentWidget() == m_timelineView)
@@ -954,6 +960,11 @@ void MainWindow::renderNow()
 void MainWindow::showTimeline()
 {
     m_tabs->setCurrentWidget(m_timelineView);
+}
+
+void MainWindow::showSystem()
+{
+    m_tabs->setCurrentWidget(m_systemView);
 }
 
 // A snapshot arrived a moment ago: the views follow at once, the charts at their own slower pace.

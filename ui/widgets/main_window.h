@@ -25,6 +25,7 @@ class QTableView;
 namespace ipcui {
 
 class BenchRunner;
+class SystemView;
 class ChartPanel;
 class TimelineView;
 class WaitForView;
@@ -61,6 +62,7 @@ public:
     // A bundled scenario's name or a JSON file. On failure the reason is shown and returned.
     QString loadScenario(const QString& nameOrPath);
     void showTimeline(); // brings the Timeline tab to the front
+    void showSystem(); // brings the System tab (every POSIX object on the machine) to the front
     void startRun();
     void stopRun();
     // Applies the latest snapshot to every view now instead of at the next render tick (screenshots, tests).
@@ -84,6 +86,7 @@ public:
     LedgerView* ledgerView() const { return m_ledger; }
     ExperimentEditor* editor() const { return m_editor; }
     RaceView* raceView() const { return m_race; }
+    SystemView* systemView() const { return m_systemView; }
     BenchRunner* benchRunner() const { return m_bench; }
     QTabWidget* tabs() const { return m_tabs; }
     QAction* runAction() const { return m_runAction; }
@@ -185,6 +188,7 @@ private:
     bool m_waitForPending = false; // a snapshot came while the graph's tab was hidden
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;
+    SystemView* m_systemView = nullptr;
     QPlainTextEdit* m_events = nullptr;
     QLabel* m_runStatus = nullptr;
     QLabel* m_errorLabel = nullptr;

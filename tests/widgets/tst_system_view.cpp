@@ -1,0 +1,83 @@
+// The System tab as a user meets it: a real semaphore with a process asleep on it appears within a listing or two,
+// the filter finds it by name, selecting it names the sleeper and its call, the lab switch hides the lab's objects,
+// and the tab lists only while it is shown.
+#include "test_support.h"
+
+#include "../core/child_process.h"
+#include "model/system_object_model.h"
+#include "widgets/main_window.h"
+#include "widgets/system_view.h"
+
+#include <QCheckBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTabWidget>
+#include <QTableView>
+#include <QtTest>
+
+#include <fcntl.h>
+#include <semaphore.h>
+
+using namespace ipcui;
+
+class TestSystemView : public QObject {
+    Q_OBJECT
+
+private slots:
+    void showsWhoSleepsOnARealSemaphore()
+    {
+        const std::string name = ipctest::uniqueName("view");
+        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 0);
+        QVERIFY(sem != SEM_FAILED);
+        // Forked before the view's thread exists.
+        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem) == 0 ? 0 : 1; });
+        QVERIFY(sleeper > 0);
+        QVERIFY(ipctest::waitUntilSleeping(sleeper));
+
+        SystemView view;
+        view.resize(1100, 500);
+        view.show();
+        view.filterEdit()->setText(QString::fromStdString(name));
+        QTRY_COMPARE_WITH_TIMEOUT(view.filter()->rowCount(), 1, 5000);
+        const QModelIndex state = view.filter()->index(0, SystemObjectModel::StateColumn);
+        QTRY_COMPARE_WITH_TIMEOUT(state.data().toString(), QStringLiteral("value 0 (1 waiting)"), 5000);
+        view.table()->selectRow(0);
+        const QString details = view.detailsLabel()->text();
+        QVERIFY2(details.contains(QStringLiteral("%1 ").arg(sleeper)) && details.contains("sleeps in sem_wait on it"),
+            qPrintable(details));
+        QVERIFY(details.contains("One of IPC Lab's own objects")); // a test's names start with /ipclab-t
+
+        view.showLabBox()->setChecked(false);
+        QCOMPARE(view.filter()->rowCount(), 0);
+        view.showLabBox()->setChecked(true);
+        QCOMPARE(view.filter()->rowCount(), 1);
+
+        // Hidden, it lists no more (a listing already under way may still arrive).
+        view.hide();
+        QTest::qWait(1200);
+        const int listings = view.listingCount();
+        QTest::qWait(2200);
+        QCOMPARE(view.listingCount(), listings);
+
+        QCOMPARE(sem_post(sem), 0);
+        QCOMPARE(ipctest::waitChild(sleeper), 0);
+        sem_close(sem);
+        sem_unlink(name.c_str());
+    }
+
+    // The window has the tab, and opening it starts the listing.
+    void windowHasTheTab()
+    {
+        MainWindow window;
+        window.show();
+        QCOMPARE(window.systemView()->listingCount(), 0);
+        window.showSystem();
+        auto* tabs = window.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        QCOMPARE(tabs->tabText(tabs->currentIndex()), QStringLiteral("System"));
+        QTRY_VERIFY_WITH_TIMEOUT(window.systemView()->listingCount() > 0, 5000);
+    }
+};
+
+QTEST_MAIN(TestSystemView)
+#include "tst_system_view.moc"

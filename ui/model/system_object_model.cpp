@@ -1,0 +1,239 @@
+#include "model/system_object_model.h"
+
+#include <tuple>
+
+namespace ipcui {
+
+namespace {
+
+using ipccore::SystemObject;
+using ipccore::SystemObjectKind;
+
+constexpr std::size_t UsersShown = 3; // the rest are counted; the tooltip names them all
+
+bool sameKey(const SystemObject& a, const SystemObject& b)
+{
+    return a.kind == b.kind && a.name == b.name;
+}
+
+bool sortsBefore(const SystemObject& a, const SystemObject& b)
+{
+    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+}
+
+QString text(const std::string& s)
+{
+    return QString::fromStdString(ipccore::printableText(s));
+}
+
+QString sizeText(const SystemObject& o)
+{
+    if (o.kind == SystemObjectKind::MessageQueue && (!o.listed || o.permissionDenied))
+        return {};
+    const double bytes = double(o.sizeBytes);
+    if (bytes < 1024)
+        return QObject::tr("%1 bytes").arg(o.sizeBytes);
+    if (bytes < 1024 * 1024)
+        return QObject::tr("%1 KiB").arg(bytes / 1024, 0, 'f', bytes < 10 * 1024 ? 1 : 0);
+    return QObject::tr("%1 MiB").arg(bytes / (1024 * 1024), 0, 'f', 1);
+}
+
+bool changed(const SystemObject& a, const SystemObject& b)
+{
+    const auto users = [](const SystemObject& o) {
+        std::vector<std::tuple<int, std::string, std::string>> u;
+        for (const auto& user : o.users)
+            u.emplace_back(user.pid, user.command, user.blockedIn);
+        return u;
+    };
+    return a.uid != b.uid || a.mode != b.mode || a.sizeBytes != b.sizeBytes || a.depth != b.depth
+        || a.capacity != b.capacity || a.value != b.value || a.waiters != b.waiters || a.problem != b.problem
+        || users(a) != users(b);
+}
+
+} // namespace
+
+SystemObjectModel::SystemObjectModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{ }
+
+int SystemObjectModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int SystemObjectModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant SystemObjectModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal)
+        return {};
+    if (role == Qt::DisplayRole) {
+        switch (section) {
+        case KindColumn:
+            return tr("Kind");
+        case NameColumn:
+            return tr("Name");
+        case OwnerColumn:
+            return tr("Owner");
+        case ModeColumn:
+            return tr("Mode");
+        case SizeColumn:
+            return tr("Size");
+        case StateColumn:
+            return tr("Depth / value");
+        case UsersColumn:
+            return tr("Used by (pid, command, what it sleeps in)");
+        }
+    }
+    if (role == Qt::ToolTipRole) {
+        switch (section) {
+        case SizeColumn:
+            return tr("A queue's bytes in messages, a semaphore's file, a segment's length");
+        case StateColumn:
+            return tr("A queue's messages of its slots (mq_getattr), a semaphore's value and the threads waiting on "
+                      "it; the change since the last listing follows");
+        case UsersColumn:
+            return tr("Processes with the object open or mapped, and the call a thread of theirs sleeps in on it");
+        }
+    }
+    return {};
+}
+
+QString SystemObjectModel::detailsText(const SystemObject& o)
+{
+    QStringList lines;
+    lines << tr("%1 %2, owner %3, mode %4")
+                 .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner))
+                 .arg(o.mode, 4, 8, QLatin1Char('0'));
+    if (o.lab)
+        lines << tr("One of IPC Lab's own objects.");
+    if (!o.problem.empty())
+        lines << text(o.problem) + QLatin1Char('.');
+    if (o.users.empty())
+        lines << tr("No process this user may inspect has it open or mapped.");
+    for (const auto& u : o.users) {
+        QString line = tr("%1 %2").arg(u.pid).arg(text(u.command));
+        QStringList how;
+        if (u.hasOpen)
+            how << tr("open");
+        if (u.hasMapped)
+            how << tr("mapped");
+        line += QStringLiteral(" (%1)").arg(how.join(QStringLiteral(", ")));
+        if (!u.blockedIn.empty())
+            line += tr(": thread %1 sleeps in %2 on it").arg(u.blockedTid).arg(QString::fromStdString(u.blockedIn));
+        lines << line;
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= rowCount())
+        return {};
+    const Row& row = m_rows[std::size_t(index.row())];
+    const SystemObject& o = row.now;
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case KindColumn:
+            return QString::fromLatin1(ipccore::systemObjectKindName(o.kind));
+        case NameColumn:
+            return text(o.name);
+        case OwnerColumn:
+            return text(o.owner);
+        case ModeColumn:
+            return QStringLiteral("%1").arg(o.mode, 4, 8, QLatin1Char('0'));
+        case SizeColumn:
+            return sizeText(o);
+        case StateColumn:
+            return QString::fromStdString(ipccore::systemObjectStateText(o, row.hasBefore ? &row.before : nullptr));
+        case UsersColumn:
+            return QString::fromStdString(ipccore::systemObjectUsersText(o, UsersShown));
+        }
+        return {};
+    case Qt::ToolTipRole:
+        return detailsText(o);
+    case LabRole:
+        return o.lab;
+    case SortRole:
+        if (index.column() == SizeColumn)
+            return qulonglong(o.sizeBytes);
+        if (index.column() == StateColumn)
+            return o.depth ? qlonglong(*o.depth) : o.value ? qlonglong(*o.value) : qlonglong(-1);
+        return data(index, Qt::DisplayRole);
+    case FilterRole: {
+        QStringList words { QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner) };
+        for (const auto& u : o.users)
+            words << QString::number(u.pid) << text(u.command);
+        return words.join(QLatin1Char(' '));
+    }
+    }
+    return {};
+}
+
+void SystemObjectModel::apply(const ipccore::SystemListing& listing)
+{
+    const std::vector<SystemObject>& next = listing.objects;
+    // Both lists are sorted by (kind, name): walk them together.
+    std::size_t i = 0; // row in m_rows
+    std::size_t j = 0; // object in next
+    while (i < m_rows.size() || j < next.size()) {
+        if (j == next.size() || (i < m_rows.size() && sortsBefore(m_rows[i].now, next[j]))) {
+            beginRemoveRows({}, int(i), int(i));
+            m_rows.erase(m_rows.begin() + std::ptrdiff_t(i));
+            endRemoveRows();
+            continue;
+        }
+        if (i == m_rows.size() || !sameKey(m_rows[i].now, next[j])) {
+            beginInsertRows({}, int(i), int(i));
+            m_rows.insert(m_rows.begin() + std::ptrdiff_t(i), Row { next[j], {}, false });
+            endInsertRows();
+            ++i;
+            ++j;
+            continue;
+        }
+        Row& row = m_rows[i];
+        const bool differs = changed(row.now, next[j]) || row.hasBefore != true
+            || (row.hasBefore && (row.before.depth != row.now.depth || row.before.value != row.now.value));
+        row.before = std::move(row.now);
+        row.hasBefore = true;
+        row.now = next[j];
+        if (differs)
+            emit dataChanged(index(int(i), 0), index(int(i), ColumnCount - 1));
+        ++i;
+        ++j;
+    }
+}
+
+SystemObjectFilter::SystemObjectFilter(QObject* parent)
+    : QSortFilterProxyModel(parent)
+{
+    setSortRole(SystemObjectModel::SortRole);
+}
+
+void SystemObjectFilter::setText(const QString& text)
+{
+    m_text = text.trimmed();
+    invalidateFilter();
+}
+
+void SystemObjectFilter::setShowLab(bool show)
+{
+    m_showLab = show;
+    invalidateFilter();
+}
+
+bool SystemObjectFilter::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
+{
+    const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
+    if (!m_showLab && index.data(SystemObjectModel::LabRole).toBool())
+        return false;
+    return m_text.isEmpty()
+        || index.data(SystemObjectModel::FilterRole).toString().contains(m_text, Qt::CaseInsensitive);
+}
+
+} // namespace ipcui

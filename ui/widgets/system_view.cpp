@@ -1,0 +1,157 @@
+#include "widgets/system_view.h"
+
+#include "model/system_monitor.h"
+#include "model/system_object_model.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPalette>
+#include <QStyledItemDelegate>
+#include <QTableView>
+#include <QTime>
+#include <QVBoxLayout>
+
+namespace ipcui {
+
+namespace {
+
+// IPC Lab's own objects in grey, so the user's own stand out.
+class LabGreyDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        if (index.data(SystemObjectModel::LabRole).toBool())
+            option->palette.setColor(QPalette::Text, option->palette.color(QPalette::PlaceholderText));
+    }
+};
+
+} // namespace
+
+SystemView::SystemView(QWidget* parent)
+    : QWidget(parent)
+    , m_monitor(new SystemMonitor(this))
+    , m_model(new SystemObjectModel(this))
+    , m_filter(new SystemObjectFilter(this))
+{
+    setObjectName(QStringLiteral("systemView"));
+    auto* layout = new QVBoxLayout(this);
+
+    auto* top = new QHBoxLayout;
+    m_filterEdit = new QLineEdit(this);
+    m_filterEdit->setObjectName(QStringLiteral("systemFilter"));
+    m_filterEdit->setPlaceholderText(tr("Filter by name, owner, pid or command"));
+    m_filterEdit->setClearButtonEnabled(true);
+    top->addWidget(m_filterEdit, 1);
+    m_showLab = new QCheckBox(tr("Show IPC Lab's own objects (in grey)"), this);
+    m_showLab->setChecked(true);
+    top->addWidget(m_showLab);
+    m_status = new QLabel(tr("Listing..."), this);
+    m_status->setObjectName(QStringLiteral("systemStatus"));
+    top->addWidget(m_status);
+    layout->addLayout(top);
+
+    m_filter->setSourceModel(m_model);
+    m_table = new QTableView(this);
+    m_table->setObjectName(QStringLiteral("systemTable"));
+    m_table->setModel(m_filter);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(-1, Qt::AscendingOrder); // the listing's own order until a header is clicked
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->hide();
+    m_table->setItemDelegate(new LabGreyDelegate(m_table));
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    const int widths[] = { 8, 24, 6, 5, 7, 14 }; // Kind .. Depth / value, in ems; Used by takes the rest
+    for (int c = 0; c < int(std::size(widths)); ++c)
+        m_table->setColumnWidth(c, widths[c] * em);
+    layout->addWidget(m_table, 1);
+
+    m_details = new QLabel(this);
+    m_details->setObjectName(QStringLiteral("systemDetails"));
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details->setMinimumHeight(4 * fontMetrics().lineSpacing());
+    m_details->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    layout->addWidget(m_details);
+
+    m_notes = new QLabel(this);
+    m_notes->setObjectName(QStringLiteral("systemNotes"));
+    m_notes->setWordWrap(true);
+    m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_notes->setStyleSheet(QStringLiteral("background: #fff3cd; color: #533f03; padding: 6px; border-radius: 3px;"));
+    m_notes->hide();
+    layout->addWidget(m_notes);
+
+    connect(m_monitor, &SystemMonitor::listed, this, &SystemView::apply);
+    connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &SystemObjectFilter::setText);
+    connect(m_showLab, &QCheckBox::toggled, m_filter, &SystemObjectFilter::setShowLab);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SystemView::updateDetails);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &SystemView::updateDetails);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &SystemView::updateDetails);
+    updateDetails();
+}
+
+SystemView::~SystemView() = default;
+
+void SystemView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    m_monitor->start();
+}
+
+void SystemView::hideEvent(QHideEvent* event)
+{
+    QWidget::hideEvent(event);
+    m_monitor->stop();
+}
+
+void SystemView::apply(const std::shared_ptr<const ipccore::SystemListing>& listing)
+{
+    ++m_listings;
+    m_model->apply(*listing);
+    int lab = 0;
+    for (const auto& o : listing->objects)
+        lab += o.lab ? 1 : 0;
+    const int count = int(listing->objects.size());
+    m_status->setText((count == 1 ? tr("1 object") : tr("%1 objects").arg(count))
+        + tr(" (%1 of IPC Lab), listed at %2, every second")
+              .arg(lab)
+              .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+    QStringList notes;
+    for (const std::string& note : listing->notes)
+        notes << QString::fromStdString(ipccore::printableText(note)) + QLatin1Char('.');
+    m_notes->setText(notes.join(QLatin1Char('\n')));
+    m_notes->setVisible(!notes.isEmpty());
+    updateDetails();
+}
+
+void SystemView::updateDetails()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) {
+        const QModelIndex source = m_filter->mapToSource(rows.front());
+        m_details->setText(SystemObjectModel::detailsText(m_model->object(source.row())));
+        return;
+    }
+    if (m_listings > 0 && m_model->rowCount() == 0)
+        m_details->setText(tr("No POSIX message queue, named semaphore or shared-memory segment exists on this "
+                              "machine. Start a run, or the example program outside the lab:\n"
+                              "python3 resources/examples/posix_jobs.py"));
+    else
+        m_details->setText(tr("Every POSIX message queue, named semaphore and shared-memory segment on this machine, "
+                              "whoever made it, listed every second without touching them (ipclab-cli ls prints the "
+                              "same). Select one to see every process using it and what it sleeps in."));
+}
+
+} // namespace ipcui
