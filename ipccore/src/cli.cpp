@@ -5,6 +5,7 @@
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 #include "ipccore/system_ipc.h"
+#include "ipccore/system_watch.h"
 #include "ipccore/version.h"
 
 #include <algorithm>
@@ -46,8 +47,11 @@ const std::string Usage = "Usage:\n"
                           "  ipclab-cli run <scenario|file.json> [--duration SECONDS] [--sample-hz HZ]\n"
                           "                 [--json FILE] [--csv FILE] [--trace FILE]\n"
                           "  ipclab-cli cleanup                       remove objects left by crashed runs\n"
-                          "  ipclab-cli ls [--json] [--watch SECONDS] every POSIX queue, semaphore and segment on "
+                          "  ipclab-cli ls [--json] [--watch SECONDS] [--count N]\n"
+                          "                                           every POSIX queue, semaphore and segment on "
                           "this machine, and who uses it\n"
+                          "  ipclab-cli watch NAME... [--hz HZ]       read those objects HZ times a second (any "
+                          "program's)\n"
                           "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
                           "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
                           "  ipclab-cli <command> --help              one command's options and limits\n"
@@ -472,6 +476,8 @@ int runCliMain(int argc, char** argv)
         return cleanup(argc, argv);
     if (command == "ls")
         return runLsCommand(argc, argv);
+    if (command == "watch")
+        return runWatchCommand(argc, argv);
     if (command == "--help" || command == "-h" || command == "help")
         return printUsage(Usage);
     return badInput("unknown command '" + command + "'.\n" + Usage);

@@ -1,5 +1,7 @@
 #include "ipccore/system_ipc.h"
 
+#include "json_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -134,20 +136,39 @@ std::string systemObjectStateText(const SystemObject& o, const SystemObject* bef
     return text;
 }
 
-std::string systemObjectUsersText(const SystemObject& o, std::size_t shown)
+std::string systemObjectUsersText(const SystemObject& o, std::size_t shown, bool someHidden)
 {
+    if (o.users.empty())
+        return someHidden ? "none seen" : "none";
+    std::vector<const ObjectUser*> users;
+    for (const ObjectUser& u : o.users)
+        users.push_back(&u);
+    // Those waiting on the object first: they are what a table cut at `shown` must not hide.
+    std::stable_partition(users.begin(), users.end(), [](const ObjectUser* u) { return !u->blockedIn.empty(); });
     std::string text;
-    for (std::size_t i = 0; i < o.users.size() && i < shown; ++i) {
-        const ObjectUser& u = o.users[i];
+    for (std::size_t i = 0; i < users.size() && i < shown; ++i) {
+        const ObjectUser& u = *users[i];
         if (!text.empty())
             text += ", ";
         text += std::to_string(u.pid) + " " + printableText(u.command);
         if (!u.blockedIn.empty())
             text += " (in " + u.blockedIn + ")";
+        else if (u.elsewhere == "running")
+            text += " (running)";
+        else if (!u.elsewhere.empty())
+            text += " (elsewhere: " + u.elsewhere + ")";
     }
-    if (o.users.size() > shown)
-        text += ", +" + std::to_string(o.users.size() - shown) + " more";
+    if (users.size() > shown)
+        text += ", +" + std::to_string(users.size() - shown) + " more";
     return text;
+}
+
+std::string systemObjectSizeText(const SystemObject& o)
+{
+    if (o.kind == SystemObjectKind::MessageQueue && (!o.listed || o.permissionDenied))
+        return {};
+    const std::string full = detail::byteCountText(o.sizeBytes); // "4 KiB (4096 bytes)" or "32 bytes"
+    return full.substr(0, full.find(" ("));
 }
 
 namespace systemipc {
@@ -437,6 +458,7 @@ void fillFromStat(SystemObject& o, const struct stat& st, OwnerNames& owners)
 {
     o.uid = st.st_uid;
     o.gid = st.st_gid;
+    o.inode = std::uint64_t(st.st_ino);
     o.owner = owners.of(st.st_uid);
     o.mode = st.st_mode & 07777;
     o.lab = o.name.rfind("/ipclab-", 0) == 0;
@@ -696,21 +718,25 @@ bool readMappings(int procDir, const Found& found, ProcessUse& use)
 // What each thread of the process sleeps in, matched to the objects it uses: a queue by the descriptor passed
 // to mq_timedsend/mq_timedreceive, a semaphore or segment by the futex's address inside its mapping. Returns false
 // when some thread's call could not be read for want of permission.
-bool readBlockedCalls(int procDir, const Found& found, const ProcessUse& use, std::map<std::size_t, ObjectUser>& users)
+bool readBlockedCalls(
+    int pid, int procDir, const Found& found, const ProcessUse& use, std::map<std::size_t, ObjectUser>& users)
 {
     Dir tasks(procDir, "task");
     if (!tasks)
         return true;
     bool permitted = true;
+    std::string mainThread; // what the main thread does: "running" or the call it sleeps in
     while (const dirent* e = tasks.next()) {
         const std::string file = std::string(e->d_name) + "/syscall";
         const auto text = readSmallFile(tasks.fd(), file.c_str(), 512);
         if (!text && (errno == EACCES || errno == EPERM))
             permitted = false;
         const auto call = text ? parseSyscallLine(*text) : std::nullopt;
+        const int tid = std::atoi(e->d_name);
+        if (tid == pid && text)
+            mainThread = call ? syscallName(call->number) : text->rfind("running", 0) == 0 ? "running" : "";
         if (!call)
             continue;
-        const int tid = std::atoi(e->d_name);
         std::optional<std::size_t> object;
         std::string what = syscallName(call->number);
 #if defined(SYS_mq_timedsend) && defined(SYS_mq_timedreceive)
@@ -738,6 +764,9 @@ bool readBlockedCalls(int procDir, const Found& found, const ProcessUse& use, st
             it->second.blockedTid = tid;
         }
     }
+    for (auto& [i, user] : users)
+        if (user.blockedIn.empty())
+            user.elsewhere = mainThread;
     return permitted;
 }
 
@@ -782,7 +811,7 @@ void findUsers(Found& found)
         std::string command = readSmallFile(procDir.get(), "comm", 64).value_or("");
         while (!command.empty() && command.back() == '\n')
             command.pop_back();
-        if (!readBlockedCalls(procDir.get(), found, use, users))
+        if (!readBlockedCalls(pid, procDir.get(), found, use, users))
             callsHidden = true;
         for (auto& [i, user] : users) {
             user.pid = pid;
@@ -812,7 +841,7 @@ SystemListing scanSystemIpc(const SystemScanOptions& options)
         findUsers(found);
     SystemListing& listing = found.listing;
     std::sort(listing.objects.begin(), listing.objects.end(), [](const SystemObject& a, const SystemObject& b) {
-        return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+        return std::tie(a.kind, a.name, a.inode) < std::tie(b.kind, b.name, b.inode);
     });
     for (SystemObject& o : listing.objects)
         std::sort(

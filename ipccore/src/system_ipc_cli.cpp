@@ -29,11 +29,16 @@ const char* const LsUsage
     = "Usage: ipclab-cli ls [--json] [--watch SECONDS] [--count N]\n"
       "\n"
       "Lists every POSIX message queue, named semaphore and shared-memory segment on this machine, whoever made\n"
-      "it: owner, mode, size, a queue's depth and a semaphore's value, and the processes using each one (and the\n"
-      "call a process sleeps in on it). Objects marked * are IPC Lab's own.\n"
+      "it, and the processes using each one. Objects marked * are IPC Lab's own. The columns:\n"
+      "  SIZE            a queue's bytes of queued messages (its QSIZE), a semaphore's file, a segment's length\n"
+      "  DEPTH / VALUE   a queue's messages of its slots; a semaphore's value and the threads waiting on it\n"
+      "  USED BY         pid and command of each process with it open or mapped, and what it does at that\n"
+      "                  instant: (in mq_timedsend) waits on this object, (elsewhere: CALL) sleeps in another call,\n"
+      "                  (running) is on a CPU. 'none seen': no process this user may inspect uses it.\n"
       "Nothing is disturbed: queues are opened read-only and never received from, semaphores are read without\n"
-      "waiting or posting, and nothing is created or removed.\n"
-      "  --json             one JSON object per listing, on one line\n"
+      "waiting or posting, and nothing is created or removed. To follow a few objects many times a second, use\n"
+      "ipclab-cli watch NAME... (ipclab-cli list, without s, lists the bundled scenarios).\n"
+      "  --json             one JSON object per listing, each on one line (JSON Lines)\n"
       "  --watch SECONDS    list again every SECONDS (0.1 to 3600), with the change since the last listing,\n"
       "                     until Ctrl+C\n"
       "  --count N          stop after N listings (with --watch; N at least 1)\n"
@@ -50,13 +55,6 @@ std::string modeText(std::uint32_t mode)
     char text[8];
     std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
     return text;
-}
-
-std::string shortBytes(std::uint64_t bytes)
-{
-    const std::string full = detail::byteCountText(bytes); // "4 KiB (4096 bytes)" or "32 bytes"
-    const auto paren = full.find(" (");
-    return paren == std::string::npos ? full : full.substr(0, paren);
 }
 
 std::string key(const SystemObject& o)
@@ -102,10 +100,9 @@ std::string systemListingToText(const SystemListing& listing, const SystemListin
         std::string mark = o.lab ? "*" : "";
         if (before && !was)
             mark += "new";
-        const bool queueBytesUnknown = o.kind == SystemObjectKind::MessageQueue && (!o.listed || o.permissionDenied);
         rows.push_back({ mark, systemObjectKindName(o.kind), printableText(o.name), printableText(o.owner),
-            modeText(o.mode), queueBytesUnknown ? "" : shortBytes(o.sizeBytes), systemObjectStateText(o, was),
-            systemObjectUsersText(o, UsersShown) });
+            modeText(o.mode), systemObjectSizeText(o), systemObjectStateText(o, was),
+            systemObjectUsersText(o, UsersShown, listing.processesUnreadable > 0) });
         if (was)
             previous.erase(it);
     }
@@ -124,9 +121,9 @@ std::string systemListingToText(const SystemListing& listing, const SystemListin
     if (anyLab)
         out += "* IPC Lab's own objects.\n";
     if (unreadable > 0)
-        out += std::to_string(unreadable) + (unreadable == 1 ? " object belongs" : " objects belong")
-            + " to another user and may not be read (no permission): run as its owner or as root (sudo ipclab-cli "
-              "ls) to see depths and values.\n";
+        out += std::to_string(unreadable) + (unreadable == 1 ? " object" : " objects")
+            + " could not be read (no permission): run as the owner or as root (sudo ipclab-cli ls) to see depths "
+              "and values.\n";
     for (const std::string& p : problems)
         out += p + "\n";
     for (const std::string& note : listing.notes)
@@ -145,12 +142,13 @@ std::string systemListingToJson(const SystemListing& listing)
             if (!u.blockedIn.empty()) {
                 user["blocked_in"] = u.blockedIn;
                 user["blocked_tid"] = u.blockedTid;
-            }
+            } else if (!u.elsewhere.empty())
+                user["elsewhere"] = u.elsewhere;
             users.push_back(std::move(user));
         }
         nlohmann::json j { { "kind", systemObjectKindName(o.kind) }, { "name", o.name }, { "owner", o.owner },
-            { "uid", o.uid }, { "gid", o.gid }, { "mode", modeText(o.mode) }, { "size_bytes", o.sizeBytes },
-            { "lab", o.lab }, { "listed", o.listed }, { "users", std::move(users) } };
+            { "uid", o.uid }, { "gid", o.gid }, { "inode", o.inode }, { "mode", modeText(o.mode) },
+            { "size_bytes", o.sizeBytes }, { "lab", o.lab }, { "listed", o.listed }, { "users", std::move(users) } };
         if (o.depth)
             j["depth"] = *o.depth;
         if (o.capacity)
@@ -181,26 +179,37 @@ int runLsCommand(int argc, char** argv)
     std::optional<double> watchS;
     std::optional<long> count;
     for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
+        std::string arg = argv[i];
+        std::optional<std::string> attached; // --watch=1
+        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            attached = arg.substr(eq + 1);
+            arg.resize(eq);
+        }
         if (arg == "--help" || arg == "-h") {
             std::fputs(LsUsage, stdout);
             return ExitOk;
         }
-        if (arg == "--json") {
+        if (arg == "--json" && !attached) {
             json = true;
             continue;
         }
+        if (arg.rfind("-", 0) != 0)
+            return badInput("ls lists every object and takes no name ('" + arg
+                + "'): to follow a few objects, use ipclab-cli watch NAME...; to pick some, filter --json");
         if (arg != "--watch" && arg != "--count")
-            return badInput("unknown option '" + arg + "'");
-        if (i + 1 >= argc)
+            return badInput(
+                "unknown option '" + arg + "'" + (arg.rfind("--j", 0) == 0 ? " (did you mean --json?)" : ""));
+        if (!attached && i + 1 >= argc)
             return badInput(arg + " needs a value: " + (arg == "--watch" ? "seconds between listings" : "a count"));
-        const char* text = argv[++i];
+        const std::string value = attached ? *attached : std::string(argv[++i]);
+        const char* text = value.c_str();
         char* end = nullptr;
         errno = 0;
         if (arg == "--watch") {
             const double s = std::strtod(text, &end);
             if (end == text || *end != '\0' || !std::isfinite(s) || s < MinWatchS || s > MaxWatchS)
-                return badInput("--watch: '" + std::string(text) + "' is not a number of seconds from 0.1 to 3600");
+                return badInput(
+                    "--watch: '" + std::string(text) + "': give the seconds between listings, from 0.1 to 3600");
             watchS = s;
         } else {
             const long n = std::strtol(text, &end, 10);

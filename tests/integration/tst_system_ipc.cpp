@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include "ipccore/system_ipc.h"
+#include "ipccore/system_watch.h"
 
 #include "../core/child_process.h"
 
@@ -480,9 +481,12 @@ private slots:
         // The table says it once, with the remedy, not once per object.
         const CliResult text = runCli({ "ls" }, cli, asNobody);
         QCOMPARE(text.exitCode, 0);
-        QVERIFY2(text.out.contains("no permission") && text.out.contains("run as its owner or as root"),
+        QVERIFY2(text.out.contains("no permission") && text.out.contains("run as the owner or as root"),
             qPrintable(text.out));
-        QCOMPARE(text.out.count(QStringLiteral("may not be read")), 1);
+        QCOMPARE(text.out.count(QStringLiteral("could not be read (no permission)")), 1);
+        // This test process uses the objects, but nobody may not look into it: "none seen", never "none".
+        QVERIFY2(text.out.contains("none seen") && !text.out.contains(QRegularExpression("\\bnone\\n")),
+            qPrintable(text.out));
     }
 
     // Without /dev/mqueue (a private mount namespace in which it is unmounted), a queue a process holds open is
@@ -548,6 +552,100 @@ private slots:
         QVERIFY(!sem.contains("value"));
     }
 
+    // SystemWatch reads what the objects hold at each sample, takes nothing, follows a name removed and made again,
+    // and says when a name is gone.
+    void watchFollowsTheObjects()
+    {
+        ThreeObjects objects;
+        QVERIFY(objects.create(2, 3));
+        const bool queues = mqueueMounted();
+        SystemWatch watch({ { SystemObjectKind::MessageQueue, objects.queue },
+            { SystemObjectKind::Semaphore, objects.semaphore }, { SystemObjectKind::SharedMemory, objects.segment } });
+        for (int i = 0; i < 20; ++i) { // reading disturbs nothing
+            const auto r = watch.sample();
+            QCOMPARE(r.size(), std::size_t(3));
+            QCOMPARE(r[0].depth.value_or(-1), 2L);
+            QCOMPARE(r[0].capacity.value_or(-1), 8L);
+            QCOMPARE(r[1].value.value_or(999), 3u);
+            QCOMPARE(r[2].sizeBytes, std::uint64_t(12345));
+            QVERIFY(r[0].present && r[1].present && r[2].present);
+        }
+        QCOMPARE(mq_send(objects.q, "x", 1, 0), 0);
+        QCOMPARE(sem_post(objects.sem), 0);
+        QCOMPARE(ftruncate(objects.shm, 100), 0);
+        auto r = watch.sample();
+        QCOMPARE(r[0].depth.value_or(-1), 3L);
+        QCOMPARE(r[1].value.value_or(999), 4u);
+        QCOMPARE(r[2].sizeBytes, std::uint64_t(100));
+        QCOMPARE(QString::fromStdString(watchReadingText(watch.targets()[1], r[1])), QStringLiteral("value 4"));
+        QCOMPARE(QString::fromStdString(watchReadingText(watch.targets()[0], r[0])), QStringLiteral("3 of 8"));
+
+        // The semaphore removed and made again under its name, with another value: the new one is read.
+        QCOMPARE(sem_unlink(objects.semaphore.c_str()), 0);
+        r = watch.sample();
+        QVERIFY(!r[1].present);
+        QCOMPARE(QString::fromStdString(watchReadingText(watch.targets()[1], r[1])), QStringLiteral("gone"));
+        sem_t* again = sem_open(objects.semaphore.c_str(), O_CREAT | O_EXCL, 0600, 7);
+        QVERIFY(again != SEM_FAILED);
+        r = watch.sample();
+        QCOMPARE(r[1].value.value_or(999), 7u);
+        sem_close(again);
+        if (queues) {
+            QCOMPARE(mq_unlink(objects.queue.c_str()), 0);
+            QVERIFY(!watch.sample()[0].present);
+        }
+    }
+
+    // `ipclab-cli watch` as a user runs it: one JSON line per sample with the semaphore's value and its waiter.
+    void watchCommand()
+    {
+        ThreeObjects objects;
+        QVERIFY(objects.create(1, 0));
+        const pid_t waiter = ipctest::forkChild([&] { return sem_wait(objects.sem) == 0 ? 0 : 1; });
+        QVERIFY(waiter > 0 && ipctest::waitUntilSleeping(waiter));
+        const CliResult r = runCli(
+            { "watch", QString::fromStdString(objects.semaphore), "--hz", "50", "--seconds", "0.5", "--json" });
+        QCOMPARE(sem_post(objects.sem), 0);
+        QCOMPARE(ipctest::waitChild(waiter), 0);
+        QCOMPARE(r.exitCode, 0);
+        const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+        QVERIFY2(lines.size() >= 10 && lines.size() <= 26, qPrintable(QString::number(lines.size()))); // 50 Hz, 0.5 s
+        const QJsonObject last = QJsonDocument::fromJson(lines.last().toUtf8()).object();
+        const QJsonObject sem = last["objects"].toArray().first().toObject();
+        QCOMPARE(sem["kind"].toString(), QStringLiteral("semaphore"));
+        QCOMPARE(sem["value"].toInt(), 0);
+        QCOMPARE(sem["waiters"].toInt(), 1);
+
+        const CliResult text = runCli({ "watch", QString::fromStdString(objects.segment), "--seconds", "0.15" });
+        QCOMPARE(text.exitCode, 0);
+        QVERIFY2(
+            text.out.contains("segment " + QString::fromStdString(objects.segment)) && text.out.contains("12.1 KiB"),
+            qPrintable(text.out));
+    }
+
+    void watchBadInput_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::addRow("no name") << QStringList { "watch" } << "name at least one queue";
+        QTest::addRow("not a name") << QStringList { "watch", "jobs" } << "'jobs' is not an object's name";
+        QTest::addRow("unknown name") << QStringList { "watch", "/ipclab-no-such-object" }
+                                      << "no queue, semaphore or segment is named /ipclab-no-such-object";
+        QTest::addRow("hz 0") << QStringList { "watch", "--hz", "0", "/x" } << "--hz: '0' is not a number more than 0";
+        QTest::addRow("hz too high") << QStringList { "watch", "--hz", "5000", "/x" } << "at most 1000";
+        QTest::addRow("seconds nan") << QStringList { "watch", "--seconds", "nan", "/x" } << "--seconds: 'nan'";
+        QTest::addRow("unknown option") << QStringList { "watch", "--fast", "/x" } << "unknown option '--fast'";
+    }
+    void watchBadInput()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const CliResult r = runCli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QCOMPARE(r.out, QString());
+    }
+
     // --watch shows each depth's and value's change, marks new objects and names vanished ones.
     void watchShowsChanges()
     {
@@ -582,6 +680,11 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("message");
         QTest::addRow("unknown option") << QStringList { "ls", "--all" } << "unknown option '--all'";
+        QTest::addRow("misspelt --json") << QStringList { "ls", "--jsn" } << "did you mean --json?";
+        QTest::addRow("a name") << QStringList { "ls", "/jobs" }
+                                << "takes no name ('/jobs'): to follow a few objects, "
+                                   "use ipclab-cli watch";
+        QTest::addRow("watch= without value") << QStringList { "ls", "--watch=" } << "--watch: ''";
         QTest::addRow("watch without value") << QStringList { "ls", "--watch" } << "--watch needs a value";
         QTest::addRow("watch not a number") << QStringList { "ls", "--watch", "soon" } << "--watch: 'soon'";
         QTest::addRow("watch 0") << QStringList { "ls", "--watch", "0" } << "from 0.1 to 3600";
@@ -597,6 +700,14 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QCOMPARE(r.out, QString());
+    }
+
+    // --watch=SECONDS and --count=N, as most tools accept them.
+    void attachedValues()
+    {
+        const CliResult r = runCli({ "ls", "--json", "--watch=0.1", "--count=2" });
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 2);
     }
 };
 

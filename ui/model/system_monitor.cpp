@@ -8,8 +8,9 @@ namespace ipcui {
 class SystemScanner : public QObject {
     Q_OBJECT
 public:
-    void start(int intervalMs)
+    void start(int generation, int intervalMs)
     {
+        m_generation = generation;
         if (!m_timer) {
             m_timer = new QTimer(this);
             connect(m_timer, &QTimer::timeout, this, &SystemScanner::scan);
@@ -24,12 +25,13 @@ public:
     }
 
 signals:
-    void listed(const std::shared_ptr<const ipccore::SystemListing>& listing);
+    void listed(int generation, const std::shared_ptr<const ipccore::SystemListing>& listing);
 
 private:
-    void scan() { emit listed(std::make_shared<const ipccore::SystemListing>(ipccore::scanSystemIpc())); }
+    void scan() { emit listed(m_generation, std::make_shared<const ipccore::SystemListing>(ipccore::scanSystemIpc())); }
 
     QTimer* m_timer = nullptr;
+    int m_generation = 0;
 };
 
 SystemMonitor::SystemMonitor(QObject* parent)
@@ -40,7 +42,7 @@ SystemMonitor::SystemMonitor(QObject* parent)
     m_thread.setObjectName(QStringLiteral("ipclab-system-scan"));
     m_scanner->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_scanner, &QObject::deleteLater);
-    connect(m_scanner, &SystemScanner::listed, this, &SystemMonitor::listed, Qt::QueuedConnection);
+    connect(m_scanner, &SystemScanner::listed, this, &SystemMonitor::take, Qt::QueuedConnection);
     m_thread.start();
 }
 
@@ -53,7 +55,15 @@ SystemMonitor::~SystemMonitor()
 void SystemMonitor::start(int intervalMs)
 {
     m_running = true;
-    QMetaObject::invokeMethod(m_scanner, [scanner = m_scanner, intervalMs] { scanner->start(intervalMs); });
+    const int generation = ++m_generation;
+    QMetaObject::invokeMethod(
+        m_scanner, [scanner = m_scanner, generation, intervalMs] { scanner->start(generation, intervalMs); });
+}
+
+void SystemMonitor::take(int generation, const std::shared_ptr<const ipccore::SystemListing>& listing)
+{
+    if (m_running && generation == m_generation)
+        emit listed(listing);
 }
 
 void SystemMonitor::stop()

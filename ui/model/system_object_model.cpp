@@ -11,14 +11,10 @@ using ipccore::SystemObjectKind;
 
 constexpr std::size_t UsersShown = 3; // the rest are counted; the tooltip names them all
 
-bool sameKey(const SystemObject& a, const SystemObject& b)
-{
-    return a.kind == b.kind && a.name == b.name;
-}
-
+// The listing's own order (scanSystemIpc sorts by it).
 bool sortsBefore(const SystemObject& a, const SystemObject& b)
 {
-    return std::tie(a.kind, a.name) < std::tie(b.kind, b.name);
+    return std::tie(a.kind, a.name, a.inode) < std::tie(b.kind, b.name, b.inode);
 }
 
 QString text(const std::string& s)
@@ -26,27 +22,17 @@ QString text(const std::string& s)
     return QString::fromStdString(ipccore::printableText(s));
 }
 
-QString sizeText(const SystemObject& o)
-{
-    if (o.kind == SystemObjectKind::MessageQueue && (!o.listed || o.permissionDenied))
-        return {};
-    const double bytes = double(o.sizeBytes);
-    if (bytes < 1024)
-        return QObject::tr("%1 bytes").arg(o.sizeBytes);
-    if (bytes < 1024 * 1024)
-        return QObject::tr("%1 KiB").arg(bytes / 1024, 0, 'f', bytes < 10 * 1024 ? 1 : 0);
-    return QObject::tr("%1 MiB").arg(bytes / (1024 * 1024), 0, 'f', 1);
-}
-
+// Anything a cell shows (the tooltip and the details are made afresh from the object at each listing).
 bool changed(const SystemObject& a, const SystemObject& b)
 {
     const auto users = [](const SystemObject& o) {
-        std::vector<std::tuple<int, std::string, std::string>> u;
+        std::vector<std::tuple<int, std::string, std::string, std::string>> u;
         for (const auto& user : o.users)
-            u.emplace_back(user.pid, user.command, user.blockedIn);
+            u.emplace_back(user.pid, user.command, user.blockedIn, user.elsewhere);
         return u;
     };
-    return a.uid != b.uid || a.mode != b.mode || a.sizeBytes != b.sizeBytes || a.depth != b.depth
+    return a.uid != b.uid || a.owner != b.owner || a.mode != b.mode || a.sizeBytes != b.sizeBytes
+        || a.listed != b.listed || a.permissionDenied != b.permissionDenied || a.depth != b.depth
         || a.capacity != b.capacity || a.value != b.value || a.waiters != b.waiters || a.problem != b.problem
         || users(a) != users(b);
 }
@@ -106,15 +92,18 @@ QVariant SystemObjectModel::headerData(int section, Qt::Orientation orientation,
 QString SystemObjectModel::detailsText(const SystemObject& o)
 {
     QStringList lines;
+    // One arg() call: a name holding "%4" must stay text, not become a place for the next argument.
     lines << tr("%1 %2, owner %3, mode %4")
-                 .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner))
-                 .arg(o.mode, 4, 8, QLatin1Char('0'));
+                 .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner),
+                     QStringLiteral("%1").arg(o.mode, 4, 8, QLatin1Char('0')));
     if (o.lab)
         lines << tr("One of IPC Lab's own objects.");
     if (!o.problem.empty())
         lines << text(o.problem) + QLatin1Char('.');
     if (o.users.empty())
         lines << tr("No process this user may inspect has it open or mapped.");
+    else
+        lines << tr("Used by:");
     for (const auto& u : o.users) {
         QString line = tr("%1 %2").arg(u.pid).arg(text(u.command));
         QStringList how;
@@ -125,6 +114,10 @@ QString SystemObjectModel::detailsText(const SystemObject& o)
         line += QStringLiteral(" (%1)").arg(how.join(QStringLiteral(", ")));
         if (!u.blockedIn.empty())
             line += tr(": thread %1 sleeps in %2 on it").arg(u.blockedTid).arg(QString::fromStdString(u.blockedIn));
+        else if (u.elsewhere == "running")
+            line += tr(": running");
+        else if (!u.elsewhere.empty())
+            line += tr(": sleeps elsewhere, in %1").arg(QString::fromStdString(u.elsewhere));
         lines << line;
     }
     return lines.join(QLatin1Char('\n'));
@@ -148,11 +141,11 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
         case ModeColumn:
             return QStringLiteral("%1").arg(o.mode, 4, 8, QLatin1Char('0'));
         case SizeColumn:
-            return sizeText(o);
+            return QString::fromStdString(ipccore::systemObjectSizeText(o));
         case StateColumn:
             return QString::fromStdString(ipccore::systemObjectStateText(o, row.hasBefore ? &row.before : nullptr));
         case UsersColumn:
-            return QString::fromStdString(ipccore::systemObjectUsersText(o, UsersShown));
+            return QString::fromStdString(ipccore::systemObjectUsersText(o, UsersShown, m_someHidden));
         }
         return {};
     case Qt::ToolTipRole:
@@ -177,36 +170,54 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
 
 void SystemObjectModel::apply(const ipccore::SystemListing& listing)
 {
+    const bool hiddenChanged = m_someHidden != (listing.processesUnreadable > 0);
+    m_someHidden = listing.processesUnreadable > 0;
     const std::vector<SystemObject>& next = listing.objects;
-    // Both lists are sorted by (kind, name): walk them together.
+    // Both lists are in the listing's order: walk them together, removing and inserting runs of neighbouring rows
+    // at once (a run's hundreds of objects come and go together).
     std::size_t i = 0; // row in m_rows
     std::size_t j = 0; // object in next
     while (i < m_rows.size() || j < next.size()) {
-        if (j == next.size() || (i < m_rows.size() && sortsBefore(m_rows[i].now, next[j]))) {
-            beginRemoveRows({}, int(i), int(i));
-            m_rows.erase(m_rows.begin() + std::ptrdiff_t(i));
+        std::size_t gone = i;
+        while (gone < m_rows.size() && (j == next.size() || sortsBefore(m_rows[gone].now, next[j])))
+            ++gone;
+        if (gone > i) {
+            beginRemoveRows({}, int(i), int(gone - 1));
+            m_rows.erase(m_rows.begin() + std::ptrdiff_t(i), m_rows.begin() + std::ptrdiff_t(gone));
             endRemoveRows();
             continue;
         }
-        if (i == m_rows.size() || !sameKey(m_rows[i].now, next[j])) {
-            beginInsertRows({}, int(i), int(i));
-            m_rows.insert(m_rows.begin() + std::ptrdiff_t(i), Row { next[j], {}, false });
+        std::size_t fresh = j;
+        while (fresh < next.size() && (i == m_rows.size() || sortsBefore(next[fresh], m_rows[i].now)))
+            ++fresh;
+        if (fresh > j) {
+            beginInsertRows({}, int(i), int(i + (fresh - j) - 1));
+            for (std::size_t k = j; k < fresh; ++k)
+                m_rows.insert(m_rows.begin() + std::ptrdiff_t(i + (k - j)), Row { next[k], {}, false });
             endInsertRows();
-            ++i;
-            ++j;
+            i += fresh - j;
+            j = fresh;
             continue;
         }
-        Row& row = m_rows[i];
-        const bool differs = changed(row.now, next[j]) || row.hasBefore != true
-            || (row.hasBefore && (row.before.depth != row.now.depth || row.before.value != row.now.value));
+        Row& row = m_rows[i]; // the same object (equal keys)
+        // A change shown last time ("+7") goes away now unless the value moved again: that is a change too.
+        const bool showedChange
+            = row.hasBefore && (row.before.depth != row.now.depth || row.before.value != row.now.value);
+        const bool differs = changed(row.now, next[j]) || !row.hasBefore || showedChange || hiddenChanged;
         row.before = std::move(row.now);
-        row.hasBefore = true;
+        row.hasBefore = !m_forget;
         row.now = next[j];
         if (differs)
             emit dataChanged(index(int(i), 0), index(int(i), ColumnCount - 1));
         ++i;
         ++j;
     }
+    m_forget = false;
+}
+
+void SystemObjectModel::forgetChanges()
+{
+    m_forget = true;
 }
 
 SystemObjectFilter::SystemObjectFilter(QObject* parent)

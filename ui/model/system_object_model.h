@@ -1,9 +1,10 @@
 #pragma once
 
 // The System tab's table: every POSIX queue, semaphore and segment on the machine (ipccore::SystemListing), one row
-// each. Each new listing is applied as a diff keyed by kind and name, in the listing's order (queues, semaphores,
-// segments, each by name): vanished objects are removed with beginRemoveRows, new ones inserted where they sort,
-// changed cells announced with dataChanged. A reset per listing would drop the user's selection and scroll.
+// each. Each new listing is applied as a diff keyed by kind, name and inode, in the listing's order (queues,
+// semaphores, segments, each by name): vanished objects are removed with beginRemoveRows, new ones inserted where
+// they sort (each run of neighbours at once), changed rows announced with dataChanged. A reset per listing would drop
+// the user's selection and scroll.
 
 #include "ipccore/system_ipc.h"
 
@@ -32,6 +33,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     void apply(const ipccore::SystemListing& listing);
+    // The next listing shows no change since the last one (the tab was hidden for a while: "+N" would span all of
+    // that time).
+    void forgetChanges();
     const ipccore::SystemObject& object(int row) const { return m_rows[std::size_t(row)].now; }
 
     // Every user of the object with what it sleeps in, one per line, and the object's problem: the tooltip of a row
@@ -45,6 +49,8 @@ private:
         bool hasBefore = false;
     };
     std::vector<Row> m_rows;
+    bool m_someHidden = false; // the last listing could not inspect some processes: "none seen", not "none"
+    bool m_forget = false; // forgetChanges() was called: the next listing records no change
 };
 
 // The filter of the System tab: rows whose name, owner, kind or users' pids and commands contain the text

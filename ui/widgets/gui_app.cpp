@@ -5,6 +5,7 @@
 #include "model/run_session.h"
 #include "widgets/main_window.h"
 #include "widgets/race_view.h"
+#include "widgets/system_view.h"
 #include "widgets/theme.h"
 
 #include "ipccore/lesson.h"
@@ -14,6 +15,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QIcon>
 #include <QPixmap>
 #include <QTextStream>
@@ -102,8 +104,8 @@ int runGuiMain(int argc, char** argv)
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     parser.setApplicationDescription(QStringLiteral(
         "IPC Lab: spawn producer and consumer processes and watch POSIX IPC live.\n"
-        "Unless --race or --idle is given it starts a scenario at launch: the one given with --run, or the "
-        "default (%1).")
+        "Unless --race, --idle or --system is given it starts a scenario at launch: the one given with --run, or "
+        "the default (%1). --system shows every POSIX queue, semaphore and segment on the machine, any program's.")
                                          .arg(QString::fromLatin1(ipccore::DefaultScenarioName)));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
@@ -210,7 +212,8 @@ int runGuiMain(int argc, char** argv)
         return 2;
     }
     if (parser.isSet(systemOption)) {
-        for (const QCommandLineOption* other : { &runOption, &raceOption, &lessonOption, &idleOption }) {
+        for (const QCommandLineOption* other :
+            { &runOption, &raceOption, &lessonOption, &idleOption, &timelineOption, &stepOption }) {
             if (parser.isSet(*other)) {
                 printError(QStringLiteral("--system and --%1 exclude each other: --system opens on the machine's "
                                           "objects and starts nothing")
@@ -307,15 +310,23 @@ int runGuiMain(int argc, char** argv)
         return runRace(app, window, screenshot ? shotPath : QString());
     if (parser.isSet(systemOption)) {
         window.showSystem();
-        if (screenshot)
-            QTimer::singleShot(int(after * 1000), &window, [&] {
-                const QPixmap shot = window.grab();
-                if (shot.isNull() || !shot.save(shotPath, "PNG")) {
-                    printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
-                    app.exit(1);
-                } else
-                    app.exit(0);
-            });
+        if (!screenshot)
+            return app.exec();
+        // After --after seconds, once the tab has a listing to show (a slow machine may take longer for the first).
+        QTimer poll;
+        QElapsedTimer waited;
+        waited.start();
+        QObject::connect(&poll, &QTimer::timeout, &app, [&] {
+            if (waited.elapsed() < qint64(after * 1000) || window.systemView()->listingCount() == 0)
+                return;
+            poll.stop();
+            const QPixmap shot = window.grab();
+            const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
+            if (!saved)
+                printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+            app.exit(saved ? 0 : 1);
+        });
+        poll.start(50);
         return app.exec();
     }
 

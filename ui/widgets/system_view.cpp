@@ -4,6 +4,7 @@
 #include "model/system_object_model.h"
 
 #include <QCheckBox>
+#include <QColor>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -28,8 +29,14 @@ protected:
     void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
     {
         QStyledItemDelegate::initStyleOption(option, index);
-        if (index.data(SystemObjectModel::LabRole).toBool())
-            option->palette.setColor(QPalette::Text, option->palette.color(QPalette::PlaceholderText));
+        if (index.data(SystemObjectModel::LabRole).toBool()) {
+            // Halfway between the text and the background: set apart, still readable on a projector.
+            const QColor text = option->palette.color(QPalette::Text);
+            const QColor base = option->palette.color(QPalette::Base);
+            option->palette.setColor(QPalette::Text,
+                QColor((text.red() * 3 + base.red() * 2) / 5, (text.green() * 3 + base.green() * 2) / 5,
+                    (text.blue() * 3 + base.blue() * 2) / 5));
+        }
     }
 };
 
@@ -107,6 +114,7 @@ SystemView::~SystemView() = default;
 void SystemView::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
+    m_model->forgetChanges();
     m_monitor->start();
 }
 
@@ -146,7 +154,8 @@ void SystemView::updateDetails()
     }
     if (m_listings > 0 && m_model->rowCount() == 0)
         m_details->setText(tr("No POSIX message queue, named semaphore or shared-memory segment exists on this "
-                              "machine. Start a run, or the example program outside the lab:\n"
+                              "machine. Start a run, or the example program outside the lab (from IPC Lab's source "
+                              "folder; installed, it is in share/ipclab/examples):\n"
                               "python3 resources/examples/posix_jobs.py"));
     else
         m_details->setText(tr("Every POSIX message queue, named semaphore and shared-memory segment on this machine, "

@@ -38,6 +38,9 @@ struct ObjectUser {
     // the thread's id; empty when none does (or /proc/PID/task/TID/syscall could not be read).
     std::string blockedIn;
     int blockedTid = 0;
+    // When no thread of it waits on this object: "running", or the call its main thread sleeps in elsewhere
+    // ("clock_nanosleep": a consumer taking its time); empty when that could not be read.
+    std::string elsewhere;
 };
 
 struct SystemObject {
@@ -46,6 +49,9 @@ struct SystemObject {
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
     std::string owner; // the user name, or the uid as text when it has none
+    // Its inode in /dev/shm or /dev/mqueue. Two objects of one kind and name (queues of two IPC namespaces, seen
+    // through descriptors while /dev/mqueue is not mounted) differ by it.
+    std::uint64_t inode = 0;
     std::uint32_t mode = 0; // permission bits, e.g. 0600
     // Queue: the bytes of the messages in it (QSIZE); semaphore: its file's size; segment: its size.
     std::uint64_t sizeBytes = 0;
@@ -69,7 +75,7 @@ struct SystemObject {
 };
 
 struct SystemListing {
-    std::vector<SystemObject> objects; // queues, then semaphores, then segments, each by name
+    std::vector<SystemObject> objects; // queues, then semaphores, then segments, each by name (then inode)
     bool mqueueMounted = false;
     int processesScanned = 0;
     int processesUnreadable = 0; // their descriptors or maps could not be read (another user's, unless root)
@@ -88,8 +94,12 @@ SystemListing scanSystemIpc(const SystemScanOptions& options = {});
 // "10 of 10 (full)", "value 0 (2 waiting)", "no permission", "?" (see `problem`), or "" (a segment). With
 // `before` (the same object in the last listing), the change follows: "value 3 +2".
 std::string systemObjectStateText(const SystemObject& object, const SystemObject* before = nullptr);
-// "8874 python3, 8917 python3 (in mq_timedsend), +3 more": the first `shown` users.
-std::string systemObjectUsersText(const SystemObject& object, std::size_t shown);
+// "8917 python3 (in mq_timedsend), 8874 python3 (elsewhere: clock_nanosleep), +3 more": the first `shown` users,
+// those waiting on the object first. With no user: "none", or "none seen" when `someHidden` (processes that could
+// not be inspected may use it).
+std::string systemObjectUsersText(const SystemObject& object, std::size_t shown, bool someHidden);
+// "4 KiB", "32 bytes"; "" for a queue whose bytes could not be read.
+std::string systemObjectSizeText(const SystemObject& object);
 // Names and commands come from other users' files and processes: one holding terminal escape sequences must not
 // drive a terminal, nor pose as another name. Control characters (C0, DEL, C1), bytes that are not well-formed
 // UTF-8, and bidirectional overrides, zero-width characters and the like become \xNN, one per byte.
