@@ -136,7 +136,7 @@ std::string systemObjectStateText(const SystemObject& o, const SystemObject* bef
     return text;
 }
 
-std::string systemObjectUsersText(const SystemObject& o, std::size_t shown, bool someHidden)
+std::string systemObjectUsersText(const SystemObject& o, std::size_t shown, bool someHidden, bool whatOthersDo)
 {
     if (o.users.empty())
         return someHidden ? "none seen" : "none";
@@ -153,9 +153,9 @@ std::string systemObjectUsersText(const SystemObject& o, std::size_t shown, bool
         text += std::to_string(u.pid) + " " + printableText(u.command);
         if (!u.blockedIn.empty())
             text += " (in " + u.blockedIn + ")";
-        else if (u.elsewhere == "running")
+        else if (whatOthersDo && u.elsewhere == "running")
             text += " (running)";
-        else if (!u.elsewhere.empty())
+        else if (whatOthersDo && !u.elsewhere.empty())
             text += " (elsewhere: " + u.elsewhere + ")";
     }
     if (users.size() > shown)

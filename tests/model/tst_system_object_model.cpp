@@ -166,11 +166,29 @@ private slots:
         consumer.pid = 4250;
         consumer.command = "evil\x1b[2J";
         consumer.hasOpen = true;
-        o.users = { producer, consumer };
+        consumer.elsewhere = "clock_nanosleep";
+        o.users = { consumer, producer };
         const QString text = SystemObjectModel::detailsText(o);
         QVERIFY2(text.contains("4242 python3 (open): thread 4243 sleeps in mq_timedsend on it"), qPrintable(text));
-        QVERIFY2(text.contains("4250 evil\\x1b[2J (open)"), qPrintable(text));
+        QVERIFY2(text.contains("4250 evil\\x1b[2J (open): sleeps elsewhere, in clock_nanosleep"), qPrintable(text));
+
+        // The table's cell: the waiter first, and no word on what the others do (the details say it).
+        SystemObjectModel model;
+        SystemListing listing;
+        listing.objects = { o };
+        model.apply(listing);
+        QCOMPARE(cell(model, 0, SystemObjectModel::UsersColumn),
+            QStringLiteral("4242 python3 (in mq_timedsend), 4250 evil\\x1b[2J"));
         QVERIFY(!text.contains(QChar(0x1b)));
+
+        // A name that looks like HTML is escaped in the tooltip (which Qt would otherwise render as rich text).
+        SystemObject html = queue("/<img src=x>", 0);
+        SystemListing one;
+        one.objects = { html };
+        SystemObjectModel htmlModel;
+        htmlModel.apply(one);
+        const QString tip = htmlModel.index(0, 0).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains("/&lt;img src=x&gt;") && !tip.contains("<img"), qPrintable(tip));
 
         // A name holding "%4" stays text.
         SystemObject tricky = queue("/a%4%1", 0);

@@ -72,7 +72,7 @@ QVariant SystemObjectModel::headerData(int section, Qt::Orientation orientation,
         case StateColumn:
             return tr("Depth / value");
         case UsersColumn:
-            return tr("Used by (pid, command, what it sleeps in)");
+            return tr("Used by (pid, command, the call it waits in here)");
         }
     }
     if (role == Qt::ToolTipRole) {
@@ -145,11 +145,13 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
         case StateColumn:
             return QString::fromStdString(ipccore::systemObjectStateText(o, row.hasBefore ? &row.before : nullptr));
         case UsersColumn:
-            return QString::fromStdString(ipccore::systemObjectUsersText(o, UsersShown, m_someHidden));
+            return QString::fromStdString(ipccore::systemObjectUsersText(o, UsersShown, m_someHidden, false));
         }
         return {};
     case Qt::ToolTipRole:
-        return detailsText(o);
+        // Rich text made on purpose, with the names escaped: left to guess, Qt would render a name such as
+        // "<img src=...>" as HTML.
+        return QStringLiteral("<p style='white-space:pre'>%1</p>").arg(detailsText(o).toHtmlEscaped());
     case LabRole:
         return o.lab;
     case SortRole:

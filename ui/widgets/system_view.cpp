@@ -86,6 +86,7 @@ SystemView::SystemView(QWidget* parent)
 
     m_details = new QLabel(this);
     m_details->setObjectName(QStringLiteral("systemDetails"));
+    m_details->setTextFormat(Qt::PlainText); // names are other users' text: "<img src=...>" must stay text
     m_details->setWordWrap(true);
     m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_details->setMinimumHeight(4 * fontMetrics().lineSpacing());
@@ -94,6 +95,7 @@ SystemView::SystemView(QWidget* parent)
 
     m_notes = new QLabel(this);
     m_notes->setObjectName(QStringLiteral("systemNotes"));
+    m_notes->setTextFormat(Qt::PlainText);
     m_notes->setWordWrap(true);
     m_notes->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_notes->setStyleSheet(QStringLiteral("background: #fff3cd; color: #533f03; padding: 6px; border-radius: 3px;"));

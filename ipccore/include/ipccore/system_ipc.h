@@ -96,8 +96,10 @@ SystemListing scanSystemIpc(const SystemScanOptions& options = {});
 std::string systemObjectStateText(const SystemObject& object, const SystemObject* before = nullptr);
 // "8917 python3 (in mq_timedsend), 8874 python3 (elsewhere: clock_nanosleep), +3 more": the first `shown` users,
 // those waiting on the object first. With no user: "none", or "none seen" when `someHidden` (processes that could
-// not be inspected may use it).
-std::string systemObjectUsersText(const SystemObject& object, std::size_t shown, bool someHidden);
+// not be inspected may use it). Without `whatOthersDo`, users not waiting on the object get no "(elsewhere: ...)" or
+// "(running)" (the System tab says it in its details instead, where there is room).
+std::string systemObjectUsersText(
+    const SystemObject& object, std::size_t shown, bool someHidden, bool whatOthersDo = true);
 // "4 KiB", "32 bytes"; "" for a queue whose bytes could not be read.
 std::string systemObjectSizeText(const SystemObject& object);
 // Names and commands come from other users' files and processes: one holding terminal escape sequences must not
