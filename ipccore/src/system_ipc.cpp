@@ -451,7 +451,8 @@ void denyPermission(SystemObject& o, const char* what)
 {
     o.permissionDenied = true;
     o.problem = std::string("no permission to read ") + what + ": the " + systemObjectKindName(o.kind) + " belongs to "
-        + o.owner + " with mode " + modeText(o.mode) + ". Run as " + o.owner + " or as root (sudo ipclab-cli ls)";
+        + o.owner + " with mode " + modeText(o.mode) + ". Run as "
+        + (o.owner == "root" ? std::string() : o.owner + " or as ") + "root (sudo ipclab-cli ls)";
 }
 
 void fillFromStat(SystemObject& o, const struct stat& st, OwnerNames& owners)
@@ -733,8 +734,8 @@ bool readBlockedCalls(
             permitted = false;
         const auto call = text ? parseSyscallLine(*text) : std::nullopt;
         const int tid = std::atoi(e->d_name);
-        if (tid == pid && text)
-            mainThread = call ? syscallName(call->number) : text->rfind("running", 0) == 0 ? "running" : "";
+        if (tid == pid && text && !call && text->rfind("running", 0) == 0)
+            mainThread = "running";
         if (!call)
             continue;
         std::optional<std::size_t> object;
@@ -756,6 +757,8 @@ bool readBlockedCalls(
                     break;
                 }
 #endif
+        if (tid == pid) // "sem_wait on /buffer.empty", or just the call when it is on none of these objects
+            mainThread = object ? what + " on " + found.listing.objects[*object].name : what;
         if (!object)
             continue;
         const auto it = users.find(*object);

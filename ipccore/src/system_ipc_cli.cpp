@@ -33,8 +33,10 @@ const char* const LsUsage
       "  SIZE            a queue's bytes of queued messages (its QSIZE), a semaphore's file, a segment's length\n"
       "  DEPTH / VALUE   a queue's messages of its slots; a semaphore's value and the threads waiting on it\n"
       "  USED BY         pid and command of each process with it open or mapped, and what it does at that\n"
-      "                  instant: (in mq_timedsend) waits on this object, (elsewhere: CALL) sleeps in another call,\n"
-      "                  (running) is on a CPU. 'none seen': no process this user may inspect uses it.\n"
+      "                  instant: (in CALL) waits on this object, in mq_timedsend (queue full), mq_timedreceive\n"
+      "                  (queue empty) or sem_wait (value 0); (elsewhere: CALL) sleeps in another call, perhaps on\n"
+      "                  another object; (running) is on a CPU. 'none': no process has it open or mapped (left\n"
+      "                  behind by a program that died?); 'none seen': none of those this user may inspect.\n"
       "Nothing is disturbed: queues are opened read-only and never received from, semaphores are read without\n"
       "waiting or posting, and nothing is created or removed. To follow a few objects many times a second, use\n"
       "ipclab-cli watch NAME... (ipclab-cli list, without s, lists the bundled scenarios).\n"
@@ -147,8 +149,10 @@ std::string systemListingToJson(const SystemListing& listing)
             users.push_back(std::move(user));
         }
         nlohmann::json j { { "kind", systemObjectKindName(o.kind) }, { "name", o.name }, { "owner", o.owner },
-            { "uid", o.uid }, { "gid", o.gid }, { "inode", o.inode }, { "mode", modeText(o.mode) },
-            { "size_bytes", o.sizeBytes }, { "lab", o.lab }, { "listed", o.listed }, { "users", std::move(users) } };
+            { "uid", o.uid }, { "gid", o.gid }, { "inode", o.inode }, { "mode", modeText(o.mode) }, { "lab", o.lab },
+            { "listed", o.listed }, { "users", std::move(users) } };
+        if (!systemObjectSizeText(o).empty()) // a queue's bytes are unknown without permission or /dev/mqueue
+            j["size_bytes"] = o.sizeBytes;
         if (o.depth)
             j["depth"] = *o.depth;
         if (o.capacity)

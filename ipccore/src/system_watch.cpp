@@ -216,9 +216,10 @@ const char* const WatchUsage
       "\n"
       "Reads the named queues, semaphores and segments (any program's: names as `ipclab-cli ls` prints them, such as\n"
       "/jobs) HZ times a second and prints one line per sample: a queue's depth, a semaphore's value and waiters, a\n"
-      "segment's size, or 'gone' while the name does not exist. A name that stands for several kinds (a queue and a\n"
-      "semaphore both called /jobs) watches each. Nothing is disturbed: nothing is received, posted, waited on,\n"
-      "created or removed.\n"
+      "segment's size. Each name must exist when the watch starts; if it is removed later, it reads 'gone' until it\n"
+      "is made again, and is then followed again. A name that stands for several kinds (a queue and a semaphore\n"
+      "both called /jobs) watches each. Nothing is disturbed: nothing is received, posted, waited on, created or\n"
+      "removed.\n"
       "  --hz HZ        samples per second, more than 0 and at most 1000 (default 10)\n"
       "  --seconds S    stop after S seconds, at most 86400 (default: until Ctrl+C)\n"
       "  --json         one JSON object per sample, on one line\n";
@@ -245,20 +246,26 @@ int runWatchCommand(int argc, char** argv)
     std::optional<double> seconds;
     bool json = false;
     for (int i = 2; i < argc; ++i) {
-        const std::string arg = argv[i];
+        std::string arg = argv[i];
+        std::optional<std::string> attached; // --hz=5
+        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+            attached = arg.substr(eq + 1);
+            arg.resize(eq);
+        }
         if (arg == "--help" || arg == "-h") {
             std::fputs(WatchUsage, stdout);
             return ExitOk;
         }
-        if (arg == "--json") {
+        if (arg == "--json" && !attached) {
             json = true;
             continue;
         }
         if (arg == "--hz" || arg == "--seconds") {
-            if (i + 1 >= argc)
+            if (!attached && i + 1 >= argc)
                 return badInput(arg + " needs a value");
             double value = 0;
-            const char* text = argv[++i];
+            const std::string given = attached ? *attached : std::string(argv[++i]);
+            const char* text = given.c_str();
             const double max = arg == "--hz" ? MaxHz : MaxSeconds;
             if (!parseNumber(text, value) || value <= 0 || value > max)
                 return badInput(
@@ -269,8 +276,9 @@ int runWatchCommand(int argc, char** argv)
                 seconds = value;
             continue;
         }
-        if (arg.rfind("--", 0) == 0)
-            return badInput("unknown option '" + arg + "'");
+        if (arg.rfind("-", 0) == 0)
+            return badInput(
+                "unknown option '" + arg + "'" + (arg.rfind("--j", 0) == 0 ? " (did you mean --json?)" : ""));
         if (arg.size() < 2 || arg[0] != '/' || arg.find('/', 1) != std::string::npos)
             return badInput("'" + arg
                 + "' is not an object's name: give it as `ipclab-cli ls` prints it, such as "
@@ -293,20 +301,27 @@ int runWatchCommand(int argc, char** argv)
                 targets.push_back({ o.kind, o.name });
         if (targets.size() == before)
             return badInput("no queue, semaphore or segment is named " + printableText(name)
-                + " on this machine (ipclab-cli ls lists them"
-                + (listing.mqueueMounted ? "" : "; queues only once /dev/mqueue is mounted") + ")");
+                + " on this machine now. Start the program that makes it first, or check the name with ipclab-cli ls"
+                + (listing.mqueueMounted ? "" : " (which lists queues only once /dev/mqueue is mounted)"));
     }
 
     std::signal(SIGINT, onStop);
     std::signal(SIGTERM, onStop);
     SystemWatch watch(targets);
+    // Each column as wide as its header, at least 24.
+    std::vector<std::string> headers;
+    std::vector<int> widths;
+    for (const WatchTarget& t : targets) {
+        headers.push_back(std::string(systemObjectKindName(t.kind)) + " " + printableText(t.name));
+        widths.push_back(std::max(24, int(headers.back().size())));
+    }
     if (!json) {
         std::printf("%8s", "TIME (s)");
         for (std::size_t i = 0; i < targets.size(); ++i)
-            std::printf(i + 1 < targets.size() ? "  %-24s" : "  %s",
-                (std::string(systemObjectKindName(targets[i].kind)) + " " + printableText(targets[i].name)).c_str());
+            std::printf("  %-*s", i + 1 < targets.size() ? widths[i] : 0, headers[i].c_str());
         std::printf("\n");
     }
+    bool told = false; // the objects this user may not read, said once
     const auto start = std::chrono::steady_clock::now();
     const auto period
         = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / hz));
@@ -317,6 +332,11 @@ int runWatchCommand(int argc, char** argv)
         if (seconds && t > *seconds)
             break;
         const std::vector<WatchReading> readings = watch.sample();
+        for (std::size_t i = 0; i < targets.size() && !told; ++i)
+            if (readings[i].problem == NoPermission)
+                std::fprintf(stderr, "ipclab-cli watch: %s: no permission to read it; run as its owner or as root\n",
+                    headers[i].c_str());
+        told = true;
         if (json) {
             nlohmann::json objects = nlohmann::json::array();
             for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -342,8 +362,8 @@ int runWatchCommand(int argc, char** argv)
         } else {
             std::printf("%8.3f", t);
             for (std::size_t i = 0; i < targets.size(); ++i)
-                std::printf(
-                    i + 1 < targets.size() ? "  %-24s" : "  %s", watchReadingText(targets[i], readings[i]).c_str());
+                std::printf("  %-*s", i + 1 < targets.size() ? widths[i] : 0,
+                    watchReadingText(targets[i], readings[i]).c_str());
             std::printf("\n");
         }
         std::fflush(stdout);

@@ -338,6 +338,11 @@ private slots:
             QVERIFY(q && user(q, sender));
             QCOMPARE(QString::fromStdString(user(q, sender)->blockedIn), QStringLiteral("mq_timedsend"));
             QCOMPARE(q->depth.value_or(-1), 8L);
+            // The waiter has the queue too (a forked child inherits its descriptor): it waits elsewhere, and the
+            // listing names where.
+            QVERIFY(user(q, waiter));
+            QCOMPARE(QString::fromStdString(user(q, waiter)->elsewhere),
+                QStringLiteral("sem_wait on %1").arg(QString::fromStdString(objects.semaphore)));
         }
         // Let both go: the listing took nothing, so one post wakes the waiter and one receive makes room.
         QCOMPARE(sem_post(objects.sem), 0);
@@ -476,7 +481,10 @@ private slots:
         if (listing["mqueue_mounted"].toBool()) {
             const QJsonObject q = findObject(listing, "queue", QString::fromStdString(objects.queue));
             QVERIFY(!q.isEmpty() && !q.contains("depth"));
+            QVERIFY(!q.contains("size_bytes")); // unknown, not 0
             QVERIFY(q["problem"].toString().startsWith("no permission"));
+            QVERIFY2(q["problem"].toString().endsWith("Run as root (sudo ipclab-cli ls)"),
+                qPrintable(q["problem"].toString()));
         }
         // The table says it once, with the remedy, not once per object.
         const CliResult text = runCli({ "ls" }, cli, asNobody);
@@ -616,7 +624,7 @@ private slots:
         QCOMPARE(sem["value"].toInt(), 0);
         QCOMPARE(sem["waiters"].toInt(), 1);
 
-        const CliResult text = runCli({ "watch", QString::fromStdString(objects.segment), "--seconds", "0.15" });
+        const CliResult text = runCli({ "watch", QString::fromStdString(objects.segment), "--seconds=0.15" });
         QCOMPARE(text.exitCode, 0);
         QVERIFY2(
             text.out.contains("segment " + QString::fromStdString(objects.segment)) && text.out.contains("12.1 KiB"),
@@ -635,6 +643,8 @@ private slots:
         QTest::addRow("hz too high") << QStringList { "watch", "--hz", "5000", "/x" } << "at most 1000";
         QTest::addRow("seconds nan") << QStringList { "watch", "--seconds", "nan", "/x" } << "--seconds: 'nan'";
         QTest::addRow("unknown option") << QStringList { "watch", "--fast", "/x" } << "unknown option '--fast'";
+        QTest::addRow("misspelt --json") << QStringList { "watch", "--jsn", "/x" } << "did you mean --json?";
+        QTest::addRow("hz= not a number") << QStringList { "watch", "--hz=lots", "/x" } << "--hz: 'lots'";
     }
     void watchBadInput()
     {

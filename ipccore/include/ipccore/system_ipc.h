@@ -39,7 +39,8 @@ struct ObjectUser {
     std::string blockedIn;
     int blockedTid = 0;
     // When no thread of it waits on this object: "running", or the call its main thread sleeps in elsewhere
-    // ("clock_nanosleep": a consumer taking its time); empty when that could not be read.
+    // ("clock_nanosleep": a consumer taking its time; "sem_wait on /lock": another of the listed objects); empty
+    // when that could not be read.
     std::string elsewhere;
 };
 
