@@ -1,6 +1,7 @@
 #include "ipccore/system_ipc.h"
 
 #include "json_file.h"
+#include "system_files.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -306,9 +307,9 @@ namespace {
 
 using namespace systemipc;
 
-constexpr long MqueueMagic = 0x19800202; // statfs().f_type of the mqueue file system (linux/magic.h)
-constexpr std::string_view SemPrefix = "sem.";
-constexpr std::size_t SemFileBytes = 32; // sizeof(sem_t) with glibc on a 64-bit machine
+using detail::MqueueMagic;
+using detail::SemFileBytes;
+using detail::SemPrefix;
 
 class Fd {
 public:
@@ -781,12 +782,12 @@ void findUsers(Found& found)
         listing.notes.push_back("could not read /proc: the processes using each object are not shown");
         return;
     }
-    const int self = int(getpid());
     bool callsHidden = false;
     while (const dirent* e = proc.next()) {
         int pid = 0;
         const char* end = e->d_name + std::strlen(e->d_name);
-        if (std::from_chars(e->d_name, end, pid).ptr != end || pid <= 0 || pid == self)
+        // This process is listed too: in the window it is the controller of the lab's own runs.
+        if (std::from_chars(e->d_name, end, pid).ptr != end || pid <= 0)
             continue;
         Fd procDir(openat(proc.fd(), e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!procDir)

@@ -1,6 +1,7 @@
 // `ipclab-cli ls`: the machine's POSIX IPC objects as a table or JSON, once or every few seconds.
 #include "ipccore/system_ipc.h"
 
+#include "cli_args.h"
 #include "json_file.h"
 
 #include <nlohmann/json.hpp>
@@ -183,12 +184,7 @@ int runLsCommand(int argc, char** argv)
     std::optional<double> watchS;
     std::optional<long> count;
     for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::optional<std::string> attached; // --watch=1
-        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-            attached = arg.substr(eq + 1);
-            arg.resize(eq);
-        }
+        const auto [arg, attached] = detail::splitCliArg(argv[i]);
         if (arg == "--help" || arg == "-h") {
             std::fputs(LsUsage, stdout);
             return ExitOk;
@@ -201,8 +197,7 @@ int runLsCommand(int argc, char** argv)
             return badInput("ls lists every object and takes no name ('" + arg
                 + "'): to follow a few objects, use ipclab-cli watch NAME...; to pick some, filter --json");
         if (arg != "--watch" && arg != "--count")
-            return badInput(
-                "unknown option '" + arg + "'" + (arg.rfind("--j", 0) == 0 ? " (did you mean --json?)" : ""));
+            return badInput("unknown option '" + arg + "'" + detail::didYouMeanJson(arg));
         if (!attached && i + 1 >= argc)
             return badInput(arg + " needs a value: " + (arg == "--watch" ? "seconds between listings" : "a count"));
         const std::string value = attached ? *attached : std::string(argv[++i]);

@@ -1,6 +1,8 @@
 #include "ipccore/system_watch.h"
 
+#include "cli_args.h"
 #include "json_file.h"
+#include "system_files.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,8 +25,8 @@ namespace ipccore {
 
 namespace {
 
-constexpr long MqueueMagic = 0x19800202; // statfs().f_type of the mqueue file system (linux/magic.h)
-constexpr off_t SemFileBytes = 32; // sizeof(sem_t) with glibc on a 64-bit machine
+using detail::MqueueMagic;
+using detail::SemFileBytes;
 const char* const NoPermission = "no permission: run as its owner or as root";
 
 } // namespace
@@ -246,12 +248,7 @@ int runWatchCommand(int argc, char** argv)
     std::optional<double> seconds;
     bool json = false;
     for (int i = 2; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::optional<std::string> attached; // --hz=5
-        if (const auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-            attached = arg.substr(eq + 1);
-            arg.resize(eq);
-        }
+        const auto [arg, attached] = detail::splitCliArg(argv[i]);
         if (arg == "--help" || arg == "-h") {
             std::fputs(WatchUsage, stdout);
             return ExitOk;
@@ -277,8 +274,7 @@ int runWatchCommand(int argc, char** argv)
             continue;
         }
         if (arg.rfind("-", 0) == 0)
-            return badInput(
-                "unknown option '" + arg + "'" + (arg.rfind("--j", 0) == 0 ? " (did you mean --json?)" : ""));
+            return badInput("unknown option '" + arg + "'" + detail::didYouMeanJson(arg));
         if (arg.size() < 2 || arg[0] != '/' || arg.find('/', 1) != std::string::npos)
             return badInput("'" + arg
                 + "' is not an object's name: give it as `ipclab-cli ls` prints it, such as "

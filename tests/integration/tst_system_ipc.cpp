@@ -631,31 +631,6 @@ private slots:
             qPrintable(text.out));
     }
 
-    void watchBadInput_data()
-    {
-        QTest::addColumn<QStringList>("args");
-        QTest::addColumn<QString>("message");
-        QTest::addRow("no name") << QStringList { "watch" } << "name at least one queue";
-        QTest::addRow("not a name") << QStringList { "watch", "jobs" } << "'jobs' is not an object's name";
-        QTest::addRow("unknown name") << QStringList { "watch", "/ipclab-no-such-object" }
-                                      << "no queue, semaphore or segment is named /ipclab-no-such-object";
-        QTest::addRow("hz 0") << QStringList { "watch", "--hz", "0", "/x" } << "--hz: '0' is not a number more than 0";
-        QTest::addRow("hz too high") << QStringList { "watch", "--hz", "5000", "/x" } << "at most 1000";
-        QTest::addRow("seconds nan") << QStringList { "watch", "--seconds", "nan", "/x" } << "--seconds: 'nan'";
-        QTest::addRow("unknown option") << QStringList { "watch", "--fast", "/x" } << "unknown option '--fast'";
-        QTest::addRow("misspelt --json") << QStringList { "watch", "--jsn", "/x" } << "did you mean --json?";
-        QTest::addRow("hz= not a number") << QStringList { "watch", "--hz=lots", "/x" } << "--hz: 'lots'";
-    }
-    void watchBadInput()
-    {
-        QFETCH(QStringList, args);
-        QFETCH(QString, message);
-        const CliResult r = runCli(args);
-        QCOMPARE(r.exitCode, 2);
-        QVERIFY2(r.err.contains(message), qPrintable(r.err));
-        QCOMPARE(r.out, QString());
-    }
-
     // --watch shows each depth's and value's change, marks new objects and names vanished ones.
     void watchShowsChanges()
     {
@@ -685,6 +660,7 @@ private slots:
         QVERIFY2(text.contains("gone since the last listing: queue /old"), qPrintable(text));
     }
 
+    // ls and watch refuse bad input with exit status 2, a message naming it, and nothing on stdout.
     void badOptions_data()
     {
         QTest::addColumn<QStringList>("args");
@@ -701,6 +677,16 @@ private slots:
         QTest::addRow("watch nan") << QStringList { "ls", "--watch", "nan" } << "from 0.1 to 3600";
         QTest::addRow("count 0") << QStringList { "ls", "--watch", "1", "--count", "0" } << "at least 1";
         QTest::addRow("count without watch") << QStringList { "ls", "--count", "2" } << "give --watch SECONDS too";
+        QTest::addRow("no name") << QStringList { "watch" } << "name at least one queue";
+        QTest::addRow("not a name") << QStringList { "watch", "jobs" } << "'jobs' is not an object's name";
+        QTest::addRow("unknown name") << QStringList { "watch", "/ipclab-no-such-object" }
+                                      << "no queue, semaphore or segment is named /ipclab-no-such-object";
+        QTest::addRow("hz 0") << QStringList { "watch", "--hz", "0", "/x" } << "--hz: '0' is not a number more than 0";
+        QTest::addRow("hz too high") << QStringList { "watch", "--hz", "5000", "/x" } << "at most 1000";
+        QTest::addRow("seconds nan") << QStringList { "watch", "--seconds", "nan", "/x" } << "--seconds: 'nan'";
+        QTest::addRow("unknown option") << QStringList { "watch", "--fast", "/x" } << "unknown option '--fast'";
+        QTest::addRow("misspelt --json") << QStringList { "watch", "--jsn", "/x" } << "did you mean --json?";
+        QTest::addRow("hz= not a number") << QStringList { "watch", "--hz=lots", "/x" } << "--hz: 'lots'";
     }
     void badOptions()
     {
