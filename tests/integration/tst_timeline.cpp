@@ -108,7 +108,10 @@ private slots:
             // wait that ended in between is in the spans only): within 1 % and a millisecond.
             std::uint64_t blocked = 0;
             for (const TimelineSpan& s : lane.spans) {
-                if (!isBlocked(s.state))
+                // A lane that lost events (see below) may carry a span across the gap with the step before it, so
+                // its spans are not checked one by one either (TSan in CI once met a blocked span there whose step
+                // waits on nothing).
+                if (!isBlocked(s.state) || lane.lost > 0)
                     continue;
                 blocked += s.toNs - s.fromNs;
                 QCOMPARE(Timeline::waitObject(lane, s), std::string("counter"));
@@ -131,10 +134,10 @@ private slots:
             QVERIFY2(blocked + 1'000'000 >= w.blockedNs, lane.name.c_str());
             QVERIFY2(blocked <= w.blockedNs + w.blockedNs / 100 + 1'000'000, lane.name.c_str());
         }
-        QVERIFY(waits > 0);
+        QVERIFY(waits > 0 || lossy == timeline.lanes().size());
         if (lossy > 0)
             qWarning("%zu of %zu lanes lost events; their waits were not compared", lossy, timeline.lanes().size());
-        QVERIFY2(wokenBy * 2 > waits, "fewer than half of the lock's waits have a waker");
+        QVERIFY2(waits == 0 || wokenBy * 2 > waits, "fewer than half of the lock's waits have a waker");
 
         // The lock's lane: one holder at a time.
         QCOMPARE(timeline.lockLanes().size(), std::size_t(1));
