@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <mqueue.h>
-#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,15 +42,8 @@ constexpr std::size_t MaxManifestBytes = 1 << 20; // a run with every object of 
 
 std::string userName(uid_t uid)
 {
-    const passwd* pw = getpwuid(uid);
-    return "uid " + std::to_string(uid) + (pw && pw->pw_name ? std::string(" (") + pw->pw_name + ")" : "");
-}
-
-std::string modeText(mode_t mode)
-{
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
-    return text;
+    const std::string name = detail::accountName(uid);
+    return "uid " + std::to_string(uid) + (name.empty() ? std::string() : " (" + name + ")");
 }
 
 // Why `st` is not a directory this user may trust, or "" when it is: a real directory, ours, nobody else may write.
@@ -61,9 +53,9 @@ std::string untrustedReason(const struct stat& st)
         return std::string("it is ") + detail::fileKindText(st.st_mode) + ", not a directory";
     if (st.st_uid != geteuid())
         return "it is owned by " + userName(st.st_uid) + ", not by you (" + userName(geteuid()) + "), mode "
-            + modeText(st.st_mode);
+            + detail::fileModeText(st.st_mode);
     if ((st.st_mode & 077) != 0)
-        return "its mode is " + modeText(st.st_mode) + ", which lets other users in (it must be 0700)";
+        return "its mode is " + detail::fileModeText(st.st_mode) + ", which lets other users in (it must be 0700)";
     return {};
 }
 

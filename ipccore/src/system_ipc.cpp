@@ -1,5 +1,6 @@
 #include "ipccore/system_ipc.h"
 
+#include "file_kind.h"
 #include "json_file.h"
 #include "system_files.h"
 
@@ -12,7 +13,6 @@
 #include <fcntl.h>
 #include <map>
 #include <mqueue.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -164,6 +164,11 @@ std::string systemObjectUsersText(const SystemObject& o, std::size_t shown, bool
     return text;
 }
 
+std::string systemObjectModeText(const SystemObject& o)
+{
+    return detail::fileModeText(o.mode);
+}
+
 std::string systemObjectSizeText(const SystemObject& o)
 {
     if (o.kind == SystemObjectKind::MessageQueue && (!o.listed || o.permissionDenied))
@@ -307,28 +312,11 @@ namespace {
 
 using namespace systemipc;
 
+using detail::Fd;
 using detail::MqueueMagic;
+using detail::readSmallFile;
 using detail::SemFileBytes;
 using detail::SemPrefix;
-
-class Fd {
-public:
-    explicit Fd(int fd = -1)
-        : m_fd(fd)
-    { }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd()
-    {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    int get() const { return m_fd; }
-    explicit operator bool() const { return m_fd >= 0; }
-
-private:
-    int m_fd;
-};
 
 // A directory read entry by entry; the DIR owns its descriptor (close-on-exec: the lab forks workers meanwhile).
 class Dir {
@@ -363,26 +351,6 @@ public:
 private:
     DIR* m_dir = nullptr;
 };
-
-// At most `limit` bytes of the file `name` in the directory `dir`, never through a symbolic link and never waiting
-// on a FIFO; nullopt with errno set when it cannot be opened.
-std::optional<std::string> readSmallFile(int dir, const char* name, std::size_t limit)
-{
-    Fd fd(openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (!fd)
-        return std::nullopt;
-    std::string text;
-    char buffer[4096];
-    while (text.size() < limit) {
-        const ssize_t n = read(fd.get(), buffer, std::min(sizeof buffer, limit - text.size()));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        text.append(buffer, std::size_t(n));
-    }
-    return text;
-}
 
 // The value of "key:\tNUMBER" in /proc's "key: value" text, or nullopt.
 std::optional<std::uint64_t> procField(std::string_view text, std::string_view key)
@@ -427,12 +395,8 @@ public:
     {
         auto it = m_names.find(uid);
         if (it == m_names.end()) {
-            passwd entry {};
-            passwd* found = nullptr;
-            std::vector<char> buffer(16384);
-            const bool named
-                = getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found && found->pw_name;
-            it = m_names.emplace(uid, named ? std::string(found->pw_name) : std::to_string(uid)).first;
+            std::string name = detail::accountName(uid);
+            it = m_names.emplace(uid, name.empty() ? std::to_string(uid) : std::move(name)).first;
         }
         return it->second;
     }
@@ -441,18 +405,11 @@ private:
     std::map<uid_t, std::string> m_names;
 };
 
-std::string modeText(std::uint32_t mode)
-{
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
-    return text;
-}
-
 void denyPermission(SystemObject& o, const char* what)
 {
     o.permissionDenied = true;
     o.problem = std::string("no permission to read ") + what + ": the " + systemObjectKindName(o.kind) + " belongs to "
-        + o.owner + " with mode " + modeText(o.mode) + ". Run as "
+        + o.owner + " with mode " + detail::fileModeText(o.mode) + ". Run as "
         + (o.owner == "root" ? std::string() : o.owner + " or as ") + "root (sudo ipclab-cli ls)";
 }
 

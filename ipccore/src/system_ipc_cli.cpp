@@ -53,13 +53,6 @@ int badInput(const std::string& message)
     return ExitBadInput;
 }
 
-std::string modeText(std::uint32_t mode)
-{
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", unsigned(mode & 07777));
-    return text;
-}
-
 std::string key(const SystemObject& o)
 {
     return std::string(systemObjectKindName(o.kind)) + " " + o.name;
@@ -104,7 +97,7 @@ std::string systemListingToText(const SystemListing& listing, const SystemListin
         if (before && !was)
             mark += "new";
         rows.push_back({ mark, systemObjectKindName(o.kind), printableText(o.name), printableText(o.owner),
-            modeText(o.mode), systemObjectSizeText(o), systemObjectStateText(o, was),
+            systemObjectModeText(o), systemObjectSizeText(o), systemObjectStateText(o, was),
             systemObjectUsersText(o, UsersShown, listing.processesUnreadable > 0) });
         if (was)
             previous.erase(it);
@@ -150,8 +143,8 @@ std::string systemListingToJson(const SystemListing& listing)
             users.push_back(std::move(user));
         }
         nlohmann::json j { { "kind", systemObjectKindName(o.kind) }, { "name", o.name }, { "owner", o.owner },
-            { "uid", o.uid }, { "gid", o.gid }, { "inode", o.inode }, { "mode", modeText(o.mode) }, { "lab", o.lab },
-            { "listed", o.listed }, { "users", std::move(users) } };
+            { "uid", o.uid }, { "gid", o.gid }, { "inode", o.inode }, { "mode", systemObjectModeText(o) },
+            { "lab", o.lab }, { "listed", o.listed }, { "users", std::move(users) } };
         if (!systemObjectSizeText(o).empty()) // a queue's bytes are unknown without permission or /dev/mqueue
             j["size_bytes"] = o.sizeBytes;
         if (o.depth)

@@ -68,14 +68,10 @@ class TestRuntimeTrust : public QObject {
     // ipclab-cli with the victim's environment; returns exit code and stderr+stdout.
     std::pair<int, QString> cli(const QStringList& args)
     {
-        QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_RUNTIME_DIR"), m_base.path());
-        p.setProcessEnvironment(env);
-        p.start(ipctest::cliPath(), args);
-        if (!p.waitForFinished(30000))
-            return { -1, QStringLiteral("timed out") };
-        return { p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput() + p.readAllStandardError()) };
+        const ipctest::ProgramResult r = ipctest::runProgram(ipctest::cliPath(), args, env);
+        return { r.exitCode, r.out + r.err };
     }
 
     // The bench names planted by benchIgnoresSquattedPredictableNames, also when it failed half-way.

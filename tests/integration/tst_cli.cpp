@@ -15,16 +15,7 @@
 #include <QtTest>
 #include <csignal>
 
-namespace {
-
-struct CliResult {
-    int exitCode = -1;
-    qint64 pid = 0;
-    QString out;
-    QString err;
-};
-
-} // namespace
+using CliResult = ipctest::ProgramResult;
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -35,24 +26,9 @@ class TestCli : public QObject {
 
     CliResult runCli(const QStringList& args, int timeoutMs = 60000)
     {
-        QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert("XDG_RUNTIME_DIR", m_runtime.path());
-        p.setProcessEnvironment(env);
-        p.start(ipctest::cliPath(), args);
-        CliResult r;
-        if (!p.waitForStarted(10000))
-            return r;
-        r.pid = p.processId();
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            return r;
-        }
-        r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-        r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-        r.err = QString::fromLocal8Bit(p.readAllStandardError());
-        return r;
+        return ipctest::runProgram(ipctest::cliPath(), args, env, timeoutMs);
     }
 
     // Nothing named after the CLI's pid in /dev/shm or the run directory.

@@ -32,34 +32,14 @@ using namespace ipccore::systemipc;
 
 namespace {
 
-struct CliResult {
-    int exitCode = -1;
-    QString out;
-    QString err;
-};
-
-CliResult runProgram(const QString& program, const QStringList& args)
-{
-    QProcess p;
-    p.start(program, args);
-    CliResult r;
-    if (!p.waitForStarted(10000) || !p.waitForFinished(30000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
-    r.err = QString::fromLocal8Bit(p.readAllStandardError());
-    return r;
-}
+using CliResult = ipctest::ProgramResult;
 
 // ipclab-cli with `args`; `asUser` (e.g. setpriv and its options) runs the copy `cli` through it.
 CliResult runCli(const QStringList& args, const QString& cli = ipctest::cliPath(), const QStringList& asUser = {})
 {
     if (asUser.isEmpty())
-        return runProgram(cli, args);
-    return runProgram(asUser.front(), asUser.mid(1) + QStringList { cli } + args);
+        return ipctest::runProgram(cli, args);
+    return ipctest::runProgram(asUser.front(), asUser.mid(1) + QStringList { cli } + args);
 }
 
 bool mqueueMounted()
@@ -506,7 +486,7 @@ private slots:
         ThreeObjects objects;
         QVERIFY(objects.create(1, 0));
         const QString script = QStringLiteral("umount /dev/mqueue 2>/dev/null; exec \"$0\" ls --json");
-        const CliResult r = runProgram(
+        const CliResult r = ipctest::runProgram(
             QStringLiteral("unshare"), { "-m", "--propagation", "private", "sh", "-c", script, ipctest::cliPath() });
         if (r.exitCode != 0 && r.err.contains("unshare"))
             QSKIP(qPrintable("unshare -m is not permitted here: " + r.err));

@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QProcessEnvironment>
 
 #include <atomic>
@@ -43,6 +44,26 @@ QString workerPath()
 QString cliPath()
 {
     return QProcessEnvironment::systemEnvironment().value("IPCLAB_CLI");
+}
+
+ProgramResult runProgram(const QString& program, const QStringList& args, const QProcessEnvironment& env, int timeoutMs)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    ProgramResult r;
+    if (!p.waitForStarted(10000))
+        return r;
+    r.pid = p.processId();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromLocal8Bit(p.readAllStandardOutput());
+    r.err = QString::fromLocal8Bit(p.readAllStandardError());
+    return r;
 }
 
 QString copyForOtherUsers(const QString& path, const QString& dir)

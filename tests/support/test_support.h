@@ -5,6 +5,7 @@
 
 #include "ipccore/runner.h"
 
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 
@@ -23,6 +24,17 @@ std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker
 // The built executables (CTest passes their paths in IPCLAB_WORKER / IPCLAB_CLI).
 QString workerPath();
 QString cliPath();
+
+// What a program printed and how it ended; exitCode is -1 when it did not start, crashed or was killed.
+struct ProgramResult {
+    int exitCode = -1;
+    qint64 pid = 0;
+    QString out;
+    QString err;
+};
+// Runs `program` to its end, killing it after `timeoutMs`.
+ProgramResult runProgram(const QString& program, const QStringList& args,
+    const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 30000);
 
 // A copy of the executable at `path` in `dir` (made traversable by everyone), for tests that run a program as
 // another user: the build tree itself may sit below a directory only its owner can enter. Empty on failure.

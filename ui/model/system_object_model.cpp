@@ -95,7 +95,7 @@ QString SystemObjectModel::detailsText(const SystemObject& o)
     // One arg() call: a name holding "%4" must stay text, not become a place for the next argument.
     lines << tr("%1 %2, owner %3, mode %4")
                  .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner),
-                     QStringLiteral("%1").arg(o.mode, 4, 8, QLatin1Char('0')));
+                     QString::fromStdString(ipccore::systemObjectModeText(o)));
     if (o.lab)
         lines << tr("One of IPC Lab's own objects.");
     if (!o.problem.empty())
@@ -139,7 +139,7 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
         case OwnerColumn:
             return text(o.owner);
         case ModeColumn:
-            return QStringLiteral("%1").arg(o.mode, 4, 8, QLatin1Char('0'));
+            return QString::fromStdString(ipccore::systemObjectModeText(o));
         case SizeColumn:
             return QString::fromStdString(ipccore::systemObjectSizeText(o));
         case StateColumn:

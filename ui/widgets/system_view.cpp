@@ -106,7 +106,6 @@ SystemView::SystemView(QWidget* parent)
     connect(m_filterEdit, &QLineEdit::textChanged, m_filter, &SystemObjectFilter::setText);
     connect(m_showLab, &QCheckBox::toggled, m_filter, &SystemObjectFilter::setShowLab);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SystemView::updateDetails);
-    connect(m_model, &QAbstractItemModel::dataChanged, this, &SystemView::updateDetails);
     connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &SystemView::updateDetails);
     updateDetails();
 }

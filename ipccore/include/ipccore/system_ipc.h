@@ -103,6 +103,8 @@ std::string systemObjectUsersText(
     const SystemObject& object, std::size_t shown, bool someHidden, bool whatOthersDo = true);
 // "4 KiB", "32 bytes"; "" for a queue whose bytes could not be read.
 std::string systemObjectSizeText(const SystemObject& object);
+// "0644": the permission bits in octal.
+std::string systemObjectModeText(const SystemObject& object);
 // Names and commands come from other users' files and processes: one holding terminal escape sequences must not
 // drive a terminal, nor pose as another name. Control characters (C0, DEL, C1), bytes that are not well-formed
 // UTF-8, and bidirectional overrides, zero-width characters and the like become \xNN, one per byte.
