@@ -176,6 +176,68 @@ WatchReading SystemWatch::readSegment(std::size_t i)
     return r;
 }
 
+std::optional<std::string> readSegmentStart(const std::string& name, std::size_t count, std::string& problem)
+{
+    if (name.size() < 2 || name[0] != '/' || name.find('/', 1) != std::string::npos) {
+        problem = "'" + printableText(name) + "' is not a segment's name: one '/' and then a name without '/'";
+        return std::nullopt;
+    }
+    detail::Fd dir(open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    detail::Fd fd(dir ? openat(dir.get(), name.c_str() + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1);
+    struct stat st { };
+    if (!fd || fstat(fd.get(), &st) != 0) {
+        const int error = errno;
+        if (error == EACCES)
+            problem = "no permission to read segment " + printableText(name) + ": run as its owner or as root";
+        else if (error == ENOENT)
+            problem = "segment " + printableText(name) + " no longer exists";
+        else
+            problem = "cannot open segment " + printableText(name) + ": " + std::strerror(error);
+        return std::nullopt;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        problem = "/dev/shm" + printableText(name) + " is not a shared-memory segment";
+        return std::nullopt;
+    }
+    std::string bytes(std::min({ count, MaxSegmentPeek, std::size_t(st.st_size) }), '\0');
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = pread(fd.get(), bytes.data() + done, bytes.size() - done, off_t(done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; // shrunk meanwhile: what was there
+        done += std::size_t(n);
+    }
+    bytes.resize(done);
+    return bytes;
+}
+
+std::string hexDumpText(std::string_view bytes)
+{
+    std::string out;
+    char cell[24];
+    for (std::size_t line = 0; line < bytes.size(); line += 16) {
+        std::snprintf(cell, sizeof cell, "%08zx ", line);
+        out += cell;
+        std::string ascii;
+        for (std::size_t i = line; i < line + 16; ++i) {
+            if (i % 8 == 0)
+                out += ' ';
+            if (i < bytes.size()) {
+                const auto byte = static_cast<unsigned char>(bytes[i]);
+                std::snprintf(cell, sizeof cell, "%02x ", byte);
+                out += cell;
+                ascii += byte >= 0x20 && byte < 0x7f ? char(byte) : '.';
+            } else {
+                out += "   ";
+            }
+        }
+        out += " |" + ascii + "|\n";
+    }
+    return out;
+}
+
 std::string watchReadingText(const WatchTarget& target, const WatchReading& reading)
 {
     if (!reading.present)
@@ -205,7 +267,6 @@ constexpr int ExitOk = 0;
 constexpr int ExitBadInput = 2;
 constexpr double MaxHz = 1000;
 constexpr double MaxSeconds = 86400;
-constexpr std::size_t MaxTargets = 64;
 
 volatile std::sig_atomic_t g_stop = 0;
 void onStop(int)
@@ -283,8 +344,8 @@ int runWatchCommand(int argc, char** argv)
     }
     if (names.empty())
         return badInput("name at least one queue, semaphore or segment to watch (ipclab-cli ls lists them)");
-    if (names.size() > MaxTargets)
-        return badInput("at most " + std::to_string(MaxTargets) + " names at once");
+    if (names.size() > MaxWatchTargets)
+        return badInput("at most " + std::to_string(MaxWatchTargets) + " names at once");
 
     SystemScanOptions options;
     options.processes = false;

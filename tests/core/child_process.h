@@ -6,6 +6,7 @@
 #include <QtGlobal>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <string>
 #include <sys/types.h>
@@ -37,6 +38,28 @@ inline int waitChild(pid_t pid)
         return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+// Kills and reaps a child still there when the test leaves early (a failed check returns from the test function), so
+// no child outlives the test; release() once the test has waited for it itself.
+class ChildGuard {
+public:
+    explicit ChildGuard(pid_t pid)
+        : m_pid(pid)
+    { }
+    ChildGuard(const ChildGuard&) = delete;
+    ChildGuard& operator=(const ChildGuard&) = delete;
+    ~ChildGuard()
+    {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            waitChild(m_pid);
+        }
+    }
+    void release() { m_pid = -1; }
+
+private:
+    pid_t m_pid;
+};
 
 // Polls /proc until pid's main thread sleeps in a system call (state 'S'), at most `limit`. Used by a child to
 // act only once the parent is inside a blocking call; if the deadline passes the child acts anyway, which only

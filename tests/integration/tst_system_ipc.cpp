@@ -4,6 +4,7 @@
 #include "test_support.h"
 
 #include "ipccore/system_ipc.h"
+#include "ipccore/system_process.h"
 #include "ipccore/system_watch.h"
 
 #include "../core/child_process.h"
@@ -684,6 +685,109 @@ private slots:
         const CliResult r = runCli({ "ls", "--json", "--watch=0.1", "--count=2" });
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(r.out.split('\n', Qt::SkipEmptyParts).size(), 2);
+    }
+
+    // /proc/PID/stat: the command name may hold spaces and ')'; fields are counted after the last ')'.
+    void parseProcessStat_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<bool>("parsed");
+        QTest::addColumn<QChar>("state");
+        QTest::addColumn<quint64>("cpu");
+        QTest::addColumn<quint64>("start");
+        const QString tail = QStringLiteral(" 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22\n");
+        QTest::addRow("plain") << "8917 (python3) S 1 8917 8917 0 -1 4194304 890 0 0 0 120 30 0 0 20 0 1 0 555777"
+                + tail << true << QChar('S')
+                               << quint64(150) << quint64(555777);
+        QTest::addRow("name with ') S '") << "42 (a) S (b) T 1 42 42 0 -1 0 0 0 0 0 7 5 0 0 20 0 1 0 99" + tail << true
+                                          << QChar('T') << quint64(12) << quint64(99);
+        QTest::addRow("no closing bracket") << "42 (abc S 1 2" << false << QChar() << quint64(0) << quint64(0);
+        QTest::addRow("cut short") << "42 (abc) S 1 2 3" << false << QChar() << quint64(0) << quint64(0);
+        QTest::addRow("not a number") << "42 (x) R 1 42 42 0 -1 0 0 0 0 0 x 5 0 0 20 0 1 0 99" + tail << false
+                                      << QChar() << quint64(0) << quint64(0);
+    }
+    void parseProcessStat()
+    {
+        QFETCH(QString, line);
+        QFETCH(bool, parsed);
+        ipccore::ProcessInfo info;
+        const std::string text = line.toStdString();
+        QCOMPARE(ipccore::parseProcessStat(text, info), parsed);
+        if (parsed) {
+            QTEST(QChar(info.state), "state");
+            QTEST(quint64(info.cpuTicks), "cpu");
+            QTEST(quint64(info.startTicks), "start");
+        }
+    }
+
+    // This process and a child as /proc shows them; a child's pid with another start time is never signalled.
+    void readsAndSignalsProcesses()
+    {
+        const ipccore::ProcessInfo self = ipccore::readProcessInfo(int(getpid()));
+        QVERIFY(self.exists);
+        QVERIFY2(QString::fromStdString(self.commandLine).contains("tst_system_ipc"), self.commandLine.c_str());
+        QCOMPARE(self.uid, std::uint32_t(getuid()));
+        QVERIFY(!self.owner.empty());
+        QVERIFY(self.startTicks > 0);
+        QVERIFY(!ipccore::readProcessInfo(0).exists);
+
+        const pid_t child = ipctest::forkChild([] {
+            std::signal(SIGTERM, SIG_DFL); // not the test library's handler, which prints a stack trace
+            pause();
+            return 0;
+        });
+        QVERIFY(child > 0);
+        ipctest::ChildGuard guard(child);
+        QVERIFY(ipctest::waitUntilSleeping(child));
+        const ipccore::ProcessInfo info = ipccore::readProcessInfo(child);
+        QVERIFY(info.exists);
+        QCOMPARE(info.state, 'S');
+        QCOMPARE(QString::fromLatin1(ipccore::processStateName(info.state)), QStringLiteral("sleeping"));
+
+        // Another start time: as if the pid had been handed to a new process. Refused, and the child lives on.
+        const std::string refused = ipccore::signalProcess(child, info.startTicks + 1, SIGKILL);
+        QVERIFY2(refused.find("has exited") != std::string::npos, refused.c_str());
+        QTest::qWait(100);
+        QVERIFY(ipccore::readProcessInfo(child).exists);
+        QCOMPARE(ipccore::readProcessInfo(child).state, 'S');
+
+        QCOMPARE(ipccore::signalProcess(child, info.startTicks, SIGTERM), std::string());
+        guard.release();
+        QCOMPARE(ipctest::waitChild(child), 128 + SIGTERM);
+        const std::string gone = ipccore::signalProcess(child, info.startTicks, SIGKILL);
+        QVERIFY2(gone.find("has exited") != std::string::npos, gone.c_str());
+    }
+
+    // The first bytes of a segment, read without mapping it; a symbolic link planted in /dev/shm is not followed.
+    void readsTheFirstBytesOfASegment()
+    {
+        const std::string name = ipctest::uniqueName("peek");
+        const std::string link = ipctest::uniqueName("peek-link");
+        const int fd = shm_open(name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
+        QVERIFY(fd >= 0);
+        const auto cleanup = qScopeGuard([&] {
+            close(fd);
+            shm_unlink(name.c_str());
+            unlink(("/dev/shm" + link).c_str());
+        });
+        const std::string bytes("Hi\0\x01\xff", 5);
+        QCOMPARE(pwrite(fd, bytes.data(), bytes.size(), 0), ssize_t(bytes.size()));
+        std::string problem;
+        const auto start = ipccore::readSegmentStart(name, 256, problem);
+        QVERIFY2(start.has_value(), problem.c_str());
+        QCOMPARE(*start, bytes); // the size is 5: no more
+        QCOMPARE(ipccore::hexDumpText(*start),
+            std::string("00000000  48 69 00 01 ff                                    |Hi...|\n"));
+        QCOMPARE(ipccore::hexDumpText(std::string(17, 'A')).substr(79),
+            std::string("00000010  41                                                |A|\n"));
+
+        QCOMPARE(symlink(("/dev/shm" + name).c_str(), ("/dev/shm" + link).c_str()), 0);
+        QVERIFY(!ipccore::readSegmentStart(link, 16, problem));
+        QVERIFY2(problem.find("cannot open") != std::string::npos, problem.c_str());
+        QVERIFY(!ipccore::readSegmentStart("/../etc/passwd", 16, problem));
+        QVERIFY2(problem.find("is not a segment's name") != std::string::npos, problem.c_str());
+        QVERIFY(!ipccore::readSegmentStart(name + "-none", 16, problem));
+        QVERIFY2(problem.find("no longer exists") != std::string::npos, problem.c_str());
     }
 };
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipccore {
@@ -33,6 +34,9 @@ struct WatchReading {
     std::uint64_t sizeBytes = 0; // segment
     std::string problem; // why it exists but could not be read ("no permission ..."); empty otherwise
 };
+
+// The most objects one watch follows (it holds a descriptor for each).
+constexpr std::size_t MaxWatchTargets = 64;
 
 class SystemWatch {
 public:
@@ -60,6 +64,15 @@ private:
     int m_shmDir = -1;
     int m_mqueueDir = -1; // -1 when /dev/mqueue is not mounted: queues are then opened by name at each sample
 };
+
+// The first `count` bytes (at most MaxSegmentPeek) of the segment `name` ("/stats"), read with pread from /dev/shm:
+// never mapped (a segment its owner shrinks meanwhile would kill a reader that maps it with SIGBUS), never through a
+// symbolic link. Fewer when the segment is smaller. On failure: nullopt and `problem` says why and what would help.
+constexpr std::size_t MaxSegmentPeek = 4096;
+std::optional<std::string> readSegmentStart(const std::string& name, std::size_t count, std::string& problem);
+// "00000000  48 65 6c 6c 6f 00 00 00  00 00 00 00 00 00 00 00  |Hello...........|": 16 bytes a line, as hexdump -C
+// prints them (bytes outside printable ASCII as '.').
+std::string hexDumpText(std::string_view bytes);
 
 // "10 of 10", "value 0 (2 waiting)", "4 KiB", "gone", "no permission": one cell of `ipclab-cli watch`.
 std::string watchReadingText(const WatchTarget& target, const WatchReading& reading);
