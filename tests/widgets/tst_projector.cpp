@@ -157,7 +157,7 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(window.get()));
         QVERIFY(window->loadScenario(QStringLiteral("bounded-buffer-3x2")).isEmpty());
         QChartView* chart = window->charts()->chartView(ChartPanel::ThroughputChart);
-        auto* objects = window->findChild<ObjectView*>();
+        ObjectView* objects = window->objectView();
         QVERIFY(objects);
         // The lightness of a view's picture, averaged over a grid of points: the background dominates it.
         const auto lightness = [](QWidget* widget) {

@@ -3,10 +3,12 @@
 #include "model/bench_runner.h"
 #include "model/quit_on_signal.h"
 #include "model/run_session.h"
+#include "model/watch_monitor.h"
 #include "widgets/main_window.h"
 #include "widgets/race_view.h"
 #include "widgets/system_view.h"
 #include "widgets/theme.h"
+#include "widgets/watch_panel.h"
 
 #include "ipccore/lesson.h"
 #include "ipccore/scenario.h"
@@ -128,6 +130,11 @@ int runGuiMain(int argc, char** argv)
         QStringLiteral(
             "Open on the System tab: every POSIX queue, semaphore and segment on this machine, whoever "
             "made it. Starts no scenario; with --screenshot, saves a PNG after --after seconds, then quits."));
+    const QCommandLineOption watchOption(QStringLiteral("watch"),
+        QStringLiteral("Open on the Live tab following this object of any program, as the System tab lists it (e.g. "
+                       "/demo-1234-jobs); repeat it for more. Starts no scenario unless --run is given; with "
+                       "--screenshot and no --run, saves a PNG after --after seconds, then quits."),
+        QStringLiteral("name"));
     const QCommandLineOption timelineOption(QStringLiteral("timeline"),
         QStringLiteral("Open on the Timeline tab: each process's states over time and who holds each lock."));
     const QCommandLineOption stepOption(QStringLiteral("step"),
@@ -150,7 +157,7 @@ int runGuiMain(int argc, char** argv)
                        "except for --screenshot (light)."),
         QStringLiteral("name"));
     parser.addOptions({ runOption, idleOption, shotOption, afterOption, workerOption, raceOption, systemOption,
-        timelineOption, stepOption, lessonOption, zoomOption, sizeOption, themeOption });
+        watchOption, timelineOption, stepOption, lessonOption, zoomOption, sizeOption, themeOption });
 
     // QApplication aborts when it finds no display, and --help or --version must answer anywhere (a terminal over
     // ssh, a CI log): answer them first. Whether an option is unknown is judged after QApplication has taken its
@@ -221,6 +228,11 @@ int runGuiMain(int argc, char** argv)
                 return 2;
             }
         }
+    }
+    if (parser.isSet(watchOption) && (parser.isSet(systemOption) || parser.isSet(raceOption))) {
+        printError(QStringLiteral("--watch shows its objects in the Live tab: it excludes --%1")
+                       .arg(parser.isSet(systemOption) ? QStringLiteral("system") : QStringLiteral("race")));
+        return 2;
     }
     double zoom = 0; // 0: the saved one
     if (parser.isSet(zoomOption)) {
@@ -320,6 +332,38 @@ int runGuiMain(int argc, char** argv)
             if (waited.elapsed() < qint64(after * 1000) || window.systemView()->listingCount() == 0)
                 return;
             poll.stop();
+            const QPixmap shot = window.grab();
+            const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
+            if (!saved)
+                printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+            app.exit(saved ? 0 : 1);
+        });
+        poll.start(50);
+        return app.exec();
+    }
+
+    const QStringList watched = parser.values(watchOption);
+    for (const QString& name : watched)
+        window.watchPanel()->monitor()->watchNamed(name.toStdString());
+    if (!watched.isEmpty()) {
+        QObject::connect(window.watchPanel()->monitor(), &WatchMonitor::refused, &app, [&](const QString& problem) {
+            printError(problem);
+            if (screenshot)
+                app.exit(1);
+        });
+    }
+    if (!watched.isEmpty() && !parser.isSet(runOption)) {
+        if (!screenshot)
+            return app.exec();
+        // After --after seconds, once the processes using the objects have been listed.
+        QTimer poll;
+        QElapsedTimer waited;
+        waited.start();
+        QObject::connect(&poll, &QTimer::timeout, &app, [&] {
+            if (waited.elapsed() < qint64(after * 1000) || !window.watchPanel()->monitor()->users())
+                return;
+            poll.stop();
+            window.renderNow();
             const QPixmap shot = window.grab();
             const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
             if (!saved)

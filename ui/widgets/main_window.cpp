@@ -23,6 +23,7 @@
 #include "widgets/system_view.h"
 #include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
+#include "widgets/watch_panel.h"
 
 #include "ipccore/program.h"
 #include "ipccore/scenario.h"
@@ -190,7 +191,8 @@ MainWindow::MainWindow(QWidget* parent)
     layout->addWidget(m_deadlockBanner);
 
     m_tabs = new QTabWidget(central);
-    m_tabs->addTab(buildLiveView(), tr("Live"));
+    m_liveView = buildLiveView();
+    m_tabs->addTab(m_liveView, tr("Live"));
     m_timelineView = new TimelineView(m_tabs);
     m_timelineView->setTimeline(&m_session->timeline());
     m_tabs->addTab(m_timelineView, tr("Timeline"));
@@ -211,6 +213,7 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->addTab(m_systemView, tr("System"));
     m_tabs->setTabToolTip(m_tabs->indexOf(m_systemView),
         tr("Every POSIX queue, semaphore and segment on this machine, whoever made it, and who uses it"));
+    connect(m_systemView, &SystemView::watchRequested, this, &MainWindow::watchObject);
     // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
         if (m_tabs->currentWidget() == m_pythonView && m_session->isActive() && m_session->latest())
@@ -551,11 +554,27 @@ QWidget* MainWindow::buildLiveView()
         }
     });
 
+    // Other programs' objects, chosen in the System tab: between the run's views and its processes, only while any
+    // is watched.
+    m_watchPanel = new WatchPanel(vertical);
+    m_watchPanel->hide();
+    connect(m_watchPanel, &WatchPanel::notice, this, &MainWindow::showNotice);
+    connect(m_watchPanel, &WatchPanel::errorOccurred, this, &MainWindow::showError);
+    m_liveSplitter = vertical;
+    connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this](bool any) {
+        if (any == m_watchPanel->isVisible())
+            return;
+        m_watchPanel->setVisible(any);
+        fitLiveSplitter();
+    });
+
     vertical->addWidget(horizontal);
+    vertical->addWidget(m_watchPanel);
     vertical->addWidget(m_processTabs);
     vertical->setStretchFactor(0, 3);
-    vertical->setStretchFactor(1, 1);
-    vertical->setSizes({ 560, 240 });
+    vertical->setStretchFactor(1, 3);
+    vertical->setStretchFactor(2, 1);
+    vertical->setSizes({ 560, 0, 240 });
     layout->addWidget(vertical);
     return live;
 }
@@ -905,8 +924,11 @@ void MainWindow::onStateChanged(RunState state)
                 : QStringLiteral("QToolButton { background: #2e7d32; color: white; font-weight: bold; "
                                  "padding: 4px 12px; border-radius: 4px; }"));
     }
-    if (state == RunState::Starting)
+    if (state == RunState::Starting) {
         m_descriptionExpanded = false;
+        if (m_watchPanel->isVisible())
+            fitLiveSplitter(); // the run's views take back their room beside the watched objects
+    }
     updateDescription();
     m_scenarioBox->setEnabled(!active);
     m_openAction->setEnabled(!active);
@@ -965,6 +987,25 @@ void MainWindow::showTimeline()
 void MainWindow::showSystem()
 {
     m_tabs->setCurrentWidget(m_systemView);
+}
+
+// The Live view's rows: the run's views, the watched objects (while any is watched) and the run's processes. With no
+// run going, the watched objects take it all (the run's views come back when one starts).
+void MainWindow::fitLiveSplitter()
+{
+    const int total = std::max(m_liveSplitter->height(), 600);
+    if (!m_watchPanel->isVisible())
+        m_liveSplitter->setSizes({ total * 70 / 100, 0, total * 30 / 100 });
+    else if (m_session->isActive())
+        m_liveSplitter->setSizes({ total * 30 / 100, total * 50 / 100, total * 20 / 100 });
+    else
+        m_liveSplitter->setSizes({ 0, total, 0 });
+}
+
+void MainWindow::watchObject(ipccore::SystemObjectKind kind, const std::string& name)
+{
+    m_watchPanel->watch(kind, name);
+    m_tabs->setCurrentWidget(m_liveView);
 }
 
 // A snapshot arrived a moment ago: the views follow at once, the charts at their own slower pace.

@@ -6,6 +6,7 @@
 // and the Race (the bench) in a third. Snapshots arrive from RunSession at the
 // sampling rate; the window repaints from them with one coalescing timer at most 30 times a second.
 
+#include "ipccore/system_ipc.h"
 #include "ipccore/telemetry.h"
 #include "model/run_types.h"
 #include "widgets/theme.h"
@@ -19,6 +20,7 @@ class QDockWidget;
 class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 
@@ -26,6 +28,7 @@ namespace ipcui {
 
 class BenchRunner;
 class SystemView;
+class WatchPanel;
 class ChartPanel;
 class TimelineView;
 class WaitForView;
@@ -87,6 +90,10 @@ public:
     ExperimentEditor* editor() const { return m_editor; }
     RaceView* raceView() const { return m_race; }
     SystemView* systemView() const { return m_systemView; }
+    // Other programs' objects followed in the Live view (hidden until one is watched).
+    WatchPanel* watchPanel() const { return m_watchPanel; }
+    // Follows an object of any program in the Live view and brings the Live tab to the front.
+    void watchObject(ipccore::SystemObjectKind kind, const std::string& name);
     BenchRunner* benchRunner() const { return m_bench; }
     QTabWidget* tabs() const { return m_tabs; }
     QAction* runAction() const { return m_runAction; }
@@ -127,6 +134,7 @@ protected:
 private:
     void buildToolbar();
     void keepOnScreen();
+    void fitLiveSplitter();
     QWidget* buildLiveView();
     QWidget* buildStepsView();
     QWidget* buildWaitsView();
@@ -189,6 +197,9 @@ private:
     ExperimentEditor* m_editor = nullptr;
     RaceView* m_race = nullptr;
     SystemView* m_systemView = nullptr;
+    WatchPanel* m_watchPanel = nullptr;
+    QWidget* m_liveView = nullptr;
+    QSplitter* m_liveSplitter = nullptr;
     QPlainTextEdit* m_events = nullptr;
     QLabel* m_runStatus = nullptr;
     QLabel* m_errorLabel = nullptr;

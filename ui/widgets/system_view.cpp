@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPalette>
+#include <QPushButton>
 #include <QStyledItemDelegate>
 #include <QTableView>
 #include <QTime>
@@ -63,6 +64,12 @@ SystemView::SystemView(QWidget* parent)
     m_status = new QLabel(tr("Listing..."), this);
     m_status->setObjectName(QStringLiteral("systemStatus"));
     top->addWidget(m_status);
+    m_watch = new QPushButton(tr("Watch in Live view"), this);
+    m_watch->setObjectName(QStringLiteral("watchInLive"));
+    m_watch->setToolTip(tr("Follow the selected object in the Live tab: its depth or value 20 times a second, a chart, "
+                           "and the processes using it (or double-click a row)"));
+    m_watch->setEnabled(false);
+    top->addWidget(m_watch);
     layout->addLayout(top);
 
     m_filter->setSourceModel(m_model);
@@ -107,6 +114,8 @@ SystemView::SystemView(QWidget* parent)
     connect(m_showLab, &QCheckBox::toggled, m_filter, &SystemObjectFilter::setShowLab);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SystemView::updateDetails);
     connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &SystemView::updateDetails);
+    connect(m_watch, &QPushButton::clicked, this, &SystemView::watchSelected);
+    connect(m_table, &QTableView::doubleClicked, this, &SystemView::watchSelected);
     updateDetails();
 }
 
@@ -145,9 +154,20 @@ void SystemView::apply(const std::shared_ptr<const ipccore::SystemListing>& list
     updateDetails();
 }
 
+bool SystemView::watchSelected()
+{
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return false;
+    const ipccore::SystemObject& o = m_model->object(m_filter->mapToSource(rows.front()).row());
+    emit watchRequested(o.kind, o.name);
+    return true;
+}
+
 void SystemView::updateDetails()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    m_watch->setEnabled(!rows.isEmpty());
     if (!rows.isEmpty()) {
         const QModelIndex source = m_filter->mapToSource(rows.front());
         m_details->setText(SystemObjectModel::detailsText(m_model->object(source.row())));

@@ -3,7 +3,8 @@
 // The System tab: every POSIX queue, semaphore and segment on this machine, whoever made it (what `ipclab-cli ls`
 // prints), live. A filter box and a switch for IPC Lab's own objects narrow the table; the text under it names every
 // process using the selected object and the call it sleeps in on it. The listing runs in SystemMonitor's thread,
-// and only while the tab is shown: scanning /proc costs CPU that a hidden tab has no use for.
+// and only while the tab is shown: scanning /proc costs CPU that a hidden tab has no use for. "Watch in Live view" (or
+// a double-click) asks the window to follow the selected object there (WatchPanel).
 
 #include "ipccore/system_ipc.h"
 
@@ -14,6 +15,7 @@
 class QCheckBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QTableView;
 
 namespace ipcui {
@@ -35,8 +37,14 @@ public:
     QCheckBox* showLabBox() const { return m_showLab; }
     QLabel* detailsLabel() const { return m_details; }
     QLabel* notesLabel() const { return m_notes; }
+    QPushButton* watchButton() const { return m_watch; }
+    // Asks for the selected object to be watched in the Live view (emits watchRequested); false when none is selected.
+    bool watchSelected();
     // Listings taken since the tab was created (tests wait on it).
     int listingCount() const { return m_listings; }
+
+signals:
+    void watchRequested(ipccore::SystemObjectKind kind, const std::string& name);
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -55,6 +63,7 @@ private:
     QTableView* m_table;
     QLabel* m_details;
     QLabel* m_notes;
+    QPushButton* m_watch;
     int m_listings = 0;
 };
 

@@ -1,0 +1,456 @@
+#include "widgets/watch_panel.h"
+
+#include "model/watch_monitor.h"
+#include "model/watched_process_model.h"
+#include "widgets/object_view.h"
+#include "widgets/theme.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineSeries>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+
+namespace ipcui {
+
+namespace {
+
+QString text(const std::string& s)
+{
+    return QString::fromStdString(ipccore::printableText(s));
+}
+
+// What each signal does to a program that is not ours, for the confirmation.
+struct SignalWords {
+    QString verb; // "Pause"
+    QString effect;
+};
+
+SignalWords wordsFor(int signal)
+{
+    switch (signal) {
+    case SIGSTOP:
+        return { WatchPanel::tr("Pause"),
+            WatchPanel::tr("SIGSTOP stops it where it is until it is resumed; whatever waits for it waits too.") };
+    case SIGCONT:
+        return { WatchPanel::tr("Resume"), WatchPanel::tr("SIGCONT lets it run on from where it was paused.") };
+    case SIGTERM:
+        return { WatchPanel::tr("Terminate"),
+            WatchPanel::tr("SIGTERM asks it to end; a program that handles it can remove its objects first.") };
+    default:
+        return { WatchPanel::tr("Kill"),
+            WatchPanel::tr("SIGKILL ends it at once: it cannot remove its queues, semaphores or segments, and "
+                           "whatever it held stays held.") };
+    }
+}
+
+// Lines told apart by colour (the Okabe-Ito palette: distinct also for the colour-blind).
+QColor seriesColor(qsizetype index)
+{
+    static const QColor colors[] = { QColor(0x00, 0x72, 0xb2), QColor(0xd5, 0x5e, 0x00), QColor(0x00, 0x9e, 0x73),
+        QColor(0xcc, 0x79, 0xa7), QColor(0xe6, 0x9f, 0x00), QColor(0x56, 0xb4, 0xe9) };
+    return colors[std::size_t(index) % std::size(colors)];
+}
+
+// The step between five ticks from 0 that reach `least`: 1, 2, 3 or 5 times a power of ten (0, 3, 6, 9, 12 for a
+// full 10-slot queue; 0, 100, ..., 400 for a semaphore at 364).
+double tickStep(double least)
+{
+    double scale = 1;
+    while (scale * 10 < least)
+        scale *= 10;
+    for (const double m : { 1.0, 2.0, 3.0, 5.0, 10.0 })
+        if (m * scale >= least)
+            return m * scale;
+    return 10 * scale;
+}
+
+} // namespace
+
+WatchPanel::WatchPanel(QWidget* parent)
+    : QWidget(parent)
+    , m_monitor(new WatchMonitor(this))
+    , m_processModel(new WatchedProcessModel(this))
+{
+    setObjectName(QStringLiteral("watchPanel"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    auto* top = new QHBoxLayout;
+    m_title = new QLabel(
+        tr("<b>Watched objects of other programs</b> — read only, 20 readings a second (from the System tab)"), this);
+    top->addWidget(m_title);
+    m_chips = new QHBoxLayout;
+    top->addLayout(m_chips);
+    top->addStretch(1);
+    auto* stopAll = new QPushButton(tr("Stop watching"), this);
+    stopAll->setObjectName(QStringLiteral("stopWatching"));
+    stopAll->setToolTip(tr("Stop watching every object here (they and their programs go on untouched)"));
+    top->addWidget(stopAll);
+    layout->addLayout(top);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    auto* left = new QWidget(split);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    m_cards = new ObjectView(left);
+    m_cards->setObjectName(QStringLiteral("watchedQueues"));
+    leftLayout->addWidget(m_cards);
+    m_others = new QLabel(left);
+    m_others->setObjectName(QStringLiteral("watchedOthers"));
+    m_others->setTextFormat(Qt::PlainText); // names come from other users' files
+    m_others->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont big = m_others->font();
+    big.setPointSizeF(big.pointSizeF() * 1.25);
+    m_others->setFont(big);
+    leftLayout->addWidget(m_others);
+    m_peek = new QPushButton(tr("First bytes of a segment…"), left);
+    m_peek->setToolTip(tr("Read the first 256 bytes of a watched segment, read-only, and show them in hex"));
+    leftLayout->addWidget(m_peek, 0, Qt::AlignLeft);
+    leftLayout->addStretch(1);
+    split->addWidget(left);
+
+    auto* chartColumn = new QWidget(split);
+    auto* chartLayout = new QHBoxLayout(chartColumn);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    const QString titles[ChartCount]
+        = { tr("Queue depth over the last minute"), tr("Semaphore value over the last minute") };
+    const QString yTitles[ChartCount] = { tr("messages"), tr("value") };
+    for (int c = 0; c < ChartCount; ++c) {
+        ChartBox& box = m_charts[c];
+        box.chart = new QChart;
+        box.chart->setTitle(titles[c]);
+        box.chart->setAnimationOptions(QChart::NoAnimation);
+        box.chart->setMargins(QMargins(4, 2, 4, 2));
+        box.chart->setBackgroundRoundness(0);
+        box.chart->legend()->setAlignment(Qt::AlignBottom);
+        box.x = new QValueAxis;
+        box.x->setTitleText(tr("time watched (s)"));
+        box.x->setLabelFormat(QStringLiteral("%.0f"));
+        box.x->setRange(0, ChartWindowS);
+        box.x->setTickType(QValueAxis::TicksDynamic); // whole tens, wherever the window starts
+        box.x->setTickAnchor(0);
+        box.x->setTickInterval(10);
+        box.y = new QValueAxis;
+        box.y->setTitleText(yTitles[c]);
+        box.y->setLabelFormat(QStringLiteral("%.0f"));
+        box.y->setRange(0, 4);
+        box.y->setTickCount(5);
+        box.chart->addAxis(box.x, Qt::AlignBottom);
+        box.chart->addAxis(box.y, Qt::AlignLeft);
+        styleChart(box.chart);
+        box.view = new QChartView(box.chart, chartColumn);
+        box.view->setObjectName(
+            c == DepthChart ? QStringLiteral("watchedDepthChart") : QStringLiteral("watchedValueChart"));
+        box.view->setRenderHint(QPainter::Antialiasing);
+        box.view->setMinimumSize(280, 200);
+        box.view->hide();
+        chartLayout->addWidget(box.view, 1);
+    }
+    split->addWidget(chartColumn);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 2);
+    split->setSizes({ 500, 800 }); // the cards hint at the whole width; the charts need the room
+    layout->addWidget(split, 3);
+
+    auto* processRow = new QHBoxLayout;
+    m_processTable = new QTableView(this);
+    m_processTable->setObjectName(QStringLiteral("watchedProcesses"));
+    m_processTable->setModel(m_processModel);
+    m_processTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_processTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_processTable->verticalHeader()->hide();
+    m_processTable->setWordWrap(false);
+    m_processTable->setTextElideMode(Qt::ElideMiddle); // a long interpreter path, the script's name at the end
+    m_processTable->horizontalHeader()->setStretchLastSection(true);
+    m_processTable->setColumnWidth(WatchedProcessModel::PidColumn, 70);
+    m_processTable->setColumnWidth(WatchedProcessModel::CommandColumn, 300);
+    m_processTable->setColumnWidth(WatchedProcessModel::StateColumn, 90);
+    m_processTable->setColumnWidth(WatchedProcessModel::CpuColumn, 60);
+    m_processTable->setColumnWidth(WatchedProcessModel::BlockedColumn, 300);
+    processRow->addWidget(m_processTable, 1);
+    auto* actions = new QVBoxLayout;
+    m_pause = new QPushButton(tr("Pause…"), this);
+    m_resume = new QPushButton(tr("Resume…"), this);
+    m_terminate = new QPushButton(tr("Terminate…"), this);
+    m_kill = new QPushButton(tr("Kill…"), this);
+    for (QPushButton* b : { m_pause, m_resume, m_terminate, m_kill })
+        actions->addWidget(b);
+    actions->addStretch(1);
+    processRow->addLayout(actions);
+    layout->addLayout(processRow, 2);
+
+    m_confirm = [this](const QString& title, const QString& question) {
+        QMessageBox ask(QMessageBox::Question, title, question, QMessageBox::Yes | QMessageBox::Cancel, this);
+        ask.setTextFormat(Qt::PlainText); // the command line is another user's text
+        ask.setDefaultButton(QMessageBox::Cancel);
+        return ask.exec() == QMessageBox::Yes;
+    };
+
+    connect(stopAll, &QPushButton::clicked, this, &WatchPanel::stopWatching);
+    connect(m_monitor, &WatchMonitor::targetsChanged, this, &WatchPanel::rebuild);
+    connect(m_monitor, &WatchMonitor::sampled, this, &WatchPanel::onFrame);
+    connect(m_monitor, &WatchMonitor::usersListed, this, [this](const std::shared_ptr<const WatchUsers>& users) {
+        m_processModel->apply(*users);
+        updateActions();
+    });
+    connect(m_monitor, &WatchMonitor::signalled, this, [this](int pid, int signal, const QString& error) {
+        if (error.isEmpty())
+            emit notice(tr("%1: sent %2 to pid %3.")
+                            .arg(wordsFor(signal).verb, QString::fromLatin1(sigabbrev_np(signal)))
+                            .arg(pid));
+        else
+            emit errorOccurred(tr("%1 did nothing: %2.").arg(wordsFor(signal).verb, error));
+    });
+    connect(m_monitor, &WatchMonitor::peeked, this,
+        [this](const QString& name, const QString& hexDump, const QString& problem) {
+            if (!problem.isEmpty()) {
+                emit errorOccurred(problem);
+                return;
+            }
+            auto* dialog = new QDialog(this);
+            dialog->setAttribute(Qt::WA_DeleteOnClose);
+            dialog->setWindowTitle(tr("First bytes of segment %1").arg(name));
+            auto* dl = new QVBoxLayout(dialog);
+            auto* note = new QLabel(tr("Read once, read-only, just now (the segment was not mapped). Offset, 16 bytes "
+                                       "in hex, then the same bytes as text (. for others)."),
+                dialog);
+            note->setWordWrap(true);
+            dl->addWidget(note);
+            auto* dump = new QPlainTextEdit(dialog);
+            dump->setObjectName(QStringLiteral("hexDump"));
+            dump->setReadOnly(true);
+            dump->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+            dump->setPlainText(hexDump.isEmpty() ? tr("(the segment is empty: 0 bytes)") : hexDump);
+            dump->setMinimumSize(640, 320);
+            dl->addWidget(dump);
+            auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+            connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::close);
+            dl->addWidget(buttons);
+            dialog->show();
+        });
+    connect(m_monitor, &WatchMonitor::refused, this, &WatchPanel::errorOccurred);
+    connect(m_peek, &QPushButton::clicked, this, &WatchPanel::peekSegment);
+    connect(m_pause, &QPushButton::clicked, this, [this] { signalSelected(SIGSTOP); });
+    connect(m_resume, &QPushButton::clicked, this, [this] { signalSelected(SIGCONT); });
+    connect(m_terminate, &QPushButton::clicked, this, [this] { signalSelected(SIGTERM); });
+    connect(m_kill, &QPushButton::clicked, this, [this] { signalSelected(SIGKILL); });
+    connect(m_processTable->selectionModel(), &QItemSelectionModel::selectionChanged, this, &WatchPanel::updateActions);
+    m_chartTimer.setInterval(200);
+    connect(&m_chartTimer, &QTimer::timeout, this, &WatchPanel::refreshChart);
+    rebuild();
+}
+
+WatchPanel::~WatchPanel() = default;
+
+void WatchPanel::watch(ipccore::SystemObjectKind kind, const std::string& name)
+{
+    m_monitor->watch(ipccore::WatchTarget { kind, name });
+}
+
+void WatchPanel::stopWatching()
+{
+    m_monitor->clear();
+}
+
+void WatchPanel::setConfirmer(std::function<bool(const QString&, const QString&)> confirmer)
+{
+    m_confirm = std::move(confirmer);
+}
+
+// The watched objects changed: one chip and one chart line per object.
+void WatchPanel::rebuild()
+{
+    while (QLayoutItem* item = m_chips->takeAt(0)) {
+        item->widget()->deleteLater(); // its own click may be what unwatched it
+        delete item;
+    }
+    const auto& targets = m_monitor->targets();
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        auto* chip = new QToolButton(this);
+        chip->setText(
+            QStringLiteral("%1 %2  ✕")
+                .arg(QString::fromLatin1(ipccore::systemObjectKindName(targets[i].kind)), text(targets[i].name)));
+        chip->setToolTip(tr("Stop watching this object"));
+        const ipccore::WatchTarget target = targets[i];
+        connect(chip, &QToolButton::clicked, this, [this, target] {
+            const auto& now = m_monitor->targets();
+            for (std::size_t k = 0; k < now.size(); ++k)
+                if (now[k].kind == target.kind && now[k].name == target.name) {
+                    m_monitor->unwatch(k);
+                    return;
+                }
+        });
+        m_chips->addWidget(chip);
+    }
+    for (ChartBox& box : m_charts)
+        box.chart->removeAllSeries();
+    m_series.assign(targets.size(), nullptr);
+    bool shown[ChartCount] = {};
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        if (targets[i].kind == ipccore::SystemObjectKind::SharedMemory)
+            continue; // its size rarely moves: said in words, not drawn
+        const int c = targets[i].kind == ipccore::SystemObjectKind::MessageQueue ? DepthChart : ValueChart;
+        ChartBox& box = m_charts[c];
+        auto* series = new QLineSeries(box.chart);
+        series->setName(text(targets[i].name).toHtmlEscaped()); // a legend label is rich text
+        QPen pen = series->pen();
+        pen.setWidth(2);
+        pen.setCosmetic(true); // no stroker pass for the chart's scaling
+        pen.setColor(seriesColor(box.chart->series().size()));
+        series->setPen(pen);
+        box.chart->addSeries(series);
+        series->attachAxis(box.x);
+        series->attachAxis(box.y);
+        m_series[i] = series;
+        shown[c] = true;
+    }
+    for (int c = 0; c < ChartCount; ++c)
+        m_charts[c].view->setVisible(shown[c]);
+    if (targets.empty()) {
+        m_chartTimer.stop();
+        m_processModel->clear();
+        m_cards->setObjects({}, true);
+        m_others->clear();
+    } else if (!m_chartTimer.isActive()) {
+        m_chartTimer.start();
+    }
+    m_chartDirty = true;
+    updateActions();
+    emit watchingChanged(!targets.empty());
+}
+
+void WatchPanel::onFrame()
+{
+    const auto frame = m_monitor->latest();
+    if (!frame)
+        return;
+    std::vector<ipccore::ObjectStatus> queues;
+    QStringList others;
+    bool segments = false;
+    for (std::size_t i = 0; i < frame->targets.size(); ++i) {
+        const ipccore::WatchTarget& t = frame->targets[i];
+        const ipccore::WatchReading& r = frame->readings[i];
+        const QString reading = QString::fromStdString(ipccore::watchReadingText(t, r));
+        if (t.kind == ipccore::SystemObjectKind::MessageQueue) {
+            ipccore::ObjectStatus o;
+            o.name = ipccore::printableText(t.name);
+            o.osName = o.name;
+            o.transport = ipccore::TransportKind::Mq;
+            o.capacity = std::uint32_t(std::clamp<long>(r.capacity.value_or(0), 0, 1 << 16));
+            o.depth = r.present && r.depth ? *r.depth : -1;
+            if (r.present && r.depth)
+                queues.push_back(std::move(o));
+            else
+                others << tr("queue %1: %2").arg(text(t.name), reading);
+            continue;
+        }
+        segments = segments || (t.kind == ipccore::SystemObjectKind::SharedMemory && r.present);
+        others << QStringLiteral("%1 %2: %3")
+                      .arg(QString::fromLatin1(ipccore::systemObjectKindName(t.kind)), text(t.name), reading);
+    }
+    m_cards->setObjects(queues, true);
+    m_cards->setVisible(!queues.empty());
+    m_others->setText(others.join(QLatin1Char('\n')));
+    m_others->setVisible(!others.isEmpty());
+    m_peek->setVisible(segments);
+    m_chartDirty = true;
+}
+
+void WatchPanel::refreshChart()
+{
+    if (!m_chartDirty || !isVisible())
+        return;
+    m_chartDirty = false;
+    const auto frame = m_monitor->latest();
+    const double now = frame ? frame->t : 0;
+    const double from = std::max(0.0, now - ChartWindowS);
+    double top[ChartCount] = { 4, 4 };
+    const auto& targets = m_monitor->targets();
+    for (std::size_t i = 0; i < m_series.size() && i < targets.size(); ++i) {
+        if (!m_series[i])
+            continue;
+        const int c = targets[i].kind == ipccore::SystemObjectKind::MessageQueue ? DepthChart : ValueChart;
+        QList<QPointF> points;
+        for (const QPointF& p : m_monitor->history(i)) {
+            if (p.x() < from || std::isnan(p.y()))
+                continue;
+            points.append(p);
+            top[c] = std::max(top[c], p.y());
+        }
+        m_series[i]->replace(points);
+    }
+    for (int c = 0; c < ChartCount; ++c) {
+        m_charts[c].x->setRange(from, std::max(from + ChartWindowS, now));
+        m_charts[c].y->setRange(0, 4 * tickStep(top[c] * 1.1 / 4));
+    }
+}
+
+int WatchPanel::chartPointCount(ChartId chart) const
+{
+    int n = 0;
+    for (const QAbstractSeries* s : m_charts[chart].chart->series())
+        n += int(static_cast<const QLineSeries*>(s)->count());
+    return n;
+}
+
+QString WatchPanel::otherObjectsText() const
+{
+    return m_others->text();
+}
+
+void WatchPanel::updateActions()
+{
+    const bool any = m_processTable->selectionModel()->hasSelection();
+    for (QPushButton* b : { m_pause, m_resume, m_terminate, m_kill })
+        b->setEnabled(any);
+}
+
+void WatchPanel::signalSelected(int signal)
+{
+    const QModelIndexList rows = m_processTable->selectionModel()->selectedRows();
+    const SignalWords words = wordsFor(signal);
+    for (const QModelIndex& row : rows) {
+        const WatchedProcess p = m_processModel->process(row.row());
+        const QString question = tr("%1 %2?\n\nIt is not one of IPC Lab's processes. %3")
+                                     .arg(words.verb, WatchedProcessModel::processTitle(p), words.effect);
+        if (m_confirm(tr("%1 a process that is not IPC Lab's").arg(words.verb), question))
+            m_monitor->signalProcess(p.pid, p.info.startTicks, signal);
+    }
+}
+
+void WatchPanel::peekSegment()
+{
+    std::vector<std::string> names;
+    for (const auto& t : m_monitor->targets())
+        if (t.kind == ipccore::SystemObjectKind::SharedMemory)
+            names.push_back(t.name);
+    if (names.size() == 1) {
+        m_monitor->peekSegment(names.front());
+        return;
+    }
+    QMenu menu(this);
+    for (const std::string& name : names)
+        menu.addAction(text(name), this, [this, name] { m_monitor->peekSegment(name); });
+    menu.exec(m_peek->mapToGlobal(QPoint(0, m_peek->height())));
+}
+
+} // namespace ipcui
