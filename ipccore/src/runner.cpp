@@ -4,6 +4,7 @@
 #include "ipccore/channel.h"
 #include "ipccore/clock.h"
 #include "ipccore/framing.h"
+#include "ipccore/system_process.h"
 #include "ipccore/trace.h"
 #include "ipccore/worker.h"
 #include "run_directory.h"
@@ -108,25 +109,10 @@ CpuSample readProcStat(pid_t pid)
     char text[1024];
     if (readProcFile(pid, "stat", text, sizeof text) == 0)
         return s;
-    // The command name may hold spaces and parentheses; fields resume after the last ')': the state, then
-    // ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime.
-    const char* close = std::strrchr(text, ')');
-    if (!close || close[1] != ' ' || close[2] == '\0')
+    ProcessInfo info;
+    if (!parseProcessStat(std::string_view(text), info))
         return s;
-    const char* p = close + 2;
-    const char state = *p;
-    std::uint64_t field[13] {};
-    for (int f = 1; f < 13; ++f) {
-        while (*p && *p != ' ')
-            ++p;
-        if (*p != ' ')
-            return s; // fewer fields than a stat line has
-        ++p;
-        char* end = nullptr;
-        field[f] = std::strtoull(p, &end, 10);
-        p = end;
-    }
-    s.state = state;
+    s.state = info.state;
     // The scheduler's own account in nanoseconds when the kernel keeps it; utime + stime otherwise, in clock ticks
     // (10 ms steps: too coarse to show a worker that uses 1 % of a core over a quarter of a second).
     char sched[128];
@@ -136,7 +122,7 @@ CpuSample readProcStat(pid_t pid)
     if (end && end != sched)
         s.usedNs = ns;
     else
-        s.usedNs = (field[11] + field[12]) * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
+        s.usedNs = info.cpuTicks * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
     s.ok = true;
     return s;
 }

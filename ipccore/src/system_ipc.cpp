@@ -1,5 +1,7 @@
 #include "ipccore/system_ipc.h"
 
+#include "ipccore/system_process.h"
+
 #include "file_kind.h"
 #include "json_file.h"
 #include "system_files.h"
@@ -774,8 +776,15 @@ void findUsers(Found& found)
             command.pop_back();
         if (!readBlockedCalls(pid, procDir.get(), found, use, users))
             callsHidden = true;
+        // The start time read through the same /proc/PID descriptor: a process that exited and left its pid to
+        // another since cannot lend its use of the objects to the newcomer.
+        ProcessInfo stat;
+        const auto statText = readSmallFile(procDir.get(), "stat", 1024);
+        if (!statText || !parseProcessStat(*statText, stat))
+            continue; // gone meanwhile
         for (auto& [i, user] : users) {
             user.pid = pid;
+            user.startTicks = stat.startTicks;
             user.command = command;
             listing.objects[i].users.push_back(std::move(user));
         }

@@ -1,14 +1,15 @@
 #include "ipccore/system_process.h"
 
-#include "ipccore/system_ipc.h"
 #include "file_kind.h"
+#include "ipccore/system_ipc.h"
 #include "system_files.h"
 
 #include <cerrno>
 #include <charconv>
 #include <csignal>
 #include <cstring>
-#include <sys/stat.h>
+#include <map>
+#include <optional>
 #include <sys/syscall.h>
 
 namespace ipccore {
@@ -35,6 +36,22 @@ std::optional<std::uint64_t> numberField(std::string_view text, int index)
     return value;
 }
 
+// The real uid on the "Uid:" line of /proc/PID/status ("Uid:\t1000\t1000\t1000\t1000").
+std::optional<std::uint32_t> statusUid(std::string_view status)
+{
+    const std::size_t at = status.find("\nUid:");
+    if (at == std::string_view::npos)
+        return std::nullopt;
+    std::size_t p = at + 5;
+    while (p < status.size() && (status[p] == '\t' || status[p] == ' '))
+        ++p;
+    std::uint32_t uid = 0;
+    const auto [ptr, ec] = std::from_chars(status.data() + p, status.data() + status.size(), uid);
+    if (ec != std::errc() || ptr == status.data() + p)
+        return std::nullopt;
+    return uid;
+}
+
 // Start time of `pid` read now from /proc/PID/stat, or nullopt when it is gone.
 std::optional<std::uint64_t> startTicksOf(int pid)
 {
@@ -55,9 +72,11 @@ bool parseProcessStat(std::string_view line, ProcessInfo& info)
     const auto utime = numberField(fields, 11); // field 14
     const auto stime = numberField(fields, 12); // field 15
     const auto start = numberField(fields, 19); // field 22
-    if (!utime || !stime || !start)
+    const auto ppid = numberField(fields, 1); // field 4
+    if (!utime || !stime || !start || !ppid)
         return false;
     info.state = fields[0];
+    info.ppid = int(*ppid);
     info.cpuTicks = *utime + *stime;
     info.startTicks = *start;
     return true;
@@ -96,15 +115,25 @@ ProcessInfo readProcessInfo(int pid)
     detail::Fd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dir)
         return info;
-    struct stat st { };
     const auto stat = detail::readSmallFile(dir.get(), "stat", 1024);
-    if (!stat || fstat(dir.get(), &st) != 0 || !parseProcessStat(*stat, info))
+    if (!stat || !parseProcessStat(*stat, info))
+        return info;
+    // The real uid from status: /proc/PID itself belongs to root when the process made itself non-dumpable, and a
+    // confirmation must not name root as the owner of someone's process.
+    const auto status = detail::readSmallFile(dir.get(), "status", 4096);
+    const auto uid = status ? statusUid(*status) : std::nullopt;
+    if (!uid)
         return info;
     info.exists = true;
-    info.uid = st.st_uid;
-    info.owner = detail::accountName(st.st_uid);
-    if (info.owner.empty())
-        info.owner = std::to_string(st.st_uid);
+    info.uid = *uid;
+    // Names cached per thread: the watch lists its processes every second.
+    thread_local std::map<std::uint32_t, std::string> names;
+    auto named = names.find(*uid);
+    if (named == names.end()) {
+        std::string name = detail::accountName(uid_t(*uid));
+        named = names.emplace(*uid, name.empty() ? std::to_string(*uid) : name).first;
+    }
+    info.owner = named->second;
     std::string args = detail::readSmallFile(dir.get(), "cmdline", MaxCommandLine).value_or("");
     while (!args.empty() && args.back() == '\0')
         args.pop_back();

@@ -183,7 +183,8 @@ std::optional<std::string> readSegmentStart(const std::string& name, std::size_t
         return std::nullopt;
     }
     detail::Fd dir(open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    detail::Fd fd(dir ? openat(dir.get(), name.c_str() + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1);
+    detail::Fd fd(
+        dir ? openat(dir.get(), name.c_str() + 1, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) : -1);
     struct stat st { };
     if (!fd || fstat(fd.get(), &st) != 0) {
         const int error = errno;
@@ -191,6 +192,9 @@ std::optional<std::string> readSegmentStart(const std::string& name, std::size_t
             problem = "no permission to read segment " + printableText(name) + ": run as its owner or as root";
         else if (error == ENOENT)
             problem = "segment " + printableText(name) + " no longer exists";
+        else if (error == ELOOP)
+            problem = "/dev/shm" + printableText(name)
+                + " is a symbolic link, not a segment: it is not followed (someone may have planted it)";
         else
             problem = "cannot open segment " + printableText(name) + ": " + std::strerror(error);
         return std::nullopt;

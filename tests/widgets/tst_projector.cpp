@@ -136,7 +136,11 @@ private slots:
         QTRY_VERIFY(label->text().contains(QStringLiteral("Details")));
         QVERIFY(label->text().contains(QStringLiteral("…")));
         QVERIFY(label->text().size() < cycle.size());
-        QCOMPARE(label->toolTip(), cycle);
+        QCOMPARE(label->toolTip(), QStringLiteral("<p>%1</p>").arg(cycle)); // a paragraph: it wraps
+        // An error quoting a name another user chose: its markup stays text in the tooltip too.
+        window->showError(QStringLiteral("segment /<font size=7>x no longer exists"));
+        QTRY_VERIFY(label->toolTip().contains(QStringLiteral("/&lt;font size=7&gt;x")));
+        window->showError(cycle);
         QTRY_VERIFY2(label->heightForWidth(label->width()) <= 2 * QFontMetrics(label->font()).lineSpacing() + 8,
             qPrintable(QStringLiteral("needs %1 px at %2 wide")
                            .arg(label->heightForWidth(label->width()))

@@ -122,12 +122,14 @@ private slots:
         QCOMPARE(mq_receive(q, buffer, sizeof buffer, nullptr), ssize_t(1));
         QCOMPARE(buffer[0], 'a');
         guard.release();
-        QCOMPARE(ipctest::waitChild(sender), 0); // its message went in
-        QTRY_COMPARE_WITH_TIMEOUT(panel.queueCards()->figureText(0), QStringLiteral("4 / 4"), 5000);
+        QCOMPARE(ipctest::waitChild(sender), 0); // its message went in: full again
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, sender) < 0, 5000); // it exited
+        QCOMPARE(mq_receive(q, buffer, sizeof buffer, nullptr), ssize_t(1));
+        QCOMPARE(buffer[0], 'b');
+        QTRY_COMPARE_WITH_TIMEOUT(panel.queueCards()->figureText(0), QStringLiteral("3 / 4"), 5000);
 
-        // Nothing was taken by watching: the other four, in order.
-        for (const char want : { 'b', 'c', 'd', 'e' }) {
+        // Nothing was taken by watching: the other three, in order.
+        for (const char want : { 'c', 'd', 'e' }) {
             QCOMPARE(mq_receive(q, buffer, sizeof buffer, nullptr), ssize_t(1));
             QCOMPARE(buffer[0], want);
         }
@@ -178,10 +180,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(
             panel.otherObjectsText().contains(QStringLiteral("semaphore %1: value 3").arg(semText)), 5000);
         QTRY_VERIFY_WITH_TIMEOUT(panel.chartPointCount(WatchPanel::ValueChart) >= 5, 5000);
+        // Once watched for 5 s, how fast the value moves: still, then 5 up at once reads +1.0/s for the next 5 s.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            panel.otherObjectsText().contains(QStringLiteral("value 3, 0.0/s over the last 5 s")), 15000);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(sem_post(sem), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            panel.otherObjectsText().contains(QStringLiteral("value 8, +1.0/s over the last 5 s")), 4000);
         QVERIFY(!panel.chartView(WatchPanel::DepthChart)->isVisible());
         int value = -1;
         QCOMPARE(sem_getvalue(sem, &value), 0);
-        QCOMPARE(value, 3); // never waited on or posted by the watch
+        QCOMPARE(value, 8); // never waited on or posted by the watch
 
         QSignalSpy peeked(panel.monitor(), &WatchMonitor::peeked);
         panel.monitor()->peekSegment(shmName, 16);
@@ -303,6 +312,14 @@ private slots:
         system->watchButton()->click();
         QCOMPARE(window.tabs()->tabText(window.tabs()->currentIndex()), QStringLiteral("Live"));
         QVERIFY(window.watchPanel()->isVisible());
+        // Room to be seen (it was sized while the System tab was in front), and again for a second object added
+        // from there.
+        QTRY_VERIFY_WITH_TIMEOUT(window.watchPanel()->height() > 300, 5000);
+        window.showSystem();
+        QTRY_VERIFY_WITH_TIMEOUT(system->table()->model()->rowCount() == 1, 5000);
+        system->table()->selectRow(0);
+        QVERIFY(system->watchSelected()); // the same object: nothing added, and the panel stays
+        QTRY_VERIFY_WITH_TIMEOUT(window.watchPanel()->isVisible() && window.watchPanel()->height() > 300, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(window.watchPanel()->otherObjectsText().contains("value 1"), 5000);
 
         // A name that exists nowhere: one message that says so.

@@ -1,5 +1,7 @@
 #include "model/system_object_model.h"
 
+#include "model/printable_text.h"
+
 #include <tuple>
 
 namespace ipcui {
@@ -15,11 +17,6 @@ constexpr std::size_t UsersShown = 3; // the rest are counted; the tooltip names
 bool sortsBefore(const SystemObject& a, const SystemObject& b)
 {
     return std::tie(a.kind, a.name, a.inode) < std::tie(b.kind, b.name, b.inode);
-}
-
-QString text(const std::string& s)
-{
-    return QString::fromStdString(ipccore::printableText(s));
 }
 
 // Anything a cell shows (the tooltip and the details are made afresh from the object at each listing).
@@ -94,18 +91,18 @@ QString SystemObjectModel::detailsText(const SystemObject& o)
     QStringList lines;
     // One arg() call: a name holding "%4" must stay text, not become a place for the next argument.
     lines << tr("%1 %2, owner %3, mode %4")
-                 .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner),
-                     QString::fromStdString(ipccore::systemObjectModeText(o)));
+                 .arg(QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), printableQString(o.name),
+                     printableQString(o.owner), QString::fromStdString(ipccore::systemObjectModeText(o)));
     if (o.lab)
         lines << tr("One of IPC Lab's own objects.");
     if (!o.problem.empty())
-        lines << text(o.problem) + QLatin1Char('.');
+        lines << printableQString(o.problem) + QLatin1Char('.');
     if (o.users.empty())
         lines << tr("No process this user may inspect has it open or mapped.");
     else
         lines << tr("Used by:");
     for (const auto& u : o.users) {
-        QString line = tr("%1 %2").arg(u.pid).arg(text(u.command));
+        QString line = tr("%1 %2").arg(u.pid).arg(printableQString(u.command));
         QStringList how;
         if (u.hasOpen)
             how << tr("open");
@@ -135,9 +132,9 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
         case KindColumn:
             return QString::fromLatin1(ipccore::systemObjectKindName(o.kind));
         case NameColumn:
-            return text(o.name);
+            return printableQString(o.name);
         case OwnerColumn:
-            return text(o.owner);
+            return printableQString(o.owner);
         case ModeColumn:
             return QString::fromStdString(ipccore::systemObjectModeText(o));
         case SizeColumn:
@@ -161,9 +158,10 @@ QVariant SystemObjectModel::data(const QModelIndex& index, int role) const
             return o.depth ? qlonglong(*o.depth) : o.value ? qlonglong(*o.value) : qlonglong(-1);
         return data(index, Qt::DisplayRole);
     case FilterRole: {
-        QStringList words { QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), text(o.name), text(o.owner) };
+        QStringList words { QString::fromLatin1(ipccore::systemObjectKindName(o.kind)), printableQString(o.name),
+            printableQString(o.owner) };
         for (const auto& u : o.users)
-            words << QString::number(u.pid) << text(u.command);
+            words << QString::number(u.pid) << printableQString(u.command);
         return words.join(QLatin1Char(' '));
     }
     }

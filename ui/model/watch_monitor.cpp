@@ -1,5 +1,7 @@
 #include "model/watch_monitor.h"
 
+#include "model/printable_text.h"
+
 #include <QTimer>
 
 #include <chrono>
@@ -72,8 +74,8 @@ public:
     {
         std::string problem;
         const auto start = ipccore::readSegmentStart(name, bytes, problem);
-        emit peeked(QString::fromStdString(ipccore::printableText(name)),
-            start ? QString::fromStdString(ipccore::hexDumpText(*start)) : QString(), QString::fromStdString(problem));
+        emit peeked(printableQString(name), start ? QString::fromStdString(ipccore::hexDumpText(*start)) : QString(),
+            QString::fromStdString(problem));
     }
 
     void resolve(const std::string& name)
@@ -132,6 +134,7 @@ private:
                     continue; // IPC Lab itself, holding the queues and semaphores open to read them
                 WatchedProcess& p = byPid[u.pid];
                 p.pid = u.pid;
+                p.info.startTicks = u.startTicks; // as the scan saw it
                 p.uses.push_back(o.name);
                 if (!u.blockedIn.empty() && p.blockedIn.empty())
                     p.blockedIn = u.blockedIn + " on " + o.name + stateWord(o);
@@ -142,13 +145,15 @@ private:
         const double tick = double(sysconf(_SC_CLK_TCK));
         std::map<int, CpuMark> marks;
         for (auto& [pid, p] : byPid) {
+            const std::uint64_t scanned = p.info.startTicks;
             p.info = ipccore::readProcessInfo(pid);
-            if (!p.info.exists)
-                continue; // exited since the listing
+            if (!p.info.exists || p.info.startTicks != scanned)
+                continue; // exited since the listing (and maybe left its pid to another process)
             if (!p.blockedIn.empty())
                 p.elsewhere.clear();
             const auto last = m_cpu.find(pid);
-            if (last != m_cpu.end() && last->second.startTicks == p.info.startTicks && tick > 0) {
+            if (last != m_cpu.end() && last->second.startTicks == p.info.startTicks && tick > 0
+                && p.info.cpuTicks >= last->second.cpuTicks) {
                 const double wall = std::chrono::duration<double>(now - last->second.at).count();
                 if (wall > 0)
                     p.cpuPercent = 100.0 * double(p.info.cpuTicks - last->second.cpuTicks) / tick / wall;
@@ -251,11 +256,24 @@ void WatchMonitor::clear()
 
 void WatchMonitor::restart()
 {
-    const int generation = ++m_generation;
+    ++m_generation;
     m_latest.reset();
     m_users.reset();
-    QMetaObject::invokeMethod(m_sampler,
-        [sampler = m_sampler, generation, targets = m_targets] { sampler->setTargets(generation, targets); });
+    // Many changes in one turn of the event loop (several --watch names, a burst of clicks) reach the thread as one:
+    // each change of targets opens them all and lists /proc once.
+    if (!m_restartPending) {
+        m_restartPending = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_restartPending = false;
+                QMetaObject::invokeMethod(
+                    m_sampler, [sampler = m_sampler, generation = m_generation, targets = m_targets] {
+                        sampler->setTargets(generation, targets);
+                    });
+            },
+            Qt::QueuedConnection);
+    }
     emit targetsChanged();
 }
 
@@ -286,7 +304,7 @@ void WatchMonitor::takeFrame(int generation, const std::shared_ptr<const WatchFr
         if (y)
             points.emplace_back(frame->t, *y);
         else if (!points.empty() && !std::isnan(points.back().y()))
-            points.emplace_back(frame->t, std::nan("")); // a gap in the line
+            points.emplace_back(frame->t, std::nan("")); // marks the time it was gone (the chart skips the mark)
         while (!points.empty() && points.front().x() < frame->t - HistorySeconds)
             points.pop_front();
     }

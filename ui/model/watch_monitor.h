@@ -58,7 +58,7 @@ class WatchMonitor : public QObject {
 public:
     static constexpr int SampleIntervalMs = 50; // 20 readings a second: a queue filling in a blink still shows
     static constexpr int UsersEverySamples = 20; // the processes once a second: a listing reads all of /proc
-    static constexpr double HistorySeconds = 120; // points kept per object (the chart shows the last 60 s)
+    static constexpr double HistorySeconds = 60; // points kept per object: what the charts show
 
     explicit WatchMonitor(QObject* parent = nullptr);
     ~WatchMonitor() override;
@@ -106,6 +106,7 @@ private:
     std::shared_ptr<const WatchFrame> m_latest;
     std::shared_ptr<const WatchUsers> m_users;
     int m_generation = 0; // of the last change of targets: frames for other targets are dropped
+    bool m_restartPending = false; // a change of targets is on its way to the thread
 };
 
 } // namespace ipcui

@@ -1,5 +1,7 @@
 #include "model/watched_process_model.h"
 
+#include "model/printable_text.h"
+
 #include "ipccore/system_ipc.h"
 
 #include <QStringList>
@@ -9,11 +11,6 @@
 namespace ipcui {
 
 namespace {
-
-QString text(const std::string& s)
-{
-    return QString::fromStdString(ipccore::printableText(s));
-}
 
 bool sortsBefore(const WatchedProcess& a, const WatchedProcess& b)
 {
@@ -43,6 +40,8 @@ QVariant WatchedProcessModel::headerData(int section, Qt::Orientation orientatio
     switch (section) {
     case PidColumn:
         return tr("PID");
+    case PpidColumn:
+        return tr("PPID");
     case CommandColumn:
         return tr("Command line");
     case StateColumn:
@@ -63,33 +62,36 @@ QVariant WatchedProcessModel::data(const QModelIndex& index, int role) const
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
     const WatchedProcess& p = m_rows[std::size_t(index.row())];
-    if (role == Qt::TextAlignmentRole && (index.column() == PidColumn || index.column() == CpuColumn))
+    if (role == Qt::TextAlignmentRole
+        && (index.column() == PidColumn || index.column() == PpidColumn || index.column() == CpuColumn))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole)
-        return processTitle(p);
+    if (role == Qt::ToolTipRole) // a tooltip that looks like HTML is shown as HTML: the command line is anyone's
+        return QStringLiteral("<p>%1</p>").arg(processTitle(p).toHtmlEscaped());
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case PidColumn:
         return p.pid;
+    case PpidColumn:
+        return p.info.ppid;
     case CommandColumn:
-        return text(p.info.commandLine);
+        return printableQString(p.info.commandLine);
     case StateColumn:
         return QString::fromLatin1(ipccore::processStateName(p.info.state));
     case CpuColumn:
         return p.cpuPercent < 0 ? QStringLiteral("…") : QString::number(p.cpuPercent, 'f', 1);
     case BlockedColumn:
         if (!p.blockedIn.empty())
-            return text(p.blockedIn);
+            return printableQString(p.blockedIn);
         if (p.info.state == 'T')
             return tr("none: stopped");
         if (p.elsewhere.empty() || p.elsewhere == "running")
             return p.elsewhere.empty() ? tr("none") : tr("none: running");
-        return tr("none here (elsewhere: %1)").arg(text(p.elsewhere));
+        return tr("none here (elsewhere: %1)").arg(printableQString(p.elsewhere));
     case UsesColumn: {
         QStringList names;
         for (const std::string& name : p.uses)
-            names << text(name);
+            names << printableQString(name);
         return names.join(QStringLiteral(", "));
     }
     default:
@@ -99,7 +101,9 @@ QVariant WatchedProcessModel::data(const QModelIndex& index, int role) const
 
 QString WatchedProcessModel::processTitle(const WatchedProcess& p)
 {
-    return tr("pid %1, %2 (owner %3)").arg(p.pid).arg(text(p.info.commandLine), text(p.info.owner));
+    return tr("pid %1, %2 (owner %3)")
+        .arg(p.pid)
+        .arg(printableQString(p.info.commandLine), printableQString(p.info.owner));
 }
 
 void WatchedProcessModel::apply(const WatchUsers& users)

@@ -15,7 +15,16 @@ namespace ipcui {
 class WatchedProcessModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { PidColumn, CommandColumn, StateColumn, CpuColumn, BlockedColumn, UsesColumn, ColumnCount };
+    enum Column {
+        PidColumn,
+        PpidColumn,
+        CommandColumn,
+        StateColumn,
+        CpuColumn,
+        BlockedColumn,
+        UsesColumn,
+        ColumnCount
+    };
 
     explicit WatchedProcessModel(QObject* parent = nullptr);
 

@@ -265,8 +265,12 @@ MainWindow::MainWindow(QWidget* parent)
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse);
     connect(m_errorLabel, &QLabel::linkActivated, this, [this] {
         const ErrorParts parts = splitError(m_lastError);
-        QMessageBox::information(this, tr("Error details"),
-            parts.details.isEmpty() ? parts.text : parts.text + QStringLiteral("\n\n") + parts.details);
+        // Plain text: an error may quote a name another user chose (a segment called "<font size=7>").
+        QMessageBox box(QMessageBox::Information, tr("Error details"),
+            parts.details.isEmpty() ? parts.text : parts.text + QStringLiteral("\n\n") + parts.details, QMessageBox::Ok,
+            this);
+        box.setTextFormat(Qt::PlainText);
+        box.exec();
     });
     m_errorLabel->installEventFilter(this);
     statusBar()->addWidget(m_errorLabel, 1);
@@ -562,7 +566,7 @@ QWidget* MainWindow::buildLiveView()
     connect(m_watchPanel, &WatchPanel::errorOccurred, this, &MainWindow::showError);
     m_liveSplitter = vertical;
     connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this](bool any) {
-        if (any == m_watchPanel->isVisible())
+        if (any == !m_watchPanel->isHidden()) // isVisible() is false too while another tab is in front
             return;
         m_watchPanel->setVisible(any);
         fitLiveSplitter();
@@ -926,7 +930,7 @@ void MainWindow::onStateChanged(RunState state)
     }
     if (state == RunState::Starting) {
         m_descriptionExpanded = false;
-        if (m_watchPanel->isVisible())
+        if (!m_watchPanel->isHidden())
             fitLiveSplitter(); // the run's views take back their room beside the watched objects
     }
     updateDescription();
@@ -994,7 +998,7 @@ void MainWindow::showSystem()
 void MainWindow::fitLiveSplitter()
 {
     const int total = std::max(m_liveSplitter->height(), 600);
-    if (!m_watchPanel->isVisible())
+    if (m_watchPanel->isHidden())
         m_liveSplitter->setSizes({ total * 70 / 100, 0, total * 30 / 100 });
     else if (m_session->isActive())
         m_liveSplitter->setSizes({ total * 30 / 100, total * 50 / 100, total * 20 / 100 });
@@ -1120,7 +1124,8 @@ void MainWindow::renderError()
     if (fitted.cut || hasDetails)
         html += QStringLiteral(" <a href=\"details\">%1</a>").arg(details);
     m_errorLabel->setText(html);
-    m_errorLabel->setToolTip(hasDetails ? parts.details : parts.text);
+    m_errorLabel->setToolTip(
+        QStringLiteral("<p>%1</p>").arg((hasDetails ? parts.details : parts.text).toHtmlEscaped()));
     // A wrapped label asks for the height of its text wrapped at its narrowest: two lines are all it needs.
     m_errorLabel->setMaximumHeight(lines * QFontMetrics(bold).lineSpacing() + 4);
 }

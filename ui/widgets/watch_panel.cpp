@@ -1,5 +1,7 @@
 #include "widgets/watch_panel.h"
 
+#include "model/printable_text.h"
+
 #include "model/watch_monitor.h"
 #include "model/watched_process_model.h"
 #include "widgets/object_view.h"
@@ -32,11 +34,6 @@
 namespace ipcui {
 
 namespace {
-
-QString text(const std::string& s)
-{
-    return QString::fromStdString(ipccore::printableText(s));
-}
 
 // What each signal does to a program that is not ours, for the confirmation.
 struct SignalWords {
@@ -83,6 +80,27 @@ double tickStep(double least)
     return 10 * scale;
 }
 
+// ", +2.0/s over the last 5 s": how fast a semaphore's value moves (a count of jobs done climbs at the consumer's
+// pace); "" until it has been watched that long, or while it was gone.
+QString rateText(const std::deque<QPointF>& history, double now)
+{
+    constexpr double Span = 5;
+    if (history.empty() || std::isnan(history.back().y()))
+        return {};
+    for (const QPointF& p : history) {
+        if (p.x() < now - Span)
+            continue;
+        if (std::isnan(p.y()) || now - p.x() < Span - 0.5)
+            return {};
+        const double rate = (history.back().y() - p.y()) / (now - p.x());
+        return WatchPanel::tr(", %1%2/s over the last %3 s")
+            .arg(rate > 0 ? QStringLiteral("+") : QString())
+            .arg(rate, 0, 'f', 1)
+            .arg(Span, 0, 'f', 0);
+    }
+    return {};
+}
+
 } // namespace
 
 WatchPanel::WatchPanel(QWidget* parent)
@@ -95,8 +113,7 @@ WatchPanel::WatchPanel(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
 
     auto* top = new QHBoxLayout;
-    m_title = new QLabel(
-        tr("<b>Watched objects of other programs</b> — read only, 20 readings a second (from the System tab)"), this);
+    m_title = new QLabel(tr("<b>Watched objects of other programs</b> — read only, 20 readings a second"), this);
     top->addWidget(m_title);
     m_chips = new QHBoxLayout;
     top->addLayout(m_chips);
@@ -145,7 +162,7 @@ WatchPanel::WatchPanel(QWidget* parent)
         box.x = new QValueAxis;
         box.x->setTitleText(tr("time watched (s)"));
         box.x->setLabelFormat(QStringLiteral("%.0f"));
-        box.x->setRange(0, ChartWindowS);
+        box.x->setRange(0, WatchMonitor::HistorySeconds);
         box.x->setTickType(QValueAxis::TicksDynamic); // whole tens, wherever the window starts
         box.x->setTickAnchor(0);
         box.x->setTickInterval(10);
@@ -182,7 +199,8 @@ WatchPanel::WatchPanel(QWidget* parent)
     m_processTable->setTextElideMode(Qt::ElideMiddle); // a long interpreter path, the script's name at the end
     m_processTable->horizontalHeader()->setStretchLastSection(true);
     m_processTable->setColumnWidth(WatchedProcessModel::PidColumn, 70);
-    m_processTable->setColumnWidth(WatchedProcessModel::CommandColumn, 300);
+    m_processTable->setColumnWidth(WatchedProcessModel::PpidColumn, 70);
+    m_processTable->setColumnWidth(WatchedProcessModel::CommandColumn, 380);
     m_processTable->setColumnWidth(WatchedProcessModel::StateColumn, 90);
     m_processTable->setColumnWidth(WatchedProcessModel::CpuColumn, 60);
     m_processTable->setColumnWidth(WatchedProcessModel::BlockedColumn, 300);
@@ -230,9 +248,11 @@ WatchPanel::WatchPanel(QWidget* parent)
             dialog->setAttribute(Qt::WA_DeleteOnClose);
             dialog->setWindowTitle(tr("First bytes of segment %1").arg(name));
             auto* dl = new QVBoxLayout(dialog);
-            auto* note = new QLabel(tr("Read once, read-only, just now (the segment was not mapped). Offset, 16 bytes "
-                                       "in hex, then the same bytes as text (. for others)."),
+            auto* note = new QLabel(tr("The first bytes of segment %1, read once, read-only, just now (it was not "
+                                       "mapped). Offset, 16 bytes in hex, then the same bytes as text (. for others).")
+                                        .arg(name),
                 dialog);
+            note->setTextFormat(Qt::PlainText);
             note->setWordWrap(true);
             dl->addWidget(note);
             auto* dump = new QPlainTextEdit(dialog);
@@ -286,9 +306,10 @@ void WatchPanel::rebuild()
     const auto& targets = m_monitor->targets();
     for (std::size_t i = 0; i < targets.size(); ++i) {
         auto* chip = new QToolButton(this);
-        chip->setText(
-            QStringLiteral("%1 %2  ✕")
-                .arg(QString::fromLatin1(ipccore::systemObjectKindName(targets[i].kind)), text(targets[i].name)));
+        // "&&": a name's '&' is not a keyboard shortcut.
+        chip->setText(QStringLiteral("%1 %2  ✕")
+                          .arg(QString::fromLatin1(ipccore::systemObjectKindName(targets[i].kind)),
+                              printableQString(targets[i].name).replace(QLatin1Char('&'), QStringLiteral("&&"))));
         chip->setToolTip(tr("Stop watching this object"));
         const ipccore::WatchTarget target = targets[i];
         connect(chip, &QToolButton::clicked, this, [this, target] {
@@ -311,7 +332,7 @@ void WatchPanel::rebuild()
         const int c = targets[i].kind == ipccore::SystemObjectKind::MessageQueue ? DepthChart : ValueChart;
         ChartBox& box = m_charts[c];
         auto* series = new QLineSeries(box.chart);
-        series->setName(text(targets[i].name).toHtmlEscaped()); // a legend label is rich text
+        series->setName(printableQString(targets[i].name).toHtmlEscaped()); // a legend label is rich text
         QPen pen = series->pen();
         pen.setWidth(2);
         pen.setCosmetic(true); // no stroker pass for the chart's scaling
@@ -360,12 +381,16 @@ void WatchPanel::onFrame()
             if (r.present && r.depth)
                 queues.push_back(std::move(o));
             else
-                others << tr("queue %1: %2").arg(text(t.name), reading);
+                others << tr("queue %1: %2").arg(printableQString(t.name), reading);
             continue;
         }
         segments = segments || (t.kind == ipccore::SystemObjectKind::SharedMemory && r.present);
-        others << QStringLiteral("%1 %2: %3")
-                      .arg(QString::fromLatin1(ipccore::systemObjectKindName(t.kind)), text(t.name), reading);
+        QString line
+            = QStringLiteral("%1 %2: %3")
+                  .arg(QString::fromLatin1(ipccore::systemObjectKindName(t.kind)), printableQString(t.name), reading);
+        if (t.kind == ipccore::SystemObjectKind::Semaphore && r.value)
+            line += rateText(m_monitor->history(i), frame->t);
+        others << line;
     }
     m_cards->setObjects(queues, true);
     m_cards->setVisible(!queues.empty());
@@ -382,7 +407,7 @@ void WatchPanel::refreshChart()
     m_chartDirty = false;
     const auto frame = m_monitor->latest();
     const double now = frame ? frame->t : 0;
-    const double from = std::max(0.0, now - ChartWindowS);
+    const double from = std::max(0.0, now - WatchMonitor::HistorySeconds);
     double top[ChartCount] = { 4, 4 };
     const auto& targets = m_monitor->targets();
     for (std::size_t i = 0; i < m_series.size() && i < targets.size(); ++i) {
@@ -399,7 +424,7 @@ void WatchPanel::refreshChart()
         m_series[i]->replace(points);
     }
     for (int c = 0; c < ChartCount; ++c) {
-        m_charts[c].x->setRange(from, std::max(from + ChartWindowS, now));
+        m_charts[c].x->setRange(from, std::max(from + WatchMonitor::HistorySeconds, now));
         m_charts[c].y->setRange(0, 4 * tickStep(top[c] * 1.1 / 4));
     }
 }
@@ -426,10 +451,12 @@ void WatchPanel::updateActions()
 
 void WatchPanel::signalSelected(int signal)
 {
-    const QModelIndexList rows = m_processTable->selectionModel()->selectedRows();
+    // Copied before the first question: listings arriving while a confirmation is open move the rows.
+    std::vector<WatchedProcess> chosen;
+    for (const QModelIndex& row : m_processTable->selectionModel()->selectedRows())
+        chosen.push_back(m_processModel->process(row.row()));
     const SignalWords words = wordsFor(signal);
-    for (const QModelIndex& row : rows) {
-        const WatchedProcess p = m_processModel->process(row.row());
+    for (const WatchedProcess& p : chosen) {
         const QString question = tr("%1 %2?\n\nIt is not one of IPC Lab's processes. %3")
                                      .arg(words.verb, WatchedProcessModel::processTitle(p), words.effect);
         if (m_confirm(tr("%1 a process that is not IPC Lab's").arg(words.verb), question))
@@ -449,7 +476,8 @@ void WatchPanel::peekSegment()
     }
     QMenu menu(this);
     for (const std::string& name : names)
-        menu.addAction(text(name), this, [this, name] { m_monitor->peekSegment(name); });
+        menu.addAction(printableQString(name).replace(QLatin1Char('&'), QStringLiteral("&&")), this,
+            [this, name] { m_monitor->peekSegment(name); });
     menu.exec(m_peek->mapToGlobal(QPoint(0, m_peek->height())));
 }
 

@@ -33,8 +33,6 @@ class WatchedProcessModel;
 class WatchPanel : public QWidget {
     Q_OBJECT
 public:
-    static constexpr double ChartWindowS = 60;
-
     explicit WatchPanel(QWidget* parent = nullptr);
     ~WatchPanel() override;
 

@@ -42,6 +42,9 @@ struct ObjectUser {
     // ("clock_nanosleep": a consumer taking its time; "sem_wait on /lock": another of the listed objects); empty
     // when that could not be read.
     std::string elsewhere;
+    // When it started, in clock ticks since boot (/proc/PID/stat), read in the same scan: with the pid, it names this
+    // process and no later holder of its pid (readProcessInfo, signalProcess in system_process.h).
+    std::uint64_t startTicks = 0;
 };
 
 struct SystemObject {

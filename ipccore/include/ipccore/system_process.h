@@ -18,6 +18,7 @@ struct ProcessInfo {
     // R running, S sleeping, D uninterruptible (disk, or a stalled mount), T stopped (SIGSTOP, Ctrl+Z), t traced,
     // Z exited but not yet reaped, I idle kernel thread.
     char state = '?';
+    int ppid = 0; // its parent
     std::uint64_t cpuTicks = 0; // user + system time, in clock ticks (sysconf(_SC_CLK_TCK) a second)
     // When it started, in clock ticks since boot: with the pid, it names this process and no later one.
     std::uint64_t startTicks = 0;
