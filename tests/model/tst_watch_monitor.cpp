@@ -45,14 +45,10 @@ private slots:
 
     void readsARealSemaphoreAndItsSleeper()
     {
-        const std::string name = ipctest::uniqueName("mon");
-        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 0);
-        QVERIFY(sem != SEM_FAILED);
-        const auto cleanup = qScopeGuard([&] {
-            sem_close(sem);
-            sem_unlink(name.c_str());
-        });
-        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem) == 0 ? 0 : 1; });
+        const ipctest::TestSemaphore sem("mon", 0);
+        QVERIFY(sem.ok());
+        const std::string& name = sem.name();
+        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem.get()) == 0 ? 0 : 1; });
         QVERIFY(sleeper > 0);
         ipctest::ChildGuard guard(sleeper);
         QVERIFY(ipctest::waitUntilSleeping(sleeper));
@@ -100,35 +96,35 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(ipccore::readProcessInfo(sleeper).state, 'S', 5000);
 
         // A post shows in the readings; the sleeper takes it at once, so the value returns to 0 after 1 waiting.
-        QCOMPARE(sem_post(sem), 0);
+        QCOMPARE(sem_post(sem.get()), 0);
         guard.release();
         QCOMPARE(ipctest::waitChild(sleeper), 0);
         QTRY_COMPARE_WITH_TIMEOUT(monitor.latest()->readings[0].waiters.value_or(9), 0u, 5000);
 
         // Cleared: the frames stop, even one read for the old targets while the change travelled.
+        const double watchedFor = monitor.latest()->t;
         monitor.clear();
         QVERIFY(!monitor.latest());
         const int seen = int(frames.count());
         QTest::qWait(300);
         QCOMPARE(int(frames.count()), seen);
         QVERIFY(monitor.targets().empty());
+
+        // Watched again after nothing was: "time watched" starts at 0 again.
+        monitor.watch({ SystemObjectKind::Semaphore, name });
+        QTRY_VERIFY_WITH_TIMEOUT(monitor.latest() != nullptr, 5000);
+        QVERIFY2(monitor.latest()->t < watchedFor && monitor.latest()->t < 0.5,
+            qPrintable(QStringLiteral("%1 s, after %2 s").arg(monitor.latest()->t).arg(watchedFor)));
     }
 
     // Unwatching one object keeps the others' readings and histories, in order.
     void unwatchKeepsTheOthers()
     {
-        const std::string a = ipctest::uniqueName("ma");
-        const std::string b = ipctest::uniqueName("mb");
-        sem_t* sa = sem_open(a.c_str(), O_CREAT | O_EXCL, 0600, 3);
-        sem_t* sb = sem_open(b.c_str(), O_CREAT | O_EXCL, 0600, 7);
-        const auto cleanup = qScopeGuard([&] {
-            for (sem_t* s : { sa, sb })
-                if (s != SEM_FAILED)
-                    sem_close(s);
-            sem_unlink(a.c_str());
-            sem_unlink(b.c_str());
-        });
-        QVERIFY(sa != SEM_FAILED && sb != SEM_FAILED);
+        const ipctest::TestSemaphore sa("ma", 3);
+        const ipctest::TestSemaphore sb("mb", 7);
+        QVERIFY(sa.ok() && sb.ok());
+        const std::string& a = sa.name();
+        const std::string& b = sb.name();
         WatchMonitor monitor;
         QSignalSpy changed(&monitor, &WatchMonitor::targetsChanged);
         monitor.watch({ SystemObjectKind::Semaphore, a });
@@ -150,13 +146,9 @@ private slots:
     // A name found by a listing in the monitor's thread; a name that exists nowhere is refused in words.
     void watchesByName()
     {
-        const std::string name = ipctest::uniqueName("mn");
-        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
-        QVERIFY(sem != SEM_FAILED);
-        const auto cleanup = qScopeGuard([&] {
-            sem_close(sem);
-            sem_unlink(name.c_str());
-        });
+        const ipctest::TestSemaphore sem("mn", 1);
+        QVERIFY(sem.ok());
+        const std::string& name = sem.name();
         WatchMonitor monitor;
         QSignalSpy refused(&monitor, &WatchMonitor::refused);
         monitor.watchNamed(name);

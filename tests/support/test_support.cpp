@@ -7,6 +7,7 @@
 #include <QProcessEnvironment>
 
 #include <atomic>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace ipctest {
@@ -44,6 +45,19 @@ QString workerPath()
 QString cliPath()
 {
     return QProcessEnvironment::systemEnvironment().value("IPCLAB_CLI");
+}
+
+TestSemaphore::TestSemaphore(const std::string& tag, unsigned value)
+    : m_name(uniqueName(tag))
+    , m_sem(sem_open(m_name.c_str(), O_CREAT | O_EXCL, 0600, value))
+{ }
+
+TestSemaphore::~TestSemaphore()
+{
+    if (m_sem != SEM_FAILED) {
+        sem_close(m_sem);
+        sem_unlink(m_name.c_str());
+    }
 }
 
 ProgramResult runProgram(const QString& program, const QStringList& args, const QProcessEnvironment& env, int timeoutMs)

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <semaphore.h>
+
 #include <string>
 
 namespace ipctest {
@@ -17,6 +19,23 @@ namespace ipctest {
 std::string uniqueName(const std::string& tag);
 // A fresh path for FIFOs and sockets under a per-process temporary directory.
 std::string uniquePath(const std::string& tag);
+
+// A named semaphore made for one test (O_EXCL: a fresh one), closed and removed when it goes out of scope, also when
+// a failed check leaves the test early.
+class TestSemaphore {
+public:
+    TestSemaphore(const std::string& tag, unsigned value);
+    ~TestSemaphore();
+    TestSemaphore(const TestSemaphore&) = delete;
+    TestSemaphore& operator=(const TestSemaphore&) = delete;
+    bool ok() const { return m_sem != SEM_FAILED; }
+    sem_t* get() const { return m_sem; }
+    const std::string& name() const { return m_name; }
+
+private:
+    std::string m_name;
+    sem_t* m_sem;
+};
 
 // The position of the worker named `worker` in a snapshot, or snap.workers.size() when there is none.
 std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker);

@@ -26,12 +26,13 @@ class TestSystemView : public QObject {
 private slots:
     void showsWhoSleepsOnARealSemaphore()
     {
-        const std::string name = ipctest::uniqueName("view");
-        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 0);
-        QVERIFY(sem != SEM_FAILED);
+        const ipctest::TestSemaphore sem("view", 0);
+        QVERIFY(sem.ok());
+        const std::string& name = sem.name();
         // Forked before the view's thread exists.
-        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem) == 0 ? 0 : 1; });
+        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem.get()) == 0 ? 0 : 1; });
         QVERIFY(sleeper > 0);
+        ipctest::ChildGuard guard(sleeper);
         QVERIFY(ipctest::waitUntilSleeping(sleeper));
 
         SystemView view;
@@ -58,10 +59,9 @@ private slots:
         QTest::qWait(1500);
         QCOMPARE(view.listingCount(), listings);
 
-        QCOMPARE(sem_post(sem), 0);
+        QCOMPARE(sem_post(sem.get()), 0);
+        guard.release();
         QCOMPARE(ipctest::waitChild(sleeper), 0);
-        sem_close(sem);
-        sem_unlink(name.c_str());
     }
 
     // The window has the tab, and opening it starts the listing.

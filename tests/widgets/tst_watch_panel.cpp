@@ -148,17 +148,16 @@ private slots:
 
     void showsASemaphoreValueAndASegmentsFirstBytes()
     {
-        const std::string semName = ipctest::uniqueName("ws");
+        const ipctest::TestSemaphore semaphore("ws", 2);
+        QVERIFY(semaphore.ok());
+        sem_t* sem = semaphore.get();
+        const std::string& semName = semaphore.name();
         const std::string shmName = ipctest::uniqueName("wm");
-        sem_t* sem = sem_open(semName.c_str(), O_CREAT | O_EXCL, 0600, 2);
-        QVERIFY(sem != SEM_FAILED);
         const int fd = shm_open(shmName.c_str(), O_CREAT | O_EXCL | O_RDWR, 0600);
         const auto cleanup = qScopeGuard([&] {
             if (fd >= 0)
                 close(fd);
             shm_unlink(shmName.c_str());
-            sem_close(sem);
-            sem_unlink(semName.c_str());
         });
         QVERIFY(fd >= 0);
         const char hello[] = "Hello, watcher";
@@ -209,14 +208,10 @@ private slots:
     // Pause, resume and kill reach the process only after a confirmation that names it; a refusal sends nothing.
     void actsOnAProcessOnlyAfterConfirmation()
     {
-        const std::string name = ipctest::uniqueName("wk");
-        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 0);
-        QVERIFY(sem != SEM_FAILED);
-        const auto cleanup = qScopeGuard([&] {
-            sem_close(sem);
-            sem_unlink(name.c_str());
-        });
-        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem) == 0 ? 0 : 1; });
+        const ipctest::TestSemaphore sem("wk", 0);
+        QVERIFY(sem.ok());
+        const std::string& name = sem.name();
+        const pid_t sleeper = ipctest::forkChild([&] { return sem_wait(sem.get()) == 0 ? 0 : 1; });
         QVERIFY(sleeper > 0);
         ipctest::ChildGuard guard(sleeper);
         QVERIFY(ipctest::waitUntilSleeping(sleeper));
@@ -291,13 +286,9 @@ private slots:
     // "Watch in Live view" in the System tab: the Live tab comes to the front with the object in its panel.
     void systemTabWatchOpensTheLiveView()
     {
-        const std::string name = ipctest::uniqueName("ww");
-        sem_t* sem = sem_open(name.c_str(), O_CREAT | O_EXCL, 0600, 1);
-        QVERIFY(sem != SEM_FAILED);
-        const auto cleanup = qScopeGuard([&] {
-            sem_close(sem);
-            sem_unlink(name.c_str());
-        });
+        const ipctest::TestSemaphore sem("ww", 1);
+        QVERIFY(sem.ok());
+        const std::string& name = sem.name();
         MainWindow window;
         window.resize(1280, 800);
         window.show();

@@ -48,6 +48,7 @@ public:
     void setTargets(int generation, const std::vector<ipccore::WatchTarget>& targets)
     {
         m_generation = generation;
+        const bool wasWatching = m_watch != nullptr;
         m_watch.reset();
         if (!m_timer) {
             m_timer = new QTimer(this);
@@ -59,6 +60,8 @@ public:
             m_cpu.clear();
             return;
         }
+        if (!wasWatching)
+            m_origin = Clock::now(); // "time watched" starts at 0 (histories were emptied with the last target)
         m_watch = std::make_unique<ipccore::SystemWatch>(targets);
         m_samples = 0;
         m_timer->start(WatchMonitor::SampleIntervalMs);

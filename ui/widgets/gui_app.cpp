@@ -23,6 +23,8 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <functional>
+
 #include <cstdio>
 #include <optional>
 
@@ -92,6 +94,29 @@ QIcon bundledIcon()
         icon.addFile(dir.filePath(file));
     return icon;
 }
+// Saves a PNG of the window once `seconds` have passed and `ready()` says there is something to show (a slow
+// machine may take longer for the first listing), then quits; runs the event loop until then.
+int screenshotWhenReady(
+    QApplication& app, MainWindow& window, const QString& shotPath, double seconds, const std::function<bool()>& ready)
+{
+    QTimer poll;
+    QElapsedTimer waited;
+    waited.start();
+    QObject::connect(&poll, &QTimer::timeout, &app, [&] {
+        if (waited.elapsed() < qint64(seconds * 1000) || !ready())
+            return;
+        poll.stop();
+        window.renderNow();
+        const QPixmap shot = window.grab();
+        const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
+        if (!saved)
+            printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
+        app.exit(saved ? 0 : 1);
+    });
+    poll.start(50);
+    return app.exec();
+}
+
 } // namespace
 
 int runGuiMain(int argc, char** argv)
@@ -324,22 +349,8 @@ int runGuiMain(int argc, char** argv)
         window.showSystem();
         if (!screenshot)
             return app.exec();
-        // After --after seconds, once the tab has a listing to show (a slow machine may take longer for the first).
-        QTimer poll;
-        QElapsedTimer waited;
-        waited.start();
-        QObject::connect(&poll, &QTimer::timeout, &app, [&] {
-            if (waited.elapsed() < qint64(after * 1000) || window.systemView()->listingCount() == 0)
-                return;
-            poll.stop();
-            const QPixmap shot = window.grab();
-            const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
-            if (!saved)
-                printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
-            app.exit(saved ? 0 : 1);
-        });
-        poll.start(50);
-        return app.exec();
+        return screenshotWhenReady(
+            app, window, shotPath, after, [&] { return window.systemView()->listingCount() > 0; });
     }
 
     const QStringList watched = parser.values(watchOption);
@@ -355,23 +366,9 @@ int runGuiMain(int argc, char** argv)
     if (!watched.isEmpty() && !parser.isSet(runOption)) {
         if (!screenshot)
             return app.exec();
-        // After --after seconds, once the processes using the objects have been listed.
-        QTimer poll;
-        QElapsedTimer waited;
-        waited.start();
-        QObject::connect(&poll, &QTimer::timeout, &app, [&] {
-            if (waited.elapsed() < qint64(after * 1000) || !window.watchPanel()->monitor()->users())
-                return;
-            poll.stop();
-            window.renderNow();
-            const QPixmap shot = window.grab();
-            const bool saved = !shot.isNull() && shot.save(shotPath, "PNG");
-            if (!saved)
-                printError(QStringLiteral("could not write the screenshot to %1").arg(shotPath));
-            app.exit(saved ? 0 : 1);
-        });
-        poll.start(50);
-        return app.exec();
+        // Once the processes using the objects have been listed.
+        return screenshotWhenReady(
+            app, window, shotPath, after, [&] { return window.watchPanel()->monitor()->users() != nullptr; });
     }
 
     if (lesson > 0) {

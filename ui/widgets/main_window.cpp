@@ -218,10 +218,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
         if (m_tabs->currentWidget() == m_pythonView && m_session->isActive() && m_session->latest())
             m_pythonView->setSnapshot(*m_session->latest());
-        // The scenario's title and story say nothing about the race or the machine's other objects.
-        const bool race = m_tabs->currentWidget() == m_race || m_tabs->currentWidget() == m_systemView;
-        m_title->setVisible(!race);
-        m_description->setVisible(!race);
+        updateScenarioHeading();
         if (m_tabs->currentWidget() == m_timelineView)
             m_timelineView->timelineChanged();
     });
@@ -570,6 +567,7 @@ QWidget* MainWindow::buildLiveView()
             return;
         m_watchPanel->setVisible(any);
         fitLiveSplitter();
+        updateScenarioHeading();
     });
 
     vertical->addWidget(horizontal);
@@ -933,6 +931,7 @@ void MainWindow::onStateChanged(RunState state)
         if (!m_watchPanel->isHidden())
             fitLiveSplitter(); // the run's views take back their room beside the watched objects
     }
+    updateScenarioHeading();
     updateDescription();
     m_scenarioBox->setEnabled(!active);
     m_openAction->setEnabled(!active);
@@ -993,11 +992,23 @@ void MainWindow::showSystem()
     m_tabs->setCurrentWidget(m_systemView);
 }
 
+// The scenario's title and story say nothing about the race, the machine's other objects, or a Live tab that shows
+// only other programs' watched objects (no run going): there they give their room to the views.
+void MainWindow::updateScenarioHeading()
+{
+    const QWidget* tab = m_tabs->currentWidget();
+    const bool watchingOnly = tab == m_liveView && m_runViewsCollapsed;
+    const bool shown = tab != m_race && tab != m_systemView && !watchingOnly;
+    m_title->setVisible(shown);
+    m_description->setVisible(shown);
+}
+
 // The Live view's rows: the run's views, the watched objects (while any is watched) and the run's processes. With no
 // run going, the watched objects take it all (the run's views come back when one starts).
 void MainWindow::fitLiveSplitter()
 {
     const int total = std::max(m_liveSplitter->height(), 600);
+    m_runViewsCollapsed = !m_watchPanel->isHidden() && !m_session->isActive();
     if (m_watchPanel->isHidden())
         m_liveSplitter->setSizes({ total * 70 / 100, 0, total * 30 / 100 });
     else if (m_session->isActive())

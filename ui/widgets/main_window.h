@@ -135,6 +135,7 @@ private:
     void buildToolbar();
     void keepOnScreen();
     void fitLiveSplitter();
+    void updateScenarioHeading();
     QWidget* buildLiveView();
     QWidget* buildStepsView();
     QWidget* buildWaitsView();
@@ -200,6 +201,7 @@ private:
     WatchPanel* m_watchPanel = nullptr;
     QWidget* m_liveView = nullptr;
     QSplitter* m_liveSplitter = nullptr;
+    bool m_runViewsCollapsed = false; // the watched objects have the Live tab to themselves (fitLiveSplitter)
     QPlainTextEdit* m_events = nullptr;
     QLabel* m_runStatus = nullptr;
     QLabel* m_errorLabel = nullptr;
