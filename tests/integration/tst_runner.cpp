@@ -338,6 +338,14 @@ private slots:
         const std::string prefix = r.prefix();
         const std::size_t consumer = ipctest::workerIndex(r.sample(), "consumer");
         QTRY_VERIFY_WITH_TIMEOUT(r.sample().workers[consumer].messages >= 50, FlowTimeoutMs);
+        // The pipe full first: from then on every read brings many frames. Before, a slow producer (under
+        // ThreadSanitizer) could leave one frame in the pipe for each read, and the kill found one read ahead.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto pipe = r.sample().objects.front();
+                return pipe.byteCapacity > 0 && pipe.bytesQueued >= pipe.byteCapacity * 3 / 4;
+            }(),
+            FlowTimeoutMs);
         QVERIFY(r.killWorker(consumer));
         QTRY_VERIFY_WITH_TIMEOUT(!r.sample().workers[consumer].alive, 5000);
 
