@@ -55,8 +55,14 @@ std::optional<std::uint32_t> statusUid(std::string_view status)
 // Start time of `pid` read now from /proc/PID/stat, or nullopt when it is gone.
 std::optional<std::uint64_t> startTicksOf(int pid)
 {
-    const ProcessInfo info = readProcessInfo(pid);
-    return info.exists ? std::optional<std::uint64_t>(info.startTicks) : std::nullopt;
+    // Only the stat line: the command line and the owner readProcessInfo also reads are not needed here.
+    const std::string path = "/proc/" + std::to_string(pid);
+    detail::Fd dir(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ProcessInfo info;
+    const auto stat = dir ? detail::readSmallFile(dir.get(), "stat", 1024) : std::nullopt;
+    if (!stat || !parseProcessStat(*stat, info))
+        return std::nullopt;
+    return info.startTicks;
 }
 
 } // namespace

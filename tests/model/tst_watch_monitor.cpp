@@ -157,6 +157,10 @@ private slots:
         monitor.watchNamed(name + "-none");
         QTRY_COMPARE_WITH_TIMEOUT(refused.count(), 1, 5000);
         QVERIFY(refused.at(0).at(0).toString().contains("no queue, semaphore or segment is named"));
+        monitor.watchNamed("jobs"); // no leading '/': said so, not searched for
+        QTRY_COMPARE_WITH_TIMEOUT(refused.count(), 2, 5000);
+        QVERIFY2(refused.at(1).at(0).toString().contains("is not an object's name"),
+            qPrintable(refused.at(1).at(0).toString()));
         QCOMPARE(monitor.targets().size(), std::size_t(1));
     }
 

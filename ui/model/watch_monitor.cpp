@@ -83,6 +83,14 @@ public:
 
     void resolve(const std::string& name)
     {
+        // As `ipclab-cli watch` checks it: one '/' and then a name without '/'.
+        if (name.size() < 2 || name[0] != '/' || name.find('/', 1) != std::string::npos) {
+            emit resolved(name, {},
+                QString::fromStdString("'" + ipccore::printableText(name)
+                    + "' is not an object's name: give it as the System tab or ipclab-cli ls shows it, such as "
+                      "/jobs"));
+            return;
+        }
         ipccore::SystemScanOptions options;
         options.processes = false;
         const ipccore::SystemListing listing = ipccore::scanSystemIpc(options);
