@@ -12,6 +12,7 @@
 #include "widgets/object_view.h"
 #include "widgets/system_view.h"
 #include "widgets/watch_panel.h"
+#include "widgets/watched_process_panel.h"
 
 #include <QChartView>
 #include <QItemSelectionModel>
@@ -217,11 +218,12 @@ private slots:
         QVERIFY(ipctest::waitUntilSleeping(sleeper));
 
         WatchPanel panel;
-        panel.resize(1200, 600);
-        panel.show();
+        WatchedProcessPanel processes(panel.monitor(), panel.processModel());
+        processes.resize(1200, 300);
+        processes.show();
         QStringList asked;
         bool answer = false;
-        panel.setConfirmer([&](const QString&, const QString& question) {
+        processes.setConfirmer([&](const QString&, const QString& question) {
             asked << question;
             return answer;
         });
@@ -231,10 +233,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, sleeper) >= 0, 5000);
         QCOMPARE(model->index(rowOf(model, sleeper), WatchedProcessModel::BlockedColumn).data().toString(),
             QStringLiteral("sem_wait on %1 (value 0)").arg(QString::fromStdString(name)));
-        panel.processTable()->selectRow(rowOf(model, sleeper));
+        processes.table()->selectRow(rowOf(model, sleeper));
+
+        // The actions wait for a selection.
+        const auto kill = processes.findChild<QPushButton*>(QStringLiteral("killWatched"));
+        QVERIFY(kill && kill->isEnabled());
+        processes.table()->clearSelection();
+        QVERIFY(!kill->isEnabled());
+        processes.table()->selectRow(rowOf(model, sleeper));
 
         // Refused: nothing is sent.
-        panel.signalSelected(SIGSTOP);
+        processes.signalSelected(SIGSTOP);
         QCOMPARE(asked.size(), 1);
         QVERIFY2(asked.front().contains(QStringLiteral("pid %1").arg(sleeper))
                 && asked.front().contains("tst_watch_panel") && asked.front().contains("not one of IPC Lab"),
@@ -244,7 +253,7 @@ private slots:
         QCOMPARE(stateOf(sleeper), 'S');
 
         answer = true;
-        panel.signalSelected(SIGSTOP);
+        processes.signalSelected(SIGSTOP);
         QTRY_COMPARE_WITH_TIMEOUT(signalled.count(), 1, 5000);
         QCOMPARE(signalled.at(0).at(2).toString(), QString());
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(sleeper), 'T', 5000);
@@ -252,13 +261,13 @@ private slots:
             model->index(rowOf(model, sleeper), WatchedProcessModel::StateColumn).data().toString(),
             QStringLiteral("stopped"), 5000);
 
-        panel.processTable()->selectRow(rowOf(model, sleeper));
-        panel.signalSelected(SIGCONT);
+        processes.table()->selectRow(rowOf(model, sleeper));
+        processes.signalSelected(SIGCONT);
         QTRY_COMPARE_WITH_TIMEOUT(signalled.count(), 2, 5000);
         QTRY_COMPARE_WITH_TIMEOUT(stateOf(sleeper), 'S', 5000);
 
-        panel.processTable()->selectRow(rowOf(model, sleeper));
-        panel.signalSelected(SIGKILL);
+        processes.table()->selectRow(rowOf(model, sleeper));
+        processes.signalSelected(SIGKILL);
         QTRY_COMPARE_WITH_TIMEOUT(signalled.count(), 3, 5000);
         QVERIFY(asked.last().contains("SIGKILL"));
         guard.release();
@@ -303,6 +312,11 @@ private slots:
         system->watchButton()->click();
         QCOMPARE(window.tabs()->tabText(window.tabs()->currentIndex()), QStringLiteral("Live"));
         QVERIFY(window.watchPanel()->isVisible());
+        // The processes using it come in a tab of their own beside the run's processes, in front.
+        QCOMPARE(window.processTabs()->currentWidget(), window.watchedProcessPanel());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.processTabs()->tabText(window.processTabs()->currentIndex()).startsWith("Processes of watched"),
+            5000);
         // Room to be seen (it was sized while the System tab was in front), and again for a second object added
         // from there.
         QTRY_VERIFY_WITH_TIMEOUT(window.watchPanel()->height() > 300, 5000);
@@ -322,6 +336,7 @@ private slots:
 
         window.watchPanel()->stopWatching();
         QVERIFY(!window.watchPanel()->isVisible());
+        QVERIFY(!window.processTabs()->isTabVisible(window.processTabs()->indexOf(window.watchedProcessPanel())));
     }
 };
 

@@ -11,6 +11,7 @@
 #include "model/run_session.h"
 #include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
+#include "model/watched_process_model.h"
 #include "widgets/chart_panel.h"
 #include "widgets/experiment_editor.h"
 #include "widgets/ledger_view.h"
@@ -24,6 +25,7 @@
 #include "widgets/timeline_view.h"
 #include "widgets/wait_for_view.h"
 #include "widgets/watch_panel.h"
+#include "widgets/watched_process_panel.h"
 
 #include "ipccore/program.h"
 #include "ipccore/scenario.h"
@@ -562,10 +564,30 @@ QWidget* MainWindow::buildLiveView()
     connect(m_watchPanel, &WatchPanel::notice, this, &MainWindow::showNotice);
     connect(m_watchPanel, &WatchPanel::errorOccurred, this, &MainWindow::showError);
     m_liveSplitter = vertical;
-    connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this](bool any) {
+    // The processes using them: a tab beside the run's own processes, in front while watching starts.
+    m_watchedProcesses = new WatchedProcessPanel(m_watchPanel->monitor(), m_watchPanel->processModel(), m_processTabs);
+    connect(m_watchedProcesses, &WatchedProcessPanel::notice, this, &MainWindow::showNotice);
+    connect(m_watchedProcesses, &WatchedProcessPanel::errorOccurred, this, &MainWindow::showError);
+    const int watchedTab = m_processTabs->addTab(m_watchedProcesses, QString());
+    m_processTabs->setTabToolTip(watchedTab,
+        tr("The processes that have a watched object open or mapped: other programs', not IPC Lab's. What each is "
+           "blocked in comes from /proc/PID/syscall"));
+    m_processTabs->setTabVisible(watchedTab, false);
+    const auto countWatchedProcesses = [this, watchedTab] {
+        m_processTabs->setTabText(
+            watchedTab, tr("Processes of watched objects (%1)").arg(m_watchPanel->processModel()->rowCount()));
+    };
+    countWatchedProcesses();
+    connect(m_watchPanel->processModel(), &QAbstractItemModel::rowsInserted, this, countWatchedProcesses);
+    connect(m_watchPanel->processModel(), &QAbstractItemModel::rowsRemoved, this, countWatchedProcesses);
+    connect(m_watchPanel->processModel(), &QAbstractItemModel::modelReset, this, countWatchedProcesses);
+    connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this, watchedTab](bool any) {
         if (any == !m_watchPanel->isHidden()) // isVisible() is false too while another tab is in front
             return;
         m_watchPanel->setVisible(any);
+        m_processTabs->setTabVisible(watchedTab, any);
+        if (any)
+            m_processTabs->setCurrentIndex(watchedTab);
         fitLiveSplitter();
         updateScenarioHeading();
     });
@@ -1003,8 +1025,9 @@ void MainWindow::updateScenarioHeading()
     m_description->setVisible(shown);
 }
 
-// The Live view's rows: the run's views, the watched objects (while any is watched) and the run's processes. With no
-// run going, the watched objects take it all (the run's views come back when one starts).
+// The Live view's rows: the run's views, the watched objects (while any is watched) and the processes (the run's, and
+// in their own tab the watched objects'). With no run going, the watched objects and their processes take it all (the
+// run's views come back when one starts).
 void MainWindow::fitLiveSplitter()
 {
     const int total = std::max(m_liveSplitter->height(), 600);
@@ -1012,9 +1035,9 @@ void MainWindow::fitLiveSplitter()
     if (m_watchPanel->isHidden())
         m_liveSplitter->setSizes({ total * 70 / 100, 0, total * 30 / 100 });
     else if (m_session->isActive())
-        m_liveSplitter->setSizes({ total * 30 / 100, total * 50 / 100, total * 20 / 100 });
+        m_liveSplitter->setSizes({ total * 40 / 100, total * 38 / 100, total * 22 / 100 });
     else
-        m_liveSplitter->setSizes({ 0, total, 0 });
+        m_liveSplitter->setSizes({ 0, total * 58 / 100, total * 42 / 100 });
 }
 
 void MainWindow::watchObject(ipccore::SystemObjectKind kind, const std::string& name)

@@ -29,6 +29,7 @@ namespace ipcui {
 class BenchRunner;
 class SystemView;
 class WatchPanel;
+class WatchedProcessPanel;
 class ChartPanel;
 class TimelineView;
 class WaitForView;
@@ -92,6 +93,8 @@ public:
     SystemView* systemView() const { return m_systemView; }
     // Other programs' objects followed in the Live view (hidden until one is watched).
     WatchPanel* watchPanel() const { return m_watchPanel; }
+    // The processes using the watched objects: a tab beside the run's processes while any object is watched.
+    WatchedProcessPanel* watchedProcessPanel() const { return m_watchedProcesses; }
     // Follows an object of any program in the Live view and brings the Live tab to the front.
     void watchObject(ipccore::SystemObjectKind kind, const std::string& name);
     BenchRunner* benchRunner() const { return m_bench; }
@@ -199,6 +202,7 @@ private:
     RaceView* m_race = nullptr;
     SystemView* m_systemView = nullptr;
     WatchPanel* m_watchPanel = nullptr;
+    WatchedProcessPanel* m_watchedProcesses = nullptr;
     QWidget* m_liveView = nullptr;
     QSplitter* m_liveSplitter = nullptr;
     bool m_runViewsCollapsed = false; // the watched objects have the Live tab to themselves (fitLiveSplitter)

@@ -13,51 +13,22 @@
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
-#include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
-#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
-#include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
-#include <csignal>
 
 namespace ipcui {
 
 namespace {
-
-// What each signal does to a program that is not ours, for the confirmation.
-struct SignalWords {
-    QString verb; // "Pause"
-    QString effect;
-};
-
-SignalWords wordsFor(int signal)
-{
-    switch (signal) {
-    case SIGSTOP:
-        return { WatchPanel::tr("Pause"),
-            WatchPanel::tr("SIGSTOP stops it where it is until it is resumed; whatever waits for it waits too.") };
-    case SIGCONT:
-        return { WatchPanel::tr("Resume"), WatchPanel::tr("SIGCONT lets it run on from where it was paused.") };
-    case SIGTERM:
-        return { WatchPanel::tr("Terminate"),
-            WatchPanel::tr("SIGTERM asks it to end; a program that handles it can remove its objects first.") };
-    default:
-        return { WatchPanel::tr("Kill"),
-            WatchPanel::tr("SIGKILL ends it at once: it cannot remove its queues, semaphores or segments, and "
-                           "whatever it held stays held.") };
-    }
-}
 
 // Lines told apart by colour (the Okabe-Ito palette: distinct also for the colour-blind).
 QColor seriesColor(qsizetype index)
@@ -186,58 +157,13 @@ WatchPanel::WatchPanel(QWidget* parent)
     split->setStretchFactor(0, 1);
     split->setStretchFactor(1, 2);
     split->setSizes({ 500, 800 }); // the cards hint at the whole width; the charts need the room
-    layout->addWidget(split, 3);
-
-    auto* processRow = new QHBoxLayout;
-    m_processTable = new QTableView(this);
-    m_processTable->setObjectName(QStringLiteral("watchedProcesses"));
-    m_processTable->setModel(m_processModel);
-    m_processTable->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_processTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
-    m_processTable->verticalHeader()->hide();
-    m_processTable->setWordWrap(false);
-    m_processTable->setTextElideMode(Qt::ElideMiddle); // a long interpreter path, the script's name at the end
-    m_processTable->horizontalHeader()->setStretchLastSection(true);
-    m_processTable->setColumnWidth(WatchedProcessModel::PidColumn, 70);
-    m_processTable->setColumnWidth(WatchedProcessModel::PpidColumn, 70);
-    m_processTable->setColumnWidth(WatchedProcessModel::CommandColumn, 380);
-    m_processTable->setColumnWidth(WatchedProcessModel::StateColumn, 90);
-    m_processTable->setColumnWidth(WatchedProcessModel::CpuColumn, 60);
-    m_processTable->setColumnWidth(WatchedProcessModel::BlockedColumn, 300);
-    processRow->addWidget(m_processTable, 1);
-    auto* actions = new QVBoxLayout;
-    m_pause = new QPushButton(tr("Pause…"), this);
-    m_resume = new QPushButton(tr("Resume…"), this);
-    m_terminate = new QPushButton(tr("Terminate…"), this);
-    m_kill = new QPushButton(tr("Kill…"), this);
-    for (QPushButton* b : { m_pause, m_resume, m_terminate, m_kill })
-        actions->addWidget(b);
-    actions->addStretch(1);
-    processRow->addLayout(actions);
-    layout->addLayout(processRow, 2);
-
-    m_confirm = [this](const QString& title, const QString& question) {
-        QMessageBox ask(QMessageBox::Question, title, question, QMessageBox::Yes | QMessageBox::Cancel, this);
-        ask.setTextFormat(Qt::PlainText); // the command line is another user's text
-        ask.setDefaultButton(QMessageBox::Cancel);
-        return ask.exec() == QMessageBox::Yes;
-    };
+    layout->addWidget(split, 1);
 
     connect(stopAll, &QPushButton::clicked, this, &WatchPanel::stopWatching);
     connect(m_monitor, &WatchMonitor::targetsChanged, this, &WatchPanel::rebuild);
     connect(m_monitor, &WatchMonitor::sampled, this, &WatchPanel::onFrame);
-    connect(m_monitor, &WatchMonitor::usersListed, this, [this](const std::shared_ptr<const WatchUsers>& users) {
-        m_processModel->apply(*users);
-        updateActions();
-    });
-    connect(m_monitor, &WatchMonitor::signalled, this, [this](int pid, int signal, const QString& error) {
-        if (error.isEmpty())
-            emit notice(tr("%1: sent %2 to pid %3.")
-                            .arg(wordsFor(signal).verb, QString::fromLatin1(sigabbrev_np(signal)))
-                            .arg(pid));
-        else
-            emit errorOccurred(tr("%1 did nothing: %2.").arg(wordsFor(signal).verb, error));
-    });
+    connect(m_monitor, &WatchMonitor::usersListed, this,
+        [this](const std::shared_ptr<const WatchUsers>& users) { m_processModel->apply(*users); });
     connect(m_monitor, &WatchMonitor::peeked, this,
         [this](const QString& name, const QString& hexDump, const QString& problem) {
             if (!problem.isEmpty()) {
@@ -269,11 +195,6 @@ WatchPanel::WatchPanel(QWidget* parent)
         });
     connect(m_monitor, &WatchMonitor::refused, this, &WatchPanel::errorOccurred);
     connect(m_peek, &QPushButton::clicked, this, &WatchPanel::peekSegment);
-    connect(m_pause, &QPushButton::clicked, this, [this] { signalSelected(SIGSTOP); });
-    connect(m_resume, &QPushButton::clicked, this, [this] { signalSelected(SIGCONT); });
-    connect(m_terminate, &QPushButton::clicked, this, [this] { signalSelected(SIGTERM); });
-    connect(m_kill, &QPushButton::clicked, this, [this] { signalSelected(SIGKILL); });
-    connect(m_processTable->selectionModel(), &QItemSelectionModel::selectionChanged, this, &WatchPanel::updateActions);
     m_chartTimer.setInterval(200);
     connect(&m_chartTimer, &QTimer::timeout, this, &WatchPanel::refreshChart);
     rebuild();
@@ -289,11 +210,6 @@ void WatchPanel::watch(ipccore::SystemObjectKind kind, const std::string& name)
 void WatchPanel::stopWatching()
 {
     m_monitor->clear();
-}
-
-void WatchPanel::setConfirmer(std::function<bool(const QString&, const QString&)> confirmer)
-{
-    m_confirm = std::move(confirmer);
 }
 
 // The watched objects changed: one chip and one chart line per object.
@@ -355,7 +271,6 @@ void WatchPanel::rebuild()
         m_chartTimer.start();
     }
     m_chartDirty = true;
-    updateActions();
     emit watchingChanged(!targets.empty());
 }
 
@@ -440,28 +355,6 @@ int WatchPanel::chartPointCount(ChartId chart) const
 QString WatchPanel::otherObjectsText() const
 {
     return m_others->text();
-}
-
-void WatchPanel::updateActions()
-{
-    const bool any = m_processTable->selectionModel()->hasSelection();
-    for (QPushButton* b : { m_pause, m_resume, m_terminate, m_kill })
-        b->setEnabled(any);
-}
-
-void WatchPanel::signalSelected(int signal)
-{
-    // Copied before the first question: listings arriving while a confirmation is open move the rows.
-    std::vector<WatchedProcess> chosen;
-    for (const QModelIndex& row : m_processTable->selectionModel()->selectedRows())
-        chosen.push_back(m_processModel->process(row.row()));
-    const SignalWords words = wordsFor(signal);
-    for (const WatchedProcess& p : chosen) {
-        const QString question = tr("%1 %2?\n\nIt is not one of IPC Lab's processes. %3")
-                                     .arg(words.verb, WatchedProcessModel::processTitle(p), words.effect);
-        if (m_confirm(tr("%1 a process that is not IPC Lab's").arg(words.verb), question))
-            m_monitor->signalProcess(p.pid, p.info.startTicks, signal);
-    }
 }
 
 void WatchPanel::peekSegment()

@@ -1,18 +1,16 @@
 #pragma once
 
 // The part of the Live view that shows other programs' objects, chosen with "Watch" in the System tab: each queue's
-// slots (the object view's cards), each semaphore's value and each segment's size, a chart of depth and value over the
-// last minute, and a table of the processes using them with their command line, state, CPU % and what they sleep in.
-// Pause, resume, terminate and kill act on those processes only after a confirmation that names the process, since
-// they are not IPC Lab's. The data come from WatchMonitor's thread; this widget only draws (the chart at most 5 times
-// a second).
+// slots (the object view's cards), each semaphore's value and each segment's size, and a chart of depth and value over
+// the last minute. The processes using them are kept in processModel(), which WatchedProcessPanel shows beside the
+// run's own processes. The data come from WatchMonitor's thread; this widget only draws (the chart at most 5 times a
+// second).
 
 #include "ipccore/system_ipc.h"
 
 #include <QTimer>
 #include <QWidget>
 
-#include <functional>
 #include <vector>
 
 class QChart;
@@ -21,7 +19,6 @@ class QHBoxLayout;
 class QLabel;
 class QLineSeries;
 class QPushButton;
-class QTableView;
 class QValueAxis;
 
 namespace ipcui {
@@ -42,7 +39,6 @@ public:
 
     WatchMonitor* monitor() const { return m_monitor; }
     WatchedProcessModel* processModel() const { return m_processModel; }
-    QTableView* processTable() const { return m_processTable; }
     ObjectView* queueCards() const { return m_cards; }
     // The lines of the semaphores and segments ("semaphore /done: value 3"), as shown.
     QString otherObjectsText() const;
@@ -51,11 +47,6 @@ public:
     // Points shown now in a chart, summed over its lines; for tests.
     int chartPointCount(ChartId chart) const;
     QChartView* chartView(ChartId chart) const { return m_charts[chart].view; }
-
-    // Asks the user a yes/no question (a QMessageBox by default); tests answer it themselves.
-    void setConfirmer(std::function<bool(const QString& title, const QString& question)> confirmer);
-    // Sends `signal` to the selected processes, each after its own confirmation.
-    void signalSelected(int signal);
 
 signals:
     // The set of watched objects changed (empty: nothing watched; the window hides the panel).
@@ -67,7 +58,6 @@ private:
     void rebuild();
     void onFrame();
     void refreshChart();
-    void updateActions();
     void peekSegment();
 
     WatchMonitor* m_monitor;
@@ -85,14 +75,8 @@ private:
     };
     ChartBox m_charts[ChartCount];
     std::vector<QLineSeries*> m_series; // per target; null for segments
-    QTableView* m_processTable = nullptr;
-    QPushButton* m_pause = nullptr;
-    QPushButton* m_resume = nullptr;
-    QPushButton* m_terminate = nullptr;
-    QPushButton* m_kill = nullptr;
     QTimer m_chartTimer;
     bool m_chartDirty = false;
-    std::function<bool(const QString&, const QString&)> m_confirm;
 };
 
 } // namespace ipcui
