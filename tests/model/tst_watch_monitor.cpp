@@ -134,9 +134,11 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(monitor.history(1).size() >= 3, 5000);
         QCOMPARE(monitor.history(0).back().y(), 3.0);
         QCOMPARE(monitor.history(1).back().y(), 7.0);
-        monitor.unwatch(0);
+        monitor.unwatch(monitor.targets().front());
         QCOMPARE(monitor.targets().size(), std::size_t(1));
         QCOMPARE(monitor.targets()[0].name, b);
+        monitor.unwatch({ SystemObjectKind::Semaphore, a }); // no longer watched: nothing
+        QCOMPARE(monitor.targets().size(), std::size_t(1));
         QVERIFY(monitor.history(0).size() >= 3); // b's, kept
         QCOMPARE(monitor.history(0).back().y(), 7.0);
         QTRY_VERIFY_WITH_TIMEOUT(monitor.latest() && monitor.latest()->readings.size() == 1, 5000);

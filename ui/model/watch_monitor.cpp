@@ -4,6 +4,7 @@
 
 #include <QTimer>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -14,11 +15,6 @@ namespace ipcui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool sameTarget(const ipccore::WatchTarget& a, const ipccore::WatchTarget& b)
-{
-    return a.kind == b.kind && a.name == b.name;
-}
 
 // "(full)", "(empty)", "(value 0)": the state that makes a call on the object sleep.
 std::string stateWord(const ipccore::SystemObject& o)
@@ -135,10 +131,7 @@ private:
         users->processesUnreadable = listing.processesUnreadable;
         std::map<int, WatchedProcess> byPid;
         for (const ipccore::SystemObject& o : listing.objects) {
-            bool watched = false;
-            for (const auto& t : targets)
-                watched = watched || (t.kind == o.kind && t.name == o.name);
-            if (!watched)
+            if (std::find(targets.begin(), targets.end(), ipccore::WatchTarget { o.kind, o.name }) == targets.end())
                 continue;
             for (const ipccore::ObjectUser& u : o.users) {
                 if (u.pid == m_self)
@@ -224,10 +217,7 @@ WatchMonitor::~WatchMonitor()
 
 bool WatchMonitor::isWatching(const ipccore::WatchTarget& target) const
 {
-    for (const auto& t : m_targets)
-        if (sameTarget(t, target))
-            return true;
-    return false;
+    return std::find(m_targets.begin(), m_targets.end(), target) != m_targets.end();
 }
 
 void WatchMonitor::watch(const ipccore::WatchTarget& target)
@@ -249,12 +239,14 @@ void WatchMonitor::watchNamed(const std::string& name)
     QMetaObject::invokeMethod(m_sampler, [sampler = m_sampler, name] { sampler->resolve(name); });
 }
 
-void WatchMonitor::unwatch(std::size_t index)
+void WatchMonitor::unwatch(ipccore::WatchTarget target)
 {
-    if (index >= m_targets.size())
+    const auto found = std::find(m_targets.begin(), m_targets.end(), target);
+    if (found == m_targets.end())
         return;
-    m_targets.erase(m_targets.begin() + std::ptrdiff_t(index));
-    m_history.erase(m_history.begin() + std::ptrdiff_t(index));
+    const auto index = found - m_targets.begin();
+    m_targets.erase(m_targets.begin() + index);
+    m_history.erase(m_history.begin() + index);
     restart();
 }
 

@@ -69,7 +69,7 @@ public:
     // Watches every object named `name` ("/jobs": a queue and a segment may share it), found by a listing in the
     // sampler's thread; refused() when there is none.
     void watchNamed(const std::string& name);
-    void unwatch(std::size_t index);
+    void unwatch(ipccore::WatchTarget target); // a copy: it may be one of targets(); nothing when not watched
     void clear();
     const std::vector<ipccore::WatchTarget>& targets() const { return m_targets; }
     bool isWatching(const ipccore::WatchTarget& target) const;

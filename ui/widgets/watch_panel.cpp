@@ -228,14 +228,7 @@ void WatchPanel::rebuild()
                               printableQString(targets[i].name).replace(QLatin1Char('&'), QStringLiteral("&&"))));
         chip->setToolTip(tr("Stop watching this object"));
         const ipccore::WatchTarget target = targets[i];
-        connect(chip, &QToolButton::clicked, this, [this, target] {
-            const auto& now = m_monitor->targets();
-            for (std::size_t k = 0; k < now.size(); ++k)
-                if (now[k].kind == target.kind && now[k].name == target.name) {
-                    m_monitor->unwatch(k);
-                    return;
-                }
-        });
+        connect(chip, &QToolButton::clicked, this, [this, target] { m_monitor->unwatch(target); });
         m_chips->addWidget(chip);
     }
     for (ChartBox& box : m_charts)

@@ -23,6 +23,8 @@ namespace ipccore {
 struct WatchTarget {
     SystemObjectKind kind = SystemObjectKind::MessageQueue;
     std::string name; // "/jobs"
+
+    friend bool operator==(const WatchTarget&, const WatchTarget&) = default;
 };
 
 struct WatchReading {
