@@ -137,8 +137,11 @@ private slots:
         monitor.unwatch(monitor.targets().front());
         QCOMPARE(monitor.targets().size(), std::size_t(1));
         QCOMPARE(monitor.targets()[0].name, b);
+        const int changes = int(changed.count());
         monitor.unwatch({ SystemObjectKind::Semaphore, a }); // no longer watched: nothing
+        monitor.unwatch({ SystemObjectKind::MessageQueue, b }); // b's name, another kind: nothing
         QCOMPARE(monitor.targets().size(), std::size_t(1));
+        QCOMPARE(int(changed.count()), changes);
         QVERIFY(monitor.history(0).size() >= 3); // b's, kept
         QCOMPARE(monitor.history(0).back().y(), 7.0);
         QTRY_VERIFY_WITH_TIMEOUT(monitor.latest() && monitor.latest()->readings.size() == 1, 5000);

@@ -1,7 +1,7 @@
 // Watching another program's objects in the Live view, as a user meets it: real objects made here, a forked process
-// asleep in mq_send on a full queue, the panel showing the queue's slots, the semaphore's value, the charts and the
-// process with its call; pause, resume and kill only after a confirmation naming the process; the first bytes of a
-// segment; and nothing disturbed (the messages are all still there, in order).
+// asleep in mq_send on a full queue, the watch panel showing the queue's slots, the semaphore's value and the charts,
+// the processes' tab showing the process with its call; pause, resume and kill only after a confirmation naming the
+// process; the first bytes of a segment; and nothing disturbed (the messages are all still there, in order).
 #include "test_support.h"
 
 #include "../core/child_process.h"
@@ -35,7 +35,7 @@ using ipccore::SystemObjectKind;
 
 namespace {
 
-// The row of `pid` in the panel's process table, or -1.
+// The row of `pid` among the watched objects' processes, or -1.
 int rowOf(const WatchedProcessModel* model, pid_t pid)
 {
     for (int r = 0; r < model->rowCount(); ++r)
@@ -272,6 +272,9 @@ private slots:
         QVERIFY(asked.last().contains("SIGKILL"));
         guard.release();
         QCOMPARE(ipctest::waitChild(sleeper), 128 + SIGKILL);
+        // Gone at the next listing, and with it the selection the actions need.
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(model, sleeper) < 0, 5000);
+        QVERIFY(!kill->isEnabled());
     }
 
     // Each watched object holds a descriptor: past the limit, one message and nothing added.
@@ -298,6 +301,13 @@ private slots:
         const ipctest::TestSemaphore sem("ww", 1);
         QVERIFY(sem.ok());
         const std::string& name = sem.name();
+        // A user of it: forked with the semaphore mapped, asleep until killed.
+        const pid_t holder = ipctest::forkChild([] {
+            pause();
+            return 0;
+        });
+        QVERIFY(holder > 0);
+        ipctest::ChildGuard guard(holder);
         MainWindow window;
         window.resize(1280, 800);
         window.show();
@@ -313,10 +323,10 @@ private slots:
         QCOMPARE(window.tabs()->tabText(window.tabs()->currentIndex()), QStringLiteral("Live"));
         QVERIFY(window.watchPanel()->isVisible());
         // The processes using it come in a tab of their own beside the run's processes, in front.
-        QCOMPARE(window.processTabs()->currentWidget(), window.watchedProcessPanel());
-        QTRY_VERIFY_WITH_TIMEOUT(
-            window.processTabs()->tabText(window.processTabs()->currentIndex()).startsWith("Processes of watched"),
-            5000);
+        QTabWidget* processTabs = window.processTabs();
+        QCOMPARE(processTabs->currentWidget(), window.watchedProcessPanel());
+        QTRY_COMPARE_WITH_TIMEOUT(processTabs->tabText(processTabs->currentIndex()),
+            QStringLiteral("Processes of watched objects (1)"), 5000);
         // Room to be seen (it was sized while the System tab was in front), and again for a second object added
         // from there.
         QTRY_VERIFY_WITH_TIMEOUT(window.watchPanel()->height() > 300, 5000);
@@ -334,9 +344,18 @@ private slots:
         QVERIFY2(errors.at(0).at(0).toString().contains("no queue, semaphore or segment is named"),
             qPrintable(errors.at(0).at(0).toString()));
 
+        // The count follows the processes.
+        guard.release();
+        ::kill(holder, SIGKILL);
+        QCOMPARE(ipctest::waitChild(holder), 128 + SIGKILL);
+        QTRY_COMPARE_WITH_TIMEOUT(processTabs->tabText(processTabs->currentIndex()),
+            QStringLiteral("Processes of watched objects (0)"), 5000);
+
+        // Stopped: the tab goes, and the run's processes come back to the front.
         window.watchPanel()->stopWatching();
         QVERIFY(!window.watchPanel()->isVisible());
-        QVERIFY(!window.processTabs()->isTabVisible(window.processTabs()->indexOf(window.watchedProcessPanel())));
+        QVERIFY(!processTabs->isTabVisible(processTabs->indexOf(window.watchedProcessPanel())));
+        QCOMPARE(processTabs->currentIndex(), 0);
     }
 };
 

@@ -524,8 +524,9 @@ QWidget* MainWindow::buildLiveView()
     horizontal->setStretchFactor(1, 1);
     horizontal->setSizes({ 400, 900 }); // the charts get the room a narrower window (or the Lessons panel) leaves
 
-    // The processes, and beside them in a second tab the programs' steps with the time each takes: where a request's
-    // round trip is read against a shared-memory read.
+    // The processes, and beside them in tabs: the programs' steps with the time each takes (where a request's round
+    // trip is read against a shared-memory read), the waits per object, who waits for whom, and (while objects of
+    // other programs are watched) the processes using those.
     m_processTabs = new QTabWidget(vertical);
     m_processTabs->setObjectName(QStringLiteral("processTabs"));
     m_processTabs->setDocumentMode(true);
@@ -568,26 +569,32 @@ QWidget* MainWindow::buildLiveView()
     m_watchedProcesses = new WatchedProcessPanel(m_watchPanel->monitor(), m_watchPanel->processModel(), m_processTabs);
     connect(m_watchedProcesses, &WatchedProcessPanel::notice, this, &MainWindow::showNotice);
     connect(m_watchedProcesses, &WatchedProcessPanel::errorOccurred, this, &MainWindow::showError);
-    const int watchedTab = m_processTabs->addTab(m_watchedProcesses, QString());
-    m_processTabs->setTabToolTip(watchedTab,
+    m_processTabs->addTab(m_watchedProcesses, QString());
+    m_processTabs->setTabToolTip(m_processTabs->indexOf(m_watchedProcesses),
         tr("The processes that have a watched object open or mapped: other programs', not IPC Lab's. What each is "
            "blocked in comes from /proc/PID/syscall"));
-    m_processTabs->setTabVisible(watchedTab, false);
-    const auto countWatchedProcesses = [this, watchedTab] {
-        m_processTabs->setTabText(
-            watchedTab, tr("Processes of watched objects (%1)").arg(m_watchPanel->processModel()->rowCount()));
+    m_processTabs->setTabVisible(m_processTabs->indexOf(m_watchedProcesses), false);
+    const auto countWatchedProcesses = [this] {
+        m_processTabs->setTabText(m_processTabs->indexOf(m_watchedProcesses),
+            tr("Processes of watched objects (%1)").arg(m_watchPanel->processModel()->rowCount()));
     };
     countWatchedProcesses();
     connect(m_watchPanel->processModel(), &QAbstractItemModel::rowsInserted, this, countWatchedProcesses);
     connect(m_watchPanel->processModel(), &QAbstractItemModel::rowsRemoved, this, countWatchedProcesses);
     connect(m_watchPanel->processModel(), &QAbstractItemModel::modelReset, this, countWatchedProcesses);
-    connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this, watchedTab](bool any) {
+    connect(m_watchPanel, &WatchPanel::watchingChanged, this, [this](bool any) {
         if (any == !m_watchPanel->isHidden()) // isVisible() is false too while another tab is in front
             return;
         m_watchPanel->setVisible(any);
-        m_processTabs->setTabVisible(watchedTab, any);
-        if (any)
+        const int watchedTab = m_processTabs->indexOf(m_watchedProcesses);
+        if (any) {
+            m_processTabs->setTabVisible(watchedTab, true);
             m_processTabs->setCurrentIndex(watchedTab);
+        } else {
+            if (m_processTabs->currentIndex() == watchedTab)
+                m_processTabs->setCurrentIndex(0); // the run's processes, not whichever tab is next to it
+            m_processTabs->setTabVisible(watchedTab, false);
+        }
         fitLiveSplitter();
         updateScenarioHeading();
     });
@@ -950,8 +957,11 @@ void MainWindow::onStateChanged(RunState state)
     }
     if (state == RunState::Starting) {
         m_descriptionExpanded = false;
-        if (!m_watchPanel->isHidden())
+        if (!m_watchPanel->isHidden()) {
             fitLiveSplitter(); // the run's views take back their room beside the watched objects
+            if (m_processTabs->currentWidget() == m_watchedProcesses)
+                m_processTabs->setCurrentIndex(0); // and its processes are in front (the watched ones a click away)
+        }
     }
     updateScenarioHeading();
     updateDescription();

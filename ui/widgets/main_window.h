@@ -1,9 +1,10 @@
 #pragma once
 
 // The IPC Lab window. Layout, top to bottom: a toolbar (scenario picker, open/save, Start/Stop), the scenario's title
-// and explanation, then the live view (objects and ledger on the left, charts on the right, processes below, with a
-// second tab there for the programs' steps and the mean time each takes) or the experiment editor in a second tab,
-// and the Race (the bench) in a third. Snapshots arrive from RunSession at the
+// and explanation, then the tabs: Live (objects and ledger on the left, charts on the right, processes below with tabs
+// beside them for the programs' steps, the waits per object, who waits for whom and the processes of watched objects;
+// other programs' watched objects between the charts and the processes), Timeline, Python, Experiment (the editor),
+// Race (the bench) and System (every IPC object on the machine). Snapshots arrive from RunSession at the
 // sampling rate; the window repaints from them with one coalescing timer at most 30 times a second.
 
 #include "ipccore/system_ipc.h"
@@ -83,7 +84,8 @@ public:
     ProgramStepsModel* stepsModel() const { return m_stepsModel; }
     ContentionModel* contentionModel() const { return m_contentionModel; }
     QTableView* stepsView() const { return m_stepsView; }
-    // Under the live view: the processes (0) and, when the experiment has programs, their steps (1).
+    // Under the live view: the processes (0); when the experiment has programs, their steps (1); the waits per object
+    // (2); who waits for whom (3); while objects are watched, the processes using them (watchedProcessPanel()).
     QTabWidget* processTabs() const { return m_processTabs; }
     ChartPanel* charts() const { return m_charts; }
     ObjectView* objectView() const { return m_objectView; }

@@ -8,7 +8,6 @@
 
 #include <functional>
 
-class QLabel;
 class QPushButton;
 class QTableView;
 
@@ -20,7 +19,8 @@ class WatchedProcessModel;
 class WatchedProcessPanel : public QWidget {
     Q_OBJECT
 public:
-    // The monitor sends the signals; the model is filled by whoever owns it (WatchPanel).
+    // The monitor sends the signals; the model is filled by whoever owns it (WatchPanel, which owns both and must
+    // outlive this panel).
     WatchedProcessPanel(WatchMonitor* monitor, WatchedProcessModel* model, QWidget* parent = nullptr);
 
     QTableView* table() const { return m_table; }
