@@ -38,8 +38,14 @@ private slots:
         SystemView view;
         view.resize(1100, 500);
         view.show();
+        const ipctest::TestSemaphore other("other", 1); // filtered out: the count says how many are shown
+        QVERIFY(other.ok());
         view.filterEdit()->setText(QString::fromStdString(name));
         QTRY_COMPARE_WITH_TIMEOUT(view.filter()->rowCount(), 1, 5000);
+        const auto* status = view.findChild<QLabel*>(QStringLiteral("systemStatus"));
+        QVERIFY(status);
+        QTRY_VERIFY2_WITH_TIMEOUT(status->text().startsWith("1 of ") && status->text().contains(" objects shown ("),
+            qPrintable(status->text()), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(view.filter()->index(0, SystemObjectModel::StateColumn).data().toString(),
             QStringLiteral("value 0 (1 waiting)"), 5000);
         view.table()->selectRow(0);

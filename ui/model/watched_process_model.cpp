@@ -65,8 +65,14 @@ QVariant WatchedProcessModel::data(const QModelIndex& index, int role) const
     if (role == Qt::TextAlignmentRole
         && (index.column() == PidColumn || index.column() == PpidColumn || index.column() == CpuColumn))
         return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ToolTipRole) // a tooltip that looks like HTML is shown as HTML: the command line is anyone's
-        return QStringLiteral("<p>%1</p>").arg(processTitle(p).toHtmlEscaped());
+    if (role == Qt::ToolTipRole) { // a tooltip that looks like HTML is shown as HTML: the command line is anyone's
+        QString tip = QStringLiteral("<p>%1</p>").arg(processTitle(p).toHtmlEscaped());
+        if (index.column() == BlockedColumn || index.column() == UsesColumn) // whole, where the cell elides it
+            tip += QStringLiteral("<p>%1: %2</p>")
+                       .arg(headerData(index.column(), Qt::Horizontal).toString(),
+                           data(index, Qt::DisplayRole).toString().toHtmlEscaped());
+        return tip;
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {

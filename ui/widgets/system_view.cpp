@@ -114,6 +114,15 @@ SystemView::SystemView(QWidget* parent)
     connect(m_showLab, &QCheckBox::toggled, m_filter, &SystemObjectFilter::setShowLab);
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &SystemView::updateDetails);
     connect(m_filter, &QAbstractItemModel::rowsRemoved, this, &SystemView::updateDetails);
+    // The count of rows shown follows the filter's text and box as well as the listings.
+    const auto countShown = [this] {
+        if (!m_listedAt.isEmpty())
+            updateStatus();
+    };
+    connect(m_filter, &QAbstractItemModel::rowsInserted, this, countShown);
+    connect(m_filter, &QAbstractItemModel::rowsRemoved, this, countShown);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, countShown);
+    connect(m_filter, &QAbstractItemModel::layoutChanged, this, countShown);
     connect(m_watch, &QPushButton::clicked, this, &SystemView::watchSelected);
     connect(m_table, &QTableView::doubleClicked, this, &SystemView::watchSelected);
     updateDetails();
@@ -134,6 +143,17 @@ void SystemView::hideEvent(QHideEvent* event)
     m_monitor->stop();
 }
 
+// "3 of 8 objects shown (5 of IPC Lab), listed at 22:08:35, every second"; the count follows the filter.
+void SystemView::updateStatus()
+{
+    const int count = m_model->rowCount();
+    const int shown = m_filter->rowCount();
+    QString objects = count == 1 ? tr("1 object") : tr("%1 objects").arg(count);
+    if (shown != count)
+        objects = tr("%1 of %2 shown").arg(shown).arg(objects);
+    m_status->setText(objects + tr(" (%1 of IPC Lab), listed at %2, every second").arg(m_lab).arg(m_listedAt));
+}
+
 void SystemView::apply(const std::shared_ptr<const ipccore::SystemListing>& listing)
 {
     ++m_listings;
@@ -141,11 +161,9 @@ void SystemView::apply(const std::shared_ptr<const ipccore::SystemListing>& list
     int lab = 0;
     for (const auto& o : listing->objects)
         lab += o.lab ? 1 : 0;
-    const int count = int(listing->objects.size());
-    m_status->setText((count == 1 ? tr("1 object") : tr("%1 objects").arg(count))
-        + tr(" (%1 of IPC Lab), listed at %2, every second")
-              .arg(lab)
-              .arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+    m_lab = lab;
+    m_listedAt = QTime::currentTime().toString(QStringLiteral("HH:mm:ss"));
+    updateStatus();
     QStringList notes;
     for (const std::string& note : listing->notes)
         notes << QString::fromStdString(ipccore::printableText(note)) + QLatin1Char('.');

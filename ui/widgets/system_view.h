@@ -53,6 +53,7 @@ protected:
 private:
     void apply(const std::shared_ptr<const ipccore::SystemListing>& listing);
     void updateDetails();
+    void updateStatus();
 
     SystemMonitor* m_monitor;
     SystemObjectModel* m_model;
@@ -65,6 +66,8 @@ private:
     QLabel* m_notes;
     QPushButton* m_watch;
     int m_listings = 0;
+    int m_lab = 0; // the last listing's objects of IPC Lab
+    QString m_listedAt; // when it was listed, "22:08:35"; empty before the first
 };
 
 } // namespace ipcui

@@ -18,6 +18,8 @@
 #include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -86,9 +88,21 @@ WatchPanel::WatchPanel(QWidget* parent)
     auto* top = new QHBoxLayout;
     m_title = new QLabel(tr("<b>Watched objects of other programs</b> — read only, 20 readings a second"), this);
     top->addWidget(m_title);
-    m_chips = new QHBoxLayout;
-    top->addLayout(m_chips);
-    top->addStretch(1);
+    // One chip per object, in a row that scrolls rather than widen the window (a program has several objects).
+    auto* chipArea = new QScrollArea(this);
+    chipArea->setObjectName(QStringLiteral("watchChips"));
+    chipArea->setFrameShape(QFrame::NoFrame);
+    chipArea->setWidgetResizable(true);
+    chipArea->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    chipArea->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    auto* chipRow = new QWidget(chipArea);
+    m_chips = new QHBoxLayout(chipRow);
+    m_chips->setContentsMargins(0, 0, 0, 0);
+    m_chips->addStretch(1);
+    chipArea->setWidget(chipRow);
+    chipArea->setFixedHeight(
+        QToolButton().sizeHint().height() + chipArea->horizontalScrollBar()->sizeHint().height() + 2);
+    top->addWidget(chipArea, 1);
     auto* stopAll = new QPushButton(tr("Stop watching"), this);
     stopAll->setObjectName(QStringLiteral("stopWatching"));
     stopAll->setToolTip(tr("Stop watching every object here (they and their programs go on untouched)"));
@@ -119,13 +133,10 @@ WatchPanel::WatchPanel(QWidget* parent)
     auto* chartColumn = new QWidget(split);
     auto* chartLayout = new QHBoxLayout(chartColumn);
     chartLayout->setContentsMargins(0, 0, 0, 0);
-    const QString titles[ChartCount]
-        = { tr("Queue depth over the last minute"), tr("Semaphore value over the last minute") };
     const QString yTitles[ChartCount] = { tr("messages"), tr("value") };
     for (int c = 0; c < ChartCount; ++c) {
         ChartBox& box = m_charts[c];
         box.chart = new QChart;
-        box.chart->setTitle(titles[c]);
         box.chart->setAnimationOptions(QChart::NoAnimation);
         box.chart->setMargins(QMargins(4, 2, 4, 2));
         box.chart->setBackgroundRoundness(0);
@@ -149,7 +160,7 @@ WatchPanel::WatchPanel(QWidget* parent)
         box.view->setObjectName(
             c == DepthChart ? QStringLiteral("watchedDepthChart") : QStringLiteral("watchedValueChart"));
         box.view->setRenderHint(QPainter::Antialiasing);
-        box.view->setMinimumSize(280, 200);
+        box.view->setMinimumSize(280, 170);
         box.view->hide();
         chartLayout->addWidget(box.view, 1);
     }
@@ -215,7 +226,8 @@ void WatchPanel::stopWatching()
 // The watched objects changed: one chip and one chart line per object.
 void WatchPanel::rebuild()
 {
-    while (QLayoutItem* item = m_chips->takeAt(0)) {
+    while (m_chips->count() > 1) { // the stretch at the end stays
+        QLayoutItem* item = m_chips->takeAt(0);
         item->widget()->deleteLater(); // its own click may be what unwatched it
         delete item;
     }
@@ -229,7 +241,7 @@ void WatchPanel::rebuild()
         chip->setToolTip(tr("Stop watching this object"));
         const ipccore::WatchTarget target = targets[i];
         connect(chip, &QToolButton::clicked, this, [this, target] { m_monitor->unwatch(target); });
-        m_chips->addWidget(chip);
+        m_chips->insertWidget(m_chips->count() - 1, chip);
     }
     for (ChartBox& box : m_charts)
         box.chart->removeAllSeries();
@@ -253,8 +265,20 @@ void WatchPanel::rebuild()
         m_series[i] = series;
         shown[c] = true;
     }
-    for (int c = 0; c < ChartCount; ++c)
-        m_charts[c].view->setVisible(shown[c]);
+    // One line: its name in the title and no legend, the height to the line; several: a legend tells them apart.
+    for (int c = 0; c < ChartCount; ++c) {
+        ChartBox& box = m_charts[c];
+        box.view->setVisible(shown[c]);
+        const auto lines = box.chart->series();
+        box.chart->legend()->setVisible(lines.size() > 1);
+        if (lines.size() == 1) // the series' name is escaped already: a title is rich text too
+            box.chart->setTitle(
+                (c == DepthChart ? tr("Depth of %1 over the last minute") : tr("Value of %1 over the last minute"))
+                    .arg(lines.front()->name()));
+        else
+            box.chart->setTitle(
+                c == DepthChart ? tr("Queue depth over the last minute") : tr("Semaphore value over the last minute"));
+    }
     if (targets.empty()) {
         m_chartTimer.stop();
         m_processModel->clear();
