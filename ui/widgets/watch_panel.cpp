@@ -100,6 +100,8 @@ WatchPanel::WatchPanel(QWidget* parent)
     m_chips->setContentsMargins(0, 0, 0, 0);
     m_chips->addStretch(1);
     chipArea->setWidget(chipRow);
+    chipArea->viewport()->setAutoFillBackground(false); // the panel's own background, not a grey box
+    chipRow->setAutoFillBackground(false);
     chipArea->setFixedHeight(
         QToolButton().sizeHint().height() + chipArea->horizontalScrollBar()->sizeHint().height() + 2);
     top->addWidget(chipArea, 1);
