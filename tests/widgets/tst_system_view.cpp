@@ -59,6 +59,21 @@ private slots:
         view.showLabBox()->setChecked(true);
         QCOMPARE(view.filter()->rowCount(), 1);
 
+        // Several selected: one request each, for the Live view to watch them together.
+        view.filterEdit()->setText(QStringLiteral("/ipclab-t%1-").arg(getpid()));
+        QTRY_COMPARE_WITH_TIMEOUT(view.filter()->rowCount(), 2, 5000);
+        view.table()->selectAll();
+        QVERIFY2(view.detailsLabel()->text().startsWith("2 objects selected"), qPrintable(view.detailsLabel()->text()));
+        QSignalSpy requests(&view, &SystemView::watchRequested);
+        QVERIFY(view.watchSelected());
+        QCOMPARE(requests.count(), 2);
+        QStringList names { requests.at(0).at(1).value<std::string>().c_str(),
+            requests.at(1).at(1).value<std::string>().c_str() };
+        names.sort();
+        QStringList expected { QString::fromStdString(name), QString::fromStdString(other.name()) };
+        expected.sort();
+        QCOMPARE(names, expected);
+
         // Hidden, it lists no more (not even a listing under way when it was hidden).
         view.hide();
         const int listings = view.listingCount();

@@ -260,6 +260,9 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(
             model->index(rowOf(model, sleeper), WatchedProcessModel::StateColumn).data().toString(),
             QStringLiteral("stopped"), 5000);
+        // Paused inside sem_wait, it waits for SIGCONT, not for the semaphore: said so.
+        QCOMPARE(model->index(rowOf(model, sleeper), WatchedProcessModel::BlockedColumn).data().toString(),
+            QStringLiteral("none: stopped (paused in sem_wait on %1 (value 0))").arg(QString::fromStdString(name)));
 
         processes.table()->selectRow(rowOf(model, sleeper));
         processes.signalSelected(SIGCONT);

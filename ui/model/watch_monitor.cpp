@@ -98,7 +98,7 @@ public:
         if (found.empty())
             problem = QString::fromStdString("no queue, semaphore or segment is named " + ipccore::printableText(name)
                 + " on this machine now. Start the program that makes it first, or check the name in the System tab"
-                + (listing.mqueueMounted ? "" : " (which lists queues only once /dev/mqueue is mounted)"));
+                + (listing.mqueueMounted ? "" : " (which lists queues only once /dev/mqueue is mounted)") + ".");
         emit resolved(name, found, problem);
     }
 

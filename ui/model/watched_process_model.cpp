@@ -68,7 +68,7 @@ QVariant WatchedProcessModel::data(const QModelIndex& index, int role) const
     if (role == Qt::ToolTipRole) { // a tooltip that looks like HTML is shown as HTML: the command line is anyone's
         QString tip = QStringLiteral("<p>%1</p>").arg(processTitle(p).toHtmlEscaped());
         if (index.column() == BlockedColumn || index.column() == UsesColumn) // whole, where the cell elides it
-            tip += QStringLiteral("<p>%1: %2</p>")
+            tip += QStringLiteral("<p style='white-space:pre'>%1: %2</p>") // no break after a name's '/'
                        .arg(headerData(index.column(), Qt::Horizontal).toString(),
                            data(index, Qt::DisplayRole).toString().toHtmlEscaped());
         return tip;
@@ -87,10 +87,13 @@ QVariant WatchedProcessModel::data(const QModelIndex& index, int role) const
     case CpuColumn:
         return p.cpuPercent < 0 ? QStringLiteral("…") : QString::number(p.cpuPercent, 'f', 1);
     case BlockedColumn:
+        // Stopped first: a process paused inside mq_timedsend still reads it in /proc, but it waits for SIGCONT, not
+        // for the queue (whose state may have turned since).
+        if (p.info.state == 'T' || p.info.state == 't')
+            return p.blockedIn.empty() ? tr("none: stopped")
+                                       : tr("none: stopped (paused in %1)").arg(printableQString(p.blockedIn));
         if (!p.blockedIn.empty())
             return printableQString(p.blockedIn);
-        if (p.info.state == 'T')
-            return tr("none: stopped");
         if (p.elsewhere.empty() || p.elsewhere == "running")
             return p.elsewhere.empty() ? tr("none") : tr("none: running");
         return tr("none here (elsewhere: %1)").arg(printableQString(p.elsewhere));

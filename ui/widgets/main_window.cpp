@@ -1045,7 +1045,7 @@ void MainWindow::fitLiveSplitter()
     if (m_watchPanel->isHidden())
         m_liveSplitter->setSizes({ total * 70 / 100, 0, total * 30 / 100 });
     else if (m_session->isActive())
-        m_liveSplitter->setSizes({ total * 40 / 100, total * 38 / 100, total * 22 / 100 });
+        m_liveSplitter->setSizes({ total * 46 / 100, total * 32 / 100, total * 22 / 100 });
     else
         m_liveSplitter->setSizes({ 0, total * 58 / 100, total * 42 / 100 });
 }

@@ -66,8 +66,10 @@ SystemView::SystemView(QWidget* parent)
     top->addWidget(m_status);
     m_watch = new QPushButton(tr("Watch in Live view"), this);
     m_watch->setObjectName(QStringLiteral("watchInLive"));
-    m_watch->setToolTip(tr("Follow the selected object in the Live tab: its depth or value 20 times a second, a chart, "
-                           "and the processes using it (or double-click a row)"));
+    m_watch->setToolTip(
+        tr("Follow the selected objects in the Live tab: depth or value 20 times a second, a chart, and "
+           "the processes using them (or double-click a row; Ctrl+click or Shift+click selects "
+           "several)"));
     m_watch->setEnabled(false);
     top->addWidget(m_watch);
     layout->addLayout(top);
@@ -79,7 +81,7 @@ SystemView::SystemView(QWidget* parent)
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(-1, Qt::AscendingOrder); // the listing's own order until a header is clicked
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection); // watch a program's objects at once
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     m_table->setItemDelegate(new LabGreyDelegate(m_table));
@@ -174,21 +176,30 @@ void SystemView::apply(const std::shared_ptr<const ipccore::SystemListing>& list
 
 bool SystemView::watchSelected()
 {
-    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
-    if (rows.isEmpty())
-        return false;
-    const ipccore::SystemObject& o = m_model->object(m_filter->mapToSource(rows.front()).row());
-    emit watchRequested(o.kind, o.name);
-    return true;
+    // Copied first: the first request brings the Live tab to the front, and what follows must not depend on this tab.
+    std::vector<std::pair<ipccore::SystemObjectKind, std::string>> chosen;
+    for (const QModelIndex& row : m_table->selectionModel()->selectedRows()) {
+        const ipccore::SystemObject& o = m_model->object(m_filter->mapToSource(row).row());
+        chosen.emplace_back(o.kind, o.name);
+    }
+    for (const auto& [kind, name] : chosen)
+        emit watchRequested(kind, name);
+    return !chosen.empty();
 }
 
 void SystemView::updateDetails()
 {
     const QModelIndexList rows = m_table->selectionModel()->selectedRows();
     m_watch->setEnabled(!rows.isEmpty());
-    if (!rows.isEmpty()) {
+    if (rows.size() == 1) {
         const QModelIndex source = m_filter->mapToSource(rows.front());
         m_details->setText(SystemObjectModel::detailsText(m_model->object(source.row())));
+        return;
+    }
+    if (rows.size() > 1) {
+        m_details->setText(tr("%1 objects selected: Watch in Live view follows them all. Select one to see who uses "
+                              "it.")
+                               .arg(rows.size()));
         return;
     }
     if (m_listings > 0 && m_model->rowCount() == 0)
@@ -199,7 +210,9 @@ void SystemView::updateDetails()
     else
         m_details->setText(tr("Every POSIX message queue, named semaphore and shared-memory segment on this machine, "
                               "whoever made it, listed every second without touching them (ipclab-cli ls prints the "
-                              "same). Select one to see every process using it and what it sleeps in."));
+                              "same). Select one to see every process using it and what it sleeps in; select several "
+                              "(Ctrl+click, Shift+click) "
+                              "to watch them together."));
 }
 
 } // namespace ipcui

@@ -4,7 +4,7 @@
 // prints), live. A filter box and a switch for IPC Lab's own objects narrow the table; the text under it names every
 // process using the selected object and the call it sleeps in on it. The listing runs in SystemMonitor's thread,
 // and only while the tab is shown: scanning /proc costs CPU that a hidden tab has no use for. "Watch in Live view" (or
-// a double-click) asks the window to follow the selected object there (WatchPanel).
+// a double-click) asks the window to follow the selected objects there (WatchPanel).
 
 #include "ipccore/system_ipc.h"
 
@@ -38,7 +38,8 @@ public:
     QLabel* detailsLabel() const { return m_details; }
     QLabel* notesLabel() const { return m_notes; }
     QPushButton* watchButton() const { return m_watch; }
-    // Asks for the selected object to be watched in the Live view (emits watchRequested); false when none is selected.
+    // Asks for the selected objects to be watched in the Live view (emits watchRequested for each); false when none
+    // is selected.
     bool watchSelected();
     // Listings taken since the tab was created (tests wait on it).
     int listingCount() const { return m_listings; }

@@ -13,9 +13,12 @@
 #include <QDialogButtonBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
+#include <QIcon>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
+#include <QPainter>
+#include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
@@ -86,7 +89,8 @@ WatchPanel::WatchPanel(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
 
     auto* top = new QHBoxLayout;
-    m_title = new QLabel(tr("<b>Watched objects of other programs</b> — read only, 20 readings a second"), this);
+    m_title = new QLabel(tr("<b>Watched:</b>"), this);
+    m_title->setToolTip(tr("Objects of other programs, chosen in the System tab: read only, 20 readings a second"));
     top->addWidget(m_title);
     // One chip per object, in a row that scrolls rather than widen the window (a program has several objects).
     auto* chipArea = new QScrollArea(this);
@@ -112,7 +116,13 @@ WatchPanel::WatchPanel(QWidget* parent)
     layout->addLayout(top);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
-    auto* left = new QWidget(split);
+    // The cards and lines scroll, so that a run's views beside the panel can have the height (the charts shrink).
+    auto* leftScroll = new QScrollArea(split);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setWidgetResizable(true);
+    auto* left = new QWidget(leftScroll);
+    left->setAutoFillBackground(false);
+    leftScroll->viewport()->setAutoFillBackground(false);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
     m_cards = new ObjectView(left);
@@ -121,6 +131,7 @@ WatchPanel::WatchPanel(QWidget* parent)
     m_others = new QLabel(left);
     m_others->setObjectName(QStringLiteral("watchedOthers"));
     m_others->setTextFormat(Qt::PlainText); // names come from other users' files
+    m_others->setWordWrap(true);
     m_others->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QFont big = m_others->font();
     big.setPointSizeF(big.pointSizeF() * 1.25);
@@ -130,7 +141,8 @@ WatchPanel::WatchPanel(QWidget* parent)
     m_peek->setToolTip(tr("Read the first 256 bytes of a watched segment, read-only, and show them in hex"));
     leftLayout->addWidget(m_peek, 0, Qt::AlignLeft);
     leftLayout->addStretch(1);
-    split->addWidget(left);
+    leftScroll->setWidget(left);
+    split->addWidget(leftScroll);
 
     auto* chartColumn = new QWidget(split);
     auto* chartLayout = new QHBoxLayout(chartColumn);
@@ -142,7 +154,7 @@ WatchPanel::WatchPanel(QWidget* parent)
         box.chart->setAnimationOptions(QChart::NoAnimation);
         box.chart->setMargins(QMargins(4, 2, 4, 2));
         box.chart->setBackgroundRoundness(0);
-        box.chart->legend()->setAlignment(Qt::AlignBottom);
+        box.chart->legend()->hide(); // the chips above name the lines
         box.x = new QValueAxis;
         box.x->setTitleText(tr("time watched (s)"));
         box.x->setLabelFormat(QStringLiteral("%.0f"));
@@ -162,7 +174,7 @@ WatchPanel::WatchPanel(QWidget* parent)
         box.view->setObjectName(
             c == DepthChart ? QStringLiteral("watchedDepthChart") : QStringLiteral("watchedValueChart"));
         box.view->setRenderHint(QPainter::Antialiasing);
-        box.view->setMinimumSize(280, 170);
+        box.view->setMinimumSize(280, 140);
         box.view->hide();
         chartLayout->addWidget(box.view, 1);
     }
@@ -234,17 +246,6 @@ void WatchPanel::rebuild()
         delete item;
     }
     const auto& targets = m_monitor->targets();
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        auto* chip = new QToolButton(this);
-        // "&&": a name's '&' is not a keyboard shortcut.
-        chip->setText(QStringLiteral("%1 %2  ✕")
-                          .arg(QString::fromLatin1(ipccore::systemObjectKindName(targets[i].kind)),
-                              printableQString(targets[i].name).replace(QLatin1Char('&'), QStringLiteral("&&"))));
-        chip->setToolTip(tr("Stop watching this object"));
-        const ipccore::WatchTarget target = targets[i];
-        connect(chip, &QToolButton::clicked, this, [this, target] { m_monitor->unwatch(target); });
-        m_chips->insertWidget(m_chips->count() - 1, chip);
-    }
     for (ChartBox& box : m_charts)
         box.chart->removeAllSeries();
     m_series.assign(targets.size(), nullptr);
@@ -255,11 +256,14 @@ void WatchPanel::rebuild()
         const int c = targets[i].kind == ipccore::SystemObjectKind::MessageQueue ? DepthChart : ValueChart;
         ChartBox& box = m_charts[c];
         auto* series = new QLineSeries(box.chart);
-        series->setName(printableQString(targets[i].name).toHtmlEscaped()); // a legend label is rich text
+        series->setName(printableQString(targets[i].name).toHtmlEscaped()); // rich text in a title
         QPen pen = series->pen();
         pen.setWidth(2);
         pen.setCosmetic(true); // no stroker pass for the chart's scaling
+        // Colour and dash: two programs at the same depth draw one line over the other, and both still show.
         pen.setColor(seriesColor(box.chart->series().size()));
+        static const Qt::PenStyle dashes[] = { Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine };
+        pen.setStyle(dashes[std::size_t(box.chart->series().size()) % std::size(dashes)]);
         series->setPen(pen);
         box.chart->addSeries(series);
         series->attachAxis(box.x);
@@ -267,19 +271,41 @@ void WatchPanel::rebuild()
         m_series[i] = series;
         shown[c] = true;
     }
-    // One line: its name in the title and no legend, the height to the line; several: a legend tells them apart.
+    // The chips are the legend: each shows its line's colour and dash, and the charts keep their height for the lines.
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        auto* chip = new QToolButton(this);
+        // "&&": a name's '&' is not a keyboard shortcut.
+        chip->setText(QStringLiteral("%1 %2  ✕")
+                          .arg(QString::fromLatin1(ipccore::systemObjectKindName(targets[i].kind)),
+                              printableQString(targets[i].name).replace(QLatin1Char('&'), QStringLiteral("&&"))));
+        chip->setToolTip(tr("Stop watching this object"));
+        if (m_series[i]) {
+            const QSize swatch(28, 12);
+            QPixmap pixmap(swatch * devicePixelRatioF());
+            pixmap.setDevicePixelRatio(devicePixelRatioF());
+            pixmap.fill(Qt::transparent);
+            QPainter painter(&pixmap);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setPen(m_series[i]->pen());
+            painter.drawLine(QPointF(1, swatch.height() / 2.0), QPointF(swatch.width() - 1, swatch.height() / 2.0));
+            painter.end();
+            chip->setIcon(QIcon(pixmap));
+            chip->setIconSize(swatch);
+            chip->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        }
+        const ipccore::WatchTarget target = targets[i];
+        connect(chip, &QToolButton::clicked, this, [this, target] { m_monitor->unwatch(target); });
+        m_chips->insertWidget(m_chips->count() - 1, chip);
+    }
     for (int c = 0; c < ChartCount; ++c) {
         ChartBox& box = m_charts[c];
         box.view->setVisible(shown[c]);
         const auto lines = box.chart->series();
-        box.chart->legend()->setVisible(lines.size() > 1);
         if (lines.size() == 1) // the series' name is escaped already: a title is rich text too
-            box.chart->setTitle(
-                (c == DepthChart ? tr("Depth of %1 over the last minute") : tr("Value of %1 over the last minute"))
-                    .arg(lines.front()->name()));
+            box.chart->setTitle((c == DepthChart ? tr("Depth of %1") : tr("Value of %1")).arg(lines.front()->name()));
         else
-            box.chart->setTitle(
-                c == DepthChart ? tr("Queue depth over the last minute") : tr("Semaphore value over the last minute"));
+            box.chart->setTitle(c == DepthChart ? tr("Depth of the queues (each line as on its chip)")
+                                                : tr("Value of the semaphores (each line as on its chip)"));
     }
     if (targets.empty()) {
         m_chartTimer.stop();
