@@ -121,8 +121,6 @@ WatchPanel::WatchPanel(QWidget* parent)
     leftScroll->setFrameShape(QFrame::NoFrame);
     leftScroll->setWidgetResizable(true);
     auto* left = new QWidget(leftScroll);
-    left->setAutoFillBackground(false);
-    leftScroll->viewport()->setAutoFillBackground(false);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
     m_cards = new ObjectView(left);
@@ -142,6 +140,9 @@ WatchPanel::WatchPanel(QWidget* parent)
     leftLayout->addWidget(m_peek, 0, Qt::AlignLeft);
     leftLayout->addStretch(1);
     leftScroll->setWidget(left);
+    // The tab's own background, not a grey box (setWidget turns the widget's filling on).
+    leftScroll->viewport()->setAutoFillBackground(false);
+    left->setAutoFillBackground(false);
     split->addWidget(leftScroll);
 
     auto* chartColumn = new QWidget(split);
