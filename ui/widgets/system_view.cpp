@@ -67,9 +67,8 @@ SystemView::SystemView(QWidget* parent)
     m_watch = new QPushButton(tr("Watch in Live view"), this);
     m_watch->setObjectName(QStringLiteral("watchInLive"));
     m_watch->setToolTip(
-        tr("Follow the selected objects in the Live tab: depth or value 20 times a second, a chart, and "
-           "the processes using them (or double-click a row; Ctrl+click or Shift+click selects "
-           "several)"));
+        tr("Follow the selected objects in the Live tab: depth or value 20 times a second, a chart, and the processes "
+           "using them (or double-click a row; Ctrl+click or Shift+click selects several)"));
     m_watch->setEnabled(false);
     top->addWidget(m_watch);
     layout->addLayout(top);
@@ -197,9 +196,9 @@ void SystemView::updateDetails()
         return;
     }
     if (rows.size() > 1) {
-        m_details->setText(tr("%1 objects selected: Watch in Live view follows them all. Select one to see who uses "
-                              "it.")
-                               .arg(rows.size()));
+        m_details->setText(
+            tr("%1 objects selected: Watch in Live view follows them all. Select one to see who uses it.")
+                .arg(rows.size()));
         return;
     }
     if (m_listings > 0 && m_model->rowCount() == 0)
@@ -211,8 +210,7 @@ void SystemView::updateDetails()
         m_details->setText(tr("Every POSIX message queue, named semaphore and shared-memory segment on this machine, "
                               "whoever made it, listed every second without touching them (ipclab-cli ls prints the "
                               "same). Select one to see every process using it and what it sleeps in; select several "
-                              "(Ctrl+click, Shift+click) "
-                              "to watch them together."));
+                              "(Ctrl+click, Shift+click) to watch them together."));
 }
 
 } // namespace ipcui
