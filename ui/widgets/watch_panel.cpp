@@ -263,8 +263,11 @@ void WatchPanel::rebuild()
         pen.setCosmetic(true); // no stroker pass for the chart's scaling
         // Colour and dash: two programs at the same depth draw one line over the other, and both still show.
         pen.setColor(seriesColor(box.chart->series().size()));
-        static const Qt::PenStyle dashes[] = { Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine };
-        pen.setStyle(dashes[std::size_t(box.chart->series().size()) % std::size(dashes)]);
+        // Gaps wider than the dashes: the line beneath shows through as much as the one on top.
+        static const QList<qreal> dashes[] = { {}, { 2, 3 }, { 1, 3 }, { 3, 2, 1, 2 } };
+        const QList<qreal>& dash = dashes[std::size_t(box.chart->series().size()) % std::size(dashes)];
+        if (!dash.isEmpty())
+            pen.setDashPattern(dash);
         series->setPen(pen);
         box.chart->addSeries(series);
         series->attachAxis(box.x);
