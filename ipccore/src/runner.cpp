@@ -4,6 +4,7 @@
 #include "ipccore/channel.h"
 #include "ipccore/clock.h"
 #include "ipccore/framing.h"
+#include "ipccore/stream.h"
 #include "ipccore/system_process.h"
 #include "ipccore/trace.h"
 #include "ipccore/worker.h"
@@ -17,13 +18,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <optional>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -80,8 +84,7 @@ struct CpuSample {
 };
 
 // A small /proc file of this pid into buf (NUL-terminated); the length read, 0 when it could not be read. Plain
-// open and read into the caller's buffer: the sampler reads two files per worker four times a second, and a stream
-// and a string per read were a tenth of a 128-worker sample.
+// open and read into the caller's buffer: a stream and a string per read were a tenth of a 128-worker sample.
 std::size_t readProcFile(pid_t pid, const char* file, char* buf, std::size_t size)
 {
     char path[64];
@@ -103,7 +106,11 @@ std::size_t readProcFile(pid_t pid, const char* file, char* buf, std::size_t siz
     return used;
 }
 
-CpuSample readProcStat(pid_t pid)
+// Its state from /proc/PID/stat, and the CPU time it used. `cpuClock` is its process CPU clock
+// (clock_getcpuclockid): the scheduler's own account in nanoseconds, one system call (reading /proc/PID/schedstat
+// for it was a twentieth of a 128-worker sample). utime + stime in clock ticks where the clock cannot be read
+// (10 ms steps: too coarse to show a worker that uses 1 % of a core over a quarter of a second).
+CpuSample readProcStat(pid_t pid, std::optional<clockid_t> cpuClock)
 {
     CpuSample s;
     char text[1024];
@@ -113,14 +120,9 @@ CpuSample readProcStat(pid_t pid)
     if (!parseProcessStat(std::string_view(text), info))
         return s;
     s.state = info.state;
-    // The scheduler's own account in nanoseconds when the kernel keeps it; utime + stime otherwise, in clock ticks
-    // (10 ms steps: too coarse to show a worker that uses 1 % of a core over a quarter of a second).
-    char sched[128];
-    char* end = nullptr;
-    const std::uint64_t ns
-        = readProcFile(pid, "schedstat", sched, sizeof sched) > 0 ? std::strtoull(sched, &end, 10) : 0;
-    if (end && end != sched)
-        s.usedNs = ns;
+    timespec used {};
+    if (cpuClock && clock_gettime(*cpuClock, &used) == 0)
+        s.usedNs = std::uint64_t(used.tv_sec) * 1'000'000'000ull + std::uint64_t(used.tv_nsec);
     else
         s.usedNs = info.cpuTicks * 1'000'000'000ull / std::uint64_t(sysconf(_SC_CLK_TCK));
     s.ok = true;
@@ -130,18 +132,20 @@ CpuSample readProcStat(pid_t pid)
 // The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
 // queue it puts into or for what comes back; a server waits for a request, or for room in one of its clients' reply
 // queues (empty: no one object is it). A producer or consumer waits on its own object.
-std::string waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, WorkerState state)
+// A reference into `spec` (or to an empty string): the sampler asks for every blocked worker at every sample.
+const std::string& waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, WorkerState state)
 {
+    static const std::string none;
     if (spec.role != Role::Program)
         return spec.object;
     if (stepIndex >= spec.program.size())
-        return {};
+        return none;
     const ProgramStep& step = spec.program[stepIndex];
     const bool room = state == WorkerState::BlockedFull;
     if (step.op == StepOp::Request || isPoolCall(step.op))
         return room ? step.object : step.results;
     if (step.op == StepOp::Serve && room)
-        return {};
+        return none;
     return step.object;
 }
 
@@ -213,6 +217,8 @@ struct Runner::Impl {
         // When to read it next: every CpuRefreshNs, each worker at its own phase of it, so that a sample reads a
         // few workers' /proc files, not all of them at once every quarter of a second.
         std::uint64_t cpuDueNs = 0;
+        std::optional<clockid_t> cpuClock; // its process CPU clock, when the kernel gave one (readProcStat)
+        FileDescriptor exitFd; // its pidfd, in exitPoll: readable once it has exited (reap)
         double cpuPercent = 0;
         char procState = '?';
         // What the worker held when it died (read from its slot after it was reaped).
@@ -497,6 +503,9 @@ struct Runner::Impl {
         w.startNs = monotonicNs();
         w.rateNs = w.startNs;
         w.cpuNs = w.startNs;
+        if (clockid_t clock {}; clock_getcpuclockid(pid, &clock) == 0)
+            w.cpuClock = clock;
+        watchExit(w);
         w.cpuDueNs = w.startNs + (workers.size() % 16 + 1) * (CpuRefreshNs / 16);
         holdEnds(ends, workers.size());
         objectUsers.resize(objects.size());
@@ -685,6 +694,7 @@ struct Runner::Impl {
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
     {
         w.alive = false;
+        w.exitFd = FileDescriptor {}; // closing it takes it out of exitPoll
         w.endNs = now;
         const WorkerSlot& slot = board->slot(w.slot);
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
@@ -749,14 +759,48 @@ struct Runner::Impl {
         }
     }
 
+    // Each worker's pidfd in one epoll set, so that a sample learns "nobody exited" from one epoll_wait, whatever the
+    // number of workers. The pidfds take at most the lower half of the descriptor table (RLIMIT_NOFILE): past that,
+    // or without pidfds (kernels before 5.3), they are all closed and reap peeks at every child instead, so that a
+    // run under a low `ulimit -n` still has the descriptors it needs to start its workers.
+    FileDescriptor exitPoll;
+    bool everyExitPolled = true;
+
+    void watchExit(WorkerProc& w)
+    {
+        if (!everyExitPolled)
+            return;
+        if (!exitPoll.valid())
+            exitPoll = FileDescriptor(epoll_create1(EPOLL_CLOEXEC));
+        FileDescriptor pidfd(int(syscall(SYS_pidfd_open, w.pid, 0))); // close-on-exec always
+        rlimit limit {};
+        const bool room = pidfd.valid() && getrlimit(RLIMIT_NOFILE, &limit) == 0
+            && (limit.rlim_cur == RLIM_INFINITY || rlim_t(pidfd.get()) < limit.rlim_cur / 2);
+        epoll_event ev {};
+        ev.events = EPOLLIN;
+        if (room && exitPoll.valid() && epoll_ctl(exitPoll.get(), EPOLL_CTL_ADD, pidfd.get(), &ev) == 0) {
+            w.exitFd = std::move(pidfd);
+            return;
+        }
+        everyExitPolled = false;
+        exitPoll = FileDescriptor {};
+        for (WorkerProc& other : workers)
+            other.exitFd = FileDescriptor {};
+    }
+
     void reap(std::uint64_t now)
     {
-        // One peek instead of a waitpid per worker (32 system calls per sample at 32 workers were most of the
-        // sampler's cost). WNOWAIT reaps nothing, so children that are not ours (a GUI's other processes) stay
-        // untouched; when any child has exited, fall through to the per-worker check.
-        siginfo_t info {};
-        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
-            return;
+        if (everyExitPolled) {
+            epoll_event ev {};
+            if (epoll_wait(exitPoll.get(), &ev, 1, 0) == 0)
+                return;
+        } else {
+            // One peek instead of a waitpid per worker. WNOWAIT reaps nothing, so children that are not ours (a
+            // GUI's other processes) stay untouched; when any child has exited, fall through to the per-worker check.
+            siginfo_t info {};
+            if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == 0)
+                return;
+        }
         for (WorkerProc& w : workers) {
             if (!w.alive)
                 continue;
@@ -844,11 +888,11 @@ struct Runner::Impl {
         }
     }
 
+    // Fills `s`, a default WorkerStatus, in place (a status is large: moving one in cost a twentieth of a sample).
     // `derive`: read its wait sites too (a sample that makes the contention table again, DerivedHz).
-    WorkerStatus workerStatus(WorkerProc& w, std::uint64_t now, bool derive)
+    void workerStatus(WorkerProc& w, std::uint64_t now, bool derive, WorkerStatus& s)
     {
         const WorkerSlot& slot = board->slot(w.slot);
-        WorkerStatus s;
         s.name = w.spec.name;
         s.role = w.spec.role;
         s.object = w.objectText;
@@ -910,7 +954,7 @@ struct Runner::Impl {
         s.mbPerS = w.mbPerS;
 
         if (w.alive && now >= w.cpuDueNs) {
-            const CpuSample cpu = readProcStat(w.pid);
+            const CpuSample cpu = readProcStat(w.pid, w.cpuClock);
             if (cpu.ok) {
                 w.cpuPercent = 100.0 * double(cpu.usedNs - std::min(cpu.usedNs, w.cpuUsedNs)) / double(now - w.cpuNs);
                 w.cpuUsedNs = cpu.usedNs;
@@ -933,7 +977,8 @@ struct Runner::Impl {
         if (derive)
             readWaits(w, slot);
         w.eventsRead = drainEvents(slot, w.eventsRead, s.newEvents, w.trace.lost);
-        w.trace.events.insert(w.trace.events.end(), s.newEvents.begin(), s.newEvents.end());
+        if (!s.newEvents.empty()) // half the workers have none at 1 kHz, and a deque's insert costs even then
+            w.trace.events.insert(w.trace.events.end(), s.newEvents.begin(), s.newEvents.end());
         s.eventsLost = w.trace.lost;
         s.holdsNotRecorded = slot.holdsNotRecorded.load(std::memory_order_relaxed);
         s.lane = w.trace.info;
@@ -947,7 +992,6 @@ struct Runner::Impl {
         s.blockedFraction = lifetime > 0 ? std::min(1.0, double(blocked) / double(lifetime)) : 0;
 
         s.alive = w.alive;
-        s.posts = w.posts;
         s.exitCode = w.exitCode;
         s.termSignal = w.termSignal;
         s.exitText = w.exitText;
@@ -1041,7 +1085,7 @@ struct Runner::Impl {
             s.tasks.inHand = slot.tasksInHand.load(std::memory_order_relaxed);
             // What it waits for is the object of the step it is on, not the object it is listed under.
             s.waitingOn = isBlocked(s.state) ? waitText(w.spec, step, s.state) : std::string();
-            return s;
+            return;
         }
         // Built once per state change: rebuilding the sentence for every blocked worker at every sample was a
         // tenth of the sampler's instructions.
@@ -1051,7 +1095,6 @@ struct Runner::Impl {
             w.waitingKnown = true;
         }
         s.waitingOn = w.waitingText;
-        return s;
     }
 
     // The object's own words for the wait (ChannelObject::waitingOn).
@@ -1063,7 +1106,7 @@ struct Runner::Impl {
     // What a worker in `state` at program step `step` waits for, in its object's words.
     std::string waitText(const WorkerSpec& spec, std::uint32_t step, WorkerState state) const
     {
-        const std::string on = waitObjectOf(spec, step, state);
+        const std::string& on = waitObjectOf(spec, step, state);
         if (!on.empty() && objectIndex(on) < objects.size())
             return waitingOn(state, objects[objectIndex(on)]);
         if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve)
@@ -1077,6 +1120,7 @@ struct Runner::Impl {
         auto info = std::make_shared<LaneInfo>();
         const ProgramSteps& program = w.spec.program;
         info->steps = w.stepTexts;
+        info->postsWithoutHolding = w.posts;
         const std::size_t steps = std::max<std::size_t>(program.size(), 1);
         info->waitTexts.resize(steps);
         info->waitObjects.resize(steps);
@@ -1499,6 +1543,7 @@ struct Runner::Impl {
         // Each worker that puts into or takes from the object, with what it counted and, if killed, what it may
         // have had in hand uncounted. The arithmetic is messageLedger's (ledger.h).
         std::vector<MessageParty> parties;
+        parties.reserve(objectUsers[objectIndex].size());
         for (const std::size_t i : objectUsers[objectIndex]) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
@@ -1778,7 +1823,7 @@ struct Runner::Impl {
         for (const Role role : { Role::Consumer, Role::Program, Role::Producer }) {
             for (std::size_t i = 0; i < workers.size(); ++i) {
                 if (workers[i].spec.role == role)
-                    snap.workers[i] = workerStatus(workers[i], now, derive);
+                    workerStatus(workers[i], now, derive, snap.workers[i]);
             }
         }
         trimTraces();
@@ -1880,6 +1925,7 @@ struct Runner::Impl {
         for (const Ledger& l : snap.objectLedgers)
             snap.ledger.exact = snap.ledger.exact && l.exact;
         std::vector<ThroughputParty> parties;
+        parties.reserve(workers.size());
         for (std::size_t i = 0; i < workers.size(); ++i)
             parties.push_back({ objects[workers[i].object].spec.transport, snap.workers[i].role });
         const std::vector<bool> counted = countedInTotal(parties);
@@ -1917,18 +1963,22 @@ struct Runner::Impl {
         // Stuck: blocked for StuckSeconds in a wait with no timeout. A shm-ring's or shm-value's own lock is left
         // out: a dead holder's is repaired by the runner, and its holder is not a program's to name. Most samples
         // find no one stuck, and end here.
-        std::vector<std::string> waitsFor(workers.size());
-        bool anyStuck = false;
-        for (std::size_t i = 0; i < workers.size(); ++i) {
+        // What worker i is stuck waiting for; empty when it is not stuck. Asked without allocating anything, since
+        // it is asked at every sample.
+        auto stuckOn = [&](std::size_t i) -> const std::string& {
+            static const std::string none;
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = snap.workers[i];
             const bool timed = w.spec.role == Role::Program && s.stepIndex < w.spec.program.size()
                 && w.spec.program[s.stepIndex].timeoutMs.has_value();
             const bool innerLock = w.spec.role != Role::Program && s.state == WorkerState::WaitingLock;
             if (w.alive && isBlocked(s.state) && !timed && !innerLock && s.stateSeconds >= StuckSeconds)
-                waitsFor[i] = waitObjectOf(w.spec, s.stepIndex, s.state);
-            anyStuck = anyStuck || !waitsFor[i].empty();
-        }
+                return waitObjectOf(w.spec, s.stepIndex, s.state);
+            return none;
+        };
+        bool anyStuck = false;
+        for (std::size_t i = 0; i < workers.size() && !anyStuck; ++i)
+            anyStuck = !stuckOn(i).empty();
         if (!anyStuck)
             return;
         std::vector<WaitForProcess> facts;
@@ -1954,7 +2004,7 @@ struct Runner::Impl {
                 if (!contains(p.holds, h.object))
                     p.holds.push_back(h.object);
             }
-            p.waitsFor = std::move(waitsFor[i]);
+            p.waitsFor = stuckOn(i);
             p.stuck = !p.waitsFor.empty();
             facts.push_back(std::move(p));
         }

@@ -71,7 +71,9 @@ void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
             const ipccore::WorkerStatus& w = snapshot.workers[p];
             const bool waiter = std::any_of(o.waiters.begin(), o.waiters.end(),
                 [&](const ipccore::ObjectStatus::User& u) { return u.worker == w.name; });
-            if (!waiter && std::find(w.posts.begin(), w.posts.end(), o.name) != w.posts.end())
+            const std::vector<std::string> none;
+            const std::vector<std::string>& posts = w.lane ? w.lane->postsWithoutHolding : none;
+            if (!waiter && std::find(posts.begin(), posts.end(), o.name) != posts.end())
                 m_edges.push_back({ int(p), object, Edge::Kind::CanPost, !w.alive, 0 });
         }
     }

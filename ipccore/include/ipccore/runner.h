@@ -67,9 +67,6 @@ struct WorkerStatus {
     std::uint64_t stepsTaken = 0;
     std::int64_t registerValue = 0; // a program's x: what its last read took (WorkerSlot::registerValue)
     std::vector<HeldObject> holds; // what it holds now; a dead process: what it held when it died, and still holds
-    // The objects it can post to without holding them first (a producer's put, a consumer's get, a program's release
-    // of a semaphore it did not acquire): whose waits it can end. Fixed for the run.
-    std::vector<std::string> posts;
     std::vector<std::uint64_t> stepDone;
     std::vector<std::uint64_t> stepMissed;
     std::vector<double> stepMeanUs; // per step: mean time of the runs that completed (a request: its round trip)

@@ -31,6 +31,9 @@ struct LaneInfo {
     std::vector<std::vector<std::string>> holdsDuring;
     // Per step: the objects whose waiters it can wake (a release, a put, a get, a request, a pool call).
     std::vector<std::vector<std::string>> postsAt;
+    // The objects it can post to without holding them first, at any step (a producer's put, a consumer's get, a
+    // program's release of a semaphore it did not acquire): whose waits it can end (wait_for.h).
+    std::vector<std::string> postsWithoutHolding;
     // A producer's or consumer's channel lock, taken and released for each message, as its lock events
     // (WorkerSlot::EventLock) name it: "buffer.mutex" for a ring; empty where the channel has none.
     std::string lock;
