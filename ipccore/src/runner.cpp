@@ -933,7 +933,8 @@ struct Runner::Impl {
             w.errorsSeen = errors;
         }
         s.errors = w.errorsSeen;
-        s.errorText = w.errorText;
+        if (!w.errorText.empty()) // `s` is new: an empty string needs no assignment (128 of them a sample)
+            s.errorText = w.errorText;
         if (w.spec.role == Role::Consumer && s.messages > 0)
             s.meanLatencyUs = double(slot.latencyNsSum.load(std::memory_order_relaxed)) / double(s.messages) / 1e3;
 
@@ -994,7 +995,8 @@ struct Runner::Impl {
         s.alive = w.alive;
         s.exitCode = w.exitCode;
         s.termSignal = w.termSignal;
-        s.exitText = w.exitText;
+        if (!w.exitText.empty())
+            s.exitText = w.exitText;
         s.ppid = selfPid;
         if (!w.alive)
             s.exitcode = w.termSignal != 0          ? -w.termSignal
@@ -1094,7 +1096,8 @@ struct Runner::Impl {
             w.waitingState = s.state;
             w.waitingKnown = true;
         }
-        s.waitingOn = w.waitingText;
+        if (!w.waitingText.empty())
+            s.waitingOn = w.waitingText;
     }
 
     // The object's own words for the wait (ChannelObject::waitingOn).
@@ -1163,21 +1166,16 @@ struct Runner::Impl {
         if (traceCounters.size() < objects.size())
             traceCounters.resize(objects.size());
         TraceCounter& c = traceCounters[i];
-        std::vector<double> values;
-        values.reserve(1 + s.semaphores.size());
-        if (s.depth >= 0)
-            values.push_back(double(s.depth));
-        for (const SemaphoreValue& v : s.semaphores)
-            values.push_back(double(v.value));
-        if (values.empty())
+        const std::size_t depthSeries = s.depth >= 0 ? 1 : 0;
+        const std::size_t count = depthSeries + s.semaphores.size();
+        if (count == 0)
             return;
         // The series this point has, compared with the counter's without building them (at every sample).
-        const std::size_t depthSeries = s.depth >= 0 ? 1 : 0;
-        bool same = c.series.size() == values.size() && (depthSeries == 0 || c.series[0] == "depth");
+        bool same = c.series.size() == count && (depthSeries == 0 || c.series[0] == "depth");
         for (std::size_t k = 0; same && k < s.semaphores.size(); ++k)
             same = c.series[depthSeries + k] == s.semaphores[k].role;
         if (!same) { // the first point, or an object whose depth became visible: a new counter
-            if (!c.points.empty())
+            if (!c.times.empty())
                 return;
             c.name = s.name;
             c.series.clear();
@@ -1186,9 +1184,15 @@ struct Runner::Impl {
             for (const SemaphoreValue& v : s.semaphores)
                 c.series.push_back(v.role);
         }
-        if (c.points.size() >= MaxTracePoints)
-            c.points.erase(c.points.begin(), c.points.begin() + std::ptrdiff_t(MaxTracePoints / 2));
-        c.points.push_back({ now, std::move(values) });
+        if (c.times.size() >= MaxTracePoints) {
+            c.times.erase(c.times.begin(), c.times.begin() + std::ptrdiff_t(MaxTracePoints / 2));
+            c.values.erase(c.values.begin(), c.values.begin() + std::ptrdiff_t(MaxTracePoints / 2 * count));
+        }
+        c.times.push_back(now);
+        if (depthSeries)
+            c.values.push_back(double(s.depth));
+        for (const SemaphoreValue& v : s.semaphores)
+            c.values.push_back(double(v.value));
     }
 
     // Drops a worker's oldest `drop` trace events, counted in its trace.
@@ -1231,7 +1235,7 @@ struct Runner::Impl {
         if (take)
             traceEventsKept = 0;
         for (TraceCounter& c : traceCounters) {
-            if (!c.points.empty())
+            if (!c.times.empty())
                 log.counters.push_back(take ? std::move(c) : c);
         }
         for (const RunEvent& e : allEvents)

@@ -207,15 +207,16 @@ std::string chromeTraceJson(const TraceLog& log)
     for (const TraceWorker& w : log.workers)
         writeWorker(out, w);
     for (const TraceCounter& c : log.counters) {
-        for (const TraceCounter::Point& p : c.points) {
+        const std::size_t points = c.series.empty() ? 0 : std::min(c.times.size(), c.values.size() / c.series.size());
+        for (std::size_t p = 0; p < points; ++p) {
             std::string args;
-            for (std::size_t i = 0; i < c.series.size() && i < p.values.size(); ++i) {
+            for (std::size_t i = 0; i < c.series.size(); ++i) {
                 char value[32];
-                std::snprintf(value, sizeof value, "%.17g", p.values[i]);
+                std::snprintf(value, sizeof value, "%.17g", c.value(p, i));
                 args += (args.empty() ? "" : ",") + TraceWriter::str(c.series[i]) + ":" + value;
             }
             out.event("\"ph\":\"C\",\"name\":" + TraceWriter::str(c.name) + ",\"pid\":" + std::to_string(log.runnerPid)
-                + ",\"tid\":0,\"ts\":" + out.ts(p.ns) + ",\"args\":{" + args + "}");
+                + ",\"tid\":0,\"ts\":" + out.ts(c.times[p]) + ",\"args\":{" + args + "}");
         }
     }
     writeFlows(out, log);

@@ -58,11 +58,14 @@ struct TraceWorker {
 struct TraceCounter {
     std::string name; // "buffer"
     std::vector<std::string> series; // "depth", or a semaphore's roles ("empty", "full", "mutex")
-    struct Point {
-        std::uint64_t ns = 0;
-        std::vector<double> values; // one per series
-    };
-    std::vector<Point> points;
+    // Its points in time order: when each was sampled, and its values, series.size() per point one point after the
+    // other (flat: a vector per point was an allocation for every object at every sample).
+    std::vector<std::uint64_t> times;
+    std::vector<double> values;
+    double value(std::size_t point, std::size_t seriesIndex) const
+    {
+        return values[point * series.size() + seriesIndex];
+    }
 };
 
 struct TraceInstant {
