@@ -132,7 +132,8 @@ CpuSample readProcStat(pid_t pid, std::optional<clockid_t> cpuClock)
 // The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
 // queue it puts into or for what comes back; a server waits for a request, or for room in one of its clients' reply
 // queues (empty: no one object is it). A producer or consumer waits on its own object.
-// A reference into `spec` (or to an empty string): the sampler asks for every blocked worker at every sample.
+// A reference into `spec` (or to an empty string), so it must not be kept across a spawn, which moves the specs: the
+// sampler asks for every blocked worker at every sample.
 const std::string& waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, WorkerState state)
 {
     static const std::string none;
@@ -694,7 +695,7 @@ struct Runner::Impl {
     void noteExit(WorkerProc& w, int status, std::uint64_t now)
     {
         w.alive = false;
-        w.exitFd = FileDescriptor {}; // closing it takes it out of exitPoll
+        dropExitFd(w);
         w.endNs = now;
         const WorkerSlot& slot = board->slot(w.slot);
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
@@ -788,6 +789,17 @@ struct Runner::Impl {
             other.exitFd = FileDescriptor {};
     }
 
+    // Out of the epoll set first: a child of ours between fork and exec holds a copy of every pidfd, and while it
+    // does, closing ours alone would leave the dead worker in the set, readable at every sample.
+    void dropExitFd(WorkerProc& w)
+    {
+        if (!w.exitFd.valid())
+            return;
+        if (exitPoll.valid())
+            epoll_ctl(exitPoll.get(), EPOLL_CTL_DEL, w.exitFd.get(), nullptr);
+        w.exitFd = FileDescriptor {};
+    }
+
     void reap(std::uint64_t now)
     {
         if (everyExitPolled) {
@@ -808,6 +820,8 @@ struct Runner::Impl {
             const pid_t r = waitpid(w.pid, &status, WNOHANG);
             if (r == w.pid)
                 noteExit(w, status, now);
+            else if (r < 0 && errno == ECHILD)
+                dropExitFd(w); // reaped by someone else (SIGCHLD ignored in the host program): nothing to wait for
         }
     }
 

@@ -13,6 +13,8 @@
 #include <QtTest>
 
 #include <csignal>
+#include <ctime>
+#include <unistd.h>
 
 using namespace ipccore;
 
@@ -373,7 +375,10 @@ private slots:
     {
         QFETCH(std::uint64_t, count);
         Scenario s = pairScenario(TransportKind::Fifo, 0);
-        s.workers[1].workUs = 500; // the 64 KiB pipe fills, so every read could bring hundreds of frames
+        // The 64 KiB pipe fills, so every read could bring hundreds of frames. Slow enough that the consumer cannot
+        // empty the pipe while stop() waits for the producer to exit (at 500 us a frame it once did under
+        // ThreadSanitizer, whose processes are slow to exit).
+        s.workers[1].workUs = 2000;
         s.workers[1].count = count;
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
@@ -398,8 +403,8 @@ private slots:
     // 250 ms would show it as 0 or 4 %, flickering; the scheduler's nanosecond account shows what it really uses.
     void cpuShareOfALightWorkerIsSeen()
     {
-        if (!QFile::exists(QStringLiteral("/proc/self/schedstat")))
-            QSKIP("this kernel keeps no /proc/<pid>/schedstat; CPU % falls back to 10 ms clock ticks");
+        if (clockid_t clock {}; clock_getcpuclockid(getpid(), &clock) != 0)
+            QSKIP("this system gives no process CPU clock; CPU % falls back to 10 ms clock ticks");
         auto runner = Runner::start(pairScenario(TransportKind::Mq, 200, 8));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         Runner& r = **runner;

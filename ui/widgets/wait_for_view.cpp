@@ -67,12 +67,12 @@ void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
         // releases `empty`). Without these a cycle through a signal would not close in the picture.
         if (o.waiters.empty())
             continue;
+        static const std::vector<std::string> noPosts;
         for (std::size_t p = 0; p < snapshot.workers.size(); ++p) {
             const ipccore::WorkerStatus& w = snapshot.workers[p];
             const bool waiter = std::any_of(o.waiters.begin(), o.waiters.end(),
                 [&](const ipccore::ObjectStatus::User& u) { return u.worker == w.name; });
-            const std::vector<std::string> none;
-            const std::vector<std::string>& posts = w.lane ? w.lane->postsWithoutHolding : none;
+            const std::vector<std::string>& posts = w.lane ? w.lane->postsWithoutHolding : noPosts;
             if (!waiter && std::find(posts.begin(), posts.end(), o.name) != posts.end())
                 m_edges.push_back({ int(p), object, Edge::Kind::CanPost, !w.alive, 0 });
         }

@@ -58,8 +58,8 @@ struct TraceWorker {
 struct TraceCounter {
     std::string name; // "buffer"
     std::vector<std::string> series; // "depth", or a semaphore's roles ("empty", "full", "mutex")
-    // Its points in time order: when each was sampled, and its values, series.size() per point one point after the
-    // other (flat: a vector per point was an allocation for every object at every sample).
+    // Its points in time order: values[p * series.size() + k] is series k at times[p] (flat: a vector per point was an
+    // allocation for every object at every sample).
     std::vector<std::uint64_t> times;
     std::vector<double> values;
     double value(std::size_t point, std::size_t seriesIndex) const
