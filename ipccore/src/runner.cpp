@@ -132,8 +132,8 @@ CpuSample readProcStat(pid_t pid, std::optional<clockid_t> cpuClock)
 // The object a wait in `state` at program step `stepIndex` is on: a request or a pool call waits for room in the
 // queue it puts into or for what comes back; a server waits for a request, or for room in one of its clients' reply
 // queues (empty: no one object is it). A producer or consumer waits on its own object.
-// A reference into `spec` (or to an empty string), so it must not be kept across a spawn, which moves the specs: the
-// sampler asks for every blocked worker at every sample.
+// A reference into `spec` (or to an empty string), so that the sampler, which asks for every blocked worker at every
+// sample, copies nothing. It must not be kept across a spawn, which moves the specs.
 const std::string& waitObjectOf(const WorkerSpec& spec, std::uint32_t stepIndex, WorkerState state)
 {
     static const std::string none;
