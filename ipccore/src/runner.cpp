@@ -1980,9 +1980,8 @@ struct Runner::Impl {
             return;
         // Stuck: blocked for StuckSeconds in a wait with no timeout. A shm-ring's or shm-value's own lock is left
         // out: a dead holder's is repaired by the runner, and its holder is not a program's to name. Most samples
-        // find no one stuck, and end here.
-        // What worker i is stuck waiting for; empty when it is not stuck. Asked without allocating anything, since
-        // it is asked at every sample.
+        // find no one stuck and end here, having allocated nothing: stuckOn(i) is the object worker i is stuck
+        // waiting for, empty when it is not stuck.
         auto stuckOn = [&](std::size_t i) -> const std::string& {
             static const std::string none;
             const WorkerProc& w = workers[i];

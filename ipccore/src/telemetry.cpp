@@ -135,8 +135,8 @@ std::uint64_t drainEvents(
         return from;
     const std::uint64_t first = std::max(from, written > capacity ? written - capacity : 0);
     const std::size_t at = out.size();
-    out.reserve(
-        at + std::size_t(written - first)); // one allocation, not one per doubling (these were most of the sampler's)
+    // One allocation, not one per doubling (these were most of the sampler's allocations).
+    out.reserve(at + std::size_t(written - first));
     for (std::uint64_t n = first; n < written; ++n) {
         const WorkerSlot::Event& e = slot.events[n % capacity];
         out.push_back({ e.ns.load(std::memory_order_relaxed), e.what.load(std::memory_order_relaxed) });
