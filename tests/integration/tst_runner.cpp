@@ -328,6 +328,54 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A shm-ring of 16 KiB slots lends them: its workers build and check frames in the slot with the lock held,
+    // from the loan to the commit. A producer and a consumer die inside the lock (the workers' fault injection kills
+    // them once they hold it, on the lending path): the runner frees the lock and hands back their tokens, the
+    // survivors go on, and the books balance exactly.
+    void workersKilledWhileLendingRingSlots()
+    {
+        Scenario s;
+        s.name = "t-ring-loans";
+        s.title = "test";
+        s.objects = { { "chan", TransportKind::ShmRing, 4, 16384 } };
+        for (const char* name : { "producer-1", "producer-2" })
+            s.workers.push_back({ name, Role::Producer, "chan", 0, 16384, 0, 0, 0 });
+        for (const char* name : { "consumer-1", "consumer-2" })
+            s.workers.push_back({ name, Role::Consumer, "chan", 0, 16384, 0, 0, 0 });
+        s.workers[0].crashInLockAfter = 300;
+        s.workers[2].crashInLockAfter = 500;
+        s.sampleHz = 50;
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        std::vector<RunEvent> events;
+        auto sample = [&] {
+            Snapshot snap = r.sample();
+            events.insert(events.end(), snap.events.begin(), snap.events.end());
+            return snap;
+        };
+        auto repairs = [&] {
+            return std::count_if(events.begin(), events.end(),
+                [](const RunEvent& e) { return e.text.find("died holding its lock") != std::string::npos; });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT((sample(), repairs() == 2), FlowTimeoutMs);
+        const Snapshot dead = sample();
+        QCOMPARE(dead.workers[0].termSignal, SIGKILL);
+        QCOMPARE(dead.workers[2].termSignal, SIGKILL);
+        const std::uint64_t afterKills = dead.ledger.received;
+        QTRY_VERIFY_WITH_TIMEOUT(sample().ledger.received >= afterKills + 2000, FlowTimeoutMs);
+        QCOMPARE(repairs(), 2);
+
+        const Report report = r.stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QCOMPARE(l.duplicated, 0ull);
+        QCOMPARE(l.corrupt, 0ull);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     // A FIFO consumer reads ahead: one read() takes everything in the pipe into its own buffer. Killed while working
     // through that buffer, it takes hundreds of frames with it; the ledger must say so, not call them lost.
     void killedFifoReaderTakesItsReadAheadAlong()

@@ -83,7 +83,8 @@ public:
     // Sends one frame (priority: mq only). Interrupted when a stop was requested before the frame moved.
     virtual Status send(std::span<const std::byte> frame, unsigned priority, WaitHooks& hooks) = 0;
 
-    // Zero-copy sending, where the object has slots in shared memory that a single producer owns in turn (shm-spsc):
+    // Zero-copy sending, where the object has slots in shared memory (shm-spsc, whose single producer owns the free
+    // slots; shm-ring, whose producer holds the lock from loan to commit, so nothing between the two may wait):
     // loan waits for a free slot as send does and returns its first `size` bytes, to build the frame in place;
     // commit publishes it. Between the two the frame is not out yet (a stop or a kill loses nothing). Endpoints
     // that cannot lend return false from lends() and are used through send.
@@ -103,11 +104,11 @@ public:
     virtual Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // Receives a frame only if one is available now; 0 means none. hooks hears only of recoverable errors.
     virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
-    // Zero-copy receiving (shm-spsc): peek waits for the next frame as receive does and returns it where it lies;
-    // it stays in the object, and its slot stays taken, until release(). The producer may be hostile: read the
-    // header once into a copy (checkFrame does) and trust only the copy. Errors as receive's (a slot with an
-    // impossible length is given back before the error returns). Endpoints that cannot lend return false from
-    // lends() and are used through receive.
+    // Zero-copy receiving (shm-spsc; shm-ring, with its lock held until release): peek waits for the next frame as
+    // receive does and returns it where it lies; it stays in the object, and its slot stays taken, until release(). The
+    // producer may be hostile: read the header once into a copy (checkFrame does) and trust only the copy. Errors as
+    // receive's (a slot with an impossible length is given back before the error returns). Endpoints that cannot lend
+    // return false from lends() and are used through receive.
     virtual bool lends() const { return false; }
     virtual Result<std::span<const std::byte>> peek(WaitHooks& /*hooks*/) { return std::span<const std::byte>(); }
     virtual void release() { }
