@@ -991,6 +991,26 @@ std::string timesText(double ratio)
     return fmt(ratio < 10 ? "%.1fx" : "%.0fx", ratio);
 }
 
+// A Manager request is two hops through an mq, one at a time (the client waits for its reply), so mq's one-way
+// latency in the same run bounds it: at most 1 / (2 x p50) requests a second. Empty without the two figures.
+std::string managerBoundText(const BenchReport& r)
+{
+    double p50Us = -1;
+    for (const BenchResult& x : r.results) {
+        if (x.transport == TransportKind::Mq && x.size == 64 && x.applicable)
+            p50Us = x.p50Us;
+    }
+    for (const BenchSystem& x : r.systems) {
+        if (x.name == "Manager dict get/set" && p50Us > 0 && x.lab.median > 0) {
+            const double bound = 1e6 / (2 * p50Us);
+            return "  A Manager request is two mq hops (request, reply), one at a time: mq's one-way p50 at 64 B, "
+                + fmt("%.1f", p50Us) + " us in this run, allows about " + rateText(bound)
+                + " requests/s; the lab reaches " + fmt("%.2f", x.lab.median / bound) + "x of that.\n";
+        }
+    }
+    return {};
+}
+
 // "±4%": how far the repeats strayed from the median (BenchStats::spread).
 std::string spreadText(const BenchStats& s)
 {
@@ -1125,6 +1145,7 @@ std::string benchReportToText(const BenchReport& r)
         }
         if (!r.systemsNote.empty())
             out += "  " + r.systemsNote + "\n";
+        out += managerBoundText(r);
     }
     const BenchObservation& ob = r.observation;
     out += "\nObservation cost (shm-spsc, 64 B, unless named):\n";

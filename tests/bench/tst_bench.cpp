@@ -226,6 +226,29 @@ private slots:
         QVERIFY(back->results[1].noisy() && !back->results[0].noisy());
     }
 
+    // A Manager request is two mq hops one at a time, so the report sets its rate against what mq's one-way
+    // latency in the same run allows; without that latency (no pings) it says nothing.
+    void managerIsSetAgainstTheMqRoundTrip()
+    {
+        BenchReport r;
+        BenchResult mq;
+        mq.transport = TransportKind::Mq;
+        mq.size = 64;
+        mq.msgsPerS = { 500e3 };
+        mq.p50Us = 10; // a round trip of 20 us: 50 k requests/s at most
+        BenchSystem manager;
+        manager.name = "Manager dict get/set";
+        manager.unit = "requests/s";
+        manager.lab = BenchStats({ 40e3 });
+        r.results = { mq };
+        r.systems = { manager };
+        const std::string text = benchReportToText(r);
+        QVERIFY2(text.find("allows about 50.0 k requests/s; the lab reaches 0.80x of that") != std::string::npos,
+            text.c_str());
+        r.results[0].p50Us = -1;
+        QVERIFY(benchReportToText(r).find("two mq hops") == std::string::npos);
+    }
+
     // A Manager's dict and Pool.map run as the lab's programs under a Runner (real workers, two mqs each) and as
     // Python's multiprocessing does them: both rates, their ratio and the goal's verdict, through the JSON unchanged.
     void pythonSystemsRunAsPrograms()
