@@ -24,6 +24,8 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -92,6 +94,22 @@ private slots:
         QVERIFY(!window->raceView()->startButton()->isEnabled());
         QVERIFY(!window->raceView()->start().isEmpty());
         QVERIFY(!window->benchRunner()->isRunning());
+        // The tabs' bar stays where it is whichever tab is shown (under the scenario's heading, which Race and
+        // System hide, it moved, and the next click on a tab missed), and it follows the tab widget both ways.
+        QTabWidget* tabs = window->tabs();
+        QTabBar* bar = window->tabBar();
+        QCOMPARE(bar->count(), tabs->count());
+        const int liveTab = tabs->currentIndex();
+        const int barY = bar->mapTo(window, QPoint(0, 0)).y();
+        for (int i = 0; i < tabs->count(); ++i) {
+            QTest::mouseClick(bar, Qt::LeftButton, {}, bar->tabRect(i).center());
+            QCOMPARE(tabs->currentIndex(), i);
+            QCOMPARE(bar->tabText(i), tabs->tabText(i));
+            QCoreApplication::processEvents();
+            QCOMPARE(bar->mapTo(window, QPoint(0, 0)).y(), barY);
+        }
+        tabs->setCurrentIndex(liveTab);
+        QCOMPARE(bar->currentIndex(), liveTab);
         // The machine's mq limits came from the controller thread.
         QTRY_VERIFY_WITH_TIMEOUT(window->session()->hasMqLimits(), 30000);
         QCOMPARE(window->document()->limits().msgMax, window->session()->mqLimits().msgMax);

@@ -56,6 +56,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextLayout>
@@ -216,6 +217,22 @@ MainWindow::MainWindow(QWidget* parent)
     m_tabs->setTabToolTip(m_tabs->indexOf(m_systemView),
         tr("Every POSIX queue, semaphore and segment on this machine, whoever made it, and who uses it"));
     connect(m_systemView, &SystemView::watchRequested, this, &MainWindow::watchObject);
+    // The tabs' bar stands above the scenario's title and story, which hide on some tabs (below): under them it
+    // moved up and down as the tabs changed, and a new user's next click on a tab missed. The tab widget's own bar
+    // is hidden, and the two follow each other.
+    m_tabBar = new QTabBar(central);
+    m_tabBar->setObjectName(QStringLiteral("viewTabs"));
+    m_tabBar->setDocumentMode(true);
+    m_tabBar->setExpanding(false);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        m_tabBar->addTab(m_tabs->tabText(i));
+        m_tabBar->setTabToolTip(i, m_tabs->tabToolTip(i));
+    }
+    m_tabs->tabBar()->hide();
+    m_tabs->setDocumentMode(true);
+    connect(m_tabBar, &QTabBar::currentChanged, m_tabs, &QTabWidget::setCurrentIndex);
+    connect(m_tabs, &QTabWidget::currentChanged, m_tabBar, &QTabBar::setCurrentIndex);
+    layout->insertWidget(0, m_tabBar);
     // The scenario's title and story are about the Live and Experiment tabs; the race needs the room.
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int) {
         if (m_tabs->currentWidget() == m_pythonView && m_session->isActive() && m_session->latest())

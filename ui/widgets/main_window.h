@@ -22,6 +22,7 @@ class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
 class QSplitter;
+class QTabBar;
 class QTabWidget;
 class QTableView;
 
@@ -101,6 +102,7 @@ public:
     void watchObject(ipccore::SystemObjectKind kind, const std::string& name);
     BenchRunner* benchRunner() const { return m_bench; }
     QTabWidget* tabs() const { return m_tabs; }
+    QTabBar* tabBar() const { return m_tabBar; } // the tabs' bar, above the scenario's heading
     QAction* runAction() const { return m_runAction; }
     QString lastError() const { return m_lastError; }
     LessonPanel* lessonPanel() const { return m_lessonPanel; }
@@ -186,6 +188,7 @@ private:
     QLabel* m_description = nullptr;
     QLabel* m_deadlockBanner = nullptr;
     QTabWidget* m_tabs = nullptr;
+    QTabBar* m_tabBar = nullptr;
     QGroupBox* m_objectsBox = nullptr;
     ObjectView* m_objectView = nullptr;
     QWidget* m_objectsScroll = nullptr;
