@@ -21,6 +21,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -1024,10 +1025,13 @@ struct Runner::Impl {
             s.state = boardState;
         s.stateSeconds = (w.alive && since > 0 && since <= now) ? double(now - since) / 1e9 : 0;
         // Blocked on an empty socket, it has read every byte there was: nothing waits (its last reading may be older).
-        if (w.spec.role == Role::Consumer && s.transport == TransportKind::Socket && w.alive)
+        if (w.spec.role == Role::Consumer && s.transport == TransportKind::Socket && w.alive) {
             s.kernelBytes = s.state == WorkerState::BlockedEmpty
                 ? 0
                 : std::max<std::int64_t>(0, slot.kernelBytes.load(std::memory_order_relaxed));
+            s.connections = std::int32_t(std::min<std::uint32_t>(
+                slot.connections.load(std::memory_order_relaxed), std::numeric_limits<std::int32_t>::max()));
+        }
         const std::uint32_t kinds = std::min<std::uint32_t>(
             slot.priorityUsed.load(std::memory_order_acquire), std::uint32_t(WorkerSlot::PriorityKinds));
         for (std::uint32_t k = 0; k < kinds; ++k) {

@@ -366,6 +366,7 @@ public:
         bool reported = false;
         for (;;) {
             auto r = takeFromAny(buffer);
+            tellConnections(hooks);
             if (!r || *r > 0)
                 return r;
             if (hooks.stopRequested())
@@ -375,6 +376,7 @@ public:
                 reported = true;
             }
             waitAny(int(std::chrono::duration_cast<std::chrono::milliseconds>(Slice).count()), hooks);
+            tellConnections(hooks);
         }
     }
     // At a stop: producers have exited, so everything they sent is in the connections (or still queued at the
@@ -391,6 +393,14 @@ public:
     }
 
 private:
+    void tellConnections(WaitHooks& hooks)
+    {
+        if (m_connections.size() != m_told) {
+            m_told = m_connections.size();
+            hooks.connectionsHeld(std::uint32_t(m_told));
+        }
+    }
+
     // A refused accept4 (EMFILE when this process has no descriptor left) leaves the connection in the listener's
     // backlog, so the listener stays readable: polling it again at once spun a core at thousands of failures a
     // second. Instead the listener is left out of the poll for a pause that doubles with each failure up to a
@@ -474,6 +484,7 @@ private:
     std::size_t m_maxFrame;
     std::vector<FrameReader> m_connections;
     std::size_t m_next = 0;
+    std::size_t m_told = 0; // the connection count last told to the hooks (the slot starts at 0)
     std::uint64_t m_acceptResumeNs = 0; // the listener is left alone until then (see acceptPending)
     std::uint64_t m_acceptPauseNs = FirstAcceptPauseNs;
 };

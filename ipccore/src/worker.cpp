@@ -72,6 +72,7 @@ public:
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
     // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
+    void connectionsHeld(std::uint32_t count) override { m_slot.connections.store(count, std::memory_order_relaxed); }
     void setReadAhead(std::uint32_t frames) override
     {
         m_readAhead = frames;
@@ -235,6 +236,7 @@ public:
     void lockTaken() override { m_inner.lockTaken(); }
     void lockReleased() override { m_inner.lockReleased(); }
     void recoverableError(WorkerErrorOp op, int sysErrno) override { m_inner.recoverableError(op, sysErrno); }
+    void connectionsHeld(std::uint32_t count) override { m_inner.connectionsHeld(count); }
     void gaveUp() override { m_inner.gaveUp(); }
     // True when the wait ended because the step's time ran out, not because the worker is stopping; then the wait
     // is counted as given up.

@@ -328,6 +328,41 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A socket's messages go to the consumer that accepted their producer's connection: with one producer and two
+    // consumers, one consumer reads everything and the other holds no connection, which its status says.
+    void socketConsumerWithoutAConnectionIsSeen()
+    {
+        Scenario s = pairScenario(TransportKind::Socket, 1000);
+        s.workers.push_back({ "consumer-2", Role::Consumer, "chan", 0, 64, 0, 0, 0 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        Runner& r = **runner;
+        const std::string prefix = r.prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(r.sample().ledger.received >= 300, FlowTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = r.sample();
+                int reading = 0;
+                int idle = 0;
+                for (const WorkerStatus& w : snap.workers) {
+                    if (w.role != Role::Consumer && w.connections != -1)
+                        return false; // only a socket's consumers hold connections
+                    if (w.role != Role::Consumer)
+                        continue;
+                    if (w.connections == 1 && w.messages > 0)
+                        ++reading;
+                    else if (w.connections == 0 && w.messages == 0 && w.state == WorkerState::BlockedEmpty)
+                        ++idle;
+                }
+                return reading == 1 && idle == 1;
+            }(),
+            FlowTimeoutMs);
+        const Report report = r.stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     // A shm-ring of 16 KiB slots lends them: its workers build and check frames in the slot with the lock held,
     // from the loan to the commit. A producer and a consumer die inside the lock (the workers' fault injection kills
     // them once they hold it, on the lending path): the runner frees the lock and hands back their tokens, the

@@ -117,6 +117,30 @@ private slots:
         QCOMPARE(cell.data(ProcessTableModel::StateRole).toInt(), int(state));
     }
 
+    // A socket consumer that holds no connection waits however much its object holds: its state says so, and the
+    // tooltip says why (a socket's messages go to the consumer that accepted their producer's connection).
+    void socketConsumerWithoutAConnectionSaysSo()
+    {
+        ProcessTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto w = worker("c1", Role::Consumer);
+        w.transport = ipccore::TransportKind::Socket;
+        w.state = WorkerState::BlockedEmpty;
+        w.connections = 1;
+        model.apply(snapshot(0, { w }));
+        const QModelIndex cell = model.index(0, ProcessTableModel::StateColumn);
+        QCOMPARE(cell.data().toString(), QStringLiteral("blocked: empty"));
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        w.connections = 0;
+        model.apply(snapshot(0.1, { w }));
+        QVERIFY(!changed.isEmpty());
+        QCOMPARE(cell.data().toString(), QStringLiteral("blocked: no connection"));
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("holds no connection")));
+        w.state = WorkerState::Running;
+        model.apply(snapshot(0.2, { w }));
+        QCOMPARE(cell.data().toString(), QStringLiteral("running"));
+    }
+
     void deadWorkerShowsHowItDied()
     {
         ProcessTableModel model;

@@ -124,6 +124,8 @@ QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) 
         return tr("waiting for a receiver");
     if (worker.state == ipccore::WorkerState::BlockedEmpty && m_rendezvousObjects.count(object))
         return tr("waiting for a sender");
+    if (worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0)
+        return tr("blocked: no connection");
     return stateText(worker.state);
 }
 
@@ -279,6 +281,10 @@ QString ProcessTableModel::deadServerOf(const ipccore::WorkerStatus& worker) con
 // queue waits for the server's answer, a server on its request queue for a client to ask.
 QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) const
 {
+    if (worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0)
+        return tr("It holds no connection. A socket's messages go only to the consumer that accepted their "
+                  "producer's connection, and every producer's connection went to another consumer, so it waits "
+                  "however many messages the others have, until a new producer connects.");
     const ipccore::ProgramStep* step = currentStep(worker);
     if (!step)
         return {};

@@ -72,6 +72,8 @@ public:
     // the connections it has and tries again after a growing pause). Called once per failure, which the endpoint
     // keeps rare by backing off, so the worker may publish each one.
     virtual void recoverableError(WorkerErrorOp /*op*/, int /*sysErrno*/) { }
+    // A socket consumer accepted a connection or lost one: how many it holds now.
+    virtual void connectionsHeld(std::uint32_t /*count*/) { }
     // The wait now ending ends in vain: its time ran out (a timed acquire, put or get). Called before the state
     // leaves the wait, so the wait is counted apart from those that got what they waited for.
     virtual void gaveUp() { }

@@ -98,6 +98,7 @@ struct WorkerStatus {
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
     std::int64_t kernelBytes = -1; // a socket consumer: bytes waiting for it in the kernel (FIONREAD); -1 elsewhere
+    std::int32_t connections = -1; // a socket consumer: the producers' connections it accepted and reads; -1 elsewhere
     double rate = 0; // current rate control (0 = unlimited)
     std::uint32_t messageSize = 0; // current size control
     std::uint32_t workUs = 0;

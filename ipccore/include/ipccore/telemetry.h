@@ -78,6 +78,9 @@ struct alignas(64) WorkerSlot {
     // A socket consumer: the bytes waiting for it in the kernel on all its connections (FIONREAD), read at most
     // every 20 ms while it receives. Only a socket's consumers write it, and the runner reads it only for them.
     std::atomic<std::int64_t> kernelBytes;
+    // A socket consumer: the connections it has accepted and reads from. A socket's messages go only to the consumer
+    // that accepted their producer's connection, so one with none waits however much the others have.
+    std::atomic<std::uint32_t> connections;
     // What a worker holds at this instant, so the runner can tell what died with it (see RingPhase).
     // Messages in hand and not yet counted (in doubt if killed): 1 around a send or receive, plus the frames a FIFO
     // consumer has read ahead into its own buffer.
