@@ -992,7 +992,8 @@ std::string timesText(double ratio)
 }
 
 // A Manager request is two hops through an mq, one at a time (the client waits for its reply), so mq's one-way
-// latency in the same run bounds it: at most 1 / (2 x p50) requests a second. Empty without the two figures.
+// latency in the same run sets its pace: about 1 / (2 x p50) requests a second (an estimate: the ping-pong sends 64 B,
+// the Manager 256 B). Empty without the two figures.
 std::string managerBoundText(const BenchReport& r)
 {
     double p50Us = -1;

@@ -67,7 +67,8 @@ Status acquire(NamedSemaphore& sem, WorkerState waitState, WaitHooks& hooks)
 // critical section by building or checking the frame, which a copy does outside it, so the two sides no longer
 // overlap. shm-ring msgs/s, `ipclab-cli bench --pin`, alternated with copying on both sides: lending at every size,
 // 64 B 2.6-3.1 M against 3.3-5.7 M, 4 KiB 0.72-0.84 M against 0.91-1.45 M, 64 KiB 90-95 k against 57-60 k; lending
-// from 8 KiB, 64 KiB 87-104 k (the consumer's loan alone 83-85 k, the producer's alone 56-66 k).
+// from 8 KiB, 64 KiB 87-104 k (the consumer's loan alone 83-85 k, the producer's alone 56-66 k). Decided per ring, by
+// its slot size: a ring of large slots lends a small frame too.
 constexpr std::uint32_t LendFrom = 8192;
 
 struct RingView {

@@ -386,6 +386,7 @@ public:
         acceptPending(hooks);
         for (int round = 0; round < 4; ++round) {
             auto r = takeFromAny(buffer);
+            tellConnections(hooks);
             if (!r || *r > 0)
                 return r;
         }

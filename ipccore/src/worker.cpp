@@ -71,8 +71,8 @@ public:
     void gaveUp() override { m_gaveUp = isBlocked(m_state); }
     void setPhase(std::uint32_t phase) override { m_slot.phase.store(phase, std::memory_order_release); }
     void setPhaseIndex(std::uint64_t index) override { m_slot.phaseIndex.store(index, std::memory_order_release); }
-    // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
     void connectionsHeld(std::uint32_t count) override { m_slot.connections.store(count, std::memory_order_relaxed); }
+    // In doubt while receiving: the frame being taken plus whatever the endpoint has read ahead into this process.
     void setReadAhead(std::uint32_t frames) override
     {
         m_readAhead = frames;
@@ -81,13 +81,26 @@ public:
     std::uint32_t readAhead() const { return m_readAhead; }
     std::uint64_t framesWanted() override { return m_wanted; }
     void setFramesWanted(std::uint64_t frames) { m_wanted = frames; }
+    // Fault injection for the dead-lock-holder lesson: die like a crashed program, holding the lock. A worker on a
+    // ring that lends its slots holds the lock from the loan to the commit (or the peek to the release): it dies
+    // there, with its frame built or checked in the slot, instead of the moment it takes the lock.
     void insideLock() override
     {
-        // Fault injection for the dead-lock-holder lesson: die like a crashed program, holding the lock.
+        if (!m_crashInLoans)
+            crashInLock();
+    }
+    void insideLoan()
+    {
+        if (m_crashInLoans)
+            crashInLock();
+    }
+    void crashInLockAfter(std::uint64_t count) { m_crashAfter = count; }
+    void crashInLoans(bool on) { m_crashInLoans = on; }
+    void crashInLock()
+    {
         if (m_crashAfter > 0 && ++m_insideLockCount >= m_crashAfter)
             raise(SIGKILL);
     }
-    void crashInLockAfter(std::uint64_t count) { m_crashAfter = count; }
     void lockTaken() override
     {
         // Fault injection for tests: die in the instant between taking the lock and saying so.
@@ -190,6 +203,7 @@ private:
     std::uint64_t m_since = monotonicNs();
     std::uint64_t m_crashAfter = 0;
     std::uint64_t m_insideLockCount = 0;
+    bool m_crashInLoans = false;
     std::uint64_t m_dieTakingLock = 0;
     std::uint64_t m_lockTakenCount = 0;
     std::uint32_t m_readAhead = 0;
@@ -434,6 +448,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     }
     std::vector<std::byte> frame(args.objectMessageSize);
     const bool lends = (*endpoint)->lends();
+    hooks.crashInLoans(lends);
     Counters c;
     Pacer pacer;
     StepGate gate(slot, hooks);
@@ -458,6 +473,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             auto loaned = (*endpoint)->loan(size, hooks);
             if (loaned) {
                 buildFrame(*loaned, args.slot, c.lastSeq + 1, now, FrameStores::SharedSlot);
+                hooks.insideLoan();
                 slot.holding.store(1, std::memory_order_release); // in doubt until counted, as below
                 (*endpoint)->commit();
             } else
@@ -537,6 +553,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         return fail(slot, hooks, endpoint.error(), 3);
     std::vector<std::byte> buffer(std::max<std::size_t>(args.objectMessageSize, 8192));
     const bool lends = (*endpoint)->lends();
+    hooks.crashInLoans(lends);
     const bool tallyPriorities = traits(args.transport).priorities;
     Counters c;
     SequenceTracker tracker;
@@ -600,8 +617,10 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         const std::uint64_t latencyBefore = c.latencyNsSum;
         const std::uint64_t now = account(c, tracker, frame);
-        if (lends)
+        if (lends) {
+            hooks.insideLoan();
             (*endpoint)->release();
+        }
         if (tallyPriorities)
             tallyPriority(slot, (*endpoint)->lastPriority(), c.latencyNsSum - latencyBefore);
         if (args.telemetry) {

@@ -364,9 +364,10 @@ private slots:
     }
 
     // A shm-ring of 16 KiB slots lends them: its workers build and check frames in the slot with the lock held,
-    // from the loan to the commit. A producer and a consumer die inside the lock (the workers' fault injection kills
-    // them once they hold it, on the lending path): the runner frees the lock and hands back their tokens, the
-    // survivors go on, and the books balance exactly.
+    // from the loan to the commit. A producer and a consumer die there (the workers' fault injection kills a lending
+    // worker after its frame is built in the slot, or checked there, before it is given back): the runner frees the
+    // lock and hands back their tokens, the survivors go on, and the books balance exactly. (That such a ring
+    // lends is checked in tst_transport_table.)
     void workersKilledWhileLendingRingSlots()
     {
         Scenario s;

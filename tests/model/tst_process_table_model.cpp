@@ -127,15 +127,18 @@ private slots:
         w.transport = ipccore::TransportKind::Socket;
         w.state = WorkerState::BlockedEmpty;
         w.connections = 1;
+        w.waitingOn = "buffer: empty (socket)";
         model.apply(snapshot(0, { w }));
         const QModelIndex cell = model.index(0, ProcessTableModel::StateColumn);
         QCOMPARE(cell.data().toString(), QStringLiteral("blocked: empty"));
+        QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("waiting on buffer: empty")));
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
         w.connections = 0;
         model.apply(snapshot(0.1, { w }));
         QVERIFY(!changed.isEmpty());
         QCOMPARE(cell.data().toString(), QStringLiteral("blocked: no connection"));
         QVERIFY(cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("holds no connection")));
+        QVERIFY(!cell.data(Qt::ToolTipRole).toString().contains(QStringLiteral("empty")));
         w.state = WorkerState::Running;
         model.apply(snapshot(0.2, { w }));
         QCOMPARE(cell.data().toString(), QStringLiteral("running"));

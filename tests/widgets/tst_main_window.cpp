@@ -99,6 +99,7 @@ private slots:
         QTabWidget* tabs = window->tabs();
         QTabBar* bar = window->tabBar();
         QCOMPARE(bar->count(), tabs->count());
+        QVERIFY(tabs->tabBar()->isHidden()); // one row of tabs, not two
         const int liveTab = tabs->currentIndex();
         const int barY = bar->mapTo(window, QPoint(0, 0)).y();
         for (int i = 0; i < tabs->count(); ++i) {

@@ -283,8 +283,8 @@ QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) cons
 {
     if (worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0)
         return tr("It holds no connection. A socket's messages go only to the consumer that accepted their "
-                  "producer's connection, and every producer's connection went to another consumer, so it waits "
-                  "however many messages the others have, until a new producer connects.");
+                  "producer's connection, so it waits however many messages the others have: no producer is "
+                  "connected to it (another consumer accepted every connection, or no producer is running).");
     const ipccore::ProgramStep* step = currentStep(worker);
     if (!step)
         return {};
@@ -551,7 +551,11 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
             return programTooltip(row.status);
         if (column == StateColumn) {
             QString tip = workerStateText(row.status);
-            if (!row.status.waitingOn.empty())
+            // A socket consumer with no connection waits on none of the object's bytes: "empty" would contradict the
+            // bytes the object shows waiting for the others.
+            const bool noConnection
+                = row.status.state == ipccore::WorkerState::BlockedEmpty && row.status.connections == 0;
+            if (!row.status.waitingOn.empty() && !noConnection)
                 tip += tr(" — waiting on %1").arg(QString::fromStdString(row.status.waitingOn));
             tip += tr(" (for %1 s)").arg(row.status.stateSeconds, 0, 'f', 1);
             if (const QString meaning = waitMeaning(row.status); !meaning.isEmpty())

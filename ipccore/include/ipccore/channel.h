@@ -107,8 +107,9 @@ public:
     // Receives a frame only if one is available now; 0 means none. hooks hears only of recoverable errors.
     virtual Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) = 0;
     // Zero-copy receiving (shm-spsc; shm-ring, with its lock held until release): peek waits for the next frame as
-    // receive does and returns it where it lies; it stays in the object, and its slot stays taken, until release(). The
-    // producer may be hostile: read the header once into a copy (checkFrame does) and trust only the copy. Errors as
+    // receive does and returns it where it lies; it stays in the object, and its slot stays taken, until release(),
+    // which must come before the next peek (a second peek on shm-ring would wait for its own lock). The producer may be
+    // hostile: read the header once into a copy (checkFrame does) and trust only the copy. Errors as
     // receive's (a slot with an impossible length is given back before the error returns). Endpoints that cannot lend
     // return false from lends() and are used through receive.
     virtual bool lends() const { return false; }
