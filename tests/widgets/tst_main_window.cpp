@@ -18,6 +18,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QItemSelectionModel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -294,6 +295,21 @@ private slots:
         panel.refresh(history(7, ipccore::TransportKind::Socket), 8);
         QCOMPARE(panel.chartView(ChartPanel::DepthChart)->chart()->series().size(), 7);
         QCOMPARE(thin(ChartPanel::DepthChart), 0);
+        // Nor listed: the legend, short of room with a dozen objects, names only lines that draw something.
+        const auto legendShown = [&panel](ChartPanel::ChartId id) {
+            int shown = 0;
+            for (QLegendMarker* marker : panel.chartView(id)->chart()->legend()->markers())
+                shown += marker->isVisible() ? 1 : 0;
+            return shown;
+        };
+        // Qt lays a legend out (and shows its entries) once events are processed: wait for that, then count.
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTest::qWait(200);
+        QCOMPARE(legendShown(ChartPanel::DepthChart), 0);
+        panel.reset();
+        panel.refresh(history(7), 8);
+        QTRY_COMPARE_WITH_TIMEOUT(legendShown(ChartPanel::DepthChart), 7, 5000);
     }
 };
 

@@ -25,7 +25,9 @@
 #include <QElapsedTimer>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -108,6 +110,96 @@ struct LiveWindow {
 class TestProgramWindow : public QObject {
     Q_OBJECT
 private slots:
+    // With dozens of processes (a new user's trial at 64 workers) the table sorts by a column and filters by a word,
+    // and what the buttons act on is still the selected worker, not the row it happens to be drawn on.
+    void processTableSortsAndFilters()
+    {
+        ProcessTableModel model;
+        ProcessPanel panel(&model);
+        ipccore::Snapshot s;
+        const std::pair<const char*, ipccore::Role> workers[]
+            = { { "producer-1", ipccore::Role::Producer }, { "producer-2", ipccore::Role::Producer },
+                  { "producer-10", ipccore::Role::Producer }, { "consumer-1", ipccore::Role::Consumer } };
+        std::uint64_t messages = 100;
+        for (const auto& [name, role] : workers) {
+            ipccore::WorkerStatus w;
+            w.name = name;
+            w.role = role;
+            w.messages = messages;
+            messages = messages * 3 % 1000; // 100, 300, 900, 700
+            s.workers.push_back(w);
+        }
+        model.apply(s);
+        panel.resize(1200, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QTableView* table = panel.table();
+        auto column = [table](int c) {
+            QStringList texts;
+            for (int row = 0; row < table->model()->rowCount(); ++row)
+                texts << table->model()->index(row, c).data().toString();
+            return texts.join(QLatin1Char(' '));
+        };
+        // The run's order until a header is clicked.
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-1 producer-2 producer-10 consumer-1"));
+        QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {},
+            QPoint(table->horizontalHeader()->sectionViewportPosition(ProcessTableModel::NameColumn) + 5, 5));
+        // Names as a person reads them: 2 before 10.
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("consumer-1 producer-1 producer-2 producer-10"));
+        table->sortByColumn(ProcessTableModel::TotalColumn, Qt::DescendingOrder);
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 consumer-1 producer-2 producer-1"));
+        // Selecting the first row drawn selects worker 2 (producer-10), whatever row it is drawn on.
+        table->selectRow(0);
+        QCOMPARE(panel.selectedWorkers(), QList<int>({ 2 }));
+        panel.filterBox()->setText(QStringLiteral("PRODUCER"));
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 producer-2 producer-1"));
+        panel.filterBox()->setText(QStringLiteral("consumer"));
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("consumer-1"));
+        panel.filterBox()->setText(QStringLiteral("buffer-9"));
+        QCOMPARE(table->model()->rowCount(), 0);
+        panel.filterBox()->clear();
+        QCOMPARE(table->model()->rowCount(), 4);
+    }
+
+    // The graph at scale (a new user's trial with 64 workers on 8 buffers): an object keeps its row between refreshes,
+    // and the view asks for a line of text per process, so its tab scrolls instead of squeezing names out of boxes.
+    void waitForGraphKeepsItsObjectsInPlace()
+    {
+        auto snapshot = [](std::initializer_list<const char*> waitedOn) {
+            ipccore::Snapshot s;
+            for (int i = 1; i <= 64; ++i) {
+                ipccore::WorkerStatus w;
+                w.name = "consumer-" + std::to_string(i);
+                s.workers.push_back(w);
+            }
+            for (int b = 1; b <= 8; ++b) {
+                ipccore::ObjectStatus o;
+                o.name = "buffer-" + std::to_string(b);
+                s.objects.push_back(o);
+            }
+            int waiter = 0;
+            for (const char* name : waitedOn)
+                for (ipccore::ObjectStatus& o : s.objects)
+                    if (o.name == name)
+                        o.waiters.push_back({ "consumer-" + std::to_string(++waiter), 0.5, true });
+            return s;
+        };
+        WaitForView view;
+        view.setSnapshot(snapshot({ "buffer-3", "buffer-5" }));
+        QCOMPARE(view.objectNames(), QStringList({ QStringLiteral("buffer-3"), QStringLiteral("buffer-5") }));
+        view.setSnapshot(snapshot({ "buffer-1", "buffer-5" }));
+        // buffer-3 keeps its row although nobody waits on it now; buffer-1 joins below, not above.
+        QCOMPARE(view.objectNames(),
+            QStringList({ QStringLiteral("buffer-3"), QStringLiteral("buffer-5"), QStringLiteral("buffer-1") }));
+        QCOMPARE(view.edgeTexts().size(), 2);
+        QVERIFY2(view.edgeTexts().join(QStringLiteral("; ")).contains(QStringLiteral("consumer-1 waits on buffer-1")),
+            qPrintable(view.edgeTexts().join(QStringLiteral("; "))));
+        QVERIFY(view.minimumSizeHint().height() > 64 * view.fontMetrics().height());
+        view.clear();
+        QVERIFY(view.objectNames().isEmpty());
+        QCOMPARE(view.minimumSizeHint().height(), 120);
+    }
+
     void counterRaceLosesUpdates()
     {
         LiveWindow live;
@@ -446,7 +538,8 @@ private slots:
         auto* tabs = window->findChild<QTabWidget*>(QStringLiteral("processTabs"));
         auto* graph = window->findChild<WaitForView*>(QStringLiteral("waitForView"));
         QVERIFY(tabs && graph);
-        tabs->setCurrentWidget(graph);
+        tabs->setCurrentWidget(window->findChild<QScrollArea*>(QStringLiteral("waitForScroll")));
+        QVERIFY(graph->isVisible());
         QTRY_VERIFY_WITH_TIMEOUT(graph->edgeTexts().size() == 4, 5000);
         const QString edges = graph->edgeTexts().join(QStringLiteral("; "));
         for (const char* edge : { "producer waits on empty", "empty can be released by consumer",

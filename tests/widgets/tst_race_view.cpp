@@ -10,6 +10,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -185,6 +186,10 @@ private slots:
         auto* pinBox = view.findChild<QCheckBox*>(QStringLiteral("racePin"));
         QVERIFY(pinBox);
         pinBox->setChecked(pin);
+        // Before any race the progress bar says so, rather than "0 of 1 steps"; when one is done, all its steps.
+        auto* progress = view.findChild<QProgressBar*>(QStringLiteral("raceProgress"));
+        QVERIFY(progress);
+        QCOMPARE(progress->text(), QStringLiteral("no race yet"));
         QSignalSpy finished(&runner, &BenchRunner::finished);
         QTest::mouseClick(view.startButton(), Qt::LeftButton);
         QVERIFY(runner.isRunning());
@@ -193,6 +198,9 @@ private slots:
         QVERIFY(finished.wait(90000));
         QVERIFY(view.hasReport());
         QCOMPARE(view.throughputChart()->barCount(), 2);
+        QVERIFY2(progress->maximum() > 1 && progress->value() == progress->maximum()
+                && progress->text() == QStringLiteral("%1 of %1 steps").arg(progress->maximum()),
+            qPrintable(progress->text()));
         if (pin) { // the child bench pinned its pairs and the summary says where
             auto* summary = view.findChild<QLabel*>(QStringLiteral("raceSummary"));
             QVERIFY(summary);

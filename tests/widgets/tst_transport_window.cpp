@@ -137,6 +137,12 @@ private slots:
         QVERIFY(figureValue(ledger, QStringLiteral("sent")) >= figureValue(ledger, QStringLiteral("received")));
         for (const char* field : { "lost", "duplicated", "corrupt", "workerErrors" })
             QCOMPARE(ledger.figure(QString::fromLatin1(field)), QStringLiteral("0"));
+        // The status bar tells how the run ended (it said only "Idle"): its time, its books, the verdict.
+        const QString status = window->findChild<QLabel*>(QStringLiteral("runStatus"))->text();
+        QVERIFY2(status.startsWith(QStringLiteral("Stopped after ")), qPrintable(status));
+        QVERIFY2(status.contains(QStringLiteral(" sent, ")) && status.contains(QStringLiteral(" received, "))
+                && status.contains(QStringLiteral("ledger exact")),
+            qPrintable(status));
         verifyAnonymous(view, 0);
         QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
             qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));

@@ -11,6 +11,35 @@
 
 namespace ipcui {
 
+namespace {
+// A socket consumer that accepted no producer's connection: it waits however many bytes the object holds for the
+// others, so "blocked: empty" would contradict them.
+bool holdsNoConnection(const ipccore::WorkerStatus& worker)
+{
+    return worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0;
+}
+
+// A name sorted as a person reads it: "producer-2" before "producer-10" (every run of digits padded to 10).
+QString naturalSortKey(const std::string& name)
+{
+    QString key;
+    key.reserve(int(name.size()) + 16);
+    for (std::size_t i = 0; i < name.size();) {
+        if (name[i] < '0' || name[i] > '9') {
+            key += QLatin1Char(name[i++]);
+            continue;
+        }
+        std::size_t end = i;
+        while (end < name.size() && name[end] >= '0' && name[end] <= '9')
+            ++end;
+        const QString digits = QString::fromStdString(name.substr(i, end - i));
+        key += digits.rightJustified(std::max<qsizetype>(10, digits.size()), QLatin1Char('0'));
+        i = end;
+    }
+    return key;
+}
+} // namespace
+
 ProcessTableModel::ProcessTableModel(QObject* parent)
     : QAbstractTableModel(parent)
 { }
@@ -124,7 +153,7 @@ QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) 
         return tr("waiting for a receiver");
     if (worker.state == ipccore::WorkerState::BlockedEmpty && m_rendezvousObjects.count(object))
         return tr("waiting for a sender");
-    if (worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0)
+    if (holdsNoConnection(worker))
         return tr("blocked: no connection");
     return stateText(worker.state);
 }
@@ -281,7 +310,7 @@ QString ProcessTableModel::deadServerOf(const ipccore::WorkerStatus& worker) con
 // queue waits for the server's answer, a server on its request queue for a client to ask.
 QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) const
 {
-    if (worker.state == ipccore::WorkerState::BlockedEmpty && worker.connections == 0)
+    if (holdsNoConnection(worker))
         return tr("It holds no connection. A socket's messages go only to the consumer that accepted their "
                   "producer's connection, so it waits however many messages the others have: no producer is "
                   "connected to it (another consumer accepted every connection, or no producer is running).");
@@ -510,6 +539,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
 {
     const ipccore::WorkerStatus& w = row.status;
     switch (column) {
+    case NameColumn:
+        return naturalSortKey(w.name);
     case PidColumn:
         return int(w.pid);
     case PpidColumn:
@@ -551,11 +582,7 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
             return programTooltip(row.status);
         if (column == StateColumn) {
             QString tip = workerStateText(row.status);
-            // A socket consumer with no connection waits on none of the object's bytes: "empty" would contradict the
-            // bytes the object shows waiting for the others.
-            const bool noConnection
-                = row.status.state == ipccore::WorkerState::BlockedEmpty && row.status.connections == 0;
-            if (!row.status.waitingOn.empty() && !noConnection)
+            if (!row.status.waitingOn.empty() && !holdsNoConnection(row.status))
                 tip += tr(" — waiting on %1").arg(QString::fromStdString(row.status.waitingOn));
             tip += tr(" (for %1 s)").arg(row.status.stateSeconds, 0, 'f', 1);
             if (const QString meaning = waitMeaning(row.status); !meaning.isEmpty())

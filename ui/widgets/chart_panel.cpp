@@ -386,6 +386,7 @@ void ChartPanel::reset()
         box.x->setRange(0, m_windowS);
     }
     m_series.clear();
+    m_legendShown.clear();
     m_penOf.clear();
     m_perRole = false;
     for (ChartBox& box : m_views) {
@@ -414,6 +415,7 @@ void ChartPanel::syncSeries(const RunHistory& history)
         for (auto it = m_series.begin(); it != m_series.end();) {
             if (perWorker(m_penOf.value(it.key()).first.kind) || perRole(m_penOf.value(it.key()).first.kind)) {
                 it.value()->chart()->removeSeries(it.value());
+                m_legendShown.remove(it.value());
                 delete it.value();
                 m_penOf.remove(it.key());
                 it = m_series.erase(it);
@@ -452,8 +454,17 @@ void ChartPanel::thinCrowdedCharts()
     for (const ChartId id : { DepthChart, SemaphoreChart }) {
         ChartBox& box = m_views[id];
         int drawn = 0;
-        for (QAbstractSeries* series : box.chart->series())
-            drawn += static_cast<QLineSeries*>(series)->count() > 0 ? 1 : 0;
+        for (QAbstractSeries* series : box.chart->series()) {
+            const bool hasPoints = static_cast<QLineSeries*>(series)->count() > 0;
+            drawn += hasPoints ? 1 : 0;
+            // No legend entry for a line that draws nothing (a socket's depth, which the kernel does not tell): with
+            // a dozen objects the legend has no room to spare.
+            if (hasPoints != m_legendShown.value(series, true)) {
+                m_legendShown.insert(series, hasPoints);
+                for (QLegendMarker* marker : box.chart->legend()->markers(series))
+                    marker->setVisible(hasPoints);
+            }
+        }
         const bool thin = drawn > MaxWideObjectLines;
         if (thin == box.thin)
             continue;

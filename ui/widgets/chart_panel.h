@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+class QAbstractSeries;
 class QChart;
 class QChartView;
 class QComboBox;
@@ -92,6 +93,7 @@ private:
     bool m_shown[ChartCount] = {}; // as last arranged in m_grid
     QHash<int, QLineSeries*> m_series; // history series index -> chart series
     QHash<int, std::pair<SeriesInfo, int>> m_penOf; // what its pen is made from: the series and its object slot
+    QHash<const QAbstractSeries*, bool> m_legendShown; // depth and semaphore lines: legend entry shown (has points)
     QComboBox* m_windowBox = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QScrollBar* m_scroll = nullptr;

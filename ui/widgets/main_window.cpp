@@ -43,6 +43,7 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -337,6 +338,7 @@ MainWindow::MainWindow(QWidget* parent)
             tr("Run stopped after %1 s. Removed: %2")
                 .arg(summary.durationS, 0, 'f', 1)
                 .arg(summary.cleanup.isEmpty() ? tr("nothing") : summary.cleanup.join(QStringLiteral(", "))));
+        m_runStatus->setText(stoppedStatus(summary));
         if (m_closeAfterStop)
             close();
     });
@@ -562,14 +564,20 @@ QWidget* MainWindow::buildLiveView()
     m_processTabs->setTabToolTip(2,
         tr("Every wait that has ended, per object and what was waited for: how many, their total, mean, p50, p90, "
            "p99 and longest, and who waited. The most waited-on object is starred"));
-    m_waitForView = new WaitForView(m_processTabs);
-    m_processTabs->addTab(m_waitForView, tr("Who waits for whom"));
+    // In a scroll area: with dozens of processes the graph is taller than the tab (its boxes keep a line of text).
+    m_waitForScroll = new QScrollArea(m_processTabs);
+    m_waitForScroll->setObjectName(QStringLiteral("waitForScroll"));
+    m_waitForScroll->setWidgetResizable(true);
+    m_waitForScroll->setFrameShape(QFrame::NoFrame);
+    m_waitForView = new WaitForView(m_waitForScroll);
+    m_waitForScroll->setWidget(m_waitForView);
+    m_processTabs->addTab(m_waitForScroll, tr("Who waits for whom"));
     m_processTabs->setTabToolTip(3,
         tr("Now: each process blocked on an object, and who holds that object. A deadlock's processes are outlined in "
            "red"));
     // Drawn when shown: a hidden tab takes the latest snapshot as it opens.
     connect(m_processTabs, &QTabWidget::currentChanged, this, [this] {
-        if (m_processTabs->currentWidget() == m_waitForView && m_waitForPending && m_session->latest()) {
+        if (m_processTabs->currentWidget() == m_waitForScroll && m_waitForPending && m_session->latest()) {
             m_waitForView->setSnapshot(*m_session->latest());
             m_waitForPending = false;
         }
@@ -1003,6 +1011,21 @@ void MainWindow::onStateChanged(RunState state)
         m_runStatus->setText(tr("Stopping workers, unlinking objects…"));
         break;
     }
+}
+
+// What the status bar says once a run has stopped, until the next starts: how long it ran and how its books ended,
+// so that a bare "Idle" does not hide whether everything sent arrived.
+QString MainWindow::stoppedStatus(const RunSummary& summary) const
+{
+    const QString ran = tr("Stopped after %1 s").arg(summary.durationS, 0, 'f', 1);
+    if (!hasMessageObjects(m_session->scenario()))
+        return tr("%1  ·  its books are in the Ledger tab").arg(ran);
+    const ipccore::Ledger& books = summary.integrity;
+    const QLocale locale;
+    return tr("%1  ·  %2 sent, %3 received, %4 left  ·  %5")
+        .arg(ran, locale.toString(qulonglong(books.sent)), locale.toString(qulonglong(books.received)),
+            locale.toString(qulonglong(books.left)),
+            books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Ledger tab"));
 }
 
 void MainWindow::updateRunAction()

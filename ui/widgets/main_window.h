@@ -21,6 +21,7 @@ class QDockWidget;
 class QGroupBox;
 class QLabel;
 class QPlainTextEdit;
+class QScrollArea;
 class QSplitter;
 class QTabBar;
 class QTabWidget;
@@ -167,6 +168,7 @@ private:
     void showIdleObjects();
     void showIdleLedger();
     void updateRunAction();
+    QString stoppedStatus(const RunSummary& summary) const;
     void updateDescription();
 
     ScenarioDocument* m_document;
@@ -201,6 +203,7 @@ private:
     QTableView* m_stepsView = nullptr;
     QTableView* m_waitsView = nullptr;
     WaitForView* m_waitForView = nullptr;
+    QScrollArea* m_waitForScroll = nullptr; // the tab's page: m_waitForView in a scroll area
     TimelineView* m_timelineView = nullptr;
     bool m_waitForPending = false; // a snapshot came while the graph's tab was hidden
     ExperimentEditor* m_editor = nullptr;

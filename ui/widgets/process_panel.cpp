@@ -11,9 +11,11 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QResizeEvent>
 #include <QSlider>
+#include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -44,6 +46,41 @@ double rateFromSlider(int position)
     const double scale = std::pow(10.0, std::floor(std::log10(raw)) - 1);
     return std::round(raw / scale) * scale;
 }
+
+// The table as the view shows it: sorted by the model's raw numbers (a rate, a pid), and filtered on the columns a
+// user names a process by: its name, role, object and state ("consumer", "buffer-3", "blocked").
+class ProcessViewModel : public QSortFilterProxyModel {
+public:
+    explicit ProcessViewModel(QObject* parent)
+        : QSortFilterProxyModel(parent)
+    {
+        setSortRole(ProcessTableModel::SortRole);
+    }
+
+    void setNeedle(const QString& needle)
+    {
+        if (needle == m_needle)
+            return;
+        m_needle = needle;
+        invalidateFilter();
+    }
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex& parent) const override
+    {
+        if (m_needle.isEmpty())
+            return true;
+        for (const int column : { int(ProcessTableModel::NameColumn), int(ProcessTableModel::RoleColumn),
+                 int(ProcessTableModel::TransportColumn), int(ProcessTableModel::StateColumn) }) {
+            if (sourceModel()->index(row, column, parent).data().toString().contains(m_needle, Qt::CaseInsensitive))
+                return true;
+        }
+        return false;
+    }
+
+private:
+    QString m_needle;
+};
 
 QFrame* separator(QWidget* parent)
 {
@@ -94,6 +131,14 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         return QStringLiteral("QPushButton:enabled { color: %1; font-weight: bold; }").arg(cssColor(Colors::error()));
     });
     actions->addWidget(separator(m_buttonsRow));
+    m_filter = new QLineEdit(m_buttonsRow);
+    m_filter->setObjectName(QStringLiteral("processFilter"));
+    m_filter->setPlaceholderText(tr("Filter processes"));
+    m_filter->setClearButtonEnabled(true);
+    m_filter->setToolTip(tr("Show only the processes whose name, role, object or state contains this text "
+                            "(\"consumer\", \"buffer-3\", \"blocked\"). Click a column's header to sort by it."));
+    m_filter->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("Filter processes")) + 50);
+    actions->addWidget(m_filter);
     actions->addStretch(1);
 
     controls->addWidget(new QLabel(tr("Rate:"), m_controlsRow));
@@ -146,7 +191,15 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
 
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("processTable"));
-    m_table->setModel(model);
+    auto* view = new ProcessViewModel(this);
+    m_view = view;
+    m_view->setSourceModel(model);
+    m_table->setModel(m_view);
+    // Unsorted until a header is clicked: the run's order (scenario order, then processes added) is the default.
+    m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
+    m_table->horizontalHeader()->setSortIndicatorClearable(true);
+    m_table->setSortingEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, view, [view](const QString& text) { view->setNeedle(text.trimmed()); });
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setItemDelegateForColumn(ProcessTableModel::StateColumn, new StateDelegate(m_table));
@@ -252,7 +305,10 @@ void ProcessPanel::fitColumnsToRun()
     // A step that lasts shows for how long, "(12.5 s)", elided at the right if it must: the step itself reads.
     const int needed = m_table->fontMetrics().horizontalAdvance(m_model->widestStepText()) + 14;
     m_table->setColumnWidth(ProcessTableModel::StepColumn, std::max(m_defaultStepWidth, needed));
-    int transport = m_table->horizontalHeader()->sectionSizeHint(ProcessTableModel::TransportColumn);
+    // The header's own words, not its size hint: that keeps room for a sort arrow in every column.
+    int transport = m_table->fontMetrics().horizontalAdvance(
+                        m_view->headerData(ProcessTableModel::TransportColumn, Qt::Horizontal).toString())
+        + 24;
     for (int row = 0; row < m_model->rowCount(); ++row)
         transport = std::max(transport,
             m_table->fontMetrics().horizontalAdvance(
@@ -273,7 +329,7 @@ QList<int> ProcessPanel::selectedWorkers() const
 {
     QList<int> rows;
     for (const QModelIndex& index : m_table->selectionModel()->selectedRows())
-        rows.append(index.row());
+        rows.append(m_view->mapToSource(index).row());
     std::sort(rows.begin(), rows.end());
     return rows;
 }

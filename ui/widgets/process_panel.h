@@ -3,6 +3,10 @@
 // The process table and what can be done to the selected processes: add a producer or consumer, pause (SIGSTOP),
 // resume (SIGCONT), terminate (SIGTERM), kill -9, and change rate, message size and work time live. The panel only
 // emits requests; MainWindow forwards them to the run's controller thread.
+//
+// With dozens of processes the table is sorted by a click on a column's header (a third click restores the run's
+// order) and filtered by the box above it (name, role, object or state). The view shows a proxy of the model; the
+// panel's selection is always in worker indices, the model's rows.
 
 #include "ipccore/telemetry.h"
 
@@ -10,6 +14,8 @@
 #include <QWidget>
 
 class QDoubleSpinBox;
+class QLineEdit;
+class QSortFilterProxyModel;
 class QPushButton;
 class QSlider;
 class QSpinBox;
@@ -37,6 +43,7 @@ public:
     QDoubleSpinBox* rateBox() const { return m_rate; }
     QSpinBox* sizeBox() const { return m_size; }
     QSpinBox* workBox() const { return m_work; }
+    QLineEdit* filterBox() const { return m_filter; }
 
     QSize minimumSizeHint() const override;
 
@@ -62,7 +69,9 @@ private:
     void fitColumnsToRun();
 
     ProcessTableModel* m_model;
+    QSortFilterProxyModel* m_view; // m_model sorted and filtered, as the table shows it
     QTableView* m_table;
+    QLineEdit* m_filter;
     QPushButton* m_addProducer;
     QPushButton* m_addConsumer;
     QPushButton* m_addProgram;

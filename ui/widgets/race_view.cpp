@@ -114,7 +114,7 @@ RaceView::RaceView(BenchRunner* runner, QWidget* parent)
     m_progress->setObjectName(QStringLiteral("raceProgress"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
-    m_progress->setFormat(tr("%v of %m steps"));
+    m_progress->setFormat(tr("no race yet")); // "%v of %m steps" once one starts: "0 of 1" would count nothing
     m_progress->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("0000 of 0000 steps")) + 40);
     progressRow->addWidget(m_progress);
     m_status = new QLabel(this);
@@ -452,6 +452,7 @@ QString RaceView::start()
     clearReport(); // a new race's numbers replace the old ones, and a cancelled race has none
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
+    m_progress->setFormat(tr("starting"));
     m_status->setText(tr("Starting…"));
     updateControls();
     return {};
@@ -480,6 +481,7 @@ void RaceView::onProgress(int step, int steps, const QString& what)
 {
     m_progress->setRange(0, std::max(1, steps));
     m_progress->setValue(step);
+    m_progress->setFormat(tr("%v of %m steps"));
     m_status->setText(what);
 }
 
@@ -494,6 +496,7 @@ void RaceView::onFinished(const ipccore::BenchReport& report)
 void RaceView::onEnded(const QString& status, const QString& error)
 {
     m_progress->setValue(0);
+    m_progress->setFormat(tr("no report")); // cancelled or failed: the status beside it says which
     m_status->setText(status);
     if (!error.isEmpty())
         emit errorOccurred(error);

@@ -386,10 +386,17 @@ QString TimelineCanvas::hitText(const Hit& hit) const
             lines << tr(
                 "<b>%1</b>: %n spans summarised into one to keep ten minutes in bounded memory", nullptr, int(s.merged))
                          .arg(QString::fromStdString(lane.name).toHtmlEscaped());
-            lines << tr("from %1 to %2: %3, of which %4 % waiting (mostly %5)")
-                         .arg(timeText(s.fromNs), timeText(s.toNs), durationText(double(s.toNs - s.fromNs) / 1e3))
-                         .arg(100.0 * double(s.blockedNs) / length, 0, 'f', 0)
-                         .arg(ProcessTableModel::stateText(s.waitState));
+            const QString span
+                = tr("from %1 to %2: %3")
+                      .arg(timeText(s.fromNs), timeText(s.toNs), durationText(double(s.toNs - s.fromNs) / 1e3));
+            // A summary that never waited has no wait to name ("mostly starting" read as if it never started).
+            if (s.blockedNs == 0)
+                lines << tr("%1, never waiting (mostly %2)").arg(span, ProcessTableModel::stateText(s.state));
+            else
+                lines << tr("%1, of which %2 % waiting (mostly %3)")
+                             .arg(span)
+                             .arg(100.0 * double(s.blockedNs) / length, 0, 'f', 0)
+                             .arg(ProcessTableModel::stateText(s.waitState));
             return lines.join(QStringLiteral("<br>"));
         }
         const std::string object = ipccore::Timeline::waitObject(lane, s);

@@ -28,16 +28,18 @@ void WaitForView::clear()
 {
     m_processes.clear();
     m_objects.clear();
+    m_objectInvolved.clear();
     m_edges.clear();
     setToolTip({});
+    updateGeometry();
     update();
 }
 
 void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
 {
     m_processes.clear();
-    m_objects.clear();
     m_edges.clear();
+    std::fill(m_objectInvolved.begin(), m_objectInvolved.end(), false);
     auto inCycle = [&](const std::string& name) {
         const auto& m = snapshot.deadlock.members;
         return snapshot.deadlock.kind == ipccore::WaitForVerdict::Kind::Deadlock
@@ -51,12 +53,19 @@ void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
                 return int(i);
         return -1;
     };
-    // Only the objects someone holds or waits on: the rest have nothing to say here.
+    // Only the objects someone holds or waits on, now or earlier in the run: the rest have nothing to say here.
     for (const ipccore::ObjectStatus& o : snapshot.objects) {
         if (o.holders.empty() && o.waiters.empty())
             continue;
-        const int object = int(m_objects.size());
-        m_objects.push_back({ QString::fromStdString(o.name), true, false });
+        const QString name = QString::fromStdString(o.name);
+        const auto known
+            = std::find_if(m_objects.begin(), m_objects.end(), [&name](const Node& node) { return node.name == name; });
+        const int object = int(known - m_objects.begin());
+        if (known == m_objects.end()) {
+            m_objects.push_back({ name, true, false });
+            m_objectInvolved.push_back(true);
+        }
+        m_objectInvolved[std::size_t(object)] = true;
         for (const ipccore::ObjectStatus::User& u : o.waiters)
             if (const int p = processIndex(u.worker); p >= 0)
                 m_edges.push_back({ p, object, Edge::Kind::Waits, false, u.seconds });
@@ -104,15 +113,35 @@ QStringList WaitForView::edgeTexts() const
     return texts;
 }
 
+QStringList WaitForView::objectNames() const
+{
+    QStringList names;
+    for (const Node& n : m_objects)
+        names << n.name;
+    return names;
+}
+
+int WaitForView::rowStep() const
+{
+    return fontMetrics().height() + 10;
+}
+
+int WaitForView::rowsTop() const
+{
+    return Margin + LegendHeight + 6;
+}
+
 QSize WaitForView::sizeHint() const
 {
     const int rows = int(std::max(m_processes.size(), m_objects.size()));
-    return { 480, LegendHeight + 2 * Margin + rows * (NodeHeight + NodeGap) };
+    return { 480, rowsTop() + Margin + rows * (NodeHeight + NodeGap) };
 }
 
 QSize WaitForView::minimumSizeHint() const
 {
-    return { 320, 120 };
+    // Boxes shrink to a line of text, no further: below that a scroll bar appears.
+    const int rows = int(std::max(m_processes.size(), m_objects.size()));
+    return { 320, std::max(120, rowsTop() + Margin + rows * rowStep()) };
 }
 
 void WaitForView::paintEvent(QPaintEvent*)
@@ -146,16 +175,17 @@ void WaitForView::paintEvent(QPaintEvent*)
 
     if (m_edges.empty()) {
         painter.setPen(Colors::muted());
-        painter.drawText(rect().adjusted(0, LegendHeight, 0, 0), Qt::AlignCenter,
+        // At the top, where it is seen, however tall the view (a scroll area's content) has grown.
+        painter.drawText(QRect(0, rowsTop() + LegendHeight, width(), 3 * LegendHeight), Qt::AlignCenter,
             m_processes.empty() ? tr("Start a run to see who waits for whom.")
                                 : tr("Nobody is blocked on an object or holds a lock now."));
         return;
     }
 
     // Two columns, each as tall as the space allows (nodes shrink to fit before they overlap).
-    const int top = Margin + LegendHeight + 6;
+    const int top = rowsTop();
     const int rows = int(std::max(m_processes.size(), m_objects.size()));
-    const int step = std::max(14, std::min(NodeHeight + NodeGap, (height() - top - Margin) / std::max(rows, 1)));
+    const int step = std::max(rowStep(), std::min(NodeHeight + NodeGap, (height() - top - Margin) / std::max(rows, 1)));
     const int nodeH = std::min(NodeHeight, step - 4);
     const int nodeW = std::min(200, (width() - 3 * Margin) / 3);
     // The objects close enough to the processes for the arrows to read as pairs, even in a wide window.
@@ -190,18 +220,21 @@ void WaitForView::paintEvent(QPaintEvent*)
             arrow(QPointF(o.left(), o.center().y() + nodeH / 5.0), QPointF(p.right(), p.center().y() + nodeH / 5.0),
                 Colors::muted(), Qt::DashLine);
     }
-    auto drawNode = [&](const QRect& r, const Node& n, bool object) {
-        painter.setPen(QPen(n.inCycle ? Colors::full() : Colors::outline(), n.inCycle ? 3 : 1));
+    auto drawNode = [&](const QRect& r, const Node& n, bool object, bool involved) {
+        painter.setPen(QPen(n.inCycle ? Colors::full()
+                : involved            ? Colors::outline()
+                                      : Colors::muted(),
+            n.inCycle ? 3 : 1, involved ? Qt::SolidLine : Qt::DotLine));
         painter.setBrush(object ? Colors::card() : Colors::emptySlot());
         painter.drawRoundedRect(r, object ? 2 : 8, object ? 2 : 8);
-        painter.setPen(n.alive ? Colors::outline() : Colors::muted());
+        painter.setPen(n.alive && involved ? Colors::outline() : Colors::muted());
         const QString text = n.alive ? n.name : tr("%1 (dead)").arg(n.name);
         painter.drawText(r.adjusted(6, 0, -6, 0), Qt::AlignCenter, fm.elidedText(text, Qt::ElideRight, r.width() - 12));
     };
     for (std::size_t i = 0; i < m_processes.size(); ++i)
-        drawNode(processRect(int(i)), m_processes[i], false);
+        drawNode(processRect(int(i)), m_processes[i], false, true);
     for (std::size_t i = 0; i < m_objects.size(); ++i)
-        drawNode(objectRect(int(i)), m_objects[i], true);
+        drawNode(objectRect(int(i)), m_objects[i], true, m_objectInvolved[i]);
 }
 
 } // namespace ipcui

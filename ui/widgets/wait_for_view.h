@@ -4,6 +4,11 @@
 // object it is blocked on ("waits on", red) and one from an object to the process holding it ("held by"). A
 // deadlock's processes are outlined in red. Drawn from a snapshot (its objects' holders and waiters), so it costs
 // nothing to keep: no IPC, no /proc.
+//
+// An object joins the right-hand column the first time someone holds or waits on it and keeps its place until the
+// run is cleared (drawn faint while nobody does), so that a box does not jump to another row every refresh. With
+// many processes the view grows taller than its tab rather than squeezing the boxes below a line of text: the main
+// window shows it in a scroll area.
 
 #include "ipccore/runner.h"
 
@@ -26,11 +31,16 @@ public:
 
     QSize sizeHint() const override;
     QSize minimumSizeHint() const override;
+    // The objects in the right-hand column, top to bottom (tests).
+    QStringList objectNames() const;
 
 protected:
     void paintEvent(QPaintEvent* event) override;
 
 private:
+    int rowStep() const; // the least height of a row: a line of text and its gap
+    int rowsTop() const;
+
     struct Node {
         QString name;
         bool alive = true;
@@ -45,6 +55,7 @@ private:
     };
     std::vector<Node> m_processes;
     std::vector<Node> m_objects;
+    std::vector<bool> m_objectInvolved; // per m_objects: someone holds or waits on it now
     std::vector<Edge> m_edges;
 };
 
