@@ -24,6 +24,7 @@
 #include <QPushButton>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
@@ -118,13 +119,22 @@ private slots:
 
         // Select every consumer and press Pause.
         QTableView* table = window->processPanel()->table();
+        // The table shows the model through a sorting, filtering proxy: select its rows, not the model's.
+        auto* shown = qobject_cast<QSortFilterProxyModel*>(table->model());
+        QVERIFY(shown && shown->sourceModel() == model);
+        // By name: the consumers (the model's last rows) drawn first, so a selection read as drawn rows would name
+        // producers.
+        table->sortByColumn(ProcessTableModel::NameColumn, Qt::AscendingOrder);
+        QCOMPARE(table->model()->index(0, ProcessTableModel::RoleColumn).data().toString(), QStringLiteral("consumer"));
         table->clearSelection();
         for (int row = 0; row < model->rowCount(); ++row) {
             if (model->worker(row).role == ipccore::Role::Consumer)
-                table->selectionModel()->select(
-                    model->index(row, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+                table->selectionModel()->select(shown->mapFromSource(model->index(row, 0)),
+                    QItemSelectionModel::Select | QItemSelectionModel::Rows);
         }
         QVERIFY(!window->processPanel()->selectedWorkers().isEmpty());
+        for (const int worker : window->processPanel()->selectedWorkers())
+            QCOMPARE(model->worker(worker).role, ipccore::Role::Consumer);
         auto* pause = window->findChild<QPushButton*>(QStringLiteral("pauseWorker"));
         QVERIFY(pause && pause->isEnabled());
         const QList<int> selectedBefore = window->processPanel()->selectedWorkers();

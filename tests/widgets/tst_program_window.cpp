@@ -125,6 +125,8 @@ private slots:
             ipccore::WorkerStatus w;
             w.name = name;
             w.role = role;
+            w.transport = ipccore::TransportKind::ShmRing;
+            w.object = messages == 300 || messages == 900 ? "buffer-2" : "buffer-1"; // producer-2 and producer-10
             w.messages = messages;
             messages = messages * 3 % 1000; // 100, 300, 900, 700
             s.workers.push_back(w);
@@ -140,6 +142,8 @@ private slots:
                 texts << table->model()->index(row, c).data().toString();
             return texts.join(QLatin1Char(' '));
         };
+        // No program among them: no Step column (it took the room the Exit column needed).
+        QVERIFY(table->isColumnHidden(ProcessTableModel::StepColumn));
         // The run's order until a header is clicked.
         QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-1 producer-2 producer-10 consumer-1"));
         QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {},
@@ -155,10 +159,25 @@ private slots:
         QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 producer-2 producer-1"));
         panel.filterBox()->setText(QStringLiteral("consumer"));
         QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("consumer-1"));
+        panel.filterBox()->setText(QStringLiteral("buffer-2")); // the object a process uses
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 producer-2"));
         panel.filterBox()->setText(QStringLiteral("buffer-9"));
         QCOMPARE(table->model()->rowCount(), 0);
         panel.filterBox()->clear();
         QCOMPARE(table->model()->rowCount(), 4);
+        // The figures change: the sorted table follows within a second or so, not at every change.
+        s.workers[0].messages = 5000;
+        model.apply(s);
+        QTRY_COMPARE_WITH_TIMEOUT(column(ProcessTableModel::NameColumn),
+            QStringLiteral("producer-1 producer-10 consumer-1 producer-2"), 3000);
+        // Three clicks on a header: ascending, descending, and back to the run's order.
+        const QPoint name(table->horizontalHeader()->sectionViewportPosition(ProcessTableModel::NameColumn) + 5, 5);
+        QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {}, name);
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("consumer-1 producer-1 producer-2 producer-10"));
+        QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {}, name);
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 producer-2 producer-1 consumer-1"));
+        QTest::mouseClick(table->horizontalHeader()->viewport(), Qt::LeftButton, {}, name);
+        QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-1 producer-2 producer-10 consumer-1"));
     }
 
     // The graph at scale (a new user's trial with 64 workers on 8 buffers): an object keeps its row between refreshes,
@@ -195,9 +214,42 @@ private slots:
         QVERIFY2(view.edgeTexts().join(QStringLiteral("; ")).contains(QStringLiteral("consumer-1 waits on buffer-1")),
             qPrintable(view.edgeTexts().join(QStringLiteral("; "))));
         QVERIFY(view.minimumSizeHint().height() > 64 * view.fontMetrics().height());
+        // Forty waiters: the tooltip lists twenty edges and counts the rest, rather than covering the screen.
+        {
+            ipccore::Snapshot many = snapshot({});
+            for (int i = 1; i <= 40; ++i)
+                many.objects[0].waiters.push_back({ "consumer-" + std::to_string(i), 0.5, true });
+            view.setSnapshot(many);
+            QCOMPARE(view.edgeTexts().size(), 40);
+            const QStringList tip = view.toolTip().split(QLatin1Char('\n'));
+            QCOMPARE(tip.size(), 21);
+            QCOMPARE(tip.last(), QStringLiteral("… and 20 more (the graph draws them all)"));
+        }
+        // Nobody waits now: nothing is drawn but a sentence, so the view asks no room for rows.
+        view.setSnapshot(snapshot({}));
+        QVERIFY(view.edgeTexts().isEmpty());
+        QCOMPARE(view.minimumSizeHint().height(), 120);
         view.clear();
         QVERIFY(view.objectNames().isEmpty());
         QCOMPARE(view.minimumSizeHint().height(), 120);
+    }
+
+    // globals-not-shared's ledger puts three tiles in a row (a shared Value's books): the left column widens to show
+    // them whole, where it used to cut its right edge off ("3 c", "los"), since it never scrolls sideways.
+    void leftColumnShowsItsLedgerWhole()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QCOMPARE(live.open(QStringLiteral("globals-not-shared")), QString());
+        auto* column = window->findChild<QScrollArea*>(QStringLiteral("leftColumn"));
+        QVERIFY(column && column->widget());
+        QTRY_VERIFY2_WITH_TIMEOUT(column->viewport()->width() >= column->widget()->width(),
+            qPrintable(QStringLiteral("a %1 px column in a %2 px viewport")
+                           .arg(column->widget()->width())
+                           .arg(column->viewport()->width())),
+            5000);
+        const LedgerView& ledger = *window->ledgerView();
+        QVERIFY(ledger.width() <= column->viewport()->width());
     }
 
     void counterRaceLosesUpdates()

@@ -102,10 +102,14 @@ private slots:
         view.setLiveRunActive(true);
         QVERIFY(!view.startButton()->isEnabled());
         QVERIFY(view.startButton()->toolTip().contains(QStringLiteral("live run")));
+        auto* status = view.findChild<QLabel*>(QStringLiteral("raceStatus"));
+        QVERIFY(status && status->text().contains(QStringLiteral("live run")));
         QVERIFY(view.start().contains(QStringLiteral("live run")));
         QVERIFY(!runner.isRunning());
         view.setLiveRunActive(false);
         QVERIFY(view.startButton()->isEnabled());
+        // Once the run has stopped the status no longer asks to stop it (a new user saw both at once).
+        QVERIFY2(!status->text().contains(QStringLiteral("live run")), qPrintable(status->text()));
     }
 
     void aReportFillsTheChartsAndTheTable()

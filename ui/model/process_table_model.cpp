@@ -448,6 +448,8 @@ bool ProcessTableModel::isColumnUnused(int column) const
         return m_sizeUnused;
     case PriorityColumn:
         return m_priorityUnused;
+    case StepColumn:
+        return m_stepUnused;
     default:
         return false;
     }
@@ -462,8 +464,14 @@ void ProcessTableModel::updateUnusedColumns()
     // Priorities only where a producer sends at one above 0 (at 0 alone, an mq is first in, first out).
     const bool priorityUnused = std::none_of(m_rows.begin(), m_rows.end(),
         [](const Row& row) { return row.status.role == ipccore::Role::Producer && row.status.priority > 0; });
-    if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused && priorityUnused == m_priorityUnused)
+    // Steps only where a program runs: beside 64 producers and consumers an empty Step column took the room the
+    // Exit column needed ("exit…").
+    const bool stepUnused = std::none_of(
+        m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.role == ipccore::Role::Program; });
+    if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused && priorityUnused == m_priorityUnused
+        && stepUnused == m_stepUnused)
         return;
+    m_stepUnused = stepUnused;
     m_tasksUnused = tasksUnused;
     m_sizeUnused = sizeUnused;
     m_priorityUnused = priorityUnused;
@@ -562,7 +570,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
     case SizeColumn:
         return uint(w.messageSize);
     case PriorityColumn:
-        return w.role == ipccore::Role::Producer ? QVariant(uint(w.priority)) : QVariant(-1);
+        // One type on both sides: a QVariant of uint against one of int compares both ways true.
+        return w.role == ipccore::Role::Producer ? int(w.priority) : -1;
     default:
         return display(row, column);
     }

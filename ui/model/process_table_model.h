@@ -87,7 +87,7 @@ public:
     static QString stepText(const ipccore::WorkerStatus& worker);
 
     // Whether no row has anything to show in the column: Tasks when the run has no pool, Size (in bytes per
-    // message) when every row is a program. Emits unusedColumnsChanged when that changes.
+    // message) when every row is a program, Step when none is. Emits unusedColumnsChanged when that changes.
     bool isColumnUnused(int column) const;
     // The widest step text a row can show ("1/1 map tasks results 256 chunk 32"), for the view to size the column.
     QString widestStepText() const;
@@ -141,6 +141,7 @@ private:
     bool m_tasksUnused = true;
     bool m_sizeUnused = false;
     bool m_priorityUnused = true;
+    bool m_stepUnused = true; // no program among the rows
 };
 
 } // namespace ipcui

@@ -536,7 +536,11 @@ QWidget* MainWindow::buildLiveView()
     leftScroll->setFrameShape(QFrame::NoFrame);
     leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     leftScroll->setWidget(left);
-    leftScroll->setMinimumWidth(left->minimumSizeHint().width() + leftScroll->verticalScrollBar()->sizeHint().width());
+    m_leftScroll = leftScroll;
+    fitLeftColumn();
+    // A scenario's ledger can need more than the first one did (a global's copies beside a shared Value: three tiles
+    // in a row); the column then widens rather than cutting its right edge off (it never scrolls sideways).
+    left->installEventFilter(this);
     horizontal->addWidget(leftScroll);
     horizontal->addWidget(m_charts);
     horizontal->setStretchFactor(0, 0);
@@ -1022,10 +1026,19 @@ QString MainWindow::stoppedStatus(const RunSummary& summary) const
         return tr("%1  ·  its books are in the Ledger tab").arg(ran);
     const ipccore::Ledger& books = summary.integrity;
     const QLocale locale;
-    return tr("%1  ·  %2 sent, %3 received, %4 left  ·  %5")
-        .arg(ran, locale.toString(qulonglong(books.sent)), locale.toString(qulonglong(books.received)),
-            locale.toString(qulonglong(books.left)),
-            books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Ledger tab"));
+    QString counts = tr("%1 sent, %2 received, %3 left")
+                         .arg(locale.toString(qulonglong(books.sent)), locale.toString(qulonglong(books.received)),
+                             locale.toString(qulonglong(books.left)));
+    // The books can be exact with these (a shared value's overwritten messages, a killed consumer's message in
+    // hand): without them the three numbers would not add up.
+    if (books.lost > 0)
+        counts += tr(", %1 lost").arg(locale.toString(qulonglong(books.lost)));
+    if (books.lostWithDeadWorkers > 0)
+        counts += tr(", %1 died with killed workers").arg(locale.toString(qulonglong(books.lostWithDeadWorkers)));
+    QString verdict = books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Ledger tab");
+    if (!m_deadlockBanner->isHidden())
+        verdict = tr("deadlocked (see the banner)  ·  %1").arg(verdict);
+    return tr("%1  ·  %2  ·  %3").arg(ran, counts, verdict);
 }
 
 void MainWindow::updateRunAction()
@@ -1440,8 +1453,18 @@ void MainWindow::updateDescription()
         m_description->setText(html);
 }
 
+void MainWindow::fitLeftColumn()
+{
+    QWidget* column = m_leftScroll->widget();
+    const int least = column->minimumSizeHint().width() + m_leftScroll->verticalScrollBar()->sizeHint().width();
+    if (m_leftScroll->minimumWidth() != least)
+        m_leftScroll->setMinimumWidth(least);
+}
+
 bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
+    if (m_leftScroll && watched == m_leftScroll->widget() && event->type() == QEvent::LayoutRequest)
+        fitLeftColumn();
     // A new width wraps the explanation and the error differently: cut them again where their second line ends.
     if ((watched == m_description || watched == m_errorLabel) && event->type() == QEvent::Resize) {
         const auto* resize = static_cast<QResizeEvent*>(event);

@@ -169,6 +169,7 @@ private:
     void showIdleLedger();
     void updateRunAction();
     QString stoppedStatus(const RunSummary& summary) const;
+    void fitLeftColumn(); // as wide as its content's least width, never scrolling sideways
     void updateDescription();
 
     ScenarioDocument* m_document;
@@ -204,6 +205,7 @@ private:
     QTableView* m_waitsView = nullptr;
     WaitForView* m_waitForView = nullptr;
     QScrollArea* m_waitForScroll = nullptr; // the tab's page: m_waitForView in a scroll area
+    QScrollArea* m_leftScroll = nullptr; // the objects, the ledger and the events, beside the charts
     TimelineView* m_timelineView = nullptr;
     bool m_waitForPending = false; // a snapshot came while the graph's tab was hidden
     ExperimentEditor* m_editor = nullptr;

@@ -18,6 +18,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -193,7 +194,17 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->setObjectName(QStringLiteral("processTable"));
     auto* view = new ProcessViewModel(this);
     m_view = view;
+    // Sorted and filtered again once a second, not at every cell that changes: the model announces each row's
+    // change 20 times a second, and re-sorting 64 rows at each moved them under the pointer (and cost the window
+    // CPU). A click on a header, new text in the filter and new rows take effect at once.
+    m_view->setDynamicSortFilter(false);
     m_view->setSourceModel(model);
+    auto* resort = new QTimer(this);
+    resort->start(ResortIntervalMs);
+    connect(resort, &QTimer::timeout, view, [this, view] {
+        if (m_table->horizontalHeader()->sortIndicatorSection() >= 0 || !m_filter->text().trimmed().isEmpty())
+            view->invalidate();
+    });
     m_table->setModel(m_view);
     // Unsorted until a header is clicked: the run's order (scenario order, then processes added) is the default.
     m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
@@ -289,11 +300,12 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     updateActions();
 }
 
-// Tasks only for a pool, Size only for workers that send messages of a size, Priority only where one is above 0.
+// Tasks only for a pool, Size only for workers that send messages of a size, Priority only where one is above 0,
+// Step only where a program runs.
 void ProcessPanel::hideUnusedColumns()
 {
     for (const int column : { int(ProcessTableModel::TasksColumn), int(ProcessTableModel::SizeColumn),
-             int(ProcessTableModel::PriorityColumn) })
+             int(ProcessTableModel::PriorityColumn), int(ProcessTableModel::StepColumn) })
         m_table->setColumnHidden(column, m_model->isColumnUnused(column));
 }
 

@@ -5,7 +5,8 @@
 // emits requests; MainWindow forwards them to the run's controller thread.
 //
 // With dozens of processes the table is sorted by a click on a column's header (a third click restores the run's
-// order) and filtered by the box above it (name, role, object or state). The view shows a proxy of the model; the
+// order) and filtered by the box above it (name, role, object or state), and follows the changing figures once a
+// second. The view shows a proxy of the model; the
 // panel's selection is always in worker indices, the model's rows.
 
 #include "ipccore/telemetry.h"
@@ -62,6 +63,7 @@ protected:
 
 private:
     static constexpr int MinVisibleRows = 5;
+    static constexpr int ResortIntervalMs = 1000; // a sorted or filtered table follows the figures at this pace
 
     void updateActions();
     void loadControlsFromSelection();

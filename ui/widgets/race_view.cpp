@@ -406,10 +406,14 @@ void RaceView::updateControls()
     m_problem->setText(problem.isEmpty() ? QString() : tr("Cannot start: %1").arg(problem));
     m_problem->setVisible(!problem.isEmpty());
     m_start->setEnabled(!running && !m_liveRunActive && problem.isEmpty());
+    const QString liveRun = tr("Stop the live run first: a race and a live run at the same time would disturb each "
+                               "other's numbers");
+    // Said while a live run goes on, and taken back when it stops (it stayed, beside an enabled Start race).
+    if (!(m_liveRunActive && !running) && m_status->text() == liveRun + QLatin1Char('.'))
+        m_status->clear();
     if (m_liveRunActive && !running) {
-        m_start->setToolTip(tr("Stop the live run first: a race and a live run at the same time would disturb each "
-                               "other's numbers"));
-        m_status->setText(m_start->toolTip() + QLatin1Char('.'));
+        m_start->setToolTip(liveRun);
+        m_status->setText(liveRun + QLatin1Char('.'));
     } else if (!problem.isEmpty()) {
         m_start->setToolTip(problem);
     } else {
@@ -487,6 +491,7 @@ void RaceView::onProgress(int step, int steps, const QString& what)
 
 void RaceView::onFinished(const ipccore::BenchReport& report)
 {
+    m_progress->setFormat(tr("%v of %m steps"));
     m_progress->setValue(m_progress->maximum());
     showReport(report);
     m_status->setText(tr("Done in %1 s.").arg(report.durationS, 0, 'f', 1));

@@ -15,6 +15,7 @@ constexpr int Margin = 12;
 constexpr int NodeHeight = 30;
 constexpr int NodeGap = 10;
 constexpr int LegendHeight = 26;
+constexpr qsizetype MaxTooltipEdges = 20;
 } // namespace
 
 WaitForView::WaitForView(QWidget* parent)
@@ -31,6 +32,7 @@ void WaitForView::clear()
     m_objectInvolved.clear();
     m_edges.clear();
     setToolTip({});
+    m_hintRows = 0;
     updateGeometry();
     update();
 }
@@ -86,8 +88,18 @@ void WaitForView::setSnapshot(const ipccore::Snapshot& snapshot)
                 m_edges.push_back({ int(p), object, Edge::Kind::CanPost, !w.alive, 0 });
         }
     }
-    setToolTip(edgeTexts().join(QLatin1Char('\n')));
-    updateGeometry();
+    // The tooltip lists the edges, at most a screen's worth: with 64 processes it covered the window.
+    QStringList edges = edgeTexts();
+    if (edges.size() > MaxTooltipEdges) {
+        const qsizetype more = edges.size() - MaxTooltipEdges;
+        edges.resize(MaxTooltipEdges);
+        edges << tr("… and %n more (the graph draws them all)", nullptr, int(more));
+    }
+    setToolTip(edges.join(QLatin1Char('\n')));
+    if (const int rows = hintRows(); rows != m_hintRows) { // a new size only when the rows asked for change
+        m_hintRows = rows;
+        updateGeometry();
+    }
     update();
 }
 
@@ -121,6 +133,12 @@ QStringList WaitForView::objectNames() const
     return names;
 }
 
+int WaitForView::hintRows() const
+{
+    // Nobody waits or holds: the view draws no boxes (it says so at the top), so it asks for no rows.
+    return m_edges.empty() ? 0 : int(std::max(m_processes.size(), m_objects.size()));
+}
+
 int WaitForView::rowStep() const
 {
     return fontMetrics().height() + 10;
@@ -133,15 +151,13 @@ int WaitForView::rowsTop() const
 
 QSize WaitForView::sizeHint() const
 {
-    const int rows = int(std::max(m_processes.size(), m_objects.size()));
-    return { 480, rowsTop() + Margin + rows * (NodeHeight + NodeGap) };
+    return { 480, rowsTop() + Margin + hintRows() * (NodeHeight + NodeGap) };
 }
 
 QSize WaitForView::minimumSizeHint() const
 {
     // Boxes shrink to a line of text, no further: below that a scroll bar appears.
-    const int rows = int(std::max(m_processes.size(), m_objects.size()));
-    return { 320, std::max(120, rowsTop() + Margin + rows * rowStep()) };
+    return { 320, std::max(120, rowsTop() + Margin + hintRows() * rowStep()) };
 }
 
 void WaitForView::paintEvent(QPaintEvent*)

@@ -38,6 +38,7 @@ protected:
     void paintEvent(QPaintEvent* event) override;
 
 private:
+    int hintRows() const; // the rows the size hints ask room for
     int rowStep() const; // the least height of a row: a line of text and its gap
     int rowsTop() const;
 
@@ -57,6 +58,7 @@ private:
     std::vector<Node> m_objects;
     std::vector<bool> m_objectInvolved; // per m_objects: someone holds or waits on it now
     std::vector<Edge> m_edges;
+    int m_hintRows = 0; // hintRows() when the geometry was last announced
 };
 
 } // namespace ipcui
