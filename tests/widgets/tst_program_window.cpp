@@ -597,8 +597,10 @@ private slots:
         for (const char* edge : { "producer waits on empty", "empty can be released by consumer",
                  "consumer waits on mutex", "mutex is held by producer" })
             QVERIFY2(edges.contains(QString::fromLatin1(edge)), qPrintable(edges));
-        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty())
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty()) {
+            QTest::qWait(300); // the tab's scroll area settles
             window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/waitfor.png"));
+        }
         QVERIFY(live.stop());
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }

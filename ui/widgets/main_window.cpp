@@ -573,6 +573,8 @@ QWidget* MainWindow::buildLiveView()
     m_waitForScroll->setObjectName(QStringLiteral("waitForScroll"));
     m_waitForScroll->setWidgetResizable(true);
     m_waitForScroll->setFrameShape(QFrame::NoFrame);
+    // The graph draws to the width it is given: it never needs to scroll sideways.
+    m_waitForScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_waitForView = new WaitForView(m_waitForScroll);
     m_waitForScroll->setWidget(m_waitForView);
     m_processTabs->addTab(m_waitForScroll, tr("Who waits for whom"));
