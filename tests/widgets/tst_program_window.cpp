@@ -211,6 +211,19 @@ private slots:
         QCOMPARE(view.objectNames(),
             QStringList({ QStringLiteral("buffer-3"), QStringLiteral("buffer-5"), QStringLiteral("buffer-1") }));
         QCOMPARE(view.edgeTexts().size(), 2);
+        // Pointing at a box tells that box's edges alone: the first process row, the third object row.
+        view.resize(900, view.minimumSizeHint().height());
+        const int firstRow = view.minimumSizeHint().height() - 12 - 64 * (view.fontMetrics().height() + 10) + 4;
+        QCOMPARE(view.edgeTextsAt(QPoint(20, firstRow)),
+            QStringList({ QStringLiteral("consumer-1 waits on buffer-1 (0.5 s)") }));
+        const int objectX = view.width() - 12 - std::min(200, (view.width() - 36) / 3) + 5;
+        const int thirdRow = firstRow + 2 * (view.fontMetrics().height() + 10);
+        QCOMPARE(view.edgeTextsAt(QPoint(std::min(objectX, 12 + 200 + 360 + 5), thirdRow)),
+            QStringList({ QStringLiteral("consumer-1 waits on buffer-1 (0.5 s)") }));
+        QVERIFY(view.edgeTextsAt(QPoint(20, firstRow + 2 * (view.fontMetrics().height() + 10)))
+                    .first()
+                    .contains(QStringLiteral("consumer-3: waits on nothing")));
+        QVERIFY(view.edgeTextsAt(QPoint(250, firstRow)).isEmpty()); // between the columns
         QVERIFY2(view.edgeTexts().join(QStringLiteral("; ")).contains(QStringLiteral("consumer-1 waits on buffer-1")),
             qPrintable(view.edgeTexts().join(QStringLiteral("; "))));
         QVERIFY(view.minimumSizeHint().height() > 64 * view.fontMetrics().height());

@@ -339,6 +339,7 @@ MainWindow::MainWindow(QWidget* parent)
                 .arg(summary.durationS, 0, 'f', 1)
                 .arg(summary.cleanup.isEmpty() ? tr("nothing") : summary.cleanup.join(QStringLiteral(", "))));
         m_runStatus->setText(stoppedStatus(summary));
+        m_waitForView->clear(); // it shows who waits now, and after a stop nobody does
         if (m_closeAfterStop)
             close();
     });

@@ -137,7 +137,10 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_filter->setPlaceholderText(tr("Filter processes"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setToolTip(tr("Show only the processes whose name, role, object or state contains this text "
-                            "(\"consumer\", \"buffer-3\", \"blocked\"). Click a column's header to sort by it."));
+                            "(\"consumer\", \"buffer-3\", \"blocked\"). A state can change many times a second: "
+                            "the filter is applied again once a second, to the state at that moment, so a row kept "
+                            "as \"blocked\" may read \"running\" in between; to find who waits most, sort by "
+                            "% blocked. Click a column's header to sort by it."));
     m_filter->setFixedWidth(fontMetrics().horizontalAdvance(QStringLiteral("Filter processes")) + 50);
     actions->addWidget(m_filter);
     actions->addStretch(1);

@@ -2,8 +2,10 @@
 
 #include "widgets/state_colors.h"
 
+#include <QHelpEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QToolTip>
 
 #include <algorithm>
 #include <cmath>
@@ -149,6 +151,59 @@ int WaitForView::rowsTop() const
     return Margin + LegendHeight + 6;
 }
 
+WaitForView::Layout WaitForView::layout() const
+{
+    Layout l;
+    l.top = rowsTop();
+    const int rows = int(std::max(m_processes.size(), m_objects.size()));
+    l.step = std::max(rowStep(), std::min(NodeHeight + NodeGap, (height() - l.top - Margin) / std::max(rows, 1)));
+    l.nodeH = std::min(NodeHeight, l.step - 4);
+    l.nodeW = std::min(200, (width() - 3 * Margin) / 3);
+    // The objects close enough to the processes for the arrows to read as pairs, even in a wide window.
+    l.leftX = Margin;
+    l.rightX = std::min(width() - Margin - l.nodeW, l.leftX + l.nodeW + 360);
+    return l;
+}
+
+QStringList WaitForView::edgeTextsAt(QPoint at) const
+{
+    const Layout l = layout();
+    if (m_edges.empty() || at.y() < l.top || l.step <= 0)
+        return {};
+    const int row = (at.y() - l.top) / l.step;
+    if ((at.y() - l.top) % l.step >= l.nodeH)
+        return {};
+    const bool onProcess = at.x() >= l.leftX && at.x() < l.leftX + l.nodeW && row < int(m_processes.size());
+    const bool onObject = at.x() >= l.rightX && at.x() < l.rightX + l.nodeW && row < int(m_objects.size());
+    if (!onProcess && !onObject)
+        return {};
+    QStringList lines;
+    const QStringList all = edgeTexts();
+    for (std::size_t i = 0; i < m_edges.size(); ++i) {
+        const Edge& e = m_edges[i];
+        if ((onProcess && e.process == row) || (onObject && e.object == row))
+            lines << all[qsizetype(i)];
+    }
+    if (lines.isEmpty())
+        lines << tr("%1: waits on nothing and holds nothing now")
+                     .arg(onProcess ? m_processes[std::size_t(row)].name : m_objects[std::size_t(row)].name);
+    return lines;
+}
+
+bool WaitForView::event(QEvent* event)
+{
+    // Pointing at a box: that process's or object's edges alone (at 64 processes the whole list told nothing about
+    // the one pointed at); elsewhere the whole list, as the tooltip holds it.
+    if (event->type() == QEvent::ToolTip) {
+        const auto* help = static_cast<QHelpEvent*>(event);
+        if (const QStringList lines = edgeTextsAt(help->pos()); !lines.isEmpty()) {
+            QToolTip::showText(help->globalPos(), lines.join(QLatin1Char('\n')), this);
+            return true;
+        }
+    }
+    return QWidget::event(event);
+}
+
 QSize WaitForView::sizeHint() const
 {
     return { 480, rowsTop() + Margin + hintRows() * (NodeHeight + NodeGap) };
@@ -199,13 +254,8 @@ void WaitForView::paintEvent(QPaintEvent*)
     }
 
     // Two columns, each as tall as the space allows (nodes shrink to fit before they overlap).
-    const int top = rowsTop();
-    const int rows = int(std::max(m_processes.size(), m_objects.size()));
-    const int step = std::max(rowStep(), std::min(NodeHeight + NodeGap, (height() - top - Margin) / std::max(rows, 1)));
-    const int nodeH = std::min(NodeHeight, step - 4);
-    const int nodeW = std::min(200, (width() - 3 * Margin) / 3);
-    // The objects close enough to the processes for the arrows to read as pairs, even in a wide window.
-    const int leftX = Margin, rightX = std::min(width() - Margin - nodeW, leftX + nodeW + 360);
+    const Layout l = layout();
+    const int top = l.top, step = l.step, nodeH = l.nodeH, nodeW = l.nodeW, leftX = l.leftX, rightX = l.rightX;
     auto processRect = [&](int i) { return QRect(leftX, top + i * step, nodeW, nodeH); };
     auto objectRect = [&](int i) { return QRect(rightX, top + i * step, nodeW, nodeH); };
 

@@ -34,10 +34,18 @@ public:
     // The objects in the right-hand column, top to bottom (tests).
     QStringList objectNames() const;
 
+    // The edges of the box at a point (a process or an object), as its tooltip shows them; empty off the boxes.
+    QStringList edgeTextsAt(QPoint at) const;
+
 protected:
+    bool event(QEvent* event) override; // a box's tooltip: its own edges
     void paintEvent(QPaintEvent* event) override;
 
 private:
+    struct Layout {
+        int top = 0, step = 0, nodeH = 0, nodeW = 0, leftX = 0, rightX = 0;
+    };
+    Layout layout() const; // where the rows and the two columns of boxes are, at the view's size
     int hintRows() const; // the rows the size hints ask room for
     int rowStep() const; // the least height of a row: a line of text and its gap
     int rowsTop() const;
