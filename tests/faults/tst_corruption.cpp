@@ -78,10 +78,18 @@ private slots:
         auto board = SharedMemory::open(prefix + "board", Access::ReadWrite);
         QVERIFY(ring && value && spsc && board);
 
-        // 1. Garbage in the payload areas while traffic flows: slots of both rings and the shared value.
+        // 1. Garbage in the payload areas while traffic flows: slots of both rings and the shared value. A scribble
+        // is seen only if it lands on a frame between its write and its check (microseconds at 2000 msgs/s), so
+        // scribble until each consumer has seen one, for up to 30 s: a fixed half second sometimes caught none on a
+        // loaded machine.
         QElapsedTimer t;
         t.start();
-        while (t.elapsed() < 500) {
+        auto allSeenCorruption = [&r] {
+            const Snapshot s = r.sample();
+            return find(s, "ring-consumer")->corrupt > 0 && find(s, "spsc-consumer")->corrupt > 0
+                && find(s, "value-consumer")->corrupt > 0;
+        };
+        while (t.elapsed() < 30000 && (t.elapsed() < 500 || !allSeenCorruption())) {
             auto* ringSlots = static_cast<std::byte*>(ring->data()) + shmlayout::RingHeaderBytes;
             scribble(ringSlots, ring->size() - shmlayout::RingHeaderBytes, rng);
             auto* spscSlots = static_cast<std::byte*>(spsc->data()) + shmlayout::SpscHeaderBytes;
