@@ -151,7 +151,7 @@ int WaitForView::rowsTop() const
     return Margin + LegendHeight + 6;
 }
 
-WaitForView::Layout WaitForView::layout() const
+WaitForView::Layout WaitForView::boxes() const
 {
     Layout l;
     l.top = rowsTop();
@@ -167,7 +167,7 @@ WaitForView::Layout WaitForView::layout() const
 
 QStringList WaitForView::edgeTextsAt(QPoint at) const
 {
-    const Layout l = layout();
+    const Layout l = boxes();
     if (m_edges.empty() || at.y() < l.top || l.step <= 0)
         return {};
     const int row = (at.y() - l.top) / l.step;
@@ -254,7 +254,7 @@ void WaitForView::paintEvent(QPaintEvent*)
     }
 
     // Two columns, each as tall as the space allows (nodes shrink to fit before they overlap).
-    const Layout l = layout();
+    const Layout l = boxes();
     const int top = l.top, step = l.step, nodeH = l.nodeH, nodeW = l.nodeW, leftX = l.leftX, rightX = l.rightX;
     auto processRect = [&](int i) { return QRect(leftX, top + i * step, nodeW, nodeH); };
     auto objectRect = [&](int i) { return QRect(rightX, top + i * step, nodeW, nodeH); };

@@ -45,7 +45,7 @@ private:
     struct Layout {
         int top = 0, step = 0, nodeH = 0, nodeW = 0, leftX = 0, rightX = 0;
     };
-    Layout layout() const; // where the rows and the two columns of boxes are, at the view's size
+    Layout boxes() const; // where the rows and the two columns of boxes are, at the view's size
     int hintRows() const; // the rows the size hints ask room for
     int rowStep() const; // the least height of a row: a line of text and its gap
     int rowsTop() const;
