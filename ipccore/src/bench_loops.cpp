@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zmq.h>
 
 namespace ipccore::bench {
 
@@ -485,6 +486,73 @@ Result<double> bareFifo(std::uint32_t size, std::uint64_t messages, const std::a
         "bare fifo");
 }
 
+// A bare libzmq PUSH/PULL pair over ipc://: blocking zmq_send and zmq_recv, the PULL side bound, the PUSH side
+// connected, each queue's high-water mark at the zmq row's capacity.
+Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+{
+    auto path = createUnderFreshName([&]() -> Result<std::string> {
+        auto made = pathName("bare.zmq");
+        struct stat st { };
+        if (made && lstat(made->c_str(), &st) == 0)
+            return detail::makeError(ErrorCode::AlreadyExists, "bench", *made, "Taken");
+        return made;
+    });
+    if (!path)
+        return path.error();
+    Unlinker unlink([&] { ::unlink(path->c_str()); });
+    const std::string endpoint = "ipc://" + *path;
+    const int hwm = int(ringCapacity(size));
+    ControlBlock cb(0);
+    if (!cb.ctl)
+        return detail::sysError("mmap", "bare zmq", errno);
+    // Each side makes its context after the fork (a context must not cross one) and closes it before returning.
+    auto side = [&](PairControl& ctl, bool pushing) {
+        void* context = zmq_ctx_new();
+        void* socket = context ? zmq_socket(context, pushing ? ZMQ_PUSH : ZMQ_PULL) : nullptr;
+        int rc = 0;
+        if (!socket)
+            rc = childFail(ctl, "zmq_socket", errno);
+        else if (zmq_setsockopt(socket, pushing ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)
+            rc = childFail(ctl, "zmq_setsockopt", errno);
+        else if ((pushing ? zmq_connect(socket, endpoint.c_str()) : zmq_bind(socket, endpoint.c_str())) != 0)
+            rc = childFail(ctl, pushing ? "zmq_connect" : "zmq_bind", errno);
+        std::vector<std::byte> msg(size);
+        if (pushing) {
+            ctl.startNs.store(monotonicNs());
+            fillMessage(msg);
+        }
+        for (std::uint64_t i = 0; rc == 0 && i < messages; ++i) {
+            if (pushing)
+                std::memcpy(msg.data(), &i, sizeof i);
+            for (;;) {
+                const int n = pushing ? zmq_send(socket, msg.data(), size, 0) : zmq_recv(socket, msg.data(), size, 0);
+                if (n == int(size))
+                    break;
+                if (n >= 0 || errno != EINTR) {
+                    rc = childFail(ctl, pushing ? "zmq_send" : "zmq_recv", n >= 0 ? EIO : errno);
+                    break;
+                }
+            }
+        }
+        if (!pushing && rc == 0)
+            ctl.endNs.store(monotonicNs());
+        // The producer closes only once the consumer has everything: libzmq drops what a connection still holds in
+        // the kernel when its sender hangs up while the receiver's queue is at its high-water mark.
+        while (pushing && rc == 0 && ctl.endNs.load() == 0)
+            sleepUntilNs(monotonicNs() + 1'000'000);
+        if (socket)
+            zmq_close(socket);
+        if (context)
+            zmq_ctx_term(context);
+        return rc;
+    };
+    auto secs = runPair([&](PairControl& ctl) { return side(ctl, true); },
+        [&](PairControl& ctl) { return side(ctl, false); }, *cb.ctl, cancel, "bare zmq");
+    if (!secs)
+        return secs.error();
+    return double(messages) / *secs;
+}
+
 // One writer and one reader on a pair of connected descriptors (a pipe's or a socketpair's): `fds[writerEnd]` is
 // written, the other read; each forked side closes the end it does not use.
 Result<double> bareOnPair(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel,
@@ -823,6 +891,8 @@ const char* baselineName(TransportKind transport)
         return "bare write/read on a pipe";
     case TransportKind::SocketPair:
         return "bare send/recv on a SOCK_SEQPACKET socketpair";
+    case TransportKind::Zmq:
+        return "bare libzmq PUSH/PULL over ipc://";
     case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
@@ -851,6 +921,8 @@ Result<double> measureBare(
         return barePipe(size, messages, cancel);
     case TransportKind::SocketPair:
         return bareSocketPair(size, messages, cancel);
+    case TransportKind::Zmq:
+        return bareZmq(size, messages, cancel);
     case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:

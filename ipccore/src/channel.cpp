@@ -36,6 +36,8 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
     case TransportKind::Semaphore:
     case TransportKind::Global:
         return detail::programObjectFamily();
+    case TransportKind::Zmq:
+        return detail::zmqFamily();
     }
     return detail::mqFamily(); // unreachable: every TransportKind is listed above
 }

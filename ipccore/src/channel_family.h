@@ -1,10 +1,10 @@
 #pragma once
 
 // The transport families behind the factories of channel.h, one source file each: mq_channel.cpp,
-// ring_channel.cpp, value_channel.cpp, spsc_channel.cpp, stream_channel.cpp (FIFO and Unix socket) and
-// program_objects.cpp (shm-array and semaphore). channel.cpp picks a transport's family; a family knows the OS
-// names its objects use, creates the runner's object, and opens the workers' endpoints. A new transport is a row
-// in transport.h, a family here (or a case in one), and its tests.
+// ring_channel.cpp, value_channel.cpp, spsc_channel.cpp, stream_channel.cpp (FIFO and Unix socket),
+// program_objects.cpp (shm-array and semaphore) and zmq_channel.cpp (ZeroMQ). channel.cpp picks a transport's family; a
+// family knows the OS names its objects use, creates the runner's object, and opens the workers' endpoints. A new
+// transport is a row in transport.h, a family here (or a case in one), and its tests.
 
 #include "ipccore/channel.h"
 #include "ipccore/shared_memory.h"
@@ -33,6 +33,7 @@ const ChannelFamily& valueFamily();
 const ChannelFamily& spscFamily();
 const ChannelFamily& streamFamily();
 const ChannelFamily& programObjectFamily();
+const ChannelFamily& zmqFamily();
 
 // ---- Shared by the families ---------------------------------------------------------------------------------
 

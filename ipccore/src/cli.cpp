@@ -96,6 +96,10 @@ const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--dura
     + std::to_string(limits::MaxShmMessageSize) + "; fifo, socket: message_size "
     + std::to_string(limits::MinMessageSize) + ".." + std::to_string(limits::MaxStreamMessageSize)
     + "\n"
+      "  zmq: capacity (each side's high-water mark) 1.."
+    + std::to_string(limits::MaxRingCapacity) + ", message_size " + std::to_string(limits::MinMessageSize) + ".."
+    + std::to_string(limits::MaxStreamMessageSize)
+    + ", one consumer\n"
       "\n"
       "A run whose processes deadlock (a cycle of waits none can leave) ends within a second of it, with\n"
       "'deadlock' and the cycle in the report.\n"

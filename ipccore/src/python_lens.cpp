@@ -699,6 +699,15 @@ struct Lens {
                 break;
             case TransportKind::Global:
                 break;
+            case TransportKind::Zmq:
+                // Standard library only: a Queue stands in, and the comment gives the pyzmq lines it stands for.
+                out.add(
+                    "    # ZeroMQ in pyzmq (pip install pyzmq): the consumer binds a PULL socket, producers connect");
+                out.add("    # PUSH sockets: zmq.Context().socket(zmq.PULL).bind(\"ipc://" + o.name
+                    + ".zmq\"), .socket(zmq.PUSH).connect(...), then send()/recv().");
+                out.add(
+                    "    " + v + " = mp.Queue(maxsize=" + cap + ")  # stands in for the PUSH/PULL pair, HWM " + cap);
+                break;
             }
         }
         if (!managerObjects.empty()) {

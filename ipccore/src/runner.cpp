@@ -39,6 +39,8 @@ namespace {
 
 // Long enough for a consumer to drain its socket connections (up to 2 s) on a slow, sanitized build.
 constexpr std::uint64_t StopGraceNs = 5'000'000'000ull;
+// How long a stop waits for ZeroMQ's queues to empty before it stops their producers (settleCountedObjects).
+constexpr std::uint64_t SettleLimitNs = 2'000'000'000ull;
 constexpr std::uint64_t RateWindowNs = 250'000'000ull;
 constexpr std::uint64_t CpuRefreshNs = 250'000'000ull;
 // What a sample derives from every worker's waits, the contention table and the wait-for verdict, is made again at
@@ -840,6 +842,55 @@ struct Runner::Impl {
     {
         slot.ctlStepWake.fetch_add(1, std::memory_order_release);
         detail::futexWakeAll(slot.ctlStepWake);
+    }
+
+    // ZeroMQ (depthFromCounters): a producer that closes its socket while the consumer's queue is at its
+    // high-water mark loses what still sits in the kernel's socket buffer (libzmq stops reading a connection at the
+    // mark, and drops the rest when it sees the peer hang up). So at a stop its producers are first held at the
+    // pause gate, sockets open, until the consumers have received everything they counted as sent (at most
+    // SettleLimitNs); only then are they stopped, with nothing in flight.
+    void settleCountedObjects()
+    {
+        std::vector<std::size_t> held;
+        for (std::size_t i = 0; i < workers.size(); ++i) {
+            const WorkerProc& w = workers[i];
+            if (w.alive && w.spec.role == Role::Producer
+                && traits(objects[w.object].spec.transport).depthFromCounters) {
+                board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
+                held.push_back(i);
+            }
+        }
+        if (held.empty())
+            return;
+        const std::uint64_t deadline = monotonicNs() + SettleLimitNs;
+        for (;;) {
+            const std::uint64_t now = monotonicNs();
+            reap(now);
+            bool settled = true;
+            for (const std::size_t k : held) {
+                const WorkerProc& w = workers[k];
+                const auto state = WorkerState(board->slot(w.slot).state.load(std::memory_order_acquire));
+                settled = settled && (!w.alive || state == WorkerState::Paused);
+            }
+            for (std::size_t o = 0; o < objects.size() && settled; ++o) {
+                if (!traits(objects[o].spec.transport).depthFromCounters)
+                    continue;
+                std::uint64_t sent = 0, received = 0;
+                for (const WorkerProc& w : workers) {
+                    if (w.object != o)
+                        continue;
+                    const std::uint64_t n = board->slot(w.slot).messages.load(std::memory_order_acquire);
+                    if (w.spec.role == Role::Producer)
+                        sent += n;
+                    else if (w.spec.role == Role::Consumer)
+                        received += n;
+                }
+                settled = received >= sent;
+            }
+            if (settled || now >= deadline)
+                return;
+            sleepUntilNs(now + 2'000'000);
+        }
     }
 
     void stopRole(Role role)
@@ -1872,6 +1923,21 @@ struct Runner::Impl {
             s.messageSize = o.spec.messageSize;
             if (o.channel) {
                 s.depth = o.channel->depth();
+                // ZeroMQ keeps its queues inside the processes: the depth is what its producers counted as sent
+                // less what its consumers counted as received (consumers are read first, so it is never short).
+                if (traits(o.spec.transport).depthFromCounters) {
+                    std::int64_t sent = 0, received = 0;
+                    for (const std::size_t k : objectUsers[i]) {
+                        const WorkerStatus& w = snap.workers[k];
+                        if (w.object != o.spec.name)
+                            continue;
+                        if (w.role == Role::Producer)
+                            sent += std::int64_t(w.messages);
+                        else if (w.role == Role::Consumer)
+                            received += std::int64_t(w.messages);
+                    }
+                    s.depth = std::max<std::int64_t>(0, sent - received);
+                }
                 o.depthLast = s.depth;
                 s.semaphores = o.channel->semaphores();
                 s.cells = std::move(cellsRead[i]);
@@ -2046,6 +2112,7 @@ struct Runner::Impl {
         // Programs first (they may feed producers' objects in later steps), then producers, so consumers can take
         // what is still coming; then consumers.
         stopRole(Role::Program);
+        settleCountedObjects();
         stopRole(Role::Producer);
         stopRole(Role::Consumer);
         for (ObjectRuntime& o : objects) {

@@ -73,6 +73,7 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
     case TransportKind::ShmArray:
         return std::uint64_t(o.capacity) * sizeof(std::int64_t);
     case TransportKind::Global: // in each process's own memory, not in the system
+    case TransportKind::Zmq: // in the processes' ZeroMQ queues
     case TransportKind::Fifo:
     case TransportKind::Socket:
     case TransportKind::Pipe:
@@ -105,6 +106,7 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     case TransportKind::Semaphore:
         break; // only its semaphore, counted below
     case TransportKind::Global:
+    case TransportKind::Zmq:
     case TransportKind::Mq:
     case TransportKind::Fifo:
     case TransportKind::Socket:
@@ -245,6 +247,18 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
             return bad(".message_size",
                 std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxShmMessageSize));
+        break;
+    case TransportKind::Zmq:
+        // The capacity is the high-water mark of each side's queue (ZMQ_SNDHWM, ZMQ_RCVHWM).
+        if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)
+            return bad(".capacity",
+                std::to_string(o.capacity) + " messages is outside 1.."
+                    + std::to_string(ScenarioLimits::MaxRingCapacity)
+                    + " (the high-water mark of each side's ZeroMQ queue)");
+        if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxStreamMessageSize)
+            return bad(".message_size",
+                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(ScenarioLimits::MaxStreamMessageSize));
         break;
     case TransportKind::ShmArray:
         if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxArrayCells)

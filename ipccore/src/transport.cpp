@@ -20,24 +20,28 @@ constexpr const char* GlobalNoMessages = "it carries no messages; give the worke
 constexpr const char* PipeLimit = "an anonymous pipe has one write end and one read end, each held by one process "
                                   "(multiprocessing.Pipe gives two Connection objects); use fifo or mq for more";
 constexpr const char* PairLimit = "a socketpair has two ends, each held by one process; use socket or mq for more";
+constexpr const char* ZmqLimit = "this first ZeroMQ object binds one PULL socket, which one consumer holds (the "
+                                 "sink of ZeroMQ's pipeline pattern); producers may be many. Use mq or shm-ring for "
+                                 "several consumers";
 constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
                                   "consumer only; use shm-ring or mq for more";
 
 // clang-format off
-constexpr std::array<TransportTraits, 12> Table { {
-    // kind                    name          description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix anon   duplex conns  poison perProc
-    { TransportKind::Mq,        "mq",         "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr,   false, false, false, false, false },
-    { TransportKind::Fifo,      "fifo",       "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo",   false, false, false, false, false },
-    { TransportKind::Socket,    "socket",     "Unix stream socket",                             KernelBytes, true,  true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock",   false, false, true, false, false },
-    { TransportKind::ShmRing,   "shm-ring",   "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, false, false },
-    { TransportKind::ShmValue,  "shm-value",  "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr,   false, false, false, false, false },
-    { TransportKind::ShmSpsc,   "shm-spsc",   "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr,   false, false, false, false, false },
-    { TransportKind::Pipe,      "pipe",       "anonymous pipe (one way)",                       KernelBytes, true,  true,  true,    1,   1,   PipeLimit,  false,  false, false, false, true,  nullptr,   true,  false, false, false, false },
-    { TransportKind::SocketPair,"socketpair", "socketpair (duplex, one message per record)",    KernelBytes, true,  false, true,    1,   1,   PairLimit,  false,  false, false, false, true,  nullptr,   true,  true,  false, false, false },
-    { TransportKind::ShmArray,  "shm-array",  "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr, false, false, false, false, false },
-    { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false, false },
-    { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false },
-    { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true  },
+constexpr std::array<TransportTraits, 13> Table { {
+    // kind                    name          description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix anon   duplex conns  poison perProc counted
+    { TransportKind::Mq,        "mq",         "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr,   false, false, false, false, false, false },
+    { TransportKind::Fifo,      "fifo",       "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo",   false, false, false, false, false, false },
+    { TransportKind::Socket,    "socket",     "Unix stream socket",                             KernelBytes, true,  true,  true,    0,   0,   nullptr,    false,  false, false, false, true,  ".sock",   false, false, true, false, false, false },
+    { TransportKind::ShmRing,   "shm-ring",   "shared-memory ring buffer",                      Messages,    true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, false, false, false },
+    { TransportKind::ShmValue,  "shm-value",  "shared value (each write overwrites)",           OneValue,    true,  false, false,   0,   1,   ValueLimit, false,  true,  false, false, false, nullptr,   false, false, false, false, false, false },
+    { TransportKind::ShmSpsc,   "shm-spsc",   "lock-free SPSC ring in shared memory",           Messages,    true,  false, true,    1,   1,   SpscLimit,  false,  false, false, false, false, nullptr,   false, false, false, false, false, false },
+    { TransportKind::Pipe,      "pipe",       "anonymous pipe (one way)",                       KernelBytes, true,  true,  true,    1,   1,   PipeLimit,  false,  false, false, false, true,  nullptr,   true,  false, false, false, false, false },
+    { TransportKind::SocketPair,"socketpair", "socketpair (duplex, one message per record)",    KernelBytes, true,  false, true,    1,   1,   PairLimit,  false,  false, false, false, true,  nullptr,   true,  true,  false, false, false, false },
+    { TransportKind::ShmArray,  "shm-array",  "shared array of integers with a lock",           Cells,       false, false, false,   0,   0,   ArrayNoMessages,     false,  false, false, false, false, nullptr, false, false, false, false, false, false },
+    { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false, false, false },
+    { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false, false },
+    { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true, false },
+    { TransportKind::Zmq,       "zmq",        "ZeroMQ PUSH/PULL over ipc://",                   Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
 } };
 // clang-format on
 

@@ -66,8 +66,9 @@ private slots:
         std::vector<BenchProgress> seen;
         auto report = runBench(tinyOptions(), [&](const BenchProgress& p) { seen.push_back(p); });
         QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
-        // Every queueing transport at 64 B, the anonymous pipe and socketpair included (their ends inherited).
-        QCOMPARE(report->results.size(), std::size_t(7));
+        // Every queueing transport at 64 B, the anonymous pipe and socketpair included (their ends inherited), and
+        // ZeroMQ.
+        QCOMPARE(report->results.size(), std::size_t(8));
         QCOMPARE(report->results.size(), benchTransports().size());
         for (const BenchResult& r : report->results) {
             QVERIFY(r.applicable);
@@ -375,7 +376,7 @@ private slots:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
         const QJsonArray results = root["results"].toArray();
-        QCOMPARE(results.size(), 14); // 7 transports at 2 sizes
+        QCOMPARE(results.size(), 16); // 8 transports at 2 sizes
         bool sawMqNotApplicable = false;
         for (const QJsonValue& v : results) {
             const QJsonObject r = v.toObject();

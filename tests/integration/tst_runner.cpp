@@ -140,6 +140,42 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // ZeroMQ with its queues full: three unpaced producers, a consumer that works 50 us per message, 4 KiB frames
+    // (so the kernel's socket buffer between them holds dozens). The depth, counted from the workers, climbs past
+    // the high-water mark; at the stop nothing in flight is lost, whether a producer ended by itself (its count
+    // sent, waiting for its connection to be read before closing) or was stopped (held until the consumer has
+    // caught up). Without either wait, libzmq dropped what the kernel held when a producer hung up.
+    void zmqFullQueuesStopExactly()
+    {
+        Scenario s;
+        s.name = "t-zmq-full";
+        s.title = "test";
+        s.sampleHz = 50;
+        s.objects = { { "chan", TransportKind::Zmq, 4, 4096 } };
+        for (int i = 0; i < 3; ++i)
+            s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 0, 4096, 0, 0, 0 });
+        s.workers[0].count = 3000; // ends by itself, long before the others
+        s.workers.push_back({ "consumer", Role::Consumer, "chan", 0, 4096, 50, 0, 0 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        std::int64_t deepest = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                deepest = std::max(deepest, snap.objects.at(0).depth);
+                return snap.workers.at(0).state == WorkerState::Finished && deepest > 4;
+            }(),
+            FlowTimeoutMs);
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        QCOMPARE(l.left, 0ull);
+        QCOMPARE(report.workers.at(0).messages, 3000ull);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     // A worker added to a running object meets the same limits as a scenario's workers, from the transport's row.
     void addedWorkersMeetTheTransportsLimits_data()
     {

@@ -478,6 +478,18 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                          : tr("Bytes waiting in the pipe's kernel buffer");
         if (live && queued == 0)
             face.badge = tr("EMPTY");
+    } else if (ipccore::traits(object.transport).depthFromCounters) {
+        // ZeroMQ: the messages wait inside the processes, so there are no slots to draw, only a count.
+        face.body = Body::Words;
+        face.figure = live ? tr("%1 in flight").arg(std::max<std::int64_t>(object.depth, 0))
+                           : tr("high-water mark %1").arg(object.capacity);
+        if (live && object.depth == 0)
+            face.badge = tr("EMPTY");
+        face.text = tr("Sent and not yet received, as the producers and the consumer count them: ZeroMQ queues "
+                       "messages inside the processes (up to %1 on each side) and in the kernel's socket buffer "
+                       "between them.")
+                        .arg(object.capacity);
+        face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
     } else {
         face.full = live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
         if (!live)

@@ -32,6 +32,10 @@ enum class TransportKind : std::uint32_t {
     // A module-level global variable (`counter = 0` in Python): each process has its own copy in its own memory,
     // so what one process writes the others never see. No OS object: it is there to be set beside a shared one.
     Global,
+    // ZeroMQ (libzmq) PUSH/PULL over ipc://: the consumer binds a PULL socket at a path in the run's folder and the
+    // producers connect PUSH sockets to it. Messages wait in each side's ZeroMQ queue (up to its high-water mark)
+    // and in the kernel's socket buffers between them, where nobody outside the two processes can count them.
+    Zmq,
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -90,6 +94,9 @@ struct TransportTraits {
     // Not shared at all: each process that uses it has its own copy (a global variable), which it publishes in its
     // telemetry slot so the run can show every copy side by side.
     bool perProcess;
+    // The object cannot say how many messages it holds (ZeroMQ keeps them inside the processes): its depth is what
+    // its producers counted as sent less what its consumers counted as received.
+    bool depthFromCounters;
 };
 
 // Every row, in TransportKind order.

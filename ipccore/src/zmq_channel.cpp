@@ -1,0 +1,405 @@
+// ZeroMQ (libzmq) PUSH/PULL over ipc://, the pipeline pattern of ZeroMQ's guide ("ventilator, workers, sink") at
+// its sink: the consumer binds a PULL socket at "<run folder>/<object>.zmq" and every producer connects a PUSH
+// socket to it. The path is in the run's private folder (0700, made by this run), so nobody else can plant a file
+// there for ZeroMQ's bind to replace.
+//
+// Where messages wait, and how the ledger counts them:
+//  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
+//    queue (up to ZMQ_RCVHWM = capacity). None of these can be seen from outside the two processes, so the runner
+//    shows the object's depth as sent - received from the workers' own counters (TransportTraits::
+//    depthFromCounters).
+//  - At a stop the runner stops the producers first. Each closes its socket with a linger, so its queue is written
+//    out to the consumer before the process exits. The consumer then takes everything that reached it until every
+//    producer's connection has closed (it watches them with zmq_socket_monitor): a connection closes only after
+//    the consumer's side has read it to its end, so when none is left, nothing is in flight. What it took then is
+//    counted as received; nothing is left in the object, and the ledger balances exactly.
+//  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers): the
+//    ledger shows those as lost, as ZeroMQ itself would lose them.
+
+#include "channel_family.h"
+
+#include "ipccore/stream.h"
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace ipccore {
+
+namespace {
+
+using detail::stopped;
+
+// How long a producer's close waits for its queued messages to reach the consumer. The consumer is still running
+// when producers stop, so this is reached only when it is paused or dead.
+constexpr int ProducerLingerMs = 1000;
+// How long a producer's close waits for the consumer to read what its connections hold (~ZmqProducer).
+constexpr std::uint64_t CloseWaitNs = 3'000'000'000ull;
+// How long a consumer keeps collecting at a stop while connections are still open.
+constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
+
+int sliceMs(Duration d)
+{
+    return int(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
+}
+
+std::string endpointOf(const std::string& path)
+{
+    return "ipc://" + path;
+}
+
+Error zmqError(const char* operation, const std::string& object, int err)
+{
+    std::string hint = std::string("ZeroMQ: ") + zmq_strerror(err);
+    if (err == ENAMETOOLONG)
+        hint += ". An ipc:// path may have at most 107 bytes: use a shorter object name or run folder";
+    return detail::makeError(detail::errnoToCode(err), operation, object, hint, err);
+}
+
+// One ZeroMQ context with one socket, closed in the right order: the socket first (its linger then applies),
+// then the context, whose termination waits for that linger.
+class ZmqSocket {
+public:
+    ZmqSocket() = default;
+    ZmqSocket(const ZmqSocket&) = delete;
+    ZmqSocket& operator=(const ZmqSocket&) = delete;
+    ~ZmqSocket()
+    {
+        if (m_monitor)
+            zmq_close(m_monitor);
+        if (m_socket)
+            zmq_close(m_socket);
+        if (m_context)
+            zmq_ctx_term(m_context);
+    }
+
+    Status open(int type, const std::string& name)
+    {
+        m_name = name;
+        m_context = zmq_ctx_new();
+        if (!m_context)
+            return zmqError("zmq_ctx_new", name, errno);
+        m_socket = zmq_socket(m_context, type);
+        if (!m_socket)
+            return zmqError("zmq_socket", name, errno);
+        return {};
+    }
+    Status set(int option, int value)
+    {
+        if (zmq_setsockopt(m_socket, option, &value, sizeof value) != 0)
+            return zmqError("zmq_setsockopt", m_name, errno);
+        return {};
+    }
+    // A send or receive timeout, set only when it changes.
+    Status setTimeout(int option, int ms)
+    {
+        int& current = option == ZMQ_SNDTIMEO ? m_sendTimeoutMs : m_receiveTimeoutMs;
+        if (current == ms)
+            return {};
+        current = ms;
+        return set(option, ms);
+    }
+    Status set64(int option, std::int64_t value)
+    {
+        if (zmq_setsockopt(m_socket, option, &value, sizeof value) != 0)
+            return zmqError("zmq_setsockopt", m_name, errno);
+        return {};
+    }
+    // Watches the socket's connections being made (accepted by a bound socket, connected by a connecting one) and
+    // closed; see peers() and connections().
+    Status watchConnections()
+    {
+        const std::string inproc = "inproc://ipclab-connections";
+        if (zmq_socket_monitor(
+                m_socket, inproc.c_str(), ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED)
+            != 0)
+            return zmqError("zmq_socket_monitor", m_name, errno);
+        m_monitor = zmq_socket(m_context, ZMQ_PAIR);
+        if (!m_monitor || zmq_connect(m_monitor, inproc.c_str()) != 0)
+            return zmqError("zmq_connect (monitor)", m_name, errno);
+        return {};
+    }
+    // Connections open now, after reading every event the monitor has queued.
+    int peers()
+    {
+        readEvents();
+        return int(m_fds.size());
+    }
+    // The descriptors of the connections open now (each event's value is the connection's descriptor).
+    const std::vector<int>& connections()
+    {
+        readEvents();
+        return m_fds;
+    }
+    void readEvents()
+    {
+        for (;;) {
+            zmq_msg_t event;
+            zmq_msg_init(&event);
+            if (zmq_msg_recv(&event, m_monitor, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&event);
+                return;
+            }
+            std::uint16_t id = 0;
+            std::uint32_t value = 0;
+            if (zmq_msg_size(&event) >= sizeof id + sizeof value) {
+                std::memcpy(&id, zmq_msg_data(&event), sizeof id);
+                std::memcpy(&value, static_cast<const char*>(zmq_msg_data(&event)) + sizeof id, sizeof value);
+            }
+            const bool more = zmq_msg_more(&event);
+            zmq_msg_close(&event);
+            if (more) { // the second frame names the endpoint
+                zmq_msg_t address;
+                zmq_msg_init(&address);
+                (void)zmq_msg_recv(&address, m_monitor, 0);
+                zmq_msg_close(&address);
+            }
+            const int fd = int(value);
+            const auto known = std::find(m_fds.begin(), m_fds.end(), fd);
+            if ((id == ZMQ_EVENT_ACCEPTED || id == ZMQ_EVENT_CONNECTED) && known == m_fds.end())
+                m_fds.push_back(fd);
+            else if (id == ZMQ_EVENT_DISCONNECTED && known != m_fds.end())
+                m_fds.erase(known);
+        }
+    }
+    // Waits until the socket can do `events` (ZMQ_POLLIN, ZMQ_POLLOUT) or the monitor has news, at most `ms`.
+    void wait(short events, int ms)
+    {
+        zmq_pollitem_t items[2] = { { m_socket, 0, events, 0 }, { m_monitor, 0, ZMQ_POLLIN, 0 } };
+        (void)zmq_poll(items, m_monitor ? 2 : 1, ms);
+    }
+    void* get() const { return m_socket; }
+    const std::string& name() const { return m_name; }
+
+private:
+    void* m_context = nullptr;
+    void* m_socket = nullptr;
+    void* m_monitor = nullptr;
+    std::vector<int> m_fds;
+    int m_sendTimeoutMs = -1;
+    int m_receiveTimeoutMs = -1;
+    std::string m_name;
+};
+
+class ZmqProducer final : public ProducerEndpoint {
+public:
+    explicit ZmqProducer(std::unique_ptr<ZmqSocket> socket)
+        : m_socket(std::move(socket))
+    { }
+    // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
+    // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
+    // consumer's side has read every byte out of this process's connections (SIOCOUTQ: bytes sent and not yet
+    // read), seen empty three times in a row; linger then writes out whatever ZeroMQ still queues. A consumer that
+    // is paused or gone is waited for at most CloseWaitNs.
+    ~ZmqProducer() override
+    {
+        const std::uint64_t deadline = monotonicNs() + CloseWaitNs;
+        int emptyChecks = 0;
+        while (emptyChecks < 3 && monotonicNs() < deadline) {
+            int unread = 0;
+            for (const int fd : m_socket->connections()) {
+                int bytes = 0;
+                if (ioctl(fd, SIOCOUTQ, &bytes) == 0)
+                    unread += bytes;
+            }
+            emptyChecks = unread == 0 ? emptyChecks + 1 : 0;
+            sleepUntilNs(monotonicNs() + 1'000'000);
+        }
+    }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        // First without waiting, so a wait is known and reported before it starts; then ZeroMQ's own blocking
+        // send, cut into slices by ZMQ_SNDTIMEO (zmq_poll in a loop measured ten times slower at 64 B).
+        bool reported = false;
+        int flags = ZMQ_DONTWAIT;
+        for (;;) {
+            if (zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0)
+                return {};
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                return zmqError("zmq_send", m_socket->name(), errno);
+            // Full: the queue toward the consumer is at its high-water mark, or no consumer is connected yet.
+            if (hooks.stopRequested())
+                return stopped(m_socket->name());
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedFull);
+                reported = true;
+            }
+            if (Status st = m_socket->setTimeout(ZMQ_SNDTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
+                return st;
+            flags = 0;
+        }
+    }
+
+private:
+    std::unique_ptr<ZmqSocket> m_socket;
+};
+
+class ZmqConsumer final : public ConsumerEndpoint {
+public:
+    explicit ZmqConsumer(std::unique_ptr<ZmqSocket> socket)
+        : m_socket(std::move(socket))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        // As send: first without waiting, then ZeroMQ's blocking receive in slices of ZMQ_RCVTIMEO.
+        bool reported = false;
+        int flags = ZMQ_DONTWAIT;
+        for (;;) {
+            auto r = take(buffer, flags);
+            if (!r || *r > 0)
+                return r;
+            if (hooks.stopRequested())
+                return stopped(m_socket->name());
+            if (!reported) {
+                tellPeers(hooks);
+                hooks.enter(WorkerState::BlockedEmpty);
+                reported = true;
+            }
+            if (Status st = m_socket->setTimeout(ZMQ_RCVTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
+                return st.error();
+            flags = 0;
+        }
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        tellPeers(hooks);
+        return take(buffer, ZMQ_DONTWAIT);
+    }
+
+    // At a stop (producers have exited): everything they sent is on its way here; take it until no connection is
+    // left open and nothing is queued (see the top of this file).
+    Result<std::size_t> takeReadAhead(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        if (m_drainDeadlineNs == 0)
+            m_drainDeadlineNs = monotonicNs() + DrainLimitNs;
+        for (;;) {
+            const int peers = m_socket->peers();
+            auto r = tryReceive(buffer, hooks);
+            if (!r || *r > 0)
+                return r;
+            if (peers == 0 || monotonicNs() >= m_drainDeadlineNs)
+                return std::size_t(0);
+            m_socket->wait(ZMQ_POLLIN, 10);
+        }
+    }
+
+private:
+    // One message into buffer, 0 when none came (at once, or within the receive timeout).
+    Result<std::size_t> take(std::span<std::byte> buffer, int flags)
+    {
+        for (;;) {
+            const int n = zmq_recv(m_socket->get(), buffer.data(), buffer.size(), flags);
+            if (n >= 0) {
+                // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame, so this
+                // is only a second guard.
+                if (std::size_t(n) > buffer.size())
+                    return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
+                        "A message of " + std::to_string(n) + " bytes is larger than the channel's "
+                            + std::to_string(buffer.size()) + "-byte frames");
+                return std::size_t(n);
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return std::size_t(0);
+            return zmqError("zmq_recv", m_socket->name(), errno);
+        }
+    }
+    void tellPeers(WaitHooks& hooks)
+    {
+        const int peers = m_socket->peers();
+        if (peers != m_told) {
+            m_told = peers;
+            hooks.connectionsHeld(std::uint32_t(peers));
+        }
+    }
+
+    std::unique_ptr<ZmqSocket> m_socket;
+    std::uint64_t m_drainDeadlineNs = 0;
+    int m_told = 0;
+};
+
+// The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure the
+// path is free when the run starts and removes it at the end.
+class ZmqObject final : public ChannelObject {
+public:
+    explicit ZmqObject(ChannelAddress address)
+        : ChannelObject(std::move(address))
+    { }
+    ~ZmqObject() override { (void)removePath(m_address.name); }
+    std::int64_t depth() override { return -1; }
+    std::string waitingOn(const std::string& name, WorkerState state) const override
+    {
+        if (state == WorkerState::BlockedFull)
+            return name + ": queue at its high-water mark, or no consumer connected yet (zmq_send)";
+        if (state == WorkerState::BlockedEmpty)
+            return name + ": nothing queued (zmq_recv)";
+        return {};
+    }
+};
+
+class ZmqFamily final : public detail::ChannelFamily {
+public:
+    std::vector<OsName> osNames(const ChannelAddress& a) const override { return { { "path", a.name } }; }
+    Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
+    {
+        struct stat st { };
+        if (lstat(a.name.c_str(), &st) == 0)
+            return detail::makeError(ErrorCode::AlreadyExists, "create", a.name,
+                "Something is already at this path; IPC Lab uses only paths it made itself");
+        return std::unique_ptr<ChannelObject>(new ZmqObject(a));
+    }
+    Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
+    {
+        auto socket = std::make_unique<ZmqSocket>();
+        Status st = socket->open(ZMQ_PUSH, a.name);
+        if (st)
+            st = socket->set(ZMQ_SNDHWM, int(a.capacity));
+        if (st)
+            st = socket->set(ZMQ_IMMEDIATE, 1); // queue only toward a consumer that is there
+        if (st)
+            st = socket->set(ZMQ_LINGER, ProducerLingerMs);
+        if (st)
+            st = socket->watchConnections();
+        if (!st)
+            return st.error();
+        // Connecting before the consumer has bound is fine: ZeroMQ keeps trying, and send waits meanwhile.
+        if (zmq_connect(socket->get(), endpointOf(a.name).c_str()) != 0)
+            return zmqError("zmq_connect", a.name, errno);
+        return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket)));
+    }
+    Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
+    {
+        auto socket = std::make_unique<ZmqSocket>();
+        Status st = socket->open(ZMQ_PULL, a.name);
+        if (st)
+            st = socket->set(ZMQ_RCVHWM, int(a.capacity));
+        if (st)
+            st = socket->set64(ZMQ_MAXMSGSIZE, std::int64_t(a.messageSize));
+        if (st)
+            st = socket->set(ZMQ_LINGER, 0);
+        if (st)
+            st = socket->watchConnections();
+        if (!st)
+            return st.error();
+        if (zmq_bind(socket->get(), endpointOf(a.name).c_str()) != 0)
+            return zmqError("zmq_bind", a.name, errno);
+        return std::unique_ptr<ConsumerEndpoint>(new ZmqConsumer(std::move(socket)));
+    }
+};
+
+} // namespace
+
+const detail::ChannelFamily& detail::zmqFamily()
+{
+    static const ZmqFamily family;
+    return family;
+}
+
+} // namespace ipccore
