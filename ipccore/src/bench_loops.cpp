@@ -502,6 +502,7 @@ Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::at
     Unlinker unlink([&] { ::unlink(path->c_str()); });
     const std::string endpoint = "ipc://" + *path;
     const int hwm = int(ringCapacity(size));
+    const int second = 1000;
     ControlBlock cb(0);
     if (!cb.ctl)
         return detail::sysError("mmap", "bare zmq", errno);
@@ -512,7 +513,8 @@ Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::at
         int rc = 0;
         if (!socket)
             rc = childFail(ctl, "zmq_socket", errno);
-        else if (zmq_setsockopt(socket, pushing ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm) != 0)
+        else if (zmq_setsockopt(socket, pushing ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
+            || zmq_setsockopt(socket, pushing ? ZMQ_SNDTIMEO : ZMQ_RCVTIMEO, &second, sizeof second) != 0)
             rc = childFail(ctl, "zmq_setsockopt", errno);
         else if ((pushing ? zmq_connect(socket, endpoint.c_str()) : zmq_bind(socket, endpoint.c_str())) != 0)
             rc = childFail(ctl, pushing ? "zmq_connect" : "zmq_bind", errno);
@@ -528,17 +530,18 @@ Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::at
                 const int n = pushing ? zmq_send(socket, msg.data(), size, 0) : zmq_recv(socket, msg.data(), size, 0);
                 if (n == int(size))
                     break;
-                if (n >= 0 || errno != EINTR) {
-                    rc = childFail(ctl, pushing ? "zmq_send" : "zmq_recv", n >= 0 ? EIO : errno);
-                    break;
-                }
+                // Waits are cut at a second (ZMQ_SNDTIMEO, ZMQ_RCVTIMEO) to see whether the other side failed.
+                if (n < 0 && (errno == EINTR || (errno == EAGAIN && ctl.errorSet.load() == 0)))
+                    continue;
+                rc = childFail(ctl, pushing ? "zmq_send" : "zmq_recv", n >= 0 ? EIO : errno);
+                break;
             }
         }
         if (!pushing && rc == 0)
             ctl.endNs.store(monotonicNs());
         // The producer closes only once the consumer has everything: libzmq drops what a connection still holds in
         // the kernel when its sender hangs up while the receiver's queue is at its high-water mark.
-        while (pushing && rc == 0 && ctl.endNs.load() == 0)
+        while (pushing && rc == 0 && ctl.endNs.load() == 0 && ctl.errorSet.load() == 0)
             sleepUntilNs(monotonicNs() + 1'000'000);
         if (socket)
             zmq_close(socket);

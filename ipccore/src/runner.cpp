@@ -847,21 +847,32 @@ struct Runner::Impl {
     // ZeroMQ (depthFromCounters): a producer that closes its socket while the consumer's queue is at its
     // high-water mark loses what still sits in the kernel's socket buffer (libzmq stops reading a connection at the
     // mark, and drops the rest when it sees the peer hang up). So at a stop its producers are first held at the
-    // pause gate, sockets open, until the consumers have received everything they counted as sent (at most
-    // SettleLimitNs); only then are they stopped, with nothing in flight.
+    // pause gate, sockets open, until each such object has settled: its consumers have received all that its
+    // producers counted as sent, or no consumer is left to receive, or the consumers wait for messages and have
+    // received nothing more for QuietNs (what is missing then died with a killed worker). At most SettleLimitNs;
+    // then the producers are stopped, with nothing in flight that could still arrive.
     void settleCountedObjects()
     {
+        constexpr std::uint64_t QuietNs = 50'000'000ull;
         std::vector<std::size_t> held;
         for (std::size_t i = 0; i < workers.size(); ++i) {
-            const WorkerProc& w = workers[i];
-            if (w.alive && w.spec.role == Role::Producer
-                && traits(objects[w.object].spec.transport).depthFromCounters) {
+            WorkerProc& w = workers[i];
+            if (!w.alive || !traits(objects[w.object].spec.transport).depthFromCounters)
+                continue;
+            // Paused by the user (SIGSTOP): it must run to settle (stopRole would send SIGCONT anyway).
+            if (w.pausedBySignal) {
+                kill(w.pid, SIGCONT);
+                w.pausedBySignal = false;
+            }
+            if (w.spec.role == Role::Producer) {
                 board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
                 held.push_back(i);
             }
         }
         if (held.empty())
             return;
+        std::vector<std::uint64_t> lastReceived(objects.size(), 0);
+        std::vector<std::uint64_t> quietSince(objects.size(), monotonicNs());
         const std::uint64_t deadline = monotonicNs() + SettleLimitNs;
         for (;;) {
             const std::uint64_t now = monotonicNs();
@@ -876,16 +887,29 @@ struct Runner::Impl {
                 if (!traits(objects[o].spec.transport).depthFromCounters)
                     continue;
                 std::uint64_t sent = 0, received = 0;
+                bool anyConsumer = false, allWaiting = true;
                 for (const WorkerProc& w : workers) {
                     if (w.object != o)
                         continue;
-                    const std::uint64_t n = board->slot(w.slot).messages.load(std::memory_order_acquire);
+                    const WorkerSlot& slot = board->slot(w.slot);
+                    const std::uint64_t n = slot.messages.load(std::memory_order_acquire);
                     if (w.spec.role == Role::Producer)
                         sent += n;
-                    else if (w.spec.role == Role::Consumer)
+                    else if (w.spec.role == Role::Consumer) {
                         received += n;
+                        if (w.alive) {
+                            anyConsumer = true;
+                            const auto state = WorkerState(slot.state.load(std::memory_order_acquire));
+                            allWaiting = allWaiting && state == WorkerState::BlockedEmpty;
+                        }
+                    }
                 }
-                settled = received >= sent;
+                if (received != lastReceived[o]) {
+                    lastReceived[o] = received;
+                    quietSince[o] = now;
+                }
+                const bool quiet = allWaiting && now - quietSince[o] >= QuietNs;
+                settled = received >= sent || !anyConsumer || quiet;
             }
             if (settled || now >= deadline)
                 return;

@@ -8,13 +8,18 @@
 //    queue (up to ZMQ_RCVHWM = capacity). None of these can be seen from outside the two processes, so the runner
 //    shows the object's depth as sent - received from the workers' own counters (TransportTraits::
 //    depthFromCounters).
-//  - At a stop the runner stops the producers first. Each closes its socket with a linger, so its queue is written
-//    out to the consumer before the process exits. The consumer then takes everything that reached it until every
-//    producer's connection has closed (it watches them with zmq_socket_monitor): a connection closes only after
-//    the consumer's side has read it to its end, so when none is left, nothing is in flight. What it took then is
-//    counted as received; nothing is left in the object, and the ledger balances exactly.
-//  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers): the
-//    ledger shows those as lost, as ZeroMQ itself would lose them.
+//  - libzmq stops reading a connection while the consumer's queue is at its high-water mark, and if the producer
+//    hangs up meanwhile, it drops what the kernel still holds for that connection. So nothing may hang up with
+//    messages in flight. At a stop the runner holds the producers at their pause gate, sockets open, until the
+//    consumer has received what they sent (Runner's settleCountedObjects); a producer that ends by itself (its
+//    count sent) waits until its connections have been read (~ZmqProducer). Then it closes, with a linger for
+//    what ZeroMQ still queues, and the consumer takes what reached it until every connection has closed (it
+//    watches them with zmq_socket_monitor). Within those waits (2 s and 3 s) the ledger balances exactly.
+//  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers), and
+//    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: the ledger shows those as lost, as
+//    ZeroMQ itself loses them. Nothing bounds them per kill yet.
+//  - zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's private folder
+//    (0700, made by this run), and because an object has one consumer, so no second bind takes the path over.
 
 #include "channel_family.h"
 
@@ -73,8 +78,8 @@ public:
             zmq_close(m_monitor);
         if (m_socket)
             zmq_close(m_socket);
-        if (m_context)
-            zmq_ctx_term(m_context);
+        // Retried: a signal (SIGTERM, SIGCONT) would otherwise cut a producer's linger short.
+        while (m_context && zmq_ctx_term(m_context) != 0 && errno == EINTR) { }
     }
 
     Status open(int type, const std::string& name)
@@ -119,7 +124,11 @@ public:
             != 0)
             return zmqError("zmq_socket_monitor", m_name, errno);
         m_monitor = zmq_socket(m_context, ZMQ_PAIR);
-        if (!m_monitor || zmq_connect(m_monitor, inproc.c_str()) != 0)
+        // No high-water mark: a producer reads its events only when it closes, and libzmq's I/O thread would block
+        // on a full monitor pipe (after a thousand reconnections).
+        const int unlimited = 0;
+        if (!m_monitor || zmq_setsockopt(m_monitor, ZMQ_RCVHWM, &unlimited, sizeof unlimited) != 0
+            || zmq_connect(m_monitor, inproc.c_str()) != 0)
             return zmqError("zmq_connect (monitor)", m_name, errno);
         return {};
     }
@@ -201,6 +210,8 @@ public:
         int emptyChecks = 0;
         while (emptyChecks < 3 && monotonicNs() < deadline) {
             int unread = 0;
+            // The descriptors come from the monitor's events; one libzmq has closed since is skipped (or, reused
+            // for another socket, read wrongly: at worst this waits CloseWaitNs).
             for (const int fd : m_socket->connections()) {
                 int bytes = 0;
                 if (ioctl(fd, SIOCOUTQ, &bytes) == 0)
@@ -295,7 +306,10 @@ private:
     {
         for (;;) {
             const int n = zmq_recv(m_socket->get(), buffer.data(), buffer.size(), flags);
-            if (n >= 0) {
+            if (n == 0) // no frame is empty: say so, rather than take it for "nothing yet"
+                return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
+                    "An empty message; every message here is a frame of at least its 32-byte header");
+            if (n > 0) {
                 // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame, so this
                 // is only a second guard.
                 if (std::size_t(n) > buffer.size())
@@ -349,6 +363,13 @@ public:
     std::vector<OsName> osNames(const ChannelAddress& a) const override { return { { "path", a.name } }; }
     Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
     {
+        // sockaddr_un's sun_path: 108 bytes with the terminating zero. Refused here, by the runner, rather than
+        // in every worker's bind and connect.
+        constexpr std::size_t MaxPath = 107;
+        if (a.name.size() > MaxPath)
+            return detail::makeError(ErrorCode::InvalidArgument, "create", a.name,
+                "An ipc:// path may have at most " + std::to_string(MaxPath) + " bytes, and this one has "
+                    + std::to_string(a.name.size()) + ": use a shorter object name, or a shorter XDG_RUNTIME_DIR");
         struct stat st { };
         if (lstat(a.name.c_str(), &st) == 0)
             return detail::makeError(ErrorCode::AlreadyExists, "create", a.name,
