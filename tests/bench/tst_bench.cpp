@@ -43,9 +43,22 @@ QStringList benchLeftovers(qint64 pid)
     return found;
 }
 
+// The transports the in-process bench tests measure. Under ThreadSanitizer, not zmq: QtTest's watchdog thread makes
+// this process multi-threaded, TSan kills a child forked from it that starts a thread, and a zmq side starts
+// libzmq's I/O thread. (ipclab-cli forks from one thread: cliTinyBenchWritesJson measures zmq under TSan too.)
+std::vector<TransportKind> inProcessTransports()
+{
+    std::vector<TransportKind> kinds = benchTransports();
+#if defined(__SANITIZE_THREAD__)
+    std::erase(kinds, TransportKind::Zmq);
+#endif
+    return kinds;
+}
+
 BenchOptions tinyOptions()
 {
     BenchOptions o;
+    o.transports = inProcessTransports();
     o.sizes = { 64 };
     o.messages = 2000;
     o.repeat = 1;
@@ -67,9 +80,9 @@ private slots:
         auto report = runBench(tinyOptions(), [&](const BenchProgress& p) { seen.push_back(p); });
         QVERIFY2(report.has_value(), report.has_value() ? "" : report.error().message().c_str());
         // Every queueing transport at 64 B, the anonymous pipe and socketpair included (their ends inherited), and
-        // ZeroMQ.
-        QCOMPARE(report->results.size(), std::size_t(8));
-        QCOMPARE(report->results.size(), benchTransports().size());
+        // ZeroMQ (but see inProcessTransports).
+        QCOMPARE(benchTransports().size(), std::size_t(8));
+        QCOMPARE(report->results.size(), inProcessTransports().size());
         for (const BenchResult& r : report->results) {
             QVERIFY(r.applicable);
             // The same transfer through one-step programs, beside the producer/consumer loops.
