@@ -517,7 +517,8 @@ void evaluateGoals(BenchReport& r)
                 + std::to_string(size) + " B",
             x && x->ratio > 0, x ? x->ratio : 0, target, false, x && x->noisy());
     };
-    for (TransportKind t : { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::Zmq }) {
+    for (TransportKind t :
+        { TransportKind::Mq, TransportKind::Fifo, TransportKind::Socket, TransportKind::Zmq, TransportKind::ZmqTcp }) {
         for (std::uint32_t size : { 64u, 4096u })
             againstBare(t, size, 0.9);
     }
@@ -1429,7 +1430,8 @@ const char* BenchUsage
     = "Usage: ipclab-cli bench [--transports LIST] [--sizes LIST] [--messages N] [--repeat K] [--json FILE]\n"
       "                        [--pings N] [--no-baselines] [--no-python] [--no-observation] [--no-programs]\n"
       "                        [--pin] [--worker PATH]\n"
-      "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc,pipe,socketpair,zmq (default: all)\n"
+      "  --transports  comma-separated from mq,fifo,socket,shm-ring,shm-spsc,pipe,socketpair,zmq,\n"
+      "                zmq-tcp (default: all)\n"
       "  --sizes       frame sizes in bytes, 32..65536 (default: 64,4096,65536)\n"
       "  --messages    messages per run at sizes <= 4096, 100..1000000000 (default: 200000); larger sizes move\n"
       "                the same bytes in fewer messages (at 65536: messages/16)\n"

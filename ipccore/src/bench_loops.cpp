@@ -486,9 +486,10 @@ Result<double> bareFifo(std::uint32_t size, std::uint64_t messages, const std::a
         "bare fifo");
 }
 
-// A bare libzmq PUSH/PULL pair over ipc://: blocking zmq_send and zmq_recv, the PULL side bound, the PUSH side
-// connected, each queue's high-water mark at the zmq row's capacity.
-Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
+// A bare libzmq PUSH/PULL pair: blocking zmq_send and zmq_recv, the PULL side bound, the PUSH side connected, each
+// queue's high-water mark at the zmq rows' capacity. Over ipc://, or over tcp:// on 127.0.0.1 with CURVE as the
+// zmq-tcp row has it (the PULL side binds a port the kernel picks and tells the PUSH side through shared memory).
+Result<double> bareZmq(bool tcp, std::uint32_t size, std::uint64_t messages, const std::atomic<bool>* cancel)
 {
     auto path = createUnderFreshName([&]() -> Result<std::string> {
         auto made = pathName("bare.zmq");
@@ -500,12 +501,43 @@ Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::at
     if (!path)
         return path.error();
     Unlinker unlink([&] { ::unlink(path->c_str()); });
-    const std::string endpoint = "ipc://" + *path;
     const int hwm = int(ringCapacity(size));
     const int second = 1000;
     ControlBlock cb(0);
-    if (!cb.ctl)
+    SharedBlock portBlock(sizeof(std::atomic<int>));
+    if (!cb.ctl || !portBlock.data())
         return detail::sysError("mmap", "bare zmq", errno);
+    auto* port = new (portBlock.data()) std::atomic<int>(0);
+    char serverPublic[41] = {}, serverSecret[41] = {}, clientPublic[41] = {}, clientSecret[41] = {};
+    if (tcp
+        && (zmq_curve_keypair(serverPublic, serverSecret) != 0 || zmq_curve_keypair(clientPublic, clientSecret) != 0))
+        return detail::sysError("zmq_curve_keypair", "bare zmq", errno);
+    // The PULL side binds, and over tcp:// says which port; the PUSH side connects once it knows.
+    auto attach = [&](PairControl& ctl, void* socket, bool pushing) -> int {
+        if (!tcp) {
+            const std::string endpoint = "ipc://" + *path;
+            return pushing ? zmq_connect(socket, endpoint.c_str()) : zmq_bind(socket, endpoint.c_str());
+        }
+        const int one = 1;
+        if (!pushing) {
+            char bound[64] = {};
+            std::size_t length = sizeof bound;
+            if (zmq_setsockopt(socket, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
+                || zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, serverSecret, 40) != 0
+                || zmq_bind(socket, "tcp://127.0.0.1:*") != 0
+                || zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, bound, &length) != 0)
+                return -1;
+            port->store(std::atoi(std::strrchr(bound, ':') + 1));
+            return 0;
+        }
+        if (zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, serverPublic, 40) != 0
+            || zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, clientPublic, 40) != 0
+            || zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, clientSecret, 40) != 0)
+            return -1;
+        while (port->load() == 0 && ctl.errorSet.load() == 0)
+            sleepUntilNs(monotonicNs() + 100'000);
+        return zmq_connect(socket, ("tcp://127.0.0.1:" + std::to_string(port->load())).c_str());
+    };
     // Each side makes its context after the fork (a context must not cross one) and closes it before returning.
     auto side = [&](PairControl& ctl, bool pushing) {
         void* context = zmq_ctx_new();
@@ -516,7 +548,7 @@ Result<double> bareZmq(std::uint32_t size, std::uint64_t messages, const std::at
         else if (zmq_setsockopt(socket, pushing ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
             || zmq_setsockopt(socket, pushing ? ZMQ_SNDTIMEO : ZMQ_RCVTIMEO, &second, sizeof second) != 0)
             rc = childFail(ctl, "zmq_setsockopt", errno);
-        else if ((pushing ? zmq_connect(socket, endpoint.c_str()) : zmq_bind(socket, endpoint.c_str())) != 0)
+        else if (attach(ctl, socket, pushing) != 0)
             rc = childFail(ctl, pushing ? "zmq_connect" : "zmq_bind", errno);
         std::vector<std::byte> msg(size);
         if (pushing) {
@@ -896,6 +928,8 @@ const char* baselineName(TransportKind transport)
         return "bare send/recv on a SOCK_SEQPACKET socketpair";
     case TransportKind::Zmq:
         return "bare libzmq PUSH/PULL over ipc://";
+    case TransportKind::ZmqTcp:
+        return "bare libzmq PUSH/PULL over tcp:// (loopback, CURVE)";
     case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:
@@ -925,7 +959,8 @@ Result<double> measureBare(
     case TransportKind::SocketPair:
         return bareSocketPair(size, messages, cancel);
     case TransportKind::Zmq:
-        return bareZmq(size, messages, cancel);
+    case TransportKind::ZmqTcp:
+        return bareZmq(transport == TransportKind::ZmqTcp, size, messages, cancel);
     case TransportKind::ShmValue:
     case TransportKind::ShmArray:
     case TransportKind::Semaphore:

@@ -37,6 +37,7 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
     case TransportKind::Global:
         return detail::programObjectFamily();
     case TransportKind::Zmq:
+    case TransportKind::ZmqTcp:
         return detail::zmqFamily();
     }
     return detail::mqFamily(); // unreachable: every TransportKind is listed above

@@ -700,11 +700,17 @@ struct Lens {
             case TransportKind::Global:
                 break;
             case TransportKind::Zmq:
+            case TransportKind::ZmqTcp:
                 // Standard library only: a Queue stands in, and the comment gives the pyzmq lines it stands for.
                 out.add(
                     "    # ZeroMQ in pyzmq (pip install pyzmq): the consumer binds a PULL socket, producers connect");
-                out.add("    # PUSH sockets: zmq.Context().socket(zmq.PULL).bind(\"ipc://" + o.name
-                    + ".zmq\"), .socket(zmq.PUSH).connect(...), then send()/recv().");
+                if (o.transport == TransportKind::Zmq)
+                    out.add("    # PUSH sockets: zmq.Context().socket(zmq.PULL).bind(\"ipc://" + o.name
+                        + ".zmq\"), .socket(zmq.PUSH).connect(...), then send()/recv().");
+                else
+                    out.add(
+                        "    # PUSH sockets: zmq.Context().socket(zmq.PULL).bind_to_random_port(\"tcp://127.0.0.1\"),"
+                        " .socket(zmq.PUSH).connect(...) (with curve_serverkey), then send()/recv().");
                 out.add(
                     "    " + v + " = mp.Queue(maxsize=" + cap + ")  # stands in for the PUSH/PULL pair, HWM " + cap);
                 break;

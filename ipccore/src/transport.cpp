@@ -27,7 +27,7 @@ constexpr const char* SpscLimit = "each side owns one index of the ring, which i
                                   "consumer only; use shm-ring or mq for more";
 
 // clang-format off
-constexpr std::array<TransportTraits, 13> Table { {
+constexpr std::array<TransportTraits, 14> Table { {
     // kind                    name          description                                       capacity     msgs   stream consumes maxP maxC why         pipeBuf lockP  lockC  prio   drain  pathSuffix anon   duplex conns  poison perProc counted
     { TransportKind::Mq,        "mq",         "POSIX message queue",                            Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, true,  false, nullptr,   false, false, false, false, false, false },
     { TransportKind::Fifo,      "fifo",       "named pipe (FIFO)",                              KernelBytes, true,  true,  true,    0,   1,   FifoLimit,  true,   false, false, false, true,  ".fifo",   false, false, false, false, false, false },
@@ -42,6 +42,7 @@ constexpr std::array<TransportTraits, 13> Table { {
     { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false, false },
     { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true, false },
     { TransportKind::Zmq,       "zmq",        "ZeroMQ PUSH/PULL over ipc://",                   Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
+    { TransportKind::ZmqTcp,    "zmq-tcp",    "ZeroMQ PUSH/PULL over tcp:// (loopback, CURVE)", Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
 } };
 // clang-format on
 

@@ -1,7 +1,13 @@
-// ZeroMQ (libzmq) PUSH/PULL over ipc://, the pipeline pattern of ZeroMQ's guide ("ventilator, workers, sink") at
-// its sink: the consumer binds a PULL socket at "<run folder>/<object>.zmq" and every producer connects a PUSH
-// socket to it. The path is in the run's private folder (0700, made by this run), so nobody else can plant a file
-// there for ZeroMQ's bind to replace.
+// ZeroMQ (libzmq) PUSH/PULL, the pipeline pattern of ZeroMQ's guide ("ventilator, workers, sink") at its sink: the
+// consumer binds a PULL socket and every producer connects a PUSH socket to it. Two rows of the transport table:
+//  - zmq, over ipc://: the socket is at "<run folder>/<object>.zmq". The path is in the run's private folder (0700,
+//    made by this run), so nobody else can plant a file there for ZeroMQ's bind to replace.
+//  - zmq-tcp, over tcp:// on 127.0.0.1, as between hosts. The consumer binds a port the kernel picks and publishes
+//    its endpoint ("tcp://127.0.0.1:PORT") in the file "<run folder>/<object>.zmq"; producers connect when it
+//    appears. Any local user can reach a loopback port, so both sides use CURVE: the runner makes a key pair for
+//    the object ("<object>.zmq.key", 0600), the consumer is the CURVE server with its secret key, and a producer
+//    must know its public key to connect. Nobody outside the run's folder knows it, so only this run's producers
+//    get in, and a process that took the port could not pose as the consumer.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -25,9 +31,11 @@
 
 #include "ipccore/stream.h"
 
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <algorithm>
@@ -46,15 +54,91 @@ constexpr int ProducerLingerMs = 1000;
 constexpr std::uint64_t CloseWaitNs = 3'000'000'000ull;
 // How long a consumer keeps collecting at a stop while connections are still open.
 constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
+// How often a zmq-tcp producer looks for the consumer's endpoint before it is published.
+constexpr std::uint64_t PublishPollNs = 10'000'000ull;
 
 int sliceMs(Duration d)
 {
     return int(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
 }
 
-std::string endpointOf(const std::string& path)
+// The key pair of a zmq-tcp object: its public key, a newline, its secret key (Z85, 40 characters each).
+constexpr std::size_t KeyChars = 40;
+
+std::string keyPathOf(const std::string& path)
 {
-    return "ipc://" + path;
+    return path + ".key";
+}
+// Where a zmq-tcp consumer writes its endpoint before renaming it to the object's path, so a producer never reads
+// half of it.
+std::string unpublishedPathOf(const std::string& path)
+{
+    return path + ".new";
+}
+
+// A new file only this user may read, with `text` in it; an existing one is refused (O_EXCL, O_NOFOLLOW).
+Status writeNewFile(const std::string& path, const std::string& text)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return detail::sysError("open", path, errno, "IPC Lab writes only files it makes itself");
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int err = n < 0 ? errno : EIO;
+            ::close(fd);
+            return detail::sysError("write", path, err);
+        }
+        done += std::size_t(n);
+    }
+    if (::close(fd) != 0)
+        return detail::sysError("close", path, errno);
+    return {};
+}
+
+// A small file this run made: a regular file (not a link), owned by this user, that nobody else may read or write.
+// NotFound while it is not there yet.
+Result<std::string> readOwnFile(const std::string& path, std::size_t limit)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return detail::sysError("open", path, errno);
+    struct stat st { };
+    std::string text(limit, '\0');
+    ssize_t n = -1;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        ::close(fd);
+        return detail::makeError(ErrorCode::PermissionDenied, "open", path,
+            "Not a private file of this user; IPC Lab reads only files its run made");
+    }
+    do
+        n = ::read(fd, text.data(), limit);
+    while (n < 0 && errno == EINTR);
+    const int err = errno;
+    ::close(fd);
+    if (n < 0)
+        return detail::sysError("read", path, err);
+    text.resize(std::size_t(n));
+    return text;
+}
+
+struct CurveKeys {
+    std::string publicKey;
+    std::string secretKey;
+};
+
+Result<CurveKeys> readKeys(const std::string& path)
+{
+    auto text = readOwnFile(keyPathOf(path), 2 * (KeyChars + 1));
+    if (!text)
+        return text.error();
+    if (text->size() != 2 * (KeyChars + 1) || (*text)[KeyChars] != '\n' || text->back() != '\n')
+        return detail::makeError(ErrorCode::Corrupt, "read", keyPathOf(path),
+            "Not the key file the runner wrote (two Z85 keys of 40 characters, one per line)");
+    return CurveKeys { text->substr(0, KeyChars), text->substr(KeyChars + 1, KeyChars) };
 }
 
 Error zmqError(const char* operation, const std::string& object, int err)
@@ -111,6 +195,13 @@ public:
     Status set64(int option, std::int64_t value)
     {
         if (zmq_setsockopt(m_socket, option, &value, sizeof value) != 0)
+            return zmqError("zmq_setsockopt", m_name, errno);
+        return {};
+    }
+    // A key in Z85 (its 40 characters, without the terminating zero).
+    Status setKey(int option, const std::string& z85)
+    {
+        if (zmq_setsockopt(m_socket, option, z85.data(), z85.size()) != 0)
             return zmqError("zmq_setsockopt", m_name, errno);
         return {};
     }
@@ -196,8 +287,11 @@ private:
 
 class ZmqProducer final : public ProducerEndpoint {
 public:
-    explicit ZmqProducer(std::unique_ptr<ZmqSocket> socket)
+    // `published`: the file a zmq-tcp consumer writes its endpoint to, connected to when it appears; empty when the
+    // socket is connected already (ipc://, whose path is known in advance).
+    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::string published)
         : m_socket(std::move(socket))
+        , m_published(std::move(published))
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
     // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
@@ -228,6 +322,20 @@ public:
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
+            if (!m_published.empty()) { // zmq-tcp: not connected yet
+                if (Status st = connectWhenPublished(); !st)
+                    return st;
+                if (!m_published.empty()) {
+                    if (hooks.stopRequested())
+                        return stopped(m_socket->name());
+                    if (!reported) {
+                        hooks.enter(WorkerState::BlockedFull);
+                        reported = true;
+                    }
+                    sleepUntilNs(monotonicNs() + PublishPollNs);
+                    continue;
+                }
+            }
             if (zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0)
                 return {};
             if (errno == EINTR)
@@ -248,7 +356,23 @@ public:
     }
 
 private:
+    // Connects once the consumer has published its endpoint (then clears m_published).
+    Status connectWhenPublished()
+    {
+        auto endpoint = readOwnFile(m_published, 64);
+        if (!endpoint)
+            return endpoint.error().code == ErrorCode::NotFound ? Status {} : Status(endpoint.error());
+        if (!endpoint->starts_with("tcp://127.0.0.1:"))
+            return detail::makeError(
+                ErrorCode::Corrupt, "read", m_published, "Not an endpoint the consumer wrote (tcp://127.0.0.1:PORT)");
+        if (zmq_connect(m_socket->get(), endpoint->c_str()) != 0)
+            return zmqError("zmq_connect", m_socket->name(), errno);
+        m_published.clear();
+        return {};
+    }
+
     std::unique_ptr<ZmqSocket> m_socket;
+    std::string m_published;
 };
 
 class ZmqConsumer final : public ConsumerEndpoint {
@@ -339,6 +463,61 @@ private:
     int m_told = 0;
 };
 
+// ZMQ_MAXMSGSIZE of a consumer: the channel's largest frame. Under CURVE the limit applies to what comes over the
+// wire: each message with its box's 33 bytes ("\x07MESSAGE", nonce, MAC, flags), and the handshake's commands
+// (INITIATE carries the client's key and metadata, some 300 bytes).
+std::size_t maxMessageSize(const ChannelAddress& a)
+{
+    constexpr std::size_t CurveBoxBytes = 64;
+    constexpr std::size_t CurveHandshakeBytes = 1024;
+    return a.transport == TransportKind::ZmqTcp
+        ? std::max<std::size_t>(a.messageSize + CurveBoxBytes, CurveHandshakeBytes)
+        : a.messageSize;
+}
+
+// ipc://: the socket's path. tcp://: the key file, the endpoint file, and where the endpoint is written first.
+std::vector<OsName> zmqOsNames(const ChannelAddress& a)
+{
+    if (a.transport == TransportKind::ZmqTcp)
+        return { { "path", keyPathOf(a.name) }, { "path", a.name }, { "path", unpublishedPathOf(a.name) } };
+    return { { "path", a.name } };
+}
+
+// A zmq-tcp consumer: the CURVE server with the object's secret key, bound to a port of 127.0.0.1 that the kernel
+// picks, published at the object's path. A consumer started again after the first one died binds the port
+// published before, which the producers keep reconnecting to.
+Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
+{
+    auto keys = readKeys(a.name);
+    if (!keys)
+        return keys.error();
+    Status st = socket.set(ZMQ_CURVE_SERVER, 1);
+    if (st)
+        st = socket.setKey(ZMQ_CURVE_SECRETKEY, keys->secretKey);
+    if (!st)
+        return st;
+    if (auto published = readOwnFile(a.name, 64); published) {
+        if (zmq_bind(socket.get(), published->c_str()) != 0)
+            return zmqError("zmq_bind", a.name, errno);
+        return {};
+    } else if (published.error().code != ErrorCode::NotFound)
+        return published.error();
+    if (zmq_bind(socket.get(), "tcp://127.0.0.1:*") != 0)
+        return zmqError("zmq_bind", a.name, errno);
+    char endpoint[64] = {};
+    std::size_t size = sizeof endpoint;
+    if (zmq_getsockopt(socket.get(), ZMQ_LAST_ENDPOINT, endpoint, &size) != 0)
+        return zmqError("zmq_getsockopt", a.name, errno);
+    // Written beside, then renamed into place, so a producer reads all of it or nothing.
+    const std::string unpublished = unpublishedPathOf(a.name);
+    (void)::unlink(unpublished.c_str()); // left by a consumer that died here
+    if (st = writeNewFile(unpublished, endpoint); !st)
+        return st;
+    if (::rename(unpublished.c_str(), a.name.c_str()) != 0)
+        return detail::sysError("rename", a.name, errno);
+    return {};
+}
+
 // The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure the
 // path is free when the run starts and removes it at the end.
 class ZmqObject final : public ChannelObject {
@@ -346,7 +525,11 @@ public:
     explicit ZmqObject(ChannelAddress address)
         : ChannelObject(std::move(address))
     { }
-    ~ZmqObject() override { (void)removePath(m_address.name); }
+    ~ZmqObject() override
+    {
+        for (const OsName& n : zmqOsNames(m_address))
+            (void)removePath(n.name);
+    }
     std::int64_t depth() override { return -1; }
     std::string waitingOn(const std::string& name, WorkerState state) const override
     {
@@ -360,9 +543,24 @@ public:
 
 class ZmqFamily final : public detail::ChannelFamily {
 public:
-    std::vector<OsName> osNames(const ChannelAddress& a) const override { return { { "path", a.name } }; }
+    std::vector<OsName> osNames(const ChannelAddress& a) const override { return zmqOsNames(a); }
     Result<std::unique_ptr<ChannelObject>> create(const ChannelAddress& a) const override
     {
+        for (const OsName& n : zmqOsNames(a)) {
+            struct stat st { };
+            if (lstat(n.name.c_str(), &st) == 0)
+                return detail::makeError(ErrorCode::AlreadyExists, "create", n.name,
+                    "Something is already at this path; IPC Lab uses only paths it made itself");
+        }
+        if (a.transport == TransportKind::ZmqTcp) {
+            char publicKey[KeyChars + 1] = {};
+            char secretKey[KeyChars + 1] = {};
+            if (zmq_curve_keypair(publicKey, secretKey) != 0)
+                return zmqError("zmq_curve_keypair", a.name, errno);
+            if (Status st = writeNewFile(keyPathOf(a.name), std::string(publicKey) + "\n" + secretKey + "\n"); !st)
+                return st.error();
+            return std::unique_ptr<ChannelObject>(new ZmqObject(a));
+        }
         // sockaddr_un's sun_path: 108 bytes with the terminating zero. Refused here, by the runner, rather than
         // in every worker's bind and connect.
         constexpr std::size_t MaxPath = 107;
@@ -370,10 +568,6 @@ public:
             return detail::makeError(ErrorCode::InvalidArgument, "create", a.name,
                 "An ipc:// path may have at most " + std::to_string(MaxPath) + " bytes, and this one has "
                     + std::to_string(a.name.size()) + ": use a shorter object name, or a shorter XDG_RUNTIME_DIR");
-        struct stat st { };
-        if (lstat(a.name.c_str(), &st) == 0)
-            return detail::makeError(ErrorCode::AlreadyExists, "create", a.name,
-                "Something is already at this path; IPC Lab uses only paths it made itself");
         return std::unique_ptr<ChannelObject>(new ZmqObject(a));
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
@@ -388,12 +582,31 @@ public:
             st = socket->set(ZMQ_LINGER, ProducerLingerMs);
         if (st)
             st = socket->watchConnections();
+        if (st && a.transport == TransportKind::ZmqTcp) {
+            // The CURVE client: the consumer's public key, and a key pair of this producer's own.
+            auto keys = readKeys(a.name);
+            char publicKey[KeyChars + 1] = {};
+            char secretKey[KeyChars + 1] = {};
+            if (!keys)
+                return keys.error();
+            if (zmq_curve_keypair(publicKey, secretKey) != 0)
+                return zmqError("zmq_curve_keypair", a.name, errno);
+            st = socket->setKey(ZMQ_CURVE_SERVERKEY, keys->publicKey);
+            if (st)
+                st = socket->setKey(ZMQ_CURVE_PUBLICKEY, publicKey);
+            if (st)
+                st = socket->setKey(ZMQ_CURVE_SECRETKEY, secretKey);
+            if (!st)
+                return st.error();
+            // Connected when the consumer has published its port (ZmqProducer::send).
+            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), a.name));
+        }
         if (!st)
             return st.error();
         // Connecting before the consumer has bound is fine: ZeroMQ keeps trying, and send waits meanwhile.
-        if (zmq_connect(socket->get(), endpointOf(a.name).c_str()) != 0)
+        if (zmq_connect(socket->get(), ("ipc://" + a.name).c_str()) != 0)
             return zmqError("zmq_connect", a.name, errno);
-        return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket)));
+        return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), {}));
     }
     Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
     {
@@ -402,14 +615,17 @@ public:
         if (st)
             st = socket->set(ZMQ_RCVHWM, int(a.capacity));
         if (st)
-            st = socket->set64(ZMQ_MAXMSGSIZE, std::int64_t(a.messageSize));
+            st = socket->set64(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
         if (st)
             st = socket->set(ZMQ_LINGER, 0);
         if (st)
             st = socket->watchConnections();
         if (!st)
             return st.error();
-        if (zmq_bind(socket->get(), endpointOf(a.name).c_str()) != 0)
+        if (a.transport == TransportKind::ZmqTcp) {
+            if (Status bound = bindTcp(*socket, a); !bound)
+                return bound.error();
+        } else if (zmq_bind(socket->get(), ("ipc://" + a.name).c_str()) != 0)
             return zmqError("zmq_bind", a.name, errno);
         return std::unique_ptr<ConsumerEndpoint>(new ZmqConsumer(std::move(socket)));
     }

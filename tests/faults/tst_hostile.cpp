@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include "ipccore/channel.h"
+#include "ipccore/framing.h"
 #include "ipccore/message_queue.h"
 #include "ipccore/semaphore.h"
 #include "ipccore/shared_memory.h"
@@ -15,6 +16,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zmq.h>
+
+#include <fstream>
 
 using namespace ipccore;
 
@@ -32,6 +36,42 @@ bool exists(const std::string& path)
 {
     struct stat st { };
     return lstat(path.c_str(), &st) == 0;
+}
+
+// A WaitHooks that lets a wait go on for at most a few seconds.
+class GiveUpAfterSeconds final : public WaitHooks {
+public:
+    void enter(WorkerState) override { }
+    bool stopRequested() override { return std::chrono::steady_clock::now() > m_deadline; }
+
+private:
+    std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+};
+
+// A local stranger's PUSH socket: connects to `endpoint`, with CURVE toward `serverKey` if one is given (a key it
+// guessed), and sends one 64-byte message. Closed without waiting for it to go out.
+void strangerSends(const std::string& endpoint, const char* serverKey)
+{
+    void* context = zmq_ctx_new();
+    void* socket = zmq_socket(context, ZMQ_PUSH);
+    const int noLinger = 0;
+    zmq_setsockopt(socket, ZMQ_LINGER, &noLinger, sizeof noLinger);
+    if (serverKey) {
+        char publicKey[41] = {};
+        char secretKey[41] = {};
+        QVERIFY(zmq_curve_keypair(publicKey, secretKey) == 0);
+        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, serverKey, 40) == 0);
+        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, publicKey, 40) == 0);
+        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, secretKey, 40) == 0);
+    }
+    QVERIFY(zmq_connect(socket, endpoint.c_str()) == 0);
+    std::vector<std::byte> message(64, std::byte { 0x41 });
+    const int second = 1000;
+    zmq_setsockopt(socket, ZMQ_SNDTIMEO, &second, sizeof second);
+    (void)zmq_send(socket, message.data(), message.size(), 0); // queued; whether it goes out is the test
+    QTest::qWait(300); // time to connect, and to be refused
+    zmq_close(socket);
+    zmq_ctx_term(context);
 }
 
 } // namespace
@@ -65,6 +105,9 @@ private slots:
         QTest::newRow("shm-spsc") << TransportKind::ShmSpsc << "main";
         QTest::newRow("fifo") << TransportKind::Fifo << "main";
         QTest::newRow("socket") << TransportKind::Socket << "main";
+        QTest::newRow("zmq") << TransportKind::Zmq << "main";
+        QTest::newRow("zmq-tcp, endpoint file taken") << TransportKind::ZmqTcp << "main";
+        QTest::newRow("zmq-tcp, key file taken") << TransportKind::ZmqTcp << "key";
     }
 
     void squattedNameIsNotAdopted()
@@ -75,7 +118,7 @@ private slots:
         a.transport = transport;
         a.capacity = 4;
         a.messageSize = 64;
-        const bool isPath = transport == TransportKind::Fifo || transport == TransportKind::Socket;
+        const bool isPath = traits(transport).pathSuffix != nullptr;
         a.name = isPath ? ipctest::uniquePath("squat") : ipctest::uniqueName("squat");
 
         // The squatter's object, made with raw calls and a world-writable mode.
@@ -93,8 +136,8 @@ private slots:
             sem_close(s);
             squatterFile = "/dev/shm/sem." + a.name.substr(1) + ".mutex";
         } else if (isPath) {
-            QVERIFY(mkfifo(a.name.c_str(), 0666) == 0);
-            squatterFile = a.name;
+            squatterFile = squat == "key" ? a.name + ".key" : a.name;
+            QVERIFY(mkfifo(squatterFile.c_str(), 0666) == 0);
         } else {
             const int fd = shm_open(a.name.c_str(), O_CREAT | O_EXCL | O_RDWR, 0666);
             QVERIFY(fd >= 0);
@@ -118,12 +161,59 @@ private slots:
             if (squat == "mutex")
                 QVERIFY(NamedSemaphore::unlink(a.name + ".mutex"));
             else if (isPath)
-                QVERIFY(removePath(a.name));
+                QVERIFY(removePath(squatterFile));
             else
                 QVERIFY(SharedMemory::unlink(a.name));
         }
         // ...and nothing of ours remains (for the ring: the shm and the semaphores made before the clash).
         QVERIFY2(ipctest::leftoversOfThisProcess().isEmpty(), qPrintable(ipctest::leftoversOfThisProcess().join(", ")));
+    }
+
+    // zmq-tcp listens on a loopback port that every local user can reach. Only a producer of the run, which read
+    // the consumer's public key from the run's private key file, gets a message through: a stranger without CURVE
+    // and one that guessed a key are both refused, and nothing of theirs reaches the consumer.
+    void zmqTcpLetsOnlyTheRunsProducersIn()
+    {
+        ChannelAddress a;
+        a.transport = TransportKind::ZmqTcp;
+        a.capacity = 4;
+        a.messageSize = 64;
+        a.name = ipctest::uniquePath("zmq-stranger") + ".zmq";
+        const mode_t old = umask(0);
+        auto object = ChannelObject::create(a);
+        umask(old);
+        QVERIFY2(object, object ? "" : object.error().message().c_str());
+        QCOMPARE(modeOf(a.name + ".key"), mode_t(0600)); // even under umask 000
+        auto consumer = openConsumer(a);
+        QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
+        std::string endpoint;
+        std::getline(std::ifstream(a.name), endpoint);
+        QVERIFY2(endpoint.starts_with("tcp://127.0.0.1:"), endpoint.c_str()); // never all interfaces
+
+        strangerSends(endpoint, nullptr);
+        char guessedPublic[41] = {};
+        char guessedSecret[41] = {};
+        QVERIFY(zmq_curve_keypair(guessedPublic, guessedSecret) == 0);
+        strangerSends(endpoint, guessedPublic);
+
+        GiveUpAfterSeconds hooks;
+        auto producer = openProducer(a, hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        std::vector<std::byte> frame(64);
+        buildFrame(frame, 1, 7, 0);
+        QVERIFY((*producer)->send(frame, 0, hooks));
+        std::vector<std::byte> buffer(a.messageSize);
+        GiveUpAfterSeconds reader;
+        auto got = (*consumer)->receive(buffer, reader);
+        QVERIFY2(got, got ? "" : got.error().message().c_str());
+        FrameHeader header;
+        QCOMPARE(checkFrame(std::span<const std::byte>(buffer).first(*got), header), FrameCheck::Ok);
+        QCOMPARE(header.seq, 7ull); // the producer's, not a stranger's
+        QCOMPARE(*(*consumer)->tryReceive(buffer, reader), std::size_t(0));
+        producer->reset();
+        consumer->reset();
+        object->reset();
+        QVERIFY(!exists(a.name) && !exists(a.name + ".key")); // the object removes what it made
     }
 
     void cleanupTestCase() { QVERIFY2(ipctest::leftoversOfThisProcess().isEmpty(), "objects left behind"); }

@@ -36,6 +36,10 @@ enum class TransportKind : std::uint32_t {
     // producers connect PUSH sockets to it. Messages wait in each side's ZeroMQ queue (up to its high-water mark)
     // and in the kernel's socket buffers between them, where nobody outside the two processes can count them.
     Zmq,
+    // The same over tcp:// on the loopback interface (127.0.0.1, never all interfaces), as between two hosts: the
+    // consumer binds a port the kernel picks and publishes it in the run's folder, and both sides use CURVE
+    // (encryption and authentication) with a key pair made for this run, so no other local user can take part.
+    ZmqTcp,
 };
 
 // What ObjectSpec::capacity means for a transport.
