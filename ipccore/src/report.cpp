@@ -157,12 +157,16 @@ std::string reportToText(const Report& r)
     bool anyPrograms = false, anyMessages = false;
     for (const WorkerSummary& w : r.workers)
         (w.role == Role::Program ? anyPrograms : anyMessages) = true;
-    Table workers({ "name", "role", "object", "pid",
-        anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s", "MB/s", "blocked", "exit" });
+    Table workers(
+        { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
+            "MB/s", "blocked", "CPU", "latency", "exit" });
     for (const WorkerSummary& w : r.workers)
         workers.add({ w.name, roleName(w.role), w.object, std::to_string(w.pid), std::to_string(w.messages),
-            fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS), fmt("%.1f%%", 100.0 * w.blockedFraction), w.exitText });
-    out << workers.render({ false, false, false, true, true, true, true, true, false });
+            fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS), fmt("%.1f%%", 100.0 * w.blockedFraction),
+            fmt("%.0f%%", w.cpuPercent),
+            w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
+    out << workers.render({ false, false, false, true, true, true, true, true, true, true, false });
+    out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive)\n";
     if (anyPrograms) {
         out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when a "
                "wait timed out)\n";
@@ -445,7 +449,8 @@ std::string reportToJson(const Report& r)
         const WorkerSummary& w = r.workers[at];
         json worker { { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
             { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
-            { "blocked_fraction", w.blockedFraction }, { "exit", w.exitText }, { "errors", w.errors },
+            { "blocked_fraction", w.blockedFraction }, { "cpu_percent", w.cpuPercent },
+            { "mean_latency_us", w.meanLatencyUs }, { "exit", w.exitText }, { "errors", w.errors },
             { "error", w.errorText } };
         if (w.role == Role::Program) {
             worker["passes"] = w.messages;

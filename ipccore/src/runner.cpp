@@ -2169,6 +2169,8 @@ struct Runner::Impl {
             ws.msgsPerS = life > 0 ? double(s.messages) / life : 0;
             ws.mbPerS = life > 0 ? double(s.bytes) / life / 1e6 : 0;
             ws.blockedFraction = s.blockedFraction;
+            ws.cpuPercent = w.cpuNs > w.startNs ? 100.0 * double(w.cpuUsedNs) / double(w.cpuNs - w.startNs) : 0;
+            ws.meanLatencyUs = s.meanLatencyUs;
             ws.exitText = s.exitText;
             ws.state = s.state;
             ws.exitcode = s.exitcode;

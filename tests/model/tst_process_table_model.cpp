@@ -186,6 +186,27 @@ private slots:
         QCOMPARE(model.headerData(ProcessTableModel::CpuColumn, Qt::Horizontal).toString(), QStringLiteral("CPU %"));
         QCOMPARE(model.columnCount(), int(ProcessTableModel::ColumnCount));
     }
+
+    // A consumer's mean latency, in the unit that reads (µs below a millisecond); nothing for a producer or a consumer
+    // that has taken nothing yet; and the column is unused until a consumer is among the rows.
+    void latencyIsAConsumersMeanInItsUnit()
+    {
+        ProcessTableModel model;
+        model.apply(snapshot(0.1, { worker("producer", Role::Producer, 10) }));
+        QVERIFY(model.isColumnUnused(ProcessTableModel::LatencyColumn));
+        auto fast = worker("fast", Role::Consumer, 10);
+        fast.meanLatencyUs = 21.4;
+        auto slow = worker("slow", Role::Consumer, 10);
+        slow.meanLatencyUs = 68'500;
+        auto idle = worker("idle", Role::Consumer, 0);
+        model.apply(snapshot(0.2, { worker("producer", Role::Producer, 10), fast, slow, idle }));
+        QVERIFY(!model.isColumnUnused(ProcessTableModel::LatencyColumn));
+        auto text = [&](int row) { return model.index(row, ProcessTableModel::LatencyColumn).data().toString(); };
+        QCOMPARE(text(0), QStringLiteral("-"));
+        QCOMPARE(text(1), QStringLiteral("21 µs"));
+        QCOMPARE(text(2), QStringLiteral("68.5 ms"));
+        QCOMPARE(text(3), QStringLiteral("-"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProcessTableModel)

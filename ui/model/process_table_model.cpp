@@ -450,6 +450,8 @@ bool ProcessTableModel::isColumnUnused(int column) const
         return m_priorityUnused;
     case StepColumn:
         return m_stepUnused;
+    case LatencyColumn:
+        return m_latencyUnused;
     default:
         return false;
     }
@@ -468,10 +470,13 @@ void ProcessTableModel::updateUnusedColumns()
     // Exit column needed ("exit…").
     const bool stepUnused = std::none_of(
         m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.role == ipccore::Role::Program; });
+    const bool latencyUnused = std::none_of(
+        m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.role == ipccore::Role::Consumer; });
     if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused && priorityUnused == m_priorityUnused
-        && stepUnused == m_stepUnused)
+        && stepUnused == m_stepUnused && latencyUnused == m_latencyUnused)
         return;
     m_stepUnused = stepUnused;
+    m_latencyUnused = latencyUnused;
     m_tasksUnused = tasksUnused;
     m_sizeUnused = sizeUnused;
     m_priorityUnused = priorityUnused;
@@ -529,6 +534,12 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
         return locale.toString(100.0 * w.blockedFraction, 'f', 1);
     case CpuColumn:
         return locale.toString(w.cpuPercent, 'f', 1);
+    case LatencyColumn:
+        if (w.role != ipccore::Role::Consumer || w.messages == 0)
+            return QStringLiteral("-");
+        if (w.meanLatencyUs >= 1000)
+            return tr("%1 ms").arg(locale.toString(w.meanLatencyUs / 1000, 'f', 1));
+        return tr("%1 µs").arg(locale.toString(w.meanLatencyUs, 'f', w.meanLatencyUs < 10 ? 1 : 0));
     case RateControlColumn:
         return w.rate > 0 ? locale.toString(w.rate, 'f', w.rate < 10 ? 1 : 0) : tr("unlimited");
     case SizeColumn:
@@ -565,6 +576,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
         return w.blockedFraction;
     case CpuColumn:
         return w.cpuPercent;
+    case LatencyColumn:
+        return w.role == ipccore::Role::Consumer && w.messages > 0 ? w.meanLatencyUs : -1.0;
     case RateControlColumn:
         return w.rate;
     case SizeColumn:
@@ -616,6 +629,7 @@ QVariant ProcessTableModel::data(const QModelIndex& index, int role) const
         case TasksColumn:
         case BlockedColumn:
         case CpuColumn:
+        case LatencyColumn:
         case RateControlColumn:
         case SizeColumn:
             return int(Qt::AlignRight | Qt::AlignVCenter);
@@ -665,6 +679,8 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("% blocked");
         case CpuColumn:
             return tr("CPU %");
+        case LatencyColumn:
+            return tr("Latency");
         case RateControlColumn:
             return tr("Rate limit");
         case SizeColumn:
@@ -696,6 +712,9 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Share of the worker's lifetime spent blocked (full, empty or waiting for the lock)");
         case CpuColumn:
             return tr("CPU time as a percentage of one core");
+        case LatencyColumn:
+            return tr("A consumer's mean time from a message's send to its receive, over the consumer's life "
+                      "(queueing included: a deep queue makes it long)");
         case RateControlColumn:
             return tr("The worker's rate control in messages per second");
         case SizeColumn:

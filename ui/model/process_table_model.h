@@ -46,6 +46,7 @@ public:
         TasksColumn, // pools: tasks taken (pool worker) or collected of submitted (caller)
         BlockedColumn,
         CpuColumn,
+        LatencyColumn, // consumers: mean time from send to receive
         RateControlColumn,
         SizeColumn,
         PriorityColumn, // mq priorities: what a producer sends at, and a consumer's share of each
@@ -142,6 +143,7 @@ private:
     bool m_sizeUnused = false;
     bool m_priorityUnused = true;
     bool m_stepUnused = true; // no program among the rows
+    bool m_latencyUnused = true; // no consumer among the rows
 };
 
 } // namespace ipcui

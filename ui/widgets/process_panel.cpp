@@ -228,7 +228,7 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->setAlternatingRowColors(true);
     const QFontMetrics fm = m_table->fontMetrics();
     // Characters per column, in ProcessTableModel::Column order; Exit takes the rest.
-    const int widths[] = { 12, 8, 8, 9, 22, 23, 25, 9, 17, 19, 10, 7, 10, 8, 17 };
+    const int widths[] = { 12, 8, 8, 9, 22, 23, 25, 9, 17, 19, 10, 7, 9, 10, 8, 17 };
     static_assert(std::size(widths) == ProcessTableModel::ExitColumn);
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
@@ -304,11 +304,12 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
 }
 
 // Tasks only for a pool, Size only for workers that send messages of a size, Priority only where one is above 0,
-// Step only where a program runs.
+// Step only where a program runs, Latency only where a consumer does.
 void ProcessPanel::hideUnusedColumns()
 {
     for (const int column : { int(ProcessTableModel::TasksColumn), int(ProcessTableModel::SizeColumn),
-             int(ProcessTableModel::PriorityColumn), int(ProcessTableModel::StepColumn) })
+             int(ProcessTableModel::PriorityColumn), int(ProcessTableModel::StepColumn),
+             int(ProcessTableModel::LatencyColumn) })
         m_table->setColumnHidden(column, m_model->isColumnUnused(column));
 }
 

@@ -180,6 +180,10 @@ struct WorkerSummary {
     double msgsPerS = 0;
     double mbPerS = 0;
     double blockedFraction = 0;
+    // CPU time over its life as a percentage of one core (from /proc, read a few times a second, so the last
+    // fraction of a second before it ended is not in it).
+    double cpuPercent = 0;
+    double meanLatencyUs = 0; // consumers: mean time from send to receive of the messages it took
     std::string exitText;
     WorkerState state = WorkerState::Finished; // Finished or Dead, as WorkerStatus at stop
     int exitcode = 0; // Python's Process.exitcode, as WorkerStatus::exitcode
