@@ -527,7 +527,10 @@ Result<double> bareZmq(bool tcp, std::uint32_t size, std::uint64_t messages, con
                 || zmq_bind(socket, "tcp://127.0.0.1:*") != 0
                 || zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, bound, &length) != 0)
                 return -1;
-            port->store(std::atoi(std::strrchr(bound, ':') + 1));
+            const char* colon = std::strrchr(bound, ':');
+            if (!colon)
+                return -1;
+            port->store(std::atoi(colon + 1));
             return 0;
         }
         if (zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, serverPublic, 40) != 0

@@ -166,7 +166,8 @@ std::string reportToText(const Report& r)
             fmt("%.0f%%", w.cpuPercent),
             w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
     out << workers.render({ false, false, false, true, true, true, true, true, true, true, false });
-    out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive)\n";
+    if (anyMessages)
+        out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive)\n";
     if (anyPrograms) {
         out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when a "
                "wait timed out)\n";

@@ -850,7 +850,9 @@ struct Runner::Impl {
     // pause gate, sockets open, until each such object has settled: its consumers have received all that its
     // producers counted as sent, or no consumer is left to receive, or the consumers wait for messages and have
     // received nothing more for QuietNs (what is missing then died with a killed worker). At most SettleLimitNs;
-    // then the producers are stopped, with nothing in flight that could still arrive.
+    // then the producers are stopped, with nothing in flight that could still arrive. The other objects' producers
+    // are held too (they are stopped next anyway), so their traffic does not take the cores the consumers need to
+    // catch up (zmq-vs-shm runs two flooding pairs beside a ZeroMQ one).
     void settleCountedObjects()
     {
         constexpr std::uint64_t QuietNs = 50'000'000ull;
@@ -871,6 +873,10 @@ struct Runner::Impl {
         }
         if (held.empty())
             return;
+        for (const WorkerProc& w : workers) {
+            if (w.alive && w.spec.role == Role::Producer)
+                board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
+        }
         std::vector<std::uint64_t> lastReceived(objects.size(), 0);
         std::vector<std::uint64_t> quietSince(objects.size(), monotonicNs());
         const std::uint64_t deadline = monotonicNs() + SettleLimitNs;
@@ -1049,9 +1055,9 @@ struct Runner::Impl {
             if (cpu.ok) {
                 w.cpuPercent = 100.0 * double(cpu.usedNs - std::min(cpu.usedNs, w.cpuUsedNs)) / double(now - w.cpuNs);
                 w.cpuUsedNs = cpu.usedNs;
+                w.cpuNs = now; // when cpuUsedNs was read (the summary's share divides by it)
                 w.procState = cpu.state;
             }
-            w.cpuNs = now;
             w.cpuDueNs = now + CpuRefreshNs;
         }
         s.cpuPercent = w.alive ? w.cpuPercent : 0;

@@ -5,9 +5,11 @@
 //  - zmq-tcp, over tcp:// on 127.0.0.1, as between hosts. The consumer binds a port the kernel picks and publishes
 //    its endpoint ("tcp://127.0.0.1:PORT") in the file "<run folder>/<object>.zmq"; producers connect when it
 //    appears. Any local user can reach a loopback port, so both sides use CURVE: the runner makes a key pair for
-//    the object ("<object>.zmq.key", 0600), the consumer is the CURVE server with its secret key, and a producer
-//    must know its public key to connect. Nobody outside the run's folder knows it, so only this run's producers
-//    get in, and a process that took the port could not pose as the consumer.
+//    the object, its secret key for the consumer ("<object>.zmq.key") and its public key for the producers
+//    ("<object>.zmq.pub"), both 0600 in the run's private folder. The consumer is the CURVE server, and a client
+//    must know the server's public key to finish the handshake; nothing outside the run's folder holds it, so a
+//    stranger is refused, and a process that took the port could not pose as the consumer. (Clients' own keys are
+//    not checked: that would take a ZAP handler; knowing the public key is the proof.)
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -24,8 +26,9 @@
 //  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers), and
 //    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: the ledger shows those as lost, as
 //    ZeroMQ itself loses them. Nothing bounds them per kill yet.
-//  - zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's private folder
-//    (0700, made by this run), and because an object has one consumer, so no second bind takes the path over.
+//  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
+//    private folder (0700, made by this run), and because an object has one consumer, so no second bind takes the
+//    path over.
 
 #include "channel_family.h"
 
@@ -62,12 +65,17 @@ int sliceMs(Duration d)
     return int(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
 }
 
-// The key pair of a zmq-tcp object: its public key, a newline, its secret key (Z85, 40 characters each).
+// The keys of a zmq-tcp object's CURVE server, in Z85 (40 characters each): the secret one for the consumer, the
+// public one for the producers, each in a file of its own.
 constexpr std::size_t KeyChars = 40;
 
-std::string keyPathOf(const std::string& path)
+std::string secretKeyPathOf(const std::string& path)
 {
     return path + ".key";
+}
+std::string publicKeyPathOf(const std::string& path)
+{
+    return path + ".pub";
 }
 // Where a zmq-tcp consumer writes its endpoint before renaming it to the object's path, so a producer never reads
 // half of it.
@@ -90,12 +98,16 @@ Status writeNewFile(const std::string& path, const std::string& text)
         if (n <= 0) {
             const int err = n < 0 ? errno : EIO;
             ::close(fd);
+            ::unlink(path.c_str()); // no half of a key or an endpoint is left behind
             return detail::sysError("write", path, err);
         }
         done += std::size_t(n);
     }
-    if (::close(fd) != 0)
-        return detail::sysError("close", path, errno);
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(path.c_str());
+        return detail::sysError("close", path, err);
+    }
     return {};
 }
 
@@ -125,20 +137,43 @@ Result<std::string> readOwnFile(const std::string& path, std::size_t limit)
     return text;
 }
 
-struct CurveKeys {
-    std::string publicKey;
-    std::string secretKey;
-};
-
-Result<CurveKeys> readKeys(const std::string& path)
+// One key file the runner wrote: a Z85 key and a newline.
+Result<std::string> readKey(const std::string& file)
 {
-    auto text = readOwnFile(keyPathOf(path), 2 * (KeyChars + 1));
+    auto text = readOwnFile(file, KeyChars + 1);
     if (!text)
         return text.error();
-    if (text->size() != 2 * (KeyChars + 1) || (*text)[KeyChars] != '\n' || text->back() != '\n')
-        return detail::makeError(ErrorCode::Corrupt, "read", keyPathOf(path),
-            "Not the key file the runner wrote (two Z85 keys of 40 characters, one per line)");
-    return CurveKeys { text->substr(0, KeyChars), text->substr(KeyChars + 1, KeyChars) };
+    if (text->size() != KeyChars + 1 || text->back() != '\n')
+        return detail::makeError(
+            ErrorCode::Corrupt, "read", file, "Not the key file the runner wrote (a Z85 key of 40 characters)");
+    text->pop_back();
+    return text;
+}
+
+// A zmq-tcp endpoint as its consumer publishes it: exactly "tcp://127.0.0.1:PORT", nothing before or after (libzmq
+// would read "tcp://a;b" as a source and a destination, and "tcp://*:P" as every interface).
+bool isLoopbackEndpoint(const std::string& endpoint)
+{
+    constexpr std::string_view Prefix = "tcp://127.0.0.1:";
+    if (!endpoint.starts_with(Prefix) || endpoint.size() == Prefix.size() || endpoint.size() > Prefix.size() + 5)
+        return false;
+    unsigned port = 0;
+    for (std::size_t i = Prefix.size(); i < endpoint.size(); ++i) {
+        if (endpoint[i] < '0' || endpoint[i] > '9')
+            return false;
+        port = port * 10 + unsigned(endpoint[i] - '0');
+    }
+    return port >= 1 && port <= 65535;
+}
+
+// The published endpoint, checked; NotFound while the consumer has not published it yet.
+Result<std::string> readEndpoint(const std::string& file)
+{
+    auto endpoint = readOwnFile(file, 64);
+    if (endpoint && !isLoopbackEndpoint(*endpoint))
+        return detail::makeError(
+            ErrorCode::Corrupt, "read", file, "Not an endpoint the consumer wrote (tcp://127.0.0.1:PORT)");
+    return endpoint;
 }
 
 Error zmqError(const char* operation, const std::string& object, int err)
@@ -287,17 +322,21 @@ private:
 
 class ZmqProducer final : public ProducerEndpoint {
 public:
-    // `published`: the file a zmq-tcp consumer writes its endpoint to, connected to when it appears; empty when the
-    // socket is connected already (ipc://, whose path is known in advance).
-    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::string published)
+    // `endpointFile`: the file a zmq-tcp consumer publishes its endpoint in, connected to when it appears; empty
+    // when the socket is connected already (ipc://, whose path is known in advance).
+    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::string endpointFile)
         : m_socket(std::move(socket))
-        , m_published(std::move(published))
+        , m_endpointFile(std::move(endpointFile))
+        , m_connected(m_endpointFile.empty())
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
     // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
-    // consumer's side has read every byte out of this process's connections (SIOCOUTQ: bytes sent and not yet
-    // read), seen empty three times in a row; linger then writes out whatever ZeroMQ still queues. A consumer that
-    // is paused or gone is waited for at most CloseWaitNs.
+    // consumer's side has read every byte out of this process's connections (SIOCOUTQ), seen empty three times in
+    // a row; linger then writes out whatever ZeroMQ still queues. A consumer that is paused or gone is waited for
+    // at most CloseWaitNs. On a Unix socket SIOCOUTQ counts the bytes the peer has not read yet; on TCP, those it
+    // has not acknowledged, which over loopback means they are in the consumer's receive buffer. There a hang-up
+    // is a FIN behind the data, which libzmq meets only once it reads again, after the data (the runner's
+    // zmqFullQueuesStopExactly test covers both rows).
     ~ZmqProducer() override
     {
         const std::uint64_t deadline = monotonicNs() + CloseWaitNs;
@@ -322,17 +361,19 @@ public:
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
-            if (!m_published.empty()) { // zmq-tcp: not connected yet
+            if (!m_connected) { // zmq-tcp, before the consumer has published its endpoint
                 if (Status st = connectWhenPublished(); !st)
                     return st;
-                if (!m_published.empty()) {
+                if (!m_connected) {
                     if (hooks.stopRequested())
                         return stopped(m_socket->name());
                     if (!reported) {
                         hooks.enter(WorkerState::BlockedFull);
                         reported = true;
                     }
-                    sleepUntilNs(monotonicNs() + PublishPollNs);
+                    const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        hooks.slice(std::chrono::nanoseconds(PublishPollNs)));
+                    sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
                     continue;
                 }
             }
@@ -356,23 +397,21 @@ public:
     }
 
 private:
-    // Connects once the consumer has published its endpoint (then clears m_published).
+    // Connects once the consumer has published its endpoint.
     Status connectWhenPublished()
     {
-        auto endpoint = readOwnFile(m_published, 64);
+        auto endpoint = readEndpoint(m_endpointFile);
         if (!endpoint)
             return endpoint.error().code == ErrorCode::NotFound ? Status {} : Status(endpoint.error());
-        if (!endpoint->starts_with("tcp://127.0.0.1:"))
-            return detail::makeError(
-                ErrorCode::Corrupt, "read", m_published, "Not an endpoint the consumer wrote (tcp://127.0.0.1:PORT)");
         if (zmq_connect(m_socket->get(), endpoint->c_str()) != 0)
             return zmqError("zmq_connect", m_socket->name(), errno);
-        m_published.clear();
+        m_connected = true;
         return {};
     }
 
     std::unique_ptr<ZmqSocket> m_socket;
-    std::string m_published;
+    std::string m_endpointFile;
+    bool m_connected;
 };
 
 class ZmqConsumer final : public ConsumerEndpoint {
@@ -434,8 +473,8 @@ private:
                 return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
                     "An empty message; every message here is a frame of at least its 32-byte header");
             if (n > 0) {
-                // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame, so this
-                // is only a second guard.
+                // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame (over ipc://;
+                // over tcp:// it leaves room for CURVE's handshake, see maxMessageSize), and this catches the rest.
                 if (std::size_t(n) > buffer.size())
                     return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
                         "A message of " + std::to_string(n) + " bytes is larger than the channel's "
@@ -465,7 +504,8 @@ private:
 
 // ZMQ_MAXMSGSIZE of a consumer: the channel's largest frame. Under CURVE the limit applies to what comes over the
 // wire: each message with its box's 33 bytes ("\x07MESSAGE", nonce, MAC, flags), and the handshake's commands
-// (INITIATE carries the client's key and metadata, some 300 bytes).
+// (INITIATE carries the client's key and metadata, some 300 bytes). So over tcp:// libzmq lets through messages a
+// little larger than a small channel's frames, and the consumer's own size check (take) refuses them.
 std::size_t maxMessageSize(const ChannelAddress& a)
 {
     constexpr std::size_t CurveBoxBytes = 64;
@@ -475,11 +515,17 @@ std::size_t maxMessageSize(const ChannelAddress& a)
         : a.messageSize;
 }
 
-// ipc://: the socket's path. tcp://: the key file, the endpoint file, and where the endpoint is written first.
+// The kernel's send and receive buffer of each zmq-tcp connection (SO_SNDBUF, SO_RCVBUF; Linux doubles them).
+// Left to itself TCP grows them to megabytes, which at a stop is a backlog of tens of thousands of messages for
+// the consumer to decrypt; this keeps it near what a Unix socket holds.
+constexpr int TcpBufferBytes = 128 * 1024;
+
+// ipc://: the socket's path. tcp://: the key files, the endpoint file, and where the endpoint is written first.
 std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 {
     if (a.transport == TransportKind::ZmqTcp)
-        return { { "path", keyPathOf(a.name) }, { "path", a.name }, { "path", unpublishedPathOf(a.name) } };
+        return { { "path", secretKeyPathOf(a.name) }, { "path", publicKeyPathOf(a.name) }, { "path", a.name },
+            { "path", unpublishedPathOf(a.name) } };
     return { { "path", a.name } };
 }
 
@@ -488,17 +534,31 @@ std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 // published before, which the producers keep reconnecting to.
 Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
 {
-    auto keys = readKeys(a.name);
-    if (!keys)
-        return keys.error();
+    auto secretKey = readKey(secretKeyPathOf(a.name));
+    if (!secretKey)
+        return secretKey.error();
     Status st = socket.set(ZMQ_CURVE_SERVER, 1);
     if (st)
-        st = socket.setKey(ZMQ_CURVE_SECRETKEY, keys->secretKey);
+        st = socket.setKey(ZMQ_CURVE_SECRETKEY, *secretKey);
+    // A stranger's connection that never finishes the handshake is closed after a second, not libzmq's 30.
+    if (st)
+        st = socket.set(ZMQ_HANDSHAKE_IVL, 1000);
+    if (st)
+        st = socket.set(ZMQ_SNDBUF, TcpBufferBytes);
+    if (st)
+        st = socket.set(ZMQ_RCVBUF, TcpBufferBytes);
     if (!st)
         return st;
-    if (auto published = readOwnFile(a.name, 64); published) {
-        if (zmq_bind(socket.get(), published->c_str()) != 0)
-            return zmqError("zmq_bind", a.name, errno);
+    if (auto published = readEndpoint(a.name); published) {
+        if (zmq_bind(socket.get(), published->c_str()) != 0) {
+            const int err = errno;
+            if (err == EADDRINUSE)
+                return detail::makeError(ErrorCode::AlreadyExists, "zmq_bind", a.name,
+                    "Another process took " + *published
+                        + " after this object's consumer died, so the producers cannot reach a new one; "
+                          "stop the run and start it again");
+            return zmqError("zmq_bind", a.name, err);
+        }
         return {};
     } else if (published.error().code != ErrorCode::NotFound)
         return published.error();
@@ -518,8 +578,9 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
     return {};
 }
 
-// The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure the
-// path is free when the run starts and removes it at the end.
+// The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure its paths
+// are free when the run starts (for zmq-tcp, ZmqFamily::create then writes the key files) and removes them at the
+// end.
 class ZmqObject final : public ChannelObject {
 public:
     explicit ZmqObject(ChannelAddress address)
@@ -557,9 +618,13 @@ public:
             char secretKey[KeyChars + 1] = {};
             if (zmq_curve_keypair(publicKey, secretKey) != 0)
                 return zmqError("zmq_curve_keypair", a.name, errno);
-            if (Status st = writeNewFile(keyPathOf(a.name), std::string(publicKey) + "\n" + secretKey + "\n"); !st)
+            if (Status st = writeNewFile(secretKeyPathOf(a.name), std::string(secretKey) + "\n"); !st)
                 return st.error();
-            return std::unique_ptr<ChannelObject>(new ZmqObject(a));
+            // From here the object owns what is made: its destructor removes both files.
+            auto object = std::unique_ptr<ChannelObject>(new ZmqObject(a));
+            if (Status st = writeNewFile(publicKeyPathOf(a.name), std::string(publicKey) + "\n"); !st)
+                return st.error();
+            return object;
         }
         // sockaddr_un's sun_path: 108 bytes with the terminating zero. Refused here, by the runner, rather than
         // in every worker's bind and connect.
@@ -584,14 +649,18 @@ public:
             st = socket->watchConnections();
         if (st && a.transport == TransportKind::ZmqTcp) {
             // The CURVE client: the consumer's public key, and a key pair of this producer's own.
-            auto keys = readKeys(a.name);
+            auto serverKey = readKey(publicKeyPathOf(a.name));
             char publicKey[KeyChars + 1] = {};
             char secretKey[KeyChars + 1] = {};
-            if (!keys)
-                return keys.error();
+            if (!serverKey)
+                return serverKey.error();
             if (zmq_curve_keypair(publicKey, secretKey) != 0)
                 return zmqError("zmq_curve_keypair", a.name, errno);
-            st = socket->setKey(ZMQ_CURVE_SERVERKEY, keys->publicKey);
+            st = socket->setKey(ZMQ_CURVE_SERVERKEY, *serverKey);
+            if (st)
+                st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
+            if (st)
+                st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
             if (st)
                 st = socket->setKey(ZMQ_CURVE_PUBLICKEY, publicKey);
             if (st)

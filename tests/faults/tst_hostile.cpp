@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include <cstring>
 #include <fstream>
 
 using namespace ipccore;
@@ -49,29 +50,66 @@ private:
 };
 
 // A local stranger's PUSH socket: connects to `endpoint`, with CURVE toward `serverKey` if one is given (a key it
-// guessed), and sends one 64-byte message. Closed without waiting for it to go out.
-void strangerSends(const std::string& endpoint, const char* serverKey)
+// guessed), and sends one 64-byte message. Returns what its socket's monitor saw: "refused" once the TCP connection
+// was made and then closed or its handshake failed (within 5 s), or what happened instead.
+std::string strangerSends(const std::string& endpoint, const char* serverKey)
 {
     void* context = zmq_ctx_new();
     void* socket = zmq_socket(context, ZMQ_PUSH);
+    void* monitor = zmq_socket(context, ZMQ_PAIR);
+    std::string outcome = "set-up failed";
     const int noLinger = 0;
-    zmq_setsockopt(socket, ZMQ_LINGER, &noLinger, sizeof noLinger);
-    if (serverKey) {
-        char publicKey[41] = {};
-        char secretKey[41] = {};
-        QVERIFY(zmq_curve_keypair(publicKey, secretKey) == 0);
-        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, serverKey, 40) == 0);
-        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, publicKey, 40) == 0);
-        QVERIFY(zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, secretKey, 40) == 0);
-    }
-    QVERIFY(zmq_connect(socket, endpoint.c_str()) == 0);
-    std::vector<std::byte> message(64, std::byte { 0x41 });
     const int second = 1000;
-    zmq_setsockopt(socket, ZMQ_SNDTIMEO, &second, sizeof second);
-    (void)zmq_send(socket, message.data(), message.size(), 0); // queued; whether it goes out is the test
-    QTest::qWait(300); // time to connect, and to be refused
+    char publicKey[41] = {};
+    char secretKey[41] = {};
+    bool ready = zmq_setsockopt(socket, ZMQ_LINGER, &noLinger, sizeof noLinger) == 0
+        && zmq_setsockopt(socket, ZMQ_SNDTIMEO, &second, sizeof second) == 0
+        && zmq_socket_monitor(socket, "inproc://stranger", ZMQ_EVENT_ALL) == 0
+        && zmq_connect(monitor, "inproc://stranger") == 0;
+    if (ready && serverKey)
+        ready = zmq_curve_keypair(publicKey, secretKey) == 0
+            && zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, serverKey, 40) == 0
+            && zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, publicKey, 40) == 0
+            && zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, secretKey, 40) == 0;
+    if (ready && zmq_connect(socket, endpoint.c_str()) == 0) {
+        std::vector<std::byte> message(64, std::byte { 0x41 });
+        (void)zmq_send(socket, message.data(), message.size(), ZMQ_DONTWAIT); // queued until a handshake succeeds
+        const int waitMs = 5000;
+        zmq_setsockopt(monitor, ZMQ_RCVTIMEO, &waitMs, sizeof waitMs);
+        bool connected = false;
+        outcome = "no connection within 5 s";
+        for (;;) {
+            zmq_msg_t event;
+            zmq_msg_init(&event);
+            if (zmq_msg_recv(&event, monitor, 0) < 0) {
+                zmq_msg_close(&event);
+                break;
+            }
+            std::uint16_t id = 0;
+            std::memcpy(&id, zmq_msg_data(&event), sizeof id);
+            zmq_msg_close(&event);
+            zmq_msg_t address; // the second frame names the endpoint
+            zmq_msg_init(&address);
+            (void)zmq_msg_recv(&address, monitor, 0);
+            zmq_msg_close(&address);
+            if (id == ZMQ_EVENT_CONNECTED) {
+                connected = true;
+                outcome = "connected, and not refused within 5 s";
+            } else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+                outcome = "the handshake succeeded";
+                break;
+            } else if (connected
+                && (id == ZMQ_EVENT_DISCONNECTED || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                    || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)) {
+                outcome = "refused";
+                break;
+            }
+        }
+    }
+    zmq_close(monitor);
     zmq_close(socket);
     zmq_ctx_term(context);
+    return outcome;
 }
 
 } // namespace
@@ -184,17 +222,18 @@ private slots:
         umask(old);
         QVERIFY2(object, object ? "" : object.error().message().c_str());
         QCOMPARE(modeOf(a.name + ".key"), mode_t(0600)); // even under umask 000
+        QCOMPARE(modeOf(a.name + ".pub"), mode_t(0600));
         auto consumer = openConsumer(a);
         QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
         std::string endpoint;
         std::getline(std::ifstream(a.name), endpoint);
         QVERIFY2(endpoint.starts_with("tcp://127.0.0.1:"), endpoint.c_str()); // never all interfaces
 
-        strangerSends(endpoint, nullptr);
+        QCOMPARE(strangerSends(endpoint, nullptr), std::string("refused"));
         char guessedPublic[41] = {};
         char guessedSecret[41] = {};
         QVERIFY(zmq_curve_keypair(guessedPublic, guessedSecret) == 0);
-        strangerSends(endpoint, guessedPublic);
+        QCOMPARE(strangerSends(endpoint, guessedPublic), std::string("refused"));
 
         GiveUpAfterSeconds hooks;
         auto producer = openProducer(a, hooks);
@@ -213,7 +252,52 @@ private slots:
         producer->reset();
         consumer->reset();
         object->reset();
-        QVERIFY(!exists(a.name) && !exists(a.name + ".key")); // the object removes what it made
+        for (const char* suffix : { "", ".key", ".pub", ".new" }) // the object removes what it made
+            QVERIFY2(!exists(a.name + suffix), suffix);
+    }
+
+    // The files a zmq-tcp producer reads must be private files of this user: a key file someone made readable, or
+    // an endpoint file swapped for a symbolic link, is refused with a message, and nothing is connected.
+    void zmqTcpReadsOnlyPrivateFilesOfItsOwn()
+    {
+        ChannelAddress a;
+        a.transport = TransportKind::ZmqTcp;
+        a.capacity = 4;
+        a.messageSize = 64;
+        a.name = ipctest::uniquePath("zmq-files") + ".zmq";
+        auto object = ChannelObject::create(a);
+        QVERIFY2(object, object ? "" : object.error().message().c_str());
+        GiveUpAfterSeconds hooks;
+        QVERIFY(chmod((a.name + ".pub").c_str(), 0644) == 0);
+        auto refused = openProducer(a, hooks);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, ErrorCode::PermissionDenied);
+        QVERIFY(chmod((a.name + ".pub").c_str(), 0600) == 0);
+
+        auto consumer = openConsumer(a);
+        QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
+        // The endpoint, as a link to a copy of itself.
+        const std::string copy = a.name + ".copy";
+        {
+            std::string endpoint;
+            std::getline(std::ifstream(a.name), endpoint);
+            std::ofstream(copy) << endpoint;
+        }
+        QVERIFY(chmod(copy.c_str(), 0600) == 0);
+        QVERIFY(unlink(a.name.c_str()) == 0);
+        QVERIFY(symlink(copy.c_str(), a.name.c_str()) == 0);
+        auto producer = openProducer(a, hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        std::vector<std::byte> frame(64);
+        buildFrame(frame, 1, 1, 0);
+        const Status sent = (*producer)->send(frame, 0, hooks);
+        QVERIFY(!sent);
+        QVERIFY2(sent.error().code != ErrorCode::Interrupted, sent.error().message().c_str());
+        producer->reset();
+        consumer->reset();
+        object->reset();
+        QVERIFY(unlink(copy.c_str()) == 0);
+        QVERIFY(!exists(a.name));
     }
 
     void cleanupTestCase() { QVERIFY2(ipctest::leftoversOfThisProcess().isEmpty(), "objects left behind"); }
