@@ -12,6 +12,7 @@
 #include <QProcess>
 
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 #include <csignal>
 
@@ -96,7 +97,8 @@ private slots:
         QCOMPARE(workers.size(), 2);
         for (const QJsonValue& v : workers) {
             const QJsonObject w = v.toObject();
-            for (const char* key : { "name", "role", "pid", "messages", "bytes", "msgs_per_s", "blocked_fraction" })
+            for (const char* key : { "name", "role", "pid", "messages", "bytes", "msgs_per_s", "blocked_fraction",
+                     "cpu_percent", "mean_latency_us" })
                 QVERIFY2(w.contains(key), key);
             QVERIFY(w["role"].toString() == "producer" || w["role"].toString() == "consumer");
             QVERIFY(w["pid"].toInteger() > 0);
@@ -122,6 +124,44 @@ private slots:
         QCOMPARE(integrity["sent"].toInteger(), integrity["received"].toInteger() + integrity["left"].toInteger());
         QCOMPARE(integrity["duplicated"].toInteger(), 0);
         QCOMPARE(integrity["corrupt"].toInteger(), 0);
+    }
+
+    // The ZeroMQ scenarios, as the issue asks: each runs under `ipclab-cli run` with an exact ledger, every object
+    // moves messages, and each worker's CPU share and each consumer's latency are in the report.
+    void zmqScenariosRunExact_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        QTest::addColumn<int>("objects");
+        QTest::newRow("zmq-push-pull") << "zmq-push-pull" << 1;
+        QTest::newRow("zmq-vs-shm") << "zmq-vs-shm" << 3;
+    }
+    void zmqScenariosRunExact()
+    {
+        QFETCH(QString, scenario);
+        QFETCH(int, objects);
+        const QString jsonPath = m_files.filePath(scenario + ".json");
+        const CliResult r = runCli({ "run", scenario, "--duration", "2", "--json", jsonPath });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        QVERIFY2(r.out.contains("Integrity: exact"), qPrintable(r.out));
+        verifyNothingLeft(r.pid);
+        QFile f(jsonPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonArray objectList = report["objects"].toArray();
+        QCOMPARE(objectList.size(), objects);
+        for (const QJsonValue& o : objectList)
+            QVERIFY2(o["integrity"]["sent"].toInteger() > 0, qPrintable(o["name"].toString()));
+        double cpu = 0;
+        for (const QJsonValue& v : report["workers"].toArray()) {
+            const QJsonObject w = v.toObject();
+            QVERIFY2(w["messages"].toInteger() > 0, qPrintable(w["name"].toString()));
+            QVERIFY2(w["cpu_percent"].toDouble() > 0, qPrintable(w["name"].toString()));
+            cpu += w["cpu_percent"].toDouble();
+            if (w["role"].toString() == "consumer")
+                QVERIFY2(w["mean_latency_us"].toDouble() > 0, qPrintable(w["name"].toString()));
+        }
+        // Of one core each: together no more than the machine has (with room for how /proc rounds to ticks).
+        QVERIFY2(cpu <= 100.0 * QThread::idealThreadCount() * 1.2, qPrintable(QString::number(cpu)));
     }
 
     void runWritesCsvTimeSeries()
