@@ -12,6 +12,7 @@
 #include "sys_error.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
@@ -218,6 +219,12 @@ struct Runner::Impl {
         std::uint64_t rateMessages = 0, rateBytes = 0, rateNs = 0; // checkpoint for rates
         double msgsPerS = 0, mbPerS = 0;
         std::uint64_t cpuUsedNs = 0, cpuNs = 0; // CPU time used, and when it was read
+        // The last reads (when, CPU time used), oldest first once full: the CPU % shown is over the span from the
+        // oldest to now, about a second, not over the last quarter second alone. A process that runs in bursts
+        // (a shm-spsc side that spins, yields and sleeps) read 0.2 % in one quarter and 90 % in the next, beside a
+        // msgs/s that had moved on.
+        std::array<std::pair<std::uint64_t, std::uint64_t>, 4> cpuReads {};
+        std::size_t cpuReadCount = 0;
         // When to read it next: every CpuRefreshNs, each worker at its own phase of it, so that a sample reads a
         // few workers' /proc files, not all of them at once every quarter of a second.
         std::uint64_t cpuDueNs = 0;
@@ -887,7 +894,14 @@ struct Runner::Impl {
             for (const std::size_t k : held) {
                 const WorkerProc& w = workers[k];
                 const auto state = WorkerState(board->slot(w.slot).state.load(std::memory_order_acquire));
-                settled = settled && (!w.alive || state == WorkerState::Paused);
+                // A producer waiting to send to an object without a live consumer never reaches its pause gate,
+                // and has nothing in flight that anyone could receive.
+                const bool nobodyReceives = std::none_of(workers.begin(), workers.end(), [&](const WorkerProc& c) {
+                    return c.alive && c.object == w.object && c.spec.role == Role::Consumer;
+                });
+                settled = settled
+                    && (!w.alive || state == WorkerState::Paused
+                        || (state == WorkerState::BlockedFull && nobodyReceives));
             }
             for (std::size_t o = 0; o < objects.size() && settled; ++o) {
                 if (!traits(objects[o].spec.transport).depthFromCounters)
@@ -1053,7 +1067,14 @@ struct Runner::Impl {
         if (w.alive && now >= w.cpuDueNs) {
             const CpuSample cpu = readProcStat(w.pid, w.cpuClock);
             if (cpu.ok) {
-                w.cpuPercent = 100.0 * double(cpu.usedNs - std::min(cpu.usedNs, w.cpuUsedNs)) / double(now - w.cpuNs);
+                // Against the oldest read kept (or the start, before there are enough).
+                const auto oldest = w.cpuReadCount < w.cpuReads.size() ? std::pair(w.startNs, std::uint64_t(0))
+                                                                       : w.cpuReads[w.cpuReadCount % w.cpuReads.size()];
+                w.cpuPercent = now > oldest.first
+                    ? 100.0 * double(cpu.usedNs - std::min(cpu.usedNs, oldest.second)) / double(now - oldest.first)
+                    : 0;
+                w.cpuReads[w.cpuReadCount % w.cpuReads.size()] = { now, cpu.usedNs };
+                ++w.cpuReadCount;
                 w.cpuUsedNs = cpu.usedNs;
                 w.cpuNs = now; // when cpuUsedNs was read (the summary's share divides by it)
                 w.procState = cpu.state;
@@ -2359,6 +2380,12 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
                 "The CSV file cannot be written. Check the directory exists and is writable");
     }
     impl->startNs = monotonicNs();
+    // OS names say "/ipclab-<run>-..."; objects with a path (a FIFO, a socket, ZeroMQ's socket or endpoint and keys)
+    // are files in the run's folder instead, which nothing else names.
+    if (std::any_of(scenario.objects.begin(), scenario.objects.end(),
+            [](const ObjectSpec& o) { return traits(o.transport).pathSuffix != nullptr; }))
+        impl->event(RunEvent::Kind::Info,
+            "files of this run (FIFOs, sockets, ZeroMQ endpoints and keys) are in " + impl->directory->path());
     for (const WorkerSpec& w : scenario.workers) {
         if (Status st = impl->spawn(w); !st)
             return st.error();

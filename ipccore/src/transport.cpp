@@ -20,9 +20,9 @@ constexpr const char* GlobalNoMessages = "it carries no messages; give the worke
 constexpr const char* PipeLimit = "an anonymous pipe has one write end and one read end, each held by one process "
                                   "(multiprocessing.Pipe gives two Connection objects); use fifo or mq for more";
 constexpr const char* PairLimit = "a socketpair has two ends, each held by one process; use socket or mq for more";
-constexpr const char* ZmqLimit = "this first ZeroMQ object binds one PULL socket, which one consumer holds (the "
-                                 "sink of ZeroMQ's pipeline pattern); producers may be many. Use mq or shm-ring for "
-                                 "several consumers";
+constexpr const char* ZmqLimit = "a ZeroMQ object here is one PULL socket, bound by its one consumer (the sink of "
+                                 "ZeroMQ's pipeline pattern); producers may be many. Give each consumer an object of "
+                                 "its own, or use mq or shm-ring for several consumers on one";
 constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
                                   "consumer only; use shm-ring or mq for more";
 

@@ -711,7 +711,7 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         case BlockedColumn:
             return tr("Share of the worker's lifetime spent blocked (full, empty or waiting for the lock)");
         case CpuColumn:
-            return tr("CPU time as a percentage of one core");
+            return tr("CPU time as a percentage of one core, over about the last second");
         case LatencyColumn:
             return tr("A consumer's mean time from a message's send to its receive, over the consumer's life "
                       "(queueing included: a deep queue makes it long)");
