@@ -39,6 +39,17 @@ bool exists(const std::string& path)
     return lstat(path.c_str(), &st) == 0;
 }
 
+// A zmq-tcp object of 64-byte frames, at a fresh path.
+ChannelAddress zmqTcpAddress(const std::string& tag)
+{
+    ChannelAddress a;
+    a.transport = TransportKind::ZmqTcp;
+    a.capacity = 4;
+    a.messageSize = 64;
+    a.name = ipctest::uniquePath(tag) + ".zmq";
+    return a;
+}
+
 // A WaitHooks that lets a wait go on for at most a few seconds.
 class GiveUpAfterSeconds final : public WaitHooks {
 public:
@@ -212,11 +223,7 @@ private slots:
     // and one that guessed a key are both refused, and nothing of theirs reaches the consumer.
     void zmqTcpLetsOnlyTheRunsProducersIn()
     {
-        ChannelAddress a;
-        a.transport = TransportKind::ZmqTcp;
-        a.capacity = 4;
-        a.messageSize = 64;
-        a.name = ipctest::uniquePath("zmq-stranger") + ".zmq";
+        const ChannelAddress a = zmqTcpAddress("zmq-stranger");
         const mode_t old = umask(0);
         auto object = ChannelObject::create(a);
         umask(old);
@@ -260,11 +267,7 @@ private slots:
     // an endpoint file swapped for a symbolic link, is refused with a message, and nothing is connected.
     void zmqTcpReadsOnlyPrivateFilesOfItsOwn()
     {
-        ChannelAddress a;
-        a.transport = TransportKind::ZmqTcp;
-        a.capacity = 4;
-        a.messageSize = 64;
-        a.name = ipctest::uniquePath("zmq-files") + ".zmq";
+        const ChannelAddress a = zmqTcpAddress("zmq-files");
         auto object = ChannelObject::create(a);
         QVERIFY2(object, object ? "" : object.error().message().c_str());
         GiveUpAfterSeconds hooks;
