@@ -1754,7 +1754,11 @@ struct Runner::Impl {
                 // (/proc/sys/net/core/wmem_default bytes) in the kernel and the reader's buffer.
                 if (dead) {
                     p.killed = true;
-                    if (w.spec.role == Role::Consumer && t.consumersOwnConnections)
+                    // ZeroMQ keeps its queues inside the processes: what a killed worker's queues and connections
+                    // held dies with it, a producer's as well (counted as sent, never received).
+                    if (t.depthFromCounters)
+                        p.mayHaveTakenUncounted = zmqMostLostWithKilled(o.address, w.spec.role, producers);
+                    else if (w.spec.role == Role::Consumer && t.consumersOwnConnections)
                         p.mayHaveTakenUncounted = (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
                             * std::max<std::uint64_t>(producers, 1);
                     else if (w.spec.role == Role::Producer)

@@ -24,14 +24,15 @@
 //    what ZeroMQ still queues, and the consumer takes what reached it until every connection has closed (it
 //    watches them with zmq_socket_monitor). Within those waits (2 s and 3 s) the ledger balances exactly.
 //  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers), and
-//    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: the ledger shows those as lost, as
-//    ZeroMQ itself loses them. Nothing bounds them per kill yet.
+//    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: ZeroMQ loses them, and the ledger
+//    counts them as died with the killed workers within zmqMostLostWithKilled, lost beyond it.
 //  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
 //    private folder (0700, made by this run), and because an object has one consumer, so no second bind takes the
 //    path over.
 
 #include "channel_family.h"
 
+#include "ipccore/framing.h"
 #include "ipccore/stream.h"
 
 #include <fcntl.h>
@@ -42,6 +43,7 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace ipccore {
@@ -701,6 +703,31 @@ public:
 };
 
 } // namespace
+
+std::uint64_t zmqMostLostWithKilled(const ChannelAddress& a, Role role, std::uint64_t producers)
+{
+    // libzmq's I/O thread encodes and decodes in batches of 8 KiB (out_batch_size, in_batch_size).
+    constexpr std::uint64_t BatchBytes = 8192;
+    // The kernel's buffers of one connection: over tcp:// the send and the receive buffer set above, which Linux
+    // doubles; over ipc:// (a Unix stream socket) the sender's, wmem_default.
+    static const std::uint64_t unixSocketBytes = [] {
+        unsigned long long bytes = 212992; // Linux's default
+        if (FILE* f = std::fopen("/proc/sys/net/core/wmem_default", "re")) {
+            if (std::fscanf(f, "%llu", &bytes) != 1)
+                bytes = 212992;
+            std::fclose(f);
+        }
+        return std::uint64_t(bytes);
+    }();
+    const std::uint64_t kernelBytes
+        = a.transport == TransportKind::ZmqTcp ? 4 * std::uint64_t(TcpBufferBytes) : unixSocketBytes;
+    // A queue can hold a little more than its mark while its pipe's reader catches up: count twice the mark.
+    const std::uint64_t queue = 2 * std::uint64_t(a.capacity);
+    const std::uint64_t side = queue + (BatchBytes + kernelBytes) / FrameHeaderSize + 1; // one producer's share
+    if (role == Role::Producer)
+        return side;
+    return queue + BatchBytes / FrameHeaderSize + std::max<std::uint64_t>(producers, 1) * side;
+}
 
 const detail::ChannelFamily& detail::zmqFamily()
 {

@@ -132,6 +132,11 @@ Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& add
 Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& address);
 // Size of a FIFO or socket consumer's own read-ahead buffer (a killed consumer takes at most this much along).
 std::size_t streamReadAheadBytes(std::size_t messageSize);
+// ZeroMQ objects (TransportTraits::depthFromCounters): the most messages a killed worker of `role` can take with it,
+// counted in the smallest frames. A producer: its own queue (the high-water mark), the batch its I/O thread is
+// writing, and its connection's kernel buffers. A consumer: its own queue and batch, and for each of `producers`
+// their queue toward it (ZMQ_IMMEDIATE drops it), batch and connection, all of which die with it.
+std::uint64_t zmqMostLostWithKilled(const ChannelAddress& address, Role role, std::uint64_t producers);
 
 class ChannelObject {
 public:

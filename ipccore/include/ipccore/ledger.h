@@ -187,7 +187,9 @@ struct MessageParty {
     bool producer = false; // it sends into the object (shm-value's gap check needs to know there is one)
     bool killed = false;
     std::uint64_t mayHaveSentUncounted = 0; // killed inside a send: the message may be in the object
-    std::uint64_t mayHaveTakenUncounted = 0; // killed with messages taken out and not counted yet
+    // Killed with messages taken out and not counted yet; on ZeroMQ, killed with messages in its own queues and
+    // connections (a producer's counted as sent): the most that can have died with it.
+    std::uint64_t mayHaveTakenUncounted = 0;
     // A FIFO reader killed inside a frame leaves the rest of it in the pipe; the next reader skips those bytes and
     // reports one damaged frame, which is this reader's frame, not damage.
     bool diedMidFrame = false;
