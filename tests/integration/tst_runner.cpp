@@ -202,11 +202,16 @@ private slots:
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().ledger.received >= 1000, FlowTimeoutMs);
         QVERIFY((*runner)->pauseWorker(1)); // the consumer
-        // The producer fills what ZeroMQ and the kernel hold, then waits.
+        // The producer fills what ZeroMQ and the kernel hold, then waits. Latched: QTRY evaluates its condition
+        // again after it first holds, and a sample is a new instant (CI under TSan saw it hold, then not).
+        bool filled = false;
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
-                const Snapshot snap = (*runner)->sample();
-                return snap.workers.at(0).state == WorkerState::BlockedFull && snap.objects.at(0).depth > 4;
+                if (!filled) {
+                    const Snapshot snap = (*runner)->sample();
+                    filled = snap.workers.at(0).state == WorkerState::BlockedFull && snap.objects.at(0).depth > 4;
+                }
+                return filled;
             }(),
             FlowTimeoutMs);
         const Report report = (*runner)->stop();
