@@ -1,6 +1,7 @@
 #include "ipccore/cli.h"
 
 #include "ipccore/bench.h"
+#include "ipccore/host.h"
 #include "ipccore/python_lens.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
@@ -54,6 +55,9 @@ const std::string Usage = "Usage:\n"
                           "program's)\n"
                           "  ipclab-cli bench [--transports LIST] [--sizes 64,4096,65536] [--messages N] [--repeat K]\n"
                           "                   [--json FILE]           race the transports (ipclab-cli bench --help)\n"
+                          "  ipclab-cli host --keygen NAME | --listen tcp://ADDRESS:PORT | --ping tcp://ADDRESS:PORT\n"
+                          "                                           worker hosts: keys, a host, a ping (ipclab-cli "
+                          "host --help)\n"
                           "  ipclab-cli <command> --help              one command's options and limits\n"
                           "  ipclab-cli --version                     the version\n"
                           "\n"
@@ -482,6 +486,8 @@ int runCliMain(int argc, char** argv)
         return runLsCommand(argc, argv);
     if (command == "watch")
         return runWatchCommand(argc, argv);
+    if (command == "host")
+        return runHostCommand(argc, argv);
     if (command == "--help" || command == "-h" || command == "help")
         return printUsage(Usage);
     return badInput("unknown command '" + command + "'.\n" + Usage);

@@ -31,6 +31,7 @@
 //    path over.
 
 #include "channel_family.h"
+#include "key_files.h"
 
 #include "ipccore/framing.h"
 #include "ipccore/stream.h"
@@ -67,9 +68,9 @@ int sliceMs(Duration d)
     return int(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(d).count()));
 }
 
-// The keys of a zmq-tcp object's CURVE server, in Z85 (40 characters each): the secret one for the consumer, the
-// public one for the producers, each in a file of its own.
-constexpr std::size_t KeyChars = 40;
+// The keys of a zmq-tcp object's CURVE server, in Z85: the secret one for the consumer, the public one for the
+// producers, each in a file of its own (key_files.h).
+using detail::KeyChars;
 
 std::string secretKeyPathOf(const std::string& path)
 {
@@ -86,71 +87,8 @@ std::string unpublishedPathOf(const std::string& path)
     return path + ".new";
 }
 
-// A new file only this user may read, with `text` in it; an existing one is refused (O_EXCL, O_NOFOLLOW).
-Status writeNewFile(const std::string& path, const std::string& text)
-{
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return detail::sysError("open", path, errno, "IPC Lab writes only files it makes itself");
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            const int err = n < 0 ? errno : EIO;
-            ::close(fd);
-            ::unlink(path.c_str()); // no half of a key or an endpoint is left behind
-            return detail::sysError("write", path, err);
-        }
-        done += std::size_t(n);
-    }
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(path.c_str());
-        return detail::sysError("close", path, err);
-    }
-    return {};
-}
-
-// A small file this run made: a regular file (not a link), owned by this user, that nobody else may read or write.
-// NotFound while it is not there yet.
-Result<std::string> readOwnFile(const std::string& path, std::size_t limit)
-{
-    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return detail::sysError("open", path, errno);
-    struct stat st { };
-    std::string text(limit, '\0');
-    ssize_t n = -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        ::close(fd);
-        return detail::makeError(ErrorCode::PermissionDenied, "open", path,
-            "Not a private file of this user; IPC Lab reads only files its run made");
-    }
-    do
-        n = ::read(fd, text.data(), limit);
-    while (n < 0 && errno == EINTR);
-    const int err = errno;
-    ::close(fd);
-    if (n < 0)
-        return detail::sysError("read", path, err);
-    text.resize(std::size_t(n));
-    return text;
-}
-
-// One key file the runner wrote: a Z85 key and a newline.
-Result<std::string> readKey(const std::string& file)
-{
-    auto text = readOwnFile(file, KeyChars + 1);
-    if (!text)
-        return text.error();
-    if (text->size() != KeyChars + 1 || text->back() != '\n')
-        return detail::makeError(
-            ErrorCode::Corrupt, "read", file, "Not the key file the runner wrote (a Z85 key of 40 characters)");
-    text->pop_back();
-    return text;
-}
+using detail::readOwnFile;
+using detail::writeNewFile;
 
 // A zmq-tcp endpoint as its consumer publishes it: exactly "tcp://127.0.0.1:PORT", nothing before or after (libzmq
 // would read "tcp://a;b" as a source and a destination, and "tcp://*:P" as every interface).
@@ -536,7 +474,7 @@ std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 // published before, which the producers keep reconnecting to.
 Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
 {
-    auto secretKey = readKey(secretKeyPathOf(a.name));
+    auto secretKey = detail::readKeyFile(secretKeyPathOf(a.name));
     if (!secretKey)
         return secretKey.error();
     Status st = socket.set(ZMQ_CURVE_SERVER, 1);
@@ -651,7 +589,7 @@ public:
             st = socket->watchConnections();
         if (st && a.transport == TransportKind::ZmqTcp) {
             // The CURVE client: the consumer's public key, and a key pair of this producer's own.
-            auto serverKey = readKey(publicKeyPathOf(a.name));
+            auto serverKey = detail::readKeyFile(publicKeyPathOf(a.name));
             char publicKey[KeyChars + 1] = {};
             char secretKey[KeyChars + 1] = {};
             if (!serverKey)

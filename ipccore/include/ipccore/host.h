@@ -1,0 +1,93 @@
+#pragma once
+
+// Worker hosts: another machine that runs workers for a controller (`ipclab-cli host`). This part is the link
+// itself, which everything else rides on:
+//  - key pairs (CURVE, ZeroMQ's elliptic-curve security): writeKeyPair;
+//  - a host that listens on one address (never every interface unless asked), proves itself with its secret key and
+//    lets in only controllers whose public keys it was given (a ZAP handler refuses every other key): HostServer;
+//  - a ping from a controller that proves the link and the keys, and estimates the offset between the two
+//    machines' monotonic clocks with its error: pingHost.
+// Running a scenario's workers on a host is not built yet; a host answers pings only.
+//
+// The wire: a controller's DEALER talks to the host's ROUTER over tcp://, one JSON object per message
+// ({"type": "hello", "seq": N} and the host's answer, see HostHello).
+
+#include "ipccore/clock.h"
+#include "ipccore/result.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ipccore {
+
+// Writes a new key pair: "<prefix>.key", the secret key (0600; it stays on this machine), and "<prefix>.pub", the
+// public key (0644; give it to the other side). Files that exist are never replaced; on failure neither is left.
+Status writeKeyPair(const std::string& prefix);
+
+struct HostOptions {
+    std::string listen; // "tcp://ADDRESS:PORT"; PORT "*" lets the kernel pick one (see HostServer::endpoint)
+    std::string keyFile; // the host's secret key (a .key file of writeKeyPair)
+    std::vector<std::string> allowFiles; // files of the controllers' public keys, one per line
+    bool allInterfaces = false; // allow a wildcard ADDRESS (*, 0.0.0.0, [::]): every interface of the machine
+};
+
+// What a host says about itself when a controller pings it.
+struct HostHello {
+    std::string name; // its host name
+    long pid = 0;
+    std::string version; // IPC Lab's
+    std::uint64_t monotonicNs = 0; // its CLOCK_MONOTONIC when it answered
+};
+
+// A listening host. listen() refuses a wildcard address unless asked, a secret key file others may read, a file of
+// keys others may change, and an address it cannot bind, each with the remedy.
+class HostServer {
+public:
+    static Result<std::unique_ptr<HostServer>> listen(const HostOptions& options);
+    ~HostServer();
+    HostServer(const HostServer&) = delete;
+    HostServer& operator=(const HostServer&) = delete;
+
+    const std::string& endpoint() const; // as bound, with the port the kernel picked
+    const std::string& publicKey() const; // the host's, for the controllers
+    std::size_t allowedKeys() const;
+
+    // Answers controllers until `stop` is true (looked at every 100 ms at most), and tells `log` of every controller
+    // let in, every key refused and every handshake that failed.
+    void serve(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log);
+
+private:
+    struct State;
+    explicit HostServer(std::unique_ptr<State> state);
+    std::unique_ptr<State> m;
+};
+
+struct PingOptions {
+    std::string endpoint; // "tcp://ADDRESS:PORT" as the host printed it
+    std::string keyFile; // this controller's secret key
+    std::string hostKeyFile; // the host's public key (its .pub file)
+    int count = 5; // round trips, 1..1000
+    Duration timeout = std::chrono::seconds(3); // for the first answer, and then for each one
+};
+
+struct PingResult {
+    HostHello hello;
+    std::vector<double> roundTripsUs; // each round trip, in order
+    // The host's CLOCK_MONOTONIC minus this machine's, estimated from the fastest round trip: the host read its
+    // clock somewhere within that trip, so the true offset lies within ±errorNs (half the trip) of offsetNs.
+    std::int64_t offsetNs = 0;
+    std::int64_t errorNs = 0;
+};
+
+// Pings a host. Fails with PermissionDenied when the host refused this controller's key or the handshake showed
+// that the host's public key is not the one given, TimedOut when nothing answered, each with the remedy.
+Result<PingResult> pingHost(const PingOptions& options);
+
+// "ipclab-cli host ...": --keygen, --listen, --ping (see the usage text in host_cli.cpp).
+int runHostCommand(int argc, char** argv);
+
+} // namespace ipccore

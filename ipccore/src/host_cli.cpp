@@ -1,0 +1,252 @@
+// ipclab-cli host: make keys, run a worker host, ping one (see host.h).
+
+#include "cli_args.h"
+#include "ipccore/host.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cinttypes>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+namespace ipccore {
+
+namespace {
+
+constexpr int ExitOk = 0;
+constexpr int ExitLinkFailed = 1;
+constexpr int ExitBadInput = 2;
+
+const char* HostUsage
+    = "Usage: ipclab-cli host --keygen NAME\n"
+      "       ipclab-cli host --listen tcp://ADDRESS:PORT --key NAME.key --allow FILE [--allow FILE...]\n"
+      "                       [--all-interfaces]\n"
+      "       ipclab-cli host --ping tcp://ADDRESS:PORT --key NAME.key --host-key HOST.pub [--count N]\n"
+      "                       [--timeout SECONDS] [--json]\n"
+      "\n"
+      "A worker host is another machine that runs workers for a controller, over ZeroMQ with CURVE keys on both\n"
+      "sides. Today a host answers pings: they prove the link and the keys and measure the round trip and the\n"
+      "clock offset between the machines. Running a scenario's workers on a host is not built yet.\n"
+      "\n"
+      "  --keygen NAME       write a key pair: NAME.key (secret, mode 0600: keep it on this machine) and NAME.pub\n"
+      "                      (public: give it to the other side). Existing files are never replaced.\n"
+      "  --listen ENDPOINT   run a host on one address of this machine, tcp://ADDRESS:PORT (PORT * picks a free\n"
+      "                      one and prints it). Until Ctrl-C; every controller let in or refused is printed.\n"
+      "  --key FILE          this side's secret key (a .key file of --keygen: yours, mode 0600)\n"
+      "  --allow FILE        the host lets in only controllers whose public key is in FILE (one key per line, as\n"
+      "                      in .pub files; FILE must not be writable by others). May be given more than once.\n"
+      "  --all-interfaces    allow ADDRESS * or 0.0.0.0 (every interface); refused without it\n"
+      "  --ping ENDPOINT     connect to a host as a controller and time COUNT round trips (default 5, at most\n"
+      "                      1000), each waiting at most --timeout SECONDS (default 3)\n"
+      "  --host-key FILE     the host's public key (its NAME.pub)\n"
+      "  --json              print the ping's result as JSON\n"
+      "\n"
+      "Example, host 192.168.1.20 and this machine as the controller:\n"
+      "  there: ipclab-cli host --keygen host      here: ipclab-cli host --keygen controller\n"
+      "  (copy controller.pub there and host.pub here)\n"
+      "  there: ipclab-cli host --listen tcp://192.168.1.20:5555 --key host.key --allow controller.pub\n"
+      "  here:  ipclab-cli host --ping tcp://192.168.1.20:5555 --key controller.key --host-key host.pub\n"
+      "\n"
+      "Exit status: 0 ok (ping: the host answered), 1 the host refused or did not answer, 2 bad input.\n";
+
+// Set by SIGINT, SIGTERM and SIGHUP (a lock-free atomic may be stored to in a signal handler).
+std::atomic<bool> g_stop { false };
+static_assert(std::atomic<bool>::is_always_lock_free);
+void onStop(int)
+{
+    g_stop = true;
+}
+
+int fail(const std::string& message, int status = ExitBadInput)
+{
+    std::fprintf(stderr, "ipclab-cli host: %s\n", message.c_str());
+    return status;
+}
+
+// An error as one line: a refused option as "--listen tcp://*:1: <why and the remedy>", others as Error::message.
+int fail(const Error& error, int status = ExitBadInput)
+{
+    if (error.code == ErrorCode::InvalidArgument && error.operation.starts_with("--"))
+        return fail(error.operation + " " + error.object + ": " + error.hint, status);
+    return fail(error.message(), status);
+}
+
+// A time in the unit that keeps it readable: "850 ns", "42.5 µs", "3.25 ms", "12.345678 s".
+std::string readableNs(std::int64_t ns)
+{
+    const double a = std::abs(double(ns));
+    char text[64];
+    if (a < 1e3)
+        std::snprintf(text, sizeof text, "%" PRId64 " ns", ns);
+    else if (a < 1e6)
+        std::snprintf(text, sizeof text, "%.1f µs", double(ns) / 1e3);
+    else if (a < 1e9)
+        std::snprintf(text, sizeof text, "%.2f ms", double(ns) / 1e6);
+    else
+        std::snprintf(text, sizeof text, "%.6f s", double(ns) / 1e9);
+    return text;
+}
+
+std::string clockNow()
+{
+    const std::time_t now = std::time(nullptr);
+    char text[16] = {};
+    std::tm local {};
+    localtime_r(&now, &local);
+    std::strftime(text, sizeof text, "%H:%M:%S", &local);
+    return text;
+}
+
+int listen(const HostOptions& options)
+{
+    auto server = HostServer::listen(options);
+    if (!server)
+        return fail(server.error());
+    struct sigaction sa { };
+    sa.sa_handler = onStop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    std::printf("listening on %s (CURVE; %zu controller key%s allowed)\n", (*server)->endpoint().c_str(),
+        (*server)->allowedKeys(), (*server)->allowedKeys() == 1 ? "" : "s");
+    std::printf(
+        "host public key %s (controllers name its .pub file with --host-key)\n", (*server)->publicKey().c_str());
+    std::printf("Stop with Ctrl-C.\n");
+    std::fflush(stdout);
+    (*server)->serve(g_stop, [](const std::string& line) {
+        std::printf("%s %s\n", clockNow().c_str(), line.c_str());
+        std::fflush(stdout);
+    });
+    std::printf("stopped\n");
+    return ExitOk;
+}
+
+int ping(const PingOptions& options, bool json)
+{
+    auto result = pingHost(options);
+    if (!result) {
+        const ErrorCode code = result.error().code;
+        const bool badInput = code == ErrorCode::InvalidArgument || code == ErrorCode::NotFound
+            || (code == ErrorCode::PermissionDenied && result.error().operation == "open")
+            || (code == ErrorCode::Corrupt && result.error().operation == "read");
+        return fail(result.error(), badInput ? ExitBadInput : ExitLinkFailed);
+    }
+    std::vector<double> sorted = result->roundTripsUs;
+    std::sort(sorted.begin(), sorted.end());
+    const double median = sorted[sorted.size() / 2];
+    if (json) {
+        const nlohmann::json out
+            = { { "endpoint", options.endpoint }, { "host", result->hello.name }, { "pid", result->hello.pid },
+                  { "version", result->hello.version }, { "round_trips_us", result->roundTripsUs },
+                  { "round_trip_min_us", sorted.front() }, { "round_trip_median_us", median },
+                  { "clock_offset_ns", result->offsetNs }, { "clock_offset_error_ns", result->errorNs } };
+        std::printf("%s\n", out.dump(2).c_str());
+        return ExitOk;
+    }
+    std::printf("host          %s (pid %ld, IPC Lab %s) at %s\n", result->hello.name.c_str(), result->hello.pid,
+        result->hello.version.c_str(), options.endpoint.c_str());
+    std::printf("round trips   %zu: fastest %s, median %s, slowest %s (the first includes the CURVE handshake)\n",
+        sorted.size(), readableNs(std::int64_t(sorted.front() * 1000)).c_str(),
+        readableNs(std::int64_t(median * 1000)).c_str(), readableNs(std::int64_t(sorted.back() * 1000)).c_str());
+    std::printf("clock offset  %s%s ± %s (the host's monotonic clock minus this machine's, from the fastest round "
+                "trip;\n              the error is half that trip)\n",
+        result->offsetNs >= 0 ? "+" : "", readableNs(result->offsetNs).c_str(), readableNs(result->errorNs).c_str());
+    return ExitOk;
+}
+
+} // namespace
+
+int runHostCommand(int argc, char** argv)
+{
+    enum class Mode { None, Keygen, Listen, Ping } mode = Mode::None;
+    std::string keygen;
+    HostOptions host;
+    PingOptions pingOptions;
+    bool json = false;
+    std::string keyFile;
+    int modes = 0;
+    for (int i = 2; i < argc; ++i) {
+        const detail::CliArg arg = detail::splitCliArg(argv[i]);
+        if (arg.name == "--help" || arg.name == "-h") {
+            std::fputs(HostUsage, stdout);
+            return ExitOk;
+        }
+        if (arg.name == "--all-interfaces") {
+            host.allInterfaces = true;
+            continue;
+        }
+        if (arg.name == "--json") {
+            json = true;
+            continue;
+        }
+        const bool takesValue = arg.name == "--keygen" || arg.name == "--listen" || arg.name == "--ping"
+            || arg.name == "--key" || arg.name == "--allow" || arg.name == "--host-key" || arg.name == "--count"
+            || arg.name == "--timeout";
+        if (!takesValue)
+            return fail("unknown option '" + arg.name + "'. See 'ipclab-cli host --help'.");
+        if (!arg.attached && i + 1 >= argc)
+            return fail(arg.name + " needs a value. See 'ipclab-cli host --help'.");
+        const std::string value = arg.attached ? *arg.attached : argv[++i];
+        if (arg.name == "--keygen") {
+            keygen = value;
+            mode = Mode::Keygen;
+            ++modes;
+        } else if (arg.name == "--listen") {
+            host.listen = value;
+            mode = Mode::Listen;
+            ++modes;
+        } else if (arg.name == "--ping") {
+            pingOptions.endpoint = value;
+            mode = Mode::Ping;
+            ++modes;
+        } else if (arg.name == "--key") {
+            keyFile = value;
+        } else if (arg.name == "--allow") {
+            host.allowFiles.push_back(value);
+        } else if (arg.name == "--host-key") {
+            pingOptions.hostKeyFile = value;
+        } else if (arg.name == "--count") {
+            char* end = nullptr;
+            const long n = std::strtol(value.c_str(), &end, 10);
+            if (value.empty() || *end != '\0' || n < 1 || n > 1000)
+                return fail("--count must be a whole number from 1 to 1000, not '" + value + "'.");
+            pingOptions.count = int(n);
+        } else { // --timeout
+            char* end = nullptr;
+            const double s = std::strtod(value.c_str(), &end);
+            if (value.empty() || *end != '\0' || !(s > 0) || s > 60)
+                return fail("--timeout must be a number of seconds above 0 and at most 60, not '" + value + "'.");
+            pingOptions.timeout = Duration(std::int64_t(s * 1e9));
+        }
+    }
+    if (modes != 1)
+        return fail("give exactly one of --keygen, --listen and --ping. See 'ipclab-cli host --help'.");
+    if (mode == Mode::Keygen) {
+        if (Status st = writeKeyPair(keygen); !st)
+            return fail(st.error());
+        std::printf("wrote %s.key (secret key, mode 0600: keep it on this machine)\n", keygen.c_str());
+        std::printf("wrote %s.pub (public key: give it to the other side)\n", keygen.c_str());
+        return ExitOk;
+    }
+    if (keyFile.empty())
+        return fail("name this side's secret key with --key FILE (made by 'ipclab-cli host --keygen NAME').");
+    if (mode == Mode::Listen) {
+        if (host.allowFiles.empty())
+            return fail("name the file of the controllers' public keys with --allow FILE: a host lets in only the "
+                        "keys it was given.");
+        host.keyFile = keyFile;
+        return listen(host);
+    }
+    if (pingOptions.hostKeyFile.empty())
+        return fail("name the host's public key with --host-key FILE (the .pub file of its key pair).");
+    pingOptions.keyFile = keyFile;
+    return ping(pingOptions, json);
+}
+
+} // namespace ipccore

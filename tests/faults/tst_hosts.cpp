@@ -1,0 +1,331 @@
+// Worker hosts' link (ipclab-cli host): key pairs, a host that lets in only the controllers it was given keys for,
+// and a ping that proves the link and estimates the clocks' offset. Real processes and real TCP: over loopback
+// always, and across two network namespaces joined by a veth pair when the test may make them (root with
+// `ip netns`; skipped with the reason otherwise), using only addresses inside those namespaces.
+#include "test_support.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+
+namespace {
+
+mode_t modeOf(const QString& path)
+{
+    struct stat st { };
+    return ::lstat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_mode & 07777 : 0;
+}
+
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
+}
+
+// A host process (ipclab-cli host --listen), optionally run through a prefix such as "ip netns exec NS"; killed
+// when it goes out of scope.
+class Host {
+public:
+    Host(const QStringList& prefix, const QStringList& args)
+    {
+        QStringList all = prefix;
+        all << ipctest::cliPath() << QStringLiteral("host") << args;
+        m_process.setProcessChannelMode(QProcess::SeparateChannels);
+        m_process.start(all.takeFirst(), all);
+    }
+    ~Host()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    // The endpoint the host printed ("listening on tcp://..."), empty when it did not start listening in 10 s.
+    QString endpoint()
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 10000) {
+            m_out += m_process.readAllStandardOutput();
+            for (const QByteArray& line : m_out.split('\n'))
+                if (line.startsWith("listening on "))
+                    return QString::fromUtf8(line.split(' ').value(2));
+            if (!m_process.waitForReadyRead(200) && m_process.state() == QProcess::NotRunning)
+                break;
+        }
+        return {};
+    }
+    // Everything the host printed so far (reading for up to `ms`).
+    QString output(int ms = 0)
+    {
+        m_process.waitForReadyRead(ms);
+        m_out += m_process.readAllStandardOutput();
+        return QString::fromUtf8(m_out) + QString::fromUtf8(m_process.readAllStandardError());
+    }
+    QProcess& process() { return m_process; }
+
+private:
+    QProcess m_process;
+    QByteArray m_out;
+};
+
+} // namespace
+
+class TestHosts : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    QString key(const QString& name) const { return m_dir.filePath(name); }
+
+    ipctest::ProgramResult cli(const QStringList& args, const QStringList& prefix = {})
+    {
+        QStringList all = prefix;
+        all << ipctest::cliPath() << QStringLiteral("host") << args;
+        const QString program = all.takeFirst();
+        return ipctest::runProgram(program, all);
+    }
+    QStringList hostArgs(const QString& listen) const
+    {
+        return { "--listen", listen, "--key", key("host.key"), "--allow", key("controller.pub") };
+    }
+    QStringList pingArgs(
+        const QString& endpoint, const QString& controller = "controller", const QString& hostKey = "host.pub") const
+    {
+        return { "--ping", endpoint, "--key", key(controller + ".key"), "--host-key", key(hostKey), "--timeout", "3" };
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        for (const char* name : { "host", "controller", "stranger" }) {
+            const auto r = cli({ "--keygen", key(QString::fromLatin1(name)) });
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        }
+    }
+
+    void keygenWritesAPrivateSecretAndAPublicKey()
+    {
+        QCOMPARE(modeOf(key("host.key")), mode_t(0600));
+        QCOMPARE(modeOf(key("host.pub")), mode_t(0644));
+        for (const QString& file : { key("host.key"), key("host.pub") }) {
+            const QByteArray text = readFile(file);
+            QCOMPARE(text.size(), 41);
+            QVERIFY(text.endsWith('\n'));
+        }
+        QVERIFY(readFile(key("host.key")) != readFile(key("controller.key")));
+        QVERIFY(readFile(key("host.pub")) != readFile(key("host.key")));
+    }
+
+    // An existing file, or a link planted where a key would go, is never written through or replaced.
+    void keygenNeverReplacesAFile()
+    {
+        const QByteArray before = readFile(key("host.key"));
+        auto r = cli({ "--keygen", key("host") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("exists") && r.err.contains("choose another name"), qPrintable(r.err));
+        QCOMPARE(readFile(key("host.key")), before);
+
+        const QString target = key("precious");
+        QVERIFY(QFile(target).open(QIODevice::WriteOnly));
+        QVERIFY(QFile::link(target, key("planted.pub")));
+        r = cli({ "--keygen", key("planted") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("planted.pub"), qPrintable(r.err));
+        QCOMPARE(readFile(target), QByteArray());
+        QVERIFY2(!QFile::exists(key("planted.key")), "the secret key of a failed pair was left behind");
+    }
+
+    // Same machine, same monotonic clock: the host read it within the round trip, so the estimated offset must lie
+    // within the stated error.
+    void pingProvesTheLinkAndTheClocksAgree()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY2(endpoint.startsWith("tcp://127.0.0.1:"), qPrintable(host.output()));
+        const auto r = cli(pingArgs(endpoint) << "--count"
+                                              << "7"
+                                              << "--json");
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(json.value("round_trips_us").toArray().size(), 7);
+        QCOMPARE(json.value("pid").toInteger(), host.process().processId());
+        const qint64 offset = json.value("clock_offset_ns").toInteger();
+        const qint64 error = json.value("clock_offset_error_ns").toInteger();
+        QVERIFY2(error > 0 && std::abs(offset) <= error,
+            qPrintable(QString("offset %1 ns, error %2 ns").arg(offset).arg(error)));
+        QVERIFY2(host.output(200).contains("let in a controller from 127.0.0.1"), qPrintable(host.output()));
+
+        const auto text = cli(pingArgs(endpoint));
+        QVERIFY2(text.exitCode == 0, qPrintable(text.err));
+        QVERIFY2(text.out.contains("clock offset") && text.out.contains("round trips   5"), qPrintable(text.out));
+    }
+
+    void anUnknownControllerKeyIsRefused()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const auto r = cli(pingArgs(endpoint, "stranger"));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("refused this controller's key") && r.err.contains("--allow"), qPrintable(r.err));
+        const QString stranger = QString::fromUtf8(readFile(key("stranger.pub")).trimmed());
+        QVERIFY2(host.output(200).contains("refused a controller from 127.0.0.1 (key " + stranger),
+            qPrintable(host.output()));
+    }
+
+    // A controller given the wrong public key for the host cannot finish the handshake (and learns it at once).
+    void aWrongHostKeyFailsTheHandshake()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const auto r = cli(pingArgs(endpoint, "controller", "stranger.pub"));
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("stranger.pub is not that host's public key"), qPrintable(r.err));
+        QVERIFY2(host.output(1500).contains("failed the CURVE handshake"), qPrintable(host.output()));
+    }
+
+    void nothingListeningIsSaidSo()
+    {
+        const auto r = cli(pingArgs("tcp://127.0.0.1:1") << "--timeout"
+                                                         << "0.5");
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("Nothing answers there"), qPrintable(r.err));
+    }
+
+    void badListenAddressesAreRefused_data()
+    {
+        QTest::addColumn<QString>("listen");
+        QTest::addColumn<QString>("expected");
+        const QString everyInterface = "--all-interfaces if you mean it";
+        QTest::newRow("*") << "tcp://*:5555" << everyInterface;
+        QTest::newRow("0.0.0.0") << "tcp://0.0.0.0:*" << everyInterface;
+        QTest::newRow("[::]") << "tcp://[::]:5555" << everyInterface;
+        QTest::newRow("source;destination") << "tcp://127.0.0.1;10.0.0.1:5555"
+                                            << "The address may be";
+        QTest::newRow("port 0") << "tcp://127.0.0.1:0"
+                                << "The port must be a number from 1 to 65535";
+        QTest::newRow("ipc://") << "ipc:///tmp/x"
+                                << "Give a tcp://ADDRESS:PORT endpoint";
+        QTest::newRow("not this machine's") << "tcp://192.0.2.1:5555"
+                                            << "not one of this machine's";
+    }
+    void badListenAddressesAreRefused()
+    {
+        QFETCH(QString, listen);
+        QFETCH(QString, expected);
+        const auto r = cli(hostArgs(listen));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(expected) && r.err.count('\n') == 1, qPrintable(r.err));
+    }
+
+    void everyInterfaceOnlyWhenAsked()
+    {
+        Host host({}, hostArgs("tcp://0.0.0.0:*") << "--all-interfaces");
+        QVERIFY2(host.endpoint().startsWith("tcp://0.0.0.0:"), qPrintable(host.output()));
+    }
+
+    // A secret key others may read, a file of keys others may change, and a file that is not keys.
+    void filesOthersCouldTouchAreRefused()
+    {
+        const QString loose = key("loose");
+        QVERIFY(cli({ "--keygen", loose }).exitCode == 0);
+        QVERIFY(::chmod(QFile::encodeName(loose + ".key").constData(), 0640) == 0);
+        auto r = cli({ "--listen", "tcp://127.0.0.1:*", "--key", loose + ".key", "--allow", key("controller.pub") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("chmod 600"), qPrintable(r.err));
+        r = cli(pingArgs("tcp://127.0.0.1:9", "loose"));
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("chmod 600"), qPrintable(r.err));
+
+        QVERIFY(::chmod(QFile::encodeName(loose + ".pub").constData(), 0666) == 0);
+        r = cli({ "--listen", "tcp://127.0.0.1:*", "--key", key("host.key"), "--allow", loose + ".pub" });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("chmod go-w"), qPrintable(r.err));
+
+        QFile notKeys(key("notkeys.pub"));
+        QVERIFY(notKeys.open(QIODevice::WriteOnly));
+        notKeys.write("# controllers\n\nhello\n");
+        notKeys.close();
+        r = cli({ "--listen", "tcp://127.0.0.1:*", "--key", key("host.key"), "--allow", key("notkeys.pub") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("Line 3 is not a public key"), qPrintable(r.err));
+
+        QVERIFY(QFile::link(key("host.key"), key("linked.key")));
+        r = cli({ "--listen", "tcp://127.0.0.1:*", "--key", key("linked.key"), "--allow", key("controller.pub") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("linked.key"), qPrintable(r.err));
+    }
+
+    // Two network namespaces joined by a veth pair: the host in one on 10.231.0.1, the controller in the other on
+    // 10.231.0.2. A ping crosses; a stranger's key is refused; with the link down nothing answers.
+    void acrossTwoNetworkNamespaces()
+    {
+        if (::geteuid() != 0)
+            QSKIP("Needs root to make network namespaces (ip netns add); run the suite as root to include it.");
+        const QString tag = QString::number(QCoreApplication::applicationPid());
+        const QString hostNs = "ipclab-t" + tag + "-host";
+        const QString ctlNs = "ipclab-t" + tag + "-ctl";
+        const QString hostIf = "ipt" + tag + "h";
+        const QString ctlIf = "ipt" + tag + "c";
+        const auto ip = [](const QStringList& args) { return ipctest::runProgram("ip", args, {}, 10000); };
+        if (const auto r = ip({ "netns", "add", hostNs }); r.exitCode != 0)
+            QSKIP(qPrintable("Cannot make a network namespace here (ip netns add: " + r.err.trimmed()
+                + "); a container without CAP_SYS_ADMIN, or no iproute2."));
+        const auto removeNamespaces = qScopeGuard([&] {
+            ip({ "netns", "del", hostNs });
+            ip({ "netns", "del", ctlNs });
+        });
+        for (const QStringList& args : QList<QStringList> { { "netns", "add", ctlNs },
+                 { "link", "add", hostIf, "type", "veth", "peer", "name", ctlIf },
+                 { "link", "set", hostIf, "netns", hostNs }, { "link", "set", ctlIf, "netns", ctlNs },
+                 { "-n", hostNs, "address", "add", "10.231.0.1/24", "dev", hostIf },
+                 { "-n", ctlNs, "address", "add", "10.231.0.2/24", "dev", ctlIf },
+                 { "-n", hostNs, "link", "set", hostIf, "up" }, { "-n", ctlNs, "link", "set", ctlIf, "up" },
+                 { "-n", hostNs, "link", "set", "lo", "up" } }) {
+            const auto r = ip(args);
+            QVERIFY2(r.exitCode == 0, qPrintable("ip " + args.join(' ') + ": " + r.err));
+        }
+        const QStringList inHost { "ip", "netns", "exec", hostNs };
+        const QStringList inCtl { "ip", "netns", "exec", ctlNs };
+
+        // The host's address exists only in its namespace: binding it here would fail.
+        Host host(inHost, hostArgs("tcp://10.231.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY2(endpoint.startsWith("tcp://10.231.0.1:"), qPrintable(host.output()));
+
+        auto r = cli(pingArgs(endpoint) << "--json", inCtl);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject json = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(json.value("pid").toInteger(), host.process().processId());
+        QVERIFY2(host.output(200).contains("let in a controller from 10.231.0.2"), qPrintable(host.output()));
+
+        r = cli(pingArgs(endpoint, "stranger"), inCtl);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("refused this controller's key"), qPrintable(r.err));
+
+        // From outside both namespaces the address does not exist at all.
+        r = cli(pingArgs(endpoint) << "--timeout"
+                                   << "0.5");
+        QCOMPARE(r.exitCode, 1);
+
+        QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
+        r = cli(pingArgs(endpoint) << "--timeout"
+                                   << "1",
+            inCtl);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("Nothing answers there"), qPrintable(r.err));
+        QVERIFY2(host.process().state() == QProcess::Running, "the host should outlive a link going down");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHosts)
+#include "tst_hosts.moc"
