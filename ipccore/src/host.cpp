@@ -1,10 +1,11 @@
-// The link between a controller and a worker host (see host.h): CURVE over tcp://, the host a ROUTER that lets in
-// only known controller keys (its ZAP handler), the controller a DEALER. ZeroMQ's guide, chapter 5 ("Ironhouse"),
-// is the pattern: both sides have key pairs, the client must know the server's public key, and the server checks
-// the client's public key against a list.
+// A worker host's side of the link (see host.h), and key pairs. CURVE over tcp://: the host is a ROUTER that lets in
+// only known controller keys (its ZAP handler), the controller a DEALER (host_link.cpp). ZeroMQ's guide, chapter 5
+// ("Ironhouse"), is the pattern: both sides have key pairs, the client must know the server's public key, and the
+// server checks the client's public key against a list.
 
 #include "ipccore/host.h"
 
+#include "host_wire.h"
 #include "ipccore/version.h"
 #include "key_files.h"
 #include "sys_error.h"
@@ -27,162 +28,17 @@ namespace {
 
 using detail::KeyChars;
 using detail::makeError;
+using detail::MonitorEvent;
+using detail::receiveFrames;
+using detail::sendFrames;
+using detail::setInt;
+using detail::setOption;
+using detail::zmqError;
 
-// A request or answer on the link is a small JSON object; anything larger is a stranger's or a bug.
-constexpr std::int64_t MaxLinkMessageBytes = 64 * 1024;
 // How long the host gives a connection to finish the CURVE handshake.
 constexpr int HandshakeMs = 2000;
 // The ZAP domain the host's sockets name (ZeroMQ requires one for its handler to be asked about every connection).
 constexpr const char* ZapDomain = "ipclab-host";
-
-Error zmqError(const char* operation, const std::string& object, int err, std::string hint = {})
-{
-    if (hint.empty())
-        hint = std::string("ZeroMQ: ") + zmq_strerror(err);
-    return makeError(detail::errnoToCode(err), operation, object, hint, err);
-}
-
-// A context and the sockets made in it, closed sockets first (their linger is 0) and then the context.
-class ZmqContext {
-public:
-    ZmqContext()
-        : m_context(zmq_ctx_new())
-    { }
-    ZmqContext(const ZmqContext&) = delete;
-    ZmqContext& operator=(const ZmqContext&) = delete;
-    ~ZmqContext()
-    {
-        for (void* s : m_sockets)
-            zmq_close(s);
-        while (m_context && zmq_ctx_term(m_context) != 0 && errno == EINTR) { }
-    }
-    // A socket that closes at once, dropping what it queued (the link's messages are requests and answers, and a
-    // lost one is asked again).
-    void* socket(int type)
-    {
-        if (!m_context)
-            return nullptr;
-        void* s = zmq_socket(m_context, type);
-        if (s) {
-            const int zero = 0;
-            zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
-            m_sockets.push_back(s);
-        }
-        return s;
-    }
-
-private:
-    void* m_context;
-    std::vector<void*> m_sockets;
-};
-
-Status setOption(void* socket, int option, const void* value, std::size_t size, const std::string& object)
-{
-    if (zmq_setsockopt(socket, option, value, size) != 0)
-        return zmqError("zmq_setsockopt", object, errno);
-    return {};
-}
-Status setInt(void* socket, int option, int value, const std::string& object)
-{
-    return setOption(socket, option, &value, sizeof value, object);
-}
-
-// Every frame of the next message on `socket`, or nothing when none is waiting (ZMQ_DONTWAIT) or it failed.
-std::vector<std::string> receiveFrames(void* socket, int flags)
-{
-    std::vector<std::string> frames;
-    for (;;) {
-        zmq_msg_t part;
-        zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, socket, frames.empty() ? flags : 0) < 0) {
-            zmq_msg_close(&part);
-            return {};
-        }
-        frames.emplace_back(static_cast<const char*>(zmq_msg_data(&part)), zmq_msg_size(&part));
-        const bool more = zmq_msg_more(&part);
-        zmq_msg_close(&part);
-        if (!more)
-            return frames;
-    }
-}
-
-bool sendFrames(void* socket, const std::vector<std::string>& frames)
-{
-    for (std::size_t i = 0; i < frames.size(); ++i)
-        if (zmq_send(socket, frames[i].data(), frames[i].size(), i + 1 < frames.size() ? ZMQ_SNDMORE : 0) < 0)
-            return false;
-    return true;
-}
-
-// One monitor event: its id (ZMQ_EVENT_*) and value (a descriptor, an errno or a ZAP status code).
-struct MonitorEvent {
-    std::uint16_t id = 0;
-    std::uint32_t value = 0;
-};
-std::vector<MonitorEvent> readMonitor(void* monitor)
-{
-    std::vector<MonitorEvent> events;
-    for (auto frames = receiveFrames(monitor, ZMQ_DONTWAIT); !frames.empty();
-         frames = receiveFrames(monitor, ZMQ_DONTWAIT)) {
-        MonitorEvent e;
-        if (frames[0].size() >= sizeof e.id + sizeof e.value) {
-            std::memcpy(&e.id, frames[0].data(), sizeof e.id);
-            std::memcpy(&e.value, frames[0].data() + sizeof e.id, sizeof e.value);
-            events.push_back(e);
-        }
-    }
-    return events;
-}
-
-Result<void*> monitorOf(ZmqContext& context, void* socket, const std::string& name, int events)
-{
-    const std::string inproc = "inproc://ipclab-host-monitor";
-    if (zmq_socket_monitor(socket, inproc.c_str(), events) != 0)
-        return zmqError("zmq_socket_monitor", name, errno);
-    void* monitor = context.socket(ZMQ_PAIR);
-    if (!monitor || zmq_connect(monitor, inproc.c_str()) != 0)
-        return zmqError("zmq_connect (monitor)", name, errno);
-    return monitor;
-}
-
-// The parts of "tcp://ADDRESS:PORT": ADDRESS as written (an IPv4 address, a [bracketed] IPv6 one, a host or
-// interface name) and PORT (digits, or "*" when `anyPort`). Nothing else: libzmq would read "tcp://a;b" as a
-// source and a destination.
-struct TcpEndpoint {
-    std::string address;
-    std::string port;
-};
-Result<TcpEndpoint> parseTcpEndpoint(const std::string& text, bool anyPort, const char* option)
-{
-    const std::string example = std::string(" (for example ") + option + " tcp://192.168.1.20:5555)";
-    constexpr std::string_view Scheme = "tcp://";
-    const auto colon = text.rfind(':');
-    if (!text.starts_with(Scheme) || colon == std::string::npos || colon < Scheme.size())
-        return makeError(ErrorCode::InvalidArgument, option, text, "Give a tcp://ADDRESS:PORT endpoint" + example);
-    TcpEndpoint e { text.substr(Scheme.size(), colon - Scheme.size()), text.substr(colon + 1) };
-    const bool addressOk
-        = !e.address.empty() && e.address.size() <= 255 && std::all_of(e.address.begin(), e.address.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == ':'
-                  || c == '[' || c == ']' || c == '*';
-          });
-    if (!addressOk)
-        return makeError(ErrorCode::InvalidArgument, option, text,
-            "The address may be an IP address, a [bracketed] IPv6 address or a host name" + example);
-    bool portOk = e.port == "*" ? anyPort : !e.port.empty() && e.port.size() <= 5;
-    if (e.port != "*") {
-        long port = 0;
-        for (char c : e.port) {
-            portOk = portOk && c >= '0' && c <= '9';
-            port = port * 10 + (c - '0');
-        }
-        portOk = portOk && port >= 1 && port <= 65535;
-    }
-    if (!portOk)
-        return makeError(ErrorCode::InvalidArgument, option, text,
-            std::string("The port must be a number from 1 to 65535") + (anyPort ? " or * (any free port)" : "")
-                + example);
-    return e;
-}
 
 bool isWildcard(const std::string& address)
 {
@@ -202,18 +58,6 @@ std::string z85(const std::uint8_t* key)
     char text[KeyChars + 1] = {};
     zmq_z85_encode(text, key, 32);
     return text;
-}
-
-std::string publicKeyOf(const std::string& secretKey)
-{
-    char publicKey[KeyChars + 1] = {};
-    zmq_curve_public(publicKey, secretKey.c_str());
-    return publicKey;
-}
-
-std::string shortKey(const std::string& key)
-{
-    return key.substr(0, 8) + "…";
 }
 
 } // namespace
@@ -240,7 +84,7 @@ Status writeKeyPair(const std::string& prefix)
 }
 
 struct HostServer::State {
-    ZmqContext context; // first, so it is destroyed last
+    detail::ZmqContext context; // first, so it is destroyed last
     void* router = nullptr;
     void* zap = nullptr;
     void* monitor = nullptr;
@@ -269,7 +113,7 @@ std::size_t HostServer::allowedKeys() const
 
 Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& options)
 {
-    auto where = parseTcpEndpoint(options.listen, true, "--listen");
+    auto where = detail::parseTcpEndpoint(options.listen, true, "--listen");
     if (!where)
         return where.error();
     if (isWildcard(where->address) && !options.allInterfaces)
@@ -289,7 +133,7 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
             return keys.error();
         state->allowed.insert(keys->begin(), keys->end());
     }
-    state->publicKey = publicKeyOf(*secretKey);
+    state->publicKey = detail::publicKeyOf(*secretKey);
 
     // The ZAP handler must be bound before the socket it judges binds (ZeroMQ asks it about every connection).
     state->zap = state->context.socket(ZMQ_REP);
@@ -299,15 +143,18 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
     if (!state->router)
         return zmqError("zmq_socket", options.listen, errno);
     const int server = 1;
-    const std::int64_t maxBytes = MaxLinkMessageBytes;
+    const std::int64_t maxBytes = detail::MaxLinkMessageBytes;
     for (Status st : { setInt(state->router, ZMQ_CURVE_SERVER, server, options.listen),
              setOption(state->router, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, options.listen),
              setOption(state->router, ZMQ_ZAP_DOMAIN, ZapDomain, std::strlen(ZapDomain), options.listen),
              setInt(state->router, ZMQ_HANDSHAKE_IVL, HandshakeMs, options.listen),
+             // ZeroMQ's own heartbeats, so the connection of a controller that died or was cut off is dropped.
+             setInt(state->router, ZMQ_HEARTBEAT_IVL, 1000, options.listen),
+             setInt(state->router, ZMQ_HEARTBEAT_TIMEOUT, 3000, options.listen),
              setOption(state->router, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, options.listen) })
         if (!st)
             return st.error();
-    auto monitor = monitorOf(state->context, state->router, options.listen,
+    auto monitor = detail::monitorOf(state->context, state->router, options.listen,
         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     if (!monitor)
         return monitor.error();
@@ -357,7 +204,7 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             }
         }
         if (items[2].revents & ZMQ_POLLIN) {
-            for (const MonitorEvent& e : readMonitor(m->monitor))
+            for (const MonitorEvent& e : detail::readMonitor(m->monitor))
                 failedHandshakes += e.id != ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
         }
         // At most one line a second about them: a client with the wrong key retries many times a second.
@@ -384,118 +231,6 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             sendFrames(m->router, frames);
         }
     }
-}
-
-Result<PingResult> pingHost(const PingOptions& options)
-{
-    if (auto where = parseTcpEndpoint(options.endpoint, false, "--ping"); !where)
-        return where.error();
-    if (options.count < 1 || options.count > 1000)
-        return makeError(
-            ErrorCode::InvalidArgument, "--count", std::to_string(options.count), "Give from 1 to 1000 round trips");
-    auto secretKey = detail::readKeyFile(options.keyFile);
-    if (!secretKey)
-        return secretKey.error();
-    auto hostKeys = detail::readPublicKeys(options.hostKeyFile);
-    if (!hostKeys)
-        return hostKeys.error();
-    if (hostKeys->size() != 1)
-        return makeError(ErrorCode::InvalidArgument, "--host-key", options.hostKeyFile,
-            "Give the file with the host's one public key (the .pub file its --keygen wrote)");
-
-    ZmqContext context;
-    void* dealer = context.socket(ZMQ_DEALER);
-    if (!dealer)
-        return zmqError("zmq_socket", options.endpoint, errno);
-    const std::string ownPublic = publicKeyOf(*secretKey);
-    const std::int64_t maxBytes = MaxLinkMessageBytes;
-    for (Status st : { setOption(dealer, ZMQ_CURVE_SERVERKEY, hostKeys->front().data(), KeyChars, options.endpoint),
-             setOption(dealer, ZMQ_CURVE_PUBLICKEY, ownPublic.data(), KeyChars, options.endpoint),
-             setOption(dealer, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, options.endpoint),
-             setOption(dealer, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, options.endpoint) })
-        if (!st)
-            return st.error();
-    auto monitor = monitorOf(context, dealer, options.endpoint,
-        ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-            | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED);
-    if (!monitor)
-        return monitor.error();
-    if (zmq_connect(dealer, options.endpoint.c_str()) != 0)
-        return zmqError("zmq_connect", options.endpoint, errno);
-
-    // What the connection went through, for the message when no answer comes.
-    bool connected = false;
-    bool handshaken = false;
-    bool refusedKey = false;
-    bool handshakeFailed = false;
-    const auto noteEvents = [&] {
-        for (const MonitorEvent& e : readMonitor(*monitor)) {
-            connected = connected || e.id == ZMQ_EVENT_CONNECTED;
-            handshaken = handshaken || e.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
-            refusedKey = refusedKey || e.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
-            handshakeFailed = handshakeFailed || e.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                || e.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL || (e.id == ZMQ_EVENT_DISCONNECTED && !handshaken);
-        }
-    };
-    const std::int64_t timeoutNs = options.timeout.count();
-    PingResult result;
-    double fastestUs = -1;
-    for (int seq = 1; seq <= options.count; ++seq) {
-        const std::string request = nlohmann::json { { "type", "hello" }, { "seq", seq } }.dump();
-        const std::uint64_t t0 = monotonicNs();
-        // A DEALER queues the request until the handshake is done (it never drops it for want of a connection).
-        if (zmq_send(dealer, request.data(), request.size(), 0) < 0)
-            return zmqError("zmq_send", options.endpoint, errno);
-        std::vector<std::string> answer;
-        while (answer.empty()) {
-            const std::int64_t left = timeoutNs - std::int64_t(monotonicNs() - t0);
-            if (left <= 0)
-                break;
-            zmq_pollitem_t items[2] = { { dealer, 0, ZMQ_POLLIN, 0 }, { *monitor, 0, ZMQ_POLLIN, 0 } };
-            zmq_poll(items, 2, long(std::max<std::int64_t>(1, left / 1'000'000)));
-            noteEvents();
-            if (handshakeFailed && !handshaken && !refusedKey)
-                break; // the host hung up on the handshake: another try would fail the same way
-            if (refusedKey)
-                return makeError(ErrorCode::PermissionDenied, "connect", options.endpoint,
-                    "The host refused this controller's key (" + shortKey(ownPublic)
-                        + "): add this controller's .pub file to a file the host reads with --allow, and start the "
-                          "host again");
-            answer = receiveFrames(dealer, ZMQ_DONTWAIT);
-        }
-        const std::uint64_t t1 = monotonicNs();
-        if (answer.empty()) {
-            if (handshakeFailed && !handshaken)
-                return makeError(ErrorCode::PermissionDenied, "connect", options.endpoint,
-                    "The host hung up during the CURVE handshake: " + options.hostKeyFile
-                        + " is not that host's public key (take the .pub file of the key it runs with), or it is not "
-                          "an IPC Lab host");
-            if (!connected)
-                return makeError(ErrorCode::TimedOut, "connect", options.endpoint,
-                    "Nothing answers there (no connection was made): check that 'ipclab-cli host --listen' runs on "
-                    "that machine, the address and port, and any firewall between");
-            return makeError(ErrorCode::TimedOut, "receive", options.endpoint,
-                "The host let this controller in but did not answer within the timeout; the link or the host is "
-                "overloaded");
-        }
-        const auto json = nlohmann::json::parse(answer.front(), nullptr, false);
-        if (!json.is_object() || json.value("type", "") != "hello" || json.value("seq", 0) != seq
-            || !json.contains("monotonic_ns") || !json["monotonic_ns"].is_number_unsigned())
-            return makeError(ErrorCode::Corrupt, "receive", options.endpoint,
-                "The host's answer is not what an IPC Lab host of this version sends; run the same version on both "
-                "sides");
-        const std::uint64_t hostNs = json["monotonic_ns"].get<std::uint64_t>();
-        const double tripUs = double(t1 - t0) / 1000.0;
-        result.roundTripsUs.push_back(tripUs);
-        if (fastestUs < 0 || tripUs < fastestUs) {
-            fastestUs = tripUs;
-            // Signed arithmetic on the halves, so neither sum overflows.
-            result.offsetNs = std::int64_t(hostNs) - std::int64_t(t0 / 2 + t1 / 2);
-            result.errorNs = std::int64_t((t1 - t0) / 2 + 1); // +1: the halves above were rounded down
-            result.hello = { json.value("host", ""), json.value("pid", 0L), json.value("version", ""), hostNs };
-        }
-    }
-    return result;
 }
 
 } // namespace ipccore

@@ -27,11 +27,12 @@ const char* HostUsage
       "       ipclab-cli host --listen tcp://ADDRESS:PORT --key NAME.key --allow FILE [--allow FILE...]\n"
       "                       [--all-interfaces]\n"
       "       ipclab-cli host --ping tcp://ADDRESS:PORT --key NAME.key --host-key HOST.pub [--count N]\n"
-      "                       [--timeout SECONDS] [--json]\n"
+      "                       [--timeout SECONDS] [--watch] [--json]\n"
       "\n"
       "A worker host is another machine that runs workers for a controller, over ZeroMQ with CURVE keys on both\n"
-      "sides. Today a host answers pings: they prove the link and the keys and measure the round trip and the\n"
-      "clock offset between the machines. Running a scenario's workers on a host is not built yet.\n"
+      "sides. Today a host answers pings: they prove the link and the keys, measure the round trip and the\n"
+      "clock offset between the machines, and (--watch) show a host that died or was cut off within 2 s.\n"
+      "Running a scenario's workers on a host is not built yet.\n"
       "\n"
       "  --keygen NAME       write a key pair: NAME.key (secret, mode 0600: keep it on this machine) and NAME.pub\n"
       "                      (public: give it to the other side). Existing files are never replaced.\n"
@@ -44,7 +45,9 @@ const char* HostUsage
       "  --ping ENDPOINT     connect to a host as a controller and time COUNT round trips (default 5, at most\n"
       "                      1000), each waiting at most --timeout SECONDS (default 3)\n"
       "  --host-key FILE     the host's public key (its NAME.pub)\n"
-      "  --json              print the ping's result as JSON\n"
+      "  --watch             keep the link up until Ctrl-C: a heartbeat every 250 ms, a line every second, the\n"
+      "                      host shown LOST after 1 s without an answer and up again when it answers\n"
+      "  --json              print the ping's result as JSON (with --watch: one JSON object per line)\n"
       "\n"
       "Example, host 192.168.1.20 and this machine as the controller:\n"
       "  there: ipclab-cli host --keygen host      here: ipclab-cli host --keygen controller\n"
@@ -60,6 +63,16 @@ static_assert(std::atomic<bool>::is_always_lock_free);
 void onStop(int)
 {
     g_stop = true;
+}
+
+void installStopHandlers()
+{
+    struct sigaction sa { };
+    sa.sa_handler = onStop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
 }
 
 int fail(const std::string& message, int status = ExitBadInput)
@@ -107,12 +120,7 @@ int listen(const HostOptions& options)
     auto server = HostServer::listen(options);
     if (!server)
         return fail(server.error());
-    struct sigaction sa { };
-    sa.sa_handler = onStop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    sigaction(SIGHUP, &sa, nullptr);
+    installStopHandlers();
     std::printf("listening on %s (CURVE; %zu controller key%s allowed)\n", (*server)->endpoint().c_str(),
         (*server)->allowedKeys(), (*server)->allowedKeys() == 1 ? "" : "s");
     std::printf(
@@ -160,6 +168,70 @@ int ping(const PingOptions& options, bool json)
     return ExitOk;
 }
 
+const char* stateName(LinkStatus::State state)
+{
+    switch (state) {
+    case LinkStatus::State::Connecting:
+        return "connecting";
+    case LinkStatus::State::Up:
+        return "up";
+    case LinkStatus::State::Lost:
+        return "lost";
+    case LinkStatus::State::Refused:
+        return "refused";
+    }
+    return "?";
+}
+
+// A live link, one line a second and one at every change of state, until a signal.
+int watch(const PingOptions& options, bool json)
+{
+    auto link = HostLink::open(options);
+    if (!link)
+        return fail(link.error());
+    installStopHandlers();
+    LinkStatus::State shown = LinkStatus::State::Connecting;
+    std::uint64_t lastLineNs = 0;
+    std::uint64_t lostSinceNs = 0;
+    while (!g_stop) {
+        const LinkStatus st = (*link)->status();
+        const std::uint64_t now = monotonicNs();
+        if (st.state == LinkStatus::State::Refused)
+            return fail(st.problem, ExitLinkFailed);
+        const bool changed = st.state != shown;
+        if (changed || now - lastLineNs >= 1'000'000'000ull) {
+            if (json) {
+                const nlohmann::json line = { { "state", stateName(st.state) },
+                    { "silence_ms", double(st.silenceNs) / 1e6 }, { "answers", st.answers },
+                    { "round_trip_us", st.lastRoundTripUs }, { "clock_offset_ns", st.offsetNs },
+                    { "clock_offset_error_ns", st.errorNs }, { "host", st.hello.name }, { "pid", st.hello.pid } };
+                std::printf("%s\n", line.dump().c_str());
+            } else if (st.state == LinkStatus::State::Up && changed && shown == LinkStatus::State::Lost) {
+                std::printf("%s up again after %.1f s without an answer\n", clockNow().c_str(),
+                    double(now - lostSinceNs + std::uint64_t(HostLink::LostAfter.count())) / 1e9);
+            } else if (st.state == LinkStatus::State::Up) {
+                std::printf("%s up    round trip %s, clock offset %s%s ± %s (host %s, pid %ld)\n", clockNow().c_str(),
+                    readableNs(std::int64_t(st.lastRoundTripUs * 1000)).c_str(), st.offsetNs >= 0 ? "+" : "",
+                    readableNs(st.offsetNs).c_str(), readableNs(st.errorNs).c_str(), st.hello.name.c_str(),
+                    st.hello.pid);
+            } else if (st.state == LinkStatus::State::Lost) {
+                std::printf("%s LOST  no answer for %.1f s: the host died or the link is down (still trying)\n",
+                    clockNow().c_str(), double(st.silenceNs) / 1e9);
+            } else {
+                std::printf("%s connecting to %s (no answer for %.1f s)\n", clockNow().c_str(),
+                    options.endpoint.c_str(), double(st.silenceNs) / 1e9);
+            }
+            std::fflush(stdout);
+            if (changed && st.state == LinkStatus::State::Lost)
+                lostSinceNs = now;
+            shown = st.state;
+            lastLineNs = now;
+        }
+        sleepUntilNs(now + 50'000'000ull);
+    }
+    return ExitOk;
+}
+
 } // namespace
 
 int runHostCommand(int argc, char** argv)
@@ -169,6 +241,7 @@ int runHostCommand(int argc, char** argv)
     HostOptions host;
     PingOptions pingOptions;
     bool json = false;
+    bool watchLink = false;
     std::string keyFile;
     int modes = 0;
     for (int i = 2; i < argc; ++i) {
@@ -183,6 +256,10 @@ int runHostCommand(int argc, char** argv)
         }
         if (arg.name == "--json") {
             json = true;
+            continue;
+        }
+        if (arg.name == "--watch") {
+            watchLink = true;
             continue;
         }
         const bool takesValue = arg.name == "--keygen" || arg.name == "--listen" || arg.name == "--ping"
@@ -246,7 +323,7 @@ int runHostCommand(int argc, char** argv)
     if (pingOptions.hostKeyFile.empty())
         return fail("name the host's public key with --host-key FILE (the .pub file of its key pair).");
     pingOptions.keyFile = keyFile;
-    return ping(pingOptions, json);
+    return watchLink ? watch(pingOptions, json) : ping(pingOptions, json);
 }
 
 } // namespace ipccore

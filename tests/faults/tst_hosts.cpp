@@ -76,6 +76,47 @@ private:
     QByteArray m_out;
 };
 
+// A live link (ipclab-cli host --ping ... --watch --json), read line by line; killed when it goes out of scope.
+class LinkWatch {
+public:
+    LinkWatch(const QStringList& prefix, const QStringList& args)
+    {
+        QStringList all = prefix;
+        all << ipctest::cliPath() << QStringLiteral("host") << args << "--watch"
+            << "--json";
+        m_process.start(all.takeFirst(), all);
+    }
+    ~LinkWatch()
+    {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+    // Waits up to `ms` for a line in `state` ("up", "lost", "connecting"); the milliseconds it took, or -1.
+    qint64 waitFor(const QString& state, int ms)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < ms) {
+            while (m_process.canReadLine()) {
+                const QByteArray line = m_process.readLine();
+                m_lines << QString::fromUtf8(line).trimmed();
+                if (QJsonDocument::fromJson(line).object().value("state").toString() == state)
+                    return timer.elapsed();
+            }
+            if (m_process.state() == QProcess::NotRunning)
+                return -1;
+            m_process.waitForReadyRead(50);
+        }
+        return -1;
+    }
+    QString lines() { return m_lines.join('\n') + '\n' + QString::fromUtf8(m_process.readAllStandardError()); }
+    QProcess& process() { return m_process; }
+
+private:
+    QProcess m_process;
+    QStringList m_lines;
+};
+
 } // namespace
 
 class TestHosts : public QObject {
@@ -191,6 +232,38 @@ private slots:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("stranger.pub is not that host's public key"), qPrintable(r.err));
         QVERIFY2(host.output(1500).contains("failed the CURVE handshake"), qPrintable(host.output()));
+    }
+
+    // A live link: up, then lost within 2 s of the host's death (heartbeats every 250 ms, lost after 1 s of
+    // silence), then up again when a host listens there again.
+    void aKilledHostIsShownLostWithinTwoSecondsAndFoundAgain()
+    {
+        auto host = std::make_unique<Host>(QStringList {}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host->endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        LinkWatch watch({}, pingArgs(endpoint));
+        QVERIFY2(watch.waitFor("up", 10000) >= 0, qPrintable(watch.lines()));
+        host.reset(); // SIGKILL
+        const qint64 lostAfter = watch.waitFor("lost", 5000);
+        qInfo("shown lost %lld ms after the host died or the link went down", qint64(lostAfter));
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000,
+            qPrintable(QString("lost after %1 ms:\n").arg(lostAfter) + watch.lines()));
+        // libzmq binds with SO_REUSEADDR, so the endpoint the killed host had is free again at once.
+        Host again({}, hostArgs(endpoint));
+        QCOMPARE(again.endpoint(), endpoint);
+        QVERIFY2(watch.waitFor("up", 10000) >= 0, qPrintable(watch.lines()));
+        QCOMPARE(watch.process().state(), QProcess::Running);
+    }
+
+    void aLiveLinkWithAStrangersKeyEndsRefused()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        LinkWatch watch({}, pingArgs(endpoint, "stranger"));
+        QVERIFY(watch.process().waitForFinished(10000));
+        QCOMPARE(watch.process().exitCode(), 1);
+        QVERIFY2(watch.lines().contains("refused this controller's key"), qPrintable(watch.lines()));
     }
 
     void nothingListeningIsSaidSo()
@@ -317,13 +390,28 @@ private slots:
                                    << "0.5");
         QCOMPARE(r.exitCode, 1);
 
+        // A live link across: cut (lost within 2 s), back (up again), the host killed (lost within 2 s).
+        LinkWatch watch(inCtl, pingArgs(endpoint));
+        QVERIFY2(watch.waitFor("up", 10000) >= 0, qPrintable(watch.lines()));
         QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
+        qint64 lostAfter = watch.waitFor("lost", 5000);
+        qInfo("shown lost %lld ms after the host died or the link went down", qint64(lostAfter));
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000,
+            qPrintable(QString("lost after %1 ms:\n").arg(lostAfter) + watch.lines()));
         r = cli(pingArgs(endpoint) << "--timeout"
                                    << "1",
             inCtl);
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("Nothing answers there"), qPrintable(r.err));
         QVERIFY2(host.process().state() == QProcess::Running, "the host should outlive a link going down");
+
+        QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "up" }).exitCode == 0);
+        QVERIFY2(watch.waitFor("up", 15000) >= 0, qPrintable(watch.lines()));
+        host.process().kill();
+        lostAfter = watch.waitFor("lost", 5000);
+        qInfo("shown lost %lld ms after the host died or the link went down", qint64(lostAfter));
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000,
+            qPrintable(QString("lost after %1 ms:\n").arg(lostAfter) + watch.lines()));
     }
 };
 

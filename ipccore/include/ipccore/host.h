@@ -87,6 +87,51 @@ struct PingResult {
 // that the host's public key is not the one given, TimedOut when nothing answered, each with the remedy.
 Result<PingResult> pingHost(const PingOptions& options);
 
+// A live link's state, as HostLink::status() reads it.
+struct LinkStatus {
+    enum class State {
+        Connecting, // no answer yet
+        Up, // answered within LostAfter
+        Lost, // answered before, silent for more than LostAfter now (the host died or the link is down)
+        Refused, // the keys do not match (problem says which side's); the link has given up
+    } state
+        = State::Connecting;
+    bool refused = false;
+    std::string problem; // when Refused: the reason and the remedy
+    HostHello hello; // from the last answer
+    long answers = 0;
+    double lastRoundTripUs = 0;
+    // As PingResult's, from the fastest of the last 40 round trips (10 s).
+    std::int64_t offsetNs = 0;
+    std::int64_t errorNs = 0;
+    std::uint64_t lastAnswerNs = 0; // this machine's CLOCK_MONOTONIC
+    std::uint64_t silenceNs = 0; // since the last answer (since the start before the first)
+};
+
+// A controller's live link to one host: a hello every HeartbeatInterval on a thread of its own; the host is Lost
+// once it has not answered for LostAfter (so a killed host or a cut link shows within LostAfter plus a heartbeat),
+// and Up again when it answers. ZeroMQ reconnects by itself; its own heartbeats drop a connection whose peer went
+// silent, so a link that comes back is used again.
+class HostLink {
+public:
+    static constexpr Duration HeartbeatInterval = std::chrono::milliseconds(250);
+    static constexpr Duration LostAfter = std::chrono::seconds(1);
+
+    // Checks the endpoint and the key files (a refusal returns at once); then the link works in the background.
+    static Result<std::unique_ptr<HostLink>> open(const PingOptions& options);
+    ~HostLink();
+    HostLink(const HostLink&) = delete;
+    HostLink& operator=(const HostLink&) = delete;
+
+    LinkStatus status() const;
+
+private:
+    struct State;
+    explicit HostLink(std::unique_ptr<State> state);
+    static void run(State& state);
+    std::unique_ptr<State> m;
+};
+
 // "ipclab-cli host ...": --keygen, --listen, --ping (see the usage text in host_cli.cpp).
 int runHostCommand(int argc, char** argv);
 

@@ -1,0 +1,338 @@
+// A controller's side of the link to a worker host (see host.h): a DEALER with CURVE that asks the host "hello" and
+// times the answers, once per round trip for a ping (pingHost) and every heartbeat for a live link (HostLink).
+
+#include "ipccore/host.h"
+
+#include "host_wire.h"
+#include "key_files.h"
+#include "sys_error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <zmq.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace ipccore {
+
+namespace {
+
+using detail::KeyChars;
+using detail::makeError;
+
+// A hello's answer.
+struct Answer {
+    int seq = 0;
+    HostHello hello;
+};
+
+// One DEALER connected to a host, with a monitor saying how far its connections got.
+class LinkSocket {
+public:
+    // Checks the endpoint and the key files, and connects (the connection itself is made in the background).
+    // `live`: a heartbeat link, which queues a hello only on a connection that finished its handshake, and drops a
+    // connection whose peer stopped answering ZeroMQ's own heartbeats (so it reconnects when the link is back).
+    static Result<std::unique_ptr<LinkSocket>> open(const PingOptions& options, bool live)
+    {
+        if (auto where = detail::parseTcpEndpoint(options.endpoint, false, "--ping"); !where)
+            return where.error();
+        auto secretKey = detail::readKeyFile(options.keyFile);
+        if (!secretKey)
+            return secretKey.error();
+        auto hostKeys = detail::readPublicKeys(options.hostKeyFile);
+        if (!hostKeys)
+            return hostKeys.error();
+        if (hostKeys->size() != 1)
+            return makeError(ErrorCode::InvalidArgument, "--host-key", options.hostKeyFile,
+                "Give the file with the host's one public key (the .pub file its --keygen wrote)");
+        auto link = std::unique_ptr<LinkSocket>(new LinkSocket);
+        link->m_endpoint = options.endpoint;
+        link->m_hostKeyFile = options.hostKeyFile;
+        link->m_publicKey = detail::publicKeyOf(*secretKey);
+        void* dealer = link->m_context.socket(ZMQ_DEALER);
+        if (!dealer)
+            return detail::zmqError("zmq_socket", options.endpoint, errno);
+        link->m_dealer = dealer;
+        const std::string& e = options.endpoint;
+        const std::int64_t maxBytes = detail::MaxLinkMessageBytes;
+        std::vector<Status> set { detail::setOption(dealer, ZMQ_CURVE_SERVERKEY, hostKeys->front().data(), KeyChars, e),
+            detail::setOption(dealer, ZMQ_CURVE_PUBLICKEY, link->m_publicKey.data(), KeyChars, e),
+            detail::setOption(dealer, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, e),
+            detail::setOption(dealer, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, e) };
+        if (live) {
+            set.push_back(detail::setInt(dealer, ZMQ_IMMEDIATE, 1, e));
+            set.push_back(detail::setInt(dealer, ZMQ_SNDHWM, 8, e));
+            set.push_back(detail::setInt(dealer, ZMQ_HEARTBEAT_IVL, 250, e));
+            set.push_back(detail::setInt(dealer, ZMQ_HEARTBEAT_TIMEOUT, 1000, e));
+            set.push_back(detail::setInt(dealer, ZMQ_RECONNECT_IVL_MAX, 500, e));
+        }
+        for (Status& st : set)
+            if (!st)
+                return st.error();
+        auto monitor = detail::monitorOf(link->m_context, dealer, e,
+            ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_DISCONNECTED);
+        if (!monitor)
+            return monitor.error();
+        link->m_monitor = *monitor;
+        if (zmq_connect(dealer, e.c_str()) != 0)
+            return detail::zmqError("zmq_connect", e, errno);
+        return link;
+    }
+
+    // Sends hello number `seq`; false when it could not be queued (a live link with no connection yet).
+    bool sendHello(int seq)
+    {
+        const std::string request = nlohmann::json { { "type", "hello" }, { "seq", seq } }.dump();
+        return zmq_send(m_dealer, request.data(), request.size(), ZMQ_DONTWAIT) >= 0;
+    }
+
+    // The next answer, waiting at most `ms` for it and noting the connection's events meanwhile; nothing when none
+    // came, or a refusal or a malformed answer ended the link (see problem()).
+    std::optional<Answer> receive(int ms)
+    {
+        zmq_pollitem_t items[2] = { { m_dealer, 0, ZMQ_POLLIN, 0 }, { m_monitor, 0, ZMQ_POLLIN, 0 } };
+        (void)zmq_poll(items, 2, std::max(0, ms));
+        noteEvents();
+        if (m_problem)
+            return std::nullopt;
+        const auto frames = detail::receiveFrames(m_dealer, ZMQ_DONTWAIT);
+        if (frames.empty())
+            return std::nullopt;
+        const auto json = nlohmann::json::parse(frames.front(), nullptr, false);
+        if (!json.is_object() || json.value("type", "") != "hello" || !json.contains("seq")
+            || !json["seq"].is_number_integer() || !json.contains("monotonic_ns")
+            || !json["monotonic_ns"].is_number_unsigned()) {
+            m_problem = makeError(ErrorCode::Corrupt, "receive", m_endpoint,
+                "The host's answer is not what an IPC Lab host of this version sends; run the same version on "
+                "both sides");
+            return std::nullopt;
+        }
+        return Answer { json["seq"].get<int>(),
+            { json.value("host", ""), json.value("pid", 0L), json.value("version", ""),
+                json["monotonic_ns"].get<std::uint64_t>() } };
+    }
+
+    // What ended the link: the host refused this controller's key, hung up during the handshake (the host key is
+    // not its own), or sent something that is not an answer. Nothing while the link may still work.
+    const std::optional<Error>& problem() const { return m_problem; }
+    // A connection was made at some point (a host listens there).
+    bool connected() const { return m_connected; }
+    bool handshaken() const { return m_everHandshaken; }
+
+private:
+    LinkSocket() = default;
+
+    void noteEvents()
+    {
+        for (const detail::MonitorEvent& e : detail::readMonitor(m_monitor)) {
+            if (e.id == ZMQ_EVENT_CONNECTED) {
+                m_connected = true;
+                m_handshaken = false;
+            } else if (e.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+                m_handshaken = m_everHandshaken = true;
+            } else if (e.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                m_problem = makeError(ErrorCode::PermissionDenied, "connect", m_endpoint,
+                    "The host refused this controller's key (" + detail::shortKey(m_publicKey)
+                        + "): add this controller's .pub file to a file the host reads with --allow, and start the "
+                          "host again");
+            } else if (!m_everHandshaken && !m_problem
+                && (e.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                    || (e.id == ZMQ_EVENT_DISCONNECTED && !m_handshaken))) {
+                // Never let in, and hung up on mid-handshake: the keys do not match (a link that worked before
+                // and drops now is a link problem, not this).
+                m_problem = makeError(ErrorCode::PermissionDenied, "connect", m_endpoint,
+                    "The host hung up during the CURVE handshake: " + m_hostKeyFile
+                        + " is not that host's public key (take the .pub file of the key it runs with), or it is "
+                          "not an IPC Lab host");
+            }
+        }
+    }
+
+    detail::ZmqContext m_context; // first, so it is destroyed last
+    void* m_dealer = nullptr;
+    void* m_monitor = nullptr;
+    std::string m_endpoint;
+    std::string m_hostKeyFile;
+    std::string m_publicKey;
+    bool m_connected = false;
+    bool m_handshaken = false; // this connection
+    bool m_everHandshaken = false;
+    std::optional<Error> m_problem;
+};
+
+// One timed round trip: the host's clock read somewhere between this machine's t0 and t1.
+struct Trip {
+    std::uint64_t t0 = 0;
+    std::uint64_t t1 = 0;
+    std::uint64_t hostNs = 0;
+
+    double roundTripUs() const { return double(t1 - t0) / 1000.0; }
+    // The host's clock minus this one's, from the trip's middle (halves taken first, so no sum overflows).
+    std::int64_t offsetNs() const { return std::int64_t(hostNs) - std::int64_t(t0 / 2 + t1 / 2); }
+    // Half the trip, +1 for the halves rounded down above.
+    std::int64_t errorNs() const { return std::int64_t((t1 - t0) / 2 + 1); }
+};
+
+} // namespace
+
+Result<PingResult> pingHost(const PingOptions& options)
+{
+    if (options.count < 1 || options.count > 1000)
+        return makeError(
+            ErrorCode::InvalidArgument, "--count", std::to_string(options.count), "Give from 1 to 1000 round trips");
+    auto link = LinkSocket::open(options, false);
+    if (!link)
+        return link.error();
+    const std::int64_t timeoutNs = options.timeout.count();
+    PingResult result;
+    std::optional<Trip> fastest;
+    for (int seq = 1; seq <= options.count; ++seq) {
+        const std::uint64_t t0 = monotonicNs();
+        // Without ZMQ_IMMEDIATE a DEALER queues the hello until the handshake is done.
+        if (!(*link)->sendHello(seq))
+            return detail::zmqError("zmq_send", options.endpoint, errno);
+        std::optional<Answer> answer;
+        while (!answer && !(*link)->problem()) {
+            const std::int64_t left = timeoutNs - std::int64_t(monotonicNs() - t0);
+            if (left <= 0)
+                break;
+            answer = (*link)->receive(int(std::max<std::int64_t>(1, left / 1'000'000)));
+            if (answer && answer->seq != seq)
+                answer.reset(); // a late answer to an earlier hello
+        }
+        const std::uint64_t t1 = monotonicNs();
+        if ((*link)->problem())
+            return *(*link)->problem();
+        if (!answer) {
+            if (!(*link)->connected())
+                return makeError(ErrorCode::TimedOut, "connect", options.endpoint,
+                    "Nothing answers there (no connection was made): check that 'ipclab-cli host --listen' runs on "
+                    "that machine, the address and port, and any firewall between");
+            return makeError(ErrorCode::TimedOut, "receive", options.endpoint,
+                "The host let this controller in but did not answer within the timeout; the link or the host is "
+                "overloaded");
+        }
+        const Trip trip { t0, t1, answer->hello.monotonicNs };
+        result.roundTripsUs.push_back(trip.roundTripUs());
+        if (!fastest || trip.t1 - trip.t0 < fastest->t1 - fastest->t0) {
+            fastest = trip;
+            result.hello = answer->hello;
+        }
+    }
+    result.offsetNs = fastest->offsetNs();
+    result.errorNs = fastest->errorNs();
+    return result;
+}
+
+struct HostLink::State {
+    std::unique_ptr<LinkSocket> socket; // the link thread's alone once it runs
+    std::atomic<bool> stop { false };
+    std::thread thread;
+    mutable std::mutex mutex;
+    LinkStatus status; // guarded by mutex; state and silenceNs are worked out in status()
+    std::uint64_t startNs = 0;
+};
+
+HostLink::HostLink(std::unique_ptr<State> state)
+    : m(std::move(state))
+{ }
+
+HostLink::~HostLink()
+{
+    m->stop = true;
+    if (m->thread.joinable())
+        m->thread.join();
+}
+
+Result<std::unique_ptr<HostLink>> HostLink::open(const PingOptions& options)
+{
+    auto socket = LinkSocket::open(options, true);
+    if (!socket)
+        return socket.error();
+    auto state = std::make_unique<State>();
+    state->socket = std::move(*socket);
+    state->startNs = monotonicNs();
+    std::unique_ptr<HostLink> link(new HostLink(std::move(state)));
+    State* s = link->m.get();
+    s->thread = std::thread([s] { run(*s); });
+    return link;
+}
+
+void HostLink::run(State& s)
+{
+    // The round trips of the last OffsetWindow heartbeats; the offset comes from the fastest of them (the one
+    // least stretched by queueing, so the tightest bound).
+    constexpr std::size_t OffsetWindow = 40;
+    const std::uint64_t intervalNs = std::uint64_t(HeartbeatInterval.count());
+    std::map<int, std::uint64_t> sent; // seq -> t0 of hellos not answered yet
+    std::deque<Trip> trips;
+    long lastPid = 0;
+    int seq = 0;
+    std::uint64_t nextBeat = monotonicNs();
+    while (!s.stop.load()) {
+        const std::uint64_t now = monotonicNs();
+        if (now >= nextBeat) {
+            if (s.socket->sendHello(++seq))
+                sent[seq] = now;
+            nextBeat = std::max(nextBeat + intervalNs, now + intervalNs / 2);
+            // Hellos unanswered for long are forgotten (the host died, or they were dropped with a connection).
+            while (!sent.empty() && now - sent.begin()->second > 4 * std::uint64_t(LostAfter.count()))
+                sent.erase(sent.begin());
+        }
+        const auto answer = s.socket->receive(int(std::min<std::uint64_t>(50, (nextBeat - now) / 1'000'000 + 1)));
+        const std::uint64_t t1 = monotonicNs();
+        if (s.socket->problem()) {
+            std::lock_guard lock(s.mutex);
+            s.status.refused = true;
+            s.status.problem = s.socket->problem()->message();
+            return;
+        }
+        if (!answer)
+            continue;
+        const auto it = sent.find(answer->seq);
+        if (it == sent.end())
+            continue;
+        if (!trips.empty() && answer->hello.pid != lastPid)
+            trips.clear(); // another host process (restarted, or another machine at that address): a new clock
+        lastPid = answer->hello.pid;
+        trips.push_back({ it->second, t1, answer->hello.monotonicNs });
+        sent.erase(sent.begin(), std::next(it));
+        if (trips.size() > OffsetWindow)
+            trips.pop_front();
+        const Trip& fastest = *std::min_element(
+            trips.begin(), trips.end(), [](const Trip& a, const Trip& b) { return a.t1 - a.t0 < b.t1 - b.t0; });
+        std::lock_guard lock(s.mutex);
+        s.status.hello = answer->hello;
+        s.status.lastRoundTripUs = trips.back().roundTripUs();
+        s.status.offsetNs = fastest.offsetNs();
+        s.status.errorNs = fastest.errorNs();
+        s.status.lastAnswerNs = t1;
+        ++s.status.answers;
+    }
+}
+
+LinkStatus HostLink::status() const
+{
+    LinkStatus st;
+    {
+        std::lock_guard lock(m->mutex);
+        st = m->status;
+    }
+    const std::uint64_t now = monotonicNs();
+    st.silenceNs = now - (st.answers > 0 ? st.lastAnswerNs : m->startNs);
+    if (st.refused)
+        st.state = LinkStatus::State::Refused;
+    else if (st.answers == 0)
+        st.state = LinkStatus::State::Connecting;
+    else
+        st.state = st.silenceNs > std::uint64_t(LostAfter.count()) ? LinkStatus::State::Lost : LinkStatus::State::Up;
+    return st;
+}
+
+} // namespace ipccore
