@@ -152,12 +152,10 @@ public:
             return zmqError("zmq_socket", name, errno);
         return {};
     }
-    Status set(int option, int value)
-    {
-        if (zmq_setsockopt(m_socket, option, &value, sizeof value) != 0)
-            return zmqError("zmq_setsockopt", m_name, errno);
-        return {};
-    }
+    // An option: an int, a 64-bit int, or a key in Z85 (its 40 characters, without the terminating zero).
+    Status set(int option, int value) { return setRaw(option, &value, sizeof value); }
+    Status set(int option, std::int64_t value) { return setRaw(option, &value, sizeof value); }
+    Status set(int option, const std::string& z85) { return setRaw(option, z85.data(), z85.size()); }
     // A send or receive timeout, set only when it changes.
     Status setTimeout(int option, int ms)
     {
@@ -166,19 +164,6 @@ public:
             return {};
         current = ms;
         return set(option, ms);
-    }
-    Status set64(int option, std::int64_t value)
-    {
-        if (zmq_setsockopt(m_socket, option, &value, sizeof value) != 0)
-            return zmqError("zmq_setsockopt", m_name, errno);
-        return {};
-    }
-    // A key in Z85 (its 40 characters, without the terminating zero).
-    Status setKey(int option, const std::string& z85)
-    {
-        if (zmq_setsockopt(m_socket, option, z85.data(), z85.size()) != 0)
-            return zmqError("zmq_setsockopt", m_name, errno);
-        return {};
     }
     // Watches the socket's connections being made (accepted by a bound socket, connected by a connecting one) and
     // closed; see peers() and connections().
@@ -251,6 +236,13 @@ public:
     const std::string& name() const { return m_name; }
 
 private:
+    Status setRaw(int option, const void* value, std::size_t size)
+    {
+        if (zmq_setsockopt(m_socket, option, value, size) != 0)
+            return zmqError("zmq_setsockopt", m_name, errno);
+        return {};
+    }
+
     void* m_context = nullptr;
     void* m_socket = nullptr;
     void* m_monitor = nullptr;
@@ -479,7 +471,7 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
         return secretKey.error();
     Status st = socket.set(ZMQ_CURVE_SERVER, 1);
     if (st)
-        st = socket.setKey(ZMQ_CURVE_SECRETKEY, *secretKey);
+        st = socket.set(ZMQ_CURVE_SECRETKEY, *secretKey);
     // A stranger's connection that never finishes the handshake is closed after a second, not libzmq's 30.
     if (st)
         st = socket.set(ZMQ_HANDSHAKE_IVL, 1000);
@@ -596,15 +588,15 @@ public:
                 return serverKey.error();
             if (zmq_curve_keypair(publicKey, secretKey) != 0)
                 return zmqError("zmq_curve_keypair", a.name, errno);
-            st = socket->setKey(ZMQ_CURVE_SERVERKEY, *serverKey);
+            st = socket->set(ZMQ_CURVE_SERVERKEY, *serverKey);
             if (st)
                 st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
             if (st)
                 st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
             if (st)
-                st = socket->setKey(ZMQ_CURVE_PUBLICKEY, publicKey);
+                st = socket->set(ZMQ_CURVE_PUBLICKEY, publicKey);
             if (st)
-                st = socket->setKey(ZMQ_CURVE_SECRETKEY, secretKey);
+                st = socket->set(ZMQ_CURVE_SECRETKEY, secretKey);
             if (!st)
                 return st.error();
             // Connected when the consumer has published its port (ZmqProducer::send).
@@ -624,7 +616,7 @@ public:
         if (st)
             st = socket->set(ZMQ_RCVHWM, int(a.capacity));
         if (st)
-            st = socket->set64(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
+            st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
         if (st)
             st = socket->set(ZMQ_LINGER, 0);
         if (st)
