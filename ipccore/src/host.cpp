@@ -164,8 +164,11 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
         std::string hint = std::string("ZeroMQ: ") + zmq_strerror(err);
         if (err == EADDRINUSE)
             hint += ": another program listens on that port; pick another, or * for any free one";
-        else if (err == EADDRNOTAVAIL || err == ENODEV)
+        else if (err == EADDRNOTAVAIL)
             hint += ": that address is not one of this machine's (see 'ip -brief address')";
+        else if (err == ENODEV)
+            hint += ": a host listens on an IP address of this machine or an interface name (see 'ip -brief "
+                    "address'); host names such as localhost are not looked up";
         else if (err == EACCES)
             hint += ": ports below 1024 need root; pick a port from 1024 up";
         const ErrorCode code = err == EADDRNOTAVAIL || err == ENODEV ? ErrorCode::InvalidArgument
@@ -199,8 +202,14 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
                 const bool allowed = curve && m->allowed.count(key) != 0;
                 sendFrames(m->zap,
                     { "1.0", request[1], allowed ? "200" : "400", allowed ? "OK" : "key not allowed", key, "" });
-                log(std::string(allowed ? "let in" : "refused") + " a controller from " + request[3] + " (key "
-                    + (curve ? key : "none") + (allowed ? ")" : ", not in the --allow files)"));
+                // Keys in quotes: Z85 has brackets and punctuation of its own, but no quotes.
+                const std::string shown = curve ? "\"" + key + "\"" : "none";
+                if (!allowed && key == m->publicKey)
+                    log("refused a controller from " + request[3]
+                        + ": it used this host's own key pair; a controller needs a key pair of its own");
+                else
+                    log(std::string(allowed ? "let in" : "refused") + " a controller from " + request[3] + " (key "
+                        + shown + (allowed ? ")" : ", not in the --allow files)"));
             }
         }
         if (items[2].revents & ZMQ_POLLIN) {

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace ipccore {
 
@@ -201,7 +202,7 @@ int watch(const PingOptions& options, bool json)
         const bool changed = st.state != shown;
         if (changed || now - lastLineNs >= 1'000'000'000ull) {
             if (json) {
-                const nlohmann::json line = { { "state", stateName(st.state) },
+                const nlohmann::json line = { { "time", clockNow() }, { "state", stateName(st.state) },
                     { "silence_ms", double(st.silenceNs) / 1e6 }, { "answers", st.answers },
                     { "round_trip_us", st.lastRoundTripUs }, { "clock_offset_ns", st.offsetNs },
                     { "clock_offset_error_ns", st.errorNs }, { "host", st.hello.name }, { "pid", st.hello.pid } };
@@ -217,6 +218,8 @@ int watch(const PingOptions& options, bool json)
             } else if (st.state == LinkStatus::State::Lost) {
                 std::printf("%s LOST  no answer for %.1f s: the host died or the link is down (still trying)\n",
                     clockNow().c_str(), double(st.silenceNs) / 1e9);
+            } else if (st.silenceNs < 1'000'000'000ull) {
+                std::printf("%s connecting to %s\n", clockNow().c_str(), options.endpoint.c_str());
             } else {
                 std::printf("%s connecting to %s (no answer for %.1f s)\n", clockNow().c_str(),
                     options.endpoint.c_str(), double(st.silenceNs) / 1e9);
@@ -244,12 +247,16 @@ int runHostCommand(int argc, char** argv)
     bool watchLink = false;
     std::string keyFile;
     int modes = 0;
+    std::vector<std::string> given; // every option named, in order
     for (int i = 2; i < argc; ++i) {
         const detail::CliArg arg = detail::splitCliArg(argv[i]);
         if (arg.name == "--help" || arg.name == "-h") {
             std::fputs(HostUsage, stdout);
             return ExitOk;
         }
+        if (arg.name != "--allow" && std::find(given.begin(), given.end(), arg.name) != given.end())
+            return fail(arg.name + " is given twice; give it once.");
+        given.push_back(arg.name);
         if (arg.name == "--all-interfaces") {
             host.allInterfaces = true;
             continue;
@@ -304,6 +311,32 @@ int runHostCommand(int argc, char** argv)
     }
     if (modes != 1)
         return fail("give exactly one of --keygen, --listen and --ping. See 'ipclab-cli host --help'.");
+    // Options that do nothing in this mode are refused: a user who gave them expected something of them.
+    const std::vector<std::string> fits = mode == Mode::Keygen ? std::vector<std::string> { "--keygen" }
+        : mode == Mode::Listen ? std::vector<std::string> { "--listen", "--key", "--allow", "--all-interfaces" }
+        : watchLink
+        ? std::vector<std::string> { "--ping", "--key", "--host-key", "--watch", "--json" }
+        : std::vector<std::string> { "--ping", "--key", "--host-key", "--count", "--timeout", "--watch", "--json" };
+    for (const std::string& option : given)
+        if (std::find(fits.begin(), fits.end(), option) == fits.end())
+            return fail(option + " does not go with " + fits.front()
+                + (mode == Mode::Ping && watchLink ? " --watch" : "") + ". See 'ipclab-cli host --help'.");
+    // The two kinds of key file side by side are easy to swap, and a secret key must never be handed over.
+    const auto endsWith = [](const std::string& text, const char* tail) { return text.ends_with(tail); };
+    if (mode == Mode::Keygen) {
+        if (keygen.empty() || keygen.front() == '-' || endsWith(keygen, ".key") || endsWith(keygen, ".pub"))
+            return fail("--keygen takes a NAME without .key or .pub (and not starting with -): --keygen NAME writes "
+                        "NAME.key and NAME.pub.");
+    }
+    if (endsWith(keyFile, ".pub"))
+        return fail("--key " + keyFile + " is a public key file: --key takes this side's secret .key file.");
+    for (const std::string& file : host.allowFiles)
+        if (endsWith(file, ".key"))
+            return fail("--allow " + file
+                + " is a secret key file: give the controller's .pub file (a secret key never leaves its machine).");
+    if (endsWith(pingOptions.hostKeyFile, ".key"))
+        return fail("--host-key " + pingOptions.hostKeyFile
+            + " is a secret key file: give the host's .pub file (a secret key never leaves its machine).");
     if (mode == Mode::Keygen) {
         if (Status st = writeKeyPair(keygen); !st)
             return fail(st.error());

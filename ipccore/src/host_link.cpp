@@ -147,9 +147,9 @@ private:
                 // Never let in, and hung up on mid-handshake: the keys do not match (a link that worked before
                 // and drops now is a link problem, not this).
                 m_problem = makeError(ErrorCode::PermissionDenied, "connect", m_endpoint,
-                    "The host hung up during the CURVE handshake: " + m_hostKeyFile
-                        + " is not that host's public key (take the .pub file of the key it runs with), or it is "
-                          "not an IPC Lab host");
+                    "The other side hung up during the CURVE handshake: either " + m_hostKeyFile
+                        + " is not that host's public key (take the .pub file of the key it runs with), or what "
+                          "listens there is not an IPC Lab host");
             }
         }
     }
@@ -213,10 +213,14 @@ Result<PingResult> pingHost(const PingOptions& options)
             if (!(*link)->connected())
                 return makeError(ErrorCode::TimedOut, "connect", options.endpoint,
                     "Nothing answers there (no connection was made): check that 'ipclab-cli host --listen' runs on "
-                    "that machine, the address and port, and any firewall between");
+                    "that machine, the address and port (a host name must resolve), and any firewall between");
+            if (!(*link)->handshaken())
+                return makeError(ErrorCode::TimedOut, "connect", options.endpoint,
+                    "A connection was made, but the CURVE handshake did not finish within the timeout: what listens "
+                    "there is not an IPC Lab host, or the link is slow (raise --timeout)");
             return makeError(ErrorCode::TimedOut, "receive", options.endpoint,
                 "The host let this controller in but did not answer within the timeout; the link or the host is "
-                "overloaded");
+                "overloaded (raise --timeout)");
         }
         const Trip trip { t0, t1, answer->hello.monotonicNs };
         result.roundTripsUs.push_back(trip.roundTripUs());

@@ -12,6 +12,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,7 +142,7 @@ class TestHosts : public QObject {
     QStringList pingArgs(
         const QString& endpoint, const QString& controller = "controller", const QString& hostKey = "host.pub") const
     {
-        return { "--ping", endpoint, "--key", key(controller + ".key"), "--host-key", key(hostKey), "--timeout", "3" };
+        return { "--ping", endpoint, "--key", key(controller + ".key"), "--host-key", key(hostKey) };
     }
 
 private slots:
@@ -218,7 +221,7 @@ private slots:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains("refused this controller's key") && r.err.contains("--allow"), qPrintable(r.err));
         const QString stranger = QString::fromUtf8(readFile(key("stranger.pub")).trimmed());
-        QVERIFY2(host.output(200).contains("refused a controller from 127.0.0.1 (key " + stranger),
+        QVERIFY2(host.output(200).contains("refused a controller from 127.0.0.1 (key \"" + stranger + "\""),
             qPrintable(host.output()));
     }
 
@@ -264,6 +267,59 @@ private slots:
         QVERIFY(watch.process().waitForFinished(10000));
         QCOMPARE(watch.process().exitCode(), 1);
         QVERIFY2(watch.lines().contains("refused this controller's key"), qPrintable(watch.lines()));
+    }
+
+    // Something listens, but it is not an IPC Lab host: a plain TCP socket the kernel completes connections for.
+    void aListenerThatIsNotAHostIsSaidSo()
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(fd >= 0);
+        const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+        sockaddr_in addr {};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t size = sizeof addr;
+        QVERIFY(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(fd, 8) == 0);
+        QVERIFY(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
+        const auto r = cli(pingArgs("tcp://127.0.0.1:" + QString::number(ntohs(addr.sin_port))) << "--timeout"
+                                                                                                << "1");
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("not an IPC Lab host"), qPrintable(r.err));
+    }
+
+    // Swapped key files, and options that would do nothing where they were given.
+    void misusedOptionsAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("expected");
+        const QString ping = "tcp://127.0.0.1:9";
+        QTest::newRow("public key as --key") << QStringList { "--ping", ping, "--key", key("controller.pub"),
+            "--host-key", key("host.pub") } << "is a public key file: --key takes this side's secret .key file";
+        QTest::newRow("secret key as --allow") << QStringList { "--listen", "tcp://127.0.0.1:*", "--key",
+            key("host.key"), "--allow", key("controller.key") }
+                                               << "is a secret key file: give the controller's .pub file";
+        QTest::newRow("secret key as --host-key") << QStringList { "--ping", ping, "--key", key("controller.key"),
+            "--host-key", key("host.key") } << "is a secret key file: give the host's .pub file";
+        QTest::newRow("--allow with --ping")
+            << (pingArgs(ping) << "--allow" << key("controller.pub")) << "--allow does not go with --ping";
+        QTest::newRow("--count with --watch") << (QStringList {
+            "--ping", ping, "--key", key("controller.key"), "--host-key", key("host.pub"), "--watch", "--count", "3" })
+                                              << "--count does not go with --ping --watch";
+        QTest::newRow("--watch with --listen")
+            << (hostArgs("tcp://127.0.0.1:*") << "--watch") << "--watch does not go with --listen.";
+        QTest::newRow("--key twice") << (pingArgs(ping) << "--key" << key("stranger.key")) << "--key is given twice";
+        QTest::newRow("--keygen NAME.key") << QStringList { "--keygen", key("x.key") } << "without .key or .pub";
+        QTest::newRow("two modes") << (hostArgs("tcp://127.0.0.1:*") << "--ping" << ping)
+                                   << "give exactly one of --keygen, --listen and --ping";
+    }
+    void misusedOptionsAreRefused()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, expected);
+        const auto r = cli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(expected) && r.err.count('\n') == 1, qPrintable(r.err));
+        QVERIFY(!QFile::exists(key("x.key.key")));
     }
 
     void nothingListeningIsSaidSo()
