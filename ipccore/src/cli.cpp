@@ -130,6 +130,17 @@ int badInput(const std::string& message)
     return ExitBadInput;
 }
 
+// A scenario that could not be found or read, said the way a user reads it: "x.json: workers[0].capacity: ...",
+// without the "load scenario(...) failed: invalid argument." that Error::message puts first.
+int badScenario(const Error& error)
+{
+    if (error.operation == "load scenario" && !error.hint.empty() && error.sysErrno == 0)
+        return badInput(error.object + ": " + error.hint);
+    if (error.operation == "find scenario" && error.code == ErrorCode::NotFound)
+        return badInput("no scenario '" + error.object + "'. " + error.hint);
+    return badInput(error.message());
+}
+
 bool isHelp(const char* arg)
 {
     return std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0;
@@ -264,7 +275,7 @@ int printScenario(
         return printUsage(usage);
     auto scenario = resolveScenario(argv[2]);
     if (!scenario)
-        return badInput(scenario.error().message());
+        return badScenario(scenario.error());
     std::fputs(print(*scenario).c_str(), stdout);
     return ExitOk;
 }
@@ -333,7 +344,7 @@ int run(int argc, char** argv)
     }
     auto scenario = resolveScenario(target);
     if (!scenario)
-        return badInput(scenario.error().message());
+        return badScenario(scenario.error());
     // The GUI may start an experiment with no workers and add them live; here nothing would ever move.
     if (scenario->workers.empty())
         return badInput("scenario '" + scenario->name

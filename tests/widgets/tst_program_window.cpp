@@ -310,6 +310,24 @@ private slots:
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
+    // A ZeroMQ object takes one consumer: "+ Consumer" is off and says why, "+ Producer" stays on.
+    void addConsumerIsOffWhereNoObjectTakesOne()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        QVERIFY(live.open(QStringLiteral("zmq-push-pull")).isEmpty());
+        QVERIFY(live.start());
+        auto* producer = window->findChild<QPushButton*>(QStringLiteral("addProducer"));
+        auto* consumer = window->findChild<QPushButton*>(QStringLiteral("addConsumer"));
+        QVERIFY(producer && consumer);
+        QTRY_VERIFY_WITH_TIMEOUT(producer->isEnabled(), 10000);
+        QVERIFY(!consumer->isEnabled());
+        QVERIFY2(
+            consumer->toolTip().contains(QStringLiteral("takes another consumer")), qPrintable(consumer->toolTip()));
+        QVERIFY(live.stop());
+        QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
     void addProgramCopiesTheSelectedProgram()
     {
         LiveWindow live;

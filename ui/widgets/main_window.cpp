@@ -82,6 +82,19 @@ bool hasMessageObjects(const ipccore::Scenario& scenario)
     return false;
 }
 
+// Whether some object that carries messages takes another worker of `role`: its transport sets no limit for the
+// role (0), or the scenario starts it with fewer (a ZeroMQ object takes one consumer, a pipe one of each).
+bool hasRoomFor(const ipccore::Scenario& scenario, ipccore::Role role)
+{
+    return std::any_of(scenario.objects.begin(), scenario.objects.end(), [&](const ipccore::ObjectSpec& object) {
+        const ipccore::TransportTraits& t = ipccore::traits(object.transport);
+        const std::uint32_t limit = role == ipccore::Role::Producer ? t.maxProducers : t.maxConsumers;
+        const auto users = std::count_if(scenario.workers.begin(), scenario.workers.end(),
+            [&](const ipccore::WorkerSpec& w) { return w.role == role && w.object == object.name; });
+        return t.carriesMessages && (limit == 0 || std::uint32_t(users) < limit);
+    });
+}
+
 // Whether any object holds messages in slots (a queue or ring); a pipe or socket holds bytes instead.
 bool hasMessageSlots(const ipccore::Scenario& scenario)
 {
@@ -961,7 +974,8 @@ void MainWindow::startRun()
     m_timelineView->timelineChanged();
     m_addedPrograms.clear();
     const ipccore::Scenario& starting = m_document->scenario();
-    m_processPanel->setAddable(hasMessageObjects(starting),
+    m_processPanel->setAddable(hasRoomFor(starting, ipccore::Role::Producer),
+        hasRoomFor(starting, ipccore::Role::Consumer),
         std::any_of(starting.workers.begin(), starting.workers.end(),
             [](const ipccore::WorkerSpec& w) { return w.role == ipccore::Role::Program; }));
     m_session->start(m_document->scenario());

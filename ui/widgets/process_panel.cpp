@@ -350,9 +350,10 @@ QList<int> ProcessPanel::selectedWorkers() const
     return rows;
 }
 
-void ProcessPanel::setAddable(bool producersAndConsumers, bool programs)
+void ProcessPanel::setAddable(bool producers, bool consumers, bool programs)
 {
-    m_canAddMovers = producersAndConsumers;
+    m_canAddProducers = producers;
+    m_canAddConsumers = consumers;
     m_canAddPrograms = programs;
     updateActions();
 }
@@ -366,8 +367,19 @@ void ProcessPanel::setRunActive(bool active)
 void ProcessPanel::updateActions()
 {
     const bool selected = !selectedWorkers().isEmpty();
-    m_addProducer->setEnabled(m_active && m_canAddMovers);
-    m_addConsumer->setEnabled(m_active && m_canAddMovers);
+    m_addProducer->setEnabled(m_active && m_canAddProducers);
+    m_addConsumer->setEnabled(m_active && m_canAddConsumers);
+    // A disabled button says why (a tooltip shows on a disabled button too).
+    const auto explain = [this](QPushButton* b, bool room, const QString& role, const QString& usual) {
+        b->setToolTip(!m_active || room ? usual
+                                        : tr("No object of this experiment takes another %1 (a ZeroMQ object takes "
+                                             "one consumer; a pipe, socketpair or shm-spsc ring one of each)")
+                                              .arg(role));
+    };
+    explain(m_addProducer, m_canAddProducers, tr("producer"),
+        tr("Start another producer like the selected one (or the scenario's first producer)"));
+    explain(m_addConsumer, m_canAddConsumers, tr("consumer"),
+        tr("Start another consumer like the selected one (or the scenario's first consumer)"));
     m_addProgram->setEnabled(m_active && m_canAddPrograms);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),

@@ -37,9 +37,9 @@ public:
     // Worker indices (rows) of the selection, ascending.
     QList<int> selectedWorkers() const;
     void setRunActive(bool active);
-    // Which workers the run can take more of: producers and consumers need an object that carries messages, a copy
-    // of a program needs a program to copy.
-    void setAddable(bool producersAndConsumers, bool programs);
+    // Which workers the run can take more of: producers and consumers need an object that carries messages and has
+    // room for one more of them, a copy of a program needs a program to copy.
+    void setAddable(bool producers, bool consumers, bool programs);
 
     QDoubleSpinBox* rateBox() const { return m_rate; }
     QSpinBox* sizeBox() const { return m_size; }
@@ -77,7 +77,8 @@ private:
     QPushButton* m_addProducer;
     QPushButton* m_addConsumer;
     QPushButton* m_addProgram;
-    bool m_canAddMovers = true;
+    bool m_canAddProducers = true;
+    bool m_canAddConsumers = true;
     bool m_canAddPrograms = true;
     QPushButton* m_pause;
     QPushButton* m_resume;
