@@ -42,7 +42,8 @@ constexpr const char* ZapDomain = "ipclab-host";
 
 bool isWildcard(const std::string& address)
 {
-    return address == "*" || address == "0.0.0.0" || address == "[::]" || address == "::" || address == "[::0]";
+    return address == "*" || address == "0.0.0.0" || address == "[::]" || address == "::" || address == "[::0]"
+        || address == "[::ffff:0.0.0.0]";
 }
 
 std::string hostName()
@@ -148,6 +149,9 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
              setOption(state->router, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, options.listen),
              setOption(state->router, ZMQ_ZAP_DOMAIN, ZapDomain, std::strlen(ZapDomain), options.listen),
              setInt(state->router, ZMQ_HANDSHAKE_IVL, HandshakeMs, options.listen),
+             // A [bracketed] IPv6 address needs ZMQ_IPV6; an IPv4 one is left alone (with it, "0" binds
+             // [::ffff:0.0.0.0] and addresses print IPv4-mapped).
+             setInt(state->router, ZMQ_IPV6, where->address.starts_with('[') ? 1 : 0, options.listen),
              // ZeroMQ's own heartbeats, so the connection of a controller that died or was cut off is dropped.
              setInt(state->router, ZMQ_HEARTBEAT_IVL, 1000, options.listen),
              setInt(state->router, ZMQ_HEARTBEAT_TIMEOUT, 3000, options.listen),
@@ -180,6 +184,13 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
     std::size_t size = sizeof bound;
     zmq_getsockopt(state->router, ZMQ_LAST_ENDPOINT, bound, &size);
     state->endpoint = bound;
+    // What was bound, not what was written, decides: "0", "0x0" and "000.0.0.0" are every interface too.
+    const std::string boundAddress = state->endpoint.substr(6, state->endpoint.rfind(':') - 6);
+    if (isWildcard(boundAddress) && !options.allInterfaces)
+        return makeError(ErrorCode::InvalidArgument, "--listen", options.listen,
+            "That address is every interface of this machine (" + state->endpoint
+                + "); give the one address controllers reach this host on (see 'ip -brief address'), or add "
+                  "--all-interfaces if you mean it");
     return std::unique_ptr<HostServer>(new HostServer(std::move(state)));
 }
 
@@ -187,6 +198,8 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
 {
     long failedHandshakes = 0;
     std::uint64_t lastHandshakeLogNs = 0;
+    long unloggedRefusals = 0;
+    std::uint64_t lastRefusalLogNs = 0;
     while (!stop.load()) {
         zmq_pollitem_t items[3]
             = { { m->router, 0, ZMQ_POLLIN, 0 }, { m->zap, 0, ZMQ_POLLIN, 0 }, { m->monitor, 0, ZMQ_POLLIN, 0 } };
@@ -195,6 +208,9 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             // A ZAP request (rfc.zeromq.org/spec/27): version, request id, domain, address, routing id, mechanism,
             // and for CURVE the client's public key (32 bytes).
             const auto request = receiveFrames(m->zap, 0);
+            // A REP socket must answer before it may read again; only libzmq writes here, but never jam it.
+            if (request.size() < 6)
+                sendFrames(m->zap, { "1.0", request.size() > 1 ? request[1] : "", "500", "malformed", "", "" });
             if (request.size() >= 6) {
                 const bool curve = request[5] == "CURVE" && request.size() >= 7 && request[6].size() == 32;
                 const std::string key
@@ -204,13 +220,27 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
                     { "1.0", request[1], allowed ? "200" : "400", allowed ? "OK" : "key not allowed", key, "" });
                 // Keys in quotes: Z85 has brackets and punctuation of its own, but no quotes.
                 const std::string shown = curve ? "\"" + key + "\"" : "none";
-                if (!allowed && key == m->publicKey)
+                // Refusals are told at most once a second (anyone with the host's public key can try key after
+                // key); the others are counted into a line of their own below.
+                const std::uint64_t now = monotonicNs();
+                if (!allowed && now - lastRefusalLogNs < 1'000'000'000ull) {
+                    ++unloggedRefusals;
+                } else if (!allowed && key == m->publicKey) {
+                    lastRefusalLogNs = now;
                     log("refused a controller from " + request[3]
                         + ": it used this host's own key pair; a controller needs a key pair of its own");
-                else
+                } else {
+                    lastRefusalLogNs = allowed ? lastRefusalLogNs : now;
                     log(std::string(allowed ? "let in" : "refused") + " a controller from " + request[3] + " (key "
                         + shown + (allowed ? ")" : ", not in the --allow files)"));
+                }
             }
+        }
+        if (unloggedRefusals > 0 && monotonicNs() - lastRefusalLogNs >= 1'000'000'000ull) {
+            log(std::to_string(unloggedRefusals) + " more controller" + (unloggedRefusals == 1 ? "" : "s")
+                + " refused (keys not in the --allow files)");
+            unloggedRefusals = 0;
+            lastRefusalLogNs = monotonicNs();
         }
         if (items[2].revents & ZMQ_POLLIN) {
             for (const MonitorEvent& e : detail::readMonitor(m->monitor))
@@ -228,14 +258,16 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             auto frames = receiveFrames(m->router, ZMQ_DONTWAIT);
             if (frames.size() != 2)
                 continue; // a DEALER sends one frame; the ROUTER puts the routing id before it
-            nlohmann::json answer;
+            // Types are checked before use: nlohmann's value() throws on a field of another type, and one message
+            // from a let-in controller must not end the host.
+            nlohmann::json answer = { { "type", "error" }, { "message", "not a request this host knows" } };
             const auto request = nlohmann::json::parse(frames[1], nullptr, false);
-            if (request.is_object() && request.value("type", "") == "hello") {
-                answer = { { "type", "hello" }, { "seq", request.value("seq", 0) }, { "host", hostName() },
+            const auto field = [&](const char* name) {
+                return request.is_object() && request.contains(name) ? request[name] : nlohmann::json();
+            };
+            if (field("type") == "hello" && field("seq").is_number_integer())
+                answer = { { "type", "hello" }, { "seq", field("seq") }, { "host", hostName() },
                     { "pid", long(getpid()) }, { "version", versionString() }, { "monotonic_ns", monotonicNs() } };
-            } else {
-                answer = { { "type", "error" }, { "message", "not a request this host knows" } };
-            }
             frames[1] = answer.dump();
             sendFrames(m->router, frames);
         }

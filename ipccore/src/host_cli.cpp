@@ -140,10 +140,9 @@ int ping(const PingOptions& options, bool json)
 {
     auto result = pingHost(options);
     if (!result) {
-        const ErrorCode code = result.error().code;
-        const bool badInput = code == ErrorCode::InvalidArgument || code == ErrorCode::NotFound
-            || (code == ErrorCode::PermissionDenied && result.error().operation == "open")
-            || (code == ErrorCode::Corrupt && result.error().operation == "read");
+        // The link failed when connecting or waiting for an answer; anything before (options, key files) is input.
+        const std::string& operation = result.error().operation;
+        const bool badInput = operation != "connect" && operation != "receive";
         return fail(result.error(), badInput ? ExitBadInput : ExitLinkFailed);
     }
     std::vector<double> sorted = result->roundTripsUs;
@@ -163,8 +162,8 @@ int ping(const PingOptions& options, bool json)
     std::printf("round trips   %zu: fastest %s, median %s, slowest %s (the first includes the CURVE handshake)\n",
         sorted.size(), readableNs(std::int64_t(sorted.front() * 1000)).c_str(),
         readableNs(std::int64_t(median * 1000)).c_str(), readableNs(std::int64_t(sorted.back() * 1000)).c_str());
-    std::printf("clock offset  %s%s ± %s (the host's monotonic clock minus this machine's, from the fastest round "
-                "trip;\n              the error is half that trip)\n",
+    std::printf("clock offset  %s%s ± %s (the host's monotonic clock minus this machine's, from the best round "
+                "trip:\n              half that trip, and 500 ppm of drift since)\n",
         result->offsetNs >= 0 ? "+" : "", readableNs(result->offsetNs).c_str(), readableNs(result->errorNs).c_str());
     return ExitOk;
 }

@@ -39,7 +39,8 @@ public:
     // connection whose peer stopped answering ZeroMQ's own heartbeats (so it reconnects when the link is back).
     static Result<std::unique_ptr<LinkSocket>> open(const PingOptions& options, bool live)
     {
-        if (auto where = detail::parseTcpEndpoint(options.endpoint, false, "--ping"); !where)
+        auto where = detail::parseTcpEndpoint(options.endpoint, false, "--ping");
+        if (!where)
             return where.error();
         auto secretKey = detail::readKeyFile(options.keyFile);
         if (!secretKey)
@@ -54,6 +55,9 @@ public:
         link->m_endpoint = options.endpoint;
         link->m_hostKeyFile = options.hostKeyFile;
         link->m_publicKey = detail::publicKeyOf(*secretKey);
+        // A ping gives up at the first hang-up mid-handshake; a live link, which may meet a host restarting or a
+        // lossy link, at the third in a row.
+        link->m_dropsToGiveUp = live ? 3 : 1;
         void* dealer = link->m_context.socket(ZMQ_DEALER);
         if (!dealer)
             return detail::zmqError("zmq_socket", options.endpoint, errno);
@@ -63,7 +67,8 @@ public:
         std::vector<Status> set { detail::setOption(dealer, ZMQ_CURVE_SERVERKEY, hostKeys->front().data(), KeyChars, e),
             detail::setOption(dealer, ZMQ_CURVE_PUBLICKEY, link->m_publicKey.data(), KeyChars, e),
             detail::setOption(dealer, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, e),
-            detail::setOption(dealer, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, e) };
+            detail::setOption(dealer, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, e),
+            detail::setInt(dealer, ZMQ_IPV6, where->address.starts_with('[') ? 1 : 0, e) };
         if (live) {
             set.push_back(detail::setInt(dealer, ZMQ_IMMEDIATE, 1, e));
             set.push_back(detail::setInt(dealer, ZMQ_SNDHWM, 8, e));
@@ -104,18 +109,20 @@ public:
         const auto frames = detail::receiveFrames(m_dealer, ZMQ_DONTWAIT);
         if (frames.empty())
             return std::nullopt;
+        // Every field's type is checked before it is read (nlohmann's value() and get() throw on another type).
         const auto json = nlohmann::json::parse(frames.front(), nullptr, false);
-        if (!json.is_object() || json.value("type", "") != "hello" || !json.contains("seq")
-            || !json["seq"].is_number_integer() || !json.contains("monotonic_ns")
-            || !json["monotonic_ns"].is_number_unsigned()) {
+        const auto field
+            = [&](const char* name) { return json.is_object() && json.contains(name) ? json[name] : nlohmann::json(); };
+        if (field("type") != "hello" || !field("seq").is_number_integer() || !field("monotonic_ns").is_number_unsigned()
+            || !field("host").is_string() || !field("pid").is_number_integer() || !field("version").is_string()) {
             m_problem = makeError(ErrorCode::Corrupt, "receive", m_endpoint,
                 "The host's answer is not what an IPC Lab host of this version sends; run the same version on "
                 "both sides");
             return std::nullopt;
         }
-        return Answer { json["seq"].get<int>(),
-            { json.value("host", ""), json.value("pid", 0L), json.value("version", ""),
-                json["monotonic_ns"].get<std::uint64_t>() } };
+        return Answer { int(field("seq").get<std::int64_t>()),
+            { field("host").get<std::string>(), long(field("pid").get<std::int64_t>()),
+                field("version").get<std::string>(), field("monotonic_ns").get<std::uint64_t>() } };
     }
 
     // What ended the link: the host refused this controller's key, hung up during the handshake (the host key is
@@ -136,6 +143,7 @@ private:
                 m_handshaken = false;
             } else if (e.id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
                 m_handshaken = m_everHandshaken = true;
+                m_drops = 0;
             } else if (e.id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
                 m_problem = makeError(ErrorCode::PermissionDenied, "connect", m_endpoint,
                     "The host refused this controller's key (" + detail::shortKey(m_publicKey)
@@ -143,7 +151,8 @@ private:
                           "host again");
             } else if (!m_everHandshaken && !m_problem
                 && (e.id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || e.id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
-                    || (e.id == ZMQ_EVENT_DISCONNECTED && !m_handshaken))) {
+                    || (e.id == ZMQ_EVENT_DISCONNECTED && !m_handshaken))
+                && ++m_drops >= m_dropsToGiveUp) {
                 // Never let in, and hung up on mid-handshake: the keys do not match (a link that worked before
                 // and drops now is a link problem, not this).
                 m_problem = makeError(ErrorCode::PermissionDenied, "connect", m_endpoint,
@@ -163,6 +172,8 @@ private:
     bool m_connected = false;
     bool m_handshaken = false; // this connection
     bool m_everHandshaken = false;
+    int m_drops = 0; // hang-ups mid-handshake in a row
+    int m_dropsToGiveUp = 1;
     std::optional<Error> m_problem;
 };
 
@@ -175,9 +186,24 @@ struct Trip {
     double roundTripUs() const { return double(t1 - t0) / 1000.0; }
     // The host's clock minus this one's, from the trip's middle (halves taken first, so no sum overflows).
     std::int64_t offsetNs() const { return std::int64_t(hostNs) - std::int64_t(t0 / 2 + t1 / 2); }
-    // Half the trip, +1 for the halves rounded down above.
+    // Half the trip, +1 for the halves rounded down above: the bound at the trip's end.
     std::int64_t errorNs() const { return std::int64_t((t1 - t0) / 2 + 1); }
+    // The bound at `now` (this machine's clock, after t1): the two clocks may have drifted apart since, at most
+    // MaxDriftPpm (NTP slews CLOCK_MONOTONIC by up to 500 ppm), so an older trip's bound widens with its age.
+    std::int64_t errorAt(std::uint64_t now) const
+    {
+        return errorNs() + std::int64_t(double(now - t1) * MaxDriftPpm / 1e6);
+    }
+    static constexpr double MaxDriftPpm = 500;
 };
+
+// Of `trips`, the one whose offset is known best at `now`: the shortest trips bound it tightest, and a recent one
+// has had less time to drift.
+template <typename Trips> const Trip& bestAt(const Trips& trips, std::uint64_t now)
+{
+    return *std::min_element(
+        trips.begin(), trips.end(), [now](const Trip& a, const Trip& b) { return a.errorAt(now) < b.errorAt(now); });
+}
 
 } // namespace
 
@@ -191,7 +217,7 @@ Result<PingResult> pingHost(const PingOptions& options)
         return link.error();
     const std::int64_t timeoutNs = options.timeout.count();
     PingResult result;
-    std::optional<Trip> fastest;
+    std::vector<Trip> trips;
     for (int seq = 1; seq <= options.count; ++seq) {
         const std::uint64_t t0 = monotonicNs();
         // Without ZMQ_IMMEDIATE a DEALER queues the hello until the handshake is done.
@@ -224,13 +250,12 @@ Result<PingResult> pingHost(const PingOptions& options)
         }
         const Trip trip { t0, t1, answer->hello.monotonicNs };
         result.roundTripsUs.push_back(trip.roundTripUs());
-        if (!fastest || trip.t1 - trip.t0 < fastest->t1 - fastest->t0) {
-            fastest = trip;
-            result.hello = answer->hello;
-        }
+        trips.push_back(trip);
+        result.hello = answer->hello;
     }
-    result.offsetNs = fastest->offsetNs();
-    result.errorNs = fastest->errorNs();
+    const Trip& best = bestAt(trips, trips.back().t1);
+    result.offsetNs = best.offsetNs();
+    result.errorNs = best.errorAt(trips.back().t1);
     return result;
 }
 
@@ -270,8 +295,8 @@ Result<std::unique_ptr<HostLink>> HostLink::open(const PingOptions& options)
 
 void HostLink::run(State& s)
 {
-    // The round trips of the last OffsetWindow heartbeats; the offset comes from the fastest of them (the one
-    // least stretched by queueing, so the tightest bound).
+    // The round trips of the last OffsetWindow heartbeats; the offset comes from the one with the tightest bound
+    // (bestAt: short, and recent).
     constexpr std::size_t OffsetWindow = 40;
     const std::uint64_t intervalNs = std::uint64_t(HeartbeatInterval.count());
     std::map<int, std::uint64_t> sent; // seq -> t0 of hellos not answered yet
@@ -309,13 +334,12 @@ void HostLink::run(State& s)
         sent.erase(sent.begin(), std::next(it));
         if (trips.size() > OffsetWindow)
             trips.pop_front();
-        const Trip& fastest = *std::min_element(
-            trips.begin(), trips.end(), [](const Trip& a, const Trip& b) { return a.t1 - a.t0 < b.t1 - b.t0; });
+        const Trip& best = bestAt(trips, t1);
         std::lock_guard lock(s.mutex);
         s.status.hello = answer->hello;
         s.status.lastRoundTripUs = trips.back().roundTripUs();
-        s.status.offsetNs = fastest.offsetNs();
-        s.status.errorNs = fastest.errorNs();
+        s.status.offsetNs = best.offsetNs();
+        s.status.errorNs = best.errorAt(t1);
         s.status.lastAnswerNs = t1;
         ++s.status.answers;
     }

@@ -35,6 +35,15 @@ Result<std::string> readAll(int fd, const std::string& path, std::size_t limit)
     return text;
 }
 
+// open() of a file IPC Lab reads keys or endpoints from, never through a symbolic link.
+Error openError(const std::string& path, int err)
+{
+    if (err == ELOOP)
+        return makeError(ErrorCode::PermissionDenied, "open", path,
+            "It is a symbolic link; IPC Lab reads keys only from the file itself (give its real path)", err);
+    return sysError("open", path, err);
+}
+
 } // namespace
 
 Status writeNewFile(const std::string& path, const std::string& text, mode_t mode)
@@ -73,7 +82,7 @@ Result<std::string> readOwnFile(const std::string& path, std::size_t limit)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return sysError("open", path, errno);
+        return openError(path, errno);
     struct stat st { };
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
         ::close(fd);
@@ -109,7 +118,7 @@ Result<std::vector<std::string>> readPublicKeys(const std::string& path)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return sysError("open", path, errno);
+        return openError(path, errno);
     struct stat st { };
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0)
         || (st.st_mode & 022) != 0) {

@@ -77,8 +77,10 @@ struct PingOptions {
 struct PingResult {
     HostHello hello;
     std::vector<double> roundTripsUs; // each round trip, in order
-    // The host's CLOCK_MONOTONIC minus this machine's, estimated from the fastest round trip: the host read its
-    // clock somewhere within that trip, so the true offset lies within ±errorNs (half the trip) of offsetNs.
+    // The host's CLOCK_MONOTONIC minus this machine's, estimated from one round trip: the host read its clock
+    // somewhere within that trip, so the true offset lay within half the trip of offsetNs then. errorNs adds what
+    // the clocks may have drifted apart since (500 ppm of the trip's age), as of the last answer; the trip is the
+    // one with the smallest such error (short, and recent).
     std::int64_t offsetNs = 0;
     std::int64_t errorNs = 0;
 };
@@ -101,7 +103,7 @@ struct LinkStatus {
     HostHello hello; // from the last answer
     long answers = 0;
     double lastRoundTripUs = 0;
-    // As PingResult's, from the fastest of the last 40 round trips (10 s).
+    // As PingResult's, from the best of the last 40 round trips (10 s), as of the last answer.
     std::int64_t offsetNs = 0;
     std::int64_t errorNs = 0;
     std::uint64_t lastAnswerNs = 0; // this machine's CLOCK_MONOTONIC
