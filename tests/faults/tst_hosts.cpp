@@ -127,6 +127,8 @@ class TestHosts : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
+    void* m_context = nullptr;
+    void* m_dealer = nullptr;
     QString key(const QString& name) const { return m_dir.filePath(name); }
 
     ipctest::ProgramResult cli(const QStringList& args, const QStringList& prefix = {})
@@ -149,11 +151,26 @@ class TestHosts : public QObject {
 private slots:
     void initTestCase()
     {
+        // The socket aLetInControllerCannotUpsetTheHost talks through, made first: making it starts libzmq's
+        // threads, and under ThreadSanitizer a process that started a QProcess (which may vfork) must not start
+        // threads afterwards.
+        m_context = zmq_ctx_new();
+        m_dealer = m_context ? zmq_socket(m_context, ZMQ_DEALER) : nullptr;
+        const int zero = 0;
+        QVERIFY(m_dealer && zmq_setsockopt(m_dealer, ZMQ_LINGER, &zero, sizeof zero) == 0);
         QVERIFY(m_dir.isValid());
         for (const char* name : { "host", "controller", "stranger" }) {
             const auto r = cli({ "--keygen", key(QString::fromLatin1(name)) });
             QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         }
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_dealer)
+            zmq_close(m_dealer);
+        if (m_context)
+            zmq_ctx_term(m_context);
     }
 
     void keygenWritesAPrivateSecretAndAPublicKey()
@@ -337,14 +354,8 @@ private slots:
         Host host({}, hostArgs("tcp://127.0.0.1:*"));
         const QString endpoint = host.endpoint();
         QVERIFY(!endpoint.isEmpty());
-        void* context = zmq_ctx_new();
-        void* dealer = zmq_socket(context, ZMQ_DEALER);
-        const auto close = qScopeGuard([&] {
-            const int zero = 0;
-            zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
-            zmq_close(dealer);
-            zmq_ctx_term(context);
-        });
+        void* dealer = m_dealer;
+        QVERIFY(dealer);
         const QByteArray secret = readFile(key("controller.key")).trimmed();
         const QByteArray server = readFile(key("host.pub")).trimmed();
         char publicKey[41] = {};
