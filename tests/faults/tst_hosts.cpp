@@ -14,11 +14,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include <csignal>
 #include <memory>
 
 namespace {
@@ -35,6 +37,14 @@ QByteArray readFile(const QString& path)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray("<missing>");
 }
 
+// Starts `all` (program first) in `process`, which the kernel kills if this test process dies (PR_SET_PDEATHSIG, kept
+// across `ip netns exec`'s exec), so a crashed test leaves no host or watch running.
+void startTiedToThisTest(QProcess& process, QStringList all)
+{
+    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    process.start(all.takeFirst(), all);
+}
+
 // A host process (ipclab-cli host --listen), optionally run through a prefix such as "ip netns exec NS"; killed
 // when it goes out of scope.
 class Host {
@@ -44,7 +54,7 @@ public:
         QStringList all = prefix;
         all << ipctest::cliPath() << QStringLiteral("host") << args;
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
-        m_process.start(all.takeFirst(), all);
+        startTiedToThisTest(m_process, all);
     }
     ~Host()
     {
@@ -88,7 +98,7 @@ public:
         QStringList all = prefix;
         all << ipctest::cliPath() << QStringLiteral("host") << args << "--watch"
             << "--json";
-        m_process.start(all.takeFirst(), all);
+        startTiedToThisTest(m_process, all);
     }
     ~LinkWatch()
     {
