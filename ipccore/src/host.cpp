@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -38,10 +40,23 @@ constexpr int HandshakeMs = 2000;
 // The ZAP domain the host's sockets name (ZeroMQ requires one for its handler to be asked about every connection).
 constexpr const char* ZapDomain = "ipclab-host";
 
+// Whether binding `address` (as --listen wrote it) would listen on every interface. Parsed as libzmq's resolver
+// parses it (glibc's numeric forms), so "0", "0x0" and "000.0.0.0" are 0.0.0.0 too, and decided before the bind.
 bool isWildcard(const std::string& address)
 {
-    return address == "*" || address == "0.0.0.0" || address == "[::]" || address == "::" || address == "[::0]"
-        || address == "[::ffff:0.0.0.0]";
+    if (address == "*")
+        return true;
+    in_addr v4 {};
+    if (inet_aton(address.c_str(), &v4) != 0)
+        return v4.s_addr == INADDR_ANY;
+    std::string v6 = address;
+    if (v6.size() >= 2 && v6.front() == '[' && v6.back() == ']')
+        v6 = v6.substr(1, v6.size() - 2);
+    in6_addr a6 {};
+    if (inet_pton(AF_INET6, v6.c_str(), &a6) != 1)
+        return false; // a name: libzmq binds interface names, never resolves a host name to "every interface"
+    static const std::uint8_t mappedAny[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
+    return IN6_IS_ADDR_UNSPECIFIED(&a6) || std::memcmp(&a6, mappedAny, sizeof mappedAny) == 0;
 }
 
 std::string hostName()
@@ -182,13 +197,6 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
     std::size_t size = sizeof bound;
     zmq_getsockopt(state->router, ZMQ_LAST_ENDPOINT, bound, &size);
     state->endpoint = bound;
-    // What was bound, not what was written, decides: "0", "0x0" and "000.0.0.0" are every interface too.
-    const std::string boundAddress = state->endpoint.substr(6, state->endpoint.rfind(':') - 6);
-    if (isWildcard(boundAddress) && !options.allInterfaces)
-        return makeError(ErrorCode::InvalidArgument, "--listen", options.listen,
-            "That address is every interface of this machine (" + state->endpoint
-                + "); give the one address controllers reach this host on (see 'ip -brief address'), or add "
-                  "--all-interfaces if you mean it");
     return std::unique_ptr<HostServer>(new HostServer(std::move(state)));
 }
 

@@ -431,6 +431,7 @@ private slots:
         QTest::newRow("[::]") << "tcp://[::]:5555" << everyInterface;
         QTest::newRow("0 (0.0.0.0 spelled short)") << "tcp://0:*" << everyInterface;
         QTest::newRow("0x0") << "tcp://0x0:*" << everyInterface;
+        QTest::newRow("[::ffff:0.0.0.0]") << "tcp://[::ffff:0.0.0.0]:*" << everyInterface;
         QTest::newRow("source;destination") << "tcp://127.0.0.1;10.0.0.1:5555"
                                             << "The address may be";
         QTest::newRow("port 0") << "tcp://127.0.0.1:0"

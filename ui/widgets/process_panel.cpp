@@ -115,10 +115,9 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
         actions->addWidget(b);
         return b;
     };
-    m_addProducer = button(tr("+ Producer"), QStringLiteral("addProducer"),
-        tr("Start another producer like the selected one (or the scenario's first producer)"));
-    m_addConsumer = button(tr("+ Consumer"), QStringLiteral("addConsumer"),
-        tr("Start another consumer like the selected one (or the scenario's first consumer)"));
+    // Their tooltips come from updateActions (which says why one is off).
+    m_addProducer = button(tr("+ Producer"), QStringLiteral("addProducer"), QString());
+    m_addConsumer = button(tr("+ Consumer"), QStringLiteral("addConsumer"), QString());
     m_addProgram = button(tr("+ Program"), QStringLiteral("addProgram"),
         tr("Start another process running the selected program's steps (or the experiment's first program's)"));
     actions->addWidget(separator(this));
@@ -370,16 +369,15 @@ void ProcessPanel::updateActions()
     m_addProducer->setEnabled(m_active && m_canAddProducers);
     m_addConsumer->setEnabled(m_active && m_canAddConsumers);
     // A disabled button says why (a tooltip shows on a disabled button too).
-    const auto explain = [this](QPushButton* b, bool room, const QString& role, const QString& usual) {
-        b->setToolTip(!m_active || room ? usual
-                                        : tr("No object of this experiment takes another %1 (a ZeroMQ object takes "
-                                             "one consumer; a pipe, socketpair or shm-spsc ring one of each)")
-                                              .arg(role));
+    const auto explain = [this](QPushButton* b, bool room, const QString& role) {
+        b->setToolTip(!m_active || room
+                ? tr("Start another %1 like the selected one (or the scenario's first %1)").arg(role)
+                : tr("No object of this experiment takes another %1 (a ZeroMQ object takes one consumer; a pipe, "
+                     "socketpair or shm-spsc ring one of each)")
+                      .arg(role));
     };
-    explain(m_addProducer, m_canAddProducers, tr("producer"),
-        tr("Start another producer like the selected one (or the scenario's first producer)"));
-    explain(m_addConsumer, m_canAddConsumers, tr("consumer"),
-        tr("Start another consumer like the selected one (or the scenario's first consumer)"));
+    explain(m_addProducer, m_canAddProducers, tr("producer"));
+    explain(m_addConsumer, m_canAddConsumers, tr("consumer"));
     m_addProgram->setEnabled(m_active && m_canAddPrograms);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
