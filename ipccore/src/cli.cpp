@@ -410,6 +410,8 @@ int run(int argc, char** argv)
         const Snapshot snap = (*runner)->sample();
         for (const RunEvent& e : snap.events)
             std::printf("%s[%6.2f s] %s\n", tty ? "\r\033[K" : "", e.t, e.text.c_str());
+        if (!snap.events.empty())
+            std::fflush(stdout); // told as it happens, also into a pipe or a file
         const std::uint64_t now = monotonicNs();
         if (tty && now >= nextProgress) {
             std::printf("\r\033[K%s", progressLine(snap).c_str());

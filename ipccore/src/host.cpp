@@ -5,6 +5,7 @@
 
 #include "ipccore/host.h"
 
+#include "host_run.h"
 #include "host_wire.h"
 #include "ipccore/version.h"
 #include "key_files.h"
@@ -105,7 +106,80 @@ struct HostServer::State {
     std::string endpoint;
     std::string publicKey;
     std::set<std::string> allowed; // Z85
+    // The run a controller asked for (one at a time), the routing id of the connection its messages came on last,
+    // and when (its hellos keep it fresh). Last, so the run is stopped before the sockets close.
+    std::string runController;
+    std::uint64_t runHeardNs = 0;
+    bool runOrphaned = false;
+    std::unique_ptr<detail::HostRun> run;
+
+    nlohmann::json answerRun(const nlohmann::json& request, const std::string& routingId,
+        const std::function<void(const std::string&)>& log);
+    void forwardRun(const std::function<void(const std::string&)>& log);
 };
+
+// A "run", "stop", or a hello naming the run: see host.h's wire.
+nlohmann::json HostServer::State::answerRun(
+    const nlohmann::json& request, const std::string& routingId, const std::function<void(const std::string&)>& log)
+{
+    using nlohmann::json;
+    const std::string type = request["type"].get<std::string>();
+    const std::string id = request["run"].get<std::string>();
+    const auto error = [&](const std::string& message) {
+        return json { { "type", "error" }, { "run", id }, { "message", message } };
+    };
+    if (type == "run") {
+        if (run)
+            return error("this host is running another run (" + run->id()
+                + ") for a controller; a host runs one at a time. Stop that one, or use another host");
+        if (!request.contains("scenario") || !request["scenario"].is_object())
+            return error("the run request carries no scenario");
+        auto part = parseScenario(request["scenario"].dump(), "the controller's scenario");
+        if (!part)
+            return error(part.error().message());
+        if (!part->hosts.empty())
+            return error("a host runs the workers it is given itself; the scenario it is sent names no hosts");
+        log("run " + id + ": starting " + std::to_string(part->workers.size()) + " worker"
+            + (part->workers.size() == 1 ? "" : "s") + " of '" + part->name + "' for a controller");
+        run = std::make_unique<detail::HostRun>(id, std::move(*part));
+        runController = routingId;
+        runHeardNs = monotonicNs();
+        runOrphaned = false;
+        return json(); // "started" or "error" comes from the run itself
+    }
+    if (!run || run->id() != id)
+        return type == "stop" ? error("no run " + id + " on this host (it ended, or the host restarted)") : json();
+    runController = routingId; // a controller that reconnected comes on a new connection
+    runHeardNs = monotonicNs();
+    if (type == "stop") {
+        log("run " + id + ": stopping, as the controller asked");
+        run->requestStop();
+    }
+    return json();
+}
+
+// Sends what the run made to its controller, stops a run whose controller went silent, and forgets a run that ended.
+void HostServer::State::forwardRun(const std::function<void(const std::string&)>& log)
+{
+    if (!run)
+        return;
+    for (std::string& message : run->takeMessages())
+        sendFrames(router, { runController, std::move(message) });
+    const std::uint64_t silence = monotonicNs() - runHeardNs;
+    if (!runOrphaned && silence > std::uint64_t(RunOrphanedAfter.count())) {
+        runOrphaned = true;
+        const std::string why = "the controller sent nothing for " + std::to_string(silence / 1'000'000'000ull)
+            + " s (it died, or the link is down): this host stopped its workers";
+        log("run " + run->id() + ": " + why);
+        run->requestStop(why);
+    }
+    if (run->finished()) {
+        for (std::string& message : run->takeMessages())
+            sendFrames(router, { runController, std::move(message) });
+        log("run " + run->id() + ": ended, objects removed");
+        run.reset();
+    }
+}
 
 HostServer::HostServer(std::unique_ptr<State> state)
     : m(std::move(state))
@@ -209,7 +283,9 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
     while (!stop.load()) {
         zmq_pollitem_t items[3]
             = { { m->router, 0, ZMQ_POLLIN, 0 }, { m->zap, 0, ZMQ_POLLIN, 0 }, { m->monitor, 0, ZMQ_POLLIN, 0 } };
-        (void)zmq_poll(items, 3, 100); // a timeout or EINTR leaves every revents 0
+        // While a run goes, its snapshots are sent within 10 ms of being made.
+        (void)zmq_poll(items, 3, m->run ? 10 : 100); // a timeout or EINTR leaves every revents 0
+        m->forwardRun(log);
         if (items[1].revents & ZMQ_POLLIN) {
             // A ZAP request (rfc.zeromq.org/spec/27): version, request id, domain, address, routing id, mechanism,
             // and for CURVE the client's public key (32 bytes).
@@ -271,9 +347,18 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             const auto field = [&](const char* name) {
                 return request.is_object() && request.contains(name) ? request[name] : nlohmann::json();
             };
+            const bool aboutRun = field("run").is_string()
+                && (field("type") == "run" || field("type") == "stop" || field("type") == "hello");
+            if (aboutRun) {
+                answer = m->answerRun(request, frames[0], log);
+                if (field("type") == "hello")
+                    answer = nlohmann::json();
+            }
             if (field("type") == "hello" && field("seq").is_number_integer())
                 answer = { { "type", "hello" }, { "seq", field("seq") }, { "host", hostName() },
                     { "pid", long(getpid()) }, { "version", versionString() }, { "monotonic_ns", monotonicNs() } };
+            if (answer.is_null())
+                continue;
             frames[1] = answer.dump();
             sendFrames(m->router, frames);
         }

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 namespace ipccore {
@@ -90,16 +91,21 @@ public:
         return link;
     }
 
-    // Sends hello number `seq`; false when it could not be queued (a live link with no connection yet).
-    bool sendHello(int seq)
+    // Sends hello number `seq` (naming `run` when it is not empty); false when it could not be queued (a live link
+    // with no connection yet).
+    bool sendHello(int seq, const std::string& run = {})
     {
-        const std::string request = nlohmann::json { { "type", "hello" }, { "seq", seq } }.dump();
-        return zmq_send(m_dealer, request.data(), request.size(), ZMQ_DONTWAIT) >= 0;
+        nlohmann::json request { { "type", "hello" }, { "seq", seq } };
+        if (!run.empty())
+            request["run"] = run;
+        return sendText(request.dump());
     }
+    bool sendText(const std::string& text) { return zmq_send(m_dealer, text.data(), text.size(), ZMQ_DONTWAIT) >= 0; }
 
-    // The next answer, waiting at most `ms` for it and noting the connection's events meanwhile; nothing when none
-    // came, or a refusal or a malformed answer ended the link (see problem()).
-    std::optional<Answer> receive(int ms)
+    // The next answer to a hello, waiting at most `ms` for a message and noting the connection's events meanwhile;
+    // nothing when none came, when it was another message (kept in `other` when given, dropped otherwise), or when
+    // a refusal or a malformed message ended the link (see problem()).
+    std::optional<Answer> receive(int ms, std::vector<std::string>* other = nullptr)
     {
         zmq_pollitem_t items[2] = { { m_dealer, 0, ZMQ_POLLIN, 0 }, { m_monitor, 0, ZMQ_POLLIN, 0 } };
         (void)zmq_poll(items, 2, std::max(0, ms));
@@ -113,6 +119,13 @@ public:
         const auto json = nlohmann::json::parse(frames.front(), nullptr, false);
         const auto field
             = [&](const char* name) { return json.is_object() && json.contains(name) ? json[name] : nlohmann::json(); };
+        // A run's messages (host.h) go to the caller as they came.
+        static const std::set<std::string> RunTypes = { "started", "snapshot", "report", "error" };
+        if (field("type").is_string() && RunTypes.count(field("type").get<std::string>())) {
+            if (other)
+                other->push_back(frames.front());
+            return std::nullopt;
+        }
         if (field("type") != "hello" || !field("seq").is_number_integer() || !field("monotonic_ns").is_number_unsigned()
             || !field("host").is_string() || !field("pid").is_number_integer() || !field("version").is_string()) {
             m_problem = makeError(ErrorCode::Corrupt, "receive", m_endpoint,
@@ -266,6 +279,10 @@ struct HostLink::State {
     mutable std::mutex mutex;
     LinkStatus status; // guarded by mutex; state and silenceNs are worked out in status()
     std::uint64_t startNs = 0;
+    // A run's traffic (guarded by mutex): to send, received, and the run hellos name.
+    std::deque<std::string> outbox;
+    std::deque<std::string> inbox;
+    std::string run;
 };
 
 HostLink::HostLink(std::unique_ptr<State> state)
@@ -304,18 +321,36 @@ void HostLink::run(State& s)
     long lastPid = 0;
     int seq = 0;
     std::uint64_t nextBeat = monotonicNs();
+    std::vector<std::string> received;
     while (!s.stop.load()) {
+        std::string run;
+        {
+            std::lock_guard lock(s.mutex);
+            // In order; what cannot be queued yet (no connection) waits for the next turn.
+            while (!s.outbox.empty() && s.socket->sendText(s.outbox.front()))
+                s.outbox.pop_front();
+            run = s.run;
+        }
         const std::uint64_t now = monotonicNs();
         if (now >= nextBeat) {
-            if (s.socket->sendHello(++seq))
+            if (s.socket->sendHello(++seq, run))
                 sent[seq] = now;
             nextBeat = std::max(nextBeat + intervalNs, now + intervalNs / 2);
             // Hellos unanswered for long are forgotten (the host died, or they were dropped with a connection).
             while (!sent.empty() && now - sent.begin()->second > 4 * std::uint64_t(LostAfter.count()))
                 sent.erase(sent.begin());
         }
-        const auto answer = s.socket->receive(int(std::min<std::uint64_t>(50, (nextBeat - now) / 1'000'000 + 1)));
+        const auto answer
+            = s.socket->receive(int(std::min<std::uint64_t>(20, (nextBeat - now) / 1'000'000 + 1)), &received);
         const std::uint64_t t1 = monotonicNs();
+        if (!received.empty()) {
+            std::lock_guard lock(s.mutex);
+            for (std::string& message : received)
+                s.inbox.push_back(std::move(message));
+            while (s.inbox.size() > MaxInbox)
+                s.inbox.pop_front();
+            received.clear();
+        }
         if (s.socket->problem()) {
             std::lock_guard lock(s.mutex);
             s.status.refused = true;
@@ -343,6 +378,26 @@ void HostLink::run(State& s)
         s.status.lastAnswerNs = t1;
         ++s.status.answers;
     }
+}
+
+void HostLink::send(std::string message)
+{
+    std::lock_guard lock(m->mutex);
+    m->outbox.push_back(std::move(message));
+}
+
+std::vector<std::string> HostLink::takeMessages()
+{
+    std::lock_guard lock(m->mutex);
+    std::vector<std::string> out(std::make_move_iterator(m->inbox.begin()), std::make_move_iterator(m->inbox.end()));
+    m->inbox.clear();
+    return out;
+}
+
+void HostLink::setRun(const std::string& run)
+{
+    std::lock_guard lock(m->mutex);
+    m->run = run;
 }
 
 LinkStatus HostLink::status() const

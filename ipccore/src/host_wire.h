@@ -11,8 +11,9 @@
 
 namespace ipccore::detail {
 
-// A request or answer on the link is a small JSON object; anything larger is a stranger's or a bug.
-constexpr std::int64_t MaxLinkMessageBytes = 64 * 1024;
+// The largest message on the link: a run's scenario (at most ScenarioLimits::MaxFileBytes) or report (128 workers'
+// summaries), with room to spare; anything larger is a stranger's or a bug.
+constexpr std::int64_t MaxLinkMessageBytes = 4 << 20;
 
 // A ZeroMQ failure with errno `err`; the hint is ZeroMQ's own text when none is given.
 Error zmqError(const char* operation, const std::string& object, int err, std::string hint = {});

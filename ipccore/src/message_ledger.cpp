@@ -4,6 +4,30 @@
 
 namespace ipccore {
 
+void addToTotal(Ledger& total, const Ledger& l, TransportKind transport)
+{
+    total.sent += l.sent;
+    total.received += l.received;
+    total.left += l.left;
+    total.lost += l.lost;
+    total.duplicated += l.duplicated;
+    total.corrupt += l.corrupt;
+    total.outOfOrder += l.outOfOrder;
+    total.lostWithDeadWorkers += l.lostWithDeadWorkers;
+    total.sentByDeadUncounted += l.sentByDeadUncounted;
+    total.workerErrors += l.workerErrors;
+    if (!traits(transport).perProcess) {
+        total.writes += l.writes;
+        total.increments += l.increments;
+        total.cellSum += l.cellSum;
+        total.lostUpdates += l.lostUpdates;
+    }
+    total.acquires += l.acquires;
+    total.releases += l.releases;
+    total.timeouts += l.timeouts;
+    total.permitsHeldByDead += l.permitsHeldByDead;
+}
+
 Ledger messageLedger(
     const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final)
 {

@@ -1,5 +1,7 @@
 #include "ipccore/runner.h"
 
+#include "host_messages.h"
+
 #include "ipccore/ledger.h"
 #include "ipccore/program.h"
 
@@ -150,6 +152,12 @@ std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l, boo
 
 } // namespace
 
+// A worker's or object's name with the worker host it ran on, as "c-1@lab2" ("c-1" on this machine).
+static std::string placed(const std::string& name, const std::string& host)
+{
+    return host.empty() ? name : name + "@" + host;
+}
+
 std::string reportToText(const Report& r)
 {
     std::ostringstream out;
@@ -161,9 +169,9 @@ std::string reportToText(const Report& r)
         { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
             "MB/s", "blocked", "CPU", "latency", "exit" });
     for (const WorkerSummary& w : r.workers)
-        workers.add({ w.name, roleName(w.role), w.object, std::to_string(w.pid), std::to_string(w.messages),
-            fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS), fmt("%.1f%%", 100.0 * w.blockedFraction),
-            fmt("%.0f%%", w.cpuPercent),
+        workers.add({ placed(w.name, w.host), roleName(w.role), w.object, std::to_string(w.pid),
+            std::to_string(w.messages), fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS),
+            fmt("%.1f%%", 100.0 * w.blockedFraction), fmt("%.0f%%", w.cpuPercent),
             w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
     out << workers.render({ false, false, false, true, true, true, true, true, true, true, false });
     if (anyMessages)
@@ -198,7 +206,7 @@ std::string reportToText(const Report& r)
         // Streams and socketpairs hold what cannot be counted in messages without reading it.
         const bool noDepth = streams || !traits(o.transport).carriesMessages || traits(o.transport).anonymous;
         anyStream = anyStream || streams || traits(o.transport).anonymous;
-        objects.add({ o.name, transportName(o.transport),
+        objects.add({ placed(o.name, o.host), transportName(o.transport),
             streams || traits(o.transport).anonymous ? "-" : std::to_string(o.capacity),
             noDepth ? "-" : std::to_string(o.depthMin), noDepth ? "-" : fmt("%.2f", o.depthMean),
             noDepth ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
@@ -363,7 +371,7 @@ std::string reportToText(const Report& r)
     Table ledger(header);
     for (const ObjectSummary& o : r.objects) {
         if (traits(o.transport).carriesMessages)
-            ledger.add(ledgerRow(o.name, o.ledger, withErrors));
+            ledger.add(ledgerRow(placed(o.name, o.host), o.ledger, withErrors));
     }
     ledger.add(ledgerRow("total", r.integrity, withErrors));
     if (anyQueues)
@@ -415,15 +423,7 @@ std::string reportToText(const Report& r)
 std::string reportToJson(const Report& r)
 {
     using nlohmann::json;
-    auto ledgerJson = [](const Ledger& l) {
-        return json { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
-            { "duplicated", l.duplicated }, { "corrupt", l.corrupt }, { "out_of_order", l.outOfOrder },
-            { "lost_with_dead_workers", l.lostWithDeadWorkers }, { "sent_by_dead_uncounted", l.sentByDeadUncounted },
-            { "worker_errors", l.workerErrors }, { "writes", l.writes }, { "increments", l.increments },
-            { "cell_sum", l.cellSum }, { "lost_updates", l.lostUpdates }, { "acquires", l.acquires },
-            { "releases", l.releases }, { "timeouts", l.timeouts }, { "permits", l.permits },
-            { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
-    };
+    const auto ledgerJson = [](const Ledger& l) { return detail::ledgerToJson(l); };
     auto requestsJson = [](const RequestLedger& q) {
         json j { { "sent", q.sent }, { "taken", q.taken }, { "answered", q.answered }, { "returned", q.returned },
             { "stale", q.stale }, { "in_request_queue", q.inRequestQueue }, { "in_reply_queues", q.inReplyQueues },
@@ -453,6 +453,8 @@ std::string reportToJson(const Report& r)
             { "blocked_fraction", w.blockedFraction }, { "cpu_percent", w.cpuPercent },
             { "mean_latency_us", w.meanLatencyUs }, { "exit", w.exitText }, { "errors", w.errors },
             { "error", w.errorText } };
+        if (!w.host.empty())
+            worker["host"] = w.host;
         if (w.role == Role::Program) {
             worker["passes"] = w.messages;
             worker["steps"] = json::array();
@@ -484,6 +486,8 @@ std::string reportToJson(const Report& r)
             { "capacity", o.capacity }, { "depth_min", o.depthMin }, { "depth_mean", o.depthMean },
             { "depth_max", o.depthMax }, { "semaphores", o.semaphoreText }, { "cells", o.cells },
             { "integrity", ledgerJson(o.ledger) } };
+        if (!o.host.empty())
+            object["host"] = o.host;
         if (traits(o.transport).perProcess) {
             object["copies"] = json::array();
             for (const GlobalCopy& c : o.copies)

@@ -8,6 +8,7 @@
 #include "ipccore/system_process.h"
 #include "ipccore/trace.h"
 #include "ipccore/worker.h"
+#include "remote_hosts.h"
 #include "run_directory.h"
 #include "sys_error.h"
 
@@ -287,7 +288,9 @@ struct Runner::Impl {
         std::string lockSuspects;
     };
 
-    Scenario scenario;
+    Scenario scenario; // this machine's part (scenarioPart)
+    Scenario whole; // as given, with the parts that run on worker hosts
+    std::unique_ptr<detail::RemoteHosts> remote; // the parts on worker hosts; none when every worker runs here
     RunOptions options;
     std::string runId;
     // This process, every worker's parent: read once, for a getpid() per worker per sample was 32 000 system calls a
@@ -2042,27 +2045,7 @@ struct Runner::Impl {
             snap.objectLedgers.push_back(
                 ledgerFor(i, snap.workers, stopped, snap.objects[i].depth, snap.objects[i].cells));
             const Ledger& l = snap.objectLedgers.back();
-            snap.ledger.sent += l.sent;
-            snap.ledger.received += l.received;
-            snap.ledger.left += l.left;
-            snap.ledger.lost += l.lost;
-            snap.ledger.duplicated += l.duplicated;
-            snap.ledger.corrupt += l.corrupt;
-            snap.ledger.outOfOrder += l.outOfOrder;
-            snap.ledger.lostWithDeadWorkers += l.lostWithDeadWorkers;
-            snap.ledger.sentByDeadUncounted += l.sentByDeadUncounted;
-            snap.ledger.workerErrors += l.workerErrors;
-            // A global's copies are in no one place, so they add to no total of what shared memory holds.
-            if (!traits(objects[i].spec.transport).perProcess) {
-                snap.ledger.writes += l.writes;
-                snap.ledger.increments += l.increments;
-                snap.ledger.cellSum += l.cellSum;
-                snap.ledger.lostUpdates += l.lostUpdates;
-            }
-            snap.ledger.acquires += l.acquires;
-            snap.ledger.releases += l.releases;
-            snap.ledger.timeouts += l.timeouts;
-            snap.ledger.permitsHeldByDead += l.permitsHeldByDead;
+            addToTotal(snap.ledger, l, objects[i].spec.transport);
         }
         snap.ledger.exact = stopped;
         for (const Ledger& l : snap.objectLedgers)
@@ -2294,8 +2277,13 @@ struct Runner::Impl {
     WorkerProc* workerAt(std::size_t index, Error& error)
     {
         if (index >= workers.size()) {
-            error = detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
-                "There is no worker with this index");
+            const std::string host = remote ? remote->hostOfWorker(index, workers.size()) : std::string();
+            error = host.empty()
+                ? detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
+                    "There is no worker with this index")
+                : detail::makeError(ErrorCode::NotSupported, "control worker", std::to_string(index),
+                    "This worker runs on host '" + host
+                        + "'; pausing, stopping and tuning workers on a host is not built yet (stop the run instead)");
             return nullptr;
         }
         if (stopped || !workers[index].alive) {
@@ -2349,7 +2337,22 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     if (Status st = validateScenario(scenario, readMqLimits()); !st)
         return st.error();
     auto impl = std::make_unique<Impl>();
-    impl->scenario = scenario;
+    impl->whole = scenario;
+    const bool onHosts = !hostsInUse(scenario).empty();
+    impl->scenario = onHosts ? scenarioPart(scenario, "") : scenario;
+    if (onHosts) {
+        // In the order snapshots list them: this machine's, then each host's (its workers keep their "host").
+        impl->whole.objects = impl->scenario.objects;
+        impl->whole.workers = impl->scenario.workers;
+        for (const std::string& host : hostsInUse(scenario)) {
+            const Scenario part = scenarioPart(scenario, host);
+            impl->whole.objects.insert(impl->whole.objects.end(), part.objects.begin(), part.objects.end());
+            for (WorkerSpec w : part.workers) {
+                w.host = host;
+                impl->whole.workers.push_back(std::move(w));
+            }
+        }
+    }
     impl->options = options;
     impl->stepMode = options.stepMode;
     impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
@@ -2363,6 +2366,13 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
 
     impl->runId = std::to_string(getpid()) + "-" + randomHex();
     impl->prefix = "/ipclab-" + impl->runId + "-";
+    // The hosts' parts first: a host that refuses or does not answer leaves nothing made here.
+    if (onHosts) {
+        auto remote = detail::RemoteHosts::start(scenario, impl->runId);
+        if (!remote)
+            return remote.error();
+        impl->remote = std::move(*remote);
+    }
     auto dir = detail::RunDirectory::create(impl->runId);
     if (!dir)
         return dir.error();
@@ -2386,11 +2396,11 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     impl->startNs = monotonicNs();
     // OS names say "/ipclab-<run>-..."; objects with a path (a FIFO, a socket, ZeroMQ's socket or endpoint and keys)
     // are files in the run's folder instead, which nothing else names.
-    if (std::any_of(scenario.objects.begin(), scenario.objects.end(),
+    if (std::any_of(impl->scenario.objects.begin(), impl->scenario.objects.end(),
             [](const ObjectSpec& o) { return traits(o.transport).pathSuffix != nullptr; }))
         impl->event(RunEvent::Kind::Info,
             "files of this run (FIFOs, sockets, ZeroMQ endpoints and keys) are in " + impl->directory->path());
-    for (const WorkerSpec& w : scenario.workers) {
+    for (const WorkerSpec& w : impl->scenario.workers) {
         if (Status st = impl->spawn(w); !st)
             return st.error();
     }
@@ -2401,7 +2411,10 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
 
 Snapshot Runner::sample()
 {
-    return m_impl->sample();
+    Snapshot snap = m_impl->sample();
+    if (m_impl->remote)
+        m_impl->remote->merge(snap);
+    return snap;
 }
 
 bool Runner::deadlocked() const
@@ -2415,7 +2428,7 @@ bool Runner::allWorkersExited() const
         if (w.alive)
             return false;
     }
-    return true;
+    return !m_impl->remote || m_impl->remote->allWorkersExited();
 }
 
 double Runner::sampleHz() const
@@ -2428,6 +2441,9 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
     Impl& d = *m_impl;
     if (d.stopped)
         return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name, "The run has stopped");
+    if (!spec.host.empty())
+        return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
+            "Adding a worker on a host during a run is not built yet; name it in the scenario's workers instead");
     if (spec.role == Role::Program) {
         std::vector<ObjectSpec> specs;
         for (const auto& o : d.objects)
@@ -2578,7 +2594,15 @@ Status Runner::setStepRate(double stepsPerSecond)
 
 Report Runner::stop()
 {
-    return m_impl->stop();
+    if (!m_impl->remote || m_impl->stopped)
+        return m_impl->stop();
+    // The hosts stop their parts while this machine stops its own.
+    m_impl->remote->requestStop();
+    Report report = m_impl->stop();
+    report.scenario = m_impl->whole.name;
+    m_impl->remote->finish(report);
+    m_impl->finalReport = report;
+    return report;
 }
 
 TraceLog Runner::traceLog() const
@@ -2593,7 +2617,7 @@ TraceLog Runner::takeTraceLog()
 
 const Scenario& Runner::scenario() const
 {
-    return m_impl->scenario;
+    return m_impl->whole;
 }
 const std::string& Runner::prefix() const
 {

@@ -1,5 +1,7 @@
 #include "ipccore/scenario.h"
 
+#include "host_wire.h"
+
 #include "ipccore/channel.h"
 #include "ipccore/framing.h"
 #include "ipccore/names.h"
@@ -558,6 +560,116 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
     return {};
 }
 
+// Every object a worker uses: a producer's or consumer's one, a program's bound ones.
+static std::vector<std::string> objectsUsedBy(const Scenario& s, const WorkerSpec& w)
+{
+    return w.role == Role::Program ? workerObjects(s, w) : std::vector<std::string> { w.object };
+}
+
+// Worker hosts: each named once and reachable as tcp://ADDRESS:PORT, each worker's host one of them, and every
+// object on one machine (its workers all on the same host, or all here).
+static Status validateHosts(const Scenario& s)
+{
+    auto bad = [&](const std::string& field, const std::string& why) {
+        return detail::makeError(ErrorCode::InvalidArgument, "validate scenario", s.name, field + ": " + why);
+    };
+    if (s.hosts.size() > ScenarioLimits::MaxHosts)
+        return bad(
+            "hosts", std::to_string(s.hosts.size()) + " hosts; at most " + std::to_string(ScenarioLimits::MaxHosts));
+    std::set<std::string> hostNames;
+    for (std::size_t i = 0; i < s.hosts.size(); ++i) {
+        const HostSpec& h = s.hosts[i];
+        const std::string f = "hosts[" + std::to_string(i) + "]";
+        if (Status st = validateShortName(h.name, "name"); !st)
+            return bad(f + ".name", st.error().hint);
+        if (!hostNames.insert(h.name).second)
+            return bad(f + ".name", "'" + h.name + "' is used twice");
+        if (auto where = detail::parseTcpEndpoint(h.endpoint, false, "endpoint"); !where)
+            return bad(f + ".endpoint", "'" + h.endpoint + "': " + where.error().hint);
+        if (h.keyFile.empty())
+            return bad(f + ".key", "name the host's public key file (the .pub file its --keygen wrote)");
+    }
+    for (std::size_t i = 0; i < s.workers.size(); ++i) {
+        const WorkerSpec& w = s.workers[i];
+        const std::string f = "workers[" + std::to_string(i) + "].host";
+        if (w.host.empty())
+            continue;
+        if (!hostNames.count(w.host)) {
+            std::string known;
+            for (const HostSpec& h : s.hosts)
+                known += (known.empty() ? "'" : ", '") + h.name + "'";
+            return bad(f,
+                "no host is named '" + w.host + "'; "
+                    + (known.empty() ? "list it under \"hosts\" with its endpoint and key" : "the hosts are " + known));
+        }
+        if (w.role == Role::Program)
+            return bad(
+                f, "'" + w.name + "' is a program; programs run on this machine only for now (leave out \"host\")");
+        if (s.controllerKey.empty())
+            return bad("controller_key",
+                "workers run on hosts, so name this controller's secret key file (make a pair with 'ipclab-cli host "
+                "--keygen controller' and give the host controller.pub with --allow)");
+    }
+    for (const ObjectSpec& o : s.objects) {
+        std::string firstWorker, firstHost;
+        for (const WorkerSpec& w : s.workers) {
+            const auto bound = objectsUsedBy(s, w);
+            if (std::find(bound.begin(), bound.end(), o.name) == bound.end())
+                continue;
+            if (firstWorker.empty()) {
+                firstWorker = w.name;
+                firstHost = w.host;
+            } else if (w.host != firstHost) {
+                auto where
+                    = [](const std::string& h) { return h.empty() ? std::string("this machine") : "host '" + h + "'"; };
+                return bad("workers",
+                    "'" + o.name + "' is used by '" + firstWorker + "' on " + where(firstHost) + " and by '" + w.name
+                        + "' on " + where(w.host)
+                        + ": an object lives on one machine, so put every worker of it on the same host (objects "
+                          "between machines are not built yet)");
+            }
+        }
+    }
+    return {};
+}
+
+std::vector<std::string> hostsInUse(const Scenario& s)
+{
+    std::vector<std::string> used;
+    for (const HostSpec& h : s.hosts) {
+        if (std::any_of(s.workers.begin(), s.workers.end(), [&](const WorkerSpec& w) { return w.host == h.name; }))
+            used.push_back(h.name);
+    }
+    return used;
+}
+
+Scenario scenarioPart(const Scenario& s, const std::string& host)
+{
+    Scenario part = s;
+    part.hosts.clear();
+    part.controllerKey.clear();
+    part.workers.clear();
+    part.objects.clear();
+    std::set<std::string> used;
+    for (const WorkerSpec& w : s.workers) {
+        if (w.host != host)
+            continue;
+        part.workers.push_back(w);
+        part.workers.back().host.clear();
+        for (const std::string& o : objectsUsedBy(s, w))
+            used.insert(o);
+    }
+    for (const ObjectSpec& o : s.objects) {
+        const bool usedAnywhere = std::any_of(s.workers.begin(), s.workers.end(), [&](const WorkerSpec& w) {
+            const auto bound = objectsUsedBy(s, w);
+            return std::find(bound.begin(), bound.end(), o.name) != bound.end();
+        });
+        if (used.count(o.name) || (host.empty() && !usedAnywhere))
+            part.objects.push_back(o);
+    }
+    return part;
+}
+
 Status validateScenario(const Scenario& s, const MqLimits& limits)
 {
     return validateScenario(s, limits, readShmFreeBytes());
@@ -781,7 +893,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 "with several producers on a FIFO each message must fit in PIPE_BUF (" + std::to_string(PipeAtomicBytes)
                     + " bytes) so writes do not interleave; it is " + std::to_string(o.messageSize));
     }
-    return {};
+    return validateHosts(s);
 }
 
 static Result<Scenario> fromJson(const json& j, std::string_view source)
@@ -827,7 +939,9 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         return std::nullopt;
     };
 
-    if (auto e = checkKeys(j, "", { "name", "title", "description", "duration_s", "sample_hz", "objects", "workers" }))
+    if (auto e = checkKeys(j, "",
+            { "name", "title", "description", "duration_s", "sample_hz", "objects", "workers", "hosts",
+                "controller_key" }))
         return *e;
     if (auto e = getString(j, "name", "", s.name, true))
         return *e;
@@ -839,6 +953,30 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
         return *e;
     if (auto e = getNumber(j, "sample_hz", "", s.sampleHz))
         return *e;
+    if (auto e = getString(j, "controller_key", "", s.controllerKey, false))
+        return *e;
+    if (j.contains("hosts") && !j["hosts"].is_array())
+        return err("hosts",
+            "expected a list [...] of hosts, e.g. [{\"name\": \"lab2\", \"endpoint\": \"tcp://192.168.1.20:5555\", "
+            "\"key\": \"lab2.pub\"}]");
+    if (j.contains("hosts")) {
+        std::size_t k = 0;
+        for (const json& jh : j["hosts"]) {
+            const std::string path = "hosts[" + std::to_string(k++) + "].";
+            if (!jh.is_object())
+                return err(path.substr(0, path.size() - 1), "expected an object {...}");
+            if (auto e = checkKeys(jh, path, { "name", "endpoint", "key" }))
+                return *e;
+            HostSpec h;
+            if (auto e = getString(jh, "name", path, h.name, true))
+                return *e;
+            if (auto e = getString(jh, "endpoint", path, h.endpoint, true))
+                return *e;
+            if (auto e = getString(jh, "key", path, h.keyFile, true))
+                return *e;
+            s.hosts.push_back(h);
+        }
+    }
     if (!j.contains("objects") || !j["objects"].is_array())
         return err("objects", "is missing or not a list [...] of objects");
     if (j.contains("workers") && !j["workers"].is_array())
@@ -889,7 +1027,7 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
                 return err(path.substr(0, path.size() - 1), "expected an object {...}");
             if (auto e = checkKeys(jw, path,
                     { "name", "role", "object", "program", "rate", "message_size", "work_us", "count", "priority",
-                        "crash_in_lock_after" }))
+                        "crash_in_lock_after", "host" }))
                 return *e;
             WorkerSpec w;
             std::string role;
@@ -938,6 +1076,8 @@ static Result<Scenario> fromJson(const json& j, std::string_view source)
                 return *e;
             if (auto e = getUnsigned(jw, "crash_in_lock_after", path, w.crashInLockAfter, 1e15))
                 return *e;
+            if (auto e = getString(jw, "host", path, w.host, false))
+                return *e;
             s.workers.push_back(w);
         }
     }
@@ -977,7 +1117,22 @@ Result<Scenario> loadScenarioFile(const std::string& path)
     auto text = detail::readJsonFile(path, ScenarioLimits::MaxFileBytes, scenarioWords());
     if (!text)
         return text.error();
-    return parseScenario(*text, path);
+    auto scenario = parseScenario(*text, path);
+    if (!scenario)
+        return scenario;
+    // Key files are named from the scenario file's folder, as a user writes them beside it.
+    const std::size_t slash = path.rfind('/');
+    if (slash != std::string::npos) {
+        const std::string folder = path.substr(0, slash + 1);
+        auto resolve = [&](std::string& file) {
+            if (!file.empty() && file.front() != '/')
+                file = folder + file;
+        };
+        for (HostSpec& h : scenario->hosts)
+            resolve(h.keyFile);
+        resolve(scenario->controllerKey);
+    }
+    return scenario;
 }
 
 std::string scenarioToJson(const Scenario& s)
@@ -1026,8 +1181,17 @@ std::string scenarioToJson(const Scenario& s)
         put("count", w.count, unset.count);
         put("priority", w.priority, unset.priority);
         put("crash_in_lock_after", w.crashInLockAfter, unset.crashInLockAfter);
+        if (!w.host.empty())
+            worker["host"] = w.host;
         j["workers"].push_back(worker);
     }
+    if (!s.hosts.empty()) {
+        j["hosts"] = json::array();
+        for (const HostSpec& h : s.hosts)
+            j["hosts"].push_back({ { "name", h.name }, { "endpoint", h.endpoint }, { "key", h.keyFile } });
+    }
+    if (!s.controllerKey.empty())
+        j["controller_key"] = s.controllerKey;
     return j.dump(2) + "\n";
 }
 

@@ -331,6 +331,45 @@ private slots:
                                         << "1..1000" << invalid;
         QTest::newRow("duration_s 0") << scenarioText(MqObject, PairOnQ, R"("duration_s": 0)") << "duration_s"
                                       << "outside" << invalid;
+        // Worker hosts.
+        const QString lab2 = "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+                             "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]";
+        const QString pairThere = "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", \"host\": \"lab2\" }, "
+                                  "{ \"name\": \"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }";
+        QTest::newRow("hosts not a list") << scenarioText(MqObject, PairOnQ, "\"hosts\": {}") << "hosts"
+                                          << "a list" << invalid;
+        QTest::newRow("host without endpoint")
+            << scenarioText(MqObject, PairOnQ, "\"hosts\": [ { \"name\": \"lab2\", \"key\": \"k.pub\" } ]")
+            << "hosts[0].endpoint"
+            << "is missing" << invalid;
+        QTest::newRow("host endpoint not tcp") << scenarioText(MqObject, PairOnQ,
+            "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"ipc:///tmp/x\", \"key\": \"k.pub\" } ]")
+                                               << "hosts[0].endpoint"
+                                               << "tcp://" << invalid;
+        QTest::newRow("host named twice") << scenarioText(MqObject, PairOnQ,
+            "\"hosts\": [ { \"name\": \"a\", \"endpoint\": \"tcp://10.0.0.2:1\", \"key\": \"k\" }, { \"name\": \"a\", "
+            "\"endpoint\": \"tcp://10.0.0.3:1\", \"key\": \"k\" } ]")
+                                          << "hosts[1].name"
+                                          << "used twice" << invalid;
+        QTest::newRow("unknown host") << scenarioText(MqObject,
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", \"host\": \"lab3\" }, { \"name\": \"c\", "
+            "\"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab3\" }",
+            lab2) << "workers[0].host"
+                                      << "the hosts are 'lab2'" << invalid;
+        QTest::newRow("no controller key") << scenarioText(MqObject, pairThere,
+            "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]")
+                                           << "controller_key"
+                                           << "--keygen controller" << invalid;
+        QTest::newRow("object on two machines") << scenarioText(MqObject,
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
+            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            lab2) << "workers"
+                                                << "an object lives on one machine" << invalid;
+        QTest::newRow("program on a host") << scenarioText(MqObject,
+            "{ \"name\": \"g\", \"role\": \"program\", \"program\": [\"put q\"], \"host\": \"lab2\" }, { \"name\": "
+            "\"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            lab2) << "workers[0].host"
+                                           << "programs run on this machine only" << invalid;
         // Each field in range, their product not: refused naming the field, not later by shm_open.
         QTest::newRow("ring 4096 x 1 MiB") << scenarioText(
             R"({ "name": "q", "transport": "shm-ring", "capacity": 4096, "message_size": 1048576 })", PairOnQ)
@@ -340,6 +379,36 @@ private slots:
             R"({ "name": "q", "transport": "shm-spsc", "capacity": 4096, "message_size": 65600 })", PairOnQ)
                                            << "objects[0].capacity"
                                            << "objects[0].message_size" << ErrorCode::LimitReached;
+    }
+
+    // Hosts, the controller's key and each worker's host are written back as read; a host's part holds its
+    // workers (their host cleared) and the objects they use, this machine's part the rest.
+    void hostsRoundTripAndSplit()
+    {
+        const QString text = scenarioText(MqObject + ", " + R"({ "name": "r", "transport": "mq" })",
+            PairOnQ + ", " + R"({ "name": "p2", "role": "producer", "object": "r", "host": "lab2" })",
+            "\"controller_key\": \"/keys/c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://10.0.0.2:5555\", \"key\": \"/keys/lab2.pub\" } ]");
+        auto s = parseScenario(text.toStdString(), "hosts.json");
+        QVERIFY2(s, s ? "" : s.error().message().c_str());
+        auto again = parseScenario(scenarioToJson(*s), "again");
+        QVERIFY2(again, again ? "" : again.error().message().c_str());
+        QCOMPARE(again->hosts.size(), std::size_t(1));
+        QCOMPARE(again->hosts[0].endpoint, std::string("tcp://10.0.0.2:5555"));
+        QCOMPARE(again->hosts[0].keyFile, std::string("/keys/lab2.pub"));
+        QCOMPARE(again->controllerKey, std::string("/keys/c.key"));
+        QCOMPARE(again->workers[2].host, std::string("lab2"));
+        QCOMPARE(hostsInUse(*again), std::vector<std::string> { "lab2" });
+        const Scenario there = scenarioPart(*again, "lab2");
+        QCOMPARE(there.workers.size(), std::size_t(1));
+        QCOMPARE(there.workers[0].host, std::string());
+        QCOMPARE(there.objects.size(), std::size_t(1));
+        QCOMPARE(there.objects[0].name, std::string("r"));
+        QVERIFY(there.hosts.empty() && there.controllerKey.empty());
+        const Scenario here = scenarioPart(*again, "");
+        QCOMPARE(here.workers.size(), std::size_t(2));
+        QCOMPARE(here.objects.size(), std::size_t(1));
+        QCOMPARE(here.objects[0].name, std::string("q"));
     }
 
     void badField()

@@ -21,6 +21,7 @@
 #include <zmq.h>
 
 #include <csignal>
+#include <functional>
 #include <memory>
 
 namespace {
@@ -124,12 +125,52 @@ public:
         return -1;
     }
     QString lines() { return m_lines.join('\n') + '\n' + QString::fromUtf8(m_process.readAllStandardError()); }
+    // Reads past what it printed so far (a line a second), so the next waitFor sees only what comes after.
+    void skipPrinted()
+    {
+        m_process.waitForReadyRead(10);
+        while (m_process.canReadLine())
+            m_lines << QString::fromUtf8(m_process.readLine()).trimmed();
+    }
     QProcess& process() { return m_process; }
 
 private:
     QProcess m_process;
     QStringList m_lines;
 };
+
+// Reads `process`'s output lines into `seen` until one contains `needle`; the milliseconds it took, or -1 when the
+// process ended or `ms` passed first.
+qint64 waitForLine(QProcess& process, const QString& needle, int ms, QStringList& seen)
+{
+    QElapsedTimer timer;
+    timer.start();
+    while (timer.elapsed() < ms) {
+        while (process.canReadLine()) {
+            seen << QString::fromUtf8(process.readLine()).trimmed();
+            if (seen.back().contains(needle))
+                return timer.elapsed();
+        }
+        if (process.state() == QProcess::NotRunning)
+            return -1;
+        process.waitForReadyRead(50);
+    }
+    return -1;
+}
+
+QJsonObject readJson(const QString& path)
+{
+    return QJsonDocument::fromJson(readFile(path)).object();
+}
+
+// The entry named `name` of a report's "workers" or "objects".
+QJsonObject entry(const QJsonObject& report, const char* list, const QString& name)
+{
+    for (const QJsonValue& v : report.value(QLatin1String(list)).toArray())
+        if (v.toObject().value("name").toString() == name)
+            return v.toObject();
+    return {};
+}
 
 } // namespace
 
@@ -151,6 +192,97 @@ class TestHosts : public QObject {
     QStringList hostArgs(const QString& listen) const
     {
         return { "--listen", listen, "--key", key("host.key"), "--allow", key("controller.pub") };
+    }
+    // A scenario with a queue here and one on host "lab2" at `endpoint`, each with a producer and a consumer; with
+    // `count`, each producer sends that many messages and the run ends by itself. Returns the file's path.
+    QString twoMachineScenario(const QString& endpoint, int count, const QString& controller = "controller") const
+    {
+        const QString counted = count > 0 ? QString(", \"count\": %1").arg(count) : QString();
+        const QString text = QString(R"({
+  "name": "two-machines", "duration_s": 20, "controller_key": "%1.key",
+  "hosts": [ { "name": "lab2", "endpoint": "%2", "key": "host.pub" } ],
+  "objects": [ { "name": "here", "transport": "mq", "capacity": 8, "message_size": 64 },
+               { "name": "there", "transport": "mq", "capacity": 8, "message_size": 64 } ],
+  "workers": [ { "name": "p-here", "role": "producer", "object": "here", "rate": 2000%3 },
+               { "name": "c-here", "role": "consumer", "object": "here" },
+               { "name": "p-there", "role": "producer", "object": "there", "host": "lab2", "rate": 2000%3 },
+               { "name": "c-there", "role": "consumer", "object": "there", "host": "lab2" } ]
+})")
+                                 .arg(controller, endpoint, counted);
+        const QString path = key("two-machines.json");
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) != text.toUtf8().size())
+            return {};
+        return path;
+    }
+    // Runs twoMachineScenario through `prefix` to its end with an exact ledger, and checks the report.
+    void runsAcrossWithAnExactLedger(const QStringList& prefix, const QString& endpoint, Host& host)
+    {
+        const QString scenario = twoMachineScenario(endpoint, 3000);
+        const QString report = key("two-machines.report.json");
+        QStringList all = prefix;
+        all << ipctest::cliPath() << "run" << scenario << "--json" << report;
+        const QString program = all.takeFirst();
+        const auto r = ipctest::runProgram(program, all, QProcessEnvironment::systemEnvironment(), 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        const QJsonObject json = readJson(report);
+        for (const char* name : { "p-there", "c-there" }) {
+            const QJsonObject w = entry(json, "workers", name);
+            QCOMPARE(w.value("host").toString(), QString("lab2"));
+            QCOMPARE(w.value("messages").toInteger(), 3000);
+            QCOMPARE(w.value("exit").toString(), QString("exited 0"));
+        }
+        QVERIFY(!entry(json, "workers", "p-here").contains("host"));
+        const QJsonObject there = entry(json, "objects", "there");
+        QCOMPARE(there.value("host").toString(), QString("lab2"));
+        const QJsonObject books = there.value("integrity").toObject();
+        QCOMPARE(books.value("sent").toInteger(), 3000);
+        QCOMPARE(books.value("received").toInteger(), 3000);
+        QVERIFY(books.value("exact").toBool());
+        const QJsonObject total = json.value("integrity").toObject();
+        QCOMPARE(total.value("sent").toInteger(), 6000);
+        QCOMPARE(total.value("received").toInteger(), 6000);
+        QVERIFY(total.value("exact").toBool());
+        QVERIFY2(r.out.contains("c-there@lab2"), qPrintable(r.out));
+        const QString log = host.output(500);
+        QVERIFY2(log.contains("starting 2 workers of 'two-machines'") && log.contains("ended, objects removed"),
+            qPrintable(log));
+    }
+    // Starts twoMachineScenario (no count) through `prefix`, and once the host's workers have run for a second
+    // calls `cut`; the workers there must be shown lost within 2 s and the run must still end with a report.
+    void hostLostMidRun(const QStringList& prefix, const QString& endpoint, const std::function<void()>& cut)
+    {
+        const QString scenario = twoMachineScenario(endpoint, 0);
+        const QString report = key("lost.report.json");
+        QFile::remove(report);
+        QProcess run;
+        QStringList all = prefix;
+        all << ipctest::cliPath() << "run" << scenario << "--duration"
+            << "6"
+            << "--json" << report;
+        startTiedToThisTest(run, all);
+        QVERIFY(run.waitForStarted(5000));
+        QStringList seen;
+        QVERIFY2(waitForLine(run, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        cut();
+        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
+        qInfo("the host's workers shown lost %lld ms after it died or the link went down", qint64(lostAfter));
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000,
+            qPrintable(QString("lost after %1 ms:\n").arg(lostAfter) + seen.join('\n')));
+        // The rest runs on to its end, and the stop finishes (never waiting on the lost host).
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 1); // integrity not exact: what the host's workers held is unknown
+        const QJsonObject json = readJson(report);
+        const QJsonObject there = entry(json, "objects", "there").value("integrity").toObject();
+        QVERIFY2(!there.value("exact").toBool(true), qPrintable(seen.join('\n')));
+        QVERIFY(!json.value("integrity").toObject().value("exact").toBool(true));
+        const QJsonObject here = entry(json, "objects", "here").value("integrity").toObject();
+        QVERIFY2(
+            here.value("exact").toBool() && here.value("received").toInteger() > 5000, qPrintable(seen.join('\n')));
+        QVERIFY2(entry(json, "workers", "c-there").value("exit").toString().contains("was lost"),
+            qPrintable(seen.join('\n')));
     }
     QStringList pingArgs(
         const QString& endpoint, const QString& controller = "controller", const QString& hostKey = "host.pub") const
@@ -291,6 +423,63 @@ private slots:
         QCOMPARE(again->endpoint(), endpoint);
         QVERIFY2(watch.waitFor("up", 10000) >= 0, qPrintable(watch.lines()));
         QCOMPARE(watch.process().state(), QProcess::Running);
+    }
+
+    void aScenarioRunsPartlyOnAHost()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        runsAcrossWithAnExactLedger({}, endpoint, host);
+        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+    }
+
+    void aKilledHostsWorkersAreShownLostAndTheRunEnds()
+    {
+        auto host = std::make_unique<Host>(QStringList {}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host->endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const QString hostPid = QString::number(host->process().processId());
+        hostLostMidRun({}, endpoint, [&] { host.reset(); });
+        // A host killed with SIGKILL cannot remove its objects; the next run there, or 'ipclab-cli cleanup', does.
+        ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
+        QCOMPARE(ipctest::leftoverObjects("ipclab-" + hostPid + "-"), QStringList());
+    }
+
+    void aHostStopsTheRunOfAControllerThatDied()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        QProcess run;
+        startTiedToThisTest(run, { ipctest::cliPath(), "run", twoMachineScenario(endpoint, 0), "--duration", "30" });
+        QStringList seen;
+        QVERIFY2(waitForLine(run, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(500);
+        run.kill();
+        run.waitForFinished(5000);
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 8000 && !host.output(100).contains("ended, objects removed"))
+            ;
+        const QString log = host.output();
+        QVERIFY2(log.contains("the controller sent nothing for 3 s") && log.contains("ended, objects removed"),
+            qPrintable(log));
+        QCOMPARE(
+            ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-"), QStringList());
+        ipctest::runProgram(ipctest::cliPath(), { "cleanup" }); // the killed controller's own objects
+    }
+
+    void aRunWithAStrangersKeyIsRefused()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const auto r = ipctest::runProgram(ipctest::cliPath(), { "run", twoMachineScenario(endpoint, 10, "stranger") });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("host 'lab2'") && r.err.contains("refused this controller's key"), qPrintable(r.err));
+        QVERIFY2(!r.out.contains("Running"), qPrintable(r.out));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
     }
 
     void aLiveLinkWithAStrangersKeyEndsRefused()
@@ -565,6 +754,23 @@ private slots:
 
         QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "up" }).exitCode == 0);
         QVERIFY2(watch.waitFor("up", 15000) >= 0, qPrintable(watch.lines()));
+
+        // A scenario with a queue on each side: an exact ledger across; then the link cut mid-run.
+        runsAcrossWithAnExactLedger(inCtl, endpoint, host);
+        hostLostMidRun(inCtl, endpoint, [&] {
+            QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
+        });
+        QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "up" }).exitCode == 0);
+        watch.skipPrinted();
+        QVERIFY2(watch.waitFor("up", 15000) >= 0, qPrintable(watch.lines()));
+        // The host stopped that run by itself once its controller went silent, and removed its objects.
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < 8000 && !host.output(100).contains("the controller sent nothing"))
+            ;
+        QVERIFY2(host.output(2000).contains("ended, objects removed"), qPrintable(host.output()));
+
+        watch.skipPrinted();
         host.process().kill();
         lostAfter = watch.waitFor("lost", 5000);
         qInfo("shown lost %lld ms after the host died or the link went down", qint64(lostAfter));

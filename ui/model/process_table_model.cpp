@@ -489,7 +489,8 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
     const QLocale locale;
     switch (column) {
     case NameColumn:
-        return QString::fromStdString(w.name);
+        // A worker on a worker host: "c-1@lab2" (its pid is that machine's).
+        return QString::fromStdString(w.host.empty() ? w.name : w.name + "@" + w.host);
     case PidColumn:
         return w.pid > 0 ? QVariant(int(w.pid)) : QVariant(QStringLiteral("-"));
     case PpidColumn:

@@ -7,10 +7,16 @@
 //    lets in only controllers whose public keys it was given (a ZAP handler refuses every other key): HostServer;
 //  - a ping from a controller that proves the link and the keys, and estimates the offset between the two
 //    machines' monotonic clocks with its error: pingHost.
-// Running a scenario's workers on a host is not built yet; a host answers pings only.
+//  - a run: the workers of a scenario that name a host run there, under a Runner of the host's own, which streams
+//    its snapshots to the controller and sends its report when asked to stop (host_run.cpp, remote_hosts.cpp).
 //
-// The wire: a controller's DEALER talks to the host's ROUTER over tcp://, one JSON object per message
-// ({"type": "hello", "seq": N} and the host's answer, see HostHello).
+// The wire: a controller's DEALER talks to the host's ROUTER over tcp://, one JSON object per message:
+//   {"type": "hello", "seq": N[, "run": ID]}        answered {"type": "hello", "seq": N, ...} (see HostHello)
+//   {"type": "run", "run": ID, "scenario": {...}}   answered {"type": "started"} or {"type": "error", "message"}
+//   then the host sends {"type": "snapshot", "run": ID, "snapshot": {...}} about 20 times a second
+//   {"type": "stop", "run": ID}                     answered {"type": "report", "run": ID, "report": {...}}
+// A host runs one run at a time, and stops it by itself when its controller has sent nothing for
+// RunOrphanedAfter (the controller died, or the link stayed down).
 
 #include "ipccore/clock.h"
 #include "ipccore/result.h"
@@ -55,6 +61,9 @@ public:
     const std::string& endpoint() const; // as bound, with the port the kernel picked
     const std::string& publicKey() const; // the host's, for the controllers
     std::size_t allowedKeys() const;
+
+    // A run whose controller has sent nothing (not even a hello) for this long is stopped by the host.
+    static constexpr Duration RunOrphanedAfter = std::chrono::seconds(3);
 
     // Answers controllers until `stop` is true (looked at every 100 ms at most), and tells `log` of every controller
     // let in, every key refused and every handshake that failed.
@@ -126,6 +135,15 @@ public:
     HostLink& operator=(const HostLink&) = delete;
 
     LinkStatus status() const;
+
+    // A run's traffic on the same link (remote_hosts.cpp): `message` (one JSON object) is sent as soon as the link
+    // is up, in order; what the host sends besides hello answers is kept for takeMessages, oldest first (at most
+    // MaxInbox; the oldest go first when more come). Hellos carry `run` once it is set, so the host knows the
+    // run's controller is still there, and on which connection.
+    static constexpr std::size_t MaxInbox = 4096;
+    void send(std::string message);
+    std::vector<std::string> takeMessages();
+    void setRun(const std::string& run);
 
 private:
     struct State;

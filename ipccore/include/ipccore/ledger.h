@@ -165,6 +165,10 @@ struct Ledger {
     }
 };
 
+// Adds an object's books to a run's totals (what Snapshot::ledger and Report::integrity add up); `exact` is left
+// alone. A global's copies are in no one place, so its writes and sums add to no total of what shared memory holds.
+void addToTotal(Ledger& total, const Ledger& object, TransportKind transport);
+
 // One program worker as its object's ledger needs it: its steps, what its slot counted per step, and, if it was
 // killed, the step it died on and whether that step was in doubt (a write or an acquire that may have happened
 // without being counted).

@@ -50,7 +50,10 @@ struct WorkerStatus {
     Role role = Role::Producer;
     std::string object; // ObjectSpec::name
     TransportKind transport = TransportKind::Mq;
-    pid_t pid = 0;
+    std::string host; // the worker host it runs on (WorkerSpec::host); empty = this machine
+    // On a host that stopped answering (LinkStatus::Lost): what it showed last, `alive` false, exitText says so.
+    bool lostWithHost = false;
+    pid_t pid = 0; // on a host: that machine's process id
     pid_t ppid = 0; // its parent: the process that runs the runner (what os.getppid() returns in the worker)
     WorkerState state = WorkerState::Starting;
     double stateSeconds = 0; // time in the current state
@@ -127,6 +130,7 @@ struct ObjectStatus {
     std::string name; // ObjectSpec::name
     std::string osName; // the name in the system
     TransportKind transport = TransportKind::Mq;
+    std::string host; // the worker host it lives on; empty = this machine
     std::uint32_t capacity = 0; // messages; 0 where the kernel buffer is counted in bytes (fifo, socket)
     std::uint32_t messageSize = 0;
     std::int64_t depth = -1; // messages in the object now; -1 when it cannot be seen (socket buffers)
@@ -174,6 +178,7 @@ struct WorkerSummary {
     std::string name;
     Role role = Role::Producer;
     std::string object;
+    std::string host; // as WorkerStatus::host
     pid_t pid = 0;
     std::uint64_t messages = 0;
     std::uint64_t bytes = 0;
@@ -201,6 +206,7 @@ struct ObjectSummary {
     std::string name;
     std::string osName;
     TransportKind transport = TransportKind::Mq;
+    std::string host; // as ObjectStatus::host
     std::uint32_t capacity = 0;
     std::int64_t depthMin = 0, depthMax = 0;
     double depthMean = 0;

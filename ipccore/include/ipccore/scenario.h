@@ -43,6 +43,15 @@ struct WorkerSpec {
     // takes it (shm-ring workers, shm-value writers). 0 = never.
     std::uint64_t crashInLockAfter = 0;
     ProgramSteps program {}; // Role::Program: the steps it repeats (program.h)
+    std::string host {}; // HostSpec::name of the worker host it runs on; empty = this machine
+};
+
+// A worker host: another machine running `ipclab-cli host --listen`, which runs the workers that name it (host.h).
+// An object lives where its workers run, so every worker of an object names the same host (or none).
+struct HostSpec {
+    std::string name; // what workers' "host" names, [A-Za-z0-9_-]{1,48}
+    std::string endpoint; // "tcp://ADDRESS:PORT", as the host printed it
+    std::string keyFile; // the host's public key (its .pub file); loadScenarioFile reads it from the file's folder
 };
 
 // Whose messages count as what got through an object: its consumers', or its producers' when readers only look;
@@ -73,7 +82,15 @@ struct Scenario {
     std::vector<WorkerSpec> workers;
     double durationS = 10; // default run length for the CLI
     double sampleHz = 50; // runner sampling rate, 1..1000
+    std::vector<HostSpec> hosts;
+    std::string controllerKey; // this controller's secret key file, needed when workers run on hosts
 };
+
+// The hosts `scenario`'s workers run on, in the order of Scenario::hosts, without this machine ("").
+std::vector<std::string> hostsInUse(const Scenario& scenario);
+// The part of `scenario` that runs on `host` ("" = this machine): the objects its workers use and those workers
+// (their "host" cleared), no hosts. Objects no worker uses stay on this machine.
+Scenario scenarioPart(const Scenario& scenario, const std::string& host);
 
 // Ranges the validation enforces (besides the /proc limits for mq).
 namespace ScenarioLimits {
@@ -86,6 +103,7 @@ constexpr std::uint32_t MaxArrayCells = 4096;
 constexpr std::uint32_t MaxPermits = 65535;
 constexpr std::size_t MaxObjects = 32;
 constexpr std::size_t MaxWorkers = 128;
+constexpr std::size_t MaxHosts = 16;
 constexpr double MaxRate = 10'000'000;
 constexpr std::uint32_t MaxWorkUs = 1'000'000;
 constexpr double MaxDurationS = 24 * 3600;

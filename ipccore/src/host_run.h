@@ -1,0 +1,50 @@
+#pragma once
+
+// Private: a worker host's side of one run (host.h's wire): the part of a scenario a controller sent, run by a
+// Runner of the host's own on a thread of its own (the thread that spawns the workers must outlive them:
+// PR_SET_PDEATHSIG), which turns its snapshots and its report into messages for the host to send.
+
+#include "ipccore/scenario.h"
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ipccore::detail {
+
+class HostRun {
+public:
+    // How often the host sends its snapshots at most (the runner samples at the scenario's rate).
+    static constexpr double StreamHz = 20;
+
+    // Starts the run in the background; its first message is "started" or "error".
+    HostRun(std::string id, Scenario part);
+    ~HostRun(); // stops the run (as requestStop) and waits for it
+    HostRun(const HostRun&) = delete;
+    HostRun& operator=(const HostRun&) = delete;
+
+    const std::string& id() const { return m_id; }
+    // Stops the workers; the last message is the report. `why` goes into the run's events when not empty.
+    void requestStop(const std::string& why = {});
+    // The messages made since the last call, in order.
+    std::vector<std::string> takeMessages();
+    // True once the last message (report or error) has been made.
+    bool finished() const { return m_finished.load(); }
+
+private:
+    void run(Scenario part);
+    void post(std::string message);
+
+    std::string m_id;
+    std::atomic<bool> m_stop { false };
+    std::atomic<bool> m_finished { false };
+    std::mutex m_mutex;
+    std::deque<std::string> m_out; // guarded by m_mutex
+    std::string m_stopReason; // guarded by m_mutex
+    std::thread m_thread; // last, so it starts after the rest is made
+};
+
+} // namespace ipccore::detail
