@@ -106,21 +106,34 @@ struct HostServer::State {
     std::string endpoint;
     std::string publicKey;
     std::set<std::string> allowed; // Z85
-    // The run a controller asked for (one at a time), the routing id of the connection its messages came on last,
-    // and when (its hellos keep it fresh). Last, so the run is stopped before the sockets close.
+    // The run a controller asked for (one at a time): the controller's public key (only it may see or stop the
+    // run), the routing id of the connection its messages came on last, and when (its hellos keep it fresh).
+    std::string runKey;
     std::string runController;
     std::uint64_t runHeardNs = 0;
     bool runOrphaned = false;
-    std::unique_ptr<detail::HostRun> run;
+    // The run that ended last, and its last message (the report), for its controller to fetch if the stream did
+    // not reach it (the host stopped the run while the link was down).
+    std::string lastRunId, lastRunKey, lastRunMessage;
+    std::string runLastMessage; // the last message of the current run sent so far
+    std::unique_ptr<detail::HostRun> run; // last, so the run is stopped before the sockets close
 
-    nlohmann::json answerRun(const nlohmann::json& request, const std::string& routingId,
+    nlohmann::json answerRun(const nlohmann::json& request, const std::string& routingId, const std::string& key,
         const std::function<void(const std::string&)>& log);
     void forwardRun(const std::function<void(const std::string&)>& log);
 };
 
-// A "run", "stop", or a hello naming the run: see host.h's wire.
-nlohmann::json HostServer::State::answerRun(
-    const nlohmann::json& request, const std::string& routingId, const std::function<void(const std::string&)>& log)
+// Whether `id` looks like a run id a controller makes (Runner: "<pid>-<hex>"), so it can go into the host's log.
+bool isRunId(const std::string& id)
+{
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    });
+}
+
+// A "run", "stop", or a hello naming a run, from the controller with public key `key`: see host.h's wire.
+nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const std::string& routingId,
+    const std::string& key, const std::function<void(const std::string&)>& log)
 {
     using nlohmann::json;
     const std::string type = request["type"].get<std::string>();
@@ -128,10 +141,12 @@ nlohmann::json HostServer::State::answerRun(
     const auto error = [&](const std::string& message) {
         return json { { "type", "error" }, { "run", id }, { "message", message } };
     };
+    if (!isRunId(id))
+        return error("not a run id (letters, digits and '-', at most 64)");
     if (type == "run") {
         if (run)
-            return error("this host is running another run (" + run->id()
-                + ") for a controller; a host runs one at a time. Stop that one, or use another host");
+            return error("this host is running another controller's run; a host runs one at a time. Stop that one, "
+                         "or use another host");
         if (!request.contains("scenario") || !request["scenario"].is_object())
             return error("the run request carries no scenario");
         auto part = parseScenario(request["scenario"].dump(), "the controller's scenario");
@@ -142,13 +157,19 @@ nlohmann::json HostServer::State::answerRun(
         log("run " + id + ": starting " + std::to_string(part->workers.size()) + " worker"
             + (part->workers.size() == 1 ? "" : "s") + " of '" + part->name + "' for a controller");
         run = std::make_unique<detail::HostRun>(id, std::move(*part));
+        runKey = key;
         runController = routingId;
         runHeardNs = monotonicNs();
         runOrphaned = false;
         return json(); // "started" or "error" comes from the run itself
     }
-    if (!run || run->id() != id)
-        return type == "stop" ? error("no run " + id + " on this host (it ended, or the host restarted)") : json();
+    if (!run || run->id() != id || runKey != key) {
+        // A run that ended while its controller could not hear: its report again (the controller asks until it
+        // has it). Any other: gone, so the controller stops waiting for it.
+        if (id == lastRunId && key == lastRunKey && !lastRunMessage.empty())
+            return json::parse(lastRunMessage);
+        return error("no run " + id + " of this controller on this host (it ended, or the host restarted)");
+    }
     runController = routingId; // a controller that reconnected comes on a new connection
     runHeardNs = monotonicNs();
     if (type == "stop") {
@@ -163,8 +184,10 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
 {
     if (!run)
         return;
-    for (std::string& message : run->takeMessages())
+    for (std::string& message : run->takeMessages()) {
+        runLastMessage = message;
         sendFrames(router, { runController, std::move(message) });
+    }
     const std::uint64_t silence = monotonicNs() - runHeardNs;
     if (!runOrphaned && silence > std::uint64_t(RunOrphanedAfter.count())) {
         runOrphaned = true;
@@ -174,8 +197,13 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
         run->requestStop(why);
     }
     if (run->finished()) {
-        for (std::string& message : run->takeMessages())
+        for (std::string& message : run->takeMessages()) {
+            runLastMessage = message;
             sendFrames(router, { runController, std::move(message) });
+        }
+        lastRunMessage = runLastMessage; // the report (or the error that ended it)
+        lastRunId = run->id();
+        lastRunKey = runKey;
         log("run " + run->id() + ": ended, objects removed");
         run.reset();
     }
@@ -337,9 +365,14 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             lastHandshakeLogNs = monotonicNs();
         }
         if (items[0].revents & ZMQ_POLLIN) {
-            auto frames = receiveFrames(m->router, ZMQ_DONTWAIT);
+            std::string controllerKey; // the ZAP handler's user id: the controller's public key
+            auto frames = receiveFrames(m->router, ZMQ_DONTWAIT, &controllerKey);
             if (frames.size() != 2)
                 continue; // a DEALER sends one frame; the ROUTER puts the routing id before it
+            if (!detail::nestedWithin(frames[1], detail::MaxLinkNesting)) {
+                sendFrames(m->router, { frames[0], R"({"type":"error","message":"nested too deeply"})" });
+                continue;
+            }
             // Types are checked before use: nlohmann's value() throws on a field of another type, and one message
             // from a let-in controller must not end the host.
             nlohmann::json answer = { { "type", "error" }, { "message", "not a request this host knows" } };
@@ -350,7 +383,10 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
             const bool aboutRun = field("run").is_string()
                 && (field("type") == "run" || field("type") == "stop" || field("type") == "hello");
             if (aboutRun) {
-                answer = m->answerRun(request, frames[0], log);
+                answer = m->answerRun(request, frames[0], controllerKey, log);
+                // A hello gets its own answer below; what it asked about the run goes first.
+                if (field("type") == "hello" && !answer.is_null())
+                    sendFrames(m->router, { frames[0], answer.dump() });
                 if (field("type") == "hello")
                     answer = nlohmann::json();
             }

@@ -113,7 +113,7 @@ public:
         if (m_problem)
             return std::nullopt;
         const auto frames = detail::receiveFrames(m_dealer, ZMQ_DONTWAIT);
-        if (frames.empty())
+        if (frames.empty() || !detail::nestedWithin(frames.front(), detail::MaxLinkNesting))
             return std::nullopt;
         // Every field's type is checked before it is read (nlohmann's value() and get() throw on another type).
         const auto json = nlohmann::json::parse(frames.front(), nullptr, false);
@@ -282,6 +282,7 @@ struct HostLink::State {
     // A run's traffic (guarded by mutex): to send, received, and the run hellos name.
     std::deque<std::string> outbox;
     std::deque<std::string> inbox;
+    std::size_t inboxBytes = 0;
     std::string run;
 };
 
@@ -345,10 +346,14 @@ void HostLink::run(State& s)
         const std::uint64_t t1 = monotonicNs();
         if (!received.empty()) {
             std::lock_guard lock(s.mutex);
-            for (std::string& message : received)
+            for (std::string& message : received) {
+                s.inboxBytes += message.size();
                 s.inbox.push_back(std::move(message));
-            while (s.inbox.size() > MaxInbox)
+            }
+            while (s.inbox.size() > MaxInbox || s.inboxBytes > MaxInboxBytes) {
+                s.inboxBytes -= s.inbox.front().size();
                 s.inbox.pop_front();
+            }
             received.clear();
         }
         if (s.socket->problem()) {
@@ -391,6 +396,7 @@ std::vector<std::string> HostLink::takeMessages()
     std::lock_guard lock(m->mutex);
     std::vector<std::string> out(std::make_move_iterator(m->inbox.begin()), std::make_move_iterator(m->inbox.end()));
     m->inbox.clear();
+    m->inboxBytes = 0;
     return out;
 }
 

@@ -53,7 +53,7 @@ Status setInt(void* socket, int option, int value, const std::string& object)
     return setOption(socket, option, &value, sizeof value, object);
 }
 
-std::vector<std::string> receiveFrames(void* socket, int flags)
+std::vector<std::string> receiveFrames(void* socket, int flags, std::string* userId)
 {
     std::vector<std::string> frames;
     for (;;) {
@@ -63,12 +63,37 @@ std::vector<std::string> receiveFrames(void* socket, int flags)
             zmq_msg_close(&part);
             return {};
         }
+        if (userId && frames.empty()) {
+            const char* id = zmq_msg_gets(&part, "User-Id");
+            *userId = id ? id : "";
+        }
         frames.emplace_back(static_cast<const char*>(zmq_msg_data(&part)), zmq_msg_size(&part));
         const bool more = zmq_msg_more(&part);
         zmq_msg_close(&part);
         if (!more)
             return frames;
     }
+}
+
+bool nestedWithin(std::string_view json, int depth)
+{
+    int level = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        const char c = json[i];
+        if (inString) {
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                inString = false;
+        } else if (c == '"')
+            inString = true;
+        else if ((c == '[' || c == '{') && ++level > depth)
+            return false;
+        else if (c == ']' || c == '}')
+            --level;
+    }
+    return true;
 }
 
 bool sendFrames(void* socket, const std::vector<std::string>& frames)

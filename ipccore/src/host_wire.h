@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipccore::detail {
@@ -37,8 +38,14 @@ private:
 Status setOption(void* socket, int option, const void* value, std::size_t size, const std::string& object);
 Status setInt(void* socket, int option, int value, const std::string& object);
 
-// Every frame of the next message on `socket`, or nothing when none is waiting (ZMQ_DONTWAIT) or it failed.
-std::vector<std::string> receiveFrames(void* socket, int flags);
+// Every frame of the next message on `socket`, or nothing when none is waiting (ZMQ_DONTWAIT) or it failed. With
+// `userId`, the ZAP handler's user id of the connection it came on (the host sets the controller's public key).
+std::vector<std::string> receiveFrames(void* socket, int flags, std::string* userId = nullptr);
+// Whether JSON text nests arrays and objects at most `depth` deep; checked before parsing what the other side sent,
+// since walking a deeper document (dump(), a destructor) recurses once per level.
+bool nestedWithin(std::string_view json, int depth);
+// How deep the link's messages may nest: a scenario or a report is a handful of levels.
+constexpr int MaxLinkNesting = 32;
 bool sendFrames(void* socket, const std::vector<std::string>& frames);
 
 // One monitor event: its id (ZMQ_EVENT_*) and value (a descriptor, an errno or a ZAP status code).

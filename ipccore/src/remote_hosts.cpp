@@ -3,6 +3,8 @@
 #include "remote_hosts.h"
 
 #include "host_messages.h"
+#include "ipccore/system_ipc.h"
+#include "ipccore/version.h"
 #include "sys_error.h"
 
 #include <nlohmann/json.hpp>
@@ -23,11 +25,14 @@ struct RemoteHosts::Part {
     bool started = false;
     std::optional<Error> refused; // an "error" answer
     std::optional<Snapshot> last; // the last snapshot it sent
-    std::vector<RunEvent> events; // not merged yet
-    std::size_t eventsSeen = 0; // of the host's run's events, those its snapshots brought
+    std::vector<RunEvent> events; // its snapshots' events, not merged yet
+    std::vector<RunEvent> liveEvents; // every event its snapshots brought (the report, when one comes, has them all)
     std::optional<Report> report;
+    std::optional<std::string> gone; // the host says it no longer runs this part (restarted), and why
     bool lost = false; // as last merged: the host stopped answering
     bool stopAsked = false;
+
+    bool ended() const { return report || gone; }
 
     std::string where() const { return "host '" + host.name + "' (" + host.endpoint + ")"; }
     bool isLost() const
@@ -36,6 +41,61 @@ struct RemoteHosts::Part {
         return st.state == LinkStatus::State::Lost || st.state == LinkStatus::State::Refused;
     }
 };
+
+namespace {
+
+// Whether a host's snapshot or report lists the part's workers and objects by name, workers in the part's order, so
+// its rows merge where Runner::scenario() has them. Its strings are made printable (the terminal and the window
+// show them).
+bool matchesPart(Snapshot& s, const Scenario& part)
+{
+    if (s.workers.size() != part.workers.size() || s.objects.size() != part.objects.size()
+        || s.objectLedgers.size() != s.objects.size())
+        return false;
+    for (std::size_t i = 0; i < s.workers.size(); ++i) {
+        WorkerStatus& w = s.workers[i];
+        if (w.name != part.workers[i].name || w.object != part.workers[i].object || w.role != part.workers[i].role)
+            return false;
+        w.waitingOn = printableText(w.waitingOn);
+        w.exitText = printableText(w.exitText);
+        w.errorText = printableText(w.errorText);
+    }
+    for (std::size_t i = 0; i < s.objects.size(); ++i) {
+        if (s.objects[i].name != part.objects[i].name || s.objects[i].transport != part.objects[i].transport)
+            return false;
+        s.objects[i].osName = printableText(s.objects[i].osName);
+    }
+    return true;
+}
+
+bool matchesPart(Report& r, const Scenario& part)
+{
+    if (r.workers.size() != part.workers.size() || r.objects.size() != part.objects.size())
+        return false;
+    for (std::size_t i = 0; i < r.workers.size(); ++i) {
+        WorkerSummary& w = r.workers[i];
+        if (w.name != part.workers[i].name || w.object != part.workers[i].object)
+            return false;
+        w.exitText = printableText(w.exitText);
+        w.errorText = printableText(w.errorText);
+    }
+    for (std::size_t i = 0; i < r.objects.size(); ++i) {
+        if (r.objects[i].name != part.objects[i].name || r.objects[i].transport != part.objects[i].transport)
+            return false;
+        r.objects[i].osName = printableText(r.objects[i].osName);
+        for (std::string& text : r.objects[i].semaphoreText)
+            text = printableText(text);
+    }
+    for (RunEvent& e : r.events)
+        e.text = printableText(e.text);
+    for (std::string& line : r.deadWorkers)
+        line = printableText(line);
+    for (std::string& line : r.cleanup)
+        line = printableText(line);
+    return true;
+}
+
+} // namespace
 
 void RemoteHosts::poll(Part& p)
 {
@@ -48,23 +108,39 @@ void RemoteHosts::poll(Part& p)
         if (type == "started")
             p.started = true;
         else if (type == "error") {
-            const std::string why = message.contains("message") && message["message"].is_string()
-                ? message["message"].get<std::string>()
-                : std::string("no reason given");
+            // What a host says goes to this terminal and window: printable only.
+            const std::string why = printableText(message.contains("message") && message["message"].is_string()
+                    ? message["message"].get<std::string>()
+                    : std::string("no reason given"));
             if (!p.started)
                 p.refused = makeError(ErrorCode::InvalidArgument, "start on host", p.where(), why);
-            else
-                p.events.push_back({ p.last ? p.last->t : 0, RunEvent::Kind::Error, p.host.name + ": " + why });
-        } else if (type == "snapshot" && message.contains("snapshot")) {
-            if (auto snap = snapshotFromJson(message["snapshot"])) {
-                for (RunEvent& e : snap->events)
-                    p.events.push_back({ e.t, e.kind, p.host.name + ": " + e.text });
-                p.eventsSeen += snap->events.size();
-                snap->events.clear();
-                p.last = std::move(*snap);
+            else if (!p.ended()) {
+                p.gone = why;
+                p.link->setRun({});
+                p.events.push_back({ p.last ? p.last->t : 0, RunEvent::Kind::Error, p.where() + ": " + why });
             }
-        } else if (type == "report" && message.contains("report")) {
-            p.report = reportFromWire(message["report"]);
+        } else if (type == "snapshot" && message.contains("snapshot") && !p.ended()) {
+            auto snap = snapshotFromJson(message["snapshot"]);
+            if (!snap || !matchesPart(*snap, p.scenario))
+                continue; // not this part's workers and objects, in its order: never shown against other rows
+            for (RunEvent& e : snap->events) {
+                RunEvent event { e.t, e.kind, p.host.name + ": " + printableText(e.text) };
+                p.events.push_back(event);
+                p.liveEvents.push_back(std::move(event));
+            }
+            snap->events.clear();
+            p.last = std::move(*snap);
+        } else if (type == "report" && message.contains("report") && !p.report) {
+            auto report = reportFromWire(message["report"]);
+            if (report && matchesPart(*report, p.scenario)) {
+                p.report = std::move(report);
+                p.link->setRun({}); // nothing more to ask about
+                if (!p.stopAsked)
+                    p.events.push_back({ p.last ? p.last->t : 0, RunEvent::Kind::Warning,
+                        p.where()
+                            + " had stopped its part by itself while it could not hear this controller; its report "
+                              "is in (its workers and books as it stopped them)" });
+            }
         }
     }
 }
@@ -96,7 +172,8 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                 .dump());
         hosts->m_parts.push_back(std::move(part));
     }
-    // Every host starts its part at the same time; each must have said "started" within StartWait.
+    // Every host starts its part at the same time; each must have said "started" within StartWait. On a refusal
+    // the destructor asks every host to stop, those still starting too.
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StartWait.count());
     for (;;) {
         bool all = true;
@@ -107,6 +184,10 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             const LinkStatus st = p->link->status();
             if (st.state == LinkStatus::State::Refused)
                 return makeError(ErrorCode::PermissionDenied, "connect to host", p->where(), st.problem);
+            if (st.answers > 0 && st.hello.version != versionString())
+                return makeError(ErrorCode::InvalidArgument, "start on host", p->where(),
+                    "That host runs IPC Lab " + printableText(st.hello.version) + " and this is " + versionString()
+                        + "; run the same version on both sides");
             all = all && p->started;
         }
         if (all)
@@ -132,35 +213,11 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
 RemoteHosts::~RemoteHosts()
 {
     requestStop();
-    // Give the link threads a moment to send the stops before they close.
-    for (auto& p : m_parts) {
-        const std::uint64_t until = monotonicNs() + 200'000'000ull;
-        while (!p->isLost() && monotonicNs() < until && p->report == std::nullopt) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-            poll(*p);
-            if (p->report || !p->started)
-                break;
-        }
-    }
-}
-
-std::size_t RemoteHosts::workerCount() const
-{
-    std::size_t n = 0;
-    for (const auto& p : m_parts)
-        n += p->scenario.workers.size();
-    return n;
-}
-
-std::string RemoteHosts::hostOfWorker(std::size_t index, std::size_t localWorkers) const
-{
-    std::size_t at = localWorkers;
-    for (const auto& p : m_parts) {
-        at += p->scenario.workers.size();
-        if (index < at)
-            return p->host.name;
-    }
-    return {};
+    // The link threads send the stops within a few milliseconds; a moment for that before the links close (a stop
+    // that never arrives still ends the run there: the host stops a run whose controller went silent).
+    const bool waiting = std::any_of(m_parts.begin(), m_parts.end(), [](const auto& p) { return !p->ended(); });
+    if (waiting)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 namespace {
@@ -180,17 +237,48 @@ void RemoteHosts::merge(Snapshot& snap)
         poll(*p);
         const LinkStatus st = p->link->status();
         const bool lost = st.state == LinkStatus::State::Lost || st.state == LinkStatus::State::Refused;
-        if (lost != p->lost)
-            p->events.push_back({ snap.t, lost ? RunEvent::Kind::Error : RunEvent::Kind::Info,
+        if (lost != p->lost && (!lost || !p->ended())) {
+            RunEvent told { snap.t, lost ? RunEvent::Kind::Error : RunEvent::Kind::Info,
                 lost ? p->where() + " stopped answering (" + secondsText(double(st.silenceNs) / 1e9)
                         + " s): its workers are shown lost, as last seen; the rest of the run goes on"
-                     : p->where() + " answers again" });
-        p->lost = lost;
-        for (RunEvent& e : p->events) {
-            m_told.push_back(e);
-            snap.events.push_back(std::move(e));
+                     : p->where() + " answers again" };
+            m_told.push_back(told);
+            snap.events.push_back(std::move(told));
         }
+        p->lost = lost;
+        for (RunEvent& e : p->events)
+            snap.events.push_back(std::move(e));
         p->events.clear();
+        if (p->report) {
+            // The host ended this part by itself (its controller was silent for long): as its report says.
+            for (const WorkerSummary& w : p->report->workers) {
+                WorkerStatus status;
+                status.name = w.name;
+                status.role = w.role;
+                status.object = w.object;
+                status.host = p->host.name;
+                status.pid = w.pid;
+                status.messages = w.messages;
+                status.bytes = w.bytes;
+                status.state = w.state;
+                status.alive = false;
+                status.exitText = w.exitText;
+                status.exitcode = w.exitcode;
+                snap.workers.push_back(std::move(status));
+            }
+            for (const ObjectSummary& o : p->report->objects) {
+                ObjectStatus status;
+                status.name = o.name;
+                status.osName = o.osName;
+                status.transport = o.transport;
+                status.host = p->host.name;
+                status.capacity = o.capacity;
+                addToTotal(snap.ledger, o.ledger, o.transport);
+                snap.objects.push_back(std::move(status));
+                snap.objectLedgers.push_back(o.ledger);
+            }
+            continue;
+        }
         if (!p->last) {
             // Not heard from yet: its workers as the scenario gives them, starting.
             for (const WorkerSpec& w : p->scenario.workers) {
@@ -208,13 +296,14 @@ void RemoteHosts::merge(Snapshot& snap)
             for (const ObjectSpec& o : p->scenario.objects)
                 if (o.name == w.object)
                     w.transport = o.transport;
-            if (lost && w.alive) {
+            if ((lost || p->gone) && w.alive) {
                 w.alive = false;
                 w.lostWithHost = true;
                 w.state = WorkerState::Dead;
                 w.msgsPerS = w.mbPerS = 0;
-                w.exitText = "lost with host " + p->host.name + " (no answer for "
-                    + secondsText(double(st.silenceNs) / 1e9) + " s)";
+                w.exitText = p->gone ? "gone with host " + p->host.name + ": " + *p->gone
+                                     : "lost with host " + p->host.name + " (no answer for "
+                        + secondsText(double(st.silenceNs) / 1e9) + " s)";
             }
             snap.workers.push_back(std::move(w));
         }
@@ -226,7 +315,7 @@ void RemoteHosts::merge(Snapshot& snap)
             snap.objects.push_back(std::move(o));
             snap.objectLedgers.push_back(l);
         }
-        if (!lost)
+        if (!lost && !p->gone)
             snap.totalMsgsPerS += p->last->totalMsgsPerS;
     }
 }
@@ -235,7 +324,8 @@ bool RemoteHosts::allWorkersExited()
 {
     for (auto& p : m_parts) {
         poll(*p);
-        if (p->isLost())
+        // A host silent for as long as it takes to stop a silent controller's run has stopped it by now.
+        if (p->ended() || p->link->status().silenceNs > std::uint64_t(HostServer::RunOrphanedAfter.count()))
             continue;
         if (!p->last)
             return false;
@@ -249,7 +339,7 @@ bool RemoteHosts::allWorkersExited()
 void RemoteHosts::requestStop()
 {
     for (auto& p : m_parts) {
-        if (p->stopAsked || !p->started)
+        if (p->stopAsked || p->ended())
             continue;
         p->link->send(json { { "type", "stop" }, { "run", p->runId } }.dump());
         p->stopAsked = true;
@@ -259,14 +349,15 @@ void RemoteHosts::requestStop()
 void RemoteHosts::finish(Report& report)
 {
     requestStop();
+    // What this controller said about its hosts, both in the run's events and among those the stop raised (the
+    // window shows the latter at the end).
     report.events.insert(report.events.end(), m_told.begin(), m_told.end());
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StopWait.count());
     for (auto& p : m_parts) {
-        while (!p->report && !p->isLost() && monotonicNs() < deadline) {
+        while (!p->ended() && !p->isLost() && monotonicNs() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
             poll(*p);
         }
-        report.events.insert(report.events.end(), p->events.begin(), p->events.end());
         p->events.clear();
         if (p->report) {
             for (WorkerSummary w : p->report->workers) {
@@ -279,11 +370,9 @@ void RemoteHosts::finish(Report& report)
                 report.integrity.exact = report.integrity.exact && o.ledger.exact;
                 report.objects.push_back(std::move(o));
             }
-            // Those its snapshots brought are in already (m_told); the rest came with the stop.
-            for (std::size_t i = p->eventsSeen; i < p->report->events.size(); ++i) {
-                const RunEvent& e = p->report->events[i];
+            // The report holds every event of the host's run (its snapshots brought only some, if some were lost).
+            for (const RunEvent& e : p->report->events)
                 report.events.push_back({ e.t, e.kind, p->host.name + ": " + e.text });
-            }
             for (const std::string& line : p->report->deadWorkers)
                 report.deadWorkers.push_back(p->host.name + ": " + line);
             for (const std::string& line : p->report->cleanup)
@@ -291,14 +380,18 @@ void RemoteHosts::finish(Report& report)
             continue;
         }
         // No report: what the host showed last, and nothing claimed exact.
+        report.events.insert(report.events.end(), p->liveEvents.begin(), p->liveEvents.end());
         const LinkStatus st = p->link->status();
-        const std::string why = p->isLost()
+        const std::string why = p->gone ? p->where() + " no longer runs its part (" + *p->gone + ")"
+            : p->isLost()
             ? p->where() + " was lost (no answer for " + secondsText(double(st.silenceNs) / 1e9) + " s)"
             : p->where() + " sent no report within " + std::to_string(StopWait.count() / 1'000'000'000) + " s";
-        report.events.push_back({ report.durationS, RunEvent::Kind::Error,
+        const RunEvent told { report.durationS, RunEvent::Kind::Error,
             why + ": its workers and objects are as last seen"
                 + (p->last ? " at t=" + secondsText(p->last->t) + " s" : std::string(" (never)"))
-                + "; what they held then is unknown, so its books are not exact" });
+                + "; what they held then is unknown, so its books are not exact" };
+        report.events.push_back(told);
+        report.stopEvents.push_back(told);
         report.integrity.exact = false;
         if (!p->last) {
             for (const WorkerSpec& w : p->scenario.workers) {

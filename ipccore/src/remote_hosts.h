@@ -34,9 +34,6 @@ public:
     // lost and when it answers again.
     void merge(Snapshot& snapshot);
     bool allWorkersExited();
-    std::size_t workerCount() const;
-    // The host a worker index beyond this machine's `localWorkers` runs on.
-    std::string hostOfWorker(std::size_t index, std::size_t localWorkers) const;
 
     // Asks every host to stop its part (at once, so they stop while this machine's part stops too).
     void requestStop();

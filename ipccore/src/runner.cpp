@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_map>
 
 namespace ipccore {
 
@@ -2274,16 +2275,79 @@ struct Runner::Impl {
         return r;
     }
 
-    WorkerProc* workerAt(std::size_t index, Error& error)
+    // With worker hosts, Snapshot::workers and Runner::scenario().workers list every worker in the scenario's
+    // order (added ones last), while `workers` holds this machine's only: the index of a worker here, or nothing
+    // (with the reason) for one on a host.
+    std::optional<std::size_t> localIndex(std::size_t index, Error& error) const
     {
+        if (!remote)
+            return index;
+        if (index >= whole.workers.size()) {
+            error = detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
+                "There is no worker with this index");
+            return std::nullopt;
+        }
+        const WorkerSpec& spec = whole.workers[index];
+        if (!spec.host.empty()) {
+            error = detail::makeError(ErrorCode::NotSupported, "control worker", spec.name,
+                "This worker runs on host '" + spec.host
+                    + "'; pausing, stopping and tuning workers on a host is not built yet (stop the run instead)");
+            return std::nullopt;
+        }
+        for (std::size_t i = 0; i < workers.size(); ++i)
+            if (workers[i].spec.name == spec.name)
+                return i;
+        error = detail::makeError(ErrorCode::NotFound, "control worker", spec.name, "This worker is not in the run");
+        return std::nullopt;
+    }
+
+    // A worker just spawned here: its index in Snapshot::workers (last), and with hosts, in the scenario too.
+    std::size_t added(const WorkerSpec& spec)
+    {
+        if (!remote)
+            return workers.size() - 1;
+        whole.workers.push_back(spec);
+        return whole.workers.size() - 1;
+    }
+
+    // Puts a merged snapshot's workers and objects (this machine's, then each host's) in the scenario's order.
+    void inScenarioOrder(Snapshot& snap) const
+    {
+        std::unordered_map<std::string, std::size_t> at;
+        for (std::size_t i = 0; i < snap.workers.size(); ++i)
+            at.emplace(snap.workers[i].name, i);
+        std::vector<WorkerStatus> ordered;
+        ordered.reserve(snap.workers.size());
+        for (const WorkerSpec& w : whole.workers)
+            if (auto it = at.find(w.name); it != at.end())
+                ordered.push_back(std::move(snap.workers[it->second]));
+        if (ordered.size() == snap.workers.size())
+            snap.workers = std::move(ordered);
+        at.clear();
+        for (std::size_t i = 0; i < snap.objects.size(); ++i)
+            at.emplace(snap.objects[i].name, i);
+        std::vector<ObjectStatus> objectsOrdered;
+        std::vector<Ledger> ledgersOrdered;
+        for (const ObjectSpec& o : whole.objects)
+            if (auto it = at.find(o.name); it != at.end()) {
+                objectsOrdered.push_back(std::move(snap.objects[it->second]));
+                ledgersOrdered.push_back(std::move(snap.objectLedgers[it->second]));
+            }
+        if (objectsOrdered.size() == snap.objects.size()) {
+            snap.objects = std::move(objectsOrdered);
+            snap.objectLedgers = std::move(ledgersOrdered);
+        }
+    }
+
+    WorkerProc* workerAt(std::size_t wholeIndex, Error& error)
+    {
+        const auto local = localIndex(wholeIndex, error);
+        if (!local)
+            return nullptr;
+        const std::size_t index = *local;
         if (index >= workers.size()) {
-            const std::string host = remote ? remote->hostOfWorker(index, workers.size()) : std::string();
-            error = host.empty()
-                ? detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
-                    "There is no worker with this index")
-                : detail::makeError(ErrorCode::NotSupported, "control worker", std::to_string(index),
-                    "This worker runs on host '" + host
-                        + "'; pausing, stopping and tuning workers on a host is not built yet (stop the run instead)");
+            error = detail::makeError(ErrorCode::InvalidArgument, "control worker", std::to_string(index),
+                "There is no worker with this index");
             return nullptr;
         }
         if (stopped || !workers[index].alive) {
@@ -2340,19 +2404,6 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     impl->whole = scenario;
     const bool onHosts = !hostsInUse(scenario).empty();
     impl->scenario = onHosts ? scenarioPart(scenario, "") : scenario;
-    if (onHosts) {
-        // In the order snapshots list them: this machine's, then each host's (its workers keep their "host").
-        impl->whole.objects = impl->scenario.objects;
-        impl->whole.workers = impl->scenario.workers;
-        for (const std::string& host : hostsInUse(scenario)) {
-            const Scenario part = scenarioPart(scenario, host);
-            impl->whole.objects.insert(impl->whole.objects.end(), part.objects.begin(), part.objects.end());
-            for (WorkerSpec w : part.workers) {
-                w.host = host;
-                impl->whole.workers.push_back(std::move(w));
-            }
-        }
-    }
     impl->options = options;
     impl->stepMode = options.stepMode;
     impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
@@ -2412,8 +2463,10 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
 Snapshot Runner::sample()
 {
     Snapshot snap = m_impl->sample();
-    if (m_impl->remote)
+    if (m_impl->remote) {
         m_impl->remote->merge(snap);
+        m_impl->inScenarioOrder(snap);
+    }
     return snap;
 }
 
@@ -2444,6 +2497,17 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
     if (!spec.host.empty())
         return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
             "Adding a worker on a host during a run is not built yet; name it in the scenario's workers instead");
+    if (d.remote) {
+        for (const WorkerSpec& w : d.whole.workers) {
+            if (w.name == spec.name)
+                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                    "worker.name: '" + spec.name + "' is already used in this run");
+            if (!w.host.empty() && w.object == spec.object && spec.role != Role::Program)
+                return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
+                    "worker.object: '" + spec.object + "' lives on host '" + w.host
+                        + "'; adding a worker there during a run is not built yet");
+        }
+    }
     if (spec.role == Role::Program) {
         std::vector<ObjectSpec> specs;
         for (const auto& o : d.objects)
@@ -2459,7 +2523,7 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
         }
         if (Status st = d.spawn(spec); !st)
             return st.error();
-        return d.workers.size() - 1;
+        return d.added(spec);
     }
     const std::size_t obj = d.objectIndex(spec.object);
     if (obj == d.objects.size())
@@ -2482,7 +2546,7 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
     }
     if (Status st = d.spawn(spec); !st)
         return st.error();
-    return d.workers.size() - 1;
+    return d.added(spec);
 }
 
 Status Runner::pauseWorker(std::size_t worker)
@@ -2560,10 +2624,18 @@ std::size_t Runner::step(const std::vector<std::size_t>& workers)
     // First find every worker at its gate, then let them go: granting as it looked would let a consumer fed by a
     // producer granted a moment before take a second step in the same click, back at its gate by then.
     std::vector<std::pair<WorkerSlot*, std::uint32_t>> atGate;
+    std::vector<std::size_t> chosen; // as indices of this machine's workers
+    for (std::size_t index : workers) {
+        Error ignored; // a worker on a host has no gate here
+        if (const auto local = m_impl->localIndex(index, ignored))
+            chosen.push_back(*local);
+    }
+    if (!workers.empty() && chosen.empty())
+        return 0;
     for (std::size_t i = 0; i < m_impl->workers.size(); ++i) {
         const auto& w = m_impl->workers[i];
         if (!w.alive || w.pausedBySignal
-            || (!workers.empty() && std::find(workers.begin(), workers.end(), i) == workers.end()))
+            || (!chosen.empty() && std::find(chosen.begin(), chosen.end(), i) == chosen.end()))
             continue;
         WorkerSlot& slot = m_impl->board->slot(w.slot);
         // At its gate with no step granted: taken == grants (a granted worker still at its gate has grants > taken;

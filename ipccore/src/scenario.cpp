@@ -701,10 +701,21 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         const ObjectSpec& o = s.objects[i];
         const std::string f = "objects[" + std::to_string(i) + "]";
-        if (Status st = validateObject(o, limits, f); !st)
+        // An object on a worker host is made there, within that machine's limits, which the host checks when it
+        // is sent its part; here only the kernel's own ceilings apply.
+        const bool elsewhere = std::any_of(s.workers.begin(), s.workers.end(), [&](const WorkerSpec& w) {
+            const auto used = objectsUsedBy(s, w);
+            return !w.host.empty() && std::find(used.begin(), used.end(), o.name) != used.end();
+        });
+        MqLimits kernelCeilings = limits;
+        kernelCeilings.msgMax = std::max(limits.msgMax, 65536L); // HARD_MSGMAX
+        kernelCeilings.msgsizeMax = std::max(limits.msgsizeMax, 16L << 20); // HARD_MSGSIZEMAX
+        if (Status st = validateObject(o, elsewhere ? kernelCeilings : limits, f); !st)
             return st;
         if (!names.insert(o.name).second)
             return bad(f + ".name", "'" + o.name + "' is used twice");
+        if (elsewhere)
+            continue;
         const std::string sizeField
             = f + (traits(o.transport).capacity == CapacityUnit::OneValue ? ".message_size" : ".capacity");
         const std::uint64_t shm = objectShmBytes(o);

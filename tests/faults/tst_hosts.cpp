@@ -4,6 +4,8 @@
 // `ip netns`; skipped with the reason otherwise), using only addresses inside those namespaces.
 #include "test_support.h"
 
+#include "ipccore/limits.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -195,20 +197,22 @@ class TestHosts : public QObject {
     }
     // A scenario with a queue here and one on host "lab2" at `endpoint`, each with a producer and a consumer; with
     // `count`, each producer sends that many messages and the run ends by itself. Returns the file's path.
-    QString twoMachineScenario(const QString& endpoint, int count, const QString& controller = "controller") const
+    QString twoMachineScenario(
+        const QString& endpoint, int count, const QString& controller = "controller", int thereCapacity = 8) const
     {
         const QString counted = count > 0 ? QString(", \"count\": %1").arg(count) : QString();
         const QString text = QString(R"({
   "name": "two-machines", "duration_s": 20, "controller_key": "%1.key",
   "hosts": [ { "name": "lab2", "endpoint": "%2", "key": "host.pub" } ],
   "objects": [ { "name": "here", "transport": "mq", "capacity": 8, "message_size": 64 },
-               { "name": "there", "transport": "mq", "capacity": 8, "message_size": 64 } ],
+               { "name": "there", "transport": "mq", "capacity": %4, "message_size": 64 } ],
   "workers": [ { "name": "p-here", "role": "producer", "object": "here", "rate": 2000%3 },
                { "name": "c-here", "role": "consumer", "object": "here" },
                { "name": "p-there", "role": "producer", "object": "there", "host": "lab2", "rate": 2000%3 },
                { "name": "c-there", "role": "consumer", "object": "there", "host": "lab2" } ]
 })")
-                                 .arg(controller, endpoint, counted);
+                                 .arg(controller, endpoint, counted)
+                                 .arg(thereCapacity);
         const QString path = key("two-machines.json");
         QFile f(path);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) != text.toUtf8().size())
@@ -281,8 +285,10 @@ class TestHosts : public QObject {
         const QJsonObject here = entry(json, "objects", "here").value("integrity").toObject();
         QVERIFY2(
             here.value("exact").toBool() && here.value("received").toInteger() > 5000, qPrintable(seen.join('\n')));
-        QVERIFY2(entry(json, "workers", "c-there").value("exit").toString().contains("was lost"),
-            qPrintable(seen.join('\n')));
+        const QJsonObject consumer = entry(json, "workers", "c-there");
+        QVERIFY2(consumer.value("exit").toString().contains("was lost"), qPrintable(seen.join('\n')));
+        // What the host's snapshots showed before it was lost: its workers had moved messages.
+        QVERIFY2(consumer.value("messages").toInteger() > 0, qPrintable(seen.join('\n')));
     }
     QStringList pingArgs(
         const QString& endpoint, const QString& controller = "controller", const QString& hostKey = "host.pub") const
@@ -480,6 +486,42 @@ private slots:
         QVERIFY2(r.err.contains("host 'lab2'") && r.err.contains("refused this controller's key"), qPrintable(r.err));
         QVERIFY2(!r.out.contains("Running"), qPrintable(r.out));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+    }
+
+    // A host runs one run at a time: a second is refused without being told the first one's id, which goes on.
+    void aBusyHostRefusesASecondRun()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        QProcess first;
+        startTiedToThisTest(first, { ipctest::cliPath(), "run", twoMachineScenario(endpoint, 0), "--duration", "4" });
+        QStringList seen;
+        QVERIFY2(waitForLine(first, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        const auto second = ipctest::runProgram(ipctest::cliPath(), { "run", key("two-machines.json") });
+        QCOMPARE(second.exitCode, 2);
+        QVERIFY2(second.err.contains("running another controller's run"), qPrintable(second.err));
+        QVERIFY2(!second.err.contains(QString::number(first.processId()) + "-"), qPrintable(second.err));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(second.pid) + "-").isEmpty());
+        QVERIFY2(first.waitForFinished(20000), "the first run did not end");
+        QCOMPARE(first.exitCode(), 0);
+    }
+
+    // A part the host cannot make (a queue deeper than that machine's msg_max) is refused by the host, with its
+    // reason, before anything runs here; nothing is left on either side.
+    void aPartTheHostRefusesIsSaidAndLeavesNothing()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const int tooDeep = int(ipccore::readMqLimits().msgMax) + 1;
+        const auto r = ipctest::runProgram(
+            ipctest::cliPath(), { "run", twoMachineScenario(endpoint, 10, "controller", tooDeep) });
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("host 'lab2'") && r.err.contains("capacity"), qPrintable(r.err));
+        QVERIFY2(!r.out.contains("Running"), qPrintable(r.out));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-").isEmpty());
     }
 
     void aLiveLinkWithAStrangersKeyEndsRefused()
@@ -769,6 +811,34 @@ private slots:
         while (timer.elapsed() < 8000 && !host.output(100).contains("the controller sent nothing"))
             ;
         QVERIFY2(host.output(2000).contains("ended, objects removed"), qPrintable(host.output()));
+
+        // Cut for longer than the host waits for a silent controller, then back while the run goes on: the host
+        // stopped its part cleanly, and the controller fetches that part's report when the link returns, so the
+        // books are whole (exact) though the stream missed the end.
+        {
+            const QString report = key("back.report.json");
+            QProcess run;
+            startTiedToThisTest(run,
+                inCtl
+                    + QStringList { ipctest::cliPath(), "run", twoMachineScenario(endpoint, 0), "--duration", "12",
+                        "--json", report });
+            QStringList seen;
+            QVERIFY2(waitForLine(run, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+            QTest::qWait(1000);
+            QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
+            QVERIFY2(waitForLine(run, "stopped answering", 5000, seen) >= 0, qPrintable(seen.join('\n')));
+            QTest::qWait(4000);
+            QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "up" }).exitCode == 0);
+            QVERIFY2(waitForLine(run, "answers again", 15000, seen) >= 0, qPrintable(seen.join('\n')));
+            QVERIFY2(run.waitForFinished(30000), "the run did not end");
+            seen << QString::fromUtf8(run.readAll());
+            QCOMPARE(run.exitCode(), 0);
+            const QJsonObject whole = readJson(report);
+            const QJsonObject there = entry(whole, "objects", "there").value("integrity").toObject();
+            QVERIFY2(
+                there.value("exact").toBool() && there.value("received").toInteger() > 0, qPrintable(seen.join('\n')));
+            QVERIFY(whole.value("integrity").toObject().value("exact").toBool());
+        }
 
         watch.skipPrinted();
         host.process().kill();

@@ -195,6 +195,8 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     const QFontMetrics fm = painter.fontMetrics();
     // While processes are blocked on it, the room names them instead (the kind is in the tooltip).
     QString kindText = transportText(object.transport);
+    if (!object.host.empty())
+        kindText = tr("%1 on %2").arg(kindText, QString::fromStdString(object.host));
     if (m_live && !object.waiters.empty()) {
         painter.setPen(Colors::full());
         // The names matter more than the words; where they do not all fit, the first and how many more, or how

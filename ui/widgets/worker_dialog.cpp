@@ -39,6 +39,7 @@ WorkerDialog::WorkerDialog(
     : QDialog(parent)
     , m_document(document)
     , m_replacing(replacing)
+    , m_host(initial.host)
 {
     setWindowTitle(replacing < 0 ? tr("Add worker") : tr("Edit worker"));
     auto* layout = new QVBoxLayout(this);
@@ -204,6 +205,7 @@ ipccore::WorkerSpec WorkerDialog::spec() const
     spec.role = ipccore::Role(m_role->currentData().toInt());
     spec.rate = m_rate->value();
     spec.count = std::uint64_t(std::llround(m_count->value()));
+    spec.host = m_host;
     if (isProgram()) {
         spec.program = parsedProgram();
         return spec;

@@ -48,6 +48,7 @@ private:
 
     const ScenarioDocument& m_document;
     int m_replacing;
+    std::string m_host; // the worker host it runs on (not edited here, kept as it was)
     QFormLayout* m_form;
     QLineEdit* m_name;
     QComboBox* m_role;

@@ -138,9 +138,10 @@ public:
 
     // A run's traffic on the same link (remote_hosts.cpp): `message` (one JSON object) is sent as soon as the link
     // is up, in order; what the host sends besides hello answers is kept for takeMessages, oldest first (at most
-    // MaxInbox; the oldest go first when more come). Hellos carry `run` once it is set, so the host knows the
-    // run's controller is still there, and on which connection.
+    // MaxInbox messages and MaxInboxBytes; the oldest go first when more come). Hellos carry `run` once it is set, so
+    // the host knows the run's controller is still there, and on which connection.
     static constexpr std::size_t MaxInbox = 4096;
+    static constexpr std::size_t MaxInboxBytes = std::size_t(64) << 20;
     void send(std::string message);
     std::vector<std::string> takeMessages();
     void setRun(const std::string& run);
