@@ -91,26 +91,86 @@ std::vector<RunEvent> eventsFromJson(const json& j)
 
 } // namespace
 
+namespace {
+
+// The fields a worker's live status and its summary share, under the same names both ways.
+template <typename Worker> json workerToJson(const Worker& w)
+{
+    return json { { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
+        { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
+        { "blocked_fraction", w.blockedFraction }, { "cpu_percent", w.cpuPercent },
+        { "mean_latency_us", w.meanLatencyUs }, { "state", std::uint32_t(w.state) }, { "exit", w.exitText },
+        { "exitcode", w.exitcode }, { "errors", w.errors }, { "error", w.errorText } };
+}
+
+// False when the role or the state is not one of ours.
+template <typename Worker> bool workerFromJson(const json& j, Worker& w)
+{
+    const auto role = roleFrom(j.at("role").get<std::string>());
+    std::uint32_t state = std::uint32_t(w.state);
+    read(j, "state", state);
+    if (!role || state > std::uint32_t(WorkerState::Spinning))
+        return false;
+    w.role = *role;
+    w.state = WorkerState(state);
+    read(j, "name", w.name);
+    read(j, "object", w.object);
+    read(j, "pid", w.pid);
+    read(j, "messages", w.messages);
+    read(j, "bytes", w.bytes);
+    read(j, "msgs_per_s", w.msgsPerS);
+    read(j, "mb_per_s", w.mbPerS);
+    read(j, "blocked_fraction", w.blockedFraction);
+    read(j, "cpu_percent", w.cpuPercent);
+    read(j, "mean_latency_us", w.meanLatencyUs);
+    read(j, "exit", w.exitText);
+    read(j, "exitcode", w.exitcode);
+    read(j, "errors", w.errors);
+    read(j, "error", w.errorText);
+    return true;
+}
+
+// The fields an object's live status and its summary share, with its books.
+template <typename Object> json objectToJson(const Object& o, const Ledger& ledger)
+{
+    return json { { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
+        { "capacity", o.capacity }, { "ledger", ledgerToJson(ledger) } };
+}
+
+// Its books, or nothing when the kind or the books are not ours.
+template <typename Object> std::optional<Ledger> objectFromJson(const json& j, Object& o)
+{
+    const auto kind = parseTransport(j.at("kind").get<std::string>());
+    auto ledger = ledgerFromJson(j.at("ledger"));
+    if (!kind || !ledger)
+        return std::nullopt;
+    o.transport = *kind;
+    read(j, "name", o.name);
+    read(j, "os_name", o.osName);
+    read(j, "capacity", o.capacity);
+    return ledger;
+}
+
+} // namespace
+
 json snapshotToJson(const Snapshot& s, const std::vector<RunEvent>& events)
 {
     json workers = json::array();
-    for (const WorkerStatus& w : s.workers)
-        workers.push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
-            { "state", std::uint32_t(w.state) }, { "state_s", w.stateSeconds }, { "waiting_on", w.waitingOn },
-            { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
-            { "blocked_fraction", w.blockedFraction }, { "blocked_ns", w.blockedNs }, { "cpu_percent", w.cpuPercent },
-            { "mean_latency_us", w.meanLatencyUs }, { "gaps", w.gaps }, { "duplicated", w.duplicated },
-            { "out_of_order", w.outOfOrder }, { "corrupt", w.corrupt }, { "rate", w.rate },
-            { "message_size", w.messageSize }, { "work_us", w.workUs }, { "priority", w.priority },
-            { "alive", w.alive }, { "exit", w.exitText }, { "exitcode", w.exitcode }, { "errors", w.errors },
-            { "error", w.errorText } });
+    for (const WorkerStatus& w : s.workers) {
+        json worker = workerToJson(w);
+        worker.update({ { "state_s", w.stateSeconds }, { "waiting_on", w.waitingOn }, { "blocked_ns", w.blockedNs },
+            { "gaps", w.gaps }, { "duplicated", w.duplicated }, { "out_of_order", w.outOfOrder },
+            { "corrupt", w.corrupt }, { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs },
+            { "priority", w.priority }, { "alive", w.alive } });
+        workers.push_back(std::move(worker));
+    }
     json objects = json::array();
-    for (std::size_t i = 0; i < s.objects.size(); ++i) {
+    for (std::size_t i = 0; i < s.objects.size() && i < s.objectLedgers.size(); ++i) {
         const ObjectStatus& o = s.objects[i];
-        objects.push_back({ { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
-            { "capacity", o.capacity }, { "message_size", o.messageSize }, { "depth", o.depth },
-            { "bytes_queued", o.bytesQueued }, { "byte_capacity", o.byteCapacity },
-            { "ledger", i < s.objectLedgers.size() ? ledgerToJson(s.objectLedgers[i]) : json() } });
+        json object = objectToJson(o, s.objectLedgers[i]);
+        object.update({ { "message_size", o.messageSize }, { "depth", o.depth }, { "bytes_queued", o.bytesQueued },
+            { "byte_capacity", o.byteCapacity } });
+        objects.push_back(std::move(object));
     }
     return json { { "t", s.t }, { "workers", workers }, { "objects", objects }, { "ledger", ledgerToJson(s.ledger) },
         { "msgs_per_s", s.totalMsgsPerS }, { "events", eventsToJson(events) } };
@@ -128,28 +188,11 @@ std::optional<Snapshot> snapshotFromJson(const json& j)
         s.ledger = *total;
         for (const json& jw : j.at("workers")) {
             WorkerStatus w;
-            read(jw, "name", w.name);
-            const auto role = roleFrom(jw.at("role").get<std::string>());
-            if (!role)
+            if (!workerFromJson(jw, w))
                 return std::nullopt;
-            w.role = *role;
-            read(jw, "object", w.object);
-            read(jw, "pid", w.pid);
-            std::uint32_t state = 0;
-            read(jw, "state", state);
-            if (state > std::uint32_t(WorkerState::Spinning))
-                return std::nullopt;
-            w.state = WorkerState(state);
             read(jw, "state_s", w.stateSeconds);
             read(jw, "waiting_on", w.waitingOn);
-            read(jw, "messages", w.messages);
-            read(jw, "bytes", w.bytes);
-            read(jw, "msgs_per_s", w.msgsPerS);
-            read(jw, "mb_per_s", w.mbPerS);
-            read(jw, "blocked_fraction", w.blockedFraction);
             read(jw, "blocked_ns", w.blockedNs);
-            read(jw, "cpu_percent", w.cpuPercent);
-            read(jw, "mean_latency_us", w.meanLatencyUs);
             read(jw, "gaps", w.gaps);
             read(jw, "duplicated", w.duplicated);
             read(jw, "out_of_order", w.outOfOrder);
@@ -159,22 +202,13 @@ std::optional<Snapshot> snapshotFromJson(const json& j)
             read(jw, "work_us", w.workUs);
             read(jw, "priority", w.priority);
             read(jw, "alive", w.alive);
-            read(jw, "exit", w.exitText);
-            read(jw, "exitcode", w.exitcode);
-            read(jw, "errors", w.errors);
-            read(jw, "error", w.errorText);
             s.workers.push_back(std::move(w));
         }
         for (const json& jo : j.at("objects")) {
             ObjectStatus o;
-            read(jo, "name", o.name);
-            read(jo, "os_name", o.osName);
-            const auto kind = parseTransport(jo.at("kind").get<std::string>());
-            auto ledger = ledgerFromJson(jo.at("ledger"));
-            if (!kind || !ledger)
+            auto ledger = objectFromJson(jo, o);
+            if (!ledger)
                 return std::nullopt;
-            o.transport = *kind;
-            read(jo, "capacity", o.capacity);
             read(jo, "message_size", o.messageSize);
             read(jo, "depth", o.depth);
             read(jo, "bytes_queued", o.bytesQueued);
@@ -193,17 +227,14 @@ json reportToWire(const Report& r)
 {
     json workers = json::array();
     for (const WorkerSummary& w : r.workers)
-        workers.push_back({ { "name", w.name }, { "role", roleName(w.role) }, { "object", w.object }, { "pid", w.pid },
-            { "messages", w.messages }, { "bytes", w.bytes }, { "msgs_per_s", w.msgsPerS }, { "mb_per_s", w.mbPerS },
-            { "blocked_fraction", w.blockedFraction }, { "cpu_percent", w.cpuPercent },
-            { "mean_latency_us", w.meanLatencyUs }, { "exit", w.exitText }, { "state", std::uint32_t(w.state) },
-            { "exitcode", w.exitcode }, { "errors", w.errors }, { "error", w.errorText } });
+        workers.push_back(workerToJson(w));
     json objects = json::array();
-    for (const ObjectSummary& o : r.objects)
-        objects.push_back({ { "name", o.name }, { "os_name", o.osName }, { "kind", transportName(o.transport) },
-            { "capacity", o.capacity }, { "depth_min", o.depthMin }, { "depth_max", o.depthMax },
-            { "depth_mean", o.depthMean }, { "semaphores", o.semaphoreText }, { "cells", o.cells },
-            { "ledger", ledgerToJson(o.ledger) } });
+    for (const ObjectSummary& o : r.objects) {
+        json object = objectToJson(o, o.ledger);
+        object.update({ { "depth_min", o.depthMin }, { "depth_max", o.depthMax }, { "depth_mean", o.depthMean },
+            { "semaphores", o.semaphoreText }, { "cells", o.cells } });
+        objects.push_back(std::move(object));
+    }
     return json { { "duration_s", r.durationS }, { "workers", workers }, { "objects", objects },
         { "integrity", ledgerToJson(r.integrity) }, { "events", eventsToJson(r.events) },
         { "dead_workers", r.deadWorkers }, { "cleanup", r.cleanup } };
@@ -220,40 +251,18 @@ std::optional<Report> reportFromWire(const json& j)
         r.integrity = *integrity;
         for (const json& jw : j.at("workers")) {
             WorkerSummary w;
-            read(jw, "name", w.name);
-            const auto role = roleFrom(jw.at("role").get<std::string>());
-            if (!role)
+            if (!workerFromJson(jw, w))
                 return std::nullopt;
-            w.role = *role;
-            read(jw, "object", w.object);
-            read(jw, "pid", w.pid);
-            read(jw, "messages", w.messages);
-            read(jw, "bytes", w.bytes);
-            read(jw, "msgs_per_s", w.msgsPerS);
-            read(jw, "mb_per_s", w.mbPerS);
-            read(jw, "blocked_fraction", w.blockedFraction);
-            read(jw, "cpu_percent", w.cpuPercent);
-            read(jw, "mean_latency_us", w.meanLatencyUs);
-            read(jw, "exit", w.exitText);
-            std::uint32_t state = std::uint32_t(WorkerState::Finished);
-            read(jw, "state", state);
-            w.state = state == std::uint32_t(WorkerState::Dead) ? WorkerState::Dead : WorkerState::Finished;
-            read(jw, "exitcode", w.exitcode);
-            read(jw, "errors", w.errors);
-            read(jw, "error", w.errorText);
+            // A summary is of a worker that has ended: finished, or dead.
+            w.state = w.state == WorkerState::Dead ? WorkerState::Dead : WorkerState::Finished;
             r.workers.push_back(std::move(w));
         }
         for (const json& jo : j.at("objects")) {
             ObjectSummary o;
-            read(jo, "name", o.name);
-            read(jo, "os_name", o.osName);
-            const auto kind = parseTransport(jo.at("kind").get<std::string>());
-            auto ledger = ledgerFromJson(jo.at("ledger"));
-            if (!kind || !ledger)
+            auto ledger = objectFromJson(jo, o);
+            if (!ledger)
                 return std::nullopt;
-            o.transport = *kind;
             o.ledger = *ledger;
-            read(jo, "capacity", o.capacity);
             read(jo, "depth_min", o.depthMin);
             read(jo, "depth_max", o.depthMax);
             read(jo, "depth_mean", o.depthMean);

@@ -41,6 +41,11 @@ Error openError(const std::string& path, int err)
     if (err == ELOOP)
         return makeError(ErrorCode::PermissionDenied, "open", path,
             "It is a symbolic link; IPC Lab reads keys only from the file itself (give its real path)", err);
+    if (err == ENOENT)
+        return makeError(ErrorCode::NotFound, "open", path,
+            "There is no such file: check the path ('ipclab-cli host --keygen NAME' writes NAME.key and NAME.pub; a "
+            "scenario's key files are read from the scenario file's folder)",
+            err);
     return sysError("open", path, err);
 }
 

@@ -26,6 +26,8 @@ struct RemoteHosts::Part {
     std::optional<Error> refused; // an "error" answer
     std::optional<Snapshot> last; // the last snapshot it sent
     std::vector<RunEvent> events; // its snapshots' events, not merged yet
+    // What this controller has to say about the part, timed when the next merge (or the stop) tells it.
+    std::vector<std::pair<RunEvent::Kind, std::string>> notices;
     std::vector<RunEvent> liveEvents; // every event its snapshots brought (the report, when one comes, has them all)
     std::optional<Report> report;
     std::optional<std::string> gone; // the host says it no longer runs this part (restarted), and why
@@ -105,9 +107,16 @@ void RemoteHosts::poll(Part& p)
             || !message["type"].is_string())
             continue; // another run's (an earlier one on the same host), or not a run's message
         const std::string type = message["type"].get<std::string>();
-        if (type == "started")
+        if (type == "started") {
             p.started = true;
-        else if (type == "error") {
+            const std::string prefix = message.contains("prefix") && message["prefix"].is_string()
+                ? printableText(message["prefix"].get<std::string>())
+                : std::string("?");
+            p.notices.push_back({ RunEvent::Kind::Info,
+                p.where() + " runs " + std::to_string(p.scenario.workers.size()) + " worker"
+                    + (p.scenario.workers.size() == 1 ? "" : "s") + " of this run; its objects there are named "
+                    + prefix + "*" });
+        } else if (type == "error") {
             // What a host says goes to this terminal and window: printable only.
             const std::string why = printableText(message.contains("message") && message["message"].is_string()
                     ? message["message"].get<std::string>()
@@ -117,7 +126,7 @@ void RemoteHosts::poll(Part& p)
             else if (!p.ended()) {
                 p.gone = why;
                 p.link->setRun({});
-                p.events.push_back({ p.last ? p.last->t : 0, RunEvent::Kind::Error, p.where() + ": " + why });
+                p.notices.push_back({ RunEvent::Kind::Error, p.where() + ": " + why });
             }
         } else if (type == "snapshot" && message.contains("snapshot") && !p.ended()) {
             auto snap = snapshotFromJson(message["snapshot"]);
@@ -135,11 +144,16 @@ void RemoteHosts::poll(Part& p)
             if (report && matchesPart(*report, p.scenario)) {
                 p.report = std::move(report);
                 p.link->setRun({}); // nothing more to ask about
-                if (!p.stopAsked)
-                    p.events.push_back({ p.last ? p.last->t : 0, RunEvent::Kind::Warning,
+                if (!p.stopAsked) {
+                    // Its workers ended early, though their books may well be whole: said in every row.
+                    for (WorkerSummary& w : p.report->workers)
+                        w.exitText = "stopped early by host " + p.host.name
+                            + " (it could not hear this controller): " + w.exitText;
+                    p.notices.push_back({ RunEvent::Kind::Warning,
                         p.where()
                             + " had stopped its part by itself while it could not hear this controller; its report "
                               "is in (its workers and books as it stopped them)" });
+                }
             }
         }
     }
@@ -162,7 +176,10 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         auto link = HostLink::open(options);
         if (!link) {
             Error e = link.error();
-            e.hint = "host '" + name + "': " + e.hint;
+            e.hint = (e.object == scenario.controllerKey      ? std::string("controller_key: ")
+                             : e.object == part->host.keyFile ? "the key of host '" + name + "': "
+                                                              : "host '" + name + "': ")
+                + e.hint;
             return e;
         }
         part->link = std::move(*link);
@@ -182,8 +199,13 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             if (p->refused)
                 return *p->refused;
             const LinkStatus st = p->link->status();
-            if (st.state == LinkStatus::State::Refused)
-                return makeError(ErrorCode::PermissionDenied, "connect to host", p->where(), st.problem);
+            if (st.state == LinkStatus::State::Refused) {
+                // The link's problem is a whole sentence ("connect(...) failed: ... . remedy"): its remedy only.
+                const std::size_t failed = st.problem.find("failed: ");
+                const std::size_t remedy = failed == std::string::npos ? failed : st.problem.find(". ", failed);
+                return makeError(ErrorCode::PermissionDenied, "connect to host", p->where(),
+                    remedy == std::string::npos ? st.problem : st.problem.substr(remedy + 2));
+            }
             if (st.answers > 0 && st.hello.version != versionString())
                 return makeError(ErrorCode::InvalidArgument, "start on host", p->where(),
                     "That host runs IPC Lab " + printableText(st.hello.version) + " and this is " + versionString()
@@ -202,8 +224,8 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         const LinkStatus st = p->link->status();
         if (st.answers == 0)
             return makeError(ErrorCode::TimedOut, "connect to host", p->where(),
-                "It did not answer within 5 s: check that 'ipclab-cli host --listen' runs there on that address, "
-                "that its --allow file holds this controller's public key, and any firewall between");
+                "Nothing answered within 5 s: check that 'ipclab-cli host --listen' runs there on that address and "
+                "port, and any firewall between ('ipclab-cli host --ping' tells more)");
         return makeError(ErrorCode::TimedOut, "start on host", p->where(),
             "It answers, but did not start its workers within 5 s; see the host's own output");
     }
@@ -246,6 +268,11 @@ void RemoteHosts::merge(Snapshot& snap)
             snap.events.push_back(std::move(told));
         }
         p->lost = lost;
+        for (auto& [kind, text] : p->notices) {
+            m_told.push_back({ snap.t, kind, text });
+            snap.events.push_back(m_told.back());
+        }
+        p->notices.clear();
         for (RunEvent& e : p->events)
             snap.events.push_back(std::move(e));
         p->events.clear();
@@ -359,6 +386,9 @@ void RemoteHosts::finish(Report& report)
             poll(*p);
         }
         p->events.clear();
+        for (auto& [kind, text] : p->notices)
+            report.events.push_back({ report.durationS, kind, text });
+        p->notices.clear();
         if (p->report) {
             for (WorkerSummary w : p->report->workers) {
                 w.host = p->host.name;
@@ -415,6 +445,9 @@ void RemoteHosts::finish(Report& report)
             s.pid = w.pid;
             s.messages = w.messages;
             s.bytes = w.bytes;
+            // Over the time it was seen (the host's run time at its last snapshot).
+            s.msgsPerS = p->last->t > 0 ? double(w.messages) / p->last->t : 0;
+            s.mbPerS = p->last->t > 0 ? double(w.bytes) / 1e6 / p->last->t : 0;
             s.blockedFraction = w.blockedFraction;
             s.cpuPercent = w.cpuPercent;
             s.meanLatencyUs = w.meanLatencyUs;

@@ -2310,33 +2310,43 @@ struct Runner::Impl {
         return whole.workers.size() - 1;
     }
 
-    // Puts a merged snapshot's workers and objects (this machine's, then each host's) in the scenario's order.
+    // Puts a merged snapshot's or report's workers and objects (this machine's, then each host's) in the
+    // scenario's order.
     void inScenarioOrder(Snapshot& snap) const
     {
+        byName(snap.workers, whole.workers);
+        byName(snap.objects, whole.objects, &snap.objectLedgers);
+    }
+    void inScenarioOrder(Report& report) const
+    {
+        byName(report.workers, whole.workers);
+        byName(report.objects, whole.objects);
+    }
+    // `items` in the order of the names in `order` (left as they are unless every one is found), and `parallel`
+    // with them.
+    template <typename Item, typename Spec, typename Parallel = int>
+    static void byName(
+        std::vector<Item>& items, const std::vector<Spec>& order, std::vector<Parallel>* parallel = nullptr)
+    {
         std::unordered_map<std::string, std::size_t> at;
-        for (std::size_t i = 0; i < snap.workers.size(); ++i)
-            at.emplace(snap.workers[i].name, i);
-        std::vector<WorkerStatus> ordered;
-        ordered.reserve(snap.workers.size());
-        for (const WorkerSpec& w : whole.workers)
-            if (auto it = at.find(w.name); it != at.end())
-                ordered.push_back(std::move(snap.workers[it->second]));
-        if (ordered.size() == snap.workers.size())
-            snap.workers = std::move(ordered);
-        at.clear();
-        for (std::size_t i = 0; i < snap.objects.size(); ++i)
-            at.emplace(snap.objects[i].name, i);
-        std::vector<ObjectStatus> objectsOrdered;
-        std::vector<Ledger> ledgersOrdered;
-        for (const ObjectSpec& o : whole.objects)
-            if (auto it = at.find(o.name); it != at.end()) {
-                objectsOrdered.push_back(std::move(snap.objects[it->second]));
-                ledgersOrdered.push_back(std::move(snap.objectLedgers[it->second]));
-            }
-        if (objectsOrdered.size() == snap.objects.size()) {
-            snap.objects = std::move(objectsOrdered);
-            snap.objectLedgers = std::move(ledgersOrdered);
+        for (std::size_t i = 0; i < items.size(); ++i)
+            at.emplace(items[i].name, i);
+        std::vector<std::size_t> from;
+        for (const Spec& spec : order)
+            if (auto it = at.find(spec.name); it != at.end())
+                from.push_back(it->second);
+        if (from.size() != items.size())
+            return;
+        std::vector<Item> sorted;
+        std::vector<Parallel> sortedParallel;
+        for (std::size_t i : from) {
+            sorted.push_back(std::move(items[i]));
+            if (parallel)
+                sortedParallel.push_back(std::move((*parallel)[i]));
         }
+        items = std::move(sorted);
+        if (parallel)
+            *parallel = std::move(sortedParallel);
     }
 
     WorkerProc* workerAt(std::size_t wholeIndex, Error& error)
@@ -2673,6 +2683,7 @@ Report Runner::stop()
     Report report = m_impl->stop();
     report.scenario = m_impl->whole.name;
     m_impl->remote->finish(report);
+    m_impl->inScenarioOrder(report);
     m_impl->finalReport = report;
     return report;
 }

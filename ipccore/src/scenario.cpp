@@ -588,7 +588,17 @@ static Status validateHosts(const Scenario& s)
             return bad(f + ".endpoint", "'" + h.endpoint + "': " + where.error().hint);
         if (h.keyFile.empty())
             return bad(f + ".key", "name the host's public key file (the .pub file its --keygen wrote)");
+        if (h.keyFile.ends_with(".key"))
+            return bad(f + ".key",
+                "'" + h.keyFile
+                    + "' is a secret key file; give the host's public .pub file (a secret key never "
+                      "leaves its machine)");
     }
+    if (s.controllerKey.ends_with(".pub"))
+        return bad("controller_key",
+            "'" + s.controllerKey
+                + "' is a public key file; name this controller's secret .key file (its .pub goes to the host's "
+                  "--allow file)");
     for (std::size_t i = 0; i < s.workers.size(); ++i) {
         const WorkerSpec& w = s.workers[i];
         const std::string f = "workers[" + std::to_string(i) + "].host";

@@ -360,6 +360,16 @@ private slots:
             "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]")
                                            << "controller_key"
                                            << "--keygen controller" << invalid;
+        QTest::newRow("controller key is a .pub") << scenarioText(MqObject, pairThere,
+            "\"controller_key\": \"c.pub\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]")
+                                                  << "controller_key"
+                                                  << "is a public key file" << invalid;
+        QTest::newRow("host key is a .key") << scenarioText(MqObject, pairThere,
+            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.key\" } ]")
+                                            << "hosts[0].key"
+                                            << "is a secret key file" << invalid;
         QTest::newRow("object on two machines") << scenarioText(MqObject,
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",

@@ -206,9 +206,9 @@ class TestHosts : public QObject {
   "hosts": [ { "name": "lab2", "endpoint": "%2", "key": "host.pub" } ],
   "objects": [ { "name": "here", "transport": "mq", "capacity": 8, "message_size": 64 },
                { "name": "there", "transport": "mq", "capacity": %4, "message_size": 64 } ],
-  "workers": [ { "name": "p-here", "role": "producer", "object": "here", "rate": 2000%3 },
+  "workers": [ { "name": "p-there", "role": "producer", "object": "there", "host": "lab2", "rate": 2000%3 },
+               { "name": "p-here", "role": "producer", "object": "here", "rate": 2000%3 },
                { "name": "c-here", "role": "consumer", "object": "here" },
-               { "name": "p-there", "role": "producer", "object": "there", "host": "lab2", "rate": 2000%3 },
                { "name": "c-there", "role": "consumer", "object": "there", "host": "lab2" } ]
 })")
                                  .arg(controller, endpoint, counted)
@@ -237,6 +237,11 @@ class TestHosts : public QObject {
             QCOMPARE(w.value("exit").toString(), QString("exited 0"));
         }
         QVERIFY(!entry(json, "workers", "p-here").contains("host"));
+        // In the scenario's order, wherever each runs.
+        QStringList order;
+        for (const QJsonValue& w : json.value("workers").toArray())
+            order << w.toObject().value("name").toString();
+        QCOMPARE(order, QStringList({ "p-there", "p-here", "c-here", "c-there" }));
         const QJsonObject there = entry(json, "objects", "there");
         QCOMPARE(there.value("host").toString(), QString("lab2"));
         const QJsonObject books = there.value("integrity").toObject();
