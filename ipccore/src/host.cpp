@@ -144,6 +144,11 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     if (!isRunId(id))
         return error("not a run id (letters, digits and '-', at most 64)");
     if (type == "run") {
+        // The same request again (the controller asks again when its first may have been lost with a connection).
+        if (run && run->id() == id && runKey == key)
+            return json();
+        if (!run && id == lastRunId && key == lastRunKey && !lastRunMessage.empty())
+            return json::parse(lastRunMessage);
         if (run)
             return error("this host is running another controller's run; a host runs one at a time. Stop that one, "
                          "or use another host");
@@ -168,7 +173,9 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
         // has it). Any other: gone, so the controller stops waiting for it.
         if (id == lastRunId && key == lastRunKey && !lastRunMessage.empty())
             return json::parse(lastRunMessage);
-        return error("no run " + id + " of this controller on this host (it ended, or the host restarted)");
+        json gone = error("no run " + id + " of this controller on this host (it ended, or the host restarted)");
+        gone["gone"] = true;
+        return gone;
     }
     runController = routingId; // a controller that reconnected comes on a new connection
     runHeardNs = monotonicNs();

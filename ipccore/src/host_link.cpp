@@ -330,7 +330,8 @@ void HostLink::run(State& s)
             // In order; what cannot be queued yet (no connection) waits for the next turn.
             while (!s.outbox.empty() && s.socket->sendText(s.outbox.front()))
                 s.outbox.pop_front();
-            run = s.run;
+            // A hello names the run only once what was queued before it has gone (the run request first).
+            run = s.outbox.empty() ? s.run : std::string();
         }
         const std::uint64_t now = monotonicNs();
         if (now >= nextBeat) {

@@ -21,6 +21,8 @@ struct RemoteHosts::Part {
     HostSpec host;
     Scenario scenario; // its part (scenarioPart)
     std::string runId;
+    std::string request; // the "run" message
+    bool askAgain = false; // the host has not got the request (yet): send it again
     std::unique_ptr<HostLink> link;
     bool started = false;
     std::optional<Error> refused; // an "error" answer
@@ -103,7 +105,7 @@ void RemoteHosts::poll(Part& p)
 {
     for (const std::string& text : p.link->takeMessages()) {
         const json message = json::parse(text, nullptr, false);
-        if (!message.is_object() || !message.contains("run") || message["run"] != p.runId
+        if (!message.is_object() || !message.contains("run") || message["run"] != p.runId || !message.contains("type")
             || !message["type"].is_string())
             continue; // another run's (an earlier one on the same host), or not a run's message
         const std::string type = message["type"].get<std::string>();
@@ -121,7 +123,10 @@ void RemoteHosts::poll(Part& p)
             const std::string why = printableText(message.contains("message") && message["message"].is_string()
                     ? message["message"].get<std::string>()
                     : std::string("no reason given"));
-            if (!p.started)
+            const bool gone = message.contains("gone") && message["gone"] == true;
+            if (!p.started && gone)
+                p.askAgain = true; // a hello overtook the request, or the request was lost with a connection
+            else if (!p.started)
                 p.refused = makeError(ErrorCode::InvalidArgument, "start on host", p.where(), why);
             else if (!p.ended()) {
                 p.gone = why;
@@ -183,10 +188,13 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             return e;
         }
         part->link = std::move(*link);
+        part->request = json {
+            { "type", "run" }, { "run", runId }, { "scenario", json::parse(scenarioToJson(part->scenario)) }
+        }.dump();
+        part->link->send(part->request);
+        // After the run is queued: the link sends what is queued before each hello, so no hello names the run
+        // before the host has it (it would answer "no such run").
         part->link->setRun(runId);
-        part->link->send(
-            json { { "type", "run" }, { "run", runId }, { "scenario", json::parse(scenarioToJson(part->scenario)) } }
-                .dump());
         hosts->m_parts.push_back(std::move(part));
     }
     // Every host starts its part at the same time; each must have said "started" within StartWait. On a refusal
@@ -198,6 +206,10 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             hosts->poll(*p);
             if (p->refused)
                 return *p->refused;
+            if (p->askAgain) {
+                p->askAgain = false;
+                p->link->send(p->request);
+            }
             const LinkStatus st = p->link->status();
             if (st.state == LinkStatus::State::Refused) {
                 // The link's problem is a whole sentence ("connect(...) failed: ... . remedy"): its remedy only.
