@@ -191,6 +191,8 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
 {
     if (!run)
         return;
+    // Read before taking its messages: a run that has finished has made its last one by then.
+    const bool finished = run->finished();
     for (std::string& message : run->takeMessages()) {
         runLastMessage = message;
         sendFrames(router, { runController, std::move(message) });
@@ -203,11 +205,7 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
         log("run " + run->id() + ": " + why);
         run->requestStop(why);
     }
-    if (run->finished()) {
-        for (std::string& message : run->takeMessages()) {
-            runLastMessage = message;
-            sendFrames(router, { runController, std::move(message) });
-        }
+    if (finished) {
         lastRunMessage = runLastMessage; // the report (or the error that ended it)
         lastRunId = run->id();
         lastRunKey = runKey;

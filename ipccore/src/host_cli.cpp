@@ -199,7 +199,7 @@ int watch(const PingOptions& options, bool json)
         const LinkStatus st = (*link)->status();
         const std::uint64_t now = monotonicNs();
         if (st.state == LinkStatus::State::Refused)
-            return fail(st.problem, ExitLinkFailed);
+            return fail(*st.refusal, ExitLinkFailed);
         const bool changed = st.state != shown;
         if (changed || now - lastLineNs >= 1'000'000'000ull) {
             if (json) {

@@ -359,8 +359,7 @@ void HostLink::run(State& s)
         }
         if (s.socket->problem()) {
             std::lock_guard lock(s.mutex);
-            s.status.refused = true;
-            s.status.problem = s.socket->problem()->message();
+            s.status.refusal = s.socket->problem();
             return;
         }
         if (!answer)
@@ -416,7 +415,7 @@ LinkStatus HostLink::status() const
     }
     const std::uint64_t now = monotonicNs();
     st.silenceNs = now - (st.answers > 0 ? st.lastAnswerNs : m->startNs);
-    if (st.refused)
+    if (st.refusal)
         st.state = LinkStatus::State::Refused;
     else if (st.answers == 0)
         st.state = LinkStatus::State::Connecting;

@@ -39,9 +39,10 @@ struct RemoteHosts::Part {
     bool ended() const { return report || gone; }
 
     std::string where() const { return "host '" + host.name + "' (" + host.endpoint + ")"; }
-    bool isLost() const
+    bool isLost() const { return lostState(link->status()); }
+    // Not answering, or given up: either way nothing more comes from it.
+    static bool lostState(const LinkStatus& st)
     {
-        const LinkStatus st = link->status();
         return st.state == LinkStatus::State::Lost || st.state == LinkStatus::State::Refused;
     }
 };
@@ -211,12 +212,10 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                 p->link->send(p->request);
             }
             const LinkStatus st = p->link->status();
-            if (st.state == LinkStatus::State::Refused) {
-                // The link's problem is a whole sentence ("connect(...) failed: ... . remedy"): its remedy only.
-                const std::size_t failed = st.problem.find("failed: ");
-                const std::size_t remedy = failed == std::string::npos ? failed : st.problem.find(". ", failed);
-                return makeError(ErrorCode::PermissionDenied, "connect to host", p->where(),
-                    remedy == std::string::npos ? st.problem : st.problem.substr(remedy + 2));
+            if (st.refusal) {
+                Error e = *st.refusal;
+                e.hint = "host '" + p->host.name + "': " + e.hint;
+                return e;
             }
             if (st.answers > 0 && st.hello.version != versionString())
                 return makeError(ErrorCode::InvalidArgument, "start on host", p->where(),
@@ -270,7 +269,7 @@ void RemoteHosts::merge(Snapshot& snap)
     for (auto& p : m_parts) {
         poll(*p);
         const LinkStatus st = p->link->status();
-        const bool lost = st.state == LinkStatus::State::Lost || st.state == LinkStatus::State::Refused;
+        const bool lost = Part::lostState(st);
         if (lost != p->lost && (!lost || !p->ended())) {
             RunEvent told { snap.t, lost ? RunEvent::Kind::Error : RunEvent::Kind::Info,
                 lost ? p->where() + " stopped answering (" + secondsText(double(st.silenceNs) / 1e9)

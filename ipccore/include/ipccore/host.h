@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,8 +108,7 @@ struct LinkStatus {
         Refused, // the keys do not match (problem says which side's); the link has given up
     } state
         = State::Connecting;
-    bool refused = false;
-    std::string problem; // when Refused: the reason and the remedy
+    std::optional<Error> refusal; // when Refused: why, with the remedy
     HostHello hello; // from the last answer
     long answers = 0;
     double lastRoundTripUs = 0;
