@@ -159,9 +159,46 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
             return error(part.error().message());
         if (!part->hosts.empty())
             return error("a host runs the workers it is given itself; the scenario it is sent names no hosts");
+        // The zmq-tcp objects whose producers run on the controller's machine: their consumers listen on this
+        // host's own address, where the controller reaches it.
+        RunOptions options;
+        if (request.contains("serve")) {
+            // Each: a zmq-tcp object of the part that its consumers use here and no producer here does.
+            const json& serve = request["serve"];
+            if (!serve.is_array() || serve.size() > part->objects.size())
+                return error("\"serve\" must be a list of the part's objects");
+            for (const json& entry : serve) {
+                const std::string name = entry.is_object() && entry.contains("name") && entry["name"].is_string()
+                    ? entry["name"].get<std::string>()
+                    : std::string();
+                const auto object = std::find_if(part->objects.begin(), part->objects.end(),
+                    [&](const ObjectSpec& o) { return !name.empty() && o.name == name; });
+                const auto uses = [&](Role role) {
+                    return std::any_of(part->workers.begin(), part->workers.end(),
+                        [&](const WorkerSpec& w) { return w.object == name && w.role == role; });
+                };
+                const std::uint32_t producers = entry.contains("producers") && entry["producers"].is_number_unsigned()
+                    ? std::uint32_t(std::min<std::uint64_t>(entry["producers"].get<std::uint64_t>(), 1u << 16))
+                    : 0;
+                if (object == part->objects.end() || object->transport != TransportKind::ZmqTcp || !uses(Role::Consumer)
+                    || uses(Role::Producer))
+                    return error("\"serve\" names something that is not a zmq-tcp object whose consumers run here and "
+                                 "producers elsewhere");
+                options.servedObjects.push_back({ name, producers });
+            }
+            auto where = detail::parseTcpEndpoint(endpoint, false, "--listen");
+            if (!where)
+                return error(where.error().message());
+            // Its consumers bind this address as the controller gave it to the workers' sockets: an IPv6 one
+            // would need ZMQ_IPV6 on them.
+            if (!serve.empty() && where->address.starts_with('['))
+                return error("this host listens on an IPv6 address, and objects between machines are built for IPv4 "
+                             "only for now; listen on an IPv4 address");
+            options.servedAddress = where->address;
+        }
         log("run " + id + ": starting " + std::to_string(part->workers.size()) + " worker"
             + (part->workers.size() == 1 ? "" : "s") + " of '" + part->name + "' for a controller");
-        run = std::make_unique<detail::HostRun>(id, std::move(*part));
+        run = std::make_unique<detail::HostRun>(id, std::move(*part), std::move(options));
         runKey = key;
         runController = routingId;
         runHeardNs = monotonicNs();

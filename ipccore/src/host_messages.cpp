@@ -27,13 +27,18 @@ std::optional<Role> roleFrom(const std::string& text)
 
 json ledgerToJson(const Ledger& l)
 {
-    return json { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
+    json j { { "sent", l.sent }, { "received", l.received }, { "left", l.left }, { "lost", l.lost },
         { "duplicated", l.duplicated }, { "corrupt", l.corrupt }, { "out_of_order", l.outOfOrder },
         { "lost_with_dead_workers", l.lostWithDeadWorkers }, { "sent_by_dead_uncounted", l.sentByDeadUncounted },
         { "worker_errors", l.workerErrors }, { "writes", l.writes }, { "increments", l.increments },
         { "cell_sum", l.cellSum }, { "lost_updates", l.lostUpdates }, { "acquires", l.acquires },
         { "releases", l.releases }, { "timeouts", l.timeouts }, { "permits", l.permits },
         { "permits_held_by_dead", l.permitsHeldByDead }, { "exact", l.exact } };
+    // One machine's half of an object between machines (only a host sends one).
+    if (l.half)
+        j.update({ { "half", true }, { "most_died_with_killed", l.mostDiedWithKilled },
+            { "most_sent_uncounted_by_killed", l.mostSentUncountedByKilled } });
+    return j;
 }
 
 std::optional<Ledger> ledgerFromJson(const json& j)
@@ -61,6 +66,9 @@ std::optional<Ledger> ledgerFromJson(const json& j)
     read(j, "permits", l.permits);
     read(j, "permits_held_by_dead", l.permitsHeldByDead);
     read(j, "exact", l.exact);
+    read(j, "half", l.half);
+    read(j, "most_died_with_killed", l.mostDiedWithKilled);
+    read(j, "most_sent_uncounted_by_killed", l.mostSentUncountedByKilled);
     return l;
 }
 
@@ -170,6 +178,8 @@ json snapshotToJson(const Snapshot& s, const std::vector<RunEvent>& events)
         json object = objectToJson(o, s.objectLedgers[i]);
         object.update({ { "message_size", o.messageSize }, { "depth", o.depth }, { "bytes_queued", o.bytesQueued },
             { "byte_capacity", o.byteCapacity } });
+        if (!o.listensOn.empty())
+            object.update({ { "listens_on", o.listensOn }, { "public_key", o.publicKey } });
         objects.push_back(std::move(object));
     }
     return json { { "t", s.t }, { "workers", workers }, { "objects", objects }, { "ledger", ledgerToJson(s.ledger) },
@@ -213,6 +223,8 @@ std::optional<Snapshot> snapshotFromJson(const json& j)
             read(jo, "depth", o.depth);
             read(jo, "bytes_queued", o.bytesQueued);
             read(jo, "byte_capacity", o.byteCapacity);
+            read(jo, "listens_on", o.listensOn);
+            read(jo, "public_key", o.publicKey);
             s.objects.push_back(std::move(o));
             s.objectLedgers.push_back(*ledger);
         }

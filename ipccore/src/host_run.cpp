@@ -15,9 +15,10 @@ namespace {
 constexpr std::size_t MaxQueued = 256;
 } // namespace
 
-HostRun::HostRun(std::string id, Scenario part)
+HostRun::HostRun(std::string id, Scenario part, RunOptions options)
     : m_id(std::move(id))
-    , m_thread([this, part = std::move(part)]() mutable { run(std::move(part)); })
+    , m_thread(
+          [this, part = std::move(part), options = std::move(options)]() mutable { run(std::move(part), options); })
 { }
 
 HostRun::~HostRun()
@@ -53,12 +54,12 @@ void HostRun::post(std::string message)
         m_out.pop_front();
 }
 
-void HostRun::run(Scenario part)
+void HostRun::run(Scenario part, const RunOptions& options)
 {
     using nlohmann::json;
     // The controller decides when the run ends; this host stops it when asked, or when the controller is gone.
     part.durationS = ScenarioLimits::MaxDurationS;
-    auto runner = Runner::start(part);
+    auto runner = Runner::start(part, options);
     if (!runner) {
         post(json { { "type", "error" }, { "run", m_id }, { "message", runner.error().message() } }.dump());
         m_finished = true;

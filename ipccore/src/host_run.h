@@ -4,6 +4,7 @@
 // Runner of the host's own on a thread of its own (the thread that spawns the workers must outlive them:
 // PR_SET_PDEATHSIG), which turns its snapshots and its report into messages for the host to send.
 
+#include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 
 #include <atomic>
@@ -21,7 +22,7 @@ public:
     static constexpr double StreamHz = 20;
 
     // Starts the run in the background; its first message is "started" or "error".
-    HostRun(std::string id, Scenario part);
+    HostRun(std::string id, Scenario part, RunOptions options = {});
     ~HostRun(); // stops the run (as requestStop) and waits for it
     HostRun(const HostRun&) = delete;
     HostRun& operator=(const HostRun&) = delete;
@@ -35,7 +36,7 @@ public:
     bool finished() const { return m_finished.load(); }
 
 private:
-    void run(Scenario part);
+    void run(Scenario part, const RunOptions& options);
     void post(std::string message);
 
     std::string m_id;

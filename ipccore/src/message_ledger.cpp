@@ -91,4 +91,46 @@ Ledger messageLedger(
     return l;
 }
 
+Ledger halfLedger(std::span<const MessageParty> parties, std::uint64_t left)
+{
+    Ledger l;
+    l.half = true;
+    l.left = left;
+    for (const MessageParty& p : parties) {
+        l.sent += p.sent;
+        l.received += p.received;
+        l.duplicated += p.duplicated;
+        l.corrupt += p.corrupt;
+        l.outOfOrder += p.outOfOrder;
+        l.workerErrors += p.errors;
+        l.mostDiedWithKilled += p.mayHaveTakenUncounted;
+        l.mostSentUncountedByKilled += p.mayHaveSentUncounted;
+    }
+    return l;
+}
+
+Ledger joinHalves(const TransportTraits& transport, const Ledger& a, const Ledger& b, bool final)
+{
+    auto party = [](const Ledger& half) {
+        MessageParty p;
+        p.sent = half.sent;
+        p.received = half.received;
+        p.duplicated = half.duplicated;
+        p.corrupt = half.corrupt;
+        p.outOfOrder = half.outOfOrder;
+        p.errors = half.workerErrors;
+        p.killed = half.mostDiedWithKilled > 0 || half.mostSentUncountedByKilled > 0;
+        p.mayHaveTakenUncounted = half.mostDiedWithKilled;
+        p.mayHaveSentUncounted = half.mostSentUncountedByKilled;
+        return p;
+    };
+    const MessageParty parties[] = { party(a), party(b) };
+    std::uint64_t left = a.left + b.left;
+    // While running, what ZeroMQ holds is known only as sent less received (TransportTraits::depthFromCounters).
+    const std::uint64_t sent = a.sent + b.sent, received = a.received + b.received;
+    if (!final && transport.depthFromCounters)
+        left = sent > received ? sent - received : 0;
+    return messageLedger(transport, parties, left, final);
+}
+
 } // namespace ipccore

@@ -3,6 +3,7 @@
 #include "remote_hosts.h"
 
 #include "host_messages.h"
+#include "host_wire.h"
 #include "ipccore/system_ipc.h"
 #include "ipccore/version.h"
 #include "sys_error.h"
@@ -22,6 +23,13 @@ struct RemoteHosts::Part {
     Scenario scenario; // its part (scenarioPart)
     std::string runId;
     std::string request; // the "run" message
+    std::string address; // the host's address in its endpoint
+    std::vector<std::string> served; // its objects between machines (their producers here)
+    std::vector<std::string> reached; // those whose endpoint it has told
+    // What this machine's producers of each object between machines had sent when the host's latest snapshot came
+    // (`fresh`: one came since the last merge), so the live books read both sides at about the same time.
+    std::map<std::string, std::optional<std::uint64_t>> sentWhenSeen;
+    bool fresh = false;
     bool askAgain = false; // the host has not got the request (yet): send it again
     std::unique_ptr<HostLink> link;
     bool started = false;
@@ -48,6 +56,65 @@ struct RemoteHosts::Part {
 };
 
 namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& item)
+{
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Where this machine's half of the object between machines `name` is listed (a Ledger::half, not joined yet, on
+// no host), or objects.size(). `ledgerAt(k)` reads the books of objects[k].
+template <typename Object, typename LedgerAt>
+std::size_t halfHere(const std::vector<Object>& objects, const std::string& name, LedgerAt ledgerAt)
+{
+    for (std::size_t k = 0; k < objects.size(); ++k)
+        if (objects[k].name == name && objects[k].host.empty() && ledgerAt(k).half)
+            return k;
+    return objects.size();
+}
+
+// A host's half of an object between machines (Ledger::half), joined to this machine's half where `snap` lists it:
+// one object, "on" the host its consumers run on, with both halves' books. False when there is no half here.
+bool joinHalf(Snapshot& snap, const ObjectStatus& there, const Ledger& l, const std::string& host)
+{
+    const std::size_t k
+        = halfHere(snap.objects, there.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+    if (!l.half || k == snap.objects.size())
+        return false;
+    snap.objectLedgers[k] = joinHalves(traits(there.transport), snap.objectLedgers[k], l, false);
+    ObjectStatus& here = snap.objects[k];
+    here.host = host;
+    here.listensOn = printableText(there.listensOn);
+    const Ledger& joined = snap.objectLedgers[k];
+    here.depth = joined.sent > joined.received ? std::int64_t(joined.sent - joined.received) : 0;
+    return true;
+}
+// The same in a report; `final` when the host's half is its report's (else its last snapshot's: judged as live
+// books, and not exact).
+bool joinHalf(Report& report, const ObjectSummary& there, const std::string& host, bool final)
+{
+    const std::size_t k = halfHere(
+        report.objects, there.name, [&](std::size_t j) -> const Ledger& { return report.objects[j].ledger; });
+    if (!there.ledger.half || k == report.objects.size())
+        return false;
+    ObjectSummary& here = report.objects[k];
+    here.ledger = joinHalves(traits(there.transport), here.ledger, there.ledger, final);
+    here.ledger.exact = here.ledger.exact && final;
+    here.host = host;
+    return true;
+}
+
+// The run's totals from its objects' books (this machine's and the hosts'), exact when every object's is.
+template <typename Object, typename LedgerAt> Ledger totalOf(const std::vector<Object>& objects, LedgerAt ledgerAt)
+{
+    Ledger total;
+    total.exact = !objects.empty();
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        addToTotal(total, ledgerAt(i), objects[i].transport);
+        total.exact = total.exact && ledgerAt(i).exact;
+    }
+    return total;
+}
 
 // Whether a host's snapshot or report lists the part's workers and objects by name, workers in the part's order, so
 // its rows merge where Runner::scenario() has them. Its strings are made printable (the terminal and the window
@@ -144,7 +211,17 @@ void RemoteHosts::poll(Part& p)
                 p.liveEvents.push_back(std::move(event));
             }
             snap->events.clear();
+            for (const ObjectStatus& o : snap->objects) {
+                const auto port = o.listensOn.rfind(':');
+                if (o.listensOn.empty() || port == std::string::npos || !contains(p.served, o.name)
+                    || contains(p.reached, o.name))
+                    continue;
+                // Its own address may be a wildcard; this controller reaches it at the address it was given.
+                m_reaches.push_back({ o.name, { "tcp://" + p.address + o.listensOn.substr(port), o.publicKey } });
+                p.reached.push_back(o.name);
+            }
             p.last = std::move(*snap);
+            p.fresh = true;
         } else if (type == "report" && message.contains("report") && !p.report) {
             auto report = reportFromWire(message["report"]);
             if (report && matchesPart(*report, p.scenario)) {
@@ -175,6 +252,18 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                 part->host = h;
         part->scenario = scenarioPart(scenario, name);
         part->runId = runId;
+        json serve = json::array();
+        for (const std::string& object : objectsBetweenMachines(scenario)) {
+            if (std::none_of(part->scenario.objects.begin(), part->scenario.objects.end(),
+                    [&](const ObjectSpec& o) { return o.name == object; }))
+                continue;
+            part->served.push_back(object);
+            const auto producers = std::count_if(scenario.workers.begin(), scenario.workers.end(),
+                [&](const WorkerSpec& w) { return w.object == object && w.role == Role::Producer; });
+            serve.push_back({ { "name", object }, { "producers", producers } });
+        }
+        if (auto where = parseTcpEndpoint(part->host.endpoint, false, "endpoint"))
+            part->address = where->address;
         PingOptions options;
         options.endpoint = part->host.endpoint;
         options.keyFile = scenario.controllerKey;
@@ -190,7 +279,8 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         }
         part->link = std::move(*link);
         part->request = json {
-            { "type", "run" }, { "run", runId }, { "scenario", json::parse(scenarioToJson(part->scenario)) }
+            { "type", "run" }, { "run", runId }, { "scenario", json::parse(scenarioToJson(part->scenario)) },
+            { "serve", serve }
         }.dump();
         part->link->send(part->request);
         // After the run is queued: the link sends what is queued before each hello, so no hello names the run
@@ -221,7 +311,9 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                 return makeError(ErrorCode::InvalidArgument, "start on host", p->where(),
                     "That host runs IPC Lab " + printableText(st.hello.version) + " and this is " + versionString()
                         + "; run the same version on both sides");
-            all = all && p->started;
+            // Producers here of an object between machines are stamped with the host's clock offset, which the
+            // link knows from its first answer.
+            all = all && p->started && (p->served.empty() || st.answers > 0);
         }
         if (all)
             return hosts;
@@ -311,7 +403,8 @@ void RemoteHosts::merge(Snapshot& snap)
                 status.transport = o.transport;
                 status.host = p->host.name;
                 status.capacity = o.capacity;
-                addToTotal(snap.ledger, o.ledger, o.transport);
+                if (joinHalf(snap, status, o.ledger, p->host.name))
+                    continue;
                 snap.objects.push_back(std::move(status));
                 snap.objectLedgers.push_back(o.ledger);
             }
@@ -349,13 +442,73 @@ void RemoteHosts::merge(Snapshot& snap)
             ObjectStatus o = p->last->objects[i];
             o.host = p->host.name;
             const Ledger& l = p->last->objectLedgers[i];
-            addToTotal(snap.ledger, l, o.transport);
+            // The host's counts are as of its latest snapshot (they come 20 times a second, this machine's at the
+            // sampling rate): this machine's sent is read as of the first merge after that snapshot came, or the
+            // depth would swing by what is sent between two of them. Not once the host is lost: its counts stay.
+            const std::size_t k
+                = halfHere(snap.objects, o.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+            if (l.half && k < snap.objects.size() && !lost) {
+                std::optional<std::uint64_t>& seen = p->sentWhenSeen[o.name];
+                if (p->fresh || !seen)
+                    seen = snap.objectLedgers[k].sent;
+                snap.objectLedgers[k].sent = std::min(snap.objectLedgers[k].sent, *seen);
+            }
+            if (joinHalf(snap, o, l, p->host.name)) {
+                // Its depth as joined (this machine sampled none): for the report's min, mean and max.
+                for (const ObjectStatus& joined : snap.objects)
+                    if (joined.name == o.name && joined.depth >= 0)
+                        m_depths[o.name].add(joined.depth);
+                continue;
+            }
             snap.objects.push_back(std::move(o));
             snap.objectLedgers.push_back(l);
         }
         if (!lost && !p->gone)
             snap.totalMsgsPerS += p->last->totalMsgsPerS;
+        p->fresh = false;
     }
+    snap.ledger = totalOf(snap.objects, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+}
+
+std::optional<RemoteHosts::ClockOffset> RemoteHosts::clockOffsetOf(const std::string& object) const
+{
+    for (const auto& p : m_parts) {
+        if (!contains(p->served, object))
+            continue;
+        const LinkStatus st = p->link->status();
+        if (st.answers == 0)
+            return std::nullopt;
+        return ClockOffset { st.offsetNs, st.errorNs };
+    }
+    return std::nullopt;
+}
+
+std::vector<std::pair<std::string, ChannelObject::Reach>> RemoteHosts::takeReaches()
+{
+    return std::exchange(m_reaches, {});
+}
+
+std::optional<RemoteHosts::Consumers> RemoteHosts::consumersOf(const std::string& object)
+{
+    for (auto& p : m_parts) {
+        poll(*p);
+        if (!contains(p->served, object))
+            continue;
+        if (p->ended() || p->isLost() || !p->last)
+            return std::nullopt;
+        Consumers consumers;
+        for (const WorkerStatus& w : p->last->workers) {
+            if (w.object == object && w.role == Role::Consumer) {
+                consumers.received += w.messages;
+                if (w.alive) {
+                    consumers.alive.push_back(w.name + "@" + p->host.name);
+                    consumers.allWaiting = consumers.allWaiting && w.state == WorkerState::BlockedEmpty;
+                }
+            }
+        }
+        return consumers.alive.empty() ? std::nullopt : std::optional(consumers);
+    }
+    return std::nullopt;
 }
 
 bool RemoteHosts::allWorkersExited()
@@ -374,10 +527,10 @@ bool RemoteHosts::allWorkersExited()
     return true;
 }
 
-void RemoteHosts::requestStop()
+void RemoteHosts::requestStop(bool serving)
 {
     for (auto& p : m_parts) {
-        if (p->stopAsked || p->ended())
+        if (p->stopAsked || p->ended() || (!serving && !p->served.empty()))
             continue;
         p->link->send(json { { "type", "stop" }, { "run", p->runId } }.dump());
         p->stopAsked = true;
@@ -391,6 +544,7 @@ void RemoteHosts::finish(Report& report)
     // window shows the latter at the end).
     report.events.insert(report.events.end(), m_told.begin(), m_told.end());
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StopWait.count());
+    bool unknown = false;
     for (auto& p : m_parts) {
         while (!p->ended() && !p->isLost() && monotonicNs() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -407,9 +561,8 @@ void RemoteHosts::finish(Report& report)
             }
             for (ObjectSummary o : p->report->objects) {
                 o.host = p->host.name;
-                addToTotal(report.integrity, o.ledger, o.transport);
-                report.integrity.exact = report.integrity.exact && o.ledger.exact;
-                report.objects.push_back(std::move(o));
+                if (!joinHalf(report, o, p->host.name, true))
+                    report.objects.push_back(std::move(o));
             }
             // The report holds every event of the host's run (its snapshots brought only some, if some were lost).
             for (const RunEvent& e : p->report->events)
@@ -433,7 +586,7 @@ void RemoteHosts::finish(Report& report)
                 + "; what they held then is unknown, so its books are not exact" };
         report.events.push_back(told);
         report.stopEvents.push_back(told);
-        report.integrity.exact = false;
+        unknown = true;
         if (!p->last) {
             for (const WorkerSpec& w : p->scenario.workers) {
                 WorkerSummary s;
@@ -477,11 +630,23 @@ void RemoteHosts::finish(Report& report)
             s.host = p->host.name;
             s.capacity = o.capacity;
             s.ledger = p->last->objectLedgers[i];
+            if (joinHalf(report, s, p->host.name, false))
+                continue;
             s.ledger.exact = false;
-            addToTotal(report.integrity, s.ledger, s.transport);
             report.objects.push_back(std::move(s));
         }
     }
+    for (ObjectSummary& o : report.objects) {
+        if (const auto d = m_depths.find(o.name); d != m_depths.end() && d->second.samples > 0) {
+            o.depthMin = d->second.min;
+            o.depthMax = d->second.max;
+            o.depthMean = d->second.sum / double(d->second.samples);
+        }
+    }
+    // A host's part that sent no report leaves its books unknown.
+    report.integrity
+        = totalOf(report.objects, [&](std::size_t j) -> const Ledger& { return report.objects[j].ledger; });
+    report.integrity.exact = report.integrity.exact && !unknown;
     std::stable_sort(
         report.events.begin(), report.events.end(), [](const RunEvent& a, const RunEvent& b) { return a.t < b.t; });
 }

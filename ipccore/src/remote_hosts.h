@@ -5,9 +5,11 @@
 // tells when the host stops answering. Runner merges what they bring into its own Snapshot and Report, so the CLI
 // and the window see one run.
 
+#include "ipccore/channel.h"
 #include "ipccore/host.h"
 #include "ipccore/runner.h"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +34,32 @@ public:
     // Appends the hosts' workers, objects and books to `snapshot`, as their last snapshots showed them; the workers
     // of a host that stopped answering are shown lost (WorkerStatus::lostWithHost). Adds an event when a host is
     // lost and when it answers again.
+    // An object between machines (objectsBetweenMachines) is listed once, its two halves of books joined.
     void merge(Snapshot& snapshot);
+    // Where the consumers of objects between machines listen, as their hosts said, not taken before: the endpoint
+    // with the host's address as this controller reaches it, and the consumer's public key.
+    std::vector<std::pair<std::string, ChannelObject::Reach>> takeReaches();
+    // The consumers on a host of an object between machines, as its last snapshot showed them: what they have
+    // received, and those alive ("c1@lab2"); nullopt when none is alive or their host no longer answers (nothing
+    // more will be received).
+    struct Consumers {
+        std::uint64_t received = 0;
+        std::vector<std::string> alive;
+        bool allWaiting = true; // every one alive waits for a message (WorkerState::BlockedEmpty)
+    };
+    std::optional<Consumers> consumersOf(const std::string& object);
+    // For an object between machines: the CLOCK_MONOTONIC of the host its consumers run on minus this machine's,
+    // and the estimate's error (LinkStatus::offsetNs, errorNs), as of now.
+    struct ClockOffset {
+        std::int64_t offsetNs = 0;
+        std::int64_t errorNs = 0;
+    };
+    std::optional<ClockOffset> clockOffsetOf(const std::string& object) const;
     bool allWorkersExited();
 
-    // Asks every host to stop its part (at once, so they stop while this machine's part stops too).
-    void requestStop();
+    // Asks every host to stop its part (at once, so they stop while this machine's part stops too); those serving
+    // objects between machines only with `serving` (after this machine's producers of them have exited).
+    void requestStop(bool serving = true);
     // Waits for the hosts' reports (never for a lost host, at most StopWait for one) and adds them to `report`; a
     // host that sent none adds what its last snapshot showed, its books marked not exact, and says so.
     void finish(Report& report);
@@ -47,6 +70,21 @@ private:
     void poll(Part& part);
     std::vector<std::unique_ptr<Part>> m_parts;
     std::vector<RunEvent> m_told; // the events merge added, for the report
+    std::vector<std::pair<std::string, ChannelObject::Reach>> m_reaches; // not taken yet
+    // The depths of objects between machines as merge joined them, for the report.
+    struct DepthStats {
+        std::int64_t min = 0, max = 0;
+        double sum = 0;
+        std::uint64_t samples = 0;
+        void add(std::int64_t depth)
+        {
+            min = samples ? std::min(min, depth) : depth;
+            max = samples ? std::max(max, depth) : depth;
+            sum += double(depth);
+            ++samples;
+        }
+    };
+    std::map<std::string, DepthStats> m_depths;
 };
 
 } // namespace ipccore::detail

@@ -23,6 +23,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <pthread.h>
@@ -278,6 +279,11 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
+        // zmq-tcp between machines: where its consumer listens and its public key, once known (on the consumer's
+        // machine, read from the consumer's files; on the producers', as the host told and they were published).
+        ChannelObject::Reach reach;
+        std::int64_t clockOffsetNs = 0; // with its consumers on a host: that host's clock minus this machine's
+        std::uint32_t producersElsewhere = 0; // served to another machine: its producers there
         // A duplex anonymous object (socketpair): the worker holding each end (an index into workers; SIZE_MAX, or a
         // dead worker: free). Set only once the worker runs (holdEnds).
         std::size_t endHolder[2] = { SIZE_MAX, SIZE_MAX };
@@ -291,6 +297,7 @@ struct Runner::Impl {
 
     Scenario scenario; // this machine's part (scenarioPart)
     Scenario whole; // as given, with the parts that run on worker hosts
+    std::vector<std::string> betweenMachinesNames; // objectsBetweenMachines(whole)
     std::unique_ptr<detail::RemoteHosts> remote; // the parts on worker hosts; none when every worker runs here
     RunOptions options;
     std::string runId;
@@ -362,6 +369,31 @@ struct Runner::Impl {
                 rt.address.name = directory->path() + "/" + spec.name + suffix;
             else
                 rt.address.name = prefix + spec.name;
+            // Between machines: served to producers on another machine (a host's part), or with its consumer on a
+            // host (the controller's part).
+            const auto served = std::find_if(options.servedObjects.begin(), options.servedObjects.end(),
+                [&](const RunOptions::ServedObject& s) { return s.name == spec.name; });
+            if (served != options.servedObjects.end()) {
+                rt.address.bindAddress = options.servedAddress;
+                rt.producersElsewhere = served->producersElsewhere;
+            } else if (contains(betweenMachinesNames, spec.name)) {
+                rt.address.consumerElsewhere = true;
+                // Its consumers' latency compares the time a producer here stamped with their host's clock. Where
+                // the clocks differ by more than the link can tell, the producers stamp in the host's clock.
+                if (const auto clock = remote ? remote->clockOffsetOf(spec.name) : std::nullopt) {
+                    const bool apart = std::abs(clock->offsetNs) > clock->errorNs;
+                    rt.clockOffsetNs = apart ? clock->offsetNs : 0;
+                    char offset[96];
+                    std::snprintf(offset, sizeof offset, "%+.1f us +/- %.1f us", double(clock->offsetNs) / 1e3,
+                        double(clock->errorNs) / 1e3);
+                    event(RunEvent::Kind::Info,
+                        "'" + spec.name + "': the clock of its consumers' host is " + offset
+                            + " from this machine's (from the link's round trips), "
+                            + (apart ? "so its producers here stamp their messages in that clock"
+                                     : "the same within the error, so its producers here stamp their own")
+                            + "; its latencies are true within that error");
+                }
+            }
             for (const OsName& n : channelOsNames(rt.address)) {
                 if (Status st = record(n); !st)
                     return st;
@@ -373,6 +405,11 @@ struct Runner::Impl {
             objects.push_back(std::move(rt));
         }
         return {};
+    }
+
+    static bool betweenMachines(const ObjectRuntime& o)
+    {
+        return o.address.consumerElsewhere || !o.address.bindAddress.empty();
     }
 
     std::size_t objectIndex(const std::string& name) const
@@ -427,6 +464,10 @@ struct Runner::Impl {
         args.capacity = obj.spec.capacity;
         args.spec = spec;
         args.telemetry = options.telemetry;
+        if (spec.role == Role::Consumer)
+            args.bindAddress = obj.address.bindAddress;
+        if (spec.role == Role::Producer)
+            args.clockOffsetNs = obj.clockOffsetNs;
         // Descriptors the child inherits, as 3, 4, ...: a socket consumer's listener, and the end of each
         // anonymous pipe or socketpair it uses (its address then names that descriptor, "fd:N").
         std::vector<int> inherit;
@@ -867,6 +908,8 @@ struct Runner::Impl {
     void settleCountedObjects()
     {
         constexpr std::uint64_t QuietNs = 50'000'000ull;
+        // Counts from a host come in its snapshots, ~20 a second: quiet for ten of them.
+        constexpr std::uint64_t RemoteQuietNs = 500'000'000ull;
         std::vector<std::size_t> held;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             WorkerProc& w = workers[i];
@@ -900,9 +943,11 @@ struct Runner::Impl {
                 const auto state = WorkerState(board->slot(w.slot).state.load(std::memory_order_acquire));
                 // A producer waiting to send to an object without a live consumer never reaches its pause gate,
                 // and has nothing in flight that anyone could receive.
-                const bool nobodyReceives = std::none_of(workers.begin(), workers.end(), [&](const WorkerProc& c) {
-                    return c.alive && c.object == w.object && c.spec.role == Role::Consumer;
-                });
+                const bool nobodyReceives = objects[w.object].address.consumerElsewhere
+                    ? !remote || !remote->consumersOf(objects[w.object].spec.name)
+                    : std::none_of(workers.begin(), workers.end(), [&](const WorkerProc& c) {
+                          return c.alive && c.object == w.object && c.spec.role == Role::Consumer;
+                      });
                 settled = settled
                     && (!w.alive || state == WorkerState::Paused
                         || (state == WorkerState::BlockedFull && nobodyReceives));
@@ -928,11 +973,20 @@ struct Runner::Impl {
                         }
                     }
                 }
+                // Its consumers on a host: as their last snapshot (every 50 ms) showed them.
+                std::uint64_t quietNs = QuietNs;
+                if (objects[o].address.consumerElsewhere && remote) {
+                    const auto there = remote->consumersOf(objects[o].spec.name);
+                    anyConsumer = there.has_value();
+                    received = there ? there->received : 0;
+                    allWaiting = there && there->allWaiting;
+                    quietNs = RemoteQuietNs;
+                }
                 if (received != lastReceived[o]) {
                     lastReceived[o] = received;
                     quietSince[o] = now;
                 }
-                const bool quiet = allWaiting && now - quietSince[o] >= QuietNs;
+                const bool quiet = allWaiting && now - quietSince[o] >= quietNs;
                 settled = received >= sent || !anyConsumer || quiet;
             }
             if (settled || now >= deadline)
@@ -1665,7 +1719,8 @@ struct Runner::Impl {
         if (!t.carriesMessages)
             return programLedger(objectIndex, statuses, final, cells);
         const std::string& name = o.spec.name;
-        std::uint64_t producers = 0;
+        // Its producers, those on another machine too: a killed consumer holds what came from each.
+        std::uint64_t producers = o.producersElsewhere;
         for (const std::size_t i : objectUsers[objectIndex])
             producers += workers[i].spec.role == Role::Producer;
         // Each worker that puts into or takes from the object, with what it counted and, if killed, what it may
@@ -1779,6 +1834,9 @@ struct Runner::Impl {
             p.errors = s.errors;
             parties.push_back(p);
         }
+        // Between machines, this machine has half of the books; the controller joins them (RemoteHosts::merge).
+        if (betweenMachines(o))
+            return halfLedger(parties, final ? o.leftAtStop : 0);
         const std::uint64_t left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
         Ledger l = messageLedger(t, parties, left, final);
         if (!t.consumingReads)
@@ -1984,7 +2042,11 @@ struct Runner::Impl {
                 s.depth = o.channel->depth();
                 // ZeroMQ keeps its queues inside the processes: the depth is what its producers counted as sent
                 // less what its consumers counted as received (consumers are read first, so it is never short).
-                if (traits(o.spec.transport).depthFromCounters) {
+                // Between machines its consumers are on the other side: the depth is known where the two halves
+                // are joined (RemoteHosts::merge), not here.
+                if (betweenMachines(o))
+                    s.depth = -1;
+                else if (traits(o.spec.transport).depthFromCounters) {
                     std::int64_t sent = 0, received = 0;
                     for (const std::size_t k : objectUsers[i]) {
                         const WorkerStatus& w = snap.workers[k];
@@ -2015,6 +2077,11 @@ struct Runner::Impl {
                 if (o.byteCapacity < 0)
                     o.byteCapacity = o.channel->byteCapacity();
                 s.byteCapacity = o.byteCapacity;
+                // Between machines, on the consumer's: read until the consumer has published where it listens.
+                if (!o.address.bindAddress.empty() && o.reach.endpoint.empty())
+                    o.reach = o.channel->reach();
+                s.listensOn = o.reach.endpoint;
+                s.publicKey = o.reach.publicKey;
             }
             if (traits(o.spec.transport).perProcess)
                 globalCopies(i, snap.workers, s);
@@ -2134,6 +2201,19 @@ struct Runner::Impl {
             p.stuck = !p.waitsFor.empty();
             facts.push_back(std::move(p));
         }
+        // The consumers on a host of an object between machines take from it as long as they live there.
+        for (const ObjectRuntime& o : objects) {
+            if (!o.address.consumerElsewhere || !remote)
+                continue;
+            if (const auto there = remote->consumersOf(o.spec.name)) {
+                for (const std::string& name : there->alive) {
+                    WaitForProcess p;
+                    p.name = name;
+                    p.drains = { o.spec.name };
+                    facts.push_back(std::move(p));
+                }
+            }
+        }
         WaitForVerdict verdict = judgeWaits(facts);
         if (verdict.kind == WaitForVerdict::Kind::Deadlock) {
             event(RunEvent::Kind::Error, "Deadlock: " + verdict.text);
@@ -2144,7 +2224,9 @@ struct Runner::Impl {
         }
     }
 
-    Report stop()
+    // `producersStopped` is called once this machine's producers have exited (Runner::stop asks the hosts to stop
+    // then, when their consumers take from producers here).
+    Report stop(const std::function<void()>& producersStopped = {})
     {
         if (stopped)
             return finalReport;
@@ -2153,6 +2235,8 @@ struct Runner::Impl {
         stopRole(Role::Program);
         settleCountedObjects();
         stopRole(Role::Producer);
+        if (producersStopped)
+            producersStopped();
         stopRole(Role::Consumer);
         for (ObjectRuntime& o : objects) {
             const TransportTraits& t = traits(o.spec.transport);
@@ -2301,6 +2385,25 @@ struct Runner::Impl {
         return std::nullopt;
     }
 
+    // Where the consumers of objects between machines listen, as their hosts told: written into this run's folder,
+    // where this machine's producers of them poll for it (ChannelObject::publishReach).
+    void publishReaches()
+    {
+        for (const auto& [name, reach] : remote->takeReaches()) {
+            const std::size_t i = objectIndex(name);
+            if (i == objects.size() || !objects[i].address.consumerElsewhere || !objects[i].reach.endpoint.empty())
+                continue;
+            if (Status st = objects[i].channel->publishReach(reach); !st) {
+                event(RunEvent::Kind::Error,
+                    "'" + name + "': its producers here cannot reach its consumer: " + st.error().message());
+                continue;
+            }
+            objects[i].reach = reach;
+            event(RunEvent::Kind::Info,
+                "'" + name + "': its consumer listens on " + reach.endpoint + "; its producers here connect there");
+        }
+    }
+
     // A worker just spawned here: its index in Snapshot::workers (last), and with hosts, in the scenario too.
     std::size_t added(const WorkerSpec& spec)
     {
@@ -2412,6 +2515,7 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
         return st.error();
     auto impl = std::make_unique<Impl>();
     impl->whole = scenario;
+    impl->betweenMachinesNames = objectsBetweenMachines(scenario);
     const bool onHosts = !hostsInUse(scenario).empty();
     impl->scenario = onHosts ? scenarioPart(scenario, "") : scenario;
     impl->options = options;
@@ -2476,6 +2580,7 @@ Snapshot Runner::sample()
     if (m_impl->remote) {
         m_impl->remote->merge(snap);
         m_impl->inScenarioOrder(snap);
+        m_impl->publishReaches();
     }
     return snap;
 }
@@ -2508,14 +2613,20 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
         return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
             "Adding a worker on a host during a run is not built yet; name it in the scenario's workers instead");
     if (d.remote) {
+        // The objects it would use: its own, or those its program's steps name.
+        const std::vector<std::string> uses
+            = spec.role == Role::Program ? workerObjects(d.whole, spec) : std::vector<std::string> { spec.object };
         for (const WorkerSpec& w : d.whole.workers) {
             if (w.name == spec.name)
                 return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
                     "worker.name: '" + spec.name + "' is already used in this run");
-            if (!w.host.empty() && w.object == spec.object && spec.role != Role::Program)
-                return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
-                    "worker.object: '" + spec.object + "' lives on host '" + w.host
-                        + "'; adding a worker there during a run is not built yet");
+            const std::vector<std::string> theirs
+                = w.role == Role::Program ? workerObjects(d.whole, w) : std::vector<std::string> { w.object };
+            for (const std::string& object : uses)
+                if (!w.host.empty() && contains(theirs, object))
+                    return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
+                        "worker.object: '" + object + "' is used on host '" + w.host
+                            + "'; adding a worker of it during a run is not built yet");
         }
     }
     if (spec.role == Role::Program) {
@@ -2678,9 +2789,11 @@ Report Runner::stop()
 {
     if (!m_impl->remote || m_impl->stopped)
         return m_impl->stop();
-    // The hosts stop their parts while this machine stops its own.
-    m_impl->remote->requestStop();
-    Report report = m_impl->stop();
+    // The hosts stop their parts while this machine stops its own; but a host whose consumers take from producers
+    // here stops only once they have exited, so its consumers take all they sent (requestStop(true)).
+    detail::RemoteHosts& remote = *m_impl->remote;
+    remote.requestStop(false);
+    Report report = m_impl->stop([&remote] { remote.requestStop(true); });
     report.scenario = m_impl->whole.name;
     m_impl->remote->finish(report);
     m_impl->inScenarioOrder(report);

@@ -620,27 +620,67 @@ static Status validateHosts(const Scenario& s)
                 "workers run on hosts, so name this controller's secret key file (make a pair with 'ipclab-cli host "
                 "--keygen controller' and give the host controller.pub with --allow)");
     }
+    const std::vector<std::string> between = objectsBetweenMachines(s);
+    auto where = [](const std::string& h) { return h.empty() ? std::string("this machine") : "host '" + h + "'"; };
     for (const ObjectSpec& o : s.objects) {
-        std::string firstWorker, firstHost;
+        if (std::find(between.begin(), between.end(), o.name) == between.end())
+            continue;
+        // Only ZeroMQ over tcp:// reaches another machine, and only as built: its consumer (it has one) on a
+        // worker host, the producers here (programs do not use ZeroMQ).
+        const WorkerSpec* first = nullptr;
         for (const WorkerSpec& w : s.workers) {
             const auto bound = objectsUsedBy(s, w);
             if (std::find(bound.begin(), bound.end(), o.name) == bound.end())
                 continue;
-            if (firstWorker.empty()) {
-                firstWorker = w.name;
-                firstHost = w.host;
-            } else if (w.host != firstHost) {
-                auto where
-                    = [](const std::string& h) { return h.empty() ? std::string("this machine") : "host '" + h + "'"; };
-                return bad("workers",
-                    "'" + o.name + "' is used by '" + firstWorker + "' on " + where(firstHost) + " and by '" + w.name
-                        + "' on " + where(w.host)
-                        + ": an object lives on one machine, so put every worker of it on the same host (objects "
-                          "between machines are not built yet)");
+            if (o.transport != TransportKind::ZmqTcp) {
+                if (first && w.host != first->host)
+                    return bad("workers",
+                        "'" + o.name + "' is used by '" + first->name + "' on " + where(first->host) + " and by '"
+                            + w.name + "' on " + where(w.host) + ": a " + transportName(o.transport)
+                            + " object lives on one machine, so put every worker of it on the same host (only a "
+                              "zmq-tcp object reaches between machines)");
+                first = first ? first : &w;
+                continue;
             }
+            if (w.role == Role::Consumer && w.host.empty())
+                return bad("workers",
+                    "'" + o.name + "' reaches between machines, and its consumer '" + w.name
+                        + "' runs on this machine: put its consumers on a worker host and its producers here (a "
+                          "consumer here for producers on a host is not built yet)");
+            if (w.role == Role::Consumer) {
+                const auto host
+                    = std::find_if(s.hosts.begin(), s.hosts.end(), [&](const HostSpec& h) { return h.name == w.host; });
+                if (host != s.hosts.end() && host->endpoint.starts_with("tcp://["))
+                    return bad("workers",
+                        "'" + o.name + "' reaches between machines to host '" + w.host
+                            + "', whose endpoint is an IPv6 address: objects between machines are built for IPv4 "
+                              "addresses and host names only for now");
+            }
+            if (w.role == Role::Producer && !w.host.empty())
+                return bad("workers",
+                    "'" + o.name + "' reaches between machines, and its producer '" + w.name + "' runs on "
+                        + where(w.host)
+                        + ": put its producers on this machine and its consumers on the host (producers on a host "
+                          "for a consumer on another are not built yet)");
         }
     }
     return {};
+}
+
+std::vector<std::string> objectsBetweenMachines(const Scenario& s)
+{
+    std::vector<std::string> between;
+    for (const ObjectSpec& o : s.objects) {
+        std::set<std::string> machines;
+        for (const WorkerSpec& w : s.workers) {
+            const auto bound = objectsUsedBy(s, w);
+            if (std::find(bound.begin(), bound.end(), o.name) != bound.end())
+                machines.insert(w.host);
+        }
+        if (machines.size() > 1)
+            between.push_back(o.name);
+    }
+    return between;
 }
 
 std::vector<std::string> hostsInUse(const Scenario& s)

@@ -42,7 +42,7 @@ constexpr std::array<TransportTraits, 14> Table { {
     { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false, false },
     { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true, false },
     { TransportKind::Zmq,       "zmq",        "ZeroMQ PUSH/PULL over ipc://",                   Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
-    { TransportKind::ZmqTcp,    "zmq-tcp",    "ZeroMQ PUSH/PULL over tcp:// (loopback, CURVE)", Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
+    { TransportKind::ZmqTcp,    "zmq-tcp",    "ZeroMQ PUSH/PULL over tcp:// (CURVE)",           Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
 } };
 // clang-format on
 

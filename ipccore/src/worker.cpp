@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -480,7 +481,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 st = loaned.error();
         } else {
             const auto out = std::span(frame).first(size);
-            buildFrame(out, args.slot, c.lastSeq + 1, now);
+            buildFrame(out, args.slot, c.lastSeq + 1, now + std::uint64_t(args.clockOffsetNs));
             // In doubt from here until counted: if this process is killed now, the message may or may not be out.
             slot.holding.store(1, std::memory_order_release);
             st = (*endpoint)->send(out, args.spec.priority, hooks);
@@ -547,8 +548,9 @@ std::uint64_t account(Counters& c, SequenceTracker& tracker, std::span<const std
 
 int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
-    auto endpoint = openConsumer(
-        ChannelAddress { args.transport, args.object, args.capacity, args.objectMessageSize, args.listenFd });
+    ChannelAddress address { args.transport, args.object, args.capacity, args.objectMessageSize, args.listenFd };
+    address.bindAddress = args.bindAddress;
+    auto endpoint = openConsumer(address);
     if (!endpoint)
         return fail(slot, hooks, endpoint.error(), 3);
     std::vector<std::byte> buffer(std::max<std::size_t>(args.objectMessageSize, 8192));
@@ -1450,6 +1452,14 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
         argv.push_back("--listen-fd");
         argv.push_back(std::to_string(a.listenFd));
     }
+    if (!a.bindAddress.empty()) {
+        argv.push_back("--bind-address");
+        argv.push_back(a.bindAddress);
+    }
+    if (a.clockOffsetNs != 0) {
+        argv.push_back("--clock-offset-ns");
+        argv.push_back(std::to_string(a.clockOffsetNs));
+    }
     if (!a.telemetry)
         argv.push_back("--no-telemetry");
     if (!a.events)
@@ -1538,6 +1548,14 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
             unsigned fd = 0;
             ok = parseNumber(value, fd);
             a.listenFd = int(fd);
+        } else if (key == "--bind-address")
+            a.bindAddress = value;
+        else if (key == "--clock-offset-ns") {
+            const std::string text(value);
+            char* end = nullptr;
+            errno = 0;
+            a.clockOffsetNs = std::strtoll(text.c_str(), &end, 10);
+            ok = errno == 0 && end && *end == '\0' && !text.empty();
         } else
             return bad("Unknown option " + std::string(key));
         if (!ok)

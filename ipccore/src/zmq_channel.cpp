@@ -10,6 +10,12 @@
 //    must know the server's public key to finish the handshake; nothing outside the run's folder holds it, so a
 //    stranger is refused, and a process that took the port could not pose as the consumer. (Clients' own keys are
 //    not checked: that would take a ZAP handler; knowing the public key is the proof.)
+//  - zmq-tcp between machines: a consumer on a worker host, its producers on the controller's machine. The host's
+//    runner makes the key pair as above, and its consumer binds the host's own address (the one its --listen
+//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. The host sends the port and the public key to the
+//    controller with its snapshots (ChannelObject::reach; the link between them is CURVE-encrypted and
+//    authenticated), and the controller's runner writes them into its own run folder for its producers
+//    (publishReach), the key first, then the endpoint they poll for. The secret key never leaves the host.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -31,6 +37,7 @@
 //    path over.
 
 #include "channel_family.h"
+#include "host_wire.h"
 #include "key_files.h"
 
 #include "ipccore/framing.h"
@@ -90,30 +97,34 @@ std::string unpublishedPathOf(const std::string& path)
 using detail::readOwnFile;
 using detail::writeNewFile;
 
-// A zmq-tcp endpoint as its consumer publishes it: exactly "tcp://127.0.0.1:PORT", nothing before or after (libzmq
-// would read "tcp://a;b" as a source and a destination, and "tcp://*:P" as every interface).
-bool isLoopbackEndpoint(const std::string& endpoint)
+// A zmq-tcp endpoint as a consumer publishes it: "tcp://ADDRESS:PORT" with one port, nothing before or after
+// (libzmq would read "tcp://a;b" as a source and a destination).
+bool isPublishedEndpoint(const std::string& endpoint)
 {
-    constexpr std::string_view Prefix = "tcp://127.0.0.1:";
-    if (!endpoint.starts_with(Prefix) || endpoint.size() == Prefix.size() || endpoint.size() > Prefix.size() + 5)
-        return false;
-    unsigned port = 0;
-    for (std::size_t i = Prefix.size(); i < endpoint.size(); ++i) {
-        if (endpoint[i] < '0' || endpoint[i] > '9')
-            return false;
-        port = port * 10 + unsigned(endpoint[i] - '0');
-    }
-    return port >= 1 && port <= 65535;
+    auto e = detail::parseTcpEndpoint(endpoint, false, "endpoint");
+    return e && e->address.find('*') == std::string::npos;
 }
 
 // The published endpoint, checked; NotFound while the consumer has not published it yet.
 Result<std::string> readEndpoint(const std::string& file)
 {
-    auto endpoint = readOwnFile(file, 64);
-    if (endpoint && !isLoopbackEndpoint(*endpoint))
+    auto endpoint = readOwnFile(file, 300);
+    if (endpoint && !isPublishedEndpoint(*endpoint))
         return detail::makeError(
-            ErrorCode::Corrupt, "read", file, "Not an endpoint the consumer wrote (tcp://127.0.0.1:PORT)");
+            ErrorCode::Corrupt, "read", file, "Not an endpoint the consumer wrote (tcp://ADDRESS:PORT)");
     return endpoint;
+}
+
+// Writes `endpoint` beside the object's path, then renames it into place, so a producer reads all of it or nothing.
+Status publishEndpoint(const std::string& path, const std::string& endpoint)
+{
+    const std::string unpublished = unpublishedPathOf(path);
+    (void)::unlink(unpublished.c_str()); // left by a consumer that died here
+    if (Status st = writeNewFile(unpublished, endpoint); !st)
+        return st;
+    if (::rename(unpublished.c_str(), path.c_str()) != 0)
+        return detail::sysError("rename", path, errno);
+    return {};
 }
 
 Error zmqError(const char* operation, const std::string& object, int err)
@@ -329,12 +340,27 @@ public:
     }
 
 private:
-    // Connects once the consumer has published its endpoint.
+    // Connects once the consumer has published its endpoint, as the CURVE client: with the consumer's public key
+    // (read now: from another machine it comes just before the endpoint) and a key pair of this producer's own.
     Status connectWhenPublished()
     {
         auto endpoint = readEndpoint(m_endpointFile);
         if (!endpoint)
             return endpoint.error().code == ErrorCode::NotFound ? Status {} : Status(endpoint.error());
+        auto serverKey = detail::readKeyFile(publicKeyPathOf(m_endpointFile));
+        if (!serverKey)
+            return serverKey.error();
+        char publicKey[KeyChars + 1] = {};
+        char secretKey[KeyChars + 1] = {};
+        if (zmq_curve_keypair(publicKey, secretKey) != 0)
+            return zmqError("zmq_curve_keypair", m_socket->name(), errno);
+        Status st = m_socket->set(ZMQ_CURVE_SERVERKEY, *serverKey);
+        if (st)
+            st = m_socket->set(ZMQ_CURVE_PUBLICKEY, std::string(publicKey));
+        if (st)
+            st = m_socket->set(ZMQ_CURVE_SECRETKEY, std::string(secretKey));
+        if (!st)
+            return st;
         if (zmq_connect(m_socket->get(), endpoint->c_str()) != 0)
             return zmqError("zmq_connect", m_socket->name(), errno);
         m_connected = true;
@@ -461,9 +487,9 @@ std::vector<OsName> zmqOsNames(const ChannelAddress& a)
     return { { "path", a.name } };
 }
 
-// A zmq-tcp consumer: the CURVE server with the object's secret key, bound to a port of 127.0.0.1 that the kernel
-// picks, published at the object's path. A consumer started again after the first one died binds the port
-// published before, which the producers keep reconnecting to.
+// A zmq-tcp consumer: the CURVE server with the object's secret key, bound to a port of 127.0.0.1 (or of the
+// host's own address, between machines) that the kernel picks, published at the object's path. A consumer started again
+// after the first one died binds the port published before, which the producers keep reconnecting to.
 Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
 {
     auto secretKey = detail::readKeyFile(secretKeyPathOf(a.name));
@@ -494,20 +520,14 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
         return {};
     } else if (published.error().code != ErrorCode::NotFound)
         return published.error();
-    if (zmq_bind(socket.get(), "tcp://127.0.0.1:*") != 0)
+    const std::string address = a.bindAddress.empty() ? "127.0.0.1" : a.bindAddress;
+    if (zmq_bind(socket.get(), ("tcp://" + address + ":*").c_str()) != 0)
         return zmqError("zmq_bind", a.name, errno);
-    char endpoint[64] = {};
+    char endpoint[300] = {};
     std::size_t size = sizeof endpoint;
     if (zmq_getsockopt(socket.get(), ZMQ_LAST_ENDPOINT, endpoint, &size) != 0)
         return zmqError("zmq_getsockopt", a.name, errno);
-    // Written beside, then renamed into place, so a producer reads all of it or nothing.
-    const std::string unpublished = unpublishedPathOf(a.name);
-    (void)::unlink(unpublished.c_str()); // left by a consumer that died here
-    if (st = writeNewFile(unpublished, endpoint); !st)
-        return st;
-    if (::rename(unpublished.c_str(), a.name.c_str()) != 0)
-        return detail::sysError("rename", a.name, errno);
-    return {};
+    return publishEndpoint(a.name, endpoint);
 }
 
 // The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure its paths
@@ -524,6 +544,28 @@ public:
             (void)removePath(n.name);
     }
     std::int64_t depth() override { return -1; }
+    Reach reach() override
+    {
+        if (m_address.bindAddress.empty())
+            return {};
+        auto endpoint = readEndpoint(m_address.name);
+        auto key = detail::readKeyFile(publicKeyPathOf(m_address.name));
+        if (!endpoint || !key)
+            return {};
+        return { *endpoint, *key };
+    }
+    Status publishReach(const Reach& reach) override
+    {
+        if (!m_address.consumerElsewhere)
+            return ChannelObject::publishReach(reach);
+        if (!isPublishedEndpoint(reach.endpoint) || !detail::isZ85Key(reach.publicKey))
+            return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
+                "The consumer's host sent an endpoint or key that is not one (tcp://ADDRESS:PORT, a 40-character "
+                "key)");
+        if (Status st = writeNewFile(publicKeyPathOf(m_address.name), reach.publicKey + "\n"); !st)
+            return st;
+        return publishEndpoint(m_address.name, reach.endpoint);
+    }
     std::string waitingOn(const std::string& name, WorkerState state) const override
     {
         if (state == WorkerState::BlockedFull)
@@ -545,6 +587,9 @@ public:
                 return detail::makeError(ErrorCode::AlreadyExists, "create", n.name,
                     "Something is already at this path; IPC Lab uses only paths it made itself");
         }
+        // Between machines, the producers' side: the keys are made where the consumer runs.
+        if (a.transport == TransportKind::ZmqTcp && a.consumerElsewhere)
+            return std::unique_ptr<ChannelObject>(new ZmqObject(a));
         if (a.transport == TransportKind::ZmqTcp) {
             char publicKey[KeyChars + 1] = {};
             char secretKey[KeyChars + 1] = {};
@@ -580,26 +625,12 @@ public:
         if (st)
             st = socket->watchConnections();
         if (st && a.transport == TransportKind::ZmqTcp) {
-            // The CURVE client: the consumer's public key, and a key pair of this producer's own.
-            auto serverKey = detail::readKeyFile(publicKeyPathOf(a.name));
-            char publicKey[KeyChars + 1] = {};
-            char secretKey[KeyChars + 1] = {};
-            if (!serverKey)
-                return serverKey.error();
-            if (zmq_curve_keypair(publicKey, secretKey) != 0)
-                return zmqError("zmq_curve_keypair", a.name, errno);
-            st = socket->set(ZMQ_CURVE_SERVERKEY, *serverKey);
-            if (st)
-                st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
+            st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
             if (st)
                 st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
-            if (st)
-                st = socket->set(ZMQ_CURVE_PUBLICKEY, publicKey);
-            if (st)
-                st = socket->set(ZMQ_CURVE_SECRETKEY, secretKey);
             if (!st)
                 return st.error();
-            // Connected when the consumer has published its port (ZmqProducer::send).
+            // Connected, as a CURVE client, when the consumer has published its port (ZmqProducer::send).
             return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), a.name));
         }
         if (!st)

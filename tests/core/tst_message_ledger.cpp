@@ -122,6 +122,38 @@ private slots:
         QVERIFY(live.received <= live.sent); // a message received was sent, counted or not yet
     }
 
+    // An object between machines: each machine counts its half unjudged, and the two halves joined are judged as
+    // one machine's books would be (the same rows as above, split between the producers' and the consumers' side).
+    void halvesJoinedAsOneObject_data() { queueBooks_data(); }
+    void halvesJoinedAsOneObject()
+    {
+        QFETCH(std::vector<MessageParty>, parties);
+        QFETCH(quint64, left);
+        QFETCH(bool, exact);
+        if (std::any_of(parties.begin(), parties.end(), [](const MessageParty& p) { return p.diedMidFrame; }))
+            QSKIP("a FIFO never reaches between machines");
+        std::vector<MessageParty> here, there;
+        for (const MessageParty& p : parties)
+            (p.producer ? here : there).push_back(p);
+        const TransportTraits& zmq = traits(TransportKind::ZmqTcp);
+        const Ledger a = halfLedger(here, 0);
+        const Ledger b = halfLedger(there, left);
+        QVERIFY(a.half && b.half && !a.exact && !b.exact);
+        const Ledger whole = messageLedger(zmq, parties, left, true);
+        const Ledger joined = joinHalves(zmq, a, b, true);
+        QCOMPARE(joined.sent, whole.sent);
+        QCOMPARE(joined.received, whole.received);
+        QCOMPARE(joined.lostWithDeadWorkers, whole.lostWithDeadWorkers);
+        QCOMPARE(joined.lost, whole.lost);
+        QCOMPARE(joined.duplicated, whole.duplicated);
+        QCOMPARE(joined.exact, exact);
+        QVERIFY(!joined.half);
+        // Live, what ZeroMQ holds is sent less received.
+        const Ledger live = joinHalves(zmq, a, b, false);
+        QCOMPARE(live.left, live.sent > live.received ? live.sent - live.received : 0);
+        QVERIFY(!live.exact);
+    }
+
     // Live, a consumer may count a message before its producer does: the books show it sent, not more received.
     void liveBooksNeverReceiveMoreThanSent()
     {

@@ -374,7 +374,27 @@ private slots:
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
-                                                << "an object lives on one machine" << invalid;
+                                                << "lives on one machine" << invalid;
+        // zmq-tcp reaches between machines only as built: consumers on one host, producers here.
+        const QString zmqObject = R"({ "name": "q", "transport": "zmq-tcp" })";
+        QTest::newRow("zmq-tcp consumer here, producer there") << scenarioText(zmqObject,
+            "{ \"name\": \"c\", \"role\": \"consumer\", \"object\": \"q\" }, { \"name\": \"p\", \"role\": "
+            "\"producer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            lab2) << "workers"
+                                                               << "put its consumers on a worker host" << invalid;
+        QTest::newRow("zmq-tcp to an IPv6 host") << scenarioText(zmqObject,
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
+            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://[fd00::2]:5555\", \"key\": \"lab2.pub\" } ]")
+                                                 << "workers"
+                                                 << "IPv4 addresses and host names only" << invalid;
+        QTest::newRow("zmq-tcp producers on two machines") << scenarioText(zmqObject,
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": "
+            "\"p2\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": \"consumer\", "
+            "\"object\": \"q\", \"host\": \"lab2\" }",
+            lab2) << "workers"
+                                                           << "put its producers on this machine" << invalid;
         QTest::newRow("program on a host") << scenarioText(MqObject,
             "{ \"name\": \"g\", \"role\": \"program\", \"program\": [\"put q\"], \"host\": \"lab2\" }, { \"name\": "
             "\"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
@@ -419,6 +439,29 @@ private slots:
         QCOMPARE(here.workers.size(), std::size_t(2));
         QCOMPARE(here.objects.size(), std::size_t(1));
         QCOMPARE(here.objects[0].name, std::string("q"));
+        QVERIFY(objectsBetweenMachines(*again).empty());
+    }
+
+    // A zmq-tcp object with its producer here and its consumer on a host reaches between machines: it is in both
+    // parts, each with its own workers of it.
+    void zmqTcpBetweenMachinesIsInBothParts()
+    {
+        const QString text = scenarioText(R"({ "name": "q", "transport": "zmq-tcp" })",
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
+            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]");
+        auto s = parseScenario(text.toStdString(), "between.json");
+        QVERIFY2(s, s ? "" : s.error().message().c_str());
+        QCOMPARE(objectsBetweenMachines(*s), std::vector<std::string> { "q" });
+        const Scenario there = scenarioPart(*s, "lab2");
+        const Scenario here = scenarioPart(*s, "");
+        QCOMPARE(there.objects.size(), std::size_t(1));
+        QCOMPARE(here.objects.size(), std::size_t(1));
+        QCOMPARE(there.workers.size(), std::size_t(1));
+        QCOMPARE(there.workers[0].name, std::string("c"));
+        QCOMPARE(here.workers.size(), std::size_t(1));
+        QCOMPARE(here.workers[0].name, std::string("p"));
     }
 
     void badField()

@@ -257,6 +257,65 @@ class TestHosts : public QObject {
         QVERIFY2(log.contains("starting 2 workers of 'two-machines'") && log.contains("ended, objects removed"),
             qPrintable(log));
     }
+    // A zmq-tcp object between machines: two producers here, its consumer on the host. `count` 0: until stopped;
+    // `rate` 0: as fast as they can.
+    QString betweenMachinesScenario(const QString& endpoint, int count, int rate) const
+    {
+        const QString text = QString(R"({
+  "name": "zmq-between", "duration_s": 3, "controller_key": "controller.key",
+  "hosts": [ { "name": "lab2", "endpoint": "%1", "key": "host.pub" } ],
+  "objects": [ { "name": "wire", "transport": "zmq-tcp", "capacity": 64, "message_size": 256 } ],
+  "workers": [ { "name": "p1", "role": "producer", "object": "wire", "rate": %3, "count": %2 },
+               { "name": "c-there", "role": "consumer", "object": "wire", "host": "lab2" },
+               { "name": "p2", "role": "producer", "object": "wire", "rate": %3, "count": %2 } ]
+})")
+                                 .arg(endpoint)
+                                 .arg(count)
+                                 .arg(rate);
+        const QString path = key("zmq-between.json");
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) != text.toUtf8().size())
+            return {};
+        return path;
+    }
+    // Runs betweenMachinesScenario through `prefix`: the producers here reach the consumer on the host at the
+    // host's address, and the object's books, sent here and received there, balance exactly.
+    void zmqBetweenMachinesWithAnExactLedger(
+        const QStringList& prefix, const QString& endpoint, Host& host, int count, int rate)
+    {
+        const QString scenario = betweenMachinesScenario(endpoint, count, rate);
+        const QString report = key("zmq-between.report.json");
+        QFile::remove(report);
+        QStringList all = prefix;
+        all << ipctest::cliPath() << "run" << scenario << "--json" << report;
+        const QString program = all.takeFirst();
+        const auto r = ipctest::runProgram(program, all, QProcessEnvironment::systemEnvironment(), 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        const QString address = endpoint.left(endpoint.lastIndexOf(':'));
+        QVERIFY2(r.out.contains("'wire': its consumer listens on " + address + ":"), qPrintable(r.out));
+        const QJsonObject json = readJson(report);
+        const QJsonObject wire = entry(json, "objects", "wire");
+        QCOMPARE(wire.value("host").toString(), QString("lab2"));
+        const QJsonObject books = wire.value("integrity").toObject();
+        const qint64 sent = books.value("sent").toInteger();
+        QVERIFY2(
+            books.value("exact").toBool() && books.value("received").toInteger() == sent, qPrintable(r.out + r.err));
+        const QJsonObject consumer = entry(json, "workers", "c-there");
+        QCOMPARE(consumer.value("host").toString(), QString("lab2"));
+        QCOMPARE(consumer.value("messages").toInteger(), sent);
+        const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
+            + entry(json, "workers", "p2").value("messages").toInteger();
+        QCOMPARE(produced, sent);
+        if (count > 0)
+            QCOMPARE(sent, qint64(2 * count));
+        else
+            QVERIFY2(sent > 1000, qPrintable(r.out)); // they ran until stopped
+        QVERIFY(json.value("integrity").toObject().value("exact").toBool());
+        const QString log = host.output(500);
+        QVERIFY2(log.contains("starting 1 worker of 'zmq-between'") && log.contains("ended, objects removed"),
+            qPrintable(log));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+    }
     // Starts twoMachineScenario (no count) through `prefix`, and once the host's workers have run for a second
     // calls `cut`; the workers there must be shown lost within 2 s and the run must still end with a report.
     void hostLostMidRun(const QStringList& prefix, const QString& endpoint, const std::function<void()>& cut)
@@ -443,6 +502,86 @@ private slots:
         QVERIFY(!endpoint.isEmpty());
         runsAcrossWithAnExactLedger({}, endpoint, host);
         QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+    }
+
+    // ZeroMQ over tcp:// between machines: counted messages, then producers flooding until the stop, which must
+    // hold them until the host's consumer has received all they sent.
+    void aZmqObjectReachesAConsumerOnAHost()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000);
+        zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 0, 0);
+        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+    }
+
+    // The example the README shows, with this host's endpoint and key file put in: two objects between machines,
+    // both exact.
+    void theShippedTwoHostsExampleRuns()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        QFile example(QString::fromLocal8Bit(qgetenv("IPCLAB_SOURCE_DIR")) + "/resources/examples/zmq-two-hosts.json");
+        QVERIFY2(example.open(QIODevice::ReadOnly), qPrintable(example.fileName()));
+        QString text = QString::fromUtf8(example.readAll());
+        QVERIFY(text.contains("tcp://192.168.1.20:5555") && text.contains("\"lab2.pub\""));
+        text.replace("tcp://192.168.1.20:5555", endpoint).replace("\"lab2.pub\"", "\"host.pub\"");
+        QFile f(key("zmq-two-hosts.json"));
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text.toUtf8()) > 0);
+        f.close();
+        const QString report = key("zmq-two-hosts.report.json");
+        const auto r
+            = ipctest::runProgram(ipctest::cliPath(), { "run", f.fileName(), "--duration", "2", "--json", report },
+                QProcessEnvironment::systemEnvironment(), 60000);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        const QJsonObject json = readJson(report);
+        for (const char* name : { "readings", "alerts" }) {
+            const QJsonObject object = entry(json, "objects", name);
+            QCOMPARE(object.value("host").toString(), QString("lab2"));
+            const QJsonObject books = object.value("integrity").toObject();
+            QVERIFY2(books.value("exact").toBool() && books.value("received").toInteger() > 0, qPrintable(r.out));
+        }
+        QCOMPARE(entry(json, "workers", "collector").value("host").toString(), QString("lab2"));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+    }
+
+    // The host of a zmq-tcp object's consumer killed mid-run: its consumer shown lost, the producers here (blocked
+    // with nobody to take) stopped all the same, the object's books not exact, nothing left here.
+    void aZmqObjectsConsumerHostKilledMidRun()
+    {
+        auto host = std::make_unique<Host>(QStringList {}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host->endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const QString hostPid = QString::number(host->process().processId());
+        const QString report = key("zmq-killed.report.json");
+        QProcess run;
+        startTiedToThisTest(run,
+            { ipctest::cliPath(), "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "5", "--json",
+                report });
+        QStringList seen;
+        QVERIFY2(waitForLine(run, "its consumer listens on", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        host.reset();
+        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000, qPrintable(seen.join('\n')));
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 1);
+        const QJsonObject json = readJson(report);
+        const QJsonObject books = entry(json, "objects", "wire").value("integrity").toObject();
+        QVERIFY2(
+            !books.value("exact").toBool(true) && books.value("received").toInteger() > 0, qPrintable(seen.join('\n')));
+        for (const char* name : { "p1", "p2" })
+            QVERIFY2(entry(json, "workers", name).value("exit").toString() == "exited 0", qPrintable(seen.join('\n')));
+        QVERIFY2(entry(json, "workers", "c-there").value("exit").toString().contains("was lost"),
+            qPrintable(seen.join('\n')));
+        // Why the books are not exact is said: what the host's consumer held when it went is unknown.
+        QVERIFY2(seen.join('\n').contains("its books are not exact"), qPrintable(seen.join('\n')));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+        ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
+        QCOMPARE(ipctest::leftoverObjects("ipclab-" + hostPid + "-"), QStringList());
     }
 
     void aKilledHostsWorkersAreShownLostAndTheRunEnds()
@@ -804,6 +943,10 @@ private slots:
 
         // A scenario with a queue on each side: an exact ledger across; then the link cut mid-run.
         runsAcrossWithAnExactLedger(inCtl, endpoint, host);
+        // A zmq-tcp object between the two: producers in this namespace, its consumer in the host's, reached at
+        // the host's address; counted, then flooding until the stop.
+        zmqBetweenMachinesWithAnExactLedger(inCtl, endpoint, host, 2000, 2000);
+        zmqBetweenMachinesWithAnExactLedger(inCtl, endpoint, host, 0, 0);
         hostLostMidRun(inCtl, endpoint, [&] {
             QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
         });

@@ -29,6 +29,12 @@ struct ChannelAddress {
     std::uint32_t capacity = 8; // messages (mq, shm-ring)
     std::uint32_t messageSize = 64; // largest frame
     int listenFd = -1; // socket consumers: the runner's listening descriptor, inherited
+    // zmq-tcp between machines (a consumer on a worker host, its producers on the controller's machine). On the
+    // consumer's machine: the address it listens on, the host's own (empty: 127.0.0.1 only). On the producers'
+    // machine: `consumerElsewhere`, so the runner makes no keys; it writes the consumer's endpoint and public key
+    // when the host has told them (ChannelObject::publishReach).
+    std::string bindAddress {};
+    bool consumerElsewhere = false;
 };
 
 // Every OS name a channel uses, in creation order (recorded in the run manifest before creation).
@@ -177,6 +183,21 @@ public:
     // A worker of `role` killed with `phase` (RingPhase bits at death) may hold the lock although its phase does
     // not say so: it died in the instant after taking the lock and before publishing it.
     virtual bool mayHaveJustTakenLock(Role /*role*/, std::uint32_t /*phase*/) const { return false; }
+
+    // zmq-tcp between machines (ChannelAddress::bindAddress). On the consumer's machine, reach() is where its
+    // consumer listens, as it published it ("tcp://ADDRESS:PORT"), and the CURVE public key producers need; both
+    // empty until the consumer has bound. On the producers' machine, publishReach writes them where the producers
+    // look for them (the key first, then the endpoint, which they poll for).
+    struct Reach {
+        std::string endpoint;
+        std::string publicKey;
+    };
+    virtual Reach reach() { return {}; }
+    virtual Status publishReach(const Reach& /*reach*/)
+    {
+        return Error { ErrorCode::InvalidArgument, 0, "publish endpoint", m_address.name,
+            "Only a zmq-tcp object between machines has an endpoint to publish" };
+    }
 
     // Recovery after a worker died holding something (shm-ring, shm-value). The runner calls these only when the
     // object's `repair` is on, and only after it has checked that no live worker holds the lock.

@@ -156,6 +156,13 @@ struct Ledger {
     // first four each of them saw.
     std::vector<PriorityShare> priorities;
     std::uint64_t receivedOtherPriorities = 0;
+    // An object between machines (zmq-tcp, its producers here and its consumers on a worker host): each machine's
+    // runner counts its half, unjudged (halfLedger), with the most its killed workers can have held or sent
+    // uncounted (MessageParty's mayHaveTakenUncounted and mayHaveSentUncounted, added up); the controller joins the
+    // halves into the object's books (joinHalves).
+    bool half = false;
+    std::uint64_t mostDiedWithKilled = 0;
+    std::uint64_t mostSentUncountedByKilled = 0;
     // Sent but neither received nor accounted for yet. Live counters are read a moment apart, so a consumer can be
     // seen counting a message before its producer has: never shown below zero.
     std::int64_t inFlight() const
@@ -205,6 +212,10 @@ struct MessageParty {
 // whose readers only look, counts what nobody read as overwritten (lost). Only judged when final.
 Ledger messageLedger(
     const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final);
+// One machine's half of an object between machines: its parties' counts added up, nothing judged.
+Ledger halfLedger(std::span<const MessageParty> parties, std::uint64_t left);
+// The books of an object between machines from its two halves, judged as messageLedger judges one machine's.
+Ledger joinHalves(const TransportTraits& transport, const Ledger& a, const Ledger& b, bool final);
 
 // One worker's task counters as the slot published them (see WorkerSlot).
 struct TaskCounts {

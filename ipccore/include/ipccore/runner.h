@@ -37,6 +37,14 @@ struct RunOptions {
     std::string csvPath; // when set, every sample is appended to this CSV file
     bool telemetry = true; // false: workers publish counters only at exit (for measuring observation cost)
     bool stepMode = false; // start in step mode (Runner::setStepMode): every worker waits before its first step
+    // A worker host's part (host.h): the zmq-tcp objects whose producers run on another machine (and how many
+    // producers they have there), and the address their consumers listen on here (the host's own, from --listen).
+    struct ServedObject {
+        std::string name;
+        std::uint32_t producersElsewhere = 0;
+    };
+    std::vector<ServedObject> servedObjects;
+    std::string servedAddress;
 };
 
 // An object a program holds now (a paired acquire not yet released), and for how long.
@@ -136,6 +144,10 @@ struct ObjectStatus {
     std::int64_t depth = -1; // messages in the object now; -1 when it cannot be seen (socket buffers)
     std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
     std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
+    // zmq-tcp between machines, on its consumer's machine: where the consumer listens ("tcp://ADDRESS:PORT") and
+    // the CURVE public key its producers elsewhere need (ChannelObject::reach); empty until it has bound.
+    std::string listensOn;
+    std::string publicKey;
     std::vector<SemaphoreValue> semaphores;
     std::vector<std::int64_t> cells; // shm-array: every cell's value; global: each copy's, as in `copies`
     std::vector<GlobalCopy> copies; // global: each process's own copy

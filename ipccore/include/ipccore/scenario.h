@@ -47,7 +47,8 @@ struct WorkerSpec {
 };
 
 // A worker host: another machine running `ipclab-cli host --listen`, which runs the workers that name it (host.h).
-// An object lives where its workers run, so every worker of an object names the same host (or none).
+// An object lives where its workers run, so every worker of an object names the same host (or none); only a zmq-tcp
+// object reaches between machines, its consumers on one host and its producers on this machine.
 struct HostSpec {
     std::string name; // what workers' "host" names, [A-Za-z0-9_-]{1,48}
     std::string endpoint; // "tcp://ADDRESS:PORT", as the host printed it
@@ -88,6 +89,8 @@ struct Scenario {
 
 // The hosts `scenario`'s workers run on, in the order of Scenario::hosts, without this machine ("").
 std::vector<std::string> hostsInUse(const Scenario& scenario);
+// The objects whose workers run on more than one machine (zmq-tcp between machines), in the scenario's order.
+std::vector<std::string> objectsBetweenMachines(const Scenario& scenario);
 // The part of `scenario` that runs on `host` ("" = this machine): the objects its workers use and those workers
 // (their "host" cleared), no hosts. Objects no worker uses stay on this machine.
 Scenario scenarioPart(const Scenario& scenario, const std::string& host);

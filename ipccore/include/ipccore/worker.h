@@ -26,6 +26,10 @@ struct WorkerArgs {
     std::uint32_t objectMessageSize = 64; // the object's largest frame
     std::uint32_t capacity = 0; // ring slots
     int listenFd = -1; // socket consumers: inherited listening descriptor
+    std::string bindAddress; // zmq-tcp consumers between machines: the address to listen on (ChannelAddress)
+    // zmq-tcp producers between machines: the consumer's machine's CLOCK_MONOTONIC minus this one's, added to each
+    // frame's send time, so the consumer's latency compares times of one clock.
+    std::int64_t clockOffsetNs = 0;
     WorkerSpec spec; // rate, size, work, count, priority; the program's steps
     // Programs: where each object their steps name lives (transport, OS name, capacity), by scenario name.
     struct Binding {
