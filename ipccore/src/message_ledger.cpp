@@ -31,22 +31,18 @@ void addToTotal(Ledger& total, const Ledger& l, TransportKind transport)
 Ledger messageLedger(
     const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final)
 {
-    Ledger l;
+    // The counts added up as for one machine's half, then judged.
+    Ledger l = halfLedger(parties, 0);
+    const std::uint64_t deadProducersHolding = l.mostSentUncountedByKilled;
+    const std::uint64_t deadConsumersHolding = l.mostDiedWithKilled;
+    l.half = false;
+    l.mostSentUncountedByKilled = l.mostDiedWithKilled = 0;
     std::uint64_t gaps = 0, producers = 0, killed = 0, midFrame = 0;
-    std::uint64_t deadProducersHolding = 0, deadConsumersHolding = 0;
     for (const MessageParty& p : parties) {
-        l.sent += p.sent;
-        l.received += p.received;
-        l.duplicated += p.duplicated;
-        l.corrupt += p.corrupt;
-        l.outOfOrder += p.outOfOrder;
-        l.workerErrors += p.errors;
         gaps += p.gaps;
         producers += p.producer;
         killed += p.killed;
         midFrame += p.diedMidFrame;
-        deadProducersHolding += p.mayHaveSentUncounted;
-        deadConsumersHolding += p.mayHaveTakenUncounted;
     }
     l.corrupt -= std::min(l.corrupt, midFrame);
     if (!transport.consumingReads) {

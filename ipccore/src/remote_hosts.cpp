@@ -89,17 +89,20 @@ bool joinHalf(Snapshot& snap, const ObjectStatus& there, const Ledger& l, const 
     here.depth = joined.sent > joined.received ? std::int64_t(joined.sent - joined.received) : 0;
     return true;
 }
-// The same in a report; `final` when the host's half is its report's (else its last snapshot's: judged as live
-// books, and not exact).
-bool joinHalf(Report& report, const ObjectSummary& there, const std::string& host, bool final)
+// The same in a report. `fromReport`: the host's half is its report's; else it is its last snapshot's, from a host
+// that was lost: what was sent and not seen received there may have died with it (counted so), and not exact.
+bool joinHalf(Report& report, const ObjectSummary& there, const std::string& host, bool fromReport)
 {
     const std::size_t k = halfHere(
         report.objects, there.name, [&](std::size_t j) -> const Ledger& { return report.objects[j].ledger; });
     if (!there.ledger.half || k == report.objects.size())
         return false;
     ObjectSummary& here = report.objects[k];
-    here.ledger = joinHalves(traits(there.transport), here.ledger, there.ledger, final);
-    here.ledger.exact = here.ledger.exact && final;
+    Ledger half = there.ledger;
+    if (!fromReport)
+        half.mostDiedWithKilled = std::max(half.mostDiedWithKilled, here.ledger.sent);
+    here.ledger = joinHalves(traits(there.transport), here.ledger, half, true);
+    here.ledger.exact = here.ledger.exact && fromReport;
     here.host = host;
     return true;
 }
@@ -468,6 +471,14 @@ void RemoteHosts::merge(Snapshot& snap)
         p->fresh = false;
     }
     snap.ledger = totalOf(snap.objects, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+}
+
+bool RemoteHosts::servedByLostHost(const std::string& object) const
+{
+    for (const auto& p : m_parts)
+        if (contains(p->served, object))
+            return p->isLost() || p->gone.has_value();
+    return false;
 }
 
 std::optional<RemoteHosts::ClockOffset> RemoteHosts::clockOffsetOf(const std::string& object) const

@@ -48,6 +48,8 @@ public:
         bool allWaiting = true; // every one alive waits for a message (WorkerState::BlockedEmpty)
     };
     std::optional<Consumers> consumersOf(const std::string& object);
+    // Whether the host whose consumers take from `object` stopped answering or no longer runs its part.
+    bool servedByLostHost(const std::string& object) const;
     // For an object between machines: the CLOCK_MONOTONIC of the host its consumers run on minus this machine's,
     // and the estimate's error (LinkStatus::offsetNs, errorNs), as of now.
     struct ClockOffset {

@@ -2199,6 +2199,12 @@ struct Runner::Impl {
             }
             p.waitsFor = stuckOn(i);
             p.stuck = !p.waitsFor.empty();
+            // Waiting for consumers on a host that is lost or gone: the host's event says why, not a stall.
+            const ObjectRuntime& object = objects[w.object];
+            if (p.stuck && object.address.consumerElsewhere && remote && remote->servedByLostHost(object.spec.name)) {
+                p.stuck = false;
+                p.waitsFor.clear();
+            }
             facts.push_back(std::move(p));
         }
         // The consumers on a host of an object between machines take from it as long as they live there.

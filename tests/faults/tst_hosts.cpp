@@ -573,6 +573,10 @@ private slots:
         const QJsonObject books = entry(json, "objects", "wire").value("integrity").toObject();
         QVERIFY2(
             !books.value("exact").toBool(true) && books.value("received").toInteger() > 0, qPrintable(seen.join('\n')));
+        // What was sent here and not seen received there may have died with the host: counted so, none "lost".
+        QCOMPARE(books.value("lost_with_dead_workers").toInteger(),
+            books.value("sent").toInteger() - books.value("received").toInteger());
+        QCOMPARE(books.value("lost").toInteger(), 0);
         for (const char* name : { "p1", "p2" })
             QVERIFY2(entry(json, "workers", name).value("exit").toString() == "exited 0", qPrintable(seen.join('\n')));
         QVERIFY2(entry(json, "workers", "c-there").value("exit").toString().contains("was lost"),
