@@ -207,6 +207,24 @@ private slots:
         QCOMPARE(text(2), QStringLiteral("68.5 ms"));
         QCOMPARE(text(3), QStringLiteral("-"));
     }
+
+    // Where each process runs: the Host column is unused while every worker runs here; with a worker on a host it
+    // names the machine of each row, and sorting by it puts this machine's first, then each host's together.
+    void hostColumnNamesTheMachine()
+    {
+        ProcessTableModel model;
+        model.apply(snapshot(0.1, { worker("p", Role::Producer) }));
+        QVERIFY(model.isColumnUnused(ProcessTableModel::HostColumn));
+        auto there = worker("c", Role::Consumer);
+        there.host = "lab2";
+        model.apply(snapshot(0.2, { there, worker("p", Role::Producer) }));
+        QVERIFY(!model.isColumnUnused(ProcessTableModel::HostColumn));
+        auto at = [&](int row, int role) { return model.index(row, ProcessTableModel::HostColumn).data(role); };
+        QCOMPARE(at(0, Qt::DisplayRole).toString(), QStringLiteral("lab2"));
+        QCOMPARE(at(1, Qt::DisplayRole).toString(), QStringLiteral("this machine"));
+        QVERIFY(at(1, ProcessTableModel::SortRole).toString() < at(0, ProcessTableModel::SortRole).toString());
+        QCOMPARE(model.index(0, ProcessTableModel::NameColumn).data().toString(), QStringLiteral("c@lab2"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProcessTableModel)

@@ -452,6 +452,8 @@ bool ProcessTableModel::isColumnUnused(int column) const
         return m_stepUnused;
     case LatencyColumn:
         return m_latencyUnused;
+    case HostColumn:
+        return m_hostUnused;
     default:
         return false;
     }
@@ -472,9 +474,12 @@ void ProcessTableModel::updateUnusedColumns()
         m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.role == ipccore::Role::Program; });
     const bool latencyUnused = std::none_of(
         m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.role == ipccore::Role::Consumer; });
+    const bool hostUnused
+        = std::all_of(m_rows.begin(), m_rows.end(), [](const Row& row) { return row.status.host.empty(); });
     if (tasksUnused == m_tasksUnused && sizeUnused == m_sizeUnused && priorityUnused == m_priorityUnused
-        && stepUnused == m_stepUnused && latencyUnused == m_latencyUnused)
+        && stepUnused == m_stepUnused && latencyUnused == m_latencyUnused && hostUnused == m_hostUnused)
         return;
+    m_hostUnused = hostUnused;
     m_stepUnused = stepUnused;
     m_latencyUnused = latencyUnused;
     m_tasksUnused = tasksUnused;
@@ -491,6 +496,8 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
     case NameColumn:
         // A worker on a worker host: "c-1@lab2" (its pid is that machine's).
         return QString::fromStdString(w.host.empty() ? w.name : w.name + "@" + w.host);
+    case HostColumn:
+        return w.host.empty() ? tr("this machine") : QString::fromStdString(w.host);
     case PidColumn:
         return w.pid > 0 ? QVariant(int(w.pid)) : QVariant(QStringLiteral("-"));
     case PpidColumn:
@@ -561,6 +568,8 @@ QVariant ProcessTableModel::sortValue(const Row& row, int column) const
     switch (column) {
     case NameColumn:
         return naturalSortKey(w.name);
+    case HostColumn: // this machine first, then the hosts by name
+        return QString::fromStdString(w.host);
     case PidColumn:
         return int(w.pid);
     case PpidColumn:
@@ -658,6 +667,8 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         switch (section) {
         case NameColumn:
             return tr("Name");
+        case HostColumn:
+            return tr("Host");
         case PidColumn:
             return tr("PID");
         case PpidColumn:
@@ -698,6 +709,9 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         switch (section) {
         case PpidColumn:
             return tr("Parent process ID: the process that started this worker (os.getppid() in Python)");
+        case HostColumn:
+            return tr("The machine it runs on: this one, or a worker host of the scenario (its PID is that "
+                      "machine's). Sort by it to see each machine's processes together");
         case StepColumn:
             return tr("Programs: the step the process is on, out of how many, and for how long once it is more "
                       "than a moment (hover for every step). In step mode: the step it takes when stepped next, and "

@@ -35,6 +35,7 @@ class ProcessTableModel : public QAbstractTableModel {
 public:
     enum Column {
         NameColumn,
+        HostColumn, // the machine it runs on: this one, or a worker host (shown only when a worker runs on one)
         PidColumn,
         PpidColumn, // the parent: what os.getppid() returns in the worker
         RoleColumn,
@@ -144,6 +145,7 @@ private:
     bool m_priorityUnused = true;
     bool m_stepUnused = true; // no program among the rows
     bool m_latencyUnused = true; // no consumer among the rows
+    bool m_hostUnused = true; // every worker runs on this machine
 };
 
 } // namespace ipcui

@@ -227,7 +227,7 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_table->setAlternatingRowColors(true);
     const QFontMetrics fm = m_table->fontMetrics();
     // Characters per column, in ProcessTableModel::Column order; Exit takes the rest.
-    const int widths[] = { 12, 7, 7, 9, 22, 23, 25, 11, 17, 19, 10, 7, 9, 10, 8, 17 };
+    const int widths[] = { 12, 13, 7, 7, 9, 22, 23, 25, 11, 17, 19, 10, 7, 9, 10, 8, 17 };
     static_assert(std::size(widths) == ProcessTableModel::ExitColumn);
     for (int column = 0; column < int(std::size(widths)); ++column)
         m_table->setColumnWidth(column, fm.averageCharWidth() * widths[column] + 12);
@@ -308,7 +308,7 @@ void ProcessPanel::hideUnusedColumns()
 {
     for (const int column : { int(ProcessTableModel::TasksColumn), int(ProcessTableModel::SizeColumn),
              int(ProcessTableModel::PriorityColumn), int(ProcessTableModel::StepColumn),
-             int(ProcessTableModel::LatencyColumn) })
+             int(ProcessTableModel::LatencyColumn), int(ProcessTableModel::HostColumn) })
         m_table->setColumnHidden(column, m_model->isColumnUnused(column));
 }
 
