@@ -487,11 +487,24 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                            : tr("high-water mark %1").arg(object.capacity);
         if (live && object.depth == 0)
             face.badge = tr("EMPTY");
-        face.text = tr("Sent and not yet received, as the producers and the consumer count them: ZeroMQ queues "
-                       "messages inside the processes (up to %1 on each side) and in the kernel's socket buffer "
-                       "between them.")
-                        .arg(object.capacity);
-        face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
+        if (object.listensOn.empty()) {
+            face.text = tr("Sent and not yet received, as the producers and the consumer count them: ZeroMQ queues "
+                           "messages inside the processes (up to %1 on each side) and in the kernel's socket buffer "
+                           "between them.")
+                            .arg(object.capacity);
+            face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
+        } else {
+            // Between machines (its consumer on a host listens for the producers here): the network is among
+            // the places a message waits, and the host's counts come about 20 times a second.
+            const QString host = QString::fromStdString(object.host);
+            face.text = tr("Sent and not yet received, as the producers and %1's consumer count them: ZeroMQ queues "
+                           "messages inside the processes (up to %2 on each side), in the kernel's socket buffers "
+                           "and on the network between the machines. %1's counts come with its snapshots, about 20 "
+                           "a second, so this reads high by about what is sent in one sample.")
+                            .arg(host)
+                            .arg(object.capacity);
+            face.shortText = tr("Sent, not yet received on %1: ZeroMQ queues and the network.").arg(host);
+        }
     } else {
         face.full = live && hasSlots && !isValue && object.depth >= std::int64_t(object.capacity);
         if (!live)
