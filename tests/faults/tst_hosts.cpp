@@ -213,7 +213,13 @@ class TestHosts : public QObject {
 })")
                                  .arg(controller, endpoint, counted)
                                  .arg(thereCapacity);
-        const QString path = key("two-machines.json");
+        return writeScenario("two-machines.json", text);
+    }
+    // `text` written to `name` in the keys' folder (scenarios read their key files from their own folder); its
+    // path, or empty when it could not be written.
+    QString writeScenario(const QString& name, const QString& text) const
+    {
+        const QString path = key(name);
         QFile f(path);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) != text.toUtf8().size())
             return {};
@@ -272,11 +278,7 @@ class TestHosts : public QObject {
                                  .arg(endpoint)
                                  .arg(count)
                                  .arg(rate);
-        const QString path = key("zmq-between.json");
-        QFile f(path);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) != text.toUtf8().size())
-            return {};
-        return path;
+        return writeScenario("zmq-between.json", text);
     }
     // Runs betweenMachinesScenario through `prefix`: the producers here reach the consumer on the host at the
     // host's address, and the object's books, sent here and received there, balance exactly.
@@ -528,13 +530,11 @@ private slots:
         QString text = QString::fromUtf8(example.readAll());
         QVERIFY(text.contains("tcp://192.168.1.20:5555") && text.contains("\"lab2.pub\""));
         text.replace("tcp://192.168.1.20:5555", endpoint).replace("\"lab2.pub\"", "\"host.pub\"");
-        QFile f(key("zmq-two-hosts.json"));
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text.toUtf8()) > 0);
-        f.close();
+        const QString scenario = writeScenario("zmq-two-hosts.json", text);
+        QVERIFY(!scenario.isEmpty());
         const QString report = key("zmq-two-hosts.report.json");
-        const auto r
-            = ipctest::runProgram(ipctest::cliPath(), { "run", f.fileName(), "--duration", "2", "--json", report },
-                QProcessEnvironment::systemEnvironment(), 60000);
+        const auto r = ipctest::runProgram(ipctest::cliPath(), { "run", scenario, "--duration", "2", "--json", report },
+            QProcessEnvironment::systemEnvironment(), 60000);
         QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
         const QJsonObject json = readJson(report);
         for (const char* name : { "readings", "alerts" }) {
