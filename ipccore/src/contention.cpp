@@ -117,6 +117,25 @@ Contention contentionOf(const std::vector<WaitRecord>& records, std::vector<Work
     return contentionOfPointers(indexed, std::move(workers));
 }
 
+namespace {
+
+// The most waited-on (held) first, by their total; then by name.
+void sortRows(Contention& c)
+{
+    std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
+        if (a.stats.totalNs != b.stats.totalNs)
+            return a.stats.totalNs > b.stats.totalNs;
+        return a.object < b.object;
+    });
+    std::stable_sort(c.holds.begin(), c.holds.end(), [](const ObjectHolds& a, const ObjectHolds& b) {
+        if (a.stats.totalNs != b.stats.totalNs)
+            return a.stats.totalNs > b.stats.totalNs;
+        return a.object < b.object;
+    });
+}
+
+} // namespace
+
 Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, std::vector<WorkerContention> workers)
 {
     Contention c;
@@ -151,18 +170,42 @@ Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, st
             workers[worker].waitNs += r.stats.totalNs;
         }
     }
-    std::stable_sort(c.objects.begin(), c.objects.end(), [](const ObjectContention& a, const ObjectContention& b) {
-        if (a.stats.totalNs != b.stats.totalNs)
-            return a.stats.totalNs > b.stats.totalNs;
-        return a.object < b.object;
-    });
-    std::stable_sort(c.holds.begin(), c.holds.end(), [](const ObjectHolds& a, const ObjectHolds& b) {
-        if (a.stats.totalNs != b.stats.totalNs)
-            return a.stats.totalNs > b.stats.totalNs;
-        return a.object < b.object;
-    });
+    sortRows(c);
     c.workers = std::move(workers);
     return c;
+}
+
+void addContention(Contention& into, const Contention& from)
+{
+    const auto addName = [](std::vector<std::string>& names, const std::string& name) {
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
+    };
+    for (const ObjectContention& row : from.objects) {
+        auto same = std::find_if(into.objects.begin(), into.objects.end(), [&](const ObjectContention& r) {
+            return r.object == row.object && r.kind == row.kind && r.gaveUp == row.gaveUp;
+        });
+        if (same == into.objects.end()) {
+            into.objects.push_back(row);
+            continue;
+        }
+        same->stats.merge(row.stats);
+        for (const std::string& w : row.waiters)
+            addName(same->waiters, w);
+    }
+    for (const ObjectHolds& hold : from.holds) {
+        auto same = std::find_if(
+            into.holds.begin(), into.holds.end(), [&](const ObjectHolds& h) { return h.object == hold.object; });
+        if (same == into.holds.end()) {
+            into.holds.push_back(hold);
+            continue;
+        }
+        same->stats.merge(hold.stats);
+        for (const std::string& w : hold.holders)
+            addName(same->holders, w);
+    }
+    into.workers.insert(into.workers.end(), from.workers.begin(), from.workers.end());
+    sortRows(into);
 }
 
 } // namespace ipccore

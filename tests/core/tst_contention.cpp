@@ -7,6 +7,23 @@
 
 using namespace ipccore;
 
+namespace {
+
+// One worker's waits of `ns` each on `object`, for `kind`.
+WaitRecord record(const char* worker, const char* object, WaitKind kind, std::initializer_list<quint64> ns)
+{
+    WaitRecord r;
+    r.worker = worker;
+    r.object = object;
+    r.kind = kind;
+    r.what = std::string(object) + " " + waitKindName(kind);
+    for (const quint64 n : ns)
+        r.stats.add(n);
+    return r;
+}
+
+} // namespace
+
 class TestContention : public QObject {
     Q_OBJECT
 
@@ -99,16 +116,6 @@ private slots:
     // Per object and kind, the longest total first; per worker, every record's waits and the blocked time given.
     void contentionAddsUpPerObjectAndWorker()
     {
-        auto record = [](const char* worker, const char* object, WaitKind kind, std::initializer_list<quint64> ns) {
-            WaitRecord r;
-            r.worker = worker;
-            r.object = object;
-            r.kind = kind;
-            r.what = std::string(object) + " " + waitKindName(kind);
-            for (const quint64 n : ns)
-                r.stats.add(n);
-            return r;
-        };
         const std::vector<WaitRecord> records {
             record("p1", "buffer", WaitKind::Room, { 1000, 2000 }), record("p2", "buffer", WaitKind::Room, { 3000 }),
             record("p1", "buffer", WaitKind::Lock, { 50 }), record("c1", "results", WaitKind::Data, { 1'000'000 }),
@@ -144,21 +151,42 @@ private slots:
         QVERIFY(!contentionOf({}, {}).any());
     }
 
+    // A worker host's waits added to this machine's (the Waits tables of a run across machines): the same object,
+    // kind and giving up is one row, its statistics merged and its waiters after these; the rest are rows of their
+    // own, all ordered again by total wait; the host's workers after these; holds of one object are one.
+    void anotherMachinesWaitsAreAdded()
+    {
+        WaitRecord held = record("p1", "wire", WaitKind::Lock, { 500 });
+        held.hold = true;
+        Contention here
+            = contentionOf({ record("p1", "wire", WaitKind::Room, { 1000 }), held }, { { "p1", 0, 0, 1000, 0 } });
+        WaitRecord heldThere = record("c1@lab2", "wire", WaitKind::Lock, { 700 });
+        heldThere.hold = true;
+        const Contention there = contentionOf({ record("c1@lab2", "wire", WaitKind::Room, { 4000 }),
+                                                  record("c1@lab2", "far", WaitKind::Data, { 2000 }), heldThere },
+            { { "c1@lab2", 0, 0, 6000, 0 } });
+        addContention(here, there);
+        QCOMPARE(here.objects.size(), std::size_t(2));
+        QCOMPARE(here.objects[0].object, std::string("wire")); // 5 µs in all, the most
+        QCOMPARE(here.objects[0].stats.waits, 2ull);
+        QCOMPARE(here.objects[0].stats.totalNs, 5000ull);
+        QCOMPARE(here.objects[0].stats.maxNs, 4000ull);
+        QCOMPARE(here.objects[0].waiters, (std::vector<std::string> { "p1", "c1@lab2" }));
+        QCOMPARE(here.objects[1].object, std::string("far"));
+        QCOMPARE(here.workers.size(), std::size_t(2));
+        QCOMPARE(here.workers[1].worker, std::string("c1@lab2"));
+        QCOMPARE(here.workers[1].waitNs, 6000ull);
+        QCOMPARE(here.holds.size(), std::size_t(1));
+        QCOMPARE(here.holds[0].stats.totalNs, 1200ull);
+        QCOMPARE(here.holds[0].holders, (std::vector<std::string> { "p1", "c1@lab2" }));
+    }
+
     // A worker started again under its old name is a second worker of that name: a sample's records carry the index
     // of the worker they came from, so each one's waits stay its own, whatever order the records come in.
     void workersOfOneNameKeepTheirOwnWaits()
     {
-        auto record = [](quint64 ns, int waits) {
-            WaitRecord r;
-            r.worker = "consumer";
-            r.object = "q";
-            r.kind = WaitKind::Data;
-            r.what = "q data";
-            for (int i = 0; i < waits; ++i)
-                r.stats.add(ns);
-            return r;
-        };
-        const WaitRecord second = record(1000, 2), first = record(7000, 5);
+        const WaitRecord second = record("consumer", "q", WaitKind::Data, { 1000, 1000 }),
+                         first = record("consumer", "q", WaitKind::Data, { 7000, 7000, 7000, 7000, 7000 });
         const std::vector<WorkerContention> workers { { "consumer", 0, 0, 35'000, 0 }, { "consumer", 0, 0, 2000, 0 } };
         for (const bool secondFirst : { true, false }) {
             const std::vector<WorkerWaitRecord> records = secondFirst

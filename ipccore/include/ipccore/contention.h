@@ -102,4 +102,8 @@ struct WorkerWaitRecord {
 // object only.
 Contention contentionOfPointers(const std::vector<WorkerWaitRecord>& records, std::vector<WorkerContention> workers);
 
+// Another machine's waits (a worker host's) added to `into`: rows of the same object, kind and giving up are one
+// row, holds of the same object one, its workers after these; ordered as contentionOf orders them.
+void addContention(Contention& into, const Contention& from);
+
 } // namespace ipccore
