@@ -2,6 +2,10 @@
 
 #include "host_messages.h"
 
+#include "ipccore/system_ipc.h"
+
+#include <algorithm>
+
 namespace ipccore::detail {
 
 using nlohmann::json;
@@ -159,9 +163,152 @@ template <typename Object> std::optional<Ledger> objectFromJson(const json& j, O
     return ledger;
 }
 
+// A worker's timeline events as [ns, what, ns - previous ns, what, ...] (the deltas keep them short).
+json workerEventsToJson(const std::vector<WorkerEvent>& events)
+{
+    json out = json::array();
+    std::uint64_t previous = 0;
+    for (const WorkerEvent& e : events) {
+        out.push_back(out.empty() ? e.ns : e.ns - std::min(previous, e.ns));
+        out.push_back(e.what);
+        previous = std::max(previous, e.ns);
+    }
+    return out;
+}
+
+// Nothing when they are not a producer's or consumer's events (a state, or its lock taken or released, at step 0).
+std::optional<std::vector<WorkerEvent>> workerEventsFromJson(const json& j)
+{
+    if (!j.is_array() || j.size() % 2 != 0 || j.size() > 2 * MaxWireEvents)
+        return std::nullopt;
+    std::vector<WorkerEvent> out;
+    std::uint64_t ns = 0;
+    for (std::size_t i = 0; i < j.size(); i += 2) {
+        if (!j[i].is_number_unsigned() || !j[i + 1].is_number_unsigned())
+            return std::nullopt;
+        ns += j[i].get<std::uint64_t>();
+        const WorkerEvent e { ns, j[i + 1].get<std::uint64_t>() };
+        // A state at step 0, or the lock taken (1) or released (0), in some state.
+        const bool known = std::size_t(e.state()) < WorkerStateCount
+            && ((e.kind() == WorkerSlot::EventState && e.what >> 16 == 0)
+                || (e.kind() == WorkerSlot::EventLock && e.what >> 16 <= 1));
+        if (!known)
+            return std::nullopt;
+        out.push_back(e);
+    }
+    return out;
+}
+
+// What a producer's or consumer's events mean (its one "step"): its waits in its object's words, its lock.
+json laneToJson(const LaneInfo& lane)
+{
+    json waits = json::array();
+    for (const WorkerState st : { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock })
+        waits.push_back({ lane.waitText(0, st), lane.waitObject(0, st) });
+    return json { { "lock", lane.lock }, { "posts", lane.postsWithoutHolding }, { "waits", waits } };
+}
+
+std::shared_ptr<const LaneInfo> laneFromJson(const json& j)
+{
+    auto lane = std::make_shared<LaneInfo>();
+    lane->waitTexts.resize(1);
+    lane->waitObjects.resize(1);
+    lane->holdsDuring.resize(1);
+    lane->postsAt.resize(1);
+    lane->lock = printableText(j.at("lock").get<std::string>());
+    for (const json& post : j.at("posts"))
+        lane->postsWithoutHolding.push_back(printableText(post.get<std::string>()));
+    const json& waits = j.at("waits");
+    std::size_t k = 0;
+    for (const WorkerState st : { WorkerState::BlockedFull, WorkerState::BlockedEmpty, WorkerState::WaitingLock }) {
+        if (k < waits.size() && waits[k].is_array() && waits[k].size() == 2) {
+            lane->waitTexts[0][std::size_t(st)] = printableText(waits[k][0].get<std::string>());
+            lane->waitObjects[0][std::size_t(st)] = printableText(waits[k][1].get<std::string>());
+        }
+        ++k;
+    }
+    return lane;
+}
+
+json statsToJson(const WaitStats& stats)
+{
+    return json { stats.waits, stats.totalNs, stats.maxNs, stats.histogram };
+}
+
+// Nothing when it is not [waits, total ns, max ns, [a count per histogram bucket]].
+std::optional<WaitStats> statsFromJson(const json& j)
+{
+    if (!j.is_array() || j.size() != 4 || !j[3].is_array() || j[3].size() != WaitHistogram::Buckets)
+        return std::nullopt;
+    WaitStats stats;
+    stats.waits = j[0].get<std::uint64_t>();
+    stats.totalNs = j[1].get<std::uint64_t>();
+    stats.maxNs = j[2].get<std::uint64_t>();
+    for (std::size_t b = 0; b < WaitHistogram::Buckets; ++b)
+        stats.histogram[b] = j[3][b].get<std::uint64_t>();
+    return stats;
+}
+
+// A run's waits (the Waits tables): its rows, its workers' sums and its holds.
+json contentionToJson(const Contention& c)
+{
+    json objects = json::array(), workers = json::array(), holds = json::array();
+    for (const ObjectContention& o : c.objects)
+        objects.push_back({ { "object", o.object }, { "kind", int(o.kind) }, { "what", o.what },
+            { "gave_up", o.gaveUp }, { "stats", statsToJson(o.stats) }, { "waiters", o.waiters } });
+    for (const WorkerContention& w : c.workers)
+        workers.push_back({ { "worker", w.worker }, { "waits", w.waits }, { "wait_ns", w.waitNs },
+            { "blocked_ns", w.blockedNs }, { "untracked", w.untracked } });
+    for (const ObjectHolds& h : c.holds)
+        holds.push_back({ { "object", h.object }, { "kind", int(h.kind) }, { "stats", statsToJson(h.stats) },
+            { "holders", h.holders } });
+    return json { { "objects", objects }, { "workers", workers }, { "holds", holds } };
+}
+
+// Nothing when a row is not one (a kind or its statistics); its strings made printable.
+std::optional<Contention> contentionFromJson(const json& j)
+{
+    const auto kindOf = [](const json& row) -> std::optional<WaitKind> {
+        const int kind = row.at("kind").get<int>();
+        if (kind < int(WaitKind::Room) || kind > int(WaitKind::Permit))
+            return std::nullopt;
+        return WaitKind(kind);
+    };
+    const auto names = [](const json& list) {
+        std::vector<std::string> out;
+        for (const json& name : list)
+            out.push_back(printableText(name.get<std::string>()));
+        return out;
+    };
+    Contention c;
+    for (const json& row : j.at("objects")) {
+        const auto kind = kindOf(row);
+        const auto stats = statsFromJson(row.at("stats"));
+        if (!kind || !stats)
+            return std::nullopt;
+        c.objects.push_back({ printableText(row.at("object").get<std::string>()), *kind,
+            printableText(row.at("what").get<std::string>()), row.at("gave_up").get<bool>(), *stats,
+            names(row.at("waiters")) });
+    }
+    for (const json& row : j.at("workers"))
+        c.workers.push_back({ printableText(row.at("worker").get<std::string>()), row.at("waits").get<std::uint64_t>(),
+            row.at("wait_ns").get<std::uint64_t>(), row.at("blocked_ns").get<std::uint64_t>(),
+            row.at("untracked").get<std::uint64_t>() });
+    for (const json& row : j.at("holds")) {
+        const auto kind = kindOf(row);
+        const auto stats = statsFromJson(row.at("stats"));
+        if (!kind || !stats)
+            return std::nullopt;
+        c.holds.push_back(
+            { printableText(row.at("object").get<std::string>()), *kind, *stats, names(row.at("holders")) });
+    }
+    return c;
+}
+
 } // namespace
 
-json snapshotToJson(const Snapshot& s, const std::vector<RunEvent>& events)
+json snapshotToJson(
+    const Snapshot& s, const std::vector<RunEvent>& events, const std::vector<std::uint64_t>& firstEvent)
 {
     json workers = json::array();
     for (const WorkerStatus& w : s.workers) {
@@ -169,7 +316,12 @@ json snapshotToJson(const Snapshot& s, const std::vector<RunEvent>& events)
         worker.update({ { "state_s", w.stateSeconds }, { "waiting_on", w.waitingOn }, { "blocked_ns", w.blockedNs },
             { "gaps", w.gaps }, { "duplicated", w.duplicated }, { "out_of_order", w.outOfOrder },
             { "corrupt", w.corrupt }, { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs },
-            { "priority", w.priority }, { "alive", w.alive } });
+            { "priority", w.priority }, { "alive", w.alive }, { "exit_ns", w.exitNs },
+            { "events", workerEventsToJson(w.newEvents) }, { "events_lost", w.eventsLost } });
+        const std::size_t i = workers.size(); // this worker's index
+        worker["events_first"] = i < firstEvent.size() ? firstEvent[i] : 0;
+        if (w.lane)
+            worker["lane"] = laneToJson(*w.lane);
         workers.push_back(std::move(worker));
     }
     json objects = json::array();
@@ -182,11 +334,14 @@ json snapshotToJson(const Snapshot& s, const std::vector<RunEvent>& events)
             object.update({ { "listens_on", o.listensOn }, { "public_key", o.publicKey } });
         objects.push_back(std::move(object));
     }
-    return json { { "t", s.t }, { "workers", workers }, { "objects", objects }, { "ledger", ledgerToJson(s.ledger) },
+    json out { { "t", s.t }, { "workers", workers }, { "objects", objects }, { "ledger", ledgerToJson(s.ledger) },
         { "msgs_per_s", s.totalMsgsPerS }, { "events", eventsToJson(events) } };
+    if (s.contention && s.contention->any())
+        out["contention"] = contentionToJson(*s.contention);
+    return out;
 }
 
-std::optional<Snapshot> snapshotFromJson(const json& j)
+std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_t>* firstEvent)
 {
     try {
         Snapshot s;
@@ -212,6 +367,21 @@ std::optional<Snapshot> snapshotFromJson(const json& j)
             read(jw, "work_us", w.workUs);
             read(jw, "priority", w.priority);
             read(jw, "alive", w.alive);
+            read(jw, "exit_ns", w.exitNs);
+            read(jw, "events_lost", w.eventsLost);
+            if (jw.contains("events")) {
+                auto events = workerEventsFromJson(jw.at("events"));
+                if (!events)
+                    return std::nullopt;
+                w.newEvents = std::move(*events);
+            }
+            if (jw.contains("lane"))
+                w.lane = laneFromJson(jw.at("lane"));
+            if (firstEvent) {
+                std::uint64_t first = 0;
+                read(jw, "events_first", first);
+                firstEvent->push_back(first);
+            }
             s.workers.push_back(std::move(w));
         }
         for (const json& jo : j.at("objects")) {
@@ -229,6 +399,12 @@ std::optional<Snapshot> snapshotFromJson(const json& j)
             s.objectLedgers.push_back(*ledger);
         }
         s.events = eventsFromJson(j.at("events"));
+        if (j.contains("contention")) {
+            auto contention = contentionFromJson(j.at("contention"));
+            if (!contention)
+                return std::nullopt;
+            s.contention = std::make_shared<const Contention>(std::move(*contention));
+        }
         return s;
     } catch (const json::exception&) {
         return std::nullopt;
@@ -249,7 +425,7 @@ json reportToWire(const Report& r)
     }
     return json { { "duration_s", r.durationS }, { "workers", workers }, { "objects", objects },
         { "integrity", ledgerToJson(r.integrity) }, { "events", eventsToJson(r.events) },
-        { "dead_workers", r.deadWorkers }, { "cleanup", r.cleanup } };
+        { "dead_workers", r.deadWorkers }, { "cleanup", r.cleanup }, { "contention", contentionToJson(r.contention) } };
 }
 
 std::optional<Report> reportFromWire(const json& j)
@@ -285,6 +461,12 @@ std::optional<Report> reportFromWire(const json& j)
         r.events = eventsFromJson(j.at("events"));
         read(j, "dead_workers", r.deadWorkers);
         read(j, "cleanup", r.cleanup);
+        if (j.contains("contention")) {
+            auto contention = contentionFromJson(j.at("contention"));
+            if (!contention)
+                return std::nullopt;
+            r.contention = std::move(*contention);
+        }
         return r;
     } catch (const json::exception&) {
         return std::nullopt;

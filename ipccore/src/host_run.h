@@ -44,6 +44,7 @@ private:
     std::atomic<bool> m_finished { false };
     std::mutex m_mutex;
     std::deque<std::string> m_out; // guarded by m_mutex
+    std::size_t m_outBytes = 0; // their sizes; guarded by m_mutex
     std::string m_stopReason; // guarded by m_mutex
     std::thread m_thread; // last, so it starts after the rest is made
 };

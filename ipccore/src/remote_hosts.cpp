@@ -4,6 +4,7 @@
 
 #include "host_messages.h"
 #include "host_wire.h"
+#include "ipccore/clock.h"
 #include "ipccore/system_ipc.h"
 #include "ipccore/version.h"
 #include "sys_error.h"
@@ -12,11 +13,21 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <thread>
+#include <tuple>
 
 namespace ipccore::detail {
 
 using nlohmann::json;
+
+// A host's worker's timeline events in the host's clock, not merged yet; how many of its events the host had taken
+// when its latest snapshot came; those that never came here (the host sends the latest MaxWireEvents, a snapshot
+// may be dropped on the way); its latest merged event's time, in this machine's clock.
+struct HostLane {
+    std::deque<WorkerEvent> pending;
+    std::uint64_t next = 0, missed = 0, lastNs = 0;
+};
 
 struct RemoteHosts::Part {
     HostSpec host;
@@ -43,6 +54,10 @@ struct RemoteHosts::Part {
     std::optional<std::string> gone; // the host says it no longer runs this part (restarted), and why
     bool lost = false; // as last merged: the host stopped answering
     bool stopAsked = false;
+    std::vector<HostLane> lanes; // per worker, its timeline events
+    // The host's CLOCK_MONOTONIC minus this machine's, as its events are read here: the link's estimate at the first
+    // snapshot when beyond its error, else 0; the same all run, so each worker's events stay in order.
+    std::optional<std::int64_t> clockOffsetNs;
 
     bool ended() const { return report || gone; }
 
@@ -107,6 +122,91 @@ bool joinHalf(Report& report, const ObjectSummary& there, const std::string& hos
     return true;
 }
 
+// Moves a host's snapshot's timeline events (in its clock) into its part's lanes, and counts those that never came
+// in each worker's eventsLost.
+void takeTimelineEvents(std::vector<HostLane>& lanes, Snapshot& snap, const std::vector<std::uint64_t>& firstEvent)
+{
+    constexpr std::size_t MaxPending = 4 * MaxWireEvents; // per worker, when no merge takes them for a while
+    lanes.resize(snap.workers.size());
+    for (std::size_t i = 0; i < snap.workers.size(); ++i) {
+        WorkerStatus& w = snap.workers[i];
+        HostLane& lane = lanes[i];
+        const std::uint64_t first = i < firstEvent.size() ? firstEvent[i] : lane.next;
+        if (first > lane.next)
+            lane.missed += first - lane.next;
+        lane.next = std::max(lane.next, first + w.newEvents.size());
+        lane.pending.insert(lane.pending.end(), w.newEvents.begin(), w.newEvents.end());
+        for (; lane.pending.size() > MaxPending; ++lane.missed)
+            lane.pending.pop_front();
+        w.newEvents.clear();
+        w.eventsLost += lane.missed;
+    }
+}
+
+// A time of a host's clock in this machine's: less `offsetNs` (the host's minus this machine's), within
+// [from, to] (a hostile host's times cannot overflow it).
+std::uint64_t inThisClock(std::uint64_t hostNs, std::int64_t offsetNs, std::uint64_t from, std::uint64_t to)
+{
+    std::uint64_t ns = hostNs;
+    if (offsetNs >= 0)
+        ns = hostNs > std::uint64_t(offsetNs) ? hostNs - std::uint64_t(offsetNs) : 0;
+    else
+        ns = hostNs + std::min(std::uint64_t(-(offsetNs + 1)) + 1, ~std::uint64_t(0) - hostNs);
+    return std::clamp(ns, from, std::max(from, to));
+}
+
+// A worker's events not merged yet, in this machine's clock: none before the run's start here (a host starts its
+// part first) or its previous event, none after this sample.
+std::vector<WorkerEvent> takePending(HostLane& lane, std::int64_t offsetNs, const Snapshot& snap)
+{
+    std::vector<WorkerEvent> out;
+    out.reserve(lane.pending.size());
+    for (const WorkerEvent& e : lane.pending) {
+        lane.lastNs = inThisClock(e.ns, offsetNs, std::max(lane.lastNs, snap.startNs), snap.nowNs);
+        out.push_back({ lane.lastNs, e.what });
+    }
+    lane.pending.clear();
+    return out;
+}
+
+// This machine's waits and the hosts' (`theirs`: a host's name and its waits) as one table: a host's workers named
+// "c1@lab2", and an object on a host "buffer@lab2" wherever it is waited on (an object between machines is waited on
+// here too, by its producers).
+template <typename Object>
+Contention joinedContention(const Contention& here,
+    const std::vector<std::pair<std::string, const Contention*>>& theirs, const std::vector<Object>& objects)
+{
+    std::map<std::string, std::string> hostOf;
+    for (const Object& o : objects)
+        if (!o.host.empty())
+            hostOf[o.name] = o.host;
+    const auto named = [&](Contention c, const std::string& host) {
+        const auto object = [&](std::string& name) {
+            if (const auto h = hostOf.find(name); h != hostOf.end())
+                name += "@" + h->second;
+        };
+        const auto worker = [&](std::string& name) {
+            if (!host.empty())
+                name += "@" + host;
+        };
+        for (ObjectContention& row : c.objects) {
+            object(row.object);
+            std::for_each(row.waiters.begin(), row.waiters.end(), worker);
+        }
+        for (ObjectHolds& hold : c.holds) {
+            object(hold.object);
+            std::for_each(hold.holders.begin(), hold.holders.end(), worker);
+        }
+        for (WorkerContention& w : c.workers)
+            worker(w.worker);
+        return c;
+    };
+    Contention joined = named(here, {});
+    for (const auto& [host, contention] : theirs)
+        addContention(joined, named(*contention, host));
+    return joined;
+}
+
 // The run's totals from its objects' books (this machine's and the hosts'), exact when every object's is.
 template <typename Object, typename LedgerAt> Ledger totalOf(const std::vector<Object>& objects, LedgerAt ledgerAt)
 {
@@ -122,6 +222,61 @@ template <typename Object, typename LedgerAt> Ledger totalOf(const std::vector<O
 // Whether a host's snapshot or report lists the part's workers and objects by name, workers in the part's order, so
 // its rows merge where Runner::scenario() has them. Its strings are made printable (the terminal and the window
 // show them).
+// Whether a host's waits are its part's: its objects and its workers, each object's row for one wait once, each name
+// listed once (so a host can neither write into this machine's rows nor make the join slow).
+bool waitsOfPart(const Contention& c, const Scenario& part)
+{
+    const auto isObject = [&](const std::string& name) {
+        return std::any_of(
+            part.objects.begin(), part.objects.end(), [&](const ObjectSpec& o) { return o.name == name; });
+    };
+    const auto areWorkers = [&](std::vector<std::string> names) {
+        std::sort(names.begin(), names.end());
+        return std::adjacent_find(names.begin(), names.end()) == names.end()
+            && std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+                   return std::any_of(
+                       part.workers.begin(), part.workers.end(), [&](const WorkerSpec& w) { return w.name == name; });
+               });
+    };
+    std::vector<std::tuple<std::string, WaitKind, bool>> rows;
+    for (const ObjectContention& row : c.objects) {
+        if (!isObject(row.object) || !areWorkers(row.waiters))
+            return false;
+        rows.emplace_back(row.object, row.kind, row.gaveUp);
+    }
+    std::vector<std::string> held, workers;
+    for (const ObjectHolds& hold : c.holds) {
+        if (!isObject(hold.object) || !areWorkers(hold.holders))
+            return false;
+        held.push_back(hold.object);
+    }
+    for (const WorkerContention& w : c.workers)
+        workers.push_back(w.worker);
+    std::sort(rows.begin(), rows.end());
+    std::sort(held.begin(), held.end());
+    return std::adjacent_find(rows.begin(), rows.end()) == rows.end()
+        && std::adjacent_find(held.begin(), held.end()) == held.end() && areWorkers(workers);
+}
+
+// A host's worker's lane (what its events mean), when it is a producer's or consumer's of the part: its own
+// object's lock or none, and waits and posts on the part's objects only; else null (its spans are then plain states).
+std::shared_ptr<const LaneInfo> laneOfPart(
+    const std::shared_ptr<const LaneInfo>& lane, const WorkerSpec& worker, const Scenario& part)
+{
+    if (!lane)
+        return nullptr;
+    const auto isObject = [&](const std::string& name) {
+        return name.empty() || std::any_of(part.objects.begin(), part.objects.end(), [&](const ObjectSpec& o) {
+            return o.name == name;
+        });
+    };
+    bool ok = (lane->lock.empty() || lane->lock == worker.object + ".mutex")
+        && std::all_of(lane->postsWithoutHolding.begin(), lane->postsWithoutHolding.end(), isObject);
+    for (const auto& step : lane->waitObjects)
+        ok = ok && std::all_of(step.begin(), step.end(), isObject);
+    return ok ? lane : nullptr;
+}
+
 bool matchesPart(Snapshot& s, const Scenario& part)
 {
     if (s.workers.size() != part.workers.size() || s.objects.size() != part.objects.size()
@@ -134,13 +289,14 @@ bool matchesPart(Snapshot& s, const Scenario& part)
         w.waitingOn = printableText(w.waitingOn);
         w.exitText = printableText(w.exitText);
         w.errorText = printableText(w.errorText);
+        w.lane = laneOfPart(w.lane, part.workers[i], part);
     }
     for (std::size_t i = 0; i < s.objects.size(); ++i) {
         if (s.objects[i].name != part.objects[i].name || s.objects[i].transport != part.objects[i].transport)
             return false;
         s.objects[i].osName = printableText(s.objects[i].osName);
     }
-    return true;
+    return !s.contention || waitsOfPart(*s.contention, part);
 }
 
 bool matchesPart(Report& r, const Scenario& part)
@@ -167,7 +323,7 @@ bool matchesPart(Report& r, const Scenario& part)
         line = printableText(line);
     for (std::string& line : r.cleanup)
         line = printableText(line);
-    return true;
+    return waitsOfPart(r.contention, part);
 }
 
 } // namespace
@@ -205,9 +361,25 @@ void RemoteHosts::poll(Part& p)
                 p.notices.push_back({ RunEvent::Kind::Error, p.where() + ": " + why });
             }
         } else if (type == "snapshot" && message.contains("snapshot") && !p.ended()) {
-            auto snap = snapshotFromJson(message["snapshot"]);
+            std::vector<std::uint64_t> firstEvent;
+            auto snap = snapshotFromJson(message["snapshot"], &firstEvent);
             if (!snap || !matchesPart(*snap, p.scenario))
                 continue; // not this part's workers and objects, in its order: never shown against other rows
+            // The offset is fixed at the first snapshot after a heartbeat has been answered; the events are kept in
+            // the host's clock until they are merged (with no offset if none is known by then).
+            const LinkStatus st = p.link->status();
+            if (!p.clockOffsetNs && st.answers > 0) {
+                const bool shift = st.offsetNs > st.errorNs || st.offsetNs < -st.errorNs;
+                p.clockOffsetNs = shift ? st.offsetNs : 0;
+                char offset[160];
+                std::snprintf(
+                    offset, sizeof offset, "%+.1f us +/- %.1f us", double(st.offsetNs) / 1e3, double(st.errorNs) / 1e3);
+                p.notices.push_back({ RunEvent::Kind::Info,
+                    p.where() + ": its clock is " + offset + " from this machine's; its workers' timeline events are "
+                        + (shift ? "shifted by that into this machine's clock"
+                                 : "shown as they are (the difference is within the estimate's error)") });
+            }
+            takeTimelineEvents(p.lanes, *snap, firstEvent);
             for (RunEvent& e : snap->events) {
                 RunEvent event { e.t, e.kind, p.host.name + ": " + printableText(e.text) };
                 p.events.push_back(event);
@@ -225,10 +397,12 @@ void RemoteHosts::poll(Part& p)
             }
             p.last = std::move(*snap);
             p.fresh = true;
+            m_contentionStale = true;
         } else if (type == "report" && message.contains("report") && !p.report) {
             auto report = reportFromWire(message["report"]);
             if (report && matchesPart(*report, p.scenario)) {
                 p.report = std::move(report);
+                m_contentionStale = true;
                 p.link->setRun({}); // nothing more to ask about
                 if (!p.stopAsked) {
                     // Its workers ended early, though their books may well be whole: said in every row.
@@ -384,8 +558,13 @@ void RemoteHosts::merge(Snapshot& snap)
         p->events.clear();
         if (p->report) {
             // The host ended this part by itself (its controller was silent for long): as its report says.
-            for (const WorkerSummary& w : p->report->workers) {
+            for (std::size_t i = 0; i < p->report->workers.size(); ++i) {
+                const WorkerSummary& w = p->report->workers[i];
                 WorkerStatus status;
+                if (i < p->lanes.size())
+                    status.newEvents = takePending(p->lanes[i], p->clockOffsetNs.value_or(0), snap);
+                if (p->last && i < p->last->workers.size())
+                    status.eventsLost = p->last->workers[i].eventsLost;
                 status.name = w.name;
                 status.role = w.role;
                 status.object = w.object;
@@ -414,7 +593,24 @@ void RemoteHosts::merge(Snapshot& snap)
             continue;
         }
         if (!p->last) {
-            // Not heard from yet: its workers as the scenario gives them, starting.
+            // Not heard from yet: its objects between machines already on it (their half here is listed), its own
+            // objects as the scenario gives them, nothing counted (listed from the first sample, so the window's
+            // rows and chart series keep their places), its workers likewise, starting.
+            for (const ObjectSpec& o : p->scenario.objects) {
+                const std::size_t k = halfHere(
+                    snap.objects, o.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+                if (k < snap.objects.size()) {
+                    snap.objects[k].host = p->host.name;
+                    continue;
+                }
+                ObjectStatus status;
+                status.name = o.name;
+                status.transport = o.transport;
+                status.host = p->host.name;
+                status.capacity = o.capacity;
+                snap.objects.push_back(std::move(status));
+                snap.objectLedgers.emplace_back();
+            }
             for (const WorkerSpec& w : p->scenario.workers) {
                 WorkerStatus status;
                 status.name = w.name;
@@ -425,8 +621,15 @@ void RemoteHosts::merge(Snapshot& snap)
             }
             continue;
         }
-        for (WorkerStatus w : p->last->workers) {
+        for (std::size_t i = 0; i < p->last->workers.size(); ++i) {
+            WorkerStatus w = p->last->workers[i];
             w.host = p->host.name;
+            if (i < p->lanes.size()) {
+                w.newEvents = takePending(p->lanes[i], p->clockOffsetNs.value_or(0), snap);
+                if (w.exitNs)
+                    w.exitNs = inThisClock(
+                        w.exitNs, p->clockOffsetNs.value_or(0), std::max(p->lanes[i].lastNs, snap.startNs), snap.nowNs);
+            }
             for (const ObjectSpec& o : p->scenario.objects)
                 if (o.name == w.object)
                     w.transport = o.transport;
@@ -457,10 +660,10 @@ void RemoteHosts::merge(Snapshot& snap)
                 snap.objectLedgers[k].sent = std::min(snap.objectLedgers[k].sent, *seen);
             }
             if (joinHalf(snap, o, l, p->host.name)) {
-                // Its depth as joined (this machine sampled none): for the report's min, mean and max.
-                for (const ObjectStatus& joined : snap.objects)
-                    if (joined.name == o.name && joined.depth >= 0)
-                        m_depths[o.name].add(joined.depth);
+                // Its depth as joined (this machine sampled none), for the report's min, mean and max: while its host
+                // answers (after, its received stays as last seen while sent goes on).
+                if (!lost && !p->gone && snap.objects[k].depth >= 0)
+                    m_depths[o.name].add(snap.objects[k].depth);
                 continue;
             }
             snap.objects.push_back(std::move(o));
@@ -471,6 +674,27 @@ void RemoteHosts::merge(Snapshot& snap)
         p->fresh = false;
     }
     snap.ledger = totalOf(snap.objects, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+    // The Waits tables, joined again only when this machine's or a host's waits changed (the window redraws them
+    // when the pointer changes).
+    if (m_contentionStale || snap.contention != m_contentionHere) {
+        m_contentionHere = snap.contention;
+        m_contention = std::make_shared<const Contention>(
+            joinedContention(snap.contention ? *snap.contention : Contention {}, hostsContention(), snap.objects));
+        m_contentionStale = false;
+    }
+    snap.contention = m_contention;
+}
+
+std::vector<std::pair<std::string, const Contention*>> RemoteHosts::hostsContention() const
+{
+    std::vector<std::pair<std::string, const Contention*>> theirs;
+    for (const auto& p : m_parts) {
+        if (p->report)
+            theirs.emplace_back(p->host.name, &p->report->contention);
+        else if (p->last && p->last->contention)
+            theirs.emplace_back(p->host.name, p->last->contention.get());
+    }
+    return theirs;
 }
 
 bool RemoteHosts::servedByLostHost(const std::string& object) const
@@ -647,6 +871,7 @@ void RemoteHosts::finish(Report& report)
             report.objects.push_back(std::move(s));
         }
     }
+    report.contention = joinedContention(report.contention, hostsContention(), report.objects);
     for (ObjectSummary& o : report.objects) {
         if (const auto d = m_depths.find(o.name); d != m_depths.end() && d->second.samples > 0) {
             o.depthMin = d->second.min;

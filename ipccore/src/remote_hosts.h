@@ -87,6 +87,12 @@ private:
         }
     };
     std::map<std::string, DepthStats> m_depths;
+    // The Waits tables as merge joined them last (joinedContention), from this machine's `m_contentionHere` and the
+    // hosts' latest; stale once a host's snapshot or report came.
+    std::shared_ptr<const Contention> m_contentionHere, m_contention;
+    bool m_contentionStale = true;
+    // Each host's latest waits: its report's, else its last snapshot's; its name with them.
+    std::vector<std::pair<std::string, const Contention*>> hostsContention() const;
 };
 
 } // namespace ipccore::detail

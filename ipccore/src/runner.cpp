@@ -321,6 +321,7 @@ struct Runner::Impl {
     double hz = 50;
     std::vector<RunEvent> pending;
     std::vector<RunEvent> allEvents;
+    std::vector<TraceWorker> hostTraces; // the workers on worker hosts, for the trace (traceHostWorkers)
     std::ofstream csv;
     bool stopped = false;
     // The wait-for verdict: a deadlock is kept from the sample that first saw it (the run is over in all but name);
@@ -1161,7 +1162,7 @@ struct Runner::Impl {
         s.exitNs = w.alive ? 0 : w.endNs;
         traceEventsKept += s.newEvents.size();
         if (w.trace.events.size() > MaxTraceEvents)
-            trimTrace(w, w.trace.events.size() - MaxTraceEvents / 2);
+            trimTrace(w.trace, w.trace.events.size() - MaxTraceEvents / 2);
         if (w.alive && isBlocked(boardState) && since > 0 && since <= now)
             blocked += now - since;
         const std::uint64_t lifetime = end - w.startNs;
@@ -1374,11 +1375,11 @@ struct Runner::Impl {
     }
 
     // Drops a worker's oldest `drop` trace events, counted in its trace.
-    void trimTrace(WorkerProc& w, std::size_t drop)
+    void trimTrace(TraceWorker& trace, std::size_t drop)
     {
-        drop = std::min(drop, w.trace.events.size());
-        w.trace.events.erase(w.trace.events.begin(), w.trace.events.begin() + std::ptrdiff_t(drop));
-        w.trace.trimmed += drop;
+        drop = std::min(drop, trace.events.size());
+        trace.events.erase(trace.events.begin(), trace.events.begin() + std::ptrdiff_t(drop));
+        trace.trimmed += drop;
         traceEventsKept -= drop;
     }
 
@@ -1386,14 +1387,18 @@ struct Runner::Impl {
     void trimTraces()
     {
         while (traceEventsKept > MaxRunTraceEvents) {
-            WorkerProc* fullest = nullptr;
+            TraceWorker* fullest = nullptr;
             for (WorkerProc& w : workers) {
-                if (!fullest || w.trace.events.size() > fullest->trace.events.size())
-                    fullest = &w;
+                if (!fullest || w.trace.events.size() > fullest->events.size())
+                    fullest = &w.trace;
             }
-            if (!fullest || fullest->trace.events.empty())
+            for (TraceWorker& t : hostTraces) {
+                if (!fullest || t.events.size() > fullest->events.size())
+                    fullest = &t;
+            }
+            if (!fullest || fullest->events.empty())
                 break;
-            trimTrace(*fullest, std::max<std::size_t>(1, fullest->trace.events.size() / 2));
+            trimTrace(*fullest, std::max<std::size_t>(1, fullest->events.size() / 2));
         }
     }
 
@@ -1410,6 +1415,13 @@ struct Runner::Impl {
             log.workers.push_back(take ? std::move(w.trace) : w.trace);
             log.workers.back().endNs = w.endNs ? w.endNs : log.endNs;
         }
+        for (TraceWorker& t : hostTraces) {
+            log.workers.push_back(take ? std::move(t) : t);
+            if (log.workers.back().endNs == 0)
+                log.workers.back().endNs = log.endNs;
+        }
+        if (take)
+            hostTraces.clear();
         if (take)
             traceEventsKept = 0;
         for (TraceCounter& c : traceCounters) {
@@ -1419,6 +1431,40 @@ struct Runner::Impl {
         for (const RunEvent& e : allEvents)
             log.instants.push_back({ startNs + std::uint64_t(e.t * 1e9), e.text });
         return log;
+    }
+
+    // The events of the workers on worker hosts, as a merged sample brings them (in this machine's clock), kept for
+    // the trace as this machine's workers' are. Each is on a track of its own: its host's number above Linux's pid
+    // range (2^22) plus its pid there, which no process here can have (ScenarioLimits::MaxHosts keeps it in a pid_t).
+    void traceHostWorkers(const Snapshot& snap)
+    {
+        for (const WorkerStatus& s : snap.workers) {
+            if (s.host.empty())
+                continue;
+            const std::string name = s.name + "@" + s.host;
+            auto t = std::find_if(
+                hostTraces.begin(), hostTraces.end(), [&](const TraceWorker& w) { return w.name == name; });
+            if (t == hostTraces.end()) {
+                t = hostTraces.insert(hostTraces.end(), TraceWorker {});
+                t->name = name;
+                t->host = s.host;
+                t->info = std::make_shared<const LaneInfo>();
+            }
+            std::size_t host = 0;
+            while (host < scenario.hosts.size() && scenario.hosts[host].name != s.host)
+                ++host;
+            t->hostPid = s.pid;
+            t->pid = pid_t((host + 1) << 22) + (s.pid & ((1 << 22) - 1));
+            t->lost = s.eventsLost;
+            if (s.lane)
+                t->info = s.lane;
+            t->events.insert(t->events.end(), s.newEvents.begin(), s.newEvents.end());
+            traceEventsKept += s.newEvents.size();
+            if (t->events.size() > MaxTraceEvents)
+                trimTrace(*t, t->events.size() - MaxTraceEvents / 2);
+            t->endNs = s.alive ? 0 : s.exitNs ? s.exitNs : snap.nowNs;
+        }
+        trimTraces();
     }
 
     // Who holds object `i` now and who is blocked on it (ObjectStatus::holders, waiters).
@@ -2587,6 +2633,7 @@ Snapshot Runner::sample()
         m_impl->remote->merge(snap);
         m_impl->inScenarioOrder(snap);
         m_impl->publishReaches();
+        m_impl->traceHostWorkers(snap);
     }
     return snap;
 }

@@ -51,6 +51,7 @@ void Timeline::add(const Snapshot& snapshot)
         const WorkerStatus& w = snapshot.workers[i];
         Lane& lane = m_lanes[i];
         lane.name = w.name;
+        lane.host = w.host;
         lane.pid = w.pid;
         if (w.lane)
             lane.info = w.lane;

@@ -80,7 +80,8 @@ std::string stateSpanName(const TraceWorker& w, const WorkerEvent& e)
 
 void writeWorker(TraceWriter& out, const TraceWorker& w)
 {
-    std::string label = w.name + " (pid " + std::to_string(w.pid) + ")";
+    std::string label = w.host.empty() ? w.name + " (pid " + std::to_string(w.pid) + ")"
+                                       : w.name + " (pid " + std::to_string(w.hostPid) + " on " + w.host + ")";
     out.metadata("process_name", w.pid, 0, "\"name\":" + TraceWriter::str(label));
     if (w.lost + w.trimmed > 0)
         out.metadata("process_labels", w.pid, 0,

@@ -49,6 +49,20 @@ private slots:
             history.series(history.seriesOfKind(SeriesKind::Semaphore).at(0)).label, QStringLiteral("buffer.empty"));
     }
 
+    // A worker or object on a worker host is named with it in the legends, as in the process table.
+    void seriesOnAHostNameIt()
+    {
+        RunHistory history;
+        ipccore::Snapshot s = snapshot(0, 0, 0, ipccore::WorkerState::Running);
+        s.workers[0].host = "lab2";
+        s.objects[0].host = "lab2";
+        history.append(s);
+        QCOMPARE(
+            history.series(history.seriesOfKind(SeriesKind::WorkerThroughput).at(0)).label, QStringLiteral("p1@lab2"));
+        QCOMPARE(history.series(history.seriesOfKind(SeriesKind::Blocked).at(0)).label, QStringLiteral("p1@lab2"));
+        QCOMPARE(history.series(history.seriesOfKind(SeriesKind::Depth).at(0)).label, QStringLiteral("buffer@lab2"));
+    }
+
     void recordsAtMostRecordHz()
     {
         RunHistory history(20, 600);

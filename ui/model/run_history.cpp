@@ -122,10 +122,13 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
         const ipccore::WorkerStatus& worker = snapshot.workers[i];
         if (i >= m_workerMeters.size()) {
             m_workerMeters.emplace_back();
-            m_workerThroughputSeries.push_back(addSeries({ SeriesKind::WorkerThroughput,
-                QString::fromStdString(worker.name), QStringLiteral("msgs/s"), int(i), -1, -1, worker.role }));
-            m_workerBlockedSeries.push_back(addSeries({ SeriesKind::Blocked, QString::fromStdString(worker.name),
-                QStringLiteral("%"), int(i), -1, -1, worker.role }));
+            // On a worker host: "collector@lab2", as the process table and the timeline name it.
+            const QString name
+                = QString::fromStdString(worker.host.empty() ? worker.name : worker.name + "@" + worker.host);
+            m_workerThroughputSeries.push_back(addSeries(
+                { SeriesKind::WorkerThroughput, name, QStringLiteral("msgs/s"), int(i), -1, -1, worker.role }));
+            m_workerBlockedSeries.push_back(
+                addSeries({ SeriesKind::Blocked, name, QStringLiteral("%"), int(i), -1, -1, worker.role }));
             const auto role = std::size_t(worker.role);
             if (role < std::size(m_roleThroughputSeries) && m_roleThroughputSeries[role] < 0) {
                 m_roleThroughputSeries[role]
@@ -144,7 +147,8 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     }
     for (std::size_t j = m_depthSeries.size(); j < snapshot.objects.size(); ++j) {
         const ipccore::ObjectStatus& object = snapshot.objects[j];
-        const QString name = QString::fromStdString(object.name);
+        const QString name
+            = QString::fromStdString(object.host.empty() ? object.name : object.name + "@" + object.host);
         // Only objects that carry messages have a depth; a semaphore's value is a Semaphore series below.
         m_depthSeries.push_back(ipccore::traits(object.transport).carriesMessages
                 ? addSeries({ SeriesKind::Depth, name, QStringLiteral("messages"), -1, int(j) })

@@ -95,6 +95,8 @@ void TimelineCanvas::layoutRows()
     for (std::size_t i = 0; i < m_timeline->lanes().size(); ++i) {
         const ipccore::Timeline::Lane& lane = m_timeline->lanes()[i];
         QString label = QString::fromStdString(lane.name);
+        if (!lane.host.empty())
+            label += QLatin1Char('@') + QString::fromStdString(lane.host);
         if (!lane.alive && lane.current && lane.current->state == ipccore::WorkerState::Dead)
             label += tr(" (dead)");
         widest = std::max(widest, fm.horizontalAdvance(label));
@@ -356,6 +358,9 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         lines << QStringLiteral("<b>%1</b>: %2")
                      .arg(QString::fromStdString(lane.name).toHtmlEscaped(),
                          QString::fromStdString(ipccore::Timeline::spanText(lane, s)).toHtmlEscaped());
+        if (!lane.host.empty())
+            lines << tr("on host %1, in this machine's clock (the run's events give the offset)")
+                         .arg(QString::fromStdString(lane.host).toHtmlEscaped());
         if (lane.info && s.step < lane.info->steps.size())
             lines << tr("step %1 of %2: %3")
                          .arg(s.step + 1)
@@ -1038,11 +1043,20 @@ void TimelineView::updateInfo()
         dropped += lane.dropped;
         if (lane.lost > 0) {
             lost += lane.lost;
-            lossy << QString::fromStdString(lane.name);
+            lossy << QString::fromStdString(lane.host.empty() ? lane.name : lane.name + "@" + lane.host);
         }
     }
     QStringList parts;
     parts << tr("From each process's own event ring, exact to the microsecond; the last 10 minutes are kept.");
+    QStringList hosts;
+    for (const ipccore::Timeline::Lane& lane : m_timeline->lanes())
+        if (!lane.host.empty() && !hosts.contains(QString::fromStdString(lane.host)))
+            hosts << QString::fromStdString(lane.host);
+    if (!hosts.isEmpty())
+        parts << tr("Processes named …@%1 run on that worker host: their events come with its snapshots (20 a "
+                    "second) and are put in this machine's clock; the run's events give the clocks' offset and its "
+                    "error.")
+                     .arg(hosts.join(QStringLiteral(", …@")).toHtmlEscaped());
     if (!m_timeline->lockLanes().empty())
         parts << tr("A lock lane is brown where it is held, with the holder's name when there is room; where holds "
                     "are narrower than a pixel, as tall as the share of the time it was held; hatched: held by a dead "

@@ -55,7 +55,8 @@ public:
 
     struct Lane {
         std::string name;
-        pid_t pid = 0;
+        std::string host; // the worker host it runs on (WorkerStatus::host); empty = this machine
+        pid_t pid = 0; // on a host: that machine's process id
         std::shared_ptr<const LaneInfo> info; // never null once the lane has seen a snapshot
         std::deque<TimelineSpan> spans; // ended, in time order, none overlapping
         std::optional<TimelineSpan> current; // the span going on now (toNs: the latest sample)

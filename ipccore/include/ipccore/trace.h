@@ -45,7 +45,9 @@ struct LaneInfo {
 
 struct TraceWorker {
     std::string name;
-    pid_t pid = 0;
+    pid_t pid = 0; // its track; a worker on a host: a number no process here can have (see hostPid)
+    std::string host; // the worker host it ran on (WorkerStatus::host); empty = this machine
+    pid_t hostPid = 0; // on a host: its process id there
     std::shared_ptr<const LaneInfo> info; // never null
     // In time order. A deque: the runner appends 100 000 events a second over 128 workers and drops the oldest
     // half of a long list, and a vector's regrowth and front erase copied them over and over.
