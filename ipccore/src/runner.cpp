@@ -1860,10 +1860,14 @@ struct Runner::Impl {
                 if (dead) {
                     p.killed = true;
                     // ZeroMQ keeps its queues inside the processes: what a killed worker's queues and connections
-                    // held dies with it, a producer's as well (counted as sent, never received).
-                    if (t.depthFromCounters)
+                    // held dies with it, a producer's as well (counted as sent, never received). And a producer
+                    // killed after zmq_send took its message but before counting it sent one uncounted, as with any
+                    // transport (its message is received, not a duplicate).
+                    if (t.depthFromCounters) {
                         p.mayHaveTakenUncounted = zmqMostLostWithKilled(o.address, w.spec.role, producers);
-                    else if (w.spec.role == Role::Consumer && t.consumersOwnConnections)
+                        if (w.spec.role == Role::Producer)
+                            p.mayHaveSentUncounted = std::min<std::uint32_t>(w.heldMessages, 1);
+                    } else if (w.spec.role == Role::Consumer && t.consumersOwnConnections)
                         p.mayHaveTakenUncounted = (socketBufferFrames() + readerBufferFrames(o.spec.messageSize))
                             * std::max<std::uint64_t>(producers, 1);
                     else if (w.spec.role == Role::Producer)
