@@ -219,9 +219,6 @@ template <typename Object, typename LedgerAt> Ledger totalOf(const std::vector<O
     return total;
 }
 
-// Whether a host's snapshot or report lists the part's workers and objects by name, workers in the part's order, so
-// its rows merge where Runner::scenario() has them. Its strings are made printable (the terminal and the window
-// show them).
 // Whether a host's waits are its part's: its objects and its workers, each object's row for one wait once, each name
 // listed once (so a host can neither write into this machine's rows nor make the join slow).
 bool waitsOfPart(const Contention& c, const Scenario& part)
@@ -277,6 +274,10 @@ std::shared_ptr<const LaneInfo> laneOfPart(
     return ok ? lane : nullptr;
 }
 
+// Whether a host's snapshot or report lists the part's workers and objects by name, workers in the part's order, so
+// its rows merge where Runner::scenario() has them. Its strings are made printable (the terminal and the window
+// show them). Its waits must be its part's (waitsOfPart), and a worker's lane that is not (laneOfPart) is
+// dropped.
 bool matchesPart(Snapshot& s, const Scenario& part)
 {
     if (s.workers.size() != part.workers.size() || s.objects.size() != part.objects.size()

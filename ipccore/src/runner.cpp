@@ -1462,7 +1462,10 @@ struct Runner::Impl {
             traceEventsKept += s.newEvents.size();
             if (t->events.size() > MaxTraceEvents)
                 trimTrace(*t, t->events.size() - MaxTraceEvents / 2);
-            t->endNs = s.alive ? 0 : s.exitNs ? s.exitNs : snap.nowNs;
+            if (s.alive)
+                t->endNs = 0;
+            else if (t->endNs == 0) // its exit, or when it was first seen gone (a lost host's)
+                t->endNs = s.exitNs ? s.exitNs : snap.nowNs;
         }
         trimTraces();
     }
