@@ -181,16 +181,21 @@ Contention joinedContention(const Contention& here,
         if (!o.host.empty())
             hostOf[o.name] = o.host;
     const auto named = [&](Contention c, const std::string& host) {
-        const auto object = [&](std::string& name) {
-            if (const auto h = hostOf.find(name); h != hostOf.end())
-                name += "@" + h->second;
+        // And what a row waits for, where it begins with the object's name ("readings@lab2: nothing queued").
+        const auto object = [&](std::string& name, std::string* what = nullptr) {
+            const auto h = hostOf.find(name);
+            if (h == hostOf.end())
+                return;
+            if (what && what->starts_with(name + ":"))
+                what->insert(name.size(), "@" + h->second);
+            name += "@" + h->second;
         };
         const auto worker = [&](std::string& name) {
             if (!host.empty())
                 name += "@" + host;
         };
         for (ObjectContention& row : c.objects) {
-            object(row.object);
+            object(row.object, &row.what);
             std::for_each(row.waiters.begin(), row.waiters.end(), worker);
         }
         for (ObjectHolds& hold : c.holds) {

@@ -286,6 +286,7 @@ private slots:
         QVERIFY(far != last.contention->objects.end());
         QVERIFY(far->stats.waits > 100);
         QCOMPARE(far->waiters, std::vector<std::string> { "c-far@lab2" });
+        QVERIFY2(far->what.starts_with("far@lab2: "), far->what.c_str());
         const auto consumer = std::find_if(last.contention->workers.begin(), last.contention->workers.end(),
             [](const WorkerContention& w) { return w.worker == "c-far@lab2"; });
         QVERIFY(consumer != last.contention->workers.end());

@@ -1054,8 +1054,8 @@ void TimelineView::updateInfo()
             hosts << QString::fromStdString(lane.host);
     if (!hosts.isEmpty())
         parts << tr("Processes named …@%1 run on that worker host: their events come with its snapshots (20 a "
-                    "second) and are put in this machine's clock; the run's events give the clocks' offset and its "
-                    "error.")
+                    "second) and are put in this machine's clock, exact to within the clocks' offset estimate, whose "
+                    "error (a few hundred microseconds on a LAN) the run's events give.")
                      .arg(hosts.join(QStringLiteral(", …@")).toHtmlEscaped());
     if (!m_timeline->lockLanes().empty())
         parts << tr("A lock lane is brown where it is held, with the holder's name when there is room; where holds "
