@@ -12,6 +12,8 @@
 #include <QtTest>
 
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +54,19 @@ private slots:
         ::kill(cli, SIGKILL);
         int status = 0;
         QCOMPARE(waitpid(cli, &status, 0), cli);
+        // A worker it was forking at that moment holds the run's lock until it execs or sees its parent gone (a
+        // loaded machine can take a while to run it), and the cleanup leaves a locked run alone: the run is dead
+        // only once nothing holds its lock.
+        const QString runDir = runs.filePath(runs.entryList({ QStringLiteral("%1-*").arg(cli) }, QDir::Dirs).value(0));
+        const auto lockFree = [&] {
+            const int fd = ::open(QFile::encodeName(runDir + QStringLiteral("/lock")).constData(),
+                O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            const bool unlocked = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0; // closing the file unlocks it
+            if (fd >= 0)
+                ::close(fd);
+            return unlocked;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(lockFree(), TimeoutMs);
         const QStringList left = ipctest::leftoverObjects(deadPrefix);
 
         RunSession session;
