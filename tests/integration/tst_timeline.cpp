@@ -236,8 +236,10 @@ private slots:
             QVERIFY2(inOrder(lane), lane.name.c_str());
             QVERIFY2(lane.spans.size() > 100, lane.name.c_str());
             QVERIFY2(lane.info, lane.name.c_str());
-            // In this machine's clock: nothing after its latest sample.
-            QVERIFY2(lane.spans.back().toNs <= timeline.nowNs(), lane.name.c_str());
+            // A host's events, put in this machine's clock, are never after the sample that brought them (this
+            // machine's own may be: they are drained just after the sample's time is read).
+            if (!lane.host.empty())
+                QVERIFY2(lane.spans.back().toNs <= timeline.nowNs(), lane.name.c_str());
             if (lane.lost > 0) {
                 ++lossy; // a slow sampler (ThreadSanitizer): its spans around the gap are not what happened
                 continue;
