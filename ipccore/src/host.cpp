@@ -131,7 +131,7 @@ bool isRunId(const std::string& id)
     });
 }
 
-// A "run", "stop", or a hello naming a run, from the controller with public key `key`: see host.h's wire.
+// A "run", "stop", "control", or a hello naming a run, from the controller with public key `key`: see host.h's wire.
 nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const std::string& routingId,
     const std::string& key, const std::function<void(const std::string&)>& log)
 {
@@ -219,6 +219,13 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     if (type == "stop") {
         log("run " + id + ": stopping, as the controller asked");
         run->requestStop();
+    }
+    if (type == "control") {
+        // Applied by the run (a refusal comes back among its events); one not understood changes nothing.
+        if (auto control = detail::controlFromJson(request))
+            run->control(std::move(*control));
+        else if (run->controlNotUnderstood()) // logged once a run
+            log("run " + id + ": a control of a worker this host does not understand, ignored");
     }
     return json();
 }
@@ -423,7 +430,8 @@ void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(c
                 return request.is_object() && request.contains(name) ? request[name] : nlohmann::json();
             };
             const bool aboutRun = field("run").is_string()
-                && (field("type") == "run" || field("type") == "stop" || field("type") == "hello");
+                && (field("type") == "run" || field("type") == "stop" || field("type") == "control"
+                    || field("type") == "hello");
             if (aboutRun) {
                 answer = m->answerRun(request, frames[0], controllerKey, log);
                 // A hello gets its own answer below; what it asked about the run goes first.

@@ -5,6 +5,8 @@
 #include "ipccore/system_ipc.h"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 
 namespace ipccore::detail {
 
@@ -471,6 +473,74 @@ std::optional<Report> reportFromWire(const json& j)
     } catch (const json::exception&) {
         return std::nullopt;
     }
+}
+
+namespace {
+constexpr std::array ControlNames = { "pause", "resume", "terminate", "kill", "rate", "message_size", "work_us" };
+} // namespace
+
+const char* workerControlName(WorkerControl action)
+{
+    return std::size_t(action) < ControlNames.size() ? ControlNames[std::size_t(action)] : "?";
+}
+
+nlohmann::json controlToJson(const std::string& runId, const ControlRequest& control)
+{
+    nlohmann::json out { { "type", "control" }, { "run", runId }, { "worker", control.worker },
+        { "action", workerControlName(control.action) } };
+    if (control.action == WorkerControl::Rate)
+        out["value"] = control.value;
+    else if (control.action == WorkerControl::MessageSize || control.action == WorkerControl::WorkUs)
+        out["value"] = std::uint64_t(control.value);
+    return out;
+}
+
+std::optional<ControlRequest> controlFromJson(const nlohmann::json& message)
+{
+    if (!message.is_object() || !message.contains("worker") || !message["worker"].is_string() || !message.contains("action")
+        || !message["action"].is_string())
+        return std::nullopt;
+    ControlRequest c;
+    c.worker = message["worker"].get<std::string>();
+    if (c.worker.empty() || c.worker.size() > 256)
+        return std::nullopt;
+    const std::string action = message["action"].get<std::string>();
+    const auto known = std::find(ControlNames.begin(), ControlNames.end(), action);
+    if (known == ControlNames.end())
+        return std::nullopt;
+    c.action = WorkerControl(known - ControlNames.begin());
+    if (c.action == WorkerControl::Rate || c.action == WorkerControl::MessageSize
+        || c.action == WorkerControl::WorkUs) {
+        if (!message.contains("value") || !message["value"].is_number())
+            return std::nullopt;
+        c.value = message["value"].get<double>();
+        const bool whole = c.action != WorkerControl::Rate;
+        if (!std::isfinite(c.value) || c.value < 0
+            || (whole && (c.value > 4294967295.0 || c.value != std::floor(c.value))))
+            return std::nullopt;
+    }
+    return c;
+}
+
+Status applyControl(Runner& runner, std::size_t index, const ControlRequest& control)
+{
+    switch (control.action) {
+    case WorkerControl::Pause:
+        return runner.pauseWorker(index);
+    case WorkerControl::Resume:
+        return runner.resumeWorker(index);
+    case WorkerControl::Terminate:
+        return runner.terminateWorker(index);
+    case WorkerControl::Kill:
+        return runner.killWorker(index);
+    case WorkerControl::Rate:
+        return runner.setRate(index, control.value);
+    case WorkerControl::MessageSize:
+        return runner.setMessageSize(index, std::uint32_t(control.value));
+    case WorkerControl::WorkUs:
+        return runner.setWorkUs(index, std::uint32_t(control.value));
+    }
+    return {};
 }
 
 } // namespace ipccore::detail

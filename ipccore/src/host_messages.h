@@ -36,6 +36,22 @@ nlohmann::json snapshotToJson(
 // not a snapshot (events that are not a producer's or consumer's, a wait that is not one, included).
 std::optional<Snapshot> snapshotFromJson(const nlohmann::json& json, std::vector<std::uint64_t>* firstEvent = nullptr);
 
+// A control of one of a host's workers, as the controller's Runner was asked for it (pauseWorker, setRate, ...):
+// {"type": "control", "run": ID, "worker": NAME, "action": "pause", "value": N}. The host applies it to its own
+// Runner; what cannot be applied comes back as a warning among its snapshot's events.
+enum class WorkerControl : std::uint8_t { Pause, Resume, Terminate, Kill, Rate, MessageSize, WorkUs };
+struct ControlRequest {
+    std::string worker; // its name in the scenario (unique)
+    WorkerControl action = WorkerControl::Pause;
+    double value = 0; // Rate: messages a second; MessageSize: bytes; WorkUs: microseconds
+};
+const char* workerControlName(WorkerControl action);
+nlohmann::json controlToJson(const std::string& runId, const ControlRequest& control);
+// Nothing when it is not a control with a known action and, for the three that take one, a value in range.
+std::optional<ControlRequest> controlFromJson(const nlohmann::json& message);
+// Applies it to the worker at `index` of `runner`'s scenario.
+Status applyControl(Runner& runner, std::size_t index, const ControlRequest& control);
+
 nlohmann::json reportToWire(const Report& report);
 // Fills workers, objects, integrity, events, deadWorkers, cleanup and contention; nothing when it is not a report.
 std::optional<Report> reportFromWire(const nlohmann::json& json);

@@ -7,6 +7,7 @@
 #include "ipccore/clock.h"
 #include "ipccore/runner.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ipccore::detail {
@@ -40,6 +41,21 @@ void HostRun::requestStop(const std::string& why)
     m_stop = true;
 }
 
+void HostRun::control(ControlRequest request)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_controls.size() >= MaxControls)
+        ++m_controlsDropped;
+    else
+        m_controls.push_back(std::move(request));
+}
+
+bool HostRun::controlNotUnderstood()
+{
+    std::lock_guard lock(m_mutex);
+    return ++m_controlsNotUnderstood == 1;
+}
+
 std::vector<std::string> HostRun::takeMessages()
 {
     std::lock_guard lock(m_mutex);
@@ -58,6 +74,51 @@ void HostRun::post(std::string message)
         m_outBytes -= m_out.front().size();
         m_out.pop_front();
     }
+}
+
+std::vector<std::string> HostRun::applyControls(Runner& runner)
+{
+    // At most this many lines a sample say what was refused (a flood of controls must not swell the snapshots).
+    constexpr std::size_t MaxRefusalLines = 16;
+    std::vector<ControlRequest> controls;
+    std::uint64_t dropped = 0;
+    bool notUnderstood = false;
+    {
+        std::lock_guard lock(m_mutex);
+        controls.swap(m_controls);
+        std::swap(dropped, m_controlsDropped);
+        notUnderstood = m_controlsNotUnderstood > 0 && !m_toldNotUnderstood;
+        m_toldNotUnderstood = m_toldNotUnderstood || notUnderstood;
+    }
+    std::vector<std::string> refused;
+    if (dropped > 0)
+        refused.push_back(std::to_string(dropped) + " control" + (dropped == 1 ? "" : "s")
+            + " of workers dropped: the controller sent more than " + std::to_string(MaxControls)
+            + " before this host could apply them");
+    if (notUnderstood)
+        refused.push_back("a control of a worker that this host does not understand was ignored (is the controller's "
+                          "IPC Lab newer than this host's?)");
+    std::size_t more = 0;
+    const std::vector<WorkerSpec>& workers = runner.scenario().workers;
+    for (const ControlRequest& c : controls) {
+        const auto w = std::find_if(
+            workers.begin(), workers.end(), [&](const WorkerSpec& spec) { return spec.name == c.worker; });
+        std::string why;
+        if (w == workers.end())
+            why = "this host runs no worker of that name in this run";
+        else if (Status st = applyControl(runner, std::size_t(w - workers.begin()), c); !st)
+            why = st.error().hint.empty() ? st.error().message() : st.error().hint;
+        if (why.empty())
+            continue;
+        if (refused.size() >= MaxRefusalLines)
+            ++more;
+        else
+            refused.push_back(
+                std::string(workerControlName(c.action)) + " of worker '" + c.worker + "' refused: " + why);
+    }
+    if (more > 0)
+        refused.push_back("and " + std::to_string(more) + " more control" + (more == 1 ? "" : "s") + " refused");
+    return refused;
 }
 
 void HostRun::run(Scenario part, const RunOptions& options)
@@ -86,12 +147,21 @@ void HostRun::run(Scenario part, const RunOptions& options)
         std::uint64_t count = 0; // taken from its ring so far
     };
     std::vector<Taken> taken(part.workers.size());
+    // The controls refused, for the report too (its events are the runner's own).
+    constexpr std::size_t MaxRefusalsInReport = 256;
+    std::vector<RunEvent> refusals;
     std::uint64_t next = monotonicNs();
     for (int n = 0; !m_stop.load(); ++n) {
         next += period;
         sleepUntilNs(next);
+        const std::vector<std::string> refused = applyControls(**runner);
         Snapshot snap = (*runner)->sample();
         events.insert(events.end(), snap.events.begin(), snap.events.end());
+        for (const std::string& why : refused) {
+            events.push_back({ snap.t, RunEvent::Kind::Warning, why });
+            if (refusals.size() < MaxRefusalsInReport)
+                refusals.push_back(events.back());
+        }
         for (std::size_t i = 0; i < snap.workers.size() && i < taken.size(); ++i) {
             Taken& t = taken[i];
             t.count += snap.workers[i].newEvents.size();
@@ -134,6 +204,9 @@ void HostRun::run(Scenario part, const RunOptions& options)
         reason = m_stopReason;
     }
     Report report = (*runner)->stop();
+    report.events.insert(report.events.end(), refusals.begin(), refusals.end());
+    std::stable_sort(
+        report.events.begin(), report.events.end(), [](const RunEvent& a, const RunEvent& b) { return a.t < b.t; });
     if (!reason.empty())
         report.events.push_back({ report.durationS, RunEvent::Kind::Warning, reason });
     post(json { { "type", "report" }, { "run", m_id }, { "report", reportToWire(report) } }.dump());

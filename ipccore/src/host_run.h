@@ -4,6 +4,7 @@
 // Runner of the host's own on a thread of its own (the thread that spawns the workers must outlive them:
 // PR_SET_PDEATHSIG), which turns its snapshots and its report into messages for the host to send.
 
+#include "host_messages.h"
 #include "ipccore/runner.h"
 #include "ipccore/scenario.h"
 
@@ -30,6 +31,14 @@ public:
     const std::string& id() const { return m_id; }
     // Stops the workers; the last message is the report. `why` goes into the run's events when not empty.
     void requestStop(const std::string& why = {});
+    // A control of one of the part's workers (pause, rate, ...): applied by the run's thread before its next sample;
+    // one it cannot apply (no such worker, a value the worker refuses) becomes a warning among the run's events. At
+    // most MaxControls wait; more are dropped, and the run says how many.
+    static constexpr std::size_t MaxControls = 256;
+    void control(ControlRequest request);
+    // A control this host could not read (a newer controller's, or a broken one): counted, and said once among the
+    // run's events. True the first time, so the host logs it once.
+    bool controlNotUnderstood();
     // The messages made since the last call, in order.
     std::vector<std::string> takeMessages();
     // True once the last message (report or error) has been made.
@@ -38,6 +47,8 @@ public:
 private:
     void run(Scenario part, const RunOptions& options);
     void post(std::string message);
+    // Applies the controls waiting; returns what it could not apply, as warnings.
+    std::vector<std::string> applyControls(Runner& runner);
 
     std::string m_id;
     std::atomic<bool> m_stop { false };
@@ -46,6 +57,10 @@ private:
     std::deque<std::string> m_out; // guarded by m_mutex
     std::size_t m_outBytes = 0; // their sizes; guarded by m_mutex
     std::string m_stopReason; // guarded by m_mutex
+    std::vector<ControlRequest> m_controls; // not applied yet; guarded by m_mutex
+    std::uint64_t m_controlsDropped = 0; // guarded by m_mutex
+    std::uint64_t m_controlsNotUnderstood = 0; // guarded by m_mutex
+    bool m_toldNotUnderstood = false; // guarded by m_mutex
     std::thread m_thread; // last, so it starts after the rest is made
 };
 

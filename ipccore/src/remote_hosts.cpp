@@ -768,6 +768,44 @@ bool RemoteHosts::allWorkersExited()
     return true;
 }
 
+Status RemoteHosts::control(const std::string& host, const ControlRequest& control)
+{
+    const std::string what = std::string(workerControlName(control.action)) + " worker";
+    for (auto& p : m_parts) {
+        if (p->host.name != host)
+            continue;
+        if (p->ended() || p->stopAsked)
+            return makeError(ErrorCode::PeerGone, what, control.worker,
+                p->where() + " has ended its part of the run, or is ending it: its workers take no more controls");
+        if (p->isLost())
+            return makeError(ErrorCode::PeerGone, what, control.worker,
+                p->where() + " does not answer now, so its workers cannot be reached; the run goes on without them");
+        // Refused here when its host has already shown it ended, as a worker here is (one that ends meanwhile: the
+        // host refuses, and says so in its next snapshot).
+        if (p->last) {
+            const auto& ws = p->last->workers;
+            const auto w = std::find_if(
+                ws.begin(), ws.end(), [&](const WorkerStatus& status) { return status.name == control.worker; });
+            if (w != ws.end() && !w->alive)
+                return makeError(ErrorCode::NotFound, what, control.worker, "This worker is no longer running");
+        }
+        p->link->send(controlToJson(p->runId, control).dump());
+        return {};
+    }
+    return makeError(ErrorCode::NotFound, what, control.worker, "No host '" + host + "' runs a part of this run");
+}
+
+void RemoteHosts::resumePausedConsumersOf(const std::string& object)
+{
+    for (auto& p : m_parts) {
+        if (!contains(p->served, object) || p->ended() || p->isLost() || !p->last)
+            continue;
+        for (const WorkerStatus& w : p->last->workers)
+            if (w.object == object && w.role == Role::Consumer && w.alive && w.state == WorkerState::Paused)
+                p->link->send(controlToJson(p->runId, { w.name, WorkerControl::Resume }).dump());
+    }
+}
+
 void RemoteHosts::requestStop(bool serving)
 {
     for (auto& p : m_parts) {

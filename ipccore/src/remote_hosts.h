@@ -5,6 +5,7 @@
 // tells when the host stops answering. Runner merges what they bring into its own Snapshot and Report, so the CLI
 // and the window see one run.
 
+#include "host_messages.h"
 #include "ipccore/channel.h"
 #include "ipccore/host.h"
 #include "ipccore/runner.h"
@@ -59,6 +60,13 @@ public:
     std::optional<ClockOffset> clockOffsetOf(const std::string& object) const;
     bool allWorkersExited();
 
+    // Sends a control of a worker (pauseWorker, setRate, ...) to the host it runs on, which applies it before its
+    // next snapshot (that shows it done, or a warning says why not); refused at once when that host's part has ended,
+    // is stopping, or the host does not answer.
+    Status control(const std::string& host, const ControlRequest& control);
+    // At a stop: resumes the consumers of `object` (one between machines) that its host's last snapshot showed paused,
+    // for they must take what this machine's producers sent before those close their sockets.
+    void resumePausedConsumersOf(const std::string& object);
     // Asks every host to stop its part (at once, so they stop while this machine's part stops too); those serving
     // objects between machines only with `serving` (after this machine's producers of them have exited).
     void requestStop(bool serving = true);

@@ -214,6 +214,9 @@ struct Runner::Impl {
         bool alive = false;
         bool stopping = false; // an exit now is expected
         bool pausedBySignal = false;
+        // When it was last resumed (SIGCONT): a state it was in before its pause is what its slot still shows until it
+        // runs again, which is no wait that has lasted.
+        std::uint64_t resumedNs = 0;
         bool terminated = false; // sent SIGTERM on its own (the Terminate control), not as part of stop()
         int exitCode = -1;
         int termSignal = 0;
@@ -928,6 +931,10 @@ struct Runner::Impl {
         }
         if (held.empty())
             return;
+        // Its consumers on a host too, when paused there (their host resumes them only at its own stop, later).
+        for (const ObjectRuntime& o : objects)
+            if (o.address.consumerElsewhere && remote)
+                remote->resumePausedConsumersOf(o.spec.name);
         for (const WorkerProc& w : workers) {
             if (w.alive && w.spec.role == Role::Producer)
                 board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
@@ -2211,6 +2218,7 @@ struct Runner::Impl {
         // out: a dead holder's is repaired by the runner, and its holder is not a program's to name. Most samples
         // find no one stuck and end here, having allocated nothing: stuckOn(i) is the object worker i is stuck
         // waiting for, empty when it is not stuck.
+        const std::uint64_t now = monotonicNs();
         auto stuckOn = [&](std::size_t i) -> const std::string& {
             static const std::string none;
             const WorkerProc& w = workers[i];
@@ -2218,7 +2226,12 @@ struct Runner::Impl {
             const bool timed = w.spec.role == Role::Program && s.stepIndex < w.spec.program.size()
                 && w.spec.program[s.stepIndex].timeoutMs.has_value();
             const bool innerLock = w.spec.role != Role::Program && s.state == WorkerState::WaitingLock;
-            if (w.alive && isBlocked(s.state) && !timed && !innerLock && s.stateSeconds >= StuckSeconds)
+            // Paused in a wait and resumed: its wait counts from the resume (what ended it while it was stopped takes
+            // effect once it runs).
+            const bool resumedLately
+                = w.resumedNs != 0 && now >= w.resumedNs && double(now - w.resumedNs) / 1e9 < StuckSeconds;
+            if (w.alive && isBlocked(s.state) && !timed && !innerLock && s.stateSeconds >= StuckSeconds
+                && !resumedLately)
                 return waitObjectOf(w.spec, s.stepIndex, s.state);
             return none;
         };
@@ -2433,8 +2446,7 @@ struct Runner::Impl {
         const WorkerSpec& spec = whole.workers[index];
         if (!spec.host.empty()) {
             error = detail::makeError(ErrorCode::NotSupported, "control worker", spec.name,
-                "This worker runs on host '" + spec.host
-                    + "'; pausing, stopping and tuning workers on a host is not built yet (stop the run instead)");
+                "This worker runs on host '" + spec.host + "', not on this machine");
             return std::nullopt;
         }
         for (std::size_t i = 0; i < workers.size(); ++i)
@@ -2442,6 +2454,29 @@ struct Runner::Impl {
                 return i;
         error = detail::makeError(ErrorCode::NotFound, "control worker", spec.name, "This worker is not in the run");
         return std::nullopt;
+    }
+
+    // A control of a worker on a host goes to that host (nothing: the worker runs here). A new rate, size or work is
+    // checked here first, as for a worker here, so a bad one is refused at once; what the host then refuses comes
+    // back as a warning among the run's events.
+    std::optional<Status> controlOnHost(std::size_t index, detail::WorkerControl action, double value = 0)
+    {
+        if (!remote || index >= whole.workers.size() || whole.workers[index].host.empty())
+            return std::nullopt;
+        const WorkerSpec& spec = whole.workers[index];
+        WorkerSpec changed = spec;
+        if (action == detail::WorkerControl::Rate)
+            changed.rate = value;
+        else if (action == detail::WorkerControl::MessageSize)
+            changed.messageSize = std::uint32_t(value);
+        else if (action == detail::WorkerControl::WorkUs)
+            changed.workUs = std::uint32_t(value);
+        const auto object = std::find_if(
+            whole.objects.begin(), whole.objects.end(), [&](const ObjectSpec& o) { return o.name == spec.object; });
+        if (object != whole.objects.end())
+            if (Status st = validateWorker(changed, *object); !st)
+                return st;
+        return remote->control(spec.host, { spec.name, action, value });
     }
 
     // Where the consumers of objects between machines listen, as their hosts told: written into this run's folder,
@@ -2551,6 +2586,7 @@ struct Runner::Impl {
         if (sig == SIGCONT || sig == SIGTERM) {
             if (sig == SIGTERM)
                 kill(w->pid, SIGCONT);
+            w->resumedNs = w->pausedBySignal ? monotonicNs() : w->resumedNs;
             w->pausedBySignal = false;
             w->procState = '?';
         }
@@ -2732,23 +2768,33 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
 
 Status Runner::pauseWorker(std::size_t worker)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::Pause))
+        return *onHost;
     return m_impl->signalWorker(worker, SIGSTOP);
 }
 Status Runner::resumeWorker(std::size_t worker)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::Resume))
+        return *onHost;
     return m_impl->signalWorker(worker, SIGCONT);
 }
 Status Runner::terminateWorker(std::size_t worker)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::Terminate))
+        return *onHost;
     return m_impl->signalWorker(worker, SIGTERM);
 }
 Status Runner::killWorker(std::size_t worker)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::Kill))
+        return *onHost;
     return m_impl->signalWorker(worker, SIGKILL);
 }
 
 Status Runner::setRate(std::size_t worker, double messagesPerSecond)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::Rate, double(messagesPerSecond)))
+        return *onHost;
     Error error;
     auto* w = m_impl->workerAt(worker, error);
     if (!w)
@@ -2765,6 +2811,8 @@ Status Runner::setRate(std::size_t worker, double messagesPerSecond)
 
 Status Runner::setMessageSize(std::size_t worker, std::uint32_t bytes)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::MessageSize, double(bytes)))
+        return *onHost;
     Error error;
     auto* w = m_impl->workerAt(worker, error);
     if (!w)
@@ -2780,6 +2828,8 @@ Status Runner::setMessageSize(std::size_t worker, std::uint32_t bytes)
 
 Status Runner::setWorkUs(std::size_t worker, std::uint32_t microseconds)
 {
+    if (auto onHost = m_impl->controlOnHost(worker, detail::WorkerControl::WorkUs, double(microseconds)))
+        return *onHost;
     Error error;
     auto* w = m_impl->workerAt(worker, error);
     if (!w)

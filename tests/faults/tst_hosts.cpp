@@ -7,7 +7,9 @@
 #include "ipccore/limits.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -765,12 +767,119 @@ private slots:
                  QByteArray(R"({"type":"hello","seq":1e300})"), QByteArray("[1,2]"), QByteArray("not json"),
                  QByteArray(R"({"type":"shutdown"})") })
             QVERIFY2(ask(bad).value("type").toString() == "error", bad.constData());
+        // Controls of a run this host does not have, well formed or not: refused, the host runs on.
+        for (const QByteArray& control :
+            { QByteArray(R"({"type":"control","run":"1-ab","worker":"c1","action":"pause"})"),
+                QByteArray(R"({"type":"control","run":"1-ab","worker":"c1","action":"rate","value":-1e300})"),
+                QByteArray(R"({"type":"control","run":"1-ab","worker":[],"action":7})"),
+                QByteArray(R"({"type":"control","run":"../x","worker":"c1","action":"kill"})") })
+            QVERIFY2(ask(control).value("type").toString() == "error", control.constData());
         // Two frames: dropped, no answer; then a hello still gets one.
         zmq_send(dealer, "{}", 2, ZMQ_SNDMORE);
         zmq_send(dealer, "{}", 2, 0);
         const QJsonObject hello = ask(R"({"type":"hello","seq":7})");
         QCOMPARE(hello.value("type").toString(), QStringLiteral("hello"));
         QCOMPARE(hello.value("seq").toInt(), 7);
+        QCOMPARE(host.process().state(), QProcess::Running);
+    }
+
+    // A controller's raw messages to a live run: controls the host cannot apply (no such worker, a size the worker
+    // refuses) come back as warnings with its snapshots and in its report; malformed ones (every field wrong in turn)
+    // are said once and change nothing; through all of it the host answers and its run goes on.
+    void aLiveRunsControlsAreCheckedByTheHost()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        void* dealer = zmq_socket(m_context, ZMQ_DEALER);
+        QVERIFY(dealer);
+        struct Closed {
+            void* socket;
+            ~Closed() { zmq_close(socket); }
+        } closed { dealer };
+        const QByteArray secret = readFile(key("controller.key")).trimmed();
+        const QByteArray server = readFile(key("host.pub")).trimmed();
+        char publicKey[41] = {};
+        QCOMPARE(zmq_curve_public(publicKey, secret.constData()), 0);
+        const int zero = 0;
+        QVERIFY(zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero) == 0
+            && zmq_setsockopt(dealer, ZMQ_CURVE_SERVERKEY, server.constData(), 40) == 0
+            && zmq_setsockopt(dealer, ZMQ_CURVE_PUBLICKEY, publicKey, 40) == 0
+            && zmq_setsockopt(dealer, ZMQ_CURVE_SECRETKEY, secret.constData(), 40) == 0
+            && zmq_connect(dealer, endpoint.toUtf8().constData()) == 0);
+        const auto send = [&](const QByteArray& message) {
+            QVERIFY(zmq_send(dealer, message.constData(), std::size_t(message.size()), 0) >= 0);
+        };
+        // Every message within `ms`, each as JSON, until `done` holds for one.
+        const auto readUntil = [&](int ms, const std::function<bool(const QJsonObject&)>& done) {
+            QElapsedTimer clock;
+            clock.start();
+            while (clock.elapsed() < ms) {
+                zmq_pollitem_t item { dealer, 0, ZMQ_POLLIN, 0 };
+                if (zmq_poll(&item, 1, 100) <= 0)
+                    continue;
+                zmq_msg_t msg;
+                zmq_msg_init(&msg);
+                if (zmq_msg_recv(&msg, dealer, ZMQ_DONTWAIT) >= 0) {
+                    const QJsonObject json = QJsonDocument::fromJson(
+                        QByteArray(static_cast<const char*>(zmq_msg_data(&msg)), int(zmq_msg_size(&msg))))
+                                                 .object();
+                    zmq_msg_close(&msg);
+                    if (done(json))
+                        return true;
+                } else {
+                    zmq_msg_close(&msg);
+                }
+            }
+            return false;
+        };
+        // Escaped, not a raw string: moc misreads "//" inside one.
+        send("{\"type\":\"run\",\"run\":\"1-c0de\",\"scenario\":{\"name\":\"raw\",\"objects\":[{\"name\":"
+             "\"far\",\"transport\":\"shm-ring\",\"capacity\":8,\"message_size\":64}],\"workers\":[{\"name\":"
+             "\"p\",\"role\":\"producer\",\"object\":\"far\",\"rate\":200},{\"name\":\"c\",\"role\":"
+             "\"consumer\",\"object\":\"far\"}]}}");
+        QVERIFY(readUntil(10000, [](const QJsonObject& m) { return m.value("type").toString() == "started"; }));
+        const QByteArray run = R"("run":"1-c0de")";
+        for (const QByteArray& control : {
+                 R"({"type":"control",)" + run + R"(,"worker":"nobody","action":"pause"})",
+                 R"({"type":"control",)" + run + R"(,"worker":"c","action":"message_size","value":100000})",
+                 R"({"type":"control",)" + run + R"(,"worker":"c","action":"explode"})",
+                 R"({"type":"control",)" + run + R"(,"worker":[],"action":"pause"})",
+                 R"({"type":"control",)" + run + R"(,"worker":"","action":"pause"})",
+                 R"({"type":"control",)" + run + R"(,"worker":")" + QByteArray(300, 'w') + R"(","action":"pause"})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"rate","value":-1})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"rate","value":"5"})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"rate"})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"work_us","value":1.5})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"work_us","value":18446744073709551615})",
+                 R"({"type":"control",)" + run + R"(,"worker":"p","action":"message_size","value":1e300})",
+             })
+            send(control);
+        QString seen;
+        const auto saw = [&](const QJsonObject& m) {
+            for (const QJsonValue e : m.value("snapshot").toObject().value("events").toArray())
+                seen += e.toObject().value("text").toString() + "\n";
+            return seen.contains("pause of worker 'nobody' refused: this host runs no worker of that name")
+                && seen.contains("message_size of worker 'c' refused") && seen.contains("does not understand");
+        };
+        QVERIFY2(readUntil(10000, saw), qPrintable(seen));
+        // Refused only once each: the malformed ones are one line, whatever their number.
+        QCOMPARE(seen.count("does not understand"), 1);
+        QCOMPARE(seen.count("refused"), 2); // nobody, and c's size (a rate of -1 is malformed)
+        // The run went on, and the host still answers.
+        send(R"({"type":"hello","seq":11,)" + run + "}");
+        QVERIFY(readUntil(5000, [](const QJsonObject& m) { return m.value("seq").toInt() == 11; }));
+        send(R"({"type":"stop",)" + run + "}");
+        QJsonObject report;
+        QVERIFY(readUntil(15000, [&](const QJsonObject& m) {
+            report = m.value("report").toObject();
+            return m.value("type").toString() == "report";
+        }));
+        QString events;
+        for (const QJsonValue e : report.value("events").toArray())
+            events += e.toObject().value("text").toString() + "\n";
+        QVERIFY2(events.contains("pause of worker 'nobody' refused"), qPrintable(events));
+        QVERIFY(report.value("integrity").toObject().value("exact").toBool());
         QCOMPARE(host.process().state(), QProcess::Running);
     }
 

@@ -14,6 +14,8 @@
 //   {"type": "hello", "seq": N[, "run": ID]}        answered {"type": "hello", "seq": N, ...} (see HostHello)
 //   {"type": "run", "run": ID, "scenario": {...}}   answered {"type": "started"} or {"type": "error", "message"}
 //   then the host sends {"type": "snapshot", "run": ID, "snapshot": {...}} about 20 times a second
+//   {"type": "control", "run": ID, "worker": NAME, "action": "pause", ["value": N]}   not answered while the run
+//                                                   runs: its next snapshots show it done, or a warning says why not
 //   {"type": "stop", "run": ID}                     answered {"type": "report", "run": ID, "report": {...}}
 // A host runs one run at a time, and stops it by itself when its controller has sent nothing for
 // RunOrphanedAfter (the controller died, or the link stayed down).
