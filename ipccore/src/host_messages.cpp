@@ -7,12 +7,16 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 
 namespace ipccore::detail {
 
 using nlohmann::json;
 
 namespace {
+
+// The most semaphores one object's snapshot may carry (a ring has three).
+constexpr std::size_t MaxWireSemaphores = 8;
 
 // Reads `field` of `j` into `out` when it has the same JSON kind; the caller catches json::exception for the rest.
 template <typename T> void read(const json& j, const char* field, T& out)
@@ -334,6 +338,12 @@ json snapshotToJson(
             { "byte_capacity", o.byteCapacity } });
         if (!o.listensOn.empty())
             object.update({ { "listens_on", o.listensOn }, { "public_key", o.publicKey } });
+        if (!o.semaphores.empty()) { // [[role, value], ...]: the semaphore chart draws them
+            json semaphores = json::array();
+            for (const SemaphoreValue& v : o.semaphores)
+                semaphores.push_back({ v.role, v.value });
+            object["sem_values"] = std::move(semaphores);
+        }
         objects.push_back(std::move(object));
     }
     json out { { "t", s.t }, { "workers", workers }, { "objects", objects }, { "ledger", ledgerToJson(s.ledger) },
@@ -397,6 +407,21 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
             read(jo, "byte_capacity", o.byteCapacity);
             read(jo, "listens_on", o.listensOn);
             read(jo, "public_key", o.publicKey);
+            if (jo.contains("sem_values")) {
+                // An object has a few (a ring: empty, full, mutex), each named by a short role.
+                const json& semaphores = jo.at("sem_values");
+                if (!semaphores.is_array() || semaphores.size() > MaxWireSemaphores)
+                    return std::nullopt;
+                for (const json& v : semaphores) {
+                    if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()
+                        || v[0].get_ref<const std::string&>().size() > 32)
+                        return std::nullopt;
+                    const std::int64_t value = v[1].get<std::int64_t>();
+                    if (value < 0 || value > std::numeric_limits<int>::max())
+                        return std::nullopt;
+                    o.semaphores.push_back({ printableText(v[0].get<std::string>()), {}, int(value) });
+                }
+            }
             s.objects.push_back(std::move(o));
             s.objectLedgers.push_back(*ledger);
         }
@@ -497,8 +522,8 @@ nlohmann::json controlToJson(const std::string& runId, const ControlRequest& con
 
 std::optional<ControlRequest> controlFromJson(const nlohmann::json& message)
 {
-    if (!message.is_object() || !message.contains("worker") || !message["worker"].is_string() || !message.contains("action")
-        || !message["action"].is_string())
+    if (!message.is_object() || !message.contains("worker") || !message["worker"].is_string()
+        || !message.contains("action") || !message["action"].is_string())
         return std::nullopt;
     ControlRequest c;
     c.worker = message["worker"].get<std::string>();

@@ -168,7 +168,7 @@ void Timeline::setHolding(Lane& lane, std::size_t index, const std::vector<std::
     for (const std::string& object : lane.holding) {
         if (std::find(holding.begin(), holding.end(), object) != holding.end())
             continue;
-        LockLane& lock = lockLane(object);
+        LockLane& lock = lockLane(object, lane.host);
         const auto it = std::find_if(
             lock.current.begin(), lock.current.end(), [&](const HoldSpan& h) { return h.lane == index; });
         if (it == lock.current.end())
@@ -181,7 +181,7 @@ void Timeline::setHolding(Lane& lane, std::size_t index, const std::vector<std::
     }
     for (const std::string& object : holding) {
         if (std::find(lane.holding.begin(), lane.holding.end(), object) == lane.holding.end())
-            lockLane(object).current.push_back({ ns, ns, index });
+            lockLane(object, lane.host).current.push_back({ ns, ns, index });
     }
     lane.holding = holding;
 }
@@ -199,7 +199,7 @@ void Timeline::holdLock(Lane& lane, std::size_t index, const std::string& object
     setHolding(lane, index, holding, ns);
 }
 
-Timeline::LockLane& Timeline::lockLane(const std::string& object)
+Timeline::LockLane& Timeline::lockLane(const std::string& object, const std::string& host)
 {
     for (LockLane& lock : m_locks) {
         if (lock.object == object)
@@ -213,6 +213,7 @@ Timeline::LockLane& Timeline::lockLane(const std::string& object)
         m_locks.begin(), m_locks.end(), [&](const LockLane& lock) { return rank(lock.object) > rank(object); });
     const auto it = m_locks.insert(at, LockLane {});
     it->object = object;
+    it->host = host;
     return *it;
 }
 

@@ -267,6 +267,19 @@ private slots:
         const auto ring = std::find_if(timeline.lockLanes().begin(), timeline.lockLanes().end(),
             [](const Timeline::LockLane& l) { return l.object == "far.mutex"; });
         QVERIFY(ring != timeline.lockLanes().end());
+        QCOMPARE(ring->host, std::string("lab2")); // drawn "far.mutex@lab2"
+        // The ring's semaphores come with the host's snapshots (the semaphore chart draws "far.empty@lab2"): its
+        // empty and full add up to its 8 slots, less those a put or a get has taken and not yet given back.
+        const auto farNow = std::find_if(
+            last.objects.begin(), last.objects.end(), [](const ObjectStatus& o) { return o.name == "far"; });
+        QVERIFY(farNow != last.objects.end());
+        QCOMPARE(farNow->host, std::string("lab2"));
+        QCOMPARE(farNow->semaphores.size(), std::size_t(3));
+        int ringSlots = 0;
+        for (const SemaphoreValue& v : farNow->semaphores)
+            ringSlots += v.role == "empty" || v.role == "full" ? v.value : 0;
+        QVERIFY2(ringSlots >= 6 && ringSlots <= 8,
+            qPrintable(QString::number(ringSlots))); // less one per put or get going on
         QVERIFY(ring->spans.size() > 100);
         for (const HoldSpan& h : ring->spans)
             QVERIFY(timeline.lanes()[h.lane].host == "lab2");

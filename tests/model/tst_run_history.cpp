@@ -61,6 +61,28 @@ private slots:
             history.series(history.seriesOfKind(SeriesKind::WorkerThroughput).at(0)).label, QStringLiteral("p1@lab2"));
         QCOMPARE(history.series(history.seriesOfKind(SeriesKind::Blocked).at(0)).label, QStringLiteral("p1@lab2"));
         QCOMPARE(history.series(history.seriesOfKind(SeriesKind::Depth).at(0)).label, QStringLiteral("buffer@lab2"));
+        QCOMPARE(history.series(history.seriesOfKind(SeriesKind::Semaphore).at(0)).label,
+            QStringLiteral("buffer.empty@lab2"));
+    }
+
+    // An object on a worker host is listed before its host's first snapshot, with no semaphores: they get their
+    // series when they come.
+    void semaphoresThatComeLaterGetTheirSeries()
+    {
+        RunHistory history;
+        ipccore::Snapshot s = snapshot(0, 0, 0, ipccore::WorkerState::Running);
+        s.objects[0].host = "lab2";
+        const std::vector<ipccore::SemaphoreValue> semaphores = s.objects[0].semaphores;
+        s.objects[0].semaphores.clear();
+        history.append(s);
+        QCOMPARE(history.seriesOfKind(SeriesKind::Semaphore).size(), 0);
+        s.t = 0.5;
+        s.objects[0].semaphores = semaphores;
+        history.append(s);
+        const QList<int> series = history.seriesOfKind(SeriesKind::Semaphore);
+        QCOMPARE(series.size(), qsizetype(semaphores.size()));
+        QCOMPARE(history.series(series.at(0)).label, QStringLiteral("buffer.empty@lab2"));
+        QCOMPARE(history.latest(series.at(0)), double(semaphores[0].value));
     }
 
     void recordsAtMostRecordHz()

@@ -164,13 +164,20 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
                 ? addSeries({ SeriesKind::Increments, name + QStringLiteral(": increments made"),
                     QStringLiteral("count"), -1, int(j) })
                 : -1);
-        std::vector<int> semaphores;
-        for (std::size_t k = 0; k < object.semaphores.size(); ++k) {
-            semaphores.push_back(addSeries(
-                { SeriesKind::Semaphore, QString::fromStdString(object.name + "." + object.semaphores[k].role),
-                    QStringLiteral("value"), -1, int(j), int(k) }));
+        m_semaphoreSeries.emplace_back();
+    }
+    // An object's semaphores get their series when they first show: at once here, with the host's first snapshot for
+    // an object on a worker host (listed before it, with none).
+    for (std::size_t j = 0; j < snapshot.objects.size() && j < m_semaphoreSeries.size(); ++j) {
+        const ipccore::ObjectStatus& object = snapshot.objects[j];
+        std::vector<int>& semaphores = m_semaphoreSeries[j];
+        for (std::size_t k = semaphores.size(); k < object.semaphores.size(); ++k) {
+            // "far.empty@lab2" on a worker host, as its processes are named.
+            const std::string semaphore = object.name + "." + object.semaphores[k].role;
+            semaphores.push_back(addSeries({ SeriesKind::Semaphore,
+                QString::fromStdString(object.host.empty() ? semaphore : semaphore + "@" + object.host),
+                QStringLiteral("value"), -1, int(j), int(k) }));
         }
-        m_semaphoreSeries.push_back(std::move(semaphores));
     }
 
     // One point per 1/recordHz slot of time (not "interval since the last point"), so a 50 Hz sampler still

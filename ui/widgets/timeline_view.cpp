@@ -45,6 +45,12 @@ QString holdingText(const std::vector<std::string>& objects)
     return names.join(QStringLiteral(", "));
 }
 
+// "buffer.mutex", or "far.mutex@lab2" for one on a worker host, as its processes are named.
+QString lockLabel(const ipccore::Timeline::LockLane& lock)
+{
+    return QString::fromStdString(lock.host.empty() ? lock.object : lock.object + "@" + lock.host);
+}
+
 } // namespace
 
 TimelineCanvas::TimelineCanvas(QWidget* parent)
@@ -108,7 +114,7 @@ void TimelineCanvas::layoutRows()
         widest = std::max(widest, fm.horizontalAdvance(tr("Locks: who holds them")));
         top += headerHeight();
         for (std::size_t i = 0; i < m_timeline->lockLanes().size(); ++i) {
-            const QString label = QString::fromStdString(m_timeline->lockLanes()[i].object);
+            const QString label = lockLabel(m_timeline->lockLanes()[i]);
             widest = std::max(widest, fm.horizontalAdvance(label));
             m_rows.push_back({ Row::Kind::Lock, i, top, label });
             top += m_rowHeight;
@@ -443,7 +449,7 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         const ipccore::Timeline::Lane& holder = m_timeline->lanes()[h.lane];
         const bool ongoing = h.toNs >= m_timeline->nowNs();
         const bool dead = !holder.alive && ongoing;
-        const QString object = QString::fromStdString(m_timeline->lockLanes()[hit.row->index].object).toHtmlEscaped();
+        const QString object = lockLabel(m_timeline->lockLanes()[hit.row->index]).toHtmlEscaped();
         if (h.merged > 0)
             return tr("<b>%1</b>: %n holds summarised into one to keep ten minutes in bounded memory; held %2 % of "
                       "the time, mostly by <b>%3</b><br>from %4 to %5: %6",

@@ -79,6 +79,7 @@ public:
     };
     struct LockLane {
         std::string object;
+        std::string host; // the worker host it lives on (that of the lane that first held it); empty = this machine
         std::deque<HoldSpan> spans; // ended, in order of their end
         std::uint64_t longestNs = 0; // the longest of them: spans ending later began at most this much earlier
         std::vector<HoldSpan> current; // holds going on now (toNs: the latest sample); a dead holder's stay
@@ -132,7 +133,7 @@ private:
     void setHolding(Lane& lane, std::size_t index, const std::vector<std::string>& holding, std::uint64_t ns);
     // A producer's or consumer's channel lock (LaneInfo::lock), taken or released at ns.
     void holdLock(Lane& lane, std::size_t index, const std::string& object, bool held, std::uint64_t ns);
-    LockLane& lockLane(const std::string& object);
+    LockLane& lockLane(const std::string& object, const std::string& host);
     void trim();
     bool summarise(Lane& lane); // false when nothing more could be summarised
     bool summarise(LockLane& lock);
