@@ -413,13 +413,20 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
                 if (!semaphores.is_array() || semaphores.size() > MaxWireSemaphores)
                     return std::nullopt;
                 for (const json& v : semaphores) {
-                    if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer()
-                        || v[0].get_ref<const std::string&>().size() > 32)
+                    if (!v.is_array() || v.size() != 2 || !v[0].is_string() || !v[1].is_number_integer())
                         return std::nullopt;
+                    // A role is a short name ("empty", "mutex"): it goes into chart legends as it is.
+                    const std::string& role = v[0].get_ref<const std::string&>();
+                    const bool named
+                        = !role.empty() && role.size() <= 32 && std::all_of(role.begin(), role.end(), [](char c) {
+                              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                                  || c == '_' || c == '-';
+                          });
                     const std::int64_t value = v[1].get<std::int64_t>();
-                    if (value < 0 || value > std::numeric_limits<int>::max())
+                    // -1: the host could not read it (as for an object here).
+                    if (!named || value < -1 || value > std::numeric_limits<int>::max())
                         return std::nullopt;
-                    o.semaphores.push_back({ printableText(v[0].get<std::string>()), {}, int(value) });
+                    o.semaphores.push_back({ role, {}, int(value) });
                 }
             }
             s.objects.push_back(std::move(o));

@@ -76,6 +76,7 @@ private slots:
         s.objects[0].semaphores.clear();
         history.append(s);
         QCOMPARE(history.seriesOfKind(SeriesKind::Semaphore).size(), 0);
+        const int seriesBefore = history.seriesCount();
         s.t = 0.5;
         s.objects[0].semaphores = semaphores;
         history.append(s);
@@ -83,6 +84,14 @@ private slots:
         QCOMPARE(series.size(), qsizetype(semaphores.size()));
         QCOMPARE(history.series(series.at(0)).label, QStringLiteral("buffer.empty@lab2"));
         QCOMPARE(history.latest(series.at(0)), double(semaphores[0].value));
+        // Later snapshots, with them, without them (a lost host's), with them again: no series more.
+        for (const bool with : { true, false, true }) {
+            s.t += 0.5;
+            s.objects[0].semaphores = with ? semaphores : std::vector<ipccore::SemaphoreValue> {};
+            history.append(s);
+            QCOMPARE(history.seriesOfKind(SeriesKind::Semaphore), series);
+        }
+        QCOMPARE(history.seriesCount(), seriesBefore + int(semaphores.size()));
     }
 
     void recordsAtMostRecordHz()

@@ -165,26 +165,31 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
                     QStringLiteral("count"), -1, int(j) })
                 : -1);
         m_semaphoreSeries.emplace_back();
+        addSemaphoreSeries(snapshot, j);
     }
-    // An object's semaphores get their series when they first show: at once here, with the host's first snapshot for
-    // an object on a worker host (listed before it, with none).
-    for (std::size_t j = 0; j < snapshot.objects.size() && j < m_semaphoreSeries.size(); ++j) {
-        const ipccore::ObjectStatus& object = snapshot.objects[j];
-        std::vector<int>& semaphores = m_semaphoreSeries[j];
-        for (std::size_t k = semaphores.size(); k < object.semaphores.size(); ++k) {
-            // "far.empty@lab2" on a worker host, as its processes are named.
-            const std::string semaphore = object.name + "." + object.semaphores[k].role;
-            semaphores.push_back(addSeries({ SeriesKind::Semaphore,
-                QString::fromStdString(object.host.empty() ? semaphore : semaphore + "@" + object.host),
-                QStringLiteral("value"), -1, int(j), int(k) }));
-        }
-    }
+    // An object on a worker host is listed before its host's first snapshot, with no semaphores: they get their
+    // series when they come.
+    for (std::size_t j = 0; j < snapshot.objects.size() && j < m_semaphoreSeries.size(); ++j)
+        addSemaphoreSeries(snapshot, j);
 
     // One point per 1/recordHz slot of time (not "interval since the last point"), so a 50 Hz sampler still
     // yields 20 points a second instead of alternating 40 and 60 ms gaps.
     const auto slot = [this](double at) { return std::floor(at / m_recordIntervalS + 1e-6); };
     if (first || m_times.empty() || m_recordIntervalS <= 0 || slot(t) > slot(m_times.back()))
         record(snapshot);
+}
+
+void RunHistory::addSemaphoreSeries(const ipccore::Snapshot& snapshot, std::size_t j)
+{
+    const ipccore::ObjectStatus& object = snapshot.objects[j];
+    std::vector<int>& semaphores = m_semaphoreSeries[j];
+    for (std::size_t k = semaphores.size(); k < object.semaphores.size(); ++k) {
+        // "far.empty@lab2" on a worker host, as its processes are named.
+        const std::string semaphore = object.name + "." + object.semaphores[k].role;
+        semaphores.push_back(addSeries({ SeriesKind::Semaphore,
+            QString::fromStdString(object.host.empty() ? semaphore : semaphore + "@" + object.host),
+            QStringLiteral("value"), -1, int(j), int(k) }));
+    }
 }
 
 void RunHistory::record(const ipccore::Snapshot& snapshot)

@@ -88,6 +88,8 @@ public:
 private:
     int addSeries(SeriesInfo info);
     void record(const ipccore::Snapshot& snapshot);
+    // The series of object j's semaphores that it has now and that have none yet.
+    void addSemaphoreSeries(const ipccore::Snapshot& snapshot, std::size_t j);
 
     struct WorkerMeters {
         RateMeter messages;
