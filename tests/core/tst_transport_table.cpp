@@ -206,12 +206,15 @@ class TestTransportTable : public QObject {
     }
 
     // A producer that closes flushes its queue to the consumer, which takes it all at its stop (takeReadAhead)
-    // until the producer's connection has closed; the object has nothing to drain.
+    // until the producer's connection has closed; the object has nothing to drain. At most the consumer's
+    // high-water mark: beyond it libzmq may drop what the closing connection still carries (about 1 run in 30 here
+    // lost the 5th of 5 with a mark of 4), which is why the runner holds producers open at a stop until their
+    // consumers have taken everything.
     static void consumerTakesWhatWasInFlight(Channel& c)
     {
         auto consumer = openConsumer(c.end(Role::Consumer));
         QVERIFY2(consumer, consumer ? "" : consumer.error().message().c_str());
-        constexpr std::uint64_t Sent = 5;
+        constexpr std::uint64_t Sent = Capacity;
         {
             StopWhenBlockedFor hooks(std::chrono::seconds(5));
             auto producer = openProducer(c.end(Role::Producer), hooks);

@@ -113,6 +113,26 @@ class TestHostControls : public QObject {
         return false;
     }
 
+    // Starts the scenario in `file` and samples until `consumer` has received more than `messages`.
+    void startUntilReceived(const std::string& file, const std::string& consumer, std::uint64_t messages,
+        std::unique_ptr<Runner>& runner, Snapshot& last)
+    {
+        QVERIFY(!file.empty());
+        auto scenario = loadScenarioFile(file);
+        QVERIFY2(scenario, scenario ? "" : scenario.error().message().c_str());
+        auto started = Runner::start(*scenario);
+        QVERIFY2(started, started ? "" : started.error().message().c_str());
+        runner = std::move(*started);
+        QVERIFY2(sampleUntil(
+                     *runner, 10000,
+                     [&](const Snapshot& x) {
+                         const WorkerStatus* c = workerNamed(x, consumer);
+                         return c && c->messages > messages;
+                     },
+                     last),
+            m_events.c_str());
+    }
+
 private slots:
     void initTestCase()
     {
@@ -142,22 +162,12 @@ private slots:
                                      "\"host\": \"lab2\", \"rate\": 2000 }, "
                                      "{ \"name\": \"c-far\", \"role\": \"consumer\", \"object\": \"far\", "
                                      "\"host\": \"lab2\" } ] }");
-        const std::string file = host.scenarioFile(text);
-        QVERIFY(!file.empty());
-        auto scenario = loadScenarioFile(file);
-        QVERIFY2(scenario, scenario ? "" : scenario.error().message().c_str());
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        Runner& r = **runner;
+        std::unique_ptr<Runner> runner;
         Snapshot s;
-        QVERIFY2(sampleUntil(
-                     r, 10000,
-                     [](const Snapshot& x) {
-                         const WorkerStatus* c = workerNamed(x, "c-far");
-                         return c && c->messages > 50;
-                     },
-                     s),
-            m_events.c_str());
+        startUntilReceived(host.scenarioFile(text), "c-far", 50, runner, s);
+        if (QTest::currentTestFailed())
+            return;
+        Runner& r = *runner;
         const std::size_t consumer = ipctest::workerIndex(s, "c-far");
         const std::size_t producer = ipctest::workerIndex(s, "p-far");
         QCOMPARE(s.workers[consumer].host, std::string("lab2"));
@@ -269,7 +279,7 @@ private slots:
         QVERIFY(r.resumeWorker(ipctest::workerIndex(s, "c-near")));
 
         r.stop();
-        runner->reset();
+        runner.reset();
     }
 
     // ZeroMQ between machines: the consumer on the host paused, the producer here fills the queues toward it. At the
@@ -291,21 +301,12 @@ private slots:
                     "\"rate\": 5000 }, "
                     "{ \"name\": \"c-there\", \"role\": \"consumer\", \"object\": \"wire\", "
                     "\"host\": \"lab2\" } ] }"));
-        QVERIFY(!file.empty());
-        auto scenario = loadScenarioFile(file);
-        QVERIFY2(scenario, scenario ? "" : scenario.error().message().c_str());
-        auto runner = Runner::start(*scenario);
-        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
-        Runner& r = **runner;
+        std::unique_ptr<Runner> runner;
         Snapshot s;
-        QVERIFY2(sampleUntil(
-                     r, 10000,
-                     [](const Snapshot& x) {
-                         const WorkerStatus* c = workerNamed(x, "c-there");
-                         return c && c->messages > 100;
-                     },
-                     s),
-            m_events.c_str());
+        startUntilReceived(file, "c-there", 100, runner, s);
+        if (QTest::currentTestFailed())
+            return;
+        Runner& r = *runner;
         const std::size_t consumer = ipctest::workerIndex(s, "c-there");
         QVERIFY(r.pauseWorker(consumer));
         QVERIFY(sampleUntil(
@@ -316,7 +317,7 @@ private slots:
         QVERIFY2(sentByNow > s.workers[consumer].messages + 100,
             qPrintable(QString("%1 sent, %2 received").arg(sentByNow).arg(s.workers[consumer].messages)));
         const Report report = r.stop();
-        runner->reset();
+        runner.reset();
         std::string workers;
         for (const WorkerSummary& w : report.workers)
             workers += w.name + ": " + std::to_string(w.messages) + " " + w.exitText + "; ";
