@@ -2,6 +2,7 @@
 
 #include "host_messages.h"
 
+#include "ipccore/names.h"
 #include "ipccore/system_ipc.h"
 
 #include <algorithm>
@@ -417,11 +418,7 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
                         return std::nullopt;
                     // A role is a short name ("empty", "mutex"): it goes into chart legends as it is.
                     const std::string& role = v[0].get_ref<const std::string&>();
-                    const bool named
-                        = !role.empty() && role.size() <= 32 && std::all_of(role.begin(), role.end(), [](char c) {
-                              return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                                  || c == '_' || c == '-';
-                          });
+                    const bool named = role.size() <= 32 && validateShortName(role, "sem_values");
                     const std::int64_t value = v[1].get<std::int64_t>();
                     // -1: the host could not read it (as for an object here).
                     if (!named || value < -1 || value > std::numeric_limits<int>::max())
