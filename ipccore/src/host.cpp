@@ -189,11 +189,7 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
             auto where = detail::parseTcpEndpoint(endpoint, false, "--listen");
             if (!where)
                 return error(where.error().message());
-            // Its consumers bind this address as the controller gave it to the workers' sockets: an IPv6 one
-            // would need ZMQ_IPV6 on them.
-            if (!serve.empty() && where->address.starts_with('['))
-                return error("this host listens on an IPv6 address, and objects between machines are built for IPv4 "
-                             "only for now; listen on an IPv4 address");
+            // Its consumers bind this address (IPv4, or [IPv6] with ZMQ_IPV6 on their sockets).
             options.servedAddress = where->address;
         }
         log("run " + id + ": starting " + std::to_string(part->workers.size()) + " worker"

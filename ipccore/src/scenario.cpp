@@ -647,15 +647,6 @@ static Status validateHosts(const Scenario& s)
                     "'" + o.name + "' reaches between machines, and its consumer '" + w.name
                         + "' runs on this machine: put its consumers on a worker host and its producers here (a "
                           "consumer here for producers on a host is not built yet)");
-            if (w.role == Role::Consumer) {
-                const auto host
-                    = std::find_if(s.hosts.begin(), s.hosts.end(), [&](const HostSpec& h) { return h.name == w.host; });
-                if (host != s.hosts.end() && host->endpoint.starts_with("tcp://["))
-                    return bad("workers",
-                        "'" + o.name + "' reaches between machines to host '" + w.host
-                            + "', whose endpoint is an IPv6 address: objects between machines are built for IPv4 "
-                              "addresses and host names only for now");
-            }
             if (w.role == Role::Producer && !w.host.empty())
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its producer '" + w.name + "' runs on "

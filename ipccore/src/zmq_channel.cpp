@@ -105,6 +105,12 @@ bool isPublishedEndpoint(const std::string& endpoint)
     return e && e->address.find('*') == std::string::npos;
 }
 
+// A [bracketed] IPv6 address in a tcp:// endpoint: a socket that binds or connects there needs ZMQ_IPV6 first.
+bool isIpv6Endpoint(const std::string& endpoint)
+{
+    return endpoint.starts_with("tcp://[");
+}
+
 // The published endpoint, checked; NotFound while the consumer has not published it yet.
 Result<std::string> readEndpoint(const std::string& file)
 {
@@ -361,6 +367,10 @@ private:
             st = m_socket->set(ZMQ_CURVE_SECRETKEY, std::string(secretKey));
         if (!st)
             return st;
+        if (isIpv6Endpoint(*endpoint)) {
+            if (Status v6 = m_socket->set(ZMQ_IPV6, 1); !v6)
+                return v6;
+        }
         if (zmq_connect(m_socket->get(), endpoint->c_str()) != 0)
             return zmqError("zmq_connect", m_socket->name(), errno);
         m_connected = true;
@@ -488,8 +498,8 @@ std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 }
 
 // A zmq-tcp consumer: the CURVE server with the object's secret key, bound to a port of 127.0.0.1 (or of the
-// host's own address, between machines) that the kernel picks, published at the object's path. A consumer started again
-// after the first one died binds the port published before, which the producers keep reconnecting to.
+// host's own address, IPv4 or IPv6, between machines) that the kernel picks, published at the object's path. A consumer
+// started again after the first one died binds the port published before, which the producers keep reconnecting to.
 Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
 {
     auto secretKey = detail::readKeyFile(secretKeyPathOf(a.name));
@@ -505,6 +515,10 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
         st = socket.set(ZMQ_SNDBUF, TcpBufferBytes);
     if (st)
         st = socket.set(ZMQ_RCVBUF, TcpBufferBytes);
+    // The host's own address may be IPv6 ("[fd00::2]", as its --listen names it).
+    const std::string address = a.bindAddress.empty() ? "127.0.0.1" : a.bindAddress;
+    if (st && address.starts_with('['))
+        st = socket.set(ZMQ_IPV6, 1);
     if (!st)
         return st;
     if (auto published = readEndpoint(a.name); published) {
@@ -520,7 +534,6 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
         return {};
     } else if (published.error().code != ErrorCode::NotFound)
         return published.error();
-    const std::string address = a.bindAddress.empty() ? "127.0.0.1" : a.bindAddress;
     if (zmq_bind(socket.get(), ("tcp://" + address + ":*").c_str()) != 0)
         return zmqError("zmq_bind", a.name, errno);
     char endpoint[300] = {};

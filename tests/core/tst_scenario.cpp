@@ -382,13 +382,6 @@ private slots:
             "\"producer\", \"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                                << "put its consumers on a worker host" << invalid;
-        QTest::newRow("zmq-tcp to an IPv6 host") << scenarioText(zmqObject,
-            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
-            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
-            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
-            "\"tcp://[fd00::2]:5555\", \"key\": \"lab2.pub\" } ]")
-                                                 << "workers"
-                                                 << "IPv4 addresses and host names only" << invalid;
         QTest::newRow("zmq-tcp producers on two machines") << scenarioText(zmqObject,
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": "
             "\"p2\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": \"consumer\", "
@@ -443,14 +436,21 @@ private slots:
     }
 
     // A zmq-tcp object with its producer here and its consumer on a host reaches between machines: it is in both
-    // parts, each with its own workers of it.
+    // parts, each with its own workers of it. The host's address may be IPv4 or IPv6.
+    void zmqTcpBetweenMachinesIsInBothParts_data()
+    {
+        QTest::addColumn<QString>("endpoint");
+        QTest::newRow("IPv4") << "tcp://10.0.0.2:5555";
+        QTest::newRow("IPv6") << "tcp://[fd00::2]:5555";
+    }
     void zmqTcpBetweenMachinesIsInBothParts()
     {
+        QFETCH(QString, endpoint);
         const QString text = scenarioText(R"({ "name": "q", "transport": "zmq-tcp" })",
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
-            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
-            "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" } ]");
+            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"" + endpoint
+                + "\", \"key\": \"lab2.pub\" } ]");
         auto s = parseScenario(text.toStdString(), "between.json");
         QVERIFY2(s, s ? "" : s.error().message().c_str());
         QCOMPARE(objectsBetweenMachines(*s), std::vector<std::string> { "q" });

@@ -883,22 +883,40 @@ private slots:
         QCOMPARE(host.process().state(), QProcess::Running);
     }
 
-    void anIpv6HostAnswers()
+    static bool haveIpv6Loopback()
     {
         const int probe = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in6 loop {};
         loop.sin6_family = AF_INET6;
         loop.sin6_addr = in6addr_loopback;
-        const bool haveIpv6 = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&loop), sizeof loop) == 0;
+        const bool have = probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&loop), sizeof loop) == 0;
         if (probe >= 0)
             ::close(probe);
-        if (!haveIpv6)
+        return have;
+    }
+
+    void anIpv6HostAnswers()
+    {
+        if (!haveIpv6Loopback())
             QSKIP("No IPv6 loopback (::1) on this machine.");
         Host host({}, hostArgs("tcp://[::1]:*"));
         const QString endpoint = host.endpoint();
         QVERIFY2(endpoint.startsWith("tcp://[::1]:"), qPrintable(host.output()));
         const auto r = cli(pingArgs(endpoint));
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    }
+
+    // A zmq-tcp object whose consumer's host listens on an IPv6 address: the consumer binds it, the producers here
+    // connect to "tcp://[::1]:PORT", and the books balance as over IPv4.
+    void aZmqObjectReachesAConsumerOnAnIpv6Host()
+    {
+        if (!haveIpv6Loopback())
+            QSKIP("No IPv6 loopback (::1) on this machine.");
+        Host host({}, hostArgs("tcp://[::1]:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY2(endpoint.startsWith("tcp://[::1]:"), qPrintable(host.output()));
+        zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000);
+        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
     }
 
     void nothingListeningIsSaidSo()
