@@ -324,6 +324,7 @@ json snapshotToJson(
             { "gaps", w.gaps }, { "duplicated", w.duplicated }, { "out_of_order", w.outOfOrder },
             { "corrupt", w.corrupt }, { "rate", w.rate }, { "message_size", w.messageSize }, { "work_us", w.workUs },
             { "priority", w.priority }, { "alive", w.alive }, { "exit_ns", w.exitNs },
+            { "paused_since_ns", w.pausedSinceNs }, { "resumed_ns", w.resumedNs },
             { "events", workerEventsToJson(w.newEvents) }, { "events_lost", w.eventsLost } });
         const std::size_t i = workers.size(); // this worker's index
         worker["events_first"] = i < firstEvent.size() ? firstEvent[i] : 0;
@@ -381,6 +382,8 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
             read(jw, "priority", w.priority);
             read(jw, "alive", w.alive);
             read(jw, "exit_ns", w.exitNs);
+            read(jw, "paused_since_ns", w.pausedSinceNs);
+            read(jw, "resumed_ns", w.resumedNs);
             read(jw, "events_lost", w.eventsLost);
             if (jw.contains("events")) {
                 auto events = workerEventsFromJson(jw.at("events"));

@@ -548,7 +548,10 @@ void RemoteHosts::merge(Snapshot& snap)
         if (lost != p->lost && (!lost || !p->ended())) {
             RunEvent told { snap.t, lost ? RunEvent::Kind::Error : RunEvent::Kind::Info,
                 lost ? p->where() + " stopped answering (" + secondsText(double(st.silenceNs) / 1e9)
-                        + " s): its workers are shown lost, as last seen; the rest of the run goes on"
+                        + " s): its workers are shown lost, as last seen; the rest of the run goes on. Check that "
+                          "'ipclab-cli host' still runs there and the network is up (a link that was only cut and "
+                          "comes "
+                          "back before this run ends brings that part's books back)"
                      : p->where() + " answers again" };
             m_told.push_back(told);
             snap.events.push_back(std::move(told));
@@ -635,6 +638,12 @@ void RemoteHosts::merge(Snapshot& snap)
                 if (w.exitNs)
                     w.exitNs = inThisClock(
                         w.exitNs, p->clockOffsetNs.value_or(0), std::max(p->lanes[i].lastNs, snap.startNs), snap.nowNs);
+                // A pause by the Pause control, which the timeline draws from these (the host's clock, too).
+                if (w.pausedSinceNs)
+                    w.pausedSinceNs
+                        = inThisClock(w.pausedSinceNs, p->clockOffsetNs.value_or(0), snap.startNs, snap.nowNs);
+                if (w.resumedNs)
+                    w.resumedNs = inThisClock(w.resumedNs, p->clockOffsetNs.value_or(0), snap.startNs, snap.nowNs);
             }
             for (const ObjectSpec& o : p->scenario.objects)
                 if (o.name == w.object)
@@ -644,9 +653,11 @@ void RemoteHosts::merge(Snapshot& snap)
                 w.lostWithHost = true;
                 w.state = WorkerState::Dead;
                 w.msgsPerS = w.mbPerS = 0;
+                // When it was last heard from, in the run's seconds: a time that stays put (not a silence that
+                // grows with every sample).
                 w.exitText = p->gone ? "gone with host " + p->host.name + ": " + *p->gone
-                                     : "lost with host " + p->host.name + " (no answer for "
-                        + secondsText(double(st.silenceNs) / 1e9) + " s)";
+                                     : "lost with host " + p->host.name + " (no answer since "
+                        + secondsText(std::max(0.0, snap.t - double(st.silenceNs) / 1e9)) + " s into the run)";
             }
             snap.workers.push_back(std::move(w));
         }
@@ -742,7 +753,7 @@ std::optional<RemoteHosts::Consumers> RemoteHosts::consumersOf(const std::string
             if (w.object == object && w.role == Role::Consumer) {
                 consumers.received += w.messages;
                 if (w.alive) {
-                    consumers.alive.push_back(w.name + "@" + p->host.name);
+                    consumers.alive.push_back(placedName(w.name, p->host.name));
                     consumers.allWaiting = consumers.allWaiting && w.state == WorkerState::BlockedEmpty;
                 }
             }

@@ -152,8 +152,7 @@ std::vector<std::string> ledgerRow(const std::string& name, const Ledger& l, boo
 
 } // namespace
 
-// A worker's or object's name with the worker host it ran on, as "c-1@lab2" ("c-1" on this machine).
-static std::string placed(const std::string& name, const std::string& host)
+std::string placedName(const std::string& name, const std::string& host)
 {
     return host.empty() ? name : name + "@" + host;
 }
@@ -169,7 +168,7 @@ std::string reportToText(const Report& r)
         { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
             "MB/s", "blocked", "CPU", "latency", "exit" });
     for (const WorkerSummary& w : r.workers)
-        workers.add({ placed(w.name, w.host), roleName(w.role), w.object, std::to_string(w.pid),
+        workers.add({ placedName(w.name, w.host), roleName(w.role), w.object, std::to_string(w.pid),
             std::to_string(w.messages), fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS),
             fmt("%.1f%%", 100.0 * w.blockedFraction), fmt("%.0f%%", w.cpuPercent),
             w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
@@ -206,7 +205,7 @@ std::string reportToText(const Report& r)
         // Streams and socketpairs hold what cannot be counted in messages without reading it.
         const bool noDepth = streams || !traits(o.transport).carriesMessages || traits(o.transport).anonymous;
         anyStream = anyStream || streams || traits(o.transport).anonymous;
-        objects.add({ placed(o.name, o.host), transportName(o.transport),
+        objects.add({ placedName(o.name, o.host), transportName(o.transport),
             streams || traits(o.transport).anonymous ? "-" : std::to_string(o.capacity),
             noDepth ? "-" : std::to_string(o.depthMin), noDepth ? "-" : fmt("%.2f", o.depthMean),
             noDepth ? "-" : std::to_string(o.depthMax), sems.empty() ? "-" : sems });
@@ -371,7 +370,7 @@ std::string reportToText(const Report& r)
     Table ledger(header);
     for (const ObjectSummary& o : r.objects) {
         if (traits(o.transport).carriesMessages)
-            ledger.add(ledgerRow(placed(o.name, o.host), o.ledger, withErrors));
+            ledger.add(ledgerRow(placedName(o.name, o.host), o.ledger, withErrors));
     }
     ledger.add(ledgerRow("total", r.integrity, withErrors));
     if (anyQueues)

@@ -214,6 +214,7 @@ struct Runner::Impl {
         bool alive = false;
         bool stopping = false; // an exit now is expected
         bool pausedBySignal = false;
+        std::uint64_t pausedNs = 0; // when pausedBySignal began
         // When it was last resumed (SIGCONT): a state it was in before its pause is what its slot still shows until it
         // runs again, which is no wait that has lasted.
         std::uint64_t resumedNs = 0;
@@ -921,6 +922,7 @@ struct Runner::Impl {
                 continue;
             // Paused by the user (SIGSTOP): it must run to settle (stopRole would send SIGCONT anyway).
             if (w.pausedBySignal) {
+                w.resumedNs = monotonicNs(); // before it can run again (Timeline: its events come after)
                 kill(w.pid, SIGCONT);
                 w.pausedBySignal = false;
             }
@@ -1013,6 +1015,8 @@ struct Runner::Impl {
             w.stopping = true;
             board->slot(w.slot).ctlStop.store(1, std::memory_order_relaxed);
             wakeGate(board->slot(w.slot));
+            if (w.pausedBySignal)
+                w.resumedNs = monotonicNs(); // before it can run again (Timeline: its events come after)
             kill(w.pid, SIGTERM);
             kill(w.pid, SIGCONT); // a SIGSTOPped worker must run to see the SIGTERM
             w.pausedBySignal = false;
@@ -1167,6 +1171,8 @@ struct Runner::Impl {
         s.holdsNotRecorded = slot.holdsNotRecorded.load(std::memory_order_relaxed);
         s.lane = w.trace.info;
         s.exitNs = w.alive ? 0 : w.endNs;
+        s.pausedSinceNs = w.alive && w.pausedBySignal ? w.pausedNs : 0;
+        s.resumedNs = w.resumedNs;
         traceEventsKept += s.newEvents.size();
         if (w.trace.events.size() > MaxTraceEvents)
             trimTrace(w.trace, w.trace.events.size() - MaxTraceEvents / 2);
@@ -1448,7 +1454,7 @@ struct Runner::Impl {
         for (const WorkerStatus& s : snap.workers) {
             if (s.host.empty())
                 continue;
-            const std::string name = s.name + "@" + s.host;
+            const std::string name = placedName(s.name, s.host);
             auto t = std::find_if(
                 hostTraces.begin(), hostTraces.end(), [&](const TraceWorker& w) { return w.name == name; });
             if (t == hostTraces.end()) {
@@ -2579,14 +2585,18 @@ struct Runner::Impl {
                 wakeGate(board->slot(w->slot));
             }
         }
+        const std::uint64_t signalledNs = monotonicNs(); // before the worker can stop or run again
         if (kill(w->pid, sig) != 0)
             return detail::sysError("kill", w->spec.name, errno);
-        if (sig == SIGSTOP)
+        if (sig == SIGSTOP) {
+            if (!w->pausedBySignal)
+                w->pausedNs = signalledNs;
             w->pausedBySignal = true;
+        }
         if (sig == SIGCONT || sig == SIGTERM) {
             if (sig == SIGTERM)
                 kill(w->pid, SIGCONT);
-            w->resumedNs = w->pausedBySignal ? monotonicNs() : w->resumedNs;
+            w->resumedNs = w->pausedBySignal ? signalledNs : w->resumedNs;
             w->pausedBySignal = false;
             w->procState = '?';
         }

@@ -69,11 +69,34 @@ void Timeline::add(const Snapshot& snapshot)
         }
         lane.lost = w.eventsLost;
         lane.holdsNotRecorded = w.holdsNotRecorded;
+        // A pause by the Pause control (SIGSTOP) that has ended since the last sample: back to the state it was in.
+        if (lane.pausedFromNs != 0 && w.pausedSinceNs != lane.pausedFromNs) {
+            // No later than its first event after it (a host's times come through a clock offset).
+            std::uint64_t until = w.pausedSinceNs ? w.pausedSinceNs : m_nowNs;
+            for (const WorkerEvent& e : w.newEvents)
+                until = std::min(until, std::max(e.ns, lane.pausedFromNs));
+            const std::uint64_t resumed
+                = std::clamp(w.resumedNs, lane.pausedFromNs, std::max(lane.pausedFromNs, until));
+            // (Killed while paused, it was not resumed: the pause lasts until its death, below.)
+            if (w.alive && lane.current && lane.current->state == WorkerState::Paused) {
+                const std::uint32_t step = lane.current->step;
+                endSpan(lane, resumed);
+                beginSpan(lane, i, TimelineSpan { resumed, resumed, lane.beforePause, step, false });
+            }
+            lane.pausedFromNs = 0;
+        }
         for (const WorkerEvent& e : w.newEvents) {
             lane.lastEventNs = std::max(lane.lastEventNs, e.ns);
             if (e.kind() == WorkerSlot::EventLock) {
                 if (lane.info && !lane.info->lock.empty())
                     holdLock(lane, i, lane.info->lock, e.step() != 0, e.ns);
+                continue;
+            }
+            // Recorded in the instant between the pause's signal and its landing: the state it resumes in.
+            if (lane.pausedFromNs != 0 && e.ns >= lane.pausedFromNs && e.state() != WorkerState::Finished
+                && e.state() != WorkerState::Dead) {
+                if (e.kind() == WorkerSlot::EventState)
+                    lane.beforePause = e.state();
                 continue;
             }
             TimelineSpan next;
@@ -92,6 +115,15 @@ void Timeline::add(const Snapshot& snapshot)
                 continue; // nothing is drawn after the end
             }
             beginSpan(lane, i, next);
+        }
+        // Paused by the Pause control since this sample: the process cannot say so itself, the runner does.
+        if (w.alive && w.pausedSinceNs != 0 && lane.pausedFromNs == 0) {
+            lane.pausedFromNs = w.pausedSinceNs;
+            lane.beforePause = lane.current ? lane.current->state : WorkerState::Running;
+            const std::uint64_t from = std::max(w.pausedSinceNs, lane.current ? lane.current->fromNs : m_startNs);
+            const std::uint32_t step = lane.current ? lane.current->step : 0;
+            endSpan(lane, from);
+            beginSpan(lane, i, TimelineSpan { from, from, WorkerState::Paused, step, false });
         }
         if (!w.alive && lane.alive) {
             lane.alive = false;

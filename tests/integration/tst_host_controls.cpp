@@ -204,6 +204,10 @@ private slots:
         s = r.sample();
         QCOMPARE(s.workers[consumer].messages, pausedAt);
         QCOMPARE(s.workers[consumer].state, WorkerState::Paused);
+        // When the pause began comes across too (the timeline draws it), in this machine's clock.
+        const std::uint64_t pausedSince = s.workers[consumer].pausedSinceNs;
+        QVERIFY2(pausedSince >= s.startNs && pausedSince + 500'000'000 <= s.nowNs,
+            qPrintable(QString::number(qint64(s.nowNs - pausedSince))));
 
         // Resumed: it takes messages again.
         QVERIFY(r.resumeWorker(consumer));
@@ -213,6 +217,8 @@ private slots:
                 return x.workers[consumer].state != WorkerState::Paused && x.workers[consumer].messages > pausedAt + 50;
             },
             s));
+        QCOMPARE(s.workers[consumer].pausedSinceNs, std::uint64_t(0));
+        QVERIFY(s.workers[consumer].resumedNs > pausedSince);
 
         // A new rate, size and work, applied there: the host's snapshots show them, and the producer slows.
         QVERIFY(r.setRate(producer, 20));

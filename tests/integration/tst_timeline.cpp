@@ -462,6 +462,72 @@ private slots:
     }
 
     // A killed worker's lane ends in a dead span that lasts, from its exit on.
+    // The Pause control stops the process (SIGSTOP), which cannot record that itself: the lane is paused from the
+    // runner's signal to its resume, whatever state the worker was in (a producer at 2000 a second sleeps between
+    // messages), and goes on after it. Paused again and killed, it stays paused until its death.
+    void aPausedLaneIsPausedUntilResumed()
+    {
+        auto scenario = resolveScenario("producer-consumer-shm-spsc");
+        QVERIFY2(scenario, scenario ? "" : scenario.error().message().c_str());
+        auto runner = Runner::start(*scenario);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        Timeline timeline;
+        std::uint64_t pauseFrom = 0, pauseTo = 0, resumeFrom = 0, resumeTo = 0, sentAtResume = 0;
+        QElapsedTimer clock;
+        clock.start();
+        bool pausedSeen = false, ranOnSeen = false, pausedAgain = false, killed = false;
+        while (clock.elapsed() < 1500) {
+            const Snapshot s = (*runner)->sample();
+            timeline.add(s);
+            const Timeline::Lane& lane = timeline.lanes()[0];
+            if (pauseFrom == 0 && clock.elapsed() >= 400) {
+                pauseFrom = monotonicNs();
+                QVERIFY((*runner)->pauseWorker(0));
+                pauseTo = monotonicNs();
+            } else if (pauseFrom != 0 && resumeFrom == 0 && clock.elapsed() >= 800) {
+                pausedSeen = lane.current && lane.current->state == WorkerState::Paused;
+                sentAtResume = s.workers[0].messages;
+                resumeFrom = monotonicNs();
+                QVERIFY((*runner)->resumeWorker(0));
+                resumeTo = monotonicNs();
+            } else if (resumeFrom != 0 && !pausedAgain && clock.elapsed() >= 1100) {
+                ranOnSeen = s.workers[0].messages > sentAtResume && lane.current
+                    && lane.current->state != WorkerState::Paused;
+                QVERIFY((*runner)->pauseWorker(0));
+                pausedAgain = true;
+            } else if (pausedAgain && !killed && clock.elapsed() >= 1300) {
+                QVERIFY((*runner)->killWorker(0));
+                killed = true;
+            }
+            QTest::qWait(20);
+        }
+        (*runner)->stop();
+        runner->reset();
+        QVERIFY(ipctest::leftoverObjects(QString::fromStdString(prefix.substr(1))).isEmpty());
+        QVERIFY2(pausedSeen, "the producer's lane was not paused while it was");
+        QVERIFY2(ranOnSeen, "the producer's lane did not run on after its resume");
+        QVERIFY(killed);
+
+        const Timeline::Lane& lane = timeline.lanes()[0];
+        QVERIFY(inOrder(lane));
+        std::vector<TimelineSpan> paused;
+        for (const TimelineSpan& span : lane.spans) {
+            if (span.state == WorkerState::Paused)
+                paused.push_back(span);
+        }
+        QCOMPARE(paused.size(), std::size_t(2));
+        // From the signal (or the worker's last event before it landed, microseconds later) to the resume.
+        QVERIFY2(paused[0].fromNs >= pauseFrom && paused[0].fromNs <= pauseTo + 5'000'000,
+            qPrintable(QString::number(qint64(paused[0].fromNs - pauseFrom))));
+        QVERIFY2(paused[0].toNs >= resumeFrom && paused[0].toNs <= resumeTo,
+            qPrintable(QString::number(qint64(paused[0].toNs - resumeFrom))));
+        // The second pause ends where the process did.
+        QVERIFY(!lane.alive);
+        QCOMPARE(paused[1].toNs, lane.exitNs);
+        QVERIFY(lane.current && lane.current->state == WorkerState::Dead);
+    }
+
     void killedLaneEndsDead()
     {
         Timeline timeline;

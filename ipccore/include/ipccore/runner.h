@@ -105,6 +105,10 @@ struct WorkerStatus {
     std::uint64_t holdsNotRecorded = 0; // its channel lock's holds over the events' budget (WorkerSlot::EventLock)
     std::shared_ptr<const LaneInfo> lane;
     std::uint64_t exitNs = 0;
+    // Paused by the user (the Pause control, SIGSTOP) since pausedSinceNs, 0 when not: a stopped process cannot
+    // record that in its events, so the runner says when. resumedNs: when such a pause last ended (0: never).
+    std::uint64_t pausedSinceNs = 0;
+    std::uint64_t resumedNs = 0;
     double cpuPercent = 0; // of one core, refreshed a few times per second
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
@@ -305,5 +309,9 @@ std::string runtimeDirectory();
 
 std::string reportToText(const Report& report);
 std::string reportToJson(const Report& report);
+
+// A worker's or object's name with the worker host it runs on, as every view shows it: "c-1@lab2" ("c-1" on this
+// machine).
+std::string placedName(const std::string& name, const std::string& host);
 
 } // namespace ipccore

@@ -67,6 +67,10 @@ public:
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
         std::uint64_t lastEventNs = 0; // its latest event drained so far
         std::uint64_t holdsNotRecorded = 0; // its channel lock's holds too many to record (WorkerSlot::EventLock)
+        // Paused by the user (WorkerStatus::pausedSinceNs) since pausedFromNs, 0 when not; meanwhile its current
+        // span is "paused", and beforePause the state it goes back to when resumed.
+        std::uint64_t pausedFromNs = 0;
+        WorkerState beforePause = WorkerState::Running;
         // Where they were lost: between the last event drained before and the first drained after (the latest
         // MaxGaps), so the view can say that the span there may hide states.
         struct Gap {
