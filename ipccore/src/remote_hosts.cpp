@@ -550,8 +550,7 @@ void RemoteHosts::merge(Snapshot& snap)
                 lost ? p->where() + " stopped answering (" + secondsText(double(st.silenceNs) / 1e9)
                         + " s): its workers are shown lost, as last seen; the rest of the run goes on. Check that "
                           "'ipclab-cli host' still runs there and the network is up (a link that was only cut and "
-                          "comes "
-                          "back before this run ends brings that part's books back)"
+                          "comes back before this run ends brings that part's books back)"
                      : p->where() + " answers again" };
             m_told.push_back(told);
             snap.events.push_back(std::move(told));

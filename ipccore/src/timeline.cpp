@@ -69,19 +69,20 @@ void Timeline::add(const Snapshot& snapshot)
         }
         lane.lost = w.eventsLost;
         lane.holdsNotRecorded = w.holdsNotRecorded;
-        // A pause by the Pause control (SIGSTOP) that has ended since the last sample: back to the state it was in.
-        if (lane.pausedFromNs != 0 && w.pausedSinceNs != lane.pausedFromNs) {
-            // No later than its first event after it (a host's times come through a clock offset).
-            std::uint64_t until = w.pausedSinceNs ? w.pausedSinceNs : m_nowNs;
-            for (const WorkerEvent& e : w.newEvents)
-                until = std::min(until, std::max(e.ns, lane.pausedFromNs));
-            const std::uint64_t resumed
-                = std::clamp(w.resumedNs, lane.pausedFromNs, std::max(lane.pausedFromNs, until));
-            // (Killed while paused, it was not resumed: the pause lasts until its death, below.)
-            if (w.alive && lane.current && lane.current->state == WorkerState::Paused) {
+        // A pause by the Pause control (SIGSTOP) that has ended since the last sample: back to the state it was in,
+        // from the resume (no earlier than the pause's span, no later than its first event after it: a host's times
+        // come through a clock offset). A process killed while paused was not resumed: its pause lasts until its
+        // death, below.
+        if (lane.pausedFromNs != 0 && w.pausedSinceNs == 0) {
+            const bool resumed = w.alive || w.resumedNs >= lane.pausedFromNs;
+            if (resumed && lane.current && lane.current->state == WorkerState::Paused) {
+                std::uint64_t until = std::max(lane.current->fromNs, w.alive || w.exitNs == 0 ? m_nowNs : w.exitNs);
+                for (const WorkerEvent& e : w.newEvents)
+                    until = std::min(until, std::max(e.ns, lane.current->fromNs));
+                const std::uint64_t at = std::clamp(w.resumedNs, lane.current->fromNs, until);
                 const std::uint32_t step = lane.current->step;
-                endSpan(lane, resumed);
-                beginSpan(lane, i, TimelineSpan { resumed, resumed, lane.beforePause, step, false });
+                endSpan(lane, at);
+                beginSpan(lane, i, TimelineSpan { at, at, lane.beforePause, step, false });
             }
             lane.pausedFromNs = 0;
         }
@@ -116,12 +117,13 @@ void Timeline::add(const Snapshot& snapshot)
             }
             beginSpan(lane, i, next);
         }
-        // Paused by the Pause control since this sample: the process cannot say so itself, the runner does.
-        if (w.alive && w.pausedSinceNs != 0 && lane.pausedFromNs == 0) {
-            lane.pausedFromNs = w.pausedSinceNs;
-            lane.beforePause = lane.current ? lane.current->state : WorkerState::Running;
-            const std::uint64_t from = std::max(w.pausedSinceNs, lane.current ? lane.current->fromNs : m_startNs);
-            const std::uint32_t step = lane.current ? lane.current->step : 0;
+        // Paused by the Pause control since this sample: the process cannot say so itself, the runner does. (Not
+        // once its lane has ended: no span is drawn after a process's end.)
+        if (w.alive && lane.alive && lane.current && w.pausedSinceNs != 0 && lane.pausedFromNs == 0) {
+            const std::uint64_t from = std::max(w.pausedSinceNs, lane.current->fromNs);
+            lane.pausedFromNs = from;
+            lane.beforePause = lane.current->state;
+            const std::uint32_t step = lane.current->step;
             endSpan(lane, from);
             beginSpan(lane, i, TimelineSpan { from, from, WorkerState::Paused, step, false });
         }

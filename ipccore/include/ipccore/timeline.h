@@ -67,8 +67,9 @@ public:
         std::uint64_t lost = 0; // events its ring lost (full before the runner drained it)
         std::uint64_t lastEventNs = 0; // its latest event drained so far
         std::uint64_t holdsNotRecorded = 0; // its channel lock's holds too many to record (WorkerSlot::EventLock)
-        // Paused by the user (WorkerStatus::pausedSinceNs) since pausedFromNs, 0 when not; meanwhile its current
-        // span is "paused", and beforePause the state it goes back to when resumed.
+        // Paused by the user (WorkerStatus::pausedSinceNs) since pausedFromNs (where its "paused" span begins), 0
+        // when not; beforePause is the state it goes back to when resumed. A pause ends when pausedSinceNs is 0
+        // again: a host's times are converted anew in each snapshot, so they are not compared.
         std::uint64_t pausedFromNs = 0;
         WorkerState beforePause = WorkerState::Running;
         // Where they were lost: between the last event drained before and the first drained after (the latest
