@@ -486,6 +486,34 @@ private slots:
                            .arg(books.priorities[1].meanLatencyUs)));
     }
 
+    // Before a run, the experiment's worker list says which workers a worker host runs, named as the run will show
+    // them, with the host's endpoint on hover.
+    void editorShowsWhereWorkersRun()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile file(dir.filePath(QStringLiteral("two-machines.json")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{ \"name\": \"two-machines\", \"controller_key\": \"controller.key\", "
+                   "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"tcp://10.0.0.2:5555\", "
+                   "\"key\": \"lab2.pub\" } ], "
+                   "\"objects\": [ { \"name\": \"q\", \"transport\": \"mq\" } ], "
+                   "\"workers\": [ { \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", "
+                   "\"host\": \"lab2\" }, { \"name\": \"c\", \"role\": \"consumer\", \"object\": \"q\", "
+                   "\"host\": \"lab2\" } ] }");
+        file.close();
+        ScenarioDocument document(ipccore::readMqLimits());
+        WorkerListModel workers(&document);
+        QCOMPARE(document.loadFile(file.fileName()), QString());
+        QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data().toString(), QStringLiteral("p@lab2"));
+        const QString tip = workers.index(1, WorkerListModel::NameColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QStringLiteral("lab2")) && tip.contains(QStringLiteral("tcp://10.0.0.2:5555")),
+            qPrintable(tip));
+        QVERIFY(document.loadBundled(QStringLiteral("pipe-one-way")).isEmpty());
+        QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data(Qt::ToolTipRole), QVariant());
+        QVERIFY(!workers.index(0, WorkerListModel::NameColumn).data().toString().contains(QLatin1Char('@')));
+    }
+
     void editorModelsShowPipesAndPriorities()
     {
         ScenarioDocument document(ipccore::readMqLimits());

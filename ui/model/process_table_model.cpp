@@ -164,6 +164,9 @@ QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
     const QString text = QString::fromStdString(worker.exitText);
     if (worker.alive || text.isEmpty())
         return text;
+    // Lost with its host: how it ended (if it has) is not known here.
+    if (worker.lostWithHost)
+        return tr("%1 (exitcode unknown)").arg(text);
     return tr("%1 (exitcode %2)").arg(text).arg(worker.exitcode);
 }
 
@@ -495,7 +498,7 @@ QVariant ProcessTableModel::display(const Row& row, int column) const
     switch (column) {
     case NameColumn:
         // A worker on a worker host: "c-1@lab2" (its pid is that machine's).
-        return QString::fromStdString(w.host.empty() ? w.name : w.name + "@" + w.host);
+        return QString::fromStdString(ipccore::placedName(w.name, w.host));
     case HostColumn:
         return w.host.empty() ? tr("this machine") : QString::fromStdString(w.host);
     case PidColumn:

@@ -64,6 +64,8 @@ void RunController::start(const ipccore::Scenario& scenario, const ipccore::RunO
     m_inFlight.store(0);
     m_heldEvents.clear();
     m_heldWorkerEvents.clear();
+    m_workerNames.clear();
+    m_workerHosts.clear();
     m_droppedWorkerEvents.clear();
     m_exitReported = false;
     if (!m_timer) {
@@ -84,6 +86,14 @@ void RunController::tick()
     if (!m_runner)
         return;
     ipccore::Snapshot snapshot = m_runner->sample();
+    if (m_workerNames.size() != snapshot.workers.size()) { // a worker added
+        m_workerNames.clear();
+        m_workerHosts.clear();
+        for (const ipccore::WorkerStatus& w : snapshot.workers) {
+            m_workerNames.push_back(ipccore::placedName(w.name, w.host));
+            m_workerHosts.push_back(w.host);
+        }
+    }
     if (m_heldWorkerEvents.size() < snapshot.workers.size()) {
         m_heldWorkerEvents.resize(snapshot.workers.size());
         m_droppedWorkerEvents.resize(snapshot.workers.size());
@@ -182,7 +192,10 @@ void RunController::forEach(const QList<int>& workers, const QString& action, Co
     for (const int worker : workers) {
         const ipccore::Status status = control(std::size_t(worker));
         if (!status)
-            emit errorOccurred(errorText(tr("%1 (worker %2)").arg(action).arg(worker), status.error()));
+            emit errorOccurred(errorText(std::size_t(worker) < m_workerNames.size()
+                    ? tr("%1 of %2").arg(action, QString::fromStdString(m_workerNames[std::size_t(worker)]))
+                    : tr("%1 (worker %2)").arg(action).arg(worker),
+                status.error()));
         failed = failed || !status;
     }
     // A success is said too: it replaces an earlier error in the status bar, which no longer holds.
@@ -234,10 +247,27 @@ void RunController::step(const QList<int>& workers)
     }
     if (const ipccore::Status status = m_runner->setStepRate(0); !status)
         emit errorOccurred(errorText(tr("Step"), status.error()));
+    // A worker host's processes have no gate here: they run on.
+    QStringList onHosts, selectedOnHosts;
+    for (std::size_t i = 0; i < m_workerHosts.size(); ++i) {
+        if (m_workerHosts[i].empty())
+            continue;
+        onHosts << QString::fromStdString(m_workerNames[i]);
+        if (workers.contains(int(i)))
+            selectedOnHosts << onHosts.back();
+    }
     if (!m_stepMode) {
         // The first click stops every process at its next gate; the steps come from the clicks after it.
         m_stepMode = true;
         m_runner->setStepMode(true);
+        if (!onHosts.isEmpty())
+            emit notice(tr("Step mode holds this machine's processes only; those on worker hosts run on (%1).")
+                            .arg(onHosts.join(QStringLiteral(", "))));
+        return;
+    }
+    if (!workers.isEmpty() && selectedOnHosts.size() == workers.size()) {
+        emit notice(tr("Step mode does not reach worker hosts (%1 selected): select processes of this machine.")
+                        .arg(selectedOnHosts.join(QStringLiteral(", "))));
         return;
     }
     std::vector<std::size_t> which;

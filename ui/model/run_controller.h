@@ -86,6 +86,9 @@ private:
     std::vector<std::vector<ipccore::WorkerEvent>> m_heldWorkerEvents;
     std::vector<std::uint64_t> m_droppedWorkerEvents;
     bool m_exitReported = false;
+    // The workers' names as the latest snapshot has them ("c-1@lab2"), for a control's error to name its worker.
+    std::vector<std::string> m_workerNames;
+    std::vector<std::string> m_workerHosts; // each one's worker host, empty on this machine
 };
 
 } // namespace ipcui

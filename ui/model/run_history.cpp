@@ -123,8 +123,7 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
         if (i >= m_workerMeters.size()) {
             m_workerMeters.emplace_back();
             // On a worker host: "collector@lab2", as the process table and the timeline name it.
-            const QString name
-                = QString::fromStdString(worker.host.empty() ? worker.name : worker.name + "@" + worker.host);
+            const QString name = QString::fromStdString(ipccore::placedName(worker.name, worker.host));
             m_workerThroughputSeries.push_back(addSeries(
                 { SeriesKind::WorkerThroughput, name, QStringLiteral("msgs/s"), int(i), -1, -1, worker.role }));
             m_workerBlockedSeries.push_back(
@@ -147,8 +146,7 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     }
     for (std::size_t j = m_depthSeries.size(); j < snapshot.objects.size(); ++j) {
         const ipccore::ObjectStatus& object = snapshot.objects[j];
-        const QString name
-            = QString::fromStdString(object.host.empty() ? object.name : object.name + "@" + object.host);
+        const QString name = QString::fromStdString(ipccore::placedName(object.name, object.host));
         // Only objects that carry messages have a depth; a semaphore's value is a Semaphore series below.
         m_depthSeries.push_back(ipccore::traits(object.transport).carriesMessages
                 ? addSeries({ SeriesKind::Depth, name, QStringLiteral("messages"), -1, int(j) })
@@ -186,9 +184,9 @@ void RunHistory::addSemaphoreSeries(const ipccore::Snapshot& snapshot, std::size
     for (std::size_t k = semaphores.size(); k < object.semaphores.size(); ++k) {
         // "far.empty@lab2" on a worker host, as its processes are named.
         const std::string semaphore = object.name + "." + object.semaphores[k].role;
-        semaphores.push_back(addSeries({ SeriesKind::Semaphore,
-            QString::fromStdString(object.host.empty() ? semaphore : semaphore + "@" + object.host),
-            QStringLiteral("value"), -1, int(j), int(k) }));
+        semaphores.push_back(
+            addSeries({ SeriesKind::Semaphore, QString::fromStdString(ipccore::placedName(semaphore, object.host)),
+                QStringLiteral("value"), -1, int(j), int(k) }));
     }
 }
 

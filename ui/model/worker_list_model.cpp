@@ -3,6 +3,9 @@
 #include "model/scenario_document.h"
 
 #include "ipccore/program.h"
+#include "ipccore/runner.h"
+
+#include <algorithm>
 
 namespace ipcui {
 
@@ -37,8 +40,8 @@ QVariant WorkerListModel::data(const QModelIndex& index, int role) const
         = [program](uint value) { return program ? QVariant(QStringLiteral("–")) : QVariant(value); };
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case NameColumn:
-            return QString::fromStdString(worker.name);
+        case NameColumn: // on a worker host: "c-1@lab2", as the run will show it
+            return QString::fromStdString(ipccore::placedName(worker.name, worker.host));
         case RoleColumn:
             return QString::fromLatin1(ipccore::roleName(worker.role));
         case ObjectColumn:
@@ -56,6 +59,15 @@ QVariant WorkerListModel::data(const QModelIndex& index, int role) const
         case ProgramColumn:
             return QString::fromStdString(ipccore::programText(worker.program));
         }
+    }
+    if (role == Qt::ToolTipRole && index.column() == NameColumn && !worker.host.empty()) {
+        const auto& hosts = m_document->scenario().hosts;
+        const auto host = std::find_if(
+            hosts.begin(), hosts.end(), [&](const ipccore::HostSpec& h) { return h.name == worker.host; });
+        return tr("Runs on the worker host %1 (%2), which 'ipclab-cli host --listen' must serve there when the run "
+                  "starts")
+            .arg(QString::fromStdString(worker.host),
+                QString::fromStdString(host != hosts.end() ? host->endpoint : std::string("not listed")));
     }
     if (role == Qt::TextAlignmentRole && index.column() >= RateColumn && index.column() != ProgramColumn)
         return int(Qt::AlignRight | Qt::AlignVCenter);

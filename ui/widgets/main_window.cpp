@@ -318,6 +318,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_session, &RunSession::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_session, &RunSession::snapshotReceived, this, &MainWindow::scheduleRender);
     connect(m_session, &RunSession::errorOccurred, this, &MainWindow::showError);
+    connect(m_session, &RunSession::errorOccurred, m_processPanel, &ProcessPanel::reloadControls);
     connect(m_session, &RunSession::notice, this, &MainWindow::showNotice);
     connect(m_session, &RunSession::traceExported, this, [this](const QString& path, const QString& error) {
         if (!error.isEmpty())
@@ -803,9 +804,20 @@ void MainWindow::showIdleLedger()
 void MainWindow::showIdleObjects()
 {
     std::vector<ipccore::ObjectStatus> objects;
-    for (const ipccore::ObjectSpec& spec : m_document->scenario().objects) {
+    const ipccore::Scenario& scenario = m_document->scenario();
+    // The worker host each object lives on (its consumer's, for a zmq-tcp object between machines), as a run names
+    // them.
+    std::vector<std::pair<std::string, std::vector<ipccore::ObjectSpec>>> parts;
+    for (const std::string& host : ipccore::hostsInUse(scenario))
+        parts.emplace_back(host, ipccore::scenarioPart(scenario, host).objects);
+    for (const ipccore::ObjectSpec& spec : scenario.objects) {
         ipccore::ObjectStatus status;
         status.name = spec.name;
+        for (const auto& [host, there] : parts) {
+            if (std::any_of(
+                    there.begin(), there.end(), [&](const ipccore::ObjectSpec& o) { return o.name == spec.name; }))
+                status.host = host;
+        }
         status.transport = spec.transport;
         // Slots, cells or permits to draw; a byte stream or a shared value has none.
         status.capacity = ipccore::capacityInMessages(spec.transport)
@@ -1040,7 +1052,7 @@ QString MainWindow::stoppedStatus(const RunSummary& summary) const
 {
     const QString ran = tr("Stopped after %1 s").arg(summary.durationS, 0, 'f', 1);
     if (!hasMessageObjects(m_session->scenario()))
-        return tr("%1  ·  its books are in the Ledger tab").arg(ran);
+        return tr("%1  ·  its books are in the Integrity ledger (Live tab)").arg(ran);
     const ipccore::Ledger& books = summary.integrity;
     const QLocale locale;
     QString counts = tr("%1 sent, %2 received, %3 left")
@@ -1052,7 +1064,7 @@ QString MainWindow::stoppedStatus(const RunSummary& summary) const
         counts += tr(", %1 lost").arg(locale.toString(qulonglong(books.lost)));
     if (books.lostWithDeadWorkers > 0)
         counts += tr(", %1 died with killed workers").arg(locale.toString(qulonglong(books.lostWithDeadWorkers)));
-    QString verdict = books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Ledger tab");
+    QString verdict = books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Integrity ledger (Live tab)");
     if (!m_deadlockBanner->isHidden())
         verdict = tr("deadlocked (see the banner)  ·  %1").arg(verdict);
     return tr("%1  ·  %2  ·  %3").arg(ran, counts, verdict);
@@ -1144,7 +1156,7 @@ void MainWindow::renderViews()
     m_stepsModel->apply(*snapshot);
     int atGate = 0, alive = 0;
     for (const ipccore::WorkerStatus& w : snapshot->workers) {
-        alive += w.alive ? 1 : 0;
+        alive += w.alive && w.host.empty() ? 1 : 0; // step mode holds this machine's workers only
         atGate += w.atGate ? 1 : 0;
     }
     m_stepBar->setStepState(snapshot->stepMode, snapshot->stepRate, atGate, alive);

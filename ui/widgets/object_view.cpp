@@ -163,7 +163,8 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     const QFont nameFont = bigFont(1.5);
     painter.setFont(nameFont);
     painter.setPen(Colors::outline());
-    const QString name = QString::fromStdString(object.name);
+    // On a worker host: "far@lab2", as the processes, the charts and the timeline name it.
+    const QString name = QString::fromStdString(ipccore::placedName(object.name, object.host));
     painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, name);
     const int nameWidth = QFontMetrics(nameFont).horizontalAdvance(name);
     painter.setPen(alarm ? Colors::full() : Colors::outline());
@@ -195,8 +196,6 @@ QRect ObjectView::paintCard(QPainter& painter, const QRect& card, const ipccore:
     const QFontMetrics fm = painter.fontMetrics();
     // While processes are blocked on it, the room names them instead (the kind is in the tooltip).
     QString kindText = transportText(object.transport);
-    if (!object.host.empty())
-        kindText = tr("%1 on %2").arg(kindText, QString::fromStdString(object.host));
     if (m_live && !object.waiters.empty()) {
         painter.setPen(Colors::full());
         // The names matter more than the words; where they do not all fit, the first and how many more, or how

@@ -37,6 +37,9 @@ public:
     // Worker indices (rows) of the selection, ascending.
     QList<int> selectedWorkers() const;
     void setRunActive(bool active);
+    // The Rate, Size and Work boxes show the selected process's values again (after a control was refused, they
+    // would otherwise keep the refused value).
+    void reloadControls() { loadControlsFromSelection(); }
     // Which workers the run can take more of: producers and consumers need an object that carries messages and has
     // room for one more of them, a copy of a program needs a program to copy.
     void setAddable(bool producers, bool consumers, bool programs);

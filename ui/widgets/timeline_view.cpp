@@ -48,7 +48,7 @@ QString holdingText(const std::vector<std::string>& objects)
 // "buffer.mutex", or "far.mutex@lab2" for one on a worker host, as its processes are named.
 QString lockLabel(const ipccore::Timeline::LockLane& lock)
 {
-    return QString::fromStdString(lock.host.empty() ? lock.object : lock.object + "@" + lock.host);
+    return QString::fromStdString(ipccore::placedName(lock.object, lock.host));
 }
 
 } // namespace
@@ -100,9 +100,7 @@ void TimelineCanvas::layoutRows()
     top += headerHeight();
     for (std::size_t i = 0; i < m_timeline->lanes().size(); ++i) {
         const ipccore::Timeline::Lane& lane = m_timeline->lanes()[i];
-        QString label = QString::fromStdString(lane.name);
-        if (!lane.host.empty())
-            label += QLatin1Char('@') + QString::fromStdString(lane.host);
+        QString label = QString::fromStdString(ipccore::placedName(lane.name, lane.host));
         if (!lane.alive && lane.current && lane.current->state == ipccore::WorkerState::Dead)
             label += tr(" (dead)");
         widest = std::max(widest, fm.horizontalAdvance(label));
@@ -1049,7 +1047,7 @@ void TimelineView::updateInfo()
         dropped += lane.dropped;
         if (lane.lost > 0) {
             lost += lane.lost;
-            lossy << QString::fromStdString(lane.host.empty() ? lane.name : lane.name + "@" + lane.host);
+            lossy << QString::fromStdString(ipccore::placedName(lane.name, lane.host));
         }
     }
     QStringList parts;
