@@ -2279,6 +2279,18 @@ struct Runner::Impl {
             }
             facts.push_back(std::move(p));
         }
+        // On a worker host, an object between machines whose consumers run here: its producers on the controller's
+        // machine fill it, and this host cannot see whether they are held (step mode, a pause) or gone. Their
+        // controller judges them; here they count as free, so a consumer waiting for them is never said to wait
+        // for nobody.
+        for (const ObjectRuntime& o : objects) {
+            if (o.address.bindAddress.empty())
+                continue;
+            WaitForProcess p;
+            p.name = "the producers on the controller's machine";
+            p.fills = { o.spec.name };
+            facts.push_back(std::move(p));
+        }
         // The consumers on a host of an object between machines take from it as long as they live there.
         for (const ObjectRuntime& o : objects) {
             if (!o.address.consumerElsewhere || !remote)

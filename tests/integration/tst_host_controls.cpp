@@ -331,6 +331,53 @@ private slots:
         QCOMPARE(report.workers.size(), std::size_t(2));
         QCOMPARE(report.workers[1].messages, report.workers[0].messages);
     }
+
+    // Its producer here paused, the host's consumer of an object between machines waits for data: the host cannot
+    // see the producer (nor whether it is held by a pause or by step mode), so it must not say that nobody puts into
+    // the object ("Stalled: ... no other process ... puts into it", seen in a new-user trial with step mode on).
+    void aHostDoesNotCallAWaitForProducersElsewhereAStall()
+    {
+        InProcessHost host;
+        QVERIFY2(host.error().empty(), host.error().c_str());
+        const std::string file = host.scenarioFile(
+            QString("{ \"name\": \"held-here\", \"duration_s\": 60, "
+                    "\"controller_key\": \"controller.key\", "
+                    "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"%1\", \"key\": \"host.pub\" } ], "
+                    "\"objects\": [ { \"name\": \"wire\", \"transport\": \"zmq-tcp\", "
+                    "\"capacity\": 8, \"message_size\": 64 } ], "
+                    "\"workers\": [ "
+                    "{ \"name\": \"p-here\", \"role\": \"producer\", \"object\": \"wire\", "
+                    "\"rate\": 500 }, "
+                    "{ \"name\": \"c-there\", \"role\": \"consumer\", \"object\": \"wire\", "
+                    "\"host\": \"lab2\" } ] }"));
+        std::unique_ptr<Runner> runner;
+        Snapshot s;
+        startUntilReceived(file, "c-there", 50, runner, s);
+        if (QTest::currentTestFailed())
+            return;
+        Runner& r = *runner;
+        const std::size_t producer = ipctest::workerIndex(s, "p-here");
+        const std::size_t consumer = ipctest::workerIndex(s, "c-there");
+        m_events.clear();
+        QVERIFY(r.pauseWorker(producer));
+        // The consumer there waits for data; a wait that nothing here can end is judged after 2 s of it.
+        QElapsedTimer blocked;
+        QVERIFY(sampleUntil(
+            r, 10000,
+            [&](const Snapshot& x) {
+                if (x.workers[consumer].state != WorkerState::BlockedEmpty)
+                    blocked.invalidate();
+                else if (!blocked.isValid())
+                    blocked.start();
+                return blocked.isValid() && blocked.elapsed() > 3500;
+            },
+            s));
+        QVERIFY2(m_events.find("Stalled") == std::string::npos, m_events.c_str());
+        QVERIFY(r.resumeWorker(producer));
+        const Report report = r.stop();
+        runner.reset();
+        QVERIFY(report.integrity.exact);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHostControls)
