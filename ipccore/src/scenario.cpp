@@ -684,6 +684,20 @@ std::vector<std::string> hostsInUse(const Scenario& s)
     return used;
 }
 
+std::vector<std::string> objectHosts(const Scenario& s)
+{
+    std::vector<std::string> hosts(s.objects.size());
+    for (const std::string& host : hostsInUse(s)) {
+        const Scenario there = scenarioPart(s, host);
+        for (std::size_t k = 0; k < s.objects.size(); ++k) {
+            if (std::any_of(there.objects.begin(), there.objects.end(),
+                    [&](const ObjectSpec& o) { return o.name == s.objects[k].name; }))
+                hosts[k] = host;
+        }
+    }
+    return hosts;
+}
+
 Scenario scenarioPart(const Scenario& s, const std::string& host)
 {
     Scenario part = s;

@@ -504,11 +504,28 @@ private slots:
         file.close();
         ScenarioDocument document(ipccore::readMqLimits());
         WorkerListModel workers(&document);
+        ObjectListModel objects(&document);
         QCOMPARE(document.loadFile(file.fileName()), QString());
         QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data().toString(), QStringLiteral("p@lab2"));
+        QCOMPARE(objects.index(0, ObjectListModel::NameColumn).data().toString(), QStringLiteral("q@lab2"));
         const QString tip = workers.index(1, WorkerListModel::NameColumn).data(Qt::ToolTipRole).toString();
         QVERIFY2(tip.contains(QStringLiteral("lab2")) && tip.contains(QStringLiteral("tcp://10.0.0.2:5555")),
             qPrintable(tip));
+        // Its workers lost with the host during a run: not known to be dead, nor how they ended.
+        ProcessTableModel table;
+        ipccore::Snapshot lost;
+        lost.workers.resize(1);
+        ipccore::WorkerStatus& w = lost.workers[0];
+        w.name = "c";
+        w.host = "lab2";
+        w.role = ipccore::Role::Consumer;
+        w.alive = false;
+        w.lostWithHost = true;
+        w.state = ipccore::WorkerState::Dead;
+        w.exitText = "lost with host lab2 (no answer since 3.5 s into the run)";
+        table.apply(lost);
+        QCOMPARE(table.index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("lost with host"));
+        QVERIFY(table.index(0, ProcessTableModel::ExitColumn).data().toString().endsWith("(exitcode unknown)"));
         QVERIFY(document.loadBundled(QStringLiteral("pipe-one-way")).isEmpty());
         QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data(Qt::ToolTipRole), QVariant());
         QVERIFY(!workers.index(0, WorkerListModel::NameColumn).data().toString().contains(QLatin1Char('@')));

@@ -2,6 +2,8 @@
 
 #include "model/scenario_document.h"
 
+#include "ipccore/runner.h"
+
 namespace ipcui {
 
 ObjectListModel::ObjectListModel(ScenarioDocument* document, QObject* parent)
@@ -31,8 +33,10 @@ QVariant ObjectListModel::data(const QModelIndex& index, int role) const
     const ipccore::ObjectSpec& object = m_document->scenario().objects[std::size_t(index.row())];
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case NameColumn:
-            return QString::fromStdString(object.name);
+        case NameColumn: { // on a worker host: "far@lab2", as the run will show it
+            const std::vector<std::string> hosts = ipccore::objectHosts(m_document->scenario());
+            return QString::fromStdString(ipccore::placedName(object.name, hosts[std::size_t(index.row())]));
+        }
         case TransportColumn:
             return QString::fromLatin1(ipccore::transportName(object.transport));
         case CapacityColumn:

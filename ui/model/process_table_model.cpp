@@ -137,6 +137,8 @@ QString ProcessTableModel::stepText(const ipccore::WorkerStatus& worker)
 // waits for a receiver, not for room in a full queue (it has none), and a receiver there for a sender.
 QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) const
 {
+    if (worker.lostWithHost) // not known to be dead: its host stopped answering
+        return tr("lost with host");
     if (worker.atGate && worker.alive)
         return tr("next, when stepped");
     std::string object = worker.object;

@@ -805,19 +805,12 @@ void MainWindow::showIdleObjects()
 {
     std::vector<ipccore::ObjectStatus> objects;
     const ipccore::Scenario& scenario = m_document->scenario();
-    // The worker host each object lives on (its consumer's, for a zmq-tcp object between machines), as a run names
-    // them.
-    std::vector<std::pair<std::string, std::vector<ipccore::ObjectSpec>>> parts;
-    for (const std::string& host : ipccore::hostsInUse(scenario))
-        parts.emplace_back(host, ipccore::scenarioPart(scenario, host).objects);
-    for (const ipccore::ObjectSpec& spec : scenario.objects) {
+    const std::vector<std::string> hosts = ipccore::objectHosts(scenario); // named "far@lab2", as a run names them
+    for (std::size_t k = 0; k < scenario.objects.size(); ++k) {
+        const ipccore::ObjectSpec& spec = scenario.objects[k];
         ipccore::ObjectStatus status;
         status.name = spec.name;
-        for (const auto& [host, there] : parts) {
-            if (std::any_of(
-                    there.begin(), there.end(), [&](const ipccore::ObjectSpec& o) { return o.name == spec.name; }))
-                status.host = host;
-        }
+        status.host = hosts[k];
         status.transport = spec.transport;
         // Slots, cells or permits to draw; a byte stream or a shared value has none.
         status.capacity = ipccore::capacityInMessages(spec.transport)

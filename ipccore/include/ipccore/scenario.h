@@ -94,6 +94,9 @@ std::vector<std::string> objectsBetweenMachines(const Scenario& scenario);
 // The part of `scenario` that runs on `host` ("" = this machine): the objects its workers use and those workers
 // (their "host" cleared), no hosts. Objects no worker uses stay on this machine.
 Scenario scenarioPart(const Scenario& scenario, const std::string& host);
+// The worker host each of `scenario`'s objects lives on, in its order ("" = this machine), as a run names them: a
+// zmq-tcp object between machines is its consumers' host's.
+std::vector<std::string> objectHosts(const Scenario& scenario);
 
 // Ranges the validation enforces (besides the /proc limits for mq).
 namespace ScenarioLimits {
