@@ -113,6 +113,23 @@ class TestHostControls : public QObject {
         return false;
     }
 
+    // A scenario in the host's folder: one zmq-tcp object "wire" between machines, the producer "p-here" here at
+    // `rate` messages a second, the consumer "c-there" on the host.
+    static std::string wireAcross(InProcessHost& host, const char* name, int rate)
+    {
+        // "%1" is left for scenarioFile(): the host's endpoint.
+        return host.scenarioFile(QString("{ \"name\": \"") + QString::fromLatin1(name)
+            + "\", \"duration_s\": 60, \"controller_key\": \"controller.key\", "
+              "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"%1\", \"key\": \"host.pub\" } ], "
+              "\"objects\": [ { \"name\": \"wire\", \"transport\": \"zmq-tcp\", \"capacity\": 8, "
+              "\"message_size\": 64 } ], "
+              "\"workers\": [ { \"name\": \"p-here\", \"role\": \"producer\", \"object\": \"wire\", "
+              "\"rate\": "
+            + QString::number(rate)
+            + " }, { \"name\": \"c-there\", \"role\": \"consumer\", \"object\": \"wire\", "
+              "\"host\": \"lab2\" } ] }");
+    }
+
     // Starts the scenario in `file` and samples until `consumer` has received more than `messages`.
     void startUntilReceived(const std::string& file, const std::string& consumer, std::uint64_t messages,
         std::unique_ptr<Runner>& runner, Snapshot& last)
@@ -296,17 +313,7 @@ private slots:
     {
         InProcessHost host;
         QVERIFY2(host.error().empty(), host.error().c_str());
-        const std::string file = host.scenarioFile(
-            QString("{ \"name\": \"paused-across\", \"duration_s\": 60, "
-                    "\"controller_key\": \"controller.key\", "
-                    "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"%1\", \"key\": \"host.pub\" } ], "
-                    "\"objects\": [ { \"name\": \"wire\", \"transport\": \"zmq-tcp\", "
-                    "\"capacity\": 8, \"message_size\": 64 } ], "
-                    "\"workers\": [ "
-                    "{ \"name\": \"p-here\", \"role\": \"producer\", \"object\": \"wire\", "
-                    "\"rate\": 5000 }, "
-                    "{ \"name\": \"c-there\", \"role\": \"consumer\", \"object\": \"wire\", "
-                    "\"host\": \"lab2\" } ] }"));
+        const std::string file = wireAcross(host, "paused-across", 5000);
         std::unique_ptr<Runner> runner;
         Snapshot s;
         startUntilReceived(file, "c-there", 100, runner, s);
@@ -339,17 +346,7 @@ private slots:
     {
         InProcessHost host;
         QVERIFY2(host.error().empty(), host.error().c_str());
-        const std::string file = host.scenarioFile(
-            QString("{ \"name\": \"held-here\", \"duration_s\": 60, "
-                    "\"controller_key\": \"controller.key\", "
-                    "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"%1\", \"key\": \"host.pub\" } ], "
-                    "\"objects\": [ { \"name\": \"wire\", \"transport\": \"zmq-tcp\", "
-                    "\"capacity\": 8, \"message_size\": 64 } ], "
-                    "\"workers\": [ "
-                    "{ \"name\": \"p-here\", \"role\": \"producer\", \"object\": \"wire\", "
-                    "\"rate\": 500 }, "
-                    "{ \"name\": \"c-there\", \"role\": \"consumer\", \"object\": \"wire\", "
-                    "\"host\": \"lab2\" } ] }"));
+        const std::string file = wireAcross(host, "held-here", 500);
         std::unique_ptr<Runner> runner;
         Snapshot s;
         startUntilReceived(file, "c-there", 50, runner, s);
