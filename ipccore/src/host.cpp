@@ -311,7 +311,7 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
              setInt(state->router, ZMQ_HANDSHAKE_IVL, HandshakeMs, options.listen),
              // A [bracketed] IPv6 address needs ZMQ_IPV6; an IPv4 one is left alone (with it, "0" binds
              // [::ffff:0.0.0.0] and addresses print IPv4-mapped).
-             setInt(state->router, ZMQ_IPV6, where->address.starts_with('[') ? 1 : 0, options.listen),
+             setInt(state->router, ZMQ_IPV6, where->isIpv6() ? 1 : 0, options.listen),
              // ZeroMQ's own heartbeats, so the connection of a controller that died or was cut off is dropped.
              setInt(state->router, ZMQ_HEARTBEAT_IVL, 1000, options.listen),
              setInt(state->router, ZMQ_HEARTBEAT_TIMEOUT, 3000, options.listen),

@@ -69,7 +69,7 @@ public:
             detail::setOption(dealer, ZMQ_CURVE_PUBLICKEY, link->m_publicKey.data(), KeyChars, e),
             detail::setOption(dealer, ZMQ_CURVE_SECRETKEY, secretKey->data(), KeyChars, e),
             detail::setOption(dealer, ZMQ_MAXMSGSIZE, &maxBytes, sizeof maxBytes, e),
-            detail::setInt(dealer, ZMQ_IPV6, where->address.starts_with('[') ? 1 : 0, e) };
+            detail::setInt(dealer, ZMQ_IPV6, where->isIpv6() ? 1 : 0, e) };
         if (live) {
             set.push_back(detail::setInt(dealer, ZMQ_IMMEDIATE, 1, e));
             set.push_back(detail::setInt(dealer, ZMQ_SNDHWM, 8, e));

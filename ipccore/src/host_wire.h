@@ -61,9 +61,15 @@ Result<void*> monitorOf(ZmqContext& context, void* socket, const std::string& na
 // The parts of "tcp://ADDRESS:PORT": ADDRESS as written (an IPv4 address, a [bracketed] IPv6 one, a host or
 // interface name) and PORT (digits, or "*" when `anyPort`). Nothing else: libzmq would read "tcp://a;b" as a
 // source and a destination. `option` names the option in the refusal.
+// A [bracketed] IPv6 address: a ZeroMQ socket that binds or connects there needs ZMQ_IPV6 first.
+inline bool isIpv6Address(const std::string& address)
+{
+    return address.starts_with('[');
+}
 struct TcpEndpoint {
     std::string address;
     std::string port;
+    bool isIpv6() const { return isIpv6Address(address); }
 };
 Result<TcpEndpoint> parseTcpEndpoint(const std::string& text, bool anyPort, const char* option);
 

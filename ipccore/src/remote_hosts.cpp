@@ -379,7 +379,7 @@ void RemoteHosts::poll(Part& p)
                 p.clockOffsetNs = shift ? st.offsetNs : 0;
                 char offset[160];
                 std::snprintf(
-                    offset, sizeof offset, "%+.1f us +/- %.1f us", double(st.offsetNs) / 1e3, double(st.errorNs) / 1e3);
+                    offset, sizeof offset, "%+.1f µs ± %.1f µs", double(st.offsetNs) / 1e3, double(st.errorNs) / 1e3);
                 p.notices.push_back({ RunEvent::Kind::Info,
                     p.where() + ": its clock is " + offset + " from this machine's; its workers' timeline events are "
                         + (shift ? "shifted by that into this machine's clock"
@@ -550,7 +550,8 @@ void RemoteHosts::merge(Snapshot& snap)
                 lost ? p->where() + " stopped answering (" + secondsText(double(st.silenceNs) / 1e9)
                         + " s): its workers are shown lost, as last seen; the rest of the run goes on. Check that "
                           "'ipclab-cli host' still runs there and the network is up (a link that was only cut and "
-                          "comes back before this run ends brings that part's books back)"
+                          "comes back before this run ends brings that part's books back; if the host died, what it "
+                          "left there is removed by 'ipclab-cli cleanup' there or the next run that starts there)"
                      : p->where() + " answers again" };
             m_told.push_back(told);
             snap.events.push_back(std::move(told));

@@ -508,6 +508,14 @@ private slots:
         QCOMPARE(document.loadFile(file.fileName()), QString());
         QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data().toString(), QStringLiteral("p@lab2"));
         QCOMPARE(objects.index(0, ObjectListModel::NameColumn).data().toString(), QStringLiteral("q@lab2"));
+        // Its workers brought here in the editor: the object comes with them.
+        for (int i = 0; i < 2; ++i) {
+            ipccore::WorkerSpec here = document.scenario().workers[std::size_t(i)];
+            here.host.clear();
+            QCOMPARE(document.replaceWorker(i, here), QString());
+        }
+        QCOMPARE(objects.index(0, ObjectListModel::NameColumn).data().toString(), QStringLiteral("q"));
+        QVERIFY(document.loadFile(file.fileName()).isEmpty());
         const QString tip = workers.index(1, WorkerListModel::NameColumn).data(Qt::ToolTipRole).toString();
         QVERIFY2(tip.contains(QStringLiteral("lab2")) && tip.contains(QStringLiteral("tcp://10.0.0.2:5555")),
             qPrintable(tip));

@@ -10,10 +10,13 @@ ObjectListModel::ObjectListModel(ScenarioDocument* document, QObject* parent)
     : QAbstractTableModel(parent)
     , m_document(document)
 {
+    // (The document says objectsChanged after a worker edit too: a worker's host moves its objects with it.)
     connect(document, &ScenarioDocument::objectsChanged, this, [this] {
         beginResetModel();
+        m_hosts = ipccore::objectHosts(m_document->scenario());
         endResetModel();
     });
+    m_hosts = ipccore::objectHosts(m_document->scenario());
 }
 
 int ObjectListModel::rowCount(const QModelIndex& parent) const
@@ -33,10 +36,9 @@ QVariant ObjectListModel::data(const QModelIndex& index, int role) const
     const ipccore::ObjectSpec& object = m_document->scenario().objects[std::size_t(index.row())];
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
-        case NameColumn: { // on a worker host: "far@lab2", as the run will show it
-            const std::vector<std::string> hosts = ipccore::objectHosts(m_document->scenario());
-            return QString::fromStdString(ipccore::placedName(object.name, hosts[std::size_t(index.row())]));
-        }
+        case NameColumn: // on a worker host: "far@lab2", as the run will show it
+            return QString::fromStdString(ipccore::placedName(
+                object.name, std::size_t(index.row()) < m_hosts.size() ? m_hosts[std::size_t(index.row())] : ""));
         case TransportColumn:
             return QString::fromLatin1(ipccore::transportName(object.transport));
         case CapacityColumn:

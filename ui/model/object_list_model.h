@@ -27,6 +27,7 @@ public:
 
 private:
     ScenarioDocument* m_document;
+    std::vector<std::string> m_hosts; // per object, the worker host it is on ("" here), as of the last change
 };
 
 } // namespace ipcui

@@ -360,10 +360,10 @@ QString TimelineCanvas::hitText(const Hit& hit) const
         const ipccore::TimelineSpan& s = *hit.span;
         QStringList lines;
         lines << QStringLiteral("<b>%1</b>: %2")
-                     .arg(QString::fromStdString(lane.name).toHtmlEscaped(),
+                     .arg(QString::fromStdString(ipccore::placedName(lane.name, lane.host)).toHtmlEscaped(),
                          QString::fromStdString(ipccore::Timeline::spanText(lane, s)).toHtmlEscaped());
         if (!lane.host.empty())
-            lines << tr("on host %1, in this machine's clock (the run's events give the offset)")
+            lines << tr("on host %1; its times in this machine's clock (the run's events give the offset)")
                          .arg(QString::fromStdString(lane.host).toHtmlEscaped());
         if (lane.info && s.step < lane.info->steps.size())
             lines << tr("step %1 of %2: %3")
