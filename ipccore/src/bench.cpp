@@ -429,7 +429,8 @@ Status measureSamplerCpu(const BenchOptions& o, BenchObservation& obs, const std
         const std::string object = std::string("o").append(std::to_string(i));
         const std::uint32_t capacity = t == TransportKind::Mq ? bench::MqDepth : 64;
         s.objects.push_back({ object, t, capacity, 64 });
-        if (traits(t).maxProducers == 0 && traits(t).maxConsumers == 0)
+        // (ZeroMQ objects keep one pair each, as before they could take several consumers: figures stay comparable.)
+        if (traits(t).maxProducers == 0 && traits(t).maxConsumers == 0 && !consumersFixedAtStart(t))
             shared.push_back(object);
     }
     for (std::uint32_t i = 0; i < SamplerPairs; ++i) {

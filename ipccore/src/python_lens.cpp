@@ -703,7 +703,7 @@ struct Lens {
             case TransportKind::ZmqTcp:
                 // Standard library only: a Queue stands in, and the comment gives the pyzmq lines it stands for.
                 out.add(
-                    "    # ZeroMQ in pyzmq (pip install pyzmq): the consumer binds a PULL socket, producers connect");
+                    "    # ZeroMQ in pyzmq (pip install pyzmq): each consumer binds a PULL socket, producers connect");
                 if (o.transport == TransportKind::Zmq)
                     out.add("    # PUSH sockets: zmq.Context().socket(zmq.PULL).bind(\"ipc://" + o.name
                         + ".zmq\"), .socket(zmq.PUSH).connect(...), then send()/recv().");

@@ -219,6 +219,7 @@ struct Runner::Impl {
         // runs again, which is no wait that has lasted.
         std::uint64_t resumedNs = 0;
         bool terminated = false; // sent SIGTERM on its own (the Terminate control), not as part of stop()
+        std::uint32_t consumerIndex = 0; // a ZeroMQ consumer: the endpoint it binds (ChannelAddress)
         int exitCode = -1;
         int termSignal = 0;
         std::string exitText;
@@ -379,6 +380,11 @@ struct Runner::Impl {
             const auto served = std::find_if(options.servedObjects.begin(), options.servedObjects.end(),
                 [&](const RunOptions::ServedObject& s) { return s.name == spec.name; });
             if (served != options.servedObjects.end()) {
+                if (std::count_if(scenario.workers.begin(), scenario.workers.end(),
+                        [&](const WorkerSpec& w) { return w.role == Role::Consumer && w.object == spec.name; })
+                    > 1)
+                    return detail::makeError(ErrorCode::NotSupported, "serve object", spec.name,
+                        "Several consumers of an object between machines are not built yet; give it one");
                 rt.address.bindAddress = options.servedAddress;
                 rt.producersElsewhere = served->producersElsewhere;
             } else if (contains(betweenMachinesNames, spec.name)) {
@@ -389,7 +395,7 @@ struct Runner::Impl {
                     const bool apart = std::abs(clock->offsetNs) > clock->errorNs;
                     rt.clockOffsetNs = apart ? clock->offsetNs : 0;
                     char offset[96];
-                    std::snprintf(offset, sizeof offset, "%+.1f us +/- %.1f us", double(clock->offsetNs) / 1e3,
+                    std::snprintf(offset, sizeof offset, "%+.1f µs ± %.1f µs", double(clock->offsetNs) / 1e3,
                         double(clock->errorNs) / 1e3);
                     event(RunEvent::Kind::Info,
                         "'" + spec.name + "': the clock of its consumers' host is " + offset
@@ -398,6 +404,13 @@ struct Runner::Impl {
                                      : "the same within the error, so its producers here stamp their own")
                             + "; its latencies are true within that error");
                 }
+            }
+            // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all.
+            if (consumersFixedAtStart(spec.transport) && !rt.address.consumerElsewhere) {
+                rt.address.consumers = 0;
+                for (const WorkerSpec& w : scenario.workers)
+                    rt.address.consumers += w.role == Role::Consumer && w.object == spec.name ? 1 : 0;
+                rt.address.consumers = std::max<std::uint32_t>(rt.address.consumers, 1);
             }
             for (const OsName& n : channelOsNames(rt.address)) {
                 if (Status st = record(n); !st)
@@ -410,6 +423,19 @@ struct Runner::Impl {
             objects.push_back(std::move(rt));
         }
         return {};
+    }
+
+    // The endpoint a new consumer of `object` binds: the first that no running consumer holds (one that ended
+    // leaves its endpoint to the next, which the producers are still connected or reconnecting to).
+    std::optional<std::uint32_t> freeConsumerEndpoint(std::size_t object) const
+    {
+        for (std::uint32_t i = 0; i < objects[object].address.consumers; ++i) {
+            if (std::none_of(workers.begin(), workers.end(), [&](const WorkerProc& w) {
+                    return w.alive && w.object == object && w.spec.role == Role::Consumer && w.consumerIndex == i;
+                }))
+                return i;
+        }
+        return std::nullopt;
     }
 
     static bool betweenMachines(const ObjectRuntime& o)
@@ -446,6 +472,18 @@ struct Runner::Impl {
                 w.objectText += (w.objectText.empty() ? "" : ", ") + name;
         } else
             w.object = objectIndex(spec.object);
+        if (spec.role == Role::Consumer && consumersFixedAtStart(objects[w.object].spec.transport)) {
+            const auto endpoint = freeConsumerEndpoint(w.object);
+            if (!endpoint) {
+                const std::uint32_t n = objects[w.object].address.consumers;
+                return detail::makeError(ErrorCode::LimitReached, "spawn worker", spec.name,
+                    "worker.object: '" + spec.object + "' has " + std::to_string(n) + " consumer" + (n == 1 ? "" : "s")
+                        + ", each bound to an endpoint its producers connected to when they started, and all of "
+                          "them are running. A new consumer can take the place of one that has ended; for more, "
+                          "name them in the scenario");
+            }
+            w.consumerIndex = *endpoint;
+        }
         w.posts = postsOf(spec);
         w.slot = nextSlot++;
         const ObjectRuntime& obj = objects[w.object];
@@ -471,6 +509,8 @@ struct Runner::Impl {
         args.telemetry = options.telemetry;
         if (spec.role == Role::Consumer)
             args.bindAddress = obj.address.bindAddress;
+        args.consumers = obj.address.consumers;
+        args.consumerIndex = w.consumerIndex;
         if (spec.role == Role::Producer)
             args.clockOffsetNs = obj.clockOffsetNs;
         // Descriptors the child inherits, as 3, 4, ...: a socket consumer's listener, and the end of each
@@ -1793,7 +1833,11 @@ struct Runner::Impl {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
             MessageParty p;
-            const bool dead = !w.alive && w.killed;
+            // A ZeroMQ consumer that ended before the stop (Terminate, its count, an error) while producers ran
+            // took its queue along, and the producers dropped theirs toward it (ZMQ_IMMEDIATE), as for a killed one.
+            const bool endedWithItsQueue
+                = !w.alive && w.spec.role == Role::Consumer && t.depthFromCounters && (w.terminated || !w.stopping);
+            const bool dead = !w.alive && (w.killed || endedWithItsQueue);
             if (w.spec.role == Role::Program) {
                 const ProgramSteps& prog = w.spec.program;
                 bool gets = false, puts = false;

@@ -647,6 +647,14 @@ static Status validateHosts(const Scenario& s)
                     "'" + o.name + "' reaches between machines, and its consumer '" + w.name
                         + "' runs on this machine: put its consumers on a worker host and its producers here (a "
                           "consumer here for producers on a host is not built yet)");
+            if (w.role == Role::Consumer && first && first->role == Role::Consumer)
+                return bad("workers",
+                    "'" + o.name + "' reaches between machines, and has two consumers ('" + first->name + "' and '"
+                        + w.name
+                        + "'): several consumers of an object between machines are not built yet; give each an "
+                          "object of its own");
+            if (w.role == Role::Consumer && !first)
+                first = &w;
             if (w.role == Role::Producer && !w.host.empty())
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its producer '" + w.name + "' runs on "

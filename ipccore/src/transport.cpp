@@ -20,9 +20,6 @@ constexpr const char* GlobalNoMessages = "it carries no messages; give the worke
 constexpr const char* PipeLimit = "an anonymous pipe has one write end and one read end, each held by one process "
                                   "(multiprocessing.Pipe gives two Connection objects); use fifo or mq for more";
 constexpr const char* PairLimit = "a socketpair has two ends, each held by one process; use socket or mq for more";
-constexpr const char* ZmqLimit = "a ZeroMQ object here is one PULL socket, bound by its one consumer (the sink of "
-                                 "ZeroMQ's pipeline pattern); producers may be many. Give each consumer an object of "
-                                 "its own, or use mq or shm-ring for several consumers on one";
 constexpr const char* SpscLimit = "each side owns one index of the ring, which is safe for one producer and one "
                                   "consumer only; use shm-ring or mq for more";
 
@@ -41,8 +38,8 @@ constexpr std::array<TransportTraits, 14> Table { {
     { TransportKind::Semaphore, "semaphore",  "named counting semaphore",                       Permits,     false, false, false,   0,   0,   SemaphoreNoMessages, false,  false, false, false, false, nullptr, false, false, false, false, false, false },
     { TransportKind::Rendezvous,"rendezvous", "CSP channel (a sender waits for its receiver)",  None,        true,  false, true,    0,   0,   nullptr,    false,  true,  true,  false, false, nullptr,   false, false, false, true, false, false },
     { TransportKind::Global,    "global",     "global variable, not shared",                   Cells,       false, false, false,   0,   0,   GlobalNoMessages,    false,  false, false, false, false, nullptr, false, false, false, false, true, false },
-    { TransportKind::Zmq,       "zmq",        "ZeroMQ PUSH/PULL over ipc://",                   Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
-    { TransportKind::ZmqTcp,    "zmq-tcp",    "ZeroMQ PUSH/PULL over tcp:// (CURVE)",           Messages,    true,  false, true,    0,   1,   ZmqLimit,   false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
+    { TransportKind::Zmq,       "zmq",        "ZeroMQ PUSH/PULL over ipc://",                   Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
+    { TransportKind::ZmqTcp,    "zmq-tcp",    "ZeroMQ PUSH/PULL over tcp:// (CURVE)",           Messages,    true,  false, true,    0,   0,   nullptr,    false,  false, false, false, false, ".zmq",    false, false, false, false, false, true  },
 } };
 // clang-format on
 

@@ -440,8 +440,9 @@ Status sendPoison(ProducerEndpoint& out, std::uint32_t producer, std::span<std::
 
 int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
-    auto endpoint = openProducer(
-        ChannelAddress { args.transport, args.object, args.capacity, args.objectMessageSize, -1 }, hooks);
+    ChannelAddress address { args.transport, args.object, args.capacity, args.objectMessageSize, -1 };
+    address.consumers = args.consumers;
+    auto endpoint = openProducer(address, hooks);
     if (!endpoint) {
         if (endpoint.error().code == ErrorCode::Interrupted)
             return 0;
@@ -550,6 +551,8 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
     ChannelAddress address { args.transport, args.object, args.capacity, args.objectMessageSize, args.listenFd };
     address.bindAddress = args.bindAddress;
+    address.consumers = args.consumers;
+    address.consumerIndex = args.consumerIndex;
     auto endpoint = openConsumer(address);
     if (!endpoint)
         return fail(slot, hooks, endpoint.error(), 3);
@@ -1456,6 +1459,14 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
         argv.push_back("--bind-address");
         argv.push_back(a.bindAddress);
     }
+    if (a.consumers != 1) {
+        argv.push_back("--consumers");
+        argv.push_back(std::to_string(a.consumers));
+    }
+    if (a.consumerIndex != 0) {
+        argv.push_back("--consumer-index");
+        argv.push_back(std::to_string(a.consumerIndex));
+    }
     if (a.clockOffsetNs != 0) {
         argv.push_back("--clock-offset-ns");
         argv.push_back(std::to_string(a.clockOffsetNs));
@@ -1550,6 +1561,10 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
             a.listenFd = int(fd);
         } else if (key == "--bind-address")
             a.bindAddress = value;
+        else if (key == "--consumers")
+            ok = parseNumber(value, a.consumers) && a.consumers >= 1;
+        else if (key == "--consumer-index")
+            ok = parseNumber(value, a.consumerIndex) && a.consumerIndex < a.consumers;
         else if (key == "--clock-offset-ns") {
             const std::string text(value);
             char* end = nullptr;

@@ -1,5 +1,8 @@
 // ZeroMQ (libzmq) PUSH/PULL, the pipeline pattern of ZeroMQ's guide ("ventilator, workers, sink") at its sink: the
-// consumer binds a PULL socket and every producer connects a PUSH socket to it. Two rows of the transport table:
+// consumer binds a PULL socket and every producer connects a PUSH socket to it. With several consumers each binds an
+// endpoint of its own (the object's path for the first, "<path>.1", "<path>.2" ... after it: zmqEndpointPath), every
+// producer connects to all of them, and PUSH deals its messages round-robin among those that have room. Two rows of
+// the transport table:
 //  - zmq, over ipc://: the socket is at "<run folder>/<object>.zmq". The path is in the run's private folder (0700,
 //    made by this run), so nobody else can plant a file there for ZeroMQ's bind to replace.
 //  - zmq-tcp, over tcp:// on 127.0.0.1, as between hosts. The consumer binds a port the kernel picks and publishes
@@ -33,8 +36,8 @@
 //    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: ZeroMQ loses them, and the ledger
 //    counts them as died with the killed workers within zmqMostLostWithKilled, lost beyond it.
 //  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
-//    private folder (0700, made by this run), and because an object has one consumer, so no second bind takes the
-//    path over.
+//    private folder (0700, made by this run), and because each consumer binds a path of its own, so no second bind
+//    takes a path over (a consumer that takes the place of a dead one binds the dead one's path, on purpose).
 
 #include "channel_family.h"
 #include "host_wire.h"
@@ -95,6 +98,13 @@ std::string unpublishedPathOf(const std::string& path)
 }
 
 using detail::readOwnFile;
+
+// The endpoint consumer `index` of an object binds: over ipc:// the socket's path, over tcp:// the file it publishes
+// its endpoint in. The object's own path for the first consumer, "<path>.<index>" for the others.
+std::string zmqEndpointPath(const ChannelAddress& a, std::uint32_t index)
+{
+    return index == 0 ? a.name : a.name + "." + std::to_string(index);
+}
 using detail::writeNewFile;
 
 // A zmq-tcp endpoint as a consumer publishes it: "tcp://ADDRESS:PORT" with one port, nothing before or after
@@ -103,12 +113,6 @@ bool isPublishedEndpoint(const std::string& endpoint)
 {
     auto e = detail::parseTcpEndpoint(endpoint, false, "endpoint");
     return e && e->address.find('*') == std::string::npos;
-}
-
-// A [bracketed] IPv6 address in a tcp:// endpoint: a socket that binds or connects there needs ZMQ_IPV6 first.
-bool isIpv6Endpoint(const std::string& endpoint)
-{
-    return endpoint.starts_with("tcp://[");
 }
 
 // The published endpoint, checked; NotFound while the consumer has not published it yet.
@@ -271,12 +275,12 @@ private:
 
 class ZmqProducer final : public ProducerEndpoint {
 public:
-    // `endpointFile`: the file a zmq-tcp consumer publishes its endpoint in, connected to when it appears; empty
-    // when the socket is connected already (ipc://, whose path is known in advance).
-    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::string endpointFile)
+    // `endpointFiles`: the files the zmq-tcp consumers publish their endpoints in, each connected to when it
+    // appears; empty when the socket is connected already (ipc://, whose paths are known in advance).
+    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<std::string> endpointFiles)
         : m_socket(std::move(socket))
-        , m_endpointFile(std::move(endpointFile))
-        , m_connected(m_endpointFile.empty())
+        , m_unconnected(std::move(endpointFiles))
+        , m_anyConnected(m_unconnected.empty())
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
     // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
@@ -310,21 +314,24 @@ public:
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
-            if (!m_connected) { // zmq-tcp, before the consumer has published its endpoint
-                if (Status st = connectWhenPublished(); !st)
+            // zmq-tcp, a consumer that has not published its endpoint yet: looked for before the first message,
+            // in every wait, and every PublishPollNs (PUSH sends to the consumers it has meanwhile).
+            if (!m_unconnected.empty() && (!m_anyConnected || flags == 0 || monotonicNs() >= m_nextLookNs)) {
+                m_nextLookNs = monotonicNs() + PublishPollNs;
+                if (Status st = connectPublished(); !st)
                     return st;
-                if (!m_connected) {
-                    if (hooks.stopRequested())
-                        return stopped(m_socket->name());
-                    if (!reported) {
-                        hooks.enter(WorkerState::BlockedFull);
-                        reported = true;
-                    }
-                    const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        hooks.slice(std::chrono::nanoseconds(PublishPollNs)));
-                    sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
-                    continue;
+            }
+            if (!m_anyConnected) {
+                if (hooks.stopRequested())
+                    return stopped(m_socket->name());
+                if (!reported) {
+                    hooks.enter(WorkerState::BlockedFull);
+                    reported = true;
                 }
+                const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    hooks.slice(std::chrono::nanoseconds(PublishPollNs)));
+                sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
+                continue;
             }
             if (zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0)
                 return {};
@@ -332,7 +339,7 @@ public:
                 continue;
             if (errno != EAGAIN)
                 return zmqError("zmq_send", m_socket->name(), errno);
-            // Full: the queue toward the consumer is at its high-water mark, or no consumer is connected yet.
+            // Full: the queues toward the consumers are at their high-water marks, or no consumer is connected yet.
             if (hooks.stopRequested())
                 return stopped(m_socket->name());
             if (!reported) {
@@ -346,14 +353,29 @@ public:
     }
 
 private:
-    // Connects once the consumer has published its endpoint, as the CURVE client: with the consumer's public key
-    // (read now: from another machine it comes just before the endpoint) and a key pair of this producer's own.
-    Status connectWhenPublished()
+    // Connects to each consumer that has published its endpoint since the last look.
+    Status connectPublished()
     {
-        auto endpoint = readEndpoint(m_endpointFile);
-        if (!endpoint)
-            return endpoint.error().code == ErrorCode::NotFound ? Status {} : Status(endpoint.error());
-        auto serverKey = detail::readKeyFile(publicKeyPathOf(m_endpointFile));
+        for (auto file = m_unconnected.begin(); file != m_unconnected.end();) {
+            auto endpoint = readEndpoint(*file);
+            if (!endpoint) {
+                if (endpoint.error().code != ErrorCode::NotFound)
+                    return endpoint.error();
+                ++file;
+                continue;
+            }
+            if (Status st = connectTo(*endpoint); !st)
+                return st;
+            file = m_unconnected.erase(file);
+            m_anyConnected = true;
+        }
+        return {};
+    }
+    // Connects as the CURVE client: with the consumers' public key (read now: from another machine it comes just
+    // before the endpoint; the object's consumers share one key pair) and a key pair of this producer's own.
+    Status connectTo(const std::string& endpoint)
+    {
+        auto serverKey = detail::readKeyFile(publicKeyPathOf(m_socket->name()));
         if (!serverKey)
             return serverKey.error();
         char publicKey[KeyChars + 1] = {};
@@ -367,19 +389,19 @@ private:
             st = m_socket->set(ZMQ_CURVE_SECRETKEY, std::string(secretKey));
         if (!st)
             return st;
-        if (isIpv6Endpoint(*endpoint)) {
+        if (const auto where = detail::parseTcpEndpoint(endpoint, false, "endpoint"); where && where->isIpv6()) {
             if (Status v6 = m_socket->set(ZMQ_IPV6, 1); !v6)
                 return v6;
         }
-        if (zmq_connect(m_socket->get(), endpoint->c_str()) != 0)
+        if (zmq_connect(m_socket->get(), endpoint.c_str()) != 0)
             return zmqError("zmq_connect", m_socket->name(), errno);
-        m_connected = true;
         return {};
     }
 
     std::unique_ptr<ZmqSocket> m_socket;
-    std::string m_endpointFile;
-    bool m_connected;
+    std::vector<std::string> m_unconnected;
+    bool m_anyConnected;
+    std::uint64_t m_nextLookNs = 0;
 };
 
 class ZmqConsumer final : public ConsumerEndpoint {
@@ -488,20 +510,28 @@ std::size_t maxMessageSize(const ChannelAddress& a)
 // the consumer to decrypt; this keeps it near what a Unix socket holds.
 constexpr int TcpBufferBytes = 128 * 1024;
 
-// ipc://: the socket's path. tcp://: the key files, the endpoint file, and where the endpoint is written first.
+// ipc://: each consumer's socket path. tcp://: the key files, and each consumer's endpoint file and where its
+// endpoint is written first.
 std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 {
+    std::vector<OsName> names;
     if (a.transport == TransportKind::ZmqTcp)
-        return { { "path", secretKeyPathOf(a.name) }, { "path", publicKeyPathOf(a.name) }, { "path", a.name },
-            { "path", unpublishedPathOf(a.name) } };
-    return { { "path", a.name } };
+        names = { { "path", secretKeyPathOf(a.name) }, { "path", publicKeyPathOf(a.name) } };
+    for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i) {
+        names.push_back({ "path", zmqEndpointPath(a, i) });
+        if (a.transport == TransportKind::ZmqTcp)
+            names.push_back({ "path", unpublishedPathOf(zmqEndpointPath(a, i)) });
+    }
+    return names;
 }
 
 // A zmq-tcp consumer: the CURVE server with the object's secret key, bound to a port of 127.0.0.1 (or of the
-// host's own address, IPv4 or IPv6, between machines) that the kernel picks, published at the object's path. A consumer
-// started again after the first one died binds the port published before, which the producers keep reconnecting to.
+// host's own address, IPv4 or IPv6, between machines) that the kernel picks, published at its endpoint path
+// (zmqEndpointPath). A consumer that takes the place of one that died binds the port published before, which the
+// producers keep reconnecting to.
 Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
 {
+    const std::string path = zmqEndpointPath(a, a.consumerIndex);
     auto secretKey = detail::readKeyFile(secretKeyPathOf(a.name));
     if (!secretKey)
         return secretKey.error();
@@ -517,30 +547,30 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
         st = socket.set(ZMQ_RCVBUF, TcpBufferBytes);
     // The host's own address may be IPv6 ("[fd00::2]", as its --listen names it).
     const std::string address = a.bindAddress.empty() ? "127.0.0.1" : a.bindAddress;
-    if (st && address.starts_with('['))
+    if (st && detail::isIpv6Address(address))
         st = socket.set(ZMQ_IPV6, 1);
     if (!st)
         return st;
-    if (auto published = readEndpoint(a.name); published) {
+    if (auto published = readEndpoint(path); published) {
         if (zmq_bind(socket.get(), published->c_str()) != 0) {
             const int err = errno;
             if (err == EADDRINUSE)
-                return detail::makeError(ErrorCode::AlreadyExists, "zmq_bind", a.name,
+                return detail::makeError(ErrorCode::AlreadyExists, "zmq_bind", path,
                     "Another process took " + *published
                         + " after this object's consumer died, so the producers cannot reach a new one; "
                           "stop the run and start it again");
-            return zmqError("zmq_bind", a.name, err);
+            return zmqError("zmq_bind", path, err);
         }
         return {};
     } else if (published.error().code != ErrorCode::NotFound)
         return published.error();
     if (zmq_bind(socket.get(), ("tcp://" + address + ":*").c_str()) != 0)
-        return zmqError("zmq_bind", a.name, errno);
+        return zmqError("zmq_bind", path, errno);
     char endpoint[300] = {};
     std::size_t size = sizeof endpoint;
     if (zmq_getsockopt(socket.get(), ZMQ_LAST_ENDPOINT, endpoint, &size) != 0)
-        return zmqError("zmq_getsockopt", a.name, errno);
-    return publishEndpoint(a.name, endpoint);
+        return zmqError("zmq_getsockopt", path, errno);
+    return publishEndpoint(path, endpoint);
 }
 
 // The runner's side holds no ZeroMQ socket (a third party on the path would take messages): it makes sure its paths
@@ -619,10 +649,11 @@ public:
         // sockaddr_un's sun_path: 108 bytes with the terminating zero. Refused here, by the runner, rather than
         // in every worker's bind and connect.
         constexpr std::size_t MaxPath = 107;
-        if (a.name.size() > MaxPath)
-            return detail::makeError(ErrorCode::InvalidArgument, "create", a.name,
+        const std::string longest = zmqEndpointPath(a, std::max<std::uint32_t>(a.consumers, 1) - 1);
+        if (longest.size() > MaxPath)
+            return detail::makeError(ErrorCode::InvalidArgument, "create", longest,
                 "An ipc:// path may have at most " + std::to_string(MaxPath) + " bytes, and this one has "
-                    + std::to_string(a.name.size()) + ": use a shorter object name, or a shorter XDG_RUNTIME_DIR");
+                    + std::to_string(longest.size()) + ": use a shorter object name, or a shorter XDG_RUNTIME_DIR");
         return std::unique_ptr<ChannelObject>(new ZmqObject(a));
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
@@ -643,14 +674,20 @@ public:
                 st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
             if (!st)
                 return st.error();
-            // Connected, as a CURVE client, when the consumer has published its port (ZmqProducer::send).
-            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), a.name));
+            // Connected, as a CURVE client, to each consumer when it has published its port (ZmqProducer::send).
+            std::vector<std::string> files;
+            for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i)
+                files.push_back(zmqEndpointPath(a, i));
+            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), std::move(files)));
         }
         if (!st)
             return st.error();
-        // Connecting before the consumer has bound is fine: ZeroMQ keeps trying, and send waits meanwhile.
-        if (zmq_connect(socket->get(), ("ipc://" + a.name).c_str()) != 0)
-            return zmqError("zmq_connect", a.name, errno);
+        // Connecting before a consumer has bound is fine: ZeroMQ keeps trying, and send waits meanwhile.
+        for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i) {
+            const std::string path = zmqEndpointPath(a, i);
+            if (zmq_connect(socket->get(), ("ipc://" + path).c_str()) != 0)
+                return zmqError("zmq_connect", path, errno);
+        }
         return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), {}));
     }
     Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
@@ -670,8 +707,9 @@ public:
         if (a.transport == TransportKind::ZmqTcp) {
             if (Status bound = bindTcp(*socket, a); !bound)
                 return bound.error();
-        } else if (zmq_bind(socket->get(), ("ipc://" + a.name).c_str()) != 0)
-            return zmqError("zmq_bind", a.name, errno);
+        } else if (const std::string path = zmqEndpointPath(a, a.consumerIndex);
+                   zmq_bind(socket->get(), ("ipc://" + path).c_str()) != 0)
+            return zmqError("zmq_bind", path, errno);
         return std::unique_ptr<ConsumerEndpoint>(new ZmqConsumer(std::move(socket)));
     }
 };
@@ -697,9 +735,9 @@ std::uint64_t zmqMostLostWithKilled(const ChannelAddress& a, Role role, std::uin
         = a.transport == TransportKind::ZmqTcp ? 4 * std::uint64_t(TcpBufferBytes) : unixSocketBytes;
     // A queue can hold a little more than its mark while its pipe's reader catches up: count twice the mark.
     const std::uint64_t queue = 2 * std::uint64_t(a.capacity);
-    const std::uint64_t side = queue + (BatchBytes + kernelBytes) / FrameHeaderSize + 1; // one producer's share
+    const std::uint64_t side = queue + (BatchBytes + kernelBytes) / FrameHeaderSize + 1; // one connection's share
     if (role == Role::Producer)
-        return side;
+        return side * std::max<std::uint32_t>(a.consumers, 1);
     return queue + BatchBytes / FrameHeaderSize + std::max<std::uint64_t>(producers, 1) * side;
 }
 

@@ -388,6 +388,13 @@ private slots:
             "\"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                            << "put its producers on this machine" << invalid;
+        QTest::newRow("zmq-tcp two consumers on a host") << scenarioText(zmqObject,
+            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
+            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": \"c2\", \"role\": \"consumer\", "
+            "\"object\": \"q\", \"host\": \"lab2\" }",
+            lab2) << "workers"
+                                                         << "several consumers of an object between machines"
+                                                         << invalid;
         QTest::newRow("program on a host") << scenarioText(MqObject,
             "{ \"name\": \"g\", \"role\": \"program\", \"program\": [\"put q\"], \"host\": \"lab2\" }, { \"name\": "
             "\"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",

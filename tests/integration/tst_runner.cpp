@@ -220,6 +220,63 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // Several consumers of one ZeroMQ object: each binds an endpoint of its own, every producer connects to all of
+    // them, and PUSH deals the messages out among them. A consumer added during the run takes the place of one that
+    // ended (its endpoint, which the producers are still connected to) and is refused while all of them run; the
+    // books stay exact, what the killed one's queue held counted as died with it, and a terminated one's too.
+    void zmqSeveralConsumersShareAnObject_data() { zmqRows(); }
+    void zmqSeveralConsumersShareAnObject()
+    {
+        QFETCH(TransportKind, transport);
+        Scenario s;
+        s.name = "t-zmq-many";
+        s.title = "test";
+        s.sampleHz = 50;
+        s.objects = { { "chan", transport, 8, 256 } };
+        for (int i = 0; i < 2; ++i)
+            s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 2000, 256, 0, 0, 0 });
+        for (int i = 0; i < 3; ++i)
+            s.workers.push_back({ "consumer-" + std::to_string(i), Role::Consumer, "chan", 0, 256, 0, 0, 0 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        const auto eachHasAtLeast = [&](std::size_t from, std::size_t to, std::uint64_t n) {
+            const Snapshot snap = (*runner)->sample();
+            for (std::size_t i = from; i < to; ++i)
+                if (snap.workers.at(i).messages < n)
+                    return false;
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(eachHasAtLeast(2, 5, 100), FlowTimeoutMs);
+        // Each bound its own endpoint (over tcp://, the file it published it in).
+        const QDir run(QDir(QString::fromStdString(runtimeDirectory())).filePath(runIdOf(prefix)));
+        for (const char* endpoint : { "chan.zmq", "chan.zmq.1", "chan.zmq.2" })
+            QVERIFY2(run.exists(QString::fromLatin1(endpoint)), qPrintable(run.entryList().join(", ")));
+
+        const WorkerSpec another { "consumer-3", Role::Consumer, "chan", 0, 256, 0, 0, 0 };
+        auto refused = (*runner)->addWorker(another);
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().find("take the place of one that has ended") != std::string::npos,
+            refused.error().message().c_str());
+        QVERIFY((*runner)->killWorker(3));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(3).alive, FlowTimeoutMs);
+        auto added = (*runner)->addWorker(another);
+        QVERIFY2(added, added ? "" : added.error().message().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(eachHasAtLeast(*added, *added + 1, 100), FlowTimeoutMs);
+        // One ended with Terminate while the producers run: what its queue held went with it, counted so.
+        QVERIFY((*runner)->terminateWorker(4));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(4).alive, FlowTimeoutMs);
+
+        const Report report = (*runner)->stop();
+        QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+        std::uint64_t received = 0;
+        for (const WorkerSummary& w : report.workers)
+            received += w.role == Role::Consumer ? w.messages : 0;
+        QCOMPARE(report.integrity.received, received);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
     // A worker added to a running object meets the same limits as a scenario's workers, from the transport's row.
     void addedWorkersMeetTheTransportsLimits_data()
     {

@@ -310,7 +310,7 @@ private slots:
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
     }
 
-    // A ZeroMQ object takes one consumer: "+ Consumer" is off and says why, "+ Producer" stays on.
+    // A ZeroMQ object keeps the consumers it started with: "+ Consumer" is off and says why, "+ Producer" stays on.
     void addConsumerIsOffWhereNoObjectTakesOne()
     {
         LiveWindow live;

@@ -83,11 +83,16 @@ bool hasMessageObjects(const ipccore::Scenario& scenario)
 }
 
 // Whether some object that carries messages takes another worker of `role`: its transport sets no limit for the
-// role (0), or the scenario starts it with fewer (a ZeroMQ object takes one consumer, a pipe one of each).
+// role (0), or the scenario starts it with fewer (a pipe takes one of each). A ZeroMQ object's consumers are the
+// ones the run starts with (ipccore::consumersFixedAtStart).
 bool hasRoomFor(const ipccore::Scenario& scenario, ipccore::Role role)
 {
     return std::any_of(scenario.objects.begin(), scenario.objects.end(), [&](const ipccore::ObjectSpec& object) {
         const ipccore::TransportTraits& t = ipccore::traits(object.transport);
+        if (role == ipccore::Role::Consumer && ipccore::consumersFixedAtStart(object.transport))
+            return t.carriesMessages
+                && std::none_of(scenario.workers.begin(), scenario.workers.end(),
+                    [&](const ipccore::WorkerSpec& w) { return w.role == role && w.object == object.name; });
         const std::uint32_t limit = role == ipccore::Role::Producer ? t.maxProducers : t.maxConsumers;
         const auto users = std::count_if(scenario.workers.begin(), scenario.workers.end(),
             [&](const ipccore::WorkerSpec& w) { return w.role == role && w.object == object.name; });

@@ -487,9 +487,9 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
         if (live && object.depth == 0)
             face.badge = tr("EMPTY");
         if (object.listensOn.empty()) {
-            face.text = tr("Sent and not yet received, as the producers and the consumer count them: ZeroMQ queues "
-                           "messages inside the processes (up to %1 on each side) and in the kernel's socket buffer "
-                           "between them.")
+            face.text = tr("Sent and not yet received, as the producers and consumers count them: ZeroMQ queues "
+                           "messages inside the processes (up to %1 on each side of each connection) and in the "
+                           "kernel's socket buffers between them.")
                             .arg(object.capacity);
             face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
         } else {

@@ -372,8 +372,8 @@ void ProcessPanel::updateActions()
     const auto explain = [this](QPushButton* b, bool room, const QString& role) {
         b->setToolTip(!m_active || room
                 ? tr("Start another %1 like the selected one (or the scenario's first %1)").arg(role)
-                : tr("No object of this experiment takes another %1 (a ZeroMQ object takes one consumer; a pipe, "
-                     "socketpair or shm-spsc ring one of each)")
+                : tr("No object of this experiment takes another %1 (a ZeroMQ object keeps the consumers it "
+                     "started with; a pipe, socketpair or shm-spsc ring takes one of each)")
                       .arg(role));
     };
     explain(m_addProducer, m_canAddProducers, tr("producer"));

@@ -35,6 +35,10 @@ struct ChannelAddress {
     // when the host has told them (ChannelObject::publishReach).
     std::string bindAddress {};
     bool consumerElsewhere = false;
+    // zmq, zmq-tcp: how many consumers the object has, each binding an endpoint of its own that every producer
+    // connects to (zmqEndpointPath), and which of them this is (a consumer's own address).
+    std::uint32_t consumers = 1;
+    std::uint32_t consumerIndex = 0;
 };
 
 // Every OS name a channel uses, in creation order (recorded in the run manifest before creation).
@@ -139,9 +143,10 @@ Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& add
 // Size of a FIFO or socket consumer's own read-ahead buffer (a killed consumer takes at most this much along).
 std::size_t streamReadAheadBytes(std::size_t messageSize);
 // ZeroMQ objects (TransportTraits::depthFromCounters): the most messages a killed worker of `role` can take with it,
-// counted in the smallest frames. A producer: its own queue (the high-water mark), the batch its I/O thread is
-// writing, and its connection's kernel buffers. A consumer: its own queue and batch, and for each of `producers`
-// their queue toward it (ZMQ_IMMEDIATE drops it), batch and connection, all of which die with it.
+// counted in the smallest frames. A producer: for each of the object's consumers, its queue toward it (the
+// high-water mark), the batch its I/O thread is writing, and that connection's kernel buffers. A consumer: its own
+// queue and batch, and for each of `producers` their queue toward it (ZMQ_IMMEDIATE drops it), batch and
+// connection, all of which die with it.
 std::uint64_t zmqMostLostWithKilled(const ChannelAddress& address, Role role, std::uint64_t producers);
 
 class ChannelObject {

@@ -115,6 +115,12 @@ const char* transportName(TransportKind kind); // traits(kind).name
 std::optional<TransportKind> parseTransport(std::string_view text);
 // True when consumers take messages out (every message transport but shm-value, whose readers only look).
 bool transportConsumes(TransportKind kind);
+// ZeroMQ: each consumer binds an endpoint of its own, which every producer connects to, so an object's consumers
+// are the ones its run starts with; one that ends leaves its endpoint to a consumer added in its place.
+inline bool consumersFixedAtStart(TransportKind kind)
+{
+    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp;
+}
 inline bool hasLock(const TransportTraits& t)
 {
     return t.producersLock || t.consumersLock;

@@ -27,6 +27,8 @@ struct WorkerArgs {
     std::uint32_t capacity = 0; // ring slots
     int listenFd = -1; // socket consumers: inherited listening descriptor
     std::string bindAddress; // zmq-tcp consumers between machines: the address to listen on (ChannelAddress)
+    std::uint32_t consumers = 1; // zmq, zmq-tcp: the object's consumers, each with an endpoint (ChannelAddress)
+    std::uint32_t consumerIndex = 0; // zmq, zmq-tcp consumers: which of them this is
     // zmq-tcp producers between machines: the consumer's machine's CLOCK_MONOTONIC minus this one's, added to each
     // frame's send time, so the consumer's latency compares times of one clock.
     std::int64_t clockOffsetNs = 0;
