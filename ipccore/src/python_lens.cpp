@@ -713,6 +713,13 @@ struct Lens {
                         " .socket(zmq.PUSH).connect(...) (with curve_serverkey), then send()/recv().");
                 out.add(
                     "    " + v + " = mp.Queue(maxsize=" + cap + ")  # stands in for the PUSH/PULL pair, HWM " + cap);
+                if (std::count_if(s.workers.begin(), s.workers.end(),
+                        [&](const WorkerSpec& w) { return w.role == Role::Consumer && w.object == o.name; })
+                    > 1) {
+                    out.add(
+                        "    # Not the same with several consumers: PUSH deals round-robin, so a slow one keeps its");
+                    out.add("    # share queued, while one Queue hands each message to whichever consumer is free.");
+                }
                 break;
             }
         }

@@ -98,6 +98,7 @@ std::string unpublishedPathOf(const std::string& path)
 }
 
 using detail::readOwnFile;
+using detail::writeNewFile;
 
 // The endpoint consumer `index` of an object binds: over ipc:// the socket's path, over tcp:// the file it publishes
 // its endpoint in. The object's own path for the first consumer, "<path>.<index>" for the others.
@@ -105,7 +106,6 @@ std::string zmqEndpointPath(const ChannelAddress& a, std::uint32_t index)
 {
     return index == 0 ? a.name : a.name + "." + std::to_string(index);
 }
-using detail::writeNewFile;
 
 // A zmq-tcp endpoint as a consumer publishes it: "tcp://ADDRESS:PORT" with one port, nothing before or after
 // (libzmq would read "tcp://a;b" as a source and a destination).

@@ -91,6 +91,16 @@ class TestRunner : public QObject {
         QTest::newRow("zmq") << TransportKind::Zmq;
         QTest::newRow("zmq-tcp") << TransportKind::ZmqTcp;
     }
+    // A scenario of one ZeroMQ object, "chan", sampled at 50 Hz; the test adds its workers.
+    static Scenario zmqScenario(const char* name, TransportKind transport, std::uint32_t capacity, std::uint32_t size)
+    {
+        Scenario s;
+        s.name = name;
+        s.title = "test";
+        s.sampleHz = 50;
+        s.objects = { { "chan", transport, capacity, size } };
+        return s;
+    }
 
 private slots:
     void initTestCase()
@@ -158,11 +168,7 @@ private slots:
     void zmqFullQueuesStopExactly()
     {
         QFETCH(TransportKind, transport);
-        Scenario s;
-        s.name = "t-zmq-full";
-        s.title = "test";
-        s.sampleHz = 50;
-        s.objects = { { "chan", transport, 4, 4096 } };
+        Scenario s = zmqScenario("t-zmq-full", transport, 4, 4096);
         for (int i = 0; i < 3; ++i)
             s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 0, 4096, 0, 0, 0 });
         s.workers[0].count = 3000; // ends by itself, long before the others
@@ -228,11 +234,7 @@ private slots:
     void zmqSeveralConsumersShareAnObject()
     {
         QFETCH(TransportKind, transport);
-        Scenario s;
-        s.name = "t-zmq-many";
-        s.title = "test";
-        s.sampleHz = 50;
-        s.objects = { { "chan", transport, 8, 256 } };
+        Scenario s = zmqScenario("t-zmq-many", transport, 8, 256);
         for (int i = 0; i < 2; ++i)
             s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 2000, 256, 0, 0, 0 });
         for (int i = 0; i < 3; ++i)

@@ -102,8 +102,9 @@ LedgerView::LedgerView(QWidget* parent)
         { QStringLiteral("inFlight"), tr("in flight"), tr("Sent, not yet received and not lost: in the objects now"),
             false },
         { QStringLiteral("lost"), tr("lost"),
-            tr("Never received: overwritten (shared value), or taken along by a killed worker (counted when the run "
-               "stops; at most the message it had in hand)"),
+            tr("Never received: overwritten (shared value), or taken along by a killed worker, or by a ZeroMQ "
+               "consumer that ended before the stop (counted when the run stops; at most the message it had in hand, "
+               "or a ZeroMQ worker's queues)"),
             true },
         { QStringLiteral("duplicated"), tr("duplicated"), tr("Received more than once"), true },
         { QStringLiteral("corrupt"), tr("corrupt"), tr("Received with a bad checksum (torn or mixed writes)"), true },

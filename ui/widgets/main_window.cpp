@@ -1061,7 +1061,8 @@ QString MainWindow::stoppedStatus(const RunSummary& summary) const
     if (books.lost > 0)
         counts += tr(", %1 lost").arg(locale.toString(qulonglong(books.lost)));
     if (books.lostWithDeadWorkers > 0)
-        counts += tr(", %1 died with killed workers").arg(locale.toString(qulonglong(books.lostWithDeadWorkers)));
+        counts += tr(", %1 went with workers that were killed or ended early")
+                      .arg(locale.toString(qulonglong(books.lostWithDeadWorkers)));
     QString verdict = books.exact ? tr("ledger exact") : tr("ledger NOT exact: see the Integrity ledger (Live tab)");
     if (!m_deadlockBanner->isHidden())
         verdict = tr("deadlocked (see the banner)  ·  %1").arg(verdict);
