@@ -89,13 +89,11 @@ bool hasRoomFor(const ipccore::Scenario& scenario, ipccore::Role role)
 {
     return std::any_of(scenario.objects.begin(), scenario.objects.end(), [&](const ipccore::ObjectSpec& object) {
         const ipccore::TransportTraits& t = ipccore::traits(object.transport);
-        if (role == ipccore::Role::Consumer && ipccore::consumersFixedAtStart(object.transport))
-            return t.carriesMessages
-                && std::none_of(scenario.workers.begin(), scenario.workers.end(),
-                    [&](const ipccore::WorkerSpec& w) { return w.role == role && w.object == object.name; });
-        const std::uint32_t limit = role == ipccore::Role::Producer ? t.maxProducers : t.maxConsumers;
         const auto users = std::count_if(scenario.workers.begin(), scenario.workers.end(),
             [&](const ipccore::WorkerSpec& w) { return w.role == role && w.object == object.name; });
+        if (role == ipccore::Role::Consumer && ipccore::consumersFixedAtStart(object.transport))
+            return t.carriesMessages && users == 0;
+        const std::uint32_t limit = role == ipccore::Role::Producer ? t.maxProducers : t.maxConsumers;
         return t.carriesMessages && (limit == 0 || std::uint32_t(users) < limit);
     });
 }
