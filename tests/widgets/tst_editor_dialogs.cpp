@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -51,6 +52,25 @@ private slots:
         dialog.nameEdit()->setText(QStringLiteral("buffer")); // taken by the scenario
         QVERIFY(dialog.problem().contains(QStringLiteral("exists already")));
         QVERIFY(!okEnabled(dialog));
+
+        // The queue limits are the machine's for mq only: a ZeroMQ object's capacity is its high-water mark, and its
+        // own range comes with the problem line.
+        auto* limitsLine = dialog.findChild<QLabel*>(QStringLiteral("limits"));
+        QVERIFY(limitsLine);
+        QVERIFY(limitsLine->isVisibleTo(&dialog));
+        QVERIFY(limitsLine->text().contains(QStringLiteral("msg_max")));
+        dialog.nameEdit()->setText(QStringLiteral("jobs"));
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Zmq)));
+        QVERIFY(!limitsLine->isVisibleTo(&dialog));
+        QVERIFY2(dialog.capacityBox()->toolTip().contains(QStringLiteral("high-water mark")),
+            qPrintable(dialog.capacityBox()->toolTip()));
+        dialog.capacityBox()->setValue(5000);
+        QVERIFY2(dialog.problem().contains(QStringLiteral("1..4096"))
+                && dialog.problem().contains(QStringLiteral("high-water")),
+            qPrintable(dialog.problem()));
+        QVERIFY(!okEnabled(dialog));
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Mq)));
+        QVERIFY(limitsLine->isVisibleTo(&dialog));
     }
 
     void workerDialogExplainsTheMessageSize()

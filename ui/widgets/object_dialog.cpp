@@ -59,10 +59,13 @@ ObjectDialog::ObjectDialog(
     form->addRow(tr("Largest message:"), m_messageSize);
     layout->addLayout(form);
 
-    auto* limits = new QLabel(document.limitsText(), this);
-    limits->setWordWrap(true);
-    setThemedStyleSheet(limits, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
-    layout->addWidget(limits);
+    // The machine's message-queue limits, shown while an mq is chosen (another transport's ranges come with the
+    // problem line when a value is outside them).
+    m_limits = new QLabel(document.limitsText(), this);
+    m_limits->setObjectName(QStringLiteral("limits"));
+    m_limits->setWordWrap(true);
+    setThemedStyleSheet(m_limits, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
+    layout->addWidget(m_limits);
     m_problem = new QLabel(this);
     m_problem->setObjectName(QStringLiteral("problem"));
     m_problem->setWordWrap(true);
@@ -144,7 +147,10 @@ void ObjectDialog::revalidate()
         m_capacity->setToolTip(tr("The semaphore's initial value: how many processes may hold it at once."));
         break;
     case ipccore::CapacityUnit::Messages:
-        m_capacity->setToolTip(QString());
+        m_capacity->setToolTip(ipccore::traits(kind).depthFromCounters
+                ? tr("The high-water mark of each ZeroMQ queue: at most this many messages wait in a producer's queue "
+                     "toward each consumer, and as many in each consumer's.")
+                : QString());
         break;
     case ipccore::CapacityUnit::None:
         m_capacity->setToolTip(tr("A rendezvous holds nothing: a sender waits until a receiver takes its message."));
@@ -152,6 +158,7 @@ void ObjectDialog::revalidate()
     default:
         m_capacity->setToolTip(tr("This transport has no message slots; capacity is ignored."));
     }
+    m_limits->setVisible(kind == ipccore::TransportKind::Mq);
     // Arrays and semaphores hold no messages, so the message size means nothing there.
     const bool messages = ipccore::traits(kind).carriesMessages;
     m_messageSize->setEnabled(messages);

@@ -46,6 +46,7 @@ private:
     QComboBox* m_transport;
     QSpinBox* m_capacity;
     QSpinBox* m_messageSize;
+    QLabel* m_limits;
     QLabel* m_problem;
     QDialogButtonBox* m_buttons;
 };
