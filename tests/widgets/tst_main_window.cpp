@@ -17,6 +17,7 @@
 #include <QAction>
 #include <QChart>
 #include <QChartView>
+#include <QFile>
 #include <QItemSelectionModel>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -180,6 +181,23 @@ private slots:
         QCOMPARE(window.session()->state(), RunState::Idle);
         QVERIFY(
             ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(QCoreApplication::applicationPid())).isEmpty());
+    }
+
+    void aBadScenarioFileIsNamed()
+    {
+        // The window keeps the scenario it had, so the error must say which file it is about.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString path = dir.filePath(QStringLiteral("broken.json"));
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{ \"objects\": [ }");
+        file.close();
+        MainWindow window;
+        const QString reason = window.loadScenario(path);
+        QVERIFY2(reason.startsWith(path + QStringLiteral(": ")) && reason.contains(QStringLiteral("line 1")),
+            qPrintable(reason));
+        QCOMPARE(window.lastError(), reason);
     }
 
     void chartWindowAndPause()

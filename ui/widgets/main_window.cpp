@@ -34,6 +34,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -738,9 +739,12 @@ QString MainWindow::loadScenario(const QString& nameOrPath)
     QString reason;
     if (m_catalog->rowOf(nameOrPath) >= 0)
         reason = m_document->loadBundled(nameOrPath);
-    else if (QFileInfo::exists(nameOrPath))
+    else if (QFileInfo::exists(nameOrPath)) {
+        // Named, since the window goes on showing the scenario it had (at launch the default one) beside the error.
         reason = m_document->loadFile(nameOrPath);
-    else
+        if (!reason.isEmpty())
+            reason = tr("%1: %2").arg(QDir::toNativeSeparators(nameOrPath), reason);
+    } else
         reason = tr("\"%1\" is neither a bundled scenario nor a file.").arg(nameOrPath);
     if (!reason.isEmpty())
         showError(reason);
