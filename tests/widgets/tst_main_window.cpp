@@ -147,8 +147,8 @@ private slots:
         // The table was updated by diffs: the selection survived every tick.
         QCOMPARE(window->processPanel()->selectedWorkers(), selectedBefore);
 
-        // Closing stops the workers and unlinks every object of the run.
-        window->close();
+        // Closing (here with Ctrl+Q) stops the workers and unlinks every object of the run.
+        QTest::keyClick(window, Qt::Key_Q, Qt::ControlModifier);
         QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), 15000);
         QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
             qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));

@@ -501,6 +501,8 @@ void MainWindow::buildToolbar()
     addShortcut(QKeySequence(Qt::CTRL | Qt::Key_Equal), [this] { setZoom(m_zoom * ZoomStep); });
     addShortcut(QKeySequence::ZoomOut, [this] { setZoom(m_zoom / ZoomStep); });
     addShortcut(QKeySequence(Qt::CTRL | Qt::Key_0), [this] { setZoom(1); });
+    // Ctrl+Q quits as in other desktop programs: a running scenario is stopped and its objects unlinked first.
+    addShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q), [this] { close(); });
 }
 
 QWidget* MainWindow::buildLiveView()
