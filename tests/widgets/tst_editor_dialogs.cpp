@@ -53,15 +53,19 @@ private slots:
         QVERIFY(dialog.problem().contains(QStringLiteral("exists already")));
         QVERIFY(!okEnabled(dialog));
 
-        // The queue limits are the machine's for mq only: a ZeroMQ object's capacity is its high-water mark, and its
-        // own range comes with the problem line.
+        // The queue limits are the machine's for mq only: a ZeroMQ object's capacity is its high-water mark, with
+        // ranges of its own; a shared-memory ring's come with the problem line.
         auto* limitsLine = dialog.findChild<QLabel*>(QStringLiteral("limits"));
         QVERIFY(limitsLine);
         QVERIFY(limitsLine->isVisibleTo(&dialog));
         QVERIFY(limitsLine->text().contains(QStringLiteral("msg_max")));
         dialog.nameEdit()->setText(QStringLiteral("jobs"));
         dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Zmq)));
-        QVERIFY(!limitsLine->isVisibleTo(&dialog));
+        QVERIFY(limitsLine->isVisibleTo(&dialog));
+        QVERIFY2(!limitsLine->text().contains(QStringLiteral("msg_max"))
+                && limitsLine->text().contains(QStringLiteral("1..4096"))
+                && limitsLine->text().contains(QStringLiteral("32..65536")),
+            qPrintable(limitsLine->text()));
         QVERIFY2(dialog.capacityBox()->toolTip().contains(QStringLiteral("high-water mark")),
             qPrintable(dialog.capacityBox()->toolTip()));
         dialog.capacityBox()->setValue(5000);
@@ -69,8 +73,34 @@ private slots:
                 && dialog.problem().contains(QStringLiteral("high-water")),
             qPrintable(dialog.problem()));
         QVERIFY(!okEnabled(dialog));
+        dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::ShmRing)));
+        QVERIFY(!limitsLine->isVisibleTo(&dialog));
         dialog.transportBox()->setCurrentIndex(dialog.transportBox()->findData(int(ipccore::TransportKind::Mq)));
         QVERIFY(limitsLine->isVisibleTo(&dialog));
+        QVERIFY(limitsLine->text().contains(QStringLiteral("msg_max")));
+    }
+
+    void objectDialogGrowsForItsProblem()
+    {
+        // A long problem line under the limits must not squeeze the fields above it (a new user's trial found the
+        // capacity and size boxes cut in half): the shown dialog grows to fit.
+        const ipccore::MqLimits limits = ipccore::readMqLimits();
+        ScenarioDocument document(limits);
+        ipccore::ObjectSpec spec;
+        spec.name = "jobs";
+        spec.transport = ipccore::TransportKind::Mq;
+        spec.capacity = 4;
+        ObjectDialog dialog(document, spec, -1);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.capacityBox()->setValue(int(limits.msgMax) + 90);
+        QVERIFY(!dialog.problem().isEmpty());
+        QCoreApplication::processEvents();
+        QVERIFY2(dialog.capacityBox()->height() >= dialog.capacityBox()->sizeHint().height(),
+            qPrintable(QStringLiteral("%1 < %2")
+                           .arg(dialog.capacityBox()->height())
+                           .arg(dialog.capacityBox()->sizeHint().height())));
+        QVERIFY(dialog.messageSizeBox()->height() >= dialog.messageSizeBox()->sizeHint().height());
     }
 
     void workerDialogExplainsTheMessageSize()

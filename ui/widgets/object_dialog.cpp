@@ -4,6 +4,8 @@
 
 #include "model/scenario_document.h"
 
+#include "ipccore/scenario.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -59,9 +61,9 @@ ObjectDialog::ObjectDialog(
     form->addRow(tr("Largest message:"), m_messageSize);
     layout->addLayout(form);
 
-    // The machine's message-queue limits, shown while an mq is chosen (another transport's ranges come with the
-    // problem line when a value is outside them).
-    m_limits = new QLabel(document.limitsText(), this);
+    // The machine's message-queue limits while an mq is chosen, a ZeroMQ object's ranges while a zmq transport is
+    // (another transport's ranges come with the problem line when a value is outside them).
+    m_limits = new QLabel(this);
     m_limits->setObjectName(QStringLiteral("limits"));
     m_limits->setWordWrap(true);
     setThemedStyleSheet(m_limits, [] { return QStringLiteral("color: %1;").arg(cssColor(Colors::secondaryText())); });
@@ -148,8 +150,9 @@ void ObjectDialog::revalidate()
         break;
     case ipccore::CapacityUnit::Messages:
         m_capacity->setToolTip(ipccore::traits(kind).depthFromCounters
-                ? tr("The high-water mark of each ZeroMQ queue: at most this many messages wait in a producer's queue "
-                     "toward each consumer, and as many in each consumer's.")
+                ? tr("The high-water mark of each ZeroMQ queue, per connection: up to this many messages wait in a "
+                     "producer for each consumer, and as many in a consumer from each producer, besides what the "
+                     "kernel's socket buffers hold. So the depth shown can be well above the capacity.")
                 : QString());
         break;
     case ipccore::CapacityUnit::None:
@@ -158,7 +161,15 @@ void ObjectDialog::revalidate()
     default:
         m_capacity->setToolTip(tr("This transport has no message slots; capacity is ignored."));
     }
-    m_limits->setVisible(kind == ipccore::TransportKind::Mq);
+    if (kind == ipccore::TransportKind::Mq)
+        m_limits->setText(m_document.limitsText());
+    else if (ipccore::traits(kind).depthFromCounters)
+        m_limits->setText(tr("ZeroMQ: capacity 1..%1 messages (each queue's high-water mark), messages of %2..%3 "
+                             "bytes.")
+                              .arg(ipccore::ScenarioLimits::MaxRingCapacity)
+                              .arg(ipccore::ScenarioLimits::MinMessageSize)
+                              .arg(ipccore::ScenarioLimits::MaxStreamMessageSize));
+    m_limits->setVisible(kind == ipccore::TransportKind::Mq || ipccore::traits(kind).depthFromCounters);
     // Arrays and semaphores hold no messages, so the message size means nothing there.
     const bool messages = ipccore::traits(kind).carriesMessages;
     m_messageSize->setEnabled(messages);
@@ -166,6 +177,14 @@ void ObjectDialog::revalidate()
     const QString reason = m_document.checkObject(spec(), m_replacing);
     m_problem->setText(reason);
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(reason.isEmpty());
+    // A longer problem or limits line must not squeeze the fields above it: the shown dialog grows to fit (and
+    // keeps its size when the text gets shorter, so it does not jump while the user types).
+    if (isVisible()) {
+        QLayout* box = layout();
+        const int needed = box->hasHeightForWidth() ? box->totalHeightForWidth(width()) : sizeHint().height();
+        if (needed > height())
+            resize(width(), needed);
+    }
 }
 
 } // namespace ipcui
