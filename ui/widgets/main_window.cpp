@@ -1511,6 +1511,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
 {
     // The bench thread's destructor waits for the race to end; cancelling now makes that wait short.
     m_bench->cancel();
+    m_startAfterStop.clear(); // a scenario picked during the stop must not start in a closing window
     if (m_session->isActive()) {
         // Close once the workers are stopped and every object is unlinked; the window stays responsive meanwhile.
         m_closeAfterStop = true;
