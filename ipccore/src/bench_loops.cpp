@@ -503,6 +503,8 @@ Result<double> bareZmq(bool tcp, std::uint32_t size, std::uint64_t messages, con
     Unlinker unlink([&] { ::unlink(path->c_str()); });
     const int hwm = int(ringCapacity(size));
     const int second = 1000;
+    // As the lab's producer: one that connects before the consumer has bound tries again after 10 ms, not 100.
+    const int reconnectMs = 10;
     ControlBlock cb(0);
     SharedBlock portBlock(sizeof(std::atomic<int>));
     if (!cb.ctl || !portBlock.data())
@@ -554,7 +556,8 @@ Result<double> bareZmq(bool tcp, std::uint32_t size, std::uint64_t messages, con
         if (!socket)
             rc = childFail(ctl, "zmq_socket", errno);
         else if (zmq_setsockopt(socket, pushing ? ZMQ_SNDHWM : ZMQ_RCVHWM, &hwm, sizeof hwm) != 0
-            || zmq_setsockopt(socket, pushing ? ZMQ_SNDTIMEO : ZMQ_RCVTIMEO, &second, sizeof second) != 0)
+            || zmq_setsockopt(socket, pushing ? ZMQ_SNDTIMEO : ZMQ_RCVTIMEO, &second, sizeof second) != 0
+            || zmq_setsockopt(socket, ZMQ_RECONNECT_IVL, &reconnectMs, sizeof reconnectMs) != 0)
             rc = childFail(ctl, "zmq_setsockopt", errno);
         else if (attach(ctl, socket, pushing) != 0)
             rc = childFail(ctl, pushing ? "zmq_connect" : "zmq_bind", errno);
