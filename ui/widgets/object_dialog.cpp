@@ -138,6 +138,7 @@ void ObjectDialog::revalidate()
     const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
     const QString unit = capacityUnit(kind);
     const bool global = ipccore::traits(kind).perProcess;
+    const bool zeroMq = kind == ipccore::TransportKind::Zmq || kind == ipccore::TransportKind::ZmqTcp;
     m_capacity->setEnabled(!unit.isEmpty() && !global);
     m_capacity->setSuffix(unit);
     switch (ipccore::traits(kind).capacity) {
@@ -149,7 +150,7 @@ void ObjectDialog::revalidate()
         m_capacity->setToolTip(tr("The semaphore's initial value: how many processes may hold it at once."));
         break;
     case ipccore::CapacityUnit::Messages:
-        m_capacity->setToolTip(ipccore::traits(kind).depthFromCounters
+        m_capacity->setToolTip(zeroMq
                 ? tr("The high-water mark of each ZeroMQ queue, per connection: up to this many messages wait in a "
                      "producer for each consumer, and as many in a consumer from each producer, besides what the "
                      "kernel's socket buffers hold. So the depth shown can be well above the capacity.")
@@ -163,13 +164,13 @@ void ObjectDialog::revalidate()
     }
     if (kind == ipccore::TransportKind::Mq)
         m_limits->setText(m_document.limitsText());
-    else if (ipccore::traits(kind).depthFromCounters)
+    else if (zeroMq)
         m_limits->setText(tr("ZeroMQ: capacity 1..%1 messages (each queue's high-water mark), messages of %2..%3 "
                              "bytes.")
                               .arg(ipccore::ScenarioLimits::MaxRingCapacity)
                               .arg(ipccore::ScenarioLimits::MinMessageSize)
                               .arg(ipccore::ScenarioLimits::MaxStreamMessageSize));
-    m_limits->setVisible(kind == ipccore::TransportKind::Mq || ipccore::traits(kind).depthFromCounters);
+    m_limits->setVisible(kind == ipccore::TransportKind::Mq || zeroMq);
     // Arrays and semaphores hold no messages, so the message size means nothing there.
     const bool messages = ipccore::traits(kind).carriesMessages;
     m_messageSize->setEnabled(messages);
