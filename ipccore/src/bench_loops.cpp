@@ -503,8 +503,7 @@ Result<double> bareZmq(bool tcp, std::uint32_t size, std::uint64_t messages, con
     Unlinker unlink([&] { ::unlink(path->c_str()); });
     const int hwm = int(ringCapacity(size));
     const int second = 1000;
-    // As the lab's producer: one that connects before the consumer has bound tries again after 10 ms, not 100.
-    const int reconnectMs = 10;
+    const int reconnectMs = detail::ZmqReconnectMs; // as the lab's producers (zmq_setsockopt takes its address)
     ControlBlock cb(0);
     SharedBlock portBlock(sizeof(std::atomic<int>));
     if (!cb.ctl || !portBlock.data())

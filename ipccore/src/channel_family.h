@@ -34,6 +34,11 @@ const ChannelFamily& spscFamily();
 const ChannelFamily& streamFamily();
 const ChannelFamily& programObjectFamily();
 const ChannelFamily& zmqFamily();
+// How soon a ZeroMQ producer tries again to reach a consumer that was not there (ZMQ_RECONNECT_IVL; libzmq's default
+// is 100 ms): over ipc:// a producer that connects before its consumer has bound, or toward a consumer started again
+// in a dead one's place, would otherwise send nothing for up to a tenth of a second. The bench's bare libzmq loop
+// uses it too, so that its ratio compares like with like.
+constexpr int ZmqReconnectMs = 10;
 
 // ---- Shared by the families ---------------------------------------------------------------------------------
 

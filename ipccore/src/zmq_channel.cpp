@@ -72,10 +72,6 @@ constexpr std::uint64_t CloseWaitNs = 3'000'000'000ull;
 constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
 // How often a zmq-tcp producer looks for the consumer's endpoint before it is published.
 constexpr std::uint64_t PublishPollNs = 10'000'000ull;
-// How soon a producer tries again to reach a consumer that was not there (ZMQ_RECONNECT_IVL; libzmq's default is
-// 100 ms): over ipc:// a producer that connects before its consumer has bound, or toward a consumer started again
-// in a dead one's place, would otherwise send nothing for up to a tenth of a second.
-constexpr int ReconnectMs = 10;
 
 int sliceMs(Duration d)
 {
@@ -671,7 +667,7 @@ public:
         if (st)
             st = socket->set(ZMQ_LINGER, ProducerLingerMs);
         if (st)
-            st = socket->set(ZMQ_RECONNECT_IVL, ReconnectMs);
+            st = socket->set(ZMQ_RECONNECT_IVL, detail::ZmqReconnectMs);
         if (st)
             st = socket->watchConnections();
         if (st && a.transport == TransportKind::ZmqTcp) {
