@@ -20,6 +20,9 @@ class TestTrace : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_runtime;
+    // Four adders whose passes take 1 ms of work, written by the test: few enough events that a busy machine's late
+    // samples lose none of them.
+    static inline const QString AddersFile = QStringLiteral("adders-1ms.json");
 
     static QJsonObject readJson(const QString& path)
     {
@@ -51,6 +54,7 @@ private slots:
         // two seconds; the wrong-order buffer may deadlock before any wait has ended.
         QTest::addColumn<bool>("flows");
         QTest::newRow("counter-race-locked") << "counter-race-locked" << 0 << QString() << true;
+        QTest::newRow("adders-1ms") << AddersFile << 0 << QString() << true;
         QTest::newRow("bounded-buffer-wrong-order")
             << "bounded-buffer-wrong-order" << 3 << "Deadlock: producer holds" << false;
     }
@@ -62,12 +66,30 @@ private slots:
         QFETCH(bool, flows);
         QTemporaryDir dir;
         const QString tracePath = dir.filePath("t.json"), reportPath = dir.filePath("r.json");
+        const bool written = scenario == AddersFile;
+        if (written) {
+            scenario = dir.filePath("adders.json");
+            QFile file(scenario);
+            QVERIFY(file.open(QIODevice::WriteOnly));
+            QJsonArray workers;
+            const QJsonArray program { "acquire counter", "read counter[0]", "work 1000us", "write counter[0] +1",
+                "release counter" };
+            for (int k = 1; k <= 4; ++k)
+                workers.append(QJsonObject {
+                    { "name", QString("adder-%1").arg(k) }, { "role", "program" }, { "program", program } });
+            const QJsonObject adders { { "name", "adders-1ms" }, { "duration_s", 2 }, { "sample_hz", 50 },
+                { "objects",
+                    QJsonArray {
+                        QJsonObject { { "name", "counter" }, { "transport", "shm-array" }, { "capacity", 1 } } } },
+                { "workers", workers } };
+            QVERIFY(file.write(QJsonDocument(adders).toJson()) > 0 && file.flush());
+        }
         QProcess cli;
         cli.start(
             ipctest::cliPath(), { "run", scenario, "--duration", "2", "--trace", tracePath, "--json", reportPath });
         QVERIFY(cli.waitForFinished(60000));
         const QString text = QString::fromLocal8Bit(cli.readAllStandardOutput());
-        QCOMPARE(cli.exitCode(), exitCode);
+        QVERIFY2(cli.exitCode() == exitCode, qPrintable(cli.readAllStandardError()));
         QVERIFY2(text.contains("Trace written to " + tracePath), qPrintable(text));
         const QJsonObject trace = readJson(tracePath);
         const QJsonObject report = readJson(reportPath);
@@ -185,7 +207,10 @@ private slots:
                                .arg(slotUs)));
             ++compared;
         }
-        QVERIFY(compared >= 1);
+        // Every ring may overflow when the machine is busy: 1024 events are ~80 ms of the 20 us adders' passes,
+        // ~0.7 s of the 1 ms ones', so the second row has at least one worker to compare.
+        if (written)
+            QVERIFY2(compared >= 1, qPrintable(QString("all %1 workers' rings lost events").arg(lossy.size())));
     }
 
     // A trace file that cannot be written is refused before anything runs.
