@@ -70,7 +70,9 @@ constexpr int ProducerLingerMs = 1000;
 constexpr std::uint64_t CloseWaitNs = 3'000'000'000ull;
 // How long a consumer keeps collecting at a stop while connections are still open.
 constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
-// How often a zmq-tcp producer looks for the consumer's endpoint before it is published.
+// How often a waiting consumer reads its monitor's events (connections made and closed).
+constexpr std::uint64_t MonitorReadNs = 1'000'000'000ull;
+// The longest a zmq-tcp producer goes between looks for a consumer's endpoint that is not published yet.
 constexpr std::uint64_t PublishPollNs = 10'000'000ull;
 
 int sliceMs(Duration d)
@@ -329,8 +331,9 @@ public:
                     reported = true;
                 }
                 const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    hooks.slice(std::chrono::nanoseconds(PublishPollNs)));
+                    hooks.slice(std::chrono::nanoseconds(m_firstLookEveryNs)));
                 sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
+                m_firstLookEveryNs = std::min(2 * m_firstLookEveryNs, PublishPollNs);
                 continue;
             }
             if (zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0)
@@ -402,6 +405,10 @@ private:
     std::vector<std::string> m_unconnected;
     bool m_anyConnected;
     std::uint64_t m_nextLookNs = 0;
+    // Before its first connection a producer looks again after 100 us, then twice as long each time up to
+    // PublishPollNs: a consumer that publishes its endpoint a moment later is found within about as long as it
+    // took, and one that never does costs a look every 10 ms.
+    std::uint64_t m_firstLookEveryNs = 100'000;
 };
 
 class ZmqConsumer final : public ConsumerEndpoint {
@@ -411,7 +418,10 @@ public:
     { }
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
-        // As send: first without waiting, then ZeroMQ's blocking receive in slices of ZMQ_RCVTIMEO.
+        // As send: first without waiting, then ZeroMQ's blocking receive in slices of ZMQ_RCVTIMEO. The monitor's
+        // events are read once a second (the stop's drain reads them itself, takeReadAhead): only so that they do not
+        // pile up over a long run, as nothing shows a zmq consumer's connections. Read at each wait they cost a
+        // poll() a wait, a fifth of the consumer's poll() calls at 4 KiB over tcp://.
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
@@ -421,18 +431,20 @@ public:
             if (hooks.stopRequested())
                 return stopped(m_socket->name());
             if (!reported) {
-                tellPeers(hooks);
                 hooks.enter(WorkerState::BlockedEmpty);
                 reported = true;
+            }
+            if (const std::uint64_t now = monotonicNs(); now >= m_nextEventsReadNs) {
+                m_nextEventsReadNs = now + MonitorReadNs;
+                m_socket->readEvents();
             }
             if (Status st = m_socket->setTimeout(ZMQ_RCVTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
                 return st.error();
             flags = 0;
         }
     }
-    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks&) override
     {
-        tellPeers(hooks);
         return take(buffer, ZMQ_DONTWAIT);
     }
 
@@ -478,18 +490,10 @@ private:
             return zmqError("zmq_recv", m_socket->name(), errno);
         }
     }
-    void tellPeers(WaitHooks& hooks)
-    {
-        const int peers = m_socket->peers();
-        if (peers != m_told) {
-            m_told = peers;
-            hooks.connectionsHeld(std::uint32_t(peers));
-        }
-    }
 
     std::unique_ptr<ZmqSocket> m_socket;
     std::uint64_t m_drainDeadlineNs = 0;
-    int m_told = 0;
+    std::uint64_t m_nextEventsReadNs = 0;
 };
 
 // ZMQ_MAXMSGSIZE of a consumer: the channel's largest frame. Under CURVE the limit applies to what comes over the
