@@ -2,6 +2,7 @@
 // the consumers and see the producers block on a full buffer, close, and find nothing of the run left behind.
 #include "model/bench_runner.h"
 #include "model/process_table_model.h"
+#include "model/quit_on_signal.h"
 #include "model/run_session.h"
 #include "model/scenario_document.h"
 #include "widgets/chart_panel.h"
@@ -18,9 +19,11 @@
 #include <QChart>
 #include <QChartView>
 #include <QFile>
+#include <QFileDialog>
 #include <QItemSelectionModel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScopeGuard>
@@ -31,8 +34,10 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
+#include <csignal>
 #include <sys/stat.h>
 
 using namespace ipcui;
@@ -181,6 +186,94 @@ private slots:
         QCOMPARE(window.session()->state(), RunState::Idle);
         QVERIFY(
             ipctest::leftoverObjects(QStringLiteral("ipclab-%1-").arg(QCoreApplication::applicationPid())).isEmpty());
+    }
+
+    // Closing a window whose experiment has edits not saved asks first, as an editor does: Cancel keeps the window
+    // (and its run), Save shows the usual file dialog and closes once the file is written, Discard closes. During a
+    // run it asks once, before the stop (the window closes again when the stop is done). Answered by a timer that
+    // clicks whatever modal dialog is up, as a user would.
+    void anEditedExperimentAsksBeforeClosing()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QString chosen; // the file the Save dialog was accepted with
+        double editedRate = 0;
+        QStringList asked;
+        QMessageBox::StandardButton answer = QMessageBox::NoButton;
+        QTimer answerer;
+        connect(&answerer, &QTimer::timeout, [&] {
+            QWidget* modal = QApplication::activeModalWidget();
+            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+                asked << box->text();
+                if (QAbstractButton* button = box->button(answer))
+                    button->click();
+                else
+                    box->reject(); // a question the test did not expect: the checks below fail
+            } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
+                // Into the test's folder, under the name the dialog suggests (the experiment's).
+                files->selectFile(dir.path() + QStringLiteral("/x.json"));
+                chosen = files->selectedFiles().value(0);
+                static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save button
+            }
+        });
+        answerer.start(20);
+        {
+            MainWindow untouched;
+            untouched.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&untouched));
+            QVERIFY(untouched.close());
+            QCOMPARE(asked, QStringList()); // nothing edited: no question
+        }
+        struct Case {
+            QMessageBox::StandardButton answer;
+            bool running;
+        };
+        for (const Case c : { Case { QMessageBox::Cancel, false }, Case { QMessageBox::Save, false },
+                 Case { QMessageBox::Discard, false }, Case { QMessageBox::Cancel, true },
+                 Case { QMessageBox::Discard, true } }) {
+            answer = c.answer;
+            asked.clear();
+            auto* window = new MainWindow();
+            window->setAttribute(Qt::WA_DeleteOnClose);
+            QPointer<MainWindow> guard(window);
+            const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
+            window->session()->setWorkerPath(ipctest::workerPath());
+            window->show();
+            QVERIFY(QTest::qWaitForWindowExposed(window));
+            ipccore::WorkerSpec edited = window->document()->scenario().workers.at(0);
+            edited.rate += c.answer == QMessageBox::Save ? 7 : 3;
+            QCOMPARE(window->document()->replaceWorker(0, edited), QString());
+            QVERIFY(window->document()->isModified());
+            if (c.answer == QMessageBox::Save)
+                editedRate = edited.rate;
+            QString needle;
+            if (c.running) {
+                QSignalSpy started(window->session(), &RunSession::runStarted);
+                window->runAction()->trigger();
+                QVERIFY(started.wait(30000));
+                needle = window->session()->prefix().mid(1);
+            }
+            const bool closed = window->close();
+            QCOMPARE(asked.size(), 1);
+            QVERIFY2(asked.front().contains(QStringLiteral("not saved")), qPrintable(asked.front()));
+            if (c.answer == QMessageBox::Cancel) {
+                QVERIFY(!closed);
+                QVERIFY(window->isVisible());
+                QCOMPARE(window->session()->isActive(), c.running); // the run goes on
+                continue; // the cleanup deletes the window, stopping its run
+            }
+            QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), 15000);
+            QCOMPARE(asked.size(), 1); // not again when the stop is done
+            if (c.running)
+                QVERIFY2(ipctest::leftoverObjects(needle).isEmpty(),
+                    qPrintable(ipctest::leftoverObjects(needle).join(QStringLiteral(", "))));
+        }
+        // Save wrote the experiment with its edit where the dialog said; Discard, after it, wrote nothing.
+        QVERIFY2(chosen.startsWith(dir.path() + QStringLiteral("/")), qPrintable(chosen));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList { QFileInfo(chosen).fileName() });
+        const auto reloaded = ipccore::loadScenarioFile(chosen.toStdString());
+        QVERIFY2(reloaded, reloaded ? "" : reloaded.error().message().c_str());
+        QCOMPARE(reloaded->workers.at(0).rate, editedRate);
     }
 
     void aBadScenarioFileIsNamed()
@@ -338,6 +431,38 @@ private slots:
         panel.reset();
         panel.refresh(history(7), 8);
         QTRY_COMPARE_WITH_TIMEOUT(legendShown(ChartPanel::DepthChart), 7, 5000);
+    }
+
+    // A termination signal (`kill <pid>`, logout, Ctrl+C) closes a window with unsaved edits without asking: nobody may
+    // be there to answer, and the sender waits for the process to end.
+    void aTerminationSignalDoesNotAsk()
+    {
+        auto* window = new MainWindow();
+        window->setAttribute(Qt::WA_DeleteOnClose);
+        QPointer<MainWindow> guard(window);
+        const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window));
+        ipccore::WorkerSpec edited = window->document()->scenario().workers.at(0);
+        edited.rate += 3;
+        QCOMPARE(window->document()->replaceWorker(0, edited), QString());
+        bool asked = false;
+        QTimer watcher;
+        connect(&watcher, &QTimer::timeout, [&] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                asked = true;
+                box->button(QMessageBox::Discard)->click();
+            }
+        });
+        watcher.start(20);
+        quitOnTerminationSignals();
+        QVERIFY(::raise(SIGTERM) == 0);
+        // The signal is seen by the event loop; its QCoreApplication::quit() does nothing under QTest (no exec()
+        // runs), so the close the application would send is sent here.
+        QTRY_VERIFY(quittingOnSignal());
+        QVERIFY(window->close());
+        QTRY_VERIFY(guard.isNull());
+        QVERIFY(!asked);
     }
 };
 

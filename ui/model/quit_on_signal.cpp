@@ -11,6 +11,7 @@ namespace ipcui {
 
 namespace {
 int g_pipe[2] = { -1, -1 };
+bool g_quitting = false; // set and read on the GUI thread only
 
 // Async-signal-safe: only write(2) to the self-pipe; the event loop does the rest.
 void onSignal(int signo)
@@ -30,6 +31,7 @@ void quitOnTerminationSignals()
     QObject::connect(notifier, &QSocketNotifier::activated, notifier, [] {
         char bytes[16];
         while (::read(g_pipe[0], bytes, sizeof bytes) > 0) { }
+        g_quitting = true;
         QCoreApplication::quit();
     });
     struct sigaction action = {};
@@ -38,6 +40,11 @@ void quitOnTerminationSignals()
     action.sa_flags = SA_RESTART;
     for (const int signo : { SIGINT, SIGTERM, SIGHUP })
         ::sigaction(signo, &action, nullptr);
+}
+
+bool quittingOnSignal()
+{
+    return g_quitting;
 }
 
 } // namespace ipcui

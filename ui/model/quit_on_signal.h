@@ -9,4 +9,8 @@ namespace ipcui {
 // Call once, after the QCoreApplication exists.
 void quitOnTerminationSignals();
 
+// True once such a signal has asked to quit: a window then closes without asking the user anything (nobody may be
+// there to answer, and the signal's sender waits for the process to end).
+bool quittingOnSignal();
+
 } // namespace ipcui

@@ -8,6 +8,7 @@
 #include "model/lesson_session.h"
 #include "model/process_table_model.h"
 #include "model/program_steps_model.h"
+#include "model/quit_on_signal.h"
 #include "model/run_session.h"
 #include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
@@ -1413,21 +1414,51 @@ void MainWindow::saveScenario()
             return;
         live = ask.clickedButton() == now;
     }
+    saveExperiment(live);
+}
+
+bool MainWindow::saveExperiment(bool live)
+{
     const QString suggested = QString::fromStdString(m_document->scenario().name) + QStringLiteral(".json");
     const QString path
         = QFileDialog::getSaveFileName(this, tr("Save scenario"), suggested, tr("Scenario files (*.json)"));
     if (path.isEmpty())
-        return;
+        return false;
     QString reason;
     if (live) {
         const ipccore::Status saved = ipccore::saveScenarioFile(m_session->liveScenario(), path.toStdString());
         reason = saved ? QString() : errorText(saved.error());
     } else
         reason = m_document->saveFile(path);
-    if (!reason.isEmpty())
+    if (!reason.isEmpty()) {
         showError(reason);
-    else
-        showNotice(live ? tr("Saved %1, the experiment as it runs now").arg(path) : tr("Saved %1").arg(path));
+        return false;
+    }
+    showNotice(live ? tr("Saved %1, the experiment as it runs now").arg(path) : tr("Saved %1").arg(path));
+    return true;
+}
+
+bool MainWindow::mayCloseWithEdits()
+{
+    if (m_closeQuestion) { // a close while the question is up (a termination signal's quit): it answers it
+        m_closeQuestion->reject();
+        return false;
+    }
+    if (!m_document->isModified() || m_editsAnswered || quittingOnSignal())
+        return true;
+    QMessageBox ask(QMessageBox::Warning, tr("Unsaved experiment"),
+        tr("The experiment \"%1\" has changes that are not saved.")
+            .arg(QString::fromStdString(m_document->scenario().name)),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+    ask.setInformativeText(tr("Save them before closing, or close and lose them?"));
+    ask.setDefaultButton(QMessageBox::Save);
+    m_closeQuestion = &ask;
+    const int answer = ask.exec();
+    m_closeQuestion = nullptr;
+    // Save writes the experiment as edited (the Experiment tab's), whatever a run changed from the process table.
+    if (quittingOnSignal() || answer == QMessageBox::Discard || (answer == QMessageBox::Save && saveExperiment()))
+        m_editsAnswered = true;
+    return m_editsAnswered;
 }
 
 void MainWindow::exportCsv()
@@ -1509,6 +1540,11 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!mayCloseWithEdits()) {
+        event->ignore(); // the user cancelled, or saving did not happen: the window and its run go on
+        m_closeAfterStop = false;
+        return;
+    }
     // The bench thread's destructor waits for the race to end; cancelling now makes that wait short.
     m_bench->cancel();
     m_startAfterStop.clear(); // a scenario picked during the stop must not start in a closing window

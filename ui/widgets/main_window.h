@@ -20,6 +20,7 @@ class QComboBox;
 class QDockWidget;
 class QGroupBox;
 class QLabel;
+class QMessageBox;
 class QPlainTextEdit;
 class QScrollArea;
 class QSplitter;
@@ -163,6 +164,11 @@ private:
     ipccore::Scenario runningScenario() const;
     void openScenario();
     void saveScenario();
+    // The file dialog, then the experiment written: as edited (the document), or with `live` as the run has it now.
+    // True once written; false when the user cancelled or writing failed (the reason is shown).
+    bool saveExperiment(bool live = false);
+    // Closing with edits not saved asks first: Save, Discard or Cancel. True when the window may close.
+    bool mayCloseWithEdits();
     void exportCsv();
     void exportTrace();
     void showIdleObjects();
@@ -231,6 +237,8 @@ private:
     bool m_descriptionExpanded = true; // whole: before a run, or the user asked for all of it
     bool m_descriptionCollapsed = false; // as shown now
     bool m_closeAfterStop = false;
+    bool m_editsAnswered = false; // the question about unsaved edits was answered Save or Discard: closing goes on
+    QMessageBox* m_closeQuestion = nullptr; // that question while it is open
     double m_basePoints = 9; // the application font's size at start-up
     double m_zoom = 1;
     bool m_rememberZoom = false;
