@@ -66,6 +66,20 @@ double totalRate(const ProcessTableModel& model, ipccore::Role role)
     }
     return sum;
 }
+// A window as the application has it: deleted when it closes (QPointer `guard` turns null), shown, with the built
+// worker. If a check fails half-way, the window must still go, so its run stops and its objects are unlinked.
+struct ClosingWindow {
+    QPointer<MainWindow> guard { new MainWindow() };
+    ClosingWindow()
+    {
+        guard->setAttribute(Qt::WA_DeleteOnClose);
+        guard->session()->setWorkerPath(ipctest::workerPath());
+        guard->show();
+    }
+    ~ClosingWindow() { delete guard.data(); }
+    ClosingWindow(const ClosingWindow&) = delete;
+    ClosingWindow& operator=(const ClosingWindow&) = delete;
+};
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -73,13 +87,9 @@ class TestMainWindow : public QObject {
 private slots:
     void runPauseAndClose()
     {
-        auto* window = new MainWindow();
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        QPointer<MainWindow> guard(window);
-        // If a check fails half-way, the window must still go, so its run stops and its objects are unlinked.
-        const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
-        window->session()->setWorkerPath(ipctest::workerPath());
-        window->show();
+        ClosingWindow owned;
+        QPointer<MainWindow>& guard = owned.guard;
+        MainWindow* window = guard;
         QVERIFY(QTest::qWaitForWindowExposed(window));
         QCOMPARE(QString::fromStdString(window->document()->scenario().name),
             QString::fromLatin1(ipccore::DefaultScenarioName));
@@ -233,12 +243,9 @@ private slots:
                  Case { QMessageBox::Discard, true } }) {
             answer = c.answer;
             asked.clear();
-            auto* window = new MainWindow();
-            window->setAttribute(Qt::WA_DeleteOnClose);
-            QPointer<MainWindow> guard(window);
-            const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
-            window->session()->setWorkerPath(ipctest::workerPath());
-            window->show();
+            ClosingWindow owned;
+            QPointer<MainWindow>& guard = owned.guard;
+            MainWindow* window = guard;
             QVERIFY(QTest::qWaitForWindowExposed(window));
             ipccore::WorkerSpec edited = window->document()->scenario().workers.at(0);
             edited.rate += c.answer == QMessageBox::Save ? 7 : 3;
@@ -260,7 +267,7 @@ private slots:
                 QVERIFY(!closed);
                 QVERIFY(window->isVisible());
                 QCOMPARE(window->session()->isActive(), c.running); // the run goes on
-                continue; // the cleanup deletes the window, stopping its run
+                continue; // ClosingWindow deletes it, stopping its run
             }
             QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), 15000);
             QCOMPARE(asked.size(), 1); // not again when the stop is done
@@ -437,11 +444,9 @@ private slots:
     // be there to answer, and the sender waits for the process to end.
     void aTerminationSignalDoesNotAsk()
     {
-        auto* window = new MainWindow();
-        window->setAttribute(Qt::WA_DeleteOnClose);
-        QPointer<MainWindow> guard(window);
-        const auto cleanup = qScopeGuard([&guard] { delete guard.data(); });
-        window->show();
+        ClosingWindow owned;
+        QPointer<MainWindow>& guard = owned.guard;
+        MainWindow* window = guard;
         QVERIFY(QTest::qWaitForWindowExposed(window));
         ipccore::WorkerSpec edited = window->document()->scenario().workers.at(0);
         edited.rate += 3;
