@@ -214,7 +214,7 @@ private slots:
         connect(&answerer, &QTimer::timeout, [&] {
             QWidget* modal = QApplication::activeModalWidget();
             if (auto* box = qobject_cast<QMessageBox*>(modal)) {
-                asked << box->text();
+                asked << box->text() + QStringLiteral("\n") + box->informativeText();
                 if (QAbstractButton* button = box->button(answer))
                     button->click();
                 else
@@ -263,6 +263,8 @@ private slots:
             const bool closed = window->close();
             QCOMPARE(asked.size(), 1);
             QVERIFY2(asked.front().contains(QStringLiteral("not saved")), qPrintable(asked.front()));
+            // During a run it says the run goes either way.
+            QCOMPARE(asked.front().contains(QStringLiteral("the run is stopped")), c.running);
             if (c.answer == QMessageBox::Cancel) {
                 QVERIFY(!closed);
                 QVERIFY(window->isVisible());
@@ -281,6 +283,20 @@ private slots:
         const auto reloaded = ipccore::loadScenarioFile(chosen.toStdString());
         QVERIFY2(reloaded, reloaded ? "" : reloaded.error().message().c_str());
         QCOMPARE(reloaded->workers.at(0).rate, editedRate);
+        // An experiment opened from a file is named by its file.
+        answer = QMessageBox::Cancel;
+        asked.clear();
+        MainWindow opened;
+        QCOMPARE(opened.loadScenario(chosen), QString());
+        opened.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&opened));
+        ipccore::WorkerSpec edited = opened.document()->scenario().workers.at(0);
+        edited.rate += 1;
+        QCOMPARE(opened.document()->replaceWorker(0, edited), QString());
+        QVERIFY(!opened.close());
+        QCOMPARE(asked.size(), 1);
+        QVERIFY2(
+            asked.front().contains(QStringLiteral("from ") + QFileInfo(chosen).fileName()), qPrintable(asked.front()));
     }
 
     void aBadScenarioFileIsNamed()

@@ -1419,7 +1419,10 @@ void MainWindow::saveScenario()
 
 bool MainWindow::saveExperiment(bool live)
 {
-    const QString suggested = QString::fromStdString(m_document->scenario().name) + QStringLiteral(".json");
+    // The file the experiment came from, if it came from one; otherwise a new file named after it.
+    const QString file = editedFile();
+    const QString suggested
+        = file.isEmpty() ? QString::fromStdString(m_document->scenario().name) + QStringLiteral(".json") : file;
     const QString path
         = QFileDialog::getSaveFileName(this, tr("Save scenario"), suggested, tr("Scenario files (*.json)"));
     if (path.isEmpty())
@@ -1438,6 +1441,12 @@ bool MainWindow::saveExperiment(bool live)
     return true;
 }
 
+QString MainWindow::editedFile() const
+{
+    const QString source = m_document->source();
+    return source.isEmpty() || m_catalog->rowOf(source) >= 0 ? QString() : source;
+}
+
 bool MainWindow::mayCloseWithEdits()
 {
     if (m_closeQuestion) { // a close while the question is up (a termination signal's quit): it answers it
@@ -1446,11 +1455,16 @@ bool MainWindow::mayCloseWithEdits()
     }
     if (!m_document->isModified() || m_editsAnswered || quittingOnSignal())
         return true;
+    const QString file = editedFile();
     QMessageBox ask(QMessageBox::Warning, tr("Unsaved experiment"),
-        tr("The experiment \"%1\" has changes that are not saved.")
-            .arg(QString::fromStdString(m_document->scenario().name)),
+        file.isEmpty() ? tr("The experiment \"%1\" has changes that are not saved.")
+                             .arg(QString::fromStdString(m_document->scenario().name))
+                       : tr("The experiment from %1 has changes that are not saved.").arg(QFileInfo(file).fileName()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
-    ask.setInformativeText(tr("Save them before closing, or close and lose them?"));
+    ask.setInformativeText(m_session->isActive()
+            ? tr("Save them before closing, or close and lose them? Either way the run is stopped and its IPC objects "
+                 "removed.")
+            : tr("Save them before closing, or close and lose them?"));
     ask.setDefaultButton(QMessageBox::Save);
     m_closeQuestion = &ask;
     const int answer = ask.exec();

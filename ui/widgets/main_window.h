@@ -167,6 +167,8 @@ private:
     // The file dialog, then the experiment written: as edited (the document), or with `live` as the run has it now.
     // True once written; false when the user cancelled or writing failed (the reason is shown).
     bool saveExperiment(bool live = false);
+    // The scenario file the experiment was opened from; empty for a bundled scenario or a new experiment.
+    QString editedFile() const;
     // Closing with edits not saved asks first: Save, Discard or Cancel. True when the window may close.
     bool mayCloseWithEdits();
     void exportCsv();
