@@ -606,7 +606,10 @@ private slots:
 
     // shm-spsc's sleeping handshake: a side that went to sleep on its futex is woken by the other side's next
     // publish, every time. Each wait may last 10 s here, so a lost wake-up would show as a message 10 s late; the
-    // pauses make the waiting side reach its futex before most publishes (counted, so the test knows it slept).
+    // pauses make the waiting side reach its futex before most publishes (counted, so the test knows it slept). A
+    // pause alone was not enough on a busy machine (CI's ASan stage: the producer slept 10 times in 200): the waiting
+    // side yields the core 100 times before it sleeps, and each yield may give it to another test for milliseconds.
+    // So after its pause the other side also waits (at most 2 s) until the waiting side has said it goes to sleep.
     void spscWakesASleepingSideEveryTime()
     {
         class LongSleeps final : public WaitHooks {
@@ -618,7 +621,14 @@ private slots:
             }
             bool stopRequested() override { return std::chrono::steady_clock::now() > m_deadline; }
             Duration slice(Duration) override { return std::chrono::seconds(10); }
-            int sleeps = 0;
+            std::atomic<int> sleeps { 0 };
+            // Until it has gone to sleep more than `n` times (or 2 s have passed).
+            void awaitSleeps(int n) const
+            {
+                const auto give = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+                while (sleeps.load() <= n && std::chrono::steady_clock::now() < give)
+                    std::this_thread::sleep_for(std::chrono::microseconds(100));
+            }
 
         private:
             std::chrono::steady_clock::time_point m_deadline
@@ -636,8 +646,12 @@ private slots:
             std::thread reader([&] {
                 std::vector<std::byte> buffer(c.address.messageSize);
                 for (int i = 0; i < Messages; ++i) {
-                    if (!slowProducer)
+                    if (!slowProducer) {
                         std::this_thread::sleep_for(std::chrono::microseconds(300));
+                        // Its first Capacity sends find room; each later one waits for this receive.
+                        if (i < Messages - int(Capacity))
+                            producerHooks.awaitSleeps(i);
+                    }
                     const auto start = std::chrono::steady_clock::now();
                     if (!(*consumer)->receive(buffer, consumerHooks))
                         return;
@@ -649,15 +663,17 @@ private slots:
             });
             int sent = 0;
             for (; sent < Messages; ++sent) {
-                if (slowProducer)
+                if (slowProducer) {
                     std::this_thread::sleep_for(std::chrono::microseconds(300));
+                    consumerHooks.awaitSleeps(sent);
+                }
                 if (!(*producer)->send(frame(std::uint64_t(sent) + 1), 0, producerHooks))
                     break;
             }
             reader.join();
             QCOMPARE(sent, Messages);
             QCOMPARE(c.object->depth(), std::int64_t(0));
-            const int sleeps = slowProducer ? consumerHooks.sleeps : producerHooks.sleeps;
+            const int sleeps = slowProducer ? consumerHooks.sleeps.load() : producerHooks.sleeps.load();
             qInfo("%s: slept %d times; longest receive %lld us", slowProducer ? "consumer" : "producer", sleeps,
                 static_cast<long long>(longestWaitUs.load()));
             QVERIFY2(sleeps >= Messages / 4, "the waiting side hardly ever went to sleep: the test tested nothing");
