@@ -67,7 +67,8 @@ private slots:
             arguments << QStringLiteral("--worker") << ipctest::workerPath();
         process.start(gui, arguments);
         QVERIFY2(process.waitForStarted(10000), qPrintable(process.errorString()));
-        QVERIFY(process.waitForFinished(180000));
+        // A liveness bound, not a speed goal: under ASan beside another test on 2 cores the race took over 180 s.
+        QVERIFY(process.waitForFinished(300000));
         QCOMPARE(process.exitStatus(), QProcess::NormalExit);
         QCOMPARE(process.exitCode(), 0);
         const QImage image(shot);
