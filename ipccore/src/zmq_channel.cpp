@@ -70,7 +70,7 @@ constexpr int ProducerLingerMs = 1000;
 constexpr std::uint64_t CloseWaitNs = 3'000'000'000ull;
 // How long a consumer keeps collecting at a stop while connections are still open.
 constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
-// How often a waiting consumer reads its monitor's events (connections made and closed).
+// How often a consumer reads its monitor's events (connections made and closed).
 constexpr std::uint64_t MonitorReadNs = 1'000'000'000ull;
 // The longest a zmq-tcp producer goes between looks for a consumer's endpoint that is not published yet.
 constexpr std::uint64_t PublishPollNs = 10'000'000ull;
@@ -419,9 +419,14 @@ public:
     Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
     {
         // As send: first without waiting, then ZeroMQ's blocking receive in slices of ZMQ_RCVTIMEO. The monitor's
-        // events are read once a second (the stop's drain reads them itself, takeReadAhead): only so that they do not
-        // pile up over a long run, as nothing shows a zmq consumer's connections. Read at each wait they cost a
-        // poll() a wait, a fifth of the consumer's poll() calls at 4 KiB over tcp://.
+        // events are read at most once a second, whether or not this consumer ever waits (the stop's drain reads them
+        // itself, takeReadAhead): only so that they do not pile up over a long run, as nothing shows a zmq consumer's
+        // connections, and a bound tcp:// port takes connections from anyone who reaches it. Read at each wait they
+        // cost a poll() a wait, a fifth of the consumer's poll() calls at 4 KiB over tcp://.
+        if (const std::uint64_t now = monotonicNs(); now >= m_nextEventsReadNs) {
+            m_nextEventsReadNs = now + MonitorReadNs;
+            m_socket->readEvents();
+        }
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
@@ -433,10 +438,6 @@ public:
             if (!reported) {
                 hooks.enter(WorkerState::BlockedEmpty);
                 reported = true;
-            }
-            if (const std::uint64_t now = monotonicNs(); now >= m_nextEventsReadNs) {
-                m_nextEventsReadNs = now + MonitorReadNs;
-                m_socket->readEvents();
             }
             if (Status st = m_socket->setTimeout(ZMQ_RCVTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
                 return st.error();

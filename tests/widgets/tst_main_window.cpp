@@ -220,7 +220,8 @@ private slots:
                 else
                     box->reject(); // a question the test did not expect: the checks below fail
             } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
-                // Into the test's folder, under the name the dialog suggests (the experiment's).
+                // Into the test's folder; the file's name is whatever the dialog then holds (its name field, which
+                // has the focus, keeps the name it suggested), and the checks below use what it answered.
                 files->selectFile(dir.path() + QStringLiteral("/x.json"));
                 chosen = files->selectedFiles().value(0);
                 static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save button
