@@ -18,6 +18,8 @@ namespace {
 
 // The most semaphores one object's snapshot may carry (a ring has three).
 constexpr std::size_t MaxWireSemaphores = 8;
+// The longest endpoint a consumer publishes ("tcp://[IPv6]:PORT" is far shorter).
+constexpr std::size_t MaxEndpointChars = 300;
 
 // Reads `field` of `j` into `out` when it has the same JSON kind; the caller catches json::exception for the rest.
 template <typename T> void read(const json& j, const char* field, T& out)
@@ -411,6 +413,11 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
             read(jo, "byte_capacity", o.byteCapacity);
             read(jo, "listens_on", o.listensOn);
             read(jo, "public_key", o.publicKey);
+            // One endpoint per consumer ("tcp://ADDRESS:PORT", at most MaxEndpointChars), and a 40-character key.
+            if (o.listensOn.size() > ScenarioLimits::MaxWorkers || o.publicKey.size() > MaxEndpointChars
+                || std::any_of(o.listensOn.begin(), o.listensOn.end(),
+                    [](const std::string& e) { return e.size() > MaxEndpointChars; }))
+                return std::nullopt;
             if (jo.contains("sem_values")) {
                 // An object has a few (a ring: empty, full, mutex), each named by a short role.
                 const json& semaphores = jo.at("sem_values");

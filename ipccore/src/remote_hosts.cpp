@@ -36,7 +36,8 @@ struct RemoteHosts::Part {
     std::string request; // the "run" message
     std::string address; // the host's address in its endpoint
     std::vector<std::string> served; // its objects between machines (their producers here)
-    std::vector<std::string> reached; // those whose endpoint it has told
+    // Where the consumers of each object it serves listen, as last handed to the runner (takeReaches).
+    std::map<std::string, std::vector<std::string>> reached;
     // What this machine's producers of each object between machines had sent when the host's latest snapshot came
     // (`fresh`: one came since the last merge), so the live books read both sides at about the same time.
     std::map<std::string, std::optional<std::uint64_t>> sentWhenSeen;
@@ -99,7 +100,9 @@ bool joinHalf(Snapshot& snap, const ObjectStatus& there, const Ledger& l, const 
     snap.objectLedgers[k] = joinHalves(traits(there.transport), snap.objectLedgers[k], l, false);
     ObjectStatus& here = snap.objects[k];
     here.host = host;
-    here.listensOn = printableText(there.listensOn);
+    here.listensOn.clear();
+    for (const std::string& endpoint : there.listensOn)
+        here.listensOn.push_back(printableText(endpoint));
     const Ledger& joined = snap.objectLedgers[k];
     here.depth = joined.sent > joined.received ? std::int64_t(joined.sent - joined.received) : 0;
     return true;
@@ -393,13 +396,20 @@ void RemoteHosts::poll(Part& p)
             }
             snap->events.clear();
             for (const ObjectStatus& o : snap->objects) {
-                const auto port = o.listensOn.rfind(':');
-                if (o.listensOn.empty() || port == std::string::npos || !contains(p.served, o.name)
-                    || contains(p.reached, o.name))
+                // Handed on as each consumer binds (each snapshot says all it knows).
+                if (o.listensOn.empty() || !contains(p.served, o.name) || p.reached[o.name] == o.listensOn)
                     continue;
-                // Its own address may be a wildcard; this controller reaches it at the address it was given.
-                m_reaches.push_back({ o.name, { "tcp://" + p.address + o.listensOn.substr(port), o.publicKey } });
-                p.reached.push_back(o.name);
+                // Its own address may be a wildcard; this controller reaches it at the address it was given. What is
+                // not an endpoint goes on as it came, for publishReach to refuse and say so.
+                ChannelObject::Reach reach { {}, o.publicKey };
+                for (const std::string& endpoint : o.listensOn) {
+                    const auto port = endpoint.rfind(':');
+                    reach.endpoints.push_back(endpoint.empty() || port == std::string::npos
+                            ? endpoint
+                            : "tcp://" + p.address + endpoint.substr(port));
+                }
+                m_reaches.push_back({ o.name, std::move(reach) });
+                p.reached[o.name] = o.listensOn;
             }
             p.last = std::move(*snap);
             p.fresh = true;

@@ -284,8 +284,8 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
-        // zmq-tcp between machines: where its consumer listens and its public key, once known (on the consumer's
-        // machine, read from the consumer's files; on the producers', as the host told and they were published).
+        // zmq-tcp between machines: where its consumers listen and their public key, as known (on the consumers'
+        // machine, read from their files; on the producers', as the host told and they were published).
         ChannelObject::Reach reach;
         std::int64_t clockOffsetNs = 0; // with its consumers on a host: that host's clock minus this machine's
         std::uint32_t producersElsewhere = 0; // served to another machine: its producers there
@@ -375,16 +375,11 @@ struct Runner::Impl {
                 rt.address.name = directory->path() + "/" + spec.name + suffix;
             else
                 rt.address.name = prefix + spec.name;
-            // Between machines: served to producers on another machine (a host's part), or with its consumer on a
+            // Between machines: served to producers on another machine (a host's part), or with its consumers on a
             // host (the controller's part).
             const auto served = std::find_if(options.servedObjects.begin(), options.servedObjects.end(),
                 [&](const RunOptions::ServedObject& s) { return s.name == spec.name; });
             if (served != options.servedObjects.end()) {
-                if (std::count_if(scenario.workers.begin(), scenario.workers.end(),
-                        [&](const WorkerSpec& w) { return w.role == Role::Consumer && w.object == spec.name; })
-                    > 1)
-                    return detail::makeError(ErrorCode::NotSupported, "serve object", spec.name,
-                        "Several consumers of an object between machines are not built yet; give it one");
                 rt.address.bindAddress = options.servedAddress;
                 rt.producersElsewhere = served->producersElsewhere;
             } else if (contains(betweenMachinesNames, spec.name)) {
@@ -405,10 +400,11 @@ struct Runner::Impl {
                             + "; its latencies are true within that error");
                 }
             }
-            // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all.
-            if (consumersFixedAtStart(spec.transport) && !rt.address.consumerElsewhere) {
+            // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all (with
+            // its consumers on a host: to theirs, so they are counted in the whole scenario).
+            if (consumersFixedAtStart(spec.transport)) {
                 rt.address.consumers = 0;
-                for (const WorkerSpec& w : scenario.workers)
+                for (const WorkerSpec& w : rt.address.consumerElsewhere ? whole.workers : scenario.workers)
                     rt.address.consumers += w.role == Role::Consumer && w.object == spec.name ? 1 : 0;
                 rt.address.consumers = std::max<std::uint32_t>(rt.address.consumers, 1);
             }
@@ -2187,10 +2183,11 @@ struct Runner::Impl {
                 if (o.byteCapacity < 0)
                     o.byteCapacity = o.channel->byteCapacity();
                 s.byteCapacity = o.byteCapacity;
-                // Between machines, on the consumer's: read until the consumer has published where it listens.
-                if (!o.address.bindAddress.empty() && o.reach.endpoint.empty())
+                // Between machines, on the consumers' machine: read until every consumer has published where it
+                // listens.
+                if (!o.address.bindAddress.empty() && !o.reach.complete())
                     o.reach = o.channel->reach();
-                s.listensOn = o.reach.endpoint;
+                s.listensOn = o.reach.endpoints;
                 s.publicKey = o.reach.publicKey;
             }
             if (traits(o.spec.transport).perProcess)
@@ -2547,16 +2544,42 @@ struct Runner::Impl {
     {
         for (const auto& [name, reach] : remote->takeReaches()) {
             const std::size_t i = objectIndex(name);
-            if (i == objects.size() || !objects[i].address.consumerElsewhere || !objects[i].reach.endpoint.empty())
+            if (i == objects.size() || !objects[i].address.consumerElsewhere)
                 continue;
-            if (Status st = objects[i].channel->publishReach(reach); !st) {
+            ObjectRuntime& o = objects[i];
+            const std::size_t consumers = std::max<std::uint32_t>(o.address.consumers, 1);
+            if (Status st = o.channel->publishReach(reach); !st) {
                 event(RunEvent::Kind::Error,
-                    "'" + name + "': its producers here cannot reach its consumer: " + st.error().message());
+                    "'" + name + "': its producers here cannot reach its consumer" + (consumers == 1 ? "" : "s") + ": "
+                        + st.error().message());
                 continue;
             }
-            objects[i].reach = reach;
-            event(RunEvent::Kind::Info,
-                "'" + name + "': its consumer listens on " + reach.endpoint + "; its producers here connect there");
+            // Those it names for the first time (their host sends all it knows, as each consumer binds).
+            std::vector<std::string> fresh;
+            o.reach.endpoints.resize(consumers);
+            o.reach.publicKey = reach.publicKey;
+            for (std::size_t k = 0; k < consumers; ++k) {
+                if (reach.endpoints[k].empty() || !o.reach.endpoints[k].empty())
+                    continue;
+                o.reach.endpoints[k] = reach.endpoints[k];
+                fresh.push_back(reach.endpoints[k]);
+            }
+            if (fresh.empty())
+                continue;
+            std::string where;
+            for (std::size_t k = 0; k < fresh.size(); ++k)
+                where += (k == 0 ? "" : k + 1 == fresh.size() ? " and " : ", ") + fresh[k];
+            if (consumers == 1)
+                event(RunEvent::Kind::Info,
+                    "'" + name + "': its consumer listens on " + where + "; its producers here connect there");
+            else if (fresh.size() == consumers)
+                event(RunEvent::Kind::Info,
+                    "'" + name + "': its consumers listen on " + where + "; its producers here connect to each");
+            else
+                event(RunEvent::Kind::Info,
+                    "'" + name + "': " + std::to_string(fresh.size()) + " of its " + std::to_string(consumers)
+                        + " consumers " + (fresh.size() == 1 ? "listens" : "listen") + " on " + where
+                        + "; its producers here connect " + (fresh.size() == 1 ? "there" : "to each"));
         }
     }
 

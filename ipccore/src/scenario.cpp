@@ -625,8 +625,8 @@ static Status validateHosts(const Scenario& s)
     for (const ObjectSpec& o : s.objects) {
         if (std::find(between.begin(), between.end(), o.name) == between.end())
             continue;
-        // Only ZeroMQ over tcp:// reaches another machine, and only as built: its consumer (it has one) on a
-        // worker host, the producers here (programs do not use ZeroMQ).
+        // Only ZeroMQ over tcp:// reaches another machine, and only as built: its consumers on one worker host,
+        // the producers here (programs do not use ZeroMQ).
         const WorkerSpec* first = nullptr;
         for (const WorkerSpec& w : s.workers) {
             const auto bound = objectsUsedBy(s, w);
@@ -647,12 +647,12 @@ static Status validateHosts(const Scenario& s)
                     "'" + o.name + "' reaches between machines, and its consumer '" + w.name
                         + "' runs on this machine: put its consumers on a worker host and its producers here (a "
                           "consumer here for producers on a host is not built yet)");
-            if (w.role == Role::Consumer && first && first->role == Role::Consumer)
+            if (w.role == Role::Consumer && first && first->role == Role::Consumer && w.host != first->host)
                 return bad("workers",
-                    "'" + o.name + "' reaches between machines, and has two consumers ('" + first->name + "' and '"
-                        + w.name
-                        + "'): several consumers of an object between machines are not built yet; give each an "
-                          "object of its own");
+                    "'" + o.name + "' reaches between machines, and its consumers run on two hosts ('" + first->name
+                        + "' on " + where(first->host) + ", '" + w.name + "' on " + where(w.host)
+                        + "): put all its consumers on one host (consumers of one object on several hosts are not "
+                          "built yet), or give each host an object of its own");
             if (w.role == Role::Consumer && !first)
                 first = &w;
             if (w.role == Role::Producer && !w.host.empty())

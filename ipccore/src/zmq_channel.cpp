@@ -13,12 +13,13 @@
 //    must know the server's public key to finish the handshake; nothing outside the run's folder holds it, so a
 //    stranger is refused, and a process that took the port could not pose as the consumer. (Clients' own keys are
 //    not checked: that would take a ZAP handler; knowing the public key is the proof.)
-//  - zmq-tcp between machines: a consumer on a worker host, its producers on the controller's machine. The host's
-//    runner makes the key pair as above, and its consumer binds the host's own address (the one its --listen
-//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. The host sends the port and the public key to the
-//    controller with its snapshots (ChannelObject::reach; the link between them is CURVE-encrypted and
-//    authenticated), and the controller's runner writes them into its own run folder for its producers
-//    (publishReach), the key first, then the endpoint they poll for. The secret key never leaves the host.
+//  - zmq-tcp between machines: its consumers on one worker host, its producers on the controller's machine. The
+//    host's runner makes the key pair as above, and its consumers bind the host's own address (the one its --listen
+//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. Once all have bound, the host sends their ports and
+//    the public key to the controller with its snapshots (ChannelObject::reach; the link between them is
+//    CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder for its
+//    producers (publishReach), the key first, then each consumer's endpoint file they poll for. The secret key
+//    never leaves the host.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -596,23 +597,51 @@ public:
     {
         if (m_address.bindAddress.empty())
             return {};
-        auto endpoint = readEndpoint(m_address.name);
         auto key = detail::readKeyFile(publicKeyPathOf(m_address.name));
-        if (!endpoint || !key)
+        if (!key)
             return {};
-        return { *endpoint, *key };
+        Reach reach { {}, *key };
+        bool any = false;
+        for (std::uint32_t i = 0; i < std::max<std::uint32_t>(m_address.consumers, 1); ++i) {
+            auto endpoint = readEndpoint(zmqEndpointPath(m_address, i));
+            any = any || endpoint.has_value();
+            reach.endpoints.push_back(endpoint ? std::move(*endpoint) : std::string());
+        }
+        return any ? reach : Reach {};
     }
     Status publishReach(const Reach& reach) override
     {
         if (!m_address.consumerElsewhere)
             return ChannelObject::publishReach(reach);
-        if (!isPublishedEndpoint(reach.endpoint) || !detail::isZ85Key(reach.publicKey))
+        const std::uint32_t consumers = std::max<std::uint32_t>(m_address.consumers, 1);
+        const auto plural
+            = [](std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
+        if (reach.endpoints.size() != consumers)
             return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
-                "The consumer's host sent an endpoint or key that is not one (tcp://ADDRESS:PORT, a 40-character "
+                "The consumers' host sent " + plural(reach.endpoints.size(), "endpoint") + " for "
+                    + plural(consumers, "consumer"));
+        if (!detail::isZ85Key(reach.publicKey)
+            || !std::all_of(reach.endpoints.begin(), reach.endpoints.end(),
+                [](const std::string& e) { return e.empty() || isPublishedEndpoint(e); }))
+            return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
+                "The consumers' host sent an endpoint or key that is not one (tcp://ADDRESS:PORT, a 40-character "
                 "key)");
-        if (Status st = writeNewFile(publicKeyPathOf(m_address.name), reach.publicKey + "\n"); !st)
-            return st;
-        return publishEndpoint(m_address.name, reach.endpoint);
+        if (m_publishedKey.empty()) {
+            if (Status st = writeNewFile(publicKeyPathOf(m_address.name), reach.publicKey + "\n"); !st)
+                return st;
+            m_publishedKey = reach.publicKey;
+            m_published.assign(consumers, false);
+        } else if (reach.publicKey != m_publishedKey)
+            return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
+                "The consumers' host sent another key than before");
+        for (std::uint32_t i = 0; i < consumers; ++i) {
+            if (reach.endpoints[i].empty() || m_published[i])
+                continue;
+            if (Status st = publishEndpoint(zmqEndpointPath(m_address, i), reach.endpoints[i]); !st)
+                return st;
+            m_published[i] = true;
+        }
+        return {};
     }
     std::string waitingOn(const std::string& name, WorkerState state) const override
     {
@@ -622,6 +651,11 @@ public:
             return name + ": nothing queued (zmq_recv)";
         return {};
     }
+
+private:
+    // Between machines, on the producers' side: the consumers' key and which endpoints are written (publishReach).
+    std::string m_publishedKey;
+    std::vector<bool> m_published;
 };
 
 class ZmqFamily final : public detail::ChannelFamily {

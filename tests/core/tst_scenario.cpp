@@ -388,13 +388,15 @@ private slots:
             "\"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                            << "put its producers on this machine" << invalid;
-        QTest::newRow("zmq-tcp two consumers on a host") << scenarioText(zmqObject,
+        QTest::newRow("zmq-tcp consumers on two hosts") << scenarioText(zmqObject,
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": \"c2\", \"role\": \"consumer\", "
-            "\"object\": \"q\", \"host\": \"lab2\" }",
-            lab2) << "workers"
-                                                         << "several consumers of an object between machines"
-                                                         << invalid;
+            "\"object\": \"q\", \"host\": \"lab3\" }",
+            "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
+            "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" }, { \"name\": \"lab3\", \"endpoint\": "
+            "\"tcp://10.0.0.3:5555\", \"key\": \"lab3.pub\" } ]")
+                                                        << "workers"
+                                                        << "put all its consumers on one host" << invalid;
         QTest::newRow("program on a host") << scenarioText(MqObject,
             "{ \"name\": \"g\", \"role\": \"program\", \"program\": [\"put q\"], \"host\": \"lab2\" }, { \"name\": "
             "\"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
@@ -442,20 +444,25 @@ private slots:
         QVERIFY(objectsBetweenMachines(*again).empty());
     }
 
-    // A zmq-tcp object with its producer here and its consumer on a host reaches between machines: it is in both
+    // A zmq-tcp object with its producer here and its consumers on a host reaches between machines: it is in both
     // parts, each with its own workers of it. The host's address may be IPv4 or IPv6.
     void zmqTcpBetweenMachinesIsInBothParts_data()
     {
         QTest::addColumn<QString>("endpoint");
-        QTest::newRow("IPv4") << "tcp://10.0.0.2:5555";
-        QTest::newRow("IPv6") << "tcp://[fd00::2]:5555";
+        QTest::addColumn<int>("consumers");
+        QTest::newRow("IPv4") << "tcp://10.0.0.2:5555" << 1;
+        QTest::newRow("IPv6") << "tcp://[fd00::2]:5555" << 1;
+        QTest::newRow("two consumers on the host") << "tcp://10.0.0.2:5555" << 2;
     }
     void zmqTcpBetweenMachinesIsInBothParts()
     {
         QFETCH(QString, endpoint);
+        QFETCH(int, consumers);
+        const QString second = ", { \"name\": \"c2\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }";
         const QString text = scenarioText(R"({ "name": "q", "transport": "zmq-tcp" })",
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
-            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
+            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }"
+                + (consumers == 2 ? second : QString()),
             "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"" + endpoint
                 + "\", \"key\": \"lab2.pub\" } ]");
         auto s = parseScenario(text.toStdString(), "between.json");
@@ -465,8 +472,10 @@ private slots:
         const Scenario here = scenarioPart(*s, "");
         QCOMPARE(there.objects.size(), std::size_t(1));
         QCOMPARE(here.objects.size(), std::size_t(1));
-        QCOMPARE(there.workers.size(), std::size_t(1));
+        QCOMPARE(there.workers.size(), std::size_t(consumers));
         QCOMPARE(there.workers[0].name, std::string("c"));
+        if (consumers == 2)
+            QCOMPARE(there.workers[1].name, std::string("c2"));
         QCOMPARE(here.workers.size(), std::size_t(1));
         QCOMPARE(here.workers[0].name, std::string("p"));
     }

@@ -309,6 +309,47 @@ private slots:
         QVERIFY(!exists(a.name));
     }
 
+    // Between machines, the producers' side writes what the consumers' host sent only when all of it is what a
+    // consumer publishes: one entry per consumer, each a tcp:// endpoint or empty (not bound yet), and a key. Each
+    // endpoint is written as it first comes, so the producers reach every consumer that has bound.
+    void zmqTcpWritesOnlyTheEndpointsAHostMaySend()
+    {
+        ChannelAddress a = zmqTcpAddress("zmq-reach");
+        a.consumerElsewhere = true;
+        a.consumers = 2;
+        auto object = ChannelObject::create(a);
+        QVERIFY2(object, object ? "" : object.error().message().c_str());
+        char key[41] = {}, secret[41] = {}, other[41] = {};
+        QCOMPARE(zmq_curve_keypair(key, secret), 0);
+        QCOMPARE(zmq_curve_keypair(other, secret), 0);
+        const std::string first = "tcp://10.0.0.2:5555", second = "tcp://10.0.0.2:5556";
+        const auto refused = [&](const ChannelObject::Reach& reach, const char* says) {
+            const Status st = (*object)->publishReach(reach);
+            QVERIFY(!st);
+            QCOMPARE(st.error().code, ErrorCode::Corrupt);
+            QVERIFY2(st.error().message().find(says) != std::string::npos, st.error().message().c_str());
+        };
+        refused({ { first }, key }, "1 endpoint for 2 consumers");
+        refused({ { first, "10.0.0.2:5556" }, key }, "not one");
+        refused({ { first, "tcp://10.0.0.2:5556;tcp://10.0.0.3:1" }, key }, "not one");
+        refused({ { first, "" }, "short" }, "not one");
+        QVERIFY(!exists(a.name + ".pub") && !exists(a.name) && !exists(a.name + ".1"));
+        const auto read = [](const std::string& path) {
+            std::string line;
+            std::getline(std::ifstream(path), line);
+            return line;
+        };
+        QVERIFY((*object)->publishReach({ { first, "" }, key }));
+        QCOMPARE(read(a.name + ".pub"), std::string(key));
+        QCOMPARE(read(a.name), first);
+        QVERIFY(!exists(a.name + ".1")); // its consumer has not bound yet
+        QVERIFY((*object)->publishReach({ { first, second }, key }));
+        QCOMPARE(read(a.name + ".1"), second);
+        refused({ { first, second }, other }, "another key");
+        object->reset();
+        QVERIFY(!exists(a.name + ".pub") && !exists(a.name) && !exists(a.name + ".1"));
+    }
+
     void cleanupTestCase() { QVERIFY2(ipctest::leftoversOfThisProcess().isEmpty(), "objects left behind"); }
 };
 

@@ -13,6 +13,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -267,27 +269,37 @@ class TestHosts : public QObject {
     }
     // A zmq-tcp object between machines: two producers here, its consumer on the host. `count` 0: until stopped;
     // `rate` 0: as fast as they can.
-    QString betweenMachinesScenario(const QString& endpoint, int count, int rate) const
+    // With `consumers` 2, a second consumer on the host, "c-there-2", binds an endpoint of its own.
+    QString betweenMachinesScenario(const QString& endpoint, int count, int rate, int consumers = 1) const
     {
+        const QString second = R"(,
+               { "name": "c-there-2", "role": "consumer", "object": "wire", "host": "lab2" })";
         const QString text = QString(R"({
   "name": "zmq-between", "duration_s": 3, "controller_key": "controller.key",
   "hosts": [ { "name": "lab2", "endpoint": "%1", "key": "host.pub" } ],
   "objects": [ { "name": "wire", "transport": "zmq-tcp", "capacity": 64, "message_size": 256 } ],
   "workers": [ { "name": "p1", "role": "producer", "object": "wire", "rate": %3, "count": %2 },
                { "name": "c-there", "role": "consumer", "object": "wire", "host": "lab2" },
-               { "name": "p2", "role": "producer", "object": "wire", "rate": %3, "count": %2 } ]
+               { "name": "p2", "role": "producer", "object": "wire", "rate": %3, "count": %2 }%4 ]
 })")
                                  .arg(endpoint)
                                  .arg(count)
-                                 .arg(rate);
+                                 .arg(rate)
+                                 .arg(consumers == 2 ? second : QString());
         return writeScenario("zmq-between.json", text);
     }
-    // Runs betweenMachinesScenario through `prefix`: the producers here reach the consumer on the host at the
-    // host's address, and the object's books, sent here and received there, balance exactly.
+    // Runs betweenMachinesScenario through `prefix`: the producers here reach each consumer on the host at the
+    // host's address, and the object's books, sent here and received there, balance exactly. With two consumers,
+    // each producer deals its messages to both (PUSH's round robin), so each receives some.
     void zmqBetweenMachinesWithAnExactLedger(
-        const QStringList& prefix, const QString& endpoint, Host& host, int count, int rate)
+        const QStringList& prefix, const QString& endpoint, Host& host, int count, int rate, int consumers = 1)
     {
-        const QString scenario = betweenMachinesScenario(endpoint, count, rate);
+        const QString scenario = betweenMachinesScenario(endpoint, count, rate, consumers);
+        // The host's log holds the runs before this one too: this one's lines are those added.
+        const QString starting
+            = QString("starting %1 worker%2 of 'zmq-between'").arg(consumers).arg(consumers == 1 ? "" : "s");
+        const QString ended = QStringLiteral("ended, objects removed");
+        const QString logBefore = host.output();
         const QString report = key("zmq-between.report.json");
         QFile::remove(report);
         QStringList all = prefix;
@@ -296,7 +308,20 @@ class TestHosts : public QObject {
         const auto r = ipctest::runProgram(program, all, QProcessEnvironment::systemEnvironment(), 60000);
         QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
         const QString address = endpoint.left(endpoint.lastIndexOf(':'));
-        QVERIFY2(r.out.contains("'wire': its consumer listens on " + address + ":"), qPrintable(r.out));
+        // Each consumer's endpoint, at the host's address (the host tells them as they bind; the output lists the
+        // events as they come and again at the end).
+        QSet<QString> told;
+        const QRegularExpression listens("'wire': [^\\n]*listens? on ([^;\\n]*);");
+        const QRegularExpression one("tcp://[^ ,;]*:[0-9]+");
+        for (auto m = listens.globalMatch(r.out); m.hasNext();)
+            for (auto e = one.globalMatch(m.next().captured(1)); e.hasNext();) {
+                const QString told1 = e.next().captured(0);
+                QVERIFY2(told1.startsWith(address + ":"), qPrintable(r.out));
+                told.insert(told1);
+            }
+        QVERIFY2(told.size() == consumers, qPrintable(r.out));
+        if (consumers == 1)
+            QVERIFY2(r.out.contains("'wire': its consumer listens on " + address + ":"), qPrintable(r.out));
         const QJsonObject json = readJson(report);
         const QJsonObject wire = entry(json, "objects", "wire");
         QCOMPARE(wire.value("host").toString(), QString("lab2"));
@@ -304,9 +329,16 @@ class TestHosts : public QObject {
         const qint64 sent = books.value("sent").toInteger();
         QVERIFY2(
             books.value("exact").toBool() && books.value("received").toInteger() == sent, qPrintable(r.out + r.err));
-        const QJsonObject consumer = entry(json, "workers", "c-there");
-        QCOMPARE(consumer.value("host").toString(), QString("lab2"));
-        QCOMPARE(consumer.value("messages").toInteger(), sent);
+        qint64 received = 0;
+        for (const QString& name :
+            consumers == 1 ? QStringList { "c-there" } : QStringList { "c-there", "c-there-2" }) {
+            const QJsonObject consumer = entry(json, "workers", name);
+            QCOMPARE(consumer.value("host").toString(), QString("lab2"));
+            const qint64 messages = consumer.value("messages").toInteger();
+            QVERIFY2(messages > 0, qPrintable(name + " received nothing\n" + r.out));
+            received += messages;
+        }
+        QCOMPARE(received, sent);
         const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
             + entry(json, "workers", "p2").value("messages").toInteger();
         QCOMPARE(produced, sent);
@@ -315,8 +347,12 @@ class TestHosts : public QObject {
         else
             QVERIFY2(sent > 1000, qPrintable(r.out)); // they ran until stopped
         QVERIFY(json.value("integrity").toObject().value("exact").toBool());
-        const QString log = host.output(500);
-        QVERIFY2(log.contains("starting 1 worker of 'zmq-between'") && log.contains("ended, objects removed"),
+        QElapsedTimer waited;
+        waited.start();
+        QString log = host.output(500);
+        while (log.count(ended) <= logBefore.count(ended) && waited.elapsed() < 5000)
+            log = host.output(100);
+        QVERIFY2(log.count(starting) == logBefore.count(starting) + 1 && log.count(ended) > logBefore.count(ended),
             qPrintable(log));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
     }
@@ -517,11 +553,13 @@ private slots:
         QVERIFY(!endpoint.isEmpty());
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000);
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 0, 0);
+        zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000, 2);
+        zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 0, 0, 2);
         QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
     }
 
     // The example the README shows, with this host's endpoint and key file put in: two objects between machines,
-    // both exact.
+    // one with two consumers, both exact.
     void theShippedTwoHostsExampleRuns()
     {
         Host host({}, hostArgs("tcp://127.0.0.1:*"));
@@ -545,7 +583,12 @@ private slots:
             const QJsonObject books = object.value("integrity").toObject();
             QVERIFY2(books.value("exact").toBool() && books.value("received").toInteger() > 0, qPrintable(r.out));
         }
-        QCOMPARE(entry(json, "workers", "collector").value("host").toString(), QString("lab2"));
+        // Its two collectors share the readings: each sensor deals its messages to both.
+        for (const char* name : { "collector", "collector-2" }) {
+            const QJsonObject collector = entry(json, "workers", name);
+            QCOMPARE(collector.value("host").toString(), QString("lab2"));
+            QVERIFY2(collector.value("messages").toInteger() > 0, qPrintable(r.out));
+        }
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
     }
 
@@ -1078,6 +1121,7 @@ private slots:
         // the host's address; counted, then flooding until the stop.
         zmqBetweenMachinesWithAnExactLedger(inCtl, endpoint, host, 2000, 2000);
         zmqBetweenMachinesWithAnExactLedger(inCtl, endpoint, host, 0, 0);
+        zmqBetweenMachinesWithAnExactLedger(inCtl, endpoint, host, 0, 0, 2);
         hostLostMidRun(inCtl, endpoint, [&] {
             QVERIFY(ip({ "-n", ctlNs, "link", "set", ctlIf, "down" }).exitCode == 0);
         });

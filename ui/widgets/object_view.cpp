@@ -493,11 +493,12 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                             .arg(object.capacity);
             face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
         } else {
-            // Between machines (its consumer on a host listens for the producers here): the network is among
+            // Between machines (its consumers on a host listen for the producers here): the network is among
             // the places a message waits, and the host's counts come about 20 times a second.
             const QString host = QString::fromStdString(object.host);
-            face.text = tr("Sent and not yet received, as the producers and %1's consumer count them: ZeroMQ queues "
-                           "messages inside the processes (up to %2 on each side), in the kernel's socket buffers "
+            face.text = tr("Sent and not yet received, as the producers here and the consumers on %1 count them: "
+                           "ZeroMQ queues messages inside the processes (up to %2 on each side of each connection), "
+                           "in the kernel's socket buffers "
                            "and on the network between the machines. %1's counts come with its snapshots, about 20 "
                            "a second, so this reads high by about what is sent in one sample.")
                             .arg(host)

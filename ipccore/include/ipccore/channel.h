@@ -13,6 +13,7 @@
 #include "ipccore/semaphore_value.h"
 #include "ipccore/telemetry.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -29,10 +30,10 @@ struct ChannelAddress {
     std::uint32_t capacity = 8; // messages (mq, shm-ring)
     std::uint32_t messageSize = 64; // largest frame
     int listenFd = -1; // socket consumers: the runner's listening descriptor, inherited
-    // zmq-tcp between machines (a consumer on a worker host, its producers on the controller's machine). On the
-    // consumer's machine: the address it listens on, the host's own (empty: 127.0.0.1 only). On the producers'
-    // machine: `consumerElsewhere`, so the runner makes no keys; it writes the consumer's endpoint and public key
-    // when the host has told them (ChannelObject::publishReach).
+    // zmq-tcp between machines (its consumers on one worker host, its producers on the controller's machine). On the
+    // consumers' machine: the address they listen on, the host's own (empty: 127.0.0.1 only). On the producers'
+    // machine: `consumerElsewhere`, so the runner makes no keys; it writes the consumers' endpoints and public key
+    // when the host has told them (ChannelObject::publishReach), and `consumers` counts those on the host.
     std::string bindAddress {};
     bool consumerElsewhere = false;
     // zmq, zmq-tcp: how many consumers the object has, each binding an endpoint of its own that every producer
@@ -189,13 +190,19 @@ public:
     // not say so: it died in the instant after taking the lock and before publishing it.
     virtual bool mayHaveJustTakenLock(Role /*role*/, std::uint32_t /*phase*/) const { return false; }
 
-    // zmq-tcp between machines (ChannelAddress::bindAddress). On the consumer's machine, reach() is where its
-    // consumer listens, as it published it ("tcp://ADDRESS:PORT"), and the CURVE public key producers need; both
-    // empty until the consumer has bound. On the producers' machine, publishReach writes them where the producers
-    // look for them (the key first, then the endpoint, which they poll for).
+    // zmq-tcp between machines (ChannelAddress::bindAddress). On the consumers' machine, reach() is where its
+    // consumers listen, as they published it: one entry per consumer in consumerIndex order, "tcp://ADDRESS:PORT",
+    // or empty while that one has not bound; and the CURVE public key producers need (the consumers share one key
+    // pair). Nothing until the first has bound. On the producers' machine, publishReach writes them where the
+    // producers look for them: the key once, then each endpoint not written before, which they poll for.
     struct Reach {
-        std::string endpoint;
+        std::vector<std::string> endpoints;
         std::string publicKey;
+        bool complete() const
+        {
+            return !endpoints.empty()
+                && std::none_of(endpoints.begin(), endpoints.end(), [](const std::string& e) { return e.empty(); });
+        }
     };
     virtual Reach reach() { return {}; }
     virtual Status publishReach(const Reach& /*reach*/)

@@ -148,9 +148,10 @@ struct ObjectStatus {
     std::int64_t depth = -1; // messages in the object now; -1 when it cannot be seen (socket buffers)
     std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
     std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
-    // zmq-tcp between machines, on its consumer's machine: where the consumer listens ("tcp://ADDRESS:PORT") and
-    // the CURVE public key its producers elsewhere need (ChannelObject::reach); empty until it has bound.
-    std::string listensOn;
+    // zmq-tcp between machines, on its consumers' machine: where each consumer listens ("tcp://ADDRESS:PORT", in
+    // consumer order) and the CURVE public key its producers elsewhere need (ChannelObject::reach); empty until
+    // every consumer has bound.
+    std::vector<std::string> listensOn;
     std::string publicKey;
     std::vector<SemaphoreValue> semaphores;
     std::vector<std::int64_t> cells; // shm-array: every cell's value; global: each copy's, as in `copies`
