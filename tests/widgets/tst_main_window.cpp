@@ -4,9 +4,11 @@
 #include "model/process_table_model.h"
 #include "model/quit_on_signal.h"
 #include "model/run_session.h"
+#include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
 #include "widgets/chart_panel.h"
 #include "widgets/ledger_view.h"
+#include "widgets/lesson_panel.h"
 #include "widgets/main_window.h"
 #include "widgets/object_view.h"
 #include "widgets/process_panel.h"
@@ -18,6 +20,7 @@
 #include <QAction>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QItemSelectionModel>
@@ -298,6 +301,133 @@ private slots:
         QCOMPARE(asked.size(), 1);
         QVERIFY2(
             asked.front().contains(QStringLiteral("from ") + QFileInfo(chosen).fileName()), qPrintable(asked.front()));
+    }
+
+    // Opening another scenario in place of an edited, unsaved experiment asks the same question: from the picker,
+    // from Open… (after the file is chosen, naming it) and from a lesson's Start. Cancel keeps the edits (and the
+    // picker shows the experiment still), Save writes them first, Discard opens the other.
+    void anEditedExperimentAsksBeforeAnotherIsOpened()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString other = QStringLiteral("producer-consumer-mq");
+        QVERIFY(other != QString::fromLatin1(ipccore::DefaultScenarioName));
+        QString toOpen; // what an Open dialog picks
+        QString saved; // the file a Save dialog was accepted with
+        QStringList asked;
+        QMessageBox::StandardButton answer = QMessageBox::NoButton;
+        QTimer answerer;
+        connect(&answerer, &QTimer::timeout, [&] {
+            QWidget* modal = QApplication::activeModalWidget();
+            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+                asked << box->text() + QStringLiteral("\n") + box->informativeText();
+                if (QAbstractButton* button = box->button(answer))
+                    button->click();
+                else
+                    box->reject(); // a question the test did not expect: the checks below fail
+            } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
+                const bool saving = files->acceptMode() == QFileDialog::AcceptSave;
+                files->selectFile(saving ? dir.filePath(QStringLiteral("kept.json")) : toOpen);
+                if (saving)
+                    saved = files->selectedFiles().value(0);
+                static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save or Open button
+            }
+        });
+        answerer.start(20);
+        MainWindow window;
+        window.session()->setWorkerPath(ipctest::workerPath());
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* picker = window.findChild<QComboBox*>(QStringLiteral("scenarioPicker"));
+        QVERIFY(picker);
+        const int defaultRow = picker->currentIndex();
+        QVERIFY(defaultRow >= 0);
+        int otherRow = -1;
+        for (int row = 0; row < picker->count() && otherRow < 0; ++row)
+            otherRow
+                = picker->model()->index(row, 0).data(ScenarioCatalogModel::NameRole).toString() == other ? row : -1;
+        QVERIFY(otherRow >= 0);
+        const auto edit = [&](double by) {
+            ipccore::WorkerSpec edited = window.document()->scenario().workers.at(0);
+            edited.rate += by;
+            QCOMPARE(window.document()->replaceWorker(0, edited), QString());
+            QVERIFY(window.document()->isModified());
+        };
+        const auto pick = [&](int row) { // as a user's choice in the list: the box shows it, then says so
+            picker->setCurrentIndex(row);
+            emit picker->activated(row);
+        };
+        const auto name = [&] { return QString::fromStdString(window.document()->scenario().name); };
+
+        // Untouched: no question.
+        pick(otherRow);
+        QCOMPARE(name(), other);
+        QCOMPARE(asked, QStringList());
+        pick(defaultRow);
+        QCOMPARE(asked, QStringList());
+
+        // Cancel: the edits and the picker stay.
+        edit(3);
+        const double editedRate = window.document()->scenario().workers.at(0).rate;
+        answer = QMessageBox::Cancel;
+        pick(otherRow);
+        QCOMPARE(asked.size(), 1);
+        // Named as the picker shows it.
+        const QString title = picker->itemText(otherRow);
+        QVERIFY2(asked.front().contains(QStringLiteral("not saved"))
+                && asked.front().contains(QStringLiteral("opening \u201C") + title + QStringLiteral("\u201D")),
+            qPrintable(asked.front()));
+        QCOMPARE(name(), QString::fromLatin1(ipccore::DefaultScenarioName));
+        QVERIFY(window.document()->isModified());
+        QCOMPARE(window.document()->scenario().workers.at(0).rate, editedRate);
+        QCOMPARE(picker->currentIndex(), defaultRow);
+        // A lesson's Start, cancelled: nothing loads, nothing runs.
+        auto* lessons = window.findChild<LessonPanel*>();
+        QVERIFY(lessons);
+        emit lessons->startRequested(other);
+        QCOMPARE(asked.size(), 2);
+        QVERIFY2(asked.back().contains(title), qPrintable(asked.back()));
+        QCOMPARE(name(), QString::fromLatin1(ipccore::DefaultScenarioName));
+        QVERIFY(window.document()->isModified());
+        QVERIFY(!window.session()->isActive());
+
+        // Save: written first (with the edit), then the other opens.
+        answer = QMessageBox::Save;
+        pick(otherRow);
+        QCOMPARE(asked.size(), 3);
+        QCOMPARE(name(), other);
+        QVERIFY(!window.document()->isModified());
+        // In the test's folder, under whatever name the dialog then held (its name field may keep its suggestion).
+        QVERIFY2(saved.startsWith(dir.path() + QStringLiteral("/")), qPrintable(saved));
+        const QString keptName = QFileInfo(saved).fileName();
+        const auto kept = ipccore::loadScenarioFile(saved.toStdString());
+        QVERIFY2(kept, kept ? "" : kept.error().message().c_str());
+        QCOMPARE(kept->workers.at(0).rate, editedRate);
+
+        // Open…: asked once the file is chosen, naming it; Discard opens it and writes nothing.
+        edit(5);
+        answer = QMessageBox::Discard;
+        toOpen = saved;
+        auto* open = window.findChild<QAction*>(QStringLiteral("openAction"));
+        QVERIFY(open);
+        open->trigger();
+        QCOMPARE(asked.size(), 4);
+        QVERIFY2(asked.back().contains(QStringLiteral("opening ") + keptName), qPrintable(asked.back()));
+        QCOMPARE(window.document()->source(), saved);
+        QVERIFY(!window.document()->isModified());
+        QCOMPARE(window.document()->scenario().workers.at(0).rate, editedRate);
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList { keptName });
+
+        // Edited again, now from a file: Cancel leaves the picker showing the file, as before.
+        edit(1);
+        answer = QMessageBox::Cancel;
+        pick(otherRow);
+        QCOMPARE(asked.size(), 5);
+        QVERIFY2(asked.back().contains(QStringLiteral("from ") + keptName), qPrintable(asked.back()));
+        QCOMPARE(window.document()->source(), saved);
+        QVERIFY(window.document()->isModified());
+        QCOMPARE(picker->currentIndex(), -1);
+        QCOMPARE(picker->placeholderText(), keptName);
     }
 
     void aBadScenarioFileIsNamed()

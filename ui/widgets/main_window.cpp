@@ -63,6 +63,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextLayout>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -430,11 +431,16 @@ void MainWindow::buildToolbar()
     m_scenarioBox->setToolTip(tr("The bundled scenarios; each explains what to watch"));
     connect(m_scenarioBox, &QComboBox::activated, this, [this](int row) {
         const QString name = m_catalog->index(row).data(ScenarioCatalogModel::NameRole).toString();
+        if (!mayReplaceEdits(name)) {
+            m_scenarioBox->setCurrentIndex(m_catalog->rowOf(m_document->source())); // still the edited one
+            return;
+        }
         loadScenario(name);
     });
     bar->addWidget(m_scenarioBox);
 
     m_openAction = bar->addAction(tr("Open…"), this, &MainWindow::openScenario);
+    m_openAction->setObjectName(QStringLiteral("openAction"));
     m_openAction->setShortcut(QKeySequence::Open);
     m_openAction->setToolTip(tr("Open a scenario JSON file (Ctrl+O)"));
     m_saveAction = bar->addAction(tr("Save…"), this, &MainWindow::saveScenario);
@@ -936,8 +942,12 @@ void MainWindow::showLesson(int index)
 
 void MainWindow::startScenario(const QString& scenario)
 {
+    // Asked once, before a run going now is stopped for it (not again when it starts after the stop).
+    if (!std::exchange(m_startAfterStopAsked, false) && !mayReplaceEdits(scenario))
+        return;
     if (m_session->isActive()) {
         m_startAfterStop = scenario;
+        m_startAfterStopAsked = true;
         if (m_session->state() != RunState::Stopping)
             stopRun();
         return;
@@ -1390,8 +1400,12 @@ void MainWindow::openScenario()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open scenario"), QString(), tr("Scenario files (*.json);;All files (*)"));
-    if (!path.isEmpty())
-        loadScenario(path);
+    if (path.isEmpty())
+        return;
+    // A file that cannot be read as a scenario says why without asking about the edits it would not replace.
+    if (ipccore::loadScenarioFile(path.toStdString()) && !mayReplaceEdits(path))
+        return;
+    loadScenario(path);
 }
 
 void MainWindow::saveScenario()
@@ -1447,32 +1461,61 @@ QString MainWindow::editedFile() const
     return source.isEmpty() || m_catalog->rowOf(source) >= 0 ? QString() : source;
 }
 
-bool MainWindow::mayCloseWithEdits()
+bool MainWindow::askAboutEdits(const QString& opening)
 {
-    if (m_closeQuestion) { // a close while the question is up (a termination signal's quit): it answers it
-        m_closeQuestion->reject();
-        return false;
-    }
-    if (!m_document->isModified() || m_editsAnswered || quittingOnSignal())
-        return true;
     const QString file = editedFile();
     QMessageBox ask(QMessageBox::Warning, tr("Unsaved experiment"),
         file.isEmpty() ? tr("The experiment \"%1\" has changes that are not saved.")
                              .arg(QString::fromStdString(m_document->scenario().name))
                        : tr("The experiment from %1 has changes that are not saved.").arg(QFileInfo(file).fileName()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
-    ask.setInformativeText(m_session->isActive()
-            ? tr("Save them before closing, or close and lose them? Either way the run is stopped and its IPC objects "
-                 "removed.")
-            : tr("Save them before closing, or close and lose them?"));
+    if (!opening.isEmpty())
+        ask.setInformativeText(tr("Save them before opening %1, or open it and lose them?").arg(opening));
+    else if (m_session->isActive())
+        ask.setInformativeText(tr("Save them before closing, or close and lose them? Either way the run is stopped "
+                                  "and its IPC objects removed."));
+    else
+        ask.setInformativeText(tr("Save them before closing, or close and lose them?"));
     ask.setDefaultButton(QMessageBox::Save);
-    m_closeQuestion = &ask;
+    m_editsQuestion = &ask;
     const int answer = ask.exec();
-    m_closeQuestion = nullptr;
+    m_editsQuestion = nullptr;
+    if (quittingOnSignal())
+        return false; // the window closes without asking again; nothing else is to happen first
     // Save writes the experiment as edited (the Experiment tab's), whatever a run changed from the process table.
-    if (quittingOnSignal() || answer == QMessageBox::Discard || (answer == QMessageBox::Save && saveExperiment()))
-        m_editsAnswered = true;
+    return answer == QMessageBox::Discard || (answer == QMessageBox::Save && saveExperiment());
+}
+
+bool MainWindow::mayCloseWithEdits()
+{
+    if (m_editsQuestion) { // a close while a question is up (a termination signal's quit): it answers it
+        m_editsQuestion->reject();
+        return false;
+    }
+    if (!m_document->isModified() || m_editsAnswered || quittingOnSignal())
+        return true;
+    m_editsAnswered = askAboutEdits({}) || quittingOnSignal();
     return m_editsAnswered;
+}
+
+bool MainWindow::mayReplaceEdits(const QString& next)
+{
+    if (m_editsQuestion)
+        return false; // one question at a time (a lesson's start queued while it is up does nothing)
+    if (!m_document->isModified())
+        return true;
+    // Named as the picker names it (its title), or by its file's name.
+    const int row = m_catalog->rowOf(next);
+    const QString named = row >= 0 ? QStringLiteral("\u201C%1\u201D").arg(m_catalog->index(row).data().toString())
+                                   : QFileInfo(next).fileName();
+    const bool again = next == m_document->source();
+    const bool answered = askAboutEdits(again ? tr("%1 again").arg(named) : named);
+    if (quittingOnSignal()) {
+        // The quit that answered the question found this window open and was dropped: quit again, which now closes it.
+        QTimer::singleShot(0, qApp, &QCoreApplication::quit);
+        return false;
+    }
+    return answered;
 }
 
 void MainWindow::exportCsv()
@@ -1562,6 +1605,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     // The bench thread's destructor waits for the race to end; cancelling now makes that wait short.
     m_bench->cancel();
     m_startAfterStop.clear(); // a scenario picked during the stop must not start in a closing window
+    m_startAfterStopAsked = false;
     if (m_session->isActive()) {
         // Close once the workers are stopped and every object is unlinked; the window stays responsive meanwhile.
         m_closeAfterStop = true;

@@ -171,6 +171,12 @@ private:
     QString editedFile() const;
     // Closing with edits not saved asks first: Save, Discard or Cancel. True when the window may close.
     bool mayCloseWithEdits();
+    // Opening another scenario (picked, opened from a file, or a lesson's) in place of an experiment with edits not
+    // saved asks the same; `next` is its bundled name or file. True when it may replace the experiment.
+    bool mayReplaceEdits(const QString& next);
+    // The question both ask; `opening` names the scenario to open, empty when the window closes. True when the
+    // edits were saved or are to be discarded; false on Cancel, a save that did not happen, or a termination signal.
+    bool askAboutEdits(const QString& opening);
     void exportCsv();
     void exportTrace();
     void showIdleObjects();
@@ -240,7 +246,7 @@ private:
     bool m_descriptionCollapsed = false; // as shown now
     bool m_closeAfterStop = false;
     bool m_editsAnswered = false; // the question about unsaved edits was answered Save or Discard: closing goes on
-    QMessageBox* m_closeQuestion = nullptr; // that question while it is open
+    QMessageBox* m_editsQuestion = nullptr; // the question about unsaved edits while it is open
     double m_basePoints = 9; // the application font's size at start-up
     double m_zoom = 1;
     bool m_rememberZoom = false;
@@ -251,6 +257,7 @@ private:
     QDockWidget* m_lessonDock = nullptr;
     QAction* m_lessonAction = nullptr;
     QString m_startAfterStop; // a scenario to load and start once the run going now has stopped
+    bool m_startAfterStopAsked = false; // and the question about unsaved edits was answered for it
 };
 
 } // namespace ipcui
