@@ -41,6 +41,7 @@
 #include <QtTest>
 
 #include <csignal>
+#include <functional>
 #include <sys/stat.h>
 
 using namespace ipcui;
@@ -82,6 +83,30 @@ struct ClosingWindow {
     ~ClosingWindow() { delete guard.data(); }
     ClosingWindow(const ClosingWindow&) = delete;
     ClosingWindow& operator=(const ClosingWindow&) = delete;
+};
+
+// Answers whatever modal dialog is up every 20 ms, as a user would: a question with `answer`, noting its text and
+// informative text in `asked` (one without that button is rejected, so the test's checks fail); a file dialog with
+// `files`.
+struct DialogAnswerer {
+    QStringList asked;
+    QMessageBox::StandardButton answer = QMessageBox::NoButton;
+    QTimer timer;
+    explicit DialogAnswerer(std::function<void(QFileDialog*)> files)
+    {
+        QObject::connect(&timer, &QTimer::timeout, [this, files = std::move(files)] {
+            QWidget* modal = QApplication::activeModalWidget();
+            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+                asked << box->text() + QStringLiteral("\n") + box->informativeText();
+                if (QAbstractButton* button = box->button(answer))
+                    button->click();
+                else
+                    box->reject();
+            } else if (auto* dialog = qobject_cast<QFileDialog*>(modal))
+                files(dialog);
+        });
+        timer.start(20);
+    }
 };
 } // namespace
 
@@ -211,26 +236,15 @@ private slots:
         QVERIFY(dir.isValid());
         QString chosen; // the file the Save dialog was accepted with
         double editedRate = 0;
-        QStringList asked;
-        QMessageBox::StandardButton answer = QMessageBox::NoButton;
-        QTimer answerer;
-        connect(&answerer, &QTimer::timeout, [&] {
-            QWidget* modal = QApplication::activeModalWidget();
-            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
-                asked << box->text() + QStringLiteral("\n") + box->informativeText();
-                if (QAbstractButton* button = box->button(answer))
-                    button->click();
-                else
-                    box->reject(); // a question the test did not expect: the checks below fail
-            } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
-                // Into the test's folder; the file's name is whatever the dialog then holds (its name field, which
-                // has the focus, keeps the name it suggested), and the checks below use what it answered.
-                files->selectFile(dir.path() + QStringLiteral("/x.json"));
-                chosen = files->selectedFiles().value(0);
-                static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save button
-            }
+        DialogAnswerer answerer([&](QFileDialog* files) {
+            // Into the test's folder; the file's name is whatever the dialog then holds (its name field, which has
+            // the focus, keeps the name it suggested), and the checks below use what it answered.
+            files->selectFile(dir.path() + QStringLiteral("/x.json"));
+            chosen = files->selectedFiles().value(0);
+            static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save button
         });
-        answerer.start(20);
+        QStringList& asked = answerer.asked;
+        QMessageBox::StandardButton& answer = answerer.answer;
         {
             MainWindow untouched;
             untouched.show();
@@ -314,26 +328,15 @@ private slots:
         QVERIFY(other != QString::fromLatin1(ipccore::DefaultScenarioName));
         QString toOpen; // what an Open dialog picks
         QString saved; // the file a Save dialog was accepted with
-        QStringList asked;
-        QMessageBox::StandardButton answer = QMessageBox::NoButton;
-        QTimer answerer;
-        connect(&answerer, &QTimer::timeout, [&] {
-            QWidget* modal = QApplication::activeModalWidget();
-            if (auto* box = qobject_cast<QMessageBox*>(modal)) {
-                asked << box->text() + QStringLiteral("\n") + box->informativeText();
-                if (QAbstractButton* button = box->button(answer))
-                    button->click();
-                else
-                    box->reject(); // a question the test did not expect: the checks below fail
-            } else if (auto* files = qobject_cast<QFileDialog*>(modal)) {
-                const bool saving = files->acceptMode() == QFileDialog::AcceptSave;
-                files->selectFile(saving ? dir.filePath(QStringLiteral("kept.json")) : toOpen);
-                if (saving)
-                    saved = files->selectedFiles().value(0);
-                static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save or Open button
-            }
+        DialogAnswerer answerer([&](QFileDialog* files) {
+            const bool saving = files->acceptMode() == QFileDialog::AcceptSave;
+            files->selectFile(saving ? dir.filePath(QStringLiteral("kept.json")) : toOpen);
+            if (saving)
+                saved = files->selectedFiles().value(0);
+            static_cast<QDialog*>(files)->accept(); // QFileDialog::accept, as its Save or Open button
         });
-        answerer.start(20);
+        QStringList& asked = answerer.asked;
+        QMessageBox::StandardButton& answer = answerer.answer;
         MainWindow window;
         window.session()->setWorkerPath(ipctest::workerPath());
         window.show();
