@@ -645,8 +645,9 @@ static Status validateHosts(const Scenario& s)
             if (w.role == Role::Consumer && w.host.empty())
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its consumer '" + w.name
-                        + "' runs on this machine: put its consumers on a worker host and its producers here (a "
-                          "consumer here for producers on a host is not built yet)");
+                        + "' runs on this machine: put its consumers on a worker host and its producers here "
+                          "(consumers on "
+                          "this machine of an object between machines are not built yet)");
             if (w.role == Role::Consumer && first && first->role == Role::Consumer && w.host != first->host)
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its consumers run on two hosts ('" + first->name
@@ -659,8 +660,9 @@ static Status validateHosts(const Scenario& s)
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its producer '" + w.name + "' runs on "
                         + where(w.host)
-                        + ": put its producers on this machine and its consumers on the host (producers on a host "
-                          "for a consumer on another are not built yet)");
+                        + ": put its producers on this machine and its consumers on the host (producers on a worker "
+                          "host "
+                          "are not built yet)");
         }
     }
     return {};

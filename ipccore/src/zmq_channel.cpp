@@ -15,8 +15,8 @@
 //    not checked: that would take a ZAP handler; knowing the public key is the proof.)
 //  - zmq-tcp between machines: its consumers on one worker host, its producers on the controller's machine. The
 //    host's runner makes the key pair as above, and its consumers bind the host's own address (the one its --listen
-//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. Once all have bound, the host sends their ports and
-//    the public key to the controller with its snapshots (ChannelObject::reach; the link between them is
+//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. As each binds, the host sends its port, and the
+//    public key, to the controller with its snapshots (ChannelObject::reach; the link between them is
 //    CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder for its
 //    producers (publishReach), the key first, then each consumer's endpoint file they poll for. The secret key
 //    never leaves the host.

@@ -149,8 +149,8 @@ struct ObjectStatus {
     std::int64_t bytesQueued = -1; // fifo: bytes waiting in the pipe (FIONREAD); -1 elsewhere
     std::int64_t byteCapacity = 0; // fifo: the pipe's buffer size in bytes (F_GETPIPE_SZ)
     // zmq-tcp between machines, on its consumers' machine: where each consumer listens ("tcp://ADDRESS:PORT", in
-    // consumer order) and the CURVE public key its producers elsewhere need (ChannelObject::reach); empty until
-    // every consumer has bound.
+    // consumer order; empty for one that has not bound) and the CURVE public key its producers elsewhere need
+    // (ChannelObject::reach); no entries until the first has bound.
     std::vector<std::string> listensOn;
     std::string publicKey;
     std::vector<SemaphoreValue> semaphores;
