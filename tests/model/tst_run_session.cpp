@@ -72,9 +72,21 @@ private slots:
         const QList<int> consumers = workersOfRole(*session.latest(), ipccore::Role::Consumer);
         QVERIFY(!consumers.isEmpty());
         session.pauseWorkers(consumers);
+        // Paused, not merely outrun (in this scenario the producers are blocked on "full" most of the time anyway):
+        // shown paused first, then the ring full, and nothing more is received.
+        const auto allPaused = [&] {
+            for (const int c : consumers)
+                if (session.latest()->workers.at(std::size_t(c)).state != ipccore::WorkerState::Paused)
+                    return false;
+            return true;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(allPaused(), 30000);
         QTRY_VERIFY_WITH_TIMEOUT(allBlockedFull(session), 30000);
         QTRY_COMPARE_WITH_TIMEOUT(
-            session.latest()->objects.front().depth, std::int64_t(session.latest()->objects.front().capacity), 30000);
+            ipctest::ringFullProblem(session.latest()->objects.front(), int(consumers.size())), QString(), 30000);
+        const std::uint64_t receivedAtPause = session.latest()->ledger.received;
+        QTest::qWait(300);
+        QCOMPARE(session.latest()->ledger.received, receivedAtPause);
         // Resuming lets messages flow again. (Not "no producer blocked": in this scenario the producers make more
         // than the consumers take, so they are blocked on "full" most of the time even while everything flows.)
         const std::uint64_t receivedWhilePaused = session.latest()->ledger.received;

@@ -38,6 +38,23 @@ std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker
     return snap.workers.size();
 }
 
+QString ringFullProblem(const ipccore::ObjectStatus& ring, int pausedConsumers)
+{
+    int empty = -1;
+    for (const ipccore::SemaphoreValue& sem : ring.semaphores) {
+        if (sem.role == "empty")
+            empty = sem.value;
+    }
+    const auto capacity = std::int64_t(ring.capacity);
+    if (empty == 0 && ring.depth <= capacity && ring.depth >= capacity - pausedConsumers)
+        return {};
+    return QStringLiteral("'empty' %1, depth %2 of %3, %4 consumers paused")
+        .arg(empty)
+        .arg(ring.depth)
+        .arg(capacity)
+        .arg(pausedConsumers);
+}
+
 QString workerPath()
 {
     return QProcessEnvironment::systemEnvironment().value("IPCLAB_WORKER");

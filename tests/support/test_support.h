@@ -40,6 +40,12 @@ private:
 // The position of the worker named `worker` in a snapshot, or snap.workers.size() when there is none.
 std::size_t workerIndex(const ipccore::Snapshot& snap, const std::string& worker);
 
+// A ring (shm-ring) whose consumers are all paused is full once its 'empty' semaphore is 0: no producer can put
+// more in. Its depth (head - tail) is then its capacity, or one less for each consumer the pause stopped between
+// moving the tail and posting 'empty' (that slot is free in the indices but not yet announced to the producers; a
+// slow machine, or TSan, widens that window). Empty when full so; else what was seen.
+QString ringFullProblem(const ipccore::ObjectStatus& ring, int pausedConsumers);
+
 // The built executables (CTest passes their paths in IPCLAB_WORKER / IPCLAB_CLI).
 QString workerPath();
 QString cliPath();

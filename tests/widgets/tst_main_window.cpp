@@ -184,9 +184,11 @@ private slots:
         const QList<int> selectedBefore = window->processPanel()->selectedWorkers();
         QTest::mouseClick(pause, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(producersBlockedFull(*model), 30000);
-        QTRY_VERIFY_WITH_TIMEOUT(window->objectView()->objects().front().depth
-                == std::int64_t(window->objectView()->objects().front().capacity),
+        QTRY_COMPARE_WITH_TIMEOUT(
+            ipctest::ringFullProblem(window->objectView()->objects().front(), int(selectedBefore.size())), QString(),
             5000);
+        for (const int worker : selectedBefore) // paused, not merely outrun by the producers
+            QTRY_COMPARE_WITH_TIMEOUT(model->worker(worker).state, ipccore::WorkerState::Paused, 5000);
         // The table was updated by diffs: the selection survived every tick.
         QCOMPARE(window->processPanel()->selectedWorkers(), selectedBefore);
 
