@@ -339,6 +339,16 @@ const ObjectStatus* objectNamed(const Snapshot& s, const std::string& name, cons
     return nullptr;
 }
 
+// The value of the object's semaphore with this role ("empty", "full", "mutex"), or -1 when it has none.
+int semaphoreValue(const ObjectStatus& object, std::string_view role)
+{
+    for (const SemaphoreValue& sem : object.semaphores) {
+        if (sem.role == role)
+            return sem.value;
+    }
+    return -1;
+}
+
 const WorkerStatus* workerNamed(const Snapshot& s, const std::string& name)
 {
     for (const WorkerStatus& w : s.workers) {
@@ -444,6 +454,34 @@ LessonReading readLesson(const Lesson& lesson, const Snapshot& s)
                 r.waitingFor = w.name
                     + " waits for a lock that a paused process holds (paused inside its critical "
                       "section, it keeps the lock). Resume the paused processes and pause them again";
+                return r;
+            }
+        }
+        // Or stopped between taking its message and posting 'empty': the tail moved (one message fewer in the
+        // buffer for each consumer so stopped), but no producer may use that slot until the paused consumer posts,
+        // so the buffer stays short of what the lesson means and the producers wait on 'empty' at 0. For the first
+        // half second that may also be another producer's put under way (it took the last 'empty'): not read yet
+        // either way.
+        const Ledger* unused = nullptr;
+        const ObjectStatus* buffer = lesson.observe.measure == LessonMeasure::Depth && !lesson.observe.object.empty()
+            ? objectNamed(s, lesson.observe.object, &unused)
+            : nullptr;
+        if (buffer && semaphoreValue(*buffer, "empty") == 0 && buffer->depth >= 0
+            && buffer->depth < std::int64_t(buffer->capacity)) {
+            const WorkerStatus* longest = nullptr; // of the producers waiting on 'empty'
+            for (const WorkerStatus& w : s.workers) {
+                if (w.alive && w.object == buffer->name && w.state == WorkerState::BlockedFull
+                    && (!longest || w.stateSeconds > longest->stateSeconds))
+                    longest = &w;
+            }
+            if (longest && longest->stateSeconds < 0.5) {
+                r.waitingFor = "Watching " + buffer->name + " fill";
+                return r;
+            }
+            if (longest) {
+                r.waitingFor = longest->name
+                    + " waits for a slot that a paused process freed but has not announced (paused between taking "
+                      "its message and posting 'empty'). Resume the paused processes and pause them again";
                 return r;
             }
         }

@@ -235,6 +235,57 @@ private slots:
         qInfo("%s: %s", lesson.name.c_str(), reading.text.c_str());
         (void)r.stop();
     }
+
+    // SIGSTOP may stop the consumer between moving the ring's tail and posting 'empty': the buffer then shows one
+    // message fewer than its slots, for ever, while the producers wait on 'empty' at 0. The bounded-buffer lesson must
+    // not read that as "some, 1 to 7" (a CI run once saw the ring at 7 of 8 for 30 s): it asks to resume and pause
+    // again, as for a consumer paused holding the lock. The sample is written here as the runner gives it, since the
+    // moment cannot be produced on purpose with SIGSTOP.
+    void aBufferOneShortOfAPausedConsumersPostAsksToPauseAgain()
+    {
+        const Lesson& lesson = bundledLessons().at(1);
+        QCOMPARE(lesson.scenario, std::string("producer-consumer-shm-ring"));
+        QCOMPARE(lesson.when.paused, std::vector<std::string> { "consumer" });
+        Snapshot s;
+        s.t = 5;
+        ObjectStatus buffer;
+        buffer.name = "buffer";
+        buffer.transport = TransportKind::ShmRing;
+        buffer.capacity = 8;
+        buffer.depth = 7;
+        buffer.semaphores = { { "empty", "/x.empty", 0 }, { "full", "/x.full", 7 }, { "mutex", "/x.mutex", 1 } };
+        s.objects.push_back(buffer);
+        s.objectLedgers.emplace_back();
+        WorkerStatus producer;
+        producer.name = "producer";
+        producer.role = Role::Producer;
+        producer.object = "buffer";
+        producer.state = WorkerState::BlockedFull;
+        producer.stateSeconds = 1;
+        WorkerStatus consumer = producer;
+        consumer.name = "consumer";
+        consumer.role = Role::Consumer;
+        consumer.state = WorkerState::Paused;
+        s.workers = { producer, consumer };
+
+        LessonReading reading = readLesson(lesson, s);
+        QVERIFY(!reading.ready);
+        QVERIFY2(
+            reading.waitingFor.find("Resume the paused processes") != std::string::npos, reading.waitingFor.c_str());
+        // In its first half second the same state may be another producer's put of the last slot, under way: not
+        // read yet either (a lesson's hold_s may be 0).
+        s.workers[0].stateSeconds = 0.1;
+        reading = readLesson(lesson, s);
+        QVERIFY(!reading.ready);
+        QVERIFY2(reading.waitingFor.find("Watching buffer") != std::string::npos, reading.waitingFor.c_str());
+        // And a full buffer is read as it is.
+        s.workers[0].stateSeconds = 1;
+        s.objects[0].depth = 8;
+        s.objects[0].semaphores[1].value = 8;
+        reading = readLesson(lesson, s);
+        QVERIFY2(reading.ready, reading.waitingFor.c_str());
+        QCOMPARE(reading.value, 8.0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLessons)
