@@ -123,6 +123,32 @@ private slots:
         QVERIFY2(ipctest::leftoverObjects(needle2).isEmpty(), qPrintable(ipctest::leftoverObjects(needle2).join(", ")));
     }
 
+    // A Start the runner refuses (here: no worker program where it is looked for) shows nothing of a run, so the
+    // answer it locked in is open again; a run that did start keeps it locked (lessonsFromTheWindow).
+    void aRefusedStartLeavesTheAnswerOpen()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const auto window = std::make_unique<MainWindow>();
+        window->session()->setWorkerPath(dir.filePath(QStringLiteral("no-such-worker")));
+        window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        QSignalSpy errors(window->session(), &RunSession::errorOccurred);
+        window->showLesson(1);
+        LessonPanel* panel = window->lessonPanel();
+        LessonSession* lessons = panel->session();
+        panel->choiceList()->setCurrentRow(2);
+        panel->startButton()->click();
+        QVERIFY(lessons->locked()); // until the refusal comes from the runner's thread
+        QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 30000);
+        QVERIFY2(errors.front().front().toString().contains(QStringLiteral("no-such-worker")),
+            qPrintable(errors.front().front().toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(!lessons->locked(), 5000);
+        QVERIFY(!window->session()->isActive());
+        panel->choiceList()->setCurrentRow(1);
+        QCOMPARE(lessons->chosen(), 1);
+    }
+
     void teachersLessonFiles()
     {
         LessonSession lessons;

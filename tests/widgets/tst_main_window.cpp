@@ -1,6 +1,7 @@
 // The window against real worker processes, offscreen: start the default scenario, see throughput and depth, pause
 // the consumers and see the producers block on a full buffer, close, and find nothing of the run left behind.
 #include "model/bench_runner.h"
+#include "model/lesson_session.h"
 #include "model/process_table_model.h"
 #include "model/quit_on_signal.h"
 #include "model/run_session.h"
@@ -26,6 +27,7 @@
 #include <QItemSelectionModel>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -347,10 +349,13 @@ private slots:
         QVERIFY(picker);
         const int defaultRow = picker->currentIndex();
         QVERIFY(defaultRow >= 0);
-        int otherRow = -1;
-        for (int row = 0; row < picker->count() && otherRow < 0; ++row)
-            otherRow
-                = picker->model()->index(row, 0).data(ScenarioCatalogModel::NameRole).toString() == other ? row : -1;
+        const auto rowOf = [&](const QString& scenario) {
+            for (int row = 0; row < picker->count(); ++row)
+                if (picker->model()->index(row, 0).data(ScenarioCatalogModel::NameRole).toString() == scenario)
+                    return row;
+            return -1;
+        };
+        const int otherRow = rowOf(other);
         QVERIFY(otherRow >= 0);
         const auto edit = [&](double by) {
             ipccore::WorkerSpec edited = window.document()->scenario().workers.at(0);
@@ -386,15 +391,25 @@ private slots:
         QVERIFY(window.document()->isModified());
         QCOMPARE(window.document()->scenario().workers.at(0).rate, editedRate);
         QCOMPARE(picker->currentIndex(), defaultRow);
-        // A lesson's Start, cancelled: nothing loads, nothing runs.
-        auto* lessons = window.findChild<LessonPanel*>();
-        QVERIFY(lessons);
-        emit lessons->startRequested(other);
+        // A lesson's Start, cancelled: nothing loads, nothing runs, and the answer its Start locked in is open again
+        // (no run showed anything).
+        LessonPanel* lessonPanel = window.lessonPanel();
+        LessonSession* lesson = lessonPanel->session();
+        window.showLesson(1);
+        const QString lessonScenario = QString::fromStdString(lesson->current().scenario);
+        QVERIFY(lessonScenario != QString::fromLatin1(ipccore::DefaultScenarioName));
+        lessonPanel->choiceList()->setCurrentRow(0);
+        lessonPanel->startButton()->click();
         QCOMPARE(asked.size(), 2);
-        QVERIFY2(asked.back().contains(title), qPrintable(asked.back()));
+        const int lessonRow = rowOf(lessonScenario);
+        QVERIFY(lessonRow >= 0);
+        QVERIFY2(asked.back().contains(picker->itemText(lessonRow)), qPrintable(asked.back()));
         QCOMPARE(name(), QString::fromLatin1(ipccore::DefaultScenarioName));
         QVERIFY(window.document()->isModified());
         QVERIFY(!window.session()->isActive());
+        QVERIFY(!lesson->locked());
+        lessonPanel->choiceList()->setCurrentRow(1);
+        QCOMPARE(lesson->chosen(), 1);
 
         // Save: written first (with the edit), then the other opens.
         answer = QMessageBox::Save;

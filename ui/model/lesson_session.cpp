@@ -16,6 +16,7 @@ void LessonSession::setIndex(int index)
     m_index = index;
     m_chosen = -1;
     m_locked = false;
+    m_lockedForStart = false;
     m_phase = Phase::Predict;
     m_waitingFor.clear();
     m_observed.clear();
@@ -49,6 +50,16 @@ void LessonSession::lockIn()
     if (m_phase != Phase::Predict || m_chosen < 0 || m_locked)
         return;
     m_locked = true;
+    m_lockedForStart = true;
+    emit changed();
+}
+
+void LessonSession::startWithdrawn(const QString& scenario)
+{
+    if (!m_lockedForStart || m_phase != Phase::Predict || scenario != QString::fromStdString(current().scenario))
+        return;
+    m_locked = false;
+    m_lockedForStart = false;
     emit changed();
 }
 
@@ -77,6 +88,8 @@ void LessonSession::setRunScenario(const QString& name)
 {
     m_runScenario = name;
     m_readySince = -1;
+    if (name == QString::fromStdString(current().scenario))
+        m_lockedForStart = false; // the run the answer was locked in for is on the screen now
     if (m_phase == Phase::Waiting && name != QString::fromStdString(current().scenario))
         m_waitingFor = tr("Start the lesson's run (%1)").arg(QString::fromStdString(current().scenario));
     emit changed();

@@ -41,6 +41,9 @@ public:
     // The prediction is made before the run shows anything: starting the lesson's run locks the chosen answer in.
     void lockIn();
     bool locked() const { return m_locked; }
+    // The run a Start locked the answer in for did not start (its start was cancelled or refused): nothing of it was
+    // on the screen, so the answer may change again. Only for that Start's lock, and only for the lesson's scenario.
+    void startWithdrawn(const QString& scenario);
     // Locks the chosen answer in and waits for the run (Predict with a choice -> Waiting).
     void reveal();
     void tryAgain(); // Revealed -> Predict, the same lesson (the score keeps the first answer)
@@ -71,6 +74,7 @@ private:
     int m_index = 0;
     int m_chosen = -1;
     bool m_locked = false;
+    bool m_lockedForStart = false; // locked by a Start whose run has not started yet
     double m_observedAt = 0; // the sample's time of the reveal
     Phase m_phase = Phase::Predict;
     QString m_runScenario;

@@ -30,6 +30,7 @@ RunSession::RunSession(QObject* parent)
         // owner, mode and remedy).
         emit eventLogged(0.0, int(ipccore::RunEvent::Kind::Error), message);
         emit errorOccurred(message);
+        emit startFailed();
     });
     connect(m_controller, &RunController::snapshotReady, this, &RunSession::onSnapshot);
     connect(m_controller, &RunController::allWorkersExited, this, [this] {

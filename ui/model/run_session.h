@@ -79,6 +79,8 @@ public:
 signals:
     void stateChanged(ipcui::RunState state);
     void runStarted(const QString& prefix);
+    // The run of scenario() did not start (the runner refused it; the reason comes as errorOccurred too).
+    void startFailed();
     void runStopped(const ipcui::RunSummary& summary);
     // After the history has taken the snapshot in.
     void snapshotReceived(const ipcui::SnapshotPtr& snapshot);

@@ -281,6 +281,9 @@ MainWindow::MainWindow(QWidget* parent)
             keepOnScreen();
     });
     connect(m_lessonPanel, &LessonPanel::startRequested, this, &MainWindow::startScenario);
+    // Refused by the runner after the start was asked for: no run showed anything (see startScenario).
+    connect(m_session, &RunSession::startFailed, m_lessons,
+        [this] { m_lessons->startWithdrawn(QString::fromStdString(m_session->scenario().name)); });
     // Another lesson picked while the last one's run goes: that run belonged to the lesson left, stop it.
     connect(m_lessons, &LessonSession::lessonChanged, this, [this](const QString& previousScenario) {
         if (m_session->isActive() && QString::fromStdString(m_session->scenario().name) == previousScenario)
@@ -943,8 +946,11 @@ void MainWindow::showLesson(int index)
 void MainWindow::startScenario(const QString& scenario)
 {
     // Asked once, before a run going now is stopped for it (not again when it starts after the stop).
-    if (!std::exchange(m_startAfterStopAsked, false) && !mayReplaceEdits(scenario))
+    // A lesson's Start locked its answer in; if its run does not start after all, the answer is open again.
+    if (!std::exchange(m_startAfterStopAsked, false) && !mayReplaceEdits(scenario)) {
+        m_lessons->startWithdrawn(scenario);
         return;
+    }
     if (m_session->isActive()) {
         m_startAfterStop = scenario;
         m_startAfterStopAsked = true;
@@ -952,9 +958,10 @@ void MainWindow::startScenario(const QString& scenario)
             stopRun();
         return;
     }
-    if (!loadScenario(scenario).isEmpty())
-        return;
-    startRun();
+    if (loadScenario(scenario).isEmpty())
+        startRun();
+    if (!m_session->isActive())
+        m_lessons->startWithdrawn(scenario);
 }
 
 void MainWindow::showRace()
