@@ -387,6 +387,10 @@ private slots:
         QVERIFY2(asked.front().contains(QStringLiteral("not saved"))
                 && asked.front().contains(QStringLiteral("opening \u201C") + title + QStringLiteral("\u201D")),
             qPrintable(asked.front()));
+        // The edited one too, by its title.
+        QVERIFY2(asked.front().contains(
+                     QStringLiteral("experiment \u201C") + picker->itemText(defaultRow) + QStringLiteral("\u201D")),
+            qPrintable(asked.front()));
         QCOMPARE(name(), QString::fromLatin1(ipccore::DefaultScenarioName));
         QVERIFY(window.document()->isModified());
         QCOMPARE(window.document()->scenario().workers.at(0).rate, editedRate);

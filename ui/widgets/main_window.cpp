@@ -1472,8 +1472,8 @@ bool MainWindow::askAboutEdits(const QString& opening)
 {
     const QString file = editedFile();
     QMessageBox ask(QMessageBox::Warning, tr("Unsaved experiment"),
-        file.isEmpty() ? tr("The experiment \"%1\" has changes that are not saved.")
-                             .arg(QString::fromStdString(m_document->scenario().name))
+        file.isEmpty() ? tr("The experiment %1 has changes that are not saved.")
+                             .arg(quotedTitle(QString::fromStdString(m_document->scenario().name)))
                        : tr("The experiment from %1 has changes that are not saved.").arg(QFileInfo(file).fileName()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
     if (!opening.isEmpty())
@@ -1491,6 +1491,12 @@ bool MainWindow::askAboutEdits(const QString& opening)
         return false; // the window closes without asking again; nothing else is to happen first
     // Save writes the experiment as edited (the Experiment tab's), whatever a run changed from the process table.
     return answer == QMessageBox::Discard || (answer == QMessageBox::Save && saveExperiment());
+}
+
+QString MainWindow::quotedTitle(const QString& scenario) const
+{
+    const int row = m_catalog->rowOf(scenario);
+    return QStringLiteral("\u201C%1\u201D").arg(row >= 0 ? m_catalog->index(row).data().toString() : scenario);
 }
 
 bool MainWindow::mayCloseWithEdits()
@@ -1512,9 +1518,7 @@ bool MainWindow::mayReplaceEdits(const QString& next)
     if (!m_document->isModified())
         return true;
     // Named as the picker names it (its title), or by its file's name.
-    const int row = m_catalog->rowOf(next);
-    const QString named = row >= 0 ? QStringLiteral("\u201C%1\u201D").arg(m_catalog->index(row).data().toString())
-                                   : QFileInfo(next).fileName();
+    const QString named = m_catalog->rowOf(next) >= 0 ? quotedTitle(next) : QFileInfo(next).fileName();
     const bool again = next == m_document->source();
     const bool answered = askAboutEdits(again ? tr("%1 again").arg(named) : named);
     if (quittingOnSignal()) {

@@ -174,6 +174,8 @@ private:
     // Opening another scenario (picked, opened from a file, or a lesson's) in place of an experiment with edits not
     // saved asks the same; `next` is its bundled name or file. True when it may replace the experiment.
     bool mayReplaceEdits(const QString& next);
+    // A scenario as the picker names it: its title in quotes (its name when the picker does not list it).
+    QString quotedTitle(const QString& scenario) const;
     // The question both ask; `opening` names the scenario to open, empty when the window closes. True when the
     // edits were saved or are to be discarded; false on Cancel, a save that did not happen, or a termination signal.
     bool askAboutEdits(const QString& opening);
