@@ -8,6 +8,7 @@
 #include "model/scenario_catalog_model.h"
 #include "model/scenario_document.h"
 #include "widgets/chart_panel.h"
+#include "widgets/experiment_editor.h"
 #include "widgets/ledger_view.h"
 #include "widgets/lesson_panel.h"
 #include "widgets/main_window.h"
@@ -138,6 +139,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(window->charts()->visiblePointCount(ChartPanel::ThroughputChart) > 0, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(
             window->ledgerView()->figure(QStringLiteral("received")) != QStringLiteral("0"), 30000);
+        // The experiment cannot be edited during the run, and its tab says so (not "changes apply to the next run").
+        QVERIFY(!window->editor()->objectTable()->isEnabled());
+        QVERIFY(!window->editor()->workerTable()->isEnabled());
+        QVERIFY2(window->editor()->noteText().contains(QStringLiteral("A run is in progress")),
+            qPrintable(window->editor()->noteText()));
+        if (const QByteArray shot = qgetenv("IPCLAB_SHOT_DIR"); !shot.isEmpty()) {
+            const int shown = window->tabs()->currentIndex();
+            window->tabs()->setCurrentWidget(window->editor());
+            window->grab().save(QString::fromLocal8Bit(shot) + QStringLiteral("/experiment-during-run.png"));
+            window->tabs()->setCurrentIndex(shown);
+        }
         // A race now would disturb the run's numbers and the run the race's: the Race view says so.
         QVERIFY(!window->raceView()->startButton()->isEnabled());
         QVERIFY(!window->raceView()->start().isEmpty());

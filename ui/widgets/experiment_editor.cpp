@@ -41,11 +41,10 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
 {
     auto* layout = new QVBoxLayout(this);
 
-    auto* note = new QLabel(tr("Changes apply to the next run. Values the system or ipccore refuses are explained "
-                               "here; nothing is adjusted silently."),
-        this);
-    note->setWordWrap(true);
-    layout->addWidget(note);
+    m_note = new QLabel(this);
+    m_note->setObjectName(QStringLiteral("editorNote"));
+    m_note->setWordWrap(true);
+    layout->addWidget(m_note);
 
     auto addSection = [this, layout](const QString& title, QTableView* table, auto onAdd, auto onEdit, auto onRemove) {
         auto* box = new QGroupBox(title, this);
@@ -65,6 +64,7 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
         buttons->addStretch(1);
         boxLayout->addLayout(buttons);
         layout->addWidget(box, 1);
+        m_sections.append(box);
     };
     m_objects = makeTable(m_objectModel, this);
     m_objects->setObjectName(QStringLiteral("objectTable"));
@@ -96,12 +96,30 @@ ExperimentEditor::ExperimentEditor(ScenarioDocument* document, QWidget* parent)
     connect(document, &ScenarioDocument::changed, this, &ExperimentEditor::refreshProblem);
     connect(document, &ScenarioDocument::scenarioReplaced, this, [this] { m_refusal->clear(); });
     refreshProblem();
+    setRunActive(false);
 }
 
 int ExperimentEditor::currentRow(QTableView* view) const
 {
     const QModelIndexList rows = view->selectionModel()->selectedRows();
     return rows.isEmpty() ? -1 : rows.first().row();
+}
+
+void ExperimentEditor::setRunActive(bool active)
+{
+    for (QWidget* section : m_sections)
+        section->setEnabled(!active);
+    m_problem->setVisible(!active); // "valid and ready to run" beside "stop it to edit" would read as a contradiction
+    m_note->setText(active ? tr("A run is in progress: stop it to edit the experiment. To change the running "
+                                "processes' rate, message size or work per message, open the Live tab, select them in "
+                                "the Processes table and use Rate, Size and Work (this run only).")
+                           : tr("Changes apply to the next run. Values the system or ipccore refuses are explained "
+                                "here; nothing is adjusted silently."));
+}
+
+QString ExperimentEditor::noteText() const
+{
+    return m_note->text();
 }
 
 void ExperimentEditor::showRefusal(const QString& reason)

@@ -22,6 +22,10 @@ public:
     QTableView* objectTable() const { return m_objects; }
     QTableView* workerTable() const { return m_workers; }
     QString shownProblem() const;
+    // While a run goes the tables and their buttons are greyed, and the note at the top says why and where the
+    // running processes' rate, size and work are changed instead.
+    void setRunActive(bool active);
+    QString noteText() const;
 
 private:
     void addObject();
@@ -39,6 +43,8 @@ private:
     WorkerListModel* m_workerModel;
     QTableView* m_objects;
     QTableView* m_workers;
+    QLabel* m_note;
+    QList<QWidget*> m_sections; // the two tables' boxes, with their buttons
     QLabel* m_problem;
     QLabel* m_refusal;
 };

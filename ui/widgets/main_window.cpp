@@ -1045,7 +1045,7 @@ void MainWindow::onStateChanged(RunState state)
     updateDescription();
     m_scenarioBox->setEnabled(!active);
     m_openAction->setEnabled(!active);
-    m_editor->setEnabled(!active);
+    m_editor->setRunActive(active);
     m_processPanel->setRunActive(state == RunState::Running);
     m_stepBar->setRunActive(state == RunState::Running);
     m_race->setLiveRunActive(active);
