@@ -113,8 +113,8 @@ void ExperimentEditor::setRunActive(bool active)
     m_note->setText(active ? tr("A run is in progress: stop it to edit the experiment. To change the running "
                                 "processes' rate, message size or work per message, open the Live tab, select them in "
                                 "the Processes table and use Rate, Size and Work (this run only).")
-                           : tr("Changes apply to the next run. Values the system or ipccore refuses are explained "
-                                "here; nothing is adjusted silently."));
+                           : tr("Changes apply to the next run. A value the lab or this machine cannot take is "
+                                "refused here with the reason; nothing is adjusted silently."));
 }
 
 QString ExperimentEditor::noteText() const
