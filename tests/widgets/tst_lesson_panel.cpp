@@ -40,6 +40,10 @@ private slots:
         LessonPanel* panel = window->lessonPanel();
         LessonSession* lessons = panel->session();
         QCOMPARE(QString::fromStdString(lessons->current().scenario), QStringLiteral("producer-consumer-shm-ring"));
+        // Named as the window's scenario picker names it, with its id.
+        QCOMPARE(panel->findChild<QLabel*>(QStringLiteral("lessonScenario"))->text(),
+            QStringLiteral("Scenario: One producer, one consumer over a shared-memory bounded buffer "
+                           "(producer-consumer-shm-ring)"));
         // The prediction comes first: nothing to start or reveal until an answer is chosen.
         QVERIFY(!panel->revealButton()->isEnabled());
         QVERIFY(!panel->startButton()->isEnabled());
@@ -51,7 +55,8 @@ private slots:
         QVERIFY(lessons->locked()); // the answer is locked in as the run starts
         panel->choiceList()->setCurrentRow(1);
         QCOMPARE(lessons->chosen(), 2);
-        QVERIFY(panel->choiceList()->item(2)->text().contains(QStringLiteral("your answer")));
+        QVERIFY(panel->choiceList()->item(2)->text().contains(QStringLiteral("your answer, locked in")));
+        QVERIFY(panel->choiceList()->toolTip().contains(QStringLiteral("locked in"))); // clicks do nothing: said why
         QVERIFY(started.wait(30000));
         const QString needle = window->session()->prefix().mid(1);
         QCOMPARE(window->session()->scenario().name, std::string("producer-consumer-shm-ring"));
@@ -144,6 +149,8 @@ private slots:
         QVERIFY2(errors.front().front().toString().contains(QStringLiteral("no-such-worker")),
             qPrintable(errors.front().front().toString()));
         QTRY_VERIFY_WITH_TIMEOUT(!lessons->locked(), 5000);
+        QVERIFY(!panel->choiceList()->item(2)->text().contains(QStringLiteral("locked in")));
+        QVERIFY(panel->choiceList()->toolTip().isEmpty());
         QVERIFY(!window->session()->isActive());
         panel->choiceList()->setCurrentRow(1);
         QCOMPARE(lessons->chosen(), 1);

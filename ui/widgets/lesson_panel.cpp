@@ -1,4 +1,6 @@
 #include "widgets/lesson_panel.h"
+
+#include "ipccore/scenario.h"
 #include "widgets/state_colors.h"
 #include "widgets/theme.h"
 
@@ -93,6 +95,7 @@ LessonPanel::LessonPanel(LessonSession* session, QWidget* parent)
 
     layout->addWidget(sectionHeading(tr("2  Run it"), body));
     m_scenario = wrapped(body);
+    m_scenario->setObjectName(QStringLiteral("lessonScenario"));
     layout->addWidget(m_scenario);
     m_start = new QPushButton(tr("▶  Start the lesson's run"), body);
     m_start->setObjectName(QStringLiteral("lessonStart"));
@@ -202,7 +205,12 @@ void LessonPanel::refresh()
                 .arg(m_session->count())
                 .arg(l.topic.empty() ? QString() : QStringLiteral("  ·  ") + QString::fromStdString(l.topic)));
         m_title->setText(QString::fromStdString(l.title));
-        m_scenario->setText(tr("Scenario: %1").arg(QString::fromStdString(l.scenario)));
+        // As the window's picker names it (its title), with the name a scenario file or the CLI uses.
+        QString scenario = QString::fromStdString(l.scenario);
+        for (const ipccore::BundledScenario& b : ipccore::bundledScenarios())
+            if (b.name == l.scenario && !b.title.empty())
+                scenario = tr("%1 (%2)").arg(QString::fromStdString(b.title), scenario);
+        m_scenario->setText(tr("Scenario: %1").arg(scenario));
         m_todo->setText(QString::fromStdString(l.todo));
         m_question->setText(QString::fromStdString(l.question));
         const QSignalBlocker block(m_choices);
@@ -216,6 +224,11 @@ void LessonPanel::refresh()
         const QSignalBlocker block(m_choices);
         const bool open = phase == LessonSession::Phase::Predict && !m_session->locked();
         m_choices->setSelectionMode(open ? QAbstractItemView::SingleSelection : QAbstractItemView::NoSelection);
+        // Said, since clicks on a locked list do nothing.
+        m_choices->setToolTip(phase != LessonSession::Phase::Revealed && !open
+                ? tr("Your answer is locked in: it was given before the run showed anything. Reveal reads the "
+                     "answer from the run; Try again starts the lesson over.")
+                : QString());
         if (open)
             m_choices->setCurrentRow(m_session->chosen());
         else
@@ -237,7 +250,7 @@ void LessonPanel::refresh()
                 background = QColor(0xff, 0xab, 0x91);
                 font.setBold(true);
             } else if (!open && mine) {
-                text += tr("   ◀ your answer");
+                text += tr("   ◀ your answer, locked in");
                 background = QColor(0xbb, 0xde, 0xfb);
             }
             item->setText(text);
