@@ -104,7 +104,7 @@ const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--dura
     + std::to_string(limits::MaxRingCapacity) + ", message_size " + std::to_string(limits::MinMessageSize) + ".."
     + std::to_string(limits::MaxStreamMessageSize)
     + "; several consumers each bind an endpoint,\n"
-      "    and every producer connects to all of them (an object between machines: its consumers on one host)\n"
+      "    and every producer connects to all of them (an object between machines: its consumers on hosts)\n"
       "\n"
       "A run whose processes deadlock (a cycle of waits none can leave) ends within a second of it, with\n"
       "'deadlock' and the cycle in the report.\n"

@@ -1,6 +1,7 @@
 #include "ipccore/ledger.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace ipccore {
 
@@ -105,7 +106,7 @@ Ledger halfLedger(std::span<const MessageParty> parties, std::uint64_t left)
     return l;
 }
 
-Ledger joinHalves(const TransportTraits& transport, const Ledger& a, const Ledger& b, bool final)
+Ledger joinHalves(const TransportTraits& transport, std::span<const Ledger> halves, bool final)
 {
     auto party = [](const Ledger& half) {
         MessageParty p;
@@ -120,10 +121,15 @@ Ledger joinHalves(const TransportTraits& transport, const Ledger& a, const Ledge
         p.mayHaveSentUncounted = half.mostSentUncountedByKilled;
         return p;
     };
-    const MessageParty parties[] = { party(a), party(b) };
-    std::uint64_t left = a.left + b.left;
+    std::vector<MessageParty> parties;
+    std::uint64_t left = 0, sent = 0, received = 0;
+    for (const Ledger& half : halves) {
+        parties.push_back(party(half));
+        left += half.left;
+        sent += half.sent;
+        received += half.received;
+    }
     // While running, what ZeroMQ holds is known only as sent less received (TransportTraits::depthFromCounters).
-    const std::uint64_t sent = a.sent + b.sent, received = a.received + b.received;
     if (!final && transport.depthFromCounters)
         left = sent > received ? sent - received : 0;
     return messageLedger(transport, parties, left, final);

@@ -36,6 +36,12 @@ struct RemoteHosts::Part {
     std::string request; // the "run" message
     std::string address; // the host's address in its endpoint
     std::vector<std::string> served; // its objects between machines (their producers here)
+    // For each object it serves: where its consumers come among all the object's consumers (the hosts in the
+    // scenario's order, each with its own in theirs), how many it runs, and how many the object has.
+    struct Slots {
+        std::uint32_t first = 0, here = 0, all = 0;
+    };
+    std::map<std::string, Slots> slots;
     // Where the consumers of each object it serves listen, as last handed to the runner (takeReaches).
     std::map<std::string, std::vector<std::string>> reached;
     // What this machine's producers of each object between machines had sent when the host's latest snapshot came
@@ -89,40 +95,60 @@ std::size_t halfHere(const std::vector<Object>& objects, const std::string& name
     return objects.size();
 }
 
-// A host's half of an object between machines (Ledger::half), joined to this machine's half where `snap` lists it:
-// one object, "on" the host its consumers run on, with both halves' books. False when there is no half here.
-bool joinHalf(Snapshot& snap, const ObjectStatus& there, const Ledger& l, const std::string& host)
+// The hosts' halves (Ledger::half) of the objects between machines that a snapshot or a report lists, gathered as
+// each host's part is merged, then joined to this machine's half at once: joinHalves judges the books once (joined
+// twice, what killed workers may have held would count twice).
+struct HostHalves {
+    std::vector<Ledger> ledgers;
+    std::vector<std::string> listensOn; // each consumer's endpoint, at its place among all the object's consumers
+    bool answering = true; // each came from a host that answers (its counts are current)
+    bool fromReports = true; // each is a host's report's (none a lost host's last snapshot)
+};
+using Halves = std::map<std::string, HostHalves>;
+
+// A host's half of an object between machines, kept in `halves` when this machine's half is listed in `snap`;
+// false when there is no half here. Its `here` consumers are the object's `first` and on, of `all`.
+template <typename Slots>
+bool takeHalf(Halves& halves, const Snapshot& snap, const ObjectStatus& there, const Ledger& l, const Slots& slots,
+    bool answering)
 {
     const std::size_t k
         = halfHere(snap.objects, there.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
     if (!l.half || k == snap.objects.size())
         return false;
-    snap.objectLedgers[k] = joinHalves(traits(there.transport), snap.objectLedgers[k], l, false);
-    ObjectStatus& here = snap.objects[k];
-    here.host = host;
-    here.listensOn.clear();
-    for (const std::string& endpoint : there.listensOn)
-        here.listensOn.push_back(printableText(endpoint));
-    const Ledger& joined = snap.objectLedgers[k];
-    here.depth = joined.sent > joined.received ? std::int64_t(joined.sent - joined.received) : 0;
+    HostHalves& h = halves[there.name];
+    h.ledgers.push_back(l);
+    h.answering = h.answering && answering;
+    // Its own consumers' places only (a host that says more cannot fill another's).
+    h.listensOn.resize(slots.all);
+    for (std::size_t i = 0; i < std::min<std::size_t>(there.listensOn.size(), slots.here); ++i)
+        if (slots.first + i < h.listensOn.size())
+            h.listensOn[slots.first + i] = printableText(there.listensOn[i]);
     return true;
 }
 // The same in a report. `fromReport`: the host's half is its report's; else it is its last snapshot's, from a host
 // that was lost: what was sent and not seen received there may have died with it (counted so), and not exact.
-bool joinHalf(Report& report, const ObjectSummary& there, const std::string& host, bool fromReport)
+bool takeHalf(Halves& halves, const Report& report, const ObjectSummary& there, bool fromReport)
 {
     const std::size_t k = halfHere(
         report.objects, there.name, [&](std::size_t j) -> const Ledger& { return report.objects[j].ledger; });
     if (!there.ledger.half || k == report.objects.size())
         return false;
-    ObjectSummary& here = report.objects[k];
     Ledger half = there.ledger;
     if (!fromReport)
-        half.mostDiedWithKilled = std::max(half.mostDiedWithKilled, here.ledger.sent);
-    here.ledger = joinHalves(traits(there.transport), here.ledger, half, true);
-    here.ledger.exact = here.ledger.exact && fromReport;
-    here.host = host;
+        half.mostDiedWithKilled = std::max(half.mostDiedWithKilled, report.objects[k].ledger.sent);
+    HostHalves& h = halves[there.name];
+    h.ledgers.push_back(half);
+    h.fromReports = h.fromReports && fromReport;
     return true;
+}
+
+// This machine's half and the hosts' as one object's books; `here` is this machine's half.
+Ledger joined(TransportKind transport, const Ledger& here, const HostHalves& there, bool final)
+{
+    std::vector<Ledger> halves { here };
+    halves.insert(halves.end(), there.ledgers.begin(), there.ledgers.end());
+    return joinHalves(traits(transport), halves, final);
 }
 
 // Moves a host's snapshot's timeline events (in its clock) into its part's lanes, and counts those that never came
@@ -408,8 +434,21 @@ void RemoteHosts::poll(Part& p)
                             ? endpoint
                             : "tcp://" + p.address + endpoint.substr(port));
                 }
-                m_reaches.push_back({ o.name, std::move(reach) });
+                // At their places among all the object's consumers, its other hosts' left empty. A host that sends
+                // another number than it runs is not believed (it would take other hosts' places).
                 p.reached[o.name] = o.listensOn;
+                const Part::Slots slots = p.slots[o.name];
+                if (reach.endpoints.size() != slots.here || slots.first + slots.here > slots.all) {
+                    p.notices.push_back({ RunEvent::Kind::Error,
+                        p.where() + " sent " + std::to_string(reach.endpoints.size()) + " endpoints for its "
+                            + std::to_string(slots.here) + " consumer" + (slots.here == 1 ? "" : "s") + " of '" + o.name
+                            + "', which is not what it was asked to run: its producers here do not connect to them" });
+                    continue;
+                }
+                std::vector<std::string> all(slots.all);
+                std::move(reach.endpoints.begin(), reach.endpoints.end(), all.begin() + slots.first);
+                reach.endpoints = std::move(all);
+                m_reaches.push_back({ o.name, p.host.name, std::move(reach) });
             }
             p.last = std::move(*snap);
             p.fresh = true;
@@ -438,6 +477,7 @@ void RemoteHosts::poll(Part& p)
 Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario, const std::string& runId)
 {
     std::unique_ptr<RemoteHosts> hosts(new RemoteHosts);
+    std::map<std::string, std::uint32_t> placed; // each object's consumers on the hosts so far
     for (const std::string& name : hostsInUse(scenario)) {
         auto part = std::make_unique<Part>();
         for (const HostSpec& h : scenario.hosts)
@@ -451,6 +491,15 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                     [&](const ObjectSpec& o) { return o.name == object; }))
                 continue;
             part->served.push_back(object);
+            Part::Slots& slots = part->slots[object];
+            const auto consumerOf = [&](const WorkerSpec& w) { return w.object == object && w.role == Role::Consumer; };
+            slots.first = placed[object];
+            slots.here = std::uint32_t(
+                std::count_if(part->scenario.workers.begin(), part->scenario.workers.end(), consumerOf));
+            slots.all = std::uint32_t(std::count_if(scenario.workers.begin(), scenario.workers.end(), consumerOf));
+            placed[object] += slots.here;
+            std::string& label = hosts->m_hostsOf[object];
+            label += (label.empty() ? "" : "+") + name;
             const auto producers = std::count_if(scenario.workers.begin(), scenario.workers.end(),
                 [&](const WorkerSpec& w) { return w.object == object && w.role == Role::Producer; });
             serve.push_back({ { "name", object }, { "producers", producers } });
@@ -551,6 +600,9 @@ std::string secondsText(double s)
 
 void RemoteHosts::merge(Snapshot& snap)
 {
+    Halves halves;
+    // An object between machines: this machine's sent as of its hosts' latest snapshots (Part::sentWhenSeen).
+    std::map<std::string, std::uint64_t> sentUpTo;
     for (auto& p : m_parts) {
         poll(*p);
         const LinkStatus st = p->link->status();
@@ -604,7 +656,8 @@ void RemoteHosts::merge(Snapshot& snap)
                 status.transport = o.transport;
                 status.host = p->host.name;
                 status.capacity = o.capacity;
-                if (joinHalf(snap, status, o.ledger, p->host.name))
+                const Part::Slots slots = p->slots[o.name];
+                if (takeHalf(halves, snap, status, o.ledger, slots, false))
                     continue;
                 snap.objects.push_back(std::move(status));
                 snap.objectLedgers.push_back(o.ledger);
@@ -618,10 +671,8 @@ void RemoteHosts::merge(Snapshot& snap)
             for (const ObjectSpec& o : p->scenario.objects) {
                 const std::size_t k = halfHere(
                     snap.objects, o.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
-                if (k < snap.objects.size()) {
-                    snap.objects[k].host = p->host.name;
-                    continue;
-                }
+                if (k < snap.objects.size())
+                    continue; // named on its hosts below
                 ObjectStatus status;
                 status.name = o.name;
                 status.transport = o.transport;
@@ -677,28 +728,48 @@ void RemoteHosts::merge(Snapshot& snap)
             const Ledger& l = p->last->objectLedgers[i];
             // The host's counts are as of its latest snapshot (they come 20 times a second, this machine's at the
             // sampling rate): this machine's sent is read as of the first merge after that snapshot came, or the
-            // depth would swing by what is sent between two of them. Not once the host is lost: its counts stay.
+            // depth would swing by what is sent between two of them (with several hosts, as of the latest such
+            // merge; applied below, once all are in). Not once the host is lost or gone: its counts stay.
             const std::size_t k
                 = halfHere(snap.objects, o.name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
-            if (l.half && k < snap.objects.size() && !lost) {
+            if (l.half && k < snap.objects.size() && !lost && !p->gone) {
                 std::optional<std::uint64_t>& seen = p->sentWhenSeen[o.name];
                 if (p->fresh || !seen)
                     seen = snap.objectLedgers[k].sent;
-                snap.objectLedgers[k].sent = std::min(snap.objectLedgers[k].sent, *seen);
+                sentUpTo[o.name] = std::max(sentUpTo[o.name], *seen);
             }
-            if (joinHalf(snap, o, l, p->host.name)) {
-                // Its depth as joined (this machine sampled none), for the report's min, mean and max: while its host
-                // answers (after, its received stays as last seen while sent goes on).
-                if (!lost && !p->gone && snap.objects[k].depth >= 0)
-                    m_depths[o.name].add(snap.objects[k].depth);
+            const Part::Slots slots = p->slots[o.name];
+            if (takeHalf(halves, snap, o, l, slots, !lost && !p->gone))
                 continue;
-            }
             snap.objects.push_back(std::move(o));
             snap.objectLedgers.push_back(l);
         }
         if (!lost && !p->gone)
             snap.totalMsgsPerS += p->last->totalMsgsPerS;
         p->fresh = false;
+    }
+    // Each object between machines: one row, "on" the hosts its consumers run on (from the first sample, so its row
+    // and chart series keep their name), with this machine's half of the books and the hosts' joined.
+    for (const auto& [name, hosts] : m_hostsOf) {
+        const std::size_t k
+            = halfHere(snap.objects, name, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
+        if (k == snap.objects.size())
+            continue;
+        ObjectStatus& here = snap.objects[k];
+        here.host = hosts;
+        const auto there = halves.find(name);
+        if (there == halves.end())
+            continue; // no host has told its half yet
+        if (const auto upTo = sentUpTo.find(name); upTo != sentUpTo.end())
+            snap.objectLedgers[k].sent = std::min(snap.objectLedgers[k].sent, upTo->second);
+        snap.objectLedgers[k] = joined(here.transport, snap.objectLedgers[k], there->second, false);
+        here.listensOn = there->second.listensOn;
+        const Ledger& books = snap.objectLedgers[k];
+        here.depth = books.sent > books.received ? std::int64_t(books.sent - books.received) : 0;
+        // Its depth as joined (this machine sampled none), for the report's min, mean and max: while its hosts
+        // answer (after, a lost one's received stays as last seen while sent goes on).
+        if (there->second.answering)
+            m_depths[name].add(here.depth);
     }
     snap.ledger = totalOf(snap.objects, [&](std::size_t j) -> const Ledger& { return snap.objectLedgers[j]; });
     // The Waits tables, joined again only when this machine's or a host's waits changed (the window redraws them
@@ -726,51 +797,70 @@ std::vector<std::pair<std::string, const Contention*>> RemoteHosts::hostsContent
 
 bool RemoteHosts::servedByLostHost(const std::string& object) const
 {
-    for (const auto& p : m_parts)
-        if (contains(p->served, object))
-            return p->isLost() || p->gone.has_value();
-    return false;
+    bool any = false;
+    for (const auto& p : m_parts) {
+        if (!contains(p->served, object))
+            continue;
+        if (!p->isLost() && !p->gone)
+            return false;
+        any = true;
+    }
+    return any;
 }
 
 std::optional<RemoteHosts::ClockOffset> RemoteHosts::clockOffsetOf(const std::string& object) const
 {
+    std::optional<ClockOffset> first;
     for (const auto& p : m_parts) {
         if (!contains(p->served, object))
             continue;
         const LinkStatus st = p->link->status();
         if (st.answers == 0)
             return std::nullopt;
-        return ClockOffset { st.offsetNs, st.errorNs };
+        if (!first) {
+            first = ClockOffset { st.offsetNs, st.errorNs, p->host.name };
+            continue;
+        }
+        const std::int64_t apart = std::abs(st.offsetNs - first->offsetNs);
+        if (apart > st.errorNs + first->errorNs)
+            first->othersApartNs = std::max(first->othersApartNs, apart);
     }
-    return std::nullopt;
+    return first;
 }
 
-std::vector<std::pair<std::string, ChannelObject::Reach>> RemoteHosts::takeReaches()
+std::vector<RemoteHosts::HostReach> RemoteHosts::takeReaches()
 {
     return std::exchange(m_reaches, {});
 }
 
 std::optional<RemoteHosts::Consumers> RemoteHosts::consumersOf(const std::string& object)
 {
+    Consumers consumers;
     for (auto& p : m_parts) {
         poll(*p);
         if (!contains(p->served, object))
             continue;
-        if (p->ended() || p->isLost() || !p->last)
-            return std::nullopt;
-        Consumers consumers;
+        // A host that has ended its part, or no longer answers: what its consumers received as it last said, none
+        // of them alive.
+        if (p->report) {
+            for (const WorkerSummary& w : p->report->workers)
+                consumers.received += w.object == object && w.role == Role::Consumer ? w.messages : 0;
+            continue;
+        }
+        if (!p->last)
+            continue;
+        const bool answering = !p->ended() && !p->isLost();
         for (const WorkerStatus& w : p->last->workers) {
             if (w.object == object && w.role == Role::Consumer) {
                 consumers.received += w.messages;
-                if (w.alive) {
+                if (w.alive && answering) {
                     consumers.alive.push_back(placedName(w.name, p->host.name));
                     consumers.allWaiting = consumers.allWaiting && w.state == WorkerState::BlockedEmpty;
                 }
             }
         }
-        return consumers.alive.empty() ? std::nullopt : std::optional(consumers);
     }
-    return std::nullopt;
+    return consumers.alive.empty() ? std::nullopt : std::optional(consumers);
 }
 
 bool RemoteHosts::allWorkersExited()
@@ -845,6 +935,7 @@ void RemoteHosts::finish(Report& report)
     report.events.insert(report.events.end(), m_told.begin(), m_told.end());
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StopWait.count());
     bool unknown = false;
+    Halves halves;
     for (auto& p : m_parts) {
         while (!p->ended() && !p->isLost() && monotonicNs() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -861,7 +952,7 @@ void RemoteHosts::finish(Report& report)
             }
             for (ObjectSummary o : p->report->objects) {
                 o.host = p->host.name;
-                if (!joinHalf(report, o, p->host.name, true))
+                if (!takeHalf(halves, report, o, true))
                     report.objects.push_back(std::move(o));
             }
             // The report holds every event of the host's run (its snapshots brought only some, if some were lost).
@@ -898,6 +989,15 @@ void RemoteHosts::finish(Report& report)
                 s.state = WorkerState::Dead;
                 report.workers.push_back(std::move(s));
             }
+            // Its share of an object between machines that other hosts' consumers share too: nothing counted,
+            // all that was sent here may have died there.
+            for (const ObjectSpec& o : p->scenario.objects) {
+                ObjectSummary s;
+                s.name = o.name;
+                s.transport = o.transport;
+                s.ledger.half = contains(p->served, o.name);
+                (void)takeHalf(halves, report, s, false);
+            }
             continue;
         }
         for (const WorkerStatus& w : p->last->workers) {
@@ -930,11 +1030,21 @@ void RemoteHosts::finish(Report& report)
             s.host = p->host.name;
             s.capacity = o.capacity;
             s.ledger = p->last->objectLedgers[i];
-            if (joinHalf(report, s, p->host.name, false))
+            if (takeHalf(halves, report, s, false))
                 continue;
             s.ledger.exact = false;
             report.objects.push_back(std::move(s));
         }
+    }
+    for (const auto& [name, there] : halves) {
+        const std::size_t k
+            = halfHere(report.objects, name, [&](std::size_t j) -> const Ledger& { return report.objects[j].ledger; });
+        if (k == report.objects.size())
+            continue;
+        ObjectSummary& here = report.objects[k];
+        here.ledger = joined(here.transport, here.ledger, there, true);
+        here.ledger.exact = here.ledger.exact && there.fromReports;
+        here.host = m_hostsOf[name];
     }
     report.contention = joinedContention(report.contention, hostsContention(), report.objects);
     for (ObjectSummary& o : report.objects) {

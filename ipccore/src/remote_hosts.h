@@ -35,27 +35,34 @@ public:
     // Appends the hosts' workers, objects and books to `snapshot`, as their last snapshots showed them; the workers
     // of a host that stopped answering are shown lost (WorkerStatus::lostWithHost). Adds an event when a host is
     // lost and when it answers again.
-    // An object between machines (objectsBetweenMachines) is listed once, its two halves of books joined.
+    // An object between machines (objectsBetweenMachines) is listed once, its halves of books joined.
     void merge(Snapshot& snapshot);
     // Where the consumers of objects between machines listen, as their hosts said, not taken before: the endpoint
     // with the host's address as this controller reaches it, and the consumer's public key.
-    std::vector<std::pair<std::string, ChannelObject::Reach>> takeReaches();
-    // The consumers on a host of an object between machines, as its last snapshot showed them: what they have
-    // received, and those alive ("c1@lab2"); nullopt when none is alive or their host no longer answers (nothing
-    // more will be received).
+    struct HostReach {
+        std::string object, host;
+        ChannelObject::Reach reach;
+    };
+    std::vector<HostReach> takeReaches();
+    // The consumers on hosts of an object between machines, as their hosts' last snapshots (or reports) showed them:
+    // what they have received, and those alive ("c1@lab2") on hosts that answer; nullopt when none is (nothing more
+    // will be received).
     struct Consumers {
         std::uint64_t received = 0;
         std::vector<std::string> alive;
         bool allWaiting = true; // every one alive waits for a message (WorkerState::BlockedEmpty)
     };
     std::optional<Consumers> consumersOf(const std::string& object);
-    // Whether the host whose consumers take from `object` stopped answering or no longer runs its part.
+    // Whether every host whose consumers take from `object` stopped answering or no longer runs its part.
     bool servedByLostHost(const std::string& object) const;
-    // For an object between machines: the CLOCK_MONOTONIC of the host its consumers run on minus this machine's,
-    // and the estimate's error (LinkStatus::offsetNs, errorNs), as of now.
+    // For an object between machines: the CLOCK_MONOTONIC of the (first) host its consumers run on minus this
+    // machine's, and the estimate's error (LinkStatus::offsetNs, errorNs), as of now; with consumers on several
+    // hosts, how far the others' clocks are from that one's at most, where that is beyond the estimates' errors.
     struct ClockOffset {
         std::int64_t offsetNs = 0;
         std::int64_t errorNs = 0;
+        std::string host;
+        std::int64_t othersApartNs = 0;
     };
     std::optional<ClockOffset> clockOffsetOf(const std::string& object) const;
     bool allWorkersExited();
@@ -80,7 +87,9 @@ private:
     void poll(Part& part);
     std::vector<std::unique_ptr<Part>> m_parts;
     std::vector<RunEvent> m_told; // the events merge added, for the report
-    std::vector<std::pair<std::string, ChannelObject::Reach>> m_reaches; // not taken yet
+    std::vector<HostReach> m_reaches; // not taken yet
+    // Each object between machines: the hosts its consumers run on, "lab2+lab3", the name it is listed on.
+    std::map<std::string, std::string> m_hostsOf;
     // The depths of objects between machines as merge joined them, for the report.
     struct DepthStats {
         std::int64_t min = 0, max = 0;

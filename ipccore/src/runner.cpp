@@ -284,10 +284,12 @@ struct Runner::Impl {
         std::vector<std::string> semRoles;
         std::uint64_t leftAtStop = 0;
         std::int64_t byteCapacity = -1; // read at the first sample
-        // zmq-tcp between machines: where its consumers listen and their public key, as known (on the consumers'
-        // machine, read from their files; on the producers', as the host told and they were published).
+        // zmq-tcp between machines: where its consumers listen and their public key, as known (on a consumers'
+        // machine, read from their files; on the producers', as the hosts told and they were published: the key the
+        // last host sent).
         ChannelObject::Reach reach;
-        std::int64_t clockOffsetNs = 0; // with its consumers on a host: that host's clock minus this machine's
+        // With its consumers on hosts: the (first) host's clock minus this machine's (RemoteHosts::clockOffsetOf).
+        std::int64_t clockOffsetNs = 0;
         std::uint32_t producersElsewhere = 0; // served to another machine: its producers there
         // A duplex anonymous object (socketpair): the worker holding each end (an index into workers; SIZE_MAX, or a
         // dead worker: free). Set only once the worker runs (holdEnds).
@@ -392,12 +394,20 @@ struct Runner::Impl {
                     char offset[96];
                     std::snprintf(offset, sizeof offset, "%+.1f µs ± %.1f µs", double(clock->offsetNs) / 1e3,
                         double(clock->errorNs) / 1e3);
-                    event(RunEvent::Kind::Info,
-                        "'" + spec.name + "': the clock of its consumers' host is " + offset
+                    std::string latencies = "; its latencies are true within that error";
+                    if (clock->othersApartNs > 0) {
+                        char by[64];
+                        std::snprintf(by, sizeof by, "%.1f µs", double(clock->othersApartNs) / 1e3);
+                        latencies = "; the latencies measured on " + clock->host
+                            + " are true within that error, but the clocks of its consumers' other hosts are up to "
+                            + by + " from that one's, so the latencies measured there are off by up to as much";
+                    }
+                    event(apart && clock->othersApartNs > 0 ? RunEvent::Kind::Warning : RunEvent::Kind::Info,
+                        "'" + spec.name + "': the clock of its consumers' host " + clock->host + " is " + offset
                             + " from this machine's (from the link's round trips), "
                             + (apart ? "so its producers here stamp their messages in that clock"
                                      : "the same within the error, so its producers here stamp their own")
-                            + "; its latencies are true within that error");
+                            + latencies);
                 }
             }
             // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all (with
@@ -507,8 +517,10 @@ struct Runner::Impl {
             args.bindAddress = obj.address.bindAddress;
         args.consumers = obj.address.consumers;
         args.consumerIndex = w.consumerIndex;
-        if (spec.role == Role::Producer)
+        if (spec.role == Role::Producer) {
             args.clockOffsetNs = obj.clockOffsetNs;
+            args.consumerElsewhere = obj.address.consumerElsewhere;
+        }
         // Descriptors the child inherits, as 3, 4, ...: a socket consumer's listener, and the end of each
         // anonymous pipe or socketpair it uses (its address then names that descriptor, "fd:N").
         std::vector<int> inherit;
@@ -2312,7 +2324,7 @@ struct Runner::Impl {
             }
             p.waitsFor = stuckOn(i);
             p.stuck = !p.waitsFor.empty();
-            // Waiting for consumers on a host that is lost or gone: the host's event says why, not a stall.
+            // Waiting for consumers on hosts that are all lost or gone: the hosts' events say why, not a stall.
             const ObjectRuntime& object = objects[w.object];
             if (p.stuck && object.address.consumerElsewhere && remote && remote->servedByLostHost(object.spec.name)) {
                 p.stuck = false;
@@ -2542,7 +2554,7 @@ struct Runner::Impl {
     // where this machine's producers of them poll for it (ChannelObject::publishReach).
     void publishReaches()
     {
-        for (const auto& [name, reach] : remote->takeReaches()) {
+        for (const auto& [name, host, reach] : remote->takeReaches()) {
             const std::size_t i = objectIndex(name);
             if (i == objects.size() || !objects[i].address.consumerElsewhere)
                 continue;
@@ -2550,8 +2562,8 @@ struct Runner::Impl {
             const std::size_t consumers = std::max<std::uint32_t>(o.address.consumers, 1);
             if (Status st = o.channel->publishReach(reach); !st) {
                 event(RunEvent::Kind::Error,
-                    "'" + name + "': its producers here cannot reach its consumer" + (consumers == 1 ? "" : "s") + ": "
-                        + st.error().message());
+                    "'" + name + "': its producers here cannot reach its consumer" + (consumers == 1 ? "" : "s")
+                        + " on host " + host + ": " + st.error().message());
                 continue;
             }
             // Those it names for the first time (their host sends all it knows, as each consumer binds).
@@ -2569,6 +2581,7 @@ struct Runner::Impl {
             std::string where;
             for (std::size_t k = 0; k < fresh.size(); ++k)
                 where += (k == 0 ? "" : k + 1 == fresh.size() ? " and " : ", ") + fresh[k];
+            where += ", on host " + host;
             if (consumers == 1)
                 event(RunEvent::Kind::Info,
                     "'" + name + "': its consumer listens on " + where + "; its producers here connect there");

@@ -625,8 +625,8 @@ static Status validateHosts(const Scenario& s)
     for (const ObjectSpec& o : s.objects) {
         if (std::find(between.begin(), between.end(), o.name) == between.end())
             continue;
-        // Only ZeroMQ over tcp:// reaches another machine, and only as built: its consumers on one worker host,
-        // the producers here (programs do not use ZeroMQ).
+        // Only ZeroMQ over tcp:// reaches another machine, and only as built: its consumers on worker hosts (one or
+        // several), the producers here (programs do not use ZeroMQ).
         const WorkerSpec* first = nullptr;
         for (const WorkerSpec& w : s.workers) {
             const auto bound = objectsUsedBy(s, w);
@@ -648,22 +648,21 @@ static Status validateHosts(const Scenario& s)
                         + "' runs on this machine: put its consumers on a worker host and its producers here "
                           "(consumers on "
                           "this machine of an object between machines are not built yet)");
-            if (w.role == Role::Consumer && first && first->role == Role::Consumer && w.host != first->host)
-                return bad("workers",
-                    "'" + o.name + "' reaches between machines, and its consumers run on two hosts ('" + first->name
-                        + "' on " + where(first->host) + ", '" + w.name + "' on " + where(w.host)
-                        + "): put all its consumers on one host (consumers of one object on several hosts are not "
-                          "built yet), or give each host an object of its own");
-            if (w.role == Role::Consumer && !first)
-                first = &w;
             if (w.role == Role::Producer && !w.host.empty())
                 return bad("workers",
                     "'" + o.name + "' reaches between machines, and its producer '" + w.name + "' runs on "
                         + where(w.host)
-                        + ": put its producers on this machine and its consumers on the host (producers on a worker "
-                          "host "
-                          "are not built yet)");
+                        + ": put its producers on this machine and its consumers on worker hosts (producers on a "
+                          "worker host are not built yet)");
         }
+        // Consumers on two hosts and nobody here: nothing would reach between the machines.
+        if (o.transport == TransportKind::ZmqTcp
+            && std::none_of(s.workers.begin(), s.workers.end(),
+                [&](const WorkerSpec& w) { return w.role == Role::Producer && w.host.empty() && w.object == o.name; }))
+            return bad("workers",
+                "'" + o.name
+                    + "' has consumers on several hosts and no producer: give it a producer on this machine, which "
+                      "reaches them all, or give each host an object of its own");
     }
     return {};
 }
@@ -702,7 +701,7 @@ std::vector<std::string> objectHosts(const Scenario& s)
         for (std::size_t k = 0; k < s.objects.size(); ++k) {
             if (std::any_of(there.objects.begin(), there.objects.end(),
                     [&](const ObjectSpec& o) { return o.name == s.objects[k].name; }))
-                hosts[k] = host;
+                hosts[k] += (hosts[k].empty() ? "" : "+") + host;
         }
     }
     return hosts;

@@ -442,6 +442,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
 {
     ChannelAddress address { args.transport, args.object, args.capacity, args.objectMessageSize, -1 };
     address.consumers = args.consumers;
+    address.consumerElsewhere = args.consumerElsewhere;
     auto endpoint = openProducer(address, hooks);
     if (!endpoint) {
         if (endpoint.error().code == ErrorCode::Interrupted)
@@ -1467,6 +1468,8 @@ std::vector<std::string> workerCommandLine(const std::string& executable, const 
         argv.push_back("--consumer-index");
         argv.push_back(std::to_string(a.consumerIndex));
     }
+    if (a.consumerElsewhere)
+        argv.push_back("--consumers-elsewhere");
     if (a.clockOffsetNs != 0) {
         argv.push_back("--clock-offset-ns");
         argv.push_back(std::to_string(a.clockOffsetNs));
@@ -1493,6 +1496,10 @@ Result<WorkerArgs> parseWorkerCommandLine(int argc, char** argv)
         }
         if (key == "--no-events") {
             a.events = false;
+            continue;
+        }
+        if (key == "--consumers-elsewhere") {
+            a.consumerElsewhere = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -1681,7 +1688,7 @@ int runWorkerMain(int argc, char** argv)
             std::printf("ipclab-worker %s\n", versionString());
             return 0;
         }
-        if (arg != "--no-telemetry" && arg != "--no-events")
+        if (arg != "--no-telemetry" && arg != "--no-events" && arg != "--consumers-elsewhere")
             ++i;
     }
     auto args = parseWorkerCommandLine(argc, argv);

@@ -110,6 +110,15 @@ std::string zmqEndpointPath(const ChannelAddress& a, std::uint32_t index)
     return index == 0 ? a.name : a.name + "." + std::to_string(index);
 }
 
+// The CURVE public key a producer connects to consumer `index` with: the object's, which its consumers share; but
+// on the producers' side between machines, where each host makes its consumers' key pair (consumers of one object
+// on two hosts have two keys), the key of each consumer's host, written beside its endpoint (publishReach): the
+// first one's is the object's path.
+std::string serverKeyPathOf(const ChannelAddress& a, std::uint32_t index)
+{
+    return publicKeyPathOf(a.consumerElsewhere ? zmqEndpointPath(a, index) : a.name);
+}
+
 // A zmq-tcp endpoint as a consumer publishes it: "tcp://ADDRESS:PORT" with one port, nothing before or after
 // (libzmq would read "tcp://a;b" as a source and a destination).
 bool isPublishedEndpoint(const std::string& endpoint)
@@ -278,11 +287,15 @@ private:
 
 class ZmqProducer final : public ProducerEndpoint {
 public:
-    // `endpointFiles`: the files the zmq-tcp consumers publish their endpoints in, each connected to when it
-    // appears; empty when the socket is connected already (ipc://, whose paths are known in advance).
-    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<std::string> endpointFiles)
+    // `consumers`: where the zmq-tcp consumers publish their endpoints, each connected to when it appears, and
+    // their public keys; empty when the socket is connected already (ipc://, whose paths are known in advance).
+    struct Consumer {
+        std::string endpointFile;
+        std::string keyFile;
+    };
+    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<Consumer> consumers)
         : m_socket(std::move(socket))
-        , m_unconnected(std::move(endpointFiles))
+        , m_unconnected(std::move(consumers))
         , m_anyConnected(m_unconnected.empty())
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
@@ -360,26 +373,26 @@ private:
     // Connects to each consumer that has published its endpoint since the last look.
     Status connectPublished()
     {
-        for (auto file = m_unconnected.begin(); file != m_unconnected.end();) {
-            auto endpoint = readEndpoint(*file);
+        for (auto consumer = m_unconnected.begin(); consumer != m_unconnected.end();) {
+            auto endpoint = readEndpoint(consumer->endpointFile);
             if (!endpoint) {
                 if (endpoint.error().code != ErrorCode::NotFound)
                     return endpoint.error();
-                ++file;
+                ++consumer;
                 continue;
             }
-            if (Status st = connectTo(*endpoint); !st)
+            if (Status st = connectTo(*endpoint, consumer->keyFile); !st)
                 return st;
-            file = m_unconnected.erase(file);
+            consumer = m_unconnected.erase(consumer);
             m_anyConnected = true;
         }
         return {};
     }
-    // Connects as the CURVE client: with the consumers' public key (read now: from another machine it comes just
-    // before the endpoint; the object's consumers share one key pair) and a key pair of this producer's own.
-    Status connectTo(const std::string& endpoint)
+    // Connects as the CURVE client: with the consumer's public key (read now: from another machine it comes just
+    // before the endpoint; serverKeyPathOf) and a key pair of this producer's own.
+    Status connectTo(const std::string& endpoint, const std::string& keyFile)
     {
-        auto serverKey = detail::readKeyFile(publicKeyPathOf(m_socket->name()));
+        auto serverKey = detail::readKeyFile(keyFile);
         if (!serverKey)
             return serverKey.error();
         char publicKey[KeyChars + 1] = {};
@@ -403,7 +416,7 @@ private:
     }
 
     std::unique_ptr<ZmqSocket> m_socket;
-    std::vector<std::string> m_unconnected;
+    std::vector<Consumer> m_unconnected;
     bool m_anyConnected;
     std::uint64_t m_nextLookNs = 0;
     // Before its first connection a producer looks again after 100 us, then twice as long each time up to
@@ -527,6 +540,8 @@ std::vector<OsName> zmqOsNames(const ChannelAddress& a)
         names.push_back({ "path", zmqEndpointPath(a, i) });
         if (a.transport == TransportKind::ZmqTcp)
             names.push_back({ "path", unpublishedPathOf(zmqEndpointPath(a, i)) });
+        if (a.transport == TransportKind::ZmqTcp && i > 0 && a.consumerElsewhere)
+            names.push_back({ "path", serverKeyPathOf(a, i) });
     }
     return names;
 }
@@ -626,20 +641,25 @@ public:
             return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
                 "The consumers' host sent an endpoint or key that is not one (tcp://ADDRESS:PORT, a 40-character "
                 "key)");
-        if (m_publishedKey.empty()) {
-            if (Status st = writeNewFile(publicKeyPathOf(m_address.name), reach.publicKey + "\n"); !st)
-                return st;
-            m_publishedKey = reach.publicKey;
-            m_published.assign(consumers, false);
-        } else if (reach.publicKey != m_publishedKey)
-            return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
-                "The consumers' host sent another key than before");
+        // Each consumer's key before its endpoint, which the producers poll for (their hosts may be several: each
+        // sends the endpoints of its own consumers, with its key, the others empty).
+        m_publishedKeys.resize(consumers);
         for (std::uint32_t i = 0; i < consumers; ++i) {
-            if (reach.endpoints[i].empty() || m_published[i])
+            if (reach.endpoints[i].empty())
                 continue;
-            if (Status st = publishEndpoint(zmqEndpointPath(m_address, i), reach.endpoints[i]); !st)
-                return st;
-            m_published[i] = true;
+            if (m_publishedKeys[i].empty()) {
+                const std::string keyFile = serverKeyPathOf(m_address, i);
+                if (Status st = writeNewFile(keyFile, reach.publicKey + "\n"); !st)
+                    return st;
+                // Not published unless both are (the next reach tries again).
+                if (Status st = publishEndpoint(zmqEndpointPath(m_address, i), reach.endpoints[i]); !st) {
+                    (void)removePath(keyFile);
+                    return st;
+                }
+                m_publishedKeys[i] = reach.publicKey;
+            } else if (reach.publicKey != m_publishedKeys[i])
+                return detail::makeError(ErrorCode::Corrupt, "publish endpoint", m_address.name,
+                    "The consumers' host sent another key than before");
         }
         return {};
     }
@@ -653,9 +673,9 @@ public:
     }
 
 private:
-    // Between machines, on the producers' side: the consumers' key and which endpoints are written (publishReach).
-    std::string m_publishedKey;
-    std::vector<bool> m_published;
+    // Between machines, on the producers' side: the key written for each consumer, with its endpoint (publishReach);
+    // empty while neither is.
+    std::vector<std::string> m_publishedKeys;
 };
 
 class ZmqFamily final : public detail::ChannelFamily {
@@ -716,10 +736,10 @@ public:
             if (!st)
                 return st.error();
             // Connected, as a CURVE client, to each consumer when it has published its port (ZmqProducer::send).
-            std::vector<std::string> files;
+            std::vector<ZmqProducer::Consumer> consumers;
             for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i)
-                files.push_back(zmqEndpointPath(a, i));
-            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), std::move(files)));
+                consumers.push_back({ zmqEndpointPath(a, i), serverKeyPathOf(a, i) });
+            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), std::move(consumers)));
         }
         if (!st)
             return st.error();

@@ -140,7 +140,7 @@ private slots:
         const Ledger b = halfLedger(there, left);
         QVERIFY(a.half && b.half && !a.exact && !b.exact);
         const Ledger whole = messageLedger(zmq, parties, left, true);
-        const Ledger joined = joinHalves(zmq, a, b, true);
+        const Ledger joined = joinHalves(zmq, std::vector<Ledger> { a, b }, true);
         QCOMPARE(joined.sent, whole.sent);
         QCOMPARE(joined.received, whole.received);
         QCOMPARE(joined.lostWithDeadWorkers, whole.lostWithDeadWorkers);
@@ -148,8 +148,21 @@ private slots:
         QCOMPARE(joined.duplicated, whole.duplicated);
         QCOMPARE(joined.exact, exact);
         QVERIFY(!joined.half);
+        // The consumers on two hosts, each counting its half (what was left split between them): the same books.
+        std::vector<MessageParty> first, second;
+        for (std::size_t i = 0; i < there.size(); ++i)
+            (i % 2 ? second : first).push_back(there[i]);
+        const Ledger three = joinHalves(
+            zmq, std::vector<Ledger> { a, halfLedger(first, left / 2), halfLedger(second, left - left / 2) }, true);
+        QCOMPARE(three.sent, whole.sent);
+        QCOMPARE(three.received, whole.received);
+        QCOMPARE(three.left, whole.left);
+        QCOMPARE(three.lostWithDeadWorkers, whole.lostWithDeadWorkers);
+        QCOMPARE(three.lost, whole.lost);
+        QCOMPARE(three.duplicated, whole.duplicated);
+        QCOMPARE(three.exact, exact);
         // Live, what ZeroMQ holds is sent less received.
-        const Ledger live = joinHalves(zmq, a, b, false);
+        const Ledger live = joinHalves(zmq, std::vector<Ledger> { a, b }, false);
         QCOMPARE(live.left, live.sent > live.received ? live.sent - live.received : 0);
         QVERIFY(!live.exact);
     }

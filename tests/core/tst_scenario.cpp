@@ -375,7 +375,7 @@ private slots:
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                 << "lives on one machine" << invalid;
-        // zmq-tcp reaches between machines only as built: consumers on one host, producers here.
+        // zmq-tcp reaches between machines only as built: consumers on hosts, producers here.
         const QString zmqObject = R"({ "name": "q", "transport": "zmq-tcp" })";
         QTest::newRow("zmq-tcp consumer here, producer there") << scenarioText(zmqObject,
             "{ \"name\": \"c\", \"role\": \"consumer\", \"object\": \"q\" }, { \"name\": \"p\", \"role\": "
@@ -388,15 +388,13 @@ private slots:
             "\"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                            << "put its producers on this machine" << invalid;
-        QTest::newRow("zmq-tcp consumers on two hosts") << scenarioText(zmqObject,
-            "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
-            "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": \"c2\", \"role\": \"consumer\", "
-            "\"object\": \"q\", \"host\": \"lab3\" }",
+        QTest::newRow("zmq-tcp consumers on two hosts, no producer") << scenarioText(zmqObject,
+            "{ \"name\": \"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }, { \"name\": "
+            "\"c2\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab3\" }",
             "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": "
             "\"tcp://10.0.0.2:5555\", \"key\": \"lab2.pub\" }, { \"name\": \"lab3\", \"endpoint\": "
-            "\"tcp://10.0.0.3:5555\", \"key\": \"lab3.pub\" } ]")
-                                                        << "workers"
-                                                        << "put all its consumers on one host" << invalid;
+            "\"tcp://10.0.0.3:5555\", \"key\": \"lab3.pub\" } ]") << "workers"
+                                                                     << "give it a producer on this machine" << invalid;
         QTest::newRow("program on a host") << scenarioText(MqObject,
             "{ \"name\": \"g\", \"role\": \"program\", \"program\": [\"put q\"], \"host\": \"lab2\" }, { \"name\": "
             "\"c\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
@@ -453,18 +451,23 @@ private slots:
         QTest::newRow("IPv4") << "tcp://10.0.0.2:5555" << 1;
         QTest::newRow("IPv6") << "tcp://[fd00::2]:5555" << 1;
         QTest::newRow("two consumers on the host") << "tcp://10.0.0.2:5555" << 2;
+        QTest::newRow("a consumer on each of two hosts") << "tcp://10.0.0.2:5555" << 3;
     }
     void zmqTcpBetweenMachinesIsInBothParts()
     {
         QFETCH(QString, endpoint);
         QFETCH(int, consumers);
-        const QString second = ", { \"name\": \"c2\", \"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab2\" }";
+        // 3: "c" on lab2 and "c2" on lab3, each host's part with its own consumer.
+        const QString second = QString(", { \"name\": \"c2\", \"role\": \"consumer\", \"object\": \"q\", "
+                                       "\"host\": \"%1\" }")
+                                   .arg(consumers == 3 ? "lab3" : "lab2");
+        const QString lab3 = ", { \"name\": \"lab3\", \"endpoint\": \"tcp://10.0.0.3:5555\", \"key\": \"lab3.pub\" }";
         const QString text = scenarioText(R"({ "name": "q", "transport": "zmq-tcp" })",
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }"
-                + (consumers == 2 ? second : QString()),
+                + (consumers > 1 ? second : QString()),
             "\"controller_key\": \"c.key\", \"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"" + endpoint
-                + "\", \"key\": \"lab2.pub\" } ]");
+                + "\", \"key\": \"lab2.pub\" }" + (consumers == 3 ? lab3 : QString()) + " ]");
         auto s = parseScenario(text.toStdString(), "between.json");
         QVERIFY2(s, s ? "" : s.error().message().c_str());
         QCOMPARE(objectsBetweenMachines(*s), std::vector<std::string> { "q" });
@@ -472,10 +475,18 @@ private slots:
         const Scenario here = scenarioPart(*s, "");
         QCOMPARE(there.objects.size(), std::size_t(1));
         QCOMPARE(here.objects.size(), std::size_t(1));
-        QCOMPARE(there.workers.size(), std::size_t(consumers));
+        QCOMPARE(there.workers.size(), std::size_t(consumers == 2 ? 2 : 1));
         QCOMPARE(there.workers[0].name, std::string("c"));
         if (consumers == 2)
             QCOMPARE(there.workers[1].name, std::string("c2"));
+        if (consumers == 3) {
+            const Scenario third = scenarioPart(*s, "lab3");
+            QCOMPARE(third.objects.size(), std::size_t(1));
+            QCOMPARE(third.workers.size(), std::size_t(1));
+            QCOMPARE(third.workers[0].name, std::string("c2"));
+            QCOMPARE(hostsInUse(*s), (std::vector<std::string> { "lab2", "lab3" }));
+            QCOMPARE(objectHosts(*s), std::vector<std::string> { "lab2+lab3" }); // as a run names it
+        }
         QCOMPARE(here.workers.size(), std::size_t(1));
         QCOMPARE(here.workers[0].name, std::string("p"));
     }

@@ -309,14 +309,15 @@ private slots:
         QVERIFY(!exists(a.name));
     }
 
-    // Between machines, the producers' side writes what the consumers' host sent only when all of it is what a
-    // consumer publishes: one entry per consumer, each a tcp:// endpoint or empty (not bound yet), and a key. Each
-    // endpoint is written as it first comes, so the producers reach every consumer that has bound.
+    // Between machines, the producers' side writes what the consumers' hosts sent only when all of it is what a
+    // consumer publishes: one entry per consumer, each a tcp:// endpoint or empty (not bound yet, or on another host),
+    // and a key. Each endpoint is written as it first comes, its key just before it, so the producers reach every
+    // consumer that has bound, each with its own host's key.
     void zmqTcpWritesOnlyTheEndpointsAHostMaySend()
     {
         ChannelAddress a = zmqTcpAddress("zmq-reach");
         a.consumerElsewhere = true;
-        a.consumers = 2;
+        a.consumers = 3;
         auto object = ChannelObject::create(a);
         QVERIFY2(object, object ? "" : object.error().message().c_str());
         char key[41] = {}, secret[41] = {}, other[41] = {};
@@ -329,25 +330,34 @@ private slots:
             QCOMPARE(st.error().code, ErrorCode::Corrupt);
             QVERIFY2(st.error().message().find(says) != std::string::npos, st.error().message().c_str());
         };
-        refused({ { first }, key }, "1 endpoint for 2 consumers");
-        refused({ { first, "10.0.0.2:5556" }, key }, "not one");
-        refused({ { first, "tcp://10.0.0.2:5556;tcp://10.0.0.3:1" }, key }, "not one");
-        refused({ { first, "" }, "short" }, "not one");
+        refused({ { first }, key }, "1 endpoint for 3 consumers");
+        refused({ { first, "10.0.0.2:5556", "" }, key }, "not one");
+        refused({ { first, "tcp://10.0.0.2:5556;tcp://10.0.0.3:1", "" }, key }, "not one");
+        refused({ { first, "", "" }, "short" }, "not one");
         QVERIFY(!exists(a.name + ".pub") && !exists(a.name) && !exists(a.name + ".1"));
         const auto read = [](const std::string& path) {
             std::string line;
             std::getline(std::ifstream(path), line);
             return line;
         };
-        QVERIFY((*object)->publishReach({ { first, "" }, key }));
+        QVERIFY((*object)->publishReach({ { first, "", "" }, key }));
         QCOMPARE(read(a.name + ".pub"), std::string(key));
         QCOMPARE(read(a.name), first);
-        QVERIFY(!exists(a.name + ".1")); // its consumer has not bound yet
-        QVERIFY((*object)->publishReach({ { first, second }, key }));
+        QVERIFY(!exists(a.name + ".1") && !exists(a.name + ".1.pub")); // its consumer has not bound yet
+        QVERIFY((*object)->publishReach({ { first, second, "" }, key }));
         QCOMPARE(read(a.name + ".1"), second);
-        refused({ { first, second }, other }, "another key");
+        QCOMPARE(read(a.name + ".1.pub"), std::string(key));
+        refused({ { first, second, "" }, other }, "another key");
+        // The third consumer on another host, with that host's key: written beside its endpoint, the others' kept.
+        const std::string third = "tcp://10.0.0.3:6000";
+        QVERIFY((*object)->publishReach({ { "", "", third }, other }));
+        QCOMPARE(read(a.name + ".2"), third);
+        QCOMPARE(read(a.name + ".2.pub"), std::string(other));
+        QCOMPARE(read(a.name + ".pub"), std::string(key));
+        refused({ { "", "", third }, key }, "another key");
         object->reset();
-        QVERIFY(!exists(a.name + ".pub") && !exists(a.name) && !exists(a.name + ".1"));
+        for (const char* end : { "", ".pub", ".1", ".1.pub", ".2", ".2.pub" })
+            QVERIFY2(!exists(a.name + end), end);
     }
 
     void cleanupTestCase() { QVERIFY2(ipctest::leftoversOfThisProcess().isEmpty(), "objects left behind"); }

@@ -558,6 +558,92 @@ private slots:
         QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
     }
 
+    // A zmq-tcp object with two producers here and its consumers on two hosts: "c2" on lab2, "c3" and "c3-2" on
+    // lab3 (listed between the others, so the hosts' consumers are not in the scenario's order). `count` 0: until
+    // stopped; `rate` 0: as fast as they can.
+    QString twoConsumerHostsScenario(const QString& endpoint2, const QString& endpoint3, int count, int rate) const
+    {
+        const QString text = QString(R"({
+  "name": "zmq-two-consumer-hosts", "duration_s": 20, "controller_key": "controller.key",
+  "hosts": [ { "name": "lab2", "endpoint": "%1", "key": "host.pub" },
+             { "name": "lab3", "endpoint": "%2", "key": "host.pub" } ],
+  "objects": [ { "name": "wire", "transport": "zmq-tcp", "capacity": 64, "message_size": 256 } ],
+  "workers": [ { "name": "p1", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
+               { "name": "c3", "role": "consumer", "object": "wire", "host": "lab3" },
+               { "name": "c2", "role": "consumer", "object": "wire", "host": "lab2" },
+               { "name": "p2", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
+               { "name": "c3-2", "role": "consumer", "object": "wire", "host": "lab3" } ]
+})")
+                                 .arg(endpoint2, endpoint3)
+                                 .arg(count)
+                                 .arg(rate);
+        return writeScenario("zmq-two-consumer-hosts.json", text);
+    }
+
+    // One zmq-tcp object whose consumers run on two hosts, one on lab2 and two on lab3: the producers here reach all
+    // three (each host's key with its consumers' endpoints), every consumer receives some, and the books, sent here
+    // and received on both hosts, balance exactly; counted (3 s at 1000 a second, time enough for lab3's consumers
+    // to be reached too, in a 6 s run), then flooding until the stop.
+    void aZmqObjectReachesConsumersOnTwoHosts()
+    {
+        Host lab2({}, hostArgs("tcp://127.0.0.1:*"));
+        Host lab3({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint2 = lab2.endpoint(), endpoint3 = lab3.endpoint();
+        QVERIFY(!endpoint2.isEmpty() && !endpoint3.isEmpty());
+        for (const int count : { 3000, 0 }) {
+            const QString scenario = twoConsumerHostsScenario(endpoint2, endpoint3, count, count > 0 ? 1000 : 0);
+            const QString report = key("zmq-two-consumer-hosts.report.json");
+            QFile::remove(report);
+            const QStringList args { "run", scenario, "--json", report, "--duration", count > 0 ? "6" : "3" };
+            const auto r
+                = ipctest::runProgram(ipctest::cliPath(), args, QProcessEnvironment::systemEnvironment(), 60000);
+            QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+            // Each consumer's endpoint told as it binds, on the port its own host printed.
+            QSet<QString> told;
+            const QRegularExpression listens("'wire': [^\\n]*listens? on ([^;\\n]*);");
+            const QRegularExpression one("tcp://127\\.0\\.0\\.1:[0-9]+");
+            for (auto m = listens.globalMatch(r.out); m.hasNext();)
+                for (auto e = one.globalMatch(m.next().captured(1)); e.hasNext();)
+                    told.insert(e.next().captured(0));
+            QVERIFY2(told.size() == 3, qPrintable(r.out));
+            QVERIFY2(r.out.contains(", on host lab2;") && r.out.contains(", on host lab3;"), qPrintable(r.out));
+            const QJsonObject json = readJson(report);
+            const QJsonObject wire = entry(json, "objects", "wire");
+            QCOMPARE(wire.value("host").toString(), QString("lab2+lab3"));
+            const QJsonObject books = wire.value("integrity").toObject();
+            const qint64 sent = books.value("sent").toInteger();
+            QVERIFY2(books.value("exact").toBool() && books.value("received").toInteger() == sent,
+                qPrintable(r.out + r.err));
+            qint64 received = 0;
+            for (const auto& [name, host] : { std::pair { "c2", "lab2" }, { "c3", "lab3" }, { "c3-2", "lab3" } }) {
+                const QJsonObject consumer = entry(json, "workers", name);
+                QCOMPARE(consumer.value("host").toString(), QString(host));
+                const qint64 messages = consumer.value("messages").toInteger();
+                QVERIFY2(messages > 0, qPrintable(QString(name) + " received nothing\n" + r.out));
+                received += messages;
+            }
+            QCOMPARE(received, sent);
+            const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
+                + entry(json, "workers", "p2").value("messages").toInteger();
+            QCOMPARE(produced, sent);
+            if (count > 0)
+                QCOMPARE(sent, qint64(2 * count));
+            else
+                QVERIFY2(sent > 1000, qPrintable(r.out)); // they ran until stopped
+            QVERIFY(json.value("integrity").toObject().value("exact").toBool());
+            QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+        }
+        for (Host* host : { &lab2, &lab3 }) {
+            QElapsedTimer waited;
+            waited.start();
+            QString log = host->output(200);
+            while (log.count("ended, objects removed") < 2 && waited.elapsed() < 5000)
+                log = host->output(100);
+            QVERIFY2(log.count("ended, objects removed") == 2, qPrintable(log));
+            QVERIFY(ipctest::leftoverObjects(QString::number(host->process().processId())).isEmpty());
+        }
+    }
+
     // The example the README shows, with this host's endpoint and key file put in: two objects between machines,
     // one with two consumers, both exact.
     void theShippedTwoHostsExampleRuns()
@@ -631,6 +717,56 @@ private slots:
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
         QCOMPARE(ipctest::leftoverObjects("ipclab-" + hostPid + "-"), QStringList());
+    }
+
+    // One of an object's two consumer hosts killed mid-run: its consumers shown lost within 2 s, the other host's
+    // consumer takes all that is sent from then on, the stop finishes, and the books say that what lab3's consumers
+    // held may have died with them (not exact, nothing "lost").
+    void oneOfTwoConsumerHostsKilledMidRun()
+    {
+        Host lab2({}, hostArgs("tcp://127.0.0.1:*"));
+        auto lab3 = std::make_unique<Host>(QStringList {}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint2 = lab2.endpoint(), endpoint3 = lab3->endpoint();
+        QVERIFY(!endpoint2.isEmpty() && !endpoint3.isEmpty());
+        const QString lab3Pid = QString::number(lab3->process().processId());
+        const QString report = key("zmq-one-killed.report.json");
+        QProcess run;
+        startTiedToThisTest(run,
+            { ipctest::cliPath(), "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "10",
+                "--json", report });
+        QStringList seen;
+        QVERIFY2(waitForLine(run, "on host lab3;", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        lab3.reset();
+        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000, qPrintable(seen.join('\n')));
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 1);
+        const QJsonObject json = readJson(report);
+        const QJsonObject wire = entry(json, "objects", "wire");
+        QCOMPARE(wire.value("host").toString(), QString("lab2+lab3"));
+        const QJsonObject books = wire.value("integrity").toObject();
+        QVERIFY2(!books.value("exact").toBool(true), qPrintable(seen.join('\n')));
+        QCOMPARE(books.value("lost").toInteger(), 0);
+        QCOMPARE(books.value("lost_with_dead_workers").toInteger(),
+            books.value("sent").toInteger() - books.value("received").toInteger());
+        for (const char* name : { "p1", "p2", "c2" })
+            QVERIFY2(entry(json, "workers", name).value("exit").toString() == "exited 0", qPrintable(seen.join('\n')));
+        qint64 onLab3 = 0;
+        for (const char* name : { "c3", "c3-2" }) {
+            const QJsonObject consumer = entry(json, "workers", name);
+            QVERIFY2(consumer.value("exit").toString().contains("was lost"), qPrintable(seen.join('\n')));
+            onLab3 += consumer.value("messages").toInteger();
+        }
+        // lab3's two took their shares for about a second; c2 took its share then and everything after.
+        const qint64 onLab2 = entry(json, "workers", "c2").value("messages").toInteger();
+        QVERIFY2(onLab3 > 0 && onLab2 > onLab3,
+            qPrintable(QString("lab2 %1, lab3 %2\n").arg(onLab2).arg(onLab3) + seen.join('\n')));
+        QCOMPARE(books.value("received").toInteger(), onLab2 + onLab3);
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+        ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
+        QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
     }
 
     void aKilledHostsWorkersAreShownLostAndTheRunEnds()

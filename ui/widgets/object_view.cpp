@@ -493,16 +493,24 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                             .arg(object.capacity);
             face.shortText = tr("Sent, not yet received: ZeroMQ queues inside the processes.");
         } else {
-            // Between machines (its consumers on a host listen for the producers here): the network is among
-            // the places a message waits, and the host's counts come about 20 times a second.
-            const QString host = QString::fromStdString(object.host);
+            // Between machines (its consumers on hosts listen for the producers here): the network is among the
+            // places a message waits, and the hosts' counts come about 20 times a second. Its host is the hosts
+            // its consumers run on, "lab2+lab3" ('+' is in no host's name).
+            const QStringList hosts = QString::fromStdString(object.host).split(QLatin1Char('+'));
+            const QString host = hosts.size() == 1
+                ? hosts.front()
+                : tr("%1 and %2").arg(hosts.mid(0, hosts.size() - 1).join(QStringLiteral(", ")), hosts.back());
+            const QString counts = hosts.size() == 1
+                ? tr("%1's counts come with its snapshots, about 20 a second,").arg(host)
+                : tr("Each host's counts come with its snapshots, about 20 a second,");
             face.text = tr("Sent and not yet received, as the producers here and the consumers on %1 count them: "
                            "ZeroMQ queues messages inside the processes (up to %2 on each side of each connection), "
                            "in the kernel's socket buffers "
-                           "and on the network between the machines. %1's counts come with its snapshots, about 20 "
-                           "a second, so this reads high by about what is sent in one sample.")
+                           "and on the network between the machines. %3 so this reads high by about what is sent in "
+                           "one sample.")
                             .arg(host)
-                            .arg(object.capacity);
+                            .arg(object.capacity)
+                            .arg(counts);
             face.shortText = tr("Sent, not yet received on %1: ZeroMQ queues and the network.").arg(host);
         }
     } else {

@@ -30,10 +30,10 @@ struct ChannelAddress {
     std::uint32_t capacity = 8; // messages (mq, shm-ring)
     std::uint32_t messageSize = 64; // largest frame
     int listenFd = -1; // socket consumers: the runner's listening descriptor, inherited
-    // zmq-tcp between machines (its consumers on one worker host, its producers on the controller's machine). On the
+    // zmq-tcp between machines (its consumers on worker hosts, its producers on the controller's machine). On a
     // consumers' machine: the address they listen on, the host's own (empty: 127.0.0.1 only). On the producers'
-    // machine: `consumerElsewhere`, so the runner makes no keys; it writes the consumers' endpoints and public key
-    // when the host has told them (ChannelObject::publishReach), and `consumers` counts those on the host.
+    // machine: `consumerElsewhere`, so the runner makes no keys; it writes the consumers' endpoints and public keys
+    // when their hosts have told them (ChannelObject::publishReach), and `consumers` counts those on all hosts.
     std::string bindAddress {};
     bool consumerElsewhere = false;
     // zmq, zmq-tcp: how many consumers the object has, each binding an endpoint of its own that every producer
@@ -192,9 +192,10 @@ public:
 
     // zmq-tcp between machines (ChannelAddress::bindAddress). On the consumers' machine, reach() is where its
     // consumers listen, as they published it: one entry per consumer in consumerIndex order, "tcp://ADDRESS:PORT",
-    // or empty while that one has not bound; and the CURVE public key producers need (the consumers share one key
-    // pair). Nothing until the first has bound. On the producers' machine, publishReach writes them where the
-    // producers look for them: the key once, then each endpoint not written before, which they poll for.
+    // or empty while that one has not bound; and the CURVE public key producers need (the consumers on one machine
+    // share one key pair). Nothing until the first has bound. On the producers' machine, publishReach writes them
+    // where the producers look for them: each endpoint not written before, its key just before it (each host sends
+    // its own consumers' endpoints, at their places among all the object's consumers, the others empty).
     struct Reach {
         std::vector<std::string> endpoints;
         std::string publicKey;

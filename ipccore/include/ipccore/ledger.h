@@ -156,7 +156,7 @@ struct Ledger {
     // first four each of them saw.
     std::vector<PriorityShare> priorities;
     std::uint64_t receivedOtherPriorities = 0;
-    // An object between machines (zmq-tcp, its producers here and its consumers on a worker host): each machine's
+    // An object between machines (zmq-tcp, its producers here and its consumers on worker hosts): each machine's
     // runner counts its half, unjudged (halfLedger), with the most its killed workers can have held or sent
     // uncounted (MessageParty's mayHaveTakenUncounted and mayHaveSentUncounted, added up); the controller joins the
     // halves into the object's books (joinHalves).
@@ -214,8 +214,9 @@ Ledger messageLedger(
     const TransportTraits& transport, std::span<const MessageParty> parties, std::uint64_t left, bool final);
 // One machine's half of an object between machines: its parties' counts added up, nothing judged.
 Ledger halfLedger(std::span<const MessageParty> parties, std::uint64_t left);
-// The books of an object between machines from its two halves, judged as messageLedger judges one machine's.
-Ledger joinHalves(const TransportTraits& transport, const Ledger& a, const Ledger& b, bool final);
+// The books of an object between machines from its halves (the producers' machine's, and each of its consumers'
+// hosts'), judged once, as messageLedger judges one machine's.
+Ledger joinHalves(const TransportTraits& transport, std::span<const Ledger> halves, bool final);
 
 // One worker's task counters as the slot published them (see WorkerSlot).
 struct TaskCounts {

@@ -48,7 +48,7 @@ struct WorkerSpec {
 
 // A worker host: another machine running `ipclab-cli host --listen`, which runs the workers that name it (host.h).
 // An object lives where its workers run, so every worker of an object names the same host (or none); only a zmq-tcp
-// object reaches between machines, its consumers on one host and its producers on this machine.
+// object reaches between machines, its consumers on one host or several and its producers on this machine.
 struct HostSpec {
     std::string name; // what workers' "host" names, [A-Za-z0-9_-]{1,48}
     std::string endpoint; // "tcp://ADDRESS:PORT", as the host printed it
@@ -95,7 +95,8 @@ std::vector<std::string> objectsBetweenMachines(const Scenario& scenario);
 // (their "host" cleared), no hosts. Objects no worker uses stay on this machine.
 Scenario scenarioPart(const Scenario& scenario, const std::string& host);
 // The worker host each of `scenario`'s objects lives on, in its order ("" = this machine), as a run names them: a
-// zmq-tcp object between machines is its consumers' host's.
+// zmq-tcp object between machines is its consumers' hosts', in hostsInUse's order joined by '+' ("lab2+lab3"; no host
+// name has a '+').
 std::vector<std::string> objectHosts(const Scenario& scenario);
 
 // Ranges the validation enforces (besides the /proc limits for mq).

@@ -29,6 +29,7 @@ struct WorkerArgs {
     std::string bindAddress; // zmq-tcp consumers between machines: the address to listen on (ChannelAddress)
     std::uint32_t consumers = 1; // zmq, zmq-tcp: the object's consumers, each with an endpoint (ChannelAddress)
     std::uint32_t consumerIndex = 0; // zmq, zmq-tcp consumers: which of them this is
+    bool consumerElsewhere = false; // zmq-tcp producers between machines: each consumer's key comes from its host
     // zmq-tcp producers between machines: the consumer's machine's CLOCK_MONOTONIC minus this one's, added to each
     // frame's send time, so the consumer's latency compares times of one clock.
     std::int64_t clockOffsetNs = 0;
