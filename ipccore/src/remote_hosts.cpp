@@ -37,9 +37,10 @@ struct RemoteHosts::Part {
     std::string address; // the host's address in its endpoint
     std::vector<std::string> served; // its objects between machines (their producers here)
     // For each object it serves: where its consumers come among all the object's consumers (the hosts in the
-    // scenario's order, each with its own in theirs), how many it runs, and how many the object has.
+    // scenario's order, each with its own in theirs), how many it runs, and how many the object has; their names.
     struct Slots {
         std::uint32_t first = 0, here = 0, all = 0;
+        std::vector<std::string> names;
     };
     std::map<std::string, Slots> slots;
     // Where the consumers of each object it serves listen, as last handed to the runner (takeReaches).
@@ -437,7 +438,7 @@ void RemoteHosts::poll(Part& p)
                 // At their places among all the object's consumers, its other hosts' left empty. A host that sends
                 // another number than it runs is not believed (it would take other hosts' places).
                 p.reached[o.name] = o.listensOn;
-                const Part::Slots slots = p.slots[o.name];
+                const Part::Slots& slots = p.slots[o.name];
                 if (reach.endpoints.size() != slots.here || slots.first + slots.here > slots.all) {
                     p.notices.push_back({ RunEvent::Kind::Error,
                         p.where() + " sent " + std::to_string(reach.endpoints.size()) + " endpoints for its "
@@ -445,10 +446,11 @@ void RemoteHosts::poll(Part& p)
                             + "', which is not what it was asked to run: its producers here do not connect to them" });
                     continue;
                 }
-                std::vector<std::string> all(slots.all);
+                std::vector<std::string> all(slots.all), names(slots.all);
                 std::move(reach.endpoints.begin(), reach.endpoints.end(), all.begin() + slots.first);
+                std::copy(slots.names.begin(), slots.names.end(), names.begin() + slots.first);
                 reach.endpoints = std::move(all);
-                m_reaches.push_back({ o.name, p.host.name, std::move(reach) });
+                m_reaches.push_back({ o.name, p.host.name, std::move(names), std::move(reach) });
             }
             p.last = std::move(*snap);
             p.fresh = true;
@@ -494,8 +496,10 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             Part::Slots& slots = part->slots[object];
             const auto consumerOf = [&](const WorkerSpec& w) { return w.object == object && w.role == Role::Consumer; };
             slots.first = placed[object];
-            slots.here = std::uint32_t(
-                std::count_if(part->scenario.workers.begin(), part->scenario.workers.end(), consumerOf));
+            for (const WorkerSpec& w : part->scenario.workers)
+                if (consumerOf(w))
+                    slots.names.push_back(w.name);
+            slots.here = std::uint32_t(slots.names.size());
             slots.all = std::uint32_t(std::count_if(scenario.workers.begin(), scenario.workers.end(), consumerOf));
             placed[object] += slots.here;
             std::string& label = hosts->m_hostsOf[object];

@@ -41,6 +41,7 @@ public:
     // with the host's address as this controller reaches it, and the consumer's public key.
     struct HostReach {
         std::string object, host;
+        std::vector<std::string> consumers; // the consumers' names, at the endpoints' places (others empty)
         ChannelObject::Reach reach;
     };
     std::vector<HostReach> takeReaches();

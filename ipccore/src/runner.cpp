@@ -330,6 +330,7 @@ struct Runner::Impl {
     std::vector<RunEvent> allEvents;
     std::vector<TraceWorker> hostTraces; // the workers on worker hosts, for the trace (traceHostWorkers)
     std::ofstream csv;
+    std::optional<std::size_t> csvWorkers; // the workers with a column (writeCsvRow), once its header is written
     bool stopped = false;
     // The wait-for verdict: a deadlock is kept from the sample that first saw it (the run is over in all but name);
     // a stall is said once for each set of stuck processes.
@@ -1972,16 +1973,35 @@ struct Runner::Impl {
         return l;
     }
 
-    void writeCsvHeader()
+    // --csv: a row per sample, written once the hosts' parts are merged into it (their workers and objects are
+    // columns too, "c1@lab2.msgs_per_s", and an object between machines has its joined depth). The columns are
+    // named from the first sample, whose rows keep their places: each object's depth and semaphores, then each
+    // worker's rate; a worker added during the run has none.
+    void writeCsvRow(const Snapshot& snap)
     {
-        csv << "time_s";
-        for (const ObjectRuntime& o : objects) {
-            csv << "," << o.spec.name << ".depth";
-            for (const SemaphoreValue& v : o.channel->semaphores())
-                csv << "," << o.spec.name << ".sem." << v.role;
+        if (!csv.is_open() || stopped)
+            return;
+        if (!csvWorkers) {
+            csv << "time_s";
+            for (const ObjectStatus& o : snap.objects) {
+                const std::string name = placedName(o.name, o.host);
+                csv << "," << name << ".depth";
+                for (const SemaphoreValue& v : o.semaphores)
+                    csv << "," << name << ".sem." << v.role;
+            }
+            for (const WorkerStatus& w : snap.workers)
+                csv << "," << placedName(w.name, w.host) << ".msgs_per_s";
+            csv << "\n";
+            csvWorkers = snap.workers.size();
         }
-        for (const WorkerProc& w : workers)
-            csv << "," << w.spec.name << ".msgs_per_s";
+        csv << snap.t;
+        for (const ObjectStatus& o : snap.objects) {
+            csv << "," << o.depth;
+            for (const SemaphoreValue& v : o.semaphores)
+                csv << "," << v.value;
+        }
+        for (std::size_t i = 0; i < std::min(*csvWorkers, snap.workers.size()); ++i)
+            csv << "," << snap.workers[i].msgsPerS;
         csv << "\n";
     }
 
@@ -2245,17 +2265,6 @@ struct Runner::Impl {
         for (std::size_t i = 0; i < workers.size(); ++i) {
             if (counted[i])
                 snap.totalMsgsPerS += snap.workers[i].msgsPerS;
-        }
-        if (csv.is_open() && !stopped) {
-            csv << snap.t;
-            for (const ObjectStatus& o : snap.objects) {
-                csv << "," << o.depth;
-                for (const SemaphoreValue& v : o.semaphores)
-                    csv << "," << v.value;
-            }
-            for (const WorkerStatus& w : snap.workers)
-                csv << "," << w.msgsPerS;
-            csv << "\n";
         }
         if (!stopped && derive)
             judgeStuckWaits(snap);
@@ -2554,7 +2563,7 @@ struct Runner::Impl {
     // where this machine's producers of them poll for it (ChannelObject::publishReach).
     void publishReaches()
     {
-        for (const auto& [name, host, reach] : remote->takeReaches()) {
+        for (const auto& [name, host, names, reach] : remote->takeReaches()) {
             const std::size_t i = objectIndex(name);
             if (i == objects.size() || !objects[i].address.consumerElsewhere)
                 continue;
@@ -2574,7 +2583,9 @@ struct Runner::Impl {
                 if (reach.endpoints[k].empty() || !o.reach.endpoints[k].empty())
                     continue;
                 o.reach.endpoints[k] = reach.endpoints[k];
-                fresh.push_back(reach.endpoints[k]);
+                // Named when it shares the object with others ("tcp://10.0.0.2:4321 (c2)").
+                fresh.push_back(reach.endpoints[k]
+                    + (consumers > 1 && k < names.size() && !names[k].empty() ? " (" + names[k] + ")" : ""));
             }
             if (fresh.empty())
                 continue;
@@ -2766,8 +2777,6 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
         if (Status st = impl->spawn(w); !st)
             return st.error();
     }
-    if (impl->csv.is_open())
-        impl->writeCsvHeader();
     return std::unique_ptr<Runner>(new Runner(std::move(impl)));
 }
 
@@ -2780,6 +2789,7 @@ Snapshot Runner::sample()
         m_impl->publishReaches();
         m_impl->traceHostWorkers(snap);
     }
+    m_impl->writeCsvRow(snap);
     return snap;
 }
 

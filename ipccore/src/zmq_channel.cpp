@@ -13,13 +13,13 @@
 //    must know the server's public key to finish the handshake; nothing outside the run's folder holds it, so a
 //    stranger is refused, and a process that took the port could not pose as the consumer. (Clients' own keys are
 //    not checked: that would take a ZAP handler; knowing the public key is the proof.)
-//  - zmq-tcp between machines: its consumers on one worker host, its producers on the controller's machine. The
-//    host's runner makes the key pair as above, and its consumers bind the host's own address (the one its --listen
-//    names, ChannelAddress::bindAddress) instead of 127.0.0.1. As each binds, the host sends its port, and the
-//    public key, to the controller with its snapshots (ChannelObject::reach; the link between them is
-//    CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder for its
-//    producers (publishReach), the key first, then each consumer's endpoint file they poll for. The secret key
-//    never leaves the host.
+//  - zmq-tcp between machines: its consumers on one worker host or several, its producers on the controller's
+//    machine. Each host's runner makes a key pair as above for its consumers, and they bind the host's own address
+//    (the one its --listen names, ChannelAddress::bindAddress) instead of 127.0.0.1. As each binds, the host sends
+//    its port, and the public key, to the controller with its snapshots (ChannelObject::reach; the link between
+//    them is CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder
+//    for its producers (publishReach): for each consumer its host's key ("<endpoint>.pub", serverKeyPathOf), then
+//    the endpoint file they poll for. The secret keys never leave their hosts.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's

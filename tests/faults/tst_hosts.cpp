@@ -288,6 +288,35 @@ class TestHosts : public QObject {
                                  .arg(consumers == 2 ? second : QString());
         return writeScenario("zmq-between.json", text);
     }
+    // The report `json` of a zmq-tcp object "wire" between machines, fed by producers "p1" and "p2" here: listed on
+    // `objectHost`, its books, sent here and received there, balance exactly, and each of its `consumers` (name,
+    // host) received some. `count`: what each producer sent, or 0 when they ran until stopped.
+    void booksBalanceAcross(const QJsonObject& json, const QString& objectHost,
+        const QList<QPair<QString, QString>>& consumers, int count, const QString& out)
+    {
+        const QJsonObject wire = entry(json, "objects", "wire");
+        QCOMPARE(wire.value("host").toString(), objectHost);
+        const QJsonObject books = wire.value("integrity").toObject();
+        const qint64 sent = books.value("sent").toInteger();
+        QVERIFY2(books.value("exact").toBool() && books.value("received").toInteger() == sent, qPrintable(out));
+        qint64 received = 0;
+        for (const auto& [name, host] : consumers) {
+            const QJsonObject consumer = entry(json, "workers", name);
+            QCOMPARE(consumer.value("host").toString(), host);
+            const qint64 messages = consumer.value("messages").toInteger();
+            QVERIFY2(messages > 0, qPrintable(name + " received nothing\n" + out));
+            received += messages;
+        }
+        QCOMPARE(received, sent);
+        const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
+            + entry(json, "workers", "p2").value("messages").toInteger();
+        QCOMPARE(produced, sent);
+        if (count > 0)
+            QCOMPARE(sent, qint64(2 * count));
+        else
+            QVERIFY2(sent > 1000, qPrintable(out)); // they ran until stopped
+        QVERIFY(json.value("integrity").toObject().value("exact").toBool());
+    }
     // Runs betweenMachinesScenario through `prefix`: the producers here reach each consumer on the host at the
     // host's address, and the object's books, sent here and received there, balance exactly. With two consumers,
     // each producer deals its messages to both (PUSH's round robin), so each receives some.
@@ -322,31 +351,12 @@ class TestHosts : public QObject {
         QVERIFY2(told.size() == consumers, qPrintable(r.out));
         if (consumers == 1)
             QVERIFY2(r.out.contains("'wire': its consumer listens on " + address + ":"), qPrintable(r.out));
-        const QJsonObject json = readJson(report);
-        const QJsonObject wire = entry(json, "objects", "wire");
-        QCOMPARE(wire.value("host").toString(), QString("lab2"));
-        const QJsonObject books = wire.value("integrity").toObject();
-        const qint64 sent = books.value("sent").toInteger();
-        QVERIFY2(
-            books.value("exact").toBool() && books.value("received").toInteger() == sent, qPrintable(r.out + r.err));
-        qint64 received = 0;
-        for (const QString& name :
-            consumers == 1 ? QStringList { "c-there" } : QStringList { "c-there", "c-there-2" }) {
-            const QJsonObject consumer = entry(json, "workers", name);
-            QCOMPARE(consumer.value("host").toString(), QString("lab2"));
-            const qint64 messages = consumer.value("messages").toInteger();
-            QVERIFY2(messages > 0, qPrintable(name + " received nothing\n" + r.out));
-            received += messages;
-        }
-        QCOMPARE(received, sent);
-        const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
-            + entry(json, "workers", "p2").value("messages").toInteger();
-        QCOMPARE(produced, sent);
-        if (count > 0)
-            QCOMPARE(sent, qint64(2 * count));
-        else
-            QVERIFY2(sent > 1000, qPrintable(r.out)); // they ran until stopped
-        QVERIFY(json.value("integrity").toObject().value("exact").toBool());
+        QList<QPair<QString, QString>> placed { { "c-there", "lab2" } };
+        if (consumers == 2)
+            placed.append(QPair<QString, QString> { "c-there-2", "lab2" });
+        booksBalanceAcross(readJson(report), "lab2", placed, count, r.out + r.err);
+        if (QTest::currentTestFailed())
+            return;
         QElapsedTimer waited;
         waited.start();
         QString log = host.output(500);
@@ -594,7 +604,9 @@ private slots:
             const QString scenario = twoConsumerHostsScenario(endpoint2, endpoint3, count, count > 0 ? 1000 : 0);
             const QString report = key("zmq-two-consumer-hosts.report.json");
             QFile::remove(report);
-            const QStringList args { "run", scenario, "--json", report, "--duration", count > 0 ? "6" : "3" };
+            const QString csv = key("zmq-two-consumer-hosts.csv");
+            const QStringList args { "run", scenario, "--json", report, "--csv", csv, "--duration",
+                count > 0 ? "6" : "3" };
             const auto r
                 = ipctest::runProgram(ipctest::cliPath(), args, QProcessEnvironment::systemEnvironment(), 60000);
             QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
@@ -607,30 +619,25 @@ private slots:
                     told.insert(e.next().captured(0));
             QVERIFY2(told.size() == 3, qPrintable(r.out));
             QVERIFY2(r.out.contains(", on host lab2;") && r.out.contains(", on host lab3;"), qPrintable(r.out));
-            const QJsonObject json = readJson(report);
-            const QJsonObject wire = entry(json, "objects", "wire");
-            QCOMPARE(wire.value("host").toString(), QString("lab2+lab3"));
-            const QJsonObject books = wire.value("integrity").toObject();
-            const qint64 sent = books.value("sent").toInteger();
-            QVERIFY2(books.value("exact").toBool() && books.value("received").toInteger() == sent,
-                qPrintable(r.out + r.err));
-            qint64 received = 0;
-            for (const auto& [name, host] : { std::pair { "c2", "lab2" }, { "c3", "lab3" }, { "c3-2", "lab3" } }) {
-                const QJsonObject consumer = entry(json, "workers", name);
-                QCOMPARE(consumer.value("host").toString(), QString(host));
-                const qint64 messages = consumer.value("messages").toInteger();
-                QVERIFY2(messages > 0, qPrintable(QString(name) + " received nothing\n" + r.out));
-                received += messages;
+            booksBalanceAcross(readJson(report), "lab2+lab3",
+                { { "c2", "lab2" }, { "c3", "lab3" }, { "c3-2", "lab3" } }, count, r.out + r.err);
+            if (QTest::currentTestFailed())
+                return;
+            // The series has the hosts' workers too, and the object's depth as joined (sent here less received there).
+            const QStringList rows = QString::fromUtf8(readFile(csv)).split('\n', Qt::SkipEmptyParts);
+            QVERIFY2(rows.size() > 10, qPrintable(rows.join('\n')));
+            QCOMPARE(rows.front(),
+                QString("time_s,wire@lab2+lab3.depth,p1.msgs_per_s,c3@lab3.msgs_per_s,c2@lab2.msgs_per_s,"
+                        "p2.msgs_per_s,c3-2@lab3.msgs_per_s"));
+            int joinedDepths = 0;
+            double c3Rate = 0;
+            for (const QString& row : rows.mid(1)) {
+                const QStringList cells = row.split(',');
+                QCOMPARE(cells.size(), 7);
+                joinedDepths += cells[1].toLongLong() >= 0 ? 1 : 0;
+                c3Rate = std::max(c3Rate, cells[3].toDouble());
             }
-            QCOMPARE(received, sent);
-            const qint64 produced = entry(json, "workers", "p1").value("messages").toInteger()
-                + entry(json, "workers", "p2").value("messages").toInteger();
-            QCOMPARE(produced, sent);
-            if (count > 0)
-                QCOMPARE(sent, qint64(2 * count));
-            else
-                QVERIFY2(sent > 1000, qPrintable(r.out)); // they ran until stopped
-            QVERIFY(json.value("integrity").toObject().value("exact").toBool());
+            QVERIFY2(joinedDepths > rows.size() / 2 && c3Rate > 0, qPrintable(rows.join('\n')));
             QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
         }
         for (Host* host : { &lab2, &lab3 }) {
