@@ -149,6 +149,9 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
             return json();
         if (!run && id == lastRunId && key == lastRunKey && !lastRunMessage.empty())
             return json::parse(lastRunMessage);
+        if (run && runKey == key)
+            return error("this host is still running an earlier run of this controller; a host runs one at a time. "
+                         "Stop that run (or wait for it to end), or use another host");
         if (run)
             return error("this host is running another controller's run; a host runs one at a time. Stop that one, "
                          "or use another host");

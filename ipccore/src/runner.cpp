@@ -403,7 +403,7 @@ struct Runner::Impl {
                             + " are true within that error, but the clocks of its consumers' other hosts are up to "
                             + by + " from that one's, so the latencies measured there are off by up to as much";
                     }
-                    event(apart && clock->othersApartNs > 0 ? RunEvent::Kind::Warning : RunEvent::Kind::Info,
+                    event(clock->othersApartNs > 0 ? RunEvent::Kind::Warning : RunEvent::Kind::Info,
                         "'" + spec.name + "': the clock of its consumers' host " + clock->host + " is " + offset
                             + " from this machine's (from the link's round trips), "
                             + (apart ? "so its producers here stamp their messages in that clock"

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fcntl.h>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <sys/stat.h>
@@ -577,6 +578,7 @@ static Status validateHosts(const Scenario& s)
         return bad(
             "hosts", std::to_string(s.hosts.size()) + " hosts; at most " + std::to_string(ScenarioLimits::MaxHosts));
     std::set<std::string> hostNames;
+    std::map<std::string, std::string> hostAt; // endpoint -> the host named there first
     for (std::size_t i = 0; i < s.hosts.size(); ++i) {
         const HostSpec& h = s.hosts[i];
         const std::string f = "hosts[" + std::to_string(i) + "]";
@@ -586,6 +588,12 @@ static Status validateHosts(const Scenario& s)
             return bad(f + ".name", "'" + h.name + "' is used twice");
         if (auto where = detail::parseTcpEndpoint(h.endpoint, false, "endpoint"); !where)
             return bad(f + ".endpoint", "'" + h.endpoint + "': " + where.error().hint);
+        // One 'ipclab-cli host' listens on an endpoint, and it runs one run at a time.
+        if (const auto [first, fresh] = hostAt.emplace(h.endpoint, h.name); !fresh)
+            return bad(f + ".endpoint",
+                "'" + h.endpoint + "' is host '" + first->second
+                    + "''s endpoint too: each host is an 'ipclab-cli host' of its own, listening on its own address "
+                      "or port");
         if (h.keyFile.empty())
             return bad(f + ".key", "name the host's public key file (the .pub file its --keygen wrote)");
         if (h.keyFile.ends_with(".key"))

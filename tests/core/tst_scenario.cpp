@@ -351,6 +351,11 @@ private slots:
             "\"endpoint\": \"tcp://10.0.0.3:1\", \"key\": \"k\" } ]")
                                           << "hosts[1].name"
                                           << "used twice" << invalid;
+        QTest::newRow("two hosts at one endpoint") << scenarioText(MqObject, PairOnQ,
+            "\"hosts\": [ { \"name\": \"a\", \"endpoint\": \"tcp://10.0.0.2:1\", \"key\": \"k\" }, { \"name\": \"b\", "
+            "\"endpoint\": \"tcp://10.0.0.2:1\", \"key\": \"k\" } ]")
+                                                   << "hosts[1].endpoint"
+                                                   << "is host 'a''s endpoint too" << invalid;
         QTest::newRow("unknown host") << scenarioText(MqObject,
             "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\", \"host\": \"lab3\" }, { \"name\": \"c\", "
             "\"role\": \"consumer\", \"object\": \"q\", \"host\": \"lab3\" }",

@@ -836,7 +836,7 @@ private slots:
         QVERIFY2(waitForLine(first, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
         const auto second = ipctest::runProgram(ipctest::cliPath(), { "run", key("two-machines.json") });
         QCOMPARE(second.exitCode, 2);
-        QVERIFY2(second.err.contains("running another controller's run"), qPrintable(second.err));
+        QVERIFY2(second.err.contains("still running an earlier run of this controller"), qPrintable(second.err));
         QVERIFY2(!second.err.contains(QString::number(first.processId()) + "-"), qPrintable(second.err));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(second.pid) + "-").isEmpty());
         QVERIFY2(first.waitForFinished(20000), "the first run did not end");
