@@ -409,6 +409,43 @@ class TestHosts : public QObject {
     {
         return { "--ping", endpoint, "--key", key(controller + ".key"), "--host-key", key(hostKey) };
     }
+    // A zmq-tcp object with two producers here and its consumers on two hosts: "c2" on lab2, "c3" and "c3-2" on
+    // lab3 (listed between the others, so the hosts' consumers are not in the scenario's order). `count` 0: until
+    // stopped; `rate` 0: as fast as they can.
+    QString twoConsumerHostsScenario(const QString& endpoint2, const QString& endpoint3, int count, int rate) const
+    {
+        const QString text = QString(R"({
+  "name": "zmq-two-consumer-hosts", "duration_s": 20, "controller_key": "controller.key",
+  "hosts": [ { "name": "lab2", "endpoint": "%1", "key": "host.pub" },
+             { "name": "lab3", "endpoint": "%2", "key": "host.pub" } ],
+  "objects": [ { "name": "wire", "transport": "zmq-tcp", "capacity": 64, "message_size": 256 } ],
+  "workers": [ { "name": "p1", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
+               { "name": "c3", "role": "consumer", "object": "wire", "host": "lab3" },
+               { "name": "c2", "role": "consumer", "object": "wire", "host": "lab2" },
+               { "name": "p2", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
+               { "name": "c3-2", "role": "consumer", "object": "wire", "host": "lab3" } ]
+})")
+                                 .arg(endpoint2, endpoint3)
+                                 .arg(count)
+                                 .arg(rate);
+        return writeScenario("zmq-two-consumer-hosts.json", text);
+    }
+
+    // Runs `ipclab-cli` with `args` in `run`; a second after it printed `ready`, kills `host`, which must be said
+    // lost within 2 s; the run must end, with exit status 1 (its books cannot be exact). `seen`: what it printed.
+    void killHostMidRun(
+        QProcess& run, const QStringList& args, const QString& ready, std::unique_ptr<Host>& host, QStringList& seen)
+    {
+        startTiedToThisTest(run, QStringList { ipctest::cliPath() } + args);
+        QVERIFY2(waitForLine(run, ready, 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        host.reset();
+        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
+        QVERIFY2(lostAfter >= 0 && lostAfter < 2000, qPrintable(seen.join('\n')));
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 1);
+    }
 
 private slots:
     void initTestCase()
@@ -568,28 +605,6 @@ private slots:
         QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
     }
 
-    // A zmq-tcp object with two producers here and its consumers on two hosts: "c2" on lab2, "c3" and "c3-2" on
-    // lab3 (listed between the others, so the hosts' consumers are not in the scenario's order). `count` 0: until
-    // stopped; `rate` 0: as fast as they can.
-    QString twoConsumerHostsScenario(const QString& endpoint2, const QString& endpoint3, int count, int rate) const
-    {
-        const QString text = QString(R"({
-  "name": "zmq-two-consumer-hosts", "duration_s": 20, "controller_key": "controller.key",
-  "hosts": [ { "name": "lab2", "endpoint": "%1", "key": "host.pub" },
-             { "name": "lab3", "endpoint": "%2", "key": "host.pub" } ],
-  "objects": [ { "name": "wire", "transport": "zmq-tcp", "capacity": 64, "message_size": 256 } ],
-  "workers": [ { "name": "p1", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
-               { "name": "c3", "role": "consumer", "object": "wire", "host": "lab3" },
-               { "name": "c2", "role": "consumer", "object": "wire", "host": "lab2" },
-               { "name": "p2", "role": "producer", "object": "wire", "rate": %4, "count": %3 },
-               { "name": "c3-2", "role": "consumer", "object": "wire", "host": "lab3" } ]
-})")
-                                 .arg(endpoint2, endpoint3)
-                                 .arg(count)
-                                 .arg(rate);
-        return writeScenario("zmq-two-consumer-hosts.json", text);
-    }
-
     // One zmq-tcp object whose consumers run on two hosts, one on lab2 and two on lab3: the producers here reach all
     // three (each host's key with its consumers' endpoints), every consumer receives some, and the books, sent here
     // and received on both hosts, balance exactly; counted (3 s at 1000 a second, time enough for lab3's consumers
@@ -695,18 +710,11 @@ private slots:
         const QString hostPid = QString::number(host->process().processId());
         const QString report = key("zmq-killed.report.json");
         QProcess run;
-        startTiedToThisTest(run,
-            { ipctest::cliPath(), "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "5", "--json",
-                report });
         QStringList seen;
-        QVERIFY2(waitForLine(run, "its consumer listens on", 10000, seen) >= 0, qPrintable(seen.join('\n')));
-        QTest::qWait(1000);
-        host.reset();
-        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
-        QVERIFY2(lostAfter >= 0 && lostAfter < 2000, qPrintable(seen.join('\n')));
-        QVERIFY2(run.waitForFinished(20000), "the run did not end");
-        seen << QString::fromUtf8(run.readAll());
-        QCOMPARE(run.exitCode(), 1);
+        killHostMidRun(run, { "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "5", "--json", report },
+            "its consumer listens on", host, seen);
+        if (QTest::currentTestFailed())
+            return;
         const QJsonObject json = readJson(report);
         const QJsonObject books = entry(json, "objects", "wire").value("integrity").toObject();
         QVERIFY2(
@@ -738,18 +746,12 @@ private slots:
         const QString lab3Pid = QString::number(lab3->process().processId());
         const QString report = key("zmq-one-killed.report.json");
         QProcess run;
-        startTiedToThisTest(run,
-            { ipctest::cliPath(), "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "10",
-                "--json", report });
         QStringList seen;
-        QVERIFY2(waitForLine(run, "on host lab3;", 10000, seen) >= 0, qPrintable(seen.join('\n')));
-        QTest::qWait(1000);
-        lab3.reset();
-        const qint64 lostAfter = waitForLine(run, "stopped answering", 5000, seen);
-        QVERIFY2(lostAfter >= 0 && lostAfter < 2000, qPrintable(seen.join('\n')));
-        QVERIFY2(run.waitForFinished(20000), "the run did not end");
-        seen << QString::fromUtf8(run.readAll());
-        QCOMPARE(run.exitCode(), 1);
+        killHostMidRun(run,
+            { "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "10", "--json", report },
+            "on host lab3;", lab3, seen);
+        if (QTest::currentTestFailed())
+            return;
         const QJsonObject json = readJson(report);
         const QJsonObject wire = entry(json, "objects", "wire");
         QCOMPARE(wire.value("host").toString(), QString("lab2+lab3"));
