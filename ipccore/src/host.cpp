@@ -19,8 +19,10 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <set>
 
 namespace ipccore {
@@ -112,12 +114,21 @@ struct HostServer::State {
     std::string runController;
     std::uint64_t runHeardNs = 0;
     bool runOrphaned = false;
+    bool runStopAsked = false; // by the controller, or by this host (orphaned, or leaving)
+    // This host is being stopped (serve's `stop`): it starts no run, and hands the one going back to its controller
+    // ("leaving", once the run's first message has gone out, and again with each hello until "stop" comes).
+    bool stopping = false;
+    bool leaveSent = false;
     // The run that ended last, and its last message (the report), for its controller to fetch if the stream did
     // not reach it (the host stopped the run while the link was down).
     std::string lastRunId, lastRunKey, lastRunMessage;
     std::string runLastMessage; // the last message of the current run sent so far
     std::unique_ptr<detail::HostRun> run; // last, so the run is stopped before the sockets close
 
+    // This host is being stopped (a signal) while a run goes: its controller is told, to hold what feeds the part and
+    // then ask for its report (serve waits up to LeaveAskWait for that, then stops the run itself).
+    void leave(std::uint64_t sinceNs, const std::function<void(const std::string&)>& log);
+    nlohmann::json leavingMessage() const;
     nlohmann::json answerRun(const nlohmann::json& request, const std::string& routingId, const std::string& key,
         const std::function<void(const std::string&)>& log);
     void forwardRun(const std::function<void(const std::string&)>& log);
@@ -143,6 +154,9 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     };
     if (!isRunId(id))
         return error("not a run id (letters, digits and '-', at most 64)");
+    if (type == "run" && stopping && !(run && run->id() == id && runKey == key))
+        return error("this host is stopping ('ipclab-cli host' there was asked to stop); start it again, or use "
+                     "another host");
     if (type == "run") {
         // The same request again (the controller asks again when its first may have been lost with a connection).
         if (run && run->id() == id && runKey == key)
@@ -165,6 +179,7 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
         // The zmq-tcp objects whose producers run on the controller's machine: their consumers listen on this
         // host's own address, where the controller reaches it.
         RunOptions options;
+        options.ownProcessGroups = true; // a Ctrl-C here is for the host, which hands the run back (serve)
         if (request.contains("serve")) {
             // Each: a zmq-tcp object of the part that its consumers use here and no producer here does.
             const json& serve = request["serve"];
@@ -202,6 +217,7 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
         runController = routingId;
         runHeardNs = monotonicNs();
         runOrphaned = false;
+        runStopAsked = false;
         return json(); // "started" or "error" comes from the run itself
     }
     if (!run || run->id() != id || runKey != key) {
@@ -218,6 +234,7 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     if (type == "stop") {
         log("run " + id + ": stopping, as the controller asked");
         run->requestStop();
+        runStopAsked = true;
     }
     if (type == "control") {
         // Applied by the run (a refusal comes back among its events); one not understood changes nothing.
@@ -226,6 +243,9 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
         else if (run->controlNotUnderstood()) // logged once a run
             log("run " + id + ": a control of a worker this host does not understand, ignored");
     }
+    // A "leaving" the controller may have missed (sent while it reconnected) is said again until it asks to stop.
+    if (type == "hello" && leaveSent && !runStopAsked)
+        return leavingMessage();
     return json();
 }
 
@@ -247,6 +267,7 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
             + " s (it died, or the link is down): this host stopped its workers";
         log("run " + run->id() + ": " + why);
         run->requestStop(why);
+        runStopAsked = true;
     }
     if (finished) {
         lastRunMessage = runLastMessage; // the report (or the error that ended it)
@@ -254,6 +275,38 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
         lastRunKey = runKey;
         log("run " + run->id() + ": ended, objects removed");
         run.reset();
+    }
+}
+
+nlohmann::json HostServer::State::leavingMessage() const
+{
+    return { { "type", "leaving" }, { "run", run->id() },
+        { "why", "'ipclab-cli host' there was asked to stop (Ctrl-C, SIGTERM or SIGHUP)" } };
+}
+
+void HostServer::State::leave(std::uint64_t sinceNs, const std::function<void(const std::string&)>& log)
+{
+    const auto seconds
+        = [](Duration d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s"; };
+    if (!stopping) {
+        stopping = true;
+        log(runStopAsked ? "this host is stopping once the run's report is sent"
+                         : "this host is stopping; its run goes back to its controller first (or is stopped here "
+                           "after "
+                    + seconds(HostServer::LeaveAskWait) + "; signal again to stop at once)");
+    }
+    const std::uint64_t now = monotonicNs();
+    if (!leaveSent && !runStopAsked && !runLastMessage.empty()) {
+        // Its "started" (or "error") has gone out, so the controller knows the run this is about.
+        leaveSent = true;
+        sendFrames(router, { runController, leavingMessage().dump() });
+        log("run " + run->id() + ": asked the controller to take the run's books back");
+    } else if (!runStopAsked && now - sinceNs > std::uint64_t(HostServer::LeaveAskWait.count())) {
+        const std::string why = "this host was stopped, and its controller did not ask for the run's report within "
+            + seconds(HostServer::LeaveAskWait);
+        log("run " + run->id() + ": " + why + "; stopping it");
+        run->requestStop(why);
+        runStopAsked = true;
     }
 }
 
@@ -350,13 +403,40 @@ Result<std::unique_ptr<HostServer>> HostServer::listen(const HostOptions& option
     return std::unique_ptr<HostServer>(new HostServer(std::move(state)));
 }
 
-void HostServer::serve(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log)
+void HostServer::serve(
+    const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log, const std::atomic<bool>* stopNow)
 {
     long failedHandshakes = 0;
     std::uint64_t lastHandshakeLogNs = 0;
     long unloggedRefusals = 0;
     std::uint64_t lastRefusalLogNs = 0;
-    while (!stop.load()) {
+    std::optional<std::uint64_t> leavingSinceNs; // `stop` came while a run went
+    std::optional<std::uint64_t> handedBackNs; // then that run's report was sent
+    constexpr std::uint64_t HandBackGraceNs = 500'000'000ull;
+    for (;;) {
+        // Without `stopNow` (a host inside another program) `stop` means at once, as does `stopNow` itself: the run,
+        // if any, is stopped as the server is destroyed.
+        if ((stop.load() && !stopNow) || (stopNow && stopNow->load()))
+            break;
+        if (stop.load() && !m->run) {
+            if (!leavingSinceNs)
+                break; // no run to hand back
+            // Its report has been sent (forwardRun). The controller asks again for a report it missed: answered for
+            // a little longer, and what is still queued gets a second to go out.
+            handedBackNs = handedBackNs.value_or(monotonicNs());
+            if (monotonicNs() - *handedBackNs >= HandBackGraceNs) {
+                (void)setInt(m->router, ZMQ_LINGER, 1000, "the host's socket");
+                break;
+            }
+        }
+        if (stop.load() && m->run) {
+            leavingSinceNs = leavingSinceNs.value_or(monotonicNs());
+            if (monotonicNs() - *leavingSinceNs > std::uint64_t((LeaveAskWait + RunStopWait).count())) {
+                log("run " + m->run->id() + ": its stop takes too long; stopping at once");
+                break;
+            }
+            m->leave(*leavingSinceNs, log);
+        }
         zmq_pollitem_t items[3]
             = { { m->router, 0, ZMQ_POLLIN, 0 }, { m->zap, 0, ZMQ_POLLIN, 0 }, { m->monitor, 0, ZMQ_POLLIN, 0 } };
         // While a run goes, its snapshots are sent within 10 ms of being made.

@@ -39,8 +39,9 @@ const char* HostUsage
       "  --keygen NAME       write a key pair: NAME.key (secret, mode 0600: keep it on this machine) and NAME.pub\n"
       "                      (public: give it to the other side). Existing files are never replaced.\n"
       "  --listen ENDPOINT   run a host on one address of this machine, tcp://ADDRESS:PORT (PORT * picks a free\n"
-      "                      one and prints it). Until Ctrl-C; every controller let in or refused, and every\n"
-      "                      run started and ended, is printed. One run at a time.\n"
+      "                      one and prints it). Until Ctrl-C (or SIGTERM): a run going is first handed back to\n"
+      "                      its controller, with its books; Ctrl-C again stops at once. Every controller let in\n"
+      "                      or refused, and every run started and ended, is printed. One run at a time.\n"
       "  --key FILE          this side's secret key (a .key file of --keygen: yours, mode 0600)\n"
       "  --allow FILE        the host lets in only controllers whose public key is in FILE (one key per line, as\n"
       "                      in .pub files; FILE must not be writable by others). May be given more than once.\n"
@@ -60,12 +61,15 @@ const char* HostUsage
       "\n"
       "Exit status: 0 ok (ping: the host answered), 1 the host refused or did not answer, 2 bad input.\n";
 
-// Set by SIGINT, SIGTERM and SIGHUP (a lock-free atomic may be stored to in a signal handler).
+// Set by SIGINT, SIGTERM and SIGHUP (a lock-free atomic may be stored to in a signal handler): the first asks a host
+// to hand its run back to its controller and then stop (HostServer::serve), a second to stop at once.
 std::atomic<bool> g_stop { false };
+std::atomic<bool> g_stopNow { false };
 static_assert(std::atomic<bool>::is_always_lock_free);
 void onStop(int)
 {
-    g_stop = true;
+    if (g_stop.exchange(true))
+        g_stopNow = true;
 }
 
 void installStopHandlers()
@@ -128,12 +132,15 @@ int listen(const HostOptions& options)
         (*server)->allowedKeys(), (*server)->allowedKeys() == 1 ? "" : "s");
     std::printf(
         "host public key %s (controllers name its .pub file with --host-key)\n", (*server)->publicKey().c_str());
-    std::printf("Stop with Ctrl-C.\n");
+    std::printf("Stop with Ctrl-C (a run going is handed back to its controller first; Ctrl-C again stops at once).\n");
     std::fflush(stdout);
-    (*server)->serve(g_stop, [](const std::string& line) {
-        std::printf("%s %s\n", clockNow().c_str(), line.c_str());
-        std::fflush(stdout);
-    });
+    (*server)->serve(
+        g_stop,
+        [](const std::string& line) {
+            std::printf("%s %s\n", clockNow().c_str(), line.c_str());
+            std::fflush(stdout);
+        },
+        &g_stopNow);
     std::printf("stopped\n");
     return ExitOk;
 }

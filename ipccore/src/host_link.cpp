@@ -120,7 +120,7 @@ public:
         const auto field
             = [&](const char* name) { return json.is_object() && json.contains(name) ? json[name] : nlohmann::json(); };
         // A run's messages (host.h) go to the caller as they came.
-        static const std::set<std::string> RunTypes = { "started", "snapshot", "report", "error" };
+        static const std::set<std::string> RunTypes = { "started", "snapshot", "report", "error", "leaving" };
         if (field("type").is_string() && RunTypes.count(field("type").get<std::string>())) {
             if (other)
                 other->push_back(frames.front());

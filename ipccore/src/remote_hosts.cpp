@@ -62,12 +62,18 @@ struct RemoteHosts::Part {
     std::optional<std::string> gone; // the host says it no longer runs this part (restarted), and why
     bool lost = false; // as last merged: the host stopped answering
     bool stopAsked = false;
+    std::optional<std::string> leaving; // the host is being stopped, and why ("leaving")
     std::vector<HostLane> lanes; // per worker, its timeline events
     // The host's CLOCK_MONOTONIC minus this machine's, as its events are read here: the link's estimate at the first
     // snapshot when beyond its error, else 0; the same all run, so each worker's events stay in order.
     std::optional<std::int64_t> clockOffsetNs;
 
     bool ended() const { return report || gone; }
+    void askStop()
+    {
+        link->send(nlohmann::json { { "type", "stop" }, { "run", runId } }.dump());
+        stopAsked = true;
+    }
 
     std::string where() const { return "host '" + host.name + "' (" + host.endpoint + ")"; }
     bool isLost() const { return lostState(link->status()); }
@@ -396,6 +402,17 @@ void RemoteHosts::poll(Part& p)
                 p.link->setRun({});
                 p.notices.push_back({ RunEvent::Kind::Error, p.where() + ": " + why });
             }
+        } else if (type == "leaving" && p.started && !p.ended() && !p.leaving && !p.stopAsked) {
+            p.leaving = printableText(message.contains("why") && message["why"].is_string()
+                    ? message["why"].get<std::string>()
+                    : std::string("no reason given"));
+            p.notices.push_back({ RunEvent::Kind::Warning,
+                p.where() + " is leaving: " + *p.leaving + ". "
+                    + (p.served.empty()
+                            ? std::string("Its part stops now")
+                            : "Its consumers first take what the producers here sent them (those producers wait "
+                              "meanwhile), then its part stops")
+                    + "; its report comes back, and the rest of the run goes on" });
         } else if (type == "snapshot" && message.contains("snapshot") && !p.ended()) {
             std::vector<std::uint64_t> firstEvent;
             auto snap = snapshotFromJson(message["snapshot"], &firstEvent);
@@ -461,7 +478,13 @@ void RemoteHosts::poll(Part& p)
                 p.report = std::move(report);
                 m_contentionStale = true;
                 p.link->setRun({}); // nothing more to ask about
-                if (!p.stopAsked) {
+                if (p.leaving) {
+                    // Handed back as at a stop (stopPart), or stopped by the host itself when no stop came.
+                    for (WorkerSummary& w : p.report->workers)
+                        w.exitText = "stopped early: host " + p.host.name + " left (" + w.exitText + ")";
+                    p.notices.push_back({ RunEvent::Kind::Info,
+                        p.where() + " has left; its report is in (its workers and books as it stopped them)" });
+                } else if (!p.stopAsked) {
                     // Its workers ended early, though their books may well be whole: said in every row.
                     for (WorkerSummary& w : p.report->workers)
                         w.exitText = "stopped early by host " + p.host.name
@@ -926,9 +949,39 @@ void RemoteHosts::requestStop(bool serving)
     for (auto& p : m_parts) {
         if (p->stopAsked || p->ended() || (!serving && !p->served.empty()))
             continue;
-        p->link->send(json { { "type", "stop" }, { "run", p->runId } }.dump());
-        p->stopAsked = true;
+        p->askStop();
     }
+}
+
+std::vector<RemoteHosts::Leaving> RemoteHosts::leavingHosts()
+{
+    std::vector<Leaving> leaving;
+    for (auto& p : m_parts) {
+        poll(*p);
+        if (p->leaving && !p->stopAsked && !p->ended())
+            leaving.push_back({ p->host.name, p->served });
+    }
+    return leaving;
+}
+
+void RemoteHosts::stopPart(const std::string& host)
+{
+    for (auto& p : m_parts) {
+        if (p->host.name != host || p->stopAsked || p->ended())
+            continue;
+        p->askStop();
+    }
+}
+
+bool RemoteHosts::partOver(const std::string& host)
+{
+    for (auto& p : m_parts) {
+        if (p->host.name != host)
+            continue;
+        poll(*p);
+        return p->ended() || p->isLost();
+    }
+    return true;
 }
 
 void RemoteHosts::finish(Report& report)

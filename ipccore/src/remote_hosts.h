@@ -78,6 +78,17 @@ public:
     // Asks every host to stop its part (at once, so they stop while this machine's part stops too); those serving
     // objects between machines only with `serving` (after this machine's producers of them have exited).
     void requestStop(bool serving = true);
+    // Hosts stopped during the run ("leaving": 'ipclab-cli host' there got a signal) that have not been asked for
+    // their report yet, each with the objects between machines its consumers serve (their producers here). The
+    // runner holds those producers until the consumers have what was sent, then asks with stopPart.
+    struct Leaving {
+        std::string host;
+        std::vector<std::string> served;
+    };
+    std::vector<Leaving> leavingHosts();
+    void stopPart(const std::string& host);
+    // True once `host`'s part has ended (its report is in, or it is gone) or the host no longer answers.
+    bool partOver(const std::string& host);
     // Waits for the hosts' reports (never for a lost host, at most StopWait for one) and adds them to `report`; a
     // host that sent none adds what its last snapshot showed, its books marked not exact, and says so.
     void finish(Report& report);

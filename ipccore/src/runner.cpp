@@ -565,6 +565,7 @@ struct Runner::Impl {
             argv.push_back(const_cast<char*>(s.c_str()));
         argv.push_back(nullptr);
         const pid_t parent = getpid();
+        const bool ownGroup = options.ownProcessGroups;
         // Until execv the child runs this program's signal handlers: a SIGTERM from stop() landing there would be
         // swallowed by our handler in the child's copy. So signals stay blocked across fork, the child resets
         // every handler to the default, and only then unblocks (a pending SIGTERM then ends it at once).
@@ -581,6 +582,8 @@ struct Runner::Impl {
                     sigaction(sig, &dfl, nullptr);
             }
             sigprocmask(SIG_SETMASK, &none, nullptr);
+            if (ownGroup)
+                setpgid(0, 0);
             // First every inherited descriptor goes above 3..3+n (close-on-exec), so that moving one to its target
             // cannot close another still to be moved; then each goes to its target, where the copy made by dup2
             // has no close-on-exec flag.
@@ -961,9 +964,6 @@ struct Runner::Impl {
     // catch up (zmq-vs-shm runs two flooding pairs beside a ZeroMQ one).
     void settleCountedObjects()
     {
-        constexpr std::uint64_t QuietNs = 50'000'000ull;
-        // Counts from a host come in its snapshots, ~20 a second: quiet for ten of them.
-        constexpr std::uint64_t RemoteQuietNs = 500'000'000ull;
         std::vector<std::size_t> held;
         for (std::size_t i = 0; i < workers.size(); ++i) {
             WorkerProc& w = workers[i];
@@ -990,67 +990,141 @@ struct Runner::Impl {
             if (w.alive && w.spec.role == Role::Producer)
                 board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
         }
-        std::vector<std::uint64_t> lastReceived(objects.size(), 0);
-        std::vector<std::uint64_t> quietSince(objects.size(), monotonicNs());
+        std::vector<Quiet> quiet(objects.size(), Quiet { 0, monotonicNs() });
         const std::uint64_t deadline = monotonicNs() + SettleLimitNs;
         for (;;) {
             const std::uint64_t now = monotonicNs();
             reap(now);
             bool settled = true;
-            for (const std::size_t k : held) {
-                const WorkerProc& w = workers[k];
-                const auto state = WorkerState(board->slot(w.slot).state.load(std::memory_order_acquire));
-                // A producer waiting to send to an object without a live consumer never reaches its pause gate,
-                // and has nothing in flight that anyone could receive.
-                const bool nobodyReceives = objects[w.object].address.consumerElsewhere
-                    ? !remote || !remote->consumersOf(objects[w.object].spec.name)
-                    : std::none_of(workers.begin(), workers.end(), [&](const WorkerProc& c) {
-                          return c.alive && c.object == w.object && c.spec.role == Role::Consumer;
-                      });
-                settled = settled
-                    && (!w.alive || state == WorkerState::Paused
-                        || (state == WorkerState::BlockedFull && nobodyReceives));
-            }
-            for (std::size_t o = 0; o < objects.size() && settled; ++o) {
-                if (!traits(objects[o].spec.transport).depthFromCounters)
-                    continue;
-                std::uint64_t sent = 0, received = 0;
-                bool anyConsumer = false, allWaiting = true;
-                for (const WorkerProc& w : workers) {
-                    if (w.object != o)
-                        continue;
-                    const WorkerSlot& slot = board->slot(w.slot);
-                    const std::uint64_t n = slot.messages.load(std::memory_order_acquire);
-                    if (w.spec.role == Role::Producer)
-                        sent += n;
-                    else if (w.spec.role == Role::Consumer) {
-                        received += n;
-                        if (w.alive) {
-                            anyConsumer = true;
-                            const auto state = WorkerState(slot.state.load(std::memory_order_acquire));
-                            allWaiting = allWaiting && state == WorkerState::BlockedEmpty;
-                        }
-                    }
-                }
-                // Its consumers on a host: as their last snapshot (every 50 ms) showed them.
-                std::uint64_t quietNs = QuietNs;
-                if (objects[o].address.consumerElsewhere && remote) {
-                    const auto there = remote->consumersOf(objects[o].spec.name);
-                    anyConsumer = there.has_value();
-                    received = there ? there->received : 0;
-                    allWaiting = there && there->allWaiting;
-                    quietNs = RemoteQuietNs;
-                }
-                if (received != lastReceived[o]) {
-                    lastReceived[o] = received;
-                    quietSince[o] = now;
-                }
-                const bool quiet = allWaiting && now - quietSince[o] >= quietNs;
-                settled = received >= sent || !anyConsumer || quiet;
-            }
+            for (const std::size_t k : held)
+                settled = settled && heldStill(workers[k]);
+            for (std::size_t o = 0; o < objects.size() && settled; ++o)
+                settled = !traits(objects[o].spec.transport).depthFromCounters || objectSettled(o, quiet[o], now);
             if (settled || now >= deadline)
                 return;
             sleepUntilNs(now + 2'000'000);
+        }
+    }
+
+    // Whether a ZeroMQ object whose producers are held (settleCountedObjects, handOffLeavingHosts) has settled: its
+    // consumers have received all that its producers counted as sent, or no consumer is left to receive, or they
+    // wait for messages and have received nothing more for a while (`quiet` keeps track; what is missing then died
+    // with a killed worker).
+    struct Quiet {
+        std::uint64_t lastReceived = 0;
+        std::uint64_t sinceNs = 0;
+    };
+    bool objectSettled(std::size_t o, Quiet& quiet, std::uint64_t now)
+    {
+        constexpr std::uint64_t QuietNs = 50'000'000ull;
+        // Counts from a host come in its snapshots, ~20 a second: quiet for ten of them.
+        constexpr std::uint64_t RemoteQuietNs = 500'000'000ull;
+        std::uint64_t sent = 0, received = 0;
+        bool anyConsumer = false, allWaiting = true;
+        for (const WorkerProc& w : workers) {
+            if (w.object != o)
+                continue;
+            const WorkerSlot& slot = board->slot(w.slot);
+            const std::uint64_t n = slot.messages.load(std::memory_order_acquire);
+            if (w.spec.role == Role::Producer)
+                sent += n;
+            else if (w.spec.role == Role::Consumer) {
+                received += n;
+                if (w.alive) {
+                    anyConsumer = true;
+                    const auto state = WorkerState(slot.state.load(std::memory_order_acquire));
+                    allWaiting = allWaiting && state == WorkerState::BlockedEmpty;
+                }
+            }
+        }
+        // Its consumers on hosts: as their last snapshots (every 50 ms) showed them.
+        std::uint64_t quietNs = QuietNs;
+        if (objects[o].address.consumerElsewhere && remote) {
+            const auto there = remote->consumersOf(objects[o].spec.name);
+            anyConsumer = there.has_value();
+            received = there ? there->received : 0;
+            allWaiting = there && there->allWaiting;
+            quietNs = RemoteQuietNs;
+        }
+        if (received != quiet.lastReceived) {
+            quiet.lastReceived = received;
+            quiet.sinceNs = now;
+        }
+        return received >= sent || !anyConsumer || (allWaiting && now - quiet.sinceNs >= quietNs);
+    }
+
+    // A producer held at its pause gate (settleCountedObjects, handOffLeavingHosts) that sends nothing more: there,
+    // or ended, or waiting to send to an object without a live consumer (it never reaches the gate then, and has
+    // nothing in flight that anyone could receive).
+    bool heldStill(const WorkerProc& w)
+    {
+        const auto state = WorkerState(board->slot(w.slot).state.load(std::memory_order_acquire));
+        const bool nobodyReceives = objects[w.object].address.consumerElsewhere
+            ? !remote || !remote->consumersOf(objects[w.object].spec.name)
+            : std::none_of(workers.begin(), workers.end(),
+                [&](const WorkerProc& c) { return c.alive && c.object == w.object && c.spec.role == Role::Consumer; });
+        return !w.alive || state == WorkerState::Paused || (state == WorkerState::BlockedFull && nobodyReceives);
+    }
+
+    // A host being stopped during the run (RemoteHosts::leavingHosts) hands its part back as at a stop: this
+    // machine's producers of the objects its consumers serve are held at their pause gate until those objects'
+    // consumers (there, and on other hosts) have received what was sent, at most SettleLimitNs; then the host is
+    // asked for its report, so its consumers close with nothing in flight and its books come back exact. Once its
+    // part is over the producers go on, to the consumers left on other hosts, if any.
+    struct HandOff {
+        std::string host;
+        std::vector<std::size_t> objects, held;
+        std::vector<Quiet> quiet; // per object
+        std::uint64_t sinceNs = 0;
+        bool asked = false, released = false;
+    };
+    std::vector<HandOff> handOffs;
+
+    void handOffLeavingHosts()
+    {
+        if (!remote || stopped)
+            return;
+        const std::uint64_t now = monotonicNs();
+        for (const auto& leaving : remote->leavingHosts()) {
+            if (std::any_of(handOffs.begin(), handOffs.end(), [&](const HandOff& h) { return h.host == leaving.host; }))
+                continue;
+            HandOff h { leaving.host, {}, {}, {}, now };
+            for (std::size_t o = 0; o < objects.size(); ++o)
+                if (contains(leaving.served, objects[o].spec.name))
+                    h.objects.push_back(o);
+            h.quiet.assign(h.objects.size(), Quiet { 0, now });
+            for (std::size_t i = 0; i < workers.size(); ++i) {
+                WorkerProc& w = workers[i];
+                if (w.alive && w.spec.role == Role::Producer
+                    && std::find(h.objects.begin(), h.objects.end(), w.object) != h.objects.end()) {
+                    board->slot(w.slot).ctlPaused.store(1, std::memory_order_relaxed);
+                    h.held.push_back(i);
+                }
+            }
+            handOffs.push_back(std::move(h));
+        }
+        for (HandOff& h : handOffs) {
+            if (!h.asked) {
+                bool settled
+                    = std::all_of(h.held.begin(), h.held.end(), [&](std::size_t k) { return heldStill(workers[k]); });
+                for (std::size_t i = 0; i < h.objects.size(); ++i)
+                    settled = settled && objectSettled(h.objects[i], h.quiet[i], now);
+                if (settled || now - h.sinceNs >= SettleLimitNs) {
+                    remote->stopPart(h.host);
+                    h.asked = true;
+                }
+            } else if (!h.released && remote->partOver(h.host)) {
+                h.released = true;
+                // Not one another hand-off still holds (two hosts leaving that serve the same object).
+                for (const std::size_t k : h.held) {
+                    const bool heldElsewhere = std::any_of(handOffs.begin(), handOffs.end(), [&](const HandOff& other) {
+                        return !other.released
+                            && std::find(other.held.begin(), other.held.end(), k) != other.held.end();
+                    });
+                    if (!heldElsewhere)
+                        board->slot(workers[k].slot).ctlPaused.store(0, std::memory_order_relaxed);
+                }
+            }
         }
     }
 
@@ -2784,6 +2858,7 @@ Snapshot Runner::sample()
 {
     Snapshot snap = m_impl->sample();
     if (m_impl->remote) {
+        m_impl->handOffLeavingHosts();
         m_impl->remote->merge(snap);
         m_impl->inScenarioOrder(snap);
         m_impl->publishReaches();

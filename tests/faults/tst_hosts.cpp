@@ -46,22 +46,48 @@ QByteArray readFile(const QString& path)
 
 // Starts `all` (program first) in `process`, which the kernel kills if this test process dies (PR_SET_PDEATHSIG, kept
 // across `ip netns exec`'s exec), so a crashed test leaves no host or watch running.
-void startTiedToThisTest(QProcess& process, QStringList all)
+// `ownGroup`: in a process group of its own, as a program started from a shell is, so that a Ctrl-C there can be
+// sent as the terminal sends it, to the whole group.
+void startTiedToThisTest(QProcess& process, QStringList all, bool ownGroup = false)
 {
-    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    process.setChildProcessModifier([ownGroup] {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (ownGroup)
+            ::setpgid(0, 0);
+    });
     process.start(all.takeFirst(), all);
+}
+
+// The processes whose parent is `parent`, from /proc/PID/stat (its 4th field, after the name in parentheses).
+QList<pid_t> childrenOf(pid_t parent)
+{
+    QList<pid_t> children;
+    for (const QString& entry : QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        bool number = false;
+        const pid_t pid = pid_t(entry.toInt(&number));
+        if (!number)
+            continue;
+        QFile stat("/proc/" + entry + "/stat");
+        if (!stat.open(QIODevice::ReadOnly))
+            continue; // it ended meanwhile
+        const QByteArray text = stat.readAll();
+        const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 1 && fields[1].toInt() == parent)
+            children << pid;
+    }
+    return children;
 }
 
 // A host process (ipclab-cli host --listen), optionally run through a prefix such as "ip netns exec NS"; killed
 // when it goes out of scope.
 class Host {
 public:
-    Host(const QStringList& prefix, const QStringList& args)
+    Host(const QStringList& prefix, const QStringList& args, bool ownGroup = false)
     {
         QStringList all = prefix;
         all << ipctest::cliPath() << QStringLiteral("host") << args;
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
-        startTiedToThisTest(m_process, all);
+        startTiedToThisTest(m_process, all, ownGroup);
     }
     ~Host()
     {
@@ -775,6 +801,60 @@ private slots:
         QCOMPARE(books.value("received").toInteger(), onLab2 + onLab3);
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
+        QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
+    }
+
+    // A host stopped with Ctrl-C mid-run (SIGINT to its terminal's whole process group, its workers' too unless they
+    // have groups of their own) hands its part back: the controller holds its producers until lab3's consumers have
+    // taken what was sent, asks for lab3's report, and then goes on with lab2 alone. The books come back exact, the
+    // host ends by itself, and neither side leaves anything.
+    void aHostStoppedWithCtrlCHandsItsPartBack()
+    {
+        Host lab2({}, hostArgs("tcp://127.0.0.1:*"));
+        Host lab3({}, hostArgs("tcp://127.0.0.1:*"), true);
+        const QString endpoint2 = lab2.endpoint(), endpoint3 = lab3.endpoint();
+        QVERIFY(!endpoint2.isEmpty() && !endpoint3.isEmpty());
+        const QString lab3Pid = QString::number(lab3.process().processId());
+        const QString report = key("zmq-host-left.report.json");
+        QProcess run;
+        QStringList seen;
+        startTiedToThisTest(run,
+            { ipctest::cliPath(), "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "8",
+                "--json", report });
+        QVERIFY2(waitForLine(run, "on host lab3;", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        // Its workers have process groups of their own, so the Ctrl-C reaches the host alone, which stops them in
+        // its own time.
+        const pid_t lab3Host = pid_t(lab3.process().processId());
+        const QList<pid_t> lab3Workers = childrenOf(lab3Host);
+        QCOMPARE(lab3Workers.size(), 2);
+        for (const pid_t worker : lab3Workers)
+            QCOMPARE(::getpgid(worker), worker);
+        QCOMPARE(::kill(-lab3Host, SIGINT), 0);
+        QVERIFY2(waitForLine(run, "(those producers wait meanwhile)", 3000, seen) >= 0, qPrintable(seen.join('\n')));
+        QVERIFY2(lab3.process().waitForFinished(15000), qPrintable(lab3.output()));
+        QCOMPARE(lab3.process().exitStatus(), QProcess::NormalExit);
+        QCOMPARE(lab3.process().exitCode(), 0);
+        QVERIFY2(lab3.output().contains("stopping, as the controller asked"), qPrintable(lab3.output()));
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 0);
+        QVERIFY2(!seen.join('\n').contains("stopped answering"), qPrintable(seen.join('\n')));
+        const QJsonObject json = readJson(report);
+        const QJsonObject books = entry(json, "objects", "wire").value("integrity").toObject();
+        QVERIFY2(books.value("exact").toBool(), qPrintable(seen.join('\n')));
+        QCOMPARE(books.value("received").toInteger(), books.value("sent").toInteger());
+        qint64 onLab3 = 0;
+        for (const char* name : { "c3", "c3-2" }) {
+            const QJsonObject consumer = entry(json, "workers", name);
+            QVERIFY2(consumer.value("exit").toString().contains("host lab3 left"), qPrintable(seen.join('\n')));
+            onLab3 += consumer.value("messages").toInteger();
+        }
+        const qint64 onLab2 = entry(json, "workers", "c2").value("messages").toInteger();
+        QVERIFY2(onLab3 > 0 && onLab2 > onLab3,
+            qPrintable(QString("lab2 %1, lab3 %2\n").arg(onLab2).arg(onLab3) + seen.join('\n')));
+        QCOMPARE(entry(json, "workers", "c2").value("exit").toString(), QString("exited 0"));
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
         QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
     }
 

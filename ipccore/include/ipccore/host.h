@@ -17,6 +17,9 @@
 //   {"type": "control", "run": ID, "worker": NAME, "action": "pause", ["value": N]}   not answered while the run
 //                                                   runs: its next snapshots show it done, or a warning says why not
 //   {"type": "stop", "run": ID}                     answered {"type": "report", "run": ID, "report": {...}}
+//   host to controller, when `ipclab-cli host` is stopped (a signal) during a run:
+//   {"type": "leaving", "run": ID, "why": TEXT}     the controller holds its producers that feed the part until the
+//                                                   part's consumers have what was sent, then sends "stop"
 // A host runs one run at a time, and stops it by itself when its controller has sent nothing for
 // RunOrphanedAfter (the controller died, or the link stayed down).
 
@@ -68,9 +71,20 @@ public:
     // A run whose controller has sent nothing (not even a hello) for this long is stopped by the host.
     static constexpr Duration RunOrphanedAfter = std::chrono::seconds(3);
 
+    // A host stopped during a run says "leaving" and waits this long for its controller's "stop" (the controller
+    // first lets the part's consumers take what its producers sent); then it stops the run itself.
+    static constexpr Duration LeaveAskWait = std::chrono::seconds(5);
+    // How long it then waits for the run's report before it gives up and stops the workers at once.
+    static constexpr Duration RunStopWait = std::chrono::seconds(15);
+
     // Answers controllers until `stop` is true (looked at every 100 ms at most), and tells `log` of every controller
-    // let in, every key refused and every handshake that failed.
-    void serve(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log);
+    // let in, every key refused and every handshake that failed. Without `stopNow`, serve returns at once then (a run
+    // going is stopped as the server is destroyed, its report not sent). With it (`ipclab-cli host`), a run going
+    // when `stop` comes is handed back first: no new run is started, its controller is told ("leaving"), and serve
+    // returns half a second after the run's report has been sent (at most LeaveAskWait + RunStopWait after `stop`),
+    // or at once when `stopNow` is true.
+    void serve(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log,
+        const std::atomic<bool>* stopNow = nullptr);
 
 private:
     struct State;

@@ -45,6 +45,9 @@ struct RunOptions {
     };
     std::vector<ServedObject> servedObjects;
     std::string servedAddress;
+    // Each worker in a process group of its own (a host's workers): a Ctrl-C or a hangup in the host's terminal,
+    // which goes to its whole foreground group, then reaches the host alone, which hands its run back first.
+    bool ownProcessGroups = false;
 };
 
 // An object a program holds now (a paired acquire not yet released), and for how long.
