@@ -406,6 +406,26 @@ void HostLink::setRun(const std::string& run)
     m->run = run;
 }
 
+StampClock stampClock(std::span<const HostClock> hosts)
+{
+    StampClock c;
+    for (std::size_t i = 1; i < hosts.size(); ++i)
+        if (hosts[i].offsetNs < hosts[c.reference].offsetNs)
+            c.reference = i;
+    if (hosts.empty())
+        return c;
+    const HostClock& behind = hosts[c.reference];
+    if (std::abs(behind.offsetNs) > behind.errorNs) {
+        c.stampOffsetNs = behind.offsetNs;
+        c.stampErrorNs = behind.errorNs;
+    }
+    for (const HostClock& h : hosts) {
+        const std::int64_t shift = h.offsetNs - c.stampOffsetNs;
+        c.latencyShiftNs.push_back(std::abs(shift) > h.errorNs + c.stampErrorNs ? shift : 0);
+    }
+    return c;
+}
+
 LinkStatus HostLink::status() const
 {
     LinkStatus st;

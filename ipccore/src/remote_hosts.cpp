@@ -721,6 +721,7 @@ void RemoteHosts::merge(Snapshot& snap)
         for (std::size_t i = 0; i < p->last->workers.size(); ++i) {
             WorkerStatus w = p->last->workers[i];
             w.host = p->host.name;
+            w.meanLatencyUs = latencyHere(w.object, w.host, w.meanLatencyUs);
             if (i < p->lanes.size()) {
                 w.newEvents = takePending(p->lanes[i], p->clockOffsetNs.value_or(0), snap);
                 if (w.exitNs)
@@ -835,24 +836,29 @@ bool RemoteHosts::servedByLostHost(const std::string& object) const
     return any;
 }
 
-std::optional<RemoteHosts::ClockOffset> RemoteHosts::clockOffsetOf(const std::string& object) const
+std::optional<RemoteHosts::ClockOffset> RemoteHosts::clockOffsetOf(const std::string& object)
 {
-    std::optional<ClockOffset> first;
+    ClockOffset clock;
     for (const auto& p : m_parts) {
         if (!contains(p->served, object))
             continue;
         const LinkStatus st = p->link->status();
         if (st.answers == 0)
             return std::nullopt;
-        if (!first) {
-            first = ClockOffset { st.offsetNs, st.errorNs, p->host.name };
-            continue;
-        }
-        const std::int64_t apart = std::abs(st.offsetNs - first->offsetNs);
-        if (apart > st.errorNs + first->errorNs)
-            first->othersApartNs = std::max(first->othersApartNs, apart);
+        clock.hosts.push_back({ p->host.name, st.offsetNs, st.errorNs });
     }
-    return first;
+    if (clock.hosts.empty())
+        return std::nullopt;
+    clock.stamp = stampClock(clock.hosts);
+    for (std::size_t i = 0; i < clock.hosts.size(); ++i)
+        m_latencyShiftNs[{ object, clock.hosts[i].host }] = clock.stamp.latencyShiftNs[i];
+    return clock;
+}
+
+double RemoteHosts::latencyHere(const std::string& object, const std::string& host, double us) const
+{
+    const auto shift = m_latencyShiftNs.find({ object, host });
+    return shift == m_latencyShiftNs.end() ? us : std::max(0.0, us - double(shift->second) / 1e3);
 }
 
 std::vector<RemoteHosts::HostReach> RemoteHosts::takeReaches()
@@ -1005,6 +1011,7 @@ void RemoteHosts::finish(Report& report)
         if (p->report) {
             for (WorkerSummary w : p->report->workers) {
                 w.host = p->host.name;
+                w.meanLatencyUs = latencyHere(w.object, w.host, w.meanLatencyUs);
                 report.workers.push_back(std::move(w));
             }
             for (ObjectSummary o : p->report->objects) {
@@ -1071,7 +1078,7 @@ void RemoteHosts::finish(Report& report)
             s.mbPerS = p->last->t > 0 ? double(w.bytes) / 1e6 / p->last->t : 0;
             s.blockedFraction = w.blockedFraction;
             s.cpuPercent = w.cpuPercent;
-            s.meanLatencyUs = w.meanLatencyUs;
+            s.meanLatencyUs = latencyHere(w.object, p->host.name, w.meanLatencyUs);
             s.exitText = w.alive ? why : w.exitText;
             s.state = w.alive ? WorkerState::Dead : w.state;
             s.errors = w.errors;

@@ -56,16 +56,14 @@ public:
     std::optional<Consumers> consumersOf(const std::string& object);
     // Whether every host whose consumers take from `object` stopped answering or no longer runs its part.
     bool servedByLostHost(const std::string& object) const;
-    // For an object between machines: the CLOCK_MONOTONIC of the (first) host its consumers run on minus this
-    // machine's, and the estimate's error (LinkStatus::offsetNs, errorNs), as of now; with consumers on several
-    // hosts, how far the others' clocks are from that one's at most, where that is beyond the estimates' errors.
+    // For an object between machines, as its links estimate now: the clock its producers stamp in (stampClock),
+    // the clocks of its consumers' hosts in scenario order, and the shifts that merge and finish from now on take off
+    // its consumers' latencies, host by host. nullopt while a host has not answered.
     struct ClockOffset {
-        std::int64_t offsetNs = 0;
-        std::int64_t errorNs = 0;
-        std::string host;
-        std::int64_t othersApartNs = 0;
+        StampClock stamp;
+        std::vector<HostClock> hosts;
     };
-    std::optional<ClockOffset> clockOffsetOf(const std::string& object) const;
+    std::optional<ClockOffset> clockOffsetOf(const std::string& object);
     bool allWorkersExited();
 
     // Sends a control of a worker (pauseWorker, setRate, ...) to the host it runs on, which applies it before its
@@ -100,6 +98,9 @@ private:
     std::vector<std::unique_ptr<Part>> m_parts;
     std::vector<RunEvent> m_told; // the events merge added, for the report
     std::vector<HostReach> m_reaches; // not taken yet
+    // Per object between machines and host: how much its consumers' latencies read high (clockOffsetOf).
+    std::map<std::pair<std::string, std::string>, std::int64_t> m_latencyShiftNs;
+    double latencyHere(const std::string& object, const std::string& host, double us) const;
     // Each object between machines: the hosts its consumers run on, "lab2+lab3", the name it is listed on.
     std::map<std::string, std::string> m_hostsOf;
     // The depths of objects between machines as merge joined them, for the report.

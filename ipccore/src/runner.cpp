@@ -388,27 +388,38 @@ struct Runner::Impl {
             } else if (contains(betweenMachinesNames, spec.name)) {
                 rt.address.consumerElsewhere = true;
                 // Its consumers' latency compares the time a producer here stamped with their host's clock. Where
-                // the clocks differ by more than the link can tell, the producers stamp in the host's clock.
+                // the clocks differ by more than the link can tell, the producers stamp in a host's clock
+                // (stampClock), and the latencies of hosts ahead of that one are corrected as they are merged.
                 if (const auto clock = remote ? remote->clockOffsetOf(spec.name) : std::nullopt) {
-                    const bool apart = std::abs(clock->offsetNs) > clock->errorNs;
-                    rt.clockOffsetNs = apart ? clock->offsetNs : 0;
-                    char offset[96];
-                    std::snprintf(offset, sizeof offset, "%+.1f µs ± %.1f µs", double(clock->offsetNs) / 1e3,
-                        double(clock->errorNs) / 1e3);
-                    std::string latencies = "; its latencies are true within that error";
-                    if (clock->othersApartNs > 0) {
-                        char by[64];
-                        std::snprintf(by, sizeof by, "%.1f µs", double(clock->othersApartNs) / 1e3);
-                        latencies = "; the latencies measured on " + clock->host
-                            + " are true within that error, but the clocks of its consumers' other hosts are up to "
-                            + by + " from that one's, so the latencies measured there are off by up to as much";
-                    }
-                    event(clock->othersApartNs > 0 ? RunEvent::Kind::Warning : RunEvent::Kind::Info,
-                        "'" + spec.name + "': the clock of its consumers' host " + clock->host + " is " + offset
-                            + " from this machine's (from the link's round trips), "
-                            + (apart ? "so its producers here stamp their messages in that clock"
-                                     : "the same within the error, so its producers here stamp their own")
-                            + latencies);
+                    rt.clockOffsetNs = clock->stamp.stampOffsetNs;
+                    const auto microseconds = [](std::int64_t ns, const char* format) {
+                        char text[64];
+                        std::snprintf(text, sizeof text, format, double(ns) / 1e3);
+                        return std::string(text);
+                    };
+                    // "host lab2 is +14.9 µs ± 233.1 µs", or "hosts are lab2 +14.9 µs ± 233.1 µs, lab3 ..."
+                    const bool several = clock->hosts.size() > 1;
+                    std::string clocks;
+                    for (const HostClock& h : clock->hosts)
+                        clocks += (clocks.empty() ? "" : ", ") + h.host + (several ? " " : " is ")
+                            + microseconds(h.offsetNs, "%+.1f µs") + " ± " + microseconds(h.errorNs, "%.1f µs");
+                    const HostClock& behind = clock->hosts[clock->stamp.reference];
+                    std::string corrected;
+                    for (std::size_t i = 0; i < clock->hosts.size(); ++i)
+                        if (clock->stamp.latencyShiftNs[i] != 0)
+                            corrected += (corrected.empty() ? "" : ", ") + clock->hosts[i].host + " by "
+                                + microseconds(clock->stamp.latencyShiftNs[i], "%.1f µs");
+                    event(RunEvent::Kind::Info,
+                        "'" + spec.name + "': the clock" + (several ? "s" : "") + " of its consumers' host"
+                            + (several ? "s are " : " ") + clocks
+                            + " from this machine's (from the links' round trips); its producers here stamp their "
+                              "messages in "
+                            + (clock->stamp.stampOffsetNs != 0 ? behind.host + "'s clock"
+                                                               : "their own clock (the same within the error)")
+                            + (corrected.empty() ? std::string("; its latencies are true within the errors")
+                                                 : "; the latencies measured on hosts whose clocks are ahead of that "
+                                                   "one's are corrected by as much ("
+                                        + corrected + "), true within both estimates' errors"));
                 }
             }
             // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all (with

@@ -4,6 +4,7 @@
 // `ip netns`; skipped with the reason otherwise), using only addresses inside those namespaces.
 #include "test_support.h"
 
+#include "ipccore/host.h"
 #include "ipccore/limits.h"
 
 #include <QDir>
@@ -660,6 +661,11 @@ private slots:
                     told.insert(e.next().captured(0));
             QVERIFY2(told.size() == 3, qPrintable(r.out));
             QVERIFY2(r.out.contains(", on host lab2;") && r.out.contains(", on host lab3;"), qPrintable(r.out));
+            // Both hosts' clocks are this machine's: no stamp in another clock, nothing to correct.
+            QVERIFY2(r.out.contains("the clocks of its consumers' hosts are lab2 ")
+                    && r.out.contains("stamp their messages in their own clock")
+                    && r.out.contains("its latencies are true within the errors"),
+                qPrintable(r.out));
             booksBalanceAcross(readJson(report), "lab2+lab3",
                 { { "c2", "lab2" }, { "c3", "lab3" }, { "c3-2", "lab3" } }, count, r.out + r.err);
             if (QTest::currentTestFailed())
@@ -690,6 +696,46 @@ private slots:
             QVERIFY2(log.count("ended, objects removed") == 2, qPrintable(log));
             QVERIFY(ipctest::leftoverObjects(QString::number(host->process().processId())).isEmpty());
         }
+    }
+
+    // Producers here, consumers of one object on several hosts: the clock they stamp in, and the correction of each
+    // host's latencies (stampClock). One machine's clocks all agree, so the runs above cannot show this.
+    void producersStampInTheClockFurthestBehind_data()
+    {
+        QTest::addColumn<QList<qint64>>("offsets"); // host by host: offset, error (ns)
+        QTest::addColumn<int>("reference");
+        QTest::addColumn<qint64>("stamp");
+        QTest::addColumn<QList<qint64>>("shifts");
+        constexpr qint64 s = 1'000'000'000, ms = 1'000'000, us = 1'000;
+        QTest::newRow("no host") << QList<qint64> {} << 0 << qint64(0) << QList<qint64> {};
+        QTest::newRow("one host, the same clock")
+            << QList<qint64> { 15 * us, 233 * us } << 0 << qint64(0) << QList<qint64> { 0 };
+        QTest::newRow("one host, booted earlier")
+            << QList<qint64> { 5 * s, 200 * us } << 0 << 5 * s << QList<qint64> { 0 };
+        QTest::newRow("two hosts, the second ahead")
+            << QList<qint64> { 5 * s, 200 * us, 9 * s, 300 * us } << 0 << 5 * s << QList<qint64> { 0, 4 * s };
+        QTest::newRow("two hosts, the first ahead")
+            << QList<qint64> { 9 * s, 200 * us, 5 * s, 300 * us } << 1 << 5 * s << QList<qint64> { 4 * s, 0 };
+        QTest::newRow("two hosts the same within the errors")
+            << QList<qint64> { 5 * s, 200 * us, 5 * s + 300 * us, 200 * us } << 0 << 5 * s << QList<qint64> { 0, 0 };
+        QTest::newRow("one behind this machine, one ahead")
+            << QList<qint64> { -3 * s, 100 * us, 2 * s, 100 * us } << 0 << -3 * s << QList<qint64> { 0, 5 * s };
+        QTest::newRow("the one behind is this machine's clock")
+            << QList<qint64> { 50 * us, 200 * us, 7 * ms, 200 * us } << 0 << qint64(0) << QList<qint64> { 0, 7 * ms };
+    }
+    void producersStampInTheClockFurthestBehind()
+    {
+        QFETCH(QList<qint64>, offsets);
+        QFETCH(int, reference);
+        QFETCH(qint64, stamp);
+        QFETCH(QList<qint64>, shifts);
+        std::vector<ipccore::HostClock> hosts;
+        for (qsizetype i = 0; i + 1 < offsets.size(); i += 2)
+            hosts.push_back({ "lab" + std::to_string(hosts.size() + 2), offsets[i], offsets[i + 1] });
+        const ipccore::StampClock clock = ipccore::stampClock(hosts);
+        QCOMPARE(int(clock.reference), reference);
+        QCOMPARE(qint64(clock.stampOffsetNs), stamp);
+        QCOMPARE(QList<qint64>(clock.latencyShiftNs.begin(), clock.latencyShiftNs.end()), shifts);
     }
 
     // The example the README shows, with this host's endpoint and key file put in: two objects between machines,

@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,26 @@ struct PingResult {
 // Pings a host. Fails with PermissionDenied when the host refused this controller's key or the handshake showed
 // that the host's public key is not the one given, TimedOut when nothing answered, each with the remedy.
 Result<PingResult> pingHost(const PingOptions& options);
+
+// An object's consumers on one host or several, its producers on this machine: each host's CLOCK_MONOTONIC minus
+// this machine's, and the estimate's error (LinkStatus::offsetNs, errorNs).
+struct HostClock {
+    std::string host;
+    std::int64_t offsetNs = 0;
+    std::int64_t errorNs = 0;
+};
+// Which clock such producers stamp their messages in, and what that does to each host's latencies. The stamp is in
+// the clock of the host that is furthest behind (the smallest offset), or in this machine's own when that host's is
+// the same within its error, so no host sees a stamp from its future (a latency below zero, which a consumer reads as
+// 0). A host whose clock is ahead of the stamp's by more than both errors measures latencies high by its shift, which
+// the controller takes off its consumers' latencies; within the errors the shift is 0.
+struct StampClock {
+    std::size_t reference = 0; // the host furthest behind (an index into the hosts)
+    std::int64_t stampOffsetNs = 0; // what the producers add to their clock: 0, or that host's offset
+    std::int64_t stampErrorNs = 0; // that offset's error (0 with this machine's own clock)
+    std::vector<std::int64_t> latencyShiftNs; // per host, in order
+};
+StampClock stampClock(std::span<const HostClock> hosts);
 
 // A live link's state, as HostLink::status() reads it.
 struct LinkStatus {
