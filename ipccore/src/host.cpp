@@ -293,7 +293,7 @@ void HostServer::State::leave(std::uint64_t sinceNs, const std::function<void(co
         log(runStopAsked ? "this host is stopping once the run's report is sent"
                          : "this host is stopping; its run goes back to its controller first (or is stopped here "
                            "after "
-                    + seconds(HostServer::LeaveAskWait) + "; signal again to stop at once)");
+                    + seconds(HostServer::LeaveAskWait) + "; signal again to stop without that)");
     }
     const std::uint64_t now = monotonicNs();
     if (!leaveSent && !runStopAsked && !runLastMessage.empty()) {
@@ -416,8 +416,14 @@ void HostServer::serve(
     for (;;) {
         // Without `stopNow` (a host inside another program) `stop` means at once, as does `stopNow` itself: the run,
         // if any, is stopped as the server is destroyed.
-        if ((stop.load() && !stopNow) || (stopNow && stopNow->load()))
+        if (stop.load() && !stopNow)
             break;
+        if (stopNow && stopNow->load()) {
+            if (m->run)
+                log("run " + m->run->id()
+                    + ": stopping it here without handing it back; its controller will show this host lost");
+            break;
+        }
         if (stop.load() && !m->run) {
             if (!leavingSinceNs)
                 break; // no run to hand back

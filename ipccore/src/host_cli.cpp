@@ -40,8 +40,8 @@ const char* HostUsage
       "                      (public: give it to the other side). Existing files are never replaced.\n"
       "  --listen ENDPOINT   run a host on one address of this machine, tcp://ADDRESS:PORT (PORT * picks a free\n"
       "                      one and prints it). Until Ctrl-C (or SIGTERM): a run going is first handed back to\n"
-      "                      its controller, with its books; Ctrl-C again stops at once. Every controller let in\n"
-      "                      or refused, and every run started and ended, is printed. One run at a time.\n"
+      "                      its controller, with its books; Ctrl-C again stops without that. Every controller\n"
+      "                      let in or refused, and every run started and ended, is printed. One run at a time.\n"
       "  --key FILE          this side's secret key (a .key file of --keygen: yours, mode 0600)\n"
       "  --allow FILE        the host lets in only controllers whose public key is in FILE (one key per line, as\n"
       "                      in .pub files; FILE must not be writable by others). May be given more than once.\n"
@@ -62,7 +62,7 @@ const char* HostUsage
       "Exit status: 0 ok (ping: the host answered), 1 the host refused or did not answer, 2 bad input.\n";
 
 // Set by SIGINT, SIGTERM and SIGHUP (a lock-free atomic may be stored to in a signal handler): the first asks a host
-// to hand its run back to its controller and then stop (HostServer::serve), a second to stop at once.
+// to hand its run back to its controller and then stop (HostServer::serve), a second to stop without handing it back.
 std::atomic<bool> g_stop { false };
 std::atomic<bool> g_stopNow { false };
 static_assert(std::atomic<bool>::is_always_lock_free);
@@ -132,7 +132,8 @@ int listen(const HostOptions& options)
         (*server)->allowedKeys(), (*server)->allowedKeys() == 1 ? "" : "s");
     std::printf(
         "host public key %s (controllers name its .pub file with --host-key)\n", (*server)->publicKey().c_str());
-    std::printf("Stop with Ctrl-C (a run going is handed back to its controller first; Ctrl-C again stops at once).\n");
+    std::printf(
+        "Stop with Ctrl-C (a run going is handed back to its controller first; Ctrl-C again stops without that).\n");
     std::fflush(stdout);
     (*server)->serve(
         g_stop,

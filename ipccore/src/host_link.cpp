@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -415,7 +416,10 @@ StampClock stampClock(std::span<const HostClock> hosts)
     if (hosts.empty())
         return c;
     const HostClock& behind = hosts[c.reference];
-    if (std::abs(behind.offsetNs) > behind.errorNs) {
+    // This machine's own clock serves while no host is behind it beyond that host's error.
+    const bool anyBehind
+        = std::any_of(hosts.begin(), hosts.end(), [](const HostClock& h) { return h.offsetNs < -h.errorNs; });
+    if (std::abs(behind.offsetNs) > behind.errorNs || anyBehind) {
         c.stampOffsetNs = behind.offsetNs;
         c.stampErrorNs = behind.errorNs;
     }

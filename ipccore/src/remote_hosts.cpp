@@ -481,7 +481,7 @@ void RemoteHosts::poll(Part& p)
                 if (p.leaving) {
                     // Handed back as at a stop (stopPart), or stopped by the host itself when no stop came.
                     for (WorkerSummary& w : p.report->workers)
-                        w.exitText = "stopped early: host " + p.host.name + " left (" + w.exitText + ")";
+                        w.exitText = "stopped early as host " + p.host.name + " left: " + w.exitText;
                     p.notices.push_back({ RunEvent::Kind::Info,
                         p.where() + " has left; its report is in (its workers and books as it stopped them)" });
                 } else if (!p.stopAsked) {
@@ -580,8 +580,8 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
                 return makeError(ErrorCode::InvalidArgument, "start on host", p->where(),
                     "That host runs IPC Lab " + printableText(st.hello.version) + " and this is " + versionString()
                         + "; run the same version on both sides");
-            // Producers here of an object between machines are stamped with the host's clock offset, which the
-            // link knows from its first answer.
+            // Producers here of an object between machines stamp in a host's clock (stampClock), from the offsets
+            // the links know from their first answers.
             all = all && p->started && (p->served.empty() || st.answers > 0);
         }
         if (all)
@@ -661,8 +661,13 @@ void RemoteHosts::merge(Snapshot& snap)
                 WorkerStatus status;
                 if (i < p->lanes.size())
                     status.newEvents = takePending(p->lanes[i], p->clockOffsetNs.value_or(0), snap);
-                if (p->last && i < p->last->workers.size())
+                if (p->last && i < p->last->workers.size()) {
                     status.eventsLost = p->last->workers[i].eventsLost;
+                    status.messageSize = p->last->workers[i].messageSize;
+                }
+                for (const ObjectSpec& o : p->scenario.objects)
+                    if (o.name == w.object)
+                        status.transport = o.transport;
                 status.name = w.name;
                 status.role = w.role;
                 status.object = w.object;
@@ -671,6 +676,9 @@ void RemoteHosts::merge(Snapshot& snap)
                 status.messages = w.messages;
                 status.bytes = w.bytes;
                 status.state = w.state;
+                status.blockedFraction = w.blockedFraction;
+                status.cpuPercent = w.cpuPercent;
+                status.meanLatencyUs = latencyHere(w.object, p->host.name, w.meanLatencyUs);
                 status.alive = false;
                 status.exitText = w.exitText;
                 status.exitcode = w.exitcode;

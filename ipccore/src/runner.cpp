@@ -288,7 +288,7 @@ struct Runner::Impl {
         // machine, read from their files; on the producers', as the hosts told and they were published: the key the
         // last host sent).
         ChannelObject::Reach reach;
-        // With its consumers on hosts: the (first) host's clock minus this machine's (RemoteHosts::clockOffsetOf).
+        // With its consumers on hosts: what its producers add to their clock to stamp in a host's (stampClock).
         std::int64_t clockOffsetNs = 0;
         std::uint32_t producersElsewhere = 0; // served to another machine: its producers there
         // A duplex anonymous object (socketpair): the worker holding each end (an index into workers; SIZE_MAX, or a
@@ -392,9 +392,16 @@ struct Runner::Impl {
                 // (stampClock), and the latencies of hosts ahead of that one are corrected as they are merged.
                 if (const auto clock = remote ? remote->clockOffsetOf(spec.name) : std::nullopt) {
                     rt.clockOffsetNs = clock->stamp.stampOffsetNs;
-                    const auto microseconds = [](std::int64_t ns, const char* format) {
+                    // A time in the unit that keeps it readable: "14.9 µs", "3.25 ms", "5.000000 s".
+                    const auto readable = [](std::int64_t ns, bool sign) {
+                        const double a = std::abs(double(ns));
                         char text[64];
-                        std::snprintf(text, sizeof text, format, double(ns) / 1e3);
+                        if (a < 1e6)
+                            std::snprintf(text, sizeof text, sign ? "%+.1f µs" : "%.1f µs", double(ns) / 1e3);
+                        else if (a < 1e9)
+                            std::snprintf(text, sizeof text, sign ? "%+.2f ms" : "%.2f ms", double(ns) / 1e6);
+                        else
+                            std::snprintf(text, sizeof text, sign ? "%+.6f s" : "%.6f s", double(ns) / 1e9);
                         return std::string(text);
                     };
                     // "host lab2 is +14.9 µs ± 233.1 µs", or "hosts are lab2 +14.9 µs ± 233.1 µs, lab3 ..."
@@ -402,24 +409,26 @@ struct Runner::Impl {
                     std::string clocks;
                     for (const HostClock& h : clock->hosts)
                         clocks += (clocks.empty() ? "" : ", ") + h.host + (several ? " " : " is ")
-                            + microseconds(h.offsetNs, "%+.1f µs") + " ± " + microseconds(h.errorNs, "%.1f µs");
+                            + readable(h.offsetNs, true) + " ± " + readable(h.errorNs, false);
                     const HostClock& behind = clock->hosts[clock->stamp.reference];
                     std::string corrected;
                     for (std::size_t i = 0; i < clock->hosts.size(); ++i)
                         if (clock->stamp.latencyShiftNs[i] != 0)
                             corrected += (corrected.empty() ? "" : ", ") + clock->hosts[i].host + " by "
-                                + microseconds(clock->stamp.latencyShiftNs[i], "%.1f µs");
+                                + readable(clock->stamp.latencyShiftNs[i], false);
+                    const std::string stampedIn = clock->stamp.stampOffsetNs != 0 ? behind.host + "'s clock"
+                        : several ? std::string("this machine's clock (no host's is behind it beyond its error)")
+                                  : "this machine's clock (" + behind.host + "'s is the same within its error)";
                     event(RunEvent::Kind::Info,
                         "'" + spec.name + "': the clock" + (several ? "s" : "") + " of its consumers' host"
-                            + (several ? "s are " : " ") + clocks
-                            + " from this machine's (from the links' round trips); its producers here stamp their "
-                              "messages in "
-                            + (clock->stamp.stampOffsetNs != 0 ? behind.host + "'s clock"
-                                                               : "their own clock (the same within the error)")
-                            + (corrected.empty() ? std::string("; its latencies are true within the errors")
-                                                 : "; the latencies measured on hosts whose clocks are ahead of that "
-                                                   "one's are corrected by as much ("
-                                        + corrected + "), true within both estimates' errors"));
+                            + (several ? "s are " : " ") + clocks + " from this machine's (from the link"
+                            + (several ? "s'" : "'s") + " round trips at the start); its producers here stamp their "
+                            + "messages in " + stampedIn
+                            + (corrected.empty()
+                                    ? std::string("; its latencies are true within the error") + (several ? "s" : "")
+                                    : "; the latencies measured on a host whose clock is ahead of that "
+                                      "one are corrected by the difference ("
+                                        + corrected + "), true within the estimates' errors"));
                 }
             }
             // ZeroMQ: each consumer binds an endpoint of its own, and every producer connects to them all (with

@@ -663,7 +663,7 @@ private slots:
             QVERIFY2(r.out.contains(", on host lab2;") && r.out.contains(", on host lab3;"), qPrintable(r.out));
             // Both hosts' clocks are this machine's: no stamp in another clock, nothing to correct.
             QVERIFY2(r.out.contains("the clocks of its consumers' hosts are lab2 ")
-                    && r.out.contains("stamp their messages in their own clock")
+                    && r.out.contains("stamp their messages in this machine's clock")
                     && r.out.contains("its latencies are true within the errors"),
                 qPrintable(r.out));
             booksBalanceAcross(readJson(report), "lab2+lab3",
@@ -705,29 +705,35 @@ private slots:
         QTest::addColumn<QList<qint64>>("offsets"); // host by host: offset, error (ns)
         QTest::addColumn<int>("reference");
         QTest::addColumn<qint64>("stamp");
+        QTest::addColumn<qint64>("stampError");
         QTest::addColumn<QList<qint64>>("shifts");
         constexpr qint64 s = 1'000'000'000, ms = 1'000'000, us = 1'000;
-        QTest::newRow("no host") << QList<qint64> {} << 0 << qint64(0) << QList<qint64> {};
+        QTest::newRow("no host") << QList<qint64> {} << 0 << qint64(0) << qint64(0) << QList<qint64> {};
         QTest::newRow("one host, the same clock")
-            << QList<qint64> { 15 * us, 233 * us } << 0 << qint64(0) << QList<qint64> { 0 };
+            << QList<qint64> { 15 * us, 233 * us } << 0 << qint64(0) << qint64(0) << QList<qint64> { 0 };
         QTest::newRow("one host, booted earlier")
-            << QList<qint64> { 5 * s, 200 * us } << 0 << 5 * s << QList<qint64> { 0 };
-        QTest::newRow("two hosts, the second ahead")
-            << QList<qint64> { 5 * s, 200 * us, 9 * s, 300 * us } << 0 << 5 * s << QList<qint64> { 0, 4 * s };
-        QTest::newRow("two hosts, the first ahead")
-            << QList<qint64> { 9 * s, 200 * us, 5 * s, 300 * us } << 1 << 5 * s << QList<qint64> { 4 * s, 0 };
-        QTest::newRow("two hosts the same within the errors")
-            << QList<qint64> { 5 * s, 200 * us, 5 * s + 300 * us, 200 * us } << 0 << 5 * s << QList<qint64> { 0, 0 };
-        QTest::newRow("one behind this machine, one ahead")
-            << QList<qint64> { -3 * s, 100 * us, 2 * s, 100 * us } << 0 << -3 * s << QList<qint64> { 0, 5 * s };
-        QTest::newRow("the one behind is this machine's clock")
-            << QList<qint64> { 50 * us, 200 * us, 7 * ms, 200 * us } << 0 << qint64(0) << QList<qint64> { 0, 7 * ms };
+            << QList<qint64> { 5 * s, 200 * us } << 0 << 5 * s << 200 * us << QList<qint64> { 0 };
+        QTest::newRow("two hosts, the second ahead") << QList<qint64> { 5 * s, 200 * us, 9 * s, 300 * us } << 0 << 5 * s
+                                                     << 200 * us << QList<qint64> { 0, 4 * s };
+        QTest::newRow("two hosts, the first ahead") << QList<qint64> { 9 * s, 200 * us, 5 * s, 300 * us } << 1 << 5 * s
+                                                    << 300 * us << QList<qint64> { 4 * s, 0 };
+        QTest::newRow("two hosts the same within the errors") << QList<qint64> { 5 * s, 200 * us, 5 * s + 300 * us,
+            200 * us } << 0 << 5 * s << 200 * us << QList<qint64> { 0, 0 };
+        QTest::newRow("one behind this machine, one ahead") << QList<qint64> { -3 * s, 100 * us, 2 * s, 100 * us } << 0
+                                                            << -3 * s << 100 * us << QList<qint64> { 0, 5 * s };
+        QTest::newRow("the one behind is this machine's clock") << QList<qint64> { 50 * us, 200 * us, 7 * ms,
+            200 * us } << 0 << qint64(0) << qint64(0) << QList<qint64> { 0, 7 * ms };
+        // lab2 is within its (wide) error of this machine, but lab3 is behind it beyond its own: stamped in this
+        // machine's clock, lab3 would see stamps from its future.
+        QTest::newRow("one within its error, another clearly behind") << QList<qint64> { -100 * us, 200 * us, -60 * us,
+            10 * us } << 0 << -100 * us << 200 * us << QList<qint64> { 0, 0 };
     }
     void producersStampInTheClockFurthestBehind()
     {
         QFETCH(QList<qint64>, offsets);
         QFETCH(int, reference);
         QFETCH(qint64, stamp);
+        QFETCH(qint64, stampError);
         QFETCH(QList<qint64>, shifts);
         std::vector<ipccore::HostClock> hosts;
         for (qsizetype i = 0; i + 1 < offsets.size(); i += 2)
@@ -735,6 +741,7 @@ private slots:
         const ipccore::StampClock clock = ipccore::stampClock(hosts);
         QCOMPARE(int(clock.reference), reference);
         QCOMPARE(qint64(clock.stampOffsetNs), stamp);
+        QCOMPARE(qint64(clock.stampErrorNs), stampError);
         QCOMPARE(QList<qint64>(clock.latencyShiftNs.begin(), clock.latencyShiftNs.end()), shifts);
     }
 

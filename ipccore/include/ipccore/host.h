@@ -124,10 +124,11 @@ struct HostClock {
     std::int64_t errorNs = 0;
 };
 // Which clock such producers stamp their messages in, and what that does to each host's latencies. The stamp is in
-// the clock of the host that is furthest behind (the smallest offset), or in this machine's own when that host's is
-// the same within its error, so no host sees a stamp from its future (a latency below zero, which a consumer reads as
-// 0). A host whose clock is ahead of the stamp's by more than both errors measures latencies high by its shift, which
-// the controller takes off its consumers' latencies; within the errors the shift is 0.
+// the clock of the host that is furthest behind (the smallest offset), or in this machine's own when no host is
+// behind it and that host's is the same within its error, so no host sees a stamp from its future beyond the errors
+// (a latency below zero, which a consumer reads as 0). A host whose clock is ahead of the stamp's by more than both
+// errors measures latencies high by its shift, which the controller takes off its consumers' latencies; within the
+// errors the shift is 0. The offsets are the links' estimates at the run's start.
 struct StampClock {
     std::size_t reference = 0; // the host furthest behind (an index into the hosts)
     std::int64_t stampOffsetNs = 0; // what the producers add to their clock: 0, or that host's offset

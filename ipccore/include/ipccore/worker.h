@@ -30,8 +30,9 @@ struct WorkerArgs {
     std::uint32_t consumers = 1; // zmq, zmq-tcp: the object's consumers, each with an endpoint (ChannelAddress)
     std::uint32_t consumerIndex = 0; // zmq, zmq-tcp consumers: which of them this is
     bool consumerElsewhere = false; // zmq-tcp producers between machines: each consumer's key comes from its host
-    // zmq-tcp producers between machines: the consumer's machine's CLOCK_MONOTONIC minus this one's, added to each
-    // frame's send time, so the consumer's latency compares times of one clock.
+    // zmq-tcp producers between machines: the CLOCK_MONOTONIC of the consumers' host furthest behind minus this
+    // machine's (stampClock), or 0, added to each frame's send time, so a consumer's latency compares times of one
+    // clock (less a correction the controller makes for a host ahead of that one).
     std::int64_t clockOffsetNs = 0;
     WorkerSpec spec; // rate, size, work, count, priority; the program's steps
     // Programs: where each object their steps name lives (transport, OS name, capacity), by scenario name.
