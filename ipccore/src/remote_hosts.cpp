@@ -837,7 +837,7 @@ bool RemoteHosts::servedByLostHost(const std::string& object) const
     for (const auto& p : m_parts) {
         if (!contains(p->served, object))
             continue;
-        if (!p->isLost() && !p->gone)
+        if (!p->isLost() && !p->gone && !(p->leaving && p->report))
             return false;
         any = true;
     }

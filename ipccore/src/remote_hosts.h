@@ -54,7 +54,8 @@ public:
         bool allWaiting = true; // every one alive waits for a message (WorkerState::BlockedEmpty)
     };
     std::optional<Consumers> consumersOf(const std::string& object);
-    // Whether every host whose consumers take from `object` stopped answering or no longer runs its part.
+    // Whether every host whose consumers take from `object` stopped answering, no longer runs its part, or has left
+    // (its events say why nothing more is taken).
     bool servedByLostHost(const std::string& object) const;
     // For an object between machines, as its links estimate now: the clock its producers stamp in (stampClock),
     // the clocks of its consumers' hosts in scenario order, and the shifts that merge and finish from now on take off

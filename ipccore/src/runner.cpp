@@ -2427,7 +2427,7 @@ struct Runner::Impl {
             }
             p.waitsFor = stuckOn(i);
             p.stuck = !p.waitsFor.empty();
-            // Waiting for consumers on hosts that are all lost or gone: the hosts' events say why, not a stall.
+            // Waiting for consumers on hosts that are all lost, gone or left: the hosts' events say why, not a stall.
             const ObjectRuntime& object = objects[w.object];
             if (p.stuck && object.address.consumerElsewhere && remote && remote->servedByLostHost(object.spec.name)) {
                 p.stuck = false;

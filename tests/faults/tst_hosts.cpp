@@ -916,6 +916,37 @@ private slots:
         QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
     }
 
+    // The only host of an object's consumers leaves (SIGTERM): its books come back exact, and the producers here,
+    // which nobody takes from any more, are not reported as a stall (the host's events say why).
+    void aHostThatLeavesTakesItsConsumersWithoutAStall()
+    {
+        Host host({}, hostArgs("tcp://127.0.0.1:*"));
+        const QString endpoint = host.endpoint();
+        QVERIFY(!endpoint.isEmpty());
+        const QString report = key("zmq-left.report.json");
+        QProcess run;
+        QStringList seen;
+        startTiedToThisTest(run,
+            { ipctest::cliPath(), "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "6", "--json",
+                report });
+        QVERIFY2(waitForLine(run, "its consumer listens on", 10000, seen) >= 0, qPrintable(seen.join('\n')));
+        QTest::qWait(1000);
+        host.process().terminate(); // SIGTERM
+        QVERIFY2(waitForLine(run, "has left", 8000, seen) >= 0, qPrintable(seen.join('\n')));
+        QVERIFY2(run.waitForFinished(20000), "the run did not end");
+        seen << QString::fromUtf8(run.readAll());
+        QCOMPARE(run.exitCode(), 0);
+        QVERIFY2(!seen.join('\n').contains("Stalled"), qPrintable(seen.join('\n')));
+        const QJsonObject json = readJson(report);
+        QVERIFY2(entry(json, "objects", "wire").value("integrity").toObject().value("exact").toBool(),
+            qPrintable(seen.join('\n')));
+        QVERIFY2(entry(json, "workers", "c-there").value("exit").toString().contains("host lab2 left"),
+            qPrintable(seen.join('\n')));
+        QVERIFY2(host.process().waitForFinished(10000), qPrintable(host.output()));
+        QCOMPARE(host.process().exitCode(), 0);
+        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+    }
+
     void aKilledHostsWorkersAreShownLostAndTheRunEnds()
     {
         auto host = std::make_unique<Host>(QStringList {}, hostArgs("tcp://127.0.0.1:*"));
