@@ -680,6 +680,7 @@ void RemoteHosts::merge(Snapshot& snap)
                 status.cpuPercent = w.cpuPercent;
                 status.meanLatencyUs = latencyHere(w.object, p->host.name, w.meanLatencyUs);
                 status.alive = false;
+                status.leftWithHost = p->leaving.has_value();
                 status.exitText = w.exitText;
                 status.exitcode = w.exitcode;
                 snap.workers.push_back(std::move(status));

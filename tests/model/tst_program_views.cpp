@@ -534,6 +534,16 @@ private slots:
         table.apply(lost);
         QCOMPARE(table.index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("lost with host"));
         QVERIFY(table.index(0, ProcessTableModel::ExitColumn).data().toString().endsWith("(exitcode unknown)"));
+        // After its host left (stopped there, its part handed back): ended, and why.
+        w.lostWithHost = false;
+        w.leftWithHost = true;
+        w.state = ipccore::WorkerState::Finished;
+        w.exitcode = 0;
+        w.exitText = "stopped early as host lab2 left: exited 0";
+        table.apply(lost);
+        QCOMPARE(table.index(0, ProcessTableModel::StateColumn).data().toString(), QStringLiteral("host left"));
+        QCOMPARE(table.index(0, ProcessTableModel::ExitColumn).data().toString(),
+            QStringLiteral("stopped early as host lab2 left: exited 0 (exitcode 0)"));
         QVERIFY(document.loadBundled(QStringLiteral("pipe-one-way")).isEmpty());
         QCOMPARE(workers.index(0, WorkerListModel::NameColumn).data(Qt::ToolTipRole), QVariant());
         QVERIFY(!workers.index(0, WorkerListModel::NameColumn).data().toString().contains(QLatin1Char('@')));

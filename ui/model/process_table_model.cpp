@@ -139,6 +139,8 @@ QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) 
 {
     if (worker.lostWithHost) // not known to be dead: its host stopped answering
         return tr("lost with host");
+    if (worker.leftWithHost) // stopped as its host was stopped; its books came back
+        return tr("host left");
     if (worker.atGate && worker.alive)
         return tr("next, when stepped");
     std::string object = worker.object;

@@ -64,6 +64,8 @@ struct WorkerStatus {
     std::string host; // the worker host it runs on (WorkerSpec::host); empty = this machine
     // On a host that stopped answering (LinkStatus::Lost): what it showed last, `alive` false, exitText says so.
     bool lostWithHost = false;
+    // On a host that left during the run (stopped there; its part handed back): ended, exitText says so.
+    bool leftWithHost = false;
     pid_t pid = 0; // on a host: that machine's process id
     pid_t ppid = 0; // its parent: the process that runs the runner (what os.getppid() returns in the worker)
     WorkerState state = WorkerState::Starting;
