@@ -96,22 +96,6 @@ int fail(const Error& error, int status = ExitBadInput)
     return fail(error.message(), status);
 }
 
-// A time in the unit that keeps it readable: "850 ns", "42.5 µs", "3.25 ms", "12.345678 s".
-std::string readableNs(std::int64_t ns)
-{
-    const double a = std::abs(double(ns));
-    char text[64];
-    if (a < 1e3)
-        std::snprintf(text, sizeof text, "%" PRId64 " ns", ns);
-    else if (a < 1e6)
-        std::snprintf(text, sizeof text, "%.1f µs", double(ns) / 1e3);
-    else if (a < 1e9)
-        std::snprintf(text, sizeof text, "%.2f ms", double(ns) / 1e6);
-    else
-        std::snprintf(text, sizeof text, "%.6f s", double(ns) / 1e9);
-    return text;
-}
-
 std::string clockNow()
 {
     const std::time_t now = std::time(nullptr);
@@ -172,9 +156,9 @@ int ping(const PingOptions& options, bool json)
     std::printf("round trips   %zu: fastest %s, median %s, slowest %s (the first includes the CURVE handshake)\n",
         sorted.size(), readableNs(std::int64_t(sorted.front() * 1000)).c_str(),
         readableNs(std::int64_t(median * 1000)).c_str(), readableNs(std::int64_t(sorted.back() * 1000)).c_str());
-    std::printf("clock offset  %s%s ± %s (the host's monotonic clock minus this machine's, from the best round "
+    std::printf("clock offset  %s (the host's monotonic clock minus this machine's, from the best round "
                 "trip:\n              half that trip, and 500 ppm of drift since)\n",
-        result->offsetNs >= 0 ? "+" : "", readableNs(result->offsetNs).c_str(), readableNs(result->errorNs).c_str());
+        readableOffset(result->offsetNs, result->errorNs).c_str());
     return ExitOk;
 }
 
@@ -220,10 +204,9 @@ int watch(const PingOptions& options, bool json)
                 std::printf("%s up again after %.1f s without an answer\n", clockNow().c_str(),
                     double(now - lostSinceNs + std::uint64_t(HostLink::LostAfter.count())) / 1e9);
             } else if (st.state == LinkStatus::State::Up) {
-                std::printf("%s up    round trip %s, clock offset %s%s ± %s (host %s, pid %ld)\n", clockNow().c_str(),
-                    readableNs(std::int64_t(st.lastRoundTripUs * 1000)).c_str(), st.offsetNs >= 0 ? "+" : "",
-                    readableNs(st.offsetNs).c_str(), readableNs(st.errorNs).c_str(), st.hello.name.c_str(),
-                    st.hello.pid);
+                std::printf("%s up    round trip %s, clock offset %s (host %s, pid %ld)\n", clockNow().c_str(),
+                    readableNs(std::int64_t(st.lastRoundTripUs * 1000)).c_str(),
+                    readableOffset(st.offsetNs, st.errorNs).c_str(), st.hello.name.c_str(), st.hello.pid);
             } else if (st.state == LinkStatus::State::Lost) {
                 std::printf("%s LOST  no answer for %.1f s: the host died or the link is down (still trying)\n",
                     clockNow().c_str(), double(st.silenceNs) / 1e9);

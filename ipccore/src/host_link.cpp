@@ -12,6 +12,9 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <map>
@@ -428,6 +431,26 @@ StampClock stampClock(std::span<const HostClock> hosts)
         c.latencyShiftNs.push_back(std::abs(shift) > h.errorNs + c.stampErrorNs ? shift : 0);
     }
     return c;
+}
+
+std::string readableNs(std::int64_t ns, bool sign)
+{
+    const double a = std::abs(double(ns));
+    char text[64];
+    if (a < 1e3)
+        std::snprintf(text, sizeof text, sign ? "%+" PRId64 " ns" : "%" PRId64 " ns", ns);
+    else if (a < 1e6)
+        std::snprintf(text, sizeof text, sign ? "%+.1f µs" : "%.1f µs", double(ns) / 1e3);
+    else if (a < 1e9)
+        std::snprintf(text, sizeof text, sign ? "%+.2f ms" : "%.2f ms", double(ns) / 1e6);
+    else
+        std::snprintf(text, sizeof text, sign ? "%+.6f s" : "%.6f s", double(ns) / 1e9);
+    return text;
+}
+
+std::string readableOffset(std::int64_t offsetNs, std::int64_t errorNs)
+{
+    return readableNs(offsetNs, true) + " ± " + readableNs(errorNs);
 }
 
 LinkStatus HostLink::status() const

@@ -76,6 +76,14 @@ struct RemoteHosts::Part {
     }
 
     std::string where() const { return "host '" + host.name + "' (" + host.endpoint + ")"; }
+    // The transport of one of its objects, as its part of the scenario gives it.
+    TransportKind transportOf(const std::string& object) const
+    {
+        for (const ObjectSpec& o : scenario.objects)
+            if (o.name == object)
+                return o.transport;
+        return {};
+    }
     bool isLost() const { return lostState(link->status()); }
     // Not answering, or given up: either way nothing more comes from it.
     static bool lostState(const LinkStatus& st)
@@ -424,11 +432,9 @@ void RemoteHosts::poll(Part& p)
             if (!p.clockOffsetNs && st.answers > 0) {
                 const bool shift = st.offsetNs > st.errorNs || st.offsetNs < -st.errorNs;
                 p.clockOffsetNs = shift ? st.offsetNs : 0;
-                char offset[160];
-                std::snprintf(
-                    offset, sizeof offset, "%+.1f µs ± %.1f µs", double(st.offsetNs) / 1e3, double(st.errorNs) / 1e3);
                 p.notices.push_back({ RunEvent::Kind::Info,
-                    p.where() + ": its clock is " + offset + " from this machine's; its workers' timeline events are "
+                    p.where() + ": its clock is " + readableOffset(st.offsetNs, st.errorNs)
+                        + " from this machine's; its workers' timeline events are "
                         + (shift ? "shifted by that into this machine's clock"
                                  : "shown as they are (the difference is within the estimate's error)") });
             }
@@ -665,9 +671,7 @@ void RemoteHosts::merge(Snapshot& snap)
                     status.eventsLost = p->last->workers[i].eventsLost;
                     status.messageSize = p->last->workers[i].messageSize;
                 }
-                for (const ObjectSpec& o : p->scenario.objects)
-                    if (o.name == w.object)
-                        status.transport = o.transport;
+                status.transport = p->transportOf(w.object);
                 status.name = w.name;
                 status.role = w.role;
                 status.object = w.object;
@@ -743,9 +747,7 @@ void RemoteHosts::merge(Snapshot& snap)
                 if (w.resumedNs)
                     w.resumedNs = inThisClock(w.resumedNs, p->clockOffsetNs.value_or(0), snap.startNs, snap.nowNs);
             }
-            for (const ObjectSpec& o : p->scenario.objects)
-                if (o.name == w.object)
-                    w.transport = o.transport;
+            w.transport = p->transportOf(w.object);
             if ((lost || p->gone) && w.alive) {
                 w.alive = false;
                 w.lostWithHost = true;

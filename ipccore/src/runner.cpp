@@ -392,30 +392,18 @@ struct Runner::Impl {
                 // (stampClock), and the latencies of hosts ahead of that one are corrected as they are merged.
                 if (const auto clock = remote ? remote->clockOffsetOf(spec.name) : std::nullopt) {
                     rt.clockOffsetNs = clock->stamp.stampOffsetNs;
-                    // A time in the unit that keeps it readable: "14.9 µs", "3.25 ms", "5.000000 s".
-                    const auto readable = [](std::int64_t ns, bool sign) {
-                        const double a = std::abs(double(ns));
-                        char text[64];
-                        if (a < 1e6)
-                            std::snprintf(text, sizeof text, sign ? "%+.1f µs" : "%.1f µs", double(ns) / 1e3);
-                        else if (a < 1e9)
-                            std::snprintf(text, sizeof text, sign ? "%+.2f ms" : "%.2f ms", double(ns) / 1e6);
-                        else
-                            std::snprintf(text, sizeof text, sign ? "%+.6f s" : "%.6f s", double(ns) / 1e9);
-                        return std::string(text);
-                    };
                     // "host lab2 is +14.9 µs ± 233.1 µs", or "hosts are lab2 +14.9 µs ± 233.1 µs, lab3 ..."
                     const bool several = clock->hosts.size() > 1;
                     std::string clocks;
                     for (const HostClock& h : clock->hosts)
                         clocks += (clocks.empty() ? "" : ", ") + h.host + (several ? " " : " is ")
-                            + readable(h.offsetNs, true) + " ± " + readable(h.errorNs, false);
+                            + readableOffset(h.offsetNs, h.errorNs);
                     const HostClock& behind = clock->hosts[clock->stamp.reference];
                     std::string corrected;
                     for (std::size_t i = 0; i < clock->hosts.size(); ++i)
                         if (clock->stamp.latencyShiftNs[i] != 0)
                             corrected += (corrected.empty() ? "" : ", ") + clock->hosts[i].host + " by "
-                                + readable(clock->stamp.latencyShiftNs[i], false);
+                                + readableNs(clock->stamp.latencyShiftNs[i]);
                     const std::string stampedIn = clock->stamp.stampOffsetNs != 0 ? behind.host + "'s clock"
                         : several ? std::string("this machine's clock (no host's is behind it beyond its error)")
                                   : "this machine's clock (" + behind.host + "'s is the same within its error)";

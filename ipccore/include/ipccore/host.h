@@ -137,6 +137,11 @@ struct StampClock {
 };
 StampClock stampClock(std::span<const HostClock> hosts);
 
+// A time in the unit that keeps it readable: "850 ns", "42.5 µs", "3.25 ms", "12.345678 s"; with `sign`, "+42.5 µs".
+std::string readableNs(std::int64_t ns, bool sign = false);
+// A clock's offset and the estimate's error: "+14.9 µs ± 233.1 µs", "-5.000012 s ± 180.0 µs".
+std::string readableOffset(std::int64_t offsetNs, std::int64_t errorNs);
+
 // A live link's state, as HostLink::status() reads it.
 struct LinkStatus {
     enum class State {
