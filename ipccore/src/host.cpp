@@ -149,14 +149,17 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     using nlohmann::json;
     const std::string type = request["type"].get<std::string>();
     const std::string id = request["run"].get<std::string>();
-    const auto error = [&](const std::string& message) {
-        return json { { "type", "error" }, { "run", id }, { "message", message } };
+    // A refusal: its text, and the kind of problem (errorCodeName) so the controller says it as the host saw it.
+    const auto error = [&](const std::string& message, ErrorCode code = ErrorCode::InvalidArgument) {
+        return json { { "type", "error" }, { "run", id }, { "message", message }, { "code", errorCodeName(code) } };
     };
+    const auto failed = [&](const Error& e) { return error(e.hint.empty() ? e.message() : e.hint, e.code); };
     if (!isRunId(id))
         return error("not a run id (letters, digits and '-', at most 64)");
     if (type == "run" && stopping && !(run && run->id() == id && runKey == key))
         return error("this host is stopping ('ipclab-cli host' there was asked to stop); start it again, or use "
-                     "another host");
+                     "another host",
+            ErrorCode::PeerGone);
     if (type == "run") {
         // The same request again (the controller asks again when its first may have been lost with a connection).
         if (run && run->id() == id && runKey == key)
@@ -165,21 +168,25 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
             return json::parse(lastRunMessage);
         if (run && runKey == key)
             return error("this host is still running an earlier run of this controller; a host runs one at a time. "
-                         "Stop that run (or wait for it to end), or use another host");
+                         "Stop that run (or wait for it to end), or use another host",
+                ErrorCode::LimitReached);
         if (run)
             return error("this host is running another controller's run; a host runs one at a time. Stop that one, "
-                         "or use another host");
+                         "or use another host",
+                ErrorCode::LimitReached);
         if (!request.contains("scenario") || !request["scenario"].is_object())
             return error("the run request carries no scenario");
         auto part = parseScenario(request["scenario"].dump(), "the controller's scenario");
         if (!part)
-            return error(part.error().message());
+            return failed(part.error());
         if (!part->hosts.empty())
             return error("a host runs the workers it is given itself; the scenario it is sent names no hosts");
         // The zmq-tcp objects whose producers run on the controller's machine: their consumers listen on this
         // host's own address, where the controller reaches it.
         RunOptions options;
         options.ownProcessGroups = true; // a Ctrl-C here is for the host, which hands the run back (serve)
+        // Its workers wait until the controller says "go": every host of the run has started its part by then.
+        options.startHeld = request.contains("held") && request["held"] == true;
         if (request.contains("serve")) {
             // Each: a zmq-tcp object of the part that its consumers use here and no producer here does.
             const json& serve = request["serve"];
@@ -206,7 +213,7 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
             }
             auto where = detail::parseTcpEndpoint(endpoint, false, "--listen");
             if (!where)
-                return error(where.error().message());
+                return failed(where.error());
             // Its consumers bind this address (IPv4, or [IPv6] with ZMQ_IPV6 on their sockets).
             options.servedAddress = where->address;
         }
@@ -236,6 +243,8 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
         run->requestStop();
         runStopAsked = true;
     }
+    if (type == "go" && run->release())
+        log("run " + id + ": every host of the run has started its part; its workers go");
     if (type == "control") {
         // Applied by the run (a refusal comes back among its events); one not understood changes nothing.
         if (auto control = detail::controlFromJson(request))
@@ -273,7 +282,9 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
         lastRunMessage = runLastMessage; // the report (or the error that ended it)
         lastRunId = run->id();
         lastRunKey = runKey;
-        log("run " + run->id() + ": ended, objects removed");
+        const std::uint64_t received = run->received();
+        log("run " + run->id() + ": ended, objects removed; its consumers here received " + std::to_string(received)
+            + " message" + (received == 1 ? "" : "s"));
         run.reset();
     }
 }
@@ -515,8 +526,8 @@ void HostServer::serve(
                 return request.is_object() && request.contains(name) ? request[name] : nlohmann::json();
             };
             const bool aboutRun = field("run").is_string()
-                && (field("type") == "run" || field("type") == "stop" || field("type") == "control"
-                    || field("type") == "hello");
+                && (field("type") == "run" || field("type") == "go" || field("type") == "stop"
+                    || field("type") == "control" || field("type") == "hello");
             if (aboutRun) {
                 answer = m->answerRun(request, frames[0], controllerKey, log);
                 // A hello gets its own answer below; what it asked about the run goes first.

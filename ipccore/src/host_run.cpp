@@ -128,7 +128,11 @@ void HostRun::run(Scenario part, const RunOptions& options)
     part.durationS = ScenarioLimits::MaxDurationS;
     auto runner = Runner::start(part, options);
     if (!runner) {
-        post(json { { "type", "error" }, { "run", m_id }, { "message", runner.error().message() } }.dump());
+        // As the host's refusals (HostServer::State::answerRun): the remedy, and the kind of problem.
+        const Error& e = runner.error();
+        post(json { { "type", "error" }, { "run", m_id }, { "message", e.hint.empty() ? e.message() : e.hint },
+            { "code", errorCodeName(e.code) } }
+                 .dump());
         m_finished = true;
         return;
     }
@@ -154,6 +158,8 @@ void HostRun::run(Scenario part, const RunOptions& options)
     for (int n = 0; !m_stop.load(); ++n) {
         next += period;
         sleepUntilNs(next);
+        if (m_release.exchange(false))
+            (*runner)->release();
         const std::vector<std::string> refused = applyControls(**runner);
         Snapshot snap = (*runner)->sample();
         events.insert(events.end(), snap.events.begin(), snap.events.end());
@@ -178,7 +184,8 @@ void HostRun::run(Scenario part, const RunOptions& options)
             }
             const auto message = [&] {
                 return json {
-                    { "type", "snapshot" }, { "run", m_id }, { "snapshot", snapshotToJson(snap, events, firstEvent) }
+                    { "type", "snapshot" }, { "run", m_id }, { "snapshot", snapshotToJson(snap, events, firstEvent) },
+                    { "held", (*runner)->held() }
                 }.dump();
             };
             std::string text = message();
@@ -204,6 +211,7 @@ void HostRun::run(Scenario part, const RunOptions& options)
         reason = m_stopReason;
     }
     Report report = (*runner)->stop();
+    m_received = report.integrity.received;
     report.events.insert(report.events.end(), refusals.begin(), refusals.end());
     std::stable_sort(
         report.events.begin(), report.events.end(), [](const RunEvent& a, const RunEvent& b) { return a.t < b.t; });

@@ -22,7 +22,8 @@ public:
     // How often the host sends its snapshots at most (the runner samples at the scenario's rate).
     static constexpr double StreamHz = 20;
 
-    // Starts the run in the background; its first message is "started" or "error".
+    // Starts the run in the background; its first message is "started" or "error". With options.startHeld its
+    // workers wait at their pause gate until release() (each snapshot message says "held" meanwhile).
     HostRun(std::string id, Scenario part, RunOptions options = {});
     ~HostRun(); // stops the run (as requestStop) and waits for it
     HostRun(const HostRun&) = delete;
@@ -31,6 +32,12 @@ public:
     const std::string& id() const { return m_id; }
     // Stops the workers; the last message is the report. `why` goes into the run's events when not empty.
     void requestStop(const std::string& why = {});
+    // Lets a part started held go (applied by the run's thread before its next sample); true the first time.
+    bool release()
+    {
+        m_release = true;
+        return !m_released.exchange(true);
+    }
     // A control of one of the part's workers (pause, rate, ...): applied by the run's thread before its next sample;
     // one it cannot apply (no such worker, a value the worker refuses) becomes a warning among the run's events. At
     // most MaxControls wait; more are dropped, and the run says how many.
@@ -43,6 +50,8 @@ public:
     std::vector<std::string> takeMessages();
     // True once the last message (report or error) has been made.
     bool finished() const { return m_finished.load(); }
+    // Once finished: what the part's consumers received in all, as its report counts it (0 when it never started).
+    std::uint64_t received() const { return m_received.load(); }
 
 private:
     void run(Scenario part, const RunOptions& options);
@@ -53,6 +62,9 @@ private:
     std::string m_id;
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_finished { false };
+    std::atomic<std::uint64_t> m_received { 0 };
+    std::atomic<bool> m_release { false }; // asked, not applied yet
+    std::atomic<bool> m_released { false }; // asked once
     std::mutex m_mutex;
     std::deque<std::string> m_out; // guarded by m_mutex
     std::size_t m_outBytes = 0; // their sizes; guarded by m_mutex

@@ -52,6 +52,10 @@ struct RemoteHosts::Part {
     bool askAgain = false; // the host has not got the request (yet): send it again
     std::unique_ptr<HostLink> link;
     bool started = false;
+    // Its workers wait at their pause gates until every host has started its part ("go", sent then); said again
+    // while its snapshots show them held (a "go" lost with a connection), every GoAgainNs.
+    std::uint64_t goSentNs = 0;
+    static constexpr std::uint64_t GoAgainNs = 500'000'000ull;
     std::optional<Error> refused; // an "error" answer
     std::optional<Snapshot> last; // the last snapshot it sent
     std::vector<RunEvent> events; // its snapshots' events, not merged yet
@@ -69,6 +73,11 @@ struct RemoteHosts::Part {
     std::optional<std::int64_t> clockOffsetNs;
 
     bool ended() const { return report || gone; }
+    void go()
+    {
+        link->send(nlohmann::json { { "type", "go" }, { "run", runId } }.dump());
+        goSentNs = monotonicNs();
+    }
     void askStop()
     {
         link->send(nlohmann::json { { "type", "stop" }, { "run", runId } }.dump());
@@ -378,6 +387,20 @@ bool matchesPart(Report& r, const Scenario& part)
 
 } // namespace
 
+namespace {
+
+// The kind of problem a host's "error" names (errorCodeName), InvalidArgument when it names none it knows.
+ErrorCode codeNamed(const json& message)
+{
+    if (message.contains("code") && message["code"].is_string())
+        for (int c = 0; c <= int(ErrorCode::Unexpected); ++c)
+            if (message["code"] == errorCodeName(ErrorCode(c)))
+                return ErrorCode(c);
+    return ErrorCode::InvalidArgument;
+}
+
+} // namespace
+
 void RemoteHosts::poll(Part& p)
 {
     for (const std::string& text : p.link->takeMessages()) {
@@ -404,7 +427,7 @@ void RemoteHosts::poll(Part& p)
             if (!p.started && gone)
                 p.askAgain = true; // a hello overtook the request, or the request was lost with a connection
             else if (!p.started)
-                p.refused = makeError(ErrorCode::InvalidArgument, "start on host", p.where(), why);
+                p.refused = makeError(codeNamed(message), "start on host", p.where(), why);
             else if (!p.ended()) {
                 p.gone = why;
                 p.link->setRun({});
@@ -422,6 +445,9 @@ void RemoteHosts::poll(Part& p)
                               "meanwhile), then its part stops")
                     + "; its report comes back, and the rest of the run goes on" });
         } else if (type == "snapshot" && message.contains("snapshot") && !p.ended()) {
+            if (message.contains("held") && message["held"] == true && p.goSentNs
+                && monotonicNs() - p.goSentNs >= Part::GoAgainNs)
+                p.go();
             std::vector<std::uint64_t> firstEvent;
             auto snap = snapshotFromJson(message["snapshot"], &firstEvent);
             if (!snap || !matchesPart(*snap, p.scenario))
@@ -555,7 +581,7 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         part->link = std::move(*link);
         part->request = json {
             { "type", "run" }, { "run", runId }, { "scenario", json::parse(scenarioToJson(part->scenario)) },
-            { "serve", serve }
+            { "serve", serve }, { "held", true }
         }.dump();
         part->link->send(part->request);
         // After the run is queued: the link sends what is queued before each hello, so no hello names the run
@@ -563,8 +589,9 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         part->link->setRun(runId);
         hosts->m_parts.push_back(std::move(part));
     }
-    // Every host starts its part at the same time; each must have said "started" within StartWait. On a refusal
-    // the destructor asks every host to stop, those still starting too.
+    // Every host starts its part at the same time, its workers held; each must have said "started" within
+    // StartWait, and then all go. On a refusal the destructor asks every host to stop, those still starting too:
+    // a part that started has moved nothing.
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StartWait.count());
     for (;;) {
         bool all = true;
@@ -590,8 +617,11 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             // the links know from their first answers.
             all = all && p->started && (p->served.empty() || st.answers > 0);
         }
-        if (all)
+        if (all) {
+            for (auto& p : hosts->m_parts)
+                p->go();
             return hosts;
+        }
         if (monotonicNs() >= deadline)
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

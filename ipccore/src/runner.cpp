@@ -343,6 +343,8 @@ struct Runner::Impl {
     // Step mode (Runner::setStepMode), applied to every slot and to each new worker's slot before it starts.
     bool stepMode = false;
     double stepRate = 0;
+    // RunOptions::startHeld until Runner::release(): each worker spawned meanwhile waits at its pause gate.
+    bool heldAtStart = false;
     std::thread::id owner = std::this_thread::get_id();
 
     ~Impl() { teardown(); }
@@ -507,7 +509,7 @@ struct Runner::Impl {
         slot.ctlRateMilli.store(std::uint64_t(spec.rate * 1000.0 + 0.5), std::memory_order_relaxed);
         slot.ctlMessageSize.store(spec.messageSize, std::memory_order_relaxed);
         slot.ctlWorkUs.store(spec.workUs, std::memory_order_relaxed);
-        slot.ctlPaused.store(0, std::memory_order_relaxed);
+        slot.ctlPaused.store(heldAtStart ? 1 : 0, std::memory_order_relaxed);
         slot.ctlStop.store(0, std::memory_order_relaxed);
         slot.role.store(std::uint32_t(spec.role), std::memory_order_relaxed);
         applyStepControls(slot);
@@ -2810,6 +2812,7 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     impl->scenario = onHosts ? scenarioPart(scenario, "") : scenario;
     impl->options = options;
     impl->stepMode = options.stepMode;
+    impl->heldAtStart = options.startHeld;
     impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
     impl->workerPath = findWorkerExecutable(options);
     if (access(impl->workerPath.c_str(), X_OK) != 0)
@@ -3036,6 +3039,21 @@ Status Runner::setWorkUs(std::size_t worker, std::uint32_t microseconds)
     w->spec.workUs = microseconds;
     m_impl->board->slot(w->slot).ctlWorkUs.store(microseconds, std::memory_order_relaxed);
     return {};
+}
+
+void Runner::release()
+{
+    Impl& d = *m_impl;
+    if (!d.heldAtStart || d.stopped)
+        return;
+    d.heldAtStart = false;
+    for (const auto& w : d.workers)
+        d.board->slot(w.slot).ctlPaused.store(0, std::memory_order_relaxed);
+}
+
+bool Runner::held() const
+{
+    return m_impl->heldAtStart;
 }
 
 void Runner::setStepMode(bool on)

@@ -12,8 +12,10 @@
 //
 // The wire: a controller's DEALER talks to the host's ROUTER over tcp://, one JSON object per message:
 //   {"type": "hello", "seq": N[, "run": ID]}        answered {"type": "hello", "seq": N, ...} (see HostHello)
-//   {"type": "run", "run": ID, "scenario": {...}}   answered {"type": "started"} or {"type": "error", "message"}
-//   then the host sends {"type": "snapshot", "run": ID, "snapshot": {...}} about 20 times a second
+//   {"type": "run", "run": ID, "scenario": {...}, "held": true}   answered {"type": "started"} or
+//                                                   {"type": "error", "message", "code"} (code: errorCodeName)
+//   then the host sends {"type": "snapshot", "run": ID, "snapshot": {...}, "held": B} about 20 times a second
+//   {"type": "go", "run": ID}                       every host has started: the workers held since the start go
 //   {"type": "control", "run": ID, "worker": NAME, "action": "pause", ["value": N]}   not answered while the run
 //                                                   runs: its next snapshots show it done, or a warning says why not
 //   {"type": "stop", "run": ID}                     answered {"type": "report", "run": ID, "report": {...}}

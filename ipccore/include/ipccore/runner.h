@@ -48,6 +48,9 @@ struct RunOptions {
     // Each worker in a process group of its own (a host's workers): a Ctrl-C or a hangup in the host's terminal,
     // which goes to its whole foreground group, then reaches the host alone, which hands its run back first.
     bool ownProcessGroups = false;
+    // Every worker starts held at its pause gate (its objects made, its endpoint open, nothing moved) until
+    // Runner::release(): a host's part waits so until every host of the run has started its own.
+    bool startHeld = false;
 };
 
 // An object a program holds now (a paired acquire not yet released), and for how long.
@@ -282,6 +285,9 @@ public:
     // (a producer's put, a consumer's get, each step of a program) until it is let go; off, they run freely again.
     // Nothing is simulated: each step let go is the real operation on the real object.
     void setStepMode(bool on);
+    // Lets the workers held since the start (RunOptions::startHeld) go, with any added meanwhile.
+    void release();
+    bool held() const;
     // Lets each of `workers` (every worker when empty) that waits at its gate, with no step granted yet, take one
     // step. Returns how many were let go; one blocked inside a step, paused, or not alive is not.
     std::size_t step(const std::vector<std::size_t>& workers = {});
