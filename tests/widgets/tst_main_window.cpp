@@ -43,6 +43,7 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <cmath>
 #include <csignal>
 #include <functional>
 #include <sys/stat.h>
@@ -116,6 +117,51 @@ struct DialogAnswerer {
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
+    // A depth or semaphore axis labels its top line: a queue's capacity stays the top when a whole step divides it
+    // (a full queue on the top line); beyond it (ZeroMQ's depth from counters can be), the top is rounded up to a
+    // round step. A trial saw a depth chart labelled up to 336 with its lines going on to 403, unlabelled.
+    void integerAxesLabelTheirTop_data()
+    {
+        QTest::addColumn<double>("top");
+        QTest::addColumn<int>("intervals");
+        QTest::addColumn<bool>("exact");
+        QTest::addColumn<double>("axisTop");
+        QTest::addColumn<double>("step");
+        QTest::newRow("a queue of 8, full") << 8.0 << 5 << true << 8.0 << 2.0;
+        QTest::newRow("a queue of 10") << 10.0 << 5 << true << 10.0 << 2.0;
+        QTest::newRow("a ring of 64") << 64.0 << 5 << true << 64.0 << 16.0;
+        QTest::newRow("a queue of 7: no whole step") << 7.0 << 5 << true << 8.0 << 2.0;
+        QTest::newRow("a queue of 3") << 3.0 << 5 << true << 3.0 << 1.0;
+        QTest::newRow("one permit") << 1.0 << 5 << true << 1.0 << 1.0;
+        QTest::newRow("nothing yet") << 0.0 << 5 << false << 1.0 << 1.0;
+        QTest::newRow("403 past a capacity of 64") << 403.0 << 5 << false << 500.0 << 100.0;
+        QTest::newRow("336 past a capacity") << 336.0 << 5 << false << 400.0 << 100.0;
+        QTest::newRow("a low chart, a queue of 8") << 8.0 << 3 << true << 8.0 << 4.0;
+        QTest::newRow("a low chart, 403") << 403.0 << 3 << false << 600.0 << 200.0;
+    }
+    void integerAxesLabelTheirTop()
+    {
+        QFETCH(double, top);
+        QFETCH(int, intervals);
+        QFETCH(bool, exact);
+        QFETCH(double, axisTop);
+        QFETCH(double, step);
+        const IntegerTicks ticks = integerTicks(top, intervals, exact);
+        QCOMPARE(ticks.top, axisTop);
+        QCOMPARE(ticks.step, step);
+        // Every top from 0 to 2000, either way: at or above the lines, a whole number of whole steps (so the top
+        // line is a tick with its label), at most `intervals` of them.
+        for (int n = 0; n <= 2000; ++n)
+            for (const bool capacity : { false, true })
+                for (const int most : { 3, 5 }) {
+                    const IntegerTicks t = integerTicks(n, most, capacity);
+                    const QString at
+                        = QString("top %1, %2 intervals%3").arg(n).arg(most).arg(capacity ? ", exact" : "");
+                    QVERIFY2(t.top >= n && t.step >= 1 && t.step == std::floor(t.step), qPrintable(at));
+                    QVERIFY2(std::fmod(t.top, t.step) == 0 && t.top / t.step <= most, qPrintable(at));
+                }
+    }
+
     void runPauseAndClose()
     {
         ClosingWindow owned;

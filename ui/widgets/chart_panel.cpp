@@ -554,34 +554,25 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
     // A low chart (three rows of them) has room for three intervals' labels, not five: 0, 5, 10 rather than 0, 2, ...
-    const auto integerAxis = [](const ChartBox& box, double top) {
+    const auto integerAxis = [](const ChartBox& box, double top, bool exact) {
         QValueAxis* axis = box.y;
-        const double rounded = std::max(1.0, std::ceil(top));
-        double step = rounded <= 5 ? 1 : rounded <= 10 ? 2 : std::ceil(rounded / 5);
+        IntegerTicks ticks = integerTicks(top, 5, exact);
         const double plotHeight = box.chart->plotArea().height();
         const bool crowded
-            = plotHeight > 0 && plotHeight / (rounded / step) < 1.5 * QFontMetrics(axis->labelsFont()).height();
-        if (box.view->height() < ChartHeight - 20 || crowded) {
-            step = 1;
-            for (int decade = 1; rounded / step > 3; decade *= 10) {
-                for (const int nice : { 1, 2, 5 }) {
-                    step = double(nice * decade);
-                    if (rounded / step <= 3)
-                        break;
-                }
-            }
-        }
+            = plotHeight > 0 && plotHeight / (ticks.top / ticks.step) < 1.5 * QFontMetrics(axis->labelsFont()).height();
+        if (box.view->height() < ChartHeight - 20 || crowded)
+            ticks = integerTicks(top, 3, exact);
         if (axis->tickType() != QValueAxis::TicksDynamic)
             axis->setTickType(QValueAxis::TicksDynamic);
         if (axis->tickAnchor() != 0)
             axis->setTickAnchor(0);
-        if (axis->tickInterval() != step)
-            axis->setTickInterval(step);
-        if (axis->min() != 0 || axis->max() != rounded)
-            axis->setRange(0, rounded);
+        if (axis->tickInterval() != ticks.step)
+            axis->setTickInterval(ticks.step);
+        if (axis->min() != 0 || axis->max() != ticks.top)
+            axis->setRange(0, ticks.top);
     };
-    integerAxis(m_views[DepthChart], maxDepth);
-    integerAxis(m_views[SemaphoreChart], maxSemaphore);
+    integerAxis(m_views[DepthChart], maxDepth, capacity > 0 && maxDepth <= capacity);
+    integerAxis(m_views[SemaphoreChart], maxSemaphore, permits > 0 && maxSemaphore <= permits);
     // A pipe (named or not) or a socket holds bytes, not messages, and a socket's cannot be counted without reading
     // them. A pipe's bytes are drawn in the objects panel.
     const bool noDepth = !anyDepth && history.sampleCount() > 0;
@@ -594,6 +585,21 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     m_drawnRevision = history.revision();
     m_drawnEnd = end;
     m_drawnWindow = m_windowS;
+}
+
+IntegerTicks integerTicks(double top, int intervals, bool exact)
+{
+    const double rounded = std::max(1.0, std::ceil(top));
+    if (exact)
+        for (int n = std::min(intervals, int(std::min(rounded, 1e6))); n >= 2; --n)
+            if (std::fmod(rounded, n) == 0)
+                return { rounded, rounded / n };
+    for (double decade = 1;; decade *= 10)
+        for (const double nice : { 1.0, 2.0, 5.0 }) {
+            const double step = nice * decade;
+            if (std::ceil(rounded / step) <= intervals || decade > 1e15)
+                return { step * std::ceil(rounded / step), step };
+        }
 }
 
 int ChartPanel::refreshIntervalMs() const

@@ -107,4 +107,14 @@ private:
     bool m_scrollUpdating = false;
 };
 
+// The y axis of a chart of small whole numbers (depths, semaphore values) whose lines reach `top`: the axis's top
+// and its tick step, with at most `intervals` steps. A capacity (`exact`: a queue's depth that never went beyond it)
+// stays the top line when a whole step divides it into 2..intervals, so "full" is drawn on the top line; otherwise
+// the top is rounded up to a step of 1, 2 or 5 times a power of ten, so the top line always has its label.
+struct IntegerTicks {
+    double top = 1;
+    double step = 1;
+};
+IntegerTicks integerTicks(double top, int intervals, bool exact);
+
 } // namespace ipcui
