@@ -397,8 +397,10 @@ int run(int argc, char** argv)
     }
 
     const bool tty = isatty(STDOUT_FILENO);
-    std::printf("Running %s: %s (%.1f s, sampling at %.0f Hz; Ctrl+C stops early)\n", scenario->name.c_str(),
-        scenario->title.c_str(), scenario->durationS, (*runner)->sampleHz());
+    // "Running zmq-push-pull: ZeroMQ PUSH/PULL (8.0 s, ...)", or without the title a scenario file may leave out.
+    const std::string titled = scenario->title.empty() ? scenario->name : scenario->name + ": " + scenario->title;
+    std::printf("Running %s (%.1f s, sampling at %.0f Hz; Ctrl+C stops early)\n", titled.c_str(), scenario->durationS,
+        (*runner)->sampleHz());
     std::fflush(stdout);
     const std::uint64_t start = monotonicNs();
     const std::uint64_t period = std::uint64_t(1e9 / (*runner)->sampleHz());

@@ -7,6 +7,7 @@
 
 #include "host_run.h"
 #include "host_wire.h"
+#include "ipccore/system_ipc.h"
 #include "ipccore/version.h"
 #include "key_files.h"
 #include "sys_error.h"
@@ -150,7 +151,10 @@ nlohmann::json HostServer::State::answerRun(const nlohmann::json& request, const
     const std::string type = request["type"].get<std::string>();
     const std::string id = request["run"].get<std::string>();
     // A refusal: its text, and the kind of problem (errorCodeName) so the controller says it as the host saw it.
+    // A refused run is logged too, so the host's terminal says why a run did not start.
     const auto error = [&](const std::string& message, ErrorCode code = ErrorCode::InvalidArgument) {
+        if (type == "run")
+            log("refused a run" + (isRunId(id) ? " (" + id + ")" : std::string()) + ": " + printableText(message));
         return json { { "type", "error" }, { "run", id }, { "message", message }, { "code", errorCodeName(code) } };
     };
     const auto failed = [&](const Error& e) { return error(e.hint.empty() ? e.message() : e.hint, e.code); };
@@ -283,8 +287,12 @@ void HostServer::State::forwardRun(const std::function<void(const std::string&)>
         lastRunId = run->id();
         lastRunKey = runKey;
         const std::uint64_t received = run->received();
-        log("run " + run->id() + ": ended, objects removed; its consumers here received " + std::to_string(received)
-            + " message" + (received == 1 ? "" : "s"));
+        if (run->started())
+            log("run " + run->id() + ": ended, objects removed; its workers here received " + std::to_string(received)
+                + " message" + (received == 1 ? "" : "s"));
+        else
+            log("run " + run->id() + ": could not start: " + printableText(run->startError())
+                + " (its controller was told); nothing is left of it");
         run.reset();
     }
 }

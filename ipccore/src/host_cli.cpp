@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cinttypes>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>

@@ -20,6 +20,7 @@ constexpr std::size_t MaxQueuedBytes = 64 << 20;
 
 HostRun::HostRun(std::string id, Scenario part, RunOptions options)
     : m_id(std::move(id))
+    , m_startedHeld(options.startHeld)
     , m_thread(
           [this, part = std::move(part), options = std::move(options)]() mutable { run(std::move(part), options); })
 { }
@@ -128,14 +129,16 @@ void HostRun::run(Scenario part, const RunOptions& options)
     part.durationS = ScenarioLimits::MaxDurationS;
     auto runner = Runner::start(part, options);
     if (!runner) {
-        // As the host's refusals (HostServer::State::answerRun): the remedy, and the kind of problem.
+        // In full (what failed, on which object, the errno, the remedy), with the kind of problem.
         const Error& e = runner.error();
-        post(json { { "type", "error" }, { "run", m_id }, { "message", e.hint.empty() ? e.message() : e.hint },
-            { "code", errorCodeName(e.code) } }
-                 .dump());
+        m_startError = e.message();
+        post(
+            json { { "type", "error" }, { "run", m_id }, { "message", e.message() }, { "code", errorCodeName(e.code) } }
+                .dump());
         m_finished = true;
         return;
     }
+    m_started = true;
     post(json { { "type", "started" }, { "run", m_id }, { "prefix", (*runner)->prefix() } }.dump());
     const double hz = (*runner)->sampleHz();
     const std::uint64_t period = std::uint64_t(1e9 / hz);
@@ -157,7 +160,9 @@ void HostRun::run(Scenario part, const RunOptions& options)
     std::uint64_t next = monotonicNs();
     for (int n = 0; !m_stop.load(); ++n) {
         next += period;
-        sleepUntilNs(next);
+        // A "go" is not kept waiting for the next sample (a period of up to a second): the run's workers go at once.
+        for (std::uint64_t now = monotonicNs(); now < next && !m_release.load() && !m_stop.load(); now = monotonicNs())
+            sleepUntilNs(std::min(next, now + 5'000'000));
         if (m_release.exchange(false))
             (*runner)->release();
         const std::vector<std::string> refused = applyControls(**runner);

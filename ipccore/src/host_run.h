@@ -32,11 +32,11 @@ public:
     const std::string& id() const { return m_id; }
     // Stops the workers; the last message is the report. `why` goes into the run's events when not empty.
     void requestStop(const std::string& why = {});
-    // Lets a part started held go (applied by the run's thread before its next sample); true the first time.
+    // Lets a part started held (options.startHeld) go, at once; true the first time, false when it was not held.
     bool release()
     {
         m_release = true;
-        return !m_released.exchange(true);
+        return m_startedHeld && !m_released.exchange(true);
     }
     // A control of one of the part's workers (pause, rate, ...): applied by the run's thread before its next sample;
     // one it cannot apply (no such worker, a value the worker refuses) becomes a warning among the run's events. At
@@ -50,7 +50,10 @@ public:
     std::vector<std::string> takeMessages();
     // True once the last message (report or error) has been made.
     bool finished() const { return m_finished.load(); }
-    // Once finished: what the part's consumers received in all, as its report counts it (0 when it never started).
+    // Once finished: whether its runner started (false: its first message was the "error"), and what its workers
+    // received in all (consumers' and programs' gets), as its report counts it.
+    bool started() const { return m_started.load(); }
+    const std::string& startError() const { return m_startError; } // why it did not start; read once finished
     std::uint64_t received() const { return m_received.load(); }
 
 private:
@@ -62,7 +65,10 @@ private:
     std::string m_id;
     std::atomic<bool> m_stop { false };
     std::atomic<bool> m_finished { false };
+    std::atomic<bool> m_started { false };
     std::atomic<std::uint64_t> m_received { 0 };
+    bool m_startedHeld = false;
+    std::string m_startError; // written before m_finished is set
     std::atomic<bool> m_release { false }; // asked, not applied yet
     std::atomic<bool> m_released { false }; // asked once
     std::mutex m_mutex;

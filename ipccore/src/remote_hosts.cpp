@@ -385,17 +385,17 @@ bool matchesPart(Report& r, const Scenario& part)
     return waitsOfPart(r.contention, part);
 }
 
-} // namespace
-
-namespace {
-
 // The kind of problem a host's "error" names (errorCodeName), InvalidArgument when it names none it knows.
 ErrorCode codeNamed(const json& message)
 {
+    constexpr ErrorCode Known[] = { ErrorCode::NotFound, ErrorCode::AlreadyExists, ErrorCode::PermissionDenied,
+        ErrorCode::WouldBlock, ErrorCode::TimedOut, ErrorCode::LimitReached, ErrorCode::InvalidArgument,
+        ErrorCode::MessageTooLarge, ErrorCode::NotSupported, ErrorCode::PeerGone, ErrorCode::Interrupted,
+        ErrorCode::Corrupt, ErrorCode::Unexpected };
     if (message.contains("code") && message["code"].is_string())
-        for (int c = 0; c <= int(ErrorCode::Unexpected); ++c)
-            if (message["code"] == errorCodeName(ErrorCode(c)))
-                return ErrorCode(c);
+        for (const ErrorCode c : Known)
+            if (message["code"] == errorCodeName(c))
+                return c;
     return ErrorCode::InvalidArgument;
 }
 
@@ -427,7 +427,7 @@ void RemoteHosts::poll(Part& p)
             if (!p.started && gone)
                 p.askAgain = true; // a hello overtook the request, or the request was lost with a connection
             else if (!p.started)
-                p.refused = makeError(codeNamed(message), "start on host", p.where(), why);
+                p.refused = makeError(codeNamed(message), "start on host", p.where(), p.host.name + " says: " + why);
             else if (!p.ended()) {
                 p.gone = why;
                 p.link->setRun({});
@@ -589,9 +589,9 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
         part->link->setRun(runId);
         hosts->m_parts.push_back(std::move(part));
     }
-    // Every host starts its part at the same time, its workers held; each must have said "started" within
-    // StartWait, and then all go. On a refusal the destructor asks every host to stop, those still starting too:
-    // a part that started has moved nothing.
+    // Every host starts its part at the same time, its workers held (until go()); each must have said "started"
+    // within StartWait. On a refusal the destructor asks every host to stop, those still starting too: a part that
+    // started has moved nothing.
     const std::uint64_t deadline = monotonicNs() + std::uint64_t(StartWait.count());
     for (;;) {
         bool all = true;
@@ -617,11 +617,8 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             // the links know from their first answers.
             all = all && p->started && (p->served.empty() || st.answers > 0);
         }
-        if (all) {
-            for (auto& p : hosts->m_parts)
-                p->go();
+        if (all)
             return hosts;
-        }
         if (monotonicNs() >= deadline)
             break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -638,6 +635,12 @@ Result<std::unique_ptr<RemoteHosts>> RemoteHosts::start(const Scenario& scenario
             "It answers, but did not start its workers within 5 s; see the host's own output");
     }
     return hosts;
+}
+
+void RemoteHosts::go()
+{
+    for (auto& p : m_parts)
+        p->go();
 }
 
 RemoteHosts::~RemoteHosts()

@@ -26,8 +26,12 @@ public:
     static constexpr Duration StopWait = std::chrono::seconds(20);
 
     // Starts `scenario`'s parts on its hosts (hostsInUse), naming the run `runId`; returns once every host has
-    // started its part, or with the first refusal, the hosts already started being stopped.
+    // started its part, or with the first refusal, the hosts already started being stopped. Each part's workers
+    // wait at their pause gates until go(): the caller makes its own part first, and a failure there leaves the
+    // hosts' parts having moved nothing.
     static Result<std::unique_ptr<RemoteHosts>> start(const Scenario& scenario, const std::string& runId);
+    // Lets every host's workers go ("go"; said again while a host's snapshots still show them held).
+    void go();
     ~RemoteHosts(); // asks every host to stop what still runs, without waiting for the reports
     RemoteHosts(const RemoteHosts&) = delete;
     RemoteHosts& operator=(const RemoteHosts&) = delete;

@@ -2812,7 +2812,7 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
     impl->scenario = onHosts ? scenarioPart(scenario, "") : scenario;
     impl->options = options;
     impl->stepMode = options.stepMode;
-    impl->heldAtStart = options.startHeld;
+    impl->heldAtStart = options.startHeld && !onHosts; // see Runner::release
     impl->hz = options.sampleHz > 0 ? std::min(options.sampleHz, ScenarioLimits::MaxSampleHz) : scenario.sampleHz;
     impl->workerPath = findWorkerExecutable(options);
     if (access(impl->workerPath.c_str(), X_OK) != 0)
@@ -2862,6 +2862,9 @@ Result<std::unique_ptr<Runner>> Runner::start(const Scenario& scenario, const Ru
         if (Status st = impl->spawn(w); !st)
             return st.error();
     }
+    // Everything is made, here and on every host: the hosts' workers, held until now, go.
+    if (impl->remote)
+        impl->remote->go();
     return std::unique_ptr<Runner>(new Runner(std::move(impl)));
 }
 
@@ -3053,7 +3056,7 @@ void Runner::release()
 
 bool Runner::held() const
 {
-    return m_impl->heldAtStart;
+    return m_impl->heldAtStart && !m_impl->stopped;
 }
 
 void Runner::setStepMode(bool on)

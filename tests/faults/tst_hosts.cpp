@@ -291,7 +291,8 @@ class TestHosts : public QObject {
         QVERIFY(total.value("exact").toBool());
         QVERIFY2(r.out.contains("c-there@lab2"), qPrintable(r.out));
         const QString log = host.output(500);
-        QVERIFY2(log.contains("starting 2 workers of 'two-machines'") && log.contains("ended, objects removed"),
+        QVERIFY2(log.contains("starting 2 workers of 'two-machines'") && log.contains("its workers go")
+                && log.contains("ended, objects removed"),
             qPrintable(log));
     }
     // A zmq-tcp object between machines: two producers here, its consumer on the host. `count` 0: until stopped;
@@ -1007,10 +1008,14 @@ private slots:
         QVERIFY2(waitForLine(first, "Running two-machines", 10000, seen) >= 0, qPrintable(seen.join('\n')));
         const auto second = ipctest::runProgram(ipctest::cliPath(), { "run", key("two-machines.json") });
         QCOMPARE(second.exitCode, 2);
-        QVERIFY2(second.err.contains("failed: limit reached. this host is still running an earlier run of this "
-                                     "controller"),
+        QVERIFY2(second.err.contains("failed: limit reached. lab2 says: this host is still running an earlier run of "
+                                     "this controller"),
             qPrintable(second.err));
         QVERIFY2(!second.err.contains(QString::number(first.processId()) + "-"), qPrintable(second.err));
+        // The host's own terminal says why, too.
+        QVERIFY2(
+            host.output(200).contains(QRegularExpression("refused a run \\([0-9a-f-]+\\): this host is still running")),
+            qPrintable(host.output()));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(second.pid) + "-").isEmpty());
         QVERIFY2(first.waitForFinished(20000), "the first run did not end");
         QCOMPARE(first.exitCode(), 0);
@@ -1028,10 +1033,14 @@ private slots:
             ipctest::cliPath(), { "run", twoMachineScenario(endpoint, 10, "controller", tooDeep) });
         QCOMPARE(r.exitCode, 2);
         // Said as the host saw it (a limit of that machine), once: not wrapped in a second "failed: ...".
-        QVERIFY2(r.err.contains("host 'lab2'") && r.err.contains("failed: limit reached. objects[0].capacity")
+        QVERIFY2(r.err.contains("host 'lab2'")
+                && r.err.contains("failed: limit reached. lab2 says: objects[0].capacity")
                 && r.err.count("failed") == 1,
             qPrintable(r.err));
         QVERIFY2(!r.out.contains("Running"), qPrintable(r.out));
+        QVERIFY2(
+            host.output(200).contains(QRegularExpression("refused a run \\([0-9a-f-]+\\): objects\\[0\\]\\.capacity")),
+            qPrintable(host.output()));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-").isEmpty());
     }
@@ -1065,7 +1074,7 @@ private slots:
         while (!log.contains("ended, objects removed") && waited.elapsed() < 5000)
             log = host.output(100);
         QVERIFY2(log.contains("starting 2 workers of 'one-silent'")
-                && log.contains("ended, objects removed; its consumers here received 0 messages")
+                && log.contains("ended, objects removed; its workers here received 0 messages")
                 && !log.contains("its workers go"),
             qPrintable(log));
         QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());

@@ -201,9 +201,11 @@ private slots:
                 continue; // its ring lost events: the trace says so, and its sum would be short
             const double slotUs = w["blocked_s"].toDouble() * 1e6;
             // Four adders taking turns at one lock for 1 ms each wait most of the time: a sum of nothing would pass.
+            // How long depends on the CPU they get: beside tst_chaos on two cores one waited 183 ms, so the floor
+            // only tells a real wait from none.
             if (written)
                 QVERIFY2(
-                    slotUs > 0.2e6, qPrintable(QString("%1: blocked %2 us").arg(w["worker"].toString()).arg(slotUs)));
+                    slotUs > 0.05e6, qPrintable(QString("%1: blocked %2 us").arg(w["worker"].toString()).arg(slotUs)));
             QVERIFY2(std::abs(blockedUs[pid] - slotUs) <= 0.01 * slotUs + 1000,
                 qPrintable(QString("%1: %2 us blocked in the trace, %3 us in its slot")
                                .arg(w["worker"].toString())

@@ -285,9 +285,11 @@ public:
     // (a producer's put, a consumer's get, each step of a program) until it is let go; off, they run freely again.
     // Nothing is simulated: each step let go is the real operation on the real object.
     void setStepMode(bool on);
-    // Lets the workers held since the start (RunOptions::startHeld) go, with any added meanwhile.
+    // Lets the workers held since the start (RunOptions::startHeld) go, with any added meanwhile. It clears every
+    // worker's pause gate: for a host's part, whose runner holds nothing else there before its stop (a controller's
+    // settle and hand-off hold its producers the same way, so a runner with hosts of its own never starts held).
     void release();
-    bool held() const;
+    bool held() const; // started held and not released yet (nor stopped)
     // Lets each of `workers` (every worker when empty) that waits at its gate, with no step granted yet, take one
     // step. Returns how many were let go; one blocked inside a step, paused, or not alive is not.
     std::size_t step(const std::vector<std::size_t>& workers = {});
