@@ -52,8 +52,9 @@ struct RemoteHosts::Part {
     bool askAgain = false; // the host has not got the request (yet): send it again
     std::unique_ptr<HostLink> link;
     bool started = false;
-    // Its workers wait at their pause gates until every host has started its part ("go", sent then); said again
-    // while its snapshots show them held (a "go" lost with a connection), every GoAgainNs.
+    // Its workers wait at their pause gates until the run has made everything, here and on every host ("go", from
+    // RemoteHosts::go); said again while its snapshots show them held (a "go" lost with a connection), every
+    // GoAgainNs.
     std::uint64_t goSentNs = 0;
     static constexpr std::uint64_t GoAgainNs = 500'000'000ull;
     std::optional<Error> refused; // an "error" answer

@@ -15,7 +15,8 @@
 //   {"type": "run", "run": ID, "scenario": {...}, "held": true}   answered {"type": "started"} or
 //                                                   {"type": "error", "message", "code"} (code: errorCodeName)
 //   then the host sends {"type": "snapshot", "run": ID, "snapshot": {...}, "held": B} about 20 times a second
-//   {"type": "go", "run": ID}                       every host has started: the workers held since the start go
+//   {"type": "go", "run": ID}                       every host has started, and the controller has made its own
+//                                                   part: the workers held since the start go
 //   {"type": "control", "run": ID, "worker": NAME, "action": "pause", ["value": N]}   not answered while the run
 //                                                   runs: its next snapshots show it done, or a warning says why not
 //   {"type": "stop", "run": ID}                     answered {"type": "report", "run": ID, "report": {...}}

@@ -49,7 +49,7 @@ struct RunOptions {
     // which goes to its whole foreground group, then reaches the host alone, which hands its run back first.
     bool ownProcessGroups = false;
     // Every worker starts held at its pause gate (its objects made, its endpoint open, nothing moved) until
-    // Runner::release(): a host's part waits so until every host of the run has started its own.
+    // Runner::release(): a host's part waits so for the controller's "go" (every host has started its part).
     bool startHeld = false;
 };
 
