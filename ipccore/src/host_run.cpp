@@ -8,6 +8,7 @@
 #include "ipccore/runner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace ipccore::detail {
@@ -38,8 +39,19 @@ void HostRun::requestStop(const std::string& why)
         std::lock_guard lock(m_mutex);
         if (m_stopReason.empty())
             m_stopReason = why;
+        m_stop = true;
     }
-    m_stop = true;
+    m_wake.notify_all();
+}
+
+bool HostRun::release()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_release = true;
+    }
+    m_wake.notify_all();
+    return m_startedHeld && !m_released.exchange(true);
 }
 
 void HostRun::control(ControlRequest request)
@@ -160,9 +172,12 @@ void HostRun::run(Scenario part, const RunOptions& options)
     std::uint64_t next = monotonicNs();
     for (int n = 0; !m_stop.load(); ++n) {
         next += period;
-        // A "go" is not kept waiting for the next sample (a period of up to a second): the run's workers go at once.
-        for (std::uint64_t now = monotonicNs(); now < next && !m_release.load() && !m_stop.load(); now = monotonicNs())
-            sleepUntilNs(std::min(next, now + 5'000'000));
+        // A "go" or a stop is not kept waiting for the next sample (a period of up to a second): it wakes the wait.
+        if (const std::uint64_t now = monotonicNs(); now < next) {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_for(
+                lock, std::chrono::nanoseconds(next - now), [&] { return m_release.load() || m_stop.load(); });
+        }
         if (m_release.exchange(false))
             (*runner)->release();
         const std::vector<std::string> refused = applyControls(**runner);

@@ -9,6 +9,7 @@
 #include "ipccore/scenario.h"
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -33,11 +34,7 @@ public:
     // Stops the workers; the last message is the report. `why` goes into the run's events when not empty.
     void requestStop(const std::string& why = {});
     // Lets a part started held (options.startHeld) go, at once; true the first time, false when it was not held.
-    bool release()
-    {
-        m_release = true;
-        return m_startedHeld && !m_released.exchange(true);
-    }
+    bool release();
     // A control of one of the part's workers (pause, rate, ...): applied by the run's thread before its next sample;
     // one it cannot apply (no such worker, a value the worker refuses) becomes a warning among the run's events. At
     // most MaxControls wait; more are dropped, and the run says how many.
@@ -63,17 +60,18 @@ private:
     std::vector<std::string> applyControls(Runner& runner);
 
     std::string m_id;
-    std::atomic<bool> m_stop { false };
+    std::atomic<bool> m_stop { false }; // set under m_mutex
     std::atomic<bool> m_finished { false };
     std::atomic<bool> m_started { false };
     std::atomic<std::uint64_t> m_received { 0 };
     bool m_startedHeld = false;
     std::string m_startError; // written before m_finished is set
-    std::atomic<bool> m_release { false }; // asked, not applied yet
+    std::atomic<bool> m_release { false }; // asked, not applied yet; set under m_mutex
     std::atomic<bool> m_released { false }; // asked once
     std::mutex m_mutex;
     std::deque<std::string> m_out; // guarded by m_mutex
     std::size_t m_outBytes = 0; // their sizes; guarded by m_mutex
+    std::condition_variable m_wake; // the run's thread waits on it between samples, for a stop or a release
     std::string m_stopReason; // guarded by m_mutex
     std::vector<ControlRequest> m_controls; // not applied yet; guarded by m_mutex
     std::uint64_t m_controlsDropped = 0; // guarded by m_mutex
