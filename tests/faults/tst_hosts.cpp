@@ -205,6 +205,16 @@ QJsonObject entry(const QJsonObject& report, const char* list, const QString& na
     return {};
 }
 
+// The IPC objects a process of this pid made and left behind (the runner's names start "ipclab-PID-").
+QStringList leftBy(qint64 pid)
+{
+    return ipctest::leftoverObjects("ipclab-" + QString::number(pid) + "-");
+}
+QStringList leftBy(const QString& pid)
+{
+    return ipctest::leftoverObjects("ipclab-" + pid + "-");
+}
+
 } // namespace
 
 class TestHosts : public QObject {
@@ -392,7 +402,7 @@ class TestHosts : public QObject {
             log = host.output(100);
         QVERIFY2(log.count(starting) == logBefore.count(starting) + 1 && log.count(ended) > logBefore.count(ended),
             qPrintable(log));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+        QCOMPARE(leftBy(r.pid), QStringList());
     }
     // Starts twoMachineScenario (no count) through `prefix`, and once the host's workers have run for a second
     // calls `cut`; the workers there must be shown lost within 2 s and the run must still end with a report.
@@ -632,7 +642,7 @@ private slots:
         const QString endpoint = host.endpoint();
         QVERIFY(!endpoint.isEmpty());
         runsAcrossWithAnExactLedger({}, endpoint, host);
-        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
     }
 
     // ZeroMQ over tcp:// between machines: counted messages, then producers flooding until the stop, which must
@@ -646,7 +656,7 @@ private slots:
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 0, 0);
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000, 2);
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 0, 0, 2);
-        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
     }
 
     // One zmq-tcp object whose consumers run on two hosts, one on lab2 and two on lab3: the producers here reach all
@@ -702,7 +712,7 @@ private slots:
                 c3Rate = std::max(c3Rate, cells[3].toDouble());
             }
             QVERIFY2(joinedDepths > rows.size() / 2 && c3Rate > 0, qPrintable(rows.join('\n')));
-            QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+            QCOMPARE(leftBy(r.pid), QStringList());
         }
         for (Host* host : { &lab2, &lab3 }) {
             QElapsedTimer waited;
@@ -711,7 +721,7 @@ private slots:
             while (log.count("ended, objects removed") < 2 && waited.elapsed() < 5000)
                 log = host->output(100);
             QVERIFY2(log.count("ended, objects removed") == 2, qPrintable(log));
-            QVERIFY(ipctest::leftoverObjects(QString::number(host->process().processId())).isEmpty());
+            QCOMPARE(leftBy(host->process().processId()), QStringList());
         }
     }
 
@@ -793,7 +803,7 @@ private slots:
             QCOMPARE(collector.value("host").toString(), QString("lab2"));
             QVERIFY2(collector.value("messages").toInteger() > 0, qPrintable(r.out));
         }
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+        QCOMPARE(leftBy(r.pid), QStringList());
     }
 
     // The host of a zmq-tcp object's consumer killed mid-run: its consumer shown lost, the producers here (blocked
@@ -825,9 +835,9 @@ private slots:
             qPrintable(seen.join('\n')));
         // Why the books are not exact is said: what the host's consumer held when it went is unknown.
         QVERIFY2(seen.join('\n').contains("its books are not exact"), qPrintable(seen.join('\n')));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+        QCOMPARE(leftBy(run.processId()), QStringList());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
-        QCOMPARE(ipctest::leftoverObjects("ipclab-" + hostPid + "-"), QStringList());
+        QCOMPARE(leftBy(hostPid), QStringList());
     }
 
     // One of an object's two consumer hosts killed mid-run: its consumers shown lost within 2 s, the other host's
@@ -863,9 +873,9 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(books.value("received").toInteger(), onLab2 + onLab3);
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+        QCOMPARE(leftBy(run.processId()), QStringList());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
-        QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
+        QCOMPARE(leftBy(lab3Pid), QStringList());
     }
 
     // A host stopped with Ctrl-C mid-run (SIGINT to its terminal's whole process group, its workers' too unless they
@@ -913,8 +923,8 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(entry(json, "workers", "c2").value("exit").toString(), QString("exited 0"));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
-        QCOMPARE(ipctest::leftoverObjects("ipclab-" + lab3Pid + "-"), QStringList());
+        QCOMPARE(leftBy(run.processId()), QStringList());
+        QCOMPARE(leftBy(lab3Pid), QStringList());
     }
 
     // The only host of an object's consumers leaves (SIGTERM): its books come back exact, and the producers here,
@@ -945,7 +955,7 @@ private slots:
             qPrintable(seen.join('\n')));
         QVERIFY2(host.process().waitForFinished(10000), qPrintable(host.output()));
         QCOMPARE(host.process().exitCode(), 0);
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(run.processId()) + "-").isEmpty());
+        QCOMPARE(leftBy(run.processId()), QStringList());
     }
 
     void aKilledHostsWorkersAreShownLostAndTheRunEnds()
@@ -957,7 +967,7 @@ private slots:
         hostLostMidRun({}, endpoint, [&] { host.reset(); });
         // A host killed with SIGKILL cannot remove its objects; the next run there, or 'ipclab-cli cleanup', does.
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
-        QCOMPARE(ipctest::leftoverObjects("ipclab-" + hostPid + "-"), QStringList());
+        QCOMPARE(leftBy(hostPid), QStringList());
     }
 
     void aHostStopsTheRunOfAControllerThatDied()
@@ -979,8 +989,7 @@ private slots:
         const QString log = host.output();
         QVERIFY2(log.contains("the controller sent nothing for 3 s") && log.contains("ended, objects removed"),
             qPrintable(log));
-        QCOMPARE(
-            ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-"), QStringList());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" }); // the killed controller's own objects
     }
 
@@ -993,7 +1002,7 @@ private slots:
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("host 'lab2'") && r.err.contains("refused this controller's key"), qPrintable(r.err));
         QVERIFY2(!r.out.contains("Running"), qPrintable(r.out));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
+        QCOMPARE(leftBy(r.pid), QStringList());
     }
 
     // A host runs one run at a time: a second is refused without being told the first one's id, which goes on.
@@ -1016,7 +1025,7 @@ private slots:
         QVERIFY2(
             host.output(200).contains(QRegularExpression("refused a run \\([0-9a-f-]+\\): this host is still running")),
             qPrintable(host.output()));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(second.pid) + "-").isEmpty());
+        QCOMPARE(leftBy(second.pid), QStringList());
         QVERIFY2(first.waitForFinished(20000), "the first run did not end");
         QCOMPARE(first.exitCode(), 0);
     }
@@ -1041,8 +1050,8 @@ private slots:
         QVERIFY2(
             host.output(200).contains(QRegularExpression("refused a run \\([0-9a-f-]+\\): objects\\[0\\]\\.capacity")),
             qPrintable(host.output()));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-").isEmpty());
+        QCOMPARE(leftBy(r.pid), QStringList());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
     }
 
     // A host's part waits, its workers held, until every host of the run has started its own: with lab3 silent the
@@ -1077,8 +1086,8 @@ private slots:
                 && log.contains("ended, objects removed; its workers here received 0 messages")
                 && !log.contains("its workers go"),
             qPrintable(log));
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(r.pid) + "-").isEmpty());
-        QVERIFY(ipctest::leftoverObjects("ipclab-" + QString::number(host.process().processId()) + "-").isEmpty());
+        QCOMPARE(leftBy(r.pid), QStringList());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
     }
 
     void aLiveLinkWithAStrangersKeyEndsRefused()
@@ -1323,7 +1332,7 @@ private slots:
         const QString endpoint = host.endpoint();
         QVERIFY2(endpoint.startsWith("tcp://[::1]:"), qPrintable(host.output()));
         zmqBetweenMachinesWithAnExactLedger({}, endpoint, host, 2000, 2000);
-        QVERIFY(ipctest::leftoverObjects(QString::number(host.process().processId())).isEmpty());
+        QCOMPARE(leftBy(host.process().processId()), QStringList());
     }
 
     void nothingListeningIsSaidSo()
