@@ -41,6 +41,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QValueAxis>
 #include <QtTest>
 
 #include <cmath>
@@ -586,6 +587,74 @@ private slots:
         history.clear();
         run(4, 0, 20);
         QCOMPARE(names(ChartPanel::ThroughputChart), (QStringList { "total", "p0", "c1", "p2", "c3" }));
+    }
+
+    // The throughput axis counts thousands ("k msgs/s") from 10 000 a second and millions ("M msgs/s") from a million,
+    // so its labels stay short enough to read across a room; the lines are drawn in the axis's unit. A run without
+    // semaphores leaves out their chart (it would only say that there are none); before a run it is there.
+    void throughputInThousandsOrMillionsAndNoEmptySemaphoreChart()
+    {
+        ChartPanel panel;
+        panel.resize(1000, 700);
+        const auto history = [](double rate, ipccore::TransportKind transport) {
+            RunHistory h(20, 600);
+            for (int i = 0; i <= 40; ++i) {
+                ipccore::Snapshot s;
+                s.t = i / 20.0;
+                for (const ipccore::Role role : { ipccore::Role::Producer, ipccore::Role::Consumer }) {
+                    ipccore::WorkerStatus w;
+                    w.name = role == ipccore::Role::Producer ? "p" : "c";
+                    w.role = role;
+                    w.object = "q";
+                    w.messages = std::uint64_t(i * rate / 20);
+                    s.workers.push_back(w);
+                }
+                ipccore::ObjectStatus q;
+                q.name = "q";
+                q.transport = transport;
+                q.capacity = 8;
+                q.depth = i % 9;
+                if (transport == ipccore::TransportKind::ShmRing)
+                    q.semaphores = { { "empty", "", 8 - i % 9 }, { "full", "", i % 9 }, { "mutex", "", 1 } };
+                s.objects.push_back(q);
+                h.append(s);
+            }
+            return h;
+        };
+        const auto yAxis = [&] {
+            return qobject_cast<QValueAxis*>(
+                panel.chartView(ChartPanel::ThroughputChart)->chart()->axes(Qt::Vertical).value(0));
+        };
+        const auto highestPoint = [&] {
+            double top = 0;
+            for (QAbstractSeries* series : panel.chartView(ChartPanel::ThroughputChart)->chart()->series())
+                for (const QPointF& p : static_cast<QLineSeries*>(series)->points())
+                    top = std::max(top, p.y());
+            return top;
+        };
+        struct Case {
+            double rate;
+            const char* unit;
+            double shown; // the rate in the axis's unit
+        };
+        for (const Case c :
+            { Case { 500, "msgs/s", 500 }, Case { 50'000, "k msgs/s", 50 }, Case { 3'000'000, "M msgs/s", 3 } }) {
+            panel.reset();
+            panel.refresh(history(c.rate, ipccore::TransportKind::Mq), 8);
+            QVERIFY(yAxis());
+            QCOMPARE(yAxis()->titleText(), QString::fromLatin1(c.unit));
+            // Each line (and the total, what the consumers took) at the rate, drawn in the axis's unit, under its top.
+            QVERIFY2(std::abs(highestPoint() - c.shown) <= 0.05 * c.shown, qPrintable(QString::number(highestPoint())));
+            QVERIFY(yAxis()->max() >= highestPoint() && yAxis()->max() <= 10 * highestPoint());
+            QVERIFY(!panel.isChartShown(ChartPanel::SemaphoreChart));
+            QVERIFY(panel.isChartShown(ChartPanel::DepthChart));
+        }
+        panel.reset();
+        panel.refresh(history(500, ipccore::TransportKind::ShmRing), 8);
+        QVERIFY(panel.isChartShown(ChartPanel::SemaphoreChart));
+        panel.reset();
+        panel.refresh(RunHistory(20, 600), 8);
+        QVERIFY(panel.isChartShown(ChartPanel::SemaphoreChart));
     }
 
     // A depth or semaphore chart drawing more than five lines draws them 1 pixel wide without antialiasing (a busy

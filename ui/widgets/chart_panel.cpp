@@ -87,7 +87,9 @@ std::pair<double, int> niceAxis(double value)
 }
 // Programs make passes through their steps, producers and consumers move messages: the throughput axis says
 // which of the two it counts.
-QString throughputUnit(const RunHistory& history)
+// Counted in thousands or millions (`scale`) once the lines reach them: "5" under "M msgs/s" reads at a glance from
+// the back of a room, where "5000000" needs its zeros counted.
+QString throughputUnit(const RunHistory& history, double scale)
 {
     bool programs = false, messages = false;
     for (const int i : history.seriesOfKind(SeriesKind::WorkerThroughput)) {
@@ -95,9 +97,12 @@ QString throughputUnit(const RunHistory& history)
         programs = programs || program;
         messages = messages || !program;
     }
-    if (programs && messages)
-        return ChartPanel::tr("msgs or passes/s");
-    return programs ? ChartPanel::tr("passes/s") : ChartPanel::tr("msgs/s");
+    const QString unit = programs && messages ? ChartPanel::tr("msgs or passes/s")
+        : programs                            ? ChartPanel::tr("passes/s")
+                                              : ChartPanel::tr("msgs/s");
+    if (scale == ThroughputMillions)
+        return ChartPanel::tr("M %1").arg(unit);
+    return scale == ThroughputThousands ? ChartPanel::tr("k %1").arg(unit) : unit;
 }
 
 // A round tick interval giving at most 10 ticks across the time window, and no more than fit the plot's width with a
@@ -249,8 +254,10 @@ void ChartPanel::showCharts(const RunHistory& history)
     const bool known = history.sampleCount() > 0;
     const bool counters = !history.seriesOfKind(SeriesKind::CellSum).isEmpty();
     bool shown[ChartCount] = {};
-    shown[ThroughputChart] = shown[SemaphoreChart] = shown[BlockedChart] = true;
+    shown[ThroughputChart] = shown[BlockedChart] = true;
     shown[DepthChart] = !known || !history.seriesOfKind(SeriesKind::Depth).isEmpty();
+    // A run without semaphores (queues, sockets, ZeroMQ) leaves their room to the other charts.
+    shown[SemaphoreChart] = !known || !history.seriesOfKind(SeriesKind::Semaphore).isEmpty();
     shown[CounterChart] = counters;
     if (std::equal(std::begin(shown), std::end(shown), std::begin(m_shown)))
         return;
@@ -493,6 +500,11 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     const double t1 = std::max(end, std::min(m_windowS, 10.0));
     const double t0 = std::max(0.0, t1 - m_windowS);
     double maxThroughput = 0, maxDepth = capacity, maxSemaphore = std::max(1.0, permits), maxCount = 0;
+    for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
+        if (it.key() < history.seriesCount() && chartFor(history.series(it.key()).kind) == ThroughputChart)
+            maxThroughput = std::max(maxThroughput, history.maxValue(it.key(), t0, t1));
+    }
+    const double scale = throughputScale(maxThroughput);
     bool anyDepth = false;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         const int index = it.key();
@@ -500,11 +512,16 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
             continue;
         const SeriesInfo& info = history.series(index);
         const int width = int(m_views[chartFor(info.kind)].chart->plotArea().width());
-        it.value()->replace(history.points(index, t0, t1, std::clamp(width, MinPointsPerSeries, MaxPointsPerSeries)));
+        QList<QPointF> points
+            = history.points(index, t0, t1, std::clamp(width, MinPointsPerSeries, MaxPointsPerSeries));
+        if (chartFor(info.kind) == ThroughputChart && scale != 1)
+            for (QPointF& point : points)
+                point.setY(point.y() / scale);
+        it.value()->replace(points);
         const double top = history.maxValue(index, t0, t1);
         if (chartFor(info.kind) == ThroughputChart)
-            maxThroughput = std::max(maxThroughput, top);
-        else if (info.kind == SeriesKind::Depth) {
+            continue;
+        if (info.kind == SeriesKind::Depth) {
             maxDepth = std::max(maxDepth, top);
             anyDepth = anyDepth || it.value()->count() > 0;
         } else if (info.kind == SeriesKind::Semaphore)
@@ -545,8 +562,8 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         if (axis->labelFormat() != format) // set or not, it lays the labels out again
             axis->setLabelFormat(format);
     };
-    niceRange(m_views[ThroughputChart], maxThroughput * 1.1);
-    setIfChanged(m_views[ThroughputChart].y, throughputUnit(history));
+    niceRange(m_views[ThroughputChart], maxThroughput / scale * 1.1);
+    setIfChanged(m_views[ThroughputChart].y, throughputUnit(history, scale));
     setIfChanged(m_views[ThroughputChart].chart, m_perRole ? tr("Throughput, one line per role") : tr("Throughput"));
     setIfChanged(m_views[BlockedChart].chart,
         m_perRole ? tr("Time blocked, last second: mean per role") : tr("Time blocked, over the last second"));
@@ -585,6 +602,11 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     m_drawnRevision = history.revision();
     m_drawnEnd = end;
     m_drawnWindow = m_windowS;
+}
+
+double throughputScale(double top)
+{
+    return top >= ThroughputMillions ? ThroughputMillions : top >= 10 * ThroughputThousands ? ThroughputThousands : 1;
 }
 
 IntegerTicks integerTicks(double top, int intervals, bool exact)

@@ -117,4 +117,10 @@ struct IntegerTicks {
 };
 IntegerTicks integerTicks(double top, int intervals, bool exact);
 
+// The throughput axis counts in millions from a million a second, in thousands from 10 000 (below, its labels are at
+// most four digits): what its lines' values are divided by, for lines that reach `top`.
+constexpr double ThroughputThousands = 1e3;
+constexpr double ThroughputMillions = 1e6;
+double throughputScale(double top);
+
 } // namespace ipcui
