@@ -33,7 +33,7 @@ const char* HostUsage
       "sides. A scenario lists it under \"hosts\" and names it in the workers that run there (see the README:\n"
       "'Another machine'); 'ipclab-cli run' then runs those workers on the host and shows them with the rest.\n"
       "Pings prove the link and the keys, measure the round trip and the clock offset between the machines,\n"
-      "and (--watch) show a host that died or was cut off within 2 s.\n"
+      "and (--watch) show a host that died or was cut off (LOST, within about 1.25 s).\n"
       "\n"
       "  --keygen NAME       write a key pair: NAME.key (secret, mode 0600: keep it on this machine) and NAME.pub\n"
       "                      (public: give it to the other side). Existing files are never replaced.\n"

@@ -2874,6 +2874,11 @@ Snapshot Runner::sample()
     if (m_impl->remote) {
         m_impl->handOffLeavingHosts();
         m_impl->remote->merge(snap);
+        // The hosts' events come after this machine's, and may be older: a sample's events are told in the order of
+        // their times. (A host's times count from its part's start, a moment before this machine's run, and an
+        // event a host sent late still follows those told before it came.)
+        std::stable_sort(
+            snap.events.begin(), snap.events.end(), [](const RunEvent& a, const RunEvent& b) { return a.t < b.t; });
         m_impl->inScenarioOrder(snap);
         m_impl->publishReaches();
         m_impl->traceHostWorkers(snap);

@@ -437,11 +437,15 @@ public:
         // itself, takeReadAhead): only so that they do not pile up over a long run, as nothing shows a zmq consumer's
         // connections, and a bound tcp:// port takes connections from anyone who reaches it. Read at each wait they
         // cost a poll() a wait, a fifth of the consumer's poll() calls at 4 KiB over tcp://. Whether a second has
-        // passed is asked every EventsClockEvery messages and before each wait: a clock read per message was a
-        // seventh of a 64 B consumer's own time (perf, bench zmq 64 B).
-        if (++m_sinceClockRead >= EventsClockEvery) {
+        // passed is asked before each wait, and between waits every m_clockStride messages: 1 for a consumer that
+        // takes a millisecond or more a message (work_us), doubling up to MaxClockStride while they come faster (a
+        // clock read per message was a seventh of a 64 B consumer's own time: perf, bench zmq 64 B). A consumer
+        // slowed down suddenly (work_us raised live) asks again after at most MaxClockStride messages.
+        if (++m_sinceClockRead >= m_clockStride) {
             m_sinceClockRead = 0;
+            const std::uint64_t last = m_clockReadNs;
             readEventsWhenDue();
+            m_clockStride = m_clockReadNs - last < FastStrideNs ? std::min(2 * m_clockStride, MaxClockStride) : 1;
         }
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
@@ -484,10 +488,13 @@ public:
     }
 
 private:
-    static constexpr std::uint32_t EventsClockEvery = 256;
+    static constexpr std::uint32_t MaxClockStride = 256;
+    static constexpr std::uint64_t FastStrideNs = 1'000'000;
     void readEventsWhenDue()
     {
-        if (const std::uint64_t now = monotonicNs(); now >= m_nextEventsReadNs) {
+        const std::uint64_t now = monotonicNs();
+        m_clockReadNs = now;
+        if (now >= m_nextEventsReadNs) {
             m_nextEventsReadNs = now + MonitorReadNs;
             m_socket->readEvents();
         }
@@ -520,7 +527,9 @@ private:
     std::unique_ptr<ZmqSocket> m_socket;
     std::uint64_t m_drainDeadlineNs = 0;
     std::uint64_t m_nextEventsReadNs = 0;
-    std::uint32_t m_sinceClockRead = EventsClockEvery - 1; // the first message asks
+    std::uint32_t m_clockStride = 1;
+    std::uint32_t m_sinceClockRead = 0;
+    std::uint64_t m_clockReadNs = 0; // when the clock was last read for the events
 };
 
 // ZMQ_MAXMSGSIZE of a consumer: the channel's largest frame. Under CURVE the limit applies to what comes over the

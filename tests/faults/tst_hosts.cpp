@@ -205,9 +205,12 @@ QJsonObject entry(const QJsonObject& report, const char* list, const QString& na
     return {};
 }
 
-// The IPC objects a process of this pid made and left behind (the runner's names start "ipclab-PID-").
+// The IPC objects a process of this pid made and left behind (the runner's names start "ipclab-PID-"). A pid of 0
+// (QProcess::processId() once the process has finished) is listed as a leftover itself: it would check nothing.
 QStringList leftBy(qint64 pid)
 {
+    if (pid <= 0)
+        return { "(no pid: asked after the process ended)" };
     return ipctest::leftoverObjects("ipclab-" + QString::number(pid) + "-");
 }
 QStringList leftBy(const QString& pid)
@@ -486,11 +489,13 @@ class TestHosts : public QObject {
     }
 
     // Runs `ipclab-cli` with `args` in `run`; a second after it printed `ready`, kills `host`, which must be said
-    // lost within 2 s; the run must end, with exit status 1 (its books cannot be exact). `seen`: what it printed.
-    void killHostMidRun(
-        QProcess& run, const QStringList& args, const QString& ready, std::unique_ptr<Host>& host, QStringList& seen)
+    // lost within 2 s; the run must end, with exit status 1 (its books cannot be exact). `seen`: what it printed;
+    // `runPid`: the run's pid (a finished QProcess has none).
+    void killHostMidRun(QProcess& run, const QStringList& args, const QString& ready, std::unique_ptr<Host>& host,
+        QStringList& seen, qint64& runPid)
     {
         startTiedToThisTest(run, QStringList { ipctest::cliPath() } + args);
+        runPid = run.processId();
         QVERIFY2(waitForLine(run, ready, 10000, seen) >= 0, qPrintable(seen.join('\n')));
         QTest::qWait(1000);
         host.reset();
@@ -817,8 +822,9 @@ private slots:
         const QString report = key("zmq-killed.report.json");
         QProcess run;
         QStringList seen;
+        qint64 runPid = 0;
         killHostMidRun(run, { "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "5", "--json", report },
-            "its consumer listens on", host, seen);
+            "its consumer listens on", host, seen, runPid);
         if (QTest::currentTestFailed())
             return;
         const QJsonObject json = readJson(report);
@@ -835,7 +841,7 @@ private slots:
             qPrintable(seen.join('\n')));
         // Why the books are not exact is said: what the host's consumer held when it went is unknown.
         QVERIFY2(seen.join('\n').contains("its books are not exact"), qPrintable(seen.join('\n')));
-        QCOMPARE(leftBy(run.processId()), QStringList());
+        QCOMPARE(leftBy(runPid), QStringList());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
         QCOMPARE(leftBy(hostPid), QStringList());
     }
@@ -853,9 +859,10 @@ private slots:
         const QString report = key("zmq-one-killed.report.json");
         QProcess run;
         QStringList seen;
+        qint64 runPid = 0;
         killHostMidRun(run,
             { "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "10", "--json", report },
-            "on host lab3;", lab3, seen);
+            "on host lab3;", lab3, seen, runPid);
         if (QTest::currentTestFailed())
             return;
         const QJsonObject json = readJson(report);
@@ -873,7 +880,7 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(books.value("received").toInteger(), onLab2 + onLab3);
-        QCOMPARE(leftBy(run.processId()), QStringList());
+        QCOMPARE(leftBy(runPid), QStringList());
         ipctest::runProgram(ipctest::cliPath(), { "cleanup" });
         QCOMPARE(leftBy(lab3Pid), QStringList());
     }
@@ -895,6 +902,7 @@ private slots:
         startTiedToThisTest(run,
             { ipctest::cliPath(), "run", twoConsumerHostsScenario(endpoint2, endpoint3, 0, 2000), "--duration", "8",
                 "--json", report });
+        const qint64 runPid = run.processId();
         QVERIFY2(waitForLine(run, "on host lab3;", 10000, seen) >= 0, qPrintable(seen.join('\n')));
         QTest::qWait(1000);
         // Its workers have process groups of their own, so the Ctrl-C reaches the host alone, which stops them in
@@ -923,7 +931,7 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         QCOMPARE(entry(json, "workers", "c2").value("exit").toString(), QString("exited 0"));
-        QCOMPARE(leftBy(run.processId()), QStringList());
+        QCOMPARE(leftBy(runPid), QStringList());
         QCOMPARE(leftBy(lab3Pid), QStringList());
     }
 
@@ -940,6 +948,7 @@ private slots:
         startTiedToThisTest(run,
             { ipctest::cliPath(), "run", betweenMachinesScenario(endpoint, 0, 2000), "--duration", "6", "--json",
                 report });
+        const qint64 runPid = run.processId();
         QVERIFY2(waitForLine(run, "its consumer listens on", 10000, seen) >= 0, qPrintable(seen.join('\n')));
         QTest::qWait(1000);
         host.process().terminate(); // SIGTERM
@@ -955,7 +964,7 @@ private slots:
             qPrintable(seen.join('\n')));
         QVERIFY2(host.process().waitForFinished(10000), qPrintable(host.output()));
         QCOMPARE(host.process().exitCode(), 0);
-        QCOMPARE(leftBy(run.processId()), QStringList());
+        QCOMPARE(leftBy(runPid), QStringList());
     }
 
     void aKilledHostsWorkersAreShownLostAndTheRunEnds()

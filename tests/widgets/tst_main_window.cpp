@@ -652,6 +652,16 @@ private slots:
         panel.reset();
         panel.refresh(history(500, ipccore::TransportKind::ShmRing), 8);
         QVERIFY(panel.isChartShown(ChartPanel::SemaphoreChart));
+        // A label reads its tick's value: a top of 5 (M msgs/s) in two steps is 0.0, 2.5, 5.0 (a new user saw "3").
+        QCOMPARE(tickDecimals(2.5), 1);
+        QCOMPARE(tickDecimals(1250), 0);
+        QCOMPARE(tickDecimals(500), 0);
+        QCOMPARE(tickDecimals(1), 0);
+        QCOMPARE(tickDecimals(0.5), 1);
+        QCOMPARE(tickDecimals(0.2), 1);
+        QCOMPARE(tickDecimals(0.25), 2);
+        QCOMPARE(tickDecimals(0.05), 2);
+        QCOMPARE(tickDecimals(1.0 / 3), 3);
         panel.reset();
         panel.refresh(RunHistory(20, 600), 8);
         QVERIFY(panel.isChartShown(ChartPanel::SemaphoreChart));

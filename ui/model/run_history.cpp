@@ -73,6 +73,7 @@ void RunHistory::clear()
     m_incrementSeries.clear();
     m_cellSumSeries.clear();
     m_semaphoreSeries.clear();
+    m_objectsOnHosts = false;
     std::fill(std::begin(m_roleThroughputSeries), std::end(m_roleThroughputSeries), -1);
     std::fill(std::begin(m_roleBlockedSeries), std::end(m_roleBlockedSeries), -1);
     m_totalMeter.reset();
@@ -104,6 +105,8 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
     const double dt = m_lastSampleT < 0 ? 0 : std::max(0.0, t - m_lastSampleT);
     const bool first = m_lastSampleT < 0;
     m_lastSampleT = t;
+    for (const ipccore::ObjectStatus& object : snapshot.objects)
+        m_objectsOnHosts = m_objectsOnHosts || !object.host.empty();
 
     // Meters: every snapshot, so short spells of blocking and bursts are counted. The total meters the same counters
     // as the workers' lines (what got through: messages received, or values written to a shared value, as

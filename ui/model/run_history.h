@@ -62,6 +62,8 @@ public:
     QList<int> seriesOfKind(SeriesKind kind) const;
 
     std::size_t sampleCount() const { return m_times.size(); }
+    // Some object lives on a worker host: its semaphores (if it has any) come with its host's first snapshot.
+    bool objectsOnHosts() const { return m_objectsOnHosts; }
     double firstTime() const { return m_times.empty() ? 0 : m_times.front(); }
     double lastTime() const { return m_times.empty() ? 0 : m_times.back(); }
     // Increases whenever a point is recorded or the history is cleared; lets views skip unchanged replots.
@@ -107,6 +109,7 @@ private:
     std::vector<int> m_depthSeries; // per object index; -1 for an object without messages
     std::vector<int> m_incrementSeries, m_cellSumSeries; // per object index; -1 except for shared arrays
     std::vector<std::vector<int>> m_semaphoreSeries; // per object, per semaphore
+    bool m_objectsOnHosts = false;
     // Per Role (Producer, Consumer, Program); -1 until a worker of that role comes.
     int m_roleThroughputSeries[3] = { -1, -1, -1 }, m_roleBlockedSeries[3] = { -1, -1, -1 };
 

@@ -256,8 +256,11 @@ void ChartPanel::showCharts(const RunHistory& history)
     bool shown[ChartCount] = {};
     shown[ThroughputChart] = shown[BlockedChart] = true;
     shown[DepthChart] = !known || !history.seriesOfKind(SeriesKind::Depth).isEmpty();
-    // A run without semaphores (queues, sockets, ZeroMQ) leaves their room to the other charts.
-    shown[SemaphoreChart] = !known || !history.seriesOfKind(SeriesKind::Semaphore).isEmpty();
+    // A run without semaphores (queues, sockets, ZeroMQ) leaves their room to the other charts. With objects on worker
+    // hosts it is kept: their semaphores come with their hosts' first snapshots, and the charts are not laid out
+    // twice.
+    shown[SemaphoreChart]
+        = !known || !history.seriesOfKind(SeriesKind::Semaphore).isEmpty() || history.objectsOnHosts();
     shown[CounterChart] = counters;
     if (std::equal(std::begin(shown), std::end(shown), std::begin(m_shown)))
         return;
@@ -504,7 +507,8 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         if (it.key() < history.seriesCount() && chartFor(history.series(it.key()).kind) == ThroughputChart)
             maxThroughput = std::max(maxThroughput, history.maxValue(it.key(), t0, t1));
     }
-    const double scale = throughputScale(maxThroughput);
+    // From the axis's top (with its 10 % headroom, rounded up), so that its labels have at most four digits.
+    const double scale = throughputScale(niceAxis(maxThroughput * 1.1).first);
     bool anyDepth = false;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         const int index = it.key();
@@ -543,7 +547,8 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
                 ? tr("time since start (s)")
                 : tr("time (s)"));
     }
-    // Labels with as many decimals as the ticks need: a top of 1 in five steps reads 0.2, 0.4, not 0, 0, 1, 1.
+    // Labels with as many decimals as the ticks need: a top of 1 in five steps reads 0.2, 0.4, not 0, 0, 1, 1, and
+    // one of 5 (M msgs/s) in two reads 2.5, not 3.
     // A low chart has room for three labels: more are drawn as "…".
     const auto niceRange = [](const ChartBox& box, double top) {
         QValueAxis* axis = box.y;
@@ -556,9 +561,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
             axis->setRange(0, niceTop);
         if (axis->tickCount() != ticks)
             axis->setTickCount(ticks);
-        const QString format = interval >= 1 ? QStringLiteral("%.0f")
-            : interval >= 0.1                ? QStringLiteral("%.1f")
-                                             : QStringLiteral("%.2f");
+        const QString format = QStringLiteral("%.%1f").arg(tickDecimals(interval));
         if (axis->labelFormat() != format) // set or not, it lays the labels out again
             axis->setLabelFormat(format);
     };
@@ -602,6 +605,14 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     m_drawnRevision = history.revision();
     m_drawnEnd = end;
     m_drawnWindow = m_windowS;
+}
+
+int tickDecimals(double interval)
+{
+    int decimals = 0;
+    for (double scaled = interval; decimals < 3 && std::abs(scaled - std::round(scaled)) > 1e-6 * scaled; scaled *= 10)
+        ++decimals;
+    return decimals;
 }
 
 double throughputScale(double top)

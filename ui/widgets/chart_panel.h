@@ -118,9 +118,12 @@ struct IntegerTicks {
 IntegerTicks integerTicks(double top, int intervals, bool exact);
 
 // The throughput axis counts in millions from a million a second, in thousands from 10 000 (below, its labels are at
-// most four digits): what its lines' values are divided by, for lines that reach `top`.
+// most four digits): what its lines' values are divided by, for an axis whose top is `top`.
 constexpr double ThroughputThousands = 1e3;
 constexpr double ThroughputMillions = 1e6;
 double throughputScale(double top);
+// How many decimals a value axis's labels need for ticks `interval` apart (0 for 500, 1 for 2.5, 2 for 0.25; 3 at
+// most): each label then reads its tick's value, not a rounding of it.
+int tickDecimals(double interval);
 
 } // namespace ipcui
