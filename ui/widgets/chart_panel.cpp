@@ -574,9 +574,13 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     // Depth and semaphores are small integers: an exact top keeps "full" on the top line, and integer ticks with
     // room for their labels.
     // A low chart (three rows of them) has room for three intervals' labels, not five: 0, 5, 10 rather than 0, 2, ...
-    const auto integerAxis = [](const ChartBox& box, double top, bool exact) {
+    // A little room below 0 and above the top (EdgeRoom of the axis), so that a line at 0 or full (a semaphore's
+    // `empty` at 0, a full queue, a producer blocked 100 %: what a lesson points at) is drawn clear of the axis and
+    // the top line, not hidden in them.
+    const auto integerAxis = [](const ChartBox& box, double top, bool exact, int intervals = 5) {
+        constexpr double EdgeRoom = 0.04;
         QValueAxis* axis = box.y;
-        IntegerTicks ticks = integerTicks(top, 5, exact);
+        IntegerTicks ticks = integerTicks(top, intervals, exact);
         const double plotHeight = box.chart->plotArea().height();
         const bool crowded
             = plotHeight > 0 && plotHeight / (ticks.top / ticks.step) < 1.5 * QFontMetrics(axis->labelsFont()).height();
@@ -588,11 +592,13 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
             axis->setTickAnchor(0);
         if (axis->tickInterval() != ticks.step)
             axis->setTickInterval(ticks.step);
-        if (axis->min() != 0 || axis->max() != ticks.top)
-            axis->setRange(0, ticks.top);
+        const double room = EdgeRoom * ticks.top;
+        if (axis->min() != -room || axis->max() != ticks.top + room)
+            axis->setRange(-room, ticks.top + room);
     };
     integerAxis(m_views[DepthChart], maxDepth, capacity > 0 && maxDepth <= capacity);
     integerAxis(m_views[SemaphoreChart], maxSemaphore, permits > 0 && maxSemaphore <= permits);
+    integerAxis(m_views[BlockedChart], 100, true, 4); // 0, 25, 50, 75, 100 (0, 50, 100 where it is low)
     // A pipe (named or not) or a socket holds bytes, not messages, and a socket's cannot be counted without reading
     // them. A pipe's bytes are drawn in the objects panel.
     const bool noDepth = !anyDepth && history.sampleCount() > 0;

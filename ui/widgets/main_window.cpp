@@ -1215,7 +1215,7 @@ void MainWindow::renderViews()
                 [](const ipccore::WorkerStatus& w) { return w.role == ipccore::Role::Program; });
         m_runStatus->setText(tr("Running  ·  %1 s  ·  %2 %3  ·  %4 workers")
                                  .arg(snapshot->t, 0, 'f', 1)
-                                 .arg(m_session->history().totalRate(), 0, 'f', 0)
+                                 .arg(QLocale().toString(m_session->history().totalRate(), 'f', 0))
                                  .arg(programsOnly ? tr("passes/s") : tr("msgs/s"))
                                  .arg(snapshot->workers.size()));
     }
