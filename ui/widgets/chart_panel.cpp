@@ -522,9 +522,9 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
             for (QPointF& point : points)
                 point.setY(point.y() / scale);
         it.value()->replace(points);
-        const double top = history.maxValue(index, t0, t1);
-        if (chartFor(info.kind) == ThroughputChart)
+        if (chartFor(info.kind) == ThroughputChart) // its top was taken above, for the scale
             continue;
+        const double top = history.maxValue(index, t0, t1);
         if (info.kind == SeriesKind::Depth) {
             maxDepth = std::max(maxDepth, top);
             anyDepth = anyDepth || it.value()->count() > 0;
