@@ -215,7 +215,7 @@ QStringList leftBy(qint64 pid)
 }
 QStringList leftBy(const QString& pid)
 {
-    return ipctest::leftoverObjects("ipclab-" + pid + "-");
+    return leftBy(pid.toLongLong());
 }
 
 } // namespace
