@@ -943,6 +943,7 @@ const char* baselineName(TransportKind transport)
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
     case TransportKind::Global:
+    case TransportKind::ZmqPub: // no bare loop of its own: PUB/SUB with one subscriber is PUSH/PULL's path
         break;
     }
     return "";
@@ -974,6 +975,7 @@ Result<double> measureBare(
     case TransportKind::Semaphore:
     case TransportKind::Rendezvous:
     case TransportKind::Global:
+    case TransportKind::ZmqPub:
         break;
     }
     return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");

@@ -37,6 +37,7 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
     case TransportKind::Global:
         return detail::programObjectFamily();
     case TransportKind::Zmq:
+    case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
         return detail::zmqFamily();
     }

@@ -301,6 +301,8 @@ struct Lens {
         case TransportKind::Pipe:
         case TransportKind::SocketPair:
             return v + ".send(" + value + ")";
+        case TransportKind::ZmqPub:
+            return "for q in " + v + ": q.put(" + value + ")  # a copy for each subscriber";
         default:
             return v + ".put(" + value + ")";
         }
@@ -637,6 +639,15 @@ struct Lens {
             case TransportKind::Socket:
                 args.push_back(w.role == Role::Consumer ? v + "_listener" : v);
                 break;
+            case TransportKind::ZmqPub: // a subscriber gets its own Queue, a producer all of them
+                if (w.role == Role::Consumer) {
+                    std::size_t nth = 0;
+                    for (std::size_t k = 0; k < index; ++k)
+                        nth += s.workers[k].role == Role::Consumer && s.workers[k].object == name;
+                    args.push_back(v + "[" + std::to_string(nth) + "]");
+                } else
+                    args.push_back(v);
+                break;
             default:
                 args.push_back(v);
             }
@@ -698,6 +709,21 @@ struct Lens {
                 out.add("    " + v + " = Channel()");
                 break;
             case TransportKind::Global:
+                break;
+            case TransportKind::ZmqPub:
+                // No standard-library stand-in hands every message to every reader: one Queue per subscriber.
+                out.add(
+                    "    # ZeroMQ in pyzmq (pip install pyzmq): each subscriber binds a SUB socket and subscribes to");
+                out.add("    # everything, .socket(zmq.SUB).bind(\"ipc://" + o.name
+                    + ".zmq\") then .setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect");
+                out.add("    # XPUB sockets with zmq.XPUB_NODROP (wait, not drop, at the high-water mark) and send().");
+                out.add(
+                    "    # Stands in: one Queue per subscriber, each producer put()s every message into all of them.");
+                out.add("    " + v + " = [mp.Queue(maxsize=" + cap + ") for _ in range("
+                    + std::to_string(std::max<std::size_t>(1,
+                        std::count_if(s.workers.begin(), s.workers.end(),
+                            [&](const WorkerSpec& w) { return w.role == Role::Consumer && w.object == o.name; })))
+                    + ")]");
                 break;
             case TransportKind::Zmq:
             case TransportKind::ZmqTcp:

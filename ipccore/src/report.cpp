@@ -375,6 +375,21 @@ std::string reportToText(const Report& r)
     ledger.add(ledgerRow("total", r.integrity, withErrors));
     if (anyQueues)
         out << ledger.render(right);
+    // A broadcast's books are in copies (TransportTraits::broadcast): say so, with the numbers that make them.
+    for (const ObjectSummary& o : r.objects) {
+        if (!traits(o.transport).broadcast)
+            continue;
+        std::uint64_t sent = 0, subscribers = 0;
+        for (const WorkerSummary& w : r.workers) {
+            if (w.object == o.name && w.role == Role::Producer)
+                sent += w.messages;
+            subscribers += w.object == o.name && w.role == Role::Consumer;
+        }
+        out << "  " << o.name << " (" << transportName(o.transport) << ") counts copies: " << sent << " message"
+            << (sent == 1 ? "" : "s") << " sent, a copy to each of its " << subscribers << " subscriber"
+            << (subscribers == 1 ? "" : "s")
+            << " (to one that ended early: what it received, plus what died with it)\n";
+    }
     for (const std::string& note : r.deadWorkers)
         out << "  killed: " << note << "\n";
     if (withErrors) {

@@ -244,6 +244,9 @@ struct Runner::Impl {
         bool killed = false; // ended by a signal, or by an error while holding something
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         std::uint32_t stepAtDeath = 0; // programs: the step it was on when it exited
+        // A broadcast's consumer (zmq-pub) that has ended: what its object's producers had counted as sent when it
+        // was reaped, the most that can have been due to it (ledgerFor).
+        std::uint64_t sentWhenReaped = 0;
         std::vector<std::string> stepTexts; // programs: each step as text, made once (the sampler shows them)
         std::vector<std::string> usedObjects; // programs: the objects their steps name, found once at spawn
         std::string objectText; // what WorkerStatus::object shows: the object, or a program's objects joined
@@ -822,6 +825,8 @@ struct Runner::Impl {
         const WorkerSlot& slot = board->slot(w.slot);
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
         w.stepAtDeath = slot.step.load(std::memory_order_relaxed);
+        if (w.spec.role == Role::Consumer && traits(objects[w.object].spec.transport).broadcast)
+            w.sentWhenReaped = producersSent(w.object);
         w.holder.role = w.spec.role;
         if (w.spec.role == Role::Program) {
             // What a program held, it held on the object of the step it died in, in the role of that step: that
@@ -1016,6 +1021,17 @@ struct Runner::Impl {
         }
     }
 
+    // What the producers of `object` have counted as sent so far, from their slots.
+    std::uint64_t producersSent(std::size_t object) const
+    {
+        std::uint64_t sent = 0;
+        for (const WorkerProc& p : workers) {
+            if (p.object == object && p.spec.role == Role::Producer)
+                sent += board->slot(p.slot).messages.load(std::memory_order_acquire);
+        }
+        return sent;
+    }
+
     // Whether a ZeroMQ object whose producers are held (settleCountedObjects, handOffLeavingHosts) has settled: its
     // consumers have received all that its producers counted as sent, or no consumer is left to receive, or they
     // wait for messages and have received nothing more for a while (`quiet` keeps track; what is missing then died
@@ -1031,6 +1047,9 @@ struct Runner::Impl {
         constexpr std::uint64_t RemoteQuietNs = 500'000'000ull;
         std::uint64_t sent = 0, received = 0;
         bool anyConsumer = false, allWaiting = true;
+        // A broadcast's consumers each receive every message: settled when the one furthest behind has them all.
+        const bool broadcast = traits(objects[o].spec.transport).broadcast;
+        std::uint64_t leastReceived = std::numeric_limits<std::uint64_t>::max();
         for (const WorkerProc& w : workers) {
             if (w.object != o)
                 continue;
@@ -1041,6 +1060,7 @@ struct Runner::Impl {
             else if (w.spec.role == Role::Consumer) {
                 received += n;
                 if (w.alive) {
+                    leastReceived = std::min(leastReceived, n);
                     anyConsumer = true;
                     const auto state = WorkerState(slot.state.load(std::memory_order_acquire));
                     allWaiting = allWaiting && state == WorkerState::BlockedEmpty;
@@ -1060,7 +1080,8 @@ struct Runner::Impl {
             quiet.lastReceived = received;
             quiet.sinceNs = now;
         }
-        return received >= sent || !anyConsumer || (allWaiting && now - quiet.sinceNs >= quietNs);
+        const bool allReceived = broadcast ? leastReceived >= sent : received >= sent;
+        return allReceived || !anyConsumer || (allWaiting && now - quiet.sinceNs >= quietNs);
     }
 
     // A producer held at its pause gate (settleCountedObjects, handOffLeavingHosts) that sends nothing more: there,
@@ -1073,7 +1094,11 @@ struct Runner::Impl {
             ? !remote || !remote->consumersOf(objects[w.object].spec.name)
             : std::none_of(workers.begin(), workers.end(),
                 [&](const WorkerProc& c) { return c.alive && c.object == w.object && c.spec.role == Role::Consumer; });
-        return !w.alive || state == WorkerState::Paused || (state == WorkerState::BlockedFull && nobodyReceives);
+        // A broadcast's producer that has sent nothing waits for subscriptions (ZmqProducer): nothing in flight.
+        const bool waitsForSubscribers = traits(objects[w.object].spec.transport).broadcast
+            && board->slot(w.slot).messages.load(std::memory_order_acquire) == 0;
+        return !w.alive || state == WorkerState::Paused
+            || (state == WorkerState::BlockedFull && (nobodyReceives || waitsForSubscribers));
     }
 
     // A host being stopped during the run (RemoteHosts::leavingHosts) hands its part back as at a stop: this
@@ -1905,6 +1930,46 @@ struct Runner::Impl {
         return l;
     }
 
+    // A broadcast (zmq-pub) is counted in copies: each message a producer sent is due once to every subscriber, and
+    // what is received, left and lost is counted in copies too. A subscriber that ended before the stop (killed,
+    // its count received, terminated) dropped out of every producer's fan-out when it went: the copies due to it
+    // end there. It received some; what its queue and connections held then died with it (at most its party's
+    // mayHaveTakenUncounted); the copies sent after it went were never its. When exactly it went is not known,
+    // only that the producers had sent `sentWhenReaped` by the time the runner reaped it, so its due is what it
+    // received plus what was sent before then, within that bound: the books stay exact, and its share of the
+    // shortfall is counted as died with it. `subscribers`: each consumer's party, with its worker if it ended.
+    static void countInCopies(
+        std::vector<MessageParty>& parties, const std::vector<std::pair<std::size_t, const WorkerProc*>>& subscribers)
+    {
+        std::uint64_t copies = 0, dueToEnded = 0;
+        for (const auto& [party, ended] : subscribers) {
+            if (!ended) {
+                ++copies;
+                continue;
+            }
+            MessageParty& c = parties[party];
+            const std::uint64_t sentBefore
+                = ended->sentWhenReaped > c.received ? ended->sentWhenReaped - c.received : 0;
+            // What it can have taken along is now exactly its due's rest: left at the full bound, the pool of
+            // "may have died with a worker" (messageLedger) would also cover copies missing at live subscribers.
+            c.mayHaveTakenUncounted = std::min(sentBefore, c.mayHaveTakenUncounted);
+            dueToEnded += c.received + c.mayHaveTakenUncounted;
+        }
+        for (MessageParty& p : parties) {
+            if (!p.producer)
+                continue;
+            p.sent *= copies;
+            // A producer killed between a send and its count sent one copy to each subscriber.
+            p.mayHaveSentUncounted *= copies;
+        }
+        if (dueToEnded > 0) {
+            MessageParty due;
+            due.producer = true;
+            due.sent = dueToEnded;
+            parties.push_back(due);
+        }
+    }
+
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
     Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
@@ -1922,6 +1987,8 @@ struct Runner::Impl {
         // have had in hand uncounted. The arithmetic is messageLedger's (ledger.h).
         std::vector<MessageParty> parties;
         parties.reserve(objectUsers[objectIndex].size());
+        // A broadcast's consumers (subscribers): their parties, and those that ended before the stop.
+        std::vector<std::pair<std::size_t, const WorkerProc*>> subscribers;
         for (const std::size_t i : objectUsers[objectIndex]) {
             const WorkerProc& w = workers[i];
             const WorkerStatus& s = statuses[i];
@@ -2035,8 +2102,12 @@ struct Runner::Impl {
                 }
             }
             p.errors = s.errors;
+            if (t.broadcast && w.spec.role == Role::Consumer)
+                subscribers.emplace_back(parties.size(), dead ? &w : nullptr);
             parties.push_back(p);
         }
+        if (t.broadcast)
+            countInCopies(parties, subscribers);
         // Between machines, this machine has half of the books; the controller joins them (RemoteHosts::merge).
         if (betweenMachines(o))
             return halfLedger(parties, final ? o.leftAtStop : 0);
@@ -2269,16 +2340,21 @@ struct Runner::Impl {
                 if (betweenMachines(o))
                     s.depth = -1;
                 else if (traits(o.spec.transport).depthFromCounters) {
-                    std::int64_t sent = 0, received = 0;
+                    std::int64_t sent = 0, received = 0, subscribers = 0;
                     for (const std::size_t k : objectUsers[i]) {
                         const WorkerStatus& w = snap.workers[k];
                         if (w.object != o.spec.name)
                             continue;
                         if (w.role == Role::Producer)
                             sent += std::int64_t(w.messages);
-                        else if (w.role == Role::Consumer)
+                        else if (w.role == Role::Consumer && (w.alive || !traits(o.spec.transport).broadcast)) {
                             received += std::int64_t(w.messages);
+                            ++subscribers;
+                        }
                     }
+                    // A broadcast's copies on their way to the subscribers still there, each sent once to each.
+                    if (traits(o.spec.transport).broadcast)
+                        sent *= subscribers;
                     s.depth = std::max<std::int64_t>(0, sent - received);
                 }
                 o.depthLast = s.depth;
@@ -2960,6 +3036,26 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
                 "worker.name: '" + spec.name + "' is already used in this run");
     }
     const ObjectSpec& o = d.objects[obj].spec;
+    // A broadcast's producers send each message to the subscribers that had subscribed when they started, and wait
+    // for every one named in the scenario before their first: a subscriber added now would miss what came before
+    // (and not be counted), and a producer added after a subscriber ended would wait for it for ever. An object
+    // started without subscribers is the exception: its producers wait for one, having sent nothing.
+    if (traits(o.transport).broadcast && spec.role == Role::Consumer
+        && std::any_of(d.workers.begin(), d.workers.end(),
+            [&](const auto& w) { return w.object == obj && w.spec.role == Role::Consumer; }))
+        return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
+            "worker.object: '" + o.name
+                + "' is a broadcast (zmq-pub), whose producers send every message to the subscribers there when they "
+                  "started; a subscriber added during a run would miss what came before. Name every subscriber in "
+                  "the scenario");
+    if (traits(o.transport).broadcast && spec.role == Role::Producer) {
+        for (const auto& w : d.workers)
+            if (w.object == obj && w.spec.role == Role::Consumer && !w.alive)
+                return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
+                    "worker.object: '" + o.name + "' is a broadcast (zmq-pub) whose subscriber '" + w.spec.name
+                        + "' has ended, and a new producer waits for every subscriber's subscription before it "
+                          "sends; start the run again to add producers");
+    }
     if (maxWorkers(o.transport, spec.role) != 0) {
         std::uint32_t alike = 1; // the one being added
         for (const auto& w : d.workers)

@@ -77,6 +77,7 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
         return std::uint64_t(o.capacity) * sizeof(std::int64_t);
     case TransportKind::Global: // in each process's own memory, not in the system
     case TransportKind::Zmq: // in the processes' ZeroMQ queues
+    case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
     case TransportKind::Fifo:
     case TransportKind::Socket:
@@ -111,6 +112,7 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
         break; // only its semaphore, counted below
     case TransportKind::Global:
     case TransportKind::Zmq:
+    case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
     case TransportKind::Mq:
     case TransportKind::Fifo:
@@ -254,6 +256,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                     + std::to_string(ScenarioLimits::MaxShmMessageSize));
         break;
     case TransportKind::Zmq:
+    case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
         // The capacity is the high-water mark of each side's queue (ZMQ_SNDHWM, ZMQ_RCVHWM).
         if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)

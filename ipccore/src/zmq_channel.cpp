@@ -36,6 +36,15 @@
 //  - A killed worker takes its ZeroMQ queue with it (and a killed consumer its connections' kernel buffers), and
 //    ZMQ_IMMEDIATE drops what a producer queued toward a consumer that died: ZeroMQ loses them, and the ledger
 //    counts them as died with the killed workers within zmqMostLostWithKilled, lost beyond it.
+//  - zmq-pub, PUB/SUB over ipc:// (a broadcast): the same layout, with SUB sockets bound where the PULL sockets
+//    were and producers' XPUB sockets connected to every one. A SUB drops nothing (libzmq stops reading a
+//    connection at its high-water mark, as PULL does), but a PUB drops a message for a subscriber whose queue is
+//    full, so producers use XPUB with ZMQ_XPUB_NODROP: its send waits instead, as PUSH's does. A PUB also drops
+//    what it sends before a subscriber's subscription has reached it ("slow joiner"), so each producer first waits
+//    for one subscription from each consumer (ZMQ_XPUB_VERBOSE passes each on, even when identical). Then every
+//    message reaches every live subscriber once; the ledger counts in copies (TransportTraits::broadcast, the
+//    runner's ledgerFor). A subscriber that dies drops out of every producer's fan-out: the copies that were in its
+//    queue and connections die with it (zmqMostLostWithKilled), and the later ones were never its.
 //  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
 //    private folder (0700, made by this run), and because each consumer binds a path of its own, so no second bind
 //    takes a path over (a consumer that takes the place of a dead one binds the dead one's path, on purpose).
@@ -293,10 +302,12 @@ public:
         std::string endpointFile;
         std::string keyFile;
     };
-    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<Consumer> consumers)
+    // `subscribers`: for an XPUB (zmq-pub), how many subscriptions to wait for before the first message.
+    ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<Consumer> consumers, std::uint32_t subscribers = 0)
         : m_socket(std::move(socket))
         , m_unconnected(std::move(consumers))
         , m_anyConnected(m_unconnected.empty())
+        , m_subscriptionsWanted(subscribers)
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
     // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
@@ -337,12 +348,22 @@ public:
                 if (Status st = connectPublished(); !st)
                     return st;
             }
-            if (!m_anyConnected) {
+            if (m_subscriptionsWanted > 0 && m_anyConnected) {
+                if (Status st = takeSubscriptions(); !st)
+                    return st;
+            }
+            if (!m_anyConnected || m_subscriptionsWanted > 0) {
                 if (hooks.stopRequested())
                     return stopped(m_socket->name());
                 if (!reported) {
                     hooks.enter(WorkerState::BlockedFull);
                     reported = true;
+                }
+                if (m_subscriptionsWanted > 0) { // until a subscription comes in
+                    // The monitor's queued events first: unread, they would make every poll return at once.
+                    m_socket->readEvents();
+                    m_socket->wait(ZMQ_POLLIN, sliceMs(hooks.slice(detail::WaitSlice)));
+                    continue;
                 }
                 const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     hooks.slice(std::chrono::nanoseconds(m_firstLookEveryNs)));
@@ -370,6 +391,29 @@ public:
     }
 
 private:
+    // An XPUB's subscriptions that have come in: one message each, "\x01" and the topic (empty here, as every
+    // subscriber subscribes to everything). Only subscriptions count: an unsubscription ("\x00", which the XPUB
+    // itself queues when the last subscriber's pipe closes) does not say whose it was, and counting it down could
+    // let this producer start before a live subscriber has subscribed, which would then miss messages. So a
+    // subscriber that ends before it has subscribed here leaves this producer waiting until the stop (the runner
+    // counts a broadcast producer that has sent nothing as held, heldStill).
+    Status takeSubscriptions()
+    {
+        while (m_subscriptionsWanted > 0) {
+            char command[16];
+            const int n = zmq_recv(m_socket->get(), command, sizeof command, ZMQ_DONTWAIT);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN)
+                    return {};
+                return zmqError("zmq_recv (subscriptions)", m_socket->name(), errno);
+            }
+            if (n >= 1 && command[0] == 1)
+                --m_subscriptionsWanted;
+        }
+        return {};
+    }
     // Connects to each consumer that has published its endpoint since the last look.
     Status connectPublished()
     {
@@ -418,6 +462,7 @@ private:
     std::unique_ptr<ZmqSocket> m_socket;
     std::vector<Consumer> m_unconnected;
     bool m_anyConnected;
+    std::uint32_t m_subscriptionsWanted;
     std::uint64_t m_nextLookNs = 0;
     // Before its first connection a producer looks again after 100 us, then twice as long each time up to
     // PublishPollNs: a consumer that publishes its endpoint a moment later is found within about as long as it
@@ -686,6 +731,10 @@ public:
     }
     std::string waitingOn(const std::string& name, WorkerState state) const override
     {
+        if (state == WorkerState::BlockedFull && m_address.transport == TransportKind::ZmqPub)
+            return name
+                + ": a subscriber's queue at its high-water mark (zmq_send), or not every subscriber has "
+                  "subscribed yet (zmq_poll)";
         if (state == WorkerState::BlockedFull)
             return name + ": queue at its high-water mark, or no consumer connected yet (zmq_send)";
         if (state == WorkerState::BlockedEmpty)
@@ -738,10 +787,15 @@ public:
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
     {
+        const bool broadcast = a.transport == TransportKind::ZmqPub;
         auto socket = std::make_unique<ZmqSocket>();
-        Status st = socket->open(ZMQ_PUSH, a.name);
+        Status st = socket->open(broadcast ? ZMQ_XPUB : ZMQ_PUSH, a.name);
         if (st)
             st = socket->set(ZMQ_SNDHWM, int(a.capacity));
+        if (st && broadcast)
+            st = socket->set(ZMQ_XPUB_NODROP, 1); // wait for a full subscriber, as PUSH does
+        if (st && broadcast)
+            st = socket->set(ZMQ_XPUB_VERBOSE, 1); // every subscriber's subscription, not only the first
         if (st)
             st = socket->set(ZMQ_IMMEDIATE, 1); // queue only toward a consumer that is there
         if (st)
@@ -770,14 +824,18 @@ public:
             if (zmq_connect(socket->get(), ("ipc://" + path).c_str()) != 0)
                 return zmqError("zmq_connect", path, errno);
         }
-        return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), {}));
+        return std::unique_ptr<ProducerEndpoint>(
+            new ZmqProducer(std::move(socket), {}, broadcast ? std::max<std::uint32_t>(a.consumers, 1) : 0));
     }
     Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
     {
+        const bool broadcast = a.transport == TransportKind::ZmqPub;
         auto socket = std::make_unique<ZmqSocket>();
-        Status st = socket->open(ZMQ_PULL, a.name);
+        Status st = socket->open(broadcast ? ZMQ_SUB : ZMQ_PULL, a.name);
         if (st)
             st = socket->set(ZMQ_RCVHWM, int(a.capacity));
+        if (st && broadcast)
+            st = socket->set(ZMQ_SUBSCRIBE, std::string()); // everything
         if (st)
             st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
         if (st)

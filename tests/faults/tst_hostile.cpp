@@ -155,6 +155,7 @@ private slots:
         QTest::newRow("fifo") << TransportKind::Fifo << "main";
         QTest::newRow("socket") << TransportKind::Socket << "main";
         QTest::newRow("zmq") << TransportKind::Zmq << "main";
+        QTest::newRow("zmq-pub") << TransportKind::ZmqPub << "main";
         QTest::newRow("zmq-tcp, endpoint file taken") << TransportKind::ZmqTcp << "main";
         QTest::newRow("zmq-tcp, key file taken") << TransportKind::ZmqTcp << "key";
     }

@@ -134,6 +134,7 @@ private slots:
         QTest::addColumn<int>("objects");
         QTest::newRow("zmq-push-pull") << "zmq-push-pull" << 1;
         QTest::newRow("zmq-vs-shm") << "zmq-vs-shm" << 3;
+        QTest::newRow("zmq-broadcast") << "zmq-broadcast" << 1;
     }
     void zmqScenariosRunExact()
     {
@@ -151,6 +152,23 @@ private slots:
         QCOMPARE(objectList.size(), objects);
         for (const QJsonValue& o : objectList)
             QVERIFY2(o["integrity"]["sent"].toInteger() > 0, qPrintable(o["name"].toString()));
+        // A broadcast counts copies: every subscriber received every message the publisher sent, and the books
+        // hold three copies of each (the report says so under the ledger).
+        if (scenario == "zmq-broadcast") {
+            std::int64_t published = 0;
+            QList<std::int64_t> received;
+            for (const QJsonValue& v : report["workers"].toArray())
+                (v["role"].toString() == "producer" ? published : received.emplaceBack()) = v["messages"].toInteger();
+            QCOMPARE(received.size(), 3);
+            for (const std::int64_t n : received)
+                QCOMPARE(n, published);
+            QCOMPARE(objectList.at(0)["integrity"]["sent"].toInteger(), 3 * published);
+            QCOMPARE(objectList.at(0)["integrity"]["received"].toInteger(), 3 * published);
+            QVERIFY2(r.out.contains(QStringLiteral(
+                         "news (zmq-pub) counts copies: %1 messages sent, a copy to each of its 3 subscribers")
+                                        .arg(published)),
+                qPrintable(r.out));
+        }
         double cpu = 0;
         for (const QJsonValue& v : report["workers"].toArray()) {
             const QJsonObject w = v.toObject();

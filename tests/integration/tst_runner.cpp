@@ -85,11 +85,14 @@ class TestRunner : public QObject {
     }
 
     // The two ZeroMQ rows, as test data.
-    static void zmqRows()
+    // The ZeroMQ rows; with `broadcast`, zmq-pub too (for tests of one consumer, which it serves as PUSH/PULL does).
+    static void zmqRows(bool broadcast = false)
     {
         QTest::addColumn<TransportKind>("transport");
         QTest::newRow("zmq") << TransportKind::Zmq;
         QTest::newRow("zmq-tcp") << TransportKind::ZmqTcp;
+        if (broadcast)
+            QTest::newRow("zmq-pub") << TransportKind::ZmqPub;
     }
     // A scenario of one ZeroMQ object, "chan", sampled at 50 Hz; the test adds its workers.
     static Scenario zmqScenario(const char* name, TransportKind transport, std::uint32_t capacity, std::uint32_t size)
@@ -164,7 +167,7 @@ private slots:
     // sent, waiting for its connection to be read before closing) or was stopped (held until the consumer has
     // caught up). Without either wait, libzmq dropped what the kernel held when a producer hung up. Over ipc:// and
     // over tcp:// with CURVE (whose 4 KiB messages are larger on the wire than the channel's frames).
-    void zmqFullQueuesStopExactly_data() { zmqRows(); }
+    void zmqFullQueuesStopExactly_data() { zmqRows(true); }
     void zmqFullQueuesStopExactly()
     {
         QFETCH(TransportKind, transport);
@@ -195,7 +198,7 @@ private slots:
     // A ZeroMQ consumer paused by the user (SIGSTOP) while producers fill its queues: Stop lets it run again first,
     // so it catches up before the producers close, and the books are exact. (Left stopped, the producers' close
     // found the queues full, and what the kernel held was lost.)
-    void zmqStopWithAPausedConsumerIsExact_data() { zmqRows(); }
+    void zmqStopWithAPausedConsumerIsExact_data() { zmqRows(true); }
     void zmqStopWithAPausedConsumerIsExact()
     {
         QFETCH(TransportKind, transport);
@@ -275,6 +278,105 @@ private slots:
         for (const WorkerSummary& w : report.workers)
             received += w.role == Role::Consumer ? w.messages : 0;
         QCOMPARE(report.integrity.received, received);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    // A broadcast (zmq-pub): every subscriber receives every message, once and in order (each consumer checks every
+    // producer's sequence), and the ledger counts in copies. Two producers and three subscribers, one of them slow,
+    // which holds the producers back rather than missing messages (ZMQ_XPUB_NODROP), and a fourth that ends by
+    // itself after 200 messages (its copies end there). A subscriber cannot be added during the run (it would miss
+    // what came before).
+    void zmqBroadcastEverySubscriberGetsEveryMessage()
+    {
+        Scenario s = zmqScenario("t-zmq-pub", TransportKind::ZmqPub, 8, 128);
+        for (int i = 0; i < 2; ++i)
+            s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 2000, 128, 0, 0, 0 });
+        for (int i = 0; i < 3; ++i)
+            s.workers.push_back(
+                { "subscriber-" + std::to_string(i), Role::Consumer, "chan", 0, 128, i == 2 ? 600u : 0u, 0, 0 });
+        s.workers.push_back({ "subscriber-3", Role::Consumer, "chan", 0, 128, 0, 0, 0 });
+        s.workers.back().count = 200;
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (std::size_t i = 2; i < 5; ++i)
+                    if (snap.workers.at(i).messages < 500)
+                        return false;
+                return true;
+            }(),
+            FlowTimeoutMs);
+        const QDir run(QDir(QString::fromStdString(runtimeDirectory())).filePath(runIdOf(prefix)));
+        for (const char* endpoint : { "chan.zmq", "chan.zmq.1", "chan.zmq.2", "chan.zmq.3" })
+            QVERIFY2(run.exists(QString::fromLatin1(endpoint)), qPrintable(run.entryList().join(", ")));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(5).alive, FlowTimeoutMs); // its count received
+        auto refused = (*runner)->addWorker({ "subscriber-4", Role::Consumer, "chan", 0, 128, 0, 0, 0 });
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().find("broadcast") != std::string::npos, refused.error().message().c_str());
+
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        const std::uint64_t sent = report.workers.at(0).messages + report.workers.at(1).messages;
+        QVERIFY(sent >= 500);
+        for (std::size_t i = 2; i < 5; ++i)
+            QCOMPARE(report.workers.at(i).messages, sent);
+        QCOMPARE(report.workers.at(5).messages, 200ull);
+        // The one that ended was due its 200 and what its queue held when it went, which went with it.
+        QCOMPARE(l.received, 3 * sent + 200);
+        QCOMPARE(l.sent, 3 * sent + 200 + l.lostWithDeadWorkers);
+        QCOMPARE(l.outOfOrder, 0ull);
+        QCOMPARE(l.duplicated, 0ull);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    // A subscriber killed mid-run with its queue full drops out of the producers' fan-out: the others go on and
+    // receive every message, the copies its queue and connections held are counted as died with it, and the books
+    // stay exact. A producer added after that is refused (it would wait for the dead one's subscription for ever).
+    void zmqBroadcastSurvivesAKilledSubscriber()
+    {
+        Scenario s = zmqScenario("t-zmq-pub-kill", TransportKind::ZmqPub, 8, 128);
+        s.workers.push_back({ "producer", Role::Producer, "chan", 0, 128, 0, 0, 0 }); // unpaced
+        for (int i = 0; i < 3; ++i)
+            s.workers.push_back(
+                { "subscriber-" + std::to_string(i), Role::Consumer, "chan", 0, 128, i == 2 ? 1000u : 0u, 0, 0 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        // The slow one (1000 us a message) holds the unpaced producer to its pace: its queue and socket buffer fill.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                return snap.workers.at(3).messages >= 300 && snap.objects.at(0).depth > 8;
+            }(),
+            FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(3));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(3).alive, FlowTimeoutMs);
+        // Freed of the slow one, the producer goes as fast as the others take: many more copies than the dead one's
+        // queue and connections could have held, so they count only if they were counted as due to it.
+        const std::uint64_t atKill = (*runner)->sample().workers.at(1).messages;
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(2).messages >= atKill + 50'000, FlowTimeoutMs);
+        auto refused = (*runner)->addWorker({ "producer-2", Role::Producer, "chan", 100, 128, 0, 0, 0 });
+        QVERIFY(!refused);
+        QVERIFY2(refused.error().message().find("subscriber-2' has ended") != std::string::npos,
+            refused.error().message().c_str());
+
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        const std::uint64_t sent = report.workers.at(0).messages;
+        const std::uint64_t killed = report.workers.at(3).messages;
+        QCOMPARE(report.workers.at(1).messages, sent);
+        QCOMPARE(report.workers.at(2).messages, sent);
+        QVERIFY(killed < sent);
+        QVERIFY2(l.lostWithDeadWorkers > 0, qPrintable(describe(l))); // its queue was full
+        QCOMPARE(l.sent, 2 * sent + killed + l.lostWithDeadWorkers);
+        QCOMPARE(l.received, 2 * sent + killed);
+        QCOMPARE(l.outOfOrder, 0ull);
         verifyReaped(report);
         verifyNothingLeft(prefix);
     }

@@ -97,7 +97,8 @@ LedgerView::LedgerView(QWidget* parent)
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(6);
     const TileSpec specs[] = {
-        { QStringLiteral("sent"), tr("sent"), tr("Messages the producers have sent"), false },
+        { QStringLiteral("sent"), tr("sent"),
+            tr("Messages the producers have sent (a broadcast, zmq-pub, counts a copy for each subscriber)"), false },
         { QStringLiteral("received"), tr("received"), tr("Messages the consumers have received"), false },
         { QStringLiteral("inFlight"), tr("in flight"), tr("Sent, not yet received and not lost: in the objects now"),
             false },

@@ -138,7 +138,7 @@ void ObjectDialog::revalidate()
     const auto kind = ipccore::TransportKind(m_transport->currentData().toInt());
     const QString unit = capacityUnit(kind);
     const bool global = ipccore::traits(kind).perProcess;
-    const bool zeroMq = kind == ipccore::TransportKind::Zmq || kind == ipccore::TransportKind::ZmqTcp;
+    const bool zeroMq = ipccore::traits(kind).depthFromCounters; // its queues are inside the processes
     m_capacity->setEnabled(!unit.isEmpty() && !global);
     m_capacity->setSuffix(unit);
     switch (ipccore::traits(kind).capacity) {

@@ -486,7 +486,15 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                            : tr("high-water mark %1").arg(object.capacity);
         if (live && object.depth == 0)
             face.badge = tr("EMPTY");
-        if (object.listensOn.empty()) {
+        if (ipccore::traits(object.transport).broadcast) {
+            face.figure = live ? tr("%1 copies in flight").arg(std::max<std::int64_t>(object.depth, 0)) : face.figure;
+            face.text = tr("Copies sent and not yet received, as the publishers and subscribers count them: every "
+                           "message goes to every subscriber, and ZeroMQ queues the copies inside the processes (up "
+                           "to %1 on each side of each connection) and in the kernel's socket buffers between them. "
+                           "A full subscriber holds the publishers back (nothing is dropped).")
+                            .arg(object.capacity);
+            face.shortText = tr("Copies sent, not yet received: ZeroMQ queues inside the processes.");
+        } else if (object.listensOn.empty()) {
             face.text = tr("Sent and not yet received, as the producers and consumers count them: ZeroMQ queues "
                            "messages inside the processes (up to %1 on each side of each connection) and in the "
                            "kernel's socket buffers between them.")

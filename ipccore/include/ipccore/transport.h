@@ -40,6 +40,11 @@ enum class TransportKind : std::uint32_t {
     // consumer binds a port the kernel picks and publishes it in the run's folder, and both sides use CURVE
     // (encryption and authentication) with a key pair made for this run, so no other local user can take part.
     ZmqTcp,
+    // ZeroMQ PUB/SUB over ipc://, the broadcast pattern (pyzmq's zmq.PUB and zmq.SUB): every consumer (subscriber)
+    // gets a copy of every message. Each subscriber binds a SUB socket at a path of its own and subscribes to
+    // everything; every producer connects an XPUB socket to them all, waits until each has subscribed, and never
+    // drops (ZMQ_XPUB_NODROP: a subscriber at its high-water mark holds the producer back, as a full queue does).
+    ZmqPub,
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -101,6 +106,9 @@ struct TransportTraits {
     // The object cannot say how many messages it holds (ZeroMQ keeps them inside the processes): its depth is what
     // its producers counted as sent less what its consumers counted as received.
     bool depthFromCounters;
+    // Every consumer receives every message (a copy each), rather than each message going to one consumer: the
+    // ledger counts in copies, what producers sent times the consumers it was sent to.
+    bool broadcast;
 };
 
 // Every row, in TransportKind order.
@@ -116,10 +124,11 @@ std::optional<TransportKind> parseTransport(std::string_view text);
 // True when consumers take messages out (every message transport but shm-value, whose readers only look).
 bool transportConsumes(TransportKind kind);
 // ZeroMQ: each consumer binds an endpoint of its own, which every producer connects to, so an object's consumers
-// are the ones its run starts with; one that ends leaves its endpoint to a consumer added in its place.
+// are the ones its run starts with; one that ends leaves its endpoint to a consumer added in its place (not for
+// broadcast: a subscriber that joins late would miss what was sent before, so none is added during a run).
 inline bool consumersFixedAtStart(TransportKind kind)
 {
-    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp;
+    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp || kind == TransportKind::ZmqPub;
 }
 inline bool hasLock(const TransportTraits& t)
 {
