@@ -1938,6 +1938,12 @@ struct Runner::Impl {
     // only that the producers had sent `sentWhenReaped` by the time the runner reaped it, so its due is what it
     // received plus what was sent before then, within that bound: the books stay exact, and its share of the
     // shortfall is counted as died with it. `subscribers`: each consumer's party, with its worker if it ended.
+    // The copies due to a broadcast's subscriber that ended before the stop beyond the `received` it counted: those
+    // sent before it was reaped, within what its queue and connections can have held (`most`).
+    static std::uint64_t copiesDiedWith(const WorkerProc& ended, std::uint64_t received, std::uint64_t most)
+    {
+        return std::min(ended.sentWhenReaped > received ? ended.sentWhenReaped - received : 0, most);
+    }
     static void countInCopies(
         std::vector<MessageParty>& parties, const std::vector<std::pair<std::size_t, const WorkerProc*>>& subscribers)
     {
@@ -1948,11 +1954,9 @@ struct Runner::Impl {
                 continue;
             }
             MessageParty& c = parties[party];
-            const std::uint64_t sentBefore
-                = ended->sentWhenReaped > c.received ? ended->sentWhenReaped - c.received : 0;
             // What it can have taken along is now exactly its due's rest: left at the full bound, the pool of
             // "may have died with a worker" (messageLedger) would also cover copies missing at live subscribers.
-            c.mayHaveTakenUncounted = std::min(sentBefore, c.mayHaveTakenUncounted);
+            c.mayHaveTakenUncounted = copiesDiedWith(*ended, c.received, c.mayHaveTakenUncounted);
             dueToEnded += c.received + c.mayHaveTakenUncounted;
         }
         for (MessageParty& p : parties) {
@@ -2340,22 +2344,36 @@ struct Runner::Impl {
                 if (betweenMachines(o))
                     s.depth = -1;
                 else if (traits(o.spec.transport).depthFromCounters) {
+                    const bool broadcast = traits(o.spec.transport).broadcast;
                     std::int64_t sent = 0, received = 0, subscribers = 0;
+                    std::vector<std::size_t> ended; // a broadcast's subscribers that have ended
                     for (const std::size_t k : objectUsers[i]) {
                         const WorkerStatus& w = snap.workers[k];
                         if (w.object != o.spec.name)
                             continue;
                         if (w.role == Role::Producer)
                             sent += std::int64_t(w.messages);
-                        else if (w.role == Role::Consumer && (w.alive || !traits(o.spec.transport).broadcast)) {
+                        else if (w.role == Role::Consumer && broadcast && !w.alive)
+                            ended.push_back(k);
+                        else if (w.role == Role::Consumer) {
                             received += std::int64_t(w.messages);
                             ++subscribers;
                         }
                     }
-                    // A broadcast's copies on their way to the subscribers still there, each sent once to each.
-                    if (traits(o.spec.transport).broadcast)
+                    // A broadcast's copies on their way to the subscribers still there, each sent once to each,
+                    // and those an ended one's queue held when it went (as the ledger counts them, ledgerFor;
+                    // at the stop they are counted as died with it).
+                    std::int64_t endedHeld = 0;
+                    if (broadcast) {
+                        const std::uint64_t producers
+                            = std::uint64_t(std::count_if(objectUsers[i].begin(), objectUsers[i].end(),
+                                [&](std::size_t k) { return workers[k].spec.role == Role::Producer; }));
+                        for (const std::size_t k : ended)
+                            endedHeld += std::int64_t(copiesDiedWith(workers[k], snap.workers[k].messages,
+                                zmqMostLostWithKilled(o.address, Role::Consumer, producers)));
                         sent *= subscribers;
-                    s.depth = std::max<std::int64_t>(0, sent - received);
+                    }
+                    s.depth = std::max<std::int64_t>(0, sent - received) + endedHeld;
                 }
                 o.depthLast = s.depth;
                 s.semaphores = o.channel->semaphores();

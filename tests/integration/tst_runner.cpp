@@ -105,6 +105,20 @@ class TestRunner : public QObject {
         return s;
     }
 
+    // A broadcast (zmq-pub) "chan" of 128-byte messages: `producers` producers at `rate` a second (0: unpaced), named
+    // producer-0..., and a subscriber-0... for each of `workUs`, which works that long on each message.
+    static Scenario broadcastScenario(
+        const char* name, int producers, double rate, std::initializer_list<std::uint32_t> workUs)
+    {
+        Scenario s = zmqScenario(name, TransportKind::ZmqPub, 8, 128);
+        for (int i = 0; i < producers; ++i)
+            s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", rate, 128, 0, 0, 0 });
+        int i = 0;
+        for (const std::uint32_t work : workUs)
+            s.workers.push_back({ "subscriber-" + std::to_string(i++), Role::Consumer, "chan", 0, 128, work, 0, 0 });
+        return s;
+    }
+
 private slots:
     void initTestCase()
     {
@@ -289,13 +303,7 @@ private slots:
     // what came before).
     void zmqBroadcastEverySubscriberGetsEveryMessage()
     {
-        Scenario s = zmqScenario("t-zmq-pub", TransportKind::ZmqPub, 8, 128);
-        for (int i = 0; i < 2; ++i)
-            s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", 2000, 128, 0, 0, 0 });
-        for (int i = 0; i < 3; ++i)
-            s.workers.push_back(
-                { "subscriber-" + std::to_string(i), Role::Consumer, "chan", 0, 128, i == 2 ? 600u : 0u, 0, 0 });
-        s.workers.push_back({ "subscriber-3", Role::Consumer, "chan", 0, 128, 0, 0, 0 });
+        Scenario s = broadcastScenario("t-zmq-pub", 2, 2000, { 0, 0, 600, 0 });
         s.workers.back().count = 200;
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
@@ -339,11 +347,7 @@ private slots:
     // stay exact. A producer added after that is refused (it would wait for the dead one's subscription for ever).
     void zmqBroadcastSurvivesAKilledSubscriber()
     {
-        Scenario s = zmqScenario("t-zmq-pub-kill", TransportKind::ZmqPub, 8, 128);
-        s.workers.push_back({ "producer", Role::Producer, "chan", 0, 128, 0, 0, 0 }); // unpaced
-        for (int i = 0; i < 3; ++i)
-            s.workers.push_back(
-                { "subscriber-" + std::to_string(i), Role::Consumer, "chan", 0, 128, i == 2 ? 1000u : 0u, 0, 0 });
+        const Scenario s = broadcastScenario("t-zmq-pub-kill", 1, 0, { 0, 0, 1000 });
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
@@ -360,6 +364,11 @@ private slots:
         // queue and connections could have held, so they count only if they were counted as due to it.
         const std::uint64_t atKill = (*runner)->sample().workers.at(1).messages;
         QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(2).messages >= atKill + 50'000, FlowTimeoutMs);
+        // Live, the object's depth and the books' "in flight" are one figure: what the dead one's queue held is in
+        // both until the stop counts it as died with it.
+        const Snapshot live = (*runner)->sample();
+        QCOMPARE(live.objects.at(0).depth, live.ledger.inFlight());
+        QVERIFY(live.objects.at(0).depth > 0);
         auto refused = (*runner)->addWorker({ "producer-2", Role::Producer, "chan", 100, 128, 0, 0, 0 });
         QVERIFY(!refused);
         QVERIFY2(refused.error().message().find("subscriber-2' has ended") != std::string::npos,
@@ -377,6 +386,37 @@ private slots:
         QCOMPARE(l.sent, 2 * sent + killed + l.lostWithDeadWorkers);
         QCOMPARE(l.received, 2 * sent + killed);
         QCOMPARE(l.outOfOrder, 0ull);
+        verifyReaped(report);
+        verifyNothingLeft(prefix);
+    }
+
+    // A broadcast's producer killed mid-run: the copies in its queues toward each subscriber die with it (ZeroMQ
+    // keeps them inside the process), the other producer goes on, and the books in copies stay exact.
+    void zmqBroadcastSurvivesAKilledProducer()
+    {
+        const Scenario s = broadcastScenario("t-zmq-pub-kill-p", 2, 0, { 0, 200 });
+        auto runner = Runner::start(s);
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(3).messages >= 500, FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(0));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(0).alive, FlowTimeoutMs);
+        const std::uint64_t atKill = (*runner)->sample().workers.at(3).messages;
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(3).messages >= atKill + 500, FlowTimeoutMs);
+
+        const Report report = (*runner)->stop();
+        const Ledger& l = report.integrity;
+        QVERIFY2(l.exact, qPrintable(describe(l)));
+        const std::uint64_t sent = report.workers.at(0).messages + report.workers.at(1).messages;
+        QCOMPARE(l.sent, 2 * sent);
+        QCOMPARE(l.received, report.workers.at(2).messages + report.workers.at(3).messages);
+        // Each subscriber got all that the live producer sent, and at most what the killed one had counted.
+        for (std::size_t i = 2; i < 4; ++i) {
+            QVERIFY(report.workers.at(i).messages >= report.workers.at(1).messages);
+            QVERIFY(report.workers.at(i).messages <= sent);
+        }
+        QCOMPARE(l.outOfOrder, 0ull);
+        QCOMPARE(l.duplicated, 0ull);
         verifyReaped(report);
         verifyNothingLeft(prefix);
     }

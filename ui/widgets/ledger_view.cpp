@@ -11,6 +11,7 @@
 #include <QStyle>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ipcui {
@@ -97,8 +98,7 @@ LedgerView::LedgerView(QWidget* parent)
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(6);
     const TileSpec specs[] = {
-        { QStringLiteral("sent"), tr("sent"),
-            tr("Messages the producers have sent (a broadcast, zmq-pub, counts a copy for each subscriber)"), false },
+        { QStringLiteral("sent"), tr("sent"), tr("Messages the producers have sent"), false },
         { QStringLiteral("received"), tr("received"), tr("Messages the consumers have received"), false },
         { QStringLiteral("inFlight"), tr("in flight"), tr("Sent, not yet received and not lost: in the objects now"),
             false },
@@ -285,11 +285,16 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
     // request and its reply, counts once in each. The captions say so whenever there is more than one.
     const auto messageObjectCount
         = std::count_if(books.begin(), books.end(), [](const ObjectBooks& b) { return carriesMessages(b.transport); });
+    // A broadcast (zmq-pub) is booked in copies, one per subscriber for each message sent (a message to one
+    // consumer is one copy, so the word holds for the totals over every object).
+    const bool copies = std::any_of(
+        books.begin(), books.end(), [](const ObjectBooks& b) { return ipccore::traits(b.transport).broadcast; });
     for (Tile& tile : m_tiles) {
         const bool sent = tile.field == QLatin1String("sent");
         if (!sent && tile.field != QLatin1String("received"))
             continue;
-        const QString what = sent ? tr("sent") : tr("received");
+        const QString what
+            = copies ? (sent ? tr("sent (copies)") : tr("received (copies)")) : (sent ? tr("sent") : tr("received"));
         // Beside a pool's or a Manager's rows the small tiles keep the short word (a longer one wraps and takes a
         // line from the tables below); the tooltip says it all the same.
         tile.caption->setText(
@@ -298,6 +303,10 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
                 ? tr("Summed over the %1 message objects: a message that passes through several (a pipeline's "
                      "channels, a request and its reply) counts once in each")
                       .arg(messageObjectCount)
+                : copies
+                ? (sent ? tr("Copies sent: each message a producer sent counts once for each subscriber "
+                             "it goes to (a broadcast, zmq-pub)")
+                        : tr("Copies received: each subscriber counts the messages it received"))
                 : (sent ? tr("Messages the producers have sent") : tr("Messages the consumers have received")));
     }
     for (const ObjectBooks* object : shown)
