@@ -35,11 +35,20 @@ Error fieldError(std::string_view source, const std::string& field, const std::s
     return detail::makeError(ErrorCode::InvalidArgument, "load scenario", std::string(source), field + ": " + why);
 }
 
+// A number as a person writes it: whole ones in full ("1000000", not the stream's "1e+06").
 std::string str(double v)
 {
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return std::to_string(static_cast<long long>(v));
     std::ostringstream out;
     out << v;
     return out.str();
+}
+
+// "1 byte", "64 bytes".
+std::string bytesCount(std::uint64_t n)
+{
+    return std::to_string(n) + (n == 1 ? " byte" : " bytes");
 }
 
 std::string bytesText(std::uint64_t bytes)
@@ -203,8 +212,8 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                     + std::to_string(std::max<std::uint32_t>(o.capacity, 1)));
         if (o.messageSize < minSize || long(o.messageSize) > limits.msgsizeMax)
             return detail::makeError(ErrorCode::LimitReached, "validate", o.name,
-                f + ".message_size: " + std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize)
-                    + ".." + std::to_string(limits.msgsizeMax) + " (the maximum is /proc/sys/fs/mqueue/msgsize_max = "
+                f + ".message_size: " + bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
+                    + std::to_string(limits.msgsizeMax) + " (the maximum is /proc/sys/fs/mqueue/msgsize_max = "
                     + std::to_string(limits.msgsizeMax) + "; the minimum is the 32-byte frame header)");
         if (auto st = checkMqAttributes(o.name, o.capacity, o.messageSize, limits); !st)
             return bad(".capacity", st.error().hint);
@@ -213,7 +222,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
     case TransportKind::Socket:
         if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxStreamMessageSize)
             return bad(".message_size",
-                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxStreamMessageSize));
         break;
     case TransportKind::Pipe:
@@ -221,7 +230,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
         // leaves half a message in the pipe for the consumer to stumble on.
         if (o.messageSize < minSize || o.messageSize > PipeAtomicBytes)
             return bad(".message_size",
-                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
                     + std::to_string(PipeAtomicBytes)
                     + " (PIPE_BUF: a pipe writes at most that much in one piece); for larger messages use a fifo or "
                       "socket (up to "
@@ -232,7 +241,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
         // holds a few of the largest.
         if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxRecordMessageSize)
             return bad(".message_size",
-                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxRecordMessageSize)
                     + " (a socketpair sends each message as one record)");
         break;
@@ -252,7 +261,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
     case TransportKind::ShmValue:
         if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxShmMessageSize)
             return bad(".message_size",
-                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxShmMessageSize));
         break;
     case TransportKind::Zmq:
@@ -266,7 +275,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
                     + " (the high-water mark of each side's ZeroMQ queue)");
         if (o.messageSize < minSize || o.messageSize > ScenarioLimits::MaxStreamMessageSize)
             return bad(".message_size",
-                std::to_string(o.messageSize) + " bytes is outside " + std::to_string(minSize) + ".."
+                bytesCount(o.messageSize) + " is outside " + std::to_string(minSize) + ".."
                     + std::to_string(ScenarioLimits::MaxStreamMessageSize));
         break;
     case TransportKind::ShmArray:
@@ -332,7 +341,7 @@ Status validateWorker(const WorkerSpec& w, const ObjectSpec& o, std::string_view
                 + ": " + t.workerLimitWhy);
     if (w.messageSize < ScenarioLimits::MinMessageSize || w.messageSize > o.messageSize)
         return bad(".message_size",
-            std::to_string(w.messageSize) + " bytes is outside " + std::to_string(ScenarioLimits::MinMessageSize) + ".."
+            bytesCount(w.messageSize) + " is outside " + std::to_string(ScenarioLimits::MinMessageSize) + ".."
                 + std::to_string(o.messageSize) + " (object '" + o.name + "' carries at most "
                 + std::to_string(o.messageSize) + " bytes per message)");
     if (w.priority > 32767)
