@@ -380,27 +380,23 @@ std::string reportToText(const Report& r)
         if (!traits(o.transport).broadcast)
             continue;
         std::uint64_t sent = 0, subscribers = 0;
-        std::string endedEarly; // the subscribers that received less than was sent
-        std::uint64_t endedCount = 0;
         for (const WorkerSummary& w : r.workers) {
             if (w.object == o.name && w.role == Role::Producer)
                 sent += w.messages;
             subscribers += w.object == o.name && w.role == Role::Consumer;
         }
+        std::string fewer; // the subscribers that received less than was sent, with what they received
         for (const WorkerSummary& w : r.workers) {
-            if (w.object == o.name && w.role == Role::Consumer && w.messages < sent) {
-                endedEarly += (endedEarly.empty() ? "" : ", ") + w.name + " (" + std::to_string(w.messages) + ")";
-                ++endedCount;
-            }
+            if (w.object == o.name && w.role == Role::Consumer && w.messages < sent)
+                fewer += (fewer.empty() ? "" : ", ") + w.name + " (" + std::to_string(w.messages) + ")";
         }
-        const std::uint64_t toTheEnd = subscribers - endedCount;
         out << "  " << o.name << " (" << transportName(o.transport) << ") counts copies: " << sent << " message"
-            << (sent == 1 ? "" : "s") << " sent, a copy to " << (toTheEnd == 1 ? "its " : "each of its ") << toTheEnd
-            << " subscriber" << (toTheEnd == 1 ? "" : "s") << (endedCount ? " that ran to the end" : "") << "\n";
-        if (endedCount)
-            out << "    and to each that ended early what it received, plus what its queue held then (died with "
-                   "worker): "
-                << endedEarly << "\n";
+            << (sent == 1 ? "" : "s") << " sent, a copy to " << (subscribers == 1 ? "its " : "each of its ")
+            << subscribers << " subscriber" << (subscribers == 1 ? "" : "s") << "\n";
+        if (!fewer.empty())
+            out << "    received fewer: " << fewer
+                << ".\n    A subscriber that ended early is due copies only until it went, and what a dead worker's "
+                   "queue\n    held is counted as died with worker\n";
     }
     for (const std::string& note : r.deadWorkers)
         out << "  killed: " << note << "\n";

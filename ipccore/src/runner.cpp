@@ -1930,20 +1930,22 @@ struct Runner::Impl {
         return l;
     }
 
-    // A broadcast (zmq-pub) is counted in copies: each message a producer sent is due once to every subscriber, and
-    // what is received, left and lost is counted in copies too. A subscriber that ended before the stop (killed,
-    // its count received, terminated) dropped out of every producer's fan-out when it went: the copies due to it
-    // end there. It received some; what its queue and connections held then died with it (at most its party's
-    // mayHaveTakenUncounted); the copies sent after it went were never its. When exactly it went is not known,
-    // only that the producers had sent `sentWhenReaped` by the time the runner reaped it, so its due is what it
-    // received plus what was sent before then, within that bound: the books stay exact, and its share of the
-    // shortfall is counted as died with it. `subscribers`: each consumer's party, with its worker if it ended.
     // The copies due to a broadcast's subscriber that ended before the stop beyond the `received` it counted: those
     // sent before it was reaped, within what its queue and connections can have held (`most`).
     static std::uint64_t copiesDiedWith(const WorkerProc& ended, std::uint64_t received, std::uint64_t most)
     {
         return std::min(ended.sentWhenReaped > received ? ended.sentWhenReaped - received : 0, most);
     }
+
+    // A broadcast (zmq-pub) is counted in copies: each message a producer sent is due once to every subscriber, and
+    // what is received, left and lost is counted in copies too. A subscriber that ended before the stop (killed,
+    // its count received, terminated) dropped out of every producer's fan-out when it went: the copies due to it
+    // end there. It received some; what its queue and connections held then died with it (at most its party's
+    // mayHaveTakenUncounted); the copies sent after it went were never its. When exactly it went is not known,
+    // only that the producers had sent `sentWhenReaped` by the time the runner reaped it, so its due is what it
+    // received plus what was sent before then, within that bound (copiesDiedWith): the books stay exact, and its
+    // share of the shortfall is counted as died with it, an upper figure. `subscribers`: each consumer's party, with
+    // its worker if it ended.
     static void countInCopies(
         std::vector<MessageParty>& parties, const std::vector<std::pair<std::size_t, const WorkerProc*>>& subscribers)
     {
