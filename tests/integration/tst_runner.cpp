@@ -84,8 +84,8 @@ class TestRunner : public QObject {
         }
     }
 
-    // The two ZeroMQ rows, as test data.
-    // The ZeroMQ rows; with `broadcast`, zmq-pub too (for tests of one consumer, which it serves as PUSH/PULL does).
+    // The ZeroMQ rows, as test data; with `broadcast`, zmq-pub too (for tests of one consumer, which it serves as
+    // PUSH/PULL does).
     static void zmqRows(bool broadcast = false)
     {
         QTest::addColumn<TransportKind>("transport");

@@ -124,8 +124,9 @@ std::optional<TransportKind> parseTransport(std::string_view text);
 // True when consumers take messages out (every message transport but shm-value, whose readers only look).
 bool transportConsumes(TransportKind kind);
 // ZeroMQ: each consumer binds an endpoint of its own, which every producer connects to, so an object's consumers
-// are the ones its run starts with; one that ends leaves its endpoint to a consumer added in its place (not for
-// broadcast: a subscriber that joins late would miss what was sent before, so none is added during a run).
+// are the ones its run starts with; one that ends leaves its endpoint to a consumer added in its place (not for a
+// broadcast: a subscriber that joins late would miss what was sent before, so one is added during a run only to an
+// object that has none yet, whose producers are still waiting for it; Runner::addWorker).
 inline bool consumersFixedAtStart(TransportKind kind)
 {
     return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp || kind == TransportKind::ZmqPub;
