@@ -214,6 +214,10 @@ std::string reportToText(const Report& r)
     if (anyStream)
         out << "  (a fifo, socket or pipe is a byte stream, and a socketpair holds its messages inside the kernel: no "
                "message slots, so no capacity or depth in messages)\n";
+    if (std::any_of(
+            r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return traits(o.transport).broadcast; }))
+        out << "  (a broadcast's depth is in copies, one for each message and each subscriber yet to receive it;\n"
+               "   its capacity is the high-water mark of each of its queues)\n";
 
     const bool withErrors = r.integrity.workerErrors > 0;
     bool anyArrays = false, anySemaphores = false, anyQueues = false;

@@ -516,6 +516,14 @@ struct Runner::Impl {
         slot.ctlStop.store(0, std::memory_order_relaxed);
         slot.role.store(std::uint32_t(spec.role), std::memory_order_relaxed);
         applyStepControls(slot);
+        if (spec.role == Role::Producer && traits(obj.spec.transport).broadcast) {
+            // A broadcast's subscribers that have ended: this producer does not wait for their subscriptions.
+            static_assert(ScenarioLimits::MaxWorkers <= WorkerSlot::MaxEndedConsumers);
+            for (const WorkerProc& c : workers) {
+                if (c.object == w.object && c.spec.role == Role::Consumer && !c.alive)
+                    slot.markConsumerEnded(c.consumerIndex);
+            }
+        }
 
         WorkerArgs args;
         args.board = board->name();
@@ -825,8 +833,14 @@ struct Runner::Impl {
         const WorkerSlot& slot = board->slot(w.slot);
         w.heldMessages = slot.holding.load(std::memory_order_acquire);
         w.stepAtDeath = slot.step.load(std::memory_order_relaxed);
-        if (w.spec.role == Role::Consumer && traits(objects[w.object].spec.transport).broadcast)
+        if (w.spec.role == Role::Consumer && traits(objects[w.object].spec.transport).broadcast) {
             w.sentWhenReaped = producersSent(w.object);
+            // Its producers stop waiting for its subscription (one that has not come would never come).
+            for (const WorkerProc& p : workers) {
+                if (p.object == w.object && p.spec.role == Role::Producer)
+                    board->slot(p.slot).markConsumerEnded(w.consumerIndex);
+            }
+        }
         w.holder.role = w.spec.role;
         if (w.spec.role == Role::Program) {
             // What a program held, it held on the object of the step it died in, in the role of that step: that
@@ -3057,9 +3071,10 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
     }
     const ObjectSpec& o = d.objects[obj].spec;
     // A broadcast's producers send each message to the subscribers that had subscribed when they started, and wait
-    // for every one named in the scenario before their first: a subscriber added now would miss what came before
-    // (and not be counted), and a producer added after a subscriber ended would wait for it for ever. An object
-    // started without subscribers is the exception: its producers wait for one, having sent nothing.
+    // for every one still running before their first: a subscriber added now would miss what came before (and not
+    // be counted). An object started without subscribers is the exception: its producers wait for one, having sent
+    // nothing. A producer may be added: it waits for the subscribers still running (spawn tells it which have
+    // ended). So no endpoint of a broadcast is ever bound twice, and the ended bits its producers hold stay true.
     if (traits(o.transport).broadcast && spec.role == Role::Consumer
         && std::any_of(d.workers.begin(), d.workers.end(),
             [&](const auto& w) { return w.object == obj && w.spec.role == Role::Consumer; }))
@@ -3068,14 +3083,6 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
                 + "' is a broadcast (zmq-pub), whose producers send every message to the subscribers there when they "
                   "started; a subscriber added during a run would miss what came before. Name every subscriber in "
                   "the scenario");
-    if (traits(o.transport).broadcast && spec.role == Role::Producer) {
-        for (const auto& w : d.workers)
-            if (w.object == obj && w.spec.role == Role::Consumer && !w.alive)
-                return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
-                    "worker.object: '" + o.name + "' is a broadcast (zmq-pub) whose subscriber '" + w.spec.name
-                        + "' has ended, and a new producer waits for every subscriber's subscription before it "
-                          "sends; start the run again to add producers");
-    }
     if (maxWorkers(o.transport, spec.role) != 0) {
         std::uint32_t alike = 1; // the one being added
         for (const auto& w : d.workers)

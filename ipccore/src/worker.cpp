@@ -60,6 +60,7 @@ public:
         m_slot.state.store(std::uint32_t(state), std::memory_order_release);
     }
     bool stopRequested() override { return g_stopSignal != 0 || m_slot.ctlStop.load(std::memory_order_relaxed) != 0; }
+    bool consumerEnded(std::uint32_t index) override { return m_slot.consumerEnded(index); }
     // The program step the next waits belong to (0 for a producer or consumer).
     // A program step begins at `ns` (its start, already read from the clock): into the event ring.
     void beginStep(std::uint32_t step, std::uint64_t ns)
@@ -253,6 +254,7 @@ public:
     void recoverableError(WorkerErrorOp op, int sysErrno) override { m_inner.recoverableError(op, sysErrno); }
     void connectionsHeld(std::uint32_t count) override { m_inner.connectionsHeld(count); }
     void gaveUp() override { m_inner.gaveUp(); }
+    bool consumerEnded(std::uint32_t index) override { return m_inner.consumerEnded(index); }
     // True when the wait ended because the step's time ran out, not because the worker is stopping; then the wait
     // is counted as given up.
     bool timedOut()

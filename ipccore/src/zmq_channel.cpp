@@ -41,10 +41,13 @@
 //    connection at its high-water mark, as PULL does), but a PUB drops a message for a subscriber whose queue is
 //    full, so producers use XPUB with ZMQ_XPUB_NODROP: its send waits instead, as PUSH's does. A PUB also drops
 //    what it sends before a subscriber's subscription has reached it ("slow joiner"), so each producer first waits
-//    for one subscription from each consumer (ZMQ_XPUB_VERBOSE passes each on, even when identical). Then every
-//    message reaches every live subscriber once; the ledger counts in copies (TransportTraits::broadcast, the
-//    runner's ledgerFor). A subscriber that dies drops out of every producer's fan-out: the copies that were in its
-//    queue and connections die with it (zmqMostLostWithKilled), and the later ones were never its.
+//    for one subscription from each consumer (ZMQ_XPUB_VERBOSE passes each on, even when identical): besides
+//    everything (""), each subscriber subscribes to a topic naming its endpoint (subscriberTopic), so the producer
+//    knows whose subscription came; one that has ended (the runner says so, WaitHooks::consumerEnded) is not
+//    waited for. Then every message reaches every live subscriber once; the ledger counts in copies
+//    (TransportTraits::broadcast, the runner's ledgerFor). A subscriber that dies drops out of every producer's
+//    fan-out: the copies that were in its queue and connections die with it (zmqMostLostWithKilled), and the later
+//    ones were never its.
 //  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
 //    private folder (0700, made by this run), and because each consumer binds a path of its own, so no second bind
 //    takes a path over (a consumer that takes the place of a dead one binds the dead one's path, on purpose).
@@ -64,8 +67,11 @@
 #include <zmq.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 namespace ipccore {
 
@@ -117,6 +123,26 @@ using detail::writeNewFile;
 std::string zmqEndpointPath(const ChannelAddress& a, std::uint32_t index)
 {
     return index == 0 ? a.name : a.name + "." + std::to_string(index);
+}
+
+// zmq-pub: the topic a subscriber subscribes to besides everything, naming its endpoint's index, so that a producer
+// knows whose subscription came in (ZmqProducer::takeSubscriptions). Subscribed to everything, it receives each
+// message once, whatever the message begins with.
+constexpr std::string_view SubscriberTopicPrefix = "\xffipclab-subscriber-";
+std::string subscriberTopic(std::uint32_t index)
+{
+    return std::string(SubscriberTopicPrefix) + std::to_string(index);
+}
+std::optional<std::uint32_t> subscriberOfTopic(std::string_view topic)
+{
+    if (!topic.starts_with(SubscriberTopicPrefix))
+        return std::nullopt;
+    topic.remove_prefix(SubscriberTopicPrefix.size());
+    std::uint32_t index = 0;
+    const auto [end, ec] = std::from_chars(topic.data(), topic.data() + topic.size(), index);
+    if (ec != std::errc() || end != topic.data() + topic.size() || topic.empty())
+        return std::nullopt;
+    return index;
 }
 
 // The CURVE public key a producer connects to consumer `index` with: the object's, which its consumers share; but
@@ -194,7 +220,8 @@ public:
             return zmqError("zmq_socket", name, errno);
         return {};
     }
-    // An option: an int, a 64-bit int, or a key in Z85 (its 40 characters, without the terminating zero).
+    // An option: an int, a 64-bit int, or bytes (a key in Z85, its 40 characters without the terminating zero; a
+    // topic).
     Status set(int option, int value) { return setRaw(option, &value, sizeof value); }
     Status set(int option, std::int64_t value) { return setRaw(option, &value, sizeof value); }
     Status set(int option, const std::string& z85) { return setRaw(option, z85.data(), z85.size()); }
@@ -302,12 +329,13 @@ public:
         std::string endpointFile;
         std::string keyFile;
     };
-    // `subscribers`: for an XPUB (zmq-pub), how many subscriptions to wait for before the first message.
+    // `subscribers`: for an XPUB (zmq-pub), how many subscribers' subscriptions to wait for before the first message.
     ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<Consumer> consumers, std::uint32_t subscribers = 0)
         : m_socket(std::move(socket))
         , m_unconnected(std::move(consumers))
         , m_anyConnected(m_unconnected.empty())
-        , m_subscriptionsWanted(subscribers)
+        , m_awaited(subscribers, true)
+        , m_awaitedCount(subscribers)
     { }
     // libzmq stops reading a connection while the consumer's queue is at its high-water mark, and when the peer
     // hangs up meanwhile, it drops what is still in the kernel's socket buffer. So before closing, wait until the
@@ -348,18 +376,18 @@ public:
                 if (Status st = connectPublished(); !st)
                     return st;
             }
-            if (m_subscriptionsWanted > 0 && m_anyConnected) {
-                if (Status st = takeSubscriptions(); !st)
+            if (m_awaitedCount > 0 && m_anyConnected) {
+                if (Status st = takeSubscriptions(hooks); !st)
                     return st;
             }
-            if (!m_anyConnected || m_subscriptionsWanted > 0) {
+            if (!m_anyConnected || m_awaitedCount > 0) {
                 if (hooks.stopRequested())
                     return stopped(m_socket->name());
                 if (!reported) {
                     hooks.enter(WorkerState::BlockedFull);
                     reported = true;
                 }
-                if (m_subscriptionsWanted > 0) { // until a subscription comes in
+                if (m_awaitedCount > 0) { // until a subscription comes in, or a subscriber ends
                     // The monitor's queued events first: unread, they would make every poll return at once.
                     m_socket->readEvents();
                     m_socket->wait(ZMQ_POLLIN, sliceMs(hooks.slice(detail::WaitSlice)));
@@ -371,6 +399,10 @@ public:
                 m_firstLookEveryNs = std::min(2 * m_firstLookEveryNs, PublishPollNs);
                 continue;
             }
+            // After a wait, a stop may have come while the last subscription came in (or a subscriber ended): the
+            // stop sees a producer that has sent nothing as held, so none is sent now.
+            if (reported && hooks.stopRequested())
+                return stopped(m_socket->name());
             if (zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0)
                 return {};
             if (errno == EINTR)
@@ -391,16 +423,26 @@ public:
     }
 
 private:
-    // An XPUB's subscriptions that have come in: one message each, "\x01" and the topic (empty here, as every
-    // subscriber subscribes to everything). Only subscriptions count: an unsubscription ("\x00", which the XPUB
-    // itself queues when the last subscriber's pipe closes) does not say whose it was, and counting it down could
-    // let this producer start before a live subscriber has subscribed, which would then miss messages. So a
-    // subscriber that ends before it has subscribed here leaves this producer waiting until the stop (the runner
-    // counts a broadcast producer that has sent nothing as held, heldStill).
-    Status takeSubscriptions()
+    // An XPUB's subscriptions that have come in: one message each, "\x01" and the topic. Each subscriber sends
+    // two on its connection, everything ("", which it receives by) and its own topic (subscriberTopic), in that
+    // order (libzmq's SUB sends its subscriptions from the root of its topic tree down, 4.3.4's xsub_t::
+    // xattach_pipe), so its own topic says it is subscribed. When a connection closes, the XPUB queues an
+    // unsubscription ("\x00" and the topic) of each topic no other connection holds: its own topic's says that
+    // subscriber is not subscribed any more, and it is waited for again (until it subscribes anew or ends). A
+    // subscriber the runner has seen end is no longer waited for: counting subscriptions alone, one that ended
+    // before it subscribed here would leave this producer waiting until the stop, and counting subscriptions and
+    // ended subscribers together could let it start before a live subscriber had subscribed, which would then miss
+    // messages.
+    Status takeSubscriptions(WaitHooks& hooks)
     {
-        while (m_subscriptionsWanted > 0) {
-            char command[16];
+        for (std::uint32_t i = 0; i < m_awaited.size(); ++i) {
+            if (m_awaited[i] && hooks.consumerEnded(i)) {
+                m_awaited[i] = false;
+                --m_awaitedCount;
+            }
+        }
+        while (m_awaitedCount > 0) {
+            char command[64];
             const int n = zmq_recv(m_socket->get(), command, sizeof command, ZMQ_DONTWAIT);
             if (n < 0) {
                 if (errno == EINTR)
@@ -409,8 +451,19 @@ private:
                     return {};
                 return zmqError("zmq_recv (subscriptions)", m_socket->name(), errno);
             }
-            if (n >= 1 && command[0] == 1)
-                --m_subscriptionsWanted;
+            if (n < 1 || command[0] > 1 || std::size_t(n) > sizeof command)
+                continue;
+            const auto index = subscriberOfTopic(std::string_view(command + 1, std::size_t(n) - 1));
+            if (!index || *index >= m_awaited.size())
+                continue;
+            const bool subscribed = command[0] == 1;
+            if (subscribed && m_awaited[*index]) {
+                m_awaited[*index] = false;
+                --m_awaitedCount;
+            } else if (!subscribed && !m_awaited[*index] && !hooks.consumerEnded(*index)) {
+                m_awaited[*index] = true;
+                ++m_awaitedCount;
+            }
         }
         return {};
     }
@@ -462,7 +515,8 @@ private:
     std::unique_ptr<ZmqSocket> m_socket;
     std::vector<Consumer> m_unconnected;
     bool m_anyConnected;
-    std::uint32_t m_subscriptionsWanted;
+    std::vector<bool> m_awaited; // an XPUB's subscribers whose subscription has not come in yet
+    std::uint32_t m_awaitedCount;
     std::uint64_t m_nextLookNs = 0;
     // Before its first connection a producer looks again after 100 us, then twice as long each time up to
     // PublishPollNs: a consumer that publishes its endpoint a moment later is found within about as long as it
@@ -836,6 +890,8 @@ public:
             st = socket->set(ZMQ_RCVHWM, int(a.capacity));
         if (st && broadcast)
             st = socket->set(ZMQ_SUBSCRIBE, std::string()); // everything
+        if (st && broadcast)
+            st = socket->set(ZMQ_SUBSCRIBE, subscriberTopic(a.consumerIndex)); // whose subscription it is
         if (st)
             st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
         if (st)

@@ -158,12 +158,13 @@ private slots:
                             found = true;
                         }
                     }
-                    // Not into a broadcast (zmq-pub): a subscriber that joins late would miss what came before, and a
-                    // new producer would wait for a dead subscriber's subscription, so the runner refuses both
-                    // (tst_runner's zmqBroadcast tests); its run goes on with those left.
+                    // No subscriber into a broadcast (zmq-pub): one that joins late would miss what came before, so
+                    // the runner refuses it (tst_runner's zmqBroadcast tests); its run goes on with those left. A new
+                    // producer waits for the subscribers still running, as the first did.
                     const auto object = std::find_if(sc.objects.begin(), sc.objects.end(),
                         [&](const ObjectSpec& o) { return o.name == spec.object; });
-                    if (found && object != sc.objects.end() && traits(object->transport).broadcast)
+                    if (found && object != sc.objects.end() && traits(object->transport).broadcast
+                        && spec.role == Role::Consumer)
                         found = false;
                     if (found) {
                         spec.name = spec.name.substr(0, 30) + "-r" + std::to_string(++respawns);

@@ -250,6 +250,21 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> ctlStepGrants;
     std::atomic<std::uint64_t> ctlStepRateMilli;
     std::atomic<std::uint32_t> ctlStepWake;
+    // A broadcast's producer (zmq-pub): the subscribers, by their endpoint's index (ChannelAddress::consumerIndex),
+    // that have ended, set by the controller once it has reaped them. A producer waits for each subscriber's
+    // subscription before its first message; one that has ended no longer needs to subscribe.
+    std::atomic<std::uint64_t> ctlConsumersEnded[2];
+    static constexpr std::uint32_t MaxEndedConsumers = 128;
+    bool consumerEnded(std::uint32_t index) const
+    {
+        return index < MaxEndedConsumers
+            && (ctlConsumersEnded[index / 64].load(std::memory_order_acquire) >> (index % 64) & 1) != 0;
+    }
+    void markConsumerEnded(std::uint32_t index)
+    {
+        if (index < MaxEndedConsumers)
+            ctlConsumersEnded[index / 64].fetch_or(std::uint64_t(1) << (index % 64), std::memory_order_release);
+    }
 };
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
@@ -280,8 +295,8 @@ public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
     // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events;
-    // 11: step mode; 12: lock events
-    static constexpr std::uint32_t Version = 12;
+    // 11: step mode; 12: lock events; 13: a broadcast's ended subscribers
+    static constexpr std::uint32_t Version = 13;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.

@@ -42,7 +42,8 @@ enum class TransportKind : std::uint32_t {
     ZmqTcp,
     // ZeroMQ PUB/SUB over ipc://, the broadcast pattern (pyzmq's zmq.PUB and zmq.SUB): every consumer (subscriber)
     // gets a copy of every message. Each subscriber binds a SUB socket at a path of its own and subscribes to
-    // everything; every producer connects an XPUB socket to them all, waits until each has subscribed, and never
+    // everything; every producer connects an XPUB socket to them all, waits until each still running has
+    // subscribed, and never
     // drops (ZMQ_XPUB_NODROP: a subscriber at its high-water mark holds the producer back, as a full queue does).
     ZmqPub,
 };
