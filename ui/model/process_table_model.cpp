@@ -162,7 +162,8 @@ QString ProcessTableModel::workerStateText(const ipccore::WorkerStatus& worker) 
     return stateText(worker.state);
 }
 
-// The runner's words, plus the number a Python student reads from Process.exitcode once the process has ended.
+// The runner's words, plus the number a Python student reads from Process.exitcode once the process has ended
+// (not when the words end with that number already: "exited 0").
 QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
 {
     const QString text = QString::fromStdString(worker.exitText);
@@ -171,6 +172,8 @@ QString ProcessTableModel::exitText(const ipccore::WorkerStatus& worker) const
     // Lost with its host: how it ended (if it has) is not known here.
     if (worker.lostWithHost)
         return tr("%1 (exitcode unknown)").arg(text);
+    if (worker.exitcode >= 0 && text.endsWith(QStringLiteral("exited %1").arg(worker.exitcode)))
+        return text;
     return tr("%1 (exitcode %2)").arg(text).arg(worker.exitcode);
 }
 
