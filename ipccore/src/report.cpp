@@ -193,8 +193,11 @@ std::string reportToText(const Report& r)
         }
     }
 
+    const bool anyBroadcast = std::any_of(
+        r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return traits(o.transport).broadcast; });
     out << "\nObjects (capacity in messages, or cells of a shm-array or a global, or permits of a semaphore; depth "
-           "in messages, sampled)\n";
+           "in messages"
+        << (anyBroadcast ? " or a broadcast's copies" : "") << ", sampled)\n";
     Table objects({ "name", "kind", "capacity", "depth min", "mean", "max", "semaphores (min..max)" });
     bool anyStream = false;
     for (const ObjectSummary& o : r.objects) {
@@ -214,8 +217,7 @@ std::string reportToText(const Report& r)
     if (anyStream)
         out << "  (a fifo, socket or pipe is a byte stream, and a socketpair holds its messages inside the kernel: no "
                "message slots, so no capacity or depth in messages)\n";
-    if (std::any_of(
-            r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return traits(o.transport).broadcast; }))
+    if (anyBroadcast)
         out << "  (a broadcast's depth is in copies, one for each message and each subscriber yet to receive it;\n"
                "   its capacity is the high-water mark of each of its queues)\n";
 
@@ -395,8 +397,16 @@ std::string reportToText(const Report& r)
                 fewer += (fewer.empty() ? "" : ", ") + w.name + " (" + std::to_string(w.messages) + ")";
         }
         out << "  " << o.name << " (" << transportName(o.transport) << ") counts copies: " << sent << " message"
-            << (sent == 1 ? "" : "s") << " sent, a copy to " << (subscribers == 1 ? "its " : "each of its ")
-            << subscribers << " subscriber" << (subscribers == 1 ? "" : "s") << "\n";
+            << (sent == 1 ? "" : "s") << " sent, ";
+        const std::string them = "its " + std::to_string(subscribers) + " subscriber" + (subscribers == 1 ? "" : "s");
+        // Fewer copies than messages x subscribers: some subscribers ended early, and the messages sent after were
+        // due to fewer (or, once none was left, to no one).
+        if (o.ledger.sent == sent * subscribers)
+            out << "a copy to " << (subscribers == 1 ? "its " : "each of its ") << subscribers << " subscriber"
+                << (subscribers == 1 ? "" : "s") << "\n";
+        else
+            out << o.ledger.sent << " cop" << (o.ledger.sent == 1 ? "y" : "ies") << " due to " << them
+                << ":\n    each message is due once to every subscriber still running when it was sent\n";
         if (!fewer.empty())
             out << "    received fewer: " << fewer
                 << ".\n    A subscriber that ended early is due copies only until it went, and what a dead worker's "

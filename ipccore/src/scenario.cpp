@@ -38,7 +38,7 @@ Error fieldError(std::string_view source, const std::string& field, const std::s
 // A number as a person writes it: whole ones in full ("1000000", not the stream's "1e+06").
 std::string str(double v)
 {
-    if (v == std::floor(v) && std::fabs(v) < 1e15)
+    if (v == std::floor(v) && std::fabs(v) <= 1e15)
         return std::to_string(static_cast<long long>(v));
     std::ostringstream out;
     out << v;

@@ -324,7 +324,7 @@ private slots:
         QTest::newRow("count negative") << scenarioText(
             MqObject, R"({ "name": "p", "role": "producer", "object": "q", "count": -3 })")
                                         << "workers[0].count"
-                                        << "whole number" << invalid;
+                                        << "whole number from 0 to 1000000000000000" << invalid;
         QTest::newRow("sample_hz 0") << scenarioText(MqObject, PairOnQ, R"("sample_hz": 0)") << "sample_hz"
                                      << "1..1000" << invalid;
         QTest::newRow("sample_hz 1001") << scenarioText(MqObject, PairOnQ, R"("sample_hz": 1001)") << "sample_hz"

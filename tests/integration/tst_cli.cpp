@@ -182,6 +182,38 @@ private slots:
         QVERIFY2(cpu <= 100.0 * QThread::idealThreadCount() * 1.2, qPrintable(QString::number(cpu)));
     }
 
+    // A broadcast whose subscribers both end early (their counts): the messages sent after one went were due to
+    // fewer, and after the second to no one. The line under the ledger gives the copies the books hold, not
+    // messages x subscribers.
+    void broadcastWithEndedSubscribersSaysTheCopiesDue()
+    {
+        const QString scenario = m_files.filePath("ended.json");
+        QFile file(scenario);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({ "name": "ended", "duration_s": 1.5,
+            "objects": [ { "name": "news", "transport": "zmq-pub", "capacity": 8, "message_size": 64 } ],
+            "workers": [ { "name": "pub", "role": "producer", "object": "news", "rate": 500 },
+                         { "name": "s1", "role": "consumer", "object": "news", "count": 50 },
+                         { "name": "s2", "role": "consumer", "object": "news", "count": 150 } ] })");
+        file.close();
+        const QString jsonPath = m_files.filePath("ended-report.json");
+        const CliResult r = runCli({ "run", scenario, "--json", jsonPath });
+        QVERIFY2(r.exitCode == 0, qPrintable(r.out + r.err));
+        verifyNothingLeft(r.pid);
+        QFile f(jsonPath);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject report = QJsonDocument::fromJson(f.readAll()).object();
+        const std::int64_t copies = report["objects"].toArray().at(0)["integrity"]["sent"].toInteger();
+        const std::int64_t published = report["workers"].toArray().at(0)["messages"].toInteger();
+        QVERIFY2(published > 150 && copies < 2 * published, qPrintable(r.out)); // it went on after both ended
+        QVERIFY2(r.out.contains(QStringLiteral("news (zmq-pub) counts copies: %1 messages sent, %2 copies due to its 2 "
+                                               "subscribers")
+                                    .arg(published)
+                                    .arg(copies)),
+            qPrintable(r.out));
+        QVERIFY2(r.out.contains("received fewer: s1 (50), s2 (150)"), qPrintable(r.out));
+    }
+
     void runWritesCsvTimeSeries()
     {
         const QString csvPath = m_files.filePath("series.csv");
