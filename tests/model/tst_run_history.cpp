@@ -228,6 +228,23 @@ private slots:
         QCOMPARE(lines.at(1).count(QLatin1Char(',')), lines.first().count(QLatin1Char(',')));
     }
 
+    // A broadcast (zmq-pub) holds a copy of each message for each subscriber yet to receive it: its depth is in copies.
+    void broadcastDepthIsInCopies()
+    {
+        RunHistory history(10, 600);
+        ipccore::Snapshot s = snapshot(0, 0, 3, ipccore::WorkerState::Running);
+        s.objects[0].transport = ipccore::TransportKind::ZmqPub;
+        s.objects[0].semaphores.clear();
+        history.append(s);
+        const QList<int> depth = history.seriesOfKind(SeriesKind::Depth);
+        QCOMPARE(depth.size(), 1);
+        QCOMPARE(history.series(depth.first()).unit, QStringLiteral("copies"));
+        QBuffer buffer;
+        QVERIFY(buffer.open(QIODevice::ReadWrite));
+        QVERIFY(history.writeCsv(buffer));
+        QVERIFY(QString::fromUtf8(buffer.data()).contains(QStringLiteral("depth:buffer (copies)")));
+    }
+
     void clearStartsOver()
     {
         RunHistory history;

@@ -38,7 +38,7 @@ enum class SeriesKind {
 struct SeriesInfo {
     SeriesKind kind = SeriesKind::TotalThroughput;
     QString label; // legend text: worker or object name, "buffer.empty"
-    QString unit; // "msgs/s", "messages", "value", "%", "count"
+    QString unit; // "msgs/s", "messages", "copies" (a broadcast's depth), "value", "%", "count"
     int worker = -1; // index into Snapshot::workers
     int object = -1; // index into Snapshot::objects
     int semaphore = -1; // index into ObjectStatus::semaphores

@@ -509,7 +509,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     }
     // From the axis's top (with its 10 % headroom, rounded up), so that its labels have at most four digits.
     const double scale = throughputScale(niceAxis(maxThroughput * 1.1).first);
-    bool anyDepth = false;
+    bool anyDepth = false, depthInCopies = false, depthInMessages = false;
     for (auto it = m_series.cbegin(); it != m_series.cend(); ++it) {
         const int index = it.key();
         if (index >= history.seriesCount())
@@ -528,6 +528,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
         if (info.kind == SeriesKind::Depth) {
             maxDepth = std::max(maxDepth, top);
             anyDepth = anyDepth || it.value()->count() > 0;
+            (info.unit == QStringLiteral("copies") ? depthInCopies : depthInMessages) = true;
         } else if (info.kind == SeriesKind::Semaphore)
             maxSemaphore = std::max(maxSemaphore, top);
         else if (info.kind == SeriesKind::Increments || info.kind == SeriesKind::CellSum)
@@ -604,6 +605,11 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
     const bool noDepth = !anyDepth && history.sampleCount() > 0;
     setIfChanged(m_views[DepthChart].chart,
         noDepth ? tr("Depth (pipes and sockets hold bytes: not shown)") : tr("Depth of each queue / buffer"));
+    // A broadcast's depth is in copies (RunHistory).
+    setIfChanged(m_views[DepthChart].y,
+        !depthInCopies        ? tr("messages")
+            : depthInMessages ? tr("messages or copies")
+                              : tr("copies"));
     const bool noSemaphores = history.seriesOfKind(SeriesKind::Semaphore).isEmpty() && history.sampleCount() > 0;
     setIfChanged(m_views[SemaphoreChart].chart,
         noSemaphores ? tr("Semaphore values (this experiment has none)") : tr("Semaphore values"));
