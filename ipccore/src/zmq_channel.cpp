@@ -451,8 +451,8 @@ private:
                     return {};
                 return zmqError("zmq_recv (subscriptions)", m_socket->name(), errno);
             }
-            if (n < 1 || command[0] > 1 || std::size_t(n) > sizeof command)
-                continue;
+            if (n < 1 || (command[0] != 0 && command[0] != 1) || std::size_t(n) > sizeof command)
+                continue; // not a subscription or an unsubscription, or longer than any of ours
             const auto index = subscriberOfTopic(std::string_view(command + 1, std::size_t(n) - 1));
             if (!index || *index >= m_awaited.size())
                 continue;
