@@ -402,8 +402,7 @@ std::string reportToText(const Report& r)
         // Fewer copies than messages x subscribers: some subscribers ended early, and the messages sent after were
         // due to fewer (or, once none was left, to no one).
         if (o.ledger.sent == sent * subscribers)
-            out << "a copy to " << (subscribers == 1 ? "its " : "each of its ") << subscribers << " subscriber"
-                << (subscribers == 1 ? "" : "s") << "\n";
+            out << "a copy to " << (subscribers == 1 ? "" : "each of ") << them << "\n";
         else
             out << o.ledger.sent << " cop" << (o.ledger.sent == 1 ? "y" : "ies") << " due to " << them
                 << ":\n    each message is due once to every subscriber still running when it was sent\n";
