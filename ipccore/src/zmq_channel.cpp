@@ -140,7 +140,7 @@ std::optional<std::uint32_t> subscriberOfTopic(std::string_view topic)
     topic.remove_prefix(SubscriberTopicPrefix.size());
     std::uint32_t index = 0;
     const auto [end, ec] = std::from_chars(topic.data(), topic.data() + topic.size(), index);
-    if (ec != std::errc() || end != topic.data() + topic.size() || topic.empty())
+    if (ec != std::errc() || end != topic.data() + topic.size())
         return std::nullopt;
     return index;
 }

@@ -152,10 +152,10 @@ void RunHistory::append(const ipccore::Snapshot& snapshot)
         const QString name = QString::fromStdString(ipccore::placedName(object.name, object.host));
         // Only objects that carry messages have a depth; a semaphore's value is a Semaphore series below. A
         // broadcast's is in copies (one for each message and each subscriber yet to receive it).
-        const bool copies = ipccore::traits(object.transport).broadcast;
-        m_depthSeries.push_back(ipccore::traits(object.transport).carriesMessages ? addSeries({ SeriesKind::Depth, name,
-                                    copies ? QStringLiteral("copies") : QStringLiteral("messages"), -1, int(j) })
-                                                                                  : -1);
+        const ipccore::TransportTraits& transport = ipccore::traits(object.transport);
+        const QString unit = transport.broadcast ? QStringLiteral("copies") : QStringLiteral("messages");
+        m_depthSeries.push_back(
+            transport.carriesMessages ? addSeries({ SeriesKind::Depth, name, unit, -1, int(j) }) : -1);
         // The value first, so that the dashed increments line is drawn over it and stays visible where the two
         // are equal (no update lost).
         const bool array = object.transport == ipccore::TransportKind::ShmArray;
