@@ -170,7 +170,8 @@ std::string stepText(const ProgramStep& s)
         return op + " " + s.object + " " + s.results + " " + std::to_string(s.tasks);
     case StepOp::Request: {
         const bool stores = s.request == RequestOp::Set || s.request == RequestOp::Append;
-        return op + " " + s.object + " " + s.results + " " + requestOpName(s.request) + " " + s.key
+        return op + " " + s.object + (s.results == s.object ? std::string() : " " + s.results) + " "
+            + requestOpName(s.request) + " " + s.key
             + (stores ? std::string(s.add >= 0 ? " +" : " ") + std::to_string(s.add) : std::string())
             + (s.timeoutMs ? " " + std::to_string(*s.timeoutMs) + "ms" : std::string());
     }
@@ -184,9 +185,17 @@ std::string stepText(const ProgramStep& s)
     return op;
 }
 
+namespace {
+bool isRequestWord(std::string_view word)
+{
+    return std::any_of(
+        std::begin(RequestOpNames), std::end(RequestOpNames), [&](const auto& named) { return word == named.second; });
+}
+} // namespace
+
 Result<ProgramStep> parseStepText(std::string_view text)
 {
-    const std::vector<std::string_view> w = words(text);
+    std::vector<std::string_view> w = words(text);
     if (w.empty())
         return badStep(text, "an empty step; write e.g. 'read counter[0]'");
     const auto op = parseStepOp(w[0]);
@@ -266,8 +275,14 @@ Result<ProgramStep> parseStepText(std::string_view text)
         break;
     }
     case StepOp::Request: {
-        constexpr const char* form = "'request SERVER REPLIES get d[KEY]', 'request SERVER REPLIES set d[KEY] +1', "
-                                     "'... append l +1' or '... len l', each with an optional timeout such as 500ms";
+        constexpr const char* form
+            = "'request SERVER REPLIES get d[KEY]', 'request SERVER REPLIES set d[KEY] +1', '... append l +1' or "
+              "'... len l', each with an optional timeout such as 500ms; without REPLIES when SERVER is a zmq object "
+              "(its replies come back on the request's own connection)";
+        // REPLIES left out: the word after SERVER is a request, and the one after that is not (a reply queue may
+        // be named "get").
+        if (w.size() >= 4 && isRequestWord(w[2]) && !isRequestWord(w[3]))
+            w.insert(w.begin() + 2, w[1]);
         if (auto e = arity(5, 7, form))
             return *e;
         s.object = std::string(w[1]);

@@ -756,6 +756,12 @@ struct Lens {
                     result.stepLines[i] = std::vector<int>(s.workers[i].program.size(), line);
             }
             out.add("    d, ns, l = manager.dict(), manager.Namespace(), manager.list()");
+            for (const std::string& name : managerObjects) {
+                if (kindOf(name) != TransportKind::Zmq)
+                    continue;
+                out.add("    # Each proxy has a connection of its own to the server, and its replies come back on it,");
+                out.add("    # as '" + name + "' (zmq) gives each client a DEALER connected to the server's ROUTER.");
+            }
             std::set<std::string> keys;
             for (const WorkerSpec& w : s.workers) {
                 for (const ProgramStep& step : w.program) {

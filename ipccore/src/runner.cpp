@@ -874,7 +874,16 @@ struct Runner::Impl {
                 w.exitText = "could not start " + workerPath + " (exit 127)";
                 break;
             default:
-                w.exitText = "exited " + std::to_string(w.exitCode) + " (error, see its stderr)";
+                // A Manager's client over zmq whose server went away while it waited for a reply (the worker's
+                // PeerGone): said here, as its stderr is not in the window.
+                if (slot.exitError.load(std::memory_order_relaxed) == std::uint32_t(ErrorCode::PeerGone) + 1
+                    && std::any_of(w.spec.program.begin(), w.spec.program.end(),
+                        [](const ProgramStep& step) { return step.op == StepOp::Request; }))
+                    w.exitText = "exited " + std::to_string(w.exitCode)
+                        + ": its server's connection closed while it waited for a reply (a Python proxy raises "
+                          "EOFError)";
+                else
+                    w.exitText = "exited " + std::to_string(w.exitCode) + " (error, see its stderr)";
             }
         }
         const bool normal = w.exitCode == 0 && w.termSignal == 0;
@@ -890,7 +899,15 @@ struct Runner::Impl {
         // A server that dies leaves its clients waiting for replies that never come.
         const auto served = std::find_if(w.spec.program.begin(), w.spec.program.end(),
             [](const ProgramStep& step) { return step.op == StepOp::Serve; });
-        if (!w.stopping && !normal && served != w.spec.program.end()) {
+        const bool overZmq = served != w.spec.program.end()
+            && objects[objectIndex(served->object)].spec.transport == TransportKind::Zmq;
+        if (!w.stopping && !normal && overZmq) {
+            const bool held = slot.requestInHand.load(std::memory_order_relaxed) != 0;
+            event(RunEvent::Kind::Warning,
+                "The server process '" + w.spec.name + "' is gone" + (held ? ", with the request it was answering" : "")
+                    + ": its connections closed, so each client waiting for a reply fails, as a Python Manager's "
+                      "proxies raise EOFError. A client's next request waits until a server runs again");
+        } else if (!w.stopping && !normal && served != w.spec.program.end()) {
             const bool held = slot.requestInHand.load(std::memory_order_relaxed) != 0;
             event(RunEvent::Kind::Warning,
                 "The server process '" + w.spec.name + "' is gone" + (held ? ", with the request it was answering" : "")
@@ -1931,11 +1948,27 @@ struct Runner::Impl {
         if (!served)
             return std::nullopt;
         std::uint64_t repliesLeft = 0;
+        if (objects[requestObject].spec.transport == TransportKind::Zmq) {
+            // DEALER/ROUTER: the replies come back through the object itself, where only the workers' counters can
+            // tell requests and replies apart (ZeroMQ holds both inside the processes): each is what was sent of it
+            // less what was received.
+            std::uint64_t asked = 0, taken = 0, answered = 0, returned = 0;
+            for (const RequestMember& m : members) {
+                asked += m.counts.requestsOut;
+                taken += m.counts.requestsIn;
+                answered += m.counts.repliesOut;
+                returned += m.counts.repliesIn;
+            }
+            requestsLeft = asked - std::min(asked, taken);
+            repliesLeft = answered - std::min(answered, returned);
+            replyQueues.clear();
+        }
         for (const std::string& queue : replyQueues) {
             const ObjectRuntime& r = objects[objectIndex(queue)];
             repliesLeft += final ? r.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, r.depthLast));
         }
-        RequestLedger l = requestLedger(members, requestsLeft, repliesLeft, final);
+        RequestLedger l = requestLedger(
+            members, requestsLeft, repliesLeft, final, objects[requestObject].spec.transport == TransportKind::Zmq);
         // Compared only with the server that ran the whole time: a replacement starts with empty data.
         const auto servers
             = std::count_if(members.begin(), members.end(), [](const RequestMember& m) { return m.server; });
@@ -1991,6 +2024,18 @@ struct Runner::Impl {
     }
 
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
+    // Whether programs send requests through the object (or serve them from it).
+    bool carriesRequests(std::size_t object) const
+    {
+        const std::string& name = objects[object].spec.name;
+        return std::any_of(objectUsers[object].begin(), objectUsers[object].end(), [&](std::size_t i) {
+            return std::any_of(
+                workers[i].spec.program.begin(), workers[i].spec.program.end(), [&](const ProgramStep& s) {
+                    return (s.op == StepOp::Request || s.op == StepOp::Serve) && s.object == name;
+                });
+        });
+    }
+
     Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
     {
@@ -2037,12 +2082,20 @@ struct Runner::Impl {
                     } else if (prog[k].op == StepOp::Request && prog[k].object == name) {
                         p.sent = s.requests.requestsOut; // over all its request steps: they share the object
                         puts = true;
+                        if (prog[k].results == name) { // zmq: the replies come back through the object
+                            p.received = s.requests.repliesIn;
+                            gets = true;
+                        }
                     } else if (prog[k].op == StepOp::Request && prog[k].results == name) {
                         p.received = s.requests.repliesIn;
                         gets = true;
                     } else if (prog[k].op == StepOp::Serve && prog[k].object == name) {
                         p.received = s.requests.requestsIn;
                         gets = true;
+                        if (o.spec.transport == TransportKind::Zmq) { // and its replies go back through it
+                            p.sent = s.requests.repliesOut;
+                            puts = true;
+                        }
                     }
                 }
                 // A server puts replies into its clients' reply queues, which its steps do not name.
@@ -2131,7 +2184,12 @@ struct Runner::Impl {
         // Between machines, this machine has half of the books; the controller joins them (RemoteHosts::merge).
         if (betweenMachines(o))
             return halfLedger(parties, final ? o.leftAtStop : 0);
-        const std::uint64_t left = final ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
+        // A zmq object of requests and replies is not emptied at a stop (its clients stop waiting for replies, its
+        // server for requests): what was in flight stays in the ZeroMQ queues of processes that then exit, and their
+        // final counters say exactly how much (the depth, sent less received).
+        const bool countedAtStop = final && t.depthFromCounters && carriesRequests(objectIndex);
+        const std::uint64_t left
+            = final && !countedAtStop ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
         Ledger l = messageLedger(t, parties, left, final);
         if (!t.consumingReads)
             return l;
@@ -2365,6 +2423,16 @@ struct Runner::Impl {
                     std::vector<std::size_t> ended; // a broadcast's subscribers that have ended
                     for (const std::size_t k : objectUsers[i]) {
                         const WorkerStatus& w = snap.workers[k];
+                        if (w.role == Role::Program) { // its puts and gets here (a Manager's requests and replies)
+                            const std::vector<std::string>& used = workers[k].usedObjects;
+                            const auto at
+                                = std::size_t(std::find(used.begin(), used.end(), o.spec.name) - used.begin());
+                            if (at < w.boundSent.size() && at < w.boundReceived.size()) {
+                                sent += std::int64_t(w.boundSent[at]);
+                                received += std::int64_t(w.boundReceived[at]);
+                            }
+                            continue;
+                        }
                         if (w.object != o.spec.name)
                             continue;
                         if (w.role == Role::Producer)

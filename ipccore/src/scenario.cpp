@@ -397,11 +397,13 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             return bad(sf, text + "no object is named '" + name + "'; the objects are " + known);
         };
         // Pools and Managers send ids with their messages: through a message queue, large enough for them.
-        auto messageQueueFor
-            = [&](const ObjectSpec& q, const char* what, const char* message, std::size_t bytes) -> Status {
-            if (q.transport != TransportKind::Mq)
+        // `zmqToo`: a zmq object will do as well (requests, whose replies come back on their own connection).
+        auto messageQueueFor = [&](const ObjectSpec& q, const char* what, const char* message, std::size_t bytes,
+                                   bool zmqToo = false) -> Status {
+            if (q.transport != TransportKind::Mq && !(zmqToo && q.transport == TransportKind::Zmq))
                 return bad(sf,
-                    text + what + " travel through message queues (mq); '" + q.name + "' is a "
+                    text + what + " travel through message queues (mq)"
+                        + (zmqToo ? " or a zmq object (DEALER/ROUTER over ipc://)" : "") + "; '" + q.name + "' is a "
                         + traits(q.transport).description);
             if (q.messageSize < bytes)
                 return bad(sf,
@@ -524,17 +526,31 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
         }
         case StepOp::Request:
         case StepOp::Serve: {
+            // A zmq object (DEALER/ROUTER) brings each reply back on its request's own connection: a request to
+            // it names no reply queue (results is the object itself). Over mq the replies need a queue of their own.
+            const bool overZmq = o.transport == TransportKind::Zmq;
             std::vector<const ObjectSpec*> queues { &o };
             if (step.op == StepOp::Request) {
                 auto r = find(step.results);
                 if (r == objects.end())
                     return unknown(step.results);
-                if (step.results == step.object)
+                if (overZmq && step.results != step.object) {
+                    ProgramStep own = step;
+                    own.results = step.object;
+                    return bad(sf,
+                        text + "'" + o.name
+                            + "' is a zmq object, whose replies come back on each request's own connection "
+                              "(DEALER/ROUTER); leave the reply queue out: '"
+                            + stepText(own) + "'");
+                }
+                if (!overZmq && step.results == step.object)
                     return bad(sf,
                         text
                             + "requests and their replies need two objects; name a queue of this worker's own for "
-                              "the replies");
-                queues.push_back(&*r);
+                              "the replies (or make '"
+                            + o.name + "' a zmq object, whose replies come back on each request's own connection)");
+                if (!overZmq)
+                    queues.push_back(&*r);
                 if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)
                     return bad(sf,
                         text + "the timeout is above the maximum " + std::to_string(ProgramLimits::MaxTimeoutMs)
@@ -551,7 +567,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                             + "\" before it");
             }
             for (const ObjectSpec* q : queues) {
-                if (Status st = messageQueueFor(*q, "requests and replies", "a request or reply", RequestFrameSize);
+                if (Status st
+                    = messageQueueFor(*q, "requests and replies", "a request or reply", RequestFrameSize, q == &o);
                     !st)
                     return st;
             }
@@ -964,7 +981,21 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                 return st.op == StepOp::Request && st.results == o.name;
             });
         }
-        if (replies && consumers > 1)
+        // A zmq object that carries requests carries their replies too, and nothing else.
+        if (o.transport == TransportKind::Zmq && (servers > 0 || clients > 0)) {
+            for (const WorkerSpec& w : s.workers) {
+                const bool other = (w.role != Role::Program && w.object == o.name)
+                    || std::any_of(w.program.begin(), w.program.end(), [&](const ProgramStep& st) {
+                           const bool named = st.object == o.name || (isPoolCall(st.op) && st.results == o.name);
+                           return named && st.op != StepOp::Request && st.op != StepOp::Serve;
+                       });
+                if (other)
+                    return bad(f,
+                        "'" + o.name + "' carries requests and their replies (DEALER/ROUTER), and '" + w.name
+                            + "' would send or take other messages through it; give those an object of their own");
+            }
+        }
+        if (replies && consumers > 1 && o.transport != TransportKind::Zmq)
             return bad(f,
                 "'" + o.name
                     + "' is the reply address of requests, so only the client that sends them may get from it ("

@@ -771,6 +771,30 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         const ChannelAddress* address = &args.bindings[bound].address;
         largestFrame = std::max<std::size_t>(largestFrame, address->messageSize);
+        // Task, result, request and reply messages carry their ids after the header (validation checked they fit).
+        const bool requests = std::any_of(program.begin(), program.end(),
+            [](const ProgramStep& step) { return step.op == StepOp::Request || step.op == StepOp::Serve; });
+        const auto least = std::uint32_t(requests ? RequestFrameSize : TaskFrameSize);
+        const std::uint32_t bytes = std::clamp<std::uint32_t>(
+            args.spec.messageSize, std::min(least, address->messageSize), address->messageSize);
+        // A zmq object that requests go to: one socket both ways (openZmqRequests), so both endpoints open at once.
+        const bool serves = std::any_of(program.begin(), program.end(),
+            [&](const ProgramStep& step) { return step.op == StepOp::Serve && step.object == object; });
+        const bool asks = std::any_of(program.begin(), program.end(),
+            [&](const ProgramStep& step) { return step.op == StepOp::Request && step.object == object; });
+        if (address->transport == TransportKind::Zmq && (serves || asks)) {
+            const auto known
+                = std::find_if(senders.begin(), senders.end(), [&](const Sender& e) { return e.object == object; });
+            if (known == senders.end()) {
+                auto ends = openZmqRequests(*address, serves);
+                if (!ends) {
+                    openError = ends.error();
+                    return SIZE_MAX;
+                }
+                senders.push_back({ object, std::move(ends->sending), bytes, 0, bound, false });
+                receivers.push_back({ object, std::move(ends->receiving), false, bound });
+            }
+        }
         if (sending) {
             auto known
                 = std::find_if(senders.begin(), senders.end(), [&](const Sender& e) { return e.object == object; });
@@ -781,13 +805,6 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 openError = endpoint.error();
                 return SIZE_MAX;
             }
-            // Task, result, request and reply messages carry their ids after the header (validation checked they
-            // fit).
-            const bool requests = std::any_of(program.begin(), program.end(),
-                [](const ProgramStep& step) { return step.op == StepOp::Request || step.op == StepOp::Serve; });
-            const auto least = std::uint32_t(requests ? RequestFrameSize : TaskFrameSize);
-            const std::uint32_t bytes = std::clamp<std::uint32_t>(
-                args.spec.messageSize, std::min(least, address->messageSize), address->messageSize);
             senders.push_back({ object, std::move(*endpoint), bytes, 0, bound, traits(address->transport).poison });
             return senders.size() - 1;
         }
@@ -858,6 +875,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             settle();
             if (r.error().code == ErrorCode::Interrupted)
                 return wait.timedOut() ? Transfer::TimedOut : Transfer::Stopped;
+            if (r.error().code == ErrorCode::PeerGone) { // zmq requests: the server's connection closed
+                transferError = r.error();
+                return Transfer::Failed;
+            }
             ++c.corrupt;
             publishFrames();
             // A damaged message is counted and skipped; a damaged object (EBADMSG: its own structure) cannot go on.
@@ -1141,6 +1162,10 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         if (t != Transfer::Moved) {
             if (t == Transfer::Stopped)
                 (void)unanswered(); // stopped while the reply queue was full
+            if (t == Transfer::Failed && transferError->code == ErrorCode::PeerGone) {
+                transferError.reset(); // zmq: the client has closed its connection; the server goes on
+                return unanswered();
+            }
             return t;
         }
         bump(slot.repliesOut);

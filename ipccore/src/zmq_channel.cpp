@@ -20,6 +20,10 @@
 //    them is CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder
 //    for its producers (publishReach): for each consumer its host's key ("<endpoint>.pub", serverKeyPathOf), then
 //    the endpoint file they poll for. The secret keys never leave their hosts.
+//  - zmq that programs' request and serve steps use (a Manager's requests and replies, ZeroMQ's DEALER/ROUTER): the
+//    server binds a ROUTER where the first consumer would bind, each client connects a DEALER to it, and a reply
+//    goes back on the connection its request came on (ZmqRequests, openZmqRequests). Nothing else may use such an
+//    object (scenario validation), and its depth is the requests and replies sent less those received.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -70,6 +74,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -192,6 +197,32 @@ Error zmqError(const char* operation, const std::string& object, int err)
     return detail::makeError(detail::errnoToCode(err), operation, object, hint, err);
 }
 
+// One message from `socket` into buffer, 0 when none came (at once with ZMQ_DONTWAIT, or within the receive
+// timeout). `name` is the object's, for errors.
+Result<std::size_t> receiveMessage(void* socket, const std::string& name, std::span<std::byte> buffer, int flags)
+{
+    for (;;) {
+        const int n = zmq_recv(socket, buffer.data(), buffer.size(), flags);
+        if (n == 0) // no frame is empty: say so, rather than take it for "nothing yet"
+            return detail::makeError(ErrorCode::Corrupt, "zmq_recv", name,
+                "An empty message; every message here is a frame of at least its 32-byte header");
+        if (n > 0) {
+            // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame (over ipc://;
+            // over tcp:// it leaves room for CURVE's handshake, see maxMessageSize), and this catches the rest.
+            if (std::size_t(n) > buffer.size())
+                return detail::makeError(ErrorCode::Corrupt, "zmq_recv", name,
+                    "A message of " + std::to_string(n) + " bytes is larger than the channel's "
+                        + std::to_string(buffer.size()) + "-byte frames");
+            return std::size_t(n);
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN)
+            return std::size_t(0);
+        return zmqError("zmq_recv", name, errno);
+    }
+}
+
 // One ZeroMQ context with one socket, closed in the right order: the socket first (its linger then applies),
 // then the context, whose termination waits for that linger.
 class ZmqSocket {
@@ -293,7 +324,14 @@ public:
                 m_fds.push_back(fd);
             else if (id == ZMQ_EVENT_DISCONNECTED && known != m_fds.end())
                 m_fds.erase(known);
+            m_disconnections += id == ZMQ_EVENT_DISCONNECTED;
         }
+    }
+    // How many connections have closed so far, after reading every event the monitor has queued.
+    std::uint64_t disconnections()
+    {
+        readEvents();
+        return m_disconnections;
     }
     // Waits until the socket can do `events` (ZMQ_POLLIN, ZMQ_POLLOUT) or the monitor has news, at most `ms`.
     void wait(short events, int ms)
@@ -316,6 +354,7 @@ private:
     void* m_socket = nullptr;
     void* m_monitor = nullptr;
     std::vector<int> m_fds;
+    std::uint64_t m_disconnections = 0;
     int m_sendTimeoutMs = -1;
     int m_receiveTimeoutMs = -1;
     std::string m_name;
@@ -598,29 +637,9 @@ private:
             m_socket->readEvents();
         }
     }
-    // One message into buffer, 0 when none came (at once, or within the receive timeout).
     Result<std::size_t> take(std::span<std::byte> buffer, int flags)
     {
-        for (;;) {
-            const int n = zmq_recv(m_socket->get(), buffer.data(), buffer.size(), flags);
-            if (n == 0) // no frame is empty: say so, rather than take it for "nothing yet"
-                return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
-                    "An empty message; every message here is a frame of at least its 32-byte header");
-            if (n > 0) {
-                // ZMQ_MAXMSGSIZE drops a connection that sends more than the channel's largest frame (over ipc://;
-                // over tcp:// it leaves room for CURVE's handshake, see maxMessageSize), and this catches the rest.
-                if (std::size_t(n) > buffer.size())
-                    return detail::makeError(ErrorCode::Corrupt, "zmq_recv", m_socket->name(),
-                        "A message of " + std::to_string(n) + " bytes is larger than the channel's "
-                            + std::to_string(buffer.size()) + "-byte frames");
-                return std::size_t(n);
-            }
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN)
-                return std::size_t(0);
-            return zmqError("zmq_recv", m_socket->name(), errno);
-        }
+        return receiveMessage(m_socket->get(), m_socket->name(), buffer, flags);
     }
 
     std::unique_ptr<ZmqSocket> m_socket;
@@ -629,6 +648,172 @@ private:
     std::uint32_t m_clockStride = 1;
     std::uint32_t m_sinceClockRead = 0;
     std::uint64_t m_clockReadNs = 0; // when the clock was last read for the events
+};
+
+// Requests and replies (openZmqRequests): a server's ROUTER or a client's DEALER, which sends and receives. A ROUTER
+// receives each request as two messages, the identity ZeroMQ gave the client's connection and the request itself,
+// and sends a reply to a connection by putting its identity first. It replies to the request it received last
+// (a server handles one request at a time). With ZMQ_ROUTER_MANDATORY a reply toward a connection that is full waits
+// (EAGAIN) instead of being dropped, and one toward a connection that has closed fails (EHOSTUNREACH), instead of
+// vanishing.
+class ZmqRequests {
+public:
+    ZmqRequests(std::unique_ptr<ZmqSocket> socket, bool server)
+        : m_socket(std::move(socket))
+        , m_server(server)
+    { }
+    Status send(std::span<const std::byte> frame, WaitHooks& hooks)
+    {
+        bool reported = false;
+        int flags = ZMQ_DONTWAIT;
+        for (;;) {
+            if (!m_server && sendRequest(frame, flags))
+                return {};
+            if (m_server && sendReply(frame))
+                return {};
+            if (errno == EINTR)
+                continue;
+            if (m_server && errno == EHOSTUNREACH)
+                return detail::makeError(ErrorCode::PeerGone, "zmq_send", m_socket->name(),
+                    "The client that sent this request has closed its connection, so its reply cannot be sent",
+                    EHOSTUNREACH);
+            if (errno != EAGAIN)
+                return zmqError("zmq_send", m_socket->name(), errno);
+            // Full: the connection's queue is at its high-water mark, or (a client) the server is not there yet.
+            if (hooks.stopRequested())
+                return stopped(m_socket->name());
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedFull);
+                reported = true;
+            }
+            if (m_server) { // a ROUTER's send does not wait (it would drop): look again a little later
+                const auto slice
+                    = std::chrono::duration_cast<std::chrono::nanoseconds>(hooks.slice(std::chrono::milliseconds(1)));
+                sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
+                continue;
+            }
+            if (Status st = m_socket->setTimeout(ZMQ_SNDTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
+                return st;
+            flags = 0;
+        }
+    }
+    // `wait`: false tries once. A client waiting for a reply whose connection to the server has closed since its
+    // last request went (the server died or ended) fails with PeerGone, as a Python proxy raises EOFError.
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks, bool wait)
+    {
+        bool reported = false;
+        int flags = ZMQ_DONTWAIT;
+        for (;;) {
+            auto r = m_server ? takeRequest(buffer, flags)
+                              : receiveMessage(m_socket->get(), m_socket->name(), buffer, flags);
+            if (!r || *r > 0 || !wait)
+                return r;
+            if (hooks.stopRequested())
+                return stopped(m_socket->name());
+            if (!m_server && m_socket->peers() == 0 && m_socket->disconnections() > m_disconnectionsAtSend)
+                return detail::makeError(ErrorCode::PeerGone, "zmq_recv", m_socket->name(),
+                    "The server closed its connection while this request waited for its reply (a Python Manager's "
+                    "proxy raises EOFError here). Its replies come only from a server that is running");
+            if (!reported) {
+                hooks.enter(WorkerState::BlockedEmpty);
+                reported = true;
+            }
+            if (Status st = m_socket->setTimeout(ZMQ_RCVTIMEO, sliceMs(hooks.slice(detail::WaitSlice))); !st)
+                return st.error();
+            flags = 0;
+        }
+    }
+
+private:
+    // A client's request; false with errno set when it could not go. The connection's closings seen so far are
+    // noted, so that a later one tells that the server went away while this request was out.
+    bool sendRequest(std::span<const std::byte> frame, int flags)
+    {
+        m_disconnectionsAtSend = m_socket->disconnections();
+        return zmq_send(m_socket->get(), frame.data(), frame.size(), flags) >= 0;
+    }
+    // The identity first, then the reply; false with errno set when the identity could not go (then nothing went).
+    // Once the identity is taken, the rest of the message goes to the same connection without waiting.
+    bool sendReply(std::span<const std::byte> frame)
+    {
+        if (m_client.empty()) {
+            errno = EHOSTUNREACH;
+            return false;
+        }
+        if (zmq_send(m_socket->get(), m_client.data(), m_client.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+            return false;
+        while (zmq_send(m_socket->get(), frame.data(), frame.size(), 0) < 0) {
+            if (errno != EINTR)
+                return false;
+        }
+        return true;
+    }
+    // A request as the ROUTER gives it: its connection's identity, kept for the reply, then the request.
+    Result<std::size_t> takeRequest(std::span<std::byte> buffer, int flags)
+    {
+        char identity[256];
+        int n = -1;
+        while ((n = zmq_recv(m_socket->get(), identity, sizeof identity, flags)) < 0 && errno == EINTR) { }
+        if (n < 0)
+            return errno == EAGAIN ? Result<std::size_t>(std::size_t(0))
+                                   : zmqError("zmq_recv", m_socket->name(), errno);
+        m_client.assign(identity, std::size_t(std::min<int>(n, int(sizeof identity))));
+        // The parts of one message arrive together, so the request is there already.
+        if (!more())
+            return detail::makeError(
+                ErrorCode::Corrupt, "zmq_recv", m_socket->name(), "A request without its message after its sender");
+        auto r = receiveMessage(m_socket->get(), m_socket->name(), buffer, ZMQ_DONTWAIT);
+        if (r && more()) { // a client sends one part only; the rest of a longer message is skipped
+            while (more())
+                (void)zmq_recv(m_socket->get(), identity, sizeof identity, ZMQ_DONTWAIT);
+            return detail::makeError(
+                ErrorCode::Corrupt, "zmq_recv", m_socket->name(), "A request of several messages; a client sends one");
+        }
+        return r;
+    }
+    bool more()
+    {
+        int more = 0;
+        std::size_t size = sizeof more;
+        return zmq_getsockopt(m_socket->get(), ZMQ_RCVMORE, &more, &size) == 0 && more != 0;
+    }
+
+    std::unique_ptr<ZmqSocket> m_socket;
+    bool m_server;
+    std::string m_client; // the identity of the connection the last request came on (a server)
+    std::uint64_t m_disconnectionsAtSend = 0; // a client: its connection's closings seen when its request went
+};
+
+class ZmqRequestSender final : public ProducerEndpoint {
+public:
+    explicit ZmqRequestSender(std::shared_ptr<ZmqRequests> requests)
+        : m_requests(std::move(requests))
+    { }
+    Status send(std::span<const std::byte> frame, unsigned, WaitHooks& hooks) override
+    {
+        return m_requests->send(frame, hooks);
+    }
+
+private:
+    std::shared_ptr<ZmqRequests> m_requests;
+};
+
+class ZmqRequestReceiver final : public ConsumerEndpoint {
+public:
+    explicit ZmqRequestReceiver(std::shared_ptr<ZmqRequests> requests)
+        : m_requests(std::move(requests))
+    { }
+    Result<std::size_t> receive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        return m_requests->receive(buffer, hooks, true);
+    }
+    Result<std::size_t> tryReceive(std::span<std::byte> buffer, WaitHooks& hooks) override
+    {
+        return m_requests->receive(buffer, hooks, false);
+    }
+
+private:
+    std::shared_ptr<ZmqRequests> m_requests;
 };
 
 // ZMQ_MAXMSGSIZE of a consumer: the channel's largest frame. Under CURVE the limit applies to what comes over the
@@ -911,6 +1096,43 @@ public:
 };
 
 } // namespace
+
+Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
+{
+    if (a.transport != TransportKind::Zmq)
+        return detail::makeError(ErrorCode::InvalidArgument, "open requests", a.name,
+            "Requests and replies go over zmq (ipc://) only; this object is "
+                + std::string(transportName(a.transport)));
+    auto socket = std::make_unique<ZmqSocket>();
+    Status st = socket->open(server ? ZMQ_ROUTER : ZMQ_DEALER, a.name);
+    if (st)
+        st = socket->set(ZMQ_SNDHWM, int(a.capacity));
+    if (st)
+        st = socket->set(ZMQ_RCVHWM, int(a.capacity));
+    if (st)
+        st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(a.messageSize));
+    if (st)
+        st = socket->set(ZMQ_LINGER, 0);
+    if (st && server)
+        st = socket->set(ZMQ_ROUTER_MANDATORY, 1); // a reply that cannot go fails or waits, never vanishes
+    if (st && !server) {
+        st = socket->set(ZMQ_IMMEDIATE, 1); // a request waits until the server is there
+        if (st)
+            st = socket->set(ZMQ_RECONNECT_IVL, detail::ZmqReconnectMs);
+        if (st)
+            st = socket->watchConnections(); // to see the server's connection close (ZmqRequests::receive)
+    }
+    if (!st)
+        return st.error();
+    const std::string endpoint = "ipc://" + zmqEndpointPath(a, 0);
+    if (server ? zmq_bind(socket->get(), endpoint.c_str()) != 0 : zmq_connect(socket->get(), endpoint.c_str()) != 0)
+        return zmqError(server ? "zmq_bind" : "zmq_connect", zmqEndpointPath(a, 0), errno);
+    auto requests = std::make_shared<ZmqRequests>(std::move(socket), server);
+    DuplexEndpoints ends;
+    ends.sending = std::make_unique<ZmqRequestSender>(requests);
+    ends.receiving = std::make_unique<ZmqRequestReceiver>(requests);
+    return ends;
+}
 
 std::uint64_t zmqMostLostWithKilled(const ChannelAddress& a, Role role, std::uint64_t producers)
 {

@@ -262,6 +262,32 @@ private slots:
         QTest::newRow("two requests gone is more than one kill explains")
             << std::vector { client(10, 8), dead(server(8, 8), true) } << 0ull << 0ull << false << 8ull;
     }
+    // Over zmq (DEALER/ROUTER) a client killed with its request out closes its connection, and the server's reply to
+    // it is refused: one unanswered request per killed client balances there, and nowhere else.
+    void killedClientMayLeaveOneUnansweredOverConnections()
+    {
+        RequestMember killed;
+        killed.counts.requestsOut = 10;
+        killed.counts.repliesIn = 9;
+        killed.killed = true;
+        RequestMember alive;
+        alive.counts.requestsOut = 5;
+        alive.counts.repliesIn = 5;
+        RequestMember server;
+        server.server = true;
+        server.counts.requestsIn = 15;
+        server.counts.repliesOut = 14;
+        server.counts.unanswered = 1;
+        const std::vector members { killed, alive, server };
+        QVERIFY(requestLedger(members, 0, 0, true, true).exact);
+        QVERIFY(!requestLedger(members, 0, 0, true, false).exact); // a message queue keeps the reply instead
+        std::vector twoUnanswered = members;
+        twoUnanswered[2].counts.requestsIn = 16;
+        twoUnanswered[2].counts.unanswered = 2;
+        twoUnanswered[1].counts.requestsOut = 6;
+        QVERIFY(!requestLedger(twoUnanswered, 0, 0, true, true).exact); // more than one killed client explains
+    }
+
     // A get then a set through a proxy loses updates between clients; an append is one request and loses none.
     void serverKeyBooksCountLostUpdates()
     {

@@ -57,13 +57,15 @@ private slots:
     void stepTextRoundTrips_data()
     {
         QTest::addColumn<QString>("text");
-        for (const char* t : { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool",
-                 "read counter[0]", "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us",
-                 "work 1000000us", "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs",
-                 "get jobs 20ms", "work 50us each", "map tasks results 256", "map tasks results 256 chunk 32",
-                 "apply tasks results 64", "request manager replies get d[count]",
-                 "request manager replies set d[count] +1", "request manager replies append l -2 500ms",
-                 "request manager replies len l", "request manager replies get ns.x 0ms", "serve manager" })
+        for (const char* t :
+            { "acquire pool", "acquire pool 0ms", "acquire pool 250ms", "release pool", "read counter[0]",
+                "read counter[4095]", "write counter[3] +1", "write counter[0] -2", "work 0us", "work 1000000us",
+                "put jobs", "put jobs 0ms", "put jobs 100ms prio 9", "put jobs prio 3", "get jobs", "get jobs 20ms",
+                "work 50us each", "map tasks results 256", "map tasks results 256 chunk 32", "apply tasks results 64",
+                "request manager replies get d[count]", "request manager replies set d[count] +1",
+                "request manager replies append l -2 500ms", "request manager replies len l",
+                "request manager replies get ns.x 0ms", "serve manager", "request manager get d[count]",
+                "request manager set ns.x -1 20ms", "request manager len l", "request manager get get d[count]" })
             QTest::newRow(t) << QString::fromLatin1(t);
     }
     void stepTextRoundTrips()
@@ -355,7 +357,8 @@ private slots:
         Scenario onArray = s;
         onArray.workers[1] = program({ "request counter replies-1 get d[n]" });
         onArray.workers[1].name = "client-1";
-        QCOMPARE(refused(onArray, "through message queues (mq); 'counter' is a"), QString());
+        QCOMPARE(refused(onArray, "through message queues (mq) or a zmq object (DEALER/ROUTER over ipc://); 'counter'"),
+            QString());
         // A server is bound to every client's reply queue: 16 clients make 17 objects, one more than a slot counts.
         Scenario crowd;
         crowd.name = "crowd";
@@ -370,6 +373,74 @@ private slots:
             crowd.workers.push_back(client);
         }
         QCOMPARE(refused(crowd, "workers[0].program: the program uses 17 objects"), QString());
+    }
+
+    // Requests to a zmq object (DEALER/ROUTER) name no reply queue: the replies come back on each client's own
+    // connection. Only requests and replies go through it, over ipc:// only.
+    void zmqRequestsNeedNoReplyQueue()
+    {
+        // Without REPLIES the word after SERVER is the request; a reply queue named "get" still parses as one.
+        auto own = parseStepText("request manager get d[n]");
+        QVERIFY(own);
+        QCOMPARE(own->results, std::string("manager"));
+        QCOMPARE(own->request, RequestOp::Get);
+        auto named = parseStepText("request manager get get d[n]");
+        QVERIFY(named);
+        QCOMPARE(named->results, std::string("get"));
+
+        Scenario s;
+        s.name = "zmq-manager";
+        s.objects = { { "manager", TransportKind::Zmq, 8, 256 }, { "replies-1", TransportKind::Mq, 8, 256 } };
+        WorkerSpec server = program({ "serve manager" });
+        server.name = "server";
+        WorkerSpec one = program({ "request manager get d[n]", "request manager set d[n] +1" });
+        one.name = "client-1";
+        WorkerSpec two = program({ "request manager len l" });
+        two.name = "client-2";
+        s.workers = { server, one, two };
+        const Status ok = validateScenario(s, readMqLimits(), std::nullopt);
+        QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
+        QCOMPARE(workerObjects(s, server), (std::vector<std::string> { "manager" }));
+
+        auto refused = [&](const Scenario& bad, const char* says) {
+            const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
+            if (st)
+                return QString("accepted");
+            const QString hint = QString::fromStdString(st.error().hint);
+            return hint.contains(says) ? QString() : hint;
+        };
+        Scenario withQueue = s;
+        withQueue.workers[1] = program({ "request manager replies-1 get d[n]" });
+        withQueue.workers[1].name = "client-1";
+        QCOMPARE(refused(withQueue,
+                     "'manager' is a zmq object, whose replies come back on each request's own connection "
+                     "(DEALER/ROUTER); leave the reply queue out: 'request manager get d[n]'"),
+            QString());
+        Scenario overMq = s;
+        overMq.objects[0].transport = TransportKind::Mq;
+        QCOMPARE(refused(overMq, "requests and their replies need two objects"), QString());
+        Scenario overTcp = s;
+        overTcp.objects[0].transport = TransportKind::ZmqTcp;
+        QCOMPARE(
+            refused(overTcp, "or a zmq object (DEALER/ROUTER over ipc://); 'manager' is a ZeroMQ PUSH/PULL over tcp"),
+            QString());
+        Scenario mixed = s;
+        WorkerSpec producer;
+        producer.name = "producer";
+        producer.role = Role::Producer;
+        producer.object = "manager";
+        mixed.workers.push_back(producer);
+        QCOMPARE(refused(mixed,
+                     "objects[0]: 'manager' carries requests and their replies (DEALER/ROUTER), and "
+                     "'producer' would send or take other messages through it"),
+            QString());
+        Scenario twoServers = s;
+        twoServers.workers.push_back(server);
+        twoServers.workers.back().name = "server-2";
+        QCOMPARE(refused(twoServers, "2 workers serve 'manager'"), QString());
+        Scenario small = s;
+        small.objects[0].messageSize = 64;
+        QCOMPARE(refused(small, "'manager' carries messages of at most 64 bytes; a request or reply needs"), QString());
     }
 
     // A rendezvous holds nothing: a channel with writers and no reader (or readers and no writer) waits for ever,

@@ -747,6 +747,62 @@ private slots:
         GiveUpAfterASecond reader;
         QCOMPARE(seqOf((*consumer)->receive(buffer, reader), buffer), row.priorities ? 2ull : 1ull);
     }
+
+    // Requests and replies over a zmq object (DEALER/ROUTER, openZmqRequests), real sockets over ipc://: each reply
+    // goes back on the connection its request came on; a reply to a client that has closed its connection fails
+    // with PeerGone (the server goes on), and a client waiting for a reply whose server goes away fails with
+    // PeerGone too, as a Python proxy raises EOFError.
+    void zmqRequestsComeBackOnTheirOwnConnection()
+    {
+        Channel c = create(TransportKind::Zmq, "requests");
+        QVERIFY(c.object);
+        auto server = openZmqRequests(c.address, true);
+        QVERIFY2(server, server ? "" : server.error().message().c_str());
+        auto one = openZmqRequests(c.address, false);
+        auto two = openZmqRequests(c.address, false);
+        QVERIFY(one && two);
+        std::vector<std::byte> buffer(c.address.messageSize);
+        StopWhenBlockedFor patient(std::chrono::milliseconds(2000));
+        QVERIFY(one->sending->send(frame(1), 0, patient));
+        QVERIFY(two->sending->send(frame(2), 0, patient));
+        // The server answers each request it takes with a frame one higher, to whoever sent it.
+        for (int k = 0; k < 2; ++k) {
+            GiveUpAfterASecond wait;
+            const std::uint64_t asked = seqOf(server->receiving->receive(buffer, wait), buffer);
+            QVERIFY(asked == 1 || asked == 2);
+            QVERIFY(server->sending->send(frame(asked + 10), 0, patient));
+        }
+        GiveUpAfterASecond waitOne, waitTwo;
+        QCOMPARE(seqOf(one->receiving->receive(buffer, waitOne), buffer), 11ull);
+        QCOMPARE(seqOf(two->receiving->receive(buffer, waitTwo), buffer), 12ull);
+
+        // Client two asks and goes away before the server has taken the request.
+        QVERIFY(two->sending->send(frame(3), 0, patient));
+        std::this_thread::sleep_for(std::chrono::milliseconds(100)); // on its way before the socket closes
+        two.value() = {};
+        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the server's side sees the connection close
+        GiveUpAfterASecond wait;
+        QCOMPARE(seqOf(server->receiving->receive(buffer, wait), buffer), 3ull);
+        const Status refused = server->sending->send(frame(13), 0, patient);
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, ErrorCode::PeerGone);
+        // The server goes on with the other client.
+        QVERIFY(one->sending->send(frame(4), 0, patient));
+        GiveUpAfterASecond again;
+        QCOMPARE(seqOf(server->receiving->receive(buffer, again), buffer), 4ull);
+        QVERIFY(server->sending->send(frame(14), 0, patient));
+        GiveUpAfterASecond waitFour;
+        QCOMPARE(seqOf(one->receiving->receive(buffer, waitFour), buffer), 14ull);
+
+        // The server goes away while client one waits for a reply.
+        QVERIFY(one->sending->send(frame(5), 0, patient));
+        server.value() = {};
+        GiveUpAfterASecond untilClosed; // Interrupted after a second, had the closed connection not ended the wait
+        const auto gone = one->receiving->receive(buffer, untilClosed);
+        QVERIFY(!gone);
+        QCOMPARE(gone.error().code, ErrorCode::PeerGone);
+        QVERIFY(gone.error().hint.find("EOFError") != std::string::npos);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTransportTable)

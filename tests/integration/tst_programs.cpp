@@ -537,6 +537,103 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A Manager over ZeroMQ (DEALER/ROUTER): one object carries the requests and their replies, each reply back on its
+    // client's own connection, and the books balance exactly, requests and replies counted apart.
+    void zmqManagerAnswersEveryRequestOnItsOwnConnection()
+    {
+        auto runner = Runner::start(bundled("zmq-manager"));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 200), FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        verifyNothingLeft(prefix);
+        QCOMPARE(r.objects.size(), std::size_t(1)); // no reply queues
+        const Ledger& l = objectNamed(r, "manager").ledger;
+        const RequestLedger& q = l.requests;
+        QVERIFY(q.present);
+        QVERIFY2(q.exact && r.integrity.exact, qPrintable(describe(l)));
+        QVERIFY(q.returned >= 3 * 200);
+        QCOMPARE(q.unanswered, 0ull);
+        QCOMPARE(q.stale, 0ull);
+        QCOMPARE(q.sent, q.taken + q.inRequestQueue);
+        QCOMPARE(q.taken, q.answered);
+        QCOMPARE(q.answered, q.returned + q.inReplyQueues);
+        // The object's own books hold both: every request and every reply, and what was in flight at the stop.
+        QCOMPARE(l.sent, q.sent + q.answered);
+        QCOMPARE(l.received, q.taken + q.returned);
+        QCOMPARE(l.left, q.inRequestQueue + q.inReplyQueues);
+        QVERIFY(l.left <= 3); // at most one request or reply per client
+        for (const WorkerSummary& w : r.workers) {
+            if (w.name == "server")
+                QCOMPARE(w.requests.repliesOut, q.answered);
+            else
+                QVERIFY2(w.requests.repliesIn > 0 && w.requests.stale == 0, w.name.c_str());
+        }
+        QCOMPARE(q.keys.size(), std::size_t(3));
+        for (const ServerKeyBook& b : q.keys) {
+            QVERIFY2(b.value > 0 && b.value <= b.increments + 3, b.key.c_str());
+            if (b.key != "d[count]")
+                QCOMPARE(b.lost, 0);
+        }
+    }
+
+    // The server killed while its clients wait: their connections close, and each fails as a Python proxy raises
+    // EOFError (over message queues they would wait for ever, killedServerLeavesClientsWaiting); the stop finishes
+    // and nothing is left behind.
+    void zmqKilledServerFailsItsWaitingClients()
+    {
+        auto runner = Runner::start(bundled("zmq-manager"));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(0));
+        bool told = false;
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (const RunEvent& e : snap.events)
+                    told = told || e.text.find("raise EOFError") != std::string::npos;
+                bool allFailed = true;
+                for (std::size_t i = 1; i < snap.workers.size(); ++i)
+                    allFailed = allFailed && !snap.workers[i].alive
+                        && snap.workers[i].exitText.find("EOFError") != std::string::npos;
+                return told && allFailed;
+            }(),
+            FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        verifyNothingLeft(prefix);
+        const RequestLedger& q = objectNamed(r, "manager").ledger.requests;
+        QVERIFY(q.present);
+        QVERIFY(q.diedWithServer <= 1);
+        QCOMPARE(q.unanswered, 0ull);
+        for (const WorkerSummary& w : r.workers) {
+            if (w.name != "server")
+                QVERIFY2(w.requests.repliesIn >= 100, w.name.c_str());
+        }
+    }
+
+    // A client killed mid-run: the server goes on answering the others (a reply to the dead client's closed
+    // connection is refused, and counted unanswered, once at most), and the books still balance.
+    void zmqKilledClientLeavesTheServerServing()
+    {
+        auto runner = Runner::start(bundled("zmq-manager"));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
+        QVERIFY((*runner)->killWorker(1));
+        const std::uint64_t before = (*runner)->sample().workers.at(2).requests.repliesIn;
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(2).requests.repliesIn > before + 200, FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        verifyNothingLeft(prefix);
+        const Ledger& l = objectNamed(r, "manager").ledger;
+        QVERIFY2(l.requests.exact && r.integrity.exact, qPrintable(describe(l)));
+        QVERIFY(l.requests.unanswered <= 1);
+        QCOMPARE(l.requests.diedWithServer, 0ull);
+    }
+
     // CSP: a channel holds nothing, so the source is never more than the one message in the channel ahead of the
     // stage; when it has sent its count it poisons ch1, and the poison ends the stage and then the sink, with every
     // message through.
@@ -711,7 +808,7 @@ private slots:
         QTest::addColumn<QString>("scenario");
         for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
                  "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way", "manager-dict",
-                 "csp-rendezvous", "globals-not-shared" })
+                 "zmq-manager", "csp-rendezvous", "globals-not-shared" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -741,7 +838,7 @@ private slots:
             QVERIFY(pool["collected"].toInteger() > 0);
             QCOMPARE(pool["duplicated"].toInteger(), 0);
             QCOMPARE(pool["stray"].toInteger(), 0);
-        } else if (scenario == "manager-dict") {
+        } else if (scenario == "manager-dict" || scenario == "zmq-manager") {
             const QJsonObject requests = report["objects"].toArray().at(0).toObject()["requests"].toObject();
             QVERIFY(requests["exact"].toBool());
             QVERIFY(requests["returned"].toInteger() > 0);

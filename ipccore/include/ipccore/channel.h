@@ -144,6 +144,15 @@ public:
 
 Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& address, WaitHooks& hooks);
 Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& address);
+// Requests and replies over a zmq object (programs' request and serve steps, ZeroMQ's DEALER/ROUTER): one socket that
+// sends and receives, seen as a producer and a consumer endpoint that share it. The server (`server`) binds a ROUTER
+// where a consumer would bind and replies to whoever sent the request it received last; each client connects a
+// DEALER and gets its replies back on its own connection. A reply whose client has gone fails with NotFound.
+struct DuplexEndpoints {
+    std::unique_ptr<ProducerEndpoint> sending;
+    std::unique_ptr<ConsumerEndpoint> receiving;
+};
+Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& address, bool server);
 // Size of a FIFO or socket consumer's own read-ahead buffer (a killed consumer takes at most this much along).
 std::size_t streamReadAheadBytes(std::size_t messageSize);
 // ZeroMQ objects (TransportTraits::depthFromCounters): the most messages a killed worker of `role` can take with it,

@@ -105,9 +105,11 @@ struct ServerEntry {
 };
 
 // The books from the members' counts and what the request queue and the reply queues held (at stop, final: the
-// runner's count; while running, their depth).
-RequestLedger requestLedger(
-    std::span<const RequestMember> members, std::uint64_t inRequestQueue, std::uint64_t inReplyQueues, bool final);
+// runner's count; while running, their depth). `repliesOnConnections`: a zmq object (DEALER/ROUTER), whose replies
+// go back on each client's connection; a client killed with its request out closes it, and ZeroMQ refuses the reply
+// (the server counts that request unanswered), so each killed client may leave one unanswered request.
+RequestLedger requestLedger(std::span<const RequestMember> members, std::uint64_t inRequestQueue,
+    std::uint64_t inReplyQueues, bool final, bool repliesOnConnections = false);
 
 // A message queue's traffic at one mq priority: sent by the producers that use it, taken by the consumers, and how
 // long those waited in the queue on average (the consumer counts per priority; WorkerSlot::priorityCount).
