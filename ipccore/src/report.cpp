@@ -335,6 +335,14 @@ std::string reportToText(const Report& r)
                     std::to_string(q.inDoubt), q.exact ? "yes" : "NO" });
         }
         out << requests.render({ false, true, true, true, true, true, true, true, true, true, true, false });
+        // Over zmq there are no queues to look into: what the two columns hold is what the counters leave over.
+        for (const ObjectSummary& o : r.objects) {
+            if (o.ledger.requests.present && o.transport == TransportKind::Zmq)
+                out << "  " << o.name
+                    << " (zmq, DEALER/ROUTER): in request q and in reply qs are the requests and replies sent and "
+                       "not received, held in ZeroMQ's queues inside the processes (or lost with a killed one); "
+                       "unanswered: replies ZeroMQ refused because their client had closed its connection\n";
+        }
         // The server's data against what the clients' sets and appends added: a get then a set through a proxy
         // loses updates between clients; an append, one request, does not.
         for (const ObjectSummary& o : r.objects) {

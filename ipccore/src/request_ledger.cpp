@@ -7,7 +7,7 @@ namespace ipccore {
 RequestLedger requestLedger(std::span<const RequestMember> members, std::uint64_t inRequestQueue,
     std::uint64_t inReplyQueues, bool final, bool repliesOnConnections)
 {
-    std::uint64_t killedClients = 0;
+    std::uint64_t endedClients = 0;
     RequestLedger l;
     l.present = true;
     l.inRequestQueue = inRequestQueue;
@@ -23,7 +23,7 @@ RequestLedger requestLedger(std::span<const RequestMember> members, std::uint64_
         if (m.killed && m.server)
             l.diedWithServer += m.counts.inHand;
         l.inDoubt += m.killed && m.inDoubtAtDeath;
-        killedClients += m.killed && !m.server;
+        endedClients += m.ended && !m.server;
     }
     l.returned = repliesIn - std::min(repliesIn, l.stale);
     // Each equation as (left side, right side): balanced when equal, or within one per member killed in doubt.
@@ -31,7 +31,7 @@ RequestLedger requestLedger(std::span<const RequestMember> members, std::uint64_
     l.exact = final && within(l.sent, l.taken + l.inRequestQueue)
         && within(l.taken, l.answered + l.unanswered + l.diedWithServer)
         && within(l.answered, l.returned + l.stale + l.inReplyQueues)
-        && l.unanswered <= (repliesOnConnections ? killedClients : 0);
+        && l.unanswered <= (repliesOnConnections ? endedClients : 0);
     return l;
 }
 

@@ -431,6 +431,12 @@ struct Runner::Impl {
                 for (const WorkerSpec& w : rt.address.consumerElsewhere ? whole.workers : scenario.workers)
                     rt.address.consumers += w.role == Role::Consumer && w.object == spec.name ? 1 : 0;
                 rt.address.consumers = std::max<std::uint32_t>(rt.address.consumers, 1);
+                rt.address.requests
+                    = std::any_of(scenario.workers.begin(), scenario.workers.end(), [&](const WorkerSpec& w) {
+                          return std::any_of(w.program.begin(), w.program.end(), [&](const ProgramStep& s) {
+                              return (s.op == StepOp::Request || s.op == StepOp::Serve) && s.object == spec.name;
+                          });
+                      });
             }
             for (const OsName& n : channelOsNames(rt.address)) {
                 if (Status st = record(n); !st)
@@ -877,8 +883,9 @@ struct Runner::Impl {
                 // A Manager's client over zmq whose server went away while it waited for a reply (the worker's
                 // PeerGone): said here, as its stderr is not in the window.
                 if (slot.exitError.load(std::memory_order_relaxed) == std::uint32_t(ErrorCode::PeerGone) + 1
-                    && std::any_of(w.spec.program.begin(), w.spec.program.end(),
-                        [](const ProgramStep& step) { return step.op == StepOp::Request; }))
+                    && std::any_of(w.spec.program.begin(), w.spec.program.end(), [](const ProgramStep& step) {
+                           return step.op == StepOp::Request && step.results == step.object; // over zmq
+                       }))
                     w.exitText = "exited " + std::to_string(w.exitCode)
                         + ": its server's connection closed while it waited for a reply (a Python proxy raises "
                           "EOFError)";
@@ -1493,8 +1500,13 @@ struct Runner::Impl {
         const std::string& on = waitObjectOf(spec, step, state);
         if (!on.empty() && objectIndex(on) < objects.size())
             return waitingOn(state, objects[objectIndex(on)]);
-        if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve)
+        if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve) {
+            const std::string& served = spec.program[step].object;
+            if (objectIndex(served) < objects.size()
+                && objects[objectIndex(served)].spec.transport == TransportKind::Zmq)
+                return served + ": a client's connection at its high-water mark (zmq_send)";
             return "a client's reply queue: full (mq_send)";
+        }
         return {};
     }
 
@@ -1943,11 +1955,14 @@ struct Runner::Impl {
             else
                 clients.push_back({ &w.spec.program, statuses[i].stepDone, statuses[i].stepMissed });
             const bool killed = !w.alive && w.killed;
-            members.push_back({ statuses[i].requests, server, killed, killed && w.heldMessages > 0 });
+            members.push_back(
+                { statuses[i].requests, server, killed, killed && w.heldMessages > 0, !w.alive && !w.stopping });
         }
         if (!served)
             return std::nullopt;
         std::uint64_t repliesLeft = 0;
+        std::uint64_t mostInFlight = 0;
+        bool overZmq = false;
         if (objects[requestObject].spec.transport == TransportKind::Zmq) {
             // DEALER/ROUTER: the replies come back through the object itself, where only the workers' counters can
             // tell requests and replies apart (ZeroMQ holds both inside the processes): each is what was sent of it
@@ -1962,13 +1977,23 @@ struct Runner::Impl {
             requestsLeft = asked - std::min(asked, taken);
             repliesLeft = answered - std::min(answered, returned);
             replyQueues.clear();
+            // Those counts balance the books by themselves, so they are held to what can be in flight: a client
+            // waits for each reply, so it has one request or its reply out, plus one for each request it gave up on
+            // (a timeout), whose reply may still come.
+            for (const ProgramCounts& c : clients) {
+                mostInFlight += 1;
+                for (std::size_t k = 0; k < c.program->size() && k < c.missed.size(); ++k)
+                    mostInFlight += (*c.program)[k].op == StepOp::Request ? c.missed[k] : 0;
+            }
+            overZmq = true;
         }
         for (const std::string& queue : replyQueues) {
             const ObjectRuntime& r = objects[objectIndex(queue)];
             repliesLeft += final ? r.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, r.depthLast));
         }
-        RequestLedger l = requestLedger(
-            members, requestsLeft, repliesLeft, final, objects[requestObject].spec.transport == TransportKind::Zmq);
+        RequestLedger l = requestLedger(members, requestsLeft, repliesLeft, final, overZmq);
+        if (overZmq && requestsLeft + repliesLeft > mostInFlight)
+            l.exact = false;
         // Compared only with the server that ran the whole time: a replacement starts with empty data.
         const auto servers
             = std::count_if(members.begin(), members.end(), [](const RequestMember& m) { return m.server; });
@@ -2130,6 +2155,10 @@ struct Runner::Impl {
                             || (at.object == name
                                 && (at.op == StepOp::Put || isPoolCall(at.op) || at.op == StepOp::Request));
                         (sending ? p.mayHaveSentUncounted : p.mayHaveTakenUncounted) = 1;
+                        // Over zmq a request's step both sends and receives through the object, and so does the
+                        // server's: killed in it, either may be uncounted.
+                        if (t.depthFromCounters)
+                            p.mayHaveSentUncounted = p.mayHaveTakenUncounted = 1;
                     }
                 }
             } else {
@@ -3122,6 +3151,30 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
                 return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
                     "worker.name: '" + spec.name + "' is already used in this run");
         }
+        // A zmq object's server binds its ROUTER where the clients connect: a second one would take the path over
+        // from the first. One that takes the place of a server that has ended is welcome. And clients only where a
+        // server is or may come: the object must be one that carries requests.
+        for (const ProgramStep& step : spec.program) {
+            const std::size_t at = d.objectIndex(step.object);
+            if (at == d.objects.size() || d.objects[at].spec.transport != TransportKind::Zmq)
+                continue;
+            const bool talks = step.op == StepOp::Request || step.op == StepOp::Serve;
+            if (talks && !d.objects[at].address.requests)
+                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                    "worker.program: '" + step.object
+                        + "' carries producers' messages in this run, not requests; send requests to a zmq object "
+                          "that a server serves");
+            const bool serverAlive = std::any_of(d.workers.begin(), d.workers.end(), [&](const auto& w) {
+                return w.alive && std::any_of(w.spec.program.begin(), w.spec.program.end(), [&](const ProgramStep& s) {
+                    return s.op == StepOp::Serve && s.object == step.object;
+                });
+            });
+            if (step.op == StepOp::Serve && serverAlive)
+                return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+                    "worker.program: '" + step.object
+                        + "' has a server running; a Manager is one server process, so a new one may take the place "
+                          "of one that has ended");
+        }
         if (Status st = d.spawn(spec); !st)
             return st.error();
         return d.added(spec);
@@ -3138,6 +3191,11 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
                 "worker.name: '" + spec.name + "' is already used in this run");
     }
     const ObjectSpec& o = d.objects[obj].spec;
+    if (d.objects[obj].address.requests)
+        return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
+            "worker.object: '" + o.name
+                + "' carries a Manager's requests and their replies (DEALER/ROUTER), and nothing else; give a producer "
+                  "or consumer an object of its own");
     // A broadcast's producers send each message to the subscribers that had subscribed when they started, and wait
     // for every one still running before their first: a subscriber added now would miss what came before (and not
     // be counted). An object started without subscribers is the exception: its producers wait for one, having sent

@@ -404,7 +404,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 return bad(sf,
                     text + what + " travel through message queues (mq)"
                         + (zmqToo ? " or a zmq object (DEALER/ROUTER over ipc://)" : "") + "; '" + q.name + "' is a "
-                        + traits(q.transport).description);
+                        + traits(q.transport).description
+                        + (zmqToo && traits(q.transport).depthFromCounters ? ": give it \"transport\": \"zmq\"" : ""));
             if (q.messageSize < bytes)
                 return bad(sf,
                     text + "'" + q.name + "' carries messages of at most " + std::to_string(q.messageSize) + " bytes; "
@@ -479,7 +480,10 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 return bad(sf,
                     text + "a program can put into and get from an mq, shm-ring, shm-spsc, socketpair or rendezvous; '"
                         + o.name + "' is a " + traits(o.transport).description
-                        + (traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
+                        + (o.transport == TransportKind::Zmq
+                                ? " (use producer and consumer workers for it, or request and serve steps for a "
+                                  "Manager over it)"
+                                : traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
                                 : o.transport == TransportKind::ShmArray
                                 ? " (use read, write, acquire and release on it)"
                                 : global ? " (use read and write on it)"
@@ -559,12 +563,33 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 const bool stores = step.request == RequestOp::Set || step.request == RequestOp::Append;
                 if (stores
                     && std::none_of(w.program.begin(), w.program.begin() + std::ptrdiff_t(i),
-                        [](const ProgramStep& earlier) { return stepLoads(earlier); }))
+                        [](const ProgramStep& earlier) { return stepLoads(earlier); })) {
+                    ProgramStep read = step;
+                    read.request = RequestOp::Get;
+                    read.key = step.request == RequestOp::Set ? step.key : "d[count]";
+                    read.timeoutMs.reset();
                     return bad(sf,
                         text + "it stores the value read plus " + std::to_string(step.add)
-                            + ", but no step before it reads one; add e.g. \"request " + step.object + " "
-                            + step.results + " get " + (step.request == RequestOp::Set ? step.key : "d[count]")
-                            + "\" before it");
+                            + ", but no step before it reads one; add e.g. \"" + stepText(read) + "\" before it");
+                }
+            }
+            // Over zmq a program's one socket on the object is a ROUTER if it serves and a DEALER if it asks, and its
+            // request counters are kept per program: it talks to one such object, as a client or as its server.
+            if (overZmq) {
+                for (const ProgramStep& other : w.program) {
+                    const bool talks = other.op == StepOp::Request || other.op == StepOp::Serve;
+                    if (talks && other.object != step.object)
+                        return bad(sf,
+                            text
+                                + "a program that sends requests to or serves a zmq object talks to that one "
+                                  "object only, and '"
+                                + other.object + "' is another; give the other requests a program of their own");
+                    if (talks && other.op != step.op)
+                        return bad(sf,
+                            text + "the same program both serves '" + o.name
+                                + "' and sends requests to it; its server and its clients are separate processes "
+                                  "(a Manager's server is one, each proxy's process another)");
+                }
             }
             for (const ObjectSpec* q : queues) {
                 if (Status st

@@ -754,6 +754,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         std::unique_ptr<ConsumerEndpoint> endpoint;
         bool priorities = false; // an mq: what it takes is counted per priority
         std::size_t bound = 0;
+        bool requests = false; // a zmq object's requests and replies (openZmqRequests)
     };
     std::vector<Sender> senders;
     std::vector<Receiver> receivers;
@@ -792,7 +793,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     return SIZE_MAX;
                 }
                 senders.push_back({ object, std::move(ends->sending), bytes, 0, bound, false });
-                receivers.push_back({ object, std::move(ends->receiving), false, bound });
+                receivers.push_back({ object, std::move(ends->receiving), false, bound, true });
             }
         }
         if (sending) {
@@ -875,7 +876,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             settle();
             if (r.error().code == ErrorCode::Interrupted)
                 return wait.timedOut() ? Transfer::TimedOut : Transfer::Stopped;
-            if (r.error().code == ErrorCode::PeerGone) { // zmq requests: the server's connection closed
+            if (in.requests && r.error().code == ErrorCode::PeerGone) { // the server's connection closed
                 transferError = r.error();
                 return Transfer::Failed;
             }

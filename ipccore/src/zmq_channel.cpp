@@ -710,7 +710,10 @@ public:
                 return r;
             if (hooks.stopRequested())
                 return stopped(m_socket->name());
-            if (!m_server && m_socket->peers() == 0 && m_socket->disconnections() > m_disconnectionsAtSend)
+            // A closing counted, not connections open: a server started in the dead one's place may be connected
+            // already, and it never got this request. (The closing of an earlier connection is queued before the
+            // connection its request went on was made, so it was counted at the send.)
+            if (!m_server && m_socket->disconnections() > m_disconnectionsAtSend)
                 return detail::makeError(ErrorCode::PeerGone, "zmq_recv", m_socket->name(),
                     "The server closed its connection while this request waited for its reply (a Python Manager's "
                     "proxy raises EOFError here). Its replies come only from a server that is running");
@@ -974,6 +977,10 @@ public:
             return name
                 + ": a subscriber's queue at its high-water mark (zmq_send), or not every subscriber has "
                   "subscribed yet (zmq_poll)";
+        if (m_address.requests && state == WorkerState::BlockedFull)
+            return name + ": no server connected yet, or the connection's queue at its high-water mark (zmq_send)";
+        if (m_address.requests && state == WorkerState::BlockedEmpty)
+            return name + ": a client waits for its reply, the server for a request (zmq_recv)";
         if (state == WorkerState::BlockedFull)
             return name + ": queue at its high-water mark, or no consumer connected yet (zmq_send)";
         if (state == WorkerState::BlockedEmpty)
@@ -1111,8 +1118,10 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
         st = socket->set(ZMQ_RCVHWM, int(a.capacity));
     if (st)
         st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(a.messageSize));
+    // A server that ends by its count lets its last reply reach its client (as a producer's close does); a client
+    // closes only after its reply came, or when it no longer waits for one.
     if (st)
-        st = socket->set(ZMQ_LINGER, 0);
+        st = socket->set(ZMQ_LINGER, server ? ProducerLingerMs : 0);
     if (st && server)
         st = socket->set(ZMQ_ROUTER_MANDATORY, 1); // a reply that cannot go fails or waits, never vanishes
     if (st && !server) {

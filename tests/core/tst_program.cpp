@@ -441,6 +441,30 @@ private slots:
         Scenario small = s;
         small.objects[0].messageSize = 64;
         QCOMPARE(refused(small, "'manager' carries messages of at most 64 bytes; a request or reply needs"), QString());
+        QCOMPARE(refused(overTcp, "give it \"transport\": \"zmq\""), QString());
+        // One program is the server or a client of one zmq object: its socket there is a ROUTER or a DEALER.
+        Scenario both = s;
+        both.workers[0] = program({ "serve manager", "request manager get d[n]" });
+        both.workers[0].name = "server";
+        QCOMPARE(refused(both, "the same program both serves 'manager' and sends requests to it"), QString());
+        Scenario twoObjects = s;
+        twoObjects.objects.push_back({ "other", TransportKind::Mq, 8, 256 });
+        twoObjects.objects.push_back({ "other-replies", TransportKind::Mq, 8, 256 });
+        twoObjects.workers[1] = program({ "request manager get d[n]", "request other other-replies get d[n]" });
+        twoObjects.workers[1].name = "client-1";
+        WorkerSpec otherServer = program({ "serve other" });
+        otherServer.name = "other-server";
+        twoObjects.workers.push_back(otherServer);
+        QCOMPARE(refused(twoObjects, "talks to that one object only, and 'other' is another"), QString());
+        // The hint for a set with nothing read before it is a step that parses.
+        Scenario blind = s;
+        blind.workers[1] = program({ "request manager set d[n] +1" });
+        blind.workers[1].name = "client-1";
+        QCOMPARE(refused(blind, "add e.g. \"request manager get d[n]\" before it"), QString());
+        Scenario putInto = s;
+        putInto.workers[2] = program({ "put manager" });
+        putInto.workers[2].name = "client-2";
+        QCOMPARE(refused(putInto, "or request and serve steps for a Manager over it"), QString());
     }
 
     // A rendezvous holds nothing: a channel with writers and no reader (or readers and no writer) waits for ever,

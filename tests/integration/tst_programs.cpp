@@ -545,6 +545,15 @@ private slots:
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 200), FlowTimeoutMs);
+        // A client's wait is named as a wait for its reply, not as a consumer's wait for messages.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                return std::any_of(snap.workers.begin() + 1, snap.workers.end(), [](const WorkerStatus& w) {
+                    return w.waitingOn.find("manager: a client waits for its reply") != std::string::npos;
+                });
+            }(),
+            FlowTimeoutMs);
         const Report r = (*runner)->stop();
         runner->reset();
         verifyNothingLeft(prefix);
@@ -612,6 +621,47 @@ private slots:
             if (w.name != "server")
                 QVERIFY2(w.requests.repliesIn >= 100, w.name.c_str());
         }
+    }
+
+    // During a run, a zmq request object takes no producer or consumer, and no second server while one runs; a
+    // server may take the place of one that was killed.
+    void zmqRequestObjectRefusesOtherWorkersDuringARun()
+    {
+        auto runner = Runner::start(bundled("zmq-manager"));
+        QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+        const std::string prefix = (*runner)->prefix();
+        QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 50), FlowTimeoutMs);
+        WorkerSpec consumer;
+        consumer.name = "extra-consumer";
+        consumer.role = Role::Consumer;
+        consumer.object = "manager";
+        auto refusedConsumer = (*runner)->addWorker(consumer);
+        QVERIFY(!refusedConsumer);
+        QVERIFY2(
+            refusedConsumer.error().hint.find("carries a Manager's requests and their replies") != std::string::npos,
+            refusedConsumer.error().hint.c_str());
+        WorkerSpec server;
+        server.name = "server-2";
+        server.role = Role::Program;
+        server.program = *parseProgramText("serve manager");
+        auto refusedServer = (*runner)->addWorker(server);
+        QVERIFY(!refusedServer);
+        QVERIFY2(refusedServer.error().hint.find("has a server running") != std::string::npos,
+            refusedServer.error().hint.c_str());
+        QVERIFY((*runner)->killWorker(0));
+        QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(0).alive, FlowTimeoutMs);
+        auto replacement = (*runner)->addWorker(server);
+        QVERIFY2(replacement, replacement ? "" : replacement.error().message().c_str());
+        WorkerSpec client;
+        client.name = "client-4";
+        client.role = Role::Program;
+        client.program = *parseProgramText("request manager get d[count]");
+        auto added = (*runner)->addWorker(client);
+        QVERIFY2(added, added ? "" : added.error().message().c_str());
+        QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(*added).requests.repliesIn > 50, FlowTimeoutMs);
+        const Report r = (*runner)->stop();
+        runner->reset();
+        verifyNothingLeft(prefix);
     }
 
     // A client killed mid-run: the server goes on answering the others (a reply to the dead client's closed

@@ -244,7 +244,18 @@ QString ProcessTableModel::transportTooltip(const ipccore::WorkerStatus& worker)
     if (worker.role != ipccore::Role::Program)
         return {};
     QString tip = tr("Objects it uses: %1").arg(QString::fromStdString(worker.object));
-    if (programHas(worker, ipccore::StepOp::Serve))
+    // Over zmq a request names no reply queue: its results are its object (validation allows that nowhere else).
+    bool overConnections = false;
+    for (const auto& [name, steps] : m_programs) {
+        overConnections = overConnections || std::any_of(steps.begin(), steps.end(), [](const ipccore::ProgramStep& s) {
+            return s.op == ipccore::StepOp::Request && s.results == s.object;
+        });
+    }
+    if (programHas(worker, ipccore::StepOp::Serve) && overConnections)
+        tip += QStringLiteral("\n")
+            + tr("As the server it takes requests from its ROUTER socket, each with the identity of the client's "
+                 "connection, and sends each reply back on that connection (ZeroMQ's DEALER/ROUTER).");
+    else if (programHas(worker, ipccore::StepOp::Serve))
         tip += QStringLiteral("\n")
             + tr("As the server it takes requests from its request queue and puts each reply into the queue the "
                  "request names (the client's own reply queue).");
@@ -333,7 +344,12 @@ QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) cons
         QString text = tr("It waits for the server's reply to its request (%1).")
                            .arg(QString::fromStdString(ipccore::stepPython(*step)));
         const QString dead = deadServerOf(worker);
-        if (!dead.isEmpty())
+        if (!dead.isEmpty() && step->results == step->object) // zmq: the reply comes on the client's connection
+            text += QStringLiteral("\n")
+                + tr("The server %1 is dead: its connection has closed, so this client fails, as Python's proxy "
+                     "raises EOFError.")
+                      .arg(dead);
+        else if (!dead.isEmpty())
             text += QStringLiteral("\n")
                 + tr("The server %1 is dead: this reply never comes. Python's proxy raises EOFError here instead, "
                      "because its socket to the server closes; a message queue has no connection to close.")

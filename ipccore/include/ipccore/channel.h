@@ -40,6 +40,8 @@ struct ChannelAddress {
     // connects to (zmqEndpointPath), and which of them this is (a consumer's own address).
     std::uint32_t consumers = 1;
     std::uint32_t consumerIndex = 0;
+    // zmq: programs' requests and their replies go through it (openZmqRequests), not producers' messages.
+    bool requests = false;
 };
 
 // Every OS name a channel uses, in creation order (recorded in the run manifest before creation).
