@@ -186,6 +186,26 @@ std::string stepText(const ProgramStep& s)
 }
 
 namespace {
+// A timeout or a work time that did not parse, with what was probably meant: the number and its unit are one word.
+std::string timeoutProblem(std::string_view t, const char* example)
+{
+    std::uint32_t n = 0;
+    return "the timeout '" + std::string(t) + "' is not a whole number of milliseconds written as one word, e.g. "
+        + example + (parseInt(t, n) ? " (write 'ms' right after the number)" : "");
+}
+std::string workProblem(std::string_view t)
+{
+    std::uint32_t n = 0;
+    std::string why
+        = "the work '" + std::string(t) + "' is not a whole number of microseconds written as one word, e.g. 50us";
+    if (parseInt(t, n))
+        why += " (write 'us' right after the number)";
+    else if (t.ends_with("ms") && parseInt(t.substr(0, t.size() - 2), n))
+        why += " (work is in microseconds: " + std::string(t) + " is " + std::to_string(std::uint64_t(n) * 1000)
+            + "us)";
+    return why;
+}
+
 bool isRequestWord(std::string_view word)
 {
     return std::any_of(
@@ -219,7 +239,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             std::string_view t = w[2];
             std::uint32_t ms = 0;
             if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
-                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+                return badStep(text, timeoutProblem(t, "100ms"));
             s.timeoutMs = ms;
         }
         break;
@@ -254,7 +274,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             std::string_view t = w[k++];
             std::uint32_t ms = 0;
             if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
-                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 100ms");
+                return badStep(text, timeoutProblem(t, "100ms"));
             s.timeoutMs = ms;
         }
         if (k < w.size()) {
@@ -268,7 +288,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             return *e;
         std::string_view t = w[1];
         if (!t.ends_with("us") || !parseInt(t.substr(0, t.size() - 2), s.us))
-            return badStep(text, "the work '" + std::string(t) + "' is not a whole number of us, e.g. 50us");
+            return badStep(text, workProblem(t));
         if (w.size() == 3 && w[2] != "each")
             return badStep(text, "expected 'each' after the work, or nothing");
         s.perTask = w.size() == 3;
@@ -310,7 +330,7 @@ Result<ProgramStep> parseStepText(std::string_view text)
             std::string_view t = w[k++];
             std::uint32_t ms = 0;
             if (!t.ends_with("ms") || !parseInt(t.substr(0, t.size() - 2), ms))
-                return badStep(text, "the timeout '" + std::string(t) + "' is not a whole number of ms, e.g. 500ms");
+                return badStep(text, timeoutProblem(t, "500ms"));
             s.timeoutMs = ms;
         }
         if (k != w.size())

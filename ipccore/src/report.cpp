@@ -340,8 +340,9 @@ std::string reportToText(const Report& r)
             if (o.ledger.requests.present && o.transport == TransportKind::Zmq)
                 out << "  " << o.name
                     << " (zmq, DEALER/ROUTER): in request q and in reply qs are the requests and replies sent and "
-                       "not received, held in ZeroMQ's queues inside the processes (or lost with a killed one); "
-                       "unanswered: replies ZeroMQ refused because their client had closed its connection\n";
+                       "not received, held in ZeroMQ's queues inside the processes (or lost with a process that "
+                       "was killed or ended); unanswered includes replies ZeroMQ refused because their client had "
+                       "closed its connection\n";
         }
         // The server's data against what the clients' sets and appends added: a get then a set through a proxy
         // loses updates between clients; an append, one request, does not.

@@ -1955,8 +1955,8 @@ struct Runner::Impl {
             else
                 clients.push_back({ &w.spec.program, statuses[i].stepDone, statuses[i].stepMissed });
             const bool killed = !w.alive && w.killed;
-            members.push_back(
-                { statuses[i].requests, server, killed, killed && w.heldMessages > 0, !w.alive && !w.stopping });
+            members.push_back({ statuses[i].requests, server, killed, killed && w.heldMessages > 0,
+                !w.alive && (w.killed || w.terminated || !w.stopping) });
         }
         if (!served)
             return std::nullopt;
@@ -2049,18 +2049,6 @@ struct Runner::Impl {
     }
 
     // depthNow: the object's depth as this sample read it (asking the object again costs a system call for mq).
-    // Whether programs send requests through the object (or serve them from it).
-    bool carriesRequests(std::size_t object) const
-    {
-        const std::string& name = objects[object].spec.name;
-        return std::any_of(objectUsers[object].begin(), objectUsers[object].end(), [&](std::size_t i) {
-            return std::any_of(
-                workers[i].spec.program.begin(), workers[i].spec.program.end(), [&](const ProgramStep& s) {
-                    return (s.op == StepOp::Request || s.op == StepOp::Serve) && s.object == name;
-                });
-        });
-    }
-
     Ledger ledgerFor(std::size_t objectIndex, const std::vector<WorkerStatus>& statuses, bool final,
         std::int64_t depthNow, const std::vector<std::int64_t>& cells) const
     {
@@ -2216,7 +2204,7 @@ struct Runner::Impl {
         // A zmq object of requests and replies is not emptied at a stop (its clients stop waiting for replies, its
         // server for requests): what was in flight stays in the ZeroMQ queues of processes that then exit, and their
         // final counters say exactly how much (the depth, sent less received).
-        const bool countedAtStop = final && t.depthFromCounters && carriesRequests(objectIndex);
+        const bool countedAtStop = final && t.depthFromCounters && o.address.requests;
         const std::uint64_t left
             = final && !countedAtStop ? o.leftAtStop : std::uint64_t(std::max<std::int64_t>(0, depthNow));
         Ledger l = messageLedger(t, parties, left, final);
@@ -3161,9 +3149,8 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
             const bool talks = step.op == StepOp::Request || step.op == StepOp::Serve;
             if (talks && !d.objects[at].address.requests)
                 return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
-                    "worker.program: '" + step.object
-                        + "' carries producers' messages in this run, not requests; send requests to a zmq object "
-                          "that a server serves");
+                    "worker.program: no program serves '" + step.object
+                        + "' or sends requests to it in this run; requests go to a zmq object that a server serves");
             const bool serverAlive = std::any_of(d.workers.begin(), d.workers.end(), [&](const auto& w) {
                 return w.alive && std::any_of(w.spec.program.begin(), w.spec.program.end(), [&](const ProgramStep& s) {
                     return s.op == StepOp::Serve && s.object == step.object;

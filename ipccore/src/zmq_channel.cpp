@@ -704,6 +704,8 @@ public:
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
+            // Closings counted before the attempt: a reply that came just before its server closed is still taken.
+            const std::uint64_t closed = m_server ? 0 : m_socket->disconnections();
             auto r = m_server ? takeRequest(buffer, flags)
                               : receiveMessage(m_socket->get(), m_socket->name(), buffer, flags);
             if (!r || *r > 0 || !wait)
@@ -713,7 +715,7 @@ public:
             // A closing counted, not connections open: a server started in the dead one's place may be connected
             // already, and it never got this request. (The closing of an earlier connection is queued before the
             // connection its request went on was made, so it was counted at the send.)
-            if (!m_server && m_socket->disconnections() > m_disconnectionsAtSend)
+            if (!m_server && closed > m_disconnectionsAtSend)
                 return detail::makeError(ErrorCode::PeerGone, "zmq_recv", m_socket->name(),
                     "The server closed its connection while this request waited for its reply (a Python Manager's "
                     "proxy raises EOFError here). Its replies come only from a server that is running");
@@ -978,7 +980,7 @@ public:
                 + ": a subscriber's queue at its high-water mark (zmq_send), or not every subscriber has "
                   "subscribed yet (zmq_poll)";
         if (m_address.requests && state == WorkerState::BlockedFull)
-            return name + ": no server connected yet, or the connection's queue at its high-water mark (zmq_send)";
+            return name + ": no server connected, or the connection's queue at its high-water mark (zmq_send)";
         if (m_address.requests && state == WorkerState::BlockedEmpty)
             return name + ": a client waits for its reply, the server for a request (zmq_recv)";
         if (state == WorkerState::BlockedFull)

@@ -53,6 +53,17 @@ Q_DECLARE_METATYPE(ipccore::WorkerSpec)
 class TestProgram : public QObject {
     Q_OBJECT
 
+    // Empty when validation refuses `bad` with a hint containing `says`; otherwise what it said ("accepted" if
+    // nothing).
+    static QString refused(const Scenario& bad, const char* says)
+    {
+        const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
+        if (st)
+            return QString("accepted");
+        const QString hint = QString::fromStdString(st.error().hint);
+        return hint.contains(says) ? QString() : hint;
+    }
+
 private slots:
     void stepTextRoundTrips_data()
     {
@@ -94,11 +105,16 @@ private slots:
         QTest::newRow("write without sign") << "write counter[0] 1"
                                             << "e.g. +1";
         QTest::newRow("timeout unit") << "acquire pool 100"
-                                      << "whole number of ms";
+                                      << "whole number of milliseconds written as one word, e.g. 100ms (write 'ms' "
+                                         "right after the number)";
+        QTest::newRow("timeout apart from its unit") << "request manager get d[x] 50 ms"
+                                                     << "(write 'ms' right after the number)";
         QTest::newRow("negative timeout") << "acquire pool -5ms"
-                                          << "whole number of ms";
+                                          << "whole number of milliseconds";
         QTest::newRow("work unit") << "work 5ms"
-                                   << "whole number of us";
+                                   << "(work is in microseconds: 5ms is 5000us)";
+        QTest::newRow("work without unit") << "work 30"
+                                           << "(write 'us' right after the number)";
         QTest::newRow("extra word") << "release pool now"
                                     << "release OBJECT";
         QTest::newRow("get with a priority") << "get jobs prio 9"
@@ -326,13 +342,6 @@ private slots:
         QCOMPARE(workerObjects(s, server), (std::vector<std::string> { "manager", "replies-1", "replies-2" }));
         QCOMPARE(workerObjects(s, one), (std::vector<std::string> { "manager", "replies-1" }));
 
-        auto refused = [&](const Scenario& bad, const char* says) {
-            const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
-            if (st)
-                return QString("accepted");
-            const QString hint = QString::fromStdString(st.error().hint);
-            return hint.contains(says) ? QString() : hint;
-        };
         Scenario noServer = s;
         noServer.workers = { one };
         QCOMPARE(refused(noServer, "objects[0]: requests are sent to 'manager' but no worker answers them"), QString());
@@ -402,13 +411,6 @@ private slots:
         QVERIFY2(ok, ok ? "" : ok.error().message().c_str());
         QCOMPARE(workerObjects(s, server), (std::vector<std::string> { "manager" }));
 
-        auto refused = [&](const Scenario& bad, const char* says) {
-            const Status st = validateScenario(bad, readMqLimits(), std::nullopt);
-            if (st)
-                return QString("accepted");
-            const QString hint = QString::fromStdString(st.error().hint);
-            return hint.contains(says) ? QString() : hint;
-        };
         Scenario withQueue = s;
         withQueue.workers[1] = program({ "request manager replies-1 get d[n]" });
         withQueue.workers[1].name = "client-1";

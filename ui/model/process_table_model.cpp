@@ -245,11 +245,17 @@ QString ProcessTableModel::transportTooltip(const ipccore::WorkerStatus& worker)
         return {};
     QString tip = tr("Objects it uses: %1").arg(QString::fromStdString(worker.object));
     // Over zmq a request names no reply queue: its results are its object (validation allows that nowhere else).
+    const auto own = m_programs.find(worker.name);
     bool overConnections = false;
     for (const auto& [name, steps] : m_programs) {
-        overConnections = overConnections || std::any_of(steps.begin(), steps.end(), [](const ipccore::ProgramStep& s) {
-            return s.op == ipccore::StepOp::Request && s.results == s.object;
-        });
+        for (const ipccore::ProgramStep& s : steps) {
+            const bool toThisServer = own != m_programs.end()
+                && std::any_of(own->second.begin(), own->second.end(), [&](const ipccore::ProgramStep& served) {
+                       return served.op == ipccore::StepOp::Serve && served.object == s.object;
+                   });
+            overConnections
+                = overConnections || (s.op == ipccore::StepOp::Request && s.results == s.object && toThisServer);
+        }
     }
     if (programHas(worker, ipccore::StepOp::Serve) && overConnections)
         tip += QStringLiteral("\n")
@@ -356,6 +362,8 @@ QString ProcessTableModel::waitMeaning(const ipccore::WorkerStatus& worker) cons
                       .arg(dead);
         return text;
     }
+    if (step->op == ipccore::StepOp::Request && full && step->results == step->object) // zmq
+        return tr("It waits to send its request: no server is connected, or the server is behind.");
     if (step->op == ipccore::StepOp::Request && full)
         return tr("It waits for room for its request: the server is behind.");
     if (step->op == ipccore::StepOp::Serve && empty)

@@ -96,7 +96,7 @@ struct RequestMember {
     bool server = false;
     bool killed = false;
     bool inDoubtAtDeath = false; // killed inside a put or get: a message may have moved without being counted
-    bool ended = false; // ended before the stop (killed, its count done, or an error)
+    bool ended = false; // ended before the stop (killed, terminated, its count done, or an error)
 };
 
 // A server's data as its slot shows it: a key and its value now.
@@ -107,9 +107,9 @@ struct ServerEntry {
 
 // The books from the members' counts and what the request queue and the reply queues held (at stop, final: the
 // runner's count; while running, their depth). `repliesOnConnections`: a zmq object (DEALER/ROUTER), whose replies
-// go back on each client's connection; a client that ends (killed, or by its count after a request it gave up on)
-// closes it, and ZeroMQ refuses the reply (the server counts that request unanswered), so each client that ended
-// before the stop may leave one unanswered request.
+// go back on each client's connection; a client that ends with its request out (killed, or terminated) closes it,
+// and ZeroMQ refuses the reply (the server counts that request unanswered), so each client that ended before the
+// stop may leave one unanswered request.
 RequestLedger requestLedger(std::span<const RequestMember> members, std::uint64_t inRequestQueue,
     std::uint64_t inReplyQueues, bool final, bool repliesOnConnections = false);
 
