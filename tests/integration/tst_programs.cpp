@@ -589,13 +589,26 @@ private slots:
 
     // The server killed while its clients wait: their connections close, and each fails as a Python proxy raises
     // EOFError (over message queues they would wait for ever, killedServerLeavesClientsWaiting); the stop finishes
-    // and nothing is left behind.
+    // and nothing is left behind. The server is stopped (SIGSTOP) first, until every client has its request out: a
+    // client between two requests when the server dies would wait to send its next instead (for a new server).
     void zmqKilledServerFailsItsWaitingClients()
     {
         auto runner = Runner::start(bundled("zmq-manager"));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
+        QVERIFY((*runner)->pauseWorker(0));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                for (std::size_t i = 1; i < snap.workers.size(); ++i) {
+                    const RequestCounts& c = snap.workers[i].requests;
+                    if (snap.workers[i].state != WorkerState::BlockedEmpty || c.requestsOut != c.repliesIn + 1)
+                        return false;
+                }
+                return true;
+            }(),
+            FlowTimeoutMs);
         QVERIFY((*runner)->killWorker(0));
         bool told = false;
         QTRY_VERIFY_WITH_TIMEOUT(
