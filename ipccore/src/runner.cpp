@@ -906,8 +906,7 @@ struct Runner::Impl {
         // A server that dies leaves its clients waiting for replies that never come.
         const auto served = std::find_if(w.spec.program.begin(), w.spec.program.end(),
             [](const ProgramStep& step) { return step.op == StepOp::Serve; });
-        const bool overZmq = served != w.spec.program.end()
-            && objects[objectIndex(served->object)].spec.transport == TransportKind::Zmq;
+        const bool overZmq = served != w.spec.program.end() && objects[objectIndex(served->object)].address.requests;
         if (!w.stopping && !normal && overZmq) {
             const bool held = slot.requestInHand.load(std::memory_order_relaxed) != 0;
             event(RunEvent::Kind::Warning,
@@ -1502,8 +1501,7 @@ struct Runner::Impl {
             return waitingOn(state, objects[objectIndex(on)]);
         if (spec.role == Role::Program && step < spec.program.size() && spec.program[step].op == StepOp::Serve) {
             const std::string& served = spec.program[step].object;
-            if (objectIndex(served) < objects.size()
-                && objects[objectIndex(served)].spec.transport == TransportKind::Zmq)
+            if (objectIndex(served) < objects.size() && objects[objectIndex(served)].address.requests)
                 return served + ": a client's connection at its high-water mark (zmq_send)";
             return "a client's reply queue: full (mq_send)";
         }
@@ -1963,7 +1961,7 @@ struct Runner::Impl {
         std::uint64_t repliesLeft = 0;
         std::uint64_t mostInFlight = 0;
         bool overZmq = false;
-        if (objects[requestObject].spec.transport == TransportKind::Zmq) {
+        if (objects[requestObject].address.requests) {
             // DEALER/ROUTER: the replies come back through the object itself, where only the workers' counters can
             // tell requests and replies apart (ZeroMQ holds both inside the processes): each is what was sent of it
             // less what was received.
@@ -2105,7 +2103,7 @@ struct Runner::Impl {
                     } else if (prog[k].op == StepOp::Serve && prog[k].object == name) {
                         p.received = s.requests.requestsIn;
                         gets = true;
-                        if (o.spec.transport == TransportKind::Zmq) { // and its replies go back through it
+                        if (o.address.requests) { // a zmq object: its replies go back through it
                             p.sent = s.requests.repliesOut;
                             puts = true;
                         }
@@ -2739,8 +2737,11 @@ struct Runner::Impl {
                 continue;
             std::string note = w.spec.name + " (" + roleName(w.spec.role) + ", " + w.exitText + "): ";
             if (w.spec.role == Role::Program) {
-                const ProgramStep& at = w.spec.program[std::min<std::size_t>(w.stepAtDeath, w.spec.program.size() - 1)];
-                note += "died at step " + std::to_string(w.stepAtDeath) + " (" + stepText(at) + ")";
+                // Counted from 1, as the window's Step column counts them.
+                const std::size_t step = std::min<std::size_t>(w.stepAtDeath, w.spec.program.size() - 1);
+                const ProgramStep& at = w.spec.program[step];
+                note += "died in step " + std::to_string(step + 1) + " of " + std::to_string(w.spec.program.size())
+                    + " (" + stepText(at) + ")";
                 if (w.heldMessages > 0) {
                     switch (at.op) {
                     case StepOp::Write:

@@ -748,6 +748,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         std::uint64_t seq = 0;
         std::size_t bound = 0;
         bool poison = false; // a CSP channel: poison goes in when this program ends (TransportTraits::poison)
+        bool requests = false; // a zmq object's requests and replies (openZmqRequests)
     };
     struct Receiver {
         std::string object;
@@ -792,7 +793,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                     openError = ends.error();
                     return SIZE_MAX;
                 }
-                senders.push_back({ object, std::move(ends->sending), bytes, 0, bound, false });
+                senders.push_back({ object, std::move(ends->sending), bytes, 0, bound, false, true });
                 receivers.push_back({ object, std::move(ends->receiving), false, bound, true });
             }
         }
@@ -1163,8 +1164,8 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         if (t != Transfer::Moved) {
             if (t == Transfer::Stopped)
                 (void)unanswered(); // stopped while the reply queue was full
-            if (t == Transfer::Failed && transferError->code == ErrorCode::PeerGone) {
-                transferError.reset(); // zmq: the client has closed its connection; the server goes on
+            if (t == Transfer::Failed && sender.requests && transferError->code == ErrorCode::PeerGone) {
+                transferError.reset(); // the client has closed its connection; the server goes on
                 return unanswered();
             }
             return t;

@@ -307,8 +307,8 @@ private slots:
         QCOMPARE(l.permits, 1); // the terminated one gave its permit back as it left, the killed one did not
         QCOMPARE(l.permitsHeldByDead, 1ull);
         QCOMPARE(r.deadWorkers.size(), std::size_t(1));
-        QVERIFY2(
-            r.deadWorkers[0].find("died at step 1 (work 1000000us)") != std::string::npos, r.deadWorkers[0].c_str());
+        QVERIFY2(r.deadWorkers[0].find("died in step 2 of 3 (work 1000000us)") != std::string::npos,
+            r.deadWorkers[0].c_str());
         verifyNothingLeft(prefix);
     }
 

@@ -73,6 +73,41 @@ private slots:
         QCOMPARE(durationText(0), QStringLiteral("–")); // not timed yet
     }
 
+    // A step that gave up says why in its Missed cell; with a 0 ms timeout, why the count can run into millions.
+    void missedCellSaysWhyAStepGaveUp()
+    {
+        ipccore::Scenario scenario;
+        scenario.objects = { { "jobs", ipccore::TransportKind::Mq, 10, 64 } };
+        for (const char* text : { "get jobs 0ms; work 10us", "get jobs 50ms" }) {
+            ipccore::WorkerSpec poller;
+            poller.name = text[9] == '0' ? "poller" : "waiter";
+            poller.role = ipccore::Role::Program;
+            auto program = ipccore::parseProgramText(text);
+            QVERIFY(program.has_value());
+            poller.program = *program;
+            scenario.workers.push_back(poller);
+        }
+        ProgramStepsModel model;
+        model.setPrograms(scenario);
+        QVERIFY(!model.isColumnUnused(ProgramStepsModel::MissedColumn));
+        ipccore::WorkerStatus poller = sampled(scenario, "poller", 0);
+        poller.stepMissed = { 2'400'000, 0 };
+        ipccore::WorkerStatus waiter = sampled(scenario, "waiter", 0);
+        waiter.stepMissed = { 12 };
+        ipccore::Snapshot snapshot;
+        snapshot.workers = { poller, waiter };
+        model.apply(snapshot);
+        const QString fast = cell(model, model.rowOf("poller", 0), ProgramStepsModel::MissedColumn, Qt::ToolTipRole);
+        QVERIFY2(
+            fast.contains(QLocale().toString(2'400'000)) && fast.contains(QStringLiteral("0 ms, so it never waits")),
+            qPrintable(fast));
+        const QString slow = cell(model, model.rowOf("waiter", 0), ProgramStepsModel::MissedColumn, Qt::ToolTipRole);
+        QVERIFY2(slow.contains(QStringLiteral("gave up 12 times")) && !slow.contains(QStringLiteral("never waits")),
+            qPrintable(slow));
+        // A step that cannot time out has nothing to say there.
+        QVERIFY(model.index(model.rowOf("poller", 1), ProgramStepsModel::MissedColumn).data(Qt::ToolTipRole).isNull());
+    }
+
     void stepsTableShowsEachStepsMeanTime()
     {
         const ipccore::Scenario scenario = managerDict();

@@ -113,6 +113,27 @@ private slots:
         QVERIFY(!view.isAlarmed(QStringLiteral("manager.requests.failed")));
     }
 
+    // Over ZeroMQ no queue holds the requests and replies: the equation and the tile name no queues (a trial user
+    // read "in request q" and looked for one).
+    void zmqRequestsNameNoQueues()
+    {
+        LedgerView view;
+        LedgerView::ObjectBooks books = requestQueue(false);
+        view.setObjectBooks({ books }, true); // the last run's Manager over mq, of the same name
+        QCOMPARE(view.caption(QStringLiteral("manager.requests.waiting")), QStringLiteral("in request q · reply qs"));
+        books.transport = ipccore::TransportKind::Zmq;
+        view.setObjectBooks({ books }, true);
+        const auto* equation = view.findChild<QLabel*>(QStringLiteral("requestEquation"));
+        QVERIFY(equation);
+        QVERIFY2(equation->text().contains(QStringLiteral("sent = taken + on their way;"))
+                && equation->text().contains(QStringLiteral("stale + on their way back"))
+                && !equation->text().contains(QStringLiteral(" q")),
+            qPrintable(equation->text()));
+        QVERIFY(equation->toolTip().contains(QStringLiteral("DEALER to ROUTER")));
+        QCOMPARE(view.caption(QStringLiteral("manager.requests.waiting")), QStringLiteral("on their way · back"));
+        QCOMPARE(view.figure(QStringLiteral("manager.requests.waiting")), QStringLiteral("2 · 1"));
+    }
+
     void noServerNoRequestsRow()
     {
         LedgerView view;

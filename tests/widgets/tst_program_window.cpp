@@ -30,6 +30,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QtTest>
@@ -128,6 +129,7 @@ private slots:
             w.transport = ipccore::TransportKind::ShmRing;
             w.object = messages == 300 || messages == 900 ? "buffer-2" : "buffer-1"; // producer-2 and producer-10
             w.messages = messages;
+            w.messageSize = 256;
             messages = messages * 3 % 1000; // 100, 300, 900, 700
             s.workers.push_back(w);
         }
@@ -155,6 +157,16 @@ private slots:
         // Selecting the first row drawn selects worker 2 (producer-10), whatever row it is drawn on.
         table->selectRow(0);
         QCOMPARE(panel.selectedWorkers(), QList<int>({ 2 }));
+        // The Size box shows and sets a producer's frame size; a consumer has none to set (a trial read "64 B" there).
+        panel.setRunActive(true);
+        QVERIFY(panel.sizeBox()->isEnabled());
+        QCOMPARE(panel.sizeBox()->text(), QStringLiteral("256 B"));
+        table->selectRow(1);
+        QCOMPARE(panel.selectedWorkers(), QList<int>({ 3 }));
+        QVERIFY(!panel.sizeBox()->isEnabled());
+        QCOMPARE(panel.sizeBox()->text(), QStringLiteral("\u2014"));
+        panel.setRunActive(false);
+        table->selectRow(0);
         panel.filterBox()->setText(QStringLiteral("PRODUCER"));
         QCOMPARE(column(ProcessTableModel::NameColumn), QStringLiteral("producer-10 producer-2 producer-1"));
         panel.filterBox()->setText(QStringLiteral("consumer"));

@@ -760,7 +760,9 @@ QVariant ProcessTableModel::headerData(int section, Qt::Orientation orientation,
         case BlockedColumn:
             return tr("Share of the worker's lifetime spent blocked (full, empty or waiting for the lock)");
         case CpuColumn:
-            return tr("CPU time as a percentage of one core, over about the last second");
+            return tr("CPU time as a percentage of one core, over about the last second, of all the process's "
+                      "threads: a ZeroMQ process's I/O thread moves its messages while its own thread is blocked, "
+                      "so it can show both a high CPU % and a high % blocked");
         case LatencyColumn:
             return tr("A consumer's mean time from a message's send to its receive, over the consumer's life "
                       "(queueing included: a deep queue makes it long)");

@@ -166,6 +166,21 @@ QString ProgramStepsModel::tooltip(const Row& row, int column) const
     }
     case ShareColumn:
         return tr("Of the time %1 spent in its steps: this step's mean time × the times it was done").arg(name);
+    case MissedColumn: {
+        if (!row.canMiss)
+            return {};
+        QString tip = tr("%1's step %2 gave up %3 times: its wait ran out and the program went on to its next step "
+                         "(Python's queue.Empty, queue.Full or posix_ipc's BusyError, caught)")
+                          .arg(name)
+                          .arg(row.step + 1)
+                          .arg(QLocale().toString(qulonglong(row.missed)));
+        // A trial user met millions here and could not tell why.
+        if (row.text.endsWith(QLatin1String(" 0ms")))
+            tip += tr(". Its timeout is 0 ms, so it never waits: every try that cannot go on at once counts "
+                      "here, and a program that loops fast counts them by the million. A longer timeout waits "
+                      "instead.");
+        return tip;
+    }
     case ProcessColumn:
     case StepColumn:
         return tr("%1, step %2 of %3: %4\nPython: %5")

@@ -265,8 +265,8 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
             key += ipccore::transportName(object.transport);
         if (object.ledger.pool.present)
             key += "pool";
-        if (object.ledger.requests.present)
-            key += "/requests";
+        if (object.ledger.requests.present) // over mq or zmq: their tiles are named differently
+            key += std::string("/requests ") + ipccore::transportName(object.transport);
         if (hasPriorityRow(object)) {
             key += "/priorities";
             for (const ipccore::PriorityShare& p : object.ledger.priorities)
@@ -563,13 +563,26 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
     title->setObjectName(QStringLiteral("requestEquation"));
     title->setTextFormat(Qt::RichText);
     title->setWordWrap(true);
-    title->setText(tr("<b>Requests into ‘%1’</b>: sent = taken + in request q; taken = answered + unanswered + died "
-                      "with server; answered = returned + stale + in reply qs")
-                       .arg(name.toHtmlEscaped()));
-    title->setToolTip(tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
-                         "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
-                         "reply in the client's own reply queue. Every request must get exactly one reply.")
-                          .arg(name));
+    // Over ZeroMQ (DEALER/ROUTER) there are no queues to name: requests and replies wait in the processes' sockets
+    // and their connections, counted from both ends' counters.
+    const bool overZmq = books.transport == ipccore::TransportKind::Zmq;
+    title->setText(overZmq
+            ? tr("<b>Requests into ‘%1’</b>: sent = taken + on their way; taken = answered + unanswered + died with "
+                 "server; answered = returned + stale + on their way back")
+                  .arg(name.toHtmlEscaped())
+            : tr("<b>Requests into ‘%1’</b>: sent = taken + in request q; taken = answered + unanswered + died "
+                 "with server; answered = returned + stale + in reply qs")
+                  .arg(name.toHtmlEscaped()));
+    title->setToolTip(overZmq
+            ? tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
+                 "proxy, such as x = d['count'] or l.append(x), sends one request over the client's own ZeroMQ "
+                 "connection to %1 (DEALER to ROUTER) and waits for one reply on that same connection. Every "
+                 "request must get exactly one reply.")
+                  .arg(name)
+            : tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
+                 "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
+                 "reply in the client's own reply queue. Every request must get exactly one reply.")
+                  .arg(name));
     grid->addWidget(title, row++, 0, 1, CompactColumns);
     const QString prefix = requestPrefix(books.name);
     const TileSpec specs[] = {
@@ -581,12 +594,18 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
         { prefix + QStringLiteral("taken"), tr("taken by server"),
             tr("Requests the server took out of %1, one at a time").arg(name), false },
         { prefix + QStringLiteral("answered"), tr("answered"),
-            tr("Replies the server put, each into the reply queue its request named"), false },
+            overZmq ? tr("Replies the server sent, each back over the connection its request came on")
+                    : tr("Replies the server put, each into the reply queue its request named"),
+            false },
         { prefix + QStringLiteral("returned"), tr("returned"),
             tr("Replies their clients took back: round trips completed"), false },
-        { prefix + QStringLiteral("waiting"), tr("in request q · reply qs"),
-            tr("Requests in %1 the server has not taken yet · replies in the clients' reply queues not taken yet")
-                .arg(name),
+        { prefix + QStringLiteral("waiting"), overZmq ? tr("on their way · back") : tr("in request q · reply qs"),
+            overZmq ? tr("Requests sent that the server has not taken yet · replies sent that their clients have not "
+                         "taken yet. ZeroMQ holds both inside the processes' sockets and connections, where nothing "
+                         "outside can see them, so they are counted from what each end sent and received")
+                    : tr("Requests in %1 the server has not taken yet · replies in the clients' reply queues not taken "
+                         "yet")
+                          .arg(name),
             false },
         { prefix + QStringLiteral("stale"), tr("stale replies"),
             tr("Replies that came after their client had stopped waiting (a request with a timeout gave up); the "

@@ -165,8 +165,10 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
     m_size->setObjectName(QStringLiteral("liveSize"));
     m_size->setRange(0, std::numeric_limits<int>::max());
     m_size->setSuffix(tr(" B"));
+    m_size->setSpecialValueText(tr("\u2014")); // no producer selected: no size to show
     m_size->setKeyboardTracking(false);
-    m_size->setToolTip(tr("Frame size in bytes (header included) of the selected processes"));
+    m_size->setToolTip(tr("Frame size in bytes (header included) of the selected producers. A consumer takes the "
+                          "frames that come; a program's frames are sized by its objects"));
     controls->addWidget(m_size);
     controls->addWidget(new QLabel(tr("Work:"), m_controlsRow));
     m_work = new QSpinBox(m_controlsRow);
@@ -381,8 +383,19 @@ void ProcessPanel::updateActions()
     m_addProgram->setEnabled(m_active && m_canAddPrograms);
     for (QWidget* w : { static_cast<QWidget*>(m_pause), static_cast<QWidget*>(m_resume),
              static_cast<QWidget*>(m_terminate), static_cast<QWidget*>(m_kill), static_cast<QWidget*>(m_rate),
-             static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_size), static_cast<QWidget*>(m_work) })
+             static_cast<QWidget*>(m_rateSlider), static_cast<QWidget*>(m_work) })
         w->setEnabled(m_active && selected);
+    // Only a producer sends frames of a size it is told; the box would otherwise show a size nothing uses.
+    m_size->setEnabled(m_active && firstSelectedProducer() >= 0);
+}
+
+int ProcessPanel::firstSelectedProducer() const
+{
+    for (const int row : selectedWorkers()) {
+        if (row < m_model->rowCount() && m_model->worker(row).role == ipccore::Role::Producer)
+            return row;
+    }
+    return -1;
 }
 
 void ProcessPanel::loadControlsFromSelection()
@@ -394,7 +407,8 @@ void ProcessPanel::loadControlsFromSelection()
     m_loading = true;
     m_rate->setValue(worker.rate);
     m_rateSlider->setValue(sliderFromRate(worker.rate));
-    m_size->setValue(int(worker.messageSize));
+    const int producer = firstSelectedProducer();
+    m_size->setValue(producer >= 0 ? int(m_model->worker(producer).messageSize) : m_size->minimum());
     m_work->setValue(int(std::min<std::uint64_t>(worker.workUs, std::uint64_t(std::numeric_limits<int>::max()))));
     m_loading = false;
 }

@@ -36,6 +36,8 @@ public:
     QTableView* table() const { return m_table; }
     // Worker indices (rows) of the selection, ascending.
     QList<int> selectedWorkers() const;
+    // The first selected row that is a producer, or -1.
+    int firstSelectedProducer() const;
     void setRunActive(bool active);
     // The Rate, Size and Work boxes show the selected process's values again (after a control was refused, they
     // would otherwise keep the refused value).
