@@ -174,7 +174,8 @@ std::string reportToText(const Report& r)
             w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
     out << workers.render({ false, false, false, true, true, true, true, true, true, true, false });
     if (anyMessages)
-        out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive)\n";
+        out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive, "
+               "over every message below about 100,000 a second, about one in 64 above, weighted)\n";
     if (anyPrograms) {
         out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when a "
                "wait timed out)\n";

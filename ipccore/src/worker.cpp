@@ -34,8 +34,80 @@ void onStopSignal(int)
 // Counters live in the worker and are copied to its board slot after each message (or only at exit when
 // telemetry is off, to measure what publishing costs).
 struct Counters {
-    std::uint64_t messages = 0, bytes = 0, lastSeq = 0, gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0,
-                  latencyNsSum = 0;
+    std::uint64_t messages = 0, bytes = 0, lastSeq = 0, gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
+    // A consumer's latency: the sum of its stamped messages' send-to-receive times, each times its weight
+    // (StampWeights), the sum of those weights, and how many were stamped.
+    std::uint64_t latencyNsSum = 0, latencyWeight = 0, latencyStamps = 0;
+};
+
+// Which of a producer's messages carry their send time, for the consumer's mean latency. A clock read costs about
+// 30 ns here, at each end: in a profile of the bench's zmq row at 64 B (pinned) the two reads took a tenth of the
+// time, and without them the lab's ratio to the bare loop went from 0.51 to 0.71. So while messages go out faster than
+// one per FastGapNs (100,000 a second), only about one in `stride` is stamped, the stride doubling at each stamp up to
+// MaxStride; it falls back to 1 as soon as they slow down, so a slower producer stamps every message. The count to the
+// next stamp is drawn at random around the stride, not fixed, so that the sample does not fall in step with a
+// transport's batches (the first message after each wait, say). Unstamped messages carry 0, and the consumer reads
+// no clock for them. A producer under a rate control reads the clock for every message anyway, and stamps them all.
+class SendStamps {
+public:
+    // `everyMessage`: an mq, whose consumers tally latency per priority, message by message. `seed`: the producer's
+    // own, so that producers do not stamp the same positions.
+    SendStamps(bool everyMessage, std::uint64_t seed)
+        : m_every(everyMessage)
+        , m_random(0x9e3779b97f4a7c15ull ^ (seed * 0xbf58476d1ce4e5b9ull))
+    { }
+    // Whether the next message is to be stamped (called once a message, before the clock would be read for it).
+    bool due() { return m_every || ++m_since >= m_next; }
+    // A stamp was read at `now`.
+    void stamped(std::uint64_t now)
+    {
+        if (m_every)
+            return;
+        m_stride = now - m_lastNs < std::uint64_t(m_since) * FastGapNs ? std::min(2 * m_stride, MaxStride) : 1;
+        m_lastNs = now;
+        m_since = 0;
+        m_random ^= m_random << 13; // xorshift64
+        m_random ^= m_random >> 7;
+        m_random ^= m_random << 17;
+        m_next = 1 + std::uint32_t(m_random % (2 * m_stride - 1)); // 1 .. 2 x stride - 1, stride on average
+    }
+
+private:
+    static constexpr std::uint32_t MaxStride = 64;
+    static constexpr std::uint64_t FastGapNs = 10'000;
+    bool m_every;
+    std::uint32_t m_stride = 1;
+    std::uint32_t m_since = 0;
+    std::uint32_t m_next = 1;
+    std::uint64_t m_lastNs = 0;
+    std::uint64_t m_random;
+};
+
+// What each stamped message stands for in a consumer's mean latency: the messages its producer sent since its last
+// stamped one (SendStamps), so that a fast producer's few stamps weigh as much as a slow one's many, and the run of
+// stamps after a stall (the stride starts again at 1) does not tilt the mean towards what a stall does to latency.
+// Over an mq every message is stamped and weighs 1: its per-priority means count messages one by one.
+class StampWeights {
+public:
+    explicit StampWeights(bool eachWeighsOne)
+        : m_one(eachWeighsOne)
+    { }
+    std::uint64_t weigh(std::uint32_t producer, std::uint64_t seq)
+    {
+        if (m_one)
+            return 1;
+        std::uint64_t& last = m_last[producer % SequenceTracker::MaxProducers];
+        // At most SendStamps' longest gap: more means messages went to other consumers or were sent before this one
+        // came.
+        const std::uint64_t weight = seq > last ? std::min<std::uint64_t>(seq - last, MaxWeight) : 1;
+        last = std::max(last, seq);
+        return weight;
+    }
+
+private:
+    static constexpr std::uint64_t MaxWeight = 127;
+    bool m_one;
+    std::vector<std::uint64_t> m_last = std::vector<std::uint64_t>(SequenceTracker::MaxProducers, 0);
 };
 
 class SlotHooks final : public WaitHooks {
@@ -283,6 +355,8 @@ public:
         const std::uint64_t rateMilli = slot.ctlRateMilli.load(std::memory_order_relaxed);
         if (rateMilli == 0)
             return true;
+        if (now == 0) // the caller read no clock (SendStamps): the rate came on since it looked
+            now = monotonicNs();
         if (now < m_nextDue) {
             // Not due yet: asleep for its rate, which the window tells from running and from blocking. Sleeps under
             // 200 us (rates above 5000 a second) stay "running": two events a message would overrun the event ring.
@@ -382,6 +456,14 @@ private:
     WorkerState m_before = WorkerState::Running;
 };
 
+// The weight last, released: a sampler that reads it first (acquire) finds a sum at least as new.
+void publishLatency(WorkerSlot& slot, const Counters& c)
+{
+    slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
+    slot.latencyStamps.store(c.latencyStamps, std::memory_order_relaxed);
+    slot.latencyWeight.store(c.latencyWeight, std::memory_order_release);
+}
+
 void publish(WorkerSlot& slot, const Counters& c)
 {
     slot.messages.store(c.messages, std::memory_order_relaxed);
@@ -391,7 +473,7 @@ void publish(WorkerSlot& slot, const Counters& c)
     slot.duplicated.store(c.duplicated, std::memory_order_relaxed);
     slot.outOfOrder.store(c.outOfOrder, std::memory_order_relaxed);
     slot.corrupt.store(c.corrupt, std::memory_order_relaxed);
-    slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
+    publishLatency(slot, c);
 }
 
 // Simulated work: sleeping, so a slow consumer on a 2-core machine does not starve the others of CPU.
@@ -457,6 +539,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     Counters c;
     Pacer pacer;
     StepGate gate(slot, hooks);
+    SendStamps stamps(traits(args.transport).priorities, args.slot);
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
@@ -465,11 +548,17 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             pacer.restart();
             continue;
         }
-        std::uint64_t now = monotonicNs();
+        // The clock for this message's send time, or 0 (unstamped). A rate needs it for every message; step mode
+        // reads it itself after its wait.
+        std::uint64_t now = 0;
+        if (stamps.due() || slot.ctlRateMilli.load(std::memory_order_relaxed) != 0)
+            now = monotonicNs();
         if (!pacer.due(slot, hooks, now))
             continue;
         if (!gate.pass(0, now))
             break;
+        if (now != 0)
+            stamps.stamped(now);
         std::uint32_t size = slot.ctlMessageSize.load(std::memory_order_relaxed);
         size = std::clamp<std::uint32_t>(size, std::uint32_t(FrameHeaderSize), args.objectMessageSize);
         Status st;
@@ -485,7 +574,7 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
                 st = loaned.error();
         } else {
             const auto out = std::span(frame).first(size);
-            buildFrame(out, args.slot, c.lastSeq + 1, now + std::uint64_t(args.clockOffsetNs));
+            buildFrame(out, args.slot, c.lastSeq + 1, now != 0 ? now + std::uint64_t(args.clockOffsetNs) : 0);
             // In doubt from here until counted: if this process is killed now, the message may or may not be out.
             slot.holding.store(1, std::memory_order_release);
             st = (*endpoint)->send(out, args.spec.priority, hooks);
@@ -503,7 +592,8 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         // Counted before the in-doubt flag drops, so a kill between the two never hides a message.
         if (args.telemetry) {
             publish(slot, c);
-            slot.heartbeatNs.store(now, std::memory_order_relaxed);
+            if (now != 0)
+                slot.heartbeatNs.store(now, std::memory_order_relaxed);
         } else
             slot.messages.store(c.messages, std::memory_order_relaxed);
         slot.holding.store(0, std::memory_order_release);
@@ -520,15 +610,16 @@ int runProducer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     return 0;
 }
 
-// Returns the receive time it took, so the caller's heartbeat needs no second clock read.
-std::uint64_t account(Counters& c, SequenceTracker& tracker, std::span<const std::byte> frame)
+// Returns the receive time it read, so the caller's heartbeat needs no second clock read, or 0 when it read none: a
+// frame that carries no send time (SendStamps) needs none.
+std::uint64_t account(Counters& c, SequenceTracker& tracker, StampWeights& weights, std::span<const std::byte> frame)
 {
-    const std::uint64_t now = monotonicNs();
     FrameHeader header;
     if (checkFrame(frame, header) != FrameCheck::Ok) {
         ++c.corrupt;
-        return now;
+        return 0;
     }
+    const std::uint64_t now = header.sendNs != 0 ? monotonicNs() : 0;
     std::uint64_t skipped = 0;
     switch (tracker.record(header.producer, header.seq, skipped)) {
     case SequenceTracker::Outcome::InOrder:
@@ -545,8 +636,13 @@ std::uint64_t account(Counters& c, SequenceTracker& tracker, std::span<const std
     }
     ++c.messages;
     c.bytes += frame.size();
-    if (now > header.sendNs)
-        c.latencyNsSum += now - header.sendNs;
+    if (header.sendNs != 0) {
+        const std::uint64_t weight = weights.weigh(header.producer, header.seq);
+        ++c.latencyStamps;
+        c.latencyWeight += weight;
+        if (now > header.sendNs)
+            c.latencyNsSum += weight * (now - header.sendNs);
+    }
     return now;
 }
 
@@ -565,9 +661,11 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     const bool tallyPriorities = traits(args.transport).priorities;
     Counters c;
     SequenceTracker tracker;
+    StampWeights weights(tallyPriorities);
     StepGate gate(slot, hooks);
     std::uint64_t gateNs = 0; // unused: the receive time is read after the message is in
     std::uint64_t kernelBytesNs = 0; // when kernelBytes was last read
+    std::uint32_t unstamped = 0; // messages since the clock was last read (for kernelBytes' cadence)
     hooks.enter(WorkerState::Running);
     while (!hooks.stopRequested() && (args.spec.count == 0 || c.messages < args.spec.count)) {
         if (slot.ctlPaused.load(std::memory_order_relaxed)) {
@@ -624,7 +722,12 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             break; // its writer is done: so is this reader (CSP)
         }
         const std::uint64_t latencyBefore = c.latencyNsSum;
-        const std::uint64_t now = account(c, tracker, frame);
+        std::uint64_t now = account(c, tracker, weights, frame);
+        // A backlog of unstamped messages still reads the clock every 64, for the socket's waiting bytes below.
+        if (now == 0 && args.telemetry && ++unstamped >= 64)
+            now = monotonicNs();
+        if (now != 0)
+            unstamped = 0;
         if (lends) {
             hooks.insideLoan();
             (*endpoint)->release();
@@ -633,9 +736,11 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             tallyPriority(slot, (*endpoint)->lastPriority(), c.latencyNsSum - latencyBefore);
         if (args.telemetry) {
             publish(slot, c);
-            slot.heartbeatNs.store(now, std::memory_order_relaxed);
-            // A socket's waiting bytes, which only this process can see: one ioctl per connection every 20 ms.
-            if (now - kernelBytesNs >= 20'000'000) {
+            // A socket's waiting bytes, which only this process can see: one ioctl per connection every 20 ms (by
+            // the clock as read above, at least every 64 messages).
+            if (now != 0)
+                slot.heartbeatNs.store(now, std::memory_order_relaxed);
+            if (now != 0 && now - kernelBytesNs >= 20'000'000) {
                 if (const std::int64_t waiting = (*endpoint)->kernelBytes(); waiting >= 0)
                     slot.kernelBytes.store(waiting, std::memory_order_relaxed);
                 kernelBytesNs = now;
@@ -659,7 +764,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         }
         if (*r == 0)
             break;
-        (void)account(c, tracker, std::span(buffer).first(*r));
+        (void)account(c, tracker, weights, std::span(buffer).first(*r));
         // Counted in the slot before the next take lowers `holding`, so a kill during the drain hides nothing.
         slot.messages.store(c.messages, std::memory_order_relaxed);
     }
@@ -676,7 +781,7 @@ int runConsumer(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             }
             if (*r == 0)
                 break;
-            (void)account(c, tracker, std::span(buffer).first(*r));
+            (void)account(c, tracker, weights, std::span(buffer).first(*r));
         }
     }
     publish(slot, c);
@@ -839,6 +944,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
     std::vector<std::byte> frame(largestFrame);
     Counters c; // what the gets' frames said: duplicates, gaps, corrupt frames and latency, over every object
     SequenceTracker tracker;
+    StampWeights weights(true); // a program's latency is not shown: unweighted, as per priority
     // Like publish(), but `messages` stays the count of passes.
     auto publishFrames = [&] {
         slot.bytes.store(c.bytes, std::memory_order_relaxed);
@@ -846,7 +952,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
         slot.duplicated.store(c.duplicated, std::memory_order_relaxed);
         slot.outOfOrder.store(c.outOfOrder, std::memory_order_relaxed);
         slot.corrupt.store(c.corrupt, std::memory_order_relaxed);
-        slot.latencyNsSum.store(c.latencyNsSum, std::memory_order_relaxed);
+        publishLatency(slot, c);
     };
     // One frame through a program's sender or receiver, waiting as `wait` allows. On Moved the slot's `holding`
     // stays 1 (in doubt): the caller counts what moved, then calls settle(), so a kill between the two never hides
@@ -890,7 +996,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             return Transfer::Failed;
         }
         size = *r;
-        (void)account(c, tracker, std::span(frame).first(size));
+        (void)account(c, tracker, weights, std::span(frame).first(size));
         bump(slot.boundReceived[in.bound]);
         return Transfer::Moved;
     };

@@ -851,6 +851,63 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
+    // A consumer's latency is the mean over the messages that carry their send time: every message of a producer
+    // slower than about 100,000 a second, of one under a rate control and of any mq producer (latency per priority
+    // counts each message); about one in 64 of a faster one (reading the clock at each end cost a fast transport a
+    // quarter or more of its speed at 64 B).
+    void fastProducersTimeASampleOfTheirMessages()
+    {
+        enum class Expect { Sampled, Nearly, Every };
+        struct Case {
+            TransportKind transport;
+            double rate;
+            std::uint32_t consumerWorkUs;
+            std::uint64_t count;
+            Expect timed;
+        };
+        // Held back by a consumer that works 50 us a message, an unpaced producer stamps every message once its
+        // ring is full (the first few, into an empty ring, go out fast and may not be).
+        for (const Case c : { Case { TransportKind::ShmSpsc, 0, 0, 200'000, Expect::Sampled },
+                 Case { TransportKind::ShmSpsc, 0, 50, 300, Expect::Nearly },
+                 Case { TransportKind::ShmSpsc, 2000, 0, 200, Expect::Every },
+                 Case { TransportKind::Mq, 0, 0, 20'000, Expect::Every } }) {
+            Scenario s = pairScenario(c.transport, c.rate, 8);
+            s.workers[0].count = c.count;
+            s.workers[1].count = c.count;
+            s.workers[1].workUs = c.consumerWorkUs;
+            auto runner = Runner::start(s);
+            QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
+            Runner& r = **runner;
+            const std::string prefix = r.prefix();
+            QTRY_VERIFY_WITH_TIMEOUT((r.sample(), r.allWorkersExited()), FlowTimeoutMs);
+            const WorkerStatus consumer = r.sample().workers.at(1);
+            const Report report = r.stop();
+            QVERIFY2(report.integrity.exact, qPrintable(describe(report.integrity)));
+            verifyNothingLeft(prefix);
+            QCOMPARE(consumer.messages, c.count);
+            QVERIFY(consumer.meanLatencyUs > 0);
+            const double perSecond = report.workers.at(0).msgsPerS;
+            qInfo("%s, producer at %.0f a second: %llu of %llu messages timed, mean latency %.2f us",
+                transportName(c.transport), perSecond, static_cast<unsigned long long>(consumer.timedMessages),
+                static_cast<unsigned long long>(c.count), consumer.meanLatencyUs);
+            switch (c.timed) {
+            case Expect::Sampled:
+                QVERIFY(consumer.timedMessages > 0 && consumer.timedMessages <= c.count);
+                // Sampling needs the messages to go out faster than 100,000 a second for a while: over the whole
+                // life (its start included) 500,000 a second means they did, even under a sanitizer.
+                if (perSecond > 500'000)
+                    QVERIFY2(consumer.timedMessages < c.count / 8, "a fast producer stamps about one in 64");
+                break;
+            case Expect::Nearly:
+                QVERIFY(consumer.timedMessages > c.count * 9 / 10 && consumer.timedMessages <= c.count);
+                break;
+            case Expect::Every:
+                QCOMPARE(consumer.timedMessages, c.count);
+                break;
+            }
+        }
+    }
+
     // The live books never show more received than sent, even at full speed through shared memory (hundreds of
     // thousands of messages a second): a sample reads the consumers' counts before the producers', and a message
     // counted received before its producer counted it sent is counted sent (messageLedger).

@@ -78,9 +78,10 @@ private slots:
     {
         ipccore::Scenario scenario;
         scenario.objects = { { "jobs", ipccore::TransportKind::Mq, 10, 64 } };
-        for (const char* text : { "get jobs 0ms; work 10us", "get jobs 50ms" }) {
+        // The poller's step text ends in its priority, not its timeout.
+        for (const char* text : { "put jobs 0ms prio 3; work 10us", "get jobs 50ms" }) {
             ipccore::WorkerSpec poller;
-            poller.name = text[9] == '0' ? "poller" : "waiter";
+            poller.name = text[0] == 'p' ? "poller" : "waiter";
             poller.role = ipccore::Role::Program;
             auto program = ipccore::parseProgramText(text);
             QVERIFY(program.has_value());

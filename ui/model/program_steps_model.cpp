@@ -40,6 +40,7 @@ void ProgramStepsModel::setPrograms(const ipccore::Scenario& scenario)
             row.python = QString::fromStdString(ipccore::stepPython(step));
             // Only a step that waits with a timeout gives up (an acquire, put, get or request with "100ms").
             row.canMiss = ipccore::stepCanTimeOut(step.op) && step.timeoutMs.has_value();
+            row.neverWaits = row.canMiss && *step.timeoutMs == 0;
             m_anyCanMiss = m_anyCanMiss || row.canMiss;
             m_rows.push_back(std::move(row));
         }
@@ -175,7 +176,7 @@ QString ProgramStepsModel::tooltip(const Row& row, int column) const
                           .arg(row.step + 1)
                           .arg(QLocale().toString(qulonglong(row.missed)));
         // A trial user met millions here and could not tell why.
-        if (row.text.endsWith(QLatin1String(" 0ms")))
+        if (row.neverWaits)
             tip += tr(". Its timeout is 0 ms, so it never waits: every try that cannot go on at once counts "
                       "here, and a program that loops fast counts them by the million. A longer timeout waits "
                       "instead.");

@@ -63,6 +63,7 @@ private:
         QString text; // "request manager replies-1 get d[count]"
         QString python;
         bool canMiss = false;
+        bool neverWaits = false; // a timeout of 0 ms
         std::uint64_t done = 0;
         std::uint64_t missed = 0;
         double meanUs = 0;

@@ -282,8 +282,15 @@ ProcessPanel::ProcessPanel(ProcessTableModel* model, QWidget* parent)
             emit rateRequested(selectedWorkers(), rate);
     });
     connect(m_size, &QSpinBox::valueChanged, this, [this](int bytes) {
-        if (!m_loading && !selectedWorkers().isEmpty())
-            emit messageSizeRequested(selectedWorkers(), quint32(std::max(0, bytes)));
+        if (m_loading)
+            return;
+        QList<int> producers; // what else is selected sends no frames of a size it is told
+        for (const int row : selectedWorkers()) {
+            if (row < m_model->rowCount() && m_model->worker(row).role == ipccore::Role::Producer)
+                producers.append(row);
+        }
+        if (!producers.isEmpty())
+            emit messageSizeRequested(producers, quint32(std::max(0, bytes)));
     });
     connect(m_work, &QSpinBox::valueChanged, this, [this](int microseconds) {
         if (!m_loading && !selectedWorkers().isEmpty())

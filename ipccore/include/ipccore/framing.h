@@ -19,7 +19,7 @@ struct FrameHeader {
     std::uint32_t producer; // producer id (its telemetry slot)
     std::uint32_t checksum; // XXH3 of the payload seeded with XXH3 of this header with this field as 0 (low 32 bits)
     std::uint64_t seq; // 1, 2, 3, ... per producer
-    std::uint64_t sendNs; // CLOCK_MONOTONIC when the producer built it
+    std::uint64_t sendNs; // CLOCK_MONOTONIC when the producer built it; 0 when it was not stamped (SendStamps)
 };
 static_assert(sizeof(FrameHeader) == 32);
 

@@ -120,6 +120,10 @@ struct WorkerStatus {
     double cpuPercent = 0; // of one core, refreshed a few times per second
     std::uint64_t gaps = 0, duplicated = 0, outOfOrder = 0, corrupt = 0;
     double meanLatencyUs = 0; // consumers only
+    // Consumers: the messages meanLatencyUs is the mean of, those whose producer stamped their send time (every
+    // message below about 100,000 a second, of an mq or under a rate control; about one in 64 of a faster producer,
+    // each weighted by the messages it stands for). Local workers only (a host sends its consumers' mean).
+    std::uint64_t timedMessages = 0;
     std::int64_t kernelBytes = -1; // a socket consumer: bytes waiting for it in the kernel (FIONREAD); -1 elsewhere
     std::int32_t connections = -1; // a socket consumer: the producers' connections it accepted and reads; -1 elsewhere
     double rate = 0; // current rate control (0 = unlimited)

@@ -73,7 +73,12 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint64_t> duplicated;
     std::atomic<std::uint64_t> outOfOrder;
     std::atomic<std::uint64_t> corrupt;
-    std::atomic<std::uint64_t> latencyNsSum; // consumer: sum of send-to-receive times, for the mean latency
+    // A consumer's mean latency is latencyNsSum / latencyWeight: the messages that carried their send time (at high
+    // rates about one in 64), each weighted by the messages its producer sent since its last stamped one.
+    // latencyStamps: how many carried one. The worker writes latencyWeight last (release).
+    std::atomic<std::uint64_t> latencyNsSum;
+    std::atomic<std::uint64_t> latencyWeight;
+    std::atomic<std::uint64_t> latencyStamps;
     std::atomic<std::uint64_t> heartbeatNs;
     // A socket consumer: the bytes waiting for it in the kernel on all its connections (FIONREAD), read at most
     // every 20 ms while it receives. Only a socket's consumers write it, and the runner reads it only for them.
@@ -295,8 +300,8 @@ public:
     static constexpr std::uint32_t Magic = 0x49504c42; // "IPLB"
     // 2: error fields; 3: program fields; 4: pool fields; 5: priorities; 6: step times, requests, bound objects;
     // 7: globals' copies; 8: wait sites; 9: hold sites and heldSinceNs; 10: events;
-    // 11: step mode; 12: lock events; 13: a broadcast's ended subscribers
-    static constexpr std::uint32_t Version = 13;
+    // 11: step mode; 12: lock events; 13: a broadcast's ended subscribers; 14: sampled latency's weight and stamps
+    static constexpr std::uint32_t Version = 14;
     static constexpr std::uint32_t MaxSlots = 4096; // a run may respawn workers many times (the soak does)
 
     // Creates the board (owned: unlinked on destruction). slots 1..MaxSlots.
