@@ -167,18 +167,30 @@ std::string reportToText(const Report& r)
     Table workers(
         { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
             "MB/s", "blocked", "CPU", "latency", "exit" });
-    for (const WorkerSummary& w : r.workers)
+    bool anySampled = false;
+    for (const WorkerSummary& w : r.workers) {
+        // From a sample: some of its messages carried no send time (a host's consumers say no count: 0).
+        const bool sampled = w.timedMessages > 0 && w.timedMessages < w.messages;
+        anySampled = anySampled || (w.role == Role::Consumer && sampled);
         workers.add({ placedName(w.name, w.host), roleName(w.role), w.object, std::to_string(w.pid),
             std::to_string(w.messages), fmt("%.1f", w.msgsPerS), fmt("%.3f", w.mbPerS),
             fmt("%.1f%%", 100.0 * w.blockedFraction), fmt("%.0f%%", w.cpuPercent),
-            w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) : "-", w.exitText });
+            w.role == Role::Consumer && w.messages > 0 ? microseconds(w.meanLatencyUs) + (sampled ? " *" : "") : "-",
+            w.exitText });
+    }
     out << workers.render({ false, false, false, true, true, true, true, true, true, true, false });
     if (anyMessages)
-        out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive, "
-               "over every message below about 100,000 a second, about one in 64 above, weighted)\n";
+        out << "  (CPU: of one core, over the process's life; latency: a consumer's mean time from send to receive of "
+               "the messages\n  its producers stamped with their send time: every one of a producer slower than about "
+               "100,000 a second,\n  of an mq or under a rate control"
+            << (anySampled
+                       ? "; * = its producers were faster: about one in 64, weighted by the messages each stands for"
+                       : "")
+            << ")\n";
     if (anyPrograms) {
-        out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when a "
-               "wait timed out)\n";
+        out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when "
+               "it gave up:\n  its wait timed out, or with a 0 ms timeout it could not go on at once; a miss ends "
+               "that pass, which starts again)\n";
         for (const WorkerSummary& w : r.workers) {
             if (w.role != Role::Program)
                 continue;
@@ -320,13 +332,15 @@ std::string reportToText(const Report& r)
     const bool anyRequests = std::any_of(
         r.objects.begin(), r.objects.end(), [](const ObjectSummary& o) { return o.ledger.requests.present; });
     if (anyRequests) {
-        out << "\nRequests to a server (sent = taken + in the request queue; taken = answered + unanswered + died with "
-               "the server; answered = returned + stale + in reply queues; every request got exactly one reply when "
-               "these balance and none is unanswered; stale = a reply that came after its client stopped waiting; in "
-               "doubt = killed "
-               "processes caught moving a request or reply, each of which may leave an equation off by one)\n";
-        Table requests({ "requests into", "sent", "taken", "answered", "returned", "stale", "in request q",
-            "in reply qs", "unanswered", "died with server", "in doubt", "exact" });
+        out << "\nRequests to a server (every request got exactly one reply when these balance and none is "
+               "unanswered)\n"
+               "  sent = taken + requests waiting; taken = answered + unanswered + died with server;\n"
+               "  answered = returned + stale + replies waiting\n"
+               "  (stale: a reply that came after its client stopped waiting; in doubt: killed processes caught "
+               "moving a request or reply,\n"
+               "  each of which may leave an equation off by one)\n";
+        Table requests({ "requests into", "sent", "taken", "answered", "returned", "stale", "requests waiting",
+            "replies waiting", "unanswered", "died with server", "in doubt", "exact" });
         for (const ObjectSummary& o : r.objects) {
             const RequestLedger& q = o.ledger.requests;
             if (q.present)
@@ -336,14 +350,19 @@ std::string reportToText(const Report& r)
                     std::to_string(q.inDoubt), q.exact ? "yes" : "NO" });
         }
         out << requests.render({ false, true, true, true, true, true, true, true, true, true, true, false });
-        // Over zmq there are no queues to look into: what the two columns hold is what the counters leave over.
+        // Where the waiting ones wait. Over zmq there are no queues to look into: what the two columns hold is what
+        // the counters leave over.
         for (const ObjectSummary& o : r.objects) {
-            if (o.ledger.requests.present && o.transport == TransportKind::Zmq)
+            if (!o.ledger.requests.present)
+                continue;
+            if (o.transport == TransportKind::Zmq)
                 out << "  " << o.name
-                    << " (zmq, DEALER/ROUTER): in request q and in reply qs are the requests and replies sent and "
-                       "not received, held in ZeroMQ's queues inside the processes (or lost with a process that "
-                       "was killed or ended); unanswered includes replies ZeroMQ refused because their client had "
-                       "closed its connection\n";
+                    << " (zmq, DEALER/ROUTER): the requests and replies waiting are those sent and not received,\n"
+                       "    held in ZeroMQ's queues inside the processes (or lost with a process that was killed or "
+                       "ended);\n    unanswered includes replies ZeroMQ refused because their client had closed its "
+                       "connection\n";
+            else
+                out << "  " << o.name << ": requests wait in its queue, replies in the clients' reply queues\n";
         }
         // The server's data against what the clients' sets and appends added: a get then a set through a proxy
         // loses updates between clients; an append, one request, does not.

@@ -2704,6 +2704,7 @@ struct Runner::Impl {
             ws.blockedFraction = s.blockedFraction;
             ws.cpuPercent = w.cpuNs > w.startNs ? 100.0 * double(w.cpuUsedNs) / double(w.cpuNs - w.startNs) : 0;
             ws.meanLatencyUs = s.meanLatencyUs;
+            ws.timedMessages = s.timedMessages;
             ws.exitText = s.exitText;
             ws.state = s.state;
             ws.exitcode = s.exitcode;

@@ -866,7 +866,9 @@ private slots:
             Expect timed;
         };
         // Held back by a consumer that works 50 us a message, an unpaced producer stamps every message once its
-        // ring is full (the first few, into an empty ring, go out fast and may not be).
+        // ring is full. Not all: whenever the consumer got ahead (its producer descheduled on a loaded machine: 250 of
+        // 300 in one run), the producer refills the ring fast and skips some. Far more than one in 64, then,
+        // which would time about 5.
         for (const Case c : { Case { TransportKind::ShmSpsc, 0, 0, 200'000, Expect::Sampled },
                  Case { TransportKind::ShmSpsc, 0, 50, 300, Expect::Nearly },
                  Case { TransportKind::ShmSpsc, 2000, 0, 200, Expect::Every },
@@ -899,7 +901,7 @@ private slots:
                     QVERIFY2(consumer.timedMessages < c.count / 8, "a fast producer stamps about one in 64");
                 break;
             case Expect::Nearly:
-                QVERIFY(consumer.timedMessages > c.count * 9 / 10 && consumer.timedMessages <= c.count);
+                QVERIFY(consumer.timedMessages > c.count / 4 && consumer.timedMessages <= c.count);
                 break;
             case Expect::Every:
                 QCOMPARE(consumer.timedMessages, c.count);

@@ -125,12 +125,13 @@ private slots:
         view.setObjectBooks({ books }, true);
         const auto* equation = view.findChild<QLabel*>(QStringLiteral("requestEquation"));
         QVERIFY(equation);
-        QVERIFY2(equation->text().contains(QStringLiteral("sent = taken + on their way;"))
-                && equation->text().contains(QStringLiteral("stale + on their way back"))
+        QVERIFY2(equation->text().contains(QStringLiteral("sent = taken + requests in flight;"))
+                && equation->text().contains(QStringLiteral("stale + replies in flight"))
                 && !equation->text().contains(QStringLiteral(" q")),
             qPrintable(equation->text()));
         QVERIFY(equation->toolTip().contains(QStringLiteral("DEALER to ROUTER")));
-        QCOMPARE(view.caption(QStringLiteral("manager.requests.waiting")), QStringLiteral("on their way · back"));
+        QCOMPARE(
+            view.caption(QStringLiteral("manager.requests.waiting")), QStringLiteral("requests · replies in flight"));
         QCOMPARE(view.figure(QStringLiteral("manager.requests.waiting")), QStringLiteral("2 · 1"));
     }
 

@@ -567,8 +567,8 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
     // and their connections, counted from both ends' counters.
     const bool overZmq = books.transport == ipccore::TransportKind::Zmq;
     title->setText(overZmq
-            ? tr("<b>Requests into ‘%1’</b>: sent = taken + on their way; taken = answered + unanswered + died with "
-                 "server; answered = returned + stale + on their way back")
+            ? tr("<b>Requests into ‘%1’</b>: sent = taken + requests in flight; taken = answered + unanswered + "
+                 "died with server; answered = returned + stale + replies in flight")
                   .arg(name.toHtmlEscaped())
             : tr("<b>Requests into ‘%1’</b>: sent = taken + in request q; taken = answered + unanswered + died "
                  "with server; answered = returned + stale + in reply qs")
@@ -599,7 +599,8 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
             false },
         { prefix + QStringLiteral("returned"), tr("returned"),
             tr("Replies their clients took back: round trips completed"), false },
-        { prefix + QStringLiteral("waiting"), overZmq ? tr("on their way · back") : tr("in request q · reply qs"),
+        { prefix + QStringLiteral("waiting"),
+            overZmq ? tr("requests · replies in flight") : tr("in request q · reply qs"),
             overZmq ? tr("Requests sent that the server has not taken yet · replies sent that their clients have not "
                          "taken yet. ZeroMQ holds both inside the processes' sockets and connections, where nothing "
                          "outside can see them, so they are counted from what each end sent and received")

@@ -218,6 +218,7 @@ struct WorkerSummary {
     // fraction of a second before it ended is not in it).
     double cpuPercent = 0;
     double meanLatencyUs = 0; // consumers: mean time from send to receive of the messages it took
+    std::uint64_t timedMessages = 0; // consumers: of those, the ones it is the mean of (WorkerStatus::timedMessages)
     std::string exitText;
     WorkerState state = WorkerState::Finished; // Finished or Dead, as WorkerStatus at stop
     int exitcode = 0; // Python's Process.exitcode, as WorkerStatus::exitcode
