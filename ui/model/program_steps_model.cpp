@@ -170,8 +170,9 @@ QString ProgramStepsModel::tooltip(const Row& row, int column) const
     case MissedColumn: {
         if (!row.canMiss)
             return {};
-        QString tip = tr("%1's step %2 gave up %3 times: its wait ran out and the program went on to its next step "
-                         "(Python's queue.Empty, queue.Full or posix_ipc's BusyError, caught)")
+        QString tip = tr("%1's step %2 gave up %3 times: its wait ran out, which ends that pass (its later steps "
+                         "are skipped) and the next pass starts (Python's queue.Empty, queue.Full or posix_ipc's "
+                         "BusyError, caught)")
                           .arg(name)
                           .arg(row.step + 1)
                           .arg(QLocale().toString(qulonglong(row.missed)));
