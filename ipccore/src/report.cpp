@@ -167,8 +167,13 @@ std::string reportToText(const Report& r)
     Table workers(
         { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
             "MB/s", "blocked", "CPU", "latency", "exit" });
-    bool anySampled = false;
+    bool anySampled = false, anyIdle = false;
     for (const WorkerSummary& w : r.workers) {
+        // Neither blocked on its object nor on a CPU for most of its life: asleep for its work time or a set rate,
+        // ready to run but waiting for a core, or yielding its own (a shm ring side with nothing to do spins, then
+        // yields before it sleeps).
+        anyIdle
+            = anyIdle || (w.role != Role::Program && w.messages > 0 && w.cpuPercent + 100.0 * w.blockedFraction < 50);
         // From a sample: some of its messages carried no send time (a host's consumers say no count: 0).
         const bool sampled = w.timedMessages > 0 && w.timedMessages < w.messages;
         anySampled = anySampled || (w.role == Role::Consumer && sampled);
@@ -187,6 +192,10 @@ std::string reportToText(const Report& r)
                        ? "; * = its producers were faster: about one in 64, weighted by the messages each stands for"
                        : "")
             << ")\n";
+    if (anyIdle)
+        out << "  (blocked + CPU well below 100%: the rest of its time the process slept (its work time, or to keep "
+               "a set rate),\n  was ready to run but waited for a core, or, a shm ring side with nothing to do, "
+               "yielded its core before it would sleep)\n";
     if (anyPrograms) {
         out << "\nPrograms (a pass is one time through every step; per step: done, its mean time, and missed when "
                "it gave up:\n  its wait timed out, or with a 0 ms timeout it could not go on at once; a miss ends "
@@ -517,6 +526,8 @@ std::string reportToJson(const Report& r)
             { "blocked_fraction", w.blockedFraction }, { "cpu_percent", w.cpuPercent },
             { "mean_latency_us", w.meanLatencyUs }, { "exit", w.exitText }, { "errors", w.errors },
             { "error", w.errorText } };
+        if (w.role == Role::Consumer && w.host.empty())
+            worker["timed_messages"] = w.timedMessages; // fewer than `messages`: the mean is of a sample
         if (!w.host.empty())
             worker["host"] = w.host;
         if (w.role == Role::Program) {

@@ -50,6 +50,10 @@ struct Counters {
 // no clock for them. A producer under a rate control reads the clock for every message anyway, and stamps them all.
 class SendStamps {
 public:
+    // The stride stamps converge to, and the most messages from one stamp to the next (the count is drawn below).
+    static constexpr std::uint32_t MaxStride = 64;
+    static constexpr std::uint32_t MaxGap = 2 * MaxStride - 1;
+
     // `everyMessage`: an mq, whose consumers tally latency per priority, message by message. `seed`: the producer's
     // own, so that producers do not stamp the same positions.
     SendStamps(bool everyMessage, std::uint64_t seed)
@@ -73,7 +77,6 @@ public:
     }
 
 private:
-    static constexpr std::uint32_t MaxStride = 64;
     static constexpr std::uint64_t FastGapNs = 10'000;
     bool m_every;
     std::uint32_t m_stride = 1;
@@ -99,13 +102,12 @@ public:
         std::uint64_t& last = m_last[producer % SequenceTracker::MaxProducers];
         // At most SendStamps' longest gap: more means messages went to other consumers or were sent before this one
         // came.
-        const std::uint64_t weight = seq > last ? std::min<std::uint64_t>(seq - last, MaxWeight) : 1;
+        const std::uint64_t weight = seq > last ? std::min<std::uint64_t>(seq - last, SendStamps::MaxGap) : 1;
         last = std::max(last, seq);
         return weight;
     }
 
 private:
-    static constexpr std::uint64_t MaxWeight = 127;
     bool m_one;
     std::vector<std::uint64_t> m_last = std::vector<std::uint64_t>(SequenceTracker::MaxProducers, 0);
 };

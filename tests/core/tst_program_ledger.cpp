@@ -144,6 +144,38 @@ private slots:
         QVERIFY2(
             text.find("  tasks taken per pool worker of jobs: helper 8 (100%)\n") != std::string::npos, text.c_str());
     }
+
+    // The Workers table's footnotes follow its rows: a producer at 2 % CPU and 2 % blocked that moved messages
+    // (zmq-vs-shm's ring producer on a busy 2-core machine) is explained; busy or blocked ones need no note.
+    void reportTextExplainsTimeNeitherBlockedNorOnACpu()
+    {
+        Report r;
+        r.scenario = "pairs";
+        WorkerSummary busy;
+        busy.name = "unix-producer";
+        busy.messages = 900'000;
+        busy.cpuPercent = 55;
+        busy.blockedFraction = 0.33;
+        WorkerSummary waiting = busy;
+        waiting.name = "unix-consumer";
+        waiting.role = Role::Consumer;
+        waiting.cpuPercent = 3;
+        waiting.blockedFraction = 0.94;
+        r.workers = { busy, waiting };
+        const std::string note = "blocked + CPU well below 100%";
+        QVERIFY2(reportToText(r).find(note) == std::string::npos, reportToText(r).c_str());
+        WorkerSummary idle = busy;
+        idle.name = "ring-producer";
+        idle.cpuPercent = 2;
+        idle.blockedFraction = 0.017;
+        r.workers.push_back(idle);
+        QVERIFY2(reportToText(r).find(note) != std::string::npos, reportToText(r).c_str());
+        // A consumer's timed count is in the JSON beside its mean; a producer has none.
+        const QJsonArray workers
+            = QJsonDocument::fromJson(QByteArray::fromStdString(reportToJson(r))).object()["workers"].toArray();
+        QVERIFY(!workers[0].toObject().contains("timed_messages"));
+        QCOMPARE(workers[1].toObject()["timed_messages"].toInteger(-1), 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProgramLedger)

@@ -577,11 +577,14 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
             ? tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
                  "proxy, such as x = d['count'] or l.append(x), sends one request over the client's own ZeroMQ "
                  "connection to %1 (DEALER to ROUTER) and waits for one reply on that same connection. Every "
-                 "request must get exactly one reply.")
+                 "request must get exactly one reply. While the run goes, each process's counts are read one after "
+                 "another as they move, so a tile can be a few off the equation; the books are judged at stop.")
                   .arg(name)
             : tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
                  "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
-                 "reply in the client's own reply queue. Every request must get exactly one reply.")
+                 "reply in the client's own reply queue. Every request must get exactly one reply. While the run "
+                 "goes, each process's counts are read one after another as they move, so a tile can be a few "
+                 "off the equation; the books are judged at stop.")
                   .arg(name));
     grid->addWidget(title, row++, 0, 1, CompactColumns);
     const QString prefix = requestPrefix(books.name);

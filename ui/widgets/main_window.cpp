@@ -1200,6 +1200,7 @@ void MainWindow::renderViews()
                                      "take these objects in one agreed order (see Who waits for whom).")
                                       .arg(QString::fromStdString(snapshot->deadlock.text)
                                                .remove(QStringLiteral(". None of them can go on: a deadlock"))));
+        m_deadlockText = QString::fromStdString(snapshot->deadlock.text);
         m_deadlockBanner->show();
         renderError(); // one line now: the banner says it at length
     }
@@ -1255,7 +1256,11 @@ void MainWindow::renderError()
         m_errorLabel->clear();
         return;
     }
-    const ErrorParts parts = splitError(m_lastError);
+    ErrorParts parts = splitError(m_lastError);
+    // The banner says the deadlock at length: the status line only points at it (and the cycle is behind Details…),
+    // so the window does not say it twice.
+    if (!m_deadlockBanner->isHidden() && !m_deadlockText.isEmpty() && m_lastError.endsWith(m_deadlockText))
+        parts = { tr("Deadlocked: the red banner above says who waits for whom."), m_lastError };
     const QString details = tr("Details…");
     QFont bold = m_errorLabel->font();
     bold.setBold(true);

@@ -206,6 +206,7 @@ private:
     QLabel* m_title = nullptr;
     QLabel* m_description = nullptr;
     QLabel* m_deadlockBanner = nullptr;
+    QString m_deadlockText; // the cycle the banner names (the runner's error event ends with it)
     QTabWidget* m_tabs = nullptr;
     QTabBar* m_tabBar = nullptr;
     QGroupBox* m_objectsBox = nullptr;
