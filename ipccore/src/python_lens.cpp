@@ -757,10 +757,14 @@ struct Lens {
             }
             out.add("    d, ns, l = manager.dict(), manager.Namespace(), manager.list()");
             for (const std::string& name : managerObjects) {
-                if (kindOf(name) != TransportKind::Zmq)
+                if (!requestsOverConnections(kindOf(name)))
                     continue;
                 out.add("    # Each proxy has a connection of its own to the server, and its replies come back on it,");
-                out.add("    # as '" + name + "' (zmq) gives each client a DEALER connected to the server's ROUTER.");
+                out.add("    # as '" + name + "' (" + transportName(kindOf(name))
+                    + ") gives each client a DEALER connected to the server's ROUTER.");
+                if (kindOf(name) == TransportKind::ZmqTcp)
+                    out.add("    # Over TCP as a manager started with address=('127.0.0.1', 0) and an authkey (CURVE "
+                            "here).");
             }
             std::set<std::string> keys;
             for (const WorkerSpec& w : s.workers) {

@@ -364,9 +364,9 @@ std::string reportToText(const Report& r)
         for (const ObjectSummary& o : r.objects) {
             if (!o.ledger.requests.present)
                 continue;
-            if (o.transport == TransportKind::Zmq)
-                out << "  " << o.name
-                    << " (zmq, DEALER/ROUTER): the requests and replies waiting are those sent and not received,\n"
+            if (requestsOverConnections(o.transport))
+                out << "  " << o.name << " (" << transportName(o.transport)
+                    << ", DEALER/ROUTER): the requests and replies waiting are those sent and not received,\n"
                        "    held in ZeroMQ's queues inside the processes (or lost with a process that was killed or "
                        "ended);\n    unanswered includes replies ZeroMQ refused because their client had closed its "
                        "connection\n";

@@ -3151,7 +3151,7 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
         // server is or may come: the object must be one that carries requests.
         for (const ProgramStep& step : spec.program) {
             const std::size_t at = d.objectIndex(step.object);
-            if (at == d.objects.size() || d.objects[at].spec.transport != TransportKind::Zmq)
+            if (at == d.objects.size() || !requestsOverConnections(d.objects[at].spec.transport))
                 continue;
             const bool talks = step.op == StepOp::Request || step.op == StepOp::Serve;
             if (talks && !d.objects[at].address.requests)

@@ -397,13 +397,14 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             return bad(sf, text + "no object is named '" + name + "'; the objects are " + known);
         };
         // Pools and Managers send ids with their messages: through a message queue, large enough for them.
-        // `zmqToo`: a zmq object will do as well (requests, whose replies come back on their own connection).
+        // `zmqToo`: a zmq or zmq-tcp object will do as well (requests, whose replies come back on their own
+        // connection).
         auto messageQueueFor = [&](const ObjectSpec& q, const char* what, const char* message, std::size_t bytes,
                                    bool zmqToo = false) -> Status {
-            if (q.transport != TransportKind::Mq && !(zmqToo && q.transport == TransportKind::Zmq))
+            if (q.transport != TransportKind::Mq && !(zmqToo && requestsOverConnections(q.transport)))
                 return bad(sf,
                     text + what + " travel through message queues (mq)"
-                        + (zmqToo ? " or a zmq object (DEALER/ROUTER over ipc://)" : "") + "; '" + q.name + "' is a "
+                        + (zmqToo ? " or a zmq or zmq-tcp object (DEALER/ROUTER)" : "") + "; '" + q.name + "' is a "
                         + traits(q.transport).description
                         + (zmqToo && traits(q.transport).depthFromCounters ? ": give it \"transport\": \"zmq\"" : ""));
             if (q.messageSize < bytes)
@@ -480,7 +481,7 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                 return bad(sf,
                     text + "a program can put into and get from an mq, shm-ring, shm-spsc, socketpair or rendezvous; '"
                         + o.name + "' is a " + traits(o.transport).description
-                        + (o.transport == TransportKind::Zmq
+                        + (requestsOverConnections(o.transport)
                                 ? " (use producer and consumer workers for it, or request and serve steps for a "
                                   "Manager over it)"
                                 : traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
@@ -532,7 +533,7 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
         case StepOp::Serve: {
             // A zmq object (DEALER/ROUTER) brings each reply back on its request's own connection: a request to
             // it names no reply queue (results is the object itself). Over mq the replies need a queue of their own.
-            const bool overZmq = o.transport == TransportKind::Zmq;
+            const bool overZmq = requestsOverConnections(o.transport);
             std::vector<const ObjectSpec*> queues { &o };
             if (step.op == StepOp::Request) {
                 auto r = find(step.results);
@@ -542,8 +543,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                     ProgramStep own = step;
                     own.results = step.object;
                     return bad(sf,
-                        text + "'" + o.name
-                            + "' is a zmq object, whose replies come back on each request's own connection "
+                        text + "'" + o.name + "' is a " + transportName(o.transport)
+                            + " object, whose replies come back on each request's own connection "
                               "(DEALER/ROUTER); leave the reply queue out: '"
                             + stepText(own) + "'");
                 }
@@ -1007,7 +1008,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
             });
         }
         // A zmq object that carries requests carries their replies too, and nothing else.
-        if (o.transport == TransportKind::Zmq && (servers > 0 || clients > 0)) {
+        if (requestsOverConnections(o.transport) && (servers > 0 || clients > 0)) {
             for (const WorkerSpec& w : s.workers) {
                 const bool other = (w.role != Role::Program && w.object == o.name)
                     || std::any_of(w.program.begin(), w.program.end(), [&](const ProgramStep& st) {
@@ -1020,7 +1021,7 @@ Status validateScenario(const Scenario& s, const MqLimits& limits, std::optional
                             + "' would send or take other messages through it; give those an object of their own");
             }
         }
-        if (replies && consumers > 1 && o.transport != TransportKind::Zmq)
+        if (replies && consumers > 1 && !requestsOverConnections(o.transport))
             return bad(f,
                 "'" + o.name
                     + "' is the reply address of requests, so only the client that sends them may get from it ("

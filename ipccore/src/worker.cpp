@@ -891,7 +891,7 @@ int runProgram(const WorkerArgs& args, WorkerSlot& slot, SlotHooks& hooks)
             [&](const ProgramStep& step) { return step.op == StepOp::Serve && step.object == object; });
         const bool asks = std::any_of(program.begin(), program.end(),
             [&](const ProgramStep& step) { return step.op == StepOp::Request && step.object == object; });
-        if (address->transport == TransportKind::Zmq && (serves || asks)) {
+        if (requestsOverConnections(address->transport) && (serves || asks)) {
             const auto known
                 = std::find_if(senders.begin(), senders.end(), [&](const Sender& e) { return e.object == object; });
             if (known == senders.end()) {

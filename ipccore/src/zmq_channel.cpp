@@ -20,10 +20,12 @@
 //    them is CURVE-encrypted and authenticated), and the controller's runner writes them into its own run folder
 //    for its producers (publishReach): for each consumer its host's key ("<endpoint>.pub", serverKeyPathOf), then
 //    the endpoint file they poll for. The secret keys never leave their hosts.
-//  - zmq that programs' request and serve steps use (a Manager's requests and replies, ZeroMQ's DEALER/ROUTER): the
-//    server binds a ROUTER where the first consumer would bind, each client connects a DEALER to it, and a reply
-//    goes back on the connection its request came on (ZmqRequests, openZmqRequests). Nothing else may use such an
-//    object (scenario validation), and its depth is the requests and replies sent less those received.
+//  - zmq or zmq-tcp that programs' request and serve steps use (a Manager's requests and replies, ZeroMQ's
+//    DEALER/ROUTER): the server binds a ROUTER where the first consumer would bind, each client connects a DEALER to
+//    it, and a reply goes back on the connection its request came on (ZmqRequests, openZmqRequests). Over tcp:// the
+//    server is the CURVE server and publishes its port as a consumer does, and a client connects when it appears,
+//    as a producer does. Nothing else may use such an object (scenario validation), and its depth is the requests
+//    and replies sent less those received.
 //
 // Where messages wait, and how the ledger counts them:
 //  - in the producer's ZeroMQ queue (up to ZMQ_SNDHWM = capacity), the kernel's socket buffer and the consumer's
@@ -360,6 +362,33 @@ private:
     std::string m_name;
 };
 
+// Connects `socket` to a published tcp:// endpoint as a CURVE client: with the server's public key (read now: from
+// another machine it comes just before the endpoint; serverKeyPathOf) and a key pair of this process's own.
+Status connectCurveClient(ZmqSocket& socket, const std::string& endpoint, const std::string& keyFile)
+{
+    auto serverKey = detail::readKeyFile(keyFile);
+    if (!serverKey)
+        return serverKey.error();
+    char publicKey[KeyChars + 1] = {};
+    char secretKey[KeyChars + 1] = {};
+    if (zmq_curve_keypair(publicKey, secretKey) != 0)
+        return zmqError("zmq_curve_keypair", socket.name(), errno);
+    Status st = socket.set(ZMQ_CURVE_SERVERKEY, *serverKey);
+    if (st)
+        st = socket.set(ZMQ_CURVE_PUBLICKEY, std::string(publicKey));
+    if (st)
+        st = socket.set(ZMQ_CURVE_SECRETKEY, std::string(secretKey));
+    if (!st)
+        return st;
+    if (const auto where = detail::parseTcpEndpoint(endpoint, false, "endpoint"); where && where->isIpv6()) {
+        if (Status v6 = socket.set(ZMQ_IPV6, 1); !v6)
+            return v6;
+    }
+    if (zmq_connect(socket.get(), endpoint.c_str()) != 0)
+        return zmqError("zmq_connect", socket.name(), errno);
+    return {};
+}
+
 class ZmqProducer final : public ProducerEndpoint {
 public:
     // `consumers`: where the zmq-tcp consumers publish their endpoints, each connected to when it appears, and
@@ -517,40 +546,13 @@ private:
                 ++consumer;
                 continue;
             }
-            if (Status st = connectTo(*endpoint, consumer->keyFile); !st)
+            if (Status st = connectCurveClient(*m_socket, *endpoint, consumer->keyFile); !st)
                 return st;
             consumer = m_unconnected.erase(consumer);
             m_anyConnected = true;
         }
         return {};
     }
-    // Connects as the CURVE client: with the consumer's public key (read now: from another machine it comes just
-    // before the endpoint; serverKeyPathOf) and a key pair of this producer's own.
-    Status connectTo(const std::string& endpoint, const std::string& keyFile)
-    {
-        auto serverKey = detail::readKeyFile(keyFile);
-        if (!serverKey)
-            return serverKey.error();
-        char publicKey[KeyChars + 1] = {};
-        char secretKey[KeyChars + 1] = {};
-        if (zmq_curve_keypair(publicKey, secretKey) != 0)
-            return zmqError("zmq_curve_keypair", m_socket->name(), errno);
-        Status st = m_socket->set(ZMQ_CURVE_SERVERKEY, *serverKey);
-        if (st)
-            st = m_socket->set(ZMQ_CURVE_PUBLICKEY, std::string(publicKey));
-        if (st)
-            st = m_socket->set(ZMQ_CURVE_SECRETKEY, std::string(secretKey));
-        if (!st)
-            return st;
-        if (const auto where = detail::parseTcpEndpoint(endpoint, false, "endpoint"); where && where->isIpv6()) {
-            if (Status v6 = m_socket->set(ZMQ_IPV6, 1); !v6)
-                return v6;
-        }
-        if (zmq_connect(m_socket->get(), endpoint.c_str()) != 0)
-            return zmqError("zmq_connect", m_socket->name(), errno);
-        return {};
-    }
-
     std::unique_ptr<ZmqSocket> m_socket;
     std::vector<Consumer> m_unconnected;
     bool m_anyConnected;
@@ -658,15 +660,39 @@ private:
 // vanishing.
 class ZmqRequests {
 public:
-    ZmqRequests(std::unique_ptr<ZmqSocket> socket, bool server)
+    // `server`: a ROUTER. A zmq-tcp client (DEALER) gets the files where the server publishes its endpoint and its
+    // public key (`endpointFile`, `keyFile`), and connects when the endpoint appears; otherwise it is connected.
+    ZmqRequests(std::unique_ptr<ZmqSocket> socket, bool server, std::string endpointFile = {}, std::string keyFile = {})
         : m_socket(std::move(socket))
         , m_server(server)
+        , m_endpointFile(std::move(endpointFile))
+        , m_keyFile(std::move(keyFile))
     { }
     Status send(std::span<const std::byte> frame, WaitHooks& hooks)
     {
         bool reported = false;
         int flags = ZMQ_DONTWAIT;
         for (;;) {
+            // zmq-tcp: until the server has published its port there is nobody to send to, as when it is not
+            // there: the request waits (blocked, as on a full queue), looking again after 100 us, then twice as
+            // long each time up to PublishPollNs.
+            if (!m_endpointFile.empty()) {
+                if (Status st = connectWhenPublished(); !st)
+                    return st;
+            }
+            if (!m_endpointFile.empty()) {
+                if (hooks.stopRequested())
+                    return stopped(m_socket->name());
+                if (!reported) {
+                    hooks.enter(WorkerState::BlockedFull);
+                    reported = true;
+                }
+                const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    hooks.slice(std::chrono::nanoseconds(m_lookEveryNs)));
+                sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
+                m_lookEveryNs = std::min(2 * m_lookEveryNs, PublishPollNs);
+                continue;
+            }
             if (!m_server && sendRequest(frame, flags))
                 return {};
             if (m_server && sendReply(frame))
@@ -730,6 +756,19 @@ public:
     }
 
 private:
+    // A zmq-tcp client: connects once the server's endpoint is published (then m_endpointFile is cleared).
+    Status connectWhenPublished()
+    {
+        auto endpoint = readEndpoint(m_endpointFile);
+        if (!endpoint && endpoint.error().code == ErrorCode::NotFound)
+            return {}; // not yet
+        if (!endpoint)
+            return endpoint.error();
+        if (Status st = connectCurveClient(*m_socket, *endpoint, m_keyFile); !st)
+            return st;
+        m_endpointFile.clear();
+        return {};
+    }
     // A client's request; false with errno set when it could not go. The connection's closings seen so far are
     // noted, so that a later one tells that the server went away while this request was out.
     bool sendRequest(std::span<const std::byte> frame, int flags)
@@ -787,6 +826,9 @@ private:
     bool m_server;
     std::string m_client; // the identity of the connection the last request came on (a server)
     std::uint64_t m_disconnectionsAtSend = 0; // a client: its connection's closings seen when its request went
+    std::string m_endpointFile; // a zmq-tcp client not connected yet: where the server's endpoint will be
+    std::string m_keyFile; // and its public key
+    std::uint64_t m_lookEveryNs = 100'000;
 };
 
 class ZmqRequestSender final : public ProducerEndpoint {
@@ -1108,10 +1150,11 @@ public:
 
 Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
 {
-    if (a.transport != TransportKind::Zmq)
+    if (!requestsOverConnections(a.transport))
         return detail::makeError(ErrorCode::InvalidArgument, "open requests", a.name,
-            "Requests and replies go over zmq (ipc://) only; this object is "
+            "Requests and replies go over zmq (ipc://) or zmq-tcp only; this object is "
                 + std::string(transportName(a.transport)));
+    const bool overTcp = a.transport == TransportKind::ZmqTcp;
     auto socket = std::make_unique<ZmqSocket>();
     Status st = socket->open(server ? ZMQ_ROUTER : ZMQ_DEALER, a.name);
     if (st)
@@ -1119,7 +1162,11 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
     if (st)
         st = socket->set(ZMQ_RCVHWM, int(a.capacity));
     if (st)
-        st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(a.messageSize));
+        st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
+    if (st && overTcp && !server)
+        st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
+    if (st && overTcp && !server)
+        st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
     // A server that ends by its count lets its last reply reach its client (as a producer's close does); a client
     // closes only after its reply came, or when it no longer waits for one.
     if (st)
@@ -1135,10 +1182,24 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
     }
     if (!st)
         return st.error();
-    const std::string endpoint = "ipc://" + zmqEndpointPath(a, 0);
-    if (server ? zmq_bind(socket->get(), endpoint.c_str()) != 0 : zmq_connect(socket->get(), endpoint.c_str()) != 0)
-        return zmqError(server ? "zmq_bind" : "zmq_connect", zmqEndpointPath(a, 0), errno);
-    auto requests = std::make_shared<ZmqRequests>(std::move(socket), server);
+    // The server binds where the first consumer would (index 0), a server in a dead one's place at the port it
+    // published (bindTcp); a zmq-tcp client connects when that port is published (ZmqRequests::send).
+    ChannelAddress first = a;
+    first.consumerIndex = 0;
+    std::shared_ptr<ZmqRequests> requests;
+    if (overTcp && server) {
+        if (Status bound = bindTcp(*socket, first); !bound)
+            return bound.error();
+        requests = std::make_shared<ZmqRequests>(std::move(socket), true);
+    } else if (overTcp) {
+        requests
+            = std::make_shared<ZmqRequests>(std::move(socket), false, zmqEndpointPath(a, 0), serverKeyPathOf(a, 0));
+    } else {
+        const std::string endpoint = "ipc://" + zmqEndpointPath(a, 0);
+        if (server ? zmq_bind(socket->get(), endpoint.c_str()) != 0 : zmq_connect(socket->get(), endpoint.c_str()) != 0)
+            return zmqError(server ? "zmq_bind" : "zmq_connect", zmqEndpointPath(a, 0), errno);
+        requests = std::make_shared<ZmqRequests>(std::move(socket), server);
+    }
     DuplexEndpoints ends;
     ends.sending = std::make_unique<ZmqRequestSender>(requests);
     ends.receiving = std::make_unique<ZmqRequestReceiver>(requests);

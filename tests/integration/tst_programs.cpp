@@ -27,6 +27,15 @@ namespace {
 
 constexpr int FlowTimeoutMs = 30000; // liveness bound on a busy 2-core machine, not a performance goal
 
+// The Manager tests over ZeroMQ run over ipc:// and over tcp:// with CURVE (the server publishes the port it bound,
+// and each client connects when it appears).
+void zmqManagers()
+{
+    QTest::addColumn<QString>("scenario");
+    QTest::newRow("ipc") << QStringLiteral("zmq-manager");
+    QTest::newRow("tcp") << QStringLiteral("zmq-manager-tcp");
+}
+
 Scenario bundled(const char* name)
 {
     auto s = resolveScenario(name);
@@ -539,9 +548,11 @@ private slots:
 
     // A Manager over ZeroMQ (DEALER/ROUTER): one object carries the requests and their replies, each reply back on its
     // client's own connection, and the books balance exactly, requests and replies counted apart.
+    void zmqManagerAnswersEveryRequestOnItsOwnConnection_data() { zmqManagers(); }
     void zmqManagerAnswersEveryRequestOnItsOwnConnection()
     {
-        auto runner = Runner::start(bundled("zmq-manager"));
+        QFETCH(QString, scenario);
+        auto runner = Runner::start(bundled(qPrintable(scenario)));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 200), FlowTimeoutMs);
@@ -591,9 +602,11 @@ private slots:
     // EOFError (over message queues they would wait for ever, killedServerLeavesClientsWaiting); the stop finishes
     // and nothing is left behind. The server is stopped (SIGSTOP) first, until every client has its request out: a
     // client between two requests when the server dies would wait to send its next instead (for a new server).
+    void zmqKilledServerFailsItsWaitingClients_data() { zmqManagers(); }
     void zmqKilledServerFailsItsWaitingClients()
     {
-        auto runner = Runner::start(bundled("zmq-manager"));
+        QFETCH(QString, scenario);
+        auto runner = Runner::start(bundled(qPrintable(scenario)));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
@@ -638,9 +651,11 @@ private slots:
 
     // During a run, a zmq request object takes no producer or consumer, and no second server while one runs; a
     // server may take the place of one that was killed.
+    void zmqRequestObjectRefusesOtherWorkersDuringARun_data() { zmqManagers(); }
     void zmqRequestObjectRefusesOtherWorkersDuringARun()
     {
-        auto runner = Runner::start(bundled("zmq-manager"));
+        QFETCH(QString, scenario);
+        auto runner = Runner::start(bundled(qPrintable(scenario)));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 50), FlowTimeoutMs);
@@ -679,9 +694,11 @@ private slots:
 
     // A client killed mid-run: the server goes on answering the others (a reply to the dead client's closed
     // connection is refused, and counted unanswered, once at most), and the books still balance.
+    void zmqKilledClientLeavesTheServerServing_data() { zmqManagers(); }
     void zmqKilledClientLeavesTheServerServing()
     {
-        auto runner = Runner::start(bundled("zmq-manager"));
+        QFETCH(QString, scenario);
+        auto runner = Runner::start(bundled(qPrintable(scenario)));
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
@@ -871,7 +888,7 @@ private slots:
         QTest::addColumn<QString>("scenario");
         for (const char* name : { "counter-race", "counter-race-locked", "semaphore-pool", "queue-timeouts",
                  "shared-array", "pool-map", "pool-apply-async", "pipe-duplex", "pipe-one-way", "manager-dict",
-                 "zmq-manager", "csp-rendezvous", "globals-not-shared" })
+                 "zmq-manager", "zmq-manager-tcp", "csp-rendezvous", "globals-not-shared" })
             QTest::newRow(name) << QString::fromLatin1(name);
     }
     void cliRunsEachProgramScenario()
@@ -901,7 +918,7 @@ private slots:
             QVERIFY(pool["collected"].toInteger() > 0);
             QCOMPARE(pool["duplicated"].toInteger(), 0);
             QCOMPARE(pool["stray"].toInteger(), 0);
-        } else if (scenario == "manager-dict" || scenario == "zmq-manager") {
+        } else if (scenario == "manager-dict" || scenario.startsWith("zmq-manager")) {
             const QJsonObject requests = report["objects"].toArray().at(0).toObject()["requests"].toObject();
             QVERIFY(requests["exact"].toBool());
             QVERIFY(requests["returned"].toInteger() > 0);

@@ -565,7 +565,7 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
     title->setWordWrap(true);
     // Over ZeroMQ (DEALER/ROUTER) there are no queues to name: requests and replies wait in the processes' sockets
     // and their connections, counted from both ends' counters.
-    const bool overZmq = books.transport == ipccore::TransportKind::Zmq;
+    const bool overZmq = ipccore::requestsOverConnections(books.transport);
     title->setText(overZmq
             ? tr("<b>Requests into ‘%1’</b>: sent = taken + requests in flight; taken = answered + unanswered + "
                  "died with server; answered = returned + stale + replies in flight")

@@ -146,10 +146,12 @@ public:
 
 Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& address, WaitHooks& hooks);
 Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& address);
-// Requests and replies over a zmq object (programs' request and serve steps, ZeroMQ's DEALER/ROUTER): one socket that
-// sends and receives, seen as a producer and a consumer endpoint that share it. The server (`server`) binds a ROUTER
-// where a consumer would bind and replies to whoever sent the request it received last; each client connects a
-// DEALER and gets its replies back on its own connection. A reply whose client has gone fails with NotFound.
+// Requests and replies over a zmq or zmq-tcp object (programs' request and serve steps, ZeroMQ's DEALER/ROUTER;
+// requestsOverConnections): one socket that sends and receives, seen as a producer and a consumer endpoint that
+// share it. The server (`server`) binds a ROUTER where a consumer would bind (over tcp:// as the CURVE server, its
+// port published as a consumer's is) and replies to whoever sent the request it received last; each client connects
+// a DEALER (over tcp:// once the port is published) and gets its replies back on its own connection. A reply whose
+// client has gone fails with PeerGone.
 struct DuplexEndpoints {
     std::unique_ptr<ProducerEndpoint> sending;
     std::unique_ptr<ConsumerEndpoint> receiving;

@@ -132,6 +132,13 @@ inline bool consumersFixedAtStart(TransportKind kind)
 {
     return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp || kind == TransportKind::ZmqPub;
 }
+// The ZeroMQ objects a Manager's requests may go through (DEALER/ROUTER, openZmqRequests), each reply coming back on
+// its request's own connection: zmq over ipc://, and zmq-tcp over tcp:// with CURVE, as a Python Manager listens
+// on a TCP address when given one. Not a broadcast.
+inline bool requestsOverConnections(TransportKind kind)
+{
+    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp;
+}
 inline bool hasLock(const TransportTraits& t)
 {
     return t.producersLock || t.consumersLock;
