@@ -297,8 +297,8 @@ Result<ProgramStep> parseStepText(std::string_view text)
     case StepOp::Request: {
         constexpr const char* form
             = "'request SERVER REPLIES get d[KEY]', 'request SERVER REPLIES set d[KEY] +1', '... append l +1' or "
-              "'... len l', each with an optional timeout such as 500ms; without REPLIES when SERVER is a zmq object "
-              "(its replies come back on the request's own connection)";
+              "'... len l', each with an optional timeout such as 500ms; without REPLIES when SERVER is a zmq or "
+              "zmq-tcp object (its replies come back on the request's own connection)";
         // REPLIES left out: the word after SERVER is a request, and the one after that is not (a reply queue may
         // be named "get").
         if (w.size() >= 4 && isRequestWord(w[2]) && !isRequestWord(w[3]))

@@ -3157,7 +3157,8 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
             if (talks && !d.objects[at].address.requests)
                 return detail::makeError(ErrorCode::InvalidArgument, "add worker", spec.name,
                     "worker.program: no program serves '" + step.object
-                        + "' or sends requests to it in this run; requests go to a zmq object that a server serves");
+                        + "' or sends requests to it in this run; requests go to a zmq or zmq-tcp object that a server "
+                          "serves");
             const bool serverAlive = std::any_of(d.workers.begin(), d.workers.end(), [&](const auto& w) {
                 return w.alive && std::any_of(w.spec.program.begin(), w.spec.program.end(), [&](const ProgramStep& s) {
                     return s.op == StepOp::Serve && s.object == step.object;

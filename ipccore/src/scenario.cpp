@@ -553,7 +553,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         text
                             + "requests and their replies need two objects; name a queue of this worker's own for "
                               "the replies (or make '"
-                            + o.name + "' a zmq object, whose replies come back on each request's own connection)");
+                            + o.name
+                            + "' a zmq or zmq-tcp object, whose replies come back on each request's own connection)");
                 if (!overZmq)
                     queues.push_back(&*r);
                 if (step.timeoutMs && *step.timeoutMs > ProgramLimits::MaxTimeoutMs)

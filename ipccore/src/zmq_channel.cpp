@@ -267,13 +267,13 @@ public:
         current = ms;
         return set(option, ms);
     }
-    // Watches the socket's connections being made (accepted by a bound socket, connected by a connecting one) and
-    // closed; see peers() and connections().
+    // Watches the socket's connections being made (accepted by a bound socket, connected by a connecting one), their
+    // handshakes done, and closed; see peers(), connections() and disconnections().
     Status watchConnections()
     {
         const std::string inproc = "inproc://ipclab-connections";
-        if (zmq_socket_monitor(
-                m_socket, inproc.c_str(), ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED)
+        if (zmq_socket_monitor(m_socket, inproc.c_str(),
+                ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED)
             != 0)
             return zmqError("zmq_socket_monitor", m_name, errno);
         m_monitor = zmq_socket(m_context, ZMQ_PAIR);
@@ -326,10 +326,17 @@ public:
                 m_fds.push_back(fd);
             else if (id == ZMQ_EVENT_DISCONNECTED && known != m_fds.end())
                 m_fds.erase(known);
-            m_disconnections += id == ZMQ_EVENT_DISCONNECTED;
+            // A handshake's event carries no descriptor: counted as a whole, which is exact for a socket with one
+            // connection at a time (a client's DEALER, the only one that asks).
+            m_handshakes += id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+            if (id == ZMQ_EVENT_DISCONNECTED && m_handshakes > m_disconnections)
+                ++m_disconnections;
         }
     }
-    // How many connections have closed so far, after reading every event the monitor has queued.
+    // How many connections that had finished their handshake have closed so far, after reading every event the
+    // monitor has queued. A connection closed in its handshake (a peer that stalled past ZMQ_HANDSHAKE_IVL, over
+    // tcp://) carried no message, so it is not counted: a request sent on the connection made after it would
+    // otherwise take that closing for its server's (ZmqRequests::receive).
     std::uint64_t disconnections()
     {
         readEvents();
@@ -356,6 +363,7 @@ private:
     void* m_socket = nullptr;
     void* m_monitor = nullptr;
     std::vector<int> m_fds;
+    std::uint64_t m_handshakes = 0;
     std::uint64_t m_disconnections = 0;
     int m_sendTimeoutMs = -1;
     int m_receiveTimeoutMs = -1;
@@ -930,8 +938,8 @@ Status bindTcp(ZmqSocket& socket, const ChannelAddress& a)
             if (err == EADDRINUSE)
                 return detail::makeError(ErrorCode::AlreadyExists, "zmq_bind", path,
                     "Another process took " + *published
-                        + " after this object's consumer died, so the producers cannot reach a new one; "
-                          "stop the run and start it again");
+                        + " after this object's consumer (or Manager's server) died, so its producers (or clients) "
+                          "cannot reach a new one; stop the run and start it again");
             return zmqError("zmq_bind", path, err);
         }
         return {};

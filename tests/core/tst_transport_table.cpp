@@ -53,6 +53,13 @@ public:
 };
 
 // For a reader of data already sent: waits a while (a socket's connection is accepted first), then gives up.
+// A file's contents, or nothing when it cannot be read (a socket's path, or no file).
+QByteArray readAll(const std::string& path)
+{
+    QFile file(QString::fromStdString(path));
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
 class GiveUpAfterASecond final : public WaitHooks {
 public:
     void enter(WorkerState) override { }
@@ -752,16 +759,34 @@ private slots:
     // goes back on the connection its request came on; a reply to a client that has closed its connection fails
     // with PeerGone (the server goes on), and a client waiting for a reply whose server goes away fails with
     // PeerGone too, as a Python proxy raises EOFError.
+    void zmqRequestsComeBackOnTheirOwnConnection_data()
+    {
+        QTest::addColumn<TransportKind>("kind");
+        QTest::newRow("zmq") << TransportKind::Zmq;
+        QTest::newRow("zmq-tcp") << TransportKind::ZmqTcp;
+    }
     void zmqRequestsComeBackOnTheirOwnConnection()
     {
-        Channel c = create(TransportKind::Zmq, "requests");
+        QFETCH(TransportKind, kind);
+        Channel c = create(kind, "requests");
         QVERIFY(c.object);
+        // A client that asks before the server is there (over tcp:// before it has published its port) waits,
+        // blocked, until its stop; once the server is there the same client gets through.
+        auto one = openZmqRequests(c.address, false);
+        QVERIFY2(one, one ? "" : one.error().message().c_str());
+        std::vector<std::byte> buffer(c.address.messageSize);
+        StopWhenBlockedFor early(std::chrono::milliseconds(200));
+        const Status tooEarly = one->sending->send(frame(1), 0, early);
+        QVERIFY(!tooEarly);
+        QCOMPARE(tooEarly.error().code, ErrorCode::Interrupted);
+        QCOMPARE(early.blocked, std::optional<WorkerState>(WorkerState::BlockedFull));
         auto server = openZmqRequests(c.address, true);
         QVERIFY2(server, server ? "" : server.error().message().c_str());
-        auto one = openZmqRequests(c.address, false);
+        const std::string endpointFile = c.address.name;
+        const QByteArray published = readAll(endpointFile);
+        QVERIFY(kind == TransportKind::Zmq || published.startsWith("tcp://127.0.0.1:"));
         auto two = openZmqRequests(c.address, false);
-        QVERIFY(one && two);
-        std::vector<std::byte> buffer(c.address.messageSize);
+        QVERIFY(two);
         StopWhenBlockedFor patient(std::chrono::milliseconds(2000));
         QVERIFY(one->sending->send(frame(1), 0, patient));
         QVERIFY(two->sending->send(frame(2), 0, patient));
@@ -802,6 +827,19 @@ private slots:
         QVERIFY(!gone);
         QCOMPARE(gone.error().code, ErrorCode::PeerGone);
         QVERIFY(gone.error().hint.find("EOFError") != std::string::npos);
+
+        // A server in its place binds where the first did (over tcp://, the port it published), and the client's
+        // next request reaches it.
+        auto replacement = openZmqRequests(c.address, true);
+        QVERIFY2(replacement, replacement ? "" : replacement.error().message().c_str());
+        QCOMPARE(readAll(endpointFile), published);
+        StopWhenBlockedFor later(std::chrono::milliseconds(5000));
+        QVERIFY(one->sending->send(frame(6), 0, later));
+        GiveUpAfterASecond waitSix;
+        QCOMPARE(seqOf(replacement->receiving->receive(buffer, waitSix), buffer), 6ull);
+        QVERIFY(replacement->sending->send(frame(16), 0, later));
+        GiveUpAfterASecond waitSixteen;
+        QCOMPARE(seqOf(one->receiving->receive(buffer, waitSixteen), buffer), 16ull);
     }
 };
 
