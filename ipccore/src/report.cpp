@@ -167,13 +167,15 @@ std::string reportToText(const Report& r)
     Table workers(
         { "name", "role", "object", "pid", anyPrograms ? (anyMessages ? "msgs/passes" : "passes") : "messages", "per s",
             "MB/s", "blocked", "CPU", "latency", "exit" });
-    bool anySampled = false, anyIdle = false;
+    bool anySampled = false, anyIdle = false, anyOver = false;
     for (const WorkerSummary& w : r.workers) {
         // Neither blocked on its object nor on a CPU for most of its life: asleep for its work time or a set rate,
         // ready to run but waiting for a core, or yielding its own (a shm ring side with nothing to do spins, then
         // yields before it sleeps).
         anyIdle
             = anyIdle || (w.role != Role::Program && w.messages > 0 && w.cpuPercent + 100.0 * w.blockedFraction < 50);
+        // And above: CPU counts every thread, and the kernel's work inside a blocking call.
+        anyOver = anyOver || w.cpuPercent + 100.0 * w.blockedFraction > 110;
         // From a sample: some of its messages carried no send time (a host's consumers say no count: 0).
         const bool sampled = w.timedMessages > 0 && w.timedMessages < w.messages;
         anySampled = anySampled || (w.role == Role::Consumer && sampled);
@@ -192,6 +194,10 @@ std::string reportToText(const Report& r)
                        ? "; * = its producers were faster: about one in 64, weighted by the messages each stands for"
                        : "")
             << ")\n";
+    if (anyOver)
+        out << "  (blocked + CPU above 100%: CPU counts all of a process's threads, so ZeroMQ's I/O thread works while "
+               "the\n  main thread waits, and the kernel's work inside a blocking call (copying, waking) is CPU time "
+               "within\n  the blocked time)\n";
     if (anyIdle)
         out << "  (blocked + CPU well below 100%: the rest of its time the process slept (its work time, or to keep "
                "a set rate),\n  was ready to run but waited for a core, or, a shm ring side with nothing to do, "

@@ -406,7 +406,9 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                     text + what + " travel through message queues (mq)"
                         + (zmqToo ? " or a zmq or zmq-tcp object (DEALER/ROUTER)" : "") + "; '" + q.name + "' is a "
                         + traits(q.transport).description
-                        + (zmqToo && traits(q.transport).depthFromCounters ? ": give it \"transport\": \"zmq\"" : ""));
+                        + (zmqToo && traits(q.transport).depthFromCounters
+                                ? ": give it \"transport\": \"zmq\" or \"zmq-tcp\""
+                                : ""));
             if (q.messageSize < bytes)
                 return bad(sf,
                     text + "'" + q.name + "' carries messages of at most " + std::to_string(q.messageSize) + " bytes; "
@@ -483,7 +485,7 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                         + o.name + "' is a " + traits(o.transport).description
                         + (requestsOverConnections(o.transport)
                                 ? " (use producer and consumer workers for it, or request and serve steps for a "
-                                  "Manager over it)"
+                                  "Manager over it; an object a Manager's requests use carries nothing else)"
                                 : traits(o.transport).carriesMessages ? " (use a producer or consumer worker for it)"
                                 : o.transport == TransportKind::ShmArray
                                 ? " (use read, write, acquire and release on it)"

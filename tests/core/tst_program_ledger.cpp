@@ -170,6 +170,16 @@ private slots:
         idle.blockedFraction = 0.017;
         r.workers.push_back(idle);
         QVERIFY2(reportToText(r).find(note) != std::string::npos, reportToText(r).c_str());
+        // Above 100% (a zmq Manager's server at 95.5% blocked and 67% CPU) has its own note, absent until then.
+        const std::string over = "blocked + CPU above 100%";
+        QVERIFY2(reportToText(r).find(over) == std::string::npos, reportToText(r).c_str());
+        WorkerSummary server = busy;
+        server.name = "server";
+        server.role = Role::Program;
+        server.cpuPercent = 67;
+        server.blockedFraction = 0.955;
+        r.workers.push_back(server);
+        QVERIFY2(reportToText(r).find(over) != std::string::npos, reportToText(r).c_str());
         // A consumer's timed count is in the JSON beside its mean; a producer has none.
         const QJsonArray workers
             = QJsonDocument::fromJson(QByteArray::fromStdString(reportToJson(r))).object()["workers"].toArray();

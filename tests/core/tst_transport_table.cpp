@@ -811,13 +811,18 @@ private slots:
         const Status refused = server->sending->send(frame(13), 0, patient);
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, ErrorCode::PeerGone);
+        // One request of `client`'s, taken by `answering` and answered with a frame ten higher.
+        const auto roundTrip
+            = [&buffer](DuplexEndpoints& client, DuplexEndpoints& answering, std::uint64_t ask, WaitHooks& sending) {
+                  QVERIFY(client.sending->send(frame(ask), 0, sending));
+                  GiveUpAfterASecond taking;
+                  QCOMPARE(seqOf(answering.receiving->receive(buffer, taking), buffer), ask);
+                  QVERIFY(answering.sending->send(frame(ask + 10), 0, sending));
+                  GiveUpAfterASecond returning;
+                  QCOMPARE(seqOf(client.receiving->receive(buffer, returning), buffer), ask + 10);
+              };
         // The server goes on with the other client.
-        QVERIFY(one->sending->send(frame(4), 0, patient));
-        GiveUpAfterASecond again;
-        QCOMPARE(seqOf(server->receiving->receive(buffer, again), buffer), 4ull);
-        QVERIFY(server->sending->send(frame(14), 0, patient));
-        GiveUpAfterASecond waitFour;
-        QCOMPARE(seqOf(one->receiving->receive(buffer, waitFour), buffer), 14ull);
+        roundTrip(*one, *server, 4, patient);
 
         // The server goes away while client one waits for a reply.
         QVERIFY(one->sending->send(frame(5), 0, patient));
@@ -834,12 +839,7 @@ private slots:
         QVERIFY2(replacement, replacement ? "" : replacement.error().message().c_str());
         QCOMPARE(readAll(endpointFile), published);
         StopWhenBlockedFor later(std::chrono::milliseconds(5000));
-        QVERIFY(one->sending->send(frame(6), 0, later));
-        GiveUpAfterASecond waitSix;
-        QCOMPARE(seqOf(replacement->receiving->receive(buffer, waitSix), buffer), 6ull);
-        QVERIFY(replacement->sending->send(frame(16), 0, later));
-        GiveUpAfterASecond waitSixteen;
-        QCOMPARE(seqOf(one->receiving->receive(buffer, waitSixteen), buffer), 16ull);
+        roundTrip(*one, *replacement, 6, later);
     }
 };
 

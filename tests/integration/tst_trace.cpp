@@ -190,6 +190,7 @@ private slots:
         }
         // Each worker's waits in the trace against its blocked time as its slot counted it.
         int compared = 0;
+        double mostBlockedUs = 0;
         for (const QJsonValue& value : report["contention"].toObject()["workers"].toArray()) {
             const QJsonObject w = value.toObject();
             qint64 pid = -1;
@@ -200,12 +201,7 @@ private slots:
             if (lossy.contains(QString::number(pid)))
                 continue; // its ring lost events: the trace says so, and its sum would be short
             const double slotUs = w["blocked_s"].toDouble() * 1e6;
-            // Four adders taking turns at one lock for 1 ms each wait most of the time: a sum of nothing would pass.
-            // How long depends on the CPU they get: beside tst_chaos on two cores one waited 183 ms, so the floor
-            // only tells a real wait from none.
-            if (written)
-                QVERIFY2(
-                    slotUs > 0.05e6, qPrintable(QString("%1: blocked %2 us").arg(w["worker"].toString()).arg(slotUs)));
+            mostBlockedUs = std::max(mostBlockedUs, slotUs);
             QVERIFY2(std::abs(blockedUs[pid] - slotUs) <= 0.01 * slotUs + 1000,
                 qPrintable(QString("%1: %2 us blocked in the trace, %3 us in its slot")
                                .arg(w["worker"].toString())
@@ -217,6 +213,11 @@ private slots:
         // ~0.7 s of the 1 ms ones', so the second row has at least one worker to compare.
         if (written)
             QVERIFY2(compared >= 1, qPrintable(QString("all %1 workers' rings lost events").arg(lossy.size())));
+        // Four adders taking turns at one lock for 1 ms each wait most of the time: a sum of nothing would pass.
+        // How long each waits depends on the CPU it gets: beside tst_chaos on two cores one waited 183 ms, and beside
+        // tst_hosts one never waited (blocked 0 us), so the floor asks that one of them waited, a real wait not none.
+        if (written)
+            QVERIFY2(mostBlockedUs > 0.05e6, qPrintable(QString("the longest blocked %1 us").arg(mostBlockedUs)));
     }
 
     // A trace file that cannot be written is refused before anything runs.

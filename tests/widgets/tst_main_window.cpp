@@ -746,6 +746,20 @@ private slots:
         panel.reset();
         panel.refresh(history(7), 8);
         QTRY_COMPARE_WITH_TIMEOUT(legendShown(ChartPanel::DepthChart), 7, 5000);
+        // Seven entries fit beside a tall plot in the window's font; beside one at its least height they would be
+        // cut off at the bottom, so the legend's font is smaller there (dining-philosophers' six at 1280x800).
+        const auto legendPoints
+            = [&panel] { return panel.chartView(ChartPanel::DepthChart)->chart()->legend()->font().pointSizeF(); };
+        QChartView* depth = panel.chartView(ChartPanel::DepthChart);
+        depth->setFixedHeight(600);
+        QTRY_COMPARE_WITH_TIMEOUT(depth->height(), 600, 5000);
+        panel.refresh(history(7), 8);
+        QCOMPARE(legendPoints(), panel.font().pointSizeF());
+        depth->setFixedHeight(150);
+        QTRY_COMPARE_WITH_TIMEOUT(depth->height(), 150, 5000);
+        panel.refresh(history(7), 8);
+        QVERIFY2(legendPoints() < panel.font().pointSizeF() && legendPoints() >= 0.75 * panel.font().pointSizeF(),
+            qPrintable(QString::number(legendPoints())));
     }
 
     // A termination signal (`kill <pid>`, logout, Ctrl+C) closes a window with unsaved edits without asking: nobody may

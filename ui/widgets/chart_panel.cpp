@@ -327,6 +327,7 @@ ChartPanel::ChartBox ChartPanel::makeChart(const QString& title, const QString& 
     applyFonts(box);
     styleChart(box.chart);
     box.view = new QChartView(box.chart, this);
+    box.view->installEventFilter(this);
     box.view->setRenderHint(QPainter::Antialiasing);
     box.view->setMinimumSize(240, ChartHeight);
     return box;
@@ -341,10 +342,19 @@ void ChartPanel::applyFonts(ChartBox& box)
     title.setPointSizeF(base.pointSizeF() * 1.1);
     box.chart->setTitleFont(title);
     box.chart->legend()->setFont(base);
+    box.legendEntries = -1; // fitLegends fits it again
     for (QAbstractAxis* axis : { static_cast<QAbstractAxis*>(box.x), static_cast<QAbstractAxis*>(box.y) }) {
         axis->setLabelsFont(base);
         axis->setTitleFont(base);
     }
+}
+
+bool ChartPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    // Also when no new sample comes (a stopped run, paused charts): refresh() draws only what changed.
+    if (event->type() == QEvent::Resize)
+        fitLegends();
+    return QWidget::eventFilter(watched, event);
 }
 
 void ChartPanel::changeEvent(QEvent* event)
@@ -353,6 +363,7 @@ void ChartPanel::changeEvent(QEvent* event)
     if (event->type() == QEvent::FontChange) {
         for (ChartBox& box : m_views)
             applyFonts(box);
+        fitLegends();
     }
     if (event->type() == QEvent::PaletteChange)
         restyle();
@@ -453,9 +464,45 @@ void ChartPanel::syncSeries(const RunHistory& history)
         if (info.worker >= 0 && workerCount > MaxLegendWorkers) {
             for (QLegendMarker* marker : box.chart->legend()->markers(series))
                 marker->setVisible(false);
+            m_legendShown.insert(series, false);
         }
         m_series.insert(i, series);
         m_penOf.insert(i, { info, objectSlot });
+    }
+}
+
+// A legend beside its plot that is taller than the chart is cut off at the bottom: at 1280x800 the throughput chart
+// of dining-philosophers (the total and five philosophers) lost "philosopher-5". Its font then shrinks until the
+// entries fit, to three quarters of the window's at least (a dozen entries stay cut; their lines and tooltips stay).
+void ChartPanel::fitLegends()
+{
+    const QFont base = font();
+    const double line = QFontMetrics(base).height();
+    for (ChartBox& box : m_views) {
+        if (!box.view || box.chart->legend()->alignment() != Qt::AlignRight)
+            continue;
+        // The entries it lists (a marker's own visibility changes as Qt lays the legend out, later).
+        int entries = 0;
+        for (QAbstractSeries* series : box.chart->series())
+            entries += m_legendShown.value(series, true) ? 1 : 0;
+        const int height = box.view->height();
+        if (entries == box.legendEntries && height == box.legendHeight)
+            continue;
+        box.legendEntries = entries;
+        box.legendHeight = height;
+        // An entry takes about 1.6 lines of its font (22 pixels at a 14-pixel line, DejaVu Sans 9 pt), and the
+        // title and margins above and below the legend about 2.8 lines of the window's (measured on screenshots:
+        // five entries fit a 152-pixel chart, six did not).
+        const double room = height - 2.8 * line;
+        const double needed = entries * 1.6 * line;
+        const double scale = needed > room && room > 0 ? std::max(0.75, room / needed) : 1.0;
+        QFont legend = base;
+        if (base.pointSizeF() > 0)
+            legend.setPointSizeF(base.pointSizeF() * scale);
+        else
+            legend.setPixelSize(std::max(1, int(base.pixelSize() * scale)));
+        if (box.chart->legend()->font() != legend)
+            box.chart->legend()->setFont(legend);
     }
 }
 
@@ -535,6 +582,7 @@ void ChartPanel::refresh(const RunHistory& history, double capacity, double perm
             maxCount = std::max(maxCount, top);
     }
     thinCrowdedCharts();
+    fitLegends();
     for (ChartBox& box : m_views) {
         box.x->setRange(t0, t1);
         const double labelWidth = QFontMetrics(box.x->labelsFont()).horizontalAdvance(QStringLiteral("000"));

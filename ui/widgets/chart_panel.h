@@ -65,6 +65,7 @@ signals:
 
 protected:
     void changeEvent(QEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override; // a chart resized: its legend fitted again
 
 private:
     static constexpr int ChartHeight = 140; // a chart's least height (two rows fit a 720-line screen)
@@ -76,6 +77,9 @@ private:
         QValueAxis* x = nullptr;
         QValueAxis* y = nullptr;
         bool thin = false; // 1-pixel lines without antialiasing (MaxWideObjectLines)
+        // What fitLegends last fitted the legend's font to (-1: fit again).
+        int legendEntries = -1;
+        int legendHeight = -1;
     };
     ChartBox makeChart(const QString& title, const QString& yTitle);
     void applyFonts(ChartBox& box);
@@ -83,6 +87,7 @@ private:
     ChartId chartFor(SeriesKind kind) const;
     void syncSeries(const RunHistory& history);
     void thinCrowdedCharts(); // MaxWideObjectLines: 1-pixel lines on a crowded depth or semaphore chart
+    void fitLegends(); // a legend's font smaller where its entries would not fit beside the plot
     void exportPng();
     void showChartMenu(ChartId chart, const QPoint& pos);
     void updateScrollBar(const RunHistory& history);
@@ -93,7 +98,8 @@ private:
     bool m_shown[ChartCount] = {}; // as last arranged in m_grid
     QHash<int, QLineSeries*> m_series; // history series index -> chart series
     QHash<int, std::pair<SeriesInfo, int>> m_penOf; // what its pen is made from: the series and its object slot
-    QHash<const QAbstractSeries*, bool> m_legendShown; // depth and semaphore lines: legend entry shown (has points)
+    // Lines whose legend entry is hidden: depth and semaphore lines without points, worker lines past MaxLegendWorkers.
+    QHash<const QAbstractSeries*, bool> m_legendShown;
     QComboBox* m_windowBox = nullptr;
     QPushButton* m_pauseButton = nullptr;
     QScrollBar* m_scroll = nullptr;
