@@ -98,7 +98,8 @@ private:
     bool m_shown[ChartCount] = {}; // as last arranged in m_grid
     QHash<int, QLineSeries*> m_series; // history series index -> chart series
     QHash<int, std::pair<SeriesInfo, int>> m_penOf; // what its pen is made from: the series and its object slot
-    // Lines whose legend entry is hidden: depth and semaphore lines without points, worker lines past MaxLegendWorkers.
+    // Whether a line's legend entry is shown (absent: shown); false for depth and semaphore lines without points and
+    // for worker lines past MaxLegendWorkers. fitLegends counts the entries from it.
     QHash<const QAbstractSeries*, bool> m_legendShown;
     QComboBox* m_windowBox = nullptr;
     QPushButton* m_pauseButton = nullptr;
