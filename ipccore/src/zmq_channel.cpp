@@ -397,6 +397,32 @@ Status connectCurveClient(ZmqSocket& socket, const std::string& endpoint, const 
     return {};
 }
 
+// A zmq-tcp peer that publishes its endpoint in `endpointFile` (a consumer, a Manager's server): true once it has and
+// `socket` is connected to it (connectCurveClient), false while it has not yet.
+Result<bool> connectIfPublished(ZmqSocket& socket, const std::string& endpointFile, const std::string& keyFile)
+{
+    auto endpoint = readEndpoint(endpointFile);
+    if (!endpoint && endpoint.error().code == ErrorCode::NotFound)
+        return false;
+    if (!endpoint)
+        return endpoint.error();
+    if (Status st = connectCurveClient(socket, *endpoint, keyFile); !st)
+        return st.error();
+    return true;
+}
+
+// Before a zmq-tcp peer's endpoint is published: sleeps `everyNs` (cut to the hooks' slice), then doubles it up to
+// PublishPollNs, so a peer that publishes a moment later is found within about as long as it took, and one that
+// never does costs a look every 10 ms. Start `everyNs` at FirstLookNs.
+constexpr std::uint64_t FirstLookNs = 100'000;
+void sleepUntilNextLook(std::uint64_t& everyNs, WaitHooks& hooks)
+{
+    const auto slice
+        = std::chrono::duration_cast<std::chrono::nanoseconds>(hooks.slice(std::chrono::nanoseconds(everyNs)));
+    sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
+    everyNs = std::min(2 * everyNs, PublishPollNs);
+}
+
 class ZmqProducer final : public ProducerEndpoint {
 public:
     // `consumers`: where the zmq-tcp consumers publish their endpoints, each connected to when it appears, and
@@ -469,10 +495,7 @@ public:
                     m_socket->wait(ZMQ_POLLIN, sliceMs(hooks.slice(detail::WaitSlice)));
                     continue;
                 }
-                const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    hooks.slice(std::chrono::nanoseconds(m_firstLookEveryNs)));
-                sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
-                m_firstLookEveryNs = std::min(2 * m_firstLookEveryNs, PublishPollNs);
+                sleepUntilNextLook(m_firstLookEveryNs, hooks);
                 continue;
             }
             // After a wait, a stop may have come while the last subscription came in (or a subscriber ended): the
@@ -547,15 +570,13 @@ private:
     Status connectPublished()
     {
         for (auto consumer = m_unconnected.begin(); consumer != m_unconnected.end();) {
-            auto endpoint = readEndpoint(consumer->endpointFile);
-            if (!endpoint) {
-                if (endpoint.error().code != ErrorCode::NotFound)
-                    return endpoint.error();
+            auto connected = connectIfPublished(*m_socket, consumer->endpointFile, consumer->keyFile);
+            if (!connected)
+                return connected.error();
+            if (!*connected) {
                 ++consumer;
                 continue;
             }
-            if (Status st = connectCurveClient(*m_socket, *endpoint, consumer->keyFile); !st)
-                return st;
             consumer = m_unconnected.erase(consumer);
             m_anyConnected = true;
         }
@@ -567,10 +588,7 @@ private:
     std::vector<bool> m_awaited; // an XPUB's subscribers whose subscription has not come in yet
     std::uint32_t m_awaitedCount;
     std::uint64_t m_nextLookNs = 0;
-    // Before its first connection a producer looks again after 100 us, then twice as long each time up to
-    // PublishPollNs: a consumer that publishes its endpoint a moment later is found within about as long as it
-    // took, and one that never does costs a look every 10 ms.
-    std::uint64_t m_firstLookEveryNs = 100'000;
+    std::uint64_t m_firstLookEveryNs = FirstLookNs; // before its first connection (sleepUntilNextLook)
 };
 
 class ZmqConsumer final : public ConsumerEndpoint {
@@ -682,11 +700,13 @@ public:
         int flags = ZMQ_DONTWAIT;
         for (;;) {
             // zmq-tcp: until the server has published its port there is nobody to send to, as when it is not
-            // there: the request waits (blocked, as on a full queue), looking again after 100 us, then twice as
-            // long each time up to PublishPollNs.
+            // there: the request waits (blocked, as on a full queue), looking again (sleepUntilNextLook).
             if (!m_endpointFile.empty()) {
-                if (Status st = connectWhenPublished(); !st)
-                    return st;
+                auto connected = connectIfPublished(*m_socket, m_endpointFile, m_keyFile);
+                if (!connected)
+                    return connected.error();
+                if (*connected)
+                    m_endpointFile.clear();
             }
             if (!m_endpointFile.empty()) {
                 if (hooks.stopRequested())
@@ -695,10 +715,7 @@ public:
                     hooks.enter(WorkerState::BlockedFull);
                     reported = true;
                 }
-                const auto slice = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    hooks.slice(std::chrono::nanoseconds(m_lookEveryNs)));
-                sleepUntilNs(monotonicNs() + std::uint64_t(std::max<std::int64_t>(1, slice.count())));
-                m_lookEveryNs = std::min(2 * m_lookEveryNs, PublishPollNs);
+                sleepUntilNextLook(m_lookEveryNs, hooks);
                 continue;
             }
             if (!m_server && sendRequest(frame, flags))
@@ -764,19 +781,6 @@ public:
     }
 
 private:
-    // A zmq-tcp client: connects once the server's endpoint is published (then m_endpointFile is cleared).
-    Status connectWhenPublished()
-    {
-        auto endpoint = readEndpoint(m_endpointFile);
-        if (!endpoint && endpoint.error().code == ErrorCode::NotFound)
-            return {}; // not yet
-        if (!endpoint)
-            return endpoint.error();
-        if (Status st = connectCurveClient(*m_socket, *endpoint, m_keyFile); !st)
-            return st;
-        m_endpointFile.clear();
-        return {};
-    }
     // A client's request; false with errno set when it could not go. The connection's closings seen so far are
     // noted, so that a later one tells that the server went away while this request was out.
     bool sendRequest(std::span<const std::byte> frame, int flags)
@@ -836,7 +840,7 @@ private:
     std::uint64_t m_disconnectionsAtSend = 0; // a client: its connection's closings seen when its request went
     std::string m_endpointFile; // a zmq-tcp client not connected yet: where the server's endpoint will be
     std::string m_keyFile; // and its public key
-    std::uint64_t m_lookEveryNs = 100'000;
+    std::uint64_t m_lookEveryNs = FirstLookNs;
 };
 
 class ZmqRequestSender final : public ProducerEndpoint {

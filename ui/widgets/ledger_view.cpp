@@ -573,19 +573,19 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
             : tr("<b>Requests into ‘%1’</b>: sent = taken + in request q; taken = answered + unanswered + died "
                  "with server; answered = returned + stale + in reply qs")
                   .arg(name.toHtmlEscaped()));
-    title->setToolTip(overZmq
-            ? tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
-                 "proxy, such as x = d['count'] or l.append(x), sends one request over the client's own ZeroMQ "
-                 "connection to %1 (DEALER to ROUTER) and waits for one reply on that same connection. Every "
-                 "request must get exactly one reply. While the run goes, each process's counts are read one after "
-                 "another as they move, so a tile can be a few off the equation; the books are judged at stop.")
-                  .arg(name)
-            : tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
-                 "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
-                 "reply in the client's own reply queue. Every request must get exactly one reply. While the run "
-                 "goes, each process's counts are read one after another as they move, so a tile can be a few "
-                 "off the equation; the books are judged at stop.")
-                  .arg(name));
+    const QString live = tr("While the run goes, each process's counts are read one after another as they move, so "
+                            "a tile can be a few off the equation; the books are judged at stop.");
+    title->setToolTip(
+        (overZmq ? tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
+                      "proxy, such as x = d['count'] or l.append(x), sends one request over the client's own ZeroMQ "
+                      "connection to %1 (DEALER to ROUTER) and waits for one reply on that same connection. Every "
+                      "request must get exactly one reply.")
+                       .arg(name)
+                 : tr("A server process (Python's multiprocessing.Manager) counted in requests: each call through a "
+                      "proxy, such as x = d['count'] or l.append(x), puts one request into %1 and waits for one "
+                      "reply in the client's own reply queue. Every request must get exactly one reply.")
+                       .arg(name))
+        + QLatin1Char(' ') + live);
     grid->addWidget(title, row++, 0, 1, CompactColumns);
     const QString prefix = requestPrefix(books.name);
     const TileSpec specs[] = {
