@@ -2432,7 +2432,9 @@ struct Runner::Impl {
             if (o.channel) {
                 s.depth = o.channel->depth();
                 // ZeroMQ keeps its queues inside the processes: the depth is what its producers counted as sent
-                // less what its consumers counted as received (consumers are read first, so it is never short).
+                // less what its consumers counted as received. A consumer can count a message before its producer
+                // has (the producer counts after zmq_send returns), so the figure is held at zero as a whole, like
+                // the books' in flight (Ledger::inFlight), not its parts.
                 // Between machines its consumers are on the other side: the depth is known where the two halves
                 // are joined (RemoteHosts::merge), not here.
                 if (betweenMachines(o))
@@ -2477,7 +2479,7 @@ struct Runner::Impl {
                                 zmqMostLostWithKilled(o.address, Role::Consumer, producers)));
                         sent *= subscribers;
                     }
-                    s.depth = std::max<std::int64_t>(0, sent - received) + endedHeld;
+                    s.depth = std::max<std::int64_t>(0, sent - received + endedHeld);
                 }
                 o.depthLast = s.depth;
                 s.semaphores = o.channel->semaphores();
