@@ -385,7 +385,13 @@ std::string reportToText(const Report& r)
             for (const ServerKeyBook& b : o.ledger.requests.keys)
                 out << "  " << b.key << " in the server: " << b.value << "; the clients' "
                     << (b.key == "l" ? "appends made it " : "sets added ") << b.increments << "; lost updates "
-                    << b.lost << "\n";
+                    << b.lost
+                    // A request the server applied whose reply was on its way back when its client stopped: in the
+                    // value, not in the client's count.
+                    << (b.value > b.increments ? " (the server applied " + std::to_string(b.value - b.increments)
+                                   + " more whose reply its client had not taken at the stop)"
+                                               : std::string())
+                    << "\n";
         }
     }
     // Message queues whose traffic used more than one priority: who got through, and how long each waited.

@@ -538,9 +538,8 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
             const bool overZmq = requestsOverConnections(o.transport);
             std::vector<const ObjectSpec*> queues { &o };
             if (step.op == StepOp::Request) {
-                auto r = find(step.results);
-                if (r == objects.end())
-                    return unknown(step.results);
+                // Over zmq the reply queue is told to go before it is looked for: whether or not it was declared,
+                // the remedy is to leave it out.
                 if (overZmq && step.results != step.object) {
                     ProgramStep own = step;
                     own.results = step.object;
@@ -550,6 +549,9 @@ Status validateProgram(const WorkerSpec& w, const std::vector<ObjectSpec>& objec
                               "(DEALER/ROUTER); leave the reply queue out: '"
                             + stepText(own) + "'");
                 }
+                auto r = find(step.results);
+                if (r == objects.end())
+                    return unknown(step.results);
                 if (!overZmq && step.results == step.object)
                     return bad(sf,
                         text

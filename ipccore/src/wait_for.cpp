@@ -121,8 +121,14 @@ WaitForVerdict judgeWaits(const std::vector<WaitForProcess>& processes)
                 enders.push_back(q.name + (q.free ? " (waiting too)" : " (" + q.notFree + ")"));
         }
         std::string part = p.name + " waits for " + p.waitsFor + ": ";
-        part += enders.empty() ? "no other process releases it, puts into it or takes from it"
-                               : "only " + joined(enders) + " could end it";
+        // Nobody at all: say what was missing, when the wait says (a server waiting for requests with no client:
+        // nobody puts into it).
+        std::string nobody = "no other process releases it, puts into it or takes from it";
+        if (p.needs == WaitForProcess::Needs::Data)
+            nobody = "no other process puts into it";
+        else if (p.needs == WaitForProcess::Needs::Room)
+            nobody = "no other process takes from it";
+        part += enders.empty() ? nobody : "only " + joined(enders) + " could end it";
         verdict.text += (verdict.text.empty() ? "" : "; ") + part;
     }
     verdict.text += ". Nothing will change unless a process is added or resumed: a stall, not a cycle";

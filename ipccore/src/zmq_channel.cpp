@@ -1034,7 +1034,9 @@ public:
                 + ": a subscriber's queue at its high-water mark (zmq_send), or not every subscriber has "
                   "subscribed yet (zmq_poll)";
         if (m_address.requests && state == WorkerState::BlockedFull)
-            return name + ": no server connected, or the connection's queue at its high-water mark (zmq_send)";
+            return name
+                + ": no server there (not started yet, or gone), or the connection's queue at its high-water mark "
+                  "(zmq_send)";
         if (m_address.requests && state == WorkerState::BlockedEmpty)
             return name + ": a client waits for its reply, the server for a request (zmq_recv)";
         if (state == WorkerState::BlockedFull)

@@ -418,6 +418,10 @@ private slots:
                      "'manager' is a zmq object, whose replies come back on each request's own connection "
                      "(DEALER/ROUTER); leave the reply queue out: 'request manager get d[n]'"),
             QString());
+        // Told the same when the reply queue is not declared at all (not first to declare it, then to drop it).
+        Scenario undeclared = withQueue;
+        undeclared.objects.pop_back();
+        QCOMPARE(refused(undeclared, "'manager' is a zmq object, whose replies come back"), QString());
         Scenario overMq = s;
         overMq.objects[0].transport = TransportKind::Mq;
         QCOMPARE(refused(overMq, "requests and their replies need two objects"), QString());

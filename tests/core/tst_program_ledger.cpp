@@ -186,6 +186,27 @@ private slots:
         QVERIFY(!workers[0].toObject().contains("timed_messages"));
         QCOMPARE(workers[1].toObject()["timed_messages"].toInteger(-1), 0);
     }
+
+    // The server's data against its clients' sets: a set the server applied whose reply its client had not taken at
+    // the stop puts the value one above the sets, and the text says why (no lost update, nothing unexplained).
+    void reportTextExplainsAValueAheadOfTheSets()
+    {
+        Report r;
+        r.scenario = "zmq-manager";
+        ObjectSummary manager;
+        manager.name = "manager";
+        manager.ledger.requests.present = true;
+        manager.ledger.requests.keys = { { "ns.x", 8164, 8163, 0 }, { "d[count]", 900, 1000, 100 } };
+        r.objects = { manager };
+        const std::string text = reportToText(r);
+        QVERIFY2(text.find("ns.x in the server: 8164; the clients' sets added 8163; lost updates 0 (the server "
+                           "applied 1 more whose reply its client had not taken at the stop)")
+                != std::string::npos,
+            text.c_str());
+        QVERIFY2(text.find("d[count] in the server: 900; the clients' sets added 1000; lost updates 100\n")
+                != std::string::npos,
+            text.c_str());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestProgramLedger)

@@ -104,6 +104,13 @@ private slots:
         } << stall << QStringList { "c1", "c2" } << "c2 waits for buf: only p1 (paused) could end it";
         QTest::newRow("nobody posts") << QStringList { "waiter: waits sem" } << stall << QStringList { "waiter" }
                                       << "no other process releases it, puts into it or takes from it";
+        // A wait that says what it needs is told what nobody does (a server with no client: nobody puts into it).
+        QTest::newRow("nobody puts") << QStringList { "server: waits manager; needs data; drains manager" } << stall
+                                     << QStringList { "server" }
+                                     << "server waits for manager: no other process puts into it";
+        QTest::newRow("nobody takes") << QStringList { "producer: waits queue; needs room; fills queue" } << stall
+                                      << QStringList { "producer" }
+                                      << "producer waits for queue: no other process takes from it";
         // A waiter whose poster is free is not stuck, and neither is one waiting on it in turn.
         QTest::newRow("chain to a free poster")
             << QStringList { "a: waits x", "b: posts x; waits y", "c: posts y" } << none << QStringList {} << "";

@@ -60,13 +60,14 @@ private:
     std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
 };
 
-// A local stranger's PUSH socket: connects to `endpoint`, with CURVE toward `serverKey` if one is given (a key it
-// guessed), and sends one 64-byte message. Returns what its socket's monitor saw: "refused" once the TCP connection
-// was made and then closed or its handshake failed (within 5 s), or what happened instead.
-std::string strangerSends(const std::string& endpoint, const char* serverKey)
+// A local stranger's socket (PUSH toward a consumer, DEALER toward a Manager's server): connects to `endpoint`, with
+// CURVE toward `serverKey` if one is given (a key it guessed), and sends one 64-byte message. Returns what its
+// socket's monitor saw: "refused" once the TCP connection was made and then closed or its handshake failed (within
+// 5 s), or what happened instead.
+std::string strangerSends(const std::string& endpoint, const char* serverKey, int type = ZMQ_PUSH)
 {
     void* context = zmq_ctx_new();
-    void* socket = zmq_socket(context, ZMQ_PUSH);
+    void* socket = zmq_socket(context, type);
     void* monitor = zmq_socket(context, ZMQ_PAIR);
     std::string outcome = "set-up failed";
     const int noLinger = 0;
@@ -259,6 +260,48 @@ private slots:
         QCOMPARE(*(*consumer)->tryReceive(buffer, reader), std::size_t(0));
         producer->reset();
         consumer->reset();
+        object->reset();
+        for (const char* suffix : { "", ".key", ".pub", ".new" }) // the object removes what it made
+            QVERIFY2(!exists(a.name + suffix), suffix);
+    }
+
+    // A Manager's server over zmq-tcp (ROUTER) listens on a loopback port too. A stranger's DEALER, without CURVE or
+    // with a key it guessed, is refused; the run's client, which read the server's key from the private key file,
+    // gets its request through, and nothing else reaches the server.
+    void zmqTcpServerLetsOnlyTheRunsClientsIn()
+    {
+        ChannelAddress a = zmqTcpAddress("zmq-router");
+        a.requests = true;
+        auto object = ChannelObject::create(a);
+        QVERIFY2(object, object ? "" : object.error().message().c_str());
+        auto server = openZmqRequests(a, true);
+        QVERIFY2(server, server ? "" : server.error().message().c_str());
+        std::string endpoint;
+        std::getline(std::ifstream(a.name), endpoint);
+        QVERIFY2(endpoint.starts_with("tcp://127.0.0.1:"), endpoint.c_str()); // never all interfaces
+
+        QCOMPARE(strangerSends(endpoint, nullptr, ZMQ_DEALER), std::string("refused"));
+        char guessedPublic[41] = {};
+        char guessedSecret[41] = {};
+        QVERIFY(zmq_curve_keypair(guessedPublic, guessedSecret) == 0);
+        QCOMPARE(strangerSends(endpoint, guessedPublic, ZMQ_DEALER), std::string("refused"));
+
+        auto client = openZmqRequests(a, false);
+        QVERIFY2(client, client ? "" : client.error().message().c_str());
+        GiveUpAfterSeconds hooks;
+        std::vector<std::byte> frame(64);
+        buildFrame(frame, 1, 7, 0);
+        QVERIFY(client->sending->send(frame, 0, hooks));
+        std::vector<std::byte> buffer(a.messageSize);
+        GiveUpAfterSeconds reader;
+        auto got = server->receiving->receive(buffer, reader);
+        QVERIFY2(got, got ? "" : got.error().message().c_str());
+        FrameHeader header;
+        QCOMPARE(checkFrame(std::span<const std::byte>(buffer).first(*got), header), FrameCheck::Ok);
+        QCOMPARE(header.seq, 7ull); // the client's, not a stranger's
+        QCOMPARE(*server->receiving->tryReceive(buffer, reader), std::size_t(0));
+        client.value() = {};
+        server.value() = {};
         object->reset();
         for (const char* suffix : { "", ".key", ".pub", ".new" }) // the object removes what it made
             QVERIFY2(!exists(a.name + suffix), suffix);

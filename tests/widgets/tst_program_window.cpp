@@ -682,7 +682,7 @@ private slots:
         QVERIFY(ledger.isCompact());
         QVERIFY(ledger.messageTotalsShown());
         QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.submitted")), QStringLiteral("0"));
-        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("pending"));
         QCOMPARE(ledger.figure(QStringLiteral("results.pool.submitted")), QString()); // results is no task queue
         const auto* equation = ledger.findChild<QLabel*>(QStringLiteral("poolEquation"));
         QVERIFY(equation);
@@ -702,7 +702,7 @@ private slots:
 
         // Live: tasks in the workers' hands, exactness judged at stop.
         QCOMPARE(ledger.caption(QStringLiteral("tasks.pool.held")), QStringLiteral("held by workers"));
-        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("tasks.pool.exact")), QStringLiteral("pending"));
         QVERIFY(value("tasks.pool.submitted") >= value("tasks.pool.collected"));
 
         // The table: a Tasks column (no Size column: every process is a program), the caller's step whole, the
@@ -830,7 +830,7 @@ private slots:
         // lists every step of the four programs; the explanation is whole.
         QVERIFY(ledger.isCompact());
         QCOMPARE(ledger.figure(QStringLiteral("manager.requests.sent")), QStringLiteral("0"));
-        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("pending"));
         QCOMPARE(ledger.figure(QStringLiteral("replies-1.requests.sent")), QString());
         QVERIFY(window->processTabs()->isTabVisible(1));
         ProgramStepsModel* steps = window->stepsModel();
@@ -852,7 +852,7 @@ private slots:
         QVERIFY(description->text().contains(QStringLiteral("Kill the server while the clients wait")));
         emit description->linkActivated(QStringLiteral("less"));
         QVERIFY(window->isDescriptionCollapsed());
-        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("at stop"));
+        QCOMPARE(ledger.figure(QStringLiteral("manager.requests.exact")), QStringLiteral("pending"));
 
         // The table: no Tasks column (no pool here), and the server and its three clients all in view.
         ProcessTableModel* model = window->processModel();

@@ -680,6 +680,11 @@ QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& ke
             part += tr(", <span style=\"color:%2\"><b>%1 lost</b></span>").arg(percent, cssColor(Colors::error()));
         else
             part += tr(", none lost");
+        // A set or append the server applied whose reply was on its way back when its client stopped: in the value,
+        // not in the client's count (live, the two are read a moment apart anyway).
+        if (final && b.value > b.increments)
+            part += tr(" (%1 more applied, the reply not yet taken at the stop)")
+                        .arg(locale.toString(b.value - b.increments));
         parts << part;
     }
     return tr("<b>In the server:</b> ") + parts.join(QStringLiteral(" · "));
@@ -726,7 +731,7 @@ void LedgerView::fillRequestRow(const ObjectBooks& books)
             if (tile.caption->text() != caption)
                 tile.caption->setText(caption);
             if (!books.final)
-                setTile(tile, tr("at stop"), false);
+                setTile(tile, tr("pending"), false); // judged at the stop (its tooltip says so)
             else
                 setTile(tile, q.exact ? tr("yes") : tr("NO"), !q.exact);
         }
@@ -768,7 +773,7 @@ void LedgerView::fillPoolRow(const ObjectBooks& books)
             setTile(tile, qint64(p.outOfOrder));
         else if (field == QLatin1String("exact")) {
             if (!books.final)
-                setTile(tile, tr("at stop"), false);
+                setTile(tile, tr("pending"), false); // judged at the stop (its tooltip says so)
             else
                 setTile(tile, p.exact ? tr("yes") : tr("NO"), !p.exact);
         }

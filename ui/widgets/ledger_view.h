@@ -60,13 +60,13 @@ public:
     // "cellSum", "lostUpdates"; for a semaphore "acquires", "releases", "timeouts", "value" ("1 of 2 free"); for
     // the object a pool's tasks go into "pool.submitted", "pool.collected", "pool.inTaskQueue",
     // "pool.inResultQueue", "pool.held" (held by workers now; at stop, by stopped workers), "pool.died",
-    // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "at stop"); for an
-    // mq's priorities "priority.<N>" ("49% · waits 7.8 ms", "–" before any is taken; its caption "priority 9 · 569
-    // taken"); for the object a server's requests go into "requests.sent", "requests.taken", "requests.answered",
-    // "requests.returned", "requests.waiting" ("0 · 2": in the request queue · in the reply queues),
-    // "requests.stale", "requests.failed" ("0 · 0": unanswered · died with the server) and "requests.exact" ("yes",
-    // "NO", or "at stop"). With a pool, requests or priorities, "problems" is the tile "0 · 0 · 0 · 0" (lost ·
-    // duplicated · corrupt · worker errors).
+    // "pool.wrong" ("0 · 0 · 0": duplicated · stray · dropped) and "pool.exact" ("yes", "NO", or "pending" until the
+    // stop); for an mq's priorities "priority.<N>" ("49% · waits 7.8 ms", "–" before any is taken; its caption
+    // "priority 9 · 569 taken"); for the object a server's requests go into "requests.sent", "requests.taken",
+    // "requests.answered", "requests.returned", "requests.waiting" ("0 · 2": in the request queue · in the reply
+    // queues), "requests.stale", "requests.failed" ("0 · 0": unanswered · died with the server) and "requests.exact"
+    // ("yes", "NO", or "pending" until the stop). With a pool, requests or priorities, the tile "problems" reads
+    // "0 · 0 · 0 · 0" (lost · duplicated · corrupt · worker errors).
     QString figure(const QString& field) const;
     // A tile's caption ("held at stop"); for tests.
     QString caption(const QString& field) const;
