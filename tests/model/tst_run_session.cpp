@@ -8,8 +8,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QThreadPool>
 #include <QtTest>
 
 using namespace ipcui;
@@ -210,6 +212,52 @@ private slots:
         session.exportTrace(QStringLiteral("/nonexistent-dir/t.json"));
         QVERIFY(exported.wait(10000));
         QVERIFY(exported.takeFirst().at(1).toString().contains(QStringLiteral("/nonexistent-dir/t.json")));
+        QVERIFY(ipctest::leftoverObjects(needle).isEmpty());
+    }
+
+    // A trace is built and written in a thread of Qt's pool, not the runner's: a busy run's takes seconds, and
+    // sampling would stop meanwhile. With every pool thread held busy the export cannot even begin, and samples
+    // still come; once the pool is free the file is written and the answer comes.
+    void exportWaitsForAPoolThreadWhileSamplingGoesOn()
+    {
+        RunSession session;
+        session.setWorkerPath(ipctest::workerPath());
+        QSignalSpy exported(&session, &RunSession::traceExported);
+        QSignalSpy started(&session, &RunSession::runStarted);
+        QSignalSpy stopped(&session, &RunSession::runStopped);
+        QVERIFY(session.start(defaultScenario()));
+        QVERIFY(started.wait(30000));
+        const QString needle = session.prefix().mid(1);
+        QTRY_VERIFY_WITH_TIMEOUT(session.history().sampleCount() > 2, 30000);
+
+        QThreadPool* pool = QThreadPool::globalInstance();
+        QVERIFY(pool->waitForDone(60000)); // an export of the test before may still be writing
+        const int threads = pool->maxThreadCount();
+        QSemaphore busy, release;
+        // Also when a check fails: the jobs use the semaphores, so they must be done before these go.
+        auto freePool = qScopeGuard([&release, threads, pool] {
+            release.release(threads);
+            pool->waitForDone();
+        });
+        for (int i = 0; i < threads; ++i)
+            pool->start([&busy, &release] {
+                busy.release();
+                release.acquire();
+            });
+        QVERIFY(busy.tryAcquire(threads, 10000));
+        QTemporaryDir dir;
+        session.exportTrace(dir.filePath("live.json"));
+        const quint64 revision = session.history().revision();
+        QTRY_VERIFY_WITH_TIMEOUT(session.history().revision() >= revision + 5, 30000);
+        QCOMPARE(exported.count(), 0); // waiting for a pool thread, while the samples came
+        freePool.dismiss();
+        release.release(threads);
+        pool->waitForDone();
+        QVERIFY(exported.wait(60000));
+        QCOMPARE(exported.takeFirst().at(1).toString(), QString());
+        QVERIFY(QFile(dir.filePath("live.json")).size() > 0);
+        session.stop();
+        QVERIFY(stopped.count() > 0 || stopped.wait(30000));
         QVERIFY(ipctest::leftoverObjects(needle).isEmpty());
     }
 

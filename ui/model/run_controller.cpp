@@ -2,9 +2,11 @@
 
 #include "model/error_text.h"
 
+#include <QFutureWatcher>
 #include <QSaveFile>
 #include <QThread>
 #include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cmath>
@@ -142,15 +144,30 @@ void RunController::exportTrace(const QString& path)
         emit traceExported(path, tr("There is no run to export yet: start the experiment first."));
         return;
     }
-    const std::string json = ipccore::chromeTraceJson(m_runner ? m_runner->traceLog() : *m_lastTrace);
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(json.data(), qint64(json.size())) != qint64(json.size())
-        || !file.commit()) {
-        emit traceExported(
-            path, tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString()));
-        return;
-    }
-    emit traceExported(path, QString());
+    // The JSON is built and written in a pool thread: a busy run's trace (counter-race-locked makes about 50,000
+    // spans a second) takes seconds to format and write, and this thread would stop sampling meanwhile. The run so
+    // far is copied here, where its log grows with each sample; the last run's is shared as it is. The watcher dies
+    // with this controller, the job does not need it.
+    const auto log = m_runner ? std::make_shared<const ipccore::TraceLog>(m_runner->traceLog()) : m_lastTrace;
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path] {
+        emit traceExported(path, watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([log, path] {
+        // The file first: a folder that cannot be written to is said at once, not after the JSON is built.
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly))
+            return tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString());
+        try { // an exception would otherwise end the program when the watcher takes the result
+            const std::string json = ipccore::chromeTraceJson(*log);
+            if (file.write(json.data(), qint64(json.size())) != qint64(json.size()) || !file.commit())
+                return tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString());
+        } catch (const std::exception& e) {
+            return tr("Could not export the trace to %1: %2.").arg(path, QString::fromUtf8(e.what()));
+        }
+        return QString();
+    }));
 }
 
 void RunController::stop()

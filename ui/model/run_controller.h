@@ -47,8 +47,8 @@ public:
     void runAtStepRate(double stepsPerSecond);
     void runFreely();
     void addWorker(const ipccore::WorkerSpec& spec);
-    // Writes the run so far (or, after a stop, the whole last run) as Chrome trace-event JSON (ipccore/trace.h);
-    // answers with traceExported, its error empty on success.
+    // Writes the run so far (or, after a stop, the whole last run) as Chrome trace-event JSON (ipccore/trace.h), in a
+    // thread of Qt's pool while sampling goes on; answers with traceExported, its error empty on success.
     void exportTrace(const QString& path);
 
     // Thread-safe: the GUI acknowledges each snapshot it has handled. While two are unhandled the controller keeps

@@ -51,8 +51,8 @@ public:
     void runAtStepRate(double stepsPerSecond);
     void runFreely();
     void addWorker(const ipccore::WorkerSpec& spec);
-    // The run so far, or the last one once stopped, as Chrome trace-event JSON for Perfetto (written in the
-    // controller's thread); answers with traceExported.
+    // The run so far, or the last one once stopped, as Chrome trace-event JSON for Perfetto (built and written in a
+    // thread of Qt's pool while sampling goes on); answers with traceExported.
     void exportTrace(const QString& path);
 
     RunState state() const { return m_state; }
