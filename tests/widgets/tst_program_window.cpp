@@ -23,6 +23,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QElapsedTimer>
+#include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -292,6 +293,37 @@ private slots:
             5000);
         QVERIFY(live.stop());
         QVERIFY2(live.leftovers().isEmpty(), qPrintable(live.leftovers().join(QStringLiteral(", "))));
+    }
+
+    // The objects' pane is no taller than its cards when they fit. At 1280x800 a lone Manager object's pane kept
+    // about 150 px empty (the column's spare height went to it), and the request tiles below fell out of view.
+    void objectsPaneIsNoTallerThanItsCards()
+    {
+        LiveWindow live;
+        MainWindow* window = live.window.get();
+        window->resize(1280, 800);
+        QCOMPARE(live.open(QStringLiteral("dining-philosophers")), QString()); // five cards first: it scrolls
+        QCOMPARE(live.open(QStringLiteral("zmq-manager")), QString());
+        QWidget* box = window->objectView();
+        while (box && !qobject_cast<QGroupBox*>(box))
+            box = box->parentWidget();
+        QVERIFY(box);
+        const int cards = window->objectView()->sizeHint().height();
+        const int chrome = 3 * box->fontMetrics().height(); // the box's title and margins
+        QTRY_VERIFY_WITH_TIMEOUT(box->height() >= cards, 5000); // laid out, and whole
+        QTest::qWait(100); // the layout settles (the column's scroll area sizes its widget after it)
+        QVERIFY2(box->height() <= cards + chrome,
+            qPrintable(QStringLiteral("a %1 px pane for %2 px of cards").arg(box->height()).arg(cards)));
+        // Zoomed, the cards grow with the font, and the pane with them. (The zoom sets the application's font: back
+        // to 100 % for the tests after this one.)
+        auto unzoom = qScopeGuard([window] { window->setZoom(1.0); });
+        window->setZoom(1.5);
+        QTRY_VERIFY_WITH_TIMEOUT(window->objectView()->sizeHint().height() > cards, 5000);
+        QTRY_VERIFY2_WITH_TIMEOUT(box->height() >= window->objectView()->sizeHint().height(),
+            qPrintable(QStringLiteral("a %1 px pane for %2 px of cards")
+                           .arg(box->height())
+                           .arg(window->objectView()->sizeHint().height())),
+            5000);
     }
 
     void counterRaceLosesUpdates()

@@ -531,7 +531,9 @@ QWidget* MainWindow::buildLiveView()
     QGroupBox* objectsBox = m_objectsBox;
     auto* objectsLayout = new QVBoxLayout(objectsBox);
     objectsLayout->setContentsMargins(2, 2, 2, 2);
+    objectsLayout->setSizeConstraint(QLayout::SetMinAndMaxSize); // the box no taller than its cards (fitObjectsPane)
     m_objectView = new ObjectView(objectsBox);
+    m_objectView->installEventFilter(this);
     auto* scroll = new QScrollArea(objectsBox);
     scroll->setWidget(m_objectView);
     scroll->setWidgetResizable(true);
@@ -847,10 +849,28 @@ void MainWindow::showIdleObjects()
         objects.push_back(std::move(status));
     }
     m_objectView->setObjects(objects, false);
-    // The objects show whole before the events get room (a pool's two queues, queue-timeouts' two); beyond two cards
-    // the panel scrolls, and then it keeps about two in view (a Manager's request queue and a reply queue), leaving
-    // the room to the ledger.
-    m_objectsScroll->setMinimumHeight(std::min(m_objectView->sizeHint().height(), objects.size() > 2 ? 150 : 180));
+    fitObjectsPane();
+}
+
+// The objects show whole before the events get room (a pool's two queues, queue-timeouts' two), and no taller than
+// their cards: at 1280x800 a lone card's pane had kept 150 px empty above a Manager's request tiles. Beyond two cards
+// the panel scrolls, and then it keeps about two in view (a Manager's request queue and a reply queue), leaving the
+// room to the ledger.
+void MainWindow::fitObjectsPane()
+{
+    const int cards = m_objectView->sizeHint().height();
+    const bool scrolls = m_objectView->objects().size() > 2;
+    const int least = std::min(cards, scrolls ? 150 : 180);
+    const int most = scrolls ? QWIDGETSIZE_MAX : cards;
+    if (m_objectsScroll->minimumHeight() != least)
+        m_objectsScroll->setMinimumHeight(least);
+    if (m_objectsScroll->maximumHeight() != most)
+        m_objectsScroll->setMaximumHeight(most);
+    // Never narrower than the cards: a sideways scroll bar would take height the cap leaves no room for.
+    const int narrowest = m_objectView->minimumSizeHint().width()
+        + (scrolls ? m_objectsScroll->verticalScrollBar()->sizeHint().width() : 0);
+    if (m_objectsScroll->minimumWidth() != narrowest)
+        m_objectsScroll->setMinimumWidth(narrowest);
 }
 
 void MainWindow::setZoom(double factor)
@@ -1204,8 +1224,10 @@ void MainWindow::renderViews()
         m_deadlockBanner->show();
         renderError(); // one line now: the banner says it at length
     }
-    if (m_session->isActive())
+    if (m_session->isActive()) {
         m_objectView->setObjects(snapshot->objects, true);
+        fitObjectsPane(); // a host's first snapshot brings its object's semaphore tiles
+    }
     m_ledger->setLedger(snapshot->ledger);
     m_ledger->setObjectBooks(LedgerView::booksOf(*snapshot), hasMessageObjects(m_session->scenario()));
     if (m_session->state() == RunState::Running) {
@@ -1552,7 +1574,7 @@ void MainWindow::exportTrace()
     const QString path = QFileDialog::getSaveFileName(this, tr("Export the run as a trace"),
         QStringLiteral("ipclab-trace.json"), tr("Chrome trace-event JSON (*.json)"));
     if (!path.isEmpty())
-        m_session->exportTrace(path); // written in the runner's thread; the answer comes as traceExported
+        m_session->exportTrace(path); // written off the GUI thread; the answer comes as traceExported
 }
 
 void MainWindow::setDescriptionExpanded(bool expanded)
@@ -1601,6 +1623,8 @@ bool MainWindow::eventFilter(QObject* watched, QEvent* event)
 {
     if (m_leftScroll && watched == m_leftScroll->widget() && event->type() == QEvent::LayoutRequest)
         fitLeftColumn();
+    if (watched == m_objectView && m_objectsScroll && event->type() == QEvent::FontChange) // cards sized in lines
+        fitObjectsPane();
     // A new width wraps the explanation and the error differently: cut them again where their second line ends.
     if ((watched == m_description || watched == m_errorLabel) && event->type() == QEvent::Resize) {
         const auto* resize = static_cast<QResizeEvent*>(event);

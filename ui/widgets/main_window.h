@@ -186,6 +186,7 @@ private:
     void updateRunAction();
     QString stoppedStatus(const RunSummary& summary) const;
     void fitLeftColumn(); // as wide as its content's least width, never scrolling sideways
+    void fitObjectsPane(); // the objects' cards whole and no taller, up to two; beyond, about two in view
     void updateDescription();
 
     ScenarioDocument* m_document;
@@ -211,7 +212,7 @@ private:
     QTabBar* m_tabBar = nullptr;
     QGroupBox* m_objectsBox = nullptr;
     ObjectView* m_objectView = nullptr;
-    QWidget* m_objectsScroll = nullptr;
+    QScrollArea* m_objectsScroll = nullptr;
     LedgerView* m_ledger = nullptr;
     ChartPanel* m_charts = nullptr;
     ProcessPanel* m_processPanel = nullptr;

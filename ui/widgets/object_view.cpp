@@ -83,10 +83,12 @@ ObjectView::ObjectView(QWidget* parent)
 
 void ObjectView::setObjects(const std::vector<ipccore::ObjectStatus>& objects, bool live)
 {
-    const bool resized = objects.size() != m_objects.size();
+    // A card's height changes with its count or its semaphore tiles (a host's object brings them with its first
+    // snapshot): then the panel is told, not only repainted.
+    const int before = sizeHint().height();
     m_objects = objects;
     m_live = live;
-    if (resized)
+    if (sizeHint().height() != before)
         updateGeometry();
     update();
 }
