@@ -382,16 +382,17 @@ std::string reportToText(const Report& r)
         // The server's data against what the clients' sets and appends added: a get then a set through a proxy
         // loses updates between clients; an append, one request, does not.
         for (const ObjectSummary& o : r.objects) {
-            for (const ServerKeyBook& b : o.ledger.requests.keys)
+            for (const ServerKeyBook& b : o.ledger.requests.keys) {
+                // A set or append the server applied whose reply was on its way back when its client stopped: in
+                // the value, not in the client's count.
+                const std::string ahead = b.value > b.increments && !b.negativeAdds
+                    ? " (" + std::to_string(b.value - b.increments)
+                        + " above the sets: applied by the server, the reply not taken at the stop)"
+                    : std::string();
                 out << "  " << b.key << " in the server: " << b.value << "; the clients' "
                     << (b.key == "l" ? "appends made it " : "sets added ") << b.increments << "; lost updates "
-                    << b.lost
-                    // A request the server applied whose reply was on its way back when its client stopped: in the
-                    // value, not in the client's count.
-                    << (b.value > b.increments ? " (the server applied " + std::to_string(b.value - b.increments)
-                                   + " more whose reply its client had not taken at the stop)"
-                                               : std::string())
-                    << "\n";
+                    << b.lost << ahead << "\n";
+            }
         }
     }
     // Message queues whose traffic used more than one priority: who got through, and how long each waited.

@@ -58,6 +58,7 @@ std::vector<ServerKeyBook> serverKeyBooks(std::span<const ServerEntry> entries, 
                 book = books.end() - 1;
             }
             book->increments += std::int64_t(c.done[k]) * (sets ? step.add : 1);
+            book->negativeAdds = book->negativeAdds || (sets && step.add < 0);
         }
     }
     // A set the server applied whose reply its client never took (it was stopped waiting) is in the value but not

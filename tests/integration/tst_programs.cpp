@@ -624,18 +624,25 @@ private slots:
             FlowTimeoutMs);
         QVERIFY((*runner)->killWorker(0));
         bool told = false;
-        QTRY_VERIFY_WITH_TIMEOUT(
+        std::string clients; // what each client was doing at the last look, for the message
+        QTRY_VERIFY2_WITH_TIMEOUT(
             [&] {
                 const Snapshot snap = (*runner)->sample();
                 for (const RunEvent& e : snap.events)
                     told = told || e.text.find("raise EOFError") != std::string::npos;
                 bool allFailed = true;
-                for (std::size_t i = 1; i < snap.workers.size(); ++i)
-                    allFailed = allFailed && !snap.workers[i].alive
-                        && snap.workers[i].exitText.find("EOFError") != std::string::npos;
+                clients.clear();
+                for (std::size_t i = 1; i < snap.workers.size(); ++i) {
+                    const WorkerStatus& w = snap.workers[i];
+                    allFailed = allFailed && !w.alive && w.exitText.find("EOFError") != std::string::npos;
+                    clients += w.name
+                        + (w.alive ? " alive, " + std::string(workerStateName(w.state)) : ": " + w.exitText)
+                        + " (requests " + std::to_string(w.requests.requestsOut) + ", replies "
+                        + std::to_string(w.requests.repliesIn) + "); ";
+                }
                 return told && allFailed;
             }(),
-            FlowTimeoutMs);
+            clients.c_str(), FlowTimeoutMs);
         const Report r = (*runner)->stop();
         runner->reset();
         verifyNothingLeft(prefix);

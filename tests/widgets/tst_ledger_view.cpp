@@ -151,11 +151,14 @@ private slots:
         const std::vector<ipccore::ServerKeyBook> ahead { { "ns.x", 8164, 8163, 0 } };
         const QString final = LedgerView::serverDataText(ahead, true);
         QVERIFY2(
-            final.contains(QStringLiteral("1 more applied, the reply not yet taken at the stop")), qPrintable(final));
+            final.contains(QStringLiteral("(1 above: applied, the reply not taken at the stop)")), qPrintable(final));
         QVERIFY2(final.contains(QStringLiteral("none lost")), qPrintable(final));
-        QVERIFY(!LedgerView::serverDataText(ahead, false).contains(QStringLiteral("more applied")));
+        QVERIFY(!LedgerView::serverDataText(ahead, false).contains(QStringLiteral("applied")));
         const std::vector<ipccore::ServerKeyBook> even { { "ns.x", 8163, 8163, 0 } };
-        QVERIFY(!LedgerView::serverDataText(even, true).contains(QStringLiteral("more applied")));
+        QVERIFY(!LedgerView::serverDataText(even, true).contains(QStringLiteral("applied")));
+        // With negative adds a lost one also leaves the value above: nothing is claimed then.
+        const std::vector<ipccore::ServerKeyBook> down { { "ns.x", 8164, 8163, 0, true } };
+        QVERIFY(!LedgerView::serverDataText(down, true).contains(QStringLiteral("applied")));
     }
 
     void noServerNoRequestsRow()

@@ -682,8 +682,8 @@ QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& ke
             part += tr(", none lost");
         // A set or append the server applied whose reply was on its way back when its client stopped: in the value,
         // not in the client's count (live, the two are read a moment apart anyway).
-        if (final && b.value > b.increments)
-            part += tr(" (%1 more applied, the reply not yet taken at the stop)")
+        if (final && b.value > b.increments && !b.negativeAdds)
+            part += tr(" (%1 above: applied, the reply not taken at the stop)")
                         .arg(locale.toString(b.value - b.increments));
         parts << part;
     }

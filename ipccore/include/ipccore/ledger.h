@@ -64,6 +64,9 @@ struct ServerKeyBook {
     std::int64_t value = 0;
     std::int64_t increments = 0;
     std::int64_t lost = 0;
+    // Some set on it adds a negative number: a lost one leaves the value above the increments, so a value above
+    // them no longer tells a set applied whose reply was not taken.
+    bool negativeAdds = false;
 };
 
 struct RequestLedger {
