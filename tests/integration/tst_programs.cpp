@@ -611,18 +611,24 @@ private slots:
         const std::string prefix = (*runner)->prefix();
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
         QVERIFY((*runner)->pauseWorker(0));
+        std::vector<std::uint64_t> repliesAtLook; // each client's, when all were seen waiting
         QTRY_VERIFY_WITH_TIMEOUT(
             [&] {
                 const Snapshot snap = (*runner)->sample();
+                repliesAtLook.clear();
                 for (std::size_t i = 1; i < snap.workers.size(); ++i) {
                     const RequestCounts& c = snap.workers[i].requests;
                     if (snap.workers[i].state != WorkerState::BlockedEmpty || c.requestsOut != c.repliesIn + 1)
                         return false;
+                    repliesAtLook.push_back(c.repliesIn);
                 }
                 return true;
             }(),
             FlowTimeoutMs);
         QVERIFY((*runner)->killWorker(0));
+        // Each client fails with EOFError, except one whose reply was already on its way when it was seen waiting
+        // (written to the connection before the server stopped; a busy machine can delay its taking past the kill):
+        // that one takes it, and then waits to send its next request, to a server that is gone (as over mq).
         bool told = false;
         std::string clients; // what each client was doing at the last look, for the message
         QTRY_VERIFY2_WITH_TIMEOUT(
@@ -630,17 +636,22 @@ private slots:
                 const Snapshot snap = (*runner)->sample();
                 for (const RunEvent& e : snap.events)
                     told = told || e.text.find("raise EOFError") != std::string::npos;
-                bool allFailed = true;
+                bool allAccounted = true;
+                int failed = 0;
                 clients.clear();
                 for (std::size_t i = 1; i < snap.workers.size(); ++i) {
                     const WorkerStatus& w = snap.workers[i];
-                    allFailed = allFailed && !w.alive && w.exitText.find("EOFError") != std::string::npos;
+                    const bool eof = !w.alive && w.exitText.find("EOFError") != std::string::npos;
+                    const bool lateReply = w.alive && w.state == WorkerState::BlockedFull
+                        && w.requests.repliesIn > repliesAtLook.at(i - 1);
+                    failed += eof;
+                    allAccounted = allAccounted && (eof || lateReply);
                     clients += w.name
                         + (w.alive ? " alive, " + std::string(workerStateName(w.state)) : ": " + w.exitText)
                         + " (requests " + std::to_string(w.requests.requestsOut) + ", replies "
                         + std::to_string(w.requests.repliesIn) + "); ";
                 }
-                return told && allFailed;
+                return told && failed > 0 && allAccounted;
             }(),
             clients.c_str(), FlowTimeoutMs);
         const Report r = (*runner)->stop();
