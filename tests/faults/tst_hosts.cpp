@@ -704,7 +704,8 @@ private slots:
                 return;
             // The series has the hosts' workers too, and the object's depth as joined (sent here less received there).
             const QStringList rows = QString::fromUtf8(readFile(csv)).split('\n', Qt::SkipEmptyParts);
-            QVERIFY2(rows.size() > 10, qPrintable(rows.join('\n')));
+            // Several samples, not a rate: under ThreadSanitizer in CI the 3 s flood got only 7 (0.04 to 2.27 s).
+            QVERIFY2(rows.size() > 4, qPrintable(rows.join('\n')));
             QCOMPARE(rows.front(),
                 QString("time_s,wire@lab2+lab3.depth,p1.msgs_per_s,c3@lab3.msgs_per_s,c2@lab2.msgs_per_s,"
                         "p2.msgs_per_s,c3-2@lab3.msgs_per_s"));
