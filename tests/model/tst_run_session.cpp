@@ -233,26 +233,26 @@ private slots:
         QThreadPool* pool = QThreadPool::globalInstance();
         QVERIFY(pool->waitForDone(60000)); // an export of the test before may still be writing
         const int threads = pool->maxThreadCount();
-        QSemaphore busy, release;
-        // Also when a check fails: the jobs use the semaphores, so they must be done before these go.
-        auto freePool = qScopeGuard([&release, threads, pool] {
-            release.release(threads);
-            pool->waitForDone();
-        });
-        for (int i = 0; i < threads; ++i)
-            pool->start([&busy, &release] {
-                busy.release();
-                release.acquire();
-            });
-        QVERIFY(busy.tryAcquire(threads, 10000));
         QTemporaryDir dir;
-        session.exportTrace(dir.filePath("live.json"));
-        const quint64 revision = session.history().revision();
-        QTRY_VERIFY_WITH_TIMEOUT(session.history().revision() >= revision + 5, 30000);
-        QCOMPARE(exported.count(), 0); // waiting for a pool thread, while the samples came
-        freePool.dismiss();
-        release.release(threads);
-        pool->waitForDone();
+        {
+            QSemaphore busy, release;
+            // Frees the pool when this block ends, also when a check fails: the jobs use the semaphores, so they
+            // must be done before these go.
+            auto freePool = qScopeGuard([&release, threads, pool] {
+                release.release(threads);
+                pool->waitForDone();
+            });
+            for (int i = 0; i < threads; ++i)
+                pool->start([&busy, &release] {
+                    busy.release();
+                    release.acquire();
+                });
+            QVERIFY(busy.tryAcquire(threads, 10000));
+            session.exportTrace(dir.filePath("live.json"));
+            const quint64 revision = session.history().revision();
+            QTRY_VERIFY_WITH_TIMEOUT(session.history().revision() >= revision + 5, 30000);
+            QCOMPARE(exported.count(), 0); // waiting for a pool thread, while the samples came
+        }
         QVERIFY(exported.wait(60000));
         QCOMPARE(exported.takeFirst().at(1).toString(), QString());
         QVERIFY(QFile(dir.filePath("live.json")).size() > 0);

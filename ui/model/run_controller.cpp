@@ -157,12 +157,15 @@ void RunController::exportTrace(const QString& path)
     watcher->setFuture(QtConcurrent::run([log, path] {
         // The file first: a folder that cannot be written to is said at once, not after the JSON is built.
         QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly))
+        const auto cannotWrite = [&file, &path] {
             return tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString());
+        };
+        if (!file.open(QIODevice::WriteOnly))
+            return cannotWrite();
         try { // an exception would otherwise end the program when the watcher takes the result
             const std::string json = ipccore::chromeTraceJson(*log);
             if (file.write(json.data(), qint64(json.size())) != qint64(json.size()) || !file.commit())
-                return tr("Could not write %1: %2. Choose a folder you may write to.").arg(path, file.errorString());
+                return cannotWrite();
         } catch (const std::exception& e) {
             return tr("Could not export the trace to %1: %2.").arg(path, QString::fromUtf8(e.what()));
         }
