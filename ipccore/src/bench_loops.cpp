@@ -944,6 +944,7 @@ const char* baselineName(TransportKind transport)
     case TransportKind::Rendezvous:
     case TransportKind::Global:
     case TransportKind::ZmqPub: // no bare loop of its own: PUB/SUB with one subscriber is PUSH/PULL's path
+    case TransportKind::ZmqPubTcp:
         break;
     }
     return "";
@@ -976,6 +977,7 @@ Result<double> measureBare(
     case TransportKind::Rendezvous:
     case TransportKind::Global:
     case TransportKind::ZmqPub:
+    case TransportKind::ZmqPubTcp:
         break;
     }
     return detail::makeError(ErrorCode::NotSupported, "bench", transportName(transport), "No baseline");

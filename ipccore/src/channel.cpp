@@ -39,6 +39,7 @@ const detail::ChannelFamily& familyOf(TransportKind kind)
     case TransportKind::Zmq:
     case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
+    case TransportKind::ZmqPubTcp:
         return detail::zmqFamily();
     }
     return detail::mqFamily(); // unreachable: every TransportKind is listed above

@@ -302,6 +302,7 @@ struct Lens {
         case TransportKind::SocketPair:
             return v + ".send(" + value + ")";
         case TransportKind::ZmqPub:
+        case TransportKind::ZmqPubTcp:
             return "for q in " + v + ": q.put(" + value + ")  # a copy for each subscriber";
         default:
             return v + ".put(" + value + ")";
@@ -640,6 +641,7 @@ struct Lens {
                 args.push_back(w.role == Role::Consumer ? v + "_listener" : v);
                 break;
             case TransportKind::ZmqPub: // a subscriber gets its own Queue, a producer all of them
+            case TransportKind::ZmqPubTcp:
                 if (w.role == Role::Consumer) {
                     std::size_t nth = 0;
                     for (std::size_t k = 0; k < index; ++k)
@@ -711,11 +713,16 @@ struct Lens {
             case TransportKind::Global:
                 break;
             case TransportKind::ZmqPub:
+            case TransportKind::ZmqPubTcp:
                 // No standard-library stand-in hands every message to every reader: one Queue per subscriber.
                 out.add(
                     "    # ZeroMQ in pyzmq (pip install pyzmq): each subscriber binds a SUB socket and subscribes to");
-                out.add("    # everything, .socket(zmq.SUB).bind(\"ipc://" + o.name
-                    + ".zmq\") then .setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect");
+                if (o.transport == TransportKind::ZmqPub)
+                    out.add("    # everything, .socket(zmq.SUB).bind(\"ipc://" + o.name
+                        + ".zmq\") then .setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect");
+                else
+                    out.add("    # everything, .bind_to_random_port(\"tcp://127.0.0.1\") with curve_server, then "
+                            ".setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect (with curve_serverkey)");
                 out.add("    # XPUB sockets with zmq.XPUB_NODROP (wait, not drop, at the high-water mark) and send().");
                 out.add(
                     "    # Stands in: one Queue per subscriber, each producer put()s every message into all of them.");

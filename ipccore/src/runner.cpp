@@ -3202,8 +3202,8 @@ Result<std::size_t> Runner::addWorker(const WorkerSpec& spec)
         && std::any_of(d.workers.begin(), d.workers.end(),
             [&](const auto& w) { return w.object == obj && w.spec.role == Role::Consumer; }))
         return detail::makeError(ErrorCode::NotSupported, "add worker", spec.name,
-            "worker.object: '" + o.name
-                + "' is a broadcast (zmq-pub), whose producers send every message to the subscribers there when they "
+            "worker.object: '" + o.name + "' is a broadcast (" + transportName(o.transport)
+                + "), whose producers send every message to the subscribers there when they "
                   "started; a subscriber added during a run would miss what came before. Name every subscriber in "
                   "the scenario");
     if (maxWorkers(o.transport, spec.role) != 0) {

@@ -88,6 +88,7 @@ std::uint64_t objectSlotBytes(const ObjectSpec& o)
     case TransportKind::Zmq: // in the processes' ZeroMQ queues
     case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
+    case TransportKind::ZmqPubTcp:
     case TransportKind::Fifo:
     case TransportKind::Socket:
     case TransportKind::Pipe:
@@ -123,6 +124,7 @@ std::uint64_t objectShmBytes(const ObjectSpec& o)
     case TransportKind::Zmq:
     case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
+    case TransportKind::ZmqPubTcp:
     case TransportKind::Mq:
     case TransportKind::Fifo:
     case TransportKind::Socket:
@@ -267,6 +269,7 @@ Status validateObject(const ObjectSpec& o, const MqLimits& limits, std::string_v
     case TransportKind::Zmq:
     case TransportKind::ZmqPub:
     case TransportKind::ZmqTcp:
+    case TransportKind::ZmqPubTcp:
         // The capacity is the high-water mark of each side's queue (ZMQ_SNDHWM, ZMQ_RCVHWM).
         if (o.capacity < 1 || o.capacity > ScenarioLimits::MaxRingCapacity)
             return bad(".capacity",
@@ -701,12 +704,16 @@ static Status validateHosts(const Scenario& s)
             if (std::find(bound.begin(), bound.end(), o.name) == bound.end())
                 continue;
             if (o.transport != TransportKind::ZmqTcp) {
+                // A broadcast over tcp:// could reach further; its subscribers on worker hosts are not built yet.
+                const char* why = traits(o.transport).tcp
+                    ? " object reaches only within one machine so far (its subscribers on worker hosts are not built "
+                      "yet), so put every worker of it on the same host, or use a zmq-tcp object between machines"
+                    : " object lives on one machine, so put every worker of it on the same host (only a zmq-tcp object "
+                      "reaches between machines)";
                 if (first && w.host != first->host)
                     return bad("workers",
                         "'" + o.name + "' is used by '" + first->name + "' on " + where(first->host) + " and by '"
-                            + w.name + "' on " + where(w.host) + ": a " + transportName(o.transport)
-                            + " object lives on one machine, so put every worker of it on the same host (only a "
-                              "zmq-tcp object reaches between machines)");
+                            + w.name + "' on " + where(w.host) + ": a " + transportName(o.transport) + why);
                 first = first ? first : &w;
                 continue;
             }

@@ -54,6 +54,9 @@
 //    (TransportTraits::broadcast, the runner's ledgerFor). A subscriber that dies drops out of every producer's
 //    fan-out: the copies that were in its queue and connections die with it (zmqMostLostWithKilled), and the later
 //    ones were never its.
+//  - zmq-pub-tcp: the same broadcast over tcp:// as zmq-tcp has it (TransportTraits::tcp): each subscriber is a
+//    CURVE server bound to a port of 127.0.0.1 and publishes it, and each producer's XPUB connects to a subscriber
+//    when its endpoint appears and then waits for its subscription as over ipc://. On one machine only so far.
 //  - Over ipc://, zmq_bind replaces whatever is at its path. That is safe only because the path is in the run's
 //    private folder (0700, made by this run), and because each consumer binds a path of its own, so no second bind
 //    takes a path over (a consumer that takes the place of a dead one binds the dead one's path, on purpose).
@@ -97,6 +100,12 @@ constexpr std::uint64_t DrainLimitNs = 2'000'000'000ull;
 constexpr std::uint64_t MonitorReadNs = 1'000'000'000ull;
 // The longest a zmq-tcp producer goes between looks for a consumer's endpoint that is not published yet.
 constexpr std::uint64_t PublishPollNs = 10'000'000ull;
+
+// zmq-tcp and zmq-pub-tcp: ports published in the run's folder, CURVE keys made for the object.
+bool overTcp(const ChannelAddress& a)
+{
+    return traits(a.transport).tcp;
+}
 
 int sliceMs(Duration d)
 {
@@ -431,7 +440,8 @@ public:
         std::string endpointFile;
         std::string keyFile;
     };
-    // `subscribers`: for an XPUB (zmq-pub), how many subscribers' subscriptions to wait for before the first message.
+    // `subscribers`: for an XPUB (zmq-pub, zmq-pub-tcp), how many subscribers' subscriptions to wait for before the
+    // first message.
     ZmqProducer(std::unique_ptr<ZmqSocket> socket, std::vector<Consumer> consumers, std::uint32_t subscribers = 0)
         : m_socket(std::move(socket))
         , m_unconnected(std::move(consumers))
@@ -492,7 +502,11 @@ public:
                 if (m_awaitedCount > 0) { // until a subscription comes in, or a subscriber ends
                     // The monitor's queued events first: unread, they would make every poll return at once.
                     m_socket->readEvents();
-                    m_socket->wait(ZMQ_POLLIN, sliceMs(hooks.slice(detail::WaitSlice)));
+                    // Over tcp://, a subscriber not connected to yet is looked for again after PublishPollNs.
+                    int ms = sliceMs(hooks.slice(detail::WaitSlice));
+                    if (!m_unconnected.empty())
+                        ms = std::min(ms, int(PublishPollNs / 1'000'000));
+                    m_socket->wait(ZMQ_POLLIN, ms);
                     continue;
                 }
                 sleepUntilNextLook(m_firstLookEveryNs, hooks);
@@ -883,9 +897,7 @@ std::size_t maxMessageSize(const ChannelAddress& a)
 {
     constexpr std::size_t CurveBoxBytes = 64;
     constexpr std::size_t CurveHandshakeBytes = 1024;
-    return a.transport == TransportKind::ZmqTcp
-        ? std::max<std::size_t>(a.messageSize + CurveBoxBytes, CurveHandshakeBytes)
-        : a.messageSize;
+    return overTcp(a) ? std::max<std::size_t>(a.messageSize + CurveBoxBytes, CurveHandshakeBytes) : a.messageSize;
 }
 
 // The kernel's send and receive buffer of each zmq-tcp connection (SO_SNDBUF, SO_RCVBUF; Linux doubles them).
@@ -898,13 +910,13 @@ constexpr int TcpBufferBytes = 128 * 1024;
 std::vector<OsName> zmqOsNames(const ChannelAddress& a)
 {
     std::vector<OsName> names;
-    if (a.transport == TransportKind::ZmqTcp)
+    if (overTcp(a))
         names = { { "path", secretKeyPathOf(a.name) }, { "path", publicKeyPathOf(a.name) } };
     for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i) {
         names.push_back({ "path", zmqEndpointPath(a, i) });
-        if (a.transport == TransportKind::ZmqTcp)
+        if (overTcp(a))
             names.push_back({ "path", unpublishedPathOf(zmqEndpointPath(a, i)) });
-        if (a.transport == TransportKind::ZmqTcp && i > 0 && a.consumerElsewhere)
+        if (overTcp(a) && i > 0 && a.consumerElsewhere)
             names.push_back({ "path", serverKeyPathOf(a, i) });
     }
     return names;
@@ -1029,7 +1041,7 @@ public:
     }
     std::string waitingOn(const std::string& name, WorkerState state) const override
     {
-        if (state == WorkerState::BlockedFull && m_address.transport == TransportKind::ZmqPub)
+        if (state == WorkerState::BlockedFull && traits(m_address.transport).broadcast)
             return name
                 + ": a subscriber's queue at its high-water mark (zmq_send), or not every subscriber has "
                   "subscribed yet (zmq_poll)";
@@ -1064,9 +1076,9 @@ public:
                     "Something is already at this path; IPC Lab uses only paths it made itself");
         }
         // Between machines, the producers' side: the keys are made where the consumer runs.
-        if (a.transport == TransportKind::ZmqTcp && a.consumerElsewhere)
+        if (overTcp(a) && a.consumerElsewhere)
             return std::unique_ptr<ChannelObject>(new ZmqObject(a));
-        if (a.transport == TransportKind::ZmqTcp) {
+        if (overTcp(a)) {
             char publicKey[KeyChars + 1] = {};
             char secretKey[KeyChars + 1] = {};
             if (zmq_curve_keypair(publicKey, secretKey) != 0)
@@ -1091,7 +1103,8 @@ public:
     }
     Result<std::unique_ptr<ProducerEndpoint>> openProducer(const ChannelAddress& a, WaitHooks&) const override
     {
-        const bool broadcast = a.transport == TransportKind::ZmqPub;
+        const bool broadcast = traits(a.transport).broadcast;
+        const std::uint32_t subscribers = broadcast ? std::max<std::uint32_t>(a.consumers, 1) : 0;
         auto socket = std::make_unique<ZmqSocket>();
         Status st = socket->open(broadcast ? ZMQ_XPUB : ZMQ_PUSH, a.name);
         if (st)
@@ -1108,7 +1121,7 @@ public:
             st = socket->set(ZMQ_RECONNECT_IVL, detail::ZmqReconnectMs);
         if (st)
             st = socket->watchConnections();
-        if (st && a.transport == TransportKind::ZmqTcp) {
+        if (st && overTcp(a)) {
             st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
             if (st)
                 st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
@@ -1118,7 +1131,8 @@ public:
             std::vector<ZmqProducer::Consumer> consumers;
             for (std::uint32_t i = 0; i < std::max<std::uint32_t>(a.consumers, 1); ++i)
                 consumers.push_back({ zmqEndpointPath(a, i), serverKeyPathOf(a, i) });
-            return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), std::move(consumers)));
+            return std::unique_ptr<ProducerEndpoint>(
+                new ZmqProducer(std::move(socket), std::move(consumers), subscribers));
         }
         if (!st)
             return st.error();
@@ -1128,12 +1142,11 @@ public:
             if (zmq_connect(socket->get(), ("ipc://" + path).c_str()) != 0)
                 return zmqError("zmq_connect", path, errno);
         }
-        return std::unique_ptr<ProducerEndpoint>(
-            new ZmqProducer(std::move(socket), {}, broadcast ? std::max<std::uint32_t>(a.consumers, 1) : 0));
+        return std::unique_ptr<ProducerEndpoint>(new ZmqProducer(std::move(socket), {}, subscribers));
     }
     Result<std::unique_ptr<ConsumerEndpoint>> openConsumer(const ChannelAddress& a) const override
     {
-        const bool broadcast = a.transport == TransportKind::ZmqPub;
+        const bool broadcast = traits(a.transport).broadcast;
         auto socket = std::make_unique<ZmqSocket>();
         Status st = socket->open(broadcast ? ZMQ_SUB : ZMQ_PULL, a.name);
         if (st)
@@ -1150,7 +1163,7 @@ public:
             st = socket->watchConnections();
         if (!st)
             return st.error();
-        if (a.transport == TransportKind::ZmqTcp) {
+        if (overTcp(a)) {
             if (Status bound = bindTcp(*socket, a); !bound)
                 return bound.error();
         } else if (const std::string path = zmqEndpointPath(a, a.consumerIndex);
@@ -1168,7 +1181,7 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
         return detail::makeError(ErrorCode::InvalidArgument, "open requests", a.name,
             "Requests and replies go over zmq (ipc://) or zmq-tcp only; this object is "
                 + std::string(transportName(a.transport)));
-    const bool overTcp = a.transport == TransportKind::ZmqTcp;
+    const bool tcp = overTcp(a);
     auto socket = std::make_unique<ZmqSocket>();
     Status st = socket->open(server ? ZMQ_ROUTER : ZMQ_DEALER, a.name);
     if (st)
@@ -1177,9 +1190,9 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
         st = socket->set(ZMQ_RCVHWM, int(a.capacity));
     if (st)
         st = socket->set(ZMQ_MAXMSGSIZE, std::int64_t(maxMessageSize(a)));
-    if (st && overTcp && !server)
+    if (st && tcp && !server)
         st = socket->set(ZMQ_SNDBUF, TcpBufferBytes);
-    if (st && overTcp && !server)
+    if (st && tcp && !server)
         st = socket->set(ZMQ_RCVBUF, TcpBufferBytes);
     // A server that ends by its count lets its last reply reach its client (as a producer's close does); a client
     // closes only after its reply came, or when it no longer waits for one.
@@ -1201,11 +1214,11 @@ Result<DuplexEndpoints> openZmqRequests(const ChannelAddress& a, bool server)
     ChannelAddress first = a;
     first.consumerIndex = 0;
     std::shared_ptr<ZmqRequests> requests;
-    if (overTcp && server) {
+    if (tcp && server) {
         if (Status bound = bindTcp(*socket, first); !bound)
             return bound.error();
         requests = std::make_shared<ZmqRequests>(std::move(socket), true);
-    } else if (overTcp) {
+    } else if (tcp) {
         requests
             = std::make_shared<ZmqRequests>(std::move(socket), false, zmqEndpointPath(a, 0), serverKeyPathOf(a, 0));
     } else {
@@ -1235,8 +1248,7 @@ std::uint64_t zmqMostLostWithKilled(const ChannelAddress& a, Role role, std::uin
         }
         return std::uint64_t(bytes);
     }();
-    const std::uint64_t kernelBytes
-        = a.transport == TransportKind::ZmqTcp ? 4 * std::uint64_t(TcpBufferBytes) : unixSocketBytes;
+    const std::uint64_t kernelBytes = overTcp(a) ? 4 * std::uint64_t(TcpBufferBytes) : unixSocketBytes;
     // A queue can hold a little more than its mark while its pipe's reader catches up: count twice the mark.
     const std::uint64_t queue = 2 * std::uint64_t(a.capacity);
     const std::uint64_t side = queue + (BatchBytes + kernelBytes) / FrameHeaderSize + 1; // one connection's share

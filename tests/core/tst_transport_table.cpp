@@ -224,10 +224,10 @@ class TestTransportTable : public QObject {
         QCOMPARE(hooks.blocked, std::optional(WorkerState::BlockedFull));
         // At least the mark; at most both sides' marks and what the kernel's socket buffers hold (each frame costs
         // them at least its own bytes; four times the buffer leaves room for how the kernel counts). A Unix socket
-        // has one buffer of wmem_default. zmq-tcp sets each connection's send and receive buffer to 128 KiB, which
-        // Linux doubles (without that, TCP grew them to megabytes).
+        // has one buffer of wmem_default. zmq-tcp (and zmq-pub-tcp) sets each connection's send and receive buffer to
+        // 128 KiB, which Linux doubles (without that, TCP grew them to megabytes).
         std::uint64_t kernelBytes = 4 * 128 * 1024;
-        if (c.address.transport != TransportKind::ZmqTcp) {
+        if (!traits(c.address.transport).tcp) {
             QFile wmem(QStringLiteral("/proc/sys/net/core/wmem_default"));
             QVERIFY(wmem.open(QIODevice::ReadOnly));
             bool ok = false;
@@ -289,7 +289,7 @@ private slots:
     void everyKindHasItsRow()
     {
         const auto table = transportTable();
-        QCOMPARE(table.size(), std::size_t(TransportKind::ZmqPub) + 1);
+        QCOMPARE(table.size(), std::size_t(TransportKind::ZmqPubTcp) + 1);
         for (std::size_t i = 0; i < table.size(); ++i) {
             QCOMPARE(std::size_t(table[i].kind), i);
             QCOMPARE(&traits(table[i].kind), &table[i]);

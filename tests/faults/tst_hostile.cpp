@@ -20,6 +20,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 using namespace ipccore;
 
@@ -39,11 +40,11 @@ bool exists(const std::string& path)
     return lstat(path.c_str(), &st) == 0;
 }
 
-// A zmq-tcp object of 64-byte frames, at a fresh path.
-ChannelAddress zmqTcpAddress(const std::string& tag)
+// A zmq-tcp object (or another over tcp://) of 64-byte frames, at a fresh path.
+ChannelAddress zmqTcpAddress(const std::string& tag, TransportKind transport = TransportKind::ZmqTcp)
 {
     ChannelAddress a;
-    a.transport = TransportKind::ZmqTcp;
+    a.transport = transport;
     a.capacity = 4;
     a.messageSize = 64;
     a.name = ipctest::uniquePath(tag) + ".zmq";
@@ -58,6 +59,13 @@ public:
 
 private:
     std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+};
+
+// A WaitHooks that gives up at once: a send tries once without waiting.
+class TryOnce final : public WaitHooks {
+public:
+    void enter(WorkerState) override { }
+    bool stopRequested() override { return true; }
 };
 
 // A local stranger's socket (PUSH toward a consumer, DEALER toward a Manager's server): connects to `endpoint`, with
@@ -159,6 +167,7 @@ private slots:
         QTest::newRow("zmq-pub") << TransportKind::ZmqPub << "main";
         QTest::newRow("zmq-tcp, endpoint file taken") << TransportKind::ZmqTcp << "main";
         QTest::newRow("zmq-tcp, key file taken") << TransportKind::ZmqTcp << "key";
+        QTest::newRow("zmq-pub-tcp, key file taken") << TransportKind::ZmqPubTcp << "key";
     }
 
     void squattedNameIsNotAdopted()
@@ -222,10 +231,20 @@ private slots:
 
     // zmq-tcp listens on a loopback port that every local user can reach. Only a producer of the run, which read
     // the consumer's public key from the run's private key file, gets a message through: a stranger without CURVE
-    // and one that guessed a key are both refused, and nothing of theirs reaches the consumer.
+    // and one that guessed a key are both refused, and nothing of theirs reaches the consumer. The same for a
+    // subscriber of zmq-pub-tcp and a stranger's PUB.
+    void zmqTcpLetsOnlyTheRunsProducersIn_data()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        QTest::addColumn<int>("strangerType");
+        QTest::newRow("zmq-tcp") << TransportKind::ZmqTcp << ZMQ_PUSH;
+        QTest::newRow("zmq-pub-tcp") << TransportKind::ZmqPubTcp << ZMQ_PUB;
+    }
     void zmqTcpLetsOnlyTheRunsProducersIn()
     {
-        const ChannelAddress a = zmqTcpAddress("zmq-stranger");
+        QFETCH(TransportKind, transport);
+        QFETCH(int, strangerType);
+        const ChannelAddress a = zmqTcpAddress("zmq-stranger", transport);
         const mode_t old = umask(0);
         auto object = ChannelObject::create(a);
         umask(old);
@@ -238,20 +257,33 @@ private slots:
         std::getline(std::ifstream(a.name), endpoint);
         QVERIFY2(endpoint.starts_with("tcp://127.0.0.1:"), endpoint.c_str()); // never all interfaces
 
-        QCOMPARE(strangerSends(endpoint, nullptr), std::string("refused"));
+        QCOMPARE(strangerSends(endpoint, nullptr, strangerType), std::string("refused"));
         char guessedPublic[41] = {};
         char guessedSecret[41] = {};
         QVERIFY(zmq_curve_keypair(guessedPublic, guessedSecret) == 0);
-        QCOMPARE(strangerSends(endpoint, guessedPublic), std::string("refused"));
+        QCOMPARE(strangerSends(endpoint, guessedPublic, strangerType), std::string("refused"));
 
         GiveUpAfterSeconds hooks;
         auto producer = openProducer(a, hooks);
         QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
         std::vector<std::byte> frame(64);
         buildFrame(frame, 1, 7, 0);
-        QVERIFY((*producer)->send(frame, 0, hooks));
         std::vector<std::byte> buffer(a.messageSize);
         GiveUpAfterSeconds reader;
+        // Tries without waiting, giving the consumer turns between them: a subscriber subscribes when its own thread
+        // next calls into libzmq, and a broadcast's producer sends nothing before that. Up to 5 s.
+        bool sent = false;
+        for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+             !sent && std::chrono::steady_clock::now() < deadline;) {
+            TryOnce once;
+            sent = bool((*producer)->send(frame, 0, once));
+            if (!sent) {
+                auto taken = (*consumer)->tryReceive(buffer, reader);
+                QVERIFY2(taken && *taken == 0, "the consumer took something before anything was sent");
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        }
+        QVERIFY2(sent, "the run's own producer could not send in 5 s");
         auto got = (*consumer)->receive(buffer, reader);
         QVERIFY2(got, got ? "" : got.error().message().c_str());
         FrameHeader header;

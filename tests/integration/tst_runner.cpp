@@ -84,15 +84,24 @@ class TestRunner : public QObject {
         }
     }
 
-    // The ZeroMQ rows, as test data; with `broadcast`, zmq-pub too (for tests of one consumer, which it serves as
-    // PUSH/PULL does).
+    // The ZeroMQ rows, as test data; with `broadcast`, zmq-pub and zmq-pub-tcp too (for tests of one consumer, which
+    // they serve as PUSH/PULL does).
     static void zmqRows(bool broadcast = false)
     {
         QTest::addColumn<TransportKind>("transport");
         QTest::newRow("zmq") << TransportKind::Zmq;
         QTest::newRow("zmq-tcp") << TransportKind::ZmqTcp;
-        if (broadcast)
+        if (broadcast) {
             QTest::newRow("zmq-pub") << TransportKind::ZmqPub;
+            QTest::newRow("zmq-pub-tcp") << TransportKind::ZmqPubTcp;
+        }
+    }
+    // The broadcast rows: over ipc:// and over tcp:// with CURVE.
+    static void broadcastRows()
+    {
+        QTest::addColumn<TransportKind>("transport");
+        QTest::newRow("zmq-pub") << TransportKind::ZmqPub;
+        QTest::newRow("zmq-pub-tcp") << TransportKind::ZmqPubTcp;
     }
     // A scenario of one ZeroMQ object, "chan", sampled at 50 Hz; the test adds its workers.
     static Scenario zmqScenario(const char* name, TransportKind transport, std::uint32_t capacity, std::uint32_t size)
@@ -105,12 +114,14 @@ class TestRunner : public QObject {
         return s;
     }
 
-    // A broadcast (zmq-pub) "chan" of 128-byte messages: `producers` producers at `rate` a second (0: unpaced), named
-    // producer-0..., and a subscriber-0... for each of `workUs`, which works that long on each message.
+    // A broadcast "chan" of 128-byte messages, over the test row's transport (broadcastRows): `producers` producers
+    // at `rate` a second (0: unpaced), named producer-0..., and a subscriber-0... for each of `workUs`, which works
+    // that long on each message.
     static Scenario broadcastScenario(
         const char* name, int producers, double rate, std::initializer_list<std::uint32_t> workUs)
     {
-        Scenario s = zmqScenario(name, TransportKind::ZmqPub, 8, 128);
+        QFETCH(TransportKind, transport);
+        Scenario s = zmqScenario(name, transport, 8, 128);
         for (int i = 0; i < producers; ++i)
             s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", rate, 128, 0, 0, 0 });
         int i = 0;
@@ -296,11 +307,12 @@ private slots:
         verifyNothingLeft(prefix);
     }
 
-    // A broadcast (zmq-pub): every subscriber receives every message, once and in order (each consumer checks every
-    // producer's sequence), and the ledger counts in copies. Two producers and three subscribers, one of them slow,
-    // which holds the producers back rather than missing messages (ZMQ_XPUB_NODROP), and a fourth that ends by
-    // itself after 200 messages (its copies end there). A subscriber cannot be added during the run (it would miss
+    // A broadcast (zmq-pub, zmq-pub-tcp): every subscriber receives every message, once and in order (each consumer
+    // checks every producer's sequence), and the ledger counts in copies. Two producers and three subscribers, one of
+    // them slow, which holds the producers back rather than missing messages (ZMQ_XPUB_NODROP), and a fourth that ends
+    // by itself after 200 messages (its copies end there). A subscriber cannot be added during the run (it would miss
     // what came before).
+    void zmqBroadcastEverySubscriberGetsEveryMessage_data() { broadcastRows(); }
     void zmqBroadcastEverySubscriberGetsEveryMessage()
     {
         Scenario s = broadcastScenario("t-zmq-pub", 2, 2000, { 0, 0, 600, 0 });
@@ -345,6 +357,7 @@ private slots:
     // A subscriber killed mid-run with its queue full drops out of the producers' fan-out: the others go on and
     // receive every message, the copies its queue and connections held are counted as died with it, and the books
     // stay exact. A producer added after that does not wait for the dead one's subscription.
+    void zmqBroadcastSurvivesAKilledSubscriber_data() { broadcastRows(); }
     void zmqBroadcastSurvivesAKilledSubscriber()
     {
         const Scenario s = broadcastScenario("t-zmq-pub-kill", 1, 0, { 0, 0, 1000 });
@@ -395,6 +408,7 @@ private slots:
     // connection) waits for it, and still waits when subscriber-0, which had subscribed, is killed (counting
     // subscriptions and ended subscribers would let it start, and subscriber-1 would miss messages). When
     // subscriber-1 ends too, the runner tells the producer, which then sends to the one still there.
+    void zmqBroadcastProducerDoesNotWaitForAnEndedSubscriber_data() { broadcastRows(); }
     void zmqBroadcastProducerDoesNotWaitForAnEndedSubscriber()
     {
         const Scenario s = broadcastScenario("t-zmq-pub-late", 1, 2000, { 0, 0, 0 });
@@ -431,6 +445,7 @@ private slots:
 
     // A broadcast's producer killed mid-run: the copies in its queues toward each subscriber die with it (ZeroMQ
     // keeps them inside the process), the other producer goes on, and the books in copies stay exact.
+    void zmqBroadcastSurvivesAKilledProducer_data() { broadcastRows(); }
     void zmqBroadcastSurvivesAKilledProducer()
     {
         const Scenario s = broadcastScenario("t-zmq-pub-kill-p", 2, 0, { 0, 200 });

@@ -46,6 +46,9 @@ enum class TransportKind : std::uint32_t {
     // subscribed, and never
     // drops (ZMQ_XPUB_NODROP: a subscriber at its high-water mark holds the producer back, as a full queue does).
     ZmqPub,
+    // The same broadcast over tcp:// on the loopback interface with CURVE, as zmq-tcp is to zmq: each subscriber
+    // binds a port the kernel picks, publishes it in the run's folder and is a CURVE server with the object's key.
+    ZmqPubTcp,
 };
 
 // What ObjectSpec::capacity means for a transport.
@@ -110,6 +113,9 @@ struct TransportTraits {
     // Every consumer receives every message (a copy each), rather than each message going to one consumer: the
     // ledger counts in copies, what producers sent times the consumers it was sent to.
     bool broadcast;
+    // ZeroMQ over tcp:// with CURVE: each consumer binds a port the kernel picks and publishes it in the run's
+    // folder, with a key pair made for the object. The only kind that can reach another machine.
+    bool tcp;
 };
 
 // Every row, in TransportKind order.
@@ -130,7 +136,8 @@ bool transportConsumes(TransportKind kind);
 // object that has none yet, whose producers are still waiting for it; Runner::addWorker).
 inline bool consumersFixedAtStart(TransportKind kind)
 {
-    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp || kind == TransportKind::ZmqPub;
+    return kind == TransportKind::Zmq || kind == TransportKind::ZmqTcp || kind == TransportKind::ZmqPub
+        || kind == TransportKind::ZmqPubTcp;
 }
 // The ZeroMQ objects a Manager's requests may go through (DEALER/ROUTER, openZmqRequests), each reply coming back on
 // its request's own connection: zmq over ipc://, and zmq-tcp over tcp:// with CURVE, as a Python Manager listens
