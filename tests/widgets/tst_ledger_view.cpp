@@ -62,6 +62,15 @@ private slots:
         // Small tiles beside the message totals, as a pool's; the reply queues have no row of their own.
         QVERIFY(view.isCompact());
         QVERIFY(view.messageTotalsShown());
+        // In one row: sent, received, in flight (which says why the two differ) and the four that stay 0.
+        for (const char* shown : { "sent", "received", "inFlight", "problems" })
+            QVERIFY2(view.isShown(QLatin1String(shown)), shown);
+        QVERIFY(!view.isShown(QStringLiteral("lost")));
+        ipccore::Ledger totals;
+        totals.sent = 2406;
+        totals.received = 2403;
+        view.setLedger(totals);
+        QCOMPARE(view.figure(QStringLiteral("inFlight")), QStringLiteral("3"));
         QCOMPARE(view.figure(QStringLiteral("replies-1.requests.sent")), QString());
         const auto* equation = view.findChild<QLabel*>(QStringLiteral("requestEquation"));
         QVERIFY(equation);

@@ -116,8 +116,8 @@ LedgerView::LedgerView(QWidget* parent)
     };
     for (const TileSpec& spec : specs)
         m_tiles.push_back(makeTile(m_messages, spec));
-    // Beside a pool's row the four that must stay 0 share a wide tile, so the totals take one row (in flight, which
-    // the objects above show, gives way).
+    // Beside a pool's row the four that must stay 0 share one tile, so the totals take one row: sent, received, in
+    // flight (without it a user saw two totals that differ and nothing saying why) and these.
     m_problems = makeTile(m_messages,
         { QStringLiteral("problems"), tr("lost · duplicated · corrupt · errors"),
             tr("Each must stay 0: messages lost, received twice, received with a bad checksum, and failures a worker "
@@ -135,8 +135,8 @@ void LedgerView::layOutMessageTiles()
     std::vector<const Tile*> shown;
     for (const Tile& tile : m_tiles) {
         grid->removeWidget(tile.frame);
-        const bool visible
-            = !m_compact || tile.field == QLatin1String("sent") || tile.field == QLatin1String("received");
+        const bool visible = !m_compact || tile.field == QLatin1String("sent")
+            || tile.field == QLatin1String("received") || tile.field == QLatin1String("inFlight");
         if (visible)
             shown.push_back(&tile);
         tile.frame->setVisible(visible);
@@ -149,7 +149,7 @@ void LedgerView::layOutMessageTiles()
         ++i;
     }
     if (m_compact)
-        grid->addWidget(m_problems.frame, 0, 2, 1, 2);
+        grid->addWidget(m_problems.frame, 0, 3);
     // Four equal columns for the small tiles; the big ones share the width as they always did.
     for (int column = 0; column < CompactColumns; ++column)
         grid->setColumnStretch(column, m_compact ? 1 : 0);
@@ -877,6 +877,12 @@ QString LedgerView::serverDataShown(const std::string& object) const
             return label->text();
     }
     return {};
+}
+
+bool LedgerView::isShown(const QString& field) const
+{
+    const Tile* tile = findTile(field);
+    return tile && !tile->frame->isHidden();
 }
 
 bool LedgerView::messageTotalsShown() const

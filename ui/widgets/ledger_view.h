@@ -72,6 +72,8 @@ public:
     QString caption(const QString& field) const;
     // Whether a tile is shown red; for tests.
     bool isAlarmed(const QString& field) const;
+    // Whether a tile is shown (not hidden by the layout); for tests.
+    bool isShown(const QString& field) const;
     bool messageTotalsShown() const;
     // The line under a server's request tiles ("In the server: d['count'] = 18,020 of 31,640 added, 13,620 lost
     // (43%) · ..."), as rich text; empty before the server has published its data. Live (not final) a loss is told
