@@ -100,13 +100,13 @@ const std::string RunUsage = "Usage: ipclab-cli run <scenario|file.json> [--dura
     + std::to_string(limits::MaxShmMessageSize) + "; fifo, socket: message_size "
     + std::to_string(limits::MinMessageSize) + ".." + std::to_string(limits::MaxStreamMessageSize)
     + "\n"
-      "  zmq, zmq-tcp, zmq-pub: capacity (each side's high-water mark) 1.."
+      "  zmq, zmq-tcp, zmq-pub, zmq-pub-tcp: capacity (each side's high-water mark) 1.."
     + std::to_string(limits::MaxRingCapacity) + ", message_size " + std::to_string(limits::MinMessageSize) + ".."
     + std::to_string(limits::MaxStreamMessageSize)
     + ";\n"
       "    several consumers each bind an endpoint, and every producer connects to all of them (an object\n"
-      "    between machines: its consumers on hosts); zmq-pub gives every consumer a copy of each message\n"
-      "    (none can join once it has one)\n"
+      "    between machines: its consumers on hosts); zmq-pub and zmq-pub-tcp give every consumer a copy of\n"
+      "    each message (none can join once it has one)\n"
       "\n"
       "A run whose processes deadlock (a cycle of waits none can leave) ends within a second of it, with\n"
       "'deadlock' and the cycle in the report.\n"

@@ -721,7 +721,7 @@ struct Lens {
                     out.add("    # everything, .socket(zmq.SUB).bind(\"ipc://" + o.name
                         + ".zmq\") then .setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect");
                 else
-                    out.add("    # everything, .bind_to_random_port(\"tcp://127.0.0.1\") with curve_server, then "
+                    out.add("    # everything: sets curve_server, then .bind_to_random_port(\"tcp://127.0.0.1\") and "
                             ".setsockopt(zmq.SUBSCRIBE, b\"\"); producers connect (with curve_serverkey)");
                 out.add("    # XPUB sockets with zmq.XPUB_NODROP (wait, not drop, at the high-water mark) and send().");
                 out.add(

@@ -706,8 +706,8 @@ static Status validateHosts(const Scenario& s)
             if (o.transport != TransportKind::ZmqTcp) {
                 // A broadcast over tcp:// could reach further; its subscribers on worker hosts are not built yet.
                 const char* why = traits(o.transport).tcp
-                    ? " object reaches only within one machine so far (its subscribers on worker hosts are not built "
-                      "yet), so put every worker of it on the same host, or use a zmq-tcp object between machines"
+                    ? " object does not reach between machines yet (a broadcast across machines is not built), so put "
+                      "every worker of it on the same machine, or use a zmq-tcp object between machines"
                     : " object lives on one machine, so put every worker of it on the same host (only a zmq-tcp object "
                       "reaches between machines)";
                 if (first && w.host != first->host)

@@ -2,7 +2,7 @@
 // consumer binds a PULL socket and every producer connects a PUSH socket to it. With several consumers each binds an
 // endpoint of its own (the object's path for the first, "<path>.1", "<path>.2" ... after it: zmqEndpointPath), every
 // producer connects to all of them, and PUSH deals its messages round-robin among those that have room. Two rows of
-// the transport table:
+// the transport table (and two more for the broadcast, PUB/SUB, below):
 //  - zmq, over ipc://: the socket is at "<run folder>/<object>.zmq". The path is in the run's private folder (0700,
 //    made by this run), so nobody else can plant a file there for ZeroMQ's bind to replace.
 //  - zmq-tcp, over tcp:// on 127.0.0.1, as between hosts. The consumer binds a port the kernel picks and publishes
@@ -488,18 +488,20 @@ public:
                 if (Status st = connectPublished(); !st)
                     return st;
             }
-            if (m_awaitedCount > 0 && m_anyConnected) {
+            if (m_awaitedCount > 0) {
                 if (Status st = takeSubscriptions(hooks); !st)
                     return st;
             }
-            if (!m_anyConnected || m_awaitedCount > 0) {
+            // PUSH waits for a first connection. A broadcast waits for every subscriber still running (each has
+            // connected by then); when none is left, its messages go to no one, connected or not.
+            if ((!m_anyConnected && m_awaited.empty()) || m_awaitedCount > 0) {
                 if (hooks.stopRequested())
                     return stopped(m_socket->name());
                 if (!reported) {
                     hooks.enter(WorkerState::BlockedFull);
                     reported = true;
                 }
-                if (m_awaitedCount > 0) { // until a subscription comes in, or a subscriber ends
+                if (m_awaitedCount > 0 && m_anyConnected) { // until a subscription comes in, or a subscriber ends
                     // The monitor's queued events first: unread, they would make every poll return at once.
                     m_socket->readEvents();
                     // Over tcp://, a subscriber not connected to yet is looked for again after PublishPollNs.

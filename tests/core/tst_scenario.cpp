@@ -380,14 +380,14 @@ private slots:
             "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
             lab2) << "workers"
                                                 << "lives on one machine" << invalid;
-        // zmq-pub-tcp does not reach between machines yet: subscribers on a host are refused with that reason.
+        // zmq-pub-tcp does not reach between machines yet: its workers split between machines are refused so.
         QTest::newRow("zmq-pub-tcp subscriber on a host")
             << scenarioText(R"({ "name": "q", "transport": "zmq-pub-tcp" })",
                    "{ \"name\": \"p\", \"role\": \"producer\", \"object\": \"q\" }, { \"name\": \"c\", \"role\": "
                    "\"consumer\", \"object\": \"q\", \"host\": \"lab2\" }",
                    lab2)
             << "workers"
-            << "subscribers on worker hosts are not built yet" << invalid;
+            << "a broadcast across machines is not built" << invalid;
         // zmq-tcp reaches between machines only as built: consumers on hosts, producers here.
         const QString zmqObject = R"({ "name": "q", "transport": "zmq-tcp" })";
         QTest::newRow("zmq-tcp consumer here, producer there") << scenarioText(zmqObject,

@@ -755,6 +755,39 @@ private slots:
         QCOMPARE(seqOf((*consumer)->receive(buffer, reader), buffer), row.priorities ? 2ull : 1ull);
     }
 
+    // A broadcast whose only subscriber ended before it ever connected (over tcp://, before it published its port):
+    // the producer does not wait for it, and its messages go to no one, as over ipc:// once every subscriber has
+    // gone. (It waited for a first connection, as PUSH does, until its stop.)
+    void broadcastWithEveryoneGoneSendsToNoOne_data()
+    {
+        QTest::addColumn<TransportKind>("kind");
+        QTest::newRow("zmq-pub") << TransportKind::ZmqPub;
+        QTest::newRow("zmq-pub-tcp") << TransportKind::ZmqPubTcp;
+    }
+    void broadcastWithEveryoneGoneSendsToNoOne()
+    {
+        QFETCH(TransportKind, kind);
+        Channel c = create(kind, "gone");
+        QVERIFY(c.object);
+        // Its one subscriber never opened its end, and the runner has seen it end.
+        class SubscriberEnded final : public WaitHooks {
+        public:
+            void enter(WorkerState) override { }
+            bool stopRequested() override { return std::chrono::steady_clock::now() > m_deadline; }
+            bool consumerEnded(std::uint32_t index) override { return index == 0; }
+
+        private:
+            std::chrono::steady_clock::time_point m_deadline
+                = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        } hooks;
+        auto producer = openProducer(c.end(Role::Producer), hooks);
+        QVERIFY2(producer, producer ? "" : producer.error().message().c_str());
+        for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+            const Status sent = (*producer)->send(frame(seq), 0, hooks);
+            QVERIFY2(sent, sent ? "" : sent.error().message().c_str());
+        }
+    }
+
     // Requests and replies over a zmq object (DEALER/ROUTER, openZmqRequests), real sockets over ipc://: each reply
     // goes back on the connection its request came on; a reply to a client that has closed its connection fails
     // with PeerGone (the server goes on), and a client waiting for a reply whose server goes away fails with

@@ -68,10 +68,10 @@ public:
     bool stopRequested() override { return true; }
 };
 
-// A local stranger's socket (PUSH toward a consumer, DEALER toward a Manager's server): connects to `endpoint`, with
-// CURVE toward `serverKey` if one is given (a key it guessed), and sends one 64-byte message. Returns what its
-// socket's monitor saw: "refused" once the TCP connection was made and then closed or its handshake failed (within
-// 5 s), or what happened instead.
+// A local stranger's socket (PUSH toward a consumer, PUB toward a subscriber, DEALER toward a Manager's server):
+// connects to `endpoint`, with CURVE toward `serverKey` if one is given (a key it guessed), and sends one 64-byte
+// message. Returns what its socket's monitor saw: "refused" once the TCP connection was made and then closed or its
+// handshake failed (within 5 s), or what happened instead.
 std::string strangerSends(const std::string& endpoint, const char* serverKey, int type = ZMQ_PUSH)
 {
     void* context = zmq_ctx_new();
@@ -276,7 +276,9 @@ private slots:
         for (const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
              !sent && std::chrono::steady_clock::now() < deadline;) {
             TryOnce once;
-            sent = bool((*producer)->send(frame, 0, once));
+            const Status st = (*producer)->send(frame, 0, once);
+            sent = bool(st);
+            QVERIFY2(sent || st.error().code == ErrorCode::Interrupted, st ? "" : st.error().message().c_str());
             if (!sent) {
                 auto taken = (*consumer)->tryReceive(buffer, reader);
                 QVERIFY2(taken && *taken == 0, "the consumer took something before anything was sent");

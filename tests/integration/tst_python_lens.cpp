@@ -127,6 +127,36 @@ private slots:
         QCOMPARE(text.count(QStringLiteral("mp.Process(target=adder, args=(counter,)")), 4);
     }
 
+    // No bundled scenario broadcasts over tcp://: zmq-broadcast with its object made zmq-pub-tcp gets the pyzmq lines
+    // of TCP with CURVE, a Queue per subscriber, and runs under python3 for 2 s.
+    void broadcastOverTcpRuns()
+    {
+        auto s = resolveScenario("zmq-broadcast");
+        QVERIFY(s);
+        QCOMPARE(s->objects.size(), std::size_t(1));
+        s->objects[0].transport = TransportKind::ZmqPubTcp;
+        const std::string text = pythonProgram(*s).text;
+        QVERIFY2(text.find("curve_server, then .bind_to_random_port(\"tcp://127.0.0.1\")") != std::string::npos,
+            text.c_str());
+        QVERIFY2(text.find(": q.put(seq)  # a copy for each subscriber") != std::string::npos, text.c_str());
+        const QString python = QStandardPaths::findExecutable(QStringLiteral("python3"));
+        if (python.isEmpty())
+            QSKIP("python3 is not installed: the generated program cannot be run here");
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile file(dir.filePath(QStringLiteral("broadcast-tcp.py")));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray::fromStdString(text));
+        file.close();
+        QProcess process;
+        process.setProcessChannelMode(QProcess::MergedChannels);
+        process.start(python, { file.fileName(), QStringLiteral("2") });
+        QVERIFY(process.waitForFinished(60000));
+        const QString output = QString::fromUtf8(process.readAll());
+        QVERIFY2(process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0, qPrintable(output));
+        QVERIFY2(!output.contains(QStringLiteral("Traceback")), qPrintable(output));
+    }
+
     // Every bundled scenario's program runs under python3 for 2 s and ends well.
     void programsRun()
     {

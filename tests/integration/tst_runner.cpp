@@ -114,13 +114,12 @@ class TestRunner : public QObject {
         return s;
     }
 
-    // A broadcast "chan" of 128-byte messages, over the test row's transport (broadcastRows): `producers` producers
-    // at `rate` a second (0: unpaced), named producer-0..., and a subscriber-0... for each of `workUs`, which works
-    // that long on each message.
-    static Scenario broadcastScenario(
-        const char* name, int producers, double rate, std::initializer_list<std::uint32_t> workUs)
+    // A broadcast "chan" of 128-byte messages over `transport` (zmq-pub or zmq-pub-tcp): `producers` producers at
+    // `rate` a second (0: unpaced), named producer-0..., and a subscriber-0... for each of `workUs`, which works that
+    // long on each message.
+    static Scenario broadcastScenario(TransportKind transport, const char* name, int producers, double rate,
+        std::initializer_list<std::uint32_t> workUs)
     {
-        QFETCH(TransportKind, transport);
         Scenario s = zmqScenario(name, transport, 8, 128);
         for (int i = 0; i < producers; ++i)
             s.workers.push_back({ "producer-" + std::to_string(i), Role::Producer, "chan", rate, 128, 0, 0, 0 });
@@ -315,7 +314,8 @@ private slots:
     void zmqBroadcastEverySubscriberGetsEveryMessage_data() { broadcastRows(); }
     void zmqBroadcastEverySubscriberGetsEveryMessage()
     {
-        Scenario s = broadcastScenario("t-zmq-pub", 2, 2000, { 0, 0, 600, 0 });
+        QFETCH(TransportKind, transport);
+        Scenario s = broadcastScenario(transport, "t-zmq-pub", 2, 2000, { 0, 0, 600, 0 });
         s.workers.back().count = 200;
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
@@ -360,7 +360,8 @@ private slots:
     void zmqBroadcastSurvivesAKilledSubscriber_data() { broadcastRows(); }
     void zmqBroadcastSurvivesAKilledSubscriber()
     {
-        const Scenario s = broadcastScenario("t-zmq-pub-kill", 1, 0, { 0, 0, 1000 });
+        QFETCH(TransportKind, transport);
+        const Scenario s = broadcastScenario(transport, "t-zmq-pub-kill", 1, 0, { 0, 0, 1000 });
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
@@ -411,7 +412,8 @@ private slots:
     void zmqBroadcastProducerDoesNotWaitForAnEndedSubscriber_data() { broadcastRows(); }
     void zmqBroadcastProducerDoesNotWaitForAnEndedSubscriber()
     {
-        const Scenario s = broadcastScenario("t-zmq-pub-late", 1, 2000, { 0, 0, 0 });
+        QFETCH(TransportKind, transport);
+        const Scenario s = broadcastScenario(transport, "t-zmq-pub-late", 1, 2000, { 0, 0, 0 });
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();
@@ -448,7 +450,8 @@ private slots:
     void zmqBroadcastSurvivesAKilledProducer_data() { broadcastRows(); }
     void zmqBroadcastSurvivesAKilledProducer()
     {
-        const Scenario s = broadcastScenario("t-zmq-pub-kill-p", 2, 0, { 0, 200 });
+        QFETCH(TransportKind, transport);
+        const Scenario s = broadcastScenario(transport, "t-zmq-pub-kill-p", 2, 0, { 0, 200 });
         auto runner = Runner::start(s);
         QVERIFY2(runner, runner ? "" : runner.error().message().c_str());
         const std::string prefix = (*runner)->prefix();

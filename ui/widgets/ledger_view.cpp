@@ -149,7 +149,7 @@ void LedgerView::layOutMessageTiles()
         ++i;
     }
     if (m_compact)
-        grid->addWidget(m_problems.frame, 0, 3);
+        grid->addWidget(m_problems.frame, 0, int(shown.size()));
     // Four equal columns for the small tiles; the big ones share the width as they always did.
     for (int column = 0; column < CompactColumns; ++column)
         grid->setColumnStretch(column, m_compact ? 1 : 0);
@@ -305,7 +305,7 @@ void LedgerView::setObjectBooks(const std::vector<ObjectBooks>& books, bool mess
                       .arg(messageObjectCount)
                 : copies
                 ? (sent ? tr("Copies sent: each message a producer sent counts once for each subscriber "
-                             "it goes to (a broadcast, zmq-pub)")
+                             "it goes to (a broadcast: zmq-pub, zmq-pub-tcp)")
                         : tr("Copies received: each subscriber counts the messages it received"))
                 : (sent ? tr("Messages the producers have sent") : tr("Messages the consumers have received")));
     }

@@ -43,8 +43,8 @@ enum class TransportKind : std::uint32_t {
     // ZeroMQ PUB/SUB over ipc://, the broadcast pattern (pyzmq's zmq.PUB and zmq.SUB): every consumer (subscriber)
     // gets a copy of every message. Each subscriber binds a SUB socket at a path of its own and subscribes to
     // everything; every producer connects an XPUB socket to them all, waits until each still running has
-    // subscribed, and never
-    // drops (ZMQ_XPUB_NODROP: a subscriber at its high-water mark holds the producer back, as a full queue does).
+    // subscribed, and never drops (ZMQ_XPUB_NODROP: a subscriber at its high-water mark holds the producer back, as
+    // a full queue does).
     ZmqPub,
     // The same broadcast over tcp:// on the loopback interface with CURVE, as zmq-tcp is to zmq: each subscriber
     // binds a port the kernel picks, publishes it in the run's folder and is a CURVE server with the object's key.
@@ -114,7 +114,7 @@ struct TransportTraits {
     // ledger counts in copies, what producers sent times the consumers it was sent to.
     bool broadcast;
     // ZeroMQ over tcp:// with CURVE: each consumer binds a port the kernel picks and publishes it in the run's
-    // folder, with a key pair made for the object. The only kind that can reach another machine.
+    // folder, with a key pair made for the object. Only such an object can reach another machine (zmq-tcp so far).
     bool tcp;
 };
 
