@@ -704,7 +704,7 @@ static Status validateHosts(const Scenario& s)
             if (std::find(bound.begin(), bound.end(), o.name) == bound.end())
                 continue;
             if (o.transport != TransportKind::ZmqTcp) {
-                // A broadcast over tcp:// could reach further; its subscribers on worker hosts are not built yet.
+                // A broadcast over tcp:// could reach further, but a broadcast across machines is not built yet.
                 const char* why = traits(o.transport).tcp
                     ? " object does not reach between machines yet (a broadcast across machines is not built), so put "
                       "every worker of it on the same machine, or use a zmq-tcp object between machines"
