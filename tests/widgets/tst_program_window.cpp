@@ -718,9 +718,8 @@ private slots:
         QCOMPARE(ledger.figure(QStringLiteral("results.pool.submitted")), QString()); // results is no task queue
         const auto* equation = ledger.findChild<QLabel*>(QStringLiteral("poolEquation"));
         QVERIFY(equation);
-        QVERIFY2(
-            equation->text().contains(QStringLiteral("submitted = collected + in the task queue + in the result "
-                                                     "queue + held by stopped workers + died with killed workers")),
+        QVERIFY2(equation->text().contains(QStringLiteral("submitted = collected + in the task queue + in the result "
+                                                          "queue + held by workers + died with killed workers")),
             qPrintable(equation->text()));
         // Both queues show whole in the objects panel: no scrolling to find the result queue.
         ObjectView* objects = window->objectView();

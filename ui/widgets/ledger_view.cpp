@@ -378,7 +378,7 @@ void LedgerView::rebuildObjectRows(const std::vector<const ObjectBooks*>& books)
             title->setTextFormat(Qt::RichText);
             title->setWordWrap(true);
             title->setText(tr("<b>Pool, in tasks</b> (task queue ‘%1’): submitted = collected + in the task queue + in "
-                              "the result queue + held by stopped workers + died with killed workers + dropped")
+                              "the result queue + held by workers + died with killed workers + dropped")
                                .arg(name.toHtmlEscaped()));
             title->setToolTip(tr("A pool (Python's multiprocessing.Pool) counted in tasks, not messages: a message "
                                  "carries a chunk of tasks. Every task submitted must come back exactly once, "
