@@ -244,8 +244,8 @@ struct Runner::Impl {
         bool killed = false; // ended by a signal, or by an error while holding something
         std::uint32_t heldMessages = 0; // in doubt at death (see WorkerSlot::holding)
         std::uint32_t stepAtDeath = 0; // programs: the step it was on when it exited
-        // A broadcast's consumer (zmq-pub) that has ended: what its object's producers had counted as sent when it
-        // was reaped, the most that can have been due to it (ledgerFor).
+        // A broadcast's consumer (zmq-pub, zmq-pub-tcp) that has ended: what its object's producers had counted as sent
+        // when it was reaped, the most that can have been due to it (ledgerFor).
         std::uint64_t sentWhenReaped = 0;
         std::vector<std::string> stepTexts; // programs: each step as text, made once (the sampler shows them)
         std::vector<std::string> usedObjects; // programs: the objects their steps name, found once at spawn

@@ -141,9 +141,9 @@ std::string zmqEndpointPath(const ChannelAddress& a, std::uint32_t index)
     return index == 0 ? a.name : a.name + "." + std::to_string(index);
 }
 
-// zmq-pub: the topic a subscriber subscribes to besides everything, naming its endpoint's index, so that a producer
-// knows whose subscription came in (ZmqProducer::takeSubscriptions). Subscribed to everything, it receives each
-// message once, whatever the message begins with.
+// A broadcast (zmq-pub, zmq-pub-tcp): the topic a subscriber subscribes to besides everything, naming its endpoint's
+// index, so that a producer knows whose subscription came in (ZmqProducer::takeSubscriptions). Subscribed to
+// everything, it receives each message once, whatever the message begins with.
 constexpr std::string_view SubscriberTopicPrefix = "\xffipclab-subscriber-";
 std::string subscriberTopic(std::uint32_t index)
 {

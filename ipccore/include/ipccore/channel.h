@@ -90,8 +90,8 @@ public:
     // The wait now ending ends in vain: its time ran out (a timed acquire, put or get). Called before the state
     // leaves the wait, so the wait is counted apart from those that got what they waited for.
     virtual void gaveUp() { }
-    // A broadcast's producer (zmq-pub) waiting for subscriptions: whether subscriber `index` (its endpoint's,
-    // ChannelAddress::consumerIndex) has ended, so that its subscription will never come.
+    // A broadcast's producer (zmq-pub, zmq-pub-tcp) waiting for subscriptions: whether subscriber `index` (its
+    // endpoint's, ChannelAddress::consumerIndex) has ended, so that its subscription will never come.
     virtual bool consumerEnded(std::uint32_t /*index*/) { return false; }
 };
 

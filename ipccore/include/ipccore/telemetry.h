@@ -255,9 +255,9 @@ struct alignas(64) WorkerSlot {
     std::atomic<std::uint32_t> ctlStepGrants;
     std::atomic<std::uint64_t> ctlStepRateMilli;
     std::atomic<std::uint32_t> ctlStepWake;
-    // A broadcast's producer (zmq-pub): the subscribers, by their endpoint's index (ChannelAddress::consumerIndex),
-    // that have ended, set by the controller once it has reaped them. A producer waits for each subscriber's
-    // subscription before its first message; one that has ended no longer needs to subscribe.
+    // A broadcast's producer (zmq-pub, zmq-pub-tcp): the subscribers, by their endpoint's index
+    // (ChannelAddress::consumerIndex), that have ended, set by the controller once it has reaped them. A producer waits
+    // for each subscriber's subscription before its first message; one that has ended no longer needs to subscribe.
     std::atomic<std::uint64_t> ctlConsumersEnded[2];
     static constexpr std::uint32_t MaxEndedConsumers = 128;
     bool consumerEnded(std::uint32_t index) const
