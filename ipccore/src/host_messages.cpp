@@ -342,6 +342,8 @@ json snapshotToJson(
             { "byte_capacity", o.byteCapacity } });
         if (!o.listensOn.empty())
             object.update({ { "listens_on", o.listensOn }, { "public_key", o.publicKey } });
+        if (!o.furthestBehind.empty())
+            object.update({ { "furthest_behind", o.furthestBehind }, { "furthest_behind_by", o.furthestBehindBy } });
         if (!o.semaphores.empty()) { // [[role, value], ...]: the semaphore chart draws them
             json semaphores = json::array();
             for (const SemaphoreValue& v : o.semaphores)
@@ -413,6 +415,8 @@ std::optional<Snapshot> snapshotFromJson(const json& j, std::vector<std::uint64_
             read(jo, "byte_capacity", o.byteCapacity);
             read(jo, "listens_on", o.listensOn);
             read(jo, "public_key", o.publicKey);
+            read(jo, "furthest_behind", o.furthestBehind);
+            read(jo, "furthest_behind_by", o.furthestBehindBy);
             // One endpoint per consumer ("tcp://ADDRESS:PORT", at most MaxEndpointChars), and a 40-character key.
             if (o.listensOn.size() > ScenarioLimits::MaxWorkers || o.publicKey.size() > MaxEndpointChars
                 || std::any_of(o.listensOn.begin(), o.listensOn.end(),

@@ -798,6 +798,16 @@ void RemoteHosts::merge(Snapshot& snap)
         for (std::size_t i = 0; i < p->last->objects.size(); ++i) {
             ObjectStatus o = p->last->objects[i];
             o.host = p->host.name;
+            // Its subscriber furthest behind, as the host named it: one of the host's own consumers of it, while the
+            // host answers (a lost host's workers are shown lost, and nothing more reaches them).
+            const bool ownSubscriber
+                = std::any_of(p->scenario.workers.begin(), p->scenario.workers.end(), [&](const WorkerSpec& w) {
+                      return w.role == Role::Consumer && w.object == o.name && w.name == o.furthestBehind;
+                  });
+            if (!ownSubscriber || o.furthestBehindBy <= 0 || lost || p->gone) {
+                o.furthestBehind.clear();
+                o.furthestBehindBy = 0;
+            }
             const Ledger& l = p->last->objectLedgers[i];
             // The host's counts are as of its latest snapshot (they come 20 times a second, this machine's at the
             // sampling rate): this machine's sent is read as of the first merge after that snapshot came, or the

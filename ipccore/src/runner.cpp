@@ -2466,6 +2466,27 @@ struct Runner::Impl {
                             ++subscribers;
                         }
                     }
+                    // Which subscriber lags most: every one alive is due every message, so it is behind the one
+                    // furthest ahead by what that one received and it did not. Against the leader, not the
+                    // producers' sent: the copies a killed producer had counted and still held died with it, and
+                    // every subscriber would read behind by them for the rest of the run.
+                    if (broadcast) {
+                        std::int64_t ahead = -1, least = -1;
+                        for (const std::size_t k : objectUsers[i]) {
+                            const WorkerStatus& w = snap.workers[k];
+                            if (w.object != o.spec.name || w.role != Role::Consumer || !w.alive)
+                                continue;
+                            const auto n = std::int64_t(w.messages);
+                            ahead = std::max(ahead, n);
+                            if (least < 0 || n < least) {
+                                least = n;
+                                s.furthestBehind = w.name;
+                            }
+                        }
+                        s.furthestBehindBy = ahead - least;
+                        if (s.furthestBehindBy <= 0)
+                            s.furthestBehind.clear();
+                    }
                     // A broadcast's copies on their way to the subscribers still there, each sent once to each,
                     // and those an ended one's queue held when it went (as the ledger counts them, ledgerFor;
                     // at the stop they are counted as died with it).

@@ -381,6 +381,53 @@ private slots:
         runner.reset();
         QVERIFY(report.integrity.exact);
     }
+
+    // A broadcast wholly on a host (zmq-pub there): its slow subscriber is named here as the one furthest behind, as
+    // the host's snapshots tell it, and its books in copies come back exact.
+    void aBroadcastOnAHostNamesItsSlowSubscriber()
+    {
+        InProcessHost host;
+        QVERIFY2(host.error().empty(), host.error().c_str());
+        const QString text = QString("{ \"name\": \"broadcast-on-a-host\", \"duration_s\": 60, "
+                                     "\"controller_key\": \"controller.key\", "
+                                     "\"hosts\": [ { \"name\": \"lab2\", \"endpoint\": \"%1\", "
+                                     "\"key\": \"host.pub\" } ], "
+                                     "\"objects\": [ { \"name\": \"news\", \"transport\": \"zmq-pub\", "
+                                     "\"capacity\": 8, \"message_size\": 64 } ], "
+                                     "\"workers\": [ "
+                                     "{ \"name\": \"pub\", \"role\": \"producer\", \"object\": \"news\", "
+                                     "\"host\": \"lab2\", \"rate\": 2000 }, "
+                                     "{ \"name\": \"fast\", \"role\": \"consumer\", \"object\": \"news\", "
+                                     "\"host\": \"lab2\" }, "
+                                     "{ \"name\": \"slow\", \"role\": \"consumer\", \"object\": \"news\", "
+                                     "\"host\": \"lab2\", \"work_us\": 900 } ] }");
+        std::unique_ptr<Runner> runner;
+        Snapshot s;
+        startUntilReceived(host.scenarioFile(text), "slow", 50, runner, s);
+        if (QTest::currentTestFailed())
+            return;
+        // The slow one falls behind by more than its queue (8) holds: the publisher waits for it.
+        QVERIFY2(sampleUntil(
+                     *runner, 10000,
+                     [](const Snapshot& x) {
+                         const ObjectStatus* news = objectNamed(x, "news");
+                         return news && news->furthestBehind == "slow" && news->furthestBehindBy > 8;
+                     },
+                     s),
+            m_events.c_str());
+        const ObjectStatus& news = *objectNamed(s, "news");
+        QCOMPARE(news.host, std::string("lab2"));
+        QCOMPARE(news.furthestBehindBy,
+            std::int64_t(workerNamed(s, "fast")->messages) - std::int64_t(workerNamed(s, "slow")->messages));
+        const Report report = runner->stop();
+        runner.reset();
+        QVERIFY(report.integrity.exact);
+        QCOMPARE(report.workers.size(), std::size_t(3));
+        const std::uint64_t sent = report.workers[0].messages;
+        QCOMPARE(report.workers[1].messages, sent);
+        QCOMPARE(report.workers[2].messages, sent);
+        QCOMPARE(report.integrity.received, 2 * sent);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHostControls)

@@ -329,6 +329,17 @@ private slots:
                 return true;
             }(),
             FlowTimeoutMs);
+        // The slow one (600 us a message against 4,000 a second sent) is named as the one furthest behind, by more
+        // than a queue holds, and by no more than it has yet to receive (the producers' sent less its received).
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                const ObjectStatus& chan = snap.objects.at(0);
+                const std::int64_t sent = std::int64_t(snap.workers.at(0).messages + snap.workers.at(1).messages);
+                return chan.furthestBehind == "subscriber-2" && chan.furthestBehindBy > 8
+                    && chan.furthestBehindBy <= sent - std::int64_t(snap.workers.at(4).messages);
+            }(),
+            FlowTimeoutMs);
         const QDir run(QDir(QString::fromStdString(runtimeDirectory())).filePath(runIdOf(prefix)));
         for (const char* endpoint : { "chan.zmq", "chan.zmq.1", "chan.zmq.2", "chan.zmq.3" })
             QVERIFY2(run.exists(QString::fromLatin1(endpoint)), qPrintable(run.entryList().join(", ")));
@@ -460,6 +471,17 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(!(*runner)->sample().workers.at(0).alive, FlowTimeoutMs);
         const std::uint64_t atKill = (*runner)->sample().workers.at(3).messages;
         QTRY_VERIFY_WITH_TIMEOUT((*runner)->sample().workers.at(3).messages >= atKill + 500, FlowTimeoutMs);
+        // After the kill the slow subscriber (200 us a message, the producer unpaced) is still named as furthest
+        // behind, by what the other subscriber received and it did not.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const Snapshot snap = (*runner)->sample();
+                const ObjectStatus& chan = snap.objects.at(0);
+                return chan.furthestBehind == "subscriber-1"
+                    && chan.furthestBehindBy
+                    == std::int64_t(snap.workers.at(2).messages) - std::int64_t(snap.workers.at(3).messages);
+            }(),
+            FlowTimeoutMs);
 
         const Report report = (*runner)->stop();
         const Ledger& l = report.integrity;

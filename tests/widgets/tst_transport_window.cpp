@@ -2,7 +2,8 @@
 // pipe-one-way draws its anonymous pipe as the bytes waiting out of its kernel buffer, pipe-duplex its socketpair in
 // words (what waits in it cannot be seen without reading it), and neither shows a system name, since nothing in the
 // system names them; mq-priority shows each priority's share of the messages taken and its mean wait in the queue
-// in the ledger, before, during and after the run; nothing of the runs is left behind.
+// in the ledger, before, during and after the run; nothing of the runs is left behind. A broadcast's card names the
+// subscriber furthest behind.
 #include "model/process_table_model.h"
 #include "model/run_session.h"
 #include "widgets/ledger_view.h"
@@ -228,6 +229,31 @@ private slots:
         QCOMPARE(ledger.figure(QStringLiteral("problems")), QStringLiteral("0 · 0 · 0 · 0"));
         QVERIFY2(ipctest::leftoverObjects(m_needle).isEmpty(),
             qPrintable(ipctest::leftoverObjects(m_needle).join(QStringLiteral(", "))));
+    }
+
+    // A broadcast's card names the subscriber furthest behind (ObjectStatus::furthestBehind, from the runner) once it
+    // lags by a queue's worth or more; a few copies behind (the fast ones, between two samples) it says nothing.
+    void aBroadcastCardNamesItsSubscriberFurthestBehind()
+    {
+        ObjectView view;
+        ipccore::ObjectStatus news;
+        news.name = "news";
+        news.transport = ipccore::TransportKind::ZmqPub;
+        news.capacity = 8;
+        news.depth = 300;
+        news.furthestBehind = "subscriber-3";
+        news.furthestBehindBy = 279;
+        view.setObjects({ news }, true);
+        QVERIFY2(view.bodyText(0).startsWith(
+                     QStringLiteral("Furthest behind: subscriber-3, 279 copies behind the fastest. ")),
+            qPrintable(view.bodyText(0)));
+        QCOMPARE(view.figureText(0), QStringLiteral("300 copies in flight"));
+        news.furthestBehindBy = 7;
+        view.setObjects({ news }, true);
+        QVERIFY2(!view.bodyText(0).contains(QStringLiteral("subscriber-3")), qPrintable(view.bodyText(0)));
+        news.furthestBehindBy = 279;
+        view.setObjects({ news }, false);
+        QVERIFY2(!view.bodyText(0).contains(QStringLiteral("subscriber-3")), qPrintable(view.bodyText(0)));
     }
 };
 

@@ -496,6 +496,19 @@ ObjectView::QueueFace ObjectView::queueFace(const ipccore::ObjectStatus& object)
                            "A full subscriber holds the publishers back (nothing is dropped).")
                             .arg(object.capacity);
             face.shortText = tr("Copies sent, not yet received: ZeroMQ queues inside the processes.");
+            // The subscriber that holds the publishers back, once it lags the fastest by at least the high-water
+            // mark (subscribers that keep up read a few copies apart, counted a moment apart, which would only
+            // flicker here).
+            if (live && !object.furthestBehind.empty()
+                && object.furthestBehindBy >= std::max<std::int64_t>(object.capacity, 1)) {
+                const QString copies = object.furthestBehindBy == 1
+                    ? tr("1 copy")
+                    : tr("%1 copies").arg(QLocale().toString(qlonglong(object.furthestBehindBy)));
+                const QString behind = tr("Furthest behind: %1, %2 behind the fastest.")
+                                           .arg(QString::fromStdString(object.furthestBehind), copies);
+                face.text = behind + QLatin1Char(' ') + face.text;
+                face.shortText = behind;
+            }
         } else if (object.listensOn.empty()) {
             face.text = tr("Sent and not yet received, as the producers and consumers count them: ZeroMQ queues "
                            "messages inside the processes (up to %1 on each side of each connection) and in the "

@@ -165,6 +165,12 @@ struct ObjectStatus {
     // (ChannelObject::reach); no entries until the first has bound.
     std::vector<std::string> listensOn;
     std::string publicKey;
+    // A broadcast (zmq-pub, zmq-pub-tcp): its live subscriber furthest behind, the one its publishers wait for when
+    // a queue is full, and by how many copies: what the subscriber furthest ahead received and it did not (every one
+    // is due every message). Empty while none lags, with one subscriber, and for any other object (a broadcast
+    // between machines is not built).
+    std::string furthestBehind;
+    std::int64_t furthestBehindBy = 0;
     std::vector<SemaphoreValue> semaphores;
     std::vector<std::int64_t> cells; // shm-array: every cell's value; global: each copy's, as in `copies`
     std::vector<GlobalCopy> copies; // global: each process's own copy
