@@ -652,10 +652,12 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
     return row + 1;
 }
 
-// "In the server: d['count'] = 18,020 of 31,640 added, 13,620 lost (43%) · ns.x = 8,163 of 8,163 added, none lost ·
-// len(l) = 8,163 of 8,163 appended, none lost", the lost in red. Live, the server's value and its clients' counts are
-// read a moment apart (a client's set counts once its reply is back), so a loss is told as a share and one under 1%
-// is not told at all: a single client can be seen one set ahead of the server. At stop every figure is exact.
+// "In the server: d['count'] = 18,020 of 31,640 added, 13,620 updates lost (43%) · ns.x = 8,163 of 8,163 added, no
+// update lost · len(l) = 8,163 of 8,163 appended, no append lost", the lost in red. Updates and appends, not
+// messages: the ledger's "lost" above counts messages (requests and replies are counted apart). Live, the server's
+// value and its clients' counts are read a moment apart (a client's set counts once its reply is back), so a loss is
+// told as a share and one under 1% is not told at all: a single client can be seen one set ahead of the server. At stop
+// every figure is exact.
 QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& keys, bool final)
 {
     if (keys.empty())
@@ -673,13 +675,17 @@ QString LedgerView::serverDataText(const std::vector<ipccore::ServerKeyBook>& ke
                   .arg(key.toHtmlEscaped(), locale.toString(b.value), locale.toString(b.increments));
         const double share = b.increments > 0 ? double(b.lost) / double(b.increments) : 0;
         const QString percent = QStringLiteral("%1%").arg(100 * share, 0, 'f', share < 0.1 ? 1 : 0);
-        if (b.lost > 0 && final)
-            part += tr(", <span style=\"color:%3\"><b>%1 lost</b></span> (%2)")
-                        .arg(locale.toString(b.lost), percent, cssColor(Colors::error()));
-        else if (share >= 0.01)
-            part += tr(", <span style=\"color:%2\"><b>%1 lost</b></span>").arg(percent, cssColor(Colors::error()));
-        else
-            part += tr(", none lost");
+        if (b.lost > 0 && final) {
+            const QString what
+                = list ? (b.lost == 1 ? tr("append") : tr("appends")) : (b.lost == 1 ? tr("update") : tr("updates"));
+            part += tr(", <span style=\"color:%4\"><b>%1 %2 lost</b></span> (%3)")
+                        .arg(locale.toString(b.lost), what, percent, cssColor(Colors::error()));
+        } else if (share >= 0.01)
+            part += (list ? tr(", <span style=\"color:%2\"><b>%1 of the appends lost</b></span>")
+                          : tr(", <span style=\"color:%2\"><b>%1 of the updates lost</b></span>"))
+                        .arg(percent, cssColor(Colors::error()));
+        else if (b.lost == 0)
+            part += list ? tr(", no append lost") : tr(", no update lost");
         // A set or append the server applied whose reply was on its way back when its client stopped: in the value,
         // not in the client's count (live, the two are read a moment apart anyway).
         if (final && b.value > b.increments && !b.negativeAdds)
