@@ -586,6 +586,23 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
                       "reply in the client's own reply queue. Every request must get exactly one reply.")
                        .arg(name))
         + QLatin1Char(' ') + live);
+    // The server's data against what its clients' sets and appends added: d['count'] += 1 through a proxy is a get
+    // and a set, and another client's set between them is overwritten. Shown once the server has published it,
+    // first under the messages' row: the lost updates are what a Manager scenario is there to show, and below the
+    // request tiles they were out of sight at 1280x800.
+    auto* dataLine = new QLabel(m_objectRows);
+    dataLine->setFont(small);
+    dataLine->setObjectName(QStringLiteral("serverData"));
+    dataLine->setTextFormat(Qt::RichText);
+    dataLine->setWordWrap(true);
+    dataLine->setToolTip(
+        tr("The server's dict, list and Namespace as it holds them, against what the clients' set and "
+           "append requests added. d['count'] += 1 through a proxy is two requests, a get and a set: a "
+           "set of another client between them is overwritten, and that increment is lost although one "
+           "server handles every request. A single request (l.append) loses nothing."));
+    dataLine->hide();
+    m_serverData.emplace_back(books.name, dataLine);
+    grid->addWidget(dataLine, row++, 0, 1, CompactColumns);
     grid->addWidget(title, row++, 0, 1, CompactColumns);
     const QString prefix = requestPrefix(books.name);
     const TileSpec specs[] = {
@@ -634,21 +651,6 @@ int LedgerView::addRequestRow(QGridLayout* grid, int row, const ObjectBooks& boo
         m_objectTiles.push_back(makeTile(m_objectRows, spec));
         grid->addWidget(m_objectTiles.back().frame, row, column++);
     }
-    // The server's data against what its clients' sets and appends added: d['count'] += 1 through a proxy is a get
-    // and a set, and another client's set between them is overwritten. Shown once the server has published it.
-    auto* dataLine = new QLabel(m_objectRows);
-    dataLine->setFont(small);
-    dataLine->setObjectName(QStringLiteral("serverData"));
-    dataLine->setTextFormat(Qt::RichText);
-    dataLine->setWordWrap(true);
-    dataLine->setToolTip(
-        tr("The server's dict, list and Namespace as it holds them, against what the clients' set and "
-           "append requests added. d['count'] += 1 through a proxy is two requests, a get and a set: a "
-           "set of another client between them is overwritten, and that increment is lost although one "
-           "server handles every request. A single request (l.append) loses nothing."));
-    dataLine->hide();
-    m_serverData.emplace_back(books.name, dataLine);
-    grid->addWidget(dataLine, ++row, 0, 1, CompactColumns);
     return row + 1;
 }
 
