@@ -612,19 +612,27 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(everyClientWasAnswered(**runner, 100), FlowTimeoutMs);
         QVERIFY((*runner)->pauseWorker(0));
         std::vector<std::uint64_t> repliesAtLook; // each client's, when all were seen waiting
-        QTRY_VERIFY_WITH_TIMEOUT(
+        std::string waiting; // what each process was doing at the last look, for the message
+        QTRY_VERIFY2_WITH_TIMEOUT(
             [&] {
                 const Snapshot snap = (*runner)->sample();
                 repliesAtLook.clear();
-                for (std::size_t i = 1; i < snap.workers.size(); ++i) {
-                    const RequestCounts& c = snap.workers[i].requests;
-                    if (snap.workers[i].state != WorkerState::BlockedEmpty || c.requestsOut != c.repliesIn + 1)
-                        return false;
+                waiting.clear();
+                bool all = true;
+                for (std::size_t i = 0; i < snap.workers.size(); ++i) {
+                    const WorkerStatus& w = snap.workers[i];
+                    const RequestCounts& c = w.requests;
+                    waiting += w.name + " " + workerStateName(w.state) + (w.alive ? "" : " (ended: " + w.exitText + ")")
+                        + " step " + std::to_string(w.stepIndex) + " (requests " + std::to_string(c.requestsOut)
+                        + ", replies " + std::to_string(c.repliesIn) + "); ";
+                    if (i == 0)
+                        continue;
+                    all = all && w.state == WorkerState::BlockedEmpty && c.requestsOut == c.repliesIn + 1;
                     repliesAtLook.push_back(c.repliesIn);
                 }
-                return true;
+                return all;
             }(),
-            FlowTimeoutMs);
+            waiting.c_str(), FlowTimeoutMs);
         QVERIFY((*runner)->killWorker(0));
         // Each client fails with EOFError, except one whose reply was already on its way when it was seen waiting
         // (written to the connection before the server stopped; a busy machine can delay its taking past the kill):
